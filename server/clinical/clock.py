@@ -1,0 +1,36 @@
+"""Instants as the sync log carries them: ISO-8601 strings with an offset, compared in UTC.
+
+Times are truncated to whole milliseconds when read, because JavaScript's Date holds no finer time and
+the tablet must compute the same durations as the server.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+
+def parse_instant(text: str) -> datetime:
+    """An aware UTC datetime from an ISO-8601 string with "Z" or an offset; naive times are refused."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"time {text!r} has no UTC offset")
+    value = value.astimezone(timezone.utc)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def format_instant(value: datetime) -> str:
+    """ISO-8601 in UTC with "Z", milliseconds only when present (JS toISOString without zero millis)."""
+    value = value.astimezone(timezone.utc)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond // 1000:03d}"
+    return text + "Z"
+
+
+def minutes_between(start: datetime, end: datetime) -> float:
+    """Minutes from start to end (negative when end is earlier)."""
+    return (end - start) / timedelta(minutes=1)
+
+
+def add_minutes(start: datetime, minutes: float) -> datetime:
+    return start + timedelta(minutes=minutes)

@@ -1,0 +1,104 @@
+"""Checks that need the visit's other events: is this event possible given what came before it?
+
+Used by the sync policy after `validate_event`. The answer depends on which events have arrived, so it
+is order-dependent by nature; the caller decides whether a problem means quarantine. "Before" is the
+fold's order (clinical time first), so a late entry is judged where it belongs clinically.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.clinical.events import validate_event
+from server.clinical.infusion_state import INFUSION_KINDS, PumpState, transition
+from server.clinical.ordering import sort_key
+from server.clinical.problems import EventInvalid, Problem
+
+# Signatures and sign-offs are attestations: a new one is added instead. Voiding an amendment withdraws
+# it (the entry shows its previous version again); a void itself is final.
+NOT_AMENDABLE = frozenset({"entry.amended", "entry.voided", "signature", "review.signed"})
+NOT_VOIDABLE = frozenset({"entry.voided", "signature", "review.signed"})
+
+_INFUSION_TEXT = {
+    "no_running_infusion": "There is no running infusion at this time to change, pause or stop",
+    "not_paused": "The infusion is not paused at this time, so it cannot be resumed",
+    "already_running": "The infusion is already running at this time",
+}
+
+
+Target = tuple[str, dict[str, Any]] | None  # (kind, payload) of the entry a correction points at
+
+
+def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]]) -> list[Problem]:
+    """Problems of a validated event against the other events of its visit (others are ignored)."""
+    visit = [e for e in prior_events if e.get("visit_id") == event.get("visit_id") and e["id"] != event["id"]]
+    voided = {e["payload"]["target_id"] for e in visit if e["kind"] == "entry.voided"}
+    if event["kind"] in INFUSION_KINDS:
+        return _infusion_problems(event, [e for e in visit if e["id"] not in voided])
+    if event["kind"] not in ("entry.amended", "entry.voided"):
+        return []
+    target_id = event["payload"]["target_id"]
+    found = next(((e["kind"], e["payload"]) for e in visit if e["id"] == target_id), None)
+    if event["kind"] == "entry.amended":
+        problems = amendment_problems(event["payload"], found)
+    else:
+        problems = void_problems(found)
+    if not problems and target_id in voided:
+        problems = [Problem("target_id", "The entry to correct has already been voided", "already_voided")]
+    return problems
+
+
+def infusion_problem_text(code: str) -> str:
+    """The nurse-facing text for an infusion event that does not fit the pump's state."""
+    return _INFUSION_TEXT[code]
+
+
+def _infusion_problems(event: dict[str, Any], live: list[dict[str, Any]]) -> list[Problem]:
+    state: PumpState = "idle"
+    key = sort_key(event)
+    for prior in sorted((e for e in live if sort_key(e) < key), key=sort_key):
+        state = transition(state, prior["kind"]).state
+    code = transition(state, event["kind"]).problem
+    return [] if code is None else [Problem("", infusion_problem_text(code), code)]
+
+
+def _target_problem(target: Target, protected: frozenset[str]) -> Problem | None:
+    if target is None:
+        return Problem("target_id", "The entry to correct is not part of this visit", "unknown_target")
+    if target[0] in protected:
+        message = f"A '{target[0]}' entry cannot be corrected this way; add a new entry instead"
+        return Problem("target_id", message, "not_correctable")
+    return None
+
+
+def amended_payload(payload: dict[str, Any], target: Target) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The amendment's payload validated against its target's kind, or the problems that prevent it."""
+    problem = _target_problem(target, NOT_AMENDABLE)
+    if problem is not None or target is None:
+        return None, [problem] if problem is not None else []
+    kind, original = target
+    try:
+        amended = validate_event(kind, payload.get("payload_schema", 1), payload["payload"])
+    except EventInvalid as error:
+        return None, [Problem(_inner_field(p.field), p.message, p.code) for p in error.problems]
+    if kind == "visit.started" and amended["patient_id"] != original["patient_id"]:
+        message = "An amendment cannot move a visit to another patient"
+        return None, [Problem("payload.patient_id", message, "patient_changed")]
+    return amended, []
+
+
+def amendment_problems(payload: dict[str, Any], target: Target) -> list[Problem]:
+    """Why an `entry.amended` payload cannot apply to its target (empty when it can)."""
+    return amended_payload(payload, target)[1]
+
+
+def void_problems(target: Target) -> list[Problem]:
+    """Why an `entry.voided` cannot apply to its target (empty when it can)."""
+    problem = _target_problem(target, NOT_VOIDABLE)
+    return [] if problem is None else [problem]
+
+
+def _inner_field(field: str) -> str:
+    if field == "schema":
+        return "payload_schema"
+    return f"payload.{field}" if field else "payload"

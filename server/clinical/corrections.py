@@ -1,0 +1,85 @@
+"""Apply amendments and voids to a visit's entries without losing anything (CMS PIM ch. 3 §3.3.2.5).
+
+The clinical picture uses each entry's latest valid amendment and leaves voided entries out; the
+original payload, every amendment (applied or not) and every void stay in the output. Resolution is by
+set, not arrival order: a correction applies whether it sorts before or after its target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.clinical.clock import format_instant
+from server.clinical.context_checks import amended_payload, void_problems
+from server.clinical.ordering import Entry
+from server.clinical.problems import Problem
+
+CORRECTION_KINDS = frozenset({"entry.amended", "entry.voided"})
+
+
+@dataclass
+class Corrections:
+    """effective: entries of the clinical picture in fold order, amended payloads applied."""
+
+    effective: list[Entry] = field(default_factory=list)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    voided: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[tuple[str, Problem]] = field(default_factory=list)
+
+
+def _version(entry: Entry, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "event_id": entry.id, "author_id": entry.author_id, "occurred_at": format_instant(entry.occurred_at),
+        "recorded_at": format_instant(entry.recorded_at), "payload": payload, **extra,
+    }
+
+
+def _voids(ordered: list[Entry], by_id: dict[str, Entry], result: Corrections) -> dict[str, Entry]:
+    """The first valid void of each target, in fold order; later ones are reported."""
+    voids: dict[str, Entry] = {}
+    for entry in (e for e in ordered if e.kind == "entry.voided"):
+        target = by_id.get(entry.payload["target_id"])
+        problems = void_problems(None if target is None else (target.kind, target.payload))
+        if not problems and target is not None and target.id in voids:
+            problems = [Problem("target_id", "The entry to correct has already been voided", "already_voided")]
+        result.issues.extend((entry.id, problem) for problem in problems)
+        if not problems and target is not None:
+            voids[target.id] = entry
+    return voids
+
+
+def _amend(entry: Entry, by_id: dict[str, Entry], voids: dict[str, Entry], result: Corrections) -> None:
+    target = by_id.get(entry.payload["target_id"])
+    amended, problems = amended_payload(entry.payload, None if target is None else (target.kind, target.payload))
+    result.issues.extend((entry.id, problem) for problem in problems)
+    if target is None or target.kind in CORRECTION_KINDS:
+        return
+    versions = result.history.setdefault(target.id, [_version(target, target.payload, change="original")])
+    withdrawn = voids.get(entry.id)
+    versions.append(_version(entry, entry.payload["payload"], change="amended", reason=entry.payload["reason"],
+                             applied=amended is not None and withdrawn is None,
+                             withdrawn_by=None if withdrawn is None else withdrawn.id))
+    if amended is not None and withdrawn is None:
+        versions[-1]["payload"] = amended
+
+
+def apply_corrections(ordered: list[Entry]) -> Corrections:
+    """Resolve the corrections among `ordered` (fold order) into the visit's clinical picture."""
+    result = Corrections()
+    by_id = {entry.id: entry for entry in ordered}
+    voids = _voids(ordered, by_id, result)
+    for entry in (e for e in ordered if e.kind == "entry.amended"):
+        _amend(entry, by_id, voids, result)
+    for entry in ordered:
+        if entry.kind in CORRECTION_KINDS:
+            continue
+        if entry.id in voids:
+            void = voids[entry.id]
+            result.voided.append({**_version(entry, entry.payload), "kind": entry.kind, "void_event_id": void.id,
+                                  "reason": void.payload["reason"], "voided_by": void.author_id,
+                                  "amendments": result.history.get(entry.id, [])})
+            continue
+        applied = [v for v in result.history.get(entry.id, []) if v.get("applied")]
+        result.effective.append(entry.with_payload(applied[-1]["payload"]) if applied else entry)
+    return result

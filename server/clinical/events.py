@@ -1,0 +1,84 @@
+"""Event kinds, their current schema numbers, and validation of one event's payload on its own.
+
+`validate_event` is what the sync policy calls before accepting an event: it lifts an old payload to the
+current schema, checks it against the kind's model and returns the normalized payload, or raises
+`EventInvalid` listing every problem with a field path, a nurse-readable message and a stable code.
+Checks that need the visit's other events are in `context_checks.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from pydantic import ValidationError
+
+from server.clinical import line_payloads as line
+from server.clinical import payloads as p
+from server.clinical.error_text import problems_from_validation
+from server.clinical.payload_base import Payload
+from server.clinical.problems import EventInvalid, Problem
+from server.clinical.ranges import Range
+from server.clinical.upcasters import oldest_schema, upcast_steps
+from server.clinical.vitals import AssessmentPayload, VitalsPayload
+
+PAYLOAD_MODELS: dict[str, type[Payload]] = {
+    "visit.started": p.VisitStartedPayload,
+    "visit.ended": p.VisitEndedPayload,
+    "assessment": AssessmentPayload,
+    "vitals": VitalsPayload,
+    "medication.given": p.MedicationGivenPayload,
+    "product.opened": p.ProductOpenedPayload,
+    "infusion.started": p.InfusionStartedPayload,
+    "infusion.rate_changed": p.InfusionRateChangedPayload,
+    "infusion.paused": p.InfusionPausedPayload,
+    "infusion.resumed": p.InfusionResumedPayload,
+    "infusion.stopped": p.InfusionStoppedPayload,
+    "line.placed": line.LinePlacedPayload,
+    "line.assessed": line.LineAssessedPayload,
+    "line.removed": line.LineRemovedPayload,
+    "line.left_in_place": line.LineLeftInPlacePayload,
+    "reaction.observed": p.ReactionObservedPayload,
+    "education": p.EducationPayload,
+    "note": p.NotePayload,
+    "signature": p.SignaturePayload,
+    "review.signed": p.ReviewSignedPayload,
+    "review.intervention": p.ReviewInterventionPayload,
+    "entry.amended": p.EntryAmendedPayload,
+    "entry.voided": p.EntryVoidedPayload,
+}
+
+CURRENT_SCHEMA: dict[str, int] = {kind: 1 for kind in PAYLOAD_MODELS}
+
+
+def upcast(kind: str, schema: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload lifted to `CURRENT_SCHEMA[kind]` (a copy); EventInvalid if that is impossible."""
+    if kind not in CURRENT_SCHEMA:
+        raise EventInvalid("unknown_kind", [Problem("kind", f"Unknown entry type '{kind}'", "unknown_kind")])
+    current = CURRENT_SCHEMA[kind]
+    if isinstance(schema, bool) or not isinstance(schema, int) or schema < oldest_schema(kind, current):
+        message = f"Entry format {schema!r} of '{kind}' is not supported (oldest is {oldest_schema(kind, current)})"
+        raise EventInvalid("unknown_schema", [Problem("schema", message, "unknown_schema")])
+    if schema > current:
+        message = (f"This '{kind}' entry was made by a newer app (format {schema}) than the server "
+                   f"understands ({current}); it is kept until the server is updated")
+        raise EventInvalid("newer_schema", [Problem("schema", message, "newer_schema")])
+    if not isinstance(payload, dict):
+        raise EventInvalid("invalid_payload", [Problem("", "The entry's content must be an object", "wrong_type")])
+    return upcast_steps(kind, schema, current, payload)
+
+
+def validate_event(
+    kind: str, schema: int, payload: dict[str, Any], *, ranges: Mapping[str, Range] | None = None
+) -> dict[str, Any]:
+    """The normalized payload at the current schema (JSON-ready, every field present), or EventInvalid."""
+    lifted = upcast(kind, schema, payload)
+    model_type = PAYLOAD_MODELS[kind]
+    context = {} if ranges is None else {"ranges": ranges}
+    try:
+        model = model_type.model_validate(lifted, context=context)
+    except ValidationError as error:
+        raise EventInvalid("invalid_payload", problems_from_validation(kind, error)) from None
+    problems = model.cross_problems()
+    if problems:
+        raise EventInvalid("invalid_payload", problems)
+    return model.model_dump(mode="json")

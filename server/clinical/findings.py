@@ -1,0 +1,31 @@
+"""What a rule reports before the engine turns it into an alert: the entries it is about and values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Mapping, Union
+
+if TYPE_CHECKING:
+    from server.clinical.picture import Picture
+    from server.clinical.rulebook import RuleSpec
+
+Value = Union[str, float, int]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """event_ids[0] is the entry the alert belongs to (its id is "{rule}:{event_ids[0]}")."""
+
+    event_ids: tuple[str, ...]
+    values: Mapping[str, Value] = field(default_factory=dict)
+
+
+Evaluator = Callable[["Picture", "RuleSpec"], list[Finding]]
+
+
+@dataclass(frozen=True)
+class RuleCode:
+    """A rule's code and the thresholds its data row must provide."""
+
+    evaluate: Evaluator
+    thresholds: tuple[str, ...] = ()

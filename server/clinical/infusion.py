@@ -1,0 +1,120 @@
+"""The infusion as the pump ran it: rate segments, pauses and each rate-setting event in context.
+
+Walks the visit's entries once in fold order through the pump's transition table (`infusion_state`).
+Each rate-setting event remembers the rate before it (before the pause, for a resume), when that rate
+was set and the reactions since, which is what the titration rules judge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from server.clinical.clock import minutes_between
+from server.clinical.context_checks import infusion_problem_text
+from server.clinical.infusion_state import PumpState, transition
+from server.clinical.ordering import Entry
+from server.clinical.problems import Problem
+
+
+@dataclass
+class Segment:
+    """The pump running at one rate; `end` is None while it still runs."""
+
+    event_id: str
+    start: datetime
+    rate_ml_h: float
+    end: datetime | None = None
+
+
+@dataclass
+class Pause:
+    event_id: str
+    start: datetime
+    reason: str
+    end: datetime | None = None
+    resumed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class RateEvent:
+    """A start, rate change or resume, with what it changed from."""
+
+    entry: Entry
+    rate_ml_h: float
+    previous_ml_h: float | None
+    step_started_at: datetime | None
+    reactions: tuple[Entry, ...]
+
+
+@dataclass
+class InfusionTimeline:
+    segments: list[Segment] = field(default_factory=list)
+    pauses: list[Pause] = field(default_factory=list)
+    rate_events: list[RateEvent] = field(default_factory=list)
+    issues: list[tuple[str, Problem]] = field(default_factory=list)
+    rate_at: dict[str, float | None] = field(default_factory=dict)
+    state_at: dict[str, PumpState] = field(default_factory=dict)
+    state: PumpState = "idle"
+    rate_ml_h: float | None = None
+    stopped_at: datetime | None = None
+    stopped_by: str | None = None
+    step_started_at: datetime | None = None
+    reactions_in_step: list[Entry] = field(default_factory=list)
+
+    @property
+    def first_start(self) -> datetime | None:
+        return self.segments[0].start if self.segments else None
+
+    def _close(self, at: datetime) -> None:
+        if self.segments and self.segments[-1].end is None:
+            self.segments[-1].end = at
+        if self.pauses and self.pauses[-1].end is None:
+            self.pauses[-1].end = at
+
+    def _set_rate(self, entry: Entry, resumed: bool) -> None:
+        previous = None if self.state in ("idle", "stopped") else self.rate_ml_h
+        rate = entry.payload["rate_ml_h"]
+        self.rate_events.append(RateEvent(entry, rate, previous, self.step_started_at, tuple(self.reactions_in_step)))
+        self._close(entry.occurred_at)
+        if resumed and self.pauses:
+            self.pauses[-1].resumed_by = entry.id
+        self.segments.append(Segment(entry.id, entry.occurred_at, rate))
+        self.rate_ml_h, self.step_started_at, self.reactions_in_step = rate, entry.occurred_at, []
+        self.stopped_at = self.stopped_by = None
+
+    def apply(self, entry: Entry) -> None:
+        """Advance the pump by one entry (entries must come in fold order)."""
+        self.state_at[entry.id] = self.state
+        self.rate_at[entry.id] = self.rate_ml_h if self.state == "running" else None
+        if entry.kind == "reaction.observed" and self.state in ("running", "paused"):
+            self.reactions_in_step.append(entry)
+        move = transition(self.state, entry.kind)
+        if move.problem is not None:
+            self.issues.append((entry.id, Problem("", infusion_problem_text(move.problem), move.problem)))
+        if move.effect in ("start", "change", "resume"):
+            self._set_rate(entry, resumed=move.effect == "resume")
+        elif move.effect == "pause":
+            self._close(entry.occurred_at)
+            self.pauses.append(Pause(entry.id, entry.occurred_at, entry.payload["reason"]))
+        elif move.effect == "stop":
+            self._close(entry.occurred_at)
+            self.stopped_at, self.stopped_by = entry.occurred_at, entry.id
+        self.state = move.state
+
+
+def build_infusion(entries: list[Entry]) -> InfusionTimeline:
+    timeline = InfusionTimeline()
+    for entry in entries:
+        timeline.apply(entry)
+    return timeline
+
+
+def duration_min(start: datetime, end: datetime | None, horizon: datetime) -> float:
+    """Minutes from start to end (or to the horizon while open); never negative."""
+    return max(0.0, minutes_between(start, horizon if end is None else end))
+
+
+def volume_ml(segments: list[Segment], horizon: datetime) -> float:
+    """∫ rate dt over the running segments, in mL (unrounded)."""
+    return sum(s.rate_ml_h * duration_min(s.start, s.end, horizon) / 60.0 for s in segments)

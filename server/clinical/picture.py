@@ -1,0 +1,99 @@
+"""The visit's clinical picture: what the rules judge and the state reports, built once per fold.
+
+Built from the effective entries (corrections applied) in fold order: the pump timeline, the vital
+signs linked to the rate they were taken at, the baseline, and this patient's step table and limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from server.clinical.infusion import InfusionTimeline, build_infusion
+from server.clinical.ordering import Entry
+from server.clinical.rates import RateLimit, Step, rate_limit, step_index, step_schedule
+from server.clinical.visit_context import VisitContext
+from server.clinical.vitals import MEASUREMENTS
+
+Phase = Literal["pre", "infusion", "paused", "post"]
+_PHASES: dict[str, Phase] = {"idle": "pre", "running": "infusion", "paused": "paused", "stopped": "post"}
+
+
+@dataclass(frozen=True)
+class VitalsPoint:
+    """One set of vital signs and the rate step it was taken at (None when not running)."""
+
+    entry: Entry
+    phase: Phase
+    rate_ml_h: float | None
+    step_index: int | None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    value: float
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Picture:
+    context: VisitContext
+    entries: list[Entry]
+    infusion: InfusionTimeline
+    vitals: list[VitalsPoint]
+    baseline: dict[str, Baseline]
+    schedule: list[Step]
+    limit: RateLimit
+    horizon: datetime | None
+    now: datetime | None
+
+    def of_kind(self, kind: str) -> list[Entry]:
+        return [entry for entry in self.entries if entry.kind == kind]
+
+    def step_of(self, rate_ml_h: float | None) -> int | None:
+        if rate_ml_h is None:
+            return None
+        return step_index(self.schedule, rate_ml_h, self.context.rulebook.rate_tolerance_ml_h)
+
+
+def _baseline(entries: list[Entry], infusion: InfusionTimeline) -> dict[str, Baseline]:
+    """Per measurement, the last value recorded before the first start (no start: no baseline)."""
+    if not infusion.rate_events:
+        return {}
+    first_start = infusion.rate_events[0].entry.key
+    baseline: dict[str, Baseline] = {}
+    for entry in entries:
+        if entry.kind == "vitals" and entry.key < first_start:
+            for name in MEASUREMENTS:
+                if entry.payload[name] is not None:
+                    baseline[name] = Baseline(entry.payload[name], entry.id)
+    return baseline
+
+
+def _horizon(entries: list[Entry], now: datetime | None) -> datetime | None:
+    """How far open periods run: `now`, or the last entry's time if that is later (or there is no now)."""
+    times = [entry.occurred_at for entry in entries] + ([now] if now is not None else [])
+    return max(times) if times else None
+
+
+def _vitals_points(entries: list[Entry], infusion: InfusionTimeline, schedule: list[Step],
+                   tolerance_ml_h: float) -> list[VitalsPoint]:
+    points = []
+    for entry in (e for e in entries if e.kind == "vitals"):
+        rate = infusion.rate_at[entry.id]
+        index = None if rate is None else step_index(schedule, rate, tolerance_ml_h)
+        points.append(VitalsPoint(entry, _PHASES[infusion.state_at[entry.id]], rate, index))
+    return points
+
+
+def build_picture(entries: list[Entry], context: VisitContext, now: datetime | None) -> Picture:
+    """The picture of `entries` (effective, fold order) for this visit's order and patient."""
+    infusion = build_infusion(entries)
+    at_risk = context.at_risk([e.payload for e in entries if e.kind == "assessment"])
+    limits = {"weight_kg": context.order.dosing_weight_kg, "cap_ml_h": context.order.rate_cap_ml_h,
+              "at_risk": at_risk}
+    schedule = step_schedule(context.protocol, **limits)
+    vitals = _vitals_points(entries, infusion, schedule, context.rulebook.rate_tolerance_ml_h)
+    return Picture(context, entries, infusion, vitals, _baseline(entries, infusion), schedule,
+                   rate_limit(context.protocol, **limits), _horizon(entries, now), now)

@@ -1,0 +1,174 @@
+"""IVIG products and titration protocols, as data a pharmacist can read, verify and override.
+
+Two kinds of protocol share one shape so the rate maths treats them alike:
+  label  a row of data/products.json: a ladder of per-kg rates (mg/kg/min, mL/kg/min or mL/kg/h)
+  order  a pharmacy order's explicit mL/h steps ("30 mL/h for 15 min, then +30 every 15 min to 150")
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+RateUnit = Literal["mg/kg/min", "mL/kg/min", "mL/kg/h", "mL/h"]
+
+
+class _Row(BaseModel):
+    """One product x indication row; the checks keep a pharmacist's edit from breaking the maths."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    protocol_id: str = Field(min_length=1)
+    product_id: str = Field(min_length=1)
+    product_name: str
+    brand: str
+    concentration_mg_ml: float = Field(gt=0)
+    indications: list[str] = Field(min_length=1)
+    rate_unit: Literal["mg/kg/min", "mL/kg/min", "mL/kg/h"]
+    start_rate: float = Field(gt=0)
+    first_step_min: int = Field(gt=0)
+    ladder: list[float] = Field(min_length=1)
+    step_min: int = Field(gt=0)
+    max_rate: float = Field(gt=0)
+    at_risk_cap: float | None = None
+    at_risk_cap_exclusive: bool = False
+    ladder_note: str | None = None
+    source: str = Field(min_length=1)
+    verified_on: date | None = Field(default=None, strict=False)
+    aliases: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ladder_is_consistent(self) -> _Row:
+        ladder = self.ladder
+        if ladder[0] != self.start_rate or ladder[-1] != self.max_rate:
+            raise ValueError(f"{self.protocol_id}: ladder must run from start_rate to max_rate")
+        if any(low >= high for low, high in zip(ladder, ladder[1:])):
+            raise ValueError(f"{self.protocol_id}: ladder must be strictly increasing")
+        if self.at_risk_cap is not None and not self.start_rate < self.at_risk_cap < self.max_rate:
+            raise ValueError(f"{self.protocol_id}: at_risk_cap must lie between start and maximum")
+        return self
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    version: str = Field(min_length=1)
+    about: str = ""
+    at_risk_flags: list[str]
+    products: list[_Row] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product as opened at the bedside: brand and concentration (rates differ between 5% and 10%)."""
+
+    id: str
+    name: str
+    brand: str
+    concentration_mg_ml: float
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A titration ladder in `rate_unit`; ladder[0] is the start rate, ladder[-1] the maximum."""
+
+    id: str
+    kind: Literal["label", "order"]
+    product: Product
+    rate_unit: RateUnit
+    ladder: tuple[float, ...]
+    first_step_min: float
+    step_min: float
+    at_risk_cap: float | None = None
+    at_risk_cap_exclusive: bool = False
+    indications: tuple[str, ...] = ()
+    source: str = ""
+    verified_on: date | None = None
+    ladder_note: str | None = None
+
+    @property
+    def start_rate(self) -> float:
+        return self.ladder[0]
+
+    @property
+    def max_rate(self) -> float:
+        return self.ladder[-1]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The loaded products file: every protocol row, and which patient flags mean "at risk"."""
+
+    version: str
+    at_risk_flags: frozenset[str]
+    protocols: tuple[Protocol, ...]
+
+    def protocol(self, protocol_id: str) -> Protocol:
+        for protocol in self.protocols:
+            if protocol.id == protocol_id:
+                return protocol
+        raise KeyError(f"no protocol {protocol_id!r} in products data {self.version}")
+
+    def product(self, product_id: str) -> Product:
+        for protocol in self.protocols:
+            if protocol.product.id == product_id:
+                return protocol.product
+        raise KeyError(f"no product {product_id!r} in products data {self.version}")
+
+    def protocol_for(self, product_id: str, indication: str) -> Protocol:
+        for protocol in self.protocols:
+            if protocol.product.id == product_id and indication in protocol.indications:
+                return protocol
+        raise KeyError(f"no protocol for {product_id!r} in {indication!r} (products data {self.version})")
+
+
+def _protocol(row: _Row) -> Protocol:
+    product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml)
+    return Protocol(
+        id=row.protocol_id, kind="label", product=product, rate_unit=row.rate_unit,
+        ladder=tuple(row.ladder), first_step_min=row.first_step_min, step_min=row.step_min,
+        at_risk_cap=row.at_risk_cap, at_risk_cap_exclusive=row.at_risk_cap_exclusive,
+        indications=tuple(row.indications), source=row.source, verified_on=row.verified_on,
+        ladder_note=row.ladder_note,
+    )
+
+
+def _check_products_agree(protocols: list[Protocol]) -> None:
+    seen: dict[str, Product] = {}
+    for protocol in protocols:
+        if seen.setdefault(protocol.product.id, protocol.product) != protocol.product:
+            raise ValueError(f"rows of product {protocol.product.id!r} disagree on name or concentration")
+    ids = [protocol.id for protocol in protocols]
+    if len(set(ids)) != len(ids):
+        raise ValueError("protocol_id values must be unique")
+
+
+def load_products(data: Mapping[str, Any] | None = None) -> Catalog:
+    """The catalog from `data` (same shape as data/products.json) or the packaged file; checked."""
+    if data is None:
+        text = resources.files("server.clinical").joinpath("data/products.json").read_text("utf-8")
+        data = json.loads(text)
+    parsed = _File.model_validate(data)
+    protocols = [_protocol(row) for row in parsed.products]
+    _check_products_agree(protocols)
+    return Catalog(parsed.version, frozenset(parsed.at_risk_flags), tuple(protocols))
+
+
+def order_protocol(
+    *, product: Product, steps_ml_h: tuple[float, ...], step_min: float, first_step_min: float | None = None
+) -> Protocol:
+    """A protocol from an order's explicit mL/h steps; its last step is its maximum."""
+    if not steps_ml_h or any(rate <= 0 for rate in steps_ml_h):
+        raise ValueError("an order's steps must be positive rates")
+    if any(low >= high for low, high in zip(steps_ml_h, steps_ml_h[1:])):
+        raise ValueError("an order's steps must be strictly increasing")
+    if step_min <= 0 or (first_step_min is not None and first_step_min <= 0):
+        raise ValueError("an order's step times must be positive")
+    return Protocol(
+        id="order", kind="order", product=product, rate_unit="mL/h", ladder=tuple(steps_ml_h),
+        first_step_min=step_min if first_step_min is None else first_step_min, step_min=step_min,
+        source="pharmacy order",
+    )

@@ -1,0 +1,76 @@
+"""Plausible ranges for entered numbers, read from data so an organization can override them.
+
+A value outside its range is an entry error (a slip of the finger), rejected with a message that names
+the field, the value and the range: "Temperature 53 °C is outside 32–43 °C".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Mapping
+
+from pydantic import BaseModel, ConfigDict
+
+from server.clinical.rounding import format_number
+
+
+class _RangeRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    label: str
+    unit: str
+    min: float
+    max: float
+    min_exclusive: bool = False
+    max_exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class Range:
+    """Bounds of one field; inclusive unless marked exclusive."""
+
+    label: str
+    unit: str
+    min: float
+    max: float
+    min_exclusive: bool = False
+    max_exclusive: bool = False
+
+    def contains(self, value: float) -> bool:
+        above = value > self.min if self.min_exclusive else value >= self.min
+        below = value < self.max if self.max_exclusive else value <= self.max
+        return above and below
+
+    def describe(self) -> str:
+        """The range in words: "32–43 °C", or "more than 0 and at most 999 mL/h"."""
+        low, high = format_number(self.min, 3), format_number(self.max, 3)
+        if not (self.min_exclusive or self.max_exclusive):
+            return f"{low}–{high}{self.unit}"
+        low_word = "more than" if self.min_exclusive else "at least"
+        high_word = "less than" if self.max_exclusive else "at most"
+        return f"{low_word} {low}{self.unit} and {high_word} {high}{self.unit}"
+
+    def violation(self, value: float) -> str | None:
+        """The nurse-facing message when `value` is outside, else None (NaN is always outside)."""
+        if self.contains(value):
+            return None
+        shown = format_number(value, 3) if value == value else "not a number"
+        if not (self.min_exclusive or self.max_exclusive):
+            return f"{self.label} {shown}{self.unit} is outside {self.describe()}"
+        return f"{self.label} {shown}{self.unit} must be {self.describe()}"
+
+
+Ranges = Mapping[str, Range]
+
+
+def load_ranges(data: Mapping[str, Any] | None = None) -> dict[str, Range]:
+    """Ranges keyed by field name, from `data` (same shape as data/ranges.json) or the packaged file."""
+    if data is None:
+        text = resources.files("server.clinical").joinpath("data/ranges.json").read_text("utf-8")
+        data = json.loads(text)
+    rows = {name: _RangeRow.model_validate(row) for name, row in data["fields"].items()}
+    return {name: Range(**row.model_dump()) for name, row in rows.items()}
+
+
+DEFAULT_RANGES: dict[str, Range] = load_ranges()

@@ -1,0 +1,142 @@
+"""Rate arithmetic: pump rates (mL/h) and the per-kg units labels use, and a protocol's step table.
+
+    mL/h = mg/kg/min × kg × 60 ÷ concentration (mg/mL)
+    mL/h = mL/kg/min × kg × 60
+    mL/h = mL/kg/h × kg
+
+Conversions keep full precision; `step_schedule` rounds (half up, `rounding.py`) at the boundary: mL/h to
+0.1 (what the pump is set to), mL/kg/h and mg/kg/min to 0.01 (what the table shows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from server.clinical.products import Protocol, RateUnit
+from server.clinical.rounding import round_half_up
+
+_PER_MINUTE = 60.0
+
+
+def to_ml_h(rate: float, unit: RateUnit, *, weight_kg: float, concentration_mg_ml: float) -> float:
+    """A rate in `unit` as mL/h for this weight and concentration."""
+    if unit == "mL/h":
+        return rate
+    if unit == "mL/kg/h":
+        return rate * weight_kg
+    if unit == "mL/kg/min":
+        return rate * weight_kg * _PER_MINUTE
+    return rate * weight_kg * _PER_MINUTE / concentration_mg_ml
+
+
+def from_ml_h(rate_ml_h: float, unit: RateUnit, *, weight_kg: float, concentration_mg_ml: float) -> float:
+    """A pump rate in mL/h expressed in `unit` (the inverse of `to_ml_h`)."""
+    return rate_ml_h / to_ml_h(1.0, unit, weight_kg=weight_kg, concentration_mg_ml=concentration_mg_ml)
+
+
+@dataclass(frozen=True)
+class DerivedRate:
+    """One pump rate in the three units a record shows, rounded for display."""
+
+    rate_ml_h: float
+    ml_kg_h: float
+    mg_kg_min: float
+
+    @classmethod
+    def of(cls, rate_ml_h: float, *, weight_kg: float, concentration_mg_ml: float) -> DerivedRate:
+        units = {"weight_kg": weight_kg, "concentration_mg_ml": concentration_mg_ml}
+        return cls(
+            rate_ml_h=round_half_up(rate_ml_h, 1),
+            ml_kg_h=round_half_up(from_ml_h(rate_ml_h, "mL/kg/h", **units), 2),
+            mg_kg_min=round_half_up(from_ml_h(rate_ml_h, "mg/kg/min", **units), 2),
+        )
+
+
+LimitSource = Literal["label_max", "at_risk_cap", "order_cap", "order_max"]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The highest rate allowed in this visit, in mL/h (0.1), and where it comes from."""
+
+    ml_h: float
+    source: LimitSource
+    exclusive: bool = False
+
+    def exceeded_by(self, rate_ml_h: float) -> bool:
+        return rate_ml_h >= self.ml_h if self.exclusive else rate_ml_h > self.ml_h
+
+
+def rate_limit(
+    protocol: Protocol, *, weight_kg: float, cap_ml_h: float | None = None, at_risk: bool = False
+) -> RateLimit:
+    """The order's own cap overrides the label; else the at-risk cap for an at-risk patient; else the max."""
+    if cap_ml_h is not None:
+        return RateLimit(round_half_up(cap_ml_h, 1), "order_cap")
+    units = {"weight_kg": weight_kg, "concentration_mg_ml": protocol.product.concentration_mg_ml}
+    if at_risk and protocol.at_risk_cap is not None:
+        cap = round_half_up(to_ml_h(protocol.at_risk_cap, protocol.rate_unit, **units), 1)
+        return RateLimit(cap, "at_risk_cap", protocol.at_risk_cap_exclusive)
+    top = round_half_up(to_ml_h(protocol.max_rate, protocol.rate_unit, **units), 1)
+    return RateLimit(top, "order_max" if protocol.kind == "order" else "label_max")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of the step table; hold_min is None for the last step (run it to the end)."""
+
+    index: int
+    rate_ml_h: float
+    ml_kg_h: float
+    mg_kg_min: float
+    hold_min: float | None
+    starts_at_min: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _step_rates(protocol: Protocol, weight_kg: float, limit: RateLimit) -> list[float]:
+    """The ladder in mL/h (0.1), cut at the limit; a cut inclusive limit becomes the last step."""
+    units = {"weight_kg": weight_kg, "concentration_mg_ml": protocol.product.concentration_mg_ml}
+    rates: list[float] = []
+    for rung in protocol.ladder:
+        rate = round_half_up(to_ml_h(rung, protocol.rate_unit, **units), 1)
+        if not limit.exceeded_by(rate) and (not rates or rate > rates[-1]):
+            rates.append(rate)
+    top = round_half_up(to_ml_h(protocol.max_rate, protocol.rate_unit, **units), 1)
+    cut = limit.ml_h < top
+    if cut and not limit.exclusive and (not rates or limit.ml_h > rates[-1]):
+        rates.append(limit.ml_h)
+    return rates
+
+
+def step_schedule(
+    protocol: Protocol, *, weight_kg: float, cap_ml_h: float | None = None, at_risk: bool = False
+) -> list[Step]:
+    """The titration as a table for this patient: rate per step, when it starts, how long it holds."""
+    limit = rate_limit(protocol, weight_kg=weight_kg, cap_ml_h=cap_ml_h, at_risk=at_risk)
+    rates = _step_rates(protocol, weight_kg, limit)
+    steps: list[Step] = []
+    starts_at = 0.0
+    for index, rate in enumerate(rates):
+        hold = None if index == len(rates) - 1 else protocol.first_step_min if index == 0 else protocol.step_min
+        derived = DerivedRate.of(rate, weight_kg=weight_kg, concentration_mg_ml=protocol.product.concentration_mg_ml)
+        steps.append(Step(index, derived.rate_ml_h, derived.ml_kg_h, derived.mg_kg_min, hold, starts_at))
+        starts_at += hold or 0.0
+    return steps
+
+
+def step_index(schedule: list[Step], rate_ml_h: float, tolerance_ml_h: float) -> int | None:
+    """The highest step this rate has reached (within the tolerance); None below the first step."""
+    reached = [step.index for step in schedule if step.rate_ml_h <= rate_ml_h + tolerance_ml_h]
+    return reached[-1] if reached else None
+
+
+def next_step(schedule: list[Step], rate_ml_h: float, tolerance_ml_h: float) -> Step | None:
+    """The first step above this rate (beyond the tolerance); None at or above the last step."""
+    for step in schedule:
+        if step.rate_ml_h > rate_ml_h + tolerance_ml_h:
+            return step
+    return None

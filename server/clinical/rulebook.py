@@ -1,0 +1,105 @@
+"""The alert rules file as data: thresholds, messages, the vitals schedule and reaction guidance.
+
+Loaded once and passed around (never a global), so an organization's pharmacist can override any number
+and tests can use their own. `rules.load_rules` also checks that every rule the code evaluates is there.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+Severity = Literal["info", "warning", "critical"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+class VitalsSchedule(_Strict):
+    """When vital signs are due (minutes); an order may override any of these for its patient."""
+
+    titrating_every_min: float = Field(gt=0)
+    at_max_every_min: float = Field(gt=0)
+    increase_window_min: float = Field(ge=0)
+    completion_window_min: float = Field(ge=0)
+    observation_min: float = Field(ge=0)
+    observation_min_high_risk: float = Field(ge=0)
+    grace_min: float = Field(ge=0)
+    source: str = ""
+
+
+class RuleSpec(_Strict):
+    """One alert rule as an organization configures it."""
+
+    id: str
+    severity: Severity
+    enabled: bool
+    message: str
+    thresholds: dict[str, float]
+    supersedes: list[str] = Field(default_factory=list)
+    source: str = Field(min_length=1)
+
+
+class ReactionTier(_Strict):
+    """Suggested actions for reactions of some grades (shown and recorded, never automatic)."""
+
+    grades: list[int]
+    tier: str
+    when: str
+    actions: list[str]
+    source: str
+
+
+class _File(_Strict):
+    version: str = Field(min_length=1)
+    about: str = ""
+    rate_tolerance_ml_h: float = Field(ge=0)
+    late_entry_min: float = Field(gt=0)
+    vitals_schedule: VitalsSchedule
+    rules: list[RuleSpec]
+    reaction_tiers: list[ReactionTier]
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    version: str
+    rate_tolerance_ml_h: float
+    late_entry_min: float
+    vitals_schedule: VitalsSchedule
+    rules: Mapping[str, RuleSpec]
+    reaction_tiers: tuple[ReactionTier, ...]
+
+    def suggested_actions(self, grade: int) -> ReactionTier | None:
+        """The guidance tier for a reaction grade, if the data covers that grade."""
+        for tier in self.reaction_tiers:
+            if grade in tier.grades:
+                return tier
+        return None
+
+
+def parse_rulebook(data: Mapping[str, Any] | None = None) -> RuleBook:
+    """The rules file from `data` (same shape as data/rules.json) or the packaged file."""
+    if data is None:
+        text = resources.files("server.clinical").joinpath("data/rules.json").read_text("utf-8")
+        data = json.loads(text)
+    parsed = _File.model_validate(data)
+    ids = [rule.id for rule in parsed.rules]
+    if len(set(ids)) != len(ids):
+        raise ValueError("rule ids must be unique")
+    return RuleBook(parsed.version, parsed.rate_tolerance_ml_h, parsed.late_entry_min,
+                    parsed.vitals_schedule, {rule.id: rule for rule in parsed.rules},
+                    tuple(parsed.reaction_tiers))
+
+
+def vitals_schedule_from(base: VitalsSchedule, overrides: Mapping[str, Any] | None) -> VitalsSchedule:
+    """A patient's schedule: the organization's, with the order's overrides (checked like the file)."""
+    if not overrides:
+        return base
+    return VitalsSchedule.model_validate({**base.model_dump(), **overrides})
+

@@ -1,0 +1,82 @@
+"""What rate comes next, and when: the titration advice the tablet shows beside the pump.
+
+Rules from CLINICAL.md section 2: one step at a time, not before the step's time is up, never above the
+maximum or cap, no increase after a reaction in the current step, and after a reaction that subsided,
+go back to a lower rate. Advice only: the nurse and the order decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from server.clinical.products import Protocol
+from server.clinical.rates import Step, next_step, rate_limit, step_index, step_schedule
+
+Action = Literal["start", "increase", "maintain", "hold", "resume", "lower", "reduce_to_limit"]
+ReactionState = Literal["none", "ongoing", "subsided"]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The advised action; due_in_min is 0 for "now" and None when nothing is due."""
+
+    action: Action
+    rate_ml_h: float | None
+    due_in_min: float | None
+    step_index: int | None
+    limit_ml_h: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _lower_than(schedule: list[Step], rate_ml_h: float, tolerance_ml_h: float) -> Step:
+    """The highest step clearly below `rate_ml_h`; the first step when there is none."""
+    below = [step for step in schedule if step.rate_ml_h < rate_ml_h - tolerance_ml_h]
+    return below[-1] if below else schedule[0]
+
+
+def _hold_min(protocol: Protocol, index: int | None) -> float:
+    return protocol.first_step_min if index in (None, 0) else protocol.step_min
+
+
+def recommend_next_rate(
+    protocol: Protocol,
+    *,
+    weight_kg: float,
+    current_rate_ml_h: float | None,
+    minutes_at_rate: float = 0.0,
+    paused: bool = False,
+    reaction: ReactionState = "none",
+    reaction_rate_ml_h: float | None = None,
+    cap_ml_h: float | None = None,
+    at_risk: bool = False,
+    tolerance_ml_h: float = 0.5,
+) -> Recommendation:
+    """Advice for the next rate. `current_rate_ml_h` None means the infusion has not started;
+    `reaction` describes reactions during the current step; `reaction_rate_ml_h` is the rate they began at.
+    """
+    limit = rate_limit(protocol, weight_kg=weight_kg, cap_ml_h=cap_ml_h, at_risk=at_risk)
+    schedule = step_schedule(protocol, weight_kg=weight_kg, cap_ml_h=cap_ml_h, at_risk=at_risk)
+
+    def advise(action: Action, rate: float | None, due: float | None) -> Recommendation:
+        index = None if rate is None else step_index(schedule, rate, tolerance_ml_h)
+        return Recommendation(action, rate, due, index, limit.ml_h)
+
+    if current_rate_ml_h is None:
+        return advise("start", schedule[0].rate_ml_h, 0.0)
+    if reaction == "ongoing":
+        return advise("hold", None if paused else current_rate_ml_h, None)
+    if reaction == "subsided":
+        reacted_at = current_rate_ml_h if reaction_rate_ml_h is None else reaction_rate_ml_h
+        return advise("lower", _lower_than(schedule, reacted_at, tolerance_ml_h).rate_ml_h, 0.0)
+    if limit.exceeded_by(current_rate_ml_h):
+        return advise("reduce_to_limit", schedule[-1].rate_ml_h, 0.0)
+    if paused:
+        return advise("resume", current_rate_ml_h, 0.0)
+    following = next_step(schedule, current_rate_ml_h, tolerance_ml_h)
+    if following is None:
+        return advise("maintain", current_rate_ml_h, None)
+    hold = _hold_min(protocol, step_index(schedule, current_rate_ml_h, tolerance_ml_h))
+    return advise("increase", following.rate_ml_h, float(max(0.0, hold - minutes_at_rate)))

@@ -1,0 +1,122 @@
+"""What the fold needs to know besides the events: the order, the patient's flags, the loaded data.
+
+Built once per visit by the server (from the Order and Patient rows) or by the tablet (from
+/api/reference); `VisitContext.from_dict` reads the plain-JSON form the test vectors use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from server.clinical.products import Catalog, Protocol, load_products, order_protocol
+from server.clinical.rulebook import RuleBook, VitalsSchedule, vitals_schedule_from
+from server.clinical.rules import load_rules
+
+_ASSESSMENT_RISKS = ("thrombosis_risk", "renal_risk")
+
+
+@dataclass(frozen=True)
+class PremedOrder:
+    """A premedication the order asks for before the start (matched to entries by drug name)."""
+
+    drug: str
+    dose: float | None = None
+    unit: str | None = None
+    route: str | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    """The therapy plan. Give `protocol_id` (or `indication`) for a label protocol, or explicit
+    `steps_ml_h` with `step_min` for an order protocol; `rate_cap_ml_h` overrides the label limits."""
+
+    product_id: str
+    dosing_weight_kg: float
+    indication: str | None = None
+    protocol_id: str | None = None
+    steps_ml_h: tuple[float, ...] | None = None
+    step_min: float | None = None
+    first_step_min: float | None = None
+    dose_g_per_kg: float | None = None
+    dose_g: float | None = None
+    rate_cap_ml_h: float | None = None
+    premeds: tuple[PremedOrder, ...] = ()
+    vitals_schedule: Mapping[str, Any] | None = None
+
+    @property
+    def grams_ordered(self) -> float | None:
+        if self.dose_g is not None:
+            return self.dose_g
+        return None if self.dose_g_per_kg is None else self.dose_g_per_kg * self.dosing_weight_kg
+
+
+@dataclass(frozen=True)
+class PatientFlags:
+    """Flags that raise the reaction risk (CLINICAL 1.1) and risk flags (thrombosis, renal, IgA)."""
+
+    first_infusion: bool = False
+    product_switch: bool = False
+    long_gap: bool = False
+    risk_flags: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def high_reaction_risk(self) -> bool:
+        return self.first_infusion or self.product_switch or self.long_gap
+
+
+@dataclass(frozen=True)
+class VisitContext:
+    order: Order
+    patient: PatientFlags
+    catalog: Catalog
+    rulebook: RuleBook
+
+    def __post_init__(self) -> None:
+        self.protocol  # fail fast: an order must resolve to a protocol and a known product
+
+    @property
+    def protocol(self) -> Protocol:
+        order, catalog = self.order, self.catalog
+        if order.steps_ml_h is not None:
+            if order.step_min is None:
+                raise ValueError("an order with explicit steps needs step_min")
+            return order_protocol(product=catalog.product(order.product_id), steps_ml_h=order.steps_ml_h,
+                                  step_min=order.step_min, first_step_min=order.first_step_min)
+        if order.protocol_id is not None:
+            protocol = catalog.protocol(order.protocol_id)
+            if protocol.product.id != order.product_id:
+                raise ValueError(f"protocol {protocol.id!r} is not for product {order.product_id!r}")
+            return protocol
+        if order.indication is not None:
+            return catalog.protocol_for(order.product_id, order.indication)
+        raise ValueError("an order needs protocol_id, indication or explicit steps_ml_h")
+
+    @property
+    def vitals_schedule(self) -> VitalsSchedule:
+        return vitals_schedule_from(self.rulebook.vitals_schedule, self.order.vitals_schedule)
+
+    @property
+    def observation_min(self) -> float:
+        schedule = self.vitals_schedule
+        return schedule.observation_min_high_risk if self.patient.high_reaction_risk else schedule.observation_min
+
+    def at_risk(self, assessments: list[dict[str, Any]]) -> bool:
+        """At-risk cap applies: a patient flag the products data lists, or a positive screen today."""
+        if self.patient.risk_flags & self.catalog.at_risk_flags:
+            return True
+        return any(payload[name] for payload in assessments for name in _ASSESSMENT_RISKS)
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, catalog: Catalog | None = None, rulebook: RuleBook | None = None
+    ) -> VisitContext:
+        """From plain JSON: {"order": {...}, "patient": {...}}; data files default to the packaged ones."""
+        order = dict(data["order"])
+        order["premeds"] = tuple(PremedOrder(**item) for item in order.get("premeds", ()))
+        if order.get("steps_ml_h") is not None:
+            order["steps_ml_h"] = tuple(order["steps_ml_h"])
+        patient = dict(data.get("patient", {}))
+        patient["risk_flags"] = frozenset(patient.get("risk_flags", ()))
+        return cls(Order(**order), PatientFlags(**patient),
+                   catalog or load_products(), rulebook or load_rules())

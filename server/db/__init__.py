@@ -1,0 +1,1 @@
+"""Database layer: Tortoise configuration, models, migrations and start-up checks."""

@@ -1,0 +1,56 @@
+"""Tortoise configuration from one database URL (SQLite file or PostgreSQL).
+
+The same models and migrations serve both; only the connection differs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tortoise.backends.base.config_generator import expand_db_url
+
+APP_LABEL = "ivlog"
+MODEL_MODULES = ["server.db.models", "sync.models"]
+MIGRATIONS_MODULE = "server.db.migrations"
+
+# DESIGN section 8: asserted at start-up by server.db.checks.
+SQLITE_PRAGMAS: dict[str, Any] = {
+    "journal_mode": "wal",
+    "synchronous": 2,  # FULL: a commit survives power loss, not only a process crash
+    "busy_timeout": 10_000,
+    "foreign_keys": 1,
+}
+
+
+def is_sqlite(database_url: str) -> bool:
+    return database_url.startswith("sqlite://")
+
+
+def sqlite_path(database_url: str) -> Path:
+    return Path(database_url.removeprefix("sqlite://"))
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The Tortoise config dict for this URL, used by the app, the CLI and the tests."""
+    if is_sqlite(database_url):
+        path = sqlite_path(database_url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection: dict[str, Any] = {
+            "engine": "server.db.sqlite_engine",
+            "credentials": {"file_path": str(path), **SQLITE_PRAGMAS},
+        }
+    else:
+        connection = expand_db_url(database_url)
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }

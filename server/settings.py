@@ -1,0 +1,108 @@
+"""One Settings object, read once from IVLOG_* environment variables.
+
+Everything configurable lives here so that an operator can read one file to know
+every knob. Production refuses to start with a weak or missing secret.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = ""
+    demo_password: str | None = None
+    public_origin: str | None = None
+    session_idle_min: int = 15
+    session_absolute_h: int = 12
+    max_body_bytes: int = 1_048_576
+    log_format: str = "console"
+    login_max_failures: int = 5
+    login_window_min: int = 15
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookies everywhere except plain-HTTP local development."""
+        return self.is_production
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if environ is None else environ)
+        mode = env.get("IVLOG_ENV", "development")
+        if mode not in ("development", "production", "test"):
+            raise SettingsError(f"IVLOG_ENV must be development, production or test, not {mode!r}")
+        data_dir = Path(env.get("IVLOG_DATA_DIR", "data")).resolve()
+        database_url = env.get("IVLOG_DATABASE_URL") or f"sqlite://{data_dir / 'ivlog.sqlite3'}"
+        return cls(
+            env=mode,
+            data_dir=data_dir,
+            database_url=database_url,
+            host=env.get("IVLOG_HOST", "127.0.0.1"),
+            port=_int(env, "IVLOG_PORT", 8000),
+            secret_key=_secret(env, mode, data_dir),
+            demo_password=env.get("IVLOG_DEMO_PASSWORD") or None,
+            public_origin=env.get("IVLOG_PUBLIC_ORIGIN") or None,
+            session_idle_min=_int(env, "IVLOG_SESSION_IDLE_MIN", 15),
+            session_absolute_h=_int(env, "IVLOG_SESSION_ABSOLUTE_H", 12),
+            max_body_bytes=_int(env, "IVLOG_MAX_BODY_BYTES", 1_048_576),
+            log_format=env.get("IVLOG_LOG_FORMAT", "json" if mode == "production" else "console"),
+            login_max_failures=_int(env, "IVLOG_LOGIN_MAX_FAILURES", 5),
+            login_window_min=_int(env, "IVLOG_LOGIN_WINDOW_MIN", 15),
+            extra={k: v for k, v in env.items() if k.startswith("IVLOG_SMTP_")},
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _secret(env: Mapping[str, str], mode: str, data_dir: Path) -> str:
+    """The signing secret: required and strong in production; kept in the data dir otherwise.
+
+    A development secret is persisted so that a restart does not invalidate open forms.
+    """
+    secret = env.get("IVLOG_SECRET_KEY", "")
+    if secret:
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"IVLOG_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        return secret
+    if mode == "production":
+        raise SettingsError("IVLOG_SECRET_KEY is required in production (at least 32 characters)")
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
