@@ -87,7 +87,7 @@ class InfusionTimeline:
         """Advance the pump by one entry (entries must come in fold order)."""
         self.state_at[entry.id] = self.state
         self.rate_at[entry.id] = self.rate_ml_h if self.state == "running" else None
-        if entry.kind == "reaction.observed" and self.state in ("running", "paused"):
+        if entry.kind == "reaction.observed" and self.state != "idle":
             self.reactions_in_step.append(entry)
         move = transition(self.state, entry.kind)
         if move.problem is not None:

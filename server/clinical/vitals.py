@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import Field, StrictBool
 
@@ -53,7 +53,7 @@ class AssessmentPayload(Payload):
     renal_risk: StrictBool
     allergies_reviewed: StrictBool
 
-    @property
-    def kit_ready(self) -> bool:
-        """True only when the kit is present, in date and undamaged: the gate for starting."""
-        return self.kit_present and self.kit_in_date and self.kit_undamaged
+
+def kit_ready(assessment: Mapping[str, Any]) -> bool:
+    """The hard gate (CLINICAL 1.3): the kit is present, in date and undamaged."""
+    return bool(assessment["kit_present"] and assessment["kit_in_date"] and assessment["kit_undamaged"])

@@ -1,0 +1,133 @@
+"""The one place that decides which patients, orders and visits a user may read or write.
+
+Deny by default (DESIGN section 6):
+- nurse: patients with a current assignment, their orders and visits;
+- pharmacist: every patient, order and visit of the organization;
+- physician: their own patients, and only signed or reviewed visits;
+- admin: patient demographics (to manage patients and assignments), no orders or visits.
+
+Nothing crosses an organization. An object out of scope is indistinguishable from an absent
+one (404). Every read or write of patient data leaves an audit entry, denied attempts too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from server import audit
+from server.db.models import Assignment, Order, Patient, Role, User, Visit, VisitStatus
+from server.errors import NotFound
+
+M = TypeVar("M", bound=Model)
+
+PHYSICIAN_VISIBLE = (VisitStatus.SIGNED, VisitStatus.REVIEWED)
+
+
+def actor(user: User) -> audit.Actor:
+    return audit.Actor(user_id=user.id, organization_id=user.organization_id)
+
+
+def current_assignment(today: date | None = None) -> Q:
+    today = today or date.today()
+    return Q(starts_on__lte=today) & (Q(ends_on=None) | Q(ends_on__gte=today))
+
+
+async def assigned_patient_ids(user: User) -> list[int]:
+    rows = await Assignment.filter(
+        current_assignment(), nurse_id=user.id, organization_id=user.organization_id
+    ).values_list("patient_id", flat=True)
+    return list(rows)
+
+
+async def patients(user: User) -> QuerySet[Patient]:
+    query = Patient.filter(organization_id=user.organization_id)
+    if user.role == Role.NURSE:
+        return query.filter(id__in=await assigned_patient_ids(user))
+    if user.role == Role.PHYSICIAN:
+        return query.filter(physician_id=user.id)
+    return query  # pharmacist, admin
+
+
+async def orders(user: User) -> QuerySet[Order]:
+    query = Order.filter(organization_id=user.organization_id)
+    if user.role == Role.NURSE:
+        return query.filter(patient_id__in=await assigned_patient_ids(user))
+    if user.role == Role.PHYSICIAN:
+        return query.filter(patient__physician_id=user.id)
+    if user.role == Role.PHARMACIST:
+        return query
+    return query.filter(id__in=[])  # admin: no clinical detail
+
+
+async def visits(user: User) -> QuerySet[Visit]:
+    query = Visit.filter(organization_id=user.organization_id)
+    if user.role == Role.NURSE:
+        return query.filter(patient_id__in=await assigned_patient_ids(user))
+    if user.role == Role.PHYSICIAN:
+        return query.filter(patient__physician_id=user.id, status__in=PHYSICIAN_VISIBLE)
+    if user.role == Role.PHARMACIST:
+        return query
+    return query.filter(id__in=[])
+
+
+async def _one(user: User, query: QuerySet[M], object_id: Any, *, action: str, object_type: str) -> M:
+    found = await query.get_or_none(id=object_id)
+    await audit.record(
+        action,
+        actor=actor(user),
+        outcome="ok" if found else "denied",
+        object_type=object_type,
+        object_id=object_id,
+    )
+    if found is None:
+        raise NotFound(f"No {object_type} {object_id} here.")
+    return found
+
+
+async def read_patient(user: User, patient_id: int) -> Patient:
+    return await _one(user, await patients(user), patient_id, action="patient.read", object_type="patient")
+
+
+async def manage_patient(user: User, patient_id: int) -> Patient:
+    """Admin edits demographics and assignments; pharmacists may too (they run the service)."""
+    query = await patients(user) if user.role in (Role.ADMIN, Role.PHARMACIST) else Patient.filter(id__in=[])
+    return await _one(user, query, patient_id, action="patient.manage", object_type="patient")
+
+
+async def read_order(user: User, order_id: int) -> Order:
+    return await _one(user, await orders(user), order_id, action="order.read", object_type="order")
+
+
+async def write_order(user: User, order_id: int) -> Order:
+    query = await orders(user) if user.role == Role.PHARMACIST else Order.filter(id__in=[])
+    return await _one(user, query, order_id, action="order.write", object_type="order")
+
+
+async def write_orders_for(user: User, patient_id: int) -> Patient:
+    """Only a pharmacist writes orders, for a patient of the organization."""
+    query = await patients(user) if user.role == Role.PHARMACIST else Patient.filter(id__in=[])
+    return await _one(user, query, patient_id, action="order.create", object_type="patient")
+
+
+async def read_visit(user: User, visit_id: UUID | str) -> Visit:
+    return await _one(user, await visits(user), visit_id, action="visit.read", object_type="visit")
+
+
+async def write_visit(user: User, visit_id: UUID | str) -> Visit:
+    """Nurses document their assigned patients' visits; pharmacists write review entries."""
+    allowed = user.role in (Role.NURSE, Role.PHARMACIST)
+    query = await visits(user) if allowed else Visit.filter(id__in=[])
+    return await _one(user, query, visit_id, action="visit.write", object_type="visit")
+
+
+async def audit_list(user: User, object_type: str, count: int) -> None:
+    """A list of patient data was shown: one entry with how many rows, no names."""
+    await audit.record(
+        f"{object_type}.list", actor=actor(user), object_type=object_type, detail={"count": count}
+    )

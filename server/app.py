@@ -1,0 +1,70 @@
+"""create_app(settings) -> the Starlette application: routes, middleware, lifespan.
+
+Declarative: the route list and the middleware list below are the whole assembly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from server import logs
+from server.db import schema
+from server.errors import AppError
+from server.middleware.body_limit import BodyLimitMiddleware
+from server.middleware.request_log import RequestLogMiddleware
+from server.middleware.same_origin import SameOriginMiddleware
+from server.middleware.security_headers import SecurityHeadersMiddleware
+from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
+from server.routes import admin, api, home, pharmacy, session
+from server.settings import Settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings) -> Starlette:
+    logs.configure(settings.log_format)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await schema.open_database(settings.database_url)
+        try:
+            await schema.check_ready(settings.database_url)
+            yield
+        finally:
+            await schema.close_database()
+
+    routes = [
+        *home.routes,
+        *session.routes,
+        *api.routes,
+        *pharmacy.routes,
+        *admin.routes,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    middleware = [
+        Middleware(RequestLogMiddleware),
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(AppErrorMiddleware),
+        Middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes),
+        Middleware(SameOriginMiddleware, public_origin=settings.public_origin),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={
+            AppError: app_error_handler,
+            HTTPException: http_error_handler,
+            Exception: server_error_handler,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,128 @@
+"""Append-only, hash-chained audit log (DESIGN section 6).
+
+Each entry's hash covers its own fields and the previous entry's hash, so editing or
+deleting any row breaks the chain from that row on; `verify` names the first broken entry.
+Appends are serialised (SQLite's write lock, a PostgreSQL advisory lock) so the chain is
+a line, not a tree. Entries carry ids and codes only, never names or clinical values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from tortoise.connection import get_connection
+from tortoise.transactions import in_transaction
+
+from server.db.models import AuditEntry
+
+GENESIS_HASH = "0" * 64
+CHAIN_LOCK_KEY = 0x1A7D17  # PostgreSQL advisory lock for appends to the chain
+VERIFY_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it: enough to audit, nothing more."""
+
+    user_id: int | None
+    organization_id: int | None
+
+
+def entry_hash(*, entry_id: int, at: datetime, fields: dict[str, Any], prev_hash: str) -> str:
+    body = {
+        "id": entry_id,
+        "at": at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+        **fields,
+        "prev_hash": prev_hash,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _fields(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "organization_id": entry.organization_id,
+        "user_id": entry.user_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "outcome": entry.outcome,
+        "detail": entry.detail,
+    }
+
+
+async def record(
+    action: str,
+    *,
+    actor: Actor | None,
+    outcome: str = "ok",
+    object_type: str = "",
+    object_id: Any = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. Inside a caller's transaction it commits (or rolls back) with it."""
+    entry = AuditEntry(
+        at=datetime.now(timezone.utc),
+        organization_id=actor.organization_id if actor else None,
+        user_id=actor.user_id if actor else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else "",
+        outcome=outcome,
+        detail=detail or {},
+    )
+    async with in_transaction() as connection:
+        if connection.capabilities.dialect == "postgres":
+            await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [CHAIN_LOCK_KEY])
+        last = await AuditEntry.all().using_db(connection).order_by("-id").first()
+        entry.id = (last.id + 1) if last else 1
+        entry.prev_hash = last.hash if last else GENESIS_HASH
+        entry.hash = entry_hash(
+            entry_id=entry.id, at=entry.at, fields=_fields(entry), prev_hash=entry.prev_hash
+        )
+        await entry.save(using_db=connection, force_create=True)
+    return entry
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    broken_at: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+async def verify() -> VerifyResult:
+    """Walk the chain in id order; stop at the first entry whose hash or link is wrong."""
+    prev_hash, expected_id, checked = GENESIS_HASH, 1, 0
+    while True:
+        page = await AuditEntry.filter(id__gte=expected_id).order_by("id").limit(VERIFY_PAGE)
+        for entry in page:
+            problem = _check(entry, expected_id=expected_id, prev_hash=prev_hash)
+            if problem:
+                return VerifyResult(checked=checked, broken_at=entry.id, reason=problem)
+            prev_hash, expected_id, checked = entry.hash, entry.id + 1, checked + 1
+        if len(page) < VERIFY_PAGE:
+            return VerifyResult(checked=checked)
+
+
+def _check(entry: AuditEntry, *, expected_id: int, prev_hash: str) -> str:
+    if entry.id != expected_id:
+        return f"entries {expected_id}..{entry.id - 1} are missing"
+    if entry.prev_hash != prev_hash:
+        return "its link to the previous entry is wrong"
+    actual = entry_hash(entry_id=entry.id, at=entry.at, fields=_fields(entry), prev_hash=entry.prev_hash)
+    if actual != entry.hash:
+        return "its content does not match its hash (the row was changed)"
+    return ""
+
+
+async def dialect() -> str:
+    return get_connection("default").capabilities.dialect

@@ -1,0 +1,1 @@
+"""Authentication: passwords, server-side sessions, the login throttle and CSRF tokens."""

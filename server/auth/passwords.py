@@ -1,0 +1,44 @@
+"""argon2id password hashing, run off the event loop (it costs tens of milliseconds by design)."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_PASSWORD_LENGTH = 12
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches. An unknown user is checked against a dummy hash,
+    so a wrong username and a wrong password take the same time and the same path."""
+    target = password_hash or _dummy_hash()
+    try:
+        ok = await asyncio.to_thread(_hasher.verify, target, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return ok and password_hash is not None
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash("ivlog-dummy-password-for-unknown-users")

@@ -1,0 +1,111 @@
+"""The infusion in numbers: segments and pauses as tables, volume and grams, the rate to offer next
+time, and the titration advice for now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.clinical.clock import add_minutes, format_instant
+from server.clinical.infusion import Segment, duration_min, volume_ml
+from server.clinical.ordering import Entry
+from server.clinical.picture import Picture
+from server.clinical.rates import DerivedRate
+from server.clinical.rounding import round_half_up
+from server.clinical.titration import ReactionState, recommend_next_rate
+
+
+def _reactions_during(picture: Picture, index: int) -> tuple[Entry, ...]:
+    """Reactions while segment `index` ran (or during the pause or stop that followed it)."""
+    events = picture.infusion.rate_events
+    if index + 1 < len(events):
+        return events[index + 1].reactions
+    return tuple(picture.infusion.reactions_in_step)
+
+
+def segments_out(picture: Picture) -> list[dict[str, Any]]:
+    order, horizon = picture.context.order, picture.horizon
+    concentration = picture.context.protocol.product.concentration_mg_ml
+    rows = []
+    for index, segment in enumerate(picture.infusion.segments):
+        derived = DerivedRate.of(segment.rate_ml_h, weight_kg=order.dosing_weight_kg,
+                                 concentration_mg_ml=concentration)
+        minutes = duration_min(segment.start, segment.end, horizon or segment.start)
+        rows.append({
+            "event_id": segment.event_id, "start": format_instant(segment.start),
+            "end": None if segment.end is None else format_instant(segment.end),
+            "rate_ml_h": derived.rate_ml_h, "ml_kg_h": derived.ml_kg_h, "mg_kg_min": derived.mg_kg_min,
+            "step_index": picture.step_of(segment.rate_ml_h), "duration_min": round_half_up(minutes, 1),
+            "volume_ml": round_half_up(segment.rate_ml_h * minutes / 60.0, 1),
+            "reaction_ids": [r.id for r in _reactions_during(picture, index)],
+        })
+    return rows
+
+
+def pauses_out(picture: Picture) -> list[dict[str, Any]]:
+    return [{"event_id": p.event_id, "start": format_instant(p.start),
+             "end": None if p.end is None else format_instant(p.end), "reason": p.reason,
+             "resumed_by": p.resumed_by,
+             "duration_min": round_half_up(duration_min(p.start, p.end, picture.horizon or p.start), 1)}
+            for p in picture.infusion.pauses]
+
+
+def last_tolerated_rate(picture: Picture) -> float | None:
+    """The highest rate run without a reaction and below every rate that did cause one."""
+    segments: list[Segment] = picture.infusion.segments
+    horizon = picture.horizon
+    reacted = [s.rate_ml_h for i, s in enumerate(segments) if _reactions_during(picture, i)]
+    ceiling = min(reacted) if reacted else float("inf")
+    tolerated = [s.rate_ml_h for i, s in enumerate(segments)
+                 if not _reactions_during(picture, i) and s.rate_ml_h < ceiling
+                 and horizon is not None and duration_min(s.start, s.end, horizon) > 0]
+    return round_half_up(max(tolerated), 1) if tolerated else None
+
+
+def _reaction_state(reactions: list[Entry]) -> ReactionState:
+    if not reactions:
+        return "none"
+    return "subsided" if all(r.payload["outcome"] == "resolved" for r in reactions) else "ongoing"
+
+
+def next_rate_out(picture: Picture) -> dict[str, Any] | None:
+    """The titration advice for the current moment (None once the infusion stopped)."""
+    infusion, context = picture.infusion, picture.context
+    if infusion.state == "stopped" or picture.of_kind("visit.ended"):
+        return None
+    reactions = infusion.reactions_in_step
+    advice = recommend_next_rate(
+        context.protocol, weight_kg=context.order.dosing_weight_kg, current_rate_ml_h=infusion.rate_ml_h,
+        paused=infusion.state == "paused", reaction=_reaction_state(reactions),
+        reaction_rate_ml_h=infusion.rate_at[reactions[0].id] if reactions else None,
+        cap_ml_h=context.order.rate_cap_ml_h, at_risk=picture.limit.source == "at_risk_cap",
+        tolerance_ml_h=context.rulebook.rate_tolerance_ml_h)
+    if advice.due_in_min is None:
+        due = None
+    elif advice.action == "increase" and infusion.step_started_at is not None:
+        due = add_minutes(infusion.step_started_at, advice.due_in_min)
+    else:
+        due = picture.horizon
+    return {"action": advice.action, "rate_ml_h": advice.rate_ml_h, "step_index": advice.step_index,
+            "limit_ml_h": advice.limit_ml_h, "due_at": None if due is None else format_instant(due)}
+
+
+def infusion_out(picture: Picture) -> dict[str, Any]:
+    infusion, order = picture.infusion, picture.context.order
+    horizon = picture.horizon
+    volume = volume_ml(infusion.segments, horizon) if horizon is not None else 0.0
+    stops = [e for e in picture.of_kind("infusion.stopped") if e.payload["pump_volume_ml"] is not None]
+    pump = stops[-1].payload["pump_volume_ml"] if stops else None
+    concentration = picture.context.protocol.product.concentration_mg_ml
+    basis = "pump" if pump is not None else "computed"
+    grams = (pump if pump is not None else volume) * concentration / 1000.0
+    running = sum(duration_min(s.start, s.end, horizon) for s in infusion.segments) if horizon else 0.0
+    return {
+        "status": "not_started" if infusion.state == "idle" else infusion.state,
+        "current_rate_ml_h": infusion.rate_ml_h if infusion.state == "running" else None,
+        "first_start": None if infusion.first_start is None else format_instant(infusion.first_start),
+        "stopped_at": None if infusion.stopped_at is None else format_instant(infusion.stopped_at),
+        "running_min": round_half_up(running, 1), "volume_infused_ml": round_half_up(volume, 1),
+        "pump_volume_ml": pump, "grams_given": round_half_up(grams, 2), "grams_basis": basis,
+        "grams_ordered": None if order.grams_ordered is None else round_half_up(order.grams_ordered, 2),
+        "last_tolerated_rate_ml_h": last_tolerated_rate(picture), "next_rate": next_rate_out(picture),
+    }

@@ -1,0 +1,85 @@
+"""The alert engine: run every enabled rule of the rule book over a visit's clinical picture.
+
+Each rule's code (in vital_rules, rate_rules, visit_rules, schedule) reports findings; the engine turns
+them into alerts with a deterministic id, "{rule}:{first event id}", so the tablet and the server name
+the same alert the same way, fills the message template from the data file, and drops alerts that a
+stronger rule on the same entry supersedes (e.g. fever_severe over fever).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+from server.clinical.findings import Finding, RuleCode, Value
+from server.clinical.rate_rules import RATE_RULES
+from server.clinical.rounding import format_number
+from server.clinical.rulebook import RuleBook, RuleSpec, Severity, parse_rulebook
+from server.clinical.schedule import SCHEDULE_RULES
+from server.clinical.visit_rules import VISIT_RULES
+from server.clinical.vital_rules import VITAL_RULES
+
+if TYPE_CHECKING:
+    from server.clinical.picture import Picture
+
+RULE_CODE: dict[str, RuleCode] = {**VITAL_RULES, **RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: str
+    rule: str
+    severity: Severity
+    message: str
+    event_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "event_ids": list(self.event_ids)}
+
+
+def load_rules(data: Mapping[str, Any] | None = None) -> RuleBook:
+    """The rule book from `data` (same shape as data/rules.json) or the packaged file, checked against
+    the code: every rule present exactly once, with the thresholds its code reads."""
+    book = parse_rulebook(data)
+    if set(book.rules) != set(RULE_CODE):
+        missing, unknown = set(RULE_CODE) - set(book.rules), set(book.rules) - set(RULE_CODE)
+        raise ValueError(f"rules data: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    for rule_id, code in RULE_CODE.items():
+        absent = set(code.thresholds) - set(book.rules[rule_id].thresholds)
+        if absent:
+            raise ValueError(f"rules data: rule {rule_id!r} lacks thresholds {sorted(absent)}")
+    return book
+
+
+def render_message(template: str, values: Mapping[str, Value]) -> str:
+    """Fill {name} placeholders; numbers are written half-up to 0.01 without trailing zeros."""
+    def text(match: re.Match[str]) -> str:
+        value = values[match.group(1)]
+        return value if isinstance(value, str) else format_number(value, 2)
+    return _PLACEHOLDER.sub(text, template)
+
+
+def _alert(spec: RuleSpec, finding: Finding) -> Alert:
+    values = {**spec.thresholds, **finding.values}
+    return Alert(f"{spec.id}:{finding.event_ids[0]}", spec.id, spec.severity,
+                 render_message(spec.message, values), finding.event_ids)
+
+
+def _without_superseded(alerts: list[Alert], book: RuleBook) -> list[Alert]:
+    fired = {(alert.rule, alert.event_ids[0]) for alert in alerts}
+    return [alert for alert in alerts
+            if not any((stronger, alert.event_ids[0]) in fired and alert.rule in spec.supersedes
+                       for stronger, spec in book.rules.items() if spec.enabled)]
+
+
+def evaluate_alerts(picture: Picture) -> list[Alert]:
+    """Alerts of the picture, ordered by the fold position of their entry, then by rule id."""
+    book = picture.context.rulebook
+    alerts = [_alert(spec, finding)
+              for rule_id, spec in sorted(book.rules.items()) if spec.enabled
+              for finding in RULE_CODE[rule_id].evaluate(picture, spec)]
+    position = {entry.id: index for index, entry in enumerate(picture.entries)}
+    kept = _without_superseded(alerts, book)
+    return sorted(kept, key=lambda alert: (position.get(alert.event_ids[0], -1), alert.rule))

@@ -1,0 +1,150 @@
+"""The vital-signs schedule (CLINICAL.md section 3): what was due, what was missed, what is due next.
+
+    baseline     any set before the first start
+    cadence      from the start, every `titrating_every_min` while below the maximum rate, every
+                 `at_max_every_min` at it (the rate at the previous check decides), until the final stop
+    increase     a set within `increase_window_min` before (or `grace_min` after) each rate increase
+    completion   a set within `completion_window_min` of the final stop
+    observation  a set at least `observation_min` after the stop (60 for high reaction risk)
+
+A check is missed when its window has closed: `grace_min` after it was due, measured against the
+picture's horizon (now, or the last entry), or the visit has ended. One run is assumed per visit:
+between a stop and a restart the cadence simply continues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from server.clinical.clock import add_minutes
+from server.clinical.findings import Finding, RuleCode
+
+if TYPE_CHECKING:
+    from server.clinical.picture import Picture
+    from server.clinical.rulebook import RuleSpec
+
+
+@dataclass(frozen=True)
+class _Check:
+    at: datetime
+    event_id: str
+    rate_ml_h: float | None
+
+
+def _closed(picture: Picture, due: datetime) -> bool:
+    """True when a check due at `due` can no longer be recorded on time."""
+    grace = picture.context.vitals_schedule.grace_min
+    ended = bool(picture.of_kind("visit.ended"))
+    return ended or (picture.horizon is not None and picture.horizon > add_minutes(due, grace))
+
+
+def _interval(picture: Picture, rate_ml_h: float | None) -> tuple[float, str]:
+    schedule, tolerance = picture.context.vitals_schedule, picture.context.rulebook.rate_tolerance_ml_h
+    if rate_ml_h is not None and rate_ml_h >= picture.schedule[-1].rate_ml_h - tolerance:
+        return schedule.at_max_every_min, "at the maximum rate"
+    return schedule.titrating_every_min, "while titrating"
+
+
+def _cadence_checks(picture: Picture) -> list[_Check]:
+    """The start, then every set of vital signs up to the final stop (or the horizon)."""
+    first = picture.infusion.rate_events[0]
+    end = picture.infusion.stopped_at or picture.horizon
+    checks = [_Check(first.entry.occurred_at, first.entry.id, first.rate_ml_h)]
+    for point in picture.vitals:
+        if point.entry.key > first.entry.key and (end is None or point.entry.occurred_at <= end):
+            checks.append(_Check(point.entry.occurred_at, point.entry.id, point.rate_ml_h))
+    return checks
+
+
+def vitals_overdue(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    if not picture.infusion.rate_events:
+        return []
+    grace, found = picture.context.vitals_schedule.grace_min, []
+    checks = _cadence_checks(picture)
+    end = picture.infusion.stopped_at or picture.horizon
+    for check, following in zip(checks, checks[1:] + [None]):
+        interval, phase = _interval(picture, check.rate_ml_h)
+        due = add_minutes(check.at, interval)
+        late = following.at > add_minutes(due, grace) if following else end is not None and end > add_minutes(due, grace)
+        if late:
+            found.append(Finding((check.event_id,), {"interval_min": interval, "phase": phase}))
+    return found
+
+
+def vitals_baseline_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    if not picture.infusion.rate_events:
+        return []
+    first = picture.infusion.rate_events[0].entry
+    if any(point.entry.key < first.key for point in picture.vitals):
+        return []
+    return [Finding((first.id,))]
+
+
+def _any_vitals_between(picture: Picture, start: datetime, end: datetime) -> bool:
+    return any(start <= point.entry.occurred_at <= end for point in picture.vitals)
+
+
+def vitals_at_increase_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    schedule, tolerance, found = picture.context.vitals_schedule, picture.context.rulebook.rate_tolerance_ml_h, []
+    for event in picture.infusion.rate_events:
+        if event.previous_ml_h is None or event.rate_ml_h <= event.previous_ml_h + tolerance:
+            continue
+        at = event.entry.occurred_at
+        window = (add_minutes(at, -schedule.increase_window_min), add_minutes(at, schedule.grace_min))
+        if _closed(picture, at) and not _any_vitals_between(picture, *window):
+            values = {"window_min": schedule.increase_window_min, "rate_ml_h": event.rate_ml_h}
+            found.append(Finding((event.entry.id,), values))
+    return found
+
+
+def vitals_completion_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    stop, schedule = picture.infusion.stopped_at, picture.context.vitals_schedule
+    if stop is None or picture.infusion.stopped_by is None or not _closed(picture, stop):
+        return []
+    window = (add_minutes(stop, -schedule.completion_window_min), add_minutes(stop, schedule.grace_min))
+    if _any_vitals_between(picture, *window):
+        return []
+    return [Finding((picture.infusion.stopped_by,), {"window_min": schedule.completion_window_min})]
+
+
+def _observation_done(picture: Picture, stop: datetime) -> bool:
+    schedule = picture.context.vitals_schedule
+    earliest = add_minutes(stop, picture.context.observation_min - schedule.grace_min)
+    return any(point.entry.occurred_at >= earliest for point in picture.vitals)
+
+
+def observation_incomplete(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    stop = picture.infusion.stopped_at
+    if stop is None or picture.infusion.stopped_by is None:
+        return []
+    due = add_minutes(stop, picture.context.observation_min)
+    if not _closed(picture, due) or _observation_done(picture, stop):
+        return []
+    return [Finding((picture.infusion.stopped_by,), {"observation_min": picture.context.observation_min})]
+
+
+def next_vitals_due(picture: Picture) -> datetime | None:
+    """When the next set is due: the cadence while infusing, then completion and observation."""
+    infusion = picture.infusion
+    if not infusion.rate_events or picture.of_kind("visit.ended"):
+        return None
+    stop = infusion.stopped_at
+    if stop is None:
+        last = _cadence_checks(picture)[-1]
+        return add_minutes(last.at, _interval(picture, last.rate_ml_h)[0])
+    window = picture.context.vitals_schedule
+    if not _any_vitals_between(picture, add_minutes(stop, -window.completion_window_min),
+                               add_minutes(stop, window.grace_min)):
+        return stop
+    return None if _observation_done(picture, stop) else add_minutes(stop, picture.context.observation_min)
+
+
+SCHEDULE_RULES: dict[str, RuleCode] = {
+    "vitals_baseline_missing": RuleCode(vitals_baseline_missing),
+    "vitals_overdue": RuleCode(vitals_overdue),
+    "vitals_at_increase_missing": RuleCode(vitals_at_increase_missing),
+    "vitals_completion_missing": RuleCode(vitals_completion_missing),
+    "observation_incomplete": RuleCode(observation_incomplete),
+}

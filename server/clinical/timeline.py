@@ -1,0 +1,144 @@
+"""Fold a visit's events into its current state: the one projection the server stores and the tablet
+shows, rebuilt from the events at any time.
+
+The fold is order-independent: events are sorted deterministically (`ordering.py`) before anything is
+read, so the same set of events gives the same state whatever order they arrived in. Nothing is
+dropped: invalid events, voided entries, amendments and misfits are all listed in the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from typing import Any
+
+from server.clinical import infusion_summary as summary
+from server.clinical import record
+from server.clinical.clock import format_instant
+from server.clinical.corrections import apply_corrections
+from server.clinical.ordering import Entry, sort_key
+from server.clinical.picture import Picture, build_picture
+from server.clinical.problems import EventInvalid, Problem
+from server.clinical.rules import Alert, evaluate_alerts
+from server.clinical.schedule import next_vitals_due
+from server.clinical.status import late_after_review, late_entries, visit_status
+from server.clinical.visit_context import VisitContext
+
+
+@dataclass(frozen=True)
+class VisitState:
+    """The visit's projection; `to_dict()` gives JSON-ready data (times as ISO-8601 UTC "Z")."""
+
+    visit_id: str | None
+    status: str
+    time_in: str | None
+    time_out: str | None
+    location_verified: bool | None
+    protocol: dict[str, Any]
+    steps: list[dict[str, Any]]
+    infusion: dict[str, Any]
+    segments: list[dict[str, Any]]
+    pauses: list[dict[str, Any]]
+    vitals: list[dict[str, Any]]
+    baseline: dict[str, Any]
+    next_vitals_due_at: str | None
+    reactions: list[dict[str, Any]]
+    highest_reaction_grade: int | None
+    medications: list[dict[str, Any]]
+    lots: list[dict[str, Any]]
+    line: dict[str, Any]
+    education: list[dict[str, Any]]
+    notes: list[dict[str, Any]]
+    signatures: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
+    alerts: list[Alert]
+    entries: list[dict[str, Any]]
+    voided: list[dict[str, Any]]
+    late_entries: list[dict[str, Any]]
+    late_after_review: list[str]
+    issues: list[dict[str, Any]]
+    invalid: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["alerts"] = [alert.to_dict() for alert in self.alerts]
+        return data
+
+
+def _read(events: list[dict[str, Any]]) -> tuple[list[Entry], list[dict[str, Any]]]:
+    """Entries in fold order, and the events whose payload does not validate (kept, listed)."""
+    ids = [event["id"] for event in events]
+    if len(set(ids)) != len(ids):
+        raise ValueError("duplicate event ids: the sync log stores each event once")
+    if len({event.get("visit_id") for event in events}) > 1:
+        raise ValueError("events of more than one visit")
+    entries, invalid = [], []
+    for event in sorted(events, key=sort_key):
+        try:
+            entries.append(Entry.from_event(event))
+        except EventInvalid as error:
+            invalid.append({"event_id": event["id"], "kind": event["kind"], "code": error.code,
+                            "problems": [problem.to_dict() for problem in error.problems]})
+    return entries, invalid
+
+
+def _visit_times(picture: Picture) -> tuple[str | None, str | None, bool | None]:
+    started, ended = picture.of_kind("visit.started"), picture.of_kind("visit.ended")
+    time_in = format_instant(started[0].occurred_at) if started else None
+    time_out = format_instant(ended[-1].occurred_at) if ended else None
+    verified = None if not started else started[0].payload["location"] is not None
+    return time_in, time_out, verified
+
+
+def _protocol_out(picture: Picture) -> dict[str, Any]:
+    protocol, limit = picture.context.protocol, picture.limit
+    return {"id": protocol.id, "kind": protocol.kind, "product_id": protocol.product.id,
+            "product_name": protocol.product.name, "rate_unit": protocol.rate_unit,
+            "limit_ml_h": limit.ml_h, "limit_source": limit.source, "limit_exclusive": limit.exclusive,
+            "verified_on": None if protocol.verified_on is None else protocol.verified_on.isoformat(),
+            "ladder_note": protocol.ladder_note}
+
+
+def _issues_out(issues: list[tuple[str, Problem]], ordered: list[Entry]) -> list[dict[str, Any]]:
+    position = {entry.id: index for index, entry in enumerate(ordered)}
+    ranked = sorted(issues, key=lambda item: (position[item[0]], item[1].code, item[1].field))
+    return [{"event_id": event_id, **problem.to_dict()} for event_id, problem in ranked]
+
+
+def _normalize_now(now: datetime | None) -> datetime | None:
+    if now is None:
+        return None
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    now = now.astimezone(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def fold_timeline(
+    events: list[dict[str, Any]], *, context: VisitContext, now: datetime | None = None
+) -> VisitState:
+    """The visit's state from its sync-log events (dicts), for this order and patient, at `now`."""
+    ordered, invalid = _read(events)
+    corrections = apply_corrections(ordered)
+    picture = build_picture(corrections.effective, context, _normalize_now(now))
+    reopening = late_after_review(ordered)
+    time_in, time_out, verified = _visit_times(picture)
+    reactions = record.reactions_out(picture)
+    due = next_vitals_due(picture)
+    return VisitState(
+        visit_id=events[0].get("visit_id") if events else None,
+        status=visit_status(corrections.effective, reopened=bool(reopening)),
+        time_in=time_in, time_out=time_out, location_verified=verified,
+        protocol=_protocol_out(picture), steps=[step.to_dict() for step in picture.schedule],
+        infusion=summary.infusion_out(picture), segments=summary.segments_out(picture),
+        pauses=summary.pauses_out(picture), vitals=record.vitals_out(picture),
+        baseline=record.baseline_out(picture), next_vitals_due_at=None if due is None else format_instant(due),
+        reactions=reactions, highest_reaction_grade=max((r["grade"] for r in reactions), default=None),
+        medications=record.medications_out(picture), lots=record.lots_out(picture), line=record.line_out(picture),
+        education=record.rows_of(picture, "education"), notes=record.rows_of(picture, "note"),
+        signatures=record.rows_of(picture, "signature"),
+        reviews=record.rows_of(picture, "review.signed", "review.intervention"),
+        alerts=evaluate_alerts(picture), entries=record.entries_out(corrections), voided=corrections.voided,
+        late_entries=late_entries(ordered, context.rulebook.late_entry_min), late_after_review=reopening,
+        issues=_issues_out(corrections.issues + picture.infusion.issues, ordered), invalid=invalid,
+    )

@@ -1,0 +1,124 @@
+"""Alerts about the visit's preparation and products: the kit gate, weight, premedication,
+notification after a reaction, and the products opened (CLINICAL.md sections 1 and 4)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from server.clinical.clock import minutes_between
+from server.clinical.findings import Finding, RuleCode
+from server.clinical.rounding import format_number, round_half_up
+from server.clinical.vitals import kit_ready
+
+if TYPE_CHECKING:
+    from server.clinical.ordering import Entry
+    from server.clinical.picture import Picture
+    from server.clinical.rulebook import RuleSpec
+
+
+def kit_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    """Every start needs the latest assessment before it to have passed the kit check."""
+    found = []
+    for start in picture.of_kind("infusion.started"):
+        before = [a for a in picture.of_kind("assessment") if a.key < start.key]
+        latest = before[-1] if before else None
+        if latest is None or not kit_ready(latest.payload):
+            found.append(Finding((start.id,) + (() if latest is None else (latest.id,))))
+    return found
+
+
+def weight_change(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    dosing, found = picture.context.order.dosing_weight_kg, []
+    for assessment in picture.of_kind("assessment"):
+        weight = assessment.payload["weight_kg"]
+        change = round_half_up(abs(weight - dosing) / dosing * 100, 1)
+        if change >= rule.thresholds["change_pct_min"]:
+            values = {"weight_kg": weight, "change_pct": change, "dosing_weight_kg": dosing}
+            found.append(Finding((assessment.id,), values))
+    return found
+
+
+def _premeds(picture: Picture) -> list[Entry]:
+    return [m for m in picture.of_kind("medication.given") if m.payload["purpose"] == "premed"]
+
+
+def premed_timing(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    start, found = picture.infusion.first_start, []
+    if start is None:
+        return []
+    for given in _premeds(picture):
+        lead = round_half_up(minutes_between(given.occurred_at, start), 1)
+        if not rule.thresholds["lead_min_min"] <= lead <= rule.thresholds["lead_max_min"]:
+            side = "before" if lead >= 0 else "after"
+            timing = f"{format_number(abs(lead), 1)} min {side} the start"
+            found.append(Finding((given.id,), {"drug": given.payload["drug"], "timing": timing}))
+    return found
+
+
+def premed_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    """Ordered premedications with no premedication entry of that drug (names compared casefolded)."""
+    if not picture.infusion.rate_events:
+        return []
+    given = {m.payload["drug"].casefold() for m in _premeds(picture)}
+    missing = [p.drug for p in picture.context.order.premeds if p.drug.casefold() not in given]
+    if not missing:
+        return []
+    return [Finding((picture.infusion.rate_events[0].entry.id,), {"drugs": ", ".join(missing)})]
+
+
+def reaction_notification_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    return [Finding((r.id,), {"grade": r.payload["grade"]}) for r in picture.of_kind("reaction.observed")
+            if r.payload["grade"] >= rule.thresholds["grade_min"] and not r.payload["notified"]]
+
+
+def _product_name(picture: Picture, product_id: str) -> str:
+    try:
+        return picture.context.catalog.product(product_id).name
+    except KeyError:
+        return product_id
+
+
+def mixed_brands(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    opened = picture.of_kind("product.opened")
+    if not opened:
+        return []
+    first, found = opened[0], []
+    for later in opened[1:]:
+        if later.payload["product_id"] != first.payload["product_id"]:
+            values = {"product": _product_name(picture, later.payload["product_id"]),
+                      "other_product": _product_name(picture, first.payload["product_id"])}
+            found.append(Finding((later.id, first.id), values))
+    return found
+
+
+def product_not_ordered(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    ordered = picture.context.order.product_id
+    return [Finding((o.id,), {"product": _product_name(picture, o.payload["product_id"]),
+                              "ordered_product": _product_name(picture, ordered)})
+            for o in picture.of_kind("product.opened") if o.payload["product_id"] != ordered]
+
+
+def product_expired(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    """Expiry is a date; compared with the UTC date the vial was opened."""
+    return [Finding((o.id,), {"lot": o.payload["lot"], "expiry": o.payload["expiry"]})
+            for o in picture.of_kind("product.opened")
+            if date.fromisoformat(o.payload["expiry"]) < o.occurred_at.date()]
+
+
+def product_inspection_failed(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    return [Finding((o.id,), {"lot": o.payload["lot"]})
+            for o in picture.of_kind("product.opened") if not o.payload["inspected_ok"]]
+
+
+VISIT_RULES: dict[str, RuleCode] = {
+    "kit_missing": RuleCode(kit_missing),
+    "weight_change": RuleCode(weight_change, ("change_pct_min",)),
+    "premed_timing": RuleCode(premed_timing, ("lead_min_min", "lead_max_min")),
+    "premed_missing": RuleCode(premed_missing),
+    "reaction_notification_missing": RuleCode(reaction_notification_missing, ("grade_min",)),
+    "mixed_brands": RuleCode(mixed_brands),
+    "product_not_ordered": RuleCode(product_not_ordered),
+    "product_expired": RuleCode(product_expired),
+    "product_inspection_failed": RuleCode(product_inspection_failed),
+}

@@ -1,0 +1,3 @@
+"""Administration pages: users, patients, assignments, devices."""
+
+routes: list = []

@@ -1,0 +1,42 @@
+"""Parsing request bodies: HTML forms (CSRF-checked) and JSON (pydantic-validated)."""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+from starlette.requests import Request
+
+from server.auth import csrf
+from server.errors import BadRequest, from_pydantic
+
+T = TypeVar("T", bound=BaseModel)
+
+
+async def read_form(request: Request) -> FormData:
+    """The submitted form, after its CSRF token was verified. Every form handler uses this."""
+    form = await request.form()
+    csrf.verify(request, form.get(csrf.FIELD_NAME), request.app.state.settings.secret_key)
+    return form
+
+
+def parse_form(form: FormData, model: type[T]) -> T:
+    data = {key: value for key, value in form.items() if key != csrf.FIELD_NAME and value != ""}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise from_pydantic(exc) from None
+
+
+async def read_json(request: Request, model: type[T]) -> T:
+    body = await request.body()
+    try:
+        data = json.loads(body or b"null")
+    except (ValueError, RecursionError):
+        raise BadRequest("The body is not valid JSON.") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise from_pydantic(exc) from None

@@ -1,0 +1,43 @@
+"""Who is asking: resolve the session cookie once per request and check the role."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from server.auth import sessions
+from server.db.models import Role, User
+from server.errors import Forbidden, NotAuthenticated
+from server.settings import Settings
+
+HOME_BY_ROLE = {
+    Role.NURSE: "/nurse",
+    Role.PHARMACIST: "/pharmacy",
+    Role.PHYSICIAN: "/physician",
+    Role.ADMIN: "/admin",
+}
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def current(request: Request) -> sessions.Authenticated | None:
+    if not hasattr(request.state, "auth"):
+        token = request.cookies.get(sessions.COOKIE_NAME)
+        request.state.auth = await sessions.resolve(token, settings=settings_of(request))
+        request.state.user = request.state.auth.user if request.state.auth else None
+    return request.state.auth
+
+
+async def require(request: Request, *roles: Role) -> User:
+    """The logged-in user, who must hold one of `roles` (any role when none are given)."""
+    auth = await current(request)
+    if auth is None:
+        raise NotAuthenticated("Your session has ended. Please log in again.")
+    if roles and auth.user.role not in roles:
+        raise Forbidden("This page is not part of your role.")
+    return auth.user
+
+
+def home_of(user: User) -> str:
+    return HOME_BY_ROLE[Role(user.role)]

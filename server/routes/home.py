@@ -1,0 +1,54 @@
+"""Each role's home page, the root redirect and the health check."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from server import access
+from server.db.models import Role
+from server.routes import guard
+from server.templating import render
+
+
+async def root(request: Request) -> Response:
+    auth = await guard.current(request)
+    return RedirectResponse(guard.home_of(auth.user) if auth else "/login", status_code=303)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def _today_bounds() -> tuple[datetime, datetime]:
+    start = datetime.combine(datetime.now(timezone.utc).date(), time.min, tzinfo=timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+async def nurse_home(request: Request) -> Response:
+    user = await guard.require(request, Role.NURSE)
+    start, end = _today_bounds()
+    visits = await (await access.visits(user)).filter(
+        scheduled_at__gte=start, scheduled_at__lt=end
+    ).order_by("scheduled_at").prefetch_related("patient")
+    await access.audit_list(user, "visit", len(visits))
+    return render(request, "home/nurse.html", {"visits": visits})
+
+
+async def physician_home(request: Request) -> Response:
+    user = await guard.require(request, Role.PHYSICIAN)
+    patients = await (await access.patients(user)).order_by("family_name", "given_name")
+    visits = await (await access.visits(user)).order_by("-scheduled_at").limit(50).prefetch_related("patient")
+    await access.audit_list(user, "patient", len(patients))
+    return render(request, "home/physician.html", {"patients": patients, "visits": visits})
+
+
+routes = [
+    Route("/", root, methods=["GET"]),
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/nurse", nurse_home, methods=["GET"]),
+    Route("/physician", physician_home, methods=["GET"]),
+]

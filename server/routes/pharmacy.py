@@ -1,0 +1,3 @@
+"""Pharmacist pages: patients and their orders."""
+
+routes: list = []

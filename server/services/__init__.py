@@ -1,0 +1,1 @@
+"""Use cases: each takes the acting user explicitly and returns plain results."""

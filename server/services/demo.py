@@ -1,0 +1,95 @@
+"""Demo data for `make run`: one organization, five users, six patients, today's visits.
+
+Loaded only into an empty database. The names are invented; no real person is described.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from server import audit
+from server.db.models import Assignment, Order, Organization, Patient, ProtocolType, Role, User, Visit
+from server.services.users import add_user
+
+USERS = [
+    ("nurse", "Nora Quinn, RN", Role.NURSE),
+    ("nurse2", "Ben Ortiz, RN", Role.NURSE),
+    ("pharmacist", "Pia Lind, PharmD", Role.PHARMACIST),
+    ("physician", "Dr. Phil Amari", Role.PHYSICIAN),
+    ("admin", "Ada Brooks", Role.ADMIN),
+]
+
+# mrn, given, family, born, kg, product_id, indication, g/kg, nurse, allergies, iga_deficiency
+PATIENTS = [
+    ("MRN-1001", "Alma", "Reyes", date(1958, 4, 2), 70.0, "gammagard-liquid-10", "PI", 0.4, "nurse", "penicillin", False),
+    ("MRN-1002", "Bruno", "Keller", date(1971, 9, 15), 82.0, "privigen-10", "CIDP", 1.0, "nurse", "", False),
+    ("MRN-1003", "Carla", "Nguyen", date(1985, 1, 30), 64.0, "octagam-10", "ITP", 1.0, "nurse", "latex", False),
+    ("MRN-1004", "Dev", "Patel", date(1949, 12, 8), 58.0, "panzyga-10", "PI", 0.5, "nurse", "", True),
+    ("MRN-1005", "Elena", "Sousa", date(1963, 6, 21), 90.0, "gamunex-c-10", "CIDP", 1.0, "nurse2", "sulfa drugs", False),
+    ("MRN-1006", "Farid", "Haddad", date(1990, 3, 11), 75.0, "gammagard-liquid-10", "MMN", 0.5, "nurse2", "", False),
+]
+
+PREMEDS = [
+    {"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO", "minutes_before": 30},
+    {"drug": "diphenhydramine", "dose": 25, "unit": "mg", "route": "PO", "minutes_before": 30},
+]
+PRN = [
+    {"drug": "diphenhydramine", "dose": 25, "unit": "mg", "route": "PO", "indication": "mild reaction"},
+    {"drug": "epinephrine", "dose": 0.3, "unit": "mg", "route": "IM", "indication": "anaphylaxis"},
+]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    loaded: bool
+    password: str | None  # the generated password, to print once; None when it was given
+
+
+async def load_if_empty(*, password: str | None) -> DemoResult:
+    if await Organization.exists():
+        return DemoResult(loaded=False, password=None)
+    generated = None if password else secrets.token_urlsafe(12)
+    await load(password=password or generated)  # type: ignore[arg-type]
+    return DemoResult(loaded=True, password=generated)
+
+
+async def load(*, password: str) -> None:
+    organization = await Organization.create(name="Demo Home Infusion")
+    users = {}
+    for username, name, role in USERS:
+        users[username] = await add_user(
+            organization=organization, username=username, display_name=name, role=role,
+            password=password, by=None,
+        )
+    for index, row in enumerate(PATIENTS):
+        await _patient_with_order_and_visit(organization, users, row, index)
+    await audit.record("demo.load", actor=None, object_type="organization", object_id=organization.id)
+
+
+async def _patient_with_order_and_visit(organization: Organization, users: dict, row: tuple, index: int) -> None:
+    mrn, given, family, born, kg, product_id, indication, g_per_kg, nurse, allergies, iga = row
+    patient = await Patient.create(
+        organization=organization, mrn=mrn, given_name=given, family_name=family, birth_date=born,
+        allergies=allergies, dosing_weight_kg=kg, iga_deficiency=iga, physician=users["physician"],
+    )
+    await Assignment.create(
+        organization=organization, nurse=users[nurse], patient=patient, starts_on=date.today() - timedelta(days=30)
+    )
+    explicit = indication == "MMN"  # one order written with explicit mL/h steps
+    order = await Order.create(
+        organization=organization, patient=patient, product_id=product_id, indication=indication,
+        dose_g_per_kg=g_per_kg, dose_g=round(g_per_kg * kg, 1), dosing_weight_kg=kg,
+        protocol_type=ProtocolType.ORDER if explicit else ProtocolType.LABEL,
+        steps_ml_h=[30, 60, 90, 120, 150] if explicit else None,
+        step_interval_min=15 if explicit else None,
+        rate_cap_ml_h=150.0 if explicit else None,
+        premeds=PREMEDS, prn_orders=PRN, prescriber="Dr. Phil Amari", created_by=users["pharmacist"],
+    )
+    start = datetime.combine(date.today(), time(8, 0), tzinfo=timezone.utc) + timedelta(hours=2 * (index % 4))
+    await Visit.create(
+        id=uuid.uuid4(), organization=organization, patient=patient, order=order, nurse=users[nurse],
+        scheduled_at=start,
+    )

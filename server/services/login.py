@@ -1,0 +1,87 @@
+"""Logging in and out: the throttle, the password check, device binding and the audit trail.
+
+A wrong username and a wrong password take the same path, the same time and the same
+message, so the login page never tells an attacker which usernames exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from uuid import UUID
+
+from server import audit
+from server.auth import passwords, sessions, throttle
+from server.db.models import Role, SessionKind, User
+from server.errors import Forbidden, NotAuthenticated
+from server.settings import Settings
+from sync.models import Device
+
+WRONG_CREDENTIALS = "Wrong username or password."
+
+
+@dataclass(frozen=True)
+class DeviceClaim:
+    """A tablet asking for a session bound to it."""
+
+    device_id: UUID
+    label: str
+
+
+async def log_in(
+    *, username: str, password: str, address: str, settings: Settings, device: DeviceClaim | None = None
+) -> tuple[User, str]:
+    """Returns the user and the new session token, or raises NotAuthenticated/TooManyRequests."""
+    await throttle.check(username=username, address=address, settings=settings)
+    user = await User.get_or_none(username=username.strip().lower())
+    ok = await passwords.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        await throttle.record_failure(username=username, address=address, settings=settings)
+        await audit.record(
+            "login", actor=_actor(user), outcome="failed", object_type="user",
+            object_id=user.id if user else "", detail={"reason": "credentials"},
+        )
+        raise NotAuthenticated(WRONG_CREDENTIALS)
+    await throttle.clear(username=username, address=address, settings=settings)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = await passwords.hash_password(password)
+        await user.save(update_fields=["password_hash"])
+    device_id = await _bind_device(user, device) if device else None
+    kind = SessionKind.TABLET if device else SessionKind.DESK
+    token = await sessions.start(user=user, kind=kind, device_id=device_id, settings=settings)
+    await audit.record(
+        "login", actor=_actor(user), object_type="user", object_id=user.id,
+        detail={"kind": kind.value, "device_id": str(device_id) if device_id else None},
+    )
+    return user, token
+
+
+async def _bind_device(user: User, claim: DeviceClaim) -> UUID:
+    """A device belongs to the first user who logs in on it; anyone else is refused."""
+    if user.role != Role.NURSE:
+        raise Forbidden("The tablet app is for nurses.")
+    now = datetime.now(timezone.utc)
+    device = await Device.get_or_none(id=claim.device_id)
+    if device is None:
+        device = await Device.create(
+            id=claim.device_id, organization_id=user.organization_id, user_id=user.id,
+            label=claim.label[:100], created_at=now, last_seen_at=now,
+        )
+        await audit.record("device.bind", actor=_actor(user), object_type="device", object_id=device.id)
+    elif device.user_id != user.id or device.revoked_at is not None:
+        reason = "revoked" if device.revoked_at else "other_user"
+        await audit.record(
+            "device.refused", actor=_actor(user), outcome="denied", object_type="device",
+            object_id=device.id, detail={"reason": reason},
+        )
+        raise Forbidden("This tablet is registered to someone else or was revoked. Ask your administrator.")
+    return device.id
+
+
+async def log_out(auth: sessions.Authenticated) -> None:
+    await sessions.end(auth.session)
+    await audit.record("logout", actor=_actor(auth.user), object_type="user", object_id=auth.user.id)
+
+
+def _actor(user: User | None) -> audit.Actor | None:
+    return audit.Actor(user_id=user.id, organization_id=user.organization_id) if user else None

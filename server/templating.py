@@ -1,0 +1,46 @@
+"""Jinja2 rendering with autoescape, the CSRF token and the current user in every page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from server.auth import csrf
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.autoescape = True
+
+
+def _csrf_token(request: Request) -> str:
+    return csrf.token_for(csrf.nonce_of(request), request.app.state.settings.secret_key)
+
+
+templates.env.globals["csrf_token"] = _csrf_token
+templates.env.globals["csrf_field"] = csrf.FIELD_NAME
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
+    """Render a page; sets the CSRF cookie when this request minted a new nonce."""
+    context = {"user": getattr(request.state, "user", None), **(context or {})}
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    set_csrf_cookie(request, response)
+    return response
+
+
+def set_csrf_cookie(request: Request, response: HTMLResponse) -> None:
+    nonce = getattr(request.state, "csrf_nonce", None)
+    if nonce:
+        response.set_cookie(
+            csrf.COOKIE_NAME,
+            nonce,
+            httponly=True,
+            samesite="strict",
+            secure=request.app.state.settings.secure_cookies,
+            path="/",
+        )
