@@ -27,6 +27,7 @@ class VisitScript:
         self.t0 = datetime.fromisoformat(start)
         self.visit_id, self.device_id, self.author_id = visit_id, device_id, author_id
         self.events: list[dict[str, Any]] = []
+        self.vital_changes: dict[float, dict[str, Any]] = {}  # minute -> values that differ from BASELINE
 
     def add(self, minute: float, kind: str, payload: dict[str, Any], *, schema: int = 1,
             recorded_after_min: float = 0, server_seq: int | None | str = "auto",
@@ -46,6 +47,11 @@ class VisitScript:
     def at(self, minute: float) -> datetime:
         return self.t0 + timedelta(minutes=minute)
 
+    def find(self, kind: str, minute: float) -> str:
+        """The id of the first `kind` event at `minute`."""
+        when = instant(self.t0, minute)
+        return next(e["id"] for e in self.events if e["kind"] == kind and e["occurred_at"] == when)
+
     def started(self, minute: float, patient_id: str = "patient-pat", location: Any = "default") -> str:
         where = {"lat": 40.7, "lon": -74.0, "accuracy_m": 12} if location == "default" else location
         return self.add(minute, "visit.started", {"patient_id": patient_id, "order_id": "order-1", "location": where})
@@ -63,7 +69,7 @@ class VisitScript:
             "flush_volume_ml": 10, "findings": ["no_complications"]})
 
     def vitals(self, minute: float, **values: Any) -> str:
-        return self.add(minute, "vitals", {**BASELINE, **values})
+        return self.add(minute, "vitals", {**BASELINE, **self.vital_changes.get(minute, {}), **values})
 
     def premed(self, minute: float, drug: str = "diphenhydramine", dose: float = 25, unit: str = "mg") -> str:
         return self.add(minute, "medication.given",

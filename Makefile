@@ -1,0 +1,39 @@
+# ivlog: `make run` serves the app with demo data; `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup run test test-python test-js browser bench migrations clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/python -m server migrate
+	$(BIN)/python -m server demo --if-empty
+	$(BIN)/python -m server serve
+
+## Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+test: setup browser
+	$(BIN)/pytest
+	@if ls tests/js/*.test.mjs >/dev/null 2>&1; then node --test tests/js/; fi
+
+bench: setup
+	$(BIN)/python -m bench
+
+## Developer tool: write a migration after changing server/db/models.py or sync/models.py.
+migrations: setup
+	$(BIN)/tortoise -c server.db.makemigrations_config.TORTOISE_ORM makemigrations
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts

@@ -1,0 +1,213 @@
+"""Writing therapy orders. An order is never silently altered: every edit keeps the previous
+state as an `OrderRevision`, bumps `Order.revision` and leaves an audit entry naming the
+changed fields (names only, never values).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from tortoise.transactions import in_transaction
+
+from server import access, audit
+from server.clinical.products import Catalog, load_products
+from server.db.models import Order, OrderRevision, Patient, ProtocolType, User
+from server.errors import Conflict
+
+# The fields a pharmacist writes; `dose_g` is computed from the first two.
+ORDER_FIELDS = (
+    "product_id", "indication", "dose_g_per_kg", "dosing_weight_kg", "dose_g", "protocol_type",
+    "steps_ml_h", "step_interval_min", "rate_cap_ml_h", "premeds", "prn_orders", "prescriber", "active",
+)
+MAX_DOSE_G_PER_KG = 2.0
+DoseUnit = Literal["mg", "g", "mcg", "mL", "units"]
+DrugRoute = Literal["PO", "IV", "IM", "SC", "inhaled", "topical"]
+UNITS, ROUTES = get_args(DoseUnit), get_args(DrugRoute)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    return load_products()
+
+
+def product_choices() -> list[tuple[str, str]]:
+    """Every (product, indication) pair of the catalogue as (`product_id|indication`, label)."""
+    pairs = {
+        (protocol.product.id, indication): f"{protocol.product.name} · {indication}"
+        for protocol in catalog().protocols
+        for indication in protocol.indications
+    }
+    return sorted(((f"{pid}|{ind}", label) for (pid, ind), label in pairs.items()), key=lambda c: c[1])
+
+
+def product_name(product_id: str) -> str:
+    try:
+        return catalog().product(product_id).name
+    except KeyError:
+        return product_id
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+class PremedOrder(_Schema):
+    """A premedication given `minutes_before` the infusion starts."""
+
+    drug: str = Field(min_length=1, max_length=100)
+    dose: float = Field(gt=0, le=10_000)
+    unit: DoseUnit
+    route: DrugRoute
+    minutes_before: int = Field(ge=0, le=240)
+
+
+class PrnOrder(_Schema):
+    """A medication the nurse may give as needed, for the stated indication (e.g. a reaction)."""
+
+    drug: str = Field(min_length=1, max_length=100)
+    dose: float = Field(gt=0, le=10_000)
+    unit: DoseUnit
+    route: DrugRoute
+    indication: str = Field(min_length=1, max_length=200)
+
+
+class OrderCreate(_Schema):
+    product_id: str = Field(min_length=1, max_length=64)
+    indication: str = Field(min_length=1, max_length=64)
+    dose_g_per_kg: float = Field(gt=0, le=MAX_DOSE_G_PER_KG)
+    dosing_weight_kg: float = Field(ge=1, le=300)
+    protocol_type: ProtocolType = ProtocolType.LABEL
+    steps_ml_h: list[float] | None = Field(default=None, max_length=20, validate_default=True)
+    step_interval_min: int | None = Field(default=None, gt=0, le=240, validate_default=True)
+    rate_cap_ml_h: float | None = Field(default=None, gt=0, le=1000)
+    premeds: list[PremedOrder] = Field(default_factory=list, max_length=6)
+    prn_orders: list[PrnOrder] = Field(default_factory=list, max_length=6)
+    prescriber: str = Field(min_length=1, max_length=200)
+    active: bool = True
+
+    @field_validator("product_id")
+    @classmethod
+    def _known_product(cls, value: str) -> str:
+        try:
+            catalog().product(value)
+        except KeyError:
+            raise ValueError("choose a product from the catalogue") from None
+        return value
+
+    @field_validator("indication")
+    @classmethod
+    def _indication_of_product(cls, value: str, info: ValidationInfo) -> str:
+        product_id = info.data.get("product_id")
+        if product_id is None:
+            return value  # the product's own error says what to fix
+        try:
+            catalog().protocol_for(product_id, value)
+        except KeyError:
+            raise ValueError(f"the catalogue has no {value!r} protocol for this product") from None
+        return value
+
+    @field_validator("steps_ml_h")
+    @classmethod
+    def _steps_fit_protocol(cls, steps: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        explicit = info.data.get("protocol_type") == ProtocolType.ORDER
+        if not explicit:
+            if steps:
+                raise ValueError("leave the steps empty for a label protocol, or choose an order protocol")
+            return None
+        if not steps:
+            raise ValueError("an order protocol needs its mL/h steps, e.g. 30, 60, 90")
+        if any(rate <= 0 or rate > 1000 for rate in steps):
+            raise ValueError("each step must be a rate above 0 and at most 1000 mL/h")
+        if any(low >= high for low, high in zip(steps, steps[1:])):
+            raise ValueError("the steps must go up, each higher than the one before")
+        return steps
+
+    @field_validator("step_interval_min")
+    @classmethod
+    def _interval_fits_protocol(cls, minutes: int | None, info: ValidationInfo) -> int | None:
+        explicit = info.data.get("protocol_type") == ProtocolType.ORDER
+        if explicit and minutes is None:
+            raise ValueError("an order protocol needs the minutes between steps")
+        if not explicit and minutes is not None:
+            raise ValueError("leave the step interval empty for a label protocol")
+        return minutes
+
+    @property
+    def dose_g(self) -> float:
+        return round(self.dose_g_per_kg * self.dosing_weight_kg, 1)
+
+    def order_fields(self) -> dict[str, Any]:
+        data = self.model_dump(exclude={"based_on_revision"})
+        return {**data, "dose_g": self.dose_g}
+
+
+class OrderUpdate(OrderCreate):
+    """The whole order as the pharmacist left it, and the revision they started from."""
+
+    based_on_revision: int = Field(ge=1)
+
+
+def snapshot(order: Order) -> dict[str, Any]:
+    """All of an order's fields as JSON, as stored in an `OrderRevision`."""
+    fields = {name: getattr(order, name) for name in ORDER_FIELDS}
+    fields["protocol_type"] = str(order.protocol_type)
+    return {
+        **fields,
+        "id": order.id, "patient_id": order.patient_id, "revision": order.revision,
+        "vitals_schedule": order.vitals_schedule, "created_by_id": order.created_by_id,
+        "created_at": order.created_at.isoformat(), "updated_at": order.updated_at.isoformat(),
+    }
+
+
+def changed_fields(order: Order, fields: dict[str, Any]) -> list[str]:
+    before = snapshot(order)
+    return [name for name in ORDER_FIELDS if before[name] != fields[name]]
+
+
+async def create_order(*, patient: Patient, pharmacist: User, data: OrderCreate) -> Order:
+    async with in_transaction() as connection:
+        order = await Order.create(
+            organization_id=patient.organization_id, patient_id=patient.id, created_by=pharmacist,
+            **data.order_fields(), using_db=connection,
+        )
+        await audit.record(
+            "order.create", actor=access.actor(pharmacist), object_type="order", object_id=order.id,
+            detail={"patient_id": patient.id},
+        )
+    return order
+
+
+async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) -> Order:
+    """Apply `changes`, keeping the previous state; refuses an edit based on an old revision."""
+    if changes.based_on_revision != order.revision:
+        raise _stale(order)
+    fields = changes.order_fields()
+    changed = changed_fields(order, fields)
+    if not changed:
+        return order
+    now = datetime.now(timezone.utc)
+    async with in_transaction() as connection:
+        applied = await Order.filter(id=order.id, revision=order.revision).using_db(connection).update(
+            **fields, revision=order.revision + 1, updated_at=now
+        )
+        if not applied:
+            raise _stale(order)
+        await OrderRevision.create(
+            order_id=order.id, revision=order.revision, snapshot=snapshot(order),
+            changed_by=pharmacist, changed_at=now, using_db=connection,
+        )
+        await audit.record(
+            "order.update", actor=access.actor(pharmacist), object_type="order", object_id=order.id,
+            detail={"changed": changed, "revision": order.revision + 1},
+        )
+    return await Order.get(id=order.id)
+
+
+def _stale(order: Order) -> Conflict:
+    return Conflict(
+        f"Order {order.id} was changed by someone else while you edited it. "
+        "Open it again to see the current revision, then make your change."
+    )

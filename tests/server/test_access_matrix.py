@@ -1,0 +1,204 @@
+"""Route × role × foreign object, built from the app's own route table.
+
+Every route must appear in RULES, so a new route without an access rule fails the suite.
+For each route that names an object, a user who may use the route but not see the object
+gets 404 (DESIGN section 6); a user whose role may not use the route gets 403 or 404;
+an anonymous caller gets 401 (API) or a redirect to the login page (HTML).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import pytest
+from starlette.routing import Mount, Route
+
+from server.auth import csrf
+from server.db.models import Assignment, Order, Role, User, Visit
+from sync.models import Device
+from tests.conftest import _user
+
+ALL = frozenset(Role)
+N, PH, DR, AD = Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN, Role.ADMIN
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset  # roles that may use the route at all; empty = public
+
+
+def rule(*roles: Role) -> Rule:
+    return Rule(frozenset(roles))
+
+
+PUBLIC = Rule(frozenset())
+
+RULES: dict[tuple[str, str], Rule] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("POST", "/api/session"): PUBLIC,
+    ("GET", "/api/session"): Rule(ALL),
+    ("DELETE", "/api/session"): Rule(ALL),
+    ("GET", "/nurse"): rule(N),
+    ("GET", "/physician"): rule(DR),
+    ("GET", "/api/patients"): Rule(ALL),
+    ("GET", "/api/patients/{patient_id:int}"): Rule(ALL),
+    ("GET", "/api/orders"): Rule(ALL),
+    ("GET", "/api/orders/{order_id:int}"): Rule(ALL),
+    ("GET", "/pharmacy"): rule(PH),
+    ("GET", "/pharmacy/patients/{patient_id:int}"): rule(PH),
+    ("GET", "/pharmacy/patients/{patient_id:int}/orders/new"): rule(PH),
+    ("POST", "/pharmacy/patients/{patient_id:int}/orders"): rule(PH),
+    ("GET", "/pharmacy/orders/{order_id:int}/edit"): rule(PH),
+    ("POST", "/pharmacy/orders/{order_id:int}"): rule(PH),
+    ("GET", "/admin"): rule(AD),
+    ("GET", "/admin/users"): rule(AD),
+    ("POST", "/admin/users"): rule(AD),
+    ("POST", "/admin/users/{user_id:int}/active"): rule(AD),
+    ("GET", "/admin/patients"): rule(AD),
+    ("POST", "/admin/patients"): rule(AD),
+    ("GET", "/admin/patients/{patient_id:int}"): rule(AD),
+    ("POST", "/admin/patients/{patient_id:int}"): rule(AD),
+    ("POST", "/admin/patients/{patient_id:int}/assignments"): rule(AD),
+    ("POST", "/admin/assignments/{assignment_id:int}/end"): rule(AD),
+    ("GET", "/admin/devices"): rule(AD),
+    ("POST", "/admin/devices/{device_id:uuid}/revoke"): rule(AD),
+    ("GET", "/admin/audit"): rule(AD),
+}
+
+
+def app_routes(app) -> list[tuple[str, str]]:
+    """(method, path) for every route of the app; static files are public by design."""
+    found = []
+    for route in app.routes:
+        if isinstance(route, Mount) and route.path == "/static":
+            continue
+        assert isinstance(route, Route), f"unexpected route type {route!r}"
+        for method in sorted(route.methods - {"HEAD"}):
+            found.append((method, route.path))
+    return found
+
+
+def test_every_route_has_an_access_rule(app):
+    missing = [r for r in app_routes(app) if r not in RULES]
+    assert not missing, f"routes without an access rule in the matrix: {missing}"
+    stale = [r for r in RULES if r not in app_routes(app)]
+    assert not stale, f"rules for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+async def objects(org, nurse_ana, patient_pat, admin_ada):
+    """patient_pat's objects: everything nurse_ben and the other organization must not reach."""
+    order = await Order.get(patient=patient_pat)
+    assignment = await Assignment.get(patient=patient_pat, nurse=nurse_ana)
+    visit = await Visit.create(id=uuid.uuid4(), organization=org, patient=patient_pat, order=order, nurse=nurse_ana,
+                               scheduled_at=datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    device = await Device.create(id=uuid.uuid4(), organization_id=org.id, user_id=nurse_ana.id, label="Tab",
+                                 created_at=now, last_seen_at=now)
+    return {
+        "patient_id": patient_pat.id, "order_id": order.id, "visit_id": visit.id,
+        "user_id": nurse_ana.id, "assignment_id": assignment.id, "device_id": device.id,
+    }
+
+
+def fill(path: str, objects: dict) -> str:
+    return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: str(objects[m.group(1)]), path)
+
+
+async def call(client, method: str, url: str, settings):
+    if method == "GET":
+        return await client.get(url, follow_redirects=False)
+    if url.startswith("/api/"):
+        return await client.request(method, url, json={}, follow_redirects=False)
+    nonce = "matrix-nonce"
+    client.cookies.set(csrf.COOKIE_NAME, nonce)
+    data = {csrf.FIELD_NAME: csrf.token_for(nonce, settings.secret_key)}
+    return await client.request(method, url, data=data, follow_redirects=False)
+
+
+def object_routes() -> list[tuple[str, str]]:
+    return [key for key in RULES if "{" in key[1]]
+
+
+async def _assert_out_of_scope(client, user: User, objects, settings):
+    failures = []
+    for method, path in object_routes():
+        response = await call(client, method, fill(path, objects), settings)
+        allowed_role = user.role in RULES[(method, path)].roles
+        expected = {404} if allowed_role else {403, 404}
+        if response.status_code not in expected:
+            failures.append(f"{method} {path}: {response.status_code}, expected {sorted(expected)}")
+    assert not failures, "\n".join(failures)
+
+
+async def test_nurse_cannot_reach_a_patient_she_is_not_assigned_to_through_any_route(
+    client_factory, nurse_ben, objects, settings
+):
+    await _assert_out_of_scope(await client_factory(nurse_ben), nurse_ben, objects, settings)
+
+
+@pytest.mark.parametrize("role", [N, PH, DR, AD])
+async def test_user_of_another_organization_reaches_nothing_here(
+    client_factory, other_org, password_hash, objects, settings, role
+):
+    outsider = await _user(other_org, f"outsider_{role}", role, password_hash)
+    await _assert_out_of_scope(await client_factory(outsider), outsider, objects, settings)
+
+
+async def test_assigned_nurse_does_reach_her_patient(client_factory, nurse_ana, objects):
+    client = await client_factory(nurse_ana)
+    assert (await client.get(f"/api/patients/{objects['patient_id']}")).status_code == 200
+    assert (await client.get(f"/api/orders/{objects['order_id']}")).status_code == 200
+
+
+async def test_lists_show_only_patients_in_scope(client_factory, nurse_ana, nurse_ben, pharmacist_oz, patient_pat, patient_sam, patient_ola):
+    def mrns(response):
+        return {p["mrn"] for p in response.json()["patients"]}
+
+    assert mrns(await (await client_factory(nurse_ana)).get("/api/patients")) == {"MRN-PAT"}
+    assert mrns(await (await client_factory(nurse_ben)).get("/api/patients")) == {"MRN-SAM"}
+    assert mrns(await (await client_factory(pharmacist_oz)).get("/api/patients")) == {"MRN-OLA"}
+    ben_orders = await (await client_factory(nurse_ben)).get(f"/api/orders?patient={patient_pat.id}")
+    assert ben_orders.json()["orders"] == []
+
+
+async def test_anonymous_callers_are_sent_to_log_in_on_every_protected_route(anonymous, objects, settings):
+    failures = []
+    for (method, path), access_rule in RULES.items():
+        if not access_rule.roles:
+            continue
+        response = await call(anonymous, method, fill(path, objects), settings)
+        if path.startswith("/api/"):
+            ok = response.status_code == 401
+        elif method == "GET":
+            ok = response.status_code == 303 and response.headers["location"].startswith("/login")
+        else:
+            ok = response.status_code == 401
+        if not ok:
+            failures.append(f"{method} {path}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+async def test_physician_sees_only_signed_or_reviewed_visits_of_own_patients(client_factory, physician_phil, objects):
+    from server import access
+
+    visible = await (await access.visits(physician_phil)).count()
+    assert visible == 0  # the only visit is scheduled
+    await Visit.filter(id=objects["visit_id"]).update(status="reviewed")
+    assert await (await access.visits(physician_phil)).count() == 1
+
+
+async def test_every_denied_object_read_is_audited(client_factory, nurse_ben, objects):
+    from server.db.models import AuditEntry
+
+    await (await client_factory(nurse_ben)).get(f"/api/patients/{objects['patient_id']}")
+    entry = await AuditEntry.filter(action="patient.read").order_by("-id").first()
+    assert entry.outcome == "denied" and entry.user_id == nurse_ben.id
+    assert entry.object_id == str(objects["patient_id"])

@@ -1,0 +1,64 @@
+"""The audit log is hash-chained; tampering with any row is found by `verify-audit`."""
+
+from __future__ import annotations
+
+from tortoise.connection import get_connection
+
+from server import audit
+from server.db.models import AuditEntry
+from tests.conftest import PASSWORD
+from tests.processes import cli_env, run_cli
+
+
+async def test_logins_logouts_and_failures_are_audited(anonymous, client_factory, nurse_ana):
+    await anonymous.post("/api/session", json={"username": "nurse_ana", "password": "wrong"})
+    client = await client_factory(nurse_ana)
+    await client.delete("/api/session")
+    rows = await AuditEntry.filter(action__in=["login", "logout"]).order_by("id").values_list("action", "outcome", "user_id")
+    assert rows == [("login", "failed", nurse_ana.id), ("login", "ok", nurse_ana.id), ("logout", "ok", nurse_ana.id)]
+
+
+async def test_audit_entries_hold_no_names_or_passwords(anonymous, client_factory, nurse_ana, patient_pat):
+    await anonymous.post("/api/session", json={"username": "nurse_ana", "password": "my-secret-guess"})
+    client = await client_factory(nurse_ana)
+    await client.get(f"/api/patients/{patient_pat.id}")
+    text = repr(await AuditEntry.all().values())
+    for secret in ("my-secret-guess", PASSWORD, "Pat", "Testperson", "MRN-PAT", "nurse_ana"):
+        assert secret not in text
+
+
+async def test_intact_chain_verifies(client_factory, nurse_ana, patient_pat):
+    await (await client_factory(nurse_ana)).get(f"/api/patients/{patient_pat.id}")
+    result = await audit.verify()
+    assert result.ok and result.checked == await AuditEntry.all().count() > 0
+
+
+async def test_tampering_with_one_row_is_named_by_verify_audit(client_factory, nurse_ana, patient_pat, settings, tmp_path):
+    client = await client_factory(nurse_ana)
+    for _ in range(3):
+        await client.get(f"/api/patients/{patient_pat.id}")
+    target = (await AuditEntry.all().order_by("id").offset(2).first()).id
+    await get_connection("default").execute_query(
+        f"UPDATE audit_entry SET outcome = 'denied' WHERE id = {target}"
+    )
+    result = run_cli("verify-audit", env=cli_env(data_dir=tmp_path, database_url=settings.database_url))
+    assert result.returncode == 1
+    assert f"BROKEN at entry {target}" in result.stdout and "content does not match" in result.stdout
+
+
+async def test_deleting_a_row_breaks_the_chain(client_factory, nurse_ana, patient_pat):
+    client = await client_factory(nurse_ana)
+    for _ in range(3):
+        await client.get(f"/api/patients/{patient_pat.id}")
+    victim = (await AuditEntry.all().order_by("id").offset(1).first()).id
+    await AuditEntry.filter(id=victim).delete()
+    result = await audit.verify()
+    assert not result.ok and result.broken_at == victim + 1 and "missing" in result.reason
+
+
+async def test_concurrent_appends_keep_one_unbroken_chain(app):
+    import asyncio
+
+    await asyncio.gather(*(audit.record("test.concurrent", actor=None, object_id=i) for i in range(40)))
+    assert (await audit.verify()).ok
+    assert await AuditEntry.filter(action="test.concurrent").count() == 40

@@ -1,0 +1,90 @@
+"""The command line as an operator uses it: real subprocesses, real database files."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from tests.databases import empty_database
+from tests.processes import cli_env, free_port, run_cli, start_server, stop_server
+
+
+def wait_until_serving(base: str, process, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("server did not start")
+
+
+async def test_make_run_steps_migrate_load_demo_and_serve_a_login(tmp_path):
+    url, drop = await empty_database(tmp_path)
+    env = cli_env(data_dir=tmp_path / "data", database_url=url, IVLOG_DEMO_PASSWORD="demo-password-xyz")
+    try:
+        assert run_cli("migrate", env=env).returncode == 0
+        demo = run_cli("demo", "--if-empty", env=env)
+        assert demo.returncode == 0 and "demo data loaded" in demo.stdout
+        assert "already holds data" in run_cli("demo", "--if-empty", env=env).stdout
+        port = free_port()
+        server = start_server(env=env, port=port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_serving(base, server)
+            with httpx.Client(base_url=base, headers={"origin": base}) as client:
+                for username in ("nurse", "nurse2", "pharmacist", "physician", "admin"):
+                    response = client.post("/api/session", json={"username": username, "password": "demo-password-xyz"})
+                    assert response.status_code == 200, (username, response.text)
+                visits = client.get("/api/patients")
+                assert visits.status_code == 200 and len(visits.json()["patients"]) == 6  # admin sees all
+        finally:
+            stop_server(server)
+    finally:
+        await drop()
+
+
+def test_demo_without_a_password_prints_a_generated_one_once(tmp_path):
+    env = cli_env(data_dir=tmp_path)
+    run_cli("migrate", env=env)
+    first = run_cli("demo", env=env)
+    assert "demo password (shown once):" in first.stdout
+    password = first.stdout.split("demo password (shown once):")[1].split()[0]
+    assert len(password) >= 12
+    assert password not in run_cli("demo", env=env).stdout
+
+
+async def test_serve_refuses_an_unmigrated_database_with_a_clear_message(tmp_path):
+    url, drop = await empty_database(tmp_path)
+    try:
+        result = run_cli("serve", "--port", str(free_port()), env=cli_env(data_dir=tmp_path, database_url=url))
+        assert result.returncode == 2
+        assert "needs 1 migration" in result.stderr and "python -m server migrate" in result.stderr
+    finally:
+        await drop()
+
+
+def test_user_add_and_disable(tmp_path):
+    env = cli_env(data_dir=tmp_path)
+    run_cli("migrate", env=env)
+    run_cli("demo", env=env)
+    added = run_cli("user", "add", "nurse3", "--role", "nurse", "--name", "Cam Lee, RN", env=env, stdin="a-long-password-1\n")
+    assert added.returncode == 0, added.stderr
+    short = run_cli("user", "add", "nurse4", "--role", "nurse", "--name", "X", env=env, stdin="short\n")
+    assert short.returncode == 1 and "at least 12 characters" in short.stderr
+    assert run_cli("user", "disable", "nurse3", env=env).returncode == 0
+    assert run_cli("user", "disable", "nobody", env=env).returncode == 1
+
+
+def test_help_lists_every_command(tmp_path):
+    result = run_cli("--help", env=cli_env(data_dir=tmp_path))
+    for command in ("serve", "migrate", "demo", "user", "verify-audit"):
+        assert command in result.stdout
+
+
+def test_production_refuses_a_weak_secret(tmp_path):
+    result = run_cli("migrate", env={**cli_env(data_dir=tmp_path), "IVLOG_ENV": "production", "IVLOG_SECRET_KEY": "short"})
+    assert result.returncode == 2 and "IVLOG_SECRET_KEY" in result.stderr

@@ -1,0 +1,83 @@
+"""HTTP hygiene on every response: security headers, caching, error shapes, body caps."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.middleware.security_headers import HEADERS
+
+
+@pytest.mark.parametrize("path", ["/login", "/api/session", "/no-such-page", "/api/no-such-thing", "/static/app.css"])
+async def test_security_headers_are_on_every_response_including_errors(anonymous, path):
+    response = await anonymous.get(path)
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value, name
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in response.headers["content-security-policy"]
+
+
+async def test_api_answers_are_never_cached(client_factory, nurse_ana, patient_pat):
+    client = await client_factory(nurse_ana)
+    assert (await client.get("/api/patients")).headers["cache-control"] == "no-store"
+
+
+async def test_api_errors_are_problem_json_with_a_stable_code(anonymous):
+    response = await anonymous.get("/api/patients")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == "not_authenticated" and body["status"] == 401 and body["detail"]
+
+
+async def test_html_errors_are_friendly_pages(anonymous):
+    response = await anonymous.get("/no-such-page")
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "Back to my home page" in response.text
+
+
+async def test_unknown_api_route_is_problem_json_404(anonymous):
+    response = await anonymous.get("/api/no-such-thing")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+async def test_body_over_the_cap_is_refused_with_413(anonymous, settings):
+    body = b'{"username": "' + b"x" * (settings.max_body_bytes + 10) + b'", "password": "p"}'
+    response = await anonymous.post("/api/session", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
+
+
+async def test_streamed_body_over_the_cap_is_refused_with_413(anonymous, settings):
+    async def chunks():
+        for _ in range(settings.max_body_bytes // 65536 + 2):
+            yield b"x" * 65536
+
+    response = await anonymous.post("/api/session", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+async def test_invalid_json_names_the_problem(anonymous):
+    response = await anonymous.post("/api/session", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 400 and "not valid JSON" in response.json()["detail"]
+
+
+async def test_missing_field_is_named_in_the_error(anonymous):
+    response = await anonymous.post("/api/session", json={"username": "nurse_ana"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "password"
+
+
+async def test_login_redirects_only_to_local_paths(anonymous):
+    page = await anonymous.get("/login?next=//evil.example/x")
+    assert "evil.example" not in page.text
+
+
+async def test_request_log_lines_carry_ids_never_patient_data(client_factory, nurse_ana, patient_pat, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="ivlog")
+    client = await client_factory(nurse_ana)
+    await client.get(f"/api/patients/{patient_pat.id}?q=Testperson")
+    text = caplog.text
+    assert "request id=" in text and "route=/api/patients/{patient_id:int}" in text
+    for phi in ("Testperson", "Pat", "MRN-PAT"):
+        assert phi not in text
