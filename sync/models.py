@@ -1,6 +1,6 @@
 """Tables of the sync engine. It knows devices and events, never what a visit means clinically.
 
-`organization_id` and `user_id` are opaque ids handed over by the host application's policy.
+`organization_id` and `author_id`/`user_id` are opaque ids handed over by the host's policy.
 """
 
 from __future__ import annotations
@@ -19,7 +19,59 @@ class Device(Model):
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()
     acked_through = fields.BigIntField(default=0)
+    wiped_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "device"
+
+
+class Event(Model):
+    """The accepted log. Written once and never updated: `server_seq` follows commit order."""
+
+    id = fields.UUIDField(primary_key=True)
+    organization_id = fields.IntField()
+    visit_id = fields.UUIDField(db_index=True)
+    device_id = fields.UUIDField()
+    device_seq = fields.BigIntField()
+    kind = fields.CharField(max_length=64)
+    schema = fields.IntField()
+    occurred_at = fields.DatetimeField()
+    recorded_at = fields.DatetimeField()
+    received_at = fields.DatetimeField()
+    server_seq = fields.BigIntField(unique=True)
+    author_id = fields.IntField()
+    payload = fields.JSONField()
+    content_sha256 = fields.CharField(max_length=64)
+    flags = fields.JSONField(default=list)
+
+    class Meta:
+        table = "event"
+        indexes = (("device_id", "device_seq"), ("organization_id", "server_seq"))
+
+
+class Quarantine(Model):
+    """A submission the server could not accept, kept whole with a reason a nurse can read.
+
+    Nothing here is edited. A later event that resolves it is recorded in `resolved_by`.
+    """
+
+    id = fields.IntField(primary_key=True)
+    event_id = fields.UUIDField(db_index=True)
+    organization_id = fields.IntField()
+    visit_id = fields.UUIDField(null=True, db_index=True)
+    device_id = fields.UUIDField()
+    device_seq = fields.BigIntField()
+    author_id = fields.IntField(db_index=True)
+    received_at = fields.DatetimeField()
+    content = fields.JSONField()
+    content_sha256 = fields.CharField(max_length=64)
+    code = fields.CharField(max_length=32)
+    reason = fields.TextField()
+    resolved_by = fields.UUIDField(null=True)
+    resolved_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "quarantine"
+        indexes = (("device_id", "device_seq"),)
+

@@ -1,3 +1,274 @@
-"""Administration pages: users, patients, assignments, devices."""
+"""Administration pages: users, patients, assignments, devices and the audit log.
 
-routes: list = []
+Every page is for the admin role and stays inside the admin's organization: an object of
+another organization answers 404. Forms are CSRF-checked and redirect (303) on success.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from tortoise.models import Model
+
+from server import access, audit
+from server.db.models import Assignment, AuditEntry, Patient, Role, User
+from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
+from server.routes import forms, guard
+from server.services import devices, patients, users
+from server.templating import render
+from sync.models import Device
+
+M = TypeVar("M", bound=Model)
+AUDIT_PAGE = 50
+NOTICES = {
+    "user-created": "The account was created. Give the person their initial password in person.",
+    "user-enabled": "The account was enabled.",
+    "user-disabled": "The account was disabled and its sessions ended.",
+    "patient-created": "The patient was added.",
+    "patient-saved": "The patient record was saved.",
+    "assigned": "The nurse was assigned.",
+    "assignment-ended": "The assignment was ended: the nurse's access stops today.",
+    "device-revoked": "The tablet was revoked and its sessions ended.",
+}
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    username: str = Field(min_length=1, max_length=64)
+    display_name: str = Field(min_length=1, max_length=200)
+    role: Role
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class ActiveChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    active: bool
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _page(request: Request, name: str, context: dict[str, Any], *, status: int = 200) -> Response:
+    notice = NOTICES.get(request.query_params.get("done", ""))
+    return render(request, f"admin/{name}", {"notice": notice, **context}, status=status)
+
+
+def _done(path: str, notice: str) -> Response:
+    return RedirectResponse(f"{path}?done={notice}", status_code=303)
+
+
+def _failed(error: AppError, form: FormData) -> dict[str, Any]:
+    """The context that re-renders a form: what was typed (never the password) and why it failed."""
+    values = {key: value for key, value in form.items() if key not in ("password", "csrf_token")}
+    return {"values": values, "error": error, "field_errors": {e.field: e.message for e in error.errors}}
+
+
+async def _in_org(admin: User, model: type[M], object_id: Any, *, object_type: str) -> M:
+    """An object of the admin's organization, or 404 (the denied attempt is audited)."""
+    found = await model.get_or_none(id=object_id, organization_id=admin.organization_id)
+    if found is None:
+        await audit.record(
+            f"{object_type}.manage", actor=access.actor(admin), outcome="denied",
+            object_type=object_type, object_id=object_id,
+        )
+        raise NotFound(f"No {object_type} {object_id} here.")
+    return found
+
+
+# --- home and users --------------------------------------------------------------------
+
+async def home(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    counts = {
+        "users": await User.filter(organization_id=admin.organization_id, active=True).count(),
+        "patients": await (await access.patients(admin)).count(),
+        "devices": await Device.filter(organization_id=admin.organization_id, revoked_at=None).count(),
+    }
+    return _page(request, "home.html", {"counts": counts, "section": "home"})
+
+
+async def _users_page(request: Request, admin: User, extra: dict[str, Any], status: int = 200) -> Response:
+    members = await User.filter(organization_id=admin.organization_id).order_by("role", "display_name")
+    context = {"members": members, "roles": list(Role), "section": "users", "values": {}, **extra}
+    return _page(request, "users.html", context, status=status)
+
+
+async def user_list(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    return await _users_page(request, admin, {})
+
+
+async def user_create(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    form = await forms.read_form(request)
+    try:
+        data = forms.parse_form(form, UserCreate)
+        organization = await admin.organization
+        await users.add_user(organization=organization, **data.model_dump(), by=access.actor(admin))
+    except (BadRequest, Conflict) as error:
+        return await _users_page(request, admin, _failed(error, form), status=error.status)
+    return _done("/admin/users", "user-created")
+
+
+async def user_set_active(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    form = await forms.read_form(request)
+    member = await _in_org(admin, User, request.path_params["user_id"], object_type="user")
+    change = forms.parse_form(form, ActiveChange)
+    if member.id == admin.id and not change.active:
+        await audit.record("user.disable", actor=access.actor(admin), outcome="denied", object_type="user", object_id=admin.id)
+        raise Forbidden("You cannot disable your own account; ask another administrator.")
+    await users.set_active(user=member, active=change.active, by=access.actor(admin))
+    return _done("/admin/users", "user-enabled" if change.active else "user-disabled")
+
+
+# --- patients and assignments ------------------------------------------------------------
+
+async def _choices(admin: User) -> dict[str, Any]:
+    return {
+        "physicians": await patients.org_members(admin.organization_id, Role.PHYSICIAN),
+        "nurses": await patients.org_members(admin.organization_id, Role.NURSE),
+        "section": "patients",
+    }
+
+
+async def _patients_page(request: Request, admin: User, extra: dict[str, Any], status: int = 200) -> Response:
+    rows = await (await access.patients(admin)).order_by("family_name", "given_name").prefetch_related("physician")
+    await access.audit_list(admin, "patient", len(rows))
+    context = {"patients": rows, "values": {}, **await _choices(admin), **extra}
+    return _page(request, "patients.html", context, status=status)
+
+
+async def patient_list(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    return await _patients_page(request, admin, {})
+
+
+async def patient_create(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    form = await forms.read_form(request)
+    try:
+        data = forms.parse_form(form, patients.PatientCreate)
+        patient = await patients.create_patient(admin=admin, data=data)
+    except BadRequest as error:
+        return await _patients_page(request, admin, _failed(error, form), status=error.status)
+    return _done(f"/admin/patients/{patient.id}", "patient-created")
+
+
+def _patient_values(patient: Patient) -> dict[str, Any]:
+    return {name: getattr(patient, name) for name in patients.PATIENT_FIELDS}
+
+
+async def _patient_page(request: Request, admin: User, patient: Patient, extra: dict[str, Any], status: int = 200) -> Response:
+    assignments = await Assignment.filter(patient_id=patient.id).order_by("-starts_on").prefetch_related("nurse")
+    context = {
+        "patient": patient, "assignments": assignments, "today": date.today(),
+        "values": _patient_values(patient), "assign_values": {"starts_on": date.today().isoformat()},
+        **await _choices(admin), **extra,
+    }
+    return _page(request, "patient.html", context, status=status)
+
+
+async def patient_show(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    patient = await access.manage_patient(admin, request.path_params["patient_id"])
+    return await _patient_page(request, admin, patient, {})
+
+
+async def patient_update(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    form = await forms.read_form(request)
+    patient = await access.manage_patient(admin, request.path_params["patient_id"])
+    try:
+        changes = forms.parse_form(form, patients.PatientUpdate)
+        await patients.update_patient(patient=patient, admin=admin, changes=changes)
+    except BadRequest as error:
+        return await _patient_page(request, admin, patient, _failed(error, form), status=error.status)
+    return _done(f"/admin/patients/{patient.id}", "patient-saved")
+
+
+async def assignment_create(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    form = await forms.read_form(request)
+    patient = await access.manage_patient(admin, request.path_params["patient_id"])
+    try:
+        data = forms.parse_form(form, patients.AssignmentCreate)
+        await patients.assign_nurse(patient=patient, admin=admin, data=data)
+    except BadRequest as error:
+        failed = _failed(error, form)
+        extra = {"assign_values": failed.pop("values"), "assign_error": True, **failed}
+        return await _patient_page(request, admin, patient, extra, status=error.status)
+    return _done(f"/admin/patients/{patient.id}", "assigned")
+
+
+async def assignment_end(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    await forms.read_form(request)
+    assignment = await _in_org(admin, Assignment, request.path_params["assignment_id"], object_type="assignment")
+    await access.manage_patient(admin, assignment.patient_id)
+    await patients.end_assignment(assignment=assignment, admin=admin)
+    return _done(f"/admin/patients/{assignment.patient_id}", "assignment-ended")
+
+
+# --- devices and audit ---------------------------------------------------------------------
+
+async def device_list(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    rows = await devices.devices_of(admin=admin)
+    return _page(request, "devices.html", {"rows": rows, "section": "devices"})
+
+
+async def device_revoke(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    await forms.read_form(request)
+    device_id: UUID = request.path_params["device_id"]
+    device = await _in_org(admin, Device, device_id, object_type="device")
+    await devices.revoke_device(device=device, admin=admin)
+    return _done("/admin/devices", "device-revoked")
+
+
+def _before(request: Request) -> int | None:
+    value = request.query_params.get("before")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise BadRequest("before must be an audit entry id (a whole number).")
+    return int(value)
+
+
+async def audit_log(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    before = _before(request)
+    query = AuditEntry.filter(organization_id=admin.organization_id)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    entries = await query.order_by("-id").limit(AUDIT_PAGE)
+    chain = await audit.verify()
+    await audit.record("audit.view", actor=access.actor(admin), object_type="audit", detail={"count": len(entries)})
+    older = entries[-1].id if len(entries) == AUDIT_PAGE else None
+    context = {"entries": entries, "chain": chain, "older": older, "paged": before is not None, "section": "audit"}
+    return _page(request, "audit.html", context)
+
+
+routes = [
+    Route("/admin", home, methods=["GET"]),
+    Route("/admin/users", user_list, methods=["GET"]),
+    Route("/admin/users", user_create, methods=["POST"]),
+    Route("/admin/users/{user_id:int}/active", user_set_active, methods=["POST"]),
+    Route("/admin/patients", patient_list, methods=["GET"]),
+    Route("/admin/patients", patient_create, methods=["POST"]),
+    Route("/admin/patients/{patient_id:int}", patient_show, methods=["GET"]),
+    Route("/admin/patients/{patient_id:int}", patient_update, methods=["POST"]),
+    Route("/admin/patients/{patient_id:int}/assignments", assignment_create, methods=["POST"]),
+    Route("/admin/assignments/{assignment_id:int}/end", assignment_end, methods=["POST"]),
+    Route("/admin/devices", device_list, methods=["GET"]),
+    Route("/admin/devices/{device_id:uuid}/revoke", device_revoke, methods=["POST"]),
+    Route("/admin/audit", audit_log, methods=["GET"]),
+]

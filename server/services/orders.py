@@ -5,6 +5,7 @@ changed fields (names only, never values).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Literal, get_args
@@ -211,3 +212,29 @@ def _stale(order: Order) -> Conflict:
         f"Order {order.id} was changed by someone else while you edited it. "
         "Open it again to see the current revision, then make your change."
     )
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """A past revision of an order, and what the edit that replaced it changed."""
+
+    revision: int
+    snapshot: dict[str, Any]
+    replaced_at: datetime
+    replaced_by: str
+    changed: list[str]
+
+
+def history(order: Order, revisions: list[OrderRevision]) -> list[RevisionRow]:
+    """Newest first. Needs each revision's `changed_by` fetched."""
+    ordered = sorted(revisions, key=lambda r: r.revision)
+    successors = [r.snapshot for r in ordered[1:]] + [snapshot(order)]
+    rows = [
+        RevisionRow(
+            revision=r.revision, snapshot=r.snapshot, replaced_at=r.changed_at,
+            replaced_by=r.changed_by.display_name,
+            changed=[name for name in ORDER_FIELDS if r.snapshot.get(name) != after.get(name)],
+        )
+        for r, after in zip(ordered, successors)
+    ]
+    return rows[::-1]

@@ -1,0 +1,145 @@
+"""Deciding, for every event of a push, exactly one of: accepted, duplicate, collision, quarantined.
+
+Order of questions for each event id:
+1. Already in the log? Same content: duplicate. Other content: collision (copy quarantined).
+2. Already in quarantine with the same content? The same answer as the first time.
+3. Seen earlier in this same batch? Decided after the first copy is (same rules as 1).
+4. Otherwise read its envelope, then ask the host (`Policy.judge`): accept or quarantine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sync.content import content_sha256, read_candidate
+from sync.models import Device, Event, Quarantine
+from sync.policy import Candidate, Policy, Principal, Refusal
+from sync.protocol import FUTURE_TOLERANCE_S, PushResult
+
+COLLISION = Refusal("collision", "Another entry with the same id but different content was received first; this copy is kept aside.")
+
+
+@dataclass
+class Batch:
+    principal: Principal
+    device: Device
+    now: datetime
+    offset: timedelta
+    next_seq: int
+    ids: list[UUID]
+    results: list[PushResult] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    quarantines: list[Quarantine] = field(default_factory=list)
+    touched_visits: set[UUID] = field(default_factory=set)
+    resolutions: dict[UUID, UUID] = field(default_factory=dict)
+    held: dict[tuple[UUID, str], Quarantine] = field(default_factory=dict)  # quarantined, by (id, content)
+    wiped: bool = False
+
+    def summary(self, batch_id: UUID) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for result in self.results:
+            counts[result.status] = counts.get(result.status, 0) + 1
+        return {"batch_id": str(batch_id), "device_id": str(self.device.id), **counts}
+
+    def quarantine(self, raw: dict[str, Any], digest: str, refusal: Refusal, visit_id: UUID | None) -> PushResult:
+        event_id = UUID(str(raw["id"]))
+        row = Quarantine(
+            event_id=event_id, organization_id=self.principal.organization_id, visit_id=visit_id,
+            device_id=self.device.id, device_seq=raw["device_seq"], author_id=self.principal.user_id,
+            received_at=self.now, content=raw, content_sha256=digest, code=refusal.code, reason=refusal.reason,
+        )
+        self.quarantines.append(row)
+        self.held[(event_id, digest)] = row
+        status = "collision" if refusal.code == "collision" else "quarantined"
+        return PushResult(id=raw["id"], status=status, reason=refusal.reason, code=refusal.code)
+
+    def accept(self, raw: dict[str, Any], candidate: Candidate, digest: str) -> PushResult:
+        flags = self._flags(candidate)
+        self.events.append(Event(
+            id=candidate.id, organization_id=self.principal.organization_id, visit_id=candidate.visit_id,
+            device_id=self.device.id, device_seq=candidate.device_seq, kind=candidate.kind, schema=candidate.schema,
+            occurred_at=candidate.occurred_at, recorded_at=candidate.recorded_at, received_at=self.now,
+            server_seq=self.next_seq, author_id=self.principal.user_id, payload=candidate.payload,
+            content_sha256=digest, flags=flags,
+        ))
+        self.touched_visits.add(candidate.visit_id)
+        if isinstance(raw.get("resolves"), str):
+            self.resolutions[candidate.id] = UUID(raw["resolves"])
+        self.next_seq += 1
+        return PushResult(id=candidate.id, status="accepted", server_seq=self.next_seq - 1)
+
+    def _flags(self, candidate: Candidate) -> list[str]:
+        flags = []
+        horizon = self.now + timedelta(seconds=FUTURE_TOLERANCE_S)
+        if max(candidate.occurred_at, candidate.recorded_at) + self.offset > horizon:
+            flags.append("future_time")
+        if candidate.device_seq <= self.device.acked_through:
+            flags.append("device_seq_reused")
+            self.wiped = True
+        return flags
+
+
+async def classify(batch: Batch, raws: list[dict[str, Any]], policy: Policy) -> None:
+    logged = {row["id"]: row for row in await Event.filter(id__in=batch.ids).values("id", "content_sha256", "server_seq")}
+    batch.held = {(q.event_id, q.content_sha256): q for q in await Quarantine.filter(event_id__in=batch.ids)}
+    digests = [content_sha256(raw) for raw in raws]
+    slots: list[PushResult | None] = [None] * len(raws)
+    first: dict[UUID, int] = {}
+    pending: list[tuple[int, Candidate]] = []
+    for index, (event_id, raw, digest) in enumerate(zip(batch.ids, raws, digests)):
+        if event_id in logged:
+            slots[index] = _against_log(batch, raw, digest, logged[event_id])
+        elif (event_id, digest) in batch.held:
+            slots[index] = _as_before(batch.held[(event_id, digest)])
+        elif event_id not in first:
+            first[event_id] = index
+            candidate = read_candidate(raw)
+            if isinstance(candidate, Refusal):
+                slots[index] = batch.quarantine(raw, digest, candidate, _visit_id(raw))
+            else:
+                pending.append((index, candidate))
+    refusals = await policy.judge(batch.principal, [candidate for _, candidate in pending])
+    for index, candidate in pending:
+        refusal = refusals.get(candidate.id)
+        raw, digest = raws[index], digests[index]
+        slots[index] = batch.quarantine(raw, digest, refusal, candidate.visit_id) if refusal else batch.accept(raw, candidate, digest)
+    for index, raw in enumerate(raws):
+        if slots[index] is None:  # a repeat of an id first seen earlier in this batch
+            original = first[batch.ids[index]]
+            slots[index] = _repeat(batch, raw, digests[index], slots[original], digests[original])
+    batch.results = [slot for slot in slots if slot is not None]
+
+
+def _against_log(batch: Batch, raw: dict, digest: str, logged: dict) -> PushResult:
+    if logged["content_sha256"] == digest:
+        return PushResult(id=logged["id"], status="duplicate", server_seq=logged["server_seq"])
+    return _collision(batch, raw, digest)
+
+
+def _repeat(batch: Batch, raw: dict, digest: str, original: PushResult | None, original_digest: str) -> PushResult:
+    assert original is not None
+    if digest != original_digest:
+        return _collision(batch, raw, digest)
+    status = "duplicate" if original.status == "accepted" else original.status
+    return original.model_copy(update={"status": status})
+
+
+def _collision(batch: Batch, raw: dict, digest: str) -> PushResult:
+    """Keep a differing copy aside, once: a retry of the same copy gets the same answer."""
+    earlier = batch.held.get((UUID(str(raw["id"])), digest))
+    return _as_before(earlier) if earlier else batch.quarantine(raw, digest, COLLISION, _visit_id(raw))
+
+
+def _as_before(held: Quarantine) -> PushResult:
+    status = "collision" if held.code == "collision" else "quarantined"
+    return PushResult(id=held.event_id, status=status, reason=held.reason, code=held.code)
+
+
+def _visit_id(raw: dict[str, Any]) -> UUID | None:
+    try:
+        return UUID(str(raw.get("visit_id")))
+    except ValueError:
+        return None

@@ -1,0 +1,70 @@
+"""Devices: binding to their first user, refusal of strangers and revoked tablets, and the
+contiguous high-water mark of `device_seq` with the gaps above it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sync.errors import device_refused
+from sync.models import Device, Event, Quarantine
+from sync.policy import Policy, Principal
+from sync.protocol import DeviceState
+
+
+async def check(device_id: UUID, principal: Principal, policy: Policy) -> None:
+    """Refuse (403, audited) a device bound to someone else, a revoked one, or a session's
+    foreign device. Runs before the push transaction so that the refusal's audit survives."""
+    reason = None
+    if principal.device_id is not None and principal.device_id != device_id:
+        reason = ("session_device_mismatch", "This session belongs to another tablet. Log in again on this one.")
+    else:
+        device = await Device.get_or_none(id=device_id)
+        if device is not None and device.user_id != principal.user_id:
+            reason = ("device_refused", "This tablet is registered to another user.")
+        elif device is not None and device.revoked_at is not None:
+            reason = ("device_revoked", "This tablet was revoked by an administrator. Its local data must be wiped.")
+    if reason:
+        await policy.record(
+            "sync.device_refused", principal, outcome="denied", detail={"device_id": str(device_id), "code": reason[0]}
+        )
+        raise device_refused(reason[1], code=reason[0])
+
+
+async def bind(device_id: UUID, principal: Principal, now: datetime) -> Device:
+    """The device row, created for this principal on first use. Call under the log lock."""
+    device = await Device.get_or_none(id=device_id)
+    if device is None:
+        device = await Device.create(
+            id=device_id, organization_id=principal.organization_id, user_id=principal.user_id,
+            created_at=now, last_seen_at=now,
+        )
+    return device
+
+
+async def advance(device: Device, *, now: datetime, wiped: bool) -> DeviceState:
+    """Move `acked_through` over every contiguous seq received, and report what is missing."""
+    received = set(
+        await Event.filter(device_id=device.id, device_seq__gt=device.acked_through).values_list("device_seq", flat=True)
+    ) | set(
+        await Quarantine.filter(device_id=device.id, device_seq__gt=device.acked_through).values_list("device_seq", flat=True)
+    )
+    acked = device.acked_through
+    while acked + 1 in received:
+        acked += 1
+    device.acked_through = acked
+    device.last_seen_at = now
+    if wiped:
+        device.wiped_at = now
+    await device.save(update_fields=["acked_through", "last_seen_at", "wiped_at"])
+    return DeviceState(acked_through=acked, gaps=gaps_above(acked, received), wiped=wiped)
+
+
+def gaps_above(acked: int, received: set[int]) -> list[tuple[int, int]]:
+    """Missing ranges (inclusive) between the high-water mark and the highest seq received."""
+    gaps, expected = [], acked + 1
+    for seq in sorted(s for s in received if s > acked):
+        if seq > expected:
+            gaps.append((expected, seq - 1))
+        expected = seq + 1
+    return gaps

@@ -1,0 +1,124 @@
+"""Push and pull, one transaction each (DESIGN section 5).
+
+Push classifies every event exactly once: accepted (gets the next `server_seq`), duplicate
+(same id, same content: the first answer again), collision (same id, other content: the copy
+is quarantined, the first untouched) or quarantined (kept whole with a reason). Nothing a
+device sends is dropped. `server_seq` is handed out under one write lock per push, so it
+follows commit order and a pull never skips an event that commits late.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from sync import devices
+from sync.classify import Batch, classify
+from sync.errors import malformed, too_large
+from sync.models import Event, Quarantine
+from sync.policy import Policy, Principal
+from sync.protocol import MAX_EVENTS, PROTOCOL_VERSION, PushRequest, PushResponse
+
+LOG_LOCK_KEY = 0x5EC5EC  # PostgreSQL advisory lock serialising appends to the log
+
+
+async def push(request: PushRequest, principal: Principal, policy: Policy) -> PushResponse:
+    if request.protocol != PROTOCOL_VERSION:
+        raise malformed(f"Protocol {request.protocol} is not spoken here (this server speaks {PROTOCOL_VERSION}).")
+    if len(request.events) > MAX_EVENTS:
+        raise too_large(f"A push holds at most {MAX_EVENTS} events; split the batch and send the parts.")
+    ids = _event_ids(request.events)
+    await devices.check(request.device_id, principal, policy)
+    now = datetime.now(timezone.utc)
+    offset_ms = int((now - request.sent_at).total_seconds() * 1000)
+    async with in_transaction() as connection:
+        await _lock_log(connection)
+        device = await devices.bind(request.device_id, principal, now)
+        batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
+                      next_seq=await _last_seq() + 1, ids=ids)
+        await classify(batch, request.events, policy)
+        await _store(batch, connection)
+        if batch.touched_visits:
+            await policy.project(principal, batch.touched_visits)
+        state = await devices.advance(device, now=now, wiped=batch.wiped)
+        await policy.record("sync.push", principal, outcome="ok", detail=batch.summary(request.batch_id))
+    return PushResponse(server_time=now, clock_offset_ms=offset_ms, results=batch.results, device=state)
+
+
+def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:
+    """Every event needs a readable id and device_seq, or the whole push is malformed."""
+    ids = []
+    for index, raw in enumerate(events):
+        try:
+            ids.append(UUID(str(raw["id"])))
+            seq = raw["device_seq"]
+        except (KeyError, ValueError, TypeError):
+            raise malformed(f"Event {index} has no valid id.") from None
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise malformed(f"Event {index} has no valid device_seq (a whole number from 1).")
+    return ids
+
+
+async def _lock_log(connection: Any) -> None:
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [LOG_LOCK_KEY])
+    # SQLite: the transaction began with BEGIN IMMEDIATE and already holds the write lock.
+
+
+async def _last_seq() -> int:
+    last = await Event.all().order_by("-server_seq").first().values_list("server_seq", flat=True)
+    return int(last or 0)
+
+
+async def _store(batch: Batch, connection: Any) -> None:
+    if batch.events:
+        await Event.bulk_create(batch.events, using_db=connection)
+    if batch.quarantines:
+        await Quarantine.bulk_create(batch.quarantines, using_db=connection)
+    for event_id, resolved_id in batch.resolutions.items():
+        await Quarantine.filter(
+            event_id=resolved_id, organization_id=batch.principal.organization_id, resolved_by=None
+        ).using_db(connection).update(resolved_by=event_id, resolved_at=batch.now)
+
+
+async def pull(principal: Principal, policy: Policy, *, after: int, limit: int) -> dict[str, Any]:
+    """`{events, next, more, server_time}`: readable events after the cursor, in server_seq order."""
+    scope = await policy.readable(principal)
+    query = Event.filter(organization_id=scope.organization_id, server_seq__gt=after)
+    if scope.visit_ids is not None:
+        query = query.filter(visit_id__in=list(scope.visit_ids))
+    rows = await query.order_by("server_seq").limit(limit + 1).values(*PULL_FIELDS)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "events": [public_event(row) for row in rows],
+        "next": rows[-1]["server_seq"] if rows else after,
+        "more": more,
+        "server_time": datetime.now(timezone.utc).isoformat(),
+    }
+
+
+PULL_FIELDS = (
+    "id", "visit_id", "device_id", "device_seq", "kind", "schema", "occurred_at", "recorded_at",
+    "received_at", "server_seq", "author_id", "payload", "flags",
+)
+
+
+def public_event(row: dict[str, Any]) -> dict[str, Any]:
+    """An event as JSON-ready data: ids as text, times in ISO 8601 (UTC)."""
+    return {
+        **row,
+        "id": str(row["id"]),
+        "visit_id": str(row["visit_id"]),
+        "device_id": str(row["device_id"]),
+        "occurred_at": _iso(row["occurred_at"]),
+        "recorded_at": _iso(row["recorded_at"]),
+        "received_at": _iso(row["received_at"]),
+    }
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat()

@@ -1,0 +1,69 @@
+"""The seam between the sync engine and its host application.
+
+The engine moves events; the host decides who is asking, whether an event is valid and
+writable, what a user may read, and how accepted events change its own state. The host
+passes an object with these methods to `sync.routes.routes(policy)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from starlette.requests import Request
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who pushes or pulls. `device_id` is the device the session is bound to, if any."""
+
+    user_id: int
+    organization_id: int
+    device_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An event whose envelope is sound, waiting for the host's verdict."""
+
+    id: UUID
+    visit_id: UUID
+    device_seq: int
+    kind: str
+    schema: int
+    occurred_at: datetime
+    recorded_at: datetime
+    payload: Any
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the host will not accept an event: a stable code and a sentence a nurse can act on."""
+
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    organization_id: int
+    visit_ids: frozenset[UUID] | None  # None: every visit of the organization
+
+
+class Policy(Protocol):
+    async def authenticate(self, request: Request) -> Principal:
+        """The principal, or raise the host's own not-authenticated error."""
+
+    async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
+        """Refusals by event id; events not named are accepted. Runs inside the push transaction."""
+
+    async def readable(self, principal: Principal) -> ReadScope:
+        ...
+
+    async def project(self, principal: Principal, visit_ids: set[UUID]) -> None:
+        """Bring the host's projections up to date, inside the push transaction."""
+
+    async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
+        """Leave an audit trail of a sync action (ids only)."""

@@ -1,0 +1,65 @@
+"""Wire models of the sync protocol, version 1 (DESIGN section 5).
+
+The envelope is strict: a push without a readable `id` and `device_seq` for every event is
+malformed and refused whole (400, nothing stored). Everything else about an event is checked
+later, one event at a time, so that a bad event is quarantined rather than dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+MAX_EVENTS = 5_000
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PULL = 5_000
+DEFAULT_PULL = 1_000
+FUTURE_TOLERANCE_S = 300  # events more than 5 min ahead of the server, after correction, are flagged
+
+PushStatus = Literal["accepted", "duplicate", "quarantined", "collision"]
+
+
+class EventIn(BaseModel):
+    """One event as the device sent it. Only `id` and `device_seq` are required to be sound here."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id: UUID
+    device_seq: int = Field(ge=1)
+
+
+class PushRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: int
+    device_id: UUID
+    batch_id: UUID
+    sent_at: AwareDatetime
+    events: list[dict[str, Any]]
+
+
+class PushResult(BaseModel):
+    id: UUID
+    status: PushStatus
+    server_seq: int | None = None
+    reason: str = ""
+    code: str = ""
+
+
+class DeviceState(BaseModel):
+    acked_through: int
+    gaps: list[tuple[int, int]]
+    wiped: bool = False
+
+
+class PushResponse(BaseModel):
+    protocol: int = PROTOCOL_VERSION
+    server_time: datetime
+    clock_offset_ms: int
+    results: list[PushResult]
+    device: DeviceState
+    client_update_required: bool = False

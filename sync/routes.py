@@ -1,0 +1,94 @@
+"""`routes(policy)`: the sync endpoints, mounted by the host under /api/sync.
+
+POST /push   push a batch (see sync.protocol); GET /pull?after=SEQ&limit=N;
+GET /quarantine  the caller's own quarantined submissions, with reasons.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sync import engine
+from sync.errors import SyncError, malformed, too_large
+from sync.models import Quarantine
+from sync.policy import Policy
+from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_PULL, PushRequest
+
+
+def routes(policy: Policy) -> list[Route]:
+    async def push(request: Request) -> Response:
+        principal = await policy.authenticate(request)
+        try:
+            body = await _read_push(request)
+            result = await engine.push(body, principal, policy)
+        except SyncError as error:
+            return _problem(error)
+        return Response(result.model_dump_json(), media_type="application/json")
+
+    async def pull(request: Request) -> Response:
+        principal = await policy.authenticate(request)
+        try:
+            after, limit = _cursor(request)
+        except SyncError as error:
+            return _problem(error)
+        return JSONResponse(await engine.pull(principal, policy, after=after, limit=limit))
+
+    async def quarantine(request: Request) -> Response:
+        principal = await policy.authenticate(request)
+        rows = await Quarantine.filter(
+            organization_id=principal.organization_id, author_id=principal.user_id
+        ).order_by("id").values("event_id", "visit_id", "device_seq", "code", "reason", "received_at", "resolved_by", "content")
+        return JSONResponse({"quarantined": [quarantined_public(row) for row in rows]})
+
+    return [
+        Route("/api/sync/push", push, methods=["POST"]),
+        Route("/api/sync/pull", pull, methods=["GET"]),
+        Route("/api/sync/quarantine", quarantine, methods=["GET"]),
+    ]
+
+
+def quarantined_public(row: dict) -> dict:
+    return {
+        **row,
+        "event_id": str(row["event_id"]),
+        "visit_id": str(row["visit_id"]) if row["visit_id"] else None,
+        "received_at": row["received_at"].isoformat(),
+        "resolved_by": str(row["resolved_by"]) if row["resolved_by"] else None,
+    }
+
+
+async def _read_push(request: Request) -> PushRequest:
+    body = await request.body()
+    if len(body) > MAX_BYTES:
+        raise too_large(f"A push holds at most {MAX_BYTES // (1024 * 1024)} MB; split the batch and send the parts.")
+    try:
+        return PushRequest.model_validate(json.loads(body))
+    except (ValueError, RecursionError, ValidationError) as exc:
+        raise malformed(f"The push envelope is malformed: {_first_error(exc)}") from None
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+    return "not valid JSON"
+
+
+def _cursor(request: Request) -> tuple[int, int]:
+    try:
+        after = int(request.query_params.get("after", "0"))
+        limit = int(request.query_params.get("limit", str(DEFAULT_PULL)))
+    except ValueError:
+        raise malformed("after and limit must be whole numbers.") from None
+    if after < 0 or not 1 <= limit <= MAX_PULL:
+        raise malformed(f"after must be 0 or more and limit between 1 and {MAX_PULL}.")
+    return after, limit
+
+
+def _problem(error: SyncError) -> Response:
+    return JSONResponse(error.problem(), status_code=error.status, media_type="application/problem+json")

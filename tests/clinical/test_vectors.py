@@ -1,0 +1,98 @@
+"""Run every shared test vector (tests/vectors/*.json) against the Python code.
+
+The tablet's JavaScript runs the same files, so both sides are held to the same answers. Matching
+rules (the JS runner must use the same): an expected object is a subset (only its keys are compared),
+an expected list must have the same length and match element by element, numbers compare by value
+(70 == 70.0). Raw conversions (to_ml_h, from_ml_h) compare within 1e-9; everything rounded compares
+exactly. A timeline case may also match `entries_by_id`: the state's entries keyed by event_id.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.clinical import (Catalog, RuleBook, VisitContext, fold_timeline, from_ml_h, order_protocol,
+                             recommend_next_rate, round_half_up, step_schedule, to_ml_h)
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+
+
+def cases(name: str) -> list[Any]:
+    loaded = json.loads((VECTORS / name).read_text("utf-8"))
+    return [pytest.param(case, id=case["name"]) for case in loaded]
+
+
+def assert_matches(actual: Any, expected: Any, path: str = "$") -> None:
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
+        for key, value in expected.items():
+            assert key in actual, f"{path}.{key} is missing"
+            assert_matches(actual[key], value, f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), f"{path}: {actual!r} != {expected!r}"
+        for index, (got, want) in enumerate(zip(actual, expected)):
+            assert_matches(got, want, f"{path}[{index}]")
+    elif isinstance(expected, bool) or isinstance(actual, bool):
+        assert actual is expected, f"{path}: {actual!r} is not {expected!r}"  # true is not 1
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
+
+
+def _protocol(inputs: dict[str, Any], catalog: Catalog) -> Any:
+    if "protocol_id" in inputs:
+        return catalog.protocol(inputs.pop("protocol_id"))
+    return order_protocol(product=catalog.product(inputs.pop("product_id")),
+                          steps_ml_h=tuple(inputs.pop("steps_ml_h")), step_min=inputs.pop("step_min"),
+                          first_step_min=inputs.pop("first_step_min", None))
+
+
+def run_rate_case(function: str, inputs: dict[str, Any], catalog: Catalog) -> Any:
+    if function == "round_half_up":
+        return round_half_up(inputs["x"], inputs["places"])
+    if function in ("to_ml_h", "from_ml_h"):
+        convert = to_ml_h if function == "to_ml_h" else from_ml_h
+        value = inputs.pop("rate" if function == "to_ml_h" else "rate_ml_h")
+        return convert(value, inputs.pop("unit"), **inputs)
+    protocol = _protocol(inputs, catalog)
+    if function == "step_schedule":
+        return [step.to_dict() for step in step_schedule(protocol, **inputs)]
+    return recommend_next_rate(protocol, **inputs).to_dict()
+
+
+@pytest.mark.parametrize("case", cases("rates.json"))
+def test_rate_vector(case: dict[str, Any], catalog: Catalog) -> None:
+    result = run_rate_case(case["function"], dict(case["input"]), catalog)
+    if case["function"] in ("to_ml_h", "from_ml_h"):
+        assert result == pytest.approx(case["expected"], abs=1e-9)
+    else:
+        assert_matches(result, case["expected"])
+
+
+def fold(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> dict[str, Any]:
+    context = VisitContext.from_dict(case["context"], catalog=catalog, rulebook=rulebook)
+    now = None if case["now"] is None else datetime.fromisoformat(case["now"])
+    return fold_timeline(case["events"], context=context, now=now).to_dict()
+
+
+@pytest.mark.parametrize("case", cases("rules.json"))
+def test_rules_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> None:
+    assert fold(case, catalog, rulebook)["alerts"] == case["expected_alerts"]
+
+
+@pytest.mark.parametrize("case", cases("timeline.json"))
+def test_timeline_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> None:
+    state = fold(case, catalog, rulebook)
+    state["entries_by_id"] = {entry["event_id"]: entry for entry in state["entries"]}
+    assert_matches(state, case["expected"])
+
+
+def test_the_vector_files_hold_plain_json_cases_with_unique_names() -> None:
+    for name in ("rates.json", "rules.json", "timeline.json"):
+        loaded = json.loads((VECTORS / name).read_text("utf-8"))
+        names = [case["name"] for case in loaded]
+        assert len(names) == len(set(names)) and len(names) >= 5, name

@@ -1,0 +1,101 @@
+"""The sync engine on its own: a tiny host policy, a Starlette app with only the sync routes,
+a real database (cloned from the migrated template), real HTTP through ASGI."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from server.db import schema
+from sync.policy import Candidate, Principal, ReadScope, Refusal
+from sync.routes import routes
+
+
+class TinyPolicy:
+    """Users and devices come from headers; kinds and visits can be refused by the test."""
+
+    def __init__(self) -> None:
+        self.refused_kinds: set[str] = {"bad.kind"}
+        self.closed_visits: set[uuid.UUID] = set()
+        self.readable_visits: dict[int, frozenset[uuid.UUID] | None] = {}
+        self.projected: list[set[uuid.UUID]] = []
+        self.records: list[tuple[str, str, dict]] = []
+
+    async def authenticate(self, request: Request) -> Principal:
+        device = request.headers.get("x-device")
+        return Principal(
+            user_id=int(request.headers["x-user"]), organization_id=int(request.headers.get("x-org", "1")),
+            device_id=uuid.UUID(device) if device else None,
+        )
+
+    async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[uuid.UUID, Refusal]:
+        refusals = {}
+        for candidate in candidates:
+            if candidate.kind in self.refused_kinds:
+                refusals[candidate.id] = Refusal("invalid_payload", f"{candidate.kind} is not known here.")
+            elif candidate.visit_id in self.closed_visits:
+                refusals[candidate.id] = Refusal("not_writable", "You may not write to this visit.")
+        return refusals
+
+    async def readable(self, principal: Principal) -> ReadScope:
+        return ReadScope(principal.organization_id, self.readable_visits.get(principal.user_id))
+
+    async def project(self, principal: Principal, visit_ids: set[uuid.UUID]) -> None:
+        self.projected.append(set(visit_ids))
+
+    async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
+        self.records.append((action, outcome, detail))
+
+
+@pytest.fixture
+def policy() -> TinyPolicy:
+    return TinyPolicy()
+
+
+@pytest.fixture
+async def sync_app(database_url: str, policy: TinyPolicy) -> AsyncIterator[Starlette]:
+    await schema.open_database(database_url)
+    try:
+        yield Starlette(routes=routes(policy))
+    finally:
+        await schema.close_database()
+
+
+@pytest.fixture
+async def http(sync_app) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sync_app), base_url="http://sync") as client:
+        yield client
+
+
+def event(visit_id: uuid.UUID, device_seq: int, *, kind: str = "note", payload: Any = None, **extra: Any) -> dict:
+    now = datetime.now(timezone.utc).isoformat()
+    return {
+        "id": str(uuid.uuid4()), "visit_id": str(visit_id), "device_seq": device_seq, "kind": kind, "schema": 1,
+        "occurred_at": now, "recorded_at": now, "payload": {"text": f"entry {device_seq}"} if payload is None else payload,
+        **extra,
+    }
+
+
+def batch(device_id: uuid.UUID, events: list[dict], *, sent_at: datetime | None = None) -> dict:
+    return {
+        "protocol": 1, "device_id": str(device_id), "batch_id": str(uuid.uuid4()),
+        "sent_at": (sent_at or datetime.now(timezone.utc)).isoformat(), "events": events,
+    }
+
+
+def as_user(user_id: int, org: int = 1, device: uuid.UUID | None = None) -> dict[str, str]:
+    headers = {"x-user": str(user_id), "x-org": str(org)}
+    if device:
+        headers["x-device"] = str(device)
+    return headers
+
+
+def skewed(minutes: float) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(minutes=minutes)
