@@ -23,10 +23,15 @@ from server.middleware.request_log import RequestLogMiddleware
 from server.middleware.same_origin import SameOriginMiddleware
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
-from server.routes import admin, api, home, pharmacy, session
+from server.routes import admin, api, home, pharmacy, session, visits_api
 from server.settings import Settings
+from server.sync_policy import ServerPolicy
+from sync import protocol as sync_protocol
+from sync.routes import routes as sync_routes
 
 STATIC_DIR = Path(__file__).parent / "static"
+# A push may be large; the sync route itself answers 413 with "split" above MAX_BYTES.
+BODY_LIMITS = {"/api/sync/push": sync_protocol.MAX_BYTES + 64 * 1024}
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -45,6 +50,8 @@ def create_app(settings: Settings) -> Starlette:
         *home.routes,
         *session.routes,
         *api.routes,
+        *visits_api.routes,
+        *sync_routes(ServerPolicy()),
         *pharmacy.routes,
         *admin.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -53,7 +60,7 @@ def create_app(settings: Settings) -> Starlette:
         Middleware(RequestLogMiddleware),
         Middleware(SecurityHeadersMiddleware),
         Middleware(AppErrorMiddleware),
-        Middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes),
+        Middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits=BODY_LIMITS),
         Middleware(SameOriginMiddleware, public_origin=settings.public_origin),
     ]
     app = Starlette(

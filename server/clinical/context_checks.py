@@ -19,6 +19,8 @@ from server.clinical.problems import EventInvalid, Problem
 NOT_AMENDABLE = frozenset({"entry.amended", "entry.voided", "signature", "review.signed"})
 NOT_VOIDABLE = frozenset({"entry.voided", "signature", "review.signed"})
 
+ALREADY_VOIDED = Problem("target_id", "The entry to correct has already been voided", "already_voided")
+
 _INFUSION_TEXT = {
     "no_running_infusion": "There is no running infusion at this time to change, pause or stop",
     "not_paused": "The infusion is not paused at this time, so it cannot be resumed",
@@ -44,7 +46,7 @@ def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]]) 
     else:
         problems = void_problems(found)
     if not problems and target_id in voided:
-        problems = [Problem("target_id", "The entry to correct has already been voided", "already_voided")]
+        problems = [ALREADY_VOIDED]
     return problems
 
 
@@ -62,20 +64,20 @@ def _infusion_problems(event: dict[str, Any], live: list[dict[str, Any]]) -> lis
     return [] if code is None else [Problem("", infusion_problem_text(code), code)]
 
 
-def _target_problem(target: Target, protected: frozenset[str]) -> Problem | None:
+def _target_problems(target: Target, protected: frozenset[str]) -> list[Problem]:
     if target is None:
-        return Problem("target_id", "The entry to correct is not part of this visit", "unknown_target")
+        return [Problem("target_id", "The entry to correct is not part of this visit", "unknown_target")]
     if target[0] in protected:
         message = f"A '{target[0]}' entry cannot be corrected this way; add a new entry instead"
-        return Problem("target_id", message, "not_correctable")
-    return None
+        return [Problem("target_id", message, "not_correctable")]
+    return []
 
 
 def amended_payload(payload: dict[str, Any], target: Target) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The amendment's payload validated against its target's kind, or the problems that prevent it."""
-    problem = _target_problem(target, NOT_AMENDABLE)
-    if problem is not None or target is None:
-        return None, [problem] if problem is not None else []
+    problems = _target_problems(target, NOT_AMENDABLE)
+    if problems or target is None:
+        return None, problems
     kind, original = target
     try:
         amended = validate_event(kind, payload.get("payload_schema", 1), payload["payload"])
@@ -94,8 +96,7 @@ def amendment_problems(payload: dict[str, Any], target: Target) -> list[Problem]
 
 def void_problems(target: Target) -> list[Problem]:
     """Why an `entry.voided` cannot apply to its target (empty when it can)."""
-    problem = _target_problem(target, NOT_VOIDABLE)
-    return [] if problem is None else [problem]
+    return _target_problems(target, NOT_VOIDABLE)
 
 
 def _inner_field(field: str) -> str:

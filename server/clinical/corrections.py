@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.clinical.clock import format_instant
-from server.clinical.context_checks import amended_payload, void_problems
+from server.clinical.context_checks import ALREADY_VOIDED, Target, amended_payload, void_problems
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
 
@@ -35,14 +35,18 @@ def _version(entry: Entry, payload: dict[str, Any], **extra: Any) -> dict[str, A
     }
 
 
+def _target(entry: Entry | None) -> Target:
+    return None if entry is None else (entry.kind, entry.payload)
+
+
 def _voids(ordered: list[Entry], by_id: dict[str, Entry], result: Corrections) -> dict[str, Entry]:
     """The first valid void of each target, in fold order; later ones are reported."""
     voids: dict[str, Entry] = {}
     for entry in (e for e in ordered if e.kind == "entry.voided"):
         target = by_id.get(entry.payload["target_id"])
-        problems = void_problems(None if target is None else (target.kind, target.payload))
+        problems = void_problems(_target(target))
         if not problems and target is not None and target.id in voids:
-            problems = [Problem("target_id", "The entry to correct has already been voided", "already_voided")]
+            problems = [ALREADY_VOIDED]
         result.issues.extend((entry.id, problem) for problem in problems)
         if not problems and target is not None:
             voids[target.id] = entry
@@ -51,17 +55,23 @@ def _voids(ordered: list[Entry], by_id: dict[str, Entry], result: Corrections) -
 
 def _amend(entry: Entry, by_id: dict[str, Entry], voids: dict[str, Entry], result: Corrections) -> None:
     target = by_id.get(entry.payload["target_id"])
-    amended, problems = amended_payload(entry.payload, None if target is None else (target.kind, target.payload))
+    amended, problems = amended_payload(entry.payload, _target(target))
     result.issues.extend((entry.id, problem) for problem in problems)
     if target is None or target.kind in CORRECTION_KINDS:
         return
     versions = result.history.setdefault(target.id, [_version(target, target.payload, change="original")])
     withdrawn = voids.get(entry.id)
-    versions.append(_version(entry, entry.payload["payload"], change="amended", reason=entry.payload["reason"],
-                             applied=amended is not None and withdrawn is None,
-                             withdrawn_by=None if withdrawn is None else withdrawn.id))
-    if amended is not None and withdrawn is None:
-        versions[-1]["payload"] = amended
+    applied = amended is not None and withdrawn is None
+    versions.append(_version(
+        entry, amended if applied else entry.payload["payload"], change="amended",
+        reason=entry.payload["reason"], applied=applied,
+        withdrawn_by=None if withdrawn is None else withdrawn.id,
+    ))
+
+
+def _voided(entry: Entry, void: Entry, amendments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**_version(entry, entry.payload), "kind": entry.kind, "void_event_id": void.id,
+            "reason": void.payload["reason"], "voided_by": void.author_id, "amendments": amendments}
 
 
 def apply_corrections(ordered: list[Entry]) -> Corrections:
@@ -75,10 +85,7 @@ def apply_corrections(ordered: list[Entry]) -> Corrections:
         if entry.kind in CORRECTION_KINDS:
             continue
         if entry.id in voids:
-            void = voids[entry.id]
-            result.voided.append({**_version(entry, entry.payload), "kind": entry.kind, "void_event_id": void.id,
-                                  "reason": void.payload["reason"], "voided_by": void.author_id,
-                                  "amendments": result.history.get(entry.id, [])})
+            result.voided.append(_voided(entry, voids[entry.id], result.history.get(entry.id, [])))
             continue
         applied = [v for v in result.history.get(entry.id, []) if v.get("applied")]
         result.effective.append(entry.with_payload(applied[-1]["payload"]) if applied else entry)

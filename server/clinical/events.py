@@ -53,17 +53,20 @@ CURRENT_SCHEMA: dict[str, int] = {kind: 1 for kind in PAYLOAD_MODELS}
 def upcast(kind: str, schema: int, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload lifted to `CURRENT_SCHEMA[kind]` (a copy); EventInvalid if that is impossible."""
     if kind not in CURRENT_SCHEMA:
-        raise EventInvalid("unknown_kind", [Problem("kind", f"Unknown entry type '{kind}'", "unknown_kind")])
+        problem = Problem("kind", f"Unknown entry type '{kind}'", "unknown_kind")
+        raise EventInvalid("unknown_kind", [problem])
     current = CURRENT_SCHEMA[kind]
     if isinstance(schema, bool) or not isinstance(schema, int) or schema < oldest_schema(kind, current):
-        message = f"Entry format {schema!r} of '{kind}' is not supported (oldest is {oldest_schema(kind, current)})"
+        oldest = oldest_schema(kind, current)
+        message = f"Entry format {schema!r} of '{kind}' is not supported (the oldest is {oldest})"
         raise EventInvalid("unknown_schema", [Problem("schema", message, "unknown_schema")])
     if schema > current:
         message = (f"This '{kind}' entry was made by a newer app (format {schema}) than the server "
                    f"understands ({current}); it is kept until the server is updated")
         raise EventInvalid("newer_schema", [Problem("schema", message, "newer_schema")])
     if not isinstance(payload, dict):
-        raise EventInvalid("invalid_payload", [Problem("", "The entry's content must be an object", "wrong_type")])
+        problem = Problem("", "The entry's content must be an object", "wrong_type")
+        raise EventInvalid("invalid_payload", [problem])
     return upcast_steps(kind, schema, current, payload)
 
 

@@ -29,6 +29,8 @@ class Segment:
 
 @dataclass
 class Pause:
+    """The pump held; `resumed_by` is the event that restarted it, if any."""
+
     event_id: str
     start: datetime
     reason: str
@@ -49,6 +51,8 @@ class RateEvent:
 
 @dataclass
 class InfusionTimeline:
+    """The pump's history, and its state after the last entry applied (see `apply`)."""
+
     segments: list[Segment] = field(default_factory=list)
     pauses: list[Pause] = field(default_factory=list)
     rate_events: list[RateEvent] = field(default_factory=list)
@@ -75,7 +79,8 @@ class InfusionTimeline:
     def _set_rate(self, entry: Entry, resumed: bool) -> None:
         previous = None if self.state in ("idle", "stopped") else self.rate_ml_h
         rate = entry.payload["rate_ml_h"]
-        self.rate_events.append(RateEvent(entry, rate, previous, self.step_started_at, tuple(self.reactions_in_step)))
+        reactions = tuple(self.reactions_in_step)
+        self.rate_events.append(RateEvent(entry, rate, previous, self.step_started_at, reactions))
         self._close(entry.occurred_at)
         if resumed and self.pauses:
             self.pauses[-1].resumed_by = entry.id

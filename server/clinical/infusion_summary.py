@@ -77,7 +77,7 @@ def next_rate_out(picture: Picture) -> dict[str, Any] | None:
         context.protocol, weight_kg=context.order.dosing_weight_kg, current_rate_ml_h=infusion.rate_ml_h,
         paused=infusion.state == "paused", reaction=_reaction_state(reactions),
         reaction_rate_ml_h=infusion.rate_at[reactions[0].id] if reactions else None,
-        cap_ml_h=context.order.rate_cap_ml_h, at_risk=picture.limit.source == "at_risk_cap",
+        cap_ml_h=context.order.rate_cap_ml_h, at_risk=picture.at_risk,
         tolerance_ml_h=context.rulebook.rate_tolerance_ml_h)
     if advice.due_in_min is None:
         due = None

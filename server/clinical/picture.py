@@ -11,13 +11,14 @@ from datetime import datetime
 from typing import Literal
 
 from server.clinical.infusion import InfusionTimeline, build_infusion
+from server.clinical.infusion_state import PumpState
 from server.clinical.ordering import Entry
 from server.clinical.rates import RateLimit, Step, rate_limit, step_index, step_schedule
 from server.clinical.visit_context import VisitContext
 from server.clinical.vitals import MEASUREMENTS
 
 Phase = Literal["pre", "infusion", "paused", "post"]
-_PHASES: dict[str, Phase] = {"idle": "pre", "running": "infusion", "paused": "paused", "stopped": "post"}
+_PHASES: dict[PumpState, Phase] = {"idle": "pre", "running": "infusion", "paused": "paused", "stopped": "post"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Picture:
     baseline: dict[str, Baseline]
     schedule: list[Step]
     limit: RateLimit
+    at_risk: bool
     horizon: datetime | None
     now: datetime | None
 
@@ -96,4 +98,4 @@ def build_picture(entries: list[Entry], context: VisitContext, now: datetime | N
     schedule = step_schedule(context.protocol, **limits)
     vitals = _vitals_points(entries, infusion, schedule, context.rulebook.rate_tolerance_ml_h)
     return Picture(context, entries, infusion, vitals, _baseline(entries, infusion), schedule,
-                   rate_limit(context.protocol, **limits), _horizon(entries, now), now)
+                   rate_limit(context.protocol, **limits), at_risk, _horizon(entries, now), now)

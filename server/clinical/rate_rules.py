@@ -39,8 +39,8 @@ def rate_above_limit(picture: Picture, rule: RuleSpec) -> list[Finding]:
     limit = picture.limit
     shown = format_number(limit.ml_h, 2)
     text = f"must stay below {shown} mL/h" if limit.exclusive else f"{shown} mL/h"
-    return [Finding((event.entry.id,), {"rate_ml_h": event.rate_ml_h, "limit_name": _LIMIT_NAMES[limit.source],
-                                        "limit_text": text})
+    values = {"limit_name": _LIMIT_NAMES[limit.source], "limit_text": text}
+    return [Finding((event.entry.id,), {**values, "rate_ml_h": event.rate_ml_h})
             for event in picture.infusion.rate_events if limit.exceeded_by(event.rate_ml_h)]
 
 

@@ -118,11 +118,14 @@ def step_schedule(
     """The titration as a table for this patient: rate per step, when it starts, how long it holds."""
     limit = rate_limit(protocol, weight_kg=weight_kg, cap_ml_h=cap_ml_h, at_risk=at_risk)
     rates = _step_rates(protocol, weight_kg, limit)
+    concentration = protocol.product.concentration_mg_ml
     steps: list[Step] = []
     starts_at = 0.0
     for index, rate in enumerate(rates):
-        hold = None if index == len(rates) - 1 else protocol.first_step_min if index == 0 else protocol.step_min
-        derived = DerivedRate.of(rate, weight_kg=weight_kg, concentration_mg_ml=protocol.product.concentration_mg_ml)
+        hold = protocol.first_step_min if index == 0 else protocol.step_min
+        if index == len(rates) - 1:
+            hold = None
+        derived = DerivedRate.of(rate, weight_kg=weight_kg, concentration_mg_ml=concentration)
         steps.append(Step(index, derived.rate_ml_h, derived.ml_kg_h, derived.mg_kg_min, hold, starts_at))
         starts_at += hold or 0.0
     return steps

@@ -24,14 +24,17 @@ def vitals_out(picture: Picture) -> list[dict[str, Any]]:
 
 
 def baseline_out(picture: Picture) -> dict[str, Any]:
-    return {name: {"value": found.value, "event_id": found.event_id} for name, found in picture.baseline.items()}
+    return {name: {"value": found.value, "event_id": found.event_id}
+            for name, found in picture.baseline.items()}
 
 
 def reactions_out(picture: Picture) -> list[dict[str, Any]]:
     rows = []
     for reaction in picture.of_kind("reaction.observed"):
         tier = picture.context.rulebook.suggested_actions(reaction.payload["grade"])
-        suggested = None if tier is None else {"tier": tier.tier, "when": tier.when, "actions": list(tier.actions)}
+        suggested = None
+        if tier is not None:
+            suggested = {"tier": tier.tier, "when": tier.when, "actions": list(tier.actions)}
         rows.append({**entry_out(reaction), "rate_ml_h": picture.infusion.rate_at[reaction.id],
                      "suggested": suggested})
     return rows

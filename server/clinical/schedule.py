@@ -67,8 +67,8 @@ def vitals_overdue(picture: Picture, rule: RuleSpec) -> list[Finding]:
     for check, following in zip(checks, checks[1:] + [None]):
         interval, phase = _interval(picture, check.rate_ml_h)
         due = add_minutes(check.at, interval)
-        late = following.at > add_minutes(due, grace) if following else end is not None and end > add_minutes(due, grace)
-        if late:
+        until = following.at if following is not None else end
+        if until is not None and until > add_minutes(due, grace):
             found.append(Finding((check.event_id,), {"interval_min": interval, "phase": phase}))
     return found
 
@@ -87,7 +87,8 @@ def _any_vitals_between(picture: Picture, start: datetime, end: datetime) -> boo
 
 
 def vitals_at_increase_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    schedule, tolerance, found = picture.context.vitals_schedule, picture.context.rulebook.rate_tolerance_ml_h, []
+    schedule, found = picture.context.vitals_schedule, []
+    tolerance = picture.context.rulebook.rate_tolerance_ml_h
     for event in picture.infusion.rate_events:
         if event.previous_ml_h is None or event.rate_ml_h <= event.previous_ml_h + tolerance:
             continue

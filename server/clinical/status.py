@@ -37,8 +37,10 @@ def late_entries(ordered: list[Entry], threshold_min: float) -> list[dict[str, A
     for entry in ordered:
         delay = minutes_between(entry.occurred_at, entry.recorded_at)
         if delay > threshold_min:
-            late.append({"event_id": entry.id, "kind": entry.kind, "occurred_at": format_instant(entry.occurred_at),
-                         "recorded_at": format_instant(entry.recorded_at), "late_min": round_half_up(delay, 1)})
+            late.append({"event_id": entry.id, "kind": entry.kind,
+                         "occurred_at": format_instant(entry.occurred_at),
+                         "recorded_at": format_instant(entry.recorded_at),
+                         "late_min": round_half_up(delay, 1)})
     return late
 
 

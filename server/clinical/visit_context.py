@@ -7,6 +7,7 @@ Built once per visit by the server (from the Order and Patient rows) or by the t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from server.clinical.products import Catalog, Protocol, load_products, order_protocol
@@ -67,15 +68,18 @@ class PatientFlags:
 
 @dataclass(frozen=True)
 class VisitContext:
+    """Everything about a visit that is not an event. Construction fails fast when the order does not
+    resolve to a protocol of a known product."""
+
     order: Order
     patient: PatientFlags
     catalog: Catalog
     rulebook: RuleBook
 
     def __post_init__(self) -> None:
-        self.protocol  # fail fast: an order must resolve to a protocol and a known product
+        _ = self.protocol, self.vitals_schedule
 
-    @property
+    @cached_property
     def protocol(self) -> Protocol:
         order, catalog = self.order, self.catalog
         if order.steps_ml_h is not None:
@@ -92,14 +96,16 @@ class VisitContext:
             return catalog.protocol_for(order.product_id, order.indication)
         raise ValueError("an order needs protocol_id, indication or explicit steps_ml_h")
 
-    @property
+    @cached_property
     def vitals_schedule(self) -> VitalsSchedule:
         return vitals_schedule_from(self.rulebook.vitals_schedule, self.order.vitals_schedule)
 
     @property
     def observation_min(self) -> float:
         schedule = self.vitals_schedule
-        return schedule.observation_min_high_risk if self.patient.high_reaction_risk else schedule.observation_min
+        if self.patient.high_reaction_risk:
+            return schedule.observation_min_high_risk
+        return schedule.observation_min
 
     def at_risk(self, assessments: list[dict[str, Any]]) -> bool:
         """At-risk cap applies: a patient flag the products data lists, or a positive screen today."""

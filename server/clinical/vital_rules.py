@@ -36,8 +36,11 @@ def _baseline_text(baseline: float | None, unit: str) -> str:
 def fever(picture: Picture, rule: RuleSpec) -> list[Finding]:
     limits, found = rule.thresholds, []
     for point, temp, base in _with(picture, "temp_c"):
-        if base is not None and temp >= limits["temp_c_min"] and round_half_up(temp - base, 1) >= limits["rise_c_min"]:
-            values = {"temp_c": temp, "rise_c": round_half_up(temp - base, 1), "baseline_temp_c": base}
+        if base is None:
+            continue
+        rise = round_half_up(temp - base, 1)
+        if temp >= limits["temp_c_min"] and rise >= limits["rise_c_min"]:
+            values = {"temp_c": temp, "rise_c": rise, "baseline_temp_c": base}
             found.append(Finding((point.entry.id,), values))
     return found
 
@@ -55,9 +58,12 @@ def fever_severe(picture: Picture, rule: RuleSpec) -> list[Finding]:
 def hypotension(picture: Picture, rule: RuleSpec) -> list[Finding]:
     limits, found = rule.thresholds, []
     for point, sbp, base in _with(picture, "sbp"):
-        fall = None if base is None else round_half_up(base - sbp, 1)
-        if fall is not None and fall >= limits["fall_mmhg_min"] and sbp <= limits["sbp_max"]:
-            found.append(Finding((point.entry.id,), {"sbp": sbp, "fall_mmhg": fall, "baseline_sbp": base or 0}))
+        if base is None:
+            continue
+        fall = round_half_up(base - sbp, 1)
+        if fall >= limits["fall_mmhg_min"] and sbp <= limits["sbp_max"]:
+            values = {"sbp": sbp, "fall_mmhg": fall, "baseline_sbp": base}
+            found.append(Finding((point.entry.id,), values))
     return found
 
 

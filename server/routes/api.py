@@ -7,47 +7,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server import access
-from server.db.models import Order, Patient
 from server.errors import BadRequest
+from server.public import order_public, patient_public
 from server.routes import guard
-
-
-def patient_public(patient: Patient) -> dict:
-    return {
-        "id": patient.id,
-        "mrn": patient.mrn,
-        "given_name": patient.given_name,
-        "family_name": patient.family_name,
-        "birth_date": patient.birth_date.isoformat(),
-        "allergies": patient.allergies,
-        "dosing_weight_kg": patient.dosing_weight_kg,
-        "thrombosis_risk": patient.thrombosis_risk,
-        "renal_risk": patient.renal_risk,
-        "iga_deficiency": patient.iga_deficiency,
-        "physician_id": patient.physician_id,
-    }
-
-
-def order_public(order: Order) -> dict:
-    return {
-        "id": order.id,
-        "patient_id": order.patient_id,
-        "product_id": order.product_id,
-        "indication": order.indication,
-        "dose_g_per_kg": order.dose_g_per_kg,
-        "dose_g": order.dose_g,
-        "dosing_weight_kg": order.dosing_weight_kg,
-        "protocol_type": order.protocol_type,
-        "steps_ml_h": order.steps_ml_h,
-        "step_interval_min": order.step_interval_min,
-        "rate_cap_ml_h": order.rate_cap_ml_h,
-        "premeds": order.premeds,
-        "prn_orders": order.prn_orders,
-        "vitals_schedule": order.vitals_schedule,
-        "prescriber": order.prescriber,
-        "active": order.active,
-        "revision": order.revision,
-    }
 
 
 async def patient_list(request: Request) -> Response:

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from server import access
 from server.db.models import Order, Patient, ProtocolType, Role
-from server.errors import ValidationFailed, from_pydantic
+from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.services import orders
 from server.templating import render
@@ -33,6 +33,8 @@ ROW_KEYS = {
     "premeds": ("drug", "dose", "unit", "route", "minutes_before"),
     "prn_orders": ("drug", "dose", "unit", "route", "indication"),
 }
+ROW_LABELS = {"premeds": "Premedication", "prn_orders": "PRN order"}
+ROW_FIELD = re.compile(r"^(premeds|prn_orders)\.(\d+)\.(\w+)$")
 MIN_ROWS, MAX_ROWS = 3, 6
 
 
@@ -112,7 +114,21 @@ def _validated(model: type[T], data: dict[str, Any]) -> T:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise from_pydantic(exc) from None
+        raise _as_form_shows(from_pydantic(exc)) from None
+
+
+def _as_form_shows(error: ValidationFailed) -> ValidationFailed:
+    """Row errors named as the form numbers them: `premeds.1.dose` -> "Premedication 2, dose: ..."."""
+    errors = []
+    for item in error.errors:
+        match = ROW_FIELD.match(item.field)
+        if match:
+            prefix, index, key = match.groups()
+            reason = item.message.removeprefix(f"{item.field}: ")
+            label = f"{ROW_LABELS[prefix]} {int(index) + 1}, {key.replace('_', ' ')}"
+            item = FieldError(item.field, f"{label}: {reason}")
+        errors.append(item)
+    return ValidationFailed("; ".join(e.message for e in errors), errors=errors)
 
 
 # --- pages ---------------------------------------------------------------------------------

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from server.clinical import Catalog, RuleBook, VisitContext, load_products, load_rules
-
-GAMMAGARD_ORDER = {
-    "product_id": "gammagard-liquid-10", "protocol_id": "gammagard-liquid-10-pi", "dosing_weight_kg": 70,
-    "dose_g_per_kg": 1.0,
-    "premeds": [{"drug": "diphenhydramine", "dose": 25, "unit": "mg", "route": "PO"},
-                {"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO"}],
-}
+from tests.clinical.visits import GAMMAGARD_ORDER, ContextFor
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +21,17 @@ def rulebook() -> RuleBook:
 
 
 @pytest.fixture
-def gammagard_context(catalog: Catalog, rulebook: RuleBook) -> VisitContext:
+def context_for(catalog: Catalog, rulebook: RuleBook) -> ContextFor:
+    """`context_for(patient={...}, **order_changes)`: the Gammagard order with some changes."""
+
+    def make(patient: dict[str, Any] | None = None, **order_changes: Any) -> VisitContext:
+        data = {"order": {**GAMMAGARD_ORDER, **order_changes}, "patient": patient or {}}
+        return VisitContext.from_dict(data, catalog=catalog, rulebook=rulebook)
+
+    return make
+
+
+@pytest.fixture
+def gammagard_context(context_for: ContextFor) -> VisitContext:
     """patient_pat: 70 kg, Gammagard Liquid 10% for PI, 1 g/kg, two premedications, no risk flags."""
-    return VisitContext.from_dict({"order": GAMMAGARD_ORDER, "patient": {}}, catalog=catalog, rulebook=rulebook)
+    return context_for()

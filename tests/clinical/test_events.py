@@ -79,7 +79,8 @@ RANGES = [  # field, lowest allowed, highest allowed, a just-outside step (CLINI
 
 
 # Blood pressure is recorded as a pair, so a bound of one is tested with a plausible other.
-PARTNER = {("sbp", 50): {"dbp": 20}, ("sbp", 260): {"dbp": 100}, ("dbp", 20): {"sbp": 120}, ("dbp", 160): {"sbp": 200}}
+PARTNER = {("sbp", 50): {"dbp": 20}, ("sbp", 260): {"dbp": 100},
+           ("dbp", 20): {"sbp": 120}, ("dbp", 160): {"sbp": 200}}
 
 
 @pytest.mark.parametrize(("field", "low", "high", "step"), RANGES)
@@ -181,10 +182,11 @@ def test_a_notification_time_needs_a_utc_offset() -> None:
 
 
 def test_reaction_grade_is_1_to_5() -> None:
+    reaction = VALID["reaction.observed"]
     for grade in (1, 5):
-        assert validate_event("reaction.observed", 1, {**VALID["reaction.observed"], "grade": grade})["grade"] == grade
+        assert validate_event("reaction.observed", 1, {**reaction, "grade": grade})["grade"] == grade
     for grade in (0, 6):
-        assert problems("reaction.observed", {**VALID["reaction.observed"], "grade": grade}) == [("grade", "out_of_range")]
+        assert problems("reaction.observed", {**reaction, "grade": grade}) == [("grade", "out_of_range")]
 
 
 def test_expiry_is_a_date_and_ndc_has_the_fda_shape() -> None:
@@ -204,9 +206,9 @@ def test_a_new_line_needs_its_insertion_attempts() -> None:
 
 
 def test_a_next_rate_intervention_carries_a_rate_and_others_do_not() -> None:
-    next_rate = VALID["review.intervention"]
-    assert problems("review.intervention", {**next_rate, "next_rate_ml_h": None}) == [("next_rate_ml_h", "next_rate_mismatch")]
-    assert problems("review.intervention", {**next_rate, "kind": "other"}) == [("next_rate_ml_h", "next_rate_mismatch")]
+    next_rate, mismatch = VALID["review.intervention"], [("next_rate_ml_h", "next_rate_mismatch")]
+    assert problems("review.intervention", {**next_rate, "next_rate_ml_h": None}) == mismatch
+    assert problems("review.intervention", {**next_rate, "kind": "other"}) == mismatch
 
 
 def test_an_unknown_kind_is_refused_with_its_own_code() -> None:

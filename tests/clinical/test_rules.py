@@ -6,17 +6,17 @@ every 30 min from minute 50, vitals every 15 min while titrating, hourly at the 
 
 from __future__ import annotations
 
-import copy
+import json
 from datetime import datetime
+from importlib import resources
 from typing import Any
 
 import pytest
 
-from server.clinical import VisitContext, fold_timeline, load_rules
-from server.clinical.rules import render_message
-from tests.clinical.conftest import GAMMAGARD_ORDER
+from server.clinical import Catalog, VisitContext, fold_timeline, load_rules
 from tests.clinical.script import VisitScript
-from tests.clinical.visits import TITRATION, checks, finish, prelude, titrate, tolerated_visit
+from tests.clinical.visits import (GAMMAGARD_ORDER, TITRATION, ContextFor, checks, finish, prelude, step_up, titrate,
+                                   tolerated_visit)
 
 
 def alerts_of(s: VisitScript, context: VisitContext, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -197,13 +197,8 @@ def test_an_increase_after_a_reaction_in_the_step_raises_increase_after_reaction
     prelude(s)
     titrate(s, TITRATION[:3])
     reaction = s.reaction(120, grade=1, symptoms=("flushing",), actions=("observed",))
-    titrate_rest = TITRATION[3:]
-    for minute, rate in titrate_rest:
-        s.vitals(minute)
-        rate_event = s.rate(minute, rate)
-        s.vitals(minute + 15)
-        if rate == 280:
-            first_increase = rate_event
+    first_increase = step_up(s, 140, 280)  # still reacting in the 140 mL/h step
+    step_up(s, 170, 350)
     finish(s)
     alerts = alerts_of(s, gammagard_context)
     assert [(a["rule"], a["event_ids"]) for a in alerts] == [
@@ -240,7 +235,9 @@ def test_opening_another_brand_raises_mixed_brands_and_product_not_ordered(gamma
         "Privigen 10% opened, but the order is for Gammagard Liquid 10%"}
 
 
-@pytest.mark.parametrize(("weight_kg", "expected"), [(77, ["weight_change"]), (76.9, []), (63, ["weight_change"]), (63.1, [])])
+@pytest.mark.parametrize(
+    ("weight_kg", "expected"), [(77, ["weight_change"]), (76.9, []), (63, ["weight_change"]), (63.1, [])]
+)
 def test_weight_10_percent_from_the_dosing_weight_raises_weight_change(
     gammagard_context: VisitContext, weight_kg: float, expected: list[str]
 ) -> None:
@@ -269,18 +266,30 @@ def test_starting_above_the_start_rate_raises_start_rate_high(gammagard_context:
     assert rules_of(s, gammagard_context) == ["start_rate_high"]
 
 
-def test_running_above_the_order_cap_raises_rate_above_limit(catalog: Any, rulebook: Any) -> None:
-    context = VisitContext.from_dict({"order": {**GAMMAGARD_ORDER, "rate_cap_ml_h": 200}},
-                                     catalog=catalog, rulebook=rulebook)
+def test_a_restart_after_a_stop_begins_again_at_the_start_rate(gammagard_context: VisitContext) -> None:
+    s = VisitScript()
+    prelude(s)
+    titrate(s, TITRATION[:2])
+    s.vitals(100)
+    s.stop(100, reason="line_issue")
+    s.vitals(105)
+    restart = s.start(105, 70)  # the pump ran at 70 before the stop; a new run starts at 35
+    checks(s, [120, 135])
+    finish(s, stop_at=140, hourly=(), pump_volume_ml=None)
+    assert [(a["rule"], a["event_ids"]) for a in alerts_of(s, gammagard_context)] == [
+        ("start_rate_high", [restart])]
+
+
+def test_running_above_the_order_cap_raises_rate_above_limit(context_for: ContextFor) -> None:
+    context = context_for(rate_cap_ml_h=200)
     s = visit()
     alerts = alerts_of(s, context)
     assert [a["rule"] for a in alerts] == ["rate_above_limit", "rate_above_limit"]
     assert alerts[0]["message"] == "Rate 280 mL/h is above the order's rate cap (200 mL/h)"
 
 
-def test_a_positive_thrombosis_screen_applies_the_at_risk_cap(catalog: Any, rulebook: Any) -> None:
-    order = {**GAMMAGARD_ORDER, "product_id": "octagam-10", "protocol_id": "octagam-10-itp", "premeds": []}
-    context = VisitContext.from_dict({"order": order}, catalog=catalog, rulebook=rulebook)
+def test_a_positive_thrombosis_screen_applies_the_at_risk_cap(context_for: ContextFor) -> None:
+    context = context_for(product_id="octagam-10", protocol_id="octagam-10-itp", premeds=[])
     s = VisitScript()
     s.started(0)
     s.assessment(2, thrombosis_risk=True)
@@ -335,9 +344,7 @@ def test_alert_ids_are_the_rule_and_the_first_event_so_every_device_agrees(gamma
     assert first[0]["id"] == f"hypoxia:{first[0]['event_ids'][0]}"
 
 
-def test_a_disabled_rule_stays_silent(catalog: Any) -> None:
-    from importlib import resources
-    import json
+def test_a_disabled_rule_stays_silent(catalog: Catalog) -> None:
     data = json.loads(resources.files("server.clinical").joinpath("data/rules.json").read_text("utf-8"))
     next(r for r in data["rules"] if r["id"] == "hypoxia")["enabled"] = False
     context = VisitContext.from_dict({"order": GAMMAGARD_ORDER}, catalog=catalog, rulebook=load_rules(data))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from server.clinical import VisitContext, fold_timeline
-from tests.clinical.conftest import GAMMAGARD_ORDER
 from tests.clinical.script import VisitScript
-from tests.clinical.visits import finish, prelude, titrate, tolerated_visit
+from tests.clinical.visits import ContextFor, prelude, titrate, tolerated_visit
 
 
 def running_visit() -> VisitScript:
@@ -64,9 +63,8 @@ def test_no_vitals_before_the_start_raises_vitals_baseline_missing(gammagard_con
     assert [a["rule"] for a in state(s, gammagard_context)["alerts"]] == ["vitals_baseline_missing"]
 
 
-def test_an_increase_without_a_recent_check_raises_vitals_at_increase_missing(catalog: Any, rulebook: Any) -> None:
-    order = {**GAMMAGARD_ORDER, "vitals_schedule": {"titrating_every_min": 30, "increase_window_min": 10}}
-    context = VisitContext.from_dict({"order": order}, catalog=catalog, rulebook=rulebook)
+def test_an_increase_without_a_recent_check_raises_vitals_at_increase_missing(context_for: ContextFor) -> None:
+    context = context_for(vitals_schedule={"titrating_every_min": 30, "increase_window_min": 10})
     s = VisitScript()
     prelude(s)
     s.start(50, 35)
@@ -85,18 +83,16 @@ def test_no_vitals_at_the_stop_raises_vitals_completion_missing(gammagard_contex
     assert [a["id"] for a in state(s, gammagard_context)["alerts"]] == [f"vitals_completion_missing:{stop}"]
 
 
-def test_first_infusion_needs_60_minutes_of_observation(catalog: Any, rulebook: Any) -> None:
-    context = VisitContext.from_dict({"order": GAMMAGARD_ORDER, "patient": {"first_infusion": True}},
-                                     catalog=catalog, rulebook=rulebook)
+def test_first_infusion_needs_60_minutes_of_observation(context_for: ContextFor) -> None:
+    context = context_for(patient={"first_infusion": True})
     s = tolerated_visit()  # observation check 20 min after the stop, then time out
     alerts = state(s, context)["alerts"]
     assert [a["message"] for a in alerts] == [
         "Post-infusion observation: vital signs due 60 min after the stop are not recorded"]
 
 
-def test_observation_is_pending_not_missed_while_the_nurse_is_still_there(catalog: Any, rulebook: Any) -> None:
-    context = VisitContext.from_dict({"order": GAMMAGARD_ORDER, "patient": {"long_gap": True}},
-                                     catalog=catalog, rulebook=rulebook)
+def test_observation_is_pending_not_missed_while_the_nurse_is_still_there(context_for: ContextFor) -> None:
+    context = context_for(patient={"long_gap": True})
     s = VisitScript()
     prelude(s)
     titrate(s)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 import pytest
 
-from server.clinical import VisitContext, fold_timeline
-from tests.clinical.conftest import GAMMAGARD_ORDER
+from server.clinical import Catalog, RuleBook, VisitContext, fold_timeline
 from tests.clinical.script import VisitScript
-from tests.clinical.visits import prelude, titrate, tolerated_visit
+from tests.clinical.visits import GAMMAGARD_ORDER, prelude, titrate, tolerated_visit
 
 
 def fold(s: VisitScript, context: VisitContext, now: datetime | None = None) -> dict[str, Any]:
@@ -29,6 +29,11 @@ def test_a_tolerated_visit_gives_its_numbers(gammagard_context: VisitContext) ->
     assert [s["rate_ml_h"] for s in state["segments"]] == [35, 70, 140, 280, 350]
     assert [s["mg_kg_min"] for s in state["segments"]] == [0.83, 1.67, 3.33, 6.67, 8.33]
     assert state["location_verified"] is True
+
+
+def test_the_state_is_plain_json(gammagard_context: VisitContext) -> None:
+    state = fold(tolerated_visit(), gammagard_context)
+    assert json.loads(json.dumps(state)) == state
 
 
 def test_volume_and_grams_are_integrated_over_running_time_only(gammagard_context: VisitContext) -> None:
@@ -252,7 +257,7 @@ def test_while_paused_for_an_ongoing_reaction_the_advice_is_to_hold(gammagard_co
     assert (advice["action"], advice["rate_ml_h"]) == ("lower", 70.0)
 
 
-def test_an_order_with_explicit_steps_uses_them(catalog: Any, rulebook: Any) -> None:
+def test_an_order_with_explicit_steps_uses_them(catalog: Catalog, rulebook: RuleBook) -> None:
     order = {"product_id": "privigen-10", "dosing_weight_kg": 70, "dose_g": 35,
              "steps_ml_h": [30, 60, 90, 120, 150], "step_min": 15}
     context = VisitContext.from_dict({"order": order}, catalog=catalog, rulebook=rulebook)
@@ -264,7 +269,7 @@ def test_an_order_with_explicit_steps_uses_them(catalog: Any, rulebook: Any) -> 
     assert state["infusion"]["grams_ordered"] == 35
 
 
-def test_a_context_must_resolve_to_a_protocol(catalog: Any, rulebook: Any) -> None:
+def test_a_context_must_resolve_to_a_protocol(catalog: Catalog, rulebook: RuleBook) -> None:
     with pytest.raises(ValueError, match="protocol"):
         VisitContext.from_dict({"order": {"product_id": "privigen-10", "dosing_weight_kg": 70}},
                                catalog=catalog, rulebook=rulebook)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.clinical import VisitContext, fold_timeline, load_products, load_rules, validate_event
-from tests.clinical.conftest import GAMMAGARD_ORDER
+from tests.clinical.visits import GAMMAGARD_ORDER
 
 T0 = datetime(2025, 3, 4, 9, 0, tzinfo=timezone.utc)
 CONTEXT = VisitContext.from_dict({"order": GAMMAGARD_ORDER}, catalog=load_products(), rulebook=load_rules())

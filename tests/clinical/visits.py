@@ -3,7 +3,19 @@
 
 from __future__ import annotations
 
-from tests.clinical.script import VisitScript
+from typing import Callable
+
+from server.clinical import VisitContext
+from tests.clinical.script import GAMMAGARD, VisitScript
+
+GAMMAGARD_ORDER = {
+    "product_id": GAMMAGARD, "protocol_id": "gammagard-liquid-10-pi", "dosing_weight_kg": 70,
+    "dose_g_per_kg": 1.0,
+    "premeds": [{"drug": "diphenhydramine", "dose": 25, "unit": "mg", "route": "PO"},
+                {"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO"}],
+}
+
+ContextFor = Callable[..., VisitContext]  # the `context_for` fixture: order changes -> context
 
 TITRATION = [(50, 35), (80, 70), (110, 140), (140, 280), (170, 350)]
 STOP_AT = 245  # 262.5 mL by 170 min, then 437.5 mL at 350 mL/h = 75 min
@@ -25,15 +37,21 @@ def checks(s: VisitScript, minutes: list[float], **values: float) -> None:
         s.vitals(minute, **values)
 
 
+def step_up(s: VisitScript, minute: float, rate_ml_h: float) -> str:
+    """Vitals, the rate change, and vitals 15 min into the new step; returns the rate change's id."""
+    s.vitals(minute)
+    changed = s.rate(minute, rate_ml_h)
+    s.vitals(minute + 15)
+    return changed
+
+
 def titrate(s: VisitScript, steps: list[tuple[float, float]] = TITRATION) -> None:
     """The pump steps, with vitals at each step and 15 min into it (30-min steps)."""
     (first_at, first_rate), *rest = steps
     s.start(first_at, first_rate)
     s.vitals(first_at + 15)
     for minute, rate in rest:
-        s.vitals(minute)
-        s.rate(minute, rate)
-        s.vitals(minute + 15)
+        step_up(s, minute, rate)
 
 
 def finish(s: VisitScript, *, stop_at: float = STOP_AT, hourly: tuple[float, ...] = (230,),

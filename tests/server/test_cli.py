@@ -62,7 +62,7 @@ async def test_serve_refuses_an_unmigrated_database_with_a_clear_message(tmp_pat
     try:
         result = run_cli("serve", "--port", str(free_port()), env=cli_env(data_dir=tmp_path, database_url=url))
         assert result.returncode == 2
-        assert "needs 1 migration" in result.stderr and "python -m server migrate" in result.stderr
+        assert "The database needs" in result.stderr and "0001_initial" in result.stderr and "python -m server migrate" in result.stderr
     finally:
         await drop()
 

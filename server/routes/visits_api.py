@@ -1,0 +1,64 @@
+"""JSON for tablets and desks: the offline reference, visit lists and one visit's projection."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server import access
+from server.db.models import VisitStatus
+from server.errors import FieldError, ValidationFailed
+from server.public import visit_public
+from server.routes import guard
+from server.services import reference, visits
+from sync.models import Quarantine
+from sync.routes import quarantined_public
+
+
+async def reference_show(request: Request) -> Response:
+    user = await guard.require(request)
+    document, etag = await reference.reference_for(user)
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(document, headers={"ETag": etag})
+
+
+async def visit_list(request: Request) -> Response:
+    user = await guard.require(request)
+    query = await access.visits(user)
+    status, patient = request.query_params.get("status"), request.query_params.get("patient")
+    if status is not None:
+        if status not in {s.value for s in VisitStatus}:
+            allowed = ", ".join(s.value for s in VisitStatus)
+            raise ValidationFailed(errors=[FieldError("status", f"status must be one of {allowed}")])
+        query = query.filter(status=status)
+    if patient is not None:
+        if not patient.isdigit():
+            raise ValidationFailed(errors=[FieldError("patient", "patient must be a patient id (a whole number)")])
+        query = query.filter(patient_id=int(patient))
+    found = await query.order_by("-scheduled_at").limit(500)
+    await access.audit_list(user, "visit", len(found))
+    return JSONResponse({"visits": [visit_public(v) for v in found]})
+
+
+async def visit_show(request: Request) -> Response:
+    user = await guard.require(request)
+    visit = await access.read_visit(user, request.path_params["visit_id"])
+    state = await visits.state_of(visit, now=datetime.now(timezone.utc))
+    held = await Quarantine.filter(visit_id=visit.id).order_by("id").values(
+        "event_id", "visit_id", "device_seq", "code", "reason", "received_at", "resolved_by", "content")
+    return JSONResponse({
+        "visit": visit_public(visit),
+        "state": state.to_dict(),
+        "quarantined": [quarantined_public(row) for row in held],
+    })
+
+
+routes = [
+    Route("/api/reference", reference_show, methods=["GET"]),
+    Route("/api/visits", visit_list, methods=["GET"]),
+    Route("/api/visits/{visit_id:uuid}", visit_show, methods=["GET"]),
+]

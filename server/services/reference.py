@@ -1,0 +1,54 @@
+"""Everything a tablet needs to work a visit offline, in one document with an ETag.
+
+The tablet fetches it after login and whenever it is online; `If-None-Match` makes the
+usual answer an empty 304. Clinical data files travel as they are, so the tablet's
+rules.js reads exactly the thresholds the server reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from server import access
+from server.db.models import User, VisitStatus
+from server.public import order_public, patient_public, visit_public
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "clinical" / "data"
+OPEN_VISITS = (VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS, VisitStatus.COMPLETED, VisitStatus.REOPENED)
+WINDOW = timedelta(days=7)
+
+
+@lru_cache(maxsize=1)
+def clinical_data() -> dict[str, Any]:
+    products = json.loads((DATA_DIR / "products.json").read_text())
+    return {
+        "products": products,
+        "protocols": products["products"],
+        "rules": json.loads((DATA_DIR / "rules.json").read_text()),
+        "ranges": json.loads((DATA_DIR / "ranges.json").read_text()),
+    }
+
+
+async def reference_for(user: User) -> tuple[dict[str, Any], str]:
+    """The document and its ETag (a hash of the content, so any change makes a new one)."""
+    now = datetime.now(timezone.utc)
+    patients = await (await access.patients(user)).order_by("family_name", "given_name")
+    orders = await (await access.orders(user)).filter(active=True).order_by("id")
+    visits = await (await access.visits(user)).filter(
+        status__in=OPEN_VISITS, scheduled_at__gte=now - WINDOW, scheduled_at__lt=now + WINDOW
+    ).order_by("scheduled_at")
+    document = {
+        "user": {"id": user.id, "display_name": user.display_name, "role": user.role},
+        "patients": [patient_public(p) for p in patients],
+        "orders": [order_public(o) for o in orders],
+        "visits": [visit_public(v) for v in visits],
+        **clinical_data(),
+    }
+    await access.audit_list(user, "reference", len(patients))
+    body = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return document, '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'

@@ -1,0 +1,116 @@
+"""Visits as the clinical domain sees them: the context an order gives, the fold of the
+visit's accepted events, and the projection kept on the Visit row for lists and queues."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any
+
+from server.clinical.products import Catalog, load_products
+from server.clinical.rulebook import RuleBook
+from server.clinical.rules import load_rules
+from server.clinical.timeline import VisitState, fold_timeline
+from server.clinical.visit_context import Order as OrderPlan
+from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
+from server.db.models import Order, Patient, Visit, VisitStatus
+from sync.engine import PULL_FIELDS, public_event
+from sync.models import Event, Quarantine
+
+LONG_GAP = timedelta(weeks=8)
+DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitStatus.REOPENED)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    return load_products()
+
+
+@lru_cache(maxsize=1)
+def rulebook() -> RuleBook:
+    return load_rules()
+
+
+def order_plan(order: Order) -> OrderPlan:
+    explicit = order.protocol_type == "order" and order.steps_ml_h
+    return OrderPlan(
+        product_id=order.product_id, dosing_weight_kg=order.dosing_weight_kg, indication=order.indication,
+        steps_ml_h=tuple(order.steps_ml_h) if explicit else None,
+        step_min=order.step_interval_min if explicit else None,
+        dose_g_per_kg=order.dose_g_per_kg, dose_g=order.dose_g, rate_cap_ml_h=order.rate_cap_ml_h,
+        premeds=tuple(PremedOrder(drug=p["drug"], dose=p.get("dose"), unit=p.get("unit"), route=p.get("route"))
+                      for p in order.premeds),
+        vitals_schedule=order.vitals_schedule,
+    )
+
+
+async def patient_flags(visit: Visit, patient: Patient, order: Order) -> PatientFlags:
+    """First infusion, product switch or a long gap raise the reaction risk (CLINICAL 1.1)."""
+    before = visit.scheduled_at or visit.created_at or datetime.now(timezone.utc)
+    previous = await Visit.filter(patient_id=patient.id, status__in=DONE, scheduled_at__lt=before).exclude(
+        id=visit.id).order_by("-scheduled_at").first().prefetch_related("order")
+    risks = {name for name in ("thrombosis_risk", "renal_risk", "iga_deficiency") if getattr(patient, name)}
+    return PatientFlags(
+        first_infusion=previous is None,
+        product_switch=bool(previous and previous.order and previous.order.product_id != order.product_id),
+        long_gap=bool(previous and previous.scheduled_at and before - previous.scheduled_at > LONG_GAP),
+        risk_flags=frozenset(risks),
+    )
+
+
+async def context_for(visit: Visit) -> VisitContext:
+    order = await _order_of(visit)
+    patient = await Patient.get(id=visit.patient_id)
+    return VisitContext(
+        order=order_plan(order), patient=await patient_flags(visit, patient, order), catalog=catalog(),
+        rulebook=rulebook(),
+    )
+
+
+async def _order_of(visit: Visit) -> Order:
+    if visit.order_id is not None:
+        return await Order.get(id=visit.order_id)
+    order = await Order.filter(patient_id=visit.patient_id, active=True).order_by("-id").first()
+    assert order is not None, "a visit is only created for a patient with an active order"
+    return order
+
+
+async def events_of(visit: Visit) -> list[dict[str, Any]]:
+    rows = await Event.filter(visit_id=visit.id).order_by("server_seq").values(*PULL_FIELDS)
+    return [public_event(row) for row in rows]
+
+
+async def state_of(visit: Visit, *, now: datetime | None = None) -> VisitState:
+    return fold_timeline(await events_of(visit), context=await context_for(visit), now=now)
+
+
+async def project(visit: Visit) -> VisitState:
+    """Rebuild the Visit row's summary from its events: the projection is never the source."""
+    state = await state_of(visit)
+    visit.status = VisitStatus(state.status)
+    visit.time_in = _parse(state.time_in)
+    visit.time_out = _parse(state.time_out)
+    visit.alert_count = len(state.alerts)
+    visit.max_reaction_grade = state.highest_reaction_grade or 0
+    visit.volume_infused_ml = float(state.infusion.get("volume_infused_ml") or 0)
+    visit.flags = _flags(state) + (["quarantined"] if await Quarantine.exists(visit_id=visit.id, resolved_by=None) else [])
+    await visit.save(update_fields=["status", "time_in", "time_out", "alert_count", "max_reaction_grade",
+                                    "volume_infused_ml", "flags", "updated_at"])
+    return state
+
+
+def _flags(state: VisitState) -> list[str]:
+    flags = []
+    if state.late_entries:
+        flags.append("late_entries")
+    if state.late_after_review:
+        flags.append("late_after_review")
+    if state.issues:
+        flags.append("protocol_issues")
+    if any(alert.rule.startswith("vitals_overdue") for alert in state.alerts):
+        flags.append("missed_checks")
+    return flags
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None

@@ -1,0 +1,123 @@
+"""The server's answers to the sync engine's questions (sync.policy.Policy).
+
+Who pushes (the session), whether each event is valid (the clinical schemas) and writable
+(`server.access`), what a user may pull, and how accepted events change the Visit rows.
+Order-dependent checks (a rate change before its infusion start arrives from another tablet)
+never quarantine: arrival order is not clinical order offline; the fold reports them instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from starlette.requests import Request
+
+from server import access, audit
+from server.clinical.events import validate_event
+from server.clinical.problems import EventInvalid
+from server.db.models import Order, Role, User, Visit
+from server.routes import guard
+from server.services import visits as visit_service
+from sync.policy import Candidate, Principal, ReadScope, Refusal
+
+REVIEW_KINDS = frozenset({"review.signed", "review.intervention"})
+PHARMACIST_KINDS = REVIEW_KINDS | {"note"}
+
+NOT_WRITABLE = Refusal("not_writable", "You are not assigned to this patient today, so this entry was kept aside. "
+                                        "Ask the pharmacy to check your assignment, then correct it.")
+UNKNOWN_VISIT = Refusal("unknown_visit", "The server does not know this visit yet. "
+                                         "Its 'visit started' entry must reach the server first.")
+NO_ORDER = Refusal("no_active_order", "This patient has no active order, so the visit cannot be started. "
+                                      "Call the pharmacy.")
+
+
+class ServerPolicy:
+    async def authenticate(self, request: Request) -> Principal:
+        user = await guard.require(request, Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN)
+        session = request.state.auth.session
+        return Principal(user_id=user.id, organization_id=user.organization_id, device_id=session.device_id)
+
+    async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
+        user = await User.get(id=principal.user_id)
+        refusals = {c.id: r for c in candidates if (r := _invalid(c) or _wrong_role(user, c))}
+        valid = [c for c in candidates if c.id not in refusals]
+        writable = await _writable_visits(user, {c.visit_id for c in valid})
+        for candidate in valid:
+            if candidate.visit_id in writable:
+                continue
+            if candidate.kind == "visit.started":
+                refusal = await _start_visit(user, candidate)
+                if refusal is None:
+                    writable.add(candidate.visit_id)
+                    continue
+            else:
+                exists = await Visit.exists(id=candidate.visit_id, organization_id=user.organization_id)
+                refusal = NOT_WRITABLE if exists else UNKNOWN_VISIT
+            refusals[candidate.id] = refusal
+        return refusals
+
+    async def readable(self, principal: Principal) -> ReadScope:
+        user = await User.get(id=principal.user_id)
+        if user.role == Role.PHARMACIST:
+            return ReadScope(user.organization_id, None)
+        ids = await (await access.visits(user)).values_list("id", flat=True)
+        return ReadScope(user.organization_id, frozenset(ids))
+
+    async def project(self, principal: Principal, visit_ids: set[UUID]) -> None:
+        for visit in await Visit.filter(id__in=list(visit_ids)):
+            await visit_service.project(visit)
+
+    async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
+        actor = audit.Actor(user_id=principal.user_id, organization_id=principal.organization_id)
+        await audit.record(action, actor=actor, outcome=outcome, object_type="device",
+                           object_id=detail.get("device_id", ""), detail=detail)
+
+
+def _invalid(candidate: Candidate) -> Refusal | None:
+    try:
+        validate_event(candidate.kind, candidate.schema, candidate.payload)
+    except EventInvalid as error:
+        return Refusal(error.code, str(error))
+    return None
+
+
+def _wrong_role(user: User, candidate: Candidate) -> Refusal | None:
+    if user.role == Role.NURSE and candidate.kind in REVIEW_KINDS:
+        return Refusal("not_allowed", "Only a pharmacist records review entries.")
+    if user.role == Role.PHARMACIST and candidate.kind not in PHARMACIST_KINDS:
+        return Refusal("not_allowed", "A pharmacist records review entries and notes, not visit entries.")
+    if user.role == Role.PHYSICIAN:
+        return Refusal("not_allowed", "Physicians read visits; they do not write entries.")
+    return None
+
+
+async def _writable_visits(user: User, visit_ids: set[UUID]) -> set[UUID]:
+    if not visit_ids:
+        return set()
+    query = await access.visits(user)
+    return set(await query.filter(id__in=list(visit_ids)).values_list("id", flat=True))
+
+
+async def _start_visit(user: User, candidate: Candidate) -> Refusal | None:
+    """A nurse may start an unscheduled visit offline for a patient she is assigned to."""
+    if user.role != Role.NURSE or await Visit.exists(id=candidate.visit_id):
+        return NOT_WRITABLE
+    patient_id = candidate.payload.get("patient_id")
+    patients = await access.patients(user)
+    if not isinstance(patient_id, int) or not await patients.filter(id=patient_id).exists():
+        return NOT_WRITABLE
+    order = await _order_for(patient_id, candidate.payload.get("order_id"))
+    if order is None:
+        return NO_ORDER
+    await Visit.create(id=candidate.visit_id, organization_id=user.organization_id, patient_id=patient_id,
+                       order=order, nurse=user, scheduled_at=candidate.occurred_at)
+    await audit.record("visit.create", actor=access.actor(user), object_type="visit", object_id=candidate.visit_id)
+    return None
+
+
+async def _order_for(patient_id: int, order_id: Any) -> Order | None:
+    query = Order.filter(patient_id=patient_id, active=True)
+    if isinstance(order_id, int):
+        query = query.filter(id=order_id)
+    return await query.order_by("-id").first()
