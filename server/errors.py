@@ -8,7 +8,8 @@ Every error a user can meet is an `AppError` with a stable `code` that clients s
     │   └── ValidationFailed 422 validation_failed    fields with reasons in `errors`
     ├── NotAuthenticated    401  not_authenticated     no session, expired, revoked
     ├── Forbidden           403  forbidden             authenticated but not allowed
-    │   └── CsrfFailed      403  csrf_failed           cross-site or tokenless unsafe request
+    │   ├── CsrfFailed      403  csrf_failed           cross-site or tokenless unsafe request
+    │   └── DeviceRefused   403  device_refused        tablet bound to another user, or revoked
     ├── NotFound            404  not_found             absent or out of the user's scope
     ├── Conflict            409  conflict
     ├── PayloadTooLarge     413  payload_too_large
@@ -61,6 +62,14 @@ class Forbidden(AppError):
 
 class CsrfFailed(Forbidden):
     code, title = "csrf_failed", "This request did not come from an ivlog page; reload and try again"
+
+
+class DeviceRefused(Forbidden):
+    code, title = "device_refused", "This tablet cannot be used with your account"
+
+    def __init__(self, message: str, *, code: str = "device_refused") -> None:
+        super().__init__(message)
+        self.code = code  # device_revoked tells the tablet to wipe its local data
 
 
 class NotFound(AppError):

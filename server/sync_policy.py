@@ -28,6 +28,8 @@ NOT_WRITABLE = Refusal("not_writable", "You are not assigned to this patient tod
                                         "Ask the pharmacy to check your assignment, then correct it.")
 UNKNOWN_VISIT = Refusal("unknown_visit", "The server does not know this visit yet. "
                                          "Its 'visit started' entry must reach the server first.")
+WRONG_PATIENT = Refusal("wrong_patient", "This visit is scheduled for another patient. Check the chart, then "
+                                         "start the visit from the right patient.")
 NO_ORDER = Refusal("no_active_order", "This patient has no active order, so the visit cannot be started. "
                                       "Call the pharmacy.")
 
@@ -45,6 +47,8 @@ class ServerPolicy:
         writable = await _writable_visits(user, {c.visit_id for c in valid})
         for candidate in valid:
             if candidate.visit_id in writable:
+                if candidate.kind == "visit.started" and not await _same_patient(candidate):
+                    refusals[candidate.id] = WRONG_PATIENT
                 continue
             if candidate.kind == "visit.started":
                 refusal = await _start_visit(user, candidate)
@@ -65,7 +69,7 @@ class ServerPolicy:
         return ReadScope(user.organization_id, frozenset(ids))
 
     async def project(self, principal: Principal, visit_ids: set[UUID]) -> None:
-        for visit in await Visit.filter(id__in=list(visit_ids)):
+        for visit in await Visit.filter(id__in=list(visit_ids), organization_id=principal.organization_id):
             await visit_service.project(visit)
 
     async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
@@ -103,11 +107,11 @@ async def _start_visit(user: User, candidate: Candidate) -> Refusal | None:
     """A nurse may start an unscheduled visit offline for a patient she is assigned to."""
     if user.role != Role.NURSE or await Visit.exists(id=candidate.visit_id):
         return NOT_WRITABLE
-    patient_id = candidate.payload.get("patient_id")
+    patient_id = _int_id(candidate.payload.get("patient_id"))
     patients = await access.patients(user)
-    if not isinstance(patient_id, int) or not await patients.filter(id=patient_id).exists():
+    if patient_id is None or not await patients.filter(id=patient_id).exists():
         return NOT_WRITABLE
-    order = await _order_for(patient_id, candidate.payload.get("order_id"))
+    order = await _order_for(patient_id, _int_id(candidate.payload.get("order_id")))
     if order is None:
         return NO_ORDER
     await Visit.create(id=candidate.visit_id, organization_id=user.organization_id, patient_id=patient_id,
@@ -116,8 +120,18 @@ async def _start_visit(user: User, candidate: Candidate) -> Refusal | None:
     return None
 
 
-async def _order_for(patient_id: int, order_id: Any) -> Order | None:
+async def _same_patient(candidate: Candidate) -> bool:
+    visit = await Visit.get(id=candidate.visit_id)
+    return _int_id(candidate.payload.get("patient_id")) == visit.patient_id
+
+
+def _int_id(value: Any) -> int | None:
+    """Payload ids are text (the tablet's JSON); our patients and orders have whole-number ids."""
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+async def _order_for(patient_id: int, order_id: int | None) -> Order | None:
     query = Order.filter(patient_id=patient_id, active=True)
-    if isinstance(order_id, int):
+    if order_id is not None:
         query = query.filter(id=order_id)
     return await query.order_by("-id").first()

@@ -53,6 +53,8 @@ class Batch:
         )
         self.quarantines.append(row)
         self.held[(event_id, digest)] = row
+        if visit_id is not None:
+            self.touched_visits.add(visit_id)  # the host may flag the visit as holding quarantined entries
         status = "collision" if refusal.code == "collision" else "quarantined"
         return PushResult(id=raw["id"], status=status, reason=refusal.reason, code=refusal.code)
 

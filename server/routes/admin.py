@@ -123,7 +123,9 @@ async def user_set_active(request: Request) -> Response:
     member = await _in_org(admin, User, request.path_params["user_id"], object_type="user")
     change = forms.parse_form(form, ActiveChange)
     if member.id == admin.id and not change.active:
-        await audit.record("user.disable", actor=access.actor(admin), outcome="denied", object_type="user", object_id=admin.id)
+        await audit.record(
+            "user.disable", actor=access.actor(admin), outcome="denied", object_type="user", object_id=admin.id
+        )
         raise Forbidden("You cannot disable your own account; ask another administrator.")
     await users.set_active(user=member, active=change.active, by=access.actor(admin))
     return _done("/admin/users", "user-enabled" if change.active else "user-disabled")
@@ -166,7 +168,9 @@ def _patient_values(patient: Patient) -> dict[str, Any]:
     return {name: getattr(patient, name) for name in patients.PATIENT_FIELDS}
 
 
-async def _patient_page(request: Request, admin: User, patient: Patient, extra: dict[str, Any], status: int = 200) -> Response:
+async def _patient_page(
+    request: Request, admin: User, patient: Patient, extra: dict[str, Any], status: int = 200
+) -> Response:
     assignments = await Assignment.filter(patient_id=patient.id).order_by("-starts_on").prefetch_related("nurse")
     context = {
         "patient": patient, "assignments": assignments, "today": date.today(),

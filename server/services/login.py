@@ -13,7 +13,7 @@ from uuid import UUID
 from server import audit
 from server.auth import passwords, sessions, throttle
 from server.db.models import Role, SessionKind, User
-from server.errors import Forbidden, NotAuthenticated
+from server.errors import DeviceRefused, Forbidden, NotAuthenticated
 from server.settings import Settings
 from sync.models import Device
 
@@ -74,7 +74,10 @@ async def _bind_device(user: User, claim: DeviceClaim) -> UUID:
             "device.refused", actor=_actor(user), outcome="denied", object_type="device",
             object_id=device.id, detail={"reason": reason},
         )
-        raise Forbidden("This tablet is registered to someone else or was revoked. Ask your administrator.")
+        if device.revoked_at is not None:
+            raise DeviceRefused("This tablet was revoked by an administrator. Its local data must be wiped.",
+                                code="device_revoked")
+        raise DeviceRefused("This tablet is registered to another user. Ask your administrator.")
     return device.id
 
 

@@ -93,7 +93,8 @@ async def project(visit: Visit) -> VisitState:
     visit.alert_count = len(state.alerts)
     visit.max_reaction_grade = state.highest_reaction_grade or 0
     visit.volume_infused_ml = float(state.infusion.get("volume_infused_ml") or 0)
-    visit.flags = _flags(state) + (["quarantined"] if await Quarantine.exists(visit_id=visit.id, resolved_by=None) else [])
+    held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_by=None)
+    visit.flags = _flags(state) + (["quarantined"] if held else [])
     await visit.save(update_fields=["status", "time_in", "time_out", "alert_count", "max_reaction_grade",
                                     "volume_infused_ml", "flags", "updated_at"])
     return state

@@ -145,17 +145,22 @@ async def test_admin_adds_a_patient_and_a_second_patient_with_the_same_mrn_is_re
     [({"dosing_weight_kg": "0"}, "dosing_weight_kg"), ({"dosing_weight_kg": "301"}, "dosing_weight_kg"),
      ({"birth_date": "2999-01-01"}, "birth_date"), ({"family_name": ""}, "family_name")],
 )
-async def test_an_invalid_patient_re_renders_naming_the_field_and_saves_nothing(client_factory, admin_ada, changes, field):
+async def test_an_invalid_patient_re_renders_naming_the_field_and_saves_nothing(
+    client_factory, admin_ada, changes, field
+):
     response = await post_form(await client_factory(admin_ada), "/admin/patients", patient_form(**changes))
     assert response.status_code == 422
     assert f"{field}: " in response.text
     assert not await Patient.exists(mrn="MRN-NEW")
 
 
-async def test_a_physician_of_another_organization_cannot_be_chosen(client_factory, admin_ada, pharmacist_oz, other_org, password_hash):
+async def test_a_physician_of_another_organization_cannot_be_chosen(
+    client_factory, admin_ada, other_org, password_hash
+):
     outsider = await User.create(organization=other_org, username="dr_out", display_name="Dr Out",
                                  role=Role.PHYSICIAN, password_hash=password_hash)
-    response = await post_form(await client_factory(admin_ada), "/admin/patients", patient_form(physician_id=str(outsider.id)))
+    admin = await client_factory(admin_ada)
+    response = await post_form(admin, "/admin/patients", patient_form(physician_id=str(outsider.id)))
     assert response.status_code == 422 and "physician_id: " in response.text
     assert not await Patient.exists(mrn="MRN-NEW")
 
@@ -166,7 +171,8 @@ async def test_updating_a_patient_audits_the_changed_field_names_only(client_fac
                         dosing_weight_kg="72", allergies="", renal_risk=None, iga_deficiency="on",
                         physician_id=str(patient_pat.physician_id))
     form = {k: v for k, v in form.items() if v is not None}
-    response = await post_form(admin, f"/admin/patients/{patient_pat.id}", form, page=f"/admin/patients/{patient_pat.id}")
+    page = f"/admin/patients/{patient_pat.id}"
+    response = await post_form(admin, page, form, page=page)
     assert response.status_code == 303
     saved = await Patient.get(id=patient_pat.id)
     assert saved.dosing_weight_kg == 72 and saved.iga_deficiency and not saved.renal_risk
@@ -186,7 +192,9 @@ async def test_assigning_a_nurse_gives_her_the_patient(client_factory, admin_ada
     assert again.status_code == 422 and "starts_on: this nurse is already assigned" in again.text
 
 
-async def test_ending_an_assignment_removes_the_nurses_access_and_keeps_the_row(client_factory, admin_ada, nurse_ana, patient_pat):
+async def test_ending_an_assignment_removes_the_nurses_access_and_keeps_the_row(
+    client_factory, admin_ada, nurse_ana, patient_pat
+):
     nurse = await client_factory(nurse_ana)
     assert (await nurse.get(f"/api/patients/{patient_pat.id}")).status_code == 200
     assignment = await Assignment.get(patient=patient_pat, nurse=nurse_ana)

@@ -187,9 +187,9 @@ async def test_clock_offset_is_estimated_and_future_events_flagged_never_rejecte
 
 
 async def test_host_projects_touched_visits_in_the_push(http, policy):
-    device, a, b = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await push(http, device, [event(a, 1), event(b, 2), event(a, 3)])
-    assert policy.projected == [{a, b}]
+    device, a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await push(http, device, [event(a, 1), event(b, 2), event(a, 3), event(c, 4, kind="bad.kind")])
+    assert policy.projected == [{a, b, c}]  # c holds only a quarantined entry: the host may flag it
 
 
 async def test_a_resolving_event_marks_the_quarantined_one_resolved_without_editing_it(http):
