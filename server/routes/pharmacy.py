@@ -141,6 +141,7 @@ async def home(request: Request) -> Response:
     for order in active:
         by_patient[order.patient_id].append(order)
     await access.audit_list(pharmacist, "patient", len(patients))
+    await access.audit_list(pharmacist, "order", len(active))
     context = {"patients": patients, "orders_by_patient": by_patient, "product_name": orders.product_name}
     return render(request, "pharmacy/home.html", context)
 

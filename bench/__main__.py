@@ -1,0 +1,68 @@
+"""`python -m bench` (make bench): DESIGN section 7's server targets, measured in one run.
+
+(a) a 10,000-event push through HTTP vs raw sqlite3 executemany, and the memory it costs;
+(b) pulling it back vs raw SELECT + json.dumps, and an empty pull;
+(c) 200 tablets pushing 50 events at once to a real uvicorn, with latency percentiles,
+    server memory, and proof that every event was stored exactly once.
+Exit status: 0 when every event was stored exactly once (slow is reported, not fatal);
+1 when an event was lost or duplicated or the system under test broke.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench import inprocess, load, profiling, report
+from bench.client import BenchBroken
+from bench.scale import FULL, QUICK, Scale
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the size (the smoke test's run)")
+    parser.add_argument("--only", choices=["inprocess", "load"], help="run one part only")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the in-process push and pull into bench/results/ (slows them)")
+    parser.add_argument("--output", type=Path, default=report.RESULTS, help="where to write the JSON results")
+    return parser
+
+
+def _measure(scale: Scale, only: str | None) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    if only in (None, "inprocess"):
+        with tempfile.TemporaryDirectory(prefix="ivlog-bench-a-") as workdir:
+            figures["inprocess"] = asyncio.run(inprocess.run(Path(workdir), scale))
+    if only in (None, "load"):
+        with tempfile.TemporaryDirectory(prefix="ivlog-bench-c-") as workdir:
+            figures["load"] = asyncio.run(load.run(Path(workdir), scale))
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    scale = QUICK if args.quick else FULL
+    if args.profile:
+        profiling.enable(args.output.parent)
+    print(f"ivlog bench ({scale.name}): measuring, this takes {'~15 s' if args.quick else '~2 min'}...", flush=True)
+    try:
+        figures = _measure(scale, args.only)
+    except BenchBroken as broken:
+        print(f"BROKEN: {broken}", file=sys.stderr)
+        return 1
+    rows = report.verdicts(figures)
+    path = report.write(report.document(figures, rows, scale.name), args.output)
+    print(report.table(rows))
+    print(f"results: {path}")
+    if not report.exactly_once(figures):
+        print("FAILED: events were lost or stored twice (see the table)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Measuring: resident memory of a process, sampled while work runs, and latency percentiles.
+
+Memory is read from /proc/PID/status (VmRSS) by a background thread, because the figure that
+matters is the peak during a push, not what is left after the garbage collector has run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident set size of `pid` (this process by default) in MiB."""
+    with open(f"/proc/{pid or os.getpid()}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("VmRSS not found: /proc is needed to measure memory")
+
+
+class RssSampler:
+    """Samples VmRSS of a process every `interval` seconds until stopped; keeps start and peak."""
+
+    def __init__(self, pid: int | None = None, interval: float = 0.01) -> None:
+        self.pid, self.interval = pid or os.getpid(), interval
+        self.start_mb = self.peak_mb = self.end_mb = rss_mb(self.pid)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.peak_mb = max(self.peak_mb, rss_mb(self.pid))
+            except (FileNotFoundError, ProcessLookupError):
+                return  # the process ended; keep what was seen
+
+    def __enter__(self) -> "RssSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        try:
+            self.end_mb = rss_mb(self.pid)
+        except (FileNotFoundError, ProcessLookupError):
+            self.end_mb = self.peak_mb
+        self.peak_mb = max(self.peak_mb, self.end_mb)
+
+    def figures(self) -> dict[str, float]:
+        return {"rss_before_mb": round(self.start_mb, 1), "rss_after_mb": round(self.end_mb, 1),
+                "rss_peak_mb": round(self.peak_mb, 1), "rss_growth_mb": round(self.peak_mb - self.start_mb, 1)}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (no interpolation): p95 of 200 values is the 190th smallest."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def latency_summary(seconds: list[float]) -> dict[str, float]:
+    return {name: round(percentile(seconds, q) * 1000, 1) for name, q in
+            (("p50_ms", 0.50), ("p95_ms", 0.95), ("p99_ms", 0.99), ("max_ms", 1.0))}
+
+
+@dataclass
+class Stopwatch:
+    """`with Stopwatch() as watch: ...; watch.seconds`."""
+
+    seconds: float = 0.0
+
+    def __enter__(self) -> "Stopwatch":
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._start
+

@@ -1,0 +1,120 @@
+"""Judging the figures against DESIGN section 7 and printing them: one table, one JSON file.
+
+Targets are PASS/FAIL lines for people to read; only a broken guarantee (an event lost or
+stored twice) makes the benchmark fail, because speed varies with the machine and a slow run
+is information, while a lost infusion record is a defect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    measured: str
+    baseline: str
+    ratio: str
+    limit: str
+    passed: bool | None  # None: reported for information, no target
+
+    @property
+    def word(self) -> str:
+        return "info" if self.passed is None else ("PASS" if self.passed else "FAIL")
+
+
+def _pushes(count: int) -> str:
+    return "1 push" if count == 1 else f"{count} pushes"
+
+
+def _push_verdicts(push: dict[str, Any]) -> list[Verdict]:
+    rows = [
+        Verdict(f"(a) push {push['events']:,} events in {_pushes(push['batches'])}", f"{push['seconds']:.3f} s",
+                f"{push['baseline_seconds']:.3f} s", f"{push['ratio']:.1f}x", "<= 6x", push["ratio"] <= 6),
+        Verdict(f"(a) the same {push['events']:,} events in ONE push", f"HTTP {push['single_push_status']}",
+                "protocol caps a push at 5,000 (DESIGN 5)", "", "", None),
+        Verdict("(a) push memory growth (peak)", f"{push['rss_growth_mb']:.1f} MB",
+                f"{push['rss_before_mb']:.0f} MB", "", "< 100 MB", push["rss_growth_mb"] < 100),
+    ]
+    return [row for row in rows if push["single_push_status"] is not None or "ONE push" not in row.name]
+
+
+def _pull_verdicts(pull: dict[str, Any]) -> list[Verdict]:
+    empty = pull["empty_pull"]
+    return [
+        Verdict(f"(b) pull {pull['events']:,} events (pages {pull['page']:,})", f"{pull['seconds']:.3f} s",
+                f"{pull['baseline_seconds']:.3f} s", f"{pull['ratio']:.1f}x", "<= 4x", pull["ratio"] <= 4),
+        Verdict("(b) empty pull in-process p50/p95", f"{empty['p50_ms']:.1f}/{empty['p95_ms']:.1f} ms", "", "",
+                "", None),
+    ]
+
+
+def _load_verdicts(load: dict[str, Any]) -> list[Verdict]:
+    latency, empty = load["latency"], load["empty_pull"]
+    spread = f"p50 {latency['p50_ms']:.0f} / p99 {latency['p99_ms']:.0f} ms"
+    return [
+        Verdict(f"(c) {load['devices']} devices x {load['events'] // load['devices']} events: p95",
+                f"{latency['p95_ms']:.0f} ms", spread, "", "<= 500 ms", latency["p95_ms"] <= 500),
+        Verdict("(c) rush wall time / throughput", f"{load['wall_seconds']:.2f} s",
+                f"{load['events_per_s']:,} ev/s", "", "", None),
+        Verdict("(c) server RSS peak (uvicorn)", f"{load['rss_peak_mb']:.1f} MB",
+                f"{load['rss_before_mb']:.0f} MB idle", "", "< 200 MB", load["rss_peak_mb"] < 200),
+        Verdict("(c) empty pull p95 (uvicorn)", f"{empty['p95_ms']:.1f} ms", f"p50 {empty['p50_ms']:.1f} ms",
+                "", "<= 20 ms", empty["p95_ms"] <= 20),
+    ]
+
+
+def _once(label: str, integrity: dict[str, Any]) -> Verdict:
+    detail = "; ".join(integrity["problems"]) or "0 lost, 0 duplicated"
+    return Verdict(f"{label}: every event stored once", f"{integrity['sent']:,} sent", detail, "", "must",
+                   integrity["exactly_once"])
+
+
+def verdicts(figures: dict[str, Any]) -> list[Verdict]:
+    rows: list[Verdict] = []
+    if "inprocess" in figures:
+        rows += _push_verdicts(figures["inprocess"]["push"]) + _pull_verdicts(figures["inprocess"]["pull"])
+        rows.append(_once("(a)+(b)", figures["inprocess"]["integrity"]))
+    if "load" in figures:
+        rows += _load_verdicts(figures["load"]) + [_once("(c)", figures["load"]["integrity"])]
+    return rows
+
+
+def exactly_once(figures: dict[str, Any]) -> bool:
+    parts = [figures[key]["integrity"] for key in ("inprocess", "load") if key in figures]
+    return bool(parts) and all(part["exactly_once"] for part in parts)
+
+
+def table(rows: list[Verdict]) -> str:
+    header = ("target", "measured", "baseline / detail", "ratio", "limit", "result")
+    cells = [header] + [(r.name, r.measured, r.baseline, r.ratio, r.limit, r.word) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def document(figures: dict[str, Any], rows: list[Verdict], scale: str) -> dict[str, Any]:
+    return {
+        "scale": scale,
+        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "figures": figures,
+        "targets": [{**asdict(row), "result": row.word} for row in rows],
+        "exactly_once": exactly_once(figures),
+    }
+
+
+def write(document_: dict[str, Any], path: Path = RESULTS) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document_, indent=2) + "\n")
+    return path
