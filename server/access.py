@@ -90,6 +90,12 @@ async def _one(user: User, query: QuerySet[M], object_id: Any, *, action: str, o
     return found
 
 
+async def manage_in_organization(user: User, model: type[M], object_id: Any, *, object_type: str) -> M:
+    """An administrative object (user, device, assignment) of the user's organization, or 404."""
+    query = model.filter(organization_id=user.organization_id) if user.role == Role.ADMIN else model.filter(id__in=[])
+    return await _one(user, query, object_id, action=f"{object_type}.manage", object_type=object_type)
+
+
 async def read_patient(user: User, patient_id: int) -> Patient:
     return await _one(user, await patients(user), patient_id, action="patient.read", object_type="patient")
 
@@ -112,7 +118,7 @@ async def write_order(user: User, order_id: int) -> Order:
 async def write_orders_for(user: User, patient_id: int) -> Patient:
     """Only a pharmacist writes orders, for a patient of the organization."""
     query = await patients(user) if user.role == Role.PHARMACIST else Patient.filter(id__in=[])
-    return await _one(user, query, patient_id, action="order.create", object_type="patient")
+    return await _one(user, query, patient_id, action="patient.read", object_type="patient")
 
 
 async def read_visit(user: User, visit_id: UUID | str) -> Visit:

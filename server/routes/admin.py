@@ -7,7 +7,7 @@ another organization answers 404. Forms are CSRF-checked and redirect (303) on s
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,17 +15,15 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from tortoise.models import Model
 
 from server import access, audit
 from server.db.models import Assignment, AuditEntry, Patient, Role, User
-from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
+from server.errors import AppError, BadRequest, Conflict, Forbidden
 from server.routes import forms, guard
 from server.services import devices, patients, users
 from server.templating import render
 from sync.models import Device
 
-M = TypeVar("M", bound=Model)
 AUDIT_PAGE = 50
 NOTICES = {
     "user-created": "The account was created. Give the person their initial password in person.",
@@ -70,18 +68,6 @@ def _failed(error: AppError, form: FormData) -> dict[str, Any]:
     return {"values": values, "error": error, "field_errors": {e.field: e.message for e in error.errors}}
 
 
-async def _in_org(admin: User, model: type[M], object_id: Any, *, object_type: str) -> M:
-    """An object of the admin's organization, or 404 (the denied attempt is audited)."""
-    found = await model.get_or_none(id=object_id, organization_id=admin.organization_id)
-    if found is None:
-        await audit.record(
-            f"{object_type}.manage", actor=access.actor(admin), outcome="denied",
-            object_type=object_type, object_id=object_id,
-        )
-        raise NotFound(f"No {object_type} {object_id} here.")
-    return found
-
-
 # --- home and users --------------------------------------------------------------------
 
 async def home(request: Request) -> Response:
@@ -120,7 +106,7 @@ async def user_create(request: Request) -> Response:
 async def user_set_active(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
     form = await forms.read_form(request)
-    member = await _in_org(admin, User, request.path_params["user_id"], object_type="user")
+    member = await access.manage_in_organization(admin, User, request.path_params["user_id"], object_type="user")
     change = forms.parse_form(form, ActiveChange)
     if member.id == admin.id and not change.active:
         await audit.record(
@@ -215,7 +201,7 @@ async def assignment_create(request: Request) -> Response:
 async def assignment_end(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
     await forms.read_form(request)
-    assignment = await _in_org(admin, Assignment, request.path_params["assignment_id"], object_type="assignment")
+    assignment = await access.manage_in_organization(admin, Assignment, request.path_params["assignment_id"], object_type="assignment")
     await access.manage_patient(admin, assignment.patient_id)
     await patients.end_assignment(assignment=assignment, admin=admin)
     return _done(f"/admin/patients/{assignment.patient_id}", "assignment-ended")
@@ -233,7 +219,7 @@ async def device_revoke(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
     await forms.read_form(request)
     device_id: UUID = request.path_params["device_id"]
-    device = await _in_org(admin, Device, device_id, object_type="device")
+    device = await access.manage_in_organization(admin, Device, device_id, object_type="device")
     await devices.revoke_device(device=device, admin=admin)
     return _done("/admin/devices", "device-revoked")
 

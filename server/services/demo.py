@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from server import audit
-from server.db.models import Assignment, Order, Organization, Patient, ProtocolType, Role, User, Visit
+from server.db.models import Assignment, Order, Organization, Patient, ProtocolType, Role, Visit
 from server.services.users import add_user
 
 USERS = [

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timezone
 
 from server.db.models import AuditEntry, Visit, VisitStatus
-from sync.models import Event, Quarantine
+from sync.models import Event
 from tests.api.events import one_event, push_body, readdress, script_started
 from tests.clinical import visits as scripted
 
