@@ -35,6 +35,7 @@ class Settings:
     log_format: str = "console"
     login_max_failures: int = 5
     login_window_min: int = 15
+    tablet_lock_min: int = 5
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -69,6 +70,7 @@ class Settings:
             log_format=env.get("IVLOG_LOG_FORMAT", "json" if mode == "production" else "console"),
             login_max_failures=_int(env, "IVLOG_LOGIN_MAX_FAILURES", 5),
             login_window_min=_int(env, "IVLOG_LOGIN_WINDOW_MIN", 15),
+            tablet_lock_min=_int(env, "IVLOG_TABLET_LOCK_MIN", 5),
             extra={k: v for k, v in env.items() if k.startswith("IVLOG_SMTP_")},
         )
 

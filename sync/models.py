@@ -19,6 +19,7 @@ class Device(Model):
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()
     acked_through = fields.BigIntField(default=0)
+    wrap_key = fields.CharField(max_length=64, default="")  # released to this device's live session only
     wiped_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
 

@@ -6,6 +6,7 @@ message, so the login page never tells an attacker which usernames exist.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID
@@ -65,7 +66,7 @@ async def _bind_device(user: User, claim: DeviceClaim) -> UUID:
     if device is None:
         device = await Device.create(
             id=claim.device_id, organization_id=user.organization_id, user_id=user.id,
-            label=claim.label[:100], created_at=now, last_seen_at=now,
+            label=claim.label[:100], created_at=now, last_seen_at=now, wrap_key=secrets.token_urlsafe(32),
         )
         await audit.record("device.bind", actor=_actor(user), object_type="device", object_id=device.id)
     elif device.user_id != user.id or device.revoked_at is not None:

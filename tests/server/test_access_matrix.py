@@ -43,6 +43,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
     ("POST", "/api/session"): PUBLIC,
+    ("GET", "/sw.js"): PUBLIC,
+    ("GET", "/app"): PUBLIC,
+    ("GET", "/api/device-key"): rule(N),
     ("GET", "/api/session"): Rule(ALL),
     ("DELETE", "/api/session"): Rule(ALL),
     ("GET", "/nurse"): rule(N),
@@ -83,8 +86,8 @@ def app_routes(app) -> list[tuple[str, str]]:
     """(method, path) for every route of the app; static files are public by design."""
     found = []
     for route in app.routes:
-        if isinstance(route, Mount) and route.path == "/static":
-            continue
+        if isinstance(route, Mount) and route.path in ("/static", "/app"):
+            continue  # static files: the app shell and stylesheets hold no patient data
         assert isinstance(route, Route), f"unexpected route type {route!r}"
         for method in sorted(route.methods - {"HEAD"}):
             found.append((method, route.path))

@@ -1,0 +1,3 @@
+"""Pharmacist review queue and visit pages (issue 6)."""
+
+routes: list = []

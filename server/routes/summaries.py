@@ -1,0 +1,3 @@
+"""Physician summaries: HTML, PDF and FHIR (issue 6)."""
+
+routes: list = []
