@@ -17,6 +17,7 @@ from typing import Any
 from server import access
 from server.db.models import User, VisitStatus
 from server.public import order_public, patient_public, visit_public
+from server.services.visits import context_json
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "clinical" / "data"
 OPEN_VISITS = (VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS, VisitStatus.COMPLETED, VisitStatus.REOPENED)
@@ -46,7 +47,7 @@ async def reference_for(user: User) -> tuple[dict[str, Any], str]:
         "user": {"id": user.id, "display_name": user.display_name, "role": user.role},
         "patients": [patient_public(p) for p in patients],
         "orders": [order_public(o) for o in orders],
-        "visits": [visit_public(v) for v in visits],
+        "visits": [{**visit_public(v), "context": await context_json(v)} for v in visits],
         **clinical_data(),
     }
     await access.audit_list(user, "reference", len(patients))

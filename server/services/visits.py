@@ -67,6 +67,25 @@ async def context_for(visit: Visit) -> VisitContext:
     )
 
 
+async def context_json(visit: Visit) -> dict[str, Any]:
+    """The context in the plain-JSON form `VisitContext.from_dict` (and pwa/rules.js) read."""
+    context = await context_for(visit)
+    order, patient = context.order, context.patient
+    return {
+        "order": {
+            "product_id": order.product_id, "dosing_weight_kg": order.dosing_weight_kg,
+            "indication": order.indication, "steps_ml_h": list(order.steps_ml_h) if order.steps_ml_h else None,
+            "step_min": order.step_min, "dose_g_per_kg": order.dose_g_per_kg, "dose_g": order.dose_g,
+            "rate_cap_ml_h": order.rate_cap_ml_h, "vitals_schedule": order.vitals_schedule,
+            "premeds": [{"drug": p.drug, "dose": p.dose, "unit": p.unit, "route": p.route} for p in order.premeds],
+        },
+        "patient": {
+            "first_infusion": patient.first_infusion, "product_switch": patient.product_switch,
+            "long_gap": patient.long_gap, "risk_flags": sorted(patient.risk_flags),
+        },
+    }
+
+
 async def _order_of(visit: Visit) -> Order:
     if visit.order_id is not None:
         return await Order.get(id=visit.order_id)

@@ -162,6 +162,11 @@ async def test_reference_holds_everything_for_offline_work_and_honours_its_etag(
     body = response.json()
     assert [p["id"] for p in body["patients"]] == [patient_pat.id]
     assert [v["id"] for v in body["visits"]] == [str(scheduled_visit.id)]
+    context = body["visits"][0]["context"]
+    assert context["order"]["product_id"] == "gammagard-liquid-10" and context["patient"]["first_infusion"] is True
+    from server.clinical.visit_context import VisitContext
+
+    assert VisitContext.from_dict(context).protocol.id == "gammagard-liquid-10-pi"  # the tablet's fold input
     assert body["orders"][0]["patient_id"] == patient_pat.id
     assert body["products"]["products"] and body["protocols"] and body["rules"]["rules"] and body["ranges"]
     etag = response.headers["etag"]
