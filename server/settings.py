@@ -36,6 +36,7 @@ class Settings:
     login_max_failures: int = 5
     login_window_min: int = 15
     tablet_lock_min: int = 5
+    timezone: str = "UTC"  # how desk pages and summaries show times (stored times are always UTC)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -71,6 +72,7 @@ class Settings:
             login_max_failures=_int(env, "IVLOG_LOGIN_MAX_FAILURES", 5),
             login_window_min=_int(env, "IVLOG_LOGIN_WINDOW_MIN", 15),
             tablet_lock_min=_int(env, "IVLOG_TABLET_LOCK_MIN", 5),
+            timezone=_timezone(env.get("IVLOG_TIMEZONE", "UTC")),
             extra={k: v for k, v in env.items() if k.startswith("IVLOG_SMTP_")},
         )
 
@@ -86,6 +88,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise SettingsError(f"{name} must be positive, not {value}")
     return value
+
+
+def _timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"IVLOG_TIMEZONE must be an IANA time zone such as America/Chicago, not {name!r}") from None
+    return name
 
 
 def _secret(env: Mapping[str, str], mode: str, data_dir: Path) -> str:
