@@ -189,7 +189,7 @@ class Visit(Model):
     max_reaction_grade = fields.IntField(default=0)
     volume_infused_ml = fields.FloatField(default=0)
     flags = fields.JSONField(default=list)
-    projection_stale = fields.BooleanField(default=False)  # set in the push, cleared by the projector
+    projected_seq = fields.BigIntField(default=0)  # the last event folded into this row (stale if lower)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     operations = [
         ops.AddField(
             model_name='Visit',
-            name='projection_stale',
-            field=fields.BooleanField(default=False),
+            name='projected_seq',
+            field=fields.BigIntField(default=0),
         ),
     ]
