@@ -24,6 +24,7 @@ from server.middleware.same_origin import SameOriginMiddleware
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
 from server.routes import admin, api, home, pharmacy, pwa, review, session, summaries, tablet, visits_api
+from server.services import visits
 from server.settings import Settings
 from server.sync_policy import ServerPolicy
 from sync import protocol as sync_protocol
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> Starlette:
         await schema.open_database(settings.database_url)
         try:
             await schema.check_ready(settings.database_url)
+            await visits.project_stale()
             yield
         finally:
             await schema.close_database()

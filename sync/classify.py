@@ -31,7 +31,7 @@ class Batch:
     next_seq: int
     ids: list[UUID]
     results: list[PushResult] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)  # rows for sync.store.insert_events
     quarantines: list[Quarantine] = field(default_factory=list)
     touched_visits: set[UUID] = field(default_factory=set)
     resolutions: dict[UUID, UUID] = field(default_factory=dict)
@@ -60,13 +60,13 @@ class Batch:
 
     def accept(self, raw: dict[str, Any], candidate: Candidate, digest: str) -> PushResult:
         flags = self._flags(candidate)
-        self.events.append(Event(
-            id=candidate.id, organization_id=self.principal.organization_id, visit_id=candidate.visit_id,
-            device_id=self.device.id, device_seq=candidate.device_seq, kind=candidate.kind, schema=candidate.schema,
-            occurred_at=candidate.occurred_at, recorded_at=candidate.recorded_at, received_at=self.now,
-            server_seq=self.next_seq, author_id=self.principal.user_id, payload=candidate.payload,
-            content_sha256=digest, flags=flags,
-        ))
+        self.events.append({
+            "id": candidate.id, "organization_id": self.principal.organization_id, "visit_id": candidate.visit_id,
+            "device_id": self.device.id, "device_seq": candidate.device_seq, "kind": candidate.kind,
+            "schema": candidate.schema, "occurred_at": candidate.occurred_at, "recorded_at": candidate.recorded_at,
+            "received_at": self.now, "server_seq": self.next_seq, "author_id": self.principal.user_id,
+            "payload": candidate.payload, "content_sha256": digest, "flags": flags,
+        })
         self.touched_visits.add(candidate.visit_id)
         if isinstance(raw.get("resolves"), str):
             self.resolutions[candidate.id] = UUID(raw["resolves"])

@@ -12,10 +12,10 @@ from sync.policy import Policy, Principal
 from sync.protocol import DeviceState
 
 
-async def check(device_id: UUID, principal: Principal, policy: Policy) -> None:
+async def check(device_id: UUID, principal: Principal, policy: Policy) -> Device | None:
     """Refuse (403, audited) a device bound to someone else, a revoked one, or a session's
     foreign device. Runs before the push transaction so that the refusal's audit survives."""
-    reason = None
+    reason, device = None, None
     if principal.device_id is not None and principal.device_id != device_id:
         reason = ("session_device_mismatch", "This session belongs to another tablet. Log in again on this one.")
     else:
@@ -29,11 +29,13 @@ async def check(device_id: UUID, principal: Principal, policy: Policy) -> None:
             "sync.device_refused", principal, outcome="denied", detail={"device_id": str(device_id), "code": reason[0]}
         )
         raise device_refused(reason[1], code=reason[0])
+    return device
 
 
-async def bind(device_id: UUID, principal: Principal, now: datetime) -> Device:
-    """The device row, created for this principal on first use. Call under the log lock."""
-    device = await Device.get_or_none(id=device_id)
+async def bind(device: Device | None, device_id: UUID, principal: Principal, now: datetime) -> Device:
+    """The device row (as `check` read it), created for this principal on first use. Under the log lock."""
+    if device is None:
+        device = await Device.get_or_none(id=device_id)
     if device is None:
         device = await Device.create(
             id=device_id, organization_id=principal.organization_id, user_id=principal.user_id,

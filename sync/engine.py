@@ -5,17 +5,23 @@ Push classifies every event exactly once: accepted (gets the next `server_seq`),
 is quarantined, the first untouched) or quarantined (kept whole with a reason). Nothing a
 device sends is dropped. `server_seq` is handed out under one write lock per push, so it
 follows commit order and a pull never skips an event that commits late.
+
+The host's projections are brought up to date after the commit (`PushOutcome.touched_visits`),
+outside the write lock: they can always be rebuilt from the log, and a slow fold must not keep
+every other tablet waiting to have its entries acknowledged.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
+from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
-from sync import devices
+from sync import devices, store
 from sync.classify import Batch, classify
 from sync.errors import malformed, too_large
 from sync.models import Event, Quarantine
@@ -25,27 +31,32 @@ from sync.protocol import MAX_EVENTS, PROTOCOL_VERSION, PushRequest, PushRespons
 LOG_LOCK_KEY = 0x5EC5EC  # PostgreSQL advisory lock serialising appends to the log
 
 
-async def push(request: PushRequest, principal: Principal, policy: Policy) -> PushResponse:
+@dataclass(frozen=True)
+class PushOutcome:
+    response: PushResponse
+    touched_visits: set[UUID]
+
+
+async def push(request: PushRequest, principal: Principal, policy: Policy) -> PushOutcome:
     if request.protocol != PROTOCOL_VERSION:
         raise malformed(f"Protocol {request.protocol} is not spoken here (this server speaks {PROTOCOL_VERSION}).")
     if len(request.events) > MAX_EVENTS:
         raise too_large(f"A push holds at most {MAX_EVENTS} events; split the batch and send the parts.")
     ids = _event_ids(request.events)
-    await devices.check(request.device_id, principal, policy)
+    known = await devices.check(request.device_id, principal, policy)
     now = datetime.now(timezone.utc)
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)
     async with in_transaction() as connection:
         await _lock_log(connection)
-        device = await devices.bind(request.device_id, principal, now)
+        device = await devices.bind(known, request.device_id, principal, now)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
                       next_seq=await _last_seq() + 1, ids=ids)
         await classify(batch, request.events, policy)
         await _store(batch, connection)
-        if batch.touched_visits:
-            await policy.project(principal, batch.touched_visits)
         state = await devices.advance(device, now=now, wiped=batch.wiped)
         await policy.record("sync.push", principal, outcome="ok", detail=batch.summary(request.batch_id))
-    return PushResponse(server_time=now, clock_offset_ms=offset_ms, results=batch.results, device=state)
+    response = PushResponse(server_time=now, clock_offset_ms=offset_ms, results=batch.results, device=state)
+    return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
 
 def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:
@@ -74,8 +85,7 @@ async def _last_seq() -> int:
 
 
 async def _store(batch: Batch, connection: Any) -> None:
-    if batch.events:
-        await Event.bulk_create(batch.events, using_db=connection)
+    await store.insert_events(connection, batch.events)
     if batch.quarantines:
         await Quarantine.bulk_create(batch.quarantines, using_db=connection)
     for event_id, resolved_id in batch.resolutions.items():
@@ -87,38 +97,14 @@ async def _store(batch: Batch, connection: Any) -> None:
 async def pull(principal: Principal, policy: Policy, *, after: int, limit: int) -> dict[str, Any]:
     """`{events, next, more, server_time}`: readable events after the cursor, in server_seq order."""
     scope = await policy.readable(principal)
-    query = Event.filter(organization_id=scope.organization_id, server_seq__gt=after)
-    if scope.visit_ids is not None:
-        query = query.filter(visit_id__in=list(scope.visit_ids))
-    rows = await query.order_by("server_seq").limit(limit + 1).values(*PULL_FIELDS)
+    visit_ids = None if scope.visit_ids is None else sorted(scope.visit_ids)
+    rows = await store.events_after(get_connection("default"), organization_id=scope.organization_id, after=after,
+                                    visit_ids=visit_ids, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return {
-        "events": [public_event(row) for row in rows],
+        "events": rows,
         "next": rows[-1]["server_seq"] if rows else after,
         "more": more,
         "server_time": datetime.now(timezone.utc).isoformat(),
     }
-
-
-PULL_FIELDS = (
-    "id", "visit_id", "device_id", "device_seq", "kind", "schema", "occurred_at", "recorded_at",
-    "received_at", "server_seq", "author_id", "payload", "flags",
-)
-
-
-def public_event(row: dict[str, Any]) -> dict[str, Any]:
-    """An event as JSON-ready data: ids as text, times in ISO 8601 (UTC)."""
-    return {
-        **row,
-        "id": str(row["id"]),
-        "visit_id": str(row["visit_id"]),
-        "device_id": str(row["device_id"]),
-        "occurred_at": _iso(row["occurred_at"]),
-        "recorded_at": _iso(row["recorded_at"]),
-        "received_at": _iso(row["received_at"]),
-    }
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat()

@@ -63,7 +63,7 @@ class Policy(Protocol):
         ...
 
     async def project(self, principal: Principal, visit_ids: set[UUID]) -> None:
-        """Bring the host's projections up to date, inside the push transaction."""
+        """Bring the host's projections up to date, after the push committed."""
 
     async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
         """Leave an audit trail of a sync action (ids only)."""

@@ -7,8 +7,11 @@ GET /quarantine  the caller's own quarantined submissions, with reasons.
 from __future__ import annotations
 
 import json
+import logging
+from uuid import UUID
 
 from pydantic import ValidationError
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -16,7 +19,7 @@ from starlette.routing import Route
 from sync import engine
 from sync.errors import SyncError, malformed, too_large
 from sync.models import Quarantine
-from sync.policy import Policy
+from sync.policy import Policy, Principal
 from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_PULL, PushRequest
 
 
@@ -25,10 +28,11 @@ def routes(policy: Policy) -> list[Route]:
         principal = await policy.authenticate(request)
         try:
             body = await _read_push(request)
-            result = await engine.push(body, principal, policy)
+            outcome = await engine.push(body, principal, policy)
         except SyncError as error:
             return _problem(error)
-        return Response(result.model_dump_json(), media_type="application/json")
+        background = BackgroundTask(_project, policy, principal, outcome.touched_visits)
+        return Response(outcome.response.model_dump_json(), media_type="application/json", background=background)
 
     async def pull(request: Request) -> Response:
         principal = await policy.authenticate(request)
@@ -50,6 +54,19 @@ def routes(policy: Policy) -> list[Route]:
         Route("/api/sync/pull", pull, methods=["GET"]),
         Route("/api/sync/quarantine", quarantine, methods=["GET"]),
     ]
+
+
+logger = logging.getLogger("ivlog.sync")
+
+
+async def _project(policy: Policy, principal: Principal, visit_ids: set[UUID]) -> None:
+    """After the commit: a failure here leaves a stale projection (rebuilt later), never a lost push."""
+    if not visit_ids:
+        return
+    try:
+        await policy.project(principal, visit_ids)
+    except Exception:
+        logger.exception("projection failed after a committed push; visits stay stale until the next sweep")
 
 
 def quarantined_public(row: dict) -> dict:

@@ -55,7 +55,7 @@ async def resolve(token: str | None, *, settings: Settings) -> Authenticated | N
     """The live session for a cookie token, or None when absent, expired or revoked."""
     if not token:
         return None
-    session = await Session.get_or_none(id=token_id(token)).prefetch_related("user")
+    session = await Session.get_or_none(id=token_id(token)).select_related("user")
     now = datetime.now(timezone.utc)
     if session is None or not _alive(session, now, settings) or not session.user.active:
         return None

@@ -14,8 +14,10 @@ from server.clinical.timeline import VisitState, fold_timeline
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
-from sync.engine import PULL_FIELDS, public_event
-from sync.models import Event, Quarantine
+from tortoise.connection import get_connection
+
+from sync import store
+from sync.models import Quarantine
 
 LONG_GAP = timedelta(weeks=8)
 DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitStatus.REOPENED)
@@ -95,8 +97,7 @@ async def _order_of(visit: Visit) -> Order:
 
 
 async def events_of(visit: Visit) -> list[dict[str, Any]]:
-    rows = await Event.filter(visit_id=visit.id).order_by("server_seq").values(*PULL_FIELDS)
-    return [public_event(row) for row in rows]
+    return await store.events_of_visit(get_connection("default"), visit.id)
 
 
 async def state_of(visit: Visit, *, now: datetime | None = None) -> VisitState:
@@ -104,19 +105,37 @@ async def state_of(visit: Visit, *, now: datetime | None = None) -> VisitState:
 
 
 async def project(visit: Visit) -> VisitState:
-    """Rebuild the Visit row's summary from its events: the projection is never the source."""
-    state = await state_of(visit)
-    visit.status = VisitStatus(state.status)
-    visit.time_in = _parse(state.time_in)
-    visit.time_out = _parse(state.time_out)
-    visit.alert_count = len(state.alerts)
-    visit.max_reaction_grade = state.highest_reaction_grade or 0
-    visit.volume_infused_ml = float(state.infusion.get("volume_infused_ml") or 0)
+    """Rebuild the Visit row's summary from its events: the projection is never the source.
+
+    The write is guarded by `projected_seq`: a fold that saw fewer events than the row already
+    reflects (a slower, older projection finishing late) changes nothing.
+    """
+    events = await events_of(visit)
+    state = fold_timeline(events, context=await context_for(visit))
+    seq = max((event["server_seq"] for event in events), default=0)
     held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_by=None)
-    visit.flags = _flags(state) + (["quarantined"] if held else [])
-    await visit.save(update_fields=["status", "time_in", "time_out", "alert_count", "max_reaction_grade",
-                                    "volume_infused_ml", "flags", "updated_at"])
+    await Visit.filter(id=visit.id, projected_seq__lte=seq).update(
+        status=VisitStatus(state.status), time_in=_parse(state.time_in), time_out=_parse(state.time_out),
+        alert_count=len(state.alerts), max_reaction_grade=state.highest_reaction_grade or 0,
+        volume_infused_ml=float(state.infusion.get("volume_infused_ml") or 0),
+        flags=_flags(state) + (["quarantined"] if held else []), projected_seq=seq,
+        updated_at=datetime.now(timezone.utc),
+    )
     return state
+
+
+STALE_VISITS = (
+    "SELECT v.id FROM visit v WHERE v.projected_seq < "
+    "(SELECT COALESCE(MAX(e.server_seq), 0) FROM event e WHERE e.visit_id = v.id)"
+)
+
+
+async def project_stale() -> int:
+    """Re-project every visit whose row lags its log (e.g. the server stopped right after a push)."""
+    rows = await get_connection("default").execute_query_dict(STALE_VISITS)
+    for visit in await Visit.filter(id__in=[row["id"] for row in rows]):
+        await project(visit)
+    return len(rows)
 
 
 def _flags(state: VisitState) -> list[str]:

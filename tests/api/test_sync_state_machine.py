@@ -90,7 +90,7 @@ class SyncMachine(RuleBasedStateMachine):
             chosen = chosen + chosen[: len(chosen) // 2]
         results = self._push(tablet, chosen)
         if not lose_response:
-            self._acknowledge(tablet, results)
+            self._acknowledge(tablet, chosen, results)
 
     def _push(self, tablet: Tablet, events: list[dict]) -> list[dict]:
         body = {"protocol": 1, "device_id": str(tablet.device_id), "batch_id": str(uuid.uuid4()),
@@ -100,14 +100,16 @@ class SyncMachine(RuleBasedStateMachine):
         assert response.status_code == 200, response.text
         return response.json()["results"]
 
-    def _acknowledge(self, tablet: Tablet, results: list[dict]) -> None:
-        """Like outbox.js: an entry leaves the outbox only once the server has answered for it."""
+    def _acknowledge(self, tablet: Tablet, sent: list[dict], results: list[dict]) -> None:
+        """Like outbox.js: an entry leaves the outbox only once the server has answered for it.
+        Results are positional, so two copies under one id (a forged collision) stay distinct."""
+        assert len(results) == len(sent)
         answered = set()
-        for result in results:
-            assert result["status"] in ACCEPTABLE | KEPT_ASIDE
+        for event, result in zip(sent, results):
+            assert result["status"] in ACCEPTABLE | KEPT_ASIDE and result["id"] == event["id"]
             self.acknowledged.setdefault(result["id"], result["status"])
-            answered.add(result["id"])
-        tablet.outbox = [e for e in tablet.outbox if e["id"] not in answered]
+            answered.add((event["id"], event["device_seq"]))
+        tablet.outbox = [e for e in tablet.outbox if (e["id"], e["device_seq"]) not in answered]
 
     @invariant()
     def nothing_is_stored_twice(self) -> None:
@@ -124,7 +126,8 @@ class SyncMachine(RuleBasedStateMachine):
     def _flush_everything(self) -> None:
         for tablet in self.world.tablets:
             while tablet.outbox:
-                self._acknowledge(tablet, self._push(tablet, tablet.outbox[:50]))
+                batch = tablet.outbox[:50]
+                self._acknowledge(tablet, batch, self._push(tablet, batch))
 
     async def _check_quiescence(self) -> None:
         logged = {str(row["id"]): row for row in await Event.all().values("id", "content_sha256", "author_id")}

@@ -80,3 +80,26 @@ async def test_foreign_keys_are_enforced(app):
     with pytest.raises(IntegrityError):
         await User.create(organization_id=999_999, username="ghost", display_name="G", role="nurse", password_hash="x")
     assert await Organization.all().count() == 0
+
+
+def test_no_model_docstring_holds_a_semicolon():
+    """Tortoise uses a model's docstring as its table comment and splits DDL on ';'."""
+    from tortoise.models import Model
+
+    import server.db.models
+    import sync.models
+
+    modules = [server.db.models, sync.models]
+    try:
+        import server.db.review_models
+
+        modules.append(server.db.review_models)
+    except ImportError:
+        pass
+    offenders = [
+        f"{module.__name__}.{name}"
+        for module in modules
+        for name, value in vars(module).items()
+        if isinstance(value, type) and issubclass(value, Model) and value is not Model and ";" in (value.__doc__ or "")
+    ]
+    assert not offenders, f"remove ';' from these docstrings (they become SQL comments): {offenders}"
