@@ -23,7 +23,7 @@ from server.middleware.request_log import RequestLogMiddleware
 from server.middleware.same_origin import SameOriginMiddleware
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
-from server.routes import admin, api, home, pharmacy, pwa, review, session, summaries, tablet, visits_api
+from server.routes import admin, api, home, pharmacy, pwa, quarantine, review, session, summaries, tablet, visits_api
 from server.services import visits
 from server.settings import Settings
 from server.sync_policy import ServerPolicy
@@ -59,6 +59,7 @@ def create_app(settings: Settings) -> Starlette:
         *review.routes,
         *summaries.routes,
         *tablet.routes,
+        *quarantine.routes,
         *pwa.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -46,6 +46,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/sw.js"): PUBLIC,
     ("GET", "/app"): PUBLIC,
     ("GET", "/api/device-key"): rule(N),
+    ("GET", "/quarantine"): rule(PH, AD),
     ("GET", "/api/session"): Rule(ALL),
     ("DELETE", "/api/session"): Rule(ALL),
     ("GET", "/nurse"): rule(N),
