@@ -14,12 +14,32 @@ from dataclasses import dataclass
 
 
 def rss_mb(pid: int | None = None) -> float:
-    """Resident set size of `pid` (this process by default) in MiB."""
-    with open(f"/proc/{pid or os.getpid()}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+    """Resident set size of `pid` (this process by default) and all its descendants, in MiB:
+    a server with several worker processes is measured whole."""
+    root = pid or os.getpid()
+    return sum(_own_rss_mb(p) for p in [root, *_descendants(root)])
+
+
+def _own_rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:  # a worker that just exited
+        return 0.0
     raise RuntimeError("VmRSS not found: /proc is needed to measure memory")
+
+
+def _descendants(pid: int) -> list[int]:
+    children: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else []:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as listing:
+                children += [int(child) for child in listing.read().split()]
+        except FileNotFoundError:
+            continue
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
 
 
 class RssSampler:

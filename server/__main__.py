@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the web app (IVLOG_HOST, IVLOG_PORT)")
     serve.add_argument("--host", help="override IVLOG_HOST")
     serve.add_argument("--port", type=int, help="override IVLOG_PORT")
+    serve.add_argument("--workers", type=int, help="override IVLOG_WORKERS (server processes sharing the database)")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     demo = sub.add_parser("demo", help="load demo data")
@@ -72,8 +73,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     _with_database(settings, _ok)  # refuse an unmigrated database before binding the port
     host, port = args.host or settings.host, args.port or settings.port
-    print(f"ivlog serving on http://{host}:{port}", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False)
+    workers = args.workers or settings.workers
+    print(f"ivlog serving on http://{host}:{port} ({workers} process{'es' if workers > 1 else ''})", flush=True)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False)
+    else:  # each worker process builds its own app from the same environment
+        uvicorn.run("server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning", proxy_headers=False)
     return 0
 
 

@@ -35,6 +35,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 BODY_LIMITS = {"/api/sync/push": sync_protocol.MAX_BYTES + 64 * 1024}
 
 
+def app_from_env() -> Starlette:
+    """The factory for `serve --workers N`: every worker process reads the same environment."""
+    return create_app(Settings.from_env())
+
+
 def create_app(settings: Settings) -> Starlette:
     logs.configure(settings.log_format)
 

@@ -26,6 +26,7 @@ class Settings:
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1
     secret_key: str = ""
     demo_password: str | None = None
     public_origin: str | None = None
@@ -62,6 +63,7 @@ class Settings:
             database_url=database_url,
             host=env.get("IVLOG_HOST", "127.0.0.1"),
             port=_int(env, "IVLOG_PORT", 8000),
+            workers=_int(env, "IVLOG_WORKERS", 1),
             secret_key=_secret(env, mode, data_dir),
             demo_password=env.get("IVLOG_DEMO_PASSWORD") or None,
             public_origin=env.get("IVLOG_PUBLIC_ORIGIN") or None,
