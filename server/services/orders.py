@@ -55,23 +55,22 @@ class _Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
-class PremedOrder(_Schema):
-    """A premedication given `minutes_before` the infusion starts."""
-
+class _Medication(_Schema):
     drug: str = Field(min_length=1, max_length=100)
     dose: float = Field(gt=0, le=10_000)
     unit: DoseUnit
     route: DrugRoute
+
+
+class PremedOrder(_Medication):
+    """A premedication given `minutes_before` the infusion starts."""
+
     minutes_before: int = Field(ge=0, le=240)
 
 
-class PrnOrder(_Schema):
+class PrnOrder(_Medication):
     """A medication the nurse may give as needed, for the stated indication (e.g. a reaction)."""
 
-    drug: str = Field(min_length=1, max_length=100)
-    dose: float = Field(gt=0, le=10_000)
-    unit: DoseUnit
-    route: DrugRoute
     indication: str = Field(min_length=1, max_length=200)
 
 
