@@ -20,6 +20,8 @@ from sync import store
 from sync.models import Quarantine
 
 LONG_GAP = timedelta(weeks=8)
+# Patient columns -> the flag names the clinical data uses (products.json `at_risk_flags`).
+RISK_FLAGS = {"thrombosis_risk": "thrombosis", "renal_risk": "renal", "iga_deficiency": "iga_deficiency"}
 DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitStatus.REOPENED)
 
 
@@ -51,7 +53,7 @@ async def patient_flags(visit: Visit, patient: Patient, order: Order) -> Patient
     before = visit.scheduled_at or visit.created_at or datetime.now(timezone.utc)
     previous = await Visit.filter(patient_id=patient.id, status__in=DONE, scheduled_at__lt=before).exclude(
         id=visit.id).order_by("-scheduled_at").first().prefetch_related("order")
-    risks = {name for name in ("thrombosis_risk", "renal_risk", "iga_deficiency") if getattr(patient, name)}
+    risks = {flag for column, flag in RISK_FLAGS.items() if getattr(patient, column)}
     return PatientFlags(
         first_infusion=previous is None,
         product_switch=bool(previous and previous.order and previous.order.product_id != order.product_id),

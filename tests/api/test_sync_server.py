@@ -182,3 +182,17 @@ async def test_visit_list_filters_by_status_and_patient_and_names_a_bad_filter(t
     assert (await tablet_ana.client.get("/api/visits?status=in_progress")).json()["visits"] == []
     bad = await tablet_ana.client.get("/api/visits?status=lost")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+
+
+async def test_a_recorded_thrombosis_risk_applies_the_at_risk_rate_cap(tablet_ana, scheduled_visit, patient_pat):
+    from server.clinical.visit_context import VisitContext
+    from server.db.models import Patient
+    from server.services import visits as visit_service
+
+    plain = await visit_service.context_json(scheduled_visit)
+    assert plain["patient"]["risk_flags"] == [] and not VisitContext.from_dict(plain).at_risk([])
+    await Patient.filter(id=patient_pat.id).update(thrombosis_risk=True)
+    risky = await visit_service.context_json(scheduled_visit)
+    assert risky["patient"]["risk_flags"] == ["thrombosis"] and VisitContext.from_dict(risky).at_risk([])
+    reference = (await tablet_ana.client.get("/api/reference")).json()
+    assert reference["visits"][0]["context"]["patient"]["risk_flags"] == ["thrombosis"]

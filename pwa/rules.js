@@ -1,0 +1,27 @@
+// rules.js: the clinical answers of the server (server/clinical/) for the nurse's offline tablet, in
+// plain ES modules. The app imports only this file. Pure functions over plain data: nothing is fetched
+// here; the data comes from GET /api/reference and each visit's context from its `context` field.
+//
+//   const catalog = loadCatalog(reference.products);     // products.json as it is
+//   const rulebook = loadRulebook(reference.rules);      // rules.json as it is
+//   const context = makeContext(visit.context, {catalog, rulebook, ranges: reference.ranges});
+//   const state = foldTimeline(events, context, {now: new Date()});   // = VisitState.to_dict()
+//   const problems = checkPayload('vitals', {temp_c: 53}, reference.ranges);  // before saving an entry
+//
+// JSON data keys stay snake_case as on the server; times inside are UTC milliseconds and come out as
+// ISO-8601 strings formatted as the server formats them. Passing `ranges` to makeContext makes the
+// fold check numbers against the plausible ranges exactly as the server does (its `invalid` list).
+
+export { roundHalfUp, formatNumber } from './rules/rounding.js';
+export { toMlH, fromMlH, rateLimit, stepSchedule } from './rules/rates.js';
+export { recommendNextRate } from './rules/titration.js';
+export { loadCatalog, findProtocol, findProduct, protocolFor, orderProtocol } from './rules/catalog.js';
+export { loadRulebook } from './rules/alerts.js';
+export { suggestedActions } from './rules/rulebook.js';
+export { loadRanges } from './rules/ranges.js';
+export { makeContext, protocolOf } from './rules/context.js';
+export { foldTimeline } from './rules/timeline.js';
+export { checkPayload } from './rules/check_payload.js';
+export { validateEvent, CURRENT_SCHEMA } from './rules/events.js';
+export { EventInvalid } from './rules/problems.js';
+export { parseInstant, formatInstant } from './rules/clock.js';

@@ -1,0 +1,114 @@
+// IVIG products and titration protocols as data (port of server/clinical/products.py). A protocol is
+// plain data: {id, kind: "label"|"order", product: {id, name, brand, concentration_mg_ml}, rate_unit,
+// ladder (ladder[0] the start rate, the last rung the maximum), first_step_min, step_min, at_risk_cap,
+// at_risk_cap_exclusive, indications, source, verified_on, ladder_note}.
+
+import {
+  boolean, dateText, deepFreeze, integer, listOf, number, oneOf, optional, record, text,
+} from './data_checks.js';
+
+const ROW = record({
+  protocol_id: text({ min: 1 }), product_id: text({ min: 1 }), product_name: text(), brand: text(),
+  concentration_mg_ml: number({ gt: 0 }), indications: listOf(text(), { min: 1 }),
+  rate_unit: oneOf('mg/kg/min', 'mL/kg/min', 'mL/kg/h'), start_rate: number({ gt: 0 }),
+  first_step_min: integer({ gt: 0 }), ladder: listOf(number(), { min: 1 }), step_min: integer({ gt: 0 }),
+  max_rate: number({ gt: 0 }), at_risk_cap: [optional(number()), null], at_risk_cap_exclusive: [boolean(), false],
+  ladder_note: [optional(text()), null], source: text({ min: 1 }), verified_on: [optional(dateText()), null],
+  aliases: [listOf(text()), []],
+});
+
+const FILE = record({
+  version: text({ min: 1 }), about: [text(), ''], at_risk_flags: listOf(text()), products: listOf(ROW, { min: 1 }),
+});
+
+function checkLadder(row) {
+  const { ladder, protocol_id: id } = row;
+  if (ladder[0] !== row.start_rate || ladder.at(-1) !== row.max_rate) {
+    throw new Error(`${id}: ladder must run from start_rate to max_rate`);
+  }
+  if (ladder.some((low, i) => i + 1 < ladder.length && low >= ladder[i + 1])) {
+    throw new Error(`${id}: ladder must be strictly increasing`);
+  }
+  if (row.at_risk_cap !== null && !(row.start_rate < row.at_risk_cap && row.at_risk_cap < row.max_rate)) {
+    throw new Error(`${id}: at_risk_cap must lie between start and maximum`);
+  }
+}
+
+function protocolOfRow(row) {
+  checkLadder(row);
+  const product = {
+    id: row.product_id, name: row.product_name, brand: row.brand, concentration_mg_ml: row.concentration_mg_ml,
+  };
+  return {
+    id: row.protocol_id, kind: 'label', product, rate_unit: row.rate_unit, ladder: row.ladder,
+    first_step_min: row.first_step_min, step_min: row.step_min, at_risk_cap: row.at_risk_cap,
+    at_risk_cap_exclusive: row.at_risk_cap_exclusive, indications: row.indications, source: row.source,
+    verified_on: row.verified_on, ladder_note: row.ladder_note,
+  };
+}
+
+function sameProduct(a, b) {
+  return a.id === b.id && a.name === b.name && a.brand === b.brand && a.concentration_mg_ml === b.concentration_mg_ml;
+}
+
+function checkProductsAgree(protocols) {
+  const seen = new Map();
+  for (const { product } of protocols) {
+    if (!seen.has(product.id)) seen.set(product.id, product);
+    if (!sameProduct(seen.get(product.id), product)) {
+      throw new Error(`rows of product '${product.id}' disagree on name or concentration`);
+    }
+  }
+  if (new Set(protocols.map((p) => p.id)).size !== protocols.length) {
+    throw new Error('protocol_id values must be unique');
+  }
+}
+
+// The catalog {version, at_risk_flags, protocols} from the products.json document; throws on bad data.
+export function loadCatalog(productsDoc) {
+  const file = FILE(productsDoc, 'products');
+  const protocols = file.products.map(protocolOfRow);
+  checkProductsAgree(protocols);
+  return deepFreeze({ version: file.version, at_risk_flags: [...new Set(file.at_risk_flags)], protocols });
+}
+
+export function findProtocol(catalog, protocolId) {
+  const found = catalog.protocols.find((p) => p.id === protocolId);
+  if (found === undefined) throw new Error(`no protocol '${protocolId}' in products data ${catalog.version}`);
+  return found;
+}
+
+export function findProduct(catalog, productId) {
+  const found = catalog.protocols.find((p) => p.product.id === productId);
+  if (found === undefined) throw new Error(`no product '${productId}' in products data ${catalog.version}`);
+  return found.product;
+}
+
+export function protocolFor(catalog, productId, indication) {
+  const found = catalog.protocols.find((p) => p.product.id === productId && p.indications.includes(indication));
+  if (found === undefined) {
+    throw new Error(`no protocol for '${productId}' in '${indication}' (products data ${catalog.version})`);
+  }
+  return found;
+}
+
+const isNumber = (value) => typeof value === 'number' && !Number.isNaN(value);
+
+// A protocol from an order's explicit mL/h steps; its last step is its maximum.
+export function orderProtocol({ product, steps_ml_h, step_min, first_step_min = null }) {
+  if (!Array.isArray(steps_ml_h) || !steps_ml_h.length || steps_ml_h.some((rate) => !isNumber(rate) || rate <= 0)) {
+    throw new Error("an order's steps must be positive rates");
+  }
+  if (steps_ml_h.some((low, i) => i + 1 < steps_ml_h.length && low >= steps_ml_h[i + 1])) {
+    throw new Error("an order's steps must be strictly increasing");
+  }
+  const positive = (minutes) => isNumber(minutes) && minutes > 0;
+  if (!positive(step_min) || (first_step_min !== null && !positive(first_step_min))) {
+    throw new Error("an order's step times must be positive");
+  }
+  return deepFreeze({
+    id: 'order', kind: 'order', product: { ...product }, rate_unit: 'mL/h', ladder: [...steps_ml_h],
+    first_step_min: first_step_min === null ? step_min : first_step_min, step_min, at_risk_cap: null,
+    at_risk_cap_exclusive: false, indications: [], source: 'pharmacy order', verified_on: null, ladder_note: null,
+  });
+}

@@ -1,0 +1,92 @@
+// What the fold needs besides the events (port of server/clinical/visit_context.py): the order, the
+// patient's flags and the loaded data. `makeContext` reads the plain-JSON form {order, patient} that
+// /api/reference carries per visit (as VisitContext.from_dict does) and fails fast when the order does
+// not resolve to a protocol of a known product.
+
+import { findProduct, findProtocol, orderProtocol, protocolFor } from './catalog.js';
+import { deepFreeze } from './data_checks.js';
+import { rangesFrom } from './ranges.js';
+import { vitalsScheduleFrom } from './rulebook.js';
+
+const ORDER_FIELDS = {
+  product_id: undefined, dosing_weight_kg: undefined, indication: null, protocol_id: null, steps_ml_h: null,
+  step_min: null, first_step_min: null, dose_g_per_kg: null, dose_g: null, rate_cap_ml_h: null, premeds: [],
+  vitals_schedule: null,
+};
+const PATIENT_FIELDS = { first_infusion: false, product_switch: false, long_gap: false, risk_flags: [] };
+const PREMED_FIELDS = { drug: undefined, dose: null, unit: null, route: null };
+const ASSESSMENT_RISKS = ['thrombosis_risk', 'renal_risk'];
+
+// Keyword arguments as a Python dataclass takes them: unknown or missing required names are refused.
+function fieldsOf(what, data, defaults) {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new TypeError(`${what} must be an object`);
+  }
+  const unknown = Object.keys(data).filter((key) => !Object.hasOwn(defaults, key));
+  if (unknown.length) throw new TypeError(`${what}: unexpected field(s) ${unknown.join(', ')}`);
+  const out = {};
+  for (const [name, fallback] of Object.entries(defaults)) {
+    if (Object.hasOwn(data, name)) out[name] = structuredClone(data[name]);
+    else if (fallback === undefined) throw new TypeError(`${what}: missing required field ${name}`);
+    else out[name] = structuredClone(fallback);
+  }
+  return out;
+}
+
+function resolveProtocol(order, catalog) {
+  if (order.steps_ml_h !== null) {
+    if (order.step_min === null) throw new Error('an order with explicit steps needs step_min');
+    return orderProtocol({ product: findProduct(catalog, order.product_id), steps_ml_h: order.steps_ml_h,
+      step_min: order.step_min, first_step_min: order.first_step_min });
+  }
+  if (order.protocol_id !== null) {
+    const protocol = findProtocol(catalog, order.protocol_id);
+    if (protocol.product.id !== order.product_id) {
+      throw new Error(`protocol '${protocol.id}' is not for product '${order.product_id}'`);
+    }
+    return protocol;
+  }
+  if (order.indication !== null) return protocolFor(catalog, order.product_id, order.indication);
+  throw new Error('an order needs protocol_id, indication or explicit steps_ml_h');
+}
+
+// The visit's context {order, patient, catalog, rulebook, ranges, protocol, vitals_schedule}.
+// `ranges` (the ranges.json document, optional) lets the fold check numbers as the server does.
+export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
+  if (!Array.isArray(catalog?.protocols) || typeof rulebook?.rules !== 'object') {
+    throw new TypeError('makeContext needs {catalog: loadCatalog(products), rulebook: loadRulebook(rules)}');
+  }
+  const order = fieldsOf('order', contextJson.order, ORDER_FIELDS);
+  order.premeds = (order.premeds ?? []).map((item) => fieldsOf('premed', item, PREMED_FIELDS));
+  const patient = fieldsOf('patient', contextJson.patient ?? {}, PATIENT_FIELDS);
+  patient.risk_flags = [...new Set(patient.risk_flags ?? [])];
+  return deepFreeze({
+    order, patient, catalog, rulebook, ranges: rangesFrom(ranges),
+    protocol: resolveProtocol(order, catalog),
+    vitals_schedule: vitalsScheduleFrom(rulebook.vitals_schedule, order.vitals_schedule),
+  });
+}
+
+// The titration protocol the visit's order resolves to.
+export function protocolOf(context) {
+  return context.protocol;
+}
+
+export function gramsOrdered(order) {
+  if (order.dose_g !== null && order.dose_g !== undefined) return order.dose_g;
+  if (order.dose_g_per_kg === null || order.dose_g_per_kg === undefined) return null;
+  return order.dose_g_per_kg * order.dosing_weight_kg;
+}
+
+// First infusion, product switch or a long gap: 60 min observation instead of the usual.
+export function observationMin(context) {
+  const { patient, vitals_schedule: schedule } = context;
+  const highRisk = patient.first_infusion || patient.product_switch || patient.long_gap;
+  return highRisk ? schedule.observation_min_high_risk : schedule.observation_min;
+}
+
+// The at-risk cap applies: a patient flag the products data lists, or a positive screen today.
+export function isAtRisk(context, assessments) {
+  if (context.patient.risk_flags.some((flag) => context.catalog.at_risk_flags.includes(flag))) return true;
+  return assessments.some((payload) => ASSESSMENT_RISKS.some((name) => payload[name]));
+}

@@ -1,0 +1,111 @@
+// Amendments and voids, applied without losing anything (port of server/clinical/corrections.py and the
+// correction checks of context_checks.py; CMS PIM ch. 3 §3.3.2.5). The clinical picture uses each
+// entry's latest valid amendment and leaves voided entries out; the original payload, every amendment
+// (applied or not) and every void stay in the output. Resolution is by set, not arrival order.
+
+import { formatInstant } from './clock.js';
+import { validateEvent } from './events.js';
+import { withPayload } from './ordering.js';
+import { EventInvalid, problem } from './problems.js';
+
+export const CORRECTION_KINDS = new Set(['entry.amended', 'entry.voided']);
+// Signatures and sign-offs are attestations: a new one is added instead. Voiding an amendment
+// withdraws it; a void itself is final.
+const NOT_AMENDABLE = new Set(['entry.amended', 'entry.voided', 'signature', 'review.signed']);
+const NOT_VOIDABLE = new Set(['entry.voided', 'signature', 'review.signed']);
+const ALREADY_VOIDED = problem('target_id', 'The entry to correct has already been voided', 'already_voided');
+
+function targetProblems(target, protectedKinds) {
+  if (target === null) {
+    return [problem('target_id', 'The entry to correct is not part of this visit', 'unknown_target')];
+  }
+  if (protectedKinds.has(target.kind)) {
+    const message = `A '${target.kind}' entry cannot be corrected this way; add a new entry instead`;
+    return [problem('target_id', message, 'not_correctable')];
+  }
+  return [];
+}
+
+function innerField(field) {
+  if (field === 'schema') return 'payload_schema';
+  return field ? `payload.${field}` : 'payload';
+}
+
+// {amended, problems}: the amendment's payload validated against its target's kind, or why not.
+function amendedPayload(payload, target, ranges) {
+  const problems = targetProblems(target, NOT_AMENDABLE);
+  if (problems.length || target === null) return { amended: null, problems };
+  let amended;
+  try {
+    amended = validateEvent(target.kind, payload.payload_schema ?? 1, payload.payload, ranges);
+  } catch (error) {
+    if (!(error instanceof EventInvalid)) throw error;
+    return { amended: null, problems: error.problems.map((p) => problem(innerField(p.field), p.message, p.code)) };
+  }
+  if (target.kind === 'visit.started' && amended.patient_id !== target.payload.patient_id) {
+    const message = 'An amendment cannot move a visit to another patient';
+    return { amended: null, problems: [problem('payload.patient_id', message, 'patient_changed')] };
+  }
+  return { amended, problems: [] };
+}
+
+function version(entry, payload, extra = {}) {
+  return {
+    event_id: entry.id, author_id: entry.author_id, occurred_at: formatInstant(entry.occurred_ms),
+    recorded_at: formatInstant(entry.recorded_ms), payload, ...extra,
+  };
+}
+
+// The first valid void of each target, in fold order; later ones are reported.
+function findVoids(ordered, byId, result) {
+  const voids = new Map();
+  for (const entry of ordered.filter((e) => e.kind === 'entry.voided')) {
+    const target = byId.get(entry.payload.target_id) ?? null;
+    let problems = targetProblems(target, NOT_VOIDABLE);
+    if (!problems.length && target !== null && voids.has(target.id)) problems = [ALREADY_VOIDED];
+    problems.forEach((p) => result.issues.push([entry.id, p]));
+    if (!problems.length && target !== null) voids.set(target.id, entry);
+  }
+  return voids;
+}
+
+function amend(entry, byId, voids, result, ranges) {
+  const target = byId.get(entry.payload.target_id) ?? null;
+  const { amended, problems } = amendedPayload(entry.payload, target, ranges);
+  problems.forEach((p) => result.issues.push([entry.id, p]));
+  if (target === null || CORRECTION_KINDS.has(target.kind)) return;
+  if (!result.history.has(target.id)) {
+    result.history.set(target.id, [version(target, target.payload, { change: 'original' })]);
+  }
+  const withdrawn = voids.get(entry.id) ?? null;
+  const applied = amended !== null && withdrawn === null;
+  result.history.get(target.id).push(version(entry, applied ? amended : entry.payload.payload, {
+    change: 'amended', reason: entry.payload.reason, applied, withdrawn_by: withdrawn === null ? null : withdrawn.id,
+  }));
+}
+
+function voidedRow(entry, voidEntry, amendments) {
+  return {
+    ...version(entry, entry.payload), kind: entry.kind, void_event_id: voidEntry.id,
+    reason: voidEntry.payload.reason, voided_by: voidEntry.author_id, amendments,
+  };
+}
+
+// {effective, history (Map id -> versions), voided, issues ([event id, problem])} of `ordered`.
+export function applyCorrections(ordered, ranges) {
+  const result = { effective: [], history: new Map(), voided: [], issues: [] };
+  const byId = new Map(ordered.map((entry) => [entry.id, entry]));
+  const voids = findVoids(ordered, byId, result);
+  ordered.filter((e) => e.kind === 'entry.amended').forEach((e) => amend(e, byId, voids, result, ranges));
+  for (const entry of ordered) {
+    if (CORRECTION_KINDS.has(entry.kind)) continue;
+    const history = result.history.get(entry.id) ?? [];
+    if (voids.has(entry.id)) {
+      result.voided.push(voidedRow(entry, voids.get(entry.id), history));
+      continue;
+    }
+    const applied = history.filter((v) => v.applied);
+    result.effective.push(applied.length ? withPayload(entry, applied.at(-1).payload) : entry);
+  }
+  return result;
+}

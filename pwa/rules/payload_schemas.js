@@ -1,0 +1,180 @@
+// The payload of each event kind at its current schema (port of server/clinical/payloads.py, vitals.py
+// and line_payloads.py): fields in declaration order, their types, and the checks that involve more
+// than one field of a payload. Units are in field names.
+
+import {
+  boolType, countType, dictType, listType, literalType, nullable, numberType, recordType, required,
+  textType, withDefault,
+} from './payload_types.js';
+import { awareDatetimeType, dateType } from './payload_times.js';
+import { problem } from './problems.js';
+import { formatNumber } from './rounding.js';
+
+const ID = textType({ min: 1, max: 64 });
+const NAME = textType({ min: 1, max: 100 });
+const SHORT_TEXT = textType({ min: 1, max: 200 });
+const TEXT = textType({ min: 1, max: 2000 });
+const LOT = textType({ min: 1, max: 40 });
+const NDC = textType({ strip: false, pattern: /^(\d{4,5}-\d{3,4}-\d{1,2}|\d{10,11})$/ });
+const NUMBER = numberType();
+const COUNT = countType();
+const BOOL = boolType();
+const SITE_FINDINGS = listType(literalType('no_complications', 'redness', 'swelling', 'pain', 'leaking',
+  'infiltration', 'phlebitis', 'bruising', 'other'), { min: 1, max: 9 });
+
+export const MEASUREMENTS = ['hr', 'rr', 'sbp', 'dbp', 'temp_c', 'spo2', 'pain'];
+
+const LOCATION = recordType('Location', { lat: required(NUMBER), lon: required(NUMBER), accuracy_m: required(NUMBER) });
+const NOTIFICATION = recordType('Notification', {
+  who: required(literalType('prescriber', 'pharmacist', 'emergency_services', 'supervisor', 'family', 'other')),
+  name: nullable(NAME),
+  at: required(awareDatetimeType()),
+});
+
+const FIELDS = {
+  'visit.started': { patient_id: required(ID), order_id: nullable(ID), location: nullable(LOCATION) },
+  'visit.ended': { waste_disposed: nullable(BOOL) },
+  assessment: {
+    weight_kg: required(NUMBER), kit_present: required(BOOL), kit_in_date: required(BOOL),
+    kit_undamaged: required(BOOL), symptoms: withDefault(listType(SHORT_TEXT, { max: 20 }), []),
+    hydration: required(literalType('adequate', 'inadequate')), headache: required(BOOL),
+    infection_signs: required(BOOL), thrombosis_risk: required(BOOL), renal_risk: required(BOOL),
+    allergies_reviewed: required(BOOL),
+  },
+  vitals: {
+    ...Object.fromEntries(MEASUREMENTS.map((name) => [name, nullable(name === 'pain' ? COUNT : NUMBER)])),
+    position: nullable(literalType('sitting', 'lying', 'standing')),
+  },
+  'medication.given': {
+    drug: required(SHORT_TEXT), dose: required(NUMBER),
+    unit: required(literalType('mg', 'mcg', 'g', 'mL', 'unit')),
+    route: required(literalType('PO', 'IV', 'IM', 'SC', 'SL', 'inhaled', 'topical')),
+    purpose: required(literalType('premed', 'prn', 'reaction')),
+  },
+  'product.opened': {
+    product_id: required(ID), lot: required(LOT), expiry: required(dateType()), volume_ml: required(NUMBER),
+    inspected_ok: required(BOOL), ndc: nullable(NDC), inline_filter: nullable(BOOL),
+  },
+  'infusion.started': { rate_ml_h: required(NUMBER) },
+  'infusion.rate_changed': {
+    rate_ml_h: required(NUMBER),
+    reason: nullable(literalType('titration', 'reaction', 'new_lot', 'order', 'patient_request', 'other')),
+    note: nullable(TEXT),
+  },
+  'infusion.paused': {
+    reason: required(literalType('reaction', 'line_issue', 'patient_request', 'product_change', 'other')),
+    note: nullable(TEXT),
+  },
+  'infusion.resumed': { rate_ml_h: required(NUMBER) },
+  'infusion.stopped': {
+    reason: required(literalType('completed', 'reaction', 'line_issue', 'patient_request', 'product_issue', 'other')),
+    pump_volume_ml: nullable(NUMBER), note: nullable(TEXT),
+  },
+  'line.placed': {
+    status: required(literalType('new', 'existing')),
+    type: required(literalType('peripheral', 'midline', 'picc', 'port')),
+    gauge: nullable(COUNT), length_cm: nullable(NUMBER), site: required(SHORT_TEXT),
+    side: nullable(literalType('left', 'right')), attempts: nullable(COUNT), inserted_by: nullable(NAME),
+    blood_return: required(BOOL), flush_solution: required(SHORT_TEXT), flush_volume_ml: required(NUMBER),
+    findings: required(SITE_FINDINGS),
+  },
+  'line.assessed': {
+    phase: required(literalType('start', 'during', 'end')), findings: required(SITE_FINDINGS),
+    blood_return: nullable(BOOL), note: nullable(TEXT),
+  },
+  'line.removed': {
+    reason: required(literalType('therapy_complete', 'complication', 'dislodged', 'occluded', 'other')),
+    tip_intact: required(BOOL), findings: required(SITE_FINDINGS), dressing: required(SHORT_TEXT), note: nullable(TEXT),
+  },
+  'line.left_in_place': {
+    dressing: required(SHORT_TEXT), patient_instructed: required(BOOL), findings: required(SITE_FINDINGS),
+    note: nullable(TEXT),
+  },
+  'reaction.observed': {
+    symptoms: required(listType(SHORT_TEXT, { min: 1, max: 20 })), grade: required(COUNT),
+    actions: required(listType(literalType('slowed', 'paused', 'stopped', 'medication_given', 'oxygen',
+      'epinephrine', 'emergency_services', 'observed'), { max: 8 })),
+    notified: withDefault(listType(NOTIFICATION, { max: 10 }), []),
+    outcome: required(literalType('resolved', 'improving', 'ongoing', 'transferred')),
+  },
+  education: {
+    topics: required(listType(SHORT_TEXT, { min: 1, max: 20 })),
+    understanding: required(literalType('verbalized', 'demonstrated', 'needs_reinforcement', 'not_understood')),
+    barriers: nullable(TEXT),
+  },
+  note: { text: required(TEXT) },
+  signature: {
+    role: required(literalType('nurse', 'patient', 'caregiver')), name: required(NAME), statement: required(TEXT),
+  },
+  'review.signed': { note: nullable(TEXT) },
+  'review.intervention': {
+    kind: required(literalType('next_rate', 'premed_change', 'product_switch', 'prescriber_contacted', 'other')),
+    text: required(TEXT), next_rate_ml_h: nullable(NUMBER),
+  },
+  'entry.amended': {
+    target_id: required(ID), payload: required(dictType()), payload_schema: withDefault(COUNT, 1),
+    reason: required(TEXT),
+  },
+  'entry.voided': { target_id: required(ID), reason: required(TEXT) },
+};
+
+export const PAYLOAD_TYPES = Object.fromEntries(
+  Object.entries(FIELDS).map(([kind, fields]) => [kind, recordType(kind, fields)]),
+);
+
+function vitalsProblems(p) {
+  if (MEASUREMENTS.every((name) => p[name] === null || p[name] === undefined)) {
+    return [problem('', 'Vital signs need at least one measurement', 'no_measurement')];
+  }
+  const hasSbp = p.sbp !== null && p.sbp !== undefined;
+  const hasDbp = p.dbp !== null && p.dbp !== undefined;
+  if (hasSbp !== hasDbp) {
+    return [problem(hasDbp ? 'sbp' : 'dbp', 'Blood pressure needs both systolic and diastolic', 'bp_incomplete')];
+  }
+  if (hasSbp && p.dbp >= p.sbp) {
+    const [dbp, sbp] = [formatNumber(p.dbp, 3), formatNumber(p.sbp, 3)];
+    const message = `Diastolic BP ${dbp} mmHg must be below systolic BP ${sbp} mmHg`;
+    return [problem('dbp', message, 'dbp_not_below_sbp')];
+  }
+  return [];
+}
+
+function findingsProblems(p) {
+  const findings = Array.isArray(p.findings) ? p.findings : [];
+  if (findings.includes('no_complications') && findings.length > 1) {
+    const message = "Site findings: 'no complications' cannot be combined with a complication";
+    return [problem('findings', message, 'conflicting_findings')];
+  }
+  return [];
+}
+
+function linePlacedProblems(p) {
+  const problems = findingsProblems(p);
+  if (p.status === 'new' && (p.attempts === null || p.attempts === undefined)) {
+    problems.push(problem('attempts', 'Insertion attempts are required for a new line', 'required_for_new_line'));
+  }
+  return problems;
+}
+
+function interventionProblems(p) {
+  const hasRate = p.next_rate_ml_h !== null && p.next_rate_ml_h !== undefined;
+  if (p.kind === 'next_rate' && !hasRate) {
+    const message = 'Next infusion rate is required for a next-rate intervention';
+    return [problem('next_rate_ml_h', message, 'next_rate_mismatch')];
+  }
+  if (p.kind !== 'next_rate' && hasRate) {
+    const message = 'Next infusion rate belongs only to a next-rate intervention';
+    return [problem('next_rate_ml_h', message, 'next_rate_mismatch')];
+  }
+  return [];
+}
+
+// Problems that involve more than one field of a payload, by kind (none for the other kinds).
+export const CROSS_CHECKS = {
+  vitals: vitalsProblems,
+  'line.placed': linePlacedProblems,
+  'line.assessed': findingsProblems,
+  'line.removed': findingsProblems,
+  'line.left_in_place': findingsProblems,
+  'review.intervention': interventionProblems,
+};

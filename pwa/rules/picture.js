@@ -1,0 +1,63 @@
+// The visit's clinical picture (port of server/clinical/picture.py): what the rules judge and the state
+// reports, built once per fold from the effective entries in fold order: the pump timeline, the vital
+// signs linked to the rate they were taken at, the baseline, and this patient's step table and limit.
+
+import { isAtRisk } from './context.js';
+import { buildInfusion } from './infusion.js';
+import { MEASUREMENTS } from './payload_schemas.js';
+import { rateLimit, stepIndex, stepSchedule } from './rates.js';
+
+const PHASES = { idle: 'pre', running: 'infusion', paused: 'paused', stopped: 'post' };
+
+export function ofKind(picture, kind) {
+  return picture.entries.filter((entry) => entry.kind === kind);
+}
+
+// The step a rate has reached (null for no rate, or below the first step).
+export function stepOf(picture, rate_ml_h) {
+  if (rate_ml_h === null || rate_ml_h === undefined) return null;
+  return stepIndex(picture.schedule, rate_ml_h, picture.context.rulebook.rate_tolerance_ml_h);
+}
+
+// Per measurement, the last value recorded before the first start (no start: no baseline).
+function baselineOf(entries, infusion) {
+  if (!infusion.rate_events.length) return {};
+  const firstStart = infusion.rate_events[0].entry.rank;
+  const baseline = {};
+  for (const entry of entries.filter((e) => e.kind === 'vitals' && e.rank < firstStart)) {
+    for (const name of MEASUREMENTS.filter((n) => entry.payload[n] !== null)) {
+      baseline[name] = { value: entry.payload[name], event_id: entry.id };
+    }
+  }
+  return baseline;
+}
+
+// How far open periods run: `now`, or the last entry's time if that is later (or there is no now).
+function horizonOf(entries, now) {
+  const times = entries.map((entry) => entry.occurred_ms).concat(now === null ? [] : [now]);
+  return times.length ? Math.max(...times) : null;
+}
+
+function vitalsPoints(entries, infusion, schedule, tolerance) {
+  return entries.filter((e) => e.kind === 'vitals').map((entry) => {
+    const rate = infusion.rate_at.get(entry.id);
+    const index = rate === null ? null : stepIndex(schedule, rate, tolerance);
+    return { entry, phase: PHASES[infusion.state_at.get(entry.id)], rate_ml_h: rate, step_index: index };
+  });
+}
+
+// The picture of `entries` (effective, fold order) for this visit's order and patient at `now` (ms).
+export function buildPicture(entries, context, now) {
+  const infusion = buildInfusion(entries);
+  const atRisk = isAtRisk(context, entries.filter((e) => e.kind === 'assessment').map((e) => e.payload));
+  const limits = { weight_kg: context.order.dosing_weight_kg, cap_ml_h: context.order.rate_cap_ml_h, at_risk: atRisk };
+  const schedule = stepSchedule(context.protocol, limits);
+  const tolerance = context.rulebook.rate_tolerance_ml_h;
+  return {
+    context, entries, infusion, schedule, now, at_risk: atRisk,
+    vitals: vitalsPoints(entries, infusion, schedule, tolerance),
+    baseline: baselineOf(entries, infusion),
+    limit: rateLimit(context.protocol, limits),
+    horizon: horizonOf(entries, now),
+  };
+}

@@ -1,0 +1,113 @@
+// Titration alerts on every start, rate change and resume (port of server/clinical/rate_rules.py;
+// CLINICAL.md sections 1.5 and 2). An "increase" is a rate more than the tolerance above the rate
+// before it (before the pause, for a resume). Rates are compared with the step table shown (0.1 mL/h).
+
+import { minutesBetween } from './clock.js';
+import { ofKind, stepOf } from './picture.js';
+import { limitExceededBy, nextStep } from './rates.js';
+import { formatNumber, roundHalfUp } from './rounding.js';
+import { finding } from './findings.js';
+
+const LIMIT_NAMES = {
+  label_max: 'label maximum', at_risk_cap: 'at-risk cap', order_cap: "order's rate cap", order_max: "order's last step",
+};
+
+const toleranceOf = (picture) => picture.context.rulebook.rate_tolerance_ml_h;
+
+function increases(picture) {
+  const tolerance = toleranceOf(picture);
+  return picture.infusion.rate_events.filter(
+    (event) => event.previous_ml_h !== null && event.rate_ml_h > event.previous_ml_h + tolerance);
+}
+
+function rateAboveLimit(picture) {
+  const { limit } = picture;
+  const shown = formatNumber(limit.ml_h, 2);
+  const text = limit.exclusive ? `must stay below ${shown} mL/h` : `${shown} mL/h`;
+  const values = { limit_name: LIMIT_NAMES[limit.source], limit_text: text };
+  return picture.infusion.rate_events.filter((event) => limitExceededBy(limit, event.rate_ml_h))
+    .map((event) => finding([event.entry.id], { ...values, rate_ml_h: event.rate_ml_h }));
+}
+
+function rateDoubleStep(picture) {
+  const tolerance = toleranceOf(picture);
+  return increases(picture).flatMap((event) => {
+    const following = nextStep(picture.schedule, event.previous_ml_h || 0.0, tolerance);
+    if (following === null || !(event.rate_ml_h > following.rate_ml_h + tolerance)) return [];
+    const from = event.previous_ml_h || 0.0;
+    return [finding([event.entry.id], { from_ml_h: from, rate_ml_h: event.rate_ml_h, next_ml_h: following.rate_ml_h })];
+  });
+}
+
+function rateTooSoon(picture) {
+  const { protocol } = picture.context;
+  return increases(picture).flatMap((event) => {
+    if (event.step_started_at === null) return [];
+    const index = stepOf(picture, event.previous_ml_h);
+    const hold = index === null || index === 0 ? protocol.first_step_min : protocol.step_min;
+    const minutes = roundHalfUp(minutesBetween(event.step_started_at, event.entry.occurred_ms), 1);
+    if (!(minutes < hold)) return [];
+    const values = { minutes_at_rate: minutes, from_ml_h: event.previous_ml_h || 0.0, hold_min: hold };
+    return [finding([event.entry.id], values)];
+  });
+}
+
+function increaseAfterReaction(picture) {
+  return increases(picture).filter((event) => event.reactions.length).map((event) => finding(
+    [event.entry.id, event.reactions[0].id], { rate_ml_h: event.rate_ml_h, from_ml_h: event.previous_ml_h || 0.0 }));
+}
+
+function resumeNotLower(picture) {
+  const { infusion } = picture;
+  return infusion.rate_events.flatMap((event) => {
+    if (infusion.state_at.get(event.entry.id) !== 'paused' || !event.reactions.length) return [];
+    const reaction = event.reactions[0];
+    const reactionRate = infusion.rate_at.get(reaction.id) || event.previous_ml_h || 0.0;
+    if (!(event.rate_ml_h >= reactionRate - toleranceOf(picture))) return [];
+    return [finding([event.entry.id, reaction.id], { rate_ml_h: event.rate_ml_h, reaction_rate_ml_h: reactionRate })];
+  });
+}
+
+function startRateHigh(picture) {
+  const start = picture.schedule[0].rate_ml_h;
+  return picture.infusion.rate_events
+    .filter((event) => event.previous_ml_h === null && event.rate_ml_h > start + toleranceOf(picture))
+    .map((event) => finding([event.entry.id], { rate_ml_h: event.rate_ml_h, start_ml_h: start }));
+}
+
+// Openings of a lot not opened before in this visit, after the infusion started.
+function newLots(picture) {
+  if (!picture.infusion.rate_events.length) return [];
+  const firstStart = picture.infusion.rate_events[0].entry.rank;
+  const seen = new Set();
+  const found = [];
+  for (const opened of ofKind(picture, 'product.opened')) {
+    const lot = JSON.stringify([opened.payload.product_id, opened.payload.lot]);
+    if (seen.size && !seen.has(lot) && opened.rank > firstStart) found.push(opened);
+    seen.add(lot);
+  }
+  return found;
+}
+
+// After a new lot the next rate set must be the start rate; with no rate set after it, the rate that
+// kept running counts.
+function titrationNotRestarted(picture) {
+  const start = picture.schedule[0].rate_ml_h;
+  return newLots(picture).flatMap((opened) => {
+    const later = picture.infusion.rate_events.filter((e) => e.entry.rank > opened.rank);
+    const rate = later.length ? later[0].rate_ml_h : picture.infusion.rate_at.get(opened.id);
+    if (rate === null || !(rate > start + toleranceOf(picture))) return [];
+    const ids = later.length ? [opened.id, later[0].entry.id] : [opened.id];
+    return [finding(ids, { lot: opened.payload.lot, rate_ml_h: rate, start_ml_h: start })];
+  });
+}
+
+export const RATE_RULES = {
+  rate_above_limit: [rateAboveLimit, []],
+  rate_double_step: [rateDoubleStep, []],
+  rate_too_soon: [rateTooSoon, []],
+  increase_after_reaction: [increaseAfterReaction, []],
+  resume_not_lower: [resumeNotLower, []],
+  start_rate_high: [startRateHigh, []],
+  titration_not_restarted: [titrationNotRestarted, []],
+};

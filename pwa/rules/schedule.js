@@ -1,0 +1,129 @@
+// The vital-signs schedule (port of server/clinical/schedule.py; CLINICAL.md section 3): what was due,
+// what was missed, what is due next.
+//
+//   baseline     any set before the first start
+//   cadence      from the start, every `titrating_every_min` while below the maximum rate, every
+//                `at_max_every_min` at it (the rate at the previous check decides), until the final stop
+//   increase     a set within `increase_window_min` before (or `grace_min` after) each rate increase
+//   completion   a set within `completion_window_min` of the final stop
+//   observation  a set at least `observation_min` after the stop (60 for high reaction risk)
+//
+// A check is missed when its window has closed: `grace_min` after it was due, measured against the
+// picture's horizon (now, or the last entry), or the visit has ended.
+
+import { addMinutes } from './clock.js';
+import { observationMin } from './context.js';
+import { finding } from './findings.js';
+import { ofKind } from './picture.js';
+
+// True when a check due at `due` can no longer be recorded on time.
+function closed(picture, due) {
+  const grace = picture.context.vitals_schedule.grace_min;
+  const ended = ofKind(picture, 'visit.ended').length > 0;
+  return ended || (picture.horizon !== null && picture.horizon > addMinutes(due, grace));
+}
+
+function intervalOf(picture, rate_ml_h) {
+  const schedule = picture.context.vitals_schedule;
+  const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
+  if (rate_ml_h !== null && rate_ml_h >= picture.schedule.at(-1).rate_ml_h - tolerance) {
+    return [schedule.at_max_every_min, 'at the maximum rate'];
+  }
+  return [schedule.titrating_every_min, 'while titrating'];
+}
+
+// The start, then every set of vital signs up to the final stop (or the horizon).
+function cadenceChecks(picture) {
+  const first = picture.infusion.rate_events[0];
+  const end = picture.infusion.stopped_at ?? picture.horizon;
+  const checks = [{ at: first.entry.occurred_ms, event_id: first.entry.id, rate_ml_h: first.rate_ml_h }];
+  for (const point of picture.vitals) {
+    if (point.entry.rank > first.entry.rank && (end === null || point.entry.occurred_ms <= end)) {
+      checks.push({ at: point.entry.occurred_ms, event_id: point.entry.id, rate_ml_h: point.rate_ml_h });
+    }
+  }
+  return checks;
+}
+
+function vitalsOverdue(picture) {
+  if (!picture.infusion.rate_events.length) return [];
+  const grace = picture.context.vitals_schedule.grace_min;
+  const checks = cadenceChecks(picture);
+  const end = picture.infusion.stopped_at ?? picture.horizon;
+  return checks.flatMap((check, i) => {
+    const [interval, phase] = intervalOf(picture, check.rate_ml_h);
+    const due = addMinutes(check.at, interval);
+    const until = i + 1 < checks.length ? checks[i + 1].at : end;
+    if (until === null || !(until > addMinutes(due, grace))) return [];
+    return [finding([check.event_id], { interval_min: interval, phase })];
+  });
+}
+
+function vitalsBaselineMissing(picture) {
+  if (!picture.infusion.rate_events.length) return [];
+  const first = picture.infusion.rate_events[0].entry;
+  return picture.vitals.some((point) => point.entry.rank < first.rank) ? [] : [finding([first.id])];
+}
+
+function anyVitalsBetween(picture, start, end) {
+  return picture.vitals.some((point) => start <= point.entry.occurred_ms && point.entry.occurred_ms <= end);
+}
+
+function vitalsAtIncreaseMissing(picture) {
+  const schedule = picture.context.vitals_schedule;
+  const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
+  return picture.infusion.rate_events.flatMap((event) => {
+    if (event.previous_ml_h === null || event.rate_ml_h <= event.previous_ml_h + tolerance) return [];
+    const at = event.entry.occurred_ms;
+    const window = [addMinutes(at, -schedule.increase_window_min), addMinutes(at, schedule.grace_min)];
+    if (!closed(picture, at) || anyVitalsBetween(picture, ...window)) return [];
+    return [finding([event.entry.id], { window_min: schedule.increase_window_min, rate_ml_h: event.rate_ml_h })];
+  });
+}
+
+function completionWindow(picture, stop) {
+  const schedule = picture.context.vitals_schedule;
+  return [addMinutes(stop, -schedule.completion_window_min), addMinutes(stop, schedule.grace_min)];
+}
+
+function vitalsCompletionMissing(picture) {
+  const { stopped_at: stop, stopped_by: stoppedBy } = picture.infusion;
+  if (stop === null || stoppedBy === null || !closed(picture, stop)) return [];
+  if (anyVitalsBetween(picture, ...completionWindow(picture, stop))) return [];
+  return [finding([stoppedBy], { window_min: picture.context.vitals_schedule.completion_window_min })];
+}
+
+function observationDone(picture, stop) {
+  const grace = picture.context.vitals_schedule.grace_min;
+  const earliest = addMinutes(stop, observationMin(picture.context) - grace);
+  return picture.vitals.some((point) => point.entry.occurred_ms >= earliest);
+}
+
+function observationIncomplete(picture) {
+  const { stopped_at: stop, stopped_by: stoppedBy } = picture.infusion;
+  if (stop === null || stoppedBy === null) return [];
+  const minutes = observationMin(picture.context);
+  if (!closed(picture, addMinutes(stop, minutes)) || observationDone(picture, stop)) return [];
+  return [finding([stoppedBy], { observation_min: minutes })];
+}
+
+// When the next set is due (UTC ms): the cadence while infusing, then completion and observation.
+export function nextVitalsDue(picture) {
+  const { infusion } = picture;
+  if (!infusion.rate_events.length || ofKind(picture, 'visit.ended').length) return null;
+  const stop = infusion.stopped_at;
+  if (stop === null) {
+    const last = cadenceChecks(picture).at(-1);
+    return addMinutes(last.at, intervalOf(picture, last.rate_ml_h)[0]);
+  }
+  if (!anyVitalsBetween(picture, ...completionWindow(picture, stop))) return stop;
+  return observationDone(picture, stop) ? null : addMinutes(stop, observationMin(picture.context));
+}
+
+export const SCHEDULE_RULES = {
+  vitals_baseline_missing: [vitalsBaselineMissing, []],
+  vitals_overdue: [vitalsOverdue, []],
+  vitals_at_increase_missing: [vitalsAtIncreaseMissing, []],
+  vitals_completion_missing: [vitalsCompletionMissing, []],
+  observation_incomplete: [observationIncomplete, []],
+};

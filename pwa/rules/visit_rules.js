@@ -1,0 +1,111 @@
+// Alerts about the visit's preparation and products (port of server/clinical/visit_rules.py): the kit
+// gate, weight, premedication, notification after a reaction, and the products opened (CLINICAL.md
+// sections 1 and 4).
+
+import { minutesBetween, utcDateOf } from './clock.js';
+import { findProduct } from './catalog.js';
+import { finding } from './findings.js';
+import { ofKind } from './picture.js';
+import { formatNumber, roundHalfUp } from './rounding.js';
+
+// The hard gate (CLINICAL 1.3): the kit is present, in date and undamaged.
+export function kitReady(assessment) {
+  return Boolean(assessment.kit_present && assessment.kit_in_date && assessment.kit_undamaged);
+}
+
+// Every start needs the latest assessment before it to have passed the kit check.
+function kitMissing(picture) {
+  const assessments = ofKind(picture, 'assessment');
+  return ofKind(picture, 'infusion.started').flatMap((start) => {
+    const latest = assessments.filter((a) => a.rank < start.rank).at(-1) ?? null;
+    if (latest !== null && kitReady(latest.payload)) return [];
+    return [finding(latest === null ? [start.id] : [start.id, latest.id])];
+  });
+}
+
+function weightChange(picture, rule) {
+  const dosing = picture.context.order.dosing_weight_kg;
+  return ofKind(picture, 'assessment').flatMap((assessment) => {
+    const weight = assessment.payload.weight_kg;
+    const change = roundHalfUp(Math.abs(weight - dosing) / dosing * 100, 1);
+    if (!(change >= rule.thresholds.change_pct_min)) return [];
+    return [finding([assessment.id], { weight_kg: weight, change_pct: change, dosing_weight_kg: dosing })];
+  });
+}
+
+const premeds = (picture) => ofKind(picture, 'medication.given').filter((m) => m.payload.purpose === 'premed');
+
+function premedTiming(picture, rule) {
+  const start = picture.infusion.first_start;
+  if (start === null) return [];
+  return premeds(picture).flatMap((given) => {
+    const lead = roundHalfUp(minutesBetween(given.occurred_ms, start), 1);
+    if (rule.thresholds.lead_min_min <= lead && lead <= rule.thresholds.lead_max_min) return [];
+    const timing = `${formatNumber(Math.abs(lead), 1)} min ${lead >= 0 ? 'before' : 'after'} the start`;
+    return [finding([given.id], { drug: given.payload.drug, timing })];
+  });
+}
+
+// Python's str.casefold for the names people type (ß -> ss; close enough beyond Latin script).
+const casefold = (text) => text.toUpperCase().toLowerCase();
+
+// Ordered premedications with no premedication entry of that drug (names compared casefolded).
+function premedMissing(picture) {
+  if (!picture.infusion.rate_events.length) return [];
+  const given = new Set(premeds(picture).map((m) => casefold(m.payload.drug)));
+  const missing = picture.context.order.premeds.map((p) => p.drug).filter((drug) => !given.has(casefold(drug)));
+  if (!missing.length) return [];
+  return [finding([picture.infusion.rate_events[0].entry.id], { drugs: missing.join(', ') })];
+}
+
+function reactionNotificationMissing(picture, rule) {
+  return ofKind(picture, 'reaction.observed')
+    .filter((r) => r.payload.grade >= rule.thresholds.grade_min && !r.payload.notified.length)
+    .map((r) => finding([r.id], { grade: r.payload.grade }));
+}
+
+function productName(picture, productId) {
+  try {
+    return findProduct(picture.context.catalog, productId).name;
+  } catch {
+    return productId;
+  }
+}
+
+function mixedBrands(picture) {
+  const [first, ...later] = ofKind(picture, 'product.opened');
+  if (first === undefined) return [];
+  return later.filter((o) => o.payload.product_id !== first.payload.product_id).map((o) => finding([o.id, first.id], {
+    product: productName(picture, o.payload.product_id), other_product: productName(picture, first.payload.product_id),
+  }));
+}
+
+function productNotOrdered(picture) {
+  const ordered = picture.context.order.product_id;
+  return ofKind(picture, 'product.opened').filter((o) => o.payload.product_id !== ordered).map((o) => finding([o.id], {
+    product: productName(picture, o.payload.product_id), ordered_product: productName(picture, ordered),
+  }));
+}
+
+// Expiry is a date; compared with the UTC date the vial was opened.
+function productExpired(picture) {
+  return ofKind(picture, 'product.opened').filter((o) => o.payload.expiry < utcDateOf(o.occurred_ms))
+    .map((o) => finding([o.id], { lot: o.payload.lot, expiry: o.payload.expiry }));
+}
+
+function productInspectionFailed(picture) {
+  return ofKind(picture, 'product.opened').filter((o) => !o.payload.inspected_ok)
+    .map((o) => finding([o.id], { lot: o.payload.lot }));
+}
+
+export const VISIT_RULES = {
+  kit_missing: [kitMissing, []],
+  weight_change: [weightChange, ['change_pct_min']],
+  premed_timing: [premedTiming, ['lead_min_min', 'lead_max_min']],
+  premed_missing: [premedMissing, []],
+  reaction_notification_missing: [reactionNotificationMissing, ['grade_min']],
+  mixed_brands: [mixedBrands, []],
+  product_not_ordered: [productNotOrdered, []],
+  product_expired: [productExpired, []],
+  product_inspection_failed: [productInspectionFailed, []],
+};

@@ -1,0 +1,133 @@
+// Rate arithmetic, rounding and the data loaders beyond the shared vectors: the loaders refuse what
+// the server's loaders refuse, and the numbers round the same way on both sides.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+
+import {
+  findProduct, findProtocol, formatNumber, loadCatalog, loadRulebook, orderProtocol, protocolFor, rateLimit,
+  recommendNextRate, roundHalfUp, stepSchedule, suggestedActions, toMlH,
+} from '../../pwa/rules.js';
+
+const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+const productsDoc = readJson('../../server/clinical/data/products.json');
+const rulesDoc = readJson('../../server/clinical/data/rules.json');
+const catalog = loadCatalog(productsDoc);
+const rulebook = loadRulebook(rulesDoc);
+
+// loadCatalog of products.json with its first row changed (the whole document is passed too).
+function loadChangedRow(change) {
+  const doc = structuredClone(productsDoc);
+  change(doc.products[0], doc);
+  return loadCatalog(doc);
+}
+
+function loadChangedRules(change) {
+  const doc = structuredClone(rulesDoc);
+  change(doc);
+  return loadRulebook(doc);
+}
+
+describe('rounding', () => {
+  test('halves round up, decimal halves written by people included', () => {
+    assert.equal(roundHalfUp(0.285, 2), 0.29);
+    assert.equal(roundHalfUp(1.005, 2), 1.01);
+    assert.equal(roundHalfUp(-0.5), 0);
+    assert.equal(roundHalfUp(-1.25, 1), -1.2);
+  });
+
+  test('numbers in messages drop trailing zeros and never show -0', () => {
+    assert.equal(formatNumber(38.0), '38');
+    assert.equal(formatNumber(36.85, 2), '36.85');
+    assert.equal(formatNumber(356.849, 1), '356.8');
+    assert.equal(formatNumber(-0.0001, 2), '0');
+  });
+});
+
+describe('rates', () => {
+  const gammagard = findProtocol(catalog, 'gammagard-liquid-10-pi');
+
+  test('a 5% product needs twice the volume of a 10% one for the same mg/kg/min', () => {
+    assert.equal(toMlH(1, 'mg/kg/min', { weight_kg: 70, concentration_mg_ml: 50 }), 84);
+    assert.equal(toMlH(1, 'mg/kg/min', { weight_kg: 70, concentration_mg_ml: 100 }), 42);
+  });
+
+  test("the order's cap overrides the label and becomes the last step", () => {
+    assert.deepEqual(rateLimit(gammagard, { weight_kg: 70, cap_ml_h: 200 }),
+      { ml_h: 200, source: 'order_cap', exclusive: false });
+    const steps = stepSchedule(gammagard, { weight_kg: 70, cap_ml_h: 200 });
+    assert.deepEqual(steps.map((s) => [s.rate_ml_h, s.hold_min]), [[35, 30], [70, 30], [140, 30], [200, null]]);
+  });
+
+  test('an exclusive at-risk cap keeps every step strictly below it', () => {
+    const bivigam = findProtocol(catalog, 'bivigam-10-pi');
+    const limit = rateLimit(bivigam, { weight_kg: 70, at_risk: true });
+    assert.equal(limit.exclusive, true);
+    assert.ok(stepSchedule(bivigam, { weight_kg: 70, at_risk: true }).every((s) => s.rate_ml_h < limit.ml_h));
+  });
+
+  test('advice defaults: not started means start now; a finished ladder means maintain', () => {
+    assert.equal(recommendNextRate(gammagard, { weight_kg: 70 }).action, 'start');
+    assert.deepEqual(recommendNextRate(gammagard, { weight_kg: 70, current_rate_ml_h: 349.8 }),
+      { action: 'maintain', rate_ml_h: 349.8, due_in_min: null, step_index: 4, limit_ml_h: 350 });
+  });
+
+  test('an order protocol runs its own mL/h steps and refuses steps that do not climb', () => {
+    const product = findProduct(catalog, 'privigen-10');
+    const protocol = orderProtocol({ product, steps_ml_h: [30, 60], step_min: 15, first_step_min: 30 });
+    const steps = stepSchedule(protocol, { weight_kg: 70 });
+    assert.deepEqual(steps.map((s) => [s.rate_ml_h, s.starts_at_min]), [[30, 0], [60, 30]]);
+    assert.throws(() => orderProtocol({ product, steps_ml_h: [], step_min: 15 }), /positive rates/);
+    assert.throws(() => orderProtocol({ product, steps_ml_h: [30, 30], step_min: 15 }), /strictly increasing/);
+    assert.throws(() => orderProtocol({ product, steps_ml_h: [30], step_min: 0 }), /step times/);
+  });
+});
+
+describe('loadCatalog', () => {
+  test('finds protocols by id, by product and indication, and products by id', () => {
+    assert.equal(protocolFor(catalog, 'octagam-10', 'ITP').id, 'octagam-10-itp');
+    assert.equal(findProduct(catalog, 'privigen-10').concentration_mg_ml, 100);
+    assert.throws(() => findProtocol(catalog, 'nope'), /no protocol 'nope'/);
+  });
+
+  test('the loaded catalog cannot be changed by accident', () => {
+    assert.ok(Object.isFrozen(catalog.protocols[0].ladder));
+  });
+
+  test('refuses a ladder that does not run from start to maximum, or does not climb', () => {
+    const overshoot = (row) => { row.ladder = [...row.ladder.slice(0, -1), row.max_rate + 1]; };
+    const flat = (row) => { row.ladder = [row.start_rate, row.start_rate, row.max_rate]; };
+    assert.throws(() => loadChangedRow(overshoot), /start_rate to max_rate/);
+    assert.throws(() => loadChangedRow(flat), /strictly increasing/);
+    assert.throws(() => loadChangedRow((row) => { row.at_risk_cap = row.max_rate; }), /at_risk_cap/);
+  });
+
+  test('refuses unknown fields, wrong types and duplicate or disagreeing rows', () => {
+    assert.throws(() => loadChangedRow((row) => { row.colour = 'blue'; }), /unknown field/);
+    assert.throws(() => loadChangedRow((row) => { row.concentration_mg_ml = '100'; }), /must be a number/);
+    assert.throws(() => loadChangedRow((row) => { row.step_min = 30.5; }), /whole number/);
+    assert.throws(() => loadChangedRow((row) => { row.verified_on = '2025-02-30'; }), /date/);
+    assert.throws(() => loadChangedRow((row, doc) => { doc.products.push({ ...row }); }), /unique/);
+    const fivePercent = (row, doc) => { doc.products.push({ ...row, protocol_id: 'x', concentration_mg_ml: 50 }); };
+    assert.throws(() => loadChangedRow(fivePercent), /disagree/);
+  });
+});
+
+describe('loadRulebook', () => {
+  test('refuses a missing or unknown rule, and a rule without the thresholds its code reads', () => {
+    const withoutFever = (doc) => { doc.rules = doc.rules.filter((r) => r.id !== 'fever'); };
+    assert.throws(() => loadChangedRules(withoutFever), /missing \['fever'\]/);
+    assert.throws(() => loadChangedRules((doc) => { doc.rules.push({ ...doc.rules[0], id: 'zz' }); }), /unknown/);
+    assert.throws(() => loadChangedRules((doc) => { doc.rules[0].thresholds = {}; }), /lacks thresholds/);
+    assert.throws(() => loadChangedRules((doc) => { doc.rules.push(doc.rules[0]); }), /unique/);
+    assert.throws(() => loadChangedRules((doc) => { doc.rules[0].severity = 'urgent'; }), /severity/);
+    assert.throws(() => loadChangedRules((doc) => { doc.late_entry_min = 0; }), /late_entry_min/);
+  });
+
+  test('reaction guidance by grade', () => {
+    assert.equal(suggestedActions(rulebook, 1).tier, 'mild');
+    assert.equal(suggestedActions(rulebook, 4).tier, 'life_threatening');
+    assert.equal(suggestedActions(rulebook, 9), null);
+  });
+});

@@ -1,0 +1,103 @@
+// The shared clinical test vectors (tests/vectors/*.json) run against the tablet's rules.js, with the
+// matching rules of tests/vectors/README.md and tests/clinical/test_vectors.py: an expected object is a
+// subset, an expected list matches element by element with the same length, numbers compare by value,
+// booleans only equal booleans; raw conversions compare within 1e-9; alerts compare exactly.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+
+import {
+  findProduct, findProtocol, foldTimeline, fromMlH, loadCatalog, loadRulebook, makeContext, orderProtocol,
+  recommendNextRate, roundHalfUp, stepSchedule, toMlH,
+} from '../../pwa/rules.js';
+
+const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
+const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'));
+const ranges = readJson('../../server/clinical/data/ranges.json');
+
+function assertMatches(actual, expected, path = '$') {
+  if (Array.isArray(expected)) {
+    assert.ok(Array.isArray(actual) && actual.length === expected.length,
+      `${path}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+    expected.forEach((want, index) => assertMatches(actual[index], want, `${path}[${index}]`));
+  } else if (typeof expected === 'object' && expected !== null) {
+    assert.ok(typeof actual === 'object' && actual !== null && !Array.isArray(actual),
+      `${path}: expected an object, got ${JSON.stringify(actual)}`);
+    for (const [key, want] of Object.entries(expected)) {
+      assert.ok(Object.hasOwn(actual, key), `${path}.${key} is missing`);
+      assertMatches(actual[key], want, `${path}.${key}`);
+    }
+  } else if (typeof expected === 'boolean' || typeof actual === 'boolean') {
+    assert.equal(actual, expected, `${path}: ${JSON.stringify(actual)} is not ${JSON.stringify(expected)}`);
+  } else {
+    assert.equal(actual, expected, `${path}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+  }
+}
+
+function protocolFrom(inputs) {
+  const { protocol_id, product_id, steps_ml_h, step_min, first_step_min = null, ...rest } = inputs;
+  const protocol = protocol_id !== undefined ? findProtocol(catalog, protocol_id)
+    : orderProtocol({ product: findProduct(catalog, product_id), steps_ml_h, step_min, first_step_min });
+  return { protocol, options: rest };
+}
+
+function runRateCase({ function: name, input }) {
+  if (name === 'round_half_up') return roundHalfUp(input.x, input.places);
+  if (name === 'to_ml_h') {
+    const { rate, unit, ...units } = input;
+    return toMlH(rate, unit, units);
+  }
+  if (name === 'from_ml_h') {
+    const { rate_ml_h, unit, ...units } = input;
+    return fromMlH(rate_ml_h, unit, units);
+  }
+  const { protocol, options } = protocolFrom(input);
+  if (name === 'step_schedule') return stepSchedule(protocol, options);
+  if (name === 'recommend_next_rate') return recommendNextRate(protocol, options);
+  throw new Error(`unknown vector function ${name}`);
+}
+
+function fold(vector) {
+  const context = makeContext(vector.context, { catalog, rulebook, ranges });
+  return foldTimeline(vector.events, context, { now: vector.now });
+}
+
+describe('rates.json', () => {
+  for (const vector of readJson('../vectors/rates.json')) {
+    test(vector.name, () => {
+      const result = runRateCase(vector);
+      if (vector.function === 'to_ml_h' || vector.function === 'from_ml_h') {
+        assert.ok(Math.abs(result - vector.expected) <= 1e-9, `${result} is not within 1e-9 of ${vector.expected}`);
+      } else {
+        assertMatches(result, vector.expected);
+      }
+    });
+  }
+});
+
+describe('rules.json', () => {
+  for (const vector of readJson('../vectors/rules.json')) {
+    test(vector.name, () => {
+      assert.deepEqual(fold(vector).alerts, vector.expected_alerts);
+    });
+  }
+});
+
+describe('timeline.json', () => {
+  for (const vector of readJson('../vectors/timeline.json')) {
+    test(vector.name, () => {
+      const state = fold(vector);
+      state.entries_by_id = Object.fromEntries(state.entries.map((entry) => [entry.event_id, entry]));
+      assertMatches(state, vector.expected);
+    });
+  }
+});
+
+test('the vector files hold plain JSON cases with unique names', () => {
+  for (const name of ['rates.json', 'rules.json', 'timeline.json']) {
+    const names = readJson(`../vectors/${name}`).map((vector) => vector.name);
+    assert.ok(names.length >= 5 && new Set(names).size === names.length, name);
+  }
+});
