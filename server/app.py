@@ -24,7 +24,7 @@ from server.middleware.same_origin import SameOriginMiddleware
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
 from server.routes import admin, api, home, pharmacy, pwa, quarantine, review, session, summaries, tablet, visits_api
-from server.services import visits
+from server.services import delivery, visits
 from server.settings import Settings
 from server.sync_policy import ServerPolicy
 from sync import protocol as sync_protocol
@@ -49,7 +49,12 @@ def create_app(settings: Settings) -> Starlette:
         try:
             await schema.check_ready(settings.database_url)
             await visits.project_stale()
-            yield
+            worker = delivery.DeliveryWorker(settings)  # releases sign-offs, mails summaries
+            worker.start()
+            try:
+                yield
+            finally:
+                await worker.stop()
         finally:
             await schema.close_database()
 

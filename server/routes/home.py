@@ -11,6 +11,8 @@ from starlette.routing import Route
 from server import access
 from server.db.models import Role
 from server.routes import guard
+from server.services import inbox
+from server.services.local_time import LocalTime
 from server.templating import render
 
 
@@ -42,8 +44,12 @@ async def physician_home(request: Request) -> Response:
     user = await guard.require(request, Role.PHYSICIAN)
     patients = await (await access.patients(user)).order_by("family_name", "given_name")
     visits = await (await access.visits(user)).order_by("-scheduled_at").limit(50).prefetch_related("patient")
+    summaries = await inbox.inbox_of(user)
     await access.audit_list(user, "patient", len(patients))
-    return render(request, "home/physician.html", {"patients": patients, "visits": visits})
+    await access.audit_list(user, "inbox_item", len(summaries.items))
+    context = {"patients": patients, "visits": visits, "inbox": summaries, "readable": inbox.readable,
+               "clock": LocalTime(guard.settings_of(request).timezone)}
+    return render(request, "home/physician.html", context)
 
 
 routes = [

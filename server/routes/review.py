@@ -1,3 +1,121 @@
-"""Pharmacist review queue and visit pages (issue 6)."""
+"""Pharmacist review: the queue of finished visits, one visit's review page, interventions, sign-off.
 
-routes: list = []
+Pharmacists only: a nurse, physician or admin is refused (403). Visits come through
+`server.access`, so another organization's visit is a 404 like an absent one. Both actions are
+CSRF-checked forms that redirect (303) back to the visit page, or re-render it with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server import access
+from server.db.models import Role, User, Visit, VisitStatus
+from server.errors import AppError, FieldError, ValidationFailed
+from server.routes import forms, guard
+from server.services import patients, review
+from server.services.local_time import LocalTime
+from server.services.summary import template_context
+from server.services.review_queue import FILTER_STATES, QueueFilter, review_queue
+from server.templating import render
+
+NOTICES = {
+    "intervention": "The intervention was recorded.",
+    "signed": "The review was signed. The summary was released to the physician.",
+}
+
+
+def _clock(request: Request) -> LocalTime:
+    return LocalTime(guard.settings_of(request).timezone)
+
+
+def _whole(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "")
+    if value == "":
+        return None
+    if not value.isdigit():
+        raise ValidationFailed(errors=[FieldError(name, f"{name} must be chosen from the list")])
+    return int(value)
+
+
+def _day(request: Request, name: str) -> date | None:
+    value = request.query_params.get(name, "")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise ValidationFailed(errors=[FieldError(name, f"{name} must be a date (YYYY-MM-DD)")]) from None
+
+
+def queue_filter(request: Request) -> QueueFilter:
+    state = request.query_params.get("state", "")
+    if state and state not in {str(s) for s in FILTER_STATES}:
+        raise ValidationFailed(errors=[FieldError("state", "state must be one of " + ", ".join(FILTER_STATES))])
+    return QueueFilter(nurse_id=_whole(request, "nurse"), patient_id=_whole(request, "patient"),
+                       day_from=_day(request, "from"), day_to=_day(request, "to"),
+                       state=VisitStatus(state) if state else None)
+
+
+async def queue_page(request: Request) -> Response:
+    pharmacist = await guard.require(request, Role.PHARMACIST)
+    filters = queue_filter(request)
+    queue = await review_queue(pharmacist=pharmacist, filters=filters, clock=_clock(request))
+    context = {
+        "queue": queue, "filters": filters, "states": FILTER_STATES, "clock": _clock(request),
+        "nurses": await patients.org_members(pharmacist.organization_id, Role.NURSE),
+        "patients": await (await access.patients(pharmacist)).order_by("family_name", "given_name"),
+    }
+    return render(request, "review/queue.html", context)
+
+
+async def _visit_page(request: Request, visit: Visit, extra: dict[str, Any], status: int = 200) -> Response:
+    page = await review.build_review(visit, clock=_clock(request))
+    context = {**template_context(page.summary), "r": page, "kinds": review.INTERVENTION_KINDS,
+               "notice": NOTICES.get(request.query_params.get("done", "")), "values": {}, **extra}
+    return render(request, "review/visit.html", context, status=status)
+
+
+async def visit_page(request: Request) -> Response:
+    pharmacist = await guard.require(request, Role.PHARMACIST)
+    visit = await access.read_visit(pharmacist, request.path_params["visit_id"])
+    return await _visit_page(request, visit, {})
+
+
+async def _act(request: Request, action: str) -> Response:
+    """Parse, authorize and record one pharmacist action; on a problem, show the page with it."""
+    pharmacist: User = await guard.require(request, Role.PHARMACIST)
+    form = await forms.read_form(request)
+    visit = await access.write_visit(pharmacist, request.path_params["visit_id"])
+    try:
+        if action == "intervention":
+            await review.record_intervention(visit=visit, pharmacist=pharmacist,
+                                             data=forms.parse_form(form, review.InterventionCreate))
+        else:
+            await review.sign_off(visit=visit, pharmacist=pharmacist, data=forms.parse_form(form, review.SignOff))
+    except AppError as error:
+        if error.status >= 500:
+            raise
+        values = {key: value for key, value in form.items() if key != "csrf_token"}
+        context = {"error": error, "failed": action, "values": values}
+        return await _visit_page(request, await Visit.get(id=visit.id), context, status=error.status)
+    return RedirectResponse(f"/review/visits/{visit.id}?done={action}", status_code=303)
+
+
+async def intervention_create(request: Request) -> Response:
+    return await _act(request, "intervention")
+
+
+async def sign_off(request: Request) -> Response:
+    return await _act(request, "signed")
+
+
+routes = [
+    Route("/review", queue_page, methods=["GET"]),
+    Route("/review/visits/{visit_id:uuid}", visit_page, methods=["GET"]),
+    Route("/review/visits/{visit_id:uuid}/interventions", intervention_create, methods=["POST"]),
+    Route("/review/visits/{visit_id:uuid}/sign-off", sign_off, methods=["POST"]),
+]

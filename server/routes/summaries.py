@@ -1,3 +1,78 @@
-"""Physician summaries: HTML, PDF and FHIR (issue 6)."""
+"""Physician summaries of a visit: the print-ready page, the PDF and the FHIR document Bundle.
 
-routes: list = []
+Pharmacists may open any visit's summary (a preview until they sign off); physicians only their
+own patients' reviewed visits (`access.read_visit` limits them to their patients' signed or
+reviewed visits; a summary needs the review). Nurses and admins have no summaries. Every view,
+download and export is a disclosure, recorded with the audit log.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server import access, audit
+from server.db.models import Role, User, Visit, VisitStatus
+from server.db.review_models import DisclosureChannel
+from server.errors import NotFound
+from server.routes import guard
+from server.services import disclosures, fhir, inbox, pdf
+from server.services.local_time import LocalTime
+from server.services.summary import VisitSummary, build_summary, template_context
+from server.templating import render
+
+FHIR_JSON = "application/fhir+json"
+
+
+async def _summary(request: Request, channel: DisclosureChannel) -> tuple[User, VisitSummary]:
+    """The caller's summary of the visit in the path, recorded as a disclosure through `channel`."""
+    user = await guard.require(request, Role.PHARMACIST, Role.PHYSICIAN)
+    visit = await access.read_visit(user, request.path_params["visit_id"])
+    if user.role == Role.PHYSICIAN and visit.status != VisitStatus.REVIEWED:
+        await _refuse(user, visit)
+    clock = LocalTime(guard.settings_of(request).timezone)
+    summary = await build_summary(visit, clock=clock)
+    await disclosures.record(visit=visit, channel=channel, by=user, recipient_user=user,
+                             review_event_id=summary.review_event_id)
+    if user.role == Role.PHYSICIAN:
+        await inbox.mark_read(physician=user, visit=visit)
+    return user, summary
+
+
+async def _refuse(user: User, visit: Visit) -> None:
+    """A physician asks for a summary the pharmacist has not (or no longer) reviewed: not there yet."""
+    await audit.record("summary.read", actor=access.actor(user), outcome="denied", object_type="visit",
+                       object_id=visit.id, detail={"status": str(visit.status)})
+    raise NotFound("This visit's summary is not available until a pharmacist has reviewed it.")
+
+
+def _filename(summary: VisitSummary, extension: str) -> str:
+    day = summary.clock.day(summary.state["time_in"]) or "visit"
+    return f"visit-summary-{day}.{extension}"
+
+
+async def summary_page(request: Request) -> Response:
+    _, summary = await _summary(request, DisclosureChannel.SCREEN)
+    return render(request, "summary/page.html", template_context(summary))
+
+
+async def summary_pdf(request: Request) -> Response:
+    _, summary = await _summary(request, DisclosureChannel.PDF)
+    document = await pdf.summary_pdf(summary)
+    disposition = f'attachment; filename="{_filename(summary, "pdf")}"'
+    return Response(document, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
+async def summary_fhir(request: Request) -> Response:
+    _, summary = await _summary(request, DisclosureChannel.FHIR)
+    bundle = fhir.document_bundle(summary)
+    disposition = f'inline; filename="{_filename(summary, "fhir.json")}"'
+    return JSONResponse(bundle, media_type=FHIR_JSON, headers={"Content-Disposition": disposition})
+
+
+routes = [
+    Route("/visits/{visit_id:uuid}/summary", summary_page, methods=["GET"]),
+    Route("/visits/{visit_id:uuid}/summary.pdf", summary_pdf, methods=["GET"]),
+    Route("/visits/{visit_id:uuid}/fhir", summary_fhir, methods=["GET"]),
+]

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from server import audit
 from server.db.models import Assignment, Order, Organization, Patient, ProtocolType, Role, Visit
+from server.services import demo_visits
 from server.services.users import add_user
 
 USERS = [
@@ -66,6 +67,7 @@ async def load(*, password: str) -> None:
         )
     for index, row in enumerate(PATIENTS):
         await _patient_with_order_and_visit(organization, users, row, index)
+    await demo_visits.add_finished_visits(organization.id)
     await audit.record("demo.load", actor=None, object_type="organization", object_id=organization.id)
 
 

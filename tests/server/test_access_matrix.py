@@ -80,6 +80,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/devices"): rule(AD),
     ("POST", "/admin/devices/{device_id:uuid}/revoke"): rule(AD),
     ("GET", "/admin/audit"): rule(AD),
+    ("GET", "/review"): rule(PH),
+    ("GET", "/review/visits/{visit_id:uuid}"): rule(PH),
+    ("POST", "/review/visits/{visit_id:uuid}/interventions"): rule(PH),
+    ("POST", "/review/visits/{visit_id:uuid}/sign-off"): rule(PH),
+    ("GET", "/visits/{visit_id:uuid}/summary"): rule(PH, DR),
+    ("GET", "/visits/{visit_id:uuid}/summary.pdf"): rule(PH, DR),
+    ("GET", "/visits/{visit_id:uuid}/fhir"): rule(PH, DR),
 }
 
 

@@ -1,0 +1,216 @@
+"""The infusion and vital-sign charts as geometry for server-side SVG (templates `_charts.html`).
+
+Drawn on the server so that the page, its print and the PDF show the same picture without any
+script. The charts use classes and presentation attributes only (the CSP allows no inline style),
+and black-and-white friendly strokes so they stay readable on a fax or a laser print.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from server.services.local_time import LocalTime, parse
+
+WIDTH, LEFT, RIGHT, TOP, BOTTOM = 720, 56, 14, 14, 24
+
+
+@dataclass(frozen=True)
+class Tick:
+    pos: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    css: str
+    points: list[tuple[float, float]]
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in self.points)
+
+
+@dataclass(frozen=True)
+class Band:
+    """A shaded stretch of time (a pause)."""
+
+    x: float
+    width: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A moment worth a vertical line (a reaction)."""
+
+    x: float
+    label: str
+
+
+@dataclass
+class Chart:
+    title: str
+    height: int
+    series: list[Series] = field(default_factory=list)
+    x_ticks: list[Tick] = field(default_factory=list)
+    y_ticks: list[Tick] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    guide: Tick | None = None  # a horizontal reference line (the rate limit)
+    width: int = WIDTH
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    top: int = TOP
+
+    @property
+    def bottom(self) -> int:
+        return self.height - BOTTOM
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    start: datetime
+    end: datetime
+    left: float = LEFT
+    right: float = WIDTH - RIGHT
+
+    def x(self, value: str | datetime) -> float:
+        moment = parse(value)
+        assert moment is not None
+        span = max((self.end - self.start).total_seconds(), 1.0)
+        return self.left + (moment - self.start).total_seconds() / span * (self.right - self.left)
+
+    def ticks(self, clock: LocalTime) -> list[Tick]:
+        minutes = (self.end - self.start).total_seconds() / 60
+        most = max(4, int((self.right - self.left) // 70))  # labels about 70 units apart at least
+        step = next((s for s in (15, 30, 60, 120, 240) if minutes / s <= most), 480)
+        first = self.start.replace(second=0, microsecond=0)
+        local = clock.local(first)
+        assert local is not None
+        first += timedelta(minutes=-(local.hour * 60 + local.minute) % step)  # on the local clock's hours
+        ticks, moment = [], first
+        while moment <= self.end:
+            ticks.append(Tick(self.x(moment), clock.clock(moment)))
+            moment += timedelta(minutes=step)
+        return ticks
+
+
+@dataclass(frozen=True)
+class ValueAxis:
+    low: float
+    high: float
+    top: float
+    bottom: float
+
+    def y(self, value: float) -> float:
+        span = (self.high - self.low) or 1.0
+        return self.bottom - (value - self.low) / span * (self.bottom - self.top)
+
+    def ticks(self, count: int = 4) -> list[Tick]:
+        step = nice_step((self.high - self.low) / count)
+        value = math.ceil(self.low / step) * step
+        ticks = []
+        while value <= self.high + 1e-9:
+            ticks.append(Tick(self.y(value), f"{value:g}"))
+            value += step
+        return ticks
+
+
+def nice_step(raw: float) -> float:
+    """1, 2, 2.5 or 5 times a power of ten: tick labels a person reads at a glance."""
+    if raw <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def time_axis(state: dict[str, Any], width: int = WIDTH) -> TimeAxis | None:
+    """From time in to time out (or the last thing that happened)."""
+    moments = [parse(v) for v in (state.get("time_in"), state.get("time_out")) if v]
+    moments += [parse(row["at"]) for row in state.get("vitals", [])]
+    moments += [parse(s["end"] or s["start"]) for s in state.get("segments", [])]
+    moments = [m for m in moments if m is not None]
+    if not moments:
+        return None
+    start, end = min(moments), max(moments)
+    return TimeAxis(start, max(end, start + timedelta(minutes=30)), LEFT, width - RIGHT)
+
+
+def _step_points(segments: list[dict[str, Any]], axis: TimeAxis, values: ValueAxis) -> list[list[tuple[float, float]]]:
+    """Each run of touching segments as one stepped line; a pause or stop breaks the line."""
+    runs: list[list[tuple[float, float]]] = []
+    last_end = None
+    for segment in segments:
+        start, end = segment["start"], segment["end"] or segment["start"]
+        y = values.y(segment["rate_ml_h"])
+        if last_end != start or not runs:
+            runs.append([(axis.x(start), values.bottom)])
+        runs[-1] += [(axis.x(start), y), (axis.x(end), y)]
+        last_end = end
+    for run in runs:
+        run.append((run[-1][0], values.bottom))
+    return runs
+
+
+def infusion_chart(state: dict[str, Any], clock: LocalTime, *, height: int = 200, width: int = WIDTH) -> Chart | None:
+    """The pump rate over time, pauses shaded, reactions marked, the rate limit as a guide."""
+    axis, segments = time_axis(state, width), state.get("segments", [])
+    if axis is None or not segments:
+        return None
+    limit = state.get("protocol", {}).get("limit_ml_h")
+    high = max([s["rate_ml_h"] for s in segments] + ([limit] if limit else [])) * 1.1
+    values = ValueAxis(0, high, TOP, height - BOTTOM)
+    chart = Chart("Infusion rate (mL/h)", height, x_ticks=axis.ticks(clock), y_ticks=values.ticks(),
+                  width=width, right=int(axis.right))
+    for number, run in enumerate(_step_points(segments, axis, values)):
+        chart.series.append(Series(f"rate {number + 1}", "rate", run))
+    for pause in state.get("pauses", []):
+        start, end = axis.x(pause["start"]), axis.x(pause["end"] or axis.end)
+        chart.bands.append(Band(start, max(end - start, 1.0), f"paused: {pause['reason']}"))
+    for reaction in state.get("reactions", []):
+        chart.markers.append(Marker(axis.x(reaction["at"]), f"R{reaction['grade']}"))
+    if limit:
+        chart.guide = Tick(values.y(limit), f"limit {limit:g}")
+    return chart
+
+
+VITAL_PANELS = (
+    ("Temperature (°C)", (("temp_c", "temp"),), (35.5, 39.5)),
+    ("Heart rate (/min)", (("hr", "hr"),), (40, 140)),
+    ("Blood pressure (mmHg)", (("sbp", "sbp"), ("dbp", "dbp")), (40, 180)),
+    ("SpO2 (%)", (("spo2", "spo2"),), (85, 100)),
+)
+
+
+def axis_width(axis: TimeAxis) -> int:
+    return int(axis.right) + RIGHT
+
+
+def _panel(title: str, lines: tuple, bounds: tuple, vitals: list, axis: TimeAxis, clock: LocalTime,
+           height: int) -> Chart | None:
+    measured = [row[name] for row in vitals for name, _ in lines if row.get(name) is not None]
+    if not measured:
+        return None
+    low, high = min(bounds[0], min(measured)), max(bounds[1], max(measured))
+    values = ValueAxis(low, high, TOP, height - BOTTOM)
+    chart = Chart(title, height, x_ticks=axis.ticks(clock), y_ticks=values.ticks(3), width=axis_width(axis),
+                  right=int(axis.right))
+    for name, css in lines:
+        points = [(axis.x(row["at"]), values.y(row[name])) for row in vitals if row.get(name) is not None]
+        chart.series.append(Series(name, css, points))
+    return chart
+
+
+def vitals_charts(state: dict[str, Any], clock: LocalTime, *, height: int = 110, width: int = WIDTH) -> list[Chart]:
+    """One small panel per measurement, on the same span of time as the infusion chart."""
+    axis, vitals = time_axis(state, width), state.get("vitals", [])
+    if axis is None or not vitals:
+        return []
+    panels = [_panel(title, lines, bounds, vitals, axis, clock, height) for title, lines, bounds in VITAL_PANELS]
+    for panel in (p for p in panels if p is not None):
+        panel.markers = [Marker(axis.x(r["at"]), f"R{r['grade']}") for r in state.get("reactions", [])]
+    return [panel for panel in panels if panel is not None]

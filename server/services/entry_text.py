@@ -1,0 +1,112 @@
+"""One visit entry in words, as a pharmacist or physician reads it on the timeline.
+
+Plain text only: the templates escape it. Free text typed by a nurse (notes, reasons, symptoms)
+passes through unchanged so that it is shown exactly as written, never interpreted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from server.clinical.rounding import format_number
+
+KIND_LABELS = {
+    "visit.started": "Time in", "visit.ended": "Time out", "assessment": "Assessment", "vitals": "Vital signs",
+    "medication.given": "Medication", "product.opened": "Product opened", "infusion.started": "Infusion started",
+    "infusion.rate_changed": "Rate changed", "infusion.paused": "Infusion paused",
+    "infusion.resumed": "Infusion resumed", "infusion.stopped": "Infusion stopped", "line.placed": "Line placed",
+    "line.assessed": "Line assessed", "line.removed": "Line removed", "line.left_in_place": "Line left in place",
+    "reaction.observed": "Reaction", "education": "Education", "note": "Note", "signature": "Signature",
+    "review.signed": "Pharmacist sign-off", "review.intervention": "Pharmacist intervention",
+    "entry.amended": "Amendment", "entry.voided": "Void",
+}
+
+
+def label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def number(value: Any) -> str:
+    return "" if value is None else format_number(float(value), 2)
+
+
+def vitals_text(payload: dict[str, Any]) -> str:
+    parts = []
+    if payload.get("temp_c") is not None:
+        parts.append(f"T {number(payload['temp_c'])} °C")
+    if payload.get("hr") is not None:
+        parts.append(f"HR {number(payload['hr'])}/min")
+    if payload.get("sbp") is not None:
+        parts.append(f"BP {number(payload['sbp'])}/{number(payload.get('dbp'))} mmHg")
+    if payload.get("rr") is not None:
+        parts.append(f"RR {number(payload['rr'])}/min")
+    if payload.get("spo2") is not None:
+        parts.append(f"SpO2 {number(payload['spo2'])}%")
+    if payload.get("pain") is not None:
+        parts.append(f"pain {payload['pain']}/10")
+    return ", ".join(parts)
+
+
+def _words(values: list[str]) -> str:
+    return ", ".join(str(value).replace("_", " ") for value in values)
+
+
+def _assessment(p: dict[str, Any]) -> str:
+    kit = "kit ready" if p["kit_present"] and p["kit_in_date"] and p["kit_undamaged"] else "KIT NOT READY"
+    symptoms = f"; symptoms: {_words(p['symptoms'])}" if p.get("symptoms") else ""
+    return f"weight {number(p['weight_kg'])} kg, {kit}, hydration {p['hydration']}{symptoms}"
+
+
+def _reaction(p: dict[str, Any]) -> str:
+    notified = "; notified " + _words([n["who"] for n in p["notified"]]) if p.get("notified") else ""
+    return (f"grade {p['grade']}: {', '.join(p['symptoms'])}; actions: {_words(p['actions']) or 'none'}; "
+            f"outcome {p['outcome']}{notified}")
+
+
+def _with_reason(text: str, p: dict[str, Any], *names: str) -> str:
+    extra = [str(p[name]).replace("_", " ") for name in names if p.get(name)]
+    return "; ".join([text, *extra]) if extra else text
+
+
+DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "visit.started": lambda p: "location verified" if p.get("location") else "location not verified",
+    "visit.ended": lambda p: "waste disposed" if p.get("waste_disposed") else "",
+    "assessment": _assessment,
+    "vitals": vitals_text,
+    "medication.given": lambda p: f"{p['drug']} {number(p['dose'])} {p['unit']} {p['route']} ({p['purpose']})",
+    "product.opened": lambda p: (f"lot {p['lot']}, expiry {p['expiry']}, {number(p['volume_ml'])} mL, "
+                                 f"{'inspected' if p['inspected_ok'] else 'INSPECTION FAILED'}"),
+    "infusion.started": lambda p: f"{number(p['rate_ml_h'])} mL/h",
+    "infusion.rate_changed": lambda p: _with_reason(f"{number(p['rate_ml_h'])} mL/h", p, "reason", "note"),
+    "infusion.paused": lambda p: _with_reason("paused", p, "reason", "note"),
+    "infusion.resumed": lambda p: f"{number(p['rate_ml_h'])} mL/h",
+    "infusion.stopped": lambda p: _with_reason(
+        f"pump volume {number(p['pump_volume_ml'])} mL" if p.get("pump_volume_ml") is not None else "stopped",
+        p, "reason", "note"),
+    "line.placed": lambda p: f"{p['status']} {p['type']}, {p['site']}; {_words(p['findings'])}",
+    "line.assessed": lambda p: _with_reason(f"{p['phase']}: {_words(p['findings'])}", p, "note"),
+    "line.removed": lambda p: _with_reason(
+        f"{p['reason'].replace('_', ' ')}, tip {'intact' if p['tip_intact'] else 'NOT intact'}; "
+        f"{_words(p['findings'])}", p, "note"),
+    "line.left_in_place": lambda p: _with_reason(f"dressing {p['dressing']}; {_words(p['findings'])}", p, "note"),
+    "reaction.observed": _reaction,
+    "education": lambda p: _with_reason(f"{', '.join(p['topics'])} ({p['understanding'].replace('_', ' ')})",
+                                        p, "barriers"),
+    "note": lambda p: p["text"],
+    "signature": lambda p: f"{p['name']} ({p['role']}): {p['statement']}",
+    "review.signed": lambda p: p.get("note") or "signed off",
+    "review.intervention": lambda p: _with_reason(
+        p["kind"].replace("_", " ") + (f" {number(p['next_rate_ml_h'])} mL/h" if p.get("next_rate_ml_h") else ""),
+        p, "text"),
+}
+
+
+def describe(kind: str, payload: dict[str, Any]) -> str:
+    """The entry's content in one line; an unknown kind shows its raw fields."""
+    describer = DESCRIBERS.get(kind)
+    if describer is None:
+        return ", ".join(f"{key}: {value}" for key, value in payload.items())
+    try:
+        return describer(payload)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return ", ".join(f"{key}: {value}" for key, value in payload.items())

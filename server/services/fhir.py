@@ -1,0 +1,223 @@
+"""The visit summary as an HL7 FHIR R4 document Bundle (CLINICAL section 5), as plain JSON.
+
+Composition (LOINC 34129-7) first, then Patient, Encounter (class HH), Practitioners, vital-sign
+Observations with LOINC and UCUM codes (CLINICAL section 3), a MedicationAdministration per rate
+segment (`dosage.rateQuantity`, the lot in a contained Medication's batch) and per medication
+given, and an AdverseEvent per reaction. Resource ids are uuid5 of the visit, so the same visit
+gives the same ids. Free text enters narratives only through `narrative.div`, which escapes it.
+The tests validate the result with fhir.resources (R4B).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from server.services import fhir_codes as codes
+from server.services import narrative
+from server.services.entry_text import describe, vitals_text
+from server.services.summary import VisitSummary
+
+
+class BundleBuilder:
+    """Collects entries and hands out stable `urn:uuid:` references."""
+
+    def __init__(self, summary: VisitSummary) -> None:
+        self.summary = summary
+        self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:ivlog:visit:{summary.visit.id}")
+        self.entries: list[dict[str, Any]] = []
+
+    def ref(self, key: str) -> dict[str, str]:
+        return {"reference": f"urn:uuid:{uuid.uuid5(self.namespace, key)}"}
+
+    def add(self, key: str, resource: dict[str, Any]) -> dict[str, str]:
+        resource_id = str(uuid.uuid5(self.namespace, key))
+        self.entries.append({"fullUrl": f"urn:uuid:{resource_id}", "resource": {**resource, "id": resource_id}})
+        return self.ref(key)
+
+
+def _context(b: BundleBuilder) -> dict[str, Any]:
+    return {"subject": b.ref("patient"), "encounter": b.ref("encounter")}
+
+
+def add_people(b: BundleBuilder) -> None:
+    s = b.summary
+    p = s.patient
+    b.add("organization", {"resourceType": "Organization", "name": s.visit.organization.name})
+    b.add("patient", {
+        "resourceType": "Patient",
+        "identifier": [{"system": f"urn:ivlog:organization:{s.visit.organization_id}:mrn", "value": p.mrn}],
+        "name": [{"family": p.family_name, "given": [p.given_name]}], "birthDate": p.birth_date.isoformat(),
+        "managingOrganization": b.ref("organization"),
+    })
+    for key, user in (("nurse", s.nurse), ("physician", s.physician)):
+        if user is not None:
+            b.add(key, {"resourceType": "Practitioner", "name": [{"text": user.display_name}]})
+    if s.signoff:
+        b.add("pharmacist", {"resourceType": "Practitioner", "name": [{"text": s.author(s.signoff["author_id"])}]})
+
+
+def add_encounter(b: BundleBuilder) -> None:
+    s = b.summary
+    period = {k: v for k, v in (("start", s.state["time_in"]), ("end", s.state["time_out"])) if v}
+    encounter = {"resourceType": "Encounter", "status": _encounter_status(s.state),
+                 "class": codes.HOME_HEALTH, "subject": b.ref("patient")}
+    if period:
+        encounter["period"] = period
+    if s.nurse is not None:
+        encounter["participant"] = [{"individual": b.ref("nurse")}]
+    b.add("encounter", encounter)
+
+
+def _encounter_status(state: dict[str, Any]) -> str:
+    if state["time_out"]:
+        return "finished"
+    return "in-progress" if state["time_in"] else "planned"
+
+
+def _observation(b: BundleBuilder, key: str, code: dict[str, Any], at: str, **value: Any) -> dict[str, str]:
+    return b.add(key, {"resourceType": "Observation", "status": "final", "category": [codes.VITAL_SIGNS_CATEGORY],
+                       "code": code, **_context(b), "effectiveDateTime": at, **value})
+
+
+def _measurements(b: BundleBuilder, row: dict[str, Any]) -> list[dict[str, str]]:
+    members, key = [], row["event_id"]
+    for name, (code, unit, ucum) in codes.VITALS.items():
+        if row.get(name) is not None:
+            members.append(_observation(b, f"{key}:{name}", code, row["at"],
+                                        valueQuantity=codes.quantity(row[name], unit, ucum)))
+    if row.get("sbp") is not None and row.get("dbp") is not None:
+        components = [{"code": codes.SYSTOLIC, "valueQuantity": codes.quantity(row["sbp"], "mmHg", "mm[Hg]")},
+                      {"code": codes.DIASTOLIC, "valueQuantity": codes.quantity(row["dbp"], "mmHg", "mm[Hg]")}]
+        members.append(_observation(b, f"{key}:bp", codes.BP_PANEL, row["at"], component=components))
+    return members
+
+
+def add_vitals(b: BundleBuilder) -> list[dict[str, str]]:
+    """A vital-signs panel (85353-1) per set of vital signs, with one Observation per measurement."""
+    panels = []
+    for row in b.summary.state["vitals"]:
+        members = _measurements(b, row)
+        panels.append(_observation(b, f"{row['event_id']}:panel", codes.VITALS_PANEL, row["at"], hasMember=members,
+                                   note=[{"text": vitals_text(row)}]))
+    for entry in b.summary.state["entries"]:
+        if entry["kind"] == "assessment":
+            weight = entry["payload"]["weight_kg"]
+            panels.append(_observation(b, f"{entry['event_id']}:weight", codes.BODY_WEIGHT, entry["occurred_at"],
+                                       valueQuantity=codes.quantity(weight, "kg", "kg")))
+    return panels
+
+
+def lot_at(lots: list[dict[str, Any]], moment: str) -> dict[str, Any] | None:
+    """The lot opened most recently at or before `moment` (the first lot if none was yet)."""
+    opened = [lot for lot in lots if lot["at"] <= moment]
+    return opened[-1] if opened else (lots[0] if lots else None)
+
+
+def _product(b: BundleBuilder, lot: dict[str, Any] | None) -> dict[str, Any]:
+    code: dict[str, Any] = {"text": b.summary.product_name}
+    medication = {"resourceType": "Medication", "id": "product", "code": code}
+    if lot is not None:
+        if lot.get("ndc"):
+            code["coding"] = [{"system": "http://hl7.org/fhir/sid/ndc", "code": lot["ndc"]}]
+        medication["batch"] = {"lotNumber": lot["lot"], "expirationDate": lot["expiry"]}
+    return medication
+
+
+def add_infusion(b: BundleBuilder) -> list[dict[str, str]]:
+    """One MedicationAdministration per rate segment: the rate, the volume it gave, the lot it came from."""
+    s, refs = b.summary, []
+    for number, segment in enumerate(s.state["segments"], start=1):
+        period = {k: v for k, v in (("start", segment["start"]), ("end", segment["end"])) if v}
+        text = (f"Rate step {number}: {segment['rate_ml_h']:g} mL/h ({segment['ml_kg_h']:g} mL/kg/h, "
+                f"{segment['mg_kg_min']:g} mg/kg/min) for {segment['duration_min']:g} min")
+        dosage = {"text": text, "route": codes.INTRAVENOUS,
+                  "rateQuantity": codes.quantity(segment["rate_ml_h"], "mL/h", "mL/h"),
+                  "dose": codes.quantity(segment["volume_ml"], "mL", "mL")}
+        refs.append(b.add(f"segment:{segment['event_id']}", {
+            "resourceType": "MedicationAdministration", "contained": [_product(b, lot_at(s.state["lots"], segment["start"]))],
+            "status": "completed" if segment["end"] else "in-progress",
+            "medicationReference": {"reference": "#product"}, "subject": b.ref("patient"),
+            "context": b.ref("encounter"), "effectivePeriod": period, "dosage": dosage, **_performer(b),
+        }))
+    return refs
+
+
+def _performer(b: BundleBuilder) -> dict[str, Any]:
+    return {"performer": [{"actor": b.ref("nurse")}]} if b.summary.nurse is not None else {}
+
+
+def add_medications(b: BundleBuilder) -> list[dict[str, str]]:
+    """Premedications, PRN doses and reaction treatment, each as given."""
+    refs = []
+    for given in b.summary.state["medications"]:
+        unit, ucum = codes.DOSE_UNITS[given["unit"]]
+        refs.append(b.add(f"medication:{given['event_id']}", {
+            "resourceType": "MedicationAdministration", "status": "completed",
+            "medicationCodeableConcept": {"text": given["drug"]}, "subject": b.ref("patient"),
+            "context": b.ref("encounter"), "effectiveDateTime": given["at"],
+            "reasonCode": [{"text": codes.PURPOSES[given["purpose"]]}],
+            "dosage": {"text": describe("medication.given", given), "route": {"text": given["route"]},
+                       "dose": codes.quantity(given["dose"], unit, ucum)}, **_performer(b),
+        }))
+    return refs
+
+
+def segment_at(segments: list[dict[str, Any]], moment: str) -> dict[str, Any] | None:
+    running = [s for s in segments if s["start"] <= moment]
+    return running[-1] if running else None
+
+
+def add_reactions(b: BundleBuilder) -> list[dict[str, str]]:
+    """One AdverseEvent per reaction: CTCAE grade, symptoms, outcome, and the rate segment suspected."""
+    refs = []
+    for reaction in b.summary.state["reactions"]:
+        text = f"Infusion related reaction, CTCAE v5 grade {reaction['grade']}: {', '.join(reaction['symptoms'])}"
+        event: dict[str, Any] = {
+            "resourceType": "AdverseEvent", "actuality": "actual", "event": {"text": text}, **_context(b),
+            "date": reaction["at"], "severity": codes.severity(reaction["grade"]),
+            "outcome": codes.outcome(reaction["outcome"]),
+            "text": narrative.generated(narrative.paragraph(describe("reaction.observed", reaction))),
+        }
+        if reaction["grade"] >= 3:
+            event["seriousness"] = codes.SERIOUS
+        suspected = segment_at(b.summary.state["segments"], reaction["at"])
+        if suspected is not None:
+            event["suspectEntity"] = [{"instance": b.ref(f"segment:{suspected['event_id']}")}]
+        if b.summary.nurse is not None:
+            event["recorder"] = b.ref("nurse")
+        refs.append(b.add(f"reaction:{reaction['event_id']}", event))
+    return refs
+
+
+def add_composition(b: BundleBuilder, sections: dict[str, list[dict[str, str]]]) -> None:
+    s = b.summary
+    authors = [b.ref(key) for key, present in (("pharmacist", s.signoff), ("nurse", s.nurse)) if present]
+    composition: dict[str, Any] = {
+        "resourceType": "Composition", "status": "final" if s.signoff else "preliminary", "type": codes.HOME_NOTE,
+        **_context(b), "date": s.signoff["at"] if s.signoff else _now(), "author": authors or [b.ref("organization")], "custodian": b.ref("organization"),
+        "title": "Home infusion visit summary", "text": narrative.overview(s), "section": narrative.sections(s, sections),
+    }
+    if s.signoff:
+        composition["attester"] = [{"mode": "legal", "time": s.signoff["at"], "party": b.ref("pharmacist")}]
+    b.entries.insert(0, {"fullUrl": f"urn:uuid:{uuid.uuid5(b.namespace, 'composition')}",
+                         "resource": {**composition, "id": str(uuid.uuid5(b.namespace, "composition"))}})
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def document_bundle(summary: VisitSummary) -> dict[str, Any]:
+    """The FHIR R4 document Bundle for this summary (JSON-ready)."""
+    b = BundleBuilder(summary)
+    add_people(b)
+    add_encounter(b)
+    sections = {"vitals": add_vitals(b), "infusion": add_infusion(b) + add_medications(b),
+                "reactions": add_reactions(b)}
+    add_composition(b, sections)
+    version = summary.signoff["event_id"] if summary.signoff else "unsigned"
+    identifier = uuid.uuid5(b.namespace, f"document:{version}")
+    return {"resourceType": "Bundle", "id": str(identifier), "type": "document", "timestamp": _now(),
+            "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{identifier}"}, "entry": b.entries}

@@ -1,0 +1,44 @@
+"""How desk pages and summaries show instants: in the organization's time zone (IVLOG_TIMEZONE).
+
+Stored and folded times are UTC ("...Z" text or aware datetimes); people read local clock time.
+Templates receive a `LocalTime` and call it, so no page converts times on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+
+def parse(value: str | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    zone_name: str = "UTC"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.zone_name)
+
+    def local(self, value: str | datetime | None) -> datetime | None:
+        moment = parse(value)
+        return None if moment is None else moment.astimezone(self.zone)
+
+    def clock(self, value: str | datetime | None) -> str:
+        """"14:05" for an instant; "" for none."""
+        moment = self.local(value)
+        return "" if moment is None else moment.strftime("%H:%M")
+
+    def day(self, value: str | datetime | None) -> str:
+        moment = self.local(value)
+        return "" if moment is None else moment.strftime("%Y-%m-%d")
+
+    def stamp(self, value: str | datetime | None) -> str:
+        """"2025-03-04 14:05 CET": a full local date and time with its zone abbreviation."""
+        moment = self.local(value)
+        return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M %Z")

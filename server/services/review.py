@@ -1,0 +1,160 @@
+"""A pharmacist's review of one visit: everything on one page, and the two things they record.
+
+The page shows the fold of the visit's events (`VisitState.to_dict()`): the timeline with each
+amendment and void beside its original, alerts with the entries they rest on, the charts, dose
+ordered vs given, quarantined submissions and the summary's delivery. Interventions and the
+sign-off are events pushed through the sync engine (`desk_events`), so tablets pull them too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+from tortoise.query_utils import Prefetch
+
+from server.db.models import User, Visit, VisitStatus
+from server.db.review_models import DeliveryAttempt, InboxItem, OutboxMessage
+from server.errors import Conflict
+from server.services import charts, desk_events, disclosures, inbox, release
+from server.services.charts import Chart
+from server.services.entry_text import describe, label
+from server.services.local_time import LocalTime, parse
+from server.services.summary import VisitSummary, build_summary
+from sync.models import Quarantine
+from sync.protocol import PushResult
+
+SIGNABLE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REOPENED)
+INTERVENABLE = (*SIGNABLE, VisitStatus.REVIEWED)
+InterventionKind = Literal["next_rate", "premed_change", "product_switch", "prescriber_contacted", "other"]
+INTERVENTION_KINDS = get_args(InterventionKind)  # as `review.intervention` (clinical/payloads.py) names them
+
+
+class InterventionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: InterventionKind
+    text: str = Field(min_length=1, max_length=2000)
+    next_rate_ml_h: float | None = Field(default=None, gt=0, le=1000)
+
+
+class SignOff(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@dataclass(frozen=True)
+class Version:
+    """The original or an amendment of an entry, as shown under it."""
+
+    change: str
+    author: str
+    recorded_at: str
+    text: str
+    reason: str = ""
+    applied: bool = True
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    event_id: str
+    kind: str
+    label: str
+    at: str
+    recorded_at: str
+    author: str
+    text: str
+    versions: list[Version] = field(default_factory=list)
+    voided_reason: str | None = None
+    voided_by: str = ""
+    late: bool = False
+    after_review: bool = False
+
+
+@dataclass
+class VisitReview:
+    summary: VisitSummary
+    timeline: list[TimelineRow]
+    alerts: list[tuple[dict[str, Any], list[TimelineRow]]]
+    quarantined: list[dict[str, Any]]
+    outbox: list[OutboxMessage]
+    inbox_items: list[InboxItem]
+    disclosures: list[Any]
+    infusion_chart: Chart | None
+    vitals_charts: list[Chart]
+
+    @property
+    def can_sign_off(self) -> bool:
+        return self.summary.visit.status in SIGNABLE
+
+
+def _versions(history: list[dict[str, Any]], kind: str, name: Any) -> list[Version]:
+    return [Version(change=v.get("change", "amended"), author=name(v.get("author_id")), recorded_at=v["recorded_at"],
+                    text=describe(kind, v["payload"]), reason=v.get("reason", ""), applied=v.get("applied", True))
+            for v in history]
+
+
+def timeline_rows(state: dict[str, Any], name: Any) -> list[TimelineRow]:
+    """Entries and voided entries in clinical-time order, each with its corrections beside it."""
+    late = {row["event_id"] for row in state["late_entries"]}
+    after = set(state["late_after_review"])
+    rows = [TimelineRow(e["event_id"], e["kind"], label(e["kind"]), e["occurred_at"], e["recorded_at"],
+                        name(e["author_id"]), describe(e["kind"], e["payload"]),
+                        _versions(e["history"], e["kind"], name), late=e["event_id"] in late,
+                        after_review=e["event_id"] in after)
+            for e in state["entries"]]
+    rows += [TimelineRow(v["event_id"], v["kind"], label(v["kind"]), v["occurred_at"], v["recorded_at"],
+                         name(v["author_id"]), describe(v["kind"], v["payload"]),
+                         _versions(v["amendments"], v["kind"], name), voided_reason=v["reason"],
+                         voided_by=name(v["voided_by"]), late=v["event_id"] in late)
+             for v in state["voided"]]
+    return sorted(rows, key=lambda row: (parse(row.at), parse(row.recorded_at)))
+
+
+def alerts_with_entries(state: dict[str, Any], rows: list[TimelineRow]) -> list[tuple[dict[str, Any], list[TimelineRow]]]:
+    by_id = {row.event_id: row for row in rows}
+    return [(alert, [by_id[i] for i in alert["event_ids"] if i in by_id]) for alert in state["alerts"]]
+
+
+async def quarantined_of(visit: Visit) -> list[dict[str, Any]]:
+    held = await Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id).order_by("id").values(
+        "event_id", "device_seq", "code", "reason", "received_at", "resolved_by", "content")
+    for row in held:
+        content = row["content"] if isinstance(row["content"], dict) else {}
+        kind, payload = str(content.get("kind", "")), content.get("payload")
+        row["kind_label"] = label(kind) if kind else "unreadable entry"
+        row["text"] = describe(kind, payload) if isinstance(payload, dict) else str(payload or "")
+    return held
+
+
+async def build_review(visit: Visit, *, clock: LocalTime) -> VisitReview:
+    summary = await build_summary(visit, clock=clock)
+    rows = timeline_rows(summary.state, summary.author)
+    attempts = Prefetch("delivery_attempts", queryset=DeliveryAttempt.all().order_by("at"))
+    outbox = await OutboxMessage.filter(visit_id=visit.id).order_by("-created_at").prefetch_related("recipient", attempts)
+    return VisitReview(
+        summary=summary, timeline=rows, alerts=alerts_with_entries(summary.state, rows),
+        quarantined=await quarantined_of(visit), outbox=outbox, inbox_items=await inbox.items_of_visit(visit),
+        disclosures=await disclosures.of_visit(visit),
+        infusion_chart=charts.infusion_chart(summary.state, clock),
+        vitals_charts=charts.vitals_charts(summary.state, clock),
+    )
+
+
+async def record_intervention(*, visit: Visit, pharmacist: User, data: InterventionCreate) -> PushResult:
+    if visit.status not in INTERVENABLE:
+        raise Conflict("Interventions are recorded on finished visits; this one is still in progress.")
+    payload: dict[str, Any] = {"kind": data.kind, "text": data.text}
+    if data.next_rate_ml_h is not None:
+        payload["next_rate_ml_h"] = float(data.next_rate_ml_h)
+    return await desk_events.append(user=pharmacist, visit=visit, kind="review.intervention", payload=payload)
+
+
+async def sign_off(*, visit: Visit, pharmacist: User, data: SignOff) -> PushResult:
+    """Sign the review; the summary is released to the physician at once (and by the worker, if not)."""
+    if visit.status not in SIGNABLE:
+        raise Conflict(f"This visit is {visit.status}; only a completed, signed or reopened visit can be signed off.")
+    payload = {"note": data.note} if data.note else {}
+    result = await desk_events.append(user=pharmacist, visit=visit, kind="review.signed", payload=payload)
+    await release.release_signoffs()
+    return result

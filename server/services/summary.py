@@ -1,0 +1,138 @@
+"""The physician summary of one visit: what a busy physician reads in a minute (CLINICAL section 5).
+
+One `VisitSummary` feeds the print-ready page, the PDF and the FHIR Bundle, so the three always
+say the same thing. A mailed summary is built "as signed": from the events up to the sign-off
+that released it, so later entries never slip into a document the pharmacist did not review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from server.clinical.timeline import fold_timeline
+from server.db.models import Order, Patient, User, Visit
+from server.services import charts, orders, visits
+from server.services.charts import Chart
+from server.services.entry_text import number
+from server.services.local_time import LocalTime
+from sync.models import Event
+
+TREND = (("temp_c", "Temperature", "°C", max), ("hr", "Heart rate", "/min", max), ("sbp", "Systolic BP", "mmHg", min),
+         ("dbp", "Diastolic BP", "mmHg", min), ("rr", "Resp. rate", "/min", max), ("spo2", "SpO2", "%", min))
+NOTES_ON_PAGE = 6
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """A measurement at baseline, at its worst (highest or lowest) and at the last check."""
+
+    label: str
+    unit: str
+    baseline: float | None
+    worst: float | None
+    last: float | None
+
+
+@dataclass
+class VisitSummary:
+    visit: Visit
+    patient: Patient
+    order: Order
+    nurse: User | None
+    physician: User | None
+    state: dict[str, Any]
+    product_name: str
+    authors: dict[int, str]
+    clock: LocalTime
+    signoff: dict[str, Any] | None = None
+    interventions: list[dict[str, Any]] = field(default_factory=list)
+    trend: list[TrendRow] = field(default_factory=list)
+    infusion_chart: Chart | None = None
+    vitals_charts: list[Chart] = field(default_factory=list)
+    generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def premeds(self) -> list[dict[str, Any]]:
+        return [m for m in self.state["medications"] if m["purpose"] == "premed"]
+
+    @property
+    def other_medications(self) -> list[dict[str, Any]]:
+        return [m for m in self.state["medications"] if m["purpose"] != "premed"]
+
+    @property
+    def notes_shown(self) -> list[dict[str, Any]]:
+        """The latest nurse notes: the page stays one page; the count of the rest is shown."""
+        return self.state["notes"][-NOTES_ON_PAGE:]
+
+    @property
+    def notes_not_shown(self) -> int:
+        return max(len(self.state["notes"]) - NOTES_ON_PAGE, 0)
+
+    @property
+    def nurse_signature(self) -> dict[str, Any] | None:
+        signed = [s for s in self.state["signatures"] if s["role"] == "nurse"]
+        return signed[-1] if signed else None
+
+    @property
+    def review_event_id(self) -> UUID | None:
+        return UUID(self.signoff["event_id"]) if self.signoff else None
+
+    def author(self, author_id: Any) -> str:
+        return self.authors.get(author_id, "unknown user") if author_id is not None else ""
+
+
+def vitals_trend(state: dict[str, Any]) -> list[TrendRow]:
+    rows = []
+    for name, label, unit, worst in TREND:
+        values = [row[name] for row in state["vitals"] if row.get(name) is not None]
+        if values:
+            baseline = state["baseline"].get(name, {}).get("value")
+            rows.append(TrendRow(label, unit, baseline, worst(values), values[-1]))
+    return rows
+
+
+async def author_names(organization_id: int, events: list[dict[str, Any]]) -> dict[int, str]:
+    ids = {event["author_id"] for event in events if event.get("author_id") is not None}
+    users = await User.filter(organization_id=organization_id, id__in=list(ids)).values("id", "display_name")
+    return {row["id"]: row["display_name"] for row in users}
+
+
+async def state_through(visit: Visit, through_seq: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The fold of the visit's events (up to `through_seq` when given), and those events."""
+    events = await visits.events_of(visit)
+    if through_seq is not None:
+        events = [event for event in events if event["server_seq"] <= through_seq]
+    state = fold_timeline(events, context=await visits.context_for(visit))
+    return state.to_dict(), events
+
+
+async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | None = None) -> VisitSummary:
+    """The summary of `visit` now, or as it stood at the event `through_seq` (a sign-off)."""
+    state, events = await state_through(visit, through_seq)
+    await visit.fetch_related("organization", "patient__physician", "order", "nurse")
+    order = visit.order or await Order.filter(patient_id=visit.patient_id, active=True).order_by("-id").first()
+    signoffs = [r for r in state["reviews"] if r["kind"] == "review.signed"]
+    summary = VisitSummary(
+        visit=visit, patient=visit.patient, order=order, nurse=visit.nurse, physician=visit.patient.physician,
+        state=state, product_name=orders.product_name(state["protocol"]["product_id"]),
+        authors=await author_names(visit.organization_id, events), clock=clock,
+        signoff=signoffs[-1] if signoffs else None,
+        interventions=[r for r in state["reviews"] if r["kind"] == "review.intervention"],
+        trend=vitals_trend(state),
+    )
+    summary.infusion_chart = charts.infusion_chart(state, clock, height=150)
+    summary.vitals_charts = charts.vitals_charts(state, clock, height=95, width=250)
+    return summary
+
+
+async def signoff_seq(review_event_id: UUID) -> int | None:
+    """The server_seq of a sign-off event: where an "as signed" summary stops reading."""
+    return await Event.filter(id=review_event_id).first().values_list("server_seq", flat=True)
+
+
+def template_context(summary: VisitSummary) -> dict[str, Any]:
+    """What the summary templates read: the summary, its clock, and `n` to write numbers."""
+    return {"s": summary, "clock": summary.clock, "n": number}

@@ -1,0 +1,109 @@
+"""The pharmacist's visit page and actions (server/routes/review.py, server/services/review.py)."""
+
+from __future__ import annotations
+
+import re
+
+from server.db.models import Order, Visit, VisitStatus
+from server.db.review_models import InboxItem
+from server.services.desk_events import desk_device_id
+from sync.models import Device, Event, Quarantine
+from tests.api.events import one_event
+from tests.review import scripts
+
+
+async def test_visit_page_shows_header_timeline_with_corrections_charts_and_quarantine(
+    push_visit, tablet_for, desk, nurse_ana, patient_pat
+):
+    script = scripts.febrile_reaction()
+    wrong = script.add(30, "note", {"text": "Wrong chart entry"})
+    script.void(31, wrong, reason="written in the wrong chart")
+    typo = script.add(32, "note", {"text": "Patient ate lunh"})
+    script.amend(33, typo, {"text": "Patient ate lunch"}, reason="typo")
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    tablet = await tablet_for(nurse_ana)
+    await tablet.push([one_event(visit.id, tablet.next_seq, "vitals", {"temp_c": 53})])  # kept in quarantine
+
+    page = await desk.get(f"/review/visits/{visit.id}")
+
+    assert page.status_code == 200
+    html = page.text
+    assert "Testperson, Pat" in html and "MRN-PAT" in html and "LE12A" in html
+    assert "location" in html and "verified" in html
+    assert "Gammagard Liquid 10%" in html and "grade 2" in html
+    assert html.count("<svg") >= 3  # the rate chart and vital-sign panels, drawn on the server
+    assert "<del" in html and "written in the wrong chart" in html  # the void beside its original
+    original, amended = html.index("Patient ate lunh"), html.index("Patient ate lunch")
+    assert "reason: typo" in html and abs(original - amended) < 800  # the amendment next to the original
+    assert "Fever: temperature 38.2" in html and 'href="#ev-' in html  # the alert links its entry
+    assert "Quarantined submissions (1)" in html and "53" in html
+    assert "style=" not in html and "<script" not in html  # CSP: no inline style or script
+
+
+async def test_intervention_and_sign_off_are_synced_events_that_tablets_pull(
+    push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat, pharmacist_pia, physician_phil
+):
+    visit = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    url = f"/review/visits/{visit.id}"
+
+    done = await post_form(desk, f"{url}/interventions",
+                           {"kind": "next_rate", "text": "Hold at 70 mL/h next time", "next_rate_ml_h": "70"})
+    assert done.status_code == 303 and done.headers["location"] == f"{url}?done=intervention"
+    signed = await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well."})
+    assert signed.status_code == 303
+
+    review_events = await Event.filter(visit_id=visit.id, kind__startswith="review.").order_by("server_seq")
+    assert [e.kind for e in review_events] == ["review.intervention", "review.signed"]
+    assert {e.author_id for e in review_events} == {pharmacist_pia.id}
+    assert [e.device_seq for e in review_events] == [1, 2]
+    assert {e.device_id for e in review_events} == {desk_device_id(pharmacist_pia)}
+    assert (await Device.get(id=desk_device_id(pharmacist_pia))).acked_through == 2
+    assert (await Visit.get(id=visit.id)).status == VisitStatus.REVIEWED
+    pulled = (await (await tablet_for(nurse_ana)).client.get("/api/sync/pull?after=0")).json()["events"]
+    assert {"review.intervention", "review.signed"} <= {e["kind"] for e in pulled}
+    assert await InboxItem.filter(visit_id=visit.id, physician_id=physician_phil.id).count() == 1
+    page = (await desk.get(url)).text
+    assert "Hold at 70 mL/h next time" in page and "Inbox of Physician Phil" in page
+
+
+async def test_a_late_entry_after_sign_off_sends_the_visit_back_to_the_queue(
+    push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat
+):
+    visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": ""})
+    assert str(visit.id) not in (await desk.get("/review")).text
+
+    tablet = await tablet_for(nurse_ana)
+    await tablet.push([one_event(visit.id, tablet.next_seq, "note", {"text": "Patient called: headache tonight."})])
+
+    assert (await Visit.get(id=visit.id)).status == VisitStatus.REOPENED
+    queue = (await desk.get("/review")).text
+    assert f"/review/visits/{visit.id}" in queue and "entries after review" in queue
+    assert "after review" in (await desk.get(f"/review/visits/{visit.id}")).text
+
+
+async def test_a_mistyped_intervention_is_answered_at_once_and_never_quarantined(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
+
+    response = await post_form(desk, f"/review/visits/{visit.id}/interventions",
+                               {"kind": "next_rate", "text": "Slower next time"})
+
+    assert response.status_code == 422
+    assert "Next infusion rate is required" in response.text and "Slower next time" in response.text
+    assert not await Quarantine.filter(visit_id=visit.id).exists()
+    assert not await Event.filter(visit_id=visit.id, kind="review.intervention").exists()
+
+
+async def test_an_in_progress_visit_cannot_be_signed_off(desk, post_form, tablet_for, nurse_ana, patient_pat):
+    tablet = await tablet_for(nurse_ana)
+    order = await Order.get(patient=patient_pat)
+    visit_id = scripts.new_visit_id()
+    started = one_event(visit_id, 1, "visit.started", {"patient_id": str(patient_pat.id), "order_id": str(order.id)})
+    await tablet.push([started])
+
+    response = await post_form(desk, f"/review/visits/{visit_id}/sign-off", {"note": "too early"})
+
+    assert response.status_code == 409 and "in_progress" in response.text
+    assert re.search(r"can be signed off once the nurse has ended it", response.text)
