@@ -17,8 +17,8 @@ setup: $(STAMP) system-libs
 
 ## WeasyPrint (the PDF summaries) needs Pango and a font from Debian.
 system-libs:
-	@ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu || \
-	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig; }
+	@ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu && command -v pdftoppm >/dev/null || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig poppler-utils; }
 
 run: setup
 	$(BIN)/python -m server migrate
