@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sync.content import content_sha256, read_candidate
+from sync.content import content_sha256, read_candidate, sent_json
 from sync.models import Device, Event, Quarantine
 from sync.policy import Candidate, Policy, Principal, Refusal
 from sync.protocol import FUTURE_TOLERANCE_S, PushResult
@@ -49,7 +49,7 @@ class Batch:
         row = Quarantine(
             event_id=event_id, organization_id=self.principal.organization_id, visit_id=visit_id,
             device_id=self.device.id, device_seq=raw["device_seq"], author_id=self.principal.user_id,
-            received_at=self.now, content=raw, content_sha256=digest, code=refusal.code, reason=refusal.reason,
+            received_at=self.now, sent_json=sent_json(raw), content_sha256=digest, code=refusal.code, reason=refusal.reason,
         )
         self.quarantines.append(row)
         self.held[(event_id, digest)] = row

@@ -22,8 +22,33 @@ def content_sha256(raw: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+UNSTORABLE = Refusal(
+    "invalid_characters",
+    "The entry holds a character that cannot be stored (an invisible control character or a broken "
+    "symbol, often from pasted text). Re-enter the text and save it again.",
+)
+
+
+def unstorable(value: Any) -> bool:
+    """True when any text holds NUL or a lone surrogate: no database can store those as text."""
+    if isinstance(value, str):
+        return "\x00" in value or any(0xD800 <= ord(char) <= 0xDFFF for char in value)
+    if isinstance(value, dict):
+        return any(unstorable(key) or unstorable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(unstorable(item) for item in value)
+    return False
+
+
+def sent_json(raw: dict[str, Any]) -> str:
+    """The event as sent, as ASCII JSON text: lossless even for characters a database refuses."""
+    return json.dumps(raw, ensure_ascii=True, separators=(",", ":"))
+
+
 def read_candidate(raw: dict[str, Any]) -> Candidate | Refusal:
     """The event's envelope fields, or why they cannot be read (the event is then quarantined)."""
+    if unstorable(raw):
+        return UNSTORABLE
     missing = [name for name in REQUIRED if name not in raw]
     if missing:
         return Refusal("invalid_envelope", f"The entry is missing {', '.join(missing)}.")

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -65,7 +68,7 @@ class Quarantine(Model):
     device_seq = fields.BigIntField()
     author_id = fields.IntField(db_index=True)
     received_at = fields.DatetimeField()
-    content = fields.JSONField()
+    sent_json = fields.TextField()  # exactly as sent, as ASCII-escaped JSON text (lossless, any character)
     content_sha256 = fields.CharField(max_length=64)
     code = fields.CharField(max_length=32)
     reason = fields.TextField()
@@ -75,4 +78,8 @@ class Quarantine(Model):
     class Meta:
         table = "quarantine"
         indexes = (("device_id", "device_seq"),)
+
+    @property
+    def sent(self) -> Any:
+        return json.loads(self.sent_json)
 

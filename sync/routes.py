@@ -46,8 +46,8 @@ def routes(policy: Policy) -> list[Route]:
         principal = await policy.authenticate(request)
         rows = await Quarantine.filter(
             organization_id=principal.organization_id, author_id=principal.user_id
-        ).order_by("id").values("event_id", "visit_id", "device_seq", "code", "reason", "received_at", "resolved_by", "content")
-        return JSONResponse({"quarantined": [quarantined_public(row) for row in rows]})
+        ).order_by("id").values("event_id", "visit_id", "device_seq", "code", "reason", "received_at", "resolved_by", "sent_json")
+        return AsciiJSONResponse({"quarantined": [quarantined_public(row) for row in rows]})
 
     return [
         Route("/api/sync/push", push, methods=["POST"]),
@@ -57,6 +57,14 @@ def routes(policy: Policy) -> list[Route]:
 
 
 logger = logging.getLogger("ivlog.sync")
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: held submissions may contain characters
+    (lone surrogates) that cannot be encoded as UTF-8, and must still be shown."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 async def _project(policy: Policy, principal: Principal, visit_ids: set[UUID]) -> None:
@@ -70,8 +78,12 @@ async def _project(policy: Policy, principal: Principal, visit_ids: set[UUID]) -
 
 
 def quarantined_public(row: dict) -> dict:
+    """A held submission as JSON-ready data; `content` is the event exactly as the device sent it."""
+    row = dict(row)
+    content = json.loads(row.pop("sent_json"))
     return {
         **row,
+        "content": content,
         "event_id": str(row["event_id"]),
         "visit_id": str(row["visit_id"]) if row["visit_id"] else None,
         "received_at": row["received_at"].isoformat(),

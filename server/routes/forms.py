@@ -10,7 +10,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from server.auth import csrf
-from server.errors import BadRequest, from_pydantic
+from server.errors import BadRequest, FieldError, ValidationFailed, from_pydantic
+from sync.content import unstorable
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -22,8 +23,17 @@ async def read_form(request: Request) -> FormData:
     return form
 
 
+def refuse_unstorable(data: dict) -> None:
+    """NUL and lone surrogates cannot be stored as text anywhere: name the field, keep nothing."""
+    for key, value in data.items():
+        if unstorable(key) or unstorable(value):
+            message = f"{key}: remove the invisible control character or broken symbol (often from pasted text)"
+            raise ValidationFailed(message, errors=[FieldError(str(key), message)])
+
+
 def parse_form(form: FormData, model: type[T]) -> T:
     data = {key: value for key, value in form.items() if key != csrf.FIELD_NAME and value != ""}
+    refuse_unstorable(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -36,6 +46,8 @@ async def read_json(request: Request, model: type[T]) -> T:
         data = json.loads(body or b"null")
     except (ValueError, RecursionError):
         raise BadRequest("The body is not valid JSON.") from None
+    if isinstance(data, dict):
+        refuse_unstorable(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -38,8 +38,8 @@ def _row(held: Quarantine, authors: dict[int, str], *, with_content: bool) -> di
         "event_id": held.event_id, "visit_id": held.visit_id, "device_id": held.device_id,
         "device_seq": held.device_seq, "author": authors.get(held.author_id, f"user {held.author_id}"),
         "received_at": held.received_at, "code": held.code, "reason": held.reason,
-        "resolved_by": held.resolved_by, "kind": held.content.get("kind") if isinstance(held.content, dict) else None,
-        "content": json.dumps(held.content, indent=1, ensure_ascii=False) if with_content else None,
+        "resolved_by": held.resolved_by, "kind": held.sent.get("kind") if isinstance(held.sent, dict) else None,
+        "content": json.dumps(held.sent, indent=1, ensure_ascii=True) if with_content else None,
     }
 
 

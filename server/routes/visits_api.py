@@ -15,7 +15,7 @@ from server.public import visit_public
 from server.routes import guard
 from server.services import reference, visits
 from sync.models import Quarantine
-from sync.routes import quarantined_public
+from sync.routes import AsciiJSONResponse, quarantined_public
 
 
 async def reference_show(request: Request) -> Response:
@@ -49,8 +49,8 @@ async def visit_show(request: Request) -> Response:
     visit = await access.read_visit(user, request.path_params["visit_id"])
     state = await visits.state_of(visit, now=datetime.now(timezone.utc))
     held = await Quarantine.filter(visit_id=visit.id).order_by("id").values(
-        "event_id", "visit_id", "device_seq", "code", "reason", "received_at", "resolved_by", "content")
-    return JSONResponse({
+        "event_id", "visit_id", "device_seq", "code", "reason", "received_at", "resolved_by", "sent_json")
+    return AsciiJSONResponse({
         "visit": visit_public(visit),
         "state": state.to_dict(),
         "quarantined": [quarantined_public(row) for row in held],

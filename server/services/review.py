@@ -8,6 +8,7 @@ sign-off are events pushed through the sync engine (`desk_events`), so tablets p
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -118,9 +119,10 @@ def alerts_with_entries(state: dict[str, Any], rows: list[TimelineRow]) -> list[
 
 async def quarantined_of(visit: Visit) -> list[dict[str, Any]]:
     held = await Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id).order_by("id").values(
-        "event_id", "device_seq", "code", "reason", "received_at", "resolved_by", "content")
+        "event_id", "device_seq", "code", "reason", "received_at", "resolved_by", "sent_json")
     for row in held:
-        content = row["content"] if isinstance(row["content"], dict) else {}
+        sent = json.loads(row["sent_json"])
+        content = sent if isinstance(sent, dict) else {}
         kind, payload = str(content.get("kind", "")), content.get("payload")
         row["kind_label"] = label(kind) if kind else "unreadable entry"
         row["text"] = describe(kind, payload) if isinstance(payload, dict) else str(payload or "")

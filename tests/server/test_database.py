@@ -4,6 +4,7 @@ and SQLite write transactions take the lock up front (DESIGN section 8)."""
 from __future__ import annotations
 
 import sqlite3
+import uuid
 
 import pytest
 from tortoise.connection import get_connection
@@ -103,3 +104,36 @@ def test_no_model_docstring_holds_a_semicolon():
         if isinstance(value, type) and issubclass(value, Model) and value is not Model and ";" in (value.__doc__ or "")
     ]
     assert not offenders, f"remove ';' from these docstrings (they become SQL comments): {offenders}"
+
+
+async def test_migration_0006_keeps_every_quarantined_submission(tmp_path):
+    """A quarantine row written under 0005 (a JSON column) survives the move to `sent_json` text."""
+    import json as jsonlib
+
+    from tortoise.migrations.api import migrate as migrate_to
+
+    from tests.databases import empty_database
+
+    url, drop = await empty_database(tmp_path)
+    try:
+        await migrate_to(config=tortoise_config(url), target="ivlog.0005_review_delivery")
+        connection = get_connection("default")
+        postgres = connection.capabilities.dialect == "postgres"
+        marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, 11))
+        held = {"id": "e1", "payload": {"text": "kept ü"}}
+        await connection.execute_query(
+            "INSERT INTO quarantine (event_id, organization_id, device_id, device_seq, author_id, received_at, "
+            f"content, content_sha256, code, reason) VALUES ({marks})",
+            [str(uuid.uuid4()), 1, str(uuid.uuid4()), 1, 1, "2026-11-23 10:00:00+00:00" if not postgres else
+             __import__("datetime").datetime(2026, 11, 23, tzinfo=__import__("datetime").timezone.utc),
+             jsonlib.dumps(held), "x", "invalid_payload", "why"],
+        )
+        await schema.close_database()
+        await schema.open_database(url)
+        await schema.migrate(url)
+        from sync.models import Quarantine
+
+        assert [q.sent for q in await Quarantine.all()] == [held]
+    finally:
+        await schema.close_database()
+        await drop()

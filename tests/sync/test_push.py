@@ -54,7 +54,7 @@ async def test_same_id_different_content_is_quarantined_not_overwritten(http):
     stored = await Event.get(id=original["id"])
     assert stored.payload == {"text": "first"}
     copy = await Quarantine.get(event_id=original["id"])
-    assert copy.content["payload"] == {"text": "second"}
+    assert copy.sent["payload"] == {"text": "second"}
     again = (await push(http, device, [impostor])).json()["results"][0]
     assert again["status"] == "collision" and await Quarantine.all().count() == 1
 
@@ -67,7 +67,7 @@ async def test_invalid_event_is_quarantined_and_acknowledged_never_dropped(http)
     assert response["results"][0]["reason"] == "bad.kind is not known here."
     assert response["device"]["acked_through"] == 2  # a quarantined event is acknowledged
     held = await Quarantine.get(event_id=bad["id"])
-    assert held.content == bad and held.code == "invalid_payload"
+    assert held.sent == bad and held.code == "invalid_payload"
     assert (await push(http, device, [bad])).json()["results"][0]["status"] == "quarantined"
     assert await Quarantine.all().count() == 1
 
@@ -199,6 +199,6 @@ async def test_a_resolving_event_marks_the_quarantined_one_resolved_without_edit
     fix = event(visit, 2, resolves=bad["id"])
     assert (await push(http, device, [fix])).json()["results"][0]["status"] == "accepted"
     held = await Quarantine.get(event_id=bad["id"])
-    assert str(held.resolved_by) == fix["id"] and held.content == bad
+    assert str(held.resolved_by) == fix["id"] and held.sent == bad
     listed = (await http.get("/api/sync/quarantine", headers=as_user(1))).json()["quarantined"]
     assert listed[0]["resolved_by"] == fix["id"] and listed[0]["reason"] == "bad.kind is not known here."
