@@ -1,1 +1,123 @@
-// placeholder
+// ivlog service worker (scope "/"): keeps the tablet app's shell so it opens with no network.
+//
+// The shell (every file of pwa/, listed below) is precached under a versioned cache name at install
+// and served cache-first; navigations under /app/ get the cached page. Nothing under /api/ is ever
+// cached or answered here: patient data lives only in the app's encrypted IndexedDB. Other pages of
+// the site (the desks' HTML) pass straight to the network.
+//
+// VERSION is a hash of the shell's contents; tests/js/pwa_shell.test.mjs checks it, this list and
+// index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
+// changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
+
+const VERSION = "c62ad8070e1aae6d";
+const CACHE = `ivlog-shell-${VERSION}`;
+const SHELL = [
+  "/app/api.js",
+  "/app/app.css",
+  "/app/app.js",
+  "/app/chart_model.js",
+  "/app/clinical.js",
+  "/app/crypto.js",
+  "/app/describe.js",
+  "/app/entries.js",
+  "/app/format.js",
+  "/app/gs1.js",
+  "/app/icons/icon-192.png",
+  "/app/icons/icon-512.png",
+  "/app/icons/icon.svg",
+  "/app/inbox.js",
+  "/app/index.html",
+  "/app/journal.js",
+  "/app/keyring.js",
+  "/app/manifest.webmanifest",
+  "/app/outbox.js",
+  "/app/rules.js",
+  "/app/rules/alerts.js",
+  "/app/rules/catalog.js",
+  "/app/rules/check_payload.js",
+  "/app/rules/clock.js",
+  "/app/rules/context.js",
+  "/app/rules/corrections.js",
+  "/app/rules/data_checks.js",
+  "/app/rules/events.js",
+  "/app/rules/findings.js",
+  "/app/rules/infusion.js",
+  "/app/rules/infusion_summary.js",
+  "/app/rules/ordering.js",
+  "/app/rules/payload_schemas.js",
+  "/app/rules/payload_text.js",
+  "/app/rules/payload_times.js",
+  "/app/rules/payload_types.js",
+  "/app/rules/picture.js",
+  "/app/rules/problems.js",
+  "/app/rules/pump.js",
+  "/app/rules/ranges.js",
+  "/app/rules/rate_rules.js",
+  "/app/rules/rates.js",
+  "/app/rules/record.js",
+  "/app/rules/rounding.js",
+  "/app/rules/rulebook.js",
+  "/app/rules/schedule.js",
+  "/app/rules/status.js",
+  "/app/rules/timeline.js",
+  "/app/rules/titration.js",
+  "/app/rules/visit_rules.js",
+  "/app/rules/vital_rules.js",
+  "/app/session.js",
+  "/app/store.js",
+  "/app/vault.js",
+  "/app/views/chart.js",
+  "/app/views/dom.js",
+  "/app/views/form.js",
+  "/app/views/login.js",
+  "/app/views/pin.js",
+  "/app/views/scan.js",
+  "/app/views/timeline.js",
+  "/app/views/today.js",
+  "/app/views/topbar.js",
+  "/app/views/visit.js",
+  "/app/views/visit_panels.js",
+  "/app/visit_model.js",
+];
+const SHELL_PATHS = new Set(SHELL);
+const PAGE = "/app/index.html";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(SHELL.map((path) => new Request(path, { cache: "reload" })));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((name) => name.startsWith("ivlog-shell-") && name !== CACHE).map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+let opened = null; // the shell's cache, opened once per worker start
+
+async function fromShell(path, request) {
+  opened = opened || caches.open(CACHE);
+  const cache = await opened;
+  const hit = await cache.match(path);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(path, response.clone());
+  return response;
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
+  if (request.mode === "navigate" && (url.pathname === "/app" || url.pathname.startsWith("/app/"))) {
+    event.respondWith(fromShell(PAGE, request));
+    return;
+  }
+  if (SHELL_PATHS.has(url.pathname)) event.respondWith(fromShell(url.pathname, request));
+});

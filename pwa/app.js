@@ -1,0 +1,301 @@
+// ivlog on the tablet: start-up, the screens (login, PIN, today, visit), the idle lock and the sync
+// triggers. Everything clinical is in rules.js, everything stored in store.js, sending in outbox.js.
+
+import { clinicalFor } from "./clinical.js";
+import { Keyring } from "./keyring.js";
+import { DEFAULT_LOCK_MIN, SessionError, Workspace, deviceIdOf, logIn, logOut } from "./session.js";
+import { openStore } from "./store.js";
+import { plainState, visitRow } from "./visit_model.js";
+import { button, fill, h } from "./views/dom.js";
+import { loginView } from "./views/login.js";
+import { pinView } from "./views/pin.js";
+import { todayView } from "./views/today.js";
+import { topbar } from "./views/topbar.js";
+import { visitScreen } from "./views/visit.js";
+
+const root = document.getElementById("app");
+const bar = h("div", { class: "bar-slot" });
+const main = h("main", { id: "main" });
+const app = {
+  store: null, deviceId: null, keyring: null, workspace: null, clinical: null, screen: null,
+  lockMin: DEFAULT_LOCK_MIN, lastActivity: Date.now(), notice: null,
+};
+
+const now = () => new Date();
+
+function fatal(text) {
+  fill(root, h("section", { class: "card narrow" }, h("h1", {}, "ivlog cannot start"), h("p", { class: "banner danger", role: "alert" }, text)));
+}
+
+function notify(text, kind = "info") {
+  app.notice = text ? { text, kind } : null;
+  renderBar();
+}
+
+function show(element, { withBar = false } = {}) {
+  app.screen = null;
+  fill(bar, null);
+  if (withBar) renderBar();
+  fill(main, element);
+}
+
+async function showEntry({ message = null, warning = null } = {}) {
+  if (app.keyring.unlocked) return enter();
+  if (await app.keyring.hasPin()) return showUnlock(message);
+  const lost = await app.keyring.hasData();
+  return showLogin({
+    message: message || (lost ? "Log in online to set a new PIN. Entries not yet synced are kept." : "Log in once online to set up this tablet."),
+    warning,
+  });
+}
+
+function showLogin({ message = null, warning = null } = {}) {
+  show(loginView({
+    message, warning, onCancel: app.keyring.unlocked ? route : null,
+    onSubmit: async ({ username, password }) => {
+      try {
+        const { needsPin } = await logIn({ store: app.store, keyring: app.keyring, deviceId: app.deviceId, username, password });
+        app.lockMin = await app.store.metaValue("lock_after_min", DEFAULT_LOCK_MIN);
+        askPersistence();
+        if (needsPin) return showSetPin();
+        if (app.workspace) app.workspace.outbox.resume();
+        return enter();
+      } catch (error) {
+        if (error instanceof SessionError && error.code === "revoked") return restartAfterWipe(error.message);
+        throw error;
+      }
+    },
+  }));
+}
+
+function showSetPin() {
+  show(pinView({
+    mode: "set", title: "Choose a 6-digit PIN", lead: "You will use it to unlock this tablet, also offline.",
+    onPin: async (pin) => {
+      await app.keyring.setPin(pin);
+      await enter();
+      return null;
+    },
+  }));
+}
+
+function showUnlock(message = null) {
+  show(pinView({
+    mode: "unlock", title: "Enter your PIN", lead: message,
+    onPin: async (pin) => {
+      performance.mark("ivlog:pin-entered");
+      const result = await app.keyring.unlock(pin);
+      if (result.ok) {
+        await enter();
+        return null;
+      }
+      if (result.lockedOut) {
+        showLogin({ warning: "Five wrong PINs: the PIN was erased. Log in online to set a new one; entries not yet synced are safe on this tablet." });
+        return null;
+      }
+      return `Wrong PIN. ${result.remaining} attempt${result.remaining === 1 ? "" : "s"} left before the PIN is erased.`;
+    },
+    extra: button("Forgot PIN? Log in online", () => showLogin({ message: "Log in to set a new PIN." }), { kind: "secondary", testid: "forgot-pin" }),
+  }));
+}
+
+async function restartAfterWipe(text) {
+  if (app.workspace) app.workspace.close();
+  app.workspace = null;
+  app.clinical = null;
+  app.store = await openStore();
+  app.deviceId = await deviceIdOf(app.store);
+  app.keyring = new Keyring(app.store, app.deviceId);
+  showLogin({ warning: text });
+}
+
+function buildClinical() {
+  app.clinical = clinicalFor(app.workspace?.reference);
+}
+
+async function enter() {
+  if (!app.workspace) {
+    app.workspace = await Workspace.open({ store: app.store, keyring: app.keyring, deviceId: app.deviceId });
+    const { outbox, inbox } = app.workspace;
+    outbox.addEventListener("change", () => { renderBar(); refreshScreen(); });
+    inbox.addEventListener("change", () => { buildClinical(); refreshScreen(true); });
+  }
+  app.lastActivity = Date.now();
+  if (app.workspace.journal.unreadable.length) {
+    notify(`${app.workspace.journal.unreadable.length} stored entries could not be decrypted on this tablet. Call your administrator.`, "danger");
+  }
+  buildClinical();
+  if (!app.workspace.reference) {
+    try {
+      await app.workspace.inbox.refreshReference();
+      buildClinical();
+    } catch {
+      notify("The visit list is not on this tablet yet: connect once to download it.", "warning");
+    }
+  }
+  route();
+  app.workspace.outbox.flush();
+}
+
+function lock() {
+  if (!app.keyring.unlocked) return;
+  if (app.workspace) app.workspace.close();
+  app.workspace = null;
+  app.clinical = null;
+  app.keyring.lock();
+  showUnlock("Locked after inactivity or by you.");
+}
+
+function renderBar() {
+  const ws = app.workspace;
+  if (!ws || !app.keyring.unlocked) return;
+  const { outbox } = ws;
+  fill(bar, topbar({
+    userName: ws.reference?.user?.display_name, status: outbox.status, pending: outbox.pendingCount(),
+    oldest: outbox.oldestPendingAt(), offline: isOffline(), now: now(), notice: app.notice,
+    onSync: () => outbox.syncNow(), onLock: lock, onHome: () => { location.hash = "#/"; },
+    onLogin: () => showLogin({ message: "Your session ended. Log in again to sync; nothing was lost." }),
+    onLogout: async () => {
+      try {
+        await logOut({ store: app.store, keyring: app.keyring, workspace: ws });
+        app.workspace = null;
+        app.clinical = null;
+        showLogin({ message: "Logged out. This tablet holds no patient data now." });
+      } catch (error) {
+        notify(error.message, "danger");
+      }
+    },
+  }));
+}
+
+function isOffline() {
+  const status = app.workspace?.outbox.status;
+  return !navigator.onLine || (status && status.state === "offline");
+}
+
+function visitInfo(visitId) {
+  const ws = app.workspace;
+  const row = visitRow(ws.reference, visitId);
+  const events = ws.journal.foldEvents(visitId, ws.reference.user.id);
+  let state = plainState(events);
+  try {
+    if (app.clinical) state = app.clinical.fold(row.visit, events, now());
+  } catch (error) {
+    console.error("ivlog: fold failed", error);
+  }
+  return {
+    status: events.length ? state.status : row.visit.status, alerts: state.alerts.length,
+    pending: ws.outbox.pendingCount(visitId), quarantined: ws.journal.needsCorrection(visitId).length,
+    syncedAt: ws.outbox.syncedAt[visitId] || null,
+  };
+}
+
+function screenApi() {
+  const ws = app.workspace;
+  return {
+    get reference() { return ws.reference; }, // refreshed by pulls: always the current one
+    get clinical() { return app.clinical; },
+    journal: ws.journal, outbox: ws.outbox, deviceId: app.deviceId,
+    authorId: ws.reference.user.id, userName: ws.reference.user.display_name, offline: isOffline, now, notify,
+    save: async (fields) => {
+      try {
+        const event = await ws.outbox.save(fields);
+        if (app.notice && app.notice.kind === "danger") notify(null); // an earlier failure is over
+        return event;
+      } catch (error) {
+        notify(error.message, "danger");
+        throw error;
+      }
+    },
+  };
+}
+
+function route() {
+  if (!app.keyring.unlocked || !app.workspace) return;
+  const reference = app.workspace.reference;
+  const match = /^#\/visit\/([0-9a-f-]{36})$/.exec(location.hash);
+  const row = match && reference ? visitRow(reference, match[1]) : null;
+  if (row) {
+    const screen = visitScreen(screenApi(), row);
+    show(screen.element, { withBar: true });
+    app.screen = { ...screen, visitId: row.visit.id };
+    performance.mark("ivlog:visit-ready");
+    return;
+  }
+  const render = () => todayView({ reference, now: now(), info: visitInfo, onOpen: (id) => { location.hash = `#/visit/${id}`; } });
+  show(reference ? render() : h("p", { class: "muted" }, "Waiting for the visit list…"), { withBar: true });
+  app.screen = { element: main.firstChild, refresh: () => fill(main, reference ? render() : null), tick: () => {} };
+}
+
+function refreshScreen(rebuild = false) {
+  if (!app.screen || !app.workspace) return;
+  if (rebuild && !app.screen.visitId) return route();
+  try {
+    app.screen.refresh();
+  } catch (error) {
+    console.error("ivlog: refresh failed", error);
+  }
+}
+
+function askPersistence() {
+  if (navigator.storage && navigator.storage.persist) {
+    navigator.storage.persist().then((granted) => app.store.setMeta("storage_persisted", granted)).catch(() => {});
+  }
+}
+
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((error) => console.error("ivlog: service worker", error));
+}
+
+function watchActivity() {
+  const touch = () => { app.lastActivity = Date.now(); };
+  for (const type of ["pointerdown", "keydown", "input"]) document.addEventListener(type, touch, { capture: true, passive: true });
+  setInterval(() => {
+    if (app.keyring?.unlocked && Date.now() - app.lastActivity > app.lockMin * 60_000) lock();
+    if (app.screen) app.screen.tick();
+  }, 1000);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible" || !app.keyring?.unlocked) return;
+    if (Date.now() - app.lastActivity > app.lockMin * 60_000) return lock();
+    app.workspace?.outbox.flush();
+  });
+  window.addEventListener("online", () => { renderBar(); app.workspace?.outbox.syncNow(); });
+  window.addEventListener("offline", renderBar);
+  window.addEventListener("hashchange", route);
+}
+
+async function boot() {
+  registerServiceWorker();
+  try {
+    app.store = await openStore();
+  } catch (error) {
+    fatal(error.message);
+    return;
+  }
+  app.deviceId = await deviceIdOf(app.store);
+  app.keyring = new Keyring(app.store, app.deviceId);
+  app.lockMin = await app.store.metaValue("lock_after_min", DEFAULT_LOCK_MIN);
+  fill(root, bar, main);
+  watchActivity();
+  await showEntry();
+  document.documentElement.dataset.ready = "true";
+  performance.mark("ivlog:entry-ready");
+}
+
+/** What tests and the bench may ask: ids, counts, and a visit's fold, never a key. */
+window.ivlogProbe = Object.freeze({
+  deviceId: () => app.deviceId,
+  unlocked: () => Boolean(app.keyring && app.keyring.unlocked),
+  pendingIds: () => (app.workspace ? [...app.workspace.outbox.pending] : null),
+  syncStatus: () => (app.workspace ? { ...app.workspace.outbox.status } : null),
+  syncNow: () => (app.workspace ? app.workspace.outbox.syncNow() : Promise.resolve()),
+  fold: (visitId) => {
+    const ws = app.workspace;
+    const row = ws && visitRow(ws.reference, visitId);
+    return row && app.clinical ? app.clinical.fold(row.visit, ws.journal.foldEvents(visitId, ws.reference.user.id), now()) : null;
+  },
+  save: (fields) => (app.workspace ? app.workspace.outbox.save(fields) : Promise.reject(new Error("locked"))),
+});
+
+boot().catch((error) => fatal(error.message || String(error)));

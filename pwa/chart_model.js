@@ -1,0 +1,66 @@
+// The visit chart as numbers (pure): where each rate step and each vital sign sits in an SVG of a
+// given size. Three bands share the time axis: pump rate (mL/h), heart rate and systolic BP, temperature.
+
+const MARGIN = { left: 52, right: 12, top: 10, bottom: 26 };
+const BANDS = [["rate", 0.45], ["hr", 0.32], ["temp", 0.23]];
+
+const ms = (iso) => new Date(iso).getTime();
+
+function span(state, nowMs) {
+  const times = [];
+  if (state.time_in) times.push(ms(state.time_in));
+  for (const seg of state.segments || []) times.push(ms(seg.start), seg.end ? ms(seg.end) : nowMs);
+  for (const v of state.vitals || []) times.push(ms(v.at));
+  if (state.time_out) times.push(ms(state.time_out));
+  if (times.length === 0) return null;
+  const open = !state.time_out && (state.infusion?.status === "running" || state.infusion?.status === "paused");
+  const start = Math.min(...times);
+  const end = Math.max(...times, open ? nowMs : -Infinity);
+  return { start, end: end > start ? end : start + 30 * 60_000 };
+}
+
+function bandBoxes(height) {
+  const usable = height - MARGIN.top - MARGIN.bottom;
+  let y = MARGIN.top;
+  const boxes = {};
+  for (const [name, share] of BANDS) {
+    boxes[name] = { top: y, height: usable * share - 6 };
+    y += usable * share;
+  }
+  return boxes;
+}
+
+function scale(domainLow, domainHigh, box) {
+  return (value) => box.top + box.height - ((value - domainLow) / (domainHigh - domainLow)) * box.height;
+}
+
+const round = (n) => Math.round(n * 10) / 10;
+
+/** Everything the chart draws, or null when the visit has nothing to chart yet. */
+export function chartModel(state, nowIso, { width = 640, height = 260 } = {}) {
+  const nowMs = ms(nowIso);
+  const range = span(state, nowMs);
+  if (!range) return null;
+  const x = (t) => round(MARGIN.left + ((t - range.start) / (range.end - range.start)) * (width - MARGIN.left - MARGIN.right));
+  const boxes = bandBoxes(height);
+  const segments = state.segments || [];
+  const rateMax = Math.max(10, state.protocol?.limit_ml_h || 0, ...segments.map((s) => s.rate_ml_h)) * 1.1;
+  const yRate = scale(0, rateMax, boxes.rate);
+  const rateSteps = segments.map((seg) => ({
+    x1: x(ms(seg.start)), x2: x(seg.end ? ms(seg.end) : nowMs), y: round(yRate(seg.rate_ml_h)), rate: seg.rate_ml_h,
+  }));
+  const vitals = state.vitals || [];
+  const hrValues = vitals.flatMap((v) => [v.hr, v.sbp]).filter((n) => n != null);
+  const yHr = scale(Math.min(40, ...hrValues), Math.max(180, ...hrValues), boxes.hr);
+  const temps = vitals.map((v) => v.temp_c).filter((n) => n != null);
+  const yTemp = scale(Math.min(35, ...temps), Math.max(40, ...temps), boxes.temp);
+  const points = (name, y) => vitals.filter((v) => v[name] != null).map((v) => ({ x: x(ms(v.at)), y: round(y(v[name])), value: v[name] }));
+  const ticks = [];
+  const stepMs = (range.end - range.start) > 3 * 3600_000 ? 3600_000 : 1800_000;
+  for (let t = Math.ceil(range.start / stepMs) * stepMs; t <= range.end; t += stepMs) ticks.push({ x: x(t), at: new Date(t).toISOString() });
+  return {
+    width, height, margin: MARGIN, boxes, ticks, rateSteps, rateMax: Math.round(rateMax),
+    hr: points("hr", yHr), sbp: points("sbp", yHr), temp: points("temp_c", yTemp),
+    feverLine: round(yTemp(38)), nowX: x(Math.min(nowMs, range.end)),
+  };
+}

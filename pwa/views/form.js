@@ -1,0 +1,197 @@
+// One entry form, built from its description in entries.js: big touch targets, numeric keypads,
+// a one-tap "Now" for times, field errors beside the field, and before saving a preview of the
+// alerts the entry would raise (a rate change that breaks the protocol must be confirmed).
+
+import { FORMS, optionsOf, payloadFrom } from "../entries.js";
+import { fromLocalInput, toLocalInput } from "../format.js";
+import { button, fill, h } from "./dom.js";
+
+function timeInput(name, label, initial, onchange, id = null) {
+  const input = h("input", { type: "datetime-local", class: "time-input", name, id, value: initial, "aria-label": label, oninput: onchange });
+  const now = h("button", { type: "button", class: "btn now", "data-testid": `${name}-now`, onclick: () => {
+    input.value = toLocalInput(new Date());
+    onchange();
+  } }, "Now");
+  return { input, row: h("div", { class: "time-row" }, input, now) };
+}
+
+const isOn = {
+  one: (values, name, value) => values[name] === value,
+  many: (values, name, value) => (values[name] || []).includes(value),
+  yesno: (values, name, value) => values[name] === (value === "yes"),
+};
+
+function choose(mode, field, values, value) {
+  if (mode === "yesno") {
+    values[field.name] = value === "yes";
+  } else if (mode === "one") {
+    values[field.name] = values[field.name] === value && !field.required ? undefined : value;
+  } else {
+    const set = new Set(values[field.name] || []);
+    if (set.has(value)) set.delete(value); else set.add(value);
+    // "No complications noted" stands alone (server/clinical/line_payloads.py).
+    if (value === "no_complications" && set.has(value)) { set.clear(); set.add(value); }
+    if (value !== "no_complications") set.delete("no_complications");
+    values[field.name] = [...set];
+  }
+}
+
+/** Segmented buttons: one of (mode "one"), any of ("many"), or Yes/No ("yesno"). */
+function choiceWidget(field, options, values, changed, mode) {
+  const group = h("div", { class: "choices", role: mode === "many" ? "group" : "radiogroup", "aria-label": field.label });
+  const paint = () => {
+    for (const el of group.children) el.setAttribute("aria-pressed", String(isOn[mode](values, field.name, el.dataset.value)));
+  };
+  for (const [value, label] of options) {
+    group.append(h("button", {
+      type: "button", class: "choice", dataset: { value }, "data-testid": `${field.name}-${value}`,
+      onclick: () => { choose(mode, field, values, value); paint(); changed(); },
+    }, label));
+  }
+  paint();
+  group.repaint = paint;
+  return group;
+}
+
+function inputWidget(field, values, changed) {
+  const common = { name: field.name, id: `f-${field.name}`, "data-testid": `field-${field.name}`, oninput: (e) => { values[field.name] = e.target.value; changed(); } };
+  const initial = values[field.name] ?? "";
+  if (field.type === "longtext") return h("textarea", { ...common, rows: 3, maxlength: 2000, value: initial });
+  if (field.type === "date") return h("input", { ...common, type: "date", value: initial });
+  if (field.type === "time") {
+    const time = timeInput(field.name, field.label, initial || toLocalInput(new Date()),
+      () => { values[field.name] = time.input.value; changed(); }, `f-${field.name}`);
+    return time.row;
+  }
+  const numeric = field.type === "number" || field.type === "integer";
+  return h("input", {
+    ...common, type: "text", value: initial, autocomplete: "off", spellcheck: "false",
+    inputmode: numeric ? (field.type === "integer" ? "numeric" : "decimal") : "text",
+    autocapitalize: field.autocapitalize || (numeric ? "off" : "sentences"), maxlength: numeric ? 8 : 200,
+  });
+}
+
+function widget(field, context, values, changed) {
+  if (field.type === "choice") return choiceWidget(field, optionsOf(field, context), values, changed, "one");
+  if (field.type === "multi") return choiceWidget(field, optionsOf(field, context), values, changed, "many");
+  if (field.type === "yesno") return choiceWidget(field, [["yes", "Yes"], ["no", "No"]], values, changed, "yesno");
+  return inputWidget(field, values, changed);
+}
+
+/** The initial values: given ones, else each field's default for this visit. */
+function initialValues(form, context, given) {
+  const values = { ...given };
+  for (const field of form.fields) {
+    if (values[field.name] !== undefined || !field.default) continue;
+    const value = field.default(context);
+    if (value === undefined || value === null) continue;
+    values[field.name] = field.type === "number" || field.type === "integer" ? String(value) : value;
+  }
+  for (const field of form.fields) {
+    if (field.type === "time" && values[field.name] === undefined) values[field.name] = toLocalInput(new Date());
+  }
+  return values;
+}
+
+/**
+ * The form element. Options: kind, context (order, patient, products, userName, recommendedRate),
+ * values (to amend or correct), check(kind, payload) -> problems, preview(payload, occurredAt) -> new
+ * alerts, onSave(payload, occurredAt, reason) -> promise, onCancel, amend (ask a reason), top (extra).
+ */
+export function entryForm(options) {
+  const { kind, context, check, preview, onSave, onCancel, amend = false, top = null, title = null } = options;
+  const form = FORMS[kind];
+  const values = initialValues(form, context, options.values || {});
+  const rows = new Map();
+  const errors = new Map();
+  const general = h("div", { class: "form-errors", role: "alert", "data-testid": "form-errors" });
+  const warning = h("div", { class: "form-warning", role: "alert", "data-testid": "form-warning" });
+  const extra = h("div", { class: "form-extra" });
+  let confirmedFor = null;
+  const when = timeInput("occurred_at", "When", options.occurredAt ? toLocalInput(new Date(options.occurredAt)) : toLocalInput(new Date()), () => changed());
+  const reason = amend ? h("textarea", { name: "amend_reason", rows: 2, maxlength: 2000, "data-testid": "field-amend_reason" }) : null;
+
+  const changed = () => {
+    confirmedFor = null;
+    fill(warning);
+    save.textContent = "Save";
+    for (const field of form.fields) rows.get(field.name).hidden = Boolean(field.showIf && !field.showIf(values));
+    if (options.onChange) fill(extra, options.onChange(values));
+  };
+
+  const fieldRows = form.fields.map((field) => {
+    const err = h("p", { class: "field-error", "data-testid": `error-${field.name}` });
+    errors.set(field.name, err);
+    const label = h("label", { class: "field-label", for: `f-${field.name}` }, field.label, field.unit ? h("span", { class: "unit" }, ` (${field.unit})`) : null);
+    const row = h("div", { class: "field", dataset: { field: field.name } }, label, widget(field, context, values, changed), err);
+    rows.set(field.name, row);
+    return row;
+  });
+
+  const showProblems = (problems) => {
+    for (const err of errors.values()) err.textContent = "";
+    fill(general);
+    for (const problem of problems) {
+      const name = String(problem.field || "").split(".")[0];
+      if (errors.has(name)) errors.get(name).textContent = problem.message;
+      else general.append(h("p", {}, problem.message));
+    }
+  };
+
+  const attempt = async () => {
+    const occurredAt = amend ? new Date().toISOString() : fromLocalInput(when.input.value);
+    const built = payloadFrom(kind, values, { occurredAt });
+    let problems = built.problems;
+    if (!occurredAt) problems = [...problems, { field: "", message: "When: enter a date and time" }];
+    if (amend && !reason.value.trim()) problems = [...problems, { field: "", message: "Give the reason for the correction" }];
+    if (problems.length === 0 && check) problems = check(kind, built.payload);
+    showProblems(problems);
+    if (problems.length) return;
+    const raised = preview ? preview(built.payload, occurredAt) : [];
+    const key = JSON.stringify([built.payload, occurredAt]);
+    if (form.rate && raised.length && confirmedFor !== key) {
+      fill(warning, h("p", { class: "warning-title" }, "This breaks the protocol:"), raised.map((a) => h("p", {}, a.message)),
+        h("p", {}, "Tap \"Save anyway\" only if the order or the prescriber says so."));
+      confirmedFor = key;
+      save.textContent = "Save anyway";
+      return;
+    }
+    save.disabled = true;
+    save.textContent = "Saving…";
+    await onSave(built.payload, occurredAt, reason ? reason.value.trim() : null);
+  };
+
+  /** Every failure (a check, the store, a full disk) ends on the form, in words; nothing hangs. */
+  const submit = async () => {
+    try {
+      await attempt();
+    } catch (error) {
+      showProblems([{ field: "", message: error.message || String(error) }]);
+      save.disabled = false;
+      save.textContent = "Save";
+    }
+  };
+
+  const save = h("button", { type: "button", class: "btn primary", "data-testid": "save-entry", onclick: submit }, "Save");
+  const element = h("section", { class: "entry-form", "data-testid": `form-${kind}`, "aria-label": title || form.title },
+    h("h2", {}, title || form.title), top, extra,
+    amend ? null : h("div", { class: "field" }, h("label", { class: "field-label" }, "When"), when.row),
+    fieldRows,
+    amend ? h("div", { class: "field" }, h("label", { class: "field-label" }, "Reason for correction"), reason) : null,
+    general, warning,
+    h("div", { class: "form-actions" }, save, button("Cancel", onCancel, { kind: "secondary", testid: "cancel-entry" })));
+  changed();
+  /** Fill fields from outside (a scanned barcode): text inputs and choices show the new values. */
+  const setValues = (updates) => {
+    Object.assign(values, updates);
+    for (const [name, value] of Object.entries(updates)) {
+      const row = rows.get(name);
+      const input = row && row.querySelector("input, textarea");
+      if (input && input.type !== "datetime-local") input.value = value ?? "";
+      const group = row && row.querySelector(".choices");
+      if (group && group.repaint) group.repaint();
+    }
+    changed();
+  };
+  return { element, values, setValues };
+}

@@ -1,0 +1,38 @@
+// The bar on top of every unlocked screen: who, connection and sync state, "Sync now", lock, log out,
+// and the warnings that must not be missed (session ended, tablet wiped or refused, storage errors).
+
+import { age, clock } from "../format.js";
+import { button, h } from "./dom.js";
+
+function syncText(status, pending, oldest, now) {
+  if (status.state === "syncing") return "Syncing…";
+  if (pending === 0) return status.lastSyncAt ? `All synced · ${clock(status.lastSyncAt)}` : "Nothing to sync";
+  const noun = pending === 1 ? "entry" : "entries";
+  return `${pending} ${noun} to sync · oldest ${age(oldest, now)}`;
+}
+
+export function topbar({ userName, status, pending, oldest, offline, now, notice, onSync, onLock, onLogout, onHome, onLogin }) {
+  const banners = [];
+  if (notice) banners.push(h("p", { class: `banner ${notice.kind || "info"}`, role: "alert", "data-testid": "notice" }, notice.text));
+  if (status.authNeeded) {
+    banners.push(h("div", { class: "banner warning", role: "alert", "data-testid": "auth-needed" },
+      h("span", {}, status.error || "Log in again to sync."), button("Log in", onLogin, { kind: "small", testid: "relogin" })));
+  } else if (status.error) {
+    banners.push(h("p", { class: "banner warning", role: "alert", "data-testid": "sync-error" }, status.error));
+  }
+  if (status.revoked) banners.push(h("p", { class: "banner danger", role: "alert" }, "This tablet was refused by the server. Call your administrator."));
+  if (status.wipedAt) {
+    banners.push(h("p", { class: "banner danger", role: "alert", "data-testid": "wiped-warning" },
+      "The server reports that this tablet's storage was wiped and restarted: entries saved before may be missing. Tell your administrator."));
+  }
+  return h("div", { class: "topbar-wrap" },
+    h("nav", { class: "topbar", "aria-label": "ivlog" },
+      h("button", { type: "button", class: "brand", onclick: onHome, "data-testid": "home" }, "ivlog"),
+      h("span", { class: "user" }, userName || ""),
+      h("span", { class: offline ? "net offline" : "net online", "data-testid": "net" }, offline ? "Offline" : "Online"),
+      h("span", { class: pending ? "sync pending" : "sync", "data-testid": "sync-state" }, syncText(status, pending, oldest, now)),
+      button("Sync now", onSync, { kind: "small", testid: "sync-now" }),
+      button("Lock", onLock, { kind: "small secondary", testid: "lock" }),
+      button("Log out", onLogout, { kind: "small secondary", testid: "logout" })),
+    banners);
+}

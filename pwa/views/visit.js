@@ -1,0 +1,181 @@
+// The visit screen: panels that refresh after every save or pull, the entry buttons (with the
+// reason when one is off, e.g. the anaphylaxis-kit gate), one open form at a time, the chart and
+// the timeline. Panels re-render; an open form is never touched by a refresh.
+
+import { FORMS, valuesFrom } from "../entries.js";
+import { clock, countdown, num } from "../format.js";
+import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
+import { visitChart } from "./chart.js";
+import { button, fill, h } from "./dom.js";
+import { entryForm } from "./form.js";
+import { scanButton } from "./scan.js";
+import { timeline } from "./timeline.js";
+import { alertsPanel, correctionsPanel, header, infusionPanel } from "./visit_panels.js";
+
+const GROUPS = [
+  ["Record", ["vitals", "reaction.observed", "note"]],
+  ["Before the infusion", ["assessment", "line.placed", "product.opened", "medication.given", "infusion.started"]],
+  ["Pump", ["infusion.rate_changed", "infusion.paused", "infusion.resumed", "infusion.stopped", "line.assessed"]],
+  ["After", ["line.removed", "line.left_in_place", "education", "signature", "visit.ended"]],
+];
+
+function locate() {
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) { resolve(null); return; }
+    navigator.geolocation.getCurrentPosition(
+      (pos) => resolve({ lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy_m: Math.min(pos.coords.accuracy, 100000) }),
+      () => resolve(null), { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
+  });
+}
+
+/**
+ * `app` gives: reference, clinical (or null), journal, outbox, authorId, userName, offline(), notify(text, kind),
+ * save({visitId, kind, payload, occurredAt, resolves}) -> event, now() -> Date.
+ */
+export function visitScreen(app, row) {
+  const { visit, patient, order } = row;
+  const parts = {
+    head: h("div"), alerts: h("div"), corrections: h("div"), infusion: h("div"),
+    actions: h("section", { class: "actions", "data-testid": "actions" }), form: h("div", { class: "form-slot" }),
+    chart: h("div"), timeline: h("section", { class: "timeline-wrap" }),
+  };
+  let state = null;
+  let openForm = null;
+
+  const events = () => app.journal.foldEvents(visit.id, app.authorId);
+  const computeState = () => (app.clinical ? app.clinical.fold(visit, events(), app.now()) : plainState(events()));
+
+  const formContext = () => ({
+    order, patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state),
+  });
+
+  const candidate = (kind, payload, occurredAt) => {
+    const now = app.now().toISOString();
+    return { id: "preview-entry", visit_id: visit.id, kind, schema: 1, occurred_at: occurredAt || now, recorded_at: now,
+      payload, device_id: app.deviceId, device_seq: Number.MAX_SAFE_INTEGER, author_id: app.authorId };
+  };
+
+  const closeForm = () => {
+    openForm = null;
+    fill(parts.form);
+    parts.actions.hidden = false;
+    refresh();
+    window.scrollTo(0, 0); // back to the alerts, which the entry may just have raised
+  };
+
+  const save = async (fields) => {
+    await app.save({ visitId: visit.id, ...fields });
+    closeForm();
+  };
+
+  const rateTop = () => {
+    const next = state?.infusion?.next_rate;
+    if (!next) return null;
+    return h("p", { class: "recommendation", "data-testid": "recommendation" }, `Recommended: ${num(next.rate_ml_h)} mL/h`,
+      next.due_at ? h("span", { class: "countdown", dataset: { due: next.due_at } }) : null);
+  };
+
+  const vitalsTop = () => (state?.next_vitals_due_at
+    ? h("p", { class: "recommendation", "data-testid": "vitals-due" }, `Check due ${clock(state.next_vitals_due_at)}`,
+      h("span", { class: "countdown", dataset: { due: state.next_vitals_due_at } }))
+    : null);
+
+  const reactionAdvice = (values) => {
+    const tier = reactionTier(app.reference.rules, values.grade);
+    if (!tier) return null;
+    return h("div", { class: "suggested", "data-testid": "suggested-actions" },
+      h("p", {}, h("strong", {}, `Suggested for grade ${values.grade} (${tier.when}):`)),
+      h("ol", {}, tier.actions.map((a) => h("li", {}, a))));
+  };
+
+  const showForm = (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null } = {}) => {
+    const spec = FORMS[kind];
+    let form = null;
+    const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null,
+      spec.scan ? scanButton((found) => form.setValues(found), (message) => app.notify(message, "warning")) : null];
+    form = entryForm({
+      kind, context: formContext(), values, occurredAt, title, top, amend: Boolean(amendOf),
+      check: app.clinical ? (k, payload) => app.clinical.check(k, payload) : null,
+      preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, payload, at), app.now()) : null,
+      onChange: spec.reaction ? reactionAdvice : null,
+      onCancel: closeForm,
+      onSave: (payload, at, reason) => (amendOf
+        ? save({ kind: "entry.amended", payload: { target_id: amendOf, payload, payload_schema: 1, reason }, occurredAt: app.now().toISOString() })
+        : save({ kind, payload, occurredAt: at, resolves })),
+    });
+    openForm = form;
+    parts.actions.hidden = true;
+    fill(parts.form, form.element);
+    form.element.scrollIntoView({ block: "start" });
+  };
+
+  const startVisit = async (buttonEl) => {
+    buttonEl.disabled = true;
+    buttonEl.textContent = "Getting location…";
+    const location = await locate();
+    try {
+      await app.save({ visitId: visit.id, kind: "visit.started",
+        payload: { patient_id: String(visit.patient_id), order_id: visit.order_id == null ? null : String(visit.order_id), location } });
+    } catch {
+      // app.save has shown the error; the button comes back for another try
+    }
+    refresh();
+  };
+
+  const premedButtons = (off) => (order?.premeds || []).map((p) => button(`Give ${p.drug} ${num(p.dose)} ${p.unit} ${p.route}`,
+    () => showForm("medication.given", { values: { drug: p.drug, dose: String(p.dose), unit: p.unit, route: p.route, purpose: "premed" } }),
+    { kind: "small", reason: off["medication.given"], testid: `premed-${p.drug}` }));
+
+  const renderActions = () => {
+    if (!state?.time_in) {
+      const el = h("button", { type: "button", class: "btn primary huge", "data-testid": "start-visit", onclick: () => startVisit(el) }, "Start visit");
+      return fill(parts.actions, h("p", { class: "lead" }, "Time in and location are recorded when you start."), el);
+    }
+    const off = availability(state);
+    fill(parts.actions, GROUPS.map(([title, kinds]) => h("div", { class: "action-group" }, h("h2", {}, title),
+      h("div", { class: "action-grid" }, kinds.map((kind) => button(FORMS[kind].title, () => showForm(kind), {
+        reason: off[kind], testid: `action-${kind}`, quiet: kind !== "infusion.started",
+      }))),
+      title === "Before the infusion" ? h("div", { class: "premeds" }, premedButtons(off)) : null)));
+  };
+
+  const correctable = (item) => Boolean(FORMS[item.event.kind]);
+  const correct = (item) => showForm(item.event.kind, {
+    values: valuesFrom(item.event.kind, item.event.payload), occurredAt: item.event.occurred_at, resolves: item.event.id,
+    title: `Correct: ${FORMS[item.event.kind].title}`,
+  });
+  const amend = (entry) => showForm(entry.kind, {
+    values: valuesFrom(entry.kind, entry.payload), amendOf: entry.event_id, title: `Correct: ${FORMS[entry.kind]?.title || entry.kind}`,
+  });
+
+  function refresh() {
+    state = computeState();
+    const quarantined = app.journal.needsCorrection(visit.id);
+    const sync = { pending: app.outbox.pendingCount(visit.id), syncedAt: app.outbox.syncedAt[visit.id] || null, quarantined: quarantined.length };
+    fill(parts.head, header({ patient, order, state, sync }));
+    fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical }));
+    fill(parts.corrections, correctionsPanel(quarantined, (item) => (correctable(item) ? () => correct(item) : null)));
+    fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);
+    if (!openForm) renderActions();
+    fill(parts.chart, state ? visitChart(state, app.now().toISOString()) : null);
+    fill(parts.timeline, h("h2", {}, "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, onAmend: (e) => (FORMS[e.kind] ? amend(e) : null) }) : null);
+    tick();
+  }
+
+  function tick() {
+    const now = app.now();
+    for (const el of element.querySelectorAll("[data-due]")) {
+      const left = countdown(el.dataset.due, now);
+      el.textContent = left ? ` ${left.text}` : "";
+      el.classList.toggle("due", Boolean(left && left.due));
+    }
+  }
+
+  const element = h("section", { class: "visit", "data-testid": "visit", dataset: { visitId: visit.id } },
+    parts.head, parts.alerts,
+    h("div", { class: "visit-body" },
+      h("div", { class: "col-main" }, parts.corrections, parts.infusion, parts.actions, parts.form),
+      h("div", { class: "col-side" }, parts.chart, parts.timeline)));
+  refresh();
+  return { element, refresh, tick, get state() { return state; } };
+}

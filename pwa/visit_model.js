@@ -1,0 +1,133 @@
+// Pure questions the visit screen asks of the reference and of the folded state (the object
+// rules.js `foldTimeline` returns, the same as the server's `state`).
+
+import { sameDay } from "./format.js";
+
+export function patientName(patient) {
+  return patient ? `${patient.given_name} ${patient.family_name}` : "Unknown patient";
+}
+
+/** `{visit, patient, order}` for one visit of the reference, or null. */
+export function visitRow(reference, visitId) {
+  const visit = (reference?.visits || []).find((v) => v.id === visitId);
+  if (!visit) return null;
+  const patient = reference.patients.find((p) => p.id === visit.patient_id) || null;
+  const order = reference.orders.find((o) => o.id === visit.order_id) || null;
+  return { visit, patient, order };
+}
+
+/** `{today, other}`: the reference's visits scheduled today, and the other open ones, in time order. */
+export function visitsByDay(reference, now) {
+  const rows = [...(reference?.visits || [])]
+    .sort((a, b) => String(a.scheduled_at).localeCompare(String(b.scheduled_at)))
+    .map((v) => visitRow(reference, v.id));
+  const today = rows.filter((row) => row.visit.scheduled_at && sameDay(row.visit.scheduled_at, now));
+  return { today, other: rows.filter((row) => !today.includes(row)) };
+}
+
+/** `[[product_id, product_name], ...]`, each product once, from the reference's protocol list. */
+export function productOptions(reference) {
+  const seen = new Map();
+  for (const p of reference?.products?.products || []) if (!seen.has(p.product_id)) seen.set(p.product_id, p.product_name);
+  return [...seen.entries()];
+}
+
+function latestEntry(state, kind) {
+  const found = (state?.entries || []).filter((e) => e.kind === kind);
+  return found.length ? found[found.length - 1] : null;
+}
+
+/** The anaphylaxis-kit hard gate (CLINICAL 1.3): `{ok}` or `{ok: false, reason}`. */
+export function kitGate(state) {
+  const assessment = latestEntry(state, "assessment");
+  if (!assessment) return { ok: false, reason: "Record the pre-assessment (anaphylaxis kit check) first." };
+  const p = assessment.payload;
+  if (!p.kit_present) return { ok: false, reason: "No anaphylaxis kit: the infusion must not start." };
+  if (!p.kit_in_date) return { ok: false, reason: "The anaphylaxis kit is expired: the infusion must not start." };
+  if (!p.kit_undamaged) return { ok: false, reason: "The anaphylaxis kit is damaged: the infusion must not start." };
+  return { ok: true };
+}
+
+/** Where the pump stands: "not_started" | "running" | "paused" | "stopped". */
+export function pumpState(state) {
+  return state?.infusion?.status || "not_started";
+}
+
+/** Which entry buttons make sense now, and why the others are off: `{kind: null | reason}`. */
+export function availability(state) {
+  const started = Boolean(state?.time_in);
+  const pump = pumpState(state);
+  const gate = kitGate(state);
+  const off = {};
+  const need = (cond, reason) => (cond ? null : reason);
+  for (const kind of ["assessment", "line.placed", "line.assessed", "product.opened", "medication.given", "vitals",
+    "reaction.observed", "note", "education", "line.removed", "line.left_in_place"]) {
+    off[kind] = need(started, "Start the visit first.");
+  }
+  off["infusion.started"] = !started ? "Start the visit first." : state.time_out ? "The visit has ended."
+    : pump === "running" || pump === "paused" ? "The infusion is already running." : gate.ok ? null : gate.reason;
+  off["infusion.rate_changed"] = need(pump === "running", "The infusion is not running.");
+  off["infusion.paused"] = need(pump === "running", "The infusion is not running.");
+  off["infusion.resumed"] = need(pump === "paused", "The infusion is not paused.");
+  off["infusion.stopped"] = need(pump === "running" || pump === "paused", "The infusion is not running.");
+  off.signature = need(started, "Start the visit first.");
+  off["visit.ended"] = need(started, "Start the visit first.");
+  return off;
+}
+
+/** The rate the protocol recommends for this entry (start, next step, resume), or null. */
+export function recommendedRate(state) {
+  const next = state?.infusion?.next_rate;
+  if (next && next.rate_ml_h != null) return next.rate_ml_h;
+  return state?.steps?.[0]?.rate_ml_h ?? null;
+}
+
+/** Alerts present after an entry that were not there before it (what the entry would trigger). */
+export function newAlerts(before, after) {
+  const known = new Set((before?.alerts || []).map((a) => a.id));
+  return (after?.alerts || []).filter((a) => !known.has(a.id));
+}
+
+/** The suggested actions for a reaction grade, from the rule book's reaction tiers. */
+export function reactionTier(rulesDoc, grade) {
+  return (rulesDoc?.reaction_tiers || []).find((tier) => tier.grades.includes(Number(grade))) || null;
+}
+
+export const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
+
+export function sortedAlerts(alerts) {
+  return [...(alerts || [])].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3));
+}
+
+/** The entry an amendment targets may be amended only with its own kind's form. */
+export function amendable(entry) {
+  return !["visit.started", "entry.amended", "entry.voided", "review.signed", "review.intervention"].includes(entry.kind);
+}
+
+const PUMP_AFTER = {
+  "infusion.started": "running", "infusion.rate_changed": "running", "infusion.resumed": "running",
+  "infusion.paused": "paused", "infusion.stopped": "stopped",
+};
+
+/**
+ * The bare visit when rules.js cannot run (the screen then says alerts are unavailable): entries in
+ * time order, time in and out, where the pump stands. No alerts, no rate advice, corrections unapplied.
+ */
+export function plainState(events) {
+  const at = (e) => new Date(e.occurred_at).getTime();
+  const sorted = [...events].sort((a, b) => at(a) - at(b));
+  const first = (kind) => sorted.find((e) => e.kind === kind);
+  const kinds = new Set(sorted.map((e) => e.kind));
+  const pumpEvents = sorted.filter((e) => PUMP_AFTER[e.kind]);
+  const signed = sorted.some((e) => e.kind === "signature" && e.payload.role === "nurse");
+  return {
+    status: signed ? "signed" : kinds.has("visit.ended") ? "completed" : sorted.length ? "in_progress" : "scheduled",
+    time_in: first("visit.started")?.occurred_at ?? null,
+    time_out: first("visit.ended")?.occurred_at ?? null,
+    infusion: { status: pumpEvents.length ? PUMP_AFTER[pumpEvents.at(-1).kind] : "not_started", next_rate: null },
+    steps: [], segments: [], vitals: [], alerts: [], voided: [], next_vitals_due_at: null,
+    entries: sorted.filter((e) => !e.kind.startsWith("entry.")).map((e) => ({
+      event_id: e.id, kind: e.kind, occurred_at: e.occurred_at, payload: e.payload, amended: false, history: [],
+    })),
+  };
+}

@@ -1,0 +1,100 @@
+"""Browser tests: the real server in a subprocess on a fresh database (SQLite, or PostgreSQL when
+IVLOG_TEST_DATABASE_URL is set) and Debian's Chromium with a persistent profile, so IndexedDB and
+the service worker survive a browser restart."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Playwright, sync_playwright
+
+from tests.browser.live_server import LiveServer
+from tests.databases import empty_database
+from tests.processes import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def run_async(make_coroutine: Callable[[], object]) -> object:
+    """Run a coroutine to completion in its own thread (Playwright's sync API owns this thread's loop)."""
+    result: dict = {}
+
+    def work() -> None:
+        try:
+            result["value"] = asyncio.run(make_coroutine())
+        except BaseException as error:  # re-raised in the caller's thread
+            result["error"] = error
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """`server_factory(**IVLOG_settings)`: a prepared, started server with demo data on its own database."""
+    servers: list[LiveServer] = []
+    drops = []
+
+    def make(**settings: str) -> LiveServer:
+        url, drop = run_async(lambda: empty_database(tmp_path))
+        drops.append(drop)
+        if url.startswith("sqlite://"):
+            Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+        server = LiveServer(workdir=tmp_path, database_url=url, **settings)
+        servers.append(server)
+        server.prepare()
+        server.start()
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+    for drop in drops:
+        run_async(drop)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture
+def launch(playwright: Playwright, tmp_path: Path) -> Iterator[Callable[..., BrowserContext]]:
+    """`launch()` opens Chromium on this test's profile directory; call it again after closing to restart."""
+    profile = tmp_path / "chromium-profile"
+    opened: list[BrowserContext] = []
+
+    def start(**options) -> BrowserContext:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport=options.pop("viewport", {"width": 1280, "height": 800}), **options,
+        )
+        opened.append(context)
+        return context
+
+    yield start
+    for context in opened:
+        try:
+            context.close()
+        except Exception:  # already closed by the test
+            pass
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,205 @@
+"""A whole IVIG visit on the tablet with the server process stopped: reloads, a browser restart,
+then the server back: every entry reaches it exactly once and both sides fold the same visit."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.desk import Desk
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.tablet import Tablet
+
+pytestmark = pytest.mark.browser
+
+VISIT_LENGTH = timedelta(hours=4, minutes=40)
+BASELINE = {"hr": 72, "sbp": 122, "dbp": 78, "temp_c": "36.8", "rr": 16, "spo2": 98}
+FEVER = {"hr": 117, "sbp": 118, "dbp": 74, "temp_c": "38.4", "rr": 20, "spo2": 97}
+GEO = {"permissions": ["geolocation"], "geolocation": {"latitude": 40.71, "longitude": -74.0, "accuracy": 15}}
+
+
+class VisitClock:
+    """The page's clock: the visit starts VISIT_LENGTH ago and the test moves through it minute by minute."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+
+    def install(self, context) -> None:
+        context.clock.install(time=self.start)
+
+    def to_minute(self, tablet: Tablet, minute: float) -> None:
+        target_ms = (self.start + timedelta(minutes=minute)).timestamp() * 1000
+        ahead = target_ms - tablet.page.evaluate("Date.now()")
+        if ahead > 0:
+            tablet.context.clock.fast_forward(int(ahead))
+
+    def to_real_time(self, tablet: Tablet) -> None:
+        ahead = time.time() * 1000 - tablet.page.evaluate("Date.now()")
+        if ahead > 0:
+            tablet.context.clock.fast_forward(int(ahead))
+
+
+def plaintext_leaks(dump: dict, secrets: list[str]) -> list[str]:
+    text = repr(dump)
+    return [secret for secret in secrets if secret in text]
+
+
+def fold_keys(state: dict) -> dict:
+    return {"status": state["status"], "segments": state["segments"], "alerts": [a["id"] for a in state["alerts"]]}
+
+
+def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_folds_the_same(
+    server_factory, launch, artifacts
+):
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    with Desk(server.base_url, "nurse") as desk:
+        reference = desk.reference()
+    visit = next(v for v in reference["visits"] if v["context"]["order"]["product_id"] == "gammagard-liquid-10")
+    patient = next(p for p in reference["patients"] if p["id"] == visit["patient_id"])
+    clock = VisitClock(datetime.now(timezone.utc) - VISIT_LENGTH)
+
+    context = launch(**GEO)
+    clock.install(context)
+    tablet = Tablet(context, server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.screenshot(artifacts / "today-1280x800.png")
+    assert tablet.page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)") == f"{server.base_url}/"
+
+    server.stop()  # the process is gone: from here on nothing answers on its port
+
+    tablet.open_visit(visit["id"])
+    tablet.start_visit()
+    expect(tablet.tid("visit-pending")).to_have_text("1 not yet synced")
+    clock.to_minute(tablet, 2)
+    expect(tablet.tid("action-infusion.started-reason")).to_contain_text("pre-assessment")
+    tablet.entry("assessment", {"weight_kg": 70, "kit_present": True, "kit_in_date": True, "kit_undamaged": True,
+                                "hydration": "adequate", "headache": False, "infection_signs": False,
+                                "thrombosis_risk": False, "renal_risk": False, "allergies_reviewed": True})
+    clock.to_minute(tablet, 3)
+    tablet.entry("line.placed", {"status": "new", "type": "peripheral", "gauge": 22, "site": "left forearm",
+                                 "side": "left", "attempts": 1, "blood_return": True})
+    clock.to_minute(tablet, 5)
+    tablet.entry("vitals", BASELINE)
+    clock.to_minute(tablet, 10)
+    for drug in ("diphenhydramine", "acetaminophen"):
+        tablet.tid(f"premed-{drug}").click()
+        tablet.fill_form("medication.given", {})
+
+    # The page reloads mid-visit with no server: the shell comes from the service worker.
+    tablet.page.reload()
+    tablet.unlock()
+    tablet.open_visit(visit["id"])
+    expect(tablet.tid("timeline-entry")).to_have_count(6)
+
+    clock.to_minute(tablet, 45)
+    tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2027-12-31", "volume_ml": 300, "inspected_ok": True})
+    clock.to_minute(tablet, 50)
+    expect(tablet.tid("next-rate")).to_have_text("35 mL/h")
+    tablet.entry("infusion.started")
+    clock.to_minute(tablet, 65)
+    tablet.entry("vitals", BASELINE)
+    clock.to_minute(tablet, 80)
+    expect(tablet.tid("next-step-countdown")).to_contain_text("due now")
+    tablet.entry("vitals", BASELINE)
+    tablet.entry("infusion.rate_changed", {"rate_ml_h": 70})
+
+    # The browser itself restarts mid-visit, still with no server.
+    saved_so_far = tablet.pending_ids()
+    context.close()
+    context = launch(**GEO)
+    clock.install(context)
+    tablet = Tablet(context, server.base_url)
+    clock.to_minute(tablet, 82)
+    tablet.open()
+    tablet.unlock()
+    assert sorted(tablet.pending_ids()) == sorted(saved_so_far)
+    tablet.open_visit(visit["id"])
+
+    clock.to_minute(tablet, 95)
+    tablet.entry("vitals", {**BASELINE, "hr": 80})
+    clock.to_minute(tablet, 110)
+    tablet.entry("vitals", BASELINE)
+    tablet.entry("infusion.rate_changed", {"rate_ml_h": 140})
+    clock.to_minute(tablet, 125)
+    tablet.entry("vitals", FEVER)
+
+    # Fever at the third step: the tablet raises it by itself, offline.
+    fever = tablet.page.locator("[data-testid=alert][data-rule=fever]")
+    expect(fever).to_be_visible()
+    expect(fever).to_contain_text("38.4")
+    expect(tablet.tid("net")).to_have_text("Offline")
+    tablet.screenshot(artifacts / "visit-fever-1280x800.png")
+
+    clock.to_minute(tablet, 126)
+    tablet.tid("action-reaction.observed").click()
+    tablet.fill("grade", "1")
+    expect(tablet.tid("suggested-actions")).to_contain_text("Slow to the previous rate")
+    tablet.screenshot(artifacts / "reaction-form-800x1280.png", width=800, height=1280, testid="form-reaction.observed")
+    tablet.fill_form("reaction.observed", {"symptoms": ["fever", "chills"], "actions": ["slowed"],
+                                           "notified_who": ["prescriber"], "outcome": "resolved"})
+    clock.to_minute(tablet, 127)
+    tablet.entry("infusion.rate_changed", {"rate_ml_h": 70, "reason": "reaction"})
+    clock.to_minute(tablet, 157)
+    tablet.entry("vitals", {**BASELINE, "temp_c": "37.2"})
+    # Raising two steps at once breaks the protocol: the tablet warns before saving.
+    tablet.tid("action-infusion.rate_changed").click()
+    tablet.fill("rate_ml_h", 280)
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-warning")).to_contain_text("This breaks the protocol")
+    tablet.screenshot(artifacts / "rate-warning-1280x800.png", testid="form-warning")
+    tablet.fill("rate_ml_h", 140)
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-infusion.rate_changed")).to_be_hidden()
+
+    # A correction is a new entry; the original stays visible.
+    row = tablet.page.locator("[data-testid=timeline-entry][data-kind=vitals]", has_text="HR 80")
+    row.get_by_test_id("amend").click()
+    tablet.fill("hr", 84)
+    tablet.tid("field-amend_reason").fill("typed the wrong heart rate")
+    tablet.tid("save-entry").click()
+    expect(tablet.page.get_by_test_id("entry-history").first).to_contain_text("Original")
+
+    clock.to_minute(tablet, 215)
+    tablet.entry("vitals", BASELINE)
+    tablet.entry("infusion.stopped", {"pump_volume_ml": 310})
+    clock.to_minute(tablet, 220)
+    tablet.entry("line.removed", {"tip_intact": True})
+    clock.to_minute(tablet, 276)
+    tablet.entry("vitals", BASELINE)
+    tablet.entry("education", {"topics": ["signs of a reaction", "when to call"], "understanding": "verbalized"})
+    tablet.entry("signature", {"confirm": True})
+    tablet.entry("visit.ended", {"waste_disposed": True})
+    tablet.screenshot(artifacts / "visit-done-800x1280.png", width=800, height=1280)
+
+    # Nothing a person could read is stored in the clear.
+    secrets = [patient["given_name"], patient["family_name"], patient["mrn"], "penicillin", "38.4", "36.8",
+               "37.2", "temp_c", "left forearm", "LE12A", "typed the wrong"]
+    for other in reference["patients"]:
+        secrets += [other["given_name"], other["family_name"], other["mrn"]]
+    dump = tablet.dump_indexeddb()
+    assert plaintext_leaks(dump, secrets) == []
+    local_ids = sorted(row["id"] for row in dump["events"])
+    assert sorted(row["id"] for row in dump["outbox"]) == local_ids
+
+    # The server comes back: one "Sync now" sends everything.
+    server.start()
+    tablet.tid("sync-now").click()
+    expect(tablet.tid("sync-state")).to_contain_text("All synced", timeout=20_000)
+    assert tablet.dump_indexeddb()["outbox"] == []
+    expect(tablet.tid("visit-pending")).to_have_text("all synced")
+
+    with Desk(server.base_url, "nurse") as desk:
+        on_server = [e["id"] for e in desk.pulled() if e["visit_id"] == visit["id"]]
+        assert sorted(on_server) == local_ids, "every entry exactly once"
+        assert desk.json("/api/sync/quarantine")["quarantined"] == []
+        clock.to_real_time(tablet)
+        server_state = desk.visit(visit["id"])["state"]
+    tablet_state = tablet.fold(visit["id"])
+    assert fold_keys(tablet_state) == fold_keys(server_state)
+    assert server_state["status"] == "completed" or server_state["status"] == "signed"
+    assert "fever" in [a["rule"] for a in server_state["alerts"]]
+    assert tablet.errors == []
+    assert [e for e in tablet.console_errors if "Content Security Policy" in e] == []

@@ -1,0 +1,182 @@
+// The tablet's small pure helpers: numbers and times as typed, entry payloads from form values,
+// product barcodes, the kit gate and which buttons are on, the chart geometry, kept visits.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { chartModel } from "../../pwa/chart_model.js";
+import { describe as describeEntry } from "../../pwa/describe.js";
+import { payloadFrom, valuesFrom } from "../../pwa/entries.js";
+import { countdown, fromLocalInput, parseNumber, toLocalInput } from "../../pwa/format.js";
+import { expiryFrom, readProductCode } from "../../pwa/gs1.js";
+import { carryOver } from "../../pwa/inbox.js";
+import { availability, kitGate, newAlerts, recommendedRate, visitsByDay } from "../../pwa/visit_model.js";
+
+describe("numbers and times", () => {
+  test("a decimal comma, spaces and empty fields are read as a nurse means them", () => {
+    assert.equal(parseNumber(" 36,8 "), 36.8);
+    assert.equal(parseNumber(""), null);
+    assert.ok(Number.isNaN(parseNumber("3x")));
+    assert.ok(Number.isNaN(parseNumber("1e3")));
+  });
+
+  test("a local date-time input round-trips to an ISO instant", () => {
+    const date = new Date(2025, 2, 4, 9, 5);
+    assert.equal(fromLocalInput(toLocalInput(date)), date.toISOString());
+    assert.equal(fromLocalInput("yesterday"), null);
+  });
+
+  test("countdowns say how long until, 'due now', then how late", () => {
+    const now = new Date("2025-03-04T10:00:00Z");
+    assert.equal(countdown("2025-03-04T10:12:30Z", now).text, "in 12:30");
+    assert.equal(countdown("2025-03-04T10:00:00Z", now).text, "due now");
+    assert.deepEqual(countdown("2025-03-04T09:57:00Z", now), { text: "3 min overdue", due: true, overdue: true });
+    assert.equal(countdown(null, now), null);
+  });
+});
+
+describe("entry payloads from form values", () => {
+  test("vitals keep only what was measured, as numbers", () => {
+    assert.deepEqual(payloadFrom("vitals", { hr: "72", temp_c: "36,8", sbp: "" }), { payload: { hr: 72, temp_c: 36.8 }, problems: [] });
+  });
+
+  test("a required answer left out and a non-number are both reported", () => {
+    const { problems } = payloadFrom("assessment", { weight_kg: "seventy", kit_present: true });
+    assert.ok(problems.some((p) => p.field === "weight_kg" && /number/.test(p.message)));
+    assert.ok(problems.some((p) => p.field === "kit_in_date"));
+  });
+
+  test("a reaction joins typed symptoms and says who was notified when", () => {
+    const { payload, problems } = payloadFrom("reaction.observed", {
+      symptoms: ["chills"], other_symptoms: "back ache", grade: "2", actions: ["paused"],
+      notified_who: ["prescriber"], outcome: "improving",
+    }, { occurredAt: "2025-03-04T10:00:00.000Z" });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(payload, { symptoms: ["chills", "back ache"], grade: 2, actions: ["paused"], outcome: "improving",
+      notified: [{ who: "prescriber", at: "2025-03-04T10:00:00.000Z" }] });
+  });
+
+  test("a signature needs the confirmation and states the signer", () => {
+    assert.equal(payloadFrom("signature", { name: "Nora Quinn, RN" }).problems[0].field, "confirm");
+    assert.deepEqual(payloadFrom("signature", { name: "Nora Quinn, RN", confirm: true }).payload,
+      { role: "nurse", name: "Nora Quinn, RN", statement: "Electronically signed by Nora Quinn, RN" });
+  });
+
+  test("attempts are asked only for a new line", () => {
+    const base = { type: "port", site: "chest", blood_return: true, flush_solution: "saline", flush_volume_ml: "10", findings: ["no_complications"] };
+    assert.equal(payloadFrom("line.placed", { ...base, status: "existing", attempts: "x" }).problems.length, 0);
+  });
+
+  test("a saved payload fills its form again (to correct it)", () => {
+    const payload = { symptoms: ["chills", "back ache"], grade: 2, actions: [], notified: [{ who: "pharmacist", at: "t" }], outcome: "resolved" };
+    const values = valuesFrom("reaction.observed", payload);
+    assert.deepEqual([values.symptoms, values.other_symptoms, values.grade, values.notified_who], [["chills"], "back ache", "2", ["pharmacist"]]);
+  });
+
+  test("timeline text is plain and says location not verified", () => {
+    assert.deepEqual(describeEntry("visit.started", { location: null }), { label: "Visit started", text: "location not verified" });
+    assert.equal(describeEntry("vitals", { hr: 72, sbp: 120, dbp: 80, temp_c: 36.8 }).text, "HR 72 · BP 120/80 · T 36.8 °C");
+  });
+});
+
+describe("product barcodes", () => {
+  test("a GS1 DataMatrix gives lot, expiry and the NDC", () => {
+    assert.deepEqual(readProductCode("]d2010030944249201117271231\u001d10LE12A"), { lot: "LE12A", expiry: "2027-12-31", ndc: "0944249201" });
+    assert.deepEqual(readProductCode("(01)00309442492011(17)270600(10)AB1"), { lot: "AB1", expiry: "2027-06-30", ndc: "0944249201" });
+  });
+
+  test("a plain code is the lot; an impossible date is dropped", () => {
+    assert.deepEqual(readProductCode("LE12A"), { lot: "LE12A" });
+    assert.equal(expiryFrom("271340"), null);
+  });
+});
+
+const assessed = (kit) => ({ time_in: "t", infusion: { status: "not_started" },
+  entries: [{ kind: "assessment", payload: { kit_present: true, kit_in_date: true, kit_undamaged: true, ...kit } }] });
+
+describe("the visit's gates", () => {
+  test("without a passed kit check the infusion cannot start, and says why", () => {
+    assert.match(kitGate({ entries: [] }).reason, /pre-assessment/);
+    assert.match(kitGate(assessed({ kit_present: false })).reason, /No anaphylaxis kit/);
+    assert.match(kitGate(assessed({ kit_in_date: false })).reason, /expired/);
+    assert.match(availability(assessed({ kit_undamaged: false }))["infusion.started"], /damaged/);
+    assert.equal(availability(assessed({}))["infusion.started"], null);
+  });
+
+  test("the latest assessment decides (a corrected kit check opens the gate)", () => {
+    const state = assessed({ kit_present: false });
+    state.entries.push({ kind: "assessment", payload: { kit_present: true, kit_in_date: true, kit_undamaged: true } });
+    assert.equal(kitGate(state).ok, true);
+  });
+
+  test("pump buttons follow the pump", () => {
+    const running = { ...assessed({}), infusion: { status: "running" } };
+    const off = availability(running);
+    assert.equal(off["infusion.rate_changed"], null);
+    assert.ok(off["infusion.resumed"]);
+    assert.ok(off["infusion.started"]);
+  });
+
+  test("the recommended rate is the fold's next rate, else the first step", () => {
+    assert.equal(recommendedRate({ infusion: { next_rate: { rate_ml_h: 70 } }, steps: [{ rate_ml_h: 35 }] }), 70);
+    assert.equal(recommendedRate({ infusion: {}, steps: [{ rate_ml_h: 35 }] }), 35);
+  });
+
+  test("new alerts are those the entry added", () => {
+    assert.deepEqual(newAlerts({ alerts: [{ id: "a" }] }, { alerts: [{ id: "a" }, { id: "b" }] }), [{ id: "b" }]);
+  });
+});
+
+describe("lists and kept visits", () => {
+  const reference = {
+    visits: [{ id: "v2", patient_id: 1, order_id: 1, scheduled_at: "2025-03-04T14:00:00" },
+      { id: "v1", patient_id: 1, order_id: 1, scheduled_at: "2025-03-04T08:00:00" },
+      { id: "v3", patient_id: 1, order_id: 1, scheduled_at: "2025-03-06T08:00:00" }],
+    patients: [{ id: 1 }], orders: [{ id: 1 }],
+  };
+
+  test("today's visits in time order, the rest apart", () => {
+    const { today, other } = visitsByDay(reference, new Date("2025-03-04T12:00:00"));
+    assert.deepEqual(today.map((r) => r.visit.id), ["v1", "v2"]);
+    assert.deepEqual(other.map((r) => r.visit.id), ["v3"]);
+  });
+
+  test("a visit the server stops listing stays while the tablet holds its entries", () => {
+    const next = { visits: [], patients: [], orders: [] };
+    const kept = carryOver(reference, next, new Set(["v1"]), new Date("2025-03-05T00:00:00"));
+    assert.deepEqual(kept.visits.map((v) => v.id), ["v1"]);
+    assert.equal(kept.patients.length, 1);
+    assert.deepEqual(carryOver(reference, next, new Set(["v1"]), new Date("2025-04-05T00:00:00")).visits, []);
+  });
+});
+
+describe("the chart", () => {
+  test("rate steps and vital signs land inside their bands, in time order", () => {
+    const state = {
+      time_in: "2025-03-04T09:00:00Z", protocol: { limit_ml_h: 350 }, infusion: { status: "running" },
+      segments: [{ start: "2025-03-04T09:50:00Z", end: "2025-03-04T10:20:00Z", rate_ml_h: 35 },
+        { start: "2025-03-04T10:20:00Z", end: null, rate_ml_h: 70 }],
+      vitals: [{ at: "2025-03-04T09:05:00Z", hr: 72, sbp: 122, temp_c: 36.8 }, { at: "2025-03-04T10:05:00Z", hr: 90, temp_c: 38.4 }],
+    };
+    const model = chartModel(state, "2025-03-04T10:40:00Z", { width: 600, height: 300 });
+    const [first, second] = model.rateSteps;
+    assert.ok(first.x1 < first.x2 && first.x2 === second.x1 && second.y < first.y);
+    assert.ok(model.hr[1].y < model.hr[0].y, "a higher heart rate is drawn higher");
+    const { temp } = model.boxes;
+    for (const p of model.temp) assert.ok(p.y >= temp.top && p.y <= temp.top + temp.height);
+    assert.equal(chartModel({ segments: [], vitals: [] }, "2025-03-04T10:40:00Z"), null);
+  });
+});
+
+describe("without the clinical rules", () => {
+  test("the bare visit still shows its entries, times and the pump's state", async () => {
+    const { plainState } = await import("../../pwa/visit_model.js");
+    const ev = (id, kind, minute, payload = {}) => ({ id, kind, occurred_at: `2025-03-04T09:${String(minute).padStart(2, "0")}:00Z`, payload });
+    const state = plainState([ev("c", "infusion.paused", 30, { reason: "other" }), ev("a", "visit.started", 0), ev("b", "infusion.started", 10, { rate_ml_h: 35 })]);
+    assert.equal(state.status, "in_progress");
+    assert.equal(state.time_in, "2025-03-04T09:00:00Z");
+    assert.equal(state.infusion.status, "paused");
+    assert.deepEqual(state.entries.map((e) => e.event_id), ["a", "b", "c"]);
+    assert.deepEqual(state.alerts, []);
+  });
+});

@@ -1,0 +1,176 @@
+// The tablet's keys and outbox with an in-memory store and a scripted server (fetch replaced):
+// PIN and server wrapping, five wrong PINs, device_seq, batches of 500, deletion only after the
+// server answered, quarantine kept for correction, 401 keeping the queue, backoff capped at 5 min.
+
+import assert from "node:assert/strict";
+import { afterEach, describe, test } from "node:test";
+
+import { PBKDF2_ITERATIONS, newDataKey, pinProblem, seal, unseal } from "../../pwa/crypto.js";
+import { Journal, wireEvent } from "../../pwa/journal.js";
+import { Keyring, MAX_PIN_FAILURES } from "../../pwa/keyring.js";
+import { BACKOFF_CAP_MS, MAX_BATCH, Outbox, backoffMs } from "../../pwa/outbox.js";
+import { Vault } from "../../pwa/vault.js";
+import { FakeStore } from "./pwa_fake_store.mjs";
+
+const DEVICE = "0b0f5a44-5c1e-4c57-9d57-1b7c4d0c1a11";
+const VISIT = "5f6d3c1e-2a4b-4c8d-9e0f-a1b2c3d4e5f6";
+const realFetch = globalThis.fetch;
+afterEach(() => { globalThis.fetch = realFetch; });
+
+function answer(status, body) {
+  return new Response(body === null ? null : JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}
+
+/** A scripted server: `onPush(events)` returns the response for each push; pushes are recorded. */
+function server(onPush) {
+  const pushes = [];
+  globalThis.fetch = async (url, init) => {
+    if (String(url).startsWith("/api/sync/push")) {
+      const body = JSON.parse(init.body);
+      pushes.push(body);
+      return onPush(body.events);
+    }
+    throw new TypeError("no route");
+  };
+  return pushes;
+}
+
+async function outboxWith(count = 0) {
+  const store = new FakeStore();
+  const key = await newDataKey();
+  const journal = new Journal(store, key, DEVICE);
+  const outbox = await new Outbox({ store, vault: new Vault(store, key), journal, deviceId: DEVICE, inbox: null }).load();
+  outbox.schedule = () => {}; // the tests drive flushes themselves
+  for (let i = 0; i < count; i += 1) await outbox.save({ visitId: VISIT, kind: "note", payload: { text: `note ${i}` } });
+  return { store, key, journal, outbox };
+}
+
+const accepted = (events) => answer(200, {
+  protocol: 1, server_time: new Date().toISOString(), clock_offset_ms: 0,
+  results: events.map((e, i) => ({ id: e.id, status: "accepted", server_seq: i + 1, reason: "", code: "" })),
+  device: { acked_through: events.at(-1).device_seq, gaps: [], wiped: false },
+});
+
+describe("crypto and keyring", () => {
+  test("a sealed record opens only with its key and at its own place", async () => {
+    const key = await newDataKey();
+    const box = await seal(key, { name: "Alma Reyes" }, "events/a");
+    assert.deepEqual(await unseal(key, box, "events/a"), { name: "Alma Reyes" });
+    await assert.rejects(unseal(key, box, "events/b"));
+    await assert.rejects(unseal(await newDataKey(), box, "events/a"));
+    assert.ok(!Buffer.from(box.ct).toString("latin1").includes("Alma"));
+  });
+
+  test("PINs are six digits, not repeated or consecutive", () => {
+    assert.equal(pinProblem("482916"), null);
+    for (const weak of ["111111", "123456", "987654", "12345", "12345a"]) assert.notEqual(pinProblem(weak), null, weak);
+  });
+
+  test("the PIN opens the data key; five wrong PINs erase the PIN copy only", async () => {
+    assert.ok(PBKDF2_ITERATIONS >= 600_000);
+    const store = new FakeStore();
+    const keyring = new Keyring(store, DEVICE);
+    await keyring.openWithServerKey("server-wrap-key");
+    await keyring.setPin("482916");
+    const box = await seal(keyring.dataKey, { hr: 72 }, "events/x");
+    keyring.lock();
+    for (let i = 1; i < MAX_PIN_FAILURES; i += 1) {
+      assert.deepEqual(await keyring.unlock("000000"), { ok: false, remaining: MAX_PIN_FAILURES - i });
+    }
+    assert.equal((await keyring.unlock("000000")).lockedOut, true);
+    const keys = await store.metaValue("keys");
+    assert.equal(keys.pin, null);
+    assert.ok(keys.server);
+    assert.equal((await keyring.unlock("482916")).lockedOut, true, "the right PIN no longer helps");
+    await keyring.openWithServerKey("server-wrap-key");
+    await keyring.setPin("730519");
+    assert.deepEqual(await unseal(keyring.dataKey, box, "events/x"), { hr: 72 }, "the data survived");
+    assert.equal(await store.metaValue("pin_failures"), 0);
+  });
+
+  test("another server key cannot open the data", async () => {
+    const store = new FakeStore();
+    await new Keyring(store, DEVICE).openWithServerKey("right");
+    await assert.rejects(new Keyring(store, DEVICE).openWithServerKey("wrong"), /does not open/);
+  });
+});
+
+describe("outbox", () => {
+  test("each save gets the next device_seq and an outbox row with its event", async () => {
+    const { store, outbox } = await outboxWith(3);
+    const rows = (await store.getAll("outbox")).sort((a, b) => a.seq - b.seq);
+    assert.deepEqual(rows.map((r) => r.seq), [1, 2, 3]);
+    assert.deepEqual(new Set(rows.map((r) => r.id)), outbox.pending);
+    assert.equal((await store.getAll("events")).length, 3);
+  });
+
+  test("a failed write rejects, and nothing is pending", async () => {
+    const { store, outbox } = await outboxWith(0);
+    store.failNext = new Error("disk full");
+    await assert.rejects(outbox.save({ visitId: VISIT, kind: "note", payload: { text: "x" } }), /disk full/);
+    assert.equal(outbox.pendingCount(), 0);
+  });
+
+  test("pushes go in batches of at most 500, in device_seq order, and rows go once answered", async () => {
+    const { store, outbox } = await outboxWith(MAX_BATCH + 20);
+    const pushes = server(accepted);
+    await outbox.pushAll();
+    assert.deepEqual(pushes.map((p) => p.events.length), [MAX_BATCH, 20]);
+    const seqs = pushes.flatMap((p) => p.events.map((e) => e.device_seq));
+    assert.deepEqual(seqs, Array.from({ length: MAX_BATCH + 20 }, (_, i) => i + 1));
+    assert.equal((await store.getAll("outbox")).length, 0);
+  });
+
+  test("an event the server did not answer for stays queued; a retry sends identical content", async () => {
+    const { store, outbox } = await outboxWith(2);
+    const pushes = server((events) => answer(200, { results: events.filter((e) => e.device_seq === 1)
+      .map((e) => ({ id: e.id, status: "accepted", server_seq: 1 })), device: { acked_through: 1, gaps: [], wiped: false } }));
+    await assert.rejects(outbox.pushAll(), /answered for none/);
+    assert.equal(outbox.pendingCount(), 1);
+    const [left] = await store.getAll("outbox");
+    const again = server(accepted);
+    await outbox.pushAll();
+    assert.deepEqual(again[0].events, [pushes[0].events.find((e) => e.id === left.id)]);
+  });
+
+  test("quarantined and collision answers are settled and listed for correction with the reason", async () => {
+    const { journal, outbox } = await outboxWith(2);
+    server((events) => answer(200, { results: [
+      { id: events[0].id, status: "quarantined", code: "invalid_payload", reason: "Temperature 53 °C is outside 32–43 °C" },
+      { id: events[1].id, status: "duplicate", server_seq: 9 },
+    ], device: { acked_through: 2, gaps: [], wiped: false } }));
+    await outbox.pushAll();
+    assert.equal(outbox.pendingCount(), 0);
+    const [held] = journal.needsCorrection(VISIT);
+    assert.equal(held.local.reason, "Temperature 53 °C is outside 32–43 °C");
+    assert.equal(journal.foldEvents(VISIT, 1).length, 1, "a refused entry is left out of the fold");
+    await outbox.save({ visitId: VISIT, kind: "note", payload: { text: "fixed" }, resolves: held.event.id });
+    assert.deepEqual(journal.needsCorrection(VISIT), []);
+  });
+
+  test("a 401 keeps the whole queue and asks for a login", async () => {
+    const { outbox } = await outboxWith(2);
+    server(() => answer(401, { code: "not_authenticated", detail: "Please log in" }));
+    await outbox.run();
+    assert.equal(outbox.status.authNeeded, true);
+    assert.equal(outbox.pendingCount(), 2);
+  });
+
+  test("the server saying the device was wiped raises a warning", async () => {
+    const { outbox } = await outboxWith(1);
+    server((events) => answer(200, { results: events.map((e) => ({ id: e.id, status: "accepted" })), device: { wiped: true } }));
+    await outbox.pushAll();
+    assert.ok(outbox.status.wipedAt);
+  });
+
+  test("retries back off from 2 s, doubling, never beyond 5 minutes", () => {
+    assert.deepEqual([1, 2, 3, 4].map(backoffMs), [2000, 4000, 8000, 16000]);
+    assert.equal(backoffMs(30), BACKOFF_CAP_MS);
+    assert.equal(BACKOFF_CAP_MS, 300_000);
+  });
+
+  test("the wire form carries the seq and never local fields", () => {
+    const wire = wireEvent({ id: "e", visit_id: VISIT, kind: "note", schema: 1, occurred_at: "t", recorded_at: "t", payload: {}, server_seq: 4, author_id: 2 }, 7);
+    assert.deepEqual(Object.keys(wire).sort(), ["device_seq", "id", "kind", "occurred_at", "payload", "recorded_at", "schema", "visit_id"]);
+  });
+});
