@@ -25,7 +25,7 @@ from bench.scale import FULL, QUICK, Scale
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the size (the smoke test's run)")
-    parser.add_argument("--only", choices=["inprocess", "load"], help="run one part only")
+    parser.add_argument("--only", choices=["inprocess", "load", "pwa"], help="run one part only")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the in-process push and pull into bench/results/ (slows them)")
     parser.add_argument("--output", type=Path, default=report.RESULTS, help="where to write the JSON results")
@@ -37,6 +37,10 @@ def _measure(scale: Scale, only: str | None) -> dict[str, Any]:
     if only in (None, "inprocess"):
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-a-") as workdir:
             figures["inprocess"] = asyncio.run(inprocess.run(Path(workdir), scale))
+    if only in (None, "pwa") and scale.name != "quick":  # a browser run: full bench only
+        from bench import pwa
+
+        figures["pwa"] = pwa.run()
     if only in (None, "load"):
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-c-") as workdir:
             figures["load"] = asyncio.run(load.run(Path(workdir), scale))
