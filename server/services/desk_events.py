@@ -9,7 +9,9 @@ acknowledged high-water mark.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -26,6 +28,9 @@ from sync.protocol import PROTOCOL_VERSION, PushRequest, PushResponse, PushResul
 DESK_NAMESPACE = uuid.UUID("4f6b2a52-1d0e-5b1c-9a57-6b1e2d0c7a11")
 DESK_LABEL = "Desk (review)"
 SCHEMA = 1
+# One desk action at a time per desk device: reading the next device_seq and pushing it must not
+# interleave, or a double-click would reuse a seq and look like a wiped device (per process).
+_DEVICE_LOCKS: defaultdict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
 def desk_device_id(user: User) -> uuid.UUID:
@@ -51,9 +56,10 @@ async def append(*, user: User, visit: Visit, kind: str, payload: dict[str, Any]
     in quarantine (where it would flag the visit as holding entries to resolve)."""
     _check_payload(kind, payload)
     device_id = desk_device_id(user)
-    now = datetime.now(timezone.utc)
-    event = _event(visit=visit, kind=kind, payload=payload, device_seq=await next_device_seq(device_id), now=now)
-    result = (await push_events(user=user, device_id=device_id, events=[event])).results[0]
+    async with _DEVICE_LOCKS[device_id]:
+        now = datetime.now(timezone.utc)
+        event = _event(visit=visit, kind=kind, payload=payload, device_seq=await next_device_seq(device_id), now=now)
+        result = (await push_events(user=user, device_id=device_id, events=[event])).results[0]
     await Device.filter(id=device_id, label="").update(label=DESK_LABEL)
     if result.status not in ("accepted", "duplicate"):
         raise _refused(result)

@@ -121,3 +121,15 @@ def smtp_server() -> AsyncIterator[SmtpServer]:
     server = SmtpServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+async def scheduled_visit_for_desk(org, nurse_ana, patient_pat):
+    import uuid
+    from datetime import datetime, timezone
+
+    from server.db.models import Order, Visit
+
+    order = await Order.get(patient=patient_pat)
+    return await Visit.create(id=uuid.uuid4(), organization=org, patient=patient_pat, order=order, nurse=nurse_ana,
+                              scheduled_at=datetime.now(timezone.utc))

@@ -107,3 +107,19 @@ async def test_an_in_progress_visit_cannot_be_signed_off(desk, post_form, tablet
 
     assert response.status_code == 409 and "in_progress" in response.text
     assert re.search(r"can be signed off once the nurse has ended it", response.text)
+
+
+async def test_two_desk_actions_at_once_never_reuse_a_device_seq(pharmacist_pia, scheduled_visit_for_desk):
+    """A double-click must not look like a wiped device: each desk event gets its own seq."""
+    import asyncio
+
+    from server.services import desk_events
+    from sync.models import Device, Event
+
+    payload = {"kind": "other", "text": "Checked the plan."}
+    await asyncio.gather(*(desk_events.append(user=pharmacist_pia, visit=scheduled_visit_for_desk,
+                                              kind="review.intervention", payload=payload) for _ in range(5)))
+    events = await Event.filter(visit_id=scheduled_visit_for_desk.id).values("device_seq", "flags")
+    assert sorted(e["device_seq"] for e in events) == [1, 2, 3, 4, 5]
+    assert all("device_seq_reused" not in e["flags"] for e in events)
+    assert (await Device.get(id=desk_events.desk_device_id(pharmacist_pia))).wiped_at is None
