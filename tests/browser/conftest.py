@@ -66,8 +66,10 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
         run_async(drop)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def playwright() -> Iterator[Playwright]:
+    """Per test: Playwright's sync API runs its own event loop in this thread, and while it runs
+    no asyncio test can; a longer-lived fixture broke every async test that came after it."""
     with sync_playwright() as running:
         yield running
 
