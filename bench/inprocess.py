@@ -131,4 +131,21 @@ async def run(workdir: Path, scale: Scale) -> dict[str, Any]:
         pushed = await _measure_push(setup, scale, integrity, sent)
         pushed["single_push_status"] = single
         pulled = await _measure_pull(setup, scale, integrity, sent)
-    return {"push": pushed, "pull": pulled, "integrity": integrity.figures()}
+        summary_pdf = await _measure_summary_pdf(setup)
+    return {"push": pushed, "pull": pulled, "summary_pdf": summary_pdf, "integrity": integrity.figures()}
+
+
+async def _measure_summary_pdf(setup: Setup) -> dict[str, Any]:
+    """(e) the physician's PDF of one pushed visit (100 entries, about 6 hours): the best of 3 renders,
+    after one warm-up render that loads fonts and the stylesheet (as a running server has)."""
+    from server.db.models import Visit
+    from server.services import pdf
+    from server.services.local_time import LocalTime
+    from server.services.summary import build_summary
+
+    visit = await Visit.get(id=setup.events[0]["visit_id"])
+    entries = sum(1 for event in setup.events if event["visit_id"] == setup.events[0]["visit_id"])
+    html = pdf.summary_html(await build_summary(visit, clock=LocalTime("UTC")))
+    pdf.render_pdf(html)
+    seconds = min(pdf.timed_render(html)[1] for _ in range(3))
+    return {"entries": entries, "seconds": round(seconds, 3)}

@@ -84,11 +84,17 @@ def verdicts(figures: dict[str, Any]) -> list[Verdict]:
     if "inprocess" in figures:
         rows += _push_verdicts(figures["inprocess"]["push"]) + _pull_verdicts(figures["inprocess"]["pull"])
         rows.append(_once("(a)+(b)", figures["inprocess"]["integrity"]))
+        rows.append(_pdf_verdict(figures["inprocess"]["summary_pdf"]))
     if "load" in figures:
         rows += _load_verdicts(figures["load"]) + [_once("(c)", figures["load"]["integrity"])]
     if "pwa" in figures:
         rows += _pwa_verdicts(figures["pwa"])
     return rows
+
+
+def _pdf_verdict(summary: dict[str, Any]) -> Verdict:
+    return Verdict(f"(e) summary PDF, {summary['entries']}-entry visit", f"{summary['seconds'] * 1000:.0f} ms",
+                   "", "", "<= 1000 ms", summary["seconds"] <= 1.0)
 
 
 def _pwa_verdicts(pwa: dict[str, Any]) -> list[Verdict]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from server.db.models import AuditEntry
@@ -123,6 +122,3 @@ def _check(entry: AuditEntry, *, expected_id: int, prev_hash: str) -> str:
         return "its content does not match its hash (the row was changed)"
     return ""
 
-
-async def dialect() -> str:
-    return get_connection("default").capabilities.dialect

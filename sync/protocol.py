@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 PROTOCOL_VERSION = 1
 MAX_EVENTS = 5_000
@@ -21,15 +21,6 @@ DEFAULT_PULL = 1_000
 FUTURE_TOLERANCE_S = 300  # events more than 5 min ahead of the server, after correction, are flagged
 
 PushStatus = Literal["accepted", "duplicate", "quarantined", "collision"]
-
-
-class EventIn(BaseModel):
-    """One event as the device sent it. Only `id` and `device_seq` are required to be sound here."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-    id: UUID
-    device_seq: int = Field(ge=1)
 
 
 class PushRequest(BaseModel):

@@ -17,7 +17,6 @@ Effect = Literal["start", "change", "pause", "resume", "stop", "ignore"]
 INFUSION_KINDS = frozenset(
     {"infusion.started", "infusion.rate_changed", "infusion.paused", "infusion.resumed", "infusion.stopped"}
 )
-RATE_SETTING_KINDS = frozenset({"infusion.started", "infusion.rate_changed", "infusion.resumed"})
 
 
 @dataclass(frozen=True)

@@ -66,9 +66,16 @@ async def test_missing_field_is_named_in_the_error(anonymous):
     assert response.json()["errors"][0]["field"] == "password"
 
 
-async def test_login_redirects_only_to_local_paths(anonymous):
+async def test_login_redirects_only_to_local_paths(anonymous, pharmacist_pia):
     page = await anonymous.get("/login?next=//evil.example/x")
     assert "evil.example" not in page.text
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"username": "pharmacist_pia", "password": "correct horse battery staple", "csrf_token": token}
+    foreign = await anonymous.post("/login", data={**form, "next": "https://evil.example/x"})
+    assert foreign.headers["location"] == "/pharmacy"
+    anonymous.cookies.delete("ivlog_session")
+    local = await anonymous.post("/login", data={**form, "next": "/quarantine"})
+    assert local.headers["location"] == "/quarantine"
 
 
 async def test_request_log_lines_carry_ids_never_patient_data(client_factory, nurse_ana, patient_pat, caplog):
