@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-libs run test browser bench migrations clean
+.PHONY: setup system-libs run test browser bench stress migrations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) system-libs
 
-## WeasyPrint (the PDF summaries) needs Pango and a font from Debian.
+## WeasyPrint (the PDF summaries) needs Pango, HarfBuzz's font subsetter and a font from Debian.
 system-libs:
-	@ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu && command -v pdftoppm >/dev/null || \
-	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig poppler-utils; }
+	@ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset && fc-list 2>/dev/null | grep -qi dejavu \
+	  && command -v pdftoppm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 \
+	  libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fontconfig poppler-utils; }
 
 run: setup
 	$(BIN)/python -m server migrate
@@ -35,6 +36,14 @@ test: setup browser
 
 bench: setup
 	$(BIN)/python -m bench
+
+## Reliability campaigns: kill -9 of the server and crash-restarts of a private PostgreSQL while
+## tablets push, then a backup taken under 50 writers and restored (python -m stress --help).
+stress: setup
+	$(BIN)/python -m stress crash --db sqlite --cycles 50
+	$(BIN)/python -m stress crash --db postgres --cycles 50
+	$(BIN)/python -m stress backup --db sqlite --writers 50
+	$(BIN)/python -m stress backup --db postgres --writers 50
 
 ## Developer tool: write a migration after changing server/db/models.py or sync/models.py.
 migrations: setup

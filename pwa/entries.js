@@ -4,121 +4,128 @@
 
 import { fromLocalInput, parseNumber } from "./format.js";
 
+// Choices as [value, label]: "a|b_c" gives [["a", "A"], ["b_c", "B c"]]; "v:Label" names one itself.
+const options = (spec) => spec.split("|").map((item) => {
+  const [value, label] = item.split(":");
+  return [value, label ?? value[0].toUpperCase() + value.slice(1).replace(/_/g, " ")];
+});
+const asIs = (values) => values.map((value) => [value, value]);
+const field = (type) => (name, label, extra = {}) => ({ name, label, type, ...extra });
+const [number, integer, text, choice, multi] = ["number", "integer", "text", "choice", "multi"].map(field);
+const required = { required: true };
 const yes = (name, label, extra = {}) => ({ name, label, type: "yesno", required: true, ...extra });
-const FINDINGS = [
-  ["no_complications", "No complications noted"], ["redness", "Redness"], ["swelling", "Swelling"], ["pain", "Pain"],
-  ["leaking", "Leaking"], ["infiltration", "Infiltration"], ["phlebitis", "Phlebitis"], ["bruising", "Bruising"],
-  ["other", "Other"],
-];
-const findings = { name: "findings", label: "Site findings", type: "multi", required: true, options: FINDINGS, default: () => ["no_complications"] };
+const findings = { name: "findings", label: "Site findings", type: "multi", required: true, default: () => ["no_complications"],
+  options: options("no_complications:No complications noted|redness|swelling|pain|leaking|infiltration|phlebitis|bruising|other") };
 const note = { name: "note", label: "Note", type: "longtext" };
+const rate = (label) => number("rate_ml_h", label, { unit: "mL/h", ...required, default: (c) => c.recommendedRate });
 export const SYMPTOMS = ["chills", "fever", "headache", "flushing", "rash", "itching", "nausea", "back pain",
   "chest tightness", "shortness of breath", "wheezing", "dizziness"];
 export const EDUCATION_TOPICS = ["signs of a reaction", "when to call", "line care", "hydration", "headache care", "next infusion"];
 
 export const FORMS = {
   assessment: { title: "Pre-assessment", fields: [
-    { name: "weight_kg", label: "Weight", unit: "kg", type: "number", required: true, default: (c) => c.order?.dosing_weight_kg },
+    number("weight_kg", "Weight", { unit: "kg", ...required, default: (c) => c.order?.dosing_weight_kg }),
     yes("kit_present", "Anaphylaxis kit present"), yes("kit_in_date", "Kit in date"), yes("kit_undamaged", "Kit undamaged"),
-    { name: "hydration", label: "Hydration", type: "choice", required: true, options: [["adequate", "Adequate"], ["inadequate", "Inadequate"]] },
+    choice("hydration", "Hydration", { ...required, options: options("adequate|inadequate") }),
     yes("headache", "Headache"), yes("infection_signs", "Signs of infection or fever"),
     yes("thrombosis_risk", "Thrombosis risk", { default: (c) => c.patient?.thrombosis_risk }),
     yes("renal_risk", "Renal risk", { default: (c) => c.patient?.renal_risk }),
     yes("allergies_reviewed", "Allergies reviewed"),
-    { name: "symptoms", label: "Symptoms (comma separated)", type: "list" },
+    field("list")("symptoms", "Symptoms (comma separated)"),
   ] },
   "line.placed": { title: "Line placement", fields: [
-    { name: "status", label: "Line", type: "choice", required: true, options: [["new", "New"], ["existing", "Existing"]] },
-    { name: "type", label: "Type", type: "choice", required: true, options: [["peripheral", "Peripheral"], ["midline", "Midline"], ["picc", "PICC"], ["port", "Port"]] },
-    { name: "gauge", label: "Gauge", unit: "G", type: "integer" },
-    { name: "length_cm", label: "Length", unit: "cm", type: "number" },
-    { name: "site", label: "Site", type: "text", required: true },
-    { name: "side", label: "Side", type: "choice", options: [["left", "Left"], ["right", "Right"]] },
-    { name: "attempts", label: "Attempts", type: "integer", showIf: (v) => v.status === "new" },
-    { name: "inserted_by", label: "Inserted by", type: "text" },
+    choice("status", "Line", { ...required, options: options("new|existing") }),
+    choice("type", "Type", { ...required, options: options("peripheral|midline|picc:PICC|port") }),
+    integer("gauge", "Gauge", { unit: "G" }),
+    number("length_cm", "Length", { unit: "cm" }),
+    text("site", "Site", required),
+    choice("side", "Side", { options: options("left|right") }),
+    integer("attempts", "Attempts", { showIf: (v) => v.status === "new" }),
+    text("inserted_by", "Inserted by"),
     yes("blood_return", "Blood return"),
-    { name: "flush_solution", label: "Flush solution", type: "text", required: true, default: () => "0.9% sodium chloride" },
-    { name: "flush_volume_ml", label: "Flush volume", unit: "mL", type: "number", required: true, default: () => 10 },
+    text("flush_solution", "Flush solution", { ...required, default: () => "0.9% sodium chloride" }),
+    number("flush_volume_ml", "Flush volume", { unit: "mL", ...required, default: () => 10 }),
     findings,
   ] },
   "line.assessed": { title: "Line check", fields: [
-    { name: "phase", label: "When", type: "choice", required: true, options: [["start", "Start"], ["during", "During"], ["end", "End"]] },
-    findings, { name: "blood_return", label: "Blood return", type: "yesno" }, note,
+    choice("phase", "When", { ...required, options: options("start|during|end") }),
+    findings, field("yesno")("blood_return", "Blood return"), note,
   ] },
   "product.opened": { title: "Product and lot", scan: true, fields: [
-    { name: "product_id", label: "Product", type: "choice", required: true, options: (c) => c.products, default: (c) => c.order?.product_id },
-    { name: "lot", label: "Lot", type: "text", required: true, autocapitalize: "characters" },
-    { name: "expiry", label: "Expiry", type: "date", required: true },
-    { name: "volume_ml", label: "Volume", unit: "mL", type: "number", required: true },
+    choice("product_id", "Product", { ...required, options: (c) => c.products, default: (c) => c.order?.product_id }),
+    text("lot", "Lot", { ...required, autocapitalize: "characters" }),
+    field("date")("expiry", "Expiry", required),
+    number("volume_ml", "Volume", { unit: "mL", ...required }),
     yes("inspected_ok", "Visual inspection passed"),
-    { name: "ndc", label: "NDC", type: "text" },
-    { name: "inline_filter", label: "In-line filter", type: "yesno" },
+    text("ndc", "NDC"),
+    field("yesno")("inline_filter", "In-line filter"),
   ] },
   "medication.given": { title: "Medication", fields: [
-    { name: "drug", label: "Drug", type: "text", required: true },
-    { name: "dose", label: "Dose", type: "number", required: true },
-    { name: "unit", label: "Unit", type: "choice", required: true, options: ["mg", "mcg", "g", "mL", "unit"].map((u) => [u, u]) },
-    { name: "route", label: "Route", type: "choice", required: true, options: ["PO", "IV", "IM", "SC", "SL", "inhaled", "topical"].map((r) => [r, r]) },
-    { name: "purpose", label: "Purpose", type: "choice", required: true, options: [["premed", "Premedication"], ["prn", "PRN"], ["reaction", "For a reaction"]] },
+    text("drug", "Drug", required),
+    number("dose", "Dose", required),
+    choice("unit", "Unit", { ...required, options: asIs(["mg", "mcg", "g", "mL", "unit"]) }),
+    choice("route", "Route", { ...required, options: asIs(["PO", "IV", "IM", "SC", "SL", "inhaled", "topical"]) }),
+    choice("purpose", "Purpose", { ...required, options: options("premed:Premedication|prn:PRN|reaction:For a reaction") }),
   ] },
-  "infusion.started": { title: "Start infusion", rate: true, fields: [
-    { name: "rate_ml_h", label: "Rate", unit: "mL/h", type: "number", required: true, default: (c) => c.recommendedRate },
-  ] },
+  "infusion.started": { title: "Start infusion", rate: true, fields: [rate("Rate")] },
   "infusion.rate_changed": { title: "Rate change", rate: true, fields: [
-    { name: "rate_ml_h", label: "New rate", unit: "mL/h", type: "number", required: true, default: (c) => c.recommendedRate },
-    { name: "reason", label: "Reason", type: "choice", default: () => "titration", options: [["titration", "Titration"], ["reaction", "Reaction"], ["new_lot", "New lot"], ["order", "Order"], ["patient_request", "Patient request"], ["other", "Other"]] },
+    rate("New rate"),
+    choice("reason", "Reason", { default: () => "titration", options: options("titration|reaction|new_lot|order|patient_request|other") }),
     note,
   ] },
   vitals: { title: "Vital signs", fields: [
-    { name: "hr", label: "Heart rate", unit: "/min", type: "number" },
-    { name: "sbp", label: "Systolic BP", unit: "mmHg", type: "number" },
-    { name: "dbp", label: "Diastolic BP", unit: "mmHg", type: "number" },
-    { name: "temp_c", label: "Temperature", unit: "°C", type: "number" },
-    { name: "rr", label: "Resp. rate", unit: "/min", type: "number" },
-    { name: "spo2", label: "SpO2", unit: "%", type: "number" },
-    { name: "pain", label: "Pain", unit: "/10", type: "integer" },
-    { name: "position", label: "Position", type: "choice", options: [["sitting", "Sitting"], ["lying", "Lying"], ["standing", "Standing"]] },
+    number("hr", "Heart rate", { unit: "/min" }),
+    number("sbp", "Systolic BP", { unit: "mmHg" }),
+    number("dbp", "Diastolic BP", { unit: "mmHg" }),
+    number("temp_c", "Temperature", { unit: "°C" }),
+    number("rr", "Resp. rate", { unit: "/min" }),
+    number("spo2", "SpO2", { unit: "%" }),
+    integer("pain", "Pain", { unit: "/10" }),
+    choice("position", "Position", { options: options("sitting|lying|standing") }),
   ] },
   "reaction.observed": { title: "Reaction", reaction: true, fields: [
-    { name: "symptoms", label: "Symptoms", type: "multi", options: SYMPTOMS.map((s) => [s, s]) },
-    { name: "other_symptoms", label: "Other symptoms (comma separated)", type: "list", extra: true },
-    { name: "grade", label: "Grade (CTCAE)", type: "choice", required: true, numeric: true, options: [1, 2, 3, 4, 5].map((g) => [String(g), String(g)]) },
-    { name: "actions", label: "Actions taken", type: "multi", options: [["slowed", "Slowed"], ["paused", "Paused"], ["stopped", "Stopped"], ["medication_given", "Medication given"], ["oxygen", "Oxygen"], ["epinephrine", "Epinephrine"], ["emergency_services", "Called 911"], ["observed", "Observed"]] },
-    { name: "notified_who", label: "Notified", type: "multi", extra: true, options: [["prescriber", "Prescriber"], ["pharmacist", "Pharmacist"], ["emergency_services", "Emergency services"], ["supervisor", "Supervisor"], ["family", "Family"], ["other", "Other"]] },
-    { name: "notified_at", label: "Notified at", type: "time", extra: true },
-    { name: "outcome", label: "Outcome", type: "choice", required: true, options: [["resolved", "Resolved"], ["improving", "Improving"], ["ongoing", "Ongoing"], ["transferred", "Transferred"]] },
+    multi("symptoms", "Symptoms", { options: asIs(SYMPTOMS) }),
+    field("list")("other_symptoms", "Other symptoms (comma separated)", { extra: true }),
+    choice("grade", "Grade (CTCAE)", { ...required, numeric: true, options: asIs(["1", "2", "3", "4", "5"]) }),
+    multi("actions", "Actions taken", { options: options(
+      "slowed|paused|stopped|medication_given|oxygen|epinephrine|emergency_services:Called 911|observed") }),
+    multi("notified_who", "Notified", { extra: true,
+      options: options("prescriber|pharmacist|emergency_services|supervisor|family|other") }),
+    field("time")("notified_at", "Notified at", { extra: true }),
+    choice("outcome", "Outcome", { ...required, options: options("resolved|improving|ongoing|transferred") }),
   ] },
   "infusion.paused": { title: "Pause infusion", fields: [
-    { name: "reason", label: "Reason", type: "choice", required: true, options: [["reaction", "Reaction"], ["line_issue", "Line issue"], ["patient_request", "Patient request"], ["product_change", "Product change"], ["other", "Other"]] },
+    choice("reason", "Reason", { ...required, options: options("reaction|line_issue|patient_request|product_change|other") }),
     note,
   ] },
-  "infusion.resumed": { title: "Resume infusion", rate: true, fields: [
-    { name: "rate_ml_h", label: "Rate", unit: "mL/h", type: "number", required: true, default: (c) => c.recommendedRate },
-  ] },
+  "infusion.resumed": { title: "Resume infusion", rate: true, fields: [rate("Rate")] },
   "infusion.stopped": { title: "Stop infusion", fields: [
-    { name: "reason", label: "Reason", type: "choice", required: true, default: () => "completed", options: [["completed", "Completed"], ["reaction", "Reaction"], ["line_issue", "Line issue"], ["patient_request", "Patient request"], ["product_issue", "Product issue"], ["other", "Other"]] },
-    { name: "pump_volume_ml", label: "Pump volume", unit: "mL", type: "number" },
+    choice("reason", "Reason", { ...required, default: () => "completed",
+      options: options("completed|reaction|line_issue|patient_request|product_issue|other") }),
+    number("pump_volume_ml", "Pump volume", { unit: "mL" }),
     note,
   ] },
   "line.removed": { title: "Line removed", fields: [
-    { name: "reason", label: "Reason", type: "choice", required: true, default: () => "therapy_complete", options: [["therapy_complete", "Therapy complete"], ["complication", "Complication"], ["dislodged", "Dislodged"], ["occluded", "Occluded"], ["other", "Other"]] },
+    choice("reason", "Reason", { ...required, default: () => "therapy_complete",
+      options: options("therapy_complete|complication|dislodged|occluded|other") }),
     yes("tip_intact", "Catheter tip intact"), findings,
-    { name: "dressing", label: "Dressing", type: "text", required: true, default: () => "gauze" }, note,
+    text("dressing", "Dressing", { ...required, default: () => "gauze" }), note,
   ] },
   "line.left_in_place": { title: "Line left in place", fields: [
-    { name: "dressing", label: "Dressing", type: "text", required: true }, yes("patient_instructed", "Patient instructed"), findings, note,
+    text("dressing", "Dressing", required), yes("patient_instructed", "Patient instructed"), findings, note,
   ] },
   education: { title: "Education", fields: [
-    { name: "topics", label: "Topics", type: "multi", required: true, options: EDUCATION_TOPICS.map((t) => [t, t]) },
-    { name: "understanding", label: "Understanding", type: "choice", required: true, options: [["verbalized", "Verbalized"], ["demonstrated", "Demonstrated"], ["needs_reinforcement", "Needs reinforcement"], ["not_understood", "Not understood"]] },
-    { name: "barriers", label: "Barriers", type: "longtext" },
+    multi("topics", "Topics", { ...required, options: asIs(EDUCATION_TOPICS) }),
+    choice("understanding", "Understanding", { ...required,
+      options: options("verbalized|demonstrated|needs_reinforcement|not_understood") }),
+    field("longtext")("barriers", "Barriers"),
   ] },
-  note: { title: "Note", fields: [{ name: "text", label: "Note", type: "longtext", required: true }] },
+  note: { title: "Note", fields: [field("longtext")("text", "Note", required)] },
   signature: { title: "Nurse signature", fields: [
-    { name: "name", label: "Signed by", type: "text", required: true, default: (c) => c.userName },
+    text("name", "Signed by", { ...required, default: (c) => c.userName }),
     yes("confirm", "I confirm this record is complete and accurate", { extra: true }),
   ] },
-  "visit.ended": { title: "End visit", fields: [{ name: "waste_disposed", label: "Waste disposed of", type: "yesno" }] },
+  "visit.ended": { title: "End visit", fields: [field("yesno")("waste_disposed", "Waste disposed of")] },
 };
 
 /** Options of a field (they may depend on the visit, e.g. the products). */

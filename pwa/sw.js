@@ -1,6 +1,6 @@
 // ivlog service worker (scope "/"): keeps the tablet app's shell so it opens with no network.
 //
-// The shell (every file of pwa/, listed below) is precached under a versioned cache name at install
+// The shell (every file of pwa/ but the PNG install icons, listed below) is precached under a versioned cache name at install
 // and served cache-first; navigations under /app/ get the cached page. Nothing under /api/ is ever
 // cached or answered here: patient data lives only in the app's encrypted IndexedDB. Other pages of
 // the site (the desks' HTML) pass straight to the network.
@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "c62ad8070e1aae6d";
+const VERSION = "145dc89eaddb522e";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -22,8 +22,6 @@ const SHELL = [
   "/app/entries.js",
   "/app/format.js",
   "/app/gs1.js",
-  "/app/icons/icon-192.png",
-  "/app/icons/icon-512.png",
   "/app/icons/icon.svg",
   "/app/inbox.js",
   "/app/index.html",

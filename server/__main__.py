@@ -1,4 +1,4 @@
-"""The ivlog command line: python -m server {serve,migrate,demo,user,verify-audit}."""
+"""The ivlog command line: python -m server {serve,migrate,demo,user,verify-audit,backup}."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     disable.add_argument("username")
     disable.set_defaults(func=cmd_user_disable)
     sub.add_parser("verify-audit", help="verify the audit hash chain").set_defaults(func=cmd_verify_audit)
+    backup = sub.add_parser("backup", help="copy the live database to PATH (consistent, verified, atomic)")
+    backup.add_argument("path", help="the backup file (SQLite file, or a pg_dump custom-format archive)")
+    backup.set_defaults(func=cmd_backup)
     return parser
 
 
@@ -162,6 +165,20 @@ def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
         return 1
 
     return _with_database(settings, work)
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from server.backup import BackupFailed, backup
+
+    try:
+        result = backup(settings.database_url, Path(args.path))
+    except (BackupFailed, OSError) as exc:
+        print(f"ivlog: backup failed, {args.path} left untouched: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written to {result.path}: {result.bytes} bytes in {result.seconds:.2f} s ({result.detail})")
+    return 0
 
 
 def _guarded(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:

@@ -25,6 +25,7 @@ from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
 from server.routes import admin, api, home, pharmacy, pwa, quarantine, review, session, summaries, tablet, visits_api
 from server.services import delivery, visits
+from server.services.projector import Projector
 from server.settings import Settings
 from server.sync_policy import ServerPolicy
 from sync import protocol as sync_protocol
@@ -42,6 +43,7 @@ def app_from_env() -> Starlette:
 
 def create_app(settings: Settings) -> Starlette:
     logs.configure(settings.log_format)
+    projector = Projector()  # folds pushed visits into their rows, off the push path
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -49,12 +51,14 @@ def create_app(settings: Settings) -> Starlette:
         try:
             await schema.check_ready(settings.database_url)
             await visits.project_stale()
+            projector.start()
             worker = delivery.DeliveryWorker(settings)  # releases sign-offs, mails summaries
             worker.start()
             try:
                 yield
             finally:
                 await worker.stop()
+                await projector.stop()
         finally:
             await schema.close_database()
 
@@ -63,7 +67,7 @@ def create_app(settings: Settings) -> Starlette:
         *session.routes,
         *api.routes,
         *visits_api.routes,
-        *sync_routes(ServerPolicy()),
+        *sync_routes(ServerPolicy(projector)),
         *pharmacy.routes,
         *admin.routes,
         *review.routes,
@@ -91,4 +95,5 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.projector = projector
     return app

@@ -63,26 +63,21 @@ async def record(
     object_id: Any = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. Inside a caller's transaction it commits (or rolls back) with it."""
-    entry = AuditEntry(
-        at=datetime.now(timezone.utc),
-        organization_id=actor.organization_id if actor else None,
-        user_id=actor.user_id if actor else None,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else "",
-        outcome=outcome,
-        detail=detail or {},
-    )
+    """Append one entry. Inside a caller's transaction it commits (or rolls back) with it.
+
+    The id is chosen here, under the chain's lock, and written explicitly: a database sequence
+    would skip the ids of rolled-back appends (PostgreSQL), leaving gaps the verifier reports."""
+    fields: dict[str, Any] = {
+        "at": datetime.now(timezone.utc), "organization_id": actor.organization_id if actor else None,
+        "user_id": actor.user_id if actor else None, "action": action, "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else "", "outcome": outcome, "detail": detail or {},
+    }
     async with in_transaction() as connection:
         if connection.capabilities.dialect == "postgres":
             await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [CHAIN_LOCK_KEY])
         last = await AuditEntry.all().using_db(connection).order_by("-id").first()
-        entry.id = (last.id + 1) if last else 1
-        entry.prev_hash = last.hash if last else GENESIS_HASH
-        entry.hash = entry_hash(
-            entry_id=entry.id, at=entry.at, fields=_fields(entry), prev_hash=entry.prev_hash
-        )
+        entry = AuditEntry(id=(last.id + 1) if last else 1, prev_hash=last.hash if last else GENESIS_HASH, **fields)
+        entry.hash = entry_hash(entry_id=entry.id, at=entry.at, fields=_fields(entry), prev_hash=entry.prev_hash)
         await entry.save(using_db=connection, force_create=True)
     return entry
 

@@ -14,7 +14,8 @@ Every error a user can meet is an `AppError` with a stable `code` that clients s
     ├── Conflict            409  conflict
     ├── PayloadTooLarge     413  payload_too_large
     ├── UnsupportedMedia    415  unsupported_media_type
-    └── TooManyRequests     429  too_many_requests     login throttle; carries retry_after
+    ├── TooManyRequests     429  too_many_requests     login throttle; carries retry_after
+    └── DatabaseUnavailable 503  database_unavailable  the database is restarting or unreachable
 
 Under /api the client receives problem JSON (RFC 9457); elsewhere a friendly HTML page.
 """
@@ -97,6 +98,14 @@ class TooManyRequests(AppError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_s)}
+
+
+class DatabaseUnavailable(AppError):
+    status, code, title = 503, "database_unavailable", "The server cannot reach its database right now"
+    RETRY_AFTER_S = 5
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.RETRY_AFTER_S)}
 
 
 def problem(error: AppError) -> dict:

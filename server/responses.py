@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+import asyncpg
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.errors import AppError, BadRequest, NotAuthenticated, NotFound, problem
+from server.errors import AppError, BadRequest, DatabaseUnavailable, NotAuthenticated, NotFound, problem
 
 logger = logging.getLogger("ivlog.errors")
 
@@ -50,22 +51,60 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:
+    """A 500 that names a reference, never the error: its message may quote patient data."""
     request_id = request.scope.get("state", {}).get("request_id", "-")
-    logger.exception("unhandled error id=%s type=%s", request_id, type(exc).__name__)
+    logger.error("unhandled error id=%s type=%s", request_id, type(exc).__name__,
+                 exc_info=(type(exc), exc, exc.__traceback__))
     error = AppError(f"An unexpected error occurred (reference {request_id}). Nothing you saved was lost.")
+    if database_unreachable(exc):
+        error = DatabaseUnavailable(f"The server cannot reach its database (reference {request_id}). Nothing you "
+                                    "saved was lost: the tablet keeps its entries and sends them again shortly.")
     return error_response(request, error)
 
 
+UNREACHABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+               asyncpg.InterfaceError)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """A lost or refused database connection (PostgreSQL restarting, say), possibly wrapped by the
+    ORM: a 503 tells clients to retry, where a 500 would suggest a bug."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, UNREACHABLE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class AppErrorMiddleware:
-    """Renders AppErrors raised by middleware that sits outside Starlette's exception layer."""
+    """Renders AppErrors raised by middleware outside Starlette's exception layer, and turns any
+    other escaped exception into our 500 here, so it is never re-raised to the server (uvicorn
+    would log its full message, which may quote patient data)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
         except AppError as error:
-            if scope["type"] != "http":
+            if started:
                 raise
             await error_response(Request(scope, receive), error)(scope, receive, send)
+        except Exception as exc:  # noqa: BLE001 (the last line before the server)
+            response = await server_error_handler(Request(scope, receive), exc)
+            if not started:
+                await response(scope, receive, send)

@@ -14,11 +14,12 @@ from uuid import UUID
 from starlette.requests import Request
 
 from server import access, audit
-from server.clinical.events import validate_event
+from server.clinical.events import check_event
 from server.clinical.problems import EventInvalid
 from server.db.models import Order, Role, User, Visit
 from server.routes import guard
 from server.services import visits as visit_service
+from server.services.projector import Projector
 from sync.policy import Candidate, Principal, ReadScope, Refusal
 
 REVIEW_KINDS = frozenset({"review.signed", "review.intervention"})
@@ -35,6 +36,11 @@ NO_ORDER = Refusal("no_active_order", "This patient has no active order, so the 
 
 
 class ServerPolicy:
+    def __init__(self, projector: Projector | None = None) -> None:
+        """With a projector, pushed visits are folded soon after (tablet pushes); without one,
+        at once (a desk action, whose author reloads the page expecting to see its effect)."""
+        self.projector = projector
+
     async def authenticate(self, request: Request) -> Principal:
         user = await guard.require(request, Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN)
         session = request.state.auth.session
@@ -69,6 +75,9 @@ class ServerPolicy:
         return ReadScope(user.organization_id, frozenset(ids))
 
     async def project(self, principal: Principal, visit_ids: set[UUID]) -> None:
+        if self.projector is not None:
+            self.projector.mark(visit_ids)
+            return
         for visit in await Visit.filter(id__in=list(visit_ids), organization_id=principal.organization_id):
             await visit_service.project(visit)
 
@@ -80,7 +89,7 @@ class ServerPolicy:
 
 def _invalid(candidate: Candidate) -> Refusal | None:
     try:
-        validate_event(candidate.kind, candidate.schema, candidate.payload)
+        check_event(candidate.kind, candidate.schema, candidate.payload)
     except EventInvalid as error:
         return Refusal(error.code, str(error))
     return None

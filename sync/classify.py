@@ -14,10 +14,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from sync import store
 from sync.content import content_sha256, read_candidate, sent_json
-from sync.models import Device, Event, Quarantine
+from sync.models import Device, Quarantine
 from sync.policy import Candidate, Policy, Principal, Refusal
 from sync.protocol import FUTURE_TOLERANCE_S, PushResult
+
+@dataclass(frozen=True)
+class Held:
+    """A submission already kept aside: what it was told, to tell a retry the same."""
+
+    event_id: UUID
+    code: str
+    reason: str
+
 
 COLLISION = Refusal("collision", "Another entry with the same id but different content was received first; this copy is kept aside.")
 
@@ -35,8 +45,9 @@ class Batch:
     quarantines: list[Quarantine] = field(default_factory=list)
     touched_visits: set[UUID] = field(default_factory=set)
     resolutions: dict[UUID, UUID] = field(default_factory=dict)
-    held: dict[tuple[UUID, str], Quarantine] = field(default_factory=dict)  # quarantined, by (id, content)
+    held: dict[tuple[UUID, str], Held] = field(default_factory=dict)  # quarantined, by (id, content)
     wiped: bool = False
+    check_text: bool = True  # False: the body was screened, no event holds unstorable text
 
     def summary(self, batch_id: UUID) -> dict[str, Any]:
         counts: dict[str, int] = {}
@@ -44,15 +55,15 @@ class Batch:
             counts[result.status] = counts.get(result.status, 0) + 1
         return {"batch_id": str(batch_id), "device_id": str(self.device.id), **counts}
 
-    def quarantine(self, raw: dict[str, Any], digest: str, refusal: Refusal, visit_id: UUID | None) -> PushResult:
-        event_id = UUID(str(raw["id"]))
+    def quarantine(self, raw: dict[str, Any], event_id: UUID, digest: str, refusal: Refusal,
+                   visit_id: UUID | None) -> PushResult:
         row = Quarantine(
             event_id=event_id, organization_id=self.principal.organization_id, visit_id=visit_id,
             device_id=self.device.id, device_seq=raw["device_seq"], author_id=self.principal.user_id,
             received_at=self.now, sent_json=sent_json(raw), content_sha256=digest, code=refusal.code, reason=refusal.reason,
         )
         self.quarantines.append(row)
-        self.held[(event_id, digest)] = row
+        self.held[(event_id, digest)] = Held(event_id, refusal.code, refusal.reason)
         if visit_id is not None:
             self.touched_visits.add(visit_id)  # the host may flag the visit as holding quarantined entries
         status = "collision" if refusal.code == "collision" else "quarantined"
@@ -84,58 +95,62 @@ class Batch:
         return flags
 
 
-async def classify(batch: Batch, raws: list[dict[str, Any]], policy: Policy) -> None:
-    logged = {row["id"]: row for row in await Event.filter(id__in=batch.ids).values("id", "content_sha256", "server_seq")}
-    batch.held = {(q.event_id, q.content_sha256): q for q in await Quarantine.filter(event_id__in=batch.ids)}
+async def classify(batch: Batch, raws: list[dict[str, Any]], policy: Policy, connection: Any) -> None:
+    unique = list(dict.fromkeys(batch.ids))
+    logged = await store.logged(connection, unique)
+    batch.held = {(row["event_id"], row["content_sha256"]): Held(row["event_id"], row["code"], row["reason"])
+                  for row in await store.held(connection, unique)}
     digests = [content_sha256(raw) for raw in raws]
     slots: list[PushResult | None] = [None] * len(raws)
     first: dict[UUID, int] = {}
     pending: list[tuple[int, Candidate]] = []
     for index, (event_id, raw, digest) in enumerate(zip(batch.ids, raws, digests)):
         if event_id in logged:
-            slots[index] = _against_log(batch, raw, digest, logged[event_id])
+            slots[index] = _against_log(batch, raw, event_id, digest, logged[event_id])
         elif (event_id, digest) in batch.held:
             slots[index] = _as_before(batch.held[(event_id, digest)])
         elif event_id not in first:
             first[event_id] = index
-            candidate = read_candidate(raw)
+            candidate = read_candidate(raw, event_id, check_text=batch.check_text)
             if isinstance(candidate, Refusal):
-                slots[index] = batch.quarantine(raw, digest, candidate, _visit_id(raw))
+                slots[index] = batch.quarantine(raw, event_id, digest, candidate, _visit_id(raw))
             else:
                 pending.append((index, candidate))
     refusals = await policy.judge(batch.principal, [candidate for _, candidate in pending])
     for index, candidate in pending:
         refusal = refusals.get(candidate.id)
         raw, digest = raws[index], digests[index]
-        slots[index] = batch.quarantine(raw, digest, refusal, candidate.visit_id) if refusal else batch.accept(raw, candidate, digest)
+        slots[index] = (batch.quarantine(raw, candidate.id, digest, refusal, candidate.visit_id) if refusal
+                        else batch.accept(raw, candidate, digest))
     for index, raw in enumerate(raws):
         if slots[index] is None:  # a repeat of an id first seen earlier in this batch
             original = first[batch.ids[index]]
-            slots[index] = _repeat(batch, raw, digests[index], slots[original], digests[original])
+            slots[index] = _repeat(batch, raw, batch.ids[index], digests[index], slots[original], digests[original])
     batch.results = [slot for slot in slots if slot is not None]
 
 
-def _against_log(batch: Batch, raw: dict, digest: str, logged: dict) -> PushResult:
+def _against_log(batch: Batch, raw: dict, event_id: UUID, digest: str, logged: dict) -> PushResult:
     if logged["content_sha256"] == digest:
-        return PushResult(id=logged["id"], status="duplicate", server_seq=logged["server_seq"])
-    return _collision(batch, raw, digest)
+        return PushResult(id=event_id, status="duplicate", server_seq=logged["server_seq"])
+    return _collision(batch, raw, event_id, digest)
 
 
-def _repeat(batch: Batch, raw: dict, digest: str, original: PushResult | None, original_digest: str) -> PushResult:
+def _repeat(batch: Batch, raw: dict, event_id: UUID, digest: str, original: PushResult | None,
+            original_digest: str) -> PushResult:
     assert original is not None
     if digest != original_digest:
-        return _collision(batch, raw, digest)
+        return _collision(batch, raw, event_id, digest)
     status = "duplicate" if original.status == "accepted" else original.status
     return original.model_copy(update={"status": status})
 
 
-def _collision(batch: Batch, raw: dict, digest: str) -> PushResult:
+def _collision(batch: Batch, raw: dict, event_id: UUID, digest: str) -> PushResult:
     """Keep a differing copy aside, once: a retry of the same copy gets the same answer."""
-    earlier = batch.held.get((UUID(str(raw["id"])), digest))
-    return _as_before(earlier) if earlier else batch.quarantine(raw, digest, COLLISION, _visit_id(raw))
+    earlier = batch.held.get((event_id, digest))
+    return _as_before(earlier) if earlier else batch.quarantine(raw, event_id, digest, COLLISION, _visit_id(raw))
 
 
-def _as_before(held: Quarantine) -> PushResult:
+def _as_before(held: Held) -> PushResult:
     status = "collision" if held.code == "collision" else "quarantined"
     return PushResult(id=held.event_id, status=status, reason=held.reason, code=held.code)
 

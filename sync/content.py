@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -29,10 +30,16 @@ UNSTORABLE = Refusal(
 )
 
 
+_UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
 def unstorable(value: Any) -> bool:
-    """True when any text holds NUL or a lone surrogate: no database can store those as text."""
+    """True when any text holds NUL or a lone surrogate: no database can store those as text.
+
+    (A character outside the basic plane, an emoji, is one code point in Python, never a
+    surrogate, so only broken text matches.)"""
     if isinstance(value, str):
-        return "\x00" in value or any(0xD800 <= ord(char) <= 0xDFFF for char in value)
+        return _UNSTORABLE_CHARACTER.search(value) is not None
     if isinstance(value, dict):
         return any(unstorable(key) or unstorable(item) for key, item in value.items())
     if isinstance(value, list):
@@ -40,14 +47,28 @@ def unstorable(value: Any) -> bool:
     return False
 
 
+# In JSON text, NUL and lone surrogates can only arrive escaped (a raw control character or an
+# unencodable byte makes the body unreadable). A body without `\u0000` or `\uD8..`-`\uDF..`
+# escapes therefore holds no unstorable text, and its events need not be walked one by one.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def may_hold_unstorable(body: bytes) -> bool:
+    """False when no text in this JSON body can hold NUL or a lone surrogate (an emoji or a
+    literal backslash may make it True: the events are then checked exactly)."""
+    return _SUSPECT_ESCAPE.search(body) is not None
+
+
 def sent_json(raw: dict[str, Any]) -> str:
     """The event as sent, as ASCII JSON text: lossless even for characters a database refuses."""
     return json.dumps(raw, ensure_ascii=True, separators=(",", ":"))
 
 
-def read_candidate(raw: dict[str, Any]) -> Candidate | Refusal:
-    """The event's envelope fields, or why they cannot be read (the event is then quarantined)."""
-    if unstorable(raw):
+def read_candidate(raw: dict[str, Any], event_id: UUID, *, check_text: bool = True) -> Candidate | Refusal:
+    """The event's envelope fields, or why they cannot be read (the event is then quarantined).
+    `event_id` is `raw["id"]`, already read by the engine; `check_text=False` when the body was
+    screened by `may_hold_unstorable`."""
+    if check_text and unstorable(raw):
         return UNSTORABLE
     missing = [name for name in REQUIRED if name not in raw]
     if missing:
@@ -65,7 +86,7 @@ def read_candidate(raw: dict[str, Any]) -> Candidate | Refusal:
     if None in times:
         return Refusal("invalid_envelope", "occurred_at and recorded_at must be times with a time zone.")
     return Candidate(
-        id=UUID(str(raw["id"])), visit_id=visit_id, device_seq=int(raw["device_seq"]), kind=kind,
+        id=event_id, visit_id=visit_id, device_seq=int(raw["device_seq"]), kind=kind,
         schema=schema, occurred_at=times[0], recorded_at=times[1], payload=raw["payload"],
     )
 

@@ -4,10 +4,12 @@ contiguous high-water mark of `device_seq` with the gaps above it."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
+from sync import store
 from sync.errors import device_refused
-from sync.models import Device, Event, Quarantine
+from sync.models import Device
 from sync.policy import Policy, Principal
 from sync.protocol import DeviceState
 
@@ -44,13 +46,9 @@ async def bind(device: Device | None, device_id: UUID, principal: Principal, now
     return device
 
 
-async def advance(device: Device, *, now: datetime, wiped: bool) -> DeviceState:
+async def advance(device: Device, connection: Any, *, now: datetime, wiped: bool) -> DeviceState:
     """Move `acked_through` over every contiguous seq received, and report what is missing."""
-    received = set(
-        await Event.filter(device_id=device.id, device_seq__gt=device.acked_through).values_list("device_seq", flat=True)
-    ) | set(
-        await Quarantine.filter(device_id=device.id, device_seq__gt=device.acked_through).values_list("device_seq", flat=True)
-    )
+    received = await store.device_seqs_above(connection, device.id, device.acked_through)
     acked = device.acked_through
     while acked + 1 in received:
         acked += 1
@@ -58,7 +56,7 @@ async def advance(device: Device, *, now: datetime, wiped: bool) -> DeviceState:
     device.last_seen_at = now
     if wiped:
         device.wiped_at = now
-    await device.save(update_fields=["acked_through", "last_seen_at", "wiped_at"])
+    await device.save(update_fields=["acked_through", "last_seen_at", "wiped_at"], using_db=connection)
     return DeviceState(acked_through=acked, gaps=gaps_above(acked, received), wiped=wiped)
 
 

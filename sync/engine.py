@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 from sync import devices, store
 from sync.classify import Batch, classify
 from sync.errors import malformed, too_large
-from sync.models import Event, Quarantine
+from sync.models import Quarantine
 from sync.policy import Policy, Principal
 from sync.protocol import MAX_EVENTS, PROTOCOL_VERSION, PushRequest, PushResponse
 
@@ -37,7 +37,26 @@ class PushOutcome:
     touched_visits: set[UUID]
 
 
-async def push(request: PushRequest, principal: Principal, policy: Policy) -> PushOutcome:
+_in_flight = 0
+
+
+def pushes_in_flight() -> int:
+    """Pushes being processed in this process now (the host may hold back background work)."""
+    return _in_flight
+
+
+async def push(request: PushRequest, principal: Principal, policy: Policy, *, check_text: bool = True) -> PushOutcome:
+    """Classify and store one push. `check_text=False`: the caller screened the raw body and no
+    text in it can hold an unstorable character (`sync.content.may_hold_unstorable`)."""
+    global _in_flight
+    _in_flight += 1
+    try:
+        return await _push(request, principal, policy, check_text)
+    finally:
+        _in_flight -= 1
+
+
+async def _push(request: PushRequest, principal: Principal, policy: Policy, check_text: bool) -> PushOutcome:
     if request.protocol != PROTOCOL_VERSION:
         raise malformed(f"Protocol {request.protocol} is not spoken here (this server speaks {PROTOCOL_VERSION}).")
     if len(request.events) > MAX_EVENTS:
@@ -50,10 +69,10 @@ async def push(request: PushRequest, principal: Principal, policy: Policy) -> Pu
         await _lock_log(connection)
         device = await devices.bind(known, request.device_id, principal, now)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
-                      next_seq=await _last_seq() + 1, ids=ids)
-        await classify(batch, request.events, policy)
+                      next_seq=await store.last_seq(connection) + 1, ids=ids, check_text=check_text)
+        await classify(batch, request.events, policy, connection)
         await _store(batch, connection)
-        state = await devices.advance(device, now=now, wiped=batch.wiped)
+        state = await devices.advance(device, connection, now=now, wiped=batch.wiped)
         await policy.record("sync.push", principal, outcome="ok", detail=batch.summary(request.batch_id))
     response = PushResponse(server_time=now, clock_offset_ms=offset_ms, results=batch.results, device=state)
     return PushOutcome(response=response, touched_visits=batch.touched_visits)
@@ -77,11 +96,6 @@ async def _lock_log(connection: Any) -> None:
     if connection.capabilities.dialect == "postgres":
         await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [LOG_LOCK_KEY])
     # SQLite: the transaction began with BEGIN IMMEDIATE and already holds the write lock.
-
-
-async def _last_seq() -> int:
-    last = await Event.all().order_by("-server_seq").first().values_list("server_seq", flat=True)
-    return int(last or 0)
 
 
 async def _store(batch: Batch, connection: Any) -> None:

@@ -63,7 +63,8 @@ class Policy(Protocol):
         ...
 
     async def project(self, principal: Principal, visit_ids: set[UUID]) -> None:
-        """Bring the host's projections up to date, after the push committed."""
+        """The push committed and changed these visits: bring the host's projections up to date.
+        Called on the push's path, so a slow projection should be scheduled, not run, here."""
 
     async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
         """Leave an audit trail of a sync action (ids only)."""

@@ -11,28 +11,30 @@ import logging
 from uuid import UUID
 
 from pydantic import ValidationError
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sync import engine
+from sync.content import may_hold_unstorable
 from sync.errors import SyncError, malformed, too_large
 from sync.models import Quarantine
 from sync.policy import Policy, Principal
 from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_PULL, PushRequest
+
+MAX_SEQ = 2**63 - 1  # server_seq is a 64-bit integer column
 
 
 def routes(policy: Policy) -> list[Route]:
     async def push(request: Request) -> Response:
         principal = await policy.authenticate(request)
         try:
-            body = await _read_push(request)
-            outcome = await engine.push(body, principal, policy)
+            raw = await request.body()
+            outcome = await engine.push(_read_push(raw), principal, policy, check_text=may_hold_unstorable(raw))
         except SyncError as error:
             return _problem(error)
-        background = BackgroundTask(_project, policy, principal, outcome.touched_visits)
-        return Response(outcome.response.model_dump_json(), media_type="application/json", background=background)
+        await _project(policy, principal, outcome.touched_visits)
+        return Response(outcome.response.model_dump_json(), media_type="application/json")
 
     async def pull(request: Request) -> Response:
         principal = await policy.authenticate(request)
@@ -91,12 +93,12 @@ def quarantined_public(row: dict) -> dict:
     }
 
 
-async def _read_push(request: Request) -> PushRequest:
-    body = await request.body()
+def _read_push(body: bytes) -> PushRequest:
     if len(body) > MAX_BYTES:
         raise too_large(f"A push holds at most {MAX_BYTES // (1024 * 1024)} MB; split the batch and send the parts.")
     try:
-        return PushRequest.model_validate(json.loads(body))
+        # UTF-8 only (RFC 8259): json.loads would also guess UTF-16/32, which `may_hold_unstorable` cannot screen.
+        return PushRequest.model_validate(json.loads(body.decode("utf-8")))
     except (ValueError, RecursionError, ValidationError) as exc:
         raise malformed(f"The push envelope is malformed: {_first_error(exc)}") from None
 
@@ -105,7 +107,7 @@ def _first_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         error = exc.errors()[0]
         return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
-    return "not valid JSON"
+    return "not valid UTF-8 JSON"
 
 
 def _cursor(request: Request) -> tuple[int, int]:
@@ -114,8 +116,8 @@ def _cursor(request: Request) -> tuple[int, int]:
         limit = int(request.query_params.get("limit", str(DEFAULT_PULL)))
     except ValueError:
         raise malformed("after and limit must be whole numbers.") from None
-    if after < 0 or not 1 <= limit <= MAX_PULL:
-        raise malformed(f"after must be 0 or more and limit between 1 and {MAX_PULL}.")
+    if not 0 <= after <= MAX_SEQ or not 1 <= limit <= MAX_PULL:
+        raise malformed(f"after must be between 0 and {MAX_SEQ} and limit between 1 and {MAX_PULL}.")
     return after, limit
 
 

@@ -36,20 +36,34 @@ def marks(connection: Any, count: int, start: int = 1) -> list[str]:
     return ["?"] * count
 
 
-def event_row(connection: Any, event: dict[str, Any]) -> tuple:
-    """One event (a dict with INSERT_COLUMNS) as the values this database's driver expects."""
+def event_rows(connection: Any, events: Sequence[dict[str, Any]]) -> list[tuple]:
+    """Events (dicts with INSERT_COLUMNS) as the values this database's driver expects.
+
+    Runs once per event of every push, so it is written out column by column, and values many
+    events share (their device, their visit, the time of receipt) are converted once."""
     postgres = dialect(connection) == "postgres"
-    values = []
-    for column in INSERT_COLUMNS:
-        value = event[column]
-        if column in _JSON:
-            value = json.dumps(value, separators=(",", ":"))
-        elif column in _TIMES:
-            value = value.astimezone(timezone.utc) if postgres else str(value.astimezone(timezone.utc))
-        elif column in _IDS:
-            value = value if postgres else str(value)
-        values.append(value)
-    return tuple(values)
+    memo: dict[Any, Any] = {}
+
+    def shared(value: Any) -> Any:
+        if value not in memo:
+            memo[value] = _db_value(value, postgres)
+        return memo[value]
+
+    return [(
+        _db_value(event["id"], postgres), event["organization_id"], shared(event["visit_id"]),
+        shared(event["device_id"]), event["device_seq"], event["kind"], event["schema"],
+        _db_value(event["occurred_at"], postgres), _db_value(event["recorded_at"], postgres),
+        shared(event["received_at"]), event["server_seq"], event["author_id"],
+        json.dumps(event["payload"], separators=(",", ":")), event["content_sha256"],
+        json.dumps(event["flags"], separators=(",", ":")) if event["flags"] else "[]",
+    ) for event in events]
+
+
+def _db_value(value: UUID | datetime, postgres: bool) -> Any:
+    """asyncpg takes UUIDs and aware datetimes; SQLite stores text (UTC, as the ORM writes it)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(timezone.utc)
+    return value if postgres else str(value)
 
 
 async def insert_events(connection: Any, events: Sequence[dict[str, Any]]) -> None:
@@ -57,7 +71,44 @@ async def insert_events(connection: Any, events: Sequence[dict[str, Any]]) -> No
         return
     sql = (f"INSERT INTO event ({', '.join(INSERT_COLUMNS)}) "
            f"VALUES ({', '.join(marks(connection, len(INSERT_COLUMNS)))})")
-    await connection.execute_many(sql, [event_row(connection, event) for event in events])
+    await connection.execute_many(sql, event_rows(connection, events))
+
+
+async def last_seq(connection: Any) -> int:
+    rows = await connection.execute_query_dict("SELECT COALESCE(MAX(server_seq), 0) AS last FROM event")
+    return int(rows[0]["last"])
+
+
+async def device_seqs_above(connection: Any, device_id: UUID, above: int) -> set[int]:
+    """Every device_seq the device sent above `above` that the server holds, logged or kept aside."""
+    a, b, c, d = marks(connection, 4)
+    sql = (f"SELECT device_seq FROM event WHERE device_id = {a} AND device_seq > {b} "
+           f"UNION SELECT device_seq FROM quarantine WHERE device_id = {c} AND device_seq > {d}")
+    device = _param(connection, device_id)
+    rows = await connection.execute_query_dict(sql, [device, above, device, above])
+    return {int(row["device_seq"]) for row in rows}
+
+
+async def logged(connection: Any, ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
+    """Which of `ids` are already in the log: `{id: {content_sha256, server_seq}}`."""
+    if not ids:
+        return {}
+    sql = f"SELECT id, content_sha256, server_seq FROM event WHERE id IN {in_list(connection, ids, 1)}"
+    rows = await connection.execute_query_dict(sql, [_param(connection, value) for value in ids])
+    return {_uuid(row["id"]): row for row in rows}
+
+
+async def held(connection: Any, ids: Sequence[UUID]) -> list[dict[str, Any]]:
+    """The quarantined submissions of `ids`: `{event_id, content_sha256, code, reason}` each."""
+    if not ids:
+        return []
+    sql = f"SELECT event_id, content_sha256, code, reason FROM quarantine WHERE event_id IN {in_list(connection, ids, 1)}"
+    rows = await connection.execute_query_dict(sql, [_param(connection, value) for value in ids])
+    return [{**row, "event_id": _uuid(row["event_id"])} for row in rows]
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 async def events_of_visit(connection: Any, visit_id: UUID) -> list[dict[str, Any]]:

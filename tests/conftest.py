@@ -3,6 +3,9 @@
 Personas (STYLE.md): nurse_ana (assigned to patient_pat), nurse_ben (assigned to
 patient_sam), pharmacist_pia, physician_phil (patient_pat's physician), admin_ada, and in
 another organization pharmacist_oz with patient_ola. Every persona's password is PASSWORD.
+
+patient_sam and patient_ola carry sentinel names and allergies (tests/phi_sentinel.py): the
+PHI sweep fails the run if any of them reaches a log.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from server.app import create_app
 from server.db.models import Assignment, Order, Organization, Patient, Role, User
 from server.settings import Settings
 from tests.databases import TemplateDatabase
+
+pytest_plugins = ["tests.phi_sentinel"]  # imported by pytest first, so its asserts are rewritten
 
 PASSWORD = "correct horse battery staple"
 ORIGIN = "http://testserver"
@@ -138,11 +143,21 @@ async def pharmacist_oz(other_org, password_hash) -> User:
     return await _user(other_org, "pharmacist_oz", Role.PHARMACIST, password_hash)
 
 
-async def _patient(org: Organization, mrn: str, given: str, physician: User | None) -> Patient:
+async def _patient(
+    org: Organization, mrn: str, given: str, physician: User | None, *,
+    family: str = "Testperson", allergies: str = "",
+) -> Patient:
     return await Patient.create(
-        organization=org, mrn=mrn, given_name=given, family_name="Testperson",
+        organization=org, mrn=mrn, given_name=given, family_name=family, allergies=allergies,
         birth_date=date(1960, 1, 1), dosing_weight_kg=70.0, physician=physician,
     )
+
+
+async def _sentinel_patient(org: Organization, mrn: str, who: str) -> Patient:
+    from tests import phi_sentinel  # after pytest_plugins registered it
+
+    names = getattr(phi_sentinel, who)
+    return await _patient(org, mrn, names["given"], None, family=names["family"], allergies=names["allergies"])
 
 
 async def _order(patient: Patient, pharmacist: User) -> Order:
@@ -163,7 +178,7 @@ async def patient_pat(org, nurse_ana, pharmacist_pia, physician_phil) -> Patient
 
 @pytest.fixture
 async def patient_sam(org, nurse_ben, pharmacist_pia) -> Patient:
-    patient = await _patient(org, "MRN-SAM", "Sam", None)
+    patient = await _sentinel_patient(org, "MRN-SAM", "SAM")
     await Assignment.create(organization=org, nurse=nurse_ben, patient=patient, starts_on=date.today() - timedelta(days=7))
     await _order(patient, pharmacist_pia)
     return patient
@@ -171,6 +186,6 @@ async def patient_sam(org, nurse_ben, pharmacist_pia) -> Patient:
 
 @pytest.fixture
 async def patient_ola(other_org, pharmacist_oz) -> Patient:
-    patient = await _patient(other_org, "MRN-OLA", "Ola", None)
+    patient = await _sentinel_patient(other_org, "MRN-OLA", "OLA")
     await _order(patient, pharmacist_oz)
     return patient

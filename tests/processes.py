@@ -1,4 +1,8 @@
-"""Running the real CLI as a subprocess, as an operator would."""
+"""Running the real CLI as a subprocess, as an operator would.
+
+Everything a server process writes (under systemd, stdout and stderr both end up in the
+journal) goes to the PHI sentinel sweep (tests/phi_sentinel.py).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.phi_sentinel import scan_output
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,10 +32,14 @@ def cli_env(*, data_dir: Path, database_url: str | None = None, **extra: str) ->
 
 
 def run_cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "server", *args], cwd=ROOT, env=env, input=stdin,
         capture_output=True, text=True, timeout=120,
     )
+    command = f"`python -m server {args[0] if args else ''}`"
+    scan_output(f"stdout of {command}", done.stdout)  # under systemd, stdout is a log too
+    scan_output(f"stderr of {command}", done.stderr)
+    return done
 
 
 def start_server(*, env: dict[str, str], port: int) -> subprocess.Popen:
@@ -43,8 +53,10 @@ def stop_server(process: subprocess.Popen) -> str:
     """Stop it and return what it wrote to stderr (its pipes are closed too)."""
     process.terminate()
     try:
-        _, stderr = process.communicate(timeout=15)
+        stdout, stderr = process.communicate(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
-        _, stderr = process.communicate()
+        stdout, stderr = process.communicate()
+    scan_output("stdout of a server process", stdout)
+    scan_output("stderr of a server process", stderr)
     return stderr

@@ -26,6 +26,8 @@ export function loginView({ message = null, warning = null, onSubmit, onCancel =
   h("label", { class: "field-label" }, "Password", password),
   error, submit,
   onCancel ? button("Back to the visits", onCancel, { kind: "secondary", testid: "login-cancel" }) : null);
-  setTimeout(() => username.focus(), 0);
+  // Focus the username once the form is on screen, unless the nurse already tapped a field:
+  // moving her caret would send her password into the username box.
+  setTimeout(() => { if (!form.contains(document.activeElement)) username.focus(); }, 0);
   return form;
 }

@@ -74,6 +74,16 @@ def validate_event(
     kind: str, schema: int, payload: dict[str, Any], *, ranges: Mapping[str, Range] | None = None
 ) -> dict[str, Any]:
     """The normalized payload at the current schema (JSON-ready, every field present), or EventInvalid."""
+    return _validated(kind, schema, payload, ranges).model_dump(mode="json")
+
+
+def check_event(kind: str, schema: int, payload: dict[str, Any]) -> None:
+    """EventInvalid unless the event is valid: `validate_event` without building the normalized copy
+    (the sync path checks every event of a push and stores what the tablet sent)."""
+    _validated(kind, schema, payload, None)
+
+
+def _validated(kind: str, schema: int, payload: dict[str, Any], ranges: Mapping[str, Range] | None) -> Any:
     lifted = upcast(kind, schema, payload)
     model_type = PAYLOAD_MODELS[kind]
     context = {} if ranges is None else {"ranges": ranges}
@@ -84,4 +94,4 @@ def validate_event(
     problems = model.cross_problems()
     if problems:
         raise EventInvalid("invalid_payload", problems)
-    return model.model_dump(mode="json")
+    return model

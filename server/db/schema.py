@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.migrations.executor import MigrationExecutor
@@ -88,7 +89,12 @@ def _newer_message(unknown: list[str]) -> str:
 
 
 async def open_database(database_url: str) -> None:
-    """Initialise Tortoise for this process (global, so request tasks see it: DESIGN section 8)."""
+    """Initialise Tortoise for this process (global, so request tasks see it: DESIGN section 8).
+
+    Tortoise caches each model's INSERT statement by connection name and table, not by dialect: a
+    process that opened SQLite and then PostgreSQL (the crash campaigns, tests) would send `?`
+    placeholders to PostgreSQL. The cache is emptied so each opening builds its own statements."""
+    EXECUTOR_CACHE.clear()
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 

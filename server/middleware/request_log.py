@@ -1,7 +1,8 @@
 """One log line per request with a request id: method, route, status, duration.
 
 Never the query string or body: they may carry patient data. The route template
-(`/api/patients/{patient_id}`) is logged when known, otherwise the raw path.
+(`/api/patients/{patient_id}`) is logged when known; a path no route matched is free text
+someone typed (`/api/patients/Reyes`), so only its first segment is logged.
 """
 
 from __future__ import annotations
@@ -38,9 +39,19 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_logged)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", None) or scope["path"]
             logger.info(
                 "request id=%s method=%s route=%s status=%s ms=%.1f",
-                request_id, scope["method"], path, status, (time.perf_counter() - started) * 1000,
+                request_id, scope["method"], route_of(scope), status, (time.perf_counter() - started) * 1000,
             )
+
+
+def route_of(scope: Scope) -> str:
+    """The matched route's template, or `/first-segment/…` for a path no route matched."""
+    template = getattr(scope.get("route"), "path", None)
+    if template:
+        return template
+    first = scope["path"].lstrip("/").split("/", 1)[0]
+    return f"/{first}/…" if first in KNOWN_PREFIXES else "(unmatched)"
+
+
+KNOWN_PREFIXES = {"api", "app", "static", "admin", "pharmacy", "review", "visits", "nurse", "physician", "quarantine"}

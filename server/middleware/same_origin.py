@@ -4,6 +4,10 @@ API: an unsafe method needs a same-origin `Origin` (or `Sec-Fetch-Site: same-ori
 when it has a body, a JSON content type, which a cross-site HTML form cannot send.
 Forms: a cross-site `Origin` or `Sec-Fetch-Site` is refused here; the CSRF token is
 checked where the form is parsed (`server.routes.forms`).
+
+`Origin: null` names no site: Chromium sends it for every form post from a page served with our
+`Referrer-Policy: no-referrer`, so it is treated as absent (`Sec-Fetch-Site`, and for forms the
+CSRF token, still decide). Refusing it refused every desk form, the login included.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ class SameOriginMiddleware:
     def check(self, scope: Scope) -> None:
         headers = Headers(scope=scope)
         origin = headers.get("origin")
+        if origin == "null":
+            origin = None
         fetch_site = headers.get("sec-fetch-site")
         same = origin == own_origin(scope, headers, self.public_origin)
         if origin is not None and not same:

@@ -20,6 +20,7 @@ from server import access, audit
 from server.db.models import Assignment, AuditEntry, Patient, Role, User
 from server.errors import AppError, BadRequest, Conflict, Forbidden
 from server.routes import forms, guard
+from server.routes.params import MAX_BIGINT, path_id, whole_number
 from server.services import devices, patients, users
 from server.templating import render
 from sync.models import Device
@@ -106,7 +107,7 @@ async def user_create(request: Request) -> Response:
 async def user_set_active(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
     form = await forms.read_form(request)
-    member = await access.manage_in_organization(admin, User, request.path_params["user_id"], object_type="user")
+    member = await access.manage_in_organization(admin, User, path_id(request, "user_id"), object_type="user")
     change = forms.parse_form(form, ActiveChange)
     if member.id == admin.id and not change.active:
         await audit.record(
@@ -168,14 +169,14 @@ async def _patient_page(
 
 async def patient_show(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
-    patient = await access.manage_patient(admin, request.path_params["patient_id"])
+    patient = await access.manage_patient(admin, path_id(request, "patient_id"))
     return await _patient_page(request, admin, patient, {})
 
 
 async def patient_update(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
     form = await forms.read_form(request)
-    patient = await access.manage_patient(admin, request.path_params["patient_id"])
+    patient = await access.manage_patient(admin, path_id(request, "patient_id"))
     try:
         changes = forms.parse_form(form, patients.PatientUpdate)
         await patients.update_patient(patient=patient, admin=admin, changes=changes)
@@ -187,7 +188,7 @@ async def patient_update(request: Request) -> Response:
 async def assignment_create(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
     form = await forms.read_form(request)
-    patient = await access.manage_patient(admin, request.path_params["patient_id"])
+    patient = await access.manage_patient(admin, path_id(request, "patient_id"))
     try:
         data = forms.parse_form(form, patients.AssignmentCreate)
         await patients.assign_nurse(patient=patient, admin=admin, data=data)
@@ -201,7 +202,8 @@ async def assignment_create(request: Request) -> Response:
 async def assignment_end(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
     await forms.read_form(request)
-    assignment = await access.manage_in_organization(admin, Assignment, request.path_params["assignment_id"], object_type="assignment")
+    assignment_id = path_id(request, "assignment_id")
+    assignment = await access.manage_in_organization(admin, Assignment, assignment_id, object_type="assignment")
     await access.manage_patient(admin, assignment.patient_id)
     await patients.end_assignment(assignment=assignment, admin=admin)
     return _done(f"/admin/patients/{assignment.patient_id}", "assignment-ended")
@@ -225,12 +227,7 @@ async def device_revoke(request: Request) -> Response:
 
 
 def _before(request: Request) -> int | None:
-    value = request.query_params.get("before")
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise BadRequest("before must be an audit entry id (a whole number).")
-    return int(value)
+    return whole_number(request, "before", hint="an audit entry id (a whole number).", maximum=MAX_BIGINT)
 
 
 async def audit_log(request: Request) -> Response:

@@ -21,6 +21,7 @@ from server import access
 from server.db.models import Order, Patient, ProtocolType, Role
 from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
+from server.routes.params import path_id
 from server.services import orders
 from server.templating import render
 
@@ -148,7 +149,7 @@ async def home(request: Request) -> Response:
 
 async def patient_show(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
-    patient = await access.read_patient(pharmacist, request.path_params["patient_id"])
+    patient = await access.read_patient(pharmacist, path_id(request, "patient_id"))
     await patient.fetch_related("physician")
     rows = await (await access.orders(pharmacist)).filter(patient_id=patient.id).order_by("-active", "-id") \
         .prefetch_related("revisions__changed_by", "created_by")
@@ -172,7 +173,7 @@ def _form_page(
 
 async def order_new(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
-    patient = await access.write_orders_for(pharmacist, request.path_params["patient_id"])
+    patient = await access.write_orders_for(pharmacist, path_id(request, "patient_id"))
     await patient.fetch_related("physician")
     return _form_page(request, patient=patient, values=values_for_new(patient))
 
@@ -180,7 +181,7 @@ async def order_new(request: Request) -> Response:
 async def order_create(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     form = await forms.read_form(request)
-    patient = await access.write_orders_for(pharmacist, request.path_params["patient_id"])
+    patient = await access.write_orders_for(pharmacist, path_id(request, "patient_id"))
     values = values_from_form(form)
     try:
         data = _validated(orders.OrderCreate, order_data(values, update=False))
@@ -192,7 +193,7 @@ async def order_create(request: Request) -> Response:
 
 async def order_edit(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
-    order = await access.write_order(pharmacist, request.path_params["order_id"])
+    order = await access.write_order(pharmacist, path_id(request, "order_id"))
     patient = await order.patient
     return _form_page(request, patient=patient, order=order, values=values_from_order(order))
 
@@ -200,7 +201,7 @@ async def order_edit(request: Request) -> Response:
 async def order_update(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     form = await forms.read_form(request)
-    order = await access.write_order(pharmacist, request.path_params["order_id"])
+    order = await access.write_order(pharmacist, path_id(request, "order_id"))
     patient = await order.patient
     values = values_from_form(form)
     try:

@@ -3,17 +3,32 @@
 DESIGN section 8: the service worker lives at /sw.js (scope /) with `Cache-Control: no-cache`
 so a new version is picked up at once; module scripts and the manifest need exact MIME types.
 The service worker itself decides what to cache offline; the server never lets `/api/` be cached.
+
+DESIGN section 7 (shell <= 150 KB): the files of pwa/ stay readable and are served minified, each
+ES module on its own (minification, not bundling): comments and spaces go, nothing is renamed.
+Each file is minified once per version on disk (its path, mtime and size) and carries a strong
+ETag of the bytes served, so the browser revalidates with an empty 304.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import mimetypes
+import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
+import rcssmin
+import rjsmin
+from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 PWA_DIR = Path(__file__).resolve().parent.parent.parent / "pwa"
 
@@ -25,8 +40,79 @@ mimetypes.add_type("image/svg+xml", ".svg")
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
+def _minify_html(text: str) -> str:
+    # index.html has no <pre>, <textarea> or inline script: whitespace between tags carries nothing.
+    return re.sub(r">\s+<", "><", text.strip())
+
+
+def _minify_json(text: str) -> str:
+    return json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+
+
+MINIFIERS = {".js": rjsmin.jsmin, ".mjs": rjsmin.jsmin, ".css": rcssmin.cssmin, ".html": _minify_html,
+             ".webmanifest": _minify_json}
+
+
+def minify(path: Path, raw: bytes) -> bytes:
+    """The bytes served for a file of pwa/: minified when it is code, style, page or manifest."""
+    minifier = MINIFIERS.get(path.suffix)
+    return raw if minifier is None else minifier(raw.decode("utf-8")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Served:
+    body: bytes
+    etag: str
+    media_type: str
+    gzipped: bytes  # the same bytes compressed once: a tablet on a weak signal downloads about a third
+
+    def representation(self, headers: Headers) -> tuple[bytes, str, dict[str, str]]:
+        """(body, strong ETag, headers) for this request: gzip when the client accepts it."""
+        if "gzip" in headers.get("accept-encoding", "") and len(self.gzipped) < len(self.body):
+            return self.gzipped, self.etag[:-1] + '-gz"', {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        return self.body, self.etag, {"Vary": "Accept-Encoding"}
+
+
+_served: dict[str, tuple[tuple[int, int], Served]] = {}
+
+
+def served(path: Path, stat_result: os.stat_result | None = None) -> Served:
+    """The file as served, computed once per (path, mtime, size)."""
+    stat_result = stat_result or path.stat()
+    version = (stat_result.st_mtime_ns, stat_result.st_size)
+    cached = _served.get(str(path))
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    body = minify(path, path.read_bytes())
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    result = Served(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', media_type,
+                    gzip.compress(body, compresslevel=9, mtime=0))
+    _served[str(path)] = (version, result)
+    return result
+
+
+def _not_modified(etag: str, headers: Headers) -> bool:
+    tags = [tag.strip().removeprefix("W/") for tag in headers.get("if-none-match", "").split(",")]
+    return etag in tags or "*" in tags
+
+
+def served_response(path: Path, scope: Scope, stat_result: os.stat_result | None = None,
+                    extra_headers: dict[str, str] | None = None) -> Response:
+    file, request_headers = served(path, stat_result), Headers(scope=scope)
+    body, etag, encoding = file.representation(request_headers)
+    headers = {**NO_CACHE, **(extra_headers or {}), **encoding, "ETag": etag}
+    if _not_modified(etag, request_headers):
+        return Response(status_code=304, headers=headers)
+    if scope["method"] == "HEAD":
+        return Response(media_type=file.media_type, headers={**headers, "Content-Length": str(len(body))})
+    return Response(body, media_type=file.media_type, headers=headers)
+
+
 class ShellFiles(StaticFiles):
-    """Static files that the browser revalidates every time (the service worker caches them)."""
+    """The files of pwa/, minified, revalidated every time (the service worker caches them)."""
+
+    def file_response(self, full_path, stat_result, scope, status_code: int = 200) -> Response:  # type: ignore[override]
+        return served_response(Path(full_path), scope, stat_result)
 
     async def get_response(self, path: str, scope) -> Response:  # type: ignore[override]
         response = await super().get_response(path, scope)
@@ -35,8 +121,7 @@ class ShellFiles(StaticFiles):
 
 
 async def service_worker(request: Request) -> Response:
-    return FileResponse(PWA_DIR / "sw.js", media_type="text/javascript",
-                        headers={**NO_CACHE, "Service-Worker-Allowed": "/"})
+    return served_response(PWA_DIR / "sw.js", request.scope, extra_headers={"Service-Worker-Allowed": "/"})
 
 
 async def app_root(request: Request) -> Response:

@@ -18,6 +18,7 @@ from server import access
 from server.db.models import Role, User, Visit, VisitStatus
 from server.errors import AppError, FieldError, ValidationFailed
 from server.routes import forms, guard
+from server.routes.params import whole_number
 from server.services import patients, review
 from server.services.local_time import LocalTime
 from server.services.summary import template_context
@@ -35,12 +36,7 @@ def _clock(request: Request) -> LocalTime:
 
 
 def _whole(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name, "")
-    if value == "":
-        return None
-    if not value.isdigit():
-        raise ValidationFailed(errors=[FieldError(name, f"{name} must be chosen from the list")])
-    return int(value)
+    return whole_number(request, name, hint="chosen from the list", error=ValidationFailed)
 
 
 def _day(request: Request, name: str) -> date | None:

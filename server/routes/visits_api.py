@@ -13,6 +13,7 @@ from server.db.models import VisitStatus
 from server.errors import FieldError, ValidationFailed
 from server.public import visit_public
 from server.routes import guard
+from server.routes.params import whole_number
 from server.services import reference, visits
 from sync.models import Quarantine
 from sync.routes import AsciiJSONResponse, quarantined_public
@@ -29,16 +30,15 @@ async def reference_show(request: Request) -> Response:
 async def visit_list(request: Request) -> Response:
     user = await guard.require(request)
     query = await access.visits(user)
-    status, patient = request.query_params.get("status"), request.query_params.get("patient")
+    status = request.query_params.get("status")
     if status is not None:
         if status not in {s.value for s in VisitStatus}:
             allowed = ", ".join(s.value for s in VisitStatus)
             raise ValidationFailed(errors=[FieldError("status", f"status must be one of {allowed}")])
         query = query.filter(status=status)
-    if patient is not None:
-        if not patient.isdigit():
-            raise ValidationFailed(errors=[FieldError("patient", "patient must be a patient id (a whole number)")])
-        query = query.filter(patient_id=int(patient))
+    patient_id = whole_number(request, "patient", hint="a patient id (a whole number)", error=ValidationFailed)
+    if patient_id is not None:
+        query = query.filter(patient_id=patient_id)
     found = await query.order_by("-scheduled_at").limit(500)
     await access.audit_list(user, "visit", len(found))
     return JSONResponse({"visits": [visit_public(v) for v in found]})

@@ -18,7 +18,7 @@ from tortoise.query_utils import Prefetch
 from server.db.models import User, Visit, VisitStatus
 from server.db.review_models import DeliveryAttempt, InboxItem, OutboxMessage
 from server.errors import Conflict
-from server.services import charts, desk_events, disclosures, inbox, release
+from server.services import charts, desk_events, disclosures, inbox, release, visits
 from server.services.charts import Chart
 from server.services.entry_text import describe, label
 from server.services.local_time import LocalTime, parse
@@ -86,7 +86,7 @@ class VisitReview:
 
     @property
     def can_sign_off(self) -> bool:
-        return self.summary.visit.status in SIGNABLE
+        return self.summary.state.status in SIGNABLE  # the fresh fold, not the row
 
 
 def _versions(history: list[dict[str, Any]], kind: str, name: Any) -> list[Version]:
@@ -143,8 +143,14 @@ async def build_review(visit: Visit, *, clock: LocalTime) -> VisitReview:
     )
 
 
+async def current_status(visit: Visit) -> VisitStatus:
+    """The visit's status from its whole log, not from its row: a push moments ago may not be folded
+    into the row yet, and a sign-off must judge every entry the server holds."""
+    return VisitStatus((await visits.project(visit)).status)
+
+
 async def record_intervention(*, visit: Visit, pharmacist: User, data: InterventionCreate) -> PushResult:
-    if visit.status not in INTERVENABLE:
+    if await current_status(visit) not in INTERVENABLE:
         raise Conflict("Interventions are recorded on finished visits; this one is still in progress.")
     payload: dict[str, Any] = {"kind": data.kind, "text": data.text}
     if data.next_rate_ml_h is not None:
@@ -154,8 +160,9 @@ async def record_intervention(*, visit: Visit, pharmacist: User, data: Intervent
 
 async def sign_off(*, visit: Visit, pharmacist: User, data: SignOff) -> PushResult:
     """Sign the review; the summary is released to the physician at once (and by the worker, if not)."""
-    if visit.status not in SIGNABLE:
-        raise Conflict(f"This visit is {visit.status}; only a completed, signed or reopened visit can be signed off.")
+    status = await current_status(visit)
+    if status not in SIGNABLE:
+        raise Conflict(f"This visit is {status}; only a completed, signed or reopened visit can be signed off.")
     payload = {"note": data.note} if data.note else {}
     result = await desk_events.append(user=pharmacist, visit=visit, kind="review.signed", payload=payload)
     await release.release_signoffs()

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
 import httpx
 import pytest
 
 from server.db.models import Order, Visit
+
+
+@pytest.fixture
+def projected(app) -> Callable[[], Awaitable[None]]:
+    """`await projected()`: every visit pushed so far is folded into its Visit row. The server folds
+    just after a push, off the push's path, so a test reading the row waits for that first."""
+    return app.state.projector.settled
 
 
 @pytest.fixture

@@ -19,12 +19,13 @@ def tolerated(visit, patient, order_id: int) -> list[dict]:
     return readdress(script, visit_id=visit.id, patient_id=patient.id, order_id=order_id)
 
 
-async def test_a_whole_visit_from_a_tablet_is_stored_once_and_projected(tablet_ana, scheduled_visit, patient_pat):
+async def test_a_whole_visit_from_a_tablet_is_stored_once_and_projected(tablet_ana, scheduled_visit, patient_pat, projected):
     events = tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id)
     response = await tablet_ana.push(events)
     assert response.status_code == 200
     assert {r["status"] for r in response.json()["results"]} == {"accepted"}, response.json()["results"]
     assert await Event.filter(visit_id=scheduled_visit.id).count() == len(events)
+    await projected()
     visit = await Visit.get(id=scheduled_visit.id)
     assert visit.status == VisitStatus.SIGNED
     assert visit.time_in is not None and visit.time_out is not None
@@ -35,13 +36,14 @@ async def test_a_whole_visit_from_a_tablet_is_stored_once_and_projected(tablet_a
     assert visit.alert_count == 1
 
 
-async def test_after_an_earlier_infusion_the_same_visit_raises_no_alert(tablet_ana, scheduled_visit, patient_pat, org, nurse_ana):
+async def test_after_an_earlier_infusion_the_same_visit_raises_no_alert(tablet_ana, scheduled_visit, patient_pat, org, nurse_ana, projected):
     from datetime import timedelta
 
     await Visit.create(id=uuid.uuid4(), organization=org, patient=patient_pat, order_id=scheduled_visit.order_id,
                        nurse=nurse_ana, scheduled_at=scheduled_visit.scheduled_at - timedelta(weeks=4),
                        status=VisitStatus.REVIEWED)
     await tablet_ana.push(tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id))
+    await projected()
     shown = (await tablet_ana.client.get(f"/api/visits/{scheduled_visit.id}")).json()
     assert shown["state"]["alerts"] == [] and (await Visit.get(id=scheduled_visit.id)).alert_count == 0
 
@@ -54,7 +56,7 @@ async def test_pushing_the_visit_again_changes_nothing(tablet_ana, scheduled_vis
     assert await Event.filter(visit_id=scheduled_visit.id).count() == len(events)
 
 
-async def test_invalid_vitals_are_quarantined_with_a_reason_a_nurse_understands(tablet_ana, scheduled_visit):
+async def test_invalid_vitals_are_quarantined_with_a_reason_a_nurse_understands(tablet_ana, scheduled_visit, projected):
     bad = one_event(scheduled_visit.id, 1, "vitals", {"temp_c": 53})
     result = (await tablet_ana.push([bad])).json()["results"][0]
     assert result["status"] == "quarantined" and result["code"] == "invalid_payload"
@@ -63,6 +65,7 @@ async def test_invalid_vitals_are_quarantined_with_a_reason_a_nurse_understands(
     assert [q["event_id"] for q in mine] == [bad["id"]]
     shown = (await tablet_ana.client.get(f"/api/visits/{scheduled_visit.id}")).json()
     assert shown["quarantined"][0]["reason"] == result["reason"]
+    await projected()
     assert "quarantined" in (await Visit.get(id=scheduled_visit.id)).flags
 
 
@@ -102,12 +105,13 @@ async def test_revoked_tablet_loses_its_session_and_is_told_to_wipe(client_facto
     assert relogin.status_code == 403 and relogin.json()["code"] == "device_revoked"
 
 
-async def test_unscheduled_visit_started_offline_creates_the_visit(tablet_ana, patient_pat):
+async def test_unscheduled_visit_started_offline_creates_the_visit(tablet_ana, patient_pat, projected):
     visit_id = uuid.uuid4()
     started = one_event(visit_id, 1, "visit.started", {"patient_id": str(patient_pat.id), "location": None})
     note = one_event(visit_id, 2, "note", {"text": "patient asked for an earlier slot"})
     results = (await tablet_ana.push([started, note])).json()["results"]
     assert [r["status"] for r in results] == ["accepted", "accepted"]
+    await projected()
     visit = await Visit.get(id=visit_id)
     assert visit.patient_id == patient_pat.id and visit.status == VisitStatus.IN_PROGRESS
 
@@ -126,15 +130,17 @@ async def test_starting_a_scheduled_visit_under_another_patient_is_quarantined(t
 
 
 async def test_late_entry_after_review_is_accepted_and_reopens_the_visit(
-    client_factory, tablet_ana, pharmacist_pia, scheduled_visit, patient_pat
+    client_factory, tablet_ana, pharmacist_pia, scheduled_visit, patient_pat, projected
 ):
     await tablet_ana.push(tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id))
     desk = await client_factory(pharmacist_pia)
     review = one_event(scheduled_visit.id, 1, "review.signed", {"note": "Tolerated; continue plan."})
     assert (await desk.post("/api/sync/push", json=push_body(uuid.uuid4(), [review]))).json()["results"][0]["status"] == "accepted"
+    await projected()
     assert (await Visit.get(id=scheduled_visit.id)).status == VisitStatus.REVIEWED
     late = one_event(scheduled_visit.id, 100, "note", {"text": "Patient called: mild headache tonight."})
     assert (await tablet_ana.push([late])).json()["results"][0]["status"] == "accepted"
+    await projected()
     visit = await Visit.get(id=scheduled_visit.id)
     assert visit.status == VisitStatus.REOPENED and "late_after_review" in visit.flags
 

@@ -43,6 +43,8 @@ class Tablet:
     def login(self, username: str, password: str) -> None:
         self.tid("username").fill(username)
         self.tid("password").fill(password)
+        expect(self.tid("username")).to_have_value(username)
+        expect(self.tid("password")).to_have_value(password)
         self.tid("login").click()
 
     def type_pin(self, pin: str = PIN) -> None:

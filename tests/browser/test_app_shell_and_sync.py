@@ -3,9 +3,12 @@ server quarantines and its correction, and a storage failure that surfaces inste
 
 from __future__ import annotations
 
+import json
+import re
 import struct
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,6 +18,10 @@ from tests.browser.live_server import DEMO_PASSWORD
 from tests.browser.tablet import Tablet
 
 pytestmark = pytest.mark.browser
+
+PWA = Path(__file__).resolve().parents[2] / "pwa"
+MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html",
+               ".webmanifest": "application/manifest+json", ".svg": "image/svg+xml"}
 
 CACHED_URLS = """async () => {
   const urls = [];
@@ -56,6 +63,30 @@ def test_the_app_is_installable_and_caches_only_its_shell(server_factory, launch
     assert "/app/index.html" in cached and "/app/rules.js" in cached
     assert [url for url in cached if url.startswith("/api/")] == []
     assert tablet.console_errors == []
+
+
+def test_the_shell_is_served_minified_and_compressed_with_strong_etags(server_factory, launch):
+    server = server_factory()
+    page = launch().new_page()
+    listed = json.loads(re.sub(r",\s*\]", "]", re.search(r"const SHELL = (\[[^\]]*\]);", (PWA / "sw.js").read_text()).group(1)))
+    served = source = 0
+    for url in [*listed, "/sw.js"]:
+        path = PWA / url.removeprefix("/app/").removeprefix("/")
+        response = page.request.get(server.base_url + url)
+        assert response.status == 200, url
+        assert response.headers["content-type"].startswith(MEDIA_TYPES[path.suffix]), url
+        assert response.headers["cache-control"] == "no-cache", url
+        etag = response.headers["etag"]
+        assert re.fullmatch(r'"[0-9a-f]{32}(-gz)?"', etag), url  # strong, one per encoding
+        if path.suffix in (".js", ".css", ".html") and path.stat().st_size > 2048:  # tiny files stay as they are
+            assert response.headers.get("content-encoding") == "gzip", url
+        again = page.request.get(server.base_url + url, headers={"If-None-Match": etag})
+        assert again.status == 304 and again.headers["etag"] == etag, url
+        served += len(response.body())
+        source += path.stat().st_size
+        if path.suffix == ".js":
+            assert b"// " not in response.body()[:200] and len(response.body()) <= path.stat().st_size, url
+    assert served < 0.8 * source, (served, source)
 
 
 def test_a_quarantined_entry_is_listed_with_the_reason_and_corrected_as_a_new_entry(server_factory, launch):

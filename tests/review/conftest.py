@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 
 from server.auth import csrf
 from server.db.models import Order, Patient, User, Visit
-from tests.api.conftest import Tablet
+from tests.api.conftest import Tablet, projected  # noqa: F401 (a fixture, shared)
 from tests.clinical.script import VisitScript
 from tests.review.scripts import events_for
 
@@ -39,7 +39,7 @@ def tablet_for(client_factory) -> Callable[[User], Awaitable[Tablet]]:
 
 
 @pytest.fixture
-def push_visit(tablet_for) -> PushVisit:
+def push_visit(tablet_for, projected) -> PushVisit:
     """`await push_visit(nurse, patient, script)`: a visit scheduled at the script's start, every
     event of the script pushed from the nurse's tablet and accepted; returns the projected Visit."""
 
@@ -52,6 +52,7 @@ def push_visit(tablet_for) -> PushVisit:
         tablet.next_seq += len(events)
         results = (await tablet.push(events)).json()["results"]
         assert {r["status"] for r in results} == {"accepted"}, results
+        await projected()
         return await Visit.get(id=visit.id)
 
     return push

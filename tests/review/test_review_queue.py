@@ -19,7 +19,7 @@ def queued(html: str) -> list[str]:
 
 
 @pytest.fixture
-async def risky_visits(push_visit, tablet_for, nurse_ana, nurse_ben, patient_pat, patient_sam) -> dict[str, Visit]:
+async def risky_visits(push_visit, tablet_for, projected, nurse_ana, nurse_ben, patient_pat, patient_sam) -> dict[str, Visit]:
     """Six finished visits, each with one known risk (and one with none)."""
     late = scripts.tolerated()
     late.add(100, "note", {"text": "Flush done before the start."}, recorded_after_min=90)
@@ -33,6 +33,7 @@ async def risky_visits(push_visit, tablet_for, nurse_ana, nurse_ben, patient_pat
     }
     tablet = await tablet_for(nurse_ana)
     await tablet.push([one_event(visits["quarantined"].id, tablet.next_seq, "vitals", {"spo2": 140})])
+    await projected()
     return {name: await Visit.get(id=visit.id) for name, visit in visits.items()}
 
 

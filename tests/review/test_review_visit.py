@@ -67,7 +67,7 @@ async def test_intervention_and_sign_off_are_synced_events_that_tablets_pull(
 
 
 async def test_a_late_entry_after_sign_off_sends_the_visit_back_to_the_queue(
-    push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat
+    push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat, projected
 ):
     visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
     await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": ""})
@@ -75,6 +75,7 @@ async def test_a_late_entry_after_sign_off_sends_the_visit_back_to_the_queue(
 
     tablet = await tablet_for(nurse_ana)
     await tablet.push([one_event(visit.id, tablet.next_seq, "note", {"text": "Patient called: headache tonight."})])
+    await projected()
 
     assert (await Visit.get(id=visit.id)).status == VisitStatus.REOPENED
     queue = (await desk.get("/review")).text

@@ -43,6 +43,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
     ("POST", "/api/session"): PUBLIC,
+    ("GET", "/api/openapi.json"): PUBLIC,
     ("GET", "/sw.js"): PUBLIC,
     ("GET", "/app"): PUBLIC,
     ("GET", "/api/device-key"): rule(N),
@@ -109,9 +110,23 @@ def test_every_route_has_an_access_rule(app):
     assert not stale, f"rules for routes that no longer exist: {stale}"
 
 
+FOREIGN_PHI = ["Testperson", "Pat", "MRN-PAT", "1960-01-01", "zqx-sentinel-matrix-allergy", "Dr. Test"]
+
+
+def phi_in(body: str) -> list[str]:
+    """patient_pat's data found (as whole words) in a response body."""
+    from tests.phi_sentinel import Detector
+
+    detector = Detector()
+    detector.add(*FOREIGN_PHI)
+    return sorted({hit.sentinel for hit in detector.scan("body", body)})
+
+
 @pytest.fixture
 async def objects(org, nurse_ana, patient_pat, admin_ada):
     """patient_pat's objects: everything nurse_ben and the other organization must not reach."""
+    patient_pat.allergies = "zqx-sentinel-matrix-allergy"
+    await patient_pat.save(update_fields=["allergies"])
     order = await Order.get(patient=patient_pat)
     assignment = await Assignment.get(patient=patient_pat, nurse=nurse_ana)
     visit = await Visit.create(id=uuid.uuid4(), organization=org, patient=patient_pat, order=order, nurse=nurse_ana,
@@ -152,6 +167,8 @@ async def _assert_out_of_scope(client, user: User, objects, settings):
         expected = {404} if allowed_role else {403, 404}
         if response.status_code not in expected:
             failures.append(f"{method} {path}: {response.status_code}, expected {sorted(expected)}")
+        if leaked := phi_in(response.text):
+            failures.append(f"{method} {path}: the {response.status_code} body shows {leaked}")
     assert not failures, "\n".join(failures)
 
 
@@ -167,6 +184,19 @@ async def test_user_of_another_organization_reaches_nothing_here(
 ):
     outsider = await _user(other_org, f"outsider_{role}", role, password_hash)
     await _assert_out_of_scope(await client_factory(outsider), outsider, objects, settings)
+
+
+async def test_another_physician_of_the_same_organization_reaches_nothing_of_a_colleagues_patient(
+    client_factory, org, password_hash, objects, settings
+):
+    colleague = await _user(org, "physician_colleague", DR, password_hash)
+    await _assert_out_of_scope(await client_factory(colleague), colleague, objects, settings)
+
+
+async def test_the_body_check_sees_patient_data_where_it_is_shown(client_factory, nurse_ana, objects):
+    """The control: the same check finds patient_pat's data in her own nurse's answer."""
+    shown = await (await client_factory(nurse_ana)).get(f"/api/patients/{objects['patient_id']}")
+    assert {"Testperson", "MRN-PAT", "zqx-sentinel-matrix-allergy"} <= set(phi_in(shown.text))
 
 
 async def test_assigned_nurse_does_reach_her_patient(client_factory, nurse_ana, objects):
@@ -200,6 +230,8 @@ async def test_anonymous_callers_are_sent_to_log_in_on_every_protected_route(ano
             ok = response.status_code == 401
         if not ok:
             failures.append(f"{method} {path}: {response.status_code}")
+        if leaked := phi_in(response.text):
+            failures.append(f"{method} {path}: the {response.status_code} body shows {leaked}")
     assert not failures, "\n".join(failures)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from tortoise.connection import get_connection
 
 from server import audit
@@ -62,3 +63,18 @@ async def test_concurrent_appends_keep_one_unbroken_chain(app):
     await asyncio.gather(*(audit.record("test.concurrent", actor=None, object_id=i) for i in range(40)))
     assert (await audit.verify()).ok
     assert await AuditEntry.filter(action="test.concurrent").count() == 40
+
+
+async def test_an_append_rolled_back_with_its_transaction_leaves_no_gap_in_the_chain(app):
+    from tortoise.transactions import in_transaction
+
+    await audit.record("test.first", actor=None)
+    with pytest.raises(RuntimeError):
+        async with in_transaction():
+            await audit.record("test.rolled_back", actor=None)
+            raise RuntimeError("the push failed after its audit entry")
+    await audit.record("test.after", actor=None)
+
+    assert (await audit.verify()).ok
+    actions = await AuditEntry.filter(action__startswith="test.").order_by("id").values_list("action", flat=True)
+    assert actions == ["test.first", "test.after"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -143,3 +144,105 @@ async def test_database_stores_only_a_hash_of_the_session_token(client_factory, 
     token = client.cookies[COOKIE_NAME]
     assert await Session.filter(id=token).count() == 0
     assert await Session.filter(id=token_id(token)).count() == 1
+
+
+# --- replay: a captured cookie dies with logout, expiry, a disabled user and a revoked tablet ---
+
+async def replayed(client_factory, token: str):
+    """A fresh client (another machine) presenting only the captured cookie."""
+    thief = await client_factory()
+    thief.cookies.set(COOKIE_NAME, token)
+    return thief
+
+
+async def test_cookie_replayed_after_desk_form_logout_gets_401_and_the_login_page(client_factory, pharmacist_pia, settings):
+    from tests.security.forms import with_token
+
+    desk = await client_factory(pharmacist_pia)
+    token = desk.cookies[COOKIE_NAME]
+    assert (await desk.post("/logout", data=with_token(desk, settings))).status_code == 303
+    thief = await replayed(client_factory, token)
+    assert (await thief.get("/api/session")).status_code == 401
+    page = await thief.get("/pharmacy", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+async def test_cookie_replayed_on_a_write_after_logout_stores_nothing(client_factory, nurse_ana, scheduled_visit_for_ana):
+    from sync.models import Event
+    from tests.api.events import one_event, push_body
+
+    device_id = uuid.uuid4()
+    tablet = await client_factory(nurse_ana, device_id=str(device_id))
+    token = tablet.cookies[COOKIE_NAME]
+    assert (await tablet.delete("/api/session")).status_code == 204
+    thief = await replayed(client_factory, token)
+    event = one_event(scheduled_visit_for_ana.id, 1, "note", {"text": "replayed"})
+    assert (await thief.post("/api/sync/push", json=push_body(device_id, [event]))).status_code == 401
+    assert await Event.filter(id=event["id"]).count() == 0
+
+
+async def test_tablet_cookie_replayed_after_absolute_expiry_gets_401(client_factory, nurse_ana):
+    tablet = await client_factory(nurse_ana, device_id=str(uuid.uuid4()))
+    await Session.filter(id=token_id(tablet.cookies[COOKIE_NAME])).update(
+        expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)
+    )
+    thief = await replayed(client_factory, tablet.cookies[COOKIE_NAME])
+    assert (await thief.get("/api/sync/pull")).status_code == 401
+    assert (await thief.get("/api/device-key")).status_code == 401
+
+
+async def test_cookie_of_a_user_disabled_by_an_admin_stays_dead_after_re_enabling(
+    client_factory, nurse_ana, admin_ada, settings
+):
+    from tests.security.forms import with_token
+
+    nurse = await client_factory(nurse_ana)
+    token = nurse.cookies[COOKIE_NAME]
+    admin = await client_factory(admin_ada)
+    for active in ("false", "true"):
+        response = await admin.post(f"/admin/users/{nurse_ana.id}/active", data=with_token(admin, settings, {"active": active}))
+        assert response.status_code == 303, response.text
+    thief = await replayed(client_factory, token)
+    assert (await thief.get("/api/patients")).status_code == 401
+    assert (await client_factory(nurse_ana)).cookies[COOKIE_NAME] != token  # she logs in afresh
+
+
+async def test_tablet_cookie_replayed_after_an_admin_revokes_the_device_gets_401_everywhere(
+    client_factory, nurse_ana, admin_ada, settings
+):
+    from tests.security.forms import with_token
+
+    device_id = uuid.uuid4()
+    tablet = await client_factory(nurse_ana, device_id=str(device_id))
+    token = tablet.cookies[COOKIE_NAME]
+    admin = await client_factory(admin_ada)
+    revoked = await admin.post(f"/admin/devices/{device_id}/revoke", data=with_token(admin, settings))
+    assert revoked.status_code == 303, revoked.text
+    thief = await replayed(client_factory, token)
+    for path in ("/api/session", "/api/device-key", "/api/sync/pull", "/api/patients", "/api/reference"):
+        assert (await thief.get(path)).status_code == 401, path
+
+
+async def test_a_revoked_tablet_is_told_to_wipe_at_its_next_login_and_the_nurse_keeps_her_desk(
+    client_factory, nurse_ana, admin_ada, settings, anonymous
+):
+    from tests.security.forms import with_token
+
+    device_id = uuid.uuid4()
+    await client_factory(nurse_ana, device_id=str(device_id))
+    admin = await client_factory(admin_ada)
+    await admin.post(f"/admin/devices/{device_id}/revoke", data=with_token(admin, settings))
+    again = await anonymous.post("/api/session", json={"username": "nurse_ana", "password": PASSWORD,
+                                                       "device_id": str(device_id)})
+    assert again.status_code == 403 and again.json()["code"] == "device_revoked"
+    assert "wiped" in again.json()["detail"] and COOKIE_NAME not in anonymous.cookies
+    assert (await (await client_factory(nurse_ana)).get("/api/session")).status_code == 200
+
+
+@pytest.fixture
+async def scheduled_visit_for_ana(org, nurse_ana, patient_pat):
+    from server.db.models import Order, Visit
+
+    order = await Order.get(patient=patient_pat)
+    return await Visit.create(id=uuid.uuid4(), organization=org, patient=patient_pat, order=order,
+                              nurse=nurse_ana, scheduled_at=datetime.now(timezone.utc))

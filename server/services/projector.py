@@ -1,0 +1,111 @@
+"""The projector: folds pushed visits into their `Visit` rows shortly after the push, off the push path.
+
+A push is acknowledged once its events are in the log; the Visit row (status, alert count,
+flags for the pharmacist's queue) is a projection that can always be rebuilt from the log.
+Folding a visit costs far more than storing its events, so it must not delay the answer a
+tablet is waiting for, nor compete with a rush of tablets coming back online. The projector
+therefore collects the visits pushes touched and folds each once when the pushes pause (none
+in progress, none finished for `quiet` seconds), or after `patience` seconds at the latest.
+
+Nothing is lost if the process stops first: a Visit row whose `projected_seq` lags its log
+is re-folded by the start-up sweep (`visits.project_stale`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from uuid import UUID
+
+from server.db.models import Visit
+from server.services import visits
+from sync import engine
+
+logger = logging.getLogger("ivlog.projector")
+
+
+class Projector:
+    def __init__(self, *, quiet: float = 0.05, patience: float = 1.0) -> None:
+        self.quiet, self.patience = quiet, patience
+        self._pending: set[UUID] = set()
+        self._first_mark = 0.0
+        self._last_mark = 0.0
+        self._wake = asyncio.Event()
+        self._hurry = asyncio.Event()
+        self._settled = asyncio.Event()
+        self._settled.set()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="ivlog-projector")
+
+    async def stop(self) -> None:
+        """Fold what is pending (a clean shutdown leaves nothing stale), then end the task."""
+        if self._task is None:
+            return
+        await self.flush()
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
+
+    def mark(self, visit_ids: set[UUID]) -> None:
+        """These visits' logs grew: fold them soon. Never blocks the caller."""
+        if not visit_ids:
+            return
+        now = time.monotonic()
+        if not self._pending:
+            self._first_mark = now
+        self._pending |= visit_ids
+        self._last_mark = now
+        self._settled.clear()
+        self._wake.set()
+
+    async def settled(self) -> None:
+        """Wait until every visit marked so far is folded (tests; shutdown)."""
+        await self._settled.wait()
+
+    async def flush(self) -> None:
+        """Fold what is pending now, without waiting for the pushes to pause."""
+        self._hurry.set()
+        try:
+            await self.settled()
+        finally:
+            self._hurry.clear()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            await self._until_quiet()
+            self._wake.clear()
+            batch, self._pending = self._pending, set()
+            await self._fold(batch)
+            if not self._pending:
+                self._settled.set()
+
+    async def _until_quiet(self) -> None:
+        """Until no push is in progress and none came for `quiet` seconds, `patience` at most."""
+        while not self._hurry.is_set():
+            now = time.monotonic()
+            if now >= self._first_mark + self.patience:
+                return
+            if now >= self._last_mark + self.quiet and engine.pushes_in_flight() == 0:
+                return
+            try:
+                await asyncio.wait_for(self._hurry.wait(), max(self.quiet, 0.005))
+            except TimeoutError:
+                pass
+
+    async def _fold(self, visit_ids: set[UUID]) -> None:
+        try:
+            for visit in await Visit.filter(id__in=list(visit_ids)):
+                await self._fold_one(visit)
+        except Exception:  # the rows stay stale until the next push or the start-up sweep
+            logger.exception("projection could not read the visits; they stay stale until folded again")
+
+    @staticmethod
+    async def _fold_one(visit: Visit) -> None:
+        try:
+            await visits.project(visit)
+        except Exception:
+            logger.exception("projection failed; the visit stays stale until it is folded again")

@@ -1,0 +1,43 @@
+"""The Visit row is a projection folded just after a push, off the push's path, and never lost."""
+
+from __future__ import annotations
+
+from server.db.models import Visit, VisitStatus
+from server.services import visits
+from tests.api.events import one_event
+from tests.api.test_sync_server import tolerated
+
+
+async def test_a_push_is_acknowledged_first_and_the_visit_row_catches_up(app, tablet_ana, scheduled_visit, patient_pat):
+    app.state.projector.quiet = app.state.projector.patience = 30.0  # hold the fold back for this test
+    events = tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id)
+
+    response = await tablet_ana.push(events)
+
+    assert {r["status"] for r in response.json()["results"]} == {"accepted"}
+    assert (await Visit.get(id=scheduled_visit.id)).status == VisitStatus.SCHEDULED  # not folded yet
+    shown = (await tablet_ana.client.get(f"/api/visits/{scheduled_visit.id}")).json()
+    assert shown["state"]["status"] == "signed"  # a visit's own page folds its log, never the row
+    await app.state.projector.flush()
+    assert (await Visit.get(id=scheduled_visit.id)).status == VisitStatus.SIGNED
+
+
+async def test_stopping_the_server_folds_every_pending_visit_first(app, tablet_ana, scheduled_visit, patient_pat):
+    app.state.projector.quiet = app.state.projector.patience = 30.0
+    await tablet_ana.push(tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id))
+
+    await app.state.projector.stop()
+
+    visit = await Visit.get(id=scheduled_visit.id)
+    assert visit.status == VisitStatus.SIGNED and visit.projected_seq > 0
+
+
+async def test_a_visit_left_stale_by_a_crash_is_folded_by_the_start_up_sweep(app, tablet_ana, scheduled_visit):
+    app.state.projector.quiet = app.state.projector.patience = 30.0
+    await tablet_ana.push([one_event(scheduled_visit.id, 1, "visit.started", {"patient_id": str(scheduled_visit.patient_id)})])
+    assert (await Visit.get(id=scheduled_visit.id)).projected_seq == 0  # as if the process died here
+
+    assert await visits.project_stale() == 1
+
+    visit = await Visit.get(id=scheduled_visit.id)
+    assert visit.status == VisitStatus.IN_PROGRESS and visit.projected_seq > 0
