@@ -9,12 +9,13 @@ from uuid import UUID
 
 from sync import store
 from sync.errors import device_refused
+from sync.group import Group
 from sync.models import Device
 from sync.policy import Policy, Principal
 from sync.protocol import DeviceState
 
 
-async def check(device_id: UUID, principal: Principal, policy: Policy) -> Device | None:
+async def check(device_id: UUID, principal: Principal, policy: Policy) -> None:
     """Refuse (403, audited) a device bound to someone else, a revoked one, or a session's
     foreign device. Runs before the push transaction so that the refusal's audit survives."""
     reason, device = None, None
@@ -31,18 +32,21 @@ async def check(device_id: UUID, principal: Principal, policy: Policy) -> Device
             "sync.device_refused", principal, outcome="denied", detail={"device_id": str(device_id), "code": reason[0]}
         )
         raise device_refused(reason[1], code=reason[0])
-    return device
 
 
-async def bind(device: Device | None, device_id: UUID, principal: Principal, now: datetime) -> Device:
-    """The device row (as `check` read it), created for this principal on first use. Under the log lock."""
-    if device is None:
-        device = await Device.get_or_none(id=device_id)
+async def bind(group: Group, device_id: UUID, principal: Principal, now: datetime) -> Device:
+    """The device row as read under the log lock, created for this principal on first use.
+    `check` ran before the lock; what changed since (another user's first push bound the
+    tablet, an administrator revoked it) is refused here, unaudited: the push rolls back."""
+    device = group.devices.get(device_id)
+    if device is not None and (device.user_id != principal.user_id or device.revoked_at is not None):
+        raise device_refused("This tablet is registered to another user or was revoked.", code="device_refused")
     if device is None:
         device = await Device.create(
             id=device_id, organization_id=principal.organization_id, user_id=principal.user_id,
-            created_at=now, last_seen_at=now,
+            created_at=now, last_seen_at=now, using_db=group.connection,
         )
+        group.devices[device_id] = device
     return device
 
 

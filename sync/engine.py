@@ -3,8 +3,9 @@
 Push classifies every event exactly once: accepted (gets the next `server_seq`), duplicate
 (same id, same content: the first answer again), collision (same id, other content: the copy
 is quarantined, the first untouched) or quarantined (kept whole with a reason). Nothing a
-device sends is dropped. `server_seq` is handed out under one write lock per push, so it
-follows commit order and a pull never skips an event that commits late.
+device sends is dropped. Pushes are written by one writer in group commits (`sync.group`):
+`server_seq` is handed out under the log lock, so it follows commit order and a pull never
+skips an event that commits late.
 
 The host's projections are brought up to date after the commit (`PushOutcome.touched_visits`),
 outside the write lock: they can always be rebuilt from the log, and a slow fold must not keep
@@ -19,16 +20,16 @@ from typing import Any
 from uuid import UUID
 
 from tortoise.connection import get_connection
-from tortoise.transactions import in_transaction
 
 from sync import devices, store
 from sync.classify import Batch, classify
 from sync.errors import malformed, too_large
+from sync.group import Group, GroupWriter
 from sync.models import Quarantine
 from sync.policy import Policy, Principal
 from sync.protocol import MAX_EVENTS, PROTOCOL_VERSION, PushRequest, PushResponse
 
-LOG_LOCK_KEY = 0x5EC5EC  # PostgreSQL advisory lock serialising appends to the log
+WRITER = GroupWriter()  # this process's single writer of the log (see sync.group)
 
 
 @dataclass(frozen=True)
@@ -62,20 +63,23 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
     if len(request.events) > MAX_EVENTS:
         raise too_large(f"A push holds at most {MAX_EVENTS} events; split the batch and send the parts.")
     ids = _event_ids(request.events)
-    known = await devices.check(request.device_id, principal, policy)
+    await devices.check(request.device_id, principal, policy)
     now = datetime.now(timezone.utc)
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)
-    async with in_transaction() as connection:
-        await _lock_log(connection)
-        device = await devices.bind(known, request.device_id, principal, now)
+
+    async def write(group: Group) -> PushOutcome:
+        device = await devices.bind(group, request.device_id, principal, now)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
-                      next_seq=await store.last_seq(connection) + 1, ids=ids, check_text=check_text)
-        await classify(batch, request.events, policy, connection)
-        await _store(batch, connection)
-        state = await devices.advance(device, connection, now=now, wiped=batch.wiped)
+                      next_seq=group.next_seq, ids=ids, check_text=check_text)
+        await classify(batch, request.events, policy, group.connection)
+        await _store(batch, group.connection)
+        state = await devices.advance(device, group.connection, now=now, wiped=batch.wiped)
         await policy.record("sync.push", principal, outcome="ok", detail=batch.summary(request.batch_id))
-    response = PushResponse(server_time=now, clock_offset_ms=offset_ms, results=batch.results, device=state)
-    return PushOutcome(response=response, touched_visits=batch.touched_visits)
+        group.next_seq = batch.next_seq
+        response = PushResponse(server_time=now, clock_offset_ms=offset_ms, results=batch.results, device=state)
+        return PushOutcome(response=response, touched_visits=batch.touched_visits)
+
+    return await WRITER.write(write, device_id=request.device_id, size=len(ids))
 
 
 def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:
@@ -90,12 +94,6 @@ def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
             raise malformed(f"Event {index} has no valid device_seq (a whole number from 1).")
     return ids
-
-
-async def _lock_log(connection: Any) -> None:
-    if connection.capabilities.dialect == "postgres":
-        await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [LOG_LOCK_KEY])
-    # SQLite: the transaction began with BEGIN IMMEDIATE and already holds the write lock.
 
 
 async def _store(batch: Batch, connection: Any) -> None:

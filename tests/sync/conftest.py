@@ -27,6 +27,7 @@ class TinyPolicy:
         self.readable_visits: dict[int, frozenset[uuid.UUID] | None] = {}
         self.projected: list[set[uuid.UUID]] = []
         self.records: list[tuple[str, str, dict]] = []
+        self.failing_devices: set[str] = set()  # the host fails to audit these devices' pushes
 
     async def authenticate(self, request: Request) -> Principal:
         device = request.headers.get("x-device")
@@ -51,6 +52,8 @@ class TinyPolicy:
         self.projected.append(set(visit_ids))
 
     async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
+        if detail.get("device_id") in self.failing_devices:
+            raise RuntimeError("the audit store refused this entry")
         self.records.append((action, outcome, detail))
 
 
