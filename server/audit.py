@@ -75,11 +75,19 @@ async def record(
     async with in_transaction() as connection:
         if connection.capabilities.dialect == "postgres":
             await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [CHAIN_LOCK_KEY])
-        last = await AuditEntry.all().using_db(connection).order_by("-id").first()
-        entry = AuditEntry(id=(last.id + 1) if last else 1, prev_hash=last.hash if last else GENESIS_HASH, **fields)
+        last_id, last_hash = await _chain_end(connection)
+        entry = AuditEntry(id=last_id + 1, prev_hash=last_hash, **fields)
         entry.hash = entry_hash(entry_id=entry.id, at=entry.at, fields=_fields(entry), prev_hash=entry.prev_hash)
         await entry.save(using_db=connection, force_create=True)
     return entry
+
+
+async def _chain_end(connection: Any) -> tuple[int, str]:
+    """The last entry's id and hash (0 and the genesis hash for an empty chain). Plain SQL:
+    every audited action runs this, a push from each of two hundred tablets among them."""
+    rows = await connection.execute_query_dict(
+        f'SELECT id, hash FROM "{AuditEntry._meta.db_table}" ORDER BY id DESC LIMIT 1')
+    return (int(rows[0]["id"]), rows[0]["hash"]) if rows else (0, GENESIS_HASH)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ never quarantine: arrival order is not clinical order offline; the fold reports 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +36,20 @@ NO_ORDER = Refusal("no_active_order", "This patient has no active order, so the 
                                       "Call the pharmacy.")
 
 
+@dataclass(frozen=True)
+class UserPrincipal(Principal):
+    """A principal that carries the user its session already loaded, so judging a push does
+    not read the user again (it is the same request, so the same authority)."""
+
+    user: User | None = field(default=None, compare=False, repr=False)
+
+
+async def _user_of(principal: Principal) -> User:
+    if isinstance(principal, UserPrincipal) and principal.user is not None:
+        return principal.user
+    return await User.get(id=principal.user_id)
+
+
 class ServerPolicy:
     def __init__(self, projector: Projector | None = None) -> None:
         """With a projector, pushed visits are folded soon after (tablet pushes); without one,
@@ -44,22 +59,23 @@ class ServerPolicy:
     async def authenticate(self, request: Request) -> Principal:
         user = await guard.require(request, Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN)
         session = request.state.auth.session
-        return Principal(user_id=user.id, organization_id=user.organization_id, device_id=session.device_id)
+        return UserPrincipal(user_id=user.id, organization_id=user.organization_id, device_id=session.device_id,
+                             user=user)
 
     async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
-        user = await User.get(id=principal.user_id)
+        user = await _user_of(principal)
         refusals = {c.id: r for c in candidates if (r := _invalid(c) or _wrong_role(user, c))}
         valid = [c for c in candidates if c.id not in refusals]
-        writable = await _writable_visits(user, {c.visit_id for c in valid})
+        writable = await access.visit_patients(user, list({c.visit_id for c in valid}))
         for candidate in valid:
             if candidate.visit_id in writable:
-                if candidate.kind == "visit.started" and not await _same_patient(candidate):
+                if candidate.kind == "visit.started" and _patient_id(candidate) != writable[candidate.visit_id]:
                     refusals[candidate.id] = WRONG_PATIENT
                 continue
             if candidate.kind == "visit.started":
                 refusal = await _start_visit(user, candidate)
                 if refusal is None:
-                    writable.add(candidate.visit_id)
+                    writable[candidate.visit_id] = _patient_id(candidate)
                     continue
             else:
                 exists = await Visit.exists(id=candidate.visit_id, organization_id=user.organization_id)
@@ -105,18 +121,11 @@ def _wrong_role(user: User, candidate: Candidate) -> Refusal | None:
     return None
 
 
-async def _writable_visits(user: User, visit_ids: set[UUID]) -> set[UUID]:
-    if not visit_ids:
-        return set()
-    query = await access.visits(user)
-    return set(await query.filter(id__in=list(visit_ids)).values_list("id", flat=True))
-
-
 async def _start_visit(user: User, candidate: Candidate) -> Refusal | None:
     """A nurse may start an unscheduled visit offline for a patient she is assigned to."""
     if user.role != Role.NURSE or await Visit.exists(id=candidate.visit_id):
         return NOT_WRITABLE
-    patient_id = _int_id(candidate.payload.get("patient_id"))
+    patient_id = _patient_id(candidate)
     patients = await access.patients(user)
     if patient_id is None or not await patients.filter(id=patient_id).exists():
         return NOT_WRITABLE
@@ -129,9 +138,8 @@ async def _start_visit(user: User, candidate: Candidate) -> Refusal | None:
     return None
 
 
-async def _same_patient(candidate: Candidate) -> bool:
-    visit = await Visit.get(id=candidate.visit_id)
-    return _int_id(candidate.payload.get("patient_id")) == visit.patient_id
+def _patient_id(candidate: Candidate) -> int | None:
+    return _int_id(candidate.payload.get("patient_id"))
 
 
 def _int_id(value: Any) -> int | None:

@@ -82,7 +82,8 @@ class Batch:
         if isinstance(raw.get("resolves"), str):
             self.resolutions[candidate.id] = UUID(raw["resolves"])
         self.next_seq += 1
-        return PushResult(id=candidate.id, status="accepted", server_seq=self.next_seq - 1)
+        # Built from values the server just made: construct, don't validate (once per accepted event).
+        return PushResult.model_construct(id=candidate.id, status="accepted", server_seq=self.next_seq - 1)
 
     def _flags(self, candidate: Candidate) -> list[str]:
         flags = []

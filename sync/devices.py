@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from tortoise.connection import get_connection
+
 from sync import store
 from sync.errors import device_refused
 from sync.group import Group
@@ -22,10 +24,10 @@ async def check(device_id: UUID, principal: Principal, policy: Policy) -> None:
     if principal.device_id is not None and principal.device_id != device_id:
         reason = ("session_device_mismatch", "This session belongs to another tablet. Log in again on this one.")
     else:
-        device = await Device.get_or_none(id=device_id)
-        if device is not None and device.user_id != principal.user_id:
+        device = await store.device_owner(get_connection("default"), device_id)
+        if device is not None and device["user_id"] != principal.user_id:
             reason = ("device_refused", "This tablet is registered to another user.")
-        elif device is not None and device.revoked_at is not None:
+        elif device is not None and device["revoked_at"] is not None:
             reason = ("device_revoked", "This tablet was revoked by an administrator. Its local data must be wiped.")
     if reason:
         await policy.record(

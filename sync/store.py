@@ -89,6 +89,13 @@ async def device_seqs_above(connection: Any, device_id: UUID, above: int) -> set
     return {int(row["device_seq"]) for row in rows}
 
 
+async def device_owner(connection: Any, device_id: UUID) -> dict[str, Any] | None:
+    """`{user_id, revoked_at}` of a device, or None if the server has not seen it."""
+    sql = f"SELECT user_id, revoked_at FROM device WHERE id = {marks(connection, 1)[0]}"
+    rows = await connection.execute_query_dict(sql, [_param(connection, device_id)])
+    return rows[0] if rows else None
+
+
 async def logged(connection: Any, ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
     """Which of `ids` are already in the log: `{id: {content_sha256, server_seq}}`."""
     if not ids:
