@@ -3,7 +3,7 @@
 
 import { clinicalFor } from "./clinical.js";
 import { Keyring } from "./keyring.js";
-import { DEFAULT_LOCK_MIN, SessionError, Workspace, deviceIdOf, logIn, logOut } from "./session.js";
+import { DEFAULT_LOCK_MIN, SessionError, Workspace, deviceIdOf, logIn, logOut, wipe } from "./session.js";
 import { openStore } from "./store.js";
 import { plainState, visitRow } from "./visit_model.js";
 import { button, fill, h } from "./views/dom.js";
@@ -18,7 +18,7 @@ const bar = h("div", { class: "bar-slot" });
 const main = h("main", { id: "main" });
 const app = {
   store: null, deviceId: null, keyring: null, workspace: null, clinical: null, screen: null,
-  lockMin: DEFAULT_LOCK_MIN, lastActivity: Date.now(), notice: null,
+  lockMin: DEFAULT_LOCK_MIN, lastActivity: Date.now(), notice: null, wiping: false,
 };
 
 const now = () => new Date();
@@ -109,6 +109,21 @@ async function restartAfterWipe(text) {
   showLogin({ warning: text });
 }
 
+/** The server says an administrator revoked this tablet: erase it now, not at the next login. */
+async function wipeRevoked() {
+  if (app.wiping) return;
+  app.wiping = true;
+  try {
+    if (app.workspace) app.workspace.close();
+    app.workspace = null;
+    app.keyring.lock();
+    await wipe(app.store);
+    await restartAfterWipe("This tablet was revoked by an administrator: its local data has been erased.");
+  } finally {
+    app.wiping = false;
+  }
+}
+
 function buildClinical() {
   app.clinical = clinicalFor(app.workspace?.reference);
 }
@@ -117,7 +132,11 @@ async function enter() {
   if (!app.workspace) {
     app.workspace = await Workspace.open({ store: app.store, keyring: app.keyring, deviceId: app.deviceId });
     const { outbox, inbox } = app.workspace;
-    outbox.addEventListener("change", () => { renderBar(); refreshScreen(); });
+    outbox.addEventListener("change", () => {
+      if (outbox.status.revoked) return wipeRevoked();
+      renderBar();
+      refreshScreen();
+    });
     inbox.addEventListener("change", () => { buildClinical(); refreshScreen(true); });
   }
   app.lastActivity = Date.now();

@@ -84,7 +84,7 @@ class ServerPolicy:
         return refusals
 
     async def readable(self, principal: Principal) -> ReadScope:
-        user = await User.get(id=principal.user_id)
+        user = await _user_of(principal)
         if user.role == Role.PHARMACIST:
             return ReadScope(user.organization_id, None)
         ids = await (await access.visits(user)).values_list("id", flat=True)

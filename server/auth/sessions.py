@@ -20,6 +20,7 @@ from uuid import UUID
 from tortoise.connection import get_connection
 
 from server.db.models import Session, SessionKind, User
+from server.errors import DeviceRefused
 from server.settings import Settings
 from sync.models import Device
 
@@ -63,6 +64,9 @@ async def resolve(token: str | None, *, settings: Settings) -> Authenticated | N
     if found is None:
         return None
     session, device = found
+    if _revoked(device, session):  # before the session's own state: revoking a tablet ends its sessions too
+        raise DeviceRefused("This tablet was revoked by an administrator: its local data must be erased.",
+                            code="device_revoked")
     now = datetime.now(timezone.utc)
     if not _alive(session, now, settings) or not session.user.active:
         return None
@@ -80,6 +84,11 @@ def _alive(session: Session, now: datetime, settings: Settings) -> bool:
     if session.kind == SessionKind.DESK:
         return now - session.last_seen_at < timedelta(minutes=settings.session_idle_min)
     return True
+
+
+def _revoked(device: dict[str, Any] | None, session: Session) -> bool:
+    """The session's own tablet was revoked: tell it to wipe (at its next contact, not next login)."""
+    return device is not None and device["revoked_at"] is not None and device["user_id"] == session.user_id
 
 
 def _device_usable(device: dict[str, Any] | None, user: User) -> bool:

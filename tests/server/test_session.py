@@ -207,7 +207,7 @@ async def test_cookie_of_a_user_disabled_by_an_admin_stays_dead_after_re_enablin
     assert (await client_factory(nurse_ana)).cookies[COOKIE_NAME] != token  # she logs in afresh
 
 
-async def test_tablet_cookie_replayed_after_an_admin_revokes_the_device_gets_401_everywhere(
+async def test_tablet_cookie_replayed_after_an_admin_revokes_the_device_is_refused_everywhere_and_told_to_wipe(
     client_factory, nurse_ana, admin_ada, settings
 ):
     from tests.security.forms import with_token
@@ -220,7 +220,9 @@ async def test_tablet_cookie_replayed_after_an_admin_revokes_the_device_gets_401
     assert revoked.status_code == 303, revoked.text
     thief = await replayed(client_factory, token)
     for path in ("/api/session", "/api/device-key", "/api/sync/pull", "/api/patients", "/api/reference"):
-        assert (await thief.get(path)).status_code == 401, path
+        answer = await thief.get(path)
+        assert (answer.status_code, answer.json()["code"]) == (403, "device_revoked"), path
+        assert set(answer.json()) <= {"type", "title", "status", "detail", "code", "instance", "request_id"}
 
 
 async def test_a_revoked_tablet_is_told_to_wipe_at_its_next_login_and_the_nurse_keeps_her_desk(

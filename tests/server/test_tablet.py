@@ -32,7 +32,8 @@ async def test_a_revoked_tablet_gets_no_key(client_factory, nurse_ana):
     device_id = uuid.uuid4()
     tablet = await client_factory(nurse_ana, device_id=str(device_id))
     await Device.filter(id=device_id).update(revoked_at=datetime.now(timezone.utc))
-    assert (await tablet.get("/api/device-key")).status_code == 401
+    answer = await tablet.get("/api/device-key")
+    assert (answer.status_code, answer.json()["code"]) == (403, "device_revoked")
 
 
 async def test_service_worker_is_served_from_the_root_and_never_cached(anonymous):
