@@ -98,7 +98,8 @@ async def test_revoked_tablet_loses_its_session_and_is_told_to_wipe(client_facto
     from sync.models import Device
 
     await Device.filter(id=tablet_ana.device_id).update(revoked_at=datetime.now(timezone.utc))
-    assert (await tablet_ana.push([one_event(scheduled_visit.id, 1, "note", {"text": "x"})])).status_code == 401
+    refused = await tablet_ana.push([one_event(scheduled_visit.id, 1, "note", {"text": "x"})])
+    assert (refused.status_code, refused.json()["code"]) == (403, "device_revoked")
     relogin = await (await client_factory()).post(
         "/api/session", json={"username": "nurse_ana", "password": "correct horse battery staple",
                               "device_id": str(tablet_ana.device_id)})

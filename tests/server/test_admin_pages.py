@@ -217,7 +217,8 @@ async def test_revoking_a_tablet_ends_that_tablets_session_only(client_factory, 
     assert "Tab" in listing.text and str(device_id) in listing.text
     response = await post_form(admin, f"/admin/devices/{device_id}/revoke", {})
     assert response.status_code == 303
-    assert (await tablet.get("/api/session")).status_code == 401
+    refused = await tablet.get("/api/session")
+    assert (refused.status_code, refused.json()["code"]) == (403, "device_revoked")
     assert (await desk.get("/api/session")).status_code == 200
     assert (await Device.get(id=device_id)).revoked_at is not None
     assert await AuditEntry.filter(action="device.revoke", object_id=str(device_id), user_id=admin_ada.id).exists()
