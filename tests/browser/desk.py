@@ -75,3 +75,13 @@ def admin_desk(base_url: str) -> Desk:
     response = desk.form_post("/login", "/login", {"username": "admin", "password": DEMO_PASSWORD})
     assert response.status_code == 303, response.text
     return desk
+
+
+def revoke_tablet(base_url: str, device_id: str) -> None:
+    """An administrator revokes the tablet from the devices page."""
+    admin = admin_desk(base_url)
+    try:
+        revoked = admin.form_post(f"/admin/devices/{device_id}/revoke", "/admin/devices")
+        assert revoked.status_code == 303, revoked.text
+    finally:
+        admin.close()

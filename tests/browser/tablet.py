@@ -68,6 +68,14 @@ class Tablet:
         self.set_pin(pin)
         expect(self.tid("today")).to_be_visible(timeout=15_000)
 
+    def start_first_visit(self, username: str, password: str) -> str:
+        """First login, then start the first visit of the day and wait until it synced; the device id."""
+        self.first_login(username, password)
+        self.open_visit(self.tid("visit-card").first.get_attribute("data-visit-id"))
+        self.start_visit()
+        expect(self.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
+        return self.page.evaluate("window.ivlogProbe.deviceId()")
+
     def open_visit(self, visit_id: str) -> None:
         self.page.evaluate("(id) => { location.hash = `#/visit/${id}`; }", visit_id)
         expect(self.tid("visit")).to_be_visible()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.desk import Desk, admin_desk
+from tests.browser.desk import Desk, revoke_tablet
 from tests.browser.live_server import DEMO_PASSWORD
 from tests.browser.tablet import Tablet
 from tests.phi_sentinel import NOTE, Detector
@@ -84,15 +84,8 @@ def test_a_revoked_tablet_with_unsynced_entries_keeps_nothing_after_its_next_con
     server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
     phi = readable_phi(server.base_url)
     tablet = Tablet(launch(), server.base_url)
-    tablet.first_login("nurse", DEMO_PASSWORD)
-    device_id = tablet.page.evaluate("window.ivlogProbe.deviceId()")
-    tablet.open_visit(tablet.tid("visit-card").first.get_attribute("data-visit-id"))
-    tablet.start_visit()
-    expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
-
-    admin = admin_desk(server.base_url)
-    assert admin.form_post(f"/admin/devices/{device_id}/revoke", "/admin/devices").status_code == 303
-    admin.close()
+    device_id = tablet.start_first_visit("nurse", DEMO_PASSWORD)
+    revoke_tablet(server.base_url, device_id)
     record_offline_entries(tablet)  # the tablet does not know yet
     assert len(tablet.pending_ids()) == 2
 
