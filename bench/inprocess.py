@@ -25,6 +25,7 @@ from bench.integrity import Integrity, check_database, check_pulled, check_resul
 from bench.metrics import RssSampler, Stopwatch, latency_summary
 from bench.scale import Scale
 from bench.world import World, seed
+from server import runtime
 from server.app import create_app
 from server.db import schema
 from server.settings import Settings
@@ -69,6 +70,7 @@ async def _served(workdir: Path, scale: Scale) -> AsyncIterator[Setup]:
     world = await _migrated_world(db, scale)
     settings = Settings(env="test", data_dir=workdir, database_url=f"sqlite://{db}", secret_key="b" * 48)
     app = create_app(settings)
+    runtime.tune_garbage_collector()  # as `python -m server serve` does
     logging.getLogger("ivlog.request").setLevel(logging.WARNING)  # keep the table readable
     async with app.router.lifespan_context(app):
         async with new_client(ORIGIN, transport=httpx.ASGITransport(app=app)) as client:

@@ -72,6 +72,7 @@ def _with_database(settings: Settings, work: Callable[[], Awaitable[int]], *, re
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server import runtime
     from server.app import create_app
 
     _with_database(settings, _ok)  # refuse an unmigrated database before binding the port
@@ -79,7 +80,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     workers = args.workers or settings.workers
     print(f"ivlog serving on http://{host}:{port} ({workers} process{'es' if workers > 1 else ''})", flush=True)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False)
+        app = create_app(settings)
+        runtime.tune_garbage_collector()
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
     else:  # each worker process builds its own app from the same environment
         uvicorn.run("server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level="warning", proxy_headers=False)

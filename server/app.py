@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from server import logs
+from server import logs, runtime
 from server.db import schema
 from server.errors import AppError
 from server.middleware.body_limit import BodyLimitMiddleware
@@ -38,7 +38,9 @@ BODY_LIMITS = {"/api/sync/push": sync_protocol.MAX_BYTES + 64 * 1024}
 
 def app_from_env() -> Starlette:
     """The factory for `serve --workers N`: every worker process reads the same environment."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    runtime.tune_garbage_collector()
+    return app
 
 
 def create_app(settings: Settings) -> Starlette:

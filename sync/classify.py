@@ -15,10 +15,17 @@ from typing import Any
 from uuid import UUID
 
 from sync import store
-from sync.content import content_sha256, read_candidate, sent_json
+from sync.content import content_sha256, digest_against, read_candidate, sent_json
 from sync.models import Device, Quarantine
 from sync.policy import Candidate, Policy, Principal, Refusal
-from sync.protocol import FUTURE_TOLERANCE_S, PushResult
+from sync.protocol import FUTURE_TOLERANCE_S
+
+Result = dict[str, Any]  # one `sync.protocol.PushResult`, as plain data: built once per event of every push
+
+
+def result(event_id: UUID, status: str, *, server_seq: int | None = None, reason: str = "", code: str = "") -> Result:
+    return {"id": event_id, "status": status, "server_seq": server_seq, "reason": reason, "code": code}
+
 
 @dataclass(frozen=True)
 class Held:
@@ -40,7 +47,7 @@ class Batch:
     offset: timedelta
     next_seq: int
     ids: list[UUID]
-    results: list[PushResult] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)  # rows for sync.store.insert_events
     quarantines: list[Quarantine] = field(default_factory=list)
     touched_visits: set[UUID] = field(default_factory=set)
@@ -51,12 +58,12 @@ class Batch:
 
     def summary(self, batch_id: UUID) -> dict[str, Any]:
         counts: dict[str, int] = {}
-        for result in self.results:
-            counts[result.status] = counts.get(result.status, 0) + 1
+        for answer in self.results:
+            counts[answer["status"]] = counts.get(answer["status"], 0) + 1
         return {"batch_id": str(batch_id), "device_id": str(self.device.id), **counts}
 
     def quarantine(self, raw: dict[str, Any], event_id: UUID, digest: str, refusal: Refusal,
-                   visit_id: UUID | None) -> PushResult:
+                   visit_id: UUID | None) -> Result:
         row = Quarantine(
             event_id=event_id, organization_id=self.principal.organization_id, visit_id=visit_id,
             device_id=self.device.id, device_seq=raw["device_seq"], author_id=self.principal.user_id,
@@ -67,9 +74,9 @@ class Batch:
         if visit_id is not None:
             self.touched_visits.add(visit_id)  # the host may flag the visit as holding quarantined entries
         status = "collision" if refusal.code == "collision" else "quarantined"
-        return PushResult(id=raw["id"], status=status, reason=refusal.reason, code=refusal.code)
+        return result(event_id, status, reason=refusal.reason, code=refusal.code)
 
-    def accept(self, raw: dict[str, Any], candidate: Candidate, digest: str) -> PushResult:
+    def accept(self, raw: dict[str, Any], candidate: Candidate, digest: str) -> Result:
         flags = self._flags(candidate)
         self.events.append({
             "id": candidate.id, "organization_id": self.principal.organization_id, "visit_id": candidate.visit_id,
@@ -77,13 +84,13 @@ class Batch:
             "schema": candidate.schema, "occurred_at": candidate.occurred_at, "recorded_at": candidate.recorded_at,
             "received_at": self.now, "server_seq": self.next_seq, "author_id": self.principal.user_id,
             "payload": candidate.payload, "content_sha256": digest, "flags": flags,
+            "sent": {"id": raw["id"], "occurred_at": raw["occurred_at"], "recorded_at": raw["recorded_at"]},
         })
         self.touched_visits.add(candidate.visit_id)
         if isinstance(raw.get("resolves"), str):
             self.resolutions[candidate.id] = UUID(raw["resolves"])
         self.next_seq += 1
-        # Built from values the server just made: construct, don't validate (once per accepted event).
-        return PushResult.model_construct(id=candidate.id, status="accepted", server_seq=self.next_seq - 1)
+        return result(candidate.id, "accepted", server_seq=self.next_seq - 1)
 
     def _flags(self, candidate: Candidate) -> list[str]:
         flags = []
@@ -98,21 +105,22 @@ class Batch:
 
 async def classify(batch: Batch, raws: list[dict[str, Any]], policy: Policy, connection: Any) -> None:
     unique = list(dict.fromkeys(batch.ids))
-    logged = await store.logged(connection, unique)
+    logged, held = await store.known(connection, unique)
     batch.held = {(row["event_id"], row["content_sha256"]): Held(row["event_id"], row["code"], row["reason"])
-                  for row in await store.held(connection, unique)}
-    digests = [content_sha256(raw) for raw in raws]
-    slots: list[PushResult | None] = [None] * len(raws)
+                  for row in held}
+    digests = _digests(raws, batch.ids, logged, batch.held)
+    slots: list[Result | None] = [None] * len(raws)
     first: dict[UUID, int] = {}
+    visit_ids: dict[Any, UUID] = {}  # the batch's events share a few visits: parse each id once
     pending: list[tuple[int, Candidate]] = []
     for index, (event_id, raw, digest) in enumerate(zip(batch.ids, raws, digests)):
-        if event_id in logged:
+        if logged and event_id in logged:
             slots[index] = _against_log(batch, raw, event_id, digest, logged[event_id])
-        elif (event_id, digest) in batch.held:
+        elif batch.held and (event_id, digest) in batch.held:
             slots[index] = _as_before(batch.held[(event_id, digest)])
         elif event_id not in first:
             first[event_id] = index
-            candidate = read_candidate(raw, event_id, check_text=batch.check_text)
+            candidate = read_candidate(raw, event_id, check_text=batch.check_text, visit_ids=visit_ids)
             if isinstance(candidate, Refusal):
                 slots[index] = batch.quarantine(raw, event_id, digest, candidate, _visit_id(raw))
             else:
@@ -130,30 +138,45 @@ async def classify(batch: Batch, raws: list[dict[str, Any]], policy: Policy, con
     batch.results = [slot for slot in slots if slot is not None]
 
 
-def _against_log(batch: Batch, raw: dict, event_id: UUID, digest: str, logged: dict) -> PushResult:
+def _against_log(batch: Batch, raw: dict, event_id: UUID, digest: str, logged: dict) -> Result:
     if logged["content_sha256"] == digest:
-        return PushResult(id=event_id, status="duplicate", server_seq=logged["server_seq"])
+        return result(event_id, "duplicate", server_seq=logged["server_seq"])
     return _collision(batch, raw, event_id, digest)
 
 
-def _repeat(batch: Batch, raw: dict, event_id: UUID, digest: str, original: PushResult | None,
-            original_digest: str) -> PushResult:
+def _repeat(batch: Batch, raw: dict, event_id: UUID, digest: str, original: Result | None,
+            original_digest: str) -> Result:
     assert original is not None
     if digest != original_digest:
         return _collision(batch, raw, event_id, digest)
-    status = "duplicate" if original.status == "accepted" else original.status
-    return original.model_copy(update={"status": status})
+    status = "duplicate" if original["status"] == "accepted" else original["status"]
+    return {**original, "status": status}
 
 
-def _collision(batch: Batch, raw: dict, event_id: UUID, digest: str) -> PushResult:
+def _collision(batch: Batch, raw: dict, event_id: UUID, digest: str) -> Result:
     """Keep a differing copy aside, once: a retry of the same copy gets the same answer."""
     earlier = batch.held.get((event_id, digest))
     return _as_before(earlier) if earlier else batch.quarantine(raw, event_id, digest, COLLISION, _visit_id(raw))
 
 
-def _as_before(held: Held) -> PushResult:
+def _as_before(held: Held) -> Result:
     status = "collision" if held.code == "collision" else "quarantined"
-    return PushResult(id=held.event_id, status=status, reason=held.reason, code=held.code)
+    return result(held.event_id, status, reason=held.reason, code=held.code)
+
+
+def _digests(raws: list[dict[str, Any]], ids: list[UUID], logged: dict[UUID, dict],
+             held: dict[tuple[UUID, str], Held]) -> list[str]:
+    """Each event's content digest; for an id the server already holds, the digest it was
+    stored under (an older server's encoding, `sync.content.legacy_sha256`) when that one matches."""
+    known: dict[UUID, set[str]] = {}
+    for event_id, row in logged.items():
+        known.setdefault(event_id, set()).add(row["content_sha256"])
+    for event_id, digest in held:
+        known.setdefault(event_id, set()).add(digest)
+    digests = [content_sha256(raw) for raw in raws]
+    if not known:
+        return digests
+    return [digest_against(raw, digest, known.get(event_id, set())) for raw, digest, event_id in zip(raws, digests, ids)]
 
 
 def _visit_id(raw: dict[str, Any]) -> UUID | None:

@@ -13,14 +13,51 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from sync.policy import Candidate, Refusal
 
 REQUIRED = ("visit_id", "kind", "schema", "occurred_at", "recorded_at", "payload")
+REQUIRED_SET = frozenset(REQUIRED)
 
 
 def content_sha256(raw: dict[str, Any]) -> str:
+    """The digest of the event's canonical JSON (sorted keys, compact, UTF-8), by orjson.
+
+    Text orjson cannot encode (a lone surrogate) or an integer beyond 64 bits falls back to
+    the standard library's canonical form (`legacy_sha256`): such an event is quarantined,
+    and its retry gets the same digest, so it is still recognised."""
+    try:
+        return hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    except (orjson.JSONEncodeError, TypeError):
+        return legacy_sha256(raw)
+
+
+def legacy_sha256(raw: dict[str, Any]) -> str:
+    """The digest servers before orjson stored (ASCII-escaped `json.dumps`): a retry of an event
+    logged by one of them is compared with this too, so it is a duplicate, not a collision."""
     canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def digest_against(raw: dict[str, Any], digest: str, known: set[str]) -> str:
+    """`digest`, or the legacy digest when that is the one the server already holds for this id."""
+    if not known or digest in known:
+        return digest
+    legacy = legacy_sha256(raw)
+    return legacy if legacy in known else digest
+
+
+def parse_json(body: bytes, *, screened: bool) -> Any:
+    """A JSON body, UTF-8 only (RFC 8259). `screened`: `may_hold_unstorable(body)` is False, so
+    orjson (strict, fast) may parse it; otherwise the standard library keeps lone surrogates as
+    text, so that the event holding one is quarantined whole instead of refusing the batch."""
+    if screened:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # e.g. an integer beyond 64 bits: let the standard parser decide
+    return json.loads(body.decode("utf-8"))
 
 
 UNSTORABLE = Refusal(
@@ -64,35 +101,44 @@ def sent_json(raw: dict[str, Any]) -> str:
     return json.dumps(raw, ensure_ascii=True, separators=(",", ":"))
 
 
-def read_candidate(raw: dict[str, Any], event_id: UUID, *, check_text: bool = True) -> Candidate | Refusal:
+def read_candidate(raw: dict[str, Any], event_id: UUID, *, check_text: bool = True,
+                   visit_ids: dict[Any, UUID] | None = None) -> Candidate | Refusal:
     """The event's envelope fields, or why they cannot be read (the event is then quarantined).
     `event_id` is `raw["id"]`, already read by the engine; `check_text=False` when the body was
-    screened by `may_hold_unstorable`."""
+    screened by `may_hold_unstorable`; `visit_ids` memoizes visit ids the batch's events share."""
     if check_text and unstorable(raw):
         return UNSTORABLE
-    missing = [name for name in REQUIRED if name not in raw]
-    if missing:
+    if not raw.keys() >= REQUIRED_SET:
+        missing = [name for name in REQUIRED if name not in raw]
         return Refusal("invalid_envelope", f"The entry is missing {', '.join(missing)}.")
-    try:
-        visit_id = UUID(str(raw["visit_id"]))
-    except ValueError:
+    visit_id = _visit_uuid(raw["visit_id"], {} if visit_ids is None else visit_ids)
+    if visit_id is None:
         return Refusal("invalid_envelope", "visit_id is not a valid id.")
     kind, schema = raw["kind"], raw["schema"]
-    if not isinstance(kind, str) or not 0 < len(kind) <= 64:
+    if kind.__class__ is not str or not 0 < len(kind) <= 64:
         return Refusal("invalid_envelope", "kind must be a short text.")
-    if not isinstance(schema, int) or isinstance(schema, bool) or schema < 0:
+    if schema.__class__ is not int or schema < 0:
         return Refusal("invalid_envelope", "schema must be a whole number.")
-    times = [_aware(raw[name]) for name in ("occurred_at", "recorded_at")]
-    if None in times:
+    occurred_at, recorded_at = _aware(raw["occurred_at"]), _aware(raw["recorded_at"])
+    if occurred_at is None or recorded_at is None:
         return Refusal("invalid_envelope", "occurred_at and recorded_at must be times with a time zone.")
-    return Candidate(
-        id=event_id, visit_id=visit_id, device_seq=int(raw["device_seq"]), kind=kind,
-        schema=schema, occurred_at=times[0], recorded_at=times[1], payload=raw["payload"],
-    )
+    return Candidate(event_id, visit_id, raw["device_seq"], kind, schema, occurred_at, recorded_at, raw["payload"])
+
+
+def _visit_uuid(value: Any, memo: dict[Any, UUID]) -> UUID | None:
+    if value.__class__ is str and value in memo:
+        return memo[value]
+    try:
+        parsed = UUID(str(value))
+    except ValueError:
+        return None
+    if value.__class__ is str:
+        memo[value] = parsed
+    return parsed
 
 
 def _aware(value: Any) -> datetime | None:
-    if not isinstance(value, str):
+    if value.__class__ is not str:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -27,14 +27,14 @@ from sync.errors import malformed, too_large
 from sync.group import Group, GroupWriter
 from sync.models import Quarantine
 from sync.policy import Policy, Principal
-from sync.protocol import MAX_EVENTS, PROTOCOL_VERSION, PushRequest, PushResponse
+from sync.protocol import MAX_EVENTS, PROTOCOL_VERSION, PushRequest
 
 WRITER = GroupWriter()  # this process's single writer of the log (see sync.group)
 
 
 @dataclass(frozen=True)
 class PushOutcome:
-    response: PushResponse
+    response: dict[str, Any]  # a `sync.protocol.PushResponse` as plain data (ids and times unencoded)
     touched_visits: set[UUID]
 
 
@@ -76,7 +76,8 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
         state = await devices.advance(device, group.connection, now=now, wiped=batch.wiped)
         await policy.record("sync.push", principal, outcome="ok", detail=batch.summary(request.batch_id))
         group.next_seq = batch.next_seq
-        response = PushResponse(server_time=now, clock_offset_ms=offset_ms, results=batch.results, device=state)
+        response = {"protocol": PROTOCOL_VERSION, "server_time": now, "clock_offset_ms": offset_ms,
+                    "results": batch.results, "device": state.model_dump(), "client_update_required": False}
         return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
     return await WRITER.write(write, device_id=request.device_id, size=len(ids))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from starlette.requests import Request
@@ -24,9 +24,9 @@ class Principal:
     device_id: UUID | None = None
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """An event whose envelope is sound, waiting for the host's verdict."""
+class Candidate(NamedTuple):
+    """An event whose envelope is sound, waiting for the host's verdict (a named tuple: one is
+    built per event of every push, and a frozen dataclass costs five times as much to build)."""
 
     id: UUID
     visit_id: UUID

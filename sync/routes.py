@@ -10,13 +10,14 @@ import json
 import logging
 from uuid import UUID
 
+import orjson
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sync import engine
-from sync.content import may_hold_unstorable
+from sync.content import may_hold_unstorable, parse_json
 from sync.errors import SyncError, malformed, too_large
 from sync.models import Quarantine
 from sync.policy import Policy, Principal
@@ -30,11 +31,12 @@ def routes(policy: Policy) -> list[Route]:
         principal = await policy.authenticate(request)
         try:
             raw = await request.body()
-            outcome = await engine.push(_read_push(raw), principal, policy, check_text=may_hold_unstorable(raw))
+            suspect = may_hold_unstorable(raw)
+            outcome = await engine.push(_read_push(raw, screened=not suspect), principal, policy, check_text=suspect)
         except SyncError as error:
             return _problem(error)
         await _project(policy, principal, outcome.touched_visits)
-        return Response(outcome.response.model_dump_json(), media_type="application/json")
+        return Response(orjson.dumps(outcome.response, option=orjson.OPT_UTC_Z), media_type="application/json")
 
     async def pull(request: Request) -> Response:
         principal = await policy.authenticate(request)
@@ -93,12 +95,11 @@ def quarantined_public(row: dict) -> dict:
     }
 
 
-def _read_push(body: bytes) -> PushRequest:
+def _read_push(body: bytes, *, screened: bool) -> PushRequest:
     if len(body) > MAX_BYTES:
         raise too_large(f"A push holds at most {MAX_BYTES // (1024 * 1024)} MB; split the batch and send the parts.")
     try:
-        # UTF-8 only (RFC 8259): json.loads would also guess UTF-16/32, which `may_hold_unstorable` cannot screen.
-        return PushRequest.model_validate(json.loads(body.decode("utf-8")))
+        return PushRequest.model_validate(parse_json(body, screened=screened))
     except (ValueError, RecursionError, ValidationError) as exc:
         raise malformed(f"The push envelope is malformed: {_first_error(exc)}") from None
 

@@ -7,10 +7,14 @@ columns the `Event` model (and its migration) defines, and return JSON-ready dic
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any, Sequence
 from uuid import UUID
+
+import orjson
 
 INSERT_COLUMNS = (
     "id", "organization_id", "visit_id", "device_id", "device_seq", "kind", "schema", "occurred_at",
@@ -40,7 +44,9 @@ def event_rows(connection: Any, events: Sequence[dict[str, Any]]) -> list[tuple]
     """Events (dicts with INSERT_COLUMNS) as the values this database's driver expects.
 
     Runs once per event of every push, so it is written out column by column, and values many
-    events share (their device, their visit, the time of receipt) are converted once."""
+    events share (their device, their visit, the time of receipt) are converted once. An event
+    may carry `sent`, the tablet's own text of its id and times: on SQLite, text already in the
+    stored form's shape is used as is (formatting a datetime costs more than the insert)."""
     postgres = dialect(connection) == "postgres"
     memo: dict[Any, Any] = {}
 
@@ -49,14 +55,47 @@ def event_rows(connection: Any, events: Sequence[dict[str, Any]]) -> list[tuple]
             memo[value] = _db_value(value, postgres)
         return memo[value]
 
+    def own(event: dict[str, Any], column: str) -> Any:
+        sent = event.get("sent")
+        if sent is not None and not postgres:
+            text = _sqlite_text(sent.get(column))
+            if text is not None:
+                return text
+        return _db_value(event[column], postgres)
+
     return [(
-        _db_value(event["id"], postgres), event["organization_id"], shared(event["visit_id"]),
+        own(event, "id"), event["organization_id"], shared(event["visit_id"]),
         shared(event["device_id"]), event["device_seq"], event["kind"], event["schema"],
-        _db_value(event["occurred_at"], postgres), _db_value(event["recorded_at"], postgres),
+        own(event, "occurred_at"), own(event, "recorded_at"),
         shared(event["received_at"]), event["server_seq"], event["author_id"],
-        json.dumps(event["payload"], separators=(",", ":")), event["content_sha256"],
-        json.dumps(event["flags"], separators=(",", ":")) if event["flags"] else "[]",
+        _json_text(event["payload"]), event["content_sha256"],
+        _json_text(event["flags"]) if event["flags"] else "[]",
     ) for event in events]
+
+
+def _json_text(value: Any) -> str:
+    """Compact JSON text of an accepted payload (orjson; the standard library for what it refuses)."""
+    try:
+        return orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value, separators=(",", ":"))
+
+
+_CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_UTC_MILLIS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\Z")  # what a browser's toISOString() writes
+
+
+def _sqlite_text(sent: Any) -> str | None:
+    """The stored text of a tablet's id or UTC time when it can be derived without parsing,
+    exactly as `_db_value` would write it (str(UUID); str(datetime) in UTC), else None."""
+    if sent.__class__ is not str:
+        return None
+    if len(sent) == 36 and _CANONICAL_ID.match(sent):
+        return sent
+    if len(sent) == 24 and _UTC_MILLIS.match(sent):
+        millis = sent[20:23]
+        return f"{sent[:10]} {sent[11:19]}{'' if millis == '000' else '.' + millis + '000'}+00:00"
+    return None
 
 
 def _db_value(value: UUID | datetime, postgres: bool) -> Any:
@@ -66,12 +105,25 @@ def _db_value(value: UUID | datetime, postgres: bool) -> Any:
     return value if postgres else str(value)
 
 
+INSERT_CHUNK = 1000
+
+
 async def insert_events(connection: Any, events: Sequence[dict[str, Any]]) -> None:
-    if not events:
-        return
+    """Insert in chunks, building the next chunk's rows while the driver writes this one
+    (SQLite works in its own thread, PostgreSQL on the wire): a 5,000-event push overlaps
+    its Python and its database work instead of doing one after the other."""
     sql = (f"INSERT INTO event ({', '.join(INSERT_COLUMNS)}) "
            f"VALUES ({', '.join(marks(connection, len(INSERT_COLUMNS)))})")
-    await connection.execute_many(sql, event_rows(connection, events))
+    writing: asyncio.Future[None] | None = None
+    try:
+        for start in range(0, len(events), INSERT_CHUNK):
+            rows = event_rows(connection, events[start:start + INSERT_CHUNK])
+            if writing is not None:
+                await writing
+            writing = asyncio.ensure_future(connection.execute_many(sql, rows))
+    finally:
+        if writing is not None:
+            await writing  # never leave a write running behind the caller's back
 
 
 async def last_seq(connection: Any) -> int:
@@ -96,22 +148,19 @@ async def device_owner(connection: Any, device_id: UUID) -> dict[str, Any] | Non
     return rows[0] if rows else None
 
 
-async def logged(connection: Any, ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
-    """Which of `ids` are already in the log: `{id: {content_sha256, server_seq}}`."""
+async def known(connection: Any, ids: Sequence[UUID]) -> tuple[dict[UUID, dict[str, Any]], list[dict[str, Any]]]:
+    """What the server already holds of `ids`: in the log, `{id: {content_sha256, server_seq}}`;
+    in quarantine, `[{event_id, content_sha256, code, reason}]`."""
     if not ids:
-        return {}
-    sql = f"SELECT id, content_sha256, server_seq FROM event WHERE id IN {in_list(connection, ids, 1)}"
-    rows = await connection.execute_query_dict(sql, [_param(connection, value) for value in ids])
-    return {_uuid(row["id"]): row for row in rows}
-
-
-async def held(connection: Any, ids: Sequence[UUID]) -> list[dict[str, Any]]:
-    """The quarantined submissions of `ids`: `{event_id, content_sha256, code, reason}` each."""
-    if not ids:
-        return []
-    sql = f"SELECT event_id, content_sha256, code, reason FROM quarantine WHERE event_id IN {in_list(connection, ids, 1)}"
-    rows = await connection.execute_query_dict(sql, [_param(connection, value) for value in ids])
-    return [{**row, "event_id": _uuid(row["event_id"])} for row in rows]
+        return {}, []
+    params = [_param(connection, value) for value in ids]
+    placeholders = in_list(connection, ids, 1)
+    logged = await connection.execute_query_dict(
+        f"SELECT id, content_sha256, server_seq FROM event WHERE id IN {placeholders}", params)
+    held = await connection.execute_query_dict(
+        f"SELECT event_id, content_sha256, code, reason FROM quarantine WHERE event_id IN {placeholders}", params)
+    return ({_uuid(row["id"]): row for row in logged},
+            [{**row, "event_id": _uuid(row["event_id"])} for row in held])
 
 
 def _uuid(value: Any) -> UUID:
@@ -154,8 +203,15 @@ def public_event(row: dict[str, Any]) -> dict[str, Any]:
         event[column] = moment.astimezone(timezone.utc).isoformat()
     for column in _JSON:
         if isinstance(event[column], str):
-            event[column] = json.loads(event[column])
+            event[column] = _loads(event[column])
     return event
+
+
+def _loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # an integer beyond 64 bits, stored by the standard library
+        return json.loads(text)
 
 
 def in_list(connection: Any, values: Sequence[Any], start: int) -> str:

@@ -75,7 +75,7 @@ async def push_events(*, user: User, device_id: uuid.UUID, events: list[dict[str
     policy = ServerPolicy()
     outcome = await engine.push(request, principal, policy)
     await policy.project(principal, outcome.touched_visits)
-    return outcome.response
+    return PushResponse.model_validate(outcome.response)
 
 
 def _check_payload(kind: str, payload: dict[str, Any]) -> None:
