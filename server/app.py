@@ -19,6 +19,7 @@ from server import logs, runtime
 from server.db import schema
 from server.errors import AppError
 from server.middleware.body_limit import BodyLimitMiddleware
+from server.middleware.in_flight import InFlight, InFlightMiddleware
 from server.middleware.request_log import RequestLogMiddleware
 from server.middleware.same_origin import SameOriginMiddleware
 from server.middleware.security_headers import SecurityHeadersMiddleware
@@ -45,7 +46,8 @@ def app_from_env() -> Starlette:
 
 def create_app(settings: Settings) -> Starlette:
     logs.configure(settings.log_format)
-    projector = Projector()  # folds pushed visits into their rows, off the push path
+    in_flight = InFlight()
+    projector = Projector(busy=in_flight.busy)  # folds pushed visits into their rows, off the push path
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,6 +83,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     middleware = [
         Middleware(RequestLogMiddleware),
+        Middleware(InFlightMiddleware, in_flight=in_flight),
         Middleware(SecurityHeadersMiddleware),
         Middleware(AppErrorMiddleware),
         Middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits=BODY_LIMITS),
@@ -98,4 +101,5 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.projector = projector
+    app.state.in_flight = in_flight
     return app

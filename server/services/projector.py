@@ -5,7 +5,9 @@ flags for the pharmacist's queue) is a projection that can always be rebuilt fro
 Folding a visit costs far more than storing its events, so it must not delay the answer a
 tablet is waiting for, nor compete with a rush of tablets coming back online. The projector
 therefore collects the visits pushes touched and folds each once when the pushes pause (none
-in progress, none finished for `quiet` seconds), or after `patience` seconds at the latest.
+in progress, none finished for `quiet` seconds), or after `patience` seconds at the latest,
+and before each visit it gives way to requests being served (`busy`), for `give_way` seconds
+at most, so that a tablet's sync arriving meanwhile is not queued behind a backlog of folds.
 
 Nothing is lost if the process stops first: a Visit row whose `projected_seq` lags its log
 is re-folded by the start-up sweep (`visits.project_stale`).
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Callable
 from uuid import UUID
 
 from server.db.models import Visit
@@ -26,8 +29,9 @@ logger = logging.getLogger("ivlog.projector")
 
 
 class Projector:
-    def __init__(self, *, quiet: float = 0.05, patience: float = 1.0) -> None:
-        self.quiet, self.patience = quiet, patience
+    def __init__(self, *, quiet: float = 0.05, patience: float = 1.0, give_way: float = 0.25,
+                 busy: Callable[[], bool] = lambda: False) -> None:
+        self.quiet, self.patience, self.give_way, self.busy = quiet, patience, give_way, busy
         self._pending: set[UUID] = set()
         self._first_mark = 0.0
         self._last_mark = 0.0
@@ -99,9 +103,16 @@ class Projector:
     async def _fold(self, visit_ids: set[UUID]) -> None:
         try:
             for visit in await Visit.filter(id__in=list(visit_ids)):
+                await self._after_requests()
                 await self._fold_one(visit)
         except Exception:  # the rows stay stale until the next push or the start-up sweep
             logger.exception("projection could not read the visits; they stay stale until folded again")
+
+    async def _after_requests(self) -> None:
+        """Wait while requests are being served, `give_way` seconds at most (folding must progress)."""
+        deadline = time.monotonic() + self.give_way
+        while self.busy() and not self._hurry.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
 
     @staticmethod
     async def _fold_one(visit: Visit) -> None:

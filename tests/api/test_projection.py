@@ -41,3 +41,19 @@ async def test_a_visit_left_stale_by_a_crash_is_folded_by_the_start_up_sweep(app
 
     visit = await Visit.get(id=scheduled_visit.id)
     assert visit.status == VisitStatus.IN_PROGRESS and visit.projected_seq > 0
+
+
+async def test_folding_gives_way_to_requests_being_served_but_never_stalls(app, tablet_ana, scheduled_visit, patient_pat):
+    import asyncio
+
+    projector = app.state.projector
+    projector.quiet, projector.patience, projector.give_way = 0.0, 0.0, 0.4
+    serving = True
+    projector.busy = lambda: serving  # a request is being served the whole time
+    await tablet_ana.push(tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id))
+
+    await asyncio.sleep(0.15)
+    assert (await Visit.get(id=scheduled_visit.id)).status == VisitStatus.SCHEDULED  # still giving way
+    await asyncio.wait_for(projector.settled(), timeout=5)  # ...for `give_way` seconds at most
+    assert (await Visit.get(id=scheduled_visit.id)).status == VisitStatus.SIGNED
+
