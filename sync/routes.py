@@ -36,7 +36,7 @@ def routes(policy: Policy) -> list[Route]:
         except SyncError as error:
             return _problem(error)
         await _project(policy, principal, outcome.touched_visits)
-        return Response(orjson.dumps(outcome.response, option=orjson.OPT_UTC_Z), media_type="application/json")
+        return Response(orjson.dumps(outcome.response, default=str, option=orjson.OPT_UTC_Z), media_type="application/json")
 
     async def pull(request: Request) -> Response:
         principal = await policy.authenticate(request)

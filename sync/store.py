@@ -164,7 +164,8 @@ async def known(connection: Any, ids: Sequence[UUID]) -> tuple[dict[UUID, dict[s
 
 
 def _uuid(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
+    """A plain `uuid.UUID` (asyncpg returns its own subclass, which JSON encoders do not know)."""
+    return value if value.__class__ is UUID else UUID(str(value))
 
 
 async def events_of_visit(connection: Any, visit_id: UUID) -> list[dict[str, Any]]:

@@ -1,10 +1,10 @@
 // The payload of each event kind at its current schema (port of server/clinical/payloads.py, vitals.py
 // and line_payloads.py): fields in declaration order, their types, and the checks that involve more
-// than one field of a payload. Units are in field names.
+// than one field of a payload. Units are in field names. A field is required unless its type is wrapped
+// in nullable() or withDefault().
 
 import {
-  boolType, countType, dictType, listType, literalType, nullable, numberType, recordType, required,
-  textType, withDefault,
+  boolType, countType, dictType, listType, literalType, nullable, numberType, recordType, textType, withDefault,
 } from './payload_types.js';
 import { awareDatetimeType, dateType } from './payload_times.js';
 import { problem } from './problems.js';
@@ -24,98 +24,90 @@ const SITE_FINDINGS = listType(literalType('no_complications', 'redness', 'swell
 
 export const MEASUREMENTS = ['hr', 'rr', 'sbp', 'dbp', 'temp_c', 'spo2', 'pain'];
 
-const LOCATION = recordType('Location', { lat: required(NUMBER), lon: required(NUMBER), accuracy_m: required(NUMBER) });
+const LOCATION = recordType('Location', { lat: NUMBER, lon: NUMBER, accuracy_m: NUMBER });
 const NOTIFICATION = recordType('Notification', {
-  who: required(literalType('prescriber', 'pharmacist', 'emergency_services', 'supervisor', 'family', 'other')),
+  who: literalType('prescriber', 'pharmacist', 'emergency_services', 'supervisor', 'family', 'other'),
   name: nullable(NAME),
-  at: required(awareDatetimeType()),
+  at: awareDatetimeType(),
 });
 
 const FIELDS = {
-  'visit.started': { patient_id: required(ID), order_id: nullable(ID), location: nullable(LOCATION) },
+  'visit.started': { patient_id: ID, order_id: nullable(ID), location: nullable(LOCATION) },
   'visit.ended': { waste_disposed: nullable(BOOL) },
   assessment: {
-    weight_kg: required(NUMBER), kit_present: required(BOOL), kit_in_date: required(BOOL),
-    kit_undamaged: required(BOOL), symptoms: withDefault(listType(SHORT_TEXT, { max: 20 }), []),
-    hydration: required(literalType('adequate', 'inadequate')), headache: required(BOOL),
-    infection_signs: required(BOOL), thrombosis_risk: required(BOOL), renal_risk: required(BOOL),
-    allergies_reviewed: required(BOOL),
+    weight_kg: NUMBER, kit_present: BOOL, kit_in_date: BOOL, kit_undamaged: BOOL,
+    symptoms: withDefault(listType(SHORT_TEXT, { max: 20 }), []), hydration: literalType('adequate', 'inadequate'),
+    headache: BOOL, infection_signs: BOOL, thrombosis_risk: BOOL, renal_risk: BOOL, allergies_reviewed: BOOL,
   },
   vitals: {
     ...Object.fromEntries(MEASUREMENTS.map((name) => [name, nullable(name === 'pain' ? COUNT : NUMBER)])),
     position: nullable(literalType('sitting', 'lying', 'standing')),
   },
   'medication.given': {
-    drug: required(SHORT_TEXT), dose: required(NUMBER),
-    unit: required(literalType('mg', 'mcg', 'g', 'mL', 'unit')),
-    route: required(literalType('PO', 'IV', 'IM', 'SC', 'SL', 'inhaled', 'topical')),
-    purpose: required(literalType('premed', 'prn', 'reaction')),
+    drug: SHORT_TEXT, dose: NUMBER, unit: literalType('mg', 'mcg', 'g', 'mL', 'unit'),
+    route: literalType('PO', 'IV', 'IM', 'SC', 'SL', 'inhaled', 'topical'),
+    purpose: literalType('premed', 'prn', 'reaction'),
   },
   'product.opened': {
-    product_id: required(ID), lot: required(LOT), expiry: required(dateType()), volume_ml: required(NUMBER),
-    inspected_ok: required(BOOL), ndc: nullable(NDC), inline_filter: nullable(BOOL),
+    product_id: ID, lot: LOT, expiry: dateType(), volume_ml: NUMBER,
+    inspected_ok: BOOL, ndc: nullable(NDC), inline_filter: nullable(BOOL),
   },
-  'infusion.started': { rate_ml_h: required(NUMBER) },
+  'infusion.started': { rate_ml_h: NUMBER },
   'infusion.rate_changed': {
-    rate_ml_h: required(NUMBER),
+    rate_ml_h: NUMBER,
     reason: nullable(literalType('titration', 'reaction', 'new_lot', 'order', 'patient_request', 'other')),
     note: nullable(TEXT),
   },
   'infusion.paused': {
-    reason: required(literalType('reaction', 'line_issue', 'patient_request', 'product_change', 'other')),
+    reason: literalType('reaction', 'line_issue', 'patient_request', 'product_change', 'other'),
     note: nullable(TEXT),
   },
-  'infusion.resumed': { rate_ml_h: required(NUMBER) },
+  'infusion.resumed': { rate_ml_h: NUMBER },
   'infusion.stopped': {
-    reason: required(literalType('completed', 'reaction', 'line_issue', 'patient_request', 'product_issue', 'other')),
+    reason: literalType('completed', 'reaction', 'line_issue', 'patient_request', 'product_issue', 'other'),
     pump_volume_ml: nullable(NUMBER), note: nullable(TEXT),
   },
   'line.placed': {
-    status: required(literalType('new', 'existing')),
-    type: required(literalType('peripheral', 'midline', 'picc', 'port')),
-    gauge: nullable(COUNT), length_cm: nullable(NUMBER), site: required(SHORT_TEXT),
+    status: literalType('new', 'existing'),
+    type: literalType('peripheral', 'midline', 'picc', 'port'),
+    gauge: nullable(COUNT), length_cm: nullable(NUMBER), site: SHORT_TEXT,
     side: nullable(literalType('left', 'right')), attempts: nullable(COUNT), inserted_by: nullable(NAME),
-    blood_return: required(BOOL), flush_solution: required(SHORT_TEXT), flush_volume_ml: required(NUMBER),
-    findings: required(SITE_FINDINGS),
+    blood_return: BOOL, flush_solution: SHORT_TEXT, flush_volume_ml: NUMBER, findings: SITE_FINDINGS,
   },
   'line.assessed': {
-    phase: required(literalType('start', 'during', 'end')), findings: required(SITE_FINDINGS),
+    phase: literalType('start', 'during', 'end'), findings: SITE_FINDINGS,
     blood_return: nullable(BOOL), note: nullable(TEXT),
   },
   'line.removed': {
-    reason: required(literalType('therapy_complete', 'complication', 'dislodged', 'occluded', 'other')),
-    tip_intact: required(BOOL), findings: required(SITE_FINDINGS), dressing: required(SHORT_TEXT), note: nullable(TEXT),
+    reason: literalType('therapy_complete', 'complication', 'dislodged', 'occluded', 'other'),
+    tip_intact: BOOL, findings: SITE_FINDINGS, dressing: SHORT_TEXT, note: nullable(TEXT),
   },
   'line.left_in_place': {
-    dressing: required(SHORT_TEXT), patient_instructed: required(BOOL), findings: required(SITE_FINDINGS),
-    note: nullable(TEXT),
+    dressing: SHORT_TEXT, patient_instructed: BOOL, findings: SITE_FINDINGS, note: nullable(TEXT),
   },
   'reaction.observed': {
-    symptoms: required(listType(SHORT_TEXT, { min: 1, max: 20 })), grade: required(COUNT),
-    actions: required(listType(literalType('slowed', 'paused', 'stopped', 'medication_given', 'oxygen',
-      'epinephrine', 'emergency_services', 'observed'), { max: 8 })),
+    symptoms: listType(SHORT_TEXT, { min: 1, max: 20 }), grade: COUNT,
+    actions: listType(literalType('slowed', 'paused', 'stopped', 'medication_given', 'oxygen',
+      'epinephrine', 'emergency_services', 'observed'), { max: 8 }),
     notified: withDefault(listType(NOTIFICATION, { max: 10 }), []),
-    outcome: required(literalType('resolved', 'improving', 'ongoing', 'transferred')),
+    outcome: literalType('resolved', 'improving', 'ongoing', 'transferred'),
   },
   education: {
-    topics: required(listType(SHORT_TEXT, { min: 1, max: 20 })),
-    understanding: required(literalType('verbalized', 'demonstrated', 'needs_reinforcement', 'not_understood')),
+    topics: listType(SHORT_TEXT, { min: 1, max: 20 }),
+    understanding: literalType('verbalized', 'demonstrated', 'needs_reinforcement', 'not_understood'),
     barriers: nullable(TEXT),
   },
-  note: { text: required(TEXT) },
-  signature: {
-    role: required(literalType('nurse', 'patient', 'caregiver')), name: required(NAME), statement: required(TEXT),
-  },
+  note: { text: TEXT },
+  signature: { role: literalType('nurse', 'patient', 'caregiver'), name: NAME, statement: TEXT },
   'review.signed': { note: nullable(TEXT) },
   'review.intervention': {
-    kind: required(literalType('next_rate', 'premed_change', 'product_switch', 'prescriber_contacted', 'other')),
-    text: required(TEXT), next_rate_ml_h: nullable(NUMBER),
+    kind: literalType('next_rate', 'premed_change', 'product_switch', 'prescriber_contacted', 'other'),
+    text: TEXT, next_rate_ml_h: nullable(NUMBER),
   },
   'entry.amended': {
-    target_id: required(ID), payload: required(dictType()), payload_schema: withDefault(COUNT, 1),
-    reason: required(TEXT),
+    target_id: ID, payload: dictType(), payload_schema: withDefault(COUNT, 1), reason: TEXT,
   },
-  'entry.voided': { target_id: required(ID), reason: required(TEXT) },
+  'entry.voided': { target_id: ID, reason: TEXT },
 };
 
 export const PAYLOAD_TYPES = Object.fromEntries(

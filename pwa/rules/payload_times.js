@@ -1,7 +1,7 @@
 // Date and time fields inside payloads (an expiry date, "notified at"), read as the server's pydantic
 // reads them in lax mode and written back the way it serializes them. Checks follow payload_types.js.
 
-import { INVALID } from './payload_types.js';
+import { reject } from './payload_types.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME =
@@ -9,11 +9,6 @@ const DATETIME =
 const MS_PER_DAY = 86400000;
 
 const pad = (value, width = 2) => String(value).padStart(width, '0');
-
-function reject(state, loc, type) {
-  state.errors.push({ loc, type, ctx: {}, msg: '' });
-  return INVALID;
-}
 
 function isDate(y, m, d) {
   const date = new Date(0);

@@ -9,7 +9,7 @@ export const INVALID = Symbol('invalid');
 
 const isRecord = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function reject(state, loc, type, ctx = {}, msg = '') {
+export function reject(state, loc, type, ctx = {}, msg = '') {
   state.errors.push({ loc, type, ctx, msg });
   return INVALID;
 }
@@ -56,10 +56,11 @@ export function listType(item, { min = 0, max = Infinity } = {}) {
 export const dictType = () => (value, loc, state) =>
   (isRecord(value) ? structuredClone(value) : reject(state, loc, 'dict_type'));
 
-// A field of a record: its type, whether it may be null, and its default when left out.
-export const required = (type) => ({ type, nullable: false, required: true });
+// A field of a record: its type alone when it is required, else whether it may be null and its
+// default when left out.
 export const nullable = (type) => ({ type, nullable: true, required: false, fallback: null });
 export const withDefault = (type, fallback) => ({ type, nullable: false, required: false, fallback });
+const fieldOf = (spec) => (typeof spec === 'function' ? { type: spec, nullable: false, required: true } : spec);
 
 function checkRange(name, value, loc, state) {
   const range = state.ranges && Object.hasOwn(state.ranges, name) ? state.ranges[name] : undefined;
@@ -87,7 +88,7 @@ export function recordType(name, fields) {
     const out = {};
     let valid = true;
     for (const [field, spec] of Object.entries(fields)) {
-      out[field] = checkField(field, spec, value, loc, state);
+      out[field] = checkField(field, fieldOf(spec), value, loc, state);
       valid = valid && out[field] !== INVALID;
     }
     const extra = Object.keys(value).filter((key) => !Object.hasOwn(fields, key));

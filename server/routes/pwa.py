@@ -19,7 +19,6 @@ import hashlib
 import json
 import mimetypes
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +40,6 @@ mimetypes.add_type("image/svg+xml", ".svg")
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-def _minify_html(text: str) -> str:
-    # index.html has no <pre>, <textarea> or inline script: whitespace between tags carries nothing.
-    return re.sub(r">\s+<", "><", text.strip())
-
-
 def _minify_json(text: str) -> str:
     return json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
 
@@ -55,7 +49,7 @@ def _minifier(media_type: str):
 
 
 MINIFIERS = {".js": _minifier("text/javascript"), ".mjs": _minifier("text/javascript"),
-             ".css": _minifier("text/css"), ".svg": _minifier("image/svg+xml"), ".html": _minify_html,
+             ".css": _minifier("text/css"), ".svg": _minifier("image/svg+xml"), ".html": _minifier("text/html"),
              ".webmanifest": _minify_json}
 
 
