@@ -62,9 +62,17 @@ class ServerPolicy:
         return UserPrincipal(user_id=user.id, organization_id=user.organization_id, device_id=session.device_id,
                              user=user)
 
+    def check(self, candidate: Candidate) -> Refusal | None:
+        """The clinical schemas (server.clinical): the payload alone, valid or not."""
+        try:
+            check_event(candidate.kind, candidate.schema, candidate.payload)
+        except EventInvalid as error:
+            return Refusal(error.code, str(error))
+        return None
+
     async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
         user = await _user_of(principal)
-        refusals = {c.id: r for c in candidates if (r := _invalid(c) or _wrong_role(user, c))}
+        refusals = {c.id: r for c in candidates if (r := _wrong_role(user, c))}
         valid = [c for c in candidates if c.id not in refusals]
         writable = await access.visit_patients(user, list({c.visit_id for c in valid}))
         for candidate in valid:
@@ -101,14 +109,6 @@ class ServerPolicy:
         actor = audit.Actor(user_id=principal.user_id, organization_id=principal.organization_id)
         await audit.record(action, actor=actor, outcome=outcome, object_type="device",
                            object_id=detail.get("device_id", ""), detail=detail)
-
-
-def _invalid(candidate: Candidate) -> Refusal | None:
-    try:
-        check_event(candidate.kind, candidate.schema, candidate.payload)
-    except EventInvalid as error:
-        return Refusal(error.code, str(error))
-    return None
 
 
 def _wrong_role(user: User, candidate: Candidate) -> Refusal | None:

@@ -1,10 +1,14 @@
 """Deciding, for every event of a push, exactly one of: accepted, duplicate, collision, quarantined.
 
-Order of questions for each event id:
+Two phases. `prepare` runs before the push waits for the log's writer and needs no database:
+each event's content digest, its envelope, and the host's check of its content (`Policy.check`),
+so that this work, most of a push's, runs while the writer waits on the disk for other pushes.
+`classify` runs in the writer's transaction. Order of questions for each event id:
 1. Already in the log? Same content: duplicate. Other content: collision (copy quarantined).
 2. Already in quarantine with the same content? The same answer as the first time.
 3. Seen earlier in this same batch? Decided after the first copy is (same rules as 1).
-4. Otherwise read its envelope, then ask the host (`Policy.judge`): accept or quarantine.
+4. Otherwise its prepared reading: unreadable or invalid, quarantined; else the host judges
+   whether this user may write it now (`Policy.judge`): accept or quarantine.
 """
 
 from __future__ import annotations
@@ -54,7 +58,6 @@ class Batch:
     resolutions: dict[UUID, UUID] = field(default_factory=dict)
     held: dict[tuple[UUID, str], Held] = field(default_factory=dict)  # quarantined, by (id, content)
     wiped: bool = False
-    check_text: bool = True  # False: the body was screened, no event holds unstorable text
 
     def summary(self, batch_id: UUID) -> dict[str, Any]:
         counts: dict[str, int] = {}
@@ -103,15 +106,35 @@ class Batch:
         return flags
 
 
-async def classify(batch: Batch, raws: list[dict[str, Any]], policy: Policy, connection: Any) -> None:
+@dataclass(frozen=True)
+class Prepared:
+    """What can be known of a push's events without the database, one entry per event."""
+
+    digests: list[str]
+    readings: list[Candidate | Refusal]  # the envelope read and the content checked, or why not
+
+
+def prepare(raws: list[dict[str, Any]], ids: list[UUID], policy: Policy, *, check_text: bool) -> Prepared:
+    """`check_text=False`: the body was screened, no event holds unstorable text."""
+    visit_ids: dict[Any, UUID] = {}  # the batch's events share a few visits: parse each id once
+    readings: list[Candidate | Refusal] = []
+    for raw, event_id in zip(raws, ids):
+        reading = read_candidate(raw, event_id, check_text=check_text, visit_ids=visit_ids)
+        if not isinstance(reading, Refusal):
+            reading = policy.check(reading) or reading
+        readings.append(reading)
+    return Prepared([content_sha256(raw) for raw in raws], readings)
+
+
+async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared, policy: Policy,
+                   connection: Any) -> None:
     unique = list(dict.fromkeys(batch.ids))
     logged, held = await store.known(connection, unique)
     batch.held = {(row["event_id"], row["content_sha256"]): Held(row["event_id"], row["code"], row["reason"])
                   for row in held}
-    digests = _digests(raws, batch.ids, logged, batch.held)
+    digests = _digests(raws, prepared.digests, batch.ids, logged, batch.held)
     slots: list[Result | None] = [None] * len(raws)
     first: dict[UUID, int] = {}
-    visit_ids: dict[Any, UUID] = {}  # the batch's events share a few visits: parse each id once
     pending: list[tuple[int, Candidate]] = []
     for index, (event_id, raw, digest) in enumerate(zip(batch.ids, raws, digests)):
         if logged and event_id in logged:
@@ -120,7 +143,7 @@ async def classify(batch: Batch, raws: list[dict[str, Any]], policy: Policy, con
             slots[index] = _as_before(batch.held[(event_id, digest)])
         elif event_id not in first:
             first[event_id] = index
-            candidate = read_candidate(raw, event_id, check_text=batch.check_text, visit_ids=visit_ids)
+            candidate = prepared.readings[index]
             if isinstance(candidate, Refusal):
                 slots[index] = batch.quarantine(raw, event_id, digest, candidate, _visit_id(raw))
             else:
@@ -164,7 +187,7 @@ def _as_before(held: Held) -> Result:
     return result(held.event_id, status, reason=held.reason, code=held.code)
 
 
-def _digests(raws: list[dict[str, Any]], ids: list[UUID], logged: dict[UUID, dict],
+def _digests(raws: list[dict[str, Any]], digests: list[str], ids: list[UUID], logged: dict[UUID, dict],
              held: dict[tuple[UUID, str], Held]) -> list[str]:
     """Each event's content digest; for an id the server already holds, the digest it was
     stored under (an older server's encoding, `sync.content.legacy_sha256`) when that one matches."""
@@ -173,7 +196,6 @@ def _digests(raws: list[dict[str, Any]], ids: list[UUID], logged: dict[UUID, dic
         known.setdefault(event_id, set()).add(row["content_sha256"])
     for event_id, digest in held:
         known.setdefault(event_id, set()).add(digest)
-    digests = [content_sha256(raw) for raw in raws]
     if not known:
         return digests
     return [digest_against(raw, digest, known.get(event_id, set())) for raw, digest, event_id in zip(raws, digests, ids)]

@@ -22,7 +22,7 @@ from uuid import UUID
 from tortoise.connection import get_connection
 
 from sync import devices, store
-from sync.classify import Batch, classify
+from sync.classify import Batch, classify, prepare
 from sync.errors import malformed, too_large
 from sync.group import Group, GroupWriter
 from sync.models import Quarantine
@@ -64,14 +64,15 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
         raise too_large(f"A push holds at most {MAX_EVENTS} events; split the batch and send the parts.")
     ids = _event_ids(request.events)
     await devices.check(request.device_id, principal, policy)
+    prepared = prepare(request.events, ids, policy, check_text=check_text)
     now = datetime.now(timezone.utc)
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)
 
     async def write(group: Group) -> PushOutcome:
         device = await devices.bind(group, request.device_id, principal, now)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
-                      next_seq=group.next_seq, ids=ids, check_text=check_text)
-        await classify(batch, request.events, policy, group.connection)
+                      next_seq=group.next_seq, ids=ids)
+        await classify(batch, request.events, prepared, policy, group.connection)
         await _store(batch, group.connection)
         state = await devices.advance(device, group.connection, now=now, wiped=batch.wiped)
         await policy.record("sync.push", principal, outcome="ok", detail=batch.summary(request.batch_id))

@@ -56,8 +56,13 @@ class Policy(Protocol):
     async def authenticate(self, request: Request) -> Principal:
         """The principal, or raise the host's own not-authenticated error."""
 
+    def check(self, candidate: Candidate) -> Refusal | None:
+        """Why this event's content is invalid, if it is: a check of the event alone, with no
+        database, run before the push waits for the log's writer."""
+
     async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
-        """Refusals by event id; events not named are accepted. Runs inside the push transaction."""
+        """Refusals by event id (who may write what, now); events not named are accepted.
+        Runs inside the push transaction, on events `check` passed."""
 
     async def readable(self, principal: Principal) -> ReadScope:
         ...

@@ -36,14 +36,14 @@ class TinyPolicy:
             device_id=uuid.UUID(device) if device else None,
         )
 
+    def check(self, candidate: Candidate) -> Refusal | None:
+        if candidate.kind in self.refused_kinds:
+            return Refusal("invalid_payload", f"{candidate.kind} is not known here.")
+        return None
+
     async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[uuid.UUID, Refusal]:
-        refusals = {}
-        for candidate in candidates:
-            if candidate.kind in self.refused_kinds:
-                refusals[candidate.id] = Refusal("invalid_payload", f"{candidate.kind} is not known here.")
-            elif candidate.visit_id in self.closed_visits:
-                refusals[candidate.id] = Refusal("not_writable", "You may not write to this visit.")
-        return refusals
+        return {candidate.id: Refusal("not_writable", "You may not write to this visit.")
+                for candidate in candidates if candidate.visit_id in self.closed_visits}
 
     async def readable(self, principal: Principal) -> ReadScope:
         return ReadScope(principal.organization_id, self.readable_visits.get(principal.user_id))
