@@ -7,15 +7,21 @@ arrives meanwhile should not wait behind them (DESIGN section 7: an empty pull w
 
 from __future__ import annotations
 
+import time
+
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+QUIET_S = 0.01  # a tablet syncing sends its requests back to back: a gap this short is not a pause
 
 
 class InFlight:
     def __init__(self) -> None:
         self.count = 0
+        self.last_done = 0.0
 
     def busy(self) -> bool:
-        return self.count > 0
+        """A request is being served, or one ended less than QUIET_S ago (another is likely next)."""
+        return self.count > 0 or time.monotonic() - self.last_done < QUIET_S
 
 
 class InFlightMiddleware:
@@ -31,3 +37,4 @@ class InFlightMiddleware:
             await self.app(scope, receive, send)
         finally:
             self.in_flight.count -= 1
+            self.in_flight.last_done = time.monotonic()
