@@ -4,7 +4,7 @@
 
 import { newId } from "./crypto.js";
 
-export const PROTOCOL = 1;
+const PROTOCOL = 1;
 const TIMEOUT_MS = 30_000;
 
 export class ApiError extends Error {
@@ -84,8 +84,4 @@ export function push(deviceId, events) {
 
 export function pull(after, limit = 1000) {
   return call("GET", `/api/sync/pull?after=${encodeURIComponent(after)}&limit=${limit}`);
-}
-
-export function visit(visitId) {
-  return call("GET", `/api/visits/${encodeURIComponent(visitId)}`);
 }

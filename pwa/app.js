@@ -1,20 +1,18 @@
 // ivlog on the tablet: start-up, the screens (login, PIN, today, visit), the idle lock and the sync
 // triggers. Everything clinical is in rules.js, everything stored in store.js, sending in outbox.js.
 
-import { clinicalFor } from "./clinical.js";
 import { Keyring } from "./keyring.js";
-import { DEFAULT_LOCK_MIN, SessionError, Workspace, deviceIdOf, logIn, logOut, wipe } from "./session.js";
+import { DEFAULT_LOCK_MIN, REVOKED_TEXT, SessionError, Workspace, deviceIdOf, logIn, logOut, wipe } from "./session.js";
 import { openStore } from "./store.js";
-import { plainState, visitRow } from "./visit_model.js";
+import { clinicalFor, plainState, visitRow } from "./visit_model.js";
 import { button, fill, h } from "./views/dom.js";
-import { loginView } from "./views/login.js";
-import { pinView } from "./views/pin.js";
+import { loginView, pinView } from "./views/login.js";
 import { todayView } from "./views/today.js";
 import { topbar } from "./views/topbar.js";
 import { visitScreen } from "./views/visit.js";
 
 const root = document.getElementById("app");
-const bar = h("div", { class: "bar-slot" });
+const bar = h("div.bar-slot");
 const main = h("main", { id: "main" });
 const app = {
   store: null, deviceId: null, keyring: null, workspace: null, clinical: null, screen: null,
@@ -24,7 +22,7 @@ const app = {
 const now = () => new Date();
 
 function fatal(text) {
-  fill(root, h("section", { class: "card narrow" }, h("h1", {}, "ivlog cannot start"), h("p", { class: "banner danger", role: "alert" }, text)));
+  fill(root, h("section.card.narrow", h("h1", "ivlog cannot start"), h("p.banner.danger", { role: "alert" }, text)));
 }
 
 function notify(text, kind = "info") {
@@ -99,13 +97,23 @@ function showUnlock(message = null) {
   }));
 }
 
-async function restartAfterWipe(text) {
+/** Forget what was open while unlocked (the keyring's lock forgets the data key). */
+function closeWorkspace() {
   if (app.workspace) app.workspace.close();
   app.workspace = null;
   app.clinical = null;
+}
+
+/** The tablet's store, its identity and its keyring (a new, empty store after a wipe). */
+async function openDevice() {
   app.store = await openStore();
   app.deviceId = await deviceIdOf(app.store);
   app.keyring = new Keyring(app.store, app.deviceId);
+}
+
+async function restartAfterWipe(text) {
+  closeWorkspace();
+  await openDevice();
   showLogin({ warning: text });
 }
 
@@ -114,11 +122,10 @@ async function wipeRevoked() {
   if (app.wiping) return;
   app.wiping = true;
   try {
-    if (app.workspace) app.workspace.close();
-    app.workspace = null;
+    closeWorkspace();
     app.keyring.lock();
     await wipe(app.store);
-    await restartAfterWipe("This tablet was revoked by an administrator: its local data has been erased.");
+    await restartAfterWipe(REVOKED_TEXT);
   } finally {
     app.wiping = false;
   }
@@ -158,9 +165,7 @@ async function enter() {
 
 function lock() {
   if (!app.keyring.unlocked) return;
-  if (app.workspace) app.workspace.close();
-  app.workspace = null;
-  app.clinical = null;
+  closeWorkspace();
   app.keyring.lock();
   showUnlock("Locked after inactivity or by you.");
 }
@@ -242,7 +247,7 @@ function route() {
     return;
   }
   const render = () => todayView({ reference, now: now(), info: visitInfo, onOpen: (id) => { location.hash = `#/visit/${id}`; } });
-  show(reference ? render() : h("p", { class: "muted" }, "Waiting for the visit list…"), { withBar: true });
+  show(reference ? render() : h("p.muted", "Waiting for the visit list…"), { withBar: true });
   app.screen = { element: main.firstChild, refresh: () => fill(main, reference ? render() : null), tick: () => {} };
 }
 
@@ -268,15 +273,16 @@ function registerServiceWorker() {
 }
 
 function watchActivity() {
+  const idleTooLong = () => Date.now() - app.lastActivity > app.lockMin * 60_000;
   const touch = () => { app.lastActivity = Date.now(); };
   for (const type of ["pointerdown", "keydown", "input"]) document.addEventListener(type, touch, { capture: true, passive: true });
   setInterval(() => {
-    if (app.keyring?.unlocked && Date.now() - app.lastActivity > app.lockMin * 60_000) lock();
+    if (app.keyring?.unlocked && idleTooLong()) lock();
     if (app.screen) app.screen.tick();
   }, 1000);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState !== "visible" || !app.keyring?.unlocked) return;
-    if (Date.now() - app.lastActivity > app.lockMin * 60_000) return lock();
+    if (idleTooLong()) return lock();
     app.workspace?.outbox.flush();
   });
   window.addEventListener("online", () => { renderBar(); app.workspace?.outbox.syncNow(); });
@@ -287,13 +293,11 @@ function watchActivity() {
 async function boot() {
   registerServiceWorker();
   try {
-    app.store = await openStore();
+    await openDevice();
   } catch (error) {
-    fatal(error.message);
+    fatal(error.message || String(error));
     return;
   }
-  app.deviceId = await deviceIdOf(app.store);
-  app.keyring = new Keyring(app.store, app.deviceId);
   app.lockMin = await app.store.metaValue("lock_after_min", DEFAULT_LOCK_MIN);
   fill(root, bar, main);
   watchActivity();

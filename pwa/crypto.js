@@ -13,6 +13,9 @@ const AES = { name: "AES-GCM", length: 256 };
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** AES-GCM parameters: a ciphertext is bound to `label` (what it is, or where it is stored). */
+const gcm = (iv, label) => ({ name: "AES-GCM", iv, additionalData: encoder.encode(label) });
+
 export function randomBytes(count) {
   return crypto.getRandomValues(new Uint8Array(count));
 }
@@ -46,33 +49,26 @@ export async function keyFromServer(wrapKey, deviceId) {
 /** `{iv, wrapped}`: the data key wrapped by `wrappingKey`; `label` says which wrapper it is. */
 export async function wrapDataKey(dataKey, wrappingKey, label) {
   const iv = randomBytes(12);
-  const wrapped = await crypto.subtle.wrapKey(
-    "raw", dataKey, wrappingKey, { name: "AES-GCM", iv, additionalData: encoder.encode(label) },
-  );
+  const wrapped = await crypto.subtle.wrapKey("raw", dataKey, wrappingKey, gcm(iv, label));
   return { iv, wrapped: new Uint8Array(wrapped) };
 }
 
 /** The data key, or a DOMException (OperationError) when `wrappingKey` is the wrong one. */
 export function unwrapDataKey(box, wrappingKey, label, { extractable = false } = {}) {
-  return crypto.subtle.unwrapKey(
-    "raw", box.wrapped, wrappingKey, { name: "AES-GCM", iv: box.iv, additionalData: encoder.encode(label) },
-    AES, extractable, ["encrypt", "decrypt"],
-  );
+  return crypto.subtle.unwrapKey("raw", box.wrapped, wrappingKey, gcm(box.iv, label), AES, extractable, ["encrypt", "decrypt"]);
 }
 
 /** `{iv, ct}`: `value` as JSON, encrypted and bound to `where` (its store and key). */
 export async function seal(dataKey, value, where) {
   const iv = randomBytes(12);
   const plain = encoder.encode(JSON.stringify(value));
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(where) }, dataKey, plain);
+  const ct = await crypto.subtle.encrypt(gcm(iv, where), dataKey, plain);
   return { iv, ct: new Uint8Array(ct) };
 }
 
 /** The value sealed by `seal` at `where`; throws if the key, the place or the bytes are wrong. */
 export async function unseal(dataKey, box, where) {
-  const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: box.iv, additionalData: encoder.encode(where) }, dataKey, box.ct,
-  );
+  const plain = await crypto.subtle.decrypt(gcm(box.iv, where), dataKey, box.ct);
   return JSON.parse(decoder.decode(plain));
 }
 

@@ -2,20 +2,11 @@
 
 import { num } from "./format.js";
 
-export const KIND_LABELS = {
-  "visit.started": "Visit started", "visit.ended": "Visit ended", assessment: "Pre-assessment",
-  vitals: "Vital signs", "medication.given": "Medication", "product.opened": "Product opened",
-  "infusion.started": "Infusion started", "infusion.rate_changed": "Rate changed", "infusion.paused": "Infusion paused",
-  "infusion.resumed": "Infusion resumed", "infusion.stopped": "Infusion stopped", "line.placed": "Line placed",
-  "line.assessed": "Line check", "line.removed": "Line removed", "line.left_in_place": "Line left in place",
-  "reaction.observed": "Reaction", education: "Education", note: "Note", signature: "Signature",
-  "review.signed": "Pharmacist review signed", "review.intervention": "Pharmacist intervention",
-  "entry.amended": "Correction", "entry.voided": "Entry voided",
-};
-
 const words = (text) => String(text ?? "").replace(/_/g, " ");
 const yesNo = (value) => (value ? "yes" : "no");
 const list = (items) => (items || []).map(words).join(", ");
+const reason = (p) => `reason: ${p.reason}`;
+const rate = (p) => `${num(p.rate_ml_h)} mL/h`;
 
 function vitals(p) {
   const parts = [];
@@ -28,35 +19,35 @@ function vitals(p) {
   return parts.join(" · ");
 }
 
-const DESCRIBE = {
-  "visit.started": (p) => (p.location ? "location recorded" : "location not verified"),
-  "visit.ended": (p) => (p.waste_disposed == null ? "" : `waste disposed: ${yesNo(p.waste_disposed)}`),
-  assessment: (p) => `weight ${num(p.weight_kg)} kg · kit present ${yesNo(p.kit_present)}, in date ${yesNo(p.kit_in_date)}, undamaged ${yesNo(p.kit_undamaged)}`,
-  vitals,
-  "medication.given": (p) => `${p.drug} ${num(p.dose)} ${p.unit} ${p.route} (${words(p.purpose)})`,
-  "product.opened": (p) => `${p.product_id} lot ${p.lot}, exp. ${p.expiry}, ${num(p.volume_ml)} mL, inspected ${yesNo(p.inspected_ok)}`,
-  "infusion.started": (p) => `${num(p.rate_ml_h)} mL/h`,
-  "infusion.rate_changed": (p) => `${num(p.rate_ml_h)} mL/h${p.reason ? ` (${words(p.reason)})` : ""}`,
-  "infusion.paused": (p) => words(p.reason),
-  "infusion.resumed": (p) => `${num(p.rate_ml_h)} mL/h`,
-  "infusion.stopped": (p) => `${words(p.reason)}${p.pump_volume_ml != null ? ` · pump ${num(p.pump_volume_ml)} mL` : ""}`,
-  "line.placed": (p) => `${words(p.status)} ${words(p.type)}${p.gauge ? ` ${p.gauge} G` : ""}, ${p.site} · ${list(p.findings)}`,
-  "line.assessed": (p) => `${words(p.phase)}: ${list(p.findings)}`,
-  "line.removed": (p) => `${words(p.reason)} · tip intact ${yesNo(p.tip_intact)} · ${list(p.findings)}`,
-  "line.left_in_place": (p) => `${p.dressing} · ${list(p.findings)}`,
-  "reaction.observed": (p) => `grade ${p.grade}: ${list(p.symptoms)} · ${list(p.actions)} · ${words(p.outcome)}${(p.notified || []).length ? ` · notified ${p.notified.map((n) => words(n.who)).join(", ")}` : ""}`,
-  education: (p) => `${list(p.topics)} · ${words(p.understanding)}`,
-  note: (p) => p.text,
-  signature: (p) => p.statement,
-  "review.signed": (p) => p.note || "",
-  "review.intervention": (p) => `${words(p.kind)}: ${p.text}`,
-  "entry.amended": (p) => `reason: ${p.reason}`,
-  "entry.voided": (p) => `reason: ${p.reason}`,
+// Per kind: its label, and its payload as one line of text.
+const KINDS = {
+  "visit.started": ["Visit started", (p) => (p.location ? "location recorded" : "location not verified")],
+  "visit.ended": ["Visit ended", (p) => (p.waste_disposed == null ? "" : `waste disposed: ${yesNo(p.waste_disposed)}`)],
+  assessment: ["Pre-assessment", (p) => `weight ${num(p.weight_kg)} kg · kit present ${yesNo(p.kit_present)}, in date ${yesNo(p.kit_in_date)}, undamaged ${yesNo(p.kit_undamaged)}`],
+  vitals: ["Vital signs", vitals],
+  "medication.given": ["Medication", (p) => `${p.drug} ${num(p.dose)} ${p.unit} ${p.route} (${words(p.purpose)})`],
+  "product.opened": ["Product opened", (p) => `${p.product_id} lot ${p.lot}, exp. ${p.expiry}, ${num(p.volume_ml)} mL, inspected ${yesNo(p.inspected_ok)}`],
+  "infusion.started": ["Infusion started", rate],
+  "infusion.rate_changed": ["Rate changed", (p) => `${rate(p)}${p.reason ? ` (${words(p.reason)})` : ""}`],
+  "infusion.paused": ["Infusion paused", (p) => words(p.reason)],
+  "infusion.resumed": ["Infusion resumed", rate],
+  "infusion.stopped": ["Infusion stopped", (p) => `${words(p.reason)}${p.pump_volume_ml != null ? ` · pump ${num(p.pump_volume_ml)} mL` : ""}`],
+  "line.placed": ["Line placed", (p) => `${words(p.status)} ${words(p.type)}${p.gauge ? ` ${p.gauge} G` : ""}, ${p.site} · ${list(p.findings)}`],
+  "line.assessed": ["Line check", (p) => `${words(p.phase)}: ${list(p.findings)}`],
+  "line.removed": ["Line removed", (p) => `${words(p.reason)} · tip intact ${yesNo(p.tip_intact)} · ${list(p.findings)}`],
+  "line.left_in_place": ["Line left in place", (p) => `${p.dressing} · ${list(p.findings)}`],
+  "reaction.observed": ["Reaction", (p) => `grade ${p.grade}: ${list(p.symptoms)} · ${list(p.actions)} · ${words(p.outcome)}${(p.notified || []).length ? ` · notified ${p.notified.map((n) => words(n.who)).join(", ")}` : ""}`],
+  education: ["Education", (p) => `${list(p.topics)} · ${words(p.understanding)}`],
+  note: ["Note", (p) => p.text],
+  signature: ["Signature", (p) => p.statement],
+  "review.signed": ["Pharmacist review signed", (p) => p.note || ""],
+  "review.intervention": ["Pharmacist intervention", (p) => `${words(p.kind)}: ${p.text}`],
+  "entry.amended": ["Correction", reason],
+  "entry.voided": ["Entry voided", reason],
 };
 
 /** `{label, text}` for an entry. */
 export function describe(kind, payload) {
-  const label = KIND_LABELS[kind] || kind;
-  const text = DESCRIBE[kind] ? DESCRIBE[kind](payload || {}) : "";
-  return { label, text };
+  const [label, text] = Object.hasOwn(KINDS, kind) ? KINDS[kind] : [kind, () => ""];
+  return { label, text: text(payload || {}) };
 }

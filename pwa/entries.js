@@ -5,6 +5,7 @@
 import { fromLocalInput, parseNumber } from "./format.js";
 
 // Choices as [value, label]: "a|b_c" gives [["a", "A"], ["b_c", "B c"]]; "v:Label" names one itself.
+// A field's `options` is such a spec, a list of [value, label], or a function of the visit.
 const options = (spec) => spec.split("|").map((item) => {
   const [value, label] = item.split(":");
   return [value, label ?? value[0].toUpperCase() + value.slice(1).replace(/_/g, " ")];
@@ -13,20 +14,22 @@ const asIs = (values) => values.map((value) => [value, value]);
 const field = (type) => (name, label, extra = {}) => ({ name, label, type, ...extra });
 const [number, integer, text, choice, multi] = ["number", "integer", "text", "choice", "multi"].map(field);
 const required = { required: true };
+// A required choice: `pick("side", "Side", "left|right")`; `extra` adds a default or other flags.
+const pick = (name, label, options, extra = {}) => choice(name, label, { ...required, options, ...extra });
 const yes = (name, label, extra = {}) => ({ name, label, type: "yesno", required: true, ...extra });
 const findings = { name: "findings", label: "Site findings", type: "multi", required: true, default: () => ["no_complications"],
-  options: options("no_complications:No complications noted|redness|swelling|pain|leaking|infiltration|phlebitis|bruising|other") };
+  options: "no_complications:No complications noted|redness|swelling|pain|leaking|infiltration|phlebitis|bruising|other" };
 const note = { name: "note", label: "Note", type: "longtext" };
 const rate = (label) => number("rate_ml_h", label, { unit: "mL/h", ...required, default: (c) => c.recommendedRate });
-export const SYMPTOMS = ["chills", "fever", "headache", "flushing", "rash", "itching", "nausea", "back pain",
+const SYMPTOMS = ["chills", "fever", "headache", "flushing", "rash", "itching", "nausea", "back pain",
   "chest tightness", "shortness of breath", "wheezing", "dizziness"];
-export const EDUCATION_TOPICS = ["signs of a reaction", "when to call", "line care", "hydration", "headache care", "next infusion"];
+const EDUCATION_TOPICS = ["signs of a reaction", "when to call", "line care", "hydration", "headache care", "next infusion"];
 
 export const FORMS = {
   assessment: { title: "Pre-assessment", fields: [
     number("weight_kg", "Weight", { unit: "kg", ...required, default: (c) => c.order?.dosing_weight_kg }),
     yes("kit_present", "Anaphylaxis kit present"), yes("kit_in_date", "Kit in date"), yes("kit_undamaged", "Kit undamaged"),
-    choice("hydration", "Hydration", { ...required, options: options("adequate|inadequate") }),
+    pick("hydration", "Hydration", "adequate|inadequate"),
     yes("headache", "Headache"), yes("infection_signs", "Signs of infection or fever"),
     yes("thrombosis_risk", "Thrombosis risk", { default: (c) => c.patient?.thrombosis_risk }),
     yes("renal_risk", "Renal risk", { default: (c) => c.patient?.renal_risk }),
@@ -34,12 +37,12 @@ export const FORMS = {
     field("list")("symptoms", "Symptoms (comma separated)"),
   ] },
   "line.placed": { title: "Line placement", fields: [
-    choice("status", "Line", { ...required, options: options("new|existing") }),
-    choice("type", "Type", { ...required, options: options("peripheral|midline|picc:PICC|port") }),
+    pick("status", "Line", "new|existing"),
+    pick("type", "Type", "peripheral|midline|picc:PICC|port"),
     integer("gauge", "Gauge", { unit: "G" }),
     number("length_cm", "Length", { unit: "cm" }),
     text("site", "Site", required),
-    choice("side", "Side", { options: options("left|right") }),
+    choice("side", "Side", { options: "left|right" }),
     integer("attempts", "Attempts", { showIf: (v) => v.status === "new" }),
     text("inserted_by", "Inserted by"),
     yes("blood_return", "Blood return"),
@@ -48,11 +51,11 @@ export const FORMS = {
     findings,
   ] },
   "line.assessed": { title: "Line check", fields: [
-    choice("phase", "When", { ...required, options: options("start|during|end") }),
+    pick("phase", "When", "start|during|end"),
     findings, field("yesno")("blood_return", "Blood return"), note,
   ] },
   "product.opened": { title: "Product and lot", scan: true, fields: [
-    choice("product_id", "Product", { ...required, options: (c) => c.products, default: (c) => c.order?.product_id }),
+    pick("product_id", "Product", (c) => c.products, { default: (c) => c.order?.product_id }),
     text("lot", "Lot", { ...required, autocapitalize: "characters" }),
     field("date")("expiry", "Expiry", required),
     number("volume_ml", "Volume", { unit: "mL", ...required }),
@@ -63,14 +66,14 @@ export const FORMS = {
   "medication.given": { title: "Medication", fields: [
     text("drug", "Drug", required),
     number("dose", "Dose", required),
-    choice("unit", "Unit", { ...required, options: asIs(["mg", "mcg", "g", "mL", "unit"]) }),
-    choice("route", "Route", { ...required, options: asIs(["PO", "IV", "IM", "SC", "SL", "inhaled", "topical"]) }),
-    choice("purpose", "Purpose", { ...required, options: options("premed:Premedication|prn:PRN|reaction:For a reaction") }),
+    pick("unit", "Unit", asIs(["mg", "mcg", "g", "mL", "unit"])),
+    pick("route", "Route", asIs(["PO", "IV", "IM", "SC", "SL", "inhaled", "topical"])),
+    pick("purpose", "Purpose", "premed:Premedication|prn:PRN|reaction:For a reaction"),
   ] },
   "infusion.started": { title: "Start infusion", rate: true, fields: [rate("Rate")] },
   "infusion.rate_changed": { title: "Rate change", rate: true, fields: [
     rate("New rate"),
-    choice("reason", "Reason", { default: () => "titration", options: options("titration|reaction|new_lot|order|patient_request|other") }),
+    choice("reason", "Reason", { default: () => "titration", options: "titration|reaction|new_lot|order|patient_request|other" }),
     note,
   ] },
   vitals: { title: "Vital signs", fields: [
@@ -81,33 +84,31 @@ export const FORMS = {
     number("rr", "Resp. rate", { unit: "/min" }),
     number("spo2", "SpO2", { unit: "%" }),
     integer("pain", "Pain", { unit: "/10" }),
-    choice("position", "Position", { options: options("sitting|lying|standing") }),
+    choice("position", "Position", { options: "sitting|lying|standing" }),
   ] },
   "reaction.observed": { title: "Reaction", reaction: true, fields: [
     multi("symptoms", "Symptoms", { options: asIs(SYMPTOMS) }),
     field("list")("other_symptoms", "Other symptoms (comma separated)", { extra: true }),
-    choice("grade", "Grade (CTCAE)", { ...required, numeric: true, options: asIs(["1", "2", "3", "4", "5"]) }),
-    multi("actions", "Actions taken", { options: options(
-      "slowed|paused|stopped|medication_given|oxygen|epinephrine|emergency_services:Called 911|observed") }),
+    pick("grade", "Grade (CTCAE)", asIs(["1", "2", "3", "4", "5"]), { numeric: true }),
+    multi("actions", "Actions taken", {
+      options: "slowed|paused|stopped|medication_given|oxygen|epinephrine|emergency_services:Called 911|observed" }),
     multi("notified_who", "Notified", { extra: true,
-      options: options("prescriber|pharmacist|emergency_services|supervisor|family|other") }),
+      options: "prescriber|pharmacist|emergency_services|supervisor|family|other" }),
     field("time")("notified_at", "Notified at", { extra: true }),
-    choice("outcome", "Outcome", { ...required, options: options("resolved|improving|ongoing|transferred") }),
+    pick("outcome", "Outcome", "resolved|improving|ongoing|transferred"),
   ] },
   "infusion.paused": { title: "Pause infusion", fields: [
-    choice("reason", "Reason", { ...required, options: options("reaction|line_issue|patient_request|product_change|other") }),
+    pick("reason", "Reason", "reaction|line_issue|patient_request|product_change|other"),
     note,
   ] },
   "infusion.resumed": { title: "Resume infusion", rate: true, fields: [rate("Rate")] },
   "infusion.stopped": { title: "Stop infusion", fields: [
-    choice("reason", "Reason", { ...required, default: () => "completed",
-      options: options("completed|reaction|line_issue|patient_request|product_issue|other") }),
+    pick("reason", "Reason", "completed|reaction|line_issue|patient_request|product_issue|other", { default: () => "completed" }),
     number("pump_volume_ml", "Pump volume", { unit: "mL" }),
     note,
   ] },
   "line.removed": { title: "Line removed", fields: [
-    choice("reason", "Reason", { ...required, default: () => "therapy_complete",
-      options: options("therapy_complete|complication|dislodged|occluded|other") }),
+    pick("reason", "Reason", "therapy_complete|complication|dislodged|occluded|other", { default: () => "therapy_complete" }),
     yes("tip_intact", "Catheter tip intact"), findings,
     text("dressing", "Dressing", { ...required, default: () => "gauze" }), note,
   ] },
@@ -116,8 +117,7 @@ export const FORMS = {
   ] },
   education: { title: "Education", fields: [
     multi("topics", "Topics", { ...required, options: asIs(EDUCATION_TOPICS) }),
-    choice("understanding", "Understanding", { ...required,
-      options: options("verbalized|demonstrated|needs_reinforcement|not_understood") }),
+    pick("understanding", "Understanding", "verbalized|demonstrated|needs_reinforcement|not_understood"),
     field("longtext")("barriers", "Barriers"),
   ] },
   note: { title: "Note", fields: [field("longtext")("text", "Note", required)] },
@@ -130,10 +130,11 @@ export const FORMS = {
 
 /** Options of a field (they may depend on the visit, e.g. the products). */
 export function optionsOf(field, context) {
-  return typeof field.options === "function" ? field.options(context) || [] : field.options || [];
+  if (typeof field.options === "function") return field.options(context) || [];
+  return typeof field.options === "string" ? options(field.options) : field.options || [];
 }
 
-export function visibleFields(form, values) {
+function visibleFields(form, values) {
   return form.fields.filter((field) => !field.showIf || field.showIf(values));
 }
 

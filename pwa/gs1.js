@@ -22,7 +22,7 @@ export function expiryFrom(yymmdd) {
 }
 
 /** The 10-digit NDC carried in a US GTIN-14 ("0" + "03" + NDC + check digit), or null. */
-export function ndcFromGtin(gtin) {
+function ndcFromGtin(gtin) {
   return /^\d03\d{11}$/.test(gtin) ? gtin.slice(3, 13) : null;
 }
 

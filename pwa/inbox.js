@@ -17,14 +17,14 @@ export function carryOver(previous, next, keepVisitIds, now = new Date()) {
   const kept = previous.visits.filter((v) => !listed.has(v.id) && keepVisitIds.has(v.id)
     && now.getTime() - new Date(v.scheduled_at).getTime() < WEEK_MS);
   if (kept.length === 0) return next;
-  const add = (list, extra, key) => [...list, ...extra.filter((x) => !list.some((y) => y[key] === x[key]))];
+  const add = (list, extra) => [...list, ...extra.filter((x) => !list.some((y) => y.id === x.id))];
   const patients = previous.patients.filter((p) => kept.some((v) => v.patient_id === p.id));
   const orders = previous.orders.filter((o) => kept.some((v) => v.order_id === o.id));
   return {
     ...next,
-    visits: add(next.visits, kept.map((v) => ({ ...v, kept_on_tablet: true })), "id"),
-    patients: add(next.patients, patients, "id"),
-    orders: add(next.orders, orders, "id"),
+    visits: add(next.visits, kept.map((v) => ({ ...v, kept_on_tablet: true }))),
+    patients: add(next.patients, patients),
+    orders: add(next.orders, orders),
   };
 }
 

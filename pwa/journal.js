@@ -8,9 +8,9 @@
 
 import { seal, unseal } from "./crypto.js";
 
-export const WIRE_FIELDS = ["id", "visit_id", "kind", "schema", "occurred_at", "recorded_at", "payload", "resolves"];
+const WIRE_FIELDS = ["id", "visit_id", "kind", "schema", "occurred_at", "recorded_at", "payload", "resolves"];
 const SERVER_FIELDS = ["server_seq", "author_id", "received_at", "device_id", "device_seq", "flags"];
-export const ANSWERED = new Set(["accepted", "duplicate", "quarantined", "collision"]);
+const ANSWERED = new Set(["accepted", "duplicate", "quarantined", "collision"]);
 
 const where = (id) => `events/${id}`;
 
@@ -23,7 +23,7 @@ export function wireEvent(event, seq) {
 }
 
 /** What the fold reads for one entry: own entries get this device and seq, and the author locally. */
-export function foldEvent(item, deviceId, authorId) {
+function foldEvent(item, deviceId, authorId) {
   const { event, seq } = item;
   return {
     ...event,
@@ -69,6 +69,12 @@ export class Journal {
     this.items.set(id, { event, local, seq });
   }
 
+  /** Remember the entry's new state and seal it as the record to store. */
+  update(id, seq, event, local) {
+    this.remember(id, seq, event, local);
+    return this.sealRecord(id, seq, event, local);
+  }
+
   /** Entries of one visit for the fold (server-refused ones are left out, as the server leaves them out). */
   foldEvents(visitId, authorId) {
     const out = [];
@@ -104,8 +110,7 @@ export class Journal {
         ? { status: "quarantined", code: result.code || result.status, reason: result.reason || "", answered_at: answeredAt }
         : { status: "accepted", answered_at: answeredAt };
       const event = refused ? item.event : { ...item.event, server_seq: result.server_seq ?? item.event.server_seq };
-      this.remember(result.id, item.seq, event, local);
-      records.push(await this.sealRecord(result.id, item.seq, event, local));
+      records.push(await this.update(result.id, item.seq, event, local));
     }
     return records;
   }
@@ -128,8 +133,7 @@ export class Journal {
         event = incoming;
         local = { status: "accepted", pulled: true };
       }
-      this.remember(incoming.id, seq, event, local);
-      records.push(await this.sealRecord(incoming.id, seq, event, local));
+      records.push(await this.update(incoming.id, seq, event, local));
     }
     return records;
   }

@@ -64,10 +64,6 @@ export class Keyring {
     this.pendingKey = dataKey;
   }
 
-  get awaitingPin() {
-    return this.pendingKey !== null;
-  }
-
   /** Wrap the opened data key with a new PIN; the tablet is then unlocked. */
   async setPin(pin) {
     const problem = pinProblem(pin);

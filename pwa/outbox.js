@@ -12,11 +12,11 @@ import { newId } from "./crypto.js";
 import { wireEvent } from "./journal.js";
 
 export const MAX_BATCH = 500;
-export const BACKOFF_BASE_MS = 2_000;
+const BACKOFF_BASE_MS = 2_000;
 export const BACKOFF_CAP_MS = 5 * 60_000;
-export const IDLE_SYNC_MS = 60_000;
-export const SAVE_DEBOUNCE_MS = 800; // entries saved in a burst go in one push
-export const SCHEMA = 1;
+const IDLE_SYNC_MS = 60_000;
+const SAVE_DEBOUNCE_MS = 800; // entries saved in a burst go in one push
+const SCHEMA = 1;
 
 /** The wait before retry number `attempt` (1, 2, ...): doubling from 2 s, never above 5 min. */
 export function backoffMs(attempt) {
@@ -25,7 +25,7 @@ export function backoffMs(attempt) {
 }
 
 /** A new own event, ready to be sealed (ids and times made here; the payload as the nurse gave it). */
-export function newEvent({ visitId, kind, payload, occurredAt, resolves, now = new Date() }) {
+function newEvent({ visitId, kind, payload, occurredAt, resolves, now = new Date() }) {
   const event = {
     id: newId(), visit_id: visitId, kind, schema: SCHEMA,
     occurred_at: occurredAt || now.toISOString(), recorded_at: now.toISOString(), payload,
@@ -154,16 +154,17 @@ export class Outbox extends EventTarget {
   }
 
   failed(error) {
-    if (error instanceof api.ApiError && error.status === 401) {
+    const status = error instanceof api.ApiError ? error.status : null; // null: no answer, or not the server's
+    if (status === 401) {
       this.setStatus({ state: "auth", authNeeded: true, error: "Your session ended. Log in again to sync; every entry is kept on this tablet." });
       return;
     }
-    if (error instanceof api.ApiError && error.status === 403) {
+    if (status === 403) {
       const revoked = error.code === "device_revoked";
       this.setStatus({ state: "refused", revoked, authNeeded: !revoked, error: error.message });
       return;
     }
-    if (error instanceof api.ApiError && error.status === 413 && this.batchSize > 1) {
+    if (status === 413 && this.batchSize > 1) {
       this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
       this.schedule(0);
       return;

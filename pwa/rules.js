@@ -13,15 +13,13 @@
 // fold check numbers against the plausible ranges exactly as the server does (its `invalid` list).
 
 export { roundHalfUp, formatNumber } from './rules/rounding.js';
-export { toMlH, fromMlH, rateLimit, stepSchedule } from './rules/rates.js';
-export { recommendNextRate } from './rules/titration.js';
+export { toMlH, fromMlH, rateLimit, stepSchedule, recommendNextRate } from './rules/rates.js';
 export { loadCatalog, findProtocol, findProduct, protocolFor, orderProtocol } from './rules/catalog.js';
 export { loadRulebook } from './rules/alerts.js';
 export { suggestedActions } from './rules/rulebook.js';
 export { loadRanges } from './rules/ranges.js';
-export { makeContext, protocolOf } from './rules/context.js';
+export { makeContext } from './rules/context.js';
 export { foldTimeline } from './rules/timeline.js';
-export { checkPayload } from './rules/check_payload.js';
-export { validateEvent, CURRENT_SCHEMA } from './rules/events.js';
+export { validateEvent, CURRENT_SCHEMA, checkPayload } from './rules/events.js';
 export { EventInvalid } from './rules/problems.js';
 export { parseInstant, formatInstant } from './rules/clock.js';

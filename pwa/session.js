@@ -11,6 +11,7 @@ import { deleteStore } from "./store.js";
 import { Vault } from "./vault.js";
 
 export const DEFAULT_LOCK_MIN = 5;
+export const REVOKED_TEXT = "This tablet was revoked by an administrator: its local data has been erased.";
 
 export class SessionError extends Error {
   constructor(code, message) {
@@ -44,7 +45,7 @@ export async function logIn({ store, keyring, deviceId, username, password }) {
   } catch (error) {
     if (error instanceof api.ApiError && error.code === "device_revoked") {
       await wipe(store);
-      throw new SessionError("revoked", "This tablet was revoked by an administrator: its local data has been erased.");
+      throw new SessionError("revoked", REVOKED_TEXT);
     }
     if (error instanceof api.OfflineError) throw new SessionError("offline", "Logging in needs a connection to the server. Try again when online.");
     throw error;

@@ -80,6 +80,9 @@ export class Store {
       }
       let result;
       let settled = false;
+      const abort = () => {
+        try { tx.abort(); } catch { /* already finished */ }
+      };
       const finish = (fn, value) => {
         if (settled) return;
         settled = true;
@@ -87,7 +90,7 @@ export class Store {
         fn(value);
       };
       const timer = setTimeout(() => {
-        try { tx.abort(); } catch { /* already finished */ }
+        abort();
         finish(reject, new StoreError("timeout", "The tablet's storage did not answer. Nothing was saved; try again."));
       }, TIMEOUT_MS);
       tx.oncomplete = () => finish(resolve, result);
@@ -96,7 +99,7 @@ export class Store {
       Promise.resolve()
         .then(() => work(stores))
         .then((value) => { result = value; }, (error) => {
-          try { tx.abort(); } catch { /* already finished */ }
+          abort();
           finish(reject, storeError(error));
         });
     });
@@ -116,14 +119,6 @@ export class Store {
 
   put(store, value) {
     return this.run([store], "readwrite", (s) => request(s[store].put(value)));
-  }
-
-  putMany(store, values) {
-    return this.run([store], "readwrite", (s) => Promise.all(values.map((v) => request(s[store].put(v)))));
-  }
-
-  delete(store, key) {
-    return this.run([store], "readwrite", (s) => request(s[store].delete(key)));
   }
 
   async metaValue(name, fallback = null) {

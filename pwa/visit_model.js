@@ -1,7 +1,8 @@
 // Pure questions the visit screen asks of the reference and of the folded state (the object
-// rules.js `foldTimeline` returns, the same as the server's `state`).
+// rules.js `foldTimeline` returns, the same as the server's `state`), and the seam that folds it.
 
 import { sameDay } from "./format.js";
+import * as rules from "./rules.js";
 
 export function patientName(patient) {
   return patient ? `${patient.given_name} ${patient.family_name}` : "Unknown patient";
@@ -55,23 +56,21 @@ export function pumpState(state) {
 
 /** Which entry buttons make sense now, and why the others are off: `{kind: null | reason}`. */
 export function availability(state) {
-  const started = Boolean(state?.time_in);
   const pump = pumpState(state);
   const gate = kitGate(state);
+  const notStarted = state?.time_in ? null : "Start the visit first.";
+  const notRunning = pump === "running" ? null : "The infusion is not running.";
   const off = {};
-  const need = (cond, reason) => (cond ? null : reason);
   for (const kind of ["assessment", "line.placed", "line.assessed", "product.opened", "medication.given", "vitals",
-    "reaction.observed", "note", "education", "line.removed", "line.left_in_place"]) {
-    off[kind] = need(started, "Start the visit first.");
+    "reaction.observed", "note", "education", "line.removed", "line.left_in_place", "signature", "visit.ended"]) {
+    off[kind] = notStarted;
   }
-  off["infusion.started"] = !started ? "Start the visit first." : state.time_out ? "The visit has ended."
-    : pump === "running" || pump === "paused" ? "The infusion is already running." : gate.ok ? null : gate.reason;
-  off["infusion.rate_changed"] = need(pump === "running", "The infusion is not running.");
-  off["infusion.paused"] = need(pump === "running", "The infusion is not running.");
-  off["infusion.resumed"] = need(pump === "paused", "The infusion is not paused.");
-  off["infusion.stopped"] = need(pump === "running" || pump === "paused", "The infusion is not running.");
-  off.signature = need(started, "Start the visit first.");
-  off["visit.ended"] = need(started, "Start the visit first.");
+  off["infusion.started"] = notStarted || (state.time_out ? "The visit has ended."
+    : pump === "running" || pump === "paused" ? "The infusion is already running." : gate.ok ? null : gate.reason);
+  off["infusion.rate_changed"] = notRunning;
+  off["infusion.paused"] = notRunning;
+  off["infusion.resumed"] = pump === "paused" ? null : "The infusion is not paused.";
+  off["infusion.stopped"] = pump === "paused" ? null : notRunning;
   return off;
 }
 
@@ -93,7 +92,7 @@ export function reactionTier(rulesDoc, grade) {
   return (rulesDoc?.reaction_tiers || []).find((tier) => tier.grades.includes(Number(grade))) || null;
 }
 
-export const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
+const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 
 export function sortedAlerts(alerts) {
   return [...(alerts || [])].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3));
@@ -130,4 +129,55 @@ export function plainState(events) {
       event_id: e.id, kind: e.kind, occurred_at: e.occurred_at, payload: e.payload, amended: false, history: [],
     })),
   };
+}
+
+// The seam between the screens and rules.js (the tablet's copy of the server's clinical maths and
+// alert rules, held to the same test vectors): contexts per visit, the fold, the payload check.
+
+class Clinical {
+  constructor(reference) {
+    this.reference = reference;
+    this.catalog = rules.loadCatalog(reference.products);
+    this.rulebook = rules.loadRulebook(reference.rules);
+    this.contexts = new Map(); // visit id -> {key, context}
+  }
+
+  context(visit) {
+    const key = JSON.stringify(visit.context);
+    const cached = this.contexts.get(visit.id);
+    if (cached && cached.key === key) return cached.context;
+    const context = rules.makeContext(visit.context, {
+      catalog: this.catalog, rulebook: this.rulebook, ranges: this.reference.ranges,
+    });
+    this.contexts.set(visit.id, { key, context });
+    return context;
+  }
+
+  /** The visit's state (the server's `state` shape) from its events, at `now` (a Date). */
+  fold(visit, events, now) {
+    return rules.foldTimeline(events, this.context(visit), { now });
+  }
+
+  /** Problems `[{field, message, code}]` with a payload about to be saved. */
+  check(kind, payload) {
+    return rules.checkPayload(kind, payload, this.reference.ranges);
+  }
+
+  /** Alerts that `candidate` (an event not yet saved) would add to the visit. */
+  preview(visit, events, candidate, now) {
+    const before = this.fold(visit, events, now);
+    const after = this.fold(visit, [...events, candidate], now);
+    return newAlerts(before, after);
+  }
+}
+
+/** The clinical seam for a reference, or null when rules.js cannot read it (the screen says so). */
+export function clinicalFor(reference) {
+  if (!reference) return null;
+  try {
+    return new Clinical(reference);
+  } catch (error) {
+    console.error("ivlog: the clinical rules could not read the reference", error);
+    return null;
+  }
 }

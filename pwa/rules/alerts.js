@@ -4,7 +4,7 @@
 // stronger rule on the same entry supersedes (fever_severe over fever) is dropped.
 
 import { formatNumber } from './rounding.js';
-import { compareText } from './ordering.js';
+import { compareText } from './events.js';
 import { RATE_RULES } from './rate_rules.js';
 import { parseRulebook } from './rulebook.js';
 import { SCHEDULE_RULES } from './schedule.js';
@@ -12,7 +12,7 @@ import { VISIT_RULES } from './visit_rules.js';
 import { VITAL_RULES } from './vital_rules.js';
 
 // Rule id -> [evaluate(picture, spec) -> findings, thresholds its data row must provide].
-export const RULE_CODE = { ...VITAL_RULES, ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
+const RULE_CODE = { ...VITAL_RULES, ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 
 const sortedText = (items) => [...items].sort(compareText);
 const quoted = (items) => `[${sortedText(items).map((i) => `'${i}'`).join(', ')}]`;
@@ -35,7 +35,7 @@ export function loadRulebook(rulesDoc) {
 }
 
 // Fill {name} placeholders; numbers are written half-up to 0.01 without trailing zeros.
-export function renderMessage(template, values) {
+function renderMessage(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, name) => {
     if (!Object.hasOwn(values, name)) throw new Error(`message placeholder {${name}} has no value`);
     const value = values[name];

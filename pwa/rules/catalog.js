@@ -34,17 +34,14 @@ function checkLadder(row) {
   }
 }
 
+// The row's other fields carry over as they are; start_rate and max_rate are the ladder's ends (checked
+// above) and aliases are names for people, so neither is part of the protocol.
 function protocolOfRow(row) {
   checkLadder(row);
-  const product = {
-    id: row.product_id, name: row.product_name, brand: row.brand, concentration_mg_ml: row.concentration_mg_ml,
-  };
-  return {
-    id: row.protocol_id, kind: 'label', product, rate_unit: row.rate_unit, ladder: row.ladder,
-    first_step_min: row.first_step_min, step_min: row.step_min, at_risk_cap: row.at_risk_cap,
-    at_risk_cap_exclusive: row.at_risk_cap_exclusive, indications: row.indications, source: row.source,
-    verified_on: row.verified_on, ladder_note: row.ladder_note,
-  };
+  const {
+    protocol_id: id, product_id, product_name: name, brand, concentration_mg_ml, start_rate, max_rate, aliases, ...rest
+  } = row;
+  return { id, kind: 'label', product: { id: product_id, name, brand, concentration_mg_ml }, ...rest };
 }
 
 function sameProduct(a, b) {

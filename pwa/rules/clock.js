@@ -50,7 +50,7 @@ export function parseInstant(text) {
   return utcMs(...parts, millis) - offsetMs(offset);
 }
 
-const pad = (value, width = 2) => String(value).padStart(width, '0');
+export const pad = (value, width = 2) => String(value).padStart(width, '0');
 
 // ISO-8601 in UTC with "Z", milliseconds only when present (JS toISOString without zero millis).
 export function formatInstant(ms) {

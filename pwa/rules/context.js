@@ -67,14 +67,9 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   });
 }
 
-// The titration protocol the visit's order resolves to.
-export function protocolOf(context) {
-  return context.protocol;
-}
-
 export function gramsOrdered(order) {
-  if (order.dose_g !== null && order.dose_g !== undefined) return order.dose_g;
-  if (order.dose_g_per_kg === null || order.dose_g_per_kg === undefined) return null;
+  if (order.dose_g != null) return order.dose_g;
+  if (order.dose_g_per_kg == null) return null;
   return order.dose_g_per_kg * order.dosing_weight_kg;
 }
 

@@ -4,11 +4,10 @@
 // (applied or not) and every void stay in the output. Resolution is by set, not arrival order.
 
 import { formatInstant } from './clock.js';
-import { validateEvent } from './events.js';
-import { withPayload } from './ordering.js';
+import { validateEvent, withPayload } from './events.js';
 import { EventInvalid, problem } from './problems.js';
 
-export const CORRECTION_KINDS = new Set(['entry.amended', 'entry.voided']);
+const CORRECTION_KINDS = new Set(['entry.amended', 'entry.voided']);
 // Signatures and sign-offs are attestations: a new one is added instead. Voiding an amendment
 // withdraws it; a void itself is final.
 const NOT_AMENDABLE = new Set(['entry.amended', 'entry.voided', 'signature', 'review.signed']);

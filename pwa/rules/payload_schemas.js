@@ -4,9 +4,9 @@
 // in nullable() or withDefault().
 
 import {
-  boolType, countType, dictType, listType, literalType, nullable, numberType, recordType, textType, withDefault,
+  awareDatetimeType, boolType, countType, dateType, dictType, listType, literalType, nullable, numberType, recordType,
+  textType, withDefault,
 } from './payload_types.js';
-import { awareDatetimeType, dateType } from './payload_times.js';
 import { problem } from './problems.js';
 import { formatNumber } from './rounding.js';
 
@@ -14,6 +14,7 @@ const ID = textType({ min: 1, max: 64 });
 const NAME = textType({ min: 1, max: 100 });
 const SHORT_TEXT = textType({ min: 1, max: 200 });
 const TEXT = textType({ min: 1, max: 2000 });
+const NOTE = nullable(TEXT); // optional free text
 const LOT = textType({ min: 1, max: 40 });
 const NDC = textType({ strip: false, pattern: /^(\d{4,5}-\d{3,4}-\d{1,2}|\d{10,11})$/ });
 const NUMBER = numberType();
@@ -56,16 +57,16 @@ const FIELDS = {
   'infusion.rate_changed': {
     rate_ml_h: NUMBER,
     reason: nullable(literalType('titration', 'reaction', 'new_lot', 'order', 'patient_request', 'other')),
-    note: nullable(TEXT),
+    note: NOTE,
   },
   'infusion.paused': {
     reason: literalType('reaction', 'line_issue', 'patient_request', 'product_change', 'other'),
-    note: nullable(TEXT),
+    note: NOTE,
   },
   'infusion.resumed': { rate_ml_h: NUMBER },
   'infusion.stopped': {
     reason: literalType('completed', 'reaction', 'line_issue', 'patient_request', 'product_issue', 'other'),
-    pump_volume_ml: nullable(NUMBER), note: nullable(TEXT),
+    pump_volume_ml: nullable(NUMBER), note: NOTE,
   },
   'line.placed': {
     status: literalType('new', 'existing'),
@@ -76,14 +77,14 @@ const FIELDS = {
   },
   'line.assessed': {
     phase: literalType('start', 'during', 'end'), findings: SITE_FINDINGS,
-    blood_return: nullable(BOOL), note: nullable(TEXT),
+    blood_return: nullable(BOOL), note: NOTE,
   },
   'line.removed': {
     reason: literalType('therapy_complete', 'complication', 'dislodged', 'occluded', 'other'),
-    tip_intact: BOOL, findings: SITE_FINDINGS, dressing: SHORT_TEXT, note: nullable(TEXT),
+    tip_intact: BOOL, findings: SITE_FINDINGS, dressing: SHORT_TEXT, note: NOTE,
   },
   'line.left_in_place': {
-    dressing: SHORT_TEXT, patient_instructed: BOOL, findings: SITE_FINDINGS, note: nullable(TEXT),
+    dressing: SHORT_TEXT, patient_instructed: BOOL, findings: SITE_FINDINGS, note: NOTE,
   },
   'reaction.observed': {
     symptoms: listType(SHORT_TEXT, { min: 1, max: 20 }), grade: COUNT,
@@ -95,11 +96,11 @@ const FIELDS = {
   education: {
     topics: listType(SHORT_TEXT, { min: 1, max: 20 }),
     understanding: literalType('verbalized', 'demonstrated', 'needs_reinforcement', 'not_understood'),
-    barriers: nullable(TEXT),
+    barriers: NOTE,
   },
   note: { text: TEXT },
   signature: { role: literalType('nurse', 'patient', 'caregiver'), name: NAME, statement: TEXT },
-  'review.signed': { note: nullable(TEXT) },
+  'review.signed': { note: NOTE },
   'review.intervention': {
     kind: literalType('next_rate', 'premed_change', 'product_switch', 'prescriber_contacted', 'other'),
     text: TEXT, next_rate_ml_h: nullable(NUMBER),
@@ -115,11 +116,11 @@ export const PAYLOAD_TYPES = Object.fromEntries(
 );
 
 function vitalsProblems(p) {
-  if (MEASUREMENTS.every((name) => p[name] === null || p[name] === undefined)) {
+  if (MEASUREMENTS.every((name) => p[name] == null)) {
     return [problem('', 'Vital signs need at least one measurement', 'no_measurement')];
   }
-  const hasSbp = p.sbp !== null && p.sbp !== undefined;
-  const hasDbp = p.dbp !== null && p.dbp !== undefined;
+  const hasSbp = p.sbp != null;
+  const hasDbp = p.dbp != null;
   if (hasSbp !== hasDbp) {
     return [problem(hasDbp ? 'sbp' : 'dbp', 'Blood pressure needs both systolic and diastolic', 'bp_incomplete')];
   }
@@ -142,14 +143,14 @@ function findingsProblems(p) {
 
 function linePlacedProblems(p) {
   const problems = findingsProblems(p);
-  if (p.status === 'new' && (p.attempts === null || p.attempts === undefined)) {
+  if (p.status === 'new' && p.attempts == null) {
     problems.push(problem('attempts', 'Insertion attempts are required for a new line', 'required_for_new_line'));
   }
   return problems;
 }
 
 function interventionProblems(p) {
-  const hasRate = p.next_rate_ml_h !== null && p.next_rate_ml_h !== undefined;
+  const hasRate = p.next_rate_ml_h != null;
   if (p.kind === 'next_rate' && !hasRate) {
     const message = 'Next infusion rate is required for a next-rate intervention';
     return [problem('next_rate_ml_h', message, 'next_rate_mismatch')];

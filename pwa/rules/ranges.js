@@ -27,14 +27,14 @@ export function rangesFrom(ranges) {
   return typeof ranges.fields === 'object' && ranges.fields !== null ? loadRanges(ranges) : ranges;
 }
 
-export function rangeContains(range, value) {
+function rangeContains(range, value) {
   const above = range.min_exclusive ? value > range.min : value >= range.min;
   const below = range.max_exclusive ? value < range.max : value <= range.max;
   return above && below;
 }
 
 // The range in words: "32–43 °C", or "more than 0 and at most 999 mL/h".
-export function describeRange(range) {
+function describeRange(range) {
   const low = formatNumber(range.min, 3);
   const high = formatNumber(range.max, 3);
   if (!(range.min_exclusive || range.max_exclusive)) return `${low}–${high}${range.unit}`;

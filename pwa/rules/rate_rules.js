@@ -3,10 +3,9 @@
 // before it (before the pause, for a resume). Rates are compared with the step table shown (0.1 mL/h).
 
 import { minutesBetween } from './clock.js';
-import { ofKind, stepOf } from './picture.js';
-import { limitExceededBy, nextStep } from './rates.js';
+import { finding, ofKind, stepOf } from './picture.js';
+import { holdMin, limitExceededBy, nextStep } from './rates.js';
 import { formatNumber, roundHalfUp } from './rounding.js';
-import { finding } from './findings.js';
 
 const LIMIT_NAMES = {
   label_max: 'label maximum', at_risk_cap: 'at-risk cap', order_cap: "order's rate cap", order_max: "order's last step",
@@ -40,11 +39,9 @@ function rateDoubleStep(picture) {
 }
 
 function rateTooSoon(picture) {
-  const { protocol } = picture.context;
   return increases(picture).flatMap((event) => {
     if (event.step_started_at === null) return [];
-    const index = stepOf(picture, event.previous_ml_h);
-    const hold = index === null || index === 0 ? protocol.first_step_min : protocol.step_min;
+    const hold = holdMin(picture.context.protocol, stepOf(picture, event.previous_ml_h));
     const minutes = roundHalfUp(minutesBetween(event.step_started_at, event.entry.occurred_ms), 1);
     if (!(minutes < hold)) return [];
     const values = { minutes_at_rate: minutes, from_ml_h: event.previous_ml_h || 0.0, hold_min: hold };

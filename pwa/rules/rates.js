@@ -1,5 +1,5 @@
 // Rate arithmetic (port of server/clinical/rates.py): pump rates (mL/h) and the per-kg units labels
-// use, the highest rate allowed, and a protocol's step table for one patient.
+// use, the highest rate allowed, a protocol's step table for one patient, and the titration advice.
 //
 //   mL/h = mg/kg/min × kg × 60 ÷ concentration (mg/mL)
 //   mL/h = mL/kg/min × kg × 60
@@ -36,7 +36,9 @@ export function derivedRate(rate_ml_h, { weight_kg, concentration_mg_ml }) {
 }
 
 const unitsOf = (protocol, weight_kg) => ({ weight_kg, concentration_mg_ml: protocol.product.concentration_mg_ml });
-const isGiven = (value) => value !== null && value !== undefined;
+// A rate in the protocol's unit as the pump is set: mL/h, rounded to 0.1.
+const pumpRate = (protocol, rate, units) => roundHalfUp(toMlH(rate, protocol.rate_unit, units), 1);
+const isGiven = (value) => value != null;
 
 // The highest rate allowed in this visit {ml_h (0.1), source, exclusive}: the order's own cap
 // overrides the label; else the at-risk cap for an at-risk patient; else the protocol's maximum.
@@ -44,10 +46,10 @@ export function rateLimit(protocol, { weight_kg, cap_ml_h = null, at_risk = fals
   if (isGiven(cap_ml_h)) return { ml_h: roundHalfUp(cap_ml_h, 1), source: 'order_cap', exclusive: false };
   const units = unitsOf(protocol, weight_kg);
   if (at_risk && isGiven(protocol.at_risk_cap)) {
-    const cap = roundHalfUp(toMlH(protocol.at_risk_cap, protocol.rate_unit, units), 1);
+    const cap = pumpRate(protocol, protocol.at_risk_cap, units);
     return { ml_h: cap, source: 'at_risk_cap', exclusive: protocol.at_risk_cap_exclusive };
   }
-  const top = roundHalfUp(toMlH(protocol.ladder.at(-1), protocol.rate_unit, units), 1);
+  const top = pumpRate(protocol, protocol.ladder.at(-1), units);
   return { ml_h: top, source: protocol.kind === 'order' ? 'order_max' : 'label_max', exclusive: false };
 }
 
@@ -60,13 +62,18 @@ function stepRates(protocol, weight_kg, limit) {
   const units = unitsOf(protocol, weight_kg);
   const rates = [];
   for (const rung of protocol.ladder) {
-    const rate = roundHalfUp(toMlH(rung, protocol.rate_unit, units), 1);
+    const rate = pumpRate(protocol, rung, units);
     if (!limitExceededBy(limit, rate) && (!rates.length || rate > rates.at(-1))) rates.push(rate);
   }
-  const top = roundHalfUp(toMlH(protocol.ladder.at(-1), protocol.rate_unit, units), 1);
+  const top = pumpRate(protocol, protocol.ladder.at(-1), units);
   const cut = limit.ml_h < top;
   if (cut && !limit.exclusive && (!rates.length || limit.ml_h > rates.at(-1))) rates.push(limit.ml_h);
   return rates;
+}
+
+// How long a step is held before the next one: the first step (or no step yet) has its own time.
+export function holdMin(protocol, index) {
+  return index === null || index === 0 ? protocol.first_step_min : protocol.step_min;
 }
 
 // The titration as a table for this patient: steps {index, rate_ml_h, ml_kg_h, mg_kg_min, hold_min,
@@ -78,7 +85,7 @@ export function stepSchedule(protocol, { weight_kg, cap_ml_h = null, at_risk = f
   let startsAt = 0.0;
   return rates.map((rate, index) => {
     const last = index === rates.length - 1;
-    const hold = last ? null : (index === 0 ? protocol.first_step_min : protocol.step_min);
+    const hold = last ? null : holdMin(protocol, index);
     const step = { index, ...derivedRate(rate, units), hold_min: hold, starts_at_min: startsAt };
     startsAt += hold || 0.0;
     return step;
@@ -94,4 +101,42 @@ export function stepIndex(schedule, rate_ml_h, tolerance_ml_h) {
 // The first step above this rate (beyond the tolerance); null at or above the last step.
 export function nextStep(schedule, rate_ml_h, tolerance_ml_h) {
   return schedule.find((step) => step.rate_ml_h > rate_ml_h + tolerance_ml_h) ?? null;
+}
+
+// What rate comes next, and when (port of server/clinical/titration.py): one step at a time, not
+// before the step's time is up, never above the maximum or cap, no increase after a reaction in the
+// current step, and after a reaction that subsided, go back to a lower rate. Advice only.
+
+// The highest step clearly below `rate_ml_h`; the first step when there is none.
+function lowerThan(schedule, rate_ml_h, tolerance_ml_h) {
+  const below = schedule.filter((step) => step.rate_ml_h < rate_ml_h - tolerance_ml_h);
+  return below.length ? below.at(-1) : schedule[0];
+}
+
+// Advice {action, rate_ml_h, due_in_min, step_index, limit_ml_h}. `current_rate_ml_h` null means the
+// infusion has not started; `reaction` ("none" | "ongoing" | "subsided") describes reactions during
+// the current step; `reaction_rate_ml_h` is the rate they began at. due_in_min 0 is "now", null "nothing due".
+export function recommendNextRate(protocol, options) {
+  const {
+    weight_kg, current_rate_ml_h: current = null, minutes_at_rate = 0.0, paused = false, reaction = 'none',
+    reaction_rate_ml_h = null, cap_ml_h = null, at_risk = false, tolerance_ml_h = 0.5,
+  } = options;
+  const limit = rateLimit(protocol, { weight_kg, cap_ml_h, at_risk });
+  const schedule = stepSchedule(protocol, { weight_kg, cap_ml_h, at_risk });
+  const advise = (action, rate, due) => ({
+    action, rate_ml_h: rate, due_in_min: due,
+    step_index: rate === null ? null : stepIndex(schedule, rate, tolerance_ml_h), limit_ml_h: limit.ml_h,
+  });
+  if (current === null) return advise('start', schedule[0].rate_ml_h, 0.0);
+  if (reaction === 'ongoing') return advise('hold', paused ? null : current, null);
+  if (reaction === 'subsided') {
+    const reactedAt = reaction_rate_ml_h === null ? current : reaction_rate_ml_h;
+    return advise('lower', lowerThan(schedule, reactedAt, tolerance_ml_h).rate_ml_h, 0.0);
+  }
+  if (limitExceededBy(limit, current)) return advise('reduce_to_limit', schedule.at(-1).rate_ml_h, 0.0);
+  if (paused) return advise('resume', current, 0.0);
+  const following = nextStep(schedule, current, tolerance_ml_h);
+  if (following === null) return advise('maintain', current, null);
+  const hold = holdMin(protocol, stepIndex(schedule, current, tolerance_ml_h));
+  return advise('increase', following.rate_ml_h, Math.max(0.0, hold - minutes_at_rate));
 }

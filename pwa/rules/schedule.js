@@ -13,8 +13,7 @@
 
 import { addMinutes } from './clock.js';
 import { observationMin } from './context.js';
-import { finding } from './findings.js';
-import { ofKind } from './picture.js';
+import { finding, ofKind } from './picture.js';
 
 // True when a check due at `due` can no longer be recorded on time.
 function closed(picture, due) {
@@ -81,15 +80,16 @@ function vitalsAtIncreaseMissing(picture) {
   });
 }
 
-function completionWindow(picture, stop) {
+// A set of vital signs around the final stop (the completion check).
+function completionDone(picture, stop) {
   const schedule = picture.context.vitals_schedule;
-  return [addMinutes(stop, -schedule.completion_window_min), addMinutes(stop, schedule.grace_min)];
+  return anyVitalsBetween(picture, addMinutes(stop, -schedule.completion_window_min), addMinutes(stop, schedule.grace_min));
 }
 
 function vitalsCompletionMissing(picture) {
   const { stopped_at: stop, stopped_by: stoppedBy } = picture.infusion;
   if (stop === null || stoppedBy === null || !closed(picture, stop)) return [];
-  if (anyVitalsBetween(picture, ...completionWindow(picture, stop))) return [];
+  if (completionDone(picture, stop)) return [];
   return [finding([stoppedBy], { window_min: picture.context.vitals_schedule.completion_window_min })];
 }
 
@@ -116,7 +116,7 @@ export function nextVitalsDue(picture) {
     const last = cadenceChecks(picture).at(-1);
     return addMinutes(last.at, intervalOf(picture, last.rate_ml_h)[0]);
   }
-  if (!anyVitalsBetween(picture, ...completionWindow(picture, stop))) return stop;
+  if (!completionDone(picture, stop)) return stop;
   return observationDone(picture, stop) ? null : addMinutes(stop, observationMin(picture.context));
 }
 

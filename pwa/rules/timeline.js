@@ -1,19 +1,53 @@
-// Fold a visit's events into its current state (port of server/clinical/timeline.py): the projection
-// the server stores and the tablet shows, rebuilt from the events at any time. The fold is
-// order-independent (events are sorted by `ordering.js` first) and drops nothing: invalid events, voided
+// Fold a visit's events into its current state (port of server/clinical/timeline.py and status.py): the
+// projection the server stores and the tablet shows, rebuilt from the events at any time. The fold is
+// order-independent (events are sorted by `events.js` first) and drops nothing: invalid events, voided
 // entries, amendments and misfits are all listed in the state. The result has the same keys and values
 // as the server's VisitState.to_dict().
 
-import { formatInstant, instantOf } from './clock.js';
+import { formatInstant, instantOf, minutesBetween } from './clock.js';
 import { evaluateAlerts } from './alerts.js';
 import { applyCorrections } from './corrections.js';
-import * as summary from './infusion_summary.js';
-import { compareText, entryFromEvent, inFoldOrder } from './ordering.js';
+import { compareText, entryFromEvent, inFoldOrder } from './events.js';
 import { buildPicture, ofKind } from './picture.js';
 import { EventInvalid } from './problems.js';
-import * as record from './record.js';
+import { documentationOut, entriesOut, infusionOut, pausesOut, segmentsOut } from './record.js';
+import { roundHalfUp } from './rounding.js';
 import { nextVitalsDue } from './schedule.js';
-import { lateAfterReview, lateEntries, visitStatus } from './status.js';
+
+// Where the visit stands in its life, and entries that came late (port of server/clinical/status.py).
+//   late entry         recorded on the device much later than it happened (threshold in rules data)
+//   late after review  reached the server (server_seq) after the pharmacist's latest sign-off; it reopens
+//                      the visit. Not yet synced (server_seq null) counts as after. The pharmacist's own
+//                      review entries never reopen.
+
+const transportPosition = (entry) => (entry.server_seq === null ? Infinity : entry.server_seq);
+
+// Ids of non-review entries that reached the server after the latest review.signed.
+function lateAfterReview(ordered) {
+  const reviews = ordered.filter((e) => e.kind === 'review.signed').map(transportPosition);
+  if (!reviews.length) return [];
+  const signedAt = Math.max(...reviews);
+  return ordered.filter((e) => !e.kind.startsWith('review.') && transportPosition(e) > signedAt).map((e) => e.id);
+}
+
+// Entries recorded more than `threshold_min` after they happened.
+function lateEntries(ordered, threshold_min) {
+  const delay = (entry) => minutesBetween(entry.occurred_ms, entry.recorded_ms);
+  return ordered.filter((entry) => delay(entry) > threshold_min).map((entry) => ({
+    event_id: entry.id, kind: entry.kind, occurred_at: formatInstant(entry.occurred_ms),
+    recorded_at: formatInstant(entry.recorded_ms),
+    late_min: roundHalfUp(delay(entry), 1),
+  }));
+}
+
+// scheduled | in_progress | completed | signed | reviewed | reopened.
+function visitStatus(effective, reopened) {
+  const kinds = new Set(effective.map((entry) => entry.kind));
+  if (kinds.has('review.signed')) return reopened ? 'reopened' : 'reviewed';
+  if (effective.some((e) => e.kind === 'signature' && e.payload.role === 'nurse')) return 'signed';
+  if (kinds.has('visit.ended')) return 'completed';
+  return effective.length ? 'in_progress' : 'scheduled';
+}
 
 function checkOneVisit(events) {
   const ids = events.map((event) => event.id);
@@ -64,19 +98,6 @@ function issuesOut(issues, ordered) {
   return ranked.map(([event_id, p]) => ({ event_id, ...p }));
 }
 
-function documentation(picture) {
-  const reactions = record.reactionsOut(picture);
-  const grades = reactions.map((r) => r.grade);
-  return {
-    vitals: record.vitalsOut(picture), baseline: record.baselineOut(picture), reactions,
-    highest_reaction_grade: grades.length ? Math.max(...grades) : null,
-    medications: record.medicationsOut(picture), lots: record.lotsOut(picture), line: record.lineOut(picture),
-    education: record.rowsOf(picture, 'education'), notes: record.rowsOf(picture, 'note'),
-    signatures: record.rowsOf(picture, 'signature'),
-    reviews: record.rowsOf(picture, 'review.signed', 'review.intervention'),
-  };
-}
-
 // The visit's state from its sync-log events for this context (makeContext) at `now` (a Date, UTC ms
 // or an ISO string; null: the last entry's time). Same keys and values as VisitState.to_dict().
 export function foldTimeline(events, context, { now = null } = {}) {
@@ -90,12 +111,10 @@ export function foldTimeline(events, context, { now = null } = {}) {
     status: visitStatus(corrections.effective, reopening.length > 0),
     ...visitTimes(picture),
     protocol: protocolOut(picture), steps: picture.schedule.map((step) => ({ ...step })),
-    infusion: summary.infusionOut(picture), segments: summary.segmentsOut(picture),
-    pauses: summary.pausesOut(picture), next_vitals_due_at: due === null ? null : formatInstant(due),
-    ...documentation(picture),
-    alerts: evaluateAlerts(picture), entries: record.entriesOut(corrections), voided: corrections.voided,
+    infusion: infusionOut(picture), segments: segmentsOut(picture), pauses: pausesOut(picture), next_vitals_due_at: due === null ? null : formatInstant(due),
+    ...documentationOut(picture),
+    alerts: evaluateAlerts(picture), entries: entriesOut(corrections), voided: corrections.voided,
     late_entries: lateEntries(ordered, context.rulebook.late_entry_min), late_after_review: reopening,
     issues: issuesOut([...corrections.issues, ...picture.infusion.issues], ordered), invalid,
   };
 }
-

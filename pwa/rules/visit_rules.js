@@ -4,12 +4,11 @@
 
 import { minutesBetween, utcDateOf } from './clock.js';
 import { findProduct } from './catalog.js';
-import { finding } from './findings.js';
-import { ofKind } from './picture.js';
+import { finding, ofKind } from './picture.js';
 import { formatNumber, roundHalfUp } from './rounding.js';
 
 // The hard gate (CLINICAL 1.3): the kit is present, in date and undamaged.
-export function kitReady(assessment) {
+function kitReady(assessment) {
   return Boolean(assessment.kit_present && assessment.kit_in_date && assessment.kit_undamaged);
 }
 
@@ -80,22 +79,25 @@ function mixedBrands(picture) {
   }));
 }
 
+// A finding for each product opened that `fails`, with `values(opened)` for its message.
+const openedFailing = (picture, fails, values) =>
+  ofKind(picture, 'product.opened').filter(fails).map((o) => finding([o.id], values(o)));
+
 function productNotOrdered(picture) {
   const ordered = picture.context.order.product_id;
-  return ofKind(picture, 'product.opened').filter((o) => o.payload.product_id !== ordered).map((o) => finding([o.id], {
+  return openedFailing(picture, (o) => o.payload.product_id !== ordered, (o) => ({
     product: productName(picture, o.payload.product_id), ordered_product: productName(picture, ordered),
   }));
 }
 
 // Expiry is a date; compared with the UTC date the vial was opened.
 function productExpired(picture) {
-  return ofKind(picture, 'product.opened').filter((o) => o.payload.expiry < utcDateOf(o.occurred_ms))
-    .map((o) => finding([o.id], { lot: o.payload.lot, expiry: o.payload.expiry }));
+  return openedFailing(picture, (o) => o.payload.expiry < utcDateOf(o.occurred_ms),
+    (o) => ({ lot: o.payload.lot, expiry: o.payload.expiry }));
 }
 
 function productInspectionFailed(picture) {
-  return ofKind(picture, 'product.opened').filter((o) => !o.payload.inspected_ok)
-    .map((o) => finding([o.id], { lot: o.payload.lot }));
+  return openedFailing(picture, (o) => !o.payload.inspected_ok, (o) => ({ lot: o.payload.lot }));
 }
 
 export const VISIT_RULES = {

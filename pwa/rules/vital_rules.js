@@ -4,7 +4,7 @@
 // to 0.1 before comparison, so 37.8 − 36.8 counts as exactly 1.0 on the tablet and the server alike.
 // Each rule: (picture, rule spec) -> findings [{event_ids, values}].
 
-import { finding } from './findings.js';
+import { finding } from './picture.js';
 import { formatNumber, roundHalfUp } from './rounding.js';
 
 // Each set that measured `name`: [point, value, baseline or null (before the start, or none)].

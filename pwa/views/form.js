@@ -1,18 +1,20 @@
 // One entry form, built from its description in entries.js: big touch targets, numeric keypads,
 // a one-tap "Now" for times, field errors beside the field, and before saving a preview of the
-// alerts the entry would raise (a rate change that breaks the protocol must be confirmed).
+// alerts the entry would raise (a rate change that breaks the protocol must be confirmed). Also the
+// barcode scan button that fills a product form.
 
 import { FORMS, optionsOf, payloadFrom } from "../entries.js";
 import { fromLocalInput, toLocalInput } from "../format.js";
+import { readProductCode } from "../gs1.js";
 import { button, fill, h } from "./dom.js";
 
 function timeInput(name, label, initial, onchange, id = null) {
-  const input = h("input", { type: "datetime-local", class: "time-input", name, id, value: initial, "aria-label": label, oninput: onchange });
-  const now = h("button", { type: "button", class: "btn now", "data-testid": `${name}-now`, onclick: () => {
+  const input = h("input.time-input", { type: "datetime-local", name, id, value: initial, "aria-label": label, oninput: onchange });
+  const now = h("button.btn.now", { type: "button", testid: `${name}-now`, onclick: () => {
     input.value = toLocalInput(new Date());
     onchange();
   } }, "Now");
-  return { input, row: h("div", { class: "time-row" }, input, now) };
+  return { input, row: h("div.time-row", input, now) };
 }
 
 const isOn = {
@@ -38,13 +40,13 @@ function choose(mode, field, values, value) {
 
 /** Segmented buttons: one of (mode "one"), any of ("many"), or Yes/No ("yesno"). */
 function choiceWidget(field, options, values, changed, mode) {
-  const group = h("div", { class: "choices", role: mode === "many" ? "group" : "radiogroup", "aria-label": field.label });
+  const group = h("div.choices", { role: mode === "many" ? "group" : "radiogroup", "aria-label": field.label });
   const paint = () => {
     for (const el of group.children) el.setAttribute("aria-pressed", String(isOn[mode](values, field.name, el.dataset.value)));
   };
   for (const [value, label] of options) {
-    group.append(h("button", {
-      type: "button", class: "choice", dataset: { value }, "data-testid": `${field.name}-${value}`,
+    group.append(h("button.choice", {
+      type: "button", dataset: { value }, testid: `${field.name}-${value}`,
       onclick: () => { choose(mode, field, values, value); paint(); changed(); },
     }, label));
   }
@@ -54,7 +56,7 @@ function choiceWidget(field, options, values, changed, mode) {
 }
 
 function inputWidget(field, values, changed) {
-  const common = { name: field.name, id: `f-${field.name}`, "data-testid": `field-${field.name}`, oninput: (e) => { values[field.name] = e.target.value; changed(); } };
+  const common = { name: field.name, id: `f-${field.name}`, testid: `field-${field.name}`, oninput: (e) => { values[field.name] = e.target.value; changed(); } };
   const initial = values[field.name] ?? "";
   if (field.type === "longtext") return h("textarea", { ...common, rows: 3, maxlength: 2000, value: initial });
   if (field.type === "date") return h("input", { ...common, type: "date", value: initial });
@@ -104,12 +106,12 @@ export function entryForm(options) {
   const values = initialValues(form, context, options.values || {});
   const rows = new Map();
   const errors = new Map();
-  const general = h("div", { class: "form-errors", role: "alert", "data-testid": "form-errors" });
-  const warning = h("div", { class: "form-warning", role: "alert", "data-testid": "form-warning" });
-  const extra = h("div", { class: "form-extra" });
+  const general = h("div.form-errors", { role: "alert", testid: "form-errors" });
+  const warning = h("div.form-warning", { role: "alert", testid: "form-warning" });
+  const extra = h("div.form-extra");
   let confirmedFor = null;
   const when = timeInput("occurred_at", "When", options.occurredAt ? toLocalInput(new Date(options.occurredAt)) : toLocalInput(new Date()), () => changed());
-  const reason = amend ? h("textarea", { name: "amend_reason", rows: 2, maxlength: 2000, "data-testid": "field-amend_reason" }) : null;
+  const reason = amend ? h("textarea", { name: "amend_reason", rows: 2, maxlength: 2000, testid: "field-amend_reason" }) : null;
 
   const changed = () => {
     confirmedFor = null;
@@ -120,10 +122,10 @@ export function entryForm(options) {
   };
 
   const fieldRows = form.fields.map((field) => {
-    const err = h("p", { class: "field-error", "data-testid": `error-${field.name}` });
+    const err = h("p.field-error", { testid: `error-${field.name}` });
     errors.set(field.name, err);
-    const label = h("label", { class: "field-label", for: `f-${field.name}` }, field.label, field.unit ? h("span", { class: "unit" }, ` (${field.unit})`) : null);
-    const row = h("div", { class: "field", dataset: { field: field.name } }, label, widget(field, context, values, changed), err);
+    const label = h("label.field-label", { for: `f-${field.name}` }, field.label, field.unit ? h("span.unit", ` (${field.unit})`) : null);
+    const row = h("div.field", { dataset: { field: field.name } }, label, widget(field, context, values, changed), err);
     rows.set(field.name, row);
     return row;
   });
@@ -134,7 +136,7 @@ export function entryForm(options) {
     for (const problem of problems) {
       const name = String(problem.field || "").split(".")[0];
       if (errors.has(name)) errors.get(name).textContent = problem.message;
-      else general.append(h("p", {}, problem.message));
+      else general.append(h("p", problem.message));
     }
   };
 
@@ -150,8 +152,8 @@ export function entryForm(options) {
     const raised = preview ? preview(built.payload, occurredAt) : [];
     const key = JSON.stringify([built.payload, occurredAt]);
     if (form.rate && raised.length && confirmedFor !== key) {
-      fill(warning, h("p", { class: "warning-title" }, "This breaks the protocol:"), raised.map((a) => h("p", {}, a.message)),
-        h("p", {}, "Tap \"Save anyway\" only if the order or the prescriber says so."));
+      fill(warning, h("p.warning-title", "This breaks the protocol:"), raised.map((a) => h("p", a.message)),
+        h("p", "Tap \"Save anyway\" only if the order or the prescriber says so."));
       confirmedFor = key;
       save.textContent = "Save anyway";
       return;
@@ -172,14 +174,14 @@ export function entryForm(options) {
     }
   };
 
-  const save = h("button", { type: "button", class: "btn primary", "data-testid": "save-entry", onclick: submit }, "Save");
-  const element = h("section", { class: "entry-form", "data-testid": `form-${kind}`, "aria-label": title || form.title },
-    h("h2", {}, title || form.title), top, extra,
-    amend ? null : h("div", { class: "field" }, h("label", { class: "field-label" }, "When"), when.row),
+  const save = h("button.btn.primary", { type: "button", testid: "save-entry", onclick: submit }, "Save");
+  const element = h("section.entry-form", { testid: `form-${kind}`, "aria-label": title || form.title },
+    h("h2", title || form.title), top, extra,
+    amend ? null : h("div.field", h("label.field-label", "When"), when.row),
     fieldRows,
-    amend ? h("div", { class: "field" }, h("label", { class: "field-label" }, "Reason for correction"), reason) : null,
+    amend ? h("div.field", h("label.field-label", "Reason for correction"), reason) : null,
     general, warning,
-    h("div", { class: "form-actions" }, save, button("Cancel", onCancel, { kind: "secondary", testid: "cancel-entry" })));
+    h("div.form-actions", save, button("Cancel", onCancel, { kind: "secondary", testid: "cancel-entry" })));
   changed();
   /** Fill fields from outside (a scanned barcode): text inputs and choices show the new values. */
   const setValues = (updates) => {
@@ -194,4 +196,47 @@ export function entryForm(options) {
     changed();
   };
   return { element, values, setValues };
+}
+
+// Camera scan of a product barcode where the browser has BarcodeDetector; otherwise the lot is typed.
+
+const FORMATS = ["data_matrix", "code_128", "qr_code", "ean_13"];
+
+function canScan() {
+  return typeof window.BarcodeDetector === "function" && Boolean(navigator.mediaDevices?.getUserMedia);
+}
+
+/** A "Scan barcode" button that fills `onFound({lot, expiry, ndc})`; null when scanning is impossible. */
+export function scanButton(onFound, onError) {
+  if (!canScan()) return null;
+  const video = h("video.scan-video", { playsinline: true, muted: true, hidden: true });
+  let stream = null;
+  const stop = () => {
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    stream = null;
+    video.hidden = true;
+  };
+  const start = async () => {
+    try {
+      const detector = new window.BarcodeDetector({ formats: FORMATS });
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+      video.srcObject = stream;
+      video.hidden = false;
+      await video.play();
+      const deadline = Date.now() + 20_000;
+      while (stream && Date.now() < deadline) {
+        const codes = await detector.detect(video);
+        if (codes.length) {
+          onFound(readProductCode(codes[0].rawValue));
+          break;
+        }
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+      }
+    } catch (error) {
+      onError(`The camera could not read a barcode (${error.name || error.message}). Type the lot instead.`);
+    } finally {
+      stop();
+    }
+  };
+  return h("div.scan", button("Scan barcode", start, { kind: "secondary", testid: "scan" }), video);
 }

@@ -1,14 +1,16 @@
-// The online login: username and password; the tablet binds itself to the nurse's account.
+// The screens before the visits: the online login (username and password; the tablet binds itself
+// to the nurse's account) and the PIN keypad.
 
+import { PIN_LENGTH } from "../crypto.js";
 import { button, h } from "./dom.js";
 
 /** The login screen; `onSubmit({username, password})` returns a promise (its error is shown). */
 export function loginView({ message = null, warning = null, onSubmit, onCancel = null }) {
-  const error = h("p", { class: "form-errors", role: "alert", "data-testid": "login-error" });
-  const username = h("input", { name: "username", autocomplete: "username", autocapitalize: "off", spellcheck: "false", required: true, "data-testid": "username" });
-  const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true, "data-testid": "password" });
-  const submit = h("button", { type: "submit", class: "btn primary", "data-testid": "login" }, "Log in");
-  const form = h("form", { class: "card narrow", "data-testid": "login-form", onsubmit: async (event) => {
+  const error = h("p.form-errors", { role: "alert", testid: "login-error" });
+  const username = h("input", { name: "username", autocomplete: "username", autocapitalize: "off", spellcheck: "false", required: true, testid: "username" });
+  const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true, testid: "password" });
+  const submit = h("button.btn.primary", { type: "submit", testid: "login" }, "Log in");
+  const form = h("form.card.narrow", { testid: "login-form", onsubmit: async (event) => {
     event.preventDefault();
     error.textContent = "";
     submit.disabled = true;
@@ -19,15 +21,83 @@ export function loginView({ message = null, warning = null, onSubmit, onCancel =
       submit.disabled = false;
     }
   } },
-  h("h1", {}, "ivlog"),
-  warning ? h("p", { class: "banner danger", role: "alert", "data-testid": "login-warning" }, warning) : null,
-  message ? h("p", { class: "lead", "data-testid": "login-message" }, message) : null,
-  h("label", { class: "field-label" }, "Username", username),
-  h("label", { class: "field-label" }, "Password", password),
+  h("h1", "ivlog"),
+  warning ? h("p.banner.danger", { role: "alert", testid: "login-warning" }, warning) : null,
+  message ? h("p.lead", { testid: "login-message" }, message) : null,
+  h("label.field-label", "Username", username),
+  h("label.field-label", "Password", password),
   error, submit,
   onCancel ? button("Back to the visits", onCancel, { kind: "secondary", testid: "login-cancel" }) : null);
   // Focus the username once the form is on screen, unless the nurse already tapped a field:
   // moving her caret would send her password into the username box.
   setTimeout(() => { if (!form.contains(document.activeElement)) username.focus(); }, 0);
   return form;
+}
+
+// The PIN keypad: big digits for gloved hands. Used to unlock, and to choose a new PIN (twice).
+
+/**
+ * mode "unlock": `onPin(pin)` resolves to a message to show (wrong PIN) or null when done.
+ * mode "set": asks twice, then `onPin(pin)`. `extra` is shown under the pad (e.g. "Forgot PIN").
+ */
+export function pinView({ mode, title, lead = null, onPin, extra = null }) {
+  let digits = "";
+  let first = null;
+  let busy = false;
+  const dots = h("div.pin-dots", { "aria-live": "polite", testid: "pin-dots" });
+  const message = h("p.pin-message", { role: "alert", testid: "pin-message" });
+  const heading = h("h1", title);
+  const setDigits = (text) => {
+    digits = text;
+    dots.replaceChildren(...Array.from({ length: PIN_LENGTH }, (_, i) => h(i < digits.length ? "span.dot.on" : "span.dot")));
+  };
+  const startOver = () => {
+    first = null;
+    heading.textContent = title;
+  };
+  const finish = async () => {
+    const pin = digits;
+    setDigits("");
+    if (mode === "set" && first === null) {
+      first = pin;
+      heading.textContent = "Enter the same PIN again";
+      return;
+    }
+    if (mode === "set" && first !== pin) {
+      startOver();
+      message.textContent = "The two PINs differ. Choose a PIN again.";
+      return;
+    }
+    busy = true;
+    message.textContent = mode === "unlock" ? "Checking…" : "Saving…";
+    try {
+      const answer = await onPin(pin);
+      message.textContent = answer || "";
+      if (answer && mode === "set") startOver();
+    } catch (error) {
+      message.textContent = error.message || String(error);
+      startOver();
+    } finally {
+      busy = false;
+    }
+  };
+  const press = (digit) => {
+    if (busy || digits.length >= PIN_LENGTH) return;
+    setDigits(digits + digit);
+    if (digits.length === PIN_LENGTH) finish();
+  };
+  const key = (label, action, testid) => h("button.key", { type: "button", testid, onclick: action }, label);
+  const pad = h("div.keypad",
+    [..."123456789"].map((d) => key(d, () => press(d), `key-${d}`)),
+    key("Clear", () => setDigits(""), "key-clear"), key("0", () => press("0"), "key-0"),
+    key("⌫", () => setDigits(digits.slice(0, -1)), "key-back"));
+  const onKey = (event) => {
+    if (!document.body.contains(pad)) { document.removeEventListener("keydown", onKey); return; }
+    if (/^[0-9]$/.test(event.key)) press(event.key);
+    else if (event.key === "Backspace") setDigits(digits.slice(0, -1));
+  };
+  document.addEventListener("keydown", onKey);
+  setDigits("");
+  return h("section.card.narrow.pin", { testid: `pin-${mode}` }, heading, lead ? h("p.lead", lead) : null,
+    dots, message, pad, extra);
 }

@@ -13,24 +13,24 @@ function syncText(status, pending, oldest, now) {
 
 export function topbar({ userName, status, pending, oldest, offline, now, notice, onSync, onLock, onLogout, onHome, onLogin }) {
   const banners = [];
-  if (notice) banners.push(h("p", { class: `banner ${notice.kind || "info"}`, role: "alert", "data-testid": "notice" }, notice.text));
+  if (notice) banners.push(h(`p.banner.${notice.kind || "info"}`, { role: "alert", testid: "notice" }, notice.text));
   if (status.authNeeded) {
-    banners.push(h("div", { class: "banner warning", role: "alert", "data-testid": "auth-needed" },
-      h("span", {}, status.error || "Log in again to sync."), button("Log in", onLogin, { kind: "small", testid: "relogin" })));
+    banners.push(h("div.banner.warning", { role: "alert", testid: "auth-needed" },
+      h("span", status.error || "Log in again to sync."), button("Log in", onLogin, { kind: "small", testid: "relogin" })));
   } else if (status.error) {
-    banners.push(h("p", { class: "banner warning", role: "alert", "data-testid": "sync-error" }, status.error));
+    banners.push(h("p.banner.warning", { role: "alert", testid: "sync-error" }, status.error));
   }
-  if (status.revoked) banners.push(h("p", { class: "banner danger", role: "alert" }, "This tablet was refused by the server. Call your administrator."));
+  if (status.revoked) banners.push(h("p.banner.danger", { role: "alert" }, "This tablet was refused by the server. Call your administrator."));
   if (status.wipedAt) {
-    banners.push(h("p", { class: "banner danger", role: "alert", "data-testid": "wiped-warning" },
+    banners.push(h("p.banner.danger", { role: "alert", testid: "wiped-warning" },
       "The server reports that this tablet's storage was wiped and restarted: entries saved before may be missing. Tell your administrator."));
   }
-  return h("div", { class: "topbar-wrap" },
-    h("nav", { class: "topbar", "aria-label": "ivlog" },
-      h("button", { type: "button", class: "brand", onclick: onHome, "data-testid": "home" }, "ivlog"),
-      h("span", { class: "user" }, userName || ""),
-      h("span", { class: offline ? "net offline" : "net online", "data-testid": "net" }, offline ? "Offline" : "Online"),
-      h("span", { class: pending ? "sync pending" : "sync", "data-testid": "sync-state" }, syncText(status, pending, oldest, now)),
+  return h("div.topbar-wrap",
+    h("nav.topbar", { "aria-label": "ivlog" },
+      h("button.brand", { type: "button", onclick: onHome, testid: "home" }, "ivlog"),
+      h("span.user", userName || ""),
+      h(offline ? "span.net.offline" : "span.net.online", { testid: "net" }, offline ? "Offline" : "Online"),
+      h(pending ? "span.sync.pending" : "span.sync", { testid: "sync-state" }, syncText(status, pending, oldest, now)),
       button("Sync now", onSync, { kind: "small", testid: "sync-now" }),
       button("Lock", onLock, { kind: "small secondary", testid: "lock" }),
       button("Log out", onLogout, { kind: "small secondary", testid: "logout" })),

@@ -5,12 +5,9 @@
 import { FORMS, valuesFrom } from "../entries.js";
 import { clock, countdown, num } from "../format.js";
 import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
-import { visitChart } from "./chart.js";
 import { button, fill, h } from "./dom.js";
-import { entryForm } from "./form.js";
-import { scanButton } from "./scan.js";
-import { timeline } from "./timeline.js";
-import { alertsPanel, correctionsPanel, header, infusionPanel } from "./visit_panels.js";
+import { entryForm, scanButton } from "./form.js";
+import { alertsPanel, correctionsPanel, header, infusionPanel, timeline, visitChart } from "./visit_panels.js";
 
 const GROUPS = [
   ["Record", ["vitals", "reaction.observed", "note"]],
@@ -36,8 +33,8 @@ export function visitScreen(app, row) {
   const { visit, patient, order } = row;
   const parts = {
     head: h("div"), alerts: h("div"), corrections: h("div"), infusion: h("div"),
-    actions: h("section", { class: "actions", "data-testid": "actions" }), form: h("div", { class: "form-slot" }),
-    chart: h("div"), timeline: h("section", { class: "timeline-wrap" }),
+    actions: h("section.actions", { testid: "actions" }), form: h("div.form-slot"),
+    chart: h("div"), timeline: h("section.timeline-wrap"),
   };
   let state = null;
   let openForm = null;
@@ -71,21 +68,21 @@ export function visitScreen(app, row) {
   const rateTop = () => {
     const next = state?.infusion?.next_rate;
     if (!next) return null;
-    return h("p", { class: "recommendation", "data-testid": "recommendation" }, `Recommended: ${num(next.rate_ml_h)} mL/h`,
-      next.due_at ? h("span", { class: "countdown", dataset: { due: next.due_at } }) : null);
+    return h("p.recommendation", { testid: "recommendation" }, `Recommended: ${num(next.rate_ml_h)} mL/h`,
+      next.due_at ? h("span.countdown", { dataset: { due: next.due_at } }) : null);
   };
 
   const vitalsTop = () => (state?.next_vitals_due_at
-    ? h("p", { class: "recommendation", "data-testid": "vitals-due" }, `Check due ${clock(state.next_vitals_due_at)}`,
-      h("span", { class: "countdown", dataset: { due: state.next_vitals_due_at } }))
+    ? h("p.recommendation", { testid: "vitals-due" }, `Check due ${clock(state.next_vitals_due_at)}`,
+      h("span.countdown", { dataset: { due: state.next_vitals_due_at } }))
     : null);
 
   const reactionAdvice = (values) => {
     const tier = reactionTier(app.reference.rules, values.grade);
     if (!tier) return null;
-    return h("div", { class: "suggested", "data-testid": "suggested-actions" },
-      h("p", {}, h("strong", {}, `Suggested for grade ${values.grade} (${tier.when}):`)),
-      h("ol", {}, tier.actions.map((a) => h("li", {}, a))));
+    return h("div.suggested", { testid: "suggested-actions" },
+      h("p", h("strong", `Suggested for grade ${values.grade} (${tier.when}):`)),
+      h("ol", tier.actions.map((a) => h("li", a))));
   };
 
   const showForm = (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null } = {}) => {
@@ -128,25 +125,24 @@ export function visitScreen(app, row) {
 
   const renderActions = () => {
     if (!state?.time_in) {
-      const el = h("button", { type: "button", class: "btn primary huge", "data-testid": "start-visit", onclick: () => startVisit(el) }, "Start visit");
-      return fill(parts.actions, h("p", { class: "lead" }, "Time in and location are recorded when you start."), el);
+      const el = h("button.btn.primary.huge", { type: "button", testid: "start-visit", onclick: () => startVisit(el) }, "Start visit");
+      return fill(parts.actions, h("p.lead", "Time in and location are recorded when you start."), el);
     }
     const off = availability(state);
-    fill(parts.actions, GROUPS.map(([title, kinds]) => h("div", { class: "action-group" }, h("h2", {}, title),
-      h("div", { class: "action-grid" }, kinds.map((kind) => button(FORMS[kind].title, () => showForm(kind), {
+    fill(parts.actions, GROUPS.map(([title, kinds]) => h("div.action-group", h("h2", title),
+      h("div.action-grid", kinds.map((kind) => button(FORMS[kind].title, () => showForm(kind), {
         reason: off[kind], testid: `action-${kind}`, quiet: kind !== "infusion.started",
       }))),
-      title === "Before the infusion" ? h("div", { class: "premeds" }, premedButtons(off)) : null)));
+      title === "Before the infusion" ? h("div.premeds", premedButtons(off)) : null)));
   };
 
   const correctable = (item) => Boolean(FORMS[item.event.kind]);
-  const correct = (item) => showForm(item.event.kind, {
-    values: valuesFrom(item.event.kind, item.event.payload), occurredAt: item.event.occurred_at, resolves: item.event.id,
-    title: `Correct: ${FORMS[item.event.kind].title}`,
+  // A correction uses the entry's own form (only kinds that have one), filled with what was recorded.
+  const correctForm = (kind, payload, options) => showForm(kind, {
+    values: valuesFrom(kind, payload), title: `Correct: ${FORMS[kind].title}`, ...options,
   });
-  const amend = (entry) => showForm(entry.kind, {
-    values: valuesFrom(entry.kind, entry.payload), amendOf: entry.event_id, title: `Correct: ${FORMS[entry.kind]?.title || entry.kind}`,
-  });
+  const correct = (item) => correctForm(item.event.kind, item.event.payload, { occurredAt: item.event.occurred_at, resolves: item.event.id });
+  const amend = (entry) => correctForm(entry.kind, entry.payload, { amendOf: entry.event_id });
 
   function refresh() {
     state = computeState();
@@ -158,7 +154,7 @@ export function visitScreen(app, row) {
     fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);
     if (!openForm) renderActions();
     fill(parts.chart, state ? visitChart(state, app.now().toISOString()) : null);
-    fill(parts.timeline, h("h2", {}, "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, onAmend: (e) => (FORMS[e.kind] ? amend(e) : null) }) : null);
+    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, onAmend: (e) => (FORMS[e.kind] ? amend(e) : null) }) : null);
     tick();
   }
 
@@ -171,11 +167,11 @@ export function visitScreen(app, row) {
     }
   }
 
-  const element = h("section", { class: "visit", "data-testid": "visit", dataset: { visitId: visit.id } },
+  const element = h("section.visit", { testid: "visit", dataset: { visitId: visit.id } },
     parts.head, parts.alerts,
-    h("div", { class: "visit-body" },
-      h("div", { class: "col-main" }, parts.corrections, parts.infusion, parts.actions, parts.form),
-      h("div", { class: "col-side" }, parts.chart, parts.timeline)));
+    h("div.visit-body",
+      h("div.col-main", parts.corrections, parts.infusion, parts.actions, parts.form),
+      h("div.col-side", parts.chart, parts.timeline)));
   refresh();
   return { element, refresh, tick, get state() { return state; } };
 }

@@ -1,41 +1,43 @@
 // The read-only panels of the visit screen: patient header, alerts, infusion status with the next
-// step and its countdown, next vital signs due, and the entries the server refused.
+// step and its countdown, next vital signs due, the entries the server refused, the chart and the
+// timeline.
 
+import { chartModel } from "../chart_model.js";
 import { describe } from "../describe.js";
 import { clock, num } from "../format.js";
-import { patientName, pumpState, sortedAlerts } from "../visit_model.js";
-import { button, h } from "./dom.js";
+import { amendable, patientName, pumpState, sortedAlerts } from "../visit_model.js";
+import { button, h, s } from "./dom.js";
 
 export function header({ patient, order, state, sync }) {
   const allergies = patient?.allergies ? `Allergies: ${patient.allergies}` : "No known allergies recorded";
-  return h("header", { class: "visit-head", "data-testid": "visit-head" },
-    h("div", { class: "who" },
-      h("h1", { "data-testid": "patient-name" }, patientName(patient)),
-      h("p", { class: "muted" }, `${patient?.mrn || ""} · born ${patient?.birth_date || "?"} · dosing weight ${num(order?.dosing_weight_kg)} kg`),
-      h("p", { class: patient?.allergies ? "allergy" : "muted" }, allergies)),
-    h("div", { class: "what" },
-      h("p", {}, state?.protocol?.product_name || order?.product_id || ""),
-      h("p", { class: "muted" }, order ? `${num(order.dose_g)} g (${num(order.dose_g_per_kg)} g/kg) · ${order.indication}` : ""),
-      h("p", { class: `status status-${state?.status}`, "data-testid": "visit-status" }, (state?.status || "").replace("_", " ")),
-      state?.time_in ? h("p", { class: "muted" }, `In ${clock(state.time_in)}${state.location_verified === false ? " · location not verified" : ""}`) : null),
-    h("div", { class: "visit-sync", "data-testid": "visit-sync" },
-      h("span", { class: sync.pending ? "badge pending" : "badge ok", "data-testid": "visit-pending" },
+  return h("header.visit-head", { testid: "visit-head" },
+    h("div.who",
+      h("h1", { testid: "patient-name" }, patientName(patient)),
+      h("p.muted", `${patient?.mrn || ""} · born ${patient?.birth_date || "?"} · dosing weight ${num(order?.dosing_weight_kg)} kg`),
+      h(patient?.allergies ? "p.allergy" : "p.muted", allergies)),
+    h("div.what",
+      h("p", state?.protocol?.product_name || order?.product_id || ""),
+      h("p.muted", order ? `${num(order.dose_g)} g (${num(order.dose_g_per_kg)} g/kg) · ${order.indication}` : ""),
+      h(`p.status.status-${state?.status}`, { testid: "visit-status" }, (state?.status || "").replace("_", " ")),
+      state?.time_in ? h("p.muted", `In ${clock(state.time_in)}${state.location_verified === false ? " · location not verified" : ""}`) : null),
+    h("div.visit-sync", { testid: "visit-sync" },
+      h(sync.pending ? "span.badge.pending" : "span.badge.ok", { testid: "visit-pending" },
         sync.pending ? `${sync.pending} not yet synced` : "all synced"),
-      sync.syncedAt ? h("span", { class: "muted small" }, `last synced ${clock(sync.syncedAt)}`) : null,
-      sync.quarantined ? h("span", { class: "badge danger" }, `${sync.quarantined} need correction`) : null));
+      sync.syncedAt ? h("span.muted.small", `last synced ${clock(sync.syncedAt)}`) : null,
+      sync.quarantined ? h("span.badge.danger", `${sync.quarantined} need correction`) : null));
 }
 
 export function alertsPanel(state, { offline, rulesMissing }) {
   if (rulesMissing) {
-    return h("section", { class: "alerts", role: "alert" }, h("p", { class: "alert critical" },
+    return h("section.alerts", { role: "alert" }, h("p.alert.critical",
       "Clinical rules could not be loaded on this tablet: alerts and rate advice are NOT shown. Reload when online."));
   }
   const alerts = sortedAlerts(state?.alerts);
-  if (alerts.length === 0) return h("section", { class: "alerts none", "data-testid": "alerts" }, h("p", { class: "muted" }, "No alerts."));
-  return h("section", { class: "alerts", role: "alert", "data-testid": "alerts" },
-    h("h2", {}, `${alerts.length} alert${alerts.length > 1 ? "s" : ""}${offline ? " (checked on this tablet, offline)" : ""}`),
-    h("ul", {}, alerts.map((a) => h("li", { class: `alert ${a.severity}`, dataset: { rule: a.rule, alertId: a.id }, "data-testid": "alert" },
-      h("strong", {}, a.severity === "critical" ? "CRITICAL " : "Warning "), a.message))));
+  if (alerts.length === 0) return h("section.alerts.none", { testid: "alerts" }, h("p.muted", "No alerts."));
+  return h("section.alerts", { role: "alert", testid: "alerts" },
+    h("h2", `${alerts.length} alert${alerts.length > 1 ? "s" : ""}${offline ? " (checked on this tablet, offline)" : ""}`),
+    h("ul", alerts.map((a) => h(`li.alert.${a.severity}`, { dataset: { rule: a.rule, alertId: a.id }, testid: "alert" },
+      h("strong", a.severity === "critical" ? "CRITICAL " : "Warning "), a.message))));
 }
 
 const ACTION_TEXT = {
@@ -48,33 +50,117 @@ export function infusionPanel(state) {
   const pump = pumpState(state);
   const next = infusion.next_rate;
   const step = state?.steps?.find((s) => s.index === next?.step_index);
-  return h("section", { class: "infusion", "data-testid": "infusion-panel" },
-    h("div", { class: "pump" },
-      h("span", { class: "big-number", "data-testid": "current-rate" }, infusion.current_rate_ml_h != null ? `${num(infusion.current_rate_ml_h)} mL/h` : "—"),
-      h("span", { class: `pump-state pump-${pump}` }, pump.replace("_", " ")),
-      h("span", { class: "muted" }, `${num(infusion.volume_infused_ml, 1) || 0} mL infused · ${num(infusion.grams_given)} of ${num(infusion.grams_ordered)} g`)),
-    next ? h("div", { class: `next-step action-${next.action}`, "data-testid": "next-step" },
-      h("span", {}, ACTION_TEXT[next.action] || next.action, " "),
-      next.rate_ml_h != null ? h("strong", { "data-testid": "next-rate" }, `${num(next.rate_ml_h)} mL/h`) : null,
-      step ? h("span", { class: "muted" }, ` (step ${step.index + 1} of ${state.steps.length}, ${num(step.ml_kg_h)} mL/kg/h)`) : null,
-      next.due_at ? h("span", { class: "countdown", dataset: { due: next.due_at }, "data-testid": "next-step-countdown" }) : null,
-      h("span", { class: "muted small" }, ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
-    state?.next_vitals_due_at ? h("div", { class: "next-vitals", "data-testid": "next-vitals" },
-      h("span", {}, "Vital signs due "), h("strong", {}, clock(state.next_vitals_due_at)), " ",
-      h("span", { class: "countdown", dataset: { due: state.next_vitals_due_at } })) : null);
+  return h("section.infusion", { testid: "infusion-panel" },
+    h("div.pump",
+      h("span.big-number", { testid: "current-rate" }, infusion.current_rate_ml_h != null ? `${num(infusion.current_rate_ml_h)} mL/h` : "—"),
+      h(`span.pump-state.pump-${pump}`, pump.replace("_", " ")),
+      h("span.muted", `${num(infusion.volume_infused_ml, 1) || 0} mL infused · ${num(infusion.grams_given)} of ${num(infusion.grams_ordered)} g`)),
+    next ? h(`div.next-step.action-${next.action}`, { testid: "next-step" },
+      h("span", ACTION_TEXT[next.action] || next.action, " "),
+      next.rate_ml_h != null ? h("strong", { testid: "next-rate" }, `${num(next.rate_ml_h)} mL/h`) : null,
+      step ? h("span.muted", ` (step ${step.index + 1} of ${state.steps.length}, ${num(step.ml_kg_h)} mL/kg/h)`) : null,
+      next.due_at ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
+      h("span.muted.small", ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
+    state?.next_vitals_due_at ? h("div.next-vitals", { testid: "next-vitals" },
+      h("span", "Vital signs due "), h("strong", clock(state.next_vitals_due_at)), " ",
+      h("span.countdown", { dataset: { due: state.next_vitals_due_at } })) : null);
 }
 
 /** Entries the server refused, with its reason; `onCorrect(item)` (null when it has no form) fixes one. */
 export function correctionsPanel(items, onCorrect) {
   if (items.length === 0) return null;
-  return h("section", { class: "corrections", role: "alert", "data-testid": "needs-correction" },
-    h("h2", {}, "Needs correction"),
-    h("p", { class: "muted" }, "The server kept these entries aside. Correct them: the corrected entry is sent as a new entry."),
-    h("ul", {}, items.map((item) => {
+  return h("section.corrections", { role: "alert", testid: "needs-correction" },
+    h("h2", "Needs correction"),
+    h("p.muted", "The server kept these entries aside. Correct them: the corrected entry is sent as a new entry."),
+    h("ul", items.map((item) => {
       const { label, text } = describe(item.event.kind, item.event.payload);
-      return h("li", { "data-testid": "quarantined-item" },
-        h("p", {}, h("strong", {}, `${clock(item.event.occurred_at)} ${label}: `), text),
-        h("p", { class: "reason", "data-testid": "quarantine-reason" }, item.local.reason || item.local.code),
+      return h("li", { testid: "quarantined-item" },
+        h("p", h("strong", `${clock(item.event.occurred_at)} ${label}: `), text),
+        h("p.reason", { testid: "quarantine-reason" }, item.local.reason || item.local.code),
         onCorrect(item) ? button("Correct", onCorrect(item), { kind: "small", testid: "correct" }) : null);
     })));
+}
+
+// The visit's timeline: every entry newest first, with its sync state, and for a corrected entry
+// its original and every amendment (corrections never hide what was first recorded).
+
+// The line of an entry: its time, label and text, then `more` (badges, a button, a reason).
+const entryMain = (at, label, text, ...more) =>
+  h("div.entry-main", h("span.entry-time", clock(at)), h("span.entry-label", label), h("span.entry-text", text), more);
+const reasonOf = (reason) => h("span.history-reason", ` · reason: ${reason}`);
+
+function historyOf(entry) {
+  if (!entry.history || entry.history.length === 0) return null;
+  return h("ol.history", { testid: "entry-history" }, entry.history.map((version) => {
+    const { text } = describe(entry.kind, version.payload);
+    const what = version.change === "original" ? "Original" : `Amended ${clock(version.recorded_at)}${version.applied ? "" : " (not applied)"}`;
+    return h(version.change === "original" ? "li.original" : "li.amendment",
+      h("span.history-what", `${what}: `), text,
+      version.reason ? reasonOf(version.reason) : null);
+  }));
+}
+
+function entryRow(entry, { pending, onAmend, alertIds }) {
+  const { label, text } = describe(entry.kind, entry.payload);
+  const badges = [
+    pending.has(entry.event_id) ? h("span.badge.pending", "not yet synced") : null,
+    entry.amended ? h("span.badge.amended", "corrected") : null,
+    alertIds.has(entry.event_id) ? h("span.badge.flagged", "alert") : null,
+  ];
+  return h("li.entry", { dataset: { kind: entry.kind, eventId: entry.event_id }, testid: "timeline-entry" },
+    entryMain(entry.occurred_at, label, text, badges,
+      amendable(entry) && onAmend ? button("Correct", () => onAmend(entry), { kind: "small secondary amend", testid: "amend" }) : null),
+    historyOf(entry));
+}
+
+function voidedRow(item) {
+  const { label, text } = describe(item.kind, item.payload);
+  return h("li.entry.voided", entryMain(item.occurred_at, `${label} (voided)`, text, reasonOf(item.reason)));
+}
+
+export function timeline(state, { pendingIds, onAmend }) {
+  const entries = [...(state.entries || [])].reverse();
+  if (entries.length === 0) return h("p.muted", "No entries yet.");
+  const alertIds = new Set((state.alerts || []).flatMap((a) => a.event_ids));
+  return h("div",
+    h("ol.timeline", { testid: "timeline" }, entries.map((e) => entryRow(e, { pending: pendingIds, onAmend, alertIds }))),
+    (state.voided || []).length ? h("ol.timeline.voided-list", state.voided.map(voidedRow)) : null);
+}
+
+// The small vitals/rate chart, drawn by the app as SVG from chart_model.js (no chart library).
+
+// One vital sign over time: its line, and a dot per value (the value as its tooltip).
+function series(points, name, label) {
+  if (points.length === 0) return null;
+  return [
+    s(`polyline.chart-${name}-line`, { points: points.map((p) => `${p.x},${p.y}`).join(" ") }),
+    points.map((p) => s(`circle.chart-${name}`, { cx: p.x, cy: p.y, r: 4 }, s("title", `${label} ${num(p.value, 1)}`))),
+  ];
+}
+
+export function visitChart(state, nowIso) {
+  const model = chartModel(state, nowIso);
+  if (!model) return h("p.muted", "The chart appears once the visit has vital signs or a running infusion.");
+  const { width, height, margin, boxes } = model;
+  const right = width - margin.right;
+  const stepPath = model.rateSteps.map((step, i) => `${i === 0 ? "M" : "L"}${step.x1},${step.y} L${step.x2},${step.y}`).join(" ");
+  const bandLabel = (name, text) => s("text.chart-label", { x: 4, y: boxes[name].top + 12 }, text);
+  const frame = (name) => s("rect.chart-band", { x: margin.left, y: boxes[name].top, width: right - margin.left, height: boxes[name].height });
+  return h("figure.chart", { testid: "visit-chart" },
+    s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Rate and vital signs over time", preserveAspectRatio: "xMidYMid meet" },
+      frame("rate"), frame("hr"), frame("temp"),
+      bandLabel("rate", "mL/h"), bandLabel("hr", "HR · SBP"), bandLabel("temp", "°C"),
+      s("text.chart-axis", { x: margin.left - 4, y: boxes.rate.top + 24, "text-anchor": "end" }, String(model.rateMax)),
+      s("line.chart-fever", { x1: margin.left, x2: right, y1: model.feverLine, y2: model.feverLine }),
+      model.ticks.map((t) => [
+        s("line.chart-tick", { x1: t.x, x2: t.x, y1: margin.top, y2: height - margin.bottom }),
+        s("text.chart-axis", { x: t.x, y: height - 8, "text-anchor": "middle" }, clock(t.at)),
+      ]),
+      stepPath ? s("path.chart-rate", { d: stepPath }) : null,
+      model.rateSteps.map((step) => s("text.chart-value", { x: step.x1 + 3, y: step.y - 4 }, num(step.rate))),
+      series(model.hr, "hr", "HR"), series(model.sbp, "sbp", "SBP"), series(model.temp, "temp", "°C"),
+      s("line.chart-now", { x1: model.nowX, x2: model.nowX, y1: margin.top, y2: height - margin.bottom })),
+    h("figcaption.chart-legend",
+      h("span.lg-rate", "rate"), h("span.lg-hr", "heart rate"),
+      h("span.lg-sbp", "systolic BP"), h("span.lg-temp", "temperature (line: 38 °C)")));
 }
