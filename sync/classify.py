@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from sync import store
-from sync.content import content_sha256, digest_against, read_candidate, sent_json
+from sync.content import content_sha256, digest_against, read_candidate, sent_json, visit_uuid
 from sync.models import Device, Quarantine
 from sync.policy import Candidate, Policy, Principal, Refusal
 from sync.protocol import FUTURE_TOLERANCE_S
@@ -145,7 +145,7 @@ async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared,
             first[event_id] = index
             candidate = prepared.readings[index]
             if isinstance(candidate, Refusal):
-                slots[index] = batch.quarantine(raw, event_id, digest, candidate, _visit_id(raw))
+                slots[index] = batch.quarantine(raw, event_id, digest, candidate, visit_uuid(raw.get("visit_id")))
             else:
                 pending.append((index, candidate))
     refusals = await policy.judge(batch.principal, [candidate for _, candidate in pending])
@@ -179,7 +179,7 @@ def _repeat(batch: Batch, raw: dict, event_id: UUID, digest: str, original: Resu
 def _collision(batch: Batch, raw: dict, event_id: UUID, digest: str) -> Result:
     """Keep a differing copy aside, once: a retry of the same copy gets the same answer."""
     earlier = batch.held.get((event_id, digest))
-    return _as_before(earlier) if earlier else batch.quarantine(raw, event_id, digest, COLLISION, _visit_id(raw))
+    return _as_before(earlier) if earlier else batch.quarantine(raw, event_id, digest, COLLISION, visit_uuid(raw.get("visit_id")))
 
 
 def _as_before(held: Held) -> Result:
@@ -199,10 +199,3 @@ def _digests(raws: list[dict[str, Any]], digests: list[str], ids: list[UUID], lo
     if not known:
         return digests
     return [digest_against(raw, digest, known.get(event_id, set())) for raw, digest, event_id in zip(raws, digests, ids)]
-
-
-def _visit_id(raw: dict[str, Any]) -> UUID | None:
-    try:
-        return UUID(str(raw.get("visit_id")))
-    except ValueError:
-        return None

@@ -111,7 +111,7 @@ def read_candidate(raw: dict[str, Any], event_id: UUID, *, check_text: bool = Tr
     if not raw.keys() >= REQUIRED_SET:
         missing = [name for name in REQUIRED if name not in raw]
         return Refusal("invalid_envelope", f"The entry is missing {', '.join(missing)}.")
-    visit_id = _visit_uuid(raw["visit_id"], {} if visit_ids is None else visit_ids)
+    visit_id = visit_uuid(raw["visit_id"], visit_ids)
     if visit_id is None:
         return Refusal("invalid_envelope", "visit_id is not a valid id.")
     kind, schema = raw["kind"], raw["schema"]
@@ -125,7 +125,9 @@ def read_candidate(raw: dict[str, Any], event_id: UUID, *, check_text: bool = Tr
     return Candidate(event_id, visit_id, raw["device_seq"], kind, schema, occurred_at, recorded_at, raw["payload"])
 
 
-def _visit_uuid(value: Any, memo: dict[Any, UUID]) -> UUID | None:
+def visit_uuid(value: Any, memo: dict[Any, UUID] | None = None) -> UUID | None:
+    """The visit id an event names, or None if it names none; `memo` keeps ids already parsed."""
+    memo = {} if memo is None else memo
     if value.__class__ is str and value in memo:
         return memo[value]
     try:
