@@ -54,6 +54,27 @@ def _fields(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Record:
+    """One action to append to the chain."""
+
+    action: str
+    actor: Actor | None
+    outcome: str = "ok"
+    object_type: str = ""
+    object_id: Any = ""
+    detail: dict[str, Any] | None = None
+
+    def fields(self, at: datetime) -> dict[str, Any]:
+        actor = self.actor
+        return {
+            "at": at, "organization_id": actor.organization_id if actor else None,
+            "user_id": actor.user_id if actor else None, "action": self.action, "object_type": self.object_type,
+            "object_id": str(self.object_id) if self.object_id is not None else "", "outcome": self.outcome,
+            "detail": self.detail or {},
+        }
+
+
 async def record(
     action: str,
     *,
@@ -63,23 +84,33 @@ async def record(
     object_id: Any = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. Inside a caller's transaction it commits (or rolls back) with it.
+    """Append one entry. Inside a caller's transaction it commits (or rolls back) with it."""
+    entries = await record_many([Record(action, actor, outcome, object_type, object_id, detail)])
+    return entries[0]
 
-    The id is chosen here, under the chain's lock, and written explicitly: a database sequence
+
+async def record_many(records: list[Record]) -> list[AuditEntry]:
+    """Append entries in order, in one statement. Inside a caller's transaction they commit (or
+    roll back) with it.
+
+    Ids are chosen here, under the chain's lock, and written explicitly: a database sequence
     would skip the ids of rolled-back appends (PostgreSQL), leaving gaps the verifier reports."""
-    fields: dict[str, Any] = {
-        "at": datetime.now(timezone.utc), "organization_id": actor.organization_id if actor else None,
-        "user_id": actor.user_id if actor else None, "action": action, "object_type": object_type,
-        "object_id": str(object_id) if object_id is not None else "", "outcome": outcome, "detail": detail or {},
-    }
+    at = datetime.now(timezone.utc)
     async with in_transaction() as connection:
         if connection.capabilities.dialect == "postgres":
             await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [CHAIN_LOCK_KEY])
         last_id, last_hash = await _chain_end(connection)
-        entry = AuditEntry(id=last_id + 1, prev_hash=last_hash, **fields)
-        entry.hash = entry_hash(entry_id=entry.id, at=entry.at, fields=_fields(entry), prev_hash=entry.prev_hash)
-        await entry.save(using_db=connection, force_create=True)
-    return entry
+        entries = []
+        for number, item in enumerate(records, start=last_id + 1):
+            entry = AuditEntry(id=number, prev_hash=last_hash, **item.fields(at))
+            entry.hash = last_hash = entry_hash(entry_id=entry.id, at=entry.at, fields=_fields(entry),
+                                                prev_hash=entry.prev_hash)
+            entries.append(entry)
+        if len(entries) == 1:
+            await entries[0].save(using_db=connection, force_create=True)
+        elif entries:
+            await AuditEntry.bulk_create(entries, using_db=connection)
+    return entries
 
 
 async def _chain_end(connection: Any) -> tuple[int, str]:

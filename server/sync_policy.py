@@ -21,7 +21,7 @@ from server.db.models import Order, Role, User, Visit
 from server.routes import guard
 from server.services import visits as visit_service
 from server.services.projector import Projector
-from sync.policy import Candidate, Principal, ReadScope, Refusal
+from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
 
 REVIEW_KINDS = frozenset({"review.signed", "review.intervention"})
 PHARMACIST_KINDS = REVIEW_KINDS | {"note"}
@@ -106,9 +106,15 @@ class ServerPolicy:
             await visit_service.project(visit)
 
     async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
-        actor = audit.Actor(user_id=principal.user_id, organization_id=principal.organization_id)
-        await audit.record(action, actor=actor, outcome=outcome, object_type="device",
-                           object_id=detail.get("device_id", ""), detail=detail)
+        await self.record_many([AuditRecord(action, principal, outcome, detail)])
+
+    async def record_many(self, records: list[AuditRecord]) -> None:
+        await audit.record_many([
+            audit.Record(item.action, audit.Actor(user_id=item.principal.user_id,
+                                                  organization_id=item.principal.organization_id),
+                         outcome=item.outcome, object_type="device", object_id=item.detail.get("device_id", ""),
+                         detail=item.detail)
+            for item in records])
 
 
 def _wrong_role(user: User, candidate: Candidate) -> Refusal | None:

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sync import store
 from sync.content import content_sha256, digest_against, read_candidate, sent_json, visit_uuid
+from sync.group import Group
 from sync.models import Device, Quarantine
 from sync.policy import Candidate, Policy, Principal, Refusal
 from sync.protocol import FUTURE_TOLERANCE_S
@@ -58,6 +58,10 @@ class Batch:
     resolutions: dict[UUID, UUID] = field(default_factory=dict)
     held: dict[tuple[UUID, str], Held] = field(default_factory=dict)  # quarantined, by (id, content)
     wiped: bool = False
+
+    def device_seqs(self) -> list[int]:
+        """The device_seq of every row this push stores (accepted or kept aside)."""
+        return [row["device_seq"] for row in self.events] + [row.device_seq for row in self.quarantines]
 
     def summary(self, batch_id: UUID) -> dict[str, Any]:
         counts: dict[str, int] = {}
@@ -126,12 +130,13 @@ def prepare(raws: list[dict[str, Any]], ids: list[UUID], policy: Policy, *, chec
     return Prepared([content_sha256(raw) for raw in raws], readings)
 
 
-async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared, policy: Policy,
-                   connection: Any) -> None:
-    unique = list(dict.fromkeys(batch.ids))
-    logged, held = await store.known(connection, unique)
+async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared, policy: Policy, group: Group) -> None:
+    """Decide every event of the push against what the group knows (the database as read under
+    the lock, and the pushes decided before this one), then hand the batch's rows to the group."""
+    logged = {event_id: group.logged[event_id] for event_id in batch.ids if event_id in group.logged}
+    ids = set(batch.ids) if group.held else ()
     batch.held = {(row["event_id"], row["content_sha256"]): Held(row["event_id"], row["code"], row["reason"])
-                  for row in held}
+                  for row in group.held if row["event_id"] in ids}
     digests = _digests(raws, prepared.digests, batch.ids, logged, batch.held)
     slots: list[Result | None] = [None] * len(raws)
     first: dict[UUID, int] = {}
@@ -159,6 +164,20 @@ async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared,
             original = first[batch.ids[index]]
             slots[index] = _repeat(batch, raw, batch.ids[index], digests[index], slots[original], digests[original])
     batch.results = [slot for slot in slots if slot is not None]
+    _hand_over(batch, group)
+
+
+def _hand_over(batch: Batch, group: Group) -> None:
+    """The batch's rows join the group's writes, and what it stored joins what the group knows."""
+    group.writes.events += batch.events
+    group.writes.quarantines += batch.quarantines
+    group.writes.resolutions += [(event_id, resolved_id, batch.principal.organization_id, batch.now)
+                                 for event_id, resolved_id in batch.resolutions.items()]
+    for row in batch.events:
+        group.logged[row["id"]] = {"content_sha256": row["content_sha256"], "server_seq": row["server_seq"]}
+    group.held += [{"event_id": row.event_id, "content_sha256": row.content_sha256, "code": row.code,
+                    "reason": row.reason} for row in batch.quarantines]
+    group.next_seq = batch.next_seq
 
 
 def _against_log(batch: Batch, raw: dict, event_id: UUID, digest: str, logged: dict) -> Result:

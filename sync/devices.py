@@ -4,7 +4,7 @@ contiguous high-water mark of `device_seq` with the gaps above it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Iterable
 from uuid import UUID
 
 from tortoise.connection import get_connection
@@ -52,17 +52,20 @@ async def bind(group: Group, device_id: UUID, principal: Principal, now: datetim
     return device
 
 
-async def advance(device: Device, connection: Any, *, now: datetime, wiped: bool) -> DeviceState:
-    """Move `acked_through` over every contiguous seq received, and report what is missing."""
-    received = await store.device_seqs_above(connection, device.id, device.acked_through)
+def advance(group: Group, device: Device, seqs: Iterable[int], *, now: datetime, wiped: bool) -> DeviceState:
+    """Move `acked_through` over every contiguous seq received (those held before, and `seqs`,
+    this push's), and report what is missing. The group writes the device row at its end."""
+    received = group.received.setdefault(device.id, set())
+    received.update(seqs)
     acked = device.acked_through
     while acked + 1 in received:
         acked += 1
+    received.difference_update(range(device.acked_through + 1, acked + 1))
     device.acked_through = acked
     device.last_seen_at = now
     if wiped:
         device.wiped_at = now
-    await device.save(update_fields=["acked_through", "last_seen_at", "wiped_at"], using_db=connection)
+    group.writes.devices[device.id] = device
     return DeviceState(acked_through=acked, gaps=gaps_above(acked, received), wiped=wiped)
 
 

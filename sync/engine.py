@@ -25,8 +25,7 @@ from sync import devices, store
 from sync.classify import Batch, classify, prepare
 from sync.errors import malformed, too_large
 from sync.group import Group, GroupWriter
-from sync.models import Quarantine
-from sync.policy import Policy, Principal
+from sync.policy import AuditRecord, Policy, Principal
 from sync.protocol import MAX_EVENTS, PROTOCOL_VERSION, PushRequest
 
 WRITER = GroupWriter()  # this process's single writer of the log (see sync.group)
@@ -72,16 +71,14 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
         device = await devices.bind(group, request.device_id, principal, now)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
                       next_seq=group.next_seq, ids=ids)
-        await classify(batch, request.events, prepared, policy, group.connection)
-        await _store(batch, group.connection)
-        state = await devices.advance(device, group.connection, now=now, wiped=batch.wiped)
-        await policy.record("sync.push", principal, outcome="ok", detail=batch.summary(request.batch_id))
-        group.next_seq = batch.next_seq
+        await classify(batch, request.events, prepared, policy, group)
+        state = devices.advance(group, device, batch.device_seqs(), now=now, wiped=batch.wiped)
+        group.writes.audit(policy, AuditRecord("sync.push", principal, "ok", batch.summary(request.batch_id)))
         response = {"protocol": PROTOCOL_VERSION, "server_time": now, "clock_offset_ms": offset_ms,
                     "results": batch.results, "device": state.model_dump(), "client_update_required": False}
         return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
-    return await WRITER.write(write, device_id=request.device_id, size=len(ids))
+    return await WRITER.write(write, device_id=request.device_id, ids=ids)
 
 
 def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:
@@ -96,16 +93,6 @@ def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
             raise malformed(f"Event {index} has no valid device_seq (a whole number from 1).")
     return ids
-
-
-async def _store(batch: Batch, connection: Any) -> None:
-    await store.insert_events(connection, batch.events)
-    if batch.quarantines:
-        await Quarantine.bulk_create(batch.quarantines, using_db=connection)
-    for event_id, resolved_id in batch.resolutions.items():
-        await Quarantine.filter(
-            event_id=resolved_id, organization_id=batch.principal.organization_id, resolved_by=None
-        ).using_db(connection).update(resolved_by=event_id, resolved_at=batch.now)
 
 
 async def pull(principal: Principal, policy: Policy, *, after: int, limit: int) -> dict[str, Any]:

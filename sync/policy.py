@@ -46,6 +46,15 @@ class Refusal:
     reason: str
 
 
+class AuditRecord(NamedTuple):
+    """One sync action to audit (ids only)."""
+
+    action: str
+    principal: Principal
+    outcome: str
+    detail: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class ReadScope:
     organization_id: int
@@ -73,3 +82,7 @@ class Policy(Protocol):
 
     async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
         """Leave an audit trail of a sync action (ids only)."""
+
+    async def record_many(self, records: list[AuditRecord]) -> None:
+        """`record` for several actions at once, in order: a group of pushes writes its trail
+        together, inside its transaction (a failure rolls the group back)."""

@@ -131,14 +131,36 @@ async def last_seq(connection: Any) -> int:
     return int(rows[0]["last"])
 
 
-async def device_seqs_above(connection: Any, device_id: UUID, above: int) -> set[int]:
-    """Every device_seq the device sent above `above` that the server holds, logged or kept aside."""
+async def device_seqs_above(connection: Any, thresholds: dict[UUID, int]) -> dict[UUID, set[int]]:
+    """By device: every device_seq it sent above its threshold that the server holds, logged or kept aside."""
+    if not thresholds:
+        return {}
+    terms, params = [], []
+    for number, (device_id, above) in enumerate(thresholds.items()):
+        a, b = marks(connection, 2, 1 + 2 * number)
+        terms.append(f"(device_id = {a} AND device_seq > {b})")
+        params += [_param(connection, device_id), above]
+    where = " OR ".join(terms)
+    rows = await connection.execute_query_dict(
+        f"SELECT device_id, device_seq FROM event WHERE {where} UNION SELECT device_id, device_seq FROM quarantine "
+        f"WHERE {where}", params if dialect(connection) == "postgres" else params * 2)  # $n repeat; ? do not
+    received: dict[UUID, set[int]] = {device_id: set() for device_id in thresholds}
+    for row in rows:
+        received[_uuid(row["device_id"])].add(int(row["device_seq"]))
+    return received
+
+
+async def update_devices(connection: Any, devices: Sequence[Any]) -> None:
+    """Write each device's mark, last contact and wipe time (one statement for a group's devices)."""
+    if not devices:
+        return
+    postgres = dialect(connection) == "postgres"
     a, b, c, d = marks(connection, 4)
-    sql = (f"SELECT device_seq FROM event WHERE device_id = {a} AND device_seq > {b} "
-           f"UNION SELECT device_seq FROM quarantine WHERE device_id = {c} AND device_seq > {d}")
-    device = _param(connection, device_id)
-    rows = await connection.execute_query_dict(sql, [device, above, device, above])
-    return {int(row["device_seq"]) for row in rows}
+    rows = [(device.acked_through, _db_value(device.last_seen_at, postgres),
+             None if device.wiped_at is None else _db_value(device.wiped_at, postgres),
+             _param(connection, device.id)) for device in devices]
+    await connection.execute_many(
+        f"UPDATE device SET acked_through = {a}, last_seen_at = {b}, wiped_at = {c} WHERE id = {d}", rows)
 
 
 async def device_owner(connection: Any, device_id: UUID) -> dict[str, Any] | None:
@@ -151,16 +173,20 @@ async def device_owner(connection: Any, device_id: UUID) -> dict[str, Any] | Non
 async def known(connection: Any, ids: Sequence[UUID]) -> tuple[dict[UUID, dict[str, Any]], list[dict[str, Any]]]:
     """What the server already holds of `ids`: in the log, `{id: {content_sha256, server_seq}}`;
     in quarantine, `[{event_id, content_sha256, code, reason}]`."""
-    if not ids:
-        return {}, []
-    params = [_param(connection, value) for value in ids]
-    placeholders = in_list(connection, ids, 1)
-    logged = await connection.execute_query_dict(
-        f"SELECT id, content_sha256, server_seq FROM event WHERE id IN {placeholders}", params)
-    held = await connection.execute_query_dict(
-        f"SELECT event_id, content_sha256, code, reason FROM quarantine WHERE event_id IN {placeholders}", params)
+    logged, held = [], []
+    for start in range(0, len(ids), KNOWN_CHUNK):
+        chunk = ids[start:start + KNOWN_CHUNK]
+        params = [_param(connection, value) for value in chunk]
+        placeholders = in_list(connection, chunk, 1)
+        logged += await connection.execute_query_dict(
+            f"SELECT id, content_sha256, server_seq FROM event WHERE id IN {placeholders}", params)
+        held += await connection.execute_query_dict(
+            f"SELECT event_id, content_sha256, code, reason FROM quarantine WHERE event_id IN {placeholders}", params)
     return ({_uuid(row["id"]): row for row in logged},
             [{**row, "event_id": _uuid(row["event_id"])} for row in held])
+
+
+KNOWN_CHUNK = 10_000  # ids per statement: both databases take at most 32,766 parameters
 
 
 def _uuid(value: Any) -> UUID:

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from server.db import schema
-from sync.policy import Candidate, Principal, ReadScope, Refusal
+from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
 from sync.routes import routes
 
 
@@ -55,6 +55,10 @@ class TinyPolicy:
         if detail.get("device_id") in self.failing_devices:
             raise RuntimeError("the audit store refused this entry")
         self.records.append((action, outcome, detail))
+
+    async def record_many(self, records: list[AuditRecord]) -> None:
+        for item in records:
+            await self.record(item.action, item.principal, outcome=item.outcome, detail=item.detail)
 
 
 @pytest.fixture
