@@ -78,3 +78,19 @@ async def test_an_append_rolled_back_with_its_transaction_leaves_no_gap_in_the_c
     assert (await audit.verify()).ok
     actions = await AuditEntry.filter(action__startswith="test.").order_by("id").values_list("action", flat=True)
     assert actions == ["test.first", "test.after"]
+
+
+async def test_appending_many_at_once_keeps_their_order_in_one_unbroken_chain(app):
+    import asyncio
+
+    await audit.record("test.before", actor=None)
+    many = [audit.Record(f"test.many.{i}", actor=audit.Actor(user_id=i, organization_id=1), object_id=i,
+                         detail={"n": i}) for i in range(25)]
+    await asyncio.gather(audit.record_many(many), *(audit.record("test.between", actor=None) for _ in range(5)))
+    await audit.record("test.after", actor=None)
+
+    assert (await audit.verify()).ok
+    rows = await AuditEntry.filter(action__startswith="test.many.").order_by("id").values("id", "action", "user_id", "detail")
+    assert [row["action"] for row in rows] == [f"test.many.{i}" for i in range(25)]
+    assert [row["id"] for row in rows] == list(range(rows[0]["id"], rows[0]["id"] + 25))  # contiguous: one append
+    assert [row["detail"] for row in rows] == [{"n": i} for i in range(25)]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from sync import engine
-from sync.models import Device, Event
+from sync.models import Device, Event, Quarantine
 from tests.sync.conftest import as_user, batch, event
 
 
@@ -68,3 +68,34 @@ async def test_a_new_tablet_pushed_by_two_users_at_once_is_bound_to_one(sync_app
         assert response.status_code == (200 if user == owner else 403), response.text
     stored = await Event.filter(device_id=device).values_list("author_id", flat=True)
     assert stored == [owner] * pushes_each
+
+
+async def test_one_tablets_pushes_written_together_see_each_other(sync_app, http):
+    """A tablet's retry and its next batch land in the same group as the first push: the retry is
+    a duplicate, a changed copy a collision kept once, and the mark moves over all of them."""
+    device, visit = uuid.uuid4(), uuid.uuid4()
+    first = [event(visit, n) for n in range(1, 6)]
+    changed = {**first[0], "payload": {"text": "changed after sending"}}
+    bodies = [batch(device, first), batch(device, first), batch(device, [event(visit, n) for n in range(6, 11)]),
+              batch(device, [changed]), batch(device, [changed])]
+    commits_before = engine.WRITER.commits
+    responses = await _rush(sync_app, [(body, 1) for body in bodies])
+    assert [r.status_code for r in responses] == [200] * 5
+    statuses = [[r["status"] for r in response.json()["results"]] for response in responses]
+    assert sorted(statuses[:2]) == [["accepted"] * 5, ["duplicate"] * 5]
+    assert statuses[2] == ["accepted"] * 5 and statuses[3:] == [["collision"], ["collision"]]
+    assert engine.WRITER.commits - commits_before < 5  # at least two of them were written together
+    assert await _seqs() == list(range(1, 11))
+    assert (await Device.get(id=device)).acked_through == 10
+    assert await Quarantine.filter(device_id=device).count() == 1
+    final = (await http.post("/api/sync/push", json=batch(device, first), headers=as_user(1))).json()
+    assert final["device"] == {"acked_through": 10, "gaps": [], "wiped": False}
+
+
+async def test_a_gap_left_by_one_push_is_closed_by_another_in_the_same_group(sync_app):
+    device, visit = uuid.uuid4(), uuid.uuid4()
+    late, early = batch(device, [event(visit, n) for n in (4, 5)]), batch(device, [event(visit, n) for n in (1, 2, 3)])
+    first, second = await _rush(sync_app, [(late, 1), (early, 1)])
+    assert first.json()["device"] == {"acked_through": 0, "gaps": [[1, 3]], "wiped": False}
+    assert second.json()["device"] == {"acked_through": 5, "gaps": [], "wiped": False}
+    assert (await Device.get(id=device)).acked_through == 5
