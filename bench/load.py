@@ -20,10 +20,11 @@ from typing import Any
 
 import httpx
 
-from bench.client import BenchBroken, empty_pull_seconds, log_in, new_client, pull_all, push, push_body
+from bench import wire
+from bench.client import BenchBroken, empty_pull_seconds, log_in, new_client, pull_all, push_body
 from bench.clinical_events import visit_events
 from bench.integrity import Integrity, check_database, check_pulled, check_results
-from bench.metrics import RssSampler, Stopwatch, latency_summary
+from bench.metrics import CpuClock, RssSampler, Stopwatch, latency_summary
 from bench.scale import Scale
 from bench.world import World, seed
 from server.db import schema
@@ -34,9 +35,9 @@ LOGIN_CONCURRENCY = 4  # argon2 is deliberately costly; logging in is set-up, no
 
 @dataclass
 class Tablet:
-    client: httpx.AsyncClient
+    client: httpx.AsyncClient  # its session, for the checks after the rush
     device_id: uuid.UUID
-    body: bytes
+    request: bytes  # the push, as bytes on the wire (bench.wire)
     event_ids: list[str]
 
 
@@ -98,16 +99,18 @@ async def _tablet(world: World, index: int, base_url: str, scale: Scale, gate: a
     client = new_client(base_url, timeout=scale.load_timeout_s, cookies=cookies)
     events = visit_events(visit_id=visit.visit_id, patient_id=visit.patient_id, order_id=visit.order_id,
                           started=visit.scheduled_at, first_seq=1, count=scale.events_per_device)
-    return Tablet(client, device_id, push_body(device_id, events), [event["id"] for event in events])
+    request = wire.push_request(wire.Endpoint.of(base_url), cookies, push_body(device_id, events))
+    return Tablet(client, device_id, request, [event["id"] for event in events])
 
 
-async def _rush(tablets: list[Tablet], timeout: float) -> tuple[list[float], list[dict[str, Any]], float]:
+async def _rush(endpoint: wire.Endpoint, tablets: list[Tablet],
+                timeout: float) -> tuple[list[float], list[dict[str, Any]], float]:
     """Every tablet pushes at the same moment; (latencies, results, wall seconds)."""
     start = asyncio.Event()
 
     async def one(tablet: Tablet) -> tuple[float, dict[str, Any]]:
         await start.wait()
-        return await push(tablet.client, tablet.body)
+        return await wire.push(endpoint, tablet.request)
 
     tasks = [asyncio.create_task(one(tablet)) for tablet in tablets]
     await asyncio.sleep(0)
@@ -127,8 +130,8 @@ async def _exercise(world: World, db: Path, base_url: str, server_pid: int, scal
     try:
         sent = {event_id for tablet in tablets for event_id in tablet.event_ids}
         integrity = Integrity(sent=len(sent))
-        with RssSampler(server_pid) as memory:
-            latencies, results, wall = await _rush(tablets, scale.load_timeout_s)
+        with RssSampler(server_pid) as memory, CpuClock(server_pid) as server_cpu:
+            latencies, results, wall = await _rush(wire.Endpoint.of(base_url), tablets, scale.load_timeout_s)
         check_results(integrity, results, sent)
         check_database(integrity, db, sent)
         async with new_client(base_url) as pharmacist:
@@ -140,7 +143,8 @@ async def _exercise(world: World, db: Path, base_url: str, server_pid: int, scal
     finally:
         await asyncio.gather(*[tablet.client.aclose() for tablet in tablets])
     return {"devices": len(tablets), "events": len(sent), "server_workers": WORKERS, "wall_seconds": round(wall, 3),
-            "events_per_s": round(len(sent) / wall), "latency": latency_summary(latencies),
+            "events_per_s": round(len(sent) / wall),
+            "server_cpu_seconds": round(server_cpu.seconds, 3), "latency": latency_summary(latencies),
             "empty_pull": latency_summary(empty), **memory.figures(), "integrity": integrity.figures()}
 
 

@@ -42,6 +42,34 @@ def _descendants(pid: int) -> list[int]:
     return children + [grandchild for child in children for grandchild in _descendants(child)]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time used so far by `pid` and its descendants that are still running."""
+    return sum(_own_cpu_seconds(p) for p in [pid, *_descendants(pid)])
+
+
+def _own_cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, in clock ticks
+
+
+class CpuClock:
+    """CPU seconds a process spent during the block: where a latency figure's time went."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.seconds = pid, 0.0
+
+    def __enter__(self) -> "CpuClock":
+        self._start = cpu_seconds(self.pid)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = cpu_seconds(self.pid) - self._start
+
+
 class RssSampler:
     """Samples VmRSS of a process every `interval` seconds until stopped; keeps start and peak."""
 

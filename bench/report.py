@@ -66,6 +66,8 @@ def _load_verdicts(load: dict[str, Any]) -> list[Verdict]:
                 f"{latency['p95_ms']:.0f} ms", spread, "", "<= 500 ms", latency["p95_ms"] <= 500),
         Verdict("(c) rush wall time / throughput", f"{load['wall_seconds']:.2f} s",
                 f"{load['events_per_s']:,} ev/s", "", "", None),
+        Verdict("(c) server CPU during the rush", f"{load['server_cpu_seconds']:.2f} s",
+                f"{load['server_cpu_seconds'] / load['wall_seconds']:.0%} of the wall time", "", "", None),
         Verdict("(c) server RSS peak (uvicorn)", f"{load['rss_peak_mb']:.1f} MB",
                 f"{load['rss_before_mb']:.0f} MB idle", "", "< 200 MB", load["rss_peak_mb"] < 200),
         Verdict("(c) empty pull p95 (uvicorn)", f"{empty['p95_ms']:.1f} ms", f"p50 {empty['p50_ms']:.1f} ms",

@@ -53,7 +53,8 @@ def test_a_lost_event_makes_the_benchmark_exit_non_zero(tmp_path: Path, monkeypa
     from bench import __main__ as bench_main
 
     lost = {"sent": 2, "exactly_once": False, "problems": ["database: 1 event id(s) missing"]}
-    load = {"devices": 1, "events": 2, "wall_seconds": 0.1, "events_per_s": 20, "rss_before_mb": 50.0,
+    load = {"devices": 1, "events": 2, "wall_seconds": 0.1, "events_per_s": 20, "server_cpu_seconds": 0.05,
+            "rss_before_mb": 50.0,
             "rss_peak_mb": 51.0, "integrity": lost,
             "latency": {"p50_ms": 1.0, "p95_ms": 1.0, "p99_ms": 1.0, "max_ms": 1.0},
             "empty_pull": {"p50_ms": 1.0, "p95_ms": 1.0, "p99_ms": 1.0, "max_ms": 1.0}}
