@@ -92,7 +92,7 @@ async def test_one_tablets_pushes_written_together_see_each_other(sync_app, http
     assert final["device"] == {"acked_through": 10, "gaps": [], "wiped": False}
 
 
-async def test_a_gap_left_by_one_push_is_closed_by_another_in_the_same_group(sync_app):
+async def test_a_gap_left_by_one_push_is_closed_by_the_next_pushed_at_the_same_moment(sync_app):
     device, visit = uuid.uuid4(), uuid.uuid4()
     late, early = batch(device, [event(visit, n) for n in (4, 5)]), batch(device, [event(visit, n) for n in (1, 2, 3)])
     first, second = await _rush(sync_app, [(late, 1), (early, 1)])
