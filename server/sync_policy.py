@@ -59,8 +59,10 @@ class ServerPolicy:
     async def authenticate(self, request: Request) -> Principal:
         user = await guard.require(request, Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN)
         session = request.state.auth.session
+        # A session bound to a tablet resolves only while that tablet is live and this user's
+        # (server.auth.sessions.resolve), so the push need not read the device again.
         return UserPrincipal(user_id=user.id, organization_id=user.organization_id, device_id=session.device_id,
-                             user=user)
+                             device_checked=session.device_id is not None, user=user)
 
     def check(self, candidate: Candidate) -> Refusal | None:
         """The clinical schemas (server.clinical): the payload alone, valid or not."""

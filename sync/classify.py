@@ -58,6 +58,10 @@ class Batch:
     resolutions: dict[UUID, UUID] = field(default_factory=dict)
     held: dict[tuple[UUID, str], Held] = field(default_factory=dict)  # quarantined, by (id, content)
     wiped: bool = False
+    latest: datetime = field(init=False)  # occurred or recorded after this, by the device's corrected clock: future
+
+    def __post_init__(self) -> None:
+        self.latest = self.now + timedelta(seconds=FUTURE_TOLERANCE_S) - self.offset
 
     def device_seqs(self) -> list[int]:
         """The device_seq of every row this push stores (accepted or kept aside)."""
@@ -101,8 +105,7 @@ class Batch:
 
     def _flags(self, candidate: Candidate) -> list[str]:
         flags = []
-        horizon = self.now + timedelta(seconds=FUTURE_TOLERANCE_S)
-        if max(candidate.occurred_at, candidate.recorded_at) + self.offset > horizon:
+        if candidate.occurred_at > self.latest or candidate.recorded_at > self.latest:
             flags.append("future_time")
         if candidate.device_seq <= self.device.acked_through:
             flags.append("device_seq_reused")

@@ -23,6 +23,8 @@ async def check(device_id: UUID, principal: Principal, policy: Policy) -> None:
     reason, device = None, None
     if principal.device_id is not None and principal.device_id != device_id:
         reason = ("session_device_mismatch", "This session belongs to another tablet. Log in again on this one.")
+    elif principal.device_checked:
+        return  # read a moment ago with the session (and read again under the log lock: `bind`)
     else:
         device = await store.device_owner(get_connection("default"), device_id)
         if device is not None and device["user_id"] != principal.user_id:

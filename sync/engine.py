@@ -85,10 +85,12 @@ def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:
     """Every event needs a readable id and device_seq, or the whole push is malformed."""
     ids = []
     for index, raw in enumerate(events):
+        if raw.__class__ is not dict:
+            raise malformed(f"Event {index} is not an object.")
         try:
-            ids.append(UUID(str(raw["id"])))
+            ids.append(UUID(raw["id"]))
             seq = raw["device_seq"]
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, AttributeError):
             raise malformed(f"Event {index} has no valid id.") from None
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
             raise malformed(f"Event {index} has no valid device_seq (a whole number from 1).")

@@ -17,11 +17,14 @@ from starlette.requests import Request
 
 @dataclass(frozen=True)
 class Principal:
-    """Who pushes or pulls. `device_id` is the device the session is bound to, if any."""
+    """Who pushes or pulls. `device_id` is the device the session is bound to, if any;
+    `device_checked`: the host found that device live and this user's while authenticating
+    this very request, so the engine need not read it again before the push."""
 
     user_id: int
     organization_id: int
     device_id: UUID | None = None
+    device_checked: bool = False
 
 
 class Candidate(NamedTuple):

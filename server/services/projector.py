@@ -102,9 +102,11 @@ class Projector:
 
     async def _fold(self, visit_ids: set[UUID]) -> None:
         try:
-            for visit in await Visit.filter(id__in=list(visit_ids)):
+            for visit_id in visit_ids:  # read one at a time, after the requests: not all at once during a rush
                 await self._after_requests()
-                await self._fold_one(visit)
+                visit = await Visit.get_or_none(id=visit_id)
+                if visit is not None:
+                    await self._fold_one(visit)
         except Exception:  # the rows stay stale until the next push or the start-up sweep
             logger.exception("projection could not read the visits; they stay stale until folded again")
 
