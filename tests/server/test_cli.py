@@ -88,3 +88,47 @@ def test_help_lists_every_command(tmp_path):
 def test_production_refuses_a_weak_secret(tmp_path):
     result = run_cli("migrate", env={**cli_env(data_dir=tmp_path), "IVLOG_ENV": "production", "IVLOG_SECRET_KEY": "short"})
     assert result.returncode == 2 and "IVLOG_SECRET_KEY" in result.stderr
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+def _gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not any(_alive(pid) for pid in pids)
+
+
+async def test_the_reading_worker_ends_with_its_server_stopped_or_killed_and_says_nothing(tmp_path):
+    import signal
+
+    from bench.metrics import descendants
+
+    url, drop = await empty_database(tmp_path)
+    env = cli_env(data_dir=tmp_path / "data", database_url=url)
+    try:
+        assert run_cli("migrate", env=env).returncode == 0
+        for stop in ("terminate", "kill"):
+            port = free_port()
+            server = start_server(env=env, port=port)
+            try:
+                wait_until_serving(f"http://127.0.0.1:{port}", server)
+                workers = descendants(server.pid)
+                assert workers, "serve starts a process that checks pushed events (sync.offload)"
+                if stop == "kill":
+                    server.send_signal(signal.SIGKILL)  # an orphan would keep the server's output open
+                    server.wait(timeout=10)
+                    assert _gone_within(workers, 10)
+            finally:
+                stderr = stop_server(server)
+            assert _gone_within(workers, 10)
+            if stop == "terminate":
+                assert "Warning" not in stderr and "Traceback" not in stderr, stderr  # e.g. leaked semaphores
+    finally:
+        await drop()
