@@ -81,8 +81,6 @@ def verdicts_of(body: bytes, check: Check) -> list[Verdict]:
 def prepare(raws: list[dict[str, Any]], ids: list[UUID], check: Check, *, check_text: bool,
             verdicts: list[Verdict] | None = None) -> Prepared:
     """`check_text=False`: the body was screened, no event holds unstorable text."""
-    if verdicts is not None and len(verdicts) != len(raws):
-        verdicts = None  # not this body's (never expected): check every event here instead
     visit_ids: dict[Any, UUID] = {}  # the batch's events share a few visits: parse each id once
     readings: list[Candidate | Refusal] = []
     for index, (raw, event_id) in enumerate(zip(raws, ids)):
