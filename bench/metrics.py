@@ -17,7 +17,7 @@ def rss_mb(pid: int | None = None) -> float:
     """Resident set size of `pid` (this process by default) and all its descendants, in MiB:
     a server with several worker processes is measured whole."""
     root = pid or os.getpid()
-    return sum(_own_rss_mb(p) for p in [root, *descendants(root)])
+    return sum(_own_rss_mb(p) for p in [root, *_descendants(root)])
 
 
 def _own_rss_mb(pid: int) -> float:
@@ -31,8 +31,7 @@ def _own_rss_mb(pid: int) -> float:
     raise RuntimeError("VmRSS not found: /proc is needed to measure memory")
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process started by `pid` and still running, theirs included."""
+def _descendants(pid: int) -> list[int]:
     children: list[int] = []
     for task in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else []:
         try:
@@ -40,12 +39,12 @@ def descendants(pid: int) -> list[int]:
                 children += [int(child) for child in listing.read().split()]
         except FileNotFoundError:
             continue
-    return children + [grandchild for child in children for grandchild in descendants(child)]
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
 
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time used so far by `pid` and its descendants that are still running."""
-    return sum(_own_cpu_seconds(p) for p in [pid, *descendants(pid)])
+    return sum(_own_cpu_seconds(p) for p in [pid, *_descendants(pid)])
 
 
 def _own_cpu_seconds(pid: int) -> float:

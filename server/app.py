@@ -45,12 +45,16 @@ def app_from_env() -> Starlette:
     return app
 
 
+# Reads tablets' push bodies in one worker process, shared by every app of this process (tests
+# build hundreds) and ended with it: its only state is the imported schemas.
+READER = offload.Reader()
+
+
 def create_app(settings: Settings) -> Starlette:
     logs.configure(settings.log_format)
     in_flight = InFlight()
     projector = Projector(busy=in_flight.busy)  # folds pushed visits into their rows, off the push path
     policy = ServerPolicy(projector)
-    reader = offload.Reader(workers=settings.read_workers)  # checks large pushes' events beside the event loop
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -58,7 +62,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             await schema.check_ready(settings.database_url)
             await visits.project_stale()
-            reader.start(policy.check)
+            READER.start(policy.check)
             projector.start()
             worker = delivery.DeliveryWorker(settings)  # releases sign-offs, mails summaries
             worker.start()
@@ -67,7 +71,6 @@ def create_app(settings: Settings) -> Starlette:
             finally:
                 await worker.stop()
                 await projector.stop()
-                reader.stop()  # here, not at exit: uvicorn ends on the signal it caught, skipping exit hooks
         finally:
             await schema.close_database()
 
@@ -76,7 +79,7 @@ def create_app(settings: Settings) -> Starlette:
         *session.routes,
         *api.routes,
         *visits_api.routes,
-        *sync_routes(policy, reader),
+        *sync_routes(policy, READER),
         *pharmacy.routes,
         *admin.routes,
         *review.routes,
@@ -106,6 +109,5 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.projector = projector
-    app.state.reader = reader
     app.state.in_flight = in_flight
     return app

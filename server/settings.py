@@ -27,7 +27,6 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    read_workers: int = 1  # processes that check pushed events beside each server process (sync.offload)
     secret_key: str = ""
     demo_password: str | None = None
     public_origin: str | None = None
@@ -65,7 +64,6 @@ class Settings:
             host=env.get("IVLOG_HOST", "127.0.0.1"),
             port=_int(env, "IVLOG_PORT", 8000),
             workers=_int(env, "IVLOG_WORKERS", 1),
-            read_workers=_int(env, "IVLOG_READ_WORKERS", 1, minimum=0),
             secret_key=_secret(env, mode, data_dir),
             demo_password=env.get("IVLOG_DEMO_PASSWORD") or None,
             public_origin=env.get("IVLOG_PUBLIC_ORIGIN") or None,
@@ -81,7 +79,7 @@ class Settings:
         )
 
 
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -89,8 +87,8 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
         value = int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be {'positive' if minimum == 1 else f'at least {minimum}'}, not {value}")
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, not {value}")
     return value
 
 

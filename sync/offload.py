@@ -16,16 +16,11 @@ import asyncio
 import inspect
 import logging
 import multiprocessing
-import multiprocessing.connection
-import os
-import signal
-import threading
 from concurrent.futures import ProcessPoolExecutor
 
 from sync.errors import SyncError
 from sync.reading import Check, Reading, Verdict, read_body, read_envelope, read_request, verdicts_of
 
-MAX_FAILURES = 3
 MIN_BYTES = 8 * 1024  # about 25 events: below this a body is read here (measured: bench/, target (c))
 
 logger = logging.getLogger("ivlog.sync")
@@ -37,23 +32,17 @@ class Reader:
     def __init__(self, *, workers: int = 1, min_bytes: int = MIN_BYTES) -> None:
         self.workers, self.min_bytes = workers, min_bytes
         self.offloaded = 0  # bodies the worker read (a figure for tests)
-        self._failures = 0  # in a row: a worker that cannot even start is not started forever
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self, check: Check) -> None:
         """Start the worker now, and have it import `check`'s module (about a second) before
-        the first push needs it. Idempotent."""
+        the first push needs it. Idempotent: many apps of one process share one worker."""
         if self.workers and self._pool is None and _importable(check):
-            self._pool = self._new_pool()
+            # spawn, not fork: the server has threads (the database's) and a fork would copy its memory
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
             self._pool.submit(_warm, check)
 
-    @property
-    def running(self) -> bool:
-        """Whether pushes are being sent to a worker (False: not started, stopped, or given up)."""
-        return self._pool is not None
-
     def stop(self) -> None:
-        """End the worker (the host's shutdown: a server killed by its signal skips exit hooks)."""
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -85,21 +74,12 @@ class Reader:
             self._replace(pool)
             return None
         self.offloaded += 1
-        self._failures = 0
         return verdicts
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         if self._pool is broken:
-            self._failures += 1
-            self._pool = self._new_pool() if self._failures < MAX_FAILURES else None
-            if self._pool is None:
-                logger.error("reading worker failed %d times in a row; pushes are read in the server process", MAX_FAILURES)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
             broken.shutdown(wait=False, cancel_futures=True)
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn, not fork: the server has threads (the database's) and a fork would copy its memory
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_in_worker)
 
 
 def _importable(check: Check) -> bool:
@@ -111,20 +91,6 @@ def _consume(pending: asyncio.Future) -> None:
     """A push refused before its verdicts came back leaves them unread: mark them read."""
     if not pending.cancelled():
         pending.exception()
-
-
-def _in_worker() -> None:
-    """The worker ignores the terminal's Ctrl-C (its server decides when it ends) and ends with
-    its server, even one that was killed: an orphan would hold the server's output open."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    server = multiprocessing.parent_process()
-    if server is not None:
-        threading.Thread(target=_exit_with, args=(server.sentinel,), daemon=True).start()
-
-
-def _exit_with(sentinel: int) -> None:
-    multiprocessing.connection.wait([sentinel])
-    os._exit(0)
 
 
 def _warm(check: Check) -> None:

@@ -53,8 +53,8 @@ async def database_url(template_database: TemplateDatabase, tmp_path: Path) -> A
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         env="test", data_dir=tmp_path, database_url=database_url, secret_key="s" * 48,
-        log_format="console", read_workers=0,  # a worker process per app would cost each test a second;
-    )  # tests/sync/test_offload.py and tests/api/test_sync_read_worker.py run it, as do real servers
+        log_format="console",
+    )
 
 
 @pytest.fixture

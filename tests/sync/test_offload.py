@@ -101,22 +101,3 @@ async def test_small_bodies_and_checks_that_cannot_travel_are_read_here():
         assert reader.offloaded == 0
     finally:
         reader.stop()
-
-
-def check_failing_in_a_worker(candidate):
-    """The clinical check here; in a worker process, a crash (as a broken install might)."""
-    if multiprocessing.parent_process() is not None:
-        raise RuntimeError("this worker cannot check anything")
-    return check(candidate)
-
-
-async def test_a_worker_failing_three_times_in_a_row_is_given_up_and_pushes_are_read_here():
-    reader = Reader(workers=1, min_bytes=0)
-    reader.start(check_failing_in_a_worker)
-    try:
-        sent = mixed_batch()
-        for _ in range(4):
-            same_reading(await reader.read(sent, check_failing_in_a_worker), read_body(sent, check))
-        assert reader.offloaded == 0 and not reader.running
-    finally:
-        reader.stop()
