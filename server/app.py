@@ -29,7 +29,6 @@ from server.services import delivery, visits
 from server.services.projector import Projector
 from server.settings import Settings
 from server.sync_policy import ServerPolicy
-from sync import offload
 from sync import protocol as sync_protocol
 from sync.routes import routes as sync_routes
 
@@ -45,16 +44,10 @@ def app_from_env() -> Starlette:
     return app
 
 
-# Reads tablets' push bodies in one worker process, shared by every app of this process (tests
-# build hundreds) and ended with it: its only state is the imported schemas.
-READER = offload.Reader()
-
-
 def create_app(settings: Settings) -> Starlette:
     logs.configure(settings.log_format)
     in_flight = InFlight()
     projector = Projector(busy=in_flight.busy)  # folds pushed visits into their rows, off the push path
-    policy = ServerPolicy(projector)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -62,7 +55,6 @@ def create_app(settings: Settings) -> Starlette:
         try:
             await schema.check_ready(settings.database_url)
             await visits.project_stale()
-            READER.start(policy.check)
             projector.start()
             worker = delivery.DeliveryWorker(settings)  # releases sign-offs, mails summaries
             worker.start()
@@ -79,7 +71,7 @@ def create_app(settings: Settings) -> Starlette:
         *session.routes,
         *api.routes,
         *visits_api.routes,
-        *sync_routes(policy, READER),
+        *sync_routes(ServerPolicy(projector)),
         *pharmacy.routes,
         *admin.routes,
         *review.routes,

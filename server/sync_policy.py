@@ -14,7 +14,9 @@ from uuid import UUID
 
 from starlette.requests import Request
 
-from server import access, audit, sync_check
+from server import access, audit
+from server.clinical.events import check_event
+from server.clinical.problems import EventInvalid
 from server.db.models import Order, Role, User, Visit
 from server.routes import guard
 from server.services import visits as visit_service
@@ -62,8 +64,13 @@ class ServerPolicy:
         return UserPrincipal(user_id=user.id, organization_id=user.organization_id, device_id=session.device_id,
                              device_checked=session.device_id is not None, user=user)
 
-    # The clinical schemas, the payload alone: a plain function, so the reading worker can run it.
-    check = staticmethod(sync_check.check)
+    def check(self, candidate: Candidate) -> Refusal | None:
+        """The clinical schemas (server.clinical): the payload alone, valid or not."""
+        try:
+            check_event(candidate.kind, candidate.schema, candidate.payload)
+        except EventInvalid as error:
+            return Refusal(error.code, str(error))
+        return None
 
     async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
         user = await _user_of(principal)

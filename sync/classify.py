@@ -1,9 +1,9 @@
 """Deciding, for every event of a push, exactly one of: accepted, duplicate, collision, quarantined.
 
-Two phases. `sync.reading.prepare` runs before the push waits for the log's writer and needs
-no database: each event's content digest, its envelope, and the host's check of its content
-(`Policy.check`), so that this work, most of a push's, runs while the writer waits on the disk
-for other pushes (in a second process, when there is one: `sync.offload`). `classify` runs in the writer's transaction. Order of questions for each event id:
+Two phases. `prepare` runs before the push waits for the log's writer and needs no database:
+each event's content digest, its envelope, and the host's check of its content (`Policy.check`),
+so that this work, most of a push's, runs while the writer waits on the disk for other pushes.
+`classify` runs in the writer's transaction. Order of questions for each event id:
 1. Already in the log? Same content: duplicate. Other content: collision (copy quarantined).
 2. Already in quarantine with the same content? The same answer as the first time.
 3. Seen earlier in this same batch? Decided after the first copy is (same rules as 1).
@@ -18,12 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sync.content import digest_against, sent_json, visit_uuid
+from sync.content import content_sha256, digest_against, read_candidate, sent_json, visit_uuid
 from sync.group import Group
 from sync.models import Device, Quarantine
 from sync.policy import Candidate, Policy, Principal, Refusal
 from sync.protocol import FUTURE_TOLERANCE_S
-from sync.reading import Prepared
 
 Result = dict[str, Any]  # one `sync.protocol.PushResult`, as plain data: built once per event of every push
 
@@ -112,6 +111,26 @@ class Batch:
             flags.append("device_seq_reused")
             self.wiped = True
         return flags
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What can be known of a push's events without the database, one entry per event."""
+
+    digests: list[str]
+    readings: list[Candidate | Refusal]  # the envelope read and the content checked, or why not
+
+
+def prepare(raws: list[dict[str, Any]], ids: list[UUID], policy: Policy, *, check_text: bool) -> Prepared:
+    """`check_text=False`: the body was screened, no event holds unstorable text."""
+    visit_ids: dict[Any, UUID] = {}  # the batch's events share a few visits: parse each id once
+    readings: list[Candidate | Refusal] = []
+    for raw, event_id in zip(raws, ids):
+        reading = read_candidate(raw, event_id, check_text=check_text, visit_ids=visit_ids)
+        if not isinstance(reading, Refusal):
+            reading = policy.check(reading) or reading
+        readings.append(reading)
+    return Prepared([content_sha256(raw) for raw in raws], readings)
 
 
 async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared, policy: Policy, group: Group) -> None:

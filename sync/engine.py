@@ -22,11 +22,11 @@ from uuid import UUID
 from tortoise.connection import get_connection
 
 from sync import devices, store
-from sync.classify import Batch, classify
+from sync.classify import Batch, classify, prepare
+from sync.errors import malformed, too_large
 from sync.group import Group, GroupWriter
 from sync.policy import AuditRecord, Policy, Principal
-from sync.protocol import PROTOCOL_VERSION, PushRequest
-from sync.reading import Reading, read_request
+from sync.protocol import MAX_EVENTS, PROTOCOL_VERSION, PushRequest
 
 WRITER = GroupWriter()  # this process's single writer of the log (see sync.group)
 
@@ -46,23 +46,24 @@ def pushes_in_flight() -> int:
 
 
 async def push(request: PushRequest, principal: Principal, policy: Policy, *, check_text: bool = True) -> PushOutcome:
-    """Read and store one push given as a model (a desk action; tablets' bodies: `push_read`)."""
-    return await push_read(read_request(request, policy.check, check_text=check_text), principal, policy)
-
-
-async def push_read(reading: Reading, principal: Principal, policy: Policy) -> PushOutcome:
-    """Classify and store one push, read already (`sync.reading`, here or in `sync.offload`)."""
+    """Classify and store one push. `check_text=False`: the caller screened the raw body and no
+    text in it can hold an unstorable character (`sync.content.may_hold_unstorable`)."""
     global _in_flight
     _in_flight += 1
     try:
-        return await _push(reading, principal, policy)
+        return await _push(request, principal, policy, check_text)
     finally:
         _in_flight -= 1
 
 
-async def _push(reading: Reading, principal: Principal, policy: Policy) -> PushOutcome:
-    request, ids = reading.request, reading.ids
+async def _push(request: PushRequest, principal: Principal, policy: Policy, check_text: bool) -> PushOutcome:
+    if request.protocol != PROTOCOL_VERSION:
+        raise malformed(f"Protocol {request.protocol} is not spoken here (this server speaks {PROTOCOL_VERSION}).")
+    if len(request.events) > MAX_EVENTS:
+        raise too_large(f"A push holds at most {MAX_EVENTS} events; split the batch and send the parts.")
+    ids = _event_ids(request.events)
     await devices.check(request.device_id, principal, policy)
+    prepared = prepare(request.events, ids, policy, check_text=check_text)
     now = datetime.now(timezone.utc)
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)
 
@@ -70,7 +71,7 @@ async def _push(reading: Reading, principal: Principal, policy: Policy) -> PushO
         device = await devices.bind(group, request.device_id, principal, now)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
                       next_seq=group.next_seq, ids=ids)
-        await classify(batch, request.events, reading.prepared, policy, group)
+        await classify(batch, request.events, prepared, policy, group)
         state = devices.advance(group, device, batch.device_seqs(), now=now, wiped=batch.wiped)
         group.writes.audit(policy, AuditRecord("sync.push", principal, "ok", batch.summary(request.batch_id)))
         response = {"protocol": PROTOCOL_VERSION, "server_time": now, "clock_offset_ms": offset_ms,
@@ -78,6 +79,22 @@ async def _push(reading: Reading, principal: Principal, policy: Policy) -> PushO
         return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
     return await WRITER.write(write, device_id=request.device_id, ids=ids)
+
+
+def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:
+    """Every event needs a readable id and device_seq, or the whole push is malformed."""
+    ids = []
+    for index, raw in enumerate(events):
+        if raw.__class__ is not dict:
+            raise malformed(f"Event {index} is not an object.")
+        try:
+            ids.append(UUID(raw["id"]))
+            seq = raw["device_seq"]
+        except (KeyError, ValueError, TypeError, AttributeError):
+            raise malformed(f"Event {index} has no valid id.") from None
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise malformed(f"Event {index} has no valid device_seq (a whole number from 1).")
+    return ids
 
 
 async def pull(principal: Principal, policy: Policy, *, after: int, limit: int) -> dict[str, Any]:

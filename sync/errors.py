@@ -10,10 +10,6 @@ class SyncError(Exception):
         self.code = code
         self.message = message
 
-    def __reduce__(self) -> tuple:
-        """Pickled whole: a push read in the worker process (`sync.offload`) is refused with it."""
-        return (SyncError, (self.status, self.code, self.message))
-
     def problem(self) -> dict:
         return {
             "type": f"https://ivlog.invalid/problems/{self.code}",

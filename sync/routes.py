@@ -11,29 +11,28 @@ import logging
 from uuid import UUID
 
 import orjson
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sync import engine
-from sync.errors import SyncError, malformed
+from sync.content import may_hold_unstorable, parse_json
+from sync.errors import SyncError, malformed, too_large
 from sync.models import Quarantine
 from sync.policy import Policy, Principal
-from sync.offload import Reader
-from sync.protocol import DEFAULT_PULL, MAX_PULL
+from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_PULL, PushRequest
 
 MAX_SEQ = 2**63 - 1  # server_seq is a 64-bit integer column
 
 
-def routes(policy: Policy, reader: Reader | None = None) -> list[Route]:
-    """`reader`: where push bodies are read (`sync.offload`); by default, in this process."""
-    reader = reader or Reader(workers=0)
-
+def routes(policy: Policy) -> list[Route]:
     async def push(request: Request) -> Response:
         principal = await policy.authenticate(request)
         try:
-            reading = await reader.read(await request.body(), policy.check)
-            outcome = await engine.push_read(reading, principal, policy)
+            raw = await request.body()
+            suspect = may_hold_unstorable(raw)
+            outcome = await engine.push(_read_push(raw, screened=not suspect), principal, policy, check_text=suspect)
         except SyncError as error:
             return _problem(error)
         await _project(policy, principal, outcome.touched_visits)
@@ -94,6 +93,22 @@ def quarantined_public(row: dict) -> dict:
         "received_at": row["received_at"].isoformat(),
         "resolved_by": str(row["resolved_by"]) if row["resolved_by"] else None,
     }
+
+
+def _read_push(body: bytes, *, screened: bool) -> PushRequest:
+    if len(body) > MAX_BYTES:
+        raise too_large(f"A push holds at most {MAX_BYTES // (1024 * 1024)} MB; split the batch and send the parts.")
+    try:
+        return PushRequest.model_validate(parse_json(body, screened=screened))
+    except (ValueError, RecursionError, ValidationError) as exc:
+        raise malformed(f"The push envelope is malformed: {_first_error(exc)}") from None
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+    return "not valid UTF-8 JSON"
 
 
 def _cursor(request: Request) -> tuple[int, int]:

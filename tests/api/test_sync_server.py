@@ -203,18 +203,3 @@ async def test_a_recorded_thrombosis_risk_applies_the_at_risk_rate_cap(tablet_an
     assert risky["patient"]["risk_flags"] == ["thrombosis"] and VisitContext.from_dict(risky).at_risk([])
     reference = (await tablet_ana.client.get("/api/reference")).json()
     assert reference["visits"][0]["context"]["patient"]["risk_flags"] == ["thrombosis"]
-
-
-async def test_a_whole_visit_is_read_by_the_worker_process_and_an_invalid_entry_in_it_still_quarantined(
-        tablet_ana, scheduled_visit, patient_pat):
-    from server.app import READER
-
-    events = tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id)
-    bad = one_event(scheduled_visit.id, len(events) + 1, "vitals", {"temp_c": 53})
-    offloaded = READER.offloaded
-    response = await tablet_ana.push([*events, bad])
-    assert READER.offloaded == offloaded + 1  # a body this size is read beside the event loop
-    results = {r["id"]: r for r in response.json()["results"]}
-    assert results[bad["id"]]["status"] == "quarantined" and "53" in results[bad["id"]]["reason"]
-    assert sum(r["status"] == "accepted" for r in results.values()) == len(events)
-    assert await Event.filter(visit_id=scheduled_visit.id).count() == len(events)
