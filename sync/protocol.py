@@ -25,8 +25,8 @@ PushStatus = Literal["accepted", "duplicate", "quarantined", "collision"]
 
 class PushRequest(BaseModel):
     """The envelope. Its events are not copied here (pydantic would rebuild every event's dict,
-    a tenth of a push's time): the engine checks that each is an object with an id and a
-    device_seq, and reads the rest of each one on its own."""
+    measured at a few percent of a rush's CPU): the engine checks that each is an object with
+    an id and a device_seq, and reads the rest of each one on its own."""
 
     model_config = ConfigDict(extra="forbid")
 
