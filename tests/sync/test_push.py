@@ -105,10 +105,13 @@ async def test_malformed_envelope_is_refused_whole_and_nothing_stored(http):
 
 async def test_an_event_that_is_not_an_object_or_has_a_non_text_id_refuses_the_push_naming_it(http):
     device, visit = uuid.uuid4(), uuid.uuid4()
-    for second in (["not", "an", "event"], "text", 7, {**event(visit, 2), "id": 12345}, {**event(visit, 2), "id": None}):
+    cases = [(["not", "an", "event"], "Event 1 is not an object."), ("text", "Event 1 is not an object."),
+             (7, "Event 1 is not an object."), ({**event(visit, 2), "id": 12345}, "Event 1 has no valid id."),
+             ({**event(visit, 2), "id": None}, "Event 1 has no valid id.")]
+    for second, detail in cases:
         response = await push(http, device, [event(visit, 1), second])
         assert response.status_code == 400 and response.json()["code"] == "malformed_push"
-        assert "Event 1" in response.json()["detail"]
+        assert response.json()["detail"] == detail
     not_a_list = await http.post("/api/sync/push", json={"protocol": 1, "device_id": str(device), "batch_id": str(device),
                                                         "sent_at": "2026-01-01T00:00:00Z", "events": {}}, headers=as_user(1))
     assert not_a_list.status_code == 400 and "events" in not_a_list.json()["detail"]
