@@ -3,7 +3,8 @@
 (a) a 10,000-event push through HTTP vs raw sqlite3 executemany, and the memory it costs;
 (b) pulling it back vs raw SELECT + json.dumps, and an empty pull;
 (c) 200 tablets pushing 50 events at once to a real uvicorn, with latency percentiles,
-    server memory, and proof that every event was stored exactly once.
+    server memory, and proof that every event was stored exactly once;
+and the machine's speed before and after, since every figure depends on it.
 Exit status: 0 when every event was stored exactly once (slow is reported, not fatal);
 1 when an event was lost or duplicated or the system under test broke.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import inprocess, load, profiling, report
+from bench.metrics import python_speed_ms
 from bench.client import BenchBroken
 from bench.scale import FULL, QUICK, Scale
 
@@ -33,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _measure(scale: Scale, only: str | None) -> dict[str, Any]:
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"machine": {"python_loop_ms_before": python_speed_ms()}}
     if only in (None, "inprocess"):
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-a-") as workdir:
             figures["inprocess"] = asyncio.run(inprocess.run(Path(workdir), scale))
@@ -44,6 +46,7 @@ def _measure(scale: Scale, only: str | None) -> dict[str, Any]:
     if only in (None, "load"):
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-c-") as workdir:
             figures["load"] = asyncio.run(load.run(Path(workdir), scale))
+    figures["machine"]["python_loop_ms_after"] = python_speed_ms()
     return figures
 
 

@@ -118,6 +118,20 @@ def latency_summary(seconds: list[float]) -> dict[str, float]:
             (("p50_ms", 0.50), ("p95_ms", 0.95), ("p99_ms", 0.99), ("max_ms", 1.0))}
 
 
+def python_speed_ms(repeats: int = 5) -> float:
+    """Milliseconds a pure-Python loop of a million additions takes on this machine now, best of
+    `repeats`: the speed every other figure of the run depends on. A shared virtual machine's
+    speed drifts from day to day (a loop like this one has run four to six times slower on some
+    days than on others), so a latency compares only with one measured at the same speed."""
+    best = math.inf
+    for _ in range(repeats):
+        started, total = time.perf_counter(), 0
+        for step in range(1_000_000):
+            total += step
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 @dataclass
 class Stopwatch:
     """`with Stopwatch() as watch: ...; watch.seconds`."""

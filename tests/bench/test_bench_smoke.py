@@ -24,9 +24,12 @@ def test_quick_bench_stores_every_event_exactly_once_and_writes_json(tmp_path: P
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "(c): every event stored once" in done.stdout
+    assert "machine speed: 1M additions in a Python loop" in done.stdout
     result = json.loads(output.read_text())
     assert result["scale"] == "quick" and result["exactly_once"] is True
     figures = result["figures"]
+    assert set(figures["machine"]) == {"python_loop_ms_before", "python_loop_ms_after"}
+    assert all(ms > 0 for ms in figures["machine"].values())
     assert figures["inprocess"]["push"]["events"] == figures["inprocess"]["pull"]["events"] == 1000
     assert figures["load"]["devices"] == 20 and figures["load"]["events"] == 200
     assert {row["result"] for row in result["targets"]} <= {"PASS", "FAIL", "info"}
