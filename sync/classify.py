@@ -137,9 +137,8 @@ async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared,
     """Decide every event of the push against what the group knows (the database as read under
     the lock, and the pushes decided before this one), then hand the batch's rows to the group."""
     logged = {event_id: group.logged[event_id] for event_id in batch.ids if event_id in group.logged}
-    ids = set(batch.ids) if group.held else ()
-    batch.held = {(row["event_id"], row["content_sha256"]): Held(row["event_id"], row["code"], row["reason"])
-                  for row in group.held if row["event_id"] in ids}
+    batch.held = {(event_id, row["content_sha256"]): Held(event_id, row["code"], row["reason"])
+                  for event_id in (batch.ids if group.held else ()) for row in group.held.get(event_id, ())}
     digests = _digests(raws, prepared.digests, batch.ids, logged, batch.held)
     slots: list[Result | None] = [None] * len(raws)
     first: dict[UUID, int] = {}
@@ -178,8 +177,9 @@ def _hand_over(batch: Batch, group: Group) -> None:
                                  for event_id, resolved_id in batch.resolutions.items()]
     for row in batch.events:
         group.logged[row["id"]] = {"content_sha256": row["content_sha256"], "server_seq": row["server_seq"]}
-    group.held += [{"event_id": row.event_id, "content_sha256": row.content_sha256, "code": row.code,
-                    "reason": row.reason} for row in batch.quarantines]
+    for row in batch.quarantines:
+        group.held.setdefault(row.event_id, []).append(
+            {"content_sha256": row.content_sha256, "code": row.code, "reason": row.reason})
     group.next_seq = batch.next_seq
 
 

@@ -63,7 +63,7 @@ class Group:
     next_seq: int
     devices: dict[UUID, Device]
     logged: dict[UUID, dict[str, Any]]  # ids in the log: {content_sha256, server_seq}
-    held: list[dict[str, Any]]  # quarantined copies of the group's ids: {event_id, content_sha256, code, reason}
+    held: dict[UUID, list[dict[str, Any]]]  # quarantined copies of the group's ids: [{content_sha256, code, reason}]
     received: dict[UUID, set[int]]  # by device: every device_seq held above its acked_through
     writes: Writes = field(default_factory=Writes)
 
@@ -176,7 +176,10 @@ async def _open(connection: Any, jobs: list[_Job[Any]]) -> Group:
     device_ids = list({job.device_id for job in jobs})
     devices = {device.id: device for device in await Device.filter(id__in=device_ids).using_db(connection)}
     marks = {device_id: devices[device_id].acked_through if device_id in devices else 0 for device_id in device_ids}
-    logged, held = await store.known(connection, list({event_id for job in jobs for event_id in job.ids}))
+    logged, quarantined = await store.known(connection, list({event_id for job in jobs for event_id in job.ids}))
+    held: dict[UUID, list[dict[str, Any]]] = {}
+    for row in quarantined:
+        held.setdefault(row.pop("event_id"), []).append(row)
     received = await store.device_seqs_above(connection, marks)
     return Group(connection, await store.last_seq(connection) + 1, devices, logged, held, received)
 
