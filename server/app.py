@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncContextManager, AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -48,24 +48,6 @@ def create_app(settings: Settings) -> Starlette:
     logs.configure(settings.log_format)
     in_flight = InFlight()
     projector = Projector(busy=in_flight.busy)  # folds pushed visits into their rows, off the push path
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await schema.open_database(settings.database_url)
-        try:
-            await schema.check_ready(settings.database_url)
-            await visits.project_stale()
-            projector.start()
-            worker = delivery.DeliveryWorker(settings)  # releases sign-offs, mails summaries
-            worker.start()
-            try:
-                yield
-            finally:
-                await worker.stop()
-                await projector.stop()
-        finally:
-            await schema.close_database()
-
     routes = [
         *home.routes,
         *session.routes,
@@ -97,9 +79,32 @@ def create_app(settings: Settings) -> Starlette:
             HTTPException: http_error_handler,
             Exception: server_error_handler,
         },
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, projector),
     )
     app.state.settings = settings
     app.state.projector = projector
     app.state.in_flight = in_flight
     return app
+
+
+def _lifespan(settings: Settings, projector: Projector) -> Callable[[Starlette], AsyncContextManager[None]]:
+    """Open the database, catch up stale projections, run the background workers; undo in reverse."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await schema.open_database(settings.database_url)
+        try:
+            await schema.check_ready(settings.database_url)
+            await visits.project_stale()
+            projector.start()
+            worker = delivery.DeliveryWorker(settings)  # releases sign-offs, mails summaries
+            worker.start()
+            try:
+                yield
+            finally:
+                await worker.stop()
+                await projector.stop()
+        finally:
+            await schema.close_database()
+
+    return lifespan
