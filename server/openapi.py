@@ -216,12 +216,13 @@ def sync_paths() -> dict[str, Any]:
                  "server_time": TIME})
     after = _query("after", {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "The last server_seq held.")
     limit = _query("limit", {"type": "integer", "minimum": 1, "maximum": protocol.MAX_PULL}, "At most this many.")
+    visit = _query("visit", UUID_TEXT, "Only this visit's events: one newly readable is pulled again from 0.")
     key = _obj({"device_id": UUID_TEXT, "wrap_key": STRING, "lock_after_min": INTEGER})
     return {
         "/api/sync/push": {"post": _op("Push a batch of events", _json(_ref("PushResponse"), "One result per event."),
                                        401, *WRITE, requestBody=_body("PushRequest"))},
         "/api/sync/pull": {"get": _op("Events after a cursor, in server_seq order", _json(pull, "A page of events."),
-                                      400, 401, 403, parameters=[after, limit])},
+                                      400, 401, 403, 404, parameters=[after, limit, visit])},
         "/api/sync/quarantine": {"get": _op("The caller's own held submissions", _json(
             _list_of("quarantined", "Quarantined"), "Held entries with reasons."), 401, 403)},
         "/api/device-key": {"get": _op("The key that unwraps this tablet's store", _json(key, "The key."), 401, 403)},

@@ -23,7 +23,7 @@ from tortoise.connection import get_connection
 
 from sync import devices, store
 from sync.classify import Batch, classify, prepare
-from sync.errors import malformed, too_large
+from sync.errors import malformed, not_readable, too_large
 from sync.group import Group, GroupWriter
 from sync.policy import AuditRecord, Policy, Principal
 from sync.protocol import MAX_EVENTS, PROTOCOL_VERSION, PushRequest
@@ -97,10 +97,18 @@ def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:
     return ids
 
 
-async def pull(principal: Principal, policy: Policy, *, after: int, limit: int) -> dict[str, Any]:
-    """`{events, next, more, server_time}`: readable events after the cursor, in server_seq order."""
+async def pull(principal: Principal, policy: Policy, *, after: int, limit: int,
+               visit_id: UUID | None = None) -> dict[str, Any]:
+    """`{events, next, more, server_time}`: readable events after the cursor, in server_seq order.
+
+    `visit_id`: that visit's events only. A device's cursor passed events of visits it could not
+    read then; when one becomes readable (a patient newly assigned), it is pulled again from 0."""
     scope = await policy.readable(principal)
     visit_ids = None if scope.visit_ids is None else sorted(scope.visit_ids)
+    if visit_id is not None:
+        if visit_ids is not None and visit_id not in scope.visit_ids:
+            raise not_readable("This visit does not exist or you may not read it.")
+        visit_ids = [visit_id]
     rows = await store.events_after(get_connection("default"), organization_id=scope.organization_id, after=after,
                                     visit_ids=visit_ids, limit=limit + 1)
     more = len(rows) > limit

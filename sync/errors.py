@@ -30,3 +30,7 @@ def too_large(message: str) -> SyncError:
 
 def device_refused(message: str, code: str = "device_refused") -> SyncError:
     return SyncError(403, code, message)
+
+
+def not_readable(message: str) -> SyncError:
+    return SyncError(404, "unknown_visit", message)

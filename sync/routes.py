@@ -1,6 +1,6 @@
 """`routes(policy)`: the sync endpoints, mounted by the host under /api/sync.
 
-POST /push   push a batch (see sync.protocol); GET /pull?after=SEQ&limit=N;
+POST /push   push a batch (see sync.protocol); GET /pull?after=SEQ&limit=N[&visit=ID];
 GET /quarantine  the caller's own quarantined submissions, with reasons.
 """
 
@@ -42,9 +42,10 @@ def routes(policy: Policy) -> list[Route]:
         principal = await policy.authenticate(request)
         try:
             after, limit = _cursor(request)
+            page = await engine.pull(principal, policy, after=after, limit=limit, visit_id=_visit(request))
         except SyncError as error:
             return _problem(error)
-        return JSONResponse(await engine.pull(principal, policy, after=after, limit=limit))
+        return JSONResponse(page)
 
     async def quarantine(request: Request) -> Response:
         principal = await policy.authenticate(request)
@@ -120,6 +121,16 @@ def _cursor(request: Request) -> tuple[int, int]:
     if not 0 <= after <= MAX_SEQ or not 1 <= limit <= MAX_PULL:
         raise malformed(f"after must be between 0 and {MAX_SEQ} and limit between 1 and {MAX_PULL}.")
     return after, limit
+
+
+def _visit(request: Request) -> UUID | None:
+    value = request.query_params.get("visit")
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise malformed("visit must be a visit id.") from None
 
 
 def _problem(error: SyncError) -> Response:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from server.db.models import AuditEntry, Visit, VisitStatus
+from server.db.models import Assignment, AuditEntry, Order, Visit, VisitStatus
 from sync.models import Event
 from tests.api.events import one_event, push_body, readdress, script_started
 from tests.clinical import visits as scripted
@@ -162,6 +162,28 @@ async def test_pull_gives_a_nurse_only_her_patients_events(client_factory, table
     assert [e["visit_id"] for e in mine["events"]] == [str(scheduled_visit.id)]
     ben = await client_factory(nurse_ben)
     assert (await ben.get("/api/sync/pull?after=0")).json()["events"] == []
+
+
+async def test_a_visit_that_becomes_readable_is_pulled_from_its_start_by_its_id(
+    client_factory, tablet_ana, nurse_ben, org, scheduled_visit, patient_pat, patient_sam
+):
+    await tablet_ana.push([one_event(scheduled_visit.id, 1, "note", {"text": "premeds given"})])
+    sams_visit = await Visit.create(id=uuid.uuid4(), organization=org, patient=patient_sam, nurse=nurse_ben,
+                                    order=await Order.get(patient=patient_sam), scheduled_at=datetime.now(timezone.utc))
+    ben_device = uuid.uuid4()
+    ben = await client_factory(nurse_ben, device_id=str(ben_device), device_label="Ben's tablet")
+    await ben.post("/api/sync/push", json=push_body(ben_device, [one_event(sams_visit.id, 1, "note", {"text": "hi"})]))
+    page = (await ben.get("/api/sync/pull?after=0")).json()
+    assert [e["visit_id"] for e in page["events"]] == [str(sams_visit.id)]  # his cursor is now past Pat's note
+    refused = await ben.get(f"/api/sync/pull?after=0&visit={scheduled_visit.id}")
+    assert refused.status_code == 404 and refused.json()["code"] == "unknown_visit"
+
+    await Assignment.create(organization=org, nurse=nurse_ben, patient=patient_pat, starts_on=date.today())
+    assert (await ben.get(f"/api/sync/pull?after={page['next']}")).json()["events"] == []
+    backfill = (await ben.get(f"/api/sync/pull?after=0&visit={scheduled_visit.id}")).json()
+    assert [e["payload"] for e in backfill["events"]] == [{"text": "premeds given"}] and backfill["more"] is False
+    garbage = await ben.get("/api/sync/pull?after=0&visit=Reyes")
+    assert garbage.status_code == 400 and "visit" in garbage.json()["detail"]
 
 
 async def test_reference_holds_everything_for_offline_work_and_honours_its_etag(tablet_ana, scheduled_visit, patient_pat):
