@@ -13,16 +13,19 @@ so that this work, most of a push's, runs while the writer waits on the disk for
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from sync.content import content_sha256, digest_against, read_candidate, sent_json, visit_uuid
-from sync.group import Group
+from sync.group import Group, Resolution
 from sync.models import Device, Quarantine
 from sync.policy import Candidate, Policy, Principal, Refusal
 from sync.protocol import FUTURE_TOLERANCE_S
+
+logger = logging.getLogger("ivlog.sync")
 
 Result = dict[str, Any]  # one `sync.protocol.PushResult`, as plain data: built once per event of every push
 
@@ -40,6 +43,8 @@ class Held:
     reason: str
 
 
+CHECK_FAILED = Refusal("check_failed", "The server could not check this entry, so it was kept aside. "
+                                       "The pharmacy can see it; tell them if it is needed.")
 COLLISION = Refusal("collision", "Another entry with the same id but different content was received first; this copy is kept aside.")
 
 
@@ -127,10 +132,18 @@ def prepare(raws: list[dict[str, Any]], ids: list[UUID], policy: Policy, *, chec
     readings: list[Candidate | Refusal] = []
     for raw, event_id in zip(raws, ids):
         reading = read_candidate(raw, event_id, check_text=check_text, visit_ids=visit_ids)
-        if not isinstance(reading, Refusal):
-            reading = policy.check(reading) or reading
-        readings.append(reading)
+        readings.append(reading if isinstance(reading, Refusal) else _checked(policy, reading))
     return Prepared([content_sha256(raw) for raw in raws], readings)
+
+
+def _checked(policy: Policy, candidate: Candidate) -> Candidate | Refusal:
+    """The host's verdict on the content. A check that fails keeps this one event aside: failing
+    the push would refuse the whole batch, on every retry, and the rest would never be stored."""
+    try:
+        return policy.check(candidate) or candidate
+    except Exception:
+        logger.exception("checking an event's content failed; the event was kept aside")
+        return CHECK_FAILED
 
 
 async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared, policy: Policy, group: Group) -> None:
@@ -166,15 +179,26 @@ async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared,
             original = first[batch.ids[index]]
             slots[index] = _repeat(batch, raw, batch.ids[index], digests[index], slots[original], digests[original])
     batch.results = [slot for slot in slots if slot is not None]
+    if batch.resolutions:
+        batch.touched_visits |= await _visits_of_held(group, batch)
     _hand_over(batch, group)
+
+
+async def _visits_of_held(group: Group, batch: Batch) -> set[UUID]:
+    """The visits of the held entries this push corrects: their flag of held entries changes."""
+    visit_ids = await Quarantine.filter(
+        event_id__in=list(batch.resolutions.values()), organization_id=batch.principal.organization_id,
+        author_id=batch.principal.user_id).using_db(group.connection).values_list("visit_id", flat=True)
+    return {visit_id for visit_id in visit_ids if visit_id is not None}
 
 
 def _hand_over(batch: Batch, group: Group) -> None:
     """The batch's rows join the group's writes, and what it stored joins what the group knows."""
     group.writes.events += batch.events
     group.writes.quarantines += batch.quarantines
-    group.writes.resolutions += [(event_id, resolved_id, batch.principal.organization_id, batch.now)
-                                 for event_id, resolved_id in batch.resolutions.items()]
+    principal = batch.principal
+    group.writes.resolutions += [Resolution(event_id, resolved_id, principal.organization_id, principal.user_id,
+                                            batch.now) for event_id, resolved_id in batch.resolutions.items()]
     for row in batch.events:
         group.logged[row["id"]] = {"content_sha256": row["content_sha256"], "server_seq": row["server_seq"]}
     for row in batch.quarantines:

@@ -16,6 +16,7 @@ from uuid import UUID
 import orjson
 
 from sync.policy import Candidate, Refusal
+from sync.protocol import MAX_YEAR, MIN_YEAR
 
 REQUIRED = ("visit_id", "kind", "schema", "occurred_at", "recorded_at", "payload")
 REQUIRED_SET = frozenset(REQUIRED)
@@ -121,7 +122,11 @@ def read_candidate(raw: dict[str, Any], event_id: UUID, *, check_text: bool = Tr
         return Refusal("invalid_envelope", "schema must be a whole number.")
     occurred_at, recorded_at = _aware(raw["occurred_at"]), _aware(raw["recorded_at"])
     if occurred_at is None or recorded_at is None:
-        return Refusal("invalid_envelope", "occurred_at and recorded_at must be times with a time zone.")
+        return Refusal("invalid_envelope", "occurred_at and recorded_at must be times with a time zone, "
+                                           f"in the years {MIN_YEAR} to {MAX_YEAR}.")
+    resolves = raw.get("resolves")
+    if resolves is not None and (resolves.__class__ is not str or visit_uuid(resolves) is None):
+        return Refusal("invalid_envelope", "resolves must be the id of the entry this one corrects.")
     return Candidate(event_id, visit_id, raw["device_seq"], kind, schema, occurred_at, recorded_at, raw["payload"])
 
 
@@ -146,4 +151,4 @@ def _aware(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+    return parsed if parsed.tzinfo is not None and MIN_YEAR <= parsed.year <= MAX_YEAR else None

@@ -26,7 +26,7 @@ from sync.classify import Batch, classify, prepare
 from sync.errors import malformed, not_readable, too_large
 from sync.group import Group, GroupWriter
 from sync.policy import AuditRecord, Policy, Principal
-from sync.protocol import MAX_EVENTS, PROTOCOL_VERSION, PushRequest
+from sync.protocol import MAX_EVENTS, MAX_SEQ, PROTOCOL_VERSION, PushRequest
 
 WRITER = GroupWriter()  # this process's single writer of the log (see sync.group)
 
@@ -92,8 +92,8 @@ def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:
             seq = raw["device_seq"]
         except (KeyError, ValueError, TypeError, AttributeError):
             raise malformed(f"Event {index} has no valid id.") from None
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-            raise malformed(f"Event {index} has no valid device_seq (a whole number from 1).")
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
+            raise malformed(f"Event {index} has no valid device_seq (a whole number from 1 to {MAX_SEQ}).")
     return ids
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
+from typing import Any, Awaitable, Callable, Generic, NamedTuple, Sequence, TypeVar
 from uuid import UUID
 
 from tortoise.transactions import in_transaction
@@ -39,13 +39,23 @@ MAX_GROUP_PUSHES = 64  # first pushes of a rush wait for the last ones' commit
 LOG_LOCK_KEY = 0x5EC5EC  # PostgreSQL advisory lock serialising appends to the log (all processes)
 
 
+class Resolution(NamedTuple):
+    """An accepted event that corrects one of its author's own held submissions (`resolves`)."""
+
+    event_id: UUID
+    resolved_id: UUID
+    organization_id: int
+    author_id: int
+    at: Any
+
+
 @dataclass
 class Writes:
     """What the group's pushes decided to write, written together at the end."""
 
     events: list[dict[str, Any]] = field(default_factory=list)  # rows for sync.store.insert_events
     quarantines: list[Quarantine] = field(default_factory=list)
-    resolutions: list[tuple[UUID, UUID, int, Any]] = field(default_factory=list)  # (event, resolved, org, at)
+    resolutions: list[Resolution] = field(default_factory=list)
     devices: dict[UUID, Device] = field(default_factory=dict)
     audits: dict[int, tuple[Policy, list[AuditRecord]]] = field(default_factory=dict)
 
@@ -73,9 +83,10 @@ class Group:
         await store.insert_events(self.connection, writes.events)
         if writes.quarantines:
             await Quarantine.bulk_create(writes.quarantines, using_db=self.connection)
-        for event_id, resolved_id, organization_id, at in writes.resolutions:
-            await Quarantine.filter(event_id=resolved_id, organization_id=organization_id, resolved_by=None
-                                    ).using_db(self.connection).update(resolved_by=event_id, resolved_at=at)
+        for item in writes.resolutions:  # only the author's own: nobody closes another's held entry
+            await Quarantine.filter(event_id=item.resolved_id, organization_id=item.organization_id,
+                                    author_id=item.author_id, resolved_by=None
+                                    ).using_db(self.connection).update(resolved_by=item.event_id, resolved_at=item.at)
         await store.update_devices(self.connection, list(writes.devices.values()))
         for policy, records in writes.audits.values():
             await policy.record_many(records)

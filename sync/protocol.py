@@ -11,14 +11,17 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, SkipValidation
+from pydantic import AwareDatetime, BaseModel, ConfigDict, SkipValidation, field_validator
 
 PROTOCOL_VERSION = 1
 MAX_EVENTS = 5_000
+MAX_SEQ = 2**63 - 1  # server_seq and device_seq are 64-bit integer columns
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PULL = 5_000
 DEFAULT_PULL = 1_000
 FUTURE_TOLERANCE_S = 300  # events more than 5 min ahead of the server, after correction, are flagged
+# Times must fall in these years: one of year 1 or 9999 in another zone has no UTC equivalent in Python.
+MIN_YEAR, MAX_YEAR = 2, 9998
 
 PushStatus = Literal["accepted", "duplicate", "quarantined", "collision"]
 
@@ -35,6 +38,14 @@ class PushRequest(BaseModel):
     batch_id: UUID
     sent_at: AwareDatetime
     events: list[SkipValidation[dict[str, Any]]]
+
+    @field_validator("sent_at")
+    @classmethod
+    def _storable_year(cls, value: datetime) -> datetime:
+        """The clock offset and the future-time horizon are computed from `sent_at`."""
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError(f"must be a time in the years {MIN_YEAR} to {MAX_YEAR}")
+        return value
 
 
 class PushResult(BaseModel):

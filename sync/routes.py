@@ -21,9 +21,7 @@ from sync.content import may_hold_unstorable, parse_json
 from sync.errors import SyncError, malformed, too_large
 from sync.models import Quarantine
 from sync.policy import Policy, Principal
-from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_PULL, PushRequest
-
-MAX_SEQ = 2**63 - 1  # server_seq is a 64-bit integer column
+from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_PULL, MAX_SEQ, PushRequest
 
 
 def routes(policy: Policy) -> list[Route]:

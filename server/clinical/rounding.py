@@ -19,14 +19,25 @@ _EPSILON = 1e-9
 
 
 def round_half_up(x: float, places: int = 0) -> float:
-    """Round half up (towards +infinity) to `places` decimals; JS: Math.floor(x*10**p+0.5+1e-9)/10**p."""
+    """Round half up (towards +infinity) to `places` decimals; JS: Math.floor(x*10**p+0.5+1e-9)/10**p.
+    A value too large to scale becomes infinite, NaN stays NaN, as in JavaScript (and no error)."""
     scale = 10**places
-    return math.floor(x * scale + 0.5 + _EPSILON) / scale
+    scaled = x * scale + 0.5 + _EPSILON
+    if not math.isfinite(scaled):
+        return scaled / scale
+    return math.floor(scaled) / scale
 
 
 def format_number(x: float, places: int = 1) -> str:
-    """Text for a number in a message: rounded half up, trailing zeros dropped (38.0 -> "38")."""
-    text = f"{round_half_up(x, places):.{places}f}"
+    """Text for a number in a message: rounded half up, trailing zeros dropped (38.0 -> "38").
+    Infinite, NaN and huge values read as JavaScript's toFixed writes them ("Infinity", "1e+300")."""
+    rounded = round_half_up(x, places)
+    if rounded != rounded or abs(rounded) >= 1e21:
+        return _JS_TEXT.get(rounded, "NaN" if rounded != rounded else repr(rounded))
+    text = f"{rounded:.{places}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+_JS_TEXT = {math.inf: "Infinity", -math.inf: "-Infinity"}

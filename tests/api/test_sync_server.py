@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date, datetime, timezone
 
@@ -67,6 +68,22 @@ async def test_invalid_vitals_are_quarantined_with_a_reason_a_nurse_understands(
     assert shown["quarantined"][0]["reason"] == result["reason"]
     await projected()
     assert "quarantined" in (await Visit.get(id=scheduled_visit.id)).flags
+
+
+async def test_huge_and_non_finite_numbers_are_quarantined_with_a_reason_and_the_rest_stored(tablet_ana, scheduled_visit):
+    huge = one_event(scheduled_visit.id, 1, "vitals", {"hr": 1e306})
+    fahrenheit = {**one_event(scheduled_visit.id, 2, "vitals", {"temp_f": 1e308}), "schema": 0}
+    fine = one_event(scheduled_visit.id, 3, "vitals", {"hr": 80})
+    body = push_body(tablet_ana.device_id, [huge, fahrenheit, fine])
+    text = json.dumps(body).replace('"hr": 80', '"hr": 80, "spo2": NaN')  # JSON's NaN, as a broken tablet may send
+    response = await tablet_ana.client.post("/api/sync/push", content=text, headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["quarantined"] * 3
+    assert results[0]["reason"] == "Heart rate Infinity/min is outside 20–250/min"
+    assert "finite" in results[1]["reason"] and "finite" in results[2]["reason"]
+    accepted = (await tablet_ana.push([one_event(scheduled_visit.id, 4, "vitals", {"hr": 80})])).json()["results"]
+    assert accepted[0]["status"] == "accepted"
 
 
 async def test_nurse_writing_to_a_visit_she_may_not_write_is_quarantined_and_audited(

@@ -32,3 +32,18 @@ def test_round_half_up_differs_from_bankers_rounding_where_javascript_would() ->
 )
 def test_format_number_drops_trailing_zeros(value: float, places: int, expected: str) -> None:
     assert format_number(value, places) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "expected"),
+    [(1e306, 3, "Infinity"), (-1e306, 3, "-Infinity"), (1e300, 1, "1e+300"), (float("nan"), 1, "NaN"),
+     (1.5e22, 0, "1.5e+22")],  # each as the tablet's formatNumber writes it (pwa/rules/rounding.js)
+)
+def test_format_number_writes_huge_and_non_finite_values_as_javascript_does_instead_of_failing(
+    value: float, places: int, expected: str
+) -> None:
+    assert format_number(value, places) == expected
+
+
+def test_round_half_up_of_a_value_too_large_to_scale_is_infinite_as_in_javascript() -> None:
+    assert round_half_up(1e306, 3) == float("inf") and round_half_up(-1e306, 3) == float("-inf")
