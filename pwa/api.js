@@ -82,6 +82,8 @@ export function push(deviceId, events) {
   });
 }
 
-export function pull(after, limit = 1000) {
-  return call("GET", `/api/sync/pull?after=${encodeURIComponent(after)}&limit=${limit}`);
+/** Readable events after `after`; with `visitId`, that visit's only (404 `unknown_visit` if not readable). */
+export function pull(after, limit = 1000, visitId = null) {
+  const visit = visitId ? `&visit=${encodeURIComponent(visitId)}` : "";
+  return call("GET", `/api/sync/pull?after=${encodeURIComponent(after)}&limit=${limit}${visit}`);
 }

@@ -52,29 +52,51 @@ export class Inbox extends EventTarget {
   }
 
   async pullAll() {
-    let cursor = await this.store.metaValue("pull_cursor", 0);
+    const received = await this.pullPages(await this.store.metaValue("pull_cursor", 0), null);
+    if (received > 0) this.dispatchEvent(new Event("change"));
+    return received;
+  }
+
+  /** Stores every page after `cursor`: of all readable visits, keeping the cursor, or of `visitId` alone. */
+  async pullPages(cursor, visitId) {
     let received = 0;
     for (;;) {
-      const { data } = await api.pull(cursor, PULL_LIMIT);
+      const { data } = await api.pull(cursor, PULL_LIMIT, visitId);
       if (data.events.length > 0) {
         const records = await this.journal.pulled(data.events);
         await this.store.run(["events", "meta"], "readwrite", (s) => {
           for (const record of records) s.events.put(record);
-          s.meta.put({ name: "pull_cursor", value: data.next });
+          if (!visitId) s.meta.put({ name: "pull_cursor", value: data.next });
         });
         received += data.events.length;
       }
       cursor = data.next;
-      if (!data.more) break;
+      if (!data.more) return received;
     }
-    if (received > 0) this.dispatchEvent(new Event("change"));
-    return received;
+  }
+
+  /**
+   * The kept cursor passed the events of visits this user could not read then: a visit the new
+   * reference lists and the previous did not (a patient newly assigned) is pulled from its start.
+   * Called before the new reference is kept, so an interrupted sync does it again.
+   */
+  async pullNewVisits(previous, next) {
+    if (!previous) return;
+    const known = new Set(previous.visits.map((v) => v.id));
+    for (const visit of next.visits.filter((v) => !known.has(v.id))) {
+      try {
+        await this.pullPages(0, visit.id);
+      } catch (error) {
+        if (error.code !== "unknown_visit") throw error; // no longer readable: nothing to add
+      }
+    }
   }
 
   async refreshReference() {
     const etag = this.reference ? this.reference.etag : null;
     const answer = await api.reference(etag);
     if (answer.status === 304) return false;
+    await this.pullNewVisits(this.document, answer.data);
     const document = carryOver(this.document, answer.data, this.journal.visitIds());
     this.reference = { etag: answer.etag, document, fetched_at: new Date().toISOString() };
     await this.vault.write("reference", this.reference);

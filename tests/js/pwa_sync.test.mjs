@@ -1,11 +1,13 @@
-// The tablet's keys and outbox with an in-memory store and a scripted server (fetch replaced):
+// The tablet's keys, outbox and inbox with an in-memory store and a scripted server (fetch replaced):
 // PIN and server wrapping, five wrong PINs, device_seq, batches of 500, deletion only after the
-// server answered, quarantine kept for correction, 401 keeping the queue, backoff capped at 5 min.
+// server answered, quarantine kept for correction, 401 keeping the queue, backoff capped at 5 min,
+// a newly listed visit pulled from its start without moving the kept cursor.
 
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 
 import { PBKDF2_ITERATIONS, newDataKey, pinProblem, seal, unseal } from "../../pwa/crypto.js";
+import { Inbox } from "../../pwa/inbox.js";
 import { Journal, wireEvent } from "../../pwa/journal.js";
 import { Keyring, MAX_PIN_FAILURES } from "../../pwa/keyring.js";
 import { BACKOFF_CAP_MS, MAX_BATCH, Outbox, backoffMs } from "../../pwa/outbox.js";
@@ -172,5 +174,77 @@ describe("outbox", () => {
   test("the wire form carries the seq and never local fields", () => {
     const wire = wireEvent({ id: "e", visit_id: VISIT, kind: "note", schema: 1, occurred_at: "t", recorded_at: "t", payload: {}, server_seq: 4, author_id: 2 }, 7);
     assert.deepEqual(Object.keys(wire).sort(), ["device_seq", "id", "kind", "occurred_at", "payload", "recorded_at", "schema", "visit_id"]);
+  });
+});
+
+describe("inbox", () => {
+  const reference = (...ids) => ({ visits: ids.map((id) => ({ id })), patients: [], orders: [] });
+  const note = (id, visitId, seq) => ({ id, visit_id: visitId, kind: "note", payload: { text: id }, server_seq: seq });
+
+  /** An inbox holding a reference listing `known` and a cursor at 40; `pages[visit]` answers its pulls in turn. */
+  async function inboxWith(known, { listed, pages }) {
+    const store = new FakeStore();
+    const key = await newDataKey();
+    const vault = new Vault(store, key);
+    await vault.write("reference", { etag: '"old"', document: reference(...known) });
+    await store.setMeta("pull_cursor", 40);
+    const inbox = await new Inbox({ store, vault, journal: new Journal(store, key, DEVICE) }).load();
+    const pulls = [];
+    globalThis.fetch = async (url) => {
+      const { pathname, searchParams } = new URL(url, "http://tablet");
+      if (pathname === "/api/reference") return answer(200, reference(...listed));
+      const visit = searchParams.get("visit");
+      pulls.push(`${visit}@${searchParams.get("after")}`);
+      return pages[visit].shift();
+    };
+    return { store, vault, inbox, pulls };
+  }
+
+  test("a visit the new reference lists is pulled from its start, the kept cursor left where it was", async () => {
+    const { store, inbox, pulls } = await inboxWith(["a"], { listed: ["a", "b", "gone"], pages: {
+      b: [answer(200, { events: [note("n1", "b", 3)], next: 3, more: true }),
+        answer(200, { events: [note("n2", "b", 7)], next: 7, more: false })],
+      gone: [answer(404, { code: "unknown_visit", detail: "This visit does not exist or you may not read it." })],
+    } });
+    let changes = 0;
+    inbox.addEventListener("change", () => { changes += 1; });
+    assert.equal(await inbox.refreshReference(), true);
+    assert.deepEqual(pulls, ["b@0", "b@3", "gone@0"], "listed before: not pulled again; unreadable now: skipped");
+    assert.deepEqual((await store.getAll("events")).map((r) => r.id).sort(), ["n1", "n2"]);
+    assert.equal(inbox.journal.get("n2").event.payload.text, "n2");
+    assert.equal(await store.metaValue("pull_cursor"), 40);
+    assert.deepEqual(inbox.document.visits.map((v) => v.id), ["a", "b", "gone"]);
+    assert.ok(changes > 0);
+  });
+
+  test("a failed pull keeps the previous reference, so the next sync pulls the new visit again", async () => {
+    const { vault, inbox } = await inboxWith(["a"], { listed: ["a", "b"], pages: {
+      b: [answer(500, { code: "internal", detail: "Try again later." })],
+    } });
+    await assert.rejects(inbox.refreshReference(), (error) => error.status === 500);
+    assert.deepEqual((await vault.read("reference")).document.visits.map((v) => v.id), ["a"]);
+    assert.deepEqual(inbox.document.visits.map((v) => v.id), ["a"]);
+  });
+
+  test("the pull of all readable visits stores each page and moves the kept cursor with it", async () => {
+    const { store, inbox, pulls } = await inboxWith(["a"], { listed: ["a"], pages: {
+      null: [answer(200, { events: [note("n1", "a", 41)], next: 41, more: true }),
+        answer(200, { events: [], next: 41, more: false })],
+    } });
+    assert.equal(await inbox.pullAll(), 1);
+    assert.deepEqual(pulls, ["null@40", "null@41"]);
+    assert.equal(await store.metaValue("pull_cursor"), 41);
+    assert.deepEqual((await store.getAll("events")).map((r) => r.id), ["n1"]);
+  });
+
+  test("the first reference pulls no visit on its own: the kept cursor starts at 0 and brings them all", async () => {
+    const store = new FakeStore();
+    const key = await newDataKey();
+    const inbox = await new Inbox({ store, vault: new Vault(store, key), journal: new Journal(store, key, DEVICE) }).load();
+    globalThis.fetch = async (url) => {
+      assert.equal(url, "/api/reference");
+      return answer(200, reference("a"));
+    };
+    assert.equal(await inbox.refreshReference(), true);
   });
 });
