@@ -9,8 +9,9 @@ in progress, none finished for `quiet` seconds), or after `patience` seconds at 
 and before each visit it gives way to requests being served (`busy`), for `give_way` seconds
 at most, so that a tablet's sync arriving meanwhile is not queued behind a backlog of folds.
 
-Nothing is lost if the process stops first: a Visit row whose `projected_seq` lags its log
-is re-folded by the start-up sweep (`visits.project_stale`).
+Nothing is lost if the process stops first, or if a fold fails (a locked database, a dropped
+connection): a Visit row whose `projected_seq` lags its log is re-folded by the sweep
+(`visits.project_stale`), at start-up and then every `sweep_every` seconds.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ logger = logging.getLogger("ivlog.projector")
 
 class Projector:
     def __init__(self, *, quiet: float = 0.05, patience: float = 1.0, give_way: float = 0.25,
-                 busy: Callable[[], bool] = lambda: False) -> None:
+                 sweep_every: float = 300.0, busy: Callable[[], bool] = lambda: False) -> None:
         self.quiet, self.patience, self.give_way, self.busy = quiet, patience, give_way, busy
+        self.sweep_every = sweep_every
+        self._last_sweep = time.monotonic()  # the lifespan swept just before starting the projector
         self._pending: set[UUID] = set()
         self._first_mark = 0.0
         self._last_mark = 0.0
@@ -79,13 +82,30 @@ class Projector:
 
     async def _run(self) -> None:
         while True:
-            await self._wake.wait()
-            await self._until_quiet()
-            self._wake.clear()
-            batch, self._pending = self._pending, set()
-            await self._fold(batch)
-            if not self._pending:
-                self._settled.set()
+            if await self._woken_within(self._last_sweep + self.sweep_every - time.monotonic()):
+                await self._until_quiet()
+                self._wake.clear()
+                batch, self._pending = self._pending, set()
+                await self._fold(batch)
+                if not self._pending:
+                    self._settled.set()
+            if time.monotonic() >= self._last_sweep + self.sweep_every:
+                await self._sweep()
+
+    async def _woken_within(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._wake.wait(), max(seconds, 0.0))
+        except TimeoutError:
+            return False
+        return True
+
+    async def _sweep(self) -> None:
+        """Fold every visit whose row lags its log: this is how a fold that failed is done again."""
+        self._last_sweep = time.monotonic()
+        try:
+            await visits.project_stale()
+        except Exception:
+            logger.exception("the sweep of stale visits failed; it runs again later")
 
     async def _until_quiet(self) -> None:
         """Until no push is in progress and none came for `quiet` seconds, `patience` at most."""
@@ -107,8 +127,8 @@ class Projector:
                 visit = await Visit.get_or_none(id=visit_id)
                 if visit is not None:
                     await self._fold_one(visit)
-        except Exception:  # the rows stay stale until the next push or the start-up sweep
-            logger.exception("projection could not read the visits; they stay stale until folded again")
+        except Exception:  # the rows stay stale until the next push or the next sweep
+            logger.exception("projection could not read the visits; they stay stale until the next sweep")
 
     async def _after_requests(self) -> None:
         """Wait while requests are being served, `give_way` seconds at most (folding must progress)."""
@@ -121,4 +141,4 @@ class Projector:
         try:
             await visits.project(visit)
         except Exception:
-            logger.exception("projection failed; the visit stays stale until it is folded again")
+            logger.exception("projection failed; the visit stays stale until the next sweep")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from server.db.models import Visit, VisitStatus
 from server.services import visits
 from tests.api.events import one_event
@@ -44,8 +46,6 @@ async def test_a_visit_left_stale_by_a_crash_is_folded_by_the_start_up_sweep(app
 
 
 async def test_folding_gives_way_to_requests_being_served_but_never_stalls(app, tablet_ana, scheduled_visit, patient_pat):
-    import asyncio
-
     projector = app.state.projector
     projector.quiet, projector.patience, projector.give_way = 0.0, 0.0, 0.4
     serving = True
@@ -57,3 +57,17 @@ async def test_folding_gives_way_to_requests_being_served_but_never_stalls(app, 
     await asyncio.wait_for(projector.settled(), timeout=5)  # ...for `give_way` seconds at most
     assert (await Visit.get(id=scheduled_visit.id)).status == VisitStatus.SIGNED
 
+
+
+async def test_a_visit_whose_fold_failed_is_folded_again_by_the_periodic_sweep(app, tablet_ana, scheduled_visit):
+    app.state.projector.sweep_every = 0.2
+    await tablet_ana.push([one_event(scheduled_visit.id, 1, "visit.started", {"patient_id": str(scheduled_visit.patient_id)})])
+    await app.state.projector.settled()
+    # As a fold that failed leaves it (a locked database, a dropped connection): the row lags its log.
+    await Visit.filter(id=scheduled_visit.id).update(projected_seq=0, status=VisitStatus.SCHEDULED)
+
+    for _ in range(50):  # no push, no restart: the sweep alone must catch it
+        await asyncio.sleep(0.1)
+        if (await Visit.get(id=scheduled_visit.id)).projected_seq > 0:
+            break
+    assert (await Visit.get(id=scheduled_visit.id)).status == VisitStatus.IN_PROGRESS
