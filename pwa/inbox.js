@@ -77,12 +77,13 @@ export class Inbox extends EventTarget {
 
   /**
    * The kept cursor passed the events of visits this user could not read then: a visit the new
-   * reference lists and the previous did not (a patient newly assigned) is pulled from its start.
-   * Called before the new reference is kept, so an interrupted sync does it again.
+   * reference lists and the previous did not (a patient newly assigned) is pulled from its start,
+   * as is one the tablet only kept (`carryOver`): it was unreadable meanwhile (unassigned, then
+   * assigned again). Called before the new reference is kept, so an interrupted sync does it again.
    */
   async pullNewVisits(previous, next) {
     if (!previous) return;
-    const known = new Set(previous.visits.map((v) => v.id));
+    const known = new Set(previous.visits.filter((v) => !v.kept_on_tablet).map((v) => v.id));
     for (const visit of next.visits.filter((v) => !known.has(v.id))) {
       try {
         await this.pullPages(0, visit.id);

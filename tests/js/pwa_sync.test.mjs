@@ -178,7 +178,7 @@ describe("outbox", () => {
 });
 
 describe("inbox", () => {
-  const reference = (...ids) => ({ visits: ids.map((id) => ({ id })), patients: [], orders: [] });
+  const reference = (...ids) => ({ visits: ids.map((id) => (typeof id === "string" ? { id } : id)), patients: [], orders: [] });
   const note = (id, visitId, seq) => ({ id, visit_id: visitId, kind: "note", payload: { text: id }, server_seq: seq });
 
   /** An inbox holding a reference listing `known` and a cursor at 40; `pages[visit]` answers its pulls in turn. */
@@ -215,6 +215,15 @@ describe("inbox", () => {
     assert.equal(await store.metaValue("pull_cursor"), 40);
     assert.deepEqual(inbox.document.visits.map((v) => v.id), ["a", "b", "gone"]);
     assert.ok(changes > 0);
+  });
+
+  test("a visit the tablet only kept (unassigned meanwhile) is pulled from its start when listed again", async () => {
+    const { inbox, pulls } = await inboxWith(["a", { id: "v", kept_on_tablet: true }], { listed: ["a", "v"], pages: {
+      v: [answer(200, { events: [note("n9", "v", 12)], next: 12, more: false })],
+    } });
+    await inbox.refreshReference();
+    assert.deepEqual(pulls, ["v@0"], "entries others recorded while it was unreadable are behind the kept cursor");
+    assert.equal(inbox.journal.get("n9").event.payload.text, "n9");
   });
 
   test("a failed pull keeps the previous reference, so the next sync pulls the new visit again", async () => {
