@@ -9,9 +9,11 @@ in progress, none finished for `quiet` seconds), or after `patience` seconds at 
 and before each visit it gives way to requests being served (`busy`), for `give_way` seconds
 at most, so that a tablet's sync arriving meanwhile is not queued behind a backlog of folds.
 
-Nothing is lost if the process stops first, or if a fold fails (a locked database, a dropped
-connection): a Visit row whose `projected_seq` lags its log is re-folded by the sweep
-(`visits.project_stale`), at start-up and then every `sweep_every` seconds.
+Nothing is lost if a fold fails (a locked database, a dropped connection) or the process stops
+first: every `sweep_every` seconds the projector folds again the visits whose fold failed and
+those whose row lags its log (`visits.stale_visit_ids`), which start-up also folds. (A failed
+fold of a push that only kept entries aside, followed by a restart, leaves the row's "held
+entries" flag stale until the visit's next push: its row does not lag its log.)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Projector:
         self.sweep_every = sweep_every
         self._last_sweep = time.monotonic()  # the lifespan swept just before starting the projector
         self._pending: set[UUID] = set()
+        self._failed: set[UUID] = set()  # folds that failed since the last sweep
         self._first_mark = 0.0
         self._last_mark = 0.0
         self._wake = asyncio.Event()
@@ -100,12 +103,16 @@ class Projector:
         return True
 
     async def _sweep(self) -> None:
-        """Fold every visit whose row lags its log: this is how a fold that failed is done again."""
+        """Mark for folding the visits whose fold failed and those whose row lags its log: they are
+        folded like any pushed visit, one at a time, giving way to requests."""
         self._last_sweep = time.monotonic()
+        failed, self._failed = self._failed, set()
         try:
-            await visits.project_stale()
+            stale = await visits.stale_visit_ids()
         except Exception:
-            logger.exception("the sweep of stale visits failed; it runs again later")
+            logger.exception("could not look for stale visits; the next sweep looks again")
+            stale = set()
+        self.mark(failed | stale)
 
     async def _until_quiet(self) -> None:
         """Until no push is in progress and none came for `quiet` seconds, `patience` at most."""
@@ -121,24 +128,18 @@ class Projector:
                 pass
 
     async def _fold(self, visit_ids: set[UUID]) -> None:
-        try:
-            for visit_id in visit_ids:  # read one at a time, after the requests: not all at once during a rush
-                await self._after_requests()
+        for visit_id in visit_ids:  # read one at a time, after the requests: not all at once during a rush
+            await self._after_requests()
+            try:
                 visit = await Visit.get_or_none(id=visit_id)
                 if visit is not None:
-                    await self._fold_one(visit)
-        except Exception:  # the rows stay stale until the next push or the next sweep
-            logger.exception("projection could not read the visits; they stay stale until the next sweep")
+                    await visits.project(visit)
+            except Exception:  # the row stays stale until the next sweep
+                self._failed.add(visit_id)
+                logger.exception("projection failed; the visit is folded again at the next sweep")
 
     async def _after_requests(self) -> None:
         """Wait while requests are being served, `give_way` seconds at most (folding must progress)."""
         deadline = time.monotonic() + self.give_way
         while self.busy() and not self._hurry.is_set() and time.monotonic() < deadline:
             await asyncio.sleep(0.001)
-
-    @staticmethod
-    async def _fold_one(visit: Visit) -> None:
-        try:
-            await visits.project(visit)
-        except Exception:
-            logger.exception("projection failed; the visit stays stale until the next sweep")

@@ -3,9 +3,11 @@ visit's accepted events, and the projection kept on the Visit row for lists and 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
 from server.clinical.products import Catalog, load_products
 from server.clinical.rulebook import RuleBook
@@ -18,6 +20,8 @@ from tortoise.connection import get_connection
 
 from sync import store
 from sync.models import Quarantine
+
+logger = logging.getLogger("ivlog.visits")
 
 LONG_GAP = timedelta(weeks=8)
 # Patient columns -> the flag names the clinical data uses (products.json `at_risk_flags`).
@@ -132,12 +136,23 @@ STALE_VISITS = (
 )
 
 
-async def project_stale() -> int:
-    """Re-project every visit whose row lags its log (e.g. the server stopped right after a push)."""
+async def stale_visit_ids() -> set[UUID]:
+    """Visits whose row lags their log (the server stopped right after a push, or a fold failed)."""
     rows = await get_connection("default").execute_query_dict(STALE_VISITS)
-    for visit in await Visit.filter(id__in=[row["id"] for row in rows]):
-        await project(visit)
-    return len(rows)
+    return {UUID(str(row["id"])) for row in rows}
+
+
+async def project_stale() -> int:
+    """Re-project every stale visit (at start-up); how many were folded. A visit whose fold fails
+    is logged and left stale for the projector's sweep: one cannot keep the server from starting."""
+    folded = 0
+    for visit in await Visit.filter(id__in=list(await stale_visit_ids())):
+        try:
+            await project(visit)
+            folded += 1
+        except Exception:
+            logger.exception("a stale visit could not be folded; the projector's sweep tries it again")
+    return folded
 
 
 def _flags(state: VisitState) -> list[str]:
