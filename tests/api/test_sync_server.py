@@ -70,7 +70,7 @@ async def test_invalid_vitals_are_quarantined_with_a_reason_a_nurse_understands(
     assert "quarantined" in (await Visit.get(id=scheduled_visit.id)).flags
 
 
-async def test_huge_and_non_finite_numbers_are_quarantined_with_a_reason_and_the_rest_stored(tablet_ana, scheduled_visit):
+async def test_huge_and_non_finite_numbers_are_quarantined_with_a_reason_never_answered_with_a_500(tablet_ana, scheduled_visit):
     huge = one_event(scheduled_visit.id, 1, "vitals", {"hr": 1e306})
     fahrenheit = {**one_event(scheduled_visit.id, 2, "vitals", {"temp_f": 1e308}), "schema": 0}
     fine = one_event(scheduled_visit.id, 3, "vitals", {"hr": 80})
