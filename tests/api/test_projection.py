@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from server.db.models import Visit, VisitStatus
+from server.db.models import Order, Visit, VisitStatus
 from server.services import visits
 from tests.api.events import one_event
 from tests.api.test_sync_server import tolerated
@@ -71,3 +71,23 @@ async def test_a_visit_whose_fold_failed_is_folded_again_by_the_periodic_sweep(a
         if (await Visit.get(id=scheduled_visit.id)).projected_seq > 0:
             break
     assert (await Visit.get(id=scheduled_visit.id)).status == VisitStatus.IN_PROGRESS
+
+
+async def test_a_fold_that_failed_is_done_again_at_the_next_sweep_even_when_the_row_does_not_lag_its_log(
+    app, tablet_ana, scheduled_visit
+):
+    app.state.projector.sweep_every = 0.2
+    order = await Order.get(id=scheduled_visit.order_id)
+    # The catalog no longer lists the order's product (a revision dropped it): folding the visit fails.
+    await Order.filter(id=order.id).update(product_id="withdrawn-product")
+    held = await tablet_ana.push([one_event(scheduled_visit.id, 1, "vitals", {"temp_c": 53})])
+    assert held.json()["results"][0]["status"] == "quarantined"  # nothing added to the visit's log
+    await app.state.projector.settled()
+    assert "quarantined" not in (await Visit.get(id=scheduled_visit.id)).flags
+
+    await Order.filter(id=order.id).update(product_id=order.product_id)
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        if "quarantined" in (await Visit.get(id=scheduled_visit.id)).flags:
+            break
+    assert "quarantined" in (await Visit.get(id=scheduled_visit.id)).flags
