@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import inprocess, load, profiling, report
-from bench.metrics import python_speed_ms
 from bench.client import BenchBroken
+from bench.metrics import python_speed_ms
 from bench.scale import FULL, QUICK, Scale
 
 

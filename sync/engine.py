@@ -106,7 +106,7 @@ async def pull(principal: Principal, policy: Policy, *, after: int, limit: int,
     scope = await policy.readable(principal)
     visit_ids = None if scope.visit_ids is None else sorted(scope.visit_ids)
     if visit_id is not None:
-        if visit_ids is not None and visit_id not in scope.visit_ids:
+        if scope.visit_ids is not None and visit_id not in scope.visit_ids:
             raise not_readable("This visit does not exist or you may not read it.")
         visit_ids = [visit_id]
     rows = await store.events_after(get_connection("default"), organization_id=scope.organization_id, after=after,
