@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jinja2 import StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
@@ -15,6 +16,9 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.autoescape = True
+# An undefined name or attribute raises instead of rendering as "" or "no": a template typo that
+# silently hid the sign-off button once (issue 15.1) now fails the page and its test.
+templates.env.undefined = StrictUndefined
 
 
 def _csrf_token(request: Request) -> str:

@@ -56,7 +56,8 @@ class ActiveChange(BaseModel):
 
 def _page(request: Request, name: str, context: dict[str, Any], *, status: int = 200) -> Response:
     notice = NOTICES.get(request.query_params.get("done", ""))
-    return render(request, f"admin/{name}", {"notice": notice, **context}, status=status)
+    defaults = {"error": None, "field_errors": {}, "values": {}, "assign_values": {}, "assign_error": False}  # not posted
+    return render(request, f"admin/{name}", {"notice": notice, **defaults, **context}, status=status)
 
 
 def _done(path: str, notice: str) -> Response:

@@ -71,7 +71,8 @@ async def queue_page(request: Request) -> Response:
 async def _visit_page(request: Request, visit: Visit, extra: dict[str, Any], status: int = 200) -> Response:
     page = await review.build_review(visit, clock=_clock(request))
     context = {**template_context(page.summary), "r": page, "kinds": review.INTERVENTION_KINDS,
-               "notice": NOTICES.get(request.query_params.get("done", "")), "values": {}, **extra}
+               "notice": NOTICES.get(request.query_params.get("done", "")), "values": {}, "error": None,
+               "failed": None, **extra}
     return render(request, "review/visit.html", context, status=status)
 
 

@@ -59,7 +59,8 @@ async def login_page(request: Request) -> Response:
     auth = await guard.current(request)
     if auth:
         return RedirectResponse(guard.home_of(auth.user), status_code=303)
-    return render(request, "login.html", {"next": _safe_next(request.query_params.get("next"))})
+    context = {"next": _safe_next(request.query_params.get("next")), "error": None, "username": ""}
+    return render(request, "login.html", context)
 
 
 async def login_form(request: Request) -> Response:

@@ -86,7 +86,7 @@ class VisitReview:
 
     @property
     def can_sign_off(self) -> bool:
-        return self.summary.state.status in SIGNABLE  # the fresh fold, not the row
+        return VisitStatus(self.summary.state["status"]) in SIGNABLE  # the fresh fold, not the row
 
 
 def _versions(history: list[dict[str, Any]], kind: str, name: Any) -> list[Version]:

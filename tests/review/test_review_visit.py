@@ -124,3 +124,16 @@ async def test_two_desk_actions_at_once_never_reuse_a_device_seq(pharmacist_pia,
     assert sorted(e["device_seq"] for e in events) == [1, 2, 3, 4, 5]
     assert all("device_seq_reused" not in e["flags"] for e in events)
     assert (await Device.get(id=desk_events.desk_device_id(pharmacist_pia))).wiped_at is None
+
+
+async def test_the_page_of_a_visit_the_nurse_ended_offers_the_sign_off_button(
+    push_visit, desk, nurse_ana, patient_pat
+):
+    """The desk once judged `can_sign_off` on an attribute the fold does not have and showed "once the
+    nurse has ended it" for every ended visit: the page must offer what the route accepts."""
+    visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
+
+    html = (await desk.get(f"/review/visits/{visit.id}")).text
+
+    assert "Sign review and release summary" in html
+    assert "can be signed off once the nurse has ended it" not in html
