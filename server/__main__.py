@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import getpass
 import sys
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from server.db import schema
 from server.settings import Settings, SettingsError
@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     disable = user.add_parser("disable", help="disable a user and end their sessions")
     disable.add_argument("username")
     disable.set_defaults(func=cmd_user_disable)
+    password = user.add_parser("password", help="set a user's password (read from stdin or prompted) and end "
+                                                "their sessions")
+    password.add_argument("username")
+    password.set_defaults(func=cmd_user_password)
     sub.add_parser("verify-audit", help="verify the audit hash chain").set_defaults(func=cmd_verify_audit)
     backup = sub.add_parser("backup", help="copy the live database to PATH (consistent, verified, atomic)")
     backup.add_argument("path", help="the backup file (SQLite file, or a pg_dump custom-format archive)")
@@ -140,20 +144,41 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
     return _guarded(settings, work)
 
 
-def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> int:
+def _on_user(settings: Settings, username: str, change: Callable[[Any], Awaitable[str]]) -> int:
+    """Run `change` on the named user; it returns the line to print."""
     from server.db.models import User
-    from server.services.users import set_active
 
     async def work() -> int:
-        user = await User.get_or_none(username=args.username.lower())
+        user = await User.get_or_none(username=username.lower())
         if user is None:
-            print(f"ivlog: no user {args.username!r}", file=sys.stderr)
+            print(f"ivlog: no user {username!r}", file=sys.stderr)
             return 1
-        await set_active(user=user, active=False, by=None)
-        print(f"user {user.username} disabled; their sessions are ended")
+        print(await change(user))
         return 0
 
     return _guarded(settings, work)
+
+
+def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> int:
+    from server.services.users import set_active
+
+    async def disable(user: Any) -> str:
+        await set_active(user=user, active=False, by=None)
+        return f"user {user.username} disabled; their sessions are ended"
+
+    return _on_user(settings, args.username, disable)
+
+
+def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
+    from server.services.users import set_password
+
+    password = getpass.getpass("New password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+
+    async def change(user: Any) -> str:
+        ended = await set_password(user=user, password=password, by=None)
+        return f"password of {user.username} set; {ended} session(s) ended"
+
+    return _on_user(settings, args.username, change)
 
 
 def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from typing import AsyncContextManager, AsyncIterator, Callable
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -24,7 +25,7 @@ from server.middleware.request_log import RequestLogMiddleware
 from server.middleware.same_origin import SameOriginMiddleware
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
-from server.routes import admin, api, home, pharmacy, pwa, quarantine, review, session, summaries, tablet, visits_api
+from server.routes import account, admin, api, home, pharmacy, pwa, quarantine, review, session, summaries, tablet, visits_api
 from server.services import delivery, visits
 from server.services.projector import Projector
 from server.settings import Settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         *home.routes,
         *session.routes,
+        *account.routes,
         *api.routes,
         *visits_api.routes,
         *sync_routes(ServerPolicy(projector)),
@@ -65,6 +67,9 @@ def create_app(settings: Settings) -> Starlette:
     ]
     middleware = [
         Middleware(RequestLogMiddleware),
+        # Pages, styles and API answers compressed (the tablet's shell is gzipped once per file by its
+        # own route and passes through); CSRF tokens are masked per render against BREACH.
+        Middleware(GZipMiddleware, minimum_size=1024),
         Middleware(InFlightMiddleware, in_flight=in_flight),
         Middleware(SecurityHeadersMiddleware),
         Middleware(AppErrorMiddleware),

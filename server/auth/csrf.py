@@ -2,6 +2,10 @@
 
 A random nonce lives in an HttpOnly, SameSite=Strict cookie; the form carries an HMAC of it
 under the server secret. A cross-site page can neither read the cookie nor forge the HMAC.
+
+Pages are sent compressed, so the token is masked afresh on every render (a random pad, then the
+HMAC XOR that pad): a compressed page never repeats the same secret bytes, which is what the BREACH
+attack measures.
 """
 
 from __future__ import annotations
@@ -22,8 +26,22 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _digest(nonce: str, secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).digest()
+
+
 def token_for(nonce: str, secret_key: str) -> str:
-    return hmac.new(secret_key.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
+    """A fresh masked token for the nonce: different text on each call, the same secret behind it."""
+    pad = secrets.token_bytes(32)
+    return (pad + bytes(a ^ b for a, b in zip(pad, _digest(nonce, secret_key)))).hex()
+
+
+def _unmasked(token: str) -> bytes | None:
+    try:
+        raw = bytes.fromhex(token)
+    except ValueError:
+        return None
+    return bytes(a ^ b for a, b in zip(raw[:32], raw[32:])) if len(raw) == 64 else None
 
 
 def nonce_of(request: Request) -> str:
@@ -39,5 +57,6 @@ def verify(request: Request, submitted: object, secret_key: str) -> None:
     nonce = request.cookies.get(COOKIE_NAME)
     if not nonce or not isinstance(submitted, str):
         raise CsrfFailed()
-    if not hmac.compare_digest(token_for(nonce, secret_key), submitted):
+    digest = _unmasked(submitted)
+    if digest is None or not hmac.compare_digest(_digest(nonce, secret_key), digest):
         raise CsrfFailed()

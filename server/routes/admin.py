@@ -17,15 +17,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server import access, audit
-from server.db.models import Assignment, AuditEntry, Patient, Role, User
-from server.errors import AppError, BadRequest, Conflict, Forbidden
+from server.db.models import Assignment, Patient, Role, User
+from server.errors import AppError, BadRequest, Conflict, FieldError, Forbidden
 from server.routes import forms, guard
 from server.routes.params import MAX_BIGINT, path_id, whole_number
-from server.services import devices, patients, users
+from server.services import audit_log, devices, patients, users
+from server.services.local_time import LocalTime
 from server.templating import render
 from sync.models import Device
 
-AUDIT_PAGE = 50
 NOTICES = {
     "user-created": "The account was created. Give the person their initial password in person.",
     "user-enabled": "The account was enabled.",
@@ -84,7 +84,7 @@ async def home(request: Request) -> Response:
 
 async def _users_page(request: Request, admin: User, extra: dict[str, Any], status: int = 200) -> Response:
     members = await User.filter(organization_id=admin.organization_id).order_by("role", "display_name")
-    context = {"members": members, "roles": list(Role), "section": "users", "values": {}, **extra}
+    context = {"members": members, "roles": list(Role), "section": "users", "values": {}, "reset": None, **extra}
     return _page(request, "users.html", context, status=status)
 
 
@@ -117,6 +117,15 @@ async def user_set_active(request: Request) -> Response:
         raise Forbidden("You cannot disable your own account; ask another administrator.")
     await users.set_active(user=member, active=change.active, by=access.actor(admin))
     return _done("/admin/users", "user-enabled" if change.active else "user-disabled")
+
+
+async def user_reset_password(request: Request) -> Response:
+    """A new random password, shown once on this page (never in a URL, a log or a mail)."""
+    admin = await guard.require(request, Role.ADMIN)
+    await forms.read_form(request)
+    member = await access.manage_in_organization(admin, User, path_id(request, "user_id"), object_type="user")
+    temporary = await users.reset_password(user=member, by=access.actor(admin))
+    return await _users_page(request, admin, {"reset": {"member": member, "password": temporary}})
 
 
 # --- patients and assignments ------------------------------------------------------------
@@ -231,17 +240,30 @@ def _before(request: Request) -> int | None:
     return whole_number(request, "before", hint="an audit entry id (a whole number).", maximum=MAX_BIGINT)
 
 
-async def audit_log(request: Request) -> Response:
+def _day(request: Request, name: str) -> date | None:
+    value = request.query_params.get(name, "")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        message = f"{name} must be a date (YYYY-MM-DD)"
+        raise BadRequest(message, errors=[FieldError(name, message)]) from None
+
+
+def _audit_filter(request: Request) -> audit_log.AuditFilter:
+    text = {name: request.query_params.get(name, "").strip()[:64] for name in ("action", "object_type", "object_id",
+                                                                                "outcome")}
+    return audit_log.AuditFilter(user_id=whole_number(request, "user", hint="a user id (a whole number)."),
+                                 since=_day(request, "since"), until=_day(request, "until"), **text)
+
+
+async def audit_log_page(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
-    before = _before(request)
-    query = AuditEntry.filter(organization_id=admin.organization_id)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    entries = await query.order_by("-id").limit(AUDIT_PAGE)
+    before, wanted, clock = _before(request), _audit_filter(request), LocalTime(guard.settings_of(request).timezone)
+    entries, older = await audit_log.page(admin.organization_id, wanted, before=before, clock=clock)
     chain = await audit.verify()
     await audit.record("audit.view", actor=access.actor(admin), object_type="audit", detail={"count": len(entries)})
-    older = entries[-1].id if len(entries) == AUDIT_PAGE else None
-    context = {"entries": entries, "chain": chain, "older": older, "paged": before is not None, "section": "audit"}
+    context = {"entries": entries, "chain": chain, "older": older, "paged": before is not None, "section": "audit",
+               "wanted": wanted, "names": await audit_log.names(admin.organization_id), "clock": clock}
     return _page(request, "audit.html", context)
 
 
@@ -250,6 +272,7 @@ routes = [
     Route("/admin/users", user_list, methods=["GET"]),
     Route("/admin/users", user_create, methods=["POST"]),
     Route("/admin/users/{user_id:int}/active", user_set_active, methods=["POST"]),
+    Route("/admin/users/{user_id:int}/password", user_reset_password, methods=["POST"]),
     Route("/admin/patients", patient_list, methods=["GET"]),
     Route("/admin/patients", patient_create, methods=["POST"]),
     Route("/admin/patients/{patient_id:int}", patient_show, methods=["GET"]),
@@ -258,5 +281,5 @@ routes = [
     Route("/admin/assignments/{assignment_id:int}/end", assignment_end, methods=["POST"]),
     Route("/admin/devices", device_list, methods=["GET"]),
     Route("/admin/devices/{device_id:uuid}/revoke", device_revoke, methods=["POST"]),
-    Route("/admin/audit", audit_log, methods=["GET"]),
+    Route("/admin/audit", audit_log_page, methods=["GET"]),
 ]

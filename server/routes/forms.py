@@ -52,3 +52,8 @@ async def read_json(request: Request, model: type[T]) -> T:
         return model.model_validate(data)
     except ValidationError as exc:
         raise from_pydantic(exc) from None
+
+
+def field_problem(field: str, message: str) -> ValidationFailed:
+    """A form error found after parsing (two fields that must agree), named like pydantic's."""
+    return ValidationFailed(message, errors=[FieldError(field, message)])

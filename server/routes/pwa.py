@@ -124,12 +124,19 @@ async def service_worker(request: Request) -> Response:
     return served_response(PWA_DIR / "sw.js", request.scope, extra_headers={"Service-Worker-Allowed": "/"})
 
 
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico on every desk page whatever the page links: answer with the app's
+    icon (PNG bytes are accepted under that name) instead of a 404 in every log."""
+    return served_response(PWA_DIR / "icons" / "icon-192.png", request.scope)
+
+
 async def app_root(request: Request) -> Response:
     return RedirectResponse("/app/", status_code=308)
 
 
 routes = [
     Route("/sw.js", service_worker, methods=["GET"]),
+    Route("/favicon.ico", favicon, methods=["GET"]),
     Route("/app", app_root, methods=["GET"]),
     Mount("/app", ShellFiles(directory=PWA_DIR, html=True, check_dir=False), name="pwa"),
 ]

@@ -1,6 +1,12 @@
-"""Creating, disabling and re-enabling accounts. Disabling revokes every session at once."""
+"""Creating, disabling and re-enabling accounts, and setting passwords.
+
+Disabling an account or setting its password ends every session at once: a password reset is
+often the answer to a shared or stolen password, so the old sessions must not outlive it.
+"""
 
 from __future__ import annotations
+
+import secrets
 
 from server import audit
 from server.auth import passwords, sessions
@@ -36,3 +42,32 @@ async def set_active(*, user: User, active: bool, by: audit.Actor | None) -> Use
     action = "user.enable" if active else "user.disable"
     await audit.record(action, actor=by, object_type="user", object_id=user.id, detail={"sessions_revoked": revoked})
     return user
+
+
+async def set_password(*, user: User, password: str, by: audit.Actor | None, action: str = "user.password_set") -> int:
+    """Replace the user's password and end their sessions; the number of sessions ended."""
+    problem = passwords.password_problem(password)
+    if problem:
+        raise ValidationFailed(problem, errors=[FieldError("password", problem)])
+    user.password_hash = await passwords.hash_password(password)
+    await user.save(update_fields=["password_hash"])
+    revoked = await sessions.revoke_for_user(user.id)
+    await audit.record(action, actor=by, object_type="user", object_id=user.id, detail={"sessions_revoked": revoked})
+    return revoked
+
+
+async def reset_password(*, user: User, by: audit.Actor) -> str:
+    """An administrator's reset: a random temporary password, shown once to the administrator."""
+    temporary = secrets.token_urlsafe(12)  # 16 characters, about 96 bits
+    await set_password(user=user, password=temporary, by=by, action="user.password_reset")
+    return temporary
+
+
+async def change_own_password(*, user: User, current: str, new: str) -> None:
+    """A signed-in user's own change: the current password is checked first (a walk-up attacker at an
+    unlocked desk cannot lock the owner out)."""
+    if not await passwords.verify_password(user.password_hash, current):
+        message = "The current password is not correct"
+        raise ValidationFailed(message, errors=[FieldError("current_password", message)])
+    await set_password(user=user, password=new, by=audit.Actor(user_id=user.id, organization_id=user.organization_id),
+                       action="user.password_change")

@@ -246,3 +246,22 @@ async def test_audit_page_never_shows_another_organizations_entries(client_facto
     shown = entry_ids(page.text)
     assert shown and other.id not in shown
     assert PASSWORD not in page.text
+
+
+async def test_audit_log_names_people_and_filters_by_person_action_and_day(client_factory, admin_ada, nurse_ana):
+    admin = await client_factory(admin_ada)
+    await client_factory(nurse_ana)  # a login of the nurse's, audited
+    everything = (await admin.get("/admin/audit")).text
+    assert f"{nurse_ana.display_name} ({nurse_ana.username})" in everything
+
+    mine = await admin.get(f"/admin/audit?user={nurse_ana.id}&action=login")
+    today = date.today().isoformat()
+    dated = await admin.get(f"/admin/audit?action=login&since={today}&until={today}")
+    none_before = await admin.get("/admin/audit?action=login&until=2000-01-01")
+
+    login_ids = [e.id for e in await AuditEntry.filter(user_id=nurse_ana.id, action="login")]
+    assert entry_ids(mine.text) == sorted(login_ids, reverse=True) and login_ids
+    assert set(login_ids) <= set(entry_ids(dated.text))
+    assert entry_ids(none_before.text) == []
+    bad = await admin.get("/admin/audit?since=yesterday")
+    assert bad.status_code == 400 and "since must be a date" in bad.text

@@ -88,3 +88,28 @@ def test_help_lists_every_command(tmp_path):
 def test_production_refuses_a_weak_secret(tmp_path):
     result = run_cli("migrate", env={**cli_env(data_dir=tmp_path), "IVLOG_ENV": "production", "IVLOG_SECRET_KEY": "short"})
     assert result.returncode == 2 and "IVLOG_SECRET_KEY" in result.stderr
+
+
+async def test_user_password_sets_a_new_password_that_logs_in_and_refuses_a_short_one(tmp_path):
+    url, drop = await empty_database(tmp_path)
+    env = cli_env(data_dir=tmp_path / "data", database_url=url, IVLOG_DEMO_PASSWORD="demo-password-xyz")
+    try:
+        run_cli("migrate", env=env)
+        run_cli("demo", env=env)
+        changed = run_cli("user", "password", "nurse2", env=env, stdin="a-brand-new-password\n")
+        assert changed.returncode == 0 and "password of nurse2 set" in changed.stdout
+        assert run_cli("user", "password", "nurse2", env=env, stdin="short\n").returncode == 1
+        assert run_cli("user", "password", "nobody", env=env, stdin="a-brand-new-password\n").returncode == 1
+        port = free_port()
+        server = start_server(env=env, port=port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_serving(base, server)
+            with httpx.Client(base_url=base, headers={"origin": base}) as client:
+                old = client.post("/api/session", json={"username": "nurse2", "password": "demo-password-xyz"})
+                new = client.post("/api/session", json={"username": "nurse2", "password": "a-brand-new-password"})
+            assert old.status_code == 401 and new.status_code == 200
+        finally:
+            stop_server(server)
+    finally:
+        await drop()

@@ -88,3 +88,32 @@ async def test_request_log_lines_carry_ids_never_patient_data(client_factory, nu
     assert "request id=" in text and "route=/api/patients/{patient_id:int}" in text
     for phi in ("Testperson", "Pat", "MRN-PAT"):
         assert phi not in text
+
+
+@pytest.mark.parametrize("path", ["/admin/users", "/static/app.css", "/static/summary.css"])
+async def test_desk_pages_and_styles_are_sent_compressed(client_factory, admin_ada, path):
+    client = await client_factory(admin_ada)
+    response = await client.get(path, headers={"accept-encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in response.headers["vary"].lower()
+
+
+async def test_the_csrf_token_differs_on_every_page_yet_each_one_is_accepted(client_factory, admin_ada):
+    """Compressed pages must not repeat a secret (BREACH): the token is masked afresh each render."""
+    client = await client_factory(admin_ada)
+    pattern = 'name="csrf_token" value="'
+    tokens = [(await client.get("/admin/users")).text.split(pattern)[1].split('"')[0] for _ in range(2)]
+    assert tokens[0] != tokens[1]
+    for token in tokens:
+        form = {"username": f"u{token[:6]}", "display_name": "X", "role": "nurse", "password": "long enough password",
+                "csrf_token": token}
+        assert (await client.post("/admin/users", data=form)).status_code == 303
+    forged = tokens[0][:64] + "0" * 64
+    refused = await client.post("/admin/users", data={"username": "u2", "display_name": "X", "role": "nurse",
+                                                       "password": "long enough password", "csrf_token": forged})
+    assert refused.status_code == 403
+
+
+async def test_favicon_is_served_not_404(anonymous):
+    response = await anonymous.get("/favicon.ico")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
