@@ -164,3 +164,17 @@ async def test_a_fresh_worker_delivers_a_message_left_pending_before_a_restart(
 
     assert len(smtp_server.mailbox.messages) == 1
     assert (await OutboxMessage.get(visit_id=visit.id)).status == OutboxStatus.SENT
+
+
+async def test_the_physicians_inbox_flags_a_reaction_and_lists_only_reviewed_visits(
+    push_visit, desk, post_form, nurse_ana, patient_pat, physician_phil, client_factory
+):
+    reacted = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    await post_form(desk, f"/review/visits/{reacted.id}/sign-off", {"note": ""})
+    waiting = await push_visit(nurse_ana, patient_pat, scripts.tolerated())  # ended, not yet reviewed
+
+    home = (await (await client_factory(physician_phil)).get("/physician")).text
+
+    row = home.split(f'/visits/{reacted.id}/summary"')[0].rsplit("<tr>", 1)[1]
+    assert "reaction, grade" in row
+    assert str(waiting.id) not in home  # neither in the inbox nor under "Reviewed visits"
