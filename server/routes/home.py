@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from server import access
-from server.db.models import Role
+from server.db.models import Role, VisitStatus
 from server.routes import guard
 from server.services import inbox
 from server.services.local_time import LocalTime
@@ -43,7 +43,8 @@ async def nurse_home(request: Request) -> Response:
 async def physician_home(request: Request) -> Response:
     user = await guard.require(request, Role.PHYSICIAN)
     patients = await (await access.patients(user)).order_by("family_name", "given_name")
-    visits = await (await access.visits(user)).order_by("-scheduled_at").limit(50).prefetch_related("patient")
+    reviewed = (await access.visits(user)).filter(status=VisitStatus.REVIEWED)  # released: their summaries open
+    visits = await reviewed.order_by("-scheduled_at").limit(50).prefetch_related("patient")
     summaries = await inbox.inbox_of(user)
     await access.audit_list(user, "patient", len(patients))
     await access.audit_list(user, "inbox_item", len(summaries.items))
