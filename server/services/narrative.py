@@ -11,6 +11,7 @@ from html import escape
 from typing import Any
 
 from server.services import fhir_codes as codes
+from server.services.bottom_line import bottom_line
 from server.services.entry_text import describe, vitals_text
 from server.services.summary import VisitSummary
 
@@ -46,9 +47,11 @@ def overview(s: VisitSummary) -> dict[str, str]:
     p, state = s.patient, s.state
     lots = ", ".join(f"lot {lot['lot']} (exp. {lot['expiry']})" for lot in state["lots"]) or "no lot recorded"
     rates = " → ".join(f"{seg['rate_ml_h']:g}" for seg in state["segments"]) or "none"
+    stamp = s.clock.stamp
     lines = [
+        *bottom_line(s),
         f"Patient: {p.family_name}, {p.given_name}; MRN {p.mrn}; born {p.birth_date.isoformat()}",
-        f"Visit: {state['time_in'] or '?'} to {state['time_out'] or '?'} (home)",
+        f"Visit: {stamp(state['time_in']) or '?'} to {stamp(state['time_out']) or '?'} (home)",
         f"Product: {s.product_name}; {lots}",
         _dose_line(s),
         f"Rate steps (mL/h): {rates}; infused {state['infusion']['running_min']:g} min",
@@ -68,7 +71,7 @@ def _section(title: str, code: tuple[str, str], text: str, refs: list[dict[str, 
 
 def note_lines(s: VisitSummary) -> list[str]:
     lines = [f"Nurse note ({s.author(n['author_id'])}): {n['text']}" for n in s.state["notes"]]
-    lines += [f"Pharmacist intervention ({s.author(i['author_id'])}): {describe(i['kind'], i)}" for i in s.interventions]
+    lines += [f"Pharmacist intervention ({s.author(i['author_id'])}): {describe('review.intervention', i)}" for i in s.interventions]
     if s.signoff:
         lines.append(f"Pharmacist sign-off ({s.author(s.signoff['author_id'])}): {s.signoff.get('note') or 'signed off'}")
     return lines
@@ -76,13 +79,13 @@ def note_lines(s: VisitSummary) -> list[str]:
 
 def sections(s: VisitSummary, refs: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
     state = s.state
-    infusion_lines = [f"{seg['start']}: {seg['rate_ml_h']:g} mL/h for {seg['duration_min']:g} min" for seg in state["segments"]]
+    infusion_lines = [f"{s.clock.stamp(seg['start'])}: {seg['rate_ml_h']:g} mL/h for {seg['duration_min']:g} min" for seg in state["segments"]]
     infusion_lines += [describe("medication.given", m) for m in state["medications"]]
     return [
         _section("Infusion and medications", ("29549-3", "Medication administered Narrative"),
                  div(paragraph(_dose_line(s)), items(infusion_lines)), refs["infusion"]),
         _section("Vital signs", ("8716-3", "Vital signs"),
-                 div(items([f"{row['at']}: {vitals_text(row)}" for row in state["vitals"]])), refs["vitals"]),
+                 div(items([f"{s.clock.stamp(row['at'])}: {vitals_text(row)}" for row in state["vitals"]])), refs["vitals"]),
         _section("Adverse reactions", ("48765-2", "Allergies and adverse reactions Document"),
                  div(items([describe("reaction.observed", r) for r in state["reactions"]])), refs["reactions"]),
         _section("Notes and review", ("48767-8", "Annotation comment [Interpretation] Narrative"),

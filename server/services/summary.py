@@ -120,12 +120,19 @@ async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | No
         state=state, product_name=orders.product_name(state["protocol"]["product_id"]),
         authors=await author_names(visit.organization_id, events), clock=clock,
         signoff=signoffs[-1] if signoffs else None,
-        interventions=[r for r in state["reviews"] if r["kind"] == "review.intervention"],
+        interventions=interventions_of(state),
         trend=vitals_trend(state),
     )
     summary.infusion_chart = charts.infusion_chart(state, clock, height=150)
     summary.vitals_charts = charts.vitals_charts(state, clock, height=95, width=250)
     return summary
+
+
+def interventions_of(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pharmacist's interventions with their own kind ("next_rate"...): the fold's review rows put
+    the event kind where the intervention's kind was, and summaries printed "review.intervention"."""
+    return [{"event_id": e["event_id"], "at": e["occurred_at"], "author_id": e["author_id"], **e["payload"]}
+            for e in state["entries"] if e["kind"] == "review.intervention"]
 
 
 async def signoff_seq(review_event_id: UUID) -> int | None:
@@ -134,5 +141,7 @@ async def signoff_seq(review_event_id: UUID) -> int | None:
 
 
 def template_context(summary: VisitSummary) -> dict[str, Any]:
-    """What the summary templates read: the summary, its clock, and `n` to write numbers."""
-    return {"s": summary, "clock": summary.clock, "n": number}
+    """What the summary templates read: the summary, its clock, its bottom line and `n` to write numbers."""
+    from server.services.bottom_line import bottom_line  # it reads a VisitSummary: imported where used
+
+    return {"s": summary, "clock": summary.clock, "n": number, "bottom_line": bottom_line(summary)}

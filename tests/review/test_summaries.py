@@ -201,3 +201,24 @@ async def test_a_pharmacist_can_preview_the_summary_of_a_visit_not_yet_started(d
     Bundle.model_validate(bundle)
     assert resources(bundle, "Encounter")[0]["status"] == "planned"
     assert (await desk.get(f"/review/visits/{visit.id}")).status_code == 200
+
+
+async def test_the_summary_opens_with_its_bottom_line_and_names_an_intervention_in_plain_words(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    visit = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    await post_form(desk, f"/review/visits/{visit.id}/interventions",
+                    {"kind": "next_rate", "text": "Hold at 70 mL/h next time", "next_rate_ml_h": "70"})
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue the plan."})
+
+    page = (await desk.get(f"/visits/{visit.id}/summary")).text
+    fhir = (await desk.get(f"/visits/{visit.id}/fhir")).text
+
+    bottom = page.split('aria-label="Bottom line"')[1].split("</section>")[0]
+    assert page.index("Bottom line") < page.index("Rate steps") < page.index("Reactions and actions")
+    assert "Reaction grade 2 at 140 mL/h" in bottom and "chills, fever" in bottom
+    assert "% of the order" in bottom and "Next infusion: 70 mL/h" in bottom
+    assert "Intervention (next rate: next infusion 70 mL/h)" in page
+    for text in (page, fhir):
+        assert "review.intervention" not in text
+    assert "Reaction grade 2" in fhir and "Z:" not in fhir  # narrative times are local stamps, not raw UTC
