@@ -109,10 +109,21 @@ def add_vitals(b: BundleBuilder) -> list[dict[str, str]]:
     return panels
 
 
-def lot_at(lots: list[dict[str, Any]], moment: str) -> dict[str, Any] | None:
-    """The lot opened most recently at or before `moment` (the first lot if none was yet)."""
-    opened = [lot for lot in lots if lot["at"] <= moment]
-    return opened[-1] if opened else (lots[0] if lots else None)
+def lot_shares(lots: list[dict[str, Any]], start_ml: float, volume_ml: float) -> list[tuple[dict[str, Any] | None, float]]:
+    """The vials a rate step drew from and how many mL from each: vials run in the order they were
+    opened (a vial that failed inspection is never hung), so the step's slice of the cumulative
+    volume falls in one vial or spans two. The last vial takes any volume beyond the vials' total."""
+    hung = [lot for lot in lots if lot.get("inspected_ok", True)] or lots
+    if not hung:
+        return [(None, volume_ml)]
+    shares, begin, end = [], 0.0, start_ml + volume_ml
+    for index, lot in enumerate(hung):
+        lot_end = float("inf") if index == len(hung) - 1 else begin + (lot.get("volume_ml") or 0)
+        overlap = min(end, lot_end) - max(start_ml, begin)
+        if overlap > 0 or (volume_ml == 0 and begin <= start_ml < lot_end):
+            shares.append((lot, round(max(overlap, 0.0), 1)))
+        begin = lot_end
+    return shares
 
 
 def _product(b: BundleBuilder, lot: dict[str, Any] | None) -> dict[str, Any]:
@@ -125,22 +136,32 @@ def _product(b: BundleBuilder, lot: dict[str, Any] | None) -> dict[str, Any]:
     return medication
 
 
+def _administration(b: BundleBuilder, segment: dict[str, Any], text: str, lot: dict[str, Any] | None,
+                    volume_ml: float) -> dict[str, Any]:
+    period = {k: v for k, v in (("start", segment["start"]), ("end", segment["end"])) if v}
+    dosage = {"text": text, "route": codes.INTRAVENOUS,
+              "rateQuantity": codes.quantity(segment["rate_ml_h"], "mL/h", "mL/h"),
+              "dose": codes.quantity(volume_ml, "mL", "mL")}
+    return {
+        "resourceType": "MedicationAdministration", "contained": [_product(b, lot)],
+        "status": "completed" if segment["end"] else "in-progress",
+        "medicationReference": {"reference": "#product"}, "subject": b.ref("patient"),
+        "context": b.ref("encounter"), "effectivePeriod": period, "dosage": dosage, **_performer(b),
+    }
+
+
 def add_infusion(b: BundleBuilder) -> list[dict[str, str]]:
-    """One MedicationAdministration per rate segment: the rate, the volume it gave, the lot it came from."""
-    s, refs = b.summary, []
+    """A MedicationAdministration per rate step and vial it drew from: the rate, the mL from that vial
+    and the vial's lot (a step that spans two vials is two administrations)."""
+    s, refs, infused_ml = b.summary, [], 0.0
     for number, segment in enumerate(s.state["segments"], start=1):
-        period = {k: v for k, v in (("start", segment["start"]), ("end", segment["end"])) if v}
         text = (f"Rate step {number}: {segment['rate_ml_h']:g} mL/h ({segment['ml_kg_h']:g} mL/kg/h, "
                 f"{segment['mg_kg_min']:g} mg/kg/min) for {segment['duration_min']:g} min")
-        dosage = {"text": text, "route": codes.INTRAVENOUS,
-                  "rateQuantity": codes.quantity(segment["rate_ml_h"], "mL/h", "mL/h"),
-                  "dose": codes.quantity(segment["volume_ml"], "mL", "mL")}
-        refs.append(b.add(f"segment:{segment['event_id']}", {
-            "resourceType": "MedicationAdministration", "contained": [_product(b, lot_at(s.state["lots"], segment["start"]))],
-            "status": "completed" if segment["end"] else "in-progress",
-            "medicationReference": {"reference": "#product"}, "subject": b.ref("patient"),
-            "context": b.ref("encounter"), "effectivePeriod": period, "dosage": dosage, **_performer(b),
-        }))
+        for part, (lot, volume_ml) in enumerate(lot_shares(s.state["lots"], infused_ml, segment["volume_ml"])):
+            lot_text = f", lot {lot['lot']}" if lot is not None else ""
+            key = f"segment:{segment['event_id']}" + (f":{part}" if part else "")
+            refs.append(b.add(key, _administration(b, segment, f"{text}{lot_text}: {volume_ml:g} mL", lot, volume_ml)))
+        infused_ml += segment["volume_ml"]
     return refs
 
 

@@ -222,3 +222,25 @@ async def test_the_summary_opens_with_its_bottom_line_and_names_an_intervention_
     for text in (page, fhir):
         assert "review.intervention" not in text
     assert "Reaction grade 2" in fhir and "Z:" not in fhir  # narrative times are local stamps, not raw UTC
+
+
+async def test_each_fhir_administration_names_the_vial_it_drew_from_and_a_step_spanning_two_is_split(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    """Vials hang in the order they were opened: the first 100 mL come from LE12A, the rest from LE77B."""
+    script = scripts.febrile_reaction()
+    next(e for e in script.events if e["kind"] == "product.opened")["payload"]["volume_ml"] = 100
+    script.opened(46, lot="LE77B", volume_ml=200)
+    visit = await reviewed_visit(push_visit, desk, post_form, nurse_ana, patient_pat, script=script)
+
+    bundle = (await desk.get(f"/visits/{visit.id}/fhir")).json()
+
+    Bundle.model_validate(bundle)
+    steps = [m for m in resources(bundle, "MedicationAdministration") if "rateQuantity" in m["dosage"]]
+    drawn = [(m["dosage"]["rateQuantity"]["value"], m["contained"][0]["batch"]["lotNumber"], m["dosage"]["dose"]["value"])
+             for m in steps]
+    # 35 mL/h 30 min = 17.5 mL, 70 mL/h 30 min = 35, 140 mL/h 16 min = 37.3: 89.8 mL, then 10.2 of the 35 mL at 70
+    assert drawn[:3] == [(35, "LE12A", 17.5), (70, "LE12A", 35), (140, "LE12A", 37.3)]
+    assert drawn[3][:2] == (70, "LE12A") and drawn[4][:2] == (70, "LE77B")
+    assert round(drawn[3][2] + drawn[4][2], 1) == 35
+    assert all(lot == "LE77B" for _, lot, _ in drawn[5:])
