@@ -47,7 +47,8 @@ def summary_html(summary: VisitSummary) -> str:
 def render_pdf(html: str) -> bytes:
     with _RENDER_LOCK:
         document = HTML(string=html, url_fetcher=_no_fetching())
-        return document.write_pdf(stylesheets=[_stylesheet()], font_config=_fonts())
+        # PDF/UA-1: tagged structure, the title shown as the document's name, for screen readers.
+        return document.write_pdf(stylesheets=[_stylesheet()], font_config=_fonts(), pdf_variant="pdf/ua-1")
 
 
 async def summary_pdf(summary: VisitSummary) -> bytes:

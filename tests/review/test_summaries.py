@@ -244,3 +244,17 @@ async def test_each_fhir_administration_names_the_vial_it_drew_from_and_a_step_s
     assert drawn[3][:2] == (70, "LE12A") and drawn[4][:2] == (70, "LE77B")
     assert round(drawn[3][2] + drawn[4][2], 1) == 35
     assert all(lot == "LE77B" for _, lot, _ in drawn[5:])
+
+
+async def test_the_pdf_is_tagged_for_accessibility_with_a_descriptive_title(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    visit = await reviewed_visit(push_visit, desk, post_form, nurse_ana, patient_pat)
+
+    reader = PdfReader(io.BytesIO((await desk.get(f"/visits/{visit.id}/summary.pdf")).content))
+
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in catalog  # tagged (PDF/UA-1)
+    assert bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title.startswith("Home infusion visit summary: Testperson, Pat, ")
+    assert b"pdfuaid:part" in catalog["/Metadata"].get_data()
