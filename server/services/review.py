@@ -22,7 +22,7 @@ from server.services import charts, desk_events, disclosures, inbox, release, vi
 from server.services.charts import Chart
 from server.services.entry_text import describe, label
 from server.services.local_time import LocalTime, parse
-from server.services.summary import VisitSummary, build_summary
+from server.services.summary import VisitSummary, build_summary, resolved_alerts
 from sync.models import Quarantine
 from sync.protocol import PushResult
 
@@ -77,6 +77,7 @@ class VisitReview:
     summary: VisitSummary
     timeline: list[TimelineRow]
     alerts: list[tuple[dict[str, Any], list[TimelineRow]]]
+    resolved_alerts: list[tuple[dict[str, Any], list[TimelineRow]]]
     quarantined: list[dict[str, Any]]
     outbox: list[OutboxMessage]
     inbox_items: list[InboxItem]
@@ -112,9 +113,9 @@ def timeline_rows(state: dict[str, Any], name: Any) -> list[TimelineRow]:
     return sorted(rows, key=lambda row: (parse(row.at), parse(row.recorded_at)))
 
 
-def alerts_with_entries(state: dict[str, Any], rows: list[TimelineRow]) -> list[tuple[dict[str, Any], list[TimelineRow]]]:
+def alerts_with_entries(alerts: list[dict[str, Any]], rows: list[TimelineRow]) -> list[tuple[dict[str, Any], list[TimelineRow]]]:
     by_id = {row.event_id: row for row in rows}
-    return [(alert, [by_id[i] for i in alert["event_ids"] if i in by_id]) for alert in state["alerts"]]
+    return [(alert, [by_id[i] for i in alert["event_ids"] if i in by_id]) for alert in alerts]
 
 
 async def quarantined_of(visit: Visit) -> list[dict[str, Any]]:
@@ -135,7 +136,8 @@ async def build_review(visit: Visit, *, clock: LocalTime) -> VisitReview:
     attempts = Prefetch("delivery_attempts", queryset=DeliveryAttempt.all().order_by("at"))
     outbox = await OutboxMessage.filter(visit_id=visit.id).order_by("-created_at").prefetch_related("recipient", attempts)
     return VisitReview(
-        summary=summary, timeline=rows, alerts=alerts_with_entries(summary.state, rows),
+        summary=summary, timeline=rows, alerts=alerts_with_entries(summary.state["alerts"], rows),
+        resolved_alerts=alerts_with_entries(resolved_alerts(summary), rows),
         quarantined=await quarantined_of(visit), outbox=outbox, inbox_items=await inbox.items_of_visit(visit),
         disclosures=await disclosures.of_visit(visit),
         infusion_chart=charts.infusion_chart(summary.state, clock),

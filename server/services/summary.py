@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
+from server.clinical.corrections import CORRECTION_KINDS
 from server.clinical.timeline import fold_timeline
 from server.db.models import Order, Patient, User, Visit
 from server.services import charts, orders, visits
@@ -53,6 +54,8 @@ class VisitSummary:
     infusion_chart: Chart | None = None
     vitals_charts: list[Chart] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    events: list[dict[str, Any]] = field(default_factory=list, repr=False)  # the log the state was folded from
+    context: Any = field(default=None, repr=False)  # the visit context of that fold
 
     @property
     def premeds(self) -> list[dict[str, Any]]:
@@ -100,18 +103,30 @@ async def author_names(organization_id: int, events: list[dict[str, Any]]) -> di
     return {row["id"]: row["display_name"] for row in users}
 
 
-async def state_through(visit: Visit, through_seq: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The fold of the visit's events (up to `through_seq` when given), and those events."""
+async def state_through(visit: Visit, through_seq: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], Any]:
+    """The fold of the visit's events (up to `through_seq` when given), those events and the context."""
     events = await visits.events_of(visit)
     if through_seq is not None:
         events = [event for event in events if event["server_seq"] <= through_seq]
-    state = fold_timeline(events, context=await visits.context_for(visit))
-    return state.to_dict(), events
+    context = await visits.context_for(visit)
+    return fold_timeline(events, context=context).to_dict(), events, context
+
+
+def resolved_alerts(summary: VisitSummary) -> list[dict[str, Any]]:
+    """Alerts the entries raised before a correction took them away (an expired lot amended to the right
+    one): the pharmacist still sees that they were raised, marked resolved, with the correction beside
+    the entry. Found by folding the log once more without its amendments and voids."""
+    uncorrected = [e for e in summary.events if e["kind"] not in CORRECTION_KINDS]
+    if len(uncorrected) == len(summary.events):
+        return []
+    current = {alert["id"] for alert in summary.state["alerts"]}
+    alerts = fold_timeline(uncorrected, context=summary.context).to_dict()["alerts"]
+    return [alert for alert in alerts if alert["id"] not in current]
 
 
 async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | None = None) -> VisitSummary:
     """The summary of `visit` now, or as it stood at the event `through_seq` (a sign-off)."""
-    state, events = await state_through(visit, through_seq)
+    state, events, context = await state_through(visit, through_seq)
     await visit.fetch_related("organization", "patient__physician", "order", "nurse")
     order = visit.order or await Order.filter(patient_id=visit.patient_id, active=True).order_by("-id").first()
     signoffs = [r for r in state["reviews"] if r["kind"] == "review.signed"]
@@ -121,7 +136,7 @@ async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | No
         authors=await author_names(visit.organization_id, events), clock=clock,
         signoff=signoffs[-1] if signoffs else None,
         interventions=interventions_of(state),
-        trend=vitals_trend(state),
+        trend=vitals_trend(state), events=events, context=context,
     )
     summary.infusion_chart = charts.infusion_chart(state, clock, height=150)
     summary.vitals_charts = charts.vitals_charts(state, clock, height=95, width=250)

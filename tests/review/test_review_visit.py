@@ -137,3 +137,20 @@ async def test_the_page_of_a_visit_the_nurse_ended_offers_the_sign_off_button(
 
     assert "Sign review and release summary" in html
     assert "can be signed off once the nurse has ended it" not in html
+
+
+async def test_an_expired_lot_alert_corrected_by_an_amendment_stays_listed_marked_resolved(
+    push_visit, desk, nurse_ana, patient_pat
+):
+    script = scripts.tolerated()
+    opened = next(e for e in script.events if e["kind"] == "product.opened")
+    typed = {**opened["payload"], "expiry": "2020-01-31"}  # the nurse typed last year's date
+    opened["payload"] = typed
+    script.amend(300, opened["id"], {**typed, "expiry": "2026-12-31"}, reason="expiry mistyped")
+    visit = await push_visit(nurse_ana, patient_pat, script)
+
+    html = (await desk.get(f"/review/visits/{visit.id}")).text
+
+    alerts = html.split("<h2>Alerts")[1].split("</section>")[0]
+    assert "resolved by a correction" in alerts and "expired" in alerts.lower()
+    assert alerts.index("resolved by a correction") > alerts.index("</h2>")
