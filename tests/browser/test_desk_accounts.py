@@ -6,18 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.people import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_admin_resets_a_password_the_nurse_replaces_and_the_audit_log_names_both(server_factory, launch, artifacts):

@@ -1,0 +1,54 @@
+"""The pharmacist's and the physician's journey, walked by clicking: from the review queue to a signed-off
+visit, then from the physician's inbox to the summary and its PDF."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.people import log_in, log_out
+
+pytestmark = pytest.mark.browser
+
+
+def test_pharmacist_signs_off_a_reaction_visit_and_the_physician_reads_it_from_the_inbox(
+    server_factory, launch, artifacts, tmp_path
+):
+    server = server_factory()
+    page = launch().new_page()
+
+    log_in(page, server.base_url, "pharmacist")
+    page.get_by_role("link", name="Review queue").click()
+    first = page.locator("table.queue tbody tr").first
+    expect(first).to_contain_text("reaction")  # ordered by risk: the febrile reaction first
+    page.screenshot(path=str(artifacts / "journey-pharmacist-queue.png"), full_page=True)
+    first.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", name="Sign-off")).to_be_visible()
+    page.get_by_label("Kind").select_option("next_rate")
+    page.get_by_label("Next infusion rate").fill("100")
+    page.get_by_label("What and why").fill("Grade 2 reaction at the top step: hold at 100 mL/h next time.")
+    page.get_by_role("button", name="Record intervention").click()
+    page.get_by_label("Note for the physician").fill("Febrile reaction, handled at home; plan adjusted.")
+    page.screenshot(path=str(artifacts / "journey-pharmacist-sign-off.png"), full_page=True)
+    page.get_by_role("button", name="Sign review and release summary").click()
+    expect(page.get_by_text(re.compile(r"^Reviewed by Pia Lind"))).to_be_visible()
+    log_out(page)
+
+    log_in(page, server.base_url, "physician")
+    row = page.locator("table tbody tr", has_text="reaction, grade 2")
+    expect(row).to_have_count(1)
+    expect(page.get_by_text(re.compile(r"^\d+ unread$"))).to_be_visible()
+    page.screenshot(path=str(artifacts / "journey-physician-inbox.png"), full_page=True)
+    row.get_by_role("link", name="Summary").click()
+    bottom = page.get_by_role("region", name="Bottom line")
+    expect(bottom).to_contain_text("Reaction grade 2")
+    expect(bottom).to_contain_text("Next infusion: 100 mL/h")
+    page.screenshot(path=str(artifacts / "journey-physician-summary.png"), full_page=True)
+    page.go_back()
+    with page.expect_download() as download:
+        page.locator("table tbody tr", has_text="reaction, grade 2").get_by_role("link", name="PDF").click()
+    pdf = tmp_path / "summary.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
