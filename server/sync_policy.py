@@ -20,16 +20,15 @@ from server.clinical.problems import EventInvalid
 from server.db.models import Order, Role, User, Visit
 from server.routes import guard
 from server.services import visits as visit_service
+from server.services import write_rules
 from server.services.projector import Projector
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
 
-REVIEW_KINDS = frozenset({"review.signed", "review.intervention"})
-PHARMACIST_KINDS = REVIEW_KINDS | {"note"}
-
-NOT_WRITABLE = Refusal("not_writable", "You are not assigned to this patient today, so this entry was kept aside. "
-                                        "Ask the pharmacy to check your assignment, then correct it.")
-UNKNOWN_VISIT = Refusal("unknown_visit", "The server does not know this visit yet. "
-                                         "Its 'visit started' entry must reach the server first.")
+# One answer for "not yours" and "does not exist": the pusher learns nothing about visits she may not
+# write. The audit trail keeps the precise reason for the pharmacy (`_audit_not_writable`).
+NOT_WRITABLE = Refusal("not_writable", "This entry was kept aside: the server cannot add it to this visit for you. "
+                                       "If you started this visit on this tablet, sync again and then correct "
+                                       "the entry; otherwise ask the pharmacy to check your assignment.")
 WRONG_PATIENT = Refusal("wrong_patient", "This visit is scheduled for another patient. Check the chart, then "
                                          "start the visit from the right patient.")
 NO_ORDER = Refusal("no_active_order", "This patient has no active order, so the visit cannot be started. "
@@ -73,24 +72,15 @@ class ServerPolicy:
         return None
 
     async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
+        """Role, then write scope, then the state and authorship rules of `write_rules` (the same the
+        desk applies). A visit's own `visit.started` is judged first, whatever its place in the push."""
         user = await _user_of(principal)
-        refusals = {c.id: r for c in candidates if (r := _wrong_role(user, c))}
-        valid = [c for c in candidates if c.id not in refusals]
-        writable = await access.visit_patients(user, list({c.visit_id for c in valid}))
-        for candidate in valid:
-            if candidate.visit_id in writable:
-                if candidate.kind == "visit.started" and _patient_id(candidate) != writable[candidate.visit_id]:
-                    refusals[candidate.id] = WRONG_PATIENT
-                continue
-            if candidate.kind == "visit.started":
-                refusal = await _start_visit(user, candidate)
-                if refusal is None:
-                    writable[candidate.visit_id] = _patient_id(candidate)
-                    continue
-            else:
-                exists = await Visit.exists(id=candidate.visit_id, organization_id=user.organization_id)
-                refusal = NOT_WRITABLE if exists else UNKNOWN_VISIT
-            refusals[candidate.id] = refusal
+        refusals = {c.id: r for c in candidates if (r := write_rules.role_refusal(user, c.kind))}
+        valid = sorted((c for c in candidates if c.id not in refusals), key=lambda c: c.kind != "visit.started")
+        refusals.update(await _scope_refusals(user, valid))
+        valid = [c for c in valid if c.id not in refusals]
+        refusals.update(await write_rules.correction_refusals(user, valid))
+        refusals.update(await write_rules.status_refusals(user.organization_id, valid))
         return refusals
 
     async def readable(self, principal: Principal) -> ReadScope:
@@ -119,14 +109,35 @@ class ServerPolicy:
             for item in records])
 
 
-def _wrong_role(user: User, candidate: Candidate) -> Refusal | None:
-    if user.role == Role.NURSE and candidate.kind in REVIEW_KINDS:
-        return Refusal("not_allowed", "Only a pharmacist records review entries.")
-    if user.role == Role.PHARMACIST and candidate.kind not in PHARMACIST_KINDS:
-        return Refusal("not_allowed", "A pharmacist records review entries and notes, not visit entries.")
-    if user.role == Role.PHYSICIAN:
-        return Refusal("not_allowed", "Physicians read visits; they do not write entries.")
-    return None
+async def _scope_refusals(user: User, candidates: list[Candidate]) -> dict[UUID, Refusal]:
+    """Events outside the visits `user` may write; a nurse's own `visit.started` may create its visit."""
+    refusals: dict[UUID, Refusal] = {}
+    writable = await access.visit_patients(user, list({c.visit_id for c in candidates}))
+    for candidate in candidates:
+        if candidate.visit_id in writable:
+            if candidate.kind == "visit.started" and _patient_id(candidate) != writable[candidate.visit_id]:
+                refusals[candidate.id] = WRONG_PATIENT
+            continue
+        refusal = await _start_visit(user, candidate) if candidate.kind == "visit.started" else NOT_WRITABLE
+        if refusal is None:
+            writable[candidate.visit_id] = _patient_id(candidate)
+        else:
+            refusals[candidate.id] = refusal
+    await _audit_not_writable(user, [c for c in candidates if refusals.get(c.id) is NOT_WRITABLE])
+    return refusals
+
+
+async def _audit_not_writable(user: User, refused: list[Candidate]) -> None:
+    """The precise reason, for the pharmacy's audit log only: unassigned, or no such visit here."""
+    if not refused:
+        return
+    known = set(await Visit.filter(id__in=list({c.visit_id for c in refused}),
+                                   organization_id=user.organization_id).values_list("id", flat=True))
+    await audit.record_many([
+        audit.Record("sync.not_writable", access.actor(user), outcome="denied", object_type="visit",
+                     object_id=c.visit_id, detail={"event_id": str(c.id), "kind": c.kind,
+                                                   "reason": "not_assigned" if c.visit_id in known else "unknown_visit"})
+        for c in refused])
 
 
 async def _start_visit(user: User, candidate: Candidate) -> Refusal | None:

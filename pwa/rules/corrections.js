@@ -1,26 +1,30 @@
 // Amendments and voids, applied without losing anything (port of server/clinical/corrections.py and the
 // correction checks of context_checks.py; CMS PIM ch. 3 §3.3.2.5). The clinical picture uses each
 // entry's latest valid amendment and leaves voided entries out; the original payload, every amendment
-// (applied or not) and every void stay in the output. Resolution is by set, not arrival order.
+// (applied or not) and every void stay in the output. Resolution is by set, not arrival order. Who may
+// correct which entry is the rule book's `entry_authority` (server/clinical/authority.py): a correction
+// by anyone but the target's author is listed with its problem, never applied.
 
 import { formatInstant } from './clock.js';
 import { validateEvent, withPayload } from './events.js';
 import { EventInvalid, problem } from './problems.js';
 
 const CORRECTION_KINDS = new Set(['entry.amended', 'entry.voided']);
-// Signatures and sign-offs are attestations: a new one is added instead. Voiding an amendment
-// withdraws it; a void itself is final.
-const NOT_AMENDABLE = new Set(['entry.amended', 'entry.voided', 'signature', 'review.signed']);
-const NOT_VOIDABLE = new Set(['entry.voided', 'signature', 'review.signed']);
+const ACTION = { 'entry.amended': 'amend', 'entry.voided': 'void' };
 const ALREADY_VOIDED = problem('target_id', 'The entry to correct has already been voided', 'already_voided');
 
-function targetProblems(target, protectedKinds) {
+function targetProblems(correction, target, authority) {
   if (target === null) {
     return [problem('target_id', 'The entry to correct is not part of this visit', 'unknown_target')];
   }
-  if (protectedKinds.has(target.kind)) {
+  const row = authority.kinds[target.kind];
+  if (!row || row[ACTION[correction.kind]] === 'never') {
     const message = `A '${target.kind}' entry cannot be corrected this way; add a new entry instead`;
     return [problem('target_id', message, 'not_correctable')];
+  }
+  if (target.author_id !== correction.author_id) {
+    const message = 'Only the person who recorded an entry can correct it; add a new entry instead';
+    return [problem('target_id', message, 'not_author')];
   }
   return [];
 }
@@ -31,8 +35,9 @@ function innerField(field) {
 }
 
 // {amended, problems}: the amendment's payload validated against its target's kind, or why not.
-function amendedPayload(payload, target, ranges) {
-  const problems = targetProblems(target, NOT_AMENDABLE);
+function amendedPayload(entry, target, ranges, authority) {
+  const { payload } = entry;
+  const problems = targetProblems(entry, target, authority);
   if (problems.length || target === null) return { amended: null, problems };
   let amended;
   try {
@@ -56,11 +61,11 @@ function version(entry, payload, extra = {}) {
 }
 
 // The first valid void of each target, in fold order; later ones are reported.
-function findVoids(ordered, byId, result) {
+function findVoids(ordered, byId, result, authority) {
   const voids = new Map();
   for (const entry of ordered.filter((e) => e.kind === 'entry.voided')) {
     const target = byId.get(entry.payload.target_id) ?? null;
-    let problems = targetProblems(target, NOT_VOIDABLE);
+    let problems = targetProblems(entry, target, authority);
     if (!problems.length && target !== null && voids.has(target.id)) problems = [ALREADY_VOIDED];
     problems.forEach((p) => result.issues.push([entry.id, p]));
     if (!problems.length && target !== null) voids.set(target.id, entry);
@@ -68,9 +73,9 @@ function findVoids(ordered, byId, result) {
   return voids;
 }
 
-function amend(entry, byId, voids, result, ranges) {
+function amend(entry, byId, voids, result, ranges, authority) {
   const target = byId.get(entry.payload.target_id) ?? null;
-  const { amended, problems } = amendedPayload(entry.payload, target, ranges);
+  const { amended, problems } = amendedPayload(entry, target, ranges, authority);
   problems.forEach((p) => result.issues.push([entry.id, p]));
   if (target === null || CORRECTION_KINDS.has(target.kind)) return;
   if (!result.history.has(target.id)) {
@@ -90,12 +95,13 @@ function voidedRow(entry, voidEntry, amendments) {
   };
 }
 
-// {effective, history (Map id -> versions), voided, issues ([event id, problem])} of `ordered`.
-export function applyCorrections(ordered, ranges) {
+// {effective, history (Map id -> versions), voided, issues ([event id, problem])} of `ordered`;
+// `authority` is the rule book's entry_authority.
+export function applyCorrections(ordered, ranges, authority) {
   const result = { effective: [], history: new Map(), voided: [], issues: [] };
   const byId = new Map(ordered.map((entry) => [entry.id, entry]));
-  const voids = findVoids(ordered, byId, result);
-  ordered.filter((e) => e.kind === 'entry.amended').forEach((e) => amend(e, byId, voids, result, ranges));
+  const voids = findVoids(ordered, byId, result, authority);
+  ordered.filter((e) => e.kind === 'entry.amended').forEach((e) => amend(e, byId, voids, result, ranges, authority));
   for (const entry of ordered) {
     if (CORRECTION_KINDS.has(entry.kind)) continue;
     const history = result.history.get(entry.id) ?? [];

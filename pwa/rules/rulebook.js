@@ -23,14 +23,20 @@ const TIER = record({
   grades: listOf(integer()), tier: text(), when: text(), actions: listOf(text()), source: text(),
 });
 
+// Who may write each kind and who may amend or void it (server/clinical/authority.py reads the same rows).
+const WHO = oneOf('author', 'never');
+const AUTHORITY = record({
+  about: [text(), ''], kinds: mapOf(record({ written_by: listOf(text()), amend: WHO, void: WHO })),
+});
+
 const FILE = record({
   version: text({ min: 1 }), about: [text(), ''], rate_tolerance_ml_h: number({ ge: 0 }),
-  late_entry_min: number({ gt: 0 }), vitals_schedule: VITALS_SCHEDULE, rules: listOf(RULE),
-  reaction_tiers: listOf(TIER),
+  late_entry_min: number({ gt: 0 }), vitals_schedule: VITALS_SCHEDULE, entry_authority: AUTHORITY,
+  rules: listOf(RULE), reaction_tiers: listOf(TIER),
 });
 
 // The rules file as {version, rate_tolerance_ml_h, late_entry_min, vitals_schedule, rules: {id: spec},
-// reaction_tiers}; throws on bad data. Rule ids must be unique.
+// reaction_tiers, entry_authority}; throws on bad data. Rule ids must be unique.
 export function parseRulebook(rulesDoc) {
   const file = FILE(rulesDoc, 'rules');
   const ids = file.rules.map((rule) => rule.id);
@@ -38,7 +44,7 @@ export function parseRulebook(rulesDoc) {
   return deepFreeze({
     version: file.version, rate_tolerance_ml_h: file.rate_tolerance_ml_h, late_entry_min: file.late_entry_min,
     vitals_schedule: file.vitals_schedule, rules: Object.fromEntries(file.rules.map((rule) => [rule.id, rule])),
-    reaction_tiers: file.reaction_tiers,
+    reaction_tiers: file.reaction_tiers, entry_authority: file.entry_authority,
   });
 }
 

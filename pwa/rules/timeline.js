@@ -102,7 +102,7 @@ function issuesOut(issues, ordered) {
 // or an ISO string; null: the last entry's time). Same keys and values as VisitState.to_dict().
 export function foldTimeline(events, context, { now = null } = {}) {
   const { ordered, invalid } = read(events, context.ranges ?? null);
-  const corrections = applyCorrections(ordered, context.ranges ?? null);
+  const corrections = applyCorrections(ordered, context.ranges ?? null, context.rulebook.entry_authority);
   const picture = buildPicture(corrections.effective, context, instantOf(now));
   const reopening = lateAfterReview(ordered);
   const due = nextVitalsDue(picture);

@@ -154,7 +154,7 @@ export function visitScreen(app, row) {
     fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);
     if (!openForm) renderActions();
     fill(parts.chart, state ? visitChart(state, app.now().toISOString()) : null);
-    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, onAmend: (e) => (FORMS[e.kind] ? amend(e) : null) }) : null);
+    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId, onAmend: (e) => (FORMS[e.kind] ? amend(e) : null) }) : null);
     tick();
   }
 

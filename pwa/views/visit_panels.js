@@ -100,7 +100,7 @@ function historyOf(entry) {
   }));
 }
 
-function entryRow(entry, { pending, onAmend, alertIds }) {
+function entryRow(entry, { pending, onAmend, alertIds, authorId }) {
   const { label, text } = describe(entry.kind, entry.payload);
   const badges = [
     pending.has(entry.event_id) ? h("span.badge.pending", "not yet synced") : null,
@@ -109,7 +109,7 @@ function entryRow(entry, { pending, onAmend, alertIds }) {
   ];
   return h("li.entry", { dataset: { kind: entry.kind, eventId: entry.event_id }, testid: "timeline-entry" },
     entryMain(entry.occurred_at, label, text, badges,
-      amendable(entry) && onAmend ? button("Correct", () => onAmend(entry), { kind: "small secondary amend", testid: "amend" }) : null),
+      amendable(entry) && onAmend && entry.author_id === authorId ? button("Correct", () => onAmend(entry), { kind: "small secondary amend", testid: "amend" }) : null),
     historyOf(entry));
 }
 
@@ -118,12 +118,13 @@ function voidedRow(item) {
   return h("li.entry.voided", entryMain(item.occurred_at, `${label} (voided)`, text, reasonOf(item.reason)));
 }
 
-export function timeline(state, { pendingIds, onAmend }) {
+// Only the author corrects an entry (rules.json entry_authority): others' entries offer no button.
+export function timeline(state, { pendingIds, onAmend, authorId }) {
   const entries = [...(state.entries || [])].reverse();
   if (entries.length === 0) return h("p.muted", "No entries yet.");
   const alertIds = new Set((state.alerts || []).flatMap((a) => a.event_ids));
   return h("div",
-    h("ol.timeline", { testid: "timeline" }, entries.map((e) => entryRow(e, { pending: pendingIds, onAmend, alertIds }))),
+    h("ol.timeline", { testid: "timeline" }, entries.map((e) => entryRow(e, { pending: pendingIds, onAmend, alertIds, authorId }))),
     (state.voided || []).length ? h("ol.timeline.voided-list", state.voided.map(voidedRow)) : null);
 }
 

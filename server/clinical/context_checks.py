@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.clinical.authority import EntryAuthority, packaged_authority
 from server.clinical.events import validate_event
 from server.clinical.infusion_state import INFUSION_KINDS, PumpState, transition
 from server.clinical.ordering import sort_key
 from server.clinical.problems import EventInvalid, Problem
-
-# Signatures and sign-offs are attestations: a new one is added instead. Voiding an amendment withdraws
-# it (the entry shows its previous version again); a void itself is final.
-NOT_AMENDABLE = frozenset({"entry.amended", "entry.voided", "signature", "review.signed"})
-NOT_VOIDABLE = frozenset({"entry.voided", "signature", "review.signed"})
 
 ALREADY_VOIDED = Problem("target_id", "The entry to correct has already been voided", "already_voided")
 
@@ -28,11 +24,13 @@ _INFUSION_TEXT = {
 }
 
 
-Target = tuple[str, dict[str, Any]] | None  # (kind, payload) of the entry a correction points at
+Target = tuple[str, dict[str, Any], Any] | None  # (kind, payload, author_id) of the entry a correction points at
 
 
-def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]]) -> list[Problem]:
-    """Problems of a validated event against the other events of its visit (others are ignored)."""
+def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]],
+                     authority: EntryAuthority | None = None) -> list[Problem]:
+    """Problems of a validated event against the other events of its visit (others are ignored).
+    Who may correct what is the rule book's `entry_authority` (the packaged one by default)."""
     visit = [e for e in prior_events if e.get("visit_id") == event.get("visit_id") and e["id"] != event["id"]]
     voided = {e["payload"]["target_id"] for e in visit if e["kind"] == "entry.voided"}
     if event["kind"] in INFUSION_KINDS:
@@ -40,11 +38,12 @@ def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]]) 
     if event["kind"] not in ("entry.amended", "entry.voided"):
         return []
     target_id = event["payload"]["target_id"]
-    found = next(((e["kind"], e["payload"]) for e in visit if e["id"] == target_id), None)
+    found = next(((e["kind"], e["payload"], e.get("author_id")) for e in visit if e["id"] == target_id), None)
+    who = {"corrector": event.get("author_id"), "authority": authority or packaged_authority()}
     if event["kind"] == "entry.amended":
-        problems = amendment_problems(event["payload"], found)
+        problems = amendment_problems(event["payload"], found, **who)
     else:
-        problems = void_problems(found)
+        problems = void_problems(found, **who)
     if not problems and target_id in voided:
         problems = [ALREADY_VOIDED]
     return problems
@@ -64,21 +63,21 @@ def _infusion_problems(event: dict[str, Any], live: list[dict[str, Any]]) -> lis
     return [] if code is None else [Problem("", infusion_problem_text(code), code)]
 
 
-def _target_problems(target: Target, protected: frozenset[str]) -> list[Problem]:
+def _target_problems(correction_kind: str, target: Target, corrector: Any, authority: EntryAuthority) -> list[Problem]:
     if target is None:
         return [Problem("target_id", "The entry to correct is not part of this visit", "unknown_target")]
-    if target[0] in protected:
-        message = f"A '{target[0]}' entry cannot be corrected this way; add a new entry instead"
-        return [Problem("target_id", message, "not_correctable")]
-    return []
+    problem = authority.correction_problem(correction_kind, target[0], target_author=target[2], corrector=corrector)
+    return [] if problem is None else [problem]
 
 
-def amended_payload(payload: dict[str, Any], target: Target) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """The amendment's payload validated against its target's kind, or the problems that prevent it."""
-    problems = _target_problems(target, NOT_AMENDABLE)
+def amended_payload(payload: dict[str, Any], target: Target, *, corrector: Any,
+                    authority: EntryAuthority) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The amendment's payload validated against its target's kind, or the problems that prevent it
+    (among them: `corrector` may not amend this target, by `authority`)."""
+    problems = _target_problems("entry.amended", target, corrector, authority)
     if problems or target is None:
         return None, problems
-    kind, original = target
+    kind, original, _ = target
     try:
         amended = validate_event(kind, payload.get("payload_schema", 1), payload["payload"])
     except EventInvalid as error:
@@ -89,14 +88,15 @@ def amended_payload(payload: dict[str, Any], target: Target) -> tuple[dict[str, 
     return amended, []
 
 
-def amendment_problems(payload: dict[str, Any], target: Target) -> list[Problem]:
+def amendment_problems(payload: dict[str, Any], target: Target, *, corrector: Any,
+                       authority: EntryAuthority) -> list[Problem]:
     """Why an `entry.amended` payload cannot apply to its target (empty when it can)."""
-    return amended_payload(payload, target)[1]
+    return amended_payload(payload, target, corrector=corrector, authority=authority)[1]
 
 
-def void_problems(target: Target) -> list[Problem]:
-    """Why an `entry.voided` cannot apply to its target (empty when it can)."""
-    return _target_problems(target, NOT_VOIDABLE)
+def void_problems(target: Target, *, corrector: Any, authority: EntryAuthority) -> list[Problem]:
+    """Why an `entry.voided` by `corrector` cannot apply to its target (empty when it can)."""
+    return _target_problems("entry.voided", target, corrector, authority)
 
 
 def _inner_field(field: str) -> str:

@@ -2,7 +2,9 @@
 
 The clinical picture uses each entry's latest valid amendment and leaves voided entries out; the
 original payload, every amendment (applied or not) and every void stay in the output. Resolution is by
-set, not arrival order: a correction applies whether it sorts before or after its target.
+set, not arrival order: a correction applies whether it sorts before or after its target. Who may correct
+which entry is the rule book's `entry_authority` (authority.py): a correction by someone other than the
+target's author is listed with its problem and never applied, whatever server stored it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.clinical.authority import EntryAuthority
 from server.clinical.clock import format_instant
 from server.clinical.context_checks import ALREADY_VOIDED, Target, amended_payload, void_problems
 from server.clinical.ordering import Entry
@@ -36,15 +39,16 @@ def _version(entry: Entry, payload: dict[str, Any], **extra: Any) -> dict[str, A
 
 
 def _target(entry: Entry | None) -> Target:
-    return None if entry is None else (entry.kind, entry.payload)
+    return None if entry is None else (entry.kind, entry.payload, entry.author_id)
 
 
-def _voids(ordered: list[Entry], by_id: dict[str, Entry], result: Corrections) -> dict[str, Entry]:
+def _voids(ordered: list[Entry], by_id: dict[str, Entry], result: Corrections,
+           authority: EntryAuthority) -> dict[str, Entry]:
     """The first valid void of each target, in fold order; later ones are reported."""
     voids: dict[str, Entry] = {}
     for entry in (e for e in ordered if e.kind == "entry.voided"):
         target = by_id.get(entry.payload["target_id"])
-        problems = void_problems(_target(target))
+        problems = void_problems(_target(target), corrector=entry.author_id, authority=authority)
         if not problems and target is not None and target.id in voids:
             problems = [ALREADY_VOIDED]
         result.issues.extend((entry.id, problem) for problem in problems)
@@ -53,9 +57,10 @@ def _voids(ordered: list[Entry], by_id: dict[str, Entry], result: Corrections) -
     return voids
 
 
-def _amend(entry: Entry, by_id: dict[str, Entry], voids: dict[str, Entry], result: Corrections) -> None:
+def _amend(entry: Entry, by_id: dict[str, Entry], voids: dict[str, Entry], result: Corrections,
+           authority: EntryAuthority) -> None:
     target = by_id.get(entry.payload["target_id"])
-    amended, problems = amended_payload(entry.payload, _target(target))
+    amended, problems = amended_payload(entry.payload, _target(target), corrector=entry.author_id, authority=authority)
     result.issues.extend((entry.id, problem) for problem in problems)
     if target is None or target.kind in CORRECTION_KINDS:
         return
@@ -74,13 +79,13 @@ def _voided(entry: Entry, void: Entry, amendments: list[dict[str, Any]]) -> dict
             "reason": void.payload["reason"], "voided_by": void.author_id, "amendments": amendments}
 
 
-def apply_corrections(ordered: list[Entry]) -> Corrections:
+def apply_corrections(ordered: list[Entry], authority: EntryAuthority) -> Corrections:
     """Resolve the corrections among `ordered` (fold order) into the visit's clinical picture."""
     result = Corrections()
     by_id = {entry.id: entry for entry in ordered}
-    voids = _voids(ordered, by_id, result)
+    voids = _voids(ordered, by_id, result, authority)
     for entry in (e for e in ordered if e.kind == "entry.amended"):
-        _amend(entry, by_id, voids, result)
+        _amend(entry, by_id, voids, result, authority)
     for entry in ordered:
         if entry.kind in CORRECTION_KINDS:
             continue

@@ -13,6 +13,8 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from server.clinical.authority import EntryAuthority
+
 
 Severity = Literal["info", "warning", "critical"]
 
@@ -62,6 +64,7 @@ class _File(_Strict):
     rate_tolerance_ml_h: float = Field(ge=0)
     late_entry_min: float = Field(gt=0)
     vitals_schedule: VitalsSchedule
+    entry_authority: EntryAuthority
     rules: list[RuleSpec]
     reaction_tiers: list[ReactionTier]
 
@@ -74,6 +77,7 @@ class RuleBook:
     vitals_schedule: VitalsSchedule
     rules: Mapping[str, RuleSpec]
     reaction_tiers: tuple[ReactionTier, ...]
+    entry_authority: EntryAuthority
 
     def suggested_actions(self, grade: int) -> ReactionTier | None:
         """The guidance tier for a reaction grade, if the data covers that grade."""
@@ -94,7 +98,7 @@ def parse_rulebook(data: Mapping[str, Any] | None = None) -> RuleBook:
         raise ValueError("rule ids must be unique")
     return RuleBook(parsed.version, parsed.rate_tolerance_ml_h, parsed.late_entry_min,
                     parsed.vitals_schedule, {rule.id: rule for rule in parsed.rules},
-                    tuple(parsed.reaction_tiers))
+                    tuple(parsed.reaction_tiers), parsed.entry_authority)
 
 
 def vitals_schedule_from(base: VitalsSchedule, overrides: Mapping[str, Any] | None) -> VitalsSchedule:

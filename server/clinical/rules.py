@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 from server.clinical.findings import Finding, RuleCode, Value
+from server.clinical.events import PAYLOAD_MODELS
 from server.clinical.rate_rules import RATE_RULES
 from server.clinical.rounding import format_number
 from server.clinical.rulebook import RuleBook, RuleSpec, Severity, parse_rulebook
@@ -50,6 +51,10 @@ def load_rules(data: Mapping[str, Any] | None = None) -> RuleBook:
         absent = set(code.thresholds) - set(book.rules[rule_id].thresholds)
         if absent:
             raise ValueError(f"rules data: rule {rule_id!r} lacks thresholds {sorted(absent)}")
+    kinds = set(book.entry_authority.kinds)
+    if kinds != set(PAYLOAD_MODELS):
+        missing, unknown = set(PAYLOAD_MODELS) - kinds, kinds - set(PAYLOAD_MODELS)
+        raise ValueError(f"rules data: entry_authority lacks kinds {sorted(missing)}, unknown {sorted(unknown)}")
     return book
 
 

@@ -119,7 +119,7 @@ def fold_timeline(
 ) -> VisitState:
     """The visit's state from its sync-log events (dicts), for this order and patient, at `now`."""
     ordered, invalid = _read(events)
-    corrections = apply_corrections(ordered)
+    corrections = apply_corrections(ordered, context.rulebook.entry_authority)
     picture = build_picture(corrections.effective, context, _normalize_now(now))
     reopening = late_after_review(ordered)
     time_in, time_out, verified = _visit_times(picture)

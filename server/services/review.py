@@ -18,7 +18,7 @@ from tortoise.query_utils import Prefetch
 from server.db.models import User, Visit, VisitStatus
 from server.db.review_models import DeliveryAttempt, InboxItem, OutboxMessage
 from server.errors import Conflict
-from server.services import charts, desk_events, disclosures, inbox, release, visits
+from server.services import charts, desk_events, disclosures, inbox, release, visits, write_rules
 from server.services.charts import Chart
 from server.services.entry_text import describe, label
 from server.services.local_time import LocalTime, parse
@@ -26,8 +26,7 @@ from server.services.summary import VisitSummary, build_summary, resolved_alerts
 from sync.models import Quarantine
 from sync.protocol import PushResult
 
-SIGNABLE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REOPENED)
-INTERVENABLE = (*SIGNABLE, VisitStatus.REVIEWED)
+SIGNABLE, INTERVENABLE = write_rules.SIGNABLE, write_rules.INTERVENABLE  # the one rule, for a push and the desk
 InterventionKind = Literal["next_rate", "premed_change", "product_switch", "prescriber_contacted", "other"]
 INTERVENTION_KINDS = get_args(InterventionKind)  # as `review.intervention` (clinical/payloads.py) names them
 
@@ -151,9 +150,16 @@ async def current_status(visit: Visit) -> VisitStatus:
     return VisitStatus((await visits.project(visit)).status)
 
 
+def _allowed(kind: str, status: VisitStatus) -> None:
+    """The push would refuse it (write_rules.status_refusal): answer now, in the same words, instead of
+    keeping the desk's own action in quarantine."""
+    refusal = write_rules.status_refusal(kind, status)
+    if refusal is not None:
+        raise Conflict(refusal.reason)
+
+
 async def record_intervention(*, visit: Visit, pharmacist: User, data: InterventionCreate) -> PushResult:
-    if await current_status(visit) not in INTERVENABLE:
-        raise Conflict("Interventions are recorded on finished visits; this one is still in progress.")
+    _allowed("review.intervention", await current_status(visit))
     payload: dict[str, Any] = {"kind": data.kind, "text": data.text}
     if data.next_rate_ml_h is not None:
         payload["next_rate_ml_h"] = float(data.next_rate_ml_h)
@@ -162,9 +168,7 @@ async def record_intervention(*, visit: Visit, pharmacist: User, data: Intervent
 
 async def sign_off(*, visit: Visit, pharmacist: User, data: SignOff) -> PushResult:
     """Sign the review; the summary is released to the physician at once (and by the worker, if not)."""
-    status = await current_status(visit)
-    if status not in SIGNABLE:
-        raise Conflict(f"This visit is {status}; only a completed, signed or reopened visit can be signed off.")
+    _allowed("review.signed", await current_status(visit))
     payload = {"note": data.note} if data.note else {}
     result = await desk_events.append(user=pharmacist, visit=visit, kind="review.signed", payload=payload)
     await release.release_signoffs()

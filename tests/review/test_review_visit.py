@@ -117,9 +117,9 @@ async def test_two_desk_actions_at_once_never_reuse_a_device_seq(pharmacist_pia,
     from server.services import desk_events
     from sync.models import Device, Event
 
-    payload = {"kind": "other", "text": "Checked the plan."}
+    payload = {"text": "Checked the plan."}  # a note: an intervention waits until the visit has ended
     await asyncio.gather(*(desk_events.append(user=pharmacist_pia, visit=scheduled_visit_for_desk,
-                                              kind="review.intervention", payload=payload) for _ in range(5)))
+                                              kind="note", payload=payload) for _ in range(5)))
     events = await Event.filter(visit_id=scheduled_visit_for_desk.id).values("device_seq", "flags")
     assert sorted(e["device_seq"] for e in events) == [1, 2, 3, 4, 5]
     assert all("device_seq_reused" not in e["flags"] for e in events)

@@ -1,0 +1,108 @@
+"""What a user may write, whatever the door: the one decision for a tablet's push and a desk form.
+
+A desk action is a push too (`desk_events`), so `ServerPolicy.judge` asks these questions of every
+event that reaches the log:
+- may this role write this kind (`written_by` in rules.json `entry_authority`);
+- may this user amend or void the entry a correction points at (the same table: its author only,
+  signatures and sign-offs never);
+- may this review entry be recorded on the visit in its current status (the desk's rule: a sign-off
+  on a completed, signed or reopened visit; an intervention also on a reviewed one).
+A correction whose target is not on the server yet is accepted: arrival order is not clinical order,
+and the fold applies a correction only when its author wrote the target, so it can never rewrite
+someone else's entry once that arrives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from server.clinical.authority import CORRECTION_ACTIONS, EntryAuthority
+from server.db.models import Role, User, Visit, VisitStatus
+from server.services import visits
+from sync.models import Event
+from sync.policy import Candidate, Refusal
+
+SIGNABLE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REOPENED)
+INTERVENABLE = (*SIGNABLE, VisitStatus.REVIEWED)
+STATUS_GATES: dict[str, tuple[VisitStatus, ...]] = {"review.signed": SIGNABLE, "review.intervention": INTERVENABLE}
+
+_ROLE_TEXT = {
+    Role.NURSE: "Only a pharmacist records review entries.",
+    Role.PHARMACIST: "A pharmacist records review entries, notes and corrections of their own entries, "
+                     "not visit entries.",
+    Role.PHYSICIAN: "Physicians read visits; they do not write entries.",
+}
+_CORRECTION_TEXT = {
+    "not_author": "Only the person who recorded an entry can amend or void it, so this correction was kept "
+                  "aside. Add a note instead, or ask the entry's author to correct it.",
+    "not_correctable": "Signatures, sign-offs and voids cannot be amended or voided, so this correction was "
+                       "kept aside. Add a new entry instead.",
+}
+
+
+def authority() -> EntryAuthority:
+    return visits.rulebook().entry_authority
+
+
+def role_refusal(user: User, kind: str) -> Refusal | None:
+    if authority().may_write(user.role, kind):
+        return None
+    return Refusal("not_allowed", _ROLE_TEXT.get(user.role, "Your role does not write visit entries."))
+
+
+def status_refusal(kind: str, status: VisitStatus) -> Refusal | None:
+    """Why a review entry of `kind` may not be recorded on a visit in `status` (the desk shows the same)."""
+    if kind not in STATUS_GATES or status in STATUS_GATES[kind]:
+        return None
+    if kind == "review.signed":
+        return Refusal("not_signable", f"This visit is {status}; only a completed, signed or reopened visit "
+                                       "can be signed off.")
+    return Refusal("not_intervenable", f"Interventions are recorded on finished visits; this one is {status}.")
+
+
+async def visit_status(visit: Visit) -> VisitStatus:
+    """The status from the visit's whole log, not its row (a push moments ago may not be folded yet)."""
+    return VisitStatus((await visits.state_of(visit)).status)
+
+
+async def status_refusals(organization_id: int, candidates: list[Candidate]) -> dict[UUID, Refusal]:
+    """`status_refusal` for every gated candidate; each visit is folded once."""
+    gated = [c for c in candidates if c.kind in STATUS_GATES]
+    statuses: dict[UUID, VisitStatus] = {}
+    for visit in await Visit.filter(id__in=list({c.visit_id for c in gated}), organization_id=organization_id):
+        statuses[visit.id] = await visit_status(visit)
+    refusals = {}
+    for candidate in gated:
+        refusal = status_refusal(candidate.kind, statuses.get(candidate.visit_id, VisitStatus.SCHEDULED))
+        if refusal is not None:
+            refusals[candidate.id] = refusal
+    return refusals
+
+
+async def correction_refusals(user: User, candidates: list[Candidate]) -> dict[UUID, Refusal]:
+    """Corrections `user` may not make, by the kind and author of their targets (one query per push)."""
+    corrections = [c for c in candidates if c.kind in CORRECTION_ACTIONS]
+    if not corrections:
+        return {}
+    targets = {str(c.id): (c.kind, c.visit_id, user.id) for c in candidates}  # this push's own entries
+    wanted = [uid for c in corrections if (uid := _uuid(c.payload.get("target_id"))) is not None]
+    rows = await Event.filter(id__in=wanted, organization_id=user.organization_id).values(
+        "id", "kind", "visit_id", "author_id")
+    targets.update({str(row["id"]): (row["kind"], row["visit_id"], row["author_id"]) for row in rows})
+    refusals = {}
+    for candidate in corrections:
+        found = targets.get(str(_uuid(candidate.payload.get("target_id"))))
+        if found is None or found[1] != candidate.visit_id:
+            continue  # not on the server yet: the fold decides once it arrives
+        problem = authority().correction_problem(candidate.kind, found[0], target_author=found[2], corrector=user.id)
+        if problem is not None:
+            refusals[candidate.id] = Refusal(problem.code, _CORRECTION_TEXT[problem.code])
+    return refusals
+
+
+def _uuid(value: Any) -> UUID | None:
+    try:
+        return UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

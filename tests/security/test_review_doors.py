@@ -1,0 +1,72 @@
+"""Every state-changing review entry gets the same verdict at the desk and through sync, for every
+visit status: one decision (server.services.write_rules) whatever the door. The kinds come from the
+authority table (those only a pharmacist writes), so a new review kind without a state rule fails."""
+
+from __future__ import annotations
+
+from server.clinical.rules import load_rules
+from server.db.models import VisitStatus
+from server.services import write_rules
+from tests.clinical.test_events import VALID
+
+DESK = {"review.signed": ("sign-off", {"note": "Reviewed."}),
+        "review.intervention": ("interventions", {"kind": "other", "text": "Checked the plan."})}
+SYNC = {"review.signed": {"note": "Reviewed."}, "review.intervention": {"kind": "other", "text": "Checked the plan."}}
+ALLOWED = {"review.signed": {"completed", "signed", "reopened"},
+           "review.intervention": {"completed", "signed", "reopened", "reviewed"}}
+NURSE_STEPS = {  # the nurse's entries that bring a new visit to each status (a review in between)
+    VisitStatus.SCHEDULED: [], VisitStatus.IN_PROGRESS: ["visit.started"],
+    VisitStatus.COMPLETED: ["visit.started", "visit.ended"],
+    VisitStatus.SIGNED: ["visit.started", "signature", "visit.ended"],
+    VisitStatus.REVIEWED: ["visit.started", "signature", "visit.ended", "review"],
+    VisitStatus.REOPENED: ["visit.started", "signature", "visit.ended", "review", "note"],
+}
+
+
+def test_every_review_kind_has_a_state_rule_and_a_desk_door() -> None:
+    review_kinds = {k for k, row in load_rules().entry_authority.kinds.items() if row.written_by == ["pharmacist"]}
+    assert review_kinds == set(write_rules.STATUS_GATES) == set(DESK) == set(ALLOWED)
+    assert set(NURSE_STEPS) == set(VisitStatus)
+
+
+async def visit_at(status, new_visit, ana, pia, patient) -> str:
+    visit = await new_visit()
+    for kind in NURSE_STEPS[status]:
+        if kind == "review":
+            await pia.accepted(visit.id, "review.signed", {})
+        else:
+            payload = {"patient_id": str(patient.id), "location": None} if kind == "visit.started" else VALID[kind]
+            await ana.accepted(visit.id, kind, payload)
+    return str(visit.id)
+
+
+async def test_desk_and_sync_give_the_same_verdict_for_every_review_kind_and_visit_status(
+    new_visit, writer_for, client_factory, post_form, nurse_ana, pharmacist_pia, patient_pat
+):
+    ana, pia = await writer_for(nurse_ana), await writer_for(pharmacist_pia)
+    desk = await client_factory(pharmacist_pia)
+    verdicts = {}
+    for kind, (route, fields) in DESK.items():
+        for status in VisitStatus:
+            desk_visit = await visit_at(status, new_visit, ana, pia, patient_pat)
+            answer = await post_form(desk, f"/review/visits/{desk_visit}/{route}", fields)
+            pushed = await pia.push(await visit_at(status, new_visit, ana, pia, patient_pat), kind, SYNC[kind])
+            refusal = write_rules.status_refusal(kind, status)
+            assert (answer.status_code == 303) == (pushed["status"] == "accepted"), (kind, status, answer.status_code, pushed)
+            if refusal is not None:
+                assert answer.status_code == 409 and refusal.reason in answer.text, (kind, status)
+                assert (pushed["code"], pushed["reason"]) == (refusal.code, refusal.reason), (kind, status)
+            verdicts[(kind, str(status))] = pushed["status"] == "accepted"
+    assert verdicts == {(kind, str(s)): str(s) in ALLOWED[kind] for kind in DESK for s in VisitStatus}
+
+
+async def test_a_sign_off_pushed_through_sync_for_a_visit_in_progress_is_kept_aside_with_the_desks_words(
+    new_visit, writer_for, nurse_ana, pharmacist_pia, patient_pat, physician_phil, client_factory
+):
+    ana, pia = await writer_for(nurse_ana), await writer_for(pharmacist_pia)
+    visit_id = await visit_at(VisitStatus.IN_PROGRESS, new_visit, ana, pia, patient_pat)
+    pushed = await pia.push(visit_id, "review.signed", {})
+    assert (pushed["status"], pushed["code"]) == ("quarantined", "not_signable")
+    assert pushed["reason"] == "This visit is in_progress; only a completed, signed or reopened visit can be signed off."
+    inbox = await (await client_factory(physician_phil)).get("/physician")
+    assert visit_id not in inbox.text
