@@ -44,6 +44,12 @@ def _is_rules(path: Path) -> bool:
     return path.name == "rules.js" or path.parent.name == "rules"
 
 
+def _on_demand(path: Path) -> bool:
+    """Code loaded by import() when a nurse asks for it (the camera's barcode reader): precached for
+    offline use, never part of a cold start, so outside the 150 KB shell (reported as `on_demand_kb`)."""
+    return path.relative_to(PWA).parts[0] in ("lazy", "vendor")
+
+
 def _kb(sizes: dict[Path, int], which=lambda path: True) -> float:
     return round(sum(size for path, size in sizes.items() if which(path)) / 1024, 1)
 
@@ -58,9 +64,14 @@ def shell_size() -> dict[str, Any]:
     bodies = {path: served(path).body for path in paths}
     source = {path: path.stat().st_size for path in paths}
     sizes = {path: len(body) for path, body in bodies.items()}
+    on_demand = {path: size for path, size in sizes.items() if _on_demand(path)}
+    sizes = {path: size for path, size in sizes.items() if not _on_demand(path)}
+    source = {path: size for path, size in source.items() if not _on_demand(path)}
+    bodies = {path: body for path, body in bodies.items() if not _on_demand(path)}
     not_rules = lambda path: not _is_rules(path)  # noqa: E731
     return {
         "files": len(paths), "bytes": sum(sizes.values()), "kb": _kb(sizes), "app_kb": _kb(sizes, not_rules),
+        "on_demand_kb": _kb(on_demand),
         "rules_kb": _kb(sizes, _is_rules), "gzip_kb": round(sum(len(gzip.compress(b)) for b in bodies.values()) / 1024, 1),
         "source_kb": _kb(source), "source_app_kb": _kb(source, not_rules), "source_rules_kb": _kb(source, _is_rules),
     }
