@@ -259,3 +259,16 @@ async def test_the_api_schedules_with_the_same_schema(client_factory, pia, patie
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "count"
     nurse = await client_factory(nurse_ana)
     assert (await nurse.post("/api/visits", json=body)).status_code == 403
+
+
+async def test_a_visit_cancelled_today_leaves_the_nurses_desk_list(client_factory, pia, patient_pat, order, nurse_ana):
+    now = datetime.now(timezone.utc)
+    at = max(now - timedelta(minutes=5), datetime.combine(now.date(), time(0, 0), tzinfo=timezone.utc))
+    today = form(order, nurse_ana.id, date=at.date().isoformat(), time=at.strftime("%H:%M"))
+    assert (await schedule(pia, patient_pat.id, today)).status_code == 303
+    visit = await Visit.get(patient=patient_pat)
+    nurse = await client_factory(nurse_ana)
+    assert "Testperson" in (await nurse.get("/nurse")).text
+    url = f"/pharmacy/visits/{visit.id}/cancel"
+    assert (await post_form(pia, url, {"reason": "no supply"}, page=url)).status_code == 303
+    assert "Testperson" not in (await nurse.get("/nurse")).text
