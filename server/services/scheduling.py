@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -25,7 +25,7 @@ from server import access, audit
 from server.db.models import (
     Assignment, Order, Patient, Role, ScheduleChangeKind, User, Visit, VisitScheduleChange, VisitStatus,
 )
-from server.errors import Conflict, FieldError, ValidationFailed
+from server.errors import Conflict, FieldError, ValidationFailed, from_pydantic
 from sync.models import Event
 
 PAST_GRACE = timedelta(minutes=15)  # a visit booked for "now" while the form was being filled
@@ -240,6 +240,23 @@ async def _change(visit: Visit, *, by: User, now: datetime, kind: ScheduleChange
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat() if value else None
+
+
+async def schedule_from_cli(*, by: str, patient_id: int, nurse: str, zone_name: str,
+                            fields: dict[str, Any]) -> list[Visit]:
+    """`python -m server visit schedule`: users named by username, the pharmacist's access checked."""
+    pharmacist = await User.get_or_none(username=by.lower(), role=Role.PHARMACIST, active=True)
+    if pharmacist is None:
+        raise invalid("by", f"{by!r} is not an active pharmacist")
+    found = await User.get_or_none(username=nurse.lower(), organization_id=pharmacist.organization_id)
+    if found is None:
+        raise invalid("nurse", f"no user {nurse!r} in the pharmacist's organization")
+    try:
+        request = ScheduleRequest.model_validate({**fields, "nurse_id": found.id})
+    except ValidationError as exc:
+        raise from_pydantic(exc) from None
+    patient = await access.schedule_for(pharmacist, patient_id)
+    return await schedule_visits(patient=patient, request=request, by=pharmacist, zone=ZoneInfo(zone_name))
 
 
 # --- lists -------------------------------------------------------------------------------------
