@@ -26,6 +26,9 @@ from server.services import orders, scheduling
 from server.services.local_time import LocalTime
 from server.templating import render
 
+NOTICES = {"scheduled": "Scheduled. The nurse's tablet receives the visits at its next sync.",
+           "moved": "Moved. The nurse's tablet shows the new time after its next sync.",
+           "cancelled": "Cancelled. The visit leaves the nurse's list after her tablet's next sync."}
 SCHEDULE_FIELDS = ("order_id", "nurse_id", "date", "time", "repeat", "every_weeks", "count")
 
 
@@ -64,7 +67,7 @@ async def _schedule_page(request: Request, pharmacist: Any, patient: Patient, *,
         "nurses": await scheduling.nurse_choices(patient, today), "values": values, "clock": clock,
         "today": today.isoformat(), "upcoming": upcoming, "total": total, "offset": offset,
         "page": scheduling.PAGE, "cancelled": await scheduling.recently_cancelled(patient=patient, by=pharmacist),
-        "limits": scheduling, "error": None, "field_errors": {}, **(failure or {}),
+        "limits": scheduling, "notice": NOTICES.get(request.query_params.get("done", "")), "error": None, "field_errors": {}, **(failure or {}),
     }
     return render(request, "pharmacy/schedule.html", context, status=status)
 
@@ -87,7 +90,7 @@ async def schedule_create(request: Request) -> Response:
     except AppError as error:
         return await _schedule_page(request, pharmacist, patient, values=values, failure=_failed(error),
                                     status=error.status)
-    return RedirectResponse(f"/pharmacy/patients/{patient.id}/schedule", status_code=303)
+    return RedirectResponse(f"/pharmacy/patients/{patient.id}/schedule?done=scheduled", status_code=303)
 
 
 def _only(form: FormData, keys: tuple[str, ...]) -> dict[str, str]:
@@ -127,7 +130,7 @@ async def move(request: Request) -> Response:
     except AppError as error:
         return await _visit_page(request, "visit_move", visit, values=values, failure=_failed(error),
                                  status=error.status)
-    return RedirectResponse(f"/pharmacy/patients/{visit.patient_id}/schedule", status_code=303)
+    return RedirectResponse(f"/pharmacy/patients/{visit.patient_id}/schedule?done=moved", status_code=303)
 
 
 async def cancel_show(request: Request) -> Response:
@@ -147,7 +150,7 @@ async def cancel(request: Request) -> Response:
     except AppError as error:
         return await _visit_page(request, "visit_cancel", visit, values=values, failure=_failed(error),
                                  status=error.status)
-    return RedirectResponse(f"/pharmacy/patients/{visit.patient_id}/schedule", status_code=303)
+    return RedirectResponse(f"/pharmacy/patients/{visit.patient_id}/schedule?done=cancelled", status_code=303)
 
 
 # --- JSON ----------------------------------------------------------------------------------------
