@@ -32,6 +32,7 @@ PAST_GRACE = timedelta(minutes=15)  # a visit booked for "now" while the form wa
 FURTHEST_AHEAD = timedelta(days=730)
 MAX_WEEKLY, MAX_DAILY, MAX_EVERY_WEEKS = 52, 31, 12
 REASON_MAX = 500
+FIRST_YEAR, LAST_YEAR = 2000, 2200  # beyond, local dates do not all convert to UTC; a typo anyway
 PAGE = 20  # upcoming visits per page
 RECENT_CANCELLED = 10
 
@@ -44,6 +45,13 @@ class Repeat(StrEnum):
 
 class _Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("date", check_fields=False)
+    @classmethod
+    def _plausible_date(cls, day: dt.date) -> dt.date:
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(f"give a date between {FIRST_YEAR} and {LAST_YEAR}")
+        return day
 
 
 class ScheduleRequest(_Schema):

@@ -272,3 +272,11 @@ async def test_a_visit_cancelled_today_leaves_the_nurses_desk_list(client_factor
     url = f"/pharmacy/visits/{visit.id}/cancel"
     assert (await post_form(pia, url, {"reason": "no supply"}, page=url)).status_code == 303
     assert "Testperson" not in (await nurse.get("/nurse")).text
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+async def test_a_date_out_of_any_plausible_range_is_refused_naming_the_date(pia, patient_pat, order, nurse_ana, day):
+    body = {"patient_id": patient_pat.id, "order_id": order.id, "nurse_id": nurse_ana.id, "date": day,
+            "time": "09:00", "repeat": "weekly", "every_weeks": 12, "count": 52}
+    refused = await pia.post("/api/visits", json=body)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "date"
