@@ -207,7 +207,7 @@ class Visit(Model):
 class VisitScheduleChange(Model):
     """Who scheduled, moved or cancelled a visit, when, from which time to which, and why.
 
-    Append-only: the Visit row holds the current time and status; this holds how it got there.
+    Append-only. The Visit row holds the current time and status, this holds how it got there.
     """
 
     id = fields.IntField(primary_key=True)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from server import access
 from server.auth import csrf
-from server.db.models import Order, Patient, Role, Visit
+from server.db.models import Patient, Role, Visit
 from server.errors import AppError
 from server.public import visit_public
 from server.routes import forms, guard
@@ -60,7 +60,7 @@ async def _schedule_page(request: Request, pharmacist: Any, patient: Patient, *,
     offset = whole_number(request, "from", hint="a whole number") or 0
     since = datetime.combine(today, datetime.min.time(), tzinfo=clock.zone)
     upcoming, total = await scheduling.upcoming(patient=patient, by=pharmacist, since=since, offset=offset)
-    active = await Order.filter(patient_id=patient.id, organization_id=patient.organization_id, active=True)
+    active = await (await access.orders(pharmacist)).filter(patient_id=patient.id, active=True).order_by("id")
     await access.audit_list(pharmacist, "order", len(active))
     context = {
         "patient": patient, "orders": active, "product_name": orders.product_name,

@@ -155,9 +155,9 @@ async def nurse_choices(patient: Patient, today: date) -> list[User]:
     return await User.filter(id__in=list(ids), role=Role.NURSE, active=True).order_by("display_name")
 
 
-async def _already_booked(patient: Patient, instants: list[datetime]) -> None:
+async def _already_booked(patient: Patient, instants: list[datetime], *, moving: Visit | None = None) -> None:
     taken = await Visit.filter(patient_id=patient.id, scheduled_at__in=instants).exclude(
-        status=VisitStatus.CANCELLED).values_list("scheduled_at", flat=True)
+        status=VisitStatus.CANCELLED).exclude(id=moving.id if moving else None).values_list("scheduled_at", flat=True)
     if taken:
         raise invalid("time", f"this patient already has a visit at {min(taken):%Y-%m-%d %H:%M} UTC")
 
@@ -211,6 +211,7 @@ async def move_visit(
     patient = await Patient.get(id=visit.patient_id)
     if visit.nurse_id is not None:
         await nurse_assigned(patient, visit.nurse_id, [request.date])
+    await _already_booked(patient, [instant], moving=visit)
     async with in_transaction() as connection:
         await not_started(visit, connection)
         moved = await Visit.filter(id=visit.id, status=VisitStatus.SCHEDULED).using_db(connection).update(

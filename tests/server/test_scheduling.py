@@ -280,3 +280,15 @@ async def test_a_date_out_of_any_plausible_range_is_refused_naming_the_date(pia,
             "time": "09:00", "repeat": "weekly", "every_weeks": 12, "count": 52}
     refused = await pia.post("/api/visits", json=body)
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "date"
+
+
+async def test_a_visit_is_not_moved_onto_another_visit_of_the_patient(pia, patient_pat, order, nurse_ana):
+    series = form(order, nurse_ana.id, repeat="daily", count="2")
+    assert (await schedule(pia, patient_pat.id, series)).status_code == 303
+    first, second = await Visit.filter(patient=patient_pat).order_by("scheduled_at")
+    url = f"/pharmacy/visits/{second.id}/move"
+    refused = await post_form(pia, url, {"date": tomorrow(), "time": "10:00", "reason": "swap"}, page=url)
+    assert refused.status_code == 422 and "already has a visit" in refused.text
+    same = await post_form(pia, url, {"date": str(date.today() + timedelta(days=2)), "time": "10:00",
+                                      "reason": "confirming the time"}, page=url)
+    assert same.status_code == 303  # its own time is not a clash
