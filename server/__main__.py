@@ -1,4 +1,4 @@
-"""The ivlog command line: python -m server {serve,migrate,demo,user,verify-audit,backup}."""
+"""The ivlog command line: python -m server {serve,migrate,demo,user,visit,verify-audit,backup}."""
 
 from __future__ import annotations
 
@@ -53,6 +53,19 @@ def _parser() -> argparse.ArgumentParser:
                                                 "their sessions")
     password.add_argument("username")
     password.set_defaults(func=cmd_user_password)
+    visit = sub.add_parser("visit", help="schedule visits").add_subparsers(dest="action", required=True)
+    plan = visit.add_parser("schedule", help="schedule a visit or a series (local time, IVLOG_TIMEZONE)")
+    plan.add_argument("--by", required=True, help="the pharmacist's username (recorded as who scheduled)")
+    for name in ("patient", "order"):
+        plan.add_argument(f"--{name}", type=int, required=True, help=f"{name} id")
+    plan.add_argument("--nurse", required=True, help="the nurse's username (assigned to the patient)")
+    plan.add_argument("--date", required=True, help="local date of the first visit, YYYY-MM-DD")
+    plan.add_argument("--time", required=True, help="local time, HH:MM")
+    repeat = plan.add_mutually_exclusive_group()
+    repeat.add_argument("--every-weeks", type=int, help="a series every N weeks")
+    repeat.add_argument("--daily", action="store_true", help="a daily course")
+    plan.add_argument("--count", type=int, default=1, help="number of visits (default 1)")
+    plan.set_defaults(func=cmd_visit_schedule)
     sub.add_parser("verify-audit", help="verify the audit hash chain").set_defaults(func=cmd_verify_audit)
     backup = sub.add_parser("backup", help="copy the live database to PATH (consistent, verified, atomic)")
     backup.add_argument("path", help="the backup file (SQLite file, or a pg_dump custom-format archive)")
@@ -179,6 +192,22 @@ def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
         return f"password of {user.username} set; {ended} session(s) ended"
 
     return _on_user(settings, args.username, change)
+
+
+def cmd_visit_schedule(settings: Settings, args: argparse.Namespace) -> int:
+    from server.services import scheduling
+
+    async def work() -> int:
+        made = await scheduling.schedule_from_cli(
+            by=args.by, patient_id=args.patient, nurse=args.nurse, zone_name=settings.timezone, fields={
+                "order_id": args.order, "date": args.date, "time": args.time, "count": args.count,
+                "repeat": "daily" if args.daily else "weekly" if args.every_weeks else "once",
+                **({"every_weeks": args.every_weeks} if args.every_weeks else {})})
+        for visit in made:
+            print(f"visit {visit.id} scheduled at {visit.scheduled_at.isoformat()}")
+        return 0
+
+    return _guarded(settings, work)
 
 
 def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:

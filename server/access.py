@@ -122,6 +122,18 @@ async def write_orders_for(user: User, patient_id: int) -> Patient:
     return await _one(user, query, patient_id, action="patient.read", object_type="patient")
 
 
+async def schedule_for(user: User, patient_id: int) -> Patient:
+    """Only a pharmacist schedules visits, for a patient of the organization."""
+    query = await patients(user) if user.role == Role.PHARMACIST else Patient.filter(id__in=[])
+    return await _one(user, query, patient_id, action="patient.schedule", object_type="patient")
+
+
+async def schedule_visit(user: User, visit_id: UUID | str) -> Visit:
+    """Only a pharmacist moves or cancels a visit of the organization."""
+    query = await visits(user) if user.role == Role.PHARMACIST else Visit.filter(id__in=[])
+    return await _one(user, query, visit_id, action="visit.schedule", object_type="visit")
+
+
 async def read_visit(user: User, visit_id: UUID | str) -> Visit:
     return await _one(user, await visits(user), visit_id, action="visit.read", object_type="visit")
 

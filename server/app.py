@@ -25,7 +25,9 @@ from server.middleware.request_log import RequestLogMiddleware
 from server.middleware.same_origin import SameOriginMiddleware
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
-from server.routes import account, admin, api, home, pharmacy, pwa, quarantine, review, session, summaries, tablet, visits_api
+from server.routes import (
+    account, admin, api, home, pharmacy, pwa, quarantine, review, schedule, session, summaries, tablet, visits_api,
+)
 from server.services import delivery, visits
 from server.services.projector import Projector
 from server.settings import Settings
@@ -57,6 +59,7 @@ def create_app(settings: Settings) -> Starlette:
         *visits_api.routes,
         *sync_routes(ServerPolicy(projector)),
         *pharmacy.routes,
+        *schedule.routes,
         *admin.routes,
         *review.routes,
         *summaries.routes,

@@ -18,6 +18,7 @@ from pydantic.json_schema import models_json_schema
 
 from server.clinical.events import PAYLOAD_MODELS
 from server.db.models import ProtocolType, Role, VisitStatus
+from server.routes.schedule import ApiScheduleRequest
 from server.routes.session import SessionCreate
 from sync import protocol
 
@@ -120,7 +121,7 @@ def _event_schema() -> dict[str, Any]:
 
 def model_schemas() -> dict[str, Any]:
     """JSON schemas generated from the pydantic models that validate requests and answers."""
-    inputs: list[type[BaseModel]] = [SessionCreate, protocol.PushRequest, *PAYLOAD_MODELS.values()]
+    inputs: list[type[BaseModel]] = [SessionCreate, ApiScheduleRequest, protocol.PushRequest, *PAYLOAD_MODELS.values()]
     outputs: list[type[BaseModel]] = [protocol.PushResponse]
     pairs = [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs]
     _, definitions = models_json_schema(pairs, ref_template=REF)  # type: ignore[arg-type]
@@ -195,11 +196,19 @@ def record_paths() -> dict[str, Any]:
             parameters=[_path_id("order_id", ID)])},
         "/api/reference": {"get": _reference(etag)},
         "/api/visits": {"get": _op("Visits in scope, newest first (at most 500)", _json(
-            _list_of("visits", "VisitPublic"), "Visits."), 401, 422, parameters=[status_q, patient_q])},
+            _list_of("visits", "VisitPublic"), "Visits."), 401, 422, parameters=[status_q, patient_q]),
+            "post": _schedule()},
         "/api/visits/{visit_id}": {"get": _op("One visit: record, folded state and held entries",
                                               _json(visit, "The visit."), 401, 404,
                                               parameters=[_path_id("visit_id", UUID_TEXT)])},
     }
+
+
+def _schedule() -> dict[str, Any]:
+    """A pharmacist schedules a visit or a series; date and time are local (IVLOG_TIMEZONE)."""
+    operation = _op("Schedule visits (pharmacist)", {}, 401, 404, *WRITE, requestBody=_body("ApiScheduleRequest"))
+    operation["responses"]["201"] = _json(_list_of("visits", "VisitPublic"), "The visits scheduled, in order.")
+    return operation
 
 
 def _reference(etag: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,13 @@ class VisitStatus(StrEnum):
     SIGNED = "signed"
     REVIEWED = "reviewed"
     REOPENED = "reopened"
+    CANCELLED = "cancelled"  # by the pharmacist, before anyone started it; the row stays
+
+
+class ScheduleChangeKind(StrEnum):
+    SCHEDULED = "scheduled"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
 
 
 class ProtocolType(StrEnum):
@@ -195,6 +202,27 @@ class Visit(Model):
 
     class Meta:
         table = "visit"
+
+
+class VisitScheduleChange(Model):
+    """Who scheduled, moved or cancelled a visit, when, from which time to which, and why.
+
+    Append-only. The Visit row holds the current time and status, this holds how it got there.
+    """
+
+    id = fields.IntField(primary_key=True)
+    organization = fields.ForeignKeyField("ivlog.Organization", related_name="visit_schedule_changes")
+    visit = fields.ForeignKeyField("ivlog.Visit", related_name="schedule_changes")
+    kind = fields.CharEnumField(ScheduleChangeKind, max_length=16)
+    by = fields.ForeignKeyField("ivlog.User", related_name="visit_schedule_changes")
+    at = fields.DatetimeField()
+    scheduled_from = fields.DatetimeField(null=True)
+    scheduled_to = fields.DatetimeField(null=True)
+    series_id = fields.UUIDField(null=True)
+    reason = fields.TextField(default="")
+
+    class Meta:
+        table = "visit_schedule_change"
 
 
 class AuditEntry(Model):

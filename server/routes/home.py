@@ -35,7 +35,7 @@ async def nurse_home(request: Request) -> Response:
     start, end = _today_bounds()
     visits = await (await access.visits(user)).filter(
         scheduled_at__gte=start, scheduled_at__lt=end
-    ).order_by("scheduled_at").prefetch_related("patient")
+    ).exclude(status=VisitStatus.CANCELLED).order_by("scheduled_at").prefetch_related("patient")
     await access.audit_list(user, "visit", len(visits))
     return render(request, "home/nurse.html", {"visits": visits})
 

@@ -120,8 +120,11 @@ async def project(visit: Visit) -> VisitState:
     state = fold_timeline(events, context=await context_for(visit))
     seq = max((event["server_seq"] for event in events), default=0)
     held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_by=None)
+    status = VisitStatus(state.status)
+    if not events and await Visit.exists(id=visit.id, status=VisitStatus.CANCELLED):
+        status = VisitStatus.CANCELLED  # nobody started it; the nurse's first entry would win
     await Visit.filter(id=visit.id, projected_seq__lte=seq).update(
-        status=VisitStatus(state.status), time_in=_parse(state.time_in), time_out=_parse(state.time_out),
+        status=status, time_in=_parse(state.time_in), time_out=_parse(state.time_out),
         alert_count=len(state.alerts), max_reaction_grade=state.highest_reaction_grade or 0,
         volume_infused_ml=float(state.infusion.get("volume_infused_ml") or 0),
         flags=_flags(state) + (["quarantined"] if held else []), projected_seq=seq,

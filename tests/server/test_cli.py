@@ -113,3 +113,20 @@ async def test_user_password_sets_a_new_password_that_logs_in_and_refuses_a_shor
             stop_server(server)
     finally:
         await drop()
+
+
+def test_visit_schedule_books_a_series_in_local_time_and_names_a_bad_field(tmp_path):
+    env = {**cli_env(data_dir=tmp_path), "IVLOG_TIMEZONE": "Europe/Berlin"}
+    run_cli("migrate", env=env)
+    run_cli("demo", env=env)
+    first = f"{time.gmtime().tm_year + 1}-03-01"
+    args = ("visit", "schedule", "--by", "pharmacist", "--patient", "1", "--order", "1", "--nurse", "nurse",
+            "--date", first, "--time", "10:00", "--every-weeks", "4")
+    made = run_cli(*args, "--count", "3", env=env)
+    assert made.returncode == 0, made.stderr
+    assert [line.split(" at ")[1][10:] for line in made.stdout.splitlines()] == \
+        ["T09:00:00+00:00", "T08:00:00+00:00", "T08:00:00+00:00"]  # 10:00 in Berlin, before and after DST
+    refused = run_cli(*args, "--count", "60", env=env)
+    assert refused.returncode == 1 and "count:" in refused.stderr
+    not_pharmacist = run_cli(*args[:2], "--by", "nurse", *args[4:], env=env)
+    assert not_pharmacist.returncode == 1 and "not an active pharmacist" in not_pharmacist.stderr

@@ -1,0 +1,289 @@
+"""Scheduling visits: a pharmacist books visits for a patient's active order with an assigned nurse,
+once or as a series, and moves or cancels them while nobody has started them.
+
+Times are taken as local clock time in the organization's zone (IVLOG_TIMEZONE) and stored UTC; a
+series steps in local days, so "every 4 weeks at 10:00" stays 10:00 across a daylight-saving change.
+A cancelled visit keeps its row (status `cancelled`) and every change keeps a `VisitScheduleChange`
+row with who and why. A visit the nurse started is hers: the first entry from her tablet ends any
+moving or cancelling (and a cancelled visit she started anyway is projected from her entries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from server import access, audit
+from server.db.models import (
+    Assignment, Order, Patient, Role, ScheduleChangeKind, User, Visit, VisitScheduleChange, VisitStatus,
+)
+from server.errors import Conflict, FieldError, ValidationFailed, from_pydantic
+from sync.models import Event
+
+PAST_GRACE = timedelta(minutes=15)  # a visit booked for "now" while the form was being filled
+FURTHEST_AHEAD = timedelta(days=730)
+MAX_WEEKLY, MAX_DAILY, MAX_EVERY_WEEKS = 52, 31, 12
+REASON_MAX = 500
+FIRST_YEAR, LAST_YEAR = 2000, 2200  # beyond, local dates do not all convert to UTC; a typo anyway
+PAGE = 20  # upcoming visits per page
+RECENT_CANCELLED = 10
+
+
+class Repeat(StrEnum):
+    ONCE = "once"
+    WEEKLY = "weekly"  # every `every_weeks` weeks, `count` visits
+    DAILY = "daily"  # a multi-day course: every day, `count` days
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("date", check_fields=False)
+    @classmethod
+    def _plausible_date(cls, day: dt.date) -> dt.date:
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(f"give a date between {FIRST_YEAR} and {LAST_YEAR}")
+        return day
+
+
+class ScheduleRequest(_Schema):
+    """What the form, the API and the command line send; `date` and `time` are local clock time."""
+
+    order_id: int = Field(ge=1, le=2**31 - 1)
+    nurse_id: int = Field(ge=1, le=2**31 - 1)
+    date: dt.date
+    time: dt.time
+    repeat: Repeat = Repeat.ONCE
+    every_weeks: int = Field(default=1, ge=1, le=MAX_EVERY_WEEKS)
+    count: int = Field(default=1, ge=1, le=MAX_WEEKLY)
+
+    @field_validator("count")
+    @classmethod
+    def _count_fits_repeat(cls, count: int, info: ValidationInfo) -> int:
+        repeat = info.data.get("repeat")
+        if repeat == Repeat.ONCE and count != 1:
+            raise ValueError("a single visit has a count of 1; choose a weekly or daily series for more")
+        if repeat == Repeat.DAILY and count > MAX_DAILY:
+            raise ValueError(f"a daily course has at most {MAX_DAILY} days")
+        return count
+
+
+class _Reasoned(_Schema):
+    reason: str = Field(default="", max_length=REASON_MAX, validate_default=True)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_given(cls, reason: str) -> str:
+        if not reason:
+            raise ValueError("give a reason; it stays on the visit's record")
+        return reason
+
+
+class MoveRequest(_Reasoned):
+    date: dt.date
+    time: dt.time
+
+
+class CancelRequest(_Reasoned):
+    pass
+
+
+def invalid(field: str, reason: str) -> ValidationFailed:
+    message = f"{field}: {reason}"
+    return ValidationFailed(message, errors=[FieldError(field, message)])
+
+
+# --- times (pure) -----------------------------------------------------------------------------
+
+def to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The instant of local `day` `at`; a clock time skipped by a daylight-saving change is refused."""
+    local = datetime.combine(day, at.replace(tzinfo=None, second=0, microsecond=0), tzinfo=zone)
+    instant = local.astimezone(timezone.utc)
+    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise invalid("time", f"{at:%H:%M} does not exist on {day} in {zone.key} (the clocks go forward); "
+                              "choose another time")
+    return instant
+
+
+def series_days(request: ScheduleRequest) -> list[date]:
+    step = timedelta(weeks=request.every_weeks) if request.repeat == Repeat.WEEKLY else timedelta(days=1)
+    return [request.date + step * n for n in range(request.count)]
+
+
+def check_when(instant: datetime, *, now: datetime, field: str = "date") -> None:
+    if instant < now - PAST_GRACE:
+        raise invalid(field, "this time is in the past; choose a time from now on")
+    if instant > now + FURTHEST_AHEAD:
+        raise invalid(field, "visits are scheduled at most two years ahead")
+
+
+# --- checks against the database ---------------------------------------------------------------
+
+async def active_order(patient: Patient, order_id: int) -> Order:
+    order = await Order.get_or_none(id=order_id, patient_id=patient.id, organization_id=patient.organization_id)
+    if order is None:
+        raise invalid("order_id", f"order {order_id} is not an order of this patient")
+    if not order.active:
+        raise invalid("order_id", f"order {order_id} is inactive; visits are scheduled for an active order")
+    return order
+
+
+async def nurse_assigned(patient: Patient, nurse_id: int, days: list[date]) -> User:
+    """The nurse, assigned to the patient on every one of `days`."""
+    nurse = await User.get_or_none(id=nurse_id, organization_id=patient.organization_id, role=Role.NURSE, active=True)
+    if nurse is None:
+        raise invalid("nurse_id", f"user {nurse_id} is not an active nurse of this organization")
+    spans = await Assignment.filter(nurse_id=nurse.id, patient_id=patient.id).values_list("starts_on", "ends_on")
+    for day in days:
+        if not any(start <= day and (end is None or day <= end) for start, end in spans):
+            raise invalid("nurse_id", f"{nurse.display_name} is not assigned to this patient on {day}")
+    return nurse
+
+
+async def nurse_choices(patient: Patient, today: date) -> list[User]:
+    """Nurses assigned to the patient today or later: the ones the form offers."""
+    ids = await Assignment.filter(patient_id=patient.id, organization_id=patient.organization_id).filter(
+        Q(ends_on=None) | Q(ends_on__gte=today)).values_list("nurse_id", flat=True)
+    return await User.filter(id__in=list(ids), role=Role.NURSE, active=True).order_by("display_name")
+
+
+async def _already_booked(patient: Patient, instants: list[datetime], *, moving: Visit | None = None) -> None:
+    taken = await Visit.filter(patient_id=patient.id, scheduled_at__in=instants).exclude(
+        status=VisitStatus.CANCELLED).exclude(id=moving.id if moving else None).values_list("scheduled_at", flat=True)
+    if taken:
+        raise invalid("time", f"this patient already has a visit at {min(taken):%Y-%m-%d %H:%M} UTC")
+
+
+async def not_started(visit: Visit, connection: Any) -> None:
+    """Moving or cancelling ends at the nurse's first entry: her record wins."""
+    started = await Event.filter(visit_id=visit.id).using_db(connection).exists()
+    if started or visit.status != VisitStatus.SCHEDULED:
+        state = "cancelled" if visit.status == VisitStatus.CANCELLED else "already started"
+        raise Conflict(f"This visit is {state}; it can no longer be moved or cancelled.")
+
+
+# --- use cases ---------------------------------------------------------------------------------
+
+async def schedule_visits(
+    *, patient: Patient, request: ScheduleRequest, by: User, zone: ZoneInfo, now: datetime | None = None,
+) -> list[Visit]:
+    """Book the visit or the series, all or none."""
+    now = now or datetime.now(timezone.utc)
+    order = await active_order(patient, request.order_id)
+    days = series_days(request)
+    instants = [to_utc(day, request.time, zone) for day in days]
+    check_when(instants[0], now=now)
+    if instants[-1] > now + FURTHEST_AHEAD:
+        raise invalid("count", "the series would end more than two years ahead; schedule fewer visits")
+    nurse = await nurse_assigned(patient, request.nurse_id, days)
+    await _already_booked(patient, instants)
+    series = uuid.uuid4() if len(instants) > 1 else None
+    async with in_transaction() as connection:
+        visits = [await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient_id=patient.id,
+                                     order_id=order.id, nurse_id=nurse.id, scheduled_at=at, using_db=connection)
+                  for at in instants]
+        await VisitScheduleChange.bulk_create([
+            VisitScheduleChange(organization_id=patient.organization_id, visit_id=v.id, by_id=by.id, at=now,
+                                kind=ScheduleChangeKind.SCHEDULED, scheduled_to=v.scheduled_at, series_id=series)
+            for v in visits], using_db=connection)
+        await audit.record_many([audit.Record(
+            "visit.schedule", access.actor(by), object_type="visit", object_id=v.id,
+            detail={"patient_id": patient.id, "order_id": order.id, "nurse_id": nurse.id,
+                    "scheduled_at": _iso(v.scheduled_at), "series_id": str(series) if series else None},
+        ) for v in visits])
+    return visits
+
+
+async def move_visit(
+    *, visit: Visit, request: MoveRequest, by: User, zone: ZoneInfo, now: datetime | None = None,
+) -> Visit:
+    now = now or datetime.now(timezone.utc)
+    instant = to_utc(request.date, request.time, zone)
+    check_when(instant, now=now)
+    patient = await Patient.get(id=visit.patient_id)
+    if visit.nurse_id is not None:
+        await nurse_assigned(patient, visit.nurse_id, [request.date])
+    await _already_booked(patient, [instant], moving=visit)
+    async with in_transaction() as connection:
+        await not_started(visit, connection)
+        moved = await Visit.filter(id=visit.id, status=VisitStatus.SCHEDULED).using_db(connection).update(
+            scheduled_at=instant, updated_at=now)
+        if not moved:
+            raise Conflict("This visit changed meanwhile; open it again.")
+        await _change(visit, by=by, now=now, kind=ScheduleChangeKind.MOVED, to=instant, reason=request.reason,
+                      connection=connection)
+    return await Visit.get(id=visit.id)
+
+
+async def cancel_visit(*, visit: Visit, request: CancelRequest, by: User, now: datetime | None = None) -> Visit:
+    now = now or datetime.now(timezone.utc)
+    async with in_transaction() as connection:
+        await not_started(visit, connection)
+        cancelled = await Visit.filter(id=visit.id, status=VisitStatus.SCHEDULED).using_db(connection).update(
+            status=VisitStatus.CANCELLED, updated_at=now)
+        if not cancelled:
+            raise Conflict("This visit changed meanwhile; open it again.")
+        await _change(visit, by=by, now=now, kind=ScheduleChangeKind.CANCELLED, to=None, reason=request.reason,
+                      connection=connection)
+    return await Visit.get(id=visit.id)
+
+
+async def _change(visit: Visit, *, by: User, now: datetime, kind: ScheduleChangeKind, to: datetime | None,
+                  reason: str, connection: Any) -> None:
+    await VisitScheduleChange.create(
+        organization_id=visit.organization_id, visit_id=visit.id, by_id=by.id, at=now, kind=kind,
+        scheduled_from=visit.scheduled_at, scheduled_to=to, reason=reason, using_db=connection)
+    await audit.record(  # the reason is free text: it stays on the change row, not in the audit log
+        f"visit.{'move' if kind == ScheduleChangeKind.MOVED else 'cancel'}", actor=access.actor(by),
+        object_type="visit", object_id=visit.id,
+        detail={"patient_id": visit.patient_id, "from": _iso(visit.scheduled_at), "to": _iso(to)})
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(timezone.utc).isoformat() if value else None
+
+
+async def schedule_from_cli(*, by: str, patient_id: int, nurse: str, zone_name: str,
+                            fields: dict[str, Any]) -> list[Visit]:
+    """`python -m server visit schedule`: users named by username, the pharmacist's access checked."""
+    pharmacist = await User.get_or_none(username=by.lower(), role=Role.PHARMACIST, active=True)
+    if pharmacist is None:
+        raise invalid("by", f"{by!r} is not an active pharmacist")
+    found = await User.get_or_none(username=nurse.lower(), organization_id=pharmacist.organization_id)
+    if found is None:
+        raise invalid("nurse", f"no user {nurse!r} in the pharmacist's organization")
+    try:
+        request = ScheduleRequest.model_validate({**fields, "nurse_id": found.id})
+    except ValidationError as exc:
+        raise from_pydantic(exc) from None
+    patient = await access.schedule_for(pharmacist, patient_id)
+    return await schedule_visits(patient=patient, request=request, by=pharmacist, zone=ZoneInfo(zone_name))
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+async def upcoming(*, patient: Patient, by: User, since: datetime, offset: int = 0) -> tuple[list[Visit], int]:
+    """One page of the patient's visits still to come (scheduled, from `since`), and how many in all."""
+    query = (await access.visits(by)).filter(
+        patient_id=patient.id, status=VisitStatus.SCHEDULED, scheduled_at__gte=since)
+    total = await query.count()
+    rows = await query.order_by("scheduled_at").offset(offset).limit(PAGE).prefetch_related("nurse")
+    await access.audit_list(by, "visit", len(rows))
+    return rows, total
+
+
+async def recently_cancelled(*, patient: Patient, by: User) -> list[VisitScheduleChange]:
+    """The latest cancellations of the patient's visits, with who and why (the rows stay)."""
+    rows = await VisitScheduleChange.filter(
+        organization_id=by.organization_id, visit__patient_id=patient.id, visit__status=VisitStatus.CANCELLED,
+        kind=ScheduleChangeKind.CANCELLED).order_by("-at").limit(RECENT_CANCELLED).prefetch_related("by", "visit")
+    await access.audit_list(by, "visit", len(rows))
+    return rows

@@ -1,0 +1,111 @@
+"""The pharmacist schedules visits from the patient's page, moves one and cancels one; the nurse's
+tablet shows today's scheduled visit, and after its next sync the moved time and not the cancelled visit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.tablet import Tablet
+
+pytestmark = pytest.mark.browser
+
+
+def desk_login(page: Page, base_url: str, username: str) -> None:
+    page.goto(base_url + "/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def schedule(page: Page, *, day: date, at: str, repeat: str = "Once", every_weeks: str = "", count: str = "1") -> None:
+    page.get_by_label("Nurse").select_option(label="Nora Quinn, RN")
+    page.get_by_label("Date of the first visit").fill(day.isoformat())
+    page.get_by_label("Time", exact=True).fill(at)
+    page.get_by_label(repeat).check()
+    if every_weeks:
+        page.get_by_label("Every how many weeks").fill(every_weeks)
+    page.get_by_label("Number of visits").fill(count)
+
+
+def visit_id_at(page: Page, stamp: str) -> str:
+    row = page.get_by_role("table", name="Upcoming visits").get_by_role("row").filter(has_text=stamp)
+    expect(row).to_have_count(1)
+    return row.get_attribute("data-visit-id")
+
+
+def card(tablet: Tablet, visit_id: str):
+    return tablet.page.locator(f"[data-testid=visit-card][data-visit-id='{visit_id}']")
+
+
+def test_pharmacist_schedules_moves_and_cancels_and_the_nurses_tablet_follows(
+    server_factory, launch, playwright, artifacts
+):
+    server = server_factory()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk_login(desk, server.base_url, "pharmacist")
+    desk.get_by_role("link", name="Reyes, Alma").click()
+    desk.get_by_role("link", name="Schedule visits").click()
+    expect(desk.get_by_role("heading", name="Schedule visits")).to_be_visible()
+
+    # A series: three visits one week apart, starting tomorrow at 10:00 (IVLOG_TIMEZONE: UTC here).
+    tomorrow = date.today() + timedelta(days=1)
+    schedule(desk, day=tomorrow, at="10:00", repeat="Every few weeks", every_weeks="1", count="3")
+    desk.screenshot(path=str(artifacts / "schedule-form-1280x900.png"), full_page=True)
+    desk.get_by_role("button", name="Schedule visits").click()
+    stamps = [f"{tomorrow + timedelta(weeks=n)} 10:00 UTC" for n in range(3)]
+    for stamp in stamps:
+        expect(desk.get_by_role("table", name="Upcoming visits")).to_contain_text(stamp)
+    expect(desk.get_by_role("status")).to_contain_text("Scheduled.")
+    first, second = visit_id_at(desk, stamps[0]), visit_id_at(desk, stamps[1])
+
+    # One visit for today, a little earlier than now (within the grace), for the tablet's today list.
+    now = datetime.now(timezone.utc)
+    today_at = max(now - timedelta(minutes=2), datetime.combine(now.date(), datetime.min.time(), timezone.utc))
+    schedule(desk, day=today_at.date(), at=today_at.strftime("%H:%M"))
+    desk.get_by_role("button", name="Schedule visits").click()
+    todays = visit_id_at(desk, f"{today_at:%Y-%m-%d %H:%M} UTC")
+    desk.screenshot(path=str(artifacts / "schedule-list-1280x900.png"), full_page=True)
+
+    # The nurse's tablet receives them.
+    tablet = Tablet(launch(), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    expect(tablet.tid("today").locator(".visit-list").first.locator(f"[data-visit-id='{todays}']")).to_be_visible()
+    expect(card(tablet, first)).to_be_visible()
+    expect(card(tablet, second)).to_have_count(0)  # a week ahead: beyond the tablet's seven days
+
+    # Move the second visit to the day after tomorrow at 15:30, giving a reason.
+    desk.get_by_role("link", name=f"Move the visit of {stamps[1]}").click()
+    moved_to = tomorrow + timedelta(days=1)
+    desk.get_by_label("New date").fill(moved_to.isoformat())
+    desk.get_by_label("New time").fill("15:30")
+    desk.get_by_label("Reason for the move").fill("patient has a clinic appointment")
+    desk.get_by_role("button", name="Move visit").click()
+    expect(desk.get_by_role("table", name="Upcoming visits")).to_contain_text(f"{moved_to} 15:30 UTC")
+    expect(desk.get_by_role("table", name="Upcoming visits")).not_to_contain_text(stamps[1])
+
+    # Cancel the first, confirming on the page that asks for the reason.
+    desk.get_by_role("link", name=f"Cancel the visit of {stamps[0]}").click()
+    expect(desk.get_by_role("heading", name=f"Cancel the visit of {stamps[0]}?")).to_be_visible()
+    desk.get_by_label("Reason for cancelling").fill("admitted to hospital")
+    desk.screenshot(path=str(artifacts / "schedule-cancel-confirm-1280x900.png"), full_page=True)
+    desk.get_by_role("button", name="Yes, cancel this visit").click()
+    cancelled = desk.get_by_role("table", name="Recently cancelled visits")
+    expect(cancelled).to_contain_text("admitted to hospital")
+    expect(cancelled).to_contain_text("Pia Lind, PharmD")
+    expect(desk.get_by_role("table", name="Upcoming visits")).not_to_contain_text(stamps[0])
+    desk.screenshot(path=str(artifacts / "schedule-after-move-cancel-1280x900.png"), full_page=True)
+
+    # After its next sync the tablet shows the new time and no longer the cancelled visit.
+    tablet.probe("syncNow()")
+    expect(card(tablet, first)).to_have_count(0)
+    expect(card(tablet, second)).to_contain_text("15:30")
+    expect(card(tablet, todays)).to_be_visible()
+    tablet.screenshot(artifacts / "schedule-tablet-today-1280x800.png")
+    assert tablet.errors == []
+    browser.close()
