@@ -15,7 +15,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from server import logs, runtime
+from server import audit, logs, runtime
+from server.audit_checkpoint import Checkpointer
 from server.db import schema
 from server.errors import AppError
 from server.middleware.body_limit import BodyLimitMiddleware
@@ -46,6 +47,7 @@ def app_from_env() -> Starlette:
 
 def create_app(settings: Settings) -> Starlette:
     logs.configure(settings.log_format)
+    audit.configure_from(settings)
     in_flight = InFlight()
     projector = Projector(busy=in_flight.busy)  # folds pushed visits into their rows, off the push path
     routes = [
@@ -99,11 +101,14 @@ def _lifespan(settings: Settings, projector: Projector) -> Callable[[Starlette],
             projector.start()
             worker = delivery.DeliveryWorker(settings)  # releases sign-offs, mails summaries
             worker.start()
+            checkpointer = Checkpointer(interval_s=settings.audit_checkpoint_s)  # anchors the audit chain
+            checkpointer.start()
             try:
                 yield
             finally:
                 await worker.stop()
                 await projector.stop()
+                await checkpointer.stop()
         finally:
             await schema.close_database()
 
