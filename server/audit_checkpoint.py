@@ -12,7 +12,7 @@ import logging
 import time
 
 from server import audit
-from server.audit_anchor import Checkpoint, load, sign, store
+from server.audit_anchor import AnchorInvalid, Checkpoint, load, sign, store
 from server.audit_verify import VerifyResult, walk
 from server.db.models import AuditEntry
 
@@ -26,7 +26,11 @@ async def advance() -> VerifyResult:
     audit.appended_since_checkpoint(reset=True)
     if config.anchor_path is None:
         return VerifyResult(checked=0)
-    anchor = load(config.anchor_path, config.keys)
+    try:
+        anchor = load(config.anchor_path, config.keys)
+    except AnchorInvalid as exc:
+        logger.error("audit checkpoint not moved: %s", exc)
+        return VerifyResult(checked=0, broken_at=0, reason=str(exc))
     result = await _since(anchor)
     if not result.ok:
         logger.error("audit checkpoint not moved: the chain is broken at entry %s: %s", result.broken_at, result.reason)
