@@ -22,6 +22,7 @@ from server.errors import AppError
 from server.middleware.body_limit import BodyLimitMiddleware
 from server.middleware.in_flight import InFlight, InFlightMiddleware
 from server.middleware.request_log import RequestLogMiddleware
+from server.middleware.read_audit import ReadAuditMiddleware
 from server.middleware.same_origin import SameOriginMiddleware
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
@@ -72,6 +73,7 @@ def create_app(settings: Settings) -> Starlette:
         Middleware(AppErrorMiddleware),
         Middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits=BODY_LIMITS),
         Middleware(SameOriginMiddleware, public_origin=settings.public_origin),
+        Middleware(ReadAuditMiddleware),  # innermost: it sees the answer each handler (or refusal) gave
     ]
     app = Starlette(
         routes=routes,
