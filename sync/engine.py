@@ -103,9 +103,11 @@ async def pull(principal: Principal, policy: Policy, *, after: int, limit: int,
 
     `visit_id`: that visit's events only. A device's cursor passed events of visits it could not
     read then; when one becomes readable (a patient newly assigned), it is pulled again from 0.
-    Every pull is audited once (`sync.pull`, through the policy): the visits whose events it
-    returned and how many, not one entry per event; an empty pull too (count 0: a tablet pulls
-    once per sync, so that is one entry per sync), and a refused one (outcome `denied`)."""
+    A pull that returns events is audited once (`sync.pull`, through the policy): the visits whose
+    events it returned and how many, not one entry per event. A refused one is audited too
+    (outcome `denied`). An empty pull shows nothing and is not: an idle tablet pulls every minute,
+    and recording those would double an idle fleet's audit entries (its reference fetch in the
+    same sync is recorded)."""
     scope = await policy.readable(principal)
     visit_ids = None if scope.visit_ids is None else sorted(scope.visit_ids)
     if visit_id is not None:
@@ -123,10 +125,11 @@ async def pull(principal: Principal, policy: Policy, *, after: int, limit: int,
         "more": more,
         "server_time": datetime.now(timezone.utc).isoformat(),
     }
-    read = sorted({row["visit_id"] for row in rows})  # at most `limit` (MAX_PULL) ids: bounded
-    await policy.record("sync.pull", principal, outcome="ok", detail={
-        **_pull_detail(principal, visit_id), "after": after, "next": page["next"], "count": len(rows),
-        "visit_ids": read})
+    if rows:
+        read = sorted({row["visit_id"] for row in rows})  # at most `limit` (MAX_PULL) ids: bounded
+        await policy.record("sync.pull", principal, outcome="ok", detail={
+            **_pull_detail(principal, visit_id), "after": after, "next": page["next"], "count": len(rows),
+            "visit_ids": read})
     return page
 
 

@@ -7,7 +7,8 @@ and the event count, ...); when a handler wrote none (a page that forgot to, or 
 raised before it could: a role that may not use the route), this middleware writes
 `route.read` with the route template, the status and the outcome (`ok`, or `denied` for 403
 and 404, `failed` otherwise) before the answer leaves. A new route is audited by default;
-only a route listed below, which shows no patient data, is not.
+only a route listed below, which shows no patient data, is not (and an answer of a route
+whose handler audits it and that showed nothing: `AUDITED_BY_HANDLER`).
 
 Anonymous requests are not audited here: no one is identified and nothing is shown (they get
 401 or the login page); the request log has them.
@@ -26,11 +27,22 @@ NO_PATIENT_DATA: frozenset[str] = frozenset({
     "/admin", "/admin/users", "/admin/devices",  # counts, staff and devices: no patient
     "/admin/audit",  # ids and codes only, audited as audit.view
 })
+# Routes whose handler audits every answer that shows patient data and answers some requests with
+# none: here only their refusals are recorded. A pull that returns no events is not recorded
+# (sync.engine.pull: an idle tablet pulls every minute).
+AUDITED_BY_HANDLER: frozenset[str] = frozenset({"/api/sync/pull"})
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def reads_patient_data(method: str, route_path: str | None) -> bool:
     return method in READ_METHODS and route_path is not None and route_path not in NO_PATIENT_DATA
+
+
+def needs_entry(method: str, route_path: str | None, status: int) -> bool:
+    """Whether an answer its handler did not audit must get a `route.read` entry."""
+    if not reads_patient_data(method, route_path):
+        return False
+    return status >= 400 or route_path not in AUDITED_BY_HANDLER
 
 
 def outcome_of(status: int) -> str:
@@ -60,7 +72,7 @@ class ReadAuditMiddleware:
 async def _record_unaudited_read(scope: Scope, status: int) -> None:
     route_path = getattr(scope.get("route"), "path", None)
     user = scope.get("state", {}).get("user")
-    if user is None or not reads_patient_data(scope["method"], route_path):
+    if user is None or not needs_entry(scope["method"], route_path, status):
         return
     await audit.record("route.read", actor=audit.Actor(user_id=user.id, organization_id=user.organization_id),
                        outcome=outcome_of(status), object_type="route", object_id=route_path,

@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 import pytest
 
 from server.db.models import AuditEntry, Order, Role, Visit, VisitStatus
-from server.middleware.read_audit import NO_PATIENT_DATA, reads_patient_data
-from tests.api.conftest import Tablet, tablet_ana  # noqa: F401 (fixture)
+from server.middleware.read_audit import AUDITED_BY_HANDLER, NO_PATIENT_DATA, reads_patient_data
+from tests.api.conftest import projected, tablet_ana  # noqa: F401 (fixtures)
 from tests.api.events import one_event
 from tests.server.test_access_matrix import RULES, app_routes, fill, objects  # noqa: F401 (fixture)
 
@@ -42,15 +42,19 @@ async def entries_since(before: int, user_id: int) -> list[AuditEntry]:
 def test_every_route_said_to_show_no_patient_data_exists(app):
     gets = {path for method, path in app_routes(app) if method == "GET"}
     assert not NO_PATIENT_DATA - gets, f"stale entries in NO_PATIENT_DATA: {sorted(NO_PATIENT_DATA - gets)}"
+    assert AUDITED_BY_HANDLER <= gets - NO_PATIENT_DATA
     assert len(patient_data_reads(app)) >= 20  # the rule covers the patient-data routes, not a handful
 
 
 @pytest.mark.parametrize("role", list(PERSONAS))
 async def test_every_read_of_patient_data_on_any_route_leaves_an_audit_entry_refused_reads_too(
-        request, client_factory, objects, role):
+        request, client_factory, tablet_ana, projected, objects, role):  # noqa: F811
     """Each GET route that shows patient data, as each role: a role allowed to use the route reads
     its own organization's data (200, an entry with outcome ok); a role that may not use the
     route, or not see the object, is refused (403 or 404, an entry with outcome denied)."""
+    noted = await tablet_ana.push([one_event(objects["visit_id"], 1, "note", {"text": "matrix"})])  # a pull finds it
+    assert noted.json()["results"][0]["status"] == "accepted"
+    await projected()  # the fold sets the status; the review below comes after it
     await Visit.filter(id=objects["visit_id"]).update(status=VisitStatus.REVIEWED)  # physicians see reviewed visits
     user = request.getfixturevalue(PERSONAS[role])
     client = await client_factory(user)
@@ -102,12 +106,20 @@ async def test_a_refused_pull_of_a_visit_is_audited_as_denied(client_factory, nu
         [("sync.pull", "denied", str(objects["visit_id"]))]
 
 
-async def test_an_empty_pull_is_audited_with_count_0(client_factory, nurse_ana):
+async def test_an_empty_pull_shows_nothing_and_is_not_recorded(client_factory, nurse_ana):
+    """An idle tablet pulls every minute; recording those would double an idle fleet's entries."""
     client = await client_factory(nurse_ana)
     before = await newest_audit_id()
     assert (await client.get("/api/sync/pull?after=0")).json()["events"] == []
+    assert await entries_since(before, nurse_ana.id) == []
+
+
+async def test_a_malformed_pull_is_recorded_as_failed(client_factory, nurse_ana):
+    client = await client_factory(nurse_ana)
+    before = await newest_audit_id()
+    assert (await client.get("/api/sync/pull?after=-1")).status_code == 400
     rows = await entries_since(before, nurse_ana.id)
-    assert [(row.action, row.detail["count"], row.detail["visit_ids"]) for row in rows] == [("sync.pull", 0, [])]
+    assert [(row.action, row.outcome, row.detail) for row in rows] == [("route.read", "failed", {"status": 400})]
 
 
 async def test_reading_ones_own_quarantined_entries_is_audited(client_factory, tablet_ana, nurse_ana, objects):  # noqa: F811
