@@ -69,11 +69,10 @@ def _with_database(settings: Settings, work: Callable[[], Awaitable[int]], *, re
         try:
             if ready:
                 await schema.check_ready(settings.database_url)
-            try:
-                return await work()
-            finally:
-                if ready and checkpoint:
-                    await advance()
+            status = await work()
+            if ready and checkpoint:
+                await advance()
+            return status
         finally:
             await schema.close_database()
 

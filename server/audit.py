@@ -16,8 +16,8 @@ import contextvars
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
@@ -26,6 +26,7 @@ from server.audit_keys import AuditKey, AuditKeys
 from server.db.models import AuditEntry
 
 if TYPE_CHECKING:
+    from server.audit_verify import VerifyResult
     from server.settings import Settings
 
 GENESIS_HASH = "0" * 64
@@ -183,7 +184,7 @@ async def _chain_end(connection: Any) -> tuple[int, str]:
     return (int(rows[0]["id"]), rows[0]["hash"]) if rows else (0, GENESIS_HASH)
 
 
-async def verify() -> Any:
+async def verify() -> "VerifyResult":
     """The whole chain and its anchor: see server.audit_verify."""
     from server.audit_verify import verify as verify_all
 
