@@ -38,20 +38,22 @@ class VerifyResult:
         return self.broken_at is None
 
 
-async def verify() -> VerifyResult:
-    """The whole chain from its first entry, then its head against the anchor."""
+async def verify(*, anchored: bool = True) -> VerifyResult:
+    """The whole chain from its first entry, then its head against the anchor. `anchored=False`:
+    the chain alone, for a backup copy, which may rightly end before the newest checkpoint."""
     config = audit.config()
+    path = config.anchor_path if anchored else None
     try:
-        anchor = load(config.anchor_path, config.keys) if config.anchor_path else None
+        anchor = load(path, config.keys) if path else None
     except AnchorInvalid as exc:
         return VerifyResult(checked=0, broken_at=0, reason=str(exc))
     result = await walk(config.keys, anchor=anchor)
-    if not result.ok or config.anchor_path is None:
+    if not result.ok or path is None:
         return result
     if anchor is None:
         if result.checked == 0:
             return result
-        return _with(result, warning=f"no checkpoint at {config.anchor_path} yet: entries cut off the end of the "
+        return _with(result, warning=f"no checkpoint at {path} yet: entries cut off the end of the "
                                      "chain could not be noticed until one is written")
     if result.head_id < anchor.last_id:
         missing = anchor.last_id - result.head_id

@@ -22,6 +22,10 @@ def verify_cli(settings, tmp_path, **extra: str):
     return run_cli("verify-audit", env=cli_env(data_dir=tmp_path, database_url=settings.database_url, **extra))
 
 
+def verify_cli_args(settings, tmp_path, *args: str):
+    return run_cli("verify-audit", *args, env=cli_env(data_dir=tmp_path, database_url=settings.database_url))
+
+
 async def chain_of(count: int) -> None:
     for number in range(count):
         await audit.record("test.entry", actor=audit.Actor(user_id=number, organization_id=1), object_id=number)
@@ -77,6 +81,15 @@ async def test_deleting_the_newest_25_entries_is_reported_as_the_chain_cut_short
     assert result.returncode == 1
     assert f"BROKEN at entry {head - 24}" in result.stdout
     assert "cut short" in result.stdout and f"names entry {head}" in result.stdout and "25 entries missing" in result.stdout
+
+
+async def test_a_backup_ending_before_the_checkpoint_verifies_as_a_chain_without_the_anchor(app, settings, tmp_path):
+    await chain_of(20)
+    await advance()
+    await AuditEntry.filter(id__gt=15).delete()  # what a copy taken at entry 15 holds
+    assert verify_cli(settings, tmp_path).returncode == 1
+    copy = verify_cli_args(settings, tmp_path, "--without-anchor")
+    assert copy.returncode == 0 and "audit chain ok: 15 entries verified" in copy.stdout
 
 
 async def test_deleting_one_in_the_middle_and_recomputing_with_a_wrong_key_is_reported(app, settings, tmp_path):
