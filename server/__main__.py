@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"ivlog: configuration error: {exc}", file=sys.stderr)
         return 2
+    from server import audit
+
+    audit.configure_from(settings)
     try:
         return args.func(settings, args)
     except schema.DatabaseNotReady as exc:
@@ -66,20 +69,30 @@ def _parser() -> argparse.ArgumentParser:
     repeat.add_argument("--daily", action="store_true", help="a daily course")
     plan.add_argument("--count", type=int, default=1, help="number of visits (default 1)")
     plan.set_defaults(func=cmd_visit_schedule)
-    sub.add_parser("verify-audit", help="verify the audit hash chain").set_defaults(func=cmd_verify_audit)
+    verify = sub.add_parser("verify-audit", help="verify the audit chain and its checkpoint (exit 1 if broken)")
+    verify.add_argument("--without-anchor", action="store_true",
+                        help="the chain alone: for a backup copy, which may end before the newest checkpoint")
+    verify.set_defaults(func=cmd_verify_audit)
     backup = sub.add_parser("backup", help="copy the live database to PATH (consistent, verified, atomic)")
     backup.add_argument("path", help="the backup file (SQLite file, or a pg_dump custom-format archive)")
     backup.set_defaults(func=cmd_backup)
     return parser
 
 
-def _with_database(settings: Settings, work: Callable[[], Awaitable[int]], *, ready: bool = True) -> int:
+def _with_database(settings: Settings, work: Callable[[], Awaitable[int]], *, ready: bool = True,
+                   checkpoint: bool = True) -> int:
+    """`checkpoint`: afterwards bring the audit anchor up to what the command appended."""
+    from server.audit_checkpoint import advance
+
     async def run() -> int:
         await schema.open_database(settings.database_url)
         try:
             if ready:
                 await schema.check_ready(settings.database_url)
-            return await work()
+            status = await work()
+            if ready and checkpoint:
+                await advance()
+            return status
         finally:
             await schema.close_database()
 
@@ -214,14 +227,18 @@ def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
     from server import audit
 
     async def work() -> int:
-        result = await audit.verify()
-        if result.ok:
-            print(f"audit chain ok: {result.checked} entries verified")
-            return 0
-        print(f"audit chain BROKEN at entry {result.broken_at}: {result.reason}")
-        return 1
+        result = await audit.verify(anchored=not args.without_anchor)
+        if not result.ok:
+            print(f"audit chain BROKEN at entry {result.broken_at}: {result.reason}")
+            return 1
+        anchored = f"; the checkpoint of {result.anchor.at} (entry {result.anchor.last_id}) matches" \
+            if result.anchor else ""
+        print(f"audit chain ok: {result.checked} entries verified{anchored}")
+        if result.warning:
+            print(f"WARNING: {result.warning}")
+        return 0
 
-    return _with_database(settings, work)
+    return _with_database(settings, work, checkpoint=False)  # verifying reads; it never moves the anchor
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:

@@ -16,12 +16,14 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from server import logs, runtime
+from server import audit, logs, runtime
+from server.audit_checkpoint import Checkpointer
 from server.db import schema
 from server.errors import AppError
 from server.middleware.body_limit import BodyLimitMiddleware
 from server.middleware.in_flight import InFlight, InFlightMiddleware
 from server.middleware.request_log import RequestLogMiddleware
+from server.middleware.read_audit import ReadAuditMiddleware
 from server.middleware.same_origin import SameOriginMiddleware
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
@@ -49,6 +51,7 @@ def app_from_env() -> Starlette:
 
 def create_app(settings: Settings) -> Starlette:
     logs.configure(settings.log_format)
+    audit.configure_from(settings)
     in_flight = InFlight()
     projector = Projector(busy=in_flight.busy)  # folds pushed visits into their rows, off the push path
     routes = [
@@ -78,6 +81,7 @@ def create_app(settings: Settings) -> Starlette:
         Middleware(AppErrorMiddleware),
         Middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits=BODY_LIMITS),
         Middleware(SameOriginMiddleware, public_origin=settings.public_origin),
+        Middleware(ReadAuditMiddleware),  # innermost: it sees the answer each handler (or refusal) gave
     ]
     app = Starlette(
         routes=routes,
@@ -107,11 +111,14 @@ def _lifespan(settings: Settings, projector: Projector) -> Callable[[Starlette],
             projector.start()
             worker = delivery.DeliveryWorker(settings)  # releases sign-offs, mails summaries
             worker.start()
+            checkpointer = Checkpointer(interval_s=settings.audit_checkpoint_s)  # anchors the audit chain
+            checkpointer.start()
             try:
                 yield
             finally:
                 await worker.stop()
                 await projector.stop()
+                await checkpointer.stop()
         finally:
             await schema.close_database()
 

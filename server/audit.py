@@ -1,26 +1,36 @@
-"""Append-only, hash-chained audit log (DESIGN section 6).
+"""Append-only, keyed hash-chained audit log (DESIGN section 6).
 
-Each entry's hash covers its own fields and the previous entry's hash, so editing or
-deleting any row breaks the chain from that row on; `verify` names the first broken entry.
+Each entry's hash is an HMAC (server.audit_keys: a key kept outside the database) over its
+own fields and the previous entry's hash, so editing or deleting any row breaks the chain from
+that row on, and whoever can write the database but lacks the key cannot recompute it. The
+chain's head is anchored outside the database (server.audit_anchor), so cutting off its end is
+found too; `verify` (server.audit_verify) names the first thing wrong. Entries written before
+the chain was keyed (`key_id` empty) keep their plain SHA-256 and still verify.
 Appends are serialised (SQLite's write lock, a PostgreSQL advisory lock) so the chain is
 a line, not a tree. Entries carry ids and codes only, never names or clinical values.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
 
+from server.audit_keys import AuditKey, AuditKeys
 from server.db.models import AuditEntry
+
+if TYPE_CHECKING:
+    from server.audit_verify import VerifyResult
+    from server.settings import Settings
 
 GENESIS_HASH = "0" * 64
 CHAIN_LOCK_KEY = 0x1A7D17  # PostgreSQL advisory lock for appends to the chain
-VERIFY_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -31,18 +41,58 @@ class Actor:
     organization_id: int | None
 
 
-def entry_hash(*, entry_id: int, at: datetime, fields: dict[str, Any], prev_hash: str) -> str:
+@dataclass(frozen=True)
+class AuditConfig:
+    keys: AuditKeys
+    anchor_path: Path | None  # None: no anchor (only for code that never runs as a server)
+    checkpoint_every: int = 500  # entries appended by this process before the anchor is brought forward
+
+
+_config: AuditConfig | None = None
+_appended = 0  # entries this process appended since its last checkpoint
+_trail: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("audit_trail", default=None)
+
+
+def configure(config: AuditConfig) -> None:
+    """Set once per process from Settings (the app factory, the CLI) before anything is audited."""
+    global _config
+    _config = config
+
+
+def configure_from(settings: "Settings") -> None:
+    keys = AuditKeys.from_secrets(settings.audit_key or settings.secret_key, settings.audit_previous_keys)
+    configure(AuditConfig(keys=keys, anchor_path=settings.audit_anchor_path,
+                          checkpoint_every=settings.audit_checkpoint_every))
+
+
+def config() -> AuditConfig:
+    if _config is None:
+        raise RuntimeError("the audit log is not configured: call server.audit.configure(...) at start-up")
+    return _config
+
+
+def start_trail() -> list[int]:
+    """Count the entries appended from here on in this context (one request): see middleware.read_audit."""
+    trail: list[int] = []
+    _trail.set(trail)
+    return trail
+
+
+def entry_hash(*, entry_id: int, at: datetime, fields: dict[str, Any], prev_hash: str, key: AuditKey | None) -> str:
+    """HMAC-SHA256 under `key`; `key=None` only for entries written before the chain was keyed."""
     body = {
         "id": entry_id,
         "at": at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
         **fields,
         "prev_hash": prev_hash,
     }
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    if key is not None:
+        body["key_id"] = key.key_id
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    return key.mac(canonical) if key is not None else hashlib.sha256(canonical).hexdigest()
 
 
-def _fields(entry: AuditEntry) -> dict[str, Any]:
+def entry_fields(entry: AuditEntry) -> dict[str, Any]:
     return {
         "organization_id": entry.organization_id,
         "user_id": entry.user_id,
@@ -95,6 +145,8 @@ async def record_many(records: list[Record]) -> list[AuditEntry]:
 
     Ids are chosen here, under the chain's lock, and written explicitly: a database sequence
     would skip the ids of rolled-back appends (PostgreSQL), leaving gaps the verifier reports."""
+    global _appended
+    key = config().keys.current
     at = datetime.now(timezone.utc)
     async with in_transaction() as connection:
         if connection.capabilities.dialect == "postgres":
@@ -102,15 +154,26 @@ async def record_many(records: list[Record]) -> list[AuditEntry]:
         last_id, last_hash = await _chain_end(connection)
         entries = []
         for number, item in enumerate(records, start=last_id + 1):
-            entry = AuditEntry(id=number, prev_hash=last_hash, **item.fields(at))
-            entry.hash = last_hash = entry_hash(entry_id=entry.id, at=entry.at, fields=_fields(entry),
-                                                prev_hash=entry.prev_hash)
+            entry = AuditEntry(id=number, prev_hash=last_hash, key_id=key.key_id, **item.fields(at))
+            entry.hash = last_hash = entry_hash(entry_id=entry.id, at=entry.at, fields=entry_fields(entry),
+                                                prev_hash=entry.prev_hash, key=key)
             entries.append(entry)
         if len(entries) == 1:
             await entries[0].save(using_db=connection, force_create=True)
         elif entries:
             await AuditEntry.bulk_create(entries, using_db=connection)
+    _appended += len(entries)
+    if (trail := _trail.get()) is not None:
+        trail.append(len(entries))
     return entries
+
+
+def appended_since_checkpoint(reset: bool = False) -> int:
+    global _appended
+    count = _appended
+    if reset:
+        _appended = 0
+    return count
 
 
 async def _chain_end(connection: Any) -> tuple[int, str]:
@@ -121,38 +184,8 @@ async def _chain_end(connection: Any) -> tuple[int, str]:
     return (int(rows[0]["id"]), rows[0]["hash"]) if rows else (0, GENESIS_HASH)
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    checked: int
-    broken_at: int | None = None
-    reason: str = ""
+async def verify(*, anchored: bool = True) -> "VerifyResult":
+    """The whole chain and its anchor: see server.audit_verify."""
+    from server.audit_verify import verify as verify_all
 
-    @property
-    def ok(self) -> bool:
-        return self.broken_at is None
-
-
-async def verify() -> VerifyResult:
-    """Walk the chain in id order; stop at the first entry whose hash or link is wrong."""
-    prev_hash, expected_id, checked = GENESIS_HASH, 1, 0
-    while True:
-        page = await AuditEntry.filter(id__gte=expected_id).order_by("id").limit(VERIFY_PAGE)
-        for entry in page:
-            problem = _check(entry, expected_id=expected_id, prev_hash=prev_hash)
-            if problem:
-                return VerifyResult(checked=checked, broken_at=entry.id, reason=problem)
-            prev_hash, expected_id, checked = entry.hash, entry.id + 1, checked + 1
-        if len(page) < VERIFY_PAGE:
-            return VerifyResult(checked=checked)
-
-
-def _check(entry: AuditEntry, *, expected_id: int, prev_hash: str) -> str:
-    if entry.id != expected_id:
-        return f"entries {expected_id}..{entry.id - 1} are missing"
-    if entry.prev_hash != prev_hash:
-        return "its link to the previous entry is wrong"
-    actual = entry_hash(entry_id=entry.id, at=entry.at, fields=_fields(entry), prev_hash=entry.prev_hash)
-    if actual != entry.hash:
-        return "its content does not match its hash (the row was changed)"
-    return ""
-
+    return await verify_all(anchored=anchored)

@@ -38,11 +38,20 @@ class Settings:
     login_window_min: int = 15
     tablet_lock_min: int = 5
     timezone: str = "UTC"  # how desk pages and summaries show times (stored times are always UTC)
+    audit_key: str = ""  # signs the audit chain; "" = secret_key (README, Security: keep it outside the database)
+    audit_previous_keys: tuple[str, ...] = ()  # retired audit keys: they verify old entries, never sign
+    audit_anchor: Path | None = None  # the audit checkpoint file; None = data_dir/audit-anchor.json
+    audit_checkpoint_s: int = 60
+    audit_checkpoint_every: int = 500
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def audit_anchor_path(self) -> Path:
+        return self.audit_anchor or self.data_dir / "audit-anchor.json"
 
     @property
     def secure_cookies(self) -> bool:
@@ -75,6 +84,11 @@ class Settings:
             login_window_min=_int(env, "IVLOG_LOGIN_WINDOW_MIN", 15),
             tablet_lock_min=_int(env, "IVLOG_TABLET_LOCK_MIN", 5),
             timezone=_timezone(env.get("IVLOG_TIMEZONE", "UTC")),
+            audit_key=_strong(env, "IVLOG_AUDIT_KEY"),
+            audit_previous_keys=tuple(k.strip() for k in env.get("IVLOG_AUDIT_PREVIOUS_KEYS", "").split(",") if k.strip()),
+            audit_anchor=Path(env["IVLOG_AUDIT_ANCHOR"]).resolve() if env.get("IVLOG_AUDIT_ANCHOR") else None,
+            audit_checkpoint_s=_int(env, "IVLOG_AUDIT_CHECKPOINT_S", 60),
+            audit_checkpoint_every=_int(env, "IVLOG_AUDIT_CHECKPOINT_EVERY", 500),
             extra={k: v for k, v in env.items() if k.startswith("IVLOG_SMTP_")},
         )
 
@@ -89,6 +103,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
     if value <= 0:
         raise SettingsError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _strong(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "")
+    if value and len(value) < MIN_SECRET_LENGTH:
+        raise SettingsError(f"{name} must be at least {MIN_SECRET_LENGTH} characters")
     return value
 
 

@@ -102,20 +102,39 @@ async def pull(principal: Principal, policy: Policy, *, after: int, limit: int,
     """`{events, next, more, server_time}`: readable events after the cursor, in server_seq order.
 
     `visit_id`: that visit's events only. A device's cursor passed events of visits it could not
-    read then; when one becomes readable (a patient newly assigned), it is pulled again from 0."""
+    read then; when one becomes readable (a patient newly assigned), it is pulled again from 0.
+    A pull that returns events is audited once (`sync.pull`, through the policy): the visits whose
+    events it returned and how many, not one entry per event. A refused one is audited too
+    (outcome `denied`). An empty pull shows nothing and is not: an idle tablet pulls every minute,
+    and recording those would double an idle fleet's audit entries (its reference fetch in the
+    same sync is recorded)."""
     scope = await policy.readable(principal)
     visit_ids = None if scope.visit_ids is None else sorted(scope.visit_ids)
     if visit_id is not None:
         if scope.visit_ids is not None and visit_id not in scope.visit_ids:
+            await policy.record("sync.pull", principal, outcome="denied", detail=_pull_detail(principal, visit_id))
             raise not_readable("This visit does not exist or you may not read it.")
         visit_ids = [visit_id]
     rows = await store.events_after(get_connection("default"), organization_id=scope.organization_id, after=after,
                                     visit_ids=visit_ids, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    return {
+    page = {
         "events": rows,
         "next": rows[-1]["server_seq"] if rows else after,
         "more": more,
         "server_time": datetime.now(timezone.utc).isoformat(),
     }
+    if rows:
+        read = sorted({row["visit_id"] for row in rows})  # at most `limit` (MAX_PULL) ids: bounded
+        await policy.record("sync.pull", principal, outcome="ok", detail={
+            **_pull_detail(principal, visit_id), "after": after, "next": page["next"], "count": len(rows),
+            "visit_ids": read})
+    return page
+
+
+def _pull_detail(principal: Principal, visit_id: UUID | None) -> dict[str, Any]:
+    detail: dict[str, Any] = {"visit": str(visit_id) if visit_id else None}
+    if principal.device_id is not None:
+        detail["device_id"] = str(principal.device_id)
+    return detail

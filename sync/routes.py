@@ -50,6 +50,9 @@ def routes(policy: Policy) -> list[Route]:
         rows = await Quarantine.filter(
             organization_id=principal.organization_id, author_id=principal.user_id
         ).order_by("id").values("event_id", "visit_id", "device_seq", "code", "reason", "received_at", "resolved_by", "sent_json")
+        await policy.record("sync.quarantine.read", principal, outcome="ok", detail={
+            "count": len(rows), "visit_ids": sorted({str(row["visit_id"]) for row in rows if row["visit_id"]}),
+            **({"device_id": str(principal.device_id)} if principal.device_id else {})})
         return AsciiJSONResponse({"quarantined": [quarantined_public(row) for row in rows]})
 
     return [

@@ -49,10 +49,24 @@ async def database_url(template_database: TemplateDatabase, tmp_path: Path) -> A
     await template_database.drop(url)
 
 
+SECRET_KEY = "s" * 48
+
+
+@pytest.fixture(autouse=True)
+def audit_configured(tmp_path: Path) -> None:
+    """The audit chain's key and anchor, as the app and the CLI set them from Settings."""
+    from server import audit
+
+    audit.configure_from(Settings(env="test", data_dir=tmp_path, secret_key=SECRET_KEY))
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    """The secret is also in the data dir, where a CLI process run on it in development reads it:
+    the audit chain's key comes from it, and every process appending to one chain shares it."""
+    (tmp_path / "secret_key").write_text(SECRET_KEY)
     return Settings(
-        env="test", data_dir=tmp_path, database_url=database_url, secret_key="s" * 48,
+        env="test", data_dir=tmp_path, database_url=database_url, secret_key=SECRET_KEY,
         log_format="console",
     )
 

@@ -242,6 +242,7 @@ class AuditEntry(Model):
     detail = fields.JSONField(default=dict)
     prev_hash = fields.CharField(max_length=64)
     hash = fields.CharField(max_length=64)
+    key_id = fields.CharField(max_length=16, default="")  # "": written before the chain was keyed (plain SHA-256)
 
     class Meta:
         table = "audit_entry"

@@ -5,8 +5,8 @@ authority table (those only a pharmacist writes), so a new review kind without a
 from __future__ import annotations
 
 from server.clinical.rules import load_rules
-from server.db.models import VisitStatus
-from server.services import write_rules
+from server.db.models import Role, User, VisitStatus
+from server.services import scheduling, write_rules
 from tests.clinical.test_events import VALID
 
 DESK = {"review.signed": ("sign-off", {"note": "Reviewed."}),
@@ -20,6 +20,7 @@ NURSE_STEPS = {  # the nurse's entries that bring a new visit to each status (a 
     VisitStatus.SIGNED: ["visit.started", "signature", "visit.ended"],
     VisitStatus.REVIEWED: ["visit.started", "signature", "visit.ended", "review"],
     VisitStatus.REOPENED: ["visit.started", "signature", "visit.ended", "review", "note"],
+    VisitStatus.CANCELLED: ["cancel"],  # the pharmacy cancelled it before the nurse started
 }
 
 
@@ -32,7 +33,11 @@ def test_every_review_kind_has_a_state_rule_and_a_desk_door() -> None:
 async def visit_at(status, new_visit, ana, pia, patient) -> str:
     visit = await new_visit()
     for kind in NURSE_STEPS[status]:
-        if kind == "review":
+        if kind == "cancel":
+            pharmacist = await User.get(organization_id=patient.organization_id, role=Role.PHARMACIST)
+            await scheduling.cancel_visit(visit=visit, request=scheduling.CancelRequest(reason="moved to the clinic"),
+                                          by=pharmacist)
+        elif kind == "review":
             await pia.accepted(visit.id, "review.signed", {})
         else:
             payload = {"patient_id": str(patient.id), "location": None} if kind == "visit.started" else VALID[kind]
