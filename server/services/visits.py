@@ -110,6 +110,23 @@ async def state_of(visit: Visit, *, now: datetime | None = None) -> VisitState:
     return fold_timeline(await events_of(visit), context=await context_for(visit), now=now)
 
 
+def effective_status(state: VisitState, *, has_events: bool, row_status: VisitStatus) -> VisitStatus:
+    """The fold's status, except that a visit the pharmacy cancelled stays cancelled until the nurse's
+    first entry arrives (her entries win: a visit she started is in progress whatever the schedule said)."""
+    if not has_events and row_status == VisitStatus.CANCELLED:
+        return VisitStatus.CANCELLED
+    return VisitStatus(state.status)
+
+
+async def current_status(visit: Visit) -> VisitStatus:
+    """The status from the visit's whole log, not its row's projection (a push moments ago may not be
+    folded yet): what every door that changes a visit's state judges by."""
+    events = await events_of(visit)
+    state = fold_timeline(events, context=await context_for(visit))
+    row_status = await Visit.filter(id=visit.id).first().values_list("status", flat=True)
+    return effective_status(state, has_events=bool(events), row_status=VisitStatus(row_status))
+
+
 async def project(visit: Visit) -> VisitState:
     """Rebuild the Visit row's summary from its events: the projection is never the source.
 
@@ -120,9 +137,8 @@ async def project(visit: Visit) -> VisitState:
     state = fold_timeline(events, context=await context_for(visit))
     seq = max((event["server_seq"] for event in events), default=0)
     held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_by=None)
-    status = VisitStatus(state.status)
-    if not events and await Visit.exists(id=visit.id, status=VisitStatus.CANCELLED):
-        status = VisitStatus.CANCELLED  # nobody started it; the nurse's first entry would win
+    row_status = await Visit.filter(id=visit.id).first().values_list("status", flat=True)
+    status = effective_status(state, has_events=bool(events), row_status=VisitStatus(row_status))
     await Visit.filter(id=visit.id, projected_seq__lte=seq).update(
         status=status, time_in=_parse(state.time_in), time_out=_parse(state.time_out),
         alert_count=len(state.alerts), max_reaction_grade=state.highest_reaction_grade or 0,

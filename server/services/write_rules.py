@@ -62,8 +62,8 @@ def status_refusal(kind: str, status: VisitStatus) -> Refusal | None:
 
 
 async def visit_status(visit: Visit) -> VisitStatus:
-    """The status from the visit's whole log, not its row (a push moments ago may not be folded yet)."""
-    return VisitStatus((await visits.state_of(visit)).status)
+    """The status every door judges by (server.services.visits.current_status)."""
+    return await visits.current_status(visit)
 
 
 async def status_refusals(organization_id: int, candidates: list[Candidate]) -> dict[UUID, Refusal]:
