@@ -21,8 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server import audit
 
 NO_PATIENT_DATA: frozenset[str] = frozenset({
-    "/", "/healthz", "/login", "/api/openapi.json", "/sw.js", "/app",  # public
-    "/api/session",  # the caller's own account
+    "/", "/healthz", "/login", "/api/openapi.json", "/sw.js", "/app", "/favicon.ico",  # public
+    "/api/session", "/account/password",  # the caller's own account
     "/api/device-key",  # key material, audited as device.key_release
     "/admin", "/admin/users", "/admin/devices",  # counts, staff and devices: no patient
     "/admin/audit",  # ids and codes only, audited as audit.view
