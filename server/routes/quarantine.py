@@ -20,7 +20,7 @@ from server.db.models import Role, User
 from server.errors import BadRequest, FieldError
 from server.routes import guard
 from server.routes.params import whole_number
-from server.services import held
+from server.services import held_pages
 from server.templating import render
 from sync.models import Quarantine
 
@@ -35,7 +35,7 @@ async def quarantine_page(request: Request) -> Response:
     if visit_id is not None:
         query = query.filter(visit_id=visit_id)
     before = whole_number(request, "before", hint="an entry id (a whole number)")
-    shown = await held.page(query, before=before)
+    shown = await held_pages.page(query, before=before)
     authors = {u.id: u.display_name for u in await User.filter(id__in={q["author_id"] for q in shown.rows})}
     await access.audit_list(user, "quarantine", len(shown.rows))
     rows = [_row(q, authors, with_content=user.role == Role.PHARMACIST) for q in shown.rows]
@@ -43,7 +43,7 @@ async def quarantine_page(request: Request) -> Response:
     more.update({"visit": str(visit_id)} if visit_id else {})
     next_url = f"/quarantine?{urlencode({**more, 'before': shown.next_before})}" if shown.next_before else None
     return render(request, "quarantine.html", {"rows": rows, "show_all": show_all, "total": shown.total,
-                                               "next_url": next_url, "shown_chars": held.SHOWN_CHARS})
+                                               "next_url": next_url, "shown_chars": held_pages.SHOWN_CHARS})
 
 
 def _visit(request: Request) -> UUID | None:
@@ -57,13 +57,13 @@ def _visit(request: Request) -> UUID | None:
 def _row(row: dict, authors: dict[int, str], *, with_content: bool) -> dict:
     """One held entry for the page: its content pretty-printed when it fits the display size,
     else its first characters only (the page's size is bounded however large the entry is)."""
-    content = json.dumps(row["sent"], indent=1, ensure_ascii=True) if held.whole(row) else row["shown"]
+    content = json.dumps(row["sent"], indent=1, ensure_ascii=True) if held_pages.whole(row) else row["shown"]
     return {
         "event_id": row["event_id"], "visit_id": row["visit_id"], "device_id": row["device_id"],
         "device_seq": row["device_seq"], "author": authors.get(row["author_id"], f"user {row['author_id']}"),
         "received_at": row["received_at"], "code": row["code"], "reason": row["reason"],
-        "resolved_by": row["resolved_by"], "kind": held.kind_of(row) or ("too large to show whole" if not held.whole(row) else None), "size": row["size"],
-        "truncated": not held.whole(row), "content": content if with_content else None,
+        "resolved_by": row["resolved_by"], "kind": held_pages.kind_of(row) or ("too large to show whole" if not held_pages.whole(row) else None), "size": row["size"],
+        "truncated": not held_pages.whole(row), "content": content if with_content else None,
     }
 
 

@@ -17,10 +17,10 @@ from tortoise.query_utils import Prefetch
 from server.db.models import User, Visit, VisitStatus
 from server.db.review_models import DeliveryAttempt, InboxItem, OutboxMessage
 from server.errors import Conflict
-from server.services import charts, desk_events, disclosures, held, inbox, release, visits
+from server.services import charts, desk_events, disclosures, held_pages, inbox, release, visits
 from server.services.charts import Chart
 from server.services.entry_text import describe, label
-from server.services.held import HeldPage
+from server.services.held_pages import HeldPage
 from server.services.local_time import LocalTime, parse
 from server.services.summary import VisitSummary, build_summary
 from sync.models import Quarantine
@@ -119,12 +119,12 @@ def alerts_with_entries(state: dict[str, Any], rows: list[TimelineRow]) -> list[
 
 async def quarantined_of(visit: Visit) -> HeldPage:
     """One bounded page of the visit's held entries (newest first), each described when it is
-    small enough to show whole (server.services.held)."""
-    shown = await held.page(Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id))
+    small enough to show whole (server.services.held_pages)."""
+    shown = await held_pages.page(Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id))
     for row in shown.rows:
         content = row["sent"] if isinstance(row["sent"], dict) else {}
         kind, payload = str(content.get("kind", "")), content.get("payload")
-        row["kind_label"] = label(kind) if kind else ("entry too large to show" if not held.whole(row)
+        row["kind_label"] = label(kind) if kind else ("entry too large to show" if not held_pages.whole(row)
                                                       else "unreadable entry")
         row["text"] = describe(kind, payload) if isinstance(payload, dict) else str(payload or "")
     return shown

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from server.services import held
+from server.services import held_pages
 from sync.models import Quarantine
 from tests.api.conftest import Tablet, scheduled_visit, tablet_ana  # noqa: F401 (fixtures)
 from tests.api.events import one_event
@@ -21,7 +21,7 @@ from tests.api.events import one_event
 BIG_CHARS = 600_000  # one stuffed entry (the attack's were 4.9 MB; what matters is that it is never shown whole)
 SMALL_PUSHES = 120
 # A page holds at most PAGE_SIZE entries of SHOWN_CHARS each, plus its own frame (HTML, state, metadata).
-BOUND = held.PAGE_SIZE * (held.SHOWN_CHARS + 2_000) + 100_000
+BOUND = held_pages.PAGE_SIZE * (held_pages.SHOWN_CHARS + 2_000) + 100_000
 
 
 @pytest.fixture
@@ -45,11 +45,11 @@ async def test_a_visits_api_answer_stays_bounded_and_counts_every_held_entry(stu
     assert answer.status_code == 200 and len(answer.content) < BOUND, len(answer.content)
     shown = answer.json()
     assert shown["quarantined_total"] == SMALL_PUSHES + 2
-    assert len(shown["quarantined"]) == held.PAGE_SIZE
+    assert len(shown["quarantined"]) == held_pages.PAGE_SIZE
     assert shown["quarantined_more"] == f"/quarantine?visit={stuffed_visit.id}"
     big = [q for q in shown["quarantined"] if q["content"] is None]
     assert len(big) == 2 and all(q["content_chars"] > BIG_CHARS for q in big)
-    assert all(len(q["content_start"]) == held.SHOWN_CHARS for q in big)
+    assert all(len(q["content_start"]) == held_pages.SHOWN_CHARS for q in big)
 
 
 async def test_the_quarantine_page_is_paged_and_cuts_each_entry_to_a_display_size(
@@ -65,10 +65,10 @@ async def test_the_quarantine_page_is_paged_and_cuts_each_entry_to_a_display_siz
         found = re.search(r'href="(/quarantine\?[^"]+)">Older entries', page.text)
         url = found.group(1).replace("&amp;", "&") if found else None
         pages += 1
-    assert pages == -(-(SMALL_PUSHES + 2) // held.PAGE_SIZE)
+    assert pages == -(-(SMALL_PUSHES + 2) // held_pages.PAGE_SIZE)
     assert len(seen) == SMALL_PUSHES  # every held entry is reachable, page by page
     first = (await desk.get("/quarantine")).text
-    assert f"first {held.SHOWN_CHARS} of" in first and "too large to show whole" in first
+    assert f"first {held_pages.SHOWN_CHARS} of" in first and "too large to show whole" in first
 
 
 async def test_the_review_page_shows_a_bounded_page_of_held_entries_with_their_count(
