@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> Starlette:
         *session.routes,
         *api.routes,
         *visits_api.routes,
-        *sync_routes(ServerPolicy(projector)),
+        *sync_routes(ServerPolicy(projector, settings.held_quota)),
         *pharmacy.routes,
         *admin.routes,
         *review.routes,

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from sync.protocol import MAX_BYTES
+from sync.quota import HeldQuota
+
 MIN_SECRET_LENGTH = 32
 
 
@@ -37,8 +40,14 @@ class Settings:
     login_max_failures: int = 5
     login_window_min: int = 15
     tablet_lock_min: int = 5
+    held_max_rows: int = 2_000  # entries kept aside per user and per tablet in 24 h (sync.quota)
+    held_max_mb: int = 8  # and their size; above a push's 5 MB, so one large entry can always be kept
     timezone: str = "UTC"  # how desk pages and summaries show times (stored times are always UTC)
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def held_quota(self) -> HeldQuota:
+        return HeldQuota(rows=self.held_max_rows, chars=self.held_max_mb * 1024 * 1024)
 
     @property
     def is_production(self) -> bool:
@@ -74,9 +83,19 @@ class Settings:
             login_max_failures=_int(env, "IVLOG_LOGIN_MAX_FAILURES", 5),
             login_window_min=_int(env, "IVLOG_LOGIN_WINDOW_MIN", 15),
             tablet_lock_min=_int(env, "IVLOG_TABLET_LOCK_MIN", 5),
+            held_max_rows=_int(env, "IVLOG_HELD_MAX_ROWS", 2_000),
+            held_max_mb=_held_mb(env),
             timezone=_timezone(env.get("IVLOG_TIMEZONE", "UTC")),
             extra={k: v for k, v in env.items() if k.startswith("IVLOG_SMTP_")},
         )
+
+
+def _held_mb(env: Mapping[str, str]) -> int:
+    """Above a push's size: a quota smaller than one push could refuse a single entry forever."""
+    value = _int(env, "IVLOG_HELD_MAX_MB", 8)
+    if value * 1024 * 1024 <= MAX_BYTES:
+        raise SettingsError(f"IVLOG_HELD_MAX_MB must be more than a push's {MAX_BYTES // (1024 * 1024)} MB, not {value}")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

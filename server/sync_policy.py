@@ -22,6 +22,7 @@ from server.routes import guard
 from server.services import visits as visit_service
 from server.services.projector import Projector
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
+from sync.quota import HeldQuota
 
 REVIEW_KINDS = frozenset({"review.signed", "review.intervention"})
 PHARMACIST_KINDS = REVIEW_KINDS | {"note"}
@@ -51,10 +52,12 @@ async def _user_of(principal: Principal) -> User:
 
 
 class ServerPolicy:
-    def __init__(self, projector: Projector | None = None) -> None:
+    def __init__(self, projector: Projector | None = None, held_quota: HeldQuota = HeldQuota()) -> None:
         """With a projector, pushed visits are folded soon after (tablet pushes); without one,
-        at once (a desk action, whose author reloads the page expecting to see its effect)."""
+        at once (a desk action, whose author reloads the page expecting to see its effect).
+        `held_quota`: what one user or tablet may have kept aside in a day (settings)."""
         self.projector = projector
+        self.held_quota = held_quota
 
     async def authenticate(self, request: Request) -> Principal:
         user = await guard.require(request, Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN)

@@ -14,6 +14,8 @@ from uuid import UUID
 
 from starlette.requests import Request
 
+from sync.quota import HeldQuota
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -65,6 +67,8 @@ class ReadScope:
 
 
 class Policy(Protocol):
+    held_quota: HeldQuota  # how much one user or device may have kept aside in a day (sync.quota)
+
     async def authenticate(self, request: Request) -> Principal:
         """The principal, or raise the host's own not-authenticated error."""
 

@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from server.db import schema
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
+from sync.quota import HeldQuota
 from sync.routes import routes
 
 
@@ -29,6 +30,7 @@ class TinyPolicy:
         self.records: list[tuple[str, str, dict]] = []
         self.failing_devices: set[str] = set()  # the host fails to audit these devices' pushes
         self.crashing_kinds: set[str] = {"crash.kind"}  # the host's check has a bug for these kinds
+        self.held_quota = HeldQuota()
 
     async def authenticate(self, request: Request) -> Principal:
         device = request.headers.get("x-device")
