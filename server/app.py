@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> Starlette:
         *session.routes,
         *api.routes,
         *visits_api.routes,
-        *sync_routes(ServerPolicy(projector, settings.held_quota)),
+        *sync_routes(ServerPolicy(projector, settings.held_quota, settings.push_rate)),
         *pharmacy.routes,
         *admin.routes,
         *review.routes,

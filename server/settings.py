@@ -14,6 +14,7 @@ from typing import Mapping
 
 from sync.protocol import MAX_BYTES
 from sync.quota import HeldQuota
+from sync.rate import PushRateLimit
 
 MIN_SECRET_LENGTH = 32
 
@@ -42,12 +43,18 @@ class Settings:
     tablet_lock_min: int = 5
     held_max_rows: int = 2_000  # entries kept aside per user and per tablet in 24 h (sync.quota)
     held_max_mb: int = 8  # and their size; above a push's 5 MB, so one large entry can always be kept
+    push_burst: int = 120  # pushes one user may send at once (sync.rate) ...
+    push_per_min: int = 120  # ... and then per minute
     timezone: str = "UTC"  # how desk pages and summaries show times (stored times are always UTC)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def held_quota(self) -> HeldQuota:
         return HeldQuota(rows=self.held_max_rows, chars=self.held_max_mb * 1024 * 1024)
+
+    @property
+    def push_rate(self) -> PushRateLimit:
+        return PushRateLimit(burst=self.push_burst, per_minute=self.push_per_min)
 
     @property
     def is_production(self) -> bool:
@@ -85,6 +92,8 @@ class Settings:
             tablet_lock_min=_int(env, "IVLOG_TABLET_LOCK_MIN", 5),
             held_max_rows=_int(env, "IVLOG_HELD_MAX_ROWS", 2_000),
             held_max_mb=_held_mb(env),
+            push_burst=_int(env, "IVLOG_PUSH_BURST", 120),
+            push_per_min=_int(env, "IVLOG_PUSH_PER_MIN", 120),
             timezone=_timezone(env.get("IVLOG_TIMEZONE", "UTC")),
             extra={k: v for k, v in env.items() if k.startswith("IVLOG_SMTP_")},
         )

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from tortoise.connection import get_connection
 
-from sync import devices, quota, store
+from sync import devices, quota, rate, store
 from sync.classify import Batch, classify, hand_over, prepare
 from sync.errors import SyncError, malformed, not_readable, too_large
 from sync.group import Group, GroupWriter
@@ -72,6 +72,10 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)
 
     async def write(group: Group) -> PushOutcome:
+        if too_fast := await rate.take(group.connection, policy.push_rate, principal.user_id, now.timestamp()):
+            group.writes.audit(policy, AuditRecord("sync.push", principal, "refused",
+                                                   {"batch_id": str(request.batch_id), "code": too_fast.code}))
+            return PushOutcome(response={}, touched_visits=set(), refusal=too_fast)
         device = await devices.bind(group, request.device_id, principal, now)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
                       next_seq=group.next_seq, ids=ids)

@@ -15,6 +15,7 @@ from uuid import UUID
 from starlette.requests import Request
 
 from sync.quota import HeldQuota
+from sync.rate import PushRateLimit
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class ReadScope:
 
 class Policy(Protocol):
     held_quota: HeldQuota  # how much one user or device may have kept aside in a day (sync.quota)
+    push_rate: PushRateLimit  # how fast one user may push (sync.rate)
 
     async def authenticate(self, request: Request) -> Principal:
         """The principal, or raise the host's own not-authenticated error."""

@@ -19,7 +19,7 @@ from tests.api.conftest import Tablet, scheduled_visit, tablet_ana  # noqa: F401
 from tests.api.events import one_event
 
 BIG_CHARS = 600_000  # one stuffed entry (the attack's were 4.9 MB; what matters is that it is never shown whole)
-SMALL_PUSHES = 120
+SMALL_PUSHES = 105  # three pages; under the push rate's burst (120)
 # A page holds at most PAGE_SIZE entries of SHOWN_CHARS each, plus its own frame (HTML, state, metadata).
 BOUND = held_pages.PAGE_SIZE * (held_pages.SHOWN_CHARS + 2_000) + 100_000
 
