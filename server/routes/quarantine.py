@@ -57,13 +57,15 @@ def _visit(request: Request) -> UUID | None:
 def _row(row: dict, authors: dict[int, str], *, with_content: bool) -> dict:
     """One held entry for the page: its content pretty-printed when it fits the display size,
     else its first characters only (the page's size is bounded however large the entry is)."""
-    content = json.dumps(row["sent"], indent=1, ensure_ascii=True) if held_pages.whole(row) else row["shown"]
+    whole = held_pages.whole(row)
+    content = json.dumps(row["sent"], indent=1, ensure_ascii=True) if whole else row["shown"]
+    kind = held_pages.kind_of(row) or (None if whole else "too large to show whole")
     return {
         "event_id": row["event_id"], "visit_id": row["visit_id"], "device_id": row["device_id"],
         "device_seq": row["device_seq"], "author": authors.get(row["author_id"], f"user {row['author_id']}"),
         "received_at": row["received_at"], "code": row["code"], "reason": row["reason"],
-        "resolved_by": row["resolved_by"], "kind": held_pages.kind_of(row) or ("too large to show whole" if not held_pages.whole(row) else None), "size": row["size"],
-        "truncated": not held_pages.whole(row), "content": content if with_content else None,
+        "resolved_by": row["resolved_by"], "kind": kind, "size": row["size"],
+        "truncated": not whole, "content": content if with_content else None,
     }
 
 

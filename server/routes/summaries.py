@@ -2,8 +2,8 @@
 
 Pharmacists may open any visit's summary (a preview until they sign off); physicians only their
 own patients' reviewed visits (`access.read_visit`: the physician's scope is the released visits,
-so a visit awaiting review, or reopened, answers 404 like an absent one). Nurses and admins have no summaries. Every view,
-download and export is a disclosure, recorded with the audit log.
+so a visit awaiting review, or reopened, answers 404 like an absent one). Nurses and admins have no
+summaries. Every view, download and export is a disclosure, recorded with the audit log.
 """
 
 from __future__ import annotations
