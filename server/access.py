@@ -3,7 +3,8 @@
 Deny by default (DESIGN section 6):
 - nurse: patients with a current assignment, their orders and visits;
 - pharmacist: every patient, order and visit of the organization;
-- physician: their own patients, and only signed or reviewed visits;
+- physician: their own patients, and only the visits a pharmacist has reviewed (released): a
+  nurse-signed visit awaiting review is not there yet, on every route (pages, API, pull, summaries);
 - admin: patient demographics (to manage patients and assignments), no orders or visits.
 
 Nothing crosses an organization. An object out of scope is indistinguishable from an absent
@@ -27,7 +28,9 @@ from server.errors import NotFound
 
 M = TypeVar("M", bound=Model)
 
-PHYSICIAN_VISIBLE = (VisitStatus.SIGNED, VisitStatus.REVIEWED)
+# The physician's whole scope of visits: the pharmacist's review releases a visit; a reopened visit
+# waits for its re-review. Every route and the pull read it through `visits` below.
+PHYSICIAN_VISIBLE = (VisitStatus.REVIEWED,)
 
 
 def actor(user: User) -> audit.Actor:
@@ -64,6 +67,11 @@ async def orders(user: User) -> QuerySet[Order]:
     if user.role == Role.PHARMACIST:
         return query
     return query.filter(id__in=[])  # admin: no clinical detail
+
+
+def physician_may_read(visit: Visit) -> bool:
+    """The same rule as `visits` for a visit row already loaded (the physician's inbox)."""
+    return visit.status in PHYSICIAN_VISIBLE
 
 
 async def visits(user: User) -> QuerySet[Visit]:

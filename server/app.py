@@ -60,7 +60,7 @@ def create_app(settings: Settings) -> Starlette:
         *account.routes,
         *api.routes,
         *visits_api.routes,
-        *sync_routes(ServerPolicy(projector)),
+        *sync_routes(ServerPolicy(projector, settings.held_quota, settings.push_rate)),
         *pharmacy.routes,
         *schedule.routes,
         *admin.routes,

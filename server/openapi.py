@@ -35,7 +35,8 @@ PROBLEMS = {
     413: "The body is larger than the cap; send it in smaller parts.",
     415: "A write must send `Content-Type: application/json`.",
     422: "Some fields need correcting; `errors` names each field.",
-    429: "Too many login attempts; wait `Retry-After` seconds.",
+    429: "Too many login attempts, or (push) too many entries kept aside or pushes too fast for this user or "
+         "tablet: nothing of the push was stored; keep it and send it again after `Retry-After` seconds.",
 }
 READ = (401,)
 WRITE = (400, 403, 413, 415, 422)
@@ -229,7 +230,7 @@ def sync_paths() -> dict[str, Any]:
     key = _obj({"device_id": UUID_TEXT, "wrap_key": STRING, "lock_after_min": INTEGER})
     return {
         "/api/sync/push": {"post": _op("Push a batch of events", _json(_ref("PushResponse"), "One result per event."),
-                                       401, *WRITE, requestBody=_body("PushRequest"))},
+                                       401, 429, *WRITE, requestBody=_body("PushRequest"))},
         "/api/sync/pull": {"get": _op("Events after a cursor, in server_seq order", _json(pull, "A page of events."),
                                       400, 401, 403, 404, parameters=[after, limit, visit])},
         "/api/sync/quarantine": {"get": _op("The caller's own held submissions", _json(

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from sync.protocol import MAX_BYTES
+from sync.quota import HeldQuota
+from sync.rate import PushRateLimit
+
 MIN_SECRET_LENGTH = 32
 
 
@@ -37,6 +41,10 @@ class Settings:
     login_max_failures: int = 5
     login_window_min: int = 15
     tablet_lock_min: int = 5
+    held_max_rows: int = 2_000  # entries kept aside per user and per tablet in 24 h (sync.quota)
+    held_max_mb: int = 8  # and their size; above a push's 5 MB, so one large entry can always be kept
+    push_burst: int = 120  # pushes one user may send at once (sync.rate) ...
+    push_per_min: int = 120  # ... and then per minute
     timezone: str = "UTC"  # how desk pages and summaries show times (stored times are always UTC)
     audit_key: str = ""  # signs the audit chain; "" = secret_key (README, Security: keep it outside the database)
     audit_previous_keys: tuple[str, ...] = ()  # retired audit keys: they verify old entries, never sign
@@ -44,6 +52,14 @@ class Settings:
     audit_checkpoint_s: int = 60
     audit_checkpoint_every: int = 500
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def held_quota(self) -> HeldQuota:
+        return HeldQuota(rows=self.held_max_rows, chars=self.held_max_mb * 1024 * 1024)
+
+    @property
+    def push_rate(self) -> PushRateLimit:
+        return PushRateLimit(burst=self.push_burst, per_minute=self.push_per_min)
 
     @property
     def is_production(self) -> bool:
@@ -83,6 +99,10 @@ class Settings:
             login_max_failures=_int(env, "IVLOG_LOGIN_MAX_FAILURES", 5),
             login_window_min=_int(env, "IVLOG_LOGIN_WINDOW_MIN", 15),
             tablet_lock_min=_int(env, "IVLOG_TABLET_LOCK_MIN", 5),
+            held_max_rows=_int(env, "IVLOG_HELD_MAX_ROWS", 2_000),
+            held_max_mb=_held_mb(env),
+            push_burst=_int(env, "IVLOG_PUSH_BURST", 120),
+            push_per_min=_int(env, "IVLOG_PUSH_PER_MIN", 120),
             timezone=_timezone(env.get("IVLOG_TIMEZONE", "UTC")),
             audit_key=_strong(env, "IVLOG_AUDIT_KEY"),
             audit_previous_keys=tuple(k.strip() for k in env.get("IVLOG_AUDIT_PREVIOUS_KEYS", "").split(",") if k.strip()),
@@ -91,6 +111,14 @@ class Settings:
             audit_checkpoint_every=_int(env, "IVLOG_AUDIT_CHECKPOINT_EVERY", 500),
             extra={k: v for k, v in env.items() if k.startswith("IVLOG_SMTP_")},
         )
+
+
+def _held_mb(env: Mapping[str, str]) -> int:
+    """Above a push's size: a quota smaller than one push could refuse a single entry forever."""
+    value = _int(env, "IVLOG_HELD_MAX_MB", 8)
+    if value * 1024 * 1024 <= MAX_BYTES:
+        raise SettingsError(f"IVLOG_HELD_MAX_MB must be more than a push's {MAX_BYTES // (1024 * 1024)} MB, not {value}")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -23,6 +23,8 @@ from server.services import visits as visit_service
 from server.services import write_rules
 from server.services.projector import Projector
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
+from sync.quota import HeldQuota
+from sync.rate import PushRateLimit
 
 # One answer for "not yours" and "does not exist": the pusher learns nothing about visits she may not
 # write. The audit trail keeps the precise reason for the pharmacy (`_audit_not_writable`).
@@ -50,10 +52,15 @@ async def _user_of(principal: Principal) -> User:
 
 
 class ServerPolicy:
-    def __init__(self, projector: Projector | None = None) -> None:
+    def __init__(self, projector: Projector | None = None, held_quota: HeldQuota = HeldQuota(),
+                 push_rate: PushRateLimit = PushRateLimit()) -> None:
         """With a projector, pushed visits are folded soon after (tablet pushes); without one,
-        at once (a desk action, whose author reloads the page expecting to see its effect)."""
+        at once (a desk action, whose author reloads the page expecting to see its effect).
+        `held_quota`: what one user or tablet may have kept aside in a day; `push_rate`: how fast
+        one user may push (both from settings)."""
         self.projector = projector
+        self.held_quota = held_quota
+        self.push_rate = push_rate
 
     async def authenticate(self, request: Request) -> Principal:
         user = await guard.require(request, Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN)

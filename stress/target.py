@@ -57,7 +57,9 @@ class Target:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("IVLOG_")}
         env.update(IVLOG_DATA_DIR=str(self.workdir), IVLOG_ENV="development", IVLOG_SECRET_KEY="stress-" + "k" * 40,
-                   IVLOG_DATABASE_URL=self.database_url, IVLOG_LOG_FORMAT="json")
+                   IVLOG_DATABASE_URL=self.database_url, IVLOG_LOG_FORMAT="json",
+                   # simulated tablets flush every 0.02-0.5 s, far beyond a nurse's pace: no push rate here
+                   IVLOG_PUSH_BURST="1000000", IVLOG_PUSH_PER_MIN="1000000")
         return env
 
     async def prepare(self, *, nurses: int, visits_per_nurse: int) -> World:

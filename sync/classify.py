@@ -148,7 +148,8 @@ def _checked(policy: Policy, candidate: Candidate) -> Candidate | Refusal:
 
 async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared, policy: Policy, group: Group) -> None:
     """Decide every event of the push against what the group knows (the database as read under
-    the lock, and the pushes decided before this one), then hand the batch's rows to the group."""
+    the lock, and the pushes decided before this one). The caller then hands the batch's rows to
+    the group (`hand_over`), or refuses the push whole (sync.quota) and stores none of them."""
     logged = {event_id: group.logged[event_id] for event_id in batch.ids if event_id in group.logged}
     batch.held = {(event_id, row["content_sha256"]): Held(event_id, row["code"], row["reason"])
                   for event_id in (batch.ids if group.held else ()) for row in group.held.get(event_id, ())}
@@ -181,7 +182,6 @@ async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared,
     batch.results = [slot for slot in slots if slot is not None]
     if batch.resolutions:
         batch.touched_visits |= await _visits_of_held(group, batch)
-    _hand_over(batch, group)
 
 
 async def _visits_of_held(group: Group, batch: Batch) -> set[UUID]:
@@ -192,7 +192,7 @@ async def _visits_of_held(group: Group, batch: Batch) -> set[UUID]:
     return {visit_id for visit_id in visit_ids if visit_id is not None}
 
 
-def _hand_over(batch: Batch, group: Group) -> None:
+def hand_over(batch: Batch, group: Group) -> None:
     """The batch's rows join the group's writes, and what it stored joins what the group knows."""
     group.writes.events += batch.events
     group.writes.quarantines += batch.quarantines

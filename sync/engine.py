@@ -21,9 +21,9 @@ from uuid import UUID
 
 from tortoise.connection import get_connection
 
-from sync import devices, store
-from sync.classify import Batch, classify, prepare
-from sync.errors import malformed, not_readable, too_large
+from sync import devices, quota, rate, store
+from sync.classify import Batch, classify, hand_over, prepare
+from sync.errors import SyncError, malformed, not_readable, too_large
 from sync.group import Group, GroupWriter
 from sync.policy import AuditRecord, Policy, Principal
 from sync.protocol import MAX_EVENTS, MAX_SEQ, PROTOCOL_VERSION, PushRequest
@@ -35,6 +35,7 @@ WRITER = GroupWriter()  # this process's single writer of the log (see sync.grou
 class PushOutcome:
     response: dict[str, Any]  # a `sync.protocol.PushResponse` as plain data (ids and times unencoded)
     touched_visits: set[UUID]
+    refusal: SyncError | None = None  # refused whole after classifying (sync.quota); nothing stored
 
 
 _in_flight = 0
@@ -51,9 +52,12 @@ async def push(request: PushRequest, principal: Principal, policy: Policy, *, ch
     global _in_flight
     _in_flight += 1
     try:
-        return await _push(request, principal, policy, check_text)
+        outcome = await _push(request, principal, policy, check_text)
     finally:
         _in_flight -= 1
+    if outcome.refusal is not None:
+        raise outcome.refusal
+    return outcome
 
 
 async def _push(request: PushRequest, principal: Principal, policy: Policy, check_text: bool) -> PushOutcome:
@@ -68,10 +72,19 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)
 
     async def write(group: Group) -> PushOutcome:
+        if too_fast := await rate.take(group.connection, policy.push_rate, principal.user_id, now.timestamp()):
+            group.writes.audit(policy, AuditRecord("sync.push", principal, "refused",
+                                                   {"batch_id": str(request.batch_id), "code": too_fast.code}))
+            return PushOutcome(response={}, touched_visits=set(), refusal=too_fast)
         device = await devices.bind(group, request.device_id, principal, now)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
                       next_seq=group.next_seq, ids=ids)
         await classify(batch, request.events, prepared, policy, group)
+        if batch.quarantines and (over := await _over_quota(group, batch, policy)):
+            group.writes.audit(policy, AuditRecord("sync.push", principal, "refused",
+                                                   {**batch.summary(request.batch_id), "code": over.code}))
+            return PushOutcome(response={}, touched_visits=set(), refusal=over)
+        hand_over(batch, group)
         state = devices.advance(group, device, batch.device_seqs(), now=now, wiped=batch.wiped)
         group.writes.audit(policy, AuditRecord("sync.push", principal, "ok", batch.summary(request.batch_id)))
         response = {"protocol": PROTOCOL_VERSION, "server_time": now, "clock_offset_ms": offset_ms,
@@ -79,6 +92,13 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
         return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
     return await WRITER.write(write, device_id=request.device_id, ids=ids)
+
+
+async def _over_quota(group: Group, batch: Batch, policy: Policy) -> SyncError | None:
+    """Whether this push's held rows, with its group's not yet written, pass the host's quota."""
+    pending = [*group.writes.quarantines, *batch.quarantines]
+    return await quota.check(group.connection, policy.held_quota, now=batch.now, author_id=batch.principal.user_id,
+                             device_id=batch.device.id, pending=pending)
 
 
 def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 
 class SyncError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, *, retry_after_s: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after_s = retry_after_s  # sent as Retry-After: when to send the same push again
 
     def problem(self) -> dict:
         return {

@@ -83,3 +83,15 @@ class Quarantine(Model):
     def sent(self) -> Any:
         return json.loads(self.sent_json)
 
+
+
+class PushRate(Model):
+    """A user's push rate (sync.rate): when the user's bucket is full again, in seconds since the epoch.
+
+    One row per user who pushed, written under the log lock."""
+
+    user_id = fields.IntField(primary_key=True)  # the user's id, given (the column's own numbering is unused)
+    full_at = fields.FloatField()
+
+    class Meta:
+        table = "push_rate"

@@ -14,6 +14,9 @@ from uuid import UUID
 
 from starlette.requests import Request
 
+from sync.quota import HeldQuota
+from sync.rate import PushRateLimit
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -65,6 +68,9 @@ class ReadScope:
 
 
 class Policy(Protocol):
+    held_quota: HeldQuota  # how much one user or device may have kept aside in a day (sync.quota)
+    push_rate: PushRateLimit  # how fast one user may push (sync.rate)
+
     async def authenticate(self, request: Request) -> Principal:
         """The principal, or raise the host's own not-authenticated error."""
 

@@ -135,4 +135,6 @@ def _visit(request: Request) -> UUID | None:
 
 
 def _problem(error: SyncError) -> Response:
-    return JSONResponse(error.problem(), status_code=error.status, media_type="application/problem+json")
+    headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else None
+    return JSONResponse(error.problem(), status_code=error.status, media_type="application/problem+json",
+                        headers=headers)

@@ -14,9 +14,9 @@ from server.errors import FieldError, ValidationFailed
 from server.public import visit_public
 from server.routes import guard
 from server.routes.params import whole_number
-from server.services import reference, visits
+from server.services import held_pages, reference, visits
 from sync.models import Quarantine
-from sync.routes import AsciiJSONResponse, quarantined_public
+from sync.routes import AsciiJSONResponse
 
 
 async def reference_show(request: Request) -> Response:
@@ -48,12 +48,15 @@ async def visit_show(request: Request) -> Response:
     user = await guard.require(request)
     visit = await access.read_visit(user, request.path_params["visit_id"])
     state = await visits.state_of(visit, now=datetime.now(timezone.utc))
-    held = await Quarantine.filter(visit_id=visit.id).order_by("id").values(
-        "event_id", "visit_id", "device_seq", "code", "reason", "received_at", "resolved_by", "sent_json")
+    # Anyone in the organization may push at a visit: its held entries come as one bounded page
+    # (newest first, each cut to a display size), with their count and where the rest are listed.
+    shown = await held_pages.page(Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id))
     return AsciiJSONResponse({
         "visit": visit_public(visit),
         "state": state.to_dict(),
-        "quarantined": [quarantined_public(row) for row in held],
+        "quarantined": [held_pages.public(row) for row in shown.rows],
+        "quarantined_total": shown.total,
+        "quarantined_more": f"/quarantine?visit={visit.id}" if shown.next_before is not None else None,
     })
 
 

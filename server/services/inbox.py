@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from server.db.models import User, Visit, VisitStatus
+from server import access
+from server.db.models import User, Visit
 from server.db.review_models import InboxItem
 
 INBOX_LIMIT = 50
@@ -27,7 +28,7 @@ async def inbox_of(physician: User) -> Inbox:
 
 def readable(item: InboxItem) -> bool:
     """Whether the summary can be opened now (physicians read only reviewed visits)."""
-    return item.visit.status == VisitStatus.REVIEWED
+    return access.physician_may_read(item.visit)
 
 
 async def mark_read(*, physician: User, visit: Visit) -> int:

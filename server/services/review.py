@@ -8,7 +8,6 @@ sign-off are events pushed through the sync engine (`desk_events`), so tablets p
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -18,9 +17,10 @@ from tortoise.query_utils import Prefetch
 from server.db.models import User, Visit, VisitStatus
 from server.db.review_models import DeliveryAttempt, InboxItem, OutboxMessage
 from server.errors import Conflict
-from server.services import charts, desk_events, disclosures, inbox, release, visits, write_rules
+from server.services import charts, desk_events, disclosures, held_pages, inbox, release, visits, write_rules
 from server.services.charts import Chart
 from server.services.entry_text import describe, label
+from server.services.held_pages import HeldPage
 from server.services.local_time import LocalTime, parse
 from server.services.summary import VisitSummary, build_summary, resolved_alerts
 from sync.models import Quarantine
@@ -77,7 +77,7 @@ class VisitReview:
     timeline: list[TimelineRow]
     alerts: list[tuple[dict[str, Any], list[TimelineRow]]]
     resolved_alerts: list[tuple[dict[str, Any], list[TimelineRow]]]
-    quarantined: list[dict[str, Any]]
+    quarantined: HeldPage  # one bounded page, with the count of all
     outbox: list[OutboxMessage]
     inbox_items: list[InboxItem]
     disclosures: list[Any]
@@ -117,16 +117,17 @@ def alerts_with_entries(alerts: list[dict[str, Any]], rows: list[TimelineRow]) -
     return [(alert, [by_id[i] for i in alert["event_ids"] if i in by_id]) for alert in alerts]
 
 
-async def quarantined_of(visit: Visit) -> list[dict[str, Any]]:
-    held = await Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id).order_by("id").values(
-        "event_id", "device_seq", "code", "reason", "received_at", "resolved_by", "sent_json")
-    for row in held:
-        sent = json.loads(row["sent_json"])
-        content = sent if isinstance(sent, dict) else {}
+async def quarantined_of(visit: Visit) -> HeldPage:
+    """One bounded page of the visit's held entries (newest first), each described when it is
+    small enough to show whole (server.services.held_pages)."""
+    shown = await held_pages.page(Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id))
+    for row in shown.rows:
+        content = row["sent"] if isinstance(row["sent"], dict) else {}
         kind, payload = str(content.get("kind", "")), content.get("payload")
-        row["kind_label"] = label(kind) if kind else "unreadable entry"
+        row["kind_label"] = label(kind) if kind else ("entry too large to show" if not held_pages.whole(row)
+                                                      else "unreadable entry")
         row["text"] = describe(kind, payload) if isinstance(payload, dict) else str(payload or "")
-    return held
+    return shown
 
 
 async def build_review(visit: Visit, *, clock: LocalTime) -> VisitReview:

@@ -158,6 +158,31 @@ describe("outbox", () => {
     assert.equal(outbox.pendingCount(), 2);
   });
 
+  for (const code of ["held_quota", "push_rate"]) {
+    test(`a 429 ${code} keeps every entry queued, backs off, and sends the same entries again later`, async () => {
+      const { outbox } = await outboxWith(3);
+      const refusal = { code, detail: "Nothing of this push was stored; the tablet keeps every entry." };
+      let refuse = true;
+      const pushes = server((events) => (refuse ? answer(429, refusal) : accepted(events)));
+      await outbox.run();
+      assert.equal(outbox.pendingCount(), 3);
+      assert.equal(outbox.status.state, "error");
+      assert.ok(outbox.attempt >= 1 && outbox.status.authNeeded === false);
+      refuse = false;
+      await outbox.run();
+      assert.equal(outbox.pendingCount(), 0);
+      assert.deepEqual(pushes[1].events, pushes[0].events);
+    });
+  }
+
+  test("a 413 for a single entry keeps it queued for a later try", async () => {
+    const { outbox } = await outboxWith(1);
+    server(() => answer(413, { code: "batch_too_large", detail: "too large" }));
+    outbox.batchSize = 1;
+    await outbox.run();
+    assert.equal(outbox.pendingCount(), 1);
+  });
+
   test("the server saying the device was wiped raises a warning", async () => {
     const { outbox } = await outboxWith(1);
     server((events) => answer(200, { results: events.map((e) => ({ id: e.id, status: "accepted" })), device: { wiped: true } }));

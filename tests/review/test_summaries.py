@@ -143,7 +143,7 @@ async def test_a_physician_sees_a_summary_only_once_the_visit_is_reviewed(
     visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())  # signed by the nurse, not reviewed
     phil = await client_factory(physician_phil)
     assert (await phil.get(f"/visits/{visit.id}/summary")).status_code == 404
-    assert await AuditEntry.filter(action="summary.read", outcome="denied", user_id=physician_phil.id).exists()
+    assert await AuditEntry.filter(action="visit.read", outcome="denied", user_id=physician_phil.id).exists()
     await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "ok"})
     assert (await phil.get(f"/visits/{visit.id}/summary")).status_code == 200
 

@@ -15,6 +15,8 @@ from starlette.requests import Request
 
 from server.db import schema
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
+from sync.quota import HeldQuota
+from sync.rate import PushRateLimit
 from sync.routes import routes
 
 
@@ -29,6 +31,8 @@ class TinyPolicy:
         self.records: list[tuple[str, str, dict]] = []
         self.failing_devices: set[str] = set()  # the host fails to audit these devices' pushes
         self.crashing_kinds: set[str] = {"crash.kind"}  # the host's check has a bug for these kinds
+        self.held_quota = HeldQuota()
+        self.push_rate = PushRateLimit(burst=100_000, per_minute=100_000)  # the engine's tests push freely
 
     async def authenticate(self, request: Request) -> Principal:
         device = request.headers.get("x-device")

@@ -1,0 +1,34 @@
+"""The held quota (sync.quota) inside a group commit: pushes decided in the same transaction count
+each other's held rows, and a push refused for its quota stores nothing while its neighbours are
+stored (it is refused before its rows join the group, not rolled back with them)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sync import engine
+from sync.models import Event, Quarantine
+from sync.quota import HeldQuota
+from tests.sync.conftest import batch, event
+from tests.sync.test_group_commit import _rush
+
+ROWS = 10
+
+
+async def test_pushes_in_one_group_count_each_others_held_rows_and_neighbours_are_stored(sync_app, policy):
+    policy.held_quota = HeldQuota(rows=ROWS)
+    closed = uuid.uuid4()
+    policy.closed_visits.add(closed)
+    stuffing = [batch(device, [event(closed, n) for n in range(1, 5)]) for device in [uuid.uuid4() for _ in range(4)]]
+    honest_device, open_visit = uuid.uuid4(), uuid.uuid4()
+    honest = batch(honest_device, [event(open_visit, n) for n in range(1, 4)])
+    commits_before = engine.WRITER.commits
+
+    responses = await _rush(sync_app, [(body, 1) for body in stuffing] + [(honest, 2)])
+
+    statuses = [r.status_code for r in responses]
+    assert statuses[-1] == 200 and statuses[:-1].count(200) == 2 and statuses[:-1].count(429) == 2
+    assert {r.json()["code"] for r in responses[:-1] if r.status_code == 429} == {"held_quota"}
+    assert await Quarantine.filter(author_id=1).count() == 8  # two pushes of 4 fit in 10; a third would not
+    assert await Event.filter(device_id=honest_device).count() == 3
+    assert engine.WRITER.commits - commits_before < len(responses)  # they did share a group
