@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('ivlog', '0006_quarantine_sent_json')]
+    dependencies = [('ivlog', '0008_sec_audit')]
 
     initial = False
 

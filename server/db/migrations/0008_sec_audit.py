@@ -10,7 +10,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ivlog", "0006_quarantine_sent_json")]
+    dependencies = [("ivlog", "0007_journey_schedule")]
 
     initial = False
 
