@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server import logs, runtime
 from server.db import schema
@@ -21,7 +22,7 @@ from server.errors import AppError
 from server.middleware.body_limit import BodyLimitMiddleware
 from server.middleware.in_flight import InFlight, InFlightMiddleware
 from server.middleware.request_log import RequestLogMiddleware
-from server.middleware.same_origin import SameOriginMiddleware
+from server.middleware.same_origin import SameOriginMiddleware, own_origins
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
 from server.routes import admin, api, home, pharmacy, pwa, quarantine, review, session, summaries, tablet, visits_api
@@ -64,12 +65,13 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
+        *_proxy_headers(settings),
         Middleware(RequestLogMiddleware),
         Middleware(InFlightMiddleware, in_flight=in_flight),
         Middleware(SecurityHeadersMiddleware),
         Middleware(AppErrorMiddleware),
         Middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits=BODY_LIMITS),
-        Middleware(SameOriginMiddleware, public_origin=settings.public_origin),
+        Middleware(SameOriginMiddleware, origins=own_origins(settings)),
     ]
     app = Starlette(
         routes=routes,
@@ -85,6 +87,15 @@ def create_app(settings: Settings) -> Starlette:
     app.state.projector = projector
     app.state.in_flight = in_flight
     return app
+
+
+def _proxy_headers(settings: Settings) -> list[Middleware]:
+    """Behind a trusted proxy the client's address (the login throttle's key) and scheme come from
+    its X-Forwarded-For/-Proto; from anyone else those headers are ignored. Done here, not by
+    uvicorn, so that every worker and every ASGI server applies the same IVLOG_FORWARDED_ALLOW_IPS."""
+    if not settings.forwarded_allow_ips:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))]
 
 
 def _lifespan(settings: Settings, projector: Projector) -> Callable[[Starlette], AsyncContextManager[None]]:

@@ -53,7 +53,7 @@ async def database_url(template_database: TemplateDatabase, tmp_path: Path) -> A
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         env="test", data_dir=tmp_path, database_url=database_url, secret_key="s" * 48,
-        log_format="console",
+        log_format="console", public_origin=ORIGIN,  # the ASGI test client's origin
     )
 
 
