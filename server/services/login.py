@@ -33,17 +33,17 @@ async def log_in(
     *, username: str, password: str, address: str, settings: Settings, device: DeviceClaim | None = None
 ) -> tuple[User, str]:
     """Returns the user and the new session token, or raises NotAuthenticated/TooManyRequests."""
-    await throttle.check(username=username, address=address, settings=settings)
+    attempt = await throttle.begin(username=username, address=address, settings=settings)
     user = await User.get_or_none(username=username.strip().lower())
     ok = await passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        await throttle.record_failure(username=username, address=address, settings=settings)
+        await throttle.failed(attempt, settings)
         await audit.record(
             "login", actor=_actor(user), outcome="failed", object_type="user",
             object_id=user.id if user else "", detail={"reason": "credentials"},
         )
         raise NotAuthenticated(WRONG_CREDENTIALS)
-    await throttle.clear(username=username, address=address, settings=settings)
+    await throttle.succeeded(attempt)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = await passwords.hash_password(password)
         await user.save(update_fields=["password_hash"])
