@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 
@@ -134,3 +135,43 @@ async def test_two_nurses_logging_in_on_the_same_new_tablet_at_once_bind_it_to_o
     owner = (await Device.get(id=device_id)).user_id
     winner = nurse_ana if answers[0].status_code == 200 else nurse_ben
     assert owner == winner.id
+
+
+async def test_an_existing_desk_device_keeps_its_id_and_numbering_after_the_upgrade_and_a_squatted_one_is_replaced(
+    tmp_path,
+):
+    """Migration 0007: a desk device of the old scheme bound to its own user carries over; one another
+    user claimed first stays theirs, and the desk user gets a fresh random device."""
+    from tortoise.migrations.api import migrate as migrate_to
+
+    from server.db import schema
+    from server.db.config import tortoise_config
+    from server.db.models import DeskDevice, Organization, Role, User
+    from tests.databases import empty_database
+
+    url, drop = await empty_database(tmp_path)
+    try:
+        await migrate_to(config=tortoise_config(url), target="ivlog.0006_quarantine_sent_json")
+        await schema.close_database()
+        await schema.open_database(url)  # the models, on the 0006 schema (desk_device not there yet)
+        org = await Organization.create(name="Upgraded")
+        people = [await User.create(organization=org, username=name, display_name=name, role=role, password_hash="x")
+                  for name, role in (("pia", Role.PHARMACIST), ("pete", Role.PHARMACIST), ("nina", Role.NURSE))]
+        pia, pete, nina = people
+        now = datetime.now(timezone.utc)
+        await Device.create(id=old_desk_id(pia.id), organization_id=org.id, user_id=pia.id, label="Desk (review)",
+                            created_at=now, last_seen_at=now, acked_through=3)
+        await Device.create(id=old_desk_id(pete.id), organization_id=org.id, user_id=nina.id, label="",
+                            created_at=now, last_seen_at=now, acked_through=1)
+        await schema.close_database()
+        await schema.open_database(url)
+        await schema.migrate(url)
+
+        assert await desk_events.take_device_seq(pia) == (old_desk_id(pia.id), 4)
+        fresh = await desk_events.desk_device_id(pete)
+        assert fresh != old_desk_id(pete.id) and fresh.version == 4
+        assert (await Device.get(id=old_desk_id(pete.id))).user_id == nina.id
+        assert await DeskDevice.all().count() == 2
+    finally:
+        await schema.close_database()
+        await drop()
