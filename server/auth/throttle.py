@@ -88,8 +88,9 @@ async def begin(*, username: str, address: str, settings: Settings) -> Attempt:
         wait = await _wait(rule, attempt, settings)
         if rule.refuses and wait > 0:
             await LoginAttempt.filter(id__in=list(ids.values())).delete()  # turned away: not counted
-            raise TooManyRequests("Too many failed logins. Wait a moment and try again.",
-                                  retry_after_s=max(1, math.ceil(wait)))
+            seconds = max(1, math.ceil(wait))
+            raise TooManyRequests(f"Too many failed logins. Try again in {seconds} second{'s' if seconds > 1 else ''}.",
+                                  retry_after_s=seconds)
         if not rule.refuses:
             slow = max(slow, wait)
     if slow:
