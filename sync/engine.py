@@ -23,7 +23,7 @@ from tortoise.connection import get_connection
 
 from sync import devices, store
 from sync.classify import Batch, classify, prepare
-from sync.errors import malformed, not_readable, too_large
+from sync.errors import SyncError, malformed, not_readable, too_large
 from sync.group import Group, GroupWriter
 from sync.policy import AuditRecord, Policy, Principal
 from sync.protocol import MAX_EVENTS, MAX_SEQ, PROTOCOL_VERSION, PushRequest
@@ -78,7 +78,12 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
                     "results": batch.results, "device": state.model_dump(), "client_update_required": False}
         return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
-    return await WRITER.write(write, device_id=request.device_id, ids=ids)
+    try:
+        return await WRITER.write(write, device_id=request.device_id, ids=ids)
+    except SyncError as error:
+        if error.status == 403:  # bound a moment ago to someone else (`devices.bind`): the push rolled
+            await devices.record_refusal(request.device_id, principal, policy, error.code)  # back; audit it now
+        raise
 
 
 def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:

@@ -175,3 +175,17 @@ async def test_an_existing_desk_device_keeps_its_id_and_numbering_after_the_upgr
     finally:
         await schema.close_database()
         await drop()
+
+
+async def test_two_nurses_pushing_from_the_same_new_device_at_once_bind_it_to_one_and_the_refusal_is_audited(
+    client_factory, nurse_ana, nurse_ben, visit
+):
+    device_id = uuid.uuid4()
+    clients = [await client_factory(nurse_ana), await client_factory(nurse_ben)]
+    answers = await asyncio.gather(*(client.post("/api/sync/push", json=push_body(device_id, [
+        one_event(visit.id, 1, "note", {"text": "x"})])) for client in clients))
+    assert sorted(answer.status_code for answer in answers) == [200, 403], [a.text for a in answers]
+    owner = (await Device.get(id=device_id)).user_id
+    loser = nurse_ben if owner == nurse_ana.id else nurse_ana
+    refusals = await AuditEntry.filter(user_id=loser.id, action="sync.device_refused", outcome="denied")
+    assert [entry.detail["device_id"] for entry in refusals] == [str(device_id)]
