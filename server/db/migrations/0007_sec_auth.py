@@ -66,5 +66,9 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.DeleteModel(name='LoginFailure'),
+        ops.AlterModelOptions(  # what the autodetector asks for after a CreateModel keyed by a OneToOneField
+            name='DeskDevice',
+            options={'table': 'desk_device', 'app': 'ivlog', 'pk_attr': 'user_id', 'table_description': "The sync device a desk user's review events are pushed from (server.services.desk_events)."},
+        ),
         ops.RunPython(carry_over_desk_devices),
     ]
