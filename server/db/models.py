@@ -80,7 +80,7 @@ class Session(Model):
 
 class LoginAttempt(Model):
     """A login attempt under one throttle key (an HMAC, so a password typed as a username is never
-    stored). Written before the password is checked, so simultaneous attempts count each other;
+    stored). Written before the password is checked, so simultaneous attempts count each other,
     kept when it fails, deleted when it succeeds or is turned away (server.auth.throttle)."""
 
     id = fields.IntField(primary_key=True)
