@@ -68,7 +68,8 @@ def _events_for(world: World, scale: Scale) -> list[dict[str, Any]]:
 async def _served(workdir: Path, scale: Scale) -> AsyncIterator[Setup]:
     db = workdir / "ivlog.sqlite3"
     world = await _migrated_world(db, scale)
-    settings = Settings(env="test", data_dir=workdir, database_url=f"sqlite://{db}", secret_key="b" * 48)
+    settings = Settings(env="test", data_dir=workdir, database_url=f"sqlite://{db}", secret_key="b" * 48,
+                        public_origin=ORIGIN)
     app = create_app(settings)
     runtime.tune_garbage_collector()  # as `python -m server serve` does
     logging.getLogger("ivlog.request").setLevel(logging.WARNING)  # keep the table readable

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import asyncio
 import getpass
 import sys
@@ -108,11 +110,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     _with_database(settings, _ok)  # refuse an unmigrated database before binding the port
     host, port = args.host or settings.host, args.port or settings.port
     workers = args.workers or settings.workers
+    # The app's own origin is the bound address (server.middleware.same_origin): the overrides
+    # reach this process's settings and, through the environment, every worker's.
+    settings = dataclasses.replace(settings, host=host, port=port)
+    os.environ.update(IVLOG_HOST=host, IVLOG_PORT=str(port))
     print(f"ivlog serving on http://{host}:{port} ({workers} process{'es' if workers > 1 else ''})", flush=True)
     if workers == 1:
         app = create_app(settings)
         runtime.tune_garbage_collector()
-        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)  # the app reads them
     else:  # each worker process builds its own app from the same environment
         uvicorn.run("server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level="warning", proxy_headers=False)

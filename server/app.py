@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server import audit, logs, runtime
 from server.audit_checkpoint import Checkpointer
@@ -24,7 +25,7 @@ from server.middleware.body_limit import BodyLimitMiddleware
 from server.middleware.in_flight import InFlight, InFlightMiddleware
 from server.middleware.request_log import RequestLogMiddleware
 from server.middleware.read_audit import ReadAuditMiddleware
-from server.middleware.same_origin import SameOriginMiddleware
+from server.middleware.same_origin import SameOriginMiddleware, own_origins
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
 from server.routes import (
@@ -72,6 +73,7 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
+        *_proxy_headers(settings),
         Middleware(RequestLogMiddleware),
         # Pages, styles and API answers compressed (the tablet's shell is gzipped once per file by its
         # own route and passes through); CSRF tokens are masked per render against BREACH.
@@ -80,7 +82,7 @@ def create_app(settings: Settings) -> Starlette:
         Middleware(SecurityHeadersMiddleware),
         Middleware(AppErrorMiddleware),
         Middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits=BODY_LIMITS),
-        Middleware(SameOriginMiddleware, public_origin=settings.public_origin),
+        Middleware(SameOriginMiddleware, origins=own_origins(settings)),
         Middleware(ReadAuditMiddleware),  # innermost: it sees the answer each handler (or refusal) gave
     ]
     app = Starlette(
@@ -97,6 +99,15 @@ def create_app(settings: Settings) -> Starlette:
     app.state.projector = projector
     app.state.in_flight = in_flight
     return app
+
+
+def _proxy_headers(settings: Settings) -> list[Middleware]:
+    """Behind a trusted proxy the client's address (the login throttle's key) and scheme come from
+    its X-Forwarded-For/-Proto; from anyone else those headers are ignored. Done here, not by
+    uvicorn, so that every worker and every ASGI server applies the same IVLOG_FORWARDED_ALLOW_IPS."""
+    if not settings.forwarded_allow_ips:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))]
 
 
 def _lifespan(settings: Settings, projector: Projector) -> Callable[[Starlette], AsyncContextManager[None]]:

@@ -34,6 +34,7 @@ class Settings:
     secret_key: str = ""
     demo_password: str | None = None
     public_origin: str | None = None
+    forwarded_allow_ips: tuple[str, ...] = ()  # proxies whose X-Forwarded-For/-Proto are believed; none by default
     session_idle_min: int = 15
     session_absolute_h: int = 12
     max_body_bytes: int = 1_048_576
@@ -92,6 +93,7 @@ class Settings:
             secret_key=_secret(env, mode, data_dir),
             demo_password=env.get("IVLOG_DEMO_PASSWORD") or None,
             public_origin=env.get("IVLOG_PUBLIC_ORIGIN") or None,
+            forwarded_allow_ips=_addresses(env, "IVLOG_FORWARDED_ALLOW_IPS"),
             session_idle_min=_int(env, "IVLOG_SESSION_IDLE_MIN", 15),
             session_absolute_h=_int(env, "IVLOG_SESSION_ABSOLUTE_H", 12),
             max_body_bytes=_int(env, "IVLOG_MAX_BODY_BYTES", 1_048_576),
@@ -139,6 +141,22 @@ def _strong(env: Mapping[str, str], name: str) -> str:
     if value and len(value) < MIN_SECRET_LENGTH:
         raise SettingsError(f"{name} must be at least {MIN_SECRET_LENGTH} characters")
     return value
+
+
+def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses or networks (CIDR), or `*` for any (not advised)."""
+    import ipaddress
+
+    items = tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name} must list IP addresses or networks such as 127.0.0.1 or 10.0.0.0/8, "
+                                f"not {item!r}") from None
+    return items
 
 
 def _timezone(name: str) -> str:

@@ -32,16 +32,20 @@ async def check(device_id: UUID, principal: Principal, policy: Policy) -> None:
         elif device is not None and device["revoked_at"] is not None:
             reason = ("device_revoked", "This tablet was revoked by an administrator. Its local data must be wiped.")
     if reason:
-        await policy.record(
-            "sync.device_refused", principal, outcome="denied", detail={"device_id": str(device_id), "code": reason[0]}
-        )
+        await record_refusal(device_id, principal, policy, reason[0])
         raise device_refused(reason[1], code=reason[0])
+
+
+async def record_refusal(device_id: UUID, principal: Principal, policy: Policy, code: str) -> None:
+    await policy.record("sync.device_refused", principal, outcome="denied",
+                        detail={"device_id": str(device_id), "code": code})
 
 
 async def bind(group: Group, device_id: UUID, principal: Principal, now: datetime) -> Device:
     """The device row as read under the log lock, created for this principal on first use.
     `check` ran before the lock; what changed since (another user's first push bound the
-    tablet, an administrator revoked it) is refused here, unaudited: the push rolls back."""
+    tablet, an administrator revoked it) is refused here; the push rolls back, and the engine
+    audits the refusal after it."""
     device = group.devices.get(device_id)
     if device is not None and (device.user_id != principal.user_id or device.revoked_at is not None):
         raise device_refused("This tablet is registered to another user or was revoked.", code="device_refused")

@@ -91,7 +91,12 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
                     "results": batch.results, "device": state.model_dump(), "client_update_required": False}
         return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
-    return await WRITER.write(write, device_id=request.device_id, ids=ids)
+    try:
+        return await WRITER.write(write, device_id=request.device_id, ids=ids)
+    except SyncError as error:
+        if error.status == 403:  # bound a moment ago to someone else (`devices.bind`): the push rolled
+            await devices.record_refusal(request.device_id, principal, policy, error.code)  # back; audit it now
+        raise
 
 
 async def _over_quota(group: Group, batch: Batch, policy: Policy) -> SyncError | None:

@@ -67,7 +67,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     (tmp_path / "secret_key").write_text(SECRET_KEY)
     return Settings(
         env="test", data_dir=tmp_path, database_url=database_url, secret_key=SECRET_KEY,
-        log_format="console",
+        log_format="console", public_origin=ORIGIN,  # the ASGI test client's origin
     )
 
 

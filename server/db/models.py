@@ -85,16 +85,34 @@ class Session(Model):
         table = "session"
 
 
-class LoginFailure(Model):
-    """One failed login, keyed by hashes so that a password typed as a username is never stored."""
+class LoginAttempt(Model):
+    """A login attempt under one throttle key (an HMAC, so a password typed as a username is never
+    stored). Written before the password is checked, so simultaneous attempts count each other,
+    kept when it fails, deleted when it succeeds or is turned away (server.auth.throttle)."""
 
     id = fields.IntField(primary_key=True)
-    username_key = fields.CharField(max_length=64, db_index=True)
-    address_key = fields.CharField(max_length=64, db_index=True)
+    key = fields.CharField(max_length=64)
+    source = fields.CharField(max_length=64)  # the attempt's account-and-address key: who tried
     at = fields.DatetimeField(db_index=True)
 
     class Meta:
-        table = "login_failure"
+        table = "login_attempt"
+        indexes = (("key", "at"),)
+
+
+class DeskDevice(Model):
+    """The sync device a desk user's review events are pushed from (server.services.desk_events).
+
+    Its id is random (uuid4), made here on first use and bound to the user at once, so nobody can
+    guess it and claim it first (issue 16 item 3). `last_seq` hands out its device_seq numbers
+    atomically in the database, so two server processes never reuse one (issue 19 item b)."""
+
+    user = fields.OneToOneField("ivlog.User", related_name="desk_device", primary_key=True)
+    device_id = fields.UUIDField(unique=True)
+    last_seq = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "desk_device"
 
 
 class Patient(Model):

@@ -5,6 +5,11 @@ when it has a body, a JSON content type, which a cross-site HTML form cannot sen
 Forms: a cross-site `Origin` or `Sec-Fetch-Site` is refused here; the CSRF token is
 checked where the form is parsed (`server.routes.forms`).
 
+Our own origin comes from configuration, never from the request: `IVLOG_PUBLIC_ORIGIN` when set,
+otherwise the address `serve` is bound to (`IVLOG_HOST`, `IVLOG_PORT`; a loopback address also
+answers as `localhost` and `127.0.0.1`). A request names its own `Host`, so an origin built from
+it would let `Origin: https://evil.example` with `Host: evil.example` pass (issue 16 item 11).
+
 `Origin: null` names no site: Chromium sends it for every form post from a page served with our
 `Referrer-Policy: no-referrer`, so it is treated as absent (`Sec-Fetch-Site`, and for forms the
 CSRF token, still decide). Refusing it refused every desk form, the login included.
@@ -12,25 +17,46 @@ CSRF token, still decide). Refusing it refused every desk form, the login includ
 
 from __future__ import annotations
 
+import ipaddress
+
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.errors import CsrfFailed, UnsupportedMedia
+from server.settings import Settings
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
-def own_origin(scope: Scope, headers: Headers, public_origin: str | None) -> str:
-    if public_origin:
-        return public_origin.rstrip("/")
-    return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+def own_origins(settings: Settings) -> frozenset[str]:
+    """The origins our pages are served from: configured, never read from a request."""
+    if settings.public_origin:
+        return frozenset({settings.public_origin.rstrip("/")})
+    host = settings.host
+    names = {f"[{host}]" if ":" in host else host}
+    if _is_loopback_or_any(host):
+        names.update(LOOPBACK_NAMES)
+        names.discard("0.0.0.0")
+        names.discard("[::]")
+    return frozenset(f"http://{name}:{settings.port}" for name in names)
+
+
+def _is_loopback_or_any(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 class SameOriginMiddleware:
-    def __init__(self, app: ASGIApp, *, public_origin: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, origins: frozenset[str]) -> None:
         self.app = app
-        self.public_origin = public_origin
+        self.origins = origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
@@ -43,7 +69,7 @@ class SameOriginMiddleware:
         if origin == "null":
             origin = None
         fetch_site = headers.get("sec-fetch-site")
-        same = origin == own_origin(scope, headers, self.public_origin)
+        same = origin is not None and origin.rstrip("/") in self.origins
         if origin is not None and not same:
             raise CsrfFailed("Cross-site request refused.")
         if fetch_site is not None and fetch_site not in ("same-origin", "none"):

@@ -19,9 +19,10 @@ from typing import Any
 from server.clinical.rates import step_schedule
 from server.db.models import Order, Patient, User, Visit
 from server.services import desk_events, release, visits
+from sync.models import Device
 
 BASELINE = {"hr": 74, "rr": 16, "sbp": 124, "dbp": 78, "temp_c": 36.7, "spo2": 98}
-DEMO_TABLET = uuid.UUID("0f1e2d3c-4b5a-5968-8776-a5b4c3d2e1f0")
+DEMO_TABLET_LABEL = "Demo tablet"
 
 
 @dataclass
@@ -176,10 +177,13 @@ async def record_visit(patient: Patient, nurse: User, scenario: Scenario) -> Vis
 
 
 async def push_from_tablet(nurse: User, events: list[dict[str, Any]]) -> None:
-    device_id = uuid.uuid5(DEMO_TABLET, f"demo-tablet:{nurse.id}")
-    first = await desk_events.next_device_seq(device_id)
+    """From the nurse's one demo tablet: a random id (never one anybody could guess and claim)."""
+    tablet = await Device.filter(user_id=nurse.id, label=DEMO_TABLET_LABEL).first()
+    device_id = tablet.id if tablet else uuid.uuid4()
+    first = (tablet.acked_through if tablet else 0) + 1
     numbered = [{**event, "device_seq": first + index} for index, event in enumerate(events)]
     response = await desk_events.push_events(user=nurse, device_id=device_id, events=numbered)
+    await Device.filter(id=device_id, label="").update(label=DEMO_TABLET_LABEL)
     refused = [result.reason for result in response.results if result.status != "accepted"]
     if refused:
         raise RuntimeError(f"the demo visit was not accepted: {refused[0]}")

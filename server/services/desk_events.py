@@ -2,45 +2,68 @@
 
 A desk action is not a special write path: it becomes one event in the log, through the same
 `sync.engine.push` with the server's `ServerPolicy`, so the same validation, authorization,
-audit and projection apply, and tablets pull it like anything else. Each desk user has one
-stable "desk device" (a uuid5 of the user id) whose `device_seq` continues after its
-acknowledged high-water mark.
+audit and projection apply, and tablets pull it like anything else.
+
+Each desk user has one "desk device" (`DeskDevice`). Its id is random and made here, and its
+device row is bound to the user in the same transaction, so no one can guess it and bind it to
+themselves first (issue 16 item 3: the id used to be a uuid5 of the user id). Its `device_seq`
+numbers come from one atomic UPDATE of `desk_device.last_seq`, so desk actions on several
+server processes at once never reuse a number (issue 19 item b: the lock was per process).
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
 from server.clinical.events import validate_event
 from server.clinical.problems import EventInvalid
-from server.db.models import User, Visit
-from server.errors import Conflict, FieldError, ValidationFailed
+from server.db.models import DeskDevice, User, Visit
+from server.errors import AppError, BadRequest, Conflict, DeviceRefused, FieldError, NotFound, PayloadTooLarge, \
+    ValidationFailed
 from server.sync_policy import ServerPolicy
 from sync import engine
+from sync.errors import SyncError
 from sync.models import Device
 from sync.policy import Principal
 from sync.protocol import PROTOCOL_VERSION, PushRequest, PushResponse, PushResult
 
-DESK_NAMESPACE = uuid.UUID("4f6b2a52-1d0e-5b1c-9a57-6b1e2d0c7a11")
 DESK_LABEL = "Desk (review)"
 SCHEMA = 1
-# One desk action at a time per desk device: reading the next device_seq and pushing it must not
-# interleave, or a double-click would reuse a seq and look like a wiped device (per process).
-_DEVICE_LOCKS: defaultdict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
-def desk_device_id(user: User) -> uuid.UUID:
-    """The same device id for the same user, on every server process and after every restart."""
-    return uuid.uuid5(DESK_NAMESPACE, f"desk-user:{user.id}")
+async def desk_device(user: User) -> DeskDevice:
+    """The user's desk device, made on first use with a random id and bound to the user at once."""
+    found = await DeskDevice.get_or_none(user_id=user.id)
+    if found is not None:
+        return found
+    now = datetime.now(timezone.utc)
+    device_id = uuid.uuid4()
+    try:
+        async with in_transaction() as connection:
+            await Device.create(id=device_id, organization_id=user.organization_id, user_id=user.id,
+                                label=DESK_LABEL, created_at=now, last_seen_at=now, using_db=connection)
+            return await DeskDevice.create(user_id=user.id, device_id=device_id, using_db=connection)
+    except IntegrityError:  # another request or process made it first: use that one
+        return await DeskDevice.get(user_id=user.id)
 
 
-async def next_device_seq(device_id: uuid.UUID) -> int:
-    device = await Device.get_or_none(id=device_id)
-    return (device.acked_through if device else 0) + 1
+async def desk_device_id(user: User) -> uuid.UUID:
+    return (await desk_device(user)).device_id
+
+
+async def take_device_seq(user: User) -> tuple[uuid.UUID, int]:
+    """The desk device and the next device_seq, taken in one atomic step in the database."""
+    await desk_device(user)
+    async with in_transaction() as connection:
+        await DeskDevice.filter(user_id=user.id).using_db(connection).update(last_seq=F("last_seq") + 1)
+        taken = await DeskDevice.get(user_id=user.id).using_db(connection)
+    return taken.device_id, taken.last_seq
 
 
 def _event(*, visit: Visit, kind: str, payload: dict[str, Any], device_seq: int, now: datetime) -> dict[str, Any]:
@@ -55,12 +78,9 @@ async def append(*, user: User, visit: Visit, kind: str, payload: dict[str, Any]
     The payload is checked first, so a mistyped form is answered at once instead of being kept
     in quarantine (where it would flag the visit as holding entries to resolve)."""
     _check_payload(kind, payload)
-    device_id = desk_device_id(user)
-    async with _DEVICE_LOCKS[device_id]:
-        now = datetime.now(timezone.utc)
-        event = _event(visit=visit, kind=kind, payload=payload, device_seq=await next_device_seq(device_id), now=now)
-        result = (await push_events(user=user, device_id=device_id, events=[event])).results[0]
-    await Device.filter(id=device_id, label="").update(label=DESK_LABEL)
+    device_id, device_seq = await take_device_seq(user)
+    event = _event(visit=visit, kind=kind, payload=payload, device_seq=device_seq, now=datetime.now(timezone.utc))
+    result = (await push_events(user=user, device_id=device_id, events=[event])).results[0]
     if result.status not in ("accepted", "duplicate"):
         raise _refused(result)
     return result
@@ -73,7 +93,10 @@ async def push_events(*, user: User, device_id: uuid.UUID, events: list[dict[str
                           sent_at=datetime.now(timezone.utc), events=events)
     principal = Principal(user_id=user.id, organization_id=user.organization_id)
     policy = ServerPolicy()
-    outcome = await engine.push(request, principal, policy)
+    try:
+        outcome = await engine.push(request, principal, policy)
+    except SyncError as error:  # e.g. the device was revoked: a clear answer, never a 500
+        raise _app_error(error) from None
     await policy.project(principal, outcome.touched_visits)
     return PushResponse.model_validate(outcome.response)
 
@@ -91,3 +114,12 @@ def _refused(result: PushResult) -> ValidationFailed | Conflict:
     if result.code in ("invalid_payload", "invalid_envelope"):
         return ValidationFailed(result.reason, errors=[FieldError("payload", result.reason)])
     return Conflict(result.reason or "The entry was not accepted.")
+
+
+def _app_error(error: SyncError) -> AppError:
+    """The engine's own refusal as the host's error, with the engine's words and code."""
+    if error.status == 403:
+        return DeviceRefused(f"{error.message} Desk actions are recorded from a device bound to your account; "
+                             "ask an administrator.", code=error.code)
+    kinds: dict[int, type[AppError]] = {400: BadRequest, 404: NotFound, 409: Conflict, 413: PayloadTooLarge}
+    return kinds.get(error.status, Conflict)(error.message)

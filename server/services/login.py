@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID
 
+from tortoise.exceptions import IntegrityError
+
 from server import audit
 from server.auth import passwords, sessions, throttle
 from server.db.models import Role, SessionKind, User
@@ -33,17 +35,17 @@ async def log_in(
     *, username: str, password: str, address: str, settings: Settings, device: DeviceClaim | None = None
 ) -> tuple[User, str]:
     """Returns the user and the new session token, or raises NotAuthenticated/TooManyRequests."""
-    await throttle.check(username=username, address=address, settings=settings)
+    attempt = await throttle.begin(username=username, address=address, settings=settings)
     user = await User.get_or_none(username=username.strip().lower())
     ok = await passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        await throttle.record_failure(username=username, address=address, settings=settings)
+        await throttle.failed(attempt, settings)
         await audit.record(
             "login", actor=_actor(user), outcome="failed", object_type="user",
             object_id=user.id if user else "", detail={"reason": "credentials"},
         )
         raise NotAuthenticated(WRONG_CREDENTIALS)
-    await throttle.clear(username=username, address=address, settings=settings)
+    await throttle.succeeded(attempt)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = await passwords.hash_password(password)
         await user.save(update_fields=["password_hash"])
@@ -64,12 +66,17 @@ async def _bind_device(user: User, claim: DeviceClaim) -> UUID:
     now = datetime.now(timezone.utc)
     device = await Device.get_or_none(id=claim.device_id)
     if device is None:
-        device = await Device.create(
-            id=claim.device_id, organization_id=user.organization_id, user_id=user.id,
-            label=claim.label[:100], created_at=now, last_seen_at=now, wrap_key=secrets.token_urlsafe(32),
-        )
-        await audit.record("device.bind", actor=_actor(user), object_type="device", object_id=device.id)
-    elif device.user_id != user.id or device.revoked_at is not None:
+        try:
+            device = await Device.create(
+                id=claim.device_id, organization_id=user.organization_id, user_id=user.id,
+                label=claim.label[:100], created_at=now, last_seen_at=now, wrap_key=secrets.token_urlsafe(32),
+            )
+        except IntegrityError:  # bound a moment ago by another login or push: judged below like any other
+            device = await Device.get(id=claim.device_id)
+        else:
+            await audit.record("device.bind", actor=_actor(user), object_type="device", object_id=device.id)
+            return device.id
+    if device.user_id != user.id or device.revoked_at is not None:
         reason = "revoked" if device.revoked_at else "other_user"
         await audit.record(
             "device.refused", actor=_actor(user), outcome="denied", object_type="device",

@@ -45,7 +45,8 @@ class World:
 
     async def _start(self) -> None:
         self.database_url = await self.template.clone(self.workdir)
-        settings = Settings(env="test", data_dir=self.workdir, database_url=self.database_url, secret_key="s" * 48)
+        settings = Settings(env="test", data_dir=self.workdir, database_url=self.database_url, secret_key="s" * 48,
+                            public_origin=ORIGIN)
         self.app = create_app(settings)
         self.lifespan = self.app.router.lifespan_context(self.app)
         await self.lifespan.__aenter__()

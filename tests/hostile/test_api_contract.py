@@ -83,7 +83,7 @@ def seeded_app(template_database: TemplateDatabase, password_hash: str,
     workdir = tmp_path_factory.mktemp("contract")
     url = asyncio.run(template_database.clone(workdir))
     # The fuzzer fails hundreds of logins from one address; the throttle has its own tests.
-    settings = Settings(env="test", data_dir=workdir, database_url=url, secret_key="s" * 48,
+    settings = Settings(env="test", data_dir=workdir, database_url=url, secret_key="s" * 48, public_origin=ORIGIN,
                         log_format="console", login_max_failures=100_000)
     yield SeededApp(create_app(settings), lambda: small_world(password_hash))
     asgi.shutdown_lifespans()

@@ -56,8 +56,8 @@ async def test_intervention_and_sign_off_are_synced_events_that_tablets_pull(
     assert [e.kind for e in review_events] == ["review.intervention", "review.signed"]
     assert {e.author_id for e in review_events} == {pharmacist_pia.id}
     assert [e.device_seq for e in review_events] == [1, 2]
-    assert {e.device_id for e in review_events} == {desk_device_id(pharmacist_pia)}
-    assert (await Device.get(id=desk_device_id(pharmacist_pia))).acked_through == 2
+    assert {e.device_id for e in review_events} == {await desk_device_id(pharmacist_pia)}
+    assert (await Device.get(id=await desk_device_id(pharmacist_pia))).acked_through == 2
     assert (await Visit.get(id=visit.id)).status == VisitStatus.REVIEWED
     pulled = (await (await tablet_for(nurse_ana)).client.get("/api/sync/pull?after=0")).json()["events"]
     assert {"review.intervention", "review.signed"} <= {e["kind"] for e in pulled}
@@ -123,7 +123,7 @@ async def test_two_desk_actions_at_once_never_reuse_a_device_seq(pharmacist_pia,
     events = await Event.filter(visit_id=scheduled_visit_for_desk.id).values("device_seq", "flags")
     assert sorted(e["device_seq"] for e in events) == [1, 2, 3, 4, 5]
     assert all("device_seq_reused" not in e["flags"] for e in events)
-    assert (await Device.get(id=desk_events.desk_device_id(pharmacist_pia))).wiped_at is None
+    assert (await Device.get(id=await desk_events.desk_device_id(pharmacist_pia))).wiped_at is None
 
 
 async def test_the_page_of_a_visit_the_nurse_ended_offers_the_sign_off_button(

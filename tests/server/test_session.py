@@ -45,9 +45,9 @@ async def test_throttle_engages_after_repeated_failures_then_lets_the_right_pass
     assert throttled.status_code == 429
     assert int(throttled.headers["retry-after"]) > 0
     # The window passes: the failures age out and the right password works again.
-    from server.db.models import LoginFailure
+    from server.db.models import LoginAttempt
 
-    await LoginFailure.all().update(at=datetime.now(timezone.utc) - timedelta(minutes=settings.login_window_min + 1))
+    await LoginAttempt.all().update(at=datetime.now(timezone.utc) - timedelta(minutes=settings.login_window_min + 1))
     assert (await anonymous.post("/api/session", json={"username": "nurse_ana", "password": PASSWORD})).status_code == 200
 
 
