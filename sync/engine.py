@@ -22,11 +22,12 @@ from uuid import UUID
 from tortoise.connection import get_connection
 
 from sync import devices, store
-from sync.classify import Batch, classify, prepare
+from sync.classify import REVOKED, Batch, classify, prepare
 from sync.errors import malformed, not_readable, too_large
 from sync.group import Group, GroupWriter
 from sync.policy import AuditRecord, Policy, Principal
-from sync.protocol import MAX_EVENTS, MAX_SEQ, PROTOCOL_VERSION, PushRequest
+from sync.models import Quarantine
+from sync.protocol import MAX_EVENTS, MAX_SEQ, MAX_SURRENDERED, PROTOCOL_VERSION, PushRequest
 
 WRITER = GroupWriter()  # this process's single writer of the log (see sync.group)
 
@@ -45,18 +46,21 @@ def pushes_in_flight() -> int:
     return _in_flight
 
 
-async def push(request: PushRequest, principal: Principal, policy: Policy, *, check_text: bool = True) -> PushOutcome:
+async def push(request: PushRequest, principal: Principal, policy: Policy, *, check_text: bool = True,
+               surrender: bool = False) -> PushOutcome:
     """Classify and store one push. `check_text=False`: the caller screened the raw body and no
-    text in it can hold an unstorable character (`sync.content.may_hold_unstorable`)."""
+    text in it can hold an unstorable character (`sync.content.may_hold_unstorable`).
+    `surrender`: a revoked tablet hands over its outbox; what is new is kept aside, never accepted."""
     global _in_flight
     _in_flight += 1
     try:
-        return await _push(request, principal, policy, check_text)
+        return await _push(request, principal, policy, check_text, surrender)
     finally:
         _in_flight -= 1
 
 
-async def _push(request: PushRequest, principal: Principal, policy: Policy, check_text: bool) -> PushOutcome:
+async def _push(request: PushRequest, principal: Principal, policy: Policy, check_text: bool,
+                surrender: bool) -> PushOutcome:
     if request.protocol != PROTOCOL_VERSION:
         raise malformed(f"Protocol {request.protocol} is not spoken here (this server speaks {PROTOCOL_VERSION}).")
     if len(request.events) > MAX_EVENTS:
@@ -68,17 +72,27 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)
 
     async def write(group: Group) -> PushOutcome:
-        device = await devices.bind(group, request.device_id, principal, now)
+        device = await devices.bind(group, request.device_id, principal, now, surrender=surrender)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
-                      next_seq=group.next_seq, ids=ids)
+                      next_seq=group.next_seq, ids=ids, surrender=surrender)
         await classify(batch, request.events, prepared, policy, group)
+        if surrender:
+            await _within_surrender_cap(group, batch)
         state = devices.advance(group, device, batch.device_seqs(), now=now, wiped=batch.wiped)
-        group.writes.audit(policy, AuditRecord("sync.push", principal, "ok", batch.summary(request.batch_id)))
+        action = "sync.surrender" if surrender else "sync.push"
+        group.writes.audit(policy, AuditRecord(action, principal, "ok", batch.summary(request.batch_id)))
         response = {"protocol": PROTOCOL_VERSION, "server_time": now, "clock_offset_ms": offset_ms,
                     "results": batch.results, "device": state.model_dump(), "client_update_required": False}
         return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
     return await WRITER.write(write, device_id=request.device_id, ids=ids)
+
+
+async def _within_surrender_cap(group: Group, batch: Batch) -> None:
+    """A revoked tablet may be a thief's: bound what it can pile up for the pharmacist to review."""
+    held = await Quarantine.filter(device_id=batch.device.id, code=REVOKED.code).using_db(group.connection).count()
+    if held + len(batch.quarantines) > MAX_SURRENDERED:
+        raise too_large(f"A revoked tablet hands over at most {MAX_SURRENDERED} entries; call the pharmacy.")
 
 
 def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:

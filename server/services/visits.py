@@ -119,7 +119,7 @@ async def project(visit: Visit) -> VisitState:
     events = await events_of(visit)
     state = fold_timeline(events, context=await context_for(visit))
     seq = max((event["server_seq"] for event in events), default=0)
-    held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_by=None)
+    held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_at=None)
     await Visit.filter(id=visit.id, projected_seq__lte=seq).update(
         status=VisitStatus(state.status), time_in=_parse(state.time_in), time_out=_parse(state.time_out),
         alert_count=len(state.alerts), max_reaction_grade=state.highest_reaction_grade or 0,

@@ -1,0 +1,148 @@
+"""A revoked tablet loses nothing: its unsent entries are handed over and kept aside (issue 15.3).
+
+The tablet's session that was live when the administrator revoked it may still surrender its outbox
+(`POST /api/sync/surrender`); every new entry is kept in quarantine as "from a revoked tablet",
+never accepted on the tablet's word, until a pharmacist accepts (the normal checks run again, as
+its nurse) or rejects it (with a reason). Revocation itself takes a confirmation and a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+import sync.engine
+from server.auth.sessions import COOKIE_NAME
+from server.db.models import AuditEntry, Session
+from sync.models import Device, Event, Quarantine
+from tests.api.events import one_event, push_body
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+REASON = "Reported lost by the nurse"
+
+
+async def post_form(client: httpx.AsyncClient, url: str, data: dict, *, page: str) -> httpx.Response:
+    token = CSRF_INPUT.search((await client.get(page)).text).group(1)
+    return await client.post(url, data={**data, "csrf_token": token})
+
+
+async def revoke(admin: httpx.AsyncClient, device_id, reason: str = REASON) -> httpx.Response:
+    page = f"/admin/devices/{device_id}/revoke"
+    return await post_form(admin, page, {"reason": reason} if reason else {}, page=page)
+
+
+async def surrender(client: httpx.AsyncClient, device_id, events: list[dict]) -> httpx.Response:
+    return await client.post("/api/sync/surrender", json=push_body(device_id, events))
+
+
+@pytest.fixture
+async def admin(client_factory, admin_ada) -> httpx.AsyncClient:
+    return await client_factory(admin_ada)
+
+
+@pytest.fixture
+async def pharmacist(client_factory, pharmacist_pia) -> httpx.AsyncClient:
+    return await client_factory(pharmacist_pia)
+
+
+@pytest.fixture
+async def revoked_with_entries(tablet_ana, scheduled_visit, admin):
+    """Ana's tablet synced one entry, was revoked, and holds two more it never sent."""
+    synced = one_event(scheduled_visit.id, 1, "vitals", {"hr": 80})
+    assert (await tablet_ana.push([synced])).json()["results"][0]["status"] == "accepted"
+    assert (await revoke(admin, tablet_ana.device_id)).status_code == 303
+    unsent = [one_event(scheduled_visit.id, 2, "vitals", {"hr": 84}), one_event(scheduled_visit.id, 3, "note", {"text": "ok"})]
+    return synced, unsent
+
+
+# --- the tablet hands its outbox over ---------------------------------------------------------------
+
+async def test_a_revoked_tablets_push_is_refused_and_its_surrender_keeps_every_unsent_entry_aside(
+    tablet_ana, revoked_with_entries
+):
+    synced, unsent = revoked_with_entries
+    refused = await tablet_ana.push(unsent)
+    assert (refused.status_code, refused.json()["code"]) == (403, "device_revoked")
+    answer = await surrender(tablet_ana.client, tablet_ana.device_id, [synced, *unsent])
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [(r["status"], r["code"]) for r in body["results"]] == [
+        ("duplicate", ""), ("quarantined", "revoked_device"), ("quarantined", "revoked_device")]
+    assert body["device"]["revoked"] is True and body["device"]["revoked_reason"] == REASON
+    assert body["device"]["acked_through"] == 3
+    held = await Quarantine.filter(device_id=tablet_ana.device_id).order_by("device_seq")
+    assert [(str(q.event_id), q.code, q.resolved_at) for q in held] == [(e["id"], "revoked_device", None) for e in unsent]
+    assert not await Event.filter(id__in=[e["id"] for e in unsent]).exists()  # never accepted on the tablet's word
+    assert await AuditEntry.filter(action="sync.surrender", object_id=str(tablet_ana.device_id)).exists()
+
+
+async def test_a_surrender_sent_twice_keeps_each_entry_once(tablet_ana, revoked_with_entries):
+    _, unsent = revoked_with_entries
+    first = (await surrender(tablet_ana.client, tablet_ana.device_id, unsent)).json()["results"]
+    again = (await surrender(tablet_ana.client, tablet_ana.device_id, unsent)).json()["results"]
+    assert again == first
+    assert await Quarantine.filter(device_id=tablet_ana.device_id).count() == 2
+
+
+async def test_a_live_tablet_cannot_surrender(tablet_ana, scheduled_visit):
+    answer = await surrender(tablet_ana.client, tablet_ana.device_id, [one_event(scheduled_visit.id, 1, "note", {"text": "x"})])
+    assert answer.status_code == 401
+    assert not await Quarantine.exists()
+
+
+async def test_a_session_ended_by_logout_before_the_revocation_cannot_surrender(
+    client_factory, tablet_ana, scheduled_visit, admin
+):
+    token = tablet_ana.client.cookies[COOKIE_NAME]
+    assert (await tablet_ana.client.delete("/api/session")).status_code == 204
+    await revoke(admin, tablet_ana.device_id)
+    replay = await client_factory()
+    replay.cookies.set(COOKIE_NAME, token)
+    answer = await surrender(replay, tablet_ana.device_id, [one_event(scheduled_visit.id, 1, "note", {"text": "x"})])
+    assert answer.status_code == 401
+    assert not await Quarantine.exists()
+
+
+async def test_a_session_past_its_absolute_lifetime_cannot_surrender(tablet_ana, revoked_with_entries):
+    _, unsent = revoked_with_entries
+    await Session.filter(device_id=tablet_ana.device_id).update(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1))
+    assert (await surrender(tablet_ana.client, tablet_ana.device_id, unsent)).status_code == 401
+
+
+async def test_a_surrender_names_only_its_own_tablet(client_factory, nurse_ana, tablet_ana, revoked_with_entries):
+    _, unsent = revoked_with_entries
+    other = await client_factory(nurse_ana, device_id="6b1f3c9e-6f0e-4a43-9a55-1c9d3a1f0b27")
+    answer = await surrender(tablet_ana.client, "6b1f3c9e-6f0e-4a43-9a55-1c9d3a1f0b27", unsent)
+    assert (answer.status_code, answer.json()["code"]) == (403, "session_device_mismatch")
+    assert (await surrender(other, tablet_ana.device_id, unsent)).status_code == 401  # a live tablet's session
+
+
+async def test_what_one_revoked_tablet_may_hand_over_is_bounded(monkeypatch, tablet_ana, revoked_with_entries):
+    _, unsent = revoked_with_entries
+    monkeypatch.setattr(sync.engine, "MAX_SURRENDERED", 1)
+    answer = await surrender(tablet_ana.client, tablet_ana.device_id, unsent)
+    assert (answer.status_code, answer.json()["code"]) == (413, "batch_too_large")
+    assert not await Quarantine.exists()
+
+
+# --- revocation asks for a confirmation and a reason --------------------------------------------------
+
+async def test_revoking_shows_a_confirmation_naming_the_tablet_and_its_nurse_and_requires_a_reason(
+    admin, admin_ada, tablet_ana
+):
+    listing = (await admin.get("/admin/devices")).text
+    assert f'href="/admin/devices/{tablet_ana.device_id}/revoke"' in listing
+    confirm = await admin.get(f"/admin/devices/{tablet_ana.device_id}/revoke")
+    assert confirm.status_code == 200
+    assert "Revoke tablet Ana&#39;s tablet of Nurse Ana?" in confirm.text and "kept aside for the pharmacist" in confirm.text
+    missing = await revoke(admin, tablet_ana.device_id, reason="")
+    assert missing.status_code == 422 and "reason" in missing.text
+    assert (await Device.get(id=tablet_ana.device_id)).revoked_at is None
+    assert (await revoke(admin, tablet_ana.device_id)).status_code == 303
+    device = await Device.get(id=tablet_ana.device_id)
+    assert device.revoked_at is not None and device.revoked_reason == REASON
+    entry = await AuditEntry.filter(action="device.revoke", object_id=str(device.id), user_id=admin_ada.id).first()
+    assert entry.detail["reason"] == REASON
