@@ -146,3 +146,101 @@ async def test_revoking_shows_a_confirmation_naming_the_tablet_and_its_nurse_and
     assert device.revoked_at is not None and device.revoked_reason == REASON
     entry = await AuditEntry.filter(action="device.revoke", object_id=str(device.id), user_id=admin_ada.id).first()
     assert entry.detail["reason"] == REASON
+
+
+# --- the pharmacist decides on each entry kept aside ------------------------------------------------
+
+@pytest.fixture
+async def handed_over(tablet_ana, revoked_with_entries) -> list[Quarantine]:
+    _, unsent = revoked_with_entries
+    assert (await surrender(tablet_ana.client, tablet_ana.device_id, unsent)).status_code == 200
+    return await Quarantine.filter(device_id=tablet_ana.device_id).order_by("device_seq")
+
+
+async def decide(pharmacist: httpx.AsyncClient, held: Quarantine, action: str, data: dict | None = None) -> httpx.Response:
+    return await post_form(pharmacist, f"/quarantine/{held.id}/{action}", data or {}, page="/quarantine")
+
+
+async def test_a_pharmacist_accepts_a_held_entry_into_the_visit_as_its_nurse_pushed_it(
+    pharmacist, pharmacist_pia, nurse_ana, tablet_ana, handed_over, scheduled_visit
+):
+    vitals = handed_over[0]
+    page = (await pharmacist.get("/quarantine")).text
+    assert "from a revoked tablet" in page and f"/quarantine/{vitals.id}/accept" in page
+    assert (await decide(pharmacist, vitals, "accept")).status_code == 303
+    event = await Event.get(id=vitals.event_id)
+    assert (event.author_id, event.device_id, event.device_seq, event.visit_id) == (
+        nurse_ana.id, tablet_ana.device_id, 2, scheduled_visit.id)
+    assert event.payload == {"hr": 84} and event.flags == ["accepted_by_reviewer"]
+    row = await Quarantine.get(id=vitals.id)
+    assert (row.decision, row.decided_by, row.resolved_by) == ("accepted", pharmacist_pia.id, vitals.event_id)
+    audit = await AuditEntry.filter(action="quarantine.accept", user_id=pharmacist_pia.id).first()
+    assert audit.detail["event_id"] == str(vitals.event_id) and audit.detail["server_seq"] == event.server_seq
+    pulled = (await tablet_ana.client.get("/api/sync/pull")).status_code
+    assert pulled == 403  # the revoked tablet reads nothing; the visit's own readers do
+    assert (await decide(pharmacist, vitals, "accept")).status_code == 409  # decided once
+
+
+async def test_accepting_runs_the_normal_checks_again(pharmacist, tablet_ana, admin, scheduled_visit, client_factory, nurse_ana):
+    """An entry that fails the clinical checks stays aside, undecided, with the reason shown."""
+    bad = one_event(scheduled_visit.id, 1, "vitals", {"temp_c": 53})
+    await revoke(admin, tablet_ana.device_id)
+    await surrender(tablet_ana.client, tablet_ana.device_id, [bad])
+    held = await Quarantine.get(event_id=bad["id"])
+    answer = await decide(pharmacist, held, "accept")
+    assert answer.status_code == 422 and "still fails the checks" in answer.text
+    assert (await Quarantine.get(id=held.id)).decision == ""
+    assert not await Event.filter(id=bad["id"]).exists()
+
+
+async def test_accepting_checks_the_original_author_may_still_write_the_visit(
+    pharmacist, handed_over, nurse_ana
+):
+    from server.db.models import Assignment
+
+    await Assignment.filter(nurse=nurse_ana).delete()
+    answer = await decide(pharmacist, handed_over[0], "accept")
+    assert answer.status_code == 422 and "not assigned" in answer.text
+    assert not await Event.filter(id=handed_over[0].event_id).exists()
+
+
+async def test_a_pharmacist_rejects_a_held_entry_with_a_reason_and_nothing_is_deleted(
+    pharmacist, pharmacist_pia, handed_over
+):
+    note = handed_over[1]
+    missing = await decide(pharmacist, note, "reject")
+    assert missing.status_code == 422 and (await Quarantine.get(id=note.id)).decision == ""
+    assert (await decide(pharmacist, note, "reject", {"reason": "Not written by Ana"})).status_code == 303
+    row = await Quarantine.get(id=note.id)
+    assert (row.decision, row.decided_by, row.decision_note, row.resolved_by) == (
+        "rejected", pharmacist_pia.id, "Not written by Ana", None)
+    assert not await Event.filter(id=note.event_id).exists()
+    assert await AuditEntry.filter(action="quarantine.reject", user_id=pharmacist_pia.id).exists()
+    assert str(note.event_id) not in (await pharmacist.get("/quarantine")).text
+    assert "rejected by Pharmacist Pia: Not written by Ana" in (await pharmacist.get("/quarantine?show=all")).text
+
+
+@pytest.mark.parametrize("role", ["nurse", "admin", "other_pharmacist"])
+async def test_only_a_pharmacist_of_the_organization_decides_on_a_held_entry(
+    role, client_factory, nurse_ana, admin_ada, pharmacist_oz, handed_over, settings
+):
+    from tests.security.forms import with_token
+
+    client = await client_factory({"nurse": nurse_ana, "admin": admin_ada, "other_pharmacist": pharmacist_oz}[role])
+    for action, data in (("accept", {}), ("reject", {"reason": "no"})):
+        answer = await client.post(f"/quarantine/{handed_over[0].id}/{action}", data=with_token(client, settings, data))
+        assert answer.status_code in (403, 404), (action, answer.status_code)
+    assert (await Quarantine.get(id=handed_over[0].id)).decision == ""
+
+
+# --- the pharmacist's navigation --------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/pharmacy", "/review", "/quarantine"])
+async def test_every_pharmacist_page_links_patients_review_queue_and_kept_aside_with_its_count(
+    path, pharmacist, handed_over
+):
+    page = (await pharmacist.get(path)).text
+    nav = page[page.index('<nav class="topnav">'):page.index("</nav>")]
+    assert re.findall(r'href="([^"]+)"[^>]*>([^<]+)<', nav) == [
+        ("/pharmacy", "Patients"), ("/review", "Review queue"), ("/quarantine", "Kept aside (2)")]
+    assert 'aria-current="page"' in nav
