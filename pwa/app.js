@@ -117,15 +117,15 @@ async function restartAfterWipe(text) {
   showLogin({ warning: text });
 }
 
-/** The server says an administrator revoked this tablet: erase it now, not at the next login. */
-async function wipeRevoked() {
+/** The server says an administrator revoked this tablet and has every entry: erase it now. */
+async function wipeRevoked(text) {
   if (app.wiping) return;
   app.wiping = true;
   try {
     closeWorkspace();
     app.keyring.lock();
     await wipe(app.store);
-    await restartAfterWipe(REVOKED_TEXT);
+    await restartAfterWipe(text || REVOKED_TEXT);
   } finally {
     app.wiping = false;
   }
@@ -140,7 +140,7 @@ async function enter() {
     app.workspace = await Workspace.open({ store: app.store, keyring: app.keyring, deviceId: app.deviceId });
     const { outbox, inbox } = app.workspace;
     outbox.addEventListener("change", () => {
-      if (outbox.status.revoked) return wipeRevoked();
+      if (outbox.status.revoked) return wipeRevoked(outbox.status.error);
       renderBar();
       refreshScreen();
     });
