@@ -60,6 +60,11 @@ function showLogin({ message = null, warning = null } = {}) {
         return enter();
       } catch (error) {
         if (error instanceof SessionError && error.code === "revoked") return restartAfterWipe(error.message);
+        if (error instanceof SessionError && error.code === "revoked_unsent") {
+          if (!app.workspace) return showUnlock(error.message);
+          app.workspace.outbox.resume(); // open already: hand the entries over now
+          return enter();
+        }
         throw error;
       }
     },

@@ -141,7 +141,7 @@ export class Outbox extends EventTarget {
   }
 
   async run() {
-    if (this.status.authNeeded || this.status.revoked || this.status.state === "refused") return;
+    if (this.status.authNeeded || this.status.revoked) return;
     clearTimeout(this.timer);
     this.setStatus({ state: "syncing", error: null });
     try {
@@ -167,7 +167,7 @@ export class Outbox extends EventTarget {
     }
     if (this.surrendering && (status === 401 || status === 403)) {
       const n = this.pending.size;
-      this.setStatus({ state: "refused", error: `This tablet was revoked. Its ${n} unsent entries could not be handed over: they stay on this tablet. Call your administrator.` });
+      this.setStatus({ state: "auth", authNeeded: true, error: `This tablet was revoked. Its ${n} unsent entries could not be handed over: they stay on this tablet. Log in to hand them over, or call your administrator.` });
       return;
     }
     if (status === 401) {

@@ -36,7 +36,8 @@ function deviceLabel() {
 }
 
 /**
- * Log in online. A revoked tablet is wiped here (SessionError "revoked"). When the tablet is locked
+ * Log in online. A revoked tablet is wiped here (SessionError "revoked"), unless entries are unsent:
+ * then the PIN unlocks it to hand them over (the server's answer set a cookie for that only). When the tablet is locked
  * (or new), the server's key opens the data key and `{needsPin: true}` asks for a new PIN.
  */
 export async function logIn({ store, keyring, deviceId, username, password }) {
@@ -44,6 +45,9 @@ export async function logIn({ store, keyring, deviceId, username, password }) {
     await api.logIn({ username, password, deviceId, deviceLabel: deviceLabel() });
   } catch (error) {
     if (error instanceof api.ApiError && error.code === "device_revoked") {
+      const unsent = await store.count("outbox");
+      if (unsent && await keyring.hasPin()) throw new SessionError("revoked_unsent", `This tablet was revoked by an administrator. Unlock it with your PIN to hand its ${unsent} unsent entries to the pharmacy; then it erases itself.`);
+      if (unsent) throw new SessionError("revoked_stuck", `This tablet was revoked by an administrator. Its ${unsent} unsent entries stay on it: call your administrator.`);
       await wipe(store);
       throw new SessionError("revoked", REVOKED_TEXT);
     }

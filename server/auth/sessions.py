@@ -40,11 +40,14 @@ def token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def start(*, user: User, kind: SessionKind, device_id: UUID | None, settings: Settings) -> str:
-    """Create a session; returns the token for the cookie (shown once, never stored)."""
+async def start(*, user: User, kind: SessionKind, device_id: UUID | None, settings: Settings,
+                ended: bool = False) -> str:
+    """Create a session; returns the token for the cookie (shown once, never stored). `ended`: born
+    ended, for a revoked tablet's own user, so that it may only hand over the tablet's outbox."""
     token = secrets.token_urlsafe(32)
     now = datetime.now(timezone.utc)
     await Session.create(
+        revoked_at=now if ended else None,
         id=token_id(token),
         user=user,
         kind=kind,

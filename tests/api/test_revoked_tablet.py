@@ -244,3 +244,35 @@ async def test_every_pharmacist_page_links_patients_review_queue_and_kept_aside_
     assert re.findall(r'href="([^"]+)"[^>]*>([^<]+)<', nav) == [
         ("/pharmacy", "Patients"), ("/review", "Review queue"), ("/quarantine", "Kept aside (2)")]
     assert 'aria-current="page"' in nav
+
+
+# --- a login on the revoked tablet ----------------------------------------------------------------------
+
+async def login_on(client: httpx.AsyncClient, username: str, device_id) -> httpx.Response:
+    from tests.conftest import PASSWORD
+
+    return await client.post("/api/session", json={"username": username, "password": PASSWORD,
+                                                    "device_id": str(device_id), "device_label": "again"})
+
+
+async def test_its_own_nurse_logging_in_on_the_revoked_tablet_may_still_hand_over_its_entries(
+    client_factory, tablet_ana, revoked_with_entries
+):
+    """Her session expired (or she forgot the PIN): the login is refused, but what it opens hands over."""
+    _, unsent = revoked_with_entries
+    await Session.filter(device_id=tablet_ana.device_id).update(expires_at=datetime.now(timezone.utc))
+    fresh = await client_factory()
+    refused = await login_on(fresh, "nurse_ana", tablet_ana.device_id)
+    assert (refused.status_code, refused.json()["code"]) == (403, "device_revoked")
+    assert (await fresh.get("/api/device-key")).json()["code"] == "device_revoked"  # no key to open the store
+    answer = await surrender(fresh, tablet_ana.device_id, unsent)
+    assert answer.status_code == 200 and {r["code"] for r in answer.json()["results"]} == {"revoked_device"}
+
+
+async def test_another_user_logging_in_on_the_revoked_tablet_gets_nothing(client_factory, nurse_ben, tablet_ana,
+                                                                           revoked_with_entries):
+    _, unsent = revoked_with_entries
+    fresh = await client_factory()
+    refused = await login_on(fresh, "nurse_ben", tablet_ana.device_id)
+    assert refused.status_code == 403 and COOKIE_NAME not in fresh.cookies
+    assert (await surrender(fresh, tablet_ana.device_id, unsent)).status_code == 401

@@ -92,3 +92,35 @@ def test_a_revoked_tablet_hands_its_unsent_entries_to_the_pharmacist_before_it_e
         stored = {event["id"]: event for event in reader.pulled()}
     assert vitals_id in stored and stored[vitals_id]["flags"] == ["accepted_by_reviewer"]
     assert not set(pending) - {vitals_id} & set(stored)  # the note still waits for a decision
+
+
+def test_a_tablet_locked_when_revoked_hands_its_entries_over_after_the_login_and_its_pin(
+    server_factory, launch, artifacts
+):
+    """The login that recovers a locked tablet is refused, but erases nothing unsent: the PIN opens the
+    entries, they are handed over, and only then is the tablet erased."""
+    from tests.browser.desk import revoke_tablet
+
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    tablet = Tablet(launch(), server.base_url)
+    device_id = tablet.start_first_visit("nurse", DEMO_PASSWORD)
+    tablet.context.set_offline(True)
+    tablet.entry("note", {"text": "Line patent"})
+    tablet.tid("lock").click()
+    expect(tablet.tid("pin-unlock")).to_be_visible()
+    revoke_tablet(server.base_url, device_id, reason=REASON)
+    tablet.context.set_offline(False)
+
+    tablet.tid("forgot-pin").click()
+    tablet.login("nurse", DEMO_PASSWORD)
+    expect(tablet.page.get_by_text("Unlock it with your PIN to hand its 1 unsent entries")).to_be_visible()
+    tablet.screenshot(artifacts / "revoke-6-locked-asks-pin.png")
+    tablet.type_pin()
+    expect(tablet.tid("login-warning")).to_contain_text("Its 1 unsent entries were kept for the pharmacist",
+                                                        timeout=20_000)
+    dump = tablet.dump_indexeddb()
+    assert dump["events"] == [] and dump["outbox"] == []
+    with Desk(server.base_url, "pharmacist") as desk:
+        page = desk.client.get("/quarantine").text
+    assert page.count("from a revoked tablet</span>") == 1 and "Kept aside (1)" in page
+    assert tablet.errors == []

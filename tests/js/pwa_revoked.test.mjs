@@ -80,7 +80,7 @@ test("a refused hand-over keeps every entry on the tablet and says so", async ()
   await outbox.run();
   await outbox.run();
   assert.equal(outbox.status.revoked, false);
-  assert.equal(outbox.status.state, "refused");
+  assert.equal(outbox.status.authNeeded, true); // a login may hand them over later
   assert.match(outbox.status.error, /2 unsent entries could not be handed over: they stay on this tablet/);
   assert.equal(await store.count("outbox"), 2);
   await outbox.run(); // refused: no further attempt
@@ -94,4 +94,15 @@ test("a revoked tablet with nothing unsent reports revoked at once", async () =>
   await outbox.run();
   assert.equal(outbox.status.revoked, true);
   assert.doesNotMatch(outbox.status.error, /kept for the pharmacist/);
+});
+
+test("a login refused for a revoked tablet never erases unsent entries: the PIN opens them for the hand-over", async () => {
+  const { logIn, SessionError } = await import("../../pwa/session.js");
+  if (!globalThis.navigator) globalThis.navigator = {}; // the device label reads it
+  const { store } = await outboxWith(2);
+  globalThis.fetch = async () => json(403, REVOKED);
+  const attempt = (hasPin) => logIn({ store, keyring: { hasPin: async () => hasPin }, deviceId: DEVICE, username: "n", password: "p" });
+  await assert.rejects(attempt(true), (e) => e instanceof SessionError && e.code === "revoked_unsent" && /PIN to hand its 2 unsent entries/.test(e.message));
+  await assert.rejects(attempt(false), (e) => e instanceof SessionError && e.code === "revoked_stuck" && /2 unsent entries stay on it/.test(e.message));
+  assert.equal(await store.count("outbox"), 2);
 });

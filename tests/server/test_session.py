@@ -237,7 +237,10 @@ async def test_a_revoked_tablet_is_told_to_wipe_at_its_next_login_and_the_nurse_
     again = await anonymous.post("/api/session", json={"username": "nurse_ana", "password": PASSWORD,
                                                        "device_id": str(device_id)})
     assert again.status_code == 403 and again.json()["code"] == "device_revoked"
-    assert "wiped" in again.json()["detail"] and COOKIE_NAME not in anonymous.cookies
+    assert "wiped" in again.json()["detail"]
+    for path in ("/api/session", "/api/device-key", "/api/sync/pull", "/api/reference"):  # its cookie opens nothing
+        answer = await anonymous.get(path)
+        assert (answer.status_code, answer.json()["code"]) == (403, "device_revoked"), path
     assert (await (await client_factory(nurse_ana)).get("/api/session")).status_code == 200
 
 
