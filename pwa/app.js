@@ -60,6 +60,7 @@ function showLogin({ message = null, warning = null } = {}) {
         return enter();
       } catch (error) {
         if (error instanceof SessionError && error.code === "revoked") return restartAfterWipe(error.message);
+        if (error instanceof SessionError && error.code === "replaced") return restartAfterWipe(error.message, null);
         if (error instanceof SessionError && error.code === "revoked_unsent") {
           if (!app.workspace) return showUnlock(error.message);
           app.workspace.outbox.resume(); // open already: hand the entries over now
@@ -109,16 +110,18 @@ function closeWorkspace() {
   app.clinical = null;
 }
 
-/** The tablet's store, its identity and its keyring (a new, empty store after a wipe). */
-async function openDevice() {
+/** The tablet's store, its identity and its keyring (a new, empty store after a wipe, with `keepId`). */
+async function openDevice(keepId = null) {
   app.store = await openStore();
+  if (keepId) await app.store.setMeta("device_id", keepId);
   app.deviceId = await deviceIdOf(app.store);
   app.keyring = new Keyring(app.store, app.deviceId);
 }
 
-async function restartAfterWipe(text) {
+/** A revoked tablet keeps its (revoked) id, so it cannot register afresh unless an administrator allows it. */
+async function restartAfterWipe(text, keepId = app.deviceId) {
   closeWorkspace();
-  await openDevice();
+  await openDevice(keepId);
   showLogin({ warning: text });
 }
 

@@ -11,7 +11,7 @@ import { deleteStore } from "./store.js";
 import { Vault } from "./vault.js";
 
 export const DEFAULT_LOCK_MIN = 5;
-export const REVOKED_TEXT = "This tablet was revoked by an administrator: its local data has been erased.";
+export const REVOKED_TEXT = "This tablet was revoked by an administrator: its local data has been erased. It can be used again once an administrator allows it.";
 
 export class SessionError extends Error {
   constructor(code, message) {
@@ -21,7 +21,8 @@ export class SessionError extends Error {
   }
 }
 
-/** This tablet's id (made once, kept through logouts; only a revoked tablet's wipe forgets it). */
+/** This tablet's id (made once, kept through logouts and a revoked tablet's wipe: a revoked id stays
+ * revoked; only an administrator's allowance to register again, `device_replaced`, forgets it). */
 export async function deviceIdOf(store) {
   const known = await store.metaValue("device_id", null);
   if (known) return known;
@@ -44,12 +45,13 @@ export async function logIn({ store, keyring, deviceId, username, password }) {
   try {
     await api.logIn({ username, password, deviceId, deviceLabel: deviceLabel() });
   } catch (error) {
-    if (error instanceof api.ApiError && error.code === "device_revoked") {
+    const replaced = error instanceof api.ApiError && error.code === "device_replaced";
+    if (replaced || (error instanceof api.ApiError && error.code === "device_revoked")) {
       const unsent = await store.count("outbox");
       if (unsent && await keyring.hasPin()) throw new SessionError("revoked_unsent", `This tablet was revoked by an administrator. Unlock it with your PIN to hand its ${unsent} unsent entries to the pharmacy; then it erases itself.`);
       if (unsent) throw new SessionError("revoked_stuck", `This tablet was revoked by an administrator. Its ${unsent} unsent entries stay on it: call your administrator.`);
       await wipe(store);
-      throw new SessionError("revoked", REVOKED_TEXT);
+      throw new SessionError(replaced ? "replaced" : "revoked", replaced ? error.message : REVOKED_TEXT);
     }
     if (error instanceof api.OfflineError) throw new SessionError("offline", "Logging in needs a connection to the server. Try again when online.");
     throw error;

@@ -78,14 +78,23 @@ async def _bind_device(user: User, claim: DeviceClaim, settings: Settings) -> UU
             object_id=device.id, detail={"reason": reason},
         )
         if device.revoked_at is not None:
-            refused = DeviceRefused("This tablet was revoked by an administrator. Its local data must be wiped.",
-                                    code="device_revoked")
+            refused = _revoked_refusal(device)
             if device.user_id == user.id:
                 refused.surrender_token = await sessions.start(
                     user=user, kind=SessionKind.TABLET, device_id=device.id, settings=settings, ended=True)
             raise refused
         raise DeviceRefused("This tablet is registered to another user. Ask your administrator.")
     return device.id
+
+
+def _revoked_refusal(device: Device) -> DeviceRefused:
+    """A revoked device id stays revoked. Once an administrator allows it, the tablet is told to take
+    a new id (`device_replaced`) and register afresh; until then every login on it is refused."""
+    if device.reregister_allowed_at is not None:
+        return DeviceRefused("An administrator allowed this tablet to register again: its local data must be "
+                             "wiped, then log in once more.", code="device_replaced")
+    return DeviceRefused("This tablet was revoked by an administrator. Its local data must be wiped; it can be "
+                         "used again only once an administrator allows it to register again.", code="device_revoked")
 
 
 async def log_out(auth: sessions.Authenticated) -> None:

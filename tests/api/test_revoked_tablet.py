@@ -276,3 +276,25 @@ async def test_another_user_logging_in_on_the_revoked_tablet_gets_nothing(client
     refused = await login_on(fresh, "nurse_ben", tablet_ana.device_id)
     assert refused.status_code == 403 and COOKIE_NAME not in fresh.cookies
     assert (await surrender(fresh, tablet_ana.device_id, unsent)).status_code == 401
+
+
+# --- a revoked device id stays revoked --------------------------------------------------------------
+
+async def test_a_revoked_tablet_registers_again_only_after_an_administrator_allows_it(
+    client_factory, admin, admin_ada, tablet_ana, revoked_with_entries
+):
+    again = await login_on(await client_factory(), "nurse_ana", tablet_ana.device_id)
+    assert (again.status_code, again.json()["code"]) == (403, "device_revoked")
+    assert "administrator allows it" in again.json()["detail"]
+    listing = (await admin.get("/admin/devices")).text
+    assert f"/admin/devices/{tablet_ana.device_id}/reregistration" in listing
+    allowed = await post_form(admin, f"/admin/devices/{tablet_ana.device_id}/reregistration", {}, page="/admin/devices")
+    assert allowed.status_code == 303
+    assert await AuditEntry.filter(action="device.allow_reregistration", user_id=admin_ada.id,
+                                   object_id=str(tablet_ana.device_id)).exists()
+    told = await login_on(await client_factory(), "nurse_ana", tablet_ana.device_id)
+    assert (told.status_code, told.json()["code"]) == (403, "device_replaced")  # take a new id, never this one
+    device = await Device.get(id=tablet_ana.device_id)
+    assert device.revoked_at is not None  # the id itself stays revoked
+    fresh = await login_on(await client_factory(), "nurse_ana", "9d7c1f0e-2b8a-4c3d-8e5f-6a7b8c9d0e1f")
+    assert fresh.status_code == 200

@@ -124,3 +124,41 @@ def test_a_tablet_locked_when_revoked_hands_its_entries_over_after_the_login_and
         page = desk.client.get("/quarantine").text
     assert page.count("from a revoked tablet</span>") == 1 and "Kept aside (1)" in page
     assert tablet.errors == []
+
+
+def test_a_revoked_tablet_cannot_register_afresh_until_an_administrator_allows_it(
+    server_factory, launch, playwright, artifacts
+):
+    from tests.browser.desk import revoke_tablet
+
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    tablet = Tablet(launch(), server.base_url)
+    device_id = tablet.start_first_visit("nurse", DEMO_PASSWORD)
+    revoke_tablet(server.base_url, device_id, reason=REASON)
+    tablet.tid("sync-now").click()
+    expect(tablet.tid("login-warning")).to_contain_text("revoked", timeout=20_000)
+
+    tablet.login("nurse", DEMO_PASSWORD)  # the same browser: refused, it keeps its revoked id
+    expect(tablet.tid("login-warning")).to_contain_text("administrator allows it")
+    assert tablet.page.evaluate("window.ivlogProbe.deviceId()") == device_id
+
+    desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        admin = desk.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        desk_login(admin, server.base_url, "admin")
+        admin.get_by_role("navigation").get_by_role("link", name="Tablets").click()
+        admin.get_by_role("row").filter(has_text=device_id).get_by_role("button", name="Allow re-registration").click()
+        expect(admin.get_by_role("status")).to_contain_text("may now register again")
+        admin.screenshot(path=str(artifacts / "revoke-7-reregistration-allowed.png"), full_page=True)
+    finally:
+        desk.close()
+
+    tablet.login("nurse", DEMO_PASSWORD)
+    expect(tablet.tid("login-warning")).to_contain_text("allowed this tablet to register again")
+    new_id = tablet.page.evaluate("window.ivlogProbe.deviceId()")
+    assert new_id != device_id
+    tablet.login("nurse", DEMO_PASSWORD)
+    tablet.set_pin()
+    expect(tablet.tid("lock")).to_be_visible(timeout=15_000)  # registered afresh under its new id, in use
+    assert tablet.page.evaluate("window.ivlogProbe.unlocked()")
+    assert tablet.errors == []
