@@ -76,7 +76,7 @@ export function reference(etag) {
 
 /** `surrender`: this tablet was revoked; its entries go to the pharmacist (`/api/sync/surrender`). */
 export function push(deviceId, events, surrender = false) {
-  return call("POST", surrender ? "/api/sync/surrender" : "/api/sync/push", {
+  return call("POST", `/api/sync/${surrender ? "surrender" : "push"}`, {
     body: {
       protocol: PROTOCOL, device_id: deviceId, batch_id: newId(), sent_at: new Date().toISOString(), events,
     },

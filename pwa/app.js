@@ -59,12 +59,10 @@ function showLogin({ message = null, warning = null } = {}) {
         if (app.workspace) app.workspace.outbox.resume();
         return enter();
       } catch (error) {
-        if (error instanceof SessionError && error.code === "revoked") return restartAfterWipe(error.message);
-        if (error instanceof SessionError && error.code === "replaced") return restartAfterWipe(error.message, null);
+        if (error instanceof SessionError && /^device_/.test(error.code)) return restartAfterWipe(error.message, error.code === "device_revoked" && app.deviceId);
         if (error instanceof SessionError && error.code === "revoked_unsent") {
-          if (!app.workspace) return showUnlock(error.message);
-          app.workspace.outbox.resume(); // open already: hand the entries over now
-          return enter();
+          app.workspace?.outbox.resume(); // hand the entries over once unlocked
+          return showEntry({ message: error.message });
         }
         throw error;
       }
@@ -111,7 +109,7 @@ function closeWorkspace() {
 }
 
 /** The tablet's store, its identity and its keyring (a new, empty store after a wipe, with `keepId`). */
-async function openDevice(keepId = null) {
+async function openDevice(keepId) {
   app.store = await openStore();
   if (keepId) await app.store.setMeta("device_id", keepId);
   app.deviceId = await deviceIdOf(app.store);
@@ -119,7 +117,7 @@ async function openDevice(keepId = null) {
 }
 
 /** A revoked tablet keeps its (revoked) id, so it cannot register afresh unless an administrator allows it. */
-async function restartAfterWipe(text, keepId = app.deviceId) {
+async function restartAfterWipe(text, keepId) {
   closeWorkspace();
   await openDevice(keepId);
   showLogin({ warning: text });
@@ -133,7 +131,7 @@ async function wipeRevoked(text) {
     closeWorkspace();
     app.keyring.lock();
     await wipe(app.store);
-    await restartAfterWipe(text || REVOKED_TEXT);
+    await restartAfterWipe(text || REVOKED_TEXT, app.deviceId);
   } finally {
     app.wiping = false;
   }

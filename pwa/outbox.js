@@ -7,7 +7,8 @@
 // Failures retry with exponential backoff capped at 5 minutes; a 401 keeps the queue and asks for a
 // login; nothing is ever dropped on the tablet's side. A revoked tablet (403 device_revoked) hands its
 // outbox over to /api/sync/surrender (kept aside for the pharmacist); only once the server answered
-// for every entry does it report `revoked`, which wipes it. If the hand-over is refused, it keeps all.
+// for every entry does it report `revoked` (with the server's text), which wipes it. If the hand-over
+// is refused (401, 403), it keeps all and asks for a login, as for any refusal.
 
 import * as api from "./api.js";
 import { newId } from "./crypto.js";
@@ -51,7 +52,6 @@ export class Outbox extends EventTarget {
     this.batchSize = MAX_BATCH;
     this.status = { state: "idle", error: null, authNeeded: false, revoked: false, lastSyncAt: null, nextTryAt: null };
     this.surrendering = false; // revoked: the outbox goes to the pharmacist, then the tablet is wiped
-    this.handedOver = 0;
     this.stopped = false;
     this.syncedAt = {}; // visit id -> when the server last answered for its entries
   }
@@ -146,7 +146,7 @@ export class Outbox extends EventTarget {
     this.setStatus({ state: "syncing", error: null });
     try {
       await this.pushAll();
-      if (this.surrendering) return this.surrendered();
+      if (this.surrendering) return this.setStatus({ revoked: true, error: this.revokedText });
       if (this.inbox) await this.inbox.sync();
       this.attempt = 0;
       const now = new Date().toISOString();
@@ -163,11 +163,6 @@ export class Outbox extends EventTarget {
     if (status === 403 && error.code === "device_revoked" && !this.surrendering) {
       this.surrendering = true; // hand the outbox over before anything is erased
       this.schedule(0);
-      return;
-    }
-    if (this.surrendering && (status === 401 || status === 403)) {
-      const n = this.pending.size;
-      this.setStatus({ state: "auth", authNeeded: true, error: `This tablet was revoked. Its ${n} unsent entries could not be handed over: they stay on this tablet. Log in to hand them over, or call your administrator.` });
       return;
     }
     if (status === 401) {
@@ -188,13 +183,6 @@ export class Outbox extends EventTarget {
     const offline = error instanceof api.OfflineError;
     this.setStatus({ state: offline ? "offline" : "error", error: offline ? null : error.message });
     this.schedule(delay);
-  }
-
-  /** Every entry was answered for: say so, with the administrator's reason; the app wipes the tablet. */
-  surrendered() {
-    const reason = this.revokedReason ? ` Reason: ${this.revokedReason}.` : "";
-    const kept = this.handedOver ? ` Its ${this.handedOver} unsent entries were kept for the pharmacist.` : "";
-    this.setStatus({ state: "refused", revoked: true, error: `This tablet was revoked by an administrator.${reason}${kept} Its local data has been erased.` });
   }
 
   /** After a new login: the queue was kept, so try again now. */
@@ -221,10 +209,7 @@ export class Outbox extends EventTarget {
       const done = records.map((record) => record.id);
       await this.store.settle(done, records);
       for (const id of done) this.pending.delete(id);
-      if (this.surrendering) {
-        this.handedOver += answered.filter((r) => r.status !== "duplicate").length;
-        this.revokedReason = data.device?.revoked_reason || "";
-      }
+      if (this.surrendering) this.revokedText = data.device?.revoked_text;
       await this.noteSynced(events.filter((e) => done.includes(e.id)).map((e) => e.visit_id), answeredAt);
       if (data.device && data.device.wiped) {
         await this.store.setMeta("wiped_warning", answeredAt);

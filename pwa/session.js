@@ -11,7 +11,7 @@ import { deleteStore } from "./store.js";
 import { Vault } from "./vault.js";
 
 export const DEFAULT_LOCK_MIN = 5;
-export const REVOKED_TEXT = "This tablet was revoked by an administrator: its local data has been erased. It can be used again once an administrator allows it.";
+export const REVOKED_TEXT = "This tablet was revoked by an administrator: its local data has been erased.";
 
 export class SessionError extends Error {
   constructor(code, message) {
@@ -37,7 +37,8 @@ function deviceLabel() {
 }
 
 /**
- * Log in online. A revoked tablet is wiped here (SessionError "revoked"), unless entries are unsent:
+ * Log in online. A revoked tablet is wiped here (SessionError "device_revoked" or "device_replaced",
+ * the server's code), unless entries are unsent:
  * then the PIN unlocks it to hand them over (the server's answer set a cookie for that only). When the tablet is locked
  * (or new), the server's key opens the data key and `{needsPin: true}` asks for a new PIN.
  */
@@ -45,13 +46,13 @@ export async function logIn({ store, keyring, deviceId, username, password }) {
   try {
     await api.logIn({ username, password, deviceId, deviceLabel: deviceLabel() });
   } catch (error) {
-    const replaced = error instanceof api.ApiError && error.code === "device_replaced";
-    if (replaced || (error instanceof api.ApiError && error.code === "device_revoked")) {
+    const code = error instanceof api.ApiError && error.code;
+    if (code === "device_revoked" || code === "device_replaced") {
       const unsent = await store.count("outbox");
-      if (unsent && await keyring.hasPin()) throw new SessionError("revoked_unsent", `This tablet was revoked by an administrator. Unlock it with your PIN to hand its ${unsent} unsent entries to the pharmacy; then it erases itself.`);
-      if (unsent) throw new SessionError("revoked_stuck", `This tablet was revoked by an administrator. Its ${unsent} unsent entries stay on it: call your administrator.`);
+      // never erase unsent entries: the PIN opens them to be handed over (the server's cookie may only do that)
+      if (unsent) throw new SessionError("revoked_unsent", `Revoked: enter your PIN to hand ${unsent} unsent entries to the pharmacy.`);
       await wipe(store);
-      throw new SessionError(replaced ? "replaced" : "revoked", replaced ? error.message : REVOKED_TEXT);
+      throw new SessionError(code, error.message); // device_replaced: take a new id; device_revoked: keep this one
     }
     if (error instanceof api.OfflineError) throw new SessionError("offline", "Logging in needs a connection to the server. Try again when online.");
     throw error;

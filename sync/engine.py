@@ -27,9 +27,10 @@ from sync.errors import malformed, not_readable, too_large
 from sync.group import Group, GroupWriter
 from sync.policy import AuditRecord, Policy, Principal
 from sync.models import Quarantine
-from sync.protocol import MAX_EVENTS, MAX_SEQ, MAX_SURRENDERED, PROTOCOL_VERSION, PushRequest
+from sync.protocol import MAX_EVENTS, MAX_SEQ, MAX_SURRENDERED, PROTOCOL_VERSION, DeviceState, PushRequest
 
 WRITER = GroupWriter()  # this process's single writer of the log (see sync.group)
+SURRENDER_ONLY = {"revoked", "revoked_reason", "kept_aside", "revoked_text"}  # a push's answer is as before
 
 
 @dataclass(frozen=True)
@@ -76,23 +77,36 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
                       next_seq=group.next_seq, ids=ids, surrender=surrender)
         await classify(batch, request.events, prepared, policy, group)
-        if surrender:
-            await _within_surrender_cap(group, batch)
+        kept = await _within_surrender_cap(group, batch) if surrender else 0
         state = devices.advance(group, device, batch.device_seqs(), now=now, wiped=batch.wiped)
+        if surrender:
+            state = _surrendered(state, kept)
         action = "sync.surrender" if surrender else "sync.push"
         group.writes.audit(policy, AuditRecord(action, principal, "ok", batch.summary(request.batch_id)))
         response = {"protocol": PROTOCOL_VERSION, "server_time": now, "clock_offset_ms": offset_ms,
-                    "results": batch.results, "device": state.model_dump(), "client_update_required": False}
+                    "results": batch.results, "device": state.model_dump(exclude=None if surrender else SURRENDER_ONLY),
+                    "client_update_required": False}
         return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
     return await WRITER.write(write, device_id=request.device_id, ids=ids)
 
 
-async def _within_surrender_cap(group: Group, batch: Batch) -> None:
-    """A revoked tablet may be a thief's: bound what it can pile up for the pharmacist to review."""
+async def _within_surrender_cap(group: Group, batch: Batch) -> int:
+    """How many entries the revoked tablet has handed over, this push's included. It may be a
+    thief's: bound what it can pile up for the pharmacist to review."""
     held = await Quarantine.filter(device_id=batch.device.id, code=REVOKED.code).using_db(group.connection).count()
-    if held + len(batch.quarantines) > MAX_SURRENDERED:
+    kept = held + sum(1 for row in batch.quarantines if row.code == REVOKED.code)
+    if kept > MAX_SURRENDERED:
         raise too_large(f"A revoked tablet hands over at most {MAX_SURRENDERED} entries; call the pharmacy.")
+    return kept
+
+
+def _surrendered(state: DeviceState, kept: int) -> DeviceState:
+    """The answer to a hand-over says what the tablet will tell its user once it has wiped itself."""
+    reason = f" Reason: {state.revoked_reason}." if state.revoked_reason else ""
+    entries = f" Its {kept} unsent {'entry was' if kept == 1 else 'entries were'} kept for the pharmacist." if kept else ""
+    text = f"This tablet was revoked by an administrator.{reason}{entries} Its local data has been erased."
+    return state.model_copy(update={"kept_aside": kept, "revoked_text": text})
 
 
 def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:

@@ -63,6 +63,8 @@ class DeviceState(BaseModel):
     wiped: bool = False
     revoked: bool = False  # a surrender's answer: the tablet was revoked, what it sent is kept aside
     revoked_reason: str = ""
+    kept_aside: int = 0  # a surrender's answer: entries of this tablet kept aside since its revocation
+    revoked_text: str = ""  # a surrender's answer: what the tablet tells its user once it has wiped itself
 
 
 class PushResponse(BaseModel):

@@ -93,8 +93,8 @@ def _revoked_refusal(device: Device) -> DeviceRefused:
     if device.reregister_allowed_at is not None:
         return DeviceRefused("An administrator allowed this tablet to register again: its local data must be "
                              "wiped, then log in once more.", code="device_replaced")
-    return DeviceRefused("This tablet was revoked by an administrator. Its local data must be wiped; it can be "
-                         "used again only once an administrator allows it to register again.", code="device_revoked")
+    return DeviceRefused("This tablet was revoked by an administrator: its local data was wiped. It can be used "
+                         "again once an administrator allows it to register again.", code="device_revoked")
 
 
 async def log_out(auth: sessions.Authenticated) -> None:

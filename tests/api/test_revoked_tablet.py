@@ -72,6 +72,9 @@ async def test_a_revoked_tablets_push_is_refused_and_its_surrender_keeps_every_u
     assert [(r["status"], r["code"]) for r in body["results"]] == [
         ("duplicate", ""), ("quarantined", "revoked_device"), ("quarantined", "revoked_device")]
     assert body["device"]["revoked"] is True and body["device"]["revoked_reason"] == REASON
+    assert body["device"]["kept_aside"] == 2
+    assert body["device"]["revoked_text"] == (f"This tablet was revoked by an administrator. Reason: {REASON}. "
+                                              "Its 2 unsent entries were kept for the pharmacist. Its local data has been erased.")
     assert body["device"]["acked_through"] == 3
     held = await Quarantine.filter(device_id=tablet_ana.device_id).order_by("device_seq")
     assert [(str(q.event_id), q.code, q.resolved_at) for q in held] == [(e["id"], "revoked_device", None) for e in unsent]

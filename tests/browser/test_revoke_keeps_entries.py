@@ -113,10 +113,10 @@ def test_a_tablet_locked_when_revoked_hands_its_entries_over_after_the_login_and
 
     tablet.tid("forgot-pin").click()
     tablet.login("nurse", DEMO_PASSWORD)
-    expect(tablet.page.get_by_text("Unlock it with your PIN to hand its 1 unsent entries")).to_be_visible()
+    expect(tablet.page.get_by_text("enter your PIN to hand 1 unsent entries to the pharmacy")).to_be_visible()
     tablet.screenshot(artifacts / "revoke-6-locked-asks-pin.png")
     tablet.type_pin()
-    expect(tablet.tid("login-warning")).to_contain_text("Its 1 unsent entries were kept for the pharmacist",
+    expect(tablet.tid("login-warning")).to_contain_text("Its 1 unsent entry was kept for the pharmacist",
                                                         timeout=20_000)
     dump = tablet.dump_indexeddb()
     assert dump["events"] == [] and dump["outbox"] == []
