@@ -74,8 +74,9 @@ export function reference(etag) {
   return call("GET", "/api/reference", { headers: etag ? { "If-None-Match": etag } : {} });
 }
 
-export function push(deviceId, events) {
-  return call("POST", "/api/sync/push", {
+/** `surrender`: this tablet was revoked; its entries go to the pharmacist (`/api/sync/surrender`). */
+export function push(deviceId, events, surrender = false) {
+  return call("POST", `/api/sync/${surrender ? "surrender" : "push"}`, {
     body: {
       protocol: PROTOCOL, device_id: deviceId, batch_id: newId(), sent_at: new Date().toISOString(), events,
     },

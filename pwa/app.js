@@ -59,7 +59,11 @@ function showLogin({ message = null, warning = null } = {}) {
         if (app.workspace) app.workspace.outbox.resume();
         return enter();
       } catch (error) {
-        if (error instanceof SessionError && error.code === "revoked") return restartAfterWipe(error.message);
+        if (error instanceof SessionError && /^device_/.test(error.code)) return restartAfterWipe(error.message, error.code === "device_revoked" && app.deviceId);
+        if (error instanceof SessionError && error.code === "revoked_unsent") {
+          app.workspace?.outbox.resume(); // hand the entries over once unlocked
+          return showEntry({ message: error.message });
+        }
         throw error;
       }
     },
@@ -104,28 +108,30 @@ function closeWorkspace() {
   app.clinical = null;
 }
 
-/** The tablet's store, its identity and its keyring (a new, empty store after a wipe). */
-async function openDevice() {
+/** The tablet's store, its identity and its keyring (a new, empty store after a wipe, with `keepId`). */
+async function openDevice(keepId) {
   app.store = await openStore();
+  if (keepId) await app.store.setMeta("device_id", keepId);
   app.deviceId = await deviceIdOf(app.store);
   app.keyring = new Keyring(app.store, app.deviceId);
 }
 
-async function restartAfterWipe(text) {
+/** A revoked tablet keeps its (revoked) id, so it cannot register afresh unless an administrator allows it. */
+async function restartAfterWipe(text, keepId) {
   closeWorkspace();
-  await openDevice();
+  await openDevice(keepId);
   showLogin({ warning: text });
 }
 
-/** The server says an administrator revoked this tablet: erase it now, not at the next login. */
-async function wipeRevoked() {
+/** The server says an administrator revoked this tablet and has every entry: erase it now. */
+async function wipeRevoked(text) {
   if (app.wiping) return;
   app.wiping = true;
   try {
     closeWorkspace();
     app.keyring.lock();
     await wipe(app.store);
-    await restartAfterWipe(REVOKED_TEXT);
+    await restartAfterWipe(text || REVOKED_TEXT, app.deviceId);
   } finally {
     app.wiping = false;
   }
@@ -140,7 +146,7 @@ async function enter() {
     app.workspace = await Workspace.open({ store: app.store, keyring: app.keyring, deviceId: app.deviceId });
     const { outbox, inbox } = app.workspace;
     outbox.addEventListener("change", () => {
-      if (outbox.status.revoked) return wipeRevoked();
+      if (outbox.status.revoked) return wipeRevoked(outbox.status.error);
       renderBar();
       refreshScreen();
     });

@@ -5,7 +5,10 @@
 // order and deletes an outbox row only once the server answered for that event id (accepted,
 // duplicate, quarantined or collision). A refused entry stays in the journal as "needs correction".
 // Failures retry with exponential backoff capped at 5 minutes; a 401 keeps the queue and asks for a
-// login; nothing is ever dropped on the tablet's side.
+// login; nothing is ever dropped on the tablet's side. A revoked tablet (403 device_revoked) hands its
+// outbox over to /api/sync/surrender (kept aside for the pharmacist); only once the server answered
+// for every entry does it report `revoked` (with the server's text), which wipes it. If the hand-over
+// is refused (401, 403), it keeps all and asks for a login, as for any refusal.
 
 import * as api from "./api.js";
 import { newId } from "./crypto.js";
@@ -48,6 +51,7 @@ export class Outbox extends EventTarget {
     this.running = null;
     this.batchSize = MAX_BATCH;
     this.status = { state: "idle", error: null, authNeeded: false, revoked: false, lastSyncAt: null, nextTryAt: null };
+    this.surrendering = false; // revoked: the outbox goes to the pharmacist, then the tablet is wiped
     this.stopped = false;
     this.syncedAt = {}; // visit id -> when the server last answered for its entries
   }
@@ -142,6 +146,7 @@ export class Outbox extends EventTarget {
     this.setStatus({ state: "syncing", error: null });
     try {
       await this.pushAll();
+      if (this.surrendering) return this.setStatus({ revoked: true, error: this.revokedText });
       if (this.inbox) await this.inbox.sync();
       this.attempt = 0;
       const now = new Date().toISOString();
@@ -155,13 +160,17 @@ export class Outbox extends EventTarget {
 
   failed(error) {
     const status = error instanceof api.ApiError ? error.status : null; // null: no answer, or not the server's
+    if (status === 403 && error.code === "device_revoked" && !this.surrendering) {
+      this.surrendering = true; // hand the outbox over before anything is erased
+      this.schedule(0);
+      return;
+    }
     if (status === 401) {
       this.setStatus({ state: "auth", authNeeded: true, error: "Your session ended. Log in again to sync; every entry is kept on this tablet." });
       return;
     }
     if (status === 403) {
-      const revoked = error.code === "device_revoked";
-      this.setStatus({ state: "refused", revoked, authNeeded: !revoked, error: error.message });
+      this.setStatus({ state: "refused", authNeeded: true, error: error.message });
       return;
     }
     if (status === 413 && this.batchSize > 1) {
@@ -192,7 +201,7 @@ export class Outbox extends EventTarget {
         if (!item) throw new Error("An entry waiting to be sent cannot be read on this tablet. Call your administrator.");
         return wireEvent(item.event, row.seq);
       });
-      const { data } = await api.push(this.deviceId, events);
+      const { data } = await api.push(this.deviceId, events, this.surrendering);
       const sent = new Set(rows.map((row) => row.id));
       const answered = data.results.filter((r) => sent.has(r.id) && r.status && r.id);
       const answeredAt = new Date().toISOString();
@@ -200,6 +209,7 @@ export class Outbox extends EventTarget {
       const done = records.map((record) => record.id);
       await this.store.settle(done, records);
       for (const id of done) this.pending.delete(id);
+      if (this.surrendering) this.revokedText = data.device?.revoked_text;
       await this.noteSynced(events.filter((e) => done.includes(e.id)).map((e) => e.visit_id), answeredAt);
       if (data.device && data.device.wiped) {
         await this.store.setMeta("wiped_warning", answeredAt);

@@ -21,7 +21,8 @@ export class SessionError extends Error {
   }
 }
 
-/** This tablet's id (made once, kept through logouts; only a revoked tablet's wipe forgets it). */
+/** This tablet's id (made once, kept through logouts and a revoked tablet's wipe: a revoked id stays
+ * revoked; only an administrator's allowance to register again, `device_replaced`, forgets it). */
 export async function deviceIdOf(store) {
   const known = await store.metaValue("device_id", null);
   if (known) return known;
@@ -36,16 +37,22 @@ function deviceLabel() {
 }
 
 /**
- * Log in online. A revoked tablet is wiped here (SessionError "revoked"). When the tablet is locked
+ * Log in online. A revoked tablet is wiped here (SessionError "device_revoked" or "device_replaced",
+ * the server's code), unless entries are unsent:
+ * then the PIN unlocks it to hand them over (the server's answer set a cookie for that only). When the tablet is locked
  * (or new), the server's key opens the data key and `{needsPin: true}` asks for a new PIN.
  */
 export async function logIn({ store, keyring, deviceId, username, password }) {
   try {
     await api.logIn({ username, password, deviceId, deviceLabel: deviceLabel() });
   } catch (error) {
-    if (error instanceof api.ApiError && error.code === "device_revoked") {
+    const code = error instanceof api.ApiError && error.code;
+    if (code === "device_revoked" || code === "device_replaced") {
+      const unsent = await store.count("outbox");
+      // never erase unsent entries: the PIN opens them to be handed over (the server's cookie may only do that)
+      if (unsent) throw new SessionError("revoked_unsent", `Revoked: enter your PIN to hand ${unsent} unsent entries to the pharmacy.`);
       await wipe(store);
-      throw new SessionError("revoked", REVOKED_TEXT);
+      throw new SessionError(code, error.message); // device_replaced: take a new id; device_revoked: keep this one
     }
     if (error instanceof api.OfflineError) throw new SessionError("offline", "Logging in needs a connection to the server. Try again when online.");
     throw error;

@@ -5,7 +5,8 @@ Deny by default (DESIGN section 6):
 - pharmacist: every patient, order and visit of the organization;
 - physician: their own patients, and only the visits a pharmacist has reviewed (released): a
   nurse-signed visit awaiting review is not there yet, on every route (pages, API, pull, summaries);
-- admin: patient demographics (to manage patients and assignments), no orders or visits.
+- admin: patient demographics (to manage patients and assignments), no orders or visits;
+- entries kept aside: a pharmacist of the organization accepts or rejects them (`decide_held`).
 
 Nothing crosses an organization. An object out of scope is indistinguishable from an absent
 one (404). Every read or write of patient data leaves an audit entry, denied attempts too.
@@ -25,6 +26,7 @@ from tortoise.queryset import QuerySet
 from server import audit
 from server.db.models import Assignment, Order, Patient, Role, User, Visit, VisitStatus
 from server.errors import NotFound
+from sync.models import Quarantine
 
 M = TypeVar("M", bound=Model)
 
@@ -103,6 +105,13 @@ async def manage_in_organization(user: User, model: type[M], object_id: Any, *, 
     """An administrative object (user, device, assignment) of the user's organization, or 404."""
     query = model.filter(organization_id=user.organization_id) if user.role == Role.ADMIN else model.filter(id__in=[])
     return await _one(user, query, object_id, action=f"{object_type}.manage", object_type=object_type)
+
+
+async def decide_held(user: User, quarantine_id: int) -> Quarantine:
+    """An entry kept aside, for a pharmacist of its organization to accept or reject, or 404."""
+    query = (Quarantine.filter(organization_id=user.organization_id) if user.role == Role.PHARMACIST
+             else Quarantine.filter(id__in=[]))
+    return await _one(user, query, quarantine_id, action="quarantine.decide", object_type="quarantine")
 
 
 async def read_patient(user: User, patient_id: int) -> Patient:

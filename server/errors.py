@@ -71,6 +71,7 @@ class DeviceRefused(Forbidden):
     def __init__(self, message: str, *, code: str = "device_refused") -> None:
         super().__init__(message)
         self.code = code  # device_revoked tells the tablet to wipe its local data
+        self.surrender_token: str | None = None  # a revoked tablet's own user: may hand over its outbox
 
 
 class NotFound(AppError):

@@ -231,6 +231,10 @@ def sync_paths() -> dict[str, Any]:
     return {
         "/api/sync/push": {"post": _op("Push a batch of events", _json(_ref("PushResponse"), "One result per event."),
                                        401, 429, *WRITE, requestBody=_body("PushRequest"))},
+        "/api/sync/surrender": {"post": _op(
+            "A revoked tablet hands over its outbox: every new entry is kept aside for a pharmacist",
+            _json(_ref("PushResponse"), "One result per event; device.revoked is true."), 401, *WRITE,
+            requestBody=_body("PushRequest"))},
         "/api/sync/pull": {"get": _op("Events after a cursor, in server_seq order", _json(pull, "A page of events."),
                                       400, 401, 403, 404, parameters=[after, limit, visit])},
         "/api/sync/quarantine": {"get": _op("The caller's own held submissions", _json(

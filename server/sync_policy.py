@@ -15,9 +15,11 @@ from uuid import UUID
 from starlette.requests import Request
 
 from server import access, audit
+from server.auth import sessions
 from server.clinical.events import check_event
 from server.clinical.problems import EventInvalid
 from server.db.models import Order, Role, User, Visit
+from server.errors import NotAuthenticated
 from server.routes import guard
 from server.services import visits as visit_service
 from server.services import write_rules
@@ -69,6 +71,15 @@ class ServerPolicy:
         # (server.auth.sessions.resolve), so the push need not read the device again.
         return UserPrincipal(user_id=user.id, organization_id=user.organization_id, device_id=session.device_id,
                              device_checked=session.device_id is not None, user=user)
+
+    async def authenticate_surrender(self, request: Request) -> Principal:
+        """A revoked tablet's own session, live at its revocation (`sessions.resolve_surrender`)."""
+        auth = await sessions.resolve_surrender(request.cookies.get(sessions.COOKIE_NAME))
+        if auth is None:
+            raise NotAuthenticated("Only a session this tablet held when it was revoked may hand over its entries.")
+        user, device_id = auth.user, auth.session.device_id
+        return UserPrincipal(user_id=user.id, organization_id=user.organization_id, device_id=device_id,
+                             device_checked=True, user=user)
 
     def check(self, candidate: Candidate) -> Refusal | None:
         """The clinical schemas (server.clinical): the payload alone, valid or not."""

@@ -31,7 +31,8 @@ templates.env.globals["csrf_field"] = csrf.FIELD_NAME
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
     """Render a page; sets the CSRF cookie when this request minted a new nonce."""
-    context = {"user": getattr(request.state, "user", None), **(context or {})}
+    context = {"user": getattr(request.state, "user", None), "held_count": getattr(request.state, "held_count", None),
+               **(context or {})}
     response = templates.TemplateResponse(request, name, context, status_code=status)
     set_csrf_cookie(request, response)
     return response

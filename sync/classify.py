@@ -7,6 +7,8 @@ so that this work, most of a push's, runs while the writer waits on the disk for
 1. Already in the log? Same content: duplicate. Other content: collision (copy quarantined).
 2. Already in quarantine with the same content? The same answer as the first time.
 3. Seen earlier in this same batch? Decided after the first copy is (same rules as 1).
+   A revoked tablet's surrender stops here: every new entry is kept aside (`REVOKED`), for a
+   pharmacist to accept or reject (`sync.review`), whatever the checks would say.
 4. Otherwise its prepared reading: unreadable or invalid, quarantined; else the host judges
    whether this user may write it now (`Policy.judge`): accept or quarantine.
 """
@@ -46,6 +48,8 @@ class Held:
 CHECK_FAILED = Refusal("check_failed", "The server could not check this entry, so it was kept aside. "
                                        "The pharmacy can see it; tell them if it is needed.")
 COLLISION = Refusal("collision", "Another entry with the same id but different content was received first; this copy is kept aside.")
+REVOKED = Refusal("revoked_device", "Sent by a tablet after an administrator revoked it, so it was kept aside. "
+                                    "A pharmacist accepts it into the visit or rejects it.")
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Batch:
     resolutions: dict[UUID, UUID] = field(default_factory=dict)
     held: dict[tuple[UUID, str], Held] = field(default_factory=dict)  # quarantined, by (id, content)
     wiped: bool = False
+    surrender: bool = False  # a revoked tablet hands over its outbox: every new entry is kept aside
     latest: datetime = field(init=False)  # occurred or recorded after this, by the device's corrected clock: future
 
     def __post_init__(self) -> None:
@@ -164,7 +169,7 @@ async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared,
             slots[index] = _as_before(batch.held[(event_id, digest)])
         elif event_id not in first:
             first[event_id] = index
-            candidate = prepared.readings[index]
+            candidate = REVOKED if batch.surrender else prepared.readings[index]
             if isinstance(candidate, Refusal):
                 slots[index] = batch.quarantine(raw, event_id, digest, candidate, visit_uuid(raw.get("visit_id")))
             else:

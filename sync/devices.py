@@ -41,13 +41,17 @@ async def record_refusal(device_id: UUID, principal: Principal, policy: Policy, 
                         detail={"device_id": str(device_id), "code": code})
 
 
-async def bind(group: Group, device_id: UUID, principal: Principal, now: datetime) -> Device:
+async def bind(group: Group, device_id: UUID, principal: Principal, now: datetime, *, surrender: bool = False) -> Device:
     """The device row as read under the log lock, created for this principal on first use.
     `check` ran before the lock; what changed since (another user's first push bound the
     tablet, an administrator revoked it) is refused here; the push rolls back, and the engine
-    audits the refusal after it."""
+    audits the refusal after it. `surrender`: the tablet hands over its outbox after its
+    revocation; it must be its owner's and revoked."""
     device = group.devices.get(device_id)
-    if device is not None and (device.user_id != principal.user_id or device.revoked_at is not None):
+    if surrender and (device is None or device.user_id != principal.user_id or device.revoked_at is None):
+        raise device_refused("Only a revoked tablet hands over its entries this way, to its own user.",
+                             code="not_revoked")
+    if not surrender and device is not None and (device.user_id != principal.user_id or device.revoked_at is not None):
         raise device_refused("This tablet is registered to another user or was revoked.", code="device_refused")
     if device is None:
         device = await Device.create(
@@ -72,7 +76,9 @@ def advance(group: Group, device: Device, seqs: Iterable[int], *, now: datetime,
     if wiped:
         device.wiped_at = now
     group.writes.devices[device.id] = device
-    return DeviceState(acked_through=acked, gaps=gaps_above(acked, received), wiped=wiped)
+    revoked = device.revoked_at is not None
+    return DeviceState(acked_through=acked, gaps=gaps_above(acked, received), wiped=wiped, revoked=revoked,
+                       revoked_reason=device.revoked_reason if revoked else "")
 
 
 def gaps_above(acked: int, received: set[int]) -> list[tuple[int, int]]:

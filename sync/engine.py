@@ -22,13 +22,15 @@ from uuid import UUID
 from tortoise.connection import get_connection
 
 from sync import devices, quota, rate, store
-from sync.classify import Batch, classify, hand_over, prepare
+from sync.classify import REVOKED, Batch, classify, hand_over, prepare
 from sync.errors import SyncError, malformed, not_readable, too_large
 from sync.group import Group, GroupWriter
 from sync.policy import AuditRecord, Policy, Principal
-from sync.protocol import MAX_EVENTS, MAX_SEQ, PROTOCOL_VERSION, PushRequest
+from sync.models import Quarantine
+from sync.protocol import MAX_EVENTS, MAX_SEQ, MAX_SURRENDERED, PROTOCOL_VERSION, DeviceState, PushRequest
 
 WRITER = GroupWriter()  # this process's single writer of the log (see sync.group)
+SURRENDER_ONLY = {"revoked", "revoked_reason", "kept_aside", "revoked_text"}  # a push's answer is as before
 
 
 @dataclass(frozen=True)
@@ -46,13 +48,15 @@ def pushes_in_flight() -> int:
     return _in_flight
 
 
-async def push(request: PushRequest, principal: Principal, policy: Policy, *, check_text: bool = True) -> PushOutcome:
+async def push(request: PushRequest, principal: Principal, policy: Policy, *, check_text: bool = True,
+               surrender: bool = False) -> PushOutcome:
     """Classify and store one push. `check_text=False`: the caller screened the raw body and no
-    text in it can hold an unstorable character (`sync.content.may_hold_unstorable`)."""
+    text in it can hold an unstorable character (`sync.content.may_hold_unstorable`).
+    `surrender`: a revoked tablet hands over its outbox; what is new is kept aside, never accepted."""
     global _in_flight
     _in_flight += 1
     try:
-        outcome = await _push(request, principal, policy, check_text)
+        outcome = await _push(request, principal, policy, check_text, surrender)
     finally:
         _in_flight -= 1
     if outcome.refusal is not None:
@@ -60,7 +64,8 @@ async def push(request: PushRequest, principal: Principal, policy: Policy, *, ch
     return outcome
 
 
-async def _push(request: PushRequest, principal: Principal, policy: Policy, check_text: bool) -> PushOutcome:
+async def _push(request: PushRequest, principal: Principal, policy: Policy, check_text: bool,
+                surrender: bool) -> PushOutcome:
     if request.protocol != PROTOCOL_VERSION:
         raise malformed(f"Protocol {request.protocol} is not spoken here (this server speaks {PROTOCOL_VERSION}).")
     if len(request.events) > MAX_EVENTS:
@@ -76,19 +81,24 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
             group.writes.audit(policy, AuditRecord("sync.push", principal, "refused",
                                                    {"batch_id": str(request.batch_id), "code": too_fast.code}))
             return PushOutcome(response={}, touched_visits=set(), refusal=too_fast)
-        device = await devices.bind(group, request.device_id, principal, now)
+        device = await devices.bind(group, request.device_id, principal, now, surrender=surrender)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
-                      next_seq=group.next_seq, ids=ids)
+                      next_seq=group.next_seq, ids=ids, surrender=surrender)
         await classify(batch, request.events, prepared, policy, group)
-        if batch.quarantines and (over := await _over_quota(group, batch, policy)):
+        if not surrender and batch.quarantines and (over := await _over_quota(group, batch, policy)):
             group.writes.audit(policy, AuditRecord("sync.push", principal, "refused",
                                                    {**batch.summary(request.batch_id), "code": over.code}))
             return PushOutcome(response={}, touched_visits=set(), refusal=over)
+        kept = await _within_surrender_cap(group, batch) if surrender else 0  # its own cap, not the quota
         hand_over(batch, group)
         state = devices.advance(group, device, batch.device_seqs(), now=now, wiped=batch.wiped)
-        group.writes.audit(policy, AuditRecord("sync.push", principal, "ok", batch.summary(request.batch_id)))
+        if surrender:
+            state = _surrendered(state, kept)
+        action = "sync.surrender" if surrender else "sync.push"
+        group.writes.audit(policy, AuditRecord(action, principal, "ok", batch.summary(request.batch_id)))
         response = {"protocol": PROTOCOL_VERSION, "server_time": now, "clock_offset_ms": offset_ms,
-                    "results": batch.results, "device": state.model_dump(), "client_update_required": False}
+                    "results": batch.results, "device": state.model_dump(exclude=None if surrender else SURRENDER_ONLY),
+                    "client_update_required": False}
         return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
     try:
@@ -104,6 +114,24 @@ async def _over_quota(group: Group, batch: Batch, policy: Policy) -> SyncError |
     pending = [*group.writes.quarantines, *batch.quarantines]
     return await quota.check(group.connection, policy.held_quota, now=batch.now, author_id=batch.principal.user_id,
                              device_id=batch.device.id, pending=pending)
+
+
+async def _within_surrender_cap(group: Group, batch: Batch) -> int:
+    """How many entries the revoked tablet has handed over, this push's included. It may be a
+    thief's: bound what it can pile up for the pharmacist to review."""
+    held = await Quarantine.filter(device_id=batch.device.id, code=REVOKED.code).using_db(group.connection).count()
+    kept = held + sum(1 for row in batch.quarantines if row.code == REVOKED.code)
+    if kept > MAX_SURRENDERED:
+        raise too_large(f"A revoked tablet hands over at most {MAX_SURRENDERED} entries; call the pharmacy.")
+    return kept
+
+
+def _surrendered(state: DeviceState, kept: int) -> DeviceState:
+    """The answer to a hand-over says what the tablet will tell its user once it has wiped itself."""
+    reason = f" Reason: {state.revoked_reason}." if state.revoked_reason else ""
+    entries = f" Its {kept} unsent {'entry was' if kept == 1 else 'entries were'} kept for the pharmacist." if kept else ""
+    text = f"This tablet was revoked by an administrator.{reason}{entries} Its local data has been erased."
+    return state.model_copy(update={"kept_aside": kept, "revoked_text": text})
 
 
 def _event_ids(events: list[dict[str, Any]]) -> list[UUID]:

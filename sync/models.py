@@ -25,6 +25,8 @@ class Device(Model):
     wrap_key = fields.CharField(max_length=64, default="")  # released to this device's live session only
     wiped_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    revoked_reason = fields.CharField(max_length=500, default="")  # the administrator's words, shown to the tablet's nurse
+    reregister_allowed_at = fields.DatetimeField(null=True)  # an administrator let its browser register anew
 
     class Meta:
         table = "device"
@@ -57,7 +59,8 @@ class Event(Model):
 class Quarantine(Model):
     """A submission the server could not accept, kept whole with a reason a nurse can read.
 
-    Nothing here is edited. A later event that resolves it is recorded in `resolved_by`.
+    Nothing here is edited. A later event that resolves it is recorded in `resolved_by`, and a
+    reviewer's decision (`sync.review`: accepted into the log, or rejected with a note) in `decision`.
     """
 
     id = fields.IntField(primary_key=True)
@@ -74,6 +77,9 @@ class Quarantine(Model):
     reason = fields.TextField()
     resolved_by = fields.UUIDField(null=True)
     resolved_at = fields.DatetimeField(null=True)
+    decision = fields.CharField(max_length=16, default="")  # "accepted" or "rejected" by a reviewer; "" otherwise
+    decided_by = fields.IntField(null=True)  # the reviewer's user id
+    decision_note = fields.CharField(max_length=500, default="")  # why it was rejected
 
     class Meta:
         table = "quarantine"

@@ -74,6 +74,10 @@ class Policy(Protocol):
     async def authenticate(self, request: Request) -> Principal:
         """The principal, or raise the host's own not-authenticated error."""
 
+    async def authenticate_surrender(self, request: Request) -> Principal:
+        """The owner of a revoked device handing over its outbox (`device_id` set, `device_checked`),
+        or raise the host's not-authenticated error. Nothing it sends is accepted, only kept aside."""
+
     def check(self, candidate: Candidate) -> Refusal | None:
         """Why this event's content is invalid, if it is: a check of the event alone, with no
         database, run before the push waits for the log's writer."""

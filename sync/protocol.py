@@ -17,6 +17,7 @@ PROTOCOL_VERSION = 1
 MAX_EVENTS = 5_000
 MAX_SEQ = 2**63 - 1  # server_seq and device_seq are 64-bit integer columns
 MAX_BYTES = 5 * 1024 * 1024
+MAX_SURRENDERED = 20_000  # entries one revoked tablet may hand over in all (a stolen one could send junk)
 MAX_PULL = 5_000
 DEFAULT_PULL = 1_000
 FUTURE_TOLERANCE_S = 300  # events more than 5 min ahead of the server, after correction, are flagged
@@ -60,6 +61,10 @@ class DeviceState(BaseModel):
     acked_through: int
     gaps: list[tuple[int, int]]
     wiped: bool = False
+    revoked: bool = False  # a surrender's answer: the tablet was revoked, what it sent is kept aside
+    revoked_reason: str = ""
+    kept_aside: int = 0  # a surrender's answer: entries of this tablet kept aside since its revocation
+    revoked_text: str = ""  # a surrender's answer: what the tablet tells its user once it has wiped itself
 
 
 class PushResponse(BaseModel):

@@ -1,6 +1,8 @@
 """`routes(policy)`: the sync endpoints, mounted by the host under /api/sync.
 
 POST /push   push a batch (see sync.protocol); GET /pull?after=SEQ&limit=N[&visit=ID];
+POST /surrender  a revoked tablet hands over its outbox (same body and answer as a push; every new
+             entry is kept aside for a reviewer, `device.revoked` in the answer says so);
 GET /quarantine  the caller's own quarantined submissions, with reasons.
 """
 
@@ -26,11 +28,17 @@ from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_PULL, MAX_SEQ, PushReques
 
 def routes(policy: Policy) -> list[Route]:
     async def push(request: Request) -> Response:
-        principal = await policy.authenticate(request)
+        return await _pushed(request, await policy.authenticate(request), surrender=False)
+
+    async def surrender(request: Request) -> Response:
+        return await _pushed(request, await policy.authenticate_surrender(request), surrender=True)
+
+    async def _pushed(request: Request, principal: Principal, *, surrender: bool) -> Response:
         try:
             raw = await request.body()
             suspect = may_hold_unstorable(raw)
-            outcome = await engine.push(_read_push(raw, screened=not suspect), principal, policy, check_text=suspect)
+            outcome = await engine.push(_read_push(raw, screened=not suspect), principal, policy, check_text=suspect,
+                                        surrender=surrender)
         except SyncError as error:
             return _problem(error)
         await _project(policy, principal, outcome.touched_visits)
@@ -57,6 +65,7 @@ def routes(policy: Policy) -> list[Route]:
 
     return [
         Route("/api/sync/push", push, methods=["POST"]),
+        Route("/api/sync/surrender", surrender, methods=["POST"]),
         Route("/api/sync/pull", pull, methods=["GET"]),
         Route("/api/sync/quarantine", quarantine, methods=["GET"]),
     ]

@@ -40,11 +40,14 @@ def token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def start(*, user: User, kind: SessionKind, device_id: UUID | None, settings: Settings) -> str:
-    """Create a session; returns the token for the cookie (shown once, never stored)."""
+async def start(*, user: User, kind: SessionKind, device_id: UUID | None, settings: Settings,
+                ended: bool = False) -> str:
+    """Create a session; returns the token for the cookie (shown once, never stored). `ended`: born
+    ended, for a revoked tablet's own user, so that it may only hand over the tablet's outbox."""
     token = secrets.token_urlsafe(32)
     now = datetime.now(timezone.utc)
     await Session.create(
+        revoked_at=now if ended else None,
         id=token_id(token),
         user=user,
         kind=kind,
@@ -65,8 +68,8 @@ async def resolve(token: str | None, *, settings: Settings) -> Authenticated | N
         return None
     session, device = found
     if _revoked(device, session):  # before the session's own state: revoking a tablet ends its sessions too
-        raise DeviceRefused("This tablet was revoked by an administrator: its local data must be erased.",
-                            code="device_revoked")
+        raise DeviceRefused("This tablet was revoked by an administrator. Hand its unsent entries over "
+                            "(POST /api/sync/surrender), then erase its local data.", code="device_revoked")
     now = datetime.now(timezone.utc)
     if not _alive(session, now, settings) or not session.user.active:
         return None
@@ -76,6 +79,31 @@ async def resolve(token: str | None, *, settings: Settings) -> Authenticated | N
         session.last_seen_at = now
         await session.save(update_fields=["last_seen_at"])
     return Authenticated(user=session.user, session=session)
+
+
+async def resolve_surrender(token: str | None) -> Authenticated | None:
+    """The session that may hand over a revoked tablet's outbox, or None.
+
+    It must be bound to that tablet and be its owner's, and it must have been live when the tablet
+    was revoked: ended by the revocation itself (not by a logout or a disabled account before it)
+    and still inside its absolute lifetime. What it hands over is only kept aside, never accepted:
+    the tablet may be a thief's (`sync.classify.REVOKED`)."""
+    found = await _load(token_id(token)) if token else None
+    if found is None:
+        return None
+    session, device = found
+    if not _revoked(device, session) or not session.user.active:
+        return None
+    revoked_at = _moment(device["revoked_at"])
+    now = datetime.now(timezone.utc)
+    if now >= session.expires_at or (session.revoked_at is not None and session.revoked_at < revoked_at):
+        return None
+    return Authenticated(user=session.user, session=session)
+
+
+def _moment(value: Any) -> datetime:
+    """A time read by plain SQL: SQLite gives text, PostgreSQL a datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _alive(session: Session, now: datetime, settings: Settings) -> bool:
@@ -138,7 +166,8 @@ async def revoke_for_user(user_id: int) -> int:
     )
 
 
-async def revoke_for_device(device_id: UUID) -> int:
+async def revoke_for_device(device_id: UUID, at: datetime | None = None) -> int:
+    """End the tablet's sessions; `at` is the revocation's own time (see `resolve_surrender`)."""
     return await Session.filter(device_id=device_id, revoked_at=None).update(
-        revoked_at=datetime.now(timezone.utc)
+        revoked_at=at or datetime.now(timezone.utc)
     )

@@ -34,7 +34,9 @@ NOTICES = {
     "patient-saved": "The patient record was saved.",
     "assigned": "The nurse was assigned.",
     "assignment-ended": "The assignment was ended: the nurse's access stops today.",
-    "device-revoked": "The tablet was revoked and its sessions ended.",
+    "device-revoked": "The tablet was revoked and its sessions ended. Entries it had not sent will be kept "
+                      "aside for the pharmacist when it next connects.",
+    "reregistration-allowed": "This browser may now register again as a new tablet, at its nurse's next login.",
 }
 
 
@@ -45,6 +47,11 @@ class UserCreate(BaseModel):
     role: Role
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     password: str = Field(min_length=1, max_length=1024)
+
+
+class RevokeReason(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class ActiveChange(BaseModel):
@@ -227,13 +234,41 @@ async def device_list(request: Request) -> Response:
     return _page(request, "devices.html", {"rows": rows, "section": "devices"})
 
 
+async def _managed_device(request: Request, admin: User) -> Device:
+    device_id: UUID = request.path_params["device_id"]
+    return await access.manage_in_organization(admin, Device, device_id, object_type="device")
+
+
+async def _confirm_page(request: Request, admin: User, device: Device, extra: dict[str, Any],
+                        status: int = 200) -> Response:
+    row = next(r for r in await devices.devices_of(admin=admin) if r.device.id == device.id)
+    return _page(request, "device_revoke.html", {"row": row, "section": "devices", **extra}, status=status)
+
+
+async def device_revoke_confirm(request: Request) -> Response:
+    """The confirmation step: who the tablet belongs to, what happens to its entries, and the reason."""
+    admin = await guard.require(request, Role.ADMIN)
+    device = await _managed_device(request, admin)
+    return await _confirm_page(request, admin, device, {})
+
+
 async def device_revoke(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
-    await forms.read_form(request)
-    device_id: UUID = request.path_params["device_id"]
-    device = await access.manage_in_organization(admin, Device, device_id, object_type="device")
-    await devices.revoke_device(device=device, admin=admin)
+    form = await forms.read_form(request)
+    device = await _managed_device(request, admin)
+    try:
+        reason = forms.parse_form(form, RevokeReason).reason
+    except BadRequest as error:
+        return await _confirm_page(request, admin, device, _failed(error, form), status=error.status)
+    await devices.revoke_device(device=device, admin=admin, reason=reason)
     return _done("/admin/devices", "device-revoked")
+
+
+async def device_allow_reregistration(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    await forms.read_form(request)
+    await devices.allow_reregistration(device=await _managed_device(request, admin), admin=admin)
+    return _done("/admin/devices", "reregistration-allowed")
 
 
 def _before(request: Request) -> int | None:
@@ -280,6 +315,8 @@ routes = [
     Route("/admin/patients/{patient_id:int}/assignments", assignment_create, methods=["POST"]),
     Route("/admin/assignments/{assignment_id:int}/end", assignment_end, methods=["POST"]),
     Route("/admin/devices", device_list, methods=["GET"]),
+    Route("/admin/devices/{device_id:uuid}/revoke", device_revoke_confirm, methods=["GET"]),
     Route("/admin/devices/{device_id:uuid}/revoke", device_revoke, methods=["POST"]),
+    Route("/admin/devices/{device_id:uuid}/reregistration", device_allow_reregistration, methods=["POST"]),
     Route("/admin/audit", audit_log_page, methods=["GET"]),
 ]

@@ -8,6 +8,7 @@ from server.auth import sessions
 from server.db.models import Role, User
 from server.errors import Forbidden, NotAuthenticated
 from server.settings import Settings
+from sync import review
 
 HOME_BY_ROLE = {
     Role.NURSE: "/nurse",
@@ -36,6 +37,8 @@ async def require(request: Request, *roles: Role) -> User:
         raise NotAuthenticated("Your session has ended. Please log in again.")
     if roles and auth.user.role not in roles:
         raise Forbidden("This page is not part of your role.")
+    if auth.user.role == Role.PHARMACIST and not request.url.path.startswith("/api/"):
+        request.state.held_count = await review.open_count(auth.user.organization_id)  # the nav's "Kept aside (n)"
     return auth.user
 
 

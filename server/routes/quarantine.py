@@ -2,7 +2,11 @@
 
 Pharmacists see the content of each held entry (to help the nurse correct it); administrators see
 only ids, codes and reasons (DESIGN section 6: no clinical detail beyond what administration needs).
-A held entry is resolved by a new event from the tablet (`resolves`), never by editing it.
+A held entry is resolved by a new event from the tablet (`resolves`), never by editing it, or by a
+pharmacist's decision (`server.services.held`): accepted into the visit's record after the normal
+checks, or rejected with a reason. Entries a revoked tablet handed over wait here for that decision.
+The page is bounded whatever was sent: one page of entries, each shown whole only when small
+(`server.services.held_pages`).
 """
 
 from __future__ import annotations
@@ -11,39 +15,50 @@ import json
 from urllib.parse import urlencode
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server import access
 from server.db.models import Role, User
-from server.errors import BadRequest, FieldError
-from server.routes import guard
-from server.routes.params import whole_number
+from server.errors import AppError, BadRequest, Conflict, FieldError
+from server.routes import forms, guard
+from server.routes.params import path_id, whole_number
+from server.services import held as held_service
 from server.services import held_pages
 from server.templating import render
 from sync.models import Quarantine
 
+NOTICES = {"accepted": "The entry was accepted into the visit's record.", "rejected": "The entry was rejected."}
 
-async def quarantine_page(request: Request) -> Response:
+
+class RejectReason(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+async def quarantine_page(request: Request, *, error: AppError | None = None) -> Response:
     user = await guard.require(request, Role.PHARMACIST, Role.ADMIN)
     show_all = request.query_params.get("show") == "all"
     query = Quarantine.filter(organization_id=user.organization_id)
     if not show_all:
-        query = query.filter(resolved_by=None)
+        query = query.filter(resolved_at=None)
     visit_id = _visit(request)
     if visit_id is not None:
         query = query.filter(visit_id=visit_id)
-    before = whole_number(request, "before", hint="an entry id (a whole number)")
-    shown = await held_pages.page(query, before=before)
-    authors = {u.id: u.display_name for u in await User.filter(id__in={q["author_id"] for q in shown.rows})}
+    shown = await held_pages.page(query, before=whole_number(request, "before", hint="an entry id (a whole number)"))
+    people = {q["author_id"] for q in shown.rows} | {q["decided_by"] for q in shown.rows if q["decided_by"]}
+    names = {u.id: u.display_name for u in await User.filter(id__in=people)}
     await access.audit_list(user, "quarantine", len(shown.rows))
-    rows = [_row(q, authors, with_content=user.role == Role.PHARMACIST) for q in shown.rows]
+    rows = [_row(q, names, with_content=user.role == Role.PHARMACIST) for q in shown.rows]
     more = {"show": "all"} if show_all else {}
     more.update({"visit": str(visit_id)} if visit_id else {})
     next_url = f"/quarantine?{urlencode({**more, 'before': shown.next_before})}" if shown.next_before else None
-    return render(request, "quarantine.html", {"rows": rows, "show_all": show_all, "total": shown.total,
-                                               "next_url": next_url, "shown_chars": held_pages.SHOWN_CHARS})
+    context = {"rows": rows, "show_all": show_all, "total": shown.total, "next_url": next_url,
+               "shown_chars": held_pages.SHOWN_CHARS, "error": error,
+               "notice": NOTICES.get(request.query_params.get("done", ""))}
+    return render(request, "quarantine.html", context, status=error.status if error else 200)
 
 
 def _visit(request: Request) -> UUID | None:
@@ -54,19 +69,48 @@ def _visit(request: Request) -> UUID | None:
         raise BadRequest("visit must be a visit id", errors=[FieldError("visit", "visit must be a visit id")]) from None
 
 
-def _row(row: dict, authors: dict[int, str], *, with_content: bool) -> dict:
+async def accept(request: Request) -> Response:
+    pharmacist = await guard.require(request, Role.PHARMACIST)
+    await forms.read_form(request)
+    held = await access.decide_held(pharmacist, path_id(request, "quarantine_id"))
+    try:
+        await held_service.accept(pharmacist=pharmacist, held=held)
+    except (BadRequest, Conflict) as error:
+        return await quarantine_page(request, error=error)
+    return RedirectResponse("/quarantine?done=accepted", status_code=303)
+
+
+async def reject(request: Request) -> Response:
+    pharmacist = await guard.require(request, Role.PHARMACIST)
+    form = await forms.read_form(request)
+    held = await access.decide_held(pharmacist, path_id(request, "quarantine_id"))
+    try:
+        reason = forms.parse_form(form, RejectReason).reason
+        await held_service.reject(pharmacist=pharmacist, held=held, reason=reason)
+    except (BadRequest, Conflict) as error:
+        return await quarantine_page(request, error=error)
+    return RedirectResponse("/quarantine?done=rejected", status_code=303)
+
+
+def _row(row: dict, names: dict[int, str], *, with_content: bool) -> dict:
     """One held entry for the page: its content pretty-printed when it fits the display size,
     else its first characters only (the page's size is bounded however large the entry is)."""
     whole = held_pages.whole(row)
     content = json.dumps(row["sent"], indent=1, ensure_ascii=True) if whole else row["shown"]
     kind = held_pages.kind_of(row) or (None if whole else "too large to show whole")
     return {
-        "event_id": row["event_id"], "visit_id": row["visit_id"], "device_id": row["device_id"],
-        "device_seq": row["device_seq"], "author": authors.get(row["author_id"], f"user {row['author_id']}"),
+        "id": row["id"], "event_id": row["event_id"], "visit_id": row["visit_id"], "device_id": row["device_id"],
+        "device_seq": row["device_seq"], "author": names.get(row["author_id"], f"user {row['author_id']}"),
         "received_at": row["received_at"], "code": row["code"], "reason": row["reason"],
-        "resolved_by": row["resolved_by"], "kind": kind, "size": row["size"],
-        "truncated": not whole, "content": content if with_content else None,
+        "resolved_by": row["resolved_by"], "kind": kind, "size": row["size"], "truncated": not whole,
+        "decision": row["decision"], "decision_note": row["decision_note"],
+        "decided_by": names.get(row["decided_by"], f"user {row['decided_by']}") if row["decided_by"] else None,
+        "content": content if with_content else None,
     }
 
 
-routes = [Route("/quarantine", quarantine_page, methods=["GET"])]
+routes = [
+    Route("/quarantine", quarantine_page, methods=["GET"]),
+    Route("/quarantine/{quarantine_id:int}/accept", accept, methods=["POST"]),
+    Route("/quarantine/{quarantine_id:int}/reject", reject, methods=["POST"]),
+]

@@ -11,7 +11,8 @@ from starlette.routing import Route
 
 from server.auth import sessions
 from server.db.models import User
-from server.errors import AppError, NotAuthenticated
+from server.errors import AppError, DeviceRefused, NotAuthenticated
+from server.responses import error_response
 from server.routes import forms, guard
 from server.services import login
 from server.templating import render
@@ -94,10 +95,17 @@ async def logout_form(request: Request) -> Response:
 async def session_create(request: Request) -> Response:
     body = await forms.read_json(request, SessionCreate)
     device = login.DeviceClaim(body.device_id, body.device_label) if body.device_id else None
-    user, token = await login.log_in(
-        username=body.username, password=body.password, address=_address(request),
-        settings=guard.settings_of(request), device=device,
-    )
+    try:
+        user, token = await login.log_in(
+            username=body.username, password=body.password, address=_address(request),
+            settings=guard.settings_of(request), device=device,
+        )
+    except DeviceRefused as refused:
+        if refused.surrender_token is None:
+            raise
+        response = error_response(request, refused)  # refused still; this cookie only hands the outbox over
+        _set_session_cookie(request, response, refused.surrender_token)
+        return response
     response = JSONResponse({"user": user_public(user)})
     _set_session_cookie(request, response, token)
     return response

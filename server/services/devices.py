@@ -1,7 +1,10 @@
 """The organization's tablets, and revoking one (lost, stolen, or handed to someone else).
 
-Revocation ends the tablet's sessions at once; its next request gets 401, and a later login
-or push from it is refused (`server.services.login`, `sync`).
+Revocation (with the administrator's reason) ends the tablet's sessions at once; its next request
+gets 403 device_revoked, and a later login or push from it is refused (`server.services.login`,
+`sync`). The session it held at that moment may still hand over its unsent entries, which are
+kept aside for a pharmacist (`sessions.resolve_surrender`). A revoked device id stays revoked: its
+browser registers anew only after an administrator allows it (`allow_reregistration`).
 """
 
 from __future__ import annotations
@@ -32,15 +35,26 @@ async def devices_of(*, admin: User) -> list[DeviceRow]:
     return [DeviceRow(device, by_id.get(device.user_id)) for device in devices]
 
 
-async def revoke_device(*, device: Device, admin: User) -> Device:
-    """Mark the tablet revoked (first revocation time kept) and end every session bound to it."""
+async def revoke_device(*, device: Device, admin: User, reason: str) -> Device:
+    """Mark the tablet revoked (first revocation time and reason kept) and end every session bound to it."""
     async with in_transaction():
         if device.revoked_at is None:
             device.revoked_at = datetime.now(timezone.utc)
-            await device.save(update_fields=["revoked_at"])
-        revoked = await sessions.revoke_for_device(device.id)
+            device.revoked_reason = reason
+            await device.save(update_fields=["revoked_at", "revoked_reason"])
+        revoked = await sessions.revoke_for_device(device.id, device.revoked_at)
         await audit.record(
             "device.revoke", actor=access.actor(admin), object_type="device", object_id=device.id,
-            detail={"user_id": device.user_id, "sessions_revoked": revoked},
+            detail={"user_id": device.user_id, "sessions_revoked": revoked, "reason": reason},
         )
+    return device
+
+
+async def allow_reregistration(*, device: Device, admin: User) -> Device:
+    """Let the revoked tablet's browser register again as a new tablet (its own id stays revoked)."""
+    if device.revoked_at is not None and device.reregister_allowed_at is None:
+        device.reregister_allowed_at = datetime.now(timezone.utc)
+        await device.save(update_fields=["reregister_allowed_at"])
+        await audit.record("device.allow_reregistration", actor=access.actor(admin), object_type="device",
+                           object_id=device.id, detail={"user_id": device.user_id})
     return device

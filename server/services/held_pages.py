@@ -23,7 +23,7 @@ from sync.models import Quarantine
 PAGE_SIZE = 50  # held entries on one page of any view
 SHOWN_CHARS = 4_096  # the text of one held entry shown at most (its stored JSON is ASCII)
 FIELDS = ("id", "event_id", "visit_id", "device_id", "device_seq", "author_id", "code", "reason",
-          "received_at", "resolved_by")
+          "received_at", "resolved_by", "resolved_at", "decision", "decision_note", "decided_by")
 
 
 class _Prefix(Function):

@@ -49,7 +49,7 @@ async def log_in(
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = await passwords.hash_password(password)
         await user.save(update_fields=["password_hash"])
-    device_id = await _bind_device(user, device) if device else None
+    device_id = await _bind_device(user, device, settings) if device else None
     kind = SessionKind.TABLET if device else SessionKind.DESK
     token = await sessions.start(user=user, kind=kind, device_id=device_id, settings=settings)
     await audit.record(
@@ -59,8 +59,10 @@ async def log_in(
     return user, token
 
 
-async def _bind_device(user: User, claim: DeviceClaim) -> UUID:
-    """A device belongs to the first user who logs in on it; anyone else is refused."""
+async def _bind_device(user: User, claim: DeviceClaim, settings: Settings) -> UUID:
+    """A device belongs to the first user who logs in on it; anyone else is refused. Its own user
+    logging in on it after its revocation is refused too, but gets a session that may only hand
+    over the tablet's unsent entries (`sessions.resolve_surrender`), never read or write anything."""
     if user.role != Role.NURSE:
         raise Forbidden("The tablet app is for nurses.")
     now = datetime.now(timezone.utc)
@@ -83,10 +85,23 @@ async def _bind_device(user: User, claim: DeviceClaim) -> UUID:
             object_id=device.id, detail={"reason": reason},
         )
         if device.revoked_at is not None:
-            raise DeviceRefused("This tablet was revoked by an administrator. Its local data must be wiped.",
-                                code="device_revoked")
+            refused = _revoked_refusal(device)
+            if device.user_id == user.id:
+                refused.surrender_token = await sessions.start(
+                    user=user, kind=SessionKind.TABLET, device_id=device.id, settings=settings, ended=True)
+            raise refused
         raise DeviceRefused("This tablet is registered to another user. Ask your administrator.")
     return device.id
+
+
+def _revoked_refusal(device: Device) -> DeviceRefused:
+    """A revoked device id stays revoked. Once an administrator allows it, the tablet is told to take
+    a new id (`device_replaced`) and register afresh; until then every login on it is refused."""
+    if device.reregister_allowed_at is not None:
+        return DeviceRefused("An administrator allowed this tablet to register again: its local data must be "
+                             "wiped, then log in once more.", code="device_replaced")
+    return DeviceRefused("This tablet was revoked by an administrator: its local data was wiped. It can be used "
+                         "again once an administrator allows it to register again.", code="device_revoked")
 
 
 async def log_out(auth: sessions.Authenticated) -> None:

@@ -136,7 +136,7 @@ async def project(visit: Visit) -> VisitState:
     events = await events_of(visit)
     state = fold_timeline(events, context=await context_for(visit))
     seq = max((event["server_seq"] for event in events), default=0)
-    held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_by=None)
+    held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_at=None)
     row_status = await Visit.filter(id=visit.id).first().values_list("status", flat=True)
     status = effective_status(state, has_events=bool(events), row_status=VisitStatus(row_status))
     await Visit.filter(id=visit.id, projected_seq__lte=seq).update(

@@ -77,11 +77,12 @@ def admin_desk(base_url: str) -> Desk:
     return desk
 
 
-def revoke_tablet(base_url: str, device_id: str) -> None:
-    """An administrator revokes the tablet from the devices page."""
+def revoke_tablet(base_url: str, device_id: str, reason: str = "Reported lost") -> None:
+    """An administrator revokes the tablet from its confirmation page, giving the reason."""
     admin = admin_desk(base_url)
     try:
-        revoked = admin.form_post(f"/admin/devices/{device_id}/revoke", "/admin/devices")
+        page = f"/admin/devices/{device_id}/revoke"
+        revoked = admin.form_post(page, page, {"reason": reason})
         assert revoked.status_code == 303, revoked.text
     finally:
         admin.close()

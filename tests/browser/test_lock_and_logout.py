@@ -90,5 +90,5 @@ def test_a_revoked_tablet_locked_at_the_time_is_wiped_when_it_logs_in(server_fac
     expect(tablet.tid("login-warning")).to_contain_text("revoked")
     dump = tablet.dump_indexeddb()
     assert dump["events"] == [] and dump["docs"] == [] and "keys" not in meta(dump)
-    assert meta(dump)["device_id"] != device_id
+    assert meta(dump)["device_id"] == device_id  # a revoked id stays revoked: no fresh binding without an admin
     assert tablet.errors == []

@@ -18,7 +18,7 @@ from starlette.routing import Mount, Route
 
 from server.auth import csrf
 from server.db.models import Assignment, Order, Role, User, Visit
-from sync.models import Device
+from sync.models import Device, Quarantine
 from tests.conftest import _user
 
 ALL = frozenset(Role)
@@ -51,6 +51,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/account/password"): Rule(ALL),
     ("GET", "/api/device-key"): rule(N),
     ("GET", "/quarantine"): rule(PH, AD),
+    ("POST", "/quarantine/{quarantine_id:int}/accept"): rule(PH),
+    ("POST", "/quarantine/{quarantine_id:int}/reject"): rule(PH),
     ("GET", "/api/session"): Rule(ALL),
     ("DELETE", "/api/session"): Rule(ALL),
     ("GET", "/nurse"): rule(N),
@@ -63,6 +65,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/visits"): Rule(ALL),
     ("GET", "/api/visits/{visit_id:uuid}"): Rule(ALL),
     ("POST", "/api/sync/push"): rule(N, PH, DR),
+    ("POST", "/api/sync/surrender"): rule(N),
     ("GET", "/api/sync/pull"): rule(N, PH, DR),
     ("GET", "/api/sync/quarantine"): rule(N, PH, DR),
     ("GET", "/pharmacy"): rule(PH),
@@ -90,7 +93,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/patients/{patient_id:int}/assignments"): rule(AD),
     ("POST", "/admin/assignments/{assignment_id:int}/end"): rule(AD),
     ("GET", "/admin/devices"): rule(AD),
+    ("GET", "/admin/devices/{device_id:uuid}/revoke"): rule(AD),
     ("POST", "/admin/devices/{device_id:uuid}/revoke"): rule(AD),
+    ("POST", "/admin/devices/{device_id:uuid}/reregistration"): rule(AD),
     ("GET", "/admin/audit"): rule(AD),
     ("GET", "/review"): rule(PH),
     ("GET", "/review/visits/{visit_id:uuid}"): rule(PH),
@@ -145,9 +150,12 @@ async def objects(org, nurse_ana, patient_pat, admin_ada):
     now = datetime.now(timezone.utc)
     device = await Device.create(id=uuid.uuid4(), organization_id=org.id, user_id=nurse_ana.id, label="Tab",
                                  created_at=now, last_seen_at=now)
+    held = await Quarantine.create(event_id=uuid.uuid4(), organization_id=org.id, visit_id=visit.id, device_id=device.id,
+                                   device_seq=1, author_id=nurse_ana.id, received_at=now, sent_json='{"kind":"note"}',
+                                   content_sha256="0" * 64, code="revoked_device", reason="kept aside")
     return {
         "patient_id": patient_pat.id, "order_id": order.id, "visit_id": visit.id,
-        "user_id": nurse_ana.id, "assignment_id": assignment.id, "device_id": device.id,
+        "user_id": nurse_ana.id, "assignment_id": assignment.id, "device_id": device.id, "quarantine_id": held.id,
     }
 
 

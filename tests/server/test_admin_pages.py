@@ -215,7 +215,7 @@ async def test_revoking_a_tablet_ends_that_tablets_session_only(client_factory, 
     admin = await client_factory(admin_ada)
     listing = await admin.get("/admin/devices")
     assert "Tab" in listing.text and str(device_id) in listing.text
-    response = await post_form(admin, f"/admin/devices/{device_id}/revoke", {})
+    response = await post_form(admin, f"/admin/devices/{device_id}/revoke", {"reason": "Lost on a visit"})
     assert response.status_code == 303
     refused = await tablet.get("/api/session")
     assert (refused.status_code, refused.json()["code"]) == (403, "device_revoked")

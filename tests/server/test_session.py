@@ -216,7 +216,7 @@ async def test_tablet_cookie_replayed_after_an_admin_revokes_the_device_is_refus
     tablet = await client_factory(nurse_ana, device_id=str(device_id))
     token = tablet.cookies[COOKIE_NAME]
     admin = await client_factory(admin_ada)
-    revoked = await admin.post(f"/admin/devices/{device_id}/revoke", data=with_token(admin, settings))
+    revoked = await admin.post(f"/admin/devices/{device_id}/revoke", data={**with_token(admin, settings), "reason": "Reported stolen"})
     assert revoked.status_code == 303, revoked.text
     thief = await replayed(client_factory, token)
     for path in ("/api/session", "/api/device-key", "/api/sync/pull", "/api/patients", "/api/reference"):
@@ -233,11 +233,14 @@ async def test_a_revoked_tablet_is_told_to_wipe_at_its_next_login_and_the_nurse_
     device_id = uuid.uuid4()
     await client_factory(nurse_ana, device_id=str(device_id))
     admin = await client_factory(admin_ada)
-    await admin.post(f"/admin/devices/{device_id}/revoke", data=with_token(admin, settings))
+    await admin.post(f"/admin/devices/{device_id}/revoke", data={**with_token(admin, settings), "reason": "Reported stolen"})
     again = await anonymous.post("/api/session", json={"username": "nurse_ana", "password": PASSWORD,
                                                        "device_id": str(device_id)})
     assert again.status_code == 403 and again.json()["code"] == "device_revoked"
-    assert "wiped" in again.json()["detail"] and COOKIE_NAME not in anonymous.cookies
+    assert "wiped" in again.json()["detail"]
+    for path in ("/api/session", "/api/device-key", "/api/sync/pull", "/api/reference"):  # its cookie opens nothing
+        answer = await anonymous.get(path)
+        assert (answer.status_code, answer.json()["code"]) == (403, "device_revoked"), path
     assert (await (await client_factory(nurse_ana)).get("/api/session")).status_code == 200
 
 

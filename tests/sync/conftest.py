@@ -41,6 +41,11 @@ class TinyPolicy:
             device_id=uuid.UUID(device) if device else None,
         )
 
+    async def authenticate_surrender(self, request: Request) -> Principal:
+        """The same headers: the test says which revoked device hands over its outbox."""
+        principal = await self.authenticate(request)
+        return Principal(principal.user_id, principal.organization_id, principal.device_id, device_checked=True)
+
     def check(self, candidate: Candidate) -> Refusal | None:
         if candidate.kind in self.crashing_kinds:
             raise OverflowError("cannot convert float infinity to integer")
