@@ -73,7 +73,7 @@ export const FORMS = {
   "infusion.started": { title: "Start infusion", rate: true, fields: [rate("Rate")] },
   "infusion.rate_changed": { title: "Rate change", rate: true, fields: [
     rate("New rate"),
-    choice("reason", "Reason", { default: () => "titration", options: "titration|reaction|new_lot|order|patient_request|other" }),
+    choice("reason", "Reason", { default: (c) => (c.reaction ? "reaction" : "titration"), options: "titration|reaction|new_lot|order|patient_request|other" }),
     note,
   ] },
   vitals: { title: "Vital signs", fields: [

@@ -44,6 +44,7 @@ export function visitScreen(app, row) {
 
   const formContext = () => ({
     order, patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state),
+    reaction: /lower|hold/.test(state?.infusion?.next_rate?.action), // after a reaction: reason "reaction"
   });
 
   const candidate = (kind, payload, occurredAt) => {
@@ -67,7 +68,7 @@ export function visitScreen(app, row) {
 
   const rateTop = () => {
     const next = state?.infusion?.next_rate;
-    if (!next) return null;
+    if (next?.rate_ml_h == null) return null;
     return h("p.recommendation", { testid: "recommendation" }, `Recommended: ${num(next.rate_ml_h)} mL/h`,
       next.due_at ? h("span.countdown", { dataset: { due: next.due_at } }) : null);
   };
