@@ -100,8 +100,19 @@ function productInspectionFailed(picture) {
   return openedFailing(picture, (o) => !o.payload.inspected_ok, (o) => ({ lot: o.payload.lot }));
 }
 
+// A start needs a product opened before it that is the order's, inspected and in date when opened; a
+// start without one (an override) is flagged.
+function startNotReady(picture) {
+  const usable = (o) => o.payload.inspected_ok && o.payload.product_id === picture.context.order.product_id &&
+    o.payload.expiry >= utcDateOf(o.occurred_ms);
+  const opened = ofKind(picture, 'product.opened');
+  return ofKind(picture, 'infusion.started').filter((start) => !opened.some((o) => o.rank < start.rank && usable(o)))
+    .map((start) => finding([start.id], { override_reason: start.payload.override_reason || 'none given' }));
+}
+
 export const VISIT_RULES = {
   kit_missing: [kitMissing, []],
+  start_not_ready: [startNotReady, []],
   weight_change: [weightChange, ['change_pct_min']],
   premed_timing: [premedTiming, ['lead_min_min', 'lead_max_min']],
   premed_missing: [premedMissing, []],

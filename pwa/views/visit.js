@@ -129,12 +129,15 @@ export function visitScreen(app, row) {
       const el = h("button.btn.primary.huge", { type: "button", testid: "start-visit", onclick: () => startVisit(el) }, "Start visit");
       return fill(parts.actions, h("p.lead", "Time in and location are recorded when you start."), el);
     }
-    const off = availability(state);
+    // The fold decides: would a start now be flagged start_not_ready? (The kit gate allows no override.)
+    const off = availability(state, app.clinical && app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 }))
+      .some((a) => a.rule === "start_not_ready"));
     fill(parts.actions, GROUPS.map(([title, kinds]) => h("div.action-group", h("h2", title),
       h("div.action-grid", kinds.map((kind) => button(FORMS[kind].title, () => showForm(kind), {
         reason: off[kind], testid: `action-${kind}`, quiet: kind !== "infusion.started",
       }))),
-      title === "Before the infusion" ? h("div.premeds", premedButtons(off)) : null)));
+      title === "Before the infusion" ? h("div.premeds", premedButtons(off),
+        off.override ? button("Override: start anyway", () => showForm("infusion.started", { values: { override: true } }), { kind: "small", testid: "start-override" }) : null) : null)));
   };
 
   const correctable = (item) => Boolean(FORMS[item.event.kind]);

@@ -111,8 +111,24 @@ def product_inspection_failed(picture: Picture, rule: RuleSpec) -> list[Finding]
             for o in picture.of_kind("product.opened") if not o.payload["inspected_ok"]]
 
 
+def _usable(picture: Picture, opened: Entry) -> bool:
+    """A product fit to infuse: the order's, inspected, in date on the day it was opened."""
+    p = opened.payload
+    return (p["inspected_ok"] and p["product_id"] == picture.context.order.product_id
+            and date.fromisoformat(p["expiry"]) >= opened.occurred_at.date())
+
+
+def start_not_ready(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    """A start needs a usable product opened before it; a start without one (an override) is flagged."""
+    opened = picture.of_kind("product.opened")
+    return [Finding((start.id,), {"override_reason": start.payload["override_reason"] or "none given"})
+            for start in picture.of_kind("infusion.started")
+            if not any(o.key < start.key and _usable(picture, o) for o in opened)]
+
+
 VISIT_RULES: dict[str, RuleCode] = {
     "kit_missing": RuleCode(kit_missing),
+    "start_not_ready": RuleCode(start_not_ready),
     "weight_change": RuleCode(weight_change, ("change_pct_min",)),
     "premed_timing": RuleCode(premed_timing, ("lead_min_min", "lead_max_min")),
     "premed_missing": RuleCode(premed_missing),

@@ -246,7 +246,8 @@ def test_weight_10_percent_from_the_dosing_weight_raises_weight_change(
     assert rules_of(s, gammagard_context) == expected
 
 
-@pytest.mark.parametrize(("expiry", "expected"), [("2025-03-03", ["product_expired"]), ("2025-03-04", [])])
+@pytest.mark.parametrize(("expiry", "expected"), [
+    ("2025-03-03", ["product_expired", "start_not_ready"]), ("2025-03-04", [])])
 def test_a_lot_past_its_expiry_date_raises_product_expired(
     gammagard_context: VisitContext, expiry: str, expected: list[str]
 ) -> None:
@@ -258,7 +259,21 @@ def test_a_lot_past_its_expiry_date_raises_product_expired(
 def test_a_lot_failing_inspection_raises_product_inspection_failed(gammagard_context: VisitContext) -> None:
     s = visit()
     next(e for e in s.events if e["kind"] == "product.opened")["payload"]["inspected_ok"] = False
-    assert rules_of(s, gammagard_context) == ["product_inspection_failed"]
+    assert rules_of(s, gammagard_context) == ["product_inspection_failed", "start_not_ready"]
+
+
+def test_a_start_with_no_usable_product_before_it_is_flagged_with_its_override_reason(
+    gammagard_context: VisitContext
+) -> None:
+    s = visit()
+    opened = next(e for e in s.events if e["kind"] == "product.opened")
+    s.events.remove(opened)
+    start = next(e for e in s.events if e["kind"] == "infusion.started")
+    start["payload"]["override_reason"] = "vial in hand, tablet entry after"
+    alerts = fold_timeline(s.events, context=gammagard_context).to_dict()["alerts"]
+    assert [(a["rule"], a["severity"], a["event_ids"], a["message"]) for a in alerts] == [(
+        "start_not_ready", "critical", [start["id"]], "Infusion started without an opened, inspected, in-date "
+        "product of the order (override reason: vial in hand, tablet entry after)")]
 
 
 def test_starting_above_the_start_rate_raises_start_rate_high(gammagard_context: VisitContext) -> None:
