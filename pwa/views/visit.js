@@ -2,7 +2,7 @@
 // reason when one is off, e.g. the anaphylaxis-kit gate), one open form at a time, the chart and
 // the timeline. Panels re-render; an open form is never touched by a refresh.
 
-import { FORMS, valuesFrom } from "../entries.js";
+import { FORMS, payloadFrom, valuesFrom } from "../entries.js";
 import { clock, countdown, num } from "../format.js";
 import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
@@ -86,6 +86,15 @@ export function visitScreen(app, row) {
       h("ol", tier.actions.map((a) => h("li", a))));
   };
 
+  // The checks this entry would fail if saved now (vitals due before an increase, the observation before
+  // the end), shown while the nurse is on the form, before she acts: folded as the grace period ends.
+  const dueChecks = (kind, values) => {
+    const { payload, problems } = payloadFrom(kind, values, { occurredAt: app.now().toISOString() });
+    const later = new Date(+app.now() + (app.reference.rules.vitals_schedule.grace_min + 1) * 6e4);
+    const raised = app.clinical && !problems.length ? app.clinical.preview(visit, events(), candidate(kind, payload), later) : [];
+    return raised.length ? h("div.form-warning", { testid: "due-checks" }, raised.map((a) => h("p", a.message))) : null;
+  };
+
   const showForm = (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null } = {}) => {
     const spec = FORMS[kind];
     let form = null;
@@ -95,7 +104,7 @@ export function visitScreen(app, row) {
       kind, context: formContext(), values, occurredAt, title, top, amend: Boolean(amendOf),
       check: app.clinical ? (k, payload) => app.clinical.check(k, payload) : null,
       preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, payload, at), app.now()) : null,
-      onChange: spec.reaction ? reactionAdvice : null,
+      onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(kind, values)],
       onCancel: closeForm,
       onSave: (payload, at, reason) => (amendOf
         ? save({ kind: "entry.amended", payload: { target_id: amendOf, payload, payload_schema: 1, reason }, occurredAt: app.now().toISOString() })

@@ -85,6 +85,12 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     expect(tablet.tid("start-override")).to_have_count(0)
     clock.to_minute(tablet, 40)
     tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
+    clock.to_minute(tablet, 70)
+    # The check is shown while the nurse is on the form, before she saves.
+    tablet.tid("action-infusion.rate_changed").click()
+    expect(tablet.tid("due-checks")).to_contain_text("No vital signs within 15 min before the rate increase to 70 mL/h")
+    tablet.screenshot(artifacts / "rate-change-vitals-due-1280x800.png", testid="form-infusion.rate_changed")
+    tablet.tid("cancel-entry").click()
     for minute, rate in ((70, 70), (100, 140), (130, 280)):
         clock.to_minute(tablet, minute)
         tablet.entry("vitals", BASELINE)
@@ -117,4 +123,12 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     expect(tablet.tid("expected-end")).to_have_count(0)
     expect(alert(tablet, "dose_exceeded")).to_be_visible()
     tablet.screenshot(artifacts / "dose-given-1280x800.png")
+
+    tablet.entry("vitals", BASELINE)
+    tablet.entry("infusion.stopped")
+    # "End visit" says the observation is still due before she ends the visit.
+    tablet.tid("action-visit.ended").click()
+    expect(tablet.tid("due-checks")).to_contain_text("Post-infusion observation")
+    tablet.screenshot(artifacts / "end-visit-observation-due-1280x800.png", testid="form-visit.ended")
+    tablet.tid("cancel-entry").click()
     assert tablet.errors == []
