@@ -165,7 +165,26 @@ def test_a_premedication_after_the_start_says_after(gammagard_context: VisitCont
     finish(s)
     context = gammagard_context
     messages = [a["message"] for a in alerts_of(s, context)]
-    assert messages == ["Premedication cetirizine given 5 min after the start; expected 30–60 min before the start"]
+    assert messages == ["cetirizine 10 mg given: not on the order's premedication list",
+                        "Premedication cetirizine given 5 min after the start; expected 30–60 min before the start"]
+
+
+def test_a_second_acetaminophen_dose_not_on_the_prn_list_is_flagged(context_for: ContextFor) -> None:
+    """Acetaminophen is ordered as a premedication only: a PRN dose 2 h later is off the order; a
+    diphenhydramine PRN dose above the PRN order's 25 mg is flagged too; one within it is not."""
+    s = VisitScript()
+    prelude(s)
+    titrate(s)
+    s.add(170, "medication.given", {"drug": "Acetaminophen", "dose": 650, "unit": "mg", "route": "PO", "purpose": "prn"})
+    s.add(175, "medication.given", {"drug": "diphenhydramine", "dose": 50, "unit": "mg", "route": "PO", "purpose": "reaction"})
+    s.add(176, "medication.given", {"drug": "diphenhydramine", "dose": 25, "unit": "mg", "route": "PO", "purpose": "prn"})
+    finish(s)
+    context = context_for(prn_orders=[{"drug": "Diphenhydramine", "dose": 25, "unit": "mg", "route": "PO"}])
+    flagged = [(a["event_ids"], a["message"]) for a in alerts_of(s, context) if a["rule"] == "medication_off_order"]
+    assert flagged == [
+        ([s.find("medication.given", 170)], "Acetaminophen 650 mg given: not on the order's PRN list"),
+        ([s.find("medication.given", 175)], "diphenhydramine 50 mg given: above the ordered 25 mg"),
+    ]
 
 
 def test_an_ordered_premedication_never_given_raises_premed_missing(gammagard_context: VisitContext) -> None:
