@@ -70,10 +70,11 @@ export const FORMS = {
     pick("route", "Route", asIs(["PO", "IV", "IM", "SC", "SL", "inhaled", "topical"])),
     pick("purpose", "Purpose", "premed:Premedication|prn:PRN|reaction:For a reaction"),
   ] },
-  "infusion.started": { title: "Start infusion", rate: true, fields: [rate("Rate")] },
+  "infusion.started": { title: "Start infusion", rate: true, fields: [rate("Rate"),
+    text("override_reason", "Override reason", { ...required, showIf: (v) => v.override })] },
   "infusion.rate_changed": { title: "Rate change", rate: true, fields: [
     rate("New rate"),
-    choice("reason", "Reason", { default: () => "titration", options: "titration|reaction|new_lot|order|patient_request|other" }),
+    choice("reason", "Reason", { default: (c) => (c.reaction ? "reaction" : "titration"), options: "titration|reaction|new_lot|order|patient_request|other" }),
     note,
   ] },
   vitals: { title: "Vital signs", fields: [

@@ -54,10 +54,12 @@ export function pumpState(state) {
   return state?.infusion?.status || "not_started";
 }
 
-/** Which entry buttons make sense now, and why the others are off: `{kind: null | reason}`. */
-export function availability(state) {
+/** Which entry buttons make sense now, and why the others are off: `{kind: null | reason}`; `unready`:
+ * a start now would have no usable product (the fold's start_not_ready), which an override may pass. */
+export function availability(state, unready = false) {
   const pump = pumpState(state);
   const gate = kitGate(state);
+  if (gate.ok && unready) Object.assign(gate, { ok: false, override: true, reason: "Record an opened, inspected, in-date product of the order first." });
   const notStarted = state?.time_in ? null : "Start the visit first.";
   const notRunning = pump === "running" ? null : "The infusion is not running.";
   const off = {};
@@ -71,6 +73,7 @@ export function availability(state) {
   off["infusion.paused"] = notRunning;
   off["infusion.resumed"] = pump === "paused" ? null : "The infusion is not paused.";
   off["infusion.stopped"] = pump === "paused" ? null : notRunning;
+  off.override = gate.override && off["infusion.started"] === gate.reason;
   return off;
 }
 

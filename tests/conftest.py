@@ -174,11 +174,18 @@ async def _sentinel_patient(org: Organization, mrn: str, who: str) -> Patient:
     return await _patient(org, mrn, names["given"], None, family=names["family"], allergies=names["allergies"])
 
 
+# The order the scripted visits (tests/clinical/visits.py) carry out: 1 g/kg, the two premedications they
+# give, and acetaminophen as needed (the febrile reaction gives it).
+ORDER_PREMEDS = [{"drug": "diphenhydramine", "dose": 25, "unit": "mg", "route": "PO", "minutes_before": 30},
+                 {"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO", "minutes_before": 30}]
+ORDER_PRN = [{"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO", "indication": "fever"}]
+
+
 async def _order(patient: Patient, pharmacist: User) -> Order:
     return await Order.create(
         organization_id=patient.organization_id, patient=patient, product_id="gammagard-liquid-10",
-        indication="PI", dose_g_per_kg=0.4, dose_g=28.0, dosing_weight_kg=70.0,
-        prescriber="Dr. Test", created_by=pharmacist,
+        indication="PI", dose_g_per_kg=1.0, dose_g=70.0, dosing_weight_kg=70.0, premeds=ORDER_PREMEDS,
+        prn_orders=ORDER_PRN, prescriber="Dr. Test", created_by=pharmacist,
     )
 
 

@@ -10,7 +10,7 @@ import { vitalsScheduleFrom } from './rulebook.js';
 
 const ORDER_FIELDS = {
   product_id: undefined, dosing_weight_kg: undefined, indication: null, protocol_id: null, steps_ml_h: null,
-  step_min: null, first_step_min: null, dose_g_per_kg: null, dose_g: null, rate_cap_ml_h: null, premeds: [],
+  step_min: null, first_step_min: null, dose_g_per_kg: null, dose_g: null, rate_cap_ml_h: null, premeds: [], prn_orders: [],
   vitals_schedule: null,
 };
 const PATIENT_FIELDS = { first_infusion: false, product_switch: false, long_gap: false, risk_flags: [] };
@@ -57,7 +57,7 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
     throw new TypeError('makeContext needs {catalog: loadCatalog(products), rulebook: loadRulebook(rules)}');
   }
   const order = fieldsOf('order', contextJson.order, ORDER_FIELDS);
-  order.premeds = (order.premeds ?? []).map((item) => fieldsOf('premed', item, PREMED_FIELDS));
+  for (const name of ['premeds', 'prn_orders']) order[name] = order[name].map((item) => fieldsOf(name, item, PREMED_FIELDS));
   const patient = fieldsOf('patient', contextJson.patient ?? {}, PATIENT_FIELDS);
   patient.risk_flags = [...new Set(patient.risk_flags ?? [])];
   return deepFreeze({

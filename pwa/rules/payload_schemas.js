@@ -53,7 +53,7 @@ const FIELDS = {
     product_id: ID, lot: LOT, expiry: dateType(), volume_ml: NUMBER,
     inspected_ok: BOOL, ndc: nullable(NDC), inline_filter: nullable(BOOL),
   },
-  'infusion.started': { rate_ml_h: NUMBER },
+  'infusion.started': { rate_ml_h: NUMBER, override_reason: NOTE },
   'infusion.rate_changed': {
     rate_ml_h: NUMBER,
     reason: nullable(literalType('titration', 'reaction', 'new_lot', 'order', 'patient_request', 'other')),

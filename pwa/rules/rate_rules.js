@@ -6,6 +6,9 @@ import { minutesBetween } from './clock.js';
 import { finding, ofKind, stepOf } from './picture.js';
 import { holdMin, limitExceededBy, nextStep } from './rates.js';
 import { formatNumber, roundHalfUp } from './rounding.js';
+import { gramsOrdered } from './context.js';
+import { volumeMl } from './infusion.js';
+import { gramsOf } from './record.js';
 
 const LIMIT_NAMES = {
   label_max: 'label maximum', at_risk_cap: 'at-risk cap', order_cap: "order's rate cap", order_max: "order's last step",
@@ -99,7 +102,23 @@ function titrationNotRestarted(picture) {
   });
 }
 
+// More given than the order's dose, by more than `over_pct_above` percent: on the segment during which
+// the ordered volume was passed (or the stop whose pump volume says so).
+function doseExceeded(picture, rule) {
+  const ordered = gramsOrdered(picture.context.order);
+  if (ordered === null || picture.horizon === null) return [];
+  const grams = gramsOf(picture)[1];
+  const over = roundHalfUp((grams - ordered) / ordered * 100, 1);
+  if (!(over > rule.thresholds.over_pct_above)) return [];
+  const orderedMl = ordered * 1000 / picture.context.protocol.product.concentration_mg_ml;
+  const { segments } = picture.infusion;
+  const anchors = [...segments.filter((s) => volumeMl(segments.filter((x) => x.start <= s.start), picture.horizon) > orderedMl)
+    .map((s) => s.event_id), ...ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null).slice(-1).map((e) => e.id)];
+  return [finding([anchors[0]], { grams_given: grams, grams_ordered: roundHalfUp(ordered, 2), over_pct: over })];
+}
+
 export const RATE_RULES = {
+  dose_exceeded: [doseExceeded, ['over_pct_above']],
   rate_above_limit: [rateAboveLimit, []],
   rate_double_step: [rateDoubleStep, []],
   rate_too_soon: [rateTooSoon, []],

@@ -104,8 +104,9 @@ export function nextStep(schedule, rate_ml_h, tolerance_ml_h) {
 }
 
 // What rate comes next, and when (port of server/clinical/titration.py): one step at a time, not
-// before the step's time is up, never above the maximum or cap, no increase after a reaction in the
-// current step, and after a reaction that subsided, go back to a lower rate. Advice only.
+// before the step's time is up, never above the maximum or cap, no increase while a reaction is ongoing
+// (slow to the step below the rate it began at, then hold), and after a reaction that subsided, go back
+// to a lower rate, then re-increase one step at a time. Advice only.
 
 // The highest step clearly below `rate_ml_h`; the first step when there is none.
 function lowerThan(schedule, rate_ml_h, tolerance_ml_h) {
@@ -128,11 +129,12 @@ export function recommendNextRate(protocol, options) {
     step_index: rate === null ? null : stepIndex(schedule, rate, tolerance_ml_h), limit_ml_h: limit.ml_h,
   });
   if (current === null) return advise('start', schedule[0].rate_ml_h, 0.0);
-  if (reaction === 'ongoing') return advise('hold', paused ? null : current, null);
-  if (reaction === 'subsided') {
-    const reactedAt = reaction_rate_ml_h === null ? current : reaction_rate_ml_h;
-    return advise('lower', lowerThan(schedule, reactedAt, tolerance_ml_h).rate_ml_h, 0.0);
+  const lower = lowerThan(schedule, reaction_rate_ml_h === null ? current : reaction_rate_ml_h, tolerance_ml_h).rate_ml_h;
+  if (reaction === 'ongoing') {
+    if (paused || current <= lower + tolerance_ml_h) return advise('hold', paused ? null : current, null);
+    return advise('lower', lower, 0.0);
   }
+  if (reaction === 'subsided') return advise('lower', lower, 0.0);
   if (limitExceededBy(limit, current)) return advise('reduce_to_limit', schedule.at(-1).rate_ml_h, 0.0);
   if (paused) return advise('resume', current, 0.0);
   const following = nextStep(schedule, current, tolerance_ml_h);

@@ -2,7 +2,7 @@
 // vital signs, reactions, medications, lots, the line, education, notes, signatures, reviews, and
 // every entry with its correction history; then the infusion in numbers.
 
-import { addMinutes, formatInstant, minutesBetween } from './clock.js';
+import { addMinutes, formatInstant, minutesBetween, parseInstant } from './clock.js';
 import { gramsOrdered } from './context.js';
 import { durationMin, volumeMl } from './infusion.js';
 import { ofKind, stepOf } from './picture.js';
@@ -145,10 +145,13 @@ function reactionState(reactions) {
 }
 
 // The titration advice for the current moment (null once the infusion stopped).
-function nextRateOut(picture) {
+function nextRateOut(picture, doseGiven) {
   const { infusion, context } = picture;
   if (infusion.state === 'stopped' || ofKind(picture, 'visit.ended').length) return null;
-  const reactions = infusion.reactions_in_step;
+  if (doseGiven) return { action: 'complete', rate_ml_h: null, step_index: null, limit_ml_h: picture.limit.ml_h, due_at: null };
+  // Reactions of this step, else the unresolved ones since the start (none of the slowed step's own).
+  const reactions = infusion.reactions_in_step.length ? infusion.reactions_in_step : ofKind(picture, 'reaction.observed')
+    .filter((r) => infusion.state_at.get(r.id) !== 'idle' && r.payload.outcome !== 'resolved');
   const advice = recommendNextRate(context.protocol, {
     weight_kg: context.order.dosing_weight_kg, current_rate_ml_h: infusion.rate_ml_h,
     paused: infusion.state === 'paused', reaction: reactionState(reactions),
@@ -167,12 +170,35 @@ function nextRateOut(picture) {
   };
 }
 
-function gramsOf(picture, volume) {
+// [pump volume read at the last stop, grams given (0.01), basis].
+export function gramsOf(picture) {
   const stops = ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null);
   const pump = stops.length ? stops.at(-1).payload.pump_volume_ml : null;
-  const concentration = picture.context.protocol.product.concentration_mg_ml;
-  const grams = (pump !== null ? pump : volume) * concentration / 1000.0;
-  return { pump_volume_ml: pump, grams_given: roundHalfUp(grams, 2), grams_basis: pump !== null ? 'pump' : 'computed' };
+  const volume = picture.horizon !== null ? volumeMl(picture.infusion.segments, picture.horizon) : 0.0;
+  const grams = (pump !== null ? pump : volume) * picture.context.protocol.product.concentration_mg_ml / 1000.0;
+  return [pump, roundHalfUp(grams, 2), pump !== null ? 'pump' : 'computed'];
+}
+
+// When `remaining` mL will have run from `at`, following `plan` [[mL/h, minutes (null: to the end)]].
+function endOf(at, remaining, plan) {
+  for (const [rate, minutes] of plan) {
+    if (minutes === null || rate * minutes / 60 >= remaining) return formatInstant(addMinutes(at, remaining / rate * 60));
+    remaining -= rate * minutes / 60;
+    at = addMinutes(at, minutes);
+  }
+}
+
+// When the ordered dose will have run: at the current rate, and on the plan (this rate until the next
+// step is due, then each step for its time); null when not running.
+function expectedEnd(picture, next) {
+  const { infusion, horizon } = picture;
+  const ordered = gramsOrdered(picture.context.order);
+  if (infusion.state !== 'running' || ordered === null || next === null || !infusion.rate_ml_h) return null;
+  const remaining = ordered * 1000 / picture.context.protocol.product.concentration_mg_ml - volumeMl(infusion.segments, horizon);
+  const current = [[infusion.rate_ml_h, null]];
+  const plan = next.action !== 'increase' ? current : [[infusion.rate_ml_h, Math.max(0, minutesBetween(horizon, parseInstant(next.due_at)))],
+    ...picture.schedule.slice(next.step_index).map((s) => [s.rate_ml_h, s.hold_min])];
+  return { at_current_rate: endOf(horizon, remaining, current), on_plan: endOf(horizon, remaining, plan) };
 }
 
 export function infusionOut(picture) {
@@ -181,13 +207,17 @@ export function infusionOut(picture) {
   const running = horizon !== null
     ? infusion.segments.reduce((sum, s) => sum + durationMin(s.start, s.end, horizon), 0) : 0.0;
   const ordered = gramsOrdered(picture.context.order);
+  const [pump, grams, basis] = gramsOf(picture);
+  const doseGiven = ordered !== null && grams >= roundHalfUp(ordered, 2);
+  const next = nextRateOut(picture, doseGiven);
   return {
     status: infusion.state === 'idle' ? 'not_started' : infusion.state,
     current_rate_ml_h: infusion.state === 'running' ? infusion.rate_ml_h : null,
     first_start: instantOrNull(infusion.first_start), stopped_at: instantOrNull(infusion.stopped_at),
     running_min: roundHalfUp(running, 1), volume_infused_ml: roundHalfUp(volume, 1),
-    ...gramsOf(picture, volume),
+    pump_volume_ml: pump, grams_given: grams, grams_basis: basis,
     grams_ordered: ordered === null ? null : roundHalfUp(ordered, 2),
-    last_tolerated_rate_ml_h: lastToleratedRate(picture), next_rate: nextRateOut(picture),
+    dose_given: doseGiven, expected_end: doseGiven ? null : expectedEnd(picture, next),
+    last_tolerated_rate_ml_h: lastToleratedRate(picture), next_rate: next,
   };
 }

@@ -57,6 +57,19 @@ function premedMissing(picture) {
   return [finding([picture.infusion.rate_events[0].entry.id], { drugs: missing.join(', ') })];
 }
 
+// A medication given that the order does not list for its purpose (premedication: the premeds; PRN or
+// reaction: the PRN orders), or above the ordered dose in the same unit.
+function medicationOffOrder(picture) {
+  const { order } = picture.context;
+  return ofKind(picture, 'medication.given').flatMap((given) => {
+    const p = given.payload;
+    const item = order[p.purpose === 'premed' ? 'premeds' : 'prn_orders'].find((m) => casefold(m.drug) === casefold(p.drug));
+    const problem = !item ? `not on the order's ${p.purpose === 'premed' ? 'premedication' : 'PRN'} list`
+      : item.unit === p.unit && item.dose !== null && p.dose > item.dose ? `above the ordered ${formatNumber(item.dose, 2)} ${item.unit}` : null;
+    return problem ? [finding([given.id], { drug: p.drug, dose: p.dose, unit: p.unit, problem })] : [];
+  });
+}
+
 function reactionNotificationMissing(picture, rule) {
   return ofKind(picture, 'reaction.observed')
     .filter((r) => r.payload.grade >= rule.thresholds.grade_min && !r.payload.notified.length)
@@ -100,11 +113,23 @@ function productInspectionFailed(picture) {
   return openedFailing(picture, (o) => !o.payload.inspected_ok, (o) => ({ lot: o.payload.lot }));
 }
 
+// A start needs a product opened before it that is the order's, inspected and in date when opened; a
+// start without one (an override) is flagged.
+function startNotReady(picture) {
+  const usable = (o) => o.payload.inspected_ok && o.payload.product_id === picture.context.order.product_id &&
+    o.payload.expiry >= utcDateOf(o.occurred_ms);
+  const opened = ofKind(picture, 'product.opened');
+  return ofKind(picture, 'infusion.started').filter((start) => !opened.some((o) => o.rank < start.rank && usable(o)))
+    .map((start) => finding([start.id], { override_reason: start.payload.override_reason || 'none given' }));
+}
+
 export const VISIT_RULES = {
   kit_missing: [kitMissing, []],
+  start_not_ready: [startNotReady, []],
   weight_change: [weightChange, ['change_pct_min']],
   premed_timing: [premedTiming, ['lead_min_min', 'lead_max_min']],
   premed_missing: [premedMissing, []],
+  medication_off_order: [medicationOffOrder, []],
   reaction_notification_missing: [reactionNotificationMissing, ['grade_min']],
   mixed_brands: [mixedBrands, []],
   product_not_ordered: [productNotOrdered, []],

@@ -2,7 +2,7 @@
 // reason when one is off, e.g. the anaphylaxis-kit gate), one open form at a time, the chart and
 // the timeline. Panels re-render; an open form is never touched by a refresh.
 
-import { FORMS, valuesFrom } from "../entries.js";
+import { FORMS, payloadFrom, valuesFrom } from "../entries.js";
 import { clock, countdown, num } from "../format.js";
 import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
@@ -44,6 +44,7 @@ export function visitScreen(app, row) {
 
   const formContext = () => ({
     order, patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state),
+    reaction: /lower|hold/.test(state?.infusion?.next_rate?.action), // after a reaction: reason "reaction"
   });
 
   const candidate = (kind, payload, occurredAt) => {
@@ -67,7 +68,7 @@ export function visitScreen(app, row) {
 
   const rateTop = () => {
     const next = state?.infusion?.next_rate;
-    if (!next) return null;
+    if (next?.rate_ml_h == null) return null;
     return h("p.recommendation", { testid: "recommendation" }, `Recommended: ${num(next.rate_ml_h)} mL/h`,
       next.due_at ? h("span.countdown", { dataset: { due: next.due_at } }) : null);
   };
@@ -85,6 +86,15 @@ export function visitScreen(app, row) {
       h("ol", tier.actions.map((a) => h("li", a))));
   };
 
+  // The checks this entry would fail if saved now (vitals due before an increase, the observation before
+  // the end), shown while the nurse is on the form, before she acts: folded as the grace period ends.
+  const dueChecks = (kind, values) => {
+    const { payload, problems } = payloadFrom(kind, values, { occurredAt: app.now().toISOString() });
+    const later = new Date(+app.now() + (app.reference.rules.vitals_schedule.grace_min + 1) * 6e4);
+    const raised = app.clinical && !problems.length ? app.clinical.preview(visit, events(), candidate(kind, payload), later) : [];
+    return raised.length ? h("div.form-warning", { testid: "due-checks" }, raised.map((a) => h("p", a.message))) : null;
+  };
+
   const showForm = (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null } = {}) => {
     const spec = FORMS[kind];
     let form = null;
@@ -94,7 +104,7 @@ export function visitScreen(app, row) {
       kind, context: formContext(), values, occurredAt, title, top, amend: Boolean(amendOf),
       check: app.clinical ? (k, payload) => app.clinical.check(k, payload) : null,
       preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, payload, at), app.now()) : null,
-      onChange: spec.reaction ? reactionAdvice : null,
+      onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(kind, values)],
       onCancel: closeForm,
       onSave: (payload, at, reason) => (amendOf
         ? save({ kind: "entry.amended", payload: { target_id: amendOf, payload, payload_schema: 1, reason }, occurredAt: app.now().toISOString() })
@@ -128,12 +138,15 @@ export function visitScreen(app, row) {
       const el = h("button.btn.primary.huge", { type: "button", testid: "start-visit", onclick: () => startVisit(el) }, "Start visit");
       return fill(parts.actions, h("p.lead", "Time in and location are recorded when you start."), el);
     }
-    const off = availability(state);
+    // The fold decides: would a start now be flagged start_not_ready? (The kit gate allows no override.)
+    const off = availability(state, app.clinical && app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 }))
+      .some((a) => a.rule === "start_not_ready"));
     fill(parts.actions, GROUPS.map(([title, kinds]) => h("div.action-group", h("h2", title),
       h("div.action-grid", kinds.map((kind) => button(FORMS[kind].title, () => showForm(kind), {
         reason: off[kind], testid: `action-${kind}`, quiet: kind !== "infusion.started",
       }))),
-      title === "Before the infusion" ? h("div.premeds", premedButtons(off)) : null)));
+      title === "Before the infusion" ? h("div.premeds", premedButtons(off),
+        off.override ? button("Override: start anyway", () => showForm("infusion.started", { values: { override: true } }), { kind: "small", testid: "start-override" }) : null) : null)));
   };
 
   const correctable = (item) => Boolean(FORMS[item.event.kind]);

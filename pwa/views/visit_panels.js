@@ -42,7 +42,7 @@ export function alertsPanel(state, { offline, rulesMissing }) {
 
 const ACTION_TEXT = {
   start: "Start at", increase: "Next step", maintain: "Stay at", hold: "Hold: reaction ongoing", resume: "Resume at",
-  lower: "Lower the rate to", reduce_to_limit: "Reduce to the limit",
+  lower: "Lower the rate to", reduce_to_limit: "Reduce to the limit", complete: "Ordered dose given: stop the infusion",
 };
 
 export function infusionPanel(state) {
@@ -50,6 +50,7 @@ export function infusionPanel(state) {
   const pump = pumpState(state);
   const next = infusion.next_rate;
   const step = state?.steps?.find((s) => s.index === next?.step_index);
+  const end = infusion.expected_end;
   return h("section.infusion", { testid: "infusion-panel" },
     h("div.pump",
       h("span.big-number", { testid: "current-rate" }, infusion.current_rate_ml_h != null ? `${num(infusion.current_rate_ml_h)} mL/h` : "—"),
@@ -61,6 +62,7 @@ export function infusionPanel(state) {
       step ? h("span.muted", ` (step ${step.index + 1} of ${state.steps.length}, ${num(step.ml_kg_h)} mL/kg/h)`) : null,
       next.due_at ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
       h("span.muted.small", ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
+    end ? h("div", { testid: "expected-end" }, `Dose given by ${clock(end.on_plan)} on the plan (${clock(end.at_current_rate)} at this rate)`) : null,
     state?.next_vitals_due_at ? h("div.next-vitals", { testid: "next-vitals" },
       h("span", "Vital signs due "), h("strong", clock(state.next_vitals_due_at)), " ",
       h("span.countdown", { dataset: { due: state.next_vitals_due_at } })) : null);

@@ -3,15 +3,18 @@ time, and the titration advice for now."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from server.clinical.clock import add_minutes, format_instant
+from server.clinical.clock import add_minutes, format_instant, minutes_between, parse_instant
 from server.clinical.infusion import Segment, duration_min, volume_ml
 from server.clinical.ordering import Entry
-from server.clinical.picture import Picture
 from server.clinical.rates import DerivedRate
 from server.clinical.rounding import round_half_up
 from server.clinical.titration import ReactionState, recommend_next_rate
+
+if TYPE_CHECKING:
+    from server.clinical.picture import Picture
 
 
 def _reactions_during(picture: Picture, index: int) -> tuple[Entry, ...]:
@@ -67,12 +70,25 @@ def _reaction_state(reactions: list[Entry]) -> ReactionState:
     return "subsided" if all(r.payload["outcome"] == "resolved" for r in reactions) else "ongoing"
 
 
-def next_rate_out(picture: Picture) -> dict[str, Any] | None:
-    """The titration advice for the current moment (None once the infusion stopped)."""
+def _open_reactions(picture: Picture) -> list[Entry]:
+    """Reactions in the current step, else those since the start not yet resolved: after slowing for a
+    reaction the new step has none of its own, but no increase is due until it has subsided."""
+    state_at = picture.infusion.state_at
+    return list(picture.infusion.reactions_in_step) or [
+        r for r in picture.of_kind("reaction.observed")
+        if state_at[r.id] != "idle" and r.payload["outcome"] != "resolved"]
+
+
+def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
+    """The titration advice for the current moment (None once the infusion stopped); once the ordered
+    dose has run, "complete": no step is advised any more."""
     infusion, context = picture.infusion, picture.context
     if infusion.state == "stopped" or picture.of_kind("visit.ended"):
         return None
-    reactions = infusion.reactions_in_step
+    if dose_given:
+        return {"action": "complete", "rate_ml_h": None, "step_index": None, "limit_ml_h": picture.limit.ml_h,
+                "due_at": None}
+    reactions = _open_reactions(picture)
     advice = recommend_next_rate(
         context.protocol, weight_kg=context.order.dosing_weight_kg, current_rate_ml_h=infusion.rate_ml_h,
         paused=infusion.state == "paused", reaction=_reaction_state(reactions),
@@ -89,15 +105,52 @@ def next_rate_out(picture: Picture) -> dict[str, Any] | None:
             "limit_ml_h": advice.limit_ml_h, "due_at": None if due is None else format_instant(due)}
 
 
+def grams_given(picture: Picture) -> tuple[float | None, float, str]:
+    """(pump volume read at the last stop, grams given rounded to 0.01, basis "pump" or "computed")."""
+    horizon = picture.horizon
+    volume = volume_ml(picture.infusion.segments, horizon) if horizon is not None else 0.0
+    stops = [e for e in picture.of_kind("infusion.stopped") if e.payload["pump_volume_ml"] is not None]
+    pump = stops[-1].payload["pump_volume_ml"] if stops else None
+    grams = (pump if pump is not None else volume) * picture.context.protocol.product.concentration_mg_ml / 1000.0
+    return pump, round_half_up(grams, 2), "pump" if pump is not None else "computed"
+
+
+def _end_of(start: datetime, remaining_ml: float, plan: list[tuple[float, float | None]]) -> str:
+    """When `remaining_ml` will have run, following `plan` [(mL/h, minutes; None: until the end)]."""
+    for rate, minutes in plan:
+        if minutes is None or rate * minutes / 60.0 >= remaining_ml:
+            return format_instant(add_minutes(start, remaining_ml / rate * 60.0))
+        remaining_ml -= rate * minutes / 60.0
+        start = add_minutes(start, minutes)
+    raise AssertionError("the plan ends with an open step")
+
+
+def expected_end(picture: Picture, next_rate: dict[str, Any] | None) -> dict[str, str] | None:
+    """When the ordered dose will have run from now: at the current rate, and on the plan (the current rate
+    until the next step is due, then each step for its time). None when not running or nothing is left."""
+    infusion, order, horizon = picture.infusion, picture.context.order, picture.horizon
+    if infusion.state != "running" or order.grams_ordered is None or next_rate is None or not infusion.rate_ml_h:
+        return None
+    concentration = picture.context.protocol.product.concentration_mg_ml
+    remaining = order.grams_ordered * 1000.0 / concentration - volume_ml(infusion.segments, horizon)
+    assert horizon is not None  # a running infusion has entries
+    plan: list[tuple[float, float | None]] = [(infusion.rate_ml_h, None)]
+    if next_rate["action"] == "increase":
+        due = max(0.0, minutes_between(horizon, parse_instant(next_rate["due_at"])))
+        steps = picture.schedule[next_rate["step_index"]:]
+        plan = [(infusion.rate_ml_h, due)] + [(step.rate_ml_h, step.hold_min) for step in steps]
+    return {"at_current_rate": _end_of(horizon, remaining, [(infusion.rate_ml_h, None)]),
+            "on_plan": _end_of(horizon, remaining, plan)}
+
+
 def infusion_out(picture: Picture) -> dict[str, Any]:
     infusion, order = picture.infusion, picture.context.order
     horizon = picture.horizon
     volume = volume_ml(infusion.segments, horizon) if horizon is not None else 0.0
-    stops = [e for e in picture.of_kind("infusion.stopped") if e.payload["pump_volume_ml"] is not None]
-    pump = stops[-1].payload["pump_volume_ml"] if stops else None
-    concentration = picture.context.protocol.product.concentration_mg_ml
-    basis = "pump" if pump is not None else "computed"
-    grams = (pump if pump is not None else volume) * concentration / 1000.0
+    pump, grams, basis = grams_given(picture)
+    ordered = None if order.grams_ordered is None else round_half_up(order.grams_ordered, 2)
+    dose_given = ordered is not None and grams >= ordered
+    next_rate = next_rate_out(picture, dose_given)
     running = sum(duration_min(s.start, s.end, horizon) for s in infusion.segments) if horizon else 0.0
     return {
         "status": "not_started" if infusion.state == "idle" else infusion.state,
@@ -105,7 +158,7 @@ def infusion_out(picture: Picture) -> dict[str, Any]:
         "first_start": None if infusion.first_start is None else format_instant(infusion.first_start),
         "stopped_at": None if infusion.stopped_at is None else format_instant(infusion.stopped_at),
         "running_min": round_half_up(running, 1), "volume_infused_ml": round_half_up(volume, 1),
-        "pump_volume_ml": pump, "grams_given": round_half_up(grams, 2), "grams_basis": basis,
-        "grams_ordered": None if order.grams_ordered is None else round_half_up(order.grams_ordered, 2),
-        "last_tolerated_rate_ml_h": last_tolerated_rate(picture), "next_rate": next_rate_out(picture),
+        "pump_volume_ml": pump, "grams_given": grams, "grams_basis": basis, "grams_ordered": ordered,
+        "dose_given": dose_given, "expected_end": None if dose_given else expected_end(picture, next_rate),
+        "last_tolerated_rate_ml_h": last_tolerated_rate(picture), "next_rate": next_rate,
     }

@@ -65,9 +65,11 @@ class ProductOpenedPayload(Payload):
 
 
 class InfusionStartedPayload(Payload):
-    """`infusion.started`: the pump is started at this rate."""
+    """`infusion.started`: the pump is started at this rate. `override_reason`: why it was started although
+    no opened, inspected, in-date product of the order was recorded (the fold flags it)."""
 
     rate_ml_h: Number
+    override_reason: Text | None = None
 
 
 class InfusionRateChangedPayload(Payload):

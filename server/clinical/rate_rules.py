@@ -1,4 +1,5 @@
-"""Titration alerts on every start, rate change and resume (CLINICAL.md sections 1.5 and 2).
+"""Titration alerts on every start, rate change and resume (CLINICAL.md sections 1.5 and 2), and the dose
+given against the order (section 1.7).
 
 An "increase" is a rate more than the tolerance above the rate before it (before the pause, for a
 resume). Rates are compared with the step table shown to the nurse (mL/h rounded to 0.1).
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from server.clinical.clock import minutes_between
 from server.clinical.findings import Finding, RuleCode
+from server.clinical.infusion import volume_ml
+from server.clinical.infusion_summary import grams_given
 from server.clinical.rates import next_step
 from server.clinical.rounding import format_number, round_half_up
 
@@ -123,6 +126,23 @@ def titration_not_restarted(picture: Picture, rule: RuleSpec) -> list[Finding]:
     return found
 
 
+def dose_exceeded(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    """More given than the order's dose, by more than `over_pct_above` percent; on the segment during which
+    the ordered volume was passed (or the stop whose pump volume says so)."""
+    ordered = picture.context.order.grams_ordered
+    if ordered is None or picture.horizon is None:
+        return []
+    _, grams, _ = grams_given(picture)
+    over = round_half_up((grams - ordered) / ordered * 100, 1)
+    if not over > rule.thresholds["over_pct_above"]:
+        return []
+    ordered_ml = ordered * 1000.0 / picture.context.protocol.product.concentration_mg_ml
+    anchors = [s.event_id for s in picture.infusion.segments
+               if volume_ml([x for x in picture.infusion.segments if x.start <= s.start], picture.horizon) > ordered_ml]
+    anchors += [e.id for e in picture.of_kind("infusion.stopped") if e.payload["pump_volume_ml"] is not None][-1:]
+    return [Finding((anchors[0],), {"grams_given": grams, "grams_ordered": round_half_up(ordered, 2), "over_pct": over})]
+
+
 RATE_RULES: dict[str, RuleCode] = {
     "rate_above_limit": RuleCode(rate_above_limit),
     "rate_double_step": RuleCode(rate_double_step),
@@ -131,4 +151,5 @@ RATE_RULES: dict[str, RuleCode] = {
     "resume_not_lower": RuleCode(resume_not_lower),
     "start_rate_high": RuleCode(start_rate_high),
     "titration_not_restarted": RuleCode(titration_not_restarted),
+    "dose_exceeded": RuleCode(dose_exceeded, ("over_pct_above",)),
 }

@@ -1,8 +1,9 @@
 """What rate comes next, and when: the titration advice the tablet shows beside the pump.
 
-Rules from CLINICAL.md section 2: one step at a time, not before the step's time is up, never above the
-maximum or cap, no increase after a reaction in the current step, and after a reaction that subsided,
-go back to a lower rate. Advice only: the nurse and the order decide.
+Rules from CLINICAL.md sections 2 and 4: one step at a time, not before the step's time is up, never above
+the maximum or cap, no increase while a reaction is ongoing: slow to the step below the rate it began at
+(CLINICAL 4, mild reaction: "slow to the previous rate") and hold there; after a reaction that subsided,
+go back to a lower rate, then re-increase one step at a time as tolerated. Advice only: the nurse and the order decide.
 """
 
 from __future__ import annotations
@@ -66,11 +67,14 @@ def recommend_next_rate(
 
     if current_rate_ml_h is None:
         return advise("start", schedule[0].rate_ml_h, 0.0)
+    reacted_at = current_rate_ml_h if reaction_rate_ml_h is None else reaction_rate_ml_h
+    lower = _lower_than(schedule, reacted_at, tolerance_ml_h).rate_ml_h
     if reaction == "ongoing":
-        return advise("hold", None if paused else current_rate_ml_h, None)
+        if paused or current_rate_ml_h <= lower + tolerance_ml_h:
+            return advise("hold", None if paused else current_rate_ml_h, None)
+        return advise("lower", lower, 0.0)
     if reaction == "subsided":
-        reacted_at = current_rate_ml_h if reaction_rate_ml_h is None else reaction_rate_ml_h
-        return advise("lower", _lower_than(schedule, reacted_at, tolerance_ml_h).rate_ml_h, 0.0)
+        return advise("lower", lower, 0.0)
     if limit.exceeded_by(current_rate_ml_h):
         return advise("reduce_to_limit", schedule[-1].rate_ml_h, 0.0)
     if paused:

@@ -43,6 +43,7 @@ class Order:
     dose_g: float | None = None
     rate_cap_ml_h: float | None = None
     premeds: tuple[PremedOrder, ...] = ()
+    prn_orders: tuple[PremedOrder, ...] = ()  # as needed (e.g. for a reaction): the same drug, dose, unit, route
     vitals_schedule: Mapping[str, Any] | None = None
 
     @property
@@ -119,7 +120,8 @@ class VisitContext:
     ) -> VisitContext:
         """From plain JSON: {"order": {...}, "patient": {...}}; data files default to the packaged ones."""
         order = dict(data["order"])
-        order["premeds"] = tuple(PremedOrder(**item) for item in order.get("premeds", ()))
+        for name in ("premeds", "prn_orders"):
+            order[name] = tuple(PremedOrder(**item) for item in order.get(name, ()))
         if order.get("steps_ml_h") is not None:
             order["steps_ml_h"] = tuple(order["steps_ml_h"])
         patient = dict(data.get("patient", {}))

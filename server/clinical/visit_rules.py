@@ -67,6 +67,24 @@ def premed_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
     return [Finding((picture.infusion.rate_events[0].entry.id,), {"drugs": ", ".join(missing)})]
 
 
+def medication_off_order(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    """A medication given that the order does not list for its purpose (a premedication among the premeds,
+    a PRN or reaction dose among the PRN orders), or above the ordered dose in the same unit."""
+    order, found = picture.context.order, []
+    for given in picture.of_kind("medication.given"):
+        p = given.payload
+        listed = order.premeds if p["purpose"] == "premed" else order.prn_orders
+        item = next((m for m in listed if m.drug.casefold() == p["drug"].casefold()), None)
+        if item is None:
+            problem = f"not on the order's {'premedication' if p['purpose'] == 'premed' else 'PRN'} list"
+        elif item.unit == p["unit"] and item.dose is not None and p["dose"] > item.dose:
+            problem = f"above the ordered {format_number(item.dose, 2)} {item.unit}"
+        else:
+            continue
+        found.append(Finding((given.id,), {"drug": p["drug"], "dose": p["dose"], "unit": p["unit"], "problem": problem}))
+    return found
+
+
 def reaction_notification_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
     return [Finding((r.id,), {"grade": r.payload["grade"]}) for r in picture.of_kind("reaction.observed")
             if r.payload["grade"] >= rule.thresholds["grade_min"] and not r.payload["notified"]]
@@ -111,11 +129,28 @@ def product_inspection_failed(picture: Picture, rule: RuleSpec) -> list[Finding]
             for o in picture.of_kind("product.opened") if not o.payload["inspected_ok"]]
 
 
+def _usable(picture: Picture, opened: Entry) -> bool:
+    """A product fit to infuse: the order's, inspected, in date on the day it was opened."""
+    p = opened.payload
+    return (p["inspected_ok"] and p["product_id"] == picture.context.order.product_id
+            and date.fromisoformat(p["expiry"]) >= opened.occurred_at.date())
+
+
+def start_not_ready(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    """A start needs a usable product opened before it; a start without one (an override) is flagged."""
+    opened = picture.of_kind("product.opened")
+    return [Finding((start.id,), {"override_reason": start.payload["override_reason"] or "none given"})
+            for start in picture.of_kind("infusion.started")
+            if not any(o.key < start.key and _usable(picture, o) for o in opened)]
+
+
 VISIT_RULES: dict[str, RuleCode] = {
     "kit_missing": RuleCode(kit_missing),
+    "start_not_ready": RuleCode(start_not_ready),
     "weight_change": RuleCode(weight_change, ("change_pct_min",)),
     "premed_timing": RuleCode(premed_timing, ("lead_min_min", "lead_max_min")),
     "premed_missing": RuleCode(premed_missing),
+    "medication_off_order": RuleCode(medication_off_order),
     "reaction_notification_missing": RuleCode(reaction_notification_missing, ("grade_min",)),
     "mixed_brands": RuleCode(mixed_brands),
     "product_not_ordered": RuleCode(product_not_ordered),

@@ -48,6 +48,8 @@ def order_plan(order: Order) -> OrderPlan:
         dose_g_per_kg=order.dose_g_per_kg, dose_g=order.dose_g, rate_cap_ml_h=order.rate_cap_ml_h,
         premeds=tuple(PremedOrder(drug=p["drug"], dose=p.get("dose"), unit=p.get("unit"), route=p.get("route"))
                       for p in order.premeds),
+        prn_orders=tuple(PremedOrder(drug=p["drug"], dose=p.get("dose"), unit=p.get("unit"), route=p.get("route"))
+                         for p in order.prn_orders),
         vitals_schedule=order.vitals_schedule,
     )
 
@@ -85,7 +87,8 @@ async def context_json(visit: Visit) -> dict[str, Any]:
             "indication": order.indication, "steps_ml_h": list(order.steps_ml_h) if order.steps_ml_h else None,
             "step_min": order.step_min, "dose_g_per_kg": order.dose_g_per_kg, "dose_g": order.dose_g,
             "rate_cap_ml_h": order.rate_cap_ml_h, "vitals_schedule": order.vitals_schedule,
-            "premeds": [{"drug": p.drug, "dose": p.dose, "unit": p.unit, "route": p.route} for p in order.premeds],
+            **{name: [{"drug": p.drug, "dose": p.dose, "unit": p.unit, "route": p.route} for p in getattr(order, name)]
+               for name in ("premeds", "prn_orders")},
         },
         "patient": {
             "first_infusion": patient.first_infusion, "product_switch": patient.product_switch,

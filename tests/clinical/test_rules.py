@@ -165,7 +165,26 @@ def test_a_premedication_after_the_start_says_after(gammagard_context: VisitCont
     finish(s)
     context = gammagard_context
     messages = [a["message"] for a in alerts_of(s, context)]
-    assert messages == ["Premedication cetirizine given 5 min after the start; expected 30–60 min before the start"]
+    assert messages == ["cetirizine 10 mg given: not on the order's premedication list",
+                        "Premedication cetirizine given 5 min after the start; expected 30–60 min before the start"]
+
+
+def test_a_second_acetaminophen_dose_not_on_the_prn_list_is_flagged(context_for: ContextFor) -> None:
+    """Acetaminophen is ordered as a premedication only: a PRN dose 2 h later is off the order; a
+    diphenhydramine PRN dose above the PRN order's 25 mg is flagged too; one within it is not."""
+    s = VisitScript()
+    prelude(s)
+    titrate(s)
+    s.add(170, "medication.given", {"drug": "Acetaminophen", "dose": 650, "unit": "mg", "route": "PO", "purpose": "prn"})
+    s.add(175, "medication.given", {"drug": "diphenhydramine", "dose": 50, "unit": "mg", "route": "PO", "purpose": "reaction"})
+    s.add(176, "medication.given", {"drug": "diphenhydramine", "dose": 25, "unit": "mg", "route": "PO", "purpose": "prn"})
+    finish(s)
+    context = context_for(prn_orders=[{"drug": "Diphenhydramine", "dose": 25, "unit": "mg", "route": "PO"}])
+    flagged = [(a["event_ids"], a["message"]) for a in alerts_of(s, context) if a["rule"] == "medication_off_order"]
+    assert flagged == [
+        ([s.find("medication.given", 170)], "Acetaminophen 650 mg given: not on the order's PRN list"),
+        ([s.find("medication.given", 175)], "diphenhydramine 50 mg given: above the ordered 25 mg"),
+    ]
 
 
 def test_an_ordered_premedication_never_given_raises_premed_missing(gammagard_context: VisitContext) -> None:
@@ -246,7 +265,8 @@ def test_weight_10_percent_from_the_dosing_weight_raises_weight_change(
     assert rules_of(s, gammagard_context) == expected
 
 
-@pytest.mark.parametrize(("expiry", "expected"), [("2025-03-03", ["product_expired"]), ("2025-03-04", [])])
+@pytest.mark.parametrize(("expiry", "expected"), [
+    ("2025-03-03", ["product_expired", "start_not_ready"]), ("2025-03-04", [])])
 def test_a_lot_past_its_expiry_date_raises_product_expired(
     gammagard_context: VisitContext, expiry: str, expected: list[str]
 ) -> None:
@@ -258,7 +278,21 @@ def test_a_lot_past_its_expiry_date_raises_product_expired(
 def test_a_lot_failing_inspection_raises_product_inspection_failed(gammagard_context: VisitContext) -> None:
     s = visit()
     next(e for e in s.events if e["kind"] == "product.opened")["payload"]["inspected_ok"] = False
-    assert rules_of(s, gammagard_context) == ["product_inspection_failed"]
+    assert rules_of(s, gammagard_context) == ["product_inspection_failed", "start_not_ready"]
+
+
+def test_a_start_with_no_usable_product_before_it_is_flagged_with_its_override_reason(
+    gammagard_context: VisitContext
+) -> None:
+    s = visit()
+    opened = next(e for e in s.events if e["kind"] == "product.opened")
+    s.events.remove(opened)
+    start = next(e for e in s.events if e["kind"] == "infusion.started")
+    start["payload"]["override_reason"] = "vial in hand, tablet entry after"
+    alerts = fold_timeline(s.events, context=gammagard_context).to_dict()["alerts"]
+    assert [(a["rule"], a["severity"], a["event_ids"], a["message"]) for a in alerts] == [(
+        "start_not_ready", "critical", [start["id"]], "Infusion started without an opened, inspected, in-date "
+        "product of the order (override reason: vial in hand, tablet entry after)")]
 
 
 def test_starting_above_the_start_rate_raises_start_rate_high(gammagard_context: VisitContext) -> None:

@@ -50,8 +50,9 @@ def test_above_the_limit_the_advice_is_to_come_down_now(gammagard: Protocol) -> 
     assert advice(gammagard, current_rate_ml_h=300, cap_ml_h=250) == ("reduce_to_limit", 250.0, 0.0)
 
 
-def test_no_increase_while_a_reaction_in_this_step_is_ongoing(gammagard: Protocol) -> None:
-    assert advice(gammagard, current_rate_ml_h=140, minutes_at_rate=40, reaction="ongoing") == ("hold", 140, None)
+def test_an_ongoing_reaction_slows_to_the_previous_step_then_holds_there(gammagard: Protocol) -> None:
+    assert advice(gammagard, current_rate_ml_h=140, minutes_at_rate=40, reaction="ongoing") == ("lower", 70.0, 0.0)
+    assert advice(gammagard, current_rate_ml_h=140, reaction="ongoing", reaction_rate_ml_h=280) == ("hold", 140, None)
     assert advice(gammagard, current_rate_ml_h=140, paused=True, reaction="ongoing") == ("hold", None, None)
 
 

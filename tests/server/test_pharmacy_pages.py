@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from server.db.models import AuditEntry, Order, OrderRevision, ProtocolType
+from tests.conftest import ORDER_PREMEDS, ORDER_PRN
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -39,12 +40,15 @@ async def create_order(client: httpx.AsyncClient, patient_id: int, **changes) ->
 
 
 async def edit_order(client: httpx.AsyncClient, order: Order, **changes) -> httpx.Response:
-    """Submit the edit form for the conftest order (as it was written) with `changes`."""
+    """Submit the edit form for the conftest order (as it was written) with `changes` (None: leave out)."""
+    medications = {f"{name}-{i}-{key}": str(value) for name, items in (("premeds", ORDER_PREMEDS), ("prn_orders", ORDER_PRN))
+                   for i, item in enumerate(items) for key, value in item.items()}
     form = {
-        "product": "gammagard-liquid-10|PI", "dose_g_per_kg": "0.4", "dosing_weight_kg": "70",
+        "product": "gammagard-liquid-10|PI", "dose_g_per_kg": "1.0", "dosing_weight_kg": "70",
         "protocol_type": "label", "prescriber": "Dr. Test", "active": "on", "based_on_revision": str(order.revision),
-        **changes,
+        **medications, **changes,
     }
+    form = {key: value for key, value in form.items() if value is not None}
     page = f"/pharmacy/orders/{order.id}/edit"
     return await post_form(client, f"/pharmacy/orders/{order.id}", form, page=page)
 
@@ -57,7 +61,7 @@ async def test_home_lists_the_organizations_patients_with_their_active_orders(
     page = await (await client_factory(pharmacist_pia)).get("/pharmacy")
     assert page.status_code == 200
     assert "MRN-PAT" in page.text and "MRN-SAM" in page.text and "MRN-OLA" not in page.text
-    assert "Gammagard Liquid 10% · PI · 0.4 g/kg (28.0 g)" in page.text
+    assert "Gammagard Liquid 10% · PI · 1.0 g/kg (70.0 g)" in page.text
     assert f'href="/pharmacy/patients/{patient_pat.id}"' in page.text
 
 
@@ -67,7 +71,7 @@ async def test_patient_page_shows_the_header_and_each_order_with_its_revision(
     await patient_pat.fetch_related("orders")
     page = await (await client_factory(pharmacist_pia)).get(f"/pharmacy/patients/{patient_pat.id}")
     assert page.status_code == 200
-    for text in ("MRN-PAT", "70.0 kg", "none recorded", "revision 1", "0.4 g/kg × 70.0 kg"):
+    for text in ("MRN-PAT", "70.0 kg", "none recorded", "revision 1", "1.0 g/kg × 70.0 kg"):
         assert text in page.text
     assert f'href="/pharmacy/orders/{patient_pat.orders[0].id}/edit"' in page.text
 
@@ -99,7 +103,8 @@ async def test_editing_an_order_keeps_the_old_values_as_a_revision_and_audits_fi
     order = await Order.get(patient=patient_pat)
     client = await client_factory(pharmacist_pia)
     premed = {"premeds-0-drug": "cetirizine", "premeds-0-dose": "10", "premeds-0-unit": "mg",
-              "premeds-0-route": "PO", "premeds-0-minutes_before": "60"}
+              "premeds-0-route": "PO", "premeds-0-minutes_before": "60", **{f"premeds-1-{key}": None for key in
+              ("drug", "dose", "unit", "route", "minutes_before")}}
     response = await edit_order(client, order, dose_g_per_kg="0.5", **premed)
     assert response.status_code == 303
     saved = await Order.get(id=order.id)
@@ -108,11 +113,11 @@ async def test_editing_an_order_keeps_the_old_values_as_a_revision_and_audits_fi
     revision = await OrderRevision.get(order=order)
     assert revision.revision == 1 and revision.changed_by_id == pharmacist_pia.id
     old = revision.snapshot
-    assert (old["dose_g_per_kg"], old["dose_g"], old["premeds"], old["revision"]) == (0.4, 28.0, [], 1)
+    assert (old["dose_g_per_kg"], old["dose_g"], old["premeds"], old["revision"]) == (1.0, 70.0, ORDER_PREMEDS, 1)
     entry = await AuditEntry.filter(action="order.update", object_id=str(order.id)).get()
     assert entry.detail == {"changed": ["dose_g_per_kg", "dose_g", "premeds"], "revision": 2}
     page = await client.get(f"/pharmacy/patients/{patient_pat.id}")
-    assert "revision 2" in page.text and "Revision 1</strong>" in page.text and "28.0 g" in page.text
+    assert "revision 2" in page.text and "Revision 1</strong>" in page.text and "70.0 g" in page.text
 
 
 async def test_saving_an_order_unchanged_creates_no_revision(client_factory, pharmacist_pia, patient_pat):

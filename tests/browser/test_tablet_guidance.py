@@ -1,0 +1,134 @@
+"""The nurse's guidance on the tablet: the Start gate (product and lot, override with a reason), the
+advice after a grade-1 reaction, and the end of the ordered dose, clicked through as a nurse."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.desk import Desk
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.tablet import Tablet
+from tests.browser.test_offline_visit import BASELINE, GEO, VisitClock
+
+pytestmark = pytest.mark.browser
+
+KIT_OK = {"weight_kg": 70, "kit_present": True, "kit_in_date": True, "kit_undamaged": True, "hydration": "adequate",
+          "headache": False, "infection_signs": False, "thrombosis_risk": False, "renal_risk": False,
+          "allergies_reviewed": True}
+NOT_READY = "opened, inspected, in-date product"
+
+
+def gammagard_visit(tablet_server) -> str:
+    with Desk(tablet_server.base_url, "nurse") as desk:
+        reference = desk.reference()
+    return next(v for v in reference["visits"] if v["context"]["order"]["product_id"] == "gammagard-liquid-10")["id"]
+
+
+def alert(tablet: Tablet, rule: str):
+    return tablet.page.locator(f"[data-testid=alert][data-rule={rule}]")
+
+
+def test_start_infusion_needs_a_usable_product_and_an_override_needs_a_reason(server_factory, launch, artifacts):
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    visit_id = gammagard_visit(server)
+    tablet = Tablet(launch(**GEO), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.open_visit(visit_id)
+    tablet.start_visit()
+    tablet.entry("assessment", KIT_OK)
+
+    start = tablet.tid("action-infusion.started")
+    expect(start).to_be_disabled()
+    expect(tablet.tid("action-infusion.started-reason")).to_contain_text(NOT_READY)
+    tablet.entry("product.opened", {"lot": "OLD1", "expiry": "2020-01-31", "volume_ml": 300, "inspected_ok": True})
+    expect(alert(tablet, "product_expired")).to_be_visible()
+    expect(start).to_be_disabled()
+    expect(tablet.tid("action-infusion.started-reason")).to_contain_text(NOT_READY)
+    tablet.screenshot(artifacts / "start-blocked-expired-lot-1280x800.png", testid="actions")
+
+    tablet.tid("start-override").click()
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("error-override_reason")).to_contain_text("Override reason is required")
+    tablet.fill("override_reason", "prescriber approved by phone")
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-warning")).to_contain_text("override reason: prescriber approved by phone")
+    tablet.screenshot(artifacts / "start-override-1280x800.png", testid="form-infusion.started")
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-infusion.started")).to_be_hidden()
+    flagged = alert(tablet, "start_not_ready")
+    expect(flagged).to_contain_text("prescriber approved by phone")
+    expect(flagged).to_contain_text("CRITICAL")
+    assert tablet.errors == []
+
+
+def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_dose_end_is_shown(
+    server_factory, launch, artifacts
+):
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    visit_id = gammagard_visit(server)
+    clock = VisitClock(datetime.now(timezone.utc) - timedelta(hours=7))
+    context = launch(**GEO)
+    clock.install(context)
+    tablet = Tablet(context, server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.open_visit(visit_id)
+    tablet.start_visit()
+    clock.to_minute(tablet, 2)
+    tablet.entry("assessment", KIT_OK)
+    tablet.entry("vitals", BASELINE)
+    expect(tablet.tid("action-infusion.started")).to_be_disabled()
+    expect(tablet.tid("start-override")).to_be_visible()
+    tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})
+    expect(tablet.tid("start-override")).to_have_count(0)
+    clock.to_minute(tablet, 40)
+    tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
+    clock.to_minute(tablet, 70)
+    # The check is shown while the nurse is on the form, before she saves.
+    tablet.tid("action-infusion.rate_changed").click()
+    expect(tablet.tid("due-checks")).to_contain_text("No vital signs within 15 min before the rate increase to 70 mL/h")
+    tablet.screenshot(artifacts / "rate-change-vitals-due-1280x800.png", testid="form-infusion.rate_changed")
+    tablet.tid("cancel-entry").click()
+    for minute, rate in ((70, 70), (100, 140), (130, 280)):
+        clock.to_minute(tablet, minute)
+        tablet.entry("vitals", BASELINE)
+        tablet.entry("infusion.rate_changed", {"rate_ml_h": rate})
+    expect(tablet.tid("expected-end")).to_contain_text("Dose given by")
+    tablet.screenshot(artifacts / "expected-end-1280x800.png", testid="infusion-panel")
+
+    clock.to_minute(tablet, 140)
+    tablet.entry("reaction.observed", {"symptoms": ["flushing"], "grade": "1", "actions": ["slowed"], "outcome": "improving"})
+    expect(tablet.tid("next-step")).to_contain_text("Lower the rate to")
+    expect(tablet.tid("next-rate")).to_have_text("140 mL/h")
+    tablet.tid("action-infusion.rate_changed").click()
+    expect(tablet.tid("recommendation")).to_contain_text("Recommended: 140 mL/h")
+    expect(tablet.tid("field-rate_ml_h")).to_have_value("140")
+    expect(tablet.tid("reason-reaction")).to_have_attribute("aria-pressed", "true")
+    tablet.screenshot(artifacts / "rate-change-after-reaction-1280x800.png", testid="form-infusion.rate_changed")
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-infusion.rate_changed")).to_be_hidden()
+    expect(tablet.tid("next-step")).to_contain_text("Hold: reaction ongoing")
+    expect(tablet.tid("next-rate")).to_have_text("140 mL/h")
+
+    # The demo order is 28 g = 280 mL: 17.5 + 35 + 70 + 46.7 mL by minute 140, then 140 mL/h: all given by
+    # about minute 188.
+    clock.to_minute(tablet, 195)
+    tablet.page.reload()
+    tablet.unlock()
+    tablet.open_visit(visit_id)
+    expect(tablet.tid("next-step")).to_contain_text("Ordered dose given")
+    expect(tablet.tid("next-rate")).to_have_count(0)
+    expect(tablet.tid("expected-end")).to_have_count(0)
+    expect(alert(tablet, "dose_exceeded")).to_be_visible()
+    tablet.screenshot(artifacts / "dose-given-1280x800.png")
+
+    tablet.entry("vitals", BASELINE)
+    tablet.entry("infusion.stopped")
+    # "End visit" says the observation is still due before she ends the visit.
+    tablet.tid("action-visit.ended").click()
+    expect(tablet.tid("due-checks")).to_contain_text("Post-infusion observation")
+    tablet.screenshot(artifacts / "end-visit-observation-due-1280x800.png", testid="form-visit.ended")
+    tablet.tid("cancel-entry").click()
+    assert tablet.errors == []
