@@ -1,4 +1,5 @@
-"""A second server process's desk, for tests: `python -m tests.security.desk_appender URL USER VISIT COUNT START`.
+"""A second server process's desk, for tests:
+`python -m tests.security.desk_appender URL USER VISIT COUNT START DATA_DIR`.
 
 Opens the database as `serve` does, waits for the wall-clock START (so two of these overlap), then
 records COUNT interventions by USER on VISIT through `server.services.desk_events`, one after another.
@@ -11,9 +12,14 @@ import sys
 import time
 import uuid
 
+from pathlib import Path
+
+from server import audit
 from server.db import schema
 from server.db.models import User, Visit
 from server.services import desk_events
+from server.settings import Settings
+from tests.conftest import SECRET_KEY
 
 
 async def main(url: str, user_id: int, visit_id: uuid.UUID, count: int, start: float) -> None:
@@ -29,5 +35,6 @@ async def main(url: str, user_id: int, visit_id: uuid.UUID, count: int, start: f
 
 
 if __name__ == "__main__":
-    url, user, visit, count, start = sys.argv[1:6]
+    url, user, visit, count, start, data_dir = sys.argv[1:7]
+    audit.configure_from(Settings(env="test", data_dir=Path(data_dir), secret_key=SECRET_KEY))  # as `serve` does
     asyncio.run(main(url, int(user), uuid.UUID(visit), int(count), float(start)))

@@ -31,10 +31,10 @@ async def visit(org, nurse_ana, patient_pat) -> Visit:
 
 @pytest.mark.skipif(on_postgres(), reason="the per-test PostgreSQL database is reached the same way; SQLite here")
 async def test_desk_actions_on_two_server_processes_at_once_never_reuse_a_device_seq(
-    database_url, pharmacist_pia, visit
+    database_url, pharmacist_pia, visit, tmp_path
 ):
     start = time.time() + 4  # both processes open the database first, then start together
-    args = [database_url, str(pharmacist_pia.id), str(visit.id), str(EACH), str(start)]
+    args = [database_url, str(pharmacist_pia.id), str(visit.id), str(EACH), str(start), str(tmp_path)]
     processes = [subprocess.Popen([sys.executable, "-m", "tests.security.desk_appender", *args], cwd=ROOT,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(PROCESSES)]
     for process in processes:
