@@ -9,12 +9,13 @@ never quarantine: arrival order is not clinical order offline; the fold reports 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 from starlette.requests import Request
 
-from server import access, audit
+from server import access, audit, sync_time
 from server.clinical.events import check_event
 from server.clinical.problems import EventInvalid
 from server.db.models import Order, Role, User, Visit
@@ -65,12 +66,13 @@ class ServerPolicy:
                              device_checked=session.device_id is not None, user=user)
 
     def check(self, candidate: Candidate) -> Refusal | None:
-        """The clinical schemas (server.clinical): the payload alone, valid or not."""
+        """The clinical schemas (server.clinical): the payload alone, valid or not; then its
+        times against the server's clock (`server.sync_time`)."""
         try:
             check_event(candidate.kind, candidate.schema, candidate.payload)
         except EventInvalid as error:
             return Refusal(error.code, str(error))
-        return None
+        return sync_time.check_clock(candidate, datetime.now(timezone.utc))
 
     async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
         user = await _user_of(principal)
@@ -91,7 +93,7 @@ class ServerPolicy:
                 exists = await Visit.exists(id=candidate.visit_id, organization_id=user.organization_id)
                 refusal = NOT_WRITABLE if exists else UNKNOWN_VISIT
             refusals[candidate.id] = refusal
-        return refusals
+        return refusals | await sync_time.outside_visits([c for c in valid if c.id not in refusals])
 
     async def readable(self, principal: Principal) -> ReadScope:
         user = await _user_of(principal)
