@@ -72,7 +72,8 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
                       next_seq=group.next_seq, ids=ids)
         await classify(batch, request.events, prepared, policy, group)
-        state = devices.advance(group, device, batch.device_seqs(), now=now, wiped=batch.wiped)
+        state = devices.advance(group, device, batch.device_seqs(), now=now, wiped=batch.wiped,
+                                recorded={row["device_seq"]: row["recorded_at"] for row in batch.events})
         group.writes.audit(policy, AuditRecord("sync.push", principal, "ok", batch.summary(request.batch_id)))
         response = {"protocol": PROTOCOL_VERSION, "server_time": now, "clock_offset_ms": offset_ms,
                     "results": batch.results, "device": state.model_dump(), "client_update_required": False}
