@@ -171,12 +171,16 @@ async def record_visit(patient: Patient, nurse: User, scenario: Scenario) -> Vis
     stop_at = react_and_recover(r, rates, target_ml, physician) if scenario.course == "reaction" \
         else titrate(r, rates, target_ml)
     finish(r, stop_at, nurse)
-    await push_from_tablet(nurse, r.events)
+    await push_from_tablet(nurse, r.events, tablet=scenario.mrn)
     return visit
 
 
-async def push_from_tablet(nurse: User, events: list[dict[str, Any]]) -> None:
-    device_id = uuid.uuid5(DEMO_TABLET, f"demo-tablet:{nurse.id}")
+async def push_from_tablet(nurse: User, events: list[dict[str, Any]], *, tablet: str = "") -> None:
+    """`tablet`: which of the nurse's tablets. Yesterday's two demo visits overlap in time; written on
+    one tablet one after the other, the second's entries would claim to be recorded before the
+    first's last ones, which the engine flags as backdated (`sync.classify`)."""
+    name = f"demo-tablet:{nurse.id}:{tablet}" if tablet else f"demo-tablet:{nurse.id}"
+    device_id = uuid.uuid5(DEMO_TABLET, name)
     first = await desk_events.next_device_seq(device_id)
     numbered = [{**event, "device_seq": first + index} for index, event in enumerate(events)]
     response = await desk_events.push_events(user=nurse, device_id=device_id, events=numbered)
