@@ -85,7 +85,7 @@ class ServerPolicy:
                     refusals[candidate.id] = WRONG_PATIENT
                 continue
             if candidate.kind == "visit.started":
-                refusal = await _start_visit(user, candidate)
+                refusal = sync_time.unscheduled_start(candidate) or await _start_visit(user, candidate)
                 if refusal is None:
                     writable[candidate.visit_id] = _patient_id(candidate)
                     continue

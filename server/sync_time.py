@@ -36,7 +36,13 @@ def check_clock(candidate: Candidate, now: datetime) -> Refusal | None:
     """What the event alone, against the server's clock, shows (no database)."""
     if candidate.occurred_at > now + FUTURE_HORIZON or candidate.recorded_at > now + FUTURE_HORIZON:
         return IN_FUTURE
-    if candidate.kind == "visit.started" and candidate.occurred_at < now - START_MAX_AGE:
+    return None
+
+
+def unscheduled_start(candidate: Candidate) -> Refusal | None:
+    """A `visit.started` that would create a visit the pharmacy never scheduled: its own time becomes
+    the visit's schedule, so nothing else bounds it (a scheduled visit is bound by its schedule)."""
+    if candidate.occurred_at < datetime.now(timezone.utc) - START_MAX_AGE:
         return START_TOO_OLD
     return None
 
@@ -49,8 +55,8 @@ async def outside_visits(candidates: list[Candidate]) -> dict[UUID, Refusal]:
     anchors = await _anchors(list({c.visit_id for c in candidates}))
     for candidate in candidates:
         if candidate.kind == "visit.started" and candidate.visit_id in anchors:
-            started = anchors[candidate.visit_id]["time_in"]
-            anchors[candidate.visit_id]["time_in"] = min(started, candidate.occurred_at) if started else candidate.occurred_at
+            anchor = anchors[candidate.visit_id]
+            anchor["time_in"] = min(anchor["time_in"] or candidate.occurred_at, candidate.occurred_at)
     refusals = {}
     for candidate in candidates:
         anchor = anchors.get(candidate.visit_id)

@@ -96,7 +96,8 @@ def _versions(history: list[dict[str, Any]], kind: str, name: Any) -> list[Versi
             for v in history]
 
 
-def timeline_rows(state: dict[str, Any], name: Any, time_flags: dict[str, list[str]] | None = None) -> list[TimelineRow]:
+def timeline_rows(state: dict[str, Any], name: Any,
+                  time_flags: dict[str, list[str]] | None = None) -> list[TimelineRow]:
     """Entries and voided entries in clinical-time order, each with its corrections beside it, and
     the time flags the server found (`server.services.entry_times`)."""
     late = {row["event_id"] for row in state["late_entries"]}

@@ -93,17 +93,32 @@ async def test_a_visit_start_dated_far_from_now_or_its_schedule_is_held(tablet_f
     order = await Order.get(patient=patient_pat)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     tablet = await tablet_for(nurse_ana)
-    cases = {"2019": now.replace(year=2019), "a-month-ago": now - START_MAX_AGE - MINUTE,
-             "ten-days-from-schedule": now + timedelta(days=10)}
-    for name, moment in cases.items():
+    cases = {"2019": (now, now.replace(year=2019), "time_before_visit"),
+             "a-month-ago": (now, now - START_MAX_AGE - MINUTE, "time_before_visit"),
+             "ten-days-after-schedule": (now - timedelta(days=10), now, "time_after_visit")}
+    for name, (scheduled, moment, code) in cases.items():
         visit = await Visit.create(id=uuid.uuid4(), organization_id=patient_pat.organization_id, patient=patient_pat,
-                                   order=order, nurse=nurse_ana, scheduled_at=now)
+                                   order=order, nurse=nurse_ana, scheduled_at=scheduled)
         script = VisitScript(start=moment.isoformat())
         script.started(0)
         events = readdress(script, visit_id=visit.id, patient_id=patient_pat.id, order_id=order.id,
                            first_seq=tablet.next_seq)
         answer = (await tablet.client.post("/api/sync/push", json=_body(tablet, events))).json()["results"][0]
-        assert answer["status"] == "quarantined" and answer["code"].startswith("time_"), (name, answer)
+        assert (answer["status"], answer["code"]) == ("quarantined", code), (name, answer)
+
+
+async def test_an_unscheduled_visit_start_dated_more_than_30_days_ago_is_held(tablet_for, nurse_ana, patient_pat):
+    """A tablet may start a visit the pharmacy did not schedule; its start then becomes the schedule."""
+    order = await Order.get(patient=patient_pat)
+    tablet = await tablet_for(nurse_ana)
+    for moment in (datetime(2019, 6, 1, 8, tzinfo=timezone.utc), datetime.now(timezone.utc) - START_MAX_AGE - MINUTE):
+        script = VisitScript(start=moment.isoformat())
+        script.started(0)
+        events = readdress(script, visit_id=uuid.uuid4(), patient_id=patient_pat.id, order_id=order.id,
+                           first_seq=tablet.next_seq)
+        answer = (await tablet.client.post("/api/sync/push", json=_body(tablet, events))).json()["results"][0]
+        assert (answer["status"], answer["code"]) == ("quarantined", "time_too_old"), answer
+        assert not await Visit.exists(id=events[0]["visit_id"])
 
 
 async def test_late_documentation_and_a_visit_past_midnight_are_accepted(push_visit, tablet_for, nurse_ana,
