@@ -9,12 +9,13 @@ never quarantine: arrival order is not clinical order offline; the fold reports 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 from starlette.requests import Request
 
-from server import access, audit
+from server import access, audit, sync_time
 from server.auth import sessions
 from server.clinical.events import check_event
 from server.clinical.problems import EventInvalid
@@ -82,12 +83,13 @@ class ServerPolicy:
                              device_checked=True, user=user)
 
     def check(self, candidate: Candidate) -> Refusal | None:
-        """The clinical schemas (server.clinical): the payload alone, valid or not."""
+        """The clinical schemas (server.clinical): the payload alone, valid or not; then its
+        times against the server's clock (`server.sync_time`)."""
         try:
             check_event(candidate.kind, candidate.schema, candidate.payload)
         except EventInvalid as error:
             return Refusal(error.code, str(error))
-        return None
+        return sync_time.check_clock(candidate, datetime.now(timezone.utc))
 
     async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
         """Role, then write scope, then the state and authorship rules of `write_rules` (the same the
@@ -96,6 +98,8 @@ class ServerPolicy:
         refusals = {c.id: r for c in candidates if (r := write_rules.role_refusal(user, c.kind))}
         valid = sorted((c for c in candidates if c.id not in refusals), key=lambda c: c.kind != "visit.started")
         refusals.update(await _scope_refusals(user, valid))
+        valid = [c for c in valid if c.id not in refusals]
+        refusals.update(await sync_time.outside_visits(valid))  # times far outside the visit
         valid = [c for c in valid if c.id not in refusals]
         refusals.update(await write_rules.correction_refusals(user, valid))
         refusals.update(await write_rules.status_refusals(user.organization_id, valid))
@@ -136,7 +140,10 @@ async def _scope_refusals(user: User, candidates: list[Candidate]) -> dict[UUID,
             if candidate.kind == "visit.started" and _patient_id(candidate) != writable[candidate.visit_id]:
                 refusals[candidate.id] = WRONG_PATIENT
             continue
-        refusal = await _start_visit(user, candidate) if candidate.kind == "visit.started" else NOT_WRITABLE
+        if candidate.kind == "visit.started":
+            refusal = sync_time.unscheduled_start(candidate) or await _start_visit(user, candidate)
+        else:
+            refusal = NOT_WRITABLE
         if refusal is None:
             writable[candidate.visit_id] = _patient_id(candidate)
         else:

@@ -27,6 +27,11 @@ from sync.models import Device, Quarantine
 from sync.policy import Candidate, Policy, Principal, Refusal
 from sync.protocol import FUTURE_TOLERANCE_S
 
+BACKDATE_TOLERANCE = timedelta(seconds=FUTURE_TOLERANCE_S)
+"""How much earlier than an entry the device numbered before it an entry may claim to be recorded
+before it is flagged `backdated`: a tablet's clock is nudged by seconds when it synchronises,
+never by minutes."""
+
 logger = logging.getLogger("ivlog.sync")
 
 Result = dict[str, Any]  # one `sync.protocol.PushResult`, as plain data: built once per event of every push
@@ -68,6 +73,7 @@ class Batch:
     held: dict[tuple[UUID, str], Held] = field(default_factory=dict)  # quarantined, by (id, content)
     wiped: bool = False
     surrender: bool = False  # a revoked tablet hands over its outbox: every new entry is kept aside
+    floors: dict[int, datetime] = field(default_factory=dict)  # by device_seq: recorded_at it cannot precede
     latest: datetime = field(init=False)  # occurred or recorded after this, by the device's corrected clock: future
 
     def __post_init__(self) -> None:
@@ -120,7 +126,22 @@ class Batch:
         if candidate.device_seq <= self.device.acked_through:
             flags.append("device_seq_reused")
             self.wiped = True
+        elif (floor := self.floors.get(candidate.device_seq)) and candidate.recorded_at < floor - BACKDATE_TOLERANCE:
+            flags.append("backdated")
         return flags
+
+    def order_floors(self, readings: list[Candidate | Refusal]) -> None:
+        """A tablet numbers its entries (device_seq) in the order it records them, on its own clock.
+        So an entry cannot have been recorded before any entry numbered lower: for each new seq of this
+        push, the latest recorded_at among the lower ones (this push's, and the device's mark). An entry
+        recorded hours ago and sent late by an offline tablet is not caught (its number is in order);
+        one whose recorded_at was set back (forged, or typed in after later entries) is."""
+        floor = self.device.recorded_through_at
+        for candidate in sorted((c for c in readings if isinstance(c, Candidate)
+                                 and c.device_seq > self.device.acked_through), key=lambda c: c.device_seq):
+            if floor is not None:
+                self.floors[candidate.device_seq] = floor
+            floor = candidate.recorded_at if floor is None else max(floor, candidate.recorded_at)
 
 
 @dataclass(frozen=True)
@@ -156,6 +177,7 @@ async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared,
     the lock, and the pushes decided before this one). The caller then hands the batch's rows to
     the group (`hand_over`), or refuses the push whole (sync.quota) and stores none of them."""
     logged = {event_id: group.logged[event_id] for event_id in batch.ids if event_id in group.logged}
+    batch.order_floors(prepared.readings)
     batch.held = {(event_id, row["content_sha256"]): Held(event_id, row["code"], row["reason"])
                   for event_id in (batch.ids if group.held else ()) for row in group.held.get(event_id, ())}
     digests = _digests(raws, prepared.digests, batch.ids, logged, batch.held)

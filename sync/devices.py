@@ -62,14 +62,21 @@ async def bind(group: Group, device_id: UUID, principal: Principal, now: datetim
     return device
 
 
-def advance(group: Group, device: Device, seqs: Iterable[int], *, now: datetime, wiped: bool) -> DeviceState:
+def advance(group: Group, device: Device, seqs: Iterable[int], *, now: datetime, wiped: bool,
+            recorded: dict[int, datetime] | None = None) -> DeviceState:
     """Move `acked_through` over every contiguous seq received (those held before, and `seqs`,
-    this push's), and report what is missing. The group writes the device row at its end."""
+    this push's), and report what is missing. The group writes the device row at its end.
+    `recorded`: this push's accepted events, device_seq -> recorded_at (the device's clock order)."""
     received = group.received.setdefault(device.id, set())
     received.update(seqs)
     acked = device.acked_through
     while acked + 1 in received:
         acked += 1
+    covered = [at for seq, at in (recorded or {}).items() if device.acked_through < seq <= acked]
+    if covered:
+        latest = max(covered)
+        through = device.recorded_through_at
+        device.recorded_through_at = latest if through is None or latest > through else through
     received.difference_update(range(device.acked_through + 1, acked + 1))
     device.acked_through = acked
     device.last_seen_at = now

@@ -91,7 +91,8 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
             return PushOutcome(response={}, touched_visits=set(), refusal=over)
         kept = await _within_surrender_cap(group, batch) if surrender else 0  # its own cap, not the quota
         hand_over(batch, group)
-        state = devices.advance(group, device, batch.device_seqs(), now=now, wiped=batch.wiped)
+        state = devices.advance(group, device, batch.device_seqs(), now=now, wiped=batch.wiped,
+                                recorded={row["device_seq"]: row["recorded_at"] for row in batch.events})
         if surrender:
             state = _surrendered(state, kept)
         action = "sync.surrender" if surrender else "sync.push"

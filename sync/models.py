@@ -22,6 +22,9 @@ class Device(Model):
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()
     acked_through = fields.BigIntField(default=0)
+    # The latest recorded_at among its accepted events up to acked_through: an event numbered after
+    # them but claiming to be recorded earlier was backdated (sync.classify, `backdated`).
+    recorded_through_at = fields.DatetimeField(null=True)
     wrap_key = fields.CharField(max_length=64, default="")  # released to this device's live session only
     wiped_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)

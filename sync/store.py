@@ -151,16 +151,19 @@ async def device_seqs_above(connection: Any, thresholds: dict[UUID, int]) -> dic
 
 
 async def update_devices(connection: Any, devices: Sequence[Any]) -> None:
-    """Write each device's mark, last contact and wipe time (one statement for a group's devices)."""
+    """Write each device's mark, last contact, wipe time and latest recorded time (one statement for a
+    group's devices)."""
     if not devices:
         return
     postgres = dialect(connection) == "postgres"
-    a, b, c, d = marks(connection, 4)
+    a, b, c, d, e = marks(connection, 5)
     rows = [(device.acked_through, _db_value(device.last_seen_at, postgres),
              None if device.wiped_at is None else _db_value(device.wiped_at, postgres),
+             None if device.recorded_through_at is None else _db_value(device.recorded_through_at, postgres),
              _param(connection, device.id)) for device in devices]
     await connection.execute_many(
-        f"UPDATE device SET acked_through = {a}, last_seen_at = {b}, wiped_at = {c} WHERE id = {d}", rows)
+        f"UPDATE device SET acked_through = {a}, last_seen_at = {b}, wiped_at = {c}, recorded_through_at = {d} "
+        f"WHERE id = {e}", rows)
 
 
 async def device_owner(connection: Any, device_id: UUID) -> dict[str, Any] | None:

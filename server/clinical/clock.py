@@ -21,7 +21,9 @@ def parse_instant(text: str) -> datetime:
 def format_instant(value: datetime) -> str:
     """ISO-8601 in UTC with "Z", milliseconds only when present (JS toISOString without zero millis)."""
     value = value.astimezone(timezone.utc)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime: its %Y does not pad years before 1000 on glibc ("2-01-01"), which no reader parses.
+    text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+            f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
     if value.microsecond:
         text += f".{value.microsecond // 1000:03d}"
     return text + "Z"

@@ -13,8 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from server.services.local_time import LocalTime, parse
+from server.services.visit_window import AFTER_START, BEFORE_START
 
 WIDTH, LEFT, RIGHT, TOP, BOTTOM = 720, 56, 14, 14, 24
+MAX_TIME_TICKS = 12
+"""At most this many time labels on any chart, whatever its span (one entry dated centuries away once
+made a tick every 8 hours across 300 years: 34 s and 224 MB for one page)."""
+TICK_STEPS_MIN = (15, 30, 60, 120, 240, 480, 720, 1440)
 
 
 @dataclass(frozen=True)
@@ -78,22 +83,29 @@ class TimeAxis:
     left: float = LEFT
     right: float = WIDTH - RIGHT
 
+    def contains(self, value: str | datetime) -> bool:
+        moment = parse(value)
+        return moment is not None and self.start <= moment <= self.end
+
     def x(self, value: str | datetime) -> float:
+        """The position of a moment; one outside the axis is drawn at its edge, never beyond."""
         moment = parse(value)
         assert moment is not None
+        moment = min(max(moment, self.start), self.end)
         span = max((self.end - self.start).total_seconds(), 1.0)
         return self.left + (moment - self.start).total_seconds() / span * (self.right - self.left)
 
     def ticks(self, clock: LocalTime) -> list[Tick]:
+        """Labels on the local clock's round times, at most MAX_TIME_TICKS of them."""
         minutes = (self.end - self.start).total_seconds() / 60
-        most = max(4, int((self.right - self.left) // 70))  # labels about 70 units apart at least
-        step = next((s for s in (15, 30, 60, 120, 240) if minutes / s <= most), 480)
+        most = min(MAX_TIME_TICKS, max(4, int((self.right - self.left) // 70)))  # labels ~70 units apart
+        step = next((s for s in TICK_STEPS_MIN if minutes / s <= most), math.ceil(minutes / most))
         first = self.start.replace(second=0, microsecond=0)
         local = clock.local(first)
         assert local is not None
         first += timedelta(minutes=-(local.hour * 60 + local.minute) % step)  # on the local clock's hours
         ticks, moment = [], first
-        while moment <= self.end:
+        while moment <= self.end and len(ticks) <= MAX_TIME_TICKS:
             ticks.append(Tick(self.x(moment), clock.clock(moment)))
             moment += timedelta(minutes=step)
         return ticks
@@ -129,14 +141,18 @@ def nice_step(raw: float) -> float:
 
 
 def time_axis(state: dict[str, Any], width: int = WIDTH) -> TimeAxis | None:
-    """From time in to time out (or the last thing that happened)."""
+    """From time in to time out (or the last thing that happened), within the visit's plausible
+    window (`server.services.visit_window`): an entry dated far outside it, which an older server
+    accepted, stays in the timeline but cannot stretch the axis (it is drawn at the edge)."""
     moments = [parse(v) for v in (state.get("time_in"), state.get("time_out")) if v]
     moments += [parse(row["at"]) for row in state.get("vitals", [])]
     moments += [parse(s["end"] or s["start"]) for s in state.get("segments", [])]
-    moments = [m for m in moments if m is not None]
+    moments = sorted(m for m in moments if m is not None)
     if not moments:
         return None
-    start, end = min(moments), max(moments)
+    anchor = parse(state.get("time_in")) or moments[len(moments) // 2]
+    inside = [m for m in moments if anchor - BEFORE_START <= m <= anchor + AFTER_START] or [anchor]
+    start, end = inside[0], inside[-1]
     return TimeAxis(start, max(end, start + timedelta(minutes=30)), LEFT, width - RIGHT)
 
 
@@ -171,7 +187,7 @@ def infusion_chart(state: dict[str, Any], clock: LocalTime, *, height: int = 200
     for pause in state.get("pauses", []):
         start, end = axis.x(pause["start"]), axis.x(pause["end"] or axis.end)
         chart.bands.append(Band(start, max(end - start, 1.0), f"paused: {pause['reason']}"))
-    for reaction in state.get("reactions", []):
+    for reaction in (r for r in state.get("reactions", []) if axis.contains(r["at"])):
         chart.markers.append(Marker(axis.x(reaction["at"]), f"R{reaction['grade']}"))
     if limit:
         chart.guide = Tick(values.y(limit), f"limit {limit:g}")
@@ -200,7 +216,8 @@ def _panel(title: str, lines: tuple, bounds: tuple, vitals: list, axis: TimeAxis
     chart = Chart(title, height, x_ticks=axis.ticks(clock), y_ticks=values.ticks(3), width=axis_width(axis),
                   right=int(axis.right))
     for name, css in lines:
-        points = [(axis.x(row["at"]), values.y(row[name])) for row in vitals if row.get(name) is not None]
+        points = [(axis.x(row["at"]), values.y(row[name])) for row in vitals
+                  if row.get(name) is not None and axis.contains(row["at"])]
         chart.series.append(Series(name, css, points))
     return chart
 
@@ -212,5 +229,6 @@ def vitals_charts(state: dict[str, Any], clock: LocalTime, *, height: int = 110,
         return []
     panels = [_panel(title, lines, bounds, vitals, axis, clock, height) for title, lines, bounds in VITAL_PANELS]
     for panel in (p for p in panels if p is not None):
-        panel.markers = [Marker(axis.x(r["at"]), f"R{r['grade']}") for r in state.get("reactions", [])]
+        panel.markers = [Marker(axis.x(r["at"]), f"R{r['grade']}") for r in state.get("reactions", [])
+                         if axis.contains(r["at"])]
     return [panel for panel in panels if panel is not None]

@@ -172,18 +172,22 @@ async def record_visit(patient: Patient, nurse: User, scenario: Scenario) -> Vis
     stop_at = react_and_recover(r, rates, target_ml, physician) if scenario.course == "reaction" \
         else titrate(r, rates, target_ml)
     finish(r, stop_at, nurse)
-    await push_from_tablet(nurse, r.events)
+    await push_from_tablet(nurse, r.events, tablet=scenario.mrn)
     return visit
 
 
-async def push_from_tablet(nurse: User, events: list[dict[str, Any]]) -> None:
-    """From the nurse's one demo tablet: a random id (never one anybody could guess and claim)."""
-    tablet = await Device.filter(user_id=nurse.id, label=DEMO_TABLET_LABEL).first()
-    device_id = tablet.id if tablet else uuid.uuid4()
-    first = (tablet.acked_through if tablet else 0) + 1
+async def push_from_tablet(nurse: User, events: list[dict[str, Any]], *, tablet: str = "") -> None:
+    """From one of the nurse's demo tablets, each with a random id (never one anybody could guess and
+    claim). `tablet`: which one. Yesterday's two demo visits overlap in time; written on one tablet
+    one after the other, the second's entries would claim to be recorded before the first's last
+    ones, which the engine flags as backdated (`sync.classify`)."""
+    label = f"{DEMO_TABLET_LABEL} {tablet}".strip()
+    found = await Device.filter(user_id=nurse.id, label=label).first()
+    device_id = found.id if found else uuid.uuid4()
+    first = (found.acked_through if found else 0) + 1
     numbered = [{**event, "device_seq": first + index} for index, event in enumerate(events)]
     response = await desk_events.push_events(user=nurse, device_id=device_id, events=numbered)
-    await Device.filter(id=device_id, label="").update(label=DEMO_TABLET_LABEL)
+    await Device.filter(id=device_id, label="").update(label=label)
     refused = [result.reason for result in response.results if result.status != "accepted"]
     if refused:
         raise RuntimeError(f"the demo visit was not accepted: {refused[0]}")

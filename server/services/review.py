@@ -17,7 +17,9 @@ from tortoise.query_utils import Prefetch
 from server.db.models import User, Visit, VisitStatus
 from server.db.review_models import DeliveryAttempt, InboxItem, OutboxMessage
 from server.errors import Conflict
-from server.services import charts, desk_events, disclosures, held_pages, inbox, release, visits, write_rules
+from server.services import (
+    charts, desk_events, disclosures, entry_times, held_pages, inbox, release, visits, write_rules,
+)
 from server.services.charts import Chart
 from server.services.entry_text import describe, label
 from server.services.held_pages import HeldPage
@@ -69,6 +71,7 @@ class TimelineRow:
     voided_by: str = ""
     late: bool = False
     after_review: bool = False
+    time_flags: list[str] = field(default_factory=list)  # labels (server.services.entry_times.LABELS)
 
 
 @dataclass
@@ -95,19 +98,27 @@ def _versions(history: list[dict[str, Any]], kind: str, name: Any) -> list[Versi
             for v in history]
 
 
-def timeline_rows(state: dict[str, Any], name: Any) -> list[TimelineRow]:
-    """Entries and voided entries in clinical-time order, each with its corrections beside it."""
+def timeline_rows(state: dict[str, Any], name: Any,
+                  time_flags: dict[str, list[str]] | None = None) -> list[TimelineRow]:
+    """Entries and voided entries in clinical-time order, each with its corrections beside it, and
+    the time flags the server found (`server.services.entry_times`)."""
     late = {row["event_id"] for row in state["late_entries"]}
     after = set(state["late_after_review"])
+    flags = time_flags or {}
+
+    def labels(event_id: str) -> list[str]:
+        return [entry_times.LABELS[flag] for flag in flags.get(event_id, ())]
+
     rows = [TimelineRow(e["event_id"], e["kind"], label(e["kind"]), e["occurred_at"], e["recorded_at"],
                         name(e["author_id"]), describe(e["kind"], e["payload"]),
                         _versions(e["history"], e["kind"], name), late=e["event_id"] in late,
-                        after_review=e["event_id"] in after)
+                        after_review=e["event_id"] in after, time_flags=labels(e["event_id"]))
             for e in state["entries"]]
     rows += [TimelineRow(v["event_id"], v["kind"], label(v["kind"]), v["occurred_at"], v["recorded_at"],
                          name(v["author_id"]), describe(v["kind"], v["payload"]),
                          _versions(v["amendments"], v["kind"], name), voided_reason=v["reason"],
-                         voided_by=name(v["voided_by"]), late=v["event_id"] in late)
+                         voided_by=name(v["voided_by"]), late=v["event_id"] in late,
+                         time_flags=labels(v["event_id"]))
              for v in state["voided"]]
     return sorted(rows, key=lambda row: (parse(row.at), parse(row.recorded_at)))
 
@@ -132,7 +143,7 @@ async def quarantined_of(visit: Visit) -> HeldPage:
 
 async def build_review(visit: Visit, *, clock: LocalTime) -> VisitReview:
     summary = await build_summary(visit, clock=clock)
-    rows = timeline_rows(summary.state, summary.author)
+    rows = timeline_rows(summary.state, summary.author, summary.time_flags)
     attempts = Prefetch("delivery_attempts", queryset=DeliveryAttempt.all().order_by("at"))
     outbox = await OutboxMessage.filter(visit_id=visit.id).order_by("-created_at").prefetch_related("recipient", attempts)
     return VisitReview(

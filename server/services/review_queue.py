@@ -4,7 +4,8 @@ CLINICAL section 5: reactions, out-of-range vitals, titration deviations and mis
 first; a grade >= 2 reaction tops the queue (section 4). The order, most important first:
   1. highest reaction grade         4. protocol issues (titration deviations)
   2. critical alerts                5. missed vital-sign checks
-  3. alerts of any severity         6. late entries (and entries after a review)
+  3. alerts of any severity         6. late entries (and entries after a review, backdated
+                                        entries, entries dated before the visit began)
                                      7. entries held in quarantine
 then the visit that has waited longest. Everything but (2) is on the Visit row; (2) needs the
 alerts' severities, so only visits that have alerts are folded.
@@ -27,6 +28,7 @@ QUEUE_STATES = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REOPENED)
 FILTER_STATES = (*QUEUE_STATES, VisitStatus.REVIEWED)
 QUEUE_LIMIT = 200
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATE_FLAGS = frozenset({"late_entries", "late_after_review", "backdated_entries", "entries_before_visit"})
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class Queue:
 def risk_key(visit: Visit, critical_alerts: int) -> tuple:
     """Sort key: riskiest first (see the module docstring), then the longest waiting."""
     flags = set(visit.flags or [])
-    late = bool(flags & {"late_entries", "late_after_review"})
+    late = bool(flags & LATE_FLAGS)
     waited_since = visit.time_out or visit.time_in or visit.scheduled_at or EPOCH
     return (-visit.max_reaction_grade, -critical_alerts, -visit.alert_count, -("protocol_issues" in flags),
             -("missed_checks" in flags), -late, -("quarantined" in flags), waited_since)
@@ -72,7 +74,8 @@ def risk_reasons(visit: Visit, critical_alerts: int) -> list[str]:
     if visit.alert_count:
         reasons.append(f"{visit.alert_count} alert{'s' if visit.alert_count > 1 else ''}")
     labels = {"protocol_issues": "protocol issues", "missed_checks": "missed checks", "late_entries": "late entries",
-              "late_after_review": "entries after review", "quarantined": "quarantined entries"}
+              "late_after_review": "entries after review", "backdated_entries": "backdated entries",
+              "entries_before_visit": "entries before the visit began", "quarantined": "quarantined entries"}
     reasons += [text for flag, text in labels.items() if flag in flags]
     return reasons
 

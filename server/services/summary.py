@@ -15,7 +15,7 @@ from uuid import UUID
 from server.clinical.corrections import CORRECTION_KINDS
 from server.clinical.timeline import fold_timeline
 from server.db.models import Order, Patient, User, Visit
-from server.services import charts, orders, visits
+from server.services import charts, entry_times, orders, visits
 from server.services.charts import Chart
 from server.services.entry_text import number
 from server.services.local_time import LocalTime
@@ -53,6 +53,7 @@ class VisitSummary:
     trend: list[TrendRow] = field(default_factory=list)
     infusion_chart: Chart | None = None
     vitals_charts: list[Chart] = field(default_factory=list)
+    time_flags: dict[str, list[str]] = field(default_factory=dict)  # by event id (server.services.entry_times)
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     events: list[dict[str, Any]] = field(default_factory=list, repr=False)  # the log the state was folded from
     context: Any = field(default=None, repr=False)  # the visit context of that fold
@@ -136,7 +137,8 @@ async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | No
         authors=await author_names(visit.organization_id, events), clock=clock,
         signoff=signoffs[-1] if signoffs else None,
         interventions=interventions_of(state),
-        trend=vitals_trend(state), events=events, context=context,
+        trend=vitals_trend(state), time_flags=entry_times.entry_flags(events, state["time_in"]),
+        events=events, context=context,
     )
     summary.infusion_chart = charts.infusion_chart(state, clock, height=150)
     summary.vitals_charts = charts.vitals_charts(state, clock, height=95, width=250)

@@ -16,6 +16,7 @@ from server.clinical.timeline import VisitState, fold_timeline
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
+from server.services import entry_times
 from tortoise.connection import get_connection
 
 from sync import store
@@ -146,7 +147,8 @@ async def project(visit: Visit) -> VisitState:
         status=status, time_in=_parse(state.time_in), time_out=_parse(state.time_out),
         alert_count=len(state.alerts), max_reaction_grade=state.highest_reaction_grade or 0,
         volume_infused_ml=float(state.infusion.get("volume_infused_ml") or 0),
-        flags=_flags(state) + (["quarantined"] if held else []), projected_seq=seq,
+        flags=_flags(state) + entry_times.visit_flags(entry_times.entry_flags(events, state.time_in))
+        + (["quarantined"] if held else []), projected_seq=seq,
         updated_at=datetime.now(timezone.utc),
     )
     return state

@@ -1,4 +1,5 @@
-"""Fixtures for the authority tests: every writer pushes through the real /api/sync/push."""
+"""Fixtures of the security campaigns: writers that push through the real /api/sync/push, and the
+review tests' tablets, desk and form posts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from server.db.models import Assignment, Order, Role, User, Visit
 from tests.api.conftest import projected, scheduled_visit  # noqa: F401 (fixtures, shared)
 from tests.conftest import _user
-from tests.review.conftest import post_form  # noqa: F401 (a fixture, shared)
+from tests.review.conftest import desk, post_form, push_visit, tablet_for  # noqa: F401 (fixtures, shared)
 from tests.security.writers import Writer
 
 
