@@ -203,7 +203,7 @@ async def test_accepting_checks_the_original_author_may_still_write_the_visit(
 
     await Assignment.filter(nurse=nurse_ana).delete()
     answer = await decide(pharmacist, handed_over[0], "accept")
-    assert answer.status_code == 422 and "not assigned" in answer.text
+    assert answer.status_code == 422 and "check your assignment" in answer.text
     assert not await Event.filter(id=handed_over[0].event_id).exists()
 
 

@@ -2,7 +2,7 @@
 `python -m tests.security.desk_appender URL USER VISIT COUNT START DATA_DIR`.
 
 Opens the database as `serve` does, waits for the wall-clock START (so two of these overlap), then
-records COUNT interventions by USER on VISIT through `server.services.desk_events`, one after another.
+records COUNT notes by USER (a desk note, numbered like any desk action) on VISIT through `server.services.desk_events`, one after another.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ async def main(url: str, user_id: int, visit_id: uuid.UUID, count: int, start: f
         user, visit = await User.get(id=user_id), await Visit.get(id=visit_id)
         await asyncio.sleep(max(0.0, start - time.time()))
         for number in range(count):
-            await desk_events.append(user=user, visit=visit, kind="review.intervention",
-                                     payload={"kind": "other", "text": f"Check {number}."})
+            await desk_events.append(user=user, visit=visit, kind="note",
+                                     payload={"text": f"Check {number}."})
     finally:
         await schema.close_database()
 

@@ -115,7 +115,8 @@ async def test_a_desk_action_from_a_revoked_desk_device_answers_a_clear_refusal_
 ):
     desk_id = await desk_events.desk_device_id(pharmacist_pia)
     admin = await client_factory(admin_ada)
-    assert (await admin.post(f"/admin/devices/{desk_id}/revoke", data=with_token(admin, settings))).status_code == 303
+    revoked = await admin.post(f"/admin/devices/{desk_id}/revoke", data=with_token(admin, settings, {"reason": "desk replaced"}))
+    assert revoked.status_code == 303, revoked.text
     desk = await client_factory(pharmacist_pia)
     refused = await intervene(desk, settings, visit)
     assert refused.status_code == 403, refused.text
@@ -137,6 +138,35 @@ async def test_two_nurses_logging_in_on_the_same_new_tablet_at_once_bind_it_to_o
     assert owner == winner.id
 
 
+async def _old_schema_rows() -> tuple[int, int, int]:
+    """An organization, pharmacists Pia and Pete, nurse Nina, Pia's old-scheme desk device (3 entries) and
+    Pete's old-scheme id squatted by Nina: the user ids."""
+    from tortoise import connections
+
+    connection = connections.get("default")
+    postgres = connection.capabilities.dialect == "postgres"
+
+    async def insert(table: str, row: dict) -> int | None:
+        marks = ", ".join(f"${i}" if postgres else "?" for i in range(1, len(row) + 1))
+        sql = f'INSERT INTO "{table}" ({", ".join(row)}) VALUES ({marks})'
+        if table == "device":
+            await connection.execute_query(sql, list(row.values()))
+            return None
+        found = await connection.execute_query_dict(sql + " RETURNING id", list(row.values()))
+        return found[0]["id"]
+
+    now = datetime.now(timezone.utc)
+    org = await insert("organization", {"name": "Upgraded", "created_at": now})
+    users = [await insert("user", {"organization_id": org, "username": name, "display_name": name, "role": role,
+                                   "password_hash": "x", "active": True, "created_at": now})
+             for name, role in (("pia", "pharmacist"), ("pete", "pharmacist"), ("nina", "nurse"))]
+    pia, pete, nina = users
+    for device_id, owner, seq in ((old_desk_id(pia), pia, 3), (old_desk_id(pete), nina, 1)):
+        await insert("device", {"id": str(device_id), "organization_id": org, "user_id": owner, "label": "",
+                                "created_at": now, "last_seen_at": now, "acked_through": seq, "wrap_key": ""})
+    return pia, pete, nina
+
+
 async def test_an_existing_desk_device_keeps_its_id_and_numbering_after_the_upgrade_and_a_squatted_one_is_replaced(
     tmp_path,
 ):
@@ -146,31 +176,24 @@ async def test_an_existing_desk_device_keeps_its_id_and_numbering_after_the_upgr
 
     from server.db import schema
     from server.db.config import tortoise_config
-    from server.db.models import DeskDevice, Organization, Role, User
+    from server.db.models import DeskDevice, User
     from tests.databases import empty_database
 
     url, drop = await empty_database(tmp_path)
     try:
         await migrate_to(config=tortoise_config(url), target="ivlog.0006_quarantine_sent_json")
         await schema.close_database()
-        await schema.open_database(url)  # the models, on the 0006 schema (desk_device not there yet)
-        org = await Organization.create(name="Upgraded")
-        people = [await User.create(organization=org, username=name, display_name=name, role=role, password_hash="x")
-                  for name, role in (("pia", Role.PHARMACIST), ("pete", Role.PHARMACIST), ("nina", Role.NURSE))]
-        pia, pete, nina = people
-        now = datetime.now(timezone.utc)
-        await Device.create(id=old_desk_id(pia.id), organization_id=org.id, user_id=pia.id, label="Desk (review)",
-                            created_at=now, last_seen_at=now, acked_through=3)
-        await Device.create(id=old_desk_id(pete.id), organization_id=org.id, user_id=nina.id, label="",
-                            created_at=now, last_seen_at=now, acked_through=1)
+        await schema.open_database(url)  # on the 0006 schema: rows written as that schema had them, not by
+        pia, pete, nina = await _old_schema_rows()  # today's models (they carry later columns)
         await schema.close_database()
         await schema.open_database(url)
         await schema.migrate(url)
 
+        pia, pete = await User.get(id=pia), await User.get(id=pete)
         assert await desk_events.take_device_seq(pia) == (old_desk_id(pia.id), 4)
         fresh = await desk_events.desk_device_id(pete)
         assert fresh != old_desk_id(pete.id) and fresh.version == 4
-        assert (await Device.get(id=old_desk_id(pete.id))).user_id == nina.id
+        assert (await Device.get(id=old_desk_id(pete.id))).user_id == nina
         assert await DeskDevice.all().count() == 2
     finally:
         await schema.close_database()

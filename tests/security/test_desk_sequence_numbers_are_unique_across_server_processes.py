@@ -41,7 +41,7 @@ async def test_desk_actions_on_two_server_processes_at_once_never_reuse_a_device
         out, err = process.communicate(timeout=180)
         scan_output("desk appender", out + err)
         assert process.returncode == 0, err[-2000:]
-    events = await Event.filter(visit_id=visit.id, kind="review.intervention").values("device_id", "device_seq", "flags")
+    events = await Event.filter(visit_id=visit.id, kind="note").values("device_id", "device_seq", "flags")
     assert len(events) == PROCESSES * EACH
     assert sorted(e["device_seq"] for e in events) == list(range(1, PROCESSES * EACH + 1))
     assert not [e for e in events if e["flags"]], events
