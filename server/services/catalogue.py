@@ -67,10 +67,10 @@ def _cap(protocol: Protocol) -> str:
 def row_view(protocol: Protocol) -> dict[str, object]:
     """One protocol row as the page shows it."""
     origin: Provenance = protocol.provenance  # type: ignore[assignment]  # label rows always carry it
-    unit = protocol.rate_unit
+    unit, mg_ml = protocol.rate_unit, protocol.product.concentration_mg_ml
     return {
         "id": protocol.id, "product": protocol.product, "indications": ", ".join(protocol.indications),
-        "concentration": f"{_num(protocol.product.concentration_mg_ml / 10)}% ({_num(protocol.product.concentration_mg_ml)} mg/mL)",
+        "concentration": f"{_num(mg_ml / 10)}% ({_num(mg_ml)} mg/mL)",
         "unit": unit, "start": f"{_num(protocol.start_rate)} {unit}", "max": f"{_num(protocol.max_rate)} {unit}",
         "steps": [Value(f"{_num(rate)}", source) for rate, source in zip(protocol.ladder, origin.ladder_source)],
         "first_step": Value(f"{_num(protocol.first_step_min)} min", origin.first_step_source),
