@@ -7,18 +7,27 @@ import {
   boolean, dateText, deepFreeze, integer, listOf, number, oneOf, optional, record, text,
 } from './data_checks.js';
 
+const T = text({ min: 1 });
+const N = number({ gt: 0 });
+const I = integer({ gt: 0 });
+const FROM = oneOf('label', 'maker', 'organization', 'generated');
+// Where each value comes from, for the people who check the row: never part of the protocol.
+const PROV = {
+  ladder_source: listOf(FROM), first_step_source: FROM, step_source: FROM, at_risk_cap_source: T,
+  min_age_years: [optional(I), null], ndcs: [listOf(record({ ndc: T, labeler: T, source: T })), []],
+};
 const ROW = record({
-  protocol_id: text({ min: 1 }), product_id: text({ min: 1 }), product_name: text(), brand: text(),
-  concentration_mg_ml: number({ gt: 0 }), indications: listOf(text(), { min: 1 }),
-  rate_unit: oneOf('mg/kg/min', 'mL/kg/min', 'mL/kg/h'), start_rate: number({ gt: 0 }),
-  first_step_min: integer({ gt: 0 }), ladder: listOf(number(), { min: 1 }), step_min: integer({ gt: 0 }),
-  max_rate: number({ gt: 0 }), at_risk_cap: [optional(number()), null], at_risk_cap_exclusive: [boolean(), false],
-  ladder_note: [optional(text()), null], source: text({ min: 1 }), verified_on: [optional(dateText()), null],
-  aliases: [listOf(text()), []],
+  protocol_id: T, product_id: T, product_name: text(), brand: text(),
+  concentration_mg_ml: N, indications: listOf(text(), { min: 1 }),
+  rate_unit: oneOf('mg/kg/min', 'mL/kg/min', 'mL/kg/h'), start_rate: N,
+  first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I,
+  max_rate: N, at_risk_cap: [optional(number()), null], at_risk_cap_exclusive: [boolean(), false],
+  ladder_note: [optional(text()), null], source: T, verified_on: [optional(dateText()), null],
+  aliases: [listOf(text()), []], ...PROV,
 });
 
 const FILE = record({
-  version: text({ min: 1 }), about: [text(), ''], at_risk_flags: listOf(text()), products: listOf(ROW, { min: 1 }),
+  version: T, about: [text(), ''], at_risk_flags: listOf(text()), products: listOf(ROW, { min: 1 }),
 });
 
 function checkLadder(row) {
@@ -32,15 +41,17 @@ function checkLadder(row) {
   if (row.at_risk_cap !== null && !(row.start_rate < row.at_risk_cap && row.at_risk_cap < row.max_rate)) {
     throw new Error(`${id}: at_risk_cap must lie between start and maximum`);
   }
+  if (row.ladder_source.length !== ladder.length) throw new Error(`${id}: ladder_source must match the ladder`);
 }
 
 // The row's other fields carry over as they are; start_rate and max_rate are the ladder's ends (checked
-// above) and aliases are names for people, so neither is part of the protocol.
+// above) and aliases are names for people, so neither is part of the protocol (nor is the provenance).
 function protocolOfRow(row) {
   checkLadder(row);
   const {
     protocol_id: id, product_id, product_name: name, brand, concentration_mg_ml, start_rate, max_rate, aliases, ...rest
   } = row;
+  for (const key in PROV) delete rest[key];
   return { id, kind: 'label', product: { id: product_id, name, brand, concentration_mg_ml }, ...rest };
 }
 

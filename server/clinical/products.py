@@ -8,7 +8,7 @@ Two kinds of protocol share one shape so the rate maths treats them alike:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from typing import Any, Literal, Mapping
@@ -16,6 +16,16 @@ from typing import Any, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 RateUnit = Literal["mg/kg/min", "mL/kg/min", "mL/kg/h", "mL/h"]
+# Where a value comes from: the label states it; a maker's chart or protocol does; this organization's
+# pharmacist set it; or ivlog made it up where the label is silent (shown to people as such).
+Origin = Literal["label", "maker", "organization", "generated"]
+
+
+class _Ndc(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    ndc: str = Field(min_length=1)
+    labeler: str = Field(min_length=1)
+    source: str = Field(min_length=1)
 
 
 class _Row(BaseModel):
@@ -34,8 +44,14 @@ class _Row(BaseModel):
     ladder: list[float] = Field(min_length=1)
     step_min: int = Field(gt=0)
     max_rate: float = Field(gt=0)
+    ladder_source: list[Origin] = Field(min_length=1)
+    first_step_source: Origin
+    step_source: Origin
     at_risk_cap: float | None = None
     at_risk_cap_exclusive: bool = False
+    at_risk_cap_source: str = Field(min_length=1)
+    min_age_years: int | None = Field(default=None, gt=0)
+    ndcs: list[_Ndc] = Field(default_factory=list)
     ladder_note: str | None = None
     source: str = Field(min_length=1)
     verified_on: date | None = Field(default=None, strict=False)
@@ -50,6 +66,8 @@ class _Row(BaseModel):
             raise ValueError(f"{self.protocol_id}: ladder must be strictly increasing")
         if self.at_risk_cap is not None and not self.start_rate < self.at_risk_cap < self.max_rate:
             raise ValueError(f"{self.protocol_id}: at_risk_cap must lie between start and maximum")
+        if len(self.ladder_source) != len(ladder):
+            raise ValueError(f"{self.protocol_id}: ladder_source must match the ladder")
         return self
 
 
@@ -72,6 +90,25 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Ndc:
+    ndc: str
+    labeler: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a label row's values come from, for the people who check it (the rate maths ignores it)."""
+
+    ladder_source: tuple[Origin, ...]
+    first_step_source: Origin
+    step_source: Origin
+    at_risk_cap_source: str
+    min_age_years: int | None
+    ndcs: tuple[Ndc, ...]
+
+
+@dataclass(frozen=True)
 class Protocol:
     """A titration ladder in `rate_unit`; ladder[0] is the start rate, ladder[-1] the maximum."""
 
@@ -88,6 +125,7 @@ class Protocol:
     source: str = ""
     verified_on: date | None = None
     ladder_note: str | None = None
+    provenance: Provenance | None = field(default=None, compare=False)
 
     @property
     def start_rate(self) -> float:
@@ -132,7 +170,9 @@ def _protocol(row: _Row) -> Protocol:
         ladder=tuple(row.ladder), first_step_min=row.first_step_min, step_min=row.step_min,
         at_risk_cap=row.at_risk_cap, at_risk_cap_exclusive=row.at_risk_cap_exclusive,
         indications=tuple(row.indications), source=row.source, verified_on=row.verified_on,
-        ladder_note=row.ladder_note,
+        ladder_note=row.ladder_note, provenance=Provenance(
+            tuple(row.ladder_source), row.first_step_source, row.step_source, row.at_risk_cap_source,
+            row.min_age_years, tuple(Ndc(n.ndc, n.labeler, n.source) for n in row.ndcs)),
     )
 
 

@@ -1,4 +1,4 @@
-"""The products data file: every row of CLINICAL.md section 2, checked by hand for a 70 kg patient."""
+"""The products data file: every row of CLINICAL.md section 2 and LABELS.md, checked by hand for a 70 kg patient."""
 
 from __future__ import annotations
 
@@ -21,17 +21,20 @@ HAND_COMPUTED_70_KG = {
     "privigen-10-itp": (21.0, 168.0, None),               # 4 × 42 = 168
     "gamunex-c-10-pi-itp": (42.0, 336.0, None),           # 1 × 42 = 42
     "gamunex-c-10-cidp": (84.0, 336.0, None),             # 2 × 42 = 84
-    "octagam-10-itp": (42.0, 504.0, 138.6),               # 12 × 42 = 504;  3.3 × 42 = 138.6
-    "octagam-10-dm": (42.0, 168.0, 138.6),                # 4 × 42 = 168
-    "octagam-5-pi": (42.0, 279.7, None),                  # 0.5 × 4200 / 50 = 42;  3.33 × 84 = 279.72
-    "panzyga-10-pi": (42.0, 588.0, 138.6),                # 14 × 42 = 588
+    "octagam-10-itp": (42.0, 504.0, 126.0),               # 12 × 42 = 504;  0.03 mL/kg/min × 4200 = 126
+    "octagam-10-dm": (42.0, 168.0, 126.0),                # 4 × 42 = 168
+    "octagam-5-pi": (42.0, 279.7, 277.2),                 # 0.5 × 4200 / 50 = 42;  3.33 × 84 = 279.72;  < 3.3 × 84
+    "panzyga-10-pi": (42.0, 588.0, 138.6),                # 14 × 42 = 588;  3.3 × 42 = 138.6
     "panzyga-10-itp": (42.0, 336.0, 138.6),               # 0.08 mL/kg/min = 8 mg/kg/min × 42 = 336
+    "panzyga-10-cidp": (42.0, 504.0, 138.6),              # 12 × 42 = 504
     "bivigam-10-pi": (21.0, 252.0, 84.0),                 # 6 × 42 = 252;  cap < 2 × 42 = 84
     "asceniv-10-pi": (21.0, 336.0, None),
     "flebogamma-5-dif-pi": (42.0, 420.0, None),           # 0.5 × 84 = 42;  5 × 84 = 420 (5%: × 84)
     "flebogamma-10-dif-pi-itp": (42.0, 336.0, None),
     "gammaplex-5-pi-itp": (42.0, 336.0, None),            # 4 × 84 = 336
     "gammaplex-10-pi": (21.0, 336.0, None),               # 0.005 × 70 × 60 = 21;  0.08 × 4200 = 336
+    "gammaplex-10-itp": (21.0, 336.0, None),
+    "qivigy-10-pi": (42.0, 336.0, None),                  # first infusion: 1 × 42;  8 × 42
 }
 
 
@@ -40,7 +43,7 @@ def packaged() -> dict[str, Any]:
     return json.loads(text)
 
 
-def test_the_data_file_has_exactly_the_rows_of_clinical_md_section_2(catalog: Catalog) -> None:
+def test_the_data_file_has_exactly_the_rows_of_clinical_md_and_labels_md(catalog: Catalog) -> None:
     assert {protocol.id for protocol in catalog.protocols} == set(HAND_COMPUTED_70_KG)
 
 
@@ -61,7 +64,7 @@ def test_bivigam_at_risk_cap_is_exclusive_as_the_label_says_less_than(catalog: C
 
 def test_every_row_carries_its_source_and_is_marked_unverified_until_a_pharmacist_signs(catalog: Catalog) -> None:
     for protocol in catalog.protocols:
-        assert "CLINICAL.md" in protocol.source
+        assert "LABELS.md s.2." in protocol.source
         assert protocol.verified_on is None
 
 
@@ -82,6 +85,7 @@ def test_a_pharmacist_can_override_the_data(catalog: Catalog) -> None:
     data["version"] = "org-42"
     row = data["products"][0]
     row.update(ladder=[0.5, 1, 2, 3, 4, 5], verified_on="2025-07-01")
+    row["ladder_source"] = ["label", "organization", "organization", "organization", "organization", "label"]
     custom = load_products(data)
     assert custom.version == "org-42"
     assert [s.rate_ml_h for s in step_schedule(custom.protocol(row["protocol_id"]), weight_kg=70)] == [
@@ -98,6 +102,11 @@ def test_a_pharmacist_can_override_the_data(catalog: Catalog) -> None:
         ({"rate_unit": "drops/min"}, "rate_unit"),
         ({"concentration_mg_ml": 0}, "concentration_mg_ml"),
         ({"surprise": True}, "surprise"),
+        ({"ladder_source": ["label", "generated", "label"]}, "ladder_source must match the ladder"),
+        ({"first_step_source": "a guess"}, "first_step_source"),
+        ({"at_risk_cap_source": ""}, "at_risk_cap_source"),
+        ({"ndcs": [{"ndc": "0944-2705"}]}, "labeler"),
+        ({"min_age_years": 0}, "min_age_years"),
     ],
 )
 def test_a_broken_override_is_refused_at_load(change: dict[str, Any], message: str) -> None:

@@ -54,7 +54,7 @@ def test_ml_h_is_rounded_half_up_to_a_tenth_at_the_boundary(catalog: Catalog) ->
 
 def test_an_at_risk_cap_between_steps_becomes_the_last_step(catalog: Catalog) -> None:
     steps = step_schedule(catalog.protocol("octagam-10-itp"), weight_kg=70, at_risk=True)
-    assert [s.rate_ml_h for s in steps] == [42.0, 84.0, 138.6]
+    assert [s.rate_ml_h for s in steps] == [42.0, 84.0, 126.0]  # 0.03 mL/kg/min, the label's mL figure
     assert steps[-1].hold_min is None
 
 

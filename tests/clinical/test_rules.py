@@ -332,7 +332,7 @@ def test_a_positive_thrombosis_screen_applies_the_at_risk_cap(context_for: Conte
     titrate(s, [(50, 42), (80, 84), (110, 168)])
     finish(s, stop_at=130, hourly=(), pump_volume_ml=None)
     alerts = alerts_of(s, context)
-    assert [a["message"] for a in alerts] == ["Rate 168 mL/h is above the at-risk cap (138.6 mL/h)"]
+    assert [a["message"] for a in alerts] == ["Rate 168 mL/h is above the at-risk cap (126 mL/h)"]
 
 
 def test_severe_fever_supersedes_fever_on_the_same_vitals(gammagard_context: VisitContext) -> None:

@@ -41,8 +41,8 @@ def test_at_the_maximum_the_advice_is_to_maintain(gammagard: Protocol) -> None:
 
 def test_the_at_risk_cap_is_the_top_of_the_ladder(catalog: Catalog) -> None:
     octagam = catalog.protocol("octagam-10-itp")
-    assert advice(octagam, current_rate_ml_h=84, minutes_at_rate=30, at_risk=True) == ("increase", 138.6, 0.0)
-    assert advice(octagam, current_rate_ml_h=138.6, minutes_at_rate=30, at_risk=True)[0] == "maintain"
+    assert advice(octagam, current_rate_ml_h=84, minutes_at_rate=30, at_risk=True) == ("increase", 126.0, 0.0)
+    assert advice(octagam, current_rate_ml_h=126.0, minutes_at_rate=30, at_risk=True)[0] == "maintain"
 
 
 def test_above_the_limit_the_advice_is_to_come_down_now(gammagard: Protocol) -> None:

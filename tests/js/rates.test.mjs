@@ -93,6 +93,11 @@ describe('loadCatalog', () => {
 
   test('the loaded catalog cannot be changed by accident', () => {
     assert.ok(Object.isFrozen(catalog.protocols[0].ladder));
+    // Provenance is for people: the protocols the folds read carry none of it.
+    const provenance = ['ladder_source', 'first_step_source', 'step_source', 'at_risk_cap_source', 'min_age_years'];
+    for (const key of [...provenance, 'ndcs']) {
+      assert.ok(!(key in catalog.protocols[0]), key);
+    }
   });
 
   test('refuses a ladder that does not run from start to maximum, or does not climb', () => {
@@ -105,6 +110,11 @@ describe('loadCatalog', () => {
 
   test('refuses unknown fields, wrong types and duplicate or disagreeing rows', () => {
     assert.throws(() => loadChangedRow((row) => { row.colour = 'blue'; }), /unknown field/);
+    assert.throws(() => loadChangedRow((row) => { row.ladder_source.pop(); }), /ladder_source must match the ladder/);
+    assert.throws(() => loadChangedRow((row) => { row.step_source = 'a guess'; }), /step_source: must be one of/);
+    assert.throws(() => loadChangedRow((row) => { row.at_risk_cap_source = ''; }), /at_risk_cap_source/);
+    assert.throws(() => loadChangedRow((row) => { row.ndcs = [{ ndc: '0944-2705' }]; }), /labeler/);
+    assert.throws(() => loadChangedRow((row) => { row.min_age_years = 0; }), /min_age_years/);
     assert.throws(() => loadChangedRow((row) => { row.concentration_mg_ml = '100'; }), /must be a number/);
     assert.throws(() => loadChangedRow((row) => { row.step_min = 30.5; }), /whole number/);
     assert.throws(() => loadChangedRow((row) => { row.verified_on = '2025-02-30'; }), /date/);
