@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from pypika_tortoise.functions import Substring
-from tortoise.functions import Function, Length
+from tortoise.expressions import RawSQL
+from tortoise.functions import Length
 from tortoise.queryset import QuerySet
 
 from sync.models import Quarantine
@@ -26,10 +26,9 @@ FIELDS = ("id", "event_id", "visit_id", "device_id", "device_seq", "author_id", 
           "received_at", "resolved_by", "resolved_at", "decision", "decision_note", "decided_by")
 
 
-class _Prefix(Function):
-    """SUBSTRING(text, 1, n) in the database, so a 5 MB entry never reaches the server's memory."""
-
-    database_func = Substring
+# The first characters, cut in the database, so a 5 MB entry never reaches the server's memory. Written
+# out with its constant bounds: as bound parameters PostgreSQL typed them as text.
+_PREFIX = RawSQL(f"SUBSTRING(sent_json, 1, {SHOWN_CHARS})")
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ async def page(query: QuerySet[Quarantine], *, before: int | None = None, newest
     if before is not None:
         query = query.filter(id__lt=before)
     found = await query.order_by("-id" if newest_first else "id").limit(size + 1).annotate(
-        size=Length("sent_json"), shown=_Prefix("sent_json", 1, SHOWN_CHARS)).values(*FIELDS, "size", "shown")
+        size=Length("sent_json"), shown=_PREFIX).values(*FIELDS, "size", "shown")
     more = len(found) > size
     rows = [_readable(row) for row in found[:size]]
     return HeldPage(rows, total, rows[-1]["id"] if more and newest_first else None)
