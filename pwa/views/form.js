@@ -1,11 +1,10 @@
 // One entry form, built from its description in entries.js: big touch targets, numeric keypads,
 // a one-tap "Now" for times, field errors beside the field, and before saving a preview of the
-// alerts the entry would raise (a rate change that breaks the protocol must be confirmed). Also the
-// barcode scan button that fills a product form.
+// alerts the entry would raise (a rate change or an opened product that breaks the protocol, e.g. an
+// expired one, must be confirmed). Also the barcode scan that fills a product form.
 
 import { FORMS, optionsOf, payloadFrom } from "../entries.js";
 import { fromLocalInput, toLocalInput } from "../format.js";
-import { readProductCode } from "../gs1.js";
 import { button, fill, h } from "./dom.js";
 
 function timeInput(name, label, initial, onchange, id = null) {
@@ -121,6 +120,7 @@ export function entryForm(options) {
     if (options.onChange) fill(extra, options.onChange(values));
   };
 
+  const scanner = form.scan ? productScan((updates) => setValues(updates)) : null;
   const fieldRows = form.fields.map((field) => {
     const err = h("p.field-error", { testid: `error-${field.name}` });
     errors.set(field.name, err);
@@ -151,7 +151,7 @@ export function entryForm(options) {
     if (problems.length) return;
     const raised = preview ? preview(built.payload, occurredAt) : [];
     const key = JSON.stringify([built.payload, occurredAt]);
-    if (form.rate && raised.length && confirmedFor !== key) {
+    if ((form.rate || form.scan) && raised.length && confirmedFor !== key) {
       fill(warning, h("p.warning-title", "This breaks the protocol:"), raised.map((a) => h("p", a.message)),
         h("p", "Tap \"Save anyway\" only if the order or the prescriber says so."));
       confirmedFor = key;
@@ -176,7 +176,7 @@ export function entryForm(options) {
 
   const save = h("button.btn.primary", { type: "button", testid: "save-entry", onclick: submit }, "Save");
   const element = h("section.entry-form", { testid: `form-${kind}`, "aria-label": title || form.title },
-    h("h2", title || form.title), top, extra,
+    h("h2", title || form.title), top, scanner && scanner.element, extra,
     amend ? null : h("div.field", h("label.field-label", "When"), when.row),
     fieldRows,
     amend ? h("div.field", h("label.field-label", "Reason for correction"), reason) : null,
@@ -195,48 +195,59 @@ export function entryForm(options) {
     }
     changed();
   };
+  if (scanner && rows.has("lot")) scanner.watchLot(rows.get("lot").querySelector("input"));
   return { element, values, setValues };
 }
 
-// Camera scan of a product barcode where the browser has BarcodeDetector; otherwise the lot is typed.
+// A product's barcode, from the camera or typed into the Lot field by a keyboard-wedge scanner, fills
+// lot, expiry and NDC and says what it read. The parser and the camera's reader load on demand.
 
-const FORMATS = ["data_matrix", "code_128", "qr_code", "ean_13"];
+const canScan = () => Boolean(navigator.mediaDevices?.getUserMedia);
 
-function canScan() {
-  return typeof window.BarcodeDetector === "function" && Boolean(navigator.mediaDevices?.getUserMedia);
-}
-
-/** A "Scan barcode" button that fills `onFound({lot, expiry, ndc})`; null when scanning is impossible. */
-export function scanButton(onFound, onError) {
-  if (!canScan()) return null;
+function productScan(setValues) {
+  const read = h("p.scan-read", { testid: "scan-read", "aria-live": "polite" });
+  const expired = h("p.banner.danger", { role: "alert", testid: "scan-expired", hidden: true });
   const video = h("video.scan-video", { playsinline: true, muted: true, hidden: true });
-  let stream = null;
-  const stop = () => {
-    if (stream) for (const track of stream.getTracks()) track.stop();
-    stream = null;
-    video.hidden = true;
+  const apply = async (text) => {
+    const gs1 = await import("../lazy/gs1.js");
+    const found = gs1.readProductCode(text);
+    setValues({ lot: found.lot || "", expiry: found.expiry || "", ...(found.ndc ? { ndc: found.ndc } : {}) });
+    const summary = gs1.scanSummary(found, new Date().toISOString().slice(0, 10));
+    read.textContent = summary.text;
+    expired.textContent = summary.expired || "";
+    expired.hidden = !summary.expired;
   };
-  const start = async () => {
+  let scanning = false;
+  const scan = async (tap) => {
+    if (scanning) { scanning = false; return; }
+    scanning = true;
+    tap.currentTarget.textContent = "Stop camera";
+    const label = tap.currentTarget;
     try {
-      const detector = new window.BarcodeDetector({ formats: FORMATS });
-      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-      video.srcObject = stream;
       video.hidden = false;
-      await video.play();
-      const deadline = Date.now() + 20_000;
-      while (stream && Date.now() < deadline) {
-        const codes = await detector.detect(video);
-        if (codes.length) {
-          onFound(readProductCode(codes[0].rawValue));
-          break;
-        }
-        await new Promise((resolve) => requestAnimationFrame(resolve));
-      }
+      const camera = await import("../lazy/camera.js");
+      const text = await camera.scanCode(video, { until: () => !scanning });
+      if (text) await apply(text);
+      else if (scanning) read.textContent = "No barcode read. Scan again or type the lot.";
     } catch (error) {
-      onError(`The camera could not read a barcode (${error.name || error.message}). Type the lot instead.`);
+      read.textContent = `The camera could not read a barcode (${error.name || error.message}). Type the lot instead.`;
     } finally {
-      stop();
+      scanning = false;
+      video.hidden = true;
+      label.textContent = "Scan barcode";
     }
   };
-  return h("div.scan", button("Scan barcode", start, { kind: "secondary", testid: "scan" }), video);
+  /** The Lot field: a wedge scanner types the whole code (then Enter) faster than a person can. */
+  const watchLot = (input) => {
+    let timer = null;
+    const check = async () => {
+      clearTimeout(timer);
+      const gs1 = await import("../lazy/gs1.js");
+      if (gs1.looksLikeGs1(input.value)) await apply(input.value);
+    };
+    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, 150); });
+    input.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); check(); } });
+  };
+  const button_ = canScan() ? button("Scan barcode", scan, { kind: "secondary", testid: "scan" }) : null;
+  return { element: h("div.scan", button_, video, read, expired), watchLot };
 }

@@ -59,6 +59,10 @@ export function pinView({ mode, title, lead = null, onPin, extra = null }) {
     const pin = digits;
     setDigits("");
     if (mode === "set" && first === null) {
+      const { pinWeakness } = await import("../lazy/pin_rule.js");
+      const weak = pinWeakness(pin);
+      message.textContent = weak ? `Choose another PIN: ${weak}` : "";
+      if (weak) return;
       first = pin;
       heading.textContent = "Enter the same PIN again";
       return;
