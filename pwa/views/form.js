@@ -120,7 +120,7 @@ export function entryForm(options) {
     if (options.onChange) fill(extra, options.onChange(values));
   };
 
-  const scanner = form.scan ? productScan((updates) => setValues(updates)) : null;
+  const scanSlot = form.scan ? h("div.scan") : null; // filled on demand by lazy/product_scan.js
   const fieldRows = form.fields.map((field) => {
     const err = h("p.field-error", { testid: `error-${field.name}` });
     errors.set(field.name, err);
@@ -176,7 +176,7 @@ export function entryForm(options) {
 
   const save = h("button.btn.primary", { type: "button", testid: "save-entry", onclick: submit }, "Save");
   const element = h("section.entry-form", { testid: `form-${kind}`, "aria-label": title || form.title },
-    h("h2", title || form.title), top, scanner && scanner.element, extra,
+    h("h2", title || form.title), top, scanSlot, extra,
     amend ? null : h("div.field", h("label.field-label", "When"), when.row),
     fieldRows,
     amend ? h("div.field", h("label.field-label", "Reason for correction"), reason) : null,
@@ -195,59 +195,9 @@ export function entryForm(options) {
     }
     changed();
   };
-  if (scanner && rows.has("lot")) scanner.watchLot(rows.get("lot").querySelector("input"));
+  if (scanSlot) {
+    import("../lazy/product_scan.js").then((m) => m.mountScan(scanSlot, rows.get("lot").querySelector("input"), setValues))
+      .catch((error) => { scanSlot.textContent = `Scanning is unavailable (${error.message}): type the lot.`; });
+  }
   return { element, values, setValues };
-}
-
-// A product's barcode, from the camera or typed into the Lot field by a keyboard-wedge scanner, fills
-// lot, expiry and NDC and says what it read. The parser and the camera's reader load on demand.
-
-const canScan = () => Boolean(navigator.mediaDevices?.getUserMedia);
-
-function productScan(setValues) {
-  const read = h("p.scan-read", { testid: "scan-read", "aria-live": "polite" });
-  const expired = h("p.banner.danger", { role: "alert", testid: "scan-expired", hidden: true });
-  const video = h("video.scan-video", { playsinline: true, muted: true, hidden: true });
-  const apply = async (text) => {
-    const gs1 = await import("../lazy/gs1.js");
-    const found = gs1.readProductCode(text);
-    setValues({ lot: found.lot || "", expiry: found.expiry || "", ...(found.ndc ? { ndc: found.ndc } : {}) });
-    const summary = gs1.scanSummary(found, new Date().toISOString().slice(0, 10));
-    read.textContent = summary.text;
-    expired.textContent = summary.expired || "";
-    expired.hidden = !summary.expired;
-  };
-  let scanning = false;
-  const scan = async (tap) => {
-    if (scanning) { scanning = false; return; }
-    scanning = true;
-    tap.currentTarget.textContent = "Stop camera";
-    const label = tap.currentTarget;
-    try {
-      video.hidden = false;
-      const camera = await import("../lazy/camera.js");
-      const text = await camera.scanCode(video, { until: () => !scanning });
-      if (text) await apply(text);
-      else if (scanning) read.textContent = "No barcode read. Scan again or type the lot.";
-    } catch (error) {
-      read.textContent = `The camera could not read a barcode (${error.name || error.message}). Type the lot instead.`;
-    } finally {
-      scanning = false;
-      video.hidden = true;
-      label.textContent = "Scan barcode";
-    }
-  };
-  /** The Lot field: a wedge scanner types the whole code (then Enter) faster than a person can. */
-  const watchLot = (input) => {
-    let timer = null;
-    const check = async () => {
-      clearTimeout(timer);
-      const gs1 = await import("../lazy/gs1.js");
-      if (gs1.looksLikeGs1(input.value)) await apply(input.value);
-    };
-    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, 150); });
-    input.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); check(); } });
-  };
-  const button_ = canScan() ? button("Scan barcode", scan, { kind: "secondary", testid: "scan" }) : null;
-  return { element: h("div.scan", button_, video, read, expired), watchLot };
 }
