@@ -152,6 +152,11 @@ async function wipeRevoked() {
 
 function buildClinical() {
   app.clinical = clinicalFor(app.workspace?.reference);
+  const lockMin = app.workspace?.reference?.lock_after_min; // the organization's, set by an administrator
+  if (lockMin && lockMin !== app.lockMin) {
+    app.lockMin = lockMin;
+    app.store.setMeta("lock_after_min", lockMin);
+  }
 }
 
 async function enter() {

@@ -35,7 +35,7 @@ NOTICES = {
     "assigned": "The nurse was assigned.",
     "assignment-ended": "The assignment was ended: the nurse's access stops today.",
     "device-revoked": "The tablet was revoked and its sessions ended.",
-    "lock-saved": "The idle lock was saved: each tablet uses it from its next login.",
+    "lock-saved": "The idle lock was saved: each tablet takes it at its next sync.",
 }
 
 

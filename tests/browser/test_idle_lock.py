@@ -5,12 +5,15 @@ PIN anyone could guess is refused with the reason."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.desk import Desk
 from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.people import log_in
 from tests.browser.tablet import Tablet
 
 pytestmark = pytest.mark.browser
@@ -97,4 +100,43 @@ def test_a_pin_anyone_could_guess_is_refused_with_the_reason(server_factory, lau
     tablet.screenshot(artifacts / "pin-refused-800x1280.png", width=800, height=1280)
     tablet.set_pin()  # an unguessable one is taken
     expect(tablet.tid("today")).to_be_visible(timeout=15_000)
+    assert tablet.errors == []
+
+
+def stored_lock_min(tablet: Tablet) -> int | None:
+    meta = {row["name"]: row["value"] for row in tablet.dump_indexeddb()["meta"]}
+    return meta.get("lock_after_min")
+
+
+def test_an_administrator_shortens_the_idle_lock_and_the_tablet_takes_it_at_its_next_sync(
+        server_factory, launch, playwright, artifacts):
+    server = server_factory()
+    context = launch()
+    context.clock.install()
+    tablet = Tablet(context, server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    assert stored_lock_min(tablet) == 5
+
+    desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        page = desk.new_page()
+        log_in(page, server.base_url, "admin", DEMO_PASSWORD)
+        page.get_by_role("link", name="Tablets", exact=True).click()
+        minutes = page.get_by_label("Lock after (minutes)")
+        expect(minutes).to_have_value("5")
+        minutes.fill("2")
+        page.get_by_role("button", name="Save idle lock").click()
+        expect(page.get_by_role("status")).to_contain_text("The idle lock was saved")
+        expect(page.get_by_label("Lock after (minutes)")).to_have_value("2")
+        page.screenshot(path=str(artifacts / "admin-idle-lock.png"), full_page=True)
+    finally:
+        desk.close()
+
+    tablet.tid("sync-now").click()
+    deadline = time.monotonic() + 20
+    while stored_lock_min(tablet) != 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stored_lock_min(tablet) == 2
+    context.clock.fast_forward("02:30")
+    expect(tablet.tid("pin-unlock")).to_be_visible()
     assert tablet.errors == []

@@ -53,3 +53,13 @@ async def test_only_an_administrator_may_change_the_idle_lock(client_factory, or
     response = await client.post("/admin/devices/lock", data={"tablet_lock_min": "20", "csrf_token": token})
     assert response.status_code in (403, 400)
     assert (await Organization.get(id=org.id)).tablet_lock_min is None
+
+
+async def test_the_reference_a_tablet_syncs_carries_the_organizations_idle_lock(client_factory, admin_ada, nurse_ana, settings):
+    nurse = await client_factory(nurse_ana, device_id=str(uuid.uuid4()))
+    before = await nurse.get("/api/reference")
+    assert before.json()["lock_after_min"] == settings.tablet_lock_min
+    admin = await client_factory(admin_ada)
+    await post_form(admin, "/admin/devices/lock", {"tablet_lock_min": "20"}, page="/admin/devices")
+    after = await nurse.get("/api/reference", headers={"if-none-match": before.headers["etag"]})
+    assert after.status_code == 200 and after.json()["lock_after_min"] == 20
