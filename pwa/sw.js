@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "135b8dcfb3f94f40";
+const VERSION = "182504b9e70410b5";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -57,8 +57,8 @@ const SHELL = [
   "/app/session.js",
   "/app/store.js",
   "/app/vault.js",
-  "/app/vendor/README.md",
-  "/app/vendor/zxing-library.LICENSE",
+  "/app/vendor/README.txt",
+  "/app/vendor/zxing-library.LICENSE.txt",
   "/app/vendor/zxing-library.min.js",
   "/app/views/dom.js",
   "/app/views/form.js",
