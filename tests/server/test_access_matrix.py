@@ -84,6 +84,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/assignments/{assignment_id:int}/end"): rule(AD),
     ("GET", "/admin/devices"): rule(AD),
     ("POST", "/admin/devices/{device_id:uuid}/revoke"): rule(AD),
+    ("POST", "/admin/devices/lock"): rule(AD),
     ("GET", "/admin/audit"): rule(AD),
     ("GET", "/review"): rule(PH),
     ("GET", "/review/visits/{visit_id:uuid}"): rule(PH),
