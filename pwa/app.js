@@ -16,7 +16,7 @@ const bar = h("div.bar-slot");
 const main = h("main", { id: "main" });
 const app = {
   store: null, deviceId: null, keyring: null, workspace: null, clinical: null, screen: null,
-  lockMin: DEFAULT_LOCK_MIN, lastActivity: Date.now(), notice: null, wiping: false,
+  lockMin: DEFAULT_LOCK_MIN, lastActivity: Date.now(), notice: null, wiping: false, lockDue: null,
 };
 
 const now = () => new Date();
@@ -81,7 +81,26 @@ function showSetPin() {
   }));
 }
 
-function showUnlock(message = null) {
+/** When the open visit's next checks fall due (times only: the lock screen shows no patient data). */
+function dueTimes() {
+  const ws = app.workspace;
+  const row = app.screen?.visitId && app.clinical && visitRow(ws.reference, app.screen.visitId);
+  if (!row) return [];
+  const state = app.clinical.fold(row.visit, ws.journal.foldEvents(row.visit.id, ws.reference.user.id), now());
+  return [["Next vitals", state.next_vitals_due_at], ["Rate step", state.infusion?.next_rate?.due_at]].filter(([, at]) => at);
+}
+
+function paintDue() {
+  if (!app.lockDue) return;
+  app.lockDue.el.replaceChildren(...app.lockDue.times.map(([what, at]) => {
+    const min = Math.ceil((new Date(at) - Date.now()) / 60000);
+    return h("p", `${what} ${min > 0 ? `due in ${min} min` : min < 0 ? `overdue by ${-min} min` : "due now"}`);
+  }));
+}
+
+function showUnlock(message = null, times = []) {
+  app.lockDue = times.length ? { el: h("div.lock-due", { testid: "lock-due" }), times } : null;
+  paintDue();
   show(pinView({
     mode: "unlock", title: "Enter your PIN", lead: message,
     onPin: async (pin) => {
@@ -97,7 +116,7 @@ function showUnlock(message = null) {
       }
       return `Wrong PIN. ${result.remaining} attempt${result.remaining === 1 ? "" : "s"} left before the PIN is erased.`;
     },
-    extra: button("Forgot PIN? Log in online", () => showLogin({ message: "Log in to set a new PIN." }), { kind: "secondary", testid: "forgot-pin" }),
+    status: app.lockDue?.el, extra: button("Forgot PIN? Log in online", () => showLogin({ message: "Log in to set a new PIN." }), { kind: "secondary", testid: "forgot-pin" }),
   }));
 }
 
@@ -139,6 +158,11 @@ async function wipeRevoked(text) {
 
 function buildClinical() {
   app.clinical = clinicalFor(app.workspace?.reference);
+  const lockMin = app.workspace?.reference?.lock_after_min; // the organization's, set by an administrator
+  if (lockMin && lockMin !== app.lockMin) {
+    app.lockMin = lockMin;
+    app.store.setMeta("lock_after_min", lockMin);
+  }
 }
 
 async function enter() {
@@ -153,6 +177,7 @@ async function enter() {
     inbox.addEventListener("change", () => { buildClinical(); refreshScreen(true); });
   }
   app.lastActivity = Date.now();
+  app.lockDue = null;
   if (app.workspace.journal.unreadable.length) {
     notify(`${app.workspace.journal.unreadable.length} stored entries could not be decrypted on this tablet. Call your administrator.`, "danger");
   }
@@ -171,9 +196,15 @@ async function enter() {
 
 function lock() {
   if (!app.keyring.unlocked) return;
+  let times = [];
+  try {
+    times = dueTimes();
+  } catch (error) {
+    console.error("ivlog: due times failed", error); // the lock must happen regardless
+  }
   closeWorkspace();
   app.keyring.lock();
-  showUnlock("Locked after inactivity or by you.");
+  showUnlock("Locked after inactivity or by you.", times);
 }
 
 function renderBar() {
@@ -281,9 +312,11 @@ function registerServiceWorker() {
 function watchActivity() {
   const idleTooLong = () => Date.now() - app.lastActivity > app.lockMin * 60_000;
   const touch = () => { app.lastActivity = Date.now(); };
-  for (const type of ["pointerdown", "keydown", "input"]) document.addEventListener(type, touch, { capture: true, passive: true });
+  // Any touch, pen, mouse or key counts as use, not only a saved entry.
+  for (const type of ["pointerdown", "pointermove", "touchstart", "wheel", "keydown", "input"]) document.addEventListener(type, touch, { capture: true, passive: true });
   setInterval(() => {
     if (app.keyring?.unlocked && idleTooLong()) lock();
+    paintDue();
     if (app.screen) app.screen.tick();
   }, 1000);
   document.addEventListener("visibilitychange", () => {

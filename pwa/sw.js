@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "44432f272241fc85";
+const VERSION = "e0bf88b1583bf6fe";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -20,12 +20,15 @@ const SHELL = [
   "/app/describe.js",
   "/app/entries.js",
   "/app/format.js",
-  "/app/gs1.js",
   "/app/icons/icon.svg",
   "/app/inbox.js",
   "/app/index.html",
   "/app/journal.js",
   "/app/keyring.js",
+  "/app/lazy/camera.js",
+  "/app/lazy/gs1.js",
+  "/app/lazy/pin_rule.js",
+  "/app/lazy/product_scan.js",
   "/app/manifest.webmanifest",
   "/app/outbox.js",
   "/app/rules.js",
@@ -54,6 +57,9 @@ const SHELL = [
   "/app/session.js",
   "/app/store.js",
   "/app/vault.js",
+  "/app/vendor/README.txt",
+  "/app/vendor/zxing-library.LICENSE.txt",
+  "/app/vendor/zxing-library.min.js",
   "/app/views/dom.js",
   "/app/views/form.js",
   "/app/views/login.js",

@@ -1,11 +1,10 @@
 // One entry form, built from its description in entries.js: big touch targets, numeric keypads,
 // a one-tap "Now" for times, field errors beside the field, and before saving a preview of the
-// alerts the entry would raise (a rate change that breaks the protocol must be confirmed). Also the
-// barcode scan button that fills a product form.
+// alerts the entry would raise (a rate change or an opened product that breaks the protocol, e.g. an
+// expired one, must be confirmed). Also the barcode scan that fills a product form.
 
 import { FORMS, optionsOf, payloadFrom } from "../entries.js";
 import { fromLocalInput, toLocalInput } from "../format.js";
-import { readProductCode } from "../gs1.js";
 import { button, fill, h } from "./dom.js";
 
 function timeInput(name, label, initial, onchange, id = null) {
@@ -121,6 +120,7 @@ export function entryForm(options) {
     if (options.onChange) fill(extra, options.onChange(values));
   };
 
+  const scanSlot = form.scan ? h("div.scan") : null; // filled on demand by lazy/product_scan.js
   const fieldRows = form.fields.map((field) => {
     const err = h("p.field-error", { testid: `error-${field.name}` });
     errors.set(field.name, err);
@@ -151,7 +151,7 @@ export function entryForm(options) {
     if (problems.length) return;
     const raised = preview ? preview(built.payload, occurredAt) : [];
     const key = JSON.stringify([built.payload, occurredAt]);
-    if (form.rate && raised.length && confirmedFor !== key) {
+    if ((form.rate || form.scan) && raised.length && confirmedFor !== key) {
       fill(warning, h("p.warning-title", "This breaks the protocol:"), raised.map((a) => h("p", a.message)),
         h("p", "Tap \"Save anyway\" only if the order or the prescriber says so."));
       confirmedFor = key;
@@ -176,7 +176,7 @@ export function entryForm(options) {
 
   const save = h("button.btn.primary", { type: "button", testid: "save-entry", onclick: submit }, "Save");
   const element = h("section.entry-form", { testid: `form-${kind}`, "aria-label": title || form.title },
-    h("h2", title || form.title), top, extra,
+    h("h2", title || form.title), top, scanSlot, extra,
     amend ? null : h("div.field", h("label.field-label", "When"), when.row),
     fieldRows,
     amend ? h("div.field", h("label.field-label", "Reason for correction"), reason) : null,
@@ -195,48 +195,9 @@ export function entryForm(options) {
     }
     changed();
   };
+  if (scanSlot) {
+    import("../lazy/product_scan.js").then((m) => m.mountScan(scanSlot, rows.get("lot").querySelector("input"), setValues))
+      .catch((error) => { scanSlot.textContent = `Scanning is unavailable (${error.message}): type the lot.`; });
+  }
   return { element, values, setValues };
-}
-
-// Camera scan of a product barcode where the browser has BarcodeDetector; otherwise the lot is typed.
-
-const FORMATS = ["data_matrix", "code_128", "qr_code", "ean_13"];
-
-function canScan() {
-  return typeof window.BarcodeDetector === "function" && Boolean(navigator.mediaDevices?.getUserMedia);
-}
-
-/** A "Scan barcode" button that fills `onFound({lot, expiry, ndc})`; null when scanning is impossible. */
-export function scanButton(onFound, onError) {
-  if (!canScan()) return null;
-  const video = h("video.scan-video", { playsinline: true, muted: true, hidden: true });
-  let stream = null;
-  const stop = () => {
-    if (stream) for (const track of stream.getTracks()) track.stop();
-    stream = null;
-    video.hidden = true;
-  };
-  const start = async () => {
-    try {
-      const detector = new window.BarcodeDetector({ formats: FORMATS });
-      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-      video.srcObject = stream;
-      video.hidden = false;
-      await video.play();
-      const deadline = Date.now() + 20_000;
-      while (stream && Date.now() < deadline) {
-        const codes = await detector.detect(video);
-        if (codes.length) {
-          onFound(readProductCode(codes[0].rawValue));
-          break;
-        }
-        await new Promise((resolve) => requestAnimationFrame(resolve));
-      }
-    } catch (error) {
-      onError(`The camera could not read a barcode (${error.name || error.message}). Type the lot instead.`);
-    } finally {
-      stop();
-    }
-  };
-  return h("div.scan", button("Scan barcode", start, { kind: "secondary", testid: "scan" }), video);
 }

@@ -38,9 +38,10 @@ export function loginView({ message = null, warning = null, onSubmit, onCancel =
 
 /**
  * mode "unlock": `onPin(pin)` resolves to a message to show (wrong PIN) or null when done.
- * mode "set": asks twice, then `onPin(pin)`. `extra` is shown under the pad (e.g. "Forgot PIN").
+ * mode "set": asks twice, then `onPin(pin)`. `extra` is shown under the pad (e.g. "Forgot PIN"),
+ * `status` above it (what falls due while locked).
  */
-export function pinView({ mode, title, lead = null, onPin, extra = null }) {
+export function pinView({ mode, title, lead = null, onPin, extra = null, status = null }) {
   let digits = "";
   let first = null;
   let busy = false;
@@ -59,6 +60,10 @@ export function pinView({ mode, title, lead = null, onPin, extra = null }) {
     const pin = digits;
     setDigits("");
     if (mode === "set" && first === null) {
+      const { pinWeakness } = await import("../lazy/pin_rule.js");
+      const weak = pinWeakness(pin);
+      message.textContent = weak ? `Choose another PIN: ${weak}` : "";
+      if (weak) return;
       first = pin;
       heading.textContent = "Enter the same PIN again";
       return;
@@ -99,5 +104,5 @@ export function pinView({ mode, title, lead = null, onPin, extra = null }) {
   document.addEventListener("keydown", onKey);
   setDigits("");
   return h("section.card.narrow.pin", { testid: `pin-${mode}` }, heading, lead ? h("p.lead", lead) : null,
-    dots, message, pad, extra);
+    status, dots, message, pad, extra);
 }

@@ -6,7 +6,7 @@ import { FORMS, payloadFrom, valuesFrom } from "../entries.js";
 import { clock, countdown, num } from "../format.js";
 import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
-import { entryForm, scanButton } from "./form.js";
+import { entryForm } from "./form.js";
 import { alertsPanel, correctionsPanel, header, infusionPanel, timeline, visitChart } from "./visit_panels.js";
 
 const GROUPS = [
@@ -98,8 +98,7 @@ export function visitScreen(app, row) {
   const showForm = (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null } = {}) => {
     const spec = FORMS[kind];
     let form = null;
-    const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null,
-      spec.scan ? scanButton((found) => form.setValues(found), (message) => app.notify(message, "warning")) : null];
+    const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     form = entryForm({
       kind, context: formContext(), values, occurredAt, title, top, amend: Boolean(amendOf),
       check: app.clinical ? (k, payload) => app.clinical.check(k, payload) : null,

@@ -48,6 +48,8 @@ class ProtocolType(StrEnum):
 class Organization(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
+    # Idle minutes before a tablet locks; null: the deployment's default (IVLOG_TABLET_LOCK_MIN).
+    tablet_lock_min = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

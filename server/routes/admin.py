@@ -21,7 +21,7 @@ from server.db.models import Assignment, Patient, Role, User
 from server.errors import AppError, BadRequest, Conflict, FieldError, Forbidden
 from server.routes import forms, guard
 from server.routes.params import MAX_BIGINT, path_id, whole_number
-from server.services import audit_log, devices, patients, users
+from server.services import audit_log, devices, patients, tablet_lock, users
 from server.services.local_time import LocalTime
 from server.templating import render
 from sync.models import Device
@@ -37,6 +37,7 @@ NOTICES = {
     "device-revoked": "The tablet was revoked and its sessions ended. Entries it had not sent will be kept "
                       "aside for the pharmacist when it next connects.",
     "reregistration-allowed": "This browser may now register again as a new tablet, at its nurse's next login.",
+    "lock-saved": "The idle lock was saved: each tablet takes it at its next sync.",
 }
 
 
@@ -228,10 +229,26 @@ async def assignment_end(request: Request) -> Response:
 
 # --- devices and audit ---------------------------------------------------------------------
 
+async def _devices_page(request: Request, admin: User, extra: dict[str, Any], status: int = 200) -> Response:
+    rows = await devices.devices_of(admin=admin)
+    lock_min = await tablet_lock.lock_minutes(admin.organization_id, guard.settings_of(request).tablet_lock_min)
+    context = {"rows": rows, "section": "devices", "lock_min": lock_min, "lock_bounds": (tablet_lock.LOCK_MIN_LOW, tablet_lock.LOCK_MIN_HIGH)}
+    return _page(request, "devices.html", {**context, **extra}, status=status)
+
+
 async def device_list(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
-    rows = await devices.devices_of(admin=admin)
-    return _page(request, "devices.html", {"rows": rows, "section": "devices"})
+    return await _devices_page(request, admin, {})
+
+
+async def lock_update(request: Request) -> Response:
+    admin = await guard.require(request, Role.ADMIN)
+    form = await forms.read_form(request)
+    try:
+        await tablet_lock.set_lock_minutes(admin=admin, data=forms.parse_form(form, tablet_lock.LockSetting))
+    except BadRequest as error:
+        return await _devices_page(request, admin, _failed(error, form), status=error.status)
+    return _done("/admin/devices", "lock-saved")
 
 
 async def _managed_device(request: Request, admin: User) -> Device:
@@ -318,5 +335,6 @@ routes = [
     Route("/admin/devices/{device_id:uuid}/revoke", device_revoke_confirm, methods=["GET"]),
     Route("/admin/devices/{device_id:uuid}/revoke", device_revoke, methods=["POST"]),
     Route("/admin/devices/{device_id:uuid}/reregistration", device_allow_reregistration, methods=["POST"]),
+    Route("/admin/devices/lock", lock_update, methods=["POST"]),
     Route("/admin/audit", audit_log_page, methods=["GET"]),
 ]

@@ -15,6 +15,7 @@ from server import audit
 from server.db.models import Role
 from server.errors import Forbidden
 from server.routes import guard
+from server.services import tablet_lock
 from sync.models import Device
 
 
@@ -29,7 +30,7 @@ async def device_key(request: Request) -> Response:
     return JSONResponse({
         "device_id": str(device.id),
         "wrap_key": device.wrap_key,
-        "lock_after_min": guard.settings_of(request).tablet_lock_min,
+        "lock_after_min": await tablet_lock.lock_minutes(user.organization_id, guard.settings_of(request).tablet_lock_min),
     })
 
 

@@ -21,7 +21,7 @@ from sync.routes import AsciiJSONResponse
 
 async def reference_show(request: Request) -> Response:
     user = await guard.require(request)
-    document, etag = await reference.reference_for(user)
+    document, etag = await reference.reference_for(user, guard.settings_of(request).tablet_lock_min)
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
     return JSONResponse(document, headers={"ETag": etag})

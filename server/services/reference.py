@@ -17,6 +17,7 @@ from typing import Any
 from server import access
 from server.db.models import User, VisitStatus
 from server.public import order_public, patient_public, visit_public
+from server.services import tablet_lock
 from server.services.visits import context_json
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "clinical" / "data"
@@ -35,8 +36,9 @@ def clinical_data() -> dict[str, Any]:
     }
 
 
-async def reference_for(user: User) -> tuple[dict[str, Any], str]:
-    """The document and its ETag (a hash of the content, so any change makes a new one)."""
+async def reference_for(user: User, lock_default: int) -> tuple[dict[str, Any], str]:
+    """The document and its ETag (a hash of the content, so any change makes a new one). It carries
+    the organization's idle lock (`lock_default` when unset), so a change reaches tablets at a sync."""
     now = datetime.now(timezone.utc)
     patients = await (await access.patients(user)).order_by("family_name", "given_name")
     orders = await (await access.orders(user)).filter(active=True).order_by("id")
@@ -45,6 +47,7 @@ async def reference_for(user: User) -> tuple[dict[str, Any], str]:
     ).order_by("scheduled_at")
     document = {
         "user": {"id": user.id, "display_name": user.display_name, "role": user.role},
+        "lock_after_min": await tablet_lock.lock_minutes(user.organization_id, lock_default),
         "patients": [patient_public(p) for p in patients],
         "orders": [order_public(o) for o in orders],
         "visits": [{**visit_public(v), "context": await context_json(v)} for v in visits],

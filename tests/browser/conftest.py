@@ -76,13 +76,14 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture
 def launch(playwright: Playwright, tmp_path: Path) -> Iterator[Callable[..., BrowserContext]]:
-    """`launch()` opens Chromium on this test's profile directory; call it again after closing to restart."""
+    """`launch()` opens Chromium on this test's profile directory; call it again after closing to restart.
+    `extra_args` adds Chromium switches (e.g. a fake camera)."""
     profile = tmp_path / "chromium-profile"
     opened: list[BrowserContext] = []
 
     def start(**options) -> BrowserContext:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + options.pop("extra_args", []),
             viewport=options.pop("viewport", {"width": 1280, "height": 800}), **options,
         )
         opened.append(context)

@@ -8,7 +8,6 @@ import { chartModel } from "../../pwa/chart_model.js";
 import { describe as describeEntry } from "../../pwa/describe.js";
 import { payloadFrom, valuesFrom } from "../../pwa/entries.js";
 import { countdown, fromLocalInput, parseNumber, toLocalInput } from "../../pwa/format.js";
-import { expiryFrom, readProductCode } from "../../pwa/gs1.js";
 import { carryOver } from "../../pwa/inbox.js";
 import { availability, kitGate, newAlerts, recommendedRate, visitsByDay } from "../../pwa/visit_model.js";
 
@@ -76,18 +75,6 @@ describe("entry payloads from form values", () => {
   test("timeline text is plain and says location not verified", () => {
     assert.deepEqual(describeEntry("visit.started", { location: null }), { label: "Visit started", text: "location not verified" });
     assert.equal(describeEntry("vitals", { hr: 72, sbp: 120, dbp: 80, temp_c: 36.8 }).text, "HR 72 · BP 120/80 · T 36.8 °C");
-  });
-});
-
-describe("product barcodes", () => {
-  test("a GS1 DataMatrix gives lot, expiry and the NDC", () => {
-    assert.deepEqual(readProductCode("]d2010030944249201117271231\u001d10LE12A"), { lot: "LE12A", expiry: "2027-12-31", ndc: "0944249201" });
-    assert.deepEqual(readProductCode("(01)00309442492011(17)270600(10)AB1"), { lot: "AB1", expiry: "2027-06-30", ndc: "0944249201" });
-  });
-
-  test("a plain code is the lot; an impossible date is dropped", () => {
-    assert.deepEqual(readProductCode("LE12A"), { lot: "LE12A" });
-    assert.equal(expiryFrom("271340"), null);
   });
 });
 

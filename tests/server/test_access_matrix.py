@@ -97,6 +97,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/devices/{device_id:uuid}/revoke"): rule(AD),
     ("POST", "/admin/devices/{device_id:uuid}/revoke"): rule(AD),
     ("POST", "/admin/devices/{device_id:uuid}/reregistration"): rule(AD),
+    ("POST", "/admin/devices/lock"): rule(AD),
     ("GET", "/admin/audit"): rule(AD),
     ("GET", "/review"): rule(PH),
     ("GET", "/review/visits/{visit_id:uuid}"): rule(PH),

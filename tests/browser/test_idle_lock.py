@@ -1,0 +1,142 @@
+"""The idle lock that gets out of the nurse's way: use (a touch, a mouse move, a key) keeps the
+tablet open, the lock screen says when the next checks fall due without any patient data, and a
+PIN anyone could guess is refused with the reason."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.desk import Desk
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.people import log_in
+from tests.browser.tablet import Tablet
+
+pytestmark = pytest.mark.browser
+
+BASELINE = {"hr": 72, "sbp": 122, "dbp": 78, "temp_c": "36.8", "rr": 16, "spo2": 98}
+GEO = {"permissions": ["geolocation"], "geolocation": {"latitude": 40.71, "longitude": -74.0, "accuracy": 15}}
+
+
+def infusing(server, launch) -> tuple[Tablet, dict]:
+    """A nurse's tablet (5-minute idle lock, page clock installed) with an IVIG infusion running."""
+    with Desk(server.base_url, "nurse") as desk:
+        reference = desk.reference()
+    visit = next(v for v in reference["visits"] if v["context"]["order"]["product_id"] == "gammagard-liquid-10")
+    patient = next(p for p in reference["patients"] if p["id"] == visit["patient_id"])
+    context = launch(**GEO)
+    context.clock.install()
+    tablet = Tablet(context, server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.open_visit(visit["id"])
+    tablet.start_visit()
+    tablet.entry("assessment", {"weight_kg": 70, "kit_present": True, "kit_in_date": True, "kit_undamaged": True,
+                                "hydration": "adequate", "headache": False, "infection_signs": False,
+                                "thrombosis_risk": False, "renal_risk": False, "allergies_reviewed": True})
+    tablet.entry("line.placed", {"status": "new", "type": "peripheral", "gauge": 22, "site": "left forearm",
+                                 "side": "left", "attempts": 1, "blood_return": True})
+    tablet.entry("vitals", BASELINE)
+    for drug in ("diphenhydramine", "acetaminophen"):
+        tablet.tid(f"premed-{drug}").click()
+        tablet.fill_form("medication.given", {})
+    tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2029-12-31", "volume_ml": 300, "inspected_ok": True})
+    tablet.entry("infusion.started", confirm=True)  # premeds given moments ago: the protocol warns
+    expect(tablet.tid("next-vitals")).to_be_visible()
+    return tablet, patient
+
+
+def test_the_lock_screen_after_idle_says_when_vitals_and_the_rate_step_are_due_without_the_patient(
+        server_factory, launch, artifacts):
+    server = server_factory()  # the deployment's default: 5 idle minutes
+    tablet, patient = infusing(server, launch)
+    tablet.context.clock.fast_forward("05:30")
+    expect(tablet.tid("pin-unlock")).to_be_visible()
+    due = tablet.tid("lock-due")
+    # 15 and 30 minutes after the start, counted whole minutes up; the page clock runs meanwhile
+    expect(due).to_contain_text(re.compile(r"Next vitals due in (9|10) min"))
+    expect(due).to_contain_text(re.compile(r"Rate step due in (24|25) min"))
+    for private in (patient["family_name"], patient["given_name"], "LE12A", "mL/h"):
+        expect(tablet.page.get_by_text(private)).to_have_count(0)
+    tablet.screenshot(artifacts / "lock-screen-due-800x1280.png", width=800, height=1280)
+    tablet.context.clock.fast_forward("11:00")  # the countdown goes on while locked
+    expect(due).to_contain_text(re.compile(r"Next vitals overdue by (1|2) min"))
+    tablet.unlock()
+    expect(tablet.tid("lock-due")).to_have_count(0)
+    assert tablet.errors == []
+
+
+def test_moving_the_mouse_or_touching_keeps_the_tablet_unlocked_past_the_idle_time(server_factory, launch):
+    server = server_factory()
+    context = launch()
+    context.clock.install()
+    tablet = Tablet(context, server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    for step in range(4):  # 16 minutes of reading the screen, a move every 4 minutes, no entry saved
+        context.clock.fast_forward("04:00")
+        tablet.page.mouse.move(200 + 40 * step, 300)
+    expect(tablet.tid("today")).to_be_visible()
+    expect(tablet.tid("pin-unlock")).to_have_count(0)
+    context.clock.fast_forward("05:30")  # then nobody touches it
+    expect(tablet.tid("pin-unlock")).to_be_visible()
+    assert tablet.errors == []
+
+
+def test_a_pin_anyone_could_guess_is_refused_with_the_reason(server_factory, launch, artifacts):
+    server = server_factory()
+    tablet = Tablet(launch(), server.base_url)
+    tablet.open()
+    tablet.login("nurse", DEMO_PASSWORD)
+    expect(tablet.tid("pin-set")).to_be_visible(timeout=15_000)
+    for pin, reason in (("123456", "The digits run in order"), ("111111", "All six digits are the same"),
+                        ("001984", "It is a year")):
+        tablet.type_pin(pin)
+        expect(tablet.tid("pin-message")).to_contain_text(f"Choose another PIN: {reason}")
+        expect(tablet.page.get_by_role("heading", name="Choose a 6-digit PIN")).to_be_visible()
+    tablet.type_pin("123456")
+    tablet.screenshot(artifacts / "pin-refused-800x1280.png", width=800, height=1280)
+    tablet.set_pin()  # an unguessable one is taken
+    expect(tablet.tid("today")).to_be_visible(timeout=15_000)
+    assert tablet.errors == []
+
+
+def stored_lock_min(tablet: Tablet) -> int | None:
+    meta = {row["name"]: row["value"] for row in tablet.dump_indexeddb()["meta"]}
+    return meta.get("lock_after_min")
+
+
+def test_an_administrator_shortens_the_idle_lock_and_the_tablet_takes_it_at_its_next_sync(
+        server_factory, launch, playwright, artifacts):
+    server = server_factory()
+    context = launch()
+    context.clock.install()
+    tablet = Tablet(context, server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    assert stored_lock_min(tablet) == 5
+
+    desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        page = desk.new_page()
+        log_in(page, server.base_url, "admin", DEMO_PASSWORD)
+        page.get_by_role("link", name="Tablets", exact=True).click()
+        minutes = page.get_by_label("Lock after (minutes)")
+        expect(minutes).to_have_value("5")
+        minutes.fill("2")
+        page.get_by_role("button", name="Save idle lock").click()
+        expect(page.get_by_role("status")).to_contain_text("The idle lock was saved")
+        expect(page.get_by_label("Lock after (minutes)")).to_have_value("2")
+        page.screenshot(path=str(artifacts / "admin-idle-lock.png"), full_page=True)
+    finally:
+        desk.close()
+
+    tablet.tid("sync-now").click()
+    deadline = time.monotonic() + 20
+    while stored_lock_min(tablet) != 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stored_lock_min(tablet) == 2
+    context.clock.fast_forward("02:30")
+    expect(tablet.tid("pin-unlock")).to_be_visible()
+    assert tablet.errors == []
