@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "e0bf88b1583bf6fe";
+const VERSION = "7ac099270524854f";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -26,6 +26,7 @@ const SHELL = [
   "/app/journal.js",
   "/app/keyring.js",
   "/app/lazy/camera.js",
+  "/app/lazy/entry_form.js",
   "/app/lazy/gs1.js",
   "/app/lazy/pin_rule.js",
   "/app/lazy/product_scan.js",
@@ -61,7 +62,6 @@ const SHELL = [
   "/app/vendor/zxing-library.LICENSE.txt",
   "/app/vendor/zxing-library.min.js",
   "/app/views/dom.js",
-  "/app/views/form.js",
   "/app/views/login.js",
   "/app/views/today.js",
   "/app/views/topbar.js",

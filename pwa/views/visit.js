@@ -6,7 +6,6 @@ import { FORMS, payloadFrom, valuesFrom } from "../entries.js";
 import { clock, countdown, num } from "../format.js";
 import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
-import { entryForm } from "./form.js";
 import { alertsPanel, correctionsPanel, header, infusionPanel, timeline, visitChart } from "./visit_panels.js";
 
 const GROUPS = [
@@ -95,8 +94,10 @@ export function visitScreen(app, row) {
     return raised.length ? h("div.form-warning", { testid: "due-checks" }, raised.map((a) => h("p", a.message))) : null;
   };
 
-  const showForm = (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null } = {}) => {
+  // The form builder loads on the first tap (precached: offline too), outside the cold-start shell.
+  const showForm = async (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null } = {}) => {
     const spec = FORMS[kind];
+    const { entryForm } = await import("../lazy/entry_form.js");
     let form = null;
     const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     form = entryForm({

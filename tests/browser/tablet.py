@@ -85,6 +85,8 @@ class Tablet:
         expect(self.tid("action-assessment")).to_be_visible(timeout=15_000)
 
     def fill(self, name: str, value: Any) -> None:
+        # The form builder loads on the first tap (pwa/lazy/): wait for the open form, then decide how to fill.
+        expect(self.page.locator("section.entry-form").first).to_be_visible()
         if isinstance(value, bool):
             self.tid(f"{name}-{'yes' if value else 'no'}").click()
         elif isinstance(value, (list, tuple)):

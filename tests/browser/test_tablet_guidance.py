@@ -43,7 +43,8 @@ def test_start_infusion_needs_a_usable_product_and_an_override_needs_a_reason(se
     start = tablet.tid("action-infusion.started")
     expect(start).to_be_disabled()
     expect(tablet.tid("action-infusion.started-reason")).to_contain_text(NOT_READY)
-    tablet.entry("product.opened", {"lot": "OLD1", "expiry": "2020-01-31", "volume_ml": 300, "inspected_ok": True})
+    tablet.entry("product.opened", {"lot": "OLD1", "expiry": "2020-01-31", "volume_ml": 300, "inspected_ok": True},
+                 confirm=True)  # an expired product is saved only when the nurse confirms it
     expect(alert(tablet, "product_expired")).to_be_visible()
     expect(start).to_be_disabled()
     expect(tablet.tid("action-infusion.started-reason")).to_contain_text(NOT_READY)

@@ -5,7 +5,7 @@
 
 import { FORMS, optionsOf, payloadFrom } from "../entries.js";
 import { fromLocalInput, toLocalInput } from "../format.js";
-import { button, fill, h } from "./dom.js";
+import { button, fill, h } from "../views/dom.js";
 
 function timeInput(name, label, initial, onchange, id = null) {
   const input = h("input.time-input", { type: "datetime-local", name, id, value: initial, "aria-label": label, oninput: onchange });
@@ -196,7 +196,7 @@ export function entryForm(options) {
     changed();
   };
   if (scanSlot) {
-    import("../lazy/product_scan.js").then((m) => m.mountScan(scanSlot, rows.get("lot").querySelector("input"), setValues))
+    import("./product_scan.js").then((m) => m.mountScan(scanSlot, rows.get("lot").querySelector("input"), setValues))
       .catch((error) => { scanSlot.textContent = `Scanning is unavailable (${error.message}): type the lot.`; });
   }
   return { element, values, setValues };
