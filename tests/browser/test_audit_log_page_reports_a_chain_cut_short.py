@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import sqlite3
 
+import asyncpg
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import run_async
 from tests.browser.live_server import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -26,21 +28,36 @@ def open_audit_log(page, base_url: str, *, log_in: bool) -> None:
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
 
 
+def cut_the_newest_half(url: str) -> int:
+    """Delete the newest half of the audit log behind the server's back; the head id it had."""
+    if url.startswith("sqlite://"):
+        with sqlite3.connect(url.removeprefix("sqlite://")) as database:
+            (head,) = database.execute("SELECT max(id) FROM audit_entry").fetchone()
+            database.execute("DELETE FROM audit_entry WHERE id > ?", (head - head // 2,))
+        return head
+
+    async def on_postgres() -> int:
+        connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            head = await connection.fetchval("SELECT max(id) FROM audit_entry")
+            await connection.execute("DELETE FROM audit_entry WHERE id > $1", head - head // 2)
+            return head
+        finally:
+            await connection.close()
+
+    return run_async(on_postgres)
+
+
 def test_the_audit_log_page_reports_the_newest_entries_deleted_while_the_server_was_down(
         server_factory, launch, artifacts):
     server = server_factory()
-    if not server.env["IVLOG_DATABASE_URL"].startswith("sqlite://"):
-        pytest.skip("deletes rows through sqlite3")
     page = launch().new_page()
     open_audit_log(page, server.base_url, log_in=True)
     expect(page.get_by_role("status")).to_contain_text("Chain intact")
     page.screenshot(path=str(artifacts / "audit-log-intact-1280x800.png"))
 
     server.stop()  # the shutdown anchors the chain's head
-    with sqlite3.connect(server.env["IVLOG_DATABASE_URL"].removeprefix("sqlite://")) as database:
-        (head,) = database.execute("SELECT max(id) FROM audit_entry").fetchone()
-        cut = head // 2  # the demo data and one admin login hold a dozen entries or so
-        database.execute("DELETE FROM audit_entry WHERE id > ?", (head - cut,))
+    head = cut_the_newest_half(server.env["IVLOG_DATABASE_URL"])  # the demo and a login: a dozen or so
     server.start()
 
     open_audit_log(page, server.base_url, log_in=False)
