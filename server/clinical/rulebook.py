@@ -37,7 +37,8 @@ class VitalsSchedule(_Strict):
 
 
 class RuleSpec(_Strict):
-    """One alert rule as an organization configures it."""
+    """One alert rule as an organization configures it: code (rules.RULE_CODE) or an expression
+    (`when` over the facts of each `each` entry, see expressions.py)."""
 
     id: str
     severity: Severity
@@ -46,6 +47,9 @@ class RuleSpec(_Strict):
     thresholds: dict[str, float]
     supersedes: list[str] = Field(default_factory=list)
     source: str = Field(min_length=1)
+    each: str | None = None
+    when: str | None = None
+    values: dict[str, str] = Field(default_factory=dict)
 
 
 class ReactionTier(_Strict):
@@ -58,7 +62,12 @@ class ReactionTier(_Strict):
     source: str
 
 
+RULES_SCHEMA = 2
+"""The rules file's shape this code reads; a tablet with older code keeps what it can of a newer one."""
+
+
 class _File(_Strict):
+    schema_: int = Field(alias="schema", ge=1, le=RULES_SCHEMA)
     version: str = Field(min_length=1)
     about: str = ""
     rate_tolerance_ml_h: float = Field(ge=0)

@@ -1,6 +1,7 @@
 """The alert engine: run every enabled rule of the rule book over a visit's clinical picture.
 
-Each rule's code (in vital_rules, rate_rules, visit_rules, schedule) reports findings; the engine turns
+Each rule's code (in rate_rules, visit_rules, schedule) or its CEL expression (threshold rules, evaluated
+by expressions.py from the data alone) reports findings; the engine turns
 them into alerts with a deterministic id, "{rule}:{first event id}", so the tablet and the server name
 the same alert the same way, fills the message template from the data file, and drops alerts that a
 stronger rule on the same entry supersedes (e.g. fever_severe over fever).
@@ -12,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
+from server.clinical import expressions
 from server.clinical.findings import Finding, RuleCode, Value
 from server.clinical.events import PAYLOAD_MODELS
 from server.clinical.rate_rules import RATE_RULES
@@ -19,12 +21,11 @@ from server.clinical.rounding import format_number
 from server.clinical.rulebook import RuleBook, RuleSpec, Severity, parse_rulebook
 from server.clinical.schedule import SCHEDULE_RULES
 from server.clinical.visit_rules import VISIT_RULES
-from server.clinical.vital_rules import VITAL_RULES
 
 if TYPE_CHECKING:
     from server.clinical.picture import Picture
 
-RULE_CODE: dict[str, RuleCode] = {**VITAL_RULES, **RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
+RULE_CODE: dict[str, RuleCode] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -42,11 +43,16 @@ class Alert:
 
 def load_rules(data: Mapping[str, Any] | None = None) -> RuleBook:
     """The rule book from `data` (same shape as data/rules.json) or the packaged file, checked against
-    the code: every rule present exactly once, with the thresholds its code reads."""
+    the code: every coded rule present exactly once with the thresholds its code reads, every other rule
+    an expression this code can evaluate."""
     book = parse_rulebook(data)
-    if set(book.rules) != set(RULE_CODE):
-        missing, unknown = set(RULE_CODE) - set(book.rules), set(book.rules) - set(RULE_CODE)
+    coded = {rule_id for rule_id, spec in book.rules.items() if spec.when is None}
+    if coded != set(RULE_CODE):
+        missing, unknown = set(RULE_CODE) - coded, coded - set(RULE_CODE)
         raise ValueError(f"rules data: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    for spec in book.rules.values():
+        if spec.when is not None:
+            expressions.check_rule(spec)
     for rule_id, code in RULE_CODE.items():
         absent = set(code.thresholds) - set(book.rules[rule_id].thresholds)
         if absent:
@@ -79,12 +85,18 @@ def _without_superseded(alerts: list[Alert], book: RuleBook) -> list[Alert]:
                        for stronger, spec in book.rules.items() if spec.enabled)]
 
 
+def _findings(picture: Picture, spec: RuleSpec) -> list[Finding]:
+    if spec.when is not None:
+        return expressions.evaluate(picture, spec)
+    return RULE_CODE[spec.id].evaluate(picture, spec)
+
+
 def evaluate_alerts(picture: Picture) -> list[Alert]:
     """Alerts of the picture, ordered by the fold position of their entry, then by rule id."""
     book = picture.context.rulebook
     alerts = [_alert(spec, finding)
               for rule_id, spec in sorted(book.rules.items()) if spec.enabled
-              for finding in RULE_CODE[rule_id].evaluate(picture, spec)]
+              for finding in _findings(picture, spec)]
     position = {entry.id: index for index, entry in enumerate(picture.entries)}
     kept = _without_superseded(alerts, book)
     return sorted(kept, key=lambda alert: (position.get(alert.event_ids[0], -1), alert.rule))

@@ -1,5 +1,6 @@
-"""Alerts about the visit's preparation and products: the kit gate, weight, premedication,
-notification after a reaction, and the products opened (CLINICAL.md sections 1 and 4)."""
+"""Alerts about the visit's preparation and products that need more than a threshold: the kit gate,
+premedication, and the brands of the products opened (CLINICAL.md sections 1 and 4). Weight, expiry,
+inspection and notification are expressions in rules.json (expressions.py)."""
 
 from __future__ import annotations
 
@@ -25,17 +26,6 @@ def kit_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
         latest = before[-1] if before else None
         if latest is None or not kit_ready(latest.payload):
             found.append(Finding((start.id,) + (() if latest is None else (latest.id,))))
-    return found
-
-
-def weight_change(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    dosing, found = picture.context.order.dosing_weight_kg, []
-    for assessment in picture.of_kind("assessment"):
-        weight = assessment.payload["weight_kg"]
-        change = round_half_up(abs(weight - dosing) / dosing * 100, 1)
-        if change >= rule.thresholds["change_pct_min"]:
-            values = {"weight_kg": weight, "change_pct": change, "dosing_weight_kg": dosing}
-            found.append(Finding((assessment.id,), values))
     return found
 
 
@@ -85,11 +75,6 @@ def medication_off_order(picture: Picture, rule: RuleSpec) -> list[Finding]:
     return found
 
 
-def reaction_notification_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    return [Finding((r.id,), {"grade": r.payload["grade"]}) for r in picture.of_kind("reaction.observed")
-            if r.payload["grade"] >= rule.thresholds["grade_min"] and not r.payload["notified"]]
-
-
 def _product_name(picture: Picture, product_id: str) -> str:
     try:
         return picture.context.catalog.product(product_id).name
@@ -117,18 +102,6 @@ def product_not_ordered(picture: Picture, rule: RuleSpec) -> list[Finding]:
             for o in picture.of_kind("product.opened") if o.payload["product_id"] != ordered]
 
 
-def product_expired(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    """Expiry is a date; compared with the UTC date the vial was opened."""
-    return [Finding((o.id,), {"lot": o.payload["lot"], "expiry": o.payload["expiry"]})
-            for o in picture.of_kind("product.opened")
-            if date.fromisoformat(o.payload["expiry"]) < o.occurred_at.date()]
-
-
-def product_inspection_failed(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    return [Finding((o.id,), {"lot": o.payload["lot"]})
-            for o in picture.of_kind("product.opened") if not o.payload["inspected_ok"]]
-
-
 def _usable(picture: Picture, opened: Entry) -> bool:
     """A product fit to infuse: the order's, inspected, in date on the day it was opened."""
     p = opened.payload
@@ -147,13 +120,9 @@ def start_not_ready(picture: Picture, rule: RuleSpec) -> list[Finding]:
 VISIT_RULES: dict[str, RuleCode] = {
     "kit_missing": RuleCode(kit_missing),
     "start_not_ready": RuleCode(start_not_ready),
-    "weight_change": RuleCode(weight_change, ("change_pct_min",)),
     "premed_timing": RuleCode(premed_timing, ("lead_min_min", "lead_max_min")),
     "premed_missing": RuleCode(premed_missing),
     "medication_off_order": RuleCode(medication_off_order),
-    "reaction_notification_missing": RuleCode(reaction_notification_missing, ("grade_min",)),
     "mixed_brands": RuleCode(mixed_brands),
     "product_not_ordered": RuleCode(product_not_ordered),
-    "product_expired": RuleCode(product_expired),
-    "product_inspection_failed": RuleCode(product_inspection_failed),
 }
