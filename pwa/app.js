@@ -156,8 +156,11 @@ async function wipeRevoked(text) {
   }
 }
 
-function buildClinical() {
-  app.clinical = clinicalFor(app.workspace?.reference);
+async function buildClinical() {
+  const ws = app.workspace;
+  const clinical = await clinicalFor(ws?.reference, app.clinical);
+  if (app.workspace !== ws) return; // locked or logged out meanwhile
+  app.clinical = clinical;
   const lockMin = app.workspace?.reference?.lock_after_min; // the organization's, set by an administrator
   if (lockMin && lockMin !== app.lockMin) {
     app.lockMin = lockMin;
@@ -174,18 +177,18 @@ async function enter() {
       renderBar();
       refreshScreen();
     });
-    inbox.addEventListener("change", () => { buildClinical(); refreshScreen(true); });
+    inbox.addEventListener("change", async () => { await buildClinical(); refreshScreen(true); });
   }
   app.lastActivity = Date.now();
   app.lockDue = null;
   if (app.workspace.journal.unreadable.length) {
     notify(`${app.workspace.journal.unreadable.length} stored entries could not be decrypted on this tablet. Call your administrator.`, "danger");
   }
-  buildClinical();
+  await buildClinical();
   if (!app.workspace.reference) {
     try {
       await app.workspace.inbox.refreshReference();
-      buildClinical();
+      await buildClinical();
     } catch {
       notify("The visit list is not on this tablet yet: connect once to download it.", "warning");
     }

@@ -3,7 +3,8 @@
 // here; the data comes from GET /api/reference and each visit's context from its `context` field.
 //
 //   const catalog = loadCatalog(reference.products);     // products.json as it is
-//   const rulebook = loadRulebook(reference.rules);      // rules.json as it is
+//   const cel = await loadExpressionLanguage();          // the CEL interpreter (vendor/, on demand)
+//   const rulebook = loadRulebook(reference.rules, cel); // rules.json as it is (see rulebook.skipped)
 //   const context = makeContext(visit.context, {catalog, rulebook, ranges: reference.ranges});
 //   const state = foldTimeline(events, context, {now: new Date()});   // = VisitState.to_dict()
 //   const problems = checkPayload('vitals', {temp_c: 53}, reference.ranges);  // before saving an entry
@@ -16,6 +17,10 @@ export { roundHalfUp, formatNumber } from './rules/rounding.js';
 export { toMlH, fromMlH, rateLimit, stepSchedule, recommendNextRate } from './rules/rates.js';
 export { loadCatalog, findProtocol, findProduct, protocolFor, orderProtocol } from './rules/catalog.js';
 export { loadRulebook } from './rules/alerts.js';
+
+// The CEL interpreter the threshold rules of rules.json are written in: loaded on demand (precached),
+// so the cold-start shell stays small; loadRulebook needs it for the expression rules.
+export const loadExpressionLanguage = () => import('./vendor/cel-js/index.js');
 export { suggestedActions } from './rules/rulebook.js';
 export { loadRanges } from './rules/ranges.js';
 export { makeContext } from './rules/context.js';

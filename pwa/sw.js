@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "7ac099270524854f";
+const VERSION = "8e7aa49620c4bfb8";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -40,6 +40,7 @@ const SHELL = [
   "/app/rules/corrections.js",
   "/app/rules/data_checks.js",
   "/app/rules/events.js",
+  "/app/rules/expressions.js",
   "/app/rules/infusion.js",
   "/app/rules/payload_schemas.js",
   "/app/rules/payload_types.js",
@@ -54,11 +55,25 @@ const SHELL = [
   "/app/rules/schedule.js",
   "/app/rules/timeline.js",
   "/app/rules/visit_rules.js",
-  "/app/rules/vital_rules.js",
   "/app/session.js",
   "/app/store.js",
   "/app/vault.js",
   "/app/vendor/README.txt",
+  "/app/vendor/cel-js.LICENSE.txt",
+  "/app/vendor/cel-js/errors.js",
+  "/app/vendor/cel-js/evaluator.js",
+  "/app/vendor/cel-js/functions.js",
+  "/app/vendor/cel-js/globals.js",
+  "/app/vendor/cel-js/index.js",
+  "/app/vendor/cel-js/macros.js",
+  "/app/vendor/cel-js/operators.js",
+  "/app/vendor/cel-js/optional.js",
+  "/app/vendor/cel-js/options.js",
+  "/app/vendor/cel-js/overloads.js",
+  "/app/vendor/cel-js/parser.js",
+  "/app/vendor/cel-js/registry.js",
+  "/app/vendor/cel-js/serialize.js",
+  "/app/vendor/cel-js/type-checker.js",
   "/app/vendor/zxing-library.LICENSE.txt",
   "/app/vendor/zxing-library.min.js",
   "/app/views/dom.js",

@@ -138,11 +138,22 @@ export function plainState(events) {
 // alert rules, held to the same test vectors): contexts per visit, the fold, the payload check.
 
 class Clinical {
-  constructor(reference) {
+  constructor(reference, cel) {
     this.reference = reference;
     this.catalog = rules.loadCatalog(reference.products);
-    this.rulebook = rules.loadRulebook(reference.rules);
+    this.rulebook = rules.loadRulebook(reference.rules, cel);
     this.contexts = new Map(); // visit id -> {key, context}
+    this.unreadable = false; // set when a newer reference could not be read at all: this engine stays
+  }
+
+  /** Rules of the received set that this tablet's code cannot evaluate: `[{id, reason}]`. */
+  get skipped() {
+    return this.rulebook.skipped;
+  }
+
+  /** The rules sent are newer than this tablet's code: a reload brings the code for all of them. */
+  get updateWaiting() {
+    return this.unreadable || this.rulebook.update_waiting;
   }
 
   context(visit) {
@@ -174,13 +185,27 @@ class Clinical {
   }
 }
 
-/** The clinical seam for a reference, or null when rules.js cannot read it (the screen says so). */
-export function clinicalFor(reference) {
-  if (!reference) return null;
+/** The CEL interpreter of the threshold rules (loaded once, on demand), or null when it cannot load:
+ * then the expression rules are skipped, listed and an update is shown waiting (never no engine). */
+async function expressionLanguage() {
   try {
-    return new Clinical(reference);
+    return await rules.loadExpressionLanguage();
+  } catch (error) {
+    console.error("ivlog: the rules' expression language could not load", error);
+    return null;
+  }
+}
+
+/** The clinical seam for a reference. A reference the rules cannot read at all keeps the `previous`
+ * engine (marked: an update is waiting); null only when there was none (the screen says so). */
+export async function clinicalFor(reference, previous = null) {
+  if (!reference) return null;
+  const cel = await expressionLanguage();
+  try {
+    return new Clinical(reference, cel);
   } catch (error) {
     console.error("ivlog: the clinical rules could not read the reference", error);
-    return null;
+    if (previous) previous.unreadable = true;
+    return previous;
   }
 }

@@ -5,33 +5,50 @@
 
 import { formatNumber } from './rounding.js';
 import { compareText } from './events.js';
+import { compileRule, evaluateRule } from './expressions.js';
 import { RATE_RULES } from './rate_rules.js';
 import { parseRulebook } from './rulebook.js';
 import { SCHEDULE_RULES } from './schedule.js';
 import { VISIT_RULES } from './visit_rules.js';
-import { VITAL_RULES } from './vital_rules.js';
 
 // Rule id -> [evaluate(picture, spec) -> findings, thresholds its data row must provide].
-const RULE_CODE = { ...VITAL_RULES, ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
+const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 
 const sortedText = (items) => [...items].sort(compareText);
-const quoted = (items) => `[${sortedText(items).map((i) => `'${i}'`).join(', ')}]`;
 
-// The rule book from the rules.json document, checked against the code: every rule present exactly
-// once, with the thresholds its code reads. Throws on bad data.
-export function loadRulebook(rulesDoc) {
+// How this code evaluates a rule: its compiled expressions, or its code; throws when it cannot.
+function runnerOf(spec, cel) {
+  if (spec.when !== null) return { programs: compileRule(cel, spec) };
+  if (!Object.hasOwn(RULE_CODE, spec.id)) throw new Error('no code for this rule on this tablet');
+  const absent = RULE_CODE[spec.id][1].filter((name) => !Object.hasOwn(spec.thresholds, name));
+  if (absent.length) throw new Error(`lacks thresholds ${absent.join(', ')}`);
+  return { code: RULE_CODE[spec.id][0] };
+}
+
+// The rule book from the rules.json document and the CEL interpreter (rules.js loadExpressionLanguage).
+// The tablet may run older code than the server: it keeps every rule it can evaluate and lists the
+// others in `skipped` [{id, reason}]; `update_waiting` says a reload would bring the missing code.
+// Throws only on a file of this code's schema that is bad as a whole.
+export function loadRulebook(rulesDoc, cel = null) {
   const book = parseRulebook(rulesDoc);
-  const ids = Object.keys(book.rules);
-  const missing = Object.keys(RULE_CODE).filter((id) => !ids.includes(id));
-  const unknown = ids.filter((id) => !Object.hasOwn(RULE_CODE, id));
-  if (missing.length || unknown.length) {
-    throw new Error(`rules data: missing ${quoted(missing)}, unknown ${quoted(unknown)}`);
+  const rules = {}, runners = {}, skipped = [...book.skipped];
+  for (const [id, spec] of Object.entries(book.rules)) {
+    try {
+      runners[id] = runnerOf(spec, cel);
+      rules[id] = spec;
+    } catch (error) {
+      skipped.push({ id, reason: error.message });
+    }
   }
-  for (const [id, [, thresholds]] of Object.entries(RULE_CODE)) {
-    const absent = thresholds.filter((name) => !Object.hasOwn(book.rules[id].thresholds, name));
-    if (absent.length) throw new Error(`rules data: rule '${id}' lacks thresholds ${quoted(absent)}`);
-  }
-  return book;
+  return Object.freeze({
+    ...book, rules: Object.freeze(rules), skipped: Object.freeze(skipped), runners: Object.freeze(runners),
+    update_waiting: book.newer || skipped.length > 0,
+  });
+}
+
+function findingsOf(picture, spec) {
+  const runner = picture.context.rulebook.runners[spec.id];
+  return runner.programs ? evaluateRule(picture, spec, runner.programs) : runner.code(picture, spec);
 }
 
 // Fill {name} placeholders; numbers are written half-up to 0.01 without trailing zeros.
@@ -63,7 +80,7 @@ function withoutSuperseded(alerts, book) {
 export function evaluateAlerts(picture) {
   const book = picture.context.rulebook;
   const alerts = sortedText(Object.keys(book.rules)).filter((id) => book.rules[id].enabled)
-    .flatMap((id) => RULE_CODE[id][0](picture, book.rules[id]).map((found) => alertOf(book.rules[id], found)));
+    .flatMap((id) => findingsOf(picture, book.rules[id]).map((found) => alertOf(book.rules[id], found)));
   const position = new Map(picture.entries.map((entry, index) => [entry.id, index]));
   const at = (alert) => position.get(alert.event_ids[0]) ?? -1;
   return withoutSuperseded(alerts, book).sort((a, b) => (at(a) - at(b)) || compareText(a.rule, b.rule));

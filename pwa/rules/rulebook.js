@@ -1,6 +1,6 @@
 // The alert rules file as data (port of server/clinical/rulebook.py): thresholds, messages, the vitals
 // schedule and reaction guidance. Loaded once and passed around, so a pharmacist can override any
-// number. `alerts.js` (loadRulebook) also checks that every rule the code evaluates is there.
+// number. `alerts.js` (loadRulebook) keeps the rules this code can evaluate and lists the others.
 
 import {
   boolean, deepFreeze, integer, listOf, mapOf, number, oneOf, record, text,
@@ -14,10 +14,12 @@ const SCHEDULE_FIELDS = {
 };
 const VITALS_SCHEDULE = record(SCHEDULE_FIELDS);
 
-const RULE = record({
+const RULE_FIELDS = {
   id: text(), severity: oneOf('info', 'warning', 'critical'), enabled: boolean(), message: text(),
   thresholds: mapOf(number()), supersedes: [listOf(text()), []], source: text({ min: 1 }),
-});
+  each: [text(), null], when: [text(), null], values: [mapOf(text()), {}],
+};
+const RULE = record(RULE_FIELDS);
 
 const TIER = record({
   grades: listOf(integer()), tier: text(), when: text(), actions: listOf(text()), source: text(),
@@ -29,21 +31,49 @@ const AUTHORITY = record({
   about: [text(), ''], kinds: mapOf(record({ written_by: listOf(text()), amend: WHO, void: WHO })),
 });
 
-const FILE = record({
-  version: text({ min: 1 }), about: [text(), ''], rate_tolerance_ml_h: number({ ge: 0 }),
+// The rules file's shape this code reads (server/clinical/rulebook.py RULES_SCHEMA). A newer file is
+// read for what this code knows: its unknown fields are ignored and a rule it cannot read is skipped.
+export const RULES_SCHEMA = 2;
+const rawList = (value, path) => {
+  if (!Array.isArray(value)) throw new Error(`${path}: must be a list`);
+  return value;
+};
+const FILE_FIELDS = {
+  schema: integer(), version: text({ min: 1 }), about: [text(), ''], rate_tolerance_ml_h: number({ ge: 0 }),
   late_entry_min: number({ gt: 0 }), vitals_schedule: VITALS_SCHEDULE, entry_authority: AUTHORITY,
-  rules: listOf(RULE), reaction_tiers: listOf(TIER),
-});
+  rules: rawList, reaction_tiers: listOf(TIER),
+};
+const FILE = record(FILE_FIELDS);
+const known = (value, fields) => (typeof value === 'object' && value !== null && !Array.isArray(value)
+  ? Object.fromEntries(Object.entries(value).filter(([key]) => Object.hasOwn(fields, key))) : value);
 
-// The rules file as {version, rate_tolerance_ml_h, late_entry_min, vitals_schedule, rules: {id: spec},
-// reaction_tiers, entry_authority}; throws on bad data. Rule ids must be unique.
+// The rules of the file by id; a newer file's rule this code cannot read is skipped ({id, reason}).
+function parseRules(list, newer, skipped) {
+  const rules = {};
+  list.forEach((raw, index) => {
+    try {
+      const rule = RULE(newer ? known(raw, RULE_FIELDS) : raw, `rules.rules[${index}]`);
+      if (Object.hasOwn(rules, rule.id)) throw new Error('rule ids must be unique');
+      rules[rule.id] = rule;
+    } catch (error) {
+      if (!newer) throw error;
+      skipped.push({ id: String(raw?.id ?? index), reason: error.message });
+    }
+  });
+  return rules;
+}
+
+// The rules file as {schema, newer, version, rate_tolerance_ml_h, late_entry_min, vitals_schedule,
+// rules: {id: spec}, skipped: [{id, reason}], reaction_tiers, entry_authority}; throws on bad data of
+// this code's schema (rule ids must be unique), skips what it cannot read of a newer one.
 export function parseRulebook(rulesDoc) {
-  const file = FILE(rulesDoc, 'rules');
-  const ids = file.rules.map((rule) => rule.id);
-  if (new Set(ids).size !== ids.length) throw new Error('rule ids must be unique');
+  const newer = Number.isInteger(rulesDoc?.schema) && rulesDoc.schema > RULES_SCHEMA;
+  const file = FILE(newer ? known(rulesDoc, FILE_FIELDS) : rulesDoc, 'rules');
+  const skipped = [];
+  const rules = parseRules(file.rules, newer, skipped);
   return deepFreeze({
-    version: file.version, rate_tolerance_ml_h: file.rate_tolerance_ml_h, late_entry_min: file.late_entry_min,
-    vitals_schedule: file.vitals_schedule, rules: Object.fromEntries(file.rules.map((rule) => [rule.id, rule])),
+    schema: file.schema, newer, version: file.version, rate_tolerance_ml_h: file.rate_tolerance_ml_h,
+    late_entry_min: file.late_entry_min, vitals_schedule: file.vitals_schedule, rules, skipped,
     reaction_tiers: file.reaction_tiers, entry_authority: file.entry_authority,
   });
 }

@@ -1,6 +1,6 @@
-// Alerts about the visit's preparation and products (port of server/clinical/visit_rules.py): the kit
-// gate, weight, premedication, notification after a reaction, and the products opened (CLINICAL.md
-// sections 1 and 4).
+// Alerts about the visit's preparation and products that need more than a threshold (port of
+// server/clinical/visit_rules.py): the kit gate, premedication, and the brands of the products opened
+// (CLINICAL.md sections 1 and 4). Weight, expiry, inspection and notification are expressions in rules.json.
 
 import { minutesBetween, utcDateOf } from './clock.js';
 import { findProduct } from './catalog.js';
@@ -19,16 +19,6 @@ function kitMissing(picture) {
     const latest = assessments.filter((a) => a.rank < start.rank).at(-1) ?? null;
     if (latest !== null && kitReady(latest.payload)) return [];
     return [finding(latest === null ? [start.id] : [start.id, latest.id])];
-  });
-}
-
-function weightChange(picture, rule) {
-  const dosing = picture.context.order.dosing_weight_kg;
-  return ofKind(picture, 'assessment').flatMap((assessment) => {
-    const weight = assessment.payload.weight_kg;
-    const change = roundHalfUp(Math.abs(weight - dosing) / dosing * 100, 1);
-    if (!(change >= rule.thresholds.change_pct_min)) return [];
-    return [finding([assessment.id], { weight_kg: weight, change_pct: change, dosing_weight_kg: dosing })];
   });
 }
 
@@ -70,12 +60,6 @@ function medicationOffOrder(picture) {
   });
 }
 
-function reactionNotificationMissing(picture, rule) {
-  return ofKind(picture, 'reaction.observed')
-    .filter((r) => r.payload.grade >= rule.thresholds.grade_min && !r.payload.notified.length)
-    .map((r) => finding([r.id], { grade: r.payload.grade }));
-}
-
 function productName(picture, productId) {
   try {
     return findProduct(picture.context.catalog, productId).name;
@@ -103,16 +87,6 @@ function productNotOrdered(picture) {
   }));
 }
 
-// Expiry is a date; compared with the UTC date the vial was opened.
-function productExpired(picture) {
-  return openedFailing(picture, (o) => o.payload.expiry < utcDateOf(o.occurred_ms),
-    (o) => ({ lot: o.payload.lot, expiry: o.payload.expiry }));
-}
-
-function productInspectionFailed(picture) {
-  return openedFailing(picture, (o) => !o.payload.inspected_ok, (o) => ({ lot: o.payload.lot }));
-}
-
 // A start needs a product opened before it that is the order's, inspected and in date when opened; a
 // start without one (an override) is flagged.
 function startNotReady(picture) {
@@ -126,13 +100,9 @@ function startNotReady(picture) {
 export const VISIT_RULES = {
   kit_missing: [kitMissing, []],
   start_not_ready: [startNotReady, []],
-  weight_change: [weightChange, ['change_pct_min']],
   premed_timing: [premedTiming, ['lead_min_min', 'lead_max_min']],
   premed_missing: [premedMissing, []],
   medication_off_order: [medicationOffOrder, []],
-  reaction_notification_missing: [reactionNotificationMissing, ['grade_min']],
   mixed_brands: [mixedBrands, []],
   product_not_ordered: [productNotOrdered, []],
-  product_expired: [productExpired, []],
-  product_inspection_failed: [productInspectionFailed, []],
 };

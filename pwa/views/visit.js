@@ -162,7 +162,7 @@ export function visitScreen(app, row) {
     const quarantined = app.journal.needsCorrection(visit.id);
     const sync = { pending: app.outbox.pendingCount(visit.id), syncedAt: app.outbox.syncedAt[visit.id] || null, quarantined: quarantined.length };
     fill(parts.head, header({ patient, order, state, sync }));
-    fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical }));
+    fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (correctable(item) ? () => correct(item) : null)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);
     if (!openForm) renderActions();

@@ -27,14 +27,22 @@ export function header({ patient, order, state, sync }) {
       sync.quarantined ? h("span.badge.danger", `${sync.quarantined} need correction`) : null));
 }
 
-export function alertsPanel(state, { offline, rulesMissing }) {
+/** The rules sent are newer than this tablet's code: it checks what it can and lists what it cannot. */
+function rulesUpdateNotice(skipped) {
+  return h("div.alert.warning", { role: "status", testid: "rules-update" },
+    h("strong", "Clinical rules update waiting — reload when the visit allows."),
+    skipped.length ? ` Not checked on this tablet until then: ${skipped.map((s) => s.id).join(", ")}.` : null);
+}
+
+export function alertsPanel(state, { offline, rulesMissing, rulesUpdate = null }) {
   if (rulesMissing) {
     return h("section.alerts", { role: "alert" }, h("p.alert.critical",
       "Clinical rules could not be loaded on this tablet: alerts and rate advice are NOT shown. Reload when online."));
   }
   const alerts = sortedAlerts(state?.alerts);
-  if (alerts.length === 0) return h("section.alerts.none", { testid: "alerts" }, h("p.muted", "No alerts."));
-  return h("section.alerts", { role: "alert", testid: "alerts" },
+  const notice = rulesUpdate ? rulesUpdateNotice(rulesUpdate) : null;
+  if (alerts.length === 0) return h("section.alerts.none", { testid: "alerts" }, notice, h("p.muted", "No alerts."));
+  return h("section.alerts", { role: "alert", testid: "alerts" }, notice,
     h("h2", `${alerts.length} alert${alerts.length > 1 ? "s" : ""}${offline ? " (checked on this tablet, offline)" : ""}`),
     h("ul", alerts.map((a) => h(`li.alert.${a.severity}`, { dataset: { rule: a.rule, alertId: a.id }, testid: "alert" },
       h("strong", a.severity === "critical" ? "CRITICAL " : "Warning "), a.message))));

@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
-import { foldTimeline, loadCatalog, loadRulebook, makeContext } from '../../pwa/rules.js';
+import { foldTimeline, loadCatalog, loadExpressionLanguage, loadRulebook, makeContext } from '../../pwa/rules.js';
 
+const cel = await loadExpressionLanguage();
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
-const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'));
+const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), cel);
 const ranges = readJson('../../server/clinical/data/ranges.json');
 const tolerated = readJson('../vectors/timeline.json')[0];  // the tolerated Gammagard PI visit
 const context = makeContext(tolerated.context, { catalog, rulebook, ranges });

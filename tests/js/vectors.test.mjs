@@ -8,13 +8,14 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import {
-  findProduct, findProtocol, foldTimeline, fromMlH, loadCatalog, loadRulebook, makeContext, orderProtocol,
+  findProduct, findProtocol, foldTimeline, fromMlH, loadCatalog, loadExpressionLanguage, loadRulebook, makeContext, orderProtocol,
   recommendNextRate, roundHalfUp, stepSchedule, toMlH,
 } from '../../pwa/rules.js';
 
+const cel = await loadExpressionLanguage();
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
-const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'));
+const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), cel);
 const ranges = readJson('../../server/clinical/data/ranges.json');
 
 function assertMatches(actual, expected, path = '$') {

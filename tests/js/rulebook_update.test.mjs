@@ -1,0 +1,73 @@
+// A tablet whose code is older than the rule set it receives (issue #18 item 5): it evaluates every
+// rule it can, lists the ones it cannot with the reason, says an update is waiting, and always keeps
+// an engine. The server (server/clinical/rules.py load_rules) refuses the same files loudly instead.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+
+import { foldTimeline, loadCatalog, loadExpressionLanguage, loadRulebook, makeContext } from '../../pwa/rules.js';
+
+const cel = await loadExpressionLanguage();
+const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+const rulesDoc = readJson('../../server/clinical/data/rules.json');
+const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
+const hypoxiaCase = readJson('../vectors/rules.json').find((v) => v.expected_alerts.some((a) => a.rule === 'hypoxia'));
+
+function changed(change) {
+  const doc = structuredClone(rulesDoc);
+  change(doc);
+  return doc;
+}
+const rule = (doc, id) => doc.rules.find((r) => r.id === id);
+const skippedIds = (book) => book.skipped.map((s) => s.id).sort();
+
+describe('a rule set newer than the tablet', () => {
+  test('the current rule set loads whole: nothing skipped, no update waiting', () => {
+    const book = loadRulebook(rulesDoc, cel);
+    assert.deepEqual(book.skipped, []);
+    assert.equal(book.update_waiting, false);
+  });
+
+  test('an expression with a function or a fact this code lacks is skipped and listed, the rest run', () => {
+    const doc = changed((d) => {
+      d.rules.push({ ...rule(d, 'hr_high'), id: 'hr_trend', when: 'hr_slope(entry.hr) > hr_above' });
+      d.rules.push({ ...rule(d, 'rr_high'), id: 'rr_trend', when: 'trend.rr > rr_above' });
+    });
+    const book = loadRulebook(doc, cel);
+    assert.deepEqual(skippedIds(book), ['hr_trend', 'rr_trend']);
+    assert.match(book.skipped.find((s) => s.id === 'hr_trend').reason, /hr_slope/);
+    assert.equal(book.update_waiting, true);
+    assert.ok(book.rules.hypoxia && !book.rules.hr_trend);
+  });
+
+  test('a newer schema with unknown fields and an unknown kind of rule keeps every rule it can read', () => {
+    const doc = changed((d) => {
+      d.schema = 3;
+      d.escalation = { page_after_min: 5 };
+      rule(d, 'fever').explain = 'a field this tablet does not know';
+      d.rules.push({ id: 'sepsis_screen', severity: 'urgent', enabled: true, message: 'x', source: 'y', score: 'qsofa' });
+      d.rules.push({ ...rule(d, 'kit_missing'), id: 'kit_expiring' });
+    });
+    const book = loadRulebook(doc, cel);
+    assert.deepEqual(skippedIds(book), ['kit_expiring', 'sepsis_screen']);
+    assert.equal(book.update_waiting, true);
+    assert.equal(Object.keys(book.rules).length, rulesDoc.rules.length);
+  });
+
+  test('without the expression language the coded rules still run and every expression rule is listed', () => {
+    const book = loadRulebook(rulesDoc, null);
+    assert.ok(book.rules.kit_missing && !book.rules.fever);
+    assert.equal(book.skipped.length, rulesDoc.rules.filter((r) => r.when).length);
+  });
+
+  test('the known rules still fire on a visit folded with the newer rule set', () => {
+    const doc = changed((d) => {
+      d.schema = 3;
+      d.rules.push({ ...rule(d, 'hypoxia'), id: 'hypoxia_trend', when: 'slope(entry.spo2) < 0.0' });
+    });
+    const context = makeContext(hypoxiaCase.context, { catalog, rulebook: loadRulebook(doc, cel) });
+    const state = foldTimeline(hypoxiaCase.events, context, { now: hypoxiaCase.now });
+    assert.deepEqual(state.alerts, hypoxiaCase.expected_alerts);
+  });
+});
