@@ -3,7 +3,7 @@
 // here; the data comes from GET /api/reference and each visit's context from its `context` field.
 //
 //   const catalog = loadCatalog(reference.products);     // products.json as it is
-//   const cel = await loadExpressionLanguage();          // the CEL interpreter (vendor/, on demand)
+//   const cel = await loadExpressionLanguage();          // CEL rules evaluator (lazy/, on demand)
 //   const rulebook = loadRulebook(reference.rules, cel); // rules.json as it is (see rulebook.skipped)
 //   const context = makeContext(visit.context, {catalog, rulebook, ranges: reference.ranges});
 //   const state = foldTimeline(events, context, {now: new Date()});   // = VisitState.to_dict()
@@ -18,9 +18,9 @@ export { toMlH, fromMlH, rateLimit, stepSchedule, recommendNextRate } from './ru
 export { loadCatalog, findProtocol, findProduct, protocolFor, orderProtocol } from './rules/catalog.js';
 export { loadRulebook } from './rules/alerts.js';
 
-// The CEL interpreter the threshold rules of rules.json are written in: loaded on demand (precached),
-// so the cold-start shell stays small; loadRulebook needs it for the expression rules.
-export const loadExpressionLanguage = () => import('./vendor/cel-js/index.js');
+// The evaluator of the threshold rules of rules.json (CEL): loaded on demand (precached), so the
+// cold-start shell stays small; loadRulebook needs it for the expression rules.
+export const loadExpressionLanguage = () => import('./lazy/expressions.js');
 export { suggestedActions } from './rules/rulebook.js';
 export { loadRanges } from './rules/ranges.js';
 export { makeContext } from './rules/context.js';

@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "8e7aa49620c4bfb8";
+const VERSION = "1c086fd60b4909b6";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -27,6 +27,7 @@ const SHELL = [
   "/app/keyring.js",
   "/app/lazy/camera.js",
   "/app/lazy/entry_form.js",
+  "/app/lazy/expressions.js",
   "/app/lazy/gs1.js",
   "/app/lazy/pin_rule.js",
   "/app/lazy/product_scan.js",
@@ -40,7 +41,6 @@ const SHELL = [
   "/app/rules/corrections.js",
   "/app/rules/data_checks.js",
   "/app/rules/events.js",
-  "/app/rules/expressions.js",
   "/app/rules/infusion.js",
   "/app/rules/payload_schemas.js",
   "/app/rules/payload_types.js",

@@ -5,7 +5,6 @@
 
 import { formatNumber } from './rounding.js';
 import { compareText } from './events.js';
-import { compileRule, evaluateRule } from './expressions.js';
 import { RATE_RULES } from './rate_rules.js';
 import { parseRulebook } from './rulebook.js';
 import { SCHEDULE_RULES } from './schedule.js';
@@ -16,25 +15,29 @@ const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 
 const sortedText = (items) => [...items].sort(compareText);
 
-// How this code evaluates a rule: its compiled expressions, or its code; throws when it cannot.
-function runnerOf(spec, cel) {
-  if (spec.when !== null) return { programs: compileRule(cel, spec) };
+// How this code evaluates a rule, (picture, spec) -> findings: its expressions or its code; throws
+// when it cannot.
+function runnerOf(spec, expressions) {
+  if (spec.when !== null) {
+    if (!expressions) throw new Error('the expression language is not loaded');
+    return expressions.compileRule(spec);
+  }
   if (!Object.hasOwn(RULE_CODE, spec.id)) throw new Error('no code for this rule on this tablet');
   const absent = RULE_CODE[spec.id][1].filter((name) => !Object.hasOwn(spec.thresholds, name));
   if (absent.length) throw new Error(`lacks thresholds ${absent.join(', ')}`);
-  return { code: RULE_CODE[spec.id][0] };
+  return RULE_CODE[spec.id][0];
 }
 
-// The rule book from the rules.json document and the CEL interpreter (rules.js loadExpressionLanguage).
+// The rule book from the rules.json document and the expression evaluator (rules.js loadExpressionLanguage).
 // The tablet may run older code than the server: it keeps every rule it can evaluate and lists the
 // others in `skipped` [{id, reason}]; `update_waiting` says a reload would bring the missing code.
 // Throws only on a file of this code's schema that is bad as a whole.
-export function loadRulebook(rulesDoc, cel = null) {
+export function loadRulebook(rulesDoc, expressions = null) {
   const book = parseRulebook(rulesDoc);
   const rules = {}, runners = {}, skipped = [...book.skipped];
   for (const [id, spec] of Object.entries(book.rules)) {
     try {
-      runners[id] = runnerOf(spec, cel);
+      runners[id] = runnerOf(spec, expressions);
       rules[id] = spec;
     } catch (error) {
       skipped.push({ id, reason: error.message });
@@ -46,10 +49,7 @@ export function loadRulebook(rulesDoc, cel = null) {
   });
 }
 
-function findingsOf(picture, spec) {
-  const runner = picture.context.rulebook.runners[spec.id];
-  return runner.programs ? evaluateRule(picture, spec, runner.programs) : runner.code(picture, spec);
-}
+const findingsOf = (picture, spec) => picture.context.rulebook.runners[spec.id](picture, spec);
 
 // Fill {name} placeholders; numbers are written half-up to 0.01 without trailing zeros.
 function renderMessage(template, values) {

@@ -1,15 +1,16 @@
 // Threshold rules as data (port of server/clinical/expressions.py, whose docstring lists the facts): a
 // rule of rules.json with a `when` is a CEL expression, true for each `each` entry that fires it, and
-// `values` fill its message. The CEL interpreter (vendor/cel-js) is passed in: the tablet loads it with
-// import() when the workspace opens (rules.js loadExpressionLanguage), not at cold start.
+// `values` fill its message. Loaded with its CEL interpreter (vendor/cel-js) by import() when the
+// workspace opens (rules.js loadExpressionLanguage), not at cold start; precached for offline visits.
 
-import { utcDateOf } from './clock.js';
-import { finding, ofKind } from './picture.js';
-import { formatNumber, roundHalfUp } from './rounding.js';
+import * as cel from '../vendor/cel-js/index.js';
+import { utcDateOf } from '../rules/clock.js';
+import { finding, ofKind } from '../rules/picture.js';
+import { formatNumber, roundHalfUp } from '../rules/rounding.js';
 
 const COMMON = { entry: 'map<string, dyn>', entry_date: 'string', order: 'map<string, dyn>' };
 const PER_BASELINE = ['baseline', 'rise', 'fall', 'pct_of_baseline'];
-export const FACTS = {
+const FACTS = {
   vitals: { ...COMMON, ...Object.fromEntries(PER_BASELINE.map((name) => [name, 'map<string, double>'])) },
   assessment: { ...COMMON, weight_change_pct: 'double' },
   'product.opened': COMMON,
@@ -23,7 +24,7 @@ function celValue(value) {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, celValue(v)]));
 }
 
-function environment(cel, spec) {
+function environment(spec) {
   const env = new cel.Environment()
     .registerFunction('number_text(double): string', (x) => formatNumber(x, 2));
   for (const [name, type] of Object.entries(FACTS[spec.each])) env.registerVariable(name, type);
@@ -37,16 +38,16 @@ function compile(env, text) {
   return env.parse(text);
 }
 
-// The rule's compiled expressions {when, values: {name: program}}; throws for what this code cannot
-// evaluate (unknown `each`, fact or function, bad syntax), so the caller can skip the rule and say so.
-export function compileRule(cel, spec) {
-  if (!cel) throw new Error('the expression language is not loaded');
+// The rule as (picture, spec) -> findings; throws for what this code cannot evaluate (unknown `each`,
+// fact or function, bad syntax), so the caller can skip the rule and say so.
+export function compileRule(spec) {
   if (!Object.hasOwn(FACTS, spec.each ?? '')) throw new Error(`unknown each '${spec.each}'`);
-  const env = environment(cel, spec);
-  return {
+  const env = environment(spec);
+  const compiled = {
     when: compile(env, spec.when),
     values: Object.fromEntries(Object.entries(spec.values).map(([name, text]) => [name, compile(env, text)])),
   };
+  return (picture) => evaluateRule(picture, spec, compiled);
 }
 
 function vitalsFacts(picture, point) {
@@ -75,7 +76,7 @@ function entriesOf(picture, each) {
 const plain = (value) => (typeof value === 'bigint' ? Number(value) : value);
 
 // Findings of an expression rule: one per entry where `when` holds, valued by `values`.
-export function evaluateRule(picture, spec, compiled) {
+function evaluateRule(picture, spec, compiled) {
   const order = { dosing_weight_kg: picture.context.order.dosing_weight_kg };
   return entriesOf(picture, spec.each).flatMap(([entry, own]) => {
     const facts = celValue({ entry: entry.payload, entry_date: utcDateOf(entry.occurred_ms), order, ...own, ...spec.thresholds });
