@@ -103,16 +103,24 @@ def _entries(picture: Picture, each: str) -> list[tuple[Entry, dict[str, Any]]]:
             for entry in entries]
 
 
-def _facts(picture: Picture, entry: Entry, own: dict[str, Any], spec: RuleSpec) -> cel.Context:
+def _facts(picture: Picture, entry: Entry, own: dict[str, Any], spec: RuleSpec) -> dict[str, Any]:
     facts = {"entry": entry.payload, "entry_date": entry.occurred_at.date().isoformat(),
              "order": {"dosing_weight_kg": picture.context.order.dosing_weight_kg}, **own, **spec.thresholds}
-    return cel.Context(_cel_value(facts), functions=FUNCTIONS)
+    return _cel_value(facts)
 
 
-def _fires(result: Any, spec: RuleSpec) -> bool:
-    if not isinstance(result, bool):
-        raise ValueError(f"rule {spec.id!r}: `when` gave {result!r}, not true or false")
-    return result
+@lru_cache(maxsize=512)
+def _needs(text: str) -> tuple[tuple[str, ...], bool]:
+    """The facts an expression names, and whether it calls one of our functions."""
+    compiled = program(text)
+    return tuple(compiled.variables()), bool(set(compiled.functions()) & set(FUNCTIONS))
+
+
+def _run(text: str, facts: dict[str, Any]) -> Any:
+    """The expression's value; only the facts it names are handed over (each costs a conversion)."""
+    names, calls = _needs(text)
+    named = {name: facts[name] for name in names if name in facts}
+    return program(text).execute(cel.Context(named, functions=FUNCTIONS) if calls else named)
 
 
 def evaluate(picture: Picture, spec: RuleSpec) -> list[Finding]:
@@ -120,7 +128,10 @@ def evaluate(picture: Picture, spec: RuleSpec) -> list[Finding]:
     found = []
     for entry, own in _entries(picture, spec.each or ""):
         facts = _facts(picture, entry, own, spec)
-        if _fires(program(spec.when or "").execute(facts), spec):
-            values: dict[str, Value] = {name: program(text).execute(facts) for name, text in spec.values.items()}
+        fires = _run(spec.when or "", facts)
+        if not isinstance(fires, bool):
+            raise ValueError(f"rule {spec.id!r}: `when` gave {fires!r}, not true or false")
+        if fires:
+            values: dict[str, Value] = {name: _run(text, facts) for name, text in spec.values.items()}
             found.append(Finding((entry.id,), values))
     return found
