@@ -1,11 +1,12 @@
 // Alerts about the visit's preparation and products that need more than a threshold (port of
-// server/clinical/visit_rules.py): the kit gate, premedication, and the brands of the products opened
-// (CLINICAL.md sections 1 and 4). Weight, expiry, inspection and notification are expressions in rules.json.
+// server/clinical/visit_rules.py): the kit gate, the premedications ordered and given, the products
+// opened (CLINICAL.md 1 and 4). Weight, premedication timing, expiry, inspection and notification are
+// expressions in rules.json.
 
-import { minutesBetween, utcDateOf } from './clock.js';
+import { utcDateOf } from './clock.js';
 import { findProduct } from './catalog.js';
 import { finding, ofKind } from './picture.js';
-import { formatNumber, roundHalfUp } from './rounding.js';
+import { formatNumber } from './rounding.js';
 
 // The hard gate (CLINICAL 1.3): the kit is present, in date and undamaged.
 function kitReady(assessment) {
@@ -23,17 +24,6 @@ function kitMissing(picture) {
 }
 
 const premeds = (picture) => ofKind(picture, 'medication.given').filter((m) => m.payload.purpose === 'premed');
-
-function premedTiming(picture, rule) {
-  const start = picture.infusion.first_start;
-  if (start === null) return [];
-  return premeds(picture).flatMap((given) => {
-    const lead = roundHalfUp(minutesBetween(given.occurred_ms, start), 1);
-    if (rule.thresholds.lead_min_min <= lead && lead <= rule.thresholds.lead_max_min) return [];
-    const timing = `${formatNumber(Math.abs(lead), 1)} min ${lead >= 0 ? 'before' : 'after'} the start`;
-    return [finding([given.id], { drug: given.payload.drug, timing })];
-  });
-}
 
 // Python's str.casefold for the names people type (ß -> ss; close enough beyond Latin script).
 const casefold = (text) => text.toUpperCase().toLowerCase();
@@ -76,13 +66,9 @@ function mixedBrands(picture) {
   }));
 }
 
-// A finding for each product opened that `fails`, with `values(opened)` for its message.
-const openedFailing = (picture, fails, values) =>
-  ofKind(picture, 'product.opened').filter(fails).map((o) => finding([o.id], values(o)));
-
 function productNotOrdered(picture) {
   const ordered = picture.context.order.product_id;
-  return openedFailing(picture, (o) => o.payload.product_id !== ordered, (o) => ({
+  return ofKind(picture, 'product.opened').filter((o) => o.payload.product_id !== ordered).map((o) => finding([o.id], {
     product: productName(picture, o.payload.product_id), ordered_product: productName(picture, ordered),
   }));
 }
@@ -100,7 +86,6 @@ function startNotReady(picture) {
 export const VISIT_RULES = {
   kit_missing: [kitMissing, []],
   start_not_ready: [startNotReady, []],
-  premed_timing: [premedTiming, ['lead_min_min', 'lead_max_min']],
   premed_missing: [premedMissing, []],
   medication_off_order: [medicationOffOrder, []],
   mixed_brands: [mixedBrands, []],

@@ -1,20 +1,16 @@
-"""Threshold rules as data: each rule of rules.json with a `when` is a CEL expression over named facts.
+"""Threshold rules as data: a rule of rules.json with a `when` is a CEL expression over named facts.
 
-A rule names the entries it judges (`each`: a vitals set, an assessment, an opened product, a reaction),
-fires for every such entry where `when` is true, and fills its message from `values` (expressions too).
-The facts of an entry are the same on the tablet (pwa/rules/expressions.js); numbers are always doubles
-(CEL does not mix int and double), a value not recorded is absent (test it with `has(...)`).
-
-    entry            the entry's payload (vitals: temp_c, sbp, hr, rr, spo2; product.opened: lot, expiry...)
-    entry_date       the UTC date the entry occurred, "YYYY-MM-DD" (ISO dates compare as text)
-    order            dosing_weight_kg
-    baseline         vitals only, after the start: the baseline per measurement
-    rise, fall       vitals only: value − baseline and baseline − value, rounded half up to 0.1
-    pct_of_baseline  vitals only: value / baseline × 100, rounded half up to 0.1
-    weight_change_pct  assessment only: |weight − dosing weight| / dosing weight × 100, rounded to 0.1
-    <threshold>      each of the rule's thresholds, by name
-
-One function beyond CEL's standard library: number_text(x), a number as messages write it (38.0 -> "38").
+It fires for each entry of its kind (`each`) where `when` is true; `values` (CEL too) fill its message.
+The tablet builds the same facts (pwa/lazy/expressions.js). Numbers are doubles (CEL does not mix int
+and double: write 1.0); a value not recorded is absent (test it with `has(...)`). The facts:
+    entry, entry_date   the entry's payload; the UTC date it occurred, "YYYY-MM-DD" (compares as text)
+    order               {dosing_weight_kg}
+    <threshold>         each of the rule's thresholds, by name
+    vitals: baseline (after the start), rise, fall (value − baseline, baseline − value), pct_of_baseline
+        (value / baseline × 100), per measurement, rounded half up to 0.1
+    assessment: weight_change_pct (|weight − dosing weight| / dosing weight × 100, to 0.1)
+    medication.given: start.lead_min (minutes from the dose to the first start, to 0.1; absent before it)
+One function beyond CEL's standard ones: number_text(x), a number as messages write it (38.0 -> "38").
 """
 
 from __future__ import annotations
@@ -24,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import cel
 
+from server.clinical.clock import minutes_between
 from server.clinical.findings import Finding, Value
 from server.clinical.rounding import format_number, round_half_up
 
@@ -38,6 +35,7 @@ _COMMON = {"entry", "entry_date", "order"}
 FACTS: dict[str, set[str]] = {
     "vitals": _COMMON | {"baseline", "rise", "fall", "pct_of_baseline"},
     "assessment": _COMMON | {"weight_change_pct"},
+    "medication.given": _COMMON | {"start"},
     "product.opened": _COMMON,
     "reaction.observed": _COMMON,
 }
@@ -45,15 +43,11 @@ FACTS: dict[str, set[str]] = {
 
 def _cel_value(value: Any) -> Any:
     """JSON data as CEL sees it on both sides: numbers are doubles, null members are left out."""
-    if isinstance(value, bool) or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, list):
-        return [_cel_value(item) for item in value]
     if isinstance(value, dict):
         return {key: _cel_value(item) for key, item in value.items() if item is not None}
-    raise TypeError(f"no CEL value for {type(value).__name__}")
+    if isinstance(value, list):
+        return [_cel_value(item) for item in value]
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
 @lru_cache(maxsize=512)
@@ -77,36 +71,28 @@ def check_rule(spec: RuleSpec) -> None:
 
 def _vitals_facts(picture: Picture, point: VitalsPoint) -> dict[str, Any]:
     facts: dict[str, dict[str, float]] = {"baseline": {}, "rise": {}, "fall": {}, "pct_of_baseline": {}}
-    if point.phase == "pre":
-        return facts
-    for name, found in picture.baseline.items():
-        value = point.entry.payload.get(name)
-        facts["baseline"][name] = found.value
-        if value is None:
-            continue
-        facts["rise"][name] = round_half_up(value - found.value, 1)
-        facts["fall"][name] = round_half_up(found.value - value, 1)
-        if found.value:
+    for name, found in picture.baseline.items() if point.phase != "pre" else ():
+        value, facts["baseline"][name] = point.entry.payload.get(name), found.value
+        if value is not None:
+            facts["rise"][name] = round_half_up(value - found.value, 1)
+            facts["fall"][name] = round_half_up(found.value - value, 1)
+        if value is not None and found.value:
             facts["pct_of_baseline"][name] = round_half_up(value / found.value * 100, 1)
     return facts
 
 
 def _entries(picture: Picture, each: str) -> list[tuple[Entry, dict[str, Any]]]:
-    """Each entry the rule judges with the facts particular to its kind."""
-    if each == "vitals":
-        return [(point.entry, _vitals_facts(picture, point)) for point in picture.vitals]
-    entries = picture.of_kind(each)
-    if each != "assessment":
-        return [(entry, {}) for entry in entries]
-    dosing = picture.context.order.dosing_weight_kg
-    return [(entry, {"weight_change_pct": round_half_up(abs(entry.payload["weight_kg"] - dosing) / dosing * 100, 1)})
-            for entry in entries]
-
-
-def _facts(picture: Picture, entry: Entry, own: dict[str, Any], spec: RuleSpec) -> dict[str, Any]:
-    facts = {"entry": entry.payload, "entry_date": entry.occurred_at.date().isoformat(),
-             "order": {"dosing_weight_kg": picture.context.order.dosing_weight_kg}, **own, **spec.thresholds}
-    return _cel_value(facts)
+    """Each entry the rule judges, with its facts (the rule's thresholds apart)."""
+    dosing, start = picture.context.order.dosing_weight_kg, picture.infusion.first_start
+    own: dict[str, Callable[[Entry], dict[str, Any]]] = {
+        "assessment": lambda e: {"weight_change_pct": round_half_up(abs(e.payload["weight_kg"] - dosing) / dosing * 100, 1)},
+        "medication.given": lambda e: {"start": {} if start is None else {
+            "lead_min": round_half_up(minutes_between(e.occurred_at, start), 1)}},
+    }
+    pairs = ([(point.entry, _vitals_facts(picture, point)) for point in picture.vitals] if each == "vitals"
+             else [(entry, own.get(each, lambda e: {})(entry)) for entry in picture.of_kind(each)])
+    return [(entry, {"entry": entry.payload, "entry_date": entry.occurred_at.date().isoformat(),
+                     "order": {"dosing_weight_kg": dosing}, **facts}) for entry, facts in pairs]
 
 
 @lru_cache(maxsize=512)
@@ -126,8 +112,8 @@ def _run(text: str, facts: dict[str, Any]) -> Any:
 def evaluate(picture: Picture, spec: RuleSpec) -> list[Finding]:
     """Findings of an expression rule: one per entry where `when` holds, valued by `values`."""
     found = []
-    for entry, own in _entries(picture, spec.each or ""):
-        facts = _facts(picture, entry, own, spec)
+    for entry, facts in _entries(picture, spec.each or ""):
+        facts = _cel_value({**facts, **spec.thresholds})
         fires = _run(spec.when or "", facts)
         if not isinstance(fires, bool):
             raise ValueError(f"rule {spec.id!r}: `when` gave {fires!r}, not true or false")

@@ -1,15 +1,14 @@
 """Alerts about the visit's preparation and products that need more than a threshold: the kit gate,
-premedication, and the brands of the products opened (CLINICAL.md sections 1 and 4). Weight, expiry,
-inspection and notification are expressions in rules.json (expressions.py)."""
+the premedications ordered and given, the products opened (CLINICAL.md sections 1 and 4). Weight,
+premedication timing, expiry, inspection and notification are expressions in rules.json."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING
 
-from server.clinical.clock import minutes_between
 from server.clinical.findings import Finding, RuleCode
-from server.clinical.rounding import format_number, round_half_up
+from server.clinical.rounding import format_number
 from server.clinical.vitals import kit_ready
 
 if TYPE_CHECKING:
@@ -31,19 +30,6 @@ def kit_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
 
 def _premeds(picture: Picture) -> list[Entry]:
     return [m for m in picture.of_kind("medication.given") if m.payload["purpose"] == "premed"]
-
-
-def premed_timing(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    start, found = picture.infusion.first_start, []
-    if start is None:
-        return []
-    for given in _premeds(picture):
-        lead = round_half_up(minutes_between(given.occurred_at, start), 1)
-        if not rule.thresholds["lead_min_min"] <= lead <= rule.thresholds["lead_max_min"]:
-            side = "before" if lead >= 0 else "after"
-            timing = f"{format_number(abs(lead), 1)} min {side} the start"
-            found.append(Finding((given.id,), {"drug": given.payload["drug"], "timing": timing}))
-    return found
 
 
 def premed_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
@@ -120,7 +106,6 @@ def start_not_ready(picture: Picture, rule: RuleSpec) -> list[Finding]:
 VISIT_RULES: dict[str, RuleCode] = {
     "kit_missing": RuleCode(kit_missing),
     "start_not_ready": RuleCode(start_not_ready),
-    "premed_timing": RuleCode(premed_timing, ("lead_min_min", "lead_max_min")),
     "premed_missing": RuleCode(premed_missing),
     "medication_off_order": RuleCode(medication_off_order),
     "mixed_brands": RuleCode(mixed_brands),
