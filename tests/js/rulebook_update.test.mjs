@@ -71,3 +71,27 @@ describe('a rule set newer than the tablet', () => {
     assert.deepEqual(state.alerts, hypoxiaCase.expected_alerts);
   });
 });
+
+describe("the tablet's clinical seam (visit_model.js clinicalFor)", () => {
+  const reference = (rules) => ({ products: readJson('../../server/clinical/data/products.json'), rules,
+    ranges: readJson('../../server/clinical/data/ranges.json') });
+
+  test('a newer rule set gives an engine that lists what it skips and says an update is waiting', async () => {
+    const { clinicalFor } = await import('../../pwa/visit_model.js');
+    const clinical = await clinicalFor(reference(changed((d) => {
+      d.rules.push({ ...rule(d, 'hr_high'), id: 'hr_trend', when: 'hr_slope(entry.hr) > hr_above' });
+    })));
+    assert.deepEqual(clinical.skipped.map((s) => s.id), ['hr_trend']);
+    assert.equal(clinical.updateWaiting, true);
+  });
+
+  test('a rule set it cannot read at all keeps the engine it had, marked as waiting for an update', async () => {
+    const { clinicalFor } = await import('../../pwa/visit_model.js');
+    const previous = await clinicalFor(reference(rulesDoc));
+    assert.equal(previous.updateWaiting, false);
+    const kept = await clinicalFor(reference(changed((d) => { d.late_entry_min = 'soon'; })), previous);
+    assert.equal(kept, previous);
+    assert.equal(kept.updateWaiting, true);
+    assert.equal(await clinicalFor(reference(changed((d) => { d.late_entry_min = 'soon'; }))), null);
+  });
+});
