@@ -60,6 +60,9 @@ function entriesOf(picture, each) {
 // what this code cannot evaluate (unknown `each`, fact or function, bad syntax): the caller skips it.
 export function compileRule(spec) {
   if (!Object.hasOwn(FACTS, spec.each ?? '')) throw new Error(`unknown each '${spec.each}'`);
+  const unfilled = [...spec.message.matchAll(/\{(\w+)\}/g)].map((m) => m[1])
+    .filter((name) => !Object.hasOwn(spec.values, name) && !Object.hasOwn(spec.thresholds, name));
+  if (unfilled.length) throw new Error(`message placeholders without a value: ${unfilled.join(', ')}`);
   const env = new cel.Environment().registerFunction('number_text(double): string', (x) => formatNumber(x, 2));
   for (const [name, type] of Object.entries(FACTS[spec.each])) env.registerVariable(name, type);
   for (const name of Object.keys(spec.thresholds)) env.registerVariable(name, 'double');

@@ -31,8 +31,11 @@ function runnerOf(spec, expressions) {
 // The rule book from the rules.json document and the expression evaluator (rules.js loadExpressionLanguage).
 // The tablet may run older code than the server: it keeps every rule it can evaluate and lists the
 // others in `skipped` [{id, reason}]; `update_waiting` says a reload would bring the missing code.
-// Throws only on a file of this code's schema that is bad as a whole.
-export function loadRulebook(rulesDoc, expressions = null) {
+// Throws only on a file of this code's schema that is bad as a whole (or when `expressions` is left out).
+export function loadRulebook(rulesDoc, expressions) {
+  if (expressions === undefined) {
+    throw new TypeError('loadRulebook(doc, expressions): pass await loadExpressionLanguage() (or null: coded rules only)');
+  }
   const book = parseRulebook(rulesDoc);
   const rules = {}, runners = {}, skipped = [...book.skipped];
   for (const [id, spec] of Object.entries(book.rules)) {

@@ -15,6 +15,7 @@ One function beyond CEL's standard ones: number_text(x), a number as messages wr
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -60,6 +61,9 @@ def check_rule(spec: RuleSpec) -> None:
     """Fail loudly on a rule this code cannot evaluate: unknown `each`, fact or function, bad syntax."""
     if spec.each not in FACTS:
         raise ValueError(f"rules data: rule {spec.id!r}: unknown each {spec.each!r}")
+    unfilled = set(re.findall(r"\{(\w+)\}", spec.message)) - set(spec.values) - set(spec.thresholds)
+    if unfilled:
+        raise ValueError(f"rules data: rule {spec.id!r}: message placeholders without a value {sorted(unfilled)}")
     names = FACTS[spec.each] | set(spec.thresholds)
     for text in (spec.when or "", *spec.values.values()):
         compiled = program(text)

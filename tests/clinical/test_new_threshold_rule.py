@@ -86,3 +86,10 @@ def test_the_server_refuses_a_rule_with_a_function_or_fact_it_does_not_know() ->
         rules_doc["rules"].append({**BRADYCARDIA, "when": when})
         with pytest.raises(ValueError, match="hr_slope|trend"):
             load_rules(rules_doc)
+
+
+def test_the_server_refuses_a_message_placeholder_that_no_value_fills() -> None:
+    rules_doc = json.loads(RULES.read_text("utf-8"))
+    rules_doc["rules"].append({**BRADYCARDIA, "message": "Heart rate {hr}/min, {trend} per hour"})
+    with pytest.raises(ValueError, match="trend"):
+        load_rules(rules_doc)

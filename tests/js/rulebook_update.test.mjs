@@ -33,9 +33,11 @@ describe('a rule set newer than the tablet', () => {
     const doc = changed((d) => {
       d.rules.push({ ...rule(d, 'hr_high'), id: 'hr_trend', when: 'hr_slope(entry.hr) > hr_above' });
       d.rules.push({ ...rule(d, 'rr_high'), id: 'rr_trend', when: 'trend.rr > rr_above' });
+      d.rules.push({ ...rule(d, 'hypoxia'), id: 'spo2_trend', message: 'SpO2 falling {slope} per hour' });
     });
     const book = loadRulebook(doc, cel);
-    assert.deepEqual(skippedIds(book), ['hr_trend', 'rr_trend']);
+    assert.deepEqual(skippedIds(book), ['hr_trend', 'rr_trend', 'spo2_trend']);
+    assert.match(book.skipped.find((s) => s.id === 'spo2_trend').reason, /placeholders without a value: slope/);
     assert.match(book.skipped.find((s) => s.id === 'hr_trend').reason, /hr_slope/);
     assert.equal(book.update_waiting, true);
     assert.ok(book.rules.hypoxia && !book.rules.hr_trend);
