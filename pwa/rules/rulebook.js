@@ -21,9 +21,8 @@ const RULE_FIELDS = {
 };
 const RULE = record(RULE_FIELDS);
 
-const TIER = record({
-  grades: listOf(integer()), tier: text(), when: text(), actions: listOf(text()), source: text(),
-});
+const TIER_FIELDS = { grades: listOf(integer()), tier: text(), when: text(), actions: listOf(text()), source: text() };
+const TIER = record(TIER_FIELDS);
 
 // Who may write each kind and who may amend or void it (server/clinical/authority.py reads the same rows).
 const WHO = oneOf('author', 'never');
@@ -42,6 +41,13 @@ const FILE_FIELDS = {
 const FILE = record(FILE_FIELDS);
 const known = (value, fields) => (typeof value === 'object' && value !== null && !Array.isArray(value)
   ? Object.fromEntries(Object.entries(value).filter(([key]) => Object.hasOwn(fields, key))) : value);
+
+// A newer file as this code reads it: the fields it knows, at every level it checks.
+function olderView(doc) {
+  const view = known(doc, FILE_FIELDS);
+  if (Array.isArray(view.reaction_tiers)) view.reaction_tiers = view.reaction_tiers.map((t) => known(t, TIER_FIELDS));
+  return { ...view, vitals_schedule: known(view.vitals_schedule, SCHEDULE_FIELDS) };
+}
 
 // The rules of the file by id; a newer file's rule this code cannot read is skipped ({id, reason}).
 function parseRules(list, newer, skipped) {
@@ -64,7 +70,7 @@ function parseRules(list, newer, skipped) {
 // this code's schema (rule ids must be unique), skips what it cannot read of a newer one.
 export function parseRulebook(rulesDoc) {
   const newer = Number.isInteger(rulesDoc?.schema) && rulesDoc.schema > RULES_SCHEMA;
-  const file = FILE(newer ? known(rulesDoc, FILE_FIELDS) : rulesDoc, 'rules');
+  const file = FILE(newer ? olderView(rulesDoc) : rulesDoc, 'rules');
   const skipped = [];
   const rules = parseRules(file.rules, newer, skipped);
   return deepFreeze({

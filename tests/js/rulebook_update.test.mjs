@@ -47,6 +47,8 @@ describe('a rule set newer than the tablet', () => {
     const doc = changed((d) => {
       d.schema = 3;
       d.escalation = { page_after_min: 5 };
+      d.vitals_schedule.at_max_every_min_high_risk = 30;
+      d.reaction_tiers[0].escalate_after_min = 15;
       rule(d, 'fever').explain = 'a field this tablet does not know';
       d.rules.push({ id: 'sepsis_screen', severity: 'urgent', enabled: true, message: 'x', source: 'y', score: 'qsofa' });
       d.rules.push({ ...rule(d, 'kit_missing'), id: 'kit_expiring' });
