@@ -7,6 +7,7 @@ import * as cel from '../vendor/cel-js/index.js';
 import { minutesBetween, utcDateOf } from '../rules/clock.js';
 import { finding, ofKind } from '../rules/picture.js';
 import { formatNumber, roundHalfUp } from '../rules/rounding.js';
+import { productName } from '../rules/visit_rules.js';
 
 const COMMON = { entry: 'map<string, dyn>', entry_date: 'string', order: 'map<string, dyn>' };
 const PER_BASELINE = ['baseline', 'rise', 'fall', 'pct_of_baseline'];
@@ -14,7 +15,7 @@ const FACTS = {
   vitals: { ...COMMON, ...Object.fromEntries(PER_BASELINE.map((name) => [name, 'map<string, double>'])) },
   assessment: { ...COMMON, weight_change_pct: 'double' },
   'medication.given': { ...COMMON, start: 'map<string, double>' },
-  'product.opened': COMMON,
+  'product.opened': { ...COMMON, product_name: 'string' },
   'reaction.observed': COMMON,
 };
 
@@ -44,15 +45,17 @@ function vitalsFacts(picture, point) {
 
 // Each entry the rule judges with its facts (the rule's thresholds apart): [entry, facts].
 function entriesOf(picture, each) {
-  const dosing = picture.context.order.dosing_weight_kg, start = picture.infusion.first_start;
+  const { dosing_weight_kg: dosing, product_id } = picture.context.order, start = picture.infusion.first_start;
+  const order = { dosing_weight_kg: dosing, product_id, product_name: productName(picture, product_id) };
   const own = {
+    'product.opened': (e) => ({ product_name: productName(picture, e.payload.product_id) }),
     assessment: (e) => ({ weight_change_pct: roundHalfUp(Math.abs(e.payload.weight_kg - dosing) / dosing * 100, 1) }),
     'medication.given': (e) => ({ start: start === null ? {} : { lead_min: roundHalfUp(minutesBetween(e.occurred_ms, start), 1) } }),
   }[each] ?? (() => ({}));
   const pairs = each === 'vitals' ? picture.vitals.map((point) => [point.entry, vitalsFacts(picture, point)])
     : ofKind(picture, each).map((entry) => [entry, own(entry)]);
   return pairs.map(([entry, facts]) => [entry, {
-    entry: entry.payload, entry_date: utcDateOf(entry.occurred_ms), order: { dosing_weight_kg: dosing }, ...facts,
+    entry: entry.payload, entry_date: utcDateOf(entry.occurred_ms), order, ...facts,
   }]);
 }
 

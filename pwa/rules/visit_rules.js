@@ -1,7 +1,7 @@
 // Alerts about the visit's preparation and products that need more than a threshold (port of
 // server/clinical/visit_rules.py): the kit gate, the premedications ordered and given, the products
-// opened (CLINICAL.md 1 and 4). Weight, premedication timing, expiry, inspection and notification are
-// expressions in rules.json.
+// opened (CLINICAL.md 1 and 4). Weight, premedication timing, the product ordered, expiry, inspection and
+// notification are expressions in rules.json.
 
 import { utcDateOf } from './clock.js';
 import { findProduct } from './catalog.js';
@@ -50,7 +50,8 @@ function medicationOffOrder(picture) {
   });
 }
 
-function productName(picture, productId) {
+// The catalogue name of a product, or its id when the catalogue does not list it.
+export function productName(picture, productId) {
   try {
     return findProduct(picture.context.catalog, productId).name;
   } catch {
@@ -63,13 +64,6 @@ function mixedBrands(picture) {
   if (first === undefined) return [];
   return later.filter((o) => o.payload.product_id !== first.payload.product_id).map((o) => finding([o.id, first.id], {
     product: productName(picture, o.payload.product_id), other_product: productName(picture, first.payload.product_id),
-  }));
-}
-
-function productNotOrdered(picture) {
-  const ordered = picture.context.order.product_id;
-  return ofKind(picture, 'product.opened').filter((o) => o.payload.product_id !== ordered).map((o) => finding([o.id], {
-    product: productName(picture, o.payload.product_id), ordered_product: productName(picture, ordered),
   }));
 }
 
@@ -89,5 +83,4 @@ export const VISIT_RULES = {
   premed_missing: [premedMissing, []],
   medication_off_order: [medicationOffOrder, []],
   mixed_brands: [mixedBrands, []],
-  product_not_ordered: [productNotOrdered, []],
 };

@@ -4,11 +4,12 @@ It fires for each entry of its kind (`each`) where `when` is true; `values` (CEL
 The tablet builds the same facts (pwa/lazy/expressions.js). Numbers are doubles (CEL does not mix int
 and double: write 1.0); a value not recorded is absent (test it with `has(...)`). The facts:
     entry, entry_date   the entry's payload; the UTC date it occurred, "YYYY-MM-DD" (compares as text)
-    order               {dosing_weight_kg}
+    order               {dosing_weight_kg, product_id, product_name}
     <threshold>         each of the rule's thresholds, by name
     vitals: baseline (after the start), rise, fall (value − baseline, baseline − value), pct_of_baseline
         (value / baseline × 100), per measurement, rounded half up to 0.1
     assessment: weight_change_pct (|weight − dosing weight| / dosing weight × 100, to 0.1)
+    product.opened: product_name (the catalogue's name of the product opened)
     medication.given: start.lead_min (minutes from the dose to the first start, to 0.1; absent before it)
 One function beyond CEL's standard ones: number_text(x), a number as messages write it (38.0 -> "38").
 """
@@ -24,6 +25,7 @@ import cel
 from server.clinical.clock import minutes_between
 from server.clinical.findings import Finding, Value
 from server.clinical.rounding import format_number, round_half_up
+from server.clinical.visit_rules import product_name
 
 if TYPE_CHECKING:
     from server.clinical.ordering import Entry
@@ -37,7 +39,7 @@ FACTS: dict[str, set[str]] = {
     "vitals": _COMMON | {"baseline", "rise", "fall", "pct_of_baseline"},
     "assessment": _COMMON | {"weight_change_pct"},
     "medication.given": _COMMON | {"start"},
-    "product.opened": _COMMON,
+    "product.opened": _COMMON | {"product_name"},
     "reaction.observed": _COMMON,
 }
 
@@ -88,7 +90,10 @@ def _vitals_facts(picture: Picture, point: VitalsPoint) -> dict[str, Any]:
 def _entries(picture: Picture, each: str) -> list[tuple[Entry, dict[str, Any]]]:
     """Each entry the rule judges, with its facts (the rule's thresholds apart)."""
     dosing, start = picture.context.order.dosing_weight_kg, picture.infusion.first_start
+    order = {"dosing_weight_kg": dosing, "product_id": picture.context.order.product_id,
+             "product_name": product_name(picture, picture.context.order.product_id)}
     own: dict[str, Callable[[Entry], dict[str, Any]]] = {
+        "product.opened": lambda e: {"product_name": product_name(picture, e.payload["product_id"])},
         "assessment": lambda e: {"weight_change_pct": round_half_up(abs(e.payload["weight_kg"] - dosing) / dosing * 100, 1)},
         "medication.given": lambda e: {"start": {} if start is None else {
             "lead_min": round_half_up(minutes_between(e.occurred_at, start), 1)}},
@@ -96,7 +101,7 @@ def _entries(picture: Picture, each: str) -> list[tuple[Entry, dict[str, Any]]]:
     pairs = ([(point.entry, _vitals_facts(picture, point)) for point in picture.vitals] if each == "vitals"
              else [(entry, own.get(each, lambda e: {})(entry)) for entry in picture.of_kind(each)])
     return [(entry, {"entry": entry.payload, "entry_date": entry.occurred_at.date().isoformat(),
-                     "order": {"dosing_weight_kg": dosing}, **facts}) for entry, facts in pairs]
+                     "order": order, **facts}) for entry, facts in pairs]
 
 
 @lru_cache(maxsize=512)

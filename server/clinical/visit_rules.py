@@ -1,6 +1,6 @@
 """Alerts about the visit's preparation and products that need more than a threshold: the kit gate,
 the premedications ordered and given, the products opened (CLINICAL.md sections 1 and 4). Weight,
-premedication timing, expiry, inspection and notification are expressions in rules.json."""
+premedication timing, the product ordered, expiry, inspection and notification are expressions."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def medication_off_order(picture: Picture, rule: RuleSpec) -> list[Finding]:
     return found
 
 
-def _product_name(picture: Picture, product_id: str) -> str:
+def product_name(picture: Picture, product_id: str) -> str:
+    """The catalogue name of a product, or its id when the catalogue does not list it."""
     try:
         return picture.context.catalog.product(product_id).name
     except KeyError:
@@ -75,17 +76,10 @@ def mixed_brands(picture: Picture, rule: RuleSpec) -> list[Finding]:
     first, found = opened[0], []
     for later in opened[1:]:
         if later.payload["product_id"] != first.payload["product_id"]:
-            values = {"product": _product_name(picture, later.payload["product_id"]),
-                      "other_product": _product_name(picture, first.payload["product_id"])}
+            values = {"product": product_name(picture, later.payload["product_id"]),
+                      "other_product": product_name(picture, first.payload["product_id"])}
             found.append(Finding((later.id, first.id), values))
     return found
-
-
-def product_not_ordered(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    ordered = picture.context.order.product_id
-    return [Finding((o.id,), {"product": _product_name(picture, o.payload["product_id"]),
-                              "ordered_product": _product_name(picture, ordered)})
-            for o in picture.of_kind("product.opened") if o.payload["product_id"] != ordered]
 
 
 def _usable(picture: Picture, opened: Entry) -> bool:
@@ -109,5 +103,4 @@ VISIT_RULES: dict[str, RuleCode] = {
     "premed_missing": RuleCode(premed_missing),
     "medication_off_order": RuleCode(medication_off_order),
     "mixed_brands": RuleCode(mixed_brands),
-    "product_not_ordered": RuleCode(product_not_ordered),
 }
