@@ -34,7 +34,7 @@ function runnerOf(spec, expressions) {
 // Throws only on a file of this code's schema that is bad as a whole (or when `expressions` is left out).
 export function loadRulebook(rulesDoc, expressions) {
   if (expressions === undefined) {
-    throw new TypeError('loadRulebook(doc, expressions): pass await loadExpressionLanguage() (or null: coded rules only)');
+    throw new TypeError('loadRulebook(doc, expressions): pass await loadExpressionLanguage(), or null');
   }
   const book = parseRulebook(rulesDoc);
   const rules = {}, runners = {}, skipped = [...book.skipped];

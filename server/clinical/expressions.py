@@ -54,9 +54,10 @@ def _cel_value(value: Any) -> Any:
 
 
 @lru_cache(maxsize=512)
-def program(text: str) -> Any:
-    """The compiled expression (compiled once per text; raises ValueError on a syntax error)."""
-    return cel.compile(text)
+def program(text: str) -> tuple[Any, frozenset[str], frozenset[str]]:
+    """The expression compiled once, the facts it names and the functions it calls (ValueError: syntax)."""
+    compiled = cel.compile(text)
+    return compiled, frozenset(compiled.variables()), frozenset(f for f in compiled.functions() if f[0].isalpha())
 
 
 def check_rule(spec: RuleSpec) -> None:
@@ -68,11 +69,10 @@ def check_rule(spec: RuleSpec) -> None:
         raise ValueError(f"rules data: rule {spec.id!r}: message placeholders without a value {sorted(unfilled)}")
     names = FACTS[spec.each] | set(spec.thresholds)
     for text in (spec.when or "", *spec.values.values()):
-        compiled = program(text)
-        unknown = set(compiled.variables()) - names
-        functions = {f for f in compiled.functions() if f[0].isalpha()} - _BUILTIN - set(FUNCTIONS)
-        if unknown or functions:
-            raise ValueError(f"rules data: rule {spec.id!r}: unknown {sorted(unknown | functions)} in {text!r}")
+        _, variables, functions = program(text)
+        unknown = variables - names | functions - _BUILTIN - set(FUNCTIONS)
+        if unknown:
+            raise ValueError(f"rules data: rule {spec.id!r}: unknown {sorted(unknown)} in {text!r}")
 
 
 def _vitals_facts(picture: Picture, point: VitalsPoint) -> dict[str, Any]:
@@ -94,7 +94,8 @@ def _entries(picture: Picture, each: str) -> list[tuple[Entry, dict[str, Any]]]:
              "product_name": product_name(picture, picture.context.order.product_id)}
     own: dict[str, Callable[[Entry], dict[str, Any]]] = {
         "product.opened": lambda e: {"product_name": product_name(picture, e.payload["product_id"])},
-        "assessment": lambda e: {"weight_change_pct": round_half_up(abs(e.payload["weight_kg"] - dosing) / dosing * 100, 1)},
+        "assessment": lambda e: {
+            "weight_change_pct": round_half_up(abs(e.payload["weight_kg"] - dosing) / dosing * 100, 1)},
         "medication.given": lambda e: {"start": {} if start is None else {
             "lead_min": round_half_up(minutes_between(e.occurred_at, start), 1)}},
     }
@@ -104,18 +105,11 @@ def _entries(picture: Picture, each: str) -> list[tuple[Entry, dict[str, Any]]]:
                      "order": order, **facts}) for entry, facts in pairs]
 
 
-@lru_cache(maxsize=512)
-def _needs(text: str) -> tuple[tuple[str, ...], bool]:
-    """The facts an expression names, and whether it calls one of our functions."""
-    compiled = program(text)
-    return tuple(compiled.variables()), bool(set(compiled.functions()) & set(FUNCTIONS))
-
-
 def _run(text: str, facts: dict[str, Any]) -> Any:
     """The expression's value; only the facts it names are handed over (each costs a conversion)."""
-    names, calls = _needs(text)
-    named = {name: facts[name] for name in names if name in facts}
-    return program(text).execute(cel.Context(named, functions=FUNCTIONS) if calls else named)
+    compiled, variables, functions = program(text)
+    named = {name: facts[name] for name in variables if name in facts}
+    return compiled.execute(cel.Context(named, functions=FUNCTIONS) if functions & set(FUNCTIONS) else named)
 
 
 def evaluate(picture: Picture, spec: RuleSpec) -> list[Finding]:

@@ -1,10 +1,10 @@
 """The alert engine: run every enabled rule of the rule book over a visit's clinical picture.
 
-Each rule's code (in rate_rules, visit_rules, schedule) or its CEL expression (threshold rules, evaluated
-by expressions.py from the data alone) reports findings; the engine turns
-them into alerts with a deterministic id, "{rule}:{first event id}", so the tablet and the server name
-the same alert the same way, fills the message template from the data file, and drops alerts that a
-stronger rule on the same entry supersedes (e.g. fever_severe over fever).
+Each rule's code (rate_rules, visit_rules, schedule) or CEL expression (expressions.py: threshold rules,
+data alone) reports findings; the engine turns them into alerts with a deterministic id, "{rule}:{first
+event id}", so the tablet and the server name the same alert the same way, fills the message template
+from the data file, and drops alerts that a stronger rule on the same entry supersedes (fever_severe
+over fever).
 """
 
 from __future__ import annotations
@@ -85,18 +85,12 @@ def _without_superseded(alerts: list[Alert], book: RuleBook) -> list[Alert]:
                        for stronger, spec in book.rules.items() if spec.enabled)]
 
 
-def _findings(picture: Picture, spec: RuleSpec) -> list[Finding]:
-    if spec.when is not None:
-        return expressions.evaluate(picture, spec)
-    return RULE_CODE[spec.id].evaluate(picture, spec)
-
-
 def evaluate_alerts(picture: Picture) -> list[Alert]:
     """Alerts of the picture, ordered by the fold position of their entry, then by rule id."""
     book = picture.context.rulebook
     alerts = [_alert(spec, finding)
               for rule_id, spec in sorted(book.rules.items()) if spec.enabled
-              for finding in _findings(picture, spec)]
+              for finding in (expressions.evaluate if spec.when else RULE_CODE[rule_id].evaluate)(picture, spec)]
     position = {entry.id: index for index, entry in enumerate(picture.entries)}
     kept = _without_superseded(alerts, book)
     return sorted(kept, key=lambda alert: (position.get(alert.event_ids[0], -1), alert.rule))
