@@ -93,3 +93,17 @@ def test_the_server_refuses_a_message_placeholder_that_no_value_fills() -> None:
     rules_doc["rules"].append({**BRADYCARDIA, "message": "Heart rate {hr}/min, {trend} per hour"})
     with pytest.raises(ValueError, match="trend"):
         load_rules(rules_doc)
+
+
+@pytest.mark.parametrize(("change", "refusal"), [
+    (lambda d: d["rules"].remove(next(r for r in d["rules"] if r["id"] == "kit_missing")), r"missing \['kit_missing'\]"),
+    (lambda d: d["rules"].append({**d["rules"][-1], "id": "kit_expiring"}), r"unknown \['kit_expiring'\]"),
+    (lambda d: next(r for r in d["rules"] if r["id"] == "dose_exceeded").update(thresholds={}), "lacks thresholds"),
+    (lambda d: next(r for r in d["rules"] if r["id"] == "fever").update(each="infusion.started"), "unknown each"),
+    (lambda d: d.update(schema=3), "schema"),
+])
+def test_the_server_refuses_rules_data_its_code_cannot_evaluate_in_full(change: Any, refusal: str) -> None:
+    rules_doc = json.loads(RULES.read_text("utf-8"))
+    change(rules_doc)
+    with pytest.raises(ValueError, match=refusal):
+        load_rules(rules_doc)
