@@ -1,7 +1,8 @@
 // IVIG products and titration protocols as data (port of server/clinical/products.py). A protocol is
 // plain data: {id, kind: "label"|"order", product: {id, name, brand, concentration_mg_ml}, rate_unit,
 // ladder (ladder[0] the start rate, the last rung the maximum), first_step_min, step_min, at_risk_cap,
-// at_risk_cap_exclusive, indications, source, verified_on, ladder_note}.
+// at_risk_cap_exclusive, indications, source, verified_on, ladder_note, infusion: "every"|"first"|
+// "subsequent", subsequent (the later infusions' protocol of a "first" one, else null)}.
 
 import {
   boolean, dateText, deepFreeze, integer, listOf, number, oneOf, optional, record, text,
@@ -16,6 +17,13 @@ const PROV = {
   ladder_source: listOf(FROM), first_step_source: FROM, step_source: FROM, at_risk_cap_source: T,
   min_age_years: [optional(I), null], ndcs: [listOf(record({ ndc: T, labeler: T, source: T })), []],
 };
+// The protocol for infusions after the first of a series, where the label gives one (Qivigy); the row's
+// own values are then the first infusion's. Its maximum is the row's.
+const SUBSEQUENT = record({
+  start_rate: N, first_step_min: I, step_min: I, ladder: listOf(number(), { min: 1 }),
+  ladder_source: listOf(FROM), first_step_source: FROM, step_source: FROM, ladder_note: [optional(text()), null],
+  source: T,
+});
 const ROW = record({
   protocol_id: T, product_id: T, product_name: text(), brand: text(),
   concentration_mg_ml: N, indications: listOf(text(), { min: 1 }),
@@ -23,25 +31,40 @@ const ROW = record({
   first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I,
   max_rate: N, at_risk_cap: [optional(number()), null], at_risk_cap_exclusive: [boolean(), false],
   ladder_note: [optional(text()), null], source: T, verified_on: [optional(dateText()), null],
-  aliases: [listOf(text()), []], ...PROV,
+  aliases: [listOf(text()), []], subsequent: [optional(SUBSEQUENT), null], ...PROV,
 });
 
 const FILE = record({
   version: T, about: [text(), ''], at_risk_flags: listOf(text()), products: listOf(ROW, { min: 1 }),
 });
 
-function checkLadder(row) {
-  const { ladder, protocol_id: id } = row;
-  if (ladder[0] !== row.start_rate || ladder.at(-1) !== row.max_rate) {
+function checkSteps(id, { ladder, start_rate: start, ladder_source: sources }, top) {
+  if (ladder[0] !== start || ladder.at(-1) !== top) {
     throw new Error(`${id}: ladder must run from start_rate to max_rate`);
   }
   if (ladder.some((low, i) => i + 1 < ladder.length && low >= ladder[i + 1])) {
     throw new Error(`${id}: ladder must be strictly increasing`);
   }
+  if (sources.length !== ladder.length) throw new Error(`${id}: ladder_source must match the ladder`);
+}
+
+function checkLadder(row) {
+  const { protocol_id: id, subsequent: later } = row;
+  checkSteps(id, row, row.max_rate);
   if (row.at_risk_cap !== null && !(row.start_rate < row.at_risk_cap && row.at_risk_cap < row.max_rate)) {
     throw new Error(`${id}: at_risk_cap must lie between start and maximum`);
   }
-  if (row.ladder_source.length !== ladder.length) throw new Error(`${id}: ladder_source must match the ladder`);
+  if (later === null) return;
+  checkSteps(`${id} subsequent`, later, row.max_rate);
+  if (row.at_risk_cap !== null && !(later.start_rate < row.at_risk_cap)) {
+    throw new Error(`${id} subsequent: at_risk_cap must lie above its start rate`);
+  }
+}
+
+// The later infusions' twin of a first-infusion protocol: its own ladder, step times, source and note.
+function subsequentOf(first, later) {
+  const { ladder, first_step_min, step_min, source, ladder_note } = later;
+  return { ...first, ladder, first_step_min, step_min, source, ladder_note, infusion: 'subsequent', subsequent: null };
 }
 
 // The row's other fields carry over as they are; start_rate and max_rate are the ladder's ends (checked
@@ -49,10 +72,19 @@ function checkLadder(row) {
 function protocolOfRow(row) {
   checkLadder(row);
   const {
-    protocol_id: id, product_id, product_name: name, brand, concentration_mg_ml, start_rate, max_rate, aliases, ...rest
+    protocol_id: id, product_id, product_name: name, brand, concentration_mg_ml, start_rate, max_rate, aliases,
+    subsequent, ...rest
   } = row;
   for (const key in PROV) delete rest[key];
-  return { id, kind: 'label', product: { id: product_id, name, brand, concentration_mg_ml }, ...rest };
+  const protocol = { id, kind: 'label', product: { id: product_id, name, brand, concentration_mg_ml }, ...rest,
+    infusion: 'every', subsequent: null };
+  if (subsequent === null) return protocol;
+  return { ...protocol, infusion: 'first', subsequent: subsequentOf(protocol, subsequent) };
+}
+
+// The protocol for a first or a later infusion of the series (itself when the label has one).
+export function protocolForInfusion(protocol, kind) {
+  return kind === 'subsequent' && protocol.subsequent ? protocol.subsequent : protocol;
 }
 
 function sameProduct(a, b) {
@@ -118,5 +150,6 @@ export function orderProtocol({ product, steps_ml_h, step_min, first_step_min = 
     id: 'order', kind: 'order', product: { ...product }, rate_unit: 'mL/h', ladder: [...steps_ml_h],
     first_step_min: first_step_min === null ? step_min : first_step_min, step_min, at_risk_cap: null,
     at_risk_cap_exclusive: false, indications: [], source: 'pharmacy order', verified_on: null, ladder_note: null,
+    infusion: 'every', subsequent: null,
   });
 }

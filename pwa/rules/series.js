@@ -1,0 +1,57 @@
+// Where a visit stands in the patient's series of infusions, and the rate to aim for (port of
+// server/clinical/series.py). A series is the run of completed infusions of one product with no gap
+// longer than the rule book's long_gap_days; its first (first ever, product switch, long gap) takes the
+// first-infusion protocol, a later one the label's subsequent protocol and the last tolerated rate of the
+// series as its target, never above the visit's limits.
+
+import { formatInstant, parseInstant } from './clock.js';
+import { limitExceededBy, rateLimit } from './rates.js';
+
+// {number, kind: "first"|"subsequent", reason: "first_ever"|"product_switch"|"long_gap"|null, previous}
+// from the context's series {on, prior: [{visit_id, product_id, ended_at, last_tolerated_rate_ml_h}]}.
+export function placeInSeries(series, productId, longGapDays) {
+  const prior = series.prior.map((p) => ({ ...p, at: parseInstant(p.ended_at) })).sort((a, b) => b.at - a.at);
+  let later = parseInstant(series.on);
+  let reason = 'first_ever';
+  const run = [];
+  for (const p of prior) {
+    if (p.product_id !== productId) { reason = 'product_switch'; break; }
+    if (later - p.at > longGapDays * 864e5) { reason = 'long_gap'; break; }
+    run.push(p);
+    later = p.at;
+  }
+  if (!run.length) return { number: 1, kind: 'first', reason, previous: null };
+  return { number: run.length + 1, kind: 'subsequent', reason: null, previous: run[0] };
+}
+
+// The tolerated rate cut at the visit's limit and at the label's own, which an order's cap never lifts;
+// an exclusive cap takes the highest step below it.
+function target(picture, tolerated) {
+  const { context } = picture;
+  const label = rateLimit(context.protocol, { weight_kg: context.order.dosing_weight_kg, at_risk: picture.at_risk });
+  let rate = tolerated;
+  let bound = 'last_tolerated';
+  for (const limit of [picture.limit, label].sort((a, b) => a.ml_h - b.ml_h)) {
+    if (!limitExceededBy(limit, rate)) continue;
+    const below = picture.schedule.map((s) => s.rate_ml_h).filter((r) => !limitExceededBy(limit, r));
+    rate = !limit.exclusive ? limit.ml_h : below.length ? Math.max(...below) : null;
+    bound = limit.source;
+    if (rate === null) break;
+  }
+  return [rate, bound];
+}
+
+export function seriesOut(picture) {
+  const { context } = picture;
+  const place = context.series_place;
+  if (place === null) return null;
+  const { previous } = place;
+  const tolerated = previous?.last_tolerated_rate_ml_h ?? null;
+  const [rate, bound] = tolerated === null ? [null, null] : target(picture, tolerated);
+  return {
+    number: place.number, kind: place.kind, reason: place.reason, protocol_infusion: context.protocol.infusion,
+    last_tolerated: tolerated === null ? null
+      : { rate_ml_h: tolerated, visit_id: previous.visit_id, ended_at: formatInstant(previous.at) },
+    target_ml_h: rate, target_bound: bound,
+  };
+}
