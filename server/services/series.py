@@ -18,9 +18,14 @@ from server.db.models import Visit, VisitStatus
 DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitStatus.REOPENED)
 
 
+def _ms(value: datetime) -> datetime:
+    """Whole milliseconds, as the tablet reads the same instants (server/clinical/clock.py)."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
 def visit_time(visit: Visit) -> datetime:
     """When the visit counts as taking place, for its place in the series: its scheduled time."""
-    return visit.scheduled_at or visit.created_at or datetime.now(timezone.utc)
+    return _ms(visit.scheduled_at or visit.created_at or datetime.now(timezone.utc))
 
 
 async def prior_infusions(visit: Visit) -> list[PriorInfusion]:
@@ -29,7 +34,7 @@ async def prior_infusions(visit: Visit) -> list[PriorInfusion]:
     rows = await Visit.filter(patient_id=visit.patient_id, status__in=DONE, volume_infused_ml__gt=0,
                               order_id__isnull=False).exclude(id=visit.id).values(
         "id", "time_out", "scheduled_at", "last_tolerated_rate_ml_h", "order__product_id")
-    prior = [PriorInfusion(str(row["id"]), row["order__product_id"], row["time_out"] or row["scheduled_at"],
+    prior = [PriorInfusion(str(row["id"]), row["order__product_id"], _ms(row["time_out"] or row["scheduled_at"]),
                            row["last_tolerated_rate_ml_h"]) for row in rows if row["time_out"] or row["scheduled_at"]]
     return sorted((p for p in prior if p.ended_at < on), key=lambda p: p.ended_at, reverse=True)
 
