@@ -12,26 +12,26 @@ const T = text({ min: 1 });
 const N = number({ gt: 0 });
 const I = integer({ gt: 0 });
 const FROM = oneOf('label', 'maker', 'organization', 'generated');
+const ORIGINS = { ladder_source: listOf(FROM), first_step_source: FROM, step_source: FROM };
 // Where each value comes from, for the people who check the row: never part of the protocol.
 const PROV = {
-  ladder_source: listOf(FROM), first_step_source: FROM, step_source: FROM, at_risk_cap_source: T,
-  min_age_years: [optional(I), null], ndcs: [listOf(record({ ndc: T, labeler: T, source: T })), []],
+  ...ORIGINS, at_risk_cap_source: T, min_age_years: [optional(I), null],
+  ndcs: [listOf(record({ ndc: T, labeler: T, source: T })), []],
+};
+const STEPS = {
+  start_rate: N, first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I,
+  ladder_note: [optional(text()), null], source: T,
 };
 // The protocol for infusions after the first of a series, where the label gives one (Qivigy); the row's
 // own values are then the first infusion's. Its maximum is the row's.
-const SUBSEQUENT = record({
-  start_rate: N, first_step_min: I, step_min: I, ladder: listOf(number(), { min: 1 }),
-  ladder_source: listOf(FROM), first_step_source: FROM, step_source: FROM, ladder_note: [optional(text()), null],
-  source: T,
-});
+const SUBSEQUENT = record({ ...STEPS, ...ORIGINS });
 const ROW = record({
   protocol_id: T, product_id: T, product_name: text(), brand: text(),
   concentration_mg_ml: N, indications: listOf(text(), { min: 1 }),
-  rate_unit: oneOf('mg/kg/min', 'mL/kg/min', 'mL/kg/h'), start_rate: N,
-  first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I,
+  rate_unit: oneOf('mg/kg/min', 'mL/kg/min', 'mL/kg/h'), ...STEPS,
   max_rate: N, at_risk_cap: [optional(number()), null], at_risk_cap_exclusive: [boolean(), false],
-  ladder_note: [optional(text()), null], source: T, verified_on: [optional(dateText()), null],
-  aliases: [listOf(text()), []], subsequent: [optional(SUBSEQUENT), null], ...PROV,
+  verified_on: [optional(dateText()), null], aliases: [listOf(text()), []], subsequent: [optional(SUBSEQUENT), null],
+  ...PROV,
 });
 
 const FILE = record({
@@ -49,37 +49,33 @@ function checkSteps(id, { ladder, start_rate: start, ladder_source: sources }, t
 }
 
 function checkLadder(row) {
-  const { protocol_id: id, subsequent: later } = row;
+  const { protocol_id: id, subsequent: later, at_risk_cap: cap } = row;
   checkSteps(id, row, row.max_rate);
-  if (row.at_risk_cap !== null && !(row.start_rate < row.at_risk_cap && row.at_risk_cap < row.max_rate)) {
+  if (cap !== null && !(row.start_rate < cap && cap < row.max_rate)) {
     throw new Error(`${id}: at_risk_cap must lie between start and maximum`);
   }
   if (later === null) return;
   checkSteps(`${id} subsequent`, later, row.max_rate);
-  if (row.at_risk_cap !== null && !(later.start_rate < row.at_risk_cap)) {
-    throw new Error(`${id} subsequent: at_risk_cap must lie above its start rate`);
-  }
-}
-
-// The later infusions' twin of a first-infusion protocol: its own ladder, step times, source and note.
-function subsequentOf(first, later) {
-  const { ladder, first_step_min, step_min, source, ladder_note } = later;
-  return { ...first, ladder, first_step_min, step_min, source, ladder_note, infusion: 'subsequent', subsequent: null };
+  if (cap !== null && later.start_rate >= cap) throw new Error(`${id} subsequent: at_risk_cap must lie above its start rate`);
 }
 
 // The row's other fields carry over as they are; start_rate and max_rate are the ladder's ends (checked
 // above) and aliases are names for people, so neither is part of the protocol (nor is the provenance).
+// A row with a subsequent block is the first infusion's protocol, its twin the later infusions'.
 function protocolOfRow(row) {
   checkLadder(row);
   const {
     protocol_id: id, product_id, product_name: name, brand, concentration_mg_ml, start_rate, max_rate, aliases,
-    subsequent, ...rest
+    subsequent: later, ...rest
   } = row;
   for (const key in PROV) delete rest[key];
   const protocol = { id, kind: 'label', product: { id: product_id, name, brand, concentration_mg_ml }, ...rest,
-    infusion: 'every', subsequent: null };
-  if (subsequent === null) return protocol;
-  return { ...protocol, infusion: 'first', subsequent: subsequentOf(protocol, subsequent) };
+    infusion: later ? 'first' : 'every', subsequent: null };
+  if (later) {
+    const { ladder, first_step_min, step_min, source, ladder_note } = later;
+    protocol.subsequent = { ...protocol, ladder, first_step_min, step_min, source, ladder_note, infusion: 'subsequent' };
+  }
+  return protocol;
 }
 
 // The protocol for a first or a later infusion of the series (itself when the label has one).

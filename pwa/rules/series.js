@@ -15,28 +15,25 @@ export function placeInSeries(series, productId, longGapDays) {
   let reason = 'first_ever';
   const run = [];
   for (const p of prior) {
-    if (p.product_id !== productId) { reason = 'product_switch'; break; }
-    if (later - p.at > longGapDays * 864e5) { reason = 'long_gap'; break; }
+    reason = p.product_id !== productId ? 'product_switch' : later - p.at > longGapDays * 864e5 ? 'long_gap' : null;
+    if (reason) break;
     run.push(p);
     later = p.at;
   }
-  if (!run.length) return { number: 1, kind: 'first', reason, previous: null };
-  return { number: run.length + 1, kind: 'subsequent', reason: null, previous: run[0] };
+  return run.length ? { number: run.length + 1, kind: 'subsequent', reason: null, previous: run[0] }
+    : { number: 1, kind: 'first', reason: reason ?? 'first_ever', previous: null };
 }
 
 // The tolerated rate cut at the visit's limit and at the label's own, which an order's cap never lifts;
-// an exclusive cap takes the highest step below it.
-function target(picture, tolerated) {
-  const { context } = picture;
-  const label = rateLimit(context.protocol, { weight_kg: context.order.dosing_weight_kg, at_risk: picture.at_risk });
-  let rate = tolerated;
+// an exclusive cap takes the highest step below it. [rate or null, what bounds it]
+function target({ context, limit, schedule, at_risk }, rate) {
+  const label = rateLimit(context.protocol, { weight_kg: context.order.dosing_weight_kg, at_risk });
   let bound = 'last_tolerated';
-  for (const limit of [picture.limit, label].sort((a, b) => a.ml_h - b.ml_h)) {
-    if (!limitExceededBy(limit, rate)) continue;
-    const below = picture.schedule.map((s) => s.rate_ml_h).filter((r) => !limitExceededBy(limit, r));
-    rate = !limit.exclusive ? limit.ml_h : below.length ? Math.max(...below) : null;
-    bound = limit.source;
-    if (rate === null) break;
+  for (const cap of [limit, label].sort((a, b) => a.ml_h - b.ml_h)) {
+    if (rate === null || !limitExceededBy(cap, rate)) continue;
+    const below = schedule.map((s) => s.rate_ml_h).filter((r) => !limitExceededBy(cap, r));
+    rate = !cap.exclusive ? cap.ml_h : below.length ? Math.max(...below) : null;
+    bound = cap.source;
   }
   return [rate, bound];
 }
@@ -44,7 +41,7 @@ function target(picture, tolerated) {
 export function seriesOut(picture) {
   const { context } = picture;
   const place = context.series_place;
-  if (place === null) return null;
+  if (!place) return null;
   const { previous } = place;
   const tolerated = previous?.last_tolerated_rate_ml_h ?? null;
   const [rate, bound] = tolerated === null ? [null, null] : target(picture, tolerated);
