@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "7ac099270524854f";
+const VERSION = "44ce254803276974";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -30,6 +30,7 @@ const SHELL = [
   "/app/lazy/gs1.js",
   "/app/lazy/pin_rule.js",
   "/app/lazy/product_scan.js",
+  "/app/lazy/series_line.js",
   "/app/manifest.webmanifest",
   "/app/outbox.js",
   "/app/rules.js",
@@ -52,6 +53,7 @@ const SHELL = [
   "/app/rules/rounding.js",
   "/app/rules/rulebook.js",
   "/app/rules/schedule.js",
+  "/app/rules/series.js",
   "/app/rules/timeline.js",
   "/app/rules/visit_rules.js",
   "/app/rules/vital_rules.js",

@@ -3,10 +3,11 @@
 // /api/reference carries per visit (as VisitContext.from_dict does) and fails fast when the order does
 // not resolve to a protocol of a known product.
 
-import { findProduct, findProtocol, orderProtocol, protocolFor } from './catalog.js';
+import { findProduct, findProtocol, orderProtocol, protocolFor, protocolForInfusion } from './catalog.js';
 import { deepFreeze } from './data_checks.js';
 import { rangesFrom } from './ranges.js';
 import { vitalsScheduleFrom } from './rulebook.js';
+import { placeInSeries } from './series.js';
 
 const ORDER_FIELDS = {
   product_id: undefined, dosing_weight_kg: undefined, indication: null, protocol_id: null, steps_ml_h: null,
@@ -50,7 +51,9 @@ function resolveProtocol(order, catalog) {
   throw new Error('an order needs protocol_id, indication or explicit steps_ml_h');
 }
 
-// The visit's context {order, patient, catalog, rulebook, ranges, protocol, vitals_schedule}.
+// The visit's context {order, patient, series, series_place, catalog, rulebook, ranges, protocol,
+// vitals_schedule}: `series` (the patient's earlier infusions, from the server; none: a first) picks the
+// first- or later-infusion protocol.
 // `ranges` (the ranges.json document, optional) lets the fold check numbers as the server does.
 export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   if (!Array.isArray(catalog?.protocols) || typeof rulebook?.rules !== 'object') {
@@ -60,9 +63,11 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   for (const name of ['premeds', 'prn_orders']) order[name] = order[name].map((item) => fieldsOf(name, item, PREMED_FIELDS));
   const patient = fieldsOf('patient', contextJson.patient ?? {}, PATIENT_FIELDS);
   patient.risk_flags = [...new Set(patient.risk_flags ?? [])];
+  const series = contextJson.series ?? null;
+  const place = series && placeInSeries(series, order.product_id, rulebook.infusion_series.long_gap_days);
   return deepFreeze({
-    order, patient, catalog, rulebook, ranges: rangesFrom(ranges),
-    protocol: resolveProtocol(order, catalog),
+    order, patient, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
+    protocol: protocolForInfusion(resolveProtocol(order, catalog), place ? place.kind : 'first'),
     vitals_schedule: vitalsScheduleFrom(rulebook.vitals_schedule, order.vitals_schedule),
   });
 }

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from server.clinical.products import Catalog, Protocol, load_products, order_protocol
 from server.clinical.rulebook import RuleBook, VitalsSchedule, vitals_schedule_from
 from server.clinical.rules import load_rules
+from server.clinical.series import SeriesFacts, SeriesPlace, place_in_series
 
 _ASSESSMENT_RISKS = ("thrombosis_risk", "renal_risk")
 
@@ -70,18 +71,31 @@ class PatientFlags:
 @dataclass(frozen=True)
 class VisitContext:
     """Everything about a visit that is not an event. Construction fails fast when the order does not
-    resolve to a protocol of a known product."""
+    resolve to a protocol of a known product. `series` (the patient's earlier infusions, from the
+    server) picks the first- or later-infusion protocol; without it the visit counts as a first."""
 
     order: Order
     patient: PatientFlags
     catalog: Catalog
     rulebook: RuleBook
+    series: SeriesFacts | None = None
 
     def __post_init__(self) -> None:
         _ = self.protocol, self.vitals_schedule
 
     @cached_property
+    def series_place(self) -> SeriesPlace | None:
+        if self.series is None:
+            return None
+        return place_in_series(self.series, self.order.product_id,
+                               long_gap_days=self.rulebook.infusion_series.long_gap_days)
+
+    @cached_property
     def protocol(self) -> Protocol:
+        place = self.series_place
+        return self._ordered_protocol().for_infusion("first" if place is None else place.kind)
+
+    def _ordered_protocol(self) -> Protocol:
         order, catalog = self.order, self.catalog
         if order.steps_ml_h is not None:
             if order.step_min is None:
@@ -118,7 +132,8 @@ class VisitContext:
     def from_dict(
         cls, data: Mapping[str, Any], *, catalog: Catalog | None = None, rulebook: RuleBook | None = None
     ) -> VisitContext:
-        """From plain JSON: {"order": {...}, "patient": {...}}; data files default to the packaged ones."""
+        """From plain JSON: {"order": {...}, "patient": {...}, "series"?: {...}}; data files default to the
+        packaged ones."""
         order = dict(data["order"])
         for name in ("premeds", "prn_orders"):
             order[name] = tuple(PremedOrder(**item) for item in order.get(name, ()))
@@ -126,5 +141,6 @@ class VisitContext:
             order["steps_ml_h"] = tuple(order["steps_ml_h"])
         patient = dict(data.get("patient", {}))
         patient["risk_flags"] = frozenset(patient.get("risk_flags", ()))
-        return cls(Order(**order), PatientFlags(**patient),
-                   catalog or load_products(), rulebook or load_rules())
+        series = data.get("series")
+        return cls(Order(**order), PatientFlags(**patient), catalog or load_products(),
+                   rulebook or load_rules(), None if series is None else SeriesFacts.from_dict(series))

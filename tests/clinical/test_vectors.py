@@ -19,6 +19,8 @@ import pytest
 from server.clinical import (Catalog, RuleBook, VisitContext, fold_timeline, from_ml_h, order_protocol,
                              recommend_next_rate, round_half_up, step_schedule, to_ml_h)
 
+from server.clinical.series import SeriesFacts, place_in_series
+
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 
 
@@ -91,8 +93,23 @@ def test_timeline_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleB
     assert_matches(state, case["expected"])
 
 
+def run_series_case(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> dict[str, Any] | None:
+    if case["function"] == "fold":
+        return fold(case, catalog, rulebook)
+    inputs = case["input"]
+    place = place_in_series(SeriesFacts.from_dict(inputs["series"]), inputs["product_id"],
+                            long_gap_days=inputs["long_gap_days"])
+    return {"number": place.number, "kind": place.kind, "reason": place.reason,
+            "previous_visit_id": None if place.previous is None else place.previous.visit_id}
+
+
+@pytest.mark.parametrize("case", cases("series.json"))
+def test_series_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> None:
+    assert_matches(run_series_case(case, catalog, rulebook), case["expected"])
+
+
 def test_the_vector_files_hold_plain_json_cases_with_unique_names() -> None:
-    for name in ("rates.json", "rules.json", "timeline.json"):
+    for name in ("rates.json", "rules.json", "timeline.json", "series.json"):
         loaded = json.loads((VECTORS / name).read_text("utf-8"))
         names = [case["name"] for case in loaded]
         assert len(names) == len(set(names)) and len(names) >= 5, name

@@ -11,6 +11,7 @@ import {
   findProduct, findProtocol, foldTimeline, fromMlH, loadCatalog, loadRulebook, makeContext, orderProtocol,
   recommendNextRate, roundHalfUp, stepSchedule, toMlH,
 } from '../../pwa/rules.js';
+import { placeInSeries } from '../../pwa/rules/series.js';
 
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
@@ -95,8 +96,21 @@ describe('timeline.json', () => {
   }
 });
 
+function runSeriesCase(vector) {
+  if (vector.function === 'fold') return fold(vector);
+  const { series, product_id, long_gap_days } = vector.input;
+  const place = placeInSeries(series, product_id, long_gap_days);
+  return { number: place.number, kind: place.kind, reason: place.reason, previous_visit_id: place.previous?.visit_id ?? null };
+}
+
+describe('series.json', () => {
+  for (const vector of readJson('../vectors/series.json')) {
+    test(vector.name, () => assertMatches(runSeriesCase(vector), vector.expected));
+  }
+});
+
 test('the vector files hold plain JSON cases with unique names', () => {
-  for (const name of ['rates.json', 'rules.json', 'timeline.json']) {
+  for (const name of ['rates.json', 'rules.json', 'timeline.json', 'series.json']) {
     const names = readJson(`../vectors/${name}`).map((vector) => vector.name);
     assert.ok(names.length >= 5 && new Set(names).size === names.length, name);
   }
