@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "7ac099270524854f";
+const VERSION = "e94da11bb1c48124";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -28,6 +28,7 @@ const SHELL = [
   "/app/lazy/camera.js",
   "/app/lazy/entry_form.js",
   "/app/lazy/gs1.js",
+  "/app/lazy/order_safety.js",
   "/app/lazy/pin_rule.js",
   "/app/lazy/product_scan.js",
   "/app/manifest.webmanifest",

@@ -16,7 +16,6 @@ from server.clinical import infusion_summary as summary
 from server.clinical import record
 from server.clinical.clock import format_instant
 from server.clinical.corrections import apply_corrections
-from server.clinical.order_safety import check_order
 from server.clinical.ordering import Entry, sort_key
 from server.clinical.picture import Picture, build_picture
 from server.clinical.problems import EventInvalid, Problem
@@ -36,7 +35,6 @@ class VisitState:
     time_out: str | None
     location_verified: bool | None
     protocol: dict[str, Any]
-    order_safety: dict[str, Any] | None
     steps: list[dict[str, Any]]
     infusion: dict[str, Any]
     segments: list[dict[str, Any]]
@@ -101,19 +99,6 @@ def _protocol_out(picture: Picture) -> dict[str, Any]:
             "ladder_note": protocol.ladder_note}
 
 
-def _order_safety_out(picture: Picture) -> dict[str, Any] | None:
-    """The order-safety check for this patient today, with the pharmacist's recorded override (if any)."""
-    context = picture.context
-    label, order = context.label_protocol, context.order
-    if label is None:
-        return None
-    check = check_order(label, weight_kg=order.dosing_weight_kg, cap_ml_h=order.rate_cap_ml_h,
-                        steps_ml_h=order.steps_ml_h, at_risk=picture.at_risk,
-                        at_risk_default_mg_kg_min=context.organization.at_risk_cap_mg_kg_min)
-    override = None if order.safety_override is None else dict(order.safety_override)
-    return {**check.to_dict(), "override": override}
-
-
 def _issues_out(issues: list[tuple[str, Problem]], ordered: list[Entry]) -> list[dict[str, Any]]:
     position = {entry.id: index for index, entry in enumerate(ordered)}
     ranked = sorted(issues, key=lambda item: (position[item[0]], item[1].code, item[1].field))
@@ -144,7 +129,7 @@ def fold_timeline(
         visit_id=events[0].get("visit_id") if events else None,
         status=visit_status(corrections.effective, reopened=bool(reopening)),
         time_in=time_in, time_out=time_out, location_verified=verified,
-        protocol=_protocol_out(picture), order_safety=_order_safety_out(picture), steps=[step.to_dict() for step in picture.schedule],
+        protocol=_protocol_out(picture), steps=[step.to_dict() for step in picture.schedule],
         infusion=summary.infusion_out(picture), segments=summary.segments_out(picture),
         pauses=summary.pauses_out(picture), vitals=record.vitals_out(picture),
         baseline=record.baseline_out(picture),
