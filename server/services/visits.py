@@ -16,7 +16,7 @@ from server.clinical.timeline import VisitState, fold_timeline
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
-from server.services import entry_times
+from server.services import at_risk_policy, entry_times
 from tortoise.connection import get_connection
 
 from sync import store
@@ -51,7 +51,7 @@ def order_plan(order: Order) -> OrderPlan:
                       for p in order.premeds),
         prn_orders=tuple(PremedOrder(drug=p["drug"], dose=p.get("dose"), unit=p.get("unit"), route=p.get("route"))
                          for p in order.prn_orders),
-        vitals_schedule=order.vitals_schedule,
+        vitals_schedule=order.vitals_schedule, safety_override=order.safety_override,
     )
 
 
@@ -74,7 +74,7 @@ async def context_for(visit: Visit) -> VisitContext:
     patient = await Patient.get(id=visit.patient_id)
     return VisitContext(
         order=order_plan(order), patient=await patient_flags(visit, patient, order), catalog=catalog(),
-        rulebook=rulebook(),
+        rulebook=rulebook(), organization=await at_risk_policy.policy_of(patient.organization_id),
     )
 
 
@@ -88,6 +88,7 @@ async def context_json(visit: Visit) -> dict[str, Any]:
             "indication": order.indication, "steps_ml_h": list(order.steps_ml_h) if order.steps_ml_h else None,
             "step_min": order.step_min, "dose_g_per_kg": order.dose_g_per_kg, "dose_g": order.dose_g,
             "rate_cap_ml_h": order.rate_cap_ml_h, "vitals_schedule": order.vitals_schedule,
+            "safety_override": None if order.safety_override is None else dict(order.safety_override),
             **{name: [{"drug": p.drug, "dose": p.dose, "unit": p.unit, "route": p.route} for p in getattr(order, name)]
                for name in ("premeds", "prn_orders")},
         },
@@ -95,6 +96,7 @@ async def context_json(visit: Visit) -> dict[str, Any]:
             "first_infusion": patient.first_infusion, "product_switch": patient.product_switch,
             "long_gap": patient.long_gap, "risk_flags": sorted(patient.risk_flags),
         },
+        "organization": {"at_risk_cap_mg_kg_min": context.organization.at_risk_cap_mg_kg_min},
     }
 
 
