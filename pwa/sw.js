@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "e94da11bb1c48124";
+const VERSION = "c78f306c86e697f7";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -29,6 +29,7 @@ const SHELL = [
   "/app/lazy/entry_form.js",
   "/app/lazy/gs1.js",
   "/app/lazy/order_safety.js",
+  "/app/lazy/order_safety_panel.js",
   "/app/lazy/pin_rule.js",
   "/app/lazy/product_scan.js",
   "/app/manifest.webmanifest",

@@ -8,7 +8,7 @@
 import { atRiskLimit, limitExceededBy, pumpRateIn } from '../rules/rates.js';
 import { formatNumber } from '../rules/rounding.js';
 
-const OVERRIDE_HINT = 'lower it, or record a pharmacist override with the reason';
+export const OVERRIDE_HINT = 'lower it, or record a pharmacist override with the reason';
 const mlH = (value) => `${formatNumber(value, 1)} mL/h`;
 const limitText = (limit) => (limit.exclusive ? `must stay below ${mlH(limit.ml_h)}` : mlH(limit.ml_h));
 const rates = (values) => `${values.map((v) => formatNumber(v, 1)).join(', ')} mL/h`;

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from server.clinical.order_safety import OrderSafety, check_order
+from server.clinical.order_safety import OVERRIDE_HINT, OrderSafety, check_order
 from server.clinical.products import Catalog
 from server.db.models import Patient, User
 from server.errors import FieldError, ValidationFailed
@@ -59,7 +59,9 @@ async def override_for(
         raise refusal(safety, reason)
     if not safety.problems:
         return None
-    problems = [{"code": p.code, "field": p.field, "message": p.message} for p in safety.problems]
+    # What was overridden, as the tablet, the review page and the summary say it (without "lower it, or...").
+    problems = [{"code": p.code, "field": p.field, "finding": p.message.removesuffix(f": {OVERRIDE_HINT}.")}
+                for p in safety.problems]
     if kept is not None and kept.get("reason") == reason and kept.get("problems") == problems:
         return kept
     return {"reason": reason, "by_id": pharmacist.id, "by": pharmacist.display_name,
