@@ -30,7 +30,8 @@ class PremedOrder:
 @dataclass(frozen=True)
 class Order:
     """The therapy plan. Give `protocol_id` (or `indication`) for a label protocol, or explicit
-    `steps_ml_h` with `step_min` for an order protocol; `rate_cap_ml_h` overrides the label limits."""
+    `steps_ml_h` with `step_min` for an order protocol; `rate_cap_ml_h` may replace the at-risk cap but
+    never lifts the label maximum (`rates.rate_limit`)."""
 
     product_id: str
     dosing_weight_kg: float
