@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "44ce254803276974";
+const VERSION = "4ae3dc2279053090";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -28,6 +28,8 @@ const SHELL = [
   "/app/lazy/camera.js",
   "/app/lazy/entry_form.js",
   "/app/lazy/gs1.js",
+  "/app/lazy/order_safety.js",
+  "/app/lazy/order_safety_panel.js",
   "/app/lazy/pin_rule.js",
   "/app/lazy/product_scan.js",
   "/app/lazy/series_line.js",

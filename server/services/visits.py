@@ -17,7 +17,7 @@ from server.clinical.timeline import VisitState, fold_timeline
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
-from server.services import entry_times, series
+from server.services import at_risk_policy, entry_times, series
 from tortoise.connection import get_connection
 
 from sync import store
@@ -50,7 +50,7 @@ def order_plan(order: Order) -> OrderPlan:
                       for p in order.premeds),
         prn_orders=tuple(PremedOrder(drug=p["drug"], dose=p.get("dose"), unit=p.get("unit"), route=p.get("route"))
                          for p in order.prn_orders),
-        vitals_schedule=order.vitals_schedule,
+        vitals_schedule=order.vitals_schedule, safety_override=order.safety_override,
     )
 
 
@@ -68,8 +68,10 @@ async def context_for(visit: Visit) -> VisitContext:
     patient = await Patient.get(id=visit.patient_id)
     facts = await series.series_facts(visit, order.product_id, rulebook())
     place = place_in_series(facts, order.product_id, long_gap_days=rulebook().infusion_series.long_gap_days)
-    return VisitContext(order=order_plan(order), patient=patient_flags(patient, place), catalog=catalog(),
-                        rulebook=rulebook(), series=facts)
+    return VisitContext(
+        order=order_plan(order), patient=patient_flags(patient, place), catalog=catalog(), rulebook=rulebook(),
+        series=facts, organization=await at_risk_policy.policy_of(patient.organization_id),
+    )
 
 
 async def context_json(visit: Visit) -> dict[str, Any]:
@@ -82,6 +84,7 @@ async def context_json(visit: Visit) -> dict[str, Any]:
             "indication": order.indication, "steps_ml_h": list(order.steps_ml_h) if order.steps_ml_h else None,
             "step_min": order.step_min, "dose_g_per_kg": order.dose_g_per_kg, "dose_g": order.dose_g,
             "rate_cap_ml_h": order.rate_cap_ml_h, "vitals_schedule": order.vitals_schedule,
+            "safety_override": None if order.safety_override is None else dict(order.safety_override),
             **{name: [{"drug": p.drug, "dose": p.dose, "unit": p.unit, "route": p.route} for p in getattr(order, name)]
                for name in ("premeds", "prn_orders")},
         },
@@ -90,6 +93,7 @@ async def context_json(visit: Visit) -> dict[str, Any]:
             "long_gap": patient.long_gap, "risk_flags": sorted(patient.risk_flags),
         },
         "series": None if context.series is None else context.series.to_dict(),
+        "organization": {"at_risk_cap_mg_kg_min": context.organization.at_risk_cap_mg_kg_min},
     }
 
 

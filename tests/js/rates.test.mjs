@@ -54,11 +54,17 @@ describe('rates', () => {
     assert.equal(toMlH(1, 'mg/kg/min', { weight_kg: 70, concentration_mg_ml: 100 }), 42);
   });
 
-  test("the order's cap overrides the label and becomes the last step", () => {
+  test("an order's cap below the label maximum becomes the last step", () => {
     assert.deepEqual(rateLimit(gammagard, { weight_kg: 70, cap_ml_h: 200 }),
       { ml_h: 200, source: 'order_cap', exclusive: false });
     const steps = stepSchedule(gammagard, { weight_kg: 70, cap_ml_h: 200 });
     assert.deepEqual(steps.map((s) => [s.rate_ml_h, s.hold_min]), [[35, 30], [70, 30], [140, 30], [200, null]]);
+  });
+
+  test("an order's cap above the label maximum never lifts it", () => {
+    const privigenItp = findProtocol(catalog, 'privigen-10-itp'); // 4 mg/kg/min x 70 kg x 60 / 100 = 168 mL/h
+    assert.deepEqual(rateLimit(privigenItp, { weight_kg: 70, cap_ml_h: 300 }), { ml_h: 168, source: 'label_max', exclusive: false });
+    assert.equal(stepSchedule(privigenItp, { weight_kg: 70, cap_ml_h: 300 }).at(-1).rate_ml_h, 168);
   });
 
   test('an exclusive at-risk cap keeps every step strictly below it', () => {

@@ -12,6 +12,7 @@ import {
   recommendNextRate, roundHalfUp, stepSchedule, toMlH,
 } from '../../pwa/rules.js';
 import { placeInSeries } from '../../pwa/rules/series.js';
+import { checkOrder, orderAccepted } from '../../pwa/lazy/order_safety.js';
 
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
@@ -38,9 +39,10 @@ function assertMatches(actual, expected, path = '$') {
 }
 
 function protocolFrom(inputs) {
-  const { protocol_id, product_id, steps_ml_h, step_min, first_step_min = null, ...rest } = inputs;
+  const { protocol_id, product_id, steps_ml_h, step_min, first_step_min = null, label_protocol_id, ...rest } = inputs;
   const protocol = protocol_id !== undefined ? findProtocol(catalog, protocol_id)
     : orderProtocol({ product: findProduct(catalog, product_id), steps_ml_h, step_min, first_step_min });
+  if (label_protocol_id !== undefined) rest.label = findProtocol(catalog, label_protocol_id);
   return { protocol, options: rest };
 }
 
@@ -74,6 +76,18 @@ describe('rates.json', () => {
       } else {
         assertMatches(result, vector.expected);
       }
+    });
+  }
+});
+
+describe('order_safety.json', () => {
+  for (const vector of readJson('../vectors/order_safety.json')) {
+    test(vector.name, () => {
+      const { protocol_id, ...options } = vector.input;
+      const safety = checkOrder(findProtocol(catalog, protocol_id), options);
+      const result = { ...safety, accepted: orderAccepted(safety, { overridden: false }),
+        accepted_with_override: orderAccepted(safety, { overridden: true }) };
+      assertMatches(result, vector.expected);
     });
   }
 });
