@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ivlog", "0013_org_lock")]
+    dependencies = [("ivlog", "0016_order_safety")]
 
     initial = False
 
