@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "614df95e683fdfbc";
+const VERSION = "84d3ff2af5f3b83b";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -29,8 +29,11 @@ const SHELL = [
   "/app/lazy/entry_form.js",
   "/app/lazy/expressions.js",
   "/app/lazy/gs1.js",
+  "/app/lazy/order_safety.js",
+  "/app/lazy/order_safety_panel.js",
   "/app/lazy/pin_rule.js",
   "/app/lazy/product_scan.js",
+  "/app/lazy/series_line.js",
   "/app/manifest.webmanifest",
   "/app/outbox.js",
   "/app/rules.js",
@@ -53,6 +56,7 @@ const SHELL = [
   "/app/rules/rounding.js",
   "/app/rules/rulebook.js",
   "/app/rules/schedule.js",
+  "/app/rules/series.js",
   "/app/rules/timeline.js",
   "/app/rules/visit_rules.js",
   "/app/session.js",

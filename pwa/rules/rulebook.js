@@ -14,6 +14,10 @@ const SCHEDULE_FIELDS = {
 };
 const VITALS_SCHEDULE = record(SCHEDULE_FIELDS);
 
+// When an infusion starts a new series: a gap of more than long_gap_days since the last completed one.
+const SERIES_FIELDS = { long_gap_days: number({ gt: 0 }), source: text({ min: 1 }) };
+const INFUSION_SERIES = record(SERIES_FIELDS);
+
 const RULE_FIELDS = {
   id: text(), severity: oneOf('info', 'warning', 'critical'), enabled: boolean(), message: text(),
   thresholds: mapOf(number()), supersedes: [listOf(text()), []], source: text({ min: 1 }),
@@ -35,7 +39,8 @@ const AUTHORITY = record({
 export const RULES_SCHEMA = 2;
 const FILE_FIELDS = {
   schema: integer(), version: text({ min: 1 }), about: [text(), ''], rate_tolerance_ml_h: number({ ge: 0 }),
-  late_entry_min: number({ gt: 0 }), vitals_schedule: VITALS_SCHEDULE, entry_authority: AUTHORITY,
+  late_entry_min: number({ gt: 0 }), vitals_schedule: VITALS_SCHEDULE, infusion_series: INFUSION_SERIES,
+  entry_authority: AUTHORITY,
   rules: listOf((rule) => rule), reaction_tiers: listOf(TIER),
 };
 const FILE = record(FILE_FIELDS);
@@ -46,7 +51,8 @@ const known = (value, fields) => (typeof value === 'object' && value !== null &&
 function olderView(doc) {
   const view = known(doc, FILE_FIELDS);
   if (Array.isArray(view.reaction_tiers)) view.reaction_tiers = view.reaction_tiers.map((t) => known(t, TIER_FIELDS));
-  return { ...view, vitals_schedule: known(view.vitals_schedule, SCHEDULE_FIELDS) };
+  return { ...view, vitals_schedule: known(view.vitals_schedule, SCHEDULE_FIELDS),
+    infusion_series: known(view.infusion_series, SERIES_FIELDS) };
 }
 
 // The rules of the file by id; a newer file's rule this code cannot read is skipped ({id, reason}).
@@ -66,7 +72,7 @@ function parseRules(list, newer, skipped) {
 }
 
 // The rules file as {schema, newer, version, rate_tolerance_ml_h, late_entry_min, vitals_schedule,
-// rules: {id: spec}, skipped: [{id, reason}], reaction_tiers, entry_authority}; throws on bad data of
+// rules: {id: spec}, skipped: [{id, reason}], reaction_tiers, entry_authority, infusion_series}; throws on bad data of
 // this code's schema (rule ids must be unique), skips what it cannot read of a newer one.
 export function parseRulebook(rulesDoc) {
   const newer = Number.isInteger(rulesDoc?.schema) && rulesDoc.schema > RULES_SCHEMA;
@@ -77,6 +83,7 @@ export function parseRulebook(rulesDoc) {
     schema: file.schema, newer, version: file.version, rate_tolerance_ml_h: file.rate_tolerance_ml_h,
     late_entry_min: file.late_entry_min, vitals_schedule: file.vitals_schedule, rules, skipped,
     reaction_tiers: file.reaction_tiers, entry_authority: file.entry_authority,
+    infusion_series: file.infusion_series,
   });
 }
 
