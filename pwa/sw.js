@@ -9,13 +9,12 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "84d3ff2af5f3b83b";
+const VERSION = "1550c10ae74c3d43";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
   "/app/app.css",
   "/app/app.js",
-  "/app/chart_model.js",
   "/app/crypto.js",
   "/app/describe.js",
   "/app/entries.js",
@@ -26,6 +25,7 @@ const SHELL = [
   "/app/journal.js",
   "/app/keyring.js",
   "/app/lazy/camera.js",
+  "/app/lazy/chart_model.js",
   "/app/lazy/entry_form.js",
   "/app/lazy/expressions.js",
   "/app/lazy/gs1.js",
@@ -34,6 +34,7 @@ const SHELL = [
   "/app/lazy/pin_rule.js",
   "/app/lazy/product_scan.js",
   "/app/lazy/series_line.js",
+  "/app/lazy/visit_chart.js",
   "/app/manifest.webmanifest",
   "/app/outbox.js",
   "/app/rules.js",

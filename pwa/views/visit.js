@@ -6,7 +6,7 @@ import { FORMS, payloadFrom, valuesFrom } from "../entries.js";
 import { clock, countdown, num } from "../format.js";
 import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
-import { alertsPanel, correctionsPanel, header, infusionPanel, timeline, visitChart } from "./visit_panels.js";
+import { alertsPanel, correctionsPanel, header, infusionPanel, timeline } from "./visit_panels.js";
 
 const GROUPS = [
   ["Record", ["vitals", "reaction.observed", "note"]],
@@ -168,7 +168,8 @@ export function visitScreen(app, row) {
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (correctable(item) ? () => correct(item) : null)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);
     if (!openForm) renderActions();
-    fill(parts.chart, state ? visitChart(state, app.now().toISOString()) : null);
+    if (!state) fill(parts.chart, null);
+    else import("../lazy/visit_chart.js").then((m) => fill(parts.chart, m.visitChart(state, app.now().toISOString())));
     fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId, onAmend: (e) => (FORMS[e.kind] ? amend(e) : null) }) : null);
     tick();
   }

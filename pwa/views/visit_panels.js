@@ -2,11 +2,10 @@
 // step and its countdown, next vital signs due, the entries the server refused, the chart and the
 // timeline.
 
-import { chartModel } from "../chart_model.js";
 import { describe } from "../describe.js";
 import { clock, num } from "../format.js";
 import { amendable, patientName, pumpState, sortedAlerts } from "../visit_model.js";
-import { button, h, s } from "./dom.js";
+import { button, h } from "./dom.js";
 
 export function header({ patient, order, state, sync }) {
   const allergies = patient?.allergies ? `Allergies: ${patient.allergies}` : "No known allergies recorded";
@@ -138,40 +137,3 @@ export function timeline(state, { pendingIds, onAmend, authorId }) {
     (state.voided || []).length ? h("ol.timeline.voided-list", state.voided.map(voidedRow)) : null);
 }
 
-// The small vitals/rate chart, drawn by the app as SVG from chart_model.js (no chart library).
-
-// One vital sign over time: its line, and a dot per value (the value as its tooltip).
-function series(points, name, label) {
-  if (points.length === 0) return null;
-  return [
-    s(`polyline.chart-${name}-line`, { points: points.map((p) => `${p.x},${p.y}`).join(" ") }),
-    points.map((p) => s(`circle.chart-${name}`, { cx: p.x, cy: p.y, r: 4 }, s("title", `${label} ${num(p.value, 1)}`))),
-  ];
-}
-
-export function visitChart(state, nowIso) {
-  const model = chartModel(state, nowIso);
-  if (!model) return h("p.muted", "The chart appears once the visit has vital signs or a running infusion.");
-  const { width, height, margin, boxes } = model;
-  const right = width - margin.right;
-  const stepPath = model.rateSteps.map((step, i) => `${i === 0 ? "M" : "L"}${step.x1},${step.y} L${step.x2},${step.y}`).join(" ");
-  const bandLabel = (name, text) => s("text.chart-label", { x: 4, y: boxes[name].top + 12 }, text);
-  const frame = (name) => s("rect.chart-band", { x: margin.left, y: boxes[name].top, width: right - margin.left, height: boxes[name].height });
-  return h("figure.chart", { testid: "visit-chart" },
-    s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Rate and vital signs over time", preserveAspectRatio: "xMidYMid meet" },
-      frame("rate"), frame("hr"), frame("temp"),
-      bandLabel("rate", "mL/h"), bandLabel("hr", "HR · SBP"), bandLabel("temp", "°C"),
-      s("text.chart-axis", { x: margin.left - 4, y: boxes.rate.top + 24, "text-anchor": "end" }, String(model.rateMax)),
-      s("line.chart-fever", { x1: margin.left, x2: right, y1: model.feverLine, y2: model.feverLine }),
-      model.ticks.map((t) => [
-        s("line.chart-tick", { x1: t.x, x2: t.x, y1: margin.top, y2: height - margin.bottom }),
-        s("text.chart-axis", { x: t.x, y: height - 8, "text-anchor": "middle" }, clock(t.at)),
-      ]),
-      stepPath ? s("path.chart-rate", { d: stepPath }) : null,
-      model.rateSteps.map((step) => s("text.chart-value", { x: step.x1 + 3, y: step.y - 4 }, num(step.rate))),
-      series(model.hr, "hr", "HR"), series(model.sbp, "sbp", "SBP"), series(model.temp, "temp", "°C"),
-      s("line.chart-now", { x1: model.nowX, x2: model.nowX, y1: margin.top, y2: height - margin.bottom })),
-    h("figcaption.chart-legend",
-      h("span.lg-rate", "rate"), h("span.lg-hr", "heart rate"),
-      h("span.lg-sbp", "systolic BP"), h("span.lg-temp", "temperature (line: 38 °C)")));
-}

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { chartModel } from "../../pwa/chart_model.js";
+import { chartModel } from "../../pwa/lazy/chart_model.js";
 import { describe as describeEntry } from "../../pwa/describe.js";
 import { payloadFrom, valuesFrom } from "../../pwa/entries.js";
 import { countdown, fromLocalInput, parseNumber, toLocalInput } from "../../pwa/format.js";
