@@ -1,0 +1,57 @@
+"""Fold cases with both engines and report where they disagree, the first disagreement made small.
+
+`python -m tests.differential [count] [seed]` runs it from the command line (make differential).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from tests.differential.engines import NodeRun, differences, fold_python
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    case: dict[str, Any]
+    where: list[str]
+
+    def report(self) -> str:
+        shown = "\n  ".join(self.where[:12])
+        return (f"{self.case['name']}: the engines disagree at\n  {shown}\n"
+                f"case (a shared vector's input): {json.dumps(self.case)}")
+
+
+def disagreements(cases: list[dict[str, Any]]) -> list[Disagreement]:
+    """Every case whose Python and JavaScript answers differ (Node folds while Python does)."""
+    node = NodeRun([json.dumps(case) for case in cases])
+    python = [fold_python(case) for case in cases]
+    js = node.answers()
+    if len(js) != len(cases):
+        raise RuntimeError(f"run_js.mjs answered {len(js)} of {len(cases)} cases")
+    found = []
+    for case, ours, theirs in zip(cases, python, js):
+        assert theirs["name"] == case["name"], (theirs["name"], case["name"])
+        where = list(differences(ours, {key: theirs[key] for key in ("state", "error") if key in theirs}))
+        if where:
+            found.append(Disagreement(case, where))
+    return found
+
+
+def _smaller(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The case without one event, for each event (and with now dropped, first)."""
+    events = case["events"]
+    options = [] if case["now"] is None else [{**case, "now": None}]
+    options += [{**case, "events": events[:i] + events[i + 1:]} for i in range(len(events))]
+    return [{**option, "name": f"{case['name']}-{n}"} for n, option in enumerate(options)]
+
+
+def minimized(found: Disagreement, rounds: int = 60) -> Disagreement:
+    """Drop events one at a time while the engines still disagree (one Node run per round)."""
+    for _ in range(rounds):
+        smaller = [d for d in disagreements(_smaller(found.case)) if d.where]
+        if not smaller:
+            return found
+        found = min(smaller, key=lambda d: len(d.case["events"]))
+    return found
