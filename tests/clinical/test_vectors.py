@@ -79,7 +79,7 @@ def fold(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> dict[str
     return fold_timeline(case["events"], context=context, now=now).to_dict()
 
 
-@pytest.mark.parametrize("case", cases("rules.json"))
+@pytest.mark.parametrize("case", cases("rules.json") + cases("rule_coverage.json"))
 def test_rules_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> None:
     assert fold(case, catalog, rulebook)["alerts"] == case["expected_alerts"]
 
@@ -92,7 +92,13 @@ def test_timeline_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleB
 
 
 def test_the_vector_files_hold_plain_json_cases_with_unique_names() -> None:
-    for name in ("rates.json", "rules.json", "timeline.json"):
+    for name in ("rates.json", "rules.json", "rule_coverage.json", "timeline.json"):
         loaded = json.loads((VECTORS / name).read_text("utf-8"))
         names = [case["name"] for case in loaded]
         assert len(names) == len(set(names)) and len(names) >= 5, name
+
+
+def test_every_rule_of_the_rules_data_is_raised_by_a_shared_vector(rulebook: RuleBook) -> None:
+    raised = {alert["rule"] for name in ("rules.json", "rule_coverage.json")
+              for case in json.loads((VECTORS / name).read_text("utf-8")) for alert in case["expected_alerts"]}
+    assert sorted(set(rulebook.rules) - raised) == []
