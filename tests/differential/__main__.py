@@ -5,20 +5,18 @@ from __future__ import annotations
 import sys
 import time
 
-from tests.differential.cases import SEED, generate
+from tests.differential.cases import SEED, stream
 from tests.differential.compare import disagreements, minimized
 
 
 def main(argv: list[str]) -> int:
     count = int(argv[0]) if argv else 10_000
     seed_value = int(argv[1]) if len(argv) > 1 else SEED
-    started = time.perf_counter()
-    cases = generate(count, seed_value)
-    drawn = time.perf_counter()
-    found = disagreements(cases)
-    folded = time.perf_counter()
-    print(f"{count} visits (seed {seed_value}): drawn in {drawn - started:.1f} s, folded by both engines in "
-          f"{folded - drawn:.1f} s; {len(found)} disagree")
+    started, cpu = time.perf_counter(), time.process_time()
+    found = disagreements(stream(count, seed_value))
+    print(f"{count} visits (seed {seed_value}) drawn and folded by both engines in "
+          f"{time.perf_counter() - started:.1f} s ({time.process_time() - cpu:.1f} s of this process' CPU); "
+          f"{len(found)} disagree")
     if found:
         print(minimized(found[0]).report())
         return 1

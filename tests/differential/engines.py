@@ -9,11 +9,13 @@ Answers are compared as JSON: numbers by value (70 equals 70.0), booleans only e
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
+import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from server.clinical import VisitContext, fold_timeline, load_products, load_rules
 
@@ -32,30 +34,37 @@ def fold_python(case: dict[str, Any]) -> dict[str, Any]:
         return {"error": f"{type(error).__name__}: {error}"}
 
 
-class NodeRun:
-    """The tablet's engine folding `lines` (JSON cases) in a background Node process."""
+def fold_js(cases: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(case, the tablet's answer) for each case, streamed: one Node process reads the cases while this
+    process folds the answers already out, and a bounded queue keeps ten thousand visits out of memory."""
+    with tempfile.TemporaryFile("w+") as errors:
+        node = subprocess.Popen(["node", str(RUNNER)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=errors, text=True)
+        sent: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=400)
+        failures: list[BaseException] = []
+        writer = threading.Thread(target=_send, args=(node, cases, sent, failures), daemon=True)
+        writer.start()
+        assert node.stdout is not None
+        for line in node.stdout:
+            found = json.loads(line)
+            yield sent.get_nowait(), {key: found[key] for key in ("state", "error") if key in found}
+        writer.join()
+        if node.wait() != 0 or failures or not sent.empty():
+            errors.seek(0)
+            raise RuntimeError(f"run_js.mjs failed ({node.returncode}, {failures}): {errors.read()[-2000:]}")
 
-    def __init__(self, lines: list[str]) -> None:
-        self._process = subprocess.Popen(["node", str(RUNNER)], cwd=ROOT, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self._result: tuple[str, str] = ("", "")
-        self._thread = threading.Thread(target=self._talk, args=("\n".join(lines) + "\n",), daemon=True)
-        self._thread.start()
 
-    def _talk(self, text: str) -> None:
-        self._result = self._process.communicate(text)
-
-    def answers(self) -> list[dict[str, Any]]:
-        self._thread.join()
-        out, err = self._result
-        if self._process.returncode != 0:
-            raise RuntimeError(f"run_js.mjs failed ({self._process.returncode}): {err[-2000:]}")
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def fold_js(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    answers = NodeRun([json.dumps(case) for case in cases]).answers()
-    return [{key: found[key] for key in ("state", "error") if key in found} for found in answers]
+def _send(node: subprocess.Popen[str], cases: Iterable[dict[str, Any]], sent: queue.Queue[dict[str, Any]],
+          failures: list[BaseException]) -> None:
+    assert node.stdin is not None
+    try:
+        for case in cases:
+            sent.put(case)
+            node.stdin.write(json.dumps(case) + "\n")
+        node.stdin.close()
+    except BaseException as error:  # noqa: BLE001 - handed to the reading thread, which raises it
+        failures.append(error)
+        node.kill()
 
 
 def differences(python: Any, js: Any, path: str = "$") -> Iterator[str]:
@@ -70,11 +79,20 @@ def differences(python: Any, js: Any, path: str = "$") -> Iterator[str]:
                 yield f"{path}.{key}: only in {side}"
             else:
                 yield from differences(python[key], js[key], f"{path}.{key}")
+    elif _keyed(python) and _keyed(js) and [a["id"] for a in python] != [a["id"] for a in js]:
+        ours, theirs = [a["id"] for a in python], [a["id"] for a in js]
+        yield (f"{path}: ids only in python {[i for i in ours if i not in theirs]}, only in js "
+               f"{[i for i in theirs if i not in ours]}; python order {ours}, js order {theirs}")
     elif isinstance(python, list) and isinstance(js, list) and len(python) == len(js):
         for index, (left, right) in enumerate(zip(python, js)):
             yield from differences(left, right, f"{path}[{index}]")
     elif not _same_scalar(python, js):
         yield f"{path}: python {json.dumps(python)} != js {json.dumps(js)}"
+
+
+def _keyed(value: Any) -> bool:
+    """A list of objects with ids (alerts): compared by id first, so a report names the alert."""
+    return isinstance(value, list) and bool(value) and all(isinstance(a, dict) and "id" in a for a in value)
 
 
 def _same_scalar(left: Any, right: Any) -> bool:

@@ -109,7 +109,7 @@ class Nurse:
         self.rung = max((i for i, r in enumerate(self.ladder) if r <= rate + 0.5), default=0)
 
     def infuse(self) -> None:
-        start = self.pick([self.ladder[0]] * 8 + [self.ladder[min(1, len(self.ladder) - 1)], self.ladder[0] + 0.4])
+        start = self.pick([self.ladder[0]] * 8 + [self.ladder[min(1, len(self.ladder) - 1)], round(self.ladder[0] + 0.4, 1)])
         override = self.pick([None, None, None, "kit checked twice, vial inspected at the bedside"])
         self.set_rate("infusion.started", start, **({"override_reason": override} if override else {}))
         for _ in range(self.minutes(3, 24)):

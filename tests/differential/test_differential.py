@@ -14,7 +14,7 @@ import os
 
 from hypothesis import HealthCheck, given, settings
 
-from tests.differential.cases import SEED, generate
+from tests.differential.cases import SEED, generate, stream
 from tests.differential.compare import disagreements, minimized
 from tests.differential.engines import differences, fold_python
 from tests.differential.strategies import visits
@@ -23,8 +23,7 @@ COUNT = int(os.environ.get("IVLOG_DIFFERENTIAL_COUNT", "10000"))
 
 
 def test_the_tablet_and_the_server_agree_on_ten_thousand_visits() -> None:
-    cases = generate(COUNT, SEED)
-    found = disagreements(cases)
+    found = disagreements(stream(COUNT, SEED))
     assert not found, f"{len(found)} of {COUNT} visits disagree; the first, made small:\n" + \
         minimized(found[0]).report()
 
