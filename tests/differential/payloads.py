@@ -114,7 +114,7 @@ def vitals(draw: Draw, usual: dict[str, float], *, normal: bool) -> tuple[dict[s
 
 def medication(draw: Draw, item: dict[str, Any], purpose: str) -> dict[str, Any]:
     dose = item["dose"] * _pick(draw, [1] * 8 + [2, 0.5])
-    drug = _pick(draw, [item["drug"]] * 6 + [item["drug"].capitalize()])
+    drug = _pick(draw, [item["drug"]] * 6 + [item["drug"].capitalize(), item["drug"] + "\u00a0"])
     return {"drug": drug, "dose": dose, "unit": item["unit"] or "mg", "route": item["route"] or "PO",
             "purpose": purpose}
 
@@ -135,19 +135,23 @@ def reaction(draw: Draw, notified_at: datetime | None) -> dict[str, Any]:
     notified = []
     if notified_at is not None and integer(draw, 0, 3) > 0:
         notified = [{"who": _pick(draw, ["prescriber", "pharmacist"]), "at": instant(notified_at)}]
-    return {"symptoms": _pick(draw, [["chills"], ["headache", "flushing"], ["urticaria"], ["wheeze", "rash"]]),
+    return {"symptoms": _pick(draw, [["chills"], ["headache", "flushing"], ["urticaria"], ["wheeze", "rash"], ["chills\u0085"]]),
             "grade": grade, "actions": _pick(draw, [["slowed"], ["paused", "medication_given"], ["observed"]]),
             "notified": notified, "outcome": _pick(draw, ["resolved", "improving", "ongoing", "ongoing"])}
+
+
+# Text pasted or dictated into the tablet: no-break and em spaces, a byte-order mark, a next-line (U+0085).
+_PASTED = ["\ufeffPatient called back", "Feels well\u00a0", "Pain eased\u0085", "\u2003Sleeping\u3000"]
 
 
 def documentation(draw: Draw, order: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     kind = _pick(draw, ["note", "line.assessed", "education", "medication.given"])
     if kind == "note":
-        return kind, {"text": _pick(draw, ["Patient comfortable, watching TV.", "  Mild headache  "])}
+        return kind, {"text": _pick(draw, ["Patient comfortable, watching TV.", "  Mild headache  ", *_PASTED])}
     if kind == "line.assessed":
         return kind, {"phase": "during", "findings": _pick(draw, [["no_complications"], ["redness"]])}
     if kind == "education":
-        return kind, {"topics": ["reaction signs"], "understanding": "verbalized"}
+        return kind, {"topics": [_pick(draw, ["reaction signs", "\ufeff", "hydration\u2003"])], "understanding": "verbalized"}
     item = _pick(draw, order["prn_orders"] or DRUGS)
     return kind, medication(draw, item, "prn")
 
