@@ -46,7 +46,9 @@ def _amended(nurse: Nurse, kind: str, payload: dict[str, Any]) -> dict[str, Any]
 def _author(nurse: Nurse, target: dict[str, Any]) -> Device:
     """Mostly the target's author on her own tablet; sometimes another user (refused by the fold)."""
     who = nurse.pick([target["author_id"]] * 6 + ["nurse-ben", "pharm-pia"])
-    return Device("tablet-" + who.split("-")[1], who, nurse.pick([0, 0, 4_000, -30_000]), 100)
+    if who not in nurse.devices:  # a later sign-in on another tablet, numbering its own entries
+        nurse.devices[who] = Device(f"tablet-{who.split('-')[1]}-2", who, nurse.pick([0, 0, 4_000, -30_000]))
+    return nurse.devices[who]
 
 
 def correct(nurse: Nurse, count: int) -> None:

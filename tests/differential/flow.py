@@ -28,6 +28,7 @@ class Nurse:
                  main: Device, second: Device | None) -> None:
         self.draw, self.log, self.order, self.row = draw, log, order, row
         self.main, self.second = main, second
+        self.devices: dict[str, Device] = {}  # who corrects entries after the visit, on which tablet
         self.ladder = list(order.get("steps_ml_h") or p.ladder_of(row, order["dosing_weight_kg"]))
         self.first_hold = order.get("first_step_min") or order.get("step_min") or row["first_step_min"]
         self.hold = order.get("step_min") or row["step_min"]

@@ -63,7 +63,7 @@ def draw_visit(draw: Draw) -> dict[str, Any]:
     order, patient = draw_order(draw), draw_patient(draw)
     row = next(r for r in PRODUCTS if r["product_id"] == order["product_id"])
     log = VisitLog()
-    main = Device("tablet-ana", "nurse-ana")
+    main = Device("tablet-ana", "nurse-ana", zone_min=pick(draw, [0, 0, 0, -300, 60, 330]))
     second = Device("tablet-ben", pick(draw, ["nurse-ana", "nurse-ben"]), integer(draw, -90_000, 90_000))
     nurse = Nurse(draw, log, order, row, main, second if chance(draw, 5) else None)
     nurse.visit()

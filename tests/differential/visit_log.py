@@ -14,21 +14,29 @@ from typing import Any
 T0 = datetime(2025, 3, 4, 9, 0, tzinfo=timezone.utc)
 
 
-def instant(moment: datetime) -> str:
-    """ISO-8601 in UTC with "Z"; milliseconds only when there are some (the sync log's own form)."""
-    text = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    millis = moment.microsecond // 1000
-    return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
+def instant(moment: datetime, zone_min: int = 0) -> str:
+    """ISO-8601 with milliseconds only when there are some: in UTC with "Z" (the sync log's own form), or
+    in a tablet's local time with its offset (zone_min east of UTC), which the sync log also accepts."""
+    local = moment.astimezone(timezone(timedelta(minutes=zone_min)))
+    text = local.strftime("%Y-%m-%dT%H:%M:%S")
+    millis = local.microsecond // 1000
+    text = f"{text}.{millis:03d}" if millis else text
+    if zone_min == 0:
+        return text + "Z"
+    sign, offset = "+" if zone_min > 0 else "-", abs(zone_min)
+    return f"{text}{sign}{offset // 60:02d}:{offset % 60:02d}"
 
 
 @dataclass
 class Device:
-    """A tablet: its id, the nurse signed in on it, and how far its clock runs ahead (ms, may be < 0)."""
+    """A tablet: its id, the nurse signed in on it, how far its clock runs ahead (ms, may be < 0), and
+    the time zone it writes times in (minutes east of UTC)."""
 
     device_id: str
     author_id: str
     offset_ms: int = 0
     seq: int = 0
+    zone_min: int = 0
 
 
 @dataclass
@@ -48,8 +56,8 @@ class VisitLog:
         event_id = f"ev-{len(self.events) + 1:03d}"
         self.events.append({
             "id": event_id, "visit_id": self.visit_id, "device_id": device.device_id, "device_seq": device.seq,
-            "kind": kind, "schema": schema, "occurred_at": instant(self.at(minute, device.offset_ms)),
-            "recorded_at": instant(self.at(minute + recorded_after_min, device.offset_ms)),
+            "kind": kind, "schema": schema, "occurred_at": instant(self.at(minute, device.offset_ms), device.zone_min),
+            "recorded_at": instant(self.at(minute + recorded_after_min, device.offset_ms), device.zone_min),
             "received_at": None, "server_seq": None, "author_id": author_id or device.author_id,
             "payload": payload,
         })
