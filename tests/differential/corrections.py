@@ -21,9 +21,13 @@ def _amended(nurse: Nurse, kind: str, payload: dict[str, Any]) -> dict[str, Any]
     """The target's payload with one field changed, as its author would fix it."""
     fixed = copy.deepcopy(payload)
     if kind == "vitals":
-        name = nurse.pick([n for n in ("temp_c", "temp_f", "hr", "sbp", "spo2", "pain") if n in fixed])
-        fixed[name] = fixed[name] + nurse.pick([1, -1, 2]) if name != "spo2" else min(100, fixed[name] + 1)
-        if fixed.get("dbp") is not None and fixed.get("sbp") is not None and fixed["dbp"] >= fixed["sbp"]:
+        fixed = {name: value for name, value in fixed.items() if isinstance(value, (int, float, type(None)))
+                 and not isinstance(value, bool) or name == "position"}  # a typed slip is fixed
+        names = [n for n in ("temp_c", "temp_f", "hr", "sbp", "spo2", "pain") if n in fixed]
+        name = nurse.pick(names or ["hr"])
+        fixed[name] = fixed.get(name, 80) + nurse.pick([1, -1, 2]) if name != "spo2" else min(100, fixed[name] + 1)
+        if isinstance(fixed.get("dbp"), (int, float)) and isinstance(fixed.get("sbp"), (int, float)) \
+                and fixed["dbp"] >= fixed["sbp"]:
             fixed["dbp"] = fixed["sbp"] - 20
     elif "rate_ml_h" in fixed:
         fixed["rate_ml_h"] = nurse.pick(nurse.ladder)

@@ -46,9 +46,13 @@ def fold_js(cases: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], d
         writer.start()
         assert node.stdout is not None
         for line in node.stdout:
+            if failures:  # the cases could not be drawn or sent: that error, not a half-read line
+                raise failures[0]
             found = json.loads(line)
             yield sent.get_nowait(), {key: found[key] for key in ("state", "error") if key in found}
         writer.join()
+        if failures:
+            raise failures[0]
         if node.wait() != 0 or failures or not sent.empty():
             errors.seek(0)
             raise RuntimeError(f"run_js.mjs failed ({node.returncode}, {failures}): {errors.read()[-2000:]}")

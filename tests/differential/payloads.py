@@ -106,10 +106,32 @@ def vitals(draw: Draw, usual: dict[str, float], *, normal: bool) -> tuple[dict[s
     payload: dict[str, Any] = {name: values[name] for name in keep}
     if shape == "pain":
         payload["pain"], payload["position"] = integer(draw, 0, 10), "sitting"
+    if integer(draw, 0, 39) == 39:
+        _typo(draw, payload)
     if "temp_c" in payload and integer(draw, 0, 29) == 29:
         payload["temp_f"] = round(payload.pop("temp_c") * 9 / 5 + 32, 1)
         return payload, 0
     return payload, 1
+
+
+def _typo(draw: Draw, payload: dict[str, Any]) -> None:
+    """A slip the server refuses (listed as invalid, with its problems worded for the nurse)."""
+    slip = _pick(draw, ["decimal", "swap", "text", "bool", "extra", "empty", "half_bp"])
+    name = _pick(draw, sorted(payload))
+    if slip == "decimal" and isinstance(payload[name], (int, float)):
+        payload[name] = payload[name] * 10
+    elif slip == "swap" and "sbp" in payload:
+        payload["sbp"], payload["dbp"] = payload["dbp"], payload["sbp"]
+    elif slip == "text":
+        payload[name] = str(payload[name])
+    elif slip == "bool":
+        payload[name] = True
+    elif slip == "extra":
+        payload["weight"] = 70
+    elif slip == "empty":
+        payload.clear()
+    elif slip == "half_bp" and "dbp" in payload:
+        del payload["dbp"]
 
 
 def medication(draw: Draw, item: dict[str, Any], purpose: str) -> dict[str, Any]:
