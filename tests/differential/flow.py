@@ -140,7 +140,7 @@ class Nurse:
         self.t += self.minutes(1, 20)
         if self.chance(2):
             self.vitals(self.t)
-        self.add(self.t, "reaction.observed", p.reaction(self.draw, self.log.at(self.t + 2)))
+        self.add(self.t, "reaction.observed", p.reaction(self.draw, self.log.at(self.t + 2), self.main.zone_min))
         response = self.pick(["slow", "slow", "pause", "stop", "none"])
         self.t += self.minutes(0, 5)
         if self.chance(3):

@@ -108,7 +108,7 @@ def vitals(draw: Draw, usual: dict[str, float], *, normal: bool) -> tuple[dict[s
         payload["pain"], payload["position"] = integer(draw, 0, 10), "sitting"
     if integer(draw, 0, 39) == 39:
         _typo(draw, payload)
-    if "temp_c" in payload and integer(draw, 0, 29) == 29:
+    if type(payload.get("temp_c")) in (int, float) and integer(draw, 0, 29) == 29:
         payload["temp_f"] = round(payload.pop("temp_c") * 9 / 5 + 32, 1)
         return payload, 0
     return payload, 1
@@ -152,11 +152,11 @@ def opened(draw: Draw, product_id: str, lot: str) -> dict[str, Any]:
             "volume_ml": _pick(draw, [50, 100, 200, 300]), "inspected_ok": _pick(draw, [True] * 19 + [False])}
 
 
-def reaction(draw: Draw, notified_at: datetime | None) -> dict[str, Any]:
+def reaction(draw: Draw, notified_at: datetime | None, zone_min: int = 0) -> dict[str, Any]:
     grade = _pick(draw, [1, 1, 1, 2, 2, 3, 4])
     notified = []
     if notified_at is not None and integer(draw, 0, 3) > 0:
-        notified = [{"who": _pick(draw, ["prescriber", "pharmacist"]), "at": instant(notified_at)}]
+        notified = [{"who": _pick(draw, ["prescriber", "pharmacist"]), "at": instant(notified_at, zone_min)}]
     return {"symptoms": _pick(draw, [["chills"], ["headache", "flushing"], ["urticaria"], ["wheeze", "rash"], ["chills\u0085"]]),
             "grade": grade, "actions": _pick(draw, [["slowed"], ["paused", "medication_given"], ["observed"]]),
             "notified": notified, "outcome": _pick(draw, ["resolved", "improving", "ongoing", "ongoing"])}

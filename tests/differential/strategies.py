@@ -76,7 +76,7 @@ def draw_visit(draw: Draw) -> dict[str, Any]:
     elif when == "during":
         now = log.at(integer(draw, 0, max(1, int((last - log.at(0)).total_seconds() // 60))))
     return {"context": {"order": order, "patient": patient}, "events": events,
-            "now": None if now is None else instant(now)}
+            "now": None if now is None else instant(now, main.zone_min)}
 
 
 visits = st.composite(draw_visit)  # visits(): the Hypothesis strategy (it shrinks)
