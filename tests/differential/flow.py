@@ -1,6 +1,6 @@
 """A nurse's visit, drawn step by step: the prelude (time in, assessment, line, baseline, premeds, vials),
 the titration with its checks, reactions, pauses and new lots, then the stop and the observation.
-Corrections and the pharmacist's review are in `corrections.py`. Every decision is a Hypothesis draw.
+Corrections and the pharmacist's review are in `corrections.py`. Every decision is one draw (`draws.py`).
 """
 
 from __future__ import annotations
@@ -8,12 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence, TypeVar
 
-from hypothesis import strategies as st
-
 from tests.differential import draws as d
-from tests.differential.draws import Draw
 from tests.differential import payloads as p
 from tests.differential.corrections import correct, review
+from tests.differential.draws import Draw
 from tests.differential.visit_log import Device, VisitLog
 
 T = TypeVar("T")
