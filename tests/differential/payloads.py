@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hypothesis import strategies as st
-
 from tests.differential.draws import Draw, integer, pick
 from tests.differential.visit_log import T0, instant
 
