@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from typing import Any, Iterable
 
+from tests.differential.cases import case
 from tests.differential.engines import differences, fold_js, fold_python, same
 
 
@@ -32,6 +35,20 @@ def disagreements(cases: Iterable[dict[str, Any]]) -> list[Disagreement]:
         if not both_refused and not same(ours, theirs):
             found.append(Disagreement(case, list(differences(ours, theirs)) or ["(differ)"]))
     return found
+
+
+def disagreements_of(count: int, seed_value: int, shards: int = 2) -> list[Disagreement]:
+    """`disagreements` of the first `count` cases of `seed_value`, split over `shards` processes (each with
+    its own Node): the Python side is the slower, and a two-core machine then folds both halves at once."""
+    jobs = [(count, seed_value, shard, shards) for shard in range(shards)]
+    with ProcessPoolExecutor(shards, mp_context=get_context("spawn")) as pool:
+        found = [d for part in pool.map(_shard, jobs) for d in part]
+    return sorted(found, key=lambda d: int(d.case["name"].rsplit("-", 1)[1]))
+
+
+def _shard(job: tuple[int, int, int, int]) -> list[Disagreement]:
+    count, seed_value, shard, shards = job
+    return disagreements(case(seed_value, index) for index in range(shard, count, shards))
 
 
 def _smaller(case: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,8 +15,8 @@ import os
 
 from hypothesis import HealthCheck, given, settings
 
-from tests.differential.cases import SEED, generate, stream
-from tests.differential.compare import disagreements, minimized
+from tests.differential.cases import SEED, generate
+from tests.differential.compare import disagreements, disagreements_of, minimized
 from tests.differential.engines import differences, fold_python, same
 from tests.differential.strategies import visits
 
@@ -24,7 +24,7 @@ COUNT = int(os.environ.get("IVLOG_DIFFERENTIAL_COUNT", "10000"))
 
 
 def test_the_tablet_and_the_server_agree_on_ten_thousand_visits() -> None:
-    found = disagreements(stream(COUNT, SEED))
+    found = disagreements_of(COUNT, SEED)
     assert not found, f"{len(found)} of {COUNT} visits disagree; the first, made small:\n" + \
         minimized(found[0]).report()
 
