@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-libs run test browser bench stress migrations clean
+.PHONY: setup system-libs run test browser bench differential stress migrations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test: setup browser
 
 bench: setup
 	$(BIN)/python -m bench
+	$(MAKE) differential
+
+## The tablet's rules (Node) and the server's give the same state for 50,000 plausible visits from the
+## fixed seed (make test folds the first 10,000; python -m tests.differential COUNT SEED for any other).
+differential: setup
+	$(BIN)/python -m tests.differential 50000
 
 ## Reliability campaigns: kill -9 of the server and crash-restarts of a private PostgreSQL while
 ## tablets push, then a backup taken under 50 writers and restored (python -m stress --help).

@@ -15,10 +15,14 @@ function reject(state, loc, type, ctx = {}, msg = '') {
   return INVALID;
 }
 
+// The server's strip (pydantic's, Rust's str::trim): Unicode White_Space at both ends. Not String.trim,
+// which also strips U+FEFF (a byte-order mark) and keeps U+0085 (next line): found by the differential test.
+const EDGE_SPACE = /^\p{White_Space}+|\p{White_Space}+$/gu;
+
 export function textType({ min = 0, max = Infinity, strip = true, pattern = null } = {}) {
   return (value, loc, state) => {
     if (typeof value !== 'string') return reject(state, loc, 'string_type');
-    const text = strip ? value.trim() : value;
+    const text = strip ? value.replace(EDGE_SPACE, '') : value;
     const length = [...text].length;
     if (length < min) return reject(state, loc, 'string_too_short', { min_length: min });
     if (length > max) return reject(state, loc, 'string_too_long', { max_length: max });

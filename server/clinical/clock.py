@@ -24,8 +24,9 @@ def format_instant(value: datetime) -> str:
     # Not strftime: its %Y does not pad years before 1000 on glibc ("2-01-01"), which no reader parses.
     text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
             f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
-    if value.microsecond:
-        text += f".{value.microsecond // 1000:03d}"
+    millis = value.microsecond // 1000  # a computed time may hold microseconds: they are not written
+    if millis:
+        text += f".{millis:03d}"
     return text + "Z"
 
 

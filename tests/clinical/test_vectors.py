@@ -97,7 +97,7 @@ def fold(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> dict[str
     return fold_timeline(case["events"], context=context, now=now).to_dict()
 
 
-@pytest.mark.parametrize("case", cases("rules.json"))
+@pytest.mark.parametrize("case", cases("rules.json") + cases("rule_coverage.json"))
 def test_rules_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> None:
     assert fold(case, catalog, rulebook)["alerts"] == case["expected_alerts"]
 
@@ -125,7 +125,8 @@ def test_series_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBoo
 
 
 def test_the_vector_files_hold_plain_json_cases_with_unique_names() -> None:
-    for name in ("rates.json", "rules.json", "timeline.json", "series.json", "order_safety.json"):
+    for name in ("rates.json", "rules.json", "rule_coverage.json", "timeline.json", "series.json", "order_safety.json"):
         loaded = json.loads((VECTORS / name).read_text("utf-8"))
         names = [case["name"] for case in loaded]
         assert len(names) == len(set(names)) and len(names) >= 5, name
+

@@ -93,8 +93,8 @@ describe('order_safety.json', () => {
   }
 });
 
-describe('rules.json', () => {
-  for (const vector of readJson('../vectors/rules.json')) {
+describe('rules.json and rule_coverage.json', () => {
+  for (const vector of [...readJson('../vectors/rules.json'), ...readJson('../vectors/rule_coverage.json')]) {
     test(vector.name, () => {
       assert.deepEqual(fold(vector).alerts, vector.expected_alerts);
     });
@@ -125,8 +125,14 @@ describe('series.json', () => {
 });
 
 test('the vector files hold plain JSON cases with unique names', () => {
-  for (const name of ['rates.json', 'rules.json', 'timeline.json', 'series.json']) {
+  for (const name of ['rates.json', 'rules.json', 'rule_coverage.json', 'timeline.json', 'series.json']) {
     const names = readJson(`../vectors/${name}`).map((vector) => vector.name);
     assert.ok(names.length >= 5 && new Set(names).size === names.length, name);
   }
+});
+
+test('every rule of the rules data is raised by a shared vector', () => {
+  const raised = new Set(['rules.json', 'rule_coverage.json']
+    .flatMap((name) => readJson(`../vectors/${name}`)).flatMap((vector) => vector.expected_alerts.map((a) => a.rule)));
+  assert.deepEqual(Object.keys(rulebook.rules).filter((id) => !raised.has(id)), []);
 });

@@ -1,0 +1,87 @@
+"""Hypothesis strategies for plausible IVIG home visits: an order and a patient (`orders`, `patients`),
+and a visit's sync log written the way a nurse records it (`visits`), for the differential test.
+
+Plausible, not perfect: a nurse mostly follows the ladder, but sometimes steps up early or skips a step,
+forgets a check, gives a premed too early, opens an expired vial or another brand; patients react and
+recover; entries are corrected by their author (and sometimes, wrongly, by someone else); a second
+tablet's clock is off by seconds; some entries are typed late or not yet synced. Rates come from the
+ladders in products.json worked out here (not by the engines under test).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tests.differential.draws import Draw, Seeded, chance, integer, pick, subset
+from tests.differential.flow import Nurse
+from tests.differential.payloads import DRUGS, PRODUCTS, ladder_of
+from tests.differential.visit_log import Device, VisitLog, instant
+
+RISK_FLAGS = ["thrombosis", "renal", "iga_deficiency", "diabetes"]
+SCHEDULES = [{"titrating_every_min": 30}, {"at_max_every_min": 30, "observation_min": 30}, {"grace_min": 10}]
+
+
+def draw_order(draw: Draw) -> dict[str, Any]:
+    """A pharmacy order: a label protocol (sometimes by indication), or explicit mL/h steps."""
+    row = pick(draw, PRODUCTS)
+    weight = integer(draw, 120, 1300) / 10 if chance(draw, 3) else integer(draw, 12, 130)
+    order: dict[str, Any] = {"product_id": row["product_id"], "dosing_weight_kg": weight}
+    how = pick(draw, ["protocol"] * 6 + ["indication", "steps"])
+    if how == "protocol":
+        order["protocol_id"] = row["protocol_id"]
+    elif how == "indication":
+        order["indication"] = row["indications"][0]
+    else:
+        rates = sorted(set(ladder_of(row, weight)))
+        order["steps_ml_h"] = rates[:integer(draw, min(2, len(rates)), len(rates))]
+        order["step_min"] = pick(draw, [15, 20, 30])
+        order["first_step_min"] = pick(draw, [None, 15, 30])
+    dose = pick(draw, ["per_kg"] * 4 + ["grams", "none"])
+    if dose == "per_kg":
+        order["dose_g_per_kg"] = pick(draw, [0.3, 0.4, 0.5, 1.0, 2.0])
+    elif dose == "grams":
+        order["dose_g"] = pick(draw, [5, 10, 20, 25, 32.5, 40, 60])
+    if integer(draw, 0, 9) == 9:
+        order["rate_cap_ml_h"] = pick(draw, [50, 100, 120.25, 150, 200])
+    order["premeds"], order["prn_orders"] = subset(draw, DRUGS[:3], 2), subset(draw, DRUGS, 2)
+    if integer(draw, 0, 9) == 9:
+        order["vitals_schedule"] = pick(draw, SCHEDULES)
+    return order
+
+
+def draw_patient(draw: Draw) -> dict[str, Any]:
+    """Reaction-risk flags (first infusion, product switch, long gap) and risk flags."""
+    return {"first_infusion": chance(draw, 5), "product_switch": chance(draw, 5), "long_gap": chance(draw, 5),
+            "risk_flags": subset(draw, RISK_FLAGS, 2)}
+
+
+def draw_visit(draw: Draw) -> dict[str, Any]:
+    """One case: {context, events, now} (now is null, or a moment during or after the visit)."""
+    order, patient = draw_order(draw), draw_patient(draw)
+    row = next(r for r in PRODUCTS if r["product_id"] == order["product_id"])
+    log = VisitLog()
+    main = Device("tablet-ana", "nurse-ana", zone_min=pick(draw, [0, 0, 0, -300, 60, 330]))
+    second = Device("tablet-ben", pick(draw, ["nurse-ana", "nurse-ben"]), integer(draw, -90_000, 90_000))
+    nurse = Nurse(draw, log, order, row, main, second if chance(draw, 5) else None)
+    nurse.visit()
+    events = log.synced(unsynced_tail=pick(draw, [0] * 6 + [1, 3, 50]))
+    last = max([log.at(0)] + [nurse.latest(event) for event in events])
+    when = pick(draw, ["none", "after", "after", "during"])
+    now = None
+    if when == "after":
+        now = last + timedelta(minutes=integer(draw, 0, 240))
+    elif when == "during":
+        now = log.at(integer(draw, 0, max(1, int((last - log.at(0)).total_seconds() // 60))))
+    return {"context": {"order": order, "patient": patient}, "events": events,
+            "now": None if now is None else instant(now, main.zone_min)}
+
+
+visits = st.composite(draw_visit)  # visits(): the Hypothesis strategy (it shrinks)
+
+
+def seeded_visit(seed: str) -> dict[str, Any]:
+    """The same strategy drawn from random.Random(seed): fast, and the same case for the same seed."""
+    return draw_visit(Seeded(seed))
