@@ -17,6 +17,7 @@ import asyncpg
 from bench.integrity import Integrity
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+ROWS_SQL = "SELECT id, device_id, device_seq, server_seq FROM event WHERE id = ANY($1::uuid[])"
 
 
 class PostgresUnreachable(RuntimeError):
@@ -71,8 +72,7 @@ async def check_database(integrity: Integrity, url: str, sent_ids: set[str], lab
     """The storm's rows: each sent id once, no device_seq or server_seq twice, nothing held back."""
     connection = await asyncpg.connect(_asyncpg(url))
     try:
-        rows = await connection.fetch("SELECT id, device_id, device_seq, server_seq FROM event WHERE id = ANY($1::uuid[])",
-                                      [uuid.UUID(event_id) for event_id in sent_ids])
+        rows = await connection.fetch(ROWS_SQL, [uuid.UUID(event_id) for event_id in sent_ids])
         quarantined = await connection.fetchval("SELECT COUNT(*) FROM quarantine")
     finally:
         await connection.close()

@@ -74,12 +74,13 @@ def prepare(world: World, scale: StormScale, tablets: list[Tablet], endpoint: wi
                               started=visit.scheduled_at, first_seq=tablet.next_seq, count=scale.events_per_tablet)
         tablet.next_seq += len(events)
         prepared.sent.update(event["id"] for event in events)
-        prepared.requests.append([wire.push_request(endpoint, tablet.cookies, push_body(tablet.device_id, events[i:i + batch]))
-                                  for i in range(0, len(events), batch)])
+        bodies = [push_body(tablet.device_id, events[i:i + batch]) for i in range(0, len(events), batch)]
+        prepared.requests.append([wire.push_request(endpoint, tablet.cookies, body) for body in bodies])
     return prepared
 
 
-async def blow(endpoint: wire.Endpoint, storm: Storm, timeout: float) -> tuple[list[float], list[dict[str, Any]], float]:
+async def blow(endpoint: wire.Endpoint, storm: Storm,
+               timeout: float) -> tuple[list[float], list[dict[str, Any]], float]:
     """Every tablet starts at once and pushes its requests in order; (latencies, results, wall seconds)."""
     start = asyncio.Event()
 
@@ -133,8 +134,8 @@ async def _log_in(world: World, scale: StormScale, base_url: str) -> list[Tablet
 async def _seed(database_url: str, scale: StormScale, per_patient: int) -> World:
     await schema.open_database(database_url)
     try:
-        return await seed(nurses=-(-scale.tablets // scale.devices_per_nurse), patients_per_nurse=scale.devices_per_nurse,
-                          visits_per_patient=per_patient, prefix="storm")
+        return await seed(nurses=-(-scale.tablets // scale.devices_per_nurse),
+                          patients_per_nurse=scale.devices_per_nurse, visits_per_patient=per_patient, prefix="storm")
     finally:
         await schema.close_database()
 
@@ -161,6 +162,9 @@ async def _storms(workdir: Path, database_url: str, scale: StormScale) -> dict[s
                 label = f"{name}, {batch}/push"
                 figures = await _measure(deployment, storm, database_url, scale, label, integrity)
                 runs.append({"topology": name, "events_per_push": batch, "tablets": scale.tablets, **figures})
+                print(f"  storm {label}: {figures['events_per_s']:,.0f} ev/s, "
+                      f"p95 {figures['latency']['p95_ms']:.0f} ms, lock busy {figures['locks']['any_lock_busy']:.0%}",
+                      flush=True)
     return {"haproxy": haproxy, "runs": runs, "integrity": integrity.figures()}
 
 

@@ -22,6 +22,7 @@ from bench.load import ROOT, _env, _free_port, _stop, _wait_ready
 
 ONE, TWO, HOSTS = "1 process", "2 processes", "2 hosts + haproxy"
 TOPOLOGIES = (ONE, TWO, HOSTS)
+START_TIMEOUT_S = 300.0  # a server starts in seconds; on a shared machine under load it has taken over a minute
 
 
 @dataclass
@@ -38,8 +39,8 @@ def server_env(workdir: Path, database_url: str, origin: str) -> dict[str, str]:
 
 def _serve(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
     with log.open("w") as log_file:
-        return subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", str(workers)],
-                                cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", str(workers)]
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
 
 
 def plan(topology: str) -> list[int]:
@@ -60,10 +61,10 @@ async def deployed(topology: str, workdir: Path, database_url: str) -> AsyncIter
         for index, (port, workers) in enumerate(zip(ports, hosts)):
             log = workdir / f"server-{topology.replace(' ', '_')}-{index}.log"
             processes.append(_serve(env, port, workers, log))
-            await _wait_ready(f"http://127.0.0.1:{port}", processes[-1], log, timeout=60.0)
+            await _wait_ready(f"http://127.0.0.1:{port}", processes[-1], log, timeout=START_TIMEOUT_S)
         if topology == HOSTS:
             processes.append(balancer.start(workdir, front, ports))
-            await _wait_ready(base_url, processes[-1], workdir / "haproxy.log")
+            await _wait_ready(base_url, processes[-1], workdir / "haproxy.log", timeout=START_TIMEOUT_S)
         yield Deployment(base_url, [process.pid for process in processes[: len(hosts)]])
     finally:
         for process in reversed(processes):
