@@ -30,30 +30,31 @@ from bench.scale import FULL, QUICK, Scale
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the size (the smoke test's run)")
-    parser.add_argument("--only", choices=["inprocess", "load", "pwa", "storm", "peer"], help="run one part only")
+    parser.add_argument("--only", choices=["inprocess", "load", "pwa", "storm", "peer"], action="append",
+                        help="run this part only (repeat for several: --only storm --only peer)")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the in-process push and pull into bench/results/ (slows them)")
     parser.add_argument("--output", type=Path, default=report.RESULTS, help="where to write the JSON results")
     return parser
 
 
-def _measure(scale: Scale, only: str | None) -> dict[str, Any]:
+def _measure(scale: Scale, only: list[str] | None) -> dict[str, Any]:
     figures: dict[str, Any] = {"machine": {"python_loop_ms_before": python_speed_ms()}}
-    if only in (None, "inprocess"):
+    if not only or "inprocess" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-a-") as workdir:
             figures["inprocess"] = asyncio.run(inprocess.run(Path(workdir), scale))
-    if only in (None, "pwa") and scale.name != "quick":  # a browser run: full bench only
+    if (not only or "pwa" in only) and scale.name != "quick":  # a browser run: full bench only
         from bench import pwa
 
         figures["pwa"] = pwa.run()
-    if only in (None, "load"):
+    if not only or "load" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-c-") as workdir:
             figures["load"] = asyncio.run(load.run(Path(workdir), scale))
     storm_scale = storm.QUICK if scale.name == "quick" else storm.FULL
-    if only in (None, "storm"):
+    if not only or "storm" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-f-") as workdir:
             figures["storm"] = asyncio.run(storm.run(Path(workdir), storm_scale))
-    if only in (None, "peer"):
+    if not only or "peer" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-g-") as workdir:
             figures["peer"] = peer.run(Path(workdir), storm_scale)
     figures["machine"]["python_loop_ms_after"] = python_speed_ms()
