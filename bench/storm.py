@@ -13,6 +13,7 @@ The tablets log in once; each storm uses a fresh visit per tablet and continues 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,13 +104,10 @@ async def blow(endpoint: wire.Endpoint, storm: Storm,
 async def _measure(deployment: topology.Deployment, storm: Storm, database_url: str, scale: StormScale,
                    label: str, integrity: Integrity) -> dict[str, Any]:
     endpoint = wire.Endpoint.of(deployment.base_url)
-    clocks = [CpuClock(pid) for pid in deployment.server_pids]
-    for clock in clocks:
-        clock.__enter__()
-    with LockSampler(database_url) as locks:
-        latencies, results, wall = await blow(endpoint, storm, scale.timeout_s)
-    for clock in clocks:
-        clock.__exit__()
+    with contextlib.ExitStack() as stack:
+        clocks = [stack.enter_context(CpuClock(pid)) for pid in deployment.server_pids]
+        with LockSampler(database_url) as locks:
+            latencies, results, wall = await blow(endpoint, storm, scale.timeout_s)
     run = Integrity(sent=len(storm.sent))
     check_results(run, results, storm.sent)
     integrity.problems += [f"{label}: {problem}" for problem in run.problems]

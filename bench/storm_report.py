@@ -1,9 +1,10 @@
 """Judging the storm (f) and the PouchDB peer (g) against issue 19's targets, in the bench's table.
 
-"Today's" events per second at one event per push is the figure measured on main before the
-work on scale began (bench/storm_baseline.json). A shared machine's speed drifts, so that
-figure is scaled by the machine's speed now against then (the Python loop both runs timed):
-a run on a machine twice as slow is held to half the events per second.
+"Today's" events per second at one event per push is the best of two runs on main before the
+work on scale began (bench/storm_baseline.json). It is compared as measured, not scaled by
+the machine's speed: the Python loop timed once before a run swung from 131 to 370 ms within
+one run on the shared machine, and scaling by it let unchanged code pass the 2x target. The
+machine's speed then and now is printed beside it for the reader to judge.
 """
 
 from __future__ import annotations
@@ -39,13 +40,13 @@ def _run_rows(run: dict[str, Any]) -> list[Verdict]:
 
 
 def baseline(machine: dict[str, Any] | None) -> tuple[float, str] | None:
-    """(today's events/s at 1 per push on one process, scaled to this run's machine speed; how)."""
+    """(today's events/s at 1 per push on one process; where it comes from and the machine's speeds)."""
     if not BASELINE.exists():
         return None
     then = json.loads(BASELINE.read_text())
-    speed = then["python_loop_ms"] / machine["python_loop_ms_before"] if machine else 1.0
-    return then["events_per_s"] * speed, (f"today {then['events_per_s']:,.0f} ev/s ({then['measured_at']}, "
-                                          f"{then['commit']}) x machine speed {speed:.2f}")
+    now = f", now {machine['python_loop_ms_before']:.0f} ms" if machine else ""
+    return then["events_per_s"], (f"today {then['events_per_s']:,.0f} ev/s (main {then['commit']}, "
+                                  f"{then['measured_at']}; loop then {then['python_loop_ms']:.0f} ms{now})")
 
 
 def _target_rows(storm: dict[str, Any], machine: dict[str, Any] | None, small: int) -> list[Verdict]:

@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 
 from bench import peer
-from bench.locks import LockSampler
+from bench.locks import LockSampler, log_lock_key
 from bench.pgdb import BenchDatabase
 from tests.databases import POSTGRES_URL, on_postgres
 
@@ -34,7 +34,7 @@ def bench(tmp_path: Path, *args: str, postgres: str | None = None) -> tuple[subp
     if postgres is not None:
         env["IVLOG_BENCH_POSTGRES_URL"] = postgres
     done = subprocess.run([sys.executable, "-m", "bench", "--quick", *args, "--output", str(output)], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=300)
+                          env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return done, json.loads(output.read_text())
 
@@ -57,7 +57,9 @@ def test_quick_storm_on_postgresql_stores_every_event_once_on_every_deployment(t
     assert storm["integrity"]["sent"] == 60 * len(storm["runs"])
     for run in storm["runs"]:
         assert run["events"] == 60 and run["pushes"] == 60 // run["events_per_push"]
-        assert run["locks"]["samples"] > 0 and 0 < run["locks"]["log_lock_busy"] <= run["locks"]["any_lock_busy"] <= 1
+        assert run["locks"]["samples"] > 0 and 0 <= run["locks"]["log_lock_busy"] <= run["locks"]["any_lock_busy"] <= 1
+    if log_lock_key() is not None:  # a log that still takes its lock was seen holding it
+        assert max(run["locks"]["log_lock_busy"] for run in storm["runs"]) > 0
     assert "(f): every event stored once" in done.stdout and "(f) 1/push, 2 processes vs 1" in done.stdout
     if storm["haproxy"] != "present":
         assert "haproxy not present" in done.stdout
