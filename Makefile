@@ -34,7 +34,14 @@ test: setup browser
 	$(BIN)/pytest
 	@if ls tests/js/*.test.mjs >/dev/null 2>&1; then node --test tests/js/; fi
 
+## The storm's third deployment needs Debian's haproxy, the PouchDB peer its bench-only npm packages
+## (bench/peer/node_modules, from the lock file); without them the report says so, it does not skip.
 bench: setup
+	@command -v haproxy >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq haproxy; } \
+	  || echo "haproxy could not be installed: the report will say 'haproxy not present'"
+	@test bench/peer/node_modules/.package-lock.json -nt bench/peer/package-lock.json \
+	  || { command -v npm >/dev/null 2>&1 && cd bench/peer && npm ci --no-audit --no-fund --loglevel=error; } \
+	  || echo "npm ci in bench/peer failed: the report will say the PouchDB peer is not installed"
 	$(BIN)/python -m bench
 	$(MAKE) differential
 

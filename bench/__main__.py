@@ -4,6 +4,9 @@
 (b) pulling it back vs raw SELECT + json.dumps, and an empty pull;
 (c) 200 tablets pushing 50 events at once to a real uvicorn, with latency percentiles,
     server memory, and proof that every event was stored exactly once;
+(f) the storm on PostgreSQL: 200 tablets x 50 events, 1 and 50 events per push, on 1 process,
+    2 processes and 2 hosts behind haproxy, with the share of time under the log's lock;
+(g) the peer: the same 10,000 events replicated by PouchDB to a CouchDB-protocol server;
 and the machine's speed before and after, since every figure depends on it.
 Exit status: 0 when every event was stored exactly once (slow is reported, not fatal);
 1 when an event was lost or duplicated or the system under test broke.
@@ -18,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import inprocess, load, profiling, report
+from bench import inprocess, load, peer, profiling, report, storm
 from bench.client import BenchBroken
 from bench.metrics import python_speed_ms
 from bench.scale import FULL, QUICK, Scale
@@ -27,25 +30,33 @@ from bench.scale import FULL, QUICK, Scale
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the size (the smoke test's run)")
-    parser.add_argument("--only", choices=["inprocess", "load", "pwa"], help="run one part only")
+    parser.add_argument("--only", choices=["inprocess", "load", "pwa", "storm", "peer"], action="append",
+                        help="run this part only (repeat for several: --only storm --only peer)")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the in-process push and pull into bench/results/ (slows them)")
     parser.add_argument("--output", type=Path, default=report.RESULTS, help="where to write the JSON results")
     return parser
 
 
-def _measure(scale: Scale, only: str | None) -> dict[str, Any]:
+def _measure(scale: Scale, only: list[str] | None) -> dict[str, Any]:
     figures: dict[str, Any] = {"machine": {"python_loop_ms_before": python_speed_ms()}}
-    if only in (None, "inprocess"):
+    if not only or "inprocess" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-a-") as workdir:
             figures["inprocess"] = asyncio.run(inprocess.run(Path(workdir), scale))
-    if only in (None, "pwa") and scale.name != "quick":  # a browser run: full bench only
+    if (not only or "pwa" in only) and scale.name != "quick":  # a browser run: full bench only
         from bench import pwa
 
         figures["pwa"] = pwa.run()
-    if only in (None, "load"):
+    if not only or "load" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-c-") as workdir:
             figures["load"] = asyncio.run(load.run(Path(workdir), scale))
+    storm_scale = storm.QUICK if scale.name == "quick" else storm.FULL
+    if not only or "storm" in only:
+        with tempfile.TemporaryDirectory(prefix="ivlog-bench-f-") as workdir:
+            figures["storm"] = asyncio.run(storm.run(Path(workdir), storm_scale))
+    if not only or "peer" in only:
+        with tempfile.TemporaryDirectory(prefix="ivlog-bench-g-") as workdir:
+            figures["peer"] = peer.run(Path(workdir), storm_scale)
     figures["machine"]["python_loop_ms_after"] = python_speed_ms()
     return figures
 
@@ -55,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     scale = QUICK if args.quick else FULL
     if args.profile:
         profiling.enable(args.output.parent)
-    print(f"ivlog bench ({scale.name}): measuring, this takes {'~15 s' if args.quick else '~2 min'}...", flush=True)
+    print(f"ivlog bench ({scale.name}): measuring, this takes {'~1 min' if args.quick else '~8 min'}...", flush=True)
     try:
         figures = _measure(scale, args.only)
     except BenchBroken as broken:

@@ -97,6 +97,10 @@ def verdicts(figures: dict[str, Any]) -> list[Verdict]:
         rows += _load_verdicts(figures["load"]) + [_once("(c)", figures["load"]["integrity"])]
     if "pwa" in figures:
         rows += _pwa_verdicts(figures["pwa"])
+    if "storm" in figures or "peer" in figures:
+        from bench import storm_report  # (f) and (g) build on Verdict, defined here
+
+        rows += storm_report.verdicts(figures)
     return rows
 
 
@@ -122,8 +126,9 @@ def _pwa_verdicts(pwa: dict[str, Any]) -> list[Verdict]:
 
 
 def exactly_once(figures: dict[str, Any]) -> bool:
-    """Every sync part that ran stored each event exactly once (the tablet part checks itself)."""
-    parts = [figures[key]["integrity"] for key in ("inprocess", "load") if key in figures]
+    """Every sync part that ran stored each event exactly once (the tablet part checks itself; a storm
+    without PostgreSQL has no integrity to show and says so in its row)."""
+    parts = [figures[key]["integrity"] for key in ("inprocess", "load", "storm") if "integrity" in figures.get(key, {})]
     return all(part["exactly_once"] for part in parts)
 
 

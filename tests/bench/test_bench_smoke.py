@@ -8,6 +8,7 @@ so the integrity checker is also shown to catch a lost and a duplicated event.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -20,10 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_quick_bench_stores_every_event_exactly_once_and_writes_json(tmp_path: Path) -> None:
     output = tmp_path / "latest.json"
+    # the storm (f) is PostgreSQL's and runs in test_storm_smoke; here it must say it could not run
+    env = {**os.environ, "IVLOG_BENCH_POSTGRES_URL": "postgres://postgres@127.0.0.1:1/postgres"}
     done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--output", str(output)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "(c): every event stored once" in done.stdout
+    assert "(f) storm on PostgreSQL" in done.stdout and "PostgreSQL not reachable at 127.0.0.1:1" in done.stdout
+    assert "(g) " in done.stdout
     assert "machine speed: 1M additions in a Python loop" in done.stdout
     result = json.loads(output.read_text())
     assert result["scale"] == "quick" and result["exactly_once"] is True
