@@ -61,7 +61,7 @@ async def due(database_url: str) -> Due:
 
 def held_entry(tablet: Tablet) -> dict[str, Any]:
     """An entry the server keeps aside (a temperature no body has), for the nurse's unstarted visit."""
-    visit = tablet.visits[-1]
+    visit = tablet.nurse.visits[-1]
     recorded = visit.scheduled_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     entry = {"id": str(uuid.uuid4()), "visit_id": str(visit.visit_id), "device_seq": 1_000, "kind": "vitals",
              "schema": 1, "occurred_at": recorded, "recorded_at": recorded,
