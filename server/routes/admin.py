@@ -172,8 +172,8 @@ async def assignment_create(request: Request) -> Response:
         data = forms.parse_form(form, patients.AssignmentCreate)
         await patients.assign_nurse(patient=patient, admin=admin, data=data)
     except BadRequest as error:
-        failed = failed(error, form)
-        extra = {"assign_values": failed.pop("values"), "assign_error": True, **failed}
+        refused = failed(error, form)
+        extra = {"assign_values": refused.pop("values"), "assign_error": True, **refused}
         return await _patient_page(request, admin, patient, extra, status=error.status)
     return done(f"/admin/patients/{patient.id}", "assigned")
 
