@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "7ac099270524854f";
+const VERSION = "83b5075fa34bad44";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -57,6 +57,7 @@ const SHELL = [
   "/app/rules/vital_rules.js",
   "/app/session.js",
   "/app/store.js",
+  "/app/unlock.js",
   "/app/vault.js",
   "/app/vendor/README.txt",
   "/app/vendor/zxing-library.LICENSE.txt",
