@@ -10,7 +10,8 @@ another process following the log (`LogWatch`), or a new one's start-up, finds t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from tortoise.connection import get_connection
@@ -20,6 +21,7 @@ from server.db.models import Visit
 from sync.models import Event, Quarantine
 
 STEP = 5_000  # log rows read by one look at the log, at most (a rush is followed in steps)
+HELD_SLACK_S = 60.0  # a held entry is committed within this long of being numbered
 HELD_FLAG = "quarantined"  # the flag `visits.project` sets on a visit holding unresolved entries
 
 STALE_VISITS = (
@@ -30,29 +32,40 @@ STALE_VISITS = (
 
 @dataclass
 class LogWatch:
-    """Follows the log and the held entries past two marks. Both are numbered in commit order (each
-    is written under the log lock, `sync.group`), so a row is never skipped for committing late."""
+    """Follows the log and the held entries. The log is numbered in commit order (`server_seq`,
+    handed out under the log's lock, `sync.group`), so one mark suffices. A held entry's id is
+    taken when it is written, which may be before another's commit with a lower id: those are
+    followed from a floor that trails `HELD_SLACK_S` seconds behind, and told apart by id."""
 
     seq: int = 0  # the last `server_seq` seen
-    held: int = 0  # the last held entry's id seen
+    held_floor: int = 0  # every held entry at or below this id has been seen
+    held_seen: dict[int, float] = field(default_factory=dict)  # held entries above the floor: id -> when seen
 
     @classmethod
     async def at_head(cls) -> LogWatch:
         """From now on: what is already stored is found by `all_due` instead."""
         seq = await Event.all().annotate(top=Max("server_seq")).first().values_list("top", flat=True)
         held = await Quarantine.all().annotate(top=Max("id")).first().values_list("top", flat=True)
-        return cls(seq=seq or 0, held=held or 0)
+        return cls(seq=seq or 0, held_floor=held or 0)
 
     async def touched(self) -> set[UUID]:
         """The visits given events or held entries since the last look (by any process)."""
         events = await Event.filter(server_seq__gt=self.seq).order_by("server_seq").limit(STEP).values_list(
             "server_seq", "visit_id")
-        held = await Quarantine.filter(id__gt=self.held).order_by("id").limit(STEP).values_list("id", "visit_id")
+        held = await Quarantine.filter(id__gt=self.held_floor).order_by("id").limit(STEP).values_list("id", "visit_id")
         if events:
             self.seq = events[-1][0]
-        if held:
-            self.held = held[-1][0]
-        return {_uuid(visit_id) for _, visit_id in events + held if visit_id is not None}
+        new_held = [(id_, visit_id) for id_, visit_id in held if id_ not in self.held_seen]
+        self._raise_floor([id_ for id_, _ in new_held])
+        return {_uuid(visit_id) for _, visit_id in events + new_held if visit_id is not None}
+
+    def _raise_floor(self, new_ids: list[int]) -> None:
+        now = time.monotonic()
+        self.held_seen.update({id_: now for id_ in new_ids})
+        settled = [id_ for id_, seen in self.held_seen.items() if seen + HELD_SLACK_S <= now]
+        if settled:
+            self.held_floor = max(self.held_floor, *settled)
+            self.held_seen = {id_: seen for id_, seen in self.held_seen.items() if id_ > self.held_floor}
 
 
 async def due(visit_ids: set[UUID]) -> set[UUID]:
