@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "83b5075fa34bad44";
+const VERSION = "9094f963e470d655";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -28,8 +28,11 @@ const SHELL = [
   "/app/lazy/camera.js",
   "/app/lazy/entry_form.js",
   "/app/lazy/gs1.js",
+  "/app/lazy/order_safety.js",
+  "/app/lazy/order_safety_panel.js",
   "/app/lazy/pin_rule.js",
   "/app/lazy/product_scan.js",
+  "/app/lazy/series_line.js",
   "/app/manifest.webmanifest",
   "/app/outbox.js",
   "/app/rules.js",
@@ -52,6 +55,7 @@ const SHELL = [
   "/app/rules/rounding.js",
   "/app/rules/rulebook.js",
   "/app/rules/schedule.js",
+  "/app/rules/series.js",
   "/app/rules/timeline.js",
   "/app/rules/visit_rules.js",
   "/app/rules/vital_rules.js",

@@ -1,7 +1,8 @@
 // IVIG products and titration protocols as data (port of server/clinical/products.py). A protocol is
 // plain data: {id, kind: "label"|"order", product: {id, name, brand, concentration_mg_ml}, rate_unit,
 // ladder (ladder[0] the start rate, the last rung the maximum), first_step_min, step_min, at_risk_cap,
-// at_risk_cap_exclusive, indications, source, verified_on, ladder_note}.
+// at_risk_cap_exclusive, indications, source, verified_on, ladder_note, infusion: "every"|"first"|
+// "subsequent", subsequent (the later infusions' protocol of a "first" one, else null)}.
 
 import {
   boolean, dateText, deepFreeze, integer, listOf, number, oneOf, optional, record, text,
@@ -11,48 +12,75 @@ const T = text({ min: 1 });
 const N = number({ gt: 0 });
 const I = integer({ gt: 0 });
 const FROM = oneOf('label', 'maker', 'organization', 'generated');
+const ORIGINS = { ladder_source: listOf(FROM), first_step_source: FROM, step_source: FROM };
 // Where each value comes from, for the people who check the row: never part of the protocol.
 const PROV = {
-  ladder_source: listOf(FROM), first_step_source: FROM, step_source: FROM, at_risk_cap_source: T,
-  min_age_years: [optional(I), null], ndcs: [listOf(record({ ndc: T, labeler: T, source: T })), []],
+  ...ORIGINS, at_risk_cap_source: T, min_age_years: [optional(I), null],
+  ndcs: [listOf(record({ ndc: T, labeler: T, source: T })), []],
 };
+const STEPS = {
+  start_rate: N, first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I,
+  ladder_note: [optional(text()), null], source: T,
+};
+// The protocol for infusions after the first of a series, where the label gives one (Qivigy); the row's
+// own values are then the first infusion's. Its maximum is the row's.
+const SUBSEQUENT = record({ ...STEPS, ...ORIGINS });
 const ROW = record({
   protocol_id: T, product_id: T, product_name: text(), brand: text(),
   concentration_mg_ml: N, indications: listOf(text(), { min: 1 }),
-  rate_unit: oneOf('mg/kg/min', 'mL/kg/min', 'mL/kg/h'), start_rate: N,
-  first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I,
+  rate_unit: oneOf('mg/kg/min', 'mL/kg/min', 'mL/kg/h'), ...STEPS,
   max_rate: N, at_risk_cap: [optional(number()), null], at_risk_cap_exclusive: [boolean(), false],
-  ladder_note: [optional(text()), null], source: T, verified_on: [optional(dateText()), null],
-  aliases: [listOf(text()), []], ...PROV,
+  verified_on: [optional(dateText()), null], aliases: [listOf(text()), []], subsequent: [optional(SUBSEQUENT), null],
+  ...PROV,
 });
 
 const FILE = record({
   version: T, about: [text(), ''], at_risk_flags: listOf(text()), products: listOf(ROW, { min: 1 }),
 });
 
-function checkLadder(row) {
-  const { ladder, protocol_id: id } = row;
-  if (ladder[0] !== row.start_rate || ladder.at(-1) !== row.max_rate) {
+function checkSteps(id, { ladder, start_rate: start, ladder_source: sources }, top) {
+  if (ladder[0] !== start || ladder.at(-1) !== top) {
     throw new Error(`${id}: ladder must run from start_rate to max_rate`);
   }
   if (ladder.some((low, i) => i + 1 < ladder.length && low >= ladder[i + 1])) {
     throw new Error(`${id}: ladder must be strictly increasing`);
   }
-  if (row.at_risk_cap !== null && !(row.start_rate < row.at_risk_cap && row.at_risk_cap < row.max_rate)) {
+  if (sources.length !== ladder.length) throw new Error(`${id}: ladder_source must match the ladder`);
+}
+
+function checkLadder(row) {
+  const { protocol_id: id, subsequent: later, at_risk_cap: cap } = row;
+  checkSteps(id, row, row.max_rate);
+  if (cap !== null && !(row.start_rate < cap && cap < row.max_rate)) {
     throw new Error(`${id}: at_risk_cap must lie between start and maximum`);
   }
-  if (row.ladder_source.length !== ladder.length) throw new Error(`${id}: ladder_source must match the ladder`);
+  if (later === null) return;
+  checkSteps(`${id} subsequent`, later, row.max_rate);
+  if (cap !== null && later.start_rate >= cap) throw new Error(`${id} subsequent: at_risk_cap must lie above its start rate`);
 }
 
 // The row's other fields carry over as they are; start_rate and max_rate are the ladder's ends (checked
 // above) and aliases are names for people, so neither is part of the protocol (nor is the provenance).
+// A row with a subsequent block is the first infusion's protocol, its twin the later infusions'.
 function protocolOfRow(row) {
   checkLadder(row);
   const {
-    protocol_id: id, product_id, product_name: name, brand, concentration_mg_ml, start_rate, max_rate, aliases, ...rest
+    protocol_id: id, product_id, product_name: name, brand, concentration_mg_ml, start_rate, max_rate, aliases,
+    subsequent: later, ...rest
   } = row;
   for (const key in PROV) delete rest[key];
-  return { id, kind: 'label', product: { id: product_id, name, brand, concentration_mg_ml }, ...rest };
+  const protocol = { id, kind: 'label', product: { id: product_id, name, brand, concentration_mg_ml }, ...rest,
+    infusion: later ? 'first' : 'every', subsequent: null };
+  if (later) {
+    const { ladder, first_step_min, step_min, source, ladder_note } = later;
+    protocol.subsequent = { ...protocol, ladder, first_step_min, step_min, source, ladder_note, infusion: 'subsequent' };
+  }
+  return protocol;
+}
+
+// The protocol for a first or a later infusion of the series (itself when the label has one).
+export function protocolForInfusion(protocol, kind) {
+  return kind === 'subsequent' && protocol.subsequent ? protocol.subsequent : protocol;
 }
 
 function sameProduct(a, b) {
@@ -118,5 +146,6 @@ export function orderProtocol({ product, steps_ml_h, step_min, first_step_min = 
     id: 'order', kind: 'order', product: { ...product }, rate_unit: 'mL/h', ladder: [...steps_ml_h],
     first_step_min: first_step_min === null ? step_min : first_step_min, step_min, at_risk_cap: null,
     at_risk_cap_exclusive: false, indications: [], source: 'pharmacy order', verified_on: null, ladder_note: null,
+    infusion: 'every', subsequent: null,
   });
 }

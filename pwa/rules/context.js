@@ -3,16 +3,18 @@
 // /api/reference carries per visit (as VisitContext.from_dict does) and fails fast when the order does
 // not resolve to a protocol of a known product.
 
-import { findProduct, findProtocol, orderProtocol, protocolFor } from './catalog.js';
+import { findProduct, findProtocol, orderProtocol, protocolFor, protocolForInfusion } from './catalog.js';
 import { deepFreeze } from './data_checks.js';
 import { rangesFrom } from './ranges.js';
 import { vitalsScheduleFrom } from './rulebook.js';
+import { placeInSeries } from './series.js';
 
 const ORDER_FIELDS = {
   product_id: undefined, dosing_weight_kg: undefined, indication: null, protocol_id: null, steps_ml_h: null,
   step_min: null, first_step_min: null, dose_g_per_kg: null, dose_g: null, rate_cap_ml_h: null, premeds: [], prn_orders: [],
-  vitals_schedule: null,
+  vitals_schedule: null, safety_override: null,
 };
+const ORGANIZATION_FIELDS = { at_risk_cap_mg_kg_min: null };
 const PATIENT_FIELDS = { first_infusion: false, product_switch: false, long_gap: false, risk_flags: [] };
 const PREMED_FIELDS = { drug: undefined, dose: null, unit: null, route: null };
 const ASSESSMENT_RISKS = ['thrombosis_risk', 'renal_risk'];
@@ -50,7 +52,16 @@ function resolveProtocol(order, catalog) {
   throw new Error('an order needs protocol_id, indication or explicit steps_ml_h');
 }
 
-// The visit's context {order, patient, catalog, rulebook, ranges, protocol, vitals_schedule}.
+// The label row the order runs under (for an order protocol: by its indication); it bounds every rate.
+function labelOf(protocol, order, catalog) {
+  if (protocol.kind === 'label') return protocol;
+  return order.indication === null ? null : protocolFor(catalog, order.product_id, order.indication);
+}
+
+// The visit's context {order, patient, organization, series, series_place, catalog, rulebook, ranges,
+// protocol, label_protocol, vitals_schedule}: `series` (the patient's earlier infusions, from the server;
+// none: a first) picks the first- or later-infusion protocol; `organization` holds its reviewed settings
+// (the default at-risk cap, mg/kg/min).
 // `ranges` (the ranges.json document, optional) lets the fold check numbers as the server does.
 export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   if (!Array.isArray(catalog?.protocols) || typeof rulebook?.rules !== 'object') {
@@ -60,11 +71,23 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   for (const name of ['premeds', 'prn_orders']) order[name] = order[name].map((item) => fieldsOf(name, item, PREMED_FIELDS));
   const patient = fieldsOf('patient', contextJson.patient ?? {}, PATIENT_FIELDS);
   patient.risk_flags = [...new Set(patient.risk_flags ?? [])];
+  const organization = fieldsOf('organization', contextJson.organization ?? {}, ORGANIZATION_FIELDS);
+  const series = contextJson.series ?? null;
+  const place = series && placeInSeries(series, order.product_id, rulebook.infusion_series.long_gap_days);
+  const protocol = protocolForInfusion(resolveProtocol(order, catalog), place ? place.kind : 'first');
   return deepFreeze({
-    order, patient, catalog, rulebook, ranges: rangesFrom(ranges),
-    protocol: resolveProtocol(order, catalog),
+    order, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
+    protocol, label_protocol: labelOf(protocol, order, catalog),
     vitals_schedule: vitalsScheduleFrom(rulebook.vitals_schedule, order.vitals_schedule),
   });
+}
+
+// The options rateLimit, stepSchedule and recommendNextRate take for this visit.
+export function limitsOf(context, at_risk) {
+  return {
+    weight_kg: context.order.dosing_weight_kg, cap_ml_h: context.order.rate_cap_ml_h, at_risk,
+    label: context.label_protocol, at_risk_default_mg_kg_min: context.organization.at_risk_cap_mg_kg_min,
+  };
 }
 
 export function gramsOrdered(order) {

@@ -2,7 +2,7 @@
 // reports, built once per fold from the effective entries in fold order: the pump timeline, the vital
 // signs linked to the rate they were taken at, the baseline, and this patient's step table and limit.
 
-import { isAtRisk } from './context.js';
+import { isAtRisk, limitsOf } from './context.js';
 import { buildInfusion } from './infusion.js';
 import { MEASUREMENTS } from './payload_schemas.js';
 import { rateLimit, stepIndex, stepSchedule } from './rates.js';
@@ -56,7 +56,7 @@ function vitalsPoints(entries, infusion, schedule, tolerance) {
 export function buildPicture(entries, context, now) {
   const infusion = buildInfusion(entries);
   const atRisk = isAtRisk(context, entries.filter((e) => e.kind === 'assessment').map((e) => e.payload));
-  const limits = { weight_kg: context.order.dosing_weight_kg, cap_ml_h: context.order.rate_cap_ml_h, at_risk: atRisk };
+  const limits = limitsOf(context, atRisk);
   const schedule = stepSchedule(context.protocol, limits);
   const tolerance = context.rulebook.rate_tolerance_ml_h;
   return {

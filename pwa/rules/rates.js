@@ -40,17 +40,38 @@ const unitsOf = (protocol, weight_kg) => ({ weight_kg, concentration_mg_ml: prot
 const pumpRate = (protocol, rate, units) => roundHalfUp(toMlH(rate, protocol.rate_unit, units), 1);
 const isGiven = (value) => value != null;
 
-// The highest rate allowed in this visit {ml_h (0.1), source, exclusive}: the order's own cap
-// overrides the label; else the at-risk cap for an at-risk patient; else the protocol's maximum.
-export function rateLimit(protocol, { weight_kg, cap_ml_h = null, at_risk = false }) {
-  if (isGiven(cap_ml_h)) return { ml_h: roundHalfUp(cap_ml_h, 1), source: 'order_cap', exclusive: false };
-  const units = unitsOf(protocol, weight_kg);
-  if (at_risk && isGiven(protocol.at_risk_cap)) {
-    const cap = pumpRate(protocol, protocol.at_risk_cap, units);
-    return { ml_h: cap, source: 'at_risk_cap', exclusive: protocol.at_risk_cap_exclusive };
+// A rate in `unit` for this protocol's product at this weight, as the pump is set (0.1 mL/h).
+export function pumpRateIn(protocol, rate, unit, weight_kg) {
+  return roundHalfUp(toMlH(rate, unit, unitsOf(protocol, weight_kg)), 1);
+}
+
+// An at-risk patient's cap when the order gives none {ml_h, source, exclusive}: the label's numeric
+// cap; else the organization's default (mg/kg/min); else the start rate ("minimum rate practicable").
+export function atRiskLimit(protocol, { weight_kg, label = null, at_risk_default_mg_kg_min = null }) {
+  const row = protocol.kind === 'label' ? protocol : label;
+  if (row && isGiven(row.at_risk_cap)) {
+    const cap = pumpRateIn(row, row.at_risk_cap, row.rate_unit, weight_kg);
+    return { ml_h: cap, source: 'at_risk_cap', exclusive: row.at_risk_cap_exclusive };
   }
-  const top = pumpRate(protocol, protocol.ladder.at(-1), units);
-  return { ml_h: top, source: protocol.kind === 'order' ? 'order_max' : 'label_max', exclusive: false };
+  if (isGiven(at_risk_default_mg_kg_min)) {
+    return { ml_h: pumpRateIn(protocol, at_risk_default_mg_kg_min, 'mg/kg/min', weight_kg), source: 'at_risk_default', exclusive: false };
+  }
+  return { ml_h: pumpRateIn(protocol, protocol.ladder[0], protocol.rate_unit, weight_kg), source: 'at_risk_minimum', exclusive: false };
+}
+
+// The highest rate allowed in this visit {ml_h (0.1), source, exclusive}: the strictest of the protocol's
+// maximum, the label maximum (`label`, for an order protocol) and the order's cap, or for an at-risk
+// patient without one, the at-risk cap. An order's cap may replace the at-risk cap, never lift the label maximum.
+export function rateLimit(protocol, { weight_kg, cap_ml_h = null, at_risk = false, label = null, at_risk_default_mg_kg_min = null }) {
+  const top = protocol.kind === 'order' ? 'order_max' : 'label_max';
+  const limits = [{ ml_h: pumpRateIn(protocol, protocol.ladder.at(-1), protocol.rate_unit, weight_kg), source: top, exclusive: false }];
+  if (protocol.kind === 'order' && label) {
+    limits.push({ ml_h: pumpRateIn(label, label.ladder.at(-1), label.rate_unit, weight_kg), source: 'label_max', exclusive: false });
+  }
+  if (isGiven(cap_ml_h)) limits.push({ ml_h: roundHalfUp(cap_ml_h, 1), source: 'order_cap', exclusive: false });
+  else if (at_risk) limits.push(atRiskLimit(protocol, { weight_kg, label, at_risk_default_mg_kg_min }));
+  // The first of the lowest; an exclusive limit is stricter than an inclusive one at the same rate.
+  return limits.reduce((best, limit) => (limit.ml_h < best.ml_h || (limit.ml_h === best.ml_h && limit.exclusive && !best.exclusive) ? limit : best));
 }
 
 export function limitExceededBy(limit, rate_ml_h) {
@@ -78,8 +99,9 @@ export function holdMin(protocol, index) {
 
 // The titration as a table for this patient: steps {index, rate_ml_h, ml_kg_h, mg_kg_min, hold_min,
 // starts_at_min}; hold_min is null for the last step (run it to the end).
-export function stepSchedule(protocol, { weight_kg, cap_ml_h = null, at_risk = false }) {
-  const limit = rateLimit(protocol, { weight_kg, cap_ml_h, at_risk });
+export function stepSchedule(protocol, limits) {
+  const { weight_kg } = limits;
+  const limit = rateLimit(protocol, limits);
   const rates = stepRates(protocol, weight_kg, limit);
   const units = unitsOf(protocol, weight_kg);
   let startsAt = 0.0;
@@ -120,10 +142,12 @@ function lowerThan(schedule, rate_ml_h, tolerance_ml_h) {
 export function recommendNextRate(protocol, options) {
   const {
     weight_kg, current_rate_ml_h: current = null, minutes_at_rate = 0.0, paused = false, reaction = 'none',
-    reaction_rate_ml_h = null, cap_ml_h = null, at_risk = false, tolerance_ml_h = 0.5,
+    reaction_rate_ml_h = null, cap_ml_h = null, at_risk = false, tolerance_ml_h = 0.5, label = null,
+    at_risk_default_mg_kg_min = null,
   } = options;
-  const limit = rateLimit(protocol, { weight_kg, cap_ml_h, at_risk });
-  const schedule = stepSchedule(protocol, { weight_kg, cap_ml_h, at_risk });
+  const limits = { weight_kg, cap_ml_h, at_risk, label, at_risk_default_mg_kg_min };
+  const limit = rateLimit(protocol, limits);
+  const schedule = stepSchedule(protocol, limits);
   const advise = (action, rate, due) => ({
     action, rate_ml_h: rate, due_in_min: due,
     step_index: rate === null ? null : stepIndex(schedule, rate, tolerance_ml_h), limit_ml_h: limit.ml_h,

@@ -3,7 +3,7 @@
 // every entry with its correction history; then the infusion in numbers.
 
 import { addMinutes, formatInstant, minutesBetween, parseInstant } from './clock.js';
-import { gramsOrdered } from './context.js';
+import { gramsOrdered, limitsOf } from './context.js';
 import { durationMin, volumeMl } from './infusion.js';
 import { ofKind, stepOf } from './picture.js';
 import { derivedRate, recommendNextRate } from './rates.js';
@@ -153,10 +153,9 @@ function nextRateOut(picture, doseGiven) {
   const reactions = infusion.reactions_in_step.length ? infusion.reactions_in_step : ofKind(picture, 'reaction.observed')
     .filter((r) => infusion.state_at.get(r.id) !== 'idle' && r.payload.outcome !== 'resolved');
   const advice = recommendNextRate(context.protocol, {
-    weight_kg: context.order.dosing_weight_kg, current_rate_ml_h: infusion.rate_ml_h,
+    ...limitsOf(context, picture.at_risk), current_rate_ml_h: infusion.rate_ml_h,
     paused: infusion.state === 'paused', reaction: reactionState(reactions),
     reaction_rate_ml_h: reactions.length ? infusion.rate_at.get(reactions[0].id) : null,
-    cap_ml_h: context.order.rate_cap_ml_h, at_risk: picture.at_risk,
     tolerance_ml_h: context.rulebook.rate_tolerance_ml_h,
   });
   let due = picture.horizon;

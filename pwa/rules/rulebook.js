@@ -14,6 +14,9 @@ const SCHEDULE_FIELDS = {
 };
 const VITALS_SCHEDULE = record(SCHEDULE_FIELDS);
 
+// When an infusion starts a new series: a gap of more than long_gap_days since the last completed one.
+const INFUSION_SERIES = record({ long_gap_days: number({ gt: 0 }), source: text({ min: 1 }) });
+
 const RULE = record({
   id: text(), severity: oneOf('info', 'warning', 'critical'), enabled: boolean(), message: text(),
   thresholds: mapOf(number()), supersedes: [listOf(text()), []], source: text({ min: 1 }),
@@ -31,12 +34,13 @@ const AUTHORITY = record({
 
 const FILE = record({
   version: text({ min: 1 }), about: [text(), ''], rate_tolerance_ml_h: number({ ge: 0 }),
-  late_entry_min: number({ gt: 0 }), vitals_schedule: VITALS_SCHEDULE, entry_authority: AUTHORITY,
+  late_entry_min: number({ gt: 0 }), vitals_schedule: VITALS_SCHEDULE, infusion_series: INFUSION_SERIES,
+  entry_authority: AUTHORITY,
   rules: listOf(RULE), reaction_tiers: listOf(TIER),
 });
 
 // The rules file as {version, rate_tolerance_ml_h, late_entry_min, vitals_schedule, rules: {id: spec},
-// reaction_tiers, entry_authority}; throws on bad data. Rule ids must be unique.
+// reaction_tiers, entry_authority, infusion_series}; throws on bad data. Rule ids must be unique.
 export function parseRulebook(rulesDoc) {
   const file = FILE(rulesDoc, 'rules');
   const ids = file.rules.map((rule) => rule.id);
@@ -44,7 +48,7 @@ export function parseRulebook(rulesDoc) {
   return deepFreeze({
     version: file.version, rate_tolerance_ml_h: file.rate_tolerance_ml_h, late_entry_min: file.late_entry_min,
     vitals_schedule: file.vitals_schedule, rules: Object.fromEntries(file.rules.map((rule) => [rule.id, rule])),
-    reaction_tiers: file.reaction_tiers, entry_authority: file.entry_authority,
+    reaction_tiers: file.reaction_tiers, entry_authority: file.entry_authority, infusion_series: file.infusion_series,
   });
 }
 

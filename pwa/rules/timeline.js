@@ -13,6 +13,7 @@ import { EventInvalid } from './problems.js';
 import { documentationOut, entriesOut, infusionOut, pausesOut, segmentsOut } from './record.js';
 import { roundHalfUp } from './rounding.js';
 import { nextVitalsDue } from './schedule.js';
+import { seriesOut } from './series.js';
 
 // Where the visit stands in its life, and entries that came late (port of server/clinical/status.py).
 //   late entry         recorded on the device much later than it happened (threshold in rules data)
@@ -88,6 +89,7 @@ function protocolOut(picture) {
     id: protocol.id, kind: protocol.kind, product_id: protocol.product.id, product_name: protocol.product.name,
     rate_unit: protocol.rate_unit, limit_ml_h: limit.ml_h, limit_source: limit.source,
     limit_exclusive: limit.exclusive, verified_on: protocol.verified_on, ladder_note: protocol.ladder_note,
+    infusion: protocol.infusion,
   };
 }
 
@@ -116,5 +118,6 @@ export function foldTimeline(events, context, { now = null } = {}) {
     alerts: evaluateAlerts(picture), entries: entriesOut(corrections), voided: corrections.voided,
     late_entries: lateEntries(ordered, context.rulebook.late_entry_min), late_after_review: reopening,
     issues: issuesOut([...corrections.issues, ...picture.infusion.issues], ordered), invalid,
+    series: seriesOut(picture),
   };
 }

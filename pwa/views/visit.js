@@ -31,7 +31,7 @@ function locate() {
 export function visitScreen(app, row) {
   const { visit, patient, order } = row;
   const parts = {
-    head: h("div"), alerts: h("div"), corrections: h("div"), infusion: h("div"),
+    head: h("div"), series: h("div"), safety: h("div"), alerts: h("div"), corrections: h("div"), infusion: h("div"),
     actions: h("section.actions", { testid: "actions" }), form: h("div.form-slot"),
     chart: h("div"), timeline: h("section.timeline-wrap"),
   };
@@ -162,6 +162,8 @@ export function visitScreen(app, row) {
     const quarantined = app.journal.needsCorrection(visit.id);
     const sync = { pending: app.outbox.pendingCount(visit.id), syncedAt: app.outbox.syncedAt[visit.id] || null, quarantined: quarantined.length };
     fill(parts.head, header({ patient, order, state, sync }));
+    import("../lazy/series_line.js").then((m) => fill(parts.series, m.seriesLine(state, app.reference.rules)));
+    if (app.clinical) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context: app.clinical.context(visit), state })));
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (correctable(item) ? () => correct(item) : null)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);
@@ -181,7 +183,7 @@ export function visitScreen(app, row) {
   }
 
   const element = h("section.visit", { testid: "visit", dataset: { visitId: visit.id } },
-    parts.head, parts.alerts,
+    parts.head, parts.series, parts.safety, parts.alerts,
     h("div.visit-body",
       h("div.col-main", parts.corrections, parts.infusion, parts.actions, parts.form),
       h("div.col-side", parts.chart, parts.timeline)));

@@ -90,11 +90,11 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
                 "due_at": None}
     reactions = _open_reactions(picture)
     advice = recommend_next_rate(
-        context.protocol, weight_kg=context.order.dosing_weight_kg, current_rate_ml_h=infusion.rate_ml_h,
+        context.protocol, current_rate_ml_h=infusion.rate_ml_h,
         paused=infusion.state == "paused", reaction=_reaction_state(reactions),
         reaction_rate_ml_h=infusion.rate_at[reactions[0].id] if reactions else None,
-        cap_ml_h=context.order.rate_cap_ml_h, at_risk=picture.at_risk,
-        tolerance_ml_h=context.rulebook.rate_tolerance_ml_h)
+        tolerance_ml_h=context.rulebook.rate_tolerance_ml_h,
+        **context.limits(picture.at_risk))
     if advice.due_in_min is None:
         due = None
     elif advice.action == "increase" and infusion.step_started_at is not None:

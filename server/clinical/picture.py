@@ -93,8 +93,7 @@ def build_picture(entries: list[Entry], context: VisitContext, now: datetime | N
     """The picture of `entries` (effective, fold order) for this visit's order and patient."""
     infusion = build_infusion(entries)
     at_risk = context.at_risk([e.payload for e in entries if e.kind == "assessment"])
-    limits = {"weight_kg": context.order.dosing_weight_kg, "cap_ml_h": context.order.rate_cap_ml_h,
-              "at_risk": at_risk}
+    limits = context.limits(at_risk)
     schedule = step_schedule(context.protocol, **limits)
     vitals = _vitals_points(entries, infusion, schedule, context.rulebook.rate_tolerance_ml_h)
     return Picture(context, entries, infusion, vitals, _baseline(entries, infusion), schedule,

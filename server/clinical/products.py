@@ -8,7 +8,7 @@ Two kinds of protocol share one shape so the rate maths treats them alike:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import resources
 from typing import Any, Literal, Mapping
@@ -26,6 +26,31 @@ class _Ndc(BaseModel):
     ndc: str = Field(min_length=1)
     labeler: str = Field(min_length=1)
     source: str = Field(min_length=1)
+
+
+class _Subsequent(BaseModel):
+    """The protocol for infusions after the first of a series, where the label gives one (Qivigy); the
+    row's own values are then the first infusion's. Its maximum is the row's: the label has one maximum."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    start_rate: float = Field(gt=0)
+    first_step_min: int = Field(gt=0)
+    step_min: int = Field(gt=0)
+    ladder: list[float] = Field(min_length=1)
+    ladder_source: list[Origin] = Field(min_length=1)
+    first_step_source: Origin
+    step_source: Origin
+    ladder_note: str | None = None
+    source: str = Field(min_length=1)
+
+
+def _check_ladder(what: str, ladder: list[float], start: float, top: float, sources: list[Origin]) -> None:
+    if ladder[0] != start or ladder[-1] != top:
+        raise ValueError(f"{what}: ladder must run from start_rate to max_rate")
+    if any(low >= high for low, high in zip(ladder, ladder[1:])):
+        raise ValueError(f"{what}: ladder must be strictly increasing")
+    if len(sources) != len(ladder):
+        raise ValueError(f"{what}: ladder_source must match the ladder")
 
 
 class _Row(BaseModel):
@@ -56,18 +81,19 @@ class _Row(BaseModel):
     source: str = Field(min_length=1)
     verified_on: date | None = Field(default=None, strict=False)
     aliases: list[str] = Field(default_factory=list)
+    subsequent: _Subsequent | None = None
 
     @model_validator(mode="after")
     def _ladder_is_consistent(self) -> _Row:
-        ladder = self.ladder
-        if ladder[0] != self.start_rate or ladder[-1] != self.max_rate:
-            raise ValueError(f"{self.protocol_id}: ladder must run from start_rate to max_rate")
-        if any(low >= high for low, high in zip(ladder, ladder[1:])):
-            raise ValueError(f"{self.protocol_id}: ladder must be strictly increasing")
+        _check_ladder(self.protocol_id, self.ladder, self.start_rate, self.max_rate, self.ladder_source)
         if self.at_risk_cap is not None and not self.start_rate < self.at_risk_cap < self.max_rate:
             raise ValueError(f"{self.protocol_id}: at_risk_cap must lie between start and maximum")
-        if len(self.ladder_source) != len(ladder):
-            raise ValueError(f"{self.protocol_id}: ladder_source must match the ladder")
+        later = self.subsequent
+        if later is not None:
+            what = f"{self.protocol_id} subsequent"
+            _check_ladder(what, later.ladder, later.start_rate, self.max_rate, later.ladder_source)
+            if self.at_risk_cap is not None and not later.start_rate < self.at_risk_cap:
+                raise ValueError(f"{what}: at_risk_cap must lie above its start rate")
         return self
 
 
@@ -108,9 +134,15 @@ class Provenance:
     ndcs: tuple[Ndc, ...]
 
 
+Infusion = Literal["every", "first", "subsequent"]
+
+
 @dataclass(frozen=True)
 class Protocol:
-    """A titration ladder in `rate_unit`; ladder[0] is the start rate, ladder[-1] the maximum."""
+    """A titration ladder in `rate_unit`; ladder[0] is the start rate, ladder[-1] the maximum.
+
+    `infusion` says which infusions of a series it is for: "every" (the label draws no line), or "first"
+    with its `subsequent` twin for the later ones (`for_infusion` picks)."""
 
     id: str
     kind: Literal["label", "order"]
@@ -126,6 +158,12 @@ class Protocol:
     verified_on: date | None = None
     ladder_note: str | None = None
     provenance: Provenance | None = field(default=None, compare=False)
+    infusion: Infusion = "every"
+    subsequent: Protocol | None = field(default=None, compare=False)
+
+    def for_infusion(self, kind: Literal["first", "subsequent"]) -> Protocol:
+        """The protocol for a first or a later infusion of the series (itself when the label has one)."""
+        return self.subsequent if kind == "subsequent" and self.subsequent is not None else self
 
     @property
     def start_rate(self) -> float:
@@ -163,7 +201,25 @@ class Catalog:
         raise KeyError(f"no protocol for {product_id!r} in {indication!r} (products data {self.version})")
 
 
+def _subsequent(row: _Row, first: Protocol) -> Protocol | None:
+    later = row.subsequent
+    if later is None:
+        return None
+    assert first.provenance is not None
+    return replace(
+        first, ladder=tuple(later.ladder), first_step_min=later.first_step_min, step_min=later.step_min,
+        source=later.source, ladder_note=later.ladder_note, infusion="subsequent", provenance=replace(
+            first.provenance, ladder_source=tuple(later.ladder_source),
+            first_step_source=later.first_step_source, step_source=later.step_source))
+
+
 def _protocol(row: _Row) -> Protocol:
+    first = _first_protocol(row)
+    later = _subsequent(row, first)
+    return first if later is None else replace(first, infusion="first", subsequent=later)
+
+
+def _first_protocol(row: _Row) -> Protocol:
     product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml)
     return Protocol(
         id=row.protocol_id, kind="label", product=product, rate_unit=row.rate_unit,

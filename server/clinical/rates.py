@@ -53,7 +53,7 @@ class DerivedRate:
         )
 
 
-LimitSource = Literal["label_max", "at_risk_cap", "order_cap", "order_max"]
+LimitSource = Literal["label_max", "at_risk_cap", "at_risk_default", "at_risk_minimum", "order_cap", "order_max"]
 
 
 @dataclass(frozen=True)
@@ -68,18 +68,43 @@ class RateLimit:
         return rate_ml_h >= self.ml_h if self.exclusive else rate_ml_h > self.ml_h
 
 
-def rate_limit(
-    protocol: Protocol, *, weight_kg: float, cap_ml_h: float | None = None, at_risk: bool = False
-) -> RateLimit:
-    """The order's own cap overrides the label; else the at-risk cap for an at-risk patient; else the max."""
-    if cap_ml_h is not None:
-        return RateLimit(round_half_up(cap_ml_h, 1), "order_cap")
+def pump_rate(protocol: Protocol, rate: float, unit: RateUnit, weight_kg: float) -> float:
     units = {"weight_kg": weight_kg, "concentration_mg_ml": protocol.product.concentration_mg_ml}
-    if at_risk and protocol.at_risk_cap is not None:
-        cap = round_half_up(to_ml_h(protocol.at_risk_cap, protocol.rate_unit, **units), 1)
-        return RateLimit(cap, "at_risk_cap", protocol.at_risk_cap_exclusive)
-    top = round_half_up(to_ml_h(protocol.max_rate, protocol.rate_unit, **units), 1)
-    return RateLimit(top, "order_max" if protocol.kind == "order" else "label_max")
+    return round_half_up(to_ml_h(rate, unit, **units), 1)
+
+
+def at_risk_limit(
+    protocol: Protocol, *, weight_kg: float, label: Protocol | None = None,
+    at_risk_default_mg_kg_min: float | None = None,
+) -> RateLimit:
+    """An at-risk patient's cap when the order gives none: the label's numeric cap; else the
+    organization's default (mg/kg/min); else the start rate ("minimum rate practicable")."""
+    label = protocol if protocol.kind == "label" else label
+    if label is not None and label.at_risk_cap is not None:
+        cap = pump_rate(label, label.at_risk_cap, label.rate_unit, weight_kg)
+        return RateLimit(cap, "at_risk_cap", label.at_risk_cap_exclusive)
+    if at_risk_default_mg_kg_min is not None:
+        return RateLimit(pump_rate(protocol, at_risk_default_mg_kg_min, "mg/kg/min", weight_kg), "at_risk_default")
+    return RateLimit(pump_rate(protocol, protocol.start_rate, protocol.rate_unit, weight_kg), "at_risk_minimum")
+
+
+def rate_limit(
+    protocol: Protocol, *, weight_kg: float, cap_ml_h: float | None = None, at_risk: bool = False,
+    label: Protocol | None = None, at_risk_default_mg_kg_min: float | None = None,
+) -> RateLimit:
+    """The strictest of: the protocol's maximum, the label maximum (`label`, for an order protocol),
+    and the order's cap, or for an at-risk patient without one, the at-risk cap. An order's cap may
+    replace the at-risk cap, never lift the label maximum (CLINICAL.md s.2)."""
+    top = "order_max" if protocol.kind == "order" else "label_max"
+    limits = [RateLimit(pump_rate(protocol, protocol.max_rate, protocol.rate_unit, weight_kg), top)]
+    if protocol.kind == "order" and label is not None:
+        limits.append(RateLimit(pump_rate(label, label.max_rate, label.rate_unit, weight_kg), "label_max"))
+    if cap_ml_h is not None:
+        limits.append(RateLimit(round_half_up(cap_ml_h, 1), "order_cap"))
+    elif at_risk:
+        limits.append(at_risk_limit(protocol, weight_kg=weight_kg, label=label,
+                                    at_risk_default_mg_kg_min=at_risk_default_mg_kg_min))
+    return min(limits, key=lambda limit: (limit.ml_h, not limit.exclusive))
 
 
 @dataclass(frozen=True)
@@ -113,10 +138,12 @@ def _step_rates(protocol: Protocol, weight_kg: float, limit: RateLimit) -> list[
 
 
 def step_schedule(
-    protocol: Protocol, *, weight_kg: float, cap_ml_h: float | None = None, at_risk: bool = False
+    protocol: Protocol, *, weight_kg: float, cap_ml_h: float | None = None, at_risk: bool = False,
+    label: Protocol | None = None, at_risk_default_mg_kg_min: float | None = None,
 ) -> list[Step]:
     """The titration as a table for this patient: rate per step, when it starts, how long it holds."""
-    limit = rate_limit(protocol, weight_kg=weight_kg, cap_ml_h=cap_ml_h, at_risk=at_risk)
+    limit = rate_limit(protocol, weight_kg=weight_kg, cap_ml_h=cap_ml_h, at_risk=at_risk, label=label,
+                       at_risk_default_mg_kg_min=at_risk_default_mg_kg_min)
     rates = _step_rates(protocol, weight_kg, limit)
     concentration = protocol.product.concentration_mg_ml
     steps: list[Step] = []

@@ -36,6 +36,14 @@ class VitalsSchedule(_Strict):
     source: str = ""
 
 
+class InfusionSeries(_Strict):
+    """When an infusion starts a new series (first-infusion protocol, longer observation): a gap since the
+    last completed infusion of more than `long_gap_days` (CLINICAL 1.1: "gap > 8 weeks")."""
+
+    long_gap_days: float = Field(gt=0)
+    source: str = Field(min_length=1)
+
+
 class RuleSpec(_Strict):
     """One alert rule as an organization configures it."""
 
@@ -64,6 +72,7 @@ class _File(_Strict):
     rate_tolerance_ml_h: float = Field(ge=0)
     late_entry_min: float = Field(gt=0)
     vitals_schedule: VitalsSchedule
+    infusion_series: InfusionSeries
     entry_authority: EntryAuthority
     rules: list[RuleSpec]
     reaction_tiers: list[ReactionTier]
@@ -78,6 +87,7 @@ class RuleBook:
     rules: Mapping[str, RuleSpec]
     reaction_tiers: tuple[ReactionTier, ...]
     entry_authority: EntryAuthority
+    infusion_series: InfusionSeries
 
     def suggested_actions(self, grade: int) -> ReactionTier | None:
         """The guidance tier for a reaction grade, if the data covers that grade."""
@@ -98,7 +108,7 @@ def parse_rulebook(data: Mapping[str, Any] | None = None) -> RuleBook:
         raise ValueError("rule ids must be unique")
     return RuleBook(parsed.version, parsed.rate_tolerance_ml_h, parsed.late_entry_min,
                     parsed.vitals_schedule, {rule.id: rule for rule in parsed.rules},
-                    tuple(parsed.reaction_tiers), parsed.entry_authority)
+                    tuple(parsed.reaction_tiers), parsed.entry_authority, parsed.infusion_series)
 
 
 def vitals_schedule_from(base: VitalsSchedule, overrides: Mapping[str, Any] | None) -> VitalsSchedule:

@@ -21,6 +21,7 @@ from server.clinical.picture import Picture, build_picture
 from server.clinical.problems import EventInvalid, Problem
 from server.clinical.rules import Alert, evaluate_alerts
 from server.clinical.schedule import next_vitals_due
+from server.clinical.series import series_out
 from server.clinical.status import late_after_review, late_entries, visit_status
 from server.clinical.visit_context import VisitContext
 
@@ -58,6 +59,7 @@ class VisitState:
     late_after_review: list[str]
     issues: list[dict[str, Any]]
     invalid: list[dict[str, Any]]
+    series: dict[str, Any] | None
 
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -96,7 +98,7 @@ def _protocol_out(picture: Picture) -> dict[str, Any]:
             "product_name": protocol.product.name, "rate_unit": protocol.rate_unit,
             "limit_ml_h": limit.ml_h, "limit_source": limit.source, "limit_exclusive": limit.exclusive,
             "verified_on": None if protocol.verified_on is None else protocol.verified_on.isoformat(),
-            "ladder_note": protocol.ladder_note}
+            "ladder_note": protocol.ladder_note, "infusion": protocol.infusion}
 
 
 def _issues_out(issues: list[tuple[str, Problem]], ordered: list[Entry]) -> list[dict[str, Any]]:
@@ -143,4 +145,5 @@ def fold_timeline(
         alerts=evaluate_alerts(picture), entries=record.entries_out(corrections), voided=corrections.voided,
         late_entries=late_entries(ordered, context.rulebook.late_entry_min), late_after_review=reopening,
         issues=_issues_out(corrections.issues + picture.infusion.issues, ordered), invalid=invalid,
+        series=series_out(picture),
     )

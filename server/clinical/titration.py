@@ -54,12 +54,17 @@ def recommend_next_rate(
     cap_ml_h: float | None = None,
     at_risk: bool = False,
     tolerance_ml_h: float = 0.5,
+    label: Protocol | None = None,
+    at_risk_default_mg_kg_min: float | None = None,
 ) -> Recommendation:
     """Advice for the next rate. `current_rate_ml_h` None means the infusion has not started;
-    `reaction` describes reactions during the current step; `reaction_rate_ml_h` is the rate they began at.
+    `reaction` describes reactions during the current step; `reaction_rate_ml_h` is the rate they began at;
+    `label` and `at_risk_default_mg_kg_min` bound the limit as `rate_limit` says.
     """
-    limit = rate_limit(protocol, weight_kg=weight_kg, cap_ml_h=cap_ml_h, at_risk=at_risk)
-    schedule = step_schedule(protocol, weight_kg=weight_kg, cap_ml_h=cap_ml_h, at_risk=at_risk)
+    limits = {"weight_kg": weight_kg, "cap_ml_h": cap_ml_h, "at_risk": at_risk, "label": label,
+              "at_risk_default_mg_kg_min": at_risk_default_mg_kg_min}
+    limit = rate_limit(protocol, **limits)
+    schedule = step_schedule(protocol, **limits)
 
     def advise(action: Action, rate: float | None, due: float | None) -> Recommendation:
         index = None if rate is None else step_index(schedule, rate, tolerance_ml_h)

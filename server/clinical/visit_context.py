@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from server.clinical.products import Catalog, Protocol, load_products, order_protocol
 from server.clinical.rulebook import RuleBook, VitalsSchedule, vitals_schedule_from
 from server.clinical.rules import load_rules
+from server.clinical.series import SeriesFacts, SeriesPlace, place_in_series
 
 _ASSESSMENT_RISKS = ("thrombosis_risk", "renal_risk")
 
@@ -30,7 +31,8 @@ class PremedOrder:
 @dataclass(frozen=True)
 class Order:
     """The therapy plan. Give `protocol_id` (or `indication`) for a label protocol, or explicit
-    `steps_ml_h` with `step_min` for an order protocol; `rate_cap_ml_h` overrides the label limits."""
+    `steps_ml_h` with `step_min` for an order protocol; `rate_cap_ml_h` may replace the at-risk cap but
+    never lifts the label maximum (`rates.rate_limit`)."""
 
     product_id: str
     dosing_weight_kg: float
@@ -45,6 +47,8 @@ class Order:
     premeds: tuple[PremedOrder, ...] = ()
     prn_orders: tuple[PremedOrder, ...] = ()  # as needed (e.g. for a reaction): the same drug, dose, unit, route
     vitals_schedule: Mapping[str, Any] | None = None
+    # The pharmacist's recorded override of the order-safety check: {"reason", "by", "at", "codes"}.
+    safety_override: Mapping[str, Any] | None = None
 
     @property
     def grams_ordered(self) -> float | None:
@@ -68,20 +72,42 @@ class PatientFlags:
 
 
 @dataclass(frozen=True)
+class OrganizationPolicy:
+    """The organization's reviewed clinical settings: the at-risk cap (mg/kg/min) an order without its
+    own cap gets, on a product whose label gives no numeric at-risk cap."""
+
+    at_risk_cap_mg_kg_min: float | None = None
+
+
+@dataclass(frozen=True)
 class VisitContext:
     """Everything about a visit that is not an event. Construction fails fast when the order does not
-    resolve to a protocol of a known product."""
+    resolve to a protocol of a known product. `series` (the patient's earlier infusions, from the
+    server) picks the first- or later-infusion protocol; without it the visit counts as a first."""
 
     order: Order
     patient: PatientFlags
     catalog: Catalog
     rulebook: RuleBook
+    series: SeriesFacts | None = None
+    organization: OrganizationPolicy = OrganizationPolicy()
 
     def __post_init__(self) -> None:
-        _ = self.protocol, self.vitals_schedule
+        _ = self.protocol, self.label_protocol, self.vitals_schedule
+
+    @cached_property
+    def series_place(self) -> SeriesPlace | None:
+        if self.series is None:
+            return None
+        return place_in_series(self.series, self.order.product_id,
+                               long_gap_days=self.rulebook.infusion_series.long_gap_days)
 
     @cached_property
     def protocol(self) -> Protocol:
+        place = self.series_place
+        return self._ordered_protocol().for_infusion("first" if place is None else place.kind)
+
+    def _ordered_protocol(self) -> Protocol:
         order, catalog = self.order, self.catalog
         if order.steps_ml_h is not None:
             if order.step_min is None:
@@ -96,6 +122,22 @@ class VisitContext:
         if order.indication is not None:
             return catalog.protocol_for(order.product_id, order.indication)
         raise ValueError("an order needs protocol_id, indication or explicit steps_ml_h")
+
+    @cached_property
+    def label_protocol(self) -> Protocol | None:
+        """The label row the order runs under (for an order protocol: by its indication), whose maximum
+        and at-risk cap bound every rate."""
+        if self.protocol.kind == "label":
+            return self.protocol
+        if self.order.indication is None:
+            return None
+        return self.catalog.protocol_for(self.order.product_id, self.order.indication)
+
+    def limits(self, at_risk: bool) -> dict[str, Any]:
+        """The keyword arguments `rate_limit`, `step_schedule` and `recommend_next_rate` take."""
+        return {"weight_kg": self.order.dosing_weight_kg, "cap_ml_h": self.order.rate_cap_ml_h,
+                "at_risk": at_risk, "label": self.label_protocol,
+                "at_risk_default_mg_kg_min": self.organization.at_risk_cap_mg_kg_min}
 
     @cached_property
     def vitals_schedule(self) -> VitalsSchedule:
@@ -118,7 +160,8 @@ class VisitContext:
     def from_dict(
         cls, data: Mapping[str, Any], *, catalog: Catalog | None = None, rulebook: RuleBook | None = None
     ) -> VisitContext:
-        """From plain JSON: {"order": {...}, "patient": {...}}; data files default to the packaged ones."""
+        """From plain JSON: {"order": {...}, "patient": {...}, "series"?: {...}, "organization"?: {...}};
+        data files default to the packaged ones."""
         order = dict(data["order"])
         for name in ("premeds", "prn_orders"):
             order[name] = tuple(PremedOrder(**item) for item in order.get(name, ()))
@@ -126,5 +169,7 @@ class VisitContext:
             order["steps_ml_h"] = tuple(order["steps_ml_h"])
         patient = dict(data.get("patient", {}))
         patient["risk_flags"] = frozenset(patient.get("risk_flags", ()))
-        return cls(Order(**order), PatientFlags(**patient),
-                   catalog or load_products(), rulebook or load_rules())
+        series = data.get("series")
+        return cls(Order(**order), PatientFlags(**patient), catalog or load_products(),
+                   rulebook or load_rules(), None if series is None else SeriesFacts.from_dict(series),
+                   OrganizationPolicy(**data.get("organization", {})))

@@ -50,6 +50,11 @@ class Organization(Model):
     name = fields.CharField(max_length=200)
     # Idle minutes before a tablet locks; null: the deployment's default (IVLOG_TABLET_LOCK_MIN).
     tablet_lock_min = fields.IntField(null=True)
+    # The at-risk cap (mg/kg/min) an order for an at-risk patient gets when it has no cap and its label
+    # gives no numeric one (reviewed data, CLINICAL.md s.2); who set it (a user id) and when.
+    at_risk_cap_mg_kg_min = fields.FloatField(null=True)
+    at_risk_cap_set_by = fields.IntField(null=True)
+    at_risk_cap_set_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -171,6 +176,8 @@ class Order(Model):
     steps_ml_h = fields.JSONField(null=True)
     step_interval_min = fields.IntField(null=True)
     rate_cap_ml_h = fields.FloatField(null=True)
+    # A pharmacist's override of the order-safety check: {reason, by_id, by, at, problems}; null: none needed.
+    safety_override = fields.JSONField(null=True)
     premeds = fields.JSONField(default=list)
     prn_orders = fields.JSONField(default=list)
     vitals_schedule = fields.JSONField(null=True)
@@ -215,6 +222,7 @@ class Visit(Model):
     alert_count = fields.IntField(default=0)
     max_reaction_grade = fields.IntField(default=0)
     volume_infused_ml = fields.FloatField(default=0)
+    last_tolerated_rate_ml_h = fields.FloatField(null=True)  # the fold's, for the next visit of the series
     flags = fields.JSONField(default=list)
     projected_seq = fields.BigIntField(default=0)  # the last event folded into this row (stale if lower)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -18,17 +18,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server import access
-from server.db.models import Order, Patient, ProtocolType, Role
+from server.db.models import Order, Patient, ProtocolType, Role, User
 from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
-from server.services import catalogue, orders
+from server.services import at_risk_policy, catalogue, orders
 from server.templating import render
 
 T = TypeVar("T", bound=BaseModel)
 SCALARS = (
     "product", "dose_g_per_kg", "dosing_weight_kg", "protocol_type", "steps_ml_h",
-    "step_interval_min", "rate_cap_ml_h", "prescriber", "based_on_revision",
+    "step_interval_min", "rate_cap_ml_h", "override_reason", "prescriber", "based_on_revision",
 )
 ROW_KEYS = {
     "premeds": ("drug", "dose", "unit", "route", "minutes_before"),
@@ -75,6 +75,7 @@ def values_from_order(order: Order) -> dict[str, Any]:
         "steps_ml_h": ", ".join(_number(step) for step in order.steps_ml_h or []),
         "step_interval_min": _number(order.step_interval_min), "rate_cap_ml_h": _number(order.rate_cap_ml_h),
         "prescriber": order.prescriber, "active": order.active, "based_on_revision": str(order.revision),
+        "override_reason": (order.safety_override or {}).get("reason", ""),
     }
     for prefix, keys in ROW_KEYS.items():
         rows = [{key: _number(row.get(key)) if key in ("dose", "minutes_before") else str(row.get(key) or "")
@@ -185,9 +186,9 @@ async def order_create(request: Request) -> Response:
     values = values_from_form(form)
     try:
         data = _validated(orders.OrderCreate, order_data(values, update=False))
+        await orders.create_order(patient=patient, pharmacist=pharmacist, data=data)
     except ValidationFailed as error:
         return _form_page(request, patient=patient, values=values, error=error)
-    await orders.create_order(patient=patient, pharmacist=pharmacist, data=data)
     return RedirectResponse(f"/pharmacy/patients/{patient.id}", status_code=303)
 
 
@@ -206,21 +207,45 @@ async def order_update(request: Request) -> Response:
     values = values_from_form(form)
     try:
         changes = _validated(orders.OrderUpdate, order_data(values, update=True))
+        await orders.update_order(order=order, pharmacist=pharmacist, changes=changes)
     except ValidationFailed as error:
         return _form_page(request, patient=patient, order=order, values=values, error=error)
-    await orders.update_order(order=order, pharmacist=pharmacist, changes=changes)
     return RedirectResponse(f"/pharmacy/patients/{patient.id}", status_code=303)
 
 
+async def _catalogue_page(request: Request, pharmacist: User, error: ValidationFailed | None = None,
+                          values: dict[str, Any] | None = None) -> Response:
+    policy = {
+        "at_risk_cap": await at_risk_policy.shown_for(pharmacist), "at_risk_bounds": (at_risk_policy.CAP_LOW, at_risk_policy.CAP_HIGH),
+        "policy_error": error, "policy_errors": {e.field: e.message for e in error.errors} if error else {},
+        "policy_values": values or {}, "policy_saved": request.query_params.get("done") == "at-risk-cap-saved",
+    }
+    context = {**await catalogue.page_for(pharmacist), **policy}
+    return render(request, "pharmacy/catalogue.html", context, status=error.status if error else 200)
+
+
 async def catalogue_show(request: Request) -> Response:
-    """The IVIG catalogue, read-only, with each value's provenance."""
+    """The IVIG catalogue, read-only, with each value's provenance; and the organization's at-risk default."""
     pharmacist = await guard.require(request, Role.PHARMACIST)
-    return render(request, "pharmacy/catalogue.html", await catalogue.page_for(pharmacist))
+    return await _catalogue_page(request, pharmacist)
+
+
+async def at_risk_cap_update(request: Request) -> Response:
+    """Set (or clear, with an empty value) the organization's default at-risk cap; audited."""
+    pharmacist = await guard.require(request, Role.PHARMACIST)
+    form = await forms.read_form(request)
+    try:
+        data = forms.parse_form(form, at_risk_policy.AtRiskCapSetting)
+    except ValidationFailed as error:
+        return await _catalogue_page(request, pharmacist, error, {k: str(v) for k, v in form.items()})
+    await at_risk_policy.set_at_risk_cap(pharmacist=pharmacist, data=data)
+    return RedirectResponse("/pharmacy/catalogue?done=at-risk-cap-saved#at-risk-heading", status_code=303)
 
 
 routes = [
     Route("/pharmacy", home, methods=["GET"]),
     Route("/pharmacy/catalogue", catalogue_show, methods=["GET"]),
+    Route("/pharmacy/at-risk-cap", at_risk_cap_update, methods=["POST"]),
     Route("/pharmacy/patients/{patient_id:int}", patient_show, methods=["GET"]),
     Route("/pharmacy/patients/{patient_id:int}/orders/new", order_new, methods=["GET"]),
     Route("/pharmacy/patients/{patient_id:int}/orders", order_create, methods=["POST"]),

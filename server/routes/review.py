@@ -19,7 +19,7 @@ from server.db.models import Role, User, Visit, VisitStatus
 from server.errors import AppError, FieldError, ValidationFailed
 from server.routes import forms, guard
 from server.routes.params import whole_number
-from server.services import patients, review
+from server.services import patients, review, visits
 from server.services.local_time import LocalTime
 from server.services.summary import template_context
 from server.services.review_queue import FILTER_STATES, QueueFilter, review_queue
@@ -72,7 +72,7 @@ async def _visit_page(request: Request, visit: Visit, extra: dict[str, Any], sta
     page = await review.build_review(visit, clock=_clock(request))
     context = {**template_context(page.summary), "r": page, "kinds": review.INTERVENTION_KINDS,
                "notice": NOTICES.get(request.query_params.get("done", "")), "values": {}, "error": None,
-               "failed": None, **extra}
+               "failed": None, "long_gap_days": visits.rulebook().infusion_series.long_gap_days, **extra}
     return render(request, "review/visit.html", context, status=status)
 
 

@@ -45,6 +45,15 @@ def _alerts_line(s: VisitSummary) -> str | None:
     return f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}: {named}{rest}."
 
 
+def _override_line(s: VisitSummary) -> str | None:
+    """The order stood above the label maximum or the at-risk cap only by a pharmacist's override."""
+    override = s.order.safety_override
+    if not override:
+        return None
+    overridden = "; ".join(problem["finding"] for problem in override["problems"])
+    return f"Order override by {override['by']}: {overridden}. Reason: {override['reason'].rstrip('. ')}."
+
+
 def _pharmacist_line(s: VisitSummary) -> str:
     rates = [i["next_rate_ml_h"] for i in s.interventions if i.get("next_rate_ml_h")]
     plan = f" Next infusion: {number(rates[-1])} mL/h." if rates else ""
@@ -55,4 +64,5 @@ def _pharmacist_line(s: VisitSummary) -> str:
 
 
 def bottom_line(s: VisitSummary) -> list[str]:
-    return [line for line in (_reaction_line(s), _dose_line(s), _alerts_line(s), _pharmacist_line(s)) if line]
+    lines = (_reaction_line(s), _dose_line(s), _override_line(s), _alerts_line(s), _pharmacist_line(s))
+    return [line for line in lines if line]

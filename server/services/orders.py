@@ -17,11 +17,13 @@ from server import access, audit
 from server.clinical.products import Catalog, load_products
 from server.db.models import Order, OrderRevision, Patient, ProtocolType, User
 from server.errors import Conflict
+from server.services import order_safety
 
 # The fields a pharmacist writes; `dose_g` is computed from the first two.
 ORDER_FIELDS = (
     "product_id", "indication", "dose_g_per_kg", "dosing_weight_kg", "dose_g", "protocol_type",
-    "steps_ml_h", "step_interval_min", "rate_cap_ml_h", "premeds", "prn_orders", "prescriber", "active",
+    "steps_ml_h", "step_interval_min", "rate_cap_ml_h", "safety_override", "premeds", "prn_orders", "prescriber",
+    "active",
 )
 MAX_DOSE_G_PER_KG = 2.0
 DoseUnit = Literal["mg", "g", "mcg", "mL", "units"]
@@ -87,6 +89,8 @@ class OrderCreate(_Schema):
     prn_orders: list[PrnOrder] = Field(default_factory=list, max_length=6)
     prescriber: str = Field(min_length=1, max_length=200)
     active: bool = True
+    # Why the order stands although its cap or steps pass the label maximum or the at-risk cap.
+    override_reason: str | None = Field(default=None, min_length=1, max_length=500)
 
     @field_validator("product_id")
     @classmethod
@@ -139,9 +143,9 @@ class OrderCreate(_Schema):
     def dose_g(self) -> float:
         return round(self.dose_g_per_kg * self.dosing_weight_kg, 1)
 
-    def order_fields(self) -> dict[str, Any]:
-        data = self.model_dump(exclude={"based_on_revision"})
-        return {**data, "dose_g": self.dose_g}
+    def order_fields(self, safety_override: dict[str, Any] | None) -> dict[str, Any]:
+        data = self.model_dump(exclude={"based_on_revision", "override_reason"})
+        return {**data, "dose_g": self.dose_g, "safety_override": safety_override}
 
 
 class OrderUpdate(OrderCreate):
@@ -168,14 +172,16 @@ def changed_fields(order: Order, fields: dict[str, Any]) -> list[str]:
 
 
 async def create_order(*, patient: Patient, pharmacist: User, data: OrderCreate) -> Order:
+    """Refuses (ValidationFailed) an order the safety check refuses and no recorded override allows."""
+    override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=data, catalog=catalog())
     async with in_transaction() as connection:
         order = await Order.create(
             organization_id=patient.organization_id, patient_id=patient.id, created_by=pharmacist,
-            **data.order_fields(), using_db=connection,
+            **data.order_fields(override), using_db=connection,
         )
         await audit.record(
             "order.create", actor=access.actor(pharmacist), object_type="order", object_id=order.id,
-            detail={"patient_id": patient.id},
+            detail={"patient_id": patient.id, "safety_override": override is not None},
         )
     return order
 
@@ -184,7 +190,9 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
     """Apply `changes`, keeping the previous state; refuses an edit based on an old revision."""
     if changes.based_on_revision != order.revision:
         raise _stale(order)
-    fields = changes.order_fields()
+    override = await order_safety.override_for(patient=await order.patient, pharmacist=pharmacist, data=changes,
+                                               catalog=catalog(), kept=order.safety_override)
+    fields = changes.order_fields(override)
     changed = changed_fields(order, fields)
     if not changed:
         return order

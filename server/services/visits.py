@@ -4,18 +4,19 @@ visit's accepted events, and the projection kept on the Visit row for lists and 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
 from server.clinical.products import Catalog, load_products
 from server.clinical.rulebook import RuleBook
 from server.clinical.rules import load_rules
+from server.clinical.series import SeriesPlace, place_in_series
 from server.clinical.timeline import VisitState, fold_timeline
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
-from server.services import entry_times, projection_due
+from server.services import at_risk_policy, entry_times, projection_due, series
 from tortoise.connection import get_connection
 
 from sync import store
@@ -23,10 +24,8 @@ from sync.models import Quarantine
 
 logger = logging.getLogger("ivlog.visits")
 
-LONG_GAP = timedelta(weeks=8)
 # Patient columns -> the flag names the clinical data uses (products.json `at_risk_flags`).
 RISK_FLAGS = {"thrombosis_risk": "thrombosis", "renal_risk": "renal", "iga_deficiency": "iga_deficiency"}
-DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitStatus.REOPENED)
 
 
 @lru_cache(maxsize=1)
@@ -50,30 +49,27 @@ def order_plan(order: Order) -> OrderPlan:
                       for p in order.premeds),
         prn_orders=tuple(PremedOrder(drug=p["drug"], dose=p.get("dose"), unit=p.get("unit"), route=p.get("route"))
                          for p in order.prn_orders),
-        vitals_schedule=order.vitals_schedule,
+        vitals_schedule=order.vitals_schedule, safety_override=order.safety_override,
     )
 
 
-async def patient_flags(visit: Visit, patient: Patient, order: Order) -> PatientFlags:
+def patient_flags(patient: Patient, place: SeriesPlace) -> PatientFlags:
     """First infusion, product switch or a long gap raise the reaction risk (CLINICAL 1.1)."""
-    before = visit.scheduled_at or visit.created_at or datetime.now(timezone.utc)
-    previous = await Visit.filter(patient_id=patient.id, status__in=DONE, scheduled_at__lt=before).exclude(
-        id=visit.id).order_by("-scheduled_at").first().prefetch_related("order")
     risks = {flag for column, flag in RISK_FLAGS.items() if getattr(patient, column)}
     return PatientFlags(
-        first_infusion=previous is None,
-        product_switch=bool(previous and previous.order and previous.order.product_id != order.product_id),
-        long_gap=bool(previous and previous.scheduled_at and before - previous.scheduled_at > LONG_GAP),
-        risk_flags=frozenset(risks),
+        first_infusion=place.reason == "first_ever", product_switch=place.reason == "product_switch",
+        long_gap=place.reason == "long_gap", risk_flags=frozenset(risks),
     )
 
 
 async def context_for(visit: Visit) -> VisitContext:
     order = await _order_of(visit)
     patient = await Patient.get(id=visit.patient_id)
+    facts = await series.series_facts(visit, order.product_id, rulebook())
+    place = place_in_series(facts, order.product_id, long_gap_days=rulebook().infusion_series.long_gap_days)
     return VisitContext(
-        order=order_plan(order), patient=await patient_flags(visit, patient, order), catalog=catalog(),
-        rulebook=rulebook(),
+        order=order_plan(order), patient=patient_flags(patient, place), catalog=catalog(), rulebook=rulebook(),
+        series=facts, organization=await at_risk_policy.policy_of(patient.organization_id),
     )
 
 
@@ -87,6 +83,7 @@ async def context_json(visit: Visit) -> dict[str, Any]:
             "indication": order.indication, "steps_ml_h": list(order.steps_ml_h) if order.steps_ml_h else None,
             "step_min": order.step_min, "dose_g_per_kg": order.dose_g_per_kg, "dose_g": order.dose_g,
             "rate_cap_ml_h": order.rate_cap_ml_h, "vitals_schedule": order.vitals_schedule,
+            "safety_override": None if order.safety_override is None else dict(order.safety_override),
             **{name: [{"drug": p.drug, "dose": p.dose, "unit": p.unit, "route": p.route} for p in getattr(order, name)]
                for name in ("premeds", "prn_orders")},
         },
@@ -94,6 +91,8 @@ async def context_json(visit: Visit) -> dict[str, Any]:
             "first_infusion": patient.first_infusion, "product_switch": patient.product_switch,
             "long_gap": patient.long_gap, "risk_flags": sorted(patient.risk_flags),
         },
+        "series": None if context.series is None else context.series.to_dict(),
+        "organization": {"at_risk_cap_mg_kg_min": context.organization.at_risk_cap_mg_kg_min},
     }
 
 
@@ -146,6 +145,7 @@ async def project(visit: Visit) -> VisitState:
         status=status, time_in=_parse(state.time_in), time_out=_parse(state.time_out),
         alert_count=len(state.alerts), max_reaction_grade=state.highest_reaction_grade or 0,
         volume_infused_ml=float(state.infusion.get("volume_infused_ml") or 0),
+        last_tolerated_rate_ml_h=state.infusion.get("last_tolerated_rate_ml_h"),
         flags=_flags(state) + entry_times.visit_flags(entry_times.entry_flags(events, state.time_in))
         + ([projection_due.HELD_FLAG] if held else []), projected_seq=seq,
         updated_at=datetime.now(timezone.utc),

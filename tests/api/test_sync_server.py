@@ -42,7 +42,7 @@ async def test_after_an_earlier_infusion_the_same_visit_raises_no_alert(tablet_a
 
     await Visit.create(id=uuid.uuid4(), organization=org, patient=patient_pat, order_id=scheduled_visit.order_id,
                        nurse=nurse_ana, scheduled_at=scheduled_visit.scheduled_at - timedelta(weeks=4),
-                       status=VisitStatus.REVIEWED)
+                       status=VisitStatus.REVIEWED, volume_infused_ml=490)  # an infusion ran: volume
     await tablet_ana.push(tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id))
     await projected()
     shown = (await tablet_ana.client.get(f"/api/visits/{scheduled_visit.id}")).json()

@@ -116,6 +116,51 @@ def test_a_broken_override_is_refused_at_load(change: dict[str, Any], message: s
         load_products(data)
 
 
+LATER = {"start_rate": 1, "first_step_min": 15, "step_min": 15, "ladder": [1, 2, 5],
+         "ladder_source": ["organization", "organization", "label"], "first_step_source": "organization",
+         "step_source": "organization", "source": "pharmacist, 2025-07-01"}
+
+
+def test_a_row_may_give_later_infusions_their_own_start_and_step_times() -> None:
+    data = copy.deepcopy(packaged())
+    data["products"][0]["subsequent"] = LATER
+    first = load_products(data).protocol(data["products"][0]["protocol_id"])
+    later = first.for_infusion("subsequent")
+    assert (first.infusion, first.ladder, first.step_min) == ("first", (0.5, 1, 2, 4, 5), 30)
+    assert (later.infusion, later.ladder, later.first_step_min, later.step_min) == ("subsequent", (1, 2, 5), 15, 15)
+    assert later.source == "pharmacist, 2025-07-01" and first.for_infusion("first") is first
+
+
+def test_qivigy_later_infusions_start_at_2_mg_kg_min_for_15_minutes_as_its_maker_says(catalog: Catalog) -> None:
+    later = catalog.protocol("qivigy-10-pi").for_infusion("subsequent")
+    assert [(s.rate_ml_h, s.hold_min) for s in step_schedule(later, weight_kg=70)] == [
+        (84.0, 15), (168.0, 15), (336.0, None)]  # 2, 4, 8 mg/kg/min x 70 kg x 60 / 100 mg/mL
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"ladder": [1, 2, 4]}, "subsequent: ladder must run from start_rate to max_rate"),
+        ({"ladder": [1, 1, 5]}, "subsequent: ladder must be strictly increasing"),
+        ({"ladder_source": ["label"]}, "subsequent: ladder_source must match the ladder"),
+        ({"source": ""}, "source"),
+        ({"max_rate": 5}, "max_rate"),
+    ],
+)
+def test_a_broken_subsequent_block_is_refused_at_load(change: dict[str, Any], message: str) -> None:
+    data = copy.deepcopy(packaged())
+    data["products"][0]["subsequent"] = {**LATER, **change}
+    with pytest.raises(ValueError, match=message):
+        load_products(data)
+
+
+def test_a_subsequent_start_at_or_above_the_at_risk_cap_is_refused() -> None:
+    data = copy.deepcopy(packaged())
+    data["products"][0].update(at_risk_cap=0.8, subsequent=LATER)
+    with pytest.raises(ValueError, match="subsequent: at_risk_cap must lie above its start rate"):
+        load_products(data)
+
+
 def test_rows_of_one_product_must_agree_on_its_concentration() -> None:
     data = copy.deepcopy(packaged())
     data["products"][1]["concentration_mg_ml"] = 50

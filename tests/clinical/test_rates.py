@@ -63,11 +63,25 @@ def test_an_exclusive_cap_keeps_only_steps_strictly_below_it(catalog: Catalog) -
     assert [s.rate_ml_h for s in steps] == [21.0, 54.6]
 
 
-def test_an_order_cap_overrides_the_label_maximum_and_at_risk_cap(catalog: Catalog) -> None:
+def test_an_order_cap_below_the_label_maximum_replaces_the_at_risk_cap(catalog: Catalog) -> None:
     protocol = catalog.protocol("octagam-10-itp")
     steps = step_schedule(protocol, weight_kg=70, cap_ml_h=200, at_risk=True)
     assert [s.rate_ml_h for s in steps] == [42.0, 84.0, 168.0, 200.0]
     assert rate_limit(protocol, weight_kg=70, cap_ml_h=200, at_risk=True).source == "order_cap"
+
+
+def test_an_order_cap_above_the_label_maximum_never_lifts_it(catalog: Catalog) -> None:
+    protocol = catalog.protocol("privigen-10-itp")  # 4 mg/kg/min x 70 kg x 60 / 100 = 168 mL/h
+    limit = rate_limit(protocol, weight_kg=70, cap_ml_h=300)
+    assert (limit.ml_h, limit.source) == (168.0, "label_max")
+    assert step_schedule(protocol, weight_kg=70, cap_ml_h=300)[-1].rate_ml_h == 168.0
+
+
+def test_an_order_protocol_is_cut_at_its_label_maximum(catalog: Catalog) -> None:
+    steps = order_protocol(product=catalog.product("privigen-10"), steps_ml_h=(60, 120, 240), step_min=15)
+    label = catalog.protocol("privigen-10-itp")
+    assert [s.rate_ml_h for s in step_schedule(steps, weight_kg=70, label=label)] == [60.0, 120.0, 168.0]
+    assert rate_limit(steps, weight_kg=70, label=label).source == "label_max"
 
 
 def test_an_order_protocol_runs_its_explicit_ml_h_steps(catalog: Catalog) -> None:

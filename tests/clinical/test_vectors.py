@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from server.clinical import (Catalog, RuleBook, VisitContext, fold_timeline, from_ml_h, order_protocol,
-                             recommend_next_rate, round_half_up, step_schedule, to_ml_h)
+from server.clinical import (Catalog, RuleBook, VisitContext, check_order, fold_timeline, from_ml_h,
+                             order_protocol, recommend_next_rate, round_half_up, step_schedule, to_ml_h)
+
+from server.clinical.series import SeriesFacts, place_in_series
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 
@@ -59,6 +61,8 @@ def run_rate_case(function: str, inputs: dict[str, Any], catalog: Catalog) -> An
         value = inputs.pop("rate" if function == "to_ml_h" else "rate_ml_h")
         return convert(value, inputs.pop("unit"), **inputs)
     protocol = _protocol(inputs, catalog)
+    if "label_protocol_id" in inputs:
+        inputs["label"] = catalog.protocol(inputs.pop("label_protocol_id"))
     if function == "step_schedule":
         return [step.to_dict() for step in step_schedule(protocol, **inputs)]
     return recommend_next_rate(protocol, **inputs).to_dict()
@@ -71,6 +75,20 @@ def test_rate_vector(case: dict[str, Any], catalog: Catalog) -> None:
         assert result == pytest.approx(case["expected"], abs=1e-9)
     else:
         assert_matches(result, case["expected"])
+
+
+def run_order_safety_case(inputs: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    label = catalog.protocol(inputs.pop("protocol_id"))
+    if inputs.get("steps_ml_h") is not None:
+        inputs["steps_ml_h"] = tuple(inputs["steps_ml_h"])
+    safety = check_order(label, **inputs)
+    return {**safety.to_dict(), "accepted": safety.accepted(overridden=False),
+            "accepted_with_override": safety.accepted(overridden=True)}
+
+
+@pytest.mark.parametrize("case", cases("order_safety.json"))
+def test_order_safety_vector(case: dict[str, Any], catalog: Catalog) -> None:
+    assert_matches(run_order_safety_case(dict(case["input"]), catalog), case["expected"])
 
 
 def fold(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> dict[str, Any]:
@@ -91,8 +109,23 @@ def test_timeline_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleB
     assert_matches(state, case["expected"])
 
 
+def run_series_case(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> dict[str, Any] | None:
+    if case["function"] == "fold":
+        return fold(case, catalog, rulebook)
+    inputs = case["input"]
+    place = place_in_series(SeriesFacts.from_dict(inputs["series"]), inputs["product_id"],
+                            long_gap_days=inputs["long_gap_days"])
+    return {"number": place.number, "kind": place.kind, "reason": place.reason,
+            "previous_visit_id": None if place.previous is None else place.previous.visit_id}
+
+
+@pytest.mark.parametrize("case", cases("series.json"))
+def test_series_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> None:
+    assert_matches(run_series_case(case, catalog, rulebook), case["expected"])
+
+
 def test_the_vector_files_hold_plain_json_cases_with_unique_names() -> None:
-    for name in ("rates.json", "rules.json", "timeline.json"):
+    for name in ("rates.json", "rules.json", "timeline.json", "series.json", "order_safety.json"):
         loaded = json.loads((VECTORS / name).read_text("utf-8"))
         names = [case["name"] for case in loaded]
         assert len(names) == len(set(names)) and len(names) >= 5, name

@@ -167,3 +167,16 @@ describe("without the clinical rules", () => {
     assert.deepEqual(state.alerts, []);
   });
 });
+
+describe("the series line's words (pwa/lazy/series_line.js, as on the review page)", async () => {
+  const { seriesTitle } = await import("../../pwa/lazy/series_line.js");
+  test("a first infusion says why; a later one its number and protocol", () => {
+    assert.equal(seriesTitle({ kind: "first", reason: "product_switch", number: 1 }, 56), "First infusion (product switch)");
+    assert.equal(seriesTitle({ kind: "first", reason: "long_gap", number: 1 }, 56), "First infusion (gap over 56 days)");
+    assert.equal(seriesTitle({ kind: "first", reason: "first_ever", number: 1 }, 56), "First infusion (no earlier infusion)");
+    assert.equal(seriesTitle({ kind: "subsequent", number: 3, protocol_infusion: "subsequent" }, 56),
+      "Infusion 3 of series (subsequent protocol)");
+    assert.equal(seriesTitle({ kind: "subsequent", number: 2, protocol_infusion: "every" }, 56),
+      "Infusion 2 of series (same protocol every infusion)");
+  });
+});

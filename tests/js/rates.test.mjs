@@ -9,6 +9,7 @@ import {
   findProduct, findProtocol, formatNumber, loadCatalog, loadRulebook, orderProtocol, protocolFor, rateLimit,
   recommendNextRate, roundHalfUp, stepSchedule, suggestedActions, toMlH,
 } from '../../pwa/rules.js';
+import { protocolForInfusion } from '../../pwa/rules/catalog.js';
 
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const productsDoc = readJson('../../server/clinical/data/products.json');
@@ -53,11 +54,17 @@ describe('rates', () => {
     assert.equal(toMlH(1, 'mg/kg/min', { weight_kg: 70, concentration_mg_ml: 100 }), 42);
   });
 
-  test("the order's cap overrides the label and becomes the last step", () => {
+  test("an order's cap below the label maximum becomes the last step", () => {
     assert.deepEqual(rateLimit(gammagard, { weight_kg: 70, cap_ml_h: 200 }),
       { ml_h: 200, source: 'order_cap', exclusive: false });
     const steps = stepSchedule(gammagard, { weight_kg: 70, cap_ml_h: 200 });
     assert.deepEqual(steps.map((s) => [s.rate_ml_h, s.hold_min]), [[35, 30], [70, 30], [140, 30], [200, null]]);
+  });
+
+  test("an order's cap above the label maximum never lifts it", () => {
+    const privigenItp = findProtocol(catalog, 'privigen-10-itp'); // 4 mg/kg/min x 70 kg x 60 / 100 = 168 mL/h
+    assert.deepEqual(rateLimit(privigenItp, { weight_kg: 70, cap_ml_h: 300 }), { ml_h: 168, source: 'label_max', exclusive: false });
+    assert.equal(stepSchedule(privigenItp, { weight_kg: 70, cap_ml_h: 300 }).at(-1).rate_ml_h, 168);
   });
 
   test('an exclusive at-risk cap keeps every step strictly below it', () => {
@@ -108,6 +115,32 @@ describe('loadCatalog', () => {
     assert.throws(() => loadChangedRow((row) => { row.at_risk_cap = row.max_rate; }), /at_risk_cap/);
   });
 
+  const later = {
+    start_rate: 1, first_step_min: 15, step_min: 15, ladder: [1, 2, 5], ladder_source: ['organization', 'organization', 'label'],
+    first_step_source: 'organization', step_source: 'organization', source: 'pharmacist, 2025-07-01',
+  };
+
+  test('a row may give later infusions their own start and step times', () => {
+    const first = findProtocol(loadChangedRow((row) => { row.subsequent = later; }), productsDoc.products[0].protocol_id);
+    const next = protocolForInfusion(first, 'subsequent');
+    assert.deepEqual([first.infusion, first.ladder, first.step_min], ['first', [0.5, 1, 2, 4, 5], 30]);
+    assert.deepEqual([next.infusion, next.ladder, next.first_step_min, next.step_min], ['subsequent', [1, 2, 5], 15, 15]);
+    assert.equal(protocolForInfusion(first, 'first'), first);
+    const qivigy = protocolForInfusion(findProtocol(catalog, 'qivigy-10-pi'), 'subsequent');
+    assert.deepEqual(stepSchedule(qivigy, { weight_kg: 70 }).map((s) => [s.rate_ml_h, s.hold_min]), [[84, 15], [168, 15], [336, null]]);
+  });
+
+  test('refuses a broken subsequent block', () => {
+    const broken = (change) => () => loadChangedRow((row) => { row.subsequent = { ...later, ...change }; });
+    assert.throws(broken({ ladder: [1, 2, 4] }), /subsequent: ladder must run from start_rate to max_rate/);
+    assert.throws(broken({ ladder: [1, 1, 5] }), /subsequent: ladder must be strictly increasing/);
+    assert.throws(broken({ ladder_source: ['label'] }), /subsequent: ladder_source must match the ladder/);
+    assert.throws(broken({ source: '' }), /source/);
+    assert.throws(broken({ max_rate: 5 }), /unknown field/);
+    assert.throws(() => loadChangedRow((row) => { row.at_risk_cap = 0.8; row.subsequent = later; }),
+      /subsequent: at_risk_cap must lie above its start rate/);
+  });
+
   test('refuses unknown fields, wrong types and duplicate or disagreeing rows', () => {
     assert.throws(() => loadChangedRow((row) => { row.colour = 'blue'; }), /unknown field/);
     assert.throws(() => loadChangedRow((row) => { row.ladder_source.pop(); }), /ladder_source must match the ladder/);
@@ -133,6 +166,8 @@ describe('loadRulebook', () => {
     assert.throws(() => loadChangedRules((doc) => { doc.rules.push(doc.rules[0]); }), /unique/);
     assert.throws(() => loadChangedRules((doc) => { doc.rules[0].severity = 'urgent'; }), /severity/);
     assert.throws(() => loadChangedRules((doc) => { doc.late_entry_min = 0; }), /late_entry_min/);
+    assert.throws(() => loadChangedRules((doc) => { doc.infusion_series.long_gap_days = 0; }), /long_gap_days/);
+    assert.throws(() => loadChangedRules((doc) => { delete doc.infusion_series; }), /infusion_series/);
   });
 
   test('reaction guidance by grade', () => {

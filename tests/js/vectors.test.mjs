@@ -11,6 +11,8 @@ import {
   findProduct, findProtocol, foldTimeline, fromMlH, loadCatalog, loadRulebook, makeContext, orderProtocol,
   recommendNextRate, roundHalfUp, stepSchedule, toMlH,
 } from '../../pwa/rules.js';
+import { placeInSeries } from '../../pwa/rules/series.js';
+import { checkOrder, orderAccepted } from '../../pwa/lazy/order_safety.js';
 
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
@@ -37,9 +39,10 @@ function assertMatches(actual, expected, path = '$') {
 }
 
 function protocolFrom(inputs) {
-  const { protocol_id, product_id, steps_ml_h, step_min, first_step_min = null, ...rest } = inputs;
+  const { protocol_id, product_id, steps_ml_h, step_min, first_step_min = null, label_protocol_id, ...rest } = inputs;
   const protocol = protocol_id !== undefined ? findProtocol(catalog, protocol_id)
     : orderProtocol({ product: findProduct(catalog, product_id), steps_ml_h, step_min, first_step_min });
+  if (label_protocol_id !== undefined) rest.label = findProtocol(catalog, label_protocol_id);
   return { protocol, options: rest };
 }
 
@@ -77,6 +80,18 @@ describe('rates.json', () => {
   }
 });
 
+describe('order_safety.json', () => {
+  for (const vector of readJson('../vectors/order_safety.json')) {
+    test(vector.name, () => {
+      const { protocol_id, ...options } = vector.input;
+      const safety = checkOrder(findProtocol(catalog, protocol_id), options);
+      const result = { ...safety, accepted: orderAccepted(safety, { overridden: false }),
+        accepted_with_override: orderAccepted(safety, { overridden: true }) };
+      assertMatches(result, vector.expected);
+    });
+  }
+});
+
 describe('rules.json', () => {
   for (const vector of readJson('../vectors/rules.json')) {
     test(vector.name, () => {
@@ -95,8 +110,21 @@ describe('timeline.json', () => {
   }
 });
 
+function runSeriesCase(vector) {
+  if (vector.function === 'fold') return fold(vector);
+  const { series, product_id, long_gap_days } = vector.input;
+  const place = placeInSeries(series, product_id, long_gap_days);
+  return { number: place.number, kind: place.kind, reason: place.reason, previous_visit_id: place.previous?.visit_id ?? null };
+}
+
+describe('series.json', () => {
+  for (const vector of readJson('../vectors/series.json')) {
+    test(vector.name, () => assertMatches(runSeriesCase(vector), vector.expected));
+  }
+});
+
 test('the vector files hold plain JSON cases with unique names', () => {
-  for (const name of ['rates.json', 'rules.json', 'timeline.json']) {
+  for (const name of ['rates.json', 'rules.json', 'timeline.json', 'series.json']) {
     const names = readJson(`../vectors/${name}`).map((vector) => vector.name);
     assert.ok(names.length >= 5 && new Set(names).size === names.length, name);
   }

@@ -36,12 +36,18 @@ def objects_for(patient_pat, order: Order, visit) -> dict:
     return {"visit_id": visit.id, "patient_id": patient_pat.id, "order_id": order.id}
 
 
+async def physician_and_visits(push_visit, desk, post_form, nurse_ana, patient_pat, physician_phil, client_factory):
+    """The physician's client, the order, and the two visits (unreleased, released)."""
+    unreleased, released = await two_visits(push_visit, desk, post_form, nurse_ana, patient_pat)
+    order = await Order.get(patient=patient_pat)
+    return await client_factory(physician_phil), order, unreleased, released
+
+
 async def test_physician_gets_404_for_an_unreviewed_visit_on_every_route_and_reads_it_once_released(
     app, push_visit, desk, post_form, nurse_ana, patient_pat, physician_phil, client_factory
 ):
-    unreleased, released = await two_visits(push_visit, desk, post_form, nurse_ana, patient_pat)
-    order = await Order.get(patient=patient_pat)
-    phil = await client_factory(physician_phil)
+    phil, order, unreleased, released = await physician_and_visits(
+        push_visit, desk, post_form, nurse_ana, patient_pat, physician_phil, client_factory)
     failures = []
     for path in physician_get_routes(app):
         if "{visit_id" not in path:
@@ -58,9 +64,8 @@ async def test_physician_gets_404_for_an_unreviewed_visit_on_every_route_and_rea
 async def test_physician_never_sees_an_unreviewed_visit_in_any_list_page_or_pull(
     app, push_visit, desk, post_form, nurse_ana, patient_pat, physician_phil, client_factory
 ):
-    unreleased, released = await two_visits(push_visit, desk, post_form, nurse_ana, patient_pat)
-    order = await Order.get(patient=patient_pat)
-    phil = await client_factory(physician_phil)
+    phil, order, unreleased, released = await physician_and_visits(
+        push_visit, desk, post_form, nurse_ana, patient_pat, physician_phil, client_factory)
     failures = []
     for path in physician_get_routes(app):
         if "{visit_id" in path:

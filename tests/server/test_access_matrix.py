@@ -70,6 +70,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/sync/quarantine"): rule(N, PH, DR),
     ("GET", "/pharmacy"): rule(PH),
     ("GET", "/pharmacy/catalogue"): rule(PH),
+    ("POST", "/pharmacy/at-risk-cap"): rule(PH),
     ("GET", "/pharmacy/patients/{patient_id:int}"): rule(PH),
     ("GET", "/pharmacy/patients/{patient_id:int}/orders/new"): rule(PH),
     ("POST", "/pharmacy/patients/{patient_id:int}/orders"): rule(PH),

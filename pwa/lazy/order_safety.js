@@ -1,0 +1,71 @@
+// Order safety (port of server/clinical/order_safety.py; CLINICAL.md s.2): an order's rate cap or
+// explicit mL/h steps above the label maximum, or above the at-risk cap for a patient at risk of
+// thrombosis or renal dysfunction, stand only with a pharmacist's override and its reason. For an
+// at-risk patient on a product whose label gives no numeric at-risk cap, the order must carry an
+// explicit cap unless the organization set a default; that problem has no override. Loaded on demand by
+// the visit screen (it is not needed at a cold start); the shared vectors hold it to the server's answers.
+
+import { atRiskLimit, limitExceededBy, pumpRateIn } from '../rules/rates.js';
+import { formatNumber } from '../rules/rounding.js';
+
+export const OVERRIDE_HINT = 'lower it, or record a pharmacist override with the reason';
+const mlH = (value) => `${formatNumber(value, 1)} mL/h`;
+const limitText = (limit) => (limit.exclusive ? `must stay below ${mlH(limit.ml_h)}` : mlH(limit.ml_h));
+const rates = (values) => `${values.map((v) => formatNumber(v, 1)).join(', ')} mL/h`;
+
+// The cap and the steps of an order compared with one limit.
+function against(limit, name, cap_ml_h, steps, [capCode, stepsCode]) {
+  const found = [];
+  if (cap_ml_h != null && limitExceededBy(limit, cap_ml_h)) {
+    found.push({ code: capCode, field: 'rate_cap_ml_h', overridable: true,
+      message: `The rate cap ${mlH(cap_ml_h)} is above the ${name} (${limitText(limit)}): ${OVERRIDE_HINT}.` });
+  }
+  const high = steps.filter((step) => limitExceededBy(limit, step));
+  if (high.length) {
+    found.push({ code: stepsCode, field: 'steps_ml_h', overridable: true,
+      message: `Steps ${rates(high)} are above the ${name} (${limitText(limit)}): ${OVERRIDE_HINT}.` });
+  }
+  return found;
+}
+
+// The cap an at-risk patient runs under: the label's numeric one, else the order's, else the default.
+function atRiskOf(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min) {
+  if (label.at_risk_cap == null && cap_ml_h != null) return { ml_h: cap_ml_h, source: 'order_cap', exclusive: false };
+  return atRiskLimit(label, { weight_kg, at_risk_default_mg_kg_min });
+}
+
+// {label_max_ml_h, at_risk_cap_ml_h, at_risk_cap_source, problems: [{code, field, message, overridable}]}
+// for an order on `label` (the product and indication's label row) at this dosing weight.
+export function checkOrder(label, { weight_kg, cap_ml_h = null, steps_ml_h = null, at_risk = false, at_risk_default_mg_kg_min = null }) {
+  const steps = steps_ml_h ?? [];
+  const top = { ml_h: pumpRateIn(label, label.ladder.at(-1), label.rate_unit, weight_kg), source: 'label_max', exclusive: false };
+  const maxText = `label maximum of ${formatNumber(label.ladder.at(-1), 2)} ${label.rate_unit} at ${formatNumber(weight_kg, 1)} kg`;
+  const problems = against(top, maxText, cap_ml_h, steps, ['cap_above_label_max', 'steps_above_label_max']);
+  if (!at_risk) return { label_max_ml_h: top.ml_h, at_risk_cap_ml_h: null, at_risk_cap_source: null, problems };
+  const risk = atRiskOf(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min);
+  if (risk.source === 'at_risk_minimum') {
+    problems.push({ code: 'at_risk_cap_missing', field: 'rate_cap_ml_h', overridable: false,
+      message: 'The patient is at risk of thrombosis or renal dysfunction and this label gives no numeric at-risk cap '
+        + '(minimum rate practicable): enter a rate cap in mL/h.' });
+  } else if (risk.source !== 'order_cap') {
+    const name = risk.source === 'at_risk_cap' ? 'at-risk cap' : "organization's at-risk cap";
+    problems.push(...against(risk, name, cap_ml_h, cap_ml_h != null ? [] : steps, ['cap_above_at_risk_cap', 'steps_above_at_risk_cap']));
+  }
+  return { label_max_ml_h: top.ml_h, at_risk_cap_ml_h: risk.ml_h, at_risk_cap_source: risk.source, problems };
+}
+
+// True when nothing is wrong, or only what an override may allow and one was recorded.
+export function orderAccepted(safety, { overridden }) {
+  if (safety.problems.some((problem) => !problem.overridable)) return false;
+  return overridden || safety.problems.length === 0;
+}
+
+// The check for this visit's context (makeContext) and the patient's at-risk flag today; null without a label row.
+export function orderSafetyOf(context, at_risk) {
+  const { label_protocol: label, order } = context;
+  if (!label) return null;
+  return checkOrder(label, {
+    weight_kg: order.dosing_weight_kg, cap_ml_h: order.rate_cap_ml_h, steps_ml_h: order.steps_ml_h,
+    at_risk, at_risk_default_mg_kg_min: context.organization.at_risk_cap_mg_kg_min,
+  });
+}

@@ -1,0 +1,54 @@
+// Where a visit stands in the patient's series of infusions, and the rate to aim for (port of
+// server/clinical/series.py). A series is the run of completed infusions of one product with no gap
+// longer than the rule book's long_gap_days; its first (first ever, product switch, long gap) takes the
+// first-infusion protocol, a later one the label's subsequent protocol and the last tolerated rate of the
+// series as its target, never above the visit's limits.
+
+import { formatInstant, parseInstant } from './clock.js';
+import { limitExceededBy, rateLimit } from './rates.js';
+
+// {number, kind: "first"|"subsequent", reason: "first_ever"|"product_switch"|"long_gap"|null, previous}
+// from the context's series {on, prior: [{visit_id, product_id, ended_at, last_tolerated_rate_ml_h}]}.
+export function placeInSeries(series, productId, longGapDays) {
+  const prior = series.prior.map((p) => ({ ...p, at: parseInstant(p.ended_at) })).sort((a, b) => b.at - a.at);
+  let later = parseInstant(series.on);
+  let reason = 'first_ever';
+  const run = [];
+  for (const p of prior) {
+    reason = p.product_id !== productId ? 'product_switch' : later - p.at > longGapDays * 864e5 ? 'long_gap' : null;
+    if (reason) break;
+    run.push(p);
+    later = p.at;
+  }
+  return run.length ? { number: run.length + 1, kind: 'subsequent', reason: null, previous: run[0] }
+    : { number: 1, kind: 'first', reason: reason ?? 'first_ever', previous: null };
+}
+
+// The tolerated rate cut at the visit's limit and at the label's own, which an order's cap never lifts;
+// an exclusive cap takes the highest step below it. [rate or null, what bounds it]
+function target({ context, limit, schedule, at_risk }, rate) {
+  const label = rateLimit(context.protocol, { weight_kg: context.order.dosing_weight_kg, at_risk });
+  let bound = 'last_tolerated';
+  for (const cap of [limit, label].sort((a, b) => a.ml_h - b.ml_h)) {
+    if (rate === null || !limitExceededBy(cap, rate)) continue;
+    const below = schedule.map((s) => s.rate_ml_h).filter((r) => !limitExceededBy(cap, r));
+    rate = !cap.exclusive ? cap.ml_h : below.length ? Math.max(...below) : null;
+    bound = cap.source;
+  }
+  return [rate, bound];
+}
+
+export function seriesOut(picture) {
+  const { context } = picture;
+  const place = context.series_place;
+  if (!place) return null;
+  const { previous } = place;
+  const tolerated = previous?.last_tolerated_rate_ml_h ?? null;
+  const [rate, bound] = tolerated === null ? [null, null] : target(picture, tolerated);
+  return {
+    number: place.number, kind: place.kind, reason: place.reason, protocol_infusion: context.protocol.infusion,
+    last_tolerated: tolerated === null ? null
+      : { rate_ml_h: tolerated, visit_id: previous.visit_id, ended_at: formatInstant(previous.at) },
+    target_ml_h: rate, target_bound: bound,
+  };
+}

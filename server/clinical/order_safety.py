@@ -1,0 +1,111 @@
+"""Order safety (CLINICAL.md s.2): the one rule the order entry applies and the tablet shows.
+
+An order's rate cap or explicit mL/h steps above the label maximum, or above the at-risk cap for a patient
+at risk of thrombosis or renal dysfunction, stand only with a pharmacist's override and its reason. For an
+at-risk patient on a product whose label gives no numeric at-risk cap ("minimum rate practicable"), the
+order must carry an explicit cap unless the organization set a default; that problem has no override.
+The label maximum still bounds every rate at the bedside, whatever the order says (`rates.rate_limit`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from server.clinical.products import Protocol
+from server.clinical.rates import RateLimit, at_risk_limit, pump_rate
+from server.clinical.rounding import format_number
+
+ProblemCode = Literal["cap_above_label_max", "steps_above_label_max", "cap_above_at_risk_cap",
+                      "steps_above_at_risk_cap", "at_risk_cap_missing"]
+OVERRIDE_HINT = "lower it, or record a pharmacist override with the reason"
+
+
+@dataclass(frozen=True)
+class OrderProblem:
+    """One reason the order cannot stand as written; `field` is the order field to change."""
+
+    code: ProblemCode
+    field: str
+    message: str
+    overridable: bool
+
+
+@dataclass(frozen=True)
+class OrderSafety:
+    """The check's answer: the limits it compared with (mL/h, 0.1) and what is wrong."""
+
+    label_max_ml_h: float
+    at_risk_cap_ml_h: float | None
+    at_risk_cap_source: str | None
+    problems: tuple[OrderProblem, ...]
+
+    def accepted(self, *, overridden: bool) -> bool:
+        """True when nothing is wrong, or only what an override may allow and one was recorded."""
+        if any(not problem.overridable for problem in self.problems):
+            return False
+        return overridden or not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["problems"] = [asdict(problem) for problem in self.problems]
+        return data
+
+
+def _ml_h(value: float) -> str:
+    return f"{format_number(value, 1)} mL/h"
+
+
+def _limit_text(limit: RateLimit) -> str:
+    return f"must stay below {_ml_h(limit.ml_h)}" if limit.exclusive else _ml_h(limit.ml_h)
+
+
+def _rates(values: list[float]) -> str:
+    return ", ".join(format_number(value, 1) for value in values) + " mL/h"
+
+
+def _against(limit: RateLimit, name: str, cap_ml_h: float | None, steps: tuple[float, ...],
+             codes: tuple[ProblemCode, ProblemCode]) -> list[OrderProblem]:
+    """The cap and the steps of an order compared with one limit."""
+    found = []
+    if cap_ml_h is not None and limit.exceeded_by(cap_ml_h):
+        found.append(OrderProblem(codes[0], "rate_cap_ml_h", f"The rate cap {_ml_h(cap_ml_h)} is above the "
+                                  f"{name} ({_limit_text(limit)}): {OVERRIDE_HINT}.", True))
+    high = [step for step in steps if limit.exceeded_by(step)]
+    if high:
+        found.append(OrderProblem(codes[1], "steps_ml_h", f"Steps {_rates(high)} are above the {name} "
+                                  f"({_limit_text(limit)}): {OVERRIDE_HINT}.", True))
+    return found
+
+
+def _at_risk(label: Protocol, weight_kg: float, cap_ml_h: float | None, default: float | None) -> RateLimit:
+    """The cap an at-risk patient runs under: the label's numeric one, else the order's, else the default."""
+    if label.at_risk_cap is None and cap_ml_h is not None:
+        return RateLimit(cap_ml_h, "order_cap")
+    return at_risk_limit(label, weight_kg=weight_kg, at_risk_default_mg_kg_min=default)
+
+
+def check_order(
+    label: Protocol, *, weight_kg: float, cap_ml_h: float | None = None,
+    steps_ml_h: tuple[float, ...] | None = None, at_risk: bool = False,
+    at_risk_default_mg_kg_min: float | None = None,
+) -> OrderSafety:
+    """Check an order's cap and explicit steps against `label` (the product and indication's label row)
+    for this dosing weight; `at_risk` is the patient's flag (thrombosis or renal risk)."""
+    steps = tuple(steps_ml_h or ())
+    top = RateLimit(pump_rate(label, label.max_rate, label.rate_unit, weight_kg), "label_max")
+    max_text = f"label maximum of {format_number(label.max_rate, 2)} {label.rate_unit} at {format_number(weight_kg, 1)} kg"
+    problems = _against(top, max_text, cap_ml_h, steps, ("cap_above_label_max", "steps_above_label_max"))
+    if not at_risk:
+        return OrderSafety(top.ml_h, None, None, tuple(problems))
+    risk = _at_risk(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min)
+    if risk.source == "at_risk_minimum":
+        problems.append(OrderProblem(
+            "at_risk_cap_missing", "rate_cap_ml_h", "The patient is at risk of thrombosis or renal dysfunction "
+            "and this label gives no numeric at-risk cap (minimum rate practicable): enter a rate cap in mL/h.",
+            False))
+    elif risk.source != "order_cap":
+        name = "at-risk cap" if risk.source == "at_risk_cap" else "organization's at-risk cap"
+        problems += _against(risk, name, cap_ml_h, () if cap_ml_h is not None else steps,
+                             ("cap_above_at_risk_cap", "steps_above_at_risk_cap"))
+    return OrderSafety(top.ml_h, risk.ml_h, risk.source, tuple(problems))

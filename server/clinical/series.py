@@ -1,0 +1,119 @@
+"""Where a visit stands in the patient's series of infusions, and the rate to aim for (CLINICAL 1.1, 2).
+
+A series is the run of completed infusions of one product with no gap longer than the rule book's
+`long_gap_days` between them. The first of a series (first ever, a product switch, or a long gap) takes
+the label's first-infusion protocol and the longer observation; a later one takes the label's
+`subsequent` protocol where there is one (Qivigy), and is offered the rate the patient tolerated at
+the previous infusion of the series as the target, never above the visit's limits. The facts come
+from the server (the patient's earlier visits) in the visit's context, so the tablet decides the same
+offline. `twin: pwa/rules/series.js`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, Mapping
+
+from server.clinical.clock import format_instant, parse_instant
+from server.clinical.rates import rate_limit
+
+if TYPE_CHECKING:
+    from server.clinical.picture import Picture
+
+SeriesKind = Literal["first", "subsequent"]
+FirstReason = Literal["first_ever", "product_switch", "long_gap"]
+
+
+@dataclass(frozen=True)
+class PriorInfusion:
+    """A completed infusion before this visit: its product, when it ended, the rate tolerated there."""
+
+    visit_id: str
+    product_id: str
+    ended_at: datetime
+    last_tolerated_rate_ml_h: float | None
+
+
+@dataclass(frozen=True)
+class SeriesFacts:
+    """What the server knows of the patient's earlier infusions; `on` is this visit's (scheduled) time."""
+
+    on: datetime
+    prior: tuple[PriorInfusion, ...]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SeriesFacts:
+        prior = tuple(PriorInfusion(str(p["visit_id"]), p["product_id"], parse_instant(p["ended_at"]),
+                                    p["last_tolerated_rate_ml_h"]) for p in data["prior"])
+        return cls(parse_instant(data["on"]), prior)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"on": format_instant(self.on), "prior": [
+            {"visit_id": p.visit_id, "product_id": p.product_id, "ended_at": format_instant(p.ended_at),
+             "last_tolerated_rate_ml_h": p.last_tolerated_rate_ml_h} for p in self.prior]}
+
+
+@dataclass(frozen=True)
+class SeriesPlace:
+    """Infusion `number` of its series; `reason` says why a first one is first; `previous` is the
+    infusion before it in the same series (None for a first)."""
+
+    number: int
+    kind: SeriesKind
+    reason: FirstReason | None
+    previous: PriorInfusion | None
+
+
+def place_in_series(facts: SeriesFacts, product_id: str, *, long_gap_days: float) -> SeriesPlace:
+    """Count back from this visit through the completed infusions of the same product, stopping at a
+    product switch or at a gap longer than `long_gap_days` (each gap measured to the next infusion)."""
+    gap = timedelta(days=long_gap_days)
+    later, run = facts.on, []
+    reason: FirstReason = "first_ever"
+    for prior in sorted(facts.prior, key=lambda p: p.ended_at, reverse=True):
+        if prior.product_id != product_id:
+            reason = "product_switch"
+            break
+        if later - prior.ended_at > gap:
+            reason = "long_gap"
+            break
+        run.append(prior)
+        later = prior.ended_at
+    if not run:
+        return SeriesPlace(1, "first", reason, None)
+    return SeriesPlace(len(run) + 1, "subsequent", None, run[0])
+
+
+def _target(picture: Picture, tolerated: float) -> tuple[float | None, str]:
+    """The tolerated rate, cut at the visit's limit and at the label's own (maximum or at-risk cap), which
+    an order's cap never lifts; an exclusive cap takes the highest step below it."""
+    context = picture.context
+    label = rate_limit(context.protocol, weight_kg=context.order.dosing_weight_kg, at_risk=picture.at_risk)
+    target, bound = tolerated, "last_tolerated"
+    for limit in sorted((picture.limit, label), key=lambda limit: limit.ml_h):
+        if limit.exceeded_by(target):
+            below = [s.rate_ml_h for s in picture.schedule if not limit.exceeded_by(s.rate_ml_h)]
+            target, bound = (limit.ml_h, limit.source) if not limit.exclusive else (max(below, default=None),
+                                                                                   limit.source)
+            if target is None:
+                return None, bound
+    return target, bound
+
+
+def series_out(picture: Picture) -> dict[str, Any] | None:
+    """The visit's place in its series and the target rate, for the state (None without the facts)."""
+    context = picture.context
+    place = context.series_place
+    if place is None:
+        return None
+    previous = place.previous
+    tolerated = None if previous is None else previous.last_tolerated_rate_ml_h
+    target, bound = (None, None) if tolerated is None else _target(picture, tolerated)
+    return {
+        "number": place.number, "kind": place.kind, "reason": place.reason,
+        "protocol_infusion": context.protocol.infusion,
+        "last_tolerated": None if tolerated is None or previous is None else {
+            "rate_ml_h": tolerated, "visit_id": previous.visit_id, "ended_at": format_instant(previous.ended_at)},
+        "target_ml_h": target, "target_bound": bound,
+    }

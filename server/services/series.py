@@ -1,0 +1,47 @@
+"""The patient's earlier infusions as the clinical domain reads them (`server/clinical/series.py`).
+
+A prior infusion is an earlier visit of the same patient that is done (completed, signed, reviewed or
+reopened) and ran some volume, dated by its time out (else its scheduled time). Its product is its
+order's; its last tolerated rate is the one its fold found (the highest rate run without a reaction and
+below every rate that caused one), kept on the Visit row by the projection. Only the infusions that decide
+the visit's place travel to the tablet: the run of the series and the one before it that broke it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from server.clinical.rulebook import RuleBook
+from server.clinical.series import PriorInfusion, SeriesFacts, place_in_series
+from server.db.models import Visit, VisitStatus
+
+DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitStatus.REOPENED)
+
+
+def _ms(value: datetime) -> datetime:
+    """Whole milliseconds, as the tablet reads the same instants (server/clinical/clock.py)."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def visit_time(visit: Visit) -> datetime:
+    """When the visit counts as taking place, for its place in the series: its scheduled time."""
+    return _ms(visit.scheduled_at or visit.created_at or datetime.now(timezone.utc))
+
+
+async def prior_infusions(visit: Visit) -> list[PriorInfusion]:
+    """The patient's done visits before this one that gave an infusion, most recent first."""
+    on = visit_time(visit)
+    rows = await Visit.filter(patient_id=visit.patient_id, status__in=DONE, volume_infused_ml__gt=0,
+                              order_id__isnull=False).exclude(id=visit.id).values(
+        "id", "time_out", "scheduled_at", "last_tolerated_rate_ml_h", "order__product_id")
+    prior = [PriorInfusion(str(row["id"]), row["order__product_id"], _ms(row["time_out"] or row["scheduled_at"]),
+                           row["last_tolerated_rate_ml_h"]) for row in rows if row["time_out"] or row["scheduled_at"]]
+    return sorted((p for p in prior if p.ended_at < on), key=lambda p: p.ended_at, reverse=True)
+
+
+async def series_facts(visit: Visit, product_id: str, rulebook: RuleBook) -> SeriesFacts:
+    """The facts that decide this visit's place in its series (and no older ones)."""
+    prior = await prior_infusions(visit)
+    facts = SeriesFacts(visit_time(visit), tuple(prior))
+    place = place_in_series(facts, product_id, long_gap_days=rulebook.infusion_series.long_gap_days)
+    return SeriesFacts(facts.on, tuple(prior[:place.number]))

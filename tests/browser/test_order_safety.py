@@ -1,0 +1,90 @@
+"""Order safety clicked through (issue 17): the pharmacist writes Privigen ITP at 300 mL/h for 70 kg, sees
+the refusal with the label maximum, records an override with a reason, and the nurse's tablet shows the
+override; the pharmacist sets the organization's default at-risk cap, and a nurse who screens a patient
+at risk sees the advice stop at it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.people import log_in
+from tests.browser.tablet import Tablet
+from tests.browser.test_offline_visit import GEO
+from tests.browser.test_tablet_guidance import KIT_OK
+
+pytestmark = pytest.mark.browser
+
+REASON = "Prescriber confirmed 300 mL/h by phone"
+REFUSAL = "The rate cap 300 mL/h is above the label maximum of 4 mg/kg/min at 70 kg (168 mL/h)"
+
+
+def pharmacist_overrides_the_order(page: Page, base_url: str, artifacts) -> None:
+    log_in(page, base_url, "pharmacist", DEMO_PASSWORD)
+    page.get_by_role("link", name="Keller, Bruno").click()
+    page.get_by_role("link", name="Edit order").click()
+    page.get_by_label("Product and indication").select_option(label="Privigen 10% · ITP")
+    page.get_by_label("Dosing weight (kg)").fill("70")
+    page.get_by_label("Rate cap (mL/h", exact=False).fill("300")
+    page.get_by_role("button", name="Save new revision").click()
+    expect(page.get_by_role("alert")).to_contain_text(REFUSAL)
+    expect(page.get_by_role("alert")).to_contain_text("record a pharmacist override")
+    page.screenshot(path=str(artifacts / "order-refused-above-label-max.png"), full_page=True)
+    page.get_by_label("Pharmacist override reason").fill(REASON)
+    page.get_by_role("button", name="Save new revision").click()
+    override = page.get_by_role("note").filter(has_text="Pharmacist override")
+    expect(override).to_contain_text(REASON)
+    expect(override).to_contain_text(REFUSAL)
+    override.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "order-override-recorded.png"))
+
+
+def test_a_pharmacist_override_above_the_label_maximum_is_recorded_and_shown_on_the_tablet(
+    server_factory, launch, playwright, artifacts
+):
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        pharmacist_overrides_the_order(desk.new_page(), server.base_url, artifacts)
+    finally:
+        desk.close()
+
+    tablet = Tablet(launch(**GEO), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.tid("visit-card").filter(has_text="Bruno Keller").click()
+    panel = tablet.tid("tablet-safety-override")
+    expect(panel).to_contain_text("Pharmacist override")
+    expect(panel).to_contain_text(REASON)
+    expect(panel).to_contain_text(REFUSAL)
+    tablet.screenshot(artifacts / "tablet-order-override-1280x800.png")
+    assert tablet.errors == []
+
+
+def test_the_organizations_default_at_risk_cap_bounds_the_advice_for_a_patient_screened_at_risk(
+    server_factory, launch, playwright, artifacts
+):
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        page = desk.new_page()
+        log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
+        page.get_by_role("link", name="Catalogue").click()
+        page.get_by_role("textbox", name="Default at-risk cap").fill("3.3")
+        page.get_by_role("button", name="Save default at-risk cap").click()
+        expect(page.get_by_test_id("at-risk-cap-now")).to_contain_text("3.3 mg/kg/min, set by Pia Lind, PharmD")
+        page.get_by_role("region", name="Default at-risk cap").screenshot(path=str(artifacts / "default-at-risk-cap.png"))
+    finally:
+        desk.close()
+
+    tablet = Tablet(launch(**GEO), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.tid("visit-card").filter(has_text="Alma Reyes").click()  # Gammagard PI, 70 kg: no numeric at-risk cap
+    tablet.start_visit()
+    expect(tablet.tid("order-safety")).to_have_count(0)
+    tablet.entry("assessment", {**KIT_OK, "thrombosis_risk": True})
+    cap = tablet.tid("at-risk-cap")
+    expect(cap).to_contain_text("advice stops at 138.6 mL/h (the organization's default at-risk cap)")  # 3.3 x 70 x 60 / 100
+    tablet.screenshot(artifacts / "tablet-at-risk-default-cap-1280x800.png")
+    assert tablet.errors == []
