@@ -1,14 +1,14 @@
-// ivlog on the tablet: start-up, the screens (login, PIN, today, visit), the idle lock and the sync
-// triggers. Everything clinical is in rules.js, everything stored in store.js, sending in outbox.js.
+// ivlog on the tablet: start-up, the screens (today, visit; getting in is unlock.js), the idle lock and
+// the sync triggers. Everything clinical is in rules.js, everything stored in store.js, sending in outbox.js.
 
 import { Keyring } from "./keyring.js";
-import { DEFAULT_LOCK_MIN, REVOKED_TEXT, SessionError, Workspace, deviceIdOf, logIn, logOut, wipe } from "./session.js";
+import { DEFAULT_LOCK_MIN, REVOKED_TEXT, Workspace, deviceIdOf, logOut, wipe } from "./session.js";
 import { openStore } from "./store.js";
 import { clinicalFor, plainState, visitRow } from "./visit_model.js";
-import { button, fill, h } from "./views/dom.js";
-import { loginView, pinView } from "./views/login.js";
+import { fill, h } from "./views/dom.js";
 import { todayView } from "./views/today.js";
 import { topbar } from "./views/topbar.js";
+import { unlockScreens } from "./unlock.js";
 import { visitScreen } from "./views/visit.js";
 
 const root = document.getElementById("app");
@@ -37,88 +37,7 @@ function show(element, { withBar = false } = {}) {
   fill(main, element);
 }
 
-async function showEntry({ message = null, warning = null } = {}) {
-  if (app.keyring.unlocked) return enter();
-  if (await app.keyring.hasPin()) return showUnlock(message);
-  const lost = await app.keyring.hasData();
-  return showLogin({
-    message: message || (lost ? "Log in online to set a new PIN. Entries not yet synced are kept." : "Log in once online to set up this tablet."),
-    warning,
-  });
-}
-
-function showLogin({ message = null, warning = null } = {}) {
-  show(loginView({
-    message, warning, onCancel: app.keyring.unlocked ? route : null,
-    onSubmit: async ({ username, password }) => {
-      try {
-        const { needsPin } = await logIn({ store: app.store, keyring: app.keyring, deviceId: app.deviceId, username, password });
-        app.lockMin = await app.store.metaValue("lock_after_min", DEFAULT_LOCK_MIN);
-        askPersistence();
-        if (needsPin) return showSetPin();
-        if (app.workspace) app.workspace.outbox.resume();
-        return enter();
-      } catch (error) {
-        if (error instanceof SessionError && /^device_/.test(error.code)) return restartAfterWipe(error.message, error.code === "device_revoked" && app.deviceId);
-        if (error instanceof SessionError && error.code === "revoked_unsent") {
-          app.workspace?.outbox.resume(); // hand the entries over once unlocked
-          return showEntry({ message: error.message });
-        }
-        throw error;
-      }
-    },
-  }));
-}
-
-function showSetPin() {
-  show(pinView({
-    mode: "set", title: "Choose a 6-digit PIN", lead: "You will use it to unlock this tablet, also offline.",
-    onPin: async (pin) => {
-      await app.keyring.setPin(pin);
-      await enter();
-      return null;
-    },
-  }));
-}
-
-/** When the open visit's next checks fall due (times only: the lock screen shows no patient data). */
-function dueTimes() {
-  const ws = app.workspace;
-  const row = app.screen?.visitId && app.clinical && visitRow(ws.reference, app.screen.visitId);
-  if (!row) return [];
-  const state = app.clinical.fold(row.visit, ws.journal.foldEvents(row.visit.id, ws.reference.user.id), now());
-  return [["Next vitals", state.next_vitals_due_at], ["Rate step", state.infusion?.next_rate?.due_at]].filter(([, at]) => at);
-}
-
-function paintDue() {
-  if (!app.lockDue) return;
-  app.lockDue.el.replaceChildren(...app.lockDue.times.map(([what, at]) => {
-    const min = Math.ceil((new Date(at) - Date.now()) / 60000);
-    return h("p", `${what} ${min > 0 ? `due in ${min} min` : min < 0 ? `overdue by ${-min} min` : "due now"}`);
-  }));
-}
-
-function showUnlock(message = null, times = []) {
-  app.lockDue = times.length ? { el: h("div.lock-due", { testid: "lock-due" }), times } : null;
-  paintDue();
-  show(pinView({
-    mode: "unlock", title: "Enter your PIN", lead: message,
-    onPin: async (pin) => {
-      performance.mark("ivlog:pin-entered");
-      const result = await app.keyring.unlock(pin);
-      if (result.ok) {
-        await enter();
-        return null;
-      }
-      if (result.lockedOut) {
-        showLogin({ warning: "Five wrong PINs: the PIN was erased. Log in online to set a new one; entries not yet synced are safe on this tablet." });
-        return null;
-      }
-      return `Wrong PIN. ${result.remaining} attempt${result.remaining === 1 ? "" : "s"} left before the PIN is erased.`;
-    },
-    status: app.lockDue?.el, extra: button("Forgot PIN? Log in online", () => showLogin({ message: "Log in to set a new PIN." }), { kind: "secondary", testid: "forgot-pin" }),
-  }));
-}
+const { showEntry, showLogin, showUnlock, dueTimes, paintDue } = unlockScreens(app, { show, enter, route, restartAfterWipe, now });
 
 /** Forget what was open while unlocked (the keyring's lock forgets the data key). */
 function closeWorkspace() {
@@ -298,12 +217,6 @@ function refreshScreen(rebuild = false) {
     app.screen.refresh();
   } catch (error) {
     console.error("ivlog: refresh failed", error);
-  }
-}
-
-function askPersistence() {
-  if (navigator.storage && navigator.storage.persist) {
-    navigator.storage.persist().then((granted) => app.store.setMeta("storage_persisted", granted)).catch(() => {});
   }
 }
 

@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "e1d6d86d3108e493";
+const VERSION = "2d33468d7800ce47";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -62,6 +62,7 @@ const SHELL = [
   "/app/rules/visit_rules.js",
   "/app/session.js",
   "/app/store.js",
+  "/app/unlock.js",
   "/app/vault.js",
   "/app/vendor/README.txt",
   "/app/vendor/cel-js.LICENSE.txt",

@@ -31,7 +31,7 @@ from server.responses import AppErrorMiddleware, app_error_handler, http_error_h
 from server.routes import (
     account, admin, api, home, pharmacy, pwa, quarantine, review, schedule, session, summaries, tablet, visits_api,
 )
-from server.services import delivery, visits
+from server.services import delivery
 from server.services.projector import Projector
 from server.settings import Settings
 from server.sync_policy import ServerPolicy
@@ -54,7 +54,9 @@ def create_app(settings: Settings) -> Starlette:
     logs.configure(settings.log_format)
     audit.configure_from(settings)
     in_flight = InFlight()
-    projector = Projector(busy=in_flight.busy)  # folds pushed visits into their rows, off the push path
+    # folds pushed visits into their rows, off the push path
+    projector = Projector(quiet=settings.projector_quiet_ms / 1000, patience=settings.projector_patience_ms / 1000,
+                          busy=in_flight.busy)
     routes = [
         *home.routes,
         *session.routes,
@@ -118,8 +120,7 @@ def _lifespan(settings: Settings, projector: Projector) -> Callable[[Starlette],
         await schema.open_database(settings.database_url)
         try:
             await schema.check_ready(settings.database_url)
-            await visits.project_stale()
-            projector.start()
+            await projector.start()  # folds the visits left due (by a crash, by another process), first
             worker = delivery.DeliveryWorker(settings)  # releases sign-offs, mails summaries
             worker.start()
             checkpointer = Checkpointer(interval_s=settings.audit_checkpoint_s)  # anchors the audit chain

@@ -97,8 +97,11 @@ def hand_written_schemas() -> dict[str, Any]:
         "Quarantined": _obj({
             "event_id": UUID_TEXT, "visit_id": _nullable(UUID_TEXT), "device_seq": _nullable(INTEGER),
             "code": STRING, "reason": STRING, "received_at": TIME, "resolved_by": _nullable(UUID_TEXT),
-            "content": {"description": "The submission exactly as the device sent it."},
-        }),
+            "content": {"description": "The submission exactly as the device sent it, when small enough to show "
+                                       "whole (sync.held_view); else null."},
+            "content_chars": INTEGER, "content_start": {**STRING, "description": "Its first characters, when cut."},
+        }, required=["event_id", "visit_id", "device_seq", "code", "reason", "received_at", "resolved_by", "content",
+                     "content_chars"]),
         "StoredEvent": _obj({
             "id": UUID_TEXT, "visit_id": UUID_TEXT, "device_id": UUID_TEXT, "device_seq": INTEGER, "kind": STRING,
             "schema": INTEGER, "occurred_at": TIME, "recorded_at": TIME, "received_at": TIME, "server_seq": INTEGER,
@@ -228,6 +231,10 @@ def sync_paths() -> dict[str, Any]:
     limit = _query("limit", {"type": "integer", "minimum": 1, "maximum": protocol.MAX_PULL}, "At most this many.")
     visit = _query("visit", UUID_TEXT, "Only this visit's events: one newly readable is pulled again from 0.")
     key = _obj({"device_id": UUID_TEXT, "wrap_key": STRING, "lock_after_min": INTEGER})
+    held = _obj({"quarantined": {"type": "array", "items": _ref("Quarantined")}, "total": INTEGER,
+                 "next_before": _nullable(INTEGER)})
+    before = _query("before", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "The `next_before` of the previous page: held entries older than that one.")
     return {
         "/api/sync/push": {"post": _op("Push a batch of events", _json(_ref("PushResponse"), "One result per event."),
                                        401, 429, *WRITE, requestBody=_body("PushRequest"))},
@@ -237,8 +244,9 @@ def sync_paths() -> dict[str, Any]:
             requestBody=_body("PushRequest"))},
         "/api/sync/pull": {"get": _op("Events after a cursor, in server_seq order", _json(pull, "A page of events."),
                                       400, 401, 403, 404, parameters=[after, limit, visit])},
-        "/api/sync/quarantine": {"get": _op("The caller's own held submissions", _json(
-            _list_of("quarantined", "Quarantined"), "Held entries with reasons."), 401, 403)},
+        "/api/sync/quarantine": {"get": _op("The caller's own held submissions, newest first, a page at a time", _json(
+            held, "Held entries with reasons, their total, and the next page's `before`."), 400, 401, 403,
+            parameters=[before])},
         "/api/device-key": {"get": _op("The key that unwraps this tablet's store", _json(key, "The key."), 401, 403)},
         "/api/openapi.json": {"get": _op("This description", _json(ANY_OBJECT, "OpenAPI 3.1."), security=[])},
     }

@@ -46,6 +46,8 @@ class Settings:
     held_max_mb: int = 8  # and their size; above a push's 5 MB, so one large entry can always be kept
     push_burst: int = 120  # pushes one user may send at once (sync.rate) ...
     push_per_min: int = 120  # ... and then per minute
+    projector_quiet_ms: int = 50  # a pushed visit is folded once pushes pause this long (server.services.projector) ...
+    projector_patience_ms: int = 1_000  # ... or this long after the push at the latest
     timezone: str = "UTC"  # how desk pages and summaries show times (stored times are always UTC)
     audit_key: str = ""  # signs the audit chain; "" = secret_key (README, Security: keep it outside the database)
     audit_previous_keys: tuple[str, ...] = ()  # retired audit keys: they verify old entries, never sign
@@ -105,6 +107,8 @@ class Settings:
             held_max_mb=_held_mb(env),
             push_burst=_int(env, "IVLOG_PUSH_BURST", 120),
             push_per_min=_int(env, "IVLOG_PUSH_PER_MIN", 120),
+            projector_quiet_ms=_int(env, "IVLOG_PROJECTOR_QUIET_MS", 50),
+            projector_patience_ms=_int(env, "IVLOG_PROJECTOR_PATIENCE_MS", 1_000),
             timezone=_timezone(env.get("IVLOG_TIMEZONE", "UTC")),
             audit_key=_strong(env, "IVLOG_AUDIT_KEY"),
             audit_previous_keys=tuple(k.strip() for k in env.get("IVLOG_AUDIT_PREVIOUS_KEYS", "").split(",") if k.strip()),

@@ -3,7 +3,8 @@
 POST /push   push a batch (see sync.protocol); GET /pull?after=SEQ&limit=N[&visit=ID];
 POST /surrender  a revoked tablet hands over its outbox (same body and answer as a push; every new
              entry is kept aside for a reviewer, `device.revoked` in the answer says so);
-GET /quarantine  the caller's own quarantined submissions, with reasons.
+GET /quarantine[?before=ID]  the caller's own quarantined submissions, with reasons: a page at a time,
+             newest first (`next_before` names the next page; `sync.held_view`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync import engine
+from sync import engine, held_view
 from sync.content import may_hold_unstorable, parse_json
 from sync.errors import SyncError, malformed, too_large
 from sync.models import Quarantine
@@ -54,14 +55,19 @@ def routes(policy: Policy) -> list[Route]:
         return JSONResponse(page)
 
     async def quarantine(request: Request) -> Response:
+        """The caller's own held submissions, newest first, one bounded page (`sync.held_view`)."""
         principal = await policy.authenticate(request)
-        rows = await Quarantine.filter(
-            organization_id=principal.organization_id, author_id=principal.user_id
-        ).order_by("id").values("event_id", "visit_id", "device_seq", "code", "reason", "received_at", "resolved_by", "sent_json")
+        try:
+            before = _before(request)
+        except SyncError as error:
+            return _problem(error)
+        mine = Quarantine.filter(organization_id=principal.organization_id, author_id=principal.user_id)
+        shown = await held_view.page(mine, before=before)
         await policy.record("sync.quarantine.read", principal, outcome="ok", detail={
-            "count": len(rows), "visit_ids": sorted({str(row["visit_id"]) for row in rows if row["visit_id"]}),
+            "count": len(shown.rows), "visit_ids": sorted({str(row["visit_id"]) for row in shown.rows if row["visit_id"]}),
             **({"device_id": str(principal.device_id)} if principal.device_id else {})})
-        return AsciiJSONResponse({"quarantined": [quarantined_public(row) for row in rows]})
+        return AsciiJSONResponse({"quarantined": [held_view.public(row) for row in shown.rows], "total": shown.total,
+                                  "next_before": shown.next_before})
 
     return [
         Route("/api/sync/push", push, methods=["POST"]),
@@ -92,20 +98,6 @@ async def _project(policy: Policy, principal: Principal, visit_ids: set[UUID]) -
         logger.exception("projection failed after a committed push; visits stay stale until the next sweep")
 
 
-def quarantined_public(row: dict) -> dict:
-    """A held submission as JSON-ready data; `content` is the event exactly as the device sent it."""
-    row = dict(row)
-    content = json.loads(row.pop("sent_json"))
-    return {
-        **row,
-        "content": content,
-        "event_id": str(row["event_id"]),
-        "visit_id": str(row["visit_id"]) if row["visit_id"] else None,
-        "received_at": row["received_at"].isoformat(),
-        "resolved_by": str(row["resolved_by"]) if row["resolved_by"] else None,
-    }
-
-
 def _read_push(body: bytes, *, screened: bool) -> PushRequest:
     if len(body) > MAX_BYTES:
         raise too_large(f"A push holds at most {MAX_BYTES // (1024 * 1024)} MB; split the batch and send the parts.")
@@ -131,6 +123,16 @@ def _cursor(request: Request) -> tuple[int, int]:
     if not 0 <= after <= MAX_SEQ or not 1 <= limit <= MAX_PULL:
         raise malformed(f"after must be between 0 and {MAX_SEQ} and limit between 1 and {MAX_PULL}.")
     return after, limit
+
+
+def _before(request: Request) -> int | None:
+    """`before=ID`: the page of held entries older than that one (the `next_before` of the last page)."""
+    value = request.query_params.get("before")
+    if value is None:
+        return None
+    if not value.isdigit() or not 0 < int(value) <= MAX_SEQ:
+        raise malformed(f"before must be a held entry's id, a whole number between 1 and {MAX_SEQ}.")
+    return int(value)
 
 
 def _visit(request: Request) -> UUID | None:

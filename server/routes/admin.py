@@ -1,4 +1,4 @@
-"""Administration pages: users, patients, assignments, devices and the audit log.
+"""Administration pages: users, patients, assignments and the audit log (tablets: `admin_devices`).
 
 Every page is for the admin role and stays inside the admin's organization: an object of
 another organization answers 404. Forms are CSRF-checked and redirect (303) on success.
@@ -8,37 +8,21 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from server import access, audit
 from server.db.models import Assignment, Patient, Role, User
-from server.errors import AppError, BadRequest, Conflict, FieldError, Forbidden
-from server.routes import forms, guard
+from server.errors import BadRequest, Conflict, FieldError, Forbidden
+from server.routes import admin_devices, forms, guard
+from server.routes.admin_pages import done, failed, page
 from server.routes.params import MAX_BIGINT, path_id, whole_number
-from server.services import audit_log, devices, patients, tablet_lock, users
+from server.services import audit_log, patients, users
 from server.services.local_time import LocalTime
-from server.templating import render
 from sync.models import Device
-
-NOTICES = {
-    "user-created": "The account was created. Give the person their initial password in person.",
-    "user-enabled": "The account was enabled.",
-    "user-disabled": "The account was disabled and its sessions ended.",
-    "patient-created": "The patient was added.",
-    "patient-saved": "The patient record was saved.",
-    "assigned": "The nurse was assigned.",
-    "assignment-ended": "The assignment was ended: the nurse's access stops today.",
-    "device-revoked": "The tablet was revoked and its sessions ended. Entries it had not sent will be kept "
-                      "aside for the pharmacist when it next connects.",
-    "reregistration-allowed": "This browser may now register again as a new tablet, at its nurse's next login.",
-    "lock-saved": "The idle lock was saved: each tablet takes it at its next sync.",
-}
 
 
 class UserCreate(BaseModel):
@@ -50,32 +34,9 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
-class RevokeReason(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: str = Field(min_length=1, max_length=500)
-
-
 class ActiveChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     active: bool
-
-
-# --- helpers ---------------------------------------------------------------------------
-
-def _page(request: Request, name: str, context: dict[str, Any], *, status: int = 200) -> Response:
-    notice = NOTICES.get(request.query_params.get("done", ""))
-    defaults = {"error": None, "field_errors": {}, "values": {}, "assign_values": {}, "assign_error": False}  # not posted
-    return render(request, f"admin/{name}", {"notice": notice, **defaults, **context}, status=status)
-
-
-def _done(path: str, notice: str) -> Response:
-    return RedirectResponse(f"{path}?done={notice}", status_code=303)
-
-
-def _failed(error: AppError, form: FormData) -> dict[str, Any]:
-    """The context that re-renders a form: what was typed (never the password) and why it failed."""
-    values = {key: value for key, value in form.items() if key not in ("password", "csrf_token")}
-    return {"values": values, "error": error, "field_errors": {e.field: e.message for e in error.errors}}
 
 
 # --- home and users --------------------------------------------------------------------
@@ -87,13 +48,13 @@ async def home(request: Request) -> Response:
         "patients": await (await access.patients(admin)).count(),
         "devices": await Device.filter(organization_id=admin.organization_id, revoked_at=None).count(),
     }
-    return _page(request, "home.html", {"counts": counts, "section": "home"})
+    return page(request, "home.html", {"counts": counts, "section": "home"})
 
 
 async def _users_page(request: Request, admin: User, extra: dict[str, Any], status: int = 200) -> Response:
     members = await User.filter(organization_id=admin.organization_id).order_by("role", "display_name")
     context = {"members": members, "roles": list(Role), "section": "users", "values": {}, "reset": None, **extra}
-    return _page(request, "users.html", context, status=status)
+    return page(request, "users.html", context, status=status)
 
 
 async def user_list(request: Request) -> Response:
@@ -109,8 +70,8 @@ async def user_create(request: Request) -> Response:
         organization = await admin.organization
         await users.add_user(organization=organization, **data.model_dump(), by=access.actor(admin))
     except (BadRequest, Conflict) as error:
-        return await _users_page(request, admin, _failed(error, form), status=error.status)
-    return _done("/admin/users", "user-created")
+        return await _users_page(request, admin, failed(error, form), status=error.status)
+    return done("/admin/users", "user-created")
 
 
 async def user_set_active(request: Request) -> Response:
@@ -124,7 +85,7 @@ async def user_set_active(request: Request) -> Response:
         )
         raise Forbidden("You cannot disable your own account; ask another administrator.")
     await users.set_active(user=member, active=change.active, by=access.actor(admin))
-    return _done("/admin/users", "user-enabled" if change.active else "user-disabled")
+    return done("/admin/users", "user-enabled" if change.active else "user-disabled")
 
 
 async def user_reset_password(request: Request) -> Response:
@@ -150,7 +111,7 @@ async def _patients_page(request: Request, admin: User, extra: dict[str, Any], s
     rows = await (await access.patients(admin)).order_by("family_name", "given_name").prefetch_related("physician")
     await access.audit_list(admin, "patient", len(rows))
     context = {"patients": rows, "values": {}, **await _choices(admin), **extra}
-    return _page(request, "patients.html", context, status=status)
+    return page(request, "patients.html", context, status=status)
 
 
 async def patient_list(request: Request) -> Response:
@@ -165,8 +126,8 @@ async def patient_create(request: Request) -> Response:
         data = forms.parse_form(form, patients.PatientCreate)
         patient = await patients.create_patient(admin=admin, data=data)
     except BadRequest as error:
-        return await _patients_page(request, admin, _failed(error, form), status=error.status)
-    return _done(f"/admin/patients/{patient.id}", "patient-created")
+        return await _patients_page(request, admin, failed(error, form), status=error.status)
+    return done(f"/admin/patients/{patient.id}", "patient-created")
 
 
 def _patient_values(patient: Patient) -> dict[str, Any]:
@@ -182,7 +143,7 @@ async def _patient_page(
         "values": _patient_values(patient), "assign_values": {"starts_on": date.today().isoformat()},
         **await _choices(admin), **extra,
     }
-    return _page(request, "patient.html", context, status=status)
+    return page(request, "patient.html", context, status=status)
 
 
 async def patient_show(request: Request) -> Response:
@@ -199,8 +160,8 @@ async def patient_update(request: Request) -> Response:
         changes = forms.parse_form(form, patients.PatientUpdate)
         await patients.update_patient(patient=patient, admin=admin, changes=changes)
     except BadRequest as error:
-        return await _patient_page(request, admin, patient, _failed(error, form), status=error.status)
-    return _done(f"/admin/patients/{patient.id}", "patient-saved")
+        return await _patient_page(request, admin, patient, failed(error, form), status=error.status)
+    return done(f"/admin/patients/{patient.id}", "patient-saved")
 
 
 async def assignment_create(request: Request) -> Response:
@@ -211,10 +172,10 @@ async def assignment_create(request: Request) -> Response:
         data = forms.parse_form(form, patients.AssignmentCreate)
         await patients.assign_nurse(patient=patient, admin=admin, data=data)
     except BadRequest as error:
-        failed = _failed(error, form)
-        extra = {"assign_values": failed.pop("values"), "assign_error": True, **failed}
+        refused = failed(error, form)
+        extra = {"assign_values": refused.pop("values"), "assign_error": True, **refused}
         return await _patient_page(request, admin, patient, extra, status=error.status)
-    return _done(f"/admin/patients/{patient.id}", "assigned")
+    return done(f"/admin/patients/{patient.id}", "assigned")
 
 
 async def assignment_end(request: Request) -> Response:
@@ -224,69 +185,10 @@ async def assignment_end(request: Request) -> Response:
     assignment = await access.manage_in_organization(admin, Assignment, assignment_id, object_type="assignment")
     await access.manage_patient(admin, assignment.patient_id)
     await patients.end_assignment(assignment=assignment, admin=admin)
-    return _done(f"/admin/patients/{assignment.patient_id}", "assignment-ended")
+    return done(f"/admin/patients/{assignment.patient_id}", "assignment-ended")
 
 
-# --- devices and audit ---------------------------------------------------------------------
-
-async def _devices_page(request: Request, admin: User, extra: dict[str, Any], status: int = 200) -> Response:
-    rows = await devices.devices_of(admin=admin)
-    lock_min = await tablet_lock.lock_minutes(admin.organization_id, guard.settings_of(request).tablet_lock_min)
-    context = {"rows": rows, "section": "devices", "lock_min": lock_min, "lock_bounds": (tablet_lock.LOCK_MIN_LOW, tablet_lock.LOCK_MIN_HIGH)}
-    return _page(request, "devices.html", {**context, **extra}, status=status)
-
-
-async def device_list(request: Request) -> Response:
-    admin = await guard.require(request, Role.ADMIN)
-    return await _devices_page(request, admin, {})
-
-
-async def lock_update(request: Request) -> Response:
-    admin = await guard.require(request, Role.ADMIN)
-    form = await forms.read_form(request)
-    try:
-        await tablet_lock.set_lock_minutes(admin=admin, data=forms.parse_form(form, tablet_lock.LockSetting))
-    except BadRequest as error:
-        return await _devices_page(request, admin, _failed(error, form), status=error.status)
-    return _done("/admin/devices", "lock-saved")
-
-
-async def _managed_device(request: Request, admin: User) -> Device:
-    device_id: UUID = request.path_params["device_id"]
-    return await access.manage_in_organization(admin, Device, device_id, object_type="device")
-
-
-async def _confirm_page(request: Request, admin: User, device: Device, extra: dict[str, Any],
-                        status: int = 200) -> Response:
-    row = next(r for r in await devices.devices_of(admin=admin) if r.device.id == device.id)
-    return _page(request, "device_revoke.html", {"row": row, "section": "devices", **extra}, status=status)
-
-
-async def device_revoke_confirm(request: Request) -> Response:
-    """The confirmation step: who the tablet belongs to, what happens to its entries, and the reason."""
-    admin = await guard.require(request, Role.ADMIN)
-    device = await _managed_device(request, admin)
-    return await _confirm_page(request, admin, device, {})
-
-
-async def device_revoke(request: Request) -> Response:
-    admin = await guard.require(request, Role.ADMIN)
-    form = await forms.read_form(request)
-    device = await _managed_device(request, admin)
-    try:
-        reason = forms.parse_form(form, RevokeReason).reason
-    except BadRequest as error:
-        return await _confirm_page(request, admin, device, _failed(error, form), status=error.status)
-    await devices.revoke_device(device=device, admin=admin, reason=reason)
-    return _done("/admin/devices", "device-revoked")
-
-
-async def device_allow_reregistration(request: Request) -> Response:
-    admin = await guard.require(request, Role.ADMIN)
-    await forms.read_form(request)
-    await devices.allow_reregistration(device=await _managed_device(request, admin), admin=admin)
-    return _done("/admin/devices", "reregistration-allowed")
-
+# --- audit ---------------------------------------------------------------------------------
 
 def _before(request: Request) -> int | None:
     return whole_number(request, "before", hint="an audit entry id (a whole number).", maximum=MAX_BIGINT)
@@ -316,7 +218,7 @@ async def audit_log_page(request: Request) -> Response:
     await audit.record("audit.view", actor=access.actor(admin), object_type="audit", detail={"count": len(entries)})
     context = {"entries": entries, "chain": chain, "older": older, "paged": before is not None, "section": "audit",
                "wanted": wanted, "names": await audit_log.names(admin.organization_id), "clock": clock}
-    return _page(request, "audit.html", context)
+    return page(request, "audit.html", context)
 
 
 routes = [
@@ -331,10 +233,6 @@ routes = [
     Route("/admin/patients/{patient_id:int}", patient_update, methods=["POST"]),
     Route("/admin/patients/{patient_id:int}/assignments", assignment_create, methods=["POST"]),
     Route("/admin/assignments/{assignment_id:int}/end", assignment_end, methods=["POST"]),
-    Route("/admin/devices", device_list, methods=["GET"]),
-    Route("/admin/devices/{device_id:uuid}/revoke", device_revoke_confirm, methods=["GET"]),
-    Route("/admin/devices/{device_id:uuid}/revoke", device_revoke, methods=["POST"]),
-    Route("/admin/devices/{device_id:uuid}/reregistration", device_allow_reregistration, methods=["POST"]),
-    Route("/admin/devices/lock", lock_update, methods=["POST"]),
+    *admin_devices.routes,
     Route("/admin/audit", audit_log_page, methods=["GET"]),
 ]

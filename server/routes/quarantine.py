@@ -6,7 +6,7 @@ A held entry is resolved by a new event from the tablet (`resolves`), never by e
 pharmacist's decision (`server.services.held`): accepted into the visit's record after the normal
 checks, or rejected with a reason. Entries a revoked tablet handed over wait here for that decision.
 The page is bounded whatever was sent: one page of entries, each shown whole only when small
-(`server.services.held_pages`).
+(`sync.held_view`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from server.errors import AppError, BadRequest, Conflict, FieldError
 from server.routes import forms, guard
 from server.routes.params import path_id, whole_number
 from server.services import held as held_service
-from server.services import held_pages
 from server.templating import render
+from sync import held_view
 from sync.models import Quarantine
 
 NOTICES = {"accepted": "The entry was accepted into the visit's record.", "rejected": "The entry was rejected."}
@@ -47,7 +47,7 @@ async def quarantine_page(request: Request, *, error: AppError | None = None) ->
     visit_id = _visit(request)
     if visit_id is not None:
         query = query.filter(visit_id=visit_id)
-    shown = await held_pages.page(query, before=whole_number(request, "before", hint="an entry id (a whole number)"))
+    shown = await held_view.page(query, before=whole_number(request, "before", hint="an entry id (a whole number)"))
     people = {q["author_id"] for q in shown.rows} | {q["decided_by"] for q in shown.rows if q["decided_by"]}
     names = {u.id: u.display_name for u in await User.filter(id__in=people)}
     await access.audit_list(user, "quarantine", len(shown.rows))
@@ -56,7 +56,7 @@ async def quarantine_page(request: Request, *, error: AppError | None = None) ->
     more.update({"visit": str(visit_id)} if visit_id else {})
     next_url = f"/quarantine?{urlencode({**more, 'before': shown.next_before})}" if shown.next_before else None
     context = {"rows": rows, "show_all": show_all, "total": shown.total, "next_url": next_url,
-               "shown_chars": held_pages.SHOWN_CHARS, "error": error,
+               "shown_chars": held_view.SHOWN_CHARS, "error": error,
                "notice": NOTICES.get(request.query_params.get("done", ""))}
     return render(request, "quarantine.html", context, status=error.status if error else 200)
 
@@ -95,9 +95,9 @@ async def reject(request: Request) -> Response:
 def _row(row: dict, names: dict[int, str], *, with_content: bool) -> dict:
     """One held entry for the page: its content pretty-printed when it fits the display size,
     else its first characters only (the page's size is bounded however large the entry is)."""
-    whole = held_pages.whole(row)
+    whole = held_view.whole(row)
     content = json.dumps(row["sent"], indent=1, ensure_ascii=True) if whole else row["shown"]
-    kind = held_pages.kind_of(row) or (None if whole else "too large to show whole")
+    kind = held_view.kind_of(row) or (None if whole else "too large to show whole")
     return {
         "id": row["id"], "event_id": row["event_id"], "visit_id": row["visit_id"], "device_id": row["device_id"],
         "device_seq": row["device_seq"], "author": names.get(row["author_id"], f"user {row['author_id']}"),

@@ -14,7 +14,8 @@ from server.errors import FieldError, ValidationFailed
 from server.public import visit_public
 from server.routes import guard
 from server.routes.params import whole_number
-from server.services import held_pages, reference, visits
+from server.services import reference, visits
+from sync import held_view
 from sync.models import Quarantine
 from sync.routes import AsciiJSONResponse
 
@@ -50,11 +51,11 @@ async def visit_show(request: Request) -> Response:
     state = await visits.state_of(visit, now=datetime.now(timezone.utc))
     # Anyone in the organization may push at a visit: its held entries come as one bounded page
     # (newest first, each cut to a display size), with their count and where the rest are listed.
-    shown = await held_pages.page(Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id))
+    shown = await held_view.page(Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id))
     return AsciiJSONResponse({
         "visit": visit_public(visit),
         "state": state.to_dict(),
-        "quarantined": [held_pages.public(row) for row in shown.rows],
+        "quarantined": [held_view.public(row) for row in shown.rows],
         "quarantined_total": shown.total,
         "quarantined_more": f"/quarantine?visit={visit.id}" if shown.next_before is not None else None,
     })

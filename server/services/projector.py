@@ -9,11 +9,13 @@ in progress, none finished for `quiet` seconds), or after `patience` seconds at 
 and before each visit it gives way to requests being served (`busy`), for `give_way` seconds
 at most, so that a tablet's sync arriving meanwhile is not queued behind a backlog of folds.
 
-Nothing is lost if a fold fails (a locked database, a dropped connection) or the process stops
-first: every `sweep_every` seconds the projector folds again the visits whose fold failed and
-those whose row lags its log (`visits.stale_visit_ids`), which start-up also folds. (A failed
-fold of a push that only kept entries aside, followed by a restart, leaves the row's "held
-entries" flag stale until the visit's next push: its row does not lag its log.)
+Nothing is lost if a fold fails (a locked database, a dropped connection) or the process dies
+first (`kill -9` right after a push was acknowledged): that a visit needs folding is read from
+the data, never kept only here (`projection_due`). Every `watch_every` seconds the projector looks
+at what the log gained since its last look, whoever pushed it, and `takeover` seconds later folds
+those visits that are still due: another process's pushes if that process died (or failed to fold),
+this one's if its fold failed. Start-up folds every visit due, and so does a sweep every
+`sweep_every` seconds, in case a look at the log itself failed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Callable
 from uuid import UUID
 
 from server.db.models import Visit
-from server.services import visits
+from server.services import projection_due, visits
 from sync import engine
 
 logger = logging.getLogger("ivlog.projector")
@@ -33,12 +35,14 @@ logger = logging.getLogger("ivlog.projector")
 
 class Projector:
     def __init__(self, *, quiet: float = 0.05, patience: float = 1.0, give_way: float = 0.25,
-                 sweep_every: float = 300.0, busy: Callable[[], bool] = lambda: False) -> None:
+                 sweep_every: float = 300.0, watch_every: float = 1.0, takeover: float = 5.0,
+                 busy: Callable[[], bool] = lambda: False) -> None:
         self.quiet, self.patience, self.give_way, self.busy = quiet, patience, give_way, busy
-        self.sweep_every = sweep_every
-        self._last_sweep = time.monotonic()  # the lifespan swept just before starting the projector
+        self.sweep_every, self.watch_every, self.takeover = sweep_every, watch_every, takeover
+        self._last_sweep = self._last_watch = time.monotonic()
+        self._log = projection_due.LogWatch()
         self._pending: set[UUID] = set()
-        self._failed: set[UUID] = set()  # folds that failed since the last sweep
+        self._seen: dict[UUID, float] = {}  # visits the log gained entries for (or whose fold failed), since when
         self._first_mark = 0.0
         self._last_mark = 0.0
         self._wake = asyncio.Event()
@@ -47,7 +51,12 @@ class Projector:
         self._settled.set()
         self._task: asyncio.Task | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Fold every visit due (a process that died may have left some), then follow the log.
+        The log's head is read first: what commits meanwhile is followed, not missed."""
+        self._log = await projection_due.LogWatch.at_head()
+        await visits.project_stale()
+        self._last_sweep = self._last_watch = time.monotonic()
         self._task = asyncio.create_task(self._run(), name="ivlog-projector")
 
     async def stop(self) -> None:
@@ -85,13 +94,16 @@ class Projector:
 
     async def _run(self) -> None:
         while True:
-            if await self._woken_within(self._last_sweep + self.sweep_every - time.monotonic()):
+            next_chore = min(self._last_watch + self.watch_every, self._last_sweep + self.sweep_every)
+            if await self._woken_within(next_chore - time.monotonic()):
                 await self._until_quiet()
                 self._wake.clear()
                 batch, self._pending = self._pending, set()
                 await self._fold(batch)
                 if not self._pending:
                     self._settled.set()
+            if time.monotonic() >= self._last_watch + self.watch_every:
+                await self._follow_log()
             if time.monotonic() >= self._last_sweep + self.sweep_every:
                 await self._sweep()
 
@@ -102,17 +114,31 @@ class Projector:
             return False
         return True
 
-    async def _sweep(self) -> None:
-        """Mark for folding the visits whose fold failed and those whose row lags its log: they are
-        folded like any pushed visit, one at a time, giving way to requests."""
-        self._last_sweep = time.monotonic()
-        failed, self._failed = self._failed, set()
+    async def _follow_log(self) -> None:
+        """Note the visits the log gained entries for since the last look, by any process; mark for
+        folding those seen `takeover` seconds ago that are still due (their pusher died, or its fold
+        failed). Their own process has folded them by then, as a rule: each visit is folded once."""
+        now = self._last_watch = time.monotonic()
         try:
-            stale = await visits.stale_visit_ids()
+            for visit_id in await self._log.touched():
+                self._seen.setdefault(visit_id, now)
+            ripe = {visit_id for visit_id, seen in self._seen.items() if seen + self.takeover <= now}
+            due = await projection_due.due(ripe)
+        except Exception:
+            logger.exception("could not follow the log; the next look (or the sweep) tries again")
+            return
+        for visit_id in ripe:
+            del self._seen[visit_id]
+        self.mark(due)
+
+    async def _sweep(self) -> None:
+        """Mark for folding every visit due (`projection_due.all_due`): folded like any pushed
+        visit, one at a time, giving way to requests."""
+        self._last_sweep = time.monotonic()
+        try:
+            self.mark(await projection_due.all_due())
         except Exception:
             logger.exception("could not look for stale visits; the next sweep looks again")
-            stale = set()
-        self.mark(failed | stale)
 
     async def _until_quiet(self) -> None:
         """Until no push is in progress and none came for `quiet` seconds, `patience` at most."""
@@ -134,9 +160,9 @@ class Projector:
                 visit = await Visit.get_or_none(id=visit_id)
                 if visit is not None:
                     await visits.project(visit)
-            except Exception:  # the row stays stale until the next sweep
-                self._failed.add(visit_id)
-                logger.exception("projection failed; the visit is folded again at the next sweep")
+            except Exception:  # the row stays stale: looked at again `takeover` seconds from now
+                self._seen[visit_id] = time.monotonic()
+                logger.exception("projection failed; the visit is folded again shortly")
 
     async def _after_requests(self) -> None:
         """Wait while requests are being served, `give_way` seconds at most (folding must progress)."""

@@ -18,13 +18,14 @@ from server.db.models import User, Visit, VisitStatus
 from server.db.review_models import DeliveryAttempt, InboxItem, OutboxMessage
 from server.errors import Conflict
 from server.services import (
-    charts, desk_events, disclosures, entry_times, held_pages, inbox, release, visits, write_rules,
+    charts, desk_events, disclosures, entry_times, inbox, release, visits, write_rules,
 )
 from server.services.charts import Chart
 from server.services.entry_text import describe, label
-from server.services.held_pages import HeldPage
 from server.services.local_time import LocalTime, parse
 from server.services.summary import VisitSummary, build_summary, resolved_alerts
+from sync import held_view
+from sync.held_view import HeldPage
 from sync.models import Quarantine
 from sync.protocol import PushResult
 
@@ -130,12 +131,12 @@ def alerts_with_entries(alerts: list[dict[str, Any]], rows: list[TimelineRow]) -
 
 async def quarantined_of(visit: Visit) -> HeldPage:
     """One bounded page of the visit's held entries (newest first), each described when it is
-    small enough to show whole (server.services.held_pages)."""
-    shown = await held_pages.page(Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id))
+    small enough to show whole (sync.held_view)."""
+    shown = await held_view.page(Quarantine.filter(visit_id=visit.id, organization_id=visit.organization_id))
     for row in shown.rows:
         content = row["sent"] if isinstance(row["sent"], dict) else {}
         kind, payload = str(content.get("kind", "")), content.get("payload")
-        row["kind_label"] = label(kind) if kind else ("entry too large to show" if not held_pages.whole(row)
+        row["kind_label"] = label(kind) if kind else ("entry too large to show" if not held_view.whole(row)
                                                       else "unreadable entry")
         row["text"] = describe(kind, payload) if isinstance(payload, dict) else str(payload or "")
     return shown

@@ -7,7 +7,6 @@ import logging
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
 
 from server.clinical.products import Catalog, load_products
 from server.clinical.rulebook import RuleBook
@@ -17,7 +16,7 @@ from server.clinical.timeline import VisitState, fold_timeline
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
-from server.services import at_risk_policy, entry_times, series
+from server.services import at_risk_policy, entry_times, projection_due, series
 from tortoise.connection import get_connection
 
 from sync import store
@@ -148,29 +147,17 @@ async def project(visit: Visit) -> VisitState:
         volume_infused_ml=float(state.infusion.get("volume_infused_ml") or 0),
         last_tolerated_rate_ml_h=state.infusion.get("last_tolerated_rate_ml_h"),
         flags=_flags(state) + entry_times.visit_flags(entry_times.entry_flags(events, state.time_in))
-        + (["quarantined"] if held else []), projected_seq=seq,
+        + ([projection_due.HELD_FLAG] if held else []), projected_seq=seq,
         updated_at=datetime.now(timezone.utc),
     )
     return state
 
 
-STALE_VISITS = (
-    "SELECT v.id FROM visit v WHERE v.projected_seq < "
-    "(SELECT COALESCE(MAX(e.server_seq), 0) FROM event e WHERE e.visit_id = v.id)"
-)
-
-
-async def stale_visit_ids() -> set[UUID]:
-    """Visits whose row lags their log (the server stopped right after a push, or a fold failed)."""
-    rows = await get_connection("default").execute_query_dict(STALE_VISITS)
-    return {UUID(str(row["id"])) for row in rows}
-
-
 async def project_stale() -> int:
-    """Re-project every stale visit (at start-up); how many were folded. A visit whose fold fails
-    is logged and left stale for the projector's sweep: one cannot keep the server from starting."""
+    """Re-project every visit due a fold (`projection_due.all_due`; at start-up); how many were folded.
+    A visit whose fold fails is logged and left for the projector: one cannot keep the server from starting."""
     folded = 0
-    for visit in await Visit.filter(id__in=list(await stale_visit_ids())):
+    for visit in await Visit.filter(id__in=list(await projection_due.all_due())):
         try:
             await project(visit)
             folded += 1

@@ -13,7 +13,7 @@ from tests.api.events import one_event
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.desk import Desk
 from tests.browser.test_hostile_text import log_in
-from server.services.held_pages import PAGE_SIZE
+from sync.held_view import PAGE_SIZE
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from server.services import held_pages
+from sync import held_view
 from sync.models import Quarantine
 from tests.api.conftest import Tablet, scheduled_visit, tablet_ana  # noqa: F401 (fixtures)
 from tests.api.events import one_event
@@ -21,14 +21,18 @@ from tests.api.events import one_event
 BIG_CHARS = 600_000  # one stuffed entry (the attack's were 4.9 MB; what matters is that it is never shown whole)
 SMALL_PUSHES = 105  # three pages; under the push rate's burst (120)
 # A page holds at most PAGE_SIZE entries of SHOWN_CHARS each, plus its own frame (HTML, state, metadata).
-BOUND = held_pages.PAGE_SIZE * (held_pages.SHOWN_CHARS + 2_000) + 100_000
+BOUND = held_view.PAGE_SIZE * (held_view.SHOWN_CHARS + 2_000) + 100_000
 
 
 @pytest.fixture
-async def stuffed_visit(client_factory, nurse_ben, scheduled_visit):
-    """nurse_ben, not assigned to patient_pat, stuffs nurse_ana's visit from his tablet."""
+async def ben(client_factory, nurse_ben) -> Tablet:
     device_id = uuid.uuid4()
-    ben = Tablet(await client_factory(nurse_ben, device_id=str(device_id), device_label="ben"), device_id)
+    return Tablet(await client_factory(nurse_ben, device_id=str(device_id), device_label="ben"), device_id)
+
+
+@pytest.fixture
+async def stuffed_visit(ben, scheduled_visit):
+    """nurse_ben, not assigned to patient_pat, stuffs nurse_ana's visit from his tablet."""
     for seq in range(1, SMALL_PUSHES + 1):
         answer = await ben.push([one_event(scheduled_visit.id, seq, "note", {"text": f"stuffing {seq}"})])
         assert answer.json()["results"][0]["status"] == "quarantined"
@@ -45,11 +49,28 @@ async def test_a_visits_api_answer_stays_bounded_and_counts_every_held_entry(stu
     assert answer.status_code == 200 and len(answer.content) < BOUND, len(answer.content)
     shown = answer.json()
     assert shown["quarantined_total"] == SMALL_PUSHES + 2
-    assert len(shown["quarantined"]) == held_pages.PAGE_SIZE
+    assert len(shown["quarantined"]) == held_view.PAGE_SIZE
     assert shown["quarantined_more"] == f"/quarantine?visit={stuffed_visit.id}"
     big = [q for q in shown["quarantined"] if q["content"] is None]
     assert len(big) == 2 and all(q["content_chars"] > BIG_CHARS for q in big)
-    assert all(len(q["content_start"]) == held_pages.SHOWN_CHARS for q in big)
+    assert all(len(q["content_start"]) == held_view.SHOWN_CHARS for q in big)
+
+
+async def test_a_users_own_list_of_held_entries_comes_a_bounded_page_at_a_time_newest_first(stuffed_visit, ben):
+    seen, url, pages = [], "/api/sync/quarantine", 0
+    while url:
+        answer = await ben.client.get(url)
+        assert answer.status_code == 200 and len(answer.content) < BOUND, (url, len(answer.content))
+        shown = answer.json()
+        assert shown["total"] == SMALL_PUSHES + 2 and len(shown["quarantined"]) <= held_view.PAGE_SIZE
+        seen += [q["device_seq"] for q in shown["quarantined"]]
+        url = f"/api/sync/quarantine?before={shown['next_before']}" if shown["next_before"] else None
+        pages += 1
+    assert pages == -(-(SMALL_PUSHES + 2) // held_view.PAGE_SIZE)
+    assert seen == list(range(SMALL_PUSHES + 2, 0, -1))  # every one, newest first, none twice
+    first = (await ben.client.get("/api/sync/quarantine")).json()["quarantined"][:2]
+    assert [q["content"] for q in first] == [None, None] and all(q["content_chars"] > BIG_CHARS for q in first)
+    assert (await ben.client.get("/api/sync/quarantine?before=x")).status_code == 400
 
 
 async def test_the_quarantine_page_is_paged_and_cuts_each_entry_to_a_display_size(
@@ -65,10 +86,10 @@ async def test_the_quarantine_page_is_paged_and_cuts_each_entry_to_a_display_siz
         found = re.search(r'href="(/quarantine\?[^"]+)">Older entries', page.text)
         url = found.group(1).replace("&amp;", "&") if found else None
         pages += 1
-    assert pages == -(-(SMALL_PUSHES + 2) // held_pages.PAGE_SIZE)
+    assert pages == -(-(SMALL_PUSHES + 2) // held_view.PAGE_SIZE)
     assert len(seen) == SMALL_PUSHES  # every held entry is reachable, page by page
     first = (await desk.get("/quarantine")).text
-    assert f"first {held_pages.SHOWN_CHARS} of" in first and "too large to show whole" in first
+    assert f"first {held_view.SHOWN_CHARS} of" in first and "too large to show whole" in first
 
 
 async def test_the_review_page_shows_a_bounded_page_of_held_entries_with_their_count(

@@ -1,5 +1,8 @@
 """Held (quarantined) submissions as bounded views: a page of rows, each cut to a display size.
 
+The one rule for every list of held entries: the desk's pages and the visit API (server), and a
+user's own list, `GET /api/sync/quarantine` (sync.routes).
+
 Anyone in the organization can push at a visit, and what the server cannot accept is kept whole
 (nothing a device sends is dropped): one visit may hold thousands of entries of megabytes each.
 So no view shows them whole: every list is a page with the total count, and the database hands
