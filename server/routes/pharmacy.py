@@ -22,7 +22,7 @@ from server.db.models import Order, Patient, ProtocolType, Role
 from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
-from server.services import catalogue, orders
+from server.services import orders
 from server.templating import render
 
 T = TypeVar("T", bound=BaseModel)
@@ -212,15 +212,8 @@ async def order_update(request: Request) -> Response:
     return RedirectResponse(f"/pharmacy/patients/{patient.id}", status_code=303)
 
 
-async def catalogue_show(request: Request) -> Response:
-    """The IVIG catalogue, read-only, with each value's provenance."""
-    pharmacist = await guard.require(request, Role.PHARMACIST)
-    return render(request, "pharmacy/catalogue.html", await catalogue.page_for(pharmacist))
-
-
 routes = [
     Route("/pharmacy", home, methods=["GET"]),
-    Route("/pharmacy/catalogue", catalogue_show, methods=["GET"]),
     Route("/pharmacy/patients/{patient_id:int}", patient_show, methods=["GET"]),
     Route("/pharmacy/patients/{patient_id:int}/orders/new", order_new, methods=["GET"]),
     Route("/pharmacy/patients/{patient_id:int}/orders", order_create, methods=["POST"]),

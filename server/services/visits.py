@@ -9,14 +9,13 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from server.clinical.products import Catalog, load_products
 from server.clinical.rulebook import RuleBook
 from server.clinical.rules import load_rules
 from server.clinical.timeline import VisitState, fold_timeline
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
-from server.services import entry_times
+from server.services import entry_times, org_catalogue
 from tortoise.connection import get_connection
 
 from sync import store
@@ -28,11 +27,6 @@ LONG_GAP = timedelta(weeks=8)
 # Patient columns -> the flag names the clinical data uses (products.json `at_risk_flags`).
 RISK_FLAGS = {"thrombosis_risk": "thrombosis", "renal_risk": "renal", "iga_deficiency": "iga_deficiency"}
 DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitStatus.REOPENED)
-
-
-@lru_cache(maxsize=1)
-def catalog() -> Catalog:
-    return load_products()
 
 
 @lru_cache(maxsize=1)
@@ -70,11 +64,13 @@ async def patient_flags(visit: Visit, patient: Patient, order: Order) -> Patient
 
 
 async def context_for(visit: Visit) -> VisitContext:
+    """The visit's order, patient flags and the protocol rows of the visit's organization (its
+    pharmacists' revisions over the packaged catalogue): the one place a visit's protocol is found."""
     order = await _order_of(visit)
     patient = await Patient.get(id=visit.patient_id)
     return VisitContext(
-        order=order_plan(order), patient=await patient_flags(visit, patient, order), catalog=catalog(),
-        rulebook=rulebook(),
+        order=order_plan(order), patient=await patient_flags(visit, patient, order),
+        catalog=await org_catalogue.catalog_for(visit.organization_id), rulebook=rulebook(),
     )
 
 
