@@ -6,7 +6,7 @@ import { FORMS, payloadFrom, valuesFrom } from "../entries.js";
 import { clock, countdown, num } from "../format.js";
 import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
-import { alertsPanel, correctionsPanel, header, infusionPanel, timeline, visitChart } from "./visit_panels.js";
+import { alertsPanel, correctionsPanel, header, infusionPanel, protocolBanner, timeline, visitChart } from "./visit_panels.js";
 
 const GROUPS = [
   ["Record", ["vitals", "reaction.observed", "note"]],
@@ -161,7 +161,7 @@ export function visitScreen(app, row) {
     state = computeState();
     const quarantined = app.journal.needsCorrection(visit.id);
     const sync = { pending: app.outbox.pendingCount(visit.id), syncedAt: app.outbox.syncedAt[visit.id] || null, quarantined: quarantined.length };
-    fill(parts.head, header({ patient, order, state, sync }));
+    fill(parts.head, header({ patient, order, state, sync }), protocolBanner(state));
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (correctable(item) ? () => correct(item) : null)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);

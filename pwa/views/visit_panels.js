@@ -27,6 +27,13 @@ export function header({ patient, order, state, sync }) {
       sync.quarantined ? h("span.badge.danger", `${sync.quarantined} need correction`) : null));
 }
 
+// A label protocol no pharmacist of the organization has verified (the reference's row has no verified_on).
+export function protocolBanner(state) {
+  const p = state?.protocol;
+  return p?.kind === "label" && !p.verified_on ? h("p.alert.warning", { role: "status", testid: "unverified-protocol" },
+    h("strong", "Unverified protocol"), ": no pharmacist has checked these steps against the label yet.") : null;
+}
+
 export function alertsPanel(state, { offline, rulesMissing }) {
   if (rulesMissing) {
     return h("section.alerts", { role: "alert" }, h("p.alert.critical",

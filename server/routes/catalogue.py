@@ -61,7 +61,7 @@ def changes_from(values: dict[str, str]) -> dict[str, Any]:
     for name in NUMBERS:
         changes[name] = _number(values[name], name) if values[name] else None
     for name in TEXTS:
-        changes[name] = values[name] or None
+        changes[name] = values[name] or (None if name == "ladder_note" else "")  # the loader says "required"
     return changes
 
 

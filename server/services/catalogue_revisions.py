@@ -55,11 +55,11 @@ async def current(organization_id: int, protocol_id: str) -> Current:
 
 def _field_of(message: str, loc: tuple[Any, ...]) -> str:
     """The row field a loader error is about: from its location, or named at the start of the
-    message of a whole-row check ("gammagard_pi: ladder must run from start_rate to max_rate")."""
+    message of a whole-row check ("ladder must run from start_rate to max_rate")."""
     named = [str(part) for part in loc[2:3]]
     if named:
         return named[0]
-    words = message.split(": ", 1)[-1].split()
+    words = message.split()
     return words[0] if words and words[0] in FIELD_NAMES else "row"
 
 
@@ -71,7 +71,7 @@ def check_row(row: dict[str, Any]) -> None:
     except ValidationError as exc:
         errors = []
         for item in exc.errors():
-            message = item["msg"].removeprefix("Value error, ")
+            message = item["msg"].removeprefix("Value error, ").removeprefix(f"{row['protocol_id']}: ")
             field = _field_of(message, tuple(item["loc"]))
             errors.append(FieldError(field, f"{field.replace('_', ' ')}: {message}"))
         raise ValidationFailed("; ".join(e.message for e in errors), errors=errors) from None
@@ -125,7 +125,7 @@ async def edit_row(*, pharmacist: User, protocol_id: str, based_on: int, changes
     if not changed_fields({**was, "verified_on": None}, row):
         raise ValidationFailed("nothing changed", errors=[FieldError("row", "Nothing was changed.")])
     return await _append(pharmacist=pharmacist, protocol_id=protocol_id, based_on=based_on, kind=RevisionKind.EDIT,
-                         row=row, reason=_reason(reason, "reason", "Reason for the change"), verified_on=None)
+                         row=row, reason=_reason(reason, "reason", "Reason"), verified_on=None)
 
 
 async def verify_row(*, pharmacist: User, protocol_id: str, based_on: int, checked_against: str,
