@@ -19,6 +19,7 @@ export function header({ patient, order, state, sync }) {
       h("p", state?.protocol?.product_name || order?.product_id || ""),
       h("p.muted", order ? `${num(order.dose_g)} g (${num(order.dose_g_per_kg)} g/kg) · ${order.indication}` : ""),
       h(`p.status.status-${state?.status}`, { testid: "visit-status" }, (state?.status || "").replace("_", " ")),
+      state?.protocol?.verified_on ? h("p.muted", { testid: "protocol-verified" }, `Protocol verified ${state.protocol.verified_on}`) : null,
       state?.time_in ? h("p.muted", `In ${clock(state.time_in)}${state.location_verified === false ? " · location not verified" : ""}`) : null),
     h("div.visit-sync", { testid: "visit-sync" },
       h(sync.pending ? "span.badge.pending" : "span.badge.ok", { testid: "visit-pending" },

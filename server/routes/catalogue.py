@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.db.models import Role
+from server.db.models import Role, User
 from server.errors import BadRequest, FieldError, ValidationFailed
 from server.routes import forms, guard
-from server.services import catalogue, catalogue_history, catalogue_revisions
+from server.services import catalogue, catalogue_history, catalogue_revisions, org_catalogue
 from server.services.local_time import LocalTime
 from server.templating import render
 
@@ -76,11 +76,20 @@ async def index(request: Request) -> Response:
     return render(request, "pharmacy/catalogue.html", await catalogue.page_for(pharmacist))
 
 
+async def _row_page(request: Request, pharmacist: User, protocol_id: str,
+                    error: ValidationFailed | None = None) -> Response:
+    history = await catalogue_history.history_for(pharmacist, protocol_id)
+    protocol = (await org_catalogue.catalog_for(pharmacist.organization_id)).protocol(protocol_id)
+    context = {**history, "view": catalogue.row_view(protocol), "error": error,
+               "field_errors": {e.field: e.message for e in error.errors} if error else {}}
+    return render(request, "pharmacy/catalogue_row.html", context, status=error.status if error else 200)
+
+
 async def row_history(request: Request) -> Response:
-    """One row: what each revision changed, how it differs from the packaged row, and the verification."""
+    """One row as it stands, what each revision changed, how it differs from the packaged row, and the
+    verification form."""
     pharmacist = await guard.require(request, Role.PHARMACIST)
-    history = await catalogue_history.history_for(pharmacist, _protocol_id(request.query_params.get("protocol")))
-    return render(request, "pharmacy/catalogue_row.html", {**history, "error": None, "field_errors": {}})
+    return await _row_page(request, pharmacist, _protocol_id(request.query_params.get("protocol")))
 
 
 def _edit_page(request: Request, now: catalogue_revisions.Current, protocol_id: str, values: dict[str, str],
@@ -128,9 +137,7 @@ async def verify(request: Request) -> Response:
         await catalogue_revisions.verify_row(pharmacist=pharmacist, protocol_id=protocol_id, based_on=_based_on(form),
                                              checked_against=str(form.get("checked_against", "")), today=today)
     except ValidationFailed as error:
-        history = await catalogue_history.history_for(pharmacist, protocol_id)
-        context = {**history, "error": error, "field_errors": {e.field: e.message for e in error.errors}}
-        return render(request, "pharmacy/catalogue_row.html", context, status=error.status)
+        return await _row_page(request, pharmacist, protocol_id, error)
     return RedirectResponse(f"/pharmacy/catalogue/row?protocol={protocol_id}", status_code=303)
 
 

@@ -73,6 +73,7 @@ def check_row(row: dict[str, Any]) -> None:
         for item in exc.errors():
             message = item["msg"].removeprefix("Value error, ").removeprefix(f"{row['protocol_id']}: ")
             field = _field_of(message, tuple(item["loc"]))
+            message = message.removeprefix(f"{field} ")  # "ladder_source must match" -> "must match"
             errors.append(FieldError(field, f"{field.replace('_', ' ')}: {message}"))
         raise ValidationFailed("; ".join(e.message for e in errors), errors=errors) from None
     except ValueError as exc:
