@@ -99,3 +99,24 @@ def test_a_row_the_pharmacist_verifies_reaches_the_tablet_as_verified(server_fac
     assert tablet.fold(visit_id)["protocol"]["verified_on"] == date.today().isoformat()
     tablet.screenshot(artifacts / "catalogue-verify-5-tablet-verified.png")
     assert tablet.errors == []
+
+
+def test_the_review_page_and_the_summary_name_an_unverified_protocol(server_factory, launch, artifacts):
+    """Elena Sousa's visit followed Gamunex-C CIDP's packaged, unverified row; Farid Haddad's followed the
+    order's own mL/h steps, which the pharmacist wrote, so it has no catalogue row to verify."""
+    server = server_factory()
+    page = launch().new_page()
+    log_in(page, server.base_url, "pharmacist")
+    page.get_by_role("link", name="Review queue").click()
+    page.get_by_role("row").filter(has_text="MRN-1005").get_by_role("link").first.click()
+    banner = page.get_by_role("status").filter(has_text="Unverified protocol")
+    expect(banner).to_contain_text("Gamunex-C 10% (gamunex-c-10-cidp)")
+    page.screenshot(path=str(artifacts / "catalogue-verify-review-banner.png"))
+    page.get_by_role("link", name="Physician summary").click()
+    expect(page.get_by_role("status").filter(has_text="Unverified protocol")).to_be_visible()
+    page.screenshot(path=str(artifacts / "catalogue-verify-summary-banner.png"))
+
+    page.get_by_role("link", name="Review queue").click()
+    page.get_by_role("row").filter(has_text="MRN-1006").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", name="Sign-off")).to_be_visible()
+    expect(page.get_by_text("Unverified protocol")).to_have_count(0)
