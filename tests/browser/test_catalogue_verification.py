@@ -110,7 +110,7 @@ def test_the_review_page_and_the_summary_name_an_unverified_protocol(server_fact
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("row").filter(has_text="MRN-1005").get_by_role("link").first.click()
     banner = page.get_by_role("status").filter(has_text="Unverified protocol")
-    expect(banner).to_contain_text("Gamunex-C 10% (gamunex-c-10-cidp)")
+    expect(banner).to_contain_text("Gamunex-C 10% (gamunex-c-10-cidp): its rate steps are not yet verified")
     page.screenshot(path=str(artifacts / "catalogue-verify-review-banner.png"))
     page.get_by_role("link", name="Physician summary").click()
     expect(page.get_by_role("status").filter(has_text="Unverified protocol")).to_be_visible()
