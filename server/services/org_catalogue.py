@@ -46,9 +46,10 @@ async def latest_revisions(organization_id: int) -> dict[str, CatalogueRevision]
 
 
 def overlay(document: dict[str, Any], rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """`document` with each row whose protocol_id is in `rows` replaced; rows of protocols the
-    packaged file no longer has are left out (they have nothing to overlay)."""
-    return {**document, "products": [rows.get(row["protocol_id"], row) for row in document["products"]]}
+    """`document` with each row whose protocol_id is in `rows` replaced by that row. A field the stored
+    row lacks (one a later products.json added) comes from the packaged row, so an older revision still
+    loads; rows of protocols the packaged file no longer has are left out (nothing to overlay)."""
+    return {**document, "products": [{**row, **rows.get(row["protocol_id"], {})} for row in document["products"]]}
 
 
 async def products_document_for(organization_id: int) -> dict[str, Any]:

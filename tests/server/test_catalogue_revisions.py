@@ -172,3 +172,17 @@ async def test_an_unknown_protocol_is_not_found(client_factory, pharmacist_pia):
     desk = await client_factory(pharmacist_pia)
     assert (await desk.get("/pharmacy/catalogue/row?protocol=no-such-row")).status_code == 404
     assert (await desk.get("/pharmacy/catalogue/edit?protocol=Bad%20Id")).status_code == 400
+
+
+async def test_a_revision_stored_before_products_json_gained_a_field_still_loads(pharmacist_pia):
+    """A required field a later products.json adds to every row (here at_risk_cap_source, as if it were new)
+    comes from the packaged row into an older revision that lacks it."""
+    packaged = org_catalogue.packaged_row(ROW)
+    older = {key: value for key, value in packaged.items() if key != "at_risk_cap_source"} | {"step_min": 20}
+    await CatalogueRevision.create(organization_id=pharmacist_pia.organization_id, protocol_id=ROW, number=1,
+                                   kind="edit", row=older, reason="before the field existed", author=pharmacist_pia,
+                                   created_at=datetime.now(timezone.utc))
+    document = org_catalogue.overlay({**org_catalogue.packaged_document()}, {ROW: older})
+    row = next(r for r in document["products"] if r["protocol_id"] == ROW)
+    assert row["at_risk_cap_source"] == packaged["at_risk_cap_source"] and row["step_min"] == 20
+    assert (await org_catalogue.catalog_for(pharmacist_pia.organization_id)).protocol(ROW).step_min == 20
