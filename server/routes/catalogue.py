@@ -28,7 +28,7 @@ TEXTS = ("first_step_source", "step_source", "at_risk_cap_source", "ladder_note"
 
 def _protocol_id(value: Any) -> str:
     text = str(value or "").strip()
-    if not re.fullmatch(r"[a-z0-9-]{1,64}", text):
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", text):
         raise BadRequest("Name a protocol of the catalogue.")
     return text
 
@@ -102,7 +102,7 @@ def _edit_page(request: Request, now: catalogue_revisions.Current, protocol_id: 
 async def edit_form(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     protocol_id = _protocol_id(request.query_params.get("protocol"))
-    now = await catalogue_revisions.current(pharmacist.organization_id, protocol_id)
+    now = await catalogue_revisions.row_for_edit(pharmacist, protocol_id)
     return _edit_page(request, now, protocol_id, values_of_row(now.row))
 
 

@@ -53,6 +53,14 @@ async def current(organization_id: int, protocol_id: str) -> Current:
     return Current(dict(latest.row), latest.number, latest)
 
 
+async def row_for_edit(user: User, protocol_id: str) -> Current:
+    """The row an edit form opens on (audited as a read of that row)."""
+    now = await current(user.organization_id, protocol_id)
+    await audit.record("catalogue.row_read", actor=access.actor(user), object_type="catalogue_row",
+                       object_id=protocol_id, detail={"revision": now.number})
+    return now
+
+
 def _field_of(message: str, loc: tuple[Any, ...]) -> str:
     """The row field a loader error is about: from its location, or named at the start of the
     message of a whole-row check ("ladder must run from start_rate to max_rate")."""

@@ -162,10 +162,13 @@ async def test_a_visits_protocol_is_the_organizations_row(client_factory, pharma
     assert (await visits.context_for(visit)).protocol.ladder == (0.5, 1, 2, 3, 4, 5)
 
 
-async def test_reading_a_rows_history_is_audited(client_factory, pharmacist_pia: User):
-    await (await client_factory(pharmacist_pia)).get(f"/pharmacy/catalogue/row?protocol={ROW}")
-    entry = await AuditEntry.filter(action="catalogue.history").get()
-    assert (entry.object_id, entry.user_id) == (ROW, pharmacist_pia.id)
+async def test_reading_a_rows_history_or_its_edit_form_is_audited(client_factory, pharmacist_pia: User):
+    desk = await client_factory(pharmacist_pia)
+    await desk.get(f"/pharmacy/catalogue/row?protocol={ROW}")
+    await desk.get(f"/pharmacy/catalogue/edit?protocol={ROW}")
+    for action in ("catalogue.history", "catalogue.row_read"):
+        entry = await AuditEntry.filter(action=action).get()
+        assert (entry.object_id, entry.user_id) == (ROW, pharmacist_pia.id)
 
 
 async def test_an_unknown_protocol_is_not_found(client_factory, pharmacist_pia):
