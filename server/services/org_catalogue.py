@@ -59,11 +59,14 @@ async def products_document_for(organization_id: int) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _catalog_of(text: str) -> Catalog:
-    return load_products(json.loads(text))
+def _catalog_of(rows_text: str) -> Catalog:
+    """The packaged file overlaid with `rows_text` (the organization's rows as sorted JSON), loaded once
+    per distinct content: every fold of a visit asks for it."""
+    return load_products(overlay(packaged_document(), json.loads(rows_text)))
 
 
 async def catalog_for(organization_id: int) -> Catalog:
     """The organization's catalogue, checked by the same loader as the packaged file."""
-    document = await products_document_for(organization_id)
-    return _catalog_of(json.dumps(document, sort_keys=True))
+    latest = await latest_revisions(organization_id)
+    rows = {pid: revision.row for pid, revision in latest.items()}
+    return _catalog_of(json.dumps(rows, sort_keys=True))
