@@ -67,7 +67,11 @@ def verify_with_the_diff_in_view(desk: Page, artifacts) -> None:
     expect(desk.get_by_role("article", name="Revision 2")).to_contain_text("Checked against: Gammagard Liquid PI")
     desk.screenshot(path=str(artifacts / "catalogue-verify-4-verified.png"), full_page=True)
     desk.get_by_role("link", name="← Back to the catalogue").click()
-    expect(desk.get_by_role("region", name=ROW).get_by_text(f"verified {date.today()} by Pia Lind")).to_be_visible()
+    row = desk.get_by_role("region", name=ROW)
+    expect(row.get_by_text(f"verified {date.today()} by Pia Lind")).to_be_visible()
+    expect(row.get_by_text("Revision 2 of this organization")).to_be_visible()
+    row.scroll_into_view_if_needed()
+    desk.screenshot(path=str(artifacts / "catalogue-verify-4b-catalogue-row.png"))
 
 
 def test_a_row_the_pharmacist_verifies_reaches_the_tablet_as_verified(server_factory, launch, playwright, artifacts):
