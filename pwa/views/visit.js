@@ -6,7 +6,7 @@ import { FORMS, payloadFrom, valuesFrom } from "../entries.js";
 import { clock, countdown, num } from "../format.js";
 import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
-import { alertsPanel, correctionsPanel, header, infusionPanel, timeline } from "./visit_panels.js";
+import { alertsPanel, correctionsPanel, header, infusionPanel, protocolBanner, timeline } from "./visit_panels.js";
 
 const GROUPS = [
   ["Record", ["vitals", "reaction.observed", "note"]],
@@ -161,7 +161,7 @@ export function visitScreen(app, row) {
     state = computeState();
     const quarantined = app.journal.needsCorrection(visit.id);
     const sync = { pending: app.outbox.pendingCount(visit.id), syncedAt: app.outbox.syncedAt[visit.id] || null, quarantined: quarantined.length };
-    fill(parts.head, header({ patient, order, state, sync }));
+    fill(parts.head, header({ patient, order, state, sync }), protocolBanner(state));
     import("../lazy/series_line.js").then((m) => fill(parts.series, m.seriesLine(state, app.reference.rules)));
     if (app.clinical) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context: app.clinical.context(visit), state })));
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));

@@ -18,12 +18,20 @@ export function header({ patient, order, state, sync }) {
       h("p", state?.protocol?.product_name || order?.product_id || ""),
       h("p.muted", order ? `${num(order.dose_g)} g (${num(order.dose_g_per_kg)} g/kg) · ${order.indication}` : ""),
       h(`p.status.status-${state?.status}`, { testid: "visit-status" }, (state?.status || "").replace("_", " ")),
+      state?.protocol?.verified_on ? h("p.muted", { testid: "protocol-verified" }, `Protocol verified ${state.protocol.verified_on}`) : null,
       state?.time_in ? h("p.muted", `In ${clock(state.time_in)}${state.location_verified === false ? " · location not verified" : ""}`) : null),
     h("div.visit-sync", { testid: "visit-sync" },
       h(sync.pending ? "span.badge.pending" : "span.badge.ok", { testid: "visit-pending" },
         sync.pending ? `${sync.pending} not yet synced` : "all synced"),
       sync.syncedAt ? h("span.muted.small", `last synced ${clock(sync.syncedAt)}`) : null,
       sync.quarantined ? h("span.badge.danger", `${sync.quarantined} need correction`) : null));
+}
+
+// A label protocol no pharmacist of the organization has verified (the reference's row has no verified_on).
+export function protocolBanner(state) {
+  const p = state?.protocol;
+  return p?.kind === "label" && !p.verified_on ? h("p.alert.warning", { role: "status", testid: "unverified-protocol" },
+    h("strong", "Unverified protocol"), ": no pharmacist has checked these steps against the label yet.") : null;
 }
 
 /** The rules sent are newer than this tablet's code: it checks what it can and lists what it cannot. */

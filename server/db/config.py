@@ -11,7 +11,7 @@ from typing import Any
 from tortoise.backends.base.config_generator import expand_db_url
 
 APP_LABEL = "ivlog"
-MODEL_MODULES = ["server.db.models", "server.db.review_models", "sync.models"]
+MODEL_MODULES = ["server.db.models", "server.db.review_models", "server.db.catalogue_models", "sync.models"]
 MIGRATIONS_MODULE = "server.db.migrations"
 
 # DESIGN section 8: asserted at start-up by server.db.checks.

@@ -26,6 +26,7 @@ NO_PATIENT_DATA: frozenset[str] = frozenset({
     "/api/device-key",  # key material, audited as device.key_release
     "/admin", "/admin/users", "/admin/devices",  # counts, staff and devices: no patient
     "/admin/audit",  # ids and codes only, audited as audit.view
+    "/pharmacy/catalogue/row", "/pharmacy/catalogue/edit",  # one protocol row, audited as catalogue.*
 })
 # Routes whose handler audits every answer that shows patient data and answers some requests with
 # none: here only their refusals are recorded. A pull that returns no events is not recorded

@@ -22,7 +22,7 @@ from server.db.models import Order, Patient, ProtocolType, Role, User
 from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
-from server.services import at_risk_policy, catalogue, orders
+from server.services import orders
 from server.templating import render
 
 T = TypeVar("T", bound=BaseModel)
@@ -213,39 +213,8 @@ async def order_update(request: Request) -> Response:
     return RedirectResponse(f"/pharmacy/patients/{patient.id}", status_code=303)
 
 
-async def _catalogue_page(request: Request, pharmacist: User, error: ValidationFailed | None = None,
-                          values: dict[str, Any] | None = None) -> Response:
-    policy = {
-        "at_risk_cap": await at_risk_policy.shown_for(pharmacist), "at_risk_bounds": (at_risk_policy.CAP_LOW, at_risk_policy.CAP_HIGH),
-        "policy_error": error, "policy_errors": {e.field: e.message for e in error.errors} if error else {},
-        "policy_values": values or {}, "policy_saved": request.query_params.get("done") == "at-risk-cap-saved",
-    }
-    context = {**await catalogue.page_for(pharmacist), **policy}
-    return render(request, "pharmacy/catalogue.html", context, status=error.status if error else 200)
-
-
-async def catalogue_show(request: Request) -> Response:
-    """The IVIG catalogue, read-only, with each value's provenance; and the organization's at-risk default."""
-    pharmacist = await guard.require(request, Role.PHARMACIST)
-    return await _catalogue_page(request, pharmacist)
-
-
-async def at_risk_cap_update(request: Request) -> Response:
-    """Set (or clear, with an empty value) the organization's default at-risk cap; audited."""
-    pharmacist = await guard.require(request, Role.PHARMACIST)
-    form = await forms.read_form(request)
-    try:
-        data = forms.parse_form(form, at_risk_policy.AtRiskCapSetting)
-    except ValidationFailed as error:
-        return await _catalogue_page(request, pharmacist, error, {k: str(v) for k, v in form.items()})
-    await at_risk_policy.set_at_risk_cap(pharmacist=pharmacist, data=data)
-    return RedirectResponse("/pharmacy/catalogue?done=at-risk-cap-saved#at-risk-heading", status_code=303)
-
-
 routes = [
     Route("/pharmacy", home, methods=["GET"]),
-    Route("/pharmacy/catalogue", catalogue_show, methods=["GET"]),
-    Route("/pharmacy/at-risk-cap", at_risk_cap_update, methods=["POST"]),
     Route("/pharmacy/patients/{patient_id:int}", patient_show, methods=["GET"]),
     Route("/pharmacy/patients/{patient_id:int}/orders/new", order_new, methods=["GET"]),
     Route("/pharmacy/patients/{patient_id:int}/orders", order_create, methods=["POST"]),

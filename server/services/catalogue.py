@@ -1,8 +1,9 @@
 """The IVIG catalogue as a pharmacist reads it: every protocol row with where each value comes from.
 
-Read-only. The page exists so a pharmacist can see, before signing a row, which steps the label states
-and which ivlog generated, and that no row is verified yet. Long texts come as a short part plus the
-full text, so the page stays bounded whatever a source says.
+The organization's catalogue (packaged rows overlaid with its pharmacists' revisions), so a pharmacist
+sees, before verifying a row, which steps the label states and which ivlog generated, and who verified
+which row when. Long texts come as a short part plus the full text, so the page stays bounded whatever
+a source says. Edits and verifications live in `catalogue_revisions`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 
 from server import access, audit
 from server.clinical.products import Catalog, Protocol, Provenance
+from server.db.catalogue_models import CatalogueRevision, RevisionKind
 from server.db.models import User
-from server.services.orders import catalog
+from server.services import org_catalogue
 
 MAX_ROWS = 200  # the catalogue holds about twenty; a file that grows past this is cut and says so
 SHORT = 160  # characters of a source or note shown before "more"
@@ -81,12 +83,30 @@ def row_view(protocol: Protocol) -> dict[str, object]:
     }
 
 
+def revision_view(revision: CatalogueRevision | None, names: dict[int, str]) -> dict[str, object]:
+    """Which revision of the organization the row is at (0: the packaged row) and who verified it."""
+    if revision is None:
+        return {"revision": 0, "verified_by": None}
+    verified = revision.kind == RevisionKind.VERIFY
+    return {"revision": revision.number,
+            "verified_by": names.get(revision.author_id) if verified else None}  # type: ignore[attr-defined]
+
+
+async def _author_names(user: User, revisions: list[CatalogueRevision]) -> dict[int, str]:
+    ids = [revision.author_id for revision in revisions]  # type: ignore[attr-defined]
+    rows = await User.filter(organization_id=user.organization_id, id__in=ids).values("id", "display_name")
+    return {row["id"]: row["display_name"] for row in rows}
+
+
 async def page_for(user: User, data: Catalog | None = None) -> dict[str, object]:
-    """The page's rows (label protocols only), with one audit entry for the read."""
-    current = data or catalog()
+    """The page's rows (label protocols only) as the user's organization has them, with one audit
+    entry for the read."""
+    current = data or await org_catalogue.catalog_for(user.organization_id)
+    latest = await org_catalogue.latest_revisions(user.organization_id)
+    names = await _author_names(user, list(latest.values()))
     protocols = [p for p in current.protocols if p.kind == "label"]
     await audit.record("catalogue.read", actor=access.actor(user), object_type="catalogue",
                        object_id=current.version, detail={"count": min(len(protocols), MAX_ROWS)})
-    rows = [row_view(p) for p in protocols[:MAX_ROWS]]
+    rows = [row_view(p) | revision_view(latest.get(p.id), names) for p in protocols[:MAX_ROWS]]
     return {"version": current.version, "rows": rows, "cut": len(protocols) > MAX_ROWS,
             "unverified": sum(1 for row in rows if row["verified_on"] is None)}

@@ -43,6 +43,15 @@ def _dose_line(s: VisitSummary) -> str:
     return f"Dose: {ordered:g} g ordered, {given}" if ordered is not None else f"Dose: {given}"
 
 
+def unverified_protocol_lines(s: VisitSummary) -> list[str]:
+    """The same warning the page and PDF show (summary/_unverified_protocol.html), as a line."""
+    protocol = s.state["protocol"]
+    if protocol["kind"] != "label" or protocol["verified_on"] is not None:
+        return []
+    return [f"Unverified protocol: the rate steps of {protocol['product_name']} ({protocol['id']}) have not been "
+            "verified by a pharmacist of this organization against the label."]
+
+
 def overview(s: VisitSummary) -> dict[str, str]:
     p, state = s.patient, s.state
     lots = ", ".join(f"lot {lot['lot']} (exp. {lot['expiry']})" for lot in state["lots"]) or "no lot recorded"
@@ -50,6 +59,7 @@ def overview(s: VisitSummary) -> dict[str, str]:
     stamp = s.clock.stamp
     lines = [
         *bottom_line(s),
+        *unverified_protocol_lines(s),
         f"Patient: {p.family_name}, {p.given_name}; MRN {p.mrn}; born {p.birth_date.isoformat()}",
         f"Visit: {stamp(state['time_in']) or '?'} to {stamp(state['time_out']) or '?'} (home)",
         f"Product: {s.product_name}; {lots}",

@@ -17,7 +17,7 @@ from server import access, audit
 from server.clinical.products import Catalog, load_products
 from server.db.models import Order, OrderRevision, Patient, ProtocolType, User
 from server.errors import Conflict
-from server.services import order_safety
+from server.services import order_safety, org_catalogue
 
 # The fields a pharmacist writes; `dose_g` is computed from the first two.
 ORDER_FIELDS = (
@@ -173,7 +173,8 @@ def changed_fields(order: Order, fields: dict[str, Any]) -> list[str]:
 
 async def create_order(*, patient: Patient, pharmacist: User, data: OrderCreate) -> Order:
     """Refuses (ValidationFailed) an order the safety check refuses and no recorded override allows."""
-    override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=data, catalog=catalog())
+    catalog_now = await org_catalogue.catalog_for(patient.organization_id)
+    override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=data, catalog=catalog_now)
     async with in_transaction() as connection:
         order = await Order.create(
             organization_id=patient.organization_id, patient_id=patient.id, created_by=pharmacist,
@@ -190,8 +191,10 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
     """Apply `changes`, keeping the previous state; refuses an edit based on an old revision."""
     if changes.based_on_revision != order.revision:
         raise _stale(order)
-    override = await order_safety.override_for(patient=await order.patient, pharmacist=pharmacist, data=changes,
-                                               catalog=catalog(), kept=order.safety_override)
+    patient = await order.patient
+    override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=changes,
+                                               catalog=await org_catalogue.catalog_for(patient.organization_id),
+                                               kept=order.safety_override)
     fields = changes.order_fields(override)
     changed = changed_fields(order, fields)
     if not changed:

@@ -17,7 +17,7 @@ from typing import Any
 from server import access
 from server.db.models import User, VisitStatus
 from server.public import order_public, patient_public, visit_public
-from server.services import tablet_lock
+from server.services import org_catalogue, tablet_lock
 from server.services.visits import context_json
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "clinical" / "data"
@@ -26,14 +26,18 @@ WINDOW = timedelta(days=7)
 
 
 @lru_cache(maxsize=1)
-def clinical_data() -> dict[str, Any]:
-    products = json.loads((DATA_DIR / "products.json").read_text())
+def rule_data() -> dict[str, Any]:
     return {
-        "products": products,
-        "protocols": products["products"],
         "rules": json.loads((DATA_DIR / "rules.json").read_text()),
         "ranges": json.loads((DATA_DIR / "ranges.json").read_text()),
     }
+
+
+async def clinical_data(organization_id: int) -> dict[str, Any]:
+    """The data files, with the organization's catalogue in place of the packaged products file:
+    each row carries its `verified_on` (null: the tablet shows "Unverified protocol")."""
+    products = await org_catalogue.products_document_for(organization_id)
+    return {"products": products, "protocols": products["products"], **rule_data()}
 
 
 async def reference_for(user: User, lock_default: int) -> tuple[dict[str, Any], str]:
@@ -51,7 +55,7 @@ async def reference_for(user: User, lock_default: int) -> tuple[dict[str, Any], 
         "patients": [patient_public(p) for p in patients],
         "orders": [order_public(o) for o in orders],
         "visits": [{**visit_public(v), "context": await context_json(v)} for v in visits],
-        **clinical_data(),
+        **await clinical_data(user.organization_id),
     }
     await access.audit_list(user, "reference", len(patients))
     body = json.dumps(document, sort_keys=True, separators=(",", ":"))

@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from server.clinical.products import Catalog, load_products
 from server.clinical.rulebook import RuleBook
 from server.clinical.rules import load_rules
 from server.clinical.series import SeriesPlace, place_in_series
@@ -16,7 +15,7 @@ from server.clinical.timeline import VisitState, fold_timeline
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
-from server.services import at_risk_policy, entry_times, projection_due, series
+from server.services import at_risk_policy, entry_times, org_catalogue, projection_due, series
 from tortoise.connection import get_connection
 
 from sync import store
@@ -26,11 +25,6 @@ logger = logging.getLogger("ivlog.visits")
 
 # Patient columns -> the flag names the clinical data uses (products.json `at_risk_flags`).
 RISK_FLAGS = {"thrombosis_risk": "thrombosis", "renal_risk": "renal", "iga_deficiency": "iga_deficiency"}
-
-
-@lru_cache(maxsize=1)
-def catalog() -> Catalog:
-    return load_products()
 
 
 @lru_cache(maxsize=1)
@@ -63,12 +57,15 @@ def patient_flags(patient: Patient, place: SeriesPlace) -> PatientFlags:
 
 
 async def context_for(visit: Visit) -> VisitContext:
+    """The visit's order, patient flags and the protocol rows of the visit's organization (its
+    pharmacists' revisions over the packaged catalogue): the one place a visit's protocol is found."""
     order = await _order_of(visit)
     patient = await Patient.get(id=visit.patient_id)
     facts = await series.series_facts(visit, order.product_id, rulebook())
     place = place_in_series(facts, order.product_id, long_gap_days=rulebook().infusion_series.long_gap_days)
     return VisitContext(
-        order=order_plan(order), patient=patient_flags(patient, place), catalog=catalog(), rulebook=rulebook(),
+        order=order_plan(order), patient=patient_flags(patient, place),
+        catalog=await org_catalogue.catalog_for(visit.organization_id), rulebook=rulebook(),
         series=facts, organization=await at_risk_policy.policy_of(patient.organization_id),
     )
 

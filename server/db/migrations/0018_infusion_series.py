@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ivlog", "0016_order_safety")]
+    dependencies = [("ivlog", "0017_catalogue_revisions")]
 
     initial = False
 
