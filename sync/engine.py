@@ -77,7 +77,8 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
     now = datetime.now(timezone.utc)
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)
     rate_alone = store.dialect(get_connection("default")) == "postgres"  # see sync.rate
-    if rate_alone and (too_fast := await rate.take_alone(policy.push_rate, principal.user_id, now.timestamp())):
+    if rate_alone and (too_fast := await rate.take(get_connection("default"), policy.push_rate, principal.user_id,
+                                                   now.timestamp(), alone=True)):
         await policy.record("sync.push", principal, outcome="refused",
                             detail={"batch_id": str(request.batch_id), "code": too_fast.code})
         return PushOutcome(response={}, touched_visits=set(), refusal=too_fast)
