@@ -120,6 +120,7 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
 
 async def _over_quota(group: Group, batch: Batch, policy: Policy) -> SyncError | None:
     """Whether this push's held rows, with its group's not yet written, pass the host's quota."""
+    await group.lock_order()  # counts that see every other group's held rows (sync.group.Group.lock_order)
     pending = [*group.writes.quarantines, *batch.quarantines]
     return await quota.check(group.connection, policy.held_quota, now=batch.now, author_id=batch.principal.user_id,
                              device_id=batch.device.id, pending=pending)

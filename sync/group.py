@@ -27,7 +27,8 @@ costs a few statements per group.
 ORDER_LOCK_KEY is the key the host's audit chain appends under (server.audit.CHAIN_LOCK_KEY,
 tested equal): the host may audit while judging (phase 1), and one key for both orders means no
 two transactions ever wait for each other's lock in opposite order. A push whose judging audits
-holds it from then on; that is rare (an unscheduled visit, a refused write).
+holds it from then on; so does a push that keeps entries aside, from its quota check on (the
+counts must see other groups' held rows): both are rare (an unscheduled visit, a refused write).
 
 On PostgreSQL each process runs LANES writers, a push going to its device's lane, so one group
 decides while another is being numbered and committed. SQLite has one writer and one connection:
@@ -99,6 +100,7 @@ class Group:
     held: dict[UUID, list[dict[str, Any]]]  # quarantined copies of the group's ids: [{content_sha256, code, reason}]
     received: dict[UUID, set[int]]  # by device: every device_seq held above its acked_through
     writes: Writes = field(default_factory=Writes)
+    ordering: bool = False  # this transaction holds the order lock
 
     async def flush(self) -> None:
         """Write what the group decided since the last flush: first everything but the log, then,
@@ -113,10 +115,17 @@ class Group:
         await store.update_devices(self.connection, list(writes.devices.values()))
         await self._order(writes)
 
+    async def lock_order(self) -> None:
+        """Take the order lock now (PostgreSQL; held to the commit). A push that keeps entries aside
+        takes it before counting its user's held entries (sync.quota), so two groups of one user never
+        both pass the quota on counts that miss each other's uncommitted rows. Such pushes are rare."""
+        if not self.ordering and store.dialect(self.connection) == "postgres":
+            await self.connection.execute_query("SELECT pg_advisory_xact_lock($1)", [ORDER_LOCK_KEY])
+        self.ordering = True
+
     async def _order(self, writes: Writes) -> None:
         """The serial section: number the events after the last one, insert them, audit."""
-        if store.dialect(self.connection) == "postgres":
-            await self.connection.execute_query("SELECT pg_advisory_xact_lock($1)", [ORDER_LOCK_KEY])
+        await self.lock_order()
         if writes.events:
             first = await store.last_seq(self.connection) + 1
             numbers = {}
