@@ -115,7 +115,7 @@ async def run(db: str, workers: int, devices: int, events: int, per_push: int, w
         server = subprocess.Popen([sys.executable, *profiling, "-m", "server", "serve", "--port", str(port), "--workers",
                                    str(workers)], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
         base_url = f"http://127.0.0.1:{port}"
-        await _wait_ready(base_url, server, log)
+        await _wait_ready(base_url, server, log, timeout=180.0)
         await asyncio.sleep(1.0 * workers)  # every worker up
         tablets = []
         for index, visit in enumerate(world.visits[:devices]):
