@@ -63,7 +63,6 @@ class Batch:
     device: Device
     now: datetime
     offset: timedelta
-    next_seq: int
     ids: list[UUID]
     results: list[Result] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)  # rows for sync.store.insert_events
@@ -109,15 +108,14 @@ class Batch:
             "id": candidate.id, "organization_id": self.principal.organization_id, "visit_id": candidate.visit_id,
             "device_id": self.device.id, "device_seq": candidate.device_seq, "kind": candidate.kind,
             "schema": candidate.schema, "occurred_at": candidate.occurred_at, "recorded_at": candidate.recorded_at,
-            "received_at": self.now, "server_seq": self.next_seq, "author_id": self.principal.user_id,
+            "received_at": self.now, "server_seq": None, "author_id": self.principal.user_id,  # numbered at the commit
             "payload": candidate.payload, "content_sha256": digest, "flags": flags,
             "sent": {"id": raw["id"], "occurred_at": raw["occurred_at"], "recorded_at": raw["recorded_at"]},
         })
         self.touched_visits.add(candidate.visit_id)
         if isinstance(raw.get("resolves"), str):
             self.resolutions[candidate.id] = UUID(raw["resolves"])
-        self.next_seq += 1
-        return result(candidate.id, "accepted", server_seq=self.next_seq - 1)
+        return result(candidate.id, "accepted")  # its server_seq is filled in when the group numbers its events
 
     def _flags(self, candidate: Candidate) -> list[str]:
         flags = []
@@ -226,12 +224,12 @@ def hand_over(batch: Batch, group: Group) -> None:
     principal = batch.principal
     group.writes.resolutions += [Resolution(event_id, resolved_id, principal.organization_id, principal.user_id,
                                             batch.now) for event_id, resolved_id in batch.resolutions.items()]
+    group.writes.answers += batch.results
     for row in batch.events:
-        group.logged[row["id"]] = {"content_sha256": row["content_sha256"], "server_seq": row["server_seq"]}
+        group.logged[row["id"]] = {"content_sha256": row["content_sha256"], "server_seq": None}
     for row in batch.quarantines:
         group.held.setdefault(row.event_id, []).append(
             {"content_sha256": row.content_sha256, "code": row.code, "reason": row.reason})
-    group.next_seq = batch.next_seq
 
 
 def _against_log(batch: Batch, raw: dict, event_id: UUID, digest: str, logged: dict) -> Result:

@@ -24,7 +24,7 @@ async def check(device_id: UUID, principal: Principal, policy: Policy) -> None:
     if principal.device_id is not None and principal.device_id != device_id:
         reason = ("session_device_mismatch", "This session belongs to another tablet. Log in again on this one.")
     elif principal.device_checked:
-        return  # read a moment ago with the session (and read again under the log lock: `bind`)
+        return  # read a moment ago with the session (and read again, its row locked, in the push transaction: `bind`)
     else:
         device = await store.device_owner(get_connection("default"), device_id)
         if device is not None and device["user_id"] != principal.user_id:
@@ -42,7 +42,7 @@ async def record_refusal(device_id: UUID, principal: Principal, policy: Policy, 
 
 
 async def bind(group: Group, device_id: UUID, principal: Principal, now: datetime, *, surrender: bool = False) -> Device:
-    """The device row as read under the log lock, created for this principal on first use.
+    """The device row as read with its row locked (`sync.group`), created for this principal on first use.
     `check` ran before the lock; what changed since (another user's first push bound the
     tablet, an administrator revoked it) is refused here; the push rolls back, and the engine
     audits the refusal after it. `surrender`: the tablet hands over its outbox after its

@@ -3,9 +3,10 @@
 Push classifies every event exactly once: accepted (gets the next `server_seq`), duplicate
 (same id, same content: the first answer again), collision (same id, other content: the copy
 is quarantined, the first untouched) or quarantined (kept whole with a reason). Nothing a
-device sends is dropped. Pushes are written by one writer in group commits (`sync.group`):
-`server_seq` is handed out under the log lock, so it follows commit order and a pull never
-skips an event that commits late.
+device sends is dropped. Pushes are written in group commits (`sync.group`): a push is decided
+(rate, device, known ids, the host's judgement, quota) outside any global lock, and only the
+numbering of its accepted events, at its group's commit, is under the log's order lock: `server_seq`
+follows commit order and a pull never skips an event that commits late.
 
 The host's projections are brought up to date after the commit (`PushOutcome.touched_visits`),
 outside the write lock: they can always be rebuilt from the log, and a slow fold must not keep
@@ -75,15 +76,22 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
     prepared = prepare(request.events, ids, policy, check_text=check_text)
     now = datetime.now(timezone.utc)
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)
+    rate_alone = store.dialect(get_connection("default")) == "postgres"  # see sync.rate
+    if rate_alone and (too_fast := await rate.take(get_connection("default"), policy.push_rate, principal.user_id,
+                                                   now.timestamp(), alone=True)):
+        await policy.record("sync.push", principal, outcome="refused",
+                            detail={"batch_id": str(request.batch_id), "code": too_fast.code})
+        return PushOutcome(response={}, touched_visits=set(), refusal=too_fast)
 
     async def write(group: Group) -> PushOutcome:
-        if too_fast := await rate.take(group.connection, policy.push_rate, principal.user_id, now.timestamp()):
+        if not rate_alone and (too_fast := await rate.take(group.connection, policy.push_rate, principal.user_id,
+                                                           now.timestamp())):
             group.writes.audit(policy, AuditRecord("sync.push", principal, "refused",
                                                    {"batch_id": str(request.batch_id), "code": too_fast.code}))
             return PushOutcome(response={}, touched_visits=set(), refusal=too_fast)
         device = await devices.bind(group, request.device_id, principal, now, surrender=surrender)
         batch = Batch(principal=principal, device=device, now=now, offset=timedelta(milliseconds=offset_ms),
-                      next_seq=group.next_seq, ids=ids, surrender=surrender)
+                      ids=ids, surrender=surrender)
         await classify(batch, request.events, prepared, policy, group)
         if not surrender and batch.quarantines and (over := await _over_quota(group, batch, policy)):
             group.writes.audit(policy, AuditRecord("sync.push", principal, "refused",
@@ -112,6 +120,7 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
 
 async def _over_quota(group: Group, batch: Batch, policy: Policy) -> SyncError | None:
     """Whether this push's held rows, with its group's not yet written, pass the host's quota."""
+    await group.lock_order()  # counts that see every other group's held rows (sync.group.Group.lock_order)
     pending = [*group.writes.quarantines, *batch.quarantines]
     return await quota.check(group.connection, policy.held_quota, now=batch.now, author_id=batch.principal.user_id,
                              device_id=batch.device.id, pending=pending)

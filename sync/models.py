@@ -97,7 +97,7 @@ class Quarantine(Model):
 class PushRate(Model):
     """A user's push rate (sync.rate): when the user's bucket is full again, in seconds since the epoch.
 
-    One row per user who pushed, written under the log lock."""
+    One row per user who pushed, moved by one statement per push (see sync.rate)."""
 
     user_id = fields.IntField(primary_key=True)  # the user's id, given (the column's own numbering is unused)
     full_at = fields.FloatField()

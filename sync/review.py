@@ -4,7 +4,7 @@ Entries a revoked tablet handed over (`sync.classify.REVOKED`), or any other hel
 accepted on the tablet's word: a reviewer (the host decides who) looks at each one. Accepting runs
 the normal checks again (`Policy.check`, and `Policy.judge` as the entry's own author) and stores
 the entry exactly as sent, under its own id, device and device_seq, with the next `server_seq`
-(taken under the log lock by the log's writer, so it follows commit order like every push). The
+(numbered under the log's order lock at its group's commit, so it follows commit order like every push). The
 quarantine row is kept and marked: `resolved_by` the accepted event, `decision`, `decided_by`.
 Rejecting marks the row with the reviewer's note. Nothing is deleted or edited.
 """
@@ -26,11 +26,11 @@ from sync.policy import AuditRecord, Candidate, Policy, Principal, Refusal
 ACCEPTED_FLAG = "accepted_by_reviewer"  # on the stored event: it was kept aside, then accepted
 
 
-@dataclass(frozen=True)
+@dataclass
 class Accepted:
     event_id: UUID
     visit_id: UUID
-    server_seq: int
+    server_seq: int  # 0 until its group numbered its events (the answer is given only after)
 
 
 async def open_count(organization_id: int) -> int:
@@ -80,15 +80,19 @@ async def accept(held: Quarantine, *, author: Principal, reviewer: Principal, po
             resolved_by=held.event_id, resolved_at=now, decision="accepted", decided_by=reviewer.user_id)
         if marked != 1:
             raise SyncError(409, "already_decided", "This entry was already resolved, accepted or rejected.")
-        seq = group.next_seq
-        group.next_seq += 1
-        group.writes.events.append(_row(held, candidate, raw, now, seq))
-        group.logged[held.event_id] = {"content_sha256": held.content_sha256, "server_seq": seq}
+        group.writes.events.append(_row(held, candidate, raw, now))
+        group.logged[held.event_id] = {"content_sha256": held.content_sha256, "server_seq": None}
         if isinstance(raw.get("resolves"), str):
             group.writes.resolutions.append(Resolution(held.event_id, UUID(raw["resolves"]), held.organization_id,
                                                        held.author_id, now))
-        group.writes.audit(policy, AuditRecord("quarantine.accept", reviewer, "ok", _detail(held, seq)))
-        return Accepted(held.event_id, candidate.visit_id, seq)
+        accepted, detail = Accepted(held.event_id, candidate.visit_id, 0), _detail(held, None)
+
+        def numbered(numbers: dict[UUID, int]) -> None:  # before the audit trail is written
+            accepted.server_seq = detail["server_seq"] = numbers[held.event_id]
+
+        group.writes.numbered.append(numbered)
+        group.writes.audit(policy, AuditRecord("quarantine.accept", reviewer, "ok", detail))
+        return accepted
 
     return await WRITER.write(write, device_id=held.device_id, ids=[held.event_id])
 
@@ -110,13 +114,13 @@ def _detail(held: Quarantine, server_seq: int | None) -> dict[str, Any]:
             "code": held.code, "server_seq": server_seq}
 
 
-def _row(held: Quarantine, candidate: Candidate, raw: dict[str, Any], now: datetime, seq: int) -> dict[str, Any]:
-    """The log row, as `sync.classify.Batch.accept` builds it, for the held entry's own device and author."""
+def _row(held: Quarantine, candidate: Candidate, raw: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The log row, as `sync.classify.Batch.accept` builds it (unnumbered), for the held entry's own device and author."""
     return {
         "id": candidate.id, "organization_id": held.organization_id, "visit_id": candidate.visit_id,
         "device_id": held.device_id, "device_seq": candidate.device_seq, "kind": candidate.kind,
         "schema": candidate.schema, "occurred_at": candidate.occurred_at, "recorded_at": candidate.recorded_at,
-        "received_at": now, "server_seq": seq, "author_id": held.author_id, "payload": candidate.payload,
+        "received_at": now, "server_seq": None, "author_id": held.author_id, "payload": candidate.payload,
         "content_sha256": content_sha256(raw) if not held.content_sha256 else held.content_sha256,
         "flags": [ACCEPTED_FLAG],
     }

@@ -3,6 +3,7 @@ a real database (cloned from the migrated template), real HTTP through ASGI."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
@@ -33,6 +34,8 @@ class TinyPolicy:
         self.crashing_kinds: set[str] = {"crash.kind"}  # the host's check has a bug for these kinds
         self.held_quota = HeldQuota()
         self.push_rate = PushRateLimit(burst=100_000, per_minute=100_000)  # the engine's tests push freely
+        self.slow_visits: dict[uuid.UUID, asyncio.Event] = {}  # judging these visits waits until the test sets it
+        self.judging = asyncio.Event()  # set once a push is being judged at a slow visit
 
     async def authenticate(self, request: Request) -> Principal:
         device = request.headers.get("x-device")
@@ -54,6 +57,9 @@ class TinyPolicy:
         return None
 
     async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[uuid.UUID, Refusal]:
+        for release in {self.slow_visits[c.visit_id] for c in candidates if c.visit_id in self.slow_visits}:
+            self.judging.set()
+            await release.wait()
         return {candidate.id: Refusal("not_writable", "You may not write to this visit.")
                 for candidate in candidates if candidate.visit_id in self.closed_visits}
 
