@@ -6,7 +6,7 @@ as held when some backend has been granted it, and counts the backends queued be
 share of samples in which the log's lock is held is the share of the storm's time the log is
 serialised: the ceiling on what more processes can add.
 
-The keys are read from the code, not copied: if a lock-free log has no LOG_LOCK_KEY any more,
+The keys are read from the code, not copied: if a lock-free log has no ORDER_LOCK_KEY any more,
 the log lock is reported as absent with a busy share of 0, and every other advisory lock seen
 (the audit chain's, or a new one) is still reported under its key.
 """
@@ -35,15 +35,19 @@ def known_keys() -> dict[int, str]:
     from server import audit
     from sync import group
 
-    named = {"log lock (sync.group.LOG_LOCK_KEY)": getattr(group, "LOG_LOCK_KEY", None),
+    named = {"log lock (sync.group.ORDER_LOCK_KEY)": getattr(group, "ORDER_LOCK_KEY", None),
              "audit chain lock (server.audit.CHAIN_LOCK_KEY)": getattr(audit, "CHAIN_LOCK_KEY", None)}
-    return {key: name for name, key in named.items() if key is not None}
+    keys: dict[int, str] = {}
+    for name, key in named.items():
+        if key is not None:  # the log and the audit chain may share one key: one entry, both names
+            keys[key] = f"{keys[key]} = {name}" if key in keys else name
+    return keys
 
 
 def log_lock_key() -> int | None:
     from sync import group
 
-    return getattr(group, "LOG_LOCK_KEY", None)
+    return getattr(group, "ORDER_LOCK_KEY", None)
 
 
 class LockSampler:
@@ -109,5 +113,5 @@ class LockSampler:
             for key in sorted(set(self.held) | set(self.waiting))}
         log_busy = round(self.held[log_key] / samples, 3) if log_key is not None else 0.0
         return {"samples": self.samples, "sample_every_ms": round(1000 * self.seconds / samples, 2),
-                "log_lock": "present" if log_key is not None else "absent (no LOG_LOCK_KEY in sync.group)",
+                "log_lock": "present" if log_key is not None else "absent (no ORDER_LOCK_KEY in sync.group)",
                 "log_lock_busy": log_busy, "any_lock_busy": round(self.any_held / samples, 3), "keys": keys}

@@ -15,7 +15,7 @@ def _run(topology: str, batch: int, events_per_s: float, busy: float) -> dict[st
             "latency": {"p50_ms": 100.0, "p95_ms": 200.0, "p99_ms": 250.0, "max_ms": 300.0},
             "server_cpu_seconds": 1.0,
             "locks": {"samples": 500, "sample_every_ms": 3.0, "log_lock": "present", "log_lock_busy": busy,
-                      "any_lock_busy": busy, "keys": {"log lock (sync.group.LOG_LOCK_KEY)": {"busy": busy}}}}
+                      "any_lock_busy": busy, "keys": {"log lock (sync.group.ORDER_LOCK_KEY)": {"busy": busy}}}}
 
 
 def _storm(one: float, two: float, busy: float) -> dict[str, Any]:

@@ -84,8 +84,8 @@ def test_the_lock_sampler_measures_the_share_of_time_a_lock_is_held(monkeypatch)
 
     async def measure() -> tuple[dict, dict]:
         async with BenchDatabase(POSTGRES_URL) as url:
-            held = await _hold_lock_then_release(url, group.LOG_LOCK_KEY)
-            monkeypatch.delattr(group, "LOG_LOCK_KEY")  # the lock-free log: no such key in the code
+            held = await _hold_lock_then_release(url, group.ORDER_LOCK_KEY)
+            monkeypatch.delattr(group, "ORDER_LOCK_KEY")  # the lock-free log: no such key in the code
             return held, await _hold_lock_then_release(url, 0x7E57)
 
     held, lock_free = asyncio.run(measure())
