@@ -2,7 +2,9 @@
 // explicit mL/h steps above the label maximum, or above the at-risk cap for a patient at risk of
 // thrombosis or renal dysfunction, stand only with a pharmacist's override and its reason. For an
 // at-risk patient on a product whose label gives no numeric at-risk cap, the order must carry an
-// explicit cap unless the organization set a default; that problem has no override. Loaded on demand by
+// explicit cap unless the organization set a default; that problem has no override. A product without
+// verified rates has no label row (label null): its order must carry its own cap and keep its steps within
+// it, with no override. Loaded on demand by
 // the visit screen (it is not needed at a cold start); the shared vectors hold it to the server's answers.
 
 import { atRiskLimit, limitExceededBy, pumpRateIn } from '../rules/rates.js';
@@ -34,10 +36,27 @@ function atRiskOf(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min) {
   return atRiskLimit(label, { weight_kg, at_risk_default_mg_kg_min });
 }
 
+// An order for a product without verified rates: the order's cap is the only bound.
+function unratedCheck(cap_ml_h, steps, at_risk) {
+  const problems = [];
+  const high = cap_ml_h == null ? [] : steps.filter((step) => step > cap_ml_h);
+  if (cap_ml_h == null) {
+    problems.push({ code: 'order_cap_missing', field: 'rate_cap_ml_h', overridable: false,
+      message: 'Rates not verified for this product, so no label maximum bounds the order: enter a rate cap in mL/h.' });
+  } else if (high.length) {
+    problems.push({ code: 'steps_above_order_cap', field: 'steps_ml_h', overridable: false,
+      message: `Steps ${rates(high)} are above the order's rate cap (${mlH(cap_ml_h)}): lower them or raise the cap.` });
+  }
+  const risk = at_risk ? cap_ml_h : null;
+  return { label_max_ml_h: null, at_risk_cap_ml_h: risk, at_risk_cap_source: risk == null ? null : 'order_cap', problems };
+}
+
 // {label_max_ml_h, at_risk_cap_ml_h, at_risk_cap_source, problems: [{code, field, message, overridable}]}
-// for an order on `label` (the product and indication's label row) at this dosing weight.
+// for an order on `label` (the product and indication's label row; null for a product without verified
+// rates) at this dosing weight.
 export function checkOrder(label, { weight_kg, cap_ml_h = null, steps_ml_h = null, at_risk = false, at_risk_default_mg_kg_min = null }) {
   const steps = steps_ml_h ?? [];
+  if (label === null) return unratedCheck(cap_ml_h, steps, at_risk);
   const top = { ml_h: pumpRateIn(label, label.ladder.at(-1), label.rate_unit, weight_kg), source: 'label_max', exclusive: false };
   const maxText = `label maximum of ${formatNumber(label.ladder.at(-1), 2)} ${label.rate_unit} at ${formatNumber(weight_kg, 1)} kg`;
   const problems = against(top, maxText, cap_ml_h, steps, ['cap_above_label_max', 'steps_above_label_max']);
@@ -60,10 +79,11 @@ export function orderAccepted(safety, { overridden }) {
   return overridden || safety.problems.length === 0;
 }
 
-// The check for this visit's context (makeContext) and the patient's at-risk flag today; null without a label row.
+// The check for this visit's context (makeContext) and the patient's at-risk flag today; null without a label
+// row, unless the product is one without verified rates.
 export function orderSafetyOf(context, at_risk) {
   const { label_protocol: label, order } = context;
-  if (!label) return null;
+  if (!label && !context.unrated) return null;
   return checkOrder(label, {
     weight_kg: order.dosing_weight_kg, cap_ml_h: order.rate_cap_ml_h, steps_ml_h: order.steps_ml_h,
     at_risk, at_risk_default_mg_kg_min: context.organization.at_risk_cap_mg_kg_min,

@@ -34,8 +34,16 @@ const ROW = record({
   ...PROV,
 });
 
+export const RATES_NOTE = 'rates not verified; order must give explicit steps';
+// A product on the market whose label rates were not found (LABELS.md s.2.10): no ladder at all.
+const UNRATED = record({
+  product_id: T, product_name: T, brand: T, concentration_mg_ml: N, indications: listOf(text(), { min: 1 }),
+  min_age_years: [optional(I), null], ndcs: PROV.ndcs, rates_note: oneOf(RATES_NOTE), source: T,
+});
+
 const FILE = record({
   version: T, about: [text(), ''], at_risk_flags: listOf(text()), products: listOf(ROW, { min: 1 }),
+  products_without_rates: [listOf(UNRATED), []],
 });
 
 function checkSteps(id, { ladder, start_rate: start, ladder_source: sources }, top) {
@@ -100,12 +108,33 @@ function checkProductsAgree(protocols) {
   }
 }
 
-// The catalog {version, at_risk_flags, protocols} from the products.json document; throws on bad data.
+// {product: {id, name, brand, concentration_mg_ml}, indications, min_age_years, ndcs, rates_note, source}.
+function unratedOfRow({ product_id: id, product_name: name, brand, concentration_mg_ml, ...rest }) {
+  return { product: { id, name, brand, concentration_mg_ml }, ...rest };
+}
+
+// A product either has label rows or is listed without rates, never both, and is listed once.
+function checkUnratedApart(protocols, unrated) {
+  const rated = new Set(protocols.map((p) => p.product.id));
+  const ids = unrated.map((entry) => entry.product.id);
+  if (new Set(ids).size !== ids.length || ids.some((id) => rated.has(id))) {
+    throw new Error('products_without_rates: each product once, and none that has label rows');
+  }
+}
+
+// The catalog {version, at_risk_flags, protocols, unrated} from the products.json document; throws on bad data.
 export function loadCatalog(productsDoc) {
   const file = FILE(productsDoc, 'products');
   const protocols = file.products.map(protocolOfRow);
   checkProductsAgree(protocols);
-  return deepFreeze({ version: file.version, at_risk_flags: [...new Set(file.at_risk_flags)], protocols });
+  const unrated = file.products_without_rates.map(unratedOfRow);
+  checkUnratedApart(protocols, unrated);
+  return deepFreeze({ version: file.version, at_risk_flags: [...new Set(file.at_risk_flags)], protocols, unrated });
+}
+
+// The product's entry when its rates are not verified (null: it has label rows, or is unknown).
+export function unratedProduct(catalog, productId) {
+  return catalog.unrated.find((entry) => entry.product.id === productId) ?? null;
 }
 
 export function findProtocol(catalog, protocolId) {
@@ -115,8 +144,8 @@ export function findProtocol(catalog, protocolId) {
 }
 
 export function findProduct(catalog, productId) {
-  const found = catalog.protocols.find((p) => p.product.id === productId);
-  if (found === undefined) throw new Error(`no product '${productId}' in products data ${catalog.version}`);
+  const found = catalog.protocols.find((p) => p.product.id === productId) ?? unratedProduct(catalog, productId);
+  if (found === undefined || found === null) throw new Error(`no product '${productId}' in products data ${catalog.version}`);
   return found.product;
 }
 

@@ -3,7 +3,9 @@
 // /api/reference carries per visit (as VisitContext.from_dict does) and fails fast when the order does
 // not resolve to a protocol of a known product.
 
-import { findProduct, findProtocol, orderProtocol, protocolFor, protocolForInfusion } from './catalog.js';
+import {
+  findProduct, findProtocol, orderProtocol, protocolFor, protocolForInfusion, unratedProduct,
+} from './catalog.js';
 import { deepFreeze } from './data_checks.js';
 import { rangesFrom } from './ranges.js';
 import { vitalsScheduleFrom } from './rulebook.js';
@@ -41,6 +43,8 @@ function resolveProtocol(order, catalog) {
     return orderProtocol({ product: findProduct(catalog, order.product_id), steps_ml_h: order.steps_ml_h,
       step_min: order.step_min, first_step_min: order.first_step_min });
   }
+  const unrated = unratedProduct(catalog, order.product_id);
+  if (unrated) throw new Error(`rates not verified for ${unrated.product.name}; give explicit steps`);
   if (order.protocol_id !== null) {
     const protocol = findProtocol(catalog, order.protocol_id);
     if (protocol.product.id !== order.product_id) {
@@ -53,13 +57,14 @@ function resolveProtocol(order, catalog) {
 }
 
 // The label row the order runs under (for an order protocol: by its indication); it bounds every rate.
+// None for a product without verified rates.
 function labelOf(protocol, order, catalog) {
   if (protocol.kind === 'label') return protocol;
-  return order.indication === null ? null : protocolFor(catalog, order.product_id, order.indication);
+  return order.indication === null || unratedProduct(catalog, order.product_id) ? null : protocolFor(catalog, order.product_id, order.indication);
 }
 
 // The visit's context {order, patient, organization, series, series_place, catalog, rulebook, ranges,
-// protocol, label_protocol, vitals_schedule}: `series` (the patient's earlier infusions, from the server;
+// protocol, label_protocol, unrated (the product's entry when its rates are not verified), vitals_schedule}: `series` (the patient's earlier infusions, from the server;
 // none: a first) picks the first- or later-infusion protocol; `organization` holds its reviewed settings
 // (the default at-risk cap, mg/kg/min).
 // `ranges` (the ranges.json document, optional) lets the fold check numbers as the server does.
@@ -77,7 +82,7 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   const protocol = protocolForInfusion(resolveProtocol(order, catalog), place ? place.kind : 'first');
   return deepFreeze({
     order, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
-    protocol, label_protocol: labelOf(protocol, order, catalog),
+    protocol, label_protocol: labelOf(protocol, order, catalog), unrated: unratedProduct(catalog, order.product_id),
     vitals_schedule: vitalsScheduleFrom(rulebook.vitals_schedule, order.vitals_schedule),
   });
 }

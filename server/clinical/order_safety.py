@@ -5,6 +5,9 @@ at risk of thrombosis or renal dysfunction, stand only with a pharmacist's overr
 at-risk patient on a product whose label gives no numeric at-risk cap ("minimum rate practicable"), the
 order must carry an explicit cap unless the organization set a default; that problem has no override.
 The label maximum still bounds every rate at the bedside, whatever the order says (`rates.rate_limit`).
+A product without verified rates (products.json products_without_rates) has no label row, so no label
+maximum: its order must carry its own rate cap, and its steps must stay within that cap; neither has an
+override (the pharmacist writes both, so a mismatch is a slip, not a clinical decision).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from server.clinical.rates import RateLimit, at_risk_limit, pump_rate
 from server.clinical.rounding import format_number
 
 ProblemCode = Literal["cap_above_label_max", "steps_above_label_max", "cap_above_at_risk_cap",
-                      "steps_above_at_risk_cap", "at_risk_cap_missing"]
+                      "steps_above_at_risk_cap", "at_risk_cap_missing", "order_cap_missing",
+                      "steps_above_order_cap"]
 OVERRIDE_HINT = "lower it, or record a pharmacist override with the reason"
 
 
@@ -35,7 +39,7 @@ class OrderProblem:
 class OrderSafety:
     """The check's answer: the limits it compared with (mL/h, 0.1) and what is wrong."""
 
-    label_max_ml_h: float
+    label_max_ml_h: float | None
     at_risk_cap_ml_h: float | None
     at_risk_cap_source: str | None
     problems: tuple[OrderProblem, ...]
@@ -85,14 +89,33 @@ def _at_risk(label: Protocol, weight_kg: float, cap_ml_h: float | None, default:
     return at_risk_limit(label, weight_kg=weight_kg, at_risk_default_mg_kg_min=default)
 
 
+def _unrated(cap_ml_h: float | None, steps: tuple[float, ...], at_risk: bool) -> OrderSafety:
+    """An order for a product without verified rates: the order's cap is the only bound, so it must exist
+    and the steps must stay within it."""
+    problems = []
+    if cap_ml_h is None:
+        problems.append(OrderProblem(
+            "order_cap_missing", "rate_cap_ml_h", "Rates not verified for this product, so no label maximum "
+            "bounds the order: enter a rate cap in mL/h.", False))
+    elif high := [step for step in steps if step > cap_ml_h]:
+        problems.append(OrderProblem(
+            "steps_above_order_cap", "steps_ml_h", f"Steps {_rates(high)} are above the order's rate cap "
+            f"({_ml_h(cap_ml_h)}): lower them or raise the cap.", False))
+    risk = cap_ml_h if at_risk else None
+    return OrderSafety(None, risk, None if risk is None else "order_cap", tuple(problems))
+
+
 def check_order(
-    label: Protocol, *, weight_kg: float, cap_ml_h: float | None = None,
+    label: Protocol | None, *, weight_kg: float, cap_ml_h: float | None = None,
     steps_ml_h: tuple[float, ...] | None = None, at_risk: bool = False,
     at_risk_default_mg_kg_min: float | None = None,
 ) -> OrderSafety:
-    """Check an order's cap and explicit steps against `label` (the product and indication's label row)
-    for this dosing weight; `at_risk` is the patient's flag (thrombosis or renal risk)."""
+    """Check an order's cap and explicit steps against `label` (the product and indication's label row;
+    None for a product without verified rates) for this dosing weight; `at_risk` is the patient's flag
+    (thrombosis or renal risk)."""
     steps = tuple(steps_ml_h or ())
+    if label is None:
+        return _unrated(cap_ml_h, steps, at_risk)
     top = RateLimit(pump_rate(label, label.max_rate, label.rate_unit, weight_kg), "label_max")
     max_text = f"label maximum of {format_number(label.max_rate, 2)} {label.rate_unit} at {format_number(weight_kg, 1)} kg"
     problems = _against(top, max_text, cap_ml_h, steps, ("cap_above_label_max", "steps_above_label_max"))

@@ -97,12 +97,31 @@ class _Row(BaseModel):
         return self
 
 
+RATES_NOTE = "rates not verified; order must give explicit steps"
+
+
+class _UnratedRow(BaseModel):
+    """A product on the market whose label rates were not found (LABELS.md s.2.10): no ladder at all."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    product_id: str = Field(min_length=1)
+    product_name: str = Field(min_length=1)
+    brand: str = Field(min_length=1)
+    concentration_mg_ml: float = Field(gt=0)
+    indications: list[str] = Field(min_length=1)
+    min_age_years: int | None = Field(default=None, gt=0)
+    ndcs: list[_Ndc] = Field(default_factory=list)
+    rates_note: Literal["rates not verified; order must give explicit steps"]
+    source: str = Field(min_length=1)
+
+
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     version: str = Field(min_length=1)
     about: str = ""
     at_risk_flags: list[str]
     products: list[_Row] = Field(min_length=1)
+    products_without_rates: list[_UnratedRow] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -175,12 +194,30 @@ class Protocol:
 
 
 @dataclass(frozen=True)
+class UnratedProduct:
+    """A product the catalogue offers without rates: an order for it must give explicit steps."""
+
+    product: Product
+    indications: tuple[str, ...]
+    min_age_years: int | None
+    ndcs: tuple[Ndc, ...]
+    rates_note: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Catalog:
-    """The loaded products file: every protocol row, and which patient flags mean "at risk"."""
+    """The loaded products file: every protocol row, the products without rates, and which patient
+    flags mean "at risk"."""
 
     version: str
     at_risk_flags: frozenset[str]
     protocols: tuple[Protocol, ...]
+    unrated: tuple[UnratedProduct, ...] = ()
+
+    def unrated_product(self, product_id: str) -> UnratedProduct | None:
+        """The product's entry when its rates are not verified (None: it has label rows, or is unknown)."""
+        return next((entry for entry in self.unrated if entry.product.id == product_id), None)
 
     def protocol(self, protocol_id: str) -> Protocol:
         for protocol in self.protocols:
@@ -192,6 +229,9 @@ class Catalog:
         for protocol in self.protocols:
             if protocol.product.id == product_id:
                 return protocol.product
+        unrated = self.unrated_product(product_id)
+        if unrated is not None:
+            return unrated.product
         raise KeyError(f"no product {product_id!r} in products data {self.version}")
 
     def protocol_for(self, product_id: str, indication: str) -> Protocol:
@@ -232,6 +272,20 @@ def _first_protocol(row: _Row) -> Protocol:
     )
 
 
+def _unrated(row: _UnratedRow) -> UnratedProduct:
+    product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml)
+    return UnratedProduct(product, tuple(row.indications), row.min_age_years,
+                          tuple(Ndc(n.ndc, n.labeler, n.source) for n in row.ndcs), row.rates_note, row.source)
+
+
+def _check_unrated_apart(protocols: list[Protocol], unrated: list[UnratedProduct]) -> None:
+    """A product either has label rows or is listed without rates, never both, and is listed once."""
+    rated = {protocol.product.id for protocol in protocols}
+    ids = [entry.product.id for entry in unrated]
+    if len(set(ids)) != len(ids) or rated & set(ids):
+        raise ValueError("products_without_rates: each product once, and none that has label rows")
+
+
 def _check_products_agree(protocols: list[Protocol]) -> None:
     seen: dict[str, Product] = {}
     for protocol in protocols:
@@ -250,7 +304,9 @@ def load_products(data: Mapping[str, Any] | None = None) -> Catalog:
     parsed = _File.model_validate(data)
     protocols = [_protocol(row) for row in parsed.products]
     _check_products_agree(protocols)
-    return Catalog(parsed.version, frozenset(parsed.at_risk_flags), tuple(protocols))
+    unrated = [_unrated(row) for row in parsed.products_without_rates]
+    _check_unrated_apart(protocols, unrated)
+    return Catalog(parsed.version, frozenset(parsed.at_risk_flags), tuple(protocols), tuple(unrated))
 
 
 def order_protocol(

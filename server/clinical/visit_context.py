@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
 
-from server.clinical.products import Catalog, Protocol, load_products, order_protocol
+from server.clinical.products import Catalog, Protocol, UnratedProduct, load_products, order_protocol
 from server.clinical.rulebook import RuleBook, VitalsSchedule, vitals_schedule_from
 from server.clinical.rules import load_rules
 from server.clinical.series import SeriesFacts, SeriesPlace, place_in_series
@@ -114,6 +114,8 @@ class VisitContext:
                 raise ValueError("an order with explicit steps needs step_min")
             return order_protocol(product=catalog.product(order.product_id), steps_ml_h=order.steps_ml_h,
                                   step_min=order.step_min, first_step_min=order.first_step_min)
+        if self.unrated is not None:
+            raise ValueError(f"rates not verified for {self.unrated.product.name}; give explicit steps")
         if order.protocol_id is not None:
             protocol = catalog.protocol(order.protocol_id)
             if protocol.product.id != order.product_id:
@@ -124,12 +126,17 @@ class VisitContext:
         raise ValueError("an order needs protocol_id, indication or explicit steps_ml_h")
 
     @cached_property
+    def unrated(self) -> UnratedProduct | None:
+        """The product's entry when its rates are not verified: the visit runs on the order's steps alone."""
+        return self.catalog.unrated_product(self.order.product_id)
+
+    @cached_property
     def label_protocol(self) -> Protocol | None:
         """The label row the order runs under (for an order protocol: by its indication), whose maximum
-        and at-risk cap bound every rate."""
+        and at-risk cap bound every rate; None for a product without verified rates."""
         if self.protocol.kind == "label":
             return self.protocol
-        if self.order.indication is None:
+        if self.order.indication is None or self.unrated is not None:
             return None
         return self.catalog.protocol_for(self.order.product_id, self.order.indication)
 

@@ -2,7 +2,8 @@
 steps pass the label maximum or the at-risk cap is refused, naming the field and the reason, unless the
 pharmacist records an override with a reason; the override is kept on the order (so on every revision)
 and shown on the tablet, the review page and the summary. An at-risk patient on a product whose label
-gives no numeric cap needs the order's own cap or the organization's default; that has no override."""
+gives no numeric cap needs the order's own cap or the organization's default; that has no override.
+An order for a product without verified rates (no label row) needs its own cap, steps within it."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def patient_at_risk(patient: Patient, at_risk_flags: frozenset[str]) -> bool:
 
 
 async def safety_of(*, patient: Patient, data: OrderCreate, catalog: Catalog) -> OrderSafety:
-    label = catalog.protocol_for(data.product_id, data.indication)
+    unrated = catalog.unrated_product(data.product_id) is not None
+    label = None if unrated else catalog.protocol_for(data.product_id, data.indication)
     policy = await at_risk_policy.policy_of(patient.organization_id)
     return check_order(
         label, weight_kg=data.dosing_weight_kg, cap_ml_h=data.rate_cap_ml_h,

@@ -37,11 +37,17 @@ def catalog() -> Catalog:
 
 
 def product_choices() -> list[tuple[str, str]]:
-    """Every (product, indication) pair of the catalogue as (`product_id|indication`, label)."""
+    """Every (product, indication) pair of the catalogue as (`product_id|indication`, label); a product
+    without verified rates says so in its label."""
     pairs = {
         (protocol.product.id, indication): f"{protocol.product.name} · {indication}"
         for protocol in catalog().protocols
         for indication in protocol.indications
+    }
+    pairs |= {
+        (entry.product.id, indication): f"{entry.product.name} · {indication} ({entry.rates_note})"
+        for entry in catalog().unrated
+        for indication in entry.indications
     }
     return sorted(((f"{pid}|{ind}", label) for (pid, ind), label in pairs.items()), key=lambda c: c[1])
 
@@ -76,6 +82,13 @@ class PrnOrder(_Medication):
     indication: str = Field(min_length=1, max_length=200)
 
 
+def _unrated_name(info: ValidationInfo) -> str | None:
+    """The product's name when the order is for a product without verified rates."""
+    product_id = info.data.get("product_id")
+    unrated = None if product_id is None else catalog().unrated_product(product_id)
+    return None if unrated is None else unrated.product.name
+
+
 class OrderCreate(_Schema):
     product_id: str = Field(min_length=1, max_length=64)
     indication: str = Field(min_length=1, max_length=64)
@@ -107,6 +120,11 @@ class OrderCreate(_Schema):
         product_id = info.data.get("product_id")
         if product_id is None:
             return value  # the product's own error says what to fix
+        unrated = catalog().unrated_product(product_id)
+        if unrated is not None:
+            if value not in unrated.indications:
+                raise ValueError(f"the catalogue lists this product for {', '.join(unrated.indications)} only")
+            return value
         try:
             catalog().protocol_for(product_id, value)
         except KeyError:
@@ -117,6 +135,10 @@ class OrderCreate(_Schema):
     @classmethod
     def _steps_fit_protocol(cls, steps: list[float] | None, info: ValidationInfo) -> list[float] | None:
         explicit = info.data.get("protocol_type") == ProtocolType.ORDER
+        unrated = _unrated_name(info)
+        if unrated is not None and not (explicit and steps):
+            raise ValueError(f"rates not verified for {unrated}; give explicit steps (choose an order protocol "
+                             "and enter its mL/h steps)")
         if not explicit:
             if steps:
                 raise ValueError("leave the steps empty for a label protocol, or choose an order protocol")
@@ -133,6 +155,9 @@ class OrderCreate(_Schema):
     @classmethod
     def _interval_fits_protocol(cls, minutes: int | None, info: ValidationInfo) -> int | None:
         explicit = info.data.get("protocol_type") == ProtocolType.ORDER
+        unrated = _unrated_name(info)
+        if unrated is not None and minutes is None:
+            raise ValueError(f"rates not verified for {unrated}; give explicit steps (the minutes between steps)")
         if explicit and minutes is None:
             raise ValueError("an order protocol needs the minutes between steps")
         if not explicit and minutes is not None:
