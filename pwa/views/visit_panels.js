@@ -27,9 +27,14 @@ export function header({ patient, order, state, sync }) {
       sync.quarantined ? h("span.badge.danger", `${sync.quarantined} need correction`) : null));
 }
 
-// A label protocol no pharmacist of the organization has verified (the reference's row has no verified_on).
+// A label protocol no pharmacist of the organization has verified (the reference's row has no verified_on),
+// or a product without verified rates at all (the visit runs on the order's own steps).
 export function protocolBanner(state) {
   const p = state?.protocol;
+  if (p?.rates_note) {
+    return h("p.alert.warning", { role: "status", testid: "unverified-protocol" }, h("strong", "Rates not verified"),
+      `: ${p.product_name}: ${p.rates_note}. Run the order's mL/h steps; no label maximum bounds them.`);
+  }
   return p?.kind === "label" && !p.verified_on ? h("p.alert.warning", { role: "status", testid: "unverified-protocol" },
     h("strong", "Unverified protocol"), ": no pharmacist has checked these steps against the label yet.") : null;
 }

@@ -98,7 +98,8 @@ def _protocol_out(picture: Picture) -> dict[str, Any]:
             "product_name": protocol.product.name, "rate_unit": protocol.rate_unit,
             "limit_ml_h": limit.ml_h, "limit_source": limit.source, "limit_exclusive": limit.exclusive,
             "verified_on": None if protocol.verified_on is None else protocol.verified_on.isoformat(),
-            "ladder_note": protocol.ladder_note, "infusion": protocol.infusion}
+            "ladder_note": protocol.ladder_note, "infusion": protocol.infusion,
+            "rates_note": None if picture.context.unrated is None else picture.context.unrated.rates_note}
 
 
 def _issues_out(issues: list[tuple[str, Problem]], ordered: list[Entry]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server import access, audit
-from server.clinical.products import Catalog, Protocol, Provenance
+from server.clinical.products import Catalog, Protocol, Provenance, UnratedProduct
 from server.db.catalogue_models import CatalogueRevision, RevisionKind
 from server.db.models import User
 from server.services import org_catalogue
@@ -83,6 +83,14 @@ def row_view(protocol: Protocol) -> dict[str, object]:
     }
 
 
+def unrated_view(entry: UnratedProduct) -> dict[str, object]:
+    """A product the catalogue offers without rates, as the page lists it."""
+    mg_ml = entry.product.concentration_mg_ml
+    return {"product": entry.product, "indications": ", ".join(entry.indications),
+            "concentration": f"{_num(mg_ml / 10)}% ({_num(mg_ml)} mg/mL)", "ndcs": entry.ndcs,
+            "min_age": entry.min_age_years, "note": entry.rates_note, "source": _text(entry.source)}
+
+
 def revision_view(revision: CatalogueRevision | None, names: dict[int, str]) -> dict[str, object]:
     """Which revision of the organization the row is at (0: the packaged row) and who verified it."""
     if revision is None:
@@ -109,4 +117,5 @@ async def page_for(user: User, data: Catalog | None = None) -> dict[str, object]
                        object_id=current.version, detail={"count": min(len(protocols), MAX_ROWS)})
     rows = [row_view(p) | revision_view(latest.get(p.id), names) for p in protocols[:MAX_ROWS]]
     return {"version": current.version, "rows": rows, "cut": len(protocols) > MAX_ROWS,
+            "without_rates": [unrated_view(entry) for entry in current.unrated],
             "unverified": sum(1 for row in rows if row["verified_on"] is None)}

@@ -46,6 +46,9 @@ def _dose_line(s: VisitSummary) -> str:
 def unverified_protocol_lines(s: VisitSummary) -> list[str]:
     """The same warning the page and PDF show (summary/_unverified_protocol.html), as a line."""
     protocol = s.state["protocol"]
+    if protocol["rates_note"]:
+        return [f"Rates not verified: {protocol['product_name']}: {protocol['rates_note']}. The visit ran on the "
+                "order's own mL/h steps; no label maximum bounds them."]
     if protocol["kind"] != "label" or protocol["verified_on"] is not None:
         return []
     return [f"Unverified protocol: the rate steps of {protocol['product_name']} ({protocol['id']}) have not been "
