@@ -1,5 +1,5 @@
 """A product without verified rates clicked through (issue 17 item 3): the pharmacist picks Alyglo in the
-order form, is told its rates are not verified and to give explicit steps, gives the steps, the minutes
+order form (the catalogue lists it with the note), is told its rates are not verified and to give explicit steps, gives the steps, the minutes
 and a rate cap and saves; the nurse's tablet runs the order's steps and says the rates are not verified."""
 
 from __future__ import annotations
@@ -18,8 +18,21 @@ pytestmark = pytest.mark.browser
 ALYGLO = "Alyglo 10% · PI (rates not verified; order must give explicit steps)"
 
 
+def pharmacist_reads_the_catalogue(page: Page, artifacts) -> None:
+    page.get_by_role("link", name="Catalogue").click()
+    heading = page.get_by_role("heading", name="Products without verified rates")
+    expect(heading).to_be_visible()
+    alyglo = page.get_by_role("region", name="Alyglo 10% · PI")
+    expect(alyglo).to_contain_text("rates not verified; order must give explicit steps")
+    expect(alyglo).to_contain_text("NDC 61476-104")
+    heading.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "catalogue-products-without-rates.png"))
+    page.get_by_role("link", name="Patients").click()
+
+
 def pharmacist_orders_alyglo(page: Page, base_url: str, artifacts) -> None:
     log_in(page, base_url, "pharmacist", DEMO_PASSWORD)
+    pharmacist_reads_the_catalogue(page, artifacts)
     page.get_by_role("link", name="Keller, Bruno").click()
     page.get_by_role("link", name="Edit order").click()
     page.get_by_label("Product and indication").select_option(label=ALYGLO)
