@@ -14,6 +14,8 @@ from tests.differential.visit_log import T0, instant
 
 DATA = Path(__file__).resolve().parents[2] / "server" / "clinical" / "data"
 PRODUCTS: list[dict[str, Any]] = json.loads((DATA / "products.json").read_text("utf-8"))["products"]
+# Products without verified rates: an order for one runs only on its explicit steps.
+UNRATED: list[dict[str, Any]] = json.loads((DATA / "products.json").read_text("utf-8"))["products_without_rates"]
 DRUGS = [{"drug": "diphenhydramine", "dose": 25, "unit": "mg", "route": "PO"},
          {"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO"},
          {"drug": "cetirizine", "dose": 10, "unit": "mg", "route": "PO"},

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.differential.draws import Draw, Seeded, chance, integer, pick, subset
 from tests.differential.flow import Nurse
-from tests.differential.payloads import DRUGS, PRODUCTS, ladder_of
+from tests.differential.payloads import DRUGS, PRODUCTS, UNRATED, ladder_of
 from tests.differential.visit_log import Device, VisitLog, instant
 
 RISK_FLAGS = ["thrombosis", "renal", "iga_deficiency", "diabetes"]
@@ -25,7 +25,8 @@ SCHEDULES = [{"titrating_every_min": 30}, {"at_max_every_min": 30, "observation_
 
 
 def draw_order(draw: Draw) -> dict[str, Any]:
-    """A pharmacy order: a label protocol (sometimes by indication), or explicit mL/h steps."""
+    """A pharmacy order: a label protocol (sometimes by indication), or explicit mL/h steps (sometimes for
+    a product without verified rates)."""
     row = pick(draw, PRODUCTS)
     weight = integer(draw, 120, 1300) / 10 if chance(draw, 3) else integer(draw, 12, 130)
     order: dict[str, Any] = {"product_id": row["product_id"], "dosing_weight_kg": weight}
@@ -39,6 +40,10 @@ def draw_order(draw: Draw) -> dict[str, Any]:
         order["steps_ml_h"] = rates[:integer(draw, min(2, len(rates)), len(rates))]
         order["step_min"] = pick(draw, [15, 20, 30])
         order["first_step_min"] = pick(draw, [None, 15, 30])
+        if chance(draw, 4):  # the same steps for a product without verified rates (no label row bounds them)
+            order["product_id"] = pick(draw, UNRATED)["product_id"]
+            if chance(draw, 2):
+                order["indication"] = "PI"
     dose = pick(draw, ["per_kg"] * 4 + ["grams", "none"])
     if dose == "per_kg":
         order["dose_g_per_kg"] = pick(draw, [0.3, 0.4, 0.5, 1.0, 2.0])
@@ -61,7 +66,9 @@ def draw_patient(draw: Draw) -> dict[str, Any]:
 def draw_visit(draw: Draw) -> dict[str, Any]:
     """One case: {context, events, now} (now is null, or a moment during or after the visit)."""
     order, patient = draw_order(draw), draw_patient(draw)
-    row = next(r for r in PRODUCTS if r["product_id"] == order["product_id"])
+    # A product without rates has no row: the nurse opens it (its id and concentration) all the same.
+    row = next((r for r in PRODUCTS if r["product_id"] == order["product_id"]), None) or \
+        {**PRODUCTS[0], **next(u for u in UNRATED if u["product_id"] == order["product_id"])}
     log = VisitLog()
     main = Device("tablet-ana", "nurse-ana", zone_min=pick(draw, [0, 0, 0, -300, 60, 330]))
     second = Device("tablet-ben", pick(draw, ["nurse-ana", "nurse-ben"]), integer(draw, -90_000, 90_000))
