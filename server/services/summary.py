@@ -107,9 +107,9 @@ async def author_names(organization_id: int, events: list[dict[str, Any]]) -> di
 async def state_through(visit: Visit, through_seq: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], Any]:
     """The fold of the visit's events (up to `through_seq` when given), those events and the context."""
     events = await visits.events_of(visit)
+    context = await visits.context_for(visit, events=events)
     if through_seq is not None:
         events = [event for event in events if event["server_seq"] <= through_seq]
-    context = await visits.context_for(visit)
     return fold_timeline(events, context=context).to_dict(), events, context
 
 
