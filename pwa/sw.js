@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "c99c59f8bad780d1";
+const VERSION = "a721ad1274b1cefa";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",

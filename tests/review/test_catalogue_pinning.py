@@ -10,9 +10,10 @@ import io
 from pypdf import PdfReader
 
 from server.db.models import Visit
+from server.services import org_catalogue
 from tests.api.events import script_started
 from tests.review import scripts
-from tests.server.test_catalogue_revisions import edit_form
+from tests.server.test_catalogue_revisions import ROW, edit_form
 
 EDITED_STEP = "210"  # 3 mL/kg/h x 70 kg: the step the maker's ladder adds (LABELS.md s.2.1)
 
@@ -36,9 +37,12 @@ async def record_of(desk, visit_id) -> dict:
 
 
 async def test_a_catalogue_edit_never_changes_a_visit_already_begun(
-    push_visit, desk, post_form, projected, nurse_ana, patient_pat
+    push_visit, desk, post_form, projected, client_factory, nurse_ana, patient_pat
 ):
     visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
+    ongoing_script = script_started(30)
+    ongoing_script.started(0)
+    ongoing = await push_visit(nurse_ana, patient_pat, ongoing_script)
     before = await record_of(desk, visit.id)
     assert before["steps"] == [35, 70, 140, 280, 350]  # the packaged ladder, 70 kg
 
@@ -53,3 +57,11 @@ async def test_a_catalogue_edit_never_changes_a_visit_already_begun(
     later.started(0)
     begun = await push_visit(nurse_ana, patient_pat, later)
     assert float(EDITED_STEP) in (await record_of(desk, begun.id))["steps"]
+
+    # The tablet holds the current catalogue; with a visit in progress it receives the rows an edit has
+    # changed since that visit began (pwa/visit_model.js folds with them), so tablet and server agree.
+    reference = (await (await client_factory(nurse_ana)).get("/api/reference")).json()
+    rows = {v["id"]: v["context"]["protocol_rows"] for v in reference["visits"]}
+    assert rows[str(begun.id)] == {}
+    assert rows[str(ongoing.id)] == {ROW: org_catalogue.packaged_row(ROW)}
+    assert float(EDITED_STEP) not in (await record_of(desk, ongoing.id))["steps"]
