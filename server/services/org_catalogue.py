@@ -68,6 +68,12 @@ def _pinned(chain: list[CatalogueRevision], as_of: datetime | None) -> Catalogue
     return pinned
 
 
+async def revision_number(organization_id: int, protocol_id: str, as_of: datetime | None) -> int:
+    """The number of the protocol's revision a visit begun at `as_of` works under (0: the packaged row)."""
+    revision = (await revisions_as_of(organization_id, as_of)).get(protocol_id)
+    return 0 if revision is None else revision.number
+
+
 async def rows_as_of(organization_id: int, as_of: datetime | None) -> dict[str, dict[str, Any]]:
     """The organization's own rows as of `as_of` (`None`: now), by protocol id."""
     return {pid: revision.row for pid, revision in (await revisions_as_of(organization_id, as_of)).items()}

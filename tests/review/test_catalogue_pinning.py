@@ -51,12 +51,14 @@ async def test_a_catalogue_edit_never_changes_a_visit_already_begun(
     await projected()
 
     assert await record_of(desk, visit.id) == before
+    assert "packaged row (unverified), as it stood when the visit began" in (await desk.get(f"/review/visits/{visit.id}")).text
 
     await asyncio.sleep(1.1)  # the next visit begins after the edit (times are kept to the second)
     later = script_started(0)
     later.started(0)
     begun = await push_visit(nurse_ana, patient_pat, later)
     assert float(EDITED_STEP) in (await record_of(desk, begun.id))["steps"]
+    assert "revision 1 (unverified)" in (await desk.get(f"/review/visits/{begun.id}")).text
 
     # The tablet holds the current catalogue; with a visit in progress it receives the rows an edit has
     # changed since that visit began (pwa/visit_model.js folds with them), so tablet and server agree.
