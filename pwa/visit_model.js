@@ -161,10 +161,19 @@ class Clinical {
     const cached = this.contexts.get(visit.id);
     if (cached && cached.key === key) return cached.context;
     const context = rules.makeContext(visit.context, {
-      catalog: this.catalog, rulebook: this.rulebook, ranges: this.reference.ranges,
+      catalog: this.catalogOf(visit.context), rulebook: this.rulebook, ranges: this.reference.ranges,
     });
     this.contexts.set(visit.id, { key, context });
     return context;
+  }
+
+  /** The catalogue the visit began under: the server sends with a visit the rows a pharmacist's edit
+   * has changed since it began (`protocol_rows`), so the tablet folds it as the server does. */
+  catalogOf(contextJson) {
+    const rows = contextJson.protocol_rows ?? {};
+    if (Object.keys(rows).length === 0) return this.catalog;
+    const products = this.reference.products;
+    return rules.loadCatalog({ ...products, products: products.products.map((row) => rows[row.protocol_id] ?? row) });
   }
 
   /** The visit's state (the server's `state` shape) from its events, at `now` (a Date). */

@@ -15,7 +15,7 @@ from uuid import UUID
 from server.clinical.corrections import CORRECTION_KINDS
 from server.clinical.timeline import fold_timeline
 from server.db.models import Order, Patient, User, Visit
-from server.services import charts, entry_times, orders, visits
+from server.services import charts, entry_times, org_catalogue, orders, visits
 from server.services.charts import Chart
 from server.services.entry_text import number
 from server.services.local_time import LocalTime
@@ -49,6 +49,7 @@ class VisitSummary:
     authors: dict[int, str]
     clock: LocalTime
     signoff: dict[str, Any] | None = None
+    protocol_revision: int = 0  # the organization's revision of the protocol row the visit began under
     interventions: list[dict[str, Any]] = field(default_factory=list)
     trend: list[TrendRow] = field(default_factory=list)
     infusion_chart: Chart | None = None
@@ -107,9 +108,9 @@ async def author_names(organization_id: int, events: list[dict[str, Any]]) -> di
 async def state_through(visit: Visit, through_seq: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], Any]:
     """The fold of the visit's events (up to `through_seq` when given), those events and the context."""
     events = await visits.events_of(visit)
+    context = await visits.context_for(visit, events=events)
     if through_seq is not None:
         events = [event for event in events if event["server_seq"] <= through_seq]
-    context = await visits.context_for(visit)
     return fold_timeline(events, context=context).to_dict(), events, context
 
 
@@ -138,7 +139,8 @@ async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | No
         signoff=signoffs[-1] if signoffs else None,
         interventions=interventions_of(state),
         trend=vitals_trend(state), time_flags=entry_times.entry_flags(events, state["time_in"]),
-        events=events, context=context,
+        events=events, context=context, protocol_revision=await org_catalogue.revision_number(
+            visit.organization_id, state["protocol"]["id"], visits.began_at(events)),
     )
     summary.infusion_chart = charts.infusion_chart(state, clock, height=150)
     summary.vitals_charts = charts.vitals_charts(state, clock, height=95, width=250)

@@ -56,23 +56,35 @@ def patient_flags(patient: Patient, place: SeriesPlace) -> PatientFlags:
     )
 
 
-async def context_for(visit: Visit) -> VisitContext:
+def began_at(events: list[dict[str, Any]]) -> datetime:
+    """When the visit began (its first `visit.started`, by the tablet's clock), or now for a visit not
+    yet begun: the moment whose catalogue the visit is folded with, so a later edit never changes it."""
+    starts = [_parse(event["occurred_at"]) for event in events if event["kind"] == "visit.started"]
+    return min(start for start in starts if start is not None) if starts else datetime.now(timezone.utc)
+
+
+async def context_for(visit: Visit, *, events: list[dict[str, Any]] | None = None) -> VisitContext:
     """The visit's order, patient flags and the protocol rows of the visit's organization (its
-    pharmacists' revisions over the packaged catalogue): the one place a visit's protocol is found."""
+    pharmacists' revisions over the packaged catalogue) as they stood when the visit began: the one
+    place a visit's protocol is found. `events`: the visit's log, when the caller has it already."""
     order = await _order_of(visit)
     patient = await Patient.get(id=visit.patient_id)
     facts = await series.series_facts(visit, order.product_id, rulebook())
     place = place_in_series(facts, order.product_id, long_gap_days=rulebook().infusion_series.long_gap_days)
+    as_of = began_at(await events_of(visit) if events is None else events)
     return VisitContext(
         order=order_plan(order), patient=patient_flags(patient, place),
-        catalog=await org_catalogue.catalog_for(visit.organization_id), rulebook=rulebook(),
+        catalog=await org_catalogue.catalog_for(visit.organization_id, as_of=as_of), rulebook=rulebook(),
         series=facts, organization=await at_risk_policy.policy_of(patient.organization_id),
     )
 
 
 async def context_json(visit: Visit) -> dict[str, Any]:
-    """The context in the plain-JSON form `VisitContext.from_dict` (and pwa/rules.js) read."""
-    context = await context_for(visit)
+    """The context in the plain-JSON form `VisitContext.from_dict` (and pwa/rules.js) read, with
+    `protocol_rows`: the catalogue rows as they stood when the visit began, where the organization's
+    current catalogue (the one the tablet holds) has changed them since; the tablet folds with these."""
+    events = await events_of(visit)
+    context = await context_for(visit, events=events)
     order, patient = context.order, context.patient
     return {
         "order": {
@@ -90,6 +102,7 @@ async def context_json(visit: Visit) -> dict[str, Any]:
         },
         "series": None if context.series is None else context.series.to_dict(),
         "organization": {"at_risk_cap_mg_kg_min": context.organization.at_risk_cap_mg_kg_min},
+        "protocol_rows": await org_catalogue.rows_changed_since(visit.organization_id, began_at(events)),
     }
 
 
@@ -106,7 +119,8 @@ async def events_of(visit: Visit) -> list[dict[str, Any]]:
 
 
 async def state_of(visit: Visit, *, now: datetime | None = None) -> VisitState:
-    return fold_timeline(await events_of(visit), context=await context_for(visit), now=now)
+    events = await events_of(visit)
+    return fold_timeline(events, context=await context_for(visit, events=events), now=now)
 
 
 def effective_status(state: VisitState, *, has_events: bool, row_status: VisitStatus) -> VisitStatus:
@@ -121,7 +135,7 @@ async def current_status(visit: Visit) -> VisitStatus:
     """The status from the visit's whole log, not its row's projection (a push moments ago may not be
     folded yet): what every door that changes a visit's state judges by."""
     events = await events_of(visit)
-    state = fold_timeline(events, context=await context_for(visit))
+    state = fold_timeline(events, context=await context_for(visit, events=events))
     row_status = await Visit.filter(id=visit.id).first().values_list("status", flat=True)
     return effective_status(state, has_events=bool(events), row_status=VisitStatus(row_status))
 
@@ -133,7 +147,7 @@ async def project(visit: Visit) -> VisitState:
     reflects (a slower, older projection finishing late) changes nothing.
     """
     events = await events_of(visit)
-    state = fold_timeline(events, context=await context_for(visit))
+    state = fold_timeline(events, context=await context_for(visit, events=events))
     seq = max((event["server_seq"] for event in events), default=0)
     held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_at=None)
     row_status = await Visit.filter(id=visit.id).first().values_list("status", flat=True)

@@ -115,6 +115,8 @@ def test_the_review_page_and_the_summary_name_an_unverified_protocol(server_fact
     page.get_by_role("row").filter(has_text="MRN-1005").get_by_role("link").first.click()
     banner = page.get_by_role("status").filter(has_text="Unverified protocol")
     expect(banner).to_contain_text("Gamunex-C 10% (gamunex-c-10-cidp): its rate steps are not yet verified")
+    # the row the visit was folded with: the catalogue as it stood when the visit began
+    expect(page.get_by_text("gamunex-c-10-cidp, packaged row (unverified), as it stood when the visit began")).to_be_visible()
     page.screenshot(path=str(artifacts / "catalogue-verify-review-banner.png"))
     page.get_by_role("link", name="Physician summary").click()
     expect(page.get_by_role("status").filter(has_text="Unverified protocol")).to_be_visible()

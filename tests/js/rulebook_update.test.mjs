@@ -98,4 +98,19 @@ describe("the tablet's clinical seam (visit_model.js clinicalFor)", () => {
     assert.equal(kept.updateWaiting, true);
     assert.equal(await clinicalFor(reference(changed((d) => { d.late_entry_min = 'soon'; }))), null);
   });
+
+  test('a visit begun before a catalogue edit is folded with the rows it began under', async () => {
+    const { clinicalFor } = await import('../../pwa/visit_model.js');
+    const products = readJson('../../server/clinical/data/products.json');
+    const packaged = products.products.find((r) => r.protocol_id === 'gammagard-liquid-10-pi');
+    const edited = { ...packaged, ladder: [0.5, 1, 2, 3, 4, 5], ladder_source: ['label', 'maker', 'maker', 'maker', 'maker', 'label'] };
+    const clinical = await clinicalFor({ ...reference(rulesDoc), products: {
+      ...products, products: products.products.map((r) => (r === packaged ? edited : r)) } });
+    const order = { product_id: 'gammagard-liquid-10', dosing_weight_kg: 70, indication: 'PI', steps_ml_h: null,
+      step_min: null, dose_g_per_kg: 0.4, dose_g: null, rate_cap_ml_h: null, vitals_schedule: null,
+      safety_override: null, premeds: [], prn_orders: [] };
+    const ladder = (context) => clinical.context({ id: JSON.stringify(context), context }).protocol.ladder;
+    assert.deepEqual(ladder({ order, patient: {}, protocol_rows: {} }), [0.5, 1, 2, 3, 4, 5]);
+    assert.deepEqual(ladder({ order, patient: {}, protocol_rows: { [packaged.protocol_id]: packaged } }), [0.5, 1, 2, 4, 5]);
+  });
 });
