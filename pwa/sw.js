@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "f42d2f7a324cc430";
+const VERSION = "e780280650d70710";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -29,6 +29,7 @@ const SHELL = [
   "/app/lazy/entry_form.js",
   "/app/lazy/expressions.js",
   "/app/lazy/gs1.js",
+  "/app/lazy/login_view.js",
   "/app/lazy/order_safety.js",
   "/app/lazy/order_safety_panel.js",
   "/app/lazy/pin_rule.js",

@@ -5,7 +5,7 @@
 import { DEFAULT_LOCK_MIN, SessionError, logIn } from "./session.js";
 import { visitRow } from "./visit_model.js";
 import { button, h } from "./views/dom.js";
-import { loginView, pinView } from "./views/login.js";
+import { pinView } from "./views/login.js";
 
 /** `hooks`: show(element), enter(), route(), restartAfterWipe(text, keepId), now(). */
 export function unlockScreens(app, hooks) {
@@ -21,7 +21,8 @@ export function unlockScreens(app, hooks) {
     });
   }
 
-  function showLogin({ message = null, warning = null } = {}) {
+  async function showLogin({ message = null, warning = null } = {}) {
+    const { loginView } = await import("./lazy/login_view.js");
     show(loginView({
       message, warning, onCancel: app.keyring.unlocked ? route : null,
       onSubmit: async ({ username, password }) => {

@@ -1,38 +1,8 @@
-// The screens before the visits: the online login (username and password; the tablet binds itself
-// to the nurse's account) and the PIN keypad.
+// The PIN keypad, the screen a cold start shows (the online login is pwa/lazy/login_view.js, loaded
+// when asked for: a tablet that is set up starts at the PIN).
 
 import { PIN_LENGTH } from "../crypto.js";
-import { button, h } from "./dom.js";
-
-/** The login screen; `onSubmit({username, password})` returns a promise (its error is shown). */
-export function loginView({ message = null, warning = null, onSubmit, onCancel = null }) {
-  const error = h("p.form-errors", { role: "alert", testid: "login-error" });
-  const username = h("input", { name: "username", autocomplete: "username", autocapitalize: "off", spellcheck: "false", required: true, testid: "username" });
-  const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true, testid: "password" });
-  const submit = h("button.btn.primary", { type: "submit", testid: "login" }, "Log in");
-  const form = h("form.card.narrow", { testid: "login-form", onsubmit: async (event) => {
-    event.preventDefault();
-    error.textContent = "";
-    submit.disabled = true;
-    try {
-      await onSubmit({ username: username.value.trim(), password: password.value });
-    } catch (failure) {
-      error.textContent = failure.message || String(failure);
-      submit.disabled = false;
-    }
-  } },
-  h("h1", "ivlog"),
-  warning ? h("p.banner.danger", { role: "alert", testid: "login-warning" }, warning) : null,
-  message ? h("p.lead", { testid: "login-message" }, message) : null,
-  h("label.field-label", "Username", username),
-  h("label.field-label", "Password", password),
-  error, submit,
-  onCancel ? button("Back to the visits", onCancel, { kind: "secondary", testid: "login-cancel" }) : null);
-  // Focus the username once the form is on screen, unless the nurse already tapped a field:
-  // moving her caret would send her password into the username box.
-  setTimeout(() => { if (!form.contains(document.activeElement)) username.focus(); }, 0);
-  return form;
-}
+import { h } from "./dom.js";
 
 // The PIN keypad: big digits for gloved hands. Used to unlock, and to choose a new PIN (twice).
 
