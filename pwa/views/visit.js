@@ -162,14 +162,21 @@ export function visitScreen(app, row) {
     const quarantined = app.journal.needsCorrection(visit.id);
     const sync = { pending: app.outbox.pendingCount(visit.id), syncedAt: app.outbox.syncedAt[visit.id] || null, quarantined: quarantined.length };
     fill(parts.head, header({ patient, order, state, sync }), protocolBanner(state));
-    import("../lazy/series_line.js").then((m) => fill(parts.series, m.seriesLine(state, app.reference.rules)));
-    if (app.clinical) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context: app.clinical.context(visit), state })));
+    // Panels loaded on demand read what they need now: by the time the module arrives the tablet may
+    // have been locked or wiped (app.clinical and app.reference gone).
+    const rules = app.reference.rules;
+    const context = app.clinical ? app.clinical.context(visit) : null;
+    import("../lazy/series_line.js").then((m) => fill(parts.series, m.seriesLine(state, rules)));
+    if (context) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context, state })));
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (correctable(item) ? () => correct(item) : null)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);
     if (!openForm) renderActions();
     if (!state) fill(parts.chart, null);
-    else import("../lazy/visit_chart.js").then((m) => fill(parts.chart, m.visitChart(state, app.now().toISOString())));
+    else {
+      const now = app.now().toISOString();
+      import("../lazy/visit_chart.js").then((m) => fill(parts.chart, m.visitChart(state, now)));
+    }
     fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId, onAmend: (e) => (FORMS[e.kind] ? amend(e) : null) }) : null);
     tick();
   }
