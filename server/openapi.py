@@ -233,7 +233,7 @@ def sync_paths() -> dict[str, Any]:
     key = _obj({"device_id": UUID_TEXT, "wrap_key": STRING, "lock_after_min": INTEGER})
     held = _obj({"quarantined": {"type": "array", "items": _ref("Quarantined")}, "total": INTEGER,
                  "next_before": _nullable(INTEGER)})
-    before = _query("before", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    before = _query("before", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
                     "The `next_before` of the previous page: held entries older than that one.")
     return {
         "/api/sync/push": {"post": _op("Push a batch of events", _json(_ref("PushResponse"), "One result per event."),

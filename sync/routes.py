@@ -125,13 +125,16 @@ def _cursor(request: Request) -> tuple[int, int]:
     return after, limit
 
 
+MAX_HELD_ID = 2**31 - 1  # Quarantine.id is a 32-bit integer column
+
+
 def _before(request: Request) -> int | None:
     """`before=ID`: the page of held entries older than that one (the `next_before` of the last page)."""
     value = request.query_params.get("before")
     if value is None:
         return None
-    if not value.isdigit() or not 0 < int(value) <= MAX_SEQ:
-        raise malformed(f"before must be a held entry's id, a whole number between 1 and {MAX_SEQ}.")
+    if not value.isdigit() or not 0 < int(value) <= MAX_HELD_ID:
+        raise malformed(f"before must be a held entry's id, a whole number between 1 and {MAX_HELD_ID}.")
     return int(value)
 
 
