@@ -24,7 +24,7 @@ from bench import wire
 from bench.client import BenchBroken, empty_pull_seconds, log_in, new_client, pull_all, push_body
 from bench.clinical_events import visit_events
 from bench.integrity import Integrity, check_database, check_pulled, check_results
-from bench.metrics import CpuClock, RssSampler, Stopwatch, latency_summary
+from bench.metrics import CpuClock, RssSampler, latency_summary
 from bench.scale import Scale
 from bench.world import World, seed
 from server.db import schema
@@ -108,22 +108,9 @@ async def _tablet(world: World, index: int, base_url: str, scale: Scale, gate: a
 async def _rush(endpoint: wire.Endpoint, tablets: list[Tablet],
                 timeout: float) -> tuple[list[float], list[dict[str, Any]], float]:
     """Every tablet pushes at the same moment; (latencies, results, wall seconds)."""
-    start = asyncio.Event()
-
-    async def one(tablet: Tablet) -> tuple[float, dict[str, Any]]:
-        await start.wait()
-        return await wire.push(endpoint, tablet.request)
-
-    tasks = [asyncio.create_task(one(tablet)) for tablet in tablets]
-    await asyncio.sleep(0)
-    with Stopwatch() as wall:
-        start.set()
-        try:
-            answers = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
-        except asyncio.TimeoutError:
-            raise BenchBroken(f"the pushes did not all finish within {timeout:.0f} s") from None
+    answers, seconds = await wire.rush(endpoint, [[tablet.request] for tablet in tablets], timeout, "the pushes")
     results = [result for _, answer in answers for result in answer["results"]]
-    return [seconds for seconds, _ in answers], results, wall.seconds
+    return [took for took, _ in answers], results, seconds
 
 
 async def _exercise(world: World, db: Path, base_url: str, server_pid: int, scale: Scale) -> dict[str, Any]:

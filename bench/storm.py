@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import balancer, pgdb, topology, wire
-from bench.client import BenchBroken, log_in, new_client, push_body
+from bench.client import log_in, new_client, push_body
 from bench.clinical_events import visit_events
 from bench.integrity import Integrity, check_results
 from bench.load import _cli
 from bench.locks import LockSampler
-from bench.metrics import CpuClock, Stopwatch, latency_summary
+from bench.metrics import CpuClock, latency_summary
 from bench.world import World, seed
 from server.db import schema
 
@@ -83,22 +83,8 @@ def prepare(world: World, scale: StormScale, tablets: list[Tablet], endpoint: wi
 async def blow(endpoint: wire.Endpoint, storm: Storm,
                timeout: float) -> tuple[list[float], list[dict[str, Any]], float]:
     """Every tablet starts at once and pushes its requests in order; (latencies, results, wall seconds)."""
-    start = asyncio.Event()
-
-    async def tablet(requests: list[bytes]) -> list[tuple[float, dict[str, Any]]]:
-        await start.wait()
-        return [await wire.push(endpoint, request) for request in requests]
-
-    tasks = [asyncio.create_task(tablet(requests)) for requests in storm.requests]
-    await asyncio.sleep(0)
-    with Stopwatch() as wall:
-        start.set()
-        try:
-            answers = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
-        except asyncio.TimeoutError:
-            raise BenchBroken(f"the storm did not finish within {timeout:.0f} s") from None
-    flat = [answer for per_tablet in answers for answer in per_tablet]
-    return [seconds for seconds, _ in flat], [r for _, answer in flat for r in answer["results"]], wall.seconds
+    flat, seconds = await wire.rush(endpoint, storm.requests, timeout, "the storm")
+    return [took for took, _ in flat], [r for _, answer in flat for r in answer["results"]], seconds
 
 
 async def _measure(deployment: topology.Deployment, storm: Storm, database_url: str, scale: StormScale,

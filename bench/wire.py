@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.client import BenchBroken
+from bench.metrics import Stopwatch
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,24 @@ async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     if "content-length" not in headers:
         raise BenchBroken(f"the server answered {status} without a Content-Length: {headers}")
     return status, await reader.readexactly(int(headers["content-length"]))
+
+
+async def rush(endpoint: Endpoint, per_tablet: list[list[bytes]], timeout: float,
+               what: str) -> tuple[list[tuple[float, dict[str, Any]]], float]:
+    """Every tablet starts at the same moment and sends its requests in order: each push's
+    (seconds, answer), and the wall seconds of the whole rush."""
+    start = asyncio.Event()
+
+    async def tablet(requests: list[bytes]) -> list[tuple[float, dict[str, Any]]]:
+        await start.wait()
+        return [await push(endpoint, request) for request in requests]
+
+    tasks = [asyncio.create_task(tablet(requests)) for requests in per_tablet]
+    await asyncio.sleep(0)
+    with Stopwatch() as wall:
+        start.set()
+        try:
+            answers = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        except asyncio.TimeoutError:
+            raise BenchBroken(f"{what} did not finish within {timeout:.0f} s") from None
+    return [answer for per in answers for answer in per], wall.seconds
