@@ -13,115 +13,8 @@ from datetime import date
 from importlib import resources
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-RateUnit = Literal["mg/kg/min", "mL/kg/min", "mL/kg/h", "mL/h"]
-# Where a value comes from: the label states it; a maker's chart or protocol does; this organization's
-# pharmacist set it; or ivlog made it up where the label is silent (shown to people as such).
-Origin = Literal["label", "maker", "organization", "generated"]
-
-
-class _Ndc(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    ndc: str = Field(min_length=1)
-    labeler: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-
-
-class _Subsequent(BaseModel):
-    """The protocol for infusions after the first of a series, where the label gives one (Qivigy); the
-    row's own values are then the first infusion's. Its maximum is the row's: the label has one maximum."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-    start_rate: float = Field(gt=0)
-    first_step_min: int = Field(gt=0)
-    step_min: int = Field(gt=0)
-    ladder: list[float] = Field(min_length=1)
-    ladder_source: list[Origin] = Field(min_length=1)
-    first_step_source: Origin
-    step_source: Origin
-    ladder_note: str | None = None
-    source: str = Field(min_length=1)
-
-
-def _check_ladder(what: str, ladder: list[float], start: float, top: float, sources: list[Origin]) -> None:
-    if ladder[0] != start or ladder[-1] != top:
-        raise ValueError(f"{what}: ladder must run from start_rate to max_rate")
-    if any(low >= high for low, high in zip(ladder, ladder[1:])):
-        raise ValueError(f"{what}: ladder must be strictly increasing")
-    if len(sources) != len(ladder):
-        raise ValueError(f"{what}: ladder_source must match the ladder")
-
-
-class _Row(BaseModel):
-    """One product x indication row; the checks keep a pharmacist's edit from breaking the maths."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-    protocol_id: str = Field(min_length=1)
-    product_id: str = Field(min_length=1)
-    product_name: str
-    brand: str
-    concentration_mg_ml: float = Field(gt=0)
-    indications: list[str] = Field(min_length=1)
-    rate_unit: Literal["mg/kg/min", "mL/kg/min", "mL/kg/h"]
-    start_rate: float = Field(gt=0)
-    first_step_min: int = Field(gt=0)
-    ladder: list[float] = Field(min_length=1)
-    step_min: int = Field(gt=0)
-    max_rate: float = Field(gt=0)
-    ladder_source: list[Origin] = Field(min_length=1)
-    first_step_source: Origin
-    step_source: Origin
-    at_risk_cap: float | None = None
-    at_risk_cap_exclusive: bool = False
-    at_risk_cap_source: str = Field(min_length=1)
-    min_age_years: int | None = Field(default=None, gt=0)
-    ndcs: list[_Ndc] = Field(default_factory=list)
-    ladder_note: str | None = None
-    source: str = Field(min_length=1)
-    verified_on: date | None = Field(default=None, strict=False)
-    aliases: list[str] = Field(default_factory=list)
-    subsequent: _Subsequent | None = None
-
-    @model_validator(mode="after")
-    def _ladder_is_consistent(self) -> _Row:
-        _check_ladder(self.protocol_id, self.ladder, self.start_rate, self.max_rate, self.ladder_source)
-        if self.at_risk_cap is not None and not self.start_rate < self.at_risk_cap < self.max_rate:
-            raise ValueError(f"{self.protocol_id}: at_risk_cap must lie between start and maximum")
-        later = self.subsequent
-        if later is not None:
-            what = f"{self.protocol_id} subsequent"
-            _check_ladder(what, later.ladder, later.start_rate, self.max_rate, later.ladder_source)
-            if self.at_risk_cap is not None and not later.start_rate < self.at_risk_cap:
-                raise ValueError(f"{what}: at_risk_cap must lie above its start rate")
-        return self
-
-
-RATES_NOTE = "rates not verified; order must give explicit steps"
-
-
-class _UnratedRow(BaseModel):
-    """A product on the market whose label rates were not found (LABELS.md s.2.10): no ladder at all."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-    product_id: str = Field(min_length=1)
-    product_name: str = Field(min_length=1)
-    brand: str = Field(min_length=1)
-    concentration_mg_ml: float = Field(gt=0)
-    indications: list[str] = Field(min_length=1)
-    min_age_years: int | None = Field(default=None, gt=0)
-    ndcs: list[_Ndc] = Field(default_factory=list)
-    rates_note: Literal["rates not verified; order must give explicit steps"]
-    source: str = Field(min_length=1)
-
-
-class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    version: str = Field(min_length=1)
-    about: str = ""
-    at_risk_flags: list[str]
-    products: list[_Row] = Field(min_length=1)
-    products_without_rates: list[_UnratedRow] = Field(default_factory=list)
+from server.clinical.product_rows import Origin, RateUnit, ProductsFile, ProductRow, UnratedRow
 
 
 @dataclass(frozen=True)
@@ -241,7 +134,7 @@ class Catalog:
         raise KeyError(f"no protocol for {product_id!r} in {indication!r} (products data {self.version})")
 
 
-def _subsequent(row: _Row, first: Protocol) -> Protocol | None:
+def _subsequent(row: ProductRow, first: Protocol) -> Protocol | None:
     later = row.subsequent
     if later is None:
         return None
@@ -253,13 +146,13 @@ def _subsequent(row: _Row, first: Protocol) -> Protocol | None:
             first_step_source=later.first_step_source, step_source=later.step_source))
 
 
-def _protocol(row: _Row) -> Protocol:
+def _protocol(row: ProductRow) -> Protocol:
     first = _first_protocol(row)
     later = _subsequent(row, first)
     return first if later is None else replace(first, infusion="first", subsequent=later)
 
 
-def _first_protocol(row: _Row) -> Protocol:
+def _first_protocol(row: ProductRow) -> Protocol:
     product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml)
     return Protocol(
         id=row.protocol_id, kind="label", product=product, rate_unit=row.rate_unit,
@@ -272,7 +165,7 @@ def _first_protocol(row: _Row) -> Protocol:
     )
 
 
-def _unrated(row: _UnratedRow) -> UnratedProduct:
+def _unrated(row: UnratedRow) -> UnratedProduct:
     product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml)
     return UnratedProduct(product, tuple(row.indications), row.min_age_years,
                           tuple(Ndc(n.ndc, n.labeler, n.source) for n in row.ndcs), row.rates_note, row.source)
@@ -301,7 +194,7 @@ def load_products(data: Mapping[str, Any] | None = None) -> Catalog:
     if data is None:
         text = resources.files("server.clinical").joinpath("data/products.json").read_text("utf-8")
         data = json.loads(text)
-    parsed = _File.model_validate(data)
+    parsed = ProductsFile.model_validate(data)
     protocols = [_protocol(row) for row in parsed.products]
     _check_products_agree(protocols)
     unrated = [_unrated(row) for row in parsed.products_without_rates]
