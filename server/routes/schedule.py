@@ -7,6 +7,7 @@ The pages take and show local clock time in IVLOG_TIMEZONE; the service stores U
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import Field
@@ -119,18 +120,26 @@ async def move_show(request: Request) -> Response:
     return await _visit_page(request, "visit_move", visit, values=values)
 
 
-async def move(request: Request) -> Response:
+async def _change_visit(request: Request, page: str, fields: tuple[str, ...], model: type, done: str,
+                        act: Callable[..., Awaitable[Any]]) -> Response:
+    """Move or cancel: read the form, let `act(visit, data, pharmacist)` change the visit, or show the
+    page again with the reason it was refused."""
     pharmacist = await guard.require(request, Role.PHARMACIST)
     form = await forms.read_form(request)
     visit = await access.schedule_visit(pharmacist, request.path_params["visit_id"])
-    values = _values(form, ("date", "time", "reason"))
+    values = _values(form, fields)
     try:
-        data = forms.parse_form(_only(form, ("date", "time", "reason")), scheduling.MoveRequest)
-        await scheduling.move_visit(visit=visit, request=data, by=pharmacist, zone=_clock(request).zone)
+        await act(visit, forms.parse_form(_only(form, fields), model), pharmacist)
     except AppError as error:
-        return await _visit_page(request, "visit_move", visit, values=values, failure=_failed(error),
-                                 status=error.status)
-    return RedirectResponse(f"/pharmacy/patients/{visit.patient_id}/schedule?done=moved", status_code=303)
+        return await _visit_page(request, page, visit, values=values, failure=_failed(error), status=error.status)
+    return RedirectResponse(f"/pharmacy/patients/{visit.patient_id}/schedule?done={done}", status_code=303)
+
+
+async def move(request: Request) -> Response:
+    zone = _clock(request).zone
+    return await _change_visit(
+        request, "visit_move", ("date", "time", "reason"), scheduling.MoveRequest, "moved",
+        lambda visit, data, by: scheduling.move_visit(visit=visit, request=data, by=by, zone=zone))
 
 
 async def cancel_show(request: Request) -> Response:
@@ -140,17 +149,9 @@ async def cancel_show(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    pharmacist = await guard.require(request, Role.PHARMACIST)
-    form = await forms.read_form(request)
-    visit = await access.schedule_visit(pharmacist, request.path_params["visit_id"])
-    values = _values(form, ("reason",))
-    try:
-        data = forms.parse_form(_only(form, ("reason",)), scheduling.CancelRequest)
-        await scheduling.cancel_visit(visit=visit, request=data, by=pharmacist)
-    except AppError as error:
-        return await _visit_page(request, "visit_cancel", visit, values=values, failure=_failed(error),
-                                 status=error.status)
-    return RedirectResponse(f"/pharmacy/patients/{visit.patient_id}/schedule?done=cancelled", status_code=303)
+    return await _change_visit(
+        request, "visit_cancel", ("reason",), scheduling.CancelRequest, "cancelled",
+        lambda visit, data, by: scheduling.cancel_visit(visit=visit, request=data, by=by))
 
 
 # --- JSON ----------------------------------------------------------------------------------------
