@@ -22,6 +22,7 @@ from server.audit_checkpoint import Checkpointer
 from server.db import schema
 from server.errors import AppError
 from server.middleware.body_limit import BodyLimitMiddleware
+from server.middleware.fold_scope import FoldScopeMiddleware
 from server.middleware.in_flight import InFlight, InFlightMiddleware
 from server.middleware.request_log import RequestLogMiddleware
 from server.middleware.read_audit import ReadAuditMiddleware
@@ -83,6 +84,7 @@ def create_app(settings: Settings) -> Starlette:
         # own route and passes through); CSRF tokens are masked per render against BREACH.
         Middleware(GZipMiddleware, minimum_size=1024),
         Middleware(InFlightMiddleware, in_flight=in_flight),
+        Middleware(FoldScopeMiddleware),  # each visit log folded once per request (services.folds)
         Middleware(SecurityHeadersMiddleware),
         Middleware(AppErrorMiddleware),
         Middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits=BODY_LIMITS),

@@ -23,7 +23,7 @@ from server.db.models import Order, Role, User, Visit
 from server.errors import NotAuthenticated
 from server.routes import guard
 from server.services import visits as visit_service
-from server.services import write_rules
+from server.services import folds, write_rules
 from server.services.projector import Projector
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
 from sync.quota import HeldQuota
@@ -113,6 +113,7 @@ class ServerPolicy:
         return ReadScope(user.organization_id, frozenset(ids))
 
     async def project(self, principal: Principal, visit_ids: set[UUID]) -> None:
+        folds.forget_contexts()  # the log was written: this request's next contexts are read afresh
         if self.projector is not None:
             self.projector.mark(visit_ids)
             return

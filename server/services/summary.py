@@ -13,9 +13,8 @@ from typing import Any
 from uuid import UUID
 
 from server.clinical.corrections import CORRECTION_KINDS
-from server.clinical.timeline import fold_timeline
 from server.db.models import Order, Patient, User, Visit
-from server.services import charts, entry_times, org_catalogue, orders, visits
+from server.services import charts, entry_times, folds, org_catalogue, orders, visits
 from server.services.charts import Chart
 from server.services.entry_text import number
 from server.services.local_time import LocalTime
@@ -111,7 +110,7 @@ async def state_through(visit: Visit, through_seq: int | None) -> tuple[dict[str
     context = await visits.context_for(visit, events=events)
     if through_seq is not None:
         events = [event for event in events if event["server_seq"] <= through_seq]
-    return fold_timeline(events, context=context).to_dict(), events, context
+    return folds.fold(events, context=context).to_dict(), events, context
 
 
 def resolved_alerts(summary: VisitSummary) -> list[dict[str, Any]]:
@@ -122,7 +121,7 @@ def resolved_alerts(summary: VisitSummary) -> list[dict[str, Any]]:
     if len(uncorrected) == len(summary.events):
         return []
     current = {alert["id"] for alert in summary.state["alerts"]}
-    alerts = fold_timeline(uncorrected, context=summary.context).to_dict()["alerts"]
+    alerts = folds.fold(uncorrected, context=summary.context).to_dict()["alerts"]
     return [alert for alert in alerts if alert["id"] not in current]
 
 

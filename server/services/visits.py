@@ -11,11 +11,11 @@ from typing import Any
 from server.clinical.rulebook import RuleBook
 from server.clinical.rules import load_rules
 from server.clinical.series import SeriesPlace, place_in_series
-from server.clinical.timeline import VisitState, fold_timeline
+from server.clinical.timeline import VisitState
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
-from server.services import at_risk_policy, entry_times, org_catalogue, projection_due, series
+from server.services import at_risk_policy, entry_times, folds, org_catalogue, projection_due, series
 from tortoise.connection import get_connection
 
 from sync import store
@@ -59,19 +59,28 @@ def patient_flags(patient: Patient, place: SeriesPlace) -> PatientFlags:
 def began_at(events: list[dict[str, Any]]) -> datetime:
     """When the visit began (its first `visit.started`, by the tablet's clock), or now for a visit not
     yet begun: the moment whose catalogue the visit is folded with, so a later edit never changes it."""
+    return _first_start(events) or datetime.now(timezone.utc)
+
+
+def _first_start(events: list[dict[str, Any]]) -> datetime | None:
     starts = [_parse(event["occurred_at"]) for event in events if event["kind"] == "visit.started"]
-    return min(start for start in starts if start is not None) if starts else datetime.now(timezone.utc)
+    return min((start for start in starts if start is not None), default=None)
 
 
 async def context_for(visit: Visit, *, events: list[dict[str, Any]] | None = None) -> VisitContext:
     """The visit's order, patient flags and the protocol rows of the visit's organization (its
     pharmacists' revisions over the packaged catalogue) as they stood when the visit began: the one
-    place a visit's protocol is found. `events`: the visit's log, when the caller has it already."""
+    place a visit's protocol is found (built once per request: server.services.folds). `events`: the
+    visit's log, when the caller has it already."""
+    events = await events_of(visit) if events is None else events
+    return await folds.context((visit.id, _first_start(events)), lambda: _build_context(visit, began_at(events)))
+
+
+async def _build_context(visit: Visit, as_of: datetime) -> VisitContext:
     order = await _order_of(visit)
     patient = await Patient.get(id=visit.patient_id)
     facts = await series.series_facts(visit, order.product_id, rulebook())
     place = place_in_series(facts, order.product_id, long_gap_days=rulebook().infusion_series.long_gap_days)
-    as_of = began_at(await events_of(visit) if events is None else events)
     return VisitContext(
         order=order_plan(order), patient=patient_flags(patient, place),
         catalog=await org_catalogue.catalog_for(visit.organization_id, as_of=as_of), rulebook=rulebook(),
@@ -120,7 +129,7 @@ async def events_of(visit: Visit) -> list[dict[str, Any]]:
 
 async def state_of(visit: Visit, *, now: datetime | None = None) -> VisitState:
     events = await events_of(visit)
-    return fold_timeline(events, context=await context_for(visit, events=events), now=now)
+    return folds.fold(events, context=await context_for(visit, events=events), now=now)
 
 
 def effective_status(state: VisitState, *, has_events: bool, row_status: VisitStatus) -> VisitStatus:
@@ -135,7 +144,7 @@ async def current_status(visit: Visit) -> VisitStatus:
     """The status from the visit's whole log, not its row's projection (a push moments ago may not be
     folded yet): what every door that changes a visit's state judges by."""
     events = await events_of(visit)
-    state = fold_timeline(events, context=await context_for(visit, events=events))
+    state = folds.fold(events, context=await context_for(visit, events=events))
     row_status = await Visit.filter(id=visit.id).first().values_list("status", flat=True)
     return effective_status(state, has_events=bool(events), row_status=VisitStatus(row_status))
 
@@ -147,7 +156,7 @@ async def project(visit: Visit) -> VisitState:
     reflects (a slower, older projection finishing late) changes nothing.
     """
     events = await events_of(visit)
-    state = fold_timeline(events, context=await context_for(visit, events=events))
+    state = folds.fold(events, context=await context_for(visit, events=events))
     seq = max((event["server_seq"] for event in events), default=0)
     held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_at=None)
     row_status = await Visit.filter(id=visit.id).first().values_list("status", flat=True)
