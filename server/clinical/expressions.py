@@ -1,23 +1,17 @@
 """Threshold rules as data: a rule of rules.json with a `when` is a CEL expression over named facts.
 
 It fires for each entry of its kind (`each`) where `when` is true; `values` (CEL too) fill its message.
-The tablet builds the same facts (pwa/lazy/expressions.js). Numbers are doubles (CEL does not mix int
-and double: write 1.0); a value not recorded is absent (test it with `has(...)`). The facts:
-    entry, entry_date   the entry's payload; the UTC date it occurred, "YYYY-MM-DD" (compares as text)
-    order               {dosing_weight_kg, product_id, product_name}
-    <threshold>         each of the rule's thresholds, by name
-    vitals: baseline (after the start), rise, fall (value − baseline, baseline − value), pct_of_baseline
-        (value / baseline × 100), per measurement, rounded half up to 0.1
-    assessment: weight_change_pct (|weight − dosing weight| / dosing weight × 100, to 0.1)
-    product.opened: product_name (the catalogue's name of the product opened)
-    medication.given: start.lead_min (minutes from the dose to the first start, to 0.1; absent before it)
-One function beyond CEL's standard ones: number_text(x), a number as messages write it (38.0 -> "38").
+The facts, their types and meanings are data/facts.json (the tablet computes the same in
+pwa/lazy/expressions.js); each rule's thresholds are facts too, by name. One function beyond CEL's
+standard ones: number_text(x), a number as messages write it (38.0 -> "38").
 """
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any, Callable
 
 import cel
@@ -29,19 +23,18 @@ from server.clinical.visit_rules import product_name
 
 if TYPE_CHECKING:
     from server.clinical.ordering import Entry
-    from server.clinical.picture import Picture, VitalsPoint
+    from server.clinical.picture import Picture
     from server.clinical.rulebook import RuleSpec
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {"number_text": lambda x: format_number(x, 2)}
 _BUILTIN = {"size", "has", "double", "int", "string", "contains", "startsWith", "endsWith", "matches"}
-_COMMON = {"entry", "entry_date", "order"}
-FACTS: dict[str, set[str]] = {
-    "vitals": _COMMON | {"baseline", "rise", "fall", "pct_of_baseline"},
-    "assessment": _COMMON | {"weight_change_pct"},
-    "medication.given": _COMMON | {"start"},
-    "product.opened": _COMMON | {"product_name"},
-    "reaction.observed": _COMMON,
-}
+FACTS_DOC: dict[str, Any] = json.loads(resources.files("server.clinical").joinpath("data/facts.json").read_text("utf-8"))
+FACTS_VERSION: int = FACTS_DOC["version"]
+
+
+def declared(each: str) -> dict[str, dict[str, Any]]:
+    """The facts of an entry of kind `each` as facts.json declares them (KeyError: no such kind)."""
+    return {**FACTS_DOC["every_entry"], **FACTS_DOC["each"][each]}
 
 
 def _cel_value(value: Any) -> Any:
@@ -60,25 +53,32 @@ def program(text: str) -> tuple[Any, frozenset[str], frozenset[str]]:
     return compiled, frozenset(compiled.variables()), frozenset(f for f in compiled.functions() if f[0].isalpha())
 
 
+def _unknown_members(text: str, facts: dict[str, dict[str, Any]]) -> set[str]:
+    """`fact.member` names of a fact with declared members (order, visit, start) that it does not have."""
+    return {f"{name}.{member}" for name, member in re.findall(r"\b(\w+)\.(\w+)", text)
+            if "members" in facts.get(name, {}) and member not in facts[name]["members"]}
+
+
 def check_rule(spec: RuleSpec) -> None:
     """Fail loudly on a rule this code cannot evaluate: unknown `each`, fact or function, bad syntax."""
-    if spec.each not in FACTS:
+    if spec.each not in FACTS_DOC["each"]:
         raise ValueError(f"rules data: rule {spec.id!r}: unknown each {spec.each!r}")
     unfilled = set(re.findall(r"\{(\w+)\}", spec.message)) - set(spec.values) - set(spec.thresholds)
     if unfilled:
         raise ValueError(f"rules data: rule {spec.id!r}: message placeholders without a value {sorted(unfilled)}")
-    names = FACTS[spec.each] | set(spec.thresholds)
+    facts = declared(spec.each)
     for text in (spec.when or "", *spec.values.values()):
         _, variables, functions = program(text)
-        unknown = variables - names | functions - _BUILTIN - set(FUNCTIONS)
+        unknown = (variables - set(facts) - set(spec.thresholds) | functions - _BUILTIN - set(FUNCTIONS)
+                   | _unknown_members(text, facts))
         if unknown:
             raise ValueError(f"rules data: rule {spec.id!r}: unknown {sorted(unknown)} in {text!r}")
 
 
-def _vitals_facts(picture: Picture, point: VitalsPoint) -> dict[str, Any]:
+def _vitals_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
     facts: dict[str, dict[str, float]] = {"baseline": {}, "rise": {}, "fall": {}, "pct_of_baseline": {}}
-    for name, found in picture.baseline.items() if point.phase != "pre" else ():
-        value, facts["baseline"][name] = point.entry.payload.get(name), found.value
+    for name, found in picture.baseline.items() if picture.infusion.state_at[entry.id] != "idle" else ():
+        value, facts["baseline"][name] = entry.payload.get(name), found.value
         if value is not None:
             facts["rise"][name] = round_half_up(value - found.value, 1)
             facts["fall"][name] = round_half_up(found.value - value, 1)
@@ -87,22 +87,40 @@ def _vitals_facts(picture: Picture, point: VitalsPoint) -> dict[str, Any]:
     return facts
 
 
-def _entries(picture: Picture, each: str) -> list[tuple[Entry, dict[str, Any]]]:
-    """Each entry the rule judges, with its facts (the rule's thresholds apart)."""
-    dosing, start = picture.context.order.dosing_weight_kg, picture.infusion.first_start
-    order = {"dosing_weight_kg": dosing, "product_id": picture.context.order.product_id,
-             "product_name": product_name(picture, picture.context.order.product_id)}
-    own: dict[str, Callable[[Entry], dict[str, Any]]] = {
-        "product.opened": lambda e: {"product_name": product_name(picture, e.payload["product_id"])},
-        "assessment": lambda e: {
-            "weight_change_pct": round_half_up(abs(e.payload["weight_kg"] - dosing) / dosing * 100, 1)},
-        "medication.given": lambda e: {"start": {} if start is None else {
-            "lead_min": round_half_up(minutes_between(e.occurred_at, start), 1)}},
-    }
-    pairs = ([(point.entry, _vitals_facts(picture, point)) for point in picture.vitals] if each == "vitals"
-             else [(entry, own.get(each, lambda e: {})(entry)) for entry in picture.of_kind(each)])
-    return [(entry, {"entry": entry.payload, "entry_date": entry.occurred_at.date().isoformat(),
-                     "order": order, **facts}) for entry, facts in pairs]
+def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
+    """The facts of this entry's kind (facts.json `each`)."""
+    payload, start, dosing = entry.payload, picture.infusion.first_start, picture.context.order.dosing_weight_kg
+    if entry.kind == "vitals":
+        return _vitals_facts(picture, entry)
+    if entry.kind == "assessment":
+        return {"weight_change_pct": round_half_up(abs(payload["weight_kg"] - dosing) / dosing * 100, 1)}
+    if entry.kind == "medication.given":
+        return {"start": {"lead_min": None if start is None else round_half_up(minutes_between(entry.occurred_at, start), 1)}}
+    return {"product_name": product_name(picture, payload["product_id"])} if entry.kind == "product.opened" else {}
+
+
+def _visit_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
+    """The visit at the entry's time (facts.json `visit`): what the fold knew just before it."""
+    rate, before = picture.infusion.rate_at[entry.id], [e for e in picture.entries if e.key < entry.key]
+    reactions = [e.payload["grade"] for e in before if e.kind == "reaction.observed"]
+    first = picture.infusion.rate_events[0].entry if picture.infusion.rate_events else None
+    lots = {(e.payload["product_id"], e.payload["lot"]) for e in [*before, entry] if e.kind == "product.opened"}
+    place = picture.context.series_place
+    return {"rate_ml_h": rate, "step_index": picture.step_of(rate),
+            "last_reaction_grade": reactions[-1] if reactions else None,
+            "since_start_min": None if first is None or first.key >= entry.key
+            else round_half_up(minutes_between(first.occurred_at, entry.occurred_at), 1),
+            "series_number": None if place is None else place.number,
+            "protocol_kind": picture.context.protocol.kind, "lots_opened": len(lots)}
+
+
+def facts_of(picture: Picture, entry: Entry) -> dict[str, Any]:
+    """Every fact facts.json declares for the entry (None: absent), from the fold's picture."""
+    order = picture.context.order
+    return {"entry": entry.payload, "entry_date": entry.occurred_at.date().isoformat(),
+            "order": {"dosing_weight_kg": order.dosing_weight_kg, "product_id": order.product_id,
+                      "product_name": product_name(picture, order.product_id)},
+            "visit": _visit_facts(picture, entry), **_own_facts(picture, entry)}
 
 
 def _run(text: str, facts: dict[str, Any]) -> Any:
@@ -115,8 +133,8 @@ def _run(text: str, facts: dict[str, Any]) -> Any:
 def evaluate(picture: Picture, spec: RuleSpec) -> list[Finding]:
     """Findings of an expression rule: one per entry where `when` holds, valued by `values`."""
     found = []
-    for entry, facts in _entries(picture, spec.each or ""):
-        facts = _cel_value({**facts, **spec.thresholds})
+    for entry in picture.of_kind(spec.each or ""):
+        facts = _cel_value({**facts_of(picture, entry), **spec.thresholds})
         fires = _run(spec.when or "", facts)
         if not isinstance(fires, bool):
             raise ValueError(f"rule {spec.id!r}: `when` gave {fires!r}, not true or false")

@@ -16,6 +16,7 @@ from server.clinical import infusion_summary as summary
 from server.clinical import record
 from server.clinical.clock import format_instant
 from server.clinical.corrections import apply_corrections
+from server.clinical.expressions import FACTS_VERSION
 from server.clinical.ordering import Entry, sort_key
 from server.clinical.picture import Picture, build_picture
 from server.clinical.problems import EventInvalid, Problem
@@ -60,6 +61,7 @@ class VisitState:
     issues: list[dict[str, Any]]
     invalid: list[dict[str, Any]]
     series: dict[str, Any] | None
+    facts_version: int
 
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -146,5 +148,5 @@ def fold_timeline(
         alerts=evaluate_alerts(picture), entries=record.entries_out(corrections), voided=corrections.voided,
         late_entries=late_entries(ordered, context.rulebook.late_entry_min), late_after_review=reopening,
         issues=_issues_out(corrections.issues + picture.infusion.issues, ordered), invalid=invalid,
-        series=series_out(picture),
+        series=series_out(picture), facts_version=FACTS_VERSION,
     )
