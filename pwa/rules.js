@@ -4,7 +4,7 @@
 //
 //   const catalog = loadCatalog(reference.products);     // products.json as it is
 //   const cel = await loadExpressionLanguage();          // CEL rules evaluator (lazy/, on demand)
-//   const rulebook = loadRulebook(reference.rules, cel); // rules.json as it is (see rulebook.skipped)
+//   const rulebook = loadRulebook(reference.rules, cel, reference.facts); // rules.json, facts.json as they are
 //   const context = makeContext(visit.context, {catalog, rulebook, ranges: reference.ranges});
 //   const state = foldTimeline(events, context, {now: new Date()});   // = VisitState.to_dict()
 //   const problems = checkPayload('vitals', {temp_c: 53}, reference.ranges);  // before saving an entry

@@ -1,39 +1,50 @@
-// Threshold rules as data (port of server/clinical/expressions.py, whose docstring lists the facts): a
-// rule of rules.json with a `when` is a CEL expression, true for each `each` entry that fires it, and
-// `values` fill its message. Loaded with its CEL interpreter (vendor/cel-js) by import() when the
-// workspace opens (rules.js loadExpressionLanguage), not at cold start; precached for offline visits.
+// Threshold rules as data (port of server/clinical/expressions.py): a rule of rules.json with a `when`
+// is a CEL expression over the facts that server/clinical/data/facts.json declares (the `facts` of
+// /api/reference), true for each `each` entry that fires it, and `values` fill its message. Loaded with
+// its CEL interpreter (vendor/cel-js) by import() when the workspace opens (rules.js
+// loadExpressionLanguage), not at cold start; precached for offline visits.
 
 import * as cel from '../vendor/cel-js/index.js';
+import { FACTS_VERSION } from '../rules/alerts.js';
 import { minutesBetween, utcDateOf } from '../rules/clock.js';
-import { finding, ofKind } from '../rules/picture.js';
+import { finding, ofKind, stepOf } from '../rules/picture.js';
 import { formatNumber, roundHalfUp } from '../rules/rounding.js';
 import { productName } from '../rules/visit_rules.js';
 
-const COMMON = { entry: 'map<string, dyn>', entry_date: 'string', order: 'map<string, dyn>' };
 const PER_BASELINE = ['baseline', 'rise', 'fall', 'pct_of_baseline'];
-const FACTS = {
-  vitals: { ...COMMON, ...Object.fromEntries(PER_BASELINE.map((name) => [name, 'map<string, double>'])) },
-  assessment: { ...COMMON, weight_change_pct: 'double' },
-  'medication.given': { ...COMMON, start: 'map<string, double>' },
-  'product.opened': { ...COMMON, product_name: 'string' },
-  'reaction.observed': COMMON,
-};
+
+// The document's facts this code computes (`since` at most FACTS_VERSION), members included.
+const known = (facts) => Object.fromEntries(Object.entries(facts).filter(([, fact]) => (fact.since ?? 1) <= FACTS_VERSION)
+  .map(([name, fact]) => [name, fact.members ? { ...fact, members: known(fact.members) } : fact]));
+
+// The facts of an entry of kind `each`, as the facts document declares them and this code computes them.
+export function declared(factsDoc, each) {
+  if (!factsDoc?.each) throw new Error('no facts document yet (it comes with the next sync)');
+  if (!Object.hasOwn(factsDoc.each, each)) throw new Error(`unknown each '${each}'`);
+  return known({ ...factsDoc.every_entry, ...factsDoc.each[each] });
+}
+
+// `fact.member` names of a fact with declared members (order, visit, start) that it does not have.
+const unknownMembers = (text, facts) => [...text.matchAll(/\b(\w+)\.(\w+)/g)].filter(([, name, member]) =>
+  Object.hasOwn(facts, name) && facts[name].members && !Object.hasOwn(facts[name].members, member)).map(([m]) => m);
 
 // JSON data as CEL sees it on both sides: numbers are doubles, null members are left out.
 const celValue = (value) => (Array.isArray(value) ? value.map(celValue)
   : typeof value !== 'object' || value === null ? value
     : Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, celValue(v)])));
 
-function compile(env, text) {
+function compile(env, text, facts) {
   const checked = env.check(text);
   if (!checked.valid) throw new Error(`${text}: ${checked.error.message.split('\n')[0]}`);
+  const unknown = unknownMembers(text, facts);
+  if (unknown.length) throw new Error(`${text}: unknown ${unknown.join(', ')}`);
   return env.parse(text);
 }
 
-function vitalsFacts(picture, point) {
+function vitalsFacts(picture, entry) {
   const facts = Object.fromEntries(PER_BASELINE.map((name) => [name, {}]));
-  for (const [name, found] of point.phase === 'pre' ? [] : Object.entries(picture.baseline)) {
-    const value = point.entry.payload[name] ?? null;
+  for (const [name, found] of picture.infusion.state_at.get(entry.id) === 'idle' ? [] : Object.entries(picture.baseline)) {
+    const value = entry.payload[name] ?? null;
     facts.baseline[name] = found.value;
     if (value === null) continue;
     facts.rise[name] = roundHalfUp(value - found.value, 1);
@@ -43,39 +54,60 @@ function vitalsFacts(picture, point) {
   return facts;
 }
 
-// Each entry the rule judges with its facts (the rule's thresholds apart): [entry, facts].
-function entriesOf(picture, each) {
-  const { dosing_weight_kg: dosing, product_id } = picture.context.order, start = picture.infusion.first_start;
-  const order = { dosing_weight_kg: dosing, product_id, product_name: productName(picture, product_id) };
-  const own = {
-    'product.opened': (e) => ({ product_name: productName(picture, e.payload.product_id) }),
-    assessment: (e) => ({ weight_change_pct: roundHalfUp(Math.abs(e.payload.weight_kg - dosing) / dosing * 100, 1) }),
-    'medication.given': (e) => ({ start: start === null ? {} : { lead_min: roundHalfUp(minutesBetween(e.occurred_ms, start), 1) } }),
-  }[each] ?? (() => ({}));
-  const pairs = each === 'vitals' ? picture.vitals.map((point) => [point.entry, vitalsFacts(picture, point)])
-    : ofKind(picture, each).map((entry) => [entry, own(entry)]);
-  return pairs.map(([entry, facts]) => [entry, {
-    entry: entry.payload, entry_date: utcDateOf(entry.occurred_ms), order, ...facts,
-  }]);
+// The facts of this entry's kind (facts.json `each`).
+function ownFacts(picture, entry) {
+  const { payload } = entry, start = picture.infusion.first_start, dosing = picture.context.order.dosing_weight_kg;
+  if (entry.kind === 'vitals') return vitalsFacts(picture, entry);
+  if (entry.kind === 'assessment') return { weight_change_pct: roundHalfUp(Math.abs(payload.weight_kg - dosing) / dosing * 100, 1) };
+  if (entry.kind === 'medication.given') {
+    return { start: { lead_min: start === null ? null : roundHalfUp(minutesBetween(entry.occurred_ms, start), 1) } };
+  }
+  return entry.kind === 'product.opened' ? { product_name: productName(picture, payload.product_id) } : {};
+}
+
+// The visit at the entry's time (facts.json `visit`): what the fold knew just before it.
+function visitFacts(picture, entry) {
+  const rate = picture.infusion.rate_at.get(entry.id), first = picture.infusion.rate_events[0]?.entry ?? null;
+  const before = picture.entries.filter((e) => e.rank < entry.rank);
+  const grades = before.filter((e) => e.kind === 'reaction.observed').map((e) => e.payload.grade);
+  const lots = new Set([...before, entry].filter((e) => e.kind === 'product.opened')
+    .map((e) => JSON.stringify([e.payload.product_id, e.payload.lot])));
+  return {
+    rate_ml_h: rate, step_index: stepOf(picture, rate), last_reaction_grade: grades.at(-1) ?? null,
+    since_start_min: first === null || first.rank >= entry.rank ? null
+      : roundHalfUp(minutesBetween(first.occurred_ms, entry.occurred_ms), 1),
+    series_number: picture.context.series_place?.number ?? null, protocol_kind: picture.context.protocol.kind,
+    lots_opened: lots.size,
+  };
+}
+
+// Every fact the facts document declares for the entry (null: absent), from the fold's picture.
+export function factsOf(picture, entry) {
+  const { dosing_weight_kg, product_id } = picture.context.order;
+  return {
+    entry: entry.payload, entry_date: utcDateOf(entry.occurred_ms),
+    order: { dosing_weight_kg, product_id, product_name: productName(picture, product_id) },
+    visit: visitFacts(picture, entry), ...ownFacts(picture, entry),
+  };
 }
 
 // The rule as (picture) -> findings, one per entry where `when` holds, valued by `values`; throws for
 // what this code cannot evaluate (unknown `each`, fact or function, bad syntax): the caller skips it.
-export function compileRule(spec) {
-  if (!Object.hasOwn(FACTS, spec.each ?? '')) throw new Error(`unknown each '${spec.each}'`);
+export function compileRule(spec, factsDoc) {
+  const facts = declared(factsDoc, spec.each ?? '');
   const unfilled = [...spec.message.matchAll(/\{(\w+)\}/g)].map((m) => m[1])
     .filter((name) => !Object.hasOwn(spec.values, name) && !Object.hasOwn(spec.thresholds, name));
   if (unfilled.length) throw new Error(`message placeholders without a value: ${unfilled.join(', ')}`);
   const env = new cel.Environment().registerFunction('number_text(double): string', (x) => formatNumber(x, 2));
-  for (const [name, type] of Object.entries(FACTS[spec.each])) env.registerVariable(name, type);
+  for (const [name, { type }] of Object.entries(facts)) env.registerVariable(name, type);
   for (const name of Object.keys(spec.thresholds)) env.registerVariable(name, 'double');
-  const when = compile(env, spec.when);
-  const values = Object.entries(spec.values).map(([name, text]) => [name, compile(env, text)]);
+  const when = compile(env, spec.when, facts);
+  const values = Object.entries(spec.values).map(([name, text]) => [name, compile(env, text, facts)]);
   const plain = (value) => (typeof value === 'bigint' ? Number(value) : value);
-  return (picture) => entriesOf(picture, spec.each).flatMap(([entry, known]) => {
-    const facts = celValue({ ...known, ...spec.thresholds });
-    const fires = when(facts);
+  return (picture) => ofKind(picture, spec.each).flatMap((entry) => {
+    const given = celValue({ ...factsOf(picture, entry), ...spec.thresholds });
+    const fires = when(given);
     if (typeof fires !== 'boolean') throw new Error(`rule '${spec.id}': when gave ${fires}, not true or false`);
-    return fires ? [finding([entry.id], Object.fromEntries(values.map(([name, run]) => [name, plain(run(facts))])))] : [];
+    return fires ? [finding([entry.id], Object.fromEntries(values.map(([name, run]) => [name, plain(run(given))])))] : [];
   });
 }

@@ -13,14 +13,17 @@ import { VISIT_RULES } from './visit_rules.js';
 // Rule id -> [evaluate(picture, spec) -> findings, thresholds its data row must provide].
 const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 
+// The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
+export const FACTS_VERSION = 1;
+
 const sortedText = (items) => [...items].sort(compareText);
 
 // How this code evaluates a rule, (picture, spec) -> findings: its expressions or its code; throws
 // when it cannot.
-function runnerOf(spec, expressions) {
+function runnerOf(spec, expressions, factsDoc) {
   if (spec.when !== null) {
     if (!expressions) throw new Error('the expression language is not loaded');
-    return expressions.compileRule(spec);
+    return expressions.compileRule(spec, factsDoc);
   }
   if (!Object.hasOwn(RULE_CODE, spec.id)) throw new Error('no code for this rule on this tablet');
   const absent = RULE_CODE[spec.id][1].filter((name) => !Object.hasOwn(spec.thresholds, name));
@@ -28,11 +31,12 @@ function runnerOf(spec, expressions) {
   return RULE_CODE[spec.id][0];
 }
 
-// The rule book from the rules.json document and the expression evaluator (rules.js loadExpressionLanguage).
+// The rule book from the rules.json document, the expression evaluator (rules.js loadExpressionLanguage)
+// and the facts.json document its expressions read (both in /api/reference).
 // The tablet may run older code than the server: it keeps every rule it can evaluate and lists the
 // others in `skipped` [{id, reason}]; `update_waiting` says a reload would bring the missing code.
 // Throws only on a file of this code's schema that is bad as a whole (or when `expressions` is left out).
-export function loadRulebook(rulesDoc, expressions) {
+export function loadRulebook(rulesDoc, expressions, factsDoc) {
   if (expressions === undefined) {
     throw new TypeError('loadRulebook(doc, expressions): pass await loadExpressionLanguage(), or null');
   }
@@ -40,7 +44,7 @@ export function loadRulebook(rulesDoc, expressions) {
   const rules = {}, runners = {}, skipped = [...book.skipped];
   for (const [id, spec] of Object.entries(book.rules)) {
     try {
-      runners[id] = runnerOf(spec, expressions);
+      runners[id] = runnerOf(spec, expressions, factsDoc);
       rules[id] = spec;
     } catch (error) {
       skipped.push({ id, reason: error.message });

@@ -5,7 +5,7 @@
 // as the server's VisitState.to_dict().
 
 import { formatInstant, instantOf, minutesBetween } from './clock.js';
-import { evaluateAlerts } from './alerts.js';
+import { evaluateAlerts, FACTS_VERSION } from './alerts.js';
 import { applyCorrections } from './corrections.js';
 import { compareText, entryFromEvent, inFoldOrder } from './events.js';
 import { buildPicture, ofKind } from './picture.js';
@@ -118,6 +118,6 @@ export function foldTimeline(events, context, { now = null } = {}) {
     alerts: evaluateAlerts(picture), entries: entriesOut(corrections), voided: corrections.voided,
     late_entries: lateEntries(ordered, context.rulebook.late_entry_min), late_after_review: reopening,
     issues: issuesOut([...corrections.issues, ...picture.infusion.issues], ordered), invalid,
-    series: seriesOut(picture),
+    series: seriesOut(picture), facts_version: FACTS_VERSION,
   };
 }

@@ -8,7 +8,7 @@ import { foldTimeline, loadCatalog, loadExpressionLanguage, loadRulebook, makeCo
 
 const [rulesPath, vectorsPath] = process.argv.slice(2);
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
-const rulebook = loadRulebook(readJson(rulesPath), await loadExpressionLanguage());
+const rulebook = loadRulebook(readJson(rulesPath), await loadExpressionLanguage(), readJson(new URL('../../server/clinical/data/facts.json', import.meta.url)));
 if (rulebook.skipped.length) throw new Error(`rules skipped: ${JSON.stringify(rulebook.skipped)}`);
 const catalog = loadCatalog(readJson(new URL('../../server/clinical/data/products.json', import.meta.url)));
 const ranges = readJson(new URL('../../server/clinical/data/ranges.json', import.meta.url));

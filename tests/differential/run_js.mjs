@@ -11,7 +11,7 @@ import { foldTimeline, loadCatalog, loadExpressionLanguage, loadRulebook, makeCo
 
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
-const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), await loadExpressionLanguage());
+const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), await loadExpressionLanguage(), readJson('../../server/clinical/data/facts.json'));
 const ranges = readJson('../../server/clinical/data/ranges.json');
 
 // The fold's answer for one case; an engine that throws reports the error's class (as Python's side does).

@@ -44,7 +44,7 @@ test('a product listed twice is refused', () => {
   assert.throws(() => loadCatalog({ ...packaged, products_without_rates: twice }), /each product once/);
 });
 
-const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), await loadExpressionLanguage());
+const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), await loadExpressionLanguage(), readJson('../../server/clinical/data/facts.json'));
 const ORDER = { product_id: 'alyglo-10', indication: 'PI', dosing_weight_kg: 70 };
 
 test('a visit on Alyglo with steps runs an order protocol with no label row', () => {

@@ -16,7 +16,8 @@ const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url
 const productsDoc = readJson('../../server/clinical/data/products.json');
 const rulesDoc = readJson('../../server/clinical/data/rules.json');
 const catalog = loadCatalog(productsDoc);
-const rulebook = loadRulebook(rulesDoc, cel);
+const factsDoc = readJson('../../server/clinical/data/facts.json');
+const rulebook = loadRulebook(rulesDoc, cel, factsDoc);
 
 // loadCatalog of products.json with its first row changed (the whole document is passed too).
 function loadChangedRow(change) {
@@ -28,7 +29,7 @@ function loadChangedRow(change) {
 function loadChangedRules(change) {
   const doc = structuredClone(rulesDoc);
   change(doc);
-  return loadRulebook(doc, cel);
+  return loadRulebook(doc, cel, factsDoc);
 }
 
 describe('rounding', () => {

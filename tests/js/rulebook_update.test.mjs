@@ -11,6 +11,7 @@ import { foldTimeline, loadCatalog, loadExpressionLanguage, loadRulebook, makeCo
 const cel = await loadExpressionLanguage();
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const rulesDoc = readJson('../../server/clinical/data/rules.json');
+const factsDoc = readJson('../../server/clinical/data/facts.json');
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
 const hypoxiaCase = readJson('../vectors/rules.json').find((v) => v.expected_alerts.some((a) => a.rule === 'hypoxia'));
 
@@ -24,7 +25,7 @@ const skippedIds = (book) => book.skipped.map((s) => s.id).sort();
 
 describe('a rule set newer than the tablet', () => {
   test('the current rule set loads whole: nothing skipped, no update waiting', () => {
-    const book = loadRulebook(rulesDoc, cel);
+    const book = loadRulebook(rulesDoc, cel, factsDoc);
     assert.deepEqual(book.skipped, []);
     assert.equal(book.update_waiting, false);
   });
@@ -35,7 +36,7 @@ describe('a rule set newer than the tablet', () => {
       d.rules.push({ ...rule(d, 'rr_high'), id: 'rr_trend', when: 'trend.rr > rr_above' });
       d.rules.push({ ...rule(d, 'hypoxia'), id: 'spo2_trend', message: 'SpO2 falling {slope} per hour' });
     });
-    const book = loadRulebook(doc, cel);
+    const book = loadRulebook(doc, cel, factsDoc);
     assert.deepEqual(skippedIds(book), ['hr_trend', 'rr_trend', 'spo2_trend']);
     assert.match(book.skipped.find((s) => s.id === 'spo2_trend').reason, /placeholders without a value: slope/);
     assert.match(book.skipped.find((s) => s.id === 'hr_trend').reason, /hr_slope/);
@@ -53,7 +54,7 @@ describe('a rule set newer than the tablet', () => {
       d.rules.push({ id: 'sepsis_screen', severity: 'urgent', enabled: true, message: 'x', source: 'y', score: 'qsofa' });
       d.rules.push({ ...rule(d, 'kit_missing'), id: 'kit_expiring' });
     });
-    const book = loadRulebook(doc, cel);
+    const book = loadRulebook(doc, cel, factsDoc);
     assert.deepEqual(skippedIds(book), ['kit_expiring', 'sepsis_screen']);
     assert.equal(book.update_waiting, true);
     assert.equal(Object.keys(book.rules).length, rulesDoc.rules.length);
@@ -70,7 +71,7 @@ describe('a rule set newer than the tablet', () => {
       d.schema = 3;
       d.rules.push({ ...rule(d, 'hypoxia'), id: 'hypoxia_trend', when: 'slope(entry.spo2) < 0.0' });
     });
-    const context = makeContext(hypoxiaCase.context, { catalog, rulebook: loadRulebook(doc, cel) });
+    const context = makeContext(hypoxiaCase.context, { catalog, rulebook: loadRulebook(doc, cel, factsDoc) });
     const state = foldTimeline(hypoxiaCase.events, context, { now: hypoxiaCase.now });
     assert.deepEqual(state.alerts, hypoxiaCase.expected_alerts);
   });
@@ -78,7 +79,7 @@ describe('a rule set newer than the tablet', () => {
 
 describe("the tablet's clinical seam (visit_model.js clinicalFor)", () => {
   const reference = (rules) => ({ products: readJson('../../server/clinical/data/products.json'), rules,
-    ranges: readJson('../../server/clinical/data/ranges.json') });
+    ranges: readJson('../../server/clinical/data/ranges.json'), facts: factsDoc });
 
   test('a newer rule set gives an engine that lists what it skips and says an update is waiting', async () => {
     const { clinicalFor } = await import('../../pwa/visit_model.js');

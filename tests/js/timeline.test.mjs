@@ -10,7 +10,7 @@ import { foldTimeline, loadCatalog, loadExpressionLanguage, loadRulebook, makeCo
 const cel = await loadExpressionLanguage();
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
-const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), cel);
+const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), cel, readJson('../../server/clinical/data/facts.json'));
 const ranges = readJson('../../server/clinical/data/ranges.json');
 const tolerated = readJson('../vectors/timeline.json')[0];  // the tolerated Gammagard PI visit
 const context = makeContext(tolerated.context, { catalog, rulebook, ranges });

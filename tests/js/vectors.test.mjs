@@ -17,7 +17,7 @@ import { checkOrder, orderAccepted } from '../../pwa/lazy/order_safety.js';
 const cel = await loadExpressionLanguage();
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
-const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), cel);
+const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), cel, readJson('../../server/clinical/data/facts.json'));
 const ranges = readJson('../../server/clinical/data/ranges.json');
 
 function assertMatches(actual, expected, path = '$') {
