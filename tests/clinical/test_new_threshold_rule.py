@@ -81,10 +81,10 @@ def test_the_new_rule_counts_as_covered_once_its_vector_is_there(changed_files: 
 
 
 def test_the_server_refuses_a_rule_with_a_function_or_fact_it_does_not_know() -> None:
-    for when in ("hr_slope(entry.hr) < hr_below", "trend.hr < hr_below"):
+    for when in ("hr_slope(entry.hr) < hr_below", "trend.hr < hr_below", "visit.trend_hr < hr_below"):
         rules_doc = json.loads(RULES.read_text("utf-8"))
         rules_doc["rules"].append({**BRADYCARDIA, "when": when})
-        with pytest.raises(ValueError, match="hr_slope|trend"):
+        with pytest.raises(ValueError, match="hr_slope|trend"):  # visit's members are facts.json's
             load_rules(rules_doc)
 
 

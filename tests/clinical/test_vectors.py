@@ -19,6 +19,11 @@ import pytest
 from server.clinical import (Catalog, RuleBook, VisitContext, check_order, fold_timeline, from_ml_h,
                              order_protocol, recommend_next_rate, round_half_up, step_schedule, to_ml_h)
 
+from server.clinical.corrections import apply_corrections
+from server.clinical.expressions import FACTS_DOC, check_rule, declared, evaluate, facts_of
+from server.clinical.ordering import Entry, sort_key
+from server.clinical.picture import Picture, build_picture
+from server.clinical.rulebook import RuleSpec
 from server.clinical.series import SeriesFacts, place_in_series
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
@@ -132,3 +137,34 @@ def test_the_vector_files_hold_plain_json_cases_with_unique_names() -> None:
         names = [case["name"] for case in loaded]
         assert len(names) == len(set(names)) and len(names) >= 5, name
 
+
+
+def picture_of(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> Picture:
+    """The fold's picture of a case (the steps of fold_timeline up to it)."""
+    context = VisitContext.from_dict(case["context"], catalog=catalog, rulebook=rulebook)
+    ordered = [Entry.from_event(event) for event in sorted(case["events"], key=sort_key)]
+    now = None if case["now"] is None else datetime.fromisoformat(case["now"])
+    return build_picture(apply_corrections(ordered, rulebook.entry_authority).effective, context, now)
+
+
+@pytest.mark.parametrize("case", cases("facts.json"))
+def test_facts_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> None:
+    picture = picture_of(case, catalog, rulebook)
+    computed = {entry.id: facts_of(picture, entry) for entry in picture.entries if entry.kind in FACTS_DOC["each"]}
+    assert_matches(computed, case["expected"])
+    for check in case["checks"]:
+        spec = RuleSpec(id="check", severity="info", enabled=True, message="", thresholds={}, source="vector",
+                        each=check["each"], when=check["when"])
+        check_rule(spec)
+        assert [finding.event_ids[0] for finding in evaluate(picture, spec)] == check["fires_on"], check["when"]
+
+
+@pytest.mark.parametrize("case", cases("facts.json") + cases("rules.json") + cases("timeline.json"))
+def test_the_server_computes_exactly_the_facts_the_document_declares(case: dict[str, Any], catalog: Catalog,
+                                                                      rulebook: RuleBook) -> None:
+    picture = picture_of(case, catalog, rulebook)
+    for entry in (entry for entry in picture.entries if entry.kind in FACTS_DOC["each"]):
+        facts, declared_facts = facts_of(picture, entry), declared(entry.kind)
+        assert set(facts) == set(declared_facts), entry.kind
+        for name, fact in declared_facts.items():
+            assert "members" not in fact or set(facts[name]) == set(fact["members"]), name

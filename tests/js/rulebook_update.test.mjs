@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import { foldTimeline, loadCatalog, loadExpressionLanguage, loadRulebook, makeContext } from '../../pwa/rules.js';
+import { FACTS_VERSION } from '../../pwa/rules/alerts.js';
 
 const cel = await loadExpressionLanguage();
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
@@ -34,10 +35,12 @@ describe('a rule set newer than the tablet', () => {
     const doc = changed((d) => {
       d.rules.push({ ...rule(d, 'hr_high'), id: 'hr_trend', when: 'hr_slope(entry.hr) > hr_above' });
       d.rules.push({ ...rule(d, 'rr_high'), id: 'rr_trend', when: 'trend.rr > rr_above' });
+      d.rules.push({ ...rule(d, 'hr_high'), id: 'hr_visit_trend', when: 'visit.trend_hr > hr_above' });
       d.rules.push({ ...rule(d, 'hypoxia'), id: 'spo2_trend', message: 'SpO2 falling {slope} per hour' });
     });
     const book = loadRulebook(doc, cel, factsDoc);
-    assert.deepEqual(skippedIds(book), ['hr_trend', 'rr_trend', 'spo2_trend']);
+    assert.deepEqual(skippedIds(book), ['hr_trend', 'hr_visit_trend', 'rr_trend', 'spo2_trend']);
+    assert.match(book.skipped.find((s) => s.id === 'hr_visit_trend').reason, /unknown visit\.trend_hr/);
     assert.match(book.skipped.find((s) => s.id === 'spo2_trend').reason, /placeholders without a value: slope/);
     assert.match(book.skipped.find((s) => s.id === 'hr_trend').reason, /hr_slope/);
     assert.equal(book.update_waiting, true);
@@ -58,6 +61,16 @@ describe('a rule set newer than the tablet', () => {
     assert.deepEqual(skippedIds(book), ['kit_expiring', 'sepsis_screen']);
     assert.equal(book.update_waiting, true);
     assert.equal(Object.keys(book.rules).length, rulesDoc.rules.length);
+  });
+
+  test('a fact newer than this code, or no facts document yet, skips the rules that need it', () => {
+    const newer = { ...factsDoc, version: FACTS_VERSION + 1, every_entry: { ...factsDoc.every_entry, visit: {
+      ...factsDoc.every_entry.visit, members: { ...factsDoc.every_entry.visit.members, therapy: { type: 'string', since: FACTS_VERSION + 1 } } } } };
+    const doc = changed((d) => d.rules.push({ ...rule(d, 'hr_high'), id: 'hr_scig', when: "visit.therapy == 'scig'" }));
+    assert.deepEqual(skippedIds(loadRulebook(doc, cel, newer)), ['hr_scig']);
+    const book = loadRulebook(rulesDoc, cel, undefined);
+    assert.equal(book.skipped.length, rulesDoc.rules.filter((r) => r.when).length);
+    assert.match(book.skipped[0].reason, /no facts document/);
   });
 
   test('without the expression language the coded rules still run and every expression rule is listed', () => {

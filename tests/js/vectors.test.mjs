@@ -11,13 +11,19 @@ import {
   findProduct, findProtocol, foldTimeline, fromMlH, loadCatalog, loadExpressionLanguage, loadRulebook, makeContext, orderProtocol,
   recommendNextRate, roundHalfUp, stepSchedule, toMlH,
 } from '../../pwa/rules.js';
+import { FACTS_VERSION } from '../../pwa/rules/alerts.js';
+import { instantOf } from '../../pwa/rules/clock.js';
+import { applyCorrections } from '../../pwa/rules/corrections.js';
+import { entryFromEvent, inFoldOrder } from '../../pwa/rules/events.js';
+import { buildPicture } from '../../pwa/rules/picture.js';
 import { placeInSeries } from '../../pwa/rules/series.js';
 import { checkOrder, orderAccepted } from '../../pwa/lazy/order_safety.js';
 
 const cel = await loadExpressionLanguage();
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
-const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), cel, readJson('../../server/clinical/data/facts.json'));
+const factsDoc = readJson('../../server/clinical/data/facts.json');
+const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), cel, factsDoc);
 const ranges = readJson('../../server/clinical/data/ranges.json');
 
 function assertMatches(actual, expected, path = '$') {
@@ -136,4 +142,41 @@ test('every rule of the rules data is raised by a shared vector', () => {
   const raised = new Set(['rules.json', 'rule_coverage.json']
     .flatMap((name) => readJson(`../vectors/${name}`)).flatMap((vector) => vector.expected_alerts.map((a) => a.rule)));
   assert.deepEqual(Object.keys(rulebook.rules).filter((id) => !raised.has(id)), []);
+});
+
+// The fold's picture of a vector (the steps of foldTimeline up to it).
+function pictureOf(vector) {
+  const context = makeContext(vector.context, { catalog, rulebook, ranges });
+  const ordered = inFoldOrder(vector.events).map(({ event, key }, rank) => entryFromEvent(event, key, rank, context.ranges));
+  const { effective } = applyCorrections(ordered, context.ranges, rulebook.entry_authority);
+  return buildPicture(effective, context, instantOf(vector.now));
+}
+const judged = (picture) => picture.entries.filter((entry) => Object.hasOwn(factsDoc.each, entry.kind));
+
+describe('facts.json', () => {
+  for (const vector of readJson('../vectors/facts.json')) {
+    test(vector.name, () => {
+      const picture = pictureOf(vector);
+      assertMatches(Object.fromEntries(judged(picture).map((entry) => [entry.id, cel.factsOf(picture, entry)])), vector.expected);
+      for (const check of vector.checks) {
+        const spec = { id: 'check', message: '', thresholds: {}, values: {}, each: check.each, when: check.when };
+        const found = cel.compileRule(spec, factsDoc)(picture).map((f) => f.event_ids[0]);
+        assert.deepEqual(found, check.fires_on, check.when);
+      }
+    });
+  }
+});
+
+test('the tablet computes exactly the facts the facts document declares, of the version it names', () => {
+  assert.equal(FACTS_VERSION, factsDoc.version);
+  for (const vector of ['facts.json', 'rules.json', 'timeline.json'].flatMap((name) => readJson(`../vectors/${name}`))) {
+    const picture = pictureOf(vector);
+    for (const entry of judged(picture)) {
+      const facts = cel.factsOf(picture, entry), declared = cel.declared(factsDoc, entry.kind);
+      assert.deepEqual(Object.keys(facts).sort(), Object.keys(declared).sort(), entry.kind);
+      for (const [name, fact] of Object.entries(declared).filter(([, f]) => f.members)) {
+        assert.deepEqual(Object.keys(facts[name]).sort(), Object.keys(fact.members).sort(), name);
+      }
+    }
+  }
 });
