@@ -46,7 +46,7 @@ class InfusionSeries(_Strict):
 
 class RuleSpec(_Strict):
     """One alert rule as an organization configures it: code (rules.RULE_CODE) or an expression
-    (`when` over the facts of each `each` entry, see expressions.py)."""
+    (`when` over the facts of each `each` entry that data/facts.json declares)."""
 
     id: str
     severity: Severity
