@@ -215,6 +215,9 @@ async def test_reference_holds_everything_for_offline_work_and_honours_its_etag(
     assert VisitContext.from_dict(context).protocol.id == "gammagard-liquid-10-pi"  # the tablet's fold input
     assert body["orders"][0]["patient_id"] == patient_pat.id
     assert body["products"]["products"] and body["protocols"] and body["rules"]["rules"] and body["ranges"]
+    from server.clinical.expressions import FACTS_DOC
+
+    assert body["facts"] == FACTS_DOC  # the tablet's threshold rules read the server's facts document
     etag = response.headers["etag"]
     cached = await tablet_ana.client.get("/api/reference", headers={"if-none-match": etag})
     assert cached.status_code == 304
