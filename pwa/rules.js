@@ -4,7 +4,7 @@
 //
 //   const catalog = loadCatalog(reference.products);     // products.json as it is
 //   const cel = await loadExpressionLanguage();          // CEL rules evaluator (lazy/, on demand)
-//   const rulebook = loadRulebook(reference.rules, cel, reference.facts); // rules.json, facts.json as they are
+//   const rulebook = loadRulebook(reference.rules, cel);  // rules.json as it is; cel.facts: facts.json
 //   const context = makeContext(visit.context, {catalog, rulebook, ranges: reference.ranges});
 //   const state = foldTimeline(events, context, {now: new Date()});   // = VisitState.to_dict()
 //   const problems = checkPayload('vitals', {temp_c: 53}, reference.ranges);  // before saving an entry
@@ -20,7 +20,22 @@ export { loadRulebook } from './rules/alerts.js';
 
 // The evaluator of the threshold rules of rules.json (CEL): loaded on demand (precached), so the
 // cold-start shell stays small; loadRulebook needs it for the expression rules.
-export const loadExpressionLanguage = () => import('./lazy/expressions.js');
+// It comes with its facts document (server/clinical/data/facts.json, packaged with this code as
+// lazy/facts.json): the facts this code computes, whatever reference the tablet holds.
+export async function loadExpressionLanguage() {
+  const [language, facts] = await Promise.all([import('./lazy/expressions.js'), packagedJson('./lazy/facts.json')]);
+  return { ...language, facts };
+}
+
+// A JSON file shipped beside this module: fetched (the service worker holds it offline), or read from
+// disk where modules are files (Node: the JS suite and the differential test).
+async function packagedJson(path) {
+  const url = new URL(path, import.meta.url);
+  if (url.protocol === 'file:') return JSON.parse(await (await import('node:fs/promises')).readFile(url, 'utf8'));
+  const answer = await fetch(url);
+  if (!answer.ok) throw new Error(`${path} could not load (${answer.status})`);
+  return answer.json();
+}
 export { suggestedActions } from './rules/rulebook.js';
 export { loadRanges } from './rules/ranges.js';
 export { makeContext } from './rules/context.js';

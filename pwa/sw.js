@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "4949789e13a4c10b";
+const VERSION = "7ba73bfa395e436e";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -28,6 +28,7 @@ const SHELL = [
   "/app/lazy/chart_model.js",
   "/app/lazy/entry_form.js",
   "/app/lazy/expressions.js",
+  "/app/lazy/facts.json",
   "/app/lazy/gs1.js",
   "/app/lazy/login_view.js",
   "/app/lazy/order_safety.js",

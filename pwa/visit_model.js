@@ -141,7 +141,7 @@ class Clinical {
   constructor(reference, cel) {
     this.reference = reference;
     this.catalog = rules.loadCatalog(reference.products);
-    this.rulebook = rules.loadRulebook(reference.rules, cel, reference.facts);
+    this.rulebook = rules.loadRulebook(reference.rules, cel);
     this.contexts = new Map(); // visit id -> {key, context}
     this.unreadable = false; // set when a newer reference could not be read at all: this engine stays
   }

@@ -5,7 +5,6 @@
 // loadExpressionLanguage), not at cold start; precached for offline visits.
 
 import * as cel from '../vendor/cel-js/index.js';
-import { FACTS_VERSION } from '../rules/alerts.js';
 import { minutesBetween, utcDateOf } from '../rules/clock.js';
 import { finding, ofKind, stepOf } from '../rules/picture.js';
 import { formatNumber, roundHalfUp } from '../rules/rounding.js';
@@ -13,15 +12,11 @@ import { productName } from '../rules/visit_rules.js';
 
 const PER_BASELINE = ['baseline', 'rise', 'fall', 'pct_of_baseline'];
 
-// The document's facts this code computes (`since` at most FACTS_VERSION), members included.
-const known = (facts) => Object.fromEntries(Object.entries(facts).filter(([, fact]) => (fact.since ?? 1) <= FACTS_VERSION)
-  .map(([name, fact]) => [name, fact.members ? { ...fact, members: known(fact.members) } : fact]));
-
-// The facts of an entry of kind `each`, as the facts document declares them and this code computes them.
+// The facts of an entry of kind `each`, as the facts document packaged with this code declares them.
 export function declared(factsDoc, each) {
-  if (!factsDoc?.each) throw new Error('no facts document yet (it comes with the next sync)');
+  if (!factsDoc?.each) throw new Error('no facts document (it loads with the expression language)');
   if (!Object.hasOwn(factsDoc.each, each)) throw new Error(`unknown each '${each}'`);
-  return known({ ...factsDoc.every_entry, ...factsDoc.each[each] });
+  return { ...factsDoc.every_entry, ...factsDoc.each[each] };
 }
 
 // `fact.member` names of a fact with declared members (order, visit, start) that it does not have.

@@ -31,12 +31,12 @@ function runnerOf(spec, expressions, factsDoc) {
   return RULE_CODE[spec.id][0];
 }
 
-// The rule book from the rules.json document, the expression evaluator (rules.js loadExpressionLanguage)
-// and the facts.json document its expressions read (both in /api/reference).
+// The rule book from the rules.json document (in /api/reference) and the expression evaluator with the
+// facts document packaged with it (rules.js loadExpressionLanguage: `expressions.facts`).
 // The tablet may run older code than the server: it keeps every rule it can evaluate and lists the
 // others in `skipped` [{id, reason}]; `update_waiting` says a reload would bring the missing code.
 // Throws only on a file of this code's schema that is bad as a whole (or when `expressions` is left out).
-export function loadRulebook(rulesDoc, expressions, factsDoc) {
+export function loadRulebook(rulesDoc, expressions, factsDoc = expressions?.facts) {
   if (expressions === undefined) {
     throw new TypeError('loadRulebook(doc, expressions): pass await loadExpressionLanguage(), or null');
   }

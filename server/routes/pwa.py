@@ -138,5 +138,6 @@ routes = [
     Route("/sw.js", service_worker, methods=["GET"]),
     Route("/favicon.ico", favicon, methods=["GET"]),
     Route("/app", app_root, methods=["GET"]),
-    Mount("/app", ShellFiles(directory=PWA_DIR, html=True, check_dir=False), name="pwa"),
+    # follow_symlink: lazy/facts.json is server/clinical/data/facts.json (one file, read by both sides)
+    Mount("/app", ShellFiles(directory=PWA_DIR, html=True, check_dir=False, follow_symlink=True), name="pwa"),
 ]

@@ -30,7 +30,6 @@ def rule_data() -> dict[str, Any]:
     return {
         "rules": json.loads((DATA_DIR / "rules.json").read_text()),
         "ranges": json.loads((DATA_DIR / "ranges.json").read_text()),
-        "facts": json.loads((DATA_DIR / "facts.json").read_text()),
     }
 
 

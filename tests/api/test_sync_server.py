@@ -217,7 +217,8 @@ async def test_reference_holds_everything_for_offline_work_and_honours_its_etag(
     assert body["products"]["products"] and body["protocols"] and body["rules"]["rules"] and body["ranges"]
     from server.clinical.expressions import FACTS_DOC
 
-    assert body["facts"] == FACTS_DOC  # the tablet's threshold rules read the server's facts document
+    packaged = await tablet_ana.client.get("/app/lazy/facts.json")  # the tablet's copy, precached with its code
+    assert packaged.json() == FACTS_DOC  # is the server's own facts document (one file)
     etag = response.headers["etag"]
     cached = await tablet_ana.client.get("/api/reference", headers={"if-none-match": etag})
     assert cached.status_code == 304
