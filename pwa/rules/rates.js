@@ -63,7 +63,9 @@ export function atRiskLimit(protocol, { weight_kg, label = null, at_risk_default
 // The highest rate allowed in this visit {ml_h (0.1), source, exclusive}: the strictest of the protocol's
 // maximum, the label maximum (`label`, for an order protocol) and the order's cap, or for an at-risk
 // patient without one, the at-risk cap. An order's cap may replace the at-risk cap, never lift the label maximum.
+// Only a kind with a ladder (weight_titration, fixed_steps) has rate maths.
 export function rateLimit(protocol, { weight_kg, cap_ml_h = null, at_risk = false, label = null, at_risk_default_mg_kg_min = null }) {
+  if (!protocol.ladder.length) throw new Error(`no rate maths for a ${protocol.kind} protocol (${protocol.id})`);
   const top = protocol.basis === 'order' ? 'order_max' : 'label_max';
   const limits = [{ ml_h: pumpRateIn(protocol, protocol.ladder.at(-1), protocol.rate_unit, weight_kg), source: top, exclusive: false }];
   if (protocol.basis === 'order' && label) {

@@ -96,7 +96,10 @@ def rate_limit(
 ) -> RateLimit:
     """The strictest of: the protocol's maximum, the label maximum (`label`, for an order protocol),
     and the order's cap, or for an at-risk patient without one, the at-risk cap. An order's cap may
-    replace the at-risk cap, never lift the label maximum (CLINICAL.md s.2)."""
+    replace the at-risk cap, never lift the label maximum (CLINICAL.md s.2). Only a kind with a ladder
+    (weight_titration, fixed_steps) has rate maths."""
+    if not protocol.ladder:
+        raise ValueError(f"no rate maths for a {protocol.kind} protocol ({protocol.id})")
     top = "order_max" if protocol.basis == "order" else "label_max"
     limits = [RateLimit(pump_rate(protocol, protocol.max_rate, protocol.rate_unit, weight_kg), top)]
     if protocol.basis == "order" and label is not None:

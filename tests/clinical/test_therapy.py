@@ -13,6 +13,7 @@ import pytest
 
 from server.clinical import Catalog, VisitContext
 from server.clinical.products import load_products
+from server.clinical.rates import rate_limit
 from server.clinical.rules import load_rules
 
 RULES = Path(__file__).resolve().parents[2] / "server" / "clinical" / "data" / "rules.json"
@@ -58,3 +59,18 @@ def test_a_kind_declaring_a_field_no_row_can_carry_is_refused_naming_it() -> Non
     bad["protocol_kinds"]["fixed_dose"]["fields"].append("drip_factor")
     with pytest.raises(ValueError, match=r"protocol_kinds.fixed_dose.fields: \['drip_factor'\] are not row fields"):
         load_products(bad)
+
+
+# TEST DATA (shape only, no clinical meaning): the Gammagard PI row turned into a fixed_dose row.
+FIXED_DOSE = {"kind": "fixed_dose", "rate_unit": "mL/h", "start_rate": None, "first_step_min": None, "ladder": None,
+         "step_min": None, "max_rate": None, "ladder_source": None, "first_step_source": None, "step_source": None,
+         "at_risk_cap_source": None, "ladder_note": None, "volume_ml": 100, "duration_min": 30}
+
+
+def test_a_visit_context_builds_for_a_kind_without_rate_maths_which_the_rate_maths_refuse_by_name() -> None:
+    doc = json.loads((RULES.parent / "products.json").read_text("utf-8"))
+    doc["products"][0].update(FIXED_DOSE)
+    context = VisitContext.from_dict({"order": ORDER}, catalog=load_products(doc))
+    assert (context.protocol.kind, dict(context.protocol.terms)) == ("fixed_dose", {"volume_ml": 100, "duration_min": 30})
+    with pytest.raises(ValueError, match=r"no rate maths for a fixed_dose protocol \(gammagard-liquid-10-pi\)"):
+        rate_limit(context.protocol, **context.limits(at_risk=False))

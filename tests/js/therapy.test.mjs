@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { loadCatalog, loadExpressionLanguage, loadRulebook, makeContext } from '../../pwa/rules.js';
+import { loadCatalog, loadExpressionLanguage, loadRulebook, makeContext, rateLimit } from '../../pwa/rules.js';
+import { limitsOf } from '../../pwa/rules/context.js';
 
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const cel = await loadExpressionLanguage();
@@ -48,4 +49,16 @@ test('a kind declaring a field no row can carry is refused naming it', () => {
   const doc = readJson('../../server/clinical/data/products.json');
   doc.protocol_kinds.fixed_dose.fields.push('drip_factor');
   assert.throws(() => loadCatalog(doc), /products\.protocol_kinds\.fixed_dose\.fields\[2\]/);
+});
+
+test('a visit context builds for a kind without rate maths, which the rate maths refuse by name', () => {
+  // TEST DATA (shape only, no clinical meaning): the Gammagard PI row turned into a fixed_dose row.
+  const doc = readJson('../../server/clinical/data/products.json');
+  Object.assign(doc.products[0], { kind: 'fixed_dose', rate_unit: 'mL/h', start_rate: null, first_step_min: null, ladder: null,
+    step_min: null, max_rate: null, ladder_source: null, first_step_source: null, step_source: null,
+    at_risk_cap_source: null, ladder_note: null, volume_ml: 100, duration_min: 30 });
+  const context = makeContext({ order }, { catalog: loadCatalog(doc), rulebook: loadRulebook(rulesDoc(), cel) });
+  assert.deepEqual([context.protocol.kind, context.protocol.volume_ml, context.protocol.duration_min], ['fixed_dose', 100, 30]);
+  assert.throws(() => rateLimit(context.protocol, limitsOf(context, false)),
+    { message: 'no rate maths for a fixed_dose protocol (gammagard-liquid-10-pi)' });
 });
