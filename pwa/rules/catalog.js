@@ -40,7 +40,9 @@ const ROW = record({
   at_risk_cap_exclusive: [boolean(), false], verified_on: [optional(dateText()), null],
   aliases: [listOf(text()), []], subsequent: [optional(SUBSEQUENT), null], min_age_years: [optional(I), null], ndcs: NDCS,
 });
-const KIND = record({ about: T, rate_units: listOf(UNIT, { min: 1 }), fields: listOf(oneOf(...Object.keys(KIND_FIELDS)), { min: 1 }), source: T });
+const KIND = record({
+  about: T, rate_units: listOf(UNIT, { min: 1 }), fields: listOf(oneOf(...Object.keys(KIND_FIELDS)), { min: 1 }), source: T,
+});
 
 export const RATES_NOTE = 'rates not verified; order must give explicit steps';
 // A product on the market whose label rates were not found (LABELS.md s.2.10): no ladder at all.
@@ -208,7 +210,8 @@ export function orderProtocol({ product, steps_ml_h, step_min, first_step_min = 
     throw new Error("an order's step times must be positive");
   }
   return deepFreeze({
-    id: 'order', kind: 'fixed_steps', basis: 'order', therapy: product.therapy, product: { ...product }, rate_unit: 'mL/h', ladder: [...steps_ml_h],
+    id: 'order', kind: 'fixed_steps', basis: 'order', therapy: product.therapy, product: { ...product }, rate_unit: 'mL/h',
+    ladder: [...steps_ml_h],
     first_step_min: first_step_min === null ? step_min : first_step_min, step_min, at_risk_cap: null,
     at_risk_cap_exclusive: false, indications: [], source: 'pharmacy order', verified_on: null, ladder_note: null,
     infusion: 'every', subsequent: null,

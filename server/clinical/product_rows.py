@@ -140,7 +140,8 @@ class KindSpec(BaseModel):
     source: str = Field(min_length=1)
 
 
-_KIND_FIELDS = ("start_rate", "first_step_min", "ladder", "step_min", "max_rate", "ladder_source",
+# The row fields that belong to protocol kinds (the rest every row has).
+KIND_FIELDS = ("start_rate", "first_step_min", "ladder", "step_min", "max_rate", "ladder_source",
                 "first_step_source", "step_source", "at_risk_cap_source", "volume_ml", "duration_min",
                 "per_site_rate_ml_h", "per_site_volume_ml", "max_sites")
 
@@ -156,7 +157,7 @@ def check_row_shape(row: ProductRow, kinds: dict[str, KindSpec], therapies: dict
         raise ValueError(f"{what}: kind {row.kind!r} is not declared in protocol_kinds")
     if row.rate_unit not in spec.rate_units:
         raise ValueError(f"{what}: rate_unit {row.rate_unit!r} is not one of {row.kind}'s {spec.rate_units}")
-    for name in _KIND_FIELDS:
+    for name in KIND_FIELDS:
         present = getattr(row, name) is not None
         if name in spec.fields and not present:
             raise ValueError(f"{what}: a {row.kind} row needs {name}")
@@ -179,7 +180,7 @@ class ProductsFile(BaseModel):
     @model_validator(mode="after")
     def _rows_fit_their_kinds(self) -> ProductsFile:
         for name, spec in self.protocol_kinds.items():
-            unknown = sorted(set(spec.fields) - set(_KIND_FIELDS))
+            unknown = sorted(set(spec.fields) - set(KIND_FIELDS))
             if unknown:
                 raise ValueError(f"protocol_kinds.{name}.fields: {unknown} are not row fields")
         for row in self.products:

@@ -16,9 +16,7 @@ from importlib import resources
 from typing import Any, Literal, Mapping
 
 
-from server.clinical.product_rows import Origin, RateUnit, ProductsFile, ProductRow, UnratedRow
-
-TERMS = ("volume_ml", "duration_min", "per_site_rate_ml_h", "per_site_volume_ml", "max_sites")
+from server.clinical.product_rows import KIND_FIELDS, Origin, RateUnit, ProductsFile, ProductRow, UnratedRow
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ class Protocol:
     provenance: Provenance | None = field(default=None, compare=False)
     infusion: Infusion = "every"
     subsequent: Protocol | None = field(default=None, compare=False)
-    terms: Mapping[str, float] = field(default_factory=dict)  # a kind without a ladder: its row's numbers
+    terms: Mapping[str, float] = field(default_factory=dict, compare=False)  # a kind without a ladder: its numbers
 
     def for_infusion(self, kind: Literal["first", "subsequent"]) -> Protocol:
         """The protocol for a first or a later infusion of the series (itself when the label has one)."""
@@ -175,7 +173,8 @@ def _first_protocol(row: ProductRow) -> Protocol:
         step_min=row.step_min or 0, at_risk_cap=row.at_risk_cap, at_risk_cap_exclusive=row.at_risk_cap_exclusive,
         indications=tuple(row.indications), source=row.source, verified_on=row.verified_on, ladder_note=row.ladder_note)
     if row.ladder is None:
-        return replace(protocol, terms={name: value for name in TERMS if (value := getattr(row, name)) is not None})
+        terms = {name: value for name in KIND_FIELDS if (value := getattr(row, name)) is not None}
+        return replace(protocol, terms=terms)
     if row.ladder_source is None:  # fixed_steps: no provenance per step
         return protocol
     assert row.first_step_source is not None and row.step_source is not None and row.at_risk_cap_source
