@@ -24,11 +24,12 @@ from server.clinical.corrections import apply_corrections
 from server.clinical.expressions import FACTS_DOC, check_rule, declared, evaluate, facts_of
 from server.clinical.ordering import Entry, sort_key
 from server.clinical.picture import Picture, build_picture
-from server.clinical.rulebook import RuleSpec
+from server.clinical.rulebook import AppliesTo, RuleSpec
 from server.clinical.rules import load_rules
 from server.clinical.series import SeriesFacts, place_in_series
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+EVERY_IVIG_VISIT = AppliesTo(therapies=["ivig"], protocol_kinds=["weight_titration", "fixed_steps"])
 
 
 def cases(name: str) -> list[Any]:
@@ -166,8 +167,8 @@ def test_facts_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook
     computed = {entry.id: facts_of(picture, entry) for entry in picture.entries if entry.kind in FACTS_DOC["each"]}
     assert_matches(computed, case["expected"])
     for check in case["checks"]:
-        spec = RuleSpec(id="check", severity="info", enabled=True, message="", thresholds={}, source="vector",
-                        each=check["each"], when=check["when"])
+        spec = RuleSpec(id="check", applies_to=EVERY_IVIG_VISIT, severity="info", enabled=True, message="",
+                        thresholds={}, source="vector", each=check["each"], when=check["when"])
         check_rule(spec)
         assert [finding.event_ids[0] for finding in evaluate(picture, spec)] == check["fires_on"], check["when"]
 

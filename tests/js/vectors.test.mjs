@@ -116,7 +116,7 @@ describe('applies_to.json', () => {
       const doc = readJson('../../server/clinical/data/rules.json');
       for (const rule of doc.rules) rule.applies_to = vector.applies_to[rule.id] ?? rule.applies_to;
       const base = bases.find((c) => c.name === vector.base);
-      assert.deepEqual(fold(base, loadRulebook(doc, cel)).alerts, vector.expected_alerts);
+      assert.deepEqual(fold(base, loadRulebook(doc, cel, factsDoc)).alerts, vector.expected_alerts);
     });
   }
 });
