@@ -56,6 +56,12 @@ export function loadRulebook(rulesDoc, expressions, factsDoc = expressions?.fact
   });
 }
 
+// The rule runs on this visit: enabled, for its therapy and its protocol's kind.
+export function applies(spec, protocol) {
+  const scope = spec.applies_to;
+  return spec.enabled && scope.therapies.includes(protocol.therapy) && scope.protocol_kinds.includes(protocol.kind);
+}
+
 const findingsOf = (picture, spec) => picture.context.rulebook.runners[spec.id](picture, spec);
 
 // Fill {name} placeholders; numbers are written half-up to 0.01 without trailing zeros.
@@ -75,20 +81,19 @@ function alertOf(spec, found) {
   };
 }
 
-function withoutSuperseded(alerts, book) {
+function withoutSuperseded(alerts, active) {
   const fired = new Set(alerts.map((alert) => `${alert.rule}\u0000${alert.event_ids[0]}`));
-  const stronger = Object.values(book.rules).filter((spec) => spec.enabled);
-  return alerts.filter((alert) => !stronger.some((spec) =>
+  return alerts.filter((alert) => !active.some((spec) =>
     fired.has(`${spec.id}\u0000${alert.event_ids[0]}`) && spec.supersedes.includes(alert.rule)));
 }
 
-// Alerts {id, rule, severity, message, event_ids} of the picture, ordered by the fold position of
-// their entry, then by rule id.
+// Alerts {id, rule, severity, message, event_ids} of the rules that apply to the visit, ordered by the
+// fold position of their entry, then by rule id.
 export function evaluateAlerts(picture) {
-  const book = picture.context.rulebook;
-  const alerts = sortedText(Object.keys(book.rules)).filter((id) => book.rules[id].enabled)
-    .flatMap((id) => findingsOf(picture, book.rules[id]).map((found) => alertOf(book.rules[id], found)));
+  const { rulebook: book, protocol } = picture.context;
+  const active = sortedText(Object.keys(book.rules)).map((id) => book.rules[id]).filter((spec) => applies(spec, protocol));
+  const alerts = active.flatMap((spec) => findingsOf(picture, spec).map((found) => alertOf(spec, found)));
   const position = new Map(picture.entries.map((entry, index) => [entry.id, index]));
   const at = (alert) => position.get(alert.event_ids[0]) ?? -1;
-  return withoutSuperseded(alerts, book).sort((a, b) => (at(a) - at(b)) || compareText(a.rule, b.rule));
+  return withoutSuperseded(alerts, active).sort((a, b) => (at(a) - at(b)) || compareText(a.rule, b.rule));
 }

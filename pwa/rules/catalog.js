@@ -1,23 +1,23 @@
-// IVIG products and titration protocols as data (port of server/clinical/products.py). A protocol is
-// plain data: {id, kind: "label"|"order", product: {id, name, brand, concentration_mg_ml}, rate_unit,
-// ladder (ladder[0] the start rate, the last rung the maximum), first_step_min, step_min, at_risk_cap,
-// at_risk_cap_exclusive, indications, source, verified_on, ladder_note, infusion: "every"|"first"|
-// "subsequent", subsequent (the later infusions' protocol of a "first" one, else null)}.
+// Products and their protocols as data (port of server/clinical/products.py). A protocol is plain data:
+// {id, kind (its shape, products.json protocol_kinds), basis: "label"|"order", therapy, product: {id, name,
+// brand, concentration_mg_ml, therapy}, rate_unit, ladder (ladder[0] the start rate, the last rung the
+// maximum; empty for a kind without one), first_step_min, step_min, at_risk_cap, at_risk_cap_exclusive,
+// indications, source, verified_on, ladder_note, infusion: "every"|"first"|"subsequent", subsequent (the
+// later infusions' protocol of a "first" one, else null), and a kind without a ladder its own fields}.
 
 import {
-  boolean, dateText, deepFreeze, integer, listOf, number, oneOf, optional, record, text,
+  boolean, dateText, deepFreeze, integer, listOf, mapOf, number, oneOf, optional, record, text,
 } from './data_checks.js';
 
 const T = text({ min: 1 });
 const N = number({ gt: 0 });
 const I = integer({ gt: 0 });
 const FROM = oneOf('label', 'maker', 'organization', 'generated');
+const UNIT = oneOf('mg/kg/min', 'mL/kg/min', 'mL/kg/h', 'mL/h', 'mL/h/site');
 const ORIGINS = { ladder_source: listOf(FROM), first_step_source: FROM, step_source: FROM };
+const NDCS = [listOf(record({ ndc: T, labeler: T, source: T })), []];
 // Where each value comes from, for the people who check the row: never part of the protocol.
-const PROV = {
-  ...ORIGINS, at_risk_cap_source: T, min_age_years: [optional(I), null],
-  ndcs: [listOf(record({ ndc: T, labeler: T, source: T })), []],
-};
+const PROV = [...Object.keys(ORIGINS), 'at_risk_cap_source', 'min_age_years', 'ndcs'];
 const STEPS = {
   start_rate: N, first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I,
   ladder_note: [optional(text()), null], source: T,
@@ -25,39 +25,72 @@ const STEPS = {
 // The protocol for infusions after the first of a series, where the label gives one (Qivigy); the row's
 // own values are then the first infusion's. Its maximum is the row's.
 const SUBSEQUENT = record({ ...STEPS, ...ORIGINS });
+// The fields that belong to protocol kinds: a row carries its kind's (protocol_kinds[kind].fields), no other.
+// A kind without a ladder (fixed_dose, per_site) keeps its own in the protocol as they are.
+const KIND_FIELDS = {
+  ...STEPS, ...ORIGINS, max_rate: N, at_risk_cap_source: T,
+  volume_ml: N, duration_min: N, per_site_rate_ml_h: N, per_site_volume_ml: N, max_sites: I,
+};
+delete KIND_FIELDS.ladder_note; delete KIND_FIELDS.source;
 const ROW = record({
-  protocol_id: T, product_id: T, product_name: text(), brand: text(),
-  concentration_mg_ml: N, indications: listOf(text(), { min: 1 }),
-  rate_unit: oneOf('mg/kg/min', 'mL/kg/min', 'mL/kg/h'), ...STEPS,
-  max_rate: N, at_risk_cap: [optional(number()), null], at_risk_cap_exclusive: [boolean(), false],
-  verified_on: [optional(dateText()), null], aliases: [listOf(text()), []], subsequent: [optional(SUBSEQUENT), null],
-  ...PROV,
+  protocol_id: T, product_id: T, therapy: T, kind: T, product_name: text(), brand: text(),
+  concentration_mg_ml: N, indications: listOf(text(), { min: 1 }), rate_unit: UNIT,
+  ...Object.fromEntries(Object.keys(KIND_FIELDS).map((name) => [name, [optional(KIND_FIELDS[name]), null]])),
+  ladder_note: [optional(text()), null], source: T, at_risk_cap: [optional(number()), null],
+  at_risk_cap_exclusive: [boolean(), false], verified_on: [optional(dateText()), null],
+  aliases: [listOf(text()), []], subsequent: [optional(SUBSEQUENT), null], min_age_years: [optional(I), null], ndcs: NDCS,
+});
+const KIND = record({
+  about: T, rate_units: listOf(UNIT, { min: 1 }), fields: listOf(oneOf(...Object.keys(KIND_FIELDS)), { min: 1 }), source: T,
 });
 
 export const RATES_NOTE = 'rates not verified; order must give explicit steps';
 // A product on the market whose label rates were not found (LABELS.md s.2.10): no ladder at all.
 const UNRATED = record({
-  product_id: T, product_name: T, brand: T, concentration_mg_ml: N, indications: listOf(text(), { min: 1 }),
-  min_age_years: [optional(I), null], ndcs: PROV.ndcs, rates_note: oneOf(RATES_NOTE), source: T,
+  product_id: T, therapy: T, product_name: T, brand: T, concentration_mg_ml: N, indications: listOf(text(), { min: 1 }),
+  min_age_years: [optional(I), null], ndcs: NDCS, rates_note: oneOf(RATES_NOTE), source: T,
 });
 
 const FILE = record({
-  version: T, about: [text(), ''], at_risk_flags: listOf(text()), products: listOf(ROW, { min: 1 }),
-  products_without_rates: [listOf(UNRATED), []],
+  version: T, about: [text(), ''], at_risk_flags: listOf(text()), therapies: mapOf(record({ name: T, source: T })),
+  protocol_kinds: mapOf(KIND), products: listOf(ROW, { min: 1 }), products_without_rates: [listOf(UNRATED), []],
 });
 
+// Throws `${id}: ${message}` unless `ok`.
+function must(ok, id, message) {
+  if (!ok) throw new Error(`${id}: ${message}`);
+}
+
+// The row against its declared kind: its therapy and kind are declared, its rate unit is one of the
+// kind's, it carries every field of its kind and no field of another.
+function checkShape(row, { therapies, protocol_kinds: kinds }) {
+  const { protocol_id: id, kind, therapy } = row, spec = kinds[kind];
+  must(Object.hasOwn(therapies, therapy), id, `therapy '${therapy}' is not declared in therapies`);
+  must(Object.hasOwn(kinds, kind), id, `kind '${kind}' is not declared in protocol_kinds`);
+  must(spec.rate_units.includes(row.rate_unit), id, `rate_unit '${row.rate_unit}' is not one of ${kind}'s`);
+  for (const name in KIND_FIELDS) {
+    const present = row[name] !== null, wanted = spec.fields.includes(name);
+    must(present || !wanted, id, `a ${kind} row needs ${name}`);
+    must(wanted || !present, id, `${name} is not a field of a ${kind} row`);
+  }
+  must(kind === 'weight_titration' || (row.subsequent ?? row.at_risk_cap) === null, id,
+    'subsequent and at_risk_cap belong to weight_titration rows');
+}
+
+// A fixed_steps ladder has no start_rate, max_rate or sources: only its order is checked.
 function checkSteps(id, { ladder, start_rate: start, ladder_source: sources }, top) {
-  if (ladder[0] !== start || ladder.at(-1) !== top) {
+  if (start !== null && (ladder[0] !== start || ladder.at(-1) !== top)) {
     throw new Error(`${id}: ladder must run from start_rate to max_rate`);
   }
   if (ladder.some((low, i) => i + 1 < ladder.length && low >= ladder[i + 1])) {
     throw new Error(`${id}: ladder must be strictly increasing`);
   }
-  if (sources.length !== ladder.length) throw new Error(`${id}: ladder_source must match the ladder`);
+  if (sources !== null && sources.length !== ladder.length) throw new Error(`${id}: ladder_source must match the ladder`);
 }
 
 function checkLadder(row) {
   const { protocol_id: id, subsequent: later, at_risk_cap: cap } = row;
+  if (row.ladder === null) return;
   checkSteps(id, row, row.max_rate);
   if (cap !== null && !(row.start_rate < cap && cap < row.max_rate)) {
     throw new Error(`${id}: at_risk_cap must lie between start and maximum`);
@@ -76,9 +109,9 @@ function protocolOfRow(row) {
     protocol_id: id, product_id, product_name: name, brand, concentration_mg_ml, start_rate, max_rate, aliases,
     subsequent: later, ...rest
   } = row;
-  for (const key in PROV) delete rest[key];
-  const protocol = { id, kind: 'label', product: { id: product_id, name, brand, concentration_mg_ml }, ...rest,
-    infusion: later ? 'first' : 'every', subsequent: null };
+  for (const key of PROV) delete rest[key];
+  const protocol = { id, basis: 'label', product: { id: product_id, name, brand, concentration_mg_ml, therapy: row.therapy },
+    ...rest, ladder: rest.ladder ?? [], infusion: later ? 'first' : 'every', subsequent: null };
   if (later) {
     const { ladder, first_step_min, step_min, source, ladder_note } = later;
     protocol.subsequent = { ...protocol, ladder, first_step_min, step_min, source, ladder_note, infusion: 'subsequent' };
@@ -92,7 +125,7 @@ export function protocolForInfusion(protocol, kind) {
 }
 
 function sameProduct(a, b) {
-  return a.id === b.id && a.name === b.name && a.brand === b.brand && a.concentration_mg_ml === b.concentration_mg_ml;
+  return ['id', 'name', 'brand', 'concentration_mg_ml', 'therapy'].every((key) => a[key] === b[key]);
 }
 
 function checkProductsAgree(protocols) {
@@ -100,7 +133,7 @@ function checkProductsAgree(protocols) {
   for (const { product } of protocols) {
     if (!seen.has(product.id)) seen.set(product.id, product);
     if (!sameProduct(seen.get(product.id), product)) {
-      throw new Error(`rows of product '${product.id}' disagree on name or concentration`);
+      throw new Error(`rows of product '${product.id}' disagree on name, concentration or therapy`);
     }
   }
   if (new Set(protocols.map((p) => p.id)).size !== protocols.length) {
@@ -109,8 +142,8 @@ function checkProductsAgree(protocols) {
 }
 
 // {product: {id, name, brand, concentration_mg_ml}, indications, min_age_years, ndcs, rates_note, source}.
-function unratedOfRow({ product_id: id, product_name: name, brand, concentration_mg_ml, ...rest }) {
-  return { product: { id, name, brand, concentration_mg_ml }, ...rest };
+function unratedOfRow({ product_id: id, product_name: name, brand, concentration_mg_ml, therapy, ...rest }) {
+  return { product: { id, name, brand, concentration_mg_ml, therapy }, ...rest };
 }
 
 // A product either has label rows or is listed without rates, never both, and is listed once.
@@ -122,14 +155,19 @@ function checkUnratedApart(protocols, unrated) {
   }
 }
 
-// The catalog {version, at_risk_flags, protocols, unrated} from the products.json document; throws on bad data.
+// The catalog {version, at_risk_flags, protocols, unrated, therapies, protocol_kinds (the names each
+// declares)} from the products.json document; throws on bad data.
 export function loadCatalog(productsDoc) {
   const file = FILE(productsDoc, 'products');
   const protocols = file.products.map(protocolOfRow);
+  file.products.forEach((row) => checkShape(row, file));
+  file.products_without_rates.forEach(({ product_id: id, therapy }) =>
+    must(Object.hasOwn(file.therapies, therapy), id, `therapy '${therapy}' is not declared in therapies`));
   checkProductsAgree(protocols);
   const unrated = file.products_without_rates.map(unratedOfRow);
   checkUnratedApart(protocols, unrated);
-  return deepFreeze({ version: file.version, at_risk_flags: [...new Set(file.at_risk_flags)], protocols, unrated });
+  return deepFreeze({ version: file.version, at_risk_flags: [...new Set(file.at_risk_flags)], protocols, unrated,
+    therapies: Object.keys(file.therapies), protocol_kinds: Object.keys(file.protocol_kinds) });
 }
 
 // The product's entry when its rates are not verified (null: it has label rows, or is unknown).
@@ -172,7 +210,8 @@ export function orderProtocol({ product, steps_ml_h, step_min, first_step_min = 
     throw new Error("an order's step times must be positive");
   }
   return deepFreeze({
-    id: 'order', kind: 'order', product: { ...product }, rate_unit: 'mL/h', ladder: [...steps_ml_h],
+    id: 'order', kind: 'fixed_steps', basis: 'order', therapy: product.therapy, product: { ...product }, rate_unit: 'mL/h',
+    ladder: [...steps_ml_h],
     first_step_min: first_step_min === null ? step_min : first_step_min, step_min, at_risk_cap: null,
     at_risk_cap_exclusive: false, indications: [], source: 'pharmacy order', verified_on: null, ladder_note: null,
     infusion: 'every', subsequent: null,

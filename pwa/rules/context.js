@@ -8,11 +8,11 @@ import {
 } from './catalog.js';
 import { deepFreeze } from './data_checks.js';
 import { rangesFrom } from './ranges.js';
-import { vitalsScheduleFrom } from './rulebook.js';
+import { checkAppliesTo, vitalsScheduleFrom } from './rulebook.js';
 import { placeInSeries } from './series.js';
 
 const ORDER_FIELDS = {
-  product_id: undefined, dosing_weight_kg: undefined, indication: null, protocol_id: null, steps_ml_h: null,
+  product_id: undefined, dosing_weight_kg: undefined, therapy: 'ivig', indication: null, protocol_id: null, steps_ml_h: null,
   step_min: null, first_step_min: null, dose_g_per_kg: null, dose_g: null, rate_cap_ml_h: null, premeds: [], prn_orders: [],
   vitals_schedule: null, safety_override: null,
 };
@@ -59,7 +59,7 @@ function resolveProtocol(order, catalog) {
 // The label row the order runs under (for an order protocol: by its indication); it bounds every rate.
 // None for a product without verified rates.
 function labelOf(protocol, order, catalog) {
-  if (protocol.kind === 'label') return protocol;
+  if (protocol.basis === 'label') return protocol;
   return order.indication === null || unratedProduct(catalog, order.product_id) ? null : protocolFor(catalog, order.product_id, order.indication);
 }
 
@@ -80,6 +80,10 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   const series = contextJson.series ?? null;
   const place = series && placeInSeries(series, order.product_id, rulebook.infusion_series.long_gap_days);
   const protocol = protocolForInfusion(resolveProtocol(order, catalog), place ? place.kind : 'first');
+  if (order.therapy !== protocol.therapy) {
+    throw new Error(`order.therapy '${order.therapy}' is not its product's ('${protocol.therapy}')`);
+  }
+  checkAppliesTo(rulebook, catalog);
   return deepFreeze({
     order, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
     protocol, label_protocol: labelOf(protocol, order, catalog), unrated: unratedProduct(catalog, order.product_id),

@@ -17,7 +17,8 @@ export function toMlH(rate, unit, { weight_kg, concentration_mg_ml } = {}) {
   if (unit === 'mL/h') return rate;
   if (unit === 'mL/kg/h') return rate * weight_kg;
   if (unit === 'mL/kg/min') return rate * weight_kg * PER_MINUTE;
-  return rate * weight_kg * PER_MINUTE / concentration_mg_ml;
+  if (unit === 'mg/kg/min') return rate * weight_kg * PER_MINUTE / concentration_mg_ml;
+  throw new Error(`no pump rate in mL/h for a rate in ${unit}`);
 }
 
 // A pump rate in mL/h expressed in `unit` (the inverse of toMlH).
@@ -48,7 +49,7 @@ export function pumpRateIn(protocol, rate, unit, weight_kg) {
 // An at-risk patient's cap when the order gives none {ml_h, source, exclusive}: the label's numeric
 // cap; else the organization's default (mg/kg/min); else the start rate ("minimum rate practicable").
 export function atRiskLimit(protocol, { weight_kg, label = null, at_risk_default_mg_kg_min = null }) {
-  const row = protocol.kind === 'label' ? protocol : label;
+  const row = protocol.basis === 'label' ? protocol : label;
   if (row && isGiven(row.at_risk_cap)) {
     const cap = pumpRateIn(row, row.at_risk_cap, row.rate_unit, weight_kg);
     return { ml_h: cap, source: 'at_risk_cap', exclusive: row.at_risk_cap_exclusive };
@@ -62,10 +63,12 @@ export function atRiskLimit(protocol, { weight_kg, label = null, at_risk_default
 // The highest rate allowed in this visit {ml_h (0.1), source, exclusive}: the strictest of the protocol's
 // maximum, the label maximum (`label`, for an order protocol) and the order's cap, or for an at-risk
 // patient without one, the at-risk cap. An order's cap may replace the at-risk cap, never lift the label maximum.
+// Only a kind with a ladder (weight_titration, fixed_steps) has rate maths.
 export function rateLimit(protocol, { weight_kg, cap_ml_h = null, at_risk = false, label = null, at_risk_default_mg_kg_min = null }) {
-  const top = protocol.kind === 'order' ? 'order_max' : 'label_max';
+  if (!protocol.ladder.length) throw new Error(`no rate maths for a ${protocol.kind} protocol (${protocol.id})`);
+  const top = protocol.basis === 'order' ? 'order_max' : 'label_max';
   const limits = [{ ml_h: pumpRateIn(protocol, protocol.ladder.at(-1), protocol.rate_unit, weight_kg), source: top, exclusive: false }];
-  if (protocol.kind === 'order' && label) {
+  if (protocol.basis === 'order' && label) {
     limits.push({ ml_h: pumpRateIn(label, label.ladder.at(-1), label.rate_unit, weight_kg), source: 'label_max', exclusive: false });
   }
   if (isGiven(cap_ml_h)) limits.push({ ml_h: roundHalfUp(cap_ml_h, 1), source: 'order_cap', exclusive: false });

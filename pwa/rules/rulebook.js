@@ -18,8 +18,10 @@ const VITALS_SCHEDULE = record(SCHEDULE_FIELDS);
 const SERIES_FIELDS = { long_gap_days: number({ gt: 0 }), source: text({ min: 1 }) };
 const INFUSION_SERIES = record(SERIES_FIELDS);
 
+// The visits a rule runs on: their therapy and their protocol's kind (products.json declares both).
+const NAMES = listOf(text({ min: 1 }), { min: 1 });
 const RULE_FIELDS = {
-  id: text(), severity: oneOf('info', 'warning', 'critical'), enabled: boolean(), message: text(),
+  id: text(), applies_to: record({ therapies: NAMES, protocol_kinds: NAMES }), severity: oneOf('info', 'warning', 'critical'), enabled: boolean(), message: text(),
   thresholds: mapOf(number()), supersedes: [listOf(text()), []], source: text({ min: 1 }),
   each: [text(), null], when: [text(), null], values: [mapOf(text()), {}],
 };
@@ -36,7 +38,7 @@ const AUTHORITY = record({
 
 // The rules file's shape this code reads (server/clinical/rulebook.py RULES_SCHEMA). A newer file is
 // read for what this code knows: its unknown fields are ignored and a rule it cannot read is skipped.
-export const RULES_SCHEMA = 2;
+export const RULES_SCHEMA = 3;
 const FILE_FIELDS = {
   schema: integer(), version: text({ min: 1 }), about: [text(), ''], rate_tolerance_ml_h: number({ ge: 0 }),
   late_entry_min: number({ gt: 0 }), vitals_schedule: VITALS_SCHEDULE, infusion_series: INFUSION_SERIES,
@@ -100,4 +102,16 @@ export function vitalsScheduleFrom(base, overrides) {
 // The guidance tier for a reaction grade, if the data covers that grade (else null).
 export function suggestedActions(rulebook, grade) {
   return rulebook.reaction_tiers.find((tier) => tier.grades.includes(grade)) ?? null;
+}
+
+// Every therapy and protocol kind a rule names is one the products data declares; throws otherwise.
+export function checkAppliesTo(book, catalog) {
+  for (const spec of Object.values(book.rules)) {
+    for (const field of ['therapies', 'protocol_kinds']) {
+      const unknown = spec.applies_to[field].filter((name) => !catalog[field].includes(name)).sort();
+      if (unknown.length) {
+        throw new Error(`rules data: rule '${spec.id}' applies_to.${field} names undeclared ${unknown.join(', ')}`);
+      }
+    }
+  }
 }

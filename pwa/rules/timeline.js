@@ -86,7 +86,8 @@ function protocolOut(picture) {
   const { protocol } = picture.context;
   const { limit } = picture;
   return {
-    id: protocol.id, kind: protocol.kind, product_id: protocol.product.id, product_name: protocol.product.name,
+    id: protocol.id, kind: protocol.kind, basis: protocol.basis, therapy: protocol.therapy,
+    product_id: protocol.product.id, product_name: protocol.product.name,
     rate_unit: protocol.rate_unit, limit_ml_h: limit.ml_h, limit_source: limit.source,
     limit_exclusive: limit.exclusive, verified_on: protocol.verified_on, ladder_note: protocol.ladder_note,
     infusion: protocol.infusion, rates_note: picture.context.unrated?.rates_note ?? null,

@@ -35,7 +35,7 @@ export function protocolBanner(state) {
     return h("p.alert.warning", { role: "status", testid: "unverified-protocol" }, h("strong", "Rates not verified"),
       `: ${p.product_name}: ${p.rates_note}. Run the order's mL/h steps; no label maximum bounds them.`);
   }
-  return p?.kind === "label" && !p.verified_on ? h("p.alert.warning", { role: "status", testid: "unverified-protocol" },
+  return p?.basis === "label" && !p.verified_on ? h("p.alert.warning", { role: "status", testid: "unverified-protocol" },
     h("strong", "Unverified protocol"), ": no pharmacist has checked these steps against the label yet.") : null;
 }
 

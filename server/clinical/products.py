@@ -1,8 +1,10 @@
-"""IVIG products and titration protocols, as data a pharmacist can read, verify and override.
+"""Products and their protocols, as data a pharmacist can read, verify and override.
 
-Two kinds of protocol share one shape so the rate maths treats them alike:
-  label  a row of data/products.json: a ladder of per-kg rates (mg/kg/min, mL/kg/min or mL/kg/h)
-  order  a pharmacy order's explicit mL/h steps ("30 mL/h for 15 min, then +30 every 15 min to 150")
+A protocol's `kind` is its shape, declared in data/products.json `protocol_kinds`; its `basis` is where it
+comes from. The two kinds with rate maths share one form (a ladder) so the rate maths treats them alike:
+  weight_titration  basis label: a row of products.json, a ladder of per-kg rates (mg/kg/min, mL/kg/min, mL/kg/h)
+  fixed_steps       basis order: a pharmacy order's explicit mL/h steps ("30 mL/h for 15 min, then +30 every 15 min to 150")
+A row of another kind (fixed_dose, per_site) loads with its own numbers in `terms` and no ladder.
 """
 
 from __future__ import annotations
@@ -14,17 +16,19 @@ from importlib import resources
 from typing import Any, Literal, Mapping
 
 
-from server.clinical.product_rows import Origin, RateUnit, ProductsFile, ProductRow, UnratedRow
+from server.clinical.product_rows import KIND_FIELDS, Origin, RateUnit, ProductsFile, ProductRow, UnratedRow
 
 
 @dataclass(frozen=True)
 class Product:
-    """A product as opened at the bedside: brand and concentration (rates differ between 5% and 10%)."""
+    """A product as opened at the bedside: brand and concentration (rates differ between 5% and 10%),
+    and the therapy it is given for (products.json `therapies`)."""
 
     id: str
     name: str
     brand: str
     concentration_mg_ml: float
+    therapy: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Provenance:
 
 
 Infusion = Literal["every", "first", "subsequent"]
+Basis = Literal["label", "order"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,8 @@ class Protocol:
     with its `subsequent` twin for the later ones (`for_infusion` picks)."""
 
     id: str
-    kind: Literal["label", "order"]
+    kind: str
+    basis: Basis
     product: Product
     rate_unit: RateUnit
     ladder: tuple[float, ...]
@@ -72,10 +78,15 @@ class Protocol:
     provenance: Provenance | None = field(default=None, compare=False)
     infusion: Infusion = "every"
     subsequent: Protocol | None = field(default=None, compare=False)
+    terms: Mapping[str, float] = field(default_factory=dict, compare=False)  # a kind without a ladder: its numbers
 
     def for_infusion(self, kind: Literal["first", "subsequent"]) -> Protocol:
         """The protocol for a first or a later infusion of the series (itself when the label has one)."""
         return self.subsequent if kind == "subsequent" and self.subsequent is not None else self
+
+    @property
+    def therapy(self) -> str:
+        return self.product.therapy
 
     @property
     def start_rate(self) -> float:
@@ -100,13 +111,15 @@ class UnratedProduct:
 
 @dataclass(frozen=True)
 class Catalog:
-    """The loaded products file: every protocol row, the products without rates, and which patient
-    flags mean "at risk"."""
+    """The loaded products file: every protocol row, the products without rates, which patient flags
+    mean "at risk", and the therapies and protocol kinds it declares (what rules may apply to)."""
 
     version: str
     at_risk_flags: frozenset[str]
     protocols: tuple[Protocol, ...]
     unrated: tuple[UnratedProduct, ...] = ()
+    therapies: frozenset[str] = frozenset()
+    protocol_kinds: frozenset[str] = frozenset()
 
     def unrated_product(self, product_id: str) -> UnratedProduct | None:
         """The product's entry when its rates are not verified (None: it has label rows, or is unknown)."""
@@ -153,20 +166,25 @@ def _protocol(row: ProductRow) -> Protocol:
 
 
 def _first_protocol(row: ProductRow) -> Protocol:
-    product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml)
-    return Protocol(
-        id=row.protocol_id, kind="label", product=product, rate_unit=row.rate_unit,
-        ladder=tuple(row.ladder), first_step_min=row.first_step_min, step_min=row.step_min,
-        at_risk_cap=row.at_risk_cap, at_risk_cap_exclusive=row.at_risk_cap_exclusive,
-        indications=tuple(row.indications), source=row.source, verified_on=row.verified_on,
-        ladder_note=row.ladder_note, provenance=Provenance(
-            tuple(row.ladder_source), row.first_step_source, row.step_source, row.at_risk_cap_source,
-            row.min_age_years, tuple(Ndc(n.ndc, n.labeler, n.source) for n in row.ndcs)),
-    )
+    product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml, row.therapy)
+    protocol = Protocol(
+        id=row.protocol_id, kind=row.kind, basis="label", product=product,
+        rate_unit=row.rate_unit, ladder=tuple(row.ladder or ()), first_step_min=row.first_step_min or 0,
+        step_min=row.step_min or 0, at_risk_cap=row.at_risk_cap, at_risk_cap_exclusive=row.at_risk_cap_exclusive,
+        indications=tuple(row.indications), source=row.source, verified_on=row.verified_on, ladder_note=row.ladder_note)
+    if row.ladder is None:
+        terms = {name: value for name in KIND_FIELDS if (value := getattr(row, name)) is not None}
+        return replace(protocol, terms=terms)
+    if row.ladder_source is None:  # fixed_steps: no provenance per step
+        return protocol
+    assert row.first_step_source is not None and row.step_source is not None and row.at_risk_cap_source
+    return replace(protocol, provenance=Provenance(
+        tuple(row.ladder_source), row.first_step_source, row.step_source, row.at_risk_cap_source,
+        row.min_age_years, tuple(Ndc(n.ndc, n.labeler, n.source) for n in row.ndcs)))
 
 
 def _unrated(row: UnratedRow) -> UnratedProduct:
-    product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml)
+    product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml, row.therapy)
     return UnratedProduct(product, tuple(row.indications), row.min_age_years,
                           tuple(Ndc(n.ndc, n.labeler, n.source) for n in row.ndcs), row.rates_note, row.source)
 
@@ -183,7 +201,7 @@ def _check_products_agree(protocols: list[Protocol]) -> None:
     seen: dict[str, Product] = {}
     for protocol in protocols:
         if seen.setdefault(protocol.product.id, protocol.product) != protocol.product:
-            raise ValueError(f"rows of product {protocol.product.id!r} disagree on name or concentration")
+            raise ValueError(f"rows of product {protocol.product.id!r} disagree on name, concentration or therapy")
     ids = [protocol.id for protocol in protocols]
     if len(set(ids)) != len(ids):
         raise ValueError("protocol_id values must be unique")
@@ -199,13 +217,14 @@ def load_products(data: Mapping[str, Any] | None = None) -> Catalog:
     _check_products_agree(protocols)
     unrated = [_unrated(row) for row in parsed.products_without_rates]
     _check_unrated_apart(protocols, unrated)
-    return Catalog(parsed.version, frozenset(parsed.at_risk_flags), tuple(protocols), tuple(unrated))
+    return Catalog(parsed.version, frozenset(parsed.at_risk_flags), tuple(protocols), tuple(unrated),
+                   frozenset(parsed.therapies), frozenset(parsed.protocol_kinds))
 
 
 def order_protocol(
     *, product: Product, steps_ml_h: tuple[float, ...], step_min: float, first_step_min: float | None = None
 ) -> Protocol:
-    """A protocol from an order's explicit mL/h steps; its last step is its maximum."""
+    """A fixed_steps protocol from an order's explicit mL/h steps; its last step is its maximum."""
     if not steps_ml_h or any(rate <= 0 for rate in steps_ml_h):
         raise ValueError("an order's steps must be positive rates")
     if any(low >= high for low, high in zip(steps_ml_h, steps_ml_h[1:])):
@@ -213,7 +232,8 @@ def order_protocol(
     if step_min <= 0 or (first_step_min is not None and first_step_min <= 0):
         raise ValueError("an order's step times must be positive")
     return Protocol(
-        id="order", kind="order", product=product, rate_unit="mL/h", ladder=tuple(steps_ml_h),
+        id="order", kind="fixed_steps", basis="order", product=product, rate_unit="mL/h",
+        ladder=tuple(steps_ml_h),
         first_step_min=step_min if first_step_min is None else first_step_min, step_min=step_min,
         source="pharmacy order",
     )

@@ -27,7 +27,9 @@ def to_ml_h(rate: float, unit: RateUnit, *, weight_kg: float, concentration_mg_m
         return rate * weight_kg
     if unit == "mL/kg/min":
         return rate * weight_kg * _PER_MINUTE
-    return rate * weight_kg * _PER_MINUTE / concentration_mg_ml
+    if unit == "mg/kg/min":
+        return rate * weight_kg * _PER_MINUTE / concentration_mg_ml
+    raise ValueError(f"no pump rate in mL/h for a rate in {unit}")
 
 
 def from_ml_h(rate_ml_h: float, unit: RateUnit, *, weight_kg: float, concentration_mg_ml: float) -> float:
@@ -79,7 +81,7 @@ def at_risk_limit(
 ) -> RateLimit:
     """An at-risk patient's cap when the order gives none: the label's numeric cap; else the
     organization's default (mg/kg/min); else the start rate ("minimum rate practicable")."""
-    label = protocol if protocol.kind == "label" else label
+    label = protocol if protocol.basis == "label" else label
     if label is not None and label.at_risk_cap is not None:
         cap = pump_rate(label, label.at_risk_cap, label.rate_unit, weight_kg)
         return RateLimit(cap, "at_risk_cap", label.at_risk_cap_exclusive)
@@ -94,10 +96,13 @@ def rate_limit(
 ) -> RateLimit:
     """The strictest of: the protocol's maximum, the label maximum (`label`, for an order protocol),
     and the order's cap, or for an at-risk patient without one, the at-risk cap. An order's cap may
-    replace the at-risk cap, never lift the label maximum (CLINICAL.md s.2)."""
-    top = "order_max" if protocol.kind == "order" else "label_max"
+    replace the at-risk cap, never lift the label maximum (CLINICAL.md s.2). Only a kind with a ladder
+    (weight_titration, fixed_steps) has rate maths."""
+    if not protocol.ladder:
+        raise ValueError(f"no rate maths for a {protocol.kind} protocol ({protocol.id})")
+    top = "order_max" if protocol.basis == "order" else "label_max"
     limits = [RateLimit(pump_rate(protocol, protocol.max_rate, protocol.rate_unit, weight_kg), top)]
-    if protocol.kind == "order" and label is not None:
+    if protocol.basis == "order" and label is not None:
         limits.append(RateLimit(pump_rate(label, label.max_rate, label.rate_unit, weight_kg), "label_max"))
     if cap_ml_h is not None:
         limits.append(RateLimit(round_half_up(cap_ml_h, 1), "order_cap"))

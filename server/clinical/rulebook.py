@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.clinical.authority import EntryAuthority
+
+if TYPE_CHECKING:
+    from server.clinical.products import Catalog
 
 
 Severity = Literal["info", "warning", "critical"]
@@ -44,11 +47,19 @@ class InfusionSeries(_Strict):
     source: str = Field(min_length=1)
 
 
+class AppliesTo(_Strict):
+    """The visits a rule runs on: their therapy and their protocol's kind (products.json declares both)."""
+
+    therapies: list[str] = Field(min_length=1)
+    protocol_kinds: list[str] = Field(min_length=1)
+
+
 class RuleSpec(_Strict):
     """One alert rule as an organization configures it: code (rules.RULE_CODE) or an expression
-    (`when` over the facts of each `each` entry that data/facts.json declares)."""
+    (`when` over the facts of each `each` entry that data/facts.json declares), and the visits it applies to."""
 
     id: str
+    applies_to: AppliesTo
     severity: Severity
     enabled: bool
     message: str
@@ -70,7 +81,7 @@ class ReactionTier(_Strict):
     source: str
 
 
-RULES_SCHEMA = 2
+RULES_SCHEMA = 3
 """The rules file's shape this code reads; a tablet with older code keeps what it can of a newer one."""
 
 
@@ -126,3 +137,12 @@ def vitals_schedule_from(base: VitalsSchedule, overrides: Mapping[str, Any] | No
         return base
     return VitalsSchedule.model_validate({**base.model_dump(), **overrides})
 
+
+def check_applies_to(book: RuleBook, catalog: Catalog) -> None:
+    """Every therapy and protocol kind a rule names is one the products data declares."""
+    for spec in book.rules.values():
+        for field, named, declared in (("therapies", spec.applies_to.therapies, catalog.therapies),
+                                       ("protocol_kinds", spec.applies_to.protocol_kinds, catalog.protocol_kinds)):
+            unknown = sorted(set(named) - declared)
+            if unknown:
+                raise ValueError(f"rules data: rule {spec.id!r} applies_to.{field} names undeclared {unknown}")

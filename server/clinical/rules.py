@@ -24,6 +24,7 @@ from server.clinical.visit_rules import VISIT_RULES
 
 if TYPE_CHECKING:
     from server.clinical.picture import Picture
+    from server.clinical.products import Protocol
 
 RULE_CODE: dict[str, RuleCode] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -64,6 +65,12 @@ def load_rules(data: Mapping[str, Any] | None = None) -> RuleBook:
     return book
 
 
+def applies(spec: RuleSpec, protocol: Protocol) -> bool:
+    """The rule runs on this visit: enabled, for its therapy and its protocol's kind."""
+    scope = spec.applies_to
+    return spec.enabled and protocol.therapy in scope.therapies and protocol.kind in scope.protocol_kinds
+
+
 def render_message(template: str, values: Mapping[str, Value]) -> str:
     """Fill {name} placeholders; numbers are written half-up to 0.01 without trailing zeros."""
     def text(match: re.Match[str]) -> str:
@@ -78,19 +85,19 @@ def _alert(spec: RuleSpec, finding: Finding) -> Alert:
                  render_message(spec.message, values), finding.event_ids)
 
 
-def _without_superseded(alerts: list[Alert], book: RuleBook) -> list[Alert]:
+def _without_superseded(alerts: list[Alert], active: list[RuleSpec]) -> list[Alert]:
     fired = {(alert.rule, alert.event_ids[0]) for alert in alerts}
     return [alert for alert in alerts
-            if not any((stronger, alert.event_ids[0]) in fired and alert.rule in spec.supersedes
-                       for stronger, spec in book.rules.items() if spec.enabled)]
+            if not any((spec.id, alert.event_ids[0]) in fired and alert.rule in spec.supersedes for spec in active)]
 
 
 def evaluate_alerts(picture: Picture) -> list[Alert]:
-    """Alerts of the picture, ordered by the fold position of their entry, then by rule id."""
-    book = picture.context.rulebook
-    alerts = [_alert(spec, finding)
-              for rule_id, spec in sorted(book.rules.items()) if spec.enabled
-              for finding in (expressions.evaluate if spec.when else RULE_CODE[rule_id].evaluate)(picture, spec)]
+    """Alerts of the rules that apply to the visit, ordered by the fold position of their entry, then by
+    rule id."""
+    book, protocol = picture.context.rulebook, picture.context.protocol
+    active = [spec for _, spec in sorted(book.rules.items()) if applies(spec, protocol)]
+    alerts = [_alert(spec, finding) for spec in active
+              for finding in (expressions.evaluate if spec.when else RULE_CODE[spec.id].evaluate)(picture, spec)]
     position = {entry.id: index for index, entry in enumerate(picture.entries)}
-    kept = _without_superseded(alerts, book)
+    kept = _without_superseded(alerts, active)
     return sorted(kept, key=lambda alert: (position.get(alert.event_ids[0], -1), alert.rule))

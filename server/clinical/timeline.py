@@ -96,7 +96,8 @@ def _visit_times(picture: Picture) -> tuple[str | None, str | None, bool | None]
 
 def _protocol_out(picture: Picture) -> dict[str, Any]:
     protocol, limit = picture.context.protocol, picture.limit
-    return {"id": protocol.id, "kind": protocol.kind, "product_id": protocol.product.id,
+    return {"id": protocol.id, "kind": protocol.kind, "basis": protocol.basis, "therapy": protocol.therapy,
+            "product_id": protocol.product.id,
             "product_name": protocol.product.name, "rate_unit": protocol.rate_unit,
             "limit_ml_h": limit.ml_h, "limit_source": limit.source, "limit_exclusive": limit.exclusive,
             "verified_on": None if protocol.verified_on is None else protocol.verified_on.isoformat(),

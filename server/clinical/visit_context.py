@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any, Mapping
 
 from server.clinical.products import Catalog, Protocol, UnratedProduct, load_products, order_protocol
-from server.clinical.rulebook import RuleBook, VitalsSchedule, vitals_schedule_from
+from server.clinical.rulebook import RuleBook, VitalsSchedule, check_applies_to, vitals_schedule_from
 from server.clinical.rules import load_rules
 from server.clinical.series import SeriesFacts, SeriesPlace, place_in_series
 
@@ -36,6 +36,7 @@ class Order:
 
     product_id: str
     dosing_weight_kg: float
+    therapy: str = "ivig"
     indication: str | None = None
     protocol_id: str | None = None
     steps_ml_h: tuple[float, ...] | None = None
@@ -94,6 +95,9 @@ class VisitContext:
 
     def __post_init__(self) -> None:
         _ = self.protocol, self.label_protocol, self.vitals_schedule
+        if self.order.therapy != self.protocol.therapy:
+            raise ValueError(f"order.therapy {self.order.therapy!r} is not its product's ({self.protocol.therapy!r})")
+        check_applies_to(self.rulebook, self.catalog)
 
     @cached_property
     def series_place(self) -> SeriesPlace | None:
@@ -134,7 +138,7 @@ class VisitContext:
     def label_protocol(self) -> Protocol | None:
         """The label row the order runs under (for an order protocol: by its indication), whose maximum
         and at-risk cap bound every rate; None for a product without verified rates."""
-        if self.protocol.kind == "label":
+        if self.protocol.basis == "label":
             return self.protocol
         if self.order.indication is None or self.unrated is not None:
             return None

@@ -168,6 +168,7 @@ class Order(Model):
     organization = fields.ForeignKeyField("ivlog.Organization", related_name="orders")
     patient = fields.ForeignKeyField("ivlog.Patient", related_name="orders")
     product_id = fields.CharField(max_length=64)
+    therapy = fields.CharField(max_length=32, default="ivig")  # its product's (products.json `therapies`)
     indication = fields.CharField(max_length=64)
     dose_g_per_kg = fields.FloatField()
     dose_g = fields.FloatField()

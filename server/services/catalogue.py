@@ -112,7 +112,7 @@ async def page_for(user: User, data: Catalog | None = None) -> dict[str, object]
     current = data or await org_catalogue.catalog_for(user.organization_id)
     latest = await org_catalogue.latest_revisions(user.organization_id)
     names = await _author_names(user, list(latest.values()))
-    protocols = [p for p in current.protocols if p.kind == "label"]
+    protocols = [p for p in current.protocols if p.basis == "label"]
     await audit.record("catalogue.read", actor=access.actor(user), object_type="catalogue",
                        object_id=current.version, detail={"count": min(len(protocols), MAX_ROWS)})
     rows = [row_view(p) | revision_view(latest.get(p.id), names) for p in protocols[:MAX_ROWS]]

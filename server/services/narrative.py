@@ -49,7 +49,7 @@ def unverified_protocol_lines(s: VisitSummary) -> list[str]:
     if protocol["rates_note"]:
         return [f"Rates not verified: {protocol['product_name']}: {protocol['rates_note']}. The visit ran on the "
                 "order's own mL/h steps; no label maximum bounds them."]
-    if protocol["kind"] != "label" or protocol["verified_on"] is not None:
+    if protocol["basis"] != "label" or protocol["verified_on"] is not None:
         return []
     return [f"Unverified protocol: the rate steps of {protocol['product_name']} ({protocol['id']}) have not been "
             "verified by a pharmacist of this organization against the label."]

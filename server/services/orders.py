@@ -170,7 +170,8 @@ class OrderCreate(_Schema):
 
     def order_fields(self, safety_override: dict[str, Any] | None) -> dict[str, Any]:
         data = self.model_dump(exclude={"based_on_revision", "override_reason"})
-        return {**data, "dose_g": self.dose_g, "safety_override": safety_override}
+        therapy = catalog().product(self.product_id).therapy
+        return {**data, "therapy": therapy, "dose_g": self.dose_g, "safety_override": safety_override}
 
 
 class OrderUpdate(OrderCreate):

@@ -35,7 +35,8 @@ def rulebook() -> RuleBook:
 def order_plan(order: Order) -> OrderPlan:
     explicit = order.protocol_type == "order" and order.steps_ml_h
     return OrderPlan(
-        product_id=order.product_id, dosing_weight_kg=order.dosing_weight_kg, indication=order.indication,
+        product_id=order.product_id, therapy=order.therapy, dosing_weight_kg=order.dosing_weight_kg,
+        indication=order.indication,
         steps_ml_h=tuple(order.steps_ml_h) if explicit else None,
         step_min=order.step_interval_min if explicit else None,
         dose_g_per_kg=order.dose_g_per_kg, dose_g=order.dose_g, rate_cap_ml_h=order.rate_cap_ml_h,
@@ -97,7 +98,7 @@ async def context_json(visit: Visit) -> dict[str, Any]:
     order, patient = context.order, context.patient
     return {
         "order": {
-            "product_id": order.product_id, "dosing_weight_kg": order.dosing_weight_kg,
+            "product_id": order.product_id, "therapy": order.therapy, "dosing_weight_kg": order.dosing_weight_kg,
             "indication": order.indication, "steps_ml_h": list(order.steps_ml_h) if order.steps_ml_h else None,
             "step_min": order.step_min, "dose_g_per_kg": order.dose_g_per_kg, "dose_g": order.dose_g,
             "rate_cap_ml_h": order.rate_cap_ml_h, "vitals_schedule": order.vitals_schedule,

@@ -36,6 +36,6 @@ def test_catalogue_vector(case: dict[str, Any]) -> None:
     expected = case["expected"]
     assert list(protocol.ladder) == expected["ladder"]
     assert protocol.verified_on == (date.fromisoformat(expected["verified_on"]) if expected["verified_on"] else None)
-    for name in ("first_step_min", "step_min"):
+    for name in ("first_step_min", "step_min", "kind"):
         if name in expected:
             assert getattr(protocol, name) == expected[name]

@@ -23,6 +23,7 @@ from tests.clinical.test_rule_vector_coverage import RULES, VECTORS, rules_witho
 ROOT = Path(__file__).resolve().parents[2]
 BRADYCARDIA = {
     "id": "hr_low", "severity": "warning", "enabled": True,
+    "applies_to": {"therapies": ["ivig"], "protocol_kinds": ["weight_titration", "fixed_steps"]},
     "each": "vitals", "when": "has(entry.hr) && entry.hr < hr_below", "values": {"hr": "entry.hr"},
     "message": "Heart rate {hr}/min is below {hr_below}/min",
     "thresholds": {"hr_below": 50}, "supersedes": [],
@@ -100,7 +101,7 @@ def test_the_server_refuses_a_message_placeholder_that_no_value_fills() -> None:
     (lambda d: d["rules"].append({**d["rules"][-1], "id": "kit_expiring"}), r"unknown \['kit_expiring'\]"),
     (lambda d: next(r for r in d["rules"] if r["id"] == "dose_exceeded").update(thresholds={}), "lacks thresholds"),
     (lambda d: next(r for r in d["rules"] if r["id"] == "fever").update(each="infusion.started"), "unknown each"),
-    (lambda d: d.update(schema=3), "schema"),
+    (lambda d: d.update(schema=4), "schema"),
 ])
 def test_the_server_refuses_rules_data_its_code_cannot_evaluate_in_full(change: Any, refusal: str) -> None:
     rules_doc = json.loads(RULES.read_text("utf-8"))

@@ -68,7 +68,7 @@ def test_a_visit_on_alyglo_with_steps_runs_an_order_protocol_with_no_label_row(c
     order = {"product_id": "alyglo-10", "indication": "PI", "dosing_weight_kg": 70, "steps_ml_h": [30, 60, 120],
              "step_min": 15, "rate_cap_ml_h": 120}
     context = VisitContext.from_dict({"order": order}, catalog=catalog)
-    assert (context.protocol.kind, list(context.protocol.ladder)) == ("order", [30, 60, 120])
+    assert (context.protocol.kind, context.protocol.basis, list(context.protocol.ladder)) == ("fixed_steps", "order", [30, 60, 120])
     assert context.label_protocol is None and context.unrated is not None
 
 

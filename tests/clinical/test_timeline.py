@@ -265,7 +265,7 @@ def test_an_order_with_explicit_steps_uses_them(catalog: Catalog, rulebook: Rule
     s.start(0, 30)
     state = fold(s, context)
     assert [step["rate_ml_h"] for step in state["steps"]] == [30, 60, 90, 120, 150]
-    assert (state["protocol"]["kind"], state["protocol"]["limit_source"]) == ("order", "order_max")
+    assert (state["protocol"]["kind"], state["protocol"]["basis"], state["protocol"]["limit_source"]) == ("fixed_steps", "order", "order_max")
     assert state["infusion"]["grams_ordered"] == 35
 
 

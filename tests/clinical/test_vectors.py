@@ -19,14 +19,17 @@ import pytest
 from server.clinical import (Catalog, RuleBook, VisitContext, check_order, fold_timeline, from_ml_h,
                              order_protocol, recommend_next_rate, round_half_up, step_schedule, to_ml_h)
 
+import server.clinical as server_clinical
 from server.clinical.corrections import apply_corrections
 from server.clinical.expressions import FACTS_DOC, check_rule, declared, evaluate, facts_of
 from server.clinical.ordering import Entry, sort_key
 from server.clinical.picture import Picture, build_picture
-from server.clinical.rulebook import RuleSpec
+from server.clinical.rulebook import AppliesTo, RuleSpec
+from server.clinical.rules import load_rules
 from server.clinical.series import SeriesFacts, place_in_series
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+EVERY_IVIG_VISIT = AppliesTo(therapies=["ivig"], protocol_kinds=["weight_titration", "fixed_steps"])
 
 
 def cases(name: str) -> list[Any]:
@@ -109,6 +112,16 @@ def test_rules_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook
     assert fold(case, catalog, rulebook)["alerts"] == case["expected_alerts"]
 
 
+@pytest.mark.parametrize("case", cases("applies_to.json"))
+def test_applies_to_vector(case: dict[str, Any], catalog: Catalog) -> None:
+    """Its base visit of rules.json, folded with the packaged rules but the named rules' applies_to."""
+    base = next(c for c in json.loads((VECTORS / "rules.json").read_text("utf-8")) if c["name"] == case["base"])
+    rules_doc = json.loads((Path(server_clinical.__file__).parent / "data" / "rules.json").read_text("utf-8"))
+    for rule in rules_doc["rules"]:
+        rule["applies_to"] = case["applies_to"].get(rule["id"], rule["applies_to"])
+    assert fold(base, catalog, load_rules(rules_doc))["alerts"] == case["expected_alerts"]
+
+
 @pytest.mark.parametrize("case", cases("timeline.json"))
 def test_timeline_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> None:
     state = fold(case, catalog, rulebook)
@@ -132,7 +145,8 @@ def test_series_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBoo
 
 
 def test_the_vector_files_hold_plain_json_cases_with_unique_names() -> None:
-    for name in ("rates.json", "rules.json", "rule_coverage.json", "timeline.json", "series.json", "order_safety.json"):
+    for name in ("rates.json", "rules.json", "rule_coverage.json", "timeline.json", "series.json", "order_safety.json",
+                 "applies_to.json"):
         loaded = json.loads((VECTORS / name).read_text("utf-8"))
         names = [case["name"] for case in loaded]
         assert len(names) == len(set(names)) and len(names) >= 5, name
@@ -153,8 +167,8 @@ def test_facts_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook
     computed = {entry.id: facts_of(picture, entry) for entry in picture.entries if entry.kind in FACTS_DOC["each"]}
     assert_matches(computed, case["expected"])
     for check in case["checks"]:
-        spec = RuleSpec(id="check", severity="info", enabled=True, message="", thresholds={}, source="vector",
-                        each=check["each"], when=check["when"])
+        spec = RuleSpec(id="check", applies_to=EVERY_IVIG_VISIT, severity="info", enabled=True, message="",
+                        thresholds={}, source="vector", each=check["each"], when=check["when"])
         check_rule(spec)
         assert [finding.event_ids[0] for finding in evaluate(picture, spec)] == check["fires_on"], check["when"]
 

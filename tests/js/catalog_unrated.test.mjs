@@ -50,7 +50,7 @@ const ORDER = { product_id: 'alyglo-10', indication: 'PI', dosing_weight_kg: 70 
 test('a visit on Alyglo with steps runs an order protocol with no label row', () => {
   const order = { ...ORDER, steps_ml_h: [30, 60, 120], step_min: 15, rate_cap_ml_h: 120 };
   const context = makeContext({ order }, { catalog, rulebook });
-  assert.equal(context.protocol.kind, 'order');
+  assert.deepEqual([context.protocol.kind, context.protocol.basis], ['fixed_steps', 'order']);
   assert.deepEqual([...context.protocol.ladder], [30, 60, 120]);
   assert.equal(context.label_protocol, null);
   assert.equal(context.unrated.rates_note, NOTE);

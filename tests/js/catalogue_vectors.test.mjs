@@ -26,7 +26,7 @@ describe('catalogue vectors', () => {
       const protocol = findProtocol(loadCatalog(doc), c.protocol_id);
       assert.deepEqual([...protocol.ladder], c.expected.ladder);
       assert.equal(protocol.verified_on, c.expected.verified_on);
-      for (const name of ['first_step_min', 'step_min']) {
+      for (const name of ['first_step_min', 'step_min', 'kind']) {
         if (name in c.expected) assert.equal(protocol[name], c.expected[name]);
       }
     });

@@ -148,7 +148,7 @@ describe('makeContext', () => {
     const byIndication = makeContext({ order: { ...order, indication: 'CIDP' } }, data).protocol;
     assert.equal(byIndication.id, 'gammagard-liquid-10-mmn-cidp');
     const steps = makeContext({ order: { ...order, steps_ml_h: [30, 60, 90], step_min: 15 } }, data).protocol;
-    assert.deepEqual([steps.kind, steps.ladder, steps.first_step_min], ['order', [30, 60, 90], 15]);
+    assert.deepEqual([steps.kind, steps.basis, steps.ladder, steps.first_step_min], ['fixed_steps', 'order', [30, 60, 90], 15]);
   });
 
   test('an order that does not resolve, or has unknown fields, is refused', () => {

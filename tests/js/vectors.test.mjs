@@ -69,8 +69,8 @@ function runRateCase({ function: name, input }) {
   throw new Error(`unknown vector function ${name}`);
 }
 
-function fold(vector) {
-  const context = makeContext(vector.context, { catalog, rulebook, ranges });
+function fold(vector, book = rulebook) {
+  const context = makeContext(vector.context, { catalog, rulebook: book, ranges });
   return foldTimeline(vector.events, context, { now: vector.now });
 }
 
@@ -108,6 +108,19 @@ describe('rules.json and rule_coverage.json', () => {
   }
 });
 
+describe('applies_to.json', () => {
+  // Its base visit of rules.json, folded with the packaged rules but the named rules' applies_to.
+  const bases = readJson('../vectors/rules.json');
+  for (const vector of readJson('../vectors/applies_to.json')) {
+    test(vector.name, () => {
+      const doc = readJson('../../server/clinical/data/rules.json');
+      for (const rule of doc.rules) rule.applies_to = vector.applies_to[rule.id] ?? rule.applies_to;
+      const base = bases.find((c) => c.name === vector.base);
+      assert.deepEqual(fold(base, loadRulebook(doc, cel, factsDoc)).alerts, vector.expected_alerts);
+    });
+  }
+});
+
 describe('timeline.json', () => {
   for (const vector of readJson('../vectors/timeline.json')) {
     test(vector.name, () => {
@@ -132,7 +145,7 @@ describe('series.json', () => {
 });
 
 test('the vector files hold plain JSON cases with unique names', () => {
-  for (const name of ['rates.json', 'rules.json', 'rule_coverage.json', 'timeline.json', 'series.json']) {
+  for (const name of ['rates.json', 'rules.json', 'rule_coverage.json', 'timeline.json', 'series.json', 'applies_to.json']) {
     const names = readJson(`../vectors/${name}`).map((vector) => vector.name);
     assert.ok(names.length >= 5 && new Set(names).size === names.length, name);
   }

@@ -88,13 +88,14 @@ async def test_pharmacist_creates_an_order_and_the_total_grams_are_computed(
     )
     assert response.status_code == 303 and response.headers["location"] == f"/pharmacy/patients/{patient_pat.id}"
     order = await Order.filter(patient=patient_pat).order_by("-id").first()
-    assert (order.product_id, order.indication, order.dose_g) == ("privigen-10", "CIDP", 40.0)
+    assert (order.product_id, order.therapy, order.indication, order.dose_g) == ("privigen-10", "ivig", "CIDP", 40.0)
     assert order.protocol_type == ProtocolType.ORDER and order.steps_ml_h == [30, 60, 90]
     assert order.step_interval_min == 15 and order.rate_cap_ml_h == 90 and order.revision == 1
     assert order.premeds == [{"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO", "minutes_before": 30}]
     assert order.prn_orders[0]["indication"] == "anaphylaxis" and order.created_by_id == pharmacist_pia.id
     assert await AuditEntry.filter(action="order.create", object_id=str(order.id), user_id=pharmacist_pia.id).exists()
-    assert "40.0 g" in (await client.get(f"/pharmacy/patients/{patient_pat.id}")).text
+    page = (await client.get(f"/pharmacy/patients/{patient_pat.id}")).text
+    assert "40.0 g" in page and "<dt>Therapy</dt><dd>IVIG</dd>" in page
 
 
 async def test_editing_an_order_keeps_the_old_values_as_a_revision_and_audits_field_names_only(
