@@ -30,8 +30,11 @@ run: setup
 browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
+## One pytest worker per core (pytest-xdist; TEST_WORKERS=0 runs in one process); each test has its own
+## database and server, so workers share nothing. The slowest tests are listed at the end.
+TEST_WORKERS ?= auto
 test: setup browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 	@if ls tests/js/*.test.mjs >/dev/null 2>&1; then node --test tests/js/; fi
 
 ## The storm's third deployment needs Debian's haproxy, the PouchDB peer its bench-only npm packages

@@ -182,8 +182,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             scan_server_logs(factory.getbasetemp())
         except OSError:
             pass
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller judges the whole run
+        workeroutput["phi_hits"] = [[hit.sentinel, hit.source, hit.excerpt] for hit in DETECTOR.hits]
     if DETECTOR.hits and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist: a worker's hits join the controller's, which sets the run's exit status and prints them."""
+    DETECTOR.hits += [Hit(*hit) for hit in getattr(node, "workeroutput", {}).get("phi_hits", [])]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
