@@ -12,7 +12,7 @@ import { checkAppliesTo, vitalsScheduleFrom } from './rulebook.js';
 import { placeInSeries } from './series.js';
 
 const ORDER_FIELDS = {
-  product_id: undefined, dosing_weight_kg: undefined, therapy: 'ivig', indication: null, protocol_id: null, steps_ml_h: null,
+  id: null, product_id: undefined, dosing_weight_kg: undefined, therapy: 'ivig', indication: null, protocol_id: null, steps_ml_h: null,
   step_min: null, first_step_min: null, dose_g_per_kg: null, dose_g: null, rate_cap_ml_h: null, premeds: [], prn_orders: [],
   vitals_schedule: null, safety_override: null,
 };
@@ -35,6 +35,26 @@ function fieldsOf(what, data, defaults) {
     else out[name] = structuredClone(fallback);
   }
   return out;
+}
+
+function orderOf(what, data) {
+  const order = fieldsOf(what, data, ORDER_FIELDS);
+  for (const name of ['premeds', 'prn_orders']) order[name] = order[name].map((item) => fieldsOf(name, item, PREMED_FIELDS));
+  return order;
+}
+
+// Each additional order names its id, once, not the primary's, and the therapy of its product.
+function checkOtherOrders(primary, others, protocols) {
+  const seen = new Set([primary.id]);
+  others.forEach((order, index) => {
+    const where = `other_orders[${index}]`;
+    if (order.id === null) throw new Error(`${where}.id is required: events name an additional order by its id`);
+    if (seen.has(order.id)) throw new Error(`${where}.id '${order.id}' is the visit's order or listed twice`);
+    if (order.therapy !== protocols[index].therapy) {
+      throw new Error(`${where}.therapy '${order.therapy}' is not its product's ('${protocols[index].therapy}')`);
+    }
+    seen.add(order.id);
+  });
 }
 
 function resolveProtocol(order, catalog) {
@@ -63,7 +83,7 @@ function labelOf(protocol, order, catalog) {
   return order.indication === null || unratedProduct(catalog, order.product_id) ? null : protocolFor(catalog, order.product_id, order.indication);
 }
 
-// The visit's context {order, patient, organization, series, series_place, catalog, rulebook, ranges,
+// The visit's context {order, other_orders (the visit's additional orders) and other_protocols, patient, organization, series, series_place, catalog, rulebook, ranges,
 // protocol, label_protocol, unrated (the product's entry when its rates are not verified), vitals_schedule}: `series` (the patient's earlier infusions, from the server;
 // none: a first) picks the first- or later-infusion protocol; `organization` holds its reviewed settings
 // (the default at-risk cap, mg/kg/min).
@@ -72,8 +92,7 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   if (!Array.isArray(catalog?.protocols) || typeof rulebook?.rules !== 'object') {
     throw new TypeError('makeContext needs {catalog: loadCatalog(products), rulebook: loadRulebook(rules)}');
   }
-  const order = fieldsOf('order', contextJson.order, ORDER_FIELDS);
-  for (const name of ['premeds', 'prn_orders']) order[name] = order[name].map((item) => fieldsOf(name, item, PREMED_FIELDS));
+  const order = orderOf('order', contextJson.order);
   const patient = fieldsOf('patient', contextJson.patient ?? {}, PATIENT_FIELDS);
   patient.risk_flags = [...new Set(patient.risk_flags ?? [])];
   const organization = fieldsOf('organization', contextJson.organization ?? {}, ORGANIZATION_FIELDS);
@@ -83,9 +102,13 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   if (order.therapy !== protocol.therapy) {
     throw new Error(`order.therapy '${order.therapy}' is not its product's ('${protocol.therapy}')`);
   }
+  const others = (contextJson.other_orders ?? []).map((o, i) => orderOf(`other_orders[${i}]`, o));
+  const otherProtocols = others.map((o) => protocolForInfusion(resolveProtocol(o, catalog),
+    series ? placeInSeries(series, o.product_id, rulebook.infusion_series.long_gap_days).kind : 'first'));
+  checkOtherOrders(order, others, otherProtocols);
   checkAppliesTo(rulebook, catalog);
   return deepFreeze({
-    order, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
+    order, other_orders: others, other_protocols: otherProtocols, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
     protocol, label_protocol: labelOf(protocol, order, catalog), unrated: unratedProduct(catalog, order.product_id),
     vitals_schedule: vitalsScheduleFrom(rulebook.vitals_schedule, order.vitals_schedule),
   });

@@ -144,8 +144,37 @@ describe('series.json', () => {
   }
 });
 
+// What visit_orders.json's context cases compare: the primary's protocol and each other order's.
+function contextOut(context) {
+  return {
+    protocol_id: context.protocol.id,
+    other_protocols: context.other_orders.map((order, i) => {
+      const p = context.other_protocols[i];
+      return { order_id: order.id, protocol_id: p.id, kind: p.kind, basis: p.basis, therapy: p.therapy, product_id: p.product.id };
+    }),
+  };
+}
+
+describe('visit_orders.json', () => {
+  for (const vector of readJson('../vectors/visit_orders.json')) {
+    test(vector.name, () => {
+      if (vector.function === 'fold') {
+        const state = fold(vector);
+        state.entries_by_id = Object.fromEntries(state.entries.map((entry) => [entry.event_id, entry]));
+        assertMatches(state, vector.expected);
+      } else if (vector.valid) {
+        assertMatches(contextOut(makeContext(vector.context, { catalog, rulebook, ranges })), vector.expected);
+      } else {
+        assert.throws(() => makeContext(vector.context, { catalog, rulebook, ranges }),
+          (error) => error.message.includes(vector.message));
+      }
+    });
+  }
+});
+
 test('the vector files hold plain JSON cases with unique names', () => {
-  for (const name of ['rates.json', 'rules.json', 'rule_coverage.json', 'timeline.json', 'series.json', 'applies_to.json']) {
+  for (const name of ['rates.json', 'rules.json', 'rule_coverage.json', 'timeline.json', 'series.json', 'applies_to.json',
+    'visit_orders.json']) {
     const names = readJson(`../vectors/${name}`).map((vector) => vector.name);
     assert.ok(names.length >= 5 && new Set(names).size === names.length, name);
   }

@@ -92,3 +92,19 @@ async def test_the_api_takes_additional_orders(pia, patient_pat, orders, nurse_a
     assert made.status_code == 201, made.text
     visit = await Visit.get(patient=patient_pat)
     assert [o.id for o in await visit_orders.other_orders_of(visit)] == [second.id]
+
+
+async def test_the_tablet_receives_the_additional_orders_in_the_visit_context(
+    client_factory, pia, patient_pat, orders, nurse_ana
+):
+    primary, second, _ = orders
+    done = await schedule(pia, patient_pat.id, form(primary, nurse_ana.id) | {"other_order_ids": [str(second.id)]})
+    assert done.status_code == 303, done.text
+    reference = (await (await client_factory(nurse_ana)).get("/api/reference")).json()
+    context = reference["visits"][0]["context"]
+    assert context["order"]["id"] == str(primary.id)
+    [other] = context["other_orders"]
+    assert other | {"premeds": [], "prn_orders": []} == {
+        "id": str(second.id), "product_id": "privigen-10", "therapy": "ivig", "dosing_weight_kg": 70.0,
+        "indication": "CIDP", "steps_ml_h": None, "step_min": None, "dose_g_per_kg": 0.4, "dose_g": 28.0,
+        "rate_cap_ml_h": None, "vitals_schedule": None, "safety_override": None, "premeds": [], "prn_orders": []}
