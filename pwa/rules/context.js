@@ -43,20 +43,6 @@ function orderOf(what, data) {
   return order;
 }
 
-// Each additional order names its id, once, not the primary's, and the therapy of its product.
-function checkOtherOrders(primary, others, protocols) {
-  const seen = new Set([primary.id]);
-  others.forEach((order, index) => {
-    const where = `other_orders[${index}]`;
-    if (order.id === null) throw new Error(`${where}.id is required: events name an additional order by its id`);
-    if (seen.has(order.id)) throw new Error(`${where}.id '${order.id}' is the visit's order or listed twice`);
-    if (order.therapy !== protocols[index].therapy) {
-      throw new Error(`${where}.therapy '${order.therapy}' is not its product's ('${protocols[index].therapy}')`);
-    }
-    seen.add(order.id);
-  });
-}
-
 function resolveProtocol(order, catalog) {
   if (order.steps_ml_h !== null) {
     if (order.step_min === null) throw new Error('an order with explicit steps needs step_min');
@@ -87,8 +73,9 @@ function labelOf(protocol, order, catalog) {
 // protocol, label_protocol, unrated (the product's entry when its rates are not verified), vitals_schedule}: `series` (the patient's earlier infusions, from the server;
 // none: a first) picks the first- or later-infusion protocol; `organization` holds its reviewed settings
 // (the default at-risk cap, mg/kg/min).
-// `ranges` (the ranges.json document, optional) lets the fold check numbers as the server does.
-export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
+// `ranges` (the ranges.json document, optional) lets the fold check numbers as the server does; `orders`
+// (await loadOtherOrders(), lazy) is needed only for a visit with additional orders.
+export function makeContext(contextJson, { catalog, rulebook, ranges = null, orders = null }) {
   if (!Array.isArray(catalog?.protocols) || typeof rulebook?.rules !== 'object') {
     throw new TypeError('makeContext needs {catalog: loadCatalog(products), rulebook: loadRulebook(rules)}');
   }
@@ -102,13 +89,15 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   if (order.therapy !== protocol.therapy) {
     throw new Error(`order.therapy '${order.therapy}' is not its product's ('${protocol.therapy}')`);
   }
-  const others = (contextJson.other_orders ?? []).map((o, i) => orderOf(`other_orders[${i}]`, o));
-  const otherProtocols = others.map((o) => protocolForInfusion(resolveProtocol(o, catalog),
-    series ? placeInSeries(series, o.product_id, rulebook.infusion_series.long_gap_days).kind : 'first'));
-  checkOtherOrders(order, others, otherProtocols);
+  const list = contextJson.other_orders ?? [];
+  if (list.length && !orders) throw new TypeError('additional orders need {orders: await loadOtherOrders()}');
+  const kindOf = (o) => (series ? placeInSeries(series, o.product_id, rulebook.infusion_series.long_gap_days).kind : 'first');
+  const { others, protocols } = orders
+    ? orders.otherOrdersOf(list, order, orderOf, (o) => protocolForInfusion(resolveProtocol(o, catalog), kindOf(o)))
+    : { others: [], protocols: [] };
   checkAppliesTo(rulebook, catalog);
   return deepFreeze({
-    order, other_orders: others, other_protocols: otherProtocols, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
+    order, other_orders: others, other_protocols: protocols, orders: orders && { ...orders }, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
     protocol, label_protocol: labelOf(protocol, order, catalog), unrated: unratedProduct(catalog, order.product_id),
     vitals_schedule: vitalsScheduleFrom(rulebook.vitals_schedule, order.vitals_schedule),
   });
