@@ -90,6 +90,8 @@ def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_sh
     expect(desk.get_by_text("Additional orders")).to_be_visible()
     expect(desk.locator("body")).to_contain_text(f"Order {second_id} · IVIG · Privigen 10%")
     expect(desk.locator("body")).to_contain_text(f"100 mL/h · order {second_id}")  # its pump events, named
+    others = desk.get_by_role("region", name="Other orders of this visit")
+    expect(others.get_by_role("row").filter(has_text="Privigen 10% (IVIG)")).to_have_count(1)
     desk.screenshot(path=str(artifacts / "review-two-orders-1280x900.png"), full_page=True)
     assert tablet.errors == []
     desk_browser.close()
