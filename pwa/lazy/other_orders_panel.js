@@ -7,6 +7,8 @@ import { clock, num } from "../format.js";
 import { button, h } from "../views/dom.js";
 
 const STOP_REASONS = ["completed", "reaction", "line_issue", "patient_request", "product_issue", "other"];
+// What the nurse has typed per order, kept across the screen's refreshes (a sync pull re-renders the panel).
+const typed = new Map();
 
 function statusText(run) {
   if (run.status === "running") return `Running at ${num(run.current_rate_ml_h)} mL/h since ${clock(run.segments.at(-1).start)}`;
@@ -18,14 +20,17 @@ function statusText(run) {
 // `save(kind, payload)` records the entry (and refreshes); `check(kind, payload)` gives its problems.
 function orderCard(run, { save, check }) {
   const name = `order ${run.order_id}`;
-  const rate = h("input", { type: "number", inputmode: "decimal", min: "0", step: "any", "aria-label": `Rate (mL/h) for ${name}` });
+  const rate = h("input", { type: "number", inputmode: "decimal", min: "0", step: "any", "aria-label": `Rate (mL/h) for ${name}`,
+    value: typed.get(run.order_id) ?? "", oninput: (e) => typed.set(run.order_id, e.target.value) });
   const reason = h("select", { "aria-label": `Stop reason for ${name}` }, STOP_REASONS.map((r) => h("option", { value: r }, r.replace("_", " "))));
   const problems = h("p.why-off", { role: "alert", hidden: true });
   const record = async (kind, payload) => {
     const found = check ? check(kind, payload) : [];
     problems.hidden = !found.length;
     problems.textContent = found.map((p) => p.message).join("; ");
-    if (!found.length) await save(kind, payload);
+    if (found.length) return;
+    typed.delete(run.order_id);
+    await save(kind, payload);
   };
   const rated = (kind, extra) => () => record(kind, { rate_ml_h: rate.value === "" ? null : Number(rate.value), ...extra, order_id: run.order_id });
   const running = run.status === "running" || run.status === "paused";
