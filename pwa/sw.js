@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "279e785fad6e2c84";
+const VERSION = "8a7235c2b05a0287";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -17,7 +17,7 @@ const SHELL = [
   "/app/app.js",
   "/app/crypto.js",
   "/app/describe.js",
-  "/app/entries.js",
+  "/app/form_titles.js",
   "/app/format.js",
   "/app/icons/icon.svg",
   "/app/inbox.js",
@@ -26,6 +26,7 @@ const SHELL = [
   "/app/keyring.js",
   "/app/lazy/camera.js",
   "/app/lazy/chart_model.js",
+  "/app/lazy/entries.js",
   "/app/lazy/entry_form.js",
   "/app/lazy/expressions.js",
   "/app/lazy/facts.json",

@@ -1,9 +1,9 @@
-// One entry form, built from its description in entries.js: big touch targets, numeric keypads,
+// One entry form, built from its description in lazy/entries.js: big touch targets, numeric keypads,
 // a one-tap "Now" for times, field errors beside the field, and before saving a preview of the
 // alerts the entry would raise (a rate change or an opened product that breaks the protocol, e.g. an
 // expired one, must be confirmed). Also the barcode scan that fills a product form.
 
-import { FORMS, optionsOf, payloadFrom } from "../entries.js";
+import { FORMS, optionsOf, payloadFrom } from "./entries.js";
 import { fromLocalInput, toLocalInput } from "../format.js";
 import { button, fill, h } from "../views/dom.js";
 

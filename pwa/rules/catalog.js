@@ -56,6 +56,22 @@ const FILE = record({
   protocol_kinds: mapOf(KIND), products: listOf(ROW, { min: 1 }), products_without_rates: [listOf(UNRATED), []],
 });
 
+// The world of the documents from before therapies and protocol kinds (products.json without them,
+// rules.json schema 2): IVIG only; its label rows titrate by weight, an order's explicit mL/h steps are
+// fixed_steps. rulebook.js gives each rule of such a rules file these names.
+export const IVIG_ONLY = deepFreeze({ therapies: ['ivig'], protocol_kinds: ['weight_titration', 'fixed_steps'] });
+
+// A products document that declares neither therapies nor protocol_kinds (a tablet whose code updated
+// before its cached reference did) read as that world: every row IVIG by weight. Nothing in it declares
+// the shape of a weight_titration row, and copying products.json's declarations into code would make a
+// second source for them; so its rows keep every field and ladder check but not the check against their
+// kind's declared fields (the server's loader and the code that received them checked that shape).
+// A document declaring one of the two is current and keeps every check.
+const each = (rows, fields) => (Array.isArray(rows) ? rows.map((row) => ({ ...row, ...fields })) : rows);
+const upcast = (doc) => ({ ...doc, therapies: {}, protocol_kinds: {},
+  products: each(doc.products, { therapy: 'ivig', kind: 'weight_titration' }),
+  products_without_rates: each(doc.products_without_rates ?? [], { therapy: 'ivig' }) });
+
 // Throws `${id}: ${message}` unless `ok`.
 function must(ok, id, message) {
   if (!ok) throw new Error(`${id}: ${message}`);
@@ -155,19 +171,22 @@ function checkUnratedApart(protocols, unrated) {
   }
 }
 
-// The catalog {version, at_risk_flags, protocols, unrated, therapies, protocol_kinds (the names each
-// declares)} from the products.json document; throws on bad data.
+// The catalog {version, at_risk_flags, protocols, unrated, older (an upcast document from before therapies),
+// therapies, protocol_kinds (the names each declares)} from the products.json document; throws on bad data.
 export function loadCatalog(productsDoc) {
-  const file = FILE(productsDoc, 'products');
+  const older = productsDoc?.constructor === Object && !('therapies' in productsDoc || 'protocol_kinds' in productsDoc);
+  const file = FILE(older ? upcast(productsDoc) : productsDoc, 'products');
   const protocols = file.products.map(protocolOfRow);
-  file.products.forEach((row) => checkShape(row, file));
-  file.products_without_rates.forEach(({ product_id: id, therapy }) =>
-    must(Object.hasOwn(file.therapies, therapy), id, `therapy '${therapy}' is not declared in therapies`));
+  if (!older) {
+    file.products.forEach((row) => checkShape(row, file));
+    file.products_without_rates.forEach(({ product_id: id, therapy }) =>
+      must(Object.hasOwn(file.therapies, therapy), id, `therapy '${therapy}' is not declared in therapies`));
+  }
   checkProductsAgree(protocols);
   const unrated = file.products_without_rates.map(unratedOfRow);
   checkUnratedApart(protocols, unrated);
-  return deepFreeze({ version: file.version, at_risk_flags: [...new Set(file.at_risk_flags)], protocols, unrated,
-    therapies: Object.keys(file.therapies), protocol_kinds: Object.keys(file.protocol_kinds) });
+  const names = older ? IVIG_ONLY : { therapies: Object.keys(file.therapies), protocol_kinds: Object.keys(file.protocol_kinds) };
+  return deepFreeze({ version: file.version, at_risk_flags: [...new Set(file.at_risk_flags)], protocols, unrated, older, ...names });
 }
 
 // The product's entry when its rates are not verified (null: it has label rows, or is unknown).

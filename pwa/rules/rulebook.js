@@ -5,6 +5,7 @@
 import {
   boolean, deepFreeze, integer, listOf, mapOf, number, oneOf, record, text,
 } from './data_checks.js';
+import { IVIG_ONLY } from './catalog.js';
 
 const SCHEDULE_FIELDS = {
   titrating_every_min: number({ gt: 0 }), at_max_every_min: number({ gt: 0 }),
@@ -73,16 +74,22 @@ function parseRules(list, newer, skipped) {
   return rules;
 }
 
-// The rules file as {schema, newer, version, rate_tolerance_ml_h, late_entry_min, vitals_schedule,
+// A file of a schema before applies_to (2) describes the IVIG-only world: each of its rules runs on
+// every visit of that world (an upcast: a current file's rules must still name their own).
+const upcast = (doc) => (Array.isArray(doc.rules)
+  ? { ...doc, rules: doc.rules.map((rule) => ({ ...rule, applies_to: IVIG_ONLY })) } : doc);
+
+// The rules file as {schema, newer, older, version, rate_tolerance_ml_h, late_entry_min, vitals_schedule,
 // rules: {id: spec}, skipped: [{id, reason}], reaction_tiers, entry_authority, infusion_series}; throws on bad data of
 // this code's schema (rule ids must be unique), skips what it cannot read of a newer one.
 export function parseRulebook(rulesDoc) {
   const newer = Number.isInteger(rulesDoc?.schema) && rulesDoc.schema > RULES_SCHEMA;
-  const file = FILE(newer ? olderView(rulesDoc) : rulesDoc, 'rules');
+  const older = Number.isInteger(rulesDoc?.schema) && rulesDoc.schema < RULES_SCHEMA;
+  const file = FILE(newer ? olderView(rulesDoc) : older ? upcast(rulesDoc) : rulesDoc, 'rules');
   const skipped = [];
   const rules = parseRules(file.rules, newer, skipped);
   return deepFreeze({
-    schema: file.schema, newer, version: file.version, rate_tolerance_ml_h: file.rate_tolerance_ml_h,
+    schema: file.schema, newer, older, version: file.version, rate_tolerance_ml_h: file.rate_tolerance_ml_h,
     late_entry_min: file.late_entry_min, vitals_schedule: file.vitals_schedule, rules, skipped,
     reaction_tiers: file.reaction_tiers, entry_authority: file.entry_authority,
     infusion_series: file.infusion_series,

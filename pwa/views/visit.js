@@ -2,7 +2,7 @@
 // reason when one is off, e.g. the anaphylaxis-kit gate), one open form at a time, the chart and
 // the timeline. Panels re-render; an open form is never touched by a refresh.
 
-import { FORMS, payloadFrom, valuesFrom } from "../entries.js";
+import { hasForm, TITLES } from "../form_titles.js";
 import { clock, countdown, num } from "../format.js";
 import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
@@ -14,6 +14,9 @@ const GROUPS = [
   ["Pump", ["infusion.rate_changed", "infusion.paused", "infusion.resumed", "infusion.stopped", "line.assessed"]],
   ["After", ["line.removed", "line.left_in_place", "education", "signature", "visit.ended"]],
 ];
+
+// The forms and their builder load on the first tap (precached: offline too), outside the cold-start shell.
+const loadForms = () => Promise.all([import("../lazy/entries.js"), import("../lazy/entry_form.js")]);
 
 function locate() {
   return new Promise((resolve) => {
@@ -87,24 +90,22 @@ export function visitScreen(app, row) {
 
   // The checks this entry would fail if saved now (vitals due before an increase, the observation before
   // the end), shown while the nurse is on the form, before she acts: folded as the grace period ends.
-  const dueChecks = (kind, values) => {
+  const dueChecks = (payloadFrom, kind, values) => {
     const { payload, problems } = payloadFrom(kind, values, { occurredAt: app.now().toISOString() });
     const later = new Date(+app.now() + (app.reference.rules.vitals_schedule.grace_min + 1) * 6e4);
     const raised = app.clinical && !problems.length ? app.clinical.preview(visit, events(), candidate(kind, payload), later) : [];
     return raised.length ? h("div.form-warning", { testid: "due-checks" }, raised.map((a) => h("p", a.message))) : null;
   };
 
-  // The form builder loads on the first tap (precached: offline too), outside the cold-start shell.
   const showForm = async (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null } = {}) => {
+    const [{ FORMS, payloadFrom }, { entryForm }] = await loadForms();
     const spec = FORMS[kind];
-    const { entryForm } = await import("../lazy/entry_form.js");
-    let form = null;
     const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
-    form = entryForm({
+    const form = entryForm({
       kind, context: formContext(), values, occurredAt, title, top, amend: Boolean(amendOf),
       check: app.clinical ? (k, payload) => app.clinical.check(k, payload) : null,
       preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, payload, at), app.now()) : null,
-      onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(kind, values)],
+      onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, kind, values)],
       onCancel: closeForm,
       onSave: (payload, at, reason) => (amendOf
         ? save({ kind: "entry.amended", payload: { target_id: amendOf, payload, payload_schema: 1, reason }, occurredAt: app.now().toISOString() })
@@ -142,18 +143,18 @@ export function visitScreen(app, row) {
     const off = availability(state, app.clinical && app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 }))
       .some((a) => a.rule === "start_not_ready"));
     fill(parts.actions, GROUPS.map(([title, kinds]) => h("div.action-group", h("h2", title),
-      h("div.action-grid", kinds.map((kind) => button(FORMS[kind].title, () => showForm(kind), {
+      h("div.action-grid", kinds.map((kind) => button(TITLES[kind], () => showForm(kind), {
         reason: off[kind], testid: `action-${kind}`, quiet: kind !== "infusion.started",
       }))),
       title === "Before the infusion" ? h("div.premeds", premedButtons(off),
         off.override ? button("Override: start anyway", () => showForm("infusion.started", { values: { override: true } }), { kind: "small", testid: "start-override" }) : null) : null)));
   };
 
-  const correctable = (item) => Boolean(FORMS[item.event.kind]);
   // A correction uses the entry's own form (only kinds that have one), filled with what was recorded.
-  const correctForm = (kind, payload, options) => showForm(kind, {
-    values: valuesFrom(kind, payload), title: `Correct: ${FORMS[kind].title}`, ...options,
-  });
+  const correctForm = async (kind, payload, options) => {
+    const [{ valuesFrom }] = await loadForms();
+    return showForm(kind, { values: valuesFrom(kind, payload), title: `Correct: ${TITLES[kind]}`, ...options });
+  };
   const correct = (item) => correctForm(item.event.kind, item.event.payload, { occurredAt: item.event.occurred_at, resolves: item.event.id });
   const amend = (entry) => correctForm(entry.kind, entry.payload, { amendOf: entry.event_id });
 
@@ -169,7 +170,7 @@ export function visitScreen(app, row) {
     import("../lazy/series_line.js").then((m) => fill(parts.series, m.seriesLine(state, rules)));
     if (context) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context, state })));
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
-    fill(parts.corrections, correctionsPanel(quarantined, (item) => (correctable(item) ? () => correct(item) : null)));
+    fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);
     const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); }, check: app.clinical ? (k, p) => app.clinical.check(k, p) : null };
     if (state?.other_orders?.length) import("../lazy/other_orders_panel.js").then((m) => fill(parts.others, m.otherOrdersPanel(state, pump)));
@@ -179,7 +180,7 @@ export function visitScreen(app, row) {
       const now = app.now().toISOString();
       import("../lazy/visit_chart.js").then((m) => fill(parts.chart, m.visitChart(state, now)));
     }
-    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId, onAmend: (e) => (FORMS[e.kind] ? amend(e) : null) }) : null);
+    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId, onAmend: (e) => (hasForm(e.kind) ? amend(e) : null) }) : null);
     tick();
   }
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 PWA = Path(__file__).resolve().parents[2] / "pwa"
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html",
-               ".webmanifest": "application/manifest+json", ".svg": "image/svg+xml",
+               ".webmanifest": "application/manifest+json", ".json": "application/json", ".svg": "image/svg+xml",
                ".txt": "text/plain"}  # pwa/vendor/: the reader's licence and provenance
 
 CACHED_URLS = """async () => {

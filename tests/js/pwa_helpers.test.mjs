@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { chartModel } from "../../pwa/lazy/chart_model.js";
+import { FORMS, payloadFrom, valuesFrom } from "../../pwa/lazy/entries.js";
 import { describe as describeEntry } from "../../pwa/describe.js";
-import { payloadFrom, valuesFrom } from "../../pwa/entries.js";
+import { hasForm, TITLES } from "../../pwa/form_titles.js";
 import { countdown, fromLocalInput, parseNumber, toLocalInput } from "../../pwa/format.js";
 import { carryOver } from "../../pwa/inbox.js";
 import { availability, kitGate, newAlerts, recommendedRate, visitsByDay } from "../../pwa/visit_model.js";
@@ -35,6 +36,12 @@ describe("numbers and times", () => {
 });
 
 describe("entry payloads from form values", () => {
+  test("every titled kind has its form, every form its title, and only those kinds have one", () => {
+    assert.deepEqual(Object.keys(FORMS).sort(), Object.keys(TITLES).sort());
+    for (const [kind, form] of Object.entries(FORMS)) assert.equal(form.title, TITLES[kind]);
+    assert.ok(hasForm("vitals") && !hasForm("visit.started") && !hasForm("toString"));
+  });
+
   test("vitals keep only what was measured, as numbers", () => {
     assert.deepEqual(payloadFrom("vitals", { hr: "72", temp_c: "36,8", sbp: "" }), { payload: { hr: 72, temp_c: 36.8 }, problems: [] });
   });

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from pypdf import PdfReader
 
+from server.db.catalogue_models import CatalogueRevision
 from server.db.models import Visit
 from server.services import org_catalogue
 from tests.api.events import script_started
@@ -67,3 +71,34 @@ async def test_a_catalogue_edit_never_changes_a_visit_already_begun(
     assert rows[str(begun.id)] == {}
     assert rows[str(ongoing.id)] == {ROW: org_catalogue.packaged_row(ROW)}
     assert float(EDITED_STEP) not in (await record_of(desk, ongoing.id))["steps"]
+
+
+OLDER_PRODUCTS = Path(__file__).resolve().parents[1] / "vectors" / "older" / "products.json"
+
+
+async def test_a_revision_stored_before_rows_had_a_therapy_and_kind_still_folds_a_visit(
+    push_visit, desk, post_form, projected, client_factory, nurse_ana, patient_pat, pharmacist_pia
+):
+    """A revision row stored before products.json gave rows their therapy and kind (the row as the older
+    file had it, with the maker's ladder) is overlaid on the packaged row, which fills both: the server
+    folds visits with it, and a tablet folding a visit begun under it receives the row whole."""
+    older = next(r for r in json.loads(OLDER_PRODUCTS.read_text("utf-8"))["products"] if r["protocol_id"] == ROW)
+    assert not {"therapy", "kind"} & older.keys()
+    row = {**older, "ladder": [0.5, 1, 2, 3, 4, 5], "ladder_source": ["label", "maker", "maker", "maker", "maker", "label"]}
+    await CatalogueRevision.create(organization_id=pharmacist_pia.organization_id, protocol_id=ROW, number=1, kind="edit",
+                                   row=row, reason="the maker's steps, before therapies existed", author=pharmacist_pia,
+                                   created_at=datetime.now(timezone.utc) - timedelta(days=1))
+    febrile = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    state = (await desk.get(f"/api/visits/{febrile.id}")).json()["state"]
+    assert (state["protocol"]["therapy"], state["protocol"]["kind"]) == ("ivig", "weight_titration")
+    assert float(EDITED_STEP) in [step["rate_ml_h"] for step in state["steps"]]
+    assert "fever" in {alert["rule"] for alert in state["alerts"]}
+
+    ongoing_script = script_started(30)
+    ongoing_script.started(0)
+    ongoing = await push_visit(nurse_ana, patient_pat, ongoing_script)
+    assert (await post_form(desk, "/pharmacy/catalogue/edit", edit_form(based_on=1, step_min="20"))).status_code == 303
+    await projected()
+    reference = (await (await client_factory(nurse_ana)).get("/api/reference")).json()
+    began_under = next(v for v in reference["visits"] if v["id"] == str(ongoing.id))["context"]["protocol_rows"][ROW]
+    assert (began_under["therapy"], began_under["kind"], began_under["ladder"]) == ("ivig", "weight_titration", row["ladder"])

@@ -1,8 +1,10 @@
 // The entry forms as data: for each event kind, its fields (type, label, options, default), and
 // `payloadFrom` that turns what the nurse entered into the event's payload (pure; the server's
 // payload models in server/clinical/payloads.py, vitals.py and line_payloads.py are the contract).
+// Loaded with the form builder on the first tap (precached: offline too), outside the cold-start shell.
 
-import { fromLocalInput, parseNumber } from "./format.js";
+import { TITLES } from "../form_titles.js";
+import { fromLocalInput, parseNumber } from "../format.js";
 
 // Choices as [value, label]: "a|b_c" gives [["a", "A"], ["b_c", "B c"]]; "v:Label" names one itself.
 // A field's `options` is such a spec, a list of [value, label], or a function of the visit.
@@ -25,8 +27,10 @@ const SYMPTOMS = ["chills", "fever", "headache", "flushing", "rash", "itching", 
   "chest tightness", "shortness of breath", "wheezing", "dizziness"];
 const EDUCATION_TOPICS = ["signs of a reaction", "when to call", "line care", "hydration", "headache care", "next infusion"];
 
+// Per kind: its fields, and flags (rate: the recommended rate on top; scan: the barcode reader; reaction:
+// the suggested actions); its title comes from form_titles.js, which the first screen reads.
 export const FORMS = {
-  assessment: { title: "Pre-assessment", fields: [
+  assessment: { fields: [
     number("weight_kg", "Weight", { unit: "kg", ...required, default: (c) => c.order?.dosing_weight_kg }),
     yes("kit_present", "Anaphylaxis kit present"), yes("kit_in_date", "Kit in date"), yes("kit_undamaged", "Kit undamaged"),
     pick("hydration", "Hydration", "adequate|inadequate"),
@@ -36,7 +40,7 @@ export const FORMS = {
     yes("allergies_reviewed", "Allergies reviewed"),
     field("list")("symptoms", "Symptoms (comma separated)"),
   ] },
-  "line.placed": { title: "Line placement", fields: [
+  "line.placed": { fields: [
     pick("status", "Line", "new|existing"),
     pick("type", "Type", "peripheral|midline|picc:PICC|port"),
     integer("gauge", "Gauge", { unit: "G" }),
@@ -50,11 +54,11 @@ export const FORMS = {
     number("flush_volume_ml", "Flush volume", { unit: "mL", ...required, default: () => 10 }),
     findings,
   ] },
-  "line.assessed": { title: "Line check", fields: [
+  "line.assessed": { fields: [
     pick("phase", "When", "start|during|end"),
     findings, field("yesno")("blood_return", "Blood return"), note,
   ] },
-  "product.opened": { title: "Product and lot", scan: true, fields: [
+  "product.opened": { scan: true, fields: [
     pick("product_id", "Product", (c) => c.products, { default: (c) => c.order?.product_id }),
     text("lot", "Lot", { ...required, autocapitalize: "characters" }),
     field("date")("expiry", "Expiry", required),
@@ -63,21 +67,21 @@ export const FORMS = {
     text("ndc", "NDC"),
     field("yesno")("inline_filter", "In-line filter"),
   ] },
-  "medication.given": { title: "Medication", fields: [
+  "medication.given": { fields: [
     text("drug", "Drug", required),
     number("dose", "Dose", required),
     pick("unit", "Unit", asIs(["mg", "mcg", "g", "mL", "unit"])),
     pick("route", "Route", asIs(["PO", "IV", "IM", "SC", "SL", "inhaled", "topical"])),
     pick("purpose", "Purpose", "premed:Premedication|prn:PRN|reaction:For a reaction"),
   ] },
-  "infusion.started": { title: "Start infusion", rate: true, fields: [rate("Rate"),
+  "infusion.started": { rate: true, fields: [rate("Rate"),
     text("override_reason", "Override reason", { ...required, showIf: (v) => v.override })] },
-  "infusion.rate_changed": { title: "Rate change", rate: true, fields: [
+  "infusion.rate_changed": { rate: true, fields: [
     rate("New rate"),
     choice("reason", "Reason", { default: (c) => (c.reaction ? "reaction" : "titration"), options: "titration|reaction|new_lot|order|patient_request|other" }),
     note,
   ] },
-  vitals: { title: "Vital signs", fields: [
+  vitals: { fields: [
     number("hr", "Heart rate", { unit: "/min" }),
     number("sbp", "Systolic BP", { unit: "mmHg" }),
     number("dbp", "Diastolic BP", { unit: "mmHg" }),
@@ -87,7 +91,7 @@ export const FORMS = {
     integer("pain", "Pain", { unit: "/10" }),
     choice("position", "Position", { options: "sitting|lying|standing" }),
   ] },
-  "reaction.observed": { title: "Reaction", reaction: true, fields: [
+  "reaction.observed": { reaction: true, fields: [
     multi("symptoms", "Symptoms", { options: asIs(SYMPTOMS) }),
     field("list")("other_symptoms", "Other symptoms (comma separated)", { extra: true }),
     pick("grade", "Grade (CTCAE)", asIs(["1", "2", "3", "4", "5"]), { numeric: true }),
@@ -98,36 +102,37 @@ export const FORMS = {
     field("time")("notified_at", "Notified at", { extra: true }),
     pick("outcome", "Outcome", "resolved|improving|ongoing|transferred"),
   ] },
-  "infusion.paused": { title: "Pause infusion", fields: [
+  "infusion.paused": { fields: [
     pick("reason", "Reason", "reaction|line_issue|patient_request|product_change|other"),
     note,
   ] },
-  "infusion.resumed": { title: "Resume infusion", rate: true, fields: [rate("Rate")] },
-  "infusion.stopped": { title: "Stop infusion", fields: [
+  "infusion.resumed": { rate: true, fields: [rate("Rate")] },
+  "infusion.stopped": { fields: [
     pick("reason", "Reason", "completed|reaction|line_issue|patient_request|product_issue|other", { default: () => "completed" }),
     number("pump_volume_ml", "Pump volume", { unit: "mL" }),
     note,
   ] },
-  "line.removed": { title: "Line removed", fields: [
+  "line.removed": { fields: [
     pick("reason", "Reason", "therapy_complete|complication|dislodged|occluded|other", { default: () => "therapy_complete" }),
     yes("tip_intact", "Catheter tip intact"), findings,
     text("dressing", "Dressing", { ...required, default: () => "gauze" }), note,
   ] },
-  "line.left_in_place": { title: "Line left in place", fields: [
+  "line.left_in_place": { fields: [
     text("dressing", "Dressing", required), yes("patient_instructed", "Patient instructed"), findings, note,
   ] },
-  education: { title: "Education", fields: [
+  education: { fields: [
     multi("topics", "Topics", { ...required, options: asIs(EDUCATION_TOPICS) }),
     pick("understanding", "Understanding", "verbalized|demonstrated|needs_reinforcement|not_understood"),
     field("longtext")("barriers", "Barriers"),
   ] },
-  note: { title: "Note", fields: [field("longtext")("text", "Note", required)] },
-  signature: { title: "Nurse signature", fields: [
+  note: { fields: [field("longtext")("text", "Note", required)] },
+  signature: { fields: [
     text("name", "Signed by", { ...required, default: (c) => c.userName }),
     yes("confirm", "I confirm this record is complete and accurate", { extra: true }),
   ] },
-  "visit.ended": { title: "End visit", fields: [field("yesno")("waste_disposed", "Waste disposed of")] },
+  "visit.ended": { fields: [field("yesno")("waste_disposed", "Waste disposed of")] },
 };
+for (const [kind, title] of Object.entries(TITLES)) FORMS[kind].title = title;
 
 /** Options of a field (they may depend on the visit, e.g. the products). */
 export function optionsOf(field, context) {
