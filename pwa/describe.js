@@ -49,5 +49,6 @@ const KINDS = {
 /** `{label, text}` for an entry. */
 export function describe(kind, payload) {
   const [label, text] = Object.hasOwn(KINDS, kind) ? KINDS[kind] : [kind, () => ""];
-  return { label, text: text(payload || {}) };
+  const p = payload || {};
+  return { label, text: text(p) + (p.order_id ? ` · order ${p.order_id}` : "") }; // a pump event of an additional order
 }

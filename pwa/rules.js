@@ -5,7 +5,8 @@
 //   const catalog = loadCatalog(reference.products);     // products.json as it is
 //   const cel = await loadExpressionLanguage();          // CEL rules evaluator (lazy/, on demand)
 //   const rulebook = loadRulebook(reference.rules, cel);  // rules.json as it is; cel.facts: facts.json
-//   const context = makeContext(visit.context, {catalog, rulebook, ranges: reference.ranges});
+//   const orders = await loadOtherOrders();               // a visit's additional orders (lazy/, on demand)
+//   const context = makeContext(visit.context, {catalog, rulebook, ranges: reference.ranges, orders});
 //   const state = foldTimeline(events, context, {now: new Date()});   // = VisitState.to_dict()
 //   const problems = checkPayload('vitals', {temp_c: 53}, reference.ranges);  // before saving an entry
 //
@@ -25,6 +26,12 @@ export { loadRulebook } from './rules/alerts.js';
 export async function loadExpressionLanguage() {
   const [language, facts] = await Promise.all([import('./lazy/expressions.js'), packagedJson('./lazy/facts.json')]);
   return { ...language, facts };
+}
+
+// The additional orders' part of the fold (lazy/, on demand): makeContext needs it for a visit that holds
+// more than one order (`orders` option), never for a visit of one order.
+export function loadOtherOrders() {
+  return import('./lazy/other_orders.js');
 }
 
 // A JSON file shipped beside this module: fetched (the service worker holds it offline), or read from

@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "d5d178fbcf5dcfd8";
+const VERSION = "8a7235c2b05a0287";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -34,6 +34,8 @@ const SHELL = [
   "/app/lazy/login_view.js",
   "/app/lazy/order_safety.js",
   "/app/lazy/order_safety_panel.js",
+  "/app/lazy/other_orders.js",
+  "/app/lazy/other_orders_panel.js",
   "/app/lazy/pin_rule.js",
   "/app/lazy/product_scan.js",
   "/app/lazy/series_line.js",

@@ -138,8 +138,9 @@ export function plainState(events) {
 // alert rules, held to the same test vectors): contexts per visit, the fold, the payload check.
 
 class Clinical {
-  constructor(reference, cel) {
+  constructor(reference, cel, orders = null) {
     this.reference = reference;
+    this.orders = orders; // the additional orders' part of the fold (lazy), for a visit of several orders
     this.catalog = rules.loadCatalog(reference.products);
     this.rulebook = rules.loadRulebook(reference.rules, cel);
     this.contexts = new Map(); // visit id -> {key, context}
@@ -162,6 +163,7 @@ class Clinical {
     if (cached && cached.key === key) return cached.context;
     const context = rules.makeContext(visit.context, {
       catalog: this.catalogOf(visit.context), rulebook: this.rulebook, ranges: this.reference.ranges,
+      orders: this.orders,
     });
     this.contexts.set(visit.id, { key, context });
     return context;
@@ -210,8 +212,10 @@ async function expressionLanguage() {
 export async function clinicalFor(reference, previous = null) {
   if (!reference) return null;
   const cel = await expressionLanguage();
+  const several = (reference.visits ?? []).some((visit) => visit.context?.other_orders?.length);
+  const orders = several ? await rules.loadOtherOrders() : null;
   try {
-    return new Clinical(reference, cel);
+    return new Clinical(reference, cel, orders);
   } catch (error) {
     console.error("ivlog: the clinical rules could not read the reference", error);
     if (previous) previous.unreadable = true;

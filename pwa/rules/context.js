@@ -12,7 +12,7 @@ import { checkAppliesTo, vitalsScheduleFrom } from './rulebook.js';
 import { placeInSeries } from './series.js';
 
 const ORDER_FIELDS = {
-  product_id: undefined, dosing_weight_kg: undefined, therapy: 'ivig', indication: null, protocol_id: null, steps_ml_h: null,
+  id: null, product_id: undefined, dosing_weight_kg: undefined, therapy: 'ivig', indication: null, protocol_id: null, steps_ml_h: null,
   step_min: null, first_step_min: null, dose_g_per_kg: null, dose_g: null, rate_cap_ml_h: null, premeds: [], prn_orders: [],
   vitals_schedule: null, safety_override: null,
 };
@@ -35,6 +35,12 @@ function fieldsOf(what, data, defaults) {
     else out[name] = structuredClone(fallback);
   }
   return out;
+}
+
+function orderOf(what, data) {
+  const order = fieldsOf(what, data, ORDER_FIELDS);
+  for (const name of ['premeds', 'prn_orders']) order[name] = order[name].map((item) => fieldsOf(name, item, PREMED_FIELDS));
+  return order;
 }
 
 function resolveProtocol(order, catalog) {
@@ -63,17 +69,17 @@ function labelOf(protocol, order, catalog) {
   return order.indication === null || unratedProduct(catalog, order.product_id) ? null : protocolFor(catalog, order.product_id, order.indication);
 }
 
-// The visit's context {order, patient, organization, series, series_place, catalog, rulebook, ranges,
+// The visit's context {order, other_orders (the visit's additional orders) and other_protocols, patient, organization, series, series_place, catalog, rulebook, ranges,
 // protocol, label_protocol, unrated (the product's entry when its rates are not verified), vitals_schedule}: `series` (the patient's earlier infusions, from the server;
 // none: a first) picks the first- or later-infusion protocol; `organization` holds its reviewed settings
 // (the default at-risk cap, mg/kg/min).
-// `ranges` (the ranges.json document, optional) lets the fold check numbers as the server does.
-export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
+// `ranges` (the ranges.json document, optional) lets the fold check numbers as the server does; `orders`
+// (await loadOtherOrders(), lazy) is needed only for a visit with additional orders.
+export function makeContext(contextJson, { catalog, rulebook, ranges = null, orders = null }) {
   if (!Array.isArray(catalog?.protocols) || typeof rulebook?.rules !== 'object') {
     throw new TypeError('makeContext needs {catalog: loadCatalog(products), rulebook: loadRulebook(rules)}');
   }
-  const order = fieldsOf('order', contextJson.order, ORDER_FIELDS);
-  for (const name of ['premeds', 'prn_orders']) order[name] = order[name].map((item) => fieldsOf(name, item, PREMED_FIELDS));
+  const order = orderOf('order', contextJson.order);
   const patient = fieldsOf('patient', contextJson.patient ?? {}, PATIENT_FIELDS);
   patient.risk_flags = [...new Set(patient.risk_flags ?? [])];
   const organization = fieldsOf('organization', contextJson.organization ?? {}, ORGANIZATION_FIELDS);
@@ -83,9 +89,15 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null }) {
   if (order.therapy !== protocol.therapy) {
     throw new Error(`order.therapy '${order.therapy}' is not its product's ('${protocol.therapy}')`);
   }
+  const list = contextJson.other_orders ?? [];
+  if (list.length && !orders) throw new TypeError('additional orders need {orders: await loadOtherOrders()}');
+  const kindOf = (o) => (series ? placeInSeries(series, o.product_id, rulebook.infusion_series.long_gap_days).kind : 'first');
+  const { others, protocols } = orders
+    ? orders.otherOrdersOf(list, order, orderOf, (o) => protocolForInfusion(resolveProtocol(o, catalog), kindOf(o)))
+    : { others: [], protocols: [] };
   checkAppliesTo(rulebook, catalog);
   return deepFreeze({
-    order, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
+    order, other_orders: others, other_protocols: protocols, orders: orders && { ...orders }, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
     protocol, label_protocol: labelOf(protocol, order, catalog), unrated: unratedProduct(catalog, order.product_id),
     vitals_schedule: vitalsScheduleFrom(rulebook.vitals_schedule, order.vitals_schedule),
   });

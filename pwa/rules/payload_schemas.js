@@ -15,6 +15,7 @@ const NAME = textType({ min: 1, max: 100 });
 const SHORT_TEXT = textType({ min: 1, max: 200 });
 const TEXT = textType({ min: 1, max: 2000 });
 const NOTE = nullable(TEXT); // optional free text
+const ORDER = nullable(ID); // a pump event's order: none, the visit's primary order
 const LOT = textType({ min: 1, max: 40 });
 const NDC = textType({ strip: false, pattern: /^(\d{4,5}-\d{3,4}-\d{1,2}|\d{10,11})$/ });
 const NUMBER = numberType();
@@ -53,20 +54,20 @@ const FIELDS = {
     product_id: ID, lot: LOT, expiry: dateType(), volume_ml: NUMBER,
     inspected_ok: BOOL, ndc: nullable(NDC), inline_filter: nullable(BOOL),
   },
-  'infusion.started': { rate_ml_h: NUMBER, override_reason: NOTE },
+  'infusion.started': { rate_ml_h: NUMBER, override_reason: NOTE, order_id: ORDER },
   'infusion.rate_changed': {
     rate_ml_h: NUMBER,
     reason: nullable(literalType('titration', 'reaction', 'new_lot', 'order', 'patient_request', 'other')),
-    note: NOTE,
+    note: NOTE, order_id: ORDER,
   },
   'infusion.paused': {
     reason: literalType('reaction', 'line_issue', 'patient_request', 'product_change', 'other'),
-    note: NOTE,
+    note: NOTE, order_id: ORDER,
   },
-  'infusion.resumed': { rate_ml_h: NUMBER },
+  'infusion.resumed': { rate_ml_h: NUMBER, order_id: ORDER },
   'infusion.stopped': {
     reason: literalType('completed', 'reaction', 'line_issue', 'patient_request', 'product_issue', 'other'),
-    pump_volume_ml: nullable(NUMBER), note: NOTE,
+    pump_volume_ml: nullable(NUMBER), note: NOTE, order_id: ORDER,
   },
   'line.placed': {
     status: literalType('new', 'existing'),

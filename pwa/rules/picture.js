@@ -5,6 +5,7 @@
 import { isAtRisk, limitsOf } from './context.js';
 import { buildInfusion } from './infusion.js';
 import { MEASUREMENTS } from './payload_schemas.js';
+import { problem } from './problems.js';
 import { rateLimit, stepIndex, stepSchedule } from './rates.js';
 
 const PHASES = { idle: 'pre', running: 'infusion', paused: 'paused', stopped: 'post' };
@@ -53,7 +54,20 @@ function vitalsPoints(entries, infusion, schedule, tolerance) {
 }
 
 // The picture of `entries` (effective, fold order) for this visit's order and patient at `now` (ms).
-export function buildPicture(entries, context, now) {
+// A pump event naming an order the visit does not hold runs no pump: an issue (lazy/other_orders.js too).
+export const orderNotOnVisit = (named) => problem('order_id', `Order ${named} is not an order of this visit`, 'order_not_on_visit');
+
+// Whose pump event is whose: with additional orders, the lazy module's splitOrders; for a visit of one
+// order, every event but a pump event naming another order (listed as an issue).
+function splitOf(all, context) {
+  if (context.orders) return context.orders.splitOrders(all, context);
+  const foreign = (e) => e.kind.startsWith('infusion.') && ![null, context.order.id].includes(e.payload.order_id ?? null);
+  return { primary: all.filter((e) => !foreign(e)), runs: [], issues: all.filter(foreign).map((e) => [e.id, orderNotOnVisit(e.payload.order_id)]) };
+}
+
+// The rules judge the primary order's entries; the additional orders' pump events make their own timelines.
+export function buildPicture(allEntries, context, now) {
+  const { primary: entries, runs, issues } = splitOf(allEntries, context);
   const infusion = buildInfusion(entries);
   const atRisk = isAtRisk(context, entries.filter((e) => e.kind === 'assessment').map((e) => e.payload));
   const limits = limitsOf(context, atRisk);
@@ -64,6 +78,6 @@ export function buildPicture(entries, context, now) {
     vitals: vitalsPoints(entries, infusion, schedule, tolerance),
     baseline: baselineOf(entries, infusion),
     limit: rateLimit(context.protocol, limits),
-    horizon: horizonOf(entries, now),
+    horizon: horizonOf(allEntries, now), other_runs: runs, order_issues: issues,
   };
 }

@@ -114,11 +114,13 @@ export function foldTimeline(events, context, { now = null } = {}) {
     status: visitStatus(corrections.effective, reopening.length > 0),
     ...visitTimes(picture),
     protocol: protocolOut(picture), steps: picture.schedule.map((step) => ({ ...step })),
-    infusion: infusionOut(picture), segments: segmentsOut(picture), pauses: pausesOut(picture), next_vitals_due_at: due === null ? null : formatInstant(due),
+    infusion: infusionOut(picture), segments: segmentsOut(picture), pauses: pausesOut(picture),
+    other_orders: picture.other_runs.map((run) => picture.context.orders.runOut(run, picture.horizon)), next_vitals_due_at: due === null ? null : formatInstant(due),
     ...documentationOut(picture),
     alerts: evaluateAlerts(picture), entries: entriesOut(corrections), voided: corrections.voided,
     late_entries: lateEntries(ordered, context.rulebook.late_entry_min), late_after_review: reopening,
-    issues: issuesOut([...corrections.issues, ...picture.infusion.issues], ordered), invalid,
+    issues: issuesOut([...corrections.issues, ...picture.infusion.issues, ...picture.order_issues,
+      ...picture.other_runs.flatMap((run) => run.infusion.issues)], ordered), invalid,
     series: seriesOut(picture), facts_version: FACTS_VERSION,
   };
 }

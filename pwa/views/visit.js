@@ -34,7 +34,7 @@ function locate() {
 export function visitScreen(app, row) {
   const { visit, patient, order } = row;
   const parts = {
-    head: h("div"), series: h("div"), safety: h("div"), alerts: h("div"), corrections: h("div"), infusion: h("div"),
+    head: h("div"), series: h("div"), safety: h("div"), alerts: h("div"), corrections: h("div"), infusion: h("div"), others: h("div"),
     actions: h("section.actions", { testid: "actions" }), form: h("div.form-slot"),
     chart: h("div"), timeline: h("section.timeline-wrap"),
   };
@@ -172,6 +172,8 @@ export function visitScreen(app, row) {
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);
+    const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); }, check: app.clinical ? (k, p) => app.clinical.check(k, p) : null };
+    if (state?.other_orders?.length) import("../lazy/other_orders_panel.js").then((m) => fill(parts.others, m.otherOrdersPanel(state, pump)));
     if (!openForm) renderActions();
     if (!state) fill(parts.chart, null);
     else {
@@ -194,7 +196,7 @@ export function visitScreen(app, row) {
   const element = h("section.visit", { testid: "visit", dataset: { visitId: visit.id } },
     parts.head, parts.series, parts.safety, parts.alerts,
     h("div.visit-body",
-      h("div.col-main", parts.corrections, parts.infusion, parts.actions, parts.form),
+      h("div.col-main", parts.corrections, parts.infusion, parts.others, parts.actions, parts.form),
       h("div.col-side", parts.chart, parts.timeline)));
   refresh();
   return { element, refresh, tick, get state() { return state; } };

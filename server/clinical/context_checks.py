@@ -33,8 +33,10 @@ def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]],
     Who may correct what is the rule book's `entry_authority` (the packaged one by default)."""
     visit = [e for e in prior_events if e.get("visit_id") == event.get("visit_id") and e["id"] != event["id"]]
     voided = {e["payload"]["target_id"] for e in visit if e["kind"] == "entry.voided"}
-    if event["kind"] in INFUSION_KINDS:
-        return _infusion_problems(event, [e for e in visit if e["id"] not in voided])
+    if event["kind"] in INFUSION_KINDS:  # each order's pump on its own (an event without order_id: the primary)
+        pump = event["payload"].get("order_id")
+        return _infusion_problems(event, [e for e in visit if e["id"] not in voided and (
+            e["kind"] not in INFUSION_KINDS or e["payload"].get("order_id") == pump)])
     if event["kind"] not in ("entry.amended", "entry.voided"):
         return []
     target_id = event["payload"]["target_id"]

@@ -2,6 +2,8 @@
 
 Vital signs and the assessment are in `vitals.py`, the vascular access device in `line_payloads.py`.
 Units are in field names; times inside a payload (who was notified when) need a UTC offset.
+The pump events' optional `order_id` names the visit's order the pump runs (an additional order: a
+pre-hydration, a second product); without it the event is the primary order's, as every event before.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class InfusionStartedPayload(Payload):
 
     rate_ml_h: Number
     override_reason: Text | None = None
+    order_id: Id | None = None
 
 
 class InfusionRateChangedPayload(Payload):
@@ -78,6 +81,7 @@ class InfusionRateChangedPayload(Payload):
     rate_ml_h: Number
     reason: Literal["titration", "reaction", "new_lot", "order", "patient_request", "other"] | None = None
     note: Text | None = None
+    order_id: Id | None = None
 
 
 class InfusionPausedPayload(Payload):
@@ -85,12 +89,14 @@ class InfusionPausedPayload(Payload):
 
     reason: PauseReason
     note: Text | None = None
+    order_id: Id | None = None
 
 
 class InfusionResumedPayload(Payload):
     """`infusion.resumed`: the pump runs again, at this rate."""
 
     rate_ml_h: Number
+    order_id: Id | None = None
 
 
 class InfusionStoppedPayload(Payload):
@@ -99,6 +105,7 @@ class InfusionStoppedPayload(Payload):
     reason: StopReason
     pump_volume_ml: Number | None = None
     note: Text | None = None
+    order_id: Id | None = None
 
 
 class Notification(Payload):

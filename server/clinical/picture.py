@@ -13,6 +13,8 @@ from typing import Literal
 from server.clinical.infusion import InfusionTimeline, build_infusion
 from server.clinical.infusion_state import PumpState
 from server.clinical.ordering import Entry
+from server.clinical.other_orders import OrderRun, split_orders
+from server.clinical.problems import Problem
 from server.clinical.rates import RateLimit, Step, rate_limit, step_index, step_schedule
 from server.clinical.visit_context import VisitContext
 from server.clinical.vitals import MEASUREMENTS
@@ -49,6 +51,8 @@ class Picture:
     at_risk: bool
     horizon: datetime | None
     now: datetime | None
+    other_runs: tuple[OrderRun, ...] = ()  # the additional orders' pump timelines (other_orders.py)
+    order_issues: tuple[tuple[str, Problem], ...] = ()  # pump events naming an order the visit does not hold
 
     def of_kind(self, kind: str) -> list[Entry]:
         return [entry for entry in self.entries if entry.kind == kind]
@@ -90,11 +94,15 @@ def _vitals_points(entries: list[Entry], infusion: InfusionTimeline, schedule: l
 
 
 def build_picture(entries: list[Entry], context: VisitContext, now: datetime | None) -> Picture:
-    """The picture of `entries` (effective, fold order) for this visit's order and patient."""
-    infusion = build_infusion(entries)
-    at_risk = context.at_risk([e.payload for e in entries if e.kind == "assessment"])
+    """The picture of `entries` (effective, fold order) for this visit's order and patient: the rules
+    judge the primary order's entries; the additional orders' pump events make their own timelines."""
+    split = split_orders(entries, context)
+    own = split.primary
+    infusion = build_infusion(own)
+    at_risk = context.at_risk([e.payload for e in own if e.kind == "assessment"])
     limits = context.limits(at_risk)
     schedule = step_schedule(context.protocol, **limits)
-    vitals = _vitals_points(entries, infusion, schedule, context.rulebook.rate_tolerance_ml_h)
-    return Picture(context, entries, infusion, vitals, _baseline(entries, infusion), schedule,
-                   rate_limit(context.protocol, **limits), at_risk, _horizon(entries, now), now)
+    vitals = _vitals_points(own, infusion, schedule, context.rulebook.rate_tolerance_ml_h)
+    return Picture(context, own, infusion, vitals, _baseline(own, infusion), schedule,
+                   rate_limit(context.protocol, **limits), at_risk, _horizon(entries, now), now,
+                   split.runs, tuple(split.issues))

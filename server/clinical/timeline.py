@@ -18,6 +18,7 @@ from server.clinical.clock import format_instant
 from server.clinical.corrections import apply_corrections
 from server.clinical.expressions import FACTS_VERSION
 from server.clinical.ordering import Entry, sort_key
+from server.clinical.other_orders import run_out
 from server.clinical.picture import Picture, build_picture
 from server.clinical.problems import EventInvalid, Problem
 from server.clinical.rules import Alert, evaluate_alerts
@@ -41,6 +42,7 @@ class VisitState:
     infusion: dict[str, Any]
     segments: list[dict[str, Any]]
     pauses: list[dict[str, Any]]
+    other_orders: list[dict[str, Any]]
     vitals: list[dict[str, Any]]
     baseline: dict[str, Any]
     next_vitals_due_at: str | None
@@ -137,7 +139,8 @@ def fold_timeline(
         time_in=time_in, time_out=time_out, location_verified=verified,
         protocol=_protocol_out(picture), steps=[step.to_dict() for step in picture.schedule],
         infusion=summary.infusion_out(picture), segments=summary.segments_out(picture),
-        pauses=summary.pauses_out(picture), vitals=record.vitals_out(picture),
+        pauses=summary.pauses_out(picture),
+        other_orders=[run_out(run, picture.horizon) for run in picture.other_runs], vitals=record.vitals_out(picture),
         baseline=record.baseline_out(picture),
         next_vitals_due_at=None if due is None else format_instant(due),
         reactions=reactions, highest_reaction_grade=max((r["grade"] for r in reactions), default=None),
@@ -148,6 +151,8 @@ def fold_timeline(
         reviews=record.rows_of(picture, "review.signed", "review.intervention"),
         alerts=evaluate_alerts(picture), entries=record.entries_out(corrections), voided=corrections.voided,
         late_entries=late_entries(ordered, context.rulebook.late_entry_min), late_after_review=reopening,
-        issues=_issues_out(corrections.issues + picture.infusion.issues, ordered), invalid=invalid,
+        issues=_issues_out(corrections.issues + picture.infusion.issues + list(picture.order_issues)
+                           + [issue for run in picture.other_runs for issue in run.infusion.issues], ordered),
+        invalid=invalid,
         series=series_out(picture), facts_version=FACTS_VERSION,
     )

@@ -36,6 +36,7 @@ class Order:
 
     product_id: str
     dosing_weight_kg: float
+    id: str | None = None  # the order's id as events name it (`order_id`); None in vectors of a lone order
     therapy: str = "ivig"
     indication: str | None = None
     protocol_id: str | None = None
@@ -82,9 +83,11 @@ class OrganizationPolicy:
 
 @dataclass(frozen=True)
 class VisitContext:
-    """Everything about a visit that is not an event. Construction fails fast when the order does not
+    """Everything about a visit that is not an event. Construction fails fast when an order does not
     resolve to a protocol of a known product. `series` (the patient's earlier infusions, from the
-    server) picks the first- or later-infusion protocol; without it the visit counts as a first."""
+    server) picks the first- or later-infusion protocol; without it the visit counts as a first.
+    `other_orders`: the visit's additional orders (a pre-hydration, a second product), each with its id;
+    the rules and the rate maths are the primary `order`'s, the others only get their own pump timeline."""
 
     order: Order
     patient: PatientFlags
@@ -92,12 +95,26 @@ class VisitContext:
     rulebook: RuleBook
     series: SeriesFacts | None = None
     organization: OrganizationPolicy = OrganizationPolicy()
+    other_orders: tuple[Order, ...] = ()
 
     def __post_init__(self) -> None:
-        _ = self.protocol, self.label_protocol, self.vitals_schedule
+        _ = self.protocol, self.label_protocol, self.vitals_schedule, self.other_protocols
         if self.order.therapy != self.protocol.therapy:
             raise ValueError(f"order.therapy {self.order.therapy!r} is not its product's ({self.protocol.therapy!r})")
+        check_other_orders(self.order, self.other_orders, self.other_protocols)
         check_applies_to(self.rulebook, self.catalog)
+
+    @cached_property
+    def other_protocols(self) -> tuple[Protocol, ...]:
+        """Each additional order's protocol, in the order of `other_orders` (its kind: its shape)."""
+        return tuple(ordered_protocol(order, self.catalog).for_infusion(self._infusion_of(order))
+                     for order in self.other_orders)
+
+    def _infusion_of(self, order: Order) -> str:
+        if self.series is None:
+            return "first"
+        long_gap = self.rulebook.infusion_series.long_gap_days
+        return place_in_series(self.series, order.product_id, long_gap_days=long_gap).kind
 
     @cached_property
     def series_place(self) -> SeriesPlace | None:
@@ -112,22 +129,7 @@ class VisitContext:
         return self._ordered_protocol().for_infusion("first" if place is None else place.kind)
 
     def _ordered_protocol(self) -> Protocol:
-        order, catalog = self.order, self.catalog
-        if order.steps_ml_h is not None:
-            if order.step_min is None:
-                raise ValueError("an order with explicit steps needs step_min")
-            return order_protocol(product=catalog.product(order.product_id), steps_ml_h=order.steps_ml_h,
-                                  step_min=order.step_min, first_step_min=order.first_step_min)
-        if self.unrated is not None:
-            raise ValueError(f"rates not verified for {self.unrated.product.name}; give explicit steps")
-        if order.protocol_id is not None:
-            protocol = catalog.protocol(order.protocol_id)
-            if protocol.product.id != order.product_id:
-                raise ValueError(f"protocol {protocol.id!r} is not for product {order.product_id!r}")
-            return protocol
-        if order.indication is not None:
-            return catalog.protocol_for(order.product_id, order.indication)
-        raise ValueError("an order needs protocol_id, indication or explicit steps_ml_h")
+        return ordered_protocol(self.order, self.catalog)
 
     @cached_property
     def unrated(self) -> UnratedProduct | None:
@@ -173,14 +175,54 @@ class VisitContext:
     ) -> VisitContext:
         """From plain JSON: {"order": {...}, "patient": {...}, "series"?: {...}, "organization"?: {...}};
         data files default to the packaged ones."""
-        order = dict(data["order"])
-        for name in ("premeds", "prn_orders"):
-            order[name] = tuple(PremedOrder(**item) for item in order.get(name, ()))
-        if order.get("steps_ml_h") is not None:
-            order["steps_ml_h"] = tuple(order["steps_ml_h"])
         patient = dict(data.get("patient", {}))
         patient["risk_flags"] = frozenset(patient.get("risk_flags", ()))
         series = data.get("series")
-        return cls(Order(**order), PatientFlags(**patient), catalog or load_products(),
+        return cls(order_from_dict(data["order"]), PatientFlags(**patient), catalog or load_products(),
                    rulebook or load_rules(), None if series is None else SeriesFacts.from_dict(series),
-                   OrganizationPolicy(**data.get("organization", {})))
+                   OrganizationPolicy(**data.get("organization", {})),
+                   tuple(order_from_dict(other) for other in data.get("other_orders", ())))
+
+
+def order_from_dict(data: Mapping[str, Any]) -> Order:
+    """An order from its plain-JSON form (the context's `order` and each of its `other_orders`)."""
+    order = dict(data)
+    for name in ("premeds", "prn_orders"):
+        order[name] = tuple(PremedOrder(**item) for item in order.get(name, ()))
+    if order.get("steps_ml_h") is not None:
+        order["steps_ml_h"] = tuple(order["steps_ml_h"])
+    return Order(**order)
+
+
+def ordered_protocol(order: Order, catalog: Catalog) -> Protocol:
+    """The protocol an order resolves to: its explicit steps, its protocol_id, or its indication's row."""
+    if order.steps_ml_h is not None:
+        if order.step_min is None:
+            raise ValueError("an order with explicit steps needs step_min")
+        return order_protocol(product=catalog.product(order.product_id), steps_ml_h=order.steps_ml_h,
+                              step_min=order.step_min, first_step_min=order.first_step_min)
+    unrated = catalog.unrated_product(order.product_id)
+    if unrated is not None:
+        raise ValueError(f"rates not verified for {unrated.product.name}; give explicit steps")
+    if order.protocol_id is not None:
+        protocol = catalog.protocol(order.protocol_id)
+        if protocol.product.id != order.product_id:
+            raise ValueError(f"protocol {protocol.id!r} is not for product {order.product_id!r}")
+        return protocol
+    if order.indication is not None:
+        return catalog.protocol_for(order.product_id, order.indication)
+    raise ValueError("an order needs protocol_id, indication or explicit steps_ml_h")
+
+
+def check_other_orders(primary: Order, others: tuple[Order, ...], protocols: tuple[Protocol, ...]) -> None:
+    """Each additional order names its id, once, not the primary's, and the therapy of its product."""
+    seen = {primary.id}
+    for index, (order, protocol) in enumerate(zip(others, protocols)):
+        where = f"other_orders[{index}]"
+        if order.id is None:
+            raise ValueError(f"{where}.id is required: events name an additional order by its id")
+        if order.id in seen:
+            raise ValueError(f"{where}.id {order.id!r} is the visit's order or listed twice")
+        if order.therapy != protocol.therapy:
+            raise ValueError(f"{where}.therapy {order.therapy!r} is not its product's ({protocol.therapy!r})")
+        seen.add(order.id)

@@ -233,6 +233,20 @@ class Visit(Model):
         table = "visit"
 
 
+class VisitOrder(Model):
+    """An additional order a visit holds besides its primary `Visit.order` (a pre-hydration before the
+    IVIG, a second product): chosen when the visit is scheduled, in the order the pharmacist listed them."""
+
+    id = fields.IntField(primary_key=True)
+    visit = fields.ForeignKeyField("ivlog.Visit", related_name="other_orders")
+    order = fields.ForeignKeyField("ivlog.Order", related_name="visit_orders")
+    position = fields.IntField()
+
+    class Meta:
+        table = "visit_order"
+        unique_together = (("visit", "order"),)
+
+
 class VisitScheduleChange(Model):
     """Who scheduled, moved or cancelled a visit, when, from which time to which, and why.
 

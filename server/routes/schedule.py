@@ -23,7 +23,7 @@ from server.errors import AppError
 from server.public import visit_public
 from server.routes import forms, guard
 from server.routes.params import path_id, whole_number
-from server.services import orders, scheduling
+from server.services import orders, scheduling, visit_orders
 from server.services.local_time import LocalTime
 from server.templating import render
 
@@ -76,7 +76,8 @@ async def _schedule_page(request: Request, pharmacist: Any, patient: Patient, *,
 async def schedule_show(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     patient = await access.schedule_for(pharmacist, path_id(request, "patient_id"))
-    values = _values(None, SCHEDULE_FIELDS) | {"repeat": "once", "every_weeks": "4", "count": "1"}
+    values = _values(None, SCHEDULE_FIELDS) | {"repeat": "once", "every_weeks": "4", "count": "1",
+                                               "other_order_ids": []}
     return await _schedule_page(request, pharmacist, patient, values=values)
 
 
@@ -84,9 +85,9 @@ async def schedule_create(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     form = await forms.read_form(request)
     patient = await access.schedule_for(pharmacist, path_id(request, "patient_id"))
-    values = _values(form, SCHEDULE_FIELDS)
+    values = _values(form, SCHEDULE_FIELDS) | {"other_order_ids": form.getlist(visit_orders.FIELD)}
     try:
-        data = forms.parse_form(_only(form, SCHEDULE_FIELDS), scheduling.ScheduleRequest)
+        data = forms.parse_form(_only(form, SCHEDULE_FIELDS) | _others(form), scheduling.ScheduleRequest)
         await scheduling.schedule_visits(patient=patient, request=data, by=pharmacist, zone=_clock(request).zone)
     except AppError as error:
         return await _schedule_page(request, pharmacist, patient, values=values, failure=_failed(error),
@@ -100,6 +101,12 @@ def _only(form: FormData, keys: tuple[str, ...]) -> dict[str, str]:
     if data.get("repeat") != scheduling.Repeat.WEEKLY:
         data.pop("every_weeks", None)
     return data
+
+
+def _others(form: FormData) -> dict[str, list[str]]:
+    """The additional orders ticked (a list field: `_only` keeps single values)."""
+    ticked = [str(value) for value in form.getlist(visit_orders.FIELD) if str(value)]
+    return {visit_orders.FIELD: ticked} if ticked else {}
 
 
 # --- moving and cancelling ---------------------------------------------------------------------

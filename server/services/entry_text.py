@@ -107,6 +107,7 @@ def describe(kind: str, payload: dict[str, Any]) -> str:
     if describer is None:
         return ", ".join(f"{key}: {value}" for key, value in payload.items())
     try:
-        return describer(payload)
+        text = describer(payload)
+        return f"{text} · order {payload['order_id']}" if payload.get("order_id") else text  # an additional order's pump
     except (KeyError, TypeError, ValueError, AttributeError):
         return ", ".join(f"{key}: {value}" for key, value in payload.items())

@@ -2,8 +2,8 @@
 
 Composition (LOINC 34129-7) first, then Patient, Encounter (class HH), Practitioners, vital-sign
 Observations with LOINC and UCUM codes (CLINICAL section 3), a MedicationAdministration per rate
-segment (`dosage.rateQuantity`, the lot in a contained Medication's batch) and per medication
-given, and an AdverseEvent per reaction. Resource ids are uuid5 of the visit, so the same visit
+segment (`dosage.rateQuantity`, the lot in a contained Medication's batch), per rate segment of each
+additional order of the visit, and per medication given, and an AdverseEvent per reaction. Resource ids are uuid5 of the visit, so the same visit
 gives the same ids. Free text enters narratives only through `narrative.div`, which escapes it.
 The tests validate the result with fhir.resources (R4B).
 """
@@ -165,6 +165,21 @@ def add_infusion(b: BundleBuilder) -> list[dict[str, str]]:
     return refs
 
 
+def add_other_orders(b: BundleBuilder) -> list[dict[str, str]]:
+    """A MedicationAdministration per rate step of each additional order of the visit, naming its order
+    and product (no lot: the lots recorded are the primary order's product)."""
+    refs = []
+    for run in b.summary.state["other_orders"]:
+        for number, segment in enumerate(run["segments"], start=1):
+            text = (f"Order {run['order_id']}, rate step {number}: {segment['rate_ml_h']:g} mL/h for "
+                    f"{segment['duration_min']:g} min: {segment['volume_ml']:g} mL")
+            administration = _administration(b, segment, text, None, segment["volume_ml"])
+            administration["contained"] = [{"resourceType": "Medication", "id": "product",
+                                            "code": {"text": run["product_name"]}}]
+            refs.append(b.add(f"segment:{segment['event_id']}", administration))
+    return refs
+
+
 def _performer(b: BundleBuilder) -> dict[str, Any]:
     return {"performer": [{"actor": b.ref("nurse")}]} if b.summary.nurse is not None else {}
 
@@ -235,7 +250,7 @@ def document_bundle(summary: VisitSummary) -> dict[str, Any]:
     b = BundleBuilder(summary)
     add_people(b)
     add_encounter(b)
-    sections = {"vitals": add_vitals(b), "infusion": add_infusion(b) + add_medications(b),
+    sections = {"vitals": add_vitals(b), "infusion": add_infusion(b) + add_other_orders(b) + add_medications(b),
                 "reactions": add_reactions(b)}
     add_composition(b, sections)
     version = summary.signoff["event_id"] if summary.signoff else "unsigned"

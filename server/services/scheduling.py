@@ -26,6 +26,7 @@ from server.db.models import (
     Assignment, Order, Patient, Role, ScheduleChangeKind, User, Visit, VisitScheduleChange, VisitStatus,
 )
 from server.errors import Conflict, FieldError, ValidationFailed, from_pydantic
+from server.services import visit_orders
 from sync.models import Event
 
 PAST_GRACE = timedelta(minutes=15)  # a visit booked for "now" while the form was being filled
@@ -58,6 +59,7 @@ class ScheduleRequest(_Schema):
     """What the form, the API and the command line send; `date` and `time` are local clock time."""
 
     order_id: int = Field(ge=1, le=2**31 - 1)
+    other_order_ids: list[int] = Field(default_factory=list, max_length=visit_orders.MAX_OTHER_ORDERS)
     nurse_id: int = Field(ge=1, le=2**31 - 1)
     date: dt.date
     time: dt.time
@@ -178,6 +180,7 @@ async def schedule_visits(
     """Book the visit or the series, all or none."""
     now = now or datetime.now(timezone.utc)
     order = await active_order(patient, request.order_id)
+    others = await visit_orders.additional_orders(patient, order, request.other_order_ids)
     days = series_days(request)
     instants = [to_utc(day, request.time, zone) for day in days]
     check_when(instants[0], now=now)
@@ -190,13 +193,15 @@ async def schedule_visits(
         visits = [await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient_id=patient.id,
                                      order_id=order.id, nurse_id=nurse.id, scheduled_at=at, using_db=connection)
                   for at in instants]
+        await visit_orders.attach(visits, others, connection)
         await VisitScheduleChange.bulk_create([
             VisitScheduleChange(organization_id=patient.organization_id, visit_id=v.id, by_id=by.id, at=now,
                                 kind=ScheduleChangeKind.SCHEDULED, scheduled_to=v.scheduled_at, series_id=series)
             for v in visits], using_db=connection)
         await audit.record_many([audit.Record(
             "visit.schedule", access.actor(by), object_type="visit", object_id=v.id,
-            detail={"patient_id": patient.id, "order_id": order.id, "nurse_id": nurse.id,
+            detail={"patient_id": patient.id, "order_id": order.id, "other_order_ids": [o.id for o in others],
+                    "nurse_id": nurse.id,
                     "scheduled_at": _iso(v.scheduled_at), "series_id": str(series) if series else None},
         ) for v in visits])
     return visits

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from server.clinical.corrections import CORRECTION_KINDS
 from server.db.models import Order, Patient, User, Visit
-from server.services import charts, entry_times, folds, org_catalogue, orders, visits
+from server.services import charts, entry_times, folds, org_catalogue, orders, visit_orders, visits
 from server.services.charts import Chart
 from server.services.entry_text import number
 from server.services.local_time import LocalTime
@@ -49,6 +49,7 @@ class VisitSummary:
     clock: LocalTime
     signoff: dict[str, Any] | None = None
     protocol_revision: int = 0  # the organization's revision of the protocol row the visit began under
+    other_orders: list[Order] = field(default_factory=list)  # the visit's additional orders, in position order
     interventions: list[dict[str, Any]] = field(default_factory=list)
     trend: list[TrendRow] = field(default_factory=list)
     infusion_chart: Chart | None = None
@@ -136,7 +137,7 @@ async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | No
         state=state, product_name=orders.product_name(state["protocol"]["product_id"]),
         authors=await author_names(visit.organization_id, events), clock=clock,
         signoff=signoffs[-1] if signoffs else None,
-        interventions=interventions_of(state),
+        interventions=interventions_of(state), other_orders=await visit_orders.other_orders_of(visit),
         trend=vitals_trend(state), time_flags=entry_times.entry_flags(events, state["time_in"]),
         events=events, context=context, protocol_revision=await org_catalogue.revision_number(
             visit.organization_id, state["protocol"]["id"], visits.began_at(events)),
@@ -162,4 +163,5 @@ def template_context(summary: VisitSummary) -> dict[str, Any]:
     """What the summary templates read: the summary, its clock, its bottom line and `n` to write numbers."""
     from server.services.bottom_line import bottom_line  # it reads a VisitSummary: imported where used
 
-    return {"s": summary, "clock": summary.clock, "n": number, "bottom_line": bottom_line(summary)}
+    return {"s": summary, "clock": summary.clock, "n": number, "bottom_line": bottom_line(summary),
+            "product_name": orders.product_name}

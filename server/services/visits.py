@@ -15,7 +15,7 @@ from server.clinical.timeline import VisitState
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
-from server.services import at_risk_policy, entry_times, folds, org_catalogue, projection_due, series
+from server.services import at_risk_policy, entry_times, folds, org_catalogue, projection_due, series, visit_orders
 from tortoise.connection import get_connection
 
 from sync import store
@@ -35,7 +35,7 @@ def rulebook() -> RuleBook:
 def order_plan(order: Order) -> OrderPlan:
     explicit = order.protocol_type == "order" and order.steps_ml_h
     return OrderPlan(
-        product_id=order.product_id, therapy=order.therapy, dosing_weight_kg=order.dosing_weight_kg,
+        id=str(order.id), product_id=order.product_id, therapy=order.therapy, dosing_weight_kg=order.dosing_weight_kg,
         indication=order.indication,
         steps_ml_h=tuple(order.steps_ml_h) if explicit else None,
         step_min=order.step_interval_min if explicit else None,
@@ -86,6 +86,7 @@ async def _build_context(visit: Visit, as_of: datetime) -> VisitContext:
         order=order_plan(order), patient=patient_flags(patient, place),
         catalog=await org_catalogue.catalog_for(visit.organization_id, as_of=as_of), rulebook=rulebook(),
         series=facts, organization=await at_risk_policy.policy_of(patient.organization_id),
+        other_orders=tuple(order_plan(other) for other in await visit_orders.other_orders_of(visit)),
     )
 
 
@@ -95,17 +96,10 @@ async def context_json(visit: Visit) -> dict[str, Any]:
     current catalogue (the one the tablet holds) has changed them since; the tablet folds with these."""
     events = await events_of(visit)
     context = await context_for(visit, events=events)
-    order, patient = context.order, context.patient
+    patient = context.patient
     return {
-        "order": {
-            "product_id": order.product_id, "therapy": order.therapy, "dosing_weight_kg": order.dosing_weight_kg,
-            "indication": order.indication, "steps_ml_h": list(order.steps_ml_h) if order.steps_ml_h else None,
-            "step_min": order.step_min, "dose_g_per_kg": order.dose_g_per_kg, "dose_g": order.dose_g,
-            "rate_cap_ml_h": order.rate_cap_ml_h, "vitals_schedule": order.vitals_schedule,
-            "safety_override": None if order.safety_override is None else dict(order.safety_override),
-            **{name: [{"drug": p.drug, "dose": p.dose, "unit": p.unit, "route": p.route} for p in getattr(order, name)]
-               for name in ("premeds", "prn_orders")},
-        },
+        "order": order_json(context.order),
+        "other_orders": [order_json(other) for other in context.other_orders],
         "patient": {
             "first_infusion": patient.first_infusion, "product_switch": patient.product_switch,
             "long_gap": patient.long_gap, "risk_flags": sorted(patient.risk_flags),
@@ -113,6 +107,20 @@ async def context_json(visit: Visit) -> dict[str, Any]:
         "series": None if context.series is None else context.series.to_dict(),
         "organization": {"at_risk_cap_mg_kg_min": context.organization.at_risk_cap_mg_kg_min},
         "protocol_rows": await org_catalogue.rows_changed_since(visit.organization_id, began_at(events)),
+    }
+
+
+def order_json(order: OrderPlan) -> dict[str, Any]:
+    """An order in the plain-JSON form `order_from_dict` (and pwa/rules/context.js) read."""
+    return {
+        "id": order.id, "product_id": order.product_id, "therapy": order.therapy,
+        "dosing_weight_kg": order.dosing_weight_kg,
+        "indication": order.indication, "steps_ml_h": list(order.steps_ml_h) if order.steps_ml_h else None,
+        "step_min": order.step_min, "dose_g_per_kg": order.dose_g_per_kg, "dose_g": order.dose_g,
+        "rate_cap_ml_h": order.rate_cap_ml_h, "vitals_schedule": order.vitals_schedule,
+        "safety_override": None if order.safety_override is None else dict(order.safety_override),
+        **{name: [{"drug": p.drug, "dose": p.dose, "unit": p.unit, "route": p.route} for p in getattr(order, name)]
+           for name in ("premeds", "prn_orders")},
     }
 
 

@@ -32,6 +32,17 @@ def test_a_rate_change_after_the_start_fits() -> None:
     assert codes(*split(s)) == []
 
 
+def test_each_order_runs_its_own_pump() -> None:
+    """A pre-hydration (order 2) started while the IVIG runs is no second start of the IVIG; stopping
+    order 2 before it started is a misfit of its own pump."""
+    s = VisitScript()
+    s.start(50, 35)
+    s.add(55, "infusion.started", {"rate_ml_h": 100, "order_id": "2"})
+    assert codes(*split(s)) == []
+    s.add(60, "infusion.stopped", {"reason": "completed", "order_id": "3"})
+    assert codes(*split(s)) == [("", "no_running_infusion")]
+
+
 def test_a_late_entry_is_judged_at_its_clinical_time_not_its_arrival() -> None:
     s = VisitScript()
     s.start(50, 35)

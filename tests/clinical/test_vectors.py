@@ -144,9 +144,32 @@ def test_series_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBoo
     assert_matches(run_series_case(case, catalog, rulebook), case["expected"])
 
 
+def context_out(context: VisitContext) -> dict[str, Any]:
+    """What visit_orders.json's context cases compare: the primary's protocol and each other order's."""
+    return {"protocol_id": context.protocol.id, "other_protocols": [
+        {"order_id": order.id, "protocol_id": protocol.id, "kind": protocol.kind, "basis": protocol.basis,
+         "therapy": protocol.therapy, "product_id": protocol.product.id}
+        for order, protocol in zip(context.other_orders, context.other_protocols)]}
+
+
+@pytest.mark.parametrize("case", cases("visit_orders.json"))
+def test_visit_orders_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook) -> None:
+    if case["function"] == "fold":
+        state = fold(case, catalog, rulebook)
+        state["entries_by_id"] = {entry["event_id"]: entry for entry in state["entries"]}
+        assert_matches(state, case["expected"])
+    elif case["valid"]:
+        assert_matches(context_out(VisitContext.from_dict(case["context"], catalog=catalog, rulebook=rulebook)),
+                       case["expected"])
+    else:
+        with pytest.raises(ValueError) as refused:
+            VisitContext.from_dict(case["context"], catalog=catalog, rulebook=rulebook)
+        assert case["message"] in str(refused.value)
+
+
 def test_the_vector_files_hold_plain_json_cases_with_unique_names() -> None:
     for name in ("rates.json", "rules.json", "rule_coverage.json", "timeline.json", "series.json", "order_safety.json",
-                 "applies_to.json"):
+                 "applies_to.json", "visit_orders.json"):
         loaded = json.loads((VECTORS / name).read_text("utf-8"))
         names = [case["name"] for case in loaded]
         assert len(names) == len(set(names)) and len(names) >= 5, name

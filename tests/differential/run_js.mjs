@@ -7,17 +7,21 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
-import { foldTimeline, loadCatalog, loadExpressionLanguage, loadRulebook, makeContext } from '../../pwa/rules.js';
+import {
+  foldTimeline, loadCatalog, loadExpressionLanguage, loadOtherOrders, loadRulebook, makeContext,
+} from '../../pwa/rules.js';
 
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
 const rulebook = loadRulebook(readJson('../../server/clinical/data/rules.json'), await loadExpressionLanguage(), readJson('../../server/clinical/data/facts.json'));
 const ranges = readJson('../../server/clinical/data/ranges.json');
+const orders = await loadOtherOrders(); // as the tablet: only for a visit that holds additional orders
 
 // The fold's answer for one case; an engine that throws reports the error's class (as Python's side does).
 function foldCase(visit) {
   try {
-    const context = makeContext(visit.context, { catalog, rulebook, ranges });
+    const several = visit.context.other_orders?.length;
+    const context = makeContext(visit.context, { catalog, rulebook, ranges, orders: several ? orders : null });
     return { name: visit.name, state: foldTimeline(visit.events, context, { now: visit.now }) };
   } catch (error) {
     return { name: visit.name, error: `${error.constructor.name}: ${error.message}` };

@@ -74,7 +74,8 @@ def draw_visit(draw: Draw) -> dict[str, Any]:
     second = Device("tablet-ben", pick(draw, ["nurse-ana", "nurse-ben"]), integer(draw, -90_000, 90_000))
     nurse = Nurse(draw, log, order, row, main, second if chance(draw, 5) else None)
     nurse.visit()
-    events = log.synced(unsynced_tail=pick(draw, [0] * 6 + [1, 3, 50]))
+    tail = pick(draw, [0] * 6 + [1, 3, 50])
+    events = log.synced(unsynced_tail=tail)
     last = max([log.at(0)] + [nurse.latest(event) for event in events])
     when = pick(draw, ["none", "after", "after", "during"])
     now = None
@@ -82,8 +83,34 @@ def draw_visit(draw: Draw) -> dict[str, Any]:
         now = last + timedelta(minutes=integer(draw, 0, 240))
     elif when == "during":
         now = log.at(integer(draw, 0, max(1, int((last - log.at(0)).total_seconds() // 60))))
-    return {"context": {"order": order, "patient": patient}, "events": events,
-            "now": None if now is None else instant(now, main.zone_min)}
+    context: dict[str, Any] = {"order": order, "patient": patient}
+    if chance(draw, 6):  # drawn last, so the visits drawn before this extension stay as they were
+        events = draw_other_order(draw, log, context, main, tail)
+    return {"context": context, "events": events, "now": None if now is None else instant(now, main.zone_min)}
+
+
+def draw_other_order(draw: Draw, log: VisitLog, context: dict[str, Any], main: Device, tail: int) -> list[dict[str, Any]]:
+    """A second order of the visit (another label row, standing in for a pre-hydration) run by pump events
+    naming it, sometimes a rate change naming the primary order, now and then a stop naming an order the
+    visit does not hold; the log synced again with the same unsynced tail."""
+    row = pick(draw, PRODUCTS)
+    context["order"]["id"] = "1"
+    context["other_orders"] = [{"id": "2", "product_id": row["product_id"], "protocol_id": row["protocol_id"],
+                                "dosing_weight_kg": context["order"]["dosing_weight_kg"]}]
+    start, run = integer(draw, 0, 90), integer(draw, 5, 120)
+    log.add(main, start, "infusion.started", {"rate_ml_h": pick(draw, [50, 100, 125.5, 250]), "order_id": "2"})
+    if chance(draw, 2):
+        log.add(main, start + run / 2, "infusion.rate_changed",
+                {"rate_ml_h": pick(draw, [40, 150]), "order_id": pick(draw, ["2", "2", "1"])})
+    if chance(draw, 3):
+        log.add(main, start + run / 3, "infusion.paused", {"reason": "patient_request", "order_id": "2"})
+        log.add(main, start + run / 3 + 5, "infusion.resumed", {"rate_ml_h": 100, "order_id": "2"})
+    if chance(draw, 2):
+        log.add(main, start + run, "infusion.stopped",
+                {"reason": "completed", "pump_volume_ml": pick(draw, [None, 50]), "order_id": "2"})
+    if chance(draw, 5):
+        log.add(main, integer(draw, 0, 120), "infusion.stopped", {"reason": "other", "order_id": "9"})
+    return log.synced(unsynced_tail=tail)
 
 
 visits = st.composite(draw_visit)  # visits(): the Hypothesis strategy (it shrinks)

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import {
-  findProduct, findProtocol, foldTimeline, fromMlH, loadCatalog, loadExpressionLanguage, loadRulebook, makeContext, orderProtocol,
+  findProduct, findProtocol, foldTimeline, fromMlH, loadCatalog, loadExpressionLanguage, loadOtherOrders, loadRulebook, makeContext,
+  orderProtocol,
   recommendNextRate, roundHalfUp, stepSchedule, toMlH,
 } from '../../pwa/rules.js';
 import { FACTS_VERSION } from '../../pwa/rules/alerts.js';
@@ -20,6 +21,7 @@ import { placeInSeries } from '../../pwa/rules/series.js';
 import { checkOrder, orderAccepted } from '../../pwa/lazy/order_safety.js';
 
 const cel = await loadExpressionLanguage();
+const orders = await loadOtherOrders();
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const catalog = loadCatalog(readJson('../../server/clinical/data/products.json'));
 const factsDoc = readJson('../../server/clinical/data/facts.json');
@@ -69,8 +71,9 @@ function runRateCase({ function: name, input }) {
   throw new Error(`unknown vector function ${name}`);
 }
 
+// The lazy orders module only where the context holds additional orders (a visit of one order folds without it).
 function fold(vector, book = rulebook) {
-  const context = makeContext(vector.context, { catalog, rulebook: book, ranges });
+  const context = makeContext(vector.context, { catalog, rulebook: book, ranges, orders: vector.context.other_orders?.length ? orders : null });
   return foldTimeline(vector.events, context, { now: vector.now });
 }
 
@@ -144,8 +147,44 @@ describe('series.json', () => {
   }
 });
 
+// What visit_orders.json's context cases compare: the primary's protocol and each other order's.
+function contextOut(context) {
+  return {
+    protocol_id: context.protocol.id,
+    other_protocols: context.other_orders.map((order, i) => {
+      const p = context.other_protocols[i];
+      return { order_id: order.id, protocol_id: p.id, kind: p.kind, basis: p.basis, therapy: p.therapy, product_id: p.product.id };
+    }),
+  };
+}
+
+describe('visit_orders.json', () => {
+  for (const vector of readJson('../vectors/visit_orders.json')) {
+    test(vector.name, () => {
+      if (vector.function === 'fold') {
+        const state = fold(vector);
+        state.entries_by_id = Object.fromEntries(state.entries.map((entry) => [entry.event_id, entry]));
+        assertMatches(state, vector.expected);
+      } else if (vector.valid) {
+        assertMatches(contextOut(makeContext(vector.context, { catalog, rulebook, ranges, orders })), vector.expected);
+      } else {
+        assert.throws(() => makeContext(vector.context, { catalog, rulebook, ranges, orders }),
+          (error) => error.message.includes(vector.message));
+      }
+    });
+  }
+});
+
+test('a visit of several orders needs the lazy orders module; a visit of one order does not', () => {
+  const [several] = readJson('../vectors/visit_orders.json');
+  assert.throws(() => makeContext(several.context, { catalog, rulebook, ranges }), /additional orders need \{orders: await loadOtherOrders/);
+  const { other_orders: _, ...one } = several.context;
+  assert.equal(makeContext(one, { catalog, rulebook, ranges }).other_orders.length, 0);
+});
+
 test('the vector files hold plain JSON cases with unique names', () => {
-  for (const name of ['rates.json', 'rules.json', 'rule_coverage.json', 'timeline.json', 'series.json', 'applies_to.json']) {
+  for (const name of ['rates.json', 'rules.json', 'rule_coverage.json', 'timeline.json', 'series.json', 'applies_to.json',
+    'visit_orders.json']) {
     const names = readJson(`../vectors/${name}`).map((vector) => vector.name);
     assert.ok(names.length >= 5 && new Set(names).size === names.length, name);
   }

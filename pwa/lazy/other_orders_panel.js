@@ -1,0 +1,56 @@
+// The visit's additional orders on the visit screen (a pre-hydration before the IVIG, a second product):
+// each with its pump's status and volume, and Start, Change rate and Stop, which record pump events
+// carrying the order's id. No titration advice: the rules and the rate maths are the primary order's.
+// Loaded on demand (precached), so the cold-start shell does not carry it.
+
+import { clock, num } from "../format.js";
+import { button, h } from "../views/dom.js";
+
+const STOP_REASONS = ["completed", "reaction", "line_issue", "patient_request", "product_issue", "other"];
+// What the nurse has typed per order, kept across the screen's refreshes (a sync pull re-renders the panel).
+const typed = new Map();
+
+function statusText(run) {
+  if (run.status === "running") return `Running at ${num(run.current_rate_ml_h)} mL/h since ${clock(run.segments.at(-1).start)}`;
+  if (run.status === "paused") return "Paused";
+  if (run.status === "stopped") return `Stopped at ${clock(run.stopped_at)}`;
+  return "Not started";
+}
+
+// `save(kind, payload)` records the entry (and refreshes); `check(kind, payload)` gives its problems.
+function orderCard(run, { save, check }) {
+  const name = `order ${run.order_id}`;
+  const rate = h("input", { type: "number", inputmode: "decimal", min: "0", step: "any", "aria-label": `Rate (mL/h) for ${name}`,
+    value: typed.get(run.order_id) ?? "", oninput: (e) => typed.set(run.order_id, e.target.value) });
+  const reason = h("select", { "aria-label": `Stop reason for ${name}` }, STOP_REASONS.map((r) => h("option", { value: r }, r.replace("_", " "))));
+  const problems = h("p.why-off", { role: "alert", hidden: true });
+  const record = async (kind, payload) => {
+    const found = check ? check(kind, payload) : [];
+    problems.hidden = !found.length;
+    problems.textContent = found.map((p) => p.message).join("; ");
+    if (found.length) return;
+    typed.delete(run.order_id);
+    await save(kind, payload);
+  };
+  const rated = (kind, extra) => () => record(kind, { rate_ml_h: rate.value === "" ? null : Number(rate.value), ...extra, order_id: run.order_id });
+  const running = run.status === "running" || run.status === "paused";
+  return h("article.other-order", { testid: "other-order", dataset: { orderId: run.order_id }, "aria-label": `Order ${run.order_id} · ${run.product_name}` },
+    h("h3", `Order ${run.order_id} · ${run.product_name}`),
+    h("p", { testid: "other-order-status" }, statusText(run), ` · ${num(run.volume_infused_ml, 1) || 0} mL infused`),
+    h("div.action-grid",
+      h("label", "Rate (mL/h) ", rate),
+      running
+        ? [button(`Change rate of ${name}`, rated("infusion.rate_changed", { reason: "order", note: null }), { kind: "small" }),
+          h("label", "Reason ", reason),
+          button(`Stop ${name}`, () => record("infusion.stopped", { reason: reason.value, pump_volume_ml: null, note: null, order_id: run.order_id }), { kind: "small" })]
+        : button(`Start ${name}`, rated("infusion.started", { override_reason: null }), { kind: "small" })),
+    problems);
+}
+
+/** The panel of the visit's additional orders (null when it holds none, or before the visit began). */
+export function otherOrdersPanel(state, actions) {
+  if (!state?.time_in || !state.other_orders?.length) return null;
+  return h("section.other-orders", { testid: "other-orders" },
+    h("h2", "Other orders of this visit"),
+    state.other_orders.map((run) => orderCard(run, actions)));
+}

@@ -1,0 +1,93 @@
+"""A visit's additional orders in the fold: whose pump events are whose, and each additional order's own
+pump timeline (a pre-hydration before the IVIG, a second product).
+
+A pump event (`infusion.*`) without `order_id`, or naming the primary order, is the primary order's: the
+visit folds exactly as a visit of one order. An event naming an additional order runs that order's pump
+(the same state machine, `infusion.py`); one naming an order the visit does not hold runs no pump and is
+listed as an issue (`order_not_on_visit`). `visit.ended` stops every pump. The titration rules, the rate
+maths and the alerts read the primary order's timeline only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.clinical.clock import format_instant
+from server.clinical.infusion import InfusionTimeline, build_infusion, duration_min, volume_ml
+from server.clinical.infusion_state import INFUSION_KINDS
+from server.clinical.ordering import Entry
+from server.clinical.problems import Problem
+from server.clinical.products import Protocol
+from server.clinical.rounding import round_half_up
+from server.clinical.visit_context import Order, VisitContext
+
+
+@dataclass(frozen=True)
+class OrderRun:
+    """One additional order and its pump's history over the visit."""
+
+    order: Order
+    protocol: Protocol
+    entries: list[Entry]  # its pump events and the visit's end
+    infusion: InfusionTimeline
+
+
+@dataclass(frozen=True)
+class OrderSplit:
+    primary: list[Entry]  # every entry but the pump events of other orders
+    runs: tuple[OrderRun, ...]
+    issues: list[tuple[str, Problem]]
+
+
+def _not_on_visit(order_id: str) -> Problem:
+    return Problem("order_id", f"Order {order_id} is not an order of this visit", "order_not_on_visit")
+
+
+def split_orders(entries: list[Entry], context: VisitContext) -> OrderSplit:
+    """The primary order's entries, each additional order's pump timeline, and the pump events that name
+    an order the visit does not hold (entries: effective, in fold order)."""
+    own: dict[str | None, list[Entry]] = {order.id: [] for order in context.other_orders}
+    primary, issues = [], []
+    for entry in entries:
+        named = entry.payload.get("order_id") if entry.kind in INFUSION_KINDS else None
+        if named is None or named == context.order.id:
+            primary.append(entry)
+        elif named in own:
+            own[named].append(entry)
+        else:
+            issues.append((entry.id, _not_on_visit(named)))
+        if entry.kind == "visit.ended":
+            for timeline in own.values():
+                timeline.append(entry)
+    runs = tuple(OrderRun(order, protocol, own[order.id], build_infusion(own[order.id]))
+                 for order, protocol in zip(context.other_orders, context.other_protocols))
+    return OrderSplit(primary, runs, issues)
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else format_instant(value)
+
+
+def run_out(run: OrderRun, horizon: datetime | None) -> dict[str, Any]:
+    """One additional order as the state reports it: its order, its pump's status, volume and periods."""
+    infusion = run.infusion
+    at = horizon or datetime.min  # no horizon: no entries, so no segments to measure
+    stops = [e for e in run.entries if e.kind == "infusion.stopped" and e.payload["pump_volume_ml"] is not None]
+    return {
+        "order_id": run.order.id, "product_id": run.protocol.product.id, "product_name": run.protocol.product.name,
+        "therapy": run.protocol.therapy, "protocol_kind": run.protocol.kind,
+        "status": "not_started" if infusion.state == "idle" else infusion.state,
+        "current_rate_ml_h": infusion.rate_ml_h if infusion.state == "running" else None,
+        "first_start": _instant(infusion.first_start), "stopped_at": _instant(infusion.stopped_at),
+        "running_min": round_half_up(sum(duration_min(s.start, s.end, at) for s in infusion.segments), 1),
+        "volume_infused_ml": round_half_up(volume_ml(infusion.segments, at), 1),
+        "pump_volume_ml": stops[-1].payload["pump_volume_ml"] if stops else None,
+        "segments": [{"event_id": s.event_id, "start": format_instant(s.start), "end": _instant(s.end),
+                      "rate_ml_h": s.rate_ml_h, "duration_min": round_half_up(duration_min(s.start, s.end, at), 1),
+                      "volume_ml": round_half_up(s.rate_ml_h * duration_min(s.start, s.end, at) / 60.0, 1)}
+                     for s in infusion.segments],
+        "pauses": [{"event_id": p.event_id, "start": format_instant(p.start), "end": _instant(p.end),
+                    "reason": p.reason, "resumed_by": p.resumed_by} for p in infusion.pauses],
+    }

@@ -1,0 +1,47 @@
+"""A visit's additional orders (issue #18 item 3): besides its primary order (`Visit.order`) a visit may
+hold further active orders of the same patient, a pre-hydration before the IVIG or a second product,
+each a `visit_order` row in the order the pharmacist listed them when she scheduled the visit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.db.models import Order, Patient, Visit, VisitOrder
+from server.errors import FieldError, ValidationFailed
+
+FIELD = "other_order_ids"
+MAX_OTHER_ORDERS = 4  # a visit with more than five infusions is a scheduling slip, not a visit
+
+
+def _invalid(reason: str) -> ValidationFailed:
+    message = f"{FIELD}: {reason}"
+    return ValidationFailed(message, errors=[FieldError(FIELD, message)])
+
+
+async def additional_orders(patient: Patient, primary: Order, ids: list[int]) -> list[Order]:
+    """The orders `ids` names, each an active order of this patient other than the primary, once each."""
+    if len(set(ids)) != len(ids):
+        raise _invalid("an order is listed twice; list each additional order once")
+    if primary.id in ids:
+        raise _invalid(f"order {primary.id} is already the primary order of this visit; choose other orders as additional ones")
+    found = {o.id: o for o in await Order.filter(id__in=ids, patient_id=patient.id,
+                                                 organization_id=patient.organization_id)}
+    for order_id in ids:
+        order = found.get(order_id)
+        if order is None:
+            raise _invalid(f"order {order_id} is not an order of this patient")
+        if not order.active:
+            raise _invalid(f"order {order_id} is inactive; a visit holds active orders only")
+    return [found[order_id] for order_id in ids]
+
+
+async def attach(visits: list[Visit], orders: list[Order], connection: Any) -> None:
+    """Give every visit of a booking the same additional orders, in the listed order."""
+    await VisitOrder.bulk_create([VisitOrder(visit_id=visit.id, order_id=order.id, position=index)
+                                  for visit in visits for index, order in enumerate(orders)], using_db=connection)
+
+
+async def other_orders_of(visit: Visit) -> list[Order]:
+    """The visit's additional orders, in position order (none for most visits)."""
+    rows = await VisitOrder.filter(visit_id=visit.id).order_by("position").prefetch_related("order")
+    return [row.order for row in rows]

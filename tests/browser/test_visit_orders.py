@@ -1,0 +1,97 @@
+"""A visit of two orders clicked through (issue #18 item 3): the pharmacist writes a second order for Alma
+Reyes and schedules a visit holding her IVIG order and the second one; the nurse runs the second order
+first (started and stopped with its own buttons, pump events carrying its order id), then the IVIG; the
+review page lists both orders and both infusions.
+
+The second order is a second IVIG order (Privigen 10% for CIDP) standing in for a pre-hydration: the
+catalogue holds no product of another therapy, and none is invented here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.people import log_in
+from tests.browser.tablet import Tablet
+from tests.browser.test_offline_visit import GEO
+from tests.browser.test_schedule_visit import schedule, visit_id_at
+from tests.browser.test_tablet_guidance import KIT_OK
+
+pytestmark = pytest.mark.browser
+
+
+def pharmacist_schedules_two_orders(page, base_url: str, artifacts) -> tuple[str, str]:
+    """A second order for Alma Reyes, then a visit today holding both; (visit id, second order id)."""
+    log_in(page, base_url, "pharmacist", DEMO_PASSWORD)
+    page.get_by_role("link", name="Reyes, Alma").click()
+    page.get_by_role("link", name="New order").click()
+    page.get_by_label("Product and indication").select_option(label="Privigen 10% · CIDP")
+    page.get_by_label("Dose (g/kg)").fill("0.4")
+    page.get_by_label("Dosing weight (kg)").fill("70")
+    page.get_by_label("Prescriber").fill("Dr. Phil Amari")
+    page.get_by_role("button", name="Create order").click()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    page.get_by_role("link", name="Schedule visits").click()
+    now = datetime.now(timezone.utc)
+    at = max(now - timedelta(minutes=2), datetime.combine(now.date(), datetime.min.time(), timezone.utc))
+    schedule(page, day=at.date(), at=at.strftime("%H:%M"))
+    extra = page.get_by_role("group", name="Additional orders given at the same visit", exact=False)
+    second = extra.get_by_label("Privigen 10%", exact=False)
+    expect(second).to_have_count(1)
+    second_id = second.get_attribute("value")
+    page.get_by_role("combobox", name="Order").select_option(index=0)  # the IVIG order, written first
+    second.check()
+    page.screenshot(path=str(artifacts / "schedule-two-orders-1280x900.png"), full_page=True)
+    page.get_by_role("button", name="Schedule visits").click()
+    expect(page.get_by_role("status")).to_contain_text("Scheduled.")
+    return visit_id_at(page, f"{at:%Y-%m-%d %H:%M} UTC"), second_id
+
+
+def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_shows_both(
+    server_factory, launch, playwright, artifacts
+):
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    desk_browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    desk = desk_browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    visit_id, second_id = pharmacist_schedules_two_orders(desk, server.base_url, artifacts)
+
+    tablet = Tablet(launch(**GEO), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.open_visit(visit_id)
+    tablet.start_visit()
+    card = tablet.page.get_by_role("article", name=f"Order {second_id} · Privigen 10%")
+    expect(card).to_contain_text("Not started")
+    card.get_by_label(f"Rate (mL/h) for order {second_id}").fill("100")
+    card.get_by_role("button", name=f"Start order {second_id}").click()
+    expect(card).to_contain_text("Running at 100 mL/h")
+    expect(tablet.tid("current-rate")).to_have_text("—")  # the IVIG's pump has not started
+    tablet.screenshot(artifacts / "tablet-second-order-running-1280x800.png", testid="other-orders")
+    card.get_by_role("button", name=f"Stop order {second_id}").click()
+    expect(card).to_contain_text("Stopped at")
+    expect(tablet.tid("timeline-entry").filter(has_text=f"order {second_id}")).to_have_count(2)  # its start and stop
+
+    tablet.entry("assessment", KIT_OK)
+    tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})
+    tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
+    expect(tablet.tid("current-rate")).not_to_have_text("—")
+    expect(card).to_contain_text("Stopped at")
+    tablet.entry("infusion.stopped", {"pump_volume_ml": 5})
+    tablet.screenshot(artifacts / "tablet-two-orders-done-1280x800.png")
+    expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
+    state = tablet.fold(visit_id)
+    assert [(o["order_id"], o["status"]) for o in state["other_orders"]] == [(second_id, "stopped")]
+    assert state["infusion"]["status"] == "stopped" and state["issues"] == []
+
+    desk.goto(f"{server.base_url}/review/visits/{visit_id}")
+    expect(desk.get_by_text("Additional orders")).to_be_visible()
+    expect(desk.locator("body")).to_contain_text(f"Order {second_id} · IVIG · Privigen 10%")
+    expect(desk.locator("body")).to_contain_text(f"100 mL/h · order {second_id}")  # its pump events, named
+    others = desk.get_by_role("region", name="Other orders of this visit")
+    expect(others.get_by_role("row").filter(has_text="Privigen 10% (IVIG)")).to_have_count(1)
+    desk.screenshot(path=str(artifacts / "review-two-orders-1280x900.png"), full_page=True)
+    assert tablet.errors == []
+    desk_browser.close()

@@ -1,0 +1,78 @@
+"""A visit of two orders in the review page, the physician summary (page and PDF) and the FHIR document:
+the additional order's infusion is listed with its times and volume, its pump events name their order,
+and the IVIG's own figures are those of the visit without it.
+
+The second order is a second IVIG order (Privigen 10% for CIDP) standing in for a pre-hydration: the
+catalogue holds no product of another therapy, and none is invented here."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from fhir.resources.R4B.bundle import Bundle
+from pypdf import PdfReader
+
+from server.clinical import fold_timeline
+from server.db.models import Order, Visit, VisitOrder
+from server.services import visits
+from tests.review import scripts
+from tests.review.scripts import events_for
+from tests.review.test_summaries import resources, save_first_page_picture
+
+
+async def two_order_visit(tablet_for, projected, nurse, patient, pharmacist) -> tuple[Visit, Order]:
+    """The tolerated IVIG visit, with a second order run 09:02-09:32 at 100 mL/h before the IVIG (50 mL)."""
+    primary = await Order.get(patient=patient)
+    second = await Order.create(organization_id=patient.organization_id, patient=patient, product_id="privigen-10",
+                                indication="CIDP", dose_g_per_kg=0.4, dose_g=28.0, dosing_weight_kg=70.0,
+                                prescriber="Dr. Test", created_by=pharmacist)
+    script = scripts.tolerated()
+    script.add(2, "infusion.started", {"rate_ml_h": 100, "order_id": str(second.id)})
+    script.add(32, "infusion.stopped", {"reason": "completed", "pump_volume_ml": 50, "order_id": str(second.id)})
+    visit = await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient=patient,
+                               order=primary, nurse=nurse, scheduled_at=script.t0)
+    await VisitOrder.create(visit=visit, order=second, position=0)
+    tablet = await tablet_for(nurse)
+    events = events_for(script, visit, first_seq=tablet.next_seq)
+    tablet.next_seq += len(events)
+    results = (await tablet.push(events)).json()["results"]
+    assert {r["status"] for r in results} == {"accepted"}, results
+    await projected()
+    return await Visit.get(id=visit.id), second
+
+
+async def test_the_review_summary_pdf_and_fhir_list_the_other_orders_infusion(
+    tablet_for, projected, desk, post_form, client_factory, nurse_ana, patient_pat, pharmacist_pia, physician_phil
+):
+    visit, second = await two_order_visit(tablet_for, projected, nurse_ana, patient_pat, pharmacist_pia)
+    events = await visits.events_of(visit)
+    context = await visits.context_for(visit, events=events)
+    alone = fold_timeline([e for e in events if not e["payload"].get("order_id") or e["kind"] == "visit.started"],
+                          context=context).to_dict()
+    assert visit.volume_infused_ml == alone["infusion"]["volume_infused_ml"] > 0  # the IVIG's, as without order 2
+    review = (await desk.get(f"/review/visits/{visit.id}")).text
+    assert "Other orders of this visit" in review and f"Order {second.id} · IVIG · Privigen 10%" in review
+    assert f"100 mL/h · order {second.id}" in review  # its pump event in the timeline, named
+    assert "pump 50" in review
+    signed = await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue the plan."})
+    assert signed.status_code == 303
+
+    physician = await client_factory(physician_phil)
+    page = (await physician.get(f"/visits/{visit.id}/summary")).text
+    assert "Other orders of this visit" in page and "Privigen 10% (IVIG)" in page
+    document = (await physician.get(f"/visits/{visit.id}/summary.pdf")).content
+    save_first_page_picture(document, "summary-two-orders-page1")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(document)).pages)
+    assert "Other orders of this visit" in text and "Privigen 10% (IVIG)" in text
+
+    bundle = (await physician.get(f"/visits/{visit.id}/fhir")).json()
+    Bundle.model_validate(bundle)
+    given = [m for m in resources(bundle, "MedicationAdministration") if "rateQuantity" in m["dosage"]]
+    other = [m for m in given if m["dosage"]["text"].startswith(f"Order {second.id},")]
+    assert [(m["dosage"]["rateQuantity"]["value"], m["dosage"]["dose"]["value"]) for m in other] == [(100, 50)]
+    assert other[0]["contained"][0]["code"]["text"] == "Privigen 10%" and "batch" not in other[0]["contained"][0]
+    assert other[0]["effectivePeriod"]["end"] > other[0]["effectivePeriod"]["start"]
+    ivig = [m for m in given if m not in other]
+    assert [m["dosage"]["rateQuantity"]["value"] for m in ivig] == [s["rate_ml_h"] for s in alone["segments"]]
+    assert {m["contained"][0]["batch"]["lotNumber"] for m in ivig} == {"LE12A"}
