@@ -69,9 +69,14 @@ export function deviceKey() {
   return call("GET", "/api/device-key");
 }
 
+// The reference shape this code reads (server/services/reference_shape.py); none: the previous release's.
+export const REFERENCE_SHAPE_HEADER = "X-Ivlog-Reference";
+export const REFERENCE_SHAPE = 2;
+
 /** The reference document, or `{status: 304}` when `etag` is still current. */
 export function reference(etag) {
-  return call("GET", "/api/reference", { headers: etag ? { "If-None-Match": etag } : {} });
+  const headers = { [REFERENCE_SHAPE_HEADER]: String(REFERENCE_SHAPE) };
+  return call("GET", "/api/reference", { headers: etag ? { ...headers, "If-None-Match": etag } : headers });
 }
 
 /** `surrender`: this tablet was revoked; its entries go to the pharmacist (`/api/sync/surrender`). */

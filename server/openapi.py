@@ -20,6 +20,7 @@ from server.clinical.events import PAYLOAD_MODELS
 from server.db.models import ProtocolType, Role, VisitStatus
 from server.routes.schedule import ApiScheduleRequest
 from server.routes.session import SessionCreate
+from server.services.reference_shape import REFERENCE_SHAPE, REFERENCE_SHAPE_HEADER
 from sync import protocol
 
 REF = "#/components/schemas/{model}"
@@ -218,8 +219,10 @@ def _schedule() -> dict[str, Any]:
 def _reference(etag: dict[str, Any]) -> dict[str, Any]:
     document = {**ANY_OBJECT, "required": ["user", "patients", "orders", "visits", "products", "rules", "ranges"]}
     if_none = {"name": "If-None-Match", "in": "header", "required": False, "schema": STRING}
-    operation = _op("Everything a tablet needs offline", _json(document, "The reference document.", etag), *READ,
-                    parameters=[if_none])
+    shape = {"name": REFERENCE_SHAPE_HEADER, "in": "header", "required": False, "schema": {"type": "integer"},
+             "description": f"The shape the tablet's code reads ({REFERENCE_SHAPE}); none: the previous release's."}
+    operation = _op("Everything a tablet needs offline", _json(document, "The reference document.", etag), *READ, 422,
+                    parameters=[if_none, shape])
     operation["responses"]["304"] = {"description": "Unchanged since the ETag sent.", "headers": etag}
     return operation
 

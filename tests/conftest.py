@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 
 from server.app import create_app
 from server.db.models import Assignment, Order, Organization, Patient, Role, User
+from server.services.reference_shape import REFERENCE_SHAPE, REFERENCE_SHAPE_HEADER
 from server.settings import Settings
 from tests.databases import TemplateDatabase
 
@@ -83,12 +84,14 @@ ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
 
 @pytest.fixture
 async def client_factory(app) -> AsyncIterator[ClientFactory]:
-    """`await client_factory(user)` gives an HTTP client logged in as `user` (or anonymous)."""
+    """`await client_factory(user)` gives an HTTP client logged in as `user` (or anonymous). It asks for the
+    reference in the current shape, as the current tablet does (tests/api/test_reference_shape.py removes it)."""
     clients: list[httpx.AsyncClient] = []
 
     async def make(user: User | None = None, **login_extra) -> httpx.AsyncClient:
         client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=ORIGIN, headers={"origin": ORIGIN}
+            transport=httpx.ASGITransport(app=app), base_url=ORIGIN,
+            headers={"origin": ORIGIN, REFERENCE_SHAPE_HEADER: str(REFERENCE_SHAPE)},
         )
         clients.append(client)
         if user is not None:

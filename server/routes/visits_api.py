@@ -15,6 +15,7 @@ from server.public import visit_public
 from server.routes import guard
 from server.routes.params import whole_number
 from server.services import reference, visits
+from server.services.reference_shape import REFERENCE_SHAPE_HEADER, shape_read
 from sync import held_view
 from sync.models import Quarantine
 from sync.routes import AsciiJSONResponse
@@ -22,10 +23,12 @@ from sync.routes import AsciiJSONResponse
 
 async def reference_show(request: Request) -> Response:
     user = await guard.require(request)
-    document, etag = await reference.reference_for(user, guard.settings_of(request).tablet_lock_min)
+    shape = shape_read(request.headers.get(REFERENCE_SHAPE_HEADER))
+    document, etag = await reference.reference_for(user, guard.settings_of(request).tablet_lock_min, shape)
+    headers = {"ETag": etag, "Vary": REFERENCE_SHAPE_HEADER}  # one URL, two shapes: never a 304 across them
     if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    return JSONResponse(document, headers={"ETag": etag})
+        return Response(status_code=304, headers=headers)
+    return JSONResponse(document, headers=headers)
 
 
 async def visit_list(request: Request) -> Response:

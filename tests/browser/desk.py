@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import httpx
 
+from server.services.reference_shape import REFERENCE_SHAPE, REFERENCE_SHAPE_HEADER
 from tests.browser.live_server import DEMO_PASSWORD
 
 
@@ -31,8 +32,8 @@ class Desk:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def json(self, path: str) -> dict:
-        response = self.client.get(path)
+    def json(self, path: str, headers: dict[str, str] | None = None) -> dict:
+        response = self.client.get(path, headers=headers)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -57,7 +58,8 @@ class Desk:
         return self.json(f"/api/visits/{visit_id}")
 
     def reference(self) -> dict:
-        return self.json("/api/reference")
+        """The reference in the current shape, as the current tablet asks for it."""
+        return self.json("/api/reference", {REFERENCE_SHAPE_HEADER: str(REFERENCE_SHAPE)})
 
     def form_post(self, path: str, form_page: str, data: dict | None = None) -> httpx.Response:
         """POST an HTML form with the CSRF token read from the page that shows it."""

@@ -1,0 +1,71 @@
+"""The reference document in the shape the asking tablet's code reads (issue #18 item 5).
+
+During an update, tablets still run the previous release's code until their service worker updates
+and the page reloads. That code refuses unknown fields in the products document and in a visit's
+context, so the fields added since would leave it with no clinical engine. The current tablet says
+which shape it reads (`REFERENCE_SHAPE_HEADER`, pwa/api.js); a request without it gets the previous
+shape: the current document without exactly those fields, which is the IVIG-only world the previous
+release read (pwa/rules/catalog.js IVIG_ONLY), so the current code reads it too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.errors import FieldError, ValidationFailed
+
+REFERENCE_SHAPE_HEADER = "X-Ivlog-Reference"
+REFERENCE_SHAPE = 2  # therapies, protocol kinds and a visit's additional orders
+PREVIOUS_SHAPE = 1  # the previous release (dc80baf): IVIG by weight, one order per visit
+
+PRODUCTS_ADDED = ("therapies", "protocol_kinds")
+ROW_ADDED = ("therapy", "kind")
+CONTEXT_ADDED = ("other_orders",)
+ORDER_ADDED = ("therapy", "id")
+# The previous release knew these rows only (IVIG, titrated by weight): a row of another therapy or kind,
+# stripped of the fields that say so, would be misread or refuse the whole catalogue; so it is left out.
+PREVIOUS_WORLD = {"therapy": "ivig", "kind": "weight_titration"}
+
+
+def shape_read(header: str | None) -> int:
+    """The shape a request asks for: none sent is the previous release's tablet."""
+    if header is None:
+        return PREVIOUS_SHAPE
+    if not header.strip().isdigit():
+        reason = "must be a whole number (the reference shape the tablet's code reads)"
+        raise ValidationFailed(errors=[FieldError(REFERENCE_SHAPE_HEADER, reason)])
+    return int(header)
+
+
+def in_shape(document: dict[str, Any], shape: int) -> dict[str, Any]:
+    """`document` (the current shape) as a tablet reading `shape` needs it."""
+    if shape >= REFERENCE_SHAPE:
+        return document
+    products = previous_products(document["products"])
+    visits = [{**visit, "context": previous_context(visit["context"])} for visit in document["visits"]]
+    return {**document, "products": products, "protocols": products["products"], "visits": visits}
+
+
+def previous_products(products: dict[str, Any]) -> dict[str, Any]:
+    """The products document as the previous release's pwa/rules/catalog.js reads it."""
+    shaped = _without(products, PRODUCTS_ADDED)
+    for name in ("products", "products_without_rates"):
+        if name in products:
+            shaped[name] = [_without(row, ROW_ADDED) for row in products[name] if _in_previous_world(row)]
+    return shaped
+
+
+def previous_context(context: dict[str, Any]) -> dict[str, Any]:
+    """A visit's context as the previous release's pwa/rules/context.js reads it: the main order only (an
+    old tablet cannot record the others), and the rows changed since the visit began as its catalogue."""
+    rows = {pid: _without(row, ROW_ADDED) for pid, row in context.get("protocol_rows", {}).items()}
+    return {**_without(context, CONTEXT_ADDED), "order": _without(context["order"], ORDER_ADDED), "protocol_rows": rows}
+
+
+def _in_previous_world(row: dict[str, Any]) -> bool:
+    """An unrated row has a therapy and no kind: it is judged by the fields it has."""
+    return all(row.get(name, value) == value for name, value in PREVIOUS_WORLD.items())
+
+
+def _without(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key not in names}
