@@ -50,9 +50,9 @@ from uuid import UUID
 from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
-from sync import store
+from sync import append, store
 from sync.models import Device, Quarantine
-from sync.policy import AuditRecord, Policy
+from sync.policy import AuditRecord, AuditTrail, Policy
 
 T = TypeVar("T")
 
@@ -80,12 +80,12 @@ class Writes:
     quarantines: list[Quarantine] = field(default_factory=list)
     resolutions: list[Resolution] = field(default_factory=list)
     devices: dict[UUID, Device] = field(default_factory=dict)
-    audits: dict[int, tuple[Policy, list[AuditRecord]]] = field(default_factory=dict)
+    audits: dict[int, tuple[AuditTrail, list[AuditRecord]]] = field(default_factory=dict)  # by trail (one, in practice)
     answers: list[dict[str, Any]] = field(default_factory=list)  # results that name an event of `events`
     numbered: list[Callable[[dict[UUID, int]], None]] = field(default_factory=list)  # told the numbers given
 
     def audit(self, policy: Policy, record: AuditRecord) -> None:
-        self.audits.setdefault(id(policy), (policy, []))[1].append(record)
+        self.audits.setdefault(id(policy.trail), (policy.trail, []))[1].append(record)
 
 
 @dataclass
@@ -124,22 +124,25 @@ class Group:
         self.ordering = True
 
     async def _order(self, writes: Writes) -> None:
-        """The serial section: number the events after the last one, insert them, audit."""
+        """The serial section: under the order lock, one statement numbers and inserts the events and
+        reads the audit chain's end (sync.append), one more appends the audit trail after it; then the
+        caller commits. Everything else (the rows built, the numbers told) is done outside it."""
+        prepared = append.prepare(self.connection, writes.events)
+        trails = list(writes.audits.values())
         await self.lock_order()
-        if writes.events:
-            first = await store.last_seq(self.connection) + 1
-            numbers = {}
-            for offset, row in enumerate(writes.events):
-                row["server_seq"] = numbers[row["id"]] = first + offset
-                self.logged[row["id"]]["server_seq"] = row["server_seq"]
-            for answer in writes.answers:
-                if answer["server_seq"] is None and answer["status"] in ("accepted", "duplicate"):
-                    answer["server_seq"] = numbers[answer["id"]]
-            for tell in writes.numbered:
-                tell(numbers)
-            await store.insert_events(self.connection, writes.events)
-        for policy, records in writes.audits.values():
-            await policy.record_many(records)
+        _, end = await append.number_and_insert(self.connection, prepared, trails[0][0].end_query if trails else None)
+        numbers = {row["id"]: row["server_seq"] for row in writes.events}
+        for row in writes.events:
+            self.logged[row["id"]]["server_seq"] = row["server_seq"]
+        for answer in writes.answers:
+            if answer["server_seq"] is None and answer["status"] in ("accepted", "duplicate"):
+                answer["server_seq"] = numbers[answer["id"]]
+        for tell in writes.numbered:
+            tell(numbers)
+        for index, (trail, records) in enumerate(trails):
+            if index:  # another trail (never, in practice): its own end, read after the first's append
+                end = await append.chain_end(self.connection, trail.end_query)
+            await trail.append(self.connection, records, end)
 
 
 @dataclass

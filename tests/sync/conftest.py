@@ -74,7 +74,14 @@ class TinyPolicy:
             raise RuntimeError("the audit store refused this entry")
         self.records.append((action, outcome, detail))
 
-    async def record_many(self, records: list[AuditRecord]) -> None:
+    @property
+    def trail(self) -> "TinyPolicy":
+        """Its own audit trail (sync.policy.AuditTrail), kept in memory: no chain to read the end of."""
+        return self
+
+    end_query = "SELECT NULL AS id WHERE 1 = 0"
+
+    async def append(self, connection: Any, records: list[AuditRecord], end: dict[str, Any]) -> None:
         for item in records:
             await self.record(item.action, item.principal, outcome=item.outcome, detail=item.detail)
 
