@@ -151,8 +151,18 @@ async def record_many(records: list[Record]) -> list[AuditEntry]:
 
 async def append(connection: Any, records: list[Record], end: tuple[int, str]) -> list[AuditEntry]:
     """Append entries after `end`, the chain's last (id, hash), on `connection`, whose transaction
-    holds the chain's lock (CHAIN_LOCK_KEY, or SQLite's write lock) and read `end` under it: no
-    savepoint, no statement but the insert (a group of pushes: sync.group's serial section).
+    holds the chain's lock (CHAIN_LOCK_KEY, or SQLite's write lock) and read `end` under it."""
+    entries = chain(records, end)
+    if len(entries) == 1:
+        await entries[0].save(using_db=connection, force_create=True)
+    elif entries:
+        await AuditEntry.bulk_create(entries, using_db=connection)
+    return entries
+
+
+def chain(records: list[Record], end: tuple[int, str]) -> list[AuditEntry]:
+    """The entries of `records`, in order, chained after `end`, unwritten: whoever writes them holds
+    the chain's lock and read `end` under it (`append`; a group of pushes, with its events: sync.group).
 
     Ids are chosen here, under the chain's lock, and written explicitly: a database sequence
     would skip the ids of rolled-back appends (PostgreSQL), leaving gaps the verifier reports."""
@@ -166,14 +176,21 @@ async def append(connection: Any, records: list[Record], end: tuple[int, str]) -
         entry.hash = last_hash = entry_hash(entry_id=entry.id, at=entry.at, fields=entry_fields(entry),
                                             prev_hash=entry.prev_hash, key=key)
         entries.append(entry)
-    if len(entries) == 1:
-        await entries[0].save(using_db=connection, force_create=True)
-    elif entries:
-        await AuditEntry.bulk_create(entries, using_db=connection)
     _appended += len(entries)
     if (trail := _trail.get()) is not None:
         trail.append(len(entries))
     return entries
+
+
+COLUMNS = ("id", "at", "organization_id", "user_id", "action", "object_type", "object_id", "outcome", "detail",
+           "prev_hash", "hash", "key_id")
+POSTGRES_TYPES = ("bigint", "timestamptz", "int", "int", "text", "text", "text", "text", "jsonb", "text", "text", "text")
+
+
+def postgres_values(entries: list[AuditEntry]) -> list[tuple[Any, ...]]:
+    """The entries as rows of COLUMNS for PostgreSQL's driver (as the ORM would write them)."""
+    fields = AuditEntry._meta.fields_map
+    return [tuple(fields[name].to_db_value(getattr(entry, name), entry) for name in COLUMNS) for entry in entries]
 
 
 # The chain's last entry (none for an empty chain). Plain SQL: every audited action runs it, a push

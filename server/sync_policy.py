@@ -19,12 +19,13 @@ from server import access, audit, sync_time
 from server.auth import sessions
 from server.clinical.events import check_event
 from server.clinical.problems import EventInvalid
-from server.db.models import Order, Role, User, Visit
+from server.db.models import AuditEntry, Order, Role, User, Visit
 from server.errors import NotAuthenticated
 from server.routes import guard
 from server.services import visits as visit_service
 from server.services import write_rules
 from server.services.projector import Projector
+from sync.append import Rows
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
 from sync.quota import HeldQuota
 from sync.rate import PushRateLimit
@@ -129,7 +130,11 @@ class AuditChain:
 
     end_query = audit.END_QUERY
 
-    async def append(self, connection: Any, records: list[AuditRecord], end: dict[str, Any]) -> None:
+    def rows(self, records: list[AuditRecord], end: dict[str, Any] | None) -> Rows:
+        entries = audit.chain([_record(item) for item in records], audit.end_of(end))
+        return Rows(AuditEntry._meta.db_table, audit.COLUMNS, audit.POSTGRES_TYPES, audit.postgres_values(entries))
+
+    async def append(self, connection: Any, records: list[AuditRecord], end: dict[str, Any] | None) -> None:
         await audit.append(connection, [_record(item) for item in records], audit.end_of(end))
 
 

@@ -124,23 +124,26 @@ class Group:
         self.ordering = True
 
     async def _order(self, writes: Writes) -> None:
-        """The serial section: under the order lock, one statement numbers and inserts the events and
-        reads the audit chain's end (sync.append), one more appends the audit trail after it; then the
-        caller commits. Everything else (the rows built, the numbers told) is done outside it."""
+        """The serial section (sync.append): take the order lock and read the log's last number and
+        the audit chain's end (one round trip), number the events and chain the audit entries in
+        memory, insert both (one more); the caller commits. The rows were built before the lock."""
         prepared = append.prepare(self.connection, writes.events)
         trails = list(writes.audits.values())
-        await self.lock_order()
-        _, end = await append.number_and_insert(self.connection, prepared, trails[0][0].end_query if trails else None)
-        numbers = {row["id"]: row["server_seq"] for row in writes.events}
-        for row in writes.events:
-            self.logged[row["id"]]["server_seq"] = row["server_seq"]
+        last_seq, end = await append.head(self.connection, ORDER_LOCK_KEY,
+                                          trails[0][0].end_query if trails else append.NO_TRAIL)
+        self.ordering = True
+        numbers = {row["id"]: number for number, row in enumerate(writes.events, start=last_seq + 1)}
+        for event_id, number in numbers.items():
+            self.logged[event_id]["server_seq"] = number
         for answer in writes.answers:
             if answer["server_seq"] is None and answer["status"] in ("accepted", "duplicate"):
                 answer["server_seq"] = numbers[answer["id"]]
-        for tell in writes.numbered:
+        for tell in writes.numbered:  # before the trail is chained: an entry may name its number
             tell(numbers)
+        merged = trails.pop(0) if trails and prepared.postgres else None
+        await append.write(self.connection, prepared, last_seq + 1, merged[0].rows(merged[1], end) if merged else None)
         for index, (trail, records) in enumerate(trails):
-            if index:  # another trail (never, in practice): its own end, read after the first's append
+            if index or merged:  # another trail (never, in practice): its own end, after the first's entries
                 end = await append.chain_end(self.connection, trail.end_query)
             await trail.append(self.connection, records, end)
 

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from starlette.requests import Request
 
+from sync.append import Rows
 from sync.quota import HeldQuota
 from sync.rate import PushRateLimit
 
@@ -99,12 +100,16 @@ class Policy(Protocol):
 
 class AuditTrail(Protocol):
     """The host's audit chain as a group of pushes appends to it (sync.group), inside the group's
-    transaction, under the order lock (which is the chain's lock): the group reads the chain's end
-    in the very statement that numbers its events, then hands it to `append`. One round trip fewer
-    inside the serial section, and no savepoint, no second lock, no second read of the end."""
+    transaction, under the order lock (which is the chain's lock). The group reads the chain's end
+    with the log's last number, right after taking the lock, and on PostgreSQL inserts the entries
+    (`rows`) in the statement that inserts its events: no savepoint, no second lock, no second read
+    of the end, one round trip for both logs."""
 
     end_query: str  # SQL without parameters: the chain's last entry (one row or none)
 
-    async def append(self, connection: Any, records: list[AuditRecord], end: dict[str, Any]) -> None:
-        """Write `records` in order after `end`, the row `end_query` returned (its columns all None
-        for an empty chain), on `connection`: a failure rolls the group back."""
+    def rows(self, records: list[AuditRecord], end: dict[str, Any] | None) -> Rows:
+        """PostgreSQL: the entries of `records`, in order, chained after `end` (the row `end_query`
+        selected, None for an empty chain), as rows the group inserts with its events."""
+
+    async def append(self, connection: Any, records: list[AuditRecord], end: dict[str, Any] | None) -> None:
+        """SQLite (and a second trail in one group): write the entries after `end` on `connection`."""

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from server.db import schema
+from sync.append import Rows
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
 from sync.quota import HeldQuota
 from sync.rate import PushRateLimit
@@ -81,9 +82,15 @@ class TinyPolicy:
 
     end_query = "SELECT NULL AS id WHERE 1 = 0"
 
-    async def append(self, connection: Any, records: list[AuditRecord], end: dict[str, Any]) -> None:
+    def rows(self, records: list[AuditRecord], end: dict[str, Any] | None) -> Rows:
         for item in records:
-            await self.record(item.action, item.principal, outcome=item.outcome, detail=item.detail)
+            if item.detail.get("device_id") in self.failing_devices:
+                raise RuntimeError("the audit store refused this entry")
+            self.records.append((item.action, item.outcome, item.detail))
+        return Rows("no_table", (), (), [])
+
+    async def append(self, connection: Any, records: list[AuditRecord], end: dict[str, Any] | None) -> None:
+        self.rows(records, end)
 
 
 @pytest.fixture
