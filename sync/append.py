@@ -31,6 +31,7 @@ BEGIN
 END
 $head$"""
 
+_SEQ = store.INSERT_COLUMNS.index("server_seq")
 # PostgreSQL's type of each of store.INSERT_COLUMNS, in that order: one array each.
 _EVENT_TYPES = ("uuid", "int", "uuid", "uuid", "bigint", "text", "int", "timestamptz", "timestamptz", "timestamptz",
                 "bigint", "int", "jsonb", "text", "jsonb")
@@ -47,10 +48,11 @@ class Rows(NamedTuple):
 
 @dataclass
 class Prepared:
-    """A group's events, ready to be written; on PostgreSQL as `rows` (their numbers set at `write`)."""
+    """A group's events, ready to be written; on PostgreSQL as one list per column of
+    store.INSERT_COLUMNS (server_seq's filled in at `write`)."""
 
     events: list[dict[str, Any]]
-    rows: list[list[Any]]
+    columns: list[list[Any]]
     postgres: bool
 
 
@@ -63,7 +65,7 @@ def prepare(connection: Any, events: list[dict[str, Any]]) -> Prepared:
     """Build what the insert sends, before the order lock (PostgreSQL; SQLite's rows carry their numbers)."""
     if store.dialect(connection) != "postgres":
         return Prepared(events, [], False)
-    return Prepared(events, [list(row) for row in store.event_rows(connection, events)], True)
+    return Prepared(events, [list(column) for column in zip(*store.event_rows(connection, events))], True)
 
 
 async def head(connection: Any, key: int, end_query: str) -> tuple[int, dict[str, Any] | None]:
@@ -87,13 +89,13 @@ async def write(connection: Any, prepared: Prepared, first: int, trail: Rows | N
         if prepared.events:
             await store.insert_events(connection, prepared.events)
         return
-    seq = store.INSERT_COLUMNS.index("server_seq")
-    for number, (row, event) in enumerate(zip(prepared.rows, prepared.events), start=first):
-        row[seq] = event["server_seq"] = number
     inserts, params = [], []
-    if prepared.rows:
+    if prepared.events:
+        for number, event in enumerate(prepared.events, start=first):
+            event["server_seq"] = number
+        prepared.columns[_SEQ] = list(range(first, first + len(prepared.events)))
         inserts.append(_unnest("event", store.INSERT_COLUMNS, _EVENT_TYPES, 1))
-        params += [list(column) for column in zip(*prepared.rows)]
+        params += prepared.columns
     if trail is not None and trail.values:
         inserts.append(_unnest(trail.table, trail.columns, trail.types, len(params) + 1))
         params += [list(column) for column in zip(*trail.values)]

@@ -12,8 +12,10 @@ phases (issue #19: 66-77% of the old lock's hold time was spent waiting on acces
    authorship here), writing what is not the log: held entries, device marks, new visits.
    A device's pushes are ordered by its row; the same id sent by two tablets is caught by the
    event's primary key (the group starts again one push at a time and the later one is a duplicate).
-2. Ordering, under ORDER_LOCK_KEY: read the last `server_seq`, number the group's accepted events
-   in queue order, insert them, write the audit trail, commit. `server_seq` therefore still follows
+2. Ordering, under ORDER_LOCK_KEY (sync.append): on PostgreSQL two round trips and the commit.
+   One call takes the lock and reads the last `server_seq` and the audit chain's end; the group's
+   accepted events are numbered in queue order and its audit entries chained in memory; one INSERT
+   writes both; commit. The rows were built before the lock. `server_seq` therefore still follows
    commit order: a pull never skips an event that commits late, and a sign-off's number still
    separates what was in the record before it from what came after (server.clinical.status).
 
@@ -22,7 +24,7 @@ Why an order lock and not the lock-free xid watermark (cursor on (xid, id), pull
 "as signed" and the sign-off release compare it across visits and tablets; numbers that do not
 follow commit order would let an entry committed after a sign-off carry a lower number. The lock
 keeps one integer in commit order for every reader (tablets holding an old cursor included) and
-costs a few statements per group.
+costs two round trips and a commit per group.
 
 ORDER_LOCK_KEY is the key the host's audit chain appends under (server.audit.CHAIN_LOCK_KEY,
 tested equal): the host may audit while judging (phase 1), and one key for both orders means no
