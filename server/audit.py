@@ -141,31 +141,68 @@ async def record(
 
 async def record_many(records: list[Record]) -> list[AuditEntry]:
     """Append entries in order, in one statement. Inside a caller's transaction they commit (or
-    roll back) with it.
+    roll back) with it (in a savepoint of their own)."""
+    async with in_transaction() as connection:
+        if connection.capabilities.dialect == "postgres":
+            await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [CHAIN_LOCK_KEY])
+        rows = await connection.execute_query_dict(END_QUERY)
+        return await append(connection, records, end_of(rows[0] if rows else None))
+
+
+async def append(connection: Any, records: list[Record], end: tuple[int, str]) -> list[AuditEntry]:
+    """Append entries after `end`, the chain's last (id, hash), on `connection`, whose transaction
+    holds the chain's lock (CHAIN_LOCK_KEY, or SQLite's write lock) and read `end` under it."""
+    entries = chain(records, end)
+    if len(entries) == 1:
+        await entries[0].save(using_db=connection, force_create=True)
+    elif entries:
+        await AuditEntry.bulk_create(entries, using_db=connection)
+    return entries
+
+
+def chain(records: list[Record], end: tuple[int, str]) -> list[AuditEntry]:
+    """The entries of `records`, in order, chained after `end`, unwritten: whoever writes them holds
+    the chain's lock and read `end` under it (`append`; a group of pushes, with its events: sync.group).
 
     Ids are chosen here, under the chain's lock, and written explicitly: a database sequence
     would skip the ids of rolled-back appends (PostgreSQL), leaving gaps the verifier reports."""
     global _appended
     key = config().keys.current
     at = datetime.now(timezone.utc)
-    async with in_transaction() as connection:
-        if connection.capabilities.dialect == "postgres":
-            await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [CHAIN_LOCK_KEY])
-        last_id, last_hash = await _chain_end(connection)
-        entries = []
-        for number, item in enumerate(records, start=last_id + 1):
-            entry = AuditEntry(id=number, prev_hash=last_hash, key_id=key.key_id, **item.fields(at))
-            entry.hash = last_hash = entry_hash(entry_id=entry.id, at=entry.at, fields=entry_fields(entry),
-                                                prev_hash=entry.prev_hash, key=key)
-            entries.append(entry)
-        if len(entries) == 1:
-            await entries[0].save(using_db=connection, force_create=True)
-        elif entries:
-            await AuditEntry.bulk_create(entries, using_db=connection)
+    last_id, last_hash = end
+    entries = []
+    for number, item in enumerate(records, start=last_id + 1):
+        entry = AuditEntry(id=number, prev_hash=last_hash, key_id=key.key_id, **item.fields(at))
+        entry.hash = last_hash = entry_hash(entry_id=entry.id, at=entry.at, fields=entry_fields(entry),
+                                            prev_hash=entry.prev_hash, key=key)
+        entries.append(entry)
     _appended += len(entries)
     if (trail := _trail.get()) is not None:
         trail.append(len(entries))
     return entries
+
+
+COLUMNS = ("id", "at", "organization_id", "user_id", "action", "object_type", "object_id", "outcome", "detail",
+           "prev_hash", "hash", "key_id")
+POSTGRES_TYPES = ("bigint", "timestamptz", "int", "int", "text", "text", "text", "text", "jsonb", "text", "text", "text")
+
+
+def postgres_values(entries: list[AuditEntry]) -> list[tuple[Any, ...]]:
+    """The entries as rows of COLUMNS for PostgreSQL's driver (as the ORM would write them)."""
+    fields = AuditEntry._meta.fields_map
+    return [tuple(fields[name].to_db_value(getattr(entry, name), entry) for name in COLUMNS) for entry in entries]
+
+
+# The chain's last entry (none for an empty chain). Plain SQL: every audited action runs it, a push
+# from each of two hundred tablets among them (sync.group reads it in its numbering statement).
+END_QUERY = f'SELECT id, hash FROM "{AuditEntry._meta.db_table}" ORDER BY id DESC LIMIT 1'
+
+
+def end_of(row: dict[str, Any] | None) -> tuple[int, str]:
+    """The chain's end from END_QUERY's row: 0 and the genesis hash for an empty chain."""
+    if row is None or row.get("id") is None:
+        return 0, GENESIS_HASH
+    return int(row["id"]), row["hash"]
 
 
 def appended_since_checkpoint(reset: bool = False) -> int:
@@ -174,14 +211,6 @@ def appended_since_checkpoint(reset: bool = False) -> int:
     if reset:
         _appended = 0
     return count
-
-
-async def _chain_end(connection: Any) -> tuple[int, str]:
-    """The last entry's id and hash (0 and the genesis hash for an empty chain). Plain SQL:
-    every audited action runs this, a push from each of two hundred tablets among them."""
-    rows = await connection.execute_query_dict(
-        f'SELECT id, hash FROM "{AuditEntry._meta.db_table}" ORDER BY id DESC LIMIT 1')
-    return (int(rows[0]["id"]), rows[0]["hash"]) if rows else (0, GENESIS_HASH)
 
 
 async def verify(*, anchored: bool = True) -> "VerifyResult":

@@ -19,12 +19,13 @@ from server import access, audit, sync_time
 from server.auth import sessions
 from server.clinical.events import check_event
 from server.clinical.problems import EventInvalid
-from server.db.models import Order, Role, User, Visit
+from server.db.models import AuditEntry, Order, Role, User, Visit
 from server.errors import NotAuthenticated
 from server.routes import guard
 from server.services import visits as visit_service
 from server.services import folds, write_rules
 from server.services.projector import Projector
+from sync.append import Rows
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
 from sync.quota import HeldQuota
 from sync.rate import PushRateLimit
@@ -64,6 +65,7 @@ class ServerPolicy:
         self.projector = projector
         self.held_quota = held_quota
         self.push_rate = push_rate
+        self.trail = AUDIT_CHAIN
 
     async def authenticate(self, request: Request) -> Principal:
         user = await guard.require(request, Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN)
@@ -121,15 +123,29 @@ class ServerPolicy:
             await visit_service.project(visit)
 
     async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
-        await self.record_many([AuditRecord(action, principal, outcome, detail)])
+        await audit.record_many([_record(AuditRecord(action, principal, outcome, detail))])
 
-    async def record_many(self, records: list[AuditRecord]) -> None:
-        await audit.record_many([
-            audit.Record(item.action, audit.Actor(user_id=item.principal.user_id,
-                                                  organization_id=item.principal.organization_id),
-                         outcome=item.outcome, object_type="device", object_id=item.detail.get("device_id", ""),
-                         detail=item.detail)
-            for item in records])
+
+class AuditChain:
+    """The audit chain as a group of pushes appends to it (sync.policy.AuditTrail)."""
+
+    end_query = audit.END_QUERY
+
+    def rows(self, records: list[AuditRecord], end: dict[str, Any] | None) -> Rows:
+        entries = audit.chain([_record(item) for item in records], audit.end_of(end))
+        return Rows(AuditEntry._meta.db_table, audit.COLUMNS, audit.POSTGRES_TYPES, audit.postgres_values(entries))
+
+    async def append(self, connection: Any, records: list[AuditRecord], end: dict[str, Any] | None) -> None:
+        await audit.append(connection, [_record(item) for item in records], audit.end_of(end))
+
+
+AUDIT_CHAIN = AuditChain()  # one for every ServerPolicy: a group's records, whoever decided them, share one append
+
+
+def _record(item: AuditRecord) -> audit.Record:
+    actor = audit.Actor(user_id=item.principal.user_id, organization_id=item.principal.organization_id)
+    return audit.Record(item.action, actor, outcome=item.outcome, object_type="device",
+                        object_id=item.detail.get("device_id", ""), detail=item.detail)
 
 
 async def _scope_refusals(user: User, candidates: list[Candidate]) -> dict[UUID, Refusal]:

@@ -12,8 +12,10 @@ phases (issue #19: 66-77% of the old lock's hold time was spent waiting on acces
    authorship here), writing what is not the log: held entries, device marks, new visits.
    A device's pushes are ordered by its row; the same id sent by two tablets is caught by the
    event's primary key (the group starts again one push at a time and the later one is a duplicate).
-2. Ordering, under ORDER_LOCK_KEY: read the last `server_seq`, number the group's accepted events
-   in queue order, insert them, write the audit trail, commit. `server_seq` therefore still follows
+2. Ordering, under ORDER_LOCK_KEY (sync.append): on PostgreSQL two round trips and the commit.
+   One call takes the lock and reads the last `server_seq` and the audit chain's end; the group's
+   accepted events are numbered in queue order and its audit entries chained in memory; one INSERT
+   writes both; commit. The rows were built before the lock. `server_seq` therefore still follows
    commit order: a pull never skips an event that commits late, and a sign-off's number still
    separates what was in the record before it from what came after (server.clinical.status).
 
@@ -22,7 +24,7 @@ Why an order lock and not the lock-free xid watermark (cursor on (xid, id), pull
 "as signed" and the sign-off release compare it across visits and tablets; numbers that do not
 follow commit order would let an entry committed after a sign-off carry a lower number. The lock
 keeps one integer in commit order for every reader (tablets holding an old cursor included) and
-costs a few statements per group.
+costs two round trips and a commit per group.
 
 ORDER_LOCK_KEY is the key the host's audit chain appends under (server.audit.CHAIN_LOCK_KEY,
 tested equal): the host may audit while judging (phase 1), and one key for both orders means no
@@ -50,9 +52,9 @@ from uuid import UUID
 from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
-from sync import store
+from sync import append, store
 from sync.models import Device, Quarantine
-from sync.policy import AuditRecord, Policy
+from sync.policy import AuditRecord, AuditTrail, Policy
 
 T = TypeVar("T")
 
@@ -80,12 +82,12 @@ class Writes:
     quarantines: list[Quarantine] = field(default_factory=list)
     resolutions: list[Resolution] = field(default_factory=list)
     devices: dict[UUID, Device] = field(default_factory=dict)
-    audits: dict[int, tuple[Policy, list[AuditRecord]]] = field(default_factory=dict)
+    audits: dict[int, tuple[AuditTrail, list[AuditRecord]]] = field(default_factory=dict)  # by trail (one, in practice)
     answers: list[dict[str, Any]] = field(default_factory=list)  # results that name an event of `events`
     numbered: list[Callable[[dict[UUID, int]], None]] = field(default_factory=list)  # told the numbers given
 
     def audit(self, policy: Policy, record: AuditRecord) -> None:
-        self.audits.setdefault(id(policy), (policy, []))[1].append(record)
+        self.audits.setdefault(id(policy.trail), (policy.trail, []))[1].append(record)
 
 
 @dataclass
@@ -124,22 +126,28 @@ class Group:
         self.ordering = True
 
     async def _order(self, writes: Writes) -> None:
-        """The serial section: number the events after the last one, insert them, audit."""
-        await self.lock_order()
-        if writes.events:
-            first = await store.last_seq(self.connection) + 1
-            numbers = {}
-            for offset, row in enumerate(writes.events):
-                row["server_seq"] = numbers[row["id"]] = first + offset
-                self.logged[row["id"]]["server_seq"] = row["server_seq"]
-            for answer in writes.answers:
-                if answer["server_seq"] is None and answer["status"] in ("accepted", "duplicate"):
-                    answer["server_seq"] = numbers[answer["id"]]
-            for tell in writes.numbered:
-                tell(numbers)
-            await store.insert_events(self.connection, writes.events)
-        for policy, records in writes.audits.values():
-            await policy.record_many(records)
+        """The serial section (sync.append): take the order lock and read the log's last number and
+        the audit chain's end (one round trip), number the events and chain the audit entries in
+        memory, insert both (one more); the caller commits. The rows were built before the lock."""
+        prepared = append.prepare(self.connection, writes.events)
+        trails = list(writes.audits.values())
+        last_seq, end = await append.head(self.connection, ORDER_LOCK_KEY,
+                                          trails[0][0].end_query if trails else append.NO_TRAIL)
+        self.ordering = True
+        numbers = {row["id"]: number for number, row in enumerate(writes.events, start=last_seq + 1)}
+        for event_id, number in numbers.items():
+            self.logged[event_id]["server_seq"] = number
+        for answer in writes.answers:
+            if answer["server_seq"] is None and answer["status"] in ("accepted", "duplicate"):
+                answer["server_seq"] = numbers[answer["id"]]
+        for tell in writes.numbered:  # before the trail is chained: an entry may name its number
+            tell(numbers)
+        merged = trails.pop(0) if trails and prepared.postgres else None
+        await append.write(self.connection, prepared, last_seq + 1, merged[0].rows(merged[1], end) if merged else None)
+        for index, (trail, records) in enumerate(trails):
+            if index or merged:  # another trail (never, in practice): its own end, after the first's entries
+                end = await append.chain_end(self.connection, trail.end_query)
+            await trail.append(self.connection, records, end)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from starlette.requests import Request
 
+from sync.append import Rows
 from sync.quota import HeldQuota
 from sync.rate import PushRateLimit
 
@@ -70,6 +71,7 @@ class ReadScope:
 class Policy(Protocol):
     held_quota: HeldQuota  # how much one user or device may have kept aside in a day (sync.quota)
     push_rate: PushRateLimit  # how fast one user may push (sync.rate)
+    trail: AuditTrail  # where a group of pushes writes its audit records, in its serial section
 
     async def authenticate(self, request: Request) -> Principal:
         """The principal, or raise the host's own not-authenticated error."""
@@ -96,6 +98,18 @@ class Policy(Protocol):
     async def record(self, action: str, principal: Principal, *, outcome: str, detail: dict[str, Any]) -> None:
         """Leave an audit trail of a sync action (ids only)."""
 
-    async def record_many(self, records: list[AuditRecord]) -> None:
-        """`record` for several actions at once, in order: a group of pushes writes its trail
-        together, inside its transaction (a failure rolls the group back)."""
+class AuditTrail(Protocol):
+    """The host's audit chain as a group of pushes appends to it (sync.group), inside the group's
+    transaction, under the order lock (which is the chain's lock). The group reads the chain's end
+    with the log's last number, right after taking the lock, and on PostgreSQL inserts the entries
+    (`rows`) in the statement that inserts its events: no savepoint, no second lock, no second read
+    of the end, one round trip for both logs."""
+
+    end_query: str  # SQL without parameters: the chain's last entry (one row or none)
+
+    def rows(self, records: list[AuditRecord], end: dict[str, Any] | None) -> Rows:
+        """PostgreSQL: the entries of `records`, in order, chained after `end` (the row `end_query`
+        selected, None for an empty chain), as rows the group inserts with its events."""
+
+    async def append(self, connection: Any, records: list[AuditRecord], end: dict[str, Any] | None) -> None:
+        """SQLite (and a second trail in one group): write the entries after `end` on `connection`."""

@@ -10,6 +10,8 @@ from typing import Any
 
 from tortoise.backends.base.config_generator import expand_db_url
 
+from sync import append
+
 APP_LABEL = "ivlog"
 MODEL_MODULES = ["server.db.models", "server.db.review_models", "server.db.catalogue_models", "sync.models"]
 MIGRATIONS_MODULE = "server.db.migrations"
@@ -42,6 +44,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         }
     else:
         connection = expand_db_url(database_url)
+        connection["credentials"]["init"] = append.on_connect  # each connection's order lock function
     return {
         "connections": {"default": connection},
         "apps": {

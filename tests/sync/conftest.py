@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from server.db import schema
+from sync.append import Rows
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
 from sync.quota import HeldQuota
 from sync.rate import PushRateLimit
@@ -74,9 +75,22 @@ class TinyPolicy:
             raise RuntimeError("the audit store refused this entry")
         self.records.append((action, outcome, detail))
 
-    async def record_many(self, records: list[AuditRecord]) -> None:
+    @property
+    def trail(self) -> "TinyPolicy":
+        """Its own audit trail (sync.policy.AuditTrail), kept in memory: no chain to read the end of."""
+        return self
+
+    end_query = "SELECT NULL AS id WHERE 1 = 0"
+
+    def rows(self, records: list[AuditRecord], end: dict[str, Any] | None) -> Rows:
         for item in records:
-            await self.record(item.action, item.principal, outcome=item.outcome, detail=item.detail)
+            if item.detail.get("device_id") in self.failing_devices:
+                raise RuntimeError("the audit store refused this entry")
+            self.records.append((item.action, item.outcome, item.detail))
+        return Rows("no_table", (), (), [])
+
+    async def append(self, connection: Any, records: list[AuditRecord], end: dict[str, Any] | None) -> None:
+        self.rows(records, end)
 
 
 @pytest.fixture
