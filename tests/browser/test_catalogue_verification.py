@@ -6,6 +6,7 @@ and the banner is gone."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -35,6 +36,17 @@ def sync(tablet: Tablet) -> None:
     expect(tablet.tid("sync-state")).not_to_contain_text("Syncing", timeout=20_000)
 
 
+def ladder_after_sync(tablet: Tablet, visit_id: str, expected: list[float], timeout_s: float = 20) -> list[float]:
+    """The visit's ladder as the tablet folds it once the sync brought `expected` (or the timeout passed):
+    the sync button's state may read "synced" a moment before the new reference is in use."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        ladder = [step["ml_kg_h"] for step in tablet.fold(visit_id)["steps"]]
+        if ladder == expected or time.monotonic() > deadline:
+            return ladder
+        tablet.page.wait_for_timeout(200)
+
+
 def edit_to_the_makers_ladder(desk: Page, artifacts) -> None:
     desk.get_by_role("link", name="Catalogue").click()
     row = desk.get_by_role("region", name=ROW)
@@ -51,6 +63,7 @@ def edit_to_the_makers_ladder(desk: Page, artifacts) -> None:
     desk.get_by_label("Ladder note").fill("The maker's MMN calculator steps 0.5, 1, 2, 3, 4, 5 mL/kg/h, 30 min each "
                                           "(LABELS.md s.2.1): an example output for one weight, not a label rule.")
     desk.get_by_role("button", name="Save as a new revision").click()
+    expect(desk.get_by_role("article", name="Revision 1")).to_be_visible()  # saved: the tablet may sync now
 
 
 def verify_with_the_diff_in_view(desk: Page, artifacts) -> None:
@@ -91,7 +104,7 @@ def test_a_row_the_pharmacist_verifies_reaches_the_tablet_as_verified(server_fac
 
         sync(tablet)  # edited, not yet verified: the new ladder, still the banner
         expect(tablet.tid("unverified-protocol")).to_be_visible()
-        assert [step["ml_kg_h"] for step in tablet.fold(visit_id)["steps"]] == [0.5, 1, 2, 3, 4, 5]
+        assert ladder_after_sync(tablet, visit_id, [0.5, 1, 2, 3, 4, 5]) == [0.5, 1, 2, 3, 4, 5]
 
         verify_with_the_diff_in_view(desk, artifacts)
     finally:
