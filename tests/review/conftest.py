@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from server.auth import csrf
-from server.db.models import Order, Patient, User, Visit
+from server.db.models import Order, Patient, User, Visit, VisitOrder
 from tests.api.conftest import Tablet, projected  # noqa: F401 (a fixture, shared)
 from tests.clinical.script import VisitScript
 from tests.review.scripts import events_for
@@ -40,13 +40,17 @@ def tablet_for(client_factory) -> Callable[[User], Awaitable[Tablet]]:
 
 @pytest.fixture
 def push_visit(tablet_for, projected) -> PushVisit:
-    """`await push_visit(nurse, patient, script)`: a visit scheduled at the script's start, every
-    event of the script pushed from the nurse's tablet and accepted; returns the projected Visit."""
+    """`await push_visit(nurse, patient, script)`: a visit scheduled at the script's start (on the patient's
+    order, or `order` with `other_orders` as its additional orders), every event of the script pushed from
+    the nurse's tablet and accepted; returns the projected Visit."""
 
-    async def push(nurse: User, patient: Patient, script: VisitScript) -> Visit:
-        order = await Order.get(patient=patient)
+    async def push(nurse: User, patient: Patient, script: VisitScript, *, order: Order | None = None,
+                   other_orders: tuple[Order, ...] = ()) -> Visit:
+        order = order or await Order.get(patient=patient)
         visit = await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient=patient,
                                    order=order, nurse=nurse, scheduled_at=script.t0)
+        for position, other in enumerate(other_orders):
+            await VisitOrder.create(visit=visit, order=other, position=position)
         tablet = await tablet_for(nurse)
         events = events_for(script, visit, first_seq=tablet.next_seq)
         tablet.next_seq += len(events)

@@ -8,20 +8,18 @@ catalogue holds no product of another therapy, and none is invented here."""
 from __future__ import annotations
 
 import io
-import uuid
 
 from fhir.resources.R4B.bundle import Bundle
 from pypdf import PdfReader
 
 from server.clinical import fold_timeline
-from server.db.models import Order, Visit, VisitOrder
+from server.db.models import Order, Visit
 from server.services import visits
 from tests.review import scripts
-from tests.review.scripts import events_for
 from tests.review.test_summaries import resources, save_first_page_picture
 
 
-async def two_order_visit(tablet_for, projected, nurse, patient, pharmacist) -> tuple[Visit, Order]:
+async def two_order_visit(push_visit, nurse, patient, pharmacist) -> tuple[Visit, Order]:
     """The tolerated IVIG visit, with a second order run 09:02-09:32 at 100 mL/h before the IVIG (50 mL)."""
     primary = await Order.get(patient=patient)
     second = await Order.create(organization_id=patient.organization_id, patient=patient, product_id="privigen-10",
@@ -30,22 +28,13 @@ async def two_order_visit(tablet_for, projected, nurse, patient, pharmacist) -> 
     script = scripts.tolerated()
     script.add(2, "infusion.started", {"rate_ml_h": 100, "order_id": str(second.id)})
     script.add(32, "infusion.stopped", {"reason": "completed", "pump_volume_ml": 50, "order_id": str(second.id)})
-    visit = await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient=patient,
-                               order=primary, nurse=nurse, scheduled_at=script.t0)
-    await VisitOrder.create(visit=visit, order=second, position=0)
-    tablet = await tablet_for(nurse)
-    events = events_for(script, visit, first_seq=tablet.next_seq)
-    tablet.next_seq += len(events)
-    results = (await tablet.push(events)).json()["results"]
-    assert {r["status"] for r in results} == {"accepted"}, results
-    await projected()
-    return await Visit.get(id=visit.id), second
+    return await push_visit(nurse, patient, script, order=primary, other_orders=(second,)), second
 
 
 async def test_the_review_summary_pdf_and_fhir_list_the_other_orders_infusion(
-    tablet_for, projected, desk, post_form, client_factory, nurse_ana, patient_pat, pharmacist_pia, physician_phil
+    push_visit, desk, post_form, client_factory, nurse_ana, patient_pat, pharmacist_pia, physician_phil
 ):
-    visit, second = await two_order_visit(tablet_for, projected, nurse_ana, patient_pat, pharmacist_pia)
+    visit, second = await two_order_visit(push_visit, nurse_ana, patient_pat, pharmacist_pia)
     events = await visits.events_of(visit)
     context = await visits.context_for(visit, events=events)
     alone = fold_timeline([e for e in events if not e["payload"].get("order_id") or e["kind"] == "visit.started"],
