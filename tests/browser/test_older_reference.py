@@ -9,9 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error, Route, expect
+from playwright.sync_api import expect
 
 from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.reference_route import rewritten_reference
 from tests.browser.tablet import Tablet
 from tests.browser.test_offline_visit import BASELINE, GEO
 from tests.browser.test_tablet_guidance import alert, gammagard_visit
@@ -21,28 +22,17 @@ pytestmark = pytest.mark.browser
 OLDER = Path(__file__).resolve().parents[1] / "vectors" / "older"
 
 
-def older_reference(route: Route) -> None:
-    """The real reference, its products and rules as the server sent them before therapies existed;
-    with the server gone, the request fails as the network would make it fail."""
-    try:
-        response = route.fetch()
-    except Error:
-        route.abort("connectionrefused")
-        return
-    if response.status != 200:
-        route.fulfill(response=response)
-        return
-    reference = response.json()
+def as_before_therapies(reference: dict) -> None:
+    """Its products and rules as the server sent them before therapies existed."""
     for name in ("products", "rules"):
         reference[name] = json.loads((OLDER / f"{name}.json").read_text("utf-8"))
-    route.fulfill(response=response, json=reference)
 
 
 def test_a_tablet_holding_an_older_reference_raises_alerts_offline(server_factory, launch):
     server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
     visit_id = gammagard_visit(server)
     context = launch(**GEO)
-    context.route("**/api/reference", older_reference)
+    context.route("**/api/reference", rewritten_reference(as_before_therapies))
     tablet = Tablet(context, server.base_url)
     tablet.first_login("nurse", DEMO_PASSWORD)
     assert tablet.page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)") == f"{server.base_url}/"

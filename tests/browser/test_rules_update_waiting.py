@@ -6,9 +6,10 @@ check, and raises a known alert (hypoxia) as before."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Route, expect
+from playwright.sync_api import expect
 
 from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.reference_route import rewritten_reference
 from tests.browser.tablet import Tablet
 from tests.browser.test_offline_visit import BASELINE, GEO
 from tests.browser.test_tablet_guidance import alert, gammagard_visit
@@ -23,24 +24,18 @@ NEWER_RULE = {
 }
 
 
-def newer_rules(route: Route) -> None:
-    """The real reference, its rules as a later server release would send them."""
-    response = route.fetch()
-    if response.status != 200:
-        route.fulfill(response=response)
-        return
-    reference = response.json()
+def newer_rules(reference: dict) -> None:
+    """Its rules as a later server release would send them."""
     rules = reference["rules"]
     rules.update(schema=4, escalation={"page_pharmacist_after_min": 10})
     rules["rules"].append(NEWER_RULE)
-    route.fulfill(response=response, json=reference)
 
 
 def test_a_tablet_older_than_its_rules_keeps_checking_and_shows_an_update_waiting(server_factory, launch, artifacts):
     server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
     visit_id = gammagard_visit(server)
     context = launch(**GEO)
-    context.route("**/api/reference", newer_rules)
+    context.route("**/api/reference", rewritten_reference(newer_rules))
     tablet = Tablet(context, server.base_url)
     tablet.first_login("nurse", DEMO_PASSWORD)
     tablet.open_visit(visit_id)
