@@ -34,11 +34,14 @@ def _parser() -> argparse.ArgumentParser:
                         help="run this part only (repeat for several: --only storm --only peer)")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the in-process push and pull into bench/results/ (slows them)")
+    parser.add_argument("--storm-deployment", choices=storm.topology.TOPOLOGIES, action="append",
+                        help="(f) on this deployment only (bench.then measures the filing's code so)")
+    parser.add_argument("--storm-per-push", type=int, action="append", help="(f) at this many events per push only")
     parser.add_argument("--output", type=Path, default=report.RESULTS, help="where to write the JSON results")
     return parser
 
 
-def _measure(scale: Scale, only: list[str] | None) -> dict[str, Any]:
+def _measure(scale: Scale, only: list[str] | None, storm_plan: storm.Plan) -> dict[str, Any]:
     figures: dict[str, Any] = {"machine": {"python_loop_ms_before": python_speed_ms()}}
     if not only or "inprocess" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-a-") as workdir:
@@ -53,7 +56,7 @@ def _measure(scale: Scale, only: list[str] | None) -> dict[str, Any]:
     storm_scale = storm.QUICK if scale.name == "quick" else storm.FULL
     if not only or "storm" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-f-") as workdir:
-            figures["storm"] = asyncio.run(storm.run(Path(workdir), storm_scale))
+            figures["storm"] = asyncio.run(storm.run(Path(workdir), storm_scale, storm_plan))
     if not only or "peer" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-g-") as workdir:
             figures["peer"] = peer.run(Path(workdir), storm_scale)
@@ -68,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         profiling.enable(args.output.parent)
     print(f"ivlog bench ({scale.name}): measuring, this takes {'~1 min' if args.quick else '~8 min'}...", flush=True)
     try:
-        figures = _measure(scale, args.only)
+        figures = _measure(scale, args.only, storm.Plan(args.storm_deployment, args.storm_per_push))
     except BenchBroken as broken:
         print(f"BROKEN: {broken}", file=sys.stderr)
         return 1

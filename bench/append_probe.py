@@ -14,6 +14,8 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -25,7 +27,7 @@ from bench import wire
 from bench.client import BenchBroken, log_in, new_client, push_body
 from bench.clinical_events import visit_events
 from bench.load import _free_port, _stop, _wait_ready
-from bench.metrics import latency_summary
+from bench.metrics import CpuShares, latency_summary
 from bench.world import seed
 from server.db import schema
 
@@ -111,8 +113,7 @@ async def run(db: str, workers: int, devices: int, events: int, per_push: int, w
         finally:
             await schema.close_database()
         port, log = _free_port(), workdir / "server.log"
-        profiling = ["-m", "cProfile", "-o", str(profile)] if profile else []
-        server = subprocess.Popen([sys.executable, *profiling, "-m", "server", "serve", "--port", str(port), "--workers",
+        server = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port), "--workers",
                                    str(workers)], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
         base_url = f"http://127.0.0.1:{port}"
         await _wait_ready(base_url, server, log, timeout=180.0)
@@ -128,18 +129,33 @@ async def run(db: str, workers: int, devices: int, events: int, per_push: int, w
                                                           first_seq=1, count=events)))
         sampler = LockSampler(url) if db == "postgres" else None
         sampling = asyncio.create_task(sampler.run()) if sampler else None
-        latencies, wall, sent = await _storm(base_url, tablets, per_push)
+        spy = _spy(server.pid, profile) if profile else None
+        with CpuShares([server.pid]) as cpu:
+            latencies, wall, sent = await _storm(base_url, tablets, per_push)
+        if spy:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         busy = sampler.stop() if sampler else None
         if sampling:
             await sampling
         return {"db": db, "workers": workers, "devices": devices, "events_per_push": per_push, "events": sent,
                 "wall_s": round(wall, 3), "events_per_s": round(sent / wall), "latency": latency_summary(latencies),
-                "lock_busy_share": None if busy is None else round(busy, 3)}
+                "lock_busy_share": None if busy is None else round(busy, 3), **cpu.figures}
     finally:
         if server is not None:
             _stop(server)
         if db == "postgres":
             await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _spy(pid: int, output: Path) -> subprocess.Popen:
+    """py-spy samples the server (and its workers) during the storm only: collapsed stacks, one per line."""
+    spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    if spy is None:
+        raise BenchBroken("--profile needs py-spy (pip install py-spy)")
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--rate", "250", "--format", "raw",
+                             "--output", str(output), "--nonblocking"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--events", type=int, default=40, help="entries per tablet")
     parser.add_argument("--per-push", type=int, default=1)
-    parser.add_argument("--profile", type=Path, help="cProfile the server (one process) into this file")
+    parser.add_argument("--profile", type=Path, help="py-spy the server during the storm into this file (collapsed stacks)")
     args = parser.parse_args(argv)
     import tempfile
 

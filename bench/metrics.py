@@ -70,6 +70,43 @@ class CpuClock:
         self.seconds = cpu_seconds(self.pid) - self._start
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by this machine's PostgreSQL processes (the bench's database server)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() != "postgres":
+                        continue
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            total += _own_cpu_seconds(int(entry))
+    return total
+
+
+class CpuShares:
+    """Where a storm's CPU went: the servers, PostgreSQL, and the load generator (this process).
+    On a machine with as many cores as servers, the last two are what a second process competes with."""
+
+    def __init__(self, server_pids: list[int]) -> None:
+        self.clocks = [CpuClock(pid) for pid in server_pids]
+        self.figures: dict[str, float] = {}
+
+    def __enter__(self) -> "CpuShares":
+        for clock in self.clocks:
+            clock.__enter__()
+        self._postgres, self._own = postgres_cpu_seconds(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for clock in self.clocks:
+            clock.__exit__()
+        self.figures = {"server_cpu_seconds": round(sum(clock.seconds for clock in self.clocks), 2),
+                        "postgres_cpu_seconds": round(postgres_cpu_seconds() - self._postgres, 2),
+                        "load_generator_cpu_seconds": round(time.process_time() - self._own, 2)}
+
+
 class RssSampler:
     """Samples VmRSS of a process every `interval` seconds until stopped; keeps start and peak."""
 

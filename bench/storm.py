@@ -13,19 +13,18 @@ The tablets log in once; each storm uses a fresh visit per tablet and continues 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import balancer, pgdb, topology, wire
+from bench import balancer, pgdb, then, topology, wire
 from bench.client import log_in, new_client, push_body
 from bench.clinical_events import visit_events
 from bench.integrity import Integrity, check_results
 from bench.load import _cli
 from bench.locks import LockSampler
-from bench.metrics import CpuClock, latency_summary
+from bench.metrics import CpuShares, latency_summary
 from bench.world import World, seed
 from server.db import schema
 
@@ -43,6 +42,19 @@ class StormScale:
 
 FULL = StormScale(tablets=200, events_per_tablet=50, devices_per_nurse=10, batches=(1, 50), timeout_s=900.0)
 QUICK = StormScale(tablets=10, events_per_tablet=6, devices_per_nurse=5, batches=(1, 6), timeout_s=120.0)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which storms to run: every deployment and batch (None), or only these. Any restriction also
+    leaves out the run of the filing's code (bench.then), which is itself such a restricted run."""
+
+    deployments: list[str] | None = None
+    batches: list[int] | None = None
+
+    @property
+    def whole(self) -> bool:
+        return self.deployments is None and self.batches is None
 
 
 @dataclass
@@ -90,17 +102,15 @@ async def blow(endpoint: wire.Endpoint, storm: Storm,
 async def _measure(deployment: topology.Deployment, storm: Storm, database_url: str, scale: StormScale,
                    label: str, integrity: Integrity) -> dict[str, Any]:
     endpoint = wire.Endpoint.of(deployment.base_url)
-    with contextlib.ExitStack() as stack:
-        clocks = [stack.enter_context(CpuClock(pid)) for pid in deployment.server_pids]
-        with LockSampler(database_url) as locks:
-            latencies, results, wall = await blow(endpoint, storm, scale.timeout_s)
+    with CpuShares(deployment.server_pids) as cpu, LockSampler(database_url) as locks:
+        latencies, results, wall = await blow(endpoint, storm, scale.timeout_s)
     run = Integrity(sent=len(storm.sent))
     check_results(run, results, storm.sent)
     integrity.problems += [f"{label}: {problem}" for problem in run.problems]
     await pgdb.check_database(integrity, database_url, storm.sent, label)
     return {"pushes": len(latencies), "events": len(storm.sent), "wall_seconds": round(wall, 3),
             "events_per_s": round(len(storm.sent) / wall, 1), "latency": latency_summary(latencies),
-            "server_cpu_seconds": round(sum(clock.seconds for clock in clocks), 2), "locks": locks.figures()}
+            **cpu.figures, "locks": locks.figures()}
 
 
 async def _log_in(world: World, scale: StormScale, base_url: str) -> list[Tablet]:
@@ -124,22 +134,24 @@ async def _seed(database_url: str, scale: StormScale, per_patient: int) -> World
         await schema.close_database()
 
 
-def _topologies() -> tuple[list[str], str]:
+def _topologies(plan: Plan) -> tuple[list[str], str]:
+    wanted = plan.deployments or list(topology.TOPOLOGIES)
     if balancer.haproxy() is None:
-        return [topology.ONE, topology.TWO], "haproxy not present"
-    return list(topology.TOPOLOGIES), "present"
+        return [name for name in wanted if name != topology.HOSTS], "haproxy not present"
+    return wanted, "present"
 
 
-async def _storms(workdir: Path, database_url: str, scale: StormScale) -> dict[str, Any]:
-    names, haproxy = _topologies()
-    per_patient = len(names) * len(scale.batches)
+async def _storms(workdir: Path, database_url: str, scale: StormScale, plan: Plan) -> dict[str, Any]:
+    names, haproxy = _topologies(plan)
+    batches = [batch for batch in scale.batches if plan.batches is None or batch in plan.batches]
+    per_patient = len(names) * len(batches)
     _cli(topology.server_env(workdir, database_url, "http://127.0.0.1:1"), "migrate")
     world = await _seed(database_url, scale, per_patient)
     integrity, runs, tablets = Integrity(sent=0), [], None
     for name in names:
         async with topology.deployed(name, workdir, database_url) as deployment:
             tablets = tablets or await _log_in(world, scale, deployment.base_url)
-            for batch in scale.batches:
+            for batch in batches:
                 storm = prepare(world, scale, tablets, wire.Endpoint.of(deployment.base_url), batch, len(runs),
                                 per_patient)
                 integrity.sent += len(storm.sent)
@@ -152,12 +164,15 @@ async def _storms(workdir: Path, database_url: str, scale: StormScale) -> dict[s
     return {"haproxy": haproxy, "runs": runs, "integrity": integrity.figures()}
 
 
-async def run(workdir: Path, scale: StormScale) -> dict[str, Any]:
-    """Create a private database, storm every deployment, drop it. No PostgreSQL: said, not skipped."""
+async def run(workdir: Path, scale: StormScale, plan: Plan = Plan()) -> dict[str, Any]:
+    """Create a private database, storm every deployment, drop it. No PostgreSQL: said, not skipped.
+    A whole run first measures the filing's code the same way (bench.then), just before today's."""
     database = pgdb.BenchDatabase()
     try:
         async with database as url:
-            figures = await _storms(workdir, url, scale)
+            earlier = then.run(workdir, scale is QUICK, scale.timeout_s + 600) if plan.whole else None
+            figures = await _storms(workdir, url, scale, plan)
     except pgdb.PostgresUnreachable as unreachable:
         return {"unavailable": str(unreachable)}
-    return {"database": f"PostgreSQL at {pgdb.where(database.server)}", **figures}
+    return {"database": f"PostgreSQL at {pgdb.where(database.server)}", **figures,
+            **({"then": earlier} if earlier else {})}

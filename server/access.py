@@ -14,8 +14,8 @@ one (404). Every read or write of patient data leaves an audit entry, denied att
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, TypeVar
+from datetime import date, datetime, timezone
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from tortoise.connection import get_connection
@@ -169,8 +169,17 @@ async def audit_list(user: User, object_type: str, count: int) -> None:
     )
 
 
-async def visit_patients(user: User, visit_ids: list[UUID]) -> dict[UUID, int]:
-    """Which of `visit_ids` the user may read, each with its patient's id.
+class WritableVisit(NamedTuple):
+    """What a push's checks read of a visit its author may write to: whose it is (the patient) and
+    when it was due and began (the window its entries' times must fall in, `server.sync_time`)."""
+
+    patient_id: int
+    scheduled_at: datetime
+    time_in: datetime | None
+
+
+async def visit_patients(user: User, visit_ids: list[UUID]) -> dict[UUID, WritableVisit]:
+    """Which of `visit_ids` the user may read, each with its patient and its times.
 
     Every push asks this. For a nurse it is one plain-SQL query with the same rule as `visits`
     (a current assignment to the visit's patient; tests/server/test_access_rules.py holds the
@@ -178,16 +187,29 @@ async def visit_patients(user: User, visit_ids: list[UUID]) -> dict[UUID, int]:
     if not visit_ids:
         return {}
     if user.role != Role.NURSE:
-        return dict(await (await visits(user)).filter(id__in=visit_ids).values_list("id", "patient_id"))
+        rows = await (await visits(user)).filter(id__in=visit_ids).values("id", "patient_id", "scheduled_at", "time_in")
+        return {row["id"]: _writable(row) for row in rows}
     connection = get_connection("default")
     postgres = connection.capabilities.dialect == "postgres"
     today = date.today() if postgres else date.today().isoformat()
     marks = [f"${n}" for n in range(1, 6 + len(visit_ids))] if postgres else ["?"] * (5 + len(visit_ids))
-    sql = (f"SELECT v.id, v.patient_id FROM visit v WHERE v.organization_id = {marks[0]} "
+    sql = (f"SELECT v.id, v.patient_id, v.scheduled_at, v.time_in FROM visit v WHERE v.organization_id = {marks[0]} "
            f"AND v.patient_id IN (SELECT a.patient_id FROM assignment a WHERE a.nurse_id = {marks[1]} "
            f"AND a.organization_id = {marks[2]} AND a.starts_on <= {marks[3]} "
            f"AND (a.ends_on IS NULL OR a.ends_on >= {marks[4]})) AND v.id IN ({', '.join(marks[5:])})")
     ids = [visit_id if postgres else str(visit_id) for visit_id in visit_ids]
     rows = await connection.execute_query_dict(
         sql, [user.organization_id, user.id, user.organization_id, today, today, *ids])
-    return {UUID(str(row["id"])): int(row["patient_id"]) for row in rows}
+    return {UUID(str(row["id"])): _writable(row) for row in rows}
+
+
+def _writable(row: dict[str, Any]) -> WritableVisit:
+    return WritableVisit(int(row["patient_id"]), _moment(row["scheduled_at"]), _moment(row["time_in"]))
+
+
+def _moment(value: Any) -> Any:
+    """A stored time as an aware datetime (SQLite's driver gives text; times are stored in UTC)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

@@ -99,9 +99,10 @@ class ServerPolicy:
         user = await _user_of(principal)
         refusals = {c.id: r for c in candidates if (r := write_rules.role_refusal(user, c.kind))}
         valid = sorted((c for c in candidates if c.id not in refusals), key=lambda c: c.kind != "visit.started")
-        refusals.update(await _scope_refusals(user, valid))
+        writable, scope = await _scope_refusals(user, valid)
+        refusals.update(scope)
         valid = [c for c in valid if c.id not in refusals]
-        refusals.update(await sync_time.outside_visits(valid))  # times far outside the visit
+        refusals.update(sync_time.outside_visits(valid, writable))  # times far outside the visit
         valid = [c for c in valid if c.id not in refusals]
         refusals.update(await write_rules.correction_refusals(user, valid))
         refusals.update(await write_rules.status_refusals(user.organization_id, valid))
@@ -148,13 +149,15 @@ def _record(item: AuditRecord) -> audit.Record:
                         object_id=item.detail.get("device_id", ""), detail=item.detail)
 
 
-async def _scope_refusals(user: User, candidates: list[Candidate]) -> dict[UUID, Refusal]:
-    """Events outside the visits `user` may write; a nurse's own `visit.started` may create its visit."""
+async def _scope_refusals(user: User, candidates: list[Candidate]
+                          ) -> tuple[dict[UUID, access.WritableVisit], dict[UUID, Refusal]]:
+    """The visits `user` may write (one query), and the events outside them; a nurse's own
+    `visit.started` may create its visit (scheduled at its own time, not yet begun)."""
     refusals: dict[UUID, Refusal] = {}
     writable = await access.visit_patients(user, list({c.visit_id for c in candidates}))
     for candidate in candidates:
         if candidate.visit_id in writable:
-            if candidate.kind == "visit.started" and _patient_id(candidate) != writable[candidate.visit_id]:
+            if candidate.kind == "visit.started" and _patient_id(candidate) != writable[candidate.visit_id].patient_id:
                 refusals[candidate.id] = WRONG_PATIENT
             continue
         if candidate.kind == "visit.started":
@@ -162,11 +165,11 @@ async def _scope_refusals(user: User, candidates: list[Candidate]) -> dict[UUID,
         else:
             refusal = NOT_WRITABLE
         if refusal is None:
-            writable[candidate.visit_id] = _patient_id(candidate)
+            writable[candidate.visit_id] = access.WritableVisit(_patient_id(candidate), candidate.occurred_at, None)
         else:
             refusals[candidate.id] = refusal
     await _audit_not_writable(user, [c for c in candidates if refusals.get(c.id) is NOT_WRITABLE])
-    return refusals
+    return writable, refusals
 
 
 async def _audit_not_writable(user: User, refused: list[Candidate]) -> None:

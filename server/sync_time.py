@@ -10,13 +10,11 @@ visit (a sign-off, an amendment), so only the start of the window binds them.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 from uuid import UUID
 
-from tortoise.connection import get_connection
-
+from server.access import WritableVisit
 from server.services.visit_window import FUTURE_HORIZON, START_MAX_AGE, window_of
-from sync import store
 from sync.policy import Candidate, Refusal
 
 LATER_KINDS = frozenset({"review.signed", "review.intervention", "note", "entry.amended", "entry.voided"})
@@ -47,12 +45,12 @@ def unscheduled_start(candidate: Candidate) -> Refusal | None:
     return None
 
 
-async def outside_visits(candidates: list[Candidate]) -> dict[UUID, Refusal]:
+def outside_visits(candidates: list[Candidate], visits: Mapping[UUID, WritableVisit]) -> dict[UUID, Refusal]:
     """Refusals for events dated outside their visit's window. The visit's start is its
-    `visit.started` in this push, else the one the log holds (the row's `time_in`), else its schedule."""
-    if not candidates:
-        return {}
-    anchors = await _anchors(list({c.visit_id for c in candidates}))
+    `visit.started` in this push, else the one the log holds (the row's `time_in`), else its schedule.
+    `visits`: each candidate's visit as its author's write scope read it (`access.visit_patients`)."""
+    anchors = {visit_id: {"scheduled_at": visit.scheduled_at, "time_in": visit.time_in}
+               for visit_id, visit in visits.items()}
     for candidate in candidates:
         if candidate.kind == "visit.started" and candidate.visit_id in anchors:
             anchor = anchors[candidate.visit_id]
@@ -76,20 +74,3 @@ def _outside(candidate: Candidate, anchor: dict[str, Any]) -> Refusal | None:
     if candidate.occurred_at > window[1] and candidate.kind not in LATER_KINDS:
         return AFTER_VISIT
     return None
-
-
-async def _anchors(visit_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
-    """{visit_id: {scheduled_at, time_in}} in one plain query (a push's hot path)."""
-    connection = get_connection("default")
-    params = [v if store.dialect(connection) == "postgres" else str(v) for v in visit_ids]
-    sql = f"SELECT id, scheduled_at, time_in FROM visit WHERE id IN {store.in_list(connection, visit_ids, 1)}"
-    rows = await connection.execute_query_dict(sql, params)
-    return {UUID(str(row["id"])): {"scheduled_at": _moment(row["scheduled_at"]), "time_in": _moment(row["time_in"])}
-            for row in rows}
-
-
-def _moment(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)  # stored as UTC

@@ -258,11 +258,11 @@ async def _open(connection: Any, jobs: list[_Job[Any]]) -> Group:
         query = query.select_for_update()
     devices = {device.id: device for device in await query}
     marks = {device_id: devices[device_id].acked_through if device_id in devices else 0 for device_id in device_ids}
-    logged, quarantined = await store.known(connection, list({event_id for job in jobs for event_id in job.ids}))
+    logged, quarantined, received = await store.known(
+        connection, list({event_id for job in jobs for event_id in job.ids}), marks)
     held: dict[UUID, list[dict[str, Any]]] = {}
     for row in quarantined:
         held.setdefault(row.pop("event_id"), []).append(row)
-    received = await store.device_seqs_above(connection, marks)
     return Group(connection, devices, logged, held, received)
 
 

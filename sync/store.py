@@ -131,25 +131,6 @@ async def last_seq(connection: Any) -> int:
     return int(rows[0]["last"])
 
 
-async def device_seqs_above(connection: Any, thresholds: dict[UUID, int]) -> dict[UUID, set[int]]:
-    """By device: every device_seq it sent above its threshold that the server holds, logged or kept aside."""
-    if not thresholds:
-        return {}
-    terms, params = [], []
-    for number, (device_id, above) in enumerate(thresholds.items()):
-        a, b = marks(connection, 2, 1 + 2 * number)
-        terms.append(f"(device_id = {a} AND device_seq > {b})")
-        params += [_param(connection, device_id), above]
-    where = " OR ".join(terms)
-    rows = await connection.execute_query_dict(
-        f"SELECT device_id, device_seq FROM event WHERE {where} UNION SELECT device_id, device_seq FROM quarantine "
-        f"WHERE {where}", params if dialect(connection) == "postgres" else params * 2)  # $n repeat; ? do not
-    received: dict[UUID, set[int]] = {device_id: set() for device_id in thresholds}
-    for row in rows:
-        received[_uuid(row["device_id"])].add(int(row["device_seq"]))
-    return received
-
-
 async def update_devices(connection: Any, devices: Sequence[Any]) -> None:
     """Write each device's mark, last contact, wipe time and latest recorded time (one statement for a
     group's devices)."""
@@ -173,20 +154,62 @@ async def device_owner(connection: Any, device_id: UUID) -> dict[str, Any] | Non
     return rows[0] if rows else None
 
 
-async def known(connection: Any, ids: Sequence[UUID]) -> tuple[dict[UUID, dict[str, Any]], list[dict[str, Any]]]:
-    """What the server already holds of `ids`: in the log, `{id: {content_sha256, server_seq}}`;
-    in quarantine, `[{event_id, content_sha256, code, reason}]`."""
+async def known(connection: Any, ids: Sequence[UUID], thresholds: dict[UUID, int]
+                ) -> tuple[dict[UUID, dict[str, Any]], list[dict[str, Any]], dict[UUID, set[int]]]:
+    """What the server already holds of a group's pushes, in one round trip per 10,000 ids: of `ids`,
+    those in the log `{id: {content_sha256, server_seq}}` and those in quarantine `[{event_id,
+    content_sha256, code, reason}]`; by device, every device_seq above its threshold (its acked
+    mark) that the server holds, logged or kept aside."""
     logged, held = [], []
-    for start in range(0, len(ids), KNOWN_CHUNK):
+    received: dict[UUID, set[int]] = {device_id: set() for device_id in thresholds}
+    for start in range(0, max(len(ids), 1), KNOWN_CHUNK):
         chunk = ids[start:start + KNOWN_CHUNK]
-        params = [_param(connection, value) for value in chunk]
+        parts, params = _known_parts(connection, chunk, thresholds if start == 0 else {})
+        if not parts:
+            break
+        for row in await connection.execute_query_dict(" UNION ALL ".join(parts), params):
+            part = row.pop("part")
+            if part == 1:
+                logged.append(row)
+            elif part == 2:
+                held.append({"event_id": _uuid(row["id"]), "content_sha256": row["content_sha256"],
+                             "code": row["code"], "reason": row["reason"]})
+            else:
+                received[_uuid(row["device_id"])].add(int(row["device_seq"]))
+    return {_uuid(row["id"]): {"id": row["id"], "content_sha256": row["content_sha256"],
+                               "server_seq": row["server_seq"]} for row in logged}, held, received
+
+
+_NULL = {column: f"CAST(NULL AS {kind}) AS {column}" for column, kind in (
+    ("id", "uuid"), ("content_sha256", "text"), ("server_seq", "bigint"), ("code", "text"), ("reason", "text"),
+    ("device_id", "uuid"), ("device_seq", "bigint"))}
+
+
+def _known_parts(connection: Any, chunk: Sequence[UUID], thresholds: dict[UUID, int]) -> tuple[list[str], list[Any]]:
+    """The SELECTs of `known` (1: logged, 2: held, 3: a device's numbers) with one column list, and their
+    parameters: PostgreSQL's `$n` are used twice, SQLite's `?` are given again."""
+    postgres = dialect(connection) == "postgres"
+    parts, params = [], []
+    if chunk:
+        ids = [_param(connection, value) for value in chunk]
         placeholders = in_list(connection, chunk, 1)
-        logged += await connection.execute_query_dict(
-            f"SELECT id, content_sha256, server_seq FROM event WHERE id IN {placeholders}", params)
-        held += await connection.execute_query_dict(
-            f"SELECT event_id, content_sha256, code, reason FROM quarantine WHERE event_id IN {placeholders}", params)
-    return ({_uuid(row["id"]): row for row in logged},
-            [{**row, "event_id": _uuid(row["event_id"])} for row in held])
+        parts += [f"SELECT 1 AS part, id, content_sha256, server_seq, {_NULL['code']}, {_NULL['reason']}, "
+                  f"{_NULL['device_id']}, {_NULL['device_seq']} FROM event WHERE id IN {placeholders}",
+                  f"SELECT 2, event_id, content_sha256, {_NULL['server_seq']}, code, reason, {_NULL['device_id']}, "
+                  f"{_NULL['device_seq']} FROM quarantine WHERE event_id IN {placeholders}"]
+        params += ids if postgres else ids * 2
+    if thresholds:
+        terms, numbers = [], []
+        for index, (device_id, above) in enumerate(thresholds.items()):
+            a, b = marks(connection, 2, 1 + len(params) + 2 * index) if postgres else ("?", "?")
+            terms.append(f"(device_id = {a} AND device_seq > {b})")
+            numbers += [_param(connection, device_id), above]
+        where = " OR ".join(terms)
+        parts.append(f"SELECT 3, {_NULL['id']}, {_NULL['content_sha256']}, {_NULL['server_seq']}, {_NULL['code']}, "
+                     f"{_NULL['reason']}, device_id, device_seq FROM (SELECT device_id, device_seq FROM event "
+                     f"WHERE {where} UNION SELECT device_id, device_seq FROM quarantine WHERE {where}) AS numbers")
+        params += numbers if postgres else numbers * 2
+    return parts, params
 
 
 KNOWN_CHUNK = 10_000  # ids per statement: both databases take at most 32,766 parameters

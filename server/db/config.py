@@ -25,6 +25,17 @@ SQLITE_PRAGMAS: dict[str, Any] = {
 }
 
 
+async def keep_session(connection: Any) -> None:
+    """What a pooled PostgreSQL connection needs before its next use: nothing more than asyncpg
+    has already done (it rolls back a transaction left open before calling this).
+
+    asyncpg's default reset runs `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on
+    every release: a round trip after every query outside a transaction, three per push. It undoes
+    session state ivlog never creates: settings are set for one transaction (`set_config(.., true)`),
+    advisory locks are transaction locks, nothing listens or declares a cursor
+    (tests/server/test_pool_session_state.py holds the code to that)."""
+
+
 def is_sqlite(database_url: str) -> bool:
     return database_url.startswith("sqlite://")
 
@@ -45,6 +56,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     else:
         connection = expand_db_url(database_url)
         connection["credentials"]["init"] = append.on_connect  # each connection's order lock function
+        connection["credentials"]["reset"] = keep_session
     return {
         "connections": {"default": connection},
         "apps": {

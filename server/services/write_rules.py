@@ -69,6 +69,8 @@ async def visit_status(visit: Visit) -> VisitStatus:
 async def status_refusals(organization_id: int, candidates: list[Candidate]) -> dict[UUID, Refusal]:
     """`status_refusal` for every gated candidate; each visit is folded once."""
     gated = [c for c in candidates if c.kind in STATUS_GATES]
+    if not gated:  # a tablet's push, as a rule: no query
+        return {}
     statuses: dict[UUID, VisitStatus] = {}
     for visit in await Visit.filter(id__in=list({c.visit_id for c in gated}), organization_id=organization_id):
         statuses[visit.id] = await visit_status(visit)

@@ -42,8 +42,12 @@ async def test_visit_patients_agrees_with_visits_for_every_assignment_shape(
 
     for user in (nurse_ana, nurse_ben, pharmacist_pia):
         expected = dict(await (await access.visits(user)).filter(id__in=asked).values_list("id", "patient_id"))
-        assert await access.visit_patients(user, asked) == expected
+        assert {id_: visit.patient_id for id_, visit in (await access.visit_patients(user, asked)).items()} == expected
 
     ana = await access.visit_patients(nurse_ana, asked)
     assert set(ana) == {made[name][0] for name in ("open", "today only", "ends today")}
-    assert ana[made["open"][0]] == made["open"][1]
+    assert ana[made["open"][0]].patient_id == made["open"][1]
+    for user in (nurse_ana, pharmacist_pia):  # the times the push's window check reads, as stored
+        read = (await access.visit_patients(user, [made["open"][0]]))[made["open"][0]]
+        stored = await Visit.get(id=made["open"][0])
+        assert (read.scheduled_at, read.time_in) == (stored.scheduled_at, None)
