@@ -192,12 +192,13 @@ async def visit_patients(user: User, visit_ids: list[UUID]) -> dict[UUID, Writab
     connection = get_connection("default")
     postgres = connection.capabilities.dialect == "postgres"
     today = date.today() if postgres else date.today().isoformat()
-    marks = [f"${n}" for n in range(1, 6 + len(visit_ids))] if postgres else ["?"] * (5 + len(visit_ids))
+    marks = ["$1", "$2", "$3", "$4", "$5"] if postgres else ["?"] * 5
+    wanted = "= ANY($6::uuid[])" if postgres else f"IN ({', '.join('?' * len(visit_ids))})"  # PostgreSQL: one text
     sql = (f"SELECT v.id, v.patient_id, v.scheduled_at, v.time_in FROM visit v WHERE v.organization_id = {marks[0]} "
            f"AND v.patient_id IN (SELECT a.patient_id FROM assignment a WHERE a.nurse_id = {marks[1]} "
            f"AND a.organization_id = {marks[2]} AND a.starts_on <= {marks[3]} "
-           f"AND (a.ends_on IS NULL OR a.ends_on >= {marks[4]})) AND v.id IN ({', '.join(marks[5:])})")
-    ids = [visit_id if postgres else str(visit_id) for visit_id in visit_ids]
+           f"AND (a.ends_on IS NULL OR a.ends_on >= {marks[4]})) AND v.id {wanted}")
+    ids = [list(visit_ids)] if postgres else [str(visit_id) for visit_id in visit_ids]
     rows = await connection.execute_query_dict(
         sql, [user.organization_id, user.id, user.organization_id, today, today, *ids])
     return {UUID(str(row["id"])): _writable(row) for row in rows}

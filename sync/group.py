@@ -253,10 +253,7 @@ async def _open(connection: Any, jobs: list[_Job[Any]]) -> Group:
     """Lock the jobs' devices' rows and read what their pushes will be decided against.
     SQLite: the transaction began with BEGIN IMMEDIATE and already holds the write lock."""
     device_ids = sorted({job.device_id for job in jobs})
-    query = Device.filter(id__in=device_ids).order_by("id").using_db(connection)
-    if store.dialect(connection) == "postgres":
-        query = query.select_for_update()
-    devices = {device.id: device for device in await query}
+    devices = {device.id: device for device in await store.devices_for_update(connection, device_ids)}
     marks = {device_id: devices[device_id].acked_through if device_id in devices else 0 for device_id in device_ids}
     logged, quarantined, received = await store.known(
         connection, list({event_id for job in jobs for event_id in job.ids}), marks)

@@ -16,6 +16,8 @@ from uuid import UUID
 
 import orjson
 
+from sync.models import Device
+
 INSERT_COLUMNS = (
     "id", "organization_id", "visit_id", "device_id", "device_seq", "kind", "schema", "occurred_at",
     "recorded_at", "received_at", "server_seq", "author_id", "payload", "content_sha256", "flags",
@@ -147,6 +149,19 @@ async def update_devices(connection: Any, devices: Sequence[Any]) -> None:
         f"WHERE id = {e}", rows)
 
 
+async def devices_for_update(connection: Any, device_ids: list[UUID]) -> list[Any]:
+    """The devices' rows as `Device` objects, in id order, locked to the transaction's end on PostgreSQL
+    (SQLite's transaction holds the write lock already). PostgreSQL: one statement text for any group."""
+    if not device_ids:
+        return []
+    if dialect(connection) == "postgres":
+        sql, params = "SELECT * FROM device WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", [device_ids]
+    else:
+        sql, params = f"SELECT * FROM device WHERE id IN {in_list(connection, device_ids, 1)} ORDER BY id", [
+            str(device_id) for device_id in device_ids]
+    return [Device._init_from_db(**row) for row in await connection.execute_query_dict(sql, params)]
+
+
 async def device_owner(connection: Any, device_id: UUID) -> dict[str, Any] | None:
     """`{user_id, revoked_at}` of a device, or None if the server has not seen it."""
     sql = f"SELECT user_id, revoked_at FROM device WHERE id = {marks(connection, 1)[0]}"
@@ -156,60 +171,64 @@ async def device_owner(connection: Any, device_id: UUID) -> dict[str, Any] | Non
 
 async def known(connection: Any, ids: Sequence[UUID], thresholds: dict[UUID, int]
                 ) -> tuple[dict[UUID, dict[str, Any]], list[dict[str, Any]], dict[UUID, set[int]]]:
-    """What the server already holds of a group's pushes, in one round trip per 10,000 ids: of `ids`,
-    those in the log `{id: {content_sha256, server_seq}}` and those in quarantine `[{event_id,
-    content_sha256, code, reason}]`; by device, every device_seq above its threshold (its acked
-    mark) that the server holds, logged or kept aside."""
-    logged, held = [], []
+    """What the server already holds of a group's pushes, in one round trip (SQLite: one per 10,000
+    ids): of `ids`, those in the log `{id: {content_sha256, server_seq}}` and those in quarantine
+    `[{event_id, content_sha256, code, reason}]`; by device, every device_seq above its threshold (its
+    acked mark) that the server holds, logged or kept aside."""
+    if not ids and not thresholds:
+        return {}, [], {}
+    if dialect(connection) == "postgres":  # one statement text whatever the group: prepared once
+        rows = await connection.execute_query_dict(_KNOWN_POSTGRES, [list(ids), list(thresholds),
+                                                                     list(thresholds.values())])
+    else:
+        rows = []
+        for start in range(0, max(len(ids), 1), KNOWN_CHUNK):
+            sql, params = _known_sqlite(ids[start:start + KNOWN_CHUNK], thresholds if start == 0 else {})
+            rows += await connection.execute_query_dict(sql, params)
+    logged, held = {}, []
     received: dict[UUID, set[int]] = {device_id: set() for device_id in thresholds}
-    for start in range(0, max(len(ids), 1), KNOWN_CHUNK):
-        chunk = ids[start:start + KNOWN_CHUNK]
-        parts, params = _known_parts(connection, chunk, thresholds if start == 0 else {})
-        if not parts:
-            break
-        for row in await connection.execute_query_dict(" UNION ALL ".join(parts), params):
-            part = row.pop("part")
-            if part == 1:
-                logged.append(row)
-            elif part == 2:
-                held.append({"event_id": _uuid(row["id"]), "content_sha256": row["content_sha256"],
-                             "code": row["code"], "reason": row["reason"]})
-            else:
-                received[_uuid(row["device_id"])].add(int(row["device_seq"]))
-    return {_uuid(row["id"]): {"id": row["id"], "content_sha256": row["content_sha256"],
-                               "server_seq": row["server_seq"]} for row in logged}, held, received
+    for row in rows:
+        if row["part"] == 1:
+            logged[_uuid(row["id"])] = {"id": row["id"], "content_sha256": row["content_sha256"],
+                                        "server_seq": row["server_seq"]}
+        elif row["part"] == 2:
+            held.append({"event_id": _uuid(row["id"]), "content_sha256": row["content_sha256"], "code": row["code"],
+                         "reason": row["reason"]})
+        else:
+            received[_uuid(row["device_id"])].add(int(row["device_seq"]))
+    return logged, held, received
 
 
-_NULL = {column: f"CAST(NULL AS {kind}) AS {column}" for column, kind in (
-    ("id", "uuid"), ("content_sha256", "text"), ("server_seq", "bigint"), ("code", "text"), ("reason", "text"),
-    ("device_id", "uuid"), ("device_seq", "bigint"))}
+_KNOWN_POSTGRES = (
+    "SELECT 1 AS part, id, content_sha256, server_seq, NULL::text AS code, NULL::text AS reason, "
+    "NULL::uuid AS device_id, NULL::bigint AS device_seq FROM event WHERE id = ANY($1::uuid[]) "
+    "UNION ALL SELECT 2, event_id, content_sha256, NULL, code, reason, NULL, NULL FROM quarantine "
+    "WHERE event_id = ANY($1::uuid[]) "
+    "UNION ALL SELECT 3, NULL, NULL, NULL, NULL, NULL, device_id, device_seq FROM ("
+    "SELECT e.device_id, e.device_seq FROM unnest($2::uuid[], $3::bigint[]) AS mark(device_id, above) "
+    "JOIN event e ON e.device_id = mark.device_id AND e.device_seq > mark.above "
+    "UNION SELECT q.device_id, q.device_seq FROM unnest($2::uuid[], $3::bigint[]) AS mark(device_id, above) "
+    "JOIN quarantine q ON q.device_id = mark.device_id AND q.device_seq > mark.above) AS numbers")
 
 
-def _known_parts(connection: Any, chunk: Sequence[UUID], thresholds: dict[UUID, int]) -> tuple[list[str], list[Any]]:
-    """The SELECTs of `known` (1: logged, 2: held, 3: a device's numbers) with one column list, and their
-    parameters: PostgreSQL's `$n` are used twice, SQLite's `?` are given again."""
-    postgres = dialect(connection) == "postgres"
+def _known_sqlite(ids: Sequence[UUID], thresholds: dict[UUID, int]) -> tuple[str, list[Any]]:
+    """`known`'s statement on SQLite, whose `?` are each given a value."""
     parts, params = [], []
-    if chunk:
-        ids = [_param(connection, value) for value in chunk]
-        placeholders = in_list(connection, chunk, 1)
-        parts += [f"SELECT 1 AS part, id, content_sha256, server_seq, {_NULL['code']}, {_NULL['reason']}, "
-                  f"{_NULL['device_id']}, {_NULL['device_seq']} FROM event WHERE id IN {placeholders}",
-                  f"SELECT 2, event_id, content_sha256, {_NULL['server_seq']}, code, reason, {_NULL['device_id']}, "
-                  f"{_NULL['device_seq']} FROM quarantine WHERE event_id IN {placeholders}"]
-        params += ids if postgres else ids * 2
+    if ids:
+        marks_ = "(" + ", ".join("?" * len(ids)) + ")"
+        parts += [f"SELECT 1 AS part, id, content_sha256, server_seq, NULL AS code, NULL AS reason, NULL AS device_id, "
+                  f"NULL AS device_seq FROM event WHERE id IN {marks_}",
+                  f"SELECT 2, event_id, content_sha256, NULL, code, reason, NULL, NULL FROM quarantine "
+                  f"WHERE event_id IN {marks_}"]
+        params += [str(value) for value in ids] * 2
     if thresholds:
-        terms, numbers = [], []
-        for index, (device_id, above) in enumerate(thresholds.items()):
-            a, b = marks(connection, 2, 1 + len(params) + 2 * index) if postgres else ("?", "?")
-            terms.append(f"(device_id = {a} AND device_seq > {b})")
-            numbers += [_param(connection, device_id), above]
-        where = " OR ".join(terms)
-        parts.append(f"SELECT 3, {_NULL['id']}, {_NULL['content_sha256']}, {_NULL['server_seq']}, {_NULL['code']}, "
-                     f"{_NULL['reason']}, device_id, device_seq FROM (SELECT device_id, device_seq FROM event "
-                     f"WHERE {where} UNION SELECT device_id, device_seq FROM quarantine WHERE {where}) AS numbers")
-        params += numbers if postgres else numbers * 2
-    return parts, params
+        where = " OR ".join(["(device_id = ? AND device_seq > ?)"] * len(thresholds))
+        parts.append(f"SELECT 3 AS part, NULL AS id, NULL AS content_sha256, NULL AS server_seq, NULL AS code, "
+                     f"NULL AS reason, device_id, device_seq FROM (SELECT device_id, "
+                     f"device_seq FROM event WHERE {where} UNION SELECT device_id, device_seq FROM quarantine "
+                     f"WHERE {where}) AS numbers")
+        params += [value for device_id, above in thresholds.items() for value in (str(device_id), above)] * 2
+    return " UNION ALL ".join(parts), params
 
 
 KNOWN_CHUNK = 10_000  # ids per statement: both databases take at most 32,766 parameters
