@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import inprocess, load, peer, profiling, report, storm
+from bench import inprocess, load, peer, profiling, report, storm, wire
 from bench.client import BenchBroken
 from bench.metrics import python_speed_ms
 from bench.scale import FULL, QUICK, Scale
@@ -52,11 +52,11 @@ def _measure(scale: Scale, only: list[str] | None, storm_plan: storm.Plan) -> di
         figures["pwa"] = pwa.run()
     if not only or "load" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-c-") as workdir:
-            figures["load"] = asyncio.run(load.run(Path(workdir), scale))
+            figures["load"] = wire.run_tablets(load.run(Path(workdir), scale))
     storm_scale = storm.QUICK if scale.name == "quick" else storm.FULL
     if not only or "storm" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-f-") as workdir:
-            figures["storm"] = asyncio.run(storm.run(Path(workdir), storm_scale, storm_plan))
+            figures["storm"] = wire.run_tablets(storm.run(Path(workdir), storm_scale, storm_plan))
     if not only or "peer" in only:
         with tempfile.TemporaryDirectory(prefix="ivlog-bench-g-") as workdir:
             figures["peer"] = peer.run(Path(workdir), storm_scale)

@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="ivlog-probe-") as workdir:
-        figures = asyncio.run(run(args.db, args.workers, args.devices, args.events, args.per_push, Path(workdir),
+        figures = wire.run_tablets(run(args.db, args.workers, args.devices, args.events, args.per_push, Path(workdir),
                                   args.profile))
     print(json.dumps(figures))
     return 0

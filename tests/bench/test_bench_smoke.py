@@ -66,6 +66,6 @@ def test_a_lost_event_makes_the_benchmark_exit_non_zero(tmp_path: Path, monkeypa
             "rss_peak_mb": 51.0, "integrity": lost,
             "latency": {"p50_ms": 1.0, "p95_ms": 1.0, "p99_ms": 1.0, "max_ms": 1.0},
             "empty_pull": {"p50_ms": 1.0, "p95_ms": 1.0, "p99_ms": 1.0, "max_ms": 1.0}}
-    monkeypatch.setattr(bench_main, "_measure", lambda scale, only: {"load": load})
+    monkeypatch.setattr(bench_main, "_measure", lambda scale, only, storm_plan: {"load": load})
     assert bench_main.main(["--quick", "--output", str(tmp_path / "latest.json")]) == 1
     assert json.loads((tmp_path / "latest.json").read_text())["exactly_once"] is False
