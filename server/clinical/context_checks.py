@@ -43,7 +43,7 @@ def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]],
     found = next(((e["kind"], e["payload"], e.get("author_id")) for e in visit if e["id"] == target_id), None)
     who = {"corrector": event.get("author_id"), "authority": authority or packaged_authority()}
     if event["kind"] == "entry.amended":
-        problems = amendment_problems(event["payload"], found, **who)
+        problems = amended_payload(event["payload"], found, **who)[1]
     else:
         problems = void_problems(found, **who)
     if not problems and target_id in voided:
@@ -88,12 +88,6 @@ def amended_payload(payload: dict[str, Any], target: Target, *, corrector: Any,
         message = "An amendment cannot move a visit to another patient"
         return None, [Problem("payload.patient_id", message, "patient_changed")]
     return amended, []
-
-
-def amendment_problems(payload: dict[str, Any], target: Target, *, corrector: Any,
-                       authority: EntryAuthority) -> list[Problem]:
-    """Why an `entry.amended` payload cannot apply to its target (empty when it can)."""
-    return amended_payload(payload, target, corrector=corrector, authority=authority)[1]
 
 
 def void_problems(target: Target, *, corrector: Any, authority: EntryAuthority) -> list[Problem]:
