@@ -17,7 +17,8 @@ from server.clinical.problems import EventInvalid, Problem
 
 ALREADY_VOIDED = Problem("target_id", "The entry to correct has already been voided", "already_voided")
 
-_INFUSION_TEXT = {
+# The nurse-facing text for an infusion event that does not fit the pump's state, by its problem code.
+INFUSION_TEXT = {
     "no_running_infusion": "There is no running infusion at this time to change, pause or stop",
     "not_paused": "The infusion is not paused at this time, so it cannot be resumed",
     "already_running": "The infusion is already running at this time",
@@ -51,18 +52,13 @@ def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]],
     return problems
 
 
-def infusion_problem_text(code: str) -> str:
-    """The nurse-facing text for an infusion event that does not fit the pump's state."""
-    return _INFUSION_TEXT[code]
-
-
 def _infusion_problems(event: dict[str, Any], live: list[dict[str, Any]]) -> list[Problem]:
     state: PumpState = "idle"
     key = sort_key(event)
     for prior in sorted((e for e in live if sort_key(e) < key), key=sort_key):
         state = transition(state, prior["kind"]).state
     code = transition(state, event["kind"]).problem
-    return [] if code is None else [Problem("", infusion_problem_text(code), code)]
+    return [] if code is None else [Problem("", INFUSION_TEXT[code], code)]
 
 
 def _target_problems(correction_kind: str, target: Target, corrector: Any, authority: EntryAuthority) -> list[Problem]:
