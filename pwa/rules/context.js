@@ -84,17 +84,17 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null, ord
   patient.risk_flags = [...new Set(patient.risk_flags ?? [])];
   const organization = fieldsOf('organization', contextJson.organization ?? {}, ORGANIZATION_FIELDS);
   const series = contextJson.series ?? null;
-  const place = series && placeInSeries(series, order.product_id, rulebook.infusion_series.long_gap_days);
-  const protocol = protocolForInfusion(resolveProtocol(order, catalog), place ? place.kind : 'first');
+  // An order's protocol for its infusion's place in the series (a first without the series' facts).
+  const placeOf = (o) => series && placeInSeries(series, o.product_id, rulebook.infusion_series.long_gap_days);
+  const protocolOf = (o) => protocolForInfusion(resolveProtocol(o, catalog), placeOf(o)?.kind ?? 'first');
+  const place = placeOf(order);
+  const protocol = protocolOf(order);
   if (order.therapy !== protocol.therapy) {
     throw new Error(`order.therapy '${order.therapy}' is not its product's ('${protocol.therapy}')`);
   }
   const list = contextJson.other_orders ?? [];
   if (list.length && !orders) throw new TypeError('additional orders need {orders: await loadOtherOrders()}');
-  const kindOf = (o) => (series ? placeInSeries(series, o.product_id, rulebook.infusion_series.long_gap_days).kind : 'first');
-  const { others, protocols } = orders
-    ? orders.otherOrdersOf(list, order, orderOf, (o) => protocolForInfusion(resolveProtocol(o, catalog), kindOf(o)))
-    : { others: [], protocols: [] };
+  const { others, protocols } = orders ? orders.otherOrdersOf(list, order, orderOf, protocolOf) : { others: [], protocols: [] };
   checkAppliesTo(rulebook, catalog);
   return deepFreeze({
     order, other_orders: others, other_protocols: protocols, orders: orders && { ...orders }, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),

@@ -74,7 +74,7 @@ export function buildPicture(allEntries, context, now) {
   const schedule = stepSchedule(context.protocol, limits);
   const tolerance = context.rulebook.rate_tolerance_ml_h;
   return {
-    context, entries, infusion, schedule, now, at_risk: atRisk,
+    context, entries, infusion, schedule, at_risk: atRisk,
     vitals: vitalsPoints(entries, infusion, schedule, tolerance),
     baseline: baselineOf(entries, infusion),
     limit: rateLimit(context.protocol, limits),

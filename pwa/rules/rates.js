@@ -37,8 +37,6 @@ export function derivedRate(rate_ml_h, { weight_kg, concentration_mg_ml }) {
 }
 
 const unitsOf = (protocol, weight_kg) => ({ weight_kg, concentration_mg_ml: protocol.product.concentration_mg_ml });
-// A rate in the protocol's unit as the pump is set: mL/h, rounded to 0.1.
-const pumpRate = (protocol, rate, units) => roundHalfUp(toMlH(rate, protocol.rate_unit, units), 1);
 const isGiven = (value) => value != null;
 
 // A rate in `unit` for this protocol's product at this weight, as the pump is set (0.1 mL/h).
@@ -83,13 +81,12 @@ export function limitExceededBy(limit, rate_ml_h) {
 
 // The ladder in mL/h (0.1), cut at the limit; a cut inclusive limit becomes the last step.
 function stepRates(protocol, weight_kg, limit) {
-  const units = unitsOf(protocol, weight_kg);
   const rates = [];
   for (const rung of protocol.ladder) {
-    const rate = pumpRate(protocol, rung, units);
+    const rate = pumpRateIn(protocol, rung, protocol.rate_unit, weight_kg);
     if (!limitExceededBy(limit, rate) && (!rates.length || rate > rates.at(-1))) rates.push(rate);
   }
-  const top = pumpRate(protocol, protocol.ladder.at(-1), units);
+  const top = pumpRateIn(protocol, protocol.ladder.at(-1), protocol.rate_unit, weight_kg);
   const cut = limit.ml_h < top;
   if (cut && !limit.exclusive && (!rates.length || limit.ml_h > rates.at(-1))) rates.push(limit.ml_h);
   return rates;

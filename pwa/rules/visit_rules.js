@@ -23,15 +23,14 @@ function kitMissing(picture) {
   });
 }
 
-const premeds = (picture) => ofKind(picture, 'medication.given').filter((m) => m.payload.purpose === 'premed');
-
 // Python's str.casefold for the names people type (ß -> ss; close enough beyond Latin script).
 const casefold = (text) => text.toUpperCase().toLowerCase();
 
 // Ordered premedications with no premedication entry of that drug (names compared casefolded).
 function premedMissing(picture) {
   if (!picture.infusion.rate_events.length) return [];
-  const given = new Set(premeds(picture).map((m) => casefold(m.payload.drug)));
+  const premeds = ofKind(picture, 'medication.given').filter((m) => m.payload.purpose === 'premed');
+  const given = new Set(premeds.map((m) => casefold(m.payload.drug)));
   const missing = picture.context.order.premeds.map((p) => p.drug).filter((drug) => !given.has(casefold(drug)));
   if (!missing.length) return [];
   return [finding([picture.infusion.rate_events[0].entry.id], { drugs: missing.join(', ') })];

@@ -17,7 +17,8 @@ from server.clinical.problems import EventInvalid, Problem
 
 ALREADY_VOIDED = Problem("target_id", "The entry to correct has already been voided", "already_voided")
 
-_INFUSION_TEXT = {
+# The nurse-facing text for an infusion event that does not fit the pump's state, by its problem code.
+INFUSION_TEXT = {
     "no_running_infusion": "There is no running infusion at this time to change, pause or stop",
     "not_paused": "The infusion is not paused at this time, so it cannot be resumed",
     "already_running": "The infusion is already running at this time",
@@ -43,17 +44,12 @@ def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]],
     found = next(((e["kind"], e["payload"], e.get("author_id")) for e in visit if e["id"] == target_id), None)
     who = {"corrector": event.get("author_id"), "authority": authority or packaged_authority()}
     if event["kind"] == "entry.amended":
-        problems = amendment_problems(event["payload"], found, **who)
+        problems = amended_payload(event["payload"], found, **who)[1]
     else:
         problems = void_problems(found, **who)
     if not problems and target_id in voided:
         problems = [ALREADY_VOIDED]
     return problems
-
-
-def infusion_problem_text(code: str) -> str:
-    """The nurse-facing text for an infusion event that does not fit the pump's state."""
-    return _INFUSION_TEXT[code]
 
 
 def _infusion_problems(event: dict[str, Any], live: list[dict[str, Any]]) -> list[Problem]:
@@ -62,7 +58,7 @@ def _infusion_problems(event: dict[str, Any], live: list[dict[str, Any]]) -> lis
     for prior in sorted((e for e in live if sort_key(e) < key), key=sort_key):
         state = transition(state, prior["kind"]).state
     code = transition(state, event["kind"]).problem
-    return [] if code is None else [Problem("", infusion_problem_text(code), code)]
+    return [] if code is None else [Problem("", INFUSION_TEXT[code], code)]
 
 
 def _target_problems(correction_kind: str, target: Target, corrector: Any, authority: EntryAuthority) -> list[Problem]:
@@ -88,12 +84,6 @@ def amended_payload(payload: dict[str, Any], target: Target, *, corrector: Any,
         message = "An amendment cannot move a visit to another patient"
         return None, [Problem("payload.patient_id", message, "patient_changed")]
     return amended, []
-
-
-def amendment_problems(payload: dict[str, Any], target: Target, *, corrector: Any,
-                       authority: EntryAuthority) -> list[Problem]:
-    """Why an `entry.amended` payload cannot apply to its target (empty when it can)."""
-    return amended_payload(payload, target, corrector=corrector, authority=authority)[1]
 
 
 def void_problems(target: Target, *, corrector: Any, authority: EntryAuthority) -> list[Problem]:

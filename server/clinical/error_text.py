@@ -66,11 +66,10 @@ def _message(kind: str, error: dict[str, Any]) -> str:
         return f"{label} is required"
     if error_type == "extra_forbidden":
         return f"'{error['loc'][-1]}' is not a field of a '{kind}' entry"
+    unit = "characters" if error_type.startswith("string") else "items"
     if error_type in ("string_too_long", "too_long"):
-        unit = "characters" if error_type.startswith("string") else "items"
         return f"{label} is too long (at most {ctx.get('max_length')} {unit})"
     if error_type in ("string_too_short", "too_short"):
-        unit = "characters" if error_type.startswith("string") else "items"
         return f"{label} is too short (at least {ctx.get('min_length')} {unit})"
     if error_type == "literal_error":
         return f"{label} must be one of {ctx.get('expected')}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from server.clinical.clock import minutes_between
-from server.clinical.context_checks import infusion_problem_text
+from server.clinical.context_checks import INFUSION_TEXT
 from server.clinical.infusion_state import PumpState, transition
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
@@ -96,7 +96,7 @@ class InfusionTimeline:
             self.reactions_in_step.append(entry)
         move = transition(self.state, entry.kind)
         if move.problem is not None:
-            self.issues.append((entry.id, Problem("", infusion_problem_text(move.problem), move.problem)))
+            self.issues.append((entry.id, Problem("", INFUSION_TEXT[move.problem], move.problem)))
         if move.effect in ("start", "change", "resume"):
             self._set_rate(entry, resumed=move.effect == "resume")
         elif move.effect == "pause":

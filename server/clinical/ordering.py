@@ -7,7 +7,7 @@ they arrived in, so events are sorted by clinical time and then by fields that n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -59,5 +59,4 @@ class Entry:
 
     def with_payload(self, payload: dict[str, Any]) -> Entry:
         """The same entry showing an amended payload."""
-        return Entry(self.id, self.kind, self.occurred_at, self.recorded_at, self.server_seq,
-                     self.author_id, payload, self.key)
+        return replace(self, payload=payload)

@@ -50,7 +50,6 @@ class Picture:
     limit: RateLimit
     at_risk: bool
     horizon: datetime | None
-    now: datetime | None
     other_runs: tuple[OrderRun, ...] = ()  # the additional orders' pump timelines (other_orders.py)
     order_issues: tuple[tuple[str, Problem], ...] = ()  # pump events naming an order the visit does not hold
 
@@ -104,5 +103,5 @@ def build_picture(entries: list[Entry], context: VisitContext, now: datetime | N
     schedule = step_schedule(context.protocol, **limits)
     vitals = _vitals_points(own, infusion, schedule, context.rulebook.rate_tolerance_ml_h)
     return Picture(context, own, infusion, vitals, _baseline(own, infusion), schedule,
-                   rate_limit(context.protocol, **limits), at_risk, _horizon(entries, now), now,
+                   rate_limit(context.protocol, **limits), at_risk, _horizon(entries, now),
                    split.runs, tuple(split.issues))

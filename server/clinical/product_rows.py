@@ -105,9 +105,6 @@ class ProductRow(BaseModel):
         return self
 
 
-RATES_NOTE = "rates not verified; order must give explicit steps"
-
-
 class UnratedRow(BaseModel):
     """A product on the market whose label rates were not found (LABELS.md s.2.10): no ladder at all."""
 

@@ -15,6 +15,7 @@ from server.clinical.infusion import volume_ml
 from server.clinical.infusion_summary import grams_given
 from server.clinical.rates import next_step
 from server.clinical.rounding import format_number, round_half_up
+from server.clinical.titration import hold_min
 
 if TYPE_CHECKING:
     from server.clinical.infusion import RateEvent
@@ -64,8 +65,7 @@ def rate_too_soon(picture: Picture, rule: RuleSpec) -> list[Finding]:
     for event in _increases(picture):
         if event.step_started_at is None:
             continue
-        index = picture.step_of(event.previous_ml_h)
-        hold = protocol.first_step_min if index in (None, 0) else protocol.step_min
+        hold = hold_min(protocol, picture.step_of(event.previous_ml_h))
         minutes = round_half_up(minutes_between(event.step_started_at, event.entry.occurred_at), 1)
         if minutes < hold:
             values = {"minutes_at_rate": minutes, "from_ml_h": event.previous_ml_h or 0.0, "hold_min": hold}

@@ -129,13 +129,12 @@ class Step:
 
 def _step_rates(protocol: Protocol, weight_kg: float, limit: RateLimit) -> list[float]:
     """The ladder in mL/h (0.1), cut at the limit; a cut inclusive limit becomes the last step."""
-    units = {"weight_kg": weight_kg, "concentration_mg_ml": protocol.product.concentration_mg_ml}
     rates: list[float] = []
     for rung in protocol.ladder:
-        rate = round_half_up(to_ml_h(rung, protocol.rate_unit, **units), 1)
+        rate = pump_rate(protocol, rung, protocol.rate_unit, weight_kg)
         if not limit.exceeded_by(rate) and (not rates or rate > rates[-1]):
             rates.append(rate)
-    top = round_half_up(to_ml_h(protocol.max_rate, protocol.rate_unit, **units), 1)
+    top = pump_rate(protocol, protocol.max_rate, protocol.rate_unit, weight_kg)
     cut = limit.ml_h < top
     if cut and not limit.exclusive and (not rates or limit.ml_h > rates[-1]):
         rates.append(limit.ml_h)

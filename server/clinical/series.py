@@ -92,12 +92,9 @@ def _target(picture: Picture, tolerated: float) -> tuple[float | None, str]:
     label = rate_limit(context.protocol, weight_kg=context.order.dosing_weight_kg, at_risk=picture.at_risk)
     target, bound = tolerated, "last_tolerated"
     for limit in sorted((picture.limit, label), key=lambda limit: limit.ml_h):
-        if limit.exceeded_by(target):
+        if target is not None and limit.exceeded_by(target):
             below = [s.rate_ml_h for s in picture.schedule if not limit.exceeded_by(s.rate_ml_h)]
-            target, bound = (limit.ml_h, limit.source) if not limit.exclusive else (max(below, default=None),
-                                                                                   limit.source)
-            if target is None:
-                return None, bound
+            target, bound = (max(below, default=None) if limit.exclusive else limit.ml_h), limit.source
     return target, bound
 
 

@@ -38,7 +38,8 @@ def _lower_than(schedule: list[Step], rate_ml_h: float, tolerance_ml_h: float) -
     return below[-1] if below else schedule[0]
 
 
-def _hold_min(protocol: Protocol, index: int | None) -> float:
+def hold_min(protocol: Protocol, index: int | None) -> float:
+    """How long a step is held before the next: the first step (or no step yet) has its own time."""
     return protocol.first_step_min if index in (None, 0) else protocol.step_min
 
 
@@ -87,5 +88,5 @@ def recommend_next_rate(
     following = next_step(schedule, current_rate_ml_h, tolerance_ml_h)
     if following is None:
         return advise("maintain", current_rate_ml_h, None)
-    hold = _hold_min(protocol, step_index(schedule, current_rate_ml_h, tolerance_ml_h))
+    hold = hold_min(protocol, step_index(schedule, current_rate_ml_h, tolerance_ml_h))
     return advise("increase", following.rate_ml_h, float(max(0.0, hold - minutes_at_rate)))

@@ -107,29 +107,26 @@ class VisitContext:
     @cached_property
     def other_protocols(self) -> tuple[Protocol, ...]:
         """Each additional order's protocol, in the order of `other_orders` (its kind: its shape)."""
-        return tuple(ordered_protocol(order, self.catalog).for_infusion(self._infusion_of(order))
-                     for order in self.other_orders)
+        return tuple(self._protocol_of(order) for order in self.other_orders)
 
-    def _infusion_of(self, order: Order) -> str:
+    def _place(self, product_id: str) -> SeriesPlace | None:
+        """Where an infusion of this product stands in the patient's series (None without the facts)."""
         if self.series is None:
-            return "first"
-        long_gap = self.rulebook.infusion_series.long_gap_days
-        return place_in_series(self.series, order.product_id, long_gap_days=long_gap).kind
+            return None
+        return place_in_series(self.series, product_id, long_gap_days=self.rulebook.infusion_series.long_gap_days)
+
+    def _protocol_of(self, order: Order) -> Protocol:
+        """The order's protocol for a first or a later infusion (a first without the series' facts)."""
+        place = self._place(order.product_id)
+        return ordered_protocol(order, self.catalog).for_infusion("first" if place is None else place.kind)
 
     @cached_property
     def series_place(self) -> SeriesPlace | None:
-        if self.series is None:
-            return None
-        return place_in_series(self.series, self.order.product_id,
-                               long_gap_days=self.rulebook.infusion_series.long_gap_days)
+        return self._place(self.order.product_id)
 
     @cached_property
     def protocol(self) -> Protocol:
-        place = self.series_place
-        return self._ordered_protocol().for_infusion("first" if place is None else place.kind)
-
-    def _ordered_protocol(self) -> Protocol:
-        return ordered_protocol(self.order, self.catalog)
+        return self._protocol_of(self.order)
 
     @cached_property
     def unrated(self) -> UnratedProduct | None:

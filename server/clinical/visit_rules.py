@@ -28,15 +28,11 @@ def kit_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
     return found
 
 
-def _premeds(picture: Picture) -> list[Entry]:
-    return [m for m in picture.of_kind("medication.given") if m.payload["purpose"] == "premed"]
-
-
 def premed_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
     """Ordered premedications with no premedication entry of that drug (names compared casefolded)."""
     if not picture.infusion.rate_events:
         return []
-    given = {m.payload["drug"].casefold() for m in _premeds(picture)}
+    given = {m.payload["drug"].casefold() for m in picture.of_kind("medication.given") if m.payload["purpose"] == "premed"}
     missing = [p.drug for p in picture.context.order.premeds if p.drug.casefold() not in given]
     if not missing:
         return []
