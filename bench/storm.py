@@ -47,7 +47,7 @@ QUICK = StormScale(tablets=10, events_per_tablet=6, devices_per_nurse=5, batches
 @dataclass(frozen=True)
 class Plan:
     """Which storms to run: every deployment and batch (None), or only these. Any restriction also
-    leaves out the run of the filing's code (bench.then), which is itself such a restricted run."""
+    leaves out the rounds against the filing's code (bench.then), each of which is such a restricted run."""
 
     deployments: list[str] | None = None
     batches: list[int] | None = None
@@ -166,7 +166,7 @@ async def _storms(workdir: Path, database_url: str, scale: StormScale, plan: Pla
 
 async def run(workdir: Path, scale: StormScale, plan: Plan = Plan()) -> dict[str, Any]:
     """Create a private database, storm every deployment, drop it. No PostgreSQL: said, not skipped.
-    A whole run first measures the filing's code the same way (bench.then), just before today's."""
+    A whole run first measures the filing's code against today's, in alternating rounds (bench.then)."""
     database = pgdb.BenchDatabase()
     try:
         async with database as url:
