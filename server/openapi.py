@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from server.clinical.events import PAYLOAD_MODELS
-from server.db.models import ProtocolType, Role, VisitStatus
+from server.db.models import ProtocolBasis, Role, VisitStatus
 from server.routes.schedule import ApiScheduleRequest
 from server.routes.session import SessionCreate
 from server.services.reference_shape import REFERENCE_SHAPE, REFERENCE_SHAPE_HEADER
@@ -82,7 +82,7 @@ def hand_written_schemas() -> dict[str, Any]:
         "OrderPublic": _obj({
             "id": INTEGER, "patient_id": INTEGER, "product_id": STRING, "indication": STRING,
             "dose_g_per_kg": NUMBER, "dose_g": NUMBER, "dosing_weight_kg": NUMBER,
-            "protocol_type": {"enum": [p.value for p in ProtocolType]},
+            "basis": {"enum": [p.value for p in ProtocolBasis]},
             "steps_ml_h": _nullable({"type": "array", "items": NUMBER}), "step_interval_min": _nullable(INTEGER),
             "rate_cap_ml_h": _nullable(NUMBER), "premeds": {"type": "array", "items": ANY_OBJECT},
             "prn_orders": {"type": "array", "items": ANY_OBJECT}, "vitals_schedule": _nullable(ANY_OBJECT),

@@ -32,7 +32,7 @@ def order_public(order: Order) -> dict:
         "dose_g_per_kg": order.dose_g_per_kg,
         "dose_g": order.dose_g,
         "dosing_weight_kg": order.dosing_weight_kg,
-        "protocol_type": order.protocol_type,
+        "basis": order.basis,
         "steps_ml_h": order.steps_ml_h,
         "step_interval_min": order.step_interval_min,
         "rate_cap_ml_h": order.rate_cap_ml_h,

@@ -40,9 +40,15 @@ class ScheduleChangeKind(StrEnum):
     CANCELLED = "cancelled"
 
 
-class ProtocolType(StrEnum):
+class ProtocolBasis(StrEnum):
+    """Where an order's protocol comes from: its `basis` (server/clinical/products.py)."""
+
     LABEL = "label"  # the product label's per-kg steps, scaled by weight
     ORDER = "order"  # explicit mL/h steps written in the order
+
+
+# The name migrations/0001_initial.py (history, never edited) imports; new code says ProtocolBasis.
+ProtocolType = ProtocolBasis
 
 
 class Organization(Model):
@@ -173,7 +179,7 @@ class Order(Model):
     dose_g_per_kg = fields.FloatField()
     dose_g = fields.FloatField()
     dosing_weight_kg = fields.FloatField()
-    protocol_type = fields.CharEnumField(ProtocolType, max_length=8, default=ProtocolType.LABEL)
+    basis = fields.CharEnumField(ProtocolBasis, max_length=8, default=ProtocolBasis.LABEL)
     steps_ml_h = fields.JSONField(null=True)
     step_interval_min = fields.IntField(null=True)
     rate_cap_ml_h = fields.FloatField(null=True)

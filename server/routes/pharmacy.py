@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server import access
-from server.db.models import Order, Patient, ProtocolType, Role, User
+from server.db.models import Order, Patient, ProtocolBasis, Role, User
 from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
@@ -27,7 +27,7 @@ from server.templating import render
 
 T = TypeVar("T", bound=BaseModel)
 SCALARS = (
-    "product", "dose_g_per_kg", "dosing_weight_kg", "protocol_type", "steps_ml_h",
+    "product", "dose_g_per_kg", "dosing_weight_kg", "basis", "steps_ml_h",
     "step_interval_min", "rate_cap_ml_h", "override_reason", "prescriber", "based_on_revision",
 )
 ROW_KEYS = {
@@ -71,7 +71,7 @@ def values_from_order(order: Order) -> dict[str, Any]:
     values: dict[str, Any] = {
         "product": f"{order.product_id}|{order.indication}",
         "dose_g_per_kg": _number(order.dose_g_per_kg), "dosing_weight_kg": _number(order.dosing_weight_kg),
-        "protocol_type": str(order.protocol_type),
+        "basis": str(order.basis),
         "steps_ml_h": ", ".join(_number(step) for step in order.steps_ml_h or []),
         "step_interval_min": _number(order.step_interval_min), "rate_cap_ml_h": _number(order.rate_cap_ml_h),
         "prescriber": order.prescriber, "active": order.active, "based_on_revision": str(order.revision),
@@ -88,7 +88,7 @@ def values_for_new(patient: Patient) -> dict[str, Any]:
     values: dict[str, Any] = {key: "" for key in SCALARS}
     physician = patient.physician
     values.update(
-        dosing_weight_kg=_number(patient.dosing_weight_kg), protocol_type=ProtocolType.LABEL.value,
+        dosing_weight_kg=_number(patient.dosing_weight_kg), basis=ProtocolBasis.LABEL.value,
         prescriber=physician.display_name if physician else "", active=True,
     )
     for prefix, keys in ROW_KEYS.items():

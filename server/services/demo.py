@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from server import audit
-from server.db.models import Assignment, Order, Organization, Patient, ProtocolType, Role, Visit
+from server.db.models import Assignment, Order, Organization, Patient, ProtocolBasis, Role, Visit
 from server.services import demo_visits
 from server.services.users import add_user
 
@@ -84,7 +84,7 @@ async def _patient_with_order_and_visit(organization: Organization, users: dict,
     order = await Order.create(
         organization=organization, patient=patient, product_id=product_id, indication=indication,
         dose_g_per_kg=g_per_kg, dose_g=round(g_per_kg * kg, 1), dosing_weight_kg=kg,
-        protocol_type=ProtocolType.ORDER if explicit else ProtocolType.LABEL,
+        basis=ProtocolBasis.ORDER if explicit else ProtocolBasis.LABEL,
         steps_ml_h=[30, 60, 90, 120, 150] if explicit else None,
         step_interval_min=15 if explicit else None,
         rate_cap_ml_h=150.0 if explicit else None,

@@ -15,13 +15,13 @@ from tortoise.transactions import in_transaction
 
 from server import access, audit
 from server.clinical.products import Catalog, load_products
-from server.db.models import Order, OrderRevision, Patient, ProtocolType, User
+from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, User
 from server.errors import Conflict
 from server.services import order_safety, org_catalogue
 
 # The fields a pharmacist writes; `dose_g` is computed from the first two.
 ORDER_FIELDS = (
-    "product_id", "indication", "dose_g_per_kg", "dosing_weight_kg", "dose_g", "protocol_type",
+    "product_id", "indication", "dose_g_per_kg", "dosing_weight_kg", "dose_g", "basis",
     "steps_ml_h", "step_interval_min", "rate_cap_ml_h", "safety_override", "premeds", "prn_orders", "prescriber",
     "active",
 )
@@ -94,7 +94,7 @@ class OrderCreate(_Schema):
     indication: str = Field(min_length=1, max_length=64)
     dose_g_per_kg: float = Field(gt=0, le=MAX_DOSE_G_PER_KG)
     dosing_weight_kg: float = Field(ge=1, le=300)
-    protocol_type: ProtocolType = ProtocolType.LABEL
+    basis: ProtocolBasis = ProtocolBasis.LABEL
     steps_ml_h: list[float] | None = Field(default=None, max_length=20, validate_default=True)
     step_interval_min: int | None = Field(default=None, gt=0, le=240, validate_default=True)
     rate_cap_ml_h: float | None = Field(default=None, gt=0, le=1000)
@@ -134,7 +134,7 @@ class OrderCreate(_Schema):
     @field_validator("steps_ml_h")
     @classmethod
     def _steps_fit_protocol(cls, steps: list[float] | None, info: ValidationInfo) -> list[float] | None:
-        explicit = info.data.get("protocol_type") == ProtocolType.ORDER
+        explicit = info.data.get("basis") == ProtocolBasis.ORDER
         unrated = _unrated_name(info)
         if unrated is not None and not (explicit and steps):
             raise ValueError(f"rates not verified for {unrated}; give explicit steps (choose an order protocol "
@@ -154,7 +154,7 @@ class OrderCreate(_Schema):
     @field_validator("step_interval_min")
     @classmethod
     def _interval_fits_protocol(cls, minutes: int | None, info: ValidationInfo) -> int | None:
-        explicit = info.data.get("protocol_type") == ProtocolType.ORDER
+        explicit = info.data.get("basis") == ProtocolBasis.ORDER
         unrated = _unrated_name(info)
         if unrated is not None and minutes is None:
             raise ValueError(f"rates not verified for {unrated}; give explicit steps (the minutes between steps)")
@@ -183,7 +183,7 @@ class OrderUpdate(OrderCreate):
 def snapshot(order: Order) -> dict[str, Any]:
     """All of an order's fields as JSON, as stored in an `OrderRevision`."""
     fields = {name: getattr(order, name) for name in ORDER_FIELDS}
-    fields["protocol_type"] = str(order.protocol_type)
+    fields["basis"] = str(order.basis)
     return {
         **fields,
         "id": order.id, "patient_id": order.patient_id, "revision": order.revision,

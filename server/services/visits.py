@@ -33,7 +33,7 @@ def rulebook() -> RuleBook:
 
 
 def order_plan(order: Order) -> OrderPlan:
-    explicit = order.protocol_type == "order" and order.steps_ml_h
+    explicit = order.basis == "order" and order.steps_ml_h
     return OrderPlan(
         id=str(order.id), product_id=order.product_id, therapy=order.therapy, dosing_weight_kg=order.dosing_weight_kg,
         indication=order.indication,

@@ -41,7 +41,7 @@ def assignment_form(nurse_id: int) -> dict[str, str]:
 def order_form(text: str) -> dict[str, str]:
     return {
         "product": "gammagard-liquid-10|PI", "dose_g_per_kg": "0.4", "dosing_weight_kg": "70",
-        "protocol_type": "label", "prescriber": text, "active": "on",
+        "basis": "label", "prescriber": text, "active": "on",
         "premeds-0-drug": text, "premeds-0-dose": "25", "premeds-0-unit": "mg", "premeds-0-route": "PO",
         "premeds-0-minutes_before": "30",
         "prn_orders-0-drug": text, "prn_orders-0-dose": "25", "prn_orders-0-unit": "mg",

@@ -41,7 +41,7 @@ async def test_a_visit_on_a_product_without_verified_rates_says_so_everywhere(
     push_visit, desk, nurse_ana, patient_pat
 ):
     await Order.filter(patient=patient_pat).update(
-        product_id="alyglo-10", protocol_type="order", steps_ml_h=[35, 70, 140, 280, 350], step_interval_min=30,
+        product_id="alyglo-10", basis="order", steps_ml_h=[35, 70, 140, 280, 350], step_interval_min=30,
         rate_cap_ml_h=350)
     visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
     review = (await desk.get(f"/review/visits/{visit.id}")).text

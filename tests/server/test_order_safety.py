@@ -80,7 +80,7 @@ async def test_an_edit_keeps_the_override_on_the_revision_and_refuses_a_new_exce
 
 
 async def test_explicit_steps_above_the_label_maximum_are_refused_too(client_factory, pharmacist_pia, patient_pat):
-    steps = {"product": "privigen-10|ITP", "dosing_weight_kg": "70", "protocol_type": "order",
+    steps = {"product": "privigen-10|ITP", "dosing_weight_kg": "70", "basis": "order",
              "steps_ml_h": "60, 120, 180, 240", "step_interval_min": "15"}
     response = await create_order(await client_factory(pharmacist_pia), patient_pat.id, **steps)
     assert response.status_code == 422

@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from server.db.models import AuditEntry, Order, OrderRevision, ProtocolType
+from server.db.models import AuditEntry, Order, OrderRevision, ProtocolBasis
 from tests.conftest import ORDER_PREMEDS, ORDER_PRN
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -24,7 +24,7 @@ def order_form(**changes) -> dict:
     """A valid order: Privigen for CIDP, 1 g/kg at 80 kg, label protocol, one premedication."""
     form = {
         "product": "privigen-10|CIDP", "dose_g_per_kg": "1", "dosing_weight_kg": "80",
-        "protocol_type": "label", "prescriber": "Dr. Phil Amari", "active": "on",
+        "basis": "label", "prescriber": "Dr. Phil Amari", "active": "on",
         "premeds-0-drug": "acetaminophen", "premeds-0-dose": "650", "premeds-0-unit": "mg",
         "premeds-0-route": "PO", "premeds-0-minutes_before": "30",
         "prn_orders-0-drug": "epinephrine", "prn_orders-0-dose": "0.3", "prn_orders-0-unit": "mg",
@@ -45,7 +45,7 @@ async def edit_order(client: httpx.AsyncClient, order: Order, **changes) -> http
                    for i, item in enumerate(items) for key, value in item.items()}
     form = {
         "product": "gammagard-liquid-10|PI", "dose_g_per_kg": "1.0", "dosing_weight_kg": "70",
-        "protocol_type": "label", "prescriber": "Dr. Test", "active": "on", "based_on_revision": str(order.revision),
+        "basis": "label", "prescriber": "Dr. Test", "active": "on", "based_on_revision": str(order.revision),
         **medications, **changes,
     }
     form = {key: value for key, value in form.items() if value is not None}
@@ -83,13 +83,13 @@ async def test_pharmacist_creates_an_order_and_the_total_grams_are_computed(
 ):
     client = await client_factory(pharmacist_pia)
     response = await create_order(
-        client, patient_pat.id, protocol_type="order", steps_ml_h="30, 60,90", step_interval_min="15",
+        client, patient_pat.id, basis="order", steps_ml_h="30, 60,90", step_interval_min="15",
         rate_cap_ml_h="90", dose_g_per_kg="0.5",
     )
     assert response.status_code == 303 and response.headers["location"] == f"/pharmacy/patients/{patient_pat.id}"
     order = await Order.filter(patient=patient_pat).order_by("-id").first()
     assert (order.product_id, order.therapy, order.indication, order.dose_g) == ("privigen-10", "ivig", "CIDP", 40.0)
-    assert order.protocol_type == ProtocolType.ORDER and order.steps_ml_h == [30, 60, 90]
+    assert order.basis == ProtocolBasis.ORDER and order.steps_ml_h == [30, 60, 90]
     assert order.step_interval_min == 15 and order.rate_cap_ml_h == 90 and order.revision == 1
     assert order.premeds == [{"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO", "minutes_before": 30}]
     assert order.prn_orders[0]["indication"] == "anaphylaxis" and order.created_by_id == pharmacist_pia.id
@@ -146,8 +146,8 @@ async def test_an_edit_based_on_an_old_revision_is_refused_and_changes_nothing(
         ({"dose_g_per_kg": "0"}, "dose_g_per_kg: Input should be greater than 0"),
         ({"product": "no-such-product|PI"}, "product_id: choose a product from the catalogue"),
         ({"product": "privigen-10|MMN"}, "indication: the catalogue has no"),
-        ({"protocol_type": "order", "step_interval_min": "15"}, "steps_ml_h: an order protocol needs its mL/h steps"),
-        ({"protocol_type": "order", "steps_ml_h": "60, 30", "step_interval_min": "15"},
+        ({"basis": "order", "step_interval_min": "15"}, "steps_ml_h: an order protocol needs its mL/h steps"),
+        ({"basis": "order", "steps_ml_h": "60, 30", "step_interval_min": "15"},
          "steps_ml_h: the steps must go up"),
         ({"rate_cap_ml_h": "-5"}, "rate_cap_ml_h: Input should be greater than 0"),
         ({"dosing_weight_kg": "0.5"}, "dosing_weight_kg: Input should be greater than or equal to 1"),
@@ -170,7 +170,7 @@ async def test_an_invalid_edit_leaves_the_order_and_its_revisions_untouched(
     client_factory, pharmacist_pia, patient_pat
 ):
     order = await Order.get(patient=patient_pat)
-    response = await edit_order(await client_factory(pharmacist_pia), order, dose_g_per_kg="0", protocol_type="order")
+    response = await edit_order(await client_factory(pharmacist_pia), order, dose_g_per_kg="0", basis="order")
     assert response.status_code == 422
     for field in ("dose_g_per_kg", "steps_ml_h", "step_interval_min"):
         assert f"{field}: " in response.text

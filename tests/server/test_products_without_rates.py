@@ -12,7 +12,7 @@ from server.db.models import Order, Patient, User
 from tests.server.test_pharmacy_pages import create_order
 
 ALYGLO = {"product": "alyglo-10|PI", "dosing_weight_kg": "70"}
-STEPS = {"protocol_type": "order", "steps_ml_h": "30, 60, 120", "step_interval_min": "15", "rate_cap_ml_h": "120"}
+STEPS = {"basis": "order", "steps_ml_h": "30, 60, 120", "step_interval_min": "15", "rate_cap_ml_h": "120"}
 NOTE = "rates not verified; order must give explicit steps"
 
 
@@ -63,7 +63,7 @@ async def test_an_alyglo_order_with_steps_minutes_and_a_cap_is_saved(client_fact
     response = await create_order(await client_factory(pharmacist_pia), patient_pat.id, **ALYGLO, **STEPS)
     assert response.status_code == 303, response.text
     order = await Order.filter(patient=patient_pat).order_by("-id").first()
-    assert (order.product_id, order.indication, str(order.protocol_type)) == ("alyglo-10", "PI", "order")
+    assert (order.product_id, order.indication, str(order.basis)) == ("alyglo-10", "PI", "order")
     assert (order.steps_ml_h, order.step_interval_min, order.rate_cap_ml_h) == ([30, 60, 120], 15, 120)
     assert order.safety_override is None
 
