@@ -3,6 +3,7 @@ and SQLite write transactions take the lock up front (DESIGN section 8)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 
@@ -134,6 +135,54 @@ async def test_migration_0006_keeps_every_quarantined_submission(tmp_path):
         from sync.models import Quarantine
 
         assert [q.sent for q in await Quarantine.all()] == [held]
+    finally:
+        await schema.close_database()
+        await drop()
+
+
+async def test_migration_0021_renames_an_orders_protocol_type_to_basis_in_the_order_and_its_kept_revisions(tmp_path):
+    """An order and the revision kept of it, written under 0020 (`protocol_type`), read after 0021 as
+    `basis` with the same value; and going back to 0020 gives them their old name again."""
+    from datetime import date, datetime, timezone
+
+    from tortoise.migrations.api import migrate as migrate_to
+
+    from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, Role, User
+    from server.services.orders import snapshot
+    from tests.databases import empty_database
+
+    url, drop = await empty_database(tmp_path)
+    try:
+        await schema.open_database(url)
+        await schema.migrate(url)
+        org = await Organization.create(name="North Home Infusion")
+        pia = await User.create(organization=org, username="pharmacist_pia", display_name="Pia", role=Role.PHARMACIST,
+                                password_hash="x")
+        patient = await Patient.create(organization=org, mrn="MRN-1", given_name="Pat", family_name="Testperson",
+                                       allergies="", birth_date=date(1960, 1, 1), dosing_weight_kg=70.0)
+        order = await Order.create(organization=org, patient=patient, product_id="alyglo-10", indication="PI",
+                                   dose_g_per_kg=0.4, dose_g=28.0, dosing_weight_kg=70.0, basis=ProtocolBasis.ORDER,
+                                   steps_ml_h=[30, 60, 120], step_interval_min=15, prescriber="Dr. Test", created_by=pia)
+        kept = snapshot(order)
+        await OrderRevision.create(order=order, revision=1, snapshot=kept, changed_by=pia,
+                                   changed_at=datetime.now(timezone.utc))
+        assert kept["basis"] == "order" and "protocol_type" not in kept
+        await schema.close_database()
+
+        await migrate_to(config=tortoise_config(url), target="ivlog.0020_visit_orders")
+        connection = get_connection("default")
+        [before] = await connection.execute_query_dict('SELECT protocol_type FROM "order"')
+        [revision] = await connection.execute_query_dict("SELECT snapshot FROM order_revision")
+        old = revision["snapshot"]
+        old = json.loads(old) if isinstance(old, str) else old
+        assert before["protocol_type"] == "order"
+        assert old == {("protocol_type" if key == "basis" else key): value for key, value in kept.items()}
+        await schema.close_database()
+
+        await schema.open_database(url)
+        assert await schema.migrate(url) == ["0021_order_basis"]
+        assert (await Order.get(id=order.id)).basis == ProtocolBasis.ORDER
+        assert (await OrderRevision.get(order_id=order.id)).snapshot == kept
     finally:
         await schema.close_database()
         await drop()
