@@ -29,6 +29,9 @@ ROW = "gammagard-liquid-10-pi"
 PREVIOUS_CONTEXT_KEYS = {"order", "patient", "series", "organization", "protocol_rows"}
 PREVIOUS_ORDER_KEYS = {"product_id", "dosing_weight_kg", "indication", "steps_ml_h", "step_min", "dose_g_per_kg",
                        "dose_g", "rate_cap_ml_h", "vitals_schedule", "safety_override", "premeds", "prn_orders"}
+# The fields of the reference's `orders` the previous release's tablet read (dc80baf pwa/inbox.js,
+# visit_model.js, views/today.js, visit.js, visit_panels.js): never `protocol_type`, now `basis`.
+PREVIOUS_ORDER_READS = {"id", "product_id", "indication", "dose_g", "dose_g_per_kg", "dosing_weight_kg", "premeds"}
 ADDED = {"products": {"therapies", "protocol_kinds"}, "row": {"therapy", "kind"},
          "context": {"other_orders"}, "order": {"therapy", "id"}}
 
@@ -105,6 +108,17 @@ async def test_without_the_header_the_reference_is_the_previous_releases_and_onl
             "order": drop(new["context"]["order"], ADDED["order"]),
             "protocol_rows": {pid: drop(row, ADDED["row"]) for pid, row in new["context"]["protocol_rows"].items()}}
     assert [len(v["context"]["other_orders"]) for v in now["visits"] if v["id"] == visits["several"]] == [1]
+
+
+async def test_both_shapes_give_each_order_what_the_previous_release_reads_and_its_basis_by_one_name(tablet_ana, visits):
+    """An order's `basis` was `protocol_type`, which the previous release's tablet never read: neither shape
+    carries the old name, and both carry every field that tablet reads."""
+    current, previous = await both_shapes(tablet_ana)
+    for document in (current.json(), previous.json()):
+        assert document["orders"]
+        for order in document["orders"]:
+            assert PREVIOUS_ORDER_READS <= order.keys() and "protocol_type" not in order
+            assert order["basis"] == "label"
 
 
 async def test_each_shape_has_its_own_etag_so_no_304_crosses_them(tablet_ana, visits):
