@@ -47,10 +47,6 @@ class ProtocolBasis(StrEnum):
     ORDER = "order"  # explicit mL/h steps written in the order
 
 
-# The name migrations/0001_initial.py (history, never edited) imports; new code says ProtocolBasis.
-ProtocolType = ProtocolBasis
-
-
 class Organization(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)

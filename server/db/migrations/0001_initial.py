@@ -2,7 +2,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from server.db.models import ProtocolType, Role, SessionKind, VisitStatus
+from server.db.models import ProtocolBasis as ProtocolType, Role, SessionKind, VisitStatus  # renamed in 0021
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields
