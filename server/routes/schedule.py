@@ -23,13 +23,14 @@ from server.errors import AppError
 from server.public import visit_public
 from server.routes import forms, guard
 from server.routes.params import path_id, whole_number
-from server.services import orders, scheduling, visit_orders
+from server.services import orders, scheduling, visit_order_changes, visit_orders
 from server.services.local_time import LocalTime
 from server.templating import render
 
 NOTICES = {"scheduled": "Scheduled. The nurse's tablet receives the visits at its next sync.",
            "moved": "Moved. The nurse's tablet shows the new time after its next sync.",
-           "cancelled": "Cancelled. The visit leaves the nurse's list after her tablet's next sync."}
+           "cancelled": "Cancelled. The visit leaves the nurse's list after her tablet's next sync.",
+           "orders": "Saved. The nurse's tablet receives the visit's orders at its next sync."}
 SCHEDULE_FIELDS = ("order_id", "nurse_id", "date", "time", "repeat", "every_weeks", "count")
 
 
@@ -161,6 +162,43 @@ async def cancel(request: Request) -> Response:
         lambda visit, data, by: scheduling.cancel_visit(visit=visit, request=data, by=by))
 
 
+# --- the additional orders of a scheduled visit ------------------------------------------------
+
+async def _orders_page(request: Request, pharmacist: Any, visit: Visit, *, ticked: list[str],
+                       failure: dict[str, Any] | None = None, status: int = 200) -> Response:
+    """The visit's orders and, while nobody started it, the checkboxes to change the additional ones."""
+    await visit.fetch_related("patient", "nurse", "order")
+    current = await visit_orders.other_orders_of(visit)
+    offered = await visit_order_changes.candidates(visit, pharmacist)
+    await access.audit_list(pharmacist, "order", len(offered) + 1)
+    context = {"visit": visit, "patient": visit.patient, "clock": _clock(request), "current": current,
+               "offered": offered, "ticked": ticked, "refusal": await visit_order_changes.changeable(visit),
+               "product_name": orders.product_name, "notice": NOTICES.get(request.query_params.get("done", "")),
+               "error": None, "field_errors": {}, **(failure or {})}
+    return render(request, "pharmacy/visit_orders.html", context, status=status)
+
+
+async def orders_show(request: Request) -> Response:
+    pharmacist = await guard.require(request, Role.PHARMACIST)
+    visit = await access.schedule_visit(pharmacist, request.path_params["visit_id"])
+    ticked = [str(o.id) for o in await visit_orders.other_orders_of(visit)]
+    return await _orders_page(request, pharmacist, visit, ticked=ticked)
+
+
+async def orders_change(request: Request) -> Response:
+    pharmacist = await guard.require(request, Role.PHARMACIST)
+    form = await forms.read_form(request)
+    visit = await access.schedule_visit(pharmacist, request.path_params["visit_id"])
+    ticked = [str(value) for value in form.getlist(visit_orders.FIELD)]
+    try:
+        data = forms.parse_form(_others(form), visit_order_changes.OrdersRequest)
+        await visit_order_changes.change_orders(visit=visit, request=data, by=pharmacist)
+    except AppError as error:
+        return await _orders_page(request, pharmacist, visit, ticked=ticked, failure=_failed(error),
+                                  status=error.status)
+    return RedirectResponse(f"/pharmacy/visits/{visit.id}/orders?done=orders", status_code=303)
+
+
 # --- JSON ----------------------------------------------------------------------------------------
 
 async def api_schedule(request: Request) -> Response:
@@ -180,5 +218,7 @@ routes = [
     Route("/pharmacy/visits/{visit_id:uuid}/move", move, methods=["POST"]),
     Route("/pharmacy/visits/{visit_id:uuid}/cancel", cancel_show, methods=["GET"]),
     Route("/pharmacy/visits/{visit_id:uuid}/cancel", cancel, methods=["POST"]),
+    Route("/pharmacy/visits/{visit_id:uuid}/orders", orders_show, methods=["GET"]),
+    Route("/pharmacy/visits/{visit_id:uuid}/orders", orders_change, methods=["POST"]),
     Route("/api/visits", api_schedule, methods=["POST"]),
 ]

@@ -59,7 +59,7 @@ class ScheduleRequest(_Schema):
     """What the form, the API and the command line send; `date` and `time` are local clock time."""
 
     order_id: int = Field(ge=1, le=2**31 - 1)
-    other_order_ids: list[int] = Field(default_factory=list, max_length=visit_orders.MAX_OTHER_ORDERS)
+    other_order_ids: visit_orders.OtherOrderIds
     nurse_id: int = Field(ge=1, le=2**31 - 1)
     date: dt.date
     time: dt.time

@@ -4,13 +4,17 @@ each a `visit_order` row in the order the pharmacist listed them when she schedu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from server.db.models import Order, Patient, Visit, VisitOrder
 from server.errors import FieldError, ValidationFailed
 
 FIELD = "other_order_ids"
 MAX_OTHER_ORDERS = 4  # a visit with more than five infusions is a scheduling slip, not a visit
+# the field as every form and the API take it (scheduling, and changing a scheduled visit's orders)
+OtherOrderIds = Annotated[list[int], Field(default_factory=list, max_length=MAX_OTHER_ORDERS)]
 
 
 def _invalid(reason: str) -> ValidationFailed:

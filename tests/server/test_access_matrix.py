@@ -86,6 +86,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/pharmacy/visits/{visit_id:uuid}/move"): rule(PH),
     ("GET", "/pharmacy/visits/{visit_id:uuid}/cancel"): rule(PH),
     ("POST", "/pharmacy/visits/{visit_id:uuid}/cancel"): rule(PH),
+    ("GET", "/pharmacy/visits/{visit_id:uuid}/orders"): rule(PH),
+    ("POST", "/pharmacy/visits/{visit_id:uuid}/orders"): rule(PH),
     ("POST", "/api/visits"): rule(PH),
     ("GET", "/admin"): rule(AD),
     ("GET", "/admin/users"): rule(AD),
