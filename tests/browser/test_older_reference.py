@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.live_server import DEMO_PASSWORD
-from tests.browser.reference_route import rewritten_reference
-from tests.browser.tablet import Tablet
+from tests.browser.reference_route import nurse_tablet_given
 from tests.browser.test_offline_visit import BASELINE, GEO
 from tests.browser.test_tablet_guidance import alert, gammagard_visit
 
@@ -31,10 +29,7 @@ def as_before_therapies(reference: dict) -> None:
 def test_a_tablet_holding_an_older_reference_raises_alerts_offline(server_factory, launch):
     server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
     visit_id = gammagard_visit(server)
-    context = launch(**GEO)
-    context.route("**/api/reference", rewritten_reference(as_before_therapies))
-    tablet = Tablet(context, server.base_url)
-    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet = nurse_tablet_given(server, launch, as_before_therapies, **GEO)
     assert tablet.page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)") == f"{server.base_url}/"
 
     server.stop()  # the patient's home: nothing answers, the tablet reads what it holds

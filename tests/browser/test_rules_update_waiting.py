@@ -8,9 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.live_server import DEMO_PASSWORD
-from tests.browser.reference_route import rewritten_reference
-from tests.browser.tablet import Tablet
+from tests.browser.reference_route import nurse_tablet_given
 from tests.browser.test_offline_visit import BASELINE, GEO
 from tests.browser.test_tablet_guidance import alert, gammagard_visit
 
@@ -34,10 +32,7 @@ def newer_rules(reference: dict) -> None:
 def test_a_tablet_older_than_its_rules_keeps_checking_and_shows_an_update_waiting(server_factory, launch, artifacts):
     server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
     visit_id = gammagard_visit(server)
-    context = launch(**GEO)
-    context.route("**/api/reference", rewritten_reference(newer_rules))
-    tablet = Tablet(context, server.base_url)
-    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet = nurse_tablet_given(server, launch, newer_rules, **GEO)
     tablet.open_visit(visit_id)
     tablet.start_visit()
 
