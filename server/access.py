@@ -15,7 +15,7 @@ one (404). Every read or write of patient data leaves an audit entry, denied att
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Collection, NamedTuple, TypeVar
 from uuid import UUID
 
 from tortoise.connection import get_connection
@@ -179,29 +179,52 @@ class WritableVisit(NamedTuple):
 
 
 async def visit_patients(user: User, visit_ids: list[UUID]) -> dict[UUID, WritableVisit]:
-    """Which of `visit_ids` the user may read, each with its patient and its times.
+    """Which of `visit_ids` the user may write, each with its patient and its times (`visit_patients_of`)."""
+    return (await visit_patients_of([(user, visit_ids)]))[user.id]
 
-    Every push asks this. For a nurse it is one plain-SQL query with the same rule as `visits`
-    (a current assignment to the visit's patient; tests/server/test_access_rules.py holds the
-    two to the same answers): the ORM spent 1 to 4 ms building that query, a push's largest cost."""
-    if not visit_ids:
-        return {}
-    if user.role != Role.NURSE:
-        rows = await (await visits(user)).filter(id__in=visit_ids).values("id", "patient_id", "scheduled_at", "time_in")
-        return {row["id"]: _writable(row) for row in rows}
+
+async def visit_patients_of(asks: list[tuple[User, Collection[UUID]]]) -> dict[int, dict[UUID, WritableVisit]]:
+    """`visit_patients` for several users at once, by user id: a group of pushes asks for all its
+    authors in one statement (`ServerPolicy.read_ahead`), where each push asked on its own.
+
+    Every push asks this. For nurses it is plain SQL with the same rule as `visits` (a current
+    assignment to the visit's patient; tests/server/test_access_rules.py holds the two to the
+    same answers): the ORM spent 1 to 4 ms building that query, a push's largest cost. On
+    PostgreSQL one statement text for any number of nurses and visits; SQLite (in-process, no
+    round trip) asks per nurse."""
+    found: dict[int, dict[UUID, WritableVisit]] = {user.id: {} for user, _ in asks}
+    nurses = [(user, list(ids)) for user, ids in asks if ids and user.role == Role.NURSE]
+    for user, ids in asks:
+        if ids and user.role != Role.NURSE:
+            rows = await (await visits(user)).filter(id__in=list(ids)).values("id", "patient_id", "scheduled_at", "time_in")
+            found[user.id].update({row["id"]: _writable(row) for row in rows})
     connection = get_connection("default")
-    postgres = connection.capabilities.dialect == "postgres"
-    today = date.today() if postgres else date.today().isoformat()
-    marks = ["$1", "$2", "$3", "$4", "$5"] if postgres else ["?"] * 5
-    wanted = "= ANY($6::uuid[])" if postgres else f"IN ({', '.join('?' * len(visit_ids))})"  # PostgreSQL: one text
-    sql = (f"SELECT v.id, v.patient_id, v.scheduled_at, v.time_in FROM visit v WHERE v.organization_id = {marks[0]} "
-           f"AND v.patient_id IN (SELECT a.patient_id FROM assignment a WHERE a.nurse_id = {marks[1]} "
-           f"AND a.organization_id = {marks[2]} AND a.starts_on <= {marks[3]} "
-           f"AND (a.ends_on IS NULL OR a.ends_on >= {marks[4]})) AND v.id {wanted}")
-    ids = [list(visit_ids)] if postgres else [str(visit_id) for visit_id in visit_ids]
-    rows = await connection.execute_query_dict(
-        sql, [user.organization_id, user.id, user.organization_id, today, today, *ids])
-    return {UUID(str(row["id"])): _writable(row) for row in rows}
+    if connection.capabilities.dialect == "postgres" and nurses:
+        pairs = [(user, visit_id) for user, ids in nurses for visit_id in ids]
+        rows = await connection.execute_query_dict(_NURSES_VISITS, [
+            [user.id for user, _ in pairs], [user.organization_id for user, _ in pairs],
+            [visit_id for _, visit_id in pairs], date.today()])
+        for row in rows:
+            found[row["nurse_id"]][UUID(str(row["id"]))] = _writable(row)
+        return found
+    today = date.today().isoformat()
+    for user, ids in nurses:
+        rows = await connection.execute_query_dict(_NURSE_VISITS_SQLITE.format(ids=", ".join("?" * len(ids))), [
+            user.organization_id, user.id, user.organization_id, today, today, *map(str, ids)])
+        found[user.id].update({UUID(str(row["id"])): _writable(row) for row in rows})
+    return found
+
+
+_NURSES_VISITS = (  # PostgreSQL: (nurse, organization, visit) asked in three arrays, $4 today
+    "SELECT w.nurse_id, v.id, v.patient_id, v.scheduled_at, v.time_in "
+    "FROM unnest($1::int[], $2::int[], $3::uuid[]) AS w(nurse_id, organization_id, visit_id) "
+    "JOIN visit v ON v.id = w.visit_id AND v.organization_id = w.organization_id "
+    "WHERE EXISTS (SELECT 1 FROM assignment a WHERE a.nurse_id = w.nurse_id AND a.organization_id = w.organization_id "
+    "AND a.patient_id = v.patient_id AND a.starts_on <= $4 AND (a.ends_on IS NULL OR a.ends_on >= $4))")
+_NURSE_VISITS_SQLITE = (  # the same rule for one nurse: organization, nurse, organization, today twice, the visits
+    "SELECT v.id, v.patient_id, v.scheduled_at, v.time_in FROM visit v WHERE v.organization_id = ? "
+    "AND v.patient_id IN (SELECT a.patient_id FROM assignment a WHERE a.nurse_id = ? AND a.organization_id = ? "
+    "AND a.starts_on <= ? AND (a.ends_on IS NULL OR a.ends_on >= ?)) AND v.id IN ({ids})")
 
 
 def _writable(row: dict[str, Any]) -> WritableVisit:

@@ -93,13 +93,23 @@ class ServerPolicy:
             return Refusal(error.code, str(error))
         return sync_time.check_clock(candidate, datetime.now(timezone.utc))
 
-    async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
+    async def read_ahead(self, asks: list[tuple[Principal, set[UUID]]]) -> dict[int, dict[UUID, access.WritableVisit]]:
+        """The write scope of every author of a group of pushes, in one query (`access.visit_patients_of`)."""
+        users: dict[int, tuple[User, set[UUID]]] = {}
+        for principal, visit_ids in asks:
+            user = await _user_of(principal)
+            users.setdefault(user.id, (user, set()))[1].update(visit_ids)
+        return await access.visit_patients_of(list(users.values()))
+
+    async def judge(self, principal: Principal, candidates: list[Candidate],
+                    ahead: dict[int, dict[UUID, access.WritableVisit]] | None = None) -> dict[UUID, Refusal]:
         """Role, then write scope, then the state and authorship rules of `write_rules` (the same the
-        desk applies). A visit's own `visit.started` is judged first, whatever its place in the push."""
+        desk applies). A visit's own `visit.started` is judged first, whatever its place in the push.
+        `ahead`: the write scopes `read_ahead` read for the push's group."""
         user = await _user_of(principal)
         refusals = {c.id: r for c in candidates if (r := write_rules.role_refusal(user, c.kind))}
         valid = sorted((c for c in candidates if c.id not in refusals), key=lambda c: c.kind != "visit.started")
-        writable, scope = await _scope_refusals(user, valid)
+        writable, scope = await _scope_refusals(user, valid, None if ahead is None else ahead.get(user.id))
         refusals.update(scope)
         valid = [c for c in valid if c.id not in refusals]
         refusals.update(sync_time.outside_visits(valid, writable))  # times far outside the visit
@@ -149,12 +159,12 @@ def _record(item: AuditRecord) -> audit.Record:
                         object_id=item.detail.get("device_id", ""), detail=item.detail)
 
 
-async def _scope_refusals(user: User, candidates: list[Candidate]
+async def _scope_refusals(user: User, candidates: list[Candidate], ahead: dict[UUID, access.WritableVisit] | None
                           ) -> tuple[dict[UUID, access.WritableVisit], dict[UUID, Refusal]]:
     """The visits `user` may write (one query), and the events outside them; a nurse's own
     `visit.started` may create its visit (scheduled at its own time, not yet begun)."""
     refusals: dict[UUID, Refusal] = {}
-    writable = await access.visit_patients(user, list({c.visit_id for c in candidates}))
+    writable = await _writable(user, list({c.visit_id for c in candidates}), ahead)
     for candidate in candidates:
         if candidate.visit_id in writable:
             if candidate.kind == "visit.started" and _patient_id(candidate) != writable[candidate.visit_id].patient_id:
@@ -170,6 +180,17 @@ async def _scope_refusals(user: User, candidates: list[Candidate]
             refusals[candidate.id] = refusal
     await _audit_not_writable(user, [c for c in candidates if refusals.get(c.id) is NOT_WRITABLE])
     return writable, refusals
+
+
+async def _writable(user: User, visit_ids: list[UUID], ahead: dict[UUID, access.WritableVisit] | None
+                    ) -> dict[UUID, access.WritableVisit]:
+    """The user's write scope among `visit_ids`: what the group read ahead, and a read of only
+    the visits it did not find (one the group's own transaction created since, or a refusal)."""
+    if ahead is None:
+        return await access.visit_patients(user, visit_ids)
+    missing = [visit_id for visit_id in visit_ids if visit_id not in ahead]
+    writable = {visit_id: ahead[visit_id] for visit_id in visit_ids if visit_id in ahead}
+    return {**writable, **(await access.visit_patients(user, missing))} if missing else writable
 
 
 async def _audit_not_writable(user: User, refused: list[Candidate]) -> None:

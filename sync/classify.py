@@ -194,7 +194,7 @@ async def classify(batch: Batch, raws: list[dict[str, Any]], prepared: Prepared,
                 slots[index] = batch.quarantine(raw, event_id, digest, candidate, visit_uuid(raw.get("visit_id")))
             else:
                 pending.append((index, candidate))
-    refusals = await policy.judge(batch.principal, [candidate for _, candidate in pending])
+    refusals = await policy.judge(batch.principal, [candidate for _, candidate in pending], group.ahead.get(id(policy)))
     for index, candidate in pending:
         refusal = refusals.get(candidate.id)
         raw, digest = raws[index], digests[index]

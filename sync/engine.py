@@ -26,7 +26,7 @@ from sync import devices, quota, rate, store
 from sync.classify import REVOKED, Batch, classify, hand_over, prepare
 from sync.errors import SyncError, malformed, not_readable, too_large
 from sync.group import Group, GroupWriter
-from sync.policy import AuditRecord, Policy, Principal
+from sync.policy import AuditRecord, Candidate, Policy, Principal
 from sync.models import Quarantine
 from sync.protocol import MAX_EVENTS, MAX_SEQ, MAX_SURRENDERED, PROTOCOL_VERSION, DeviceState, PushRequest
 
@@ -111,7 +111,9 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
         return PushOutcome(response=response, touched_visits=batch.touched_visits)
 
     try:
-        return await WRITER.write(write, device_id=request.device_id, ids=ids)
+        visit_ids = {reading.visit_id for reading in prepared.readings if isinstance(reading, Candidate)}
+        return await WRITER.write(write, device_id=request.device_id, ids=ids,
+                                  ask=None if surrender or not visit_ids else (policy, principal, visit_ids))
     except SyncError as error:
         if error.status == 403:  # bound a moment ago to someone else (`devices.bind`): the push rolled
             await devices.record_refusal(request.device_id, principal, policy, error.code)  # back; audit it now

@@ -9,13 +9,14 @@ phases (issue #19: 66-77% of the old lock's hold time was spent waiting on acces
 1. Deciding, under no global lock. The group locks its devices' rows (`SELECT ... FOR UPDATE`,
    in id order: no deadlock between groups), then reads which of its ids the server holds and the
    device_seqs above each mark, and decides every push in memory (the host judges access, times,
-   authorship here), writing what is not the log: held entries, device marks, new visits.
+   authorship here), writing what is not the log: held entries, new visits (and on SQLite the
+   device marks, which PostgreSQL writes with the log's rows).
    A device's pushes are ordered by its row; the same id sent by two tablets is caught by the
    event's primary key (the group starts again one push at a time and the later one is a duplicate).
 2. Ordering, under ORDER_LOCK_KEY (sync.append): on PostgreSQL two round trips and the commit.
    One call takes the lock and reads the last `server_seq` and the audit chain's end; the group's
-   accepted events are numbered in queue order and its audit entries chained in memory; one INSERT
-   writes both; commit. The rows were built before the lock. `server_seq` therefore still follows
+   accepted events are numbered in queue order and its audit entries chained in memory; one
+   statement writes both and the devices' new marks; commit. The rows were built before the lock. `server_seq` therefore still follows
    commit order: a pull never skips an event that commits late, and a sign-off's number still
    separates what was in the record before it from what came after (server.clinical.status).
 
@@ -54,7 +55,7 @@ from tortoise.transactions import in_transaction
 
 from sync import append, store
 from sync.models import Device, Quarantine
-from sync.policy import AuditRecord, AuditTrail, Policy
+from sync.policy import AuditRecord, AuditTrail, Policy, Principal
 
 T = TypeVar("T")
 
@@ -103,7 +104,7 @@ class Group:
     received: dict[UUID, set[int]]  # by device: every device_seq held above its acked_through
     writes: Writes = field(default_factory=Writes)
     ordering: bool = False  # this transaction holds the order lock
-
+    ahead: dict[int, Any] = field(default_factory=dict)  # by id(policy): what it read ahead for the group
     async def flush(self) -> None:
         """Write what the group decided since the last flush: first everything but the log, then,
         under the order lock, the log's rows and the audit trail (the caller's transaction commits)."""
@@ -114,7 +115,8 @@ class Group:
             await Quarantine.filter(event_id=item.resolved_id, organization_id=item.organization_id,
                                     author_id=item.author_id, resolved_by=None
                                     ).using_db(self.connection).update(resolved_by=item.event_id, resolved_at=item.at)
-        await store.update_devices(self.connection, list(writes.devices.values()))
+        if store.dialect(self.connection) != "postgres":  # PostgreSQL writes them with the log's rows
+            await store.update_devices(self.connection, list(writes.devices.values()))
         await self._order(writes)
 
     async def lock_order(self) -> None:
@@ -130,6 +132,7 @@ class Group:
         the audit chain's end (one round trip), number the events and chain the audit entries in
         memory, insert both (one more); the caller commits. The rows were built before the lock."""
         prepared = append.prepare(self.connection, writes.events)
+        marks = store.device_marks(self.connection, list(writes.devices.values())) if prepared.postgres else []
         trails = list(writes.audits.values())
         last_seq, end = await append.head(self.connection, ORDER_LOCK_KEY,
                                           trails[0][0].end_query if trails else append.NO_TRAIL)
@@ -143,11 +146,15 @@ class Group:
         for tell in writes.numbered:  # before the trail is chained: an entry may name its number
             tell(numbers)
         merged = trails.pop(0) if trails and prepared.postgres else None
-        await append.write(self.connection, prepared, last_seq + 1, merged[0].rows(merged[1], end) if merged else None)
+        await append.write(self.connection, prepared, last_seq + 1, merged[0].rows(merged[1], end) if merged else None,
+                           marks)
         for index, (trail, records) in enumerate(trails):
             if index or merged:  # another trail (never, in practice): its own end, after the first's entries
                 end = await append.chain_end(self.connection, trail.end_query)
             await trail.append(self.connection, records, end)
+
+
+Ask = tuple[Policy, Principal, set[UUID]]  # a push's host, author and the visits its events name (read_ahead)
 
 
 @dataclass
@@ -155,6 +162,7 @@ class _Job(Generic[T]):
     work: Callable[[Group], Awaitable[T]]
     device_id: UUID
     ids: Sequence[UUID]
+    ask: Ask | None
     future: asyncio.Future[T]
 
 
@@ -169,15 +177,17 @@ class GroupWriter:
         self._lanes: list[_Lane] = []
         self.commits = 0  # transactions committed (a figure for tests and the bench)
 
-    async def write(self, work: Callable[[Group], Awaitable[T]], *, device_id: UUID, ids: Sequence[UUID]) -> T:
+    async def write(self, work: Callable[[Group], Awaitable[T]], *, device_id: UUID, ids: Sequence[UUID],
+                    ask: Ask | None = None) -> T:
         """Run `work` inside the next group's transaction; its result once that group committed.
-        `work` may run twice (see the module's docstring): it must keep its effects in the group."""
+        `work` may run twice (see the module's docstring): it must keep its effects in the group.
+        `ask`: what its host reads to judge it, read for the whole group at once (`Group.ahead`)."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (a restarted server, a new test): start afresh
             postgres = store.dialect(get_connection("default")) == "postgres"
             self._loop, self._lanes = loop, [_Lane(self) for _ in range(LANES if postgres else 1)]
         future: asyncio.Future[T] = loop.create_future()
-        self._lanes[hash(device_id) % len(self._lanes)].add(_Job(work, device_id, ids, future))
+        self._lanes[hash(device_id) % len(self._lanes)].add(_Job(work, device_id, ids, ask, future))
         # shield: a client that hangs up must not cancel a write its neighbours share.
         return await asyncio.shield(future)
 
@@ -225,6 +235,7 @@ class _Lane:
         """The common case: every push decided, then all their writes, then one commit."""
         async with in_transaction() as connection:
             group = await _open(connection, jobs)
+            await _read_ahead(group, jobs)
             results = [await job.work(group) for job in jobs]
             await group.flush()
         self.writer.commits += 1
@@ -261,6 +272,18 @@ async def _open(connection: Any, jobs: list[_Job[Any]]) -> Group:
     for row in quarantined:
         held.setdefault(row.pop("event_id"), []).append(row)
     return Group(connection, devices, logged, held, received)
+
+
+async def _read_ahead(group: Group, jobs: list[_Job[Any]]) -> None:
+    """Each host's reads for judging the group's pushes, one call per host (`Policy.read_ahead`).
+    After a failure the pushes are judged one by one without it: each reads for itself."""
+    asks: dict[int, tuple[Policy, list[tuple[Principal, set[UUID]]]]] = {}
+    for job in jobs:
+        if job.ask is not None:
+            policy, principal, visit_ids = job.ask
+            asks.setdefault(id(policy), (policy, []))[1].append((principal, visit_ids))
+    for key, (policy, wanted) in asks.items():
+        group.ahead[key] = await policy.read_ahead(wanted)
 
 
 def _settle(jobs: list[_Job[Any]], outcomes: list[Outcome]) -> None:

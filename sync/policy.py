@@ -84,9 +84,15 @@ class Policy(Protocol):
         """Why this event's content is invalid, if it is: a check of the event alone, with no
         database, run before the push waits for the log's writer."""
 
-    async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[UUID, Refusal]:
+    async def read_ahead(self, asks: list[tuple[Principal, set[UUID]]]) -> Any:
+        """What `judge` reads, read once for a group of pushes (each push's principal and the visits
+        its events name), in the group's transaction before any push is decided; handed to `judge`
+        as `ahead`. One statement for the group where each push would run its own."""
+
+    async def judge(self, principal: Principal, candidates: list[Candidate], ahead: Any = None) -> dict[UUID, Refusal]:
         """Refusals by event id (who may write what, now); events not named are accepted.
-        Runs inside the push transaction, on events `check` passed."""
+        Runs inside the push transaction, on events `check` passed. `ahead`: what `read_ahead`
+        returned for the push's group, or None (read it now)."""
 
     async def readable(self, principal: Principal) -> ReadScope:
         ...

@@ -37,6 +37,8 @@ class TinyPolicy:
         self.push_rate = PushRateLimit(burst=100_000, per_minute=100_000)  # the engine's tests push freely
         self.slow_visits: dict[uuid.UUID, asyncio.Event] = {}  # judging these visits waits until the test sets it
         self.judging = asyncio.Event()  # set once a push is being judged at a slow visit
+        self.read_aheads: list[list[tuple[Principal, set[uuid.UUID]]]] = []  # each group's asks, as read ahead
+        self.judged_ahead: list[Any] = []  # what each judge call was handed of them
 
     async def authenticate(self, request: Request) -> Principal:
         device = request.headers.get("x-device")
@@ -57,7 +59,13 @@ class TinyPolicy:
             return Refusal("invalid_payload", f"{candidate.kind} is not known here.")
         return None
 
-    async def judge(self, principal: Principal, candidates: list[Candidate]) -> dict[uuid.UUID, Refusal]:
+    async def read_ahead(self, asks: list[tuple[Principal, set[uuid.UUID]]]) -> int:
+        self.read_aheads.append(asks)
+        return len(self.read_aheads)  # which read the judge was handed
+
+    async def judge(self, principal: Principal, candidates: list[Candidate], ahead: Any = None
+                    ) -> dict[uuid.UUID, Refusal]:
+        self.judged_ahead.append(ahead)
         for release in {self.slow_visits[c.visit_id] for c in candidates if c.visit_id in self.slow_visits}:
             self.judging.set()
             await release.wait()

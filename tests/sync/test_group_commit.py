@@ -41,6 +41,18 @@ async def test_concurrent_pushes_share_commits_and_store_each_event_once(sync_ap
     assert engine.WRITER.commits - commits_before < 30
 
 
+async def test_a_groups_pushes_are_judged_against_one_read_ahead_of_every_author_and_visit(sync_app, policy):
+    tablets = [_tablet_batch() for _ in range(30)]
+    responses = await _rush(sync_app, [(body, 1 + n % 3) for n, (_, body) in enumerate(tablets)])
+    assert [r.status_code for r in responses] == [200] * 30
+    asked = [(principal.user_id, visits) for asks in policy.read_aheads for principal, visits in asks]
+    assert sorted(user for user, _ in asked) == sorted(1 + n % 3 for n in range(30))  # each push asked once
+    assert {visit for _, visits in asked for visit in visits} == {
+        uuid.UUID(body["events"][0]["visit_id"]) for _, body in tablets}
+    assert len(policy.read_aheads) < 30  # groups of several pushes shared one read
+    assert sorted(policy.judged_ahead) == sorted(n for n, asks in enumerate(policy.read_aheads, 1) for _ in asks)
+
+
 async def test_a_push_that_fails_inside_a_group_rolls_back_alone(sync_app, policy):
     tablets = [_tablet_batch() for _ in range(12)]
     broken_device, broken_body = tablets[5]
