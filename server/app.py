@@ -60,12 +60,13 @@ def create_app(settings: Settings) -> Starlette:
     projector = Projector(quiet=settings.projector_quiet_ms / 1000, patience=settings.projector_patience_ms / 1000,
                           busy=in_flight.busy)
     routes = [
+        # First: the router tries routes in order, and every tablet's sync asks for these.
+        *sync_routes(ServerPolicy(projector, settings.held_quota, settings.push_rate)),
         *home.routes,
         *session.routes,
         *account.routes,
         *api.routes,
         *visits_api.routes,
-        *sync_routes(ServerPolicy(projector, settings.held_quota, settings.push_rate)),
         *pharmacy.routes,
         *catalogue.routes,
         *schedule.routes,
