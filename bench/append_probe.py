@@ -84,13 +84,16 @@ async def _storm(base_url: str, tablets: list[tuple[dict[str, str], uuid.UUID, l
     endpoint = wire.Endpoint.of(base_url)
 
     async def one(cookies: dict[str, str], device: uuid.UUID, events: list[dict[str, Any]]) -> list[float]:
-        times = []
-        for start in range(0, len(events), per_push):
-            seconds, answer = await wire.push(endpoint, wire.push_request(
-                endpoint, cookies, push_body(device, events[start:start + per_push])))
-            if any(result["status"] != "accepted" for result in answer["results"]):
-                raise BenchBroken(f"not accepted: {answer['results'][:2]}")
-            times.append(seconds)
+        times, line = [], wire.Line(endpoint)
+        try:
+            for start in range(0, len(events), per_push):
+                seconds, answer = await line.push(wire.push_request(
+                    endpoint, cookies, push_body(device, events[start:start + per_push])))
+                if any(result["status"] != "accepted" for result in answer["results"]):
+                    raise BenchBroken(f"not accepted: {answer['results'][:2]}")
+                times.append(seconds)
+        finally:
+            line.close()
         return times
 
     started = time.perf_counter()
