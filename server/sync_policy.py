@@ -67,13 +67,14 @@ class ServerPolicy:
         self.push_rate = push_rate
         self.trail = AUDIT_CHAIN
 
-    async def authenticate(self, request: Request) -> Principal:
-        user = await guard.require(request, Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN)
-        session = request.state.auth.session
+    async def authenticate(self, request: Request, *, push: bool = False) -> Principal:
+        user = await guard.require(request, Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN,
+                                   push_rate=self.push_rate if push else None)
+        auth = request.state.auth
         # A session bound to a tablet resolves only while that tablet is live and this user's
         # (server.auth.sessions.resolve), so the push need not read the device again.
-        return UserPrincipal(user_id=user.id, organization_id=user.organization_id, device_id=session.device_id,
-                             device_checked=session.device_id is not None, user=user)
+        return UserPrincipal(user_id=user.id, organization_id=user.organization_id, device_id=auth.session.device_id,
+                             device_checked=auth.session.device_id is not None, user=user, push_token=auth.push_token)
 
     async def authenticate_surrender(self, request: Request) -> Principal:
         """A revoked tablet's own session, live at its revocation (`sessions.resolve_surrender`)."""

@@ -77,8 +77,7 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
     now = datetime.now(timezone.utc)
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)
     rate_alone = store.dialect(get_connection("default")) == "postgres"  # see sync.rate
-    if rate_alone and (too_fast := await rate.take(get_connection("default"), policy.push_rate, principal.user_id,
-                                                   now.timestamp(), alone=True)):
+    if rate_alone and (too_fast := await _token(principal, policy, now.timestamp())):
         await policy.record("sync.push", principal, outcome="refused",
                             detail={"batch_id": str(request.batch_id), "code": too_fast.code})
         return PushOutcome(response={}, touched_visits=set(), refusal=too_fast)
@@ -118,6 +117,14 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
         if error.status == 403:  # bound a moment ago to someone else (`devices.bind`): the push rolled
             await devices.record_refusal(request.device_id, principal, policy, error.code)  # back; audit it now
         raise
+
+
+async def _token(principal: Principal, policy: Policy, now: float) -> SyncError | None:
+    """PostgreSQL: the push's token, taken by the host with the session (`Principal.push_token`) or now."""
+    connection = get_connection("default")
+    if principal.push_token is None:
+        return await rate.take(connection, policy.push_rate, principal.user_id, now, alone=True)
+    return None if principal.push_token else await rate.refusal(connection, policy.push_rate, principal.user_id, now)
 
 
 async def _over_quota(group: Group, batch: Batch, policy: Policy) -> SyncError | None:

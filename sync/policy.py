@@ -23,12 +23,15 @@ from sync.rate import PushRateLimit
 class Principal:
     """Who pushes or pulls. `device_id` is the device the session is bound to, if any;
     `device_checked`: the host found that device live and this user's while authenticating
-    this very request, so the engine need not read it again before the push."""
+    this very request, so the engine need not read it again before the push. `push_token`: the
+    host took this push's token from the user's bucket while authenticating it (`authenticate` with
+    `push`, sync.rate): True taken, False refused; None, the engine takes it."""
 
     user_id: int
     organization_id: int
     device_id: UUID | None = None
     device_checked: bool = False
+    push_token: bool | None = None
 
 
 class Candidate(NamedTuple):
@@ -73,8 +76,9 @@ class Policy(Protocol):
     push_rate: PushRateLimit  # how fast one user may push (sync.rate)
     trail: AuditTrail  # where a group of pushes writes its audit records, in its serial section
 
-    async def authenticate(self, request: Request) -> Principal:
-        """The principal, or raise the host's own not-authenticated error."""
+    async def authenticate(self, request: Request, *, push: bool = False) -> Principal:
+        """The principal, or raise the host's own not-authenticated error. `push`: the request is a
+        push, whose token the host may take in the same statement (`Principal.push_token`)."""
 
     async def authenticate_surrender(self, request: Request) -> Principal:
         """The owner of a revoked device handing over its outbox (`device_id` set, `device_checked`),

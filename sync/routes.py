@@ -29,7 +29,7 @@ from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_PULL, MAX_SEQ, PushReques
 
 def routes(policy: Policy) -> list[Route]:
     async def push(request: Request) -> Response:
-        return await _pushed(request, await policy.authenticate(request), surrender=False)
+        return await _pushed(request, await policy.authenticate(request, push=True), surrender=False)
 
     async def surrender(request: Request) -> Response:
         return await _pushed(request, await policy.authenticate_surrender(request), surrender=True)

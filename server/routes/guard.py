@@ -9,6 +9,7 @@ from server.db.models import Role, User
 from server.errors import Forbidden, NotAuthenticated
 from server.settings import Settings
 from sync import review
+from sync.rate import PushRateLimit
 
 HOME_BY_ROLE = {
     Role.NURSE: "/nurse",
@@ -22,17 +23,18 @@ def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def current(request: Request) -> sessions.Authenticated | None:
+async def current(request: Request, *, push_rate: PushRateLimit | None = None) -> sessions.Authenticated | None:
+    """The request's session, resolved once. `push_rate`: a push, whose token is taken with it."""
     if not hasattr(request.state, "auth"):
         token = request.cookies.get(sessions.COOKIE_NAME)
-        request.state.auth = await sessions.resolve(token, settings=settings_of(request))
+        request.state.auth = await sessions.resolve(token, settings=settings_of(request), push_rate=push_rate)
         request.state.user = request.state.auth.user if request.state.auth else None
     return request.state.auth
 
 
-async def require(request: Request, *roles: Role) -> User:
+async def require(request: Request, *roles: Role, push_rate: PushRateLimit | None = None) -> User:
     """The logged-in user, who must hold one of `roles` (any role when none are given)."""
-    auth = await current(request)
+    auth = await current(request, push_rate=push_rate)
     if auth is None:
         raise NotAuthenticated("Your session has ended. Please log in again.")
     if roles and auth.user.role not in roles:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 
+from server.db.models import Session
 from sync.models import Event, PushRate, Quarantine
 from tests.api.conftest import scheduled_visit, tablet_ana  # noqa: F401 (fixtures)
 from tests.api.events import one_event
@@ -61,3 +63,15 @@ async def test_another_user_is_not_slowed_by_a_flooding_colleague(client_factory
     assert sum(a.status_code == 429 for a in flood) >= BURST
     answer = await tablet_ana.push([one_event(scheduled_visit.id, 1, "note", {"text": "her own"})])
     assert answer.status_code == 200 and answer.json()["results"][0]["status"] == "accepted"
+
+
+async def test_a_push_on_an_ended_session_takes_nothing_from_its_users_bucket(tablet_ana, nurse_ana, scheduled_visit):
+    assert (await tablet_ana.push([one_event(scheduled_visit.id, 1, "note", {"text": "hers"})])).status_code == 200
+    full_at = (await PushRate.get(user_id=nurse_ana.id)).full_at
+    await Session.filter(user_id=nurse_ana.id).update(revoked_at=datetime.now(timezone.utc))  # logged out, say
+
+    refused = [await tablet_ana.push([one_event(scheduled_visit.id, seq, "note", {"text": "a copied cookie's"})])
+               for seq in range(2, 2 + 2 * BURST)]
+
+    assert {answer.status_code for answer in refused} == {401}
+    assert (await PushRate.get(user_id=nurse_ana.id)).full_at == full_at  # her next tablet's push is not slowed

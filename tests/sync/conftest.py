@@ -40,7 +40,7 @@ class TinyPolicy:
         self.read_aheads: list[list[tuple[Principal, set[uuid.UUID]]]] = []  # each group's asks, as read ahead
         self.judged_ahead: list[Any] = []  # what each judge call was handed of them
 
-    async def authenticate(self, request: Request) -> Principal:
+    async def authenticate(self, request: Request, *, push: bool = False) -> Principal:
         device = request.headers.get("x-device")
         return Principal(
             user_id=int(request.headers["x-user"]), organization_id=int(request.headers.get("x-org", "1")),
