@@ -1,4 +1,4 @@
-"""Event kinds, their current schema numbers (data/payloads.json), and validation of one event's payload on its own.
+"""Validation of one event's payload on its own, at its kind's current schema (data/payloads.json).
 
 `validate_event` is what the sync policy calls before accepting an event: it lifts an old payload to the
 current schema, checks it against the kind's model and returns the normalized payload, or raises
