@@ -14,6 +14,8 @@
 // ISO-8601 strings formatted as the server formats them. Passing `ranges` to makeContext makes the
 // fold check numbers against the plausible ranges exactly as the server does (its `invalid` list).
 
+import { packagedJson } from './rules/packaged.js';
+
 export { roundHalfUp, formatNumber } from './rules/rounding.js';
 export { toMlH, fromMlH, rateLimit, stepSchedule, recommendNextRate } from './rules/rates.js';
 export { loadCatalog, findProtocol, findProduct, protocolFor, orderProtocol } from './rules/catalog.js';
@@ -24,7 +26,8 @@ export { loadRulebook } from './rules/alerts.js';
 // It comes with its facts document (server/clinical/data/facts.json, packaged with this code as
 // lazy/facts.json): the facts this code computes, whatever reference the tablet holds.
 export async function loadExpressionLanguage() {
-  const [language, facts] = await Promise.all([import('./lazy/expressions.js'), packagedJson('./lazy/facts.json')]);
+  const factsUrl = new URL('./lazy/facts.json', import.meta.url);
+  const [language, facts] = await Promise.all([import('./lazy/expressions.js'), packagedJson(factsUrl)]);
   return { ...language, facts };
 }
 
@@ -34,15 +37,6 @@ export function loadOtherOrders() {
   return import('./lazy/other_orders.js');
 }
 
-// A JSON file shipped beside this module: fetched (the service worker holds it offline), or read from
-// disk where modules are files (Node: the JS suite and the differential test).
-async function packagedJson(path) {
-  const url = new URL(path, import.meta.url);
-  if (url.protocol === 'file:') return JSON.parse(await (await import('node:fs/promises')).readFile(url, 'utf8'));
-  const answer = await fetch(url);
-  if (!answer.ok) throw new Error(`${path} could not load (${answer.status})`);
-  return answer.json();
-}
 export { suggestedActions } from './rules/rulebook.js';
 export { loadRanges } from './rules/ranges.js';
 export { makeContext } from './rules/context.js';

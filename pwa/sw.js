@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "70d816ee41aaa185";
+const VERSION = "cfde9376e33496cb";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -51,8 +51,10 @@ const SHELL = [
   "/app/rules/data_checks.js",
   "/app/rules/events.js",
   "/app/rules/infusion.js",
+  "/app/rules/packaged.js",
   "/app/rules/payload_schemas.js",
   "/app/rules/payload_types.js",
+  "/app/rules/payloads.json",
   "/app/rules/picture.js",
   "/app/rules/problems.js",
   "/app/rules/ranges.js",

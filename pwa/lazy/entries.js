@@ -1,6 +1,6 @@
 // The entry forms as data: for each event kind, its fields (type, label, options, default), and
 // `payloadFrom` that turns what the nurse entered into the event's payload (pure; the server's
-// payload models in server/clinical/payloads.py, vitals.py and line_payloads.py are the contract).
+// payload declarations in server/clinical/data/payloads.json are the contract).
 // Loaded with the form builder on the first tap (precached: offline too), outside the cold-start shell.
 
 import { TITLES } from "../form_titles.js";

@@ -30,7 +30,7 @@ function choose(mode, field, values, value) {
   } else {
     const set = new Set(values[field.name] || []);
     if (set.has(value)) set.delete(value); else set.add(value);
-    // "No complications noted" stands alone (server/clinical/line_payloads.py).
+    // "No complications noted" stands alone (server/clinical/payload_checks.py).
     if (value === "no_complications" && set.has(value)) { set.clear(); set.add(value); }
     if (value !== "no_complications") set.delete("no_complications");
     values[field.name] = [...set];

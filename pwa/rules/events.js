@@ -5,12 +5,14 @@
 
 import { parseInstant } from './clock.js';
 import { INVALID } from './payload_types.js';
-import { CROSS_CHECKS, PAYLOAD_TYPES } from './payload_schemas.js';
+import { CROSS_CHECKS, PAYLOAD_TYPES, PAYLOADS_DOC } from './payload_schemas.js';
 import { EventInvalid, problem, problemsFromErrors } from './problems.js';
 import { rangesFrom } from './ranges.js';
 import { roundHalfUp } from './rounding.js';
 
-export const CURRENT_SCHEMA = Object.fromEntries(Object.keys(PAYLOAD_TYPES).map((kind) => [kind, 1]));
+export const CURRENT_SCHEMA = Object.fromEntries(
+  Object.entries(PAYLOADS_DOC.kinds).map(([kind, spec]) => [kind, spec.schema]),
+);
 
 // Legacy vitals: temp_f -> temp_c, rounded half up to 0.1 °C (as the tablet shows it).
 function vitals0To1(payload) {

@@ -1,116 +1,53 @@
-// The payload of each event kind at its current schema (port of server/clinical/payloads.py, vitals.py
-// and line_payloads.py): fields in declaration order, their types, and the checks that involve more
-// than one field of a payload. Units are in field names. A field is required unless its type is wrapped
-// in nullable() or withDefault().
+// The payload of each event kind at its current schema, built from payloads.json (a symlink to
+// server/clinical/data/payloads.json, which server/clinical/payloads.py builds its models from): fields
+// in declaration order and their types. The checks that involve more than one field of a payload are
+// code, below (server/clinical/payload_checks.py). Loaded before any caller runs (top-level await), so
+// validateEvent and checkPayload stay synchronous.
 
 import {
   awareDatetimeType, boolType, countType, dateType, dictType, listType, literalType, nullable, numberType, recordType,
   textType, withDefault,
 } from './payload_types.js';
+import { packagedJson } from './packaged.js';
 import { problem } from './problems.js';
 import { formatNumber } from './rounding.js';
 
-const ID = textType({ min: 1, max: 64 });
-const NAME = textType({ min: 1, max: 100 });
-const SHORT_TEXT = textType({ min: 1, max: 200 });
-const TEXT = textType({ min: 1, max: 2000 });
-const NOTE = nullable(TEXT); // optional free text
-const ORDER = nullable(ID); // a pump event's order: none, the visit's primary order
-const LOT = textType({ min: 1, max: 40 });
-const NDC = textType({ strip: false, pattern: /^(\d{4,5}-\d{3,4}-\d{1,2}|\d{10,11})$/ });
-const NUMBER = numberType();
-const COUNT = countType();
-const BOOL = boolType();
-const SITE_FINDINGS = listType(literalType('no_complications', 'redness', 'swelling', 'pain', 'leaking',
-  'infiltration', 'phlebitis', 'bruising', 'other'), { min: 1, max: 9 });
+export const PAYLOADS_DOC = await packagedJson(new URL('./payloads.json', import.meta.url));
 
 export const MEASUREMENTS = ['hr', 'rr', 'sbp', 'dbp', 'temp_c', 'spo2', 'pain'];
 
-const LOCATION = recordType('Location', { lat: NUMBER, lon: NUMBER, accuracy_m: NUMBER });
-const NOTIFICATION = recordType('Notification', {
-  who: literalType('prescriber', 'pharmacist', 'emergency_services', 'supervisor', 'family', 'other'),
-  name: nullable(NAME),
-  at: awareDatetimeType(),
-});
-
-const FIELDS = {
-  'visit.started': { patient_id: ID, order_id: nullable(ID), location: nullable(LOCATION) },
-  'visit.ended': { waste_disposed: nullable(BOOL) },
-  assessment: {
-    weight_kg: NUMBER, kit_present: BOOL, kit_in_date: BOOL, kit_undamaged: BOOL,
-    symptoms: withDefault(listType(SHORT_TEXT, { max: 20 }), []), hydration: literalType('adequate', 'inadequate'),
-    headache: BOOL, infection_signs: BOOL, thrombosis_risk: BOOL, renal_risk: BOOL, allergies_reviewed: BOOL,
-  },
-  vitals: {
-    ...Object.fromEntries(MEASUREMENTS.map((name) => [name, nullable(name === 'pain' ? COUNT : NUMBER)])),
-    position: nullable(literalType('sitting', 'lying', 'standing')),
-  },
-  'medication.given': {
-    drug: SHORT_TEXT, dose: NUMBER, unit: literalType('mg', 'mcg', 'g', 'mL', 'unit'),
-    route: literalType('PO', 'IV', 'IM', 'SC', 'SL', 'inhaled', 'topical'),
-    purpose: literalType('premed', 'prn', 'reaction'),
-  },
-  'product.opened': {
-    product_id: ID, lot: LOT, expiry: dateType(), volume_ml: NUMBER,
-    inspected_ok: BOOL, ndc: nullable(NDC), inline_filter: nullable(BOOL),
-  },
-  'infusion.started': { rate_ml_h: NUMBER, override_reason: NOTE, order_id: ORDER },
-  'infusion.rate_changed': {
-    rate_ml_h: NUMBER,
-    reason: nullable(literalType('titration', 'reaction', 'new_lot', 'order', 'patient_request', 'other')),
-    note: NOTE, order_id: ORDER,
-  },
-  'infusion.paused': {
-    reason: literalType('reaction', 'line_issue', 'patient_request', 'product_change', 'other'),
-    note: NOTE, order_id: ORDER,
-  },
-  'infusion.resumed': { rate_ml_h: NUMBER, order_id: ORDER },
-  'infusion.stopped': {
-    reason: literalType('completed', 'reaction', 'line_issue', 'patient_request', 'product_issue', 'other'),
-    pump_volume_ml: nullable(NUMBER), note: NOTE, order_id: ORDER,
-  },
-  'line.placed': {
-    status: literalType('new', 'existing'),
-    type: literalType('peripheral', 'midline', 'picc', 'port'),
-    gauge: nullable(COUNT), length_cm: nullable(NUMBER), site: SHORT_TEXT,
-    side: nullable(literalType('left', 'right')), attempts: nullable(COUNT), inserted_by: nullable(NAME),
-    blood_return: BOOL, flush_solution: SHORT_TEXT, flush_volume_ml: NUMBER, findings: SITE_FINDINGS,
-  },
-  'line.assessed': {
-    phase: literalType('start', 'during', 'end'), findings: SITE_FINDINGS,
-    blood_return: nullable(BOOL), note: NOTE,
-  },
-  'line.removed': {
-    reason: literalType('therapy_complete', 'complication', 'dislodged', 'occluded', 'other'),
-    tip_intact: BOOL, findings: SITE_FINDINGS, dressing: SHORT_TEXT, note: NOTE,
-  },
-  'line.left_in_place': {
-    dressing: SHORT_TEXT, patient_instructed: BOOL, findings: SITE_FINDINGS, note: NOTE,
-  },
-  'reaction.observed': {
-    symptoms: listType(SHORT_TEXT, { min: 1, max: 20 }), grade: COUNT,
-    actions: listType(literalType('slowed', 'paused', 'stopped', 'medication_given', 'oxygen',
-      'epinephrine', 'emergency_services', 'observed'), { max: 8 }),
-    notified: withDefault(listType(NOTIFICATION, { max: 10 }), []),
-    outcome: literalType('resolved', 'improving', 'ongoing', 'transferred'),
-  },
-  education: {
-    topics: listType(SHORT_TEXT, { min: 1, max: 20 }),
-    understanding: literalType('verbalized', 'demonstrated', 'needs_reinforcement', 'not_understood'),
-    barriers: NOTE,
-  },
-  note: { text: TEXT },
-  signature: { role: literalType('nurse', 'patient', 'caregiver'), name: NAME, statement: TEXT },
-  'review.signed': { note: NOTE },
-  'review.intervention': {
-    kind: literalType('next_rate', 'premed_change', 'product_switch', 'prescriber_contacted', 'other'),
-    text: TEXT, next_rate_ml_h: nullable(NUMBER),
-  },
-  'entry.amended': {
-    target_id: ID, payload: dictType(), payload_schema: withDefault(COUNT, 1), reason: TEXT,
-  },
-  'entry.voided': { target_id: ID, reason: TEXT },
+// The types payloads.json names without declaring them.
+const BUILT_IN = {
+  Number: numberType(), Count: countType(), Bool: boolType(), Date: dateType(), AwareDatetime: awareDatetimeType(),
+  Object: dictType(),
 };
+
+// A type of payloads.json: a name, {choices}, {text: {min, max, strip, pattern}} or {list, min, max}.
+function typeOf(spec, named) {
+  if (typeof spec === 'string') return named[spec];
+  if (spec.choices) return literalType(...spec.choices);
+  if (spec.text) return textType({ ...spec.text, pattern: spec.text.pattern ? new RegExp(spec.text.pattern) : null });
+  return listType(typeOf(spec.list, named), spec);
+}
+
+// A field: a type alone is required; else {nullable: type} (null when left out) or {type, default}.
+function fieldOf(spec, named) {
+  if (Object.hasOwn(spec, 'nullable')) return nullable(typeOf(spec.nullable, named));
+  return Object.hasOwn(spec, 'default') ? withDefault(typeOf(spec.type, named), spec.default) : typeOf(spec, named);
+}
+
+const fieldsOf = (spec, named) =>
+  Object.fromEntries(Object.entries(spec.fields).map(([name, field]) => [name, fieldOf(field, named)]));
+
+function buildFields(doc) {
+  const named = { ...BUILT_IN };
+  for (const [name, spec] of Object.entries(doc.types)) named[name] = typeOf(spec, named);
+  for (const [name, spec] of Object.entries(doc.records)) named[name] = recordType(name, fieldsOf(spec, named));
+  return Object.fromEntries(Object.entries(doc.kinds).map(([kind, spec]) => [kind, fieldsOf(spec, named)]));
+}
+
+// kind -> field -> its check (see fieldOf), in declaration order.
+export const FIELDS = buildFields(PAYLOADS_DOC);
 
 export const PAYLOAD_TYPES = Object.fromEntries(
   Object.entries(FIELDS).map(([kind, fields]) => [kind, recordType(kind, fields)]),

@@ -1,4 +1,4 @@
-"""Event kinds, their current schema numbers, and validation of one event's payload on its own.
+"""Validation of one event's payload on its own, at its kind's current schema (data/payloads.json).
 
 `validate_event` is what the sync policy calls before accepting an event: it lifts an old payload to the
 current schema, checks it against the kind's model and returns the normalized payload, or raises
@@ -12,42 +12,12 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
-from server.clinical import line_payloads as line
-from server.clinical import payloads as p
 from server.clinical.error_text import problems_from_validation
-from server.clinical.payload_base import Payload
+from server.clinical.payload_checks import cross_problems
+from server.clinical.payloads import CURRENT_SCHEMA, PAYLOAD_MODELS
 from server.clinical.problems import EventInvalid, Problem
 from server.clinical.ranges import Range
 from server.clinical.upcasters import oldest_schema, upcast_steps
-from server.clinical.vitals import AssessmentPayload, VitalsPayload
-
-PAYLOAD_MODELS: dict[str, type[Payload]] = {
-    "visit.started": p.VisitStartedPayload,
-    "visit.ended": p.VisitEndedPayload,
-    "assessment": AssessmentPayload,
-    "vitals": VitalsPayload,
-    "medication.given": p.MedicationGivenPayload,
-    "product.opened": p.ProductOpenedPayload,
-    "infusion.started": p.InfusionStartedPayload,
-    "infusion.rate_changed": p.InfusionRateChangedPayload,
-    "infusion.paused": p.InfusionPausedPayload,
-    "infusion.resumed": p.InfusionResumedPayload,
-    "infusion.stopped": p.InfusionStoppedPayload,
-    "line.placed": line.LinePlacedPayload,
-    "line.assessed": line.LineAssessedPayload,
-    "line.removed": line.LineRemovedPayload,
-    "line.left_in_place": line.LineLeftInPlacePayload,
-    "reaction.observed": p.ReactionObservedPayload,
-    "education": p.EducationPayload,
-    "note": p.NotePayload,
-    "signature": p.SignaturePayload,
-    "review.signed": p.ReviewSignedPayload,
-    "review.intervention": p.ReviewInterventionPayload,
-    "entry.amended": p.EntryAmendedPayload,
-    "entry.voided": p.EntryVoidedPayload,
-}
-
-CURRENT_SCHEMA: dict[str, int] = {kind: 1 for kind in PAYLOAD_MODELS}
 
 
 def upcast(kind: str, schema: int, payload: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +61,7 @@ def _validated(kind: str, schema: int, payload: dict[str, Any], ranges: Mapping[
         model = model_type.model_validate(lifted, context=context)
     except ValidationError as error:
         raise EventInvalid("invalid_payload", problems_from_validation(kind, error)) from None
-    problems = model.cross_problems()
+    problems = cross_problems(kind, model)
     if problems:
         raise EventInvalid("invalid_payload", problems)
     return model

@@ -1,193 +1,99 @@
-"""Payloads of the visit, product, infusion, reaction, documentation and correction events.
+"""The pydantic model of every event payload, built from data/payloads.json (the tablet reads the same file).
 
-Vital signs and the assessment are in `vitals.py`, the vascular access device in `line_payloads.py`.
-Units are in field names; times inside a payload (who was notified when) need a UTC offset.
-The pump events' optional `order_id` names the visit's order the pump runs (an additional order: a
-pre-hydration, a second product); without it the event is the primary order's, as every event before.
+The fields are data so the server and the tablet cannot drift apart: adding a field or a kind is a change
+to payloads.json (and its vectors), not to two codebases. Payloads come from tablets that may be old,
+buggy or tampered with, so every model is a closed record: unknown fields are refused, booleans must be
+real booleans, text is bounded, and every number whose field name appears in the ranges data is checked
+against its plausible range. Checks that need two fields of one payload are code (`payload_checks.py`).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
+from importlib import resources
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, Strict, StrictBool, StringConstraints
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, Strict, StrictBool,
+                      StringConstraints, ValidationInfo, create_model)
+from pydantic_core import PydanticCustomError
 
-from server.clinical.payload_base import Count, Id, Name, Number, Payload, ShortText, Text
-from server.clinical.problems import Problem
+from server.clinical.ranges import DEFAULT_RANGES
 
-Lot = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Ndc = Annotated[str, Strict(), StringConstraints(pattern=r"^(\d{4,5}-\d{3,4}-\d{1,2}|\d{10,11})$")]
-PauseReason = Literal["reaction", "line_issue", "patient_request", "product_change", "other"]
-StopReason = Literal["completed", "reaction", "line_issue", "patient_request", "product_issue", "other"]
-
-
-class Location(Payload):
-    """Where the device was when the visit started (EVV); accuracy as the device reports it."""
-
-    lat: Number
-    lon: Number
-    accuracy_m: Number
+PAYLOADS_DOC: dict[str, Any] = json.loads(
+    resources.files("server.clinical").joinpath("data/payloads.json").read_text("utf-8"))
 
 
-class VisitStartedPayload(Payload):
-    """`visit.started`: time in. `location` null means "location not verified" (never refused)."""
-
-    patient_id: Id
-    order_id: Id | None = None
-    location: Location | None = None
-
-
-class VisitEndedPayload(Payload):
-    """`visit.ended`: time out."""
-
-    waste_disposed: StrictBool | None = None
-
-
-class MedicationGivenPayload(Payload):
-    """`medication.given`: a premedication, a PRN dose or a drug given for a reaction."""
-
-    drug: ShortText
-    dose: Number
-    unit: Literal["mg", "mcg", "g", "mL", "unit"]
-    route: Literal["PO", "IV", "IM", "SC", "SL", "inhaled", "topical"]
-    purpose: Literal["premed", "prn", "reaction"]
+def _within_plausible_range(value: float, info: ValidationInfo) -> float:
+    """A number whose field name has a plausible range (the organization's, else the defaults)
+    must lie inside it: a slip of the finger is refused with a message naming field and range."""
+    ranges = (info.context or {}).get("ranges", DEFAULT_RANGES)
+    bounds = ranges.get(info.field_name or "")
+    if bounds is None:
+        return value
+    message = bounds.violation(value)
+    if message is not None:
+        raise PydanticCustomError("out_of_range", "{message}", {"message": message})
+    return value
 
 
-class ProductOpenedPayload(Payload):
-    """`product.opened`: one vial or bag; lot and expiry are kept for recalls (IVIG is a blood product)."""
-
-    product_id: Id
-    lot: Lot
-    expiry: date
-    volume_ml: Number
-    inspected_ok: StrictBool
-    ndc: Ndc | None = None
-    inline_filter: StrictBool | None = None
+# The types named in payloads.json that are not declared there: numbers carry the range check.
+BUILT_IN: dict[str, Any] = {
+    "Number": Annotated[float, Strict(), AfterValidator(_within_plausible_range)],
+    "Count": Annotated[int, Strict(), AfterValidator(_within_plausible_range)],
+    "Bool": StrictBool, "Date": date, "AwareDatetime": AwareDatetime, "Object": dict[str, Any],
+}
 
 
-class InfusionStartedPayload(Payload):
-    """`infusion.started`: the pump is started at this rate. `override_reason`: why it was started although
-    no opened, inspected, in-date product of the order was recorded (the fold flags it)."""
+class Payload(BaseModel):
+    """Base of all payload models."""
 
-    rate_ml_h: Number
-    override_reason: Text | None = None
-    order_id: Id | None = None
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
 
-class InfusionRateChangedPayload(Payload):
-    """`infusion.rate_changed`: a titration step up or a slow-down."""
-
-    rate_ml_h: Number
-    reason: Literal["titration", "reaction", "new_lot", "order", "patient_request", "other"] | None = None
-    note: Text | None = None
-    order_id: Id | None = None
-
-
-class InfusionPausedPayload(Payload):
-    """`infusion.paused`: the pump is held; the reason matters (a reaction is not a bathroom break)."""
-
-    reason: PauseReason
-    note: Text | None = None
-    order_id: Id | None = None
+def _type(spec: Any, named: dict[str, Any]) -> Any:
+    """The annotation of a type of payloads.json: a name, {choices}, {text} or {list, min, max}."""
+    if isinstance(spec, str):
+        return named[spec]
+    if "choices" in spec:
+        return Literal[tuple(spec["choices"])]
+    if "text" in spec:
+        text = spec["text"]
+        bounds = StringConstraints(strip_whitespace=text.get("strip", True), min_length=text.get("min"),
+                                   max_length=text.get("max"), pattern=text.get("pattern"))
+        return Annotated[str, Strict(), bounds]
+    return Annotated[list[_type(spec["list"], named)], Field(min_length=spec.get("min"), max_length=spec.get("max"))]
 
 
-class InfusionResumedPayload(Payload):
-    """`infusion.resumed`: the pump runs again, at this rate."""
-
-    rate_ml_h: Number
-    order_id: Id | None = None
-
-
-class InfusionStoppedPayload(Payload):
-    """`infusion.stopped`: end of a run; pump_volume_ml is the pump's cumulative volume, if read."""
-
-    reason: StopReason
-    pump_volume_ml: Number | None = None
-    note: Text | None = None
-    order_id: Id | None = None
+def _field(spec: Any, named: dict[str, Any]) -> tuple[Any, Any]:
+    """(annotation, default) of a field: a type alone is required; else {nullable: type} or {type, default}."""
+    if isinstance(spec, dict) and "nullable" in spec:
+        return _type(spec["nullable"], named) | None, None
+    if not isinstance(spec, dict) or "default" not in spec:
+        return _type(spec, named), ...
+    default = spec["default"]  # an empty list: a new one each time (and no default in the API description)
+    return _type(spec["type"], named), Field(default_factory=list) if default == [] else default
 
 
-class Notification(Payload):
-    """Who was told about a reaction, and when."""
-
-    who: Literal["prescriber", "pharmacist", "emergency_services", "supervisor", "family", "other"]
-    name: Name | None = None
-    at: AwareDatetime
+def _model(name: str, spec: dict[str, Any], named: dict[str, Any]) -> type[Payload]:
+    fields = {field: _field(field_spec, named) for field, field_spec in spec["fields"].items()}
+    return create_model(name, __base__=Payload, __doc__=spec["doc"], __module__=__name__, **fields)
 
 
-class ReactionObservedPayload(Payload):
-    """`reaction.observed`: onset is the event's occurred_at; grade is CTCAE v5 (1-5)."""
-
-    symptoms: list[ShortText] = Field(min_length=1, max_length=20)
-    grade: Count
-    actions: list[
-        Literal["slowed", "paused", "stopped", "medication_given", "oxygen", "epinephrine",
-                "emergency_services", "observed"]
-    ] = Field(max_length=8)
-    notified: list[Notification] = Field(default_factory=list, max_length=10)
-    outcome: Literal["resolved", "improving", "ongoing", "transferred"]
+def model_name(kind: str) -> str:
+    """The model's name in the API description: "line.left_in_place" -> "LineLeftInPlacePayload"."""
+    return "".join(part.capitalize() for part in re.split(r"[._]", kind)) + "Payload"
 
 
-class EducationPayload(Payload):
-    """`education`: what was taught and how well it was understood."""
-
-    topics: list[ShortText] = Field(min_length=1, max_length=20)
-    understanding: Literal["verbalized", "demonstrated", "needs_reinforcement", "not_understood"]
-    barriers: Text | None = None
-
-
-class NotePayload(Payload):
-    """`note`: free text."""
-
-    text: Text
+def _models(doc: dict[str, Any]) -> dict[str, type[Payload]]:
+    named = dict(BUILT_IN)
+    for name, spec in doc["types"].items():
+        named[name] = _type(spec, named)
+    for name, spec in doc["records"].items():
+        named[name] = _model(name, spec, named)
+    return {kind: _model(model_name(kind), spec, named) for kind, spec in doc["kinds"].items()}
 
 
-class SignaturePayload(Payload):
-    """`signature`: the nurse's e-signature or the patient's (or caregiver's) attestation."""
-
-    role: Literal["nurse", "patient", "caregiver"]
-    name: Name
-    statement: Text
-
-
-class ReviewSignedPayload(Payload):
-    """`review.signed`: the pharmacist's sign-off, which releases the physician summary."""
-
-    note: Text | None = None
-
-
-class ReviewInterventionPayload(Payload):
-    """`review.intervention`: a pharmacist's recorded intervention; next_rate carries its rate."""
-
-    kind: Literal["next_rate", "premed_change", "product_switch", "prescriber_contacted", "other"]
-    text: Text
-    next_rate_ml_h: Number | None = None
-
-    def cross_problems(self) -> list[Problem]:
-        if self.kind == "next_rate" and self.next_rate_ml_h is None:
-            message = "Next infusion rate is required for a next-rate intervention"
-            return [Problem("next_rate_ml_h", message, "next_rate_mismatch")]
-        if self.kind != "next_rate" and self.next_rate_ml_h is not None:
-            message = "Next infusion rate belongs only to a next-rate intervention"
-            return [Problem("next_rate_ml_h", message, "next_rate_mismatch")]
-        return []
-
-
-class EntryAmendedPayload(Payload):
-    """`entry.amended`: replaces the target's payload in the projection; the original stays visible.
-
-    `payload` is validated against the target's kind (see `context_problems`), at `payload_schema`.
-    """
-
-    target_id: Id
-    payload: dict[str, Any]
-    payload_schema: Count = 1
-    reason: Text
-
-
-class EntryVoidedPayload(Payload):
-    """`entry.voided`: removes the target from the clinical picture; it stays listed as voided."""
-
-    target_id: Id
-    reason: Text
+PAYLOAD_MODELS: dict[str, type[Payload]] = _models(PAYLOADS_DOC)
+CURRENT_SCHEMA: dict[str, int] = {kind: spec["schema"] for kind, spec in PAYLOADS_DOC["kinds"].items()}

@@ -14,10 +14,10 @@ from server.clinical.infusion import InfusionTimeline, build_infusion
 from server.clinical.infusion_state import PumpState
 from server.clinical.ordering import Entry
 from server.clinical.other_orders import OrderRun, split_orders
+from server.clinical.payload_checks import MEASUREMENTS
 from server.clinical.problems import Problem
 from server.clinical.rates import RateLimit, Step, rate_limit, step_index, step_schedule
 from server.clinical.visit_context import VisitContext
-from server.clinical.vitals import MEASUREMENTS
 
 Phase = Literal["pre", "infusion", "paused", "post"]
 _PHASES: dict[PumpState, Phase] = {"idle": "pre", "running": "infusion", "paused": "paused", "stopped": "post"}

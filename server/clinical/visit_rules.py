@@ -8,8 +8,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from server.clinical.findings import Finding, RuleCode
+from server.clinical.payload_checks import kit_ready
 from server.clinical.rounding import format_number
-from server.clinical.vitals import kit_ready
 
 if TYPE_CHECKING:
     from server.clinical.ordering import Entry

@@ -7,9 +7,10 @@ The service worker itself decides what to cache offline; the server never lets `
 DESIGN section 7 (shell <= 150 KB): the files of pwa/ stay readable and are served minified, each
 ES module on its own (minification, not bundling) by tdewolff's minify (minify-go): comments and
 spaces go and local names are shortened; exported and top-level names are kept, so modules still
-import each other by name. tests/js/pwa_served.test.mjs runs the JS suite against the served bytes.
-Each file is minified once per version on disk (its path, mtime and size) and carries a strong
-ETag of the bytes served, so the browser revalidates with an empty 304.
+import each other by name; a data file (JSON) goes without spaces and without its `doc` texts.
+tests/js/pwa_served.test.mjs runs the JS suite against the served bytes. Each file is minified once per
+version on disk (its path, mtime and size) and carries a strong ETag of the bytes served, so the browser
+revalidates with an empty 304.
 """
 
 from __future__ import annotations
@@ -44,13 +45,25 @@ def _minify_json(text: str) -> str:
     return json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
 
 
+def _without_docs(value: object) -> object:
+    """A data file's `doc` texts are words for its readers (data/payloads.json: the API description's),
+    never read by the tablet's code: like comments in code, they are not sent."""
+    if isinstance(value, dict):
+        return {key: _without_docs(item) for key, item in value.items() if key != "doc"}
+    return [_without_docs(item) for item in value] if isinstance(value, list) else value
+
+
+def _minify_data(text: str) -> str:
+    return json.dumps(_without_docs(json.loads(text)), ensure_ascii=False, separators=(",", ":"))
+
+
 def _minifier(media_type: str):
     return lambda text: web_minify.string(media_type, text)
 
 
 MINIFIERS = {".js": _minifier("text/javascript"), ".mjs": _minifier("text/javascript"),
              ".css": _minifier("text/css"), ".svg": _minifier("image/svg+xml"), ".html": _minifier("text/html"),
-             ".webmanifest": _minify_json}
+             ".webmanifest": _minify_json, ".json": _minify_data}
 
 
 def minify(path: Path, raw: bytes) -> bytes:
@@ -138,6 +151,6 @@ routes = [
     Route("/sw.js", service_worker, methods=["GET"]),
     Route("/favicon.ico", favicon, methods=["GET"]),
     Route("/app", app_root, methods=["GET"]),
-    # follow_symlink: lazy/facts.json is server/clinical/data/facts.json (one file, read by both sides)
+    # follow_symlink: lazy/facts.json and rules/payloads.json are files of server/clinical/data/ (read by both sides)
     Mount("/app", ShellFiles(directory=PWA_DIR, html=True, check_dir=False, follow_symlink=True), name="pwa"),
 ]

@@ -53,7 +53,7 @@ PURPOSES = {"premed": "Premedication", "prn": "As needed (PRN)", "reaction": "Tr
 
 # CTCAE v5 grade -> adverse-event-severity
 SEVERITY_BY_GRADE = {1: "mild", 2: "moderate"}
-# reaction outcome (payloads.py) -> adverse-event-outcome
+# reaction outcome (data/payloads.json) -> adverse-event-outcome
 OUTCOMES = {"resolved": "resolved", "improving": "recovering", "ongoing": "ongoing", "transferred": "ongoing"}
 
 

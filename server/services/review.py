@@ -31,7 +31,7 @@ from sync.protocol import PushResult
 
 SIGNABLE, INTERVENABLE = write_rules.SIGNABLE, write_rules.INTERVENABLE  # the one rule, for a push and the desk
 InterventionKind = Literal["next_rate", "premed_change", "product_switch", "prescriber_contacted", "other"]
-INTERVENTION_KINDS = get_args(InterventionKind)  # as `review.intervention` (clinical/payloads.py) names them
+INTERVENTION_KINDS = get_args(InterventionKind)  # as `review.intervention` (clinical/data/payloads.json) names them
 
 
 class InterventionCreate(BaseModel):

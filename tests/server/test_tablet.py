@@ -47,3 +47,12 @@ async def test_app_shell_is_served_under_app(anonymous):
     assert (await anonymous.get("/app", follow_redirects=False)).headers["location"] == "/app/"
     shell = await anonymous.get("/app/")
     assert shell.status_code == 200 and shell.headers["content-type"].startswith("text/html")
+
+
+async def test_the_payload_declarations_are_served_with_the_shell(anonymous):
+    """pwa/rules/payloads.json (a link to server/clinical/data/payloads.json): the tablet's rules load it at start."""
+    from server.clinical.payloads import PAYLOADS_DOC
+
+    sent = await anonymous.get("/app/rules/payloads.json")
+    assert sent.status_code == 200 and sent.headers["content-type"].startswith("application/json")
+    assert sent.json()["kinds"].keys() == PAYLOADS_DOC["kinds"].keys()
