@@ -4,9 +4,8 @@
    call of a function each connection holds (`on_connect`). One statement cannot do both: it sees
    the database as it was when it began, so one that waited for the lock inside itself would miss
    the last group's rows; a function's statements each see what was committed when they run.
-2. `write`: the group's events, numbered after that last number, its audit entries, chained
-   after that end, and its devices' new marks, in one statement (one array per column, unnested in
-   order).
+2. `write`: the group's events, numbered after that last number, and its audit entries, chained
+   after that end, in one INSERT statement (one array per column, unnested in order).
 Then the caller commits. Everything else is done before the lock (`prepare`: the rows built, the
 payloads encoded) or in memory between the two (the numbers told, the entries' hashes).
 
@@ -18,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from sync import store
 
@@ -81,34 +80,28 @@ async def head(connection: Any, key: int, end_query: str) -> tuple[int, dict[str
     return int(last[0]["last_seq"]), end[0] if end else None
 
 
-async def write(connection: Any, prepared: Prepared, first: int, trail: Rows | None,
-                marks: Sequence[tuple[Any, ...]] = ()) -> None:
-    """Insert the events numbered from `first` on, in order, `trail` and the devices' new `marks`
-    (`sync.store.device_marks`; PostgreSQL only: on SQLite the trail appends itself and the marks are
-    written before), in one statement. The devices' rows are this transaction's already (locked when the group opened), so
-    writing them here costs the lock nothing and the group a round trip."""
+async def write(connection: Any, prepared: Prepared, first: int, trail: Rows | None) -> None:
+    """Insert the events numbered from `first` on, in order, and `trail` (PostgreSQL only: on SQLite
+    the trail appends itself), in one statement."""
     if not prepared.postgres:
         for number, event in enumerate(prepared.events, start=first):
             event["server_seq"] = number
         if prepared.events:
             await store.insert_events(connection, prepared.events)
         return
-    parts, params = [], []
+    inserts, params = [], []
     if prepared.events:
         for number, event in enumerate(prepared.events, start=first):
             event["server_seq"] = number
         prepared.columns[_SEQ] = list(range(first, first + len(prepared.events)))
-        parts.append(_unnest("event", store.INSERT_COLUMNS, _EVENT_TYPES, 1))
+        inserts.append(_unnest("event", store.INSERT_COLUMNS, _EVENT_TYPES, 1))
         params += prepared.columns
-    if marks:
-        parts.append(store.marks_update(len(params) + 1))
-        params += [list(column) for column in zip(*marks)]
     if trail is not None and trail.values:
-        parts.append(_unnest(trail.table, trail.columns, trail.types, len(params) + 1))
+        inserts.append(_unnest(trail.table, trail.columns, trail.types, len(params) + 1))
         params += [list(column) for column in zip(*trail.values)]
-    if parts:
-        ahead = ", ".join(f"part{n} AS ({sql})" for n, sql in enumerate(parts[:-1]))
-        await connection.execute_query(f"WITH {ahead} {parts[-1]}" if ahead else parts[-1], params)
+    if inserts:
+        sql = inserts[0] if len(inserts) == 1 else f"WITH logged AS ({inserts[0]}) {inserts[1]}"
+        await connection.execute_query(sql, params)
 
 
 def _unnest(table: str, columns: tuple[str, ...], types: tuple[str, ...], start: int) -> str:

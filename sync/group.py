@@ -9,14 +9,13 @@ phases (issue #19: 66-77% of the old lock's hold time was spent waiting on acces
 1. Deciding, under no global lock. The group locks its devices' rows (`SELECT ... FOR UPDATE`,
    in id order: no deadlock between groups), then reads which of its ids the server holds and the
    device_seqs above each mark, and decides every push in memory (the host judges access, times,
-   authorship here), writing what is not the log: held entries, new visits (and on SQLite the
-   device marks, which PostgreSQL writes with the log's rows).
+   authorship here), writing what is not the log: held entries, device marks, new visits.
    A device's pushes are ordered by its row; the same id sent by two tablets is caught by the
    event's primary key (the group starts again one push at a time and the later one is a duplicate).
 2. Ordering, under ORDER_LOCK_KEY (sync.append): on PostgreSQL two round trips and the commit.
    One call takes the lock and reads the last `server_seq` and the audit chain's end; the group's
-   accepted events are numbered in queue order and its audit entries chained in memory; one
-   statement writes both and the devices' new marks; commit. The rows were built before the lock. `server_seq` therefore still follows
+   accepted events are numbered in queue order and its audit entries chained in memory; one INSERT
+   writes both; commit. The rows were built before the lock. `server_seq` therefore still follows
    commit order: a pull never skips an event that commits late, and a sign-off's number still
    separates what was in the record before it from what came after (server.clinical.status).
 
@@ -115,8 +114,7 @@ class Group:
             await Quarantine.filter(event_id=item.resolved_id, organization_id=item.organization_id,
                                     author_id=item.author_id, resolved_by=None
                                     ).using_db(self.connection).update(resolved_by=item.event_id, resolved_at=item.at)
-        if store.dialect(self.connection) != "postgres":  # PostgreSQL writes them with the log's rows
-            await store.update_devices(self.connection, list(writes.devices.values()))
+        await store.update_devices(self.connection, list(writes.devices.values()))
         await self._order(writes)
 
     async def lock_order(self) -> None:
@@ -132,7 +130,6 @@ class Group:
         the audit chain's end (one round trip), number the events and chain the audit entries in
         memory, insert both (one more); the caller commits. The rows were built before the lock."""
         prepared = append.prepare(self.connection, writes.events)
-        marks = store.device_marks(self.connection, list(writes.devices.values())) if prepared.postgres else []
         trails = list(writes.audits.values())
         last_seq, end = await append.head(self.connection, ORDER_LOCK_KEY,
                                           trails[0][0].end_query if trails else append.NO_TRAIL)
@@ -146,8 +143,7 @@ class Group:
         for tell in writes.numbered:  # before the trail is chained: an entry may name its number
             tell(numbers)
         merged = trails.pop(0) if trails and prepared.postgres else None
-        await append.write(self.connection, prepared, last_seq + 1, merged[0].rows(merged[1], end) if merged else None,
-                           marks)
+        await append.write(self.connection, prepared, last_seq + 1, merged[0].rows(merged[1], end) if merged else None)
         for index, (trail, records) in enumerate(trails):
             if index or merged:  # another trail (never, in practice): its own end, after the first's entries
                 end = await append.chain_end(self.connection, trail.end_query)

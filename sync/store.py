@@ -134,32 +134,27 @@ async def last_seq(connection: Any) -> int:
 
 
 async def update_devices(connection: Any, devices: Sequence[Any]) -> None:
-    """Write each device's mark, last contact, wipe time and latest recorded time (one call for a
-    group's devices; PostgreSQL writes them with the group's events instead, `marks_update`)."""
+    """Write each device's mark, last contact, wipe time and latest recorded time: one statement
+    for a group's devices, before the order lock (on PostgreSQL one array per column, one
+    execution whatever the group's size)."""
     if not devices:
         return
-    a, b, c, d, e = marks(connection, 5)
-    await connection.execute_many(
-        f"UPDATE device SET acked_through = {a}, last_seen_at = {b}, wiped_at = {c}, recorded_through_at = {d} "
-        f"WHERE id = {e}", device_marks(connection, devices))
-
-
-def device_marks(connection: Any, devices: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Each device's mark, last contact, wipe time, latest recorded time and id, as the driver takes them."""
     postgres = dialect(connection) == "postgres"
-    return [(device.acked_through, _db_value(device.last_seen_at, postgres),
+    rows = [(device.acked_through, _db_value(device.last_seen_at, postgres),
              None if device.wiped_at is None else _db_value(device.wiped_at, postgres),
              None if device.recorded_through_at is None else _db_value(device.recorded_through_at, postgres),
              _param(connection, device.id)) for device in devices]
+    if postgres:
+        await connection.execute_query(_MARKS_UPDATE, [list(column) for column in zip(*rows)])
+        return
+    await connection.execute_many("UPDATE device SET acked_through = ?, last_seen_at = ?, wiped_at = ?, "
+                                  "recorded_through_at = ? WHERE id = ?", rows)
 
 
-def marks_update(start: int) -> str:
-    """PostgreSQL: the devices' new marks (`device_marks`, one array per column from `$start` on) in one statement."""
-    a, b, c, d, e = (f"${n}" for n in range(start, start + 5))
-    return ("UPDATE device SET acked_through = m.acked_through, last_seen_at = m.last_seen_at, "
-            "wiped_at = m.wiped_at, recorded_through_at = m.recorded_through_at "
-            f"FROM unnest({a}::bigint[], {b}::timestamptz[], {c}::timestamptz[], {d}::timestamptz[], {e}::uuid[]) "
-            "AS m(acked_through, last_seen_at, wiped_at, recorded_through_at, id) WHERE device.id = m.id")
+_MARKS_UPDATE = ("UPDATE device SET acked_through = m.acked_through, last_seen_at = m.last_seen_at, "
+                 "wiped_at = m.wiped_at, recorded_through_at = m.recorded_through_at "
+                 "FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::uuid[]) "
+                 "AS m(acked_through, last_seen_at, wiped_at, recorded_through_at, id) WHERE device.id = m.id")
 
 
 async def devices_for_update(connection: Any, device_ids: list[UUID]) -> list[Any]:
