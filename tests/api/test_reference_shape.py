@@ -45,9 +45,10 @@ def drop(data: dict[str, Any], names: set[str]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def visits(tablet_ana, scheduled_visit, patient_pat, pharmacist_pia) -> dict[str, str]:
+async def visits(tablet_ana, scheduled_visit, patient_pat, pharmacist_pia, projected) -> dict[str, str]:
     """Three visits: one of one order (scheduled_visit), one with an additional order, and one begun
-    before a pharmacist's edit of its row (its context carries `protocol_rows`)."""
+    before a pharmacist's edit of its row (its context carries `protocol_rows`). The begun visit is
+    folded before the test reads: a fold landing between two reads would change the reference's ETag."""
     primary = await Order.get(patient=patient_pat)
     second = await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat,
                                 product_id="privigen-10", indication="CIDP", dose_g_per_kg=0.4, dose_g=28.0,
@@ -61,6 +62,7 @@ async def visits(tablet_ana, scheduled_visit, patient_pat, pharmacist_pia) -> di
     script.started(0)
     events = readdress(script, visit_id=made["begun"].id, patient_id=patient_pat.id, order_id=primary.id)
     assert {r["status"] for r in (await tablet_ana.push(events)).json()["results"]} == {"accepted"}
+    await projected()
     await CatalogueRevision.create(organization_id=patient_pat.organization_id, protocol_id=ROW, number=1, kind="edit",
                                    row={**org_catalogue.packaged_row(ROW), "step_min": 20}, reason="shape test",
                                    author=pharmacist_pia, created_at=datetime.now(timezone.utc))
