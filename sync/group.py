@@ -8,8 +8,9 @@ phases (issue #19: 66-77% of the old lock's hold time was spent waiting on acces
 
 1. Deciding, under no global lock. The group locks its devices' rows (`SELECT ... FOR UPDATE`,
    in id order: no deadlock between groups), then reads which of its ids the server holds and the
-   device_seqs above each mark, and decides every push in memory (the host judges access, times,
-   authorship here), writing what is not the log: held entries, device marks, new visits.
+   device_seqs above each mark, and what its host judges every push against (`Policy.read_ahead`:
+   one read for the group's authors and visits), and decides every push in memory (the host judges
+   access, times, authorship here), writing what is not the log: held entries, device marks, new visits.
    A device's pushes are ordered by its row; the same id sent by two tablets is caught by the
    event's primary key (the group starts again one push at a time and the later one is a duplicate).
 2. Ordering, under ORDER_LOCK_KEY (sync.append): on PostgreSQL two round trips and the commit.
