@@ -117,7 +117,9 @@ class Tablet:
         """The screen as the nurse sees it at this size, from the top or at one element."""
         self.page.set_viewport_size({"width": width, "height": height})
         if testid:
-            self.tid(testid).scroll_into_view_if_needed()
+            # Found and scrolled in one step of the page: a sync may replace the element between two steps.
+            expect(self.tid(testid).first).to_be_visible()
+            self.page.evaluate("(id) => document.querySelector(`[data-testid='${id}']`).scrollIntoView({block: 'nearest'})", testid)
         else:
             self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=str(path))

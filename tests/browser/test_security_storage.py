@@ -89,11 +89,12 @@ def test_a_revoked_tablet_with_unsynced_entries_keeps_nothing_after_its_next_con
     tablet = Tablet(launch(), server.base_url)
     device_id = tablet.start_first_visit("nurse", DEMO_PASSWORD)
     revoke_tablet(server.base_url, device_id)
-    record_offline_entries(tablet)  # the tablet does not know yet
+    tablet.context.set_offline(True)  # the tablet does not know yet: no contact until it is back online
+    record_offline_entries(tablet)
     assert len(tablet.pending_ids()) == 2
 
-    tablet.tid("sync-now").click()  # its next contact: told to wipe, it erases itself at once
-    expect(tablet.tid("login-warning")).to_contain_text("revoked")
+    tablet.context.set_offline(False)  # its next contact (it syncs at once): told to wipe, it erases itself
+    expect(tablet.tid("login-warning")).to_contain_text("revoked", timeout=20_000)
 
     dump = tablet.dump_indexeddb()
     assert {name: rows for name, rows in dump.items() if name != "meta"} == {"events": [], "outbox": [], "docs": []}
