@@ -142,7 +142,7 @@ async def record(
 async def record_many(records: list[Record]) -> list[AuditEntry]:
     """Append entries in order, in one statement. Inside a caller's transaction they commit (or
     roll back) with it (in a savepoint of their own)."""
-    async with in_transaction() as connection:
+    async with in_transaction("default") as connection:
         if connection.capabilities.dialect == "postgres":
             await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [CHAIN_LOCK_KEY])
         rows = await connection.execute_query_dict(END_QUERY)

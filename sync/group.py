@@ -49,11 +49,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Generic, NamedTuple, Sequence, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Generic, NamedTuple, Sequence, TypeVar
 from uuid import UUID
 
-from tortoise.connection import get_connection
+from tortoise.connection import connections, get_connection
 from tortoise.transactions import in_transaction
 
 from sync import append, store
@@ -64,6 +65,7 @@ T = TypeVar("T")
 
 MAX_GROUP_EVENTS = 20_000  # bound how long one transaction holds the log lock, and how long the
 MAX_GROUP_PUSHES = 64  # first pushes of a rush wait for the last ones' commit
+WRITER_CONNECTION = "writer"  # the writers' own pool, where the host configures one (server.db.config)
 ORDER_LOCK_KEY = 0x1A7D17  # PostgreSQL advisory lock numbering the log (all processes); = server.audit.CHAIN_LOCK_KEY
 LANES = 3  # PostgreSQL: writers per process at most (each holds a pooled connection while it writes; the pool has 5)
 STALL_S = 0.05  # a group taking longer stalls its lane: new pushes go to the next (about 10 ordinary groups)
@@ -281,7 +283,7 @@ class _Lane:
 
     async def _together(self, jobs: list[_Job[Any]]) -> list[Outcome]:
         """The common case: every push decided, then all their writes, then one commit."""
-        async with in_transaction() as connection:
+        async with _transaction() as connection:
             group = await _open(connection, jobs)
             await _read_ahead(group, jobs)
             results = [await job.work(group) for job in jobs]
@@ -293,11 +295,11 @@ class _Lane:
         """After a failure: each push in its own savepoint, so that only the failing one is lost.
         After a rollback the group is read again: the database is the truth, not memory."""
         outcomes: list[Outcome] = []
-        async with in_transaction() as connection:
+        async with _transaction() as connection:
             group = await _open(connection, jobs)
             for job in jobs:
                 try:
-                    async with in_transaction():
+                    async with in_transaction("default"):
                         result = await job.work(group)
                         await group.flush()
                     outcomes.append((True, result))
@@ -306,6 +308,22 @@ class _Lane:
                     group = await _open(connection, jobs)
         self.writer.commits += 1
         return outcomes
+
+
+@asynccontextmanager
+async def _transaction() -> AsyncIterator[Any]:
+    """A group's transaction, on the writers' own pool where the host has one. It is the task's
+    default connection too: what the host does while judging (an audit entry, a new visit) is in it."""
+    if WRITER_CONNECTION not in connections.db_config:
+        async with in_transaction("default") as connection:
+            yield connection
+        return
+    async with in_transaction(WRITER_CONNECTION) as connection:
+        token = connections.set("default", connection)
+        try:
+            yield connection
+        finally:
+            connections.reset(token)
 
 
 async def _open(connection: Any, jobs: list[_Job[Any]]) -> Group:

@@ -10,7 +10,7 @@ from typing import Any
 
 from tortoise.backends.base.config_generator import expand_db_url
 
-from sync import append
+from sync import append, group
 
 APP_LABEL = "ivlog"
 MODEL_MODULES = ["server.db.models", "server.db.review_models", "server.db.catalogue_models", "sync.models"]
@@ -44,6 +44,14 @@ def sqlite_path(database_url: str) -> Path:
     return Path(database_url.removeprefix("sqlite://"))
 
 
+def _writer(connection: dict[str, Any]) -> dict[str, Any]:
+    """PostgreSQL: the log's writers' own pool (sync.group.WRITER_CONNECTION), one connection per lane,
+    so that a burst of requests, each reading its session from the default pool, never queues the
+    writers behind it (measured: a group waited 80-480 ms for a connection in the 200-tablet storm)."""
+    credentials = {**connection["credentials"], "minsize": 1, "maxsize": group.LANES}
+    return {group.WRITER_CONNECTION: {**connection, "credentials": credentials}}
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise config dict for this URL, used by the app, the CLI and the tests."""
     if is_sqlite(database_url):
@@ -58,7 +66,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         connection["credentials"]["init"] = append.on_connect  # each connection's order lock function
         connection["credentials"]["reset"] = keep_session
     return {
-        "connections": {"default": connection},
+        "connections": {"default": connection, **_writer(connection)},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,

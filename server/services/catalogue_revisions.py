@@ -100,7 +100,7 @@ async def _append(*, pharmacist: User, protocol_id: str, based_on: int, kind: Re
         raise Conflict(f"{protocol_id} was changed by someone else (revision {now.number}); reload and check again.")
     fields = changed_fields(now.row, row)
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             revision = await CatalogueRevision.create(
                 organization_id=pharmacist.organization_id, protocol_id=protocol_id, number=based_on + 1,
                 kind=kind, row=row, reason=reason, author=pharmacist, created_at=datetime.now(timezone.utc),

@@ -45,7 +45,7 @@ async def desk_device(user: User) -> DeskDevice:
     now = datetime.now(timezone.utc)
     device_id = uuid.uuid4()
     try:
-        async with in_transaction() as connection:
+        async with in_transaction("default") as connection:
             await Device.create(id=device_id, organization_id=user.organization_id, user_id=user.id,
                                 label=DESK_LABEL, created_at=now, last_seen_at=now, using_db=connection)
             return await DeskDevice.create(user_id=user.id, device_id=device_id, using_db=connection)
@@ -60,7 +60,7 @@ async def desk_device_id(user: User) -> uuid.UUID:
 async def take_device_seq(user: User) -> tuple[uuid.UUID, int]:
     """The desk device and the next device_seq, taken in one atomic step in the database."""
     await desk_device(user)
-    async with in_transaction() as connection:
+    async with in_transaction("default") as connection:
         await DeskDevice.filter(user_id=user.id).using_db(connection).update(last_seq=F("last_seq") + 1)
         taken = await DeskDevice.get(user_id=user.id).using_db(connection)
     return taken.device_id, taken.last_seq

@@ -37,7 +37,7 @@ async def devices_of(*, admin: User) -> list[DeviceRow]:
 
 async def revoke_device(*, device: Device, admin: User, reason: str) -> Device:
     """Mark the tablet revoked (first revocation time and reason kept) and end every session bound to it."""
-    async with in_transaction():
+    async with in_transaction("default"):
         if device.revoked_at is None:
             device.revoked_at = datetime.now(timezone.utc)
             device.revoked_reason = reason

@@ -201,7 +201,7 @@ async def create_order(*, patient: Patient, pharmacist: User, data: OrderCreate)
     """Refuses (ValidationFailed) an order the safety check refuses and no recorded override allows."""
     catalog_now = await org_catalogue.catalog_for(patient.organization_id)
     override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=data, catalog=catalog_now)
-    async with in_transaction() as connection:
+    async with in_transaction("default") as connection:
         order = await Order.create(
             organization_id=patient.organization_id, patient_id=patient.id, created_by=pharmacist,
             **data.order_fields(override), using_db=connection,
@@ -226,7 +226,7 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
     if not changed:
         return order
     now = datetime.now(timezone.utc)
-    async with in_transaction() as connection:
+    async with in_transaction("default") as connection:
         applied = await Order.filter(id=order.id, revision=order.revision).using_db(connection).update(
             **fields, revision=order.revision + 1, updated_at=now
         )

@@ -93,7 +93,7 @@ async def create_patient(*, admin: User, data: PatientCreate) -> Patient:
     await _check_physician(admin, data.physician_id)
     await _check_mrn_free(admin, data.mrn)
     try:
-        async with in_transaction() as connection:
+        async with in_transaction("default") as connection:
             patient = await Patient.create(
                 organization_id=admin.organization_id, **data.model_dump(), using_db=connection
             )
@@ -114,7 +114,7 @@ async def update_patient(*, patient: Patient, admin: User, changes: PatientUpdat
     for name in changed:
         setattr(patient, name, values[name])
     try:
-        async with in_transaction() as connection:
+        async with in_transaction("default") as connection:
             await patient.save(update_fields=changed, using_db=connection)
             await audit.record(
                 "patient.update", actor=access.actor(admin), object_type="patient", object_id=patient.id,

@@ -45,7 +45,7 @@ async def release_signoffs() -> int:
         .values("id", "visit_id", "server_seq", "author_id")
     released = 0
     for row in rows:
-        async with in_transaction():
+        async with in_transaction("default"):
             claimed = await ReleaseCursor.filter(id=CURSOR_ID, through_seq__lt=row["server_seq"]).update(
                 through_seq=row["server_seq"])
             if not claimed:

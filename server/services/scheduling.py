@@ -189,7 +189,7 @@ async def schedule_visits(
     nurse = await nurse_assigned(patient, request.nurse_id, days)
     await _already_booked(patient, instants)
     series = uuid.uuid4() if len(instants) > 1 else None
-    async with in_transaction() as connection:
+    async with in_transaction("default") as connection:
         visits = [await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient_id=patient.id,
                                      order_id=order.id, nurse_id=nurse.id, scheduled_at=at, using_db=connection)
                   for at in instants]
@@ -217,7 +217,7 @@ async def move_visit(
     if visit.nurse_id is not None:
         await nurse_assigned(patient, visit.nurse_id, [request.date])
     await _already_booked(patient, [instant], moving=visit)
-    async with in_transaction() as connection:
+    async with in_transaction("default") as connection:
         await not_started(visit, connection)
         moved = await Visit.filter(id=visit.id, status=VisitStatus.SCHEDULED).using_db(connection).update(
             scheduled_at=instant, updated_at=now)
@@ -230,7 +230,7 @@ async def move_visit(
 
 async def cancel_visit(*, visit: Visit, request: CancelRequest, by: User, now: datetime | None = None) -> Visit:
     now = now or datetime.now(timezone.utc)
-    async with in_transaction() as connection:
+    async with in_transaction("default") as connection:
         await not_started(visit, connection)
         cancelled = await Visit.filter(id=visit.id, status=VisitStatus.SCHEDULED).using_db(connection).update(
             status=VisitStatus.CANCELLED, updated_at=now)

@@ -54,7 +54,7 @@ async def change_orders(*, visit: Visit, request: OrdersRequest, by: User, now: 
     primary = await Order.get(id=visit.order_id)
     chosen = await visit_orders.additional_orders(patient, primary, request.other_order_ids)
     before = [o.id for o in await visit_orders.other_orders_of(visit)]
-    async with in_transaction() as connection:  # the change and its audit entry commit together
+    async with in_transaction("default") as connection:  # the change and its audit entry commit together
         await _replace(visit, chosen, now, connection)
         await audit.record("visit.orders", actor=access.actor(by), object_type="visit", object_id=visit.id,
                            detail={"patient_id": visit.patient_id, "order_id": visit.order_id,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tortoise.connection import get_connection
 
+from sync.group import WRITER_CONNECTION
 from tests.api.test_sync_server import tolerated
 from tests.databases import on_postgres
 
@@ -54,7 +55,11 @@ async def test_every_pooled_connection_is_as_fresh_after_pushes(tablet_ana, sche
     events = tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id)
     for start in range(0, len(events), 4):  # each push: the rate's local setting, the order lock
         assert (await tablet_ana.push(events[start:start + 4])).status_code == 200
-    pool = get_connection("default")._pool
+    for name in ("default", WRITER_CONNECTION):  # the requests' pool and the log writers'
+        await _assert_fresh(get_connection(name)._pool)
+
+
+async def _assert_fresh(pool) -> None:
     connections = [await pool.acquire() for _ in range(pool.get_size())]
     try:
         for connection in connections:

@@ -10,6 +10,7 @@ import asyncio
 import pytest
 from tortoise.connection import get_connection
 
+from sync.group import WRITER_CONNECTION
 from tests.api.test_sync_server import tolerated
 from tests.databases import on_postgres
 
@@ -30,9 +31,10 @@ PUSH = [
 ]
 
 
-async def _logged(pool) -> list[str]:
-    """Every statement any pooled connection sends from now on, but the projector's (it folds and
-    follows the log on its own, task `ivlog-projector`) and the driver's own type look-ups."""
+async def _logged(*pools) -> list[str]:
+    """Every statement any pooled connection sends from now on (the requests' pool and the log
+    writers', sync.group.WRITER_CONNECTION), but the projector's (it folds and follows the log on its
+    own, task `ivlog-projector`) and the driver's own type look-ups."""
     sent: list[str] = []
 
     def log(record) -> None:
@@ -41,11 +43,12 @@ async def _logged(pool) -> list[str]:
         if (task is None or task.get_name() != "ivlog-projector") and not query.startswith(DRIVER_OWN):
             sent.append(query)
 
-    connections = [await pool.acquire() for _ in range(pool.get_size())]
-    for connection in connections:
-        connection.add_query_logger(log)
-    for connection in connections:
-        await pool.release(connection)
+    for pool in pools:
+        connections = [await pool.acquire() for _ in range(pool.get_size())]
+        for connection in connections:
+            connection.add_query_logger(log)
+        for connection in connections:
+            await pool.release(connection)
     return sent
 
 
@@ -54,7 +57,7 @@ async def test_a_one_event_push_is_one_statement_before_its_group_and_eight_in_i
     events = tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id)
     assert (await tablet_ana.push(events[:1])).status_code == 200  # the tablet's device row exists
     await projected()
-    sent = await _logged(get_connection("default")._pool)
+    sent = await _logged(get_connection("default")._pool, get_connection(WRITER_CONNECTION)._pool)
     assert (await tablet_ana.push(events[1:2])).status_code == 200
     pushed = list(sent)  # now: the projector folds later
     assert len(pushed) == len(PUSH) and all(query.startswith(start) for query, start in zip(pushed, PUSH)), pushed

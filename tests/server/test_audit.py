@@ -70,7 +70,7 @@ async def test_an_append_rolled_back_with_its_transaction_leaves_no_gap_in_the_c
 
     await audit.record("test.first", actor=None)
     with pytest.raises(RuntimeError):
-        async with in_transaction():
+        async with in_transaction("default"):
             await audit.record("test.rolled_back", actor=None)
             raise RuntimeError("the push failed after its audit entry")
     await audit.record("test.after", actor=None)

@@ -65,7 +65,7 @@ async def test_write_transaction_takes_the_write_lock_at_begin(app, settings):
     assert is_sqlite(settings.database_url)
     other = sqlite3.connect(sqlite_path(settings.database_url), timeout=0.1)
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 other.execute("BEGIN IMMEDIATE")
         other.execute("BEGIN IMMEDIATE")  # free again once we committed
