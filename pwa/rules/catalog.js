@@ -93,27 +93,23 @@ function checkShape(row, { therapies, protocol_kinds: kinds }) {
     'subsequent and at_risk_cap belong to weight_titration rows');
 }
 
+const rising = (rates) => !rates.some((low, i) => i + 1 < rates.length && low >= rates[i + 1]);
+
 // A fixed_steps ladder has no start_rate, max_rate or sources: only its order is checked.
 function checkSteps(id, { ladder, start_rate: start, ladder_source: sources }, top) {
-  if (start !== null && (ladder[0] !== start || ladder.at(-1) !== top)) {
-    throw new Error(`${id}: ladder must run from start_rate to max_rate`);
-  }
-  if (ladder.some((low, i) => i + 1 < ladder.length && low >= ladder[i + 1])) {
-    throw new Error(`${id}: ladder must be strictly increasing`);
-  }
-  if (sources !== null && sources.length !== ladder.length) throw new Error(`${id}: ladder_source must match the ladder`);
+  must(start === null || (ladder[0] === start && ladder.at(-1) === top), id, 'ladder must run from start_rate to max_rate');
+  must(rising(ladder), id, 'ladder must be strictly increasing');
+  must(sources === null || sources.length === ladder.length, id, 'ladder_source must match the ladder');
 }
 
 function checkLadder(row) {
   const { protocol_id: id, subsequent: later, at_risk_cap: cap } = row;
   if (row.ladder === null) return;
   checkSteps(id, row, row.max_rate);
-  if (cap !== null && !(row.start_rate < cap && cap < row.max_rate)) {
-    throw new Error(`${id}: at_risk_cap must lie between start and maximum`);
-  }
+  must(cap === null || (row.start_rate < cap && cap < row.max_rate), id, 'at_risk_cap must lie between start and maximum');
   if (later === null) return;
   checkSteps(`${id} subsequent`, later, row.max_rate);
-  if (cap !== null && later.start_rate >= cap) throw new Error(`${id} subsequent: at_risk_cap must lie above its start rate`);
+  must(cap === null || later.start_rate < cap, `${id} subsequent`, 'at_risk_cap must lie above its start rate');
 }
 
 // The row's other fields carry over as they are; start_rate and max_rate are the ladder's ends (checked
@@ -214,17 +210,14 @@ export function protocolFor(catalog, productId, indication) {
   return found;
 }
 
-const isNumber = (value) => typeof value === 'number' && !Number.isNaN(value);
+const positive = (value) => typeof value === 'number' && value > 0;
 
 // A protocol from an order's explicit mL/h steps; its last step is its maximum.
 export function orderProtocol({ product, steps_ml_h, step_min, first_step_min = null }) {
-  if (!Array.isArray(steps_ml_h) || !steps_ml_h.length || steps_ml_h.some((rate) => !isNumber(rate) || rate <= 0)) {
+  if (!Array.isArray(steps_ml_h) || !steps_ml_h.length || !steps_ml_h.every(positive)) {
     throw new Error("an order's steps must be positive rates");
   }
-  if (steps_ml_h.some((low, i) => i + 1 < steps_ml_h.length && low >= steps_ml_h[i + 1])) {
-    throw new Error("an order's steps must be strictly increasing");
-  }
-  const positive = (minutes) => isNumber(minutes) && minutes > 0;
+  if (!rising(steps_ml_h)) throw new Error("an order's steps must be strictly increasing");
   if (!positive(step_min) || (first_step_min !== null && !positive(first_step_min))) {
     throw new Error("an order's step times must be positive");
   }
