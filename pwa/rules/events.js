@@ -171,8 +171,3 @@ export function entryFromEvent(event, key, rank, ranges) {
     rank,
   };
 }
-
-// The same entry showing an amended payload.
-export function withPayload(entry, payload) {
-  return { ...entry, payload };
-}

@@ -48,14 +48,6 @@ function transition(state, kind) {
   return TABLE[`${kind}|${state}`] ?? move(state, 'ignore', MISFIT[kind] ?? null);
 }
 
-function newTimeline() {
-  return {
-    segments: [], pauses: [], rate_events: [], issues: [], rate_at: new Map(), state_at: new Map(),
-    state: 'idle', rate_ml_h: null, stopped_at: null, stopped_by: null, step_started_at: null,
-    reactions_in_step: [],
-  };
-}
-
 function close(timeline, at) {
   const segment = timeline.segments.at(-1);
   if (segment && segment.end === null) segment.end = at;
@@ -102,7 +94,10 @@ function apply(timeline, entry) {
 
 // The pump's history over `entries` (effective, fold order), and its state after the last one.
 export function buildInfusion(entries) {
-  const timeline = newTimeline();
+  const timeline = {
+    segments: [], pauses: [], rate_events: [], issues: [], rate_at: new Map(), state_at: new Map(),
+    state: 'idle', rate_ml_h: null, stopped_at: null, stopped_by: null, step_started_at: null, reactions_in_step: [],
+  };
   entries.forEach((entry) => apply(timeline, entry));
   timeline.first_start = timeline.segments.length ? timeline.segments[0].start : null;
   return timeline;

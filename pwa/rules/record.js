@@ -100,6 +100,7 @@ export function entriesOut(corrections) {
 // volume and grams, the rate to offer next time, and the titration advice for now.
 
 const instantOrNull = (ms) => (ms === null ? null : formatInstant(ms));
+// The picture's horizon is null only when there are no entries, so no segment nor pause runs to it.
 
 // Reactions while segment `index` ran (or during the pause or stop that followed it).
 function reactionsDuring(picture, index) {
@@ -111,7 +112,7 @@ export function segmentsOut(picture) {
   const { order, protocol } = picture.context;
   const units = { weight_kg: order.dosing_weight_kg, concentration_mg_ml: protocol.product.concentration_mg_ml };
   return picture.infusion.segments.map((segment, index) => {
-    const minutes = durationMin(segment.start, segment.end, picture.horizon ?? segment.start);
+    const minutes = durationMin(segment.start, segment.end, picture.horizon);
     return {
       event_id: segment.event_id, start: formatInstant(segment.start), end: instantOrNull(segment.end),
       ...derivedRate(segment.rate_ml_h, units), step_index: stepOf(picture, segment.rate_ml_h),
@@ -124,7 +125,7 @@ export function segmentsOut(picture) {
 export function pausesOut(picture) {
   return picture.infusion.pauses.map((p) => ({
     event_id: p.event_id, start: formatInstant(p.start), end: instantOrNull(p.end), reason: p.reason,
-    resumed_by: p.resumed_by, duration_min: roundHalfUp(durationMin(p.start, p.end, picture.horizon ?? p.start), 1),
+    resumed_by: p.resumed_by, duration_min: roundHalfUp(durationMin(p.start, p.end, picture.horizon), 1),
   }));
 }
 
@@ -135,7 +136,7 @@ function lastToleratedRate(picture) {
   const reacted = segments.filter((s, i) => reactionsDuring(picture, i).length).map((s) => s.rate_ml_h);
   const ceiling = reacted.length ? Math.min(...reacted) : Infinity;
   const tolerated = segments.filter((s, i) => !reactionsDuring(picture, i).length && s.rate_ml_h < ceiling &&
-    horizon !== null && durationMin(s.start, s.end, horizon) > 0).map((s) => s.rate_ml_h);
+    durationMin(s.start, s.end, horizon) > 0).map((s) => s.rate_ml_h);
   return tolerated.length ? roundHalfUp(Math.max(...tolerated), 1) : null;
 }
 
@@ -173,7 +174,7 @@ function nextRateOut(picture, doseGiven) {
 export function gramsOf(picture) {
   const stops = ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null);
   const pump = stops.length ? stops.at(-1).payload.pump_volume_ml : null;
-  const volume = picture.horizon !== null ? volumeMl(picture.infusion.segments, picture.horizon) : 0.0;
+  const volume = volumeMl(picture.infusion.segments, picture.horizon);
   const grams = (pump !== null ? pump : volume) * picture.context.protocol.product.concentration_mg_ml / 1000.0;
   return [pump, roundHalfUp(grams, 2), pump !== null ? 'pump' : 'computed'];
 }
@@ -202,9 +203,8 @@ function expectedEnd(picture, next) {
 
 export function infusionOut(picture) {
   const { infusion, horizon } = picture;
-  const volume = horizon !== null ? volumeMl(infusion.segments, horizon) : 0.0;
-  const running = horizon !== null
-    ? infusion.segments.reduce((sum, s) => sum + durationMin(s.start, s.end, horizon), 0) : 0.0;
+  const volume = volumeMl(infusion.segments, horizon);
+  const running = infusion.segments.reduce((sum, s) => sum + durationMin(s.start, s.end, horizon), 0);
   const ordered = gramsOrdered(picture.context.order);
   const [pump, grams, basis] = gramsOf(picture);
   const doseGiven = ordered !== null && grams >= roundHalfUp(ordered, 2);

@@ -14,6 +14,7 @@
 import { addMinutes } from './clock.js';
 import { observationMin } from './context.js';
 import { finding, ofKind } from './picture.js';
+import { increases } from './rate_rules.js';
 
 // True when a check due at `due` can no longer be recorded on time.
 function closed(picture, due) {
@@ -70,9 +71,7 @@ function anyVitalsBetween(picture, start, end) {
 
 function vitalsAtIncreaseMissing(picture) {
   const schedule = picture.context.vitals_schedule;
-  const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
-  return picture.infusion.rate_events.flatMap((event) => {
-    if (event.previous_ml_h === null || event.rate_ml_h <= event.previous_ml_h + tolerance) return [];
+  return increases(picture).flatMap((event) => {
     const at = event.entry.occurred_ms;
     const window = [addMinutes(at, -schedule.increase_window_min), addMinutes(at, schedule.grace_min)];
     if (!closed(picture, at) || anyVitalsBetween(picture, ...window)) return [];
