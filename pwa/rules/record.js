@@ -159,15 +159,11 @@ function nextRateOut(picture, doseGiven) {
     reaction_rate_ml_h: reactions.length ? infusion.rate_at.get(reactions[0].id) : null,
     tolerance_ml_h: context.rulebook.rate_tolerance_ml_h,
   });
-  let due = picture.horizon;
-  if (advice.due_in_min === null) due = null;
-  else if (advice.action === 'increase' && infusion.step_started_at !== null) {
-    due = addMinutes(infusion.step_started_at, advice.due_in_min);
-  }
-  return {
-    action: advice.action, rate_ml_h: advice.rate_ml_h, step_index: advice.step_index,
-    limit_ml_h: advice.limit_ml_h, due_at: due === null ? null : formatInstant(due),
-  };
+  // An increase is due from the step's start; other advice now.
+  const { due_in_min: dueIn, ...rest } = advice;
+  const fromStep = advice.action === 'increase' && infusion.step_started_at !== null;
+  const due = dueIn === null ? null : fromStep ? addMinutes(infusion.step_started_at, dueIn) : picture.horizon;
+  return { ...rest, due_at: instantOrNull(due) };
 }
 
 // [pump volume read at the last stop, grams given (0.01), basis].
