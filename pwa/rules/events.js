@@ -16,12 +16,9 @@ export const CURRENT_SCHEMA = Object.fromEntries(
 
 // Legacy vitals: temp_f -> temp_c, rounded half up to 0.1 °C (as the tablet shows it).
 function vitals0To1(payload) {
-  const lifted = { ...payload };
-  const tempF = lifted.temp_f;
-  if (Object.hasOwn(lifted, 'temp_c') || typeof tempF !== 'number') return lifted;
-  delete lifted.temp_f;
-  lifted.temp_c = roundHalfUp((tempF - 32) * 5 / 9, 1);
-  return lifted;
+  if (Object.hasOwn(payload, 'temp_c') || typeof payload.temp_f !== 'number') return { ...payload };
+  const { temp_f: tempF, ...rest } = payload;
+  return { ...rest, temp_c: roundHalfUp((tempF - 32) * 5 / 9, 1) };
 }
 
 const UPCASTERS = { 'vitals:0': vitals0To1 };
