@@ -88,16 +88,11 @@ export function validateEvent(kind, schema, payload, ranges = null) {
 // within one payload (diastolic below systolic, at least one vital sign), with the server's texts and
 // codes, so an impossible value is refused at the bedside. Full schema validation stays on the server.
 
-function valueAt(payload, loc) {
-  return loc.reduce((value, key) => (value === null || value === undefined ? value : value[key]), payload);
-}
-
 // Errors about entered numbers: out of range, or a number field holding something else (null and
 // left-out fields are not entered yet, so they pass here).
 function isNumberError(error, payload) {
-  if (error.type === 'out_of_range') return true;
-  const entered = valueAt(payload, error.loc);
-  return (error.type === 'float_type' || error.type === 'int_type') && entered != null;
+  const entered = error.loc.reduce((value, key) => value?.[key], payload);
+  return error.type === 'out_of_range' || (['float_type', 'int_type'].includes(error.type) && entered != null);
 }
 
 // Problems [{field, message, code}] of a payload about to be saved as an event of `kind`.
