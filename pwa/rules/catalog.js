@@ -18,25 +18,22 @@ const ORIGINS = { ladder_source: listOf(FROM), first_step_source: FROM, step_sou
 const NDCS = [listOf(record({ ndc: T, labeler: T, source: T })), []];
 // Where each value comes from, for the people who check the row: never part of the protocol.
 const PROV = [...Object.keys(ORIGINS), 'at_risk_cap_source', 'min_age_years', 'ndcs'];
-const STEPS = {
-  start_rate: N, first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I,
-  ladder_note: [optional(text()), null], source: T,
-};
+const STEPS = { start_rate: N, first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I };
+const NOTE = [optional(text()), null];
 // The protocol for infusions after the first of a series, where the label gives one (Qivigy); the row's
 // own values are then the first infusion's. Its maximum is the row's.
-const SUBSEQUENT = record({ ...STEPS, ...ORIGINS });
+const SUBSEQUENT = record({ ...STEPS, ladder_note: NOTE, source: T, ...ORIGINS });
 // The fields that belong to protocol kinds: a row carries its kind's (protocol_kinds[kind].fields), no other.
 // A kind without a ladder (fixed_dose, per_site) keeps its own in the protocol as they are.
 const KIND_FIELDS = {
   ...STEPS, ...ORIGINS, max_rate: N, at_risk_cap_source: T,
   volume_ml: N, duration_min: N, per_site_rate_ml_h: N, per_site_volume_ml: N, max_sites: I,
 };
-delete KIND_FIELDS.ladder_note; delete KIND_FIELDS.source;
 const ROW = record({
   protocol_id: T, product_id: T, therapy: T, kind: T, product_name: text(), brand: text(),
   concentration_mg_ml: N, indications: listOf(text(), { min: 1 }), rate_unit: UNIT,
   ...Object.fromEntries(Object.keys(KIND_FIELDS).map((name) => [name, [optional(KIND_FIELDS[name]), null]])),
-  ladder_note: [optional(text()), null], source: T, at_risk_cap: [optional(number()), null],
+  ladder_note: NOTE, source: T, at_risk_cap: [optional(number()), null],
   at_risk_cap_exclusive: [boolean(), false], verified_on: [optional(dateText()), null],
   aliases: [listOf(text()), []], subsequent: [optional(SUBSEQUENT), null], min_age_years: [optional(I), null], ndcs: NDCS,
 });

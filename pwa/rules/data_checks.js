@@ -2,7 +2,8 @@
 // unknown fields are refused, booleans must be booleans, numbers numbers, and bounds hold. A check
 // returns the checked value (defaults filled in) or throws an Error naming the path and the problem.
 
-const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+// A JSON object (not null, not a list).
+export const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
 
 function fail(path, message) {

@@ -4,6 +4,7 @@
 // check before an entry is saved (checkPayload), and events as the fold reads them, in their order.
 
 import { parseInstant } from './clock.js';
+import { isObject } from './data_checks.js';
 import { INVALID } from './payload_types.js';
 import { CROSS_CHECKS, PAYLOAD_TYPES, PAYLOADS_DOC } from './payload_schemas.js';
 import { EventInvalid, problem, problemsFromErrors } from './problems.js';
@@ -53,7 +54,6 @@ function schemaProblem(kind, schema, current) {
 
 const unknownKind = (kind) => problem('kind', `Unknown entry type '${kind}'`, 'unknown_kind');
 const notAnObject = () => problem('', "The entry's content must be an object", 'wrong_type');
-const isObject = (payload) => typeof payload === 'object' && payload !== null && !Array.isArray(payload);
 const crossChecks = (kind, payload) => (CROSS_CHECKS[kind] || (() => []))(payload);
 
 // The payload lifted to CURRENT_SCHEMA[kind] (a copy); throws EventInvalid if that is impossible.

@@ -4,11 +4,10 @@
 // `problems.js` words them.
 
 import { formatInstant, pad, utcDateOf } from './clock.js';
+import { isObject } from './data_checks.js';
 import { rangeViolation } from './ranges.js';
 
 export const INVALID = Symbol('invalid');
-
-const isRecord = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function reject(state, loc, type, ctx = {}, msg = '') {
   state.errors.push({ loc, type, ctx, msg });
@@ -59,7 +58,7 @@ export function listType(item, { min = 0, max = Infinity } = {}) {
 }
 
 export const dictType = () => (value, loc, state) =>
-  (isRecord(value) ? structuredClone(value) : reject(state, loc, 'dict_type'));
+  (isObject(value) ? structuredClone(value) : reject(state, loc, 'dict_type'));
 
 // A field of a record: its type alone when it is required, else whether it may be null and its
 // default when left out.
@@ -87,7 +86,7 @@ function checkField(name, field, input, loc, state) {
 // A closed record of `fields` (declaration order kept); every number named in the ranges is checked.
 export function recordType(name, fields) {
   return (value, loc, state) => {
-    if (!isRecord(value)) {
+    if (!isObject(value)) {
       return reject(state, loc, 'model_type', {}, `Input should be a valid dictionary or instance of ${name}`);
     }
     const out = {};

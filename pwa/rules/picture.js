@@ -16,8 +16,9 @@ export function finding(event_ids, values = {}) {
   return { event_ids, values };
 }
 
-export function ofKind(picture, kind) {
-  return picture.entries.filter((entry) => entry.kind === kind);
+// The entries of any of `kinds`, in fold order.
+export function ofKind(picture, ...kinds) {
+  return picture.entries.filter((entry) => kinds.includes(entry.kind));
 }
 
 // The step a rate has reached (null for no rate, or below the first step).

@@ -57,8 +57,7 @@ function lotsOut(picture) {
 
 // The access device: placements, site checks, and the last outcome (removed or left in place).
 function lineOut(picture) {
-  const outcomes = picture.entries.filter((e) => e.kind === 'line.removed' || e.kind === 'line.left_in_place');
-  const last = outcomes.at(-1);
+  const last = ofKind(picture, 'line.removed', 'line.left_in_place').at(-1);
   return {
     placed: ofKind(picture, 'line.placed').map(entryOut),
     assessments: ofKind(picture, 'line.assessed').map(entryOut),
@@ -67,7 +66,7 @@ function lineOut(picture) {
 }
 
 function rowsOf(picture, ...kinds) {
-  return picture.entries.filter((e) => kinds.includes(e.kind)).map((e) => ({ ...entryOut(e), kind: e.kind }));
+  return ofKind(picture, ...kinds).map((e) => ({ ...entryOut(e), kind: e.kind }));
 }
 
 // The documentation tables of the state: vital signs, baseline, reactions, medications, lots, the

@@ -3,7 +3,7 @@
 // number. `alerts.js` (loadRulebook) keeps the rules this code can evaluate and lists the others.
 
 import {
-  boolean, deepFreeze, integer, listOf, mapOf, number, oneOf, record, text,
+  boolean, deepFreeze, integer, isObject, listOf, mapOf, number, oneOf, record, text,
 } from './data_checks.js';
 import { IVIG_ONLY } from './catalog.js';
 
@@ -43,7 +43,7 @@ const FILE = record({
   rules: listOf((rule) => rule), reaction_tiers: listOf(TIER),
 });
 // The fields of `value` that the record check `shape` knows.
-const known = (value, shape) => (typeof value === 'object' && value !== null && !Array.isArray(value)
+const known = (value, shape) => (isObject(value)
   ? Object.fromEntries(Object.entries(value).filter(([key]) => Object.hasOwn(shape.fields, key))) : value);
 
 // A newer file as this code reads it: the fields it knows, at every level it checks.
@@ -95,9 +95,7 @@ export function parseRulebook(rulesDoc) {
 // A patient's schedule: the organization's, with the order's overrides (checked like the file).
 export function vitalsScheduleFrom(base, overrides) {
   if (overrides === null || overrides === undefined) return base;
-  if (typeof overrides !== 'object' || Array.isArray(overrides)) {
-    throw new Error('order.vitals_schedule: must be an object');
-  }
+  if (!isObject(overrides)) throw new Error('order.vitals_schedule: must be an object');
   if (Object.keys(overrides).length === 0) return base;
   return deepFreeze(VITALS_SCHEDULE({ ...base, ...overrides }, 'order.vitals_schedule'));
 }
