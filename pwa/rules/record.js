@@ -21,11 +21,6 @@ function vitalsOut(picture) {
   }));
 }
 
-function baselineOut(picture) {
-  return Object.fromEntries(Object.entries(picture.baseline)
-    .map(([name, found]) => [name, { value: found.value, event_id: found.event_id }]));
-}
-
 function reactionsOut(picture) {
   return ofKind(picture, 'reaction.observed').map((reaction) => {
     const tier = suggestedActions(picture.context.rulebook, reaction.payload.grade);
@@ -75,7 +70,7 @@ export function documentationOut(picture) {
   const reactions = reactionsOut(picture);
   const grades = reactions.map((r) => r.grade);
   return {
-    vitals: vitalsOut(picture), baseline: baselineOut(picture), reactions,
+    vitals: vitalsOut(picture), baseline: { ...picture.baseline }, reactions,
     highest_reaction_grade: grades.length ? Math.max(...grades) : null,
     medications: medicationsOut(picture), lots: lotsOut(picture), line: lineOut(picture),
     education: rowsOf(picture, 'education'), notes: rowsOf(picture, 'note'), signatures: rowsOf(picture, 'signature'),
