@@ -123,15 +123,13 @@ export function pausesOut(picture) {
   }));
 }
 
-// The highest rate run without a reaction and below every rate that did cause one.
+// The highest rate run without a reaction and below every rate that did cause one (so a segment with a
+// reaction, at or above that lowest rate, is never the answer).
 function lastToleratedRate(picture) {
   const { segments } = picture.infusion;
-  const { horizon } = picture;
-  const reacted = segments.filter((s, i) => reactionsDuring(picture, i).length).map((s) => s.rate_ml_h);
-  const ceiling = reacted.length ? Math.min(...reacted) : Infinity;
-  const tolerated = segments.filter((s, i) => !reactionsDuring(picture, i).length && s.rate_ml_h < ceiling &&
-    durationMin(s.start, s.end, horizon) > 0).map((s) => s.rate_ml_h);
-  return tolerated.length ? roundHalfUp(Math.max(...tolerated), 1) : null;
+  const ceiling = Math.min(...segments.filter((s, i) => reactionsDuring(picture, i).length).map((s) => s.rate_ml_h));
+  const tolerated = segments.filter((s) => s.rate_ml_h < ceiling && durationMin(s.start, s.end, picture.horizon) > 0);
+  return tolerated.length ? roundHalfUp(Math.max(...tolerated.map((s) => s.rate_ml_h)), 1) : null;
 }
 
 function reactionState(reactions) {
