@@ -16,8 +16,6 @@ const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 // The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
 export const FACTS_VERSION = 1;
 
-const sortedText = (items) => [...items].sort(compareText);
-
 // How this code evaluates a rule, (picture, spec) -> findings: its expressions or its code; throws
 // when it cannot.
 function runnerOf(spec, expressions, factsDoc) {
@@ -62,8 +60,6 @@ export function applies(spec, protocol) {
   return spec.enabled && scope.therapies.includes(protocol.therapy) && scope.protocol_kinds.includes(protocol.kind);
 }
 
-const findingsOf = (picture, spec) => picture.context.rulebook.runners[spec.id](picture, spec);
-
 // Fill {name} placeholders; numbers are written half-up to 0.01 without trailing zeros.
 function renderMessage(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, name) => {
@@ -91,8 +87,8 @@ function withoutSuperseded(alerts, active) {
 // fold position of their entry, then by rule id.
 export function evaluateAlerts(picture) {
   const { rulebook: book, protocol } = picture.context;
-  const active = sortedText(Object.keys(book.rules)).map((id) => book.rules[id]).filter((spec) => applies(spec, protocol));
-  const alerts = active.flatMap((spec) => findingsOf(picture, spec).map((found) => alertOf(spec, found)));
+  const active = Object.keys(book.rules).sort(compareText).map((id) => book.rules[id]).filter((spec) => applies(spec, protocol));
+  const alerts = active.flatMap((spec) => book.runners[spec.id](picture, spec).map((found) => alertOf(spec, found)));
   const position = new Map(picture.entries.map((entry, index) => [entry.id, index]));
   const at = (alert) => position.get(alert.event_ids[0]) ?? -1;
   return withoutSuperseded(alerts, active).sort((a, b) => (at(a) - at(b)) || compareText(a.rule, b.rule));

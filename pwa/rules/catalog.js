@@ -18,25 +18,22 @@ const ORIGINS = { ladder_source: listOf(FROM), first_step_source: FROM, step_sou
 const NDCS = [listOf(record({ ndc: T, labeler: T, source: T })), []];
 // Where each value comes from, for the people who check the row: never part of the protocol.
 const PROV = [...Object.keys(ORIGINS), 'at_risk_cap_source', 'min_age_years', 'ndcs'];
-const STEPS = {
-  start_rate: N, first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I,
-  ladder_note: [optional(text()), null], source: T,
-};
+const STEPS = { start_rate: N, first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I };
+const NOTE = [optional(text()), null];
 // The protocol for infusions after the first of a series, where the label gives one (Qivigy); the row's
 // own values are then the first infusion's. Its maximum is the row's.
-const SUBSEQUENT = record({ ...STEPS, ...ORIGINS });
+const SUBSEQUENT = record({ ...STEPS, ladder_note: NOTE, source: T, ...ORIGINS });
 // The fields that belong to protocol kinds: a row carries its kind's (protocol_kinds[kind].fields), no other.
 // A kind without a ladder (fixed_dose, per_site) keeps its own in the protocol as they are.
 const KIND_FIELDS = {
   ...STEPS, ...ORIGINS, max_rate: N, at_risk_cap_source: T,
   volume_ml: N, duration_min: N, per_site_rate_ml_h: N, per_site_volume_ml: N, max_sites: I,
 };
-delete KIND_FIELDS.ladder_note; delete KIND_FIELDS.source;
 const ROW = record({
   protocol_id: T, product_id: T, therapy: T, kind: T, product_name: text(), brand: text(),
   concentration_mg_ml: N, indications: listOf(text(), { min: 1 }), rate_unit: UNIT,
   ...Object.fromEntries(Object.keys(KIND_FIELDS).map((name) => [name, [optional(KIND_FIELDS[name]), null]])),
-  ladder_note: [optional(text()), null], source: T, at_risk_cap: [optional(number()), null],
+  ladder_note: NOTE, source: T, at_risk_cap: [optional(number()), null],
   at_risk_cap_exclusive: [boolean(), false], verified_on: [optional(dateText()), null],
   aliases: [listOf(text()), []], subsequent: [optional(SUBSEQUENT), null], min_age_years: [optional(I), null], ndcs: NDCS,
 });
@@ -93,27 +90,23 @@ function checkShape(row, { therapies, protocol_kinds: kinds }) {
     'subsequent and at_risk_cap belong to weight_titration rows');
 }
 
+const rising = (rates) => !rates.some((low, i) => i + 1 < rates.length && low >= rates[i + 1]);
+
 // A fixed_steps ladder has no start_rate, max_rate or sources: only its order is checked.
 function checkSteps(id, { ladder, start_rate: start, ladder_source: sources }, top) {
-  if (start !== null && (ladder[0] !== start || ladder.at(-1) !== top)) {
-    throw new Error(`${id}: ladder must run from start_rate to max_rate`);
-  }
-  if (ladder.some((low, i) => i + 1 < ladder.length && low >= ladder[i + 1])) {
-    throw new Error(`${id}: ladder must be strictly increasing`);
-  }
-  if (sources !== null && sources.length !== ladder.length) throw new Error(`${id}: ladder_source must match the ladder`);
+  must(start === null || (ladder[0] === start && ladder.at(-1) === top), id, 'ladder must run from start_rate to max_rate');
+  must(rising(ladder), id, 'ladder must be strictly increasing');
+  must(sources === null || sources.length === ladder.length, id, 'ladder_source must match the ladder');
 }
 
 function checkLadder(row) {
   const { protocol_id: id, subsequent: later, at_risk_cap: cap } = row;
   if (row.ladder === null) return;
   checkSteps(id, row, row.max_rate);
-  if (cap !== null && !(row.start_rate < cap && cap < row.max_rate)) {
-    throw new Error(`${id}: at_risk_cap must lie between start and maximum`);
-  }
+  must(cap === null || (row.start_rate < cap && cap < row.max_rate), id, 'at_risk_cap must lie between start and maximum');
   if (later === null) return;
   checkSteps(`${id} subsequent`, later, row.max_rate);
-  if (cap !== null && later.start_rate >= cap) throw new Error(`${id} subsequent: at_risk_cap must lie above its start rate`);
+  must(cap === null || later.start_rate < cap, `${id} subsequent`, 'at_risk_cap must lie above its start rate');
 }
 
 // The row's other fields carry over as they are; start_rate and max_rate are the ladder's ends (checked
@@ -214,17 +207,14 @@ export function protocolFor(catalog, productId, indication) {
   return found;
 }
 
-const isNumber = (value) => typeof value === 'number' && !Number.isNaN(value);
+const positive = (value) => typeof value === 'number' && value > 0;
 
 // A protocol from an order's explicit mL/h steps; its last step is its maximum.
 export function orderProtocol({ product, steps_ml_h, step_min, first_step_min = null }) {
-  if (!Array.isArray(steps_ml_h) || !steps_ml_h.length || steps_ml_h.some((rate) => !isNumber(rate) || rate <= 0)) {
+  if (!Array.isArray(steps_ml_h) || !steps_ml_h.length || !steps_ml_h.every(positive)) {
     throw new Error("an order's steps must be positive rates");
   }
-  if (steps_ml_h.some((low, i) => i + 1 < steps_ml_h.length && low >= steps_ml_h[i + 1])) {
-    throw new Error("an order's steps must be strictly increasing");
-  }
-  const positive = (minutes) => isNumber(minutes) && minutes > 0;
+  if (!rising(steps_ml_h)) throw new Error("an order's steps must be strictly increasing");
   if (!positive(step_min) || (first_step_min !== null && !positive(first_step_min))) {
     throw new Error("an order's step times must be positive");
   }

@@ -6,7 +6,7 @@
 import {
   findProduct, findProtocol, orderProtocol, protocolFor, protocolForInfusion, unratedProduct,
 } from './catalog.js';
-import { deepFreeze } from './data_checks.js';
+import { deepFreeze, isObject } from './data_checks.js';
 import { rangesFrom } from './ranges.js';
 import { checkAppliesTo, vitalsScheduleFrom } from './rulebook.js';
 import { placeInSeries } from './series.js';
@@ -23,9 +23,7 @@ const ASSESSMENT_RISKS = ['thrombosis_risk', 'renal_risk'];
 
 // Keyword arguments as a Python dataclass takes them: unknown or missing required names are refused.
 function fieldsOf(what, data, defaults) {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new TypeError(`${what} must be an object`);
-  }
+  if (!isObject(data)) throw new TypeError(`${what} must be an object`);
   const unknown = Object.keys(data).filter((key) => !Object.hasOwn(defaults, key));
   if (unknown.length) throw new TypeError(`${what}: unexpected field(s) ${unknown.join(', ')}`);
   const out = {};

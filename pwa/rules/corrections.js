@@ -6,7 +6,7 @@
 // by anyone but the target's author is listed with its problem, never applied.
 
 import { formatInstant } from './clock.js';
-import { validateEvent, withPayload } from './events.js';
+import { validateEvent } from './events.js';
 import { EventInvalid, problem } from './problems.js';
 
 const CORRECTION_KINDS = new Set(['entry.amended', 'entry.voided']);
@@ -29,10 +29,8 @@ function targetProblems(correction, target, authority) {
   return [];
 }
 
-function innerField(field) {
-  if (field === 'schema') return 'payload_schema';
-  return field ? `payload.${field}` : 'payload';
-}
+// A problem's field inside the amendment: its payload, or the schema the payload is written in.
+const innerField = (field) => (field === 'schema' ? 'payload_schema' : field ? `payload.${field}` : 'payload');
 
 // {amended, problems}: the amendment's payload validated against its target's kind, or why not.
 function amendedPayload(entry, target, ranges, authority) {
@@ -110,7 +108,7 @@ export function applyCorrections(ordered, ranges, authority) {
       continue;
     }
     const applied = history.filter((v) => v.applied);
-    result.effective.push(applied.length ? withPayload(entry, applied.at(-1).payload) : entry);
+    result.effective.push(applied.length ? { ...entry, payload: applied.at(-1).payload } : entry);
   }
   return result;
 }

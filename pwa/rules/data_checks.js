@@ -2,7 +2,8 @@
 // unknown fields are refused, booleans must be booleans, numbers numbers, and bounds hold. A check
 // returns the checked value (defaults filled in) or throws an Error naming the path and the problem.
 
-const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+// A JSON object (not null, not a list).
+export const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
 
 function fail(path, message) {
@@ -72,8 +73,9 @@ export function mapOf(check) {
 }
 
 // A closed record: `fields` maps each name to a check, or to [check, default] when it may be left out.
+// The check keeps its `fields` (rulebook.js reads a newer file for the fields it knows).
 export function record(fields) {
-  return (value, path) => {
+  const check = (value, path) => {
     if (!isObject(value)) fail(path, 'must be an object');
     const unknown = Object.keys(value).filter((key) => !(key in fields));
     if (unknown.length) fail(path, `unknown field(s) ${unknown.join(', ')}`);
@@ -86,6 +88,7 @@ export function record(fields) {
     }
     return out;
   };
+  return Object.assign(check, { fields });
 }
 
 // Loaded data is shared by every fold: freeze it so nothing can change it by accident.

@@ -4,6 +4,7 @@
 // check before an entry is saved (checkPayload), and events as the fold reads them, in their order.
 
 import { parseInstant } from './clock.js';
+import { isObject } from './data_checks.js';
 import { INVALID } from './payload_types.js';
 import { CROSS_CHECKS, PAYLOAD_TYPES, PAYLOADS_DOC } from './payload_schemas.js';
 import { EventInvalid, problem, problemsFromErrors } from './problems.js';
@@ -16,12 +17,9 @@ export const CURRENT_SCHEMA = Object.fromEntries(
 
 // Legacy vitals: temp_f -> temp_c, rounded half up to 0.1 °C (as the tablet shows it).
 function vitals0To1(payload) {
-  const lifted = { ...payload };
-  const tempF = lifted.temp_f;
-  if (Object.hasOwn(lifted, 'temp_c') || typeof tempF !== 'number') return lifted;
-  delete lifted.temp_f;
-  lifted.temp_c = roundHalfUp((tempF - 32) * 5 / 9, 1);
-  return lifted;
+  if (Object.hasOwn(payload, 'temp_c') || typeof payload.temp_f !== 'number') return { ...payload };
+  const { temp_f: tempF, ...rest } = payload;
+  return { ...rest, temp_c: roundHalfUp((tempF - 32) * 5 / 9, 1) };
 }
 
 const UPCASTERS = { 'vitals:0': vitals0To1 };
@@ -56,7 +54,6 @@ function schemaProblem(kind, schema, current) {
 
 const unknownKind = (kind) => problem('kind', `Unknown entry type '${kind}'`, 'unknown_kind');
 const notAnObject = () => problem('', "The entry's content must be an object", 'wrong_type');
-const isObject = (payload) => typeof payload === 'object' && payload !== null && !Array.isArray(payload);
 const crossChecks = (kind, payload) => (CROSS_CHECKS[kind] || (() => []))(payload);
 
 // The payload lifted to CURRENT_SCHEMA[kind] (a copy); throws EventInvalid if that is impossible.
@@ -91,16 +88,11 @@ export function validateEvent(kind, schema, payload, ranges = null) {
 // within one payload (diastolic below systolic, at least one vital sign), with the server's texts and
 // codes, so an impossible value is refused at the bedside. Full schema validation stays on the server.
 
-function valueAt(payload, loc) {
-  return loc.reduce((value, key) => (value === null || value === undefined ? value : value[key]), payload);
-}
-
 // Errors about entered numbers: out of range, or a number field holding something else (null and
 // left-out fields are not entered yet, so they pass here).
 function isNumberError(error, payload) {
-  if (error.type === 'out_of_range') return true;
-  const entered = valueAt(payload, error.loc);
-  return (error.type === 'float_type' || error.type === 'int_type') && entered != null;
+  const entered = error.loc.reduce((value, key) => value?.[key], payload);
+  return error.type === 'out_of_range' || (['float_type', 'int_type'].includes(error.type) && entered != null);
 }
 
 // Problems [{field, message, code}] of a payload about to be saved as an event of `kind`.
@@ -170,9 +162,4 @@ export function entryFromEvent(event, key, rank, ranges) {
     payload: validateEvent(event.kind, event.schema, event.payload, ranges),
     rank,
   };
-}
-
-// The same entry showing an amended payload.
-export function withPayload(entry, payload) {
-  return { ...entry, payload };
 }

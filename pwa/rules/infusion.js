@@ -1,16 +1,14 @@
 // The infusion as the pump ran it (port of server/clinical/infusion.py and infusion_state.py): rate
-// segments, pauses and each rate-setting event in context. Walks the entries once in fold order
-// through the pump's transition table; each rate event remembers the rate before it (before the
-// pause, for a resume), when that rate was set and the reactions since, which is what the titration
-// rules judge.
+// segments, pauses and each rate-setting event in context, from one walk of the entries in fold order.
+// Each rate event remembers the rate before it (before the pause, for a resume), when that rate was set
+// and the reactions since, which is what the titration rules judge.
 
 import { minutesBetween } from './clock.js';
 import { problem } from './problems.js';
 
-// The pump's state through a visit: idle, running, paused, stopped. One transition table says what
-// each event does to the pump; an event that does not fit is reported with a problem code and, where
-// the pump's real state is clear, still applied (a start while running means the pump now runs at
-// that rate: a rate change).
+// The pump is idle, running, paused or stopped. The transition table says what each event does to it;
+// an event that does not fit is reported with a problem code and, where the pump's real state is clear,
+// still applied (a start while running means the pump now runs at that rate: a rate change).
 
 const move = (state, effect, problem = null) => ({ state, effect, problem });
 
@@ -46,14 +44,6 @@ const PROBLEM_TEXT = {
 // What an event of `kind` does to a pump in `state` {state, effect, problem} (others change nothing).
 function transition(state, kind) {
   return TABLE[`${kind}|${state}`] ?? move(state, 'ignore', MISFIT[kind] ?? null);
-}
-
-function newTimeline() {
-  return {
-    segments: [], pauses: [], rate_events: [], issues: [], rate_at: new Map(), state_at: new Map(),
-    state: 'idle', rate_ml_h: null, stopped_at: null, stopped_by: null, step_started_at: null,
-    reactions_in_step: [],
-  };
 }
 
 function close(timeline, at) {
@@ -102,7 +92,10 @@ function apply(timeline, entry) {
 
 // The pump's history over `entries` (effective, fold order), and its state after the last one.
 export function buildInfusion(entries) {
-  const timeline = newTimeline();
+  const timeline = {
+    segments: [], pauses: [], rate_events: [], issues: [], rate_at: new Map(), state_at: new Map(),
+    state: 'idle', rate_ml_h: null, stopped_at: null, stopped_by: null, step_started_at: null, reactions_in_step: [],
+  };
   entries.forEach((entry) => apply(timeline, entry));
   timeline.first_start = timeline.segments.length ? timeline.segments[0].start : null;
   return timeline;

@@ -87,17 +87,13 @@ function linePlacedProblems(p) {
   return problems;
 }
 
+// A next rate exactly when the intervention is a next-rate one.
 function interventionProblems(p) {
   const hasRate = p.next_rate_ml_h != null;
-  if (p.kind === 'next_rate' && !hasRate) {
-    const message = 'Next infusion rate is required for a next-rate intervention';
-    return [problem('next_rate_ml_h', message, 'next_rate_mismatch')];
-  }
-  if (p.kind !== 'next_rate' && hasRate) {
-    const message = 'Next infusion rate belongs only to a next-rate intervention';
-    return [problem('next_rate_ml_h', message, 'next_rate_mismatch')];
-  }
-  return [];
+  if (hasRate === (p.kind === 'next_rate')) return [];
+  const message = hasRate ? 'Next infusion rate belongs only to a next-rate intervention'
+    : 'Next infusion rate is required for a next-rate intervention';
+  return [problem('next_rate_ml_h', message, 'next_rate_mismatch')];
 }
 
 // Problems that involve more than one field of a payload, by kind (none for the other kinds).

@@ -3,12 +3,11 @@
 // the normalized value, or pushes errors ({loc, type, ctx, msg}) and returns INVALID.
 // `problems.js` words them.
 
-import { pad, utcDateOf } from './clock.js';
+import { formatInstant, pad, utcDateOf } from './clock.js';
+import { isObject } from './data_checks.js';
 import { rangeViolation } from './ranges.js';
 
 export const INVALID = Symbol('invalid');
-
-const isRecord = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function reject(state, loc, type, ctx = {}, msg = '') {
   state.errors.push({ loc, type, ctx, msg });
@@ -59,7 +58,7 @@ export function listType(item, { min = 0, max = Infinity } = {}) {
 }
 
 export const dictType = () => (value, loc, state) =>
-  (isRecord(value) ? structuredClone(value) : reject(state, loc, 'dict_type'));
+  (isObject(value) ? structuredClone(value) : reject(state, loc, 'dict_type'));
 
 // A field of a record: its type alone when it is required, else whether it may be null and its
 // default when left out.
@@ -87,7 +86,7 @@ function checkField(name, field, input, loc, state) {
 // A closed record of `fields` (declaration order kept); every number named in the ranges is checked.
 export function recordType(name, fields) {
   return (value, loc, state) => {
-    if (!isRecord(value)) {
+    if (!isObject(value)) {
       return reject(state, loc, 'model_type', {}, `Input should be a valid dictionary or instance of ${name}`);
     }
     const out = {};
@@ -105,7 +104,6 @@ export function recordType(name, fields) {
 // Date and time fields inside payloads (an expiry date, "notified at"), read as the server's pydantic
 // reads them in lax mode and written back the way it serializes them.
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
 const MS_PER_DAY = 86400000;
@@ -116,10 +114,6 @@ function isDate(y, m, d) {
   return +m >= 1 && +m <= 12 && date.getUTCMonth() === +m - 1 && date.getUTCDate() === +d;
 }
 
-function validClock(h, mi, s) {
-  return +h <= 23 && +mi <= 59 && +(s || 0) <= 59;
-}
-
 function parseOffset(text) {
   if (text === undefined) return null;
   if (text === 'Z' || text === 'z') return 0;
@@ -128,6 +122,17 @@ function parseOffset(text) {
   const minutes = +digits.slice(2, 4);
   if (hours > 23 || minutes > 59) return NaN;
   return (text[0] === '-' ? -1 : 1) * (hours * 60 + minutes);
+}
+
+// "YYYY-MM-DD", with or without a time and an offset, as {date, time (false: none), h, mi, s, fraction,
+// offset (minutes east of UTC, null: none)}; null when it is not a valid one.
+function readDatetime(text) {
+  const match = DATETIME.exec(text);
+  if (match === null || !isDate(match[1], match[2], match[3])) return null;
+  const [, y, m, d, h, mi = '0', s = '0', fraction = '', offsetText] = match;
+  const offset = parseOffset(offsetText);
+  if (+h > 23 || +mi > 59 || +s > 59 || Number.isNaN(offset)) return null;
+  return { date: `${y}-${m}-${d}`, time: h !== undefined, h: +(h ?? 0), mi: +mi, s: +s, fraction, offset };
 }
 
 // Seconds since the epoch, or milliseconds when above 2e10 (pydantic's rule), as UTC microseconds.
@@ -143,15 +148,10 @@ export const dateType = () => (value, loc, state) => {
     return micros % (MS_PER_DAY * 1000) === 0 ? utcDateOf(micros / 1000) : reject(state, loc, 'date_from_datetime_inexact');
   }
   if (typeof value !== 'string') return reject(state, loc, 'date_type');
-  if (DATE.test(value)) return isDate(...DATE.exec(value).slice(1)) ? value : reject(state, loc, 'date_parsing');
-  const match = DATETIME.exec(value);
-  if (match === null || !isDate(match[1], match[2], match[3]) || match[4] === undefined) {
-    return reject(state, loc, 'date_parsing');
-  }
-  const [, y, m, d, h, mi, s, fraction, offset] = match;
-  const midnight = +h === 0 && +mi === 0 && +(s || 0) === 0 && !/[1-9]/.test(fraction || '');
-  if (!validClock(h, mi, s) || Number.isNaN(parseOffset(offset))) return reject(state, loc, 'date_parsing');
-  return midnight ? `${y}-${m}-${d}` : reject(state, loc, 'date_from_datetime_inexact');
+  const read = readDatetime(value);
+  if (read === null) return reject(state, loc, 'date_parsing');
+  const midnight = read.h + read.mi + read.s === 0 && !/[1-9]/.test(read.fraction);
+  return !read.time || midnight ? read.date : reject(state, loc, 'date_from_datetime_inexact');
 };
 
 function formatOffset(minutes) {
@@ -161,28 +161,22 @@ function formatOffset(minutes) {
   return `${sign}${pad(Math.floor(size / 60))}:${pad(size % 60)}`;
 }
 
-function formatLocal(y, m, d, h, mi, s, micros, offsetMinutes) {
-  const fraction = micros ? `.${pad(micros, 6)}` : '';
-  return `${y}-${m}-${d}T${pad(h)}:${pad(mi)}:${pad(s)}${fraction}${formatOffset(offsetMinutes)}`;
-}
+const microsText = (micros) => (micros ? `.${pad(micros, 6)}` : '');
 
+// An epoch number as pydantic writes it: in UTC, microseconds only when there are some.
 function fromEpoch(value) {
   const micros = epochMicros(value);
-  const date = new Date(Math.floor(micros / 1000));
-  const rest = ((micros % 1e6) + 1e6) % 1e6;
-  return formatLocal(pad(date.getUTCFullYear(), 4), pad(date.getUTCMonth() + 1), pad(date.getUTCDate()),
-    date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), rest, 0);
+  const seconds = formatInstant(Math.floor(micros / 1000)).replace(/(\.\d+)?Z$/, '');
+  return `${seconds}${microsText(((micros % 1e6) + 1e6) % 1e6)}Z`;
 }
 
 // An instant with a UTC offset, kept in its own offset: "2025-03-04T10:00:00.500000+01:00".
 export const awareDatetimeType = () => (value, loc, state) => {
   if (typeof value === 'number' && Number.isFinite(value)) return fromEpoch(value);
   if (typeof value !== 'string') return reject(state, loc, 'datetime_type');
-  const match = DATETIME.exec(value);
-  if (match === null || !isDate(match[1], match[2], match[3])) return reject(state, loc, 'datetime_parsing');
-  const [, y, m, d, h = '0', mi = '0', s = '0', fraction = '', offset] = match;
-  const offsetMinutes = parseOffset(offset);
-  if (!validClock(h, mi, s) || Number.isNaN(offsetMinutes)) return reject(state, loc, 'datetime_parsing');
-  if (offsetMinutes === null) return reject(state, loc, 'timezone_aware');
-  return formatLocal(y, m, d, +h, +mi, +s, +(fraction + '000000').slice(0, 6), offsetMinutes);
+  const read = readDatetime(value);
+  if (read === null) return reject(state, loc, 'datetime_parsing');
+  if (read.offset === null) return reject(state, loc, 'timezone_aware');
+  const micros = microsText(+(read.fraction + '000000').slice(0, 6));
+  return `${read.date}T${pad(read.h)}:${pad(read.mi)}:${pad(read.s)}${micros}${formatOffset(read.offset)}`;
 };

@@ -16,8 +16,9 @@ export function finding(event_ids, values = {}) {
   return { event_ids, values };
 }
 
-export function ofKind(picture, kind) {
-  return picture.entries.filter((entry) => entry.kind === kind);
+// The entries of any of `kinds`, in fold order.
+export function ofKind(picture, ...kinds) {
+  return picture.entries.filter((entry) => kinds.includes(entry.kind));
 }
 
 // The step a rate has reached (null for no rate, or below the first step).
@@ -53,7 +54,6 @@ function vitalsPoints(entries, infusion, schedule, tolerance) {
   });
 }
 
-// The picture of `entries` (effective, fold order) for this visit's order and patient at `now` (ms).
 // A pump event naming an order the visit does not hold runs no pump: an issue (lazy/other_orders.js too).
 export const orderNotOnVisit = (named) => problem('order_id', `Order ${named} is not an order of this visit`, 'order_not_on_visit');
 
@@ -65,7 +65,8 @@ function splitOf(all, context) {
   return { primary: all.filter((e) => !foreign(e)), runs: [], issues: all.filter(foreign).map((e) => [e.id, orderNotOnVisit(e.payload.order_id)]) };
 }
 
-// The rules judge the primary order's entries; the additional orders' pump events make their own timelines.
+// The picture of `allEntries` (effective, fold order) for this visit's order and patient at `now` (ms). The
+// rules judge the primary order's entries; the additional orders' pump events make their own timelines.
 export function buildPicture(allEntries, context, now) {
   const { primary: entries, runs, issues } = splitOf(allEntries, context);
   const infusion = buildInfusion(entries);

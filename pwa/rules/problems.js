@@ -58,12 +58,8 @@ function messageOf(kind, error, ranges) {
   if (type === 'missing') return `${label} is required`;
   if (type === 'extra_forbidden') return `'${error.loc.at(-1)}' is not a field of a '${kind}' entry`;
   const unit = type.startsWith('string') ? 'characters' : 'items';
-  if (type === 'string_too_long' || type === 'too_long') {
-    return `${label} is too long (at most ${ctx.max_length} ${unit})`;
-  }
-  if (type === 'string_too_short' || type === 'too_short') {
-    return `${label} is too short (at least ${ctx.min_length} ${unit})`;
-  }
+  if (codeOf(type) === 'too_long') return `${label} is too long (at most ${ctx.max_length} ${unit})`;
+  if (codeOf(type) === 'too_short') return `${label} is too short (at least ${ctx.min_length} ${unit})`;
   if (type === 'literal_error') return `${label} must be one of ${ctx.expected}`;
   if (Object.hasOwn(TYPE_TEXT, type)) return `${label} ${TYPE_TEXT[type]}`;
   if (/^(date_|datetime_)/.test(type)) return `${label} must be a date (YYYY-MM-DD) or a time with a UTC offset`;

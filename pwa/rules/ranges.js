@@ -47,8 +47,6 @@ function describeRange(range) {
 export function rangeViolation(range, value) {
   if (rangeContains(range, value)) return null;
   const shown = Number.isNaN(value) ? 'not a number' : formatNumber(value, 3);
-  if (!(range.min_exclusive || range.max_exclusive)) {
-    return `${range.label} ${shown}${range.unit} is outside ${describeRange(range)}`;
-  }
-  return `${range.label} ${shown}${range.unit} must be ${describeRange(range)}`;
+  const verb = range.min_exclusive || range.max_exclusive ? 'must be' : 'is outside';
+  return `${range.label} ${shown}${range.unit} ${verb} ${describeRange(range)}`;
 }

@@ -17,7 +17,7 @@ const LIMIT_NAMES = {
 
 const toleranceOf = (picture) => picture.context.rulebook.rate_tolerance_ml_h;
 
-function increases(picture) {
+export function increases(picture) {
   const tolerance = toleranceOf(picture);
   return picture.infusion.rate_events.filter(
     (event) => event.previous_ml_h !== null && event.rate_ml_h > event.previous_ml_h + tolerance);
@@ -35,9 +35,9 @@ function rateAboveLimit(picture) {
 function rateDoubleStep(picture) {
   const tolerance = toleranceOf(picture);
   return increases(picture).flatMap((event) => {
-    const following = nextStep(picture.schedule, event.previous_ml_h || 0.0, tolerance);
-    if (following === null || !(event.rate_ml_h > following.rate_ml_h + tolerance)) return [];
     const from = event.previous_ml_h || 0.0;
+    const following = nextStep(picture.schedule, from, tolerance);
+    if (following === null || !(event.rate_ml_h > following.rate_ml_h + tolerance)) return [];
     return [finding([event.entry.id], { from_ml_h: from, rate_ml_h: event.rate_ml_h, next_ml_h: following.rate_ml_h })];
   });
 }

@@ -21,11 +21,6 @@ function vitalsOut(picture) {
   }));
 }
 
-function baselineOut(picture) {
-  return Object.fromEntries(Object.entries(picture.baseline)
-    .map(([name, found]) => [name, { value: found.value, event_id: found.event_id }]));
-}
-
 function reactionsOut(picture) {
   return ofKind(picture, 'reaction.observed').map((reaction) => {
     const tier = suggestedActions(picture.context.rulebook, reaction.payload.grade);
@@ -57,8 +52,7 @@ function lotsOut(picture) {
 
 // The access device: placements, site checks, and the last outcome (removed or left in place).
 function lineOut(picture) {
-  const outcomes = picture.entries.filter((e) => e.kind === 'line.removed' || e.kind === 'line.left_in_place');
-  const last = outcomes.at(-1);
+  const last = ofKind(picture, 'line.removed', 'line.left_in_place').at(-1);
   return {
     placed: ofKind(picture, 'line.placed').map(entryOut),
     assessments: ofKind(picture, 'line.assessed').map(entryOut),
@@ -67,7 +61,7 @@ function lineOut(picture) {
 }
 
 function rowsOf(picture, ...kinds) {
-  return picture.entries.filter((e) => kinds.includes(e.kind)).map((e) => ({ ...entryOut(e), kind: e.kind }));
+  return ofKind(picture, ...kinds).map((e) => ({ ...entryOut(e), kind: e.kind }));
 }
 
 // The documentation tables of the state: vital signs, baseline, reactions, medications, lots, the
@@ -76,7 +70,7 @@ export function documentationOut(picture) {
   const reactions = reactionsOut(picture);
   const grades = reactions.map((r) => r.grade);
   return {
-    vitals: vitalsOut(picture), baseline: baselineOut(picture), reactions,
+    vitals: vitalsOut(picture), baseline: { ...picture.baseline }, reactions,
     highest_reaction_grade: grades.length ? Math.max(...grades) : null,
     medications: medicationsOut(picture), lots: lotsOut(picture), line: lineOut(picture),
     education: rowsOf(picture, 'education'), notes: rowsOf(picture, 'note'), signatures: rowsOf(picture, 'signature'),
@@ -100,6 +94,7 @@ export function entriesOut(corrections) {
 // volume and grams, the rate to offer next time, and the titration advice for now.
 
 const instantOrNull = (ms) => (ms === null ? null : formatInstant(ms));
+// The picture's horizon is null only when there are no entries, so no segment nor pause runs to it.
 
 // Reactions while segment `index` ran (or during the pause or stop that followed it).
 function reactionsDuring(picture, index) {
@@ -111,7 +106,7 @@ export function segmentsOut(picture) {
   const { order, protocol } = picture.context;
   const units = { weight_kg: order.dosing_weight_kg, concentration_mg_ml: protocol.product.concentration_mg_ml };
   return picture.infusion.segments.map((segment, index) => {
-    const minutes = durationMin(segment.start, segment.end, picture.horizon ?? segment.start);
+    const minutes = durationMin(segment.start, segment.end, picture.horizon);
     return {
       event_id: segment.event_id, start: formatInstant(segment.start), end: instantOrNull(segment.end),
       ...derivedRate(segment.rate_ml_h, units), step_index: stepOf(picture, segment.rate_ml_h),
@@ -124,19 +119,17 @@ export function segmentsOut(picture) {
 export function pausesOut(picture) {
   return picture.infusion.pauses.map((p) => ({
     event_id: p.event_id, start: formatInstant(p.start), end: instantOrNull(p.end), reason: p.reason,
-    resumed_by: p.resumed_by, duration_min: roundHalfUp(durationMin(p.start, p.end, picture.horizon ?? p.start), 1),
+    resumed_by: p.resumed_by, duration_min: roundHalfUp(durationMin(p.start, p.end, picture.horizon), 1),
   }));
 }
 
-// The highest rate run without a reaction and below every rate that did cause one.
+// The highest rate run without a reaction and below every rate that did cause one (so a segment with a
+// reaction, at or above that lowest rate, is never the answer).
 function lastToleratedRate(picture) {
   const { segments } = picture.infusion;
-  const { horizon } = picture;
-  const reacted = segments.filter((s, i) => reactionsDuring(picture, i).length).map((s) => s.rate_ml_h);
-  const ceiling = reacted.length ? Math.min(...reacted) : Infinity;
-  const tolerated = segments.filter((s, i) => !reactionsDuring(picture, i).length && s.rate_ml_h < ceiling &&
-    horizon !== null && durationMin(s.start, s.end, horizon) > 0).map((s) => s.rate_ml_h);
-  return tolerated.length ? roundHalfUp(Math.max(...tolerated), 1) : null;
+  const ceiling = Math.min(...segments.filter((s, i) => reactionsDuring(picture, i).length).map((s) => s.rate_ml_h));
+  const tolerated = segments.filter((s) => s.rate_ml_h < ceiling && durationMin(s.start, s.end, picture.horizon) > 0);
+  return tolerated.length ? roundHalfUp(Math.max(...tolerated.map((s) => s.rate_ml_h)), 1) : null;
 }
 
 function reactionState(reactions) {
@@ -158,22 +151,18 @@ function nextRateOut(picture, doseGiven) {
     reaction_rate_ml_h: reactions.length ? infusion.rate_at.get(reactions[0].id) : null,
     tolerance_ml_h: context.rulebook.rate_tolerance_ml_h,
   });
-  let due = picture.horizon;
-  if (advice.due_in_min === null) due = null;
-  else if (advice.action === 'increase' && infusion.step_started_at !== null) {
-    due = addMinutes(infusion.step_started_at, advice.due_in_min);
-  }
-  return {
-    action: advice.action, rate_ml_h: advice.rate_ml_h, step_index: advice.step_index,
-    limit_ml_h: advice.limit_ml_h, due_at: due === null ? null : formatInstant(due),
-  };
+  // An increase is due from the step's start; other advice now.
+  const { due_in_min: dueIn, ...rest } = advice;
+  const fromStep = advice.action === 'increase' && infusion.step_started_at !== null;
+  const due = dueIn === null ? null : fromStep ? addMinutes(infusion.step_started_at, dueIn) : picture.horizon;
+  return { ...rest, due_at: instantOrNull(due) };
 }
 
 // [pump volume read at the last stop, grams given (0.01), basis].
 export function gramsOf(picture) {
   const stops = ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null);
   const pump = stops.length ? stops.at(-1).payload.pump_volume_ml : null;
-  const volume = picture.horizon !== null ? volumeMl(picture.infusion.segments, picture.horizon) : 0.0;
+  const volume = volumeMl(picture.infusion.segments, picture.horizon);
   const grams = (pump !== null ? pump : volume) * picture.context.protocol.product.concentration_mg_ml / 1000.0;
   return [pump, roundHalfUp(grams, 2), pump !== null ? 'pump' : 'computed'];
 }
@@ -202,9 +191,8 @@ function expectedEnd(picture, next) {
 
 export function infusionOut(picture) {
   const { infusion, horizon } = picture;
-  const volume = horizon !== null ? volumeMl(infusion.segments, horizon) : 0.0;
-  const running = horizon !== null
-    ? infusion.segments.reduce((sum, s) => sum + durationMin(s.start, s.end, horizon), 0) : 0.0;
+  const volume = volumeMl(infusion.segments, horizon);
+  const running = infusion.segments.reduce((sum, s) => sum + durationMin(s.start, s.end, horizon), 0);
   const ordered = gramsOrdered(picture.context.order);
   const [pump, grams, basis] = gramsOf(picture);
   const doseGiven = ordered !== null && grams >= roundHalfUp(ordered, 2);

@@ -3,33 +3,29 @@
 // number. `alerts.js` (loadRulebook) keeps the rules this code can evaluate and lists the others.
 
 import {
-  boolean, deepFreeze, integer, listOf, mapOf, number, oneOf, record, text,
+  boolean, deepFreeze, integer, isObject, listOf, mapOf, number, oneOf, record, text,
 } from './data_checks.js';
 import { IVIG_ONLY } from './catalog.js';
 
-const SCHEDULE_FIELDS = {
+const VITALS_SCHEDULE = record({
   titrating_every_min: number({ gt: 0 }), at_max_every_min: number({ gt: 0 }),
   increase_window_min: number({ ge: 0 }), completion_window_min: number({ ge: 0 }),
   observation_min: number({ ge: 0 }), observation_min_high_risk: number({ ge: 0 }), grace_min: number({ ge: 0 }),
   source: [text(), ''],
-};
-const VITALS_SCHEDULE = record(SCHEDULE_FIELDS);
+});
 
 // When an infusion starts a new series: a gap of more than long_gap_days since the last completed one.
-const SERIES_FIELDS = { long_gap_days: number({ gt: 0 }), source: text({ min: 1 }) };
-const INFUSION_SERIES = record(SERIES_FIELDS);
+const INFUSION_SERIES = record({ long_gap_days: number({ gt: 0 }), source: text({ min: 1 }) });
 
 // The visits a rule runs on: their therapy and their protocol's kind (products.json declares both).
 const NAMES = listOf(text({ min: 1 }), { min: 1 });
-const RULE_FIELDS = {
+const RULE = record({
   id: text(), applies_to: record({ therapies: NAMES, protocol_kinds: NAMES }), severity: oneOf('info', 'warning', 'critical'), enabled: boolean(), message: text(),
   thresholds: mapOf(number()), supersedes: [listOf(text()), []], source: text({ min: 1 }),
   each: [text(), null], when: [text(), null], values: [mapOf(text()), {}],
-};
-const RULE = record(RULE_FIELDS);
+});
 
-const TIER_FIELDS = { grades: listOf(integer()), tier: text(), when: text(), actions: listOf(text()), source: text() };
-const TIER = record(TIER_FIELDS);
+const TIER = record({ grades: listOf(integer()), tier: text(), when: text(), actions: listOf(text()), source: text() });
 
 // Who may write each kind and who may amend or void it (server/clinical/authority.py reads the same rows).
 const WHO = oneOf('author', 'never');
@@ -40,22 +36,22 @@ const AUTHORITY = record({
 // The rules file's shape this code reads (server/clinical/rulebook.py RULES_SCHEMA). A newer file is
 // read for what this code knows: its unknown fields are ignored and a rule it cannot read is skipped.
 export const RULES_SCHEMA = 3;
-const FILE_FIELDS = {
+const FILE = record({
   schema: integer(), version: text({ min: 1 }), about: [text(), ''], rate_tolerance_ml_h: number({ ge: 0 }),
   late_entry_min: number({ gt: 0 }), vitals_schedule: VITALS_SCHEDULE, infusion_series: INFUSION_SERIES,
   entry_authority: AUTHORITY,
   rules: listOf((rule) => rule), reaction_tiers: listOf(TIER),
-};
-const FILE = record(FILE_FIELDS);
-const known = (value, fields) => (typeof value === 'object' && value !== null && !Array.isArray(value)
-  ? Object.fromEntries(Object.entries(value).filter(([key]) => Object.hasOwn(fields, key))) : value);
+});
+// The fields of `value` that the record check `shape` knows.
+const known = (value, shape) => (isObject(value)
+  ? Object.fromEntries(Object.entries(value).filter(([key]) => Object.hasOwn(shape.fields, key))) : value);
 
 // A newer file as this code reads it: the fields it knows, at every level it checks.
 function olderView(doc) {
-  const view = known(doc, FILE_FIELDS);
-  if (Array.isArray(view.reaction_tiers)) view.reaction_tiers = view.reaction_tiers.map((t) => known(t, TIER_FIELDS));
-  return { ...view, vitals_schedule: known(view.vitals_schedule, SCHEDULE_FIELDS),
-    infusion_series: known(view.infusion_series, SERIES_FIELDS) };
+  const view = known(doc, FILE);
+  if (Array.isArray(view.reaction_tiers)) view.reaction_tiers = view.reaction_tiers.map((t) => known(t, TIER));
+  return { ...view, vitals_schedule: known(view.vitals_schedule, VITALS_SCHEDULE),
+    infusion_series: known(view.infusion_series, INFUSION_SERIES) };
 }
 
 // The rules of the file by id; a newer file's rule this code cannot read is skipped ({id, reason}).
@@ -63,7 +59,7 @@ function parseRules(list, newer, skipped) {
   const rules = {};
   list.forEach((raw, index) => {
     try {
-      const rule = RULE(newer ? known(raw, RULE_FIELDS) : raw, `rules.rules[${index}]`);
+      const rule = RULE(newer ? known(raw, RULE) : raw, `rules.rules[${index}]`);
       if (Object.hasOwn(rules, rule.id)) throw new Error('rule ids must be unique');
       rules[rule.id] = rule;
     } catch (error) {
@@ -99,9 +95,7 @@ export function parseRulebook(rulesDoc) {
 // A patient's schedule: the organization's, with the order's overrides (checked like the file).
 export function vitalsScheduleFrom(base, overrides) {
   if (overrides === null || overrides === undefined) return base;
-  if (typeof overrides !== 'object' || Array.isArray(overrides)) {
-    throw new Error('order.vitals_schedule: must be an object');
-  }
+  if (!isObject(overrides)) throw new Error('order.vitals_schedule: must be an object');
   if (Object.keys(overrides).length === 0) return base;
   return deepFreeze(VITALS_SCHEDULE({ ...base, ...overrides }, 'order.vitals_schedule'));
 }

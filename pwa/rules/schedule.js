@@ -14,6 +14,7 @@
 import { addMinutes } from './clock.js';
 import { observationMin } from './context.js';
 import { finding, ofKind } from './picture.js';
+import { increases } from './rate_rules.js';
 
 // True when a check due at `due` can no longer be recorded on time.
 function closed(picture, due) {
@@ -31,17 +32,12 @@ function intervalOf(picture, rate_ml_h) {
   return [schedule.titrating_every_min, 'while titrating'];
 }
 
-// The start, then every set of vital signs up to the final stop (or the horizon).
+// The start, then every set of vital signs up to the final stop (or the horizon, never null once started).
 function cadenceChecks(picture) {
   const first = picture.infusion.rate_events[0];
   const end = picture.infusion.stopped_at ?? picture.horizon;
-  const checks = [{ at: first.entry.occurred_ms, event_id: first.entry.id, rate_ml_h: first.rate_ml_h }];
-  for (const point of picture.vitals) {
-    if (point.entry.rank > first.entry.rank && (end === null || point.entry.occurred_ms <= end)) {
-      checks.push({ at: point.entry.occurred_ms, event_id: point.entry.id, rate_ml_h: point.rate_ml_h });
-    }
-  }
-  return checks;
+  const later = picture.vitals.filter(({ entry }) => entry.rank > first.entry.rank && entry.occurred_ms <= end);
+  return [first, ...later].map(({ entry, rate_ml_h }) => ({ at: entry.occurred_ms, event_id: entry.id, rate_ml_h }));
 }
 
 function vitalsOverdue(picture) {
@@ -53,7 +49,7 @@ function vitalsOverdue(picture) {
     const [interval, phase] = intervalOf(picture, check.rate_ml_h);
     const due = addMinutes(check.at, interval);
     const until = i + 1 < checks.length ? checks[i + 1].at : end;
-    if (until === null || !(until > addMinutes(due, grace))) return [];
+    if (!(until > addMinutes(due, grace))) return [];
     return [finding([check.event_id], { interval_min: interval, phase })];
   });
 }
@@ -70,9 +66,7 @@ function anyVitalsBetween(picture, start, end) {
 
 function vitalsAtIncreaseMissing(picture) {
   const schedule = picture.context.vitals_schedule;
-  const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
-  return picture.infusion.rate_events.flatMap((event) => {
-    if (event.previous_ml_h === null || event.rate_ml_h <= event.previous_ml_h + tolerance) return [];
+  return increases(picture).flatMap((event) => {
     const at = event.entry.occurred_ms;
     const window = [addMinutes(at, -schedule.increase_window_min), addMinutes(at, schedule.grace_min)];
     if (!closed(picture, at) || anyVitalsBetween(picture, ...window)) return [];
