@@ -30,6 +30,10 @@ def format_instant(value: datetime) -> str:
     return text + "Z"
 
 
+def format_optional(value: datetime | None) -> str | None:
+    return None if value is None else format_instant(value)
+
+
 def minutes_between(start: datetime, end: datetime) -> float:
     """Minutes from start to end (negative when end is earlier)."""
     return (end - start) / timedelta(minutes=1)

@@ -46,7 +46,7 @@ def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]],
     if event["kind"] == "entry.amended":
         problems = amended_payload(event["payload"], found, **who)[1]
     else:
-        problems = void_problems(found, **who)
+        problems = target_problems("entry.voided", found, **who)
     if not problems and target_id in voided:
         problems = [ALREADY_VOIDED]
     return problems
@@ -61,7 +61,9 @@ def _infusion_problems(event: dict[str, Any], live: list[dict[str, Any]]) -> lis
     return [] if code is None else [Problem("", INFUSION_TEXT[code], code)]
 
 
-def _target_problems(correction_kind: str, target: Target, corrector: Any, authority: EntryAuthority) -> list[Problem]:
+def target_problems(correction_kind: str, target: Target, *, corrector: Any,
+                    authority: EntryAuthority) -> list[Problem]:
+    """Why a correction by `corrector` cannot apply to its target (empty when it can)."""
     if target is None:
         return [Problem("target_id", "The entry to correct is not part of this visit", "unknown_target")]
     problem = authority.correction_problem(correction_kind, target[0], target_author=target[2], corrector=corrector)
@@ -72,7 +74,7 @@ def amended_payload(payload: dict[str, Any], target: Target, *, corrector: Any,
                     authority: EntryAuthority) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The amendment's payload validated against its target's kind, or the problems that prevent it
     (among them: `corrector` may not amend this target, by `authority`)."""
-    problems = _target_problems("entry.amended", target, corrector, authority)
+    problems = target_problems("entry.amended", target, corrector=corrector, authority=authority)
     if problems or target is None:
         return None, problems
     kind, original, _ = target
@@ -84,11 +86,6 @@ def amended_payload(payload: dict[str, Any], target: Target, *, corrector: Any,
         message = "An amendment cannot move a visit to another patient"
         return None, [Problem("payload.patient_id", message, "patient_changed")]
     return amended, []
-
-
-def void_problems(target: Target, *, corrector: Any, authority: EntryAuthority) -> list[Problem]:
-    """Why an `entry.voided` by `corrector` cannot apply to its target (empty when it can)."""
-    return _target_problems("entry.voided", target, corrector, authority)
 
 
 def _inner_field(field: str) -> str:

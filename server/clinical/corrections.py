@@ -14,7 +14,7 @@ from typing import Any
 
 from server.clinical.authority import EntryAuthority
 from server.clinical.clock import format_instant
-from server.clinical.context_checks import ALREADY_VOIDED, Target, amended_payload, void_problems
+from server.clinical.context_checks import ALREADY_VOIDED, Target, amended_payload, target_problems
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
 
@@ -48,7 +48,7 @@ def _voids(ordered: list[Entry], by_id: dict[str, Entry], result: Corrections,
     voids: dict[str, Entry] = {}
     for entry in (e for e in ordered if e.kind == "entry.voided"):
         target = by_id.get(entry.payload["target_id"])
-        problems = void_problems(_target(target), corrector=entry.author_id, authority=authority)
+        problems = target_problems("entry.voided", _target(target), corrector=entry.author_id, authority=authority)
         if not problems and target is not None and target.id in voids:
             problems = [ALREADY_VOIDED]
         result.issues.extend((entry.id, problem) for problem in problems)

@@ -1,4 +1,5 @@
-"""What a rule reports before the engine turns it into an alert: the entries it is about and values."""
+"""What a coded rule reports before the engine turns it into an alert: the entries it is about and values.
+A rule's code is a function named as its rule id, taking the picture and the rule's row of rules.json."""
 
 from __future__ import annotations
 
@@ -23,9 +24,6 @@ class Finding:
 Evaluator = Callable[["Picture", "RuleSpec"], list[Finding]]
 
 
-@dataclass(frozen=True)
-class RuleCode:
-    """A rule's code and the thresholds its data row must provide."""
-
-    evaluate: Evaluator
-    thresholds: tuple[str, ...] = ()
+def by_name(*rules: Evaluator) -> dict[str, Evaluator]:
+    """The rules keyed by rule id (each function is named as its rule)."""
+    return {rule.__name__: rule for rule in rules}

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from server.clinical.clock import minutes_between
+from server.clinical.clock import format_instant, format_optional, minutes_between
 from server.clinical.context_checks import INFUSION_TEXT
 from server.clinical.infusion_state import PumpState, transition
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
+from server.clinical.rounding import round_half_up
 
 
 @dataclass
@@ -123,3 +125,27 @@ def duration_min(start: datetime, end: datetime | None, horizon: datetime) -> fl
 def volume_ml(segments: list[Segment], horizon: datetime) -> float:
     """∫ rate dt over the running segments, in mL (unrounded)."""
     return sum(s.rate_ml_h * duration_min(s.start, s.end, horizon) / 60.0 for s in segments)
+
+
+def pump_out(infusion: InfusionTimeline, horizon: datetime | None) -> dict[str, Any]:
+    """A pump's status, times, running minutes and volume as the state reports them, for any order."""
+    at = horizon or datetime.min  # no horizon: no entries, so no segments to measure
+    return {
+        "status": "not_started" if infusion.state == "idle" else infusion.state,
+        "current_rate_ml_h": infusion.rate_ml_h if infusion.state == "running" else None,
+        "first_start": format_optional(infusion.first_start), "stopped_at": format_optional(infusion.stopped_at),
+        "running_min": round_half_up(sum(duration_min(s.start, s.end, at) for s in infusion.segments), 1),
+        "volume_infused_ml": round_half_up(volume_ml(infusion.segments, at), 1),
+    }
+
+
+def segment_out(segment: Segment, horizon: datetime | None) -> dict[str, Any]:
+    minutes = duration_min(segment.start, segment.end, horizon or segment.start)
+    return {"event_id": segment.event_id, "start": format_instant(segment.start), "end": format_optional(segment.end),
+            "rate_ml_h": segment.rate_ml_h, "duration_min": round_half_up(minutes, 1),
+            "volume_ml": round_half_up(segment.rate_ml_h * minutes / 60.0, 1)}
+
+
+def pause_out(pause: Pause) -> dict[str, Any]:
+    return {"event_id": pause.event_id, "start": format_instant(pause.start), "end": format_optional(pause.end),
+            "reason": pause.reason, "resumed_by": pause.resumed_by}

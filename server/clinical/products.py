@@ -15,8 +15,7 @@ from datetime import date
 from importlib import resources
 from typing import Any, Literal, Mapping
 
-
-from server.clinical.product_rows import KIND_FIELDS, Origin, RateUnit, ProductsFile, ProductRow, UnratedRow
+from server.clinical.product_rows import KIND_FIELDS, NdcRow, Origin, ProductRow, ProductsFile, RateUnit, UnratedRow
 
 
 @dataclass(frozen=True)
@@ -32,13 +31,6 @@ class Product:
 
 
 @dataclass(frozen=True)
-class Ndc:
-    ndc: str
-    labeler: str
-    source: str
-
-
-@dataclass(frozen=True)
 class Provenance:
     """Where a label row's values come from, for the people who check it (the rate maths ignores it)."""
 
@@ -47,7 +39,7 @@ class Provenance:
     step_source: Origin
     at_risk_cap_source: str
     min_age_years: int | None
-    ndcs: tuple[Ndc, ...]
+    ndcs: tuple[NdcRow, ...]
 
 
 Infusion = Literal["every", "first", "subsequent"]
@@ -104,7 +96,7 @@ class UnratedProduct:
     product: Product
     indications: tuple[str, ...]
     min_age_years: int | None
-    ndcs: tuple[Ndc, ...]
+    ndcs: tuple[NdcRow, ...]
     rates_note: str
     source: str
 
@@ -180,13 +172,13 @@ def _first_protocol(row: ProductRow) -> Protocol:
     assert row.first_step_source is not None and row.step_source is not None and row.at_risk_cap_source
     return replace(protocol, provenance=Provenance(
         tuple(row.ladder_source), row.first_step_source, row.step_source, row.at_risk_cap_source,
-        row.min_age_years, tuple(Ndc(n.ndc, n.labeler, n.source) for n in row.ndcs)))
+        row.min_age_years, tuple(row.ndcs)))
 
 
 def _unrated(row: UnratedRow) -> UnratedProduct:
     product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml, row.therapy)
     return UnratedProduct(product, tuple(row.indications), row.min_age_years,
-                          tuple(Ndc(n.ndc, n.labeler, n.source) for n in row.ndcs), row.rates_note, row.source)
+                          tuple(row.ndcs), row.rates_note, row.source)
 
 
 def _check_unrated_apart(protocols: list[Protocol], unrated: list[UnratedProduct]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from server.clinical.clock import minutes_between
-from server.clinical.findings import Finding, RuleCode
+from server.clinical.findings import Finding, by_name
 from server.clinical.infusion import volume_ml
 from server.clinical.infusion_summary import grams_given
 from server.clinical.rates import next_step
@@ -144,13 +144,7 @@ def dose_exceeded(picture: Picture, rule: RuleSpec) -> list[Finding]:
     return [Finding((anchors[0],), {"grams_given": grams, "grams_ordered": round_half_up(ordered, 2), "over_pct": over})]
 
 
-RATE_RULES: dict[str, RuleCode] = {
-    "rate_above_limit": RuleCode(rate_above_limit),
-    "rate_double_step": RuleCode(rate_double_step),
-    "rate_too_soon": RuleCode(rate_too_soon),
-    "increase_after_reaction": RuleCode(increase_after_reaction),
-    "resume_not_lower": RuleCode(resume_not_lower),
-    "start_rate_high": RuleCode(start_rate_high),
-    "titration_not_restarted": RuleCode(titration_not_restarted),
-    "dose_exceeded": RuleCode(dose_exceeded, ("over_pct_above",)),
-}
+RATE_RULES = by_name(rate_above_limit, rate_double_step, rate_too_soon, increase_after_reaction, resume_not_lower,
+                     start_rate_high, titration_not_restarted, dose_exceeded)
+# The thresholds a coded rule reads, which its row of rules.json must provide.
+RULE_THRESHOLDS = {"dose_exceeded": ("over_pct_above",)}

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 from server.clinical import expressions
-from server.clinical.findings import Finding, RuleCode, Value
+from server.clinical.findings import Evaluator, Finding, Value
 from server.clinical.events import PAYLOAD_MODELS
-from server.clinical.rate_rules import RATE_RULES
+from server.clinical.rate_rules import RATE_RULES, RULE_THRESHOLDS
 from server.clinical.rounding import format_number
 from server.clinical.rulebook import RuleBook, RuleSpec, Severity, parse_rulebook
 from server.clinical.schedule import SCHEDULE_RULES
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from server.clinical.picture import Picture
     from server.clinical.products import Protocol
 
-RULE_CODE: dict[str, RuleCode] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
+RULE_CODE: dict[str, Evaluator] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -54,8 +54,8 @@ def load_rules(data: Mapping[str, Any] | None = None) -> RuleBook:
     for spec in book.rules.values():
         if spec.when is not None:
             expressions.check_rule(spec)
-    for rule_id, code in RULE_CODE.items():
-        absent = set(code.thresholds) - set(book.rules[rule_id].thresholds)
+    for rule_id, names in RULE_THRESHOLDS.items():
+        absent = set(names) - set(book.rules[rule_id].thresholds)
         if absent:
             raise ValueError(f"rules data: rule {rule_id!r} lacks thresholds {sorted(absent)}")
     kinds = set(book.entry_authority.kinds)
@@ -97,7 +97,7 @@ def evaluate_alerts(picture: Picture) -> list[Alert]:
     book, protocol = picture.context.rulebook, picture.context.protocol
     active = [spec for _, spec in sorted(book.rules.items()) if applies(spec, protocol)]
     alerts = [_alert(spec, finding) for spec in active
-              for finding in (expressions.evaluate if spec.when else RULE_CODE[spec.id].evaluate)(picture, spec)]
+              for finding in (expressions.evaluate if spec.when else RULE_CODE[spec.id])(picture, spec)]
     position = {entry.id: index for index, entry in enumerate(picture.entries)}
     kept = _without_superseded(alerts, active)
     return sorted(kept, key=lambda alert: (position.get(alert.event_ids[0], -1), alert.rule))

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from server.clinical.clock import add_minutes
-from server.clinical.findings import Finding, RuleCode
+from server.clinical.findings import Finding, by_name
 
 if TYPE_CHECKING:
     from server.clinical.picture import Picture
@@ -142,10 +142,5 @@ def next_vitals_due(picture: Picture) -> datetime | None:
     return None if _observation_done(picture, stop) else add_minutes(stop, picture.context.observation_min)
 
 
-SCHEDULE_RULES: dict[str, RuleCode] = {
-    "vitals_baseline_missing": RuleCode(vitals_baseline_missing),
-    "vitals_overdue": RuleCode(vitals_overdue),
-    "vitals_at_increase_missing": RuleCode(vitals_at_increase_missing),
-    "vitals_completion_missing": RuleCode(vitals_completion_missing),
-    "observation_incomplete": RuleCode(observation_incomplete),
-}
+SCHEDULE_RULES = by_name(vitals_baseline_missing, vitals_overdue, vitals_at_increase_missing,
+                         vitals_completion_missing, observation_incomplete)

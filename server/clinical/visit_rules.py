@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from server.clinical.findings import Finding, RuleCode
+from server.clinical.findings import Finding, by_name
 from server.clinical.payload_checks import kit_ready
 from server.clinical.rounding import format_number
 
@@ -93,10 +93,4 @@ def start_not_ready(picture: Picture, rule: RuleSpec) -> list[Finding]:
             if not any(o.key < start.key and _usable(picture, o) for o in opened)]
 
 
-VISIT_RULES: dict[str, RuleCode] = {
-    "kit_missing": RuleCode(kit_missing),
-    "start_not_ready": RuleCode(start_not_ready),
-    "premed_missing": RuleCode(premed_missing),
-    "medication_off_order": RuleCode(medication_off_order),
-    "mixed_brands": RuleCode(mixed_brands),
-}
+VISIT_RULES = by_name(kit_missing, start_not_ready, premed_missing, medication_off_order, mixed_brands)
