@@ -11,19 +11,11 @@ from typing import Any
 
 from server.clinical.authority import EntryAuthority, packaged_authority
 from server.clinical.events import validate_event
-from server.clinical.infusion_state import INFUSION_KINDS, PumpState, transition
+from server.clinical.infusion import INFUSION_KINDS, PumpState, misfit, transition
 from server.clinical.ordering import sort_key
 from server.clinical.problems import EventInvalid, Problem
 
 ALREADY_VOIDED = Problem("target_id", "The entry to correct has already been voided", "already_voided")
-
-# The nurse-facing text for an infusion event that does not fit the pump's state, by its problem code.
-INFUSION_TEXT = {
-    "no_running_infusion": "There is no running infusion at this time to change, pause or stop",
-    "not_paused": "The infusion is not paused at this time, so it cannot be resumed",
-    "already_running": "The infusion is already running at this time",
-}
-
 
 Target = tuple[str, dict[str, Any], Any] | None  # (kind, payload, author_id) of the entry a correction points at
 
@@ -58,7 +50,7 @@ def _infusion_problems(event: dict[str, Any], live: list[dict[str, Any]]) -> lis
     for prior in sorted((e for e in live if sort_key(e) < key), key=sort_key):
         state = transition(state, prior["kind"]).state
     code = transition(state, event["kind"]).problem
-    return [] if code is None else [Problem("", INFUSION_TEXT[code], code)]
+    return [] if code is None else [misfit(code)]
 
 
 def target_problems(correction_kind: str, target: Target, *, corrector: Any,

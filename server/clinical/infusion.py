@@ -1,22 +1,77 @@
 """The infusion as the pump ran it: rate segments, pauses and each rate-setting event in context.
 
-Walks the visit's entries once in fold order through the pump's transition table (`infusion_state`).
-Each rate-setting event remembers the rate before it (before the pause, for a resume), when that rate
-was set and the reactions since, which is what the titration rules judge.
+Walks the visit's entries once in fold order through the pump's transition table: idle, running, paused,
+stopped. The same table serves `context_problems` (is this event possible now?), so the two can never
+disagree. An event that does not fit is reported with a problem code and, where the pump's real state is
+clear, still applied: a start or resume while running means the pump now runs at that rate, so it acts as
+a rate change. Each rate-setting event remembers the rate before it (before the pause, for a resume),
+when that rate was set and the reactions since, which is what the titration rules judge.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from server.clinical.clock import format_instant, format_optional, minutes_between
-from server.clinical.context_checks import INFUSION_TEXT
-from server.clinical.infusion_state import PumpState, transition
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
 from server.clinical.rounding import round_half_up
+
+PumpState = Literal["idle", "running", "paused", "stopped"]
+Effect = Literal["start", "change", "pause", "resume", "stop", "ignore"]
+
+INFUSION_KINDS = frozenset(
+    {"infusion.started", "infusion.rate_changed", "infusion.paused", "infusion.resumed", "infusion.stopped"}
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: PumpState
+    effect: Effect
+    problem: str | None = None
+
+
+_TABLE: dict[tuple[str, PumpState], Transition] = {
+    ("infusion.started", "idle"): Transition("running", "start"),
+    ("infusion.started", "stopped"): Transition("running", "start"),
+    ("infusion.started", "running"): Transition("running", "change", "already_running"),
+    ("infusion.started", "paused"): Transition("running", "resume", "already_running"),
+    ("infusion.rate_changed", "running"): Transition("running", "change"),
+    ("infusion.paused", "running"): Transition("paused", "pause"),
+    ("infusion.resumed", "paused"): Transition("running", "resume"),
+    ("infusion.resumed", "running"): Transition("running", "change", "not_paused"),
+    ("infusion.stopped", "running"): Transition("stopped", "stop"),
+    ("infusion.stopped", "paused"): Transition("stopped", "stop"),
+    ("visit.ended", "running"): Transition("stopped", "stop"),
+    ("visit.ended", "paused"): Transition("stopped", "stop"),
+}
+
+_MISFIT = {
+    "infusion.rate_changed": "no_running_infusion",
+    "infusion.paused": "no_running_infusion",
+    "infusion.stopped": "no_running_infusion",
+    "infusion.resumed": "not_paused",
+}
+
+
+def transition(state: PumpState, kind: str) -> Transition:
+    """What an event of `kind` does to a pump in `state` (unrelated kinds change nothing)."""
+    return _TABLE.get((kind, state)) or Transition(state, "ignore", _MISFIT.get(kind))
+
+
+# The nurse-facing text for an infusion event that does not fit the pump's state, by its problem code.
+INFUSION_TEXT = {
+    "no_running_infusion": "There is no running infusion at this time to change, pause or stop",
+    "not_paused": "The infusion is not paused at this time, so it cannot be resumed",
+    "already_running": "The infusion is already running at this time",
+}
+
+
+def misfit(code: str) -> Problem:
+    return Problem("", INFUSION_TEXT[code], code)
 
 
 @dataclass
@@ -98,7 +153,7 @@ class InfusionTimeline:
             self.reactions_in_step.append(entry)
         move = transition(self.state, entry.kind)
         if move.problem is not None:
-            self.issues.append((entry.id, Problem("", INFUSION_TEXT[move.problem], move.problem)))
+            self.issues.append((entry.id, misfit(move.problem)))
         if move.effect in ("start", "change", "resume"):
             self._set_rate(entry, resumed=move.effect == "resume")
         elif move.effect == "pause":

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from server.clinical.infusion import InfusionTimeline, build_infusion, pause_out, pump_out, segment_out
-from server.clinical.infusion_state import INFUSION_KINDS
+from server.clinical.infusion import INFUSION_KINDS, InfusionTimeline, build_infusion, pause_out, pump_out, segment_out
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
 from server.clinical.products import Protocol

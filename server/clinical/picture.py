@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from server.clinical.infusion import InfusionTimeline, build_infusion
-from server.clinical.infusion_state import PumpState
+from server.clinical.infusion import InfusionTimeline, PumpState, build_infusion
 from server.clinical.ordering import Entry
 from server.clinical.other_orders import OrderRun, split_orders
 from server.clinical.payload_checks import MEASUREMENTS

@@ -7,11 +7,10 @@ and tests can use their own. `rules.load_rules` also checks that every rule the 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from server.clinical.authority import EntryAuthority
 
@@ -85,7 +84,9 @@ RULES_SCHEMA = 3
 """The rules file's shape this code reads; a tablet with older code keeps what it can of a newer one."""
 
 
-class _File(_Strict):
+class RuleBook(_Strict):
+    """The rules file as loaded (ids unique; `rules.load_rules` also checks it against the code)."""
+
     schema_: int = Field(alias="schema", ge=1, le=RULES_SCHEMA)
     version: str = Field(min_length=1)
     about: str = ""
@@ -97,17 +98,12 @@ class _File(_Strict):
     rules: list[RuleSpec]
     reaction_tiers: list[ReactionTier]
 
-
-@dataclass(frozen=True)
-class RuleBook:
-    version: str
-    rate_tolerance_ml_h: float
-    late_entry_min: float
-    vitals_schedule: VitalsSchedule
-    rules: Mapping[str, RuleSpec]
-    reaction_tiers: tuple[ReactionTier, ...]
-    entry_authority: EntryAuthority
-    infusion_series: InfusionSeries
+    @model_validator(mode="after")
+    def _ids_are_unique(self) -> RuleBook:
+        ids = [rule.id for rule in self.rules]
+        if len(set(ids)) != len(ids):
+            raise ValueError("rule ids must be unique")
+        return self
 
     def suggested_actions(self, grade: int) -> ReactionTier | None:
         """The guidance tier for a reaction grade, if the data covers that grade."""
@@ -122,13 +118,7 @@ def parse_rulebook(data: Mapping[str, Any] | None = None) -> RuleBook:
     if data is None:
         text = resources.files("server.clinical").joinpath("data/rules.json").read_text("utf-8")
         data = json.loads(text)
-    parsed = _File.model_validate(data)
-    ids = [rule.id for rule in parsed.rules]
-    if len(set(ids)) != len(ids):
-        raise ValueError("rule ids must be unique")
-    return RuleBook(parsed.version, parsed.rate_tolerance_ml_h, parsed.late_entry_min,
-                    parsed.vitals_schedule, {rule.id: rule for rule in parsed.rules},
-                    tuple(parsed.reaction_tiers), parsed.entry_authority, parsed.infusion_series)
+    return RuleBook.model_validate(data)
 
 
 def vitals_schedule_from(base: VitalsSchedule, overrides: Mapping[str, Any] | None) -> VitalsSchedule:
@@ -140,7 +130,7 @@ def vitals_schedule_from(base: VitalsSchedule, overrides: Mapping[str, Any] | No
 
 def check_applies_to(book: RuleBook, catalog: Catalog) -> None:
     """Every therapy and protocol kind a rule names is one the products data declares."""
-    for spec in book.rules.values():
+    for spec in book.rules:
         for field, named, declared in (("therapies", spec.applies_to.therapies, catalog.therapies),
                                        ("protocol_kinds", spec.applies_to.protocol_kinds, catalog.protocol_kinds)):
             unknown = sorted(set(named) - declared)

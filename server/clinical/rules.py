@@ -47,17 +47,17 @@ def load_rules(data: Mapping[str, Any] | None = None) -> RuleBook:
     the code: every coded rule present exactly once with the thresholds its code reads, every other rule
     an expression this code can evaluate."""
     book = parse_rulebook(data)
-    coded = {rule_id for rule_id, spec in book.rules.items() if spec.when is None}
+    coded = {spec.id for spec in book.rules if spec.when is None}
     if coded != set(RULE_CODE):
         missing, unknown = set(RULE_CODE) - coded, coded - set(RULE_CODE)
         raise ValueError(f"rules data: missing {sorted(missing)}, unknown {sorted(unknown)}")
-    for spec in book.rules.values():
+    for spec in book.rules:
         if spec.when is not None:
             expressions.check_rule(spec)
-    for rule_id, names in RULE_THRESHOLDS.items():
-        absent = set(names) - set(book.rules[rule_id].thresholds)
+    for spec in book.rules:
+        absent = set(RULE_THRESHOLDS.get(spec.id, ())) - set(spec.thresholds)
         if absent:
-            raise ValueError(f"rules data: rule {rule_id!r} lacks thresholds {sorted(absent)}")
+            raise ValueError(f"rules data: rule {spec.id!r} lacks thresholds {sorted(absent)}")
     kinds = set(book.entry_authority.kinds)
     if kinds != set(PAYLOAD_MODELS):
         missing, unknown = set(PAYLOAD_MODELS) - kinds, kinds - set(PAYLOAD_MODELS)
@@ -95,7 +95,7 @@ def evaluate_alerts(picture: Picture) -> list[Alert]:
     """Alerts of the rules that apply to the visit, ordered by the fold position of their entry, then by
     rule id."""
     book, protocol = picture.context.rulebook, picture.context.protocol
-    active = [spec for _, spec in sorted(book.rules.items()) if applies(spec, protocol)]
+    active = sorted((spec for spec in book.rules if applies(spec, protocol)), key=lambda spec: spec.id)
     alerts = [_alert(spec, finding) for spec in active
               for finding in (expressions.evaluate if spec.when else RULE_CODE[spec.id])(picture, spec)]
     position = {entry.id: index for index, entry in enumerate(picture.entries)}
