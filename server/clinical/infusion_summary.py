@@ -142,7 +142,8 @@ def infusion_out(picture: Picture) -> dict[str, Any]:
     dose_given = ordered is not None and grams >= ordered
     next_rate = next_rate_out(picture, dose_given)
     return {
-        **pump_out(picture.infusion, picture.horizon), "pump_volume_ml": pump, "grams_given": grams, "grams_basis": basis, "grams_ordered": ordered,
+        **pump_out(picture.infusion, picture.horizon), "pump_volume_ml": pump, "grams_given": grams,
+        "grams_basis": basis, "grams_ordered": ordered,
         "dose_given": dose_given, "expected_end": None if dose_given else expected_end(picture, next_rate),
         "last_tolerated_rate_ml_h": last_tolerated_rate(picture), "next_rate": next_rate,
     }

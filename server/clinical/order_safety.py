@@ -46,9 +46,7 @@ class OrderSafety:
 
     def accepted(self, *, overridden: bool) -> bool:
         """True when nothing is wrong, or only what an override may allow and one was recorded."""
-        if any(not problem.overridable for problem in self.problems):
-            return False
-        return overridden or not self.problems
+        return all(problem.overridable for problem in self.problems) and (overridden or not self.problems)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -139,22 +139,18 @@ class Catalog:
         raise KeyError(f"no protocol for {product_id!r} in {indication!r} (products data {self.version})")
 
 
-def _subsequent(row: ProductRow, first: Protocol) -> Protocol | None:
-    later = row.subsequent
+def _protocol(row: ProductRow) -> Protocol:
+    """The row's protocol; with a `subsequent` block, the first infusion's, which carries the later one."""
+    first, later = _first_protocol(row), row.subsequent
     if later is None:
-        return None
+        return first
     assert first.provenance is not None
-    return replace(
+    subsequent = replace(
         first, ladder=tuple(later.ladder), first_step_min=later.first_step_min, step_min=later.step_min,
         source=later.source, ladder_note=later.ladder_note, infusion="subsequent", provenance=replace(
             first.provenance, ladder_source=tuple(later.ladder_source),
             first_step_source=later.first_step_source, step_source=later.step_source))
-
-
-def _protocol(row: ProductRow) -> Protocol:
-    first = _first_protocol(row)
-    later = _subsequent(row, first)
-    return first if later is None else replace(first, infusion="first", subsequent=later)
+    return replace(first, infusion="first", subsequent=subsequent)
 
 
 def _first_protocol(row: ProductRow) -> Protocol:

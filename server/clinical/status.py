@@ -33,15 +33,10 @@ def late_after_review(ordered: list[Entry]) -> list[str]:
 
 def late_entries(ordered: list[Entry], threshold_min: float) -> list[dict[str, Any]]:
     """Entries recorded more than `threshold_min` after they happened."""
-    late = []
-    for entry in ordered:
-        delay = minutes_between(entry.occurred_at, entry.recorded_at)
-        if delay > threshold_min:
-            late.append({"event_id": entry.id, "kind": entry.kind,
-                         "occurred_at": format_instant(entry.occurred_at),
-                         "recorded_at": format_instant(entry.recorded_at),
-                         "late_min": round_half_up(delay, 1)})
-    return late
+    delays = ((entry, minutes_between(entry.occurred_at, entry.recorded_at)) for entry in ordered)
+    return [{"event_id": entry.id, "kind": entry.kind, "occurred_at": format_instant(entry.occurred_at),
+             "recorded_at": format_instant(entry.recorded_at), "late_min": round_half_up(delay, 1)}
+            for entry, delay in delays if delay > threshold_min]
 
 
 def visit_status(effective: list[Entry], reopened: bool) -> str:

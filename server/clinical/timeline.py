@@ -9,12 +9,12 @@ dropped: invalid events, voided entries, amendments and misfits are all listed i
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from server.clinical import infusion_summary as summary
 from server.clinical import record
-from server.clinical.clock import format_instant
+from server.clinical.clock import format_instant, format_optional, in_utc
 from server.clinical.corrections import apply_corrections
 from server.clinical.expressions import FACTS_VERSION
 from server.clinical.ordering import Entry, sort_key
@@ -113,22 +113,14 @@ def _issues_out(issues: list[tuple[str, Problem]], ordered: list[Entry]) -> list
     return [{"event_id": event_id, **problem.to_dict()} for event_id, problem in ranked]
 
 
-def _normalize_now(now: datetime | None) -> datetime | None:
-    if now is None:
-        return None
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    now = now.astimezone(timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
 def fold_timeline(
     events: list[dict[str, Any]], *, context: VisitContext, now: datetime | None = None
 ) -> VisitState:
     """The visit's state from its sync-log events (dicts), for this order and patient, at `now`."""
     ordered, invalid = _read(events)
     corrections = apply_corrections(ordered, context.rulebook.entry_authority)
-    picture = build_picture(corrections.effective, context, _normalize_now(now))
+    now = None if now is None else in_utc(now, "now must be timezone-aware")
+    picture = build_picture(corrections.effective, context, now)
     reopening = late_after_review(ordered)
     time_in, time_out, verified = _visit_times(picture)
     reactions = record.reactions_out(picture)
@@ -142,7 +134,7 @@ def fold_timeline(
         pauses=summary.pauses_out(picture),
         other_orders=[run_out(run, picture.horizon) for run in picture.other_runs], vitals=record.vitals_out(picture),
         baseline=record.baseline_out(picture),
-        next_vitals_due_at=None if due is None else format_instant(due),
+        next_vitals_due_at=format_optional(due),
         reactions=reactions, highest_reaction_grade=max((r["grade"] for r in reactions), default=None),
         medications=record.medications_out(picture), lots=record.lots_out(picture),
         line=record.line_out(picture),
