@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.clinical.authority import EntryAuthority, packaged_authority
+from server.clinical.rulebook import EntryAuthority, packaged_authority
 from server.clinical.events import validate_event
 from server.clinical.infusion import INFUSION_KINDS, PumpState, misfit, transition
 from server.clinical.ordering import sort_key

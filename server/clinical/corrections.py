@@ -3,7 +3,7 @@
 The clinical picture uses each entry's latest valid amendment and leaves voided entries out; the
 original payload, every amendment (applied or not) and every void stay in the output. Resolution is by
 set, not arrival order: a correction applies whether it sorts before or after its target. Who may correct
-which entry is the rule book's `entry_authority` (authority.py): a correction by someone other than the
+which entry is the rule book's `entry_authority` (rulebook.py): a correction by someone other than the
 target's author is listed with its problem and never applied, whatever server stored it.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.clinical.authority import EntryAuthority
+from server.clinical.rulebook import EntryAuthority
 from server.clinical.clock import format_instant
 from server.clinical.context_checks import ALREADY_VOIDED, Target, amended_payload, target_problems
 from server.clinical.ordering import Entry

@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING, Any, Callable
 import cel
 
 from server.clinical.clock import minutes_between
-from server.clinical.findings import Finding, Value
 from server.clinical.rounding import format_number, round_half_up
+from server.clinical.rulebook import Finding, RuleSpec, Value
 from server.clinical.visit_rules import product_name
 
 if TYPE_CHECKING:
     from server.clinical.ordering import Entry
     from server.clinical.picture import Picture
-    from server.clinical.rulebook import RuleSpec
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {"number_text": lambda x: format_number(x, 2)}
 _BUILTIN = {"size", "has", "double", "int", "string", "contains", "startsWith", "endsWith", "matches"}

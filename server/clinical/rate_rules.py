@@ -10,18 +10,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from server.clinical.clock import minutes_between
-from server.clinical.findings import Finding, by_name
 from server.clinical.infusion import volume_ml
 from server.clinical.infusion_summary import grams_given
 from server.clinical.rates import next_step
 from server.clinical.rounding import format_number, round_half_up
+from server.clinical.rulebook import Finding, RuleSpec, by_name
 from server.clinical.titration import hold_min
 
 if TYPE_CHECKING:
     from server.clinical.infusion import RateEvent
     from server.clinical.ordering import Entry
     from server.clinical.picture import Picture
-    from server.clinical.rulebook import RuleSpec
 
 _LIMIT_NAMES = {
     "label_max": "label maximum", "at_risk_cap": "at-risk cap",

@@ -14,11 +14,10 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 from server.clinical import expressions
-from server.clinical.findings import Evaluator, Finding, Value
 from server.clinical.events import PAYLOAD_MODELS
 from server.clinical.rate_rules import RATE_RULES, RULE_THRESHOLDS
 from server.clinical.rounding import format_number
-from server.clinical.rulebook import RuleBook, RuleSpec, Severity, parse_rulebook
+from server.clinical.rulebook import Evaluator, Finding, RuleBook, RuleSpec, Severity, Value, parse_rulebook
 from server.clinical.schedule import SCHEDULE_RULES
 from server.clinical.visit_rules import VISIT_RULES
 

@@ -19,11 +19,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from server.clinical.clock import add_minutes
-from server.clinical.findings import Finding, by_name
+from server.clinical.rulebook import Finding, RuleSpec, by_name
 
 if TYPE_CHECKING:
     from server.clinical.picture import Picture
-    from server.clinical.rulebook import RuleSpec
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,12 @@ shows, rebuilt from the events at any time.
 The fold is order-independent: events are sorted deterministically (`ordering.py`) before anything is
 read, so the same set of events gives the same state whatever order they arrived in. Nothing is
 dropped: invalid events, voided entries, amendments and misfits are all listed in the state.
+
+Two kinds of lateness, kept apart as DESIGN.md keeps the clocks apart:
+  late entry         recorded on the device much later than it happened (threshold in rules data)
+  late after review  reached the server (server_seq) after the pharmacist's latest sign-off; it reopens
+                     the visit. Not yet synced (server_seq null) counts as after. The pharmacist's own
+                     review entries never reopen.
 """
 
 from __future__ import annotations
@@ -14,17 +20,17 @@ from typing import Any
 
 from server.clinical import infusion_summary as summary
 from server.clinical import record
-from server.clinical.clock import format_instant, format_optional, in_utc
+from server.clinical.clock import format_instant, format_optional, in_utc, minutes_between
 from server.clinical.corrections import apply_corrections
 from server.clinical.expressions import FACTS_VERSION
 from server.clinical.ordering import Entry, sort_key
 from server.clinical.other_orders import run_out
 from server.clinical.picture import Picture, build_picture
 from server.clinical.problems import EventInvalid, Problem
+from server.clinical.rounding import round_half_up
 from server.clinical.rules import Alert, evaluate_alerts
 from server.clinical.schedule import next_vitals_due
 from server.clinical.series import series_out
-from server.clinical.status import late_after_review, late_entries, visit_status
 from server.clinical.visit_context import VisitContext
 
 
@@ -69,6 +75,42 @@ class VisitState:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["alerts"] = [alert.to_dict() for alert in self.alerts]
         return data
+
+
+_PENDING = float("inf")
+
+
+def _transport_position(entry: Entry) -> float:
+    return _PENDING if entry.server_seq is None else entry.server_seq
+
+
+def late_after_review(ordered: list[Entry]) -> list[str]:
+    """Ids of non-review entries that reached the server after the latest review.signed."""
+    reviews = [_transport_position(e) for e in ordered if e.kind == "review.signed"]
+    if not reviews:
+        return []
+    signed_at = max(reviews)
+    return [e.id for e in ordered if not e.kind.startswith("review.") and _transport_position(e) > signed_at]
+
+
+def late_entries(ordered: list[Entry], threshold_min: float) -> list[dict[str, Any]]:
+    """Entries recorded more than `threshold_min` after they happened."""
+    delays = ((entry, minutes_between(entry.occurred_at, entry.recorded_at)) for entry in ordered)
+    return [{"event_id": entry.id, "kind": entry.kind, "occurred_at": format_instant(entry.occurred_at),
+             "recorded_at": format_instant(entry.recorded_at), "late_min": round_half_up(delay, 1)}
+            for entry, delay in delays if delay > threshold_min]
+
+
+def visit_status(effective: list[Entry], reopened: bool) -> str:
+    """scheduled | in_progress | completed | signed | reviewed | reopened."""
+    kinds = {entry.kind for entry in effective}
+    if "review.signed" in kinds:
+        return "reopened" if reopened else "reviewed"
+    if any(e.kind == "signature" and e.payload["role"] == "nurse" for e in effective):
+        return "signed"
+    if "visit.ended" in kinds:
+        return "completed"
+    return "in_progress" if effective else "scheduled"
 
 
 def _read(events: list[dict[str, Any]]) -> tuple[list[Entry], list[dict[str, Any]]]:

@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from server.clinical.findings import Finding, by_name
 from server.clinical.payload_checks import kit_ready
 from server.clinical.rounding import format_number
+from server.clinical.rulebook import Finding, RuleSpec, by_name
 
 if TYPE_CHECKING:
     from server.clinical.ordering import Entry
     from server.clinical.picture import Picture
-    from server.clinical.rulebook import RuleSpec
 
 
 def kit_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
