@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 from server.clinical.clock import minutes_between
 from server.clinical.infusion import volume_ml
 from server.clinical.infusion_summary import grams_given
-from server.clinical.rates import next_step
+from server.clinical.rates import hold_min, next_step
 from server.clinical.rounding import format_number, round_half_up
 from server.clinical.rulebook import Finding, RuleSpec, by_name
-from server.clinical.titration import hold_min
 
 if TYPE_CHECKING:
     from server.clinical.infusion import RateEvent

@@ -127,6 +127,11 @@ class Step:
         return asdict(self)
 
 
+def hold_min(protocol: Protocol, index: int | None) -> float:
+    """How long a step is held before the next: the first step (or no step yet) has its own time."""
+    return protocol.first_step_min if index in (None, 0) else protocol.step_min
+
+
 def _step_rates(protocol: Protocol, weight_kg: float, limit: RateLimit) -> list[float]:
     """The ladder in mL/h (0.1), cut at the limit; a cut inclusive limit becomes the last step."""
     rates: list[float] = []
@@ -153,9 +158,7 @@ def step_schedule(
     steps: list[Step] = []
     starts_at = 0.0
     for index, rate in enumerate(rates):
-        hold = protocol.first_step_min if index == 0 else protocol.step_min
-        if index == len(rates) - 1:
-            hold = None
+        hold = None if index == len(rates) - 1 else hold_min(protocol, index)
         derived = DerivedRate.of(rate, weight_kg=weight_kg, concentration_mg_ml=concentration)
         steps.append(Step(index, derived.rate_ml_h, derived.ml_kg_h, derived.mg_kg_min, hold, starts_at))
         starts_at += hold or 0.0

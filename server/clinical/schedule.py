@@ -85,6 +85,12 @@ def _any_vitals_between(picture: Picture, start: datetime, end: datetime) -> boo
     return any(start <= point.entry.occurred_at <= end for point in picture.vitals)
 
 
+def _completion_done(picture: Picture, stop: datetime) -> bool:
+    schedule = picture.context.vitals_schedule
+    return _any_vitals_between(picture, add_minutes(stop, -schedule.completion_window_min),
+                               add_minutes(stop, schedule.grace_min))
+
+
 def vitals_at_increase_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
     schedule, found = picture.context.vitals_schedule, []
     tolerance = picture.context.rulebook.rate_tolerance_ml_h
@@ -100,13 +106,10 @@ def vitals_at_increase_missing(picture: Picture, rule: RuleSpec) -> list[Finding
 
 
 def vitals_completion_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    stop, schedule = picture.infusion.stopped_at, picture.context.vitals_schedule
-    if stop is None or picture.infusion.stopped_by is None or not _closed(picture, stop):
+    stop, stopped_by = picture.infusion.stopped_at, picture.infusion.stopped_by
+    if stop is None or stopped_by is None or not _closed(picture, stop) or _completion_done(picture, stop):
         return []
-    window = (add_minutes(stop, -schedule.completion_window_min), add_minutes(stop, schedule.grace_min))
-    if _any_vitals_between(picture, *window):
-        return []
-    return [Finding((picture.infusion.stopped_by,), {"window_min": schedule.completion_window_min})]
+    return [Finding((stopped_by,), {"window_min": picture.context.vitals_schedule.completion_window_min})]
 
 
 def _observation_done(picture: Picture, stop: datetime) -> bool:
@@ -134,9 +137,7 @@ def next_vitals_due(picture: Picture) -> datetime | None:
     if stop is None:
         last = _cadence_checks(picture)[-1]
         return add_minutes(last.at, _interval(picture, last.rate_ml_h)[0])
-    window = picture.context.vitals_schedule
-    if not _any_vitals_between(picture, add_minutes(stop, -window.completion_window_min),
-                               add_minutes(stop, window.grace_min)):
+    if not _completion_done(picture, stop):
         return stop
     return None if _observation_done(picture, stop) else add_minutes(stop, picture.context.observation_min)
 
