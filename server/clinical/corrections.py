@@ -9,7 +9,7 @@ target's author is listed with its problem and never applied, whatever server st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from server.clinical.rulebook import EntryAuthority
@@ -93,5 +93,5 @@ def apply_corrections(ordered: list[Entry], authority: EntryAuthority) -> Correc
             result.voided.append(_voided(entry, voids[entry.id], result.history.get(entry.id, [])))
             continue
         applied = [v for v in result.history.get(entry.id, []) if v.get("applied")]
-        result.effective.append(entry.with_payload(applied[-1]["payload"]) if applied else entry)
+        result.effective.append(replace(entry, payload=applied[-1]["payload"]) if applied else entry)
     return result

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -197,7 +197,7 @@ class Finding:
     values: Mapping[str, Value] = field(default_factory=dict)
 
 
-Evaluator = Callable[["Picture", "RuleSpec"], list[Finding]]
+Evaluator = Callable[["Picture", "RuleSpec"], Iterable[Finding]]
 
 
 def by_name(*rules: Evaluator) -> dict[str, Evaluator]:

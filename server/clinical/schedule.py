@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from server.clinical.clock import add_minutes
 from server.clinical.rulebook import Finding, RuleSpec, by_name
@@ -57,10 +57,10 @@ def _cadence_checks(picture: Picture) -> list[_Check]:
     return checks
 
 
-def vitals_overdue(picture: Picture, rule: RuleSpec) -> list[Finding]:
+def vitals_overdue(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     if not picture.infusion.rate_events:
-        return []
-    grace, found = picture.context.vitals_schedule.grace_min, []
+        return
+    grace = picture.context.vitals_schedule.grace_min
     checks = _cadence_checks(picture)
     end = picture.infusion.stopped_at or picture.horizon
     for check, following in zip(checks, checks[1:] + [None]):
@@ -68,8 +68,7 @@ def vitals_overdue(picture: Picture, rule: RuleSpec) -> list[Finding]:
         due = add_minutes(check.at, interval)
         until = following.at if following is not None else end
         if until is not None and until > add_minutes(due, grace):
-            found.append(Finding((check.event_id,), {"interval_min": interval, "phase": phase}))
-    return found
+            yield Finding((check.event_id,), {"interval_min": interval, "phase": phase})
 
 
 def vitals_baseline_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
@@ -91,8 +90,8 @@ def _completion_done(picture: Picture, stop: datetime) -> bool:
                                add_minutes(stop, schedule.grace_min))
 
 
-def vitals_at_increase_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    schedule, found = picture.context.vitals_schedule, []
+def vitals_at_increase_missing(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
+    schedule = picture.context.vitals_schedule
     tolerance = picture.context.rulebook.rate_tolerance_ml_h
     for event in picture.infusion.rate_events:
         if event.previous_ml_h is None or event.rate_ml_h <= event.previous_ml_h + tolerance:
@@ -101,8 +100,7 @@ def vitals_at_increase_missing(picture: Picture, rule: RuleSpec) -> list[Finding
         window = (add_minutes(at, -schedule.increase_window_min), add_minutes(at, schedule.grace_min))
         if _closed(picture, at) and not _any_vitals_between(picture, *window):
             values = {"window_min": schedule.increase_window_min, "rate_ml_h": event.rate_ml_h}
-            found.append(Finding((event.entry.id,), values))
-    return found
+            yield Finding((event.entry.id,), values)
 
 
 def vitals_completion_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
