@@ -50,11 +50,9 @@ def _cadence_checks(picture: Picture) -> list[_Check]:
     """The start, then every set of vital signs up to the final stop (or the horizon)."""
     first = picture.infusion.rate_events[0]
     end = picture.infusion.stopped_at or picture.horizon
-    checks = [_Check(first.entry.occurred_at, first.entry.id, first.rate_ml_h)]
-    for point in picture.vitals:
-        if point.entry.key > first.entry.key and (end is None or point.entry.occurred_at <= end):
-            checks.append(_Check(point.entry.occurred_at, point.entry.id, point.rate_ml_h))
-    return checks
+    return [_Check(first.entry.occurred_at, first.entry.id, first.rate_ml_h)] + [
+        _Check(point.entry.occurred_at, point.entry.id, point.rate_ml_h) for point in picture.vitals
+        if point.entry.key > first.entry.key and (end is None or point.entry.occurred_at <= end)]
 
 
 def vitals_overdue(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:

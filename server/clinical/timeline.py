@@ -77,11 +77,8 @@ class VisitState:
         return data
 
 
-_PENDING = float("inf")
-
-
 def _transport_position(entry: Entry) -> float:
-    return _PENDING if entry.server_seq is None else entry.server_seq
+    return float("inf") if entry.server_seq is None else entry.server_seq  # not yet synced: after all
 
 
 def late_after_review(ordered: list[Entry]) -> list[str]:
