@@ -173,7 +173,4 @@ def step_index(schedule: list[Step], rate_ml_h: float, tolerance_ml_h: float) ->
 
 def next_step(schedule: list[Step], rate_ml_h: float, tolerance_ml_h: float) -> Step | None:
     """The first step above this rate (beyond the tolerance); None at or above the last step."""
-    for step in schedule:
-        if step.rate_ml_h > rate_ml_h + tolerance_ml_h:
-            return step
-    return None
+    return next((step for step in schedule if step.rate_ml_h > rate_ml_h + tolerance_ml_h), None)

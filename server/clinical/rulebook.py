@@ -148,10 +148,7 @@ class RuleBook(_Strict):
 
     def suggested_actions(self, grade: int) -> ReactionTier | None:
         """The guidance tier for a reaction grade, if the data covers that grade."""
-        for tier in self.reaction_tiers:
-            if grade in tier.grades:
-                return tier
-        return None
+        return next((tier for tier in self.reaction_tiers if grade in tier.grades), None)
 
 
 def parse_rulebook(data: Mapping[str, Any] | None = None) -> RuleBook:

@@ -160,9 +160,8 @@ class VisitContext:
 
     def at_risk(self, assessments: list[dict[str, Any]]) -> bool:
         """At-risk cap applies: a patient flag the products data lists, or a positive screen today."""
-        if self.patient.risk_flags & self.catalog.at_risk_flags:
-            return True
-        return any(payload[name] for payload in assessments for name in _ASSESSMENT_RISKS)
+        flagged = bool(self.patient.risk_flags & self.catalog.at_risk_flags)
+        return flagged or any(payload[name] for payload in assessments for name in _ASSESSMENT_RISKS)
 
     @classmethod
     def from_dict(
