@@ -56,9 +56,6 @@ class Range:
         return f"{self.label} {shown}{self.unit} must be {low_word} {low}{self.unit} and {high_word} {high}{self.unit}"
 
 
-Ranges = Mapping[str, Range]
-
-
 def load_ranges(data: Mapping[str, Any] | None = None) -> dict[str, Range]:
     """Ranges keyed by field name, from `data` (same shape as data/ranges.json) or the packaged file."""
     if data is None:
