@@ -35,10 +35,8 @@ def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]],
     target_id = event["payload"]["target_id"]
     found = next(((e["kind"], e["payload"], e.get("author_id")) for e in visit if e["id"] == target_id), None)
     who = {"corrector": event.get("author_id"), "authority": authority or packaged_authority()}
-    if event["kind"] == "entry.amended":
-        problems = amended_payload(event["payload"], found, **who)[1]
-    else:
-        problems = target_problems("entry.voided", found, **who)
+    problems = (amended_payload(event["payload"], found, **who)[1] if event["kind"] == "entry.amended"
+                else target_problems("entry.voided", found, **who))
     if not problems and target_id in voided:
         problems = [ALREADY_VOIDED]
     return problems

@@ -53,11 +53,9 @@ def oldest_schema(kind: str, current: int) -> int:
 def upcast(kind: str, schema: int, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload lifted to `CURRENT_SCHEMA[kind]` (a copy); EventInvalid if that is impossible."""
     if kind not in CURRENT_SCHEMA:
-        problem = Problem("kind", f"Unknown entry type '{kind}'", "unknown_kind")
-        raise EventInvalid("unknown_kind", [problem])
-    current = CURRENT_SCHEMA[kind]
-    if isinstance(schema, bool) or not isinstance(schema, int) or schema < oldest_schema(kind, current):
-        oldest = oldest_schema(kind, current)
+        raise EventInvalid("unknown_kind", [Problem("kind", f"Unknown entry type '{kind}'", "unknown_kind")])
+    current, oldest = CURRENT_SCHEMA[kind], oldest_schema(kind, CURRENT_SCHEMA[kind])
+    if isinstance(schema, bool) or not isinstance(schema, int) or schema < oldest:
         message = f"Entry format {schema!r} of '{kind}' is not supported (the oldest is {oldest})"
         raise EventInvalid("unknown_schema", [Problem("schema", message, "unknown_schema")])
     if schema > current:
@@ -65,8 +63,7 @@ def upcast(kind: str, schema: int, payload: dict[str, Any]) -> dict[str, Any]:
                    f"understands ({current}); it is kept until the server is updated")
         raise EventInvalid("newer_schema", [Problem("schema", message, "newer_schema")])
     if not isinstance(payload, dict):
-        problem = Problem("", "The entry's content must be an object", "wrong_type")
-        raise EventInvalid("invalid_payload", [problem])
+        raise EventInvalid("invalid_payload", [Problem("", "The entry's content must be an object", "wrong_type")])
     lifted = dict(payload)
     for step in range(schema, current):
         lifted = UPCASTERS[(kind, step)](lifted)
