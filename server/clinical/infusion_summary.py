@@ -27,16 +27,12 @@ def _reactions_during(picture: Picture, index: int) -> tuple[Entry, ...]:
 
 
 def segments_out(picture: Picture) -> list[dict[str, Any]]:
-    order, horizon = picture.context.order, picture.horizon
-    concentration = picture.context.protocol.product.concentration_mg_ml
-    rows = []
-    for index, segment in enumerate(picture.infusion.segments):
-        derived = DerivedRate.of(segment.rate_ml_h, weight_kg=order.dosing_weight_kg,
-                                 concentration_mg_ml=concentration)
-        rows.append({**segment_out(segment, horizon), **asdict(derived),
-                     "step_index": picture.step_of(segment.rate_ml_h),
-                     "reaction_ids": [r.id for r in _reactions_during(picture, index)]})
-    return rows
+    units = {"weight_kg": picture.context.order.dosing_weight_kg,
+             "concentration_mg_ml": picture.context.protocol.product.concentration_mg_ml}
+    return [{**segment_out(segment, picture.horizon), **asdict(DerivedRate.of(segment.rate_ml_h, **units)),
+             "step_index": picture.step_of(segment.rate_ml_h),
+             "reaction_ids": [r.id for r in _reactions_during(picture, index)]}
+            for index, segment in enumerate(picture.infusion.segments)]
 
 
 def pauses_out(picture: Picture) -> list[dict[str, Any]]:

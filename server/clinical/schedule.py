@@ -73,9 +73,7 @@ def vitals_baseline_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
     if not picture.infusion.rate_events:
         return []
     first = picture.infusion.rate_events[0].entry
-    if any(point.entry.key < first.key for point in picture.vitals):
-        return []
-    return [Finding((first.id,))]
+    return [] if any(point.entry.key < first.key for point in picture.vitals) else [Finding((first.id,))]
 
 
 def _any_vitals_between(picture: Picture, start: datetime, end: datetime) -> bool:

@@ -163,7 +163,6 @@ def fold_timeline(
     reopening = late_after_review(ordered)
     time_in, time_out, verified = _visit_times(picture)
     reactions = record.reactions_out(picture)
-    due = next_vitals_due(picture)
     return VisitState(
         visit_id=events[0].get("visit_id") if events else None,
         status=visit_status(corrections.effective, reopened=bool(reopening)),
@@ -173,7 +172,7 @@ def fold_timeline(
         pauses=summary.pauses_out(picture),
         other_orders=[run_out(run, picture.horizon) for run in picture.other_runs], vitals=record.vitals_out(picture),
         baseline=record.baseline_out(picture),
-        next_vitals_due_at=format_optional(due),
+        next_vitals_due_at=format_optional(next_vitals_due(picture)),
         reactions=reactions, highest_reaction_grade=max((r["grade"] for r in reactions), default=None),
         medications=record.medications_out(picture), lots=record.lots_out(picture),
         line=record.line_out(picture),

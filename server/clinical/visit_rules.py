@@ -31,9 +31,7 @@ def premed_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
         return []
     given = {m.payload["drug"].casefold() for m in picture.of_kind("medication.given") if m.payload["purpose"] == "premed"}
     missing = [p.drug for p in picture.context.order.premeds if p.drug.casefold() not in given]
-    if not missing:
-        return []
-    return [Finding((picture.infusion.rate_events[0].entry.id,), {"drugs": ", ".join(missing)})]
+    return [Finding((picture.infusion.rate_events[0].entry.id,), {"drugs": ", ".join(missing)})] if missing else []
 
 
 def medication_off_order(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
