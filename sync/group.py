@@ -18,7 +18,7 @@ phases (issue #19: 66-77% of the old lock's hold time was spent waiting on acces
    accepted events are numbered in queue order and its audit entries chained in memory; one INSERT
    writes both; commit. The rows were built before the lock. `server_seq` therefore still follows
    commit order: a pull never skips an event that commits late, and a sign-off's number still
-   separates what was in the record before it from what came after (server.clinical.status).
+   separates what was in the record before it from what came after (server.clinical.timeline).
 
 Why an order lock and not the lock-free xid watermark (cursor on (xid, id), pulls served below
 `pg_snapshot_xmin`): `server_seq` is more than the pull cursor. "Late after review", the summary

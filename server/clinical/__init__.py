@@ -1,16 +1,6 @@
 """The pure clinical domain of ivlog: event payloads, products and protocols, rate maths, alert rules
-and the visit timeline fold. Plain functions over plain data; no HTTP, no database.
-
-Public API (import from here):
-    validate_event, upcast, CURRENT_SCHEMA, EventInvalid, Problem      (events.py, problems.py)
-    context_problems                                                    (context_checks.py)
-    load_products, Catalog, Product, Protocol, order_protocol           (products.py)
-    to_ml_h, from_ml_h, step_schedule, rate_limit, Step, RateLimit      (rates.py)
-    recommend_next_rate, Recommendation                                 (titration.py)
-    check_order, OrderSafety, OrderProblem                              (order_safety.py)
-    load_rules, RuleBook, Alert, round_half_up                          (rules.py, rulebook.py, rounding.py)
-    fold_timeline, VisitState, VisitContext, Order, PatientFlags, PremedOrder
-"""
+and the visit timeline fold. Plain functions over plain data; no HTTP, no database. Import the public
+API (`__all__`) from here."""
 
 from server.clinical.context_checks import context_problems
 from server.clinical.events import CURRENT_SCHEMA, upcast, validate_event

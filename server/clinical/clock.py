@@ -11,9 +11,13 @@ from datetime import datetime, timedelta, timezone
 
 def parse_instant(text: str) -> datetime:
     """An aware UTC datetime from an ISO-8601 string with "Z" or an offset; naive times are refused."""
-    value = datetime.fromisoformat(text)
+    return in_utc(datetime.fromisoformat(text), f"time {text!r} has no UTC offset")
+
+
+def in_utc(value: datetime, refusal: str) -> datetime:
+    """The aware datetime in UTC, whole milliseconds; a naive one is refused with `refusal`."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"time {text!r} has no UTC offset")
+        raise ValueError(refusal)
     value = value.astimezone(timezone.utc)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
@@ -28,6 +32,10 @@ def format_instant(value: datetime) -> str:
     if millis:
         text += f".{millis:03d}"
     return text + "Z"
+
+
+def format_optional(value: datetime | None) -> str | None:
+    return None if value is None else format_instant(value)
 
 
 def minutes_between(start: datetime, end: datetime) -> float:

@@ -9,21 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.clinical.authority import EntryAuthority, packaged_authority
+from server.clinical.rulebook import EntryAuthority, packaged_authority
 from server.clinical.events import validate_event
-from server.clinical.infusion_state import INFUSION_KINDS, PumpState, transition
+from server.clinical.infusion import INFUSION_KINDS, PumpState, misfit, transition
 from server.clinical.ordering import sort_key
 from server.clinical.problems import EventInvalid, Problem
 
 ALREADY_VOIDED = Problem("target_id", "The entry to correct has already been voided", "already_voided")
-
-# The nurse-facing text for an infusion event that does not fit the pump's state, by its problem code.
-INFUSION_TEXT = {
-    "no_running_infusion": "There is no running infusion at this time to change, pause or stop",
-    "not_paused": "The infusion is not paused at this time, so it cannot be resumed",
-    "already_running": "The infusion is already running at this time",
-}
-
 
 Target = tuple[str, dict[str, Any], Any] | None  # (kind, payload, author_id) of the entry a correction points at
 
@@ -43,10 +35,8 @@ def context_problems(event: dict[str, Any], prior_events: list[dict[str, Any]],
     target_id = event["payload"]["target_id"]
     found = next(((e["kind"], e["payload"], e.get("author_id")) for e in visit if e["id"] == target_id), None)
     who = {"corrector": event.get("author_id"), "authority": authority or packaged_authority()}
-    if event["kind"] == "entry.amended":
-        problems = amended_payload(event["payload"], found, **who)[1]
-    else:
-        problems = void_problems(found, **who)
+    problems = (amended_payload(event["payload"], found, **who)[1] if event["kind"] == "entry.amended"
+                else target_problems("entry.voided", found, **who))
     if not problems and target_id in voided:
         problems = [ALREADY_VOIDED]
     return problems
@@ -58,10 +48,12 @@ def _infusion_problems(event: dict[str, Any], live: list[dict[str, Any]]) -> lis
     for prior in sorted((e for e in live if sort_key(e) < key), key=sort_key):
         state = transition(state, prior["kind"]).state
     code = transition(state, event["kind"]).problem
-    return [] if code is None else [Problem("", INFUSION_TEXT[code], code)]
+    return [] if code is None else [misfit(code)]
 
 
-def _target_problems(correction_kind: str, target: Target, corrector: Any, authority: EntryAuthority) -> list[Problem]:
+def target_problems(correction_kind: str, target: Target, *, corrector: Any,
+                    authority: EntryAuthority) -> list[Problem]:
+    """Why a correction by `corrector` cannot apply to its target (empty when it can)."""
     if target is None:
         return [Problem("target_id", "The entry to correct is not part of this visit", "unknown_target")]
     problem = authority.correction_problem(correction_kind, target[0], target_author=target[2], corrector=corrector)
@@ -72,7 +64,7 @@ def amended_payload(payload: dict[str, Any], target: Target, *, corrector: Any,
                     authority: EntryAuthority) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The amendment's payload validated against its target's kind, or the problems that prevent it
     (among them: `corrector` may not amend this target, by `authority`)."""
-    problems = _target_problems("entry.amended", target, corrector, authority)
+    problems = target_problems("entry.amended", target, corrector=corrector, authority=authority)
     if problems or target is None:
         return None, problems
     kind, original, _ = target
@@ -84,11 +76,6 @@ def amended_payload(payload: dict[str, Any], target: Target, *, corrector: Any,
         message = "An amendment cannot move a visit to another patient"
         return None, [Problem("payload.patient_id", message, "patient_changed")]
     return amended, []
-
-
-def void_problems(target: Target, *, corrector: Any, authority: EntryAuthority) -> list[Problem]:
-    """Why an `entry.voided` by `corrector` cannot apply to its target (empty when it can)."""
-    return _target_problems("entry.voided", target, corrector, authority)
 
 
 def _inner_field(field: str) -> str:

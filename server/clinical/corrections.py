@@ -3,18 +3,18 @@
 The clinical picture uses each entry's latest valid amendment and leaves voided entries out; the
 original payload, every amendment (applied or not) and every void stay in the output. Resolution is by
 set, not arrival order: a correction applies whether it sorts before or after its target. Who may correct
-which entry is the rule book's `entry_authority` (authority.py): a correction by someone other than the
+which entry is the rule book's `entry_authority` (rulebook.py): a correction by someone other than the
 target's author is listed with its problem and never applied, whatever server stored it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from server.clinical.authority import EntryAuthority
+from server.clinical.rulebook import EntryAuthority
 from server.clinical.clock import format_instant
-from server.clinical.context_checks import ALREADY_VOIDED, Target, amended_payload, void_problems
+from server.clinical.context_checks import ALREADY_VOIDED, Target, amended_payload, target_problems
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
 
@@ -48,7 +48,7 @@ def _voids(ordered: list[Entry], by_id: dict[str, Entry], result: Corrections,
     voids: dict[str, Entry] = {}
     for entry in (e for e in ordered if e.kind == "entry.voided"):
         target = by_id.get(entry.payload["target_id"])
-        problems = void_problems(_target(target), corrector=entry.author_id, authority=authority)
+        problems = target_problems("entry.voided", _target(target), corrector=entry.author_id, authority=authority)
         if not problems and target is not None and target.id in voids:
             problems = [ALREADY_VOIDED]
         result.issues.extend((entry.id, problem) for problem in problems)
@@ -93,5 +93,5 @@ def apply_corrections(ordered: list[Entry], authority: EntryAuthority) -> Correc
             result.voided.append(_voided(entry, voids[entry.id], result.history.get(entry.id, [])))
             continue
         applied = [v for v in result.history.get(entry.id, []) if v.get("applied")]
-        result.effective.append(entry.with_payload(applied[-1]["payload"]) if applied else entry)
+        result.effective.append(replace(entry, payload=applied[-1]["payload"]) if applied else entry)
     return result

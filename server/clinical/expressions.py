@@ -12,19 +12,18 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import cel
 
 from server.clinical.clock import minutes_between
-from server.clinical.findings import Finding, Value
 from server.clinical.rounding import format_number, round_half_up
+from server.clinical.rulebook import Finding, RuleSpec, Value
 from server.clinical.visit_rules import product_name
 
 if TYPE_CHECKING:
     from server.clinical.ordering import Entry
     from server.clinical.picture import Picture
-    from server.clinical.rulebook import RuleSpec
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {"number_text": lambda x: format_number(x, 2)}
 _BUILTIN = {"size", "has", "double", "int", "string", "contains", "startsWith", "endsWith", "matches"}
@@ -130,9 +129,8 @@ def _run(text: str, facts: dict[str, Any]) -> Any:
     return compiled.execute(cel.Context(named, functions=FUNCTIONS) if functions & set(FUNCTIONS) else named)
 
 
-def evaluate(picture: Picture, spec: RuleSpec) -> list[Finding]:
+def evaluate(picture: Picture, spec: RuleSpec) -> Iterator[Finding]:
     """Findings of an expression rule: one per entry where `when` holds, valued by `values`."""
-    found = []
     for entry in picture.of_kind(spec.each or ""):
         facts = _cel_value({**facts_of(picture, entry), **spec.thresholds})
         fires = _run(spec.when or "", facts)
@@ -140,5 +138,4 @@ def evaluate(picture: Picture, spec: RuleSpec) -> list[Finding]:
             raise ValueError(f"rule {spec.id!r}: `when` gave {fires!r}, not true or false")
         if fires:
             values: dict[str, Value] = {name: _run(text, facts) for name, text in spec.values.items()}
-            found.append(Finding((entry.id,), values))
-    return found
+            yield Finding((entry.id,), values)

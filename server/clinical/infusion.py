@@ -1,20 +1,77 @@
 """The infusion as the pump ran it: rate segments, pauses and each rate-setting event in context.
 
-Walks the visit's entries once in fold order through the pump's transition table (`infusion_state`).
-Each rate-setting event remembers the rate before it (before the pause, for a resume), when that rate
-was set and the reactions since, which is what the titration rules judge.
+Walks the visit's entries once in fold order through the pump's transition table: idle, running, paused,
+stopped. The same table serves `context_problems` (is this event possible now?), so the two can never
+disagree. An event that does not fit is reported with a problem code and, where the pump's real state is
+clear, still applied: a start or resume while running means the pump now runs at that rate, so it acts as
+a rate change. Each rate-setting event remembers the rate before it (before the pause, for a resume),
+when that rate was set and the reactions since, which is what the titration rules judge.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal
 
-from server.clinical.clock import minutes_between
-from server.clinical.context_checks import INFUSION_TEXT
-from server.clinical.infusion_state import PumpState, transition
+from server.clinical.clock import format_instant, format_optional, minutes_between
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
+from server.clinical.rounding import round_half_up
+
+PumpState = Literal["idle", "running", "paused", "stopped"]
+Effect = Literal["start", "change", "pause", "resume", "stop", "ignore"]
+
+INFUSION_KINDS = frozenset(
+    {"infusion.started", "infusion.rate_changed", "infusion.paused", "infusion.resumed", "infusion.stopped"}
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: PumpState
+    effect: Effect
+    problem: str | None = None
+
+
+_TABLE: dict[tuple[str, PumpState], Transition] = {
+    ("infusion.started", "idle"): Transition("running", "start"),
+    ("infusion.started", "stopped"): Transition("running", "start"),
+    ("infusion.started", "running"): Transition("running", "change", "already_running"),
+    ("infusion.started", "paused"): Transition("running", "resume", "already_running"),
+    ("infusion.rate_changed", "running"): Transition("running", "change"),
+    ("infusion.paused", "running"): Transition("paused", "pause"),
+    ("infusion.resumed", "paused"): Transition("running", "resume"),
+    ("infusion.resumed", "running"): Transition("running", "change", "not_paused"),
+    ("infusion.stopped", "running"): Transition("stopped", "stop"),
+    ("infusion.stopped", "paused"): Transition("stopped", "stop"),
+    ("visit.ended", "running"): Transition("stopped", "stop"),
+    ("visit.ended", "paused"): Transition("stopped", "stop"),
+}
+
+_MISFIT = {
+    "infusion.rate_changed": "no_running_infusion",
+    "infusion.paused": "no_running_infusion",
+    "infusion.stopped": "no_running_infusion",
+    "infusion.resumed": "not_paused",
+}
+
+
+def transition(state: PumpState, kind: str) -> Transition:
+    """What an event of `kind` does to a pump in `state` (unrelated kinds change nothing)."""
+    return _TABLE.get((kind, state)) or Transition(state, "ignore", _MISFIT.get(kind))
+
+
+# The nurse-facing text for an infusion event that does not fit the pump's state, by its problem code.
+INFUSION_TEXT = {
+    "no_running_infusion": "There is no running infusion at this time to change, pause or stop",
+    "not_paused": "The infusion is not paused at this time, so it cannot be resumed",
+    "already_running": "The infusion is already running at this time",
+}
+
+
+def misfit(code: str) -> Problem:
+    return Problem("", INFUSION_TEXT[code], code)
 
 
 @dataclass
@@ -96,7 +153,7 @@ class InfusionTimeline:
             self.reactions_in_step.append(entry)
         move = transition(self.state, entry.kind)
         if move.problem is not None:
-            self.issues.append((entry.id, Problem("", INFUSION_TEXT[move.problem], move.problem)))
+            self.issues.append((entry.id, misfit(move.problem)))
         if move.effect in ("start", "change", "resume"):
             self._set_rate(entry, resumed=move.effect == "resume")
         elif move.effect == "pause":
@@ -123,3 +180,27 @@ def duration_min(start: datetime, end: datetime | None, horizon: datetime) -> fl
 def volume_ml(segments: list[Segment], horizon: datetime) -> float:
     """∫ rate dt over the running segments, in mL (unrounded)."""
     return sum(s.rate_ml_h * duration_min(s.start, s.end, horizon) / 60.0 for s in segments)
+
+
+def pump_out(infusion: InfusionTimeline, horizon: datetime | None) -> dict[str, Any]:
+    """A pump's status, times, running minutes and volume as the state reports them, for any order."""
+    at = horizon or datetime.min  # no horizon: no entries, so no segments to measure
+    return {
+        "status": "not_started" if infusion.state == "idle" else infusion.state,
+        "current_rate_ml_h": infusion.rate_ml_h if infusion.state == "running" else None,
+        "first_start": format_optional(infusion.first_start), "stopped_at": format_optional(infusion.stopped_at),
+        "running_min": round_half_up(sum(duration_min(s.start, s.end, at) for s in infusion.segments), 1),
+        "volume_infused_ml": round_half_up(volume_ml(infusion.segments, at), 1),
+    }
+
+
+def segment_out(segment: Segment, horizon: datetime | None) -> dict[str, Any]:
+    minutes = duration_min(segment.start, segment.end, horizon or segment.start)
+    return {"event_id": segment.event_id, "start": format_instant(segment.start), "end": format_optional(segment.end),
+            "rate_ml_h": segment.rate_ml_h, "duration_min": round_half_up(minutes, 1),
+            "volume_ml": round_half_up(segment.rate_ml_h * minutes / 60.0, 1)}
+
+
+def pause_out(pause: Pause) -> dict[str, Any]:
+    return {"event_id": pause.event_id, "start": format_instant(pause.start), "end": format_optional(pause.end),
+            "reason": pause.reason, "resumed_by": pause.resumed_by}

@@ -3,11 +3,12 @@ time, and the titration advice for now."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from server.clinical.clock import add_minutes, format_instant, minutes_between, parse_instant
-from server.clinical.infusion import Segment, duration_min, volume_ml
+from server.clinical.clock import add_minutes, format_instant, format_optional, minutes_between, parse_instant
+from server.clinical.infusion import Segment, duration_min, pause_out, pump_out, segment_out, volume_ml
 from server.clinical.ordering import Entry
 from server.clinical.rates import DerivedRate
 from server.clinical.rounding import round_half_up
@@ -26,29 +27,16 @@ def _reactions_during(picture: Picture, index: int) -> tuple[Entry, ...]:
 
 
 def segments_out(picture: Picture) -> list[dict[str, Any]]:
-    order, horizon = picture.context.order, picture.horizon
-    concentration = picture.context.protocol.product.concentration_mg_ml
-    rows = []
-    for index, segment in enumerate(picture.infusion.segments):
-        derived = DerivedRate.of(segment.rate_ml_h, weight_kg=order.dosing_weight_kg,
-                                 concentration_mg_ml=concentration)
-        minutes = duration_min(segment.start, segment.end, horizon or segment.start)
-        rows.append({
-            "event_id": segment.event_id, "start": format_instant(segment.start),
-            "end": None if segment.end is None else format_instant(segment.end),
-            "rate_ml_h": derived.rate_ml_h, "ml_kg_h": derived.ml_kg_h, "mg_kg_min": derived.mg_kg_min,
-            "step_index": picture.step_of(segment.rate_ml_h), "duration_min": round_half_up(minutes, 1),
-            "volume_ml": round_half_up(segment.rate_ml_h * minutes / 60.0, 1),
-            "reaction_ids": [r.id for r in _reactions_during(picture, index)],
-        })
-    return rows
+    units = {"weight_kg": picture.context.order.dosing_weight_kg,
+             "concentration_mg_ml": picture.context.protocol.product.concentration_mg_ml}
+    return [{**segment_out(segment, picture.horizon), **asdict(DerivedRate.of(segment.rate_ml_h, **units)),
+             "step_index": picture.step_of(segment.rate_ml_h),
+             "reaction_ids": [r.id for r in _reactions_during(picture, index)]}
+            for index, segment in enumerate(picture.infusion.segments)]
 
 
 def pauses_out(picture: Picture) -> list[dict[str, Any]]:
-    return [{"event_id": p.event_id, "start": format_instant(p.start),
-             "end": None if p.end is None else format_instant(p.end), "reason": p.reason,
-             "resumed_by": p.resumed_by,
-             "duration_min": round_half_up(duration_min(p.start, p.end, picture.horizon or p.start), 1)}
+    return [{**pause_out(p), "duration_min": round_half_up(duration_min(p.start, p.end, picture.horizon or p.start), 1)}
             for p in picture.infusion.pauses]
 
 
@@ -102,7 +90,7 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
     else:
         due = picture.horizon
     return {"action": advice.action, "rate_ml_h": advice.rate_ml_h, "step_index": advice.step_index,
-            "limit_ml_h": advice.limit_ml_h, "due_at": None if due is None else format_instant(due)}
+            "limit_ml_h": advice.limit_ml_h, "due_at": format_optional(due)}
 
 
 def grams_given(picture: Picture) -> tuple[float | None, float, str]:
@@ -144,21 +132,14 @@ def expected_end(picture: Picture, next_rate: dict[str, Any] | None) -> dict[str
 
 
 def infusion_out(picture: Picture) -> dict[str, Any]:
-    infusion, order = picture.infusion, picture.context.order
-    horizon = picture.horizon
-    volume = volume_ml(infusion.segments, horizon) if horizon is not None else 0.0
+    order = picture.context.order
     pump, grams, basis = grams_given(picture)
     ordered = None if order.grams_ordered is None else round_half_up(order.grams_ordered, 2)
     dose_given = ordered is not None and grams >= ordered
     next_rate = next_rate_out(picture, dose_given)
-    running = sum(duration_min(s.start, s.end, horizon) for s in infusion.segments) if horizon else 0.0
     return {
-        "status": "not_started" if infusion.state == "idle" else infusion.state,
-        "current_rate_ml_h": infusion.rate_ml_h if infusion.state == "running" else None,
-        "first_start": None if infusion.first_start is None else format_instant(infusion.first_start),
-        "stopped_at": None if infusion.stopped_at is None else format_instant(infusion.stopped_at),
-        "running_min": round_half_up(running, 1), "volume_infused_ml": round_half_up(volume, 1),
-        "pump_volume_ml": pump, "grams_given": grams, "grams_basis": basis, "grams_ordered": ordered,
+        **pump_out(picture.infusion, picture.horizon), "pump_volume_ml": pump, "grams_given": grams,
+        "grams_basis": basis, "grams_ordered": ordered,
         "dose_given": dose_given, "expected_end": None if dose_given else expected_end(picture, next_rate),
         "last_tolerated_rate_ml_h": last_tolerated_rate(picture), "next_rate": next_rate,
     }

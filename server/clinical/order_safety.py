@@ -13,7 +13,7 @@ override (the pharmacist writes both, so a mismatch is a slip, not a clinical de
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 from server.clinical.products import Protocol
 from server.clinical.rates import RateLimit, at_risk_limit, pump_rate
@@ -46,9 +46,7 @@ class OrderSafety:
 
     def accepted(self, *, overridden: bool) -> bool:
         """True when nothing is wrong, or only what an override may allow and one was recorded."""
-        if any(not problem.overridable for problem in self.problems):
-            return False
-        return overridden or not self.problems
+        return all(problem.overridable for problem in self.problems) and (overridden or not self.problems)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -69,17 +67,14 @@ def _rates(values: list[float]) -> str:
 
 
 def _against(limit: RateLimit, name: str, cap_ml_h: float | None, steps: tuple[float, ...],
-             codes: tuple[ProblemCode, ProblemCode]) -> list[OrderProblem]:
+             codes: tuple[ProblemCode, ProblemCode]) -> Iterator[OrderProblem]:
     """The cap and the steps of an order compared with one limit."""
-    found = []
     if cap_ml_h is not None and limit.exceeded_by(cap_ml_h):
-        found.append(OrderProblem(codes[0], "rate_cap_ml_h", f"The rate cap {_ml_h(cap_ml_h)} is above the "
-                                  f"{name} ({_limit_text(limit)}): {OVERRIDE_HINT}.", True))
-    high = [step for step in steps if limit.exceeded_by(step)]
-    if high:
-        found.append(OrderProblem(codes[1], "steps_ml_h", f"Steps {_rates(high)} are above the {name} "
-                                  f"({_limit_text(limit)}): {OVERRIDE_HINT}.", True))
-    return found
+        yield OrderProblem(codes[0], "rate_cap_ml_h", f"The rate cap {_ml_h(cap_ml_h)} is above the "
+                           f"{name} ({_limit_text(limit)}): {OVERRIDE_HINT}.", True)
+    if high := [step for step in steps if limit.exceeded_by(step)]:
+        yield OrderProblem(codes[1], "steps_ml_h", f"Steps {_rates(high)} are above the {name} "
+                           f"({_limit_text(limit)}): {OVERRIDE_HINT}.", True)
 
 
 def _at_risk(label: Protocol, weight_kg: float, cap_ml_h: float | None, default: float | None) -> RateLimit:
@@ -118,7 +113,7 @@ def check_order(
         return _unrated(cap_ml_h, steps, at_risk)
     top = RateLimit(pump_rate(label, label.max_rate, label.rate_unit, weight_kg), "label_max")
     max_text = f"label maximum of {format_number(label.max_rate, 2)} {label.rate_unit} at {format_number(weight_kg, 1)} kg"
-    problems = _against(top, max_text, cap_ml_h, steps, ("cap_above_label_max", "steps_above_label_max"))
+    problems = list(_against(top, max_text, cap_ml_h, steps, ("cap_above_label_max", "steps_above_label_max")))
     if not at_risk:
         return OrderSafety(top.ml_h, None, None, tuple(problems))
     risk = _at_risk(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min)

@@ -7,7 +7,7 @@ they arrived in, so events are sorted by clinical time and then by fields that n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -56,7 +56,3 @@ class Entry:
             payload=payload,
             key=key,
         )
-
-    def with_payload(self, payload: dict[str, Any]) -> Entry:
-        """The same entry showing an amended payload."""
-        return replace(self, payload=payload)

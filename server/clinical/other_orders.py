@@ -14,13 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from server.clinical.clock import format_instant
-from server.clinical.infusion import InfusionTimeline, build_infusion, duration_min, volume_ml
-from server.clinical.infusion_state import INFUSION_KINDS
+from server.clinical.infusion import INFUSION_KINDS, InfusionTimeline, build_infusion, pause_out, pump_out, segment_out
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
 from server.clinical.products import Protocol
-from server.clinical.rounding import round_half_up
 from server.clinical.visit_context import Order, VisitContext
 
 
@@ -66,28 +63,14 @@ def split_orders(entries: list[Entry], context: VisitContext) -> OrderSplit:
     return OrderSplit(primary, runs, issues)
 
 
-def _instant(value: datetime | None) -> str | None:
-    return None if value is None else format_instant(value)
-
-
 def run_out(run: OrderRun, horizon: datetime | None) -> dict[str, Any]:
     """One additional order as the state reports it: its order, its pump's status, volume and periods."""
     infusion = run.infusion
-    at = horizon or datetime.min  # no horizon: no entries, so no segments to measure
     stops = [e for e in run.entries if e.kind == "infusion.stopped" and e.payload["pump_volume_ml"] is not None]
     return {
         "order_id": run.order.id, "product_id": run.protocol.product.id, "product_name": run.protocol.product.name,
-        "therapy": run.protocol.therapy, "protocol_kind": run.protocol.kind,
-        "status": "not_started" if infusion.state == "idle" else infusion.state,
-        "current_rate_ml_h": infusion.rate_ml_h if infusion.state == "running" else None,
-        "first_start": _instant(infusion.first_start), "stopped_at": _instant(infusion.stopped_at),
-        "running_min": round_half_up(sum(duration_min(s.start, s.end, at) for s in infusion.segments), 1),
-        "volume_infused_ml": round_half_up(volume_ml(infusion.segments, at), 1),
+        "therapy": run.protocol.therapy, "protocol_kind": run.protocol.kind, **pump_out(infusion, horizon),
         "pump_volume_ml": stops[-1].payload["pump_volume_ml"] if stops else None,
-        "segments": [{"event_id": s.event_id, "start": format_instant(s.start), "end": _instant(s.end),
-                      "rate_ml_h": s.rate_ml_h, "duration_min": round_half_up(duration_min(s.start, s.end, at), 1),
-                      "volume_ml": round_half_up(s.rate_ml_h * duration_min(s.start, s.end, at) / 60.0, 1)}
-                     for s in infusion.segments],
-        "pauses": [{"event_id": p.event_id, "start": format_instant(p.start), "end": _instant(p.end),
-                    "reason": p.reason, "resumed_by": p.resumed_by} for p in infusion.pauses],
+        "segments": [segment_out(segment, horizon) for segment in infusion.segments],
+        "pauses": [pause_out(pause) for pause in infusion.pauses],
     }

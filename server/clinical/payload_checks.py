@@ -46,13 +46,11 @@ def _line_placed(payload: Any) -> list[Problem]:
 
 def _intervention(payload: Any) -> list[Problem]:
     """A pharmacist's next-rate intervention carries its rate; no other intervention does."""
-    if payload.kind == "next_rate" and payload.next_rate_ml_h is None:
-        message = "Next infusion rate is required for a next-rate intervention"
-        return [Problem("next_rate_ml_h", message, "next_rate_mismatch")]
-    if payload.kind != "next_rate" and payload.next_rate_ml_h is not None:
-        message = "Next infusion rate belongs only to a next-rate intervention"
-        return [Problem("next_rate_ml_h", message, "next_rate_mismatch")]
-    return []
+    if (payload.kind == "next_rate") == (payload.next_rate_ml_h is not None):
+        return []
+    message = ("Next infusion rate is required for a next-rate intervention" if payload.kind == "next_rate"
+               else "Next infusion rate belongs only to a next-rate intervention")
+    return [Problem("next_rate_ml_h", message, "next_rate_mismatch")]
 
 
 CROSS_CHECKS: dict[str, Callable[[Any], list[Problem]]] = {

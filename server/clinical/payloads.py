@@ -47,8 +47,6 @@ BUILT_IN: dict[str, Any] = {
 
 
 class Payload(BaseModel):
-    """Base of all payload models."""
-
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
 

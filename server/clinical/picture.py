@@ -7,11 +7,11 @@ signs linked to the rate they were taken at, the baseline, and this patient's st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import Literal
 
-from server.clinical.infusion import InfusionTimeline, build_infusion
-from server.clinical.infusion_state import PumpState
+from server.clinical.infusion import InfusionTimeline, PumpState, build_infusion
 from server.clinical.ordering import Entry
 from server.clinical.other_orders import OrderRun, split_orders
 from server.clinical.payload_checks import MEASUREMENTS
@@ -44,8 +44,6 @@ class Picture:
     context: VisitContext
     entries: list[Entry]
     infusion: InfusionTimeline
-    vitals: list[VitalsPoint]
-    baseline: dict[str, Baseline]
     schedule: list[Step]
     limit: RateLimit
     at_risk: bool
@@ -61,35 +59,30 @@ class Picture:
             return None
         return step_index(self.schedule, rate_ml_h, self.context.rulebook.rate_tolerance_ml_h)
 
+    @cached_property
+    def vitals(self) -> list[VitalsPoint]:
+        rate_at, state_at = self.infusion.rate_at, self.infusion.state_at
+        return [VitalsPoint(entry, _PHASES[state_at[entry.id]], rate_at[entry.id], self.step_of(rate_at[entry.id]))
+                for entry in self.of_kind("vitals")]
 
-def _baseline(entries: list[Entry], infusion: InfusionTimeline) -> dict[str, Baseline]:
-    """Per measurement, the last value recorded before the first start (no start: no baseline)."""
-    if not infusion.rate_events:
-        return {}
-    first_start = infusion.rate_events[0].entry.key
-    baseline: dict[str, Baseline] = {}
-    for entry in entries:
-        if entry.kind == "vitals" and entry.key < first_start:
+    @cached_property
+    def baseline(self) -> dict[str, Baseline]:
+        """Per measurement, the last value recorded before the first start (no start: no baseline)."""
+        if not self.infusion.rate_events:
+            return {}
+        first_start = self.infusion.rate_events[0].entry.key
+        baseline: dict[str, Baseline] = {}
+        for point in (point for point in self.vitals if point.entry.key < first_start):
             for name in MEASUREMENTS:
-                if entry.payload[name] is not None:
-                    baseline[name] = Baseline(entry.payload[name], entry.id)
-    return baseline
+                if point.entry.payload[name] is not None:
+                    baseline[name] = Baseline(point.entry.payload[name], point.entry.id)
+        return baseline
 
 
 def _horizon(entries: list[Entry], now: datetime | None) -> datetime | None:
     """How far open periods run: `now`, or the last entry's time if that is later (or there is no now)."""
     times = [entry.occurred_at for entry in entries] + ([now] if now is not None else [])
     return max(times) if times else None
-
-
-def _vitals_points(entries: list[Entry], infusion: InfusionTimeline, schedule: list[Step],
-                   tolerance_ml_h: float) -> list[VitalsPoint]:
-    points = []
-    for entry in (e for e in entries if e.kind == "vitals"):
-        rate = infusion.rate_at[entry.id]
-        index = None if rate is None else step_index(schedule, rate, tolerance_ml_h)
-        points.append(VitalsPoint(entry, _PHASES[infusion.state_at[entry.id]], rate, index))
-    return points
 
 
 def build_picture(entries: list[Entry], context: VisitContext, now: datetime | None) -> Picture:
@@ -100,8 +93,6 @@ def build_picture(entries: list[Entry], context: VisitContext, now: datetime | N
     infusion = build_infusion(own)
     at_risk = context.at_risk([e.payload for e in own if e.kind == "assessment"])
     limits = context.limits(at_risk)
-    schedule = step_schedule(context.protocol, **limits)
-    vitals = _vitals_points(own, infusion, schedule, context.rulebook.rate_tolerance_ml_h)
-    return Picture(context, own, infusion, vitals, _baseline(own, infusion), schedule,
+    return Picture(context, own, infusion, step_schedule(context.protocol, **limits),
                    rate_limit(context.protocol, **limits), at_risk, _horizon(entries, now),
                    split.runs, tuple(split.issues))

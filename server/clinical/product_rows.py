@@ -17,7 +17,7 @@ Origin = Literal["label", "maker", "organization", "generated"]
 
 
 class NdcRow(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     ndc: str = Field(min_length=1)
     labeler: str = Field(min_length=1)
     source: str = Field(min_length=1)

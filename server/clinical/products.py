@@ -15,8 +15,7 @@ from datetime import date
 from importlib import resources
 from typing import Any, Literal, Mapping
 
-
-from server.clinical.product_rows import KIND_FIELDS, Origin, RateUnit, ProductsFile, ProductRow, UnratedRow
+from server.clinical.product_rows import KIND_FIELDS, NdcRow, Origin, ProductRow, ProductsFile, RateUnit, UnratedRow
 
 
 @dataclass(frozen=True)
@@ -32,13 +31,6 @@ class Product:
 
 
 @dataclass(frozen=True)
-class Ndc:
-    ndc: str
-    labeler: str
-    source: str
-
-
-@dataclass(frozen=True)
 class Provenance:
     """Where a label row's values come from, for the people who check it (the rate maths ignores it)."""
 
@@ -47,7 +39,7 @@ class Provenance:
     step_source: Origin
     at_risk_cap_source: str
     min_age_years: int | None
-    ndcs: tuple[Ndc, ...]
+    ndcs: tuple[NdcRow, ...]
 
 
 Infusion = Literal["every", "first", "subsequent"]
@@ -104,7 +96,7 @@ class UnratedProduct:
     product: Product
     indications: tuple[str, ...]
     min_age_years: int | None
-    ndcs: tuple[Ndc, ...]
+    ndcs: tuple[NdcRow, ...]
     rates_note: str
     source: str
 
@@ -147,22 +139,18 @@ class Catalog:
         raise KeyError(f"no protocol for {product_id!r} in {indication!r} (products data {self.version})")
 
 
-def _subsequent(row: ProductRow, first: Protocol) -> Protocol | None:
-    later = row.subsequent
+def _protocol(row: ProductRow) -> Protocol:
+    """The row's protocol; with a `subsequent` block, the first infusion's, which carries the later one."""
+    first, later = _first_protocol(row), row.subsequent
     if later is None:
-        return None
+        return first
     assert first.provenance is not None
-    return replace(
+    subsequent = replace(
         first, ladder=tuple(later.ladder), first_step_min=later.first_step_min, step_min=later.step_min,
         source=later.source, ladder_note=later.ladder_note, infusion="subsequent", provenance=replace(
             first.provenance, ladder_source=tuple(later.ladder_source),
             first_step_source=later.first_step_source, step_source=later.step_source))
-
-
-def _protocol(row: ProductRow) -> Protocol:
-    first = _first_protocol(row)
-    later = _subsequent(row, first)
-    return first if later is None else replace(first, infusion="first", subsequent=later)
+    return replace(first, infusion="first", subsequent=subsequent)
 
 
 def _first_protocol(row: ProductRow) -> Protocol:
@@ -180,13 +168,13 @@ def _first_protocol(row: ProductRow) -> Protocol:
     assert row.first_step_source is not None and row.step_source is not None and row.at_risk_cap_source
     return replace(protocol, provenance=Provenance(
         tuple(row.ladder_source), row.first_step_source, row.step_source, row.at_risk_cap_source,
-        row.min_age_years, tuple(Ndc(n.ndc, n.labeler, n.source) for n in row.ndcs)))
+        row.min_age_years, tuple(row.ndcs)))
 
 
 def _unrated(row: UnratedRow) -> UnratedProduct:
     product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml, row.therapy)
     return UnratedProduct(product, tuple(row.indications), row.min_age_years,
-                          tuple(Ndc(n.ndc, n.labeler, n.source) for n in row.ndcs), row.rates_note, row.source)
+                          tuple(row.ndcs), row.rates_note, row.source)
 
 
 def _check_unrated_apart(protocols: list[Protocol], unrated: list[UnratedProduct]) -> None:

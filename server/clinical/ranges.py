@@ -42,26 +42,18 @@ class Range:
         below = value < self.max if self.max_exclusive else value <= self.max
         return above and below
 
-    def describe(self) -> str:
-        """The range in words: "32–43 °C", or "more than 0 and at most 999 mL/h"."""
-        low, high = format_number(self.min, 3), format_number(self.max, 3)
-        if not (self.min_exclusive or self.max_exclusive):
-            return f"{low}–{high}{self.unit}"
-        low_word = "more than" if self.min_exclusive else "at least"
-        high_word = "less than" if self.max_exclusive else "at most"
-        return f"{low_word} {low}{self.unit} and {high_word} {high}{self.unit}"
-
     def violation(self, value: float) -> str | None:
-        """The nurse-facing message when `value` is outside, else None (NaN is always outside)."""
+        """The nurse-facing message when `value` is outside, else None (NaN is always outside): "Temperature
+        53 °C is outside 32–43 °C", or "... must be more than 0 mL/h and at most 999 mL/h"."""
         if self.contains(value):
             return None
         shown = format_number(value, 3) if value == value else "not a number"
+        low, high = format_number(self.min, 3), format_number(self.max, 3)
         if not (self.min_exclusive or self.max_exclusive):
-            return f"{self.label} {shown}{self.unit} is outside {self.describe()}"
-        return f"{self.label} {shown}{self.unit} must be {self.describe()}"
-
-
-Ranges = Mapping[str, Range]
+            return f"{self.label} {shown}{self.unit} is outside {low}–{high}{self.unit}"
+        low_word = "more than" if self.min_exclusive else "at least"
+        high_word = "less than" if self.max_exclusive else "at most"
+        return f"{self.label} {shown}{self.unit} must be {low_word} {low}{self.unit} and {high_word} {high}{self.unit}"
 
 
 def load_ranges(data: Mapping[str, Any] | None = None) -> dict[str, Range]:

@@ -7,21 +7,19 @@ resume). Rates are compared with the step table shown to the nurse (mL/h rounded
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from server.clinical.clock import minutes_between
-from server.clinical.findings import Finding, RuleCode
 from server.clinical.infusion import volume_ml
 from server.clinical.infusion_summary import grams_given
-from server.clinical.rates import next_step
+from server.clinical.rates import hold_min, next_step
 from server.clinical.rounding import format_number, round_half_up
-from server.clinical.titration import hold_min
+from server.clinical.rulebook import Finding, RuleSpec, by_name
 
 if TYPE_CHECKING:
     from server.clinical.infusion import RateEvent
     from server.clinical.ordering import Entry
     from server.clinical.picture import Picture
-    from server.clinical.rulebook import RuleSpec
 
 _LIMIT_NAMES = {
     "label_max": "label maximum", "at_risk_cap": "at-risk cap",
@@ -49,19 +47,17 @@ def rate_above_limit(picture: Picture, rule: RuleSpec) -> list[Finding]:
             for event in picture.infusion.rate_events if limit.exceeded_by(event.rate_ml_h)]
 
 
-def rate_double_step(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    found = []
+def rate_double_step(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     for event in _increases(picture):
         following = next_step(picture.schedule, event.previous_ml_h or 0.0, _tolerance(picture))
         if following is not None and event.rate_ml_h > following.rate_ml_h + _tolerance(picture):
             values = {"from_ml_h": event.previous_ml_h or 0.0, "rate_ml_h": event.rate_ml_h,
                       "next_ml_h": following.rate_ml_h}
-            found.append(Finding((event.entry.id,), values))
-    return found
+            yield Finding((event.entry.id,), values)
 
 
-def rate_too_soon(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    protocol, found = picture.context.protocol, []
+def rate_too_soon(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
+    protocol = picture.context.protocol
     for event in _increases(picture):
         if event.step_started_at is None:
             continue
@@ -69,8 +65,7 @@ def rate_too_soon(picture: Picture, rule: RuleSpec) -> list[Finding]:
         minutes = round_half_up(minutes_between(event.step_started_at, event.entry.occurred_at), 1)
         if minutes < hold:
             values = {"minutes_at_rate": minutes, "from_ml_h": event.previous_ml_h or 0.0, "hold_min": hold}
-            found.append(Finding((event.entry.id,), values))
-    return found
+            yield Finding((event.entry.id,), values)
 
 
 def increase_after_reaction(picture: Picture, rule: RuleSpec) -> list[Finding]:
@@ -79,8 +74,7 @@ def increase_after_reaction(picture: Picture, rule: RuleSpec) -> list[Finding]:
             for event in _increases(picture) if event.reactions]
 
 
-def resume_not_lower(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    found = []
+def resume_not_lower(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     for event in picture.infusion.rate_events:
         if picture.infusion.state_at[event.entry.id] != "paused" or not event.reactions:
             continue
@@ -88,8 +82,7 @@ def resume_not_lower(picture: Picture, rule: RuleSpec) -> list[Finding]:
         reaction_rate = picture.infusion.rate_at[reaction.id] or event.previous_ml_h or 0.0
         if event.rate_ml_h >= reaction_rate - _tolerance(picture):
             values = {"rate_ml_h": event.rate_ml_h, "reaction_rate_ml_h": reaction_rate}
-            found.append(Finding((event.entry.id, reaction.id), values))
-    return found
+            yield Finding((event.entry.id, reaction.id), values)
 
 
 def start_rate_high(picture: Picture, rule: RuleSpec) -> list[Finding]:
@@ -99,32 +92,29 @@ def start_rate_high(picture: Picture, rule: RuleSpec) -> list[Finding]:
             if event.previous_ml_h is None and event.rate_ml_h > start + _tolerance(picture)]
 
 
-def _new_lots(picture: Picture) -> list[Entry]:
+def _new_lots(picture: Picture) -> Iterator[Entry]:
     """Openings of a lot not opened before in this visit, after the infusion started."""
     if not picture.infusion.rate_events:
-        return []
+        return
     first_start = picture.infusion.rate_events[0].entry.key
     seen: set[tuple[str, str]] = set()
-    new = []
     for opened in picture.of_kind("product.opened"):
         lot = (opened.payload["product_id"], opened.payload["lot"])
         if seen and lot not in seen and opened.key > first_start:
-            new.append(opened)
+            yield opened
         seen.add(lot)
-    return new
 
 
-def titration_not_restarted(picture: Picture, rule: RuleSpec) -> list[Finding]:
+def titration_not_restarted(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     """After a new lot the next rate set must be the start rate; with no rate set after it, the rate
     that kept running counts."""
-    start, found = picture.schedule[0].rate_ml_h, []
+    start = picture.schedule[0].rate_ml_h
     for opened in _new_lots(picture):
         later = [e for e in picture.infusion.rate_events if e.entry.key > opened.key]
         rate = later[0].rate_ml_h if later else picture.infusion.rate_at[opened.id]
         if rate is not None and rate > start + _tolerance(picture):
             ids = (opened.id, later[0].entry.id) if later else (opened.id,)
-            found.append(Finding(ids, {"lot": opened.payload["lot"], "rate_ml_h": rate, "start_ml_h": start}))
-    return found
+            yield Finding(ids, {"lot": opened.payload["lot"], "rate_ml_h": rate, "start_ml_h": start})
 
 
 def dose_exceeded(picture: Picture, rule: RuleSpec) -> list[Finding]:
@@ -144,13 +134,7 @@ def dose_exceeded(picture: Picture, rule: RuleSpec) -> list[Finding]:
     return [Finding((anchors[0],), {"grams_given": grams, "grams_ordered": round_half_up(ordered, 2), "over_pct": over})]
 
 
-RATE_RULES: dict[str, RuleCode] = {
-    "rate_above_limit": RuleCode(rate_above_limit),
-    "rate_double_step": RuleCode(rate_double_step),
-    "rate_too_soon": RuleCode(rate_too_soon),
-    "increase_after_reaction": RuleCode(increase_after_reaction),
-    "resume_not_lower": RuleCode(resume_not_lower),
-    "start_rate_high": RuleCode(start_rate_high),
-    "titration_not_restarted": RuleCode(titration_not_restarted),
-    "dose_exceeded": RuleCode(dose_exceeded, ("over_pct_above",)),
-}
+RATE_RULES = by_name(rate_above_limit, rate_double_step, rate_too_soon, increase_after_reaction, resume_not_lower,
+                     start_rate_high, titration_not_restarted, dose_exceeded)
+# The thresholds a coded rule reads, which its row of rules.json must provide.
+RULE_THRESHOLDS = {"dose_exceeded": ("over_pct_above",)}

@@ -127,6 +127,11 @@ class Step:
         return asdict(self)
 
 
+def hold_min(protocol: Protocol, index: int | None) -> float:
+    """How long a step is held before the next: the first step (or no step yet) has its own time."""
+    return protocol.first_step_min if index in (None, 0) else protocol.step_min
+
+
 def _step_rates(protocol: Protocol, weight_kg: float, limit: RateLimit) -> list[float]:
     """The ladder in mL/h (0.1), cut at the limit; a cut inclusive limit becomes the last step."""
     rates: list[float] = []
@@ -153,9 +158,7 @@ def step_schedule(
     steps: list[Step] = []
     starts_at = 0.0
     for index, rate in enumerate(rates):
-        hold = protocol.first_step_min if index == 0 else protocol.step_min
-        if index == len(rates) - 1:
-            hold = None
+        hold = None if index == len(rates) - 1 else hold_min(protocol, index)
         derived = DerivedRate.of(rate, weight_kg=weight_kg, concentration_mg_ml=concentration)
         steps.append(Step(index, derived.rate_ml_h, derived.ml_kg_h, derived.mg_kg_min, hold, starts_at))
         starts_at += hold or 0.0
@@ -170,7 +173,4 @@ def step_index(schedule: list[Step], rate_ml_h: float, tolerance_ml_h: float) ->
 
 def next_step(schedule: list[Step], rate_ml_h: float, tolerance_ml_h: float) -> Step | None:
     """The first step above this rate (beyond the tolerance); None at or above the last step."""
-    for step in schedule:
-        if step.rate_ml_h > rate_ml_h + tolerance_ml_h:
-            return step
-    return None
+    return next((step for step in schedule if step.rate_ml_h > rate_ml_h + tolerance_ml_h), None)

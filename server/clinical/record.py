@@ -32,9 +32,7 @@ def reactions_out(picture: Picture) -> list[dict[str, Any]]:
     rows = []
     for reaction in picture.of_kind("reaction.observed"):
         tier = picture.context.rulebook.suggested_actions(reaction.payload["grade"])
-        suggested = None
-        if tier is not None:
-            suggested = {"tier": tier.tier, "when": tier.when, "actions": list(tier.actions)}
+        suggested = None if tier is None else {"tier": tier.tier, "when": tier.when, "actions": list(tier.actions)}
         rows.append({**entry_out(reaction), "rate_ml_h": picture.infusion.rate_at[reaction.id],
                      "suggested": suggested})
     return rows
@@ -43,13 +41,9 @@ def reactions_out(picture: Picture) -> list[dict[str, Any]]:
 def medications_out(picture: Picture) -> list[dict[str, Any]]:
     """Every medication given; a premedication also shows its lead time before the first start."""
     start = picture.infusion.first_start
-    rows = []
-    for given in picture.of_kind("medication.given"):
-        lead = None
-        if given.payload["purpose"] == "premed" and start is not None:
-            lead = round_half_up(minutes_between(given.occurred_at, start), 1)
-        rows.append({**entry_out(given), "lead_min": lead})
-    return rows
+    return [{**entry_out(given), "lead_min": round_half_up(minutes_between(given.occurred_at, start), 1)
+             if given.payload["purpose"] == "premed" and start is not None else None}
+            for given in picture.of_kind("medication.given")]
 
 
 def lots_out(picture: Picture) -> list[dict[str, Any]]:
@@ -66,9 +60,7 @@ def lots_out(picture: Picture) -> list[dict[str, Any]]:
 def line_out(picture: Picture) -> dict[str, Any]:
     """The access device: placements, site checks, and the last outcome (removed or left in place)."""
     outcomes = [e for e in picture.entries if e.kind in ("line.removed", "line.left_in_place")]
-    outcome = None
-    if outcomes:
-        outcome = {**entry_out(outcomes[-1]), "outcome": outcomes[-1].kind.removeprefix("line.")}
+    outcome = {**entry_out(outcomes[-1]), "outcome": outcomes[-1].kind.removeprefix("line.")} if outcomes else None
     return {"placed": [entry_out(e) for e in picture.of_kind("line.placed")],
             "assessments": [entry_out(e) for e in picture.of_kind("line.assessed")], "outcome": outcome}
 

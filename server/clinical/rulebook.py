@@ -1,29 +1,69 @@
-"""The alert rules file as data: thresholds, messages, the vitals schedule and reaction guidance.
+"""The alert rules file as data: thresholds, messages, the vitals schedule, reaction guidance, and who
+may write and correct each entry kind; and what a coded rule reports.
 
 Loaded once and passed around (never a global), so an organization's pharmacist can override any number
 and tests can use their own. `rules.load_rules` also checks that every rule the code evaluates is there.
+
+Who may write which entry kind, and who may amend or void which entry, is ONE table: `entry_authority`.
+The server's push check reads it (with the pusher's role), the server's fold (corrections.py) reads it,
+and so does the tablet's fold (pwa/rules/corrections.js), which receives rules.json in /api/reference.
+The fold knows authors, not roles, and needs no more: a correction applies only when its author wrote
+the target, and only roles in `written_by` can have written it (the push checks that), so an entry
+always shows its own author's words. A correction by anyone else is listed, never applied.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from server.clinical.authority import EntryAuthority
+from server.clinical.problems import Problem
 
 if TYPE_CHECKING:
+    from server.clinical.picture import Picture
     from server.clinical.products import Catalog
 
 
 Severity = Literal["info", "warning", "critical"]
+Who = Literal["author", "never"]
+CORRECTION_ACTIONS = {"entry.amended": "amend", "entry.voided": "void"}
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+class KindAuthority(_Strict):
+    """One row: the roles that may write the kind; who may amend it, who may void it."""
+
+    written_by: list[str]
+    amend: Who
+    void: Who
+
+
+class EntryAuthority(_Strict):
+    about: str = ""
+    kinds: dict[str, KindAuthority]
+
+    def may_write(self, role: str, kind: str) -> bool:
+        row = self.kinds.get(kind)
+        return row is not None and role in row.written_by
+
+    def correction_problem(self, correction_kind: str, target_kind: str, *, target_author: Any,
+                           corrector: Any) -> Problem | None:
+        """Why `corrector` may not apply this correction to an entry of `target_kind` by `target_author`."""
+        row = self.kinds.get(target_kind)
+        if row is None or getattr(row, CORRECTION_ACTIONS[correction_kind]) == "never":
+            message = f"A '{target_kind}' entry cannot be corrected this way; add a new entry instead"
+            return Problem("target_id", message, "not_correctable")
+        if target_author != corrector:
+            message = "Only the person who recorded an entry can correct it; add a new entry instead"
+            return Problem("target_id", message, "not_author")
+        return None
 
 
 class VitalsSchedule(_Strict):
@@ -85,7 +125,9 @@ RULES_SCHEMA = 3
 """The rules file's shape this code reads; a tablet with older code keeps what it can of a newer one."""
 
 
-class _File(_Strict):
+class RuleBook(_Strict):
+    """The rules file as loaded (ids unique; `rules.load_rules` also checks it against the code)."""
+
     schema_: int = Field(alias="schema", ge=1, le=RULES_SCHEMA)
     version: str = Field(min_length=1)
     about: str = ""
@@ -97,24 +139,16 @@ class _File(_Strict):
     rules: list[RuleSpec]
     reaction_tiers: list[ReactionTier]
 
-
-@dataclass(frozen=True)
-class RuleBook:
-    version: str
-    rate_tolerance_ml_h: float
-    late_entry_min: float
-    vitals_schedule: VitalsSchedule
-    rules: Mapping[str, RuleSpec]
-    reaction_tiers: tuple[ReactionTier, ...]
-    entry_authority: EntryAuthority
-    infusion_series: InfusionSeries
+    @model_validator(mode="after")
+    def _ids_are_unique(self) -> RuleBook:
+        ids = [rule.id for rule in self.rules]
+        if len(set(ids)) != len(ids):
+            raise ValueError("rule ids must be unique")
+        return self
 
     def suggested_actions(self, grade: int) -> ReactionTier | None:
         """The guidance tier for a reaction grade, if the data covers that grade."""
-        for tier in self.reaction_tiers:
-            if grade in tier.grades:
-                return tier
-        return None
+        return next((tier for tier in self.reaction_tiers if grade in tier.grades), None)
 
 
 def parse_rulebook(data: Mapping[str, Any] | None = None) -> RuleBook:
@@ -122,13 +156,12 @@ def parse_rulebook(data: Mapping[str, Any] | None = None) -> RuleBook:
     if data is None:
         text = resources.files("server.clinical").joinpath("data/rules.json").read_text("utf-8")
         data = json.loads(text)
-    parsed = _File.model_validate(data)
-    ids = [rule.id for rule in parsed.rules]
-    if len(set(ids)) != len(ids):
-        raise ValueError("rule ids must be unique")
-    return RuleBook(parsed.version, parsed.rate_tolerance_ml_h, parsed.late_entry_min,
-                    parsed.vitals_schedule, {rule.id: rule for rule in parsed.rules},
-                    tuple(parsed.reaction_tiers), parsed.entry_authority, parsed.infusion_series)
+    return RuleBook.model_validate(data)
+
+
+def packaged_authority() -> EntryAuthority:
+    """The table of the packaged rules.json (for callers that have no rule book at hand)."""
+    return parse_rulebook().entry_authority
 
 
 def vitals_schedule_from(base: VitalsSchedule, overrides: Mapping[str, Any] | None) -> VitalsSchedule:
@@ -140,9 +173,30 @@ def vitals_schedule_from(base: VitalsSchedule, overrides: Mapping[str, Any] | No
 
 def check_applies_to(book: RuleBook, catalog: Catalog) -> None:
     """Every therapy and protocol kind a rule names is one the products data declares."""
-    for spec in book.rules.values():
-        for field, named, declared in (("therapies", spec.applies_to.therapies, catalog.therapies),
-                                       ("protocol_kinds", spec.applies_to.protocol_kinds, catalog.protocol_kinds)):
+    for spec in book.rules:
+        for section, named, declared in (("therapies", spec.applies_to.therapies, catalog.therapies),
+                                         ("protocol_kinds", spec.applies_to.protocol_kinds, catalog.protocol_kinds)):
             unknown = sorted(set(named) - declared)
             if unknown:
-                raise ValueError(f"rules data: rule {spec.id!r} applies_to.{field} names undeclared {unknown}")
+                raise ValueError(f"rules data: rule {spec.id!r} applies_to.{section} names undeclared {unknown}")
+
+
+# What a coded rule reports before the engine turns it into an alert: the entries it is about and values.
+# A rule's code is a function named as its rule id, taking the picture and the rule's row of rules.json.
+Value = Union[str, float, int]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """event_ids[0] is the entry the alert belongs to (its id is "{rule}:{event_ids[0]}")."""
+
+    event_ids: tuple[str, ...]
+    values: Mapping[str, Value] = field(default_factory=dict)
+
+
+Evaluator = Callable[["Picture", "RuleSpec"], Iterable[Finding]]
+
+
+def by_name(*rules: Evaluator) -> dict[str, Evaluator]:
+    """The rules keyed by rule id (each function is named as its rule)."""
+    return {rule.__name__: rule for rule in rules}

@@ -14,11 +14,10 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 from server.clinical import expressions
-from server.clinical.findings import Finding, RuleCode, Value
 from server.clinical.events import PAYLOAD_MODELS
-from server.clinical.rate_rules import RATE_RULES
+from server.clinical.rate_rules import RATE_RULES, RULE_THRESHOLDS
 from server.clinical.rounding import format_number
-from server.clinical.rulebook import RuleBook, RuleSpec, Severity, parse_rulebook
+from server.clinical.rulebook import Evaluator, Finding, RuleBook, RuleSpec, Severity, Value, parse_rulebook
 from server.clinical.schedule import SCHEDULE_RULES
 from server.clinical.visit_rules import VISIT_RULES
 
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from server.clinical.picture import Picture
     from server.clinical.products import Protocol
 
-RULE_CODE: dict[str, RuleCode] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
+RULE_CODE: dict[str, Evaluator] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -47,17 +46,17 @@ def load_rules(data: Mapping[str, Any] | None = None) -> RuleBook:
     the code: every coded rule present exactly once with the thresholds its code reads, every other rule
     an expression this code can evaluate."""
     book = parse_rulebook(data)
-    coded = {rule_id for rule_id, spec in book.rules.items() if spec.when is None}
+    coded = {spec.id for spec in book.rules if spec.when is None}
     if coded != set(RULE_CODE):
         missing, unknown = set(RULE_CODE) - coded, coded - set(RULE_CODE)
         raise ValueError(f"rules data: missing {sorted(missing)}, unknown {sorted(unknown)}")
-    for spec in book.rules.values():
+    for spec in book.rules:
         if spec.when is not None:
             expressions.check_rule(spec)
-    for rule_id, code in RULE_CODE.items():
-        absent = set(code.thresholds) - set(book.rules[rule_id].thresholds)
+    for spec in book.rules:
+        absent = set(RULE_THRESHOLDS.get(spec.id, ())) - set(spec.thresholds)
         if absent:
-            raise ValueError(f"rules data: rule {rule_id!r} lacks thresholds {sorted(absent)}")
+            raise ValueError(f"rules data: rule {spec.id!r} lacks thresholds {sorted(absent)}")
     kinds = set(book.entry_authority.kinds)
     if kinds != set(PAYLOAD_MODELS):
         missing, unknown = set(PAYLOAD_MODELS) - kinds, kinds - set(PAYLOAD_MODELS)
@@ -95,9 +94,9 @@ def evaluate_alerts(picture: Picture) -> list[Alert]:
     """Alerts of the rules that apply to the visit, ordered by the fold position of their entry, then by
     rule id."""
     book, protocol = picture.context.rulebook, picture.context.protocol
-    active = [spec for _, spec in sorted(book.rules.items()) if applies(spec, protocol)]
+    active = sorted((spec for spec in book.rules if applies(spec, protocol)), key=lambda spec: spec.id)
     alerts = [_alert(spec, finding) for spec in active
-              for finding in (expressions.evaluate if spec.when else RULE_CODE[spec.id].evaluate)(picture, spec)]
+              for finding in (expressions.evaluate if spec.when else RULE_CODE[spec.id])(picture, spec)]
     position = {entry.id: index for index, entry in enumerate(picture.entries)}
     kept = _without_superseded(alerts, active)
     return sorted(kept, key=lambda alert: (position.get(alert.event_ids[0], -1), alert.rule))

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from server.clinical.clock import add_minutes
-from server.clinical.findings import Finding, RuleCode
+from server.clinical.rulebook import Finding, RuleSpec, by_name
 
 if TYPE_CHECKING:
     from server.clinical.picture import Picture
-    from server.clinical.rulebook import RuleSpec
 
 
 @dataclass(frozen=True)
@@ -51,17 +50,15 @@ def _cadence_checks(picture: Picture) -> list[_Check]:
     """The start, then every set of vital signs up to the final stop (or the horizon)."""
     first = picture.infusion.rate_events[0]
     end = picture.infusion.stopped_at or picture.horizon
-    checks = [_Check(first.entry.occurred_at, first.entry.id, first.rate_ml_h)]
-    for point in picture.vitals:
-        if point.entry.key > first.entry.key and (end is None or point.entry.occurred_at <= end):
-            checks.append(_Check(point.entry.occurred_at, point.entry.id, point.rate_ml_h))
-    return checks
+    return [_Check(first.entry.occurred_at, first.entry.id, first.rate_ml_h)] + [
+        _Check(point.entry.occurred_at, point.entry.id, point.rate_ml_h) for point in picture.vitals
+        if point.entry.key > first.entry.key and (end is None or point.entry.occurred_at <= end)]
 
 
-def vitals_overdue(picture: Picture, rule: RuleSpec) -> list[Finding]:
+def vitals_overdue(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     if not picture.infusion.rate_events:
-        return []
-    grace, found = picture.context.vitals_schedule.grace_min, []
+        return
+    grace = picture.context.vitals_schedule.grace_min
     checks = _cadence_checks(picture)
     end = picture.infusion.stopped_at or picture.horizon
     for check, following in zip(checks, checks[1:] + [None]):
@@ -69,25 +66,28 @@ def vitals_overdue(picture: Picture, rule: RuleSpec) -> list[Finding]:
         due = add_minutes(check.at, interval)
         until = following.at if following is not None else end
         if until is not None and until > add_minutes(due, grace):
-            found.append(Finding((check.event_id,), {"interval_min": interval, "phase": phase}))
-    return found
+            yield Finding((check.event_id,), {"interval_min": interval, "phase": phase})
 
 
 def vitals_baseline_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
     if not picture.infusion.rate_events:
         return []
     first = picture.infusion.rate_events[0].entry
-    if any(point.entry.key < first.key for point in picture.vitals):
-        return []
-    return [Finding((first.id,))]
+    return [] if any(point.entry.key < first.key for point in picture.vitals) else [Finding((first.id,))]
 
 
 def _any_vitals_between(picture: Picture, start: datetime, end: datetime) -> bool:
     return any(start <= point.entry.occurred_at <= end for point in picture.vitals)
 
 
-def vitals_at_increase_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    schedule, found = picture.context.vitals_schedule, []
+def _completion_done(picture: Picture, stop: datetime) -> bool:
+    schedule = picture.context.vitals_schedule
+    return _any_vitals_between(picture, add_minutes(stop, -schedule.completion_window_min),
+                               add_minutes(stop, schedule.grace_min))
+
+
+def vitals_at_increase_missing(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
+    schedule = picture.context.vitals_schedule
     tolerance = picture.context.rulebook.rate_tolerance_ml_h
     for event in picture.infusion.rate_events:
         if event.previous_ml_h is None or event.rate_ml_h <= event.previous_ml_h + tolerance:
@@ -96,18 +96,14 @@ def vitals_at_increase_missing(picture: Picture, rule: RuleSpec) -> list[Finding
         window = (add_minutes(at, -schedule.increase_window_min), add_minutes(at, schedule.grace_min))
         if _closed(picture, at) and not _any_vitals_between(picture, *window):
             values = {"window_min": schedule.increase_window_min, "rate_ml_h": event.rate_ml_h}
-            found.append(Finding((event.entry.id,), values))
-    return found
+            yield Finding((event.entry.id,), values)
 
 
 def vitals_completion_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    stop, schedule = picture.infusion.stopped_at, picture.context.vitals_schedule
-    if stop is None or picture.infusion.stopped_by is None or not _closed(picture, stop):
+    stop, stopped_by = picture.infusion.stopped_at, picture.infusion.stopped_by
+    if stop is None or stopped_by is None or not _closed(picture, stop) or _completion_done(picture, stop):
         return []
-    window = (add_minutes(stop, -schedule.completion_window_min), add_minutes(stop, schedule.grace_min))
-    if _any_vitals_between(picture, *window):
-        return []
-    return [Finding((picture.infusion.stopped_by,), {"window_min": schedule.completion_window_min})]
+    return [Finding((stopped_by,), {"window_min": picture.context.vitals_schedule.completion_window_min})]
 
 
 def _observation_done(picture: Picture, stop: datetime) -> bool:
@@ -135,17 +131,10 @@ def next_vitals_due(picture: Picture) -> datetime | None:
     if stop is None:
         last = _cadence_checks(picture)[-1]
         return add_minutes(last.at, _interval(picture, last.rate_ml_h)[0])
-    window = picture.context.vitals_schedule
-    if not _any_vitals_between(picture, add_minutes(stop, -window.completion_window_min),
-                               add_minutes(stop, window.grace_min)):
+    if not _completion_done(picture, stop):
         return stop
     return None if _observation_done(picture, stop) else add_minutes(stop, picture.context.observation_min)
 
 
-SCHEDULE_RULES: dict[str, RuleCode] = {
-    "vitals_baseline_missing": RuleCode(vitals_baseline_missing),
-    "vitals_overdue": RuleCode(vitals_overdue),
-    "vitals_at_increase_missing": RuleCode(vitals_at_increase_missing),
-    "vitals_completion_missing": RuleCode(vitals_completion_missing),
-    "observation_incomplete": RuleCode(observation_incomplete),
-}
+SCHEDULE_RULES = by_name(vitals_baseline_missing, vitals_overdue, vitals_at_increase_missing,
+                         vitals_completion_missing, observation_incomplete)

@@ -4,27 +4,33 @@ shows, rebuilt from the events at any time.
 The fold is order-independent: events are sorted deterministically (`ordering.py`) before anything is
 read, so the same set of events gives the same state whatever order they arrived in. Nothing is
 dropped: invalid events, voided entries, amendments and misfits are all listed in the state.
+
+Two kinds of lateness, kept apart as DESIGN.md keeps the clocks apart:
+  late entry         recorded on the device much later than it happened (threshold in rules data)
+  late after review  reached the server (server_seq) after the pharmacist's latest sign-off; it reopens
+                     the visit. Not yet synced (server_seq null) counts as after. The pharmacist's own
+                     review entries never reopen.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from server.clinical import infusion_summary as summary
 from server.clinical import record
-from server.clinical.clock import format_instant
+from server.clinical.clock import format_instant, format_optional, in_utc, minutes_between
 from server.clinical.corrections import apply_corrections
 from server.clinical.expressions import FACTS_VERSION
 from server.clinical.ordering import Entry, sort_key
 from server.clinical.other_orders import run_out
 from server.clinical.picture import Picture, build_picture
 from server.clinical.problems import EventInvalid, Problem
+from server.clinical.rounding import round_half_up
 from server.clinical.rules import Alert, evaluate_alerts
 from server.clinical.schedule import next_vitals_due
 from server.clinical.series import series_out
-from server.clinical.status import late_after_review, late_entries, visit_status
 from server.clinical.visit_context import VisitContext
 
 
@@ -71,6 +77,39 @@ class VisitState:
         return data
 
 
+def _transport_position(entry: Entry) -> float:
+    return float("inf") if entry.server_seq is None else entry.server_seq  # not yet synced: after all
+
+
+def late_after_review(ordered: list[Entry]) -> list[str]:
+    """Ids of non-review entries that reached the server after the latest review.signed."""
+    reviews = [_transport_position(e) for e in ordered if e.kind == "review.signed"]
+    if not reviews:
+        return []
+    signed_at = max(reviews)
+    return [e.id for e in ordered if not e.kind.startswith("review.") and _transport_position(e) > signed_at]
+
+
+def late_entries(ordered: list[Entry], threshold_min: float) -> list[dict[str, Any]]:
+    """Entries recorded more than `threshold_min` after they happened."""
+    delays = ((entry, minutes_between(entry.occurred_at, entry.recorded_at)) for entry in ordered)
+    return [{"event_id": entry.id, "kind": entry.kind, "occurred_at": format_instant(entry.occurred_at),
+             "recorded_at": format_instant(entry.recorded_at), "late_min": round_half_up(delay, 1)}
+            for entry, delay in delays if delay > threshold_min]
+
+
+def visit_status(effective: list[Entry], reopened: bool) -> str:
+    """scheduled | in_progress | completed | signed | reviewed | reopened."""
+    kinds = {entry.kind for entry in effective}
+    if "review.signed" in kinds:
+        return "reopened" if reopened else "reviewed"
+    if any(e.kind == "signature" and e.payload["role"] == "nurse" for e in effective):
+        return "signed"
+    if "visit.ended" in kinds:
+        return "completed"
+    return "in_progress" if effective else "scheduled"
+
+
 def _read(events: list[dict[str, Any]]) -> tuple[list[Entry], list[dict[str, Any]]]:
     """Entries in fold order, and the events whose payload does not validate (kept, listed)."""
     ids = [event["id"] for event in events]
@@ -113,26 +152,17 @@ def _issues_out(issues: list[tuple[str, Problem]], ordered: list[Entry]) -> list
     return [{"event_id": event_id, **problem.to_dict()} for event_id, problem in ranked]
 
 
-def _normalize_now(now: datetime | None) -> datetime | None:
-    if now is None:
-        return None
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    now = now.astimezone(timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
 def fold_timeline(
     events: list[dict[str, Any]], *, context: VisitContext, now: datetime | None = None
 ) -> VisitState:
     """The visit's state from its sync-log events (dicts), for this order and patient, at `now`."""
     ordered, invalid = _read(events)
     corrections = apply_corrections(ordered, context.rulebook.entry_authority)
-    picture = build_picture(corrections.effective, context, _normalize_now(now))
+    now = None if now is None else in_utc(now, "now must be timezone-aware")
+    picture = build_picture(corrections.effective, context, now)
     reopening = late_after_review(ordered)
     time_in, time_out, verified = _visit_times(picture)
     reactions = record.reactions_out(picture)
-    due = next_vitals_due(picture)
     return VisitState(
         visit_id=events[0].get("visit_id") if events else None,
         status=visit_status(corrections.effective, reopened=bool(reopening)),
@@ -142,7 +172,7 @@ def fold_timeline(
         pauses=summary.pauses_out(picture),
         other_orders=[run_out(run, picture.horizon) for run in picture.other_runs], vitals=record.vitals_out(picture),
         baseline=record.baseline_out(picture),
-        next_vitals_due_at=None if due is None else format_instant(due),
+        next_vitals_due_at=format_optional(next_vitals_due(picture)),
         reactions=reactions, highest_reaction_grade=max((r["grade"] for r in reactions), default=None),
         medications=record.medications_out(picture), lots=record.lots_out(picture),
         line=record.line_out(picture),

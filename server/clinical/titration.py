@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from server.clinical.products import Protocol
-from server.clinical.rates import Step, next_step, rate_limit, step_index, step_schedule
+from server.clinical.rates import Step, hold_min, next_step, rate_limit, step_index, step_schedule
 
 Action = Literal["start", "increase", "maintain", "hold", "resume", "lower", "reduce_to_limit"]
 ReactionState = Literal["none", "ongoing", "subsided"]
@@ -36,11 +36,6 @@ def _lower_than(schedule: list[Step], rate_ml_h: float, tolerance_ml_h: float) -
     """The highest step clearly below `rate_ml_h`; the first step when there is none."""
     below = [step for step in schedule if step.rate_ml_h < rate_ml_h - tolerance_ml_h]
     return below[-1] if below else schedule[0]
-
-
-def hold_min(protocol: Protocol, index: int | None) -> float:
-    """How long a step is held before the next: the first step (or no step yet) has its own time."""
-    return protocol.first_step_min if index in (None, 0) else protocol.step_min
 
 
 def recommend_next_rate(

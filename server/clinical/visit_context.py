@@ -156,15 +156,12 @@ class VisitContext:
     @property
     def observation_min(self) -> float:
         schedule = self.vitals_schedule
-        if self.patient.high_reaction_risk:
-            return schedule.observation_min_high_risk
-        return schedule.observation_min
+        return schedule.observation_min_high_risk if self.patient.high_reaction_risk else schedule.observation_min
 
     def at_risk(self, assessments: list[dict[str, Any]]) -> bool:
         """At-risk cap applies: a patient flag the products data lists, or a positive screen today."""
-        if self.patient.risk_flags & self.catalog.at_risk_flags:
-            return True
-        return any(payload[name] for payload in assessments for name in _ASSESSMENT_RISKS)
+        flagged = bool(self.patient.risk_flags & self.catalog.at_risk_flags)
+        return flagged or any(payload[name] for payload in assessments for name in _ASSESSMENT_RISKS)
 
     @classmethod
     def from_dict(

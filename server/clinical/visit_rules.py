@@ -5,27 +5,24 @@ premedication timing, the product ordered, expiry, inspection and notification a
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
-from server.clinical.findings import Finding, RuleCode
 from server.clinical.payload_checks import kit_ready
 from server.clinical.rounding import format_number
+from server.clinical.rulebook import Finding, RuleSpec, by_name
 
 if TYPE_CHECKING:
     from server.clinical.ordering import Entry
     from server.clinical.picture import Picture
-    from server.clinical.rulebook import RuleSpec
 
 
-def kit_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
+def kit_missing(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     """Every start needs the latest assessment before it to have passed the kit check."""
-    found = []
     for start in picture.of_kind("infusion.started"):
         before = [a for a in picture.of_kind("assessment") if a.key < start.key]
         latest = before[-1] if before else None
         if latest is None or not kit_ready(latest.payload):
-            found.append(Finding((start.id,) + (() if latest is None else (latest.id,))))
-    return found
+            yield Finding((start.id,) + (() if latest is None else (latest.id,)))
 
 
 def premed_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
@@ -34,15 +31,13 @@ def premed_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
         return []
     given = {m.payload["drug"].casefold() for m in picture.of_kind("medication.given") if m.payload["purpose"] == "premed"}
     missing = [p.drug for p in picture.context.order.premeds if p.drug.casefold() not in given]
-    if not missing:
-        return []
-    return [Finding((picture.infusion.rate_events[0].entry.id,), {"drugs": ", ".join(missing)})]
+    return [Finding((picture.infusion.rate_events[0].entry.id,), {"drugs": ", ".join(missing)})] if missing else []
 
 
-def medication_off_order(picture: Picture, rule: RuleSpec) -> list[Finding]:
+def medication_off_order(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     """A medication given that the order does not list for its purpose (a premedication among the premeds,
     a PRN or reaction dose among the PRN orders), or above the ordered dose in the same unit."""
-    order, found = picture.context.order, []
+    order = picture.context.order
     for given in picture.of_kind("medication.given"):
         p = given.payload
         listed = order.premeds if p["purpose"] == "premed" else order.prn_orders
@@ -53,8 +48,7 @@ def medication_off_order(picture: Picture, rule: RuleSpec) -> list[Finding]:
             problem = f"above the ordered {format_number(item.dose, 2)} {item.unit}"
         else:
             continue
-        found.append(Finding((given.id,), {"drug": p["drug"], "dose": p["dose"], "unit": p["unit"], "problem": problem}))
-    return found
+        yield Finding((given.id,), {"drug": p["drug"], "dose": p["dose"], "unit": p["unit"], "problem": problem})
 
 
 def product_name(picture: Picture, product_id: str) -> str:
@@ -65,17 +59,13 @@ def product_name(picture: Picture, product_id: str) -> str:
         return product_id
 
 
-def mixed_brands(picture: Picture, rule: RuleSpec) -> list[Finding]:
+def mixed_brands(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     opened = picture.of_kind("product.opened")
-    if not opened:
-        return []
-    first, found = opened[0], []
-    for later in opened[1:]:
-        if later.payload["product_id"] != first.payload["product_id"]:
+    for later in opened[1:]:  # each compared with the first opened
+        if later.payload["product_id"] != opened[0].payload["product_id"]:
             values = {"product": product_name(picture, later.payload["product_id"]),
-                      "other_product": product_name(picture, first.payload["product_id"])}
-            found.append(Finding((later.id, first.id), values))
-    return found
+                      "other_product": product_name(picture, opened[0].payload["product_id"])}
+            yield Finding((later.id, opened[0].id), values)
 
 
 def _usable(picture: Picture, opened: Entry) -> bool:
@@ -93,10 +83,4 @@ def start_not_ready(picture: Picture, rule: RuleSpec) -> list[Finding]:
             if not any(o.key < start.key and _usable(picture, o) for o in opened)]
 
 
-VISIT_RULES: dict[str, RuleCode] = {
-    "kit_missing": RuleCode(kit_missing),
-    "start_not_ready": RuleCode(start_not_ready),
-    "premed_missing": RuleCode(premed_missing),
-    "medication_off_order": RuleCode(medication_off_order),
-    "mixed_brands": RuleCode(mixed_brands),
-}
+VISIT_RULES = by_name(kit_missing, start_not_ready, premed_missing, medication_off_order, mixed_brands)

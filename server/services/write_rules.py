@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from server.clinical.authority import CORRECTION_ACTIONS, EntryAuthority
+from server.clinical.rulebook import CORRECTION_ACTIONS, EntryAuthority
 from server.db.models import Role, User, Visit, VisitStatus
 from server.services import visits
 from sync.models import Event
