@@ -2,7 +2,7 @@
 // correction checks of context_checks.py; CMS PIM ch. 3 §3.3.2.5). The clinical picture uses each
 // entry's latest valid amendment and leaves voided entries out; the original payload, every amendment
 // (applied or not) and every void stay in the output. Resolution is by set, not arrival order. Who may
-// correct which entry is the rule book's `entry_authority` (server/clinical/authority.py): a correction
+// correct which entry is the rule book's `entry_authority` (server/clinical/rulebook.py): a correction
 // by anyone but the target's author is listed with its problem, never applied.
 
 import { formatInstant } from './clock.js';

@@ -1,4 +1,4 @@
-// One event's payload on its own (port of server/clinical/events.py and upcasters.py): lift an old
+// One event's payload on its own (port of server/clinical/events.py): lift an old
 // payload to the current schema, check it against its kind and return it normalized (every field
 // present, text stripped), or throw EventInvalid listing every problem. Also the tablet's lighter
 // check before an entry is saved (checkPayload), and events as the fold reads them, in their order.

@@ -1,4 +1,4 @@
-// The infusion as the pump ran it (port of server/clinical/infusion.py and infusion_state.py): rate
+// The infusion as the pump ran it (port of server/clinical/infusion.py): rate
 // segments, pauses and each rate-setting event in context, from one walk of the entries in fold order.
 // Each rate event remembers the rate before it (before the pause, for a resume), when that rate was set
 // and the reactions since, which is what the titration rules judge.

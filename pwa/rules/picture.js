@@ -10,7 +10,7 @@ import { rateLimit, stepIndex, stepSchedule } from './rates.js';
 
 const PHASES = { idle: 'pre', running: 'infusion', paused: 'paused', stopped: 'post' };
 
-// What a rule reports before the engine turns it into an alert (port of server/clinical/findings.py):
+// What a rule reports before the engine turns it into an alert (port of server/clinical/rulebook.py):
 // the entries it is about (event_ids[0] is the one the alert belongs to) and the values for its message.
 export function finding(event_ids, values = {}) {
   return { event_ids, values };

@@ -27,7 +27,7 @@ const RULE = record({
 
 const TIER = record({ grades: listOf(integer()), tier: text(), when: text(), actions: listOf(text()), source: text() });
 
-// Who may write each kind and who may amend or void it (server/clinical/authority.py reads the same rows).
+// Who may write each kind and who may amend or void it (server/clinical/rulebook.py reads the same rows).
 const WHO = oneOf('author', 'never');
 const AUTHORITY = record({
   about: [text(), ''], kinds: mapOf(record({ written_by: listOf(text()), amend: WHO, void: WHO })),

@@ -1,4 +1,4 @@
-// Fold a visit's events into its current state (port of server/clinical/timeline.py and status.py): the
+// Fold a visit's events into its current state (port of server/clinical/timeline.py): the
 // projection the server stores and the tablet shows, rebuilt from the events at any time. The fold is
 // order-independent (events are sorted by `events.js` first) and drops nothing: invalid events, voided
 // entries, amendments and misfits are all listed in the state. The result has the same keys and values
@@ -15,7 +15,7 @@ import { roundHalfUp } from './rounding.js';
 import { nextVitalsDue } from './schedule.js';
 import { seriesOut } from './series.js';
 
-// Where the visit stands in its life, and entries that came late (port of server/clinical/status.py).
+// Where the visit stands in its life, and entries that came late (port of server/clinical/timeline.py).
 //   late entry         recorded on the device much later than it happened (threshold in rules data)
 //   late after review  reached the server (server_seq) after the pharmacist's latest sign-off; it reopens
 //                      the visit. Not yet synced (server_seq null) counts as after. The pharmacist's own
