@@ -9,6 +9,12 @@
 Then the caller commits. Everything else is done before the lock (`prepare`: the rows built, the
 payloads encoded) or in memory between the two (the numbers told, the entries' hashes).
 
+A big group (STAGE_MIN events or more: tablets back online with their outboxes) is sent before the
+lock: `stage` copies its rows into the connection's `event_stage` (binary COPY, emptied at every
+commit), and `write` numbers them from there inside PostgreSQL. Under the lock a 2,750-event group
+then takes 15-17 ms instead of 47-57 ms (the driver encoding 15 arrays, their transfer and unnest:
+measured on this machine); a small group stays one statement, as an extra round trip would cost more.
+
 SQLite has one writer and one connection (the transaction is the lock): the same steps, in plain
 statements (the events as `sync.store.insert_events` writes them, the trail by its own append).
 """
@@ -30,6 +36,9 @@ BEGIN
     RETURN json_build_object('last_seq', (SELECT COALESCE(MAX(server_seq), 0) FROM event), 'end', chain_end);
 END
 $head$"""
+
+STAGED = """CREATE TEMPORARY TABLE event_stage (ord int NOT NULL, {columns}) ON COMMIT DELETE ROWS"""
+STAGE_MIN = 200  # events in a group from which its rows are staged before the lock
 
 _SEQ = store.INSERT_COLUMNS.index("server_seq")
 # PostgreSQL's type of each of store.INSERT_COLUMNS, in that order: one array each.
@@ -54,11 +63,15 @@ class Prepared:
     events: list[dict[str, Any]]
     columns: list[list[Any]]
     postgres: bool
+    staged: bool = False  # its rows are in event_stage (`stage`)
 
 
 async def on_connect(connection: Any) -> None:
-    """Give a new PostgreSQL connection (asyncpg's) its `head` function (a temporary one: no migration)."""
+    """Give a new PostgreSQL connection (asyncpg's) its `head` function and its staging table
+    (temporary ones: no migration, nothing another connection sees)."""
     await connection.execute(ORDER_HEAD)
+    await connection.execute(STAGED.format(columns=", ".join(
+        f"{name} {kind}" for name, kind in zip(store.INSERT_COLUMNS, _EVENT_TYPES) if name != "server_seq")))
 
 
 def prepare(connection: Any, events: list[dict[str, Any]]) -> Prepared:
@@ -66,6 +79,17 @@ def prepare(connection: Any, events: list[dict[str, Any]]) -> Prepared:
     if store.dialect(connection) != "postgres":
         return Prepared(events, [], False)
     return Prepared(events, [list(column) for column in zip(*store.event_rows(connection, events))], True)
+
+
+async def stage(connection: Any, prepared: Prepared) -> None:
+    """A big group's rows into event_stage, before the lock (PostgreSQL): `write` numbers them there."""
+    if not prepared.postgres or len(prepared.events) < STAGE_MIN:
+        return
+    kept = [column for index, column in enumerate(prepared.columns) if index != _SEQ]
+    async with connection.acquire_connection() as driver:
+        await driver.copy_records_to_table("event_stage", columns=_STAGE_COLUMNS,
+                                           records=zip(range(len(prepared.events)), *kept))
+    prepared.staged = True
 
 
 async def head(connection: Any, key: int, end_query: str) -> tuple[int, dict[str, Any] | None]:
@@ -82,32 +106,43 @@ async def head(connection: Any, key: int, end_query: str) -> tuple[int, dict[str
 
 async def write(connection: Any, prepared: Prepared, first: int, trail: Rows | None) -> None:
     """Insert the events numbered from `first` on, in order, and `trail` (PostgreSQL only: on SQLite
-    the trail appends itself), in one statement."""
+    the trail appends itself), in one statement; a staged group's events from event_stage."""
     if not prepared.postgres:
         for number, event in enumerate(prepared.events, start=first):
             event["server_seq"] = number
         if prepared.events:
             await store.insert_events(connection, prepared.events)
         return
-    inserts, params = [], []
+    named, main, params = [], None, []  # data-modifying statements sent as one: all but `main` as WITH's
     if prepared.events:
         for number, event in enumerate(prepared.events, start=first):
             event["server_seq"] = number
-        prepared.columns[_SEQ] = list(range(first, first + len(prepared.events)))
-        inserts.append(_unnest("event", store.INSERT_COLUMNS, _EVENT_TYPES, 1))
-        params += prepared.columns
+        if prepared.staged:  # taken out of the stage as they go in: a later flush stages afresh
+            named.append("staged AS (DELETE FROM event_stage RETURNING *)")
+            main = _STAGED_INSERT
+            params.append(first)
+        else:
+            prepared.columns[_SEQ] = list(range(first, first + len(prepared.events)))
+            main = _unnest("event", store.INSERT_COLUMNS, _EVENT_TYPES, 1)
+            params += prepared.columns
     if trail is not None and trail.values:
-        inserts.append(_unnest(trail.table, trail.columns, trail.types, len(params) + 1))
+        if main is not None:
+            named.append(f"logged AS ({main})")
+        main = _unnest(trail.table, trail.columns, trail.types, len(params) + 1)
         params += [list(column) for column in zip(*trail.values)]
-    if inserts:
-        sql = inserts[0] if len(inserts) == 1 else f"WITH logged AS ({inserts[0]}) {inserts[1]}"
-        await connection.execute_query(sql, params)
+    if main is not None:
+        await connection.execute_query((f"WITH {', '.join(named)} " if named else "") + main, params)
 
 
 def _unnest(table: str, columns: tuple[str, ...], types: tuple[str, ...], start: int) -> str:
     arrays = ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(types, start=start))
     return f'INSERT INTO "{table}" ({", ".join(columns)}) SELECT * FROM unnest({arrays})'
 
+
+_STAGE_COLUMNS = ["ord", *(name for name in store.INSERT_COLUMNS if name != "server_seq")]
+_STAGED_INSERT = (f'INSERT INTO "event" ({", ".join(store.INSERT_COLUMNS)}) SELECT '
+                  + ", ".join("$1::bigint + ord" if name == "server_seq" else name for name in store.INSERT_COLUMNS)
+                  + " FROM staged")
 
 NO_TRAIL = "SELECT NULL AS id WHERE 1 = 0"  # the end query of a group that audits nothing
 

@@ -137,6 +137,7 @@ class Group:
         the audit chain's end (one round trip), number the events and chain the audit entries in
         memory, insert both (one more); the caller commits. The rows were built before the lock."""
         prepared = append.prepare(self.connection, writes.events)
+        await append.stage(self.connection, prepared)
         trails = list(writes.audits.values())
         last_seq, end = await append.head(self.connection, ORDER_LOCK_KEY,
                                           trails[0][0].end_query if trails else append.NO_TRAIL)
