@@ -25,12 +25,13 @@ from tortoise.connection import get_connection
 from sync import devices, quota, rate, store
 from sync.classify import REVOKED, Batch, classify, hand_over, prepare
 from sync.errors import SyncError, malformed, not_readable, too_large
-from sync.group import Group, GroupWriter
+from sync.group import Group
+from sync.writer import GroupWriter
 from sync.policy import AuditRecord, Candidate, Policy, Principal
 from sync.models import Quarantine
 from sync.protocol import MAX_EVENTS, MAX_SEQ, MAX_SURRENDERED, PROTOCOL_VERSION, DeviceState, PushRequest
 
-WRITER = GroupWriter()  # this process's single writer of the log (see sync.group)
+WRITER = GroupWriter()  # this process's writers of the log (see sync.writer)
 SURRENDER_ONLY = {"revoked", "revoked_reason", "kept_aside", "revoked_text"}  # a push's answer is as before
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from tortoise.backends.base.config_generator import expand_db_url
 
-from sync import append, group
+from sync import append, writer
 
 APP_LABEL = "ivlog"
 MODEL_MODULES = ["server.db.models", "server.db.review_models", "server.db.catalogue_models", "sync.models"]
@@ -45,11 +45,11 @@ def sqlite_path(database_url: str) -> Path:
 
 
 def _writer(connection: dict[str, Any]) -> dict[str, Any]:
-    """PostgreSQL: the log's writers' own pool (sync.group.WRITER_CONNECTION), one connection per lane,
+    """PostgreSQL: the log's writers' own pool (sync.writer.WRITER_CONNECTION), one connection per lane,
     so that a burst of requests, each reading its session from the default pool, never queues the
     writers behind it (measured: a group waited 80-480 ms for a connection in the 200-tablet storm)."""
-    credentials = {**connection["credentials"], "minsize": 1, "maxsize": group.LANES}
-    return {group.WRITER_CONNECTION: {**connection, "credentials": credentials}}
+    credentials = {**connection["credentials"], "minsize": 1, "maxsize": writer.LANES}
+    return {writer.WRITER_CONNECTION: {**connection, "credentials": credentials}}
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:

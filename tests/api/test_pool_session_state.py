@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tortoise.connection import get_connection
 
-from sync.group import WRITER_CONNECTION
+from sync.writer import WRITER_CONNECTION
 from tests.api.test_sync_server import tolerated
 from tests.databases import on_postgres
 

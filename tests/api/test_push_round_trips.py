@@ -10,7 +10,7 @@ import asyncio
 import pytest
 from tortoise.connection import get_connection
 
-from sync.group import WRITER_CONNECTION
+from sync.writer import WRITER_CONNECTION
 from tests.api.test_sync_server import tolerated
 from tests.databases import on_postgres
 
@@ -33,7 +33,7 @@ PUSH = [
 
 async def _logged(*pools) -> list[str]:
     """Every statement any pooled connection sends from now on (the requests' pool and the log
-    writers', sync.group.WRITER_CONNECTION), but the projector's (it folds and follows the log on its
+    writers', sync.writer.WRITER_CONNECTION), but the projector's (it folds and follows the log on its
     own, task `ivlog-projector`) and the driver's own type look-ups."""
     sent: list[str] = []
 

@@ -11,7 +11,7 @@ import uuid
 
 from server import audit
 from server.db.models import AuditEntry
-from sync import group
+from sync import writer
 from sync.models import Event
 from tests.api.conftest import Tablet
 from tests.api.test_sync_server import tolerated
@@ -19,9 +19,9 @@ from tests.api.test_sync_server import tolerated
 
 async def test_concurrent_groups_and_other_actions_leave_one_chain_that_verifies(
         client_factory, nurse_ana, scheduled_visit, patient_pat, monkeypatch):
-    monkeypatch.setattr(group, "STALL_S", 0)  # every busy writer counts as stalled: groups in every lane
+    monkeypatch.setattr(writer, "STALL_S", 0)  # every busy writer counts as stalled: groups in every lane
     tablets = [Tablet(await client_factory(nurse_ana, device_id=str(device), device_label=f"tablet {n}"), device)
-               for n, device in enumerate(uuid.uuid4() for _ in range(2 * group.LANES))]
+               for n, device in enumerate(uuid.uuid4() for _ in range(2 * writer.LANES))]
 
     async def push_a_visit_in_small_pushes(tablet: Tablet) -> int:
         events = tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from sync import engine, group
+from sync import engine, writer
 from sync.models import Event, Quarantine
 from sync.quota import HeldQuota
 from tests.sync.conftest import batch, event
@@ -19,7 +19,7 @@ async def test_pushes_in_one_group_count_each_others_held_rows_and_neighbours_ar
     policy.held_quota = HeldQuota(rows=ROWS)
     closed = uuid.uuid4()
     policy.closed_visits.add(closed)
-    *stuffers, honest_device = [uuid.uuid4() for _ in range(5)]  # one writer takes what queues (sync.group)
+    *stuffers, honest_device = [uuid.uuid4() for _ in range(5)]  # one writer takes what queues (sync.writer)
     stuffing = [batch(device, [event(closed, n) for n in range(1, 5)]) for device in stuffers]
     open_visit = uuid.uuid4()
     honest = batch(honest_device, [event(open_visit, n) for n in range(1, 4)])
@@ -36,12 +36,12 @@ async def test_pushes_in_one_group_count_each_others_held_rows_and_neighbours_ar
 
 
 async def test_one_users_pushes_decided_by_different_writers_still_share_her_quota(sync_app, policy, monkeypatch):
-    """On PostgreSQL a process decides groups side by side (sync.group lanes); a push that keeps entries
+    """On PostgreSQL a process decides groups side by side (sync.writer); a push that keeps entries
     aside counts them under the order lock, so concurrent groups never both pass on counts missing the other's."""
     policy.held_quota = HeldQuota(rows=ROWS)
     closed = uuid.uuid4()
     policy.closed_visits.add(closed)
-    monkeypatch.setattr(group, "STALL_S", 0)  # every busy writer counts as stalled: the pushes spread over them
+    monkeypatch.setattr(writer, "STALL_S", 0)  # every busy writer counts as stalled: the pushes spread over them
     devices = [uuid.uuid4() for _ in range(4)]
     stuffing = [batch(device, [event(closed, n) for n in range(1, 5)]) for device in devices]
 
