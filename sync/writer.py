@@ -78,8 +78,8 @@ class GroupWriter:
         lane not stalled, or, with every lane stalled, the shortest queue."""
         lane, count = self._devices.get(job.device_id, (None, 0))
         if lane is None:
-            lane = next((lane for lane in self.lanes if not lane.stalled()),
-                        min(self.lanes, key=lambda lane: len(lane.queue)))
+            lane = next((lane for lane in self.lanes if not lane.stalled()), None) \
+                or min(self.lanes, key=lambda lane: len(lane.queue))
         self._devices[job.device_id] = (lane, count + 1)
         lane.add(job)
 
@@ -104,6 +104,7 @@ class _Lane:
         self.writer = writer
         self.queue: deque[_Job[Any]] = deque()
         self._task: asyncio.Task[None] | None = None
+        self.groups = 0  # groups it has written (a figure for tests)
         self._since: float | None = None  # when its current group began
         self._writing: set[UUID] = set()  # its current group's devices
 
@@ -119,6 +120,7 @@ class _Lane:
         loop = asyncio.get_running_loop()
         while self.queue:
             jobs = self._take()
+            self.groups += 1
             self._since, self._writing = loop.time(), {job.device_id for job in jobs}
             timer = loop.call_later(STALL_S, self._stall)
             try:

@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from sync import engine
+from sync import engine, writer
 from sync.models import Device, Event, Quarantine
 from tests.sync.conftest import as_user, batch, event
 
@@ -39,6 +39,16 @@ async def test_concurrent_pushes_share_commits_and_store_each_event_once(sync_ap
     assert all(r["status"] == "accepted" for resp in responses for r in resp.json()["results"])
     assert await _seqs() == list(range(1, 151))  # contiguous: no seq lost, none given twice
     assert engine.WRITER.commits - commits_before < 30
+
+
+async def test_one_writer_takes_every_push_that_queued_while_none_is_slow(sync_app, monkeypatch):
+    """sync.writer: pushes go to the first writer while its groups are quick, whatever their device
+    (three writers by device committed three times as many small groups, each taking the order lock)."""
+    monkeypatch.setattr(writer, "STALL_S", 10.0)
+    responses = await _rush(sync_app, [(body, 1) for _, body in (_tablet_batch() for _ in range(30))])
+    assert [r.status_code for r in responses] == [200] * 30
+    first, *others = [lane.groups for lane in engine.WRITER.lanes]
+    assert first >= 1 and others == [0] * len(others)
 
 
 async def test_a_groups_pushes_are_judged_against_one_read_ahead_of_every_author_and_visit(sync_app, policy):

@@ -5,11 +5,14 @@ push that fails after staging leaves nothing behind for its neighbours' insert."
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from sync import append
 from sync.models import Event
+from sync.writer import WRITER_CONNECTION
 from tests.databases import on_postgres
 from tests.sync.conftest import batch, event
 from tests.sync.test_group_commit import _rush, _seqs
@@ -44,3 +47,22 @@ async def test_a_failing_push_among_staged_ones_rolls_back_alone_and_nothing_is_
     assert [r.status_code for r in responses] == [200, 500, 200, 200]
     assert await _seqs() == list(range(1, 3 * append.STAGE_MIN + 1))  # each staged push inserted once
     assert not await Event.filter(device_id=broken_device).exists()
+
+
+async def test_a_big_groups_rows_pass_through_the_stage_and_leave_it_empty(sync_app):
+    """The mechanism itself: the rows are in event_stage before the lock, none after the insert."""
+    now = datetime.now(timezone.utc)
+    device, visit = uuid.uuid4(), uuid.uuid4()
+    events = [{"id": uuid.uuid4(), "organization_id": 1, "visit_id": visit, "device_id": device, "device_seq": n,
+               "kind": "note", "schema": 1, "occurred_at": now, "recorded_at": now, "received_at": now,
+               "server_seq": None, "author_id": 1, "payload": {"text": f"entry {n}"}, "content_sha256": "0" * 64,
+               "flags": []} for n in range(1, append.STAGE_MIN + 1)]
+    async with in_transaction(WRITER_CONNECTION) as connection:
+        prepared = append.prepare(connection, events)
+        await append.stage(connection, prepared)
+        staged = await connection.execute_query_dict("SELECT count(*) AS n FROM event_stage")
+        await append.write(connection, prepared, 41, None)
+        left = await connection.execute_query_dict("SELECT count(*) AS n FROM event_stage")
+    assert prepared.staged and staged == [{"n": append.STAGE_MIN}] and left == [{"n": 0}]
+    stored = await Event.filter(device_id=device).order_by("server_seq").values_list("device_seq", "server_seq")
+    assert stored == [(n, 40 + n) for n in range(1, append.STAGE_MIN + 1)]
