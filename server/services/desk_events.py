@@ -26,6 +26,7 @@ from server.clinical.problems import EventInvalid
 from server.db.models import DeskDevice, User, Visit
 from server.errors import AppError, BadRequest, Conflict, DeviceRefused, FieldError, NotFound, PayloadTooLarge, \
     ValidationFailed
+from server.services.desk_turn import desk_turn
 from server.sync_policy import ServerPolicy
 from sync import engine
 from sync.errors import SyncError
@@ -78,9 +79,10 @@ async def append(*, user: User, visit: Visit, kind: str, payload: dict[str, Any]
     The payload is checked first, so a mistyped form is answered at once instead of being kept
     in quarantine (where it would flag the visit as holding entries to resolve)."""
     _check_payload(kind, payload)
-    device_id, device_seq = await take_device_seq(user)
-    event = _event(visit=visit, kind=kind, payload=payload, device_seq=device_seq, now=datetime.now(timezone.utc))
-    result = (await push_events(user=user, device_id=device_id, events=[event])).results[0]
+    async with desk_turn(user.id):  # numbered and pushed before the user's next desk action takes a number
+        device_id, device_seq = await take_device_seq(user)
+        event = _event(visit=visit, kind=kind, payload=payload, device_seq=device_seq, now=datetime.now(timezone.utc))
+        result = (await push_events(user=user, device_id=device_id, events=[event])).results[0]
     if result.status not in ("accepted", "duplicate"):
         raise _refused(result)
     return result
