@@ -26,24 +26,34 @@ export const loadSchema = (name) => packagedJson(new URL(`./${name}.schema.json`
 const resolve = (schema, root) => (schema.$ref ? { ...root.$defs[schema.$ref.split('/').at(-1)], ...schema } : schema);
 const words = (value) => (Array.isArray(value) ? value.map(words).join(', ')
   : typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
+const parts = (pointer) => pointer.split('/').slice(1)
+  .map((part) => decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~'));
 // The value at a JSON pointer ("#/a/0/b") of the instance, or of the schema through its $refs.
-const parts = (pointer) => pointer.split('/').slice(1).map((part) => decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~'));
-const at = (value, pointer, root = null) => parts(pointer).reduce((node, part) => (root && part === '$ref' ? resolve(node, root) : node[part]), value);
+const at = (value, pointer, root = null) => parts(pointer)
+  .reduce((node, part) => (root && part === '$ref' ? resolve(node, root) : node[part]), value);
 // "products.products[3].ladder", as the server writes it.
-const pathText = (base, pointer) => base + parts(pointer).map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('');
+const pathText = (base, pointer) => base
+  + parts(pointer).map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('');
 
-// The error as [path, reason] pairs in the table's words ([] for the validator's summaries of its children's errors).
+// The keyword's value in words; "additionalProperties" names the fields the object has but may not.
+function said({ keyword, keywordLocation }, limit, instance, schema) {
+  if (keyword === 'type') return [limit].flat().map((name) => WORDS.types[name]).join(' or ');
+  if (keyword === 'format') return limit;
+  if (keyword !== 'additionalProperties') return words(limit);
+  const { properties = {} } = at(schema, keywordLocation.replace(/\/[^/]*$/, ''), schema);
+  return Object.keys(instance).filter((key) => !Object.hasOwn(properties, key)).join(', ');
+}
+
+// The error as [path, reason] pairs in the table's words ([] for the validator's summaries of errors below).
 function problems(error, value, schema, base) {
   const text = WORDS.keywords[error.keyword], where = pathText(base, error.instanceLocation);
   if (text === undefined) return [];
   const limit = at(schema, error.keywordLocation, schema), instance = at(value, error.instanceLocation);
-  if (error.keyword === 'additionalProperties' && limit !== false) return []; // a summary of its fields' errors
-  if (error.keyword === 'required') return limit.filter((name) => !Object.hasOwn(instance, name)).map((name) => [`${where}.${name}`, text]);
-  const { properties = {} } = at(schema, error.keywordLocation.replace(/\/[^/]*$/, ''), schema);
-  const said = error.keyword === 'additionalProperties' ? Object.keys(instance).filter((key) => !Object.hasOwn(properties, key)).join(', ')
-    : error.keyword === 'type' ? [limit].flat().map((name) => WORDS.types[name]).join(' or ')
-      : error.keyword === 'format' ? limit : words(limit);
-  return [[where, text.replace('{}', said)]];
+  if (error.keyword === 'additionalProperties' && limit !== false) return [];
+  if (error.keyword === 'required') {
+    return limit.filter((name) => !Object.hasOwn(instance, name)).map((name) => [`${where}.${name}`, text]);
+  }
+  return [[where, text.replace('{}', said(error, limit, instance, schema))]];
 }
 
 // `value` (checked) with every field the schema gives a default for and the value leaves out.
@@ -52,7 +62,8 @@ function withDefaults(value, schema, root) {
   if (Array.isArray(value)) return spec.items ? value.map((item) => withDefaults(item, spec.items, root)) : value;
   if (!isObject(value)) return value;
   const fields = spec.properties ?? {}, other = isObject(spec.additionalProperties) ? spec.additionalProperties : {};
-  const out = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withDefaults(item, fields[key] ?? other, root)]));
+  const out = Object.fromEntries(Object.entries(value)
+    .map(([key, item]) => [key, withDefaults(item, fields[key] ?? other, root)]));
   for (const [key, field] of Object.entries(fields)) {
     if (!Object.hasOwn(value, key) && Object.hasOwn(field, 'default')) out[key] = structuredClone(field.default);
   }
@@ -66,7 +77,8 @@ export function checker(schema, part = null) {
   const validator = new Validator(target, '2020-12', false);
   return (value, base) => {
     const { errors } = validator.validate(value);
-    const found = new Map(errors.flatMap((error) => problems(error, value, target, base)).map((p) => [p.join(': '), p]));
+    const found = new Map(errors.flatMap((error) => problems(error, value, target, base))
+      .map((problem) => [problem.join(': '), problem]));
     const order = ([pa, ra], [pb, rb]) => (pa === pb ? (ra < rb ? -1 : 1) : pa < pb ? -1 : 1);
     if (found.size) throw new Error([...found.values()].sort(order).map((p) => p.join(': ')).join('; '));
     return withDefaults(value, target, schema);

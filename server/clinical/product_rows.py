@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.clinical.shapes import checker, schema_of
+from server.clinical.shapes import checker, data_file
 
 Row = dict[str, Any]
 """A row of products.json as checked, with its defaults (products.schema.json `$defs.row`)."""
 
 # The row fields that belong to protocol kinds (the rest every row has).
-KIND_FIELDS: tuple[str, ...] = tuple(schema_of("products")["$defs"]["kind_field"]["enum"])
+KIND_FIELDS: tuple[str, ...] = tuple(data_file("products.schema.json")["$defs"]["kind_field"]["enum"])
 _SHAPE = checker("products")
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import cache
+import math
 from importlib import resources
 from typing import Any, Callable
 
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 Path = tuple[str | int, ...]
 
@@ -22,6 +22,9 @@ def data_file(name: str) -> Any:
 
 
 WORDS: dict[str, dict[str, str]] = data_file("schema_words.json")
+# A number is finite (Python reads NaN and Infinity from JSON, and a form's "nan" parses as a float).
+_Validator = validators.extend(Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+    "number", lambda _, value: isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)))
 
 
 class ShapeError(ValueError):
@@ -39,7 +42,7 @@ def path_text(root: str, path: Path) -> str:
 
 def _words(value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(_words(item) for item in value)
+        return ", ".join(map(_words, value))
     return f"'{value}'" if isinstance(value, str) else json.dumps(value)
 
 
@@ -75,28 +78,17 @@ def with_defaults(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> A
     return [with_defaults(item, items, root) for item in value] if isinstance(value, list) and items else value
 
 
-@cache
-def schema_of(name: str) -> dict[str, Any]:
-    """data/NAME.schema.json."""
-    return data_file(f"{name}.schema.json")
-
-
-@cache
-def _validator(name: str, part: str | None) -> tuple[Draft202012Validator, dict[str, Any]]:
-    schema = schema_of(name)
-    target = {"$defs": schema["$defs"], "$ref": f"#/$defs/{part}"} if part else schema
-    return Draft202012Validator(target, format_checker=FormatChecker()), target
-
-
 def checker(name: str, part: str | None = None) -> Callable[[Any, str], Any]:
     """A check of a document by data/NAME.schema.json (or of its `$defs` PART): it returns the value with
     its defaults, or raises ShapeError naming every field that does not fit (`root` starts each path)."""
-    validator, target = _validator(name, part)
+    schema = data_file(f"{name}.schema.json")
+    target = {"$defs": schema["$defs"], "$ref": f"#/$defs/{part}"} if part else schema
+    validator = _Validator(target, format_checker=FormatChecker())
 
     def check(value: Any, root: str) -> Any:
         problems = [problem for error in validator.iter_errors(value) for problem in _problems(error)]
         if problems:
             raise ShapeError(root, sorted(dict.fromkeys(problems), key=lambda p: (path_text(root, p[0]), p[1])))
-        return with_defaults(value, target, schema_of(name))
+        return with_defaults(value, target, schema)
 
     return check
