@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "711a68e9a443bf6c";
+const VERSION = "42fbaf2251018f5d";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -48,7 +48,6 @@ const SHELL = [
   "/app/rules/clock.js",
   "/app/rules/context.js",
   "/app/rules/corrections.js",
-  "/app/rules/data_checks.js",
   "/app/rules/events.js",
   "/app/rules/infusion.js",
   "/app/rules/packaged.js",
@@ -57,14 +56,19 @@ const SHELL = [
   "/app/rules/payloads.json",
   "/app/rules/picture.js",
   "/app/rules/problems.js",
+  "/app/rules/products.schema.json",
   "/app/rules/ranges.js",
+  "/app/rules/ranges.schema.json",
   "/app/rules/rate_rules.js",
   "/app/rules/rates.js",
   "/app/rules/record.js",
   "/app/rules/rounding.js",
   "/app/rules/rulebook.js",
+  "/app/rules/rules.schema.json",
   "/app/rules/schedule.js",
+  "/app/rules/schema_words.json",
   "/app/rules/series.js",
+  "/app/rules/shapes.js",
   "/app/rules/timeline.js",
   "/app/rules/visit_rules.js",
   "/app/session.js",
@@ -87,6 +91,14 @@ const SHELL = [
   "/app/vendor/cel-js/registry.js",
   "/app/vendor/cel-js/serialize.js",
   "/app/vendor/cel-js/type-checker.js",
+  "/app/vendor/json-schema.LICENSE.txt",
+  "/app/vendor/json-schema/deep-compare-strict.js",
+  "/app/vendor/json-schema/dereference.js",
+  "/app/vendor/json-schema/format.js",
+  "/app/vendor/json-schema/pointer.js",
+  "/app/vendor/json-schema/ucs2-length.js",
+  "/app/vendor/json-schema/validate.js",
+  "/app/vendor/json-schema/validator.js",
   "/app/vendor/zxing-library.LICENSE.txt",
   "/app/vendor/zxing-library.min.js",
   "/app/views/dom.js",

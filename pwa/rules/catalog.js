@@ -5,53 +5,17 @@
 // indications, source, verified_on, ladder_note, infusion: "every"|"first"|"subsequent", subsequent (the
 // later infusions' protocol of a "first" one, else null), and a kind without a ladder its own fields}.
 
-import {
-  boolean, dateText, deepFreeze, integer, listOf, mapOf, number, oneOf, optional, record, text,
-} from './data_checks.js';
+import { checker, deepFreeze, loadSchema } from './shapes.js';
 
-const T = text({ min: 1 });
-const N = number({ gt: 0 });
-const I = integer({ gt: 0 });
-const FROM = oneOf('label', 'maker', 'organization', 'generated');
-const UNIT = oneOf('mg/kg/min', 'mL/kg/min', 'mL/kg/h', 'mL/h', 'mL/h/site');
-const ORIGINS = { ladder_source: listOf(FROM), first_step_source: FROM, step_source: FROM };
-const NDCS = [listOf(record({ ndc: T, labeler: T, source: T })), []];
+// The document's shape is products.schema.json (the server checks the same); the checks across fields
+// are below. Its `kind_field`s belong to protocol kinds: a row carries its kind's
+// (protocol_kinds[kind].fields), no other; a kind without a ladder (fixed_dose, per_site) keeps its own
+// in the protocol as they are.
+const SCHEMA = await loadSchema('products');
+const FILE = checker(SCHEMA);
+const KIND_FIELDS = SCHEMA.$defs.kind_field.enum;
 // Where each value comes from, for the people who check the row: never part of the protocol.
-const PROV = [...Object.keys(ORIGINS), 'at_risk_cap_source', 'min_age_years', 'ndcs'];
-const STEPS = { start_rate: N, first_step_min: I, ladder: listOf(number(), { min: 1 }), step_min: I };
-const NOTE = [optional(text()), null];
-// The protocol for infusions after the first of a series, where the label gives one (Qivigy); the row's
-// own values are then the first infusion's. Its maximum is the row's.
-const SUBSEQUENT = record({ ...STEPS, ladder_note: NOTE, source: T, ...ORIGINS });
-// The fields that belong to protocol kinds: a row carries its kind's (protocol_kinds[kind].fields), no other.
-// A kind without a ladder (fixed_dose, per_site) keeps its own in the protocol as they are.
-const KIND_FIELDS = {
-  ...STEPS, ...ORIGINS, max_rate: N, at_risk_cap_source: T,
-  volume_ml: N, duration_min: N, per_site_rate_ml_h: N, per_site_volume_ml: N, max_sites: I,
-};
-const ROW = record({
-  protocol_id: T, product_id: T, therapy: T, kind: T, product_name: text(), brand: text(),
-  concentration_mg_ml: N, indications: listOf(text(), { min: 1 }), rate_unit: UNIT,
-  ...Object.fromEntries(Object.keys(KIND_FIELDS).map((name) => [name, [optional(KIND_FIELDS[name]), null]])),
-  ladder_note: NOTE, source: T, at_risk_cap: [optional(number()), null],
-  at_risk_cap_exclusive: [boolean(), false], verified_on: [optional(dateText()), null],
-  aliases: [listOf(text()), []], subsequent: [optional(SUBSEQUENT), null], min_age_years: [optional(I), null], ndcs: NDCS,
-});
-const KIND = record({
-  about: T, rate_units: listOf(UNIT, { min: 1 }), fields: listOf(oneOf(...Object.keys(KIND_FIELDS)), { min: 1 }), source: T,
-});
-
-export const RATES_NOTE = 'rates not verified; order must give explicit steps';
-// A product on the market whose label rates were not found (LABELS.md s.2.10): no ladder at all.
-const UNRATED = record({
-  product_id: T, therapy: T, product_name: T, brand: T, concentration_mg_ml: N, indications: listOf(text(), { min: 1 }),
-  min_age_years: [optional(I), null], ndcs: NDCS, rates_note: oneOf(RATES_NOTE), source: T,
-});
-
-const FILE = record({
-  version: T, about: [text(), ''], at_risk_flags: listOf(text()), therapies: mapOf(record({ name: T, source: T })),
-  protocol_kinds: mapOf(KIND), products: listOf(ROW, { min: 1 }), products_without_rates: [listOf(UNRATED), []],
-});
+const PROV = ['ladder_source', 'first_step_source', 'step_source', 'at_risk_cap_source', 'min_age_years', 'ndcs'];
 
 // The world of the documents from before therapies and protocol kinds (products.json without them,
 // rules.json schema 2): IVIG only; its label rows titrate by weight, an order's explicit mL/h steps are
@@ -81,7 +45,7 @@ function checkShape(row, { therapies, protocol_kinds: kinds }) {
   must(Object.hasOwn(therapies, therapy), id, `therapy '${therapy}' is not declared in therapies`);
   must(Object.hasOwn(kinds, kind), id, `kind '${kind}' is not declared in protocol_kinds`);
   must(spec.rate_units.includes(row.rate_unit), id, `rate_unit '${row.rate_unit}' is not one of ${kind}'s`);
-  for (const name in KIND_FIELDS) {
+  for (const name of KIND_FIELDS) {
     const present = row[name] !== null, wanted = spec.fields.includes(name);
     must(present || !wanted, id, `a ${kind} row needs ${name}`);
     must(wanted || !present, id, `${name} is not a field of a ${kind} row`);

@@ -6,7 +6,7 @@
 import {
   findProduct, findProtocol, orderProtocol, protocolFor, protocolForInfusion, unratedProduct,
 } from './catalog.js';
-import { deepFreeze, isObject } from './data_checks.js';
+import { deepFreeze, isObject } from './shapes.js';
 import { rangesFrom } from './ranges.js';
 import { checkAppliesTo, vitalsScheduleFrom } from './rulebook.js';
 import { placeInSeries } from './series.js';

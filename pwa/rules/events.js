@@ -4,7 +4,7 @@
 // check before an entry is saved (checkPayload), and events as the fold reads them, in their order.
 
 import { parseInstant } from './clock.js';
-import { isObject } from './data_checks.js';
+import { isObject } from './shapes.js';
 import { INVALID } from './payload_types.js';
 import { CROSS_CHECKS, PAYLOAD_TYPES, PAYLOADS_DOC } from './payload_schemas.js';
 import { EventInvalid, problem, problemsFromErrors } from './problems.js';

@@ -4,7 +4,7 @@
 // `problems.js` words them.
 
 import { formatInstant, pad, utcDateOf } from './clock.js';
-import { isObject } from './data_checks.js';
+import { isObject } from './shapes.js';
 import { rangeViolation } from './ranges.js';
 
 export const INVALID = Symbol('invalid');

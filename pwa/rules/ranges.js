@@ -2,21 +2,17 @@
 // organization can override them. A value outside is an entry error, refused with a message that names
 // the field, the value and the range: "Temperature 53 °C is outside 32–43 °C".
 
-import { boolean, mapOf, number, record, text } from './data_checks.js';
 import { formatNumber } from './rounding.js';
+import { checker, loadSchema } from './shapes.js';
 
-const RANGE_ROW = record({
-  label: text(), unit: text(), min: number(), max: number(),
-  min_exclusive: [boolean(), false], max_exclusive: [boolean(), false],
-});
+const RANGES = checker(await loadSchema('ranges'));
 
 const loaded = new WeakMap();
 
 // Ranges keyed by field name from the ranges.json document ({fields: {...}}); cached per document.
 export function loadRanges(rangesDoc) {
   if (loaded.has(rangesDoc)) return loaded.get(rangesDoc);
-  if (typeof rangesDoc !== 'object' || rangesDoc === null) throw new Error('ranges: must be an object');
-  const ranges = Object.freeze(mapOf(RANGE_ROW)(rangesDoc.fields, 'ranges.fields'));
+  const ranges = Object.freeze(RANGES(rangesDoc, 'ranges').fields);
   loaded.set(rangesDoc, ranges);
   return ranges;
 }

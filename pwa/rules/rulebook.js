@@ -2,56 +2,29 @@
 // schedule and reaction guidance. Loaded once and passed around, so a pharmacist can override any
 // number. `alerts.js` (loadRulebook) keeps the rules this code can evaluate and lists the others.
 
-import {
-  boolean, deepFreeze, integer, isObject, listOf, mapOf, number, oneOf, record, text,
-} from './data_checks.js';
+import { checker, deepFreeze, isObject, loadSchema } from './shapes.js';
 import { IVIG_ONLY } from './catalog.js';
 
-const VITALS_SCHEDULE = record({
-  titrating_every_min: number({ gt: 0 }), at_max_every_min: number({ gt: 0 }),
-  increase_window_min: number({ ge: 0 }), completion_window_min: number({ ge: 0 }),
-  observation_min: number({ ge: 0 }), observation_min_high_risk: number({ ge: 0 }), grace_min: number({ ge: 0 }),
-  source: [text(), ''],
-});
-
-// When an infusion starts a new series: a gap of more than long_gap_days since the last completed one.
-const INFUSION_SERIES = record({ long_gap_days: number({ gt: 0 }), source: text({ min: 1 }) });
-
-// The visits a rule runs on: their therapy and their protocol's kind (products.json declares both).
-const NAMES = listOf(text({ min: 1 }), { min: 1 });
-const RULE = record({
-  id: text(), applies_to: record({ therapies: NAMES, protocol_kinds: NAMES }), severity: oneOf('info', 'warning', 'critical'), enabled: boolean(), message: text(),
-  thresholds: mapOf(number()), supersedes: [listOf(text()), []], source: text({ min: 1 }),
-  each: [text(), null], when: [text(), null], values: [mapOf(text()), {}],
-});
-
-const TIER = record({ grades: listOf(integer()), tier: text(), when: text(), actions: listOf(text()), source: text() });
-
-// Who may write each kind and who may amend or void it (server/clinical/rulebook.py reads the same rows).
-const WHO = oneOf('author', 'never');
-const AUTHORITY = record({
-  about: [text(), ''], kinds: mapOf(record({ written_by: listOf(text()), amend: WHO, void: WHO })),
-});
-
-// The rules file's shape this code reads (server/clinical/rulebook.py RULES_SCHEMA). A newer file is
-// read for what this code knows: its unknown fields are ignored and a rule it cannot read is skipped.
+// The rules file's shape is rules.schema.json (the server checks the same); this code reads the files
+// up to its RULES_SCHEMA (server/clinical/rulebook.py). A newer file is read for what this code knows:
+// its unknown fields are ignored and a rule it cannot read is skipped, so rules are checked one by one.
 export const RULES_SCHEMA = 3;
-const FILE = record({
-  schema: integer(), version: text({ min: 1 }), about: [text(), ''], rate_tolerance_ml_h: number({ ge: 0 }),
-  late_entry_min: number({ gt: 0 }), vitals_schedule: VITALS_SCHEDULE, infusion_series: INFUSION_SERIES,
-  entry_authority: AUTHORITY,
-  rules: listOf((rule) => rule), reaction_tiers: listOf(TIER),
-});
-// The fields of `value` that the record check `shape` knows.
+const SCHEMA = await loadSchema('rules');
+const DEFS = SCHEMA.$defs;
+const FILE = checker({ ...SCHEMA, properties: { ...SCHEMA.properties, rules: { type: 'array' } } });
+const RULE = checker(SCHEMA, 'rule');
+const VITALS_SCHEDULE = checker(SCHEMA, 'vitals_schedule');
+
+// The fields of `value` that the schema part `shape` declares.
 const known = (value, shape) => (isObject(value)
-  ? Object.fromEntries(Object.entries(value).filter(([key]) => Object.hasOwn(shape.fields, key))) : value);
+  ? Object.fromEntries(Object.entries(value).filter(([key]) => Object.hasOwn(shape.properties, key))) : value);
 
 // A newer file as this code reads it: the fields it knows, at every level it checks.
 function olderView(doc) {
-  const view = known(doc, FILE);
-  if (Array.isArray(view.reaction_tiers)) view.reaction_tiers = view.reaction_tiers.map((t) => known(t, TIER));
-  return { ...view, vitals_schedule: known(view.vitals_schedule, VITALS_SCHEDULE),
-    infusion_series: known(view.infusion_series, INFUSION_SERIES) };
+  const view = known(doc, SCHEMA);
+  if (Array.isArray(view.reaction_tiers)) view.reaction_tiers = view.reaction_tiers.map((t) => known(t, DEFS.reaction_tier));
+  return { ...view, vitals_schedule: known(view.vitals_schedule, DEFS.vitals_schedule),
+    infusion_series: known(view.infusion_series, DEFS.infusion_series) };
 }
 
 // The rules of the file by id; a newer file's rule this code cannot read is skipped ({id, reason}).
@@ -59,7 +32,7 @@ function parseRules(list, newer, skipped) {
   const rules = {};
   list.forEach((raw, index) => {
     try {
-      const rule = RULE(newer ? known(raw, RULE) : raw, `rules.rules[${index}]`);
+      const rule = RULE(newer ? known(raw, DEFS.rule) : raw, `rules.rules[${index}]`);
       if (Object.hasOwn(rules, rule.id)) throw new Error('rule ids must be unique');
       rules[rule.id] = rule;
     } catch (error) {

@@ -9,13 +9,15 @@ A row of another kind (fixed_dose, per_site) loads with its own numbers in `term
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from datetime import date
-from importlib import resources
 from typing import Any, Literal, Mapping
 
-from server.clinical.product_rows import KIND_FIELDS, NdcRow, Origin, ProductRow, ProductsFile, RateUnit, UnratedRow
+from server.clinical.product_rows import KIND_FIELDS, Row, checked_products
+from server.clinical.shapes import data_file
+
+RateUnit = str  # one of products.schema.json `$defs.rate_unit`
+Origin = str  # one of products.schema.json `$defs.origin`
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,15 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Ndc:
+    """A National Drug Code of the product, who labels it and where that is stated."""
+
+    ndc: str
+    labeler: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Provenance:
     """Where a label row's values come from, for the people who check it (the rate maths ignores it)."""
 
@@ -39,7 +50,7 @@ class Provenance:
     step_source: Origin
     at_risk_cap_source: str
     min_age_years: int | None
-    ndcs: tuple[NdcRow, ...]
+    ndcs: tuple[Ndc, ...]
 
 
 Infusion = Literal["every", "first", "subsequent"]
@@ -96,7 +107,7 @@ class UnratedProduct:
     product: Product
     indications: tuple[str, ...]
     min_age_years: int | None
-    ndcs: tuple[NdcRow, ...]
+    ndcs: tuple[Ndc, ...]
     rates_note: str
     source: str
 
@@ -139,42 +150,43 @@ class Catalog:
         raise KeyError(f"no protocol for {product_id!r} in {indication!r} (products data {self.version})")
 
 
-def _protocol(row: ProductRow) -> Protocol:
+def _protocol(row: Row) -> Protocol:
     """The row's protocol; with a `subsequent` block, the first infusion's, which carries the later one."""
-    first, later = _first_protocol(row), row.subsequent
+    first, later = _first_protocol(row), row["subsequent"]
     if later is None:
         return first
     assert first.provenance is not None
     subsequent = replace(
-        first, ladder=tuple(later.ladder), first_step_min=later.first_step_min, step_min=later.step_min,
-        source=later.source, ladder_note=later.ladder_note, infusion="subsequent", provenance=replace(
-            first.provenance, ladder_source=tuple(later.ladder_source),
-            first_step_source=later.first_step_source, step_source=later.step_source))
+        first, ladder=tuple(map(float, later["ladder"])), first_step_min=later["first_step_min"], step_min=later["step_min"],
+        source=later["source"], ladder_note=later["ladder_note"], infusion="subsequent", provenance=replace(
+            first.provenance, ladder_source=tuple(later["ladder_source"]),
+            first_step_source=later["first_step_source"], step_source=later["step_source"]))
     return replace(first, infusion="first", subsequent=subsequent)
 
 
-def _first_protocol(row: ProductRow) -> Protocol:
-    product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml, row.therapy)
+def _product(row: Row) -> Product:
+    return Product(row["product_id"], row["product_name"], row["brand"], float(row["concentration_mg_ml"]), row["therapy"])
+
+
+def _first_protocol(row: Row) -> Protocol:
+    verified = row["verified_on"] and date.fromisoformat(row["verified_on"])
     protocol = Protocol(
-        id=row.protocol_id, kind=row.kind, basis="label", product=product,
-        rate_unit=row.rate_unit, ladder=tuple(row.ladder or ()), first_step_min=row.first_step_min or 0,
-        step_min=row.step_min or 0, at_risk_cap=row.at_risk_cap, at_risk_cap_exclusive=row.at_risk_cap_exclusive,
-        indications=tuple(row.indications), source=row.source, verified_on=row.verified_on, ladder_note=row.ladder_note)
-    if row.ladder is None:
-        terms = {name: value for name in KIND_FIELDS if (value := getattr(row, name)) is not None}
-        return replace(protocol, terms=terms)
-    if row.ladder_source is None:  # fixed_steps: no provenance per step
+        id=row["protocol_id"], kind=row["kind"], basis="label", product=_product(row), rate_unit=row["rate_unit"],
+        ladder=tuple(map(float, row["ladder"] or ())), first_step_min=row["first_step_min"] or 0, step_min=row["step_min"] or 0,
+        at_risk_cap=row["at_risk_cap"] and float(row["at_risk_cap"]), at_risk_cap_exclusive=row["at_risk_cap_exclusive"],
+        indications=tuple(row["indications"]), source=row["source"], verified_on=verified, ladder_note=row["ladder_note"])
+    if row["ladder"] is None:
+        return replace(protocol, terms={name: row[name] for name in KIND_FIELDS if row[name] is not None})
+    if row["ladder_source"] is None:  # fixed_steps: no provenance per step
         return protocol
-    assert row.first_step_source is not None and row.step_source is not None and row.at_risk_cap_source
     return replace(protocol, provenance=Provenance(
-        tuple(row.ladder_source), row.first_step_source, row.step_source, row.at_risk_cap_source,
-        row.min_age_years, tuple(row.ndcs)))
+        tuple(row["ladder_source"]), row["first_step_source"], row["step_source"], row["at_risk_cap_source"],
+        row["min_age_years"], tuple(Ndc(**ndc) for ndc in row["ndcs"])))
 
 
-def _unrated(row: UnratedRow) -> UnratedProduct:
-    product = Product(row.product_id, row.product_name, row.brand, row.concentration_mg_ml, row.therapy)
-    return UnratedProduct(product, tuple(row.indications), row.min_age_years,
-                          tuple(row.ndcs), row.rates_note, row.source)
+def _unrated(row: Row) -> UnratedProduct:
+    return UnratedProduct(_product(row), tuple(row["indications"]), row["min_age_years"],
+                          tuple(Ndc(**ndc) for ndc in row["ndcs"]), row["rates_note"], row["source"])
 
 
 def _check_unrated_apart(protocols: list[Protocol], unrated: list[UnratedProduct]) -> None:
@@ -197,16 +209,13 @@ def _check_products_agree(protocols: list[Protocol]) -> None:
 
 def load_products(data: Mapping[str, Any] | None = None) -> Catalog:
     """The catalog from `data` (same shape as data/products.json) or the packaged file; checked."""
-    if data is None:
-        text = resources.files("server.clinical").joinpath("data/products.json").read_text("utf-8")
-        data = json.loads(text)
-    parsed = ProductsFile.model_validate(data)
-    protocols = [_protocol(row) for row in parsed.products]
+    doc = checked_products(data_file("products.json") if data is None else data)
+    protocols = [_protocol(row) for row in doc["products"]]
     _check_products_agree(protocols)
-    unrated = [_unrated(row) for row in parsed.products_without_rates]
+    unrated = [_unrated(row) for row in doc["products_without_rates"]]
     _check_unrated_apart(protocols, unrated)
-    return Catalog(parsed.version, frozenset(parsed.at_risk_flags), tuple(protocols), tuple(unrated),
-                   frozenset(parsed.therapies), frozenset(parsed.protocol_kinds))
+    return Catalog(doc["version"], frozenset(doc["at_risk_flags"]), tuple(protocols), tuple(unrated),
+                   frozenset(doc["therapies"]), frozenset(doc["protocol_kinds"]))
 
 
 def order_protocol(

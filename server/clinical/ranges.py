@@ -6,29 +6,15 @@ the field, the value and the range: "Temperature 53 °C is outside 32–43 °C".
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict
-
 from server.clinical.rounding import format_number
-
-
-class _RangeRow(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    label: str
-    unit: str
-    min: float
-    max: float
-    min_exclusive: bool = False
-    max_exclusive: bool = False
-
+from server.clinical.shapes import checker, data_file
 
 @dataclass(frozen=True)
 class Range:
-    """Bounds of one field; inclusive unless marked exclusive."""
+    """Bounds of one field (data/ranges.schema.json $defs.range); inclusive unless marked exclusive."""
 
     label: str
     unit: str
@@ -58,11 +44,8 @@ class Range:
 
 def load_ranges(data: Mapping[str, Any] | None = None) -> dict[str, Range]:
     """Ranges keyed by field name, from `data` (same shape as data/ranges.json) or the packaged file."""
-    if data is None:
-        text = resources.files("server.clinical").joinpath("data/ranges.json").read_text("utf-8")
-        data = json.loads(text)
-    rows = {name: _RangeRow.model_validate(row) for name, row in data["fields"].items()}
-    return {name: Range(**row.model_dump()) for name, row in rows.items()}
+    checked = checker("ranges")(data_file("ranges.json") if data is None else data, "ranges")
+    return {name: Range(**row) for name, row in checked["fields"].items()}
 
 
 DEFAULT_RANGES: dict[str, Range] = load_ranges()

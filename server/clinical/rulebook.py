@@ -14,14 +14,13 @@ always shows its own author's words. A correction by anyone else is listed, neve
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict
 
 from server.clinical.problems import Problem
+from server.clinical.shapes import checker, data_file
 
 if TYPE_CHECKING:
     from server.clinical.picture import Picture
@@ -33,11 +32,14 @@ Who = Literal["author", "never"]
 CORRECTION_ACTIONS = {"entry.amended": "amend", "entry.voided": "void"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+class _View(BaseModel):
+    """The rules file as this code reads it, once data/rules.schema.json has checked it and filled in its
+    defaults (the tablet checks the same schema): the shape and its bounds are there, not here."""
+
+    model_config = ConfigDict(frozen=True)
 
 
-class KindAuthority(_Strict):
+class KindAuthority(_View):
     """One row: the roles that may write the kind; who may amend it, who may void it."""
 
     written_by: list[str]
@@ -45,8 +47,8 @@ class KindAuthority(_Strict):
     void: Who
 
 
-class EntryAuthority(_Strict):
-    about: str = ""
+class EntryAuthority(_View):
+    about: str
     kinds: dict[str, KindAuthority]
 
     def may_write(self, role: str, kind: str) -> bool:
@@ -66,35 +68,34 @@ class EntryAuthority(_Strict):
         return None
 
 
-class VitalsSchedule(_Strict):
+class VitalsSchedule(_View):
     """When vital signs are due (minutes); an order may override any of these for its patient."""
 
-    titrating_every_min: float = Field(gt=0)
-    at_max_every_min: float = Field(gt=0)
-    increase_window_min: float = Field(ge=0)
-    completion_window_min: float = Field(ge=0)
-    observation_min: float = Field(ge=0)
-    observation_min_high_risk: float = Field(ge=0)
-    grace_min: float = Field(ge=0)
-    source: str = ""
+    titrating_every_min: float
+    at_max_every_min: float
+    increase_window_min: float
+    completion_window_min: float
+    observation_min: float
+    observation_min_high_risk: float
+    grace_min: float
+    source: str
 
 
-class InfusionSeries(_Strict):
-    """When an infusion starts a new series (first-infusion protocol, longer observation): a gap since the
-    last completed infusion of more than `long_gap_days` (CLINICAL 1.1: "gap > 8 weeks")."""
+class InfusionSeries(_View):
+    """When an infusion starts a new series (first-infusion protocol, longer observation)."""
 
-    long_gap_days: float = Field(gt=0)
-    source: str = Field(min_length=1)
+    long_gap_days: float
+    source: str
 
 
-class AppliesTo(_Strict):
+class AppliesTo(_View):
     """The visits a rule runs on: their therapy and their protocol's kind (products.json declares both)."""
 
-    therapies: list[str] = Field(min_length=1)
-    protocol_kinds: list[str] = Field(min_length=1)
+    therapies: list[str]
+    protocol_kinds: list[str]
 
 
-class RuleSpec(_Strict):
+class RuleSpec(_View):
     """One alert rule as an organization configures it: code (rules.RULE_CODE) or an expression
     (`when` over the facts of each `each` entry that data/facts.json declares), and the visits it applies to."""
 
@@ -104,14 +105,14 @@ class RuleSpec(_Strict):
     enabled: bool
     message: str
     thresholds: dict[str, float]
-    supersedes: list[str] = Field(default_factory=list)
-    source: str = Field(min_length=1)
-    each: str | None = None
-    when: str | None = None
-    values: dict[str, str] = Field(default_factory=dict)
+    supersedes: list[str]
+    source: str
+    each: str | None
+    when: str | None
+    values: dict[str, str]
 
 
-class ReactionTier(_Strict):
+class ReactionTier(_View):
     """Suggested actions for reactions of some grades (shown and recorded, never automatic)."""
 
     grades: list[int]
@@ -123,28 +124,20 @@ class ReactionTier(_Strict):
 
 RULES_SCHEMA = 3
 """The rules file's shape this code reads; a tablet with older code keeps what it can of a newer one."""
+_FILE, _SCHEDULE = checker("rules"), checker("rules", "vitals_schedule")
 
 
-class RuleBook(_Strict):
+class RuleBook(_View):
     """The rules file as loaded (ids unique; `rules.load_rules` also checks it against the code)."""
 
-    schema_: int = Field(alias="schema", ge=1, le=RULES_SCHEMA)
-    version: str = Field(min_length=1)
-    about: str = ""
-    rate_tolerance_ml_h: float = Field(ge=0)
-    late_entry_min: float = Field(gt=0)
+    version: str
+    rate_tolerance_ml_h: float
+    late_entry_min: float
     vitals_schedule: VitalsSchedule
     infusion_series: InfusionSeries
     entry_authority: EntryAuthority
     rules: list[RuleSpec]
     reaction_tiers: list[ReactionTier]
-
-    @model_validator(mode="after")
-    def _ids_are_unique(self) -> RuleBook:
-        ids = [rule.id for rule in self.rules]
-        if len(set(ids)) != len(ids):
-            raise ValueError("rule ids must be unique")
-        return self
 
     def suggested_actions(self, grade: int) -> ReactionTier | None:
         """The guidance tier for a reaction grade, if the data covers that grade."""
@@ -153,10 +146,13 @@ class RuleBook(_Strict):
 
 def parse_rulebook(data: Mapping[str, Any] | None = None) -> RuleBook:
     """The rules file from `data` (same shape as data/rules.json) or the packaged file."""
-    if data is None:
-        text = resources.files("server.clinical").joinpath("data/rules.json").read_text("utf-8")
-        data = json.loads(text)
-    return RuleBook.model_validate(data)
+    doc = _FILE(data_file("rules.json") if data is None else data, "rules")
+    if doc["schema"] > RULES_SCHEMA:
+        raise ValueError(f"rules.schema: must be at most {RULES_SCHEMA} (the newest this code reads)")
+    ids = [rule["id"] for rule in doc["rules"]]
+    if len(set(ids)) != len(ids):
+        raise ValueError("rule ids must be unique")
+    return RuleBook.model_validate(doc)
 
 
 def packaged_authority() -> EntryAuthority:
@@ -168,7 +164,7 @@ def vitals_schedule_from(base: VitalsSchedule, overrides: Mapping[str, Any] | No
     """A patient's schedule: the organization's, with the order's overrides (checked like the file)."""
     if not overrides:
         return base
-    return VitalsSchedule.model_validate({**base.model_dump(), **overrides})
+    return VitalsSchedule.model_validate(_SCHEDULE({**base.model_dump(), **overrides}, "order.vitals_schedule"))
 
 
 def check_applies_to(book: RuleBook, catalog: Catalog) -> None:

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from pydantic import ValidationError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server import access, audit
 from server.clinical.products import load_products
+from server.clinical.shapes import ShapeError
 from server.db.catalogue_models import CatalogueRevision, RevisionKind
 from server.db.models import User
 from server.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -76,16 +76,18 @@ def check_row(row: dict[str, Any]) -> None:
     document = org_catalogue.overlay(org_catalogue.packaged_document(), {row["protocol_id"]: row})
     try:
         load_products(document)
-    except ValidationError as exc:
-        errors = []
-        for item in exc.errors():
-            message = item["msg"].removeprefix("Value error, ").removeprefix(f"{row['protocol_id']}: ")
-            field = _field_of(message, tuple(item["loc"]))
-            message = message.removeprefix(f"{field} ")  # "ladder_source must match" -> "must match"
-            errors.append(FieldError(field, f"{field.replace('_', ' ')}: {message}"))
-        raise ValidationFailed("; ".join(e.message for e in errors), errors=errors) from None
+        return
+    except ShapeError as exc:
+        problems = exc.problems
     except ValueError as exc:
-        raise ValidationFailed(str(exc), errors=[FieldError("row", str(exc))]) from None
+        problems = [((), str(exc))]
+    errors = []
+    for path, text in problems:
+        message = text.removeprefix(f"{row['protocol_id']}: ")
+        field = _field_of(message, path)
+        message = message.removeprefix(f"{field} ")  # "ladder_source must match" -> "must match"
+        errors.append(FieldError(field, f"{field.replace('_', ' ')}: {message}"))
+    raise ValidationFailed("; ".join(e.message for e in errors), errors=errors) from None
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -262,3 +262,18 @@ def test_an_organization_can_narrow_a_range() -> None:
     narrowed = {**ranges, "hr": type(ranges["hr"])("Heart rate", "/min", 30, 200)}
     with pytest.raises(EventInvalid, match="Heart rate 25/min is outside 30–200/min"):
         validate_event("vitals", 1, {"hr": 25}, ranges=narrowed)
+
+
+# A ranges document the shape refuses: every problem named by its path, worded as the tablet words it
+# (tests/js/check_payload.test.mjs holds the tablet to the same text; both read data/schema_words.json).
+BROKEN_RANGES_MESSAGE = ("ranges.fields.hr: unknown field(s) colour; ranges.fields.hr.min: must be a number; "
+                         "ranges.fields.rr.label: is required")
+
+
+def test_a_broken_ranges_document_is_refused_naming_each_field() -> None:
+    doc = json.loads(json.dumps({"fields": {name: vars(spec) for name, spec in load_ranges().items()}}))
+    doc["fields"]["hr"].update(min="20", colour="red")
+    del doc["fields"]["rr"]["label"]
+    with pytest.raises(ValueError) as refused:
+        load_ranges(doc)
+    assert str(refused.value) == BROKEN_RANGES_MESSAGE

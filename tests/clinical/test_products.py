@@ -107,6 +107,8 @@ def test_a_pharmacist_can_override_the_data(catalog: Catalog) -> None:
         ({"at_risk_cap_source": ""}, "at_risk_cap_source"),
         ({"ndcs": [{"ndc": "0944-2705"}]}, "labeler"),
         ({"min_age_years": 0}, "min_age_years"),
+        ({"ladder": [0.5, 1, float("nan"), 4, 5]}, r"ladder\[2\]: must be a number"),
+        ({"at_risk_cap": float("inf")}, "at_risk_cap: must be a number"),
     ],
 )
 def test_a_broken_override_is_refused_at_load(change: dict[str, Any], message: str) -> None:

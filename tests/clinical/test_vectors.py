@@ -191,7 +191,7 @@ def test_facts_vector(case: dict[str, Any], catalog: Catalog, rulebook: RuleBook
     assert_matches(computed, case["expected"])
     for check in case["checks"]:
         spec = RuleSpec(id="check", applies_to=EVERY_IVIG_VISIT, severity="info", enabled=True, message="",
-                        thresholds={}, source="vector", each=check["each"], when=check["when"])
+                        thresholds={}, supersedes=[], source="vector", each=check["each"], when=check["when"], values={})
         check_rule(spec)
         assert [finding.event_ids[0] for finding in evaluate(picture, spec)] == check["fires_on"], check["when"]
 

@@ -12,6 +12,14 @@ const check = (kind, payload) => checkPayload(kind, payload, ranges);
 const problem = (field, message, code) => ({ field, message, code });
 
 describe('plausible ranges', () => {
+  test('a ranges document the shape refuses names each field as the server does', () => {
+    const broken = structuredClone(ranges);
+    Object.assign(broken.fields.hr, { min: '20', colour: 'red' });
+    delete broken.fields.rr.label;
+    assert.throws(() => loadRanges(broken), { message: 'ranges.fields.hr: unknown field(s) colour; '
+      + 'ranges.fields.hr.min: must be a number; ranges.fields.rr.label: is required' });  // tests/clinical/test_events.py
+  });
+
   test('a temperature of 53 °C is refused with the range in words', () => {
     assert.deepEqual(check('vitals', { temp_c: 53 }),
       [problem('temp_c', 'Temperature 53 °C is outside 32–43 °C', 'out_of_range')]);
