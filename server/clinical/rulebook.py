@@ -15,6 +15,7 @@ always shows its own author's words. A correction by anyone else is listed, neve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Union
 
 from pydantic import BaseModel, ConfigDict
@@ -155,8 +156,10 @@ def parse_rulebook(data: Mapping[str, Any] | None = None) -> RuleBook:
     return RuleBook.model_validate(doc)
 
 
+@lru_cache(maxsize=1)
 def packaged_authority() -> EntryAuthority:
-    """The table of the packaged rules.json (for callers that have no rule book at hand)."""
+    """The table of the packaged rules.json (for callers that have no rule book at hand): read once, as
+    checking the file against its schema takes milliseconds (the table is frozen)."""
     return parse_rulebook().entry_authority
 
 
