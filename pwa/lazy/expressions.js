@@ -57,7 +57,9 @@ function ownFacts(picture, entry) {
   if (entry.kind === 'medication.given') {
     return { start: { lead_min: start === null ? null : roundHalfUp(minutesBetween(entry.occurred_ms, start), 1) } };
   }
-  return entry.kind === 'product.opened' ? { product_name: productName(picture, payload.product_id) } : {};
+  if (entry.kind !== 'product.opened') return {};
+  const { product_id: id } = payload;
+  return { product_name: productName(picture, id), ordered: id === picture.context.order.product_id || picture.foreign_products.includes(id) };
 }
 
 // The visit at the entry's time (facts.json `visit`): what the fold knew just before it.

@@ -1,6 +1,7 @@
 // The visit's additional orders on the visit screen (a pre-hydration before the IVIG, a second product):
 // each with its pump's status and volume, and Start, Change rate and Stop, which record pump events
-// carrying the order's id. No titration advice: the rules and the rate maths are the primary order's.
+// carrying the order's id. No titration advice (the rate maths are the primary order's); the pump's rules judge
+// each order's pump (alerts.js), and their alerts name it.
 // Loaded on demand (precached), so the cold-start shell does not carry it.
 
 import { clock, num } from "../format.js";

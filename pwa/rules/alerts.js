@@ -3,6 +3,7 @@
 // the server name the same alert the same way; messages are filled from the rules data; an alert that a
 // stronger rule on the same entry supersedes (fever_severe over fever) is dropped.
 
+import { orderPictures } from './picture.js';
 import { formatNumber } from './rounding.js';
 import { compareText } from './events.js';
 import { RATE_RULES } from './rate_rules.js';
@@ -14,7 +15,7 @@ import { VISIT_RULES } from './visit_rules.js';
 const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 
 // The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
-export const FACTS_VERSION = 1;
+export const FACTS_VERSION = 2;
 
 // How this code evaluates a rule, (picture, spec) -> findings: its expressions or its code; throws
 // when it cannot.
@@ -69,11 +70,12 @@ function renderMessage(template, values) {
   });
 }
 
-function alertOf(spec, found) {
+// `about`: whose pump an additional order's alert is about, before its message.
+function alertOf(spec, found, about = '') {
   const values = { ...spec.thresholds, ...found.values };
   return {
     id: `${spec.id}:${found.event_ids[0]}`, rule: spec.id, severity: spec.severity,
-    message: renderMessage(spec.message, values), event_ids: [...found.event_ids],
+    message: about + renderMessage(spec.message, values), event_ids: [...found.event_ids],
   };
 }
 
@@ -84,12 +86,22 @@ function withoutSuperseded(alerts, active) {
 }
 
 // Alerts {id, rule, severity, message, event_ids} of the rules that apply to the visit, ordered by the
-// fold position of their entry, then by rule id.
+// fold position of their entry, then by rule id. Each additional order's pump is judged too, by the pump's
+// rules (RATE_RULES) that apply to that order's protocol, against its own limits (orderPictures).
 export function evaluateAlerts(picture) {
+  const pump = (spec) => Object.hasOwn(RATE_RULES, spec.id);
+  const about = ({ context }) => `${context.protocol.product.name} (order ${context.order.id}): `;
+  const alerts = [alertsOf(picture, () => true), ...orderPictures(picture).map((other) => alertsOf(other, pump, about(other)))].flat();
+  const rank = new Map([...picture.entries, ...picture.other_runs.flatMap((run) => run.entries)].map((e) => [e.id, e.rank]));
+  const at = (alert) => rank.get(alert.event_ids[0]) ?? -1;
+  const once = [...new Map(alerts.reverse().map((alert) => [alert.id, alert])).values()]; // two orders of one product: one alert on its lot
+  return once.sort((a, b) => (at(a) - at(b)) || compareText(a.rule, b.rule));
+}
+
+function alertsOf(picture, judges, about = '') {
   const { rulebook: book, protocol } = picture.context;
-  const active = Object.keys(book.rules).sort(compareText).map((id) => book.rules[id]).filter((spec) => applies(spec, protocol));
-  const alerts = active.flatMap((spec) => book.runners[spec.id](picture, spec).map((found) => alertOf(spec, found)));
-  const position = new Map(picture.entries.map((entry, index) => [entry.id, index]));
-  const at = (alert) => position.get(alert.event_ids[0]) ?? -1;
-  return withoutSuperseded(alerts, active).sort((a, b) => (at(a) - at(b)) || compareText(a.rule, b.rule));
+  const active = Object.keys(book.rules).sort(compareText).map((id) => book.rules[id])
+    .filter((spec) => applies(spec, protocol) && judges(spec));
+  const alerts = active.flatMap((spec) => book.runners[spec.id](picture, spec).map((found) => alertOf(spec, found, about)));
+  return withoutSuperseded(alerts, active);
 }

@@ -82,10 +82,9 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null, ord
   patient.risk_flags = [...new Set(patient.risk_flags ?? [])];
   const organization = fieldsOf('organization', contextJson.organization ?? {}, ORGANIZATION_FIELDS);
   const series = contextJson.series ?? null;
+  const base = { patient, organization, series, catalog, rulebook };
   // An order's protocol for its infusion's place in the series (a first without the series' facts).
-  const placeOf = (o) => series && placeInSeries(series, o.product_id, rulebook.infusion_series.long_gap_days);
-  const protocolOf = (o) => protocolForInfusion(resolveProtocol(o, catalog), placeOf(o)?.kind ?? 'first');
-  const place = placeOf(order);
+  const protocolOf = (o) => protocolForInfusion(resolveProtocol(o, catalog), placeOf(base, o)?.kind ?? 'first');
   const protocol = protocolOf(order);
   if (order.therapy !== protocol.therapy) {
     throw new Error(`order.therapy '${order.therapy}' is not its product's ('${protocol.therapy}')`);
@@ -95,10 +94,27 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null, ord
   const { others, protocols } = orders ? orders.otherOrdersOf(list, order, orderOf, protocolOf) : { others: [], protocols: [] };
   checkAppliesTo(rulebook, catalog);
   return deepFreeze({
-    order, other_orders: others, other_protocols: protocols, orders: orders && { ...orders }, patient, organization, series, series_place: place, catalog, rulebook, ranges: rangesFrom(ranges),
-    protocol, label_protocol: labelOf(protocol, order, catalog), unrated: unratedProduct(catalog, order.product_id),
-    vitals_schedule: vitalsScheduleFrom(rulebook.vitals_schedule, order.vitals_schedule),
+    ...orderContext(base, order, protocol), other_orders: others, other_protocols: protocols,
+    orders: orders && { ...orders }, ranges: rangesFrom(ranges),
   });
+}
+
+const placeOf = ({ series, rulebook }, order) => series && placeInSeries(series, order.product_id, rulebook.infusion_series.long_gap_days);
+
+// What the context holds for the order it is about: the order, its protocol, label row and schedule.
+function orderContext(base, order, protocol) {
+  const { catalog, rulebook } = base;
+  return {
+    ...base, order, series_place: placeOf(base, order), protocol, label_protocol: labelOf(protocol, order, catalog),
+    unrated: unratedProduct(catalog, order.product_id),
+    vitals_schedule: vitalsScheduleFrom(rulebook.vitals_schedule, order.vitals_schedule),
+  };
+}
+
+// The visit's context as one additional order's own (the server's `replace(context, order=...,
+// other_orders=())`): what that order's pump is judged by (picture.js orderPictures).
+export function contextForOrder(context, order, protocol) {
+  return { ...context, ...orderContext(context, order, protocol), other_orders: [], other_protocols: [] };
 }
 
 // The options rateLimit, stepSchedule and recommendNextRate take for this visit.

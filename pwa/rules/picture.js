@@ -2,7 +2,7 @@
 // reports, built once per fold from the effective entries in fold order: the pump timeline, the vital
 // signs linked to the rate they were taken at, the baseline, and this patient's step table and limit.
 
-import { isAtRisk, limitsOf } from './context.js';
+import { contextForOrder, isAtRisk, limitsOf } from './context.js';
 import { buildInfusion } from './infusion.js';
 import { MEASUREMENTS } from './payload_schemas.js';
 import { problem } from './problems.js';
@@ -68,7 +68,13 @@ function splitOf(all, context) {
 // The picture of `allEntries` (effective, fold order) for this visit's order and patient at `now` (ms). The
 // rules judge the primary order's entries; the additional orders' pump events make their own timelines.
 export function buildPicture(allEntries, context, now) {
-  const { primary: entries, runs, issues } = splitOf(allEntries, context);
+  const { primary, runs, issues } = splitOf(allEntries, context);
+  const products = new Set([context.order, ...context.other_orders].map((order) => order.product_id));
+  return pictureOf(primary, context, horizonOf(allEntries, now), products, runs, issues);
+}
+
+// `products`: every product the visit's orders give; the others' lots are not this pump's (foreign_products).
+function pictureOf(entries, context, horizon, products, runs = [], issues = []) {
   const infusion = buildInfusion(entries);
   const atRisk = isAtRisk(context, entries.filter((e) => e.kind === 'assessment').map((e) => e.payload));
   const limits = limitsOf(context, atRisk);
@@ -79,6 +85,19 @@ export function buildPicture(allEntries, context, now) {
     vitals: vitalsPoints(entries, infusion, schedule, tolerance),
     baseline: baselineOf(entries, infusion),
     limit: rateLimit(context.protocol, limits),
-    horizon: horizonOf(allEntries, now), other_runs: runs, order_issues: issues,
+    horizon, other_runs: runs, order_issues: issues,
+    foreign_products: [...products].filter((id) => id !== context.order.product_id),
   };
+}
+
+const isPump = (entry) => entry.kind.startsWith('infusion.');
+
+// Each additional order's own picture, which the pump's rules judge too (alerts.js): the visit's entries
+// with that order's pump events in place of the primary's, against that order's protocol and limits.
+export function orderPictures(picture) {
+  const shared = picture.entries.filter((entry) => !isPump(entry));
+  const products = new Set([...picture.foreign_products, picture.context.order.product_id]);
+  return picture.other_runs.map(({ order, protocol, entries }) => pictureOf(
+    [...shared, ...entries.filter(isPump)].sort((a, b) => a.rank - b.rank),
+    contextForOrder(picture.context, order, protocol), picture.horizon, products));
 }

@@ -83,6 +83,7 @@ function newLots(picture) {
   const seen = new Set();
   const found = [];
   for (const opened of ofKind(picture, 'product.opened')) {
+    if (picture.foreign_products.includes(opened.payload.product_id)) continue; // another order's pump's lot
     const lot = JSON.stringify([opened.payload.product_id, opened.payload.lot]);
     if (seen.size && !seen.has(lot) && opened.rank > firstStart) found.push(opened);
     seen.add(lot);

@@ -58,8 +58,9 @@ export function productName(picture, productId) {
   }
 }
 
+// Brands mixed in the order's infusion (another order's product runs on its own pump: not mixed).
 function mixedBrands(picture) {
-  const [first, ...later] = ofKind(picture, 'product.opened');
+  const [first, ...later] = ofKind(picture, 'product.opened').filter((o) => !picture.foreign_products.includes(o.payload.product_id));
   if (first === undefined) return [];
   return later.filter((o) => o.payload.product_id !== first.payload.product_id).map((o) => finding([o.id, first.id], {
     product: productName(picture, o.payload.product_id), other_product: productName(picture, first.payload.product_id),

@@ -95,7 +95,11 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
         return {"weight_change_pct": round_half_up(abs(payload["weight_kg"] - dosing) / dosing * 100, 1)}
     if entry.kind == "medication.given":
         return {"start": {"lead_min": None if start is None else round_half_up(minutes_between(entry.occurred_at, start), 1)}}
-    return {"product_name": product_name(picture, payload["product_id"])} if entry.kind == "product.opened" else {}
+    if entry.kind != "product.opened":
+        return {}
+    product_id = payload["product_id"]
+    return {"product_name": product_name(picture, product_id),
+            "ordered": product_id == picture.context.order.product_id or product_id in picture.foreign_products}
 
 
 def _visit_facts(picture: Picture, entry: Entry) -> dict[str, Any]:

@@ -4,8 +4,9 @@ pump timeline (a pre-hydration before the IVIG, a second product).
 A pump event (`infusion.*`) without `order_id`, or naming the primary order, is the primary order's: the
 visit folds exactly as a visit of one order. An event naming an additional order runs that order's pump
 (the same state machine, `infusion.py`); one naming an order the visit does not hold runs no pump and is
-listed as an issue (`order_not_on_visit`). `visit.ended` stops every pump. The titration rules, the rate
-maths and the alerts read the primary order's timeline only.
+listed as an issue (`order_not_on_visit`). `visit.ended` stops every pump. Titration advice and the visit's
+rules read the primary order's timeline; each additional order's pump is judged by the pump's rules too
+(`Picture.order_pictures`).
 """
 
 from __future__ import annotations

@@ -6,12 +6,12 @@ signs linked to the rate they were taken at, the baseline, and this patient's st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
-from server.clinical.infusion import InfusionTimeline, PumpState, build_infusion
+from server.clinical.infusion import INFUSION_KINDS, InfusionTimeline, PumpState, build_infusion
 from server.clinical.ordering import Entry
 from server.clinical.other_orders import OrderRun, split_orders
 from server.clinical.payload_checks import MEASUREMENTS
@@ -50,6 +50,7 @@ class Picture:
     horizon: datetime | None
     other_runs: tuple[OrderRun, ...] = ()  # the additional orders' pump timelines (other_orders.py)
     order_issues: tuple[tuple[str, Problem], ...] = ()  # pump events naming an order the visit does not hold
+    foreign_products: frozenset[str] = frozenset()  # the visit's other orders' products: their lots are not this pump's
 
     def of_kind(self, kind: str) -> list[Entry]:
         return [entry for entry in self.entries if entry.kind == kind]
@@ -58,6 +59,17 @@ class Picture:
         if rate_ml_h is None:
             return None
         return step_index(self.schedule, rate_ml_h, self.context.rulebook.rate_tolerance_ml_h)
+
+    @cached_property
+    def order_pictures(self) -> list[Picture]:
+        """Each additional order's own picture, which the pump's rules judge too (rules.py): the visit's
+        entries with that order's pump events in place of the primary's, against that order's protocol
+        and limits."""
+        shared = [entry for entry in self.entries if entry.kind not in INFUSION_KINDS]
+        products = self.foreign_products | {self.context.order.product_id}
+        return [_picture(sorted(shared + [e for e in run.entries if e.kind in INFUSION_KINDS], key=lambda e: e.key),
+                         replace(self.context, order=run.order, other_orders=()), self.horizon, products)
+                for run in self.other_runs]
 
     @cached_property
     def vitals(self) -> list[VitalsPoint]:
@@ -89,10 +101,16 @@ def build_picture(entries: list[Entry], context: VisitContext, now: datetime | N
     """The picture of `entries` (effective, fold order) for this visit's order and patient: the rules
     judge the primary order's entries; the additional orders' pump events make their own timelines."""
     split = split_orders(entries, context)
-    own = split.primary
+    products = frozenset(order.product_id for order in (context.order, *context.other_orders))
+    return _picture(split.primary, context, _horizon(entries, now), products, split.runs, tuple(split.issues))
+
+
+def _picture(own: list[Entry], context: VisitContext, horizon: datetime | None, products: frozenset[str],
+             runs: tuple[OrderRun, ...] = (), issues: tuple[tuple[str, Problem], ...] = ()) -> Picture:
+    """`products`: every product the visit's orders give."""
     infusion = build_infusion(own)
     at_risk = context.at_risk([e.payload for e in own if e.kind == "assessment"])
     limits = context.limits(at_risk)
     return Picture(context, own, infusion, step_schedule(context.protocol, **limits),
-                   rate_limit(context.protocol, **limits), at_risk, _horizon(entries, now),
-                   split.runs, tuple(split.issues))
+                   rate_limit(context.protocol, **limits), at_risk, horizon, runs, issues,
+                   products - {context.order.product_id})

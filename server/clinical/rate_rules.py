@@ -93,12 +93,15 @@ def start_rate_high(picture: Picture, rule: RuleSpec) -> list[Finding]:
 
 
 def _new_lots(picture: Picture) -> Iterator[Entry]:
-    """Openings of a lot not opened before in this visit, after the infusion started."""
+    """Openings of a lot not opened before in this visit, after the infusion started (not the lots of
+    another order's product: that pump's own)."""
     if not picture.infusion.rate_events:
         return
     first_start = picture.infusion.rate_events[0].entry.key
     seen: set[tuple[str, str]] = set()
     for opened in picture.of_kind("product.opened"):
+        if opened.payload["product_id"] in picture.foreign_products:
+            continue
         lot = (opened.payload["product_id"], opened.payload["lot"])
         if seen and lot not in seen and opened.key > first_start:
             yield opened

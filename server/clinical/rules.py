@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from server.clinical import expressions
 from server.clinical.events import PAYLOAD_MODELS
@@ -78,10 +79,11 @@ def render_message(template: str, values: Mapping[str, Value]) -> str:
     return _PLACEHOLDER.sub(text, template)
 
 
-def _alert(spec: RuleSpec, finding: Finding) -> Alert:
+def _alert(spec: RuleSpec, finding: Finding, about: str = "") -> Alert:
+    """`about`: whose pump an additional order's alert is about, before its message."""
     values = {**spec.thresholds, **finding.values}
     return Alert(f"{spec.id}:{finding.event_ids[0]}", spec.id, spec.severity,
-                 render_message(spec.message, values), finding.event_ids)
+                 about + render_message(spec.message, values), finding.event_ids)
 
 
 def _without_superseded(alerts: list[Alert], active: list[RuleSpec]) -> list[Alert]:
@@ -92,11 +94,22 @@ def _without_superseded(alerts: list[Alert], active: list[RuleSpec]) -> list[Ale
 
 def evaluate_alerts(picture: Picture) -> list[Alert]:
     """Alerts of the rules that apply to the visit, ordered by the fold position of their entry, then by
-    rule id."""
-    book, protocol = picture.context.rulebook, picture.context.protocol
-    active = sorted((spec for spec in book.rules if applies(spec, protocol)), key=lambda spec: spec.id)
-    alerts = [_alert(spec, finding) for spec in active
+    rule id. Each additional order's pump is judged too, by the pump's rules (RATE_RULES) that apply to
+    that order's protocol, against its own limits (Picture.order_pictures)."""
+    alerts = _alerts(picture, lambda spec: True)
+    for other in picture.order_pictures:
+        about = f"{other.context.protocol.product.name} (order {other.context.order.id}): "
+        alerts += _alerts(other, lambda spec: spec.id in RATE_RULES, about)
+    entries = sorted(chain(picture.entries, *(run.entries for run in picture.other_runs)), key=lambda e: e.key)
+    position = {entry.id: index for index, entry in enumerate(entries)}
+    once = {alert.id: alert for alert in reversed(alerts)}  # two orders of one product: one alert on its lot
+    return sorted(once.values(), key=lambda alert: (position.get(alert.event_ids[0], -1), alert.rule))
+
+
+def _alerts(picture: Picture, judges: Callable[[RuleSpec], bool], about: str = "") -> list[Alert]:
+    protocol = picture.context.protocol
+    active = sorted((spec for spec in picture.context.rulebook.rules if applies(spec, protocol) and judges(spec)),
+                    key=lambda spec: spec.id)
+    alerts = [_alert(spec, finding, about) for spec in active
               for finding in (expressions.evaluate if spec.when else RULE_CODE[spec.id])(picture, spec)]
-    position = {entry.id: index for index, entry in enumerate(picture.entries)}
-    kept = _without_superseded(alerts, active)
-    return sorted(kept, key=lambda alert: (position.get(alert.event_ids[0], -1), alert.rule))
+    return _without_superseded(alerts, active)

@@ -87,7 +87,8 @@ class VisitContext:
     resolve to a protocol of a known product. `series` (the patient's earlier infusions, from the
     server) picks the first- or later-infusion protocol; without it the visit counts as a first.
     `other_orders`: the visit's additional orders (a pre-hydration, a second product), each with its id;
-    the rules and the rate maths are the primary `order`'s, the others only get their own pump timeline."""
+    the visit's rules and the rate advice are the primary `order`'s; each other order's pump is judged by the
+    pump's rules as its own (picture.py `order_pictures`)."""
 
     order: Order
     patient: PatientFlags

@@ -60,7 +60,8 @@ def product_name(picture: Picture, product_id: str) -> str:
 
 
 def mixed_brands(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
-    opened = picture.of_kind("product.opened")
+    """Brands mixed in the order's infusion (another order's product runs on its own pump: not mixed)."""
+    opened = [o for o in picture.of_kind("product.opened") if o.payload["product_id"] not in picture.foreign_products]
     for later in opened[1:]:  # each compared with the first opened
         if later.payload["product_id"] != opened[0].payload["product_id"]:
             values = {"product": product_name(picture, later.payload["product_id"]),

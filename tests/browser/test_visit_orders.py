@@ -95,3 +95,37 @@ def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_sh
     desk.screenshot(path=str(artifacts / "review-two-orders-1280x900.png"), full_page=True)
     assert tablet.errors == []
     desk_browser.close()
+
+
+def test_the_second_orders_pump_above_its_label_maximum_is_flagged_on_the_tablet_offline_and_on_the_review(
+    server_factory, launch, playwright, artifacts
+):
+    """Privigen 10% for CIDP at 70 kg: label maximum 8 mg/kg/min = 8 x 70 x 60 / 100 = 336 mL/h (LABELS.md
+    s.2.2). The nurse starts that order's pump at 500 mL/h with no signal: the tablet's own engine flags
+    it, against that order's label, and the pharmacist sees the same alert once the tablet has synced."""
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    desk_browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    desk = desk_browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    visit_id, second_id = pharmacist_schedules_two_orders(desk, server.base_url, artifacts)
+
+    tablet = Tablet(launch(**GEO), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.open_visit(visit_id)
+    tablet.start_visit()
+    tablet.context.set_offline(True)
+    card = tablet.page.get_by_role("article", name=f"Order {second_id} · Privigen 10%")
+    card.get_by_label(f"Rate (mL/h) for order {second_id}").fill("500")
+    card.get_by_role("button", name=f"Start order {second_id}").click()
+    expect(card).to_contain_text("Running at 500 mL/h")
+    flagged = tablet.page.locator("[data-testid=alert][data-rule=rate_above_limit]")
+    expect(flagged).to_contain_text(f"Privigen 10% (order {second_id}): Rate 500 mL/h is above the label maximum (336 mL/h)")
+    expect(tablet.page.locator("[data-testid=alert][data-rule=start_rate_high]")).to_contain_text("above the start rate")
+    tablet.screenshot(artifacts / "tablet-second-order-above-label-max-offline-1280x800.png", testid="alerts")
+
+    tablet.context.set_offline(False)
+    expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
+    desk.goto(f"{server.base_url}/review/visits/{visit_id}")
+    expect(desk.locator("body")).to_contain_text(f"Privigen 10% (order {second_id}): Rate 500 mL/h is above the label")
+    desk.screenshot(path=str(artifacts / "review-second-order-above-label-max-1280x900.png"), full_page=True)
+    assert tablet.errors == []
+    desk_browser.close()
