@@ -51,18 +51,24 @@ def pharmacist_schedules_two_orders(page, base_url: str, artifacts) -> tuple[str
     return visit_id_at(page, f"{at:%Y-%m-%d %H:%M} UTC"), second_id
 
 
-def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_shows_both(
-    server_factory, launch, playwright, artifacts
-):
+def started_visit_of_two_orders(server_factory, launch, playwright, artifacts):
+    """The pharmacist's two-order visit (her browser and page kept open), started on the nurse's tablet."""
     server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
     desk_browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     desk = desk_browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     visit_id, second_id = pharmacist_schedules_two_orders(desk, server.base_url, artifacts)
-
     tablet = Tablet(launch(**GEO), server.base_url)
     tablet.first_login("nurse", DEMO_PASSWORD)
     tablet.open_visit(visit_id)
     tablet.start_visit()
+    return desk_browser, desk, tablet, visit_id, second_id
+
+
+def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_shows_both(
+    server_factory, launch, playwright, artifacts
+):
+    desk_browser, desk, tablet, visit_id, second_id = started_visit_of_two_orders(server_factory, launch, playwright,
+                                                                                  artifacts)
     card = tablet.page.get_by_role("article", name=f"Order {second_id} · Privigen 10%")
     expect(card).to_contain_text("Not started")
     card.get_by_label(f"Rate (mL/h) for order {second_id}").fill("100")
@@ -86,7 +92,7 @@ def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_sh
     assert [(o["order_id"], o["status"]) for o in state["other_orders"]] == [(second_id, "stopped")]
     assert state["infusion"]["status"] == "stopped" and state["issues"] == []
 
-    desk.goto(f"{server.base_url}/review/visits/{visit_id}")
+    desk.goto(f"{tablet.base_url}/review/visits/{visit_id}")
     expect(desk.get_by_text("Additional orders")).to_be_visible()
     expect(desk.locator("body")).to_contain_text(f"Order {second_id} · IVIG · Privigen 10%")
     expect(desk.locator("body")).to_contain_text(f"100 mL/h · order {second_id}")  # its pump events, named
@@ -103,15 +109,8 @@ def test_the_second_orders_pump_above_its_label_maximum_is_flagged_on_the_tablet
     """Privigen 10% for CIDP at 70 kg: label maximum 8 mg/kg/min = 8 x 70 x 60 / 100 = 336 mL/h (LABELS.md
     s.2.2). The nurse starts that order's pump at 500 mL/h with no signal: the tablet's own engine flags
     it, against that order's label, and the pharmacist sees the same alert once the tablet has synced."""
-    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
-    desk_browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    desk = desk_browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    visit_id, second_id = pharmacist_schedules_two_orders(desk, server.base_url, artifacts)
-
-    tablet = Tablet(launch(**GEO), server.base_url)
-    tablet.first_login("nurse", DEMO_PASSWORD)
-    tablet.open_visit(visit_id)
-    tablet.start_visit()
+    desk_browser, desk, tablet, visit_id, second_id = started_visit_of_two_orders(server_factory, launch, playwright,
+                                                                                  artifacts)
     tablet.context.set_offline(True)
     card = tablet.page.get_by_role("article", name=f"Order {second_id} · Privigen 10%")
     card.get_by_label(f"Rate (mL/h) for order {second_id}").fill("500")
@@ -124,7 +123,7 @@ def test_the_second_orders_pump_above_its_label_maximum_is_flagged_on_the_tablet
 
     tablet.context.set_offline(False)
     expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
-    desk.goto(f"{server.base_url}/review/visits/{visit_id}")
+    desk.goto(f"{tablet.base_url}/review/visits/{visit_id}")
     expect(desk.locator("body")).to_contain_text(f"Privigen 10% (order {second_id}): Rate 500 mL/h is above the label")
     desk.screenshot(path=str(artifacts / "review-second-order-above-label-max-1280x900.png"), full_page=True)
     assert tablet.errors == []
