@@ -13,6 +13,8 @@ import { VISIT_RULES } from './visit_rules.js';
 
 // Rule id -> [evaluate(picture, spec) -> findings, thresholds its data row must provide].
 const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
+// The rules that judge each order's pump, not only the primary's: the rate rules and the start check.
+const PUMP_RULES = new Set([...Object.keys(RATE_RULES), 'start_not_ready']);
 
 // The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
 export const FACTS_VERSION = 2;
@@ -87,9 +89,9 @@ function withoutSuperseded(alerts, active) {
 
 // Alerts {id, rule, severity, message, event_ids} of the rules that apply to the visit, ordered by the
 // fold position of their entry, then by rule id. Each additional order's pump is judged too, by the pump's
-// rules (RATE_RULES) that apply to that order's protocol, against its own limits (orderPictures).
+// rules (PUMP_RULES) that apply to that order's protocol, against its own limits (orderPictures).
 export function evaluateAlerts(picture) {
-  const pump = (spec) => Object.hasOwn(RATE_RULES, spec.id);
+  const pump = (spec) => PUMP_RULES.has(spec.id);
   const about = ({ context }) => `${context.protocol.product.name} (order ${context.order.id}): `;
   const alerts = [alertsOf(picture, () => true), ...orderPictures(picture).map((other) => alertsOf(other, pump, about(other)))].flat();
   const rank = new Map([...picture.entries, ...picture.other_runs.flatMap((run) => run.entries)].map((e) => [e.id, e.rank]));

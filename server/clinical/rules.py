@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from server.clinical.products import Protocol
 
 RULE_CODE: dict[str, Evaluator] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
+# The rules that judge each order's pump, not only the primary's: the rate rules and the start check.
+PUMP_RULES = frozenset({*RATE_RULES, "start_not_ready"})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -94,12 +96,12 @@ def _without_superseded(alerts: list[Alert], active: list[RuleSpec]) -> list[Ale
 
 def evaluate_alerts(picture: Picture) -> list[Alert]:
     """Alerts of the rules that apply to the visit, ordered by the fold position of their entry, then by
-    rule id. Each additional order's pump is judged too, by the pump's rules (RATE_RULES) that apply to
+    rule id. Each additional order's pump is judged too, by the pump's rules (PUMP_RULES) that apply to
     that order's protocol, against its own limits (Picture.order_pictures)."""
     alerts = _alerts(picture, lambda spec: True)
     for other in picture.order_pictures:
         about = f"{other.context.protocol.product.name} (order {other.context.order.id}): "
-        alerts += _alerts(other, lambda spec: spec.id in RATE_RULES, about)
+        alerts += _alerts(other, lambda spec: spec.id in PUMP_RULES, about)
     entries = sorted(chain(picture.entries, *(run.entries for run in picture.other_runs)), key=lambda e: e.key)
     position = {entry.id: index for index, entry in enumerate(entries)}
     once = {alert.id: alert for alert in reversed(alerts)}  # two orders of one product: one alert on its lot
