@@ -52,13 +52,15 @@ function checkOtherOrders(primary, others, protocols) {
 
 const instant = (ms) => (ms === null ? null : formatInstant(ms));
 
-// One additional order as the state reports it: its order, its pump's status, volume and periods.
-export function runOut({ order, protocol, entries, infusion }, horizon) {
+// One additional order as the state reports it: its order; its pump's start rate and limit, from its own
+// picture (its protocol, weight and cap: picture.js orderPictures); status, volume and periods.
+export function runOut({ order, protocol, entries, infusion }, { schedule, limit, horizon }) {
   const minutes = (s) => durationMin(s.start, s.end, horizon);
   const stops = entries.filter((e) => e.kind === 'infusion.stopped' && e.payload.pump_volume_ml !== null);
   return {
     order_id: order.id, product_id: protocol.product.id, product_name: protocol.product.name,
     therapy: protocol.therapy, protocol_kind: protocol.kind,
+    start_ml_h: schedule.length ? schedule[0].rate_ml_h : null, limit_ml_h: limit.ml_h,
     status: infusion.state === 'idle' ? 'not_started' : infusion.state,
     current_rate_ml_h: infusion.state === 'running' ? infusion.rate_ml_h : null,
     first_start: instant(infusion.first_start), stopped_at: instant(infusion.stopped_at),

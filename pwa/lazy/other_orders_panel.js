@@ -1,7 +1,7 @@
 // The visit's additional orders on the visit screen (a pre-hydration before the IVIG, a second product):
 // each with its pump's status and volume, and Start, Change rate and Stop, which record pump events
-// carrying the order's id. No titration advice (the rate maths are the primary order's); the pump's rules judge
-// each order's pump (alerts.js), and their alerts name it.
+// carrying the order's id; its start rate and limit (its own protocol, weight and cap). No step-by-step advice
+// (that is the primary order's); the pump's rules judge each order's pump (alerts.js), and their alerts name it.
 // Loaded on demand (precached), so the cold-start shell does not carry it.
 
 import { clock, num } from "../format.js";
@@ -38,6 +38,8 @@ function orderCard(run, { save, check }) {
   return h("article.other-order", { testid: "other-order", dataset: { orderId: run.order_id }, "aria-label": `Order ${run.order_id} · ${run.product_name}` },
     h("h3", `Order ${run.order_id} · ${run.product_name}`),
     h("p", { testid: "other-order-status" }, statusText(run), ` · ${num(run.volume_infused_ml, 1) || 0} mL infused`),
+    h("p", { testid: "other-order-rates" }, run.start_ml_h === null ? "" : `Start at ${num(run.start_ml_h)} mL/h · `,
+      `limit ${num(run.limit_ml_h)} mL/h`),
     h("div.action-grid",
       h("label", "Rate (mL/h) ", rate),
       running

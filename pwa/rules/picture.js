@@ -92,12 +92,17 @@ function pictureOf(entries, context, horizon, products, runs = [], issues = []) 
 
 const isPump = (entry) => entry.kind.startsWith('infusion.');
 
+const ownPictures = new WeakMap(); // built once per picture: the alerts and the state both read them
+
 // Each additional order's own picture, which the pump's rules judge too (alerts.js): the visit's entries
 // with that order's pump events in place of the primary's, against that order's protocol and limits.
 export function orderPictures(picture) {
-  const shared = picture.entries.filter((entry) => !isPump(entry));
-  const products = new Set([...picture.foreign_products, picture.context.order.product_id]);
-  return picture.other_runs.map(({ order, protocol, entries }) => pictureOf(
-    [...shared, ...entries.filter(isPump)].sort((a, b) => a.rank - b.rank),
-    contextForOrder(picture.context, order, protocol), picture.horizon, products));
+  if (!ownPictures.has(picture)) {
+    const shared = picture.entries.filter((entry) => !isPump(entry));
+    const products = new Set([...picture.foreign_products, picture.context.order.product_id]);
+    ownPictures.set(picture, picture.other_runs.map(({ order, protocol, entries }) => pictureOf(
+      [...shared, ...entries.filter(isPump)].sort((a, b) => a.rank - b.rank),
+      contextForOrder(picture.context, order, protocol), picture.horizon, products)));
+  }
+  return ownPictures.get(picture);
 }

@@ -8,7 +8,7 @@ import { formatInstant, instantOf, minutesBetween } from './clock.js';
 import { evaluateAlerts, FACTS_VERSION } from './alerts.js';
 import { applyCorrections } from './corrections.js';
 import { compareText, entryFromEvent, inFoldOrder } from './events.js';
-import { buildPicture, ofKind } from './picture.js';
+import { buildPicture, ofKind, orderPictures } from './picture.js';
 import { EventInvalid } from './problems.js';
 import { documentationOut, entriesOut, infusionOut, pausesOut, segmentsOut } from './record.js';
 import { roundHalfUp } from './rounding.js';
@@ -115,7 +115,7 @@ export function foldTimeline(events, context, { now = null } = {}) {
     ...visitTimes(picture),
     protocol: protocolOut(picture), steps: picture.schedule.map((step) => ({ ...step })),
     infusion: infusionOut(picture), segments: segmentsOut(picture), pauses: pausesOut(picture),
-    other_orders: picture.other_runs.map((run) => picture.context.orders.runOut(run, picture.horizon)), next_vitals_due_at: due === null ? null : formatInstant(due),
+    other_orders: orderPictures(picture).map((own, i) => picture.context.orders.runOut(picture.other_runs[i], own)), next_vitals_due_at: due === null ? null : formatInstant(due),
     ...documentationOut(picture),
     alerts: evaluateAlerts(picture), entries: entriesOut(corrections), voided: corrections.voided,
     late_entries: lateEntries(ordered, context.rulebook.late_entry_min), late_after_review: reopening,

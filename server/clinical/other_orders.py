@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.clinical.infusion import INFUSION_KINDS, InfusionTimeline, build_infusion, pause_out, pump_out, segment_out
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
 from server.clinical.products import Protocol
 from server.clinical.visit_context import Order, VisitContext
+
+if TYPE_CHECKING:
+    from server.clinical.picture import Picture
 
 
 @dataclass(frozen=True)
@@ -64,13 +67,16 @@ def split_orders(entries: list[Entry], context: VisitContext) -> OrderSplit:
     return OrderSplit(primary, runs, issues)
 
 
-def run_out(run: OrderRun, horizon: datetime | None) -> dict[str, Any]:
-    """One additional order as the state reports it: its order, its pump's status, volume and periods."""
-    infusion = run.infusion
+def run_out(run: OrderRun, own: Picture) -> dict[str, Any]:
+    """One additional order as the state reports it: its order; its pump's start rate and limit, from its
+    own picture (its protocol, weight and cap: Picture.order_pictures); status, volume and periods."""
+    infusion, horizon = run.infusion, own.horizon
     stops = [e for e in run.entries if e.kind == "infusion.stopped" and e.payload["pump_volume_ml"] is not None]
     return {
         "order_id": run.order.id, "product_id": run.protocol.product.id, "product_name": run.protocol.product.name,
-        "therapy": run.protocol.therapy, "protocol_kind": run.protocol.kind, **pump_out(infusion, horizon),
+        "therapy": run.protocol.therapy, "protocol_kind": run.protocol.kind,
+        "start_ml_h": own.schedule[0].rate_ml_h if own.schedule else None, "limit_ml_h": own.limit.ml_h,
+        **pump_out(infusion, horizon),
         "pump_volume_ml": stops[-1].payload["pump_volume_ml"] if stops else None,
         "segments": [segment_out(segment, horizon) for segment in infusion.segments],
         "pauses": [pause_out(pause) for pause in infusion.pauses],

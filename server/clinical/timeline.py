@@ -170,7 +170,7 @@ def fold_timeline(
         protocol=_protocol_out(picture), steps=[step.to_dict() for step in picture.schedule],
         infusion=summary.infusion_out(picture), segments=summary.segments_out(picture),
         pauses=summary.pauses_out(picture),
-        other_orders=[run_out(run, picture.horizon) for run in picture.other_runs], vitals=record.vitals_out(picture),
+        other_orders=[run_out(run, own) for run, own in zip(picture.other_runs, picture.order_pictures)], vitals=record.vitals_out(picture),
         baseline=record.baseline_out(picture),
         next_vitals_due_at=format_optional(next_vitals_due(picture)),
         reactions=reactions, highest_reaction_grade=max((r["grade"] for r in reactions), default=None),

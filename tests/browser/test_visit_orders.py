@@ -113,6 +113,7 @@ def test_the_second_orders_pump_above_its_label_maximum_is_flagged_on_the_tablet
                                                                                   artifacts)
     tablet.context.set_offline(True)
     card = tablet.page.get_by_role("article", name=f"Order {second_id} · Privigen 10%")
+    expect(card).to_contain_text("Start at 21 mL/h · limit 336 mL/h")  # that order's own label, weight and cap
     card.get_by_label(f"Rate (mL/h) for order {second_id}").fill("500")
     card.get_by_role("button", name=f"Start order {second_id}").click()
     expect(card).to_contain_text("Running at 500 mL/h")
