@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from server.clinical.corrections import CORRECTION_KINDS
-from server.db.models import Order, Patient, User, Visit
+from server.db.models import Order, Patient, User, Visit, VisitStatus
 from server.services import charts, entry_times, folds, org_catalogue, orders, visit_orders, visits
 from server.services.charts import Chart
 from server.services.entry_text import number
@@ -58,6 +58,13 @@ class VisitSummary:
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     events: list[dict[str, Any]] = field(default_factory=list, repr=False)  # the log the state was folded from
     context: Any = field(default=None, repr=False)  # the visit context of that fold
+
+    @property
+    def status(self) -> VisitStatus:
+        """The visit's status from the log this summary folded: the row's projection may lag a push by
+        moments (the pharmacist saw "scheduled" beside a running infusion)."""
+        return visits.effective_status(self.state["status"], has_events=bool(self.events),
+                                       row_status=VisitStatus(self.visit.status))
 
     @property
     def premeds(self) -> list[dict[str, Any]]:

@@ -141,12 +141,12 @@ async def state_of(visit: Visit, *, now: datetime | None = None) -> VisitState:
     return folds.fold(events, context=await context_for(visit, events=events), now=now)
 
 
-def effective_status(state: VisitState, *, has_events: bool, row_status: VisitStatus) -> VisitStatus:
+def effective_status(folded: str, *, has_events: bool, row_status: VisitStatus) -> VisitStatus:
     """The fold's status, except that a visit the pharmacy cancelled stays cancelled until the nurse's
     first entry arrives (her entries win: a visit she started is in progress whatever the schedule said)."""
     if not has_events and row_status == VisitStatus.CANCELLED:
         return VisitStatus.CANCELLED
-    return VisitStatus(state.status)
+    return VisitStatus(folded)
 
 
 async def current_status(visit: Visit) -> VisitStatus:
@@ -155,7 +155,7 @@ async def current_status(visit: Visit) -> VisitStatus:
     events = await events_of(visit)
     state = folds.fold(events, context=await context_for(visit, events=events))
     row_status = await Visit.filter(id=visit.id).first().values_list("status", flat=True)
-    return effective_status(state, has_events=bool(events), row_status=VisitStatus(row_status))
+    return effective_status(state.status, has_events=bool(events), row_status=VisitStatus(row_status))
 
 
 async def project(visit: Visit) -> VisitState:
@@ -169,7 +169,7 @@ async def project(visit: Visit) -> VisitState:
     seq = max((event["server_seq"] for event in events), default=0)
     held = await Quarantine.exists(visit_id=visit.id, organization_id=visit.organization_id, resolved_at=None)
     row_status = await Visit.filter(id=visit.id).first().values_list("status", flat=True)
-    status = effective_status(state, has_events=bool(events), row_status=VisitStatus(row_status))
+    status = effective_status(state.status, has_events=bool(events), row_status=VisitStatus(row_status))
     await Visit.filter(id=visit.id, projected_seq__lte=seq).update(
         status=status, time_in=_parse(state.time_in), time_out=_parse(state.time_out),
         alert_count=len(state.alerts), max_reaction_grade=state.highest_reaction_grade or 0,

@@ -97,6 +97,22 @@ async def test_a_mistyped_intervention_is_answered_at_once_and_never_quarantined
     assert not await Event.filter(visit_id=visit.id, kind="review.intervention").exists()
 
 
+async def test_the_review_page_shows_the_status_of_the_log_even_when_the_visits_row_lags(
+    desk, tablet_for, nurse_ana, patient_pat
+):
+    """The row's status is a projection the projector may not have caught up with moments after a push;
+    the page's badge is the log's, like the alerts and the timeline beside it."""
+    tablet = await tablet_for(nurse_ana)
+    order = await Order.get(patient=patient_pat)
+    visit_id = scripts.new_visit_id()
+    await tablet.push([one_event(visit_id, 1, "visit.started", {"patient_id": str(patient_pat.id), "order_id": str(order.id)})])
+    await Visit.filter(id=visit_id).update(status=VisitStatus.SCHEDULED)  # the projection not caught up yet
+
+    page = (await desk.get(f"/review/visits/{visit_id}")).text
+
+    assert re.search(r'<span class="status status-in_progress">in progress</span>', page)
+
+
 async def test_an_in_progress_visit_cannot_be_signed_off(desk, post_form, tablet_for, nurse_ana, patient_pat):
     tablet = await tablet_for(nurse_ana)
     order = await Order.get(patient=patient_pat)
