@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from server.clinical.products import Protocol
 
 RULE_CODE: dict[str, Evaluator] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
-# The rules that judge each order's pump, not only the primary's: the rate rules and the start check.
-PUMP_RULES = frozenset({*RATE_RULES, "start_not_ready"})
+# The rules that judge each order's pump, not only the primary's: the rate rules, the start check and that
+# order's premedications.
+PUMP_RULES = frozenset({*RATE_RULES, "start_not_ready", "premed_missing"})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
