@@ -36,15 +36,17 @@ function premedMissing(picture) {
   return [finding([picture.infusion.rate_events[0].entry.id], { drugs: missing.join(', ') })];
 }
 
-// A medication given that the order does not list for its purpose (premedication: the premeds; PRN or
-// reaction: the PRN orders), or above the ordered dose in the same unit.
+// A medication given that no order of the visit lists for its purpose (premedication: the premeds; PRN or
+// reaction: the PRN orders), or above every ordered dose in the same unit.
 function medicationOffOrder(picture) {
-  const { order } = picture.context;
+  const orders = [picture.context.order, ...picture.context.other_orders];
   return ofKind(picture, 'medication.given').flatMap((given) => {
     const p = given.payload;
-    const item = order[p.purpose === 'premed' ? 'premeds' : 'prn_orders'].find((m) => casefold(m.drug) === casefold(p.drug));
-    const problem = !item ? `not on the order's ${p.purpose === 'premed' ? 'premedication' : 'PRN'} list`
-      : item.unit === p.unit && item.dose !== null && p.dose > item.dose ? `above the ordered ${formatNumber(item.dose, 2)} ${item.unit}` : null;
+    const items = orders.flatMap((order) => order[p.purpose === 'premed' ? 'premeds' : 'prn_orders'])
+      .filter((m) => casefold(m.drug) === casefold(p.drug));
+    const doses = items.filter((m) => m.unit === p.unit && m.dose !== null).map((m) => m.dose);
+    const problem = !items.length ? `not on the order's ${p.purpose === 'premed' ? 'premedication' : 'PRN'} list`
+      : doses.length === items.length && p.dose > Math.max(...doses) ? `above the ordered ${formatNumber(Math.max(...doses), 2)} ${p.unit}` : null;
     return problem ? [finding([given.id], { drug: p.drug, dose: p.dose, unit: p.unit, problem })] : [];
   });
 }

@@ -35,17 +35,18 @@ def premed_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
 
 
 def medication_off_order(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
-    """A medication given that the order does not list for its purpose (a premedication among the premeds,
-    a PRN or reaction dose among the PRN orders), or above the ordered dose in the same unit."""
-    order = picture.context.order
+    """A medication given that no order of the visit lists for its purpose (a premedication among the
+    premeds, a PRN or reaction dose among the PRN orders), or above every ordered dose in the same unit."""
+    orders = (picture.context.order, *picture.context.other_orders)
     for given in picture.of_kind("medication.given"):
         p = given.payload
-        listed = order.premeds if p["purpose"] == "premed" else order.prn_orders
-        item = next((m for m in listed if m.drug.casefold() == p["drug"].casefold()), None)
-        if item is None:
+        items = [m for order in orders for m in (order.premeds if p["purpose"] == "premed" else order.prn_orders)
+                 if m.drug.casefold() == p["drug"].casefold()]
+        doses = [m.dose for m in items if m.unit == p["unit"] and m.dose is not None]
+        if not items:
             problem = f"not on the order's {'premedication' if p['purpose'] == 'premed' else 'PRN'} list"
-        elif item.unit == p["unit"] and item.dose is not None and p["dose"] > item.dose:
-            problem = f"above the ordered {format_number(item.dose, 2)} {item.unit}"
+        elif len(doses) == len(items) and p["dose"] > max(doses):
+            problem = f"above the ordered {format_number(max(doses), 2)} {p['unit']}"
         else:
             continue
         yield Finding((given.id,), {"drug": p["drug"], "dose": p["dose"], "unit": p["unit"], "problem": problem})
