@@ -73,11 +73,13 @@ function renderMessage(template, values) {
   });
 }
 
-// `about`: whose pump an additional order's alert is about, before its message.
-function alertOf(spec, found, about = '') {
+// `order`: the additional order whose pump the alert is about (null: the visit's), named before the message
+// and in the id, so two pumps of one product each keep their alert on a lot both see.
+function alertOf(spec, found, order, product) {
   const values = { ...spec.thresholds, ...found.values };
+  const [about, tag] = order === null ? ['', ''] : [`${product} (order ${order.id}): `, `:order-${order.id}`];
   return {
-    id: `${spec.id}:${found.event_ids[0]}`, rule: spec.id, severity: spec.severity,
+    id: `${spec.id}:${found.event_ids[0]}${tag}`, rule: spec.id, severity: spec.severity,
     message: about + renderMessage(spec.message, values), event_ids: [...found.event_ids],
   };
 }
@@ -93,18 +95,16 @@ function withoutSuperseded(alerts, active) {
 // rules (PUMP_RULES) that apply to that order's protocol, against its own limits (orderPictures).
 export function evaluateAlerts(picture) {
   const pump = (spec) => PUMP_RULES.has(spec.id);
-  const about = ({ context }) => `${context.protocol.product.name} (order ${context.order.id}): `;
-  const alerts = [alertsOf(picture, () => true), ...orderPictures(picture).map((other) => alertsOf(other, pump, about(other)))].flat();
+  const alerts = [alertsOf(picture, () => true), ...orderPictures(picture).map((other) => alertsOf(other, pump, other.context.order))].flat();
   const rank = new Map([...picture.entries, ...picture.other_runs.flatMap((run) => run.entries)].map((e) => [e.id, e.rank]));
   const at = (alert) => rank.get(alert.event_ids[0]) ?? -1;
-  const once = [...new Map(alerts.reverse().map((alert) => [alert.id, alert])).values()]; // two orders of one product: one alert on its lot
-  return once.sort((a, b) => (at(a) - at(b)) || compareText(a.rule, b.rule));
+  return alerts.sort((a, b) => (at(a) - at(b)) || compareText(a.rule, b.rule));
 }
 
-function alertsOf(picture, judges, about = '') {
+function alertsOf(picture, judges, order = null) {
   const { rulebook: book, protocol } = picture.context;
   const active = Object.keys(book.rules).sort(compareText).map((id) => book.rules[id])
     .filter((spec) => applies(spec, protocol) && judges(spec));
-  const alerts = active.flatMap((spec) => book.runners[spec.id](picture, spec).map((found) => alertOf(spec, found, about)));
+  const alerts = active.flatMap((spec) => book.runners[spec.id](picture, spec).map((found) => alertOf(spec, found, order, protocol.product.name)));
   return withoutSuperseded(alerts, active);
 }

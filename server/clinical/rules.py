@@ -25,6 +25,7 @@ from server.clinical.visit_rules import VISIT_RULES
 if TYPE_CHECKING:
     from server.clinical.picture import Picture
     from server.clinical.products import Protocol
+    from server.clinical.visit_context import Order
 
 RULE_CODE: dict[str, Evaluator] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
 # The rules that judge each order's pump, not only the primary's: the rate rules, the start check and that
@@ -82,10 +83,12 @@ def render_message(template: str, values: Mapping[str, Value]) -> str:
     return _PLACEHOLDER.sub(text, template)
 
 
-def _alert(spec: RuleSpec, finding: Finding, about: str = "") -> Alert:
-    """`about`: whose pump an additional order's alert is about, before its message."""
+def _alert(spec: RuleSpec, finding: Finding, order: Order | None, product: str) -> Alert:
+    """`order`: the additional order whose pump the alert is about (None: the visit's), named before the
+    message and in the id, so two pumps of one product each keep their alert on a lot both see."""
     values = {**spec.thresholds, **finding.values}
-    return Alert(f"{spec.id}:{finding.event_ids[0]}", spec.id, spec.severity,
+    about, tag = ("", "") if order is None else (f"{product} (order {order.id}): ", f":order-{order.id}")
+    return Alert(f"{spec.id}:{finding.event_ids[0]}{tag}", spec.id, spec.severity,
                  about + render_message(spec.message, values), finding.event_ids)
 
 
@@ -101,18 +104,17 @@ def evaluate_alerts(picture: Picture) -> list[Alert]:
     that order's protocol, against its own limits (Picture.order_pictures)."""
     alerts = _alerts(picture, lambda spec: True)
     for other in picture.order_pictures:
-        about = f"{other.context.protocol.product.name} (order {other.context.order.id}): "
-        alerts += _alerts(other, lambda spec: spec.id in PUMP_RULES, about)
+        alerts += _alerts(other, lambda spec: spec.id in PUMP_RULES, other.context.order)
     entries = sorted(chain(picture.entries, *(run.entries for run in picture.other_runs)), key=lambda e: e.key)
     position = {entry.id: index for index, entry in enumerate(entries)}
-    once = {alert.id: alert for alert in reversed(alerts)}  # two orders of one product: one alert on its lot
-    return sorted(once.values(), key=lambda alert: (position.get(alert.event_ids[0], -1), alert.rule))
+    return sorted(alerts, key=lambda alert: (position.get(alert.event_ids[0], -1), alert.rule))
 
 
-def _alerts(picture: Picture, judges: Callable[[RuleSpec], bool], about: str = "") -> list[Alert]:
+def _alerts(picture: Picture, judges: Callable[[RuleSpec], bool], order: Order | None = None) -> list[Alert]:
     protocol = picture.context.protocol
     active = sorted((spec for spec in picture.context.rulebook.rules if applies(spec, protocol) and judges(spec)),
                     key=lambda spec: spec.id)
-    alerts = [_alert(spec, finding, about) for spec in active
+    product = protocol.product.name
+    alerts = [_alert(spec, finding, order, product) for spec in active
               for finding in (expressions.evaluate if spec.when else RULE_CODE[spec.id])(picture, spec)]
     return _without_superseded(alerts, active)
