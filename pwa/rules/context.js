@@ -92,6 +92,7 @@ export function makeContext(contextJson, { catalog, rulebook, ranges = null, ord
   const list = contextJson.other_orders ?? [];
   if (list.length && !orders) throw new TypeError('additional orders need {orders: await loadOtherOrders()}');
   const { others, protocols } = orders ? orders.otherOrdersOf(list, order, orderOf, protocolOf) : { others: [], protocols: [] };
+  others.forEach((o) => vitalsScheduleFrom(rulebook.vitals_schedule, o.vitals_schedule)); // its pump's rules read it: checked now
   checkAppliesTo(rulebook, catalog);
   return deepFreeze({
     ...orderContext(base, order, protocol), other_orders: others, other_protocols: protocols,

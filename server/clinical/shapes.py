@@ -22,9 +22,12 @@ def data_file(name: str) -> Any:
 
 
 WORDS: dict[str, dict[str, str]] = data_file("schema_words.json")
-# A number is finite (Python reads NaN and Infinity from JSON, and a form's "nan" parses as a float).
-_Validator = validators.extend(Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
-    "number", lambda _, value: isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)))
+# A number is finite (Python reads NaN and Infinity from JSON, and a form's "nan" parses as a float); a whole
+# number is an int, not 30.0 (JSON Schema allows it; the catalogue form keeps "30.0" a float to be refused, as
+# pydantic's strict int did). JavaScript cannot tell 30.0 from 30: the tablet reads what this server checked.
+_Validator = validators.extend(Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({
+    "number": lambda _, value: isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+    "integer": lambda _, value: isinstance(value, int) and not isinstance(value, bool)}))
 
 
 class ShapeError(ValueError):

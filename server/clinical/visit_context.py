@@ -103,6 +103,8 @@ class VisitContext:
         if self.order.therapy != self.protocol.therapy:
             raise ValueError(f"order.therapy {self.order.therapy!r} is not its product's ({self.protocol.therapy!r})")
         check_other_orders(self.order, self.other_orders, self.other_protocols)
+        for order in self.other_orders:  # its pump's rules read it (picture.py order_pictures): checked now
+            vitals_schedule_from(self.rulebook.vitals_schedule, order.vitals_schedule)
         check_applies_to(self.rulebook, self.catalog)
 
     @cached_property

@@ -52,6 +52,17 @@ def _writer(connection: dict[str, Any]) -> dict[str, Any]:
     return {writer.WRITER_CONNECTION: {**connection, "credentials": credentials}}
 
 
+# PostgreSQL: the pool desk turns take their locks on (server.services.desk_turn), apart from the pool the
+# actions themselves use: a turn held on a default connection while its action waited for another drained
+# that pool with five users at once (found in review).
+DESK_TURNS_CONNECTION = "desk_turns"
+
+
+def _desk_turns(connection: dict[str, Any]) -> dict[str, Any]:
+    credentials = {key: value for key, value in connection["credentials"].items() if key != "init"}
+    return {DESK_TURNS_CONNECTION: {**connection, "credentials": {**credentials, "minsize": 1, "maxsize": 4}}}
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise config dict for this URL, used by the app, the CLI and the tests."""
     if is_sqlite(database_url):
@@ -66,7 +77,8 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         connection["credentials"]["init"] = append.on_connect  # each connection's order lock function
         connection["credentials"]["reset"] = keep_session
     return {
-        "connections": {"default": connection, **_writer(connection)},
+        "connections": {"default": connection, **_writer(connection),
+                        **({} if is_sqlite(database_url) else _desk_turns(connection))},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,

@@ -13,10 +13,13 @@ server processes at once never reuse a number (issue 19 item b: the lock was per
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -67,6 +70,14 @@ async def take_device_seq(user: User) -> tuple[uuid.UUID, int]:
     return taken.device_id, taken.last_seq
 
 
+async def _numbered_push(user: User, visit: Visit, kind: str, payload: dict[str, Any]) -> PushResult:
+    """Take the desk device's next number and push the event, in the user's turn (server.services.desk_turn)."""
+    async with desk_turn(user.id):
+        device_id, device_seq = await take_device_seq(user)
+        event = _event(visit=visit, kind=kind, payload=payload, device_seq=device_seq, now=datetime.now(timezone.utc))
+        return (await push_events(user=user, device_id=device_id, events=[event])).results[0]
+
+
 def _event(*, visit: Visit, kind: str, payload: dict[str, Any], device_seq: int, now: datetime) -> dict[str, Any]:
     instant = now.isoformat()
     return {"id": str(uuid.uuid4()), "visit_id": str(visit.id), "device_seq": device_seq, "kind": kind,
@@ -79,10 +90,12 @@ async def append(*, user: User, visit: Visit, kind: str, payload: dict[str, Any]
     The payload is checked first, so a mistyped form is answered at once instead of being kept
     in quarantine (where it would flag the visit as holding entries to resolve)."""
     _check_payload(kind, payload)
-    async with desk_turn(user.id):  # numbered and pushed before the user's next desk action takes a number
-        device_id, device_seq = await take_device_seq(user)
-        event = _event(visit=visit, kind=kind, payload=payload, device_seq=device_seq, now=datetime.now(timezone.utc))
-        result = (await push_events(user=user, device_id=device_id, events=[event])).results[0]
+    if isinstance(connections.get("default"), TransactionalDBClient):
+        raise RuntimeError("a desk action cannot run inside a transaction: the log's writers commit it on "
+                           "their own connections and would wait for that transaction's rows")
+    # Its own task, awaited shielded: a request cancelled (the pharmacist's browser gone) must not leave the
+    # turn while its push is still being written, or the next action's number could reach the log first.
+    result = await asyncio.shield(asyncio.ensure_future(_numbered_push(user, visit, kind, payload)))
     if result.status not in ("accepted", "duplicate"):
         raise _refused(result)
     return result

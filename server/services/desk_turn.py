@@ -7,9 +7,9 @@ log as 6 then 5: the engine then sees 5 at or below what the device already sent
 from taking the number to the push's answer keeps the numbers in the order they arrive.
 
 Both ways try the lock without waiting on it and sleep between tries, so a waiting action holds
-nothing (no pooled connection, no thread) and a cancelled request leaves nothing held. PostgreSQL:
-a transaction-level advisory lock keyed by the user, on a pooled connection of its own (the push
-commits on others; a crashed process's lock ends with its connection). SQLite (one host, perhaps
+nothing (no pooled connection, no thread). PostgreSQL: a transaction-level advisory lock keyed by
+the user, on a connection of the small `desk_turns` pool (never the pool the action itself uses,
+which five users at once drained; a crashed process's lock ends with its connection). SQLite (one host, perhaps
 several processes): an exclusive `flock` on a file beside the database; a transaction is no use
 there, as it would hold the write lock the push itself needs.
 """
@@ -24,6 +24,7 @@ from typing import AsyncIterator
 
 from tortoise import connections
 
+from server.db.config import DESK_TURNS_CONNECTION
 from sync import store
 
 DESK_LOCK_CLASS = 0x0DE5  # the first key of pg_advisory_xact_lock(int, int); the second is the user
@@ -33,11 +34,12 @@ POLL_S = 0.01
 @asynccontextmanager
 async def desk_turn(user_id: int) -> AsyncIterator[None]:
     """The user's turn at the desk: no other desk action of theirs runs until this one has left."""
-    client = connections.get("default")
-    if store.dialect(client) != "postgres":
-        async with _file_turn(Path(f"{client.filename}.desk-{user_id}.lock")):
+    if store.dialect(connections.get("default")) != "postgres":
+        path = connections.db_config["default"]["credentials"]["file_path"]  # the pool's, even inside a transaction
+        async with _file_turn(Path(f"{path}.desk-{user_id}.lock")):
             yield
         return
+    client = connections.get(DESK_TURNS_CONNECTION)  # never the action's own pool: see server.db.config
     while True:
         async with client.acquire_connection() as driver, driver.transaction():
             if await driver.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)", DESK_LOCK_CLASS, user_id):

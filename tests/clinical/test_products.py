@@ -109,6 +109,7 @@ def test_a_pharmacist_can_override_the_data(catalog: Catalog) -> None:
         ({"min_age_years": 0}, "min_age_years"),
         ({"ladder": [0.5, 1, float("nan"), 4, 5]}, r"ladder\[2\]: must be a number"),
         ({"at_risk_cap": float("inf")}, "at_risk_cap: must be a number"),
+        ({"first_step_min": 30.0}, "first_step_min: must be a whole number"),  # a form's "30.0": not an int
     ],
 )
 def test_a_broken_override_is_refused_at_load(change: dict[str, Any], message: str) -> None:
@@ -116,6 +117,14 @@ def test_a_broken_override_is_refused_at_load(change: dict[str, Any], message: s
     data["products"][0].update(change)
     with pytest.raises(ValueError, match=message):
         load_products(data)
+
+
+def test_a_row_without_ndcs_lists_none() -> None:
+    """The default sits beside a $ref in the schema: both sides fill it (tests/js/catalog_defaults)."""
+    data = copy.deepcopy(packaged())
+    del data["products"][0]["ndcs"], data["products_without_rates"][0]["ndcs"]
+    catalog = load_products(data)
+    assert catalog.protocols[0].provenance.ndcs == () and catalog.unrated[0].ndcs == ()
 
 
 LATER = {"start_rate": 1, "first_step_min": 15, "step_min": 15, "ladder": [1, 2, 5],

@@ -59,3 +59,11 @@ test('a visit on Alyglo with steps runs an order protocol with no label row', ()
 test('a visit on Alyglo without steps fails saying the rates are not verified', () => {
   assert.throws(() => makeContext({ order: ORDER }, { catalog, rulebook }), /rates not verified for Alyglo 10%; give explicit steps/);
 });
+
+test('a row without ndcs lists none, as on the server (the default sits beside a $ref in the schema)', () => {
+  const doc = structuredClone(packaged);
+  delete doc.products[0].ndcs;
+  delete doc.products_without_rates[0].ndcs;
+  const catalog = loadCatalog(doc);
+  assert.deepEqual(catalog.unrated[0].ndcs, []);
+});

@@ -97,6 +97,36 @@ async def test_a_mistyped_intervention_is_answered_at_once_and_never_quarantined
     assert not await Event.filter(visit_id=visit.id, kind="review.intervention").exists()
 
 
+async def test_a_desk_action_inside_a_transaction_is_refused_at_once(pharmacist_pia, scheduled_visit_for_desk):
+    """It would wait forever on PostgreSQL (the writers cannot see the transaction's rows) and find SQLite
+    locked: a clear error instead."""
+    import pytest
+    from tortoise.transactions import in_transaction
+
+    from server.services import desk_events
+
+    with pytest.raises(RuntimeError, match="cannot run inside a transaction"):
+        async with in_transaction("default"):
+            await desk_events.append(user=pharmacist_pia, visit=scheduled_visit_for_desk, kind="note",
+                                     payload={"text": "Checked."})
+
+
+async def test_six_pharmacists_acting_at_once_all_finish(org, password_hash, scheduled_visit_for_desk):
+    """Each desk action's turn is taken on a pool of its own: a turn held on the default pool while the
+    action waited for another connection of it hung the process with five users at once (PostgreSQL)."""
+    import asyncio
+
+    from server.db.models import Role, User
+    from server.services import desk_events
+
+    users = [await User.create(organization=org, username=f"pharmacist_{n}", display_name=f"Pharmacist {n}",
+                               role=Role.PHARMACIST, password_hash=password_hash) for n in range(6)]
+    done = await asyncio.wait_for(asyncio.gather(*(
+        desk_events.append(user=user, visit=scheduled_visit_for_desk, kind="note", payload={"text": "Checked."})
+        for user in users)), timeout=30)
+    assert [result.status for result in done] == ["accepted"] * 6
+
+
 async def test_the_review_page_shows_the_status_of_the_log_even_when_the_visits_row_lags(
     desk, tablet_for, nurse_ana, patient_pat
 ):
