@@ -13,9 +13,9 @@ import { VISIT_RULES } from './visit_rules.js';
 
 // Rule id -> [evaluate(picture, spec) -> findings, thresholds its data row must provide].
 const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
-// The rules that judge each order's pump, not only the primary's: the rate rules, the start check and that
-// order's premedications.
-const PUMP_RULES = new Set([...Object.keys(RATE_RULES), 'start_not_ready', 'premed_missing']);
+// The rules that judge each order's pump, not only the primary's: the rate rules; what each start needs (a
+// usable vial of that order's product, a passed kit check, baseline vital signs); that order's premedications.
+const PUMP_RULES = new Set([...Object.keys(RATE_RULES), 'start_not_ready', 'kit_missing', 'vitals_baseline_missing', 'premed_missing']);
 
 // The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
 export const FACTS_VERSION = 2;

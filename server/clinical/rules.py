@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from server.clinical.visit_context import Order
 
 RULE_CODE: dict[str, Evaluator] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
-# The rules that judge each order's pump, not only the primary's: the rate rules, the start check and that
-# order's premedications.
-PUMP_RULES = frozenset({*RATE_RULES, "start_not_ready", "premed_missing"})
+# The rules that judge each order's pump, not only the primary's: the rate rules; what each start needs (a
+# usable vial of that order's product, a passed kit check, baseline vital signs); that order's premedications.
+PUMP_RULES = frozenset({*RATE_RULES, "start_not_ready", "kit_missing", "vitals_baseline_missing", "premed_missing"})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
