@@ -121,6 +121,7 @@ def test_the_second_orders_pump_above_its_label_maximum_is_flagged_on_the_tablet
     expect(flagged).to_contain_text(f"Privigen 10% (order {second_id}): Rate 500 mL/h is above the label maximum (336 mL/h)")
     expect(tablet.page.locator("[data-testid=alert][data-rule=start_rate_high]")).to_contain_text("above the start rate")
     tablet.screenshot(artifacts / "tablet-second-order-above-label-max-offline-1280x800.png", testid="alerts")
+    tablet.screenshot(artifacts / "tablet-second-order-card-offline-1280x800.png", testid="other-orders")
 
     tablet.context.set_offline(False)
     expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
