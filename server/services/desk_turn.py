@@ -9,9 +9,10 @@ from taking the number to the push's answer keeps the numbers in the order they 
 Both ways try the lock without waiting on it and sleep between tries, so a waiting action holds
 nothing (no pooled connection, no thread). PostgreSQL: a transaction-level advisory lock keyed by
 the user, on a connection of the small `desk_turns` pool (never the pool the action itself uses,
-which five users at once drained; a crashed process's lock ends with its connection). SQLite (one host, perhaps
-several processes): an exclusive `flock` on a file beside the database; a transaction is no use
-there, as it would hold the write lock the push itself needs.
+which five users at once drained), so a crashed process's lock ends with its connection. SQLite
+(one host, perhaps several processes): an exclusive `flock` on a file beside the database; a
+transaction is no use there, as it would hold the write lock the push itself needs. The files stay:
+removing one while another process waits on it would let two processes hold "the" lock.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ POLL_S = 0.01
 async def desk_turn(user_id: int) -> AsyncIterator[None]:
     """The user's turn at the desk: no other desk action of theirs runs until this one has left."""
     if store.dialect(connections.get("default")) != "postgres":
-        path = connections.db_config["default"]["credentials"]["file_path"]  # the pool's, even inside a transaction
+        path = connections.db_config["default"]["credentials"]["file_path"]
         async with _file_turn(Path(f"{path}.desk-{user_id}.lock")):
             yield
         return
