@@ -123,6 +123,13 @@ class Catalog:
     unrated: tuple[UnratedProduct, ...] = ()
     therapies: frozenset[str] = frozenset()
     protocol_kinds: frozenset[str] = frozenset()
+    order_kinds: Mapping[str, str] = field(default_factory=dict)  # therapy -> the kind its rate-less orders take
+
+    def order_kind(self, product_id: str) -> str | None:
+        """The protocol kind an order for this product must give itself (None: it has label rows):
+        fixed_steps (explicit mL/h steps) or fixed_dose (a volume over a time), by its therapy."""
+        unrated = self.unrated_product(product_id)
+        return None if unrated is None else self.order_kinds.get(unrated.product.therapy, "fixed_steps")
 
     def unrated_product(self, product_id: str) -> UnratedProduct | None:
         """The product's entry when its rates are not verified (None: it has label rows, or is unknown)."""
@@ -215,7 +222,8 @@ def load_products(data: Mapping[str, Any] | None = None) -> Catalog:
     unrated = [_unrated(row) for row in doc["products_without_rates"]]
     _check_unrated_apart(protocols, unrated)
     return Catalog(doc["version"], frozenset(doc["at_risk_flags"]), tuple(protocols), tuple(unrated),
-                   frozenset(doc["therapies"]), frozenset(doc["protocol_kinds"]))
+                   frozenset(doc["therapies"]), frozenset(doc["protocol_kinds"]),
+                   {name: therapy["order_kind"] for name, therapy in doc["therapies"].items()})
 
 
 def order_protocol(
