@@ -5,6 +5,7 @@
 // indications, source, verified_on, ladder_note, infusion: "every"|"first"|"subsequent", subsequent (the
 // later infusions' protocol of a "first" one, else null), and a kind without a ladder its own fields}.
 
+import { roundHalfUp } from './rounding.js';
 import { checker, deepFreeze, loadSchema } from './shapes.js';
 
 // The document's shape is products.schema.json (the server checks the same); the checks across fields
@@ -189,4 +190,12 @@ export function orderProtocol({ product, steps_ml_h, step_min, first_step_min = 
     at_risk_cap_exclusive: false, indications: [], source: 'pharmacy order', verified_on: null, ladder_note: null,
     infusion: 'every', subsequent: null,
   });
+}
+
+// A fixed_dose protocol from an order's volume and time (hydration, LABELS.md s.6: "X mL over Y h"): one
+// step at volume ÷ time (mL/h, 0.1), held for the time; that rate is also its maximum.
+export function doseProtocol({ product, volume_ml, duration_min }) {
+  if (!positive(volume_ml) || !positive(duration_min)) throw new Error("an order's volume and time must be positive");
+  return { ...orderProtocol({ product, steps_ml_h: [roundHalfUp(volume_ml / duration_min * 60, 1)], step_min: duration_min }),
+    kind: 'fixed_dose' };
 }

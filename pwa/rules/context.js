@@ -4,7 +4,7 @@
 // not resolve to a protocol of a known product.
 
 import {
-  findProduct, findProtocol, orderProtocol, protocolFor, protocolForInfusion, unratedProduct,
+  doseProtocol, findProduct, findProtocol, orderProtocol, protocolFor, protocolForInfusion, unratedProduct,
 } from './catalog.js';
 import { deepFreeze, isObject } from './shapes.js';
 import { rangesFrom } from './ranges.js';
@@ -13,7 +13,7 @@ import { placeInSeries } from './series.js';
 
 const ORDER_FIELDS = {
   id: null, product_id: undefined, dosing_weight_kg: undefined, therapy: 'ivig', indication: null, protocol_id: null, steps_ml_h: null,
-  step_min: null, first_step_min: null, dose_g_per_kg: null, dose_g: null, rate_cap_ml_h: null, premeds: [], prn_orders: [],
+  step_min: null, first_step_min: null, dose_g_per_kg: null, dose_g: null, volume_ml: null, duration_min: null, rate_cap_ml_h: null, premeds: [], prn_orders: [],
   vitals_schedule: null, safety_override: null,
 };
 const ORGANIZATION_FIELDS = { at_risk_cap_mg_kg_min: null };
@@ -42,6 +42,10 @@ function orderOf(what, data) {
 }
 
 function resolveProtocol(order, catalog) {
+  if (order.volume_ml !== null) {
+    if (order.duration_min === null) throw new Error('an order with a volume needs duration_min');
+    return doseProtocol({ product: findProduct(catalog, order.product_id), volume_ml: order.volume_ml, duration_min: order.duration_min });
+  }
   if (order.steps_ml_h !== null) {
     if (order.step_min === null) throw new Error('an order with explicit steps needs step_min');
     return orderProtocol({ product: findProduct(catalog, order.product_id), steps_ml_h: order.steps_ml_h,

@@ -13,6 +13,7 @@ import { gramsOf } from './record.js';
 const LIMIT_NAMES = {
   label_max: 'label maximum', at_risk_cap: 'at-risk cap', at_risk_default: "organization's at-risk cap",
   at_risk_minimum: 'at-risk start rate (no at-risk cap ordered)', order_cap: "order's rate cap", order_max: "order's last step",
+  order_rate: 'ordered rate',
 };
 
 const toleranceOf = (picture) => picture.context.rulebook.rate_tolerance_ml_h;

@@ -61,16 +61,18 @@ export function atRiskLimit(protocol, { weight_kg, label = null, at_risk_default
 // The highest rate allowed in this visit {ml_h (0.1), source, exclusive}: the strictest of the protocol's
 // maximum, the label maximum (`label`, for an order protocol) and the order's cap, or for an at-risk
 // patient without one, the at-risk cap. An order's cap may replace the at-risk cap, never lift the label maximum.
-// Only a kind with a ladder (weight_titration, fixed_steps) has rate maths.
+// Only a kind with a ladder (weight_titration, fixed_steps, an order's fixed_dose) has rate maths; a fixed dose
+// runs at its ordered rate, which the IVIG at-risk caps do not bound (LABELS.md s.6).
 export function rateLimit(protocol, { weight_kg, cap_ml_h = null, at_risk = false, label = null, at_risk_default_mg_kg_min = null }) {
   if (!protocol.ladder.length) throw new Error(`no rate maths for a ${protocol.kind} protocol (${protocol.id})`);
-  const top = protocol.basis === 'order' ? 'order_max' : 'label_max';
+  const fixedDose = protocol.kind === 'fixed_dose';
+  const top = protocol.basis === 'label' ? 'label_max' : fixedDose ? 'order_rate' : 'order_max';
   const limits = [{ ml_h: pumpRateIn(protocol, protocol.ladder.at(-1), protocol.rate_unit, weight_kg), source: top, exclusive: false }];
   if (protocol.basis === 'order' && label) {
     limits.push({ ml_h: pumpRateIn(label, label.ladder.at(-1), label.rate_unit, weight_kg), source: 'label_max', exclusive: false });
   }
   if (isGiven(cap_ml_h)) limits.push({ ml_h: roundHalfUp(cap_ml_h, 1), source: 'order_cap', exclusive: false });
-  else if (at_risk) limits.push(atRiskLimit(protocol, { weight_kg, label, at_risk_default_mg_kg_min }));
+  else if (at_risk && !fixedDose) limits.push(atRiskLimit(protocol, { weight_kg, label, at_risk_default_mg_kg_min }));
   // The first of the lowest; an exclusive limit is stricter than an inclusive one at the same rate.
   return limits.reduce((best, limit) => (limit.ml_h < best.ml_h || (limit.ml_h === best.ml_h && limit.exclusive && !best.exclusive) ? limit : best));
 }

@@ -78,8 +78,10 @@ export function suggestedActions(rulebook, grade) {
   return rulebook.reaction_tiers.find((tier) => tier.grades.includes(grade)) ?? null;
 }
 
-// Every therapy and protocol kind a rule names is one the products data declares; throws otherwise.
+// Every therapy and protocol kind a rule names is one the products data declares; throws otherwise. A
+// products document from before therapies (catalog.older) cannot declare a newer rule's: not checked.
 export function checkAppliesTo(book, catalog) {
+  if (catalog.older) return;
   for (const spec of Object.values(book.rules)) {
     for (const field of ['therapies', 'protocol_kinds']) {
       const unknown = spec.applies_to[field].filter((name) => !catalog[field].includes(name)).sort();

@@ -4,6 +4,7 @@ A protocol's `kind` is its shape, declared in data/products.json `protocol_kinds
 comes from. The two kinds with rate maths share one form (a ladder) so the rate maths treats them alike:
   weight_titration  basis label: a row of products.json, a ladder of per-kg rates (mg/kg/min, mL/kg/min, mL/kg/h)
   fixed_steps       basis order: a pharmacy order's explicit mL/h steps ("30 mL/h for 15 min, then +30 every 15 min to 150")
+  fixed_dose        basis order: a volume over a time ("500 mL over 120 min"), one step at volume ÷ time
 A row of another kind (fixed_dose, per_site) loads with its own numbers in `terms` and no ladder.
 """
 
@@ -14,6 +15,7 @@ from datetime import date
 from typing import Any, Literal, Mapping
 
 from server.clinical.product_rows import KIND_FIELDS, Row, checked_products
+from server.clinical.rounding import round_half_up
 from server.clinical.shapes import data_file
 
 RateUnit = str  # one of products.schema.json `$defs.rate_unit`
@@ -241,4 +243,16 @@ def order_protocol(
         ladder=tuple(steps_ml_h),
         first_step_min=step_min if first_step_min is None else first_step_min, step_min=step_min,
         source="pharmacy order",
+    )
+
+
+def dose_protocol(*, product: Product, volume_ml: float, duration_min: float) -> Protocol:
+    """A fixed_dose protocol from an order's volume and time (hydration, LABELS.md s.6: "X mL over Y h"):
+    one step at volume ÷ time (mL/h, 0.1), held for the time; that rate is also its maximum."""
+    if volume_ml <= 0 or duration_min <= 0:
+        raise ValueError("an order's volume and time must be positive")
+    return Protocol(
+        id="order", kind="fixed_dose", basis="order", product=product, rate_unit="mL/h",
+        ladder=(round_half_up(volume_ml / duration_min * 60, 1),), first_step_min=duration_min, step_min=duration_min,
+        source="pharmacy order", terms={"volume_ml": volume_ml, "duration_min": duration_min},
     )

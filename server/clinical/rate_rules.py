@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _LIMIT_NAMES = {
     "label_max": "label maximum", "at_risk_cap": "at-risk cap",
     "at_risk_default": "organization's at-risk cap", "at_risk_minimum": "at-risk start rate (no at-risk cap ordered)",
-    "order_cap": "order's rate cap", "order_max": "order's last step",
+    "order_cap": "order's rate cap", "order_max": "order's last step", "order_rate": "ordered rate",
 }
 
 

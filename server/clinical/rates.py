@@ -55,7 +55,8 @@ class DerivedRate:
         )
 
 
-LimitSource = Literal["label_max", "at_risk_cap", "at_risk_default", "at_risk_minimum", "order_cap", "order_max"]
+LimitSource = Literal["label_max", "at_risk_cap", "at_risk_default", "at_risk_minimum", "order_cap", "order_max",
+                      "order_rate"]
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,12 @@ def rate_limit(
     """The strictest of: the protocol's maximum, the label maximum (`label`, for an order protocol),
     and the order's cap, or for an at-risk patient without one, the at-risk cap. An order's cap may
     replace the at-risk cap, never lift the label maximum (CLINICAL.md s.2). Only a kind with a ladder
-    (weight_titration, fixed_steps) has rate maths."""
+    (weight_titration, fixed_steps, an order's fixed_dose) has rate maths; a fixed dose runs at its ordered
+    rate, which the IVIG at-risk caps do not bound (LABELS.md s.6)."""
     if not protocol.ladder:
         raise ValueError(f"no rate maths for a {protocol.kind} protocol ({protocol.id})")
-    top = "order_max" if protocol.basis == "order" else "label_max"
+    top = "label_max" if protocol.basis == "label" else "order_rate" if protocol.kind == "fixed_dose" else "order_max"
+    at_risk = at_risk and protocol.kind != "fixed_dose"
     limits = [RateLimit(pump_rate(protocol, protocol.max_rate, protocol.rate_unit, weight_kg), top)]
     if protocol.basis == "order" and label is not None:
         limits.append(RateLimit(pump_rate(label, label.max_rate, label.rate_unit, weight_kg), "label_max"))

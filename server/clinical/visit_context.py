@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
 
-from server.clinical.products import Catalog, Protocol, UnratedProduct, load_products, order_protocol
+from server.clinical.products import Catalog, Protocol, UnratedProduct, dose_protocol, load_products, order_protocol
 from server.clinical.rulebook import RuleBook, VitalsSchedule, check_applies_to, vitals_schedule_from
 from server.clinical.rules import load_rules
 from server.clinical.series import SeriesFacts, SeriesPlace, place_in_series
@@ -30,9 +30,9 @@ class PremedOrder:
 
 @dataclass(frozen=True)
 class Order:
-    """The therapy plan. Give `protocol_id` (or `indication`) for a label protocol, or explicit
-    `steps_ml_h` with `step_min` for an order protocol; `rate_cap_ml_h` may replace the at-risk cap but
-    never lifts the label maximum (`rates.rate_limit`)."""
+    """The therapy plan. Give `protocol_id` (or `indication`) for a label protocol, explicit `steps_ml_h`
+    with `step_min` for an order protocol, or `volume_ml` over `duration_min` for a fixed dose (hydration);
+    `rate_cap_ml_h` may replace the at-risk cap but never lifts the label maximum (`rates.rate_limit`)."""
 
     product_id: str
     dosing_weight_kg: float
@@ -45,6 +45,8 @@ class Order:
     first_step_min: float | None = None
     dose_g_per_kg: float | None = None
     dose_g: float | None = None
+    volume_ml: float | None = None
+    duration_min: float | None = None
     rate_cap_ml_h: float | None = None
     premeds: tuple[PremedOrder, ...] = ()
     prn_orders: tuple[PremedOrder, ...] = ()  # as needed (e.g. for a reaction): the same drug, dose, unit, route
@@ -192,7 +194,13 @@ def order_from_dict(data: Mapping[str, Any]) -> Order:
 
 
 def ordered_protocol(order: Order, catalog: Catalog) -> Protocol:
-    """The protocol an order resolves to: its explicit steps, its protocol_id, or its indication's row."""
+    """The protocol an order resolves to: its volume over a time, its explicit steps, its protocol_id, or
+    its indication's row."""
+    if order.volume_ml is not None:
+        if order.duration_min is None:
+            raise ValueError("an order with a volume needs duration_min")
+        return dose_protocol(product=catalog.product(order.product_id), volume_ml=order.volume_ml,
+                             duration_min=order.duration_min)
     if order.steps_ml_h is not None:
         if order.step_min is None:
             raise ValueError("an order with explicit steps needs step_min")

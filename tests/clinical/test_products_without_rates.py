@@ -24,9 +24,10 @@ def packaged() -> dict[str, Any]:
 
 
 def test_the_catalogue_lists_the_products_labels_md_found_without_rates(catalog: Catalog) -> None:
-    found = {e.product.id: (tuple(n.ndc for n in e.ndcs), e.min_age_years) for e in catalog.unrated}
+    ivig = [entry for entry in catalog.unrated if entry.product.therapy == "ivig"]
+    found = {e.product.id: (tuple(n.ndc for n in e.ndcs), e.min_age_years) for e in ivig}
     assert found == {pid: ((ndc,), age) for pid, (ndc, age) in EXPECTED.items()}
-    for entry in catalog.unrated:
+    for entry in ivig:
         assert entry.rates_note == NOTE and entry.source.startswith("LABELS.md s.2.10") and "http" in entry.source
         assert entry.product.concentration_mg_ml == 100 and entry.indications == ("PI",)
         assert all("LABELS.md s.2.10" in ndc.source for ndc in entry.ndcs)
@@ -76,3 +77,13 @@ def test_a_visit_on_alyglo_without_steps_fails_saying_the_rates_are_not_verified
     order = {"product_id": "alyglo-10", "indication": "PI", "dosing_weight_kg": 70}
     with pytest.raises(ValueError, match="rates not verified for Alyglo 10%; give explicit steps"):
         VisitContext.from_dict({"order": order}, catalog=catalog)
+
+
+def test_normal_saline_is_a_hydration_product_whose_order_gives_the_volume_and_the_time(catalog: Catalog) -> None:
+    """LABELS.md s.6: no label rate; order-driven, "X mL over Y h"."""
+    saline = catalog.unrated_product("sodium-chloride-0.9")
+    assert saline is not None and saline.product.therapy == "hydration" and saline.product.concentration_mg_ml == 9
+    assert saline.rates_note == "no label rate; the order gives the volume and the time"
+    assert saline.source.startswith("LABELS.md s.6") and saline.indications == ("Hydration",)
+    assert catalog.order_kind("sodium-chloride-0.9") == "fixed_dose"
+    assert catalog.order_kind("alyglo-10") == "fixed_steps" and catalog.order_kind("privigen-10") is None

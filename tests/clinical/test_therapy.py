@@ -26,7 +26,7 @@ def _rules_with(field: str, names: list[str]) -> dict[str, Any]:
     return doc
 
 
-@pytest.mark.parametrize(("field", "name"), [("therapies", "hydration"), ("protocol_kinds", "step_down")])
+@pytest.mark.parametrize(("field", "name"), [("therapies", "antibiotic"), ("protocol_kinds", "step_down")])
 def test_a_rule_naming_an_undeclared_therapy_or_kind_stops_the_visit(catalog: Catalog, field: str, name: str) -> None:
     rulebook = load_rules(_rules_with(field, ["ivig", name] if field == "therapies" else ["fixed_steps", name]))
     with pytest.raises(ValueError, match=f"rule 'fever' applies_to.{field} names undeclared \\['{name}'\\]"):

@@ -18,8 +18,13 @@ test('the catalogue lists the products LABELS.md found without rates, with their
   const found = Object.fromEntries(catalog.unrated.map((e) => [e.product.id, [e.ndcs.map((n) => n.ndc), e.min_age_years]]));
   assert.deepEqual(found, {
     'alyglo-10': [['61476-104'], null], 'yimmugo-10': [['70573-605'], null], 'gammagard-liquid-erc-10': [['0944-2705'], 2],
+    'sodium-chloride-0.9': [[], null],
   });
-  assert.ok(catalog.unrated.every((e) => e.rates_note === NOTE && e.source.startsWith('LABELS.md s.2.10')));
+  const ivig = catalog.unrated.filter((e) => e.product.therapy === 'ivig');
+  assert.ok(ivig.length === 3 && ivig.every((e) => e.rates_note === NOTE && e.source.startsWith('LABELS.md s.2.10')));
+  const [saline] = catalog.unrated.filter((e) => e.product.therapy === 'hydration');
+  assert.equal(saline.rates_note, 'no label rate; the order gives the volume and the time');
+  assert.ok(saline.source.startsWith('LABELS.md s.6'));
 });
 
 test('a product without rates is a product but has no protocol', () => {
