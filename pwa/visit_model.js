@@ -26,10 +26,12 @@ export function visitsByDay(reference, now) {
   return { today, other: rows.filter((row) => !today.includes(row)) };
 }
 
-/** `[[product_id, product_name], ...]`, each product once, from the reference's protocol list. */
+/** `[[product_id, product_name], ...]`, each product once, from the reference's protocol list and its
+ *  products without label rates (an IVIG whose order gives the steps, a saline bag for hydration). */
 export function productOptions(reference) {
   const seen = new Map();
-  for (const p of reference?.products?.products || []) if (!seen.has(p.product_id)) seen.set(p.product_id, p.product_name);
+  const { products = [], products_without_rates: unrated = [] } = reference?.products || {};
+  for (const p of [...products, ...unrated]) if (!seen.has(p.product_id)) seen.set(p.product_id, p.product_name);
   return [...seen.entries()];
 }
 

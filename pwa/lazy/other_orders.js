@@ -52,14 +52,15 @@ function checkOtherOrders(primary, others, protocols) {
 
 const instant = (ms) => (ms === null ? null : formatInstant(ms));
 
-// One additional order as the state reports it: its order; its pump's start rate and limit, from its own
-// picture (its protocol, weight and cap: picture.js orderPictures); status, volume and periods.
+// One additional order as the state reports it: its order (a fixed dose's volume and time); its pump's start
+// rate and limit, from its own picture (its protocol, weight and cap: picture.js orderPictures); status,
+// volume and periods.
 export function runOut({ order, protocol, entries, infusion }, { schedule, limit, horizon }) {
   const minutes = (s) => durationMin(s.start, s.end, horizon);
   const stops = entries.filter((e) => e.kind === 'infusion.stopped' && e.payload.pump_volume_ml !== null);
   return {
     order_id: order.id, product_id: protocol.product.id, product_name: protocol.product.name,
-    therapy: protocol.therapy, protocol_kind: protocol.kind,
+    therapy: protocol.therapy, protocol_kind: protocol.kind, volume_ml: order.volume_ml, duration_min: order.duration_min,
     start_ml_h: schedule.length ? schedule[0].rate_ml_h : null, limit_ml_h: limit.ml_h,
     status: infusion.state === 'idle' ? 'not_started' : infusion.state,
     current_rate_ml_h: infusion.state === 'running' ? infusion.rate_ml_h : null,

@@ -18,6 +18,14 @@ function statusText(run) {
   return "Not started";
 }
 
+// A fixed dose (hydration) runs at its volume over its time; a titrated order starts low up to its limit.
+function ratesText(run) {
+  if (run.protocol_kind === "fixed_dose") {
+    return `${num(run.volume_ml)} mL over ${num(run.duration_min)} min: run at ${num(run.start_ml_h)} mL/h · limit ${num(run.limit_ml_h)} mL/h`;
+  }
+  return `${run.start_ml_h === null ? "" : `Start at ${num(run.start_ml_h)} mL/h · `}limit ${num(run.limit_ml_h)} mL/h`;
+}
+
 // `save(kind, payload)` records the entry (and refreshes); `check(kind, payload)` gives its problems.
 function orderCard(run, { save, check }) {
   const name = `order ${run.order_id}`;
@@ -38,8 +46,7 @@ function orderCard(run, { save, check }) {
   return h("article.other-order", { testid: "other-order", dataset: { orderId: run.order_id }, "aria-label": `Order ${run.order_id} · ${run.product_name}` },
     h("h3", `Order ${run.order_id} · ${run.product_name}`),
     h("p", { testid: "other-order-status" }, statusText(run), ` · ${num(run.volume_infused_ml, 1) || 0} mL infused`),
-    h("p", { testid: "other-order-rates" }, run.start_ml_h === null ? "" : `Start at ${num(run.start_ml_h)} mL/h · `,
-      `limit ${num(run.limit_ml_h)} mL/h`),
+    h("p", { testid: "other-order-rates" }, ratesText(run)),
     h("div.action-grid",
       h("label", "Rate (mL/h) ", rate),
       running

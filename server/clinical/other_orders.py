@@ -68,13 +68,15 @@ def split_orders(entries: list[Entry], context: VisitContext) -> OrderSplit:
 
 
 def run_out(run: OrderRun, own: Picture) -> dict[str, Any]:
-    """One additional order as the state reports it: its order; its pump's start rate and limit, from its
-    own picture (its protocol, weight and cap: Picture.order_pictures); status, volume and periods."""
+    """One additional order as the state reports it: its order (a fixed dose's volume and time); its pump's
+    start rate and limit, from its own picture (its protocol, weight and cap: Picture.order_pictures); status,
+    volume and periods."""
     infusion, horizon = run.infusion, own.horizon
     stops = [e for e in run.entries if e.kind == "infusion.stopped" and e.payload["pump_volume_ml"] is not None]
     return {
         "order_id": run.order.id, "product_id": run.protocol.product.id, "product_name": run.protocol.product.name,
         "therapy": run.protocol.therapy, "protocol_kind": run.protocol.kind,
+        "volume_ml": run.order.volume_ml, "duration_min": run.order.duration_min,
         "start_ml_h": own.schedule[0].rate_ml_h if own.schedule else None, "limit_ml_h": own.limit.ml_h,
         **pump_out(infusion, horizon),
         "pump_volume_ml": stops[-1].payload["pump_volume_ml"] if stops else None,

@@ -16,7 +16,7 @@ const rulesDoc = () => readJson('../../server/clinical/data/rules.json');
 const facts = readJson('../../server/clinical/data/facts.json');
 const order = { product_id: 'gammagard-liquid-10', protocol_id: 'gammagard-liquid-10-pi', dosing_weight_kg: 70 };
 
-for (const [field, names, name] of [['therapies', ['ivig', 'hydration'], 'hydration'], ['protocol_kinds', ['fixed_steps', 'step_down'], 'step_down']]) {
+for (const [field, names, name] of [['therapies', ['ivig', 'antibiotic'], 'antibiotic'], ['protocol_kinds', ['fixed_steps', 'step_down'], 'step_down']]) {
   test(`a rule naming an undeclared ${field} entry stops the visit`, () => {
     const doc = rulesDoc();
     doc.rules[0].applies_to[field] = names;
