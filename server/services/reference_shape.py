@@ -15,13 +15,16 @@ from typing import Any
 from server.errors import FieldError, ValidationFailed
 
 REFERENCE_SHAPE_HEADER = "X-Ivlog-Reference"
-REFERENCE_SHAPE = 2  # therapies, protocol kinds and a visit's additional orders
+REFERENCE_SHAPE = 3  # a fixed dose: an order of a volume over a time, its therapy's order_kind (hydration)
+ORDERS_SHAPE = 2  # therapies, protocol kinds and a visit's additional orders (e8dd0f8)
 PREVIOUS_SHAPE = 1  # the previous release (dc80baf): IVIG by weight, one order per visit
 
 PRODUCTS_ADDED = ("therapies", "protocol_kinds")
 ROW_ADDED = ("therapy", "kind")
 CONTEXT_ADDED = ("other_orders",)
 ORDER_ADDED = ("therapy", "id")
+THERAPY_ADDED = ("order_kind",)
+DOSE_ADDED = ("volume_ml", "duration_min")
 # The previous release knew these rows only (IVIG, titrated by weight): a row of another therapy or kind,
 # stripped of the fields that say so, would be misread or refuse the whole catalogue; so it is left out.
 PREVIOUS_WORLD = {"therapy": "ivig", "kind": "weight_titration"}
@@ -41,9 +44,32 @@ def in_shape(document: dict[str, Any], shape: int) -> dict[str, Any]:
     """`document` (the current shape) as a tablet reading `shape` needs it."""
     if shape >= REFERENCE_SHAPE:
         return document
+    document = before_fixed_doses(document)
+    if shape >= ORDERS_SHAPE:
+        return document
     products = previous_products(document["products"])
     visits = [{**visit, "context": previous_context(visit["context"])} for visit in document["visits"]]
     return {**document, "products": products, "protocols": products["products"], "visits": visits}
+
+
+def before_fixed_doses(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as shape 2's code reads it: its schema knows no therapy's `order_kind` and no product
+    whose order gives a volume, and its context.js refuses an order's volume. So those products, the
+    additional orders of a fixed dose, and a visit whose own order is one (that code cannot fold it: it
+    shows once the tablet's code updates) are left out; the rest is unchanged."""
+    products = document["products"]
+    fixed = {name for name, therapy in products["therapies"].items() if therapy.get("order_kind") == "fixed_dose"}
+    shaped = {**products, "therapies": {name: _without(t, THERAPY_ADDED) for name, t in products["therapies"].items()},
+              "products_without_rates": [row for row in products.get("products_without_rates", [])
+                                         if row["therapy"] not in fixed]}
+    visits = [{**visit, "context": _without_doses(visit["context"])} for visit in document["visits"]
+              if visit["context"]["order"].get("volume_ml") is None]
+    return {**document, "products": shaped, "visits": visits}
+
+
+def _without_doses(context: dict[str, Any]) -> dict[str, Any]:
+    others = [_without(order, DOSE_ADDED) for order in context.get("other_orders", []) if order.get("volume_ml") is None]
+    return {**context, "order": _without(context["order"], DOSE_ADDED), **({"other_orders": others} if "other_orders" in context else {})}
 
 
 def previous_products(products: dict[str, Any]) -> dict[str, Any]:

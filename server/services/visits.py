@@ -40,6 +40,7 @@ def order_plan(order: Order) -> OrderPlan:
         steps_ml_h=tuple(order.steps_ml_h) if explicit else None,
         step_min=order.step_interval_min if explicit else None,
         dose_g_per_kg=order.dose_g_per_kg, dose_g=order.dose_g, rate_cap_ml_h=order.rate_cap_ml_h,
+        volume_ml=order.volume_ml, duration_min=order.duration_min,
         premeds=tuple(PremedOrder(drug=p["drug"], dose=p.get("dose"), unit=p.get("unit"), route=p.get("route"))
                       for p in order.premeds),
         prn_orders=tuple(PremedOrder(drug=p["drug"], dose=p.get("dose"), unit=p.get("unit"), route=p.get("route"))
@@ -117,6 +118,7 @@ def order_json(order: OrderPlan) -> dict[str, Any]:
         "dosing_weight_kg": order.dosing_weight_kg,
         "indication": order.indication, "steps_ml_h": list(order.steps_ml_h) if order.steps_ml_h else None,
         "step_min": order.step_min, "dose_g_per_kg": order.dose_g_per_kg, "dose_g": order.dose_g,
+        "volume_ml": order.volume_ml, "duration_min": order.duration_min,
         "rate_cap_ml_h": order.rate_cap_ml_h, "vitals_schedule": order.vitals_schedule,
         "safety_override": None if order.safety_override is None else dict(order.safety_override),
         **{name: [{"drug": p.drug, "dose": p.dose, "unit": p.unit, "route": p.route} for p in getattr(order, name)]
