@@ -17,7 +17,7 @@ import pytest
 from server.db.catalogue_models import CatalogueRevision
 from server.db.models import Order, Visit, VisitOrder
 from server.services import org_catalogue
-from server.services.reference_shape import REFERENCE_SHAPE, REFERENCE_SHAPE_HEADER, previous_products
+from server.services.reference_shape import ORDERS_SHAPE, REFERENCE_SHAPE, REFERENCE_SHAPE_HEADER, previous_products
 from tests.api.events import readdress, script_started
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ PREVIOUS_ORDER_KEYS = {"product_id", "dosing_weight_kg", "indication", "steps_ml
 # visit_model.js, views/today.js, visit.js, visit_panels.js): never `protocol_type`, now `basis`.
 PREVIOUS_ORDER_READS = {"id", "product_id", "indication", "dose_g", "dose_g_per_kg", "dosing_weight_kg", "premeds"}
 ADDED = {"products": {"therapies", "protocol_kinds"}, "row": {"therapy", "kind"},
-         "context": {"other_orders"}, "order": {"therapy", "id"}}
+         "context": {"other_orders"}, "order": {"therapy", "id", "volume_ml", "duration_min"}}
 
 
 def keys_of(rows: list[dict[str, Any]]) -> set[str]:
@@ -102,7 +102,8 @@ async def test_without_the_header_the_reference_is_the_previous_releases_and_onl
     # Nothing else differs: the fields removed are exactly the ones added since.
     assert drop(then, {"products", "protocols", "visits"}) == drop(now, {"products", "protocols", "visits"})
     assert then["products"] == drop(now["products"], ADDED["products"]) | {
-        name: [drop(row, ADDED["row"]) for row in now["products"][name]] for name in ("products", "products_without_rates")}
+        name: [drop(row, ADDED["row"]) for row in now["products"][name] if row["therapy"] == "ivig"]
+        for name in ("products", "products_without_rates")}
     assert then["protocols"] == then["products"]["products"]
     for old, new in zip(then["visits"], now["visits"], strict=True):
         assert drop(old, {"context"}) == drop(new, {"context"})
@@ -165,4 +166,35 @@ def test_rows_outside_the_previous_world_are_left_out_of_its_shape():
     shaped = previous_products(document)
     assert "scig-x" not in {row["protocol_id"] for row in shaped["products"]}
     assert len(shaped["products"]) == len(document["products"]) - 1
-    assert len(shaped["products_without_rates"]) == len(document["products_without_rates"]) - 1
+    assert shaped["products_without_rates"] == [drop(row, {"therapy"}) for row in document["products_without_rates"]
+                                                if row["therapy"] == "ivig"]  # not scig's, nor saline's (hydration)
+
+
+async def test_shape_2_code_gets_no_fixed_dose_it_cannot_read_and_the_current_code_runs_the_pre_hydration(
+    tablet_ana, visits, patient_pat, pharmacist_pia, tmp_path
+):
+    """Shape 2's schema knows no therapy's order_kind nor a product whose order gives a volume, and its
+    context.js refuses an order's volume: those are left out of its shape, and the rest is as before. The
+    current code reads the pre-hydration (500 mL over 120 min) as a fixed dose at 250 mL/h."""
+    several = await Visit.get(id=visits["several"])
+    saline = await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat,
+                                product_id="sodium-chloride-0.9", therapy="hydration", indication="Hydration",
+                                dose_g_per_kg=4.5 / 70, dose_g=4.5, dosing_weight_kg=70.0, basis="order", volume_ml=500.0,
+                                duration_min=120, prescriber="Dr. Test", created_by=pharmacist_pia)
+    await VisitOrder.create(visit=several, order=saline, position=1)
+    current = (await tablet_ana.client.get("/api/reference")).json()
+    shape_2 = (await tablet_ana.client.get("/api/reference", headers={REFERENCE_SHAPE_HEADER: str(ORDERS_SHAPE)})).json()
+    others = {v["id"]: v["context"]["other_orders"] for v in current["visits"]}[visits["several"]]
+    assert [(o["product_id"], o["volume_ml"], o["duration_min"]) for o in others][1:] == [("sodium-chloride-0.9", 500.0, 120)]
+    assert current["products"]["therapies"]["hydration"]["order_kind"] == "fixed_dose"
+    assert all("order_kind" not in therapy for therapy in shape_2["products"]["therapies"].values())
+    assert "sodium-chloride-0.9" not in {row["product_id"] for row in shape_2["products"]["products_without_rates"]}
+    for visit in shape_2["visits"]:
+        orders = [visit["context"]["order"], *visit["context"]["other_orders"]]
+        assert not any({"volume_ml", "duration_min"} & order.keys() for order in orders)
+    assert [len(v["context"]["other_orders"]) for v in shape_2["visits"] if v["id"] == visits["several"]] == [1]
+    (tmp_path / "current.json").write_text(json.dumps(current))
+    ran = json.loads(subprocess.run(["node", str(ENGINE), str(tmp_path / "current.json")], capture_output=True,
+                                    text=True, check=True, cwd=ROOT).stdout)
+    assert ran["engine"] and ran["visits"][visits["several"]] == {"protocol": ROW, "other_orders": 2}
+
