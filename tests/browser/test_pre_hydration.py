@@ -1,0 +1,93 @@
+"""A pre-hydration before the IVIG, clicked through (issue #18: a visit of a hydration and an IVIG order).
+
+The pharmacist writes Alma Reyes a saline order as a volume over a time, 500 mL over 120 min (LABELS.md
+s.6: normal saline has no label rate; it is order-driven, and its checks are the rate and the volume
+against the order), and schedules a visit holding her IVIG order and the saline. With no signal, the
+nurse opens the bag, sees the saline's card say what to run, and runs it faster than ordered: her tablet
+flags it against the ordered rate (500 ÷ 120 × 60 = 250 mL/h), and so does the review page after sync."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.people import log_in
+from tests.browser.tablet import Tablet
+from tests.browser.test_offline_visit import GEO
+from tests.browser.test_schedule_visit import schedule, visit_id_at
+
+pytestmark = pytest.mark.browser
+
+SALINE = "Sodium chloride 0.9%"
+
+
+def pharmacist_orders_a_pre_hydration(page, base_url: str, artifacts) -> tuple[str, str]:
+    """A saline order for Alma Reyes, then a visit today holding her IVIG order and it: (visit id, its id)."""
+    log_in(page, base_url, "pharmacist", DEMO_PASSWORD)
+    page.get_by_role("link", name="Reyes, Alma").click()
+    page.get_by_role("link", name="New order").click()
+    page.get_by_label("Product and indication").select_option(value="sodium-chloride-0.9|Hydration")
+    page.get_by_label("Dosing weight (kg)").fill("70")
+    page.get_by_label("Volume (mL)").fill("500")
+    page.get_by_label("Time (minutes)").fill("120")
+    page.get_by_label("Prescriber").fill("Dr. Phil Amari")
+    page.get_by_role("button", name="Create order").click()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.locator("body")).to_contain_text("500 mL over 120 min (250 mL/h)")
+    page.get_by_role("link", name="Schedule visits").click()
+    now = datetime.now(timezone.utc)
+    at = max(now - timedelta(minutes=2), datetime.combine(now.date(), datetime.min.time(), timezone.utc))
+    schedule(page, day=at.date(), at=at.strftime("%H:%M"))
+    extra = page.get_by_role("group", name="Additional orders given at the same visit", exact=False)
+    saline = extra.get_by_label(SALINE, exact=False)
+    expect(saline).to_have_count(1)
+    saline_id = saline.get_attribute("value")
+    page.get_by_role("combobox", name="Order").select_option(index=0)  # the IVIG order, written first
+    saline.check()
+    page.screenshot(path=str(artifacts / "schedule-pre-hydration-1280x900.png"), full_page=True)
+    page.get_by_role("button", name="Schedule visits").click()
+    expect(page.get_by_role("status")).to_contain_text("Scheduled.")
+    return visit_id_at(page, f"{at:%Y-%m-%d %H:%M} UTC"), saline_id
+
+
+def test_saline_run_faster_than_its_order_is_flagged_on_the_tablet_offline_and_on_the_review(
+    server_factory, launch, playwright, artifacts
+):
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    desk_browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    desk = desk_browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    visit_id, saline_id = pharmacist_orders_a_pre_hydration(desk, server.base_url, artifacts)
+    tablet = Tablet(launch(**GEO), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.open_visit(visit_id)
+    tablet.start_visit()
+
+    tablet.context.set_offline(True)
+    card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
+    expect(card).to_contain_text("500 mL over 120 min: run at 250 mL/h · limit 250 mL/h")
+    tablet.tid("action-product.opened").click()
+    form = tablet.tid("form-product.opened")
+    form.get_by_role("button", name=SALINE).click()  # offered although it has no label rows
+    tablet.fill_form("product.opened", {"lot": "NS2501", "expiry": "2030-12-31", "volume_ml": 500, "inspected_ok": True})
+    card.get_by_label(f"Rate (mL/h) for order {saline_id}").fill("300")
+    card.get_by_role("button", name=f"Start order {saline_id}").click()
+    expect(card).to_contain_text("Running at 300 mL/h")
+    flagged = tablet.page.locator("[data-testid=alert][data-rule=rate_above_limit]")
+    expect(flagged).to_contain_text(f"{SALINE} (order {saline_id}): Rate 300 mL/h is above the ordered rate (250 mL/h)")
+    expect(tablet.page.locator("[data-testid=alert][data-rule=start_not_ready]")).to_have_count(0)  # the bag was opened
+    tablet.screenshot(artifacts / "tablet-pre-hydration-above-order-offline-1280x800.png", testid="alerts")
+    tablet.screenshot(artifacts / "tablet-pre-hydration-card-offline-1280x800.png", testid="other-orders")
+
+    tablet.context.set_offline(False)
+    expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
+    desk.goto(f"{tablet.base_url}/review/visits/{visit_id}")
+    expect(desk.locator("body")).to_contain_text(f"Order {saline_id} · HYDRATION · {SALINE}")
+    expect(desk.locator("body")).to_contain_text("500 mL over 120 min (250 mL/h)")
+    expect(desk.locator("body")).to_contain_text(f"{SALINE} (order {saline_id}): Rate 300 mL/h is above the ordered rate")
+    desk.screenshot(path=str(artifacts / "review-pre-hydration-above-order-1280x900.png"), full_page=True)
+    assert tablet.errors == []
+    desk_browser.close()
