@@ -179,6 +179,9 @@ class Order(Model):
     steps_ml_h = fields.JSONField(null=True)
     step_interval_min = fields.IntField(null=True)
     rate_cap_ml_h = fields.FloatField(null=True)
+    # A hydration order (fixed_dose) is a volume over a time; null on every other order.
+    volume_ml = fields.FloatField(null=True)
+    duration_min = fields.IntField(null=True)
     # A pharmacist's override of the order-safety check: {reason, by_id, by, at, problems}; null: none needed.
     safety_override = fields.JSONField(null=True)
     premeds = fields.JSONField(default=list)

@@ -180,9 +180,54 @@ async def test_migration_0021_renames_an_orders_protocol_type_to_basis_in_the_or
         await schema.close_database()
 
         await schema.open_database(url)
-        assert await schema.migrate(url) == ["0021_order_basis"]
+        assert await schema.migrate(url) == ["0021_order_basis", "0022_order_volume"]
         assert (await Order.get(id=order.id)).basis == ProtocolBasis.ORDER
         assert (await OrderRevision.get(order_id=order.id)).snapshot == kept
+    finally:
+        await schema.close_database()
+        await drop()
+
+
+async def test_migration_0022_going_back_drops_the_volume_columns_and_keeps_every_visit_and_revision(tmp_path):
+    """Going back from 0022 drops `volume_ml` and `duration_min` in place: rebuilding the `order` table
+    (Tortoise's way on SQLite) would cascade-delete the visits and kept revisions that point at it."""
+    from datetime import date, datetime, timezone
+
+    from tortoise.migrations.api import migrate as migrate_to
+
+    from server.db.models import Order, OrderRevision, Patient, Role, User, Visit
+    from server.services.orders import snapshot
+    from tests.databases import empty_database
+
+    url, drop = await empty_database(tmp_path)
+    try:
+        await schema.open_database(url)
+        await schema.migrate(url)
+        org = await Organization.create(name="North Home Infusion")
+        pia = await User.create(organization=org, username="pharmacist_pia", display_name="Pia", role=Role.PHARMACIST,
+                                password_hash="x")
+        patient = await Patient.create(organization=org, mrn="MRN-1", given_name="Pat", family_name="Testperson",
+                                       allergies="", birth_date=date(1960, 1, 1), dosing_weight_kg=70.0)
+        order = await Order.create(organization=org, patient=patient, product_id="sodium-chloride-0.9",
+                                   therapy="hydration", indication="Hydration", dose_g_per_kg=4.5 / 70, dose_g=4.5,
+                                   dosing_weight_kg=70.0, basis="order", volume_ml=500.0, duration_min=120,
+                                   prescriber="Dr. Test", created_by=pia)
+        await OrderRevision.create(order=order, revision=1, snapshot=snapshot(order), changed_by=pia,
+                                   changed_at=datetime.now(timezone.utc))
+        await Visit.create(id=uuid.uuid4(), organization=org, patient=patient, order=order)
+        await schema.close_database()
+
+        await migrate_to(config=tortoise_config(url), target="ivlog.0021_order_basis")
+        connection = get_connection("default")
+        [row] = await connection.execute_query_dict('SELECT * FROM "order"')
+        assert "volume_ml" not in row and "duration_min" not in row
+        assert [len(await connection.execute_query_dict(f"SELECT id FROM {table}"))
+                for table in ("order_revision", "visit")] == [1, 1]
+        await schema.close_database()
+
+        await schema.open_database(url)
+        assert await schema.migrate(url) == ["0022_order_volume"]
+        assert (await Order.get(id=order.id)).volume_ml is None
     finally:
         await schema.close_database()
         await drop()

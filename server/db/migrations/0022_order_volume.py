@@ -1,0 +1,31 @@
+"""A hydration order (therapy `hydration`, order kind fixed_dose; LABELS.md s.6) is written as a volume over
+a time ("500 mL over 120 min"), not in g/kg: `order.volume_ml` and `order.duration_min` hold them. Both are
+null on every other order, so the orders already written need no change.
+
+Going back drops the two columns with `ALTER TABLE ... DROP COLUMN` (SQLite 3.35+, PostgreSQL): Tortoise's
+own way on SQLite rebuilds the table, and its `DROP TABLE "order"` with foreign keys on deletes every
+visit and kept revision that points at an order (ON DELETE CASCADE)."""
+
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
+
+
+class AddNullableColumn(ops.AddField):
+    """`AddField` whose reverse drops the column in place instead of rebuilding the table."""
+
+    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        if not state_editor:
+            return
+        table = old_state.apps.get_model(f"{app_label}.{self.model_name}")._meta.db_table
+        await state_editor._run_sql(f'ALTER TABLE "{table}" DROP COLUMN "{self.name}"')
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ivlog", "0021_order_basis")]
+
+    initial = False
+
+    operations = [
+        AddNullableColumn(model_name="Order", name="volume_ml", field=fields.FloatField(null=True)),
+        AddNullableColumn(model_name="Order", name="duration_min", field=fields.IntField(null=True)),
+    ]
