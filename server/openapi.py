@@ -84,6 +84,7 @@ def hand_written_schemas() -> dict[str, Any]:
             "dose_g_per_kg": NUMBER, "dose_g": NUMBER, "dosing_weight_kg": NUMBER,
             "basis": {"enum": [p.value for p in ProtocolBasis]},
             "steps_ml_h": _nullable({"type": "array", "items": NUMBER}), "step_interval_min": _nullable(INTEGER),
+            "volume_ml": _nullable(NUMBER), "duration_min": _nullable(INTEGER),
             "rate_cap_ml_h": _nullable(NUMBER), "premeds": {"type": "array", "items": ANY_OBJECT},
             "prn_orders": {"type": "array", "items": ANY_OBJECT}, "vitals_schedule": _nullable(ANY_OBJECT),
             "prescriber": STRING, "active": BOOLEAN, "revision": INTEGER,

@@ -35,6 +35,8 @@ def order_public(order: Order) -> dict:
         "basis": order.basis,
         "steps_ml_h": order.steps_ml_h,
         "step_interval_min": order.step_interval_min,
+        "volume_ml": order.volume_ml,
+        "duration_min": order.duration_min,
         "rate_cap_ml_h": order.rate_cap_ml_h,
         "premeds": order.premeds,
         "prn_orders": order.prn_orders,

@@ -28,7 +28,8 @@ from server.templating import render
 T = TypeVar("T", bound=BaseModel)
 SCALARS = (
     "product", "dose_g_per_kg", "dosing_weight_kg", "basis", "steps_ml_h",
-    "step_interval_min", "rate_cap_ml_h", "override_reason", "prescriber", "based_on_revision",
+    "step_interval_min", "volume_ml", "duration_min", "rate_cap_ml_h", "override_reason", "prescriber",
+    "based_on_revision",
 )
 ROW_KEYS = {
     "premeds": ("drug", "dose", "unit", "route", "minutes_before"),
@@ -68,12 +69,16 @@ def values_from_form(form: FormData) -> dict[str, Any]:
 
 
 def values_from_order(order: Order) -> dict[str, Any]:
+    """The form as the order was written: a hydration order's g/kg dose is derived from its volume, so the
+    g/kg input stays empty (the pharmacist did not write it, and saving it back would be refused)."""
+    per_kg = None if order.volume_ml is not None else order.dose_g_per_kg
     values: dict[str, Any] = {
         "product": f"{order.product_id}|{order.indication}",
-        "dose_g_per_kg": _number(order.dose_g_per_kg), "dosing_weight_kg": _number(order.dosing_weight_kg),
+        "dose_g_per_kg": _number(per_kg), "dosing_weight_kg": _number(order.dosing_weight_kg),
         "basis": str(order.basis),
         "steps_ml_h": ", ".join(_number(step) for step in order.steps_ml_h or []),
         "step_interval_min": _number(order.step_interval_min), "rate_cap_ml_h": _number(order.rate_cap_ml_h),
+        "volume_ml": _number(order.volume_ml), "duration_min": _number(order.duration_min),
         "prescriber": order.prescriber, "active": order.active, "based_on_revision": str(order.revision),
         "override_reason": (order.safety_override or {}).get("reason", ""),
     }

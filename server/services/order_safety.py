@@ -3,7 +3,8 @@ steps pass the label maximum or the at-risk cap is refused, naming the field and
 pharmacist records an override with a reason; the override is kept on the order (so on every revision)
 and shown on the tablet, the review page and the summary. An at-risk patient on a product whose label
 gives no numeric cap needs the order's own cap or the organization's default; that has no override.
-An order for a product without verified rates (no label row) needs its own cap, steps within it."""
+An order for a product without verified rates (no label row) needs its own cap, steps within it; a hydration
+order (a volume over a time) needs neither."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from server.clinical.order_safety import OVERRIDE_HINT, OrderSafety, check_order
 from server.clinical.products import Catalog
 from server.db.models import Patient, User
 from server.errors import FieldError, ValidationFailed
-from server.services import at_risk_policy
+from server.services import at_risk_policy, order_volume
 from server.services.visits import RISK_FLAGS
 
 if TYPE_CHECKING:
@@ -30,6 +31,10 @@ def patient_at_risk(patient: Patient, at_risk_flags: frozenset[str]) -> bool:
 
 
 async def safety_of(*, patient: Patient, data: OrderCreate, catalog: Catalog) -> OrderSafety:
+    """A hydration order (order kind fixed_dose) runs at the pharmacist's own rate, volume over time (checked
+    at entry, server/services/order_volume.py): no label maximum applies and no cap is needed."""
+    if order_volume.is_volume_order(catalog, data.product_id):
+        return OrderSafety(None, None, None, ())
     unrated = catalog.unrated_product(data.product_id) is not None
     label = None if unrated else catalog.protocol_for(data.product_id, data.indication)
     policy = await at_risk_policy.policy_of(patient.organization_id)

@@ -17,13 +17,14 @@ from server import access, audit
 from server.clinical.products import Catalog, load_products
 from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, User
 from server.errors import Conflict
-from server.services import order_safety, org_catalogue
+from server.services import order_safety, order_volume, org_catalogue
 
-# The fields a pharmacist writes; `dose_g` is computed from the first two.
+# The fields a pharmacist writes; `dose_g` is computed from the g/kg dose and the weight, or, for a
+# hydration order, from the volume (server/services/order_volume.py).
 ORDER_FIELDS = (
     "product_id", "indication", "dose_g_per_kg", "dosing_weight_kg", "dose_g", "basis",
-    "steps_ml_h", "step_interval_min", "rate_cap_ml_h", "safety_override", "premeds", "prn_orders", "prescriber",
-    "active",
+    "steps_ml_h", "step_interval_min", "volume_ml", "duration_min", "rate_cap_ml_h", "safety_override", "premeds",
+    "prn_orders", "prescriber", "active",
 )
 MAX_DOSE_G_PER_KG = 2.0
 DoseUnit = Literal["mg", "g", "mcg", "mL", "units"]
@@ -82,6 +83,10 @@ class PrnOrder(_Medication):
     indication: str = Field(min_length=1, max_length=200)
 
 
+def _volume_order(info: ValidationInfo) -> bool:
+    return order_volume.is_volume_order(catalog(), info.data.get("product_id"))
+
+
 def _unrated_name(info: ValidationInfo) -> str | None:
     """The product's name when the order is for a product without verified rates."""
     product_id = info.data.get("product_id")
@@ -92,11 +97,14 @@ def _unrated_name(info: ValidationInfo) -> str | None:
 class OrderCreate(_Schema):
     product_id: str = Field(min_length=1, max_length=64)
     indication: str = Field(min_length=1, max_length=64)
-    dose_g_per_kg: float = Field(gt=0, le=MAX_DOSE_G_PER_KG)
+    # Required on every order but a hydration one, which gives a volume and a time instead.
+    dose_g_per_kg: float | None = Field(default=None, gt=0, le=MAX_DOSE_G_PER_KG, validate_default=True)
     dosing_weight_kg: float = Field(ge=1, le=300)
-    basis: ProtocolBasis = ProtocolBasis.LABEL
+    basis: ProtocolBasis = Field(default=ProtocolBasis.LABEL, validate_default=True)
     steps_ml_h: list[float] | None = Field(default=None, max_length=20, validate_default=True)
     step_interval_min: int | None = Field(default=None, gt=0, le=240, validate_default=True)
+    volume_ml: float | None = Field(default=None, gt=0, le=5000, validate_default=True)
+    duration_min: int | None = Field(default=None, gt=0, le=1440, validate_default=True)
     rate_cap_ml_h: float | None = Field(default=None, gt=0, le=1000)
     premeds: list[PremedOrder] = Field(default_factory=list, max_length=6)
     prn_orders: list[PrnOrder] = Field(default_factory=list, max_length=6)
@@ -131,9 +139,30 @@ class OrderCreate(_Schema):
             raise ValueError(f"the catalogue has no {value!r} protocol for this product") from None
         return value
 
+    @field_validator("dose_g_per_kg")
+    @classmethod
+    def _dose_fits_order_kind(cls, dose: float | None, info: ValidationInfo) -> float | None:
+        if _volume_order(info):
+            if dose is not None:
+                raise order_volume.ivig_only("dose_g_per_kg")
+            return None
+        if dose is None:
+            raise ValueError("enter the dose in g/kg")
+        return dose
+
+    @field_validator("basis")
+    @classmethod
+    def _volume_orders_give_their_own_rate(cls, basis: ProtocolBasis, info: ValidationInfo) -> ProtocolBasis:
+        """A hydration order runs at its volume over its time, the order's own rate: its basis is the order."""
+        return ProtocolBasis.ORDER if _volume_order(info) else basis
+
     @field_validator("steps_ml_h")
     @classmethod
     def _steps_fit_protocol(cls, steps: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        if _volume_order(info):
+            if steps:
+                raise order_volume.ivig_only("steps_ml_h")
+            return None
         explicit = info.data.get("basis") == ProtocolBasis.ORDER
         unrated = _unrated_name(info)
         if unrated is not None and not (explicit and steps):
@@ -154,6 +183,10 @@ class OrderCreate(_Schema):
     @field_validator("step_interval_min")
     @classmethod
     def _interval_fits_protocol(cls, minutes: int | None, info: ValidationInfo) -> int | None:
+        if _volume_order(info):
+            if minutes is not None:
+                raise order_volume.ivig_only("step_interval_min")
+            return None
         explicit = info.data.get("basis") == ProtocolBasis.ORDER
         unrated = _unrated_name(info)
         if unrated is not None and minutes is None:
@@ -164,14 +197,35 @@ class OrderCreate(_Schema):
             raise ValueError("leave the step interval empty for a label protocol")
         return minutes
 
+    @field_validator("volume_ml", "duration_min")
+    @classmethod
+    def _volume_and_time_fit_order_kind(cls, value: float | None, info: ValidationInfo) -> float | None:
+        return order_volume.volume_field(info.field_name or "", value, volume_order=_volume_order(info))
+
+    @field_validator("duration_min")
+    @classmethod
+    def _volume_rate_within_max(cls, minutes: int | None, info: ValidationInfo) -> int | None:
+        volume = info.data.get("volume_ml")
+        if minutes is not None and volume is not None:
+            order_volume.check_rate(volume, minutes)
+        return minutes
+
     @property
     def dose_g(self) -> float:
-        return round(self.dose_g_per_kg * self.dosing_weight_kg, 1)
+        """Grams ordered: the g/kg dose × the weight (to 0.1), or a hydration order's exact grams."""
+        if self.dose_g_per_kg is not None:
+            return round(self.dose_g_per_kg * self.dosing_weight_kg, 1)
+        assert self.volume_ml is not None, "a validated order has a g/kg dose or a volume"
+        return order_volume.grams(catalog(), self.product_id, self.volume_ml)
 
     def order_fields(self, safety_override: dict[str, Any] | None) -> dict[str, Any]:
+        """The order's columns; a hydration order's g/kg dose is its grams over the dosing weight, unrounded."""
         data = self.model_dump(exclude={"based_on_revision", "override_reason"})
         therapy = catalog().product(self.product_id).therapy
-        return {**data, "therapy": therapy, "dose_g": self.dose_g, "safety_override": safety_override}
+        dose_g = self.dose_g
+        per_kg = self.dose_g_per_kg if self.dose_g_per_kg is not None else dose_g / self.dosing_weight_kg
+        return {**data, "therapy": therapy, "dose_g": dose_g, "dose_g_per_kg": per_kg,
+                "safety_override": safety_override}
 
 
 class OrderUpdate(OrderCreate):

@@ -22,9 +22,12 @@ async def count(patient: Patient) -> int:
 
 async def test_the_order_form_offers_every_product_without_rates_with_the_note(client_factory, pharmacist_pia, patient_pat):
     page = (await (await client_factory(pharmacist_pia)).get(f"/pharmacy/patients/{patient_pat.id}/orders/new")).text
-    for entry in load_products().unrated:
-        assert f'value="{entry.product.id}|PI"' in page
-        assert html.escape(f"{entry.product.name} · PI ({NOTE})") in page
+    unrated = load_products().unrated
+    for entry in unrated:
+        for indication in entry.indications:
+            assert f'value="{entry.product.id}|{indication}"' in page
+            assert html.escape(f"{entry.product.name} · {indication} ({entry.rates_note})") in page
+    assert {entry.rates_note for entry in unrated if entry.product.therapy == "ivig"} == {NOTE}
 
 
 async def test_an_alyglo_order_on_the_label_protocol_is_refused_naming_the_steps_field(

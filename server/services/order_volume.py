@@ -1,0 +1,57 @@
+"""Hydration orders (LABELS.md s.6): normal saline has no label rate, so the order itself is the rate, a
+volume over a time ("500 mL over 120 min"). The catalogue says which products are ordered so (their therapy's
+order kind is fixed_dose); these are the rules order entry applies to them and to every other order."""
+
+from __future__ import annotations
+
+from server.clinical.products import Catalog
+from server.clinical.rounding import format_number
+
+MAX_RATE_ML_H = 1000.0  # the fastest a volume over a time may run, as for every other mL/h in an order
+# What each field is called in an error that says to leave it empty or to fill it in.
+FIELD_WORDS = {"dose_g_per_kg": "the dose in g/kg", "steps_ml_h": "the steps", "step_interval_min": "the step interval",
+               "volume_ml": "the volume", "duration_min": "the time"}
+TO_ENTER = {"volume_ml": "enter the volume to give, in mL (e.g. 500)",
+            "duration_min": "enter the time to give it over, in minutes (e.g. 120)"}
+
+
+def is_volume_order(catalog: Catalog, product_id: str | None) -> bool:
+    """The product is ordered as a volume over a time (order kind fixed_dose): no g/kg dose, no titration."""
+    return product_id is not None and catalog.order_kind(product_id) == "fixed_dose"
+
+
+def ivig_only(field: str) -> ValueError:
+    """The error for an IVIG-style field (g/kg dose, steps, step interval) filled in on a volume order."""
+    return ValueError(f"leave {FIELD_WORDS[field]} empty: it belongs to IVIG-style orders; "
+                      "a hydration order gives the volume and the time")
+
+
+def volume_field(field: str, value: float | None, *, volume_order: bool) -> float | None:
+    """`volume_ml` or `duration_min` as the order's kind wants it: required on a volume order, empty on others."""
+    if not volume_order:
+        if value is not None:
+            raise ValueError(f"leave {FIELD_WORDS[field]} empty: only a hydration order is written as a volume "
+                             "over a time; this product's order gives the dose in g/kg")
+        return None
+    if value is None:
+        raise ValueError(TO_ENTER[field])
+    return value
+
+
+def rate_ml_h(volume_ml: float, duration_min: float) -> float:
+    """The rate the pump runs at: volume ÷ time."""
+    return volume_ml / duration_min * 60
+
+
+def check_rate(volume_ml: float, duration_min: int) -> None:
+    """No label bounds a volume order's rate, so it may not pass the ceiling every order's mL/h has."""
+    rate = rate_ml_h(volume_ml, duration_min)
+    if rate > MAX_RATE_ML_H:
+        raise ValueError(f"{format_number(volume_ml)} mL over {duration_min} min runs at {format_number(rate)} mL/h, "
+                         f"above {format_number(MAX_RATE_ML_H)} mL/h: give a longer time")
+
+
+def grams(catalog: Catalog, product_id: str, volume_ml: float) -> float:
+    """Grams ordered, exactly volume × concentration and unrounded: the clinical engine compares grams given
+    with grams ordered to 0.01, and a rounded order would raise a false "dose exceeded"."""
+    return volume_ml * catalog.product(product_id).concentration_mg_ml / 1000
