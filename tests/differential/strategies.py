@@ -90,13 +90,20 @@ def draw_visit(draw: Draw) -> dict[str, Any]:
 
 
 def draw_other_order(draw: Draw, log: VisitLog, context: dict[str, Any], main: Device, tail: int) -> list[dict[str, Any]]:
-    """A second order of the visit (another label row, standing in for a pre-hydration) run by pump events
-    naming it, sometimes a rate change naming the primary order, now and then a stop naming an order the
-    visit does not hold; the log synced again with the same unsynced tail."""
+    """A second order of the visit (a pre-hydration of saline as a volume over a time, or another label row)
+    run by pump events naming it, sometimes a rate change naming the primary order, now and then a stop
+    naming an order the visit does not hold; the log synced again with the same unsynced tail."""
     row = pick(draw, PRODUCTS)
     context["order"]["id"] = "1"
-    context["other_orders"] = [{"id": "2", "product_id": row["product_id"], "protocol_id": row["protocol_id"],
-                                "dosing_weight_kg": context["order"]["dosing_weight_kg"]}]
+    weight = context["order"]["dosing_weight_kg"]
+    if chance(draw, 2):
+        volume = pick(draw, [250, 500, 1000])
+        context["other_orders"] = [{"id": "2", "product_id": "sodium-chloride-0.9", "therapy": "hydration",
+                                    "dosing_weight_kg": weight, "volume_ml": volume,
+                                    "duration_min": pick(draw, [30, 120, 180, 240]), "dose_g": volume * 9 / 1000}]
+    else:
+        context["other_orders"] = [{"id": "2", "product_id": row["product_id"], "protocol_id": row["protocol_id"],
+                                    "dosing_weight_kg": weight}]
     start, run = integer(draw, 0, 90), integer(draw, 5, 120)
     log.add(main, start, "infusion.started", {"rate_ml_h": pick(draw, [50, 100, 125.5, 250]), "order_id": "2"})
     if chance(draw, 2):
