@@ -107,4 +107,4 @@ async def test_the_tablet_receives_the_additional_orders_in_the_visit_context(
     assert other | {"premeds": [], "prn_orders": []} == {
         "id": str(second.id), "product_id": "privigen-10", "therapy": "ivig", "dosing_weight_kg": 70.0,
         "indication": "CIDP", "steps_ml_h": None, "step_min": None, "dose_g_per_kg": 0.4, "dose_g": 28.0,
-        "rate_cap_ml_h": None, "vitals_schedule": None, "safety_override": None, "premeds": [], "prn_orders": []}
+        "volume_ml": None, "duration_min": None, "rate_cap_ml_h": None, "vitals_schedule": None, "safety_override": None, "premeds": [], "prn_orders": []}
