@@ -1,7 +1,7 @@
 // Pure questions the visit screen asks of the reference and of the folded state (the object
 // rules.js `foldTimeline` returns, the same as the server's `state`), and the seam that folds it.
 
-import { sameDay } from "./format.js";
+import { num, sameDay } from "./format.js";
 import * as rules from "./rules.js";
 
 export function patientName(patient) {
@@ -24,6 +24,12 @@ export function visitsByDay(reference, now) {
     .map((v) => visitRow(reference, v.id));
   const today = rows.filter((row) => row.visit.scheduled_at && sameDay(row.visit.scheduled_at, now));
   return { today, other: rows.filter((row) => !today.includes(row)) };
+}
+
+/** What an order gives, as the pharmacist wrote it: a volume over a time (hydration), else grams and g/kg. */
+export function orderAmount(order) {
+  return order.volume_ml != null ? `${num(order.volume_ml)} mL over ${num(order.duration_min)} min`
+    : `${num(order.dose_g)} g (${num(order.dose_g_per_kg)} g/kg)`;
 }
 
 /** `[[product_id, product_name], ...]`, each product once, from the reference's protocol list and its

@@ -80,10 +80,11 @@ export function orderAccepted(safety, { overridden }) {
 }
 
 // The check for this visit's context (makeContext) and the patient's at-risk flag today; null without a label
-// row, unless the product is one without verified rates.
+// row, unless the product is one without verified rates; null for a fixed dose (hydration), which runs at the
+// pharmacist's own rate, volume over time, as the server's order entry judges it (server/services/order_safety.py).
 export function orderSafetyOf(context, at_risk) {
   const { label_protocol: label, order } = context;
-  if (!label && !context.unrated) return null;
+  if ((!label && !context.unrated) || context.protocol.kind === 'fixed_dose') return null;
   return checkOrder(label, {
     weight_kg: order.dosing_weight_kg, cap_ml_h: order.rate_cap_ml_h, steps_ml_h: order.steps_ml_h,
     at_risk, at_risk_default_mg_kg_min: context.organization.at_risk_cap_mg_kg_min,

@@ -10,7 +10,7 @@ import { OVERRIDE_HINT, orderSafetyOf } from "./order_safety.js";
 const LIMIT_NAMES = {
   at_risk_cap: "the label's at-risk cap", at_risk_default: "the organization's default at-risk cap",
   at_risk_minimum: "the start rate: the order has no at-risk cap", order_cap: "the order's rate cap",
-  label_max: "the label maximum", order_max: "the order's last step",
+  label_max: "the label maximum", order_max: "the order's last step", order_rate: "the ordered rate",
 };
 const finding = (message) => message.replace(`: ${OVERRIDE_HINT}.`, "");
 

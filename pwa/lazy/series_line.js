@@ -7,7 +7,7 @@ import { num } from "../format.js";
 import { h } from "../views/dom.js";
 
 const PROTOCOL = { subsequent: "subsequent protocol", first: "first-infusion protocol", every: "same protocol every infusion" };
-const BOUND = { order_cap: "the order's cap", label_max: "the label maximum", at_risk_cap: "the at-risk cap", order_max: "the order's top step" };
+const BOUND = { order_cap: "the order's cap", label_max: "the label maximum", at_risk_cap: "the at-risk cap", order_max: "the order's top step", order_rate: "the ordered rate" };
 
 /** "First infusion (product switch)" or "Infusion 3 of series (subsequent protocol)". */
 export function seriesTitle(series, longGapDays) {

@@ -196,6 +196,8 @@ export function orderProtocol({ product, steps_ml_h, step_min, first_step_min = 
 // step at volume ÷ time (mL/h, 0.1), held for the time; that rate is also its maximum.
 export function doseProtocol({ product, volume_ml, duration_min }) {
   if (!positive(volume_ml) || !positive(duration_min)) throw new Error("an order's volume and time must be positive");
-  return { ...orderProtocol({ product, steps_ml_h: [roundHalfUp(volume_ml / duration_min * 60, 1)], step_min: duration_min }),
+  const rate = roundHalfUp(volume_ml / duration_min * 60, 1);
+  if (!positive(rate)) throw new Error("an order's volume over its time must run at 0.1 mL/h at least");
+  return { ...orderProtocol({ product, steps_ml_h: [rate], step_min: duration_min }),
     kind: 'fixed_dose' };
 }

@@ -90,7 +90,7 @@ function protocolOut(picture) {
     product_id: protocol.product.id, product_name: protocol.product.name,
     rate_unit: protocol.rate_unit, limit_ml_h: limit.ml_h, limit_source: limit.source,
     limit_exclusive: limit.exclusive, verified_on: protocol.verified_on, ladder_note: protocol.ladder_note,
-    infusion: protocol.infusion, rates_note: picture.context.unrated?.rates_note ?? null,
+    infusion: protocol.infusion, rates_note: protocol.kind === 'fixed_dose' ? null : picture.context.unrated?.rates_note ?? null,
   };
 }
 

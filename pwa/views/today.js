@@ -2,7 +2,7 @@
 // where each visit stands on this tablet, and its sync state.
 
 import { clock, dayClock } from "../format.js";
-import { patientName, productOptions, visitsByDay } from "../visit_model.js";
+import { orderAmount, patientName, productOptions, visitsByDay } from "../visit_model.js";
 import { h } from "./dom.js";
 
 function card({ visit, patient, order }, { info, onOpen, when, products }) {
@@ -11,7 +11,7 @@ function card({ visit, patient, order }, { info, onOpen, when, products }) {
     h("button.visit-card", { type: "button", testid: "visit-card", dataset: { visitId: visit.id }, onclick: () => onOpen(visit.id) },
       h("span.visit-time", when(visit.scheduled_at)),
       h("span.visit-who", patientName(patient), h("span.muted", ` · ${patient ? patient.mrn : ""}`)),
-      h("span.visit-what", order ? `${products.get(order.product_id) || order.product_id} · ${order.dose_g} g` : ""),
+      h("span.visit-what", order ? `${products.get(order.product_id) || order.product_id} · ${order.volume_ml != null ? orderAmount(order) : `${order.dose_g} g`}` : ""),
       h(`span.status.status-${about.status}`, (about.status || "").replace("_", " ")),
       about.alerts ? h("span.badge.flagged", `${about.alerts} alert${about.alerts > 1 ? "s" : ""}`) : null,
       about.pending ? h("span.badge.pending", `${about.pending} to sync`) : null,

@@ -171,7 +171,7 @@ export function visitScreen(app, row) {
     if (context) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context, state })));
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null)));
-    fill(parts.infusion, state?.time_in ? infusionPanel(state) : null);
+    fill(parts.infusion, state?.time_in ? infusionPanel(state, order) : null);
     const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); }, check: app.clinical ? (k, p) => app.clinical.check(k, p) : null };
     if (state?.other_orders?.length) import("../lazy/other_orders_panel.js").then((m) => fill(parts.others, m.otherOrdersPanel(state, pump)));
     if (!openForm) renderActions();

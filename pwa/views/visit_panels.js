@@ -4,7 +4,7 @@
 
 import { describe } from "../describe.js";
 import { clock, num } from "../format.js";
-import { amendable, patientName, pumpState, sortedAlerts } from "../visit_model.js";
+import { amendable, orderAmount, patientName, pumpState, sortedAlerts } from "../visit_model.js";
 import { button, h } from "./dom.js";
 
 export function header({ patient, order, state, sync }) {
@@ -16,7 +16,7 @@ export function header({ patient, order, state, sync }) {
       h(patient?.allergies ? "p.allergy" : "p.muted", allergies)),
     h("div.what",
       h("p", state?.protocol?.product_name || order?.product_id || ""),
-      h("p.muted", order ? `${num(order.dose_g)} g (${num(order.dose_g_per_kg)} g/kg) · ${order.indication}` : ""),
+      h("p.muted", order ? `${orderAmount(order)} · ${order.indication}` : ""),
       h(`p.status.status-${state?.status}`, { testid: "visit-status" }, (state?.status || "").replace("_", " ")),
       state?.protocol?.verified_on ? h("p.muted", { testid: "protocol-verified" }, `Protocol verified ${state.protocol.verified_on}`) : null,
       state?.time_in ? h("p.muted", `In ${clock(state.time_in)}${state.location_verified === false ? " · location not verified" : ""}`) : null),
@@ -65,7 +65,14 @@ const ACTION_TEXT = {
   lower: "Lower the rate to", reduce_to_limit: "Reduce to the limit", complete: "Ordered dose given: stop the infusion",
 };
 
-export function infusionPanel(state) {
+// Infused against the order: mL of the ordered volume for a fixed dose (hydration), else grams.
+function givenText(infusion, order) {
+  const infused = num(infusion.volume_infused_ml, 1) || 0;
+  if (order?.volume_ml != null) return `${infused} of ${num(order.volume_ml)} mL infused`;
+  return `${infused} mL infused · ${num(infusion.grams_given)} of ${num(infusion.grams_ordered)} g`;
+}
+
+export function infusionPanel(state, order) {
   const infusion = state?.infusion || {};
   const pump = pumpState(state);
   const next = infusion.next_rate;
@@ -75,7 +82,7 @@ export function infusionPanel(state) {
     h("div.pump",
       h("span.big-number", { testid: "current-rate" }, infusion.current_rate_ml_h != null ? `${num(infusion.current_rate_ml_h)} mL/h` : "—"),
       h(`span.pump-state.pump-${pump}`, pump.replace("_", " ")),
-      h("span.muted", `${num(infusion.volume_infused_ml, 1) || 0} mL infused · ${num(infusion.grams_given)} of ${num(infusion.grams_ordered)} g`)),
+      h("span.muted", givenText(infusion, order))),
     next ? h(`div.next-step.action-${next.action}`, { testid: "next-step" },
       h("span", ACTION_TEXT[next.action] || next.action, " "),
       next.rate_ml_h != null ? h("strong", { testid: "next-rate" }, `${num(next.rate_ml_h)} mL/h`) : null,

@@ -251,8 +251,11 @@ def dose_protocol(*, product: Product, volume_ml: float, duration_min: float) ->
     one step at volume ÷ time (mL/h, 0.1), held for the time; that rate is also its maximum."""
     if volume_ml <= 0 or duration_min <= 0:
         raise ValueError("an order's volume and time must be positive")
+    rate = round_half_up(volume_ml / duration_min * 60, 1)
+    if rate <= 0:
+        raise ValueError("an order's volume over its time must run at 0.1 mL/h at least")
     return Protocol(
         id="order", kind="fixed_dose", basis="order", product=product, rate_unit="mL/h",
-        ladder=(round_half_up(volume_ml / duration_min * 60, 1),), first_step_min=duration_min, step_min=duration_min,
+        ladder=(rate,), first_step_min=duration_min, step_min=duration_min,
         source="pharmacy order", terms={"volume_ml": volume_ml, "duration_min": duration_min},
     )

@@ -135,6 +135,13 @@ def _visit_times(picture: Picture) -> tuple[str | None, str | None, bool | None]
     return time_in, time_out, verified
 
 
+def _rates_note(picture: Picture) -> str | None:
+    """Why the visit runs on the order's own steps (a product without label rates); None for a fixed dose,
+    whose rate is the order's volume over its time, which no label would give (nothing to warn of)."""
+    unrated = picture.context.unrated
+    return None if unrated is None or picture.context.protocol.kind == "fixed_dose" else unrated.rates_note
+
+
 def _protocol_out(picture: Picture) -> dict[str, Any]:
     protocol, limit = picture.context.protocol, picture.limit
     return {"id": protocol.id, "kind": protocol.kind, "basis": protocol.basis, "therapy": protocol.therapy,
@@ -143,7 +150,7 @@ def _protocol_out(picture: Picture) -> dict[str, Any]:
             "limit_ml_h": limit.ml_h, "limit_source": limit.source, "limit_exclusive": limit.exclusive,
             "verified_on": None if protocol.verified_on is None else protocol.verified_on.isoformat(),
             "ladder_note": protocol.ladder_note, "infusion": protocol.infusion,
-            "rates_note": None if picture.context.unrated is None else picture.context.unrated.rates_note}
+            "rates_note": _rates_note(picture)}
 
 
 def _issues_out(issues: list[tuple[str, Problem]], ordered: list[Entry]) -> list[dict[str, Any]]:

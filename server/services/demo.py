@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from server import audit
-from server.db.models import Assignment, Order, Organization, Patient, ProtocolBasis, Role, Visit
+from server.db.models import Assignment, Order, Organization, Patient, ProtocolBasis, Role, Visit, VisitOrder
 from server.services import demo_visits
 from server.services.users import add_user
 
@@ -32,6 +32,11 @@ PATIENTS = [
     ("MRN-1005", "Elena", "Sousa", date(1963, 6, 21), 90.0, "gamunex-c-10", "CIDP", 1.0, "nurse2", "sulfa drugs", False),
     ("MRN-1006", "Farid", "Haddad", date(1990, 3, 11), 75.0, "gammagard-liquid-10", "MMN", 0.5, "nurse2", "", False),
 ]
+
+# A pre-hydration before the IVIG, given at the same visit (mrn -> mL over minutes; LABELS.md s.6: order-driven).
+PRE_HYDRATION = {"MRN-1004": (500.0, 120)}
+SALINE = "sodium-chloride-0.9"
+SALINE_MG_ML = 9.0
 
 PREMEDS = [
     {"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO", "minutes_before": 30},
@@ -91,7 +96,22 @@ async def _patient_with_order_and_visit(organization: Organization, users: dict,
         premeds=PREMEDS, prn_orders=PRN, prescriber="Dr. Phil Amari", created_by=users["pharmacist"],
     )
     start = datetime.combine(date.today(), time(8, 0), tzinfo=timezone.utc) + timedelta(hours=2 * (index % 4))
-    await Visit.create(
+    visit = await Visit.create(
         id=uuid.uuid4(), organization=organization, patient=patient, order=order, nurse=users[nurse],
         scheduled_at=start,
     )
+    if mrn in PRE_HYDRATION:
+        await _pre_hydration(organization, patient, visit, users["pharmacist"], *PRE_HYDRATION[mrn])
+
+
+async def _pre_hydration(organization: Organization, patient: Patient, visit: Visit, pharmacist, volume_ml: float,
+                         duration_min: int) -> None:
+    """A saline order of a volume over a time (its dose: the sodium chloride in it), given at `visit` too."""
+    dose_g = volume_ml * SALINE_MG_ML / 1000
+    saline = await Order.create(
+        organization=organization, patient=patient, product_id=SALINE, therapy="hydration", indication="Hydration",
+        dose_g_per_kg=dose_g / patient.dosing_weight_kg, dose_g=dose_g, dosing_weight_kg=patient.dosing_weight_kg,
+        basis=ProtocolBasis.ORDER, volume_ml=volume_ml, duration_min=duration_min, prescriber="Dr. Phil Amari",
+        created_by=pharmacist,
+    )
+    await VisitOrder.create(visit=visit, order=saline, position=0)

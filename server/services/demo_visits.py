@@ -160,7 +160,8 @@ async def _ladder(visit: Visit, dose_g: float) -> tuple[list[float], float]:
 
 async def record_visit(patient: Patient, nurse: User, scenario: Scenario) -> Visit:
     """Create the scheduled visit and write its whole course as the nurse's tablet would."""
-    order = await Order.filter(patient=patient, active=True).order_by("-id").first().prefetch_related("patient__physician")
+    order = await (Order.filter(patient=patient, active=True, volume_ml__isnull=True)  # the IVIG order, not a pre-hydration
+                   .order_by("-id").first().prefetch_related("patient__physician"))
     day = date.today() - timedelta(days=scenario.days_ago)
     start = datetime.combine(day, scenario.starts, tzinfo=timezone.utc)
     visit = await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient=patient,

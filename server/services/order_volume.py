@@ -5,12 +5,13 @@ order kind is fixed_dose); these are the rules order entry applies to them and t
 from __future__ import annotations
 
 from server.clinical.products import Catalog
-from server.clinical.rounding import format_number
+from server.clinical.rounding import format_number, round_half_up
 
 MAX_RATE_ML_H = 1000.0  # the fastest a volume over a time may run, as for every other mL/h in an order
+MIN_RATE_ML_H = 1.0  # slower is a slip (1 typed for 1 L), and would round to no pump rate
 # What each field is called in an error that says to leave it empty or to fill it in.
 FIELD_WORDS = {"dose_g_per_kg": "the dose in g/kg", "steps_ml_h": "the steps", "step_interval_min": "the step interval",
-               "volume_ml": "the volume", "duration_min": "the time"}
+               "volume_ml": "the volume", "duration_min": "the time", "rate_cap_ml_h": "the rate cap"}
 TO_ENTER = {"volume_ml": "enter the volume to give, in mL (e.g. 500)",
             "duration_min": "enter the time to give it over, in minutes (e.g. 120)"}
 
@@ -43,12 +44,21 @@ def rate_ml_h(volume_ml: float, duration_min: float) -> float:
     return volume_ml / duration_min * 60
 
 
+def rate_text(volume_ml: float, duration_min: float) -> str:
+    """The pump rate as the tablet and the engine show it: mL/h, half up to 0.1 ("56.3")."""
+    return format_number(round_half_up(rate_ml_h(volume_ml, duration_min), 1), 1)
+
+
 def check_rate(volume_ml: float, duration_min: int) -> None:
-    """No label bounds a volume order's rate, so it may not pass the ceiling every order's mL/h has."""
+    """No label bounds a volume order's rate, so it stays within what every order's mL/h may be (compared
+    without dividing: 1000 mL over 60 min is 1000 mL/h exactly)."""
     rate = rate_ml_h(volume_ml, duration_min)
-    if rate > MAX_RATE_ML_H:
+    if volume_ml * 60 > MAX_RATE_ML_H * duration_min:
         raise ValueError(f"{format_number(volume_ml)} mL over {duration_min} min runs at {format_number(rate)} mL/h, "
                          f"above {format_number(MAX_RATE_ML_H)} mL/h: give a longer time")
+    if volume_ml * 60 < MIN_RATE_ML_H * duration_min:
+        raise ValueError(f"{format_number(volume_ml)} mL over {duration_min} min runs at {format_number(rate, 2)} mL/h, "
+                         f"below {format_number(MIN_RATE_ML_H)} mL/h: check the volume and the time")
 
 
 def grams(catalog: Catalog, product_id: str, volume_ml: float) -> float:

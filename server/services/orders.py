@@ -210,6 +210,14 @@ class OrderCreate(_Schema):
             order_volume.check_rate(volume, minutes)
         return minutes
 
+    @field_validator("rate_cap_ml_h")
+    @classmethod
+    def _no_cap_on_a_volume(cls, cap: float | None, info: ValidationInfo) -> float | None:
+        """A hydration order's rate is its volume over its time: a cap below it would flag every correct run."""
+        if cap is not None and _volume_order(info):
+            raise order_volume.ivig_only("rate_cap_ml_h")
+        return cap
+
     @property
     def dose_g(self) -> float:
         """Grams ordered: the g/kg dose × the weight (to 0.1), or a hydration order's exact grams."""

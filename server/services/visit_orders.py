@@ -23,7 +23,12 @@ def _invalid(reason: str) -> ValidationFailed:
 
 
 async def additional_orders(patient: Patient, primary: Order, ids: list[int]) -> list[Order]:
-    """The orders `ids` names, each an active order of this patient other than the primary, once each."""
+    """The orders `ids` names, each an active order of this patient other than the primary, once each. A
+    hydration order (a volume over a time) holds no others: the visit's own rules (vital signs, kit,
+    premedication) are its primary order's, and a hydration's are not the IVIG's."""
+    if ids and primary.volume_ml is not None:
+        raise _invalid(f"order {primary.id} is a hydration order; make the IVIG order the visit's order and add the "
+                       "hydration as an additional order")
     if len(set(ids)) != len(ids):
         raise _invalid("an order is listed twice; list each additional order once")
     if primary.id in ids:

@@ -19,14 +19,15 @@ from tests.browser.people import log_in
 from tests.browser.tablet import Tablet
 from tests.browser.test_offline_visit import GEO
 from tests.browser.test_schedule_visit import schedule, visit_id_at
+from tests.browser.test_tablet_guidance import KIT_OK
 
 pytestmark = pytest.mark.browser
 
 SALINE = "Sodium chloride 0.9%"
 
 
-def pharmacist_orders_a_pre_hydration(page, base_url: str, artifacts) -> tuple[str, str]:
-    """A saline order for Alma Reyes, then a visit today holding her IVIG order and it: (visit id, its id)."""
+def pharmacist_writes_saline(page, base_url: str) -> None:
+    """Alma Reyes's saline order, 500 mL over 120 min, from the order form; the schedule page opened after."""
     log_in(page, base_url, "pharmacist", DEMO_PASSWORD)
     page.get_by_role("link", name="Reyes, Alma").click()
     page.get_by_role("link", name="New order").click()
@@ -39,8 +40,17 @@ def pharmacist_orders_a_pre_hydration(page, base_url: str, artifacts) -> tuple[s
     expect(page.get_by_role("alert")).to_have_count(0)
     expect(page.locator("body")).to_contain_text("500 mL over 120 min (250 mL/h)")
     page.get_by_role("link", name="Schedule visits").click()
+
+
+def just_now() -> datetime:
     now = datetime.now(timezone.utc)
-    at = max(now - timedelta(minutes=2), datetime.combine(now.date(), datetime.min.time(), timezone.utc))
+    return max(now - timedelta(minutes=2), datetime.combine(now.date(), datetime.min.time(), timezone.utc))
+
+
+def pharmacist_orders_a_pre_hydration(page, base_url: str, artifacts) -> tuple[str, str]:
+    """A saline order for Alma Reyes, then a visit today holding her IVIG order and it: (visit id, its id)."""
+    pharmacist_writes_saline(page, base_url)
+    at = just_now()
     schedule(page, day=at.date(), at=at.strftime("%H:%M"))
     extra = page.get_by_role("group", name="Additional orders given at the same visit", exact=False)
     saline = extra.get_by_label(SALINE, exact=False)
@@ -91,3 +101,44 @@ def test_saline_run_faster_than_its_order_is_flagged_on_the_tablet_offline_and_o
     desk.screenshot(path=str(artifacts / "review-pre-hydration-above-order-1280x900.png"), full_page=True)
     assert tablet.errors == []
     desk_browser.close()
+
+
+def test_a_visit_of_saline_alone_shows_its_volume_over_time_and_asks_no_rate_cap(
+    server_factory, launch, playwright, artifacts
+):
+    """Saline as the visit's own order: the tablet says what was ordered in mL, advises the ordered rate,
+    counts mL against the ordered volume, and raises no order-safety problem (a fixed dose needs no cap)."""
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    desk_browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    desk = desk_browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    pharmacist_writes_saline(desk, server.base_url)
+    at = just_now()
+    schedule(desk, day=at.date(), at=at.strftime("%H:%M"))
+    choose = desk.get_by_role("combobox", name="Order")
+    choose.select_option(value=choose.locator("option", has_text=f"{SALINE} · 500 mL over 120 min").get_attribute("value"))
+    desk.get_by_role("button", name="Schedule visits").click()
+    expect(desk.get_by_role("status")).to_contain_text("Scheduled.")
+    visit_id = visit_id_at(desk, f"{at:%Y-%m-%d %H:%M} UTC")
+
+    tablet = Tablet(launch(**GEO), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    expect(tablet.page.locator(f"[data-testid=visit-card][data-visit-id='{visit_id}']")).to_contain_text(
+        f"{SALINE} · 500 mL over 120 min")
+    tablet.open_visit(visit_id)
+    tablet.start_visit()
+    tablet.context.set_offline(True)
+    expect(tablet.tid("visit-head")).to_contain_text("500 mL over 120 min · Hydration")
+    tablet.entry("assessment", KIT_OK)
+    tablet.tid("action-product.opened").click()
+    tablet.tid("form-product.opened").get_by_role("button", name=SALINE).click()
+    tablet.fill_form("product.opened", {"lot": "NS2502", "expiry": "2030-12-31", "volume_ml": 500, "inspected_ok": True})
+    tablet.entry("infusion.started")  # at the rate the form offers: the ordered one
+    expect(tablet.tid("current-rate")).to_have_text("250 mL/h")
+    expect(tablet.tid("infusion-panel")).to_contain_text("of 500 mL infused")
+    expect(tablet.tid("next-step")).to_contain_text("Stay at 250 mL/h")
+    expect(tablet.page.locator("[data-testid=order-safety]")).to_have_count(0)
+    expect(tablet.page.locator("[data-testid=alert]")).to_have_count(0)
+    tablet.screenshot(artifacts / "tablet-saline-alone-running-offline-1280x800.png")
+    assert tablet.errors == []
+    desk_browser.close()
+

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 
 import { loadCatalog, loadExpressionLanguage, loadRulebook, makeContext, rateLimit } from '../../pwa/rules.js';
 import { limitsOf } from '../../pwa/rules/context.js';
+import { orderSafetyOf } from '../../pwa/lazy/order_safety.js';
 
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const cel = await loadExpressionLanguage();
@@ -62,4 +63,19 @@ test('a visit context builds for a kind without rate maths, which the rate maths
   assert.deepEqual([context.protocol.kind, context.protocol.volume_ml, context.protocol.duration_min], ['fixed_dose', 100, 30]);
   assert.throws(() => rateLimit(context.protocol, limitsOf(context, false)),
     { message: 'no rate maths for a fixed_dose protocol (gammagard-liquid-10-pi)' });
+});
+
+test('a saline order of a volume over a time runs at that rate, and the order-safety panel asks no cap of it', () => {
+  // LABELS.md s.6: no label rate, order-driven; 500 mL over 120 min is 250 mL/h.
+  const rulebook = loadRulebook(rulesDoc(), cel, facts);
+  const saline = { product_id: 'sodium-chloride-0.9', therapy: 'hydration', dosing_weight_kg: 70, volume_ml: 500,
+    duration_min: 120, dose_g: 4.5 };
+  const context = makeContext({ order: saline, patient: { risk_flags: ['thrombosis'] } }, { catalog, rulebook });
+  assert.deepEqual([context.protocol.kind, context.protocol.ladder], ['fixed_dose', [250]]);
+  assert.deepEqual(rateLimit(context.protocol, limitsOf(context, true)), { ml_h: 250, source: 'order_rate', exclusive: false });
+  assert.equal(orderSafetyOf(context, true), null);
+  // An IVIG without label rates, on explicit steps and no cap, is still asked for one.
+  const alyglo = { product_id: 'alyglo-10', dosing_weight_kg: 70, steps_ml_h: [30, 60], step_min: 15 };
+  const unrated = orderSafetyOf(makeContext({ order: alyglo }, { catalog, rulebook }), false);
+  assert.deepEqual(unrated.problems.map((p) => p.code), ['order_cap_missing']);
 });

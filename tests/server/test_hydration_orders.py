@@ -137,3 +137,24 @@ async def test_the_reference_api_gives_an_orders_volume_and_time(client_factory,
     assert response.status_code == 200, response.text
     shown = response.json()["order"]
     assert (shown["volume_ml"], shown["duration_min"], shown["dose_g"]) == (500, 120, 4.5)
+
+
+async def test_a_hydration_order_at_exactly_1000_ml_h_stands(client_factory, pharmacist_pia, patient_pat):
+    """1000 mL over 60 min is 1000 mL/h, not 1000.0000000000001 (compared without dividing)."""
+    client = await client_factory(pharmacist_pia)
+    response = await create_order(client, patient_pat.id, **{**SALINE, "volume_ml": "1000", "duration_min": "60"})
+    assert response.status_code == 303, response.text
+
+
+async def test_a_hydration_order_slower_than_1_ml_h_is_refused_naming_the_time(client_factory, pharmacist_pia, patient_pat):
+    """1 mL over 1440 min (a litre typed as 1) would round to no pump rate: the engines could not run it."""
+    page = await refused(await client_factory(pharmacist_pia), patient_pat,
+                         **{**SALINE, "volume_ml": "1", "duration_min": "1440"})
+    assert ("duration_min: 1 mL over 1440 min runs at 0.04 mL/h, below 1 mL/h: check the volume and the time"
+            in error_next_to(page, "duration_min"))
+
+
+async def test_a_hydration_order_with_a_rate_cap_is_refused_as_ivig_style(client_factory, pharmacist_pia, patient_pat):
+    """Its rate is its volume over its time: a cap below it would flag every correct run as too fast."""
+    page = await refused(await client_factory(pharmacist_pia), patient_pat, **{**SALINE, "rate_cap_ml_h": "100"})
+    assert "rate_cap_ml_h: leave the rate cap empty: it belongs to IVIG-style orders" in error_next_to(page, "rate_cap_ml_h")

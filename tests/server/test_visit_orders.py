@@ -108,3 +108,20 @@ async def test_the_tablet_receives_the_additional_orders_in_the_visit_context(
         "id": str(second.id), "product_id": "privigen-10", "therapy": "ivig", "dosing_weight_kg": 70.0,
         "indication": "CIDP", "steps_ml_h": None, "step_min": None, "dose_g_per_kg": 0.4, "dose_g": 28.0,
         "volume_ml": None, "duration_min": None, "rate_cap_ml_h": None, "vitals_schedule": None, "safety_override": None, "premeds": [], "prn_orders": []}
+
+
+async def test_a_hydration_order_holds_no_additional_orders(pia, patient_pat, pharmacist_pia, orders, nurse_ana):
+    """The visit's own rules are its primary order's: a saline primary would leave the IVIG's kit, premedication
+    and vital-sign schedule unjudged. The pharmacist is told to swap them, at scheduling and when changing."""
+    _, second, _ = orders
+    saline = await second_order(patient_pat, pharmacist_pia, product_id="sodium-chloride-0.9", therapy="hydration",
+                                indication="Hydration", dose_g_per_kg=4.5 / 70, dose_g=4.5, volume_ml=500.0,
+                                duration_min=120)
+    refused = await schedule(pia, patient_pat.id, form(saline, nurse_ana.id) | {"other_order_ids": [str(second.id)]})
+    assert refused.status_code == 422, refused.text
+    assert f"order {saline.id} is a hydration order; make the IVIG order the visit&#39;s order" in refused.text
+    assert await Visit.filter(patient=patient_pat).count() == 0
+    alone = await schedule(pia, patient_pat.id, form(saline, nurse_ana.id))
+    assert alone.status_code == 303, alone.text  # saline alone is a visit of its own
+    with_saline = await schedule(pia, patient_pat.id, form(second, nurse_ana.id, time="14:00") | {"other_order_ids": [str(saline.id)]})
+    assert with_saline.status_code == 303, with_saline.text  # and a pre-hydration beside the IVIG
