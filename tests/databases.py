@@ -68,7 +68,9 @@ class TemplateDatabase:
 
     async def clone(self, tmp_path: Path) -> str:
         if not on_postgres():
-            target = tmp_path / "ivlog.sqlite3"
+            # A file of its own per clone: copied over an earlier clone's path, a -wal file that clone left
+            # (a loaded machine, a close cut short) would be replayed onto the copy, old rows and all.
+            target = tmp_path / f"ivlog-{next(_counter)}.sqlite3"
             shutil.copyfile(self.url.removeprefix("sqlite://"), target)
             return f"sqlite://{target}"
         name = f"{self.prefix}_{next(_counter)}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from server.services import fhir_codes as codes
 from server.services import narrative
@@ -126,8 +126,8 @@ def lot_shares(lots: list[dict[str, Any]], start_ml: float, volume_ml: float) ->
     return shares
 
 
-def _product(b: BundleBuilder, lot: dict[str, Any] | None) -> dict[str, Any]:
-    code: dict[str, Any] = {"text": b.summary.product_name}
+def _product(name: str, lot: dict[str, Any] | None) -> dict[str, Any]:
+    code: dict[str, Any] = {"text": name}
     medication = {"resourceType": "Medication", "id": "product", "code": code}
     if lot is not None:
         if lot.get("ndc"):
@@ -137,46 +137,65 @@ def _product(b: BundleBuilder, lot: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _administration(b: BundleBuilder, segment: dict[str, Any], text: str, lot: dict[str, Any] | None,
-                    volume_ml: float) -> dict[str, Any]:
+                    volume_ml: float, product_name: str) -> dict[str, Any]:
     period = {k: v for k, v in (("start", segment["start"]), ("end", segment["end"])) if v}
     dosage = {"text": text, "route": codes.INTRAVENOUS,
               "rateQuantity": codes.quantity(segment["rate_ml_h"], "mL/h", "mL/h"),
               "dose": codes.quantity(volume_ml, "mL", "mL")}
     return {
-        "resourceType": "MedicationAdministration", "contained": [_product(b, lot)],
+        "resourceType": "MedicationAdministration", "contained": [_product(product_name, lot)],
         "status": "completed" if segment["end"] else "in-progress",
         "medicationReference": {"reference": "#product"}, "subject": b.ref("patient"),
         "context": b.ref("encounter"), "effectivePeriod": period, "dosage": dosage, **_performer(b),
     }
 
 
-def add_infusion(b: BundleBuilder) -> list[dict[str, str]]:
-    """A MedicationAdministration per rate step and vial it drew from: the rate, the mL from that vial
-    and the vial's lot (a step that spans two vials is two administrations)."""
-    s, refs, infused_ml = b.summary, [], 0.0
-    for number, segment in enumerate(s.state["segments"], start=1):
-        text = (f"Rate step {number}: {segment['rate_ml_h']:g} mL/h ({segment['ml_kg_h']:g} mL/kg/h, "
-                f"{segment['mg_kg_min']:g} mg/kg/min) for {segment['duration_min']:g} min")
-        for part, (lot, volume_ml) in enumerate(lot_shares(s.state["lots"], infused_ml, segment["volume_ml"])):
-            lot_text = f", lot {lot['lot']}" if lot is not None else ""
+def _administrations(b: BundleBuilder, segments: list[dict[str, Any]], lots: list[dict[str, Any]], product_name: str,
+                     step_text: Callable[[int, dict[str, Any]], str]) -> list[dict[str, str]]:
+    """A MedicationAdministration per rate step and vial or bag it drew from: the rate, the mL from that
+    vial and its lot (a step that spans two vials is two administrations). `lots`: this pump's product's."""
+    refs, infused_ml = [], 0.0
+    for number, segment in enumerate(segments, start=1):
+        for part, (lot, volume_ml) in enumerate(lot_shares(lots, infused_ml, segment["volume_ml"])):
+            text = step_text(number, segment) + (f", lot {lot['lot']}" if lot is not None else "") + f": {volume_ml:g} mL"
             key = f"segment:{segment['event_id']}" + (f":{part}" if part else "")
-            refs.append(b.add(key, _administration(b, segment, f"{text}{lot_text}: {volume_ml:g} mL", lot, volume_ml)))
+            refs.append(b.add(key, _administration(b, segment, text, lot, volume_ml, product_name)))
         infused_ml += segment["volume_ml"]
     return refs
 
 
+def _lots_of(state: dict[str, Any], product_id: str) -> list[dict[str, Any]]:
+    """The vials or bags of one product: a pre-hydration's saline bag is not a lot of the IVIG."""
+    return [lot for lot in state["lots"] if lot["product_id"] == product_id]
+
+
+def _own_lots(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The visit's own pump's vials: every lot but the additional orders' products' (a vial of another brand
+    hung by mistake stays, as the fold's mixed-brands alert counts it)."""
+    own, others = state["protocol"]["product_id"], {run["product_id"] for run in state["other_orders"]}
+    return [lot for lot in state["lots"] if lot["product_id"] == own or lot["product_id"] not in others]
+
+
+def add_infusion(b: BundleBuilder) -> list[dict[str, str]]:
+    """The visit's own order's infusion, from its product's vials (a fixed dose has no per-kg rate)."""
+    state = b.summary.state
+    per_kg = state["protocol"]["kind"] != "fixed_dose"
+
+    def step_text(number: int, segment: dict[str, Any]) -> str:
+        units = f" ({segment['ml_kg_h']:g} mL/kg/h, {segment['mg_kg_min']:g} mg/kg/min)" if per_kg else ""
+        return f"Rate step {number}: {segment['rate_ml_h']:g} mL/h{units} for {segment['duration_min']:g} min"
+
+    return _administrations(b, state["segments"], _own_lots(state), b.summary.product_name, step_text)
+
+
 def add_other_orders(b: BundleBuilder) -> list[dict[str, str]]:
-    """A MedicationAdministration per rate step of each additional order of the visit, naming its order
-    and product (no lot: the lots recorded are the primary order's product)."""
+    """Each additional order's infusion, naming its order and product, from that product's vials or bags."""
     refs = []
     for run in b.summary.state["other_orders"]:
-        for number, segment in enumerate(run["segments"], start=1):
-            text = (f"Order {run['order_id']}, rate step {number}: {segment['rate_ml_h']:g} mL/h for "
-                    f"{segment['duration_min']:g} min: {segment['volume_ml']:g} mL")
-            administration = _administration(b, segment, text, None, segment["volume_ml"])
-            administration["contained"] = [{"resourceType": "Medication", "id": "product",
-                                            "code": {"text": run["product_name"]}}]
-            refs.append(b.add(f"segment:{segment['event_id']}", administration))
+        def step_text(number: int, segment: dict[str, Any], order_id: str = run["order_id"]) -> str:
+            return f"Order {order_id}, rate step {number}: {segment['rate_ml_h']:g} mL/h for {segment['duration_min']:g} min"
+        refs += _administrations(b, run["segments"], _lots_of(b.summary.state, run["product_id"]), run["product_name"],
+                                 step_text)
     return refs
 
 

@@ -11,6 +11,7 @@ from html import escape
 from typing import Any
 
 from server.services import fhir_codes as codes
+from server.services import orders
 from server.services.bottom_line import bottom_line
 from server.services.entry_text import describe, vitals_text
 from server.services.summary import VisitSummary
@@ -55,9 +56,15 @@ def unverified_protocol_lines(s: VisitSummary) -> list[str]:
             "verified by a pharmacist of this organization against the label."]
 
 
+def lot_product(state: dict[str, Any], lot: dict[str, Any]) -> str:
+    """"Sodium chloride 0.9% " before a lot of another product than the visit's own (a pre-hydration's bag)."""
+    return "" if lot["product_id"] == state["protocol"]["product_id"] else f"{orders.product_name(lot['product_id'])} "
+
+
 def overview(s: VisitSummary) -> dict[str, str]:
     p, state = s.patient, s.state
-    lots = ", ".join(f"lot {lot['lot']} (exp. {lot['expiry']})" for lot in state["lots"]) or "no lot recorded"
+    lots = ", ".join(f"{lot_product(state, lot)}lot {lot['lot']} (exp. {lot['expiry']})" for lot in state["lots"]) \
+        or "no lot recorded"
     rates = " → ".join(f"{seg['rate_ml_h']:g}" for seg in state["segments"]) or "none"
     stamp = s.clock.stamp
     lines = [

@@ -50,9 +50,13 @@ class World:
         self.app = create_app(settings)
         self.lifespan = self.app.router.lifespan_context(self.app)
         await self.lifespan.__aenter__()
-        await self._people()
-        for tablet in self.tablets:
-            tablet.client = await self._login(tablet)
+        try:
+            await self._people()
+            for tablet in self.tablets:
+                tablet.client = await self._login(tablet)
+        except BaseException:  # closed before it is raised: a world left open breaks every later test's database
+            await self.lifespan.__aexit__(None, None, None)
+            raise
 
     async def _people(self) -> None:
         org = await Organization.create(name="World")

@@ -8,8 +8,6 @@ flags it against the ordered rate (500 ÷ 120 × 60 = 250 mL/h), and so does the
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 from playwright.sync_api import expect
 
@@ -19,6 +17,7 @@ from tests.browser.people import log_in
 from tests.browser.tablet import Tablet
 from tests.browser.test_offline_visit import GEO
 from tests.browser.test_schedule_visit import schedule, visit_id_at
+from tests.browser.test_visit_orders import just_now, schedule_ivig_with, started_visit_of_two_orders
 from tests.browser.test_tablet_guidance import KIT_OK
 
 pytestmark = pytest.mark.browser
@@ -42,40 +41,17 @@ def pharmacist_writes_saline(page, base_url: str) -> None:
     page.get_by_role("link", name="Schedule visits").click()
 
 
-def just_now() -> datetime:
-    now = datetime.now(timezone.utc)
-    return max(now - timedelta(minutes=2), datetime.combine(now.date(), datetime.min.time(), timezone.utc))
-
-
 def pharmacist_orders_a_pre_hydration(page, base_url: str, artifacts) -> tuple[str, str]:
     """A saline order for Alma Reyes, then a visit today holding her IVIG order and it: (visit id, its id)."""
     pharmacist_writes_saline(page, base_url)
-    at = just_now()
-    schedule(page, day=at.date(), at=at.strftime("%H:%M"))
-    extra = page.get_by_role("group", name="Additional orders given at the same visit", exact=False)
-    saline = extra.get_by_label(SALINE, exact=False)
-    expect(saline).to_have_count(1)
-    saline_id = saline.get_attribute("value")
-    page.get_by_role("combobox", name="Order").select_option(index=0)  # the IVIG order, written first
-    saline.check()
-    page.screenshot(path=str(artifacts / "schedule-pre-hydration-1280x900.png"), full_page=True)
-    page.get_by_role("button", name="Schedule visits").click()
-    expect(page.get_by_role("status")).to_contain_text("Scheduled.")
-    return visit_id_at(page, f"{at:%Y-%m-%d %H:%M} UTC"), saline_id
+    return schedule_ivig_with(page, SALINE, artifacts / "schedule-pre-hydration-1280x900.png")
 
 
 def test_saline_run_faster_than_its_order_is_flagged_on_the_tablet_offline_and_on_the_review(
     server_factory, launch, playwright, artifacts
 ):
-    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
-    desk_browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    desk = desk_browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    visit_id, saline_id = pharmacist_orders_a_pre_hydration(desk, server.base_url, artifacts)
-    tablet = Tablet(launch(**GEO), server.base_url)
-    tablet.first_login("nurse", DEMO_PASSWORD)
-    tablet.open_visit(visit_id)
-    tablet.start_visit()
-
+    desk_browser, desk, tablet, visit_id, saline_id = started_visit_of_two_orders(
+        server_factory, launch, playwright, artifacts, schedules=pharmacist_orders_a_pre_hydration)
     tablet.context.set_offline(True)
     card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
     expect(card).to_contain_text("500 mL over 120 min: run at 250 mL/h · limit 250 mL/h")

@@ -36,27 +36,39 @@ def pharmacist_schedules_two_orders(page, base_url: str, artifacts) -> tuple[str
     page.get_by_role("button", name="Create order").click()
     expect(page.get_by_role("alert")).to_have_count(0)
     page.get_by_role("link", name="Schedule visits").click()
+    return schedule_ivig_with(page, "Privigen 10%", artifacts / "schedule-two-orders-1280x900.png")
+
+
+def just_now() -> datetime:
+    """Two minutes ago (today), so the visit is due now on the nurse's tablet."""
     now = datetime.now(timezone.utc)
-    at = max(now - timedelta(minutes=2), datetime.combine(now.date(), datetime.min.time(), timezone.utc))
+    return max(now - timedelta(minutes=2), datetime.combine(now.date(), datetime.min.time(), timezone.utc))
+
+
+def schedule_ivig_with(page, other: str, screenshot) -> tuple[str, str]:
+    """On the schedule page: a visit now of Alma Reyes's IVIG order with the additional order labelled `other`
+    ticked; (visit id, that order's id)."""
+    at = just_now()
     schedule(page, day=at.date(), at=at.strftime("%H:%M"))
     extra = page.get_by_role("group", name="Additional orders given at the same visit", exact=False)
-    second = extra.get_by_label("Privigen 10%", exact=False)
+    second = extra.get_by_label(other, exact=False)
     expect(second).to_have_count(1)
     second_id = second.get_attribute("value")
     page.get_by_role("combobox", name="Order").select_option(index=0)  # the IVIG order, written first
     second.check()
-    page.screenshot(path=str(artifacts / "schedule-two-orders-1280x900.png"), full_page=True)
+    page.screenshot(path=str(screenshot), full_page=True)
     page.get_by_role("button", name="Schedule visits").click()
     expect(page.get_by_role("status")).to_contain_text("Scheduled.")
     return visit_id_at(page, f"{at:%Y-%m-%d %H:%M} UTC"), second_id
 
 
-def started_visit_of_two_orders(server_factory, launch, playwright, artifacts):
-    """The pharmacist's two-order visit (her browser and page kept open), started on the nurse's tablet."""
+def started_visit_of_two_orders(server_factory, launch, playwright, artifacts, schedules=None):
+    """The pharmacist's two-order visit (her browser and page kept open), started on the nurse's tablet;
+    `schedules(page, base_url, artifacts)` writes the second order and schedules the visit."""
     server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
     desk_browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     desk = desk_browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    visit_id, second_id = pharmacist_schedules_two_orders(desk, server.base_url, artifacts)
+    visit_id, second_id = (schedules or pharmacist_schedules_two_orders)(desk, server.base_url, artifacts)
     tablet = Tablet(launch(**GEO), server.base_url)
     tablet.first_login("nurse", DEMO_PASSWORD)
     tablet.open_visit(visit_id)

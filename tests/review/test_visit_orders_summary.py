@@ -65,3 +65,36 @@ async def test_the_review_summary_pdf_and_fhir_list_the_other_orders_infusion(
     ivig = [m for m in given if m not in other]
     assert [m["dosage"]["rateQuantity"]["value"] for m in ivig] == [s["rate_ml_h"] for s in alone["segments"]]
     assert {m["contained"][0]["batch"]["lotNumber"] for m in ivig} == {"LE12A"}
+
+
+async def test_a_pre_hydrations_bag_is_its_own_lot_in_fhir_not_the_ivigs(
+    push_visit, desk, post_form, client_factory, nurse_ana, patient_pat, pharmacist_pia, physician_phil
+):
+    """Saline 250 mL over 60 min, its bag opened first, run 09:02-09:32 (125 mL), then the IVIG: each
+    administration names the lot of its own product. Before, the IVIG's first millilitres were "drawn" from
+    the saline bag, the first lot opened (payer proof of the wrong lot)."""
+    primary = await Order.get(patient=patient_pat)
+    saline = await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat,
+                                product_id="sodium-chloride-0.9", therapy="hydration", indication="Hydration",
+                                dose_g_per_kg=2.25 / 70, dose_g=2.25, dosing_weight_kg=70.0, basis="order",
+                                volume_ml=250.0, duration_min=60, prescriber="Dr. Test", created_by=pharmacist_pia)
+    script = scripts.tolerated()
+    script.add(1, "product.opened", {"product_id": "sodium-chloride-0.9", "lot": "NS2501", "expiry": "2030-12-31",
+                                     "volume_ml": 250, "inspected_ok": True})
+    script.add(2, "infusion.started", {"rate_ml_h": 250, "order_id": str(saline.id)})
+    script.add(32, "infusion.stopped", {"reason": "completed", "pump_volume_ml": None, "order_id": str(saline.id)})
+    visit = await push_visit(nurse_ana, patient_pat, script, order=primary, other_orders=(saline,))
+    review = (await desk.get(f"/review/visits/{visit.id}")).text
+    assert "Sodium chloride 0.9% NS2501 (exp. 2030-12-31, 250 mL)" in review and "; LE12A (exp." in review
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
+    page = (await (await client_factory(physician_phil)).get(f"/visits/{visit.id}/summary")).text
+    assert "Sodium chloride 0.9% lot <strong>NS2501</strong>" in page
+    bundle = (await (await client_factory(physician_phil)).get(f"/visits/{visit.id}/fhir")).json()
+    Bundle.model_validate(bundle)
+    given = [m for m in resources(bundle, "MedicationAdministration") if "rateQuantity" in m["dosage"]]
+    bag = [m for m in given if m["dosage"]["text"].startswith(f"Order {saline.id},")]
+    assert [(m["dosage"]["rateQuantity"]["value"], m["dosage"]["dose"]["value"]) for m in bag] == [(250, 125)]
+    assert bag[0]["contained"][0]["code"]["text"] == "Sodium chloride 0.9%"
+    assert bag[0]["contained"][0]["batch"]["lotNumber"] == "NS2501" and ", lot NS2501: 125 mL" in bag[0]["dosage"]["text"]
+    ivig = [m for m in given if m not in bag]
+    assert ivig and {m["contained"][0]["batch"]["lotNumber"] for m in ivig} == {"LE12A"}

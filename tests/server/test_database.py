@@ -14,7 +14,7 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 
 from server.db import schema
 from server.db.config import APP_LABEL, is_sqlite, sqlite_path, tortoise_config
-from server.db.models import Organization
+from server.db.models import Organization, Patient, Role, User
 from tests.databases import on_postgres
 
 sqlite_only = pytest.mark.skipif(on_postgres(), reason="SQLite-specific pragmas and locking")
@@ -140,14 +140,26 @@ async def test_migration_0006_keeps_every_quarantined_submission(tmp_path):
         await drop()
 
 
+async def pharmacist_and_patient() -> tuple[Organization, User, Patient]:
+    """An organization with a pharmacist and a patient of 70 kg, in the database open now."""
+    from datetime import date
+
+    org = await Organization.create(name="North Home Infusion")
+    pia = await User.create(organization=org, username="pharmacist_pia", display_name="Pia", role=Role.PHARMACIST,
+                            password_hash="x")
+    patient = await Patient.create(organization=org, mrn="MRN-1", given_name="Pat", family_name="Testperson",
+                                   allergies="", birth_date=date(1960, 1, 1), dosing_weight_kg=70.0)
+    return org, pia, patient
+
+
 async def test_migration_0021_renames_an_orders_protocol_type_to_basis_in_the_order_and_its_kept_revisions(tmp_path):
     """An order and the revision kept of it, written under 0020 (`protocol_type`), read after 0021 as
     `basis` with the same value; and going back to 0020 gives them their old name again."""
-    from datetime import date, datetime, timezone
+    from datetime import datetime, timezone
 
     from tortoise.migrations.api import migrate as migrate_to
 
-    from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, Role, User
+    from server.db.models import Order, OrderRevision, ProtocolBasis
     from server.services.orders import snapshot
     from tests.databases import empty_database
 
@@ -155,11 +167,7 @@ async def test_migration_0021_renames_an_orders_protocol_type_to_basis_in_the_or
     try:
         await schema.open_database(url)
         await schema.migrate(url)
-        org = await Organization.create(name="North Home Infusion")
-        pia = await User.create(organization=org, username="pharmacist_pia", display_name="Pia", role=Role.PHARMACIST,
-                                password_hash="x")
-        patient = await Patient.create(organization=org, mrn="MRN-1", given_name="Pat", family_name="Testperson",
-                                       allergies="", birth_date=date(1960, 1, 1), dosing_weight_kg=70.0)
+        org, pia, patient = await pharmacist_and_patient()
         order = await Order.create(organization=org, patient=patient, product_id="alyglo-10", indication="PI",
                                    dose_g_per_kg=0.4, dose_g=28.0, dosing_weight_kg=70.0, basis=ProtocolBasis.ORDER,
                                    steps_ml_h=[30, 60, 120], step_interval_min=15, prescriber="Dr. Test", created_by=pia)
@@ -191,11 +199,11 @@ async def test_migration_0021_renames_an_orders_protocol_type_to_basis_in_the_or
 async def test_migration_0022_going_back_drops_the_volume_columns_and_keeps_every_visit_and_revision(tmp_path):
     """Going back from 0022 drops `volume_ml` and `duration_min` in place: rebuilding the `order` table
     (Tortoise's way on SQLite) would cascade-delete the visits and kept revisions that point at it."""
-    from datetime import date, datetime, timezone
+    from datetime import datetime, timezone
 
     from tortoise.migrations.api import migrate as migrate_to
 
-    from server.db.models import Order, OrderRevision, Patient, Role, User, Visit
+    from server.db.models import Order, OrderRevision, Visit
     from server.services.orders import snapshot
     from tests.databases import empty_database
 
@@ -203,11 +211,7 @@ async def test_migration_0022_going_back_drops_the_volume_columns_and_keeps_ever
     try:
         await schema.open_database(url)
         await schema.migrate(url)
-        org = await Organization.create(name="North Home Infusion")
-        pia = await User.create(organization=org, username="pharmacist_pia", display_name="Pia", role=Role.PHARMACIST,
-                                password_hash="x")
-        patient = await Patient.create(organization=org, mrn="MRN-1", given_name="Pat", family_name="Testperson",
-                                       allergies="", birth_date=date(1960, 1, 1), dosing_weight_kg=70.0)
+        org, pia, patient = await pharmacist_and_patient()
         order = await Order.create(organization=org, patient=patient, product_id="sodium-chloride-0.9",
                                    therapy="hydration", indication="Hydration", dose_g_per_kg=4.5 / 70, dose_g=4.5,
                                    dosing_weight_kg=70.0, basis="order", volume_ml=500.0, duration_min=120,
