@@ -23,7 +23,7 @@ from server.db.models import AuditEntry, Order, Role, User, Visit
 from server.errors import NotAuthenticated
 from server.routes import guard
 from server.services import visits as visit_service
-from server.services import folds, write_rules
+from server.services import folds, visit_orders, write_rules
 from server.services.projector import Projector
 from sync.append import Rows
 from sync.policy import AuditRecord, Candidate, Principal, ReadScope, Refusal
@@ -234,7 +234,6 @@ def _int_id(value: Any) -> int | None:
 
 
 async def _order_for(patient_id: int, order_id: int | None) -> Order | None:
-    query = Order.filter(patient_id=patient_id, active=True)
-    if order_id is not None:
-        query = query.filter(id=order_id)
-    return await query.order_by("-id").first()
+    if order_id is None:
+        return await visit_orders.main_orders(patient_id).first()
+    return await Order.filter(patient_id=patient_id, active=True, id=order_id).first()

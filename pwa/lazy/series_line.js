@@ -7,7 +7,8 @@ import { num } from "../format.js";
 import { h } from "../views/dom.js";
 
 const PROTOCOL = { subsequent: "subsequent protocol", first: "first-infusion protocol", every: "same protocol every infusion" };
-const BOUND = { order_cap: "the order's cap", label_max: "the label maximum", at_risk_cap: "the at-risk cap", order_max: "the order's top step", order_rate: "the ordered rate" };
+const BOUND = { order_cap: "the order's cap", label_max: "the label maximum", at_risk_cap: "the at-risk cap", order_max: "the order's top step", order_rate: "the ordered rate",
+  at_risk_default: "the organization's at-risk cap", at_risk_minimum: "the at-risk start rate" };
 
 /** "First infusion (product switch)" or "Infusion 3 of series (subsequent protocol)". */
 export function seriesTitle(series, longGapDays) {

@@ -18,7 +18,7 @@ from typing import Any
 
 from server.clinical.rates import step_schedule
 from server.db.models import Order, Patient, User, Visit
-from server.services import desk_events, release, visits
+from server.services import desk_events, release, visit_orders, visits
 from sync.models import Device
 
 BASELINE = {"hr": 74, "rr": 16, "sbp": 124, "dbp": 78, "temp_c": 36.7, "spo2": 98}
@@ -160,8 +160,7 @@ async def _ladder(visit: Visit, dose_g: float) -> tuple[list[float], float]:
 
 async def record_visit(patient: Patient, nurse: User, scenario: Scenario) -> Visit:
     """Create the scheduled visit and write its whole course as the nurse's tablet would."""
-    order = await (Order.filter(patient=patient, active=True, volume_ml__isnull=True)  # the IVIG order, not a pre-hydration
-                   .order_by("-id").first().prefetch_related("patient__physician"))
+    order = await visit_orders.main_orders(patient.id).first().prefetch_related("patient__physician")
     day = date.today() - timedelta(days=scenario.days_ago)
     start = datetime.combine(day, scenario.starts, tzinfo=timezone.utc)
     visit = await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient=patient,

@@ -11,11 +11,12 @@ The tests validate the result with fhir.resources (R4B).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from server.services import fhir_codes as codes
-from server.services import narrative
+from server.services import narrative, orders
 from server.services.entry_text import describe, vitals_text
 from server.services.summary import VisitSummary
 
@@ -150,52 +151,68 @@ def _administration(b: BundleBuilder, segment: dict[str, Any], text: str, lot: d
     }
 
 
-def _administrations(b: BundleBuilder, segments: list[dict[str, Any]], lots: list[dict[str, Any]], product_name: str,
-                     step_text: Callable[[int, dict[str, Any]], str]) -> list[dict[str, str]]:
-    """A MedicationAdministration per rate step and vial or bag it drew from: the rate, the mL from that
-    vial and its lot (a step that spans two vials is two administrations). `lots`: this pump's product's."""
-    refs, infused_ml = [], 0.0
-    for number, segment in enumerate(segments, start=1):
-        for part, (lot, volume_ml) in enumerate(lot_shares(lots, infused_ml, segment["volume_ml"])):
-            text = step_text(number, segment) + (f", lot {lot['lot']}" if lot is not None else "") + f": {volume_ml:g} mL"
-            key = f"segment:{segment['event_id']}" + (f":{part}" if part else "")
-            refs.append(b.add(key, _administration(b, segment, text, lot, volume_ml, product_name)))
-        infused_ml += segment["volume_ml"]
-    return refs
+@dataclass(frozen=True)
+class Pump:
+    """One order's pump as the document gives it: whose vials it draws from (`pool`: a product id, shared by
+    pumps of one product), its name for the Medication, its steps and how each step reads."""
+
+    pool: str
+    product_name: str
+    segments: list[dict[str, Any]]
+    step_text: Callable[[int, dict[str, Any]], str]
 
 
-def _lots_of(state: dict[str, Any], product_id: str) -> list[dict[str, Any]]:
-    """The vials or bags of one product: a pre-hydration's saline bag is not a lot of the IVIG."""
-    return [lot for lot in state["lots"] if lot["product_id"] == product_id]
-
-
-def _own_lots(state: dict[str, Any]) -> list[dict[str, Any]]:
-    """The visit's own pump's vials: every lot but the additional orders' products' (a vial of another brand
-    hung by mistake stays, as the fold's mixed-brands alert counts it)."""
-    own, others = state["protocol"]["product_id"], {run["product_id"] for run in state["other_orders"]}
-    return [lot for lot in state["lots"] if lot["product_id"] == own or lot["product_id"] not in others]
-
-
-def add_infusion(b: BundleBuilder) -> list[dict[str, str]]:
-    """The visit's own order's infusion, from its product's vials (a fixed dose has no per-kg rate)."""
+def _pumps(b: BundleBuilder) -> list[Pump]:
+    """The visit's own pump (a fixed dose has no per-kg rate), then each additional order's."""
     state = b.summary.state
     per_kg = state["protocol"]["kind"] != "fixed_dose"
 
-    def step_text(number: int, segment: dict[str, Any]) -> str:
+    def own_step(number: int, segment: dict[str, Any]) -> str:
         units = f" ({segment['ml_kg_h']:g} mL/kg/h, {segment['mg_kg_min']:g} mg/kg/min)" if per_kg else ""
         return f"Rate step {number}: {segment['rate_ml_h']:g} mL/h{units} for {segment['duration_min']:g} min"
 
-    return _administrations(b, state["segments"], _own_lots(state), b.summary.product_name, step_text)
+    def other_step(order_id: str) -> Callable[[int, dict[str, Any]], str]:
+        return lambda number, segment: (f"Order {order_id}, rate step {number}: {segment['rate_ml_h']:g} mL/h "
+                                        f"for {segment['duration_min']:g} min")
+
+    return [Pump(state["protocol"]["product_id"], b.summary.product_name, state["segments"], own_step),
+            *(Pump(run["product_id"], run["product_name"], run["segments"], other_step(run["order_id"]))
+              for run in state["other_orders"])]
 
 
-def add_other_orders(b: BundleBuilder) -> list[dict[str, str]]:
-    """Each additional order's infusion, naming its order and product, from that product's vials or bags."""
+def _pools(state: dict[str, Any], pumps: list[Pump]) -> dict[str, list[dict[str, Any]]]:
+    """The vials or bags each product's pumps draw from, in the order opened: a lot of a product no order
+    names (another IVIG brand hung by mistake, which the fold's mixed-brands alert counts) is the visit's
+    own pump's, unless it is of another therapy than that pump's (a bag of saline is never an IVIG vial)."""
+    own, named = pumps[0].pool, {pump.pool for pump in pumps}
+    therapy = orders.therapy_of(own)
+    pools: dict[str, list[dict[str, Any]]] = {pool: [] for pool in named}
+    for lot in state["lots"]:
+        product = lot["product_id"]
+        if product in named:
+            pools[product].append(lot)
+        elif orders.therapy_of(product) in (therapy, None):
+            pools[own].append(lot)
+    return pools
+
+
+def add_infusions(b: BundleBuilder) -> list[dict[str, str]]:
+    """A MedicationAdministration per rate step of every pump and vial or bag it drew from: the rate, the mL
+    from that vial and its lot (a step spanning two vials is two). Steps are taken in time order and each
+    product's vials are used up in the order opened across its pumps (a pre- and a post-hydration of saline
+    draw on one set of bags; two orders of one IVIG on one set of vials)."""
+    pumps = _pumps(b)
+    pools, used = _pools(b.summary.state, pumps), dict.fromkeys((pump.pool for pump in pumps), 0.0)
+    steps = sorted(((segment["start"], index, number, segment) for index, pump in enumerate(pumps)
+                    for number, segment in enumerate(pump.segments, start=1)), key=lambda step: step[:2])
     refs = []
-    for run in b.summary.state["other_orders"]:
-        def step_text(number: int, segment: dict[str, Any], order_id: str = run["order_id"]) -> str:
-            return f"Order {order_id}, rate step {number}: {segment['rate_ml_h']:g} mL/h for {segment['duration_min']:g} min"
-        refs += _administrations(b, run["segments"], _lots_of(b.summary.state, run["product_id"]), run["product_name"],
-                                 step_text)
+    for _, index, number, segment in steps:
+        pump = pumps[index]
+        for part, (lot, volume_ml) in enumerate(lot_shares(pools[pump.pool], used[pump.pool], segment["volume_ml"])):
+            text = pump.step_text(number, segment) + (f", lot {lot['lot']}" if lot is not None else "") + f": {volume_ml:g} mL"
+            key = f"segment:{segment['event_id']}" + (f":{part}" if part else "")
+            refs.append(b.add(key, _administration(b, segment, text, lot, volume_ml, pump.product_name)))
+        used[pump.pool] += segment["volume_ml"]
     return refs
 
 
@@ -269,7 +286,7 @@ def document_bundle(summary: VisitSummary) -> dict[str, Any]:
     b = BundleBuilder(summary)
     add_people(b)
     add_encounter(b)
-    sections = {"vitals": add_vitals(b), "infusion": add_infusion(b) + add_other_orders(b) + add_medications(b),
+    sections = {"vitals": add_vitals(b), "infusion": add_infusions(b) + add_medications(b),
                 "reactions": add_reactions(b)}
     add_composition(b, sections)
     version = summary.signoff["event_id"] if summary.signoff else "unsigned"

@@ -17,7 +17,7 @@ from server import access, audit
 from server.clinical.products import Catalog, load_products
 from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, User
 from server.errors import Conflict
-from server.services import order_safety, order_volume, org_catalogue
+from server.services import order_safety, order_volume, org_catalogue, visit_orders
 
 # The fields a pharmacist writes; `dose_g` is computed from the g/kg dose and the weight, or, for a
 # hydration order, from the volume (server/services/order_volume.py).
@@ -58,6 +58,14 @@ def product_name(product_id: str) -> str:
         return catalog().product(product_id).name
     except KeyError:
         return product_id
+
+
+def therapy_of(product_id: str) -> str | None:
+    """The product's therapy, or None when the catalogue does not list it."""
+    try:
+        return catalog().product(product_id).therapy
+    except KeyError:
+        return None
 
 
 class _Schema(BaseModel):
@@ -279,6 +287,8 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
     """Apply `changes`, keeping the previous state; refuses an edit based on an old revision."""
     if changes.based_on_revision != order.revision:
         raise _stale(order)
+    if changes.volume_ml is not None:
+        await visit_orders.check_may_hold_none(order)
     patient = await order.patient
     override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=changes,
                                                catalog=await org_catalogue.catalog_for(patient.organization_id),

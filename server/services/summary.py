@@ -137,7 +137,7 @@ async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | No
     """The summary of `visit` now, or as it stood at the event `through_seq` (a sign-off)."""
     state, events, context = await state_through(visit, through_seq)
     await visit.fetch_related("organization", "patient__physician", "order", "nurse")
-    order = visit.order or await Order.filter(patient_id=visit.patient_id, active=True).order_by("-id").first()
+    order = visit.order or await visit_orders.main_orders(visit.patient_id).first()
     signoffs = [r for r in state["reviews"] if r["kind"] == "review.signed"]
     summary = VisitSummary(
         visit=visit, patient=visit.patient, order=order, nurse=visit.nurse, physician=visit.patient.physician,

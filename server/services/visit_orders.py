@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import Field
+from tortoise.queryset import QuerySet
 
 from server.db.models import Order, Patient, Visit, VisitOrder
 from server.errors import FieldError, ValidationFailed
@@ -20,6 +21,12 @@ OtherOrderIds = Annotated[list[int], Field(default_factory=list, max_length=MAX_
 def _invalid(reason: str) -> ValidationFailed:
     message = f"{FIELD}: {reason}"
     return ValidationFailed(message, errors=[FieldError(FIELD, message)])
+
+
+def main_orders(patient_id: int) -> QuerySet[Order]:
+    """The orders a visit that names none runs on, newest first: the patient's active orders but hydration
+    ones (a pre-hydration, written after the IVIG it goes with, is never the visit's own order by default)."""
+    return Order.filter(patient_id=patient_id, active=True, volume_ml__isnull=True).order_by("-id")
 
 
 async def additional_orders(patient: Patient, primary: Order, ids: list[int]) -> list[Order]:
@@ -42,6 +49,16 @@ async def additional_orders(patient: Patient, primary: Order, ids: list[int]) ->
         if not order.active:
             raise _invalid(f"order {order_id} is inactive; a visit holds active orders only")
     return [found[order_id] for order_id in ids]
+
+
+async def check_may_hold_none(order: Order) -> None:
+    """An order becoming a hydration one may not be the visit's own order of a visit with additional orders
+    (as `additional_orders` refuses at scheduling): the edit is refused, naming the product."""
+    held = await VisitOrder.filter(visit__order_id=order.id).values_list("visit_id", flat=True)
+    if held:
+        message = (f"product_id: order {order.id} is the visit's order of {len(set(held))} visit(s) with additional "
+                   "orders; a hydration order holds none: write the saline as an order of its own")
+        raise ValidationFailed(message, errors=[FieldError("product_id", message)])
 
 
 async def attach(visits: list[Visit], orders: list[Order], connection: Any) -> None:

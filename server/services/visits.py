@@ -129,7 +129,7 @@ def order_json(order: OrderPlan) -> dict[str, Any]:
 async def _order_of(visit: Visit) -> Order:
     if visit.order_id is not None:
         return await Order.get(id=visit.order_id)
-    order = await Order.filter(patient_id=visit.patient_id, active=True).order_by("-id").first()
+    order = await visit_orders.main_orders(visit.patient_id).first()
     assert order is not None, "a visit is only created for a patient with an active order"
     return order
 

@@ -98,3 +98,54 @@ async def test_a_pre_hydrations_bag_is_its_own_lot_in_fhir_not_the_ivigs(
     assert bag[0]["contained"][0]["batch"]["lotNumber"] == "NS2501" and ", lot NS2501: 125 mL" in bag[0]["dosage"]["text"]
     ivig = [m for m in given if m not in bag]
     assert ivig and {m["contained"][0]["batch"]["lotNumber"] for m in ivig} == {"LE12A"}
+
+
+async def fhir_administrations(visit, desk, post_form, client_factory, physician) -> list[dict]:
+    """The visit's MedicationAdministrations of rate steps, after the pharmacist's sign-off."""
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
+    bundle = (await (await client_factory(physician)).get(f"/visits/{visit.id}/fhir")).json()
+    Bundle.model_validate(bundle)
+    return [m for m in resources(bundle, "MedicationAdministration") if "rateQuantity" in m["dosage"]]
+
+
+def saline_bag(script, minute: float, lot: str) -> None:
+    script.add(minute, "product.opened", {"product_id": "sodium-chloride-0.9", "lot": lot, "expiry": "2030-12-31",
+                                          "volume_ml": 250, "inspected_ok": True})
+
+
+async def test_a_pre_and_a_post_hydration_draw_on_the_saline_bags_in_turn(
+    push_visit, desk, post_form, client_factory, nurse_ana, patient_pat, pharmacist_pia, physician_phil
+):
+    """Two saline orders of 250 mL over 60 min, each run whole (250 mL/h for 60 min): bag NS1 serves the
+    pre-hydration and NS2 the post-hydration (one set of bags for one product, used up in the order opened
+    across its pumps; before, both said NS1)."""
+    primary = await Order.get(patient=patient_pat)
+    saline = [await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat,
+                                 product_id="sodium-chloride-0.9", therapy="hydration", indication="Hydration",
+                                 dose_g_per_kg=2.25 / 70, dose_g=2.25, dosing_weight_kg=70.0, basis="order",
+                                 volume_ml=250.0, duration_min=60, prescriber="Dr. Test", created_by=pharmacist_pia)
+              for _ in range(2)]
+    script = scripts.tolerated()
+    for order, start, lot in zip(saline, (2, 241), ("NS1", "NS2")):
+        saline_bag(script, start - 1, lot)
+        script.add(start, "infusion.started", {"rate_ml_h": 250, "order_id": str(order.id)})
+        script.add(start + 60, "infusion.stopped", {"reason": "completed", "pump_volume_ml": None, "order_id": str(order.id)})
+    visit = await push_visit(nurse_ana, patient_pat, script, order=primary, other_orders=tuple(saline))
+    given = await fhir_administrations(visit, desk, post_form, client_factory, physician_phil)
+    lots = {order.id: [m["contained"][0]["batch"]["lotNumber"] for m in given
+                       if m["dosage"]["text"].startswith(f"Order {order.id},")] for order in saline}
+    assert lots == {saline[0].id: ["NS1"], saline[1].id: ["NS2"]}
+    ivig = [m for m in given if not m["dosage"]["text"].startswith("Order ")]
+    assert ivig and {m["contained"][0]["batch"]["lotNumber"] for m in ivig} == {"LE12A"}
+
+
+async def test_a_saline_bag_opened_for_no_order_is_not_an_ivig_vial(
+    push_visit, desk, post_form, client_factory, nurse_ana, patient_pat, physician_phil
+):
+    """A lot of a product no order names stays with the visit's own pump only when it is of that pump's
+    therapy (another IVIG brand hung by mistake); a bag of saline, opened first, is never the IVIG's lot."""
+    script = scripts.tolerated()
+    saline_bag(script, 1, "NS-STRAY")
+    visit = await push_visit(nurse_ana, patient_pat, script, order=await Order.get(patient=patient_pat))
+    given = await fhir_administrations(visit, desk, post_form, client_factory, physician_phil)
+    assert given and {m["contained"][0]["batch"]["lotNumber"] for m in given} == {"LE12A"}

@@ -12,6 +12,7 @@ import pytest
 
 from server.db.models import AuditEntry, Order, Visit, VisitOrder
 from server.services import visit_orders
+from tests.server.test_pharmacy_pages import edit_order
 from tests.server.test_scheduling import form, schedule
 
 
@@ -125,3 +126,18 @@ async def test_a_hydration_order_holds_no_additional_orders(pia, patient_pat, ph
     assert alone.status_code == 303, alone.text  # saline alone is a visit of its own
     with_saline = await schedule(pia, patient_pat.id, form(second, nurse_ana.id, time="14:00") | {"other_order_ids": [str(saline.id)]})
     assert with_saline.status_code == 303, with_saline.text  # and a pre-hydration beside the IVIG
+
+
+async def test_an_order_holding_additional_orders_cannot_be_edited_into_a_hydration_order(
+    pia, patient_pat, orders, nurse_ana
+):
+    """The same rule at the order's edit: scheduled with an additional order, the IVIG order may not become
+    saline (the visit would run on the saline's rules only); it is refused naming the product, nothing saved."""
+    primary, second, _ = orders
+    done = await schedule(pia, patient_pat.id, form(primary, nurse_ana.id) | {"other_order_ids": [str(second.id)]})
+    assert done.status_code == 303, done.text
+    refused = await edit_order(pia, primary, product="sodium-chloride-0.9|Hydration", dose_g_per_kg=None,
+                               volume_ml="500", duration_min="120", basis="order")
+    assert refused.status_code == 422, refused.text
+    assert f"order {primary.id} is the visit&#39;s order of 1 visit(s) with additional orders" in refused.text
+    assert (await Order.get(id=primary.id)).volume_ml is None
