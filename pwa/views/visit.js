@@ -173,7 +173,13 @@ export function visitScreen(app, row) {
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state, order) : null);
     const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); }, check: app.clinical ? (k, p) => app.clinical.check(k, p) : null };
-    if (state?.other_orders?.length) import("../lazy/other_orders_panel.js").then((m) => fill(parts.others, m.otherOrdersPanel(state, pump)));
+    // Redrawn only when what it shows changed: a sync pull redrawing it unchanged swapped the Start button
+    // out from under the nurse's tap (the tap was lost; found by a flaky browser test).
+    const shown = JSON.stringify([state?.time_in, state?.other_orders ?? [], Boolean(app.clinical)]);
+    if (state?.other_orders?.length && parts.others.dataset.shown !== shown) {
+      parts.others.dataset.shown = shown;
+      import("../lazy/other_orders_panel.js").then((m) => fill(parts.others, m.otherOrdersPanel(state, pump)));
+    }
     if (!openForm) renderActions();
     if (!state) fill(parts.chart, null);
     else {
