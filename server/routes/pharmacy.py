@@ -22,7 +22,7 @@ from server.db.models import Order, Patient, ProtocolBasis, Role, User
 from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
-from server.services import orders
+from server.services import catalogue_names, orders
 from server.templating import render
 
 T = TypeVar("T", bound=BaseModel)
@@ -149,7 +149,7 @@ async def home(request: Request) -> Response:
         by_patient[order.patient_id].append(order)
     await access.audit_list(pharmacist, "patient", len(patients))
     await access.audit_list(pharmacist, "order", len(active))
-    context = {"patients": patients, "orders_by_patient": by_patient, "product_name": orders.product_name}
+    context = {"patients": patients, "orders_by_patient": by_patient, "product_name": catalogue_names.product_name}
     return render(request, "pharmacy/home.html", context)
 
 
@@ -161,7 +161,7 @@ async def patient_show(request: Request) -> Response:
         .prefetch_related("revisions__changed_by", "created_by")
     await access.audit_list(pharmacist, "order", len(rows))
     history = {order.id: orders.history(order, list(order.revisions)) for order in rows}
-    context = {"patient": patient, "orders": rows, "history": history, "product_name": orders.product_name}
+    context = {"patient": patient, "orders": rows, "history": history, "product_name": catalogue_names.product_name}
     return render(request, "pharmacy/patient.html", context)
 
 
@@ -172,7 +172,7 @@ def _form_page(
     context = {
         "patient": patient, "order": order, "values": values, "error": error,
         "field_errors": {e.field: e.message for e in error.errors} if error else {},
-        "choices": orders.product_choices(), "units": orders.UNITS, "drug_routes": orders.ROUTES,
+        "choices": catalogue_names.product_choices(), "units": orders.UNITS, "drug_routes": orders.ROUTES,
     }
     return render(request, "pharmacy/order_form.html", context, status=error.status if error else 200)
 

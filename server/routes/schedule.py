@@ -23,7 +23,7 @@ from server.errors import AppError
 from server.public import visit_public
 from server.routes import forms, guard
 from server.routes.params import path_id, whole_number
-from server.services import orders, scheduling, visit_order_changes, visit_orders
+from server.services import catalogue_names, scheduling, visit_order_changes, visit_orders
 from server.services.local_time import LocalTime
 from server.templating import render
 
@@ -65,7 +65,7 @@ async def _schedule_page(request: Request, pharmacist: Any, patient: Patient, *,
     active = await (await access.orders(pharmacist)).filter(patient_id=patient.id, active=True).order_by("id")
     await access.audit_list(pharmacist, "order", len(active))
     context = {
-        "patient": patient, "orders": active, "product_name": orders.product_name,
+        "patient": patient, "orders": active, "product_name": catalogue_names.product_name,
         "nurses": await scheduling.nurse_choices(patient, today), "values": values, "clock": clock,
         "today": today.isoformat(), "upcoming": upcoming, "total": total, "offset": offset,
         "page": scheduling.PAGE, "cancelled": await scheduling.recently_cancelled(patient=patient, by=pharmacist),
@@ -173,7 +173,7 @@ async def _orders_page(request: Request, pharmacist: Any, visit: Visit, *, ticke
     await access.audit_list(pharmacist, "order", len(offered) + 1)
     context = {"visit": visit, "patient": visit.patient, "clock": _clock(request), "current": current,
                "offered": offered, "ticked": ticked, "refusal": await visit_order_changes.changeable(visit),
-               "product_name": orders.product_name, "notice": NOTICES.get(request.query_params.get("done", "")),
+               "product_name": catalogue_names.product_name, "notice": NOTICES.get(request.query_params.get("done", "")),
                "error": None, "field_errors": {}, **(failure or {})}
     return render(request, "pharmacy/visit_orders.html", context, status=status)
 

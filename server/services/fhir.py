@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from server.services import fhir_codes as codes
-from server.services import narrative, orders
+from server.services import catalogue_names, narrative
 from server.services.entry_text import describe, vitals_text
 from server.services.summary import VisitSummary
 
@@ -185,13 +185,13 @@ def _pools(state: dict[str, Any], pumps: list[Pump]) -> dict[str, list[dict[str,
     names (another IVIG brand hung by mistake, which the fold's mixed-brands alert counts) is the visit's
     own pump's, unless it is of another therapy than that pump's (a bag of saline is never an IVIG vial)."""
     own, named = pumps[0].pool, {pump.pool for pump in pumps}
-    therapy = orders.therapy_of(own)
+    therapy = catalogue_names.therapy_of(own)
     pools: dict[str, list[dict[str, Any]]] = {pool: [] for pool in named}
     for lot in state["lots"]:
         product = lot["product_id"]
         if product in named:
             pools[product].append(lot)
-        elif orders.therapy_of(product) in (therapy, None):
+        elif catalogue_names.therapy_of(product) in (therapy, None):
             pools[own].append(lot)
     return pools
 

@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 
 from server.services import fhir_codes as codes
-from server.services import orders
+from server.services import catalogue_names
 from server.services.bottom_line import bottom_line
 from server.services.entry_text import describe, vitals_text
 from server.services.summary import VisitSummary
@@ -58,7 +58,7 @@ def unverified_protocol_lines(s: VisitSummary) -> list[str]:
 
 def lot_product(state: dict[str, Any], lot: dict[str, Any]) -> str:
     """"Sodium chloride 0.9% " before a lot of another product than the visit's own (a pre-hydration's bag)."""
-    return "" if lot["product_id"] == state["protocol"]["product_id"] else f"{orders.product_name(lot['product_id'])} "
+    return "" if lot["product_id"] == state["protocol"]["product_id"] else f"{catalogue_names.product_name(lot['product_id'])} "
 
 
 def overview(s: VisitSummary) -> dict[str, str]:

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from tortoise.transactions import in_transaction
 
 from server import access, audit
-from server.clinical.products import Catalog, load_products
 from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, User
 from server.errors import Conflict
 from server.services import order_safety, order_volume, org_catalogue, visit_orders
+from server.services.catalogue_names import catalog
 
 # The fields a pharmacist writes; `dose_g` is computed from the g/kg dose and the weight, or, for a
 # hydration order, from the volume (server/services/order_volume.py).
@@ -30,42 +29,6 @@ MAX_DOSE_G_PER_KG = 2.0
 DoseUnit = Literal["mg", "g", "mcg", "mL", "units"]
 DrugRoute = Literal["PO", "IV", "IM", "SC", "inhaled", "topical"]
 UNITS, ROUTES = get_args(DoseUnit), get_args(DrugRoute)
-
-
-@lru_cache(maxsize=1)
-def catalog() -> Catalog:
-    return load_products()
-
-
-def product_choices() -> list[tuple[str, str]]:
-    """Every (product, indication) pair of the catalogue as (`product_id|indication`, label); a product
-    without verified rates says so in its label."""
-    pairs = {
-        (protocol.product.id, indication): f"{protocol.product.name} · {indication}"
-        for protocol in catalog().protocols
-        for indication in protocol.indications
-    }
-    pairs |= {
-        (entry.product.id, indication): f"{entry.product.name} · {indication} ({entry.rates_note})"
-        for entry in catalog().unrated
-        for indication in entry.indications
-    }
-    return sorted(((f"{pid}|{ind}", label) for (pid, ind), label in pairs.items()), key=lambda c: c[1])
-
-
-def product_name(product_id: str) -> str:
-    try:
-        return catalog().product(product_id).name
-    except KeyError:
-        return product_id
-
-
-def therapy_of(product_id: str) -> str | None:
-    """The product's therapy, or None when the catalogue does not list it."""
-    try:
-        return catalog().product(product_id).therapy
-    except KeyError:
-        return None
 
 
 class _Schema(BaseModel):

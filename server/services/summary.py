@@ -14,7 +14,7 @@ from uuid import UUID
 
 from server.clinical.corrections import CORRECTION_KINDS
 from server.db.models import Order, Patient, User, Visit, VisitStatus
-from server.services import charts, entry_times, folds, org_catalogue, orders, visit_orders, visits
+from server.services import catalogue_names, charts, entry_times, folds, org_catalogue, visit_orders, visits
 from server.services.charts import Chart
 from server.services.entry_text import number
 from server.services.local_time import LocalTime
@@ -141,7 +141,7 @@ async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | No
     signoffs = [r for r in state["reviews"] if r["kind"] == "review.signed"]
     summary = VisitSummary(
         visit=visit, patient=visit.patient, order=order, nurse=visit.nurse, physician=visit.patient.physician,
-        state=state, product_name=orders.product_name(state["protocol"]["product_id"]),
+        state=state, product_name=catalogue_names.product_name(state["protocol"]["product_id"]),
         authors=await author_names(visit.organization_id, events), clock=clock,
         signoff=signoffs[-1] if signoffs else None,
         interventions=interventions_of(state), other_orders=await visit_orders.other_orders_of(visit),
@@ -171,4 +171,4 @@ def template_context(summary: VisitSummary) -> dict[str, Any]:
     from server.services.bottom_line import bottom_line  # it reads a VisitSummary: imported where used
 
     return {"s": summary, "clock": summary.clock, "n": number, "bottom_line": bottom_line(summary),
-            "product_name": orders.product_name}
+            "product_name": catalogue_names.product_name}
