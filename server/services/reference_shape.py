@@ -68,8 +68,11 @@ def before_fixed_doses(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _without_doses(context: dict[str, Any]) -> dict[str, Any]:
-    others = [_without(order, DOSE_ADDED) for order in context.get("other_orders", []) if order.get("volume_ml") is None]
-    return {**context, "order": _without(context["order"], DOSE_ADDED), **({"other_orders": others} if "other_orders" in context else {})}
+    shaped = {**context, "order": _without(context["order"], DOSE_ADDED)}
+    if "other_orders" in context:
+        shaped["other_orders"] = [_without(order, DOSE_ADDED) for order in context["other_orders"]
+                                  if order.get("volume_ml") is None]
+    return shaped
 
 
 def previous_products(products: dict[str, Any]) -> dict[str, Any]:
