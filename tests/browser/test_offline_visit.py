@@ -22,10 +22,13 @@ GEO = {"permissions": ["geolocation"], "geolocation": {"latitude": 40.71, "longi
 
 
 class VisitClock:
-    """The page's clock: the visit starts VISIT_LENGTH ago and the test moves through it minute by minute."""
+    """The page's clock: the visit starts VISIT_LENGTH ago and the test moves through it minute by minute.
+    The start is a whole minute: entry forms take the time to the minute, so an unaligned start let two
+    steps 30 minutes apart be recorded 29 apart when one crossed a minute boundary and the other did not
+    (a rate raised "too soon" now and then)."""
 
     def __init__(self, start: datetime) -> None:
-        self.start = start
+        self.start = start.replace(second=0, microsecond=0)
 
     def install(self, context) -> None:
         context.clock.install(time=self.start)
