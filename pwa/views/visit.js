@@ -126,6 +126,7 @@ export function visitScreen(app, row) {
         payload: { patient_id: String(visit.patient_id), order_id: visit.order_id == null ? null : String(visit.order_id), location } });
     } catch {
       // app.save has shown the error; the button comes back for another try
+      delete parts.actions.dataset.shown;
     }
     refresh();
   };
@@ -134,14 +135,19 @@ export function visitScreen(app, row) {
     () => showForm("medication.given", { values: { drug: p.drug, dose: String(p.dose), unit: p.unit, route: p.route, purpose: "premed" } }),
     { kind: "small", reason: off["medication.given"], testid: `premed-${p.drug}` }));
 
+  // Redrawn only when what it offers changed (as the additional orders' panel): a sync pull that redrew
+  // it unchanged swapped a button out from under the nurse's tap, and the tap was lost.
   const renderActions = () => {
-    if (!state?.time_in) {
+    // The fold decides: would a start now be flagged start_not_ready? (The kit gate allows no override.)
+    const off = state?.time_in ? availability(state, app.clinical && app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 }))
+      .some((a) => a.rule === "start_not_ready")) : null;
+    const shown = JSON.stringify(off);
+    if (parts.actions.dataset.shown === shown) return;
+    parts.actions.dataset.shown = shown;
+    if (!off) {
       const el = h("button.btn.primary.huge", { type: "button", testid: "start-visit", onclick: () => startVisit(el) }, "Start visit");
       return fill(parts.actions, h("p.lead", "Time in and location are recorded when you start."), el);
     }
-    // The fold decides: would a start now be flagged start_not_ready? (The kit gate allows no override.)
-    const off = availability(state, app.clinical && app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 }))
-      .some((a) => a.rule === "start_not_ready"));
     fill(parts.actions, GROUPS.map(([title, kinds]) => h("div.action-group", h("h2", title),
       h("div.action-grid", kinds.map((kind) => button(TITLES[kind], () => showForm(kind), {
         reason: off[kind], testid: `action-${kind}`, quiet: kind !== "infusion.started",

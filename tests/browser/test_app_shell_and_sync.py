@@ -146,3 +146,26 @@ def test_a_quarantined_entry_is_listed_with_the_reason_and_corrected_as_a_new_en
     expect(tablet.tid("form-note")).to_be_hidden()
     expect(tablet.page.locator("[data-testid=timeline-entry][data-kind=note]")).to_have_count(2)
     assert tablet.errors == []
+
+
+def test_a_sync_pull_leaves_the_buttons_under_the_nurses_finger_in_place(server_factory, launch):
+    """A pull that changes nothing the actions offer keeps the very buttons on screen: redrawn, a button
+    was swapped out between the nurse aiming and tapping, and her tap was lost."""
+    server = server_factory()
+    tablet = Tablet(launch(), server.base_url)
+    tablet.start_first_visit("nurse", DEMO_PASSWORD)
+    visit_id = tablet.page.locator("[data-testid=visit]").get_attribute("data-visit-id")
+    aimed = tablet.tid("action-note").element_handle()
+
+    with Desk(server.base_url, "nurse", device_id=str(uuid.uuid4())) as other:
+        now = datetime.now(timezone.utc).isoformat()
+        note = {"id": str(uuid.uuid4()), "visit_id": visit_id, "device_seq": 1, "kind": "note", "schema": 1,
+                "occurred_at": now, "recorded_at": now, "payload": {"text": "family asked about the next visit"}}
+        assert other.push([note])["results"][0]["status"] == "accepted"
+    tablet.tid("sync-now").click()
+    expect(tablet.page.locator("[data-testid=timeline-entry][data-kind=note]")).to_contain_text("next visit")
+
+    assert aimed.evaluate("(button) => button.isConnected")
+    aimed.click()
+    expect(tablet.tid("form-note")).to_be_visible()
+    assert tablet.errors == []
