@@ -62,12 +62,14 @@ export function pumpState(state) {
   return state?.infusion?.status || "not_started";
 }
 
-/** Which entry buttons make sense now, and why the others are off: `{kind: null | reason}`; `unready`:
- * a start now would have no usable product (the fold's start_not_ready), which an override may pass. */
-export function availability(state, unready = false) {
+/** Which entry buttons make sense now, and why the others are off: `{kind: null | reason}`. `raised`: the
+ * rules a start now would raise (the fold's preview), so the rule book decides: a kit check gates only a
+ * visit its kit_missing rule applies to (not a saline pre-hydration alone), and a start without a usable
+ * product (start_not_ready) may be overridden. null (no clinical engine): the kit gate stands. */
+export function availability(state, raised = null) {
   const pump = pumpState(state);
-  const gate = kitGate(state);
-  if (gate.ok && unready) Object.assign(gate, { ok: false, override: true, reason: "Record an opened, inspected, in-date product of the order first." });
+  const gate = raised === null || raised.includes("kit_missing") ? kitGate(state) : { ok: true };
+  if (gate.ok && raised?.includes("start_not_ready")) Object.assign(gate, { ok: false, override: true, reason: "Record an opened, inspected, in-date product of the order first." });
   const notStarted = state?.time_in ? null : "Start the visit first.";
   const notRunning = pump === "running" ? null : "The infusion is not running.";
   const off = {};

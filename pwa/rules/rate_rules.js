@@ -8,7 +8,7 @@ import { holdMin, limitExceededBy, nextStep } from './rates.js';
 import { formatNumber, roundHalfUp } from './rounding.js';
 import { gramsOrdered } from './context.js';
 import { volumeMl } from './infusion.js';
-import { gramsOf } from './record.js';
+import { gramsOf, volumeGiven } from './record.js';
 
 const LIMIT_NAMES = {
   label_max: 'label maximum', at_risk_cap: 'at-risk cap', at_risk_default: "organization's at-risk cap",
@@ -105,23 +105,39 @@ function titrationNotRestarted(picture) {
   });
 }
 
-// More given than the order's dose, by more than `over_pct_above` percent: on the segment during which
-// the ordered volume was passed (or the stop whose pump volume says so).
+// [the entry the alert belongs to, percent over] when `given` passes `ordered` by more than
+// `over_pct_above` percent: the segment during which `orderedMl` was passed (or the stop whose pump volume
+// says so); else null.
+function pastTheOrder(picture, rule, given, ordered, orderedMl) {
+  const over = roundHalfUp((given - ordered) / ordered * 100, 1);
+  if (!(over > rule.thresholds.over_pct_above)) return null;
+  const { segments } = picture.infusion;
+  const anchors = [...segments.filter((s) => volumeMl(segments.filter((x) => x.start <= s.start), picture.horizon) > orderedMl)
+    .map((s) => s.event_id), ...ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null).slice(-1).map((e) => e.id)];
+  return [anchors[0], over];
+}
+
+// More given than the order's dose (grams of product).
 function doseExceeded(picture, rule) {
   const ordered = gramsOrdered(picture.context.order);
   if (ordered === null || picture.horizon === null) return [];
   const grams = gramsOf(picture)[1];
-  const over = roundHalfUp((grams - ordered) / ordered * 100, 1);
-  if (!(over > rule.thresholds.over_pct_above)) return [];
-  const orderedMl = ordered * 1000 / picture.context.protocol.product.concentration_mg_ml;
-  const { segments } = picture.infusion;
-  const anchors = [...segments.filter((s) => volumeMl(segments.filter((x) => x.start <= s.start), picture.horizon) > orderedMl)
-    .map((s) => s.event_id), ...ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null).slice(-1).map((e) => e.id)];
-  return [finding([anchors[0]], { grams_given: grams, grams_ordered: roundHalfUp(ordered, 2), over_pct: over })];
+  const past = pastTheOrder(picture, rule, grams, ordered, ordered * 1000 / picture.context.protocol.product.concentration_mg_ml);
+  return past ? [finding([past[0]], { grams_given: grams, grams_ordered: roundHalfUp(ordered, 2), over_pct: past[1] })] : [];
+}
+
+// More run than the order's volume (a fixed dose: hydration), in mL as the order and the bag say.
+function volumeExceeded(picture, rule) {
+  const ordered = picture.context.order.volume_ml;
+  if (ordered === null || picture.horizon === null) return [];
+  const given = roundHalfUp(volumeGiven(picture)[1], 1);
+  const past = pastTheOrder(picture, rule, given, ordered, ordered);
+  return past ? [finding([past[0]], { ml_given: given, ml_ordered: ordered, over_pct: past[1] })] : [];
 }
 
 export const RATE_RULES = {
   dose_exceeded: [doseExceeded, ['over_pct_above']],
+  volume_exceeded: [volumeExceeded, ['over_pct_above']],
   rate_above_limit: [rateAboveLimit, []],
   rate_double_step: [rateDoubleStep, []],
   rate_too_soon: [rateTooSoon, []],

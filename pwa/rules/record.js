@@ -158,12 +158,17 @@ function nextRateOut(picture, doseGiven) {
   return { ...rest, due_at: instantOrNull(due) };
 }
 
-// [pump volume read at the last stop, grams given (0.01), basis].
-export function gramsOf(picture) {
+// [pump volume read at the last stop, the volume given: that reading, else the pump timeline's].
+export function volumeGiven(picture) {
   const stops = ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null);
   const pump = stops.length ? stops.at(-1).payload.pump_volume_ml : null;
-  const volume = volumeMl(picture.infusion.segments, picture.horizon);
-  const grams = (pump !== null ? pump : volume) * picture.context.protocol.product.concentration_mg_ml / 1000.0;
+  return [pump, pump !== null ? pump : volumeMl(picture.infusion.segments, picture.horizon)];
+}
+
+// [pump volume read at the last stop, grams given (0.01), basis].
+export function gramsOf(picture) {
+  const [pump, volume] = volumeGiven(picture);
+  const grams = volume * picture.context.protocol.product.concentration_mg_ml / 1000.0;
   return [pump, roundHalfUp(grams, 2), pump !== null ? 'pump' : 'computed'];
 }
 

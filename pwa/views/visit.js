@@ -138,9 +138,9 @@ export function visitScreen(app, row) {
   // Redrawn only when what it offers changed (as the additional orders' panel): a sync pull that redrew
   // it unchanged swapped a button out from under the nurse's tap, and the tap was lost.
   const renderActions = () => {
-    // The fold decides: would a start now be flagged start_not_ready? (The kit gate allows no override.)
-    const off = state?.time_in ? availability(state, app.clinical && app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 }))
-      .some((a) => a.rule === "start_not_ready")) : null;
+    // The fold decides what a start now would raise (the kit gate allows no override; a missing product may).
+    const raised = app.clinical && state?.time_in ? app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 })).map((a) => a.rule) : null;
+    const off = state?.time_in ? availability(state, raised) : null;
     const shown = JSON.stringify(off);
     if (parts.actions.dataset.shown === shown) return;
     parts.actions.dataset.shown = shown;

@@ -93,13 +93,19 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
             "limit_ml_h": advice.limit_ml_h, "due_at": format_optional(due)}
 
 
-def grams_given(picture: Picture) -> tuple[float | None, float, str]:
-    """(pump volume read at the last stop, grams given rounded to 0.01, basis "pump" or "computed")."""
-    horizon = picture.horizon
-    volume = volume_ml(picture.infusion.segments, horizon) if horizon is not None else 0.0
+def volume_given(picture: Picture) -> tuple[float | None, float]:
+    """(pump volume read at the last stop, the volume given: that reading, else the pump timeline's)."""
     stops = [e for e in picture.of_kind("infusion.stopped") if e.payload["pump_volume_ml"] is not None]
     pump = stops[-1].payload["pump_volume_ml"] if stops else None
-    grams = (pump if pump is not None else volume) * picture.context.protocol.product.concentration_mg_ml / 1000.0
+    if pump is not None:
+        return pump, pump
+    return None, volume_ml(picture.infusion.segments, picture.horizon) if picture.horizon is not None else 0.0
+
+
+def grams_given(picture: Picture) -> tuple[float | None, float, str]:
+    """(pump volume read at the last stop, grams given rounded to 0.01, basis "pump" or "computed")."""
+    pump, volume = volume_given(picture)
+    grams = volume * picture.context.protocol.product.concentration_mg_ml / 1000.0
     return pump, round_half_up(grams, 2), "pump" if pump is not None else "computed"
 
 

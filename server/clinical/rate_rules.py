@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from server.clinical.clock import minutes_between
 from server.clinical.infusion import volume_ml
-from server.clinical.infusion_summary import grams_given
+from server.clinical.infusion_summary import grams_given, volume_given
 from server.clinical.rates import hold_min, next_step
 from server.clinical.rounding import format_number, round_half_up
 from server.clinical.rulebook import Finding, RuleSpec, by_name
@@ -120,24 +120,42 @@ def titration_not_restarted(picture: Picture, rule: RuleSpec) -> Iterator[Findin
             yield Finding(ids, {"lot": opened.payload["lot"], "rate_ml_h": rate, "start_ml_h": start})
 
 
-def dose_exceeded(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    """More given than the order's dose, by more than `over_pct_above` percent; on the segment during which
-    the ordered volume was passed (or the stop whose pump volume says so)."""
-    ordered = picture.context.order.grams_ordered
-    if ordered is None or picture.horizon is None:
-        return []
-    _, grams, _ = grams_given(picture)
-    over = round_half_up((grams - ordered) / ordered * 100, 1)
+def _past_the_order(picture: Picture, rule: RuleSpec, given: float, ordered: float,
+                    ordered_ml: float) -> tuple[str, float] | None:
+    """(the entry the alert belongs to, percent over) when `given` passes `ordered` by more than
+    `over_pct_above` percent: the segment during which `ordered_ml` was passed (or the stop whose pump
+    volume says so)."""
+    over = round_half_up((given - ordered) / ordered * 100, 1)
     if not over > rule.thresholds["over_pct_above"]:
-        return []
-    ordered_ml = ordered * 1000.0 / picture.context.protocol.product.concentration_mg_ml
+        return None
     anchors = [s.event_id for s in picture.infusion.segments
                if volume_ml([x for x in picture.infusion.segments if x.start <= s.start], picture.horizon) > ordered_ml]
     anchors += [e.id for e in picture.of_kind("infusion.stopped") if e.payload["pump_volume_ml"] is not None][-1:]
-    return [Finding((anchors[0],), {"grams_given": grams, "grams_ordered": round_half_up(ordered, 2), "over_pct": over})]
+    return anchors[0], over
+
+
+def dose_exceeded(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    """More given than the order's dose (grams of product)."""
+    ordered = picture.context.order.grams_ordered
+    if ordered is None or picture.horizon is None:
+        return []
+    grams = grams_given(picture)[1]
+    past = _past_the_order(picture, rule, grams, ordered, ordered * 1000.0 / picture.context.protocol.product.concentration_mg_ml)
+    values = {"grams_given": grams, "grams_ordered": round_half_up(ordered, 2)}
+    return [] if past is None else [Finding((past[0],), {**values, "over_pct": past[1]})]
+
+
+def volume_exceeded(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    """More run than the order's volume (a fixed dose: hydration), in mL as the order and the bag say."""
+    ordered = picture.context.order.volume_ml
+    if ordered is None or picture.horizon is None:
+        return []
+    given = round_half_up(volume_given(picture)[1], 1)
+    past = _past_the_order(picture, rule, given, ordered, ordered)
+    return [] if past is None else [Finding((past[0],), {"ml_given": given, "ml_ordered": ordered, "over_pct": past[1]})]
 
 
 RATE_RULES = by_name(rate_above_limit, rate_double_step, rate_too_soon, increase_after_reaction, resume_not_lower,
-                     start_rate_high, titration_not_restarted, dose_exceeded)
+                     start_rate_high, titration_not_restarted, dose_exceeded, volume_exceeded)
 # The thresholds a coded rule reads, which its row of rules.json must provide.
-RULE_THRESHOLDS = {"dose_exceeded": ("over_pct_above",)}
+RULE_THRESHOLDS = {"dose_exceeded": ("over_pct_above",), "volume_exceeded": ("over_pct_above",)}

@@ -7,9 +7,8 @@ narrative open with the same lines.
 
 from __future__ import annotations
 
-from typing import Any
-
 from server.services.entry_text import number
+from server.services.order_volume import dose_given
 from server.services.summary import VisitSummary
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
@@ -29,11 +28,10 @@ def _reaction_line(s: VisitSummary) -> str:
 
 
 def _dose_line(s: VisitSummary) -> str:
-    infusion: dict[str, Any] = s.state["infusion"]
-    given, ordered = infusion["grams_given"], infusion.get("grams_ordered")
+    given, ordered, unit = dose_given(s.order, s.state["infusion"])
     if ordered:
-        return f"{number(given)} of {number(ordered)} g given ({number(round(100 * given / ordered))}% of the order)."
-    return f"{number(given)} g given."
+        return f"{number(given)} of {number(ordered)} {unit} given ({number(round(100 * given / ordered))}% of the order)."
+    return f"{number(given)} {unit} given."
 
 
 def _alerts_line(s: VisitSummary) -> str | None:

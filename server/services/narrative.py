@@ -14,6 +14,7 @@ from server.services import fhir_codes as codes
 from server.services import catalogue_names
 from server.services.bottom_line import bottom_line
 from server.services.entry_text import describe, vitals_text
+from server.services.order_volume import dose_given
 from server.services.summary import VisitSummary
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -39,9 +40,9 @@ def generated(*parts: str) -> dict[str, str]:
 
 def _dose_line(s: VisitSummary) -> str:
     infusion = s.state["infusion"]
-    ordered = infusion.get("grams_ordered")
-    given = f"{infusion['grams_given']:g} g given ({infusion['grams_basis']})"
-    return f"Dose: {ordered:g} g ordered, {given}" if ordered is not None else f"Dose: {given}"
+    amount, ordered, unit = dose_given(s.order, infusion)
+    given = f"{amount:g} {unit} given ({infusion['grams_basis']})"
+    return f"Dose: {ordered:g} {unit} ordered, {given}" if ordered is not None else f"Dose: {given}"
 
 
 def unverified_protocol_lines(s: VisitSummary) -> list[str]:

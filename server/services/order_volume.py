@@ -4,6 +4,8 @@ order kind is fixed_dose); these are the rules order entry applies to them and t
 
 from __future__ import annotations
 
+from typing import Any
+
 from server.clinical.products import Catalog
 from server.clinical.rounding import format_number, round_half_up
 
@@ -65,3 +67,16 @@ def grams(catalog: Catalog, product_id: str, volume_ml: float) -> float:
     """Grams ordered, exactly volume × concentration and unrounded: the clinical engine compares grams given
     with grams ordered to 0.01, and a rounded order would raise a false "dose exceeded"."""
     return volume_ml * catalog.product(product_id).concentration_mg_ml / 1000
+
+
+def given_ml(infusion: dict[str, Any]) -> float:
+    """What a volume order gave (a visit state's `infusion`): the pump's reading at the stop, else the rates'."""
+    pump = infusion["pump_volume_ml"]
+    return pump if pump is not None else infusion["volume_infused_ml"]
+
+
+def dose_given(order: Any, infusion: dict[str, Any]) -> tuple[float, float | None, str]:
+    """(given, ordered, unit) in the order's own unit: mL of a volume order, else grams of product."""
+    if getattr(order, "volume_ml", None) is not None:
+        return given_ml(infusion), order.volume_ml, "mL"
+    return infusion["grams_given"], infusion.get("grams_ordered"), "g"

@@ -18,7 +18,6 @@ from tests.browser.tablet import Tablet
 from tests.browser.test_offline_visit import GEO
 from tests.browser.test_schedule_visit import schedule, visit_id_at
 from tests.browser.test_visit_orders import just_now, schedule_ivig_with, started_visit_of_two_orders
-from tests.browser.test_tablet_guidance import KIT_OK
 
 pytestmark = pytest.mark.browser
 
@@ -83,7 +82,8 @@ def test_a_visit_of_saline_alone_shows_its_volume_over_time_and_asks_no_rate_cap
     server_factory, launch, playwright, artifacts
 ):
     """Saline as the visit's own order: the tablet says what was ordered in mL, advises the ordered rate,
-    counts mL against the ordered volume, and raises no order-safety problem (a fixed dose needs no cap)."""
+    counts mL against the ordered volume, and raises no order-safety problem (a fixed dose needs no cap).
+    No anaphylaxis-kit check gates its start: the rule book's kit_missing is the IVIG's (CLINICAL 1.3)."""
     server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
     desk_browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     desk = desk_browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -104,10 +104,11 @@ def test_a_visit_of_saline_alone_shows_its_volume_over_time_and_asks_no_rate_cap
     tablet.start_visit()
     tablet.context.set_offline(True)
     expect(tablet.tid("visit-head")).to_contain_text("500 mL over 120 min · Hydration")
-    tablet.entry("assessment", KIT_OK)
+    expect(tablet.tid("action-infusion.started-reason")).to_contain_text("opened, inspected, in-date product")
     tablet.tid("action-product.opened").click()
     tablet.tid("form-product.opened").get_by_role("button", name=SALINE).click()
     tablet.fill_form("product.opened", {"lot": "NS2502", "expiry": "2030-12-31", "volume_ml": 500, "inspected_ok": True})
+    expect(tablet.tid("action-infusion.started")).to_be_enabled()  # no pre-assessment recorded
     tablet.entry("infusion.started")  # at the rate the form offers: the ordered one
     expect(tablet.tid("current-rate")).to_have_text("250 mL/h")
     expect(tablet.tid("infusion-panel")).to_contain_text("of 500 mL infused")

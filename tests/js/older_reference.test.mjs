@@ -16,7 +16,9 @@ const ranges = readJson('../../server/clinical/data/ranges.json');
 const current = () => ({ products: readJson('../../server/clinical/data/products.json'),
   rules: readJson('../../server/clinical/data/rules.json'), ranges });
 const older = () => ({ products: readJson('../vectors/older/products.json'), rules: readJson('../vectors/older/rules.json'), ranges });
-const cases = [...readJson('../vectors/rules.json'), ...readJson('../vectors/rule_coverage.json')];
+// The IVIG vectors: the older world had no other therapy (a saline order's product is not in it).
+const cases = [...readJson('../vectors/rules.json'), ...readJson('../vectors/rule_coverage.json')]
+  .filter((vector) => (vector.context.order.therapy ?? 'ivig') === 'ivig');
 const fever = cases.find((c) => c.expected_alerts.map((a) => a.rule).join() === 'fever');
 
 const alertsOf = (clinical, vector, context = vector.context) =>

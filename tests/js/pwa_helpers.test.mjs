@@ -97,6 +97,16 @@ describe("the visit's gates", () => {
     assert.equal(availability(assessed({}))["infusion.started"], null);
   });
 
+  test("the rule book decides whether the kit check gates a start (the fold's preview of a start now)", () => {
+    const unassessed = { time_in: "t", infusion: { status: "not_started" }, entries: [] };
+    assert.match(availability(unassessed, ["kit_missing"])["infusion.started"], /pre-assessment/);
+    assert.equal(availability(unassessed, [])["infusion.started"], null);  // saline alone: no kit rule
+    assert.match(availability(unassessed)["infusion.started"], /pre-assessment/);  // no engine: the gate stands
+    const unready = availability(unassessed, ["start_not_ready"]);
+    assert.match(unready["infusion.started"], /in-date product/);
+    assert.equal(unready.override, true);
+  });
+
   test("the latest assessment decides (a corrected kit check opens the gate)", () => {
     const state = assessed({ kit_present: false });
     state.entries.push({ kind: "assessment", payload: { kit_present: true, kit_in_date: true, kit_undamaged: true } });

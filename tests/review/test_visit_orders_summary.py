@@ -2,12 +2,13 @@
 the additional order's infusion is listed with its times and volume, its pump events name their order,
 and the IVIG's own figures are those of the visit without it.
 
-The second order is a second IVIG order (Privigen 10% for CIDP) standing in for a pre-hydration: the
-catalogue holds no product of another therapy, and none is invented here."""
+The first test's second order is a second IVIG order (Privigen 10% for CIDP); the others hold saline
+(hydration, a volume over a time: LABELS.md s.6), before, after or instead of the IVIG."""
 
 from __future__ import annotations
 
 import io
+import json
 
 from fhir.resources.R4B.bundle import Bundle
 from pypdf import PdfReader
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 from server.clinical import fold_timeline
 from server.db.models import Order, Visit
 from server.services import visits
+from tests.api.events import script_started
 from tests.review import scripts
 from tests.review.test_summaries import resources, save_first_page_picture
 
@@ -149,3 +151,34 @@ async def test_a_saline_bag_opened_for_no_order_is_not_an_ivig_vial(
     visit = await push_visit(nurse_ana, patient_pat, script, order=await Order.get(patient=patient_pat))
     given = await fhir_administrations(visit, desk, post_form, client_factory, physician_phil)
     assert given and {m["contained"][0]["batch"]["lotNumber"] for m in given} == {"LE12A"}
+
+
+async def test_a_saline_alone_visit_says_what_was_given_in_ml_on_every_page(
+    push_visit, desk, post_form, client_factory, nurse_ana, patient_pat, pharmacist_pia, physician_phil
+):
+    """Hydration is ordered as a volume (LABELS.md s.6): 500 mL over 120 min, the pump read 525 mL at the
+    stop. The alert, the review, the summary's bottom line and dose, and the FHIR narrative say 525 of 500 mL
+    (5% over); before, every one of them said grams of sodium chloride (4.73 of 4.5 g)."""
+    saline = await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat,
+                                product_id="sodium-chloride-0.9", therapy="hydration", indication="Hydration",
+                                dose_g_per_kg=4.5 / 70, dose_g=4.5, dosing_weight_kg=70.0, basis="order",
+                                volume_ml=500.0, duration_min=120, prescriber="Dr. Test", created_by=pharmacist_pia)
+    script = script_started(300)
+    script.started(0)
+    script.opened(1, lot="NS2501", product_id="sodium-chloride-0.9", volume_ml=500)
+    script.start(2, 250)
+    script.stop(128, pump_volume_ml=525)
+    script.sign(130)
+    script.ended(131)
+    visit = await push_visit(nurse_ana, patient_pat, script, order=saline)
+    review = (await desk.get(f"/review/visits/{visit.id}")).text
+    assert "Volume given 525 mL is above the ordered 500 mL (5% over)" in review
+    assert "<strong>525 mL</strong>" in review and "500 mL over 120 min (250 mL/h)" in review
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
+    physician = await client_factory(physician_phil)
+    page = (await physician.get(f"/visits/{visit.id}/summary")).text
+    assert "525 of 500 mL given (105% of the order)." in page and "<strong>525 mL given</strong>" in page
+    assert " g given" not in page and "Dose given" not in page
+    bundle = (await physician.get(f"/visits/{visit.id}/fhir")).json()
+    Bundle.model_validate(bundle)
+    assert "Dose: 500 mL ordered, 525 mL given (pump)" in json.dumps(bundle)
