@@ -39,6 +39,15 @@ FAIL_WRITES = """() => {
 }"""
 
 
+def note_from_another_tablet(base_url: str, visit_id: str, text: str) -> None:
+    """A note on the visit, pushed and accepted from a second tablet of the nurse's (it reaches hers by pull)."""
+    with Desk(base_url, "nurse", device_id=str(uuid.uuid4())) as other:
+        now = datetime.now(timezone.utc).isoformat()
+        note = {"id": str(uuid.uuid4()), "visit_id": visit_id, "device_seq": 1, "kind": "note", "schema": 1,
+                "occurred_at": now, "recorded_at": now, "payload": {"text": text}}
+        assert other.push([note])["results"][0]["status"] == "accepted"
+
+
 def png_size(body: bytes) -> tuple[int, int]:
     assert body[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", body[16:24])
@@ -125,11 +134,7 @@ def test_a_quarantined_entry_is_listed_with_the_reason_and_corrected_as_a_new_en
     assert fixed[0]["payload"]["temp_c"] == 38.1
 
     # An entry from another tablet arrives by pull and joins the timeline.
-    with Desk(server.base_url, "nurse", device_id=str(uuid.uuid4())) as other:
-        now = datetime.now(timezone.utc).isoformat()
-        note = {"id": str(uuid.uuid4()), "visit_id": visit_id, "device_seq": 1, "kind": "note", "schema": 1,
-                "occurred_at": now, "recorded_at": now, "payload": {"text": "pump alarm checked by second nurse"}}
-        assert other.push([note])["results"][0]["status"] == "accepted"
+    note_from_another_tablet(server.base_url, visit_id, "pump alarm checked by second nurse")
     tablet.tid("sync-now").click()
     expect(tablet.page.locator("[data-testid=timeline-entry][data-kind=note]")).to_contain_text("second nurse")
 
@@ -157,11 +162,7 @@ def test_a_sync_pull_leaves_the_buttons_under_the_nurses_finger_in_place(server_
     visit_id = tablet.page.locator("[data-testid=visit]").get_attribute("data-visit-id")
     aimed = tablet.tid("action-note").element_handle()
 
-    with Desk(server.base_url, "nurse", device_id=str(uuid.uuid4())) as other:
-        now = datetime.now(timezone.utc).isoformat()
-        note = {"id": str(uuid.uuid4()), "visit_id": visit_id, "device_seq": 1, "kind": "note", "schema": 1,
-                "occurred_at": now, "recorded_at": now, "payload": {"text": "family asked about the next visit"}}
-        assert other.push([note])["results"][0]["status"] == "accepted"
+    note_from_another_tablet(server.base_url, visit_id, "family asked about the next visit")
     tablet.tid("sync-now").click()
     expect(tablet.page.locator("[data-testid=timeline-entry][data-kind=note]")).to_contain_text("next visit")
 
