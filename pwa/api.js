@@ -71,7 +71,7 @@ export function deviceKey() {
 
 // The reference shape this code reads (server/services/reference_shape.py); none: the previous release's.
 export const REFERENCE_SHAPE_HEADER = "X-Ivlog-Reference";
-export const REFERENCE_SHAPE = 3;
+export const REFERENCE_SHAPE = 4;
 
 /** The reference document, or `{status: 304}` when `etag` is still current. */
 export function reference(etag) {

@@ -62,14 +62,13 @@ export function pumpState(state) {
   return state?.infusion?.status || "not_started";
 }
 
-/** Which entry buttons make sense now, and why the others are off: `{kind: null | reason}`. `raised`: the
- * rules a start now would raise (the fold's preview), so the rule book decides: a kit check gates only a
- * visit its kit_missing rule applies to (not a saline pre-hydration alone), and a start without a usable
- * product (start_not_ready) may be overridden. null (no clinical engine): the kit gate stands. */
-export function availability(state, raised = null) {
+/** Which entry buttons make sense now, and why the others are off: `{kind: null | reason}`. `kit`: the
+ * anaphylaxis-kit check gates the start (Clinical.kitGates: not before saline alone), nothing overrides it;
+ * `unready`: a start now would have no usable product (the fold's start_not_ready), which an override may pass. */
+export function availability(state, { kit = true, unready = false } = {}) {
   const pump = pumpState(state);
-  const gate = raised === null || raised.includes("kit_missing") ? kitGate(state) : { ok: true };
-  if (gate.ok && raised?.includes("start_not_ready")) Object.assign(gate, { ok: false, override: true, reason: "Record an opened, inspected, in-date product of the order first." });
+  const gate = kit ? kitGate(state) : { ok: true };
+  if (gate.ok && unready) Object.assign(gate, { ok: false, override: true, reason: "Record an opened, inspected, in-date product of the order first." });
   const notStarted = state?.time_in ? null : "Start the visit first.";
   const notRunning = pump === "running" ? null : "The infusion is not running.";
   const off = {};
@@ -196,6 +195,17 @@ class Clinical {
   /** Problems `[{field, message, code}]` with a payload about to be saved. */
   check(kind, payload) {
     return rules.checkPayload(kind, payload, this.reference.ranges);
+  }
+
+  /** Whether the anaphylaxis-kit check gates a start of this order's pump (null: the visit's own order's):
+   * the rule book's kit_missing covers its therapy and protocol kind. Enabled or not: the rule book says
+   * which pumps the gate is for, and nothing overrides the gate; a rule book without the rule keeps it. */
+  kitGates(visit, orderId = null) {
+    const spec = this.rulebook.rules.kit_missing;
+    const context = this.context(visit);
+    const protocol = orderId === null ? context.protocol : context.other_protocols[context.other_orders.findIndex((o) => o.id === orderId)];
+    if (!spec || !protocol) return true;
+    return spec.applies_to.therapies.includes(protocol.therapy) && spec.applies_to.protocol_kinds.includes(protocol.kind);
   }
 
   /** Alerts that `candidate` (an event not yet saved) would add to the visit. */

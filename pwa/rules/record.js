@@ -200,7 +200,9 @@ export function infusionOut(picture) {
   const running = infusion.segments.reduce((sum, s) => sum + durationMin(s.start, s.end, horizon), 0);
   const ordered = gramsOrdered(picture.context.order);
   const [pump, grams, basis] = gramsOf(picture);
-  const doseGiven = ordered !== null && grams >= roundHalfUp(ordered, 2);
+  // A volume order is given when its volume has run (grams at 0.01 are about a millilitre of saline).
+  const { volume_ml: orderedMl } = picture.context.order;
+  const doseGiven = orderedMl !== null ? roundHalfUp(volumeGiven(picture)[1], 1) >= orderedMl : ordered !== null && grams >= roundHalfUp(ordered, 2);
   const next = nextRateOut(picture, doseGiven);
   return {
     status: infusion.state === 'idle' ? 'not_started' : infusion.state,

@@ -4,7 +4,7 @@
 
 import { hasForm, TITLES } from "../form_titles.js";
 import { clock, countdown, num } from "../format.js";
-import { availability, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
+import { availability, kitGate, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
 import { alertsPanel, correctionsPanel, header, infusionPanel, protocolBanner, timeline } from "./visit_panels.js";
 
@@ -138,9 +138,11 @@ export function visitScreen(app, row) {
   // Redrawn only when what it offers changed (as the additional orders' panel): a sync pull that redrew
   // it unchanged swapped a button out from under the nurse's tap, and the tap was lost.
   const renderActions = () => {
-    // The fold decides what a start now would raise (the kit gate allows no override; a missing product may).
-    const raised = app.clinical && state?.time_in ? app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 })).map((a) => a.rule) : null;
-    const off = state?.time_in ? availability(state, raised) : null;
+    // The rule book says whether the kit check gates this start; the fold, whether a start now has no usable
+    // product (start_not_ready: an override may pass it; nothing passes the kit gate).
+    const unready = Boolean(app.clinical && state?.time_in) && app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 }))
+      .some((a) => a.rule === "start_not_ready");
+    const off = state?.time_in ? availability(state, { kit: app.clinical ? app.clinical.kitGates(visit) : true, unready }) : null;
     const shown = JSON.stringify(off);
     if (parts.actions.dataset.shown === shown) return;
     parts.actions.dataset.shown = shown;
@@ -178,10 +180,14 @@ export function visitScreen(app, row) {
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state, order) : null);
-    const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); }, check: app.clinical ? (k, p) => app.clinical.check(k, p) : null };
+    // Each additional order's start waits for a passed kit check where the rule book's kit rule covers it.
+    const kitOff = Object.fromEntries((state?.other_orders ?? []).map((run) => [run.order_id,
+      !app.clinical || app.clinical.kitGates(visit, run.order_id) ? kitGate(state).reason ?? null : null]));
+    const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); },
+      check: app.clinical ? (k, p) => app.clinical.check(k, p) : null, kitOff };
     // Redrawn only when what it shows changed: a sync pull redrawing it unchanged swapped the Start button
     // out from under the nurse's tap (the tap was lost; found by a flaky browser test).
-    const shown = JSON.stringify([state?.time_in, state?.other_orders ?? [], Boolean(app.clinical)]);
+    const shown = JSON.stringify([state?.time_in, state?.other_orders ?? [], Boolean(app.clinical), kitOff]);
     if (state?.other_orders?.length && parts.others.dataset.shown !== shown) {
       parts.others.dataset.shown = shown;
       import("../lazy/other_orders_panel.js").then((m) => fill(parts.others, m.otherOrdersPanel(state, pump)));

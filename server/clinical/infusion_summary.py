@@ -141,7 +141,9 @@ def infusion_out(picture: Picture) -> dict[str, Any]:
     order = picture.context.order
     pump, grams, basis = grams_given(picture)
     ordered = None if order.grams_ordered is None else round_half_up(order.grams_ordered, 2)
-    dose_given = ordered is not None and grams >= ordered
+    # A volume order is given when its volume has run (grams at 0.01 are about a millilitre of saline).
+    dose_given = (round_half_up(volume_given(picture)[1], 1) >= order.volume_ml if order.volume_ml is not None
+                  else ordered is not None and grams >= ordered)
     next_rate = next_rate_out(picture, dose_given)
     return {
         **pump_out(picture.infusion, picture.horizon), "pump_volume_ml": pump, "grams_given": grams,

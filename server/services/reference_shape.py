@@ -15,7 +15,8 @@ from typing import Any
 from server.errors import FieldError, ValidationFailed
 
 REFERENCE_SHAPE_HEADER = "X-Ivlog-Reference"
-REFERENCE_SHAPE = 3  # a fixed dose: an order of a volume over a time, its therapy's order_kind (hydration)
+REFERENCE_SHAPE = 4  # volume_exceeded: a fixed dose's volume past its order, in mL
+FIXED_DOSE_SHAPE = 3  # a fixed dose: an order of a volume over a time, its therapy's order_kind (hydration)
 ORDERS_SHAPE = 2  # therapies, protocol kinds and a visit's additional orders (e8dd0f8)
 PREVIOUS_SHAPE = 1  # the previous release (dc80baf): IVIG by weight, one order per visit
 
@@ -44,12 +45,26 @@ def in_shape(document: dict[str, Any], shape: int) -> dict[str, Any]:
     """`document` (the current shape) as a tablet reading `shape` needs it."""
     if shape >= REFERENCE_SHAPE:
         return document
+    document = before_volume_alert(document)
+    if shape >= FIXED_DOSE_SHAPE:
+        return document
     document = before_fixed_doses(document)
     if shape >= ORDERS_SHAPE:
         return document
     products = previous_products(document["products"])
     visits = [{**visit, "context": previous_context(visit["context"])} for visit in document["visits"]]
     return {**document, "products": products, "protocols": products["products"], "visits": visits}
+
+
+def before_volume_alert(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as shape 3's code reads it: that code has no volume_exceeded (it would skip it) and its
+    dose_exceeded judged hydration too, in grams of sodium chloride. So its rules get dose_exceeded as it was,
+    covering what volume_exceeded covers, and no volume_exceeded: its nurse keeps an over-volume alert."""
+    rules = document["rules"]["rules"]
+    volume = next(rule for rule in rules if rule["id"] == "volume_exceeded")["applies_to"]
+    shaped = [{**rule, "applies_to": {name: [*rule["applies_to"][name], *volume[name]] for name in volume}}
+              if rule["id"] == "dose_exceeded" else rule for rule in rules if rule["id"] != "volume_exceeded"]
+    return {**document, "rules": {**document["rules"], "rules": shaped}}
 
 
 def before_fixed_doses(document: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,8 @@ import pytest
 from server.db.catalogue_models import CatalogueRevision
 from server.db.models import Order, Visit, VisitOrder
 from server.services import org_catalogue
-from server.services.reference_shape import ORDERS_SHAPE, REFERENCE_SHAPE, REFERENCE_SHAPE_HEADER, previous_products
+from server.services.reference_shape import (FIXED_DOSE_SHAPE, ORDERS_SHAPE, REFERENCE_SHAPE, REFERENCE_SHAPE_HEADER,
+                                             before_volume_alert, previous_products)
 from tests.api.events import readdress, script_started
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,8 +100,9 @@ async def test_without_the_header_the_reference_is_the_previous_releases_and_onl
         assert keys_of(list(context["protocol_rows"].values())) <= keys_of(OLDER_PRODUCTS["products"])
     assert list(contexts[visits["begun"]]["protocol_rows"]) == [ROW]
 
-    # Nothing else differs: the fields removed are exactly the ones added since.
-    assert drop(then, {"products", "protocols", "visits"}) == drop(now, {"products", "protocols", "visits"})
+    # Nothing else differs: the fields removed are exactly the ones added since, and the rules are shape 3's.
+    assert drop(then, {"products", "protocols", "visits", "rules"}) == drop(now, {"products", "protocols", "visits", "rules"})
+    assert then["rules"] == before_volume_alert({"rules": now["rules"]})["rules"] != now["rules"]
     assert then["products"] == drop(now["products"], ADDED["products"]) | {
         name: [drop(row, ADDED["row"]) for row in now["products"][name] if row["therapy"] == "ivig"]
         for name in ("products", "products_without_rates")}
@@ -197,4 +199,19 @@ async def test_shape_2_code_gets_no_fixed_dose_it_cannot_read_and_the_current_co
     ran = json.loads(subprocess.run(["node", str(ENGINE), str(tmp_path / "current.json")], capture_output=True,
                                     text=True, check=True, cwd=ROOT).stdout)
     assert ran["engine"] and ran["visits"][visits["several"]] == {"protocol": ROW, "other_orders": 2}
+
+
+async def test_shape_3_code_keeps_its_over_volume_alert_for_saline_as_dose_exceeded(tablet_ana, visits):
+    """Shape 3's code (2c13400) has no volume_exceeded and would skip it; its dose_exceeded judged hydration
+    (in grams). Its rules keep dose_exceeded over hydration, so its nurse is still told the bag ran past the
+    order; every other rule is the current one. Checked by hand: 2c13400's pwa/ raises dose_exceeded on the
+    volume vector with this document (and raised nothing with the current one)."""
+    current = (await tablet_ana.client.get("/api/reference")).json()["rules"]["rules"]
+    shape_3 = (await tablet_ana.client.get("/api/reference", headers={REFERENCE_SHAPE_HEADER: str(FIXED_DOSE_SHAPE)})).json()
+    rules = {rule["id"]: rule for rule in shape_3["rules"]["rules"]}
+    assert "volume_exceeded" not in rules
+    assert rules["dose_exceeded"]["applies_to"] == {"therapies": ["ivig", "hydration"],
+                                                    "protocol_kinds": ["weight_titration", "fixed_steps", "fixed_dose"]}
+    assert [rule for rule in current if rule["id"] not in ("dose_exceeded", "volume_exceeded")] == [
+        rule for rule in shape_3["rules"]["rules"] if rule["id"] != "dose_exceeded"]
 

@@ -83,6 +83,11 @@ def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_sh
                                                                                   artifacts)
     card = tablet.page.get_by_role("article", name=f"Order {second_id} · Privigen 10%")
     expect(card).to_contain_text("Not started")
+    # An IVIG pump, the visit's own or an additional order's, starts only after a passed kit check.
+    expect(card.get_by_role("button", name=f"Start order {second_id}")).to_be_disabled()
+    expect(card).to_contain_text("Record the pre-assessment (anaphylaxis kit check) first.")
+    tablet.screenshot(artifacts / "tablet-second-order-waits-for-the-kit-check-1280x800.png", testid="other-orders")
+    tablet.entry("assessment", KIT_OK)
     card.get_by_label(f"Rate (mL/h) for order {second_id}").fill("100")
     card.get_by_role("button", name=f"Start order {second_id}").click()
     expect(card).to_contain_text("Running at 100 mL/h")
@@ -92,7 +97,6 @@ def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_sh
     expect(card).to_contain_text("Stopped at")
     expect(tablet.tid("timeline-entry").filter(has_text=f"order {second_id}")).to_have_count(2)  # its start and stop
 
-    tablet.entry("assessment", KIT_OK)
     tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})
     tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
     expect(tablet.tid("current-rate")).not_to_have_text("—")
@@ -126,6 +130,7 @@ def test_the_second_orders_pump_above_its_label_maximum_is_flagged_on_the_tablet
     tablet.context.set_offline(True)
     card = tablet.page.get_by_role("article", name=f"Order {second_id} · Privigen 10%")
     expect(card).to_contain_text("Start at 21 mL/h · limit 336 mL/h")  # that order's own label, weight and cap
+    tablet.entry("assessment", KIT_OK)
     card.get_by_label(f"Rate (mL/h) for order {second_id}").fill("500")
     card.get_by_role("button", name=f"Start order {second_id}").click()
     expect(card).to_contain_text("Running at 500 mL/h")

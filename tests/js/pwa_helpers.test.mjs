@@ -97,14 +97,14 @@ describe("the visit's gates", () => {
     assert.equal(availability(assessed({}))["infusion.started"], null);
   });
 
-  test("the rule book decides whether the kit check gates a start (the fold's preview of a start now)", () => {
+  test("the kit check gates a start where the rule book says so, and a missing product may be overridden", () => {
     const unassessed = { time_in: "t", infusion: { status: "not_started" }, entries: [] };
-    assert.match(availability(unassessed, ["kit_missing"])["infusion.started"], /pre-assessment/);
-    assert.equal(availability(unassessed, [])["infusion.started"], null);  // saline alone: no kit rule
-    assert.match(availability(unassessed)["infusion.started"], /pre-assessment/);  // no engine: the gate stands
-    const unready = availability(unassessed, ["start_not_ready"]);
+    assert.match(availability(unassessed)["infusion.started"], /pre-assessment/);  // by default the gate stands
+    assert.equal(availability(unassessed, { kit: false })["infusion.started"], null);  // saline alone
+    const unready = availability(assessed({}), { unready: true });
     assert.match(unready["infusion.started"], /in-date product/);
     assert.equal(unready.override, true);
+    assert.ok(!availability(unassessed, { unready: true }).override);  // the kit gate first: no override
   });
 
   test("the latest assessment decides (a corrected kit check opens the gate)", () => {

@@ -177,7 +177,7 @@ async def test_a_saline_alone_visit_says_what_was_given_in_ml_on_every_page(
     assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
     physician = await client_factory(physician_phil)
     page = (await physician.get(f"/visits/{visit.id}/summary")).text
-    assert "525 of 500 mL given (105% of the order)." in page and "<strong>525 mL given</strong>" in page
+    assert "525 of 500 mL given (105% of the order)." in page and "<strong>525 mL given</strong> (pump reading)" in page
     assert " g given" not in page and "Dose given" not in page
     bundle = (await physician.get(f"/visits/{visit.id}/fhir")).json()
     Bundle.model_validate(bundle)
