@@ -27,8 +27,8 @@ function ratesText(run) {
 }
 
 // `save(kind, payload)` records the entry (and refreshes); `check(kind, payload)` gives its problems;
-// `kitOff[order id]`: why its start waits for the anaphylaxis-kit check (null: it does not).
-function orderCard(run, { save, check, kitOff = {} }) {
+// `startOff[order id]`: why its Start is off (the visit ended, no passed kit check; null: it is on).
+function orderCard(run, { save, check, startOff = {} }) {
   const name = `order ${run.order_id}`;
   const rate = h("input", { type: "number", inputmode: "decimal", min: "0", step: "any", "aria-label": `Rate (mL/h) for ${name}`,
     value: typed.get(run.order_id) ?? "", oninput: (e) => typed.set(run.order_id, e.target.value) });
@@ -54,7 +54,7 @@ function orderCard(run, { save, check, kitOff = {} }) {
         ? [button(`Change rate of ${name}`, rated("infusion.rate_changed", { reason: "order", note: null }), { kind: "small" }),
           h("label", "Reason ", reason),
           button(`Stop ${name}`, () => record("infusion.stopped", { reason: reason.value, pump_volume_ml: null, note: null, order_id: run.order_id }), { kind: "small" })]
-        : button(`Start ${name}`, rated("infusion.started", { override_reason: null }), { kind: "small", reason: kitOff[run.order_id] ?? null })),
+        : button(`Start ${name}`, rated("infusion.started", { override_reason: null }), { kind: "small", reason: startOff[run.order_id] ?? null })),
     problems);
 }
 

@@ -166,6 +166,12 @@ export function visitScreen(app, row) {
   const correct = (item) => correctForm(item.event.kind, item.event.payload, { occurredAt: item.event.occurred_at, resolves: item.event.id });
   const amend = (entry) => correctForm(entry.kind, entry.payload, { amendOf: entry.event_id });
 
+  // Why each additional order's Start is off (null: on), for the cards that offer one: the visit has
+  // ended, or a passed kit check is missing where the rule book's kit rule covers that order's pump.
+  const otherStartsOff = () => Object.fromEntries((state?.other_orders ?? []).filter((run) => !["running", "paused"].includes(run.status))
+    .map((run) => [run.order_id, state.time_out ? "The visit has ended."
+      : !app.clinical || app.clinical.kitGates(visit, run.order_id) ? kitGate(state).reason ?? null : null]));
+
   function refresh() {
     state = computeState();
     const quarantined = app.journal.needsCorrection(visit.id);
@@ -180,14 +186,11 @@ export function visitScreen(app, row) {
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state, order) : null);
-    // Each additional order's start waits for a passed kit check where the rule book's kit rule covers it.
-    const kitOff = Object.fromEntries((state?.other_orders ?? []).map((run) => [run.order_id,
-      !app.clinical || app.clinical.kitGates(visit, run.order_id) ? kitGate(state).reason ?? null : null]));
     const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); },
-      check: app.clinical ? (k, p) => app.clinical.check(k, p) : null, kitOff };
+      check: app.clinical ? (k, p) => app.clinical.check(k, p) : null, startOff: otherStartsOff() };
     // Redrawn only when what it shows changed: a sync pull redrawing it unchanged swapped the Start button
     // out from under the nurse's tap (the tap was lost; found by a flaky browser test).
-    const shown = JSON.stringify([state?.time_in, state?.other_orders ?? [], Boolean(app.clinical), kitOff]);
+    const shown = JSON.stringify([state?.time_in, state?.other_orders ?? [], Boolean(app.clinical), pump.startOff]);
     if (state?.other_orders?.length && parts.others.dataset.shown !== shown) {
       parts.others.dataset.shown = shown;
       import("../lazy/other_orders_panel.js").then((m) => fill(parts.others, m.otherOrdersPanel(state, pump)));

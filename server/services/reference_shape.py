@@ -59,9 +59,12 @@ def in_shape(document: dict[str, Any], shape: int) -> dict[str, Any]:
 def before_volume_alert(document: dict[str, Any]) -> dict[str, Any]:
     """The document as shape 3's code reads it: that code has no volume_exceeded (it would skip it) and its
     dose_exceeded judged hydration too, in grams of sodium chloride. So its rules get dose_exceeded as it was,
-    covering what volume_exceeded covers, and no volume_exceeded: its nurse keeps an over-volume alert."""
+    covering what volume_exceeded covers, and no volume_exceeded: its nurse keeps an over-volume alert (with
+    dose_exceeded's severity, switch and tolerance, which that code reads)."""
     rules = document["rules"]["rules"]
-    volume = next(rule for rule in rules if rule["id"] == "volume_exceeded")["applies_to"]
+    volume = next((rule["applies_to"] for rule in rules if rule["id"] == "volume_exceeded"), None)
+    if volume is None:
+        return document
     shaped = [{**rule, "applies_to": {name: [*rule["applies_to"][name], *volume[name]] for name in volume}}
               if rule["id"] == "dose_exceeded" else rule for rule in rules if rule["id"] != "volume_exceeded"]
     return {**document, "rules": {**document["rules"], "rules": shaped}}

@@ -215,3 +215,9 @@ async def test_shape_3_code_keeps_its_over_volume_alert_for_saline_as_dose_excee
     assert [rule for rule in current if rule["id"] not in ("dose_exceeded", "volume_exceeded")] == [
         rule for rule in shape_3["rules"]["rules"] if rule["id"] != "dose_exceeded"]
 
+
+
+def test_shape_3_of_rules_without_volume_exceeded_is_the_rules_unchanged():
+    """An organization's rules of an earlier version (no volume_exceeded) are shape 3's already: no 500."""
+    rules = {"rules": [{"id": "dose_exceeded", "applies_to": {"therapies": ["ivig"], "protocol_kinds": ["fixed_steps"]}}]}
+    assert before_volume_alert({"rules": rules}) == {"rules": rules}

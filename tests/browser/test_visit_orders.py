@@ -102,6 +102,10 @@ def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_sh
     expect(tablet.tid("current-rate")).not_to_have_text("—")
     expect(card).to_contain_text("Stopped at")
     tablet.entry("infusion.stopped", {"pump_volume_ml": 5})
+    tablet.entry("signature", {"confirm": True})
+    tablet.entry("visit.ended", {"waste_disposed": True})
+    expect(card.get_by_role("button", name=f"Start order {second_id}")).to_be_disabled()  # no pump after time out
+    expect(card).to_contain_text("The visit has ended.")
     tablet.screenshot(artifacts / "tablet-two-orders-done-1280x800.png")
     expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
     state = tablet.fold(visit_id)

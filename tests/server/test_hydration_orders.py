@@ -114,7 +114,7 @@ async def test_editing_a_hydration_order_keeps_the_volume_it_had_in_a_revision(c
     edit_page = (await client.get(f"/pharmacy/orders/{order.id}/edit")).text
     for name, value in (("volume_ml", "500"), ("duration_min", "120"), ("dose_g_per_kg", "")):
         assert re.search(rf'name="{name}"[^>]*value="{value}"', edit_page), name
-    assert "; now 500 mL over 120 min (250 mL/h)." in edit_page  # not the grams of sodium chloride
+    assert "; now 4.5 g: 500 mL over 120 min (250 mL/h)." in edit_page  # the volume, beside the grams
     form = {"product": "sodium-chloride-0.9|Hydration", "dosing_weight_kg": "70", "volume_ml": "1000",
             "duration_min": "240", "basis": "order", "prescriber": "Dr. Phil Amari", "active": "on",
             "based_on_revision": "1"}
