@@ -30,12 +30,15 @@ function ratesText(run) {
 // `startOff[order id]`: why its Start is off (the visit ended, no passed kit check; null: it is on).
 function orderCard(run, { save, check, startOff = {} }) {
   const name = `order ${run.order_id}`;
+  const running = run.status === "running" || run.status === "paused";
+  // Before a start the box holds the rate to start at (for a fixed dose, the ordered one), as the main form does.
+  const offered = !running && run.start_ml_h != null ? String(run.start_ml_h) : "";
   const rate = h("input", { type: "number", inputmode: "decimal", min: "0", step: "any", "aria-label": `Rate (mL/h) for ${name}`,
-    value: typed.get(run.order_id) ?? "", oninput: (e) => typed.set(run.order_id, e.target.value) });
+    value: typed.get(run.order_id) ?? offered, oninput: (e) => typed.set(run.order_id, e.target.value) });
   const reason = h("select", { "aria-label": `Stop reason for ${name}` }, STOP_REASONS.map((r) => h("option", { value: r }, r.replace("_", " "))));
   const problems = h("p.why-off", { role: "alert", hidden: true });
   const record = async (kind, payload) => {
-    const found = check ? check(kind, payload) : [];
+    const found = payload.rate_ml_h === null ? [{ message: `Enter the rate (mL/h) for ${name}` }] : check ? check(kind, payload) : [];
     problems.hidden = !found.length;
     problems.textContent = found.map((p) => p.message).join("; ");
     if (found.length) return;
@@ -43,7 +46,6 @@ function orderCard(run, { save, check, startOff = {} }) {
     await save(kind, payload);
   };
   const rated = (kind, extra) => () => record(kind, { rate_ml_h: rate.value === "" ? null : Number(rate.value), ...extra, order_id: run.order_id });
-  const running = run.status === "running" || run.status === "paused";
   return h("article.other-order", { testid: "other-order", dataset: { orderId: run.order_id }, "aria-label": `Order ${run.order_id} · ${run.product_name}` },
     h("h3", `Order ${run.order_id} · ${run.product_name}`),
     h("p", { testid: "other-order-status" }, statusText(run), ` · ${num(run.volume_infused_ml, 1) || 0} mL infused`),

@@ -97,19 +97,20 @@ export function visitScreen(app, row) {
     return raised.length ? h("div.form-warning", { testid: "due-checks" }, raised.map((a) => h("p", a.message))) : null;
   };
 
-  const showForm = async (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null } = {}) => {
+  // `keep`: fields of the entry the form does not show, kept by a correction (an additional order's order_id).
+  const showForm = async (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {} } = {}) => {
     const [{ FORMS, payloadFrom }, { entryForm }] = await loadForms();
     const spec = FORMS[kind];
     const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     const form = entryForm({
       kind, context: formContext(), values, occurredAt, title, top, amend: Boolean(amendOf),
-      check: app.clinical ? (k, payload) => app.clinical.check(k, payload) : null,
-      preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, payload, at), app.now()) : null,
+      check: app.clinical ? (k, payload) => app.clinical.check(k, { ...payload, ...keep }) : null,
+      preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()) : null,
       onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, kind, values)],
       onCancel: closeForm,
       onSave: (payload, at, reason) => (amendOf
-        ? save({ kind: "entry.amended", payload: { target_id: amendOf, payload, payload_schema: 1, reason }, occurredAt: app.now().toISOString() })
-        : save({ kind, payload, occurredAt: at, resolves })),
+        ? save({ kind: "entry.amended", payload: { target_id: amendOf, payload: { ...payload, ...keep }, payload_schema: 1, reason }, occurredAt: app.now().toISOString() })
+        : save({ kind, payload: { ...payload, ...keep }, occurredAt: at, resolves })),
     });
     openForm = form;
     parts.actions.hidden = true;
@@ -161,8 +162,12 @@ export function visitScreen(app, row) {
   // A correction uses the entry's own form (only kinds that have one), filled with what was recorded.
   const correctForm = async (kind, payload, options) => {
     const [{ valuesFrom }] = await loadForms();
-    return showForm(kind, { values: valuesFrom(kind, payload), title: `Correct: ${TITLES[kind]}`, ...options });
+    const keep = payload.order_id == null ? {} : { order_id: payload.order_id };  // the same pump
+    return showForm(kind, { values: valuesFrom(kind, payload), title: `Correct: ${TITLES[kind]}`, keep, ...options });
   };
+  // A correction of a start is a start: it waits for the kit check where that pump's own Start does.
+  const correctionOff = (item) => (item.event.kind !== "infusion.started" ? null
+    : !app.clinical || app.clinical.kitGates(visit, item.event.payload.order_id ?? null) ? kitGate(state).reason ?? null : null);
   const correct = (item) => correctForm(item.event.kind, item.event.payload, { occurredAt: item.event.occurred_at, resolves: item.event.id });
   const amend = (entry) => correctForm(entry.kind, entry.payload, { amendOf: entry.event_id });
 
@@ -184,7 +189,7 @@ export function visitScreen(app, row) {
     import("../lazy/series_line.js").then((m) => fill(parts.series, m.seriesLine(state, rules)));
     if (context) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context, state })));
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
-    fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null)));
+    fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null), correctionOff));
     fill(parts.infusion, state?.time_in ? infusionPanel(state, order) : null);
     const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); },
       check: app.clinical ? (k, p) => app.clinical.check(k, p) : null, startOff: otherStartsOff() };

@@ -96,7 +96,8 @@ export function infusionPanel(state, order) {
 }
 
 /** Entries the server refused, with its reason; `onCorrect(item)` (null when it has no form) fixes one. */
-export function correctionsPanel(items, onCorrect) {
+// `offReason(item)`: why its correction cannot be saved now (null: it can), shown beside the disabled button.
+export function correctionsPanel(items, onCorrect, offReason = () => null) {
   if (items.length === 0) return null;
   return h("section.corrections", { role: "alert", testid: "needs-correction" },
     h("h2", "Needs correction"),
@@ -106,7 +107,7 @@ export function correctionsPanel(items, onCorrect) {
       return h("li", { testid: "quarantined-item" },
         h("p", h("strong", `${clock(item.event.occurred_at)} ${label}: `), text),
         h("p.reason", { testid: "quarantine-reason" }, item.local.reason || item.local.code),
-        onCorrect(item) ? button("Correct", onCorrect(item), { kind: "small", testid: "correct" }) : null);
+        onCorrect(item) ? button("Correct", onCorrect(item), { kind: "small", testid: "correct", reason: offReason(item) }) : null);
     })));
 }
 

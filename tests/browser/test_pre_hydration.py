@@ -119,3 +119,40 @@ def test_a_visit_of_saline_alone_shows_its_volume_over_time_and_asks_no_rate_cap
     assert tablet.errors == []
     desk_browser.close()
 
+
+
+def test_the_pre_hydrations_card_offers_its_rate_and_a_correction_of_its_start_stays_on_its_pump(
+    server_factory, launch, playwright, artifacts
+):
+    """Walked as a new nurse would (a helper's walk found both): the saline card's rate box holds the ordered
+    250 mL/h; emptied, Start says so and records nothing (before, an empty rate went to the server and was
+    kept aside). A start the server kept aside (an older app's 5000 mL/h) is corrected on the saline's own
+    pump: before, the correction lost its order and started the IVIG, past the kit check."""
+    desk_browser, desk, tablet, visit_id, saline_id = started_visit_of_two_orders(
+        server_factory, launch, playwright, artifacts, schedules=pharmacist_orders_a_pre_hydration)
+    card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
+    box = card.get_by_label(f"Rate (mL/h) for order {saline_id}")
+    expect(box).to_have_value("250")
+    stored = len(tablet.dump_indexeddb()["events"])
+    box.fill("")
+    card.get_by_role("button", name=f"Start order {saline_id}").click()
+    expect(card.get_by_role("alert")).to_have_text(f"Enter the rate (mL/h) for order {saline_id}")
+    assert len(tablet.dump_indexeddb()["events"]) == stored  # nothing recorded
+
+    tablet.page.evaluate("([id, order]) => window.ivlogProbe.save({visitId: id, kind: 'infusion.started', "
+                         "payload: {rate_ml_h: 5000, override_reason: null, order_id: order}})", [visit_id, saline_id])
+    tablet.tid("sync-now").click()
+    item = tablet.tid("quarantined-item")
+    expect(item).to_be_visible(timeout=20_000)
+    item.get_by_test_id("correct").click()
+    tablet.fill_form("infusion.started", {"rate_ml_h": "250"}, confirm=True)
+    expect(card).to_contain_text("Running at 250 mL/h")
+    expect(tablet.tid("current-rate")).to_have_text("—")  # the IVIG's pump has not started
+    tablet.screenshot(artifacts / "tablet-pre-hydration-corrected-start-1280x800.png", testid="other-orders")
+    tablet.tid("sync-now").click()
+    expect(tablet.tid("needs-correction")).to_have_count(0, timeout=20_000)
+    state = tablet.fold(visit_id)
+    assert [(o["order_id"], o["status"]) for o in state["other_orders"]] == [(saline_id, "running")]
+    assert state["infusion"]["status"] == "not_started"
+    assert tablet.errors == []
+    desk_browser.close()
