@@ -29,6 +29,7 @@ def _csrf_token(request: Request) -> str:
 templates.env.globals["csrf_token"] = _csrf_token
 templates.env.globals["csrf_field"] = csrf.FIELD_NAME
 templates.env.globals["volume_rate_text"] = order_volume.rate_text
+templates.env.globals["volume_given_ml"] = order_volume.given_ml
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:

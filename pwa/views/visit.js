@@ -136,6 +136,11 @@ export function visitScreen(app, row) {
     () => showForm("medication.given", { values: { drug: p.drug, dose: String(p.dose), unit: p.unit, route: p.route, purpose: "premed" } }),
     { kind: "small", reason: off["medication.given"], testid: `premed-${p.drug}` }));
 
+  // Whether a start of this pump (null: the visit's own order's) waits for the kit check: where the rule book's
+  // kit rule covers it, and always without a clinical engine; and why it waits now (null: it does not).
+  const kitGated = (orderId = null) => !app.clinical || app.clinical.kitGates(visit, orderId);
+  const kitReason = (orderId) => (kitGated(orderId) ? kitGate(state).reason ?? null : null);
+
   // Redrawn only when what it offers changed (as the additional orders' panel): a sync pull that redrew
   // it unchanged swapped a button out from under the nurse's tap, and the tap was lost.
   const renderActions = () => {
@@ -143,7 +148,7 @@ export function visitScreen(app, row) {
     // product (start_not_ready: an override may pass it; nothing passes the kit gate).
     const unready = Boolean(app.clinical && state?.time_in) && app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 }))
       .some((a) => a.rule === "start_not_ready");
-    const off = state?.time_in ? availability(state, { kit: app.clinical ? app.clinical.kitGates(visit) : true, unready }) : null;
+    const off = state?.time_in ? availability(state, { kit: kitGated(), unready }) : null;
     const shown = JSON.stringify(off);
     if (parts.actions.dataset.shown === shown) return;
     parts.actions.dataset.shown = shown;
@@ -167,7 +172,7 @@ export function visitScreen(app, row) {
   };
   // A correction of a start is a start: it waits for the kit check where that pump's own Start does.
   const correctionOff = (item) => (item.event.kind !== "infusion.started" ? null
-    : !app.clinical || app.clinical.kitGates(visit, item.event.payload.order_id ?? null) ? kitGate(state).reason ?? null : null);
+    : kitReason(item.event.payload.order_id ?? null));
   const correct = (item) => correctForm(item.event.kind, item.event.payload, { occurredAt: item.event.occurred_at, resolves: item.event.id });
   const amend = (entry) => correctForm(entry.kind, entry.payload, { amendOf: entry.event_id });
 
@@ -175,7 +180,7 @@ export function visitScreen(app, row) {
   // ended, or a passed kit check is missing where the rule book's kit rule covers that order's pump.
   const otherStartsOff = () => Object.fromEntries((state?.other_orders ?? []).filter((run) => !["running", "paused"].includes(run.status))
     .map((run) => [run.order_id, state.time_out ? "The visit has ended."
-      : !app.clinical || app.clinical.kitGates(visit, run.order_id) ? kitGate(state).reason ?? null : null]));
+      : kitReason(run.order_id)]));
 
   function refresh() {
     state = computeState();
