@@ -22,6 +22,7 @@ from server.clinical import infusion_summary as summary
 from server.clinical import record
 from server.clinical.clock import format_instant, format_optional, in_utc, minutes_between
 from server.clinical.corrections import apply_corrections
+from server.clinical.rulebook import EntryAuthority
 from server.clinical.expressions import FACTS_VERSION
 from server.clinical.ordering import Entry, sort_key
 from server.clinical.other_orders import run_out
@@ -125,6 +126,18 @@ def _read(events: list[dict[str, Any]]) -> tuple[list[Entry], list[dict[str, Any
             invalid.append({"event_id": event["id"], "kind": event["kind"], "code": error.code,
                             "problems": [problem.to_dict() for problem in error.problems]})
     return entries, invalid
+
+
+def visit_end(events: list[dict[str, Any]], authority: EntryAuthority) -> Entry | None:
+    """The visit's end (its last `visit.ended` no valid void withdrew), None while it runs: once a visit
+    has ended, its orders are read as they stood then (server.services.order_as_run). Only the ends and
+    the voids are read, so a visit that never ended costs a scan of its kinds."""
+    kinds = ("visit.ended", "entry.voided")
+    if not any(event["kind"] == "visit.ended" for event in events):
+        return None
+    ordered, _ = _read([event for event in events if event["kind"] in kinds])
+    ends = [entry for entry in apply_corrections(ordered, authority).effective if entry.kind == "visit.ended"]
+    return ends[-1] if ends else None
 
 
 def _visit_times(picture: Picture) -> tuple[str | None, str | None, bool | None]:

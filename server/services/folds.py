@@ -24,7 +24,7 @@ from uuid import UUID
 from server.clinical.timeline import VisitState, fold_timeline
 from server.clinical.visit_context import VisitContext
 
-ContextKey = tuple[UUID, datetime | None]  # the visit, and when it began (None: not yet)
+ContextKey = tuple[UUID, datetime | None, datetime | None]  # the visit, when it began and ended (None: not yet)
 
 
 @dataclass

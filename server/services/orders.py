@@ -20,11 +20,14 @@ from server.services.catalogue_names import catalog
 
 # The fields a pharmacist writes; `dose_g` is computed from the g/kg dose and the weight, or, for a
 # hydration order, from the volume (server/services/order_volume.py).
-ORDER_FIELDS = (
-    "product_id", "indication", "dose_g_per_kg", "dosing_weight_kg", "dose_g", "basis",
-    "steps_ml_h", "step_interval_min", "volume_ml", "duration_min", "rate_cap_ml_h", "safety_override", "premeds",
-    "prn_orders", "prescriber", "active",
-)
+# An order's fields, each with the words the revision history says it in (as the order form labels it).
+ORDER_FIELDS = {
+    "product_id": "product", "indication": "indication", "dose_g_per_kg": "dose (g/kg)",
+    "dosing_weight_kg": "dosing weight", "dose_g": "dose (g)", "basis": "rate steps", "steps_ml_h": "steps (mL/h)",
+    "step_interval_min": "minutes between steps", "volume_ml": "volume (mL)", "duration_min": "time (minutes)",
+    "rate_cap_ml_h": "rate cap", "safety_override": "pharmacist override", "premeds": "premedication",
+    "prn_orders": "PRN and reaction orders", "prescriber": "prescriber", "active": "active",
+}
 MAX_DOSE_G_PER_KG = 2.0
 DoseUnit = Literal["mg", "g", "mcg", "mL", "units"]
 DrugRoute = Literal["PO", "IV", "IM", "SC", "inhaled", "topical"]
@@ -304,7 +307,7 @@ def history(order: Order, revisions: list[OrderRevision]) -> list[RevisionRow]:
         RevisionRow(
             revision=r.revision, snapshot=r.snapshot, replaced_at=r.changed_at,
             replaced_by=r.changed_by.display_name,
-            changed=[name for name in ORDER_FIELDS if r.snapshot.get(name) != after.get(name)],
+            changed=[label for name, label in ORDER_FIELDS.items() if r.snapshot.get(name) != after.get(name)],
         )
         for r, after in zip(ordered, successors)
     ]

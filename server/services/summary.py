@@ -14,10 +14,11 @@ from uuid import UUID
 
 from server.clinical.corrections import CORRECTION_KINDS
 from server.db.models import Order, Patient, User, Visit, VisitStatus
-from server.services import catalogue_names, charts, entry_times, folds, org_catalogue, visit_orders, visits
+from server.services import catalogue_names, charts, entry_times, folds, org_catalogue, visits
 from server.services.charts import Chart
 from server.services.entry_text import number
 from server.services.local_time import LocalTime
+from server.services.order_as_run import OrdersAsRun
 from sync.models import Event
 
 TREND = (("temp_c", "Temperature", "°C", max), ("hr", "Heart rate", "/min", max), ("sbp", "Systolic BP", "mmHg", min),
@@ -50,6 +51,7 @@ class VisitSummary:
     signoff: dict[str, Any] | None = None
     protocol_revision: int = 0  # the organization's revision of the protocol row the visit began under
     other_orders: list[Order] = field(default_factory=list)  # the visit's additional orders, in position order
+    revised_since: dict[int, int] = field(default_factory=dict)  # order id -> its revision now, if edited since the visit ended
     interventions: list[dict[str, Any]] = field(default_factory=list)
     trend: list[TrendRow] = field(default_factory=list)
     infusion_chart: Chart | None = None
@@ -112,13 +114,25 @@ async def author_names(organization_id: int, events: list[dict[str, Any]]) -> di
     return {row["id"]: row["display_name"] for row in users}
 
 
-async def state_through(visit: Visit, through_seq: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], Any]:
-    """The fold of the visit's events (up to `through_seq` when given), those events and the context."""
+@dataclass(frozen=True)
+class Folded:
+    """The fold of a visit's events (up to a sign-off's), those events, the context and the orders the
+    visit ran on (as they stood when it ended: server.services.order_as_run)."""
+
+    state: dict[str, Any]
+    events: list[dict[str, Any]]
+    context: Any
+    orders: OrdersAsRun
+
+
+async def state_through(visit: Visit, through_seq: int | None) -> Folded:
+    """The visit folded, through the event `through_seq` when given."""
     events = await visits.events_of(visit)
     context = await visits.context_for(visit, events=events)
+    orders = await visits.orders_as_run(visit, visits.ended_at(events))
     if through_seq is not None:
         events = [event for event in events if event["server_seq"] <= through_seq]
-    return folds.fold(events, context=context).to_dict(), events, context
+    return Folded(folds.fold(events, context=context).to_dict(), events, context, orders)
 
 
 def resolved_alerts(summary: VisitSummary) -> list[dict[str, Any]]:
@@ -135,18 +149,18 @@ def resolved_alerts(summary: VisitSummary) -> list[dict[str, Any]]:
 
 async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | None = None) -> VisitSummary:
     """The summary of `visit` now, or as it stood at the event `through_seq` (a sign-off)."""
-    state, events, context = await state_through(visit, through_seq)
-    await visit.fetch_related("organization", "patient__physician", "order", "nurse")
-    order = visit.order or await visit_orders.main_orders(visit.patient_id).first()
+    folded = await state_through(visit, through_seq)
+    state, events = folded.state, folded.events
+    await visit.fetch_related("organization", "patient__physician", "nurse")
     signoffs = [r for r in state["reviews"] if r["kind"] == "review.signed"]
     summary = VisitSummary(
-        visit=visit, patient=visit.patient, order=order, nurse=visit.nurse, physician=visit.patient.physician,
+        visit=visit, patient=visit.patient, order=folded.orders.order, nurse=visit.nurse, physician=visit.patient.physician,
         state=state, product_name=catalogue_names.product_name(state["protocol"]["product_id"]),
         authors=await author_names(visit.organization_id, events), clock=clock,
         signoff=signoffs[-1] if signoffs else None,
-        interventions=interventions_of(state), other_orders=await visit_orders.other_orders_of(visit),
+        interventions=interventions_of(state), other_orders=folded.orders.others, revised_since=folded.orders.revised_since,
         trend=vitals_trend(state), time_flags=entry_times.entry_flags(events, state["time_in"]),
-        events=events, context=context, protocol_revision=await org_catalogue.revision_number(
+        events=events, context=folded.context, protocol_revision=await org_catalogue.revision_number(
             visit.organization_id, state["protocol"]["id"], visits.began_at(events)),
     )
     summary.infusion_chart = charts.infusion_chart(state, clock, height=150)

@@ -15,7 +15,8 @@ from server.clinical.timeline import VisitState
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitStatus
-from server.services import at_risk_policy, entry_times, folds, org_catalogue, projection_due, series, visit_orders
+from server.services import (at_risk_policy, entry_times, folds, order_as_run, org_catalogue, projection_due, series,
+                             visit_orders)
 from tortoise.connection import get_connection
 
 from sync import store
@@ -75,11 +76,24 @@ async def context_for(visit: Visit, *, events: list[dict[str, Any]] | None = Non
     place a visit's protocol is found (built once per request: server.services.folds). `events`: the
     visit's log, when the caller has it already."""
     events = await events_of(visit) if events is None else events
-    return await folds.context((visit.id, _first_start(events)), lambda: _build_context(visit, began_at(events)))
+    ended = ended_at(events)
+    return await folds.context((visit.id, _first_start(events), ended),
+                               lambda: _build_context(visit, began_at(events), ended))
 
 
-async def _build_context(visit: Visit, as_of: datetime) -> VisitContext:
-    order = await _order_of(visit)
+def ended_at(events: list[dict[str, Any]]) -> datetime | None:
+    """When the visit ended, None while it runs: the moment its orders are read as of."""
+    return order_as_run.ran_until(events, rulebook().entry_authority)
+
+
+async def orders_as_run(visit: Visit, ended: datetime | None) -> order_as_run.OrdersAsRun:
+    """The visit's order and its additional ones as the visit ran on them (server.services.order_as_run)."""
+    return await order_as_run.of_visit([await _order_of(visit), *await visit_orders.other_orders_of(visit)], ended)
+
+
+async def _build_context(visit: Visit, as_of: datetime, ended: datetime | None) -> VisitContext:
+    orders = await orders_as_run(visit, ended)
+    order, others = orders.order, orders.others
     patient = await Patient.get(id=visit.patient_id)
     facts = await series.series_facts(visit, order.product_id, rulebook())
     place = place_in_series(facts, order.product_id, long_gap_days=rulebook().infusion_series.long_gap_days)
@@ -87,7 +101,7 @@ async def _build_context(visit: Visit, as_of: datetime) -> VisitContext:
         order=order_plan(order), patient=patient_flags(patient, place),
         catalog=await org_catalogue.catalog_for(visit.organization_id, as_of=as_of), rulebook=rulebook(),
         series=facts, organization=await at_risk_policy.policy_of(patient.organization_id),
-        other_orders=tuple(order_plan(other) for other in await visit_orders.other_orders_of(visit)),
+        other_orders=tuple(order_plan(other) for other in others),
     )
 
 

@@ -4,7 +4,9 @@ alert whatever the order's cap says (issue 17, acceptance: Privigen ITP at 300 m
 
 from __future__ import annotations
 
-from server.db.models import Order
+from datetime import timedelta
+
+from server.db.models import Order, OrderRevision
 from tests.review import scripts
 from tests.server.test_pharmacy_pages import order_form
 
@@ -24,7 +26,11 @@ async def test_the_override_reaches_the_tablet_the_review_page_and_the_summary_a
     push_visit, desk, post_form, nurse_ana, patient_pat, tablet_for, scheduled_visit_for_desk
 ):
     order = await overridden_order(desk, post_form, patient_pat)
-    visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
+    script = scripts.tolerated()
+    # the override was written the day before the visit: a visit that has ended reads its order as it stood
+    # then (server.services.order_as_run), and this script's visit ended hours before the test's edit
+    await OrderRevision.filter(order_id=order.id).update(changed_at=script.t0 - timedelta(days=1))
+    visit = await push_visit(nurse_ana, patient_pat, script)
 
     reference = (await (await tablet_for(nurse_ana)).client.get("/api/reference")).json()
     context = next(v["context"] for v in reference["visits"] if v["id"] == str(scheduled_visit_for_desk.id))

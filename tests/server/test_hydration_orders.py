@@ -126,7 +126,7 @@ async def test_editing_a_hydration_order_keeps_the_volume_it_had_in_a_revision(c
     assert (kept["volume_ml"], kept["duration_min"], kept["dose_g"]) == (500, 120, 4.5)
     page = html.unescape((await client.get(f"/pharmacy/patients/{patient_pat.id}")).text)
     assert "1000 mL over 240 min (250 mL/h)" in page
-    assert "Changed: dose_g_per_kg, dose_g, volume_ml, duration_min" in page
+    assert "Changed: dose (g/kg), dose (g), volume (mL), time (minutes)" in page
     assert "Was: Sodium chloride 0.9% · Hydration · 500 mL over 120 min (250 mL/h)" in page
 
 
