@@ -26,7 +26,7 @@ const KINDS = {
   assessment: ["Pre-assessment", (p) => `weight ${num(p.weight_kg)} kg · kit present ${yesNo(p.kit_present)}, in date ${yesNo(p.kit_in_date)}, undamaged ${yesNo(p.kit_undamaged)}`],
   vitals: ["Vital signs", vitals],
   "medication.given": ["Medication", (p) => `${p.drug} ${num(p.dose)} ${p.unit} ${p.route} (${words(p.purpose)})`],
-  "product.opened": ["Product opened", (p) => `${p.product_id} lot ${p.lot}, exp. ${p.expiry}, ${num(p.volume_ml)} mL, inspected ${yesNo(p.inspected_ok)}`],
+  "product.opened": ["Product opened", (p, names) => `${names.get(p.product_id) ?? p.product_id} lot ${p.lot}, exp. ${p.expiry}, ${num(p.volume_ml)} mL, inspected ${yesNo(p.inspected_ok)}`],
   "infusion.started": ["Infusion started", rate],
   "infusion.rate_changed": ["Rate changed", (p) => `${rate(p)}${p.reason ? ` (${words(p.reason)})` : ""}`],
   "infusion.paused": ["Infusion paused", (p) => words(p.reason)],
@@ -46,9 +46,10 @@ const KINDS = {
   "entry.voided": ["Entry voided", reason],
 };
 
-/** `{label, text}` for an entry. */
-export function describe(kind, payload) {
+/** `{label, text}` for an entry; `names`: product id -> name (visit_model.productNames), a product the
+ *  reference does not list is named by its id. */
+export function describe(kind, payload, names = new Map()) {
   const [label, text] = Object.hasOwn(KINDS, kind) ? KINDS[kind] : [kind, () => ""];
   const p = payload || {};
-  return { label, text: text(p) + (p.order_id ? ` · order ${p.order_id}` : "") }; // a pump event of an additional order
+  return { label, text: text(p, names) + (p.order_id ? ` · order ${p.order_id}` : "") }; // a pump event of an additional order
 }

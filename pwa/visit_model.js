@@ -8,12 +8,16 @@ export function patientName(patient) {
   return patient ? `${patient.given_name} ${patient.family_name}` : "Unknown patient";
 }
 
-/** `{visit, patient, order}` for one visit of the reference, or null. */
+/** `{visit, patient, order}` for one visit of the reference, or null. The order is the one the visit's
+ *  context folds with: as it stood when the visit ended (an edit for the next visit, or an order since
+ *  made inactive, leaves an ended visit's screen as it ran), over the reference's row of it. */
 export function visitRow(reference, visitId) {
   const visit = (reference?.visits || []).find((v) => v.id === visitId);
   if (!visit) return null;
   const patient = reference.patients.find((p) => p.id === visit.patient_id) || null;
-  const order = reference.orders.find((o) => o.id === visit.order_id) || null;
+  const listed = reference.orders.find((o) => o.id === visit.order_id) || null;
+  const ran = visit.context?.order;
+  const order = ran ? { ...listed, ...ran, id: visit.order_id } : listed;
   return { visit, patient, order };
 }
 
@@ -40,6 +44,9 @@ export function productOptions(reference) {
   for (const p of [...products, ...unrated]) if (!seen.has(p.product_id)) seen.set(p.product_id, p.product_name);
   return [...seen.entries()];
 }
+
+/** product id -> name, for the words of an entry (describe.js). */
+export const productNames = (reference) => new Map(productOptions(reference));
 
 function latestEntry(state, kind) {
   const found = (state?.entries || []).filter((e) => e.kind === kind);

@@ -7,13 +7,20 @@ import { FORMS, optionsOf, payloadFrom } from "./entries.js";
 import { fromLocalInput, toLocalInput } from "../format.js";
 import { button, fill, h } from "../views/dom.js";
 
+// A date-time box shows whole minutes; `instant()` keeps the seconds of the moment it was filled with
+// (the form opened, "Now" tapped, the entry corrected) while the nurse leaves it as it is, so entries
+// made within one minute keep the order she made them in. A minute she types is that minute.
 function timeInput(name, label, initial, onchange, id = null) {
-  const input = h("input.time-input", { type: "datetime-local", name, id, value: initial, "aria-label": label, oninput: onchange });
+  let filledAt = initial instanceof Date ? initial : null;
+  const input = h("input.time-input", { type: "datetime-local", name, id, value: filledAt ? toLocalInput(filledAt) : initial,
+    "aria-label": label, oninput: onchange });
   const now = h("button.btn.now", { type: "button", testid: `${name}-now`, onclick: () => {
-    input.value = toLocalInput(new Date());
+    filledAt = new Date();
+    input.value = toLocalInput(filledAt);
     onchange();
   } }, "Now");
-  return { input, row: h("div.time-row", input, now) };
+  const instant = () => (filledAt && input.value === toLocalInput(filledAt) ? filledAt.toISOString() : fromLocalInput(input.value));
+  return { input, instant, row: h("div.time-row", input, now) };
 }
 
 const isOn = {
@@ -109,7 +116,7 @@ export function entryForm(options) {
   const warning = h("div.form-warning", { role: "alert", testid: "form-warning" });
   const extra = h("div.form-extra");
   let confirmedFor = null;
-  const when = timeInput("occurred_at", "When", options.occurredAt ? toLocalInput(new Date(options.occurredAt)) : toLocalInput(new Date()), () => changed());
+  const when = timeInput("occurred_at", "When", options.occurredAt ? new Date(options.occurredAt) : new Date(), () => changed());
   const reason = amend ? h("textarea", { name: "amend_reason", rows: 2, maxlength: 2000, testid: "field-amend_reason" }) : null;
 
   const changed = () => {
@@ -141,7 +148,7 @@ export function entryForm(options) {
   };
 
   const attempt = async () => {
-    const occurredAt = amend ? new Date().toISOString() : fromLocalInput(when.input.value);
+    const occurredAt = amend ? new Date().toISOString() : when.instant();
     const built = payloadFrom(kind, values, { occurredAt });
     let problems = built.problems;
     if (!occurredAt) problems = [...problems, { field: "", message: "When: enter a date and time" }];

@@ -4,7 +4,7 @@
 
 import { hasForm, TITLES } from "../form_titles.js";
 import { clock, countdown, num } from "../format.js";
-import { availability, kitGate, plainState, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
+import { availability, kitGate, plainState, productNames, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
 import { alertsPanel, correctionsPanel, header, infusionPanel, protocolBanner, timeline } from "./visit_panels.js";
 
@@ -194,7 +194,7 @@ export function visitScreen(app, row) {
     import("../lazy/series_line.js").then((m) => fill(parts.series, m.seriesLine(state, rules)));
     if (context) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context, state })));
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
-    fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null), correctionOff));
+    fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null), correctionOff, productNames(app.reference)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state, order) : null);
     const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); },
       check: app.clinical ? (k, p) => app.clinical.check(k, p) : null, startOff: otherStartsOff() };
@@ -211,7 +211,7 @@ export function visitScreen(app, row) {
       const now = app.now().toISOString();
       import("../lazy/visit_chart.js").then((m) => fill(parts.chart, m.visitChart(state, now)));
     }
-    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId, onAmend: (e) => (hasForm(e.kind) ? amend(e) : null) }) : null);
+    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId, names: productNames(app.reference), onAmend: (e) => (hasForm(e.kind) ? amend(e) : null) }) : null);
     tick();
   }
 

@@ -84,12 +84,12 @@ export function infusionPanel(state, order) {
       h(`span.pump-state.pump-${pump}`, pump.replace("_", " ")),
       h("span.muted", givenText(infusion, order))),
     next ? h(`div.next-step.action-${next.action}`, { testid: "next-step" },
-      h("span", ACTION_TEXT[next.action] || next.action, " "),
+      h("span", (order?.volume_ml != null && next.action === "complete" ? "Ordered volume given: stop the infusion" : ACTION_TEXT[next.action]) || next.action, " "),
       next.rate_ml_h != null ? h("strong", { testid: "next-rate" }, `${num(next.rate_ml_h)} mL/h`) : null,
-      step ? h("span.muted", ` (step ${step.index + 1} of ${state.steps.length}, ${num(step.ml_kg_h)} mL/kg/h)`) : null,
+      step && state.protocol?.kind !== "fixed_dose" ? h("span.muted", ` (step ${step.index + 1} of ${state.steps.length}, ${num(step.ml_kg_h)} mL/kg/h)`) : null,
       next.due_at ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
       h("span.muted.small", ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
-    end ? h("div", { testid: "expected-end" }, `Dose given by ${clock(end.on_plan)} on the plan (${clock(end.at_current_rate)} at this rate)`) : null,
+    end ? h("div", { testid: "expected-end" }, `${order?.volume_ml != null ? "Volume" : "Dose"} given by ${clock(end.on_plan)} on the plan (${clock(end.at_current_rate)} at this rate)`) : null,
     state?.next_vitals_due_at ? h("div.next-vitals", { testid: "next-vitals" },
       h("span", "Vital signs due "), h("strong", clock(state.next_vitals_due_at)), " ",
       h("span.countdown", { dataset: { due: state.next_vitals_due_at } })) : null);
@@ -97,13 +97,13 @@ export function infusionPanel(state, order) {
 
 /** Entries the server refused, with its reason; `onCorrect(item)` (null when it has no form) fixes one. */
 // `offReason(item)`: why its correction cannot be saved now (null: it can), shown beside the disabled button.
-export function correctionsPanel(items, onCorrect, offReason = () => null) {
+export function correctionsPanel(items, onCorrect, offReason = () => null, names = new Map()) {
   if (items.length === 0) return null;
   return h("section.corrections", { role: "alert", testid: "needs-correction" },
     h("h2", "Needs correction"),
     h("p.muted", "The server kept these entries aside. Correct them: the corrected entry is sent as a new entry."),
     h("ul", items.map((item) => {
-      const { label, text } = describe(item.event.kind, item.event.payload);
+      const { label, text } = describe(item.event.kind, item.event.payload, names);
       return h("li", { testid: "quarantined-item" },
         h("p", h("strong", `${clock(item.event.occurred_at)} ${label}: `), text),
         h("p.reason", { testid: "quarantine-reason" }, item.local.reason || item.local.code),
@@ -119,10 +119,10 @@ const entryMain = (at, label, text, ...more) =>
   h("div.entry-main", h("span.entry-time", clock(at)), h("span.entry-label", label), h("span.entry-text", text), more);
 const reasonOf = (reason) => h("span.history-reason", ` · reason: ${reason}`);
 
-function historyOf(entry) {
+function historyOf(entry, names) {
   if (!entry.history || entry.history.length === 0) return null;
   return h("ol.history", { testid: "entry-history" }, entry.history.map((version) => {
-    const { text } = describe(entry.kind, version.payload);
+    const { text } = describe(entry.kind, version.payload, names);
     const what = version.change === "original" ? "Original" : `Amended ${clock(version.recorded_at)}${version.applied ? "" : " (not applied)"}`;
     return h(version.change === "original" ? "li.original" : "li.amendment",
       h("span.history-what", `${what}: `), text,
@@ -130,8 +130,8 @@ function historyOf(entry) {
   }));
 }
 
-function entryRow(entry, { pending, onAmend, alertIds, authorId }) {
-  const { label, text } = describe(entry.kind, entry.payload);
+function entryRow(entry, { pending, onAmend, alertIds, authorId, names }) {
+  const { label, text } = describe(entry.kind, entry.payload, names);
   const badges = [
     pending.has(entry.event_id) ? h("span.badge.pending", "not yet synced") : null,
     entry.amended ? h("span.badge.amended", "corrected") : null,
@@ -140,21 +140,22 @@ function entryRow(entry, { pending, onAmend, alertIds, authorId }) {
   return h("li.entry", { dataset: { kind: entry.kind, eventId: entry.event_id }, testid: "timeline-entry" },
     entryMain(entry.occurred_at, label, text, badges,
       amendable(entry) && onAmend && entry.author_id === authorId ? button("Correct", () => onAmend(entry), { kind: "small secondary amend", testid: "amend" }) : null),
-    historyOf(entry));
+    historyOf(entry, names));
 }
 
-function voidedRow(item) {
-  const { label, text } = describe(item.kind, item.payload);
+function voidedRow(item, names) {
+  const { label, text } = describe(item.kind, item.payload, names);
   return h("li.entry.voided", entryMain(item.occurred_at, `${label} (voided)`, text, reasonOf(item.reason)));
 }
 
 // Only the author corrects an entry (rules.json entry_authority): others' entries offer no button.
-export function timeline(state, { pendingIds, onAmend, authorId }) {
+// `names`: product id -> name, so an opened bag or vial says what it is (visit_model.productNames).
+export function timeline(state, { pendingIds, onAmend, authorId, names }) {
   const entries = [...(state.entries || [])].reverse();
   if (entries.length === 0) return h("p.muted", "No entries yet.");
   const alertIds = new Set((state.alerts || []).flatMap((a) => a.event_ids));
   return h("div",
-    h("ol.timeline", { testid: "timeline" }, entries.map((e) => entryRow(e, { pending: pendingIds, onAmend, alertIds, authorId }))),
-    (state.voided || []).length ? h("ol.timeline.voided-list", state.voided.map(voidedRow)) : null);
+    h("ol.timeline", { testid: "timeline" }, entries.map((e) => entryRow(e, { pending: pendingIds, onAmend, alertIds, authorId, names }))),
+    (state.voided || []).length ? h("ol.timeline.voided-list", state.voided.map((item) => voidedRow(item, names))) : null);
 }
 

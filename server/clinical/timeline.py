@@ -128,16 +128,18 @@ def _read(events: list[dict[str, Any]]) -> tuple[list[Entry], list[dict[str, Any
     return entries, invalid
 
 
-def visit_end(events: list[dict[str, Any]], authority: EntryAuthority) -> Entry | None:
-    """The visit's end (its last `visit.ended` no valid void withdrew), None while it runs: once a visit
-    has ended, its orders are read as they stood then (server.services.order_as_run). Only the ends and
-    the voids are read, so a visit that never ended costs a scan of its kinds."""
-    kinds = ("visit.ended", "entry.voided")
-    if not any(event["kind"] == "visit.ended" for event in events):
-        return None
+def visit_closed(events: list[dict[str, Any]], authority: EntryAuthority) -> list[Entry]:
+    """The entries that close the visit's record to later order edits: its first `visit.ended` and its first
+    `review.signed` that no valid void withdrew (none while it runs). Once a visit has ended, its orders
+    are read as they stood then; a sign-off freezes them too, whatever end the nurse records after it
+    (server.services.order_as_run). Only those kinds and the voids are read."""
+    kinds = ("visit.ended", "review.signed", "entry.voided")
+    if not any(event["kind"] in kinds[:2] for event in events):
+        return []
     ordered, _ = _read([event for event in events if event["kind"] in kinds])
-    ends = [entry for entry in apply_corrections(ordered, authority).effective if entry.kind == "visit.ended"]
-    return ends[-1] if ends else None
+    standing = apply_corrections(ordered, authority).effective
+    return [next(entry for entry in standing if entry.kind == kind)
+            for kind in kinds[:2] if any(entry.kind == kind for entry in standing)]
 
 
 def _visit_times(picture: Picture) -> tuple[str | None, str | None, bool | None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from server.clinical.rounding import format_number
+from server.services.catalogue_names import product_name
 
 KIND_LABELS = {
     "visit.started": "Time in", "visit.ended": "Time out", "assessment": "Assessment", "vitals": "Vital signs",
@@ -74,7 +75,7 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "assessment": _assessment,
     "vitals": vitals_text,
     "medication.given": lambda p: f"{p['drug']} {number(p['dose'])} {p['unit']} {p['route']} ({p['purpose']})",
-    "product.opened": lambda p: (f"lot {p['lot']}, expiry {p['expiry']}, {number(p['volume_ml'])} mL, "
+    "product.opened": lambda p: (f"{product_name(p['product_id'])} lot {p['lot']}, expiry {p['expiry']}, {number(p['volume_ml'])} mL, "
                                  f"{'inspected' if p['inspected_ok'] else 'INSPECTION FAILED'}"),
     "infusion.started": lambda p: f"{number(p['rate_ml_h'])} mL/h",
     "infusion.rate_changed": lambda p: _with_reason(f"{number(p['rate_ml_h'])} mL/h", p, "reason", "note"),

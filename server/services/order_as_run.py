@@ -1,9 +1,10 @@
 """The orders a visit ran on.
 
-A visit that has ended reads its orders as they stood when it ended: the pharmacist edits an order for
-the next visit, and the signed record of the last one (its alerts, its "ordered" and "given", the
-physician's summary, the FHIR document) must not change with it. A visit still running follows each
-order as it is now, so a change the pharmacist makes mid-visit reaches the nurse at her next sync.
+A visit that has ended reads its orders as they stood when it ended (or when the pharmacist signed it
+off, if that came first): she edits an order for the next visit, and the record of the last one (its
+alerts, its "ordered" and "given", the physician's summary, the FHIR document, the next visit's series)
+must not change with it. A visit still running follows each order as it is now, so a change the
+pharmacist makes mid-visit reaches the nurse at her next sync.
 
 The order as it stood at a moment is the snapshot of the first revision replaced after it
 (`OrderRevision`: each keeps the state an edit replaced), or the order row when none was.
@@ -15,19 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from server.clinical.timeline import visit_end
+from server.clinical.timeline import visit_closed
 from server.db.models import Order, OrderRevision
-from server.services.catalogue_names import catalog
+from server.services.catalogue_names import therapy_of
 
 
 def ran_until(events: list[dict[str, Any]], authority: Any) -> datetime | None:
-    """When the visit ended, None while it runs. The tablet's clock says when; a clock running ahead is
-    held to the moment the server received the end, so an edit made after that never reaches back."""
-    end = visit_end(events, authority)
-    if end is None:
-        return None
-    received = next(event["received_at"] for event in events if event["id"] == end.id)
-    return end.occurred_at if received is None else min(end.occurred_at, _moment(received))
+    """When the visit's orders stop following edits: the first of its end and its sign-off (None while it
+    runs). The tablet's clock says when it ended; a clock running ahead is held to the moment the server
+    received the entry, so an edit made after that never reaches back."""
+    received = {event["id"]: event["received_at"] for event in events}
+    moments = [entry.occurred_at if received[entry.id] is None else min(entry.occurred_at, _moment(received[entry.id]))
+               for entry in visit_closed(events, authority)]
+    return min(moments, default=None)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,23 @@ async def as_of(orders: list[Order], at: datetime | None) -> list[Order]:
     return [order if order.id not in first else _as_was(order, first[order.id]) for order in orders]
 
 
+async def products_at(moments: list[tuple[int, datetime]]) -> list[tuple[str, str]]:
+    """(product, therapy) of each (order, moment) as the order stood then: the product a done visit gave,
+    for the next visit's series (an order switched to another product since must not rewrite the past, nor
+    hide the switch). One read of the orders and one of their revisions, however many visits."""
+    ids = list({order_id for order_id, _ in moments})
+    orders = {order.id: order for order in await Order.filter(id__in=ids)}
+    revisions: dict[int, list[tuple[datetime, dict[str, Any]]]] = {}
+    for row in await OrderRevision.filter(order_id__in=ids).order_by("revision").values("order_id", "changed_at", "snapshot"):
+        revisions.setdefault(row["order_id"], []).append((row["changed_at"], row["snapshot"]))
+    found = []
+    for order_id, moment in moments:
+        kept = next((snapshot for changed_at, snapshot in revisions.get(order_id, []) if changed_at > moment), None)
+        order = orders[order_id] if kept is None else _as_was(orders[order_id], kept)
+        found.append((order.product_id, order.therapy))
+    return found
+
+
 def _as_was(order: Order, snapshot: dict[str, Any]) -> Order:
     """An unsaved `Order` holding the snapshot's fields (a snapshot taken before a column existed lacks
     it: the column's value then was its default, None for every column added since)."""
@@ -66,7 +84,7 @@ def _as_was(order: Order, snapshot: dict[str, Any]) -> Order:
     fields = {name: getattr(order, name) for name in columns} | {
         name: snapshot.get(name) for name in columns if name not in ("id", "organization_id", "therapy")}
     fields["therapy"] = (order.therapy if fields["product_id"] == order.product_id
-                         else catalog().product(fields["product_id"]).therapy)
+                         else therapy_of(fields["product_id"]) or order.therapy)
     fields["premeds"] = fields["premeds"] or []
     fields["prn_orders"] = fields["prn_orders"] or []
     return Order(**fields)

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from server import access, audit
 from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, User
 from server.errors import Conflict
-from server.services import order_safety, order_volume, org_catalogue, visit_orders
+from server.services import order_safety, order_volume, org_catalogue, visit_orders, visits
 from server.services.catalogue_names import catalog
 
 # The fields a pharmacist writes; `dose_g` is computed from the g/kg dose and the weight, or, for a
@@ -278,6 +278,7 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
             "order.update", actor=access.actor(pharmacist), object_type="order", object_id=order.id,
             detail={"changed": changed, "revision": order.revision + 1},
         )
+    await visits.refold_after_order_edit(order.id, now)
     return await Order.get(id=order.id)
 
 

@@ -13,9 +13,13 @@ from datetime import datetime, timezone
 
 from server.clinical.rulebook import RuleBook
 from server.clinical.series import PriorInfusion, SeriesFacts, place_in_series
-from server.db.models import Visit, VisitStatus
+from server.db.models import Order, Visit, VisitStatus
+from server.services import order_as_run
 
 DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitStatus.REOPENED)
+# The therapies whose infusions run in a series (CLINICAL.md s.1: first infusion, product switch and a gap
+# over 8 weeks raise an IVIG's reaction risk); another therapy's visits neither count in it nor break it.
+SERIES_THERAPIES = frozenset({"ivig"})
 
 
 def _ms(value: datetime) -> datetime:
@@ -28,20 +32,28 @@ def visit_time(visit: Visit) -> datetime:
     return _ms(visit.scheduled_at or visit.created_at or datetime.now(timezone.utc))
 
 
-async def prior_infusions(visit: Visit) -> list[PriorInfusion]:
-    """The patient's done visits before this one that gave an infusion, most recent first."""
+async def prior_infusions(visit: Visit, therapy: str) -> list[PriorInfusion]:
+    """The patient's done visits of `therapy` before this one that gave an infusion, most recent first, each
+    with the product its order held when it ended: a hydration visit between two IVIG infusions is no
+    product switch of the IVIG series."""
     on = visit_time(visit)
-    rows = await Visit.filter(patient_id=visit.patient_id, status__in=DONE, volume_infused_ml__gt=0,
-                              order_id__isnull=False).exclude(id=visit.id).values(
-        "id", "time_out", "scheduled_at", "last_tolerated_rate_ml_h", "order__product_id")
-    prior = [PriorInfusion(str(row["id"]), row["order__product_id"], _ms(row["time_out"] or row["scheduled_at"]),
-                           row["last_tolerated_rate_ml_h"]) for row in rows if row["time_out"] or row["scheduled_at"]]
+    rows = [row for row in await Visit.filter(
+        patient_id=visit.patient_id, status__in=DONE, volume_infused_ml__gt=0, order_id__isnull=False,
+    ).exclude(id=visit.id).values("id", "time_out", "scheduled_at", "last_tolerated_rate_ml_h", "order_id")
+        if row["time_out"] or row["scheduled_at"]]
+    ran = await order_as_run.products_at([(row["order_id"], row["time_out"] or row["scheduled_at"]) for row in rows])
+    prior = [PriorInfusion(str(row["id"]), product, _ms(row["time_out"] or row["scheduled_at"]),
+                           row["last_tolerated_rate_ml_h"])
+             for row, (product, of_therapy) in zip(rows, ran) if of_therapy == therapy]
     return sorted((p for p in prior if p.ended_at < on), key=lambda p: p.ended_at, reverse=True)
 
 
-async def series_facts(visit: Visit, product_id: str, rulebook: RuleBook) -> SeriesFacts:
-    """The facts that decide this visit's place in its series (and no older ones)."""
-    prior = await prior_infusions(visit)
+async def series_facts(visit: Visit, order: Order, rulebook: RuleBook) -> SeriesFacts | None:
+    """The facts that decide this visit's place in its series (and no older ones); None for a therapy
+    without one (a saline bag is no first infusion)."""
+    if order.therapy not in SERIES_THERAPIES:
+        return None
+    prior = await prior_infusions(visit, order.therapy)
     facts = SeriesFacts(visit_time(visit), tuple(prior))
-    place = place_in_series(facts, product_id, long_gap_days=rulebook.infusion_series.long_gap_days)
+    place = place_in_series(facts, order.product_id, long_gap_days=rulebook.infusion_series.long_gap_days)
     return SeriesFacts(facts.on, tuple(prior[:place.number]))

@@ -14,10 +14,11 @@ from server.clinical.series import SeriesPlace, place_in_series
 from server.clinical.timeline import VisitState
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
-from server.db.models import Order, Patient, Visit, VisitStatus
+from server.db.models import Order, Patient, Visit, VisitOrder, VisitStatus
 from server.services import (at_risk_policy, entry_times, folds, order_as_run, org_catalogue, projection_due, series,
                              visit_orders)
 from tortoise.connection import get_connection
+from tortoise.expressions import Q, Subquery
 
 from sync import store
 from sync.models import Quarantine
@@ -50,12 +51,14 @@ def order_plan(order: Order) -> OrderPlan:
     )
 
 
-def patient_flags(patient: Patient, place: SeriesPlace) -> PatientFlags:
-    """First infusion, product switch or a long gap raise the reaction risk (CLINICAL 1.1)."""
+def patient_flags(patient: Patient, place: SeriesPlace | None) -> PatientFlags:
+    """First infusion, product switch or a long gap raise the reaction risk (CLINICAL 1.1); a therapy
+    without a series (`place` None) raises none of them."""
     risks = {flag for column, flag in RISK_FLAGS.items() if getattr(patient, column)}
+    reason = None if place is None else place.reason
     return PatientFlags(
-        first_infusion=place.reason == "first_ever", product_switch=place.reason == "product_switch",
-        long_gap=place.reason == "long_gap", risk_flags=frozenset(risks),
+        first_infusion=reason == "first_ever", product_switch=reason == "product_switch",
+        long_gap=reason == "long_gap", risk_flags=frozenset(risks),
     )
 
 
@@ -95,8 +98,9 @@ async def _build_context(visit: Visit, as_of: datetime, ended: datetime | None) 
     orders = await orders_as_run(visit, ended)
     order, others = orders.order, orders.others
     patient = await Patient.get(id=visit.patient_id)
-    facts = await series.series_facts(visit, order.product_id, rulebook())
-    place = place_in_series(facts, order.product_id, long_gap_days=rulebook().infusion_series.long_gap_days)
+    facts = await series.series_facts(visit, order, rulebook())
+    place = None if facts is None else place_in_series(facts, order.product_id,
+                                                        long_gap_days=rulebook().infusion_series.long_gap_days)
     return VisitContext(
         order=order_plan(order), patient=patient_flags(patient, place),
         catalog=await org_catalogue.catalog_for(visit.organization_id, as_of=as_of), rulebook=rulebook(),
@@ -196,6 +200,18 @@ async def project(visit: Visit) -> VisitState:
         updated_at=datetime.now(timezone.utc),
     )
     return state
+
+
+async def refold_after_order_edit(order_id: int, edited_at: datetime) -> int:
+    """Fold again the rows of the visits an order edit reaches: those begun on it (its own or an additional
+    order) and not ended before the edit. An ended visit keeps the order it ran on (order_as_run), so only
+    these change; lists and queues then show the alerts their pages show. How many were folded."""
+    held = VisitOrder.filter(order_id=order_id).values_list("visit_id", flat=True)
+    reached = await Visit.filter(Q(order_id=order_id) | Q(id__in=Subquery(held)), time_in__isnull=False) \
+        .filter(Q(time_out__isnull=True) | Q(time_out__gte=edited_at))
+    for visit in reached:
+        await project(visit)
+    return len(reached)
 
 
 async def project_stale() -> int:

@@ -14,6 +14,7 @@ from server.clinical.clock import format_instant
 from server.db.models import Order, Patient, User, Visit, VisitStatus
 from tests.clinical import visits as scripted
 from tests.api.events import readdress, script_started
+from tests.server.test_pharmacy_pages import edit_order
 
 pytestmark = pytest.mark.usefixtures("patient_pat")
 
@@ -85,6 +86,49 @@ async def test_nine_weeks_after_the_last_qivigy_infusion_is_a_first_infusion_by_
     assert (state["series"]["number"], state["series"]["reason"]) == (1, "long_gap")
     assert state["steps"][0]["rate_ml_h"] == 42 and context["patient"]["long_gap"] is True
     assert len(context["series"]["prior"]) == 1  # the run and the infusion that broke it: no older ones
+
+
+async def saline_order(patient: Patient, pharmacist: User) -> Order:
+    return await Order.create(organization_id=patient.organization_id, patient=patient, created_by=pharmacist,
+                              product_id="sodium-chloride-0.9", therapy="hydration", indication="hydration",
+                              dose_g_per_kg=4.5 / 70, dose_g=4.5, dosing_weight_kg=70.0, volume_ml=500,
+                              duration_min=120, basis="order", prescriber="Dr. Test")
+
+
+async def test_a_hydration_visit_between_two_qivigy_infusions_neither_counts_in_the_series_nor_breaks_it(
+        tablet_ana, qivigy_visit, patient_pat, pharmacist_pia):
+    before = await earlier(qivigy_visit, await Order.get(id=qivigy_visit.order_id), weeks=4, tolerated=168)
+    await earlier(qivigy_visit, await saline_order(patient_pat, pharmacist_pia), weeks=2, tolerated=250, volume_ml=500)
+    state, context = await shown(tablet_ana, qivigy_visit)
+    assert (state["series"]["number"], state["series"]["kind"], state["series"]["reason"]) == (2, "subsequent", None)
+    assert state["series"]["last_tolerated"]["visit_id"] == str(before.id)
+    assert context["patient"]["product_switch"] is False
+
+
+async def test_a_saline_visit_has_no_place_in_a_series_and_is_no_first_infusion(
+        tablet_ana, scheduled_visit, patient_pat, pharmacist_pia):
+    saline = await saline_order(patient_pat, pharmacist_pia)
+    await earlier(scheduled_visit, await Order.get(id=scheduled_visit.order_id), weeks=4, tolerated=350)
+    await Visit.filter(id=scheduled_visit.id).update(order_id=saline.id)
+    state, context = await shown(tablet_ana, await Visit.get(id=scheduled_visit.id))
+    assert state["series"] is None and context["series"] is None
+    assert context["patient"] | {"risk_flags": []} == {
+        "first_infusion": False, "product_switch": False, "long_gap": False, "risk_flags": []}
+
+
+async def test_an_order_switched_to_another_product_keeps_its_earlier_visits_product_and_the_switch_counts(
+        tablet_ana, scheduled_visit, client_factory, pharmacist_pia):
+    """Two Gammagard infusions on the order, then the pharmacist switches the order to Privigen: today's
+    Privigen infusion is a first infusion by product switch (CLINICAL 1.1), not the third of a series."""
+    order = await Order.get(id=scheduled_visit.order_id)
+    await earlier(scheduled_visit, order, weeks=8, tolerated=350)
+    await earlier(scheduled_visit, order, weeks=4, tolerated=350)
+    switched = await edit_order(await client_factory(pharmacist_pia), order, product="privigen-10|PI")
+    assert switched.status_code == 303, switched.text
+    state, context = await shown(tablet_ana, scheduled_visit)
+    assert (state["series"]["number"], state["series"]["reason"]) == (1, "product_switch")
+    assert context["patient"]["product_switch"] is True
+    assert [p["product_id"] for p in context["series"]["prior"]] == ["gammagard-liquid-10"]
 
 
 async def test_the_third_infusion_counts_the_series_and_the_target_stays_under_the_orders_cap(

@@ -113,9 +113,26 @@ def test_a_visit_of_saline_alone_shows_its_volume_over_time_and_asks_no_rate_cap
     expect(tablet.tid("current-rate")).to_have_text("250 mL/h")
     expect(tablet.tid("infusion-panel")).to_contain_text("of 500 mL infused")
     expect(tablet.tid("next-step")).to_contain_text("Stay at 250 mL/h")
+    expect(tablet.tid("next-step")).not_to_contain_text("mL/kg/h")  # a volume over a time: no per-kg rate
+    expect(tablet.tid("expected-end")).to_contain_text("Volume given by")
+    expect(tablet.page.locator("[data-testid=series]")).to_have_count(0)  # a saline bag is no "first infusion"
+    opened = tablet.page.locator("[data-testid=timeline-entry][data-kind='product.opened']")
+    expect(opened).to_contain_text(f"{SALINE} lot NS2502")  # named, not "sodium-chloride-0.9"
+    entries = tablet.page.locator("[data-testid=timeline-entry]")
+    # made within one minute, listed newest first in the order she made them (a form keeps its seconds)
+    assert entries.evaluate_all("rows => rows.map(row => row.dataset.kind)") == [
+        "infusion.started", "product.opened", "visit.started"]
     expect(tablet.page.locator("[data-testid=order-safety]")).to_have_count(0)
     expect(tablet.page.locator("[data-testid=alert]")).to_have_count(0)
     tablet.screenshot(artifacts / "tablet-saline-alone-running-offline-1280x800.png")
+
+    tablet.context.set_offline(False)
+    expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
+    desk.goto(f"{server.base_url}/review/visits/{visit_id}")
+    rates = desk.get_by_role("table").filter(has_text="mL/h").first
+    expect(rates.get_by_role("columnheader")).to_have_text(["Start", "End", "mL/h", "min", "mL", "Reaction"])
+    expect(desk.get_by_role("cell", name=f"{SALINE} lot NS2502", exact=False)).to_have_count(1)
+    desk.screenshot(path=str(artifacts / "review-saline-alone-1280x900.png"), full_page=True)
     assert tablet.errors == []
     desk_browser.close()
 

@@ -10,7 +10,7 @@ import { describe as describeEntry } from "../../pwa/describe.js";
 import { hasForm, TITLES } from "../../pwa/form_titles.js";
 import { countdown, fromLocalInput, parseNumber, toLocalInput } from "../../pwa/format.js";
 import { carryOver } from "../../pwa/inbox.js";
-import { availability, kitGate, newAlerts, recommendedRate, visitsByDay } from "../../pwa/visit_model.js";
+import { availability, kitGate, newAlerts, orderAmount, productNames, recommendedRate, visitRow, visitsByDay } from "../../pwa/visit_model.js";
 
 describe("numbers and times", () => {
   test("a decimal comma, spaces and empty fields are read as a nurse means them", () => {
@@ -82,6 +82,33 @@ describe("entry payloads from form values", () => {
   test("timeline text is plain and says location not verified", () => {
     assert.deepEqual(describeEntry("visit.started", { location: null }), { label: "Visit started", text: "location not verified" });
     assert.equal(describeEntry("vitals", { hr: 72, sbp: 120, dbp: 80, temp_c: 36.8 }).text, "HR 72 · BP 120/80 · T 36.8 °C");
+  });
+
+  test("an opened bag or vial is named by its product, the id only where the reference does not list it", () => {
+    const names = productNames({ products: { products: [{ product_id: "privigen-10", product_name: "Privigen 10%" }],
+      products_without_rates: [{ product_id: "sodium-chloride-0.9", product_name: "Sodium chloride 0.9%" }] } });
+    const bag = { product_id: "sodium-chloride-0.9", lot: "NS1", expiry: "2027-01-31", volume_ml: 500, inspected_ok: true, order_id: "12" };
+    assert.equal(describeEntry("product.opened", bag, names).text,
+      "Sodium chloride 0.9% lot NS1, exp. 2027-01-31, 500 mL, inspected yes · order 12");
+    assert.match(describeEntry("product.opened", { ...bag, product_id: "other-9" }, names).text, /^other-9 lot NS1/);
+  });
+});
+
+describe("the order a visit screen shows", () => {
+  const reference = (context) => ({
+    patients: [{ id: 7, given_name: "Bruno", family_name: "Keller" }],
+    orders: [{ id: 12, product_id: "sodium-chloride-0.9", volume_ml: 1000, duration_min: 240, prescriber: "Dr. Phil Amari", revision: 3 }],
+    visits: [{ id: "v1", patient_id: 7, order_id: 12, context }],
+  });
+
+  test("is the one the visit ran on: an edit after it ended leaves its screen as it was", () => {
+    const { order } = visitRow(reference({ order: { id: "12", product_id: "sodium-chloride-0.9", volume_ml: 500, duration_min: 120 } }), "v1");
+    assert.deepEqual([order.id, order.volume_ml, order.duration_min, order.prescriber], [12, 500, 120, "Dr. Phil Amari"]);
+    assert.equal(orderAmount(order), "500 mL over 120 min");
+  });
+
+  test("is the reference's row of it where the visit carries no context", () => {
+    assert.equal(visitRow(reference(undefined), "v1").order.volume_ml, 1000);
   });
 });
 

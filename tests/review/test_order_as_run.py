@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from server.db.models import Order, Visit
 from server.services import visits
-from tests.api.events import script_started
+from server.services.local_time import LocalTime
+from server.services.summary import build_summary, signoff_seq
+from tests.api.events import one_event, script_started
 from tests.clinical import visits as scripted
 from tests.clinical.script import VisitScript
 from tests.review import scripts
@@ -38,6 +40,7 @@ async def test_an_order_edited_after_its_visit_was_signed_leaves_the_visits_reco
 
     assert (await visits.state_of(visit)).to_dict() == state_before
     assert await fhir_document(desk, visit) == fhir_before
+    assert (await Visit.get(id=visit.id)).alert_count == len(state_before["alerts"])
     await visits.project(visit)
     assert (await Visit.get(id=visit.id)).alert_count == len(state_before["alerts"])
     review = (await desk.get(f"/review/visits/{visit.id}")).text
@@ -75,6 +78,7 @@ async def test_a_running_visit_follows_an_order_edited_mid_visit(push_visit, des
     assert (state["protocol"]["limit_ml_h"], state["protocol"]["limit_source"]) == (100, "order_cap")
     assert state["infusion"]["grams_ordered"] == 140.0
     assert "rate_above_limit" in {alert["rule"] for alert in state["alerts"]}
+    assert (await Visit.get(id=visit.id)).alert_count == len(state["alerts"])  # the queue's row, folded again
 
 
 async def test_an_end_recorded_offline_before_the_edit_keeps_the_order_the_visit_ran_on(
@@ -95,3 +99,31 @@ async def test_an_end_recorded_offline_before_the_edit_keeps_the_order_the_visit
     assert state["status"] == "signed" and state["time_out"] is not None
     assert state["infusion"]["grams_ordered"] == 70.0
     assert state["protocol"]["limit_source"] != "order_cap"
+
+
+async def push_now(tablet, visit: Visit, kind: str, payload: dict) -> None:
+    event = one_event(visit.id, tablet.next_seq, kind, payload)
+    tablet.next_seq += 1
+    results = (await tablet.push([event])).json()["results"]
+    assert [r["status"] for r in results] == ["accepted"], results
+
+
+async def test_an_end_recorded_again_after_the_sign_off_lets_no_later_edit_into_the_signed_record(
+    push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat
+):
+    visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Reviewed."})).status_code == 303
+    signed = (await visits.state_of(visit)).to_dict()
+    assert (await edit_order(desk, await Order.get(id=visit.order_id), **EDIT)).status_code == 303
+
+    tablet = await tablet_for(nurse_ana)
+    first_end = next(e["id"] for e in await visits.events_of(visit) if e["kind"] == "visit.ended")
+    await push_now(tablet, visit, "visit.ended", {"waste_disposed": True})  # tapped again
+    await push_now(tablet, visit, "entry.voided", {"target_id": str(first_end), "reason": "time out was wrong"})
+
+    state = (await visits.state_of(visit)).to_dict()
+    assert state["infusion"]["grams_ordered"] == 70.0
+    assert [a["rule"] for a in state["alerts"]] == [a["rule"] for a in signed["alerts"]]
+    signoff = next(r for r in state["reviews"] if r["kind"] == "review.signed")
+    as_signed = await build_summary(visit, clock=LocalTime("UTC"), through_seq=await signoff_seq(signoff["event_id"]))
+    assert (as_signed.order.revision, as_signed.state["infusion"]["grams_ordered"]) == (1, 70.0)
