@@ -45,6 +45,14 @@ export function productOptions(reference) {
   return [...seen.entries()];
 }
 
+/** The visit's additional orders as its context folds with them (a pre-hydration, a second product). */
+export const otherOrdersOf = (visit) => visit?.context?.other_orders ?? [];
+
+/** "Sodium chloride 0.9% · 500 mL over 120 min", "Privigen 10% · 82 g": an order on a card or a header. */
+export function orderLine(order, names) {
+  return `${names.get(order.product_id) || order.product_id} · ${order.volume_ml != null ? orderAmount(order) : `${num(order.dose_g)} g`}`;
+}
+
 /** product id -> name, for the words of an entry (describe.js). */
 export const productNames = (reference) => new Map(productOptions(reference));
 

@@ -59,7 +59,8 @@ export const FORMS = {
     findings, field("yesno")("blood_return", "Blood return"), note,
   ] },
   "product.opened": { scan: true, fields: [
-    pick("product_id", "Product", (c) => c.products, { default: (c) => c.order?.product_id }),
+    // a visit of one order opens its product; of several (a pre-hydration's bag and the IVIG), she picks which
+    pick("product_id", "Product", (c) => c.products, { default: (c) => (c.others?.length ? undefined : c.order?.product_id) }),
     text("lot", "Lot", { ...required, autocapitalize: "characters" }),
     field("date")("expiry", "Expiry", required),
     number("volume_ml", "Volume", { unit: "mL", ...required }),

@@ -8,13 +8,22 @@ import { clock, num } from "../format.js";
 import { button, h } from "../views/dom.js";
 
 const STOP_REASONS = ["completed", "reaction", "line_issue", "patient_request", "product_issue", "other"];
-// What the nurse has typed per order, kept across the screen's refreshes (a sync pull re-renders the panel).
+const RATE_REASONS = ["titration", "reaction", "new_lot", "order", "patient_request", "other"];  // payloads.json
+// What the nurse has typed or chosen per order and box, kept across the screen's refreshes (a sync pull
+// re-renders the panel): "12:rate" -> "250".
 const typed = new Map();
+
+// A box of the card for `name` that keeps what was typed or chosen into it (`key`) across refreshes.
+function kept(tag, key, initial, attributes, ...children) {
+  return h(tag, { ...attributes, value: typed.get(key) ?? initial, oninput: (e) => typed.set(key, e.target.value) }, ...children);
+}
+const choices = (values, chosen) => values.map((v) => h("option", { value: v, selected: v === chosen }, v.replace("_", " ")));
+const numberOrNull = (box) => (box.value === "" ? null : Number(box.value));
 
 function statusText(run) {
   if (run.status === "running") return `Running at ${num(run.current_rate_ml_h)} mL/h since ${clock(run.segments.at(-1).start)}`;
   if (run.status === "paused") return "Paused";
-  if (run.status === "stopped") return `Stopped at ${clock(run.stopped_at)}`;
+  if (run.status === "stopped") return `Stopped at ${clock(run.stopped_at)}${run.pump_volume_ml != null ? ` · pump ${num(run.pump_volume_ml)} mL` : ""}`;
   return "Not started";
 }
 
@@ -27,25 +36,38 @@ function ratesText(run) {
 }
 
 // `save(kind, payload)` records the entry (and refreshes); `check(kind, payload)` gives its problems;
+// `preview(kind, payload)` the alerts it would raise: a start or a rate that breaks the protocol (no bag
+// opened, above the ordered rate) is shown first and saved at a second tap, as the main pump's forms do;
 // `startOff[order id]`: why its Start is off (the visit ended, no passed kit check; null: it is on).
-function orderCard(run, { save, check, startOff = {} }) {
+function orderCard(run, { save, check, preview = null, startOff = {} }) {
   const name = `order ${run.order_id}`;
   const running = run.status === "running" || run.status === "paused";
   // Before a start the box holds the rate to start at (for a fixed dose, the ordered one), as the main form does.
   const offered = !running && run.start_ml_h != null ? String(run.start_ml_h) : "";
-  const rate = h("input", { type: "number", inputmode: "decimal", min: "0", step: "any", "aria-label": `Rate (mL/h) for ${name}`,
-    value: typed.get(run.order_id) ?? offered, oninput: (e) => typed.set(run.order_id, e.target.value) });
-  const reason = h("select", { "aria-label": `Stop reason for ${name}` }, STOP_REASONS.map((r) => h("option", { value: r }, r.replace("_", " "))));
+  const box = { type: "number", inputmode: "decimal", min: "0", step: "any" };
+  const rate = kept("input", `${run.order_id}:rate`, offered, { ...box, "aria-label": `Rate (mL/h) for ${name}` });
+  const because = run.protocol_kind === "fixed_dose" ? "order" : "titration";  // a bag runs at its order's rate
+  const rateReason = kept("select", `${run.order_id}:rate_reason`, because, { "aria-label": `Rate change reason for ${name}` },
+    choices(RATE_REASONS, typed.get(`${run.order_id}:rate_reason`) ?? because));
+  const reason = kept("select", `${run.order_id}:stop_reason`, "completed", { "aria-label": `Stop reason for ${name}` },
+    choices(STOP_REASONS, typed.get(`${run.order_id}:stop_reason`) ?? "completed"));
+  const pumpVolume = kept("input", `${run.order_id}:pump_volume`, "", { ...box, "aria-label": `Pump volume (mL) for ${name}` });
   const problems = h("p.why-off", { role: "alert", hidden: true });
+  let confirmedFor = null;
   const record = async (kind, payload) => {
     const found = payload.rate_ml_h === null ? [{ message: `Enter the rate (mL/h) for ${name}` }] : check ? check(kind, payload) : [];
-    problems.hidden = !found.length;
-    problems.textContent = found.map((p) => p.message).join("; ");
-    if (found.length) return;
-    typed.delete(run.order_id);
+    const raised = !found.length && kind !== "infusion.stopped" && preview ? preview(kind, payload) : [];
+    const key = JSON.stringify([kind, payload]);
+    const warn = raised.length && confirmedFor !== key;
+    confirmedFor = warn ? key : null;
+    problems.hidden = !found.length && !warn;
+    problems.textContent = warn ? `This breaks the protocol: ${raised.map((a) => a.message).join("; ")}. Tap again only if the order or the prescriber says so.`
+      : found.map((p) => p.message).join("; ");
+    if (found.length || warn) return;
+    for (const key of [...typed.keys()]) if (key.startsWith(`${run.order_id}:`)) typed.delete(key);
     await save(kind, payload);
   };
-  const rated = (kind, extra) => () => record(kind, { rate_ml_h: rate.value === "" ? null : Number(rate.value), ...extra, order_id: run.order_id });
+  const rated = (kind, extra) => () => record(kind, { rate_ml_h: numberOrNull(rate), ...extra(), order_id: run.order_id });
   return h("article.other-order", { testid: "other-order", dataset: { orderId: run.order_id }, "aria-label": `Order ${run.order_id} · ${run.product_name}` },
     h("h3", `Order ${run.order_id} · ${run.product_name}`),
     h("p", { testid: "other-order-status" }, statusText(run), ` · ${num(run.volume_infused_ml, 1) || 0} mL infused`),
@@ -53,10 +75,11 @@ function orderCard(run, { save, check, startOff = {} }) {
     h("div.action-grid",
       h("label", "Rate (mL/h) ", rate),
       running
-        ? [button(`Change rate of ${name}`, rated("infusion.rate_changed", { reason: "order", note: null }), { kind: "small" }),
-          h("label", "Reason ", reason),
-          button(`Stop ${name}`, () => record("infusion.stopped", { reason: reason.value, pump_volume_ml: null, note: null, order_id: run.order_id }), { kind: "small" })]
-        : button(`Start ${name}`, rated("infusion.started", { override_reason: null }), { kind: "small", reason: startOff[run.order_id] ?? null })),
+        ? [h("label", "Reason ", rateReason),
+          button(`Change rate of ${name}`, rated("infusion.rate_changed", () => ({ reason: rateReason.value, note: null })), { kind: "small" }),
+          h("label", "Stop reason ", reason), h("label", "Pump volume (mL) ", pumpVolume),
+          button(`Stop ${name}`, () => record("infusion.stopped", { reason: reason.value, pump_volume_ml: numberOrNull(pumpVolume), note: null, order_id: run.order_id }), { kind: "small" })]
+        : button(`Start ${name}`, rated("infusion.started", () => ({ override_reason: null })), { kind: "small", reason: startOff[run.order_id] ?? null })),
     problems);
 }
 

@@ -4,7 +4,7 @@
 
 import { hasForm, TITLES } from "../form_titles.js";
 import { clock, countdown, num } from "../format.js";
-import { availability, kitGate, plainState, productNames, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
+import { availability, kitGate, otherOrdersOf, plainState, productNames, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
 import { alertsPanel, correctionsPanel, header, infusionPanel, protocolBanner, timeline } from "./visit_panels.js";
 
@@ -45,7 +45,7 @@ export function visitScreen(app, row) {
   const computeState = () => (app.clinical ? app.clinical.fold(visit, events(), app.now()) : plainState(events()));
 
   const formContext = () => ({
-    order, patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state),
+    order, others: otherOrdersOf(visit), patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state),
     reaction: /lower|hold/.test(state?.infusion?.next_rate?.action), // after a reaction: reason "reaction"
   });
 
@@ -186,7 +186,7 @@ export function visitScreen(app, row) {
     state = computeState();
     const quarantined = app.journal.needsCorrection(visit.id);
     const sync = { pending: app.outbox.pendingCount(visit.id), syncedAt: app.outbox.syncedAt[visit.id] || null, quarantined: quarantined.length };
-    fill(parts.head, header({ patient, order, state, sync }), protocolBanner(state));
+    fill(parts.head, header({ patient, order, others: otherOrdersOf(visit), names: productNames(app.reference), state, sync }), protocolBanner(state));
     // Panels loaded on demand read what they need now: by the time the module arrives the tablet may
     // have been locked or wiped (app.clinical and app.reference gone).
     const rules = app.reference.rules;
@@ -197,7 +197,8 @@ export function visitScreen(app, row) {
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null), correctionOff, productNames(app.reference)));
     fill(parts.infusion, state?.time_in ? infusionPanel(state, order) : null);
     const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); },
-      check: app.clinical ? (k, p) => app.clinical.check(k, p) : null, startOff: otherStartsOff() };
+      check: app.clinical ? (k, p) => app.clinical.check(k, p) : null, startOff: otherStartsOff(),
+      preview: app.clinical ? (k, p) => app.clinical.preview(visit, events(), candidate(k, p), app.now()) : null };
     // Redrawn only when what it shows changed: a sync pull redrawing it unchanged swapped the Start button
     // out from under the nurse's tap (the tap was lost; found by a flaky browser test).
     const shown = JSON.stringify([state?.time_in, state?.other_orders ?? [], Boolean(app.clinical), pump.startOff]);

@@ -4,10 +4,11 @@
 
 import { describe } from "../describe.js";
 import { clock, num } from "../format.js";
-import { amendable, orderAmount, patientName, pumpState, sortedAlerts } from "../visit_model.js";
+import { amendable, orderAmount, orderLine, patientName, pumpState, sortedAlerts } from "../visit_model.js";
 import { button, h } from "./dom.js";
 
-export function header({ patient, order, state, sync }) {
+// `others`: the visit's additional orders, each on a line of its own under the visit's order.
+export function header({ patient, order, others = [], names = new Map(), state, sync }) {
   const allergies = patient?.allergies ? `Allergies: ${patient.allergies}` : "No known allergies recorded";
   return h("header.visit-head", { testid: "visit-head" },
     h("div.who",
@@ -17,6 +18,7 @@ export function header({ patient, order, state, sync }) {
     h("div.what",
       h("p", state?.protocol?.product_name || order?.product_id || ""),
       h("p.muted", order ? `${orderAmount(order)} · ${order.indication}` : ""),
+      others.map((o) => h("p.muted", { testid: "visit-other-order" }, `With order ${o.id}: ${orderLine(o, names)}`)),
       h(`p.status.status-${state?.status}`, { testid: "visit-status" }, (state?.status || "").replace("_", " ")),
       state?.protocol?.verified_on ? h("p.muted", { testid: "protocol-verified" }, `Protocol verified ${state.protocol.verified_on}`) : null,
       state?.time_in ? h("p.muted", `In ${clock(state.time_in)}${state.location_verified === false ? " · location not verified" : ""}`) : null),

@@ -56,9 +56,16 @@ def test_saline_run_faster_than_its_order_is_flagged_on_the_tablet_offline_and_o
     expect(card).to_contain_text("500 mL over 120 min: run at 250 mL/h · limit 250 mL/h")
     tablet.tid("action-product.opened").click()
     form = tablet.tid("form-product.opened")
+    # the bag or the vial: with two orders the form picks neither for her (it picked the IVIG)
+    expect(form.locator("[data-testid^='product_id-'][aria-pressed=true]")).to_have_count(0)
     form.get_by_role("button", name=SALINE).click()  # offered although it has no label rows
     tablet.fill_form("product.opened", {"lot": "NS2501", "expiry": "2030-12-31", "volume_ml": 500, "inspected_ok": True})
     card.get_by_label(f"Rate (mL/h) for order {saline_id}").fill("300")
+    card.get_by_role("button", name=f"Start order {saline_id}").click()
+    # said before it is saved, as the main pump's form says it: a second tap starts it anyway
+    expect(card.get_by_role("alert")).to_contain_text("This breaks the protocol: ")
+    expect(card.get_by_role("alert")).to_contain_text("Rate 300 mL/h is above the ordered rate (250 mL/h)")
+    expect(card).to_contain_text("Not started")
     card.get_by_role("button", name=f"Start order {saline_id}").click()
     expect(card).to_contain_text("Running at 300 mL/h")
     flagged = tablet.page.locator("[data-testid=alert][data-rule=rate_above_limit]")
@@ -171,5 +178,20 @@ def test_the_pre_hydrations_card_offers_its_rate_and_a_correction_of_its_start_s
     state = tablet.fold(visit_id)
     assert [(o["order_id"], o["status"]) for o in state["other_orders"]] == [(saline_id, "running")]
     assert state["infusion"]["status"] == "not_started"
+
+    # the card says why the rate changed and reads the pump at the stop, as the main pump's forms do
+    box.fill("200")
+    card.get_by_label(f"Rate change reason for order {saline_id}").select_option("patient_request")
+    card.get_by_role("button", name=f"Change rate of order {saline_id}").click()
+    expect(card).to_contain_text("Running at 200 mL/h")
+    card.get_by_label(f"Pump volume (mL) for order {saline_id}").fill("480")
+    card.get_by_role("button", name=f"Stop order {saline_id}").click()
+    expect(card.get_by_test_id("other-order-status")).to_contain_text("pump 480 mL")
+    changed = tablet.page.locator("[data-testid=timeline-entry][data-kind='infusion.rate_changed']")
+    expect(changed).to_contain_text(f"200 mL/h (patient request) · order {saline_id}")
+    stopped = tablet.page.locator("[data-testid=timeline-entry][data-kind='infusion.stopped']")
+    expect(stopped).to_contain_text(f"completed · pump 480 mL · order {saline_id}")
+    tablet.screenshot(artifacts / "tablet-pre-hydration-stopped-with-pump-volume-1280x800.png", testid="other-orders")
+    assert tablet.fold(visit_id)["other_orders"][0]["pump_volume_ml"] == 480
     assert tablet.errors == []
     desk_browser.close()

@@ -8,6 +8,7 @@ catalogue holds no product of another therapy, and none is invented here."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -71,8 +72,12 @@ def started_visit_of_two_orders(server_factory, launch, playwright, artifacts, s
     visit_id, second_id = (schedules or pharmacist_schedules_two_orders)(desk, server.base_url, artifacts)
     tablet = Tablet(launch(**GEO), server.base_url)
     tablet.first_login("nurse", DEMO_PASSWORD)
+    # the Today card names every order of the visit, the additional one after the visit's own
+    expect(tablet.page.locator(f"[data-testid=visit-card][data-visit-id='{visit_id}']")).to_contain_text(
+        re.compile(r"Gammagard Liquid 10% · \d+ g \+ "))
     tablet.open_visit(visit_id)
     tablet.start_visit()
+    expect(tablet.tid("visit-other-order")).to_contain_text(f"With order {second_id}: ")
     return desk_browser, desk, tablet, visit_id, second_id
 
 
@@ -90,6 +95,8 @@ def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_sh
     tablet.entry("assessment", KIT_OK)
     card.get_by_label(f"Rate (mL/h) for order {second_id}").fill("100")
     card.get_by_role("button", name=f"Start order {second_id}").click()
+    expect(card.get_by_role("alert")).to_contain_text("This breaks the protocol: ")  # said before saving
+    card.get_by_role("button", name=f"Start order {second_id}").click()  # and started at a second tap
     expect(card).to_contain_text("Running at 100 mL/h")
     expect(tablet.tid("current-rate")).to_have_text("—")  # the IVIG's pump has not started
     tablet.screenshot(artifacts / "tablet-second-order-running-1280x800.png", testid="other-orders")
@@ -97,7 +104,8 @@ def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_sh
     expect(card).to_contain_text("Stopped at")
     expect(tablet.tid("timeline-entry").filter(has_text=f"order {second_id}")).to_have_count(2)  # its start and stop
 
-    tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})
+    tablet.entry("product.opened", {"product_id": "gammagard-liquid-10", "lot": "LE12A", "expiry": "2030-12-31",
+                                    "volume_ml": 300, "inspected_ok": True})  # two orders: she picks which
     tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
     expect(tablet.tid("current-rate")).not_to_have_text("—")
     expect(card).to_contain_text("Stopped at")
@@ -137,6 +145,8 @@ def test_the_second_orders_pump_above_its_label_maximum_is_flagged_on_the_tablet
     tablet.entry("assessment", KIT_OK)
     card.get_by_label(f"Rate (mL/h) for order {second_id}").fill("500")
     card.get_by_role("button", name=f"Start order {second_id}").click()
+    expect(card.get_by_role("alert")).to_contain_text("This breaks the protocol: ")  # said before saving
+    card.get_by_role("button", name=f"Start order {second_id}").click()  # and started at a second tap
     expect(card).to_contain_text("Running at 500 mL/h")
     flagged = tablet.page.locator("[data-testid=alert][data-rule=rate_above_limit]")
     expect(flagged).to_contain_text(f"Privigen 10% (order {second_id}): Rate 500 mL/h is above the label maximum (336 mL/h)")

@@ -12,5 +12,6 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.RunSQL("UPDATE visit SET projected_seq = 0"),
+        # going back, the older code folds every visit with its orders as they are now: refold them again
+        ops.RunSQL("UPDATE visit SET projected_seq = 0", reverse_sql="UPDATE visit SET projected_seq = 0"),
     ]
