@@ -14,8 +14,10 @@ import { VISIT_RULES } from './visit_rules.js';
 // Rule id -> [evaluate(picture, spec) -> findings, thresholds its data row must provide].
 const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 // The rules that judge each order's pump, not only the primary's: the rate rules; what each start needs (a
-// usable vial of that order's product, a passed kit check, baseline vital signs); that order's premedications.
-const PUMP_RULES = new Set([...Object.keys(RATE_RULES), 'start_not_ready', 'kit_missing', 'vitals_baseline_missing', 'premed_missing']);
+// usable vial of that order's product, a passed kit check, baseline vital signs); that order's premedications;
+// the vital signs its run calls for (the cadence, around each increase, at its stop), where they apply to it.
+const PUMP_RULES = new Set([...Object.keys(RATE_RULES), 'start_not_ready', 'kit_missing', 'premed_missing', 'vitals_baseline_missing',
+  'vitals_overdue', 'vitals_at_increase_missing', 'vitals_completion_missing']);
 
 // The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
 export const FACTS_VERSION = 2;
