@@ -13,7 +13,7 @@
 
 import { addMinutes } from './clock.js';
 import { observationMin } from './context.js';
-import { finding, ofKind } from './picture.js';
+import { finding, ofKind, orderPictures } from './picture.js';
 import { increases } from './rate_rules.js';
 
 // True when a check due at `due` can no longer be recorded on time.
@@ -102,7 +102,22 @@ function observationIncomplete(picture) {
 }
 
 // When the next set is due (UTC ms): the cadence while infusing, then completion and observation.
+// When the next set is due: the soonest of the visit's pump and of each additional order's pump that the
+// vital-sign cadence rule covers (a second IVIG order titrating after the first; not a saline bag).
 export function nextVitalsDue(picture) {
+  const dues = [picture, ...orderPictures(picture).filter(onSchedule)].map(pumpDue).filter((due) => due !== null);
+  return dues.length ? Math.min(...dues) : null;
+}
+
+// The cadence rule (vitals_overdue) judges this pump: enabled, for its therapy and protocol kind.
+function onSchedule(picture) {
+  const spec = picture.context.rulebook.rules.vitals_overdue;
+  const { therapy, kind } = picture.context.protocol;
+  return Boolean(spec?.enabled && spec.applies_to.therapies.includes(therapy) && spec.applies_to.protocol_kinds.includes(kind));
+}
+
+// When this pump's run calls for the next set: the cadence while infusing, then completion and observation.
+function pumpDue(picture) {
   const { infusion } = picture;
   if (!infusion.rate_events.length || ofKind(picture, 'visit.ended').length) return null;
   const stop = infusion.stopped_at;

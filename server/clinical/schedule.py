@@ -123,7 +123,21 @@ def observation_incomplete(picture: Picture, rule: RuleSpec) -> list[Finding]:
 
 
 def next_vitals_due(picture: Picture) -> datetime | None:
-    """When the next set is due: the cadence while infusing, then completion and observation."""
+    """When the next set is due: the soonest of the visit's pump and of each additional order's pump that
+    the vital-sign cadence rule covers (a second IVIG order titrating after the first; not a saline bag)."""
+    pumps = [picture] + [own for own in picture.order_pictures if _on_schedule(own)]
+    return min((due for due in map(_pump_due, pumps) if due is not None), default=None)
+
+
+def _on_schedule(picture: Picture) -> bool:
+    """The cadence rule (vitals_overdue) judges this pump: enabled, for its therapy and protocol kind."""
+    protocol = picture.context.protocol
+    return any(spec.id == "vitals_overdue" and spec.enabled and protocol.therapy in spec.applies_to.therapies
+               and protocol.kind in spec.applies_to.protocol_kinds for spec in picture.context.rulebook.rules)
+
+
+def _pump_due(picture: Picture) -> datetime | None:
+    """When this pump's run calls for the next set: the cadence while infusing, then completion and observation."""
     infusion = picture.infusion
     if not infusion.rate_events or picture.of_kind("visit.ended"):
         return None
