@@ -142,6 +142,10 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from server.services import demo
 
     async def work() -> int:
+        problem = demo.password_problem(settings.demo_password)
+        if problem:  # checked before anything is written: a refused user left an organization with no users
+            print(f"ivlog: IVLOG_DEMO_PASSWORD: {problem}; nothing loaded", file=sys.stderr)
+            return 2
         result = await demo.load_if_empty(password=settings.demo_password)
         if not result.loaded:
             print("demo data: the database already holds data; nothing loaded")

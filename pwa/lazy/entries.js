@@ -4,7 +4,7 @@
 // Loaded with the form builder on the first tap (precached: offline too), outside the cold-start shell.
 
 import { TITLES } from "../form_titles.js";
-import { fromLocalInput, parseNumber } from "../format.js";
+import { fromLocalInput, parseNumber, toLocalInput } from "../format.js";
 
 // Choices as [value, label]: "a|b_c" gives [["a", "A"], ["b_c", "B c"]]; "v:Label" names one itself.
 // A field's `options` is such a spec, a list of [value, label], or a function of the visit.
@@ -108,7 +108,8 @@ export const FORMS = {
     note,
   ] },
   "infusion.resumed": { rate: true, fields: [rate("Rate")] },
-  "infusion.stopped": { fields: [
+  // a pump reading past the order (a slip of a digit: 1800 for 180) is said before saving, as a rate is
+  "infusion.stopped": { confirms: true, fields: [
     pick("reason", "Reason", "completed|reaction|line_issue|patient_request|product_issue|other", { default: () => "completed" }),
     number("pump_volume_ml", "Pump volume", { unit: "mL" }),
     note,
@@ -183,16 +184,20 @@ export function payloadFrom(kind, values, extras = {}) {
     if (!form.fields.find((f) => f.name === name).extra) payload[name] = value;
   }
   const finish = FINISH[kind];
-  return finish ? finish(payload, entered, problems, extras) : { payload, problems };
+  return finish ? finish(payload, entered, problems, extras, values) : { payload, problems };
 }
 
 const FINISH = {
   assessment: (payload, entered, problems) => ({ payload: { symptoms: [], ...payload }, problems }),
-  "reaction.observed": (payload, entered, problems, extras) => {
+  "reaction.observed": (payload, entered, problems, extras, values) => {
     const symptoms = [...(payload.symptoms || []), ...(entered.other_symptoms || [])];
     if (symptoms.length === 0) problems.push({ field: "symptoms", message: "Symptoms: choose or type at least one" });
+    // A correction keeps when each one was notified (valuesFrom), unless the nurse changes the time shown.
+    const kept = values.notified_times || {};
+    const shown = Object.values(kept)[0];
+    const moved = !shown || (entered.notified_at && toLocalInput(new Date(entered.notified_at)) !== toLocalInput(new Date(shown)));
     const at = entered.notified_at || extras.occurredAt;
-    const notified = (entered.notified_who || []).map((who) => ({ who, at }));
+    const notified = (entered.notified_who || []).map((who) => ({ who, at: kept[who] && !moved ? kept[who] : at }));
     return { payload: { actions: [], ...payload, symptoms, notified }, problems };
   },
   signature: (payload, entered, problems) => {
@@ -216,6 +221,8 @@ export function valuesFrom(kind, payload) {
     values.symptoms = (payload.symptoms || []).filter((s) => known.has(s));
     values.other_symptoms = (payload.symptoms || []).filter((s) => !known.has(s)).join(", ");
     values.notified_who = (payload.notified || []).map((n) => n.who);
+    values.notified_times = Object.fromEntries((payload.notified || []).map((n) => [n.who, n.at]));
+    if (payload.notified?.length) values.notified_at = toLocalInput(new Date(payload.notified[0].at));
   }
   if (kind === "signature") values.confirm = false;
   return values;

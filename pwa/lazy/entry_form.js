@@ -158,7 +158,7 @@ export function entryForm(options) {
     if (problems.length) return;
     const raised = preview ? preview(built.payload, occurredAt) : [];
     const key = JSON.stringify([built.payload, occurredAt]);
-    if ((form.rate || form.scan) && raised.length && confirmedFor !== key) {
+    if ((form.rate || form.scan || form.confirms) && raised.length && confirmedFor !== key) {
       fill(warning, h("p.warning-title", "This breaks the protocol:"), raised.map((a) => h("p", a.message)),
         h("p", "Tap \"Save anyway\" only if the order or the prescriber says so."));
       confirmedFor = key;

@@ -56,7 +56,7 @@ function orderCard(run, { save, check, preview = null, startOff = {} }) {
   let confirmedFor = null;
   const record = async (kind, payload) => {
     const found = payload.rate_ml_h === null ? [{ message: `Enter the rate (mL/h) for ${name}` }] : check ? check(kind, payload) : [];
-    const raised = !found.length && kind !== "infusion.stopped" && preview ? preview(kind, payload) : [];
+    const raised = !found.length && preview ? preview(kind, payload) : [];
     const key = JSON.stringify([kind, payload]);
     const warn = raised.length && confirmedFor !== key;
     confirmedFor = warn ? key : null;

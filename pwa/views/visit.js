@@ -4,7 +4,7 @@
 
 import { hasForm, TITLES } from "../form_titles.js";
 import { clock, countdown, num } from "../format.js";
-import { availability, kitGate, otherOrdersOf, plainState, productNames, productOptions, reactionTier, recommendedRate } from "../visit_model.js";
+import { availability, kitGate, otherOrdersOf, plainState, productNames, productOptions, reactionTier, recommendedRate, visitRow } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
 import { alertsPanel, correctionsPanel, header, infusionPanel, protocolBanner, timeline } from "./visit_panels.js";
 
@@ -32,7 +32,9 @@ function locate() {
  * save({visitId, kind, payload, occurredAt, resolves}) -> event, now() -> Date.
  */
 export function visitScreen(app, row) {
-  const { visit, patient, order } = row;
+  // Read again from the reference at each refresh: a pull brings the pharmacist's edit of a running visit's
+  // order (its context), and the open screen must judge and show the order as it now is.
+  let { visit, patient, order } = row;
   const parts = {
     head: h("div"), series: h("div"), safety: h("div"), alerts: h("div"), corrections: h("div"), infusion: h("div"), others: h("div"),
     actions: h("section.actions", { testid: "actions" }), form: h("div.form-slot"),
@@ -183,6 +185,7 @@ export function visitScreen(app, row) {
       : kitReason(run.order_id)]));
 
   function refresh() {
+    ({ visit, patient, order } = visitRow(app.reference, visit.id) ?? { visit, patient, order });
     state = computeState();
     const quarantined = app.journal.needsCorrection(visit.id);
     const sync = { pending: app.outbox.pendingCount(visit.id), syncedAt: app.outbox.syncedAt[visit.id] || null, quarantined: quarantined.length };

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from server import audit
+from server.auth import passwords
 from server.db.models import Assignment, Order, Organization, Patient, ProtocolBasis, Role, Visit, VisitOrder
 from server.services import demo_visits
 from server.services.users import add_user
@@ -52,6 +53,11 @@ PRN = [
 class DemoResult:
     loaded: bool
     password: str | None  # the generated password, to print once; None when it was given
+
+
+def password_problem(password: str | None) -> str | None:
+    """Why the given demo password would be refused (None: it would not, or none is given: one is made)."""
+    return None if password is None else passwords.password_problem(password)
 
 
 async def load_if_empty(*, password: str | None) -> DemoResult:

@@ -167,7 +167,7 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
 
     clock.to_minute(tablet, 215)
     tablet.entry("vitals", BASELINE)
-    tablet.entry("infusion.stopped", {"pump_volume_ml": 310})
+    tablet.entry("infusion.stopped", {"pump_volume_ml": 310}, confirm=True)  # 31 g of 28: said before saving
     clock.to_minute(tablet, 220)
     tablet.entry("line.removed", {"tip_intact": True})
     clock.to_minute(tablet, 276)

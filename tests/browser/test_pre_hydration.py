@@ -184,7 +184,12 @@ def test_the_pre_hydrations_card_offers_its_rate_and_a_correction_of_its_start_s
     card.get_by_label(f"Rate change reason for order {saline_id}").select_option("patient_request")
     card.get_by_role("button", name=f"Change rate of order {saline_id}").click()
     expect(card).to_contain_text("Running at 200 mL/h")
-    card.get_by_label(f"Pump volume (mL) for order {saline_id}").fill("480")
+    pump = card.get_by_label(f"Pump volume (mL) for order {saline_id}")
+    pump.fill("5000")  # a slip of a digit, from a 500 mL bag: said before it is saved
+    card.get_by_role("button", name=f"Stop order {saline_id}").click()
+    expect(card.get_by_role("alert")).to_contain_text("Volume given 5000 mL is above the ordered 500 mL")
+    expect(card).to_contain_text("Running at 200 mL/h")
+    pump.fill("480")
     card.get_by_role("button", name=f"Stop order {saline_id}").click()
     expect(card.get_by_test_id("other-order-status")).to_contain_text("pump 480 mL")
     changed = tablet.page.locator("[data-testid=timeline-entry][data-kind='infusion.rate_changed']")
@@ -193,5 +198,31 @@ def test_the_pre_hydrations_card_offers_its_rate_and_a_correction_of_its_start_s
     expect(stopped).to_contain_text(f"completed · pump 480 mL · order {saline_id}")
     tablet.screenshot(artifacts / "tablet-pre-hydration-stopped-with-pump-volume-1280x800.png", testid="other-orders")
     assert tablet.fold(visit_id)["other_orders"][0]["pump_volume_ml"] == 480
+    assert tablet.errors == []
+    desk_browser.close()
+
+
+def test_an_order_edited_mid_visit_reaches_the_open_visit_screen_at_the_next_sync(
+    server_factory, launch, playwright, artifacts
+):
+    """Found by a new user's walk: the pharmacist shortened the running saline's time; after "Sync now" the
+    Today list had it, but the open visit screen kept the old order (and judged the pump by it) until the
+    nurse left it and came back."""
+    desk_browser, desk, tablet, visit_id, saline_id = started_visit_of_two_orders(
+        server_factory, launch, playwright, artifacts, schedules=pharmacist_orders_a_pre_hydration)
+    card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
+    expect(card).to_contain_text("500 mL over 120 min: run at 250 mL/h")
+
+    desk.get_by_role("link", name="Patients").click()
+    desk.get_by_role("link", name="Reyes, Alma").click()
+    desk.locator(f"#order-{saline_id}").get_by_role("link", name="Edit order").click()
+    desk.get_by_label("Time (minutes)").fill("100")
+    desk.get_by_role("button", name="Save new revision").click()
+    expect(desk.locator(f"#order-{saline_id}")).to_contain_text("revision 2")
+
+    tablet.tid("sync-now").click()
+    expect(card).to_contain_text("500 mL over 100 min: run at 300 mL/h", timeout=20_000)
+    expect(tablet.tid("visit-other-order")).to_contain_text(f"With order {saline_id}: {SALINE} · 500 mL over 100 min")
+    tablet.screenshot(artifacts / "tablet-pre-hydration-order-edited-mid-visit-1280x800.png", testid="other-orders")
     assert tablet.errors == []
     desk_browser.close()

@@ -79,6 +79,17 @@ describe("entry payloads from form values", () => {
     assert.deepEqual([values.symptoms, values.other_symptoms, values.grade, values.notified_who], [["chills"], "back ache", "2", ["pharmacist"]]);
   });
 
+  test("a correction of a reaction keeps when each one was notified; a time the nurse changes is the new one", () => {
+    const at = "2026-12-06T07:45:20.000Z";
+    const payload = { symptoms: ["chills"], grade: 1, actions: ["slowed"], outcome: "ongoing", notified: [{ who: "prescriber", at }] };
+    const values = valuesFrom("reaction.observed", payload);
+    values.outcome = "resolved";
+    const corrected = payloadFrom("reaction.observed", values, { occurredAt: "2026-12-06T08:14:00.000Z" });
+    assert.deepEqual([corrected.problems, corrected.payload.notified], [[], [{ who: "prescriber", at }]]);  // not 08:14
+    const moved = payloadFrom("reaction.observed", { ...values, notified_at: toLocalInput(new Date("2026-12-06T07:50:00.000Z")) }, { occurredAt: "2026-12-06T08:14:00.000Z" });
+    assert.deepEqual(moved.payload.notified, [{ who: "prescriber", at: "2026-12-06T07:50:00.000Z" }]);
+  });
+
   test("timeline text is plain and says location not verified", () => {
     assert.deepEqual(describeEntry("visit.started", { location: null }), { label: "Visit started", text: "location not verified" });
     assert.equal(describeEntry("vitals", { hr: 72, sbp: 120, dbp: 80, temp_c: 36.8 }).text, "HR 72 · BP 120/80 · T 36.8 °C");

@@ -83,6 +83,21 @@ async def test_a_late_entry_after_sign_off_sends_the_visit_back_to_the_queue(
     assert "after review" in (await desk.get(f"/review/visits/{visit.id}")).text
 
 
+async def test_a_reopened_visit_offers_the_last_sign_offs_note_again_so_a_second_sign_off_keeps_it(
+    push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat, projected
+):
+    """Found by a new user's walk: the second sign-off of a reopened visit released "no comment" to the
+    physician, the note of the first left in the timeline only."""
+    visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
+    note = "Only 18 of 64 g given: to be rescheduled."
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": note})
+    tablet = await tablet_for(nurse_ana)
+    await tablet.push([one_event(visit.id, tablet.next_seq, "note", {"text": "Patient called: headache tonight."})])
+    await projected()
+    page = (await desk.get(f"/review/visits/{visit.id}")).text
+    assert f'<textarea name="note" maxlength="2000">{note}</textarea>' in page
+
+
 async def test_a_mistyped_intervention_is_answered_at_once_and_never_quarantined(
     push_visit, desk, post_form, nurse_ana, patient_pat
 ):

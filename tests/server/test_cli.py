@@ -57,6 +57,17 @@ def test_demo_without_a_password_prints_a_generated_one_once(tmp_path):
     assert password not in run_cli("demo", env=env).stdout
 
 
+def test_demo_with_a_too_short_password_says_so_and_loads_nothing_so_a_longer_one_can_follow(tmp_path):
+    """Found by a new user's walk: an 11-character IVLOG_DEMO_PASSWORD stopped the load after the organization
+    was made and before its users, and every later run said the database already held data."""
+    run_cli("migrate", env=cli_env(data_dir=tmp_path))
+    short = run_cli("demo", env=cli_env(data_dir=tmp_path, IVLOG_DEMO_PASSWORD="walkpass123"))
+    assert short.returncode == 2
+    assert "IVLOG_DEMO_PASSWORD: Password must be at least 12 characters; nothing loaded" in short.stderr
+    longer = run_cli("demo", env=cli_env(data_dir=tmp_path, IVLOG_DEMO_PASSWORD="walkpass1234"))
+    assert longer.returncode == 0 and "demo data loaded" in longer.stdout
+
+
 async def test_serve_refuses_an_unmigrated_database_with_a_clear_message(tmp_path):
     url, drop = await empty_database(tmp_path)
     try:
