@@ -100,12 +100,12 @@ export function visitScreen(app, row) {
   };
 
   // `keep`: fields of the entry the form does not show, kept by a correction (an additional order's order_id).
-  const showForm = async (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {} } = {}) => {
+  const showForm = async (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {}, amendReason = null } = {}) => {
     const [{ FORMS, payloadFrom }, { entryForm }] = await loadForms();
     const spec = FORMS[kind];
     const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     const form = entryForm({
-      kind, context: formContext(), values, occurredAt, title, top, amend: Boolean(amendOf),
+      kind, context: formContext(), values, occurredAt, title, top, amend: Boolean(amendOf), amendReason,
       check: app.clinical ? (k, payload) => app.clinical.check(k, { ...payload, ...keep }) : null,
       preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()) : null,
       onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, kind, values)],
@@ -177,6 +177,12 @@ export function visitScreen(app, row) {
     : kitReason(item.event.payload.order_id ?? null));
   const correct = (item) => correctForm(item.event.kind, item.event.payload, { occurredAt: item.event.occurred_at, resolves: item.event.id });
   const amend = (entry) => correctForm(entry.kind, entry.payload, { amendOf: entry.event_id });
+  // A reaction still ongoing has resolved: its outcome is the entry's, so she corrects that entry (a second
+  // reaction entry said "resolved" would count a reaction that never happened: found by a new user's walk).
+  const ongoing = () => (state?.entries ?? []).filter((e) => e.kind === "reaction.observed" && e.author_id === app.authorId
+    && ["ongoing", "improving"].includes(e.payload.outcome)).at(-1);
+  const resolve = (entry) => correctForm(entry.kind, { ...entry.payload, outcome: "resolved" },
+    { amendOf: entry.event_id, title: "Reaction resolved", amendReason: "Reaction resolved" });
 
   // Why each additional order's Start is off (null: on), for the cards that offer one: the visit has
   // ended, or a passed kit check is missing where the rule book's kit rule covers that order's pump.
@@ -198,7 +204,8 @@ export function visitScreen(app, row) {
     if (context) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context, state })));
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null), correctionOff, productNames(app.reference)));
-    fill(parts.infusion, state?.time_in ? infusionPanel(state, order) : null);
+    const reaction = ongoing();
+    fill(parts.infusion, state?.time_in ? infusionPanel(state, order, reaction ? () => resolve(reaction) : null) : null);
     const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); },
       check: app.clinical ? (k, p) => app.clinical.check(k, p) : null, startOff: otherStartsOff(),
       preview: app.clinical ? (k, p) => app.clinical.preview(visit, events(), candidate(k, p), app.now()) : null };

@@ -74,7 +74,8 @@ function givenText(infusion, order) {
   return `${infused} mL infused · ${num(infusion.grams_given)} of ${num(infusion.grams_ordered)} g`;
 }
 
-export function infusionPanel(state, order) {
+// `onResolved`: records that the ongoing reaction resolved (null: none is ongoing).
+export function infusionPanel(state, order, onResolved = null) {
   const infusion = state?.infusion || {};
   const pump = pumpState(state);
   const next = infusion.next_rate;
@@ -91,6 +92,8 @@ export function infusionPanel(state, order) {
       step && state.protocol?.kind !== "fixed_dose" ? h("span.muted", ` (step ${step.index + 1} of ${state.steps.length}, ${num(step.ml_kg_h)} mL/kg/h)`) : null,
       next.due_at ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
       h("span.muted.small", ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
+    onResolved ? h("div.reaction-open", h("span", "A reaction is recorded as ongoing. When it has passed, say so on that entry: "),
+      button("Reaction resolved", onResolved, { kind: "small", testid: "reaction-resolved" })) : null,
     end ? h("div", { testid: "expected-end" }, `${order?.volume_ml != null ? "Volume" : "Dose"} given by ${clock(end.on_plan)} on the plan (${clock(end.at_current_rate)} at this rate)`) : null,
     state?.next_vitals_due_at ? h("div.next-vitals", { testid: "next-vitals" },
       h("span", "Vital signs due "), h("strong", clock(state.next_vitals_due_at)), " ",
