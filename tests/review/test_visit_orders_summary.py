@@ -91,6 +91,7 @@ async def test_a_pre_hydrations_bag_is_its_own_lot_in_fhir_not_the_ivigs(
     assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
     page = (await (await client_factory(physician_phil)).get(f"/visits/{visit.id}/summary")).text
     assert "Sodium chloride 0.9% lot <strong>NS2501</strong>" in page
+    assert "<td>250 mL over 60 min (250 mL/h)</td>" in page  # what the bag's order asked, beside what ran
     bundle = (await (await client_factory(physician_phil)).get(f"/visits/{visit.id}/fhir")).json()
     Bundle.model_validate(bundle)
     given = [m for m in resources(bundle, "MedicationAdministration") if "rateQuantity" in m["dosage"]]
