@@ -85,9 +85,15 @@ export function visitScreen(app, row) {
   const reactionAdvice = (values) => {
     const tier = reactionTier(app.reference.rules, values.grade);
     if (!tier) return null;
+    // The tier's advice is general (CLINICAL.md); what she may give is the order's list: said beside it
+    // (a walk followed "acetaminophen ... per order" on an order that lists none, and raised an alert).
+    const prn = [order, ...otherOrdersOf(visit)].flatMap((o) => o?.prn_orders ?? []);
+    const listed = prn.map((p) => `${p.drug} ${num(p.dose)} ${p.unit} ${p.route}${p.indication ? ` (${p.indication})` : ""}`);
     return h("div.suggested", { testid: "suggested-actions" },
       h("p", h("strong", `Suggested for grade ${values.grade} (${tier.when}):`)),
-      h("ol", tier.actions.map((a) => h("li", a))));
+      h("ol", tier.actions.map((a) => h("li", a))),
+      h("p", { testid: "order-prn" }, listed.length ? `The order's PRN and reaction orders: ${listed.join("; ")}. Give only what the order lists.`
+        : "The order lists no PRN or reaction medication."));
   };
 
   // The checks this entry would fail if saved now (vitals due before an increase, the observation before

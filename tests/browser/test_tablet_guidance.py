@@ -100,7 +100,12 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     tablet.screenshot(artifacts / "expected-end-1280x800.png", testid="infusion-panel")
 
     clock.to_minute(tablet, 140)
-    tablet.entry("reaction.observed", {"symptoms": ["flushing"], "grade": "1", "actions": ["slowed"], "outcome": "improving"})
+    tablet.tid("action-reaction.observed").click()
+    tablet.fill("grade", "1")
+    expect(tablet.tid("order-prn")).to_have_text("The order's PRN and reaction orders: diphenhydramine 25 mg PO; "
+                                                 "epinephrine 0.3 mg IM. Give only what the order lists.")
+    tablet.screenshot(artifacts / "reaction-advice-with-the-orders-prn-list-1280x800.png", testid="suggested-actions")
+    tablet.fill_form("reaction.observed", {"symptoms": ["flushing"], "actions": ["slowed"], "outcome": "improving"})
     expect(tablet.tid("next-step")).to_contain_text("Lower the rate to")
     expect(tablet.tid("next-rate")).to_have_text("140 mL/h")
     tablet.tid("action-infusion.rate_changed").click()
