@@ -25,7 +25,9 @@ from server.services import visits as visit_service
 from server.services.local_time import LocalTime
 
 QUEUE_STATES = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REOPENED)
-FILTER_STATES = (*QUEUE_STATES, VisitStatus.REVIEWED)
+# what the pharmacist may narrow to: the visits running now too (she supervises them; a walk found no desk
+# list of them), riskiest first like the queue, and the reviewed ones
+FILTER_STATES = (VisitStatus.IN_PROGRESS, *QUEUE_STATES, VisitStatus.REVIEWED)
 QUEUE_LIMIT = 200
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 LATE_FLAGS = frozenset({"late_entries", "late_after_review", "backdated_entries", "entries_before_visit"})

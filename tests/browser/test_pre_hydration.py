@@ -226,5 +226,14 @@ def test_an_order_edited_mid_visit_reaches_the_open_visit_screen_at_the_next_syn
     expect(card).to_contain_text("500 mL over 100 min: run at 300 mL/h", timeout=20_000)
     expect(tablet.tid("visit-other-order")).to_contain_text(f"With order {saline_id}: {SALINE} · 500 mL over 100 min")
     tablet.screenshot(artifacts / "tablet-pre-hydration-order-edited-mid-visit-1280x800.png", testid="other-orders")
+
+    # the pharmacist finds the running visit from the queue, and it follows the edit there too
+    desk.get_by_role("link", name="Review queue").click()
+    desk.get_by_role("link", name="in progress: 1").click()
+    desk.locator("table.queue tbody tr", has_text="Reyes").first.get_by_role("link").first.click()
+    others = desk.get_by_role("definition").filter(has_text=f"Order {saline_id} · HYDRATION")
+    expect(others).to_contain_text("500 mL over 100 min (300 mL/h) · rev. 2")
+    expect(others).not_to_contain_text("edited since")  # running: it follows the order as it now is
+    desk.screenshot(path=str(artifacts / "review-running-visit-follows-the-edit-1280x900.png"), full_page=True)
     assert tablet.errors == []
     desk_browser.close()

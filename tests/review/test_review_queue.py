@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from server.db.models import Visit
-from tests.api.events import one_event
+from tests.api.events import one_event, script_started
+from tests.clinical import visits as scripted
 from tests.review import scripts
 
 QUEUE_LINK = re.compile(r'href="/review/visits/([0-9a-f-]{36})"')
@@ -64,6 +65,16 @@ async def test_queue_counts_each_state_and_filters_by_nurse_patient_date_and_sta
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
     assert queued((await desk.get(f"/review?from={tomorrow}")).text) == []
     assert (await desk.get("/review?state=lost")).status_code == 422
+
+
+async def test_the_pharmacist_narrows_the_queue_to_the_visits_running_now(desk, push_visit, nurse_ana, patient_pat):
+    """Found by a new user's walk: no desk list showed a visit in progress (state=in_progress was refused)."""
+    script = script_started(60)
+    scripted.prelude(script)
+    running = await push_visit(nurse_ana, patient_pat, script)
+    html = (await desk.get("/review")).text
+    assert "in progress: 1" in html and str(running.id) not in queued(html)  # the queue waits for the end
+    assert queued((await desk.get("/review?state=in_progress")).text) == [str(running.id)]
 
 
 async def test_a_nurse_cannot_open_the_review_queue_nor_a_review_page(client_factory, nurse_ana, physician_phil, risky_visits):
