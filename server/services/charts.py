@@ -146,7 +146,7 @@ def time_axis(state: dict[str, Any], width: int = WIDTH) -> TimeAxis | None:
     accepted, stays in the timeline but cannot stretch the axis (it is drawn at the edge)."""
     moments = [parse(v) for v in (state.get("time_in"), state.get("time_out")) if v]
     moments += [parse(row["at"]) for row in state.get("vitals", [])]
-    moments += [parse(s["end"] or s["start"]) for s in state.get("segments", [])]
+    moments += [parse(s["end"] or s["start"]) for s in _all_segments(state)]
     moments = sorted(m for m in moments if m is not None)
     if not moments:
         return None
@@ -172,18 +172,28 @@ def _step_points(segments: list[dict[str, Any]], axis: TimeAxis, values: ValueAx
     return runs
 
 
+def _all_segments(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every pump's rate segments: the visit's own, then each additional order's."""
+    return state.get("segments", []) + [s for run in state.get("other_orders", []) for s in run["segments"]]
+
+
 def infusion_chart(state: dict[str, Any], clock: LocalTime, *, height: int = 200, width: int = WIDTH) -> Chart | None:
-    """The pump rate over time, pauses shaded, reactions marked, the rate limit as a guide."""
+    """The pump rate over time, pauses shaded, reactions marked, the rate limit as a guide; each additional
+    order's pump (a pre-hydration's saline) as a line of its own (a walk found the saline's 90 min missing)."""
     axis, segments = time_axis(state, width), state.get("segments", [])
-    if axis is None or not segments:
+    every = _all_segments(state)
+    if axis is None or not every:
         return None
     limit = state.get("protocol", {}).get("limit_ml_h")
-    high = max([s["rate_ml_h"] for s in segments] + ([limit] if limit else [])) * 1.1
+    high = max([s["rate_ml_h"] for s in every] + ([limit] if limit else [])) * 1.1
     values = ValueAxis(0, high, TOP, height - BOTTOM)
     chart = Chart("Infusion rate (mL/h)", height, x_ticks=axis.ticks(clock), y_ticks=values.ticks(),
                   width=width, right=int(axis.right))
     for number, run in enumerate(_step_points(segments, axis, values)):
         chart.series.append(Series(f"rate {number + 1}", "rate", run))
+    for other in state.get("other_orders", []):
+        for run in _step_points(other["segments"], axis, values):
+            chart.series.append(Series(f"order {other['order_id']}: {other['product_name']}", "rate-other", run))
     for pause in state.get("pauses", []):
         start, end = axis.x(pause["start"]), axis.x(pause["end"] or axis.end)
         chart.bands.append(Band(start, max(end - start, 1.0), f"paused: {pause['reason']}"))

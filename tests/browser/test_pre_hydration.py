@@ -82,6 +82,7 @@ def test_saline_run_faster_than_its_order_is_flagged_on_the_tablet_offline_and_o
     expect(desk.locator("body")).to_contain_text(f"{SALINE} (order {saline_id}): Rate 300 mL/h is above the ordered rate")
     others = desk.get_by_role("region", name="Other orders of this visit")
     expect(others.get_by_role("cell", name="500 mL over 120 min (250 mL/h)", exact=True)).to_have_count(1)  # ordered
+    expect(desk.get_by_test_id("chart-key")).to_contain_text(f"Dashed: order {saline_id}, {SALINE}.")  # its own line
     desk.screenshot(path=str(artifacts / "review-pre-hydration-above-order-1280x900.png"), full_page=True)
     assert tablet.errors == []
     desk_browser.close()
