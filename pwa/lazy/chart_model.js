@@ -6,10 +6,13 @@ const BANDS = [["rate", 0.45], ["hr", 0.32], ["temp", 0.23]];
 
 const ms = (iso) => new Date(iso).getTime();
 
+// Every pump's segments: the visit's own, then each additional order's (a pre-hydration's saline).
+const allSegments = (state) => [...(state.segments || []), ...(state.other_orders || []).flatMap((run) => run.segments)];
+
 function span(state, nowMs) {
   const times = [];
   if (state.time_in) times.push(ms(state.time_in));
-  for (const seg of state.segments || []) times.push(ms(seg.start), seg.end ? ms(seg.end) : nowMs);
+  for (const seg of allSegments(state)) times.push(ms(seg.start), seg.end ? ms(seg.end) : nowMs);
   for (const v of state.vitals || []) times.push(ms(v.at));
   if (state.time_out) times.push(ms(state.time_out));
   if (times.length === 0) return null;
@@ -44,11 +47,15 @@ export function chartModel(state, nowIso, { width = 640, height = 260 } = {}) {
   const x = (t) => round(MARGIN.left + ((t - range.start) / (range.end - range.start)) * (width - MARGIN.left - MARGIN.right));
   const boxes = bandBoxes(height);
   const segments = state.segments || [];
-  const rateMax = Math.max(10, state.protocol?.limit_ml_h || 0, ...segments.map((s) => s.rate_ml_h)) * 1.1;
+  const rateMax = Math.max(10, state.protocol?.limit_ml_h || 0, ...allSegments(state).map((s) => s.rate_ml_h)) * 1.1;
   const yRate = scale(0, rateMax, boxes.rate);
-  const rateSteps = segments.map((seg) => ({
+  const steps = (list) => list.map((seg) => ({
     x1: x(ms(seg.start)), x2: x(seg.end ? ms(seg.end) : nowMs), y: round(yRate(seg.rate_ml_h)), rate: seg.rate_ml_h,
   }));
+  const rateSteps = steps(segments);
+  // each additional order's pump, a line of its own (a walk found the saline's 90 min missing from the chart)
+  const otherSteps = (state.other_orders || []).filter((run) => run.segments.length)
+    .map((run) => ({ orderId: run.order_id, product: run.product_name, steps: steps(run.segments) }));
   const vitals = state.vitals || [];
   const hrValues = vitals.flatMap((v) => [v.hr, v.sbp]).filter((n) => n != null);
   const yHr = scale(Math.min(40, ...hrValues), Math.max(180, ...hrValues), boxes.hr);
@@ -59,7 +66,7 @@ export function chartModel(state, nowIso, { width = 640, height = 260 } = {}) {
   const stepMs = (range.end - range.start) > 3 * 3600_000 ? 3600_000 : 1800_000;
   for (let t = Math.ceil(range.start / stepMs) * stepMs; t <= range.end; t += stepMs) ticks.push({ x: x(t), at: new Date(t).toISOString() });
   return {
-    width, height, margin: MARGIN, boxes, ticks, rateSteps, rateMax: Math.round(rateMax),
+    width, height, margin: MARGIN, boxes, ticks, rateSteps, otherSteps, rateMax: Math.round(rateMax),
     hr: points("hr", yHr), sbp: points("sbp", yHr), temp: points("temp_c", yTemp),
     feverLine: round(yTemp(38)), nowX: x(Math.min(nowMs, range.end)),
   };

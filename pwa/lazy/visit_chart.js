@@ -19,7 +19,8 @@ export function visitChart(state, nowIso) {
   if (!model) return h("p.muted", "The chart appears once the visit has vital signs or a running infusion.");
   const { width, height, margin, boxes } = model;
   const right = width - margin.right;
-  const stepPath = model.rateSteps.map((step, i) => `${i === 0 ? "M" : "L"}${step.x1},${step.y} L${step.x2},${step.y}`).join(" ");
+  const pathOf = (steps) => steps.map((step, i) => `${i === 0 ? "M" : "L"}${step.x1},${step.y} L${step.x2},${step.y}`).join(" ");
+  const stepPath = pathOf(model.rateSteps);
   const bandLabel = (name, text) => s("text.chart-label", { x: 4, y: boxes[name].top + 12 }, text);
   const frame = (name) => s("rect.chart-band", { x: margin.left, y: boxes[name].top, width: right - margin.left, height: boxes[name].height });
   return h("figure.chart", { testid: "visit-chart" },
@@ -33,10 +34,12 @@ export function visitChart(state, nowIso) {
         s("text.chart-axis", { x: t.x, y: height - 8, "text-anchor": "middle" }, clock(t.at)),
       ]),
       stepPath ? s("path.chart-rate", { d: stepPath }) : null,
+      model.otherSteps.map((run) => s("path.chart-rate-other", { d: pathOf(run.steps) }, s("title", `Order ${run.orderId} · ${run.product}`))),
       model.rateSteps.map((step) => s("text.chart-value", { x: step.x1 + 3, y: step.y - 4 }, num(step.rate))),
       series(model.hr, "hr", "HR"), series(model.sbp, "sbp", "SBP"), series(model.temp, "temp", "°C"),
       s("line.chart-now", { x1: model.nowX, x2: model.nowX, y1: margin.top, y2: height - margin.bottom })),
     h("figcaption.chart-legend",
-      h("span.lg-rate", "rate"), h("span.lg-hr", "heart rate"),
+      h("span.lg-rate", "rate"), model.otherSteps.length ? h("span.lg-rate-other", { testid: "chart-other-orders" },
+        `${model.otherSteps.map((run) => `order ${run.orderId}, ${run.product}`).join("; ")}`) : null, h("span.lg-hr", "heart rate"),
       h("span.lg-sbp", "systolic BP"), h("span.lg-temp", "temperature (line: 38 °C)")));
 }

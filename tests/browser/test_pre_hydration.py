@@ -71,6 +71,8 @@ def test_saline_run_faster_than_its_order_is_flagged_on_the_tablet_offline_and_o
     flagged = tablet.page.locator("[data-testid=alert][data-rule=rate_above_limit]")
     expect(flagged).to_contain_text(f"{SALINE} (order {saline_id}): Rate 300 mL/h is above the ordered rate (250 mL/h)")
     expect(tablet.page.locator("[data-testid=alert][data-rule=start_not_ready]")).to_have_count(0)  # the bag was opened
+    expect(tablet.tid("chart-other-orders")).to_contain_text(f"order {saline_id}, {SALINE}")  # its own line on the chart
+    tablet.screenshot(artifacts / "tablet-chart-with-the-saline-line-1280x800.png", testid="visit-chart")
     tablet.screenshot(artifacts / "tablet-pre-hydration-above-order-offline-1280x800.png", testid="alerts")
     tablet.screenshot(artifacts / "tablet-pre-hydration-card-offline-1280x800.png", testid="other-orders")
 

@@ -208,6 +208,19 @@ describe("the chart", () => {
     for (const p of model.temp) assert.ok(p.y >= temp.top && p.y <= temp.top + temp.height);
     assert.equal(chartModel({ segments: [], vitals: [] }, "2025-03-04T10:40:00Z"), null);
   });
+
+  test("an additional order's pump is a line of its own, on the same axes, before the visit's own starts", () => {
+    const state = {
+      time_in: "2025-03-04T09:00:00Z", protocol: { limit_ml_h: 350 }, infusion: { status: "not_started" }, segments: [], vitals: [],
+      other_orders: [{ order_id: "8", product_name: "Sodium chloride 0.9%", segments: [{ start: "2025-03-04T09:05:00Z", end: "2025-03-04T10:35:00Z", rate_ml_h: 333.3 }] }],
+    };
+    const model = chartModel(state, "2025-03-04T10:40:00Z", { width: 600, height: 300 });
+    assert.deepEqual(model.rateSteps, []);
+    const [saline] = model.otherSteps;
+    assert.deepEqual([saline.orderId, saline.product, saline.steps.length], ["8", "Sodium chloride 0.9%", 1]);
+    const { rate } = model.boxes;
+    assert.ok(saline.steps[0].x1 < saline.steps[0].x2 && saline.steps[0].y >= rate.top && saline.steps[0].y <= rate.top + rate.height);
+  });
 });
 
 describe("without the clinical rules", () => {
