@@ -91,6 +91,7 @@ async def test_a_pre_hydrations_bag_is_its_own_lot_in_fhir_not_the_ivigs(
     assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
     page = (await (await client_factory(physician_phil)).get(f"/visits/{visit.id}/summary")).text
     assert "Sodium chloride 0.9% lot <strong>NS2501</strong>" in page
+    assert "<p>Gammagard Liquid 10% lot <strong>LE12A</strong>" in page  # each lot named where two products were opened
     assert "<td>250 mL over 60 min (250 mL/h)</td>" in page  # what the bag's order asked, beside what ran
     assert f"<title>order {saline.id}: Sodium chloride 0.9%</title>" in page  # the bag's own line on the rate chart
     assert f"Dashed: order {saline.id}, Sodium chloride 0.9%." in page
