@@ -4,7 +4,7 @@
 // Loaded with the form builder on the first tap (precached: offline too), outside the cold-start shell.
 
 import { TITLES } from "../form_titles.js";
-import { fromLocalInput, parseNumber, toLocalInput } from "../format.js";
+import { fromLocalInput, parseNumber } from "../format.js";
 
 // Choices as [value, label]: "a|b_c" gives [["a", "A"], ["b_c", "B c"]]; "v:Label" names one itself.
 // A field's `options` is such a spec, a list of [value, label], or a function of the visit.
@@ -192,12 +192,11 @@ const FINISH = {
   "reaction.observed": (payload, entered, problems, extras, values) => {
     const symptoms = [...(payload.symptoms || []), ...(entered.other_symptoms || [])];
     if (symptoms.length === 0) problems.push({ field: "symptoms", message: "Symptoms: choose or type at least one" });
-    // A correction keeps when each one was notified (valuesFrom), unless the nurse changes the time shown.
+    // A correction keeps when each one already listed was notified (valuesFrom leaves the time box empty);
+    // a time she enters is when everyone listed was notified; someone she adds without one, now.
     const kept = values.notified_times || {};
-    const shown = Object.values(kept)[0];
-    const moved = !shown || (entered.notified_at && toLocalInput(new Date(entered.notified_at)) !== toLocalInput(new Date(shown)));
     const at = entered.notified_at || extras.occurredAt;
-    const notified = (entered.notified_who || []).map((who) => ({ who, at: kept[who] && !moved ? kept[who] : at }));
+    const notified = (entered.notified_who || []).map((who) => ({ who, at: kept[who] && !entered.notified_at ? kept[who] : at }));
     return { payload: { actions: [], ...payload, symptoms, notified }, problems };
   },
   signature: (payload, entered, problems) => {
@@ -222,7 +221,7 @@ export function valuesFrom(kind, payload) {
     values.other_symptoms = (payload.symptoms || []).filter((s) => !known.has(s)).join(", ");
     values.notified_who = (payload.notified || []).map((n) => n.who);
     values.notified_times = Object.fromEntries((payload.notified || []).map((n) => [n.who, n.at]));
-    if (payload.notified?.length) values.notified_at = toLocalInput(new Date(payload.notified[0].at));
+    values.notified_at = "";  // empty, not "now": each one keeps the time recorded
   }
   if (kind === "signature") values.confirm = false;
   return values;

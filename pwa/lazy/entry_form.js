@@ -67,7 +67,7 @@ function inputWidget(field, values, changed) {
   if (field.type === "longtext") return h("textarea", { ...common, rows: 3, maxlength: 2000, value: initial });
   if (field.type === "date") return h("input", { ...common, type: "date", value: initial });
   if (field.type === "time") {
-    const time = timeInput(field.name, field.label, initial || toLocalInput(new Date()),
+    const time = timeInput(field.name, field.label, initial,  // "" stays empty: a correction keeps each recorded time
       () => { values[field.name] = time.input.value; changed(); }, `f-${field.name}`);
     return time.row;
   }
@@ -159,8 +159,11 @@ export function entryForm(options) {
     const raised = preview ? preview(built.payload, occurredAt) : [];
     const key = JSON.stringify([built.payload, occurredAt]);
     if ((form.rate || form.scan || form.confirms) && raised.length && confirmedFor !== key) {
-      fill(warning, h("p.warning-title", "This breaks the protocol:"), raised.map((a) => h("p", a.message)),
-        h("p", "Tap \"Save anyway\" only if the order or the prescriber says so."));
+      // a stop is a fact to record: checked, never talked out of (its pump reading may be a slip of a digit)
+      fill(warning, h("p.warning-title", form.confirms ? "Check before saving; this would flag:" : "This breaks the protocol:"),
+        raised.map((a) => h("p", a.message)),
+        h("p", form.confirms ? "Correct what was mistyped, or tap \"Save anyway\" to record it as it is."
+          : "Tap \"Save anyway\" only if the order or the prescriber says so."));
       confirmedFor = key;
       save.textContent = "Save anyway";
       return;

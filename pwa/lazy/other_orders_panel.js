@@ -61,7 +61,9 @@ function orderCard(run, { save, check, preview = null, startOff = {} }) {
     const warn = raised.length && confirmedFor !== key;
     confirmedFor = warn ? key : null;
     problems.hidden = !found.length && !warn;
-    problems.textContent = warn ? `This breaks the protocol: ${raised.map((a) => a.message).join("; ")}. Tap again only if the order or the prescriber says so.`
+    const stop = kind === "infusion.stopped";  // a fact to record: checked, never talked out of
+    problems.textContent = warn ? `${stop ? "Check before saving; this would flag" : "This breaks the protocol"}: ${raised.map((a) => a.message).join("; ")}. ${
+      stop ? "Correct what was mistyped, or tap again to record it as it is." : "Tap again only if the order or the prescriber says so."}`
       : found.map((p) => p.message).join("; ");
     if (found.length || warn) return;
     for (const key of [...typed.keys()]) if (key.startsWith(`${run.order_id}:`)) typed.delete(key);

@@ -157,7 +157,7 @@ export function visitScreen(app, row) {
     const unready = Boolean(app.clinical && state?.time_in) && app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 }))
       .some((a) => a.rule === "start_not_ready");
     const off = state?.time_in ? availability(state, { kit: kitGated(), unready }) : null;
-    const shown = JSON.stringify(off);
+    const shown = JSON.stringify([off, order?.premeds]);  // a pull may bring an edited premedication's dose
     if (parts.actions.dataset.shown === shown) return;
     parts.actions.dataset.shown = shown;
     if (!off) {

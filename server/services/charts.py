@@ -199,8 +199,9 @@ def infusion_chart(state: dict[str, Any], clock: LocalTime, *, height: int = 200
         chart.bands.append(Band(start, max(end - start, 1.0), f"paused: {pause['reason']}"))
     for reaction in (r for r in state.get("reactions", []) if axis.contains(r["at"])):
         chart.markers.append(Marker(axis.x(reaction["at"]), f"R{reaction['grade']}"))
-    if limit:
-        chart.guide = Tick(values.y(limit), f"limit {limit:g}")
+    if limit:  # the visit's own order's limit: named so where another pump's line is drawn beside it
+        whose = f" ({state['protocol']['product_name']})" if len(every) > len(segments) else ""
+        chart.guide = Tick(values.y(limit), f"limit {limit:g}{whose}")
     return chart
 
 

@@ -129,10 +129,13 @@ async def state_through(visit: Visit, through_seq: int | None) -> Folded:
     """The visit folded, through the event `through_seq` when given."""
     events = await visits.events_of(visit)
     context = await visits.context_for(visit, events=events)
-    orders = await visits.orders_as_run(visit, visits.ended_at(events))
+    ended = visits.ended_at(events)
+    orders = await visits.orders_as_run(visit, ended)
     if through_seq is not None:
         events = [event for event in events if event["server_seq"] <= through_seq]
-    return Folded(folds.fold(events, context=context).to_dict(), events, context, orders)
+    # a visit still running is folded to now (its pump ran on since the last entry); a closed one to its log
+    now = datetime.now(timezone.utc) if ended is None and through_seq is None and events else None
+    return Folded(folds.fold(events, context=context, now=now).to_dict(), events, context, orders)
 
 
 def resolved_alerts(summary: VisitSummary) -> list[dict[str, Any]]:

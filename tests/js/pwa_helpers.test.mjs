@@ -79,15 +79,19 @@ describe("entry payloads from form values", () => {
     assert.deepEqual([values.symptoms, values.other_symptoms, values.grade, values.notified_who], [["chills"], "back ache", "2", ["pharmacist"]]);
   });
 
-  test("a correction of a reaction keeps when each one was notified; a time the nurse changes is the new one", () => {
-    const at = "2026-12-06T07:45:20.000Z";
-    const payload = { symptoms: ["chills"], grade: 1, actions: ["slowed"], outcome: "ongoing", notified: [{ who: "prescriber", at }] };
+  test("a correction of a reaction keeps when each one was notified; someone added is notified now; a time entered is everyone's", () => {
+    const [prescriber, pharmacist, now] = ["2026-12-06T07:40:20.000Z", "2026-12-06T08:05:00.000Z", "2026-12-06T09:30:00.000Z"];
+    const payload = { symptoms: ["chills"], grade: 1, actions: ["slowed"], outcome: "ongoing",
+      notified: [{ who: "prescriber", at: prescriber }, { who: "pharmacist", at: pharmacist }] };
     const values = valuesFrom("reaction.observed", payload);
+    assert.equal(values.notified_at, "");  // not filled with "now"
     values.outcome = "resolved";
-    const corrected = payloadFrom("reaction.observed", values, { occurredAt: "2026-12-06T08:14:00.000Z" });
-    assert.deepEqual([corrected.problems, corrected.payload.notified], [[], [{ who: "prescriber", at }]]);  // not 08:14
-    const moved = payloadFrom("reaction.observed", { ...values, notified_at: toLocalInput(new Date("2026-12-06T07:50:00.000Z")) }, { occurredAt: "2026-12-06T08:14:00.000Z" });
-    assert.deepEqual(moved.payload.notified, [{ who: "prescriber", at: "2026-12-06T07:50:00.000Z" }]);
+    const corrected = payloadFrom("reaction.observed", values, { occurredAt: now });
+    assert.deepEqual([corrected.problems, corrected.payload.notified], [[], payload.notified]);  // not 09:30
+    const added = payloadFrom("reaction.observed", { ...values, notified_who: ["prescriber", "pharmacist", "supervisor"] }, { occurredAt: now });
+    assert.deepEqual(added.payload.notified, [...payload.notified, { who: "supervisor", at: now }]);
+    const entered = payloadFrom("reaction.observed", { ...values, notified_at: toLocalInput(new Date("2026-12-06T07:50:00.000Z")) }, { occurredAt: now });
+    assert.deepEqual(entered.payload.notified.map((n) => n.at), ["2026-12-06T07:50:00.000Z", "2026-12-06T07:50:00.000Z"]);
   });
 
   test("timeline text is plain and says location not verified", () => {

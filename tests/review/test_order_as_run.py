@@ -127,3 +127,17 @@ async def test_an_end_recorded_again_after_the_sign_off_lets_no_later_edit_into_
     signoff = next(r for r in state["reviews"] if r["kind"] == "review.signed")
     as_signed = await build_summary(visit, clock=LocalTime("UTC"), through_seq=await signoff_seq(signoff["event_id"]))
     assert (as_signed.order.revision, as_signed.state["infusion"]["grams_ordered"]) == (1, 70.0)
+
+
+async def test_the_review_of_a_visit_still_running_is_folded_to_now(push_visit, desk, nurse_ana, patient_pat):
+    """Found in review: the review page folded a running visit to its last entry, so a pump started 40 min
+    ago at 35 mL/h showed a step of no length and no overdue vital signs."""
+    script = script_started(90)
+    scripted.prelude(script)
+    script.start(50, rate_ml_h=35)
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    summary = await build_summary(visit, clock=LocalTime("UTC"))
+    step = summary.state["segments"][-1]
+    assert step["end"] is None and step["duration_min"] >= 39
+    assert "vitals_overdue" in {alert["rule"] for alert in summary.state["alerts"]}
+    assert (await desk.get(f"/review/visits/{visit.id}")).status_code == 200

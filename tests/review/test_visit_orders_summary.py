@@ -87,7 +87,7 @@ async def test_a_pre_hydrations_bag_is_its_own_lot_in_fhir_not_the_ivigs(
     script.add(32, "infusion.stopped", {"reason": "completed", "pump_volume_ml": None, "order_id": str(saline.id)})
     visit = await push_visit(nurse_ana, patient_pat, script, order=primary, other_orders=(saline,))
     review = (await desk.get(f"/review/visits/{visit.id}")).text
-    assert "Sodium chloride 0.9% NS2501 (exp. 2030-12-31, 250 mL)" in review and "; LE12A (exp." in review
+    assert "Sodium chloride 0.9% NS2501 (exp. 2030-12-31, 250 mL)" in review and "; Gammagard Liquid 10% LE12A (exp." in review
     assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
     page = (await (await client_factory(physician_phil)).get(f"/visits/{visit.id}/summary")).text
     assert "Sodium chloride 0.9% lot <strong>NS2501</strong>" in page
