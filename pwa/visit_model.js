@@ -17,9 +17,13 @@ export function visitRow(reference, visitId) {
   const patient = reference.patients.find((p) => p.id === visit.patient_id) || null;
   const listed = reference.orders.find((o) => o.id === visit.order_id) || null;
   const ran = visit.context?.order;
-  const order = ran ? { ...listed, ...ran, id: visit.order_id } : listed;
+  const order = ran ? { ...listed, ...ran, id: visit.order_id, prn_orders: withIndications(ran.prn_orders, listed?.prn_orders) } : listed;
   return { visit, patient, order };
 }
+
+// The context's PRN orders carry no indication (what each is for); the reference's row of the order does.
+const withIndications = (ran = [], listed = []) => ran.map((p) => ({
+  ...listed.find((l) => l.drug === p.drug && l.dose === p.dose && l.unit === p.unit && l.route === p.route), ...p }));
 
 /** `{today, other}`: the reference's visits scheduled today, and the other open ones, in time order. */
 export function visitsByDay(reference, now) {

@@ -102,8 +102,8 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     clock.to_minute(tablet, 140)
     tablet.tid("action-reaction.observed").click()
     tablet.fill("grade", "1")
-    expect(tablet.tid("order-prn")).to_have_text("The order's PRN and reaction orders: diphenhydramine 25 mg PO; "
-                                                 "epinephrine 0.3 mg IM. Give only what the order lists.")
+    expect(tablet.tid("order-prn")).to_have_text("The order's PRN and reaction orders: diphenhydramine 25 mg PO (mild "
+                                                 "reaction); epinephrine 0.3 mg IM (anaphylaxis). Give only what the order lists.")
     tablet.screenshot(artifacts / "reaction-advice-with-the-orders-prn-list-1280x800.png", testid="suggested-actions")
     tablet.fill_form("reaction.observed", {"symptoms": ["flushing"], "actions": ["slowed"], "outcome": "improving"})
     expect(tablet.tid("next-step")).to_contain_text("Lower the rate to")

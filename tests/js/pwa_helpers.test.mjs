@@ -122,6 +122,13 @@ describe("the order a visit screen shows", () => {
     assert.equal(orderAmount(order), "500 mL over 120 min");
   });
 
+  test("keeps what each PRN order is for, which the context's copy does not carry", () => {
+    const ref = reference({ order: { id: "12", product_id: "sodium-chloride-0.9", volume_ml: 500, duration_min: 120,
+      prn_orders: [{ drug: "epinephrine", dose: 0.3, unit: "mg", route: "IM" }] } });
+    ref.orders[0].prn_orders = [{ drug: "epinephrine", dose: 0.3, unit: "mg", route: "IM", indication: "anaphylaxis" }];
+    assert.deepEqual(visitRow(ref, "v1").order.prn_orders, [{ drug: "epinephrine", dose: 0.3, unit: "mg", route: "IM", indication: "anaphylaxis" }]);
+  });
+
   test("is the reference's row of it where the visit carries no context", () => {
     assert.equal(visitRow(reference(undefined), "v1").order.volume_ml, 1000);
   });
