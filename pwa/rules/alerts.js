@@ -7,7 +7,7 @@ import { orderPictures } from './picture.js';
 import { formatNumber } from './rounding.js';
 import { compareText } from './events.js';
 import { RATE_RULES } from './rate_rules.js';
-import { parseRulebook } from './rulebook.js';
+import { applies, parseRulebook } from './rulebook.js';
 import { SCHEDULE_RULES } from './schedule.js';
 import { VISIT_RULES } from './visit_rules.js';
 
@@ -60,11 +60,6 @@ export function loadRulebook(rulesDoc, expressions, factsDoc = expressions?.fact
   });
 }
 
-// The rule runs on this visit: enabled, for its therapy and its protocol's kind.
-export function applies(spec, protocol) {
-  const scope = spec.applies_to;
-  return spec.enabled && scope.therapies.includes(protocol.therapy) && scope.protocol_kinds.includes(protocol.kind);
-}
 
 // Fill {name} placeholders; numbers are written half-up to 0.01 without trailing zeros.
 function renderMessage(template, values) {

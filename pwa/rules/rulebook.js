@@ -51,6 +51,13 @@ const upcast = (doc) => (Array.isArray(doc.rules)
 // The rules file as {schema, newer, older, version, rate_tolerance_ml_h, late_entry_min, vitals_schedule,
 // rules: {id: spec}, skipped: [{id, reason}], reaction_tiers, entry_authority, infusion_series}; throws on bad data of
 // this code's schema (rule ids must be unique), skips what it cannot read of a newer one.
+// The rule runs on this pump: enabled, for its therapy and its protocol's kind (the alerts, and the
+// vital-sign schedule's countdown, ask it alike).
+export function applies(spec, protocol) {
+  const scope = spec.applies_to;
+  return spec.enabled && scope.therapies.includes(protocol.therapy) && scope.protocol_kinds.includes(protocol.kind);
+}
+
 export function parseRulebook(rulesDoc) {
   const newer = Number.isInteger(rulesDoc?.schema) && rulesDoc.schema > RULES_SCHEMA;
   const older = Number.isInteger(rulesDoc?.schema) && rulesDoc.schema < RULES_SCHEMA;

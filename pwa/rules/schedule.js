@@ -12,6 +12,7 @@
 // picture's horizon (now, or the last entry), or the visit has ended.
 
 import { addMinutes } from './clock.js';
+import { applies } from './rulebook.js';
 import { observationMin } from './context.js';
 import { finding, ofKind, orderPictures } from './picture.js';
 import { increases } from './rate_rules.js';
@@ -112,8 +113,7 @@ export function nextVitalsDue(picture) {
 // The cadence rule (vitals_overdue) judges this pump: enabled, for its therapy and protocol kind.
 function onSchedule(picture) {
   const spec = picture.context.rulebook.rules.vitals_overdue;
-  const { therapy, kind } = picture.context.protocol;
-  return Boolean(spec?.enabled && spec.applies_to.therapies.includes(therapy) && spec.applies_to.protocol_kinds.includes(kind));
+  return Boolean(spec && applies(spec, picture.context.protocol));
 }
 
 // When this pump's run calls for the next set: the cadence while infusing, then completion and observation.

@@ -25,7 +25,7 @@ from server.clinical.shapes import checker, data_file
 
 if TYPE_CHECKING:
     from server.clinical.picture import Picture
-    from server.clinical.products import Catalog
+    from server.clinical.products import Catalog, Protocol
 
 
 Severity = Literal["info", "warning", "critical"]
@@ -143,6 +143,13 @@ class RuleBook(_View):
     def suggested_actions(self, grade: int) -> ReactionTier | None:
         """The guidance tier for a reaction grade, if the data covers that grade."""
         return next((tier for tier in self.reaction_tiers if grade in tier.grades), None)
+
+
+def applies(spec: RuleSpec, protocol: Protocol) -> bool:
+    """The rule runs on this pump: enabled, for its therapy and its protocol's kind (the alerts, and the
+    vital-sign schedule's countdown, ask it alike)."""
+    scope = spec.applies_to
+    return spec.enabled and protocol.therapy in scope.therapies and protocol.kind in scope.protocol_kinds
 
 
 def parse_rulebook(data: Mapping[str, Any] | None = None) -> RuleBook:

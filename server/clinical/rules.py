@@ -18,13 +18,12 @@ from server.clinical import expressions
 from server.clinical.events import PAYLOAD_MODELS
 from server.clinical.rate_rules import RATE_RULES, RULE_THRESHOLDS
 from server.clinical.rounding import format_number
-from server.clinical.rulebook import Evaluator, Finding, RuleBook, RuleSpec, Severity, Value, parse_rulebook
+from server.clinical.rulebook import Evaluator, Finding, RuleBook, RuleSpec, Severity, Value, applies, parse_rulebook
 from server.clinical.schedule import SCHEDULE_RULES
 from server.clinical.visit_rules import VISIT_RULES
 
 if TYPE_CHECKING:
     from server.clinical.picture import Picture
-    from server.clinical.products import Protocol
     from server.clinical.visit_context import Order
 
 RULE_CODE: dict[str, Evaluator] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
@@ -69,12 +68,6 @@ def load_rules(data: Mapping[str, Any] | None = None) -> RuleBook:
         missing, unknown = set(PAYLOAD_MODELS) - kinds, kinds - set(PAYLOAD_MODELS)
         raise ValueError(f"rules data: entry_authority lacks kinds {sorted(missing)}, unknown {sorted(unknown)}")
     return book
-
-
-def applies(spec: RuleSpec, protocol: Protocol) -> bool:
-    """The rule runs on this visit: enabled, for its therapy and its protocol's kind."""
-    scope = spec.applies_to
-    return spec.enabled and protocol.therapy in scope.therapies and protocol.kind in scope.protocol_kinds
 
 
 def render_message(template: str, values: Mapping[str, Value]) -> str:

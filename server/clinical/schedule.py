@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Iterator
 
 from server.clinical.clock import add_minutes
-from server.clinical.rulebook import Finding, RuleSpec, by_name
+from server.clinical.rulebook import Finding, RuleSpec, applies, by_name
 
 if TYPE_CHECKING:
     from server.clinical.picture import Picture
@@ -131,9 +131,8 @@ def next_vitals_due(picture: Picture) -> datetime | None:
 
 def _on_schedule(picture: Picture) -> bool:
     """The cadence rule (vitals_overdue) judges this pump: enabled, for its therapy and protocol kind."""
-    protocol = picture.context.protocol
-    return any(spec.id == "vitals_overdue" and spec.enabled and protocol.therapy in spec.applies_to.therapies
-               and protocol.kind in spec.applies_to.protocol_kinds for spec in picture.context.rulebook.rules)
+    return any(spec.id == "vitals_overdue" and applies(spec, picture.context.protocol)
+               for spec in picture.context.rulebook.rules)
 
 
 def _pump_due(picture: Picture) -> datetime | None:

@@ -64,10 +64,14 @@ async def products_at(moments: list[tuple[int, datetime]]) -> list[tuple[str, st
     """(product, therapy) of each (order, moment) as the order stood then: the product a done visit gave,
     for the next visit's series (an order switched to another product since must not rewrite the past, nor
     hide the switch). One read of the orders and one of their revisions, however many visits."""
+    if not moments:
+        return []
     ids = list({order_id for order_id, _ in moments})
     orders = {order.id: order for order in await Order.filter(id__in=ids)}
     revisions: dict[int, list[tuple[datetime, dict[str, Any]]]] = {}
-    for row in await OrderRevision.filter(order_id__in=ids).order_by("revision").values("order_id", "changed_at", "snapshot"):
+    earliest = min(moment for _, moment in moments)  # a revision replaced before every visit ended holds none
+    for row in await OrderRevision.filter(order_id__in=ids, changed_at__gt=earliest).order_by("revision") \
+            .values("order_id", "changed_at", "snapshot"):
         revisions.setdefault(row["order_id"], []).append((row["changed_at"], row["snapshot"]))
     found = []
     for order_id, moment in moments:

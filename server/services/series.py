@@ -37,15 +37,15 @@ async def prior_infusions(visit: Visit, therapy: str) -> list[PriorInfusion]:
     with the product its order held when it ended: a hydration visit between two IVIG infusions is no
     product switch of the IVIG series."""
     on = visit_time(visit)
-    rows = [row for row in await Visit.filter(
+    rows = [(row, _ms(row["time_out"] or row["scheduled_at"])) for row in await Visit.filter(
         patient_id=visit.patient_id, status__in=DONE, volume_infused_ml__gt=0, order_id__isnull=False,
     ).exclude(id=visit.id).values("id", "time_out", "scheduled_at", "last_tolerated_rate_ml_h", "order_id")
         if row["time_out"] or row["scheduled_at"]]
-    ran = await order_as_run.products_at([(row["order_id"], row["time_out"] or row["scheduled_at"]) for row in rows])
-    prior = [PriorInfusion(str(row["id"]), product, _ms(row["time_out"] or row["scheduled_at"]),
-                           row["last_tolerated_rate_ml_h"])
-             for row, (product, of_therapy) in zip(rows, ran) if of_therapy == therapy]
-    return sorted((p for p in prior if p.ended_at < on), key=lambda p: p.ended_at, reverse=True)
+    rows = [(row, ended) for row, ended in rows if ended < on]
+    ran = await order_as_run.products_at([(row["order_id"], ended) for row, ended in rows])
+    prior = [PriorInfusion(str(row["id"]), product, ended, row["last_tolerated_rate_ml_h"])
+             for (row, ended), (product, of_therapy) in zip(rows, ran) if of_therapy == therapy]
+    return sorted(prior, key=lambda p: p.ended_at, reverse=True)
 
 
 async def series_facts(visit: Visit, order: Order, rulebook: RuleBook) -> SeriesFacts | None:
