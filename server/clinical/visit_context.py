@@ -90,7 +90,9 @@ class VisitContext:
     server) picks the first- or later-infusion protocol; without it the visit counts as a first.
     `other_orders`: the visit's additional orders (a pre-hydration, a second product), each with its id;
     the visit's rules and the rate advice are the primary `order`'s; each other order's pump is judged by the
-    pump's rules as its own (picture.py `order_pictures`)."""
+    pump's rules as its own (picture.py `order_pictures`). `earlier`: the server's contexts of the orders
+    in force before each edit made while the visit ran, with the edit's moment (server.services.orders_in_force);
+    the fold reads none of it."""
 
     order: Order
     patient: PatientFlags
@@ -99,6 +101,7 @@ class VisitContext:
     series: SeriesFacts | None = None
     organization: OrganizationPolicy = OrganizationPolicy()
     other_orders: tuple[Order, ...] = ()
+    earlier: tuple[tuple[Any, VisitContext], ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         _ = self.protocol, self.label_protocol, self.vitals_schedule, self.other_protocols

@@ -23,6 +23,7 @@ from uuid import UUID
 
 from server.clinical.timeline import VisitState, fold_timeline
 from server.clinical.visit_context import VisitContext
+from server.services import orders_in_force
 
 ContextKey = tuple[UUID, datetime | None, datetime | None]  # the visit, when it began and ended (None: not yet)
 
@@ -74,6 +75,9 @@ def fold(events: list[dict[str, Any]], *, context: VisitContext, now: datetime |
         return kept[1]
     started = time.perf_counter()
     state = fold_timeline(events, context=context, now=now)
+    if context.earlier:  # orders edited while the visit ran: each entry judged by those in force then
+        earlier = [fold_timeline(events, context=then, now=now) for _, then in context.earlier]
+        state = orders_in_force.judged(state, earlier, [edit for edit, _ in context.earlier], events, context.rulebook)
     if scope is not None:
         scope.states[key] = (context, state)
         scope.folds += 1

@@ -23,12 +23,16 @@ from server.services.catalogue_names import therapy_of
 
 def ran_until(events: list[dict[str, Any]], authority: Any) -> datetime | None:
     """When the visit's orders stop following edits: the first of its end and its sign-off (None while it
-    runs). The tablet's clock says when it ended; a clock running ahead is held to the moment the server
-    received the entry, so an edit made after that never reaches back."""
-    received = {event["id"]: event["received_at"] for event in events}
-    moments = [entry.occurred_at if received[entry.id] is None else min(entry.occurred_at, _moment(received[entry.id]))
-               for entry in visit_closed(events, authority)]
-    return min(moments, default=None)
+    runs), each at the moment it was made (`made_at`)."""
+    made = made_at(events)
+    return min((made[str(entry.id)] for entry in visit_closed(events, authority)), default=None)
+
+
+def made_at(events: list[dict[str, Any]]) -> dict[str, datetime]:
+    """When each entry was made, by id: the tablet's clock, held to the moment the server received it (a
+    clock running ahead never puts an entry after an edit it came before)."""
+    return {str(event["id"]): moment(event["occurred_at"]) if event["received_at"] is None
+            else min(moment(event["occurred_at"]), moment(event["received_at"])) for event in events}
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,17 @@ async def as_of(orders: list[Order], at: datetime | None) -> list[Order]:
     if at is None or not orders:
         return orders
     revisions = await OrderRevision.filter(order_id__in=[o.id for o in orders], changed_at__gt=at) \
-        .order_by("revision").values("order_id", "snapshot")
+        .order_by("revision").values("order_id", "changed_at", "snapshot")
+    return as_of_rows(orders, revisions, at)
+
+
+def as_of_rows(orders: list[Order], revisions: list[dict[str, Any]], at: datetime) -> list[Order]:
+    """Each order as it stood at `at`, from its revisions (in revision order) replaced after `at` at least:
+    the snapshot of the first one replaced after it, else the order as it is."""
     first: dict[int, dict[str, Any]] = {}
     for row in revisions:
-        first.setdefault(row["order_id"], row["snapshot"])
+        if row["changed_at"] > at:
+            first.setdefault(row["order_id"], row["snapshot"])
     return [order if order.id not in first else _as_was(order, first[order.id]) for order in orders]
 
 
@@ -94,5 +105,5 @@ def _as_was(order: Order, snapshot: dict[str, Any]) -> Order:
     return Order(**fields)
 
 
-def _moment(value: Any) -> datetime:
+def moment(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))

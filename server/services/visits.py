@@ -4,6 +4,7 @@ visit's accepted events, and the projection kept on the Visit row for lists and 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -15,8 +16,8 @@ from server.clinical.timeline import VisitState
 from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitOrder, VisitStatus
-from server.services import (at_risk_policy, entry_times, folds, order_as_run, org_catalogue, projection_due, series,
-                             visit_orders)
+from server.services import (at_risk_policy, entry_times, folds, order_as_run, orders_in_force, org_catalogue,
+                             projection_due, series, visit_orders)
 from tortoise.connection import get_connection
 from tortoise.expressions import Q, Subquery
 
@@ -91,22 +92,32 @@ def ended_at(events: list[dict[str, Any]]) -> datetime | None:
 
 async def orders_as_run(visit: Visit, ended: datetime | None) -> order_as_run.OrdersAsRun:
     """The visit's order and its additional ones as the visit ran on them (server.services.order_as_run)."""
-    return await order_as_run.of_visit([await _order_of(visit), *await visit_orders.other_orders_of(visit)], ended)
+    return await order_as_run.of_visit(await _orders_now(visit), ended)
+
+
+async def _orders_now(visit: Visit) -> list[Order]:
+    """The visit's order, then its additional ones, as they are now."""
+    return [await _order_of(visit), *await visit_orders.other_orders_of(visit)]
 
 
 async def _build_context(visit: Visit, as_of: datetime, ended: datetime | None) -> VisitContext:
-    orders = await orders_as_run(visit, ended)
-    order, others = orders.order, orders.others
+    current = await _orders_now(visit)
+    orders = await order_as_run.of_visit(current, ended)
+    order = orders.order
     patient = await Patient.get(id=visit.patient_id)
     facts = await series.series_facts(visit, order, rulebook())
     place = None if facts is None else place_in_series(facts, order.product_id,
                                                         long_gap_days=rulebook().infusion_series.long_gap_days)
-    return VisitContext(
+    context = VisitContext(
         order=order_plan(order), patient=patient_flags(patient, place),
         catalog=await org_catalogue.catalog_for(visit.organization_id, as_of=as_of), rulebook=rulebook(),
         series=facts, organization=await at_risk_policy.policy_of(patient.organization_id),
-        other_orders=tuple(order_plan(other) for other in others),
+        other_orders=tuple(order_plan(other) for other in orders.others),
     )
+    edits = await orders_in_force.before_edits(current, as_of, ended)
+    return replace(context, earlier=tuple(
+        (edit, replace(context, order=order_plan(then), other_orders=tuple(map(order_plan, others))))
+        for edit, (then, *others) in edits)) if edits else context
 
 
 async def context_json(visit: Visit) -> dict[str, Any]:

@@ -1,0 +1,71 @@
+"""Each entry is judged by the orders in force when it was made (server.services.orders_in_force): the
+pharmacist edits an order while its visit runs, the visit follows the edit from then on, and what the nurse
+did before it is not made a breach of the new order, on the review, the Visit row or the summary. A pump
+still running above a cap lowered under it is flagged, named by the cap it is above now."""
+
+from __future__ import annotations
+
+from server.db.models import Order, Visit
+from server.services import visits
+from tests.clinical import visits as scripted
+from tests.review.test_order_as_run import running_script
+from tests.server.test_pharmacy_pages import edit_order
+
+ANTIHISTAMINE = {"premeds-2-drug": "cetirizine", "premeds-2-dose": "10", "premeds-2-unit": "mg",
+                 "premeds-2-route": "PO", "premeds-2-minutes_before": "30"}
+
+
+def rules_of(state: dict) -> set[str]:
+    return {alert["rule"] for alert in state["alerts"]}
+
+
+async def test_a_rate_reduced_before_the_cap_came_down_is_not_flagged_above_the_new_cap(
+    push_visit, desk, nurse_ana, patient_pat
+):
+    script = running_script()  # climbed to 350 mL/h at minute 170
+    script.rate(200, 140, reason="reaction")  # a reaction: slowed to 140, then the nurse calls the pharmacy
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    assert "rate_above_limit" not in rules_of((await visits.state_of(visit)).to_dict())
+
+    assert (await edit_order(desk, await Order.get(id=visit.order_id), rate_cap_ml_h="150")).status_code == 303
+
+    state = (await visits.state_of(visit)).to_dict()
+    assert (state["protocol"]["limit_ml_h"], state["protocol"]["limit_source"]) == (150, "order_cap")
+    assert "rate_above_limit" not in rules_of(state)
+    assert (await Visit.get(id=visit.id)).alert_count == len(state["alerts"])
+    review = (await desk.get(f"/review/visits/{visit.id}")).text
+    assert "is above the order" not in review
+
+
+async def test_a_pump_still_running_above_a_lowered_cap_is_flagged_against_that_cap(
+    push_visit, desk, nurse_ana, patient_pat
+):
+    visit = await push_visit(nurse_ana, patient_pat, running_script())  # 350 mL/h, still running
+    assert (await edit_order(desk, await Order.get(id=visit.order_id), rate_cap_ml_h="100")).status_code == 303
+
+    state = (await visits.state_of(visit)).to_dict()
+    above = [alert for alert in state["alerts"] if alert["rule"] == "rate_above_limit"]
+    assert [alert["message"] for alert in above] == ["Rate 350 mL/h is above the order's rate cap (100 mL/h)"]
+
+
+async def test_a_premedication_added_mid_visit_does_not_make_the_earlier_start_a_missed_one(
+    push_visit, desk, nurse_ana, patient_pat
+):
+    visit = await push_visit(nurse_ana, patient_pat, running_script())
+    assert "premed_missing" not in rules_of((await visits.state_of(visit)).to_dict())
+
+    assert (await edit_order(desk, await Order.get(id=visit.order_id), **ANTIHISTAMINE)).status_code == 303
+
+    state = (await visits.state_of(visit)).to_dict()
+    assert "premed_missing" not in rules_of(state)
+    context = await visits.context_for(visit)
+    assert "cetirizine" in {premed.drug for premed in context.order.premeds}  # the visit follows the edit
+
+
+async def test_a_visit_ended_before_the_edit_is_folded_once(push_visit, desk, nurse_ana, patient_pat):
+    script = running_script()
+    scripted.finish(script, stop_at=195)
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    assert (await edit_order(desk, await Order.get(id=visit.order_id), rate_cap_ml_h="100")).status_code == 303
+    assert (await visits.context_for(visit)).earlier == ()
+    assert "rate_above_limit" not in rules_of((await visits.state_of(visit)).to_dict())
