@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "35a5b9b0c4b240a2";
+const VERSION = "8c72c136b09cfde8";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -41,6 +41,7 @@ const SHELL = [
   "/app/lazy/series_line.js",
   "/app/lazy/visit_chart.js",
   "/app/manifest.webmanifest",
+  "/app/orders_in_force.js",
   "/app/outbox.js",
   "/app/rules.js",
   "/app/rules/alerts.js",

@@ -3,6 +3,7 @@
 
 import { num, sameDay } from "./format.js";
 import * as rules from "./rules.js";
+import { judged } from "./orders_in_force.js";
 
 export function patientName(patient) {
   return patient ? `${patient.given_name} ${patient.family_name}` : "Unknown patient";
@@ -206,9 +207,16 @@ class Clinical {
     return rules.loadCatalog({ ...products, products: products.products.map((row) => rows[row.protocol_id] ?? row) });
   }
 
-  /** The visit's state (the server's `state` shape) from its events, at `now` (a Date). */
+  /** The visit's state (the server's `state` shape) from its events, at `now` (a Date); a visit whose orders
+   * were edited while it ran has each entry judged by the orders in force when it was made (orders_in_force.js). */
   fold(visit, events, now) {
-    return rules.foldTimeline(events, this.context(visit), { now });
+    const state = rules.foldTimeline(events, this.context(visit), { now });
+    const earlier = visit.context?.earlier ?? [];
+    if (!earlier.length) return state;
+    const folds = earlier.map((then, index) => rules.foldTimeline(events, this.context({
+      id: `${visit.id} until ${index}`, context: { ...visit.context, order: then.order, other_orders: then.other_orders, earlier: [] },
+    }), { now }));
+    return judged(state, folds, earlier.map((then) => rules.parseInstant(then.until)), events, this.rulebook);
   }
 
   /** Problems `[{field, message, code}]` with a payload about to be saved. */

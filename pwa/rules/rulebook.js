@@ -8,7 +8,7 @@ import { IVIG_ONLY } from './catalog.js';
 // The rules file's shape is rules.schema.json (the server checks the same); this code reads the files
 // up to its RULES_SCHEMA (server/clinical/rulebook.py). A newer file is read for what this code knows:
 // its unknown fields are ignored and a rule it cannot read is skipped, so rules are checked one by one.
-export const RULES_SCHEMA = 3;
+export const RULES_SCHEMA = 4;
 const SCHEMA = await loadSchema('rules');
 const DEFS = SCHEMA.$defs;
 const FILE = checker({ ...SCHEMA, properties: { ...SCHEMA.properties, rules: { type: 'array' } } });

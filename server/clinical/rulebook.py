@@ -111,7 +111,7 @@ class RuleSpec(_View):
     each: str | None
     when: str | None
     values: dict[str, str]
-    judged: Literal["when_made", "while_running"] = "when_made"  # which orders an entry is judged by (server.services.orders_in_force)
+    judged: Literal["when_made", "while_running", "at_the_end"] = "when_made"  # which orders an entry is judged by (server.services.orders_in_force)
 
 
 class ReactionTier(_View):
@@ -124,7 +124,7 @@ class ReactionTier(_View):
     source: str
 
 
-RULES_SCHEMA = 3
+RULES_SCHEMA = 4
 """The rules file's shape this code reads; a tablet with older code keeps what it can of a newer one."""
 _FILE, _SCHEDULE = checker("rules"), checker("rules", "vitals_schedule")
 

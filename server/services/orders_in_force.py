@@ -11,7 +11,9 @@ moment (`judged` in rules.json):
   when_made      an act (a start, a step, a vial opened, a drug given): the orders in force when it was
                  made, by the tablet's clock held to the server's receipt (as order_as_run reads an end);
   while_running  the pump's rate against its limit: the orders in force at any moment the rate ran, so a
-                 pump still above a cap lowered under it is flagged, with the cap it is above now.
+                 pump still above a cap lowered under it is flagged, with the cap it is above now;
+  at_the_end     a total (the dose, the volume given) against the orders as they stand at the end (now,
+                 while the visit runs): a dose raised mid-visit is what the patient was to receive.
 The tablet folds with the orders as they are now; the record is the server's.
 """
 
@@ -54,9 +56,13 @@ def judged(final: VisitState, earlier: list[VisitState], edits: list[datetime], 
     for index, state in enumerate([*earlier, final]):
         start, end = (edits[index - 1] if index else None), (edits[index] if index < len(edits) else None)
         for alert in state.alerts:
-            moment = made.get(alert.event_ids[0])
-            last = ran_until.get(alert.event_ids[0], moment) if kinds[alert.rule] == "while_running" else moment
-            if moment is None or ((start is None or last is None or last >= start) and (end is None or moment < end)):
+            moment, judged_by = made.get(alert.event_ids[0]), kinds[alert.rule]
+            last = ran_until.get(alert.event_ids[0], moment) if judged_by == "while_running" else moment
+            if judged_by == "at_the_end" or moment is None:
+                taken = end is None
+            else:
+                taken = (start is None or last is None or last >= start) and (end is None or moment < end)
+            if taken:
                 kept[alert.id] = alert  # a later window's wins: a pump still running is named by today's limit
     position = {str(entry["event_id"]): index for index, entry in enumerate(final.entries)}
     alerts = sorted(without_superseded(list(kept.values()), rulebook.rules),

@@ -22,7 +22,7 @@ PREVIOUS_SHAPE = 1  # the previous release (dc80baf): IVIG by weight, one order 
 
 PRODUCTS_ADDED = ("therapies", "protocol_kinds")
 ROW_ADDED = ("therapy", "kind")
-CONTEXT_ADDED = ("other_orders",)
+CONTEXT_ADDED = ("other_orders", "earlier")
 ORDER_ADDED = ("therapy", "id")
 THERAPY_ADDED = ("order_kind",)
 DOSE_ADDED = ("volume_ml", "duration_min")

@@ -123,7 +123,8 @@ async def _build_context(visit: Visit, as_of: datetime, ended: datetime | None) 
 async def context_json(visit: Visit) -> dict[str, Any]:
     """The context in the plain-JSON form `VisitContext.from_dict` (and pwa/rules.js) read, with
     `protocol_rows`: the catalogue rows as they stood when the visit began, where the organization's
-    current catalogue (the one the tablet holds) has changed them since; the tablet folds with these."""
+    current catalogue (the one the tablet holds) has changed them since; the tablet folds with these.
+    `earlier`: the orders in force before each edit made while the visit ran (server.services.orders_in_force)."""
     events = await events_of(visit)
     context = await context_for(visit, events=events)
     patient = context.patient
@@ -137,6 +138,9 @@ async def context_json(visit: Visit) -> dict[str, Any]:
         "series": None if context.series is None else context.series.to_dict(),
         "organization": {"at_risk_cap_mg_kg_min": context.organization.at_risk_cap_mg_kg_min},
         "protocol_rows": await org_catalogue.rows_changed_since(visit.organization_id, began_at(events)),
+        "earlier": [{"until": until.isoformat(), "order": order_json(then.order),
+                     "other_orders": [order_json(other) for other in then.other_orders]}
+                    for until, then in context.earlier],
     }
 
 

@@ -34,7 +34,7 @@ PREVIOUS_ORDER_KEYS = {"product_id", "dosing_weight_kg", "indication", "steps_ml
 # visit_model.js, views/today.js, visit.js, visit_panels.js): never `protocol_type`, now `basis`.
 PREVIOUS_ORDER_READS = {"id", "product_id", "indication", "dose_g", "dose_g_per_kg", "dosing_weight_kg", "premeds"}
 ADDED = {"products": {"therapies", "protocol_kinds"}, "row": {"therapy", "kind"},
-         "context": {"other_orders"}, "order": {"therapy", "id", "volume_ml", "duration_min"}}
+         "context": {"other_orders", "earlier"}, "order": {"therapy", "id", "volume_ml", "duration_min"}}
 
 
 def keys_of(rows: list[dict[str, Any]]) -> set[str]:

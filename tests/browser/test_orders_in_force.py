@@ -1,7 +1,7 @@
 """An order edited while its visit runs, clicked through (server.services.orders_in_force): the nurse
 starts Alma Reyes's saline at the ordered 250 mL/h and slows it to 200 at her request; the pharmacist then
 lengthens the order to 150 min (200 mL/h). The review follows the edit, and does not call the start that
-followed the order of its moment a breach of the new one."""
+followed the order of its moment a breach of the new one, nor does her tablet after its next sync."""
 
 from __future__ import annotations
 
@@ -48,5 +48,13 @@ def test_a_start_at_the_ordered_rate_is_not_flagged_by_an_edit_made_after_it(
     expect(desk.get_by_role("heading", name="Alerts")).to_have_text("Alerts (0)")  # the start followed its order
     expect(desk.locator("body")).not_to_contain_text("Rate 250 mL/h is above")
     desk.screenshot(path=str(artifacts / "review-start-judged-by-the-order-of-its-moment-1280x900.png"), full_page=True)
+
+    # the tablet follows the edit at its next sync and judges her start as the record does
+    tablet.tid("sync-now").click()
+    expect(card).to_contain_text("500 mL over 150 min: run at 200 mL/h", timeout=20_000)
+    expect(card).to_contain_text("Running at 200 mL/h")
+    expect(tablet.page.locator("[data-testid=alert][data-rule=rate_above_limit]")).to_have_count(0)
+    assert tablet.fold(visit_id)["alerts"] == []
+    tablet.screenshot(artifacts / "tablet-start-judged-by-the-order-of-its-moment-1280x800.png", testid="other-orders")
     assert tablet.errors == []
     desk_browser.close()

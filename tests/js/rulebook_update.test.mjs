@@ -48,7 +48,7 @@ describe('a rule set newer than the tablet', () => {
 
   test('a newer schema with unknown fields and an unknown kind of rule keeps every rule it can read', () => {
     const doc = changed((d) => {
-      d.schema = 4;
+      d.schema = 5;
       d.escalation = { page_after_min: 5 };
       d.vitals_schedule.at_max_every_min_high_risk = 30;
       d.reaction_tiers[0].escalate_after_min = 15;
@@ -79,7 +79,7 @@ describe('a rule set newer than the tablet', () => {
 
   test('the known rules still fire on a visit folded with the newer rule set', () => {
     const doc = changed((d) => {
-      d.schema = 4;
+      d.schema = 5;
       d.rules.push({ ...rule(d, 'hypoxia'), id: 'hypoxia_trend', when: 'slope(entry.spo2) < 0.0' });
     });
     const context = makeContext(hypoxiaCase.context, { catalog, rulebook: loadRulebook(doc, cel, factsDoc) });

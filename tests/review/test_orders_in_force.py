@@ -5,6 +5,8 @@ still running above a cap lowered under it is flagged, named by the cap it is ab
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from server.db.models import Order, Visit
 from server.services import visits
 from tests.clinical import visits as scripted
@@ -69,3 +71,16 @@ async def test_a_visit_ended_before_the_edit_is_folded_once(push_visit, desk, nu
     assert (await edit_order(desk, await Order.get(id=visit.order_id), rate_cap_ml_h="100")).status_code == 303
     assert (await visits.context_for(visit)).earlier == ()
     assert "rate_above_limit" not in rules_of((await visits.state_of(visit)).to_dict())
+
+
+async def test_a_dose_raised_mid_visit_is_the_dose_the_given_grams_are_held_to(push_visit, desk, nurse_ana, patient_pat):
+    """A total is judged by the orders as they stand at the end (rules.json judged: at_the_end): the 350 mL/h
+    step began before the edit, but the grams it gave count against the dose now ordered."""
+    visit = await push_visit(nurse_ana, patient_pat, running_script())  # 1 g/kg, 70 g: past it by now
+    assert "dose_exceeded" in rules_of((await visits.state_of(visit, now=datetime.now(timezone.utc))).to_dict())
+
+    assert (await edit_order(desk, await Order.get(id=visit.order_id), dose_g_per_kg="2.0")).status_code == 303
+
+    state = (await visits.state_of(visit, now=datetime.now(timezone.utc))).to_dict()
+    assert (state["infusion"]["grams_ordered"], state["infusion"]["grams_given"] > 70) == (140.0, True)
+    assert "dose_exceeded" not in rules_of(state)
