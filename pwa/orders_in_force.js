@@ -4,11 +4,14 @@
 // orders in force before each edit (`context.earlier`: [{until, order, other_orders}]); the visit is folded
 // once more with each, and each alert is taken from the fold of its entry's moment (rules.json `judged`):
 // when_made, the orders in force when the entry was made; while_running (the rate against its limit), those
-// in force at any moment the rate ran, named by the latest; at_the_end (a total: dose, volume), the last.
+// in force at any moment the rate ran, named by the latest; when_closed (vital signs overdue), those in force
+// when the next check closed the interval; at_the_end (a total: dose, volume), the last.
 
 import * as rules from "./rules.js";
 
 const ms = (text) => (text === null || text === undefined ? null : rules.parseInstant(text));
+const atMost = (edits, moment) => edits.filter((edit) => edit <= moment).length; // Python's bisect_right
+const below = (edits, moment) => edits.filter((edit) => edit < moment).length; // bisect_left
 
 // When each entry was made: the tablet's clock, held to the moment the server received it.
 function madeAt(events) {
@@ -25,29 +28,38 @@ function segmentEnds(state) {
   return new Map(segments.map((segment) => [segment.event_id, ms(segment.end)]));
 }
 
-function kept(alert, rulebook, made, ends, start, end) {
+// The folds (0: until the first edit ... edits.length: the last) whose verdict on `alert` stands: [from, to].
+function windows(alert, judgedBy, made, ends, checks, edits) {
   const moment = made.get(alert.event_ids[0]);
-  const judgedBy = rulebook.rules[alert.rule]?.judged ?? "when_made";
-  if (moment === undefined || judgedBy === "at_the_end") return end === null;
-  const last = judgedBy === "while_running" && ends.has(alert.event_ids[0]) ? ends.get(alert.event_ids[0]) : moment;
-  return (start === null || last === null || last >= start) && (end === null || moment < end);
+  const last = edits.length;
+  if (moment === undefined || judgedBy === "at_the_end") return [last, last];
+  if (judgedBy === "when_closed") {
+    const closed = checks.find((check) => check > moment);
+    const window = closed === undefined ? last : atMost(edits, closed);
+    return [window, window];
+  }
+  const first = atMost(edits, moment);
+  if (judgedBy !== "while_running") return [first, first];
+  const end = ends.has(alert.event_ids[0]) ? ends.get(alert.event_ids[0]) : moment;
+  return [first, end === null ? last : Math.max(first, below(edits, end))];
 }
 
 /** `final` (folded with the orders as they are now) with each alert taken from the fold of the orders in force
- * at its entry's moment; `earlier[i]`: the fold with the orders in force until `edits[i]` (ms). */
+ * at its entry's moment; `earlier[i]`: the fold with the orders in force until `edits[i]` (ms). Each fold has
+ * already let a stronger alert supersede a weaker one on its entry; alerts of different folds are both kept. */
 export function judged(final, earlier, edits, events, rulebook) {
   const made = madeAt(events);
   const ends = segmentEnds(final);
+  const checks = final.vitals.map((point) => ms(point.at)).sort((a, b) => a - b);
   const byId = new Map();
   [...earlier, final].forEach((state, index) => {
-    const start = index ? edits[index - 1] : null;
-    const end = index < edits.length ? edits[index] : null;
-    state.alerts.filter((alert) => kept(alert, rulebook, made, ends, start, end))
-      .forEach((alert) => byId.set(alert.id, alert)); // a later window's wins
+    for (const alert of state.alerts) {
+      const [from, to] = windows(alert, rulebook.rules[alert.rule]?.judged ?? "when_made", made, ends, checks, edits);
+      if (from <= index && index <= to) byId.set(alert.id, alert); // a later window's wins
+    }
   });
   const position = new Map(final.entries.map((entry, index) => [entry.event_id, index]));
   const at = (alert) => position.get(alert.event_ids[0]) ?? -1;
-  const alerts = rules.withoutSuperseded([...byId.values()], Object.values(rulebook.rules))
-    .sort((a, b) => (at(a) - at(b)) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  const alerts = [...byId.values()].sort((a, b) => (at(a) - at(b)) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
   return { ...final, alerts };
 }

@@ -19,7 +19,7 @@ import { packagedJson } from './rules/packaged.js';
 export { roundHalfUp, formatNumber } from './rules/rounding.js';
 export { toMlH, fromMlH, rateLimit, stepSchedule, recommendNextRate } from './rules/rates.js';
 export { loadCatalog, findProtocol, findProduct, protocolFor, orderProtocol } from './rules/catalog.js';
-export { loadRulebook, withoutSuperseded } from './rules/alerts.js';
+export { loadRulebook } from './rules/alerts.js';
 
 // The evaluator of the threshold rules of rules.json (CEL): loaded on demand (precached), so the
 // cold-start shell stays small; loadRulebook needs it for the expression rules.

@@ -81,7 +81,7 @@ function alertOf(spec, found, order, product) {
   };
 }
 
-export function withoutSuperseded(alerts, active) {
+function withoutSuperseded(alerts, active) {
   const fired = new Set(alerts.map((alert) => `${alert.rule}\u0000${alert.event_ids[0]}`));
   return alerts.filter((alert) => !active.some((spec) =>
     fired.has(`${spec.id}\u0000${alert.event_ids[0]}`) && spec.supersedes.includes(alert.rule)));

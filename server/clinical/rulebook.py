@@ -111,7 +111,7 @@ class RuleSpec(_View):
     each: str | None
     when: str | None
     values: dict[str, str]
-    judged: Literal["when_made", "while_running", "at_the_end"] = "when_made"  # which orders an entry is judged by (server.services.orders_in_force)
+    judged: Literal["when_made", "while_running", "when_closed", "at_the_end"] = "when_made"  # which orders an entry is judged by (server.services.orders_in_force)
 
 
 class ReactionTier(_View):

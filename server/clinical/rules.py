@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from itertools import chain
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from server.clinical import expressions
 from server.clinical.events import PAYLOAD_MODELS
@@ -87,8 +87,7 @@ def _alert(spec: RuleSpec, finding: Finding, order: Order | None, product: str) 
                  about + render_message(spec.message, values), finding.event_ids)
 
 
-def without_superseded(alerts: list[Alert], active: Iterable[RuleSpec]) -> list[Alert]:
-    """The alerts but those a stronger rule that fired on the same entry supersedes (fever_severe over fever)."""
+def _without_superseded(alerts: list[Alert], active: list[RuleSpec]) -> list[Alert]:
     fired = {(alert.rule, alert.event_ids[0]) for alert in alerts}
     return [alert for alert in alerts
             if not any((spec.id, alert.event_ids[0]) in fired and alert.rule in spec.supersedes for spec in active)]
@@ -113,4 +112,4 @@ def _alerts(picture: Picture, judges: Callable[[RuleSpec], bool], order: Order |
     product = protocol.product.name
     alerts = [_alert(spec, finding, order, product) for spec in active
               for finding in (expressions.evaluate if spec.when else RULE_CODE[spec.id])(picture, spec)]
-    return without_superseded(alerts, active)
+    return _without_superseded(alerts, active)

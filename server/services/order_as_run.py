@@ -47,8 +47,13 @@ class OrdersAsRun:
 
 async def of_visit(current: list[Order], at: datetime | None) -> OrdersAsRun:
     """`current`: the visit's order, then its additional ones, as they are now."""
-    order, *others = await as_of(current, at)
-    revised = {now.id: now.revision for now, ran in zip(current, [order, *others]) if ran.revision != now.revision}
+    return as_run(current, await as_of(current, at))
+
+
+def as_run(current: list[Order], ran: list[Order]) -> OrdersAsRun:
+    """The orders as the visit ran on them (`ran`, in the order of `current`) and the revisions edited since."""
+    order, *others = ran
+    revised = {now.id: now.revision for now, then in zip(current, ran) if then.revision != now.revision}
     return OrdersAsRun(order, others, revised)
 
 
@@ -56,9 +61,22 @@ async def as_of(orders: list[Order], at: datetime | None) -> list[Order]:
     """Each order as it stood at `at` (None: as it is now), in the same order."""
     if at is None or not orders:
         return orders
-    revisions = await OrderRevision.filter(order_id__in=[o.id for o in orders], changed_at__gt=at) \
+    return as_of_rows(orders, await revisions_since(orders, at), at)
+
+
+async def revisions_since(orders: list[Order], moment: datetime) -> list[dict[str, Any]]:
+    """The revisions of `orders` replaced after `moment`, in revision order: none, without a query, when no
+    order was saved since (an edit saves its order's row at the moment it keeps the revision)."""
+    if not orders or all(order.updated_at <= moment for order in orders):
+        return []
+    return await OrderRevision.filter(order_id__in=[order.id for order in orders], changed_at__gt=moment) \
         .order_by("revision").values("order_id", "changed_at", "snapshot")
-    return as_of_rows(orders, revisions, at)
+
+
+def started_at(events: list[dict[str, Any]]) -> datetime | None:
+    """When the visit began, at the moment its first `visit.started` was made (`made_at`); None: not yet."""
+    made = made_at(events)
+    return min((made[str(event["id"])] for event in events if event["kind"] == "visit.started"), default=None)
 
 
 def as_of_rows(orders: list[Order], revisions: list[dict[str, Any]], at: datetime) -> list[Order]:

@@ -81,8 +81,8 @@ async def context_for(visit: Visit, *, events: list[dict[str, Any]] | None = Non
     visit's log, when the caller has it already."""
     events = await events_of(visit) if events is None else events
     ended = ended_at(events)
-    return await folds.context((visit.id, _first_start(events), ended),
-                               lambda: _build_context(visit, began_at(events), ended))
+    return await folds.context((visit.id, _first_start(events), ended), lambda: _build_context(
+        visit, began_at(events), ended, order_as_run.started_at(events)))
 
 
 def ended_at(events: list[dict[str, Any]]) -> datetime | None:
@@ -100,9 +100,13 @@ async def _orders_now(visit: Visit) -> list[Order]:
     return [await _order_of(visit), *await visit_orders.other_orders_of(visit)]
 
 
-async def _build_context(visit: Visit, as_of: datetime, ended: datetime | None) -> VisitContext:
+async def _build_context(visit: Visit, as_of: datetime, ended: datetime | None, started: datetime | None) -> VisitContext:
+    """`as_of`: the catalogue's moment; `started`: when the first `visit.started` was made (held to the
+    server's receipt), from which an order's edits are the visit's own (server.services.orders_in_force)."""
     current = await _orders_now(visit)
-    orders = await order_as_run.of_visit(current, ended)
+    since = started or as_of
+    revisions = await order_as_run.revisions_since(current, since if ended is None else min(since, ended))
+    orders = order_as_run.as_run(current, current if ended is None else order_as_run.as_of_rows(current, revisions, ended))
     order = orders.order
     patient = await Patient.get(id=visit.patient_id)
     facts = await series.series_facts(visit, order, rulebook())
@@ -114,7 +118,7 @@ async def _build_context(visit: Visit, as_of: datetime, ended: datetime | None) 
         series=facts, organization=await at_risk_policy.policy_of(patient.organization_id),
         other_orders=tuple(order_plan(other) for other in orders.others),
     )
-    edits = await orders_in_force.before_edits(current, as_of, ended)
+    edits = orders_in_force.before_edits(current, revisions, since, ended)
     return replace(context, earlier=tuple(
         (edit, replace(context, order=order_plan(then), other_orders=tuple(map(order_plan, others))))
         for edit, (then, *others) in edits)) if edits else context
@@ -138,7 +142,7 @@ async def context_json(visit: Visit) -> dict[str, Any]:
         "series": None if context.series is None else context.series.to_dict(),
         "organization": {"at_risk_cap_mg_kg_min": context.organization.at_risk_cap_mg_kg_min},
         "protocol_rows": await org_catalogue.rows_changed_since(visit.organization_id, began_at(events)),
-        "earlier": [{"until": until.isoformat(), "order": order_json(then.order),
+        "earlier": [{"until": until.isoformat(timespec="milliseconds"), "order": order_json(then.order),
                      "other_orders": [order_json(other) for other in then.other_orders]}
                     for until, then in context.earlier],
     }

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from server.db.models import Order, Visit
 from server.services import visits
 from tests.clinical import visits as scripted
-from tests.review.test_order_as_run import running_script
+from tests.review.test_order_as_run import push_now, running_script
 from tests.server.test_pharmacy_pages import edit_order
 
 ANTIHISTAMINE = {"premeds-2-drug": "cetirizine", "premeds-2-dose": "10", "premeds-2-unit": "mg",
@@ -84,3 +84,19 @@ async def test_a_dose_raised_mid_visit_is_the_dose_the_given_grams_are_held_to(p
     state = (await visits.state_of(visit, now=datetime.now(timezone.utc))).to_dict()
     assert (state["infusion"]["grams_ordered"], state["infusion"]["grams_given"] > 70) == (140.0, True)
     assert "dose_exceeded" not in rules_of(state)
+
+
+async def test_two_edits_judge_each_rate_by_the_caps_it_ran_under(push_visit, tablet_for, desk, nurse_ana, patient_pat):
+    """350 mL/h ran under cap 300 (edit 1) until the nurse slowed to 200; cap 150 (edit 2) came while 200 ran.
+    Each is flagged against the cap it ran above, the 280 and 140 steps (ended before both) against none."""
+    visit = await push_visit(nurse_ana, patient_pat, running_script())
+    assert (await edit_order(desk, await Order.get(id=visit.order_id), rate_cap_ml_h="300")).status_code == 303
+    await push_now(await tablet_for(nurse_ana), visit, "infusion.rate_changed", {"rate_ml_h": 200, "reason": "titration"})
+    assert (await edit_order(desk, await Order.get(id=visit.order_id), rate_cap_ml_h="150")).status_code == 303
+
+    assert len((await visits.context_for(visit)).earlier) == 2
+    state = (await visits.state_of(visit)).to_dict()
+    above = [alert["message"] for alert in state["alerts"] if alert["rule"] == "rate_above_limit"]
+    assert above == ["Rate 350 mL/h is above the order's rate cap (300 mL/h)",
+                     "Rate 200 mL/h is above the order's rate cap (150 mL/h)"]
+    assert (await Visit.get(id=visit.id)).alert_count == len(state["alerts"])
