@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from server.auth import csrf
+from server import field_words
 from server.services import order_volume
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -30,6 +31,7 @@ templates.env.globals["csrf_token"] = _csrf_token
 templates.env.globals["csrf_field"] = csrf.FIELD_NAME
 templates.env.globals["volume_rate_text"] = order_volume.rate_text
 templates.env.globals["volume_given_ml"] = order_volume.given_ml
+templates.env.filters["worded"] = field_words.worded
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:

@@ -46,7 +46,7 @@ def test_a_pharmacist_writes_a_hydration_order_as_a_volume_over_a_time(server_fa
         fill_hydration_order(page, volume_ml="", duration_min="120")
         expect(page.get_by_role("alert")).to_contain_text("enter the volume to give, in mL")
         volume = page.locator("label").filter(has=page.get_by_label("Volume (mL)"))
-        expect(volume.locator(".field-error")).to_contain_text("volume_ml: enter the volume to give, in mL")
+        expect(volume.locator(".field-error")).to_contain_text("Volume (mL): enter the volume to give, in mL")
         expect(page.get_by_label("Time (minutes)")).to_have_value("120")
         volume.scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts / "hydration-order-volume-missing.png"))

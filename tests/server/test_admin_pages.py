@@ -136,14 +136,14 @@ async def test_admin_adds_a_patient_and_a_second_patient_with_the_same_mrn_is_re
     assert (patient.organization_id, patient.physician_id) == (admin_ada.organization_id, physician_phil.id)
     assert patient.renal_risk and not patient.thrombosis_risk and patient.dosing_weight_kg == 68.5
     again = await post_form(admin, "/admin/patients", patient_form(given_name="Other"))
-    assert again.status_code == 422 and "mrn: another patient" in again.text
+    assert again.status_code == 422 and "MRN: another patient" in again.text
     assert await Patient.filter(mrn="MRN-NEW").count() == 1
 
 
 @pytest.mark.parametrize(
     "changes, field",
-    [({"dosing_weight_kg": "0"}, "dosing_weight_kg"), ({"dosing_weight_kg": "301"}, "dosing_weight_kg"),
-     ({"birth_date": "2999-01-01"}, "birth_date"), ({"family_name": ""}, "family_name")],
+    [({"dosing_weight_kg": "0"}, "Dosing weight (kg)"), ({"dosing_weight_kg": "301"}, "Dosing weight (kg)"),
+     ({"birth_date": "2999-01-01"}, "Birth date"), ({"family_name": ""}, "Family name")],
 )
 async def test_an_invalid_patient_re_renders_naming_the_field_and_saves_nothing(
     client_factory, admin_ada, changes, field
@@ -161,7 +161,7 @@ async def test_a_physician_of_another_organization_cannot_be_chosen(
                                  role=Role.PHYSICIAN, password_hash=password_hash)
     admin = await client_factory(admin_ada)
     response = await post_form(admin, "/admin/patients", patient_form(physician_id=str(outsider.id)))
-    assert response.status_code == 422 and "physician_id: " in response.text
+    assert response.status_code == 422 and "Physician: " in response.text
     assert not await Patient.exists(mrn="MRN-NEW")
 
 
@@ -189,7 +189,7 @@ async def test_assigning_a_nurse_gives_her_the_patient(client_factory, admin_ada
     assert response.status_code == 303
     assert (await nurse.get(f"/api/patients/{patient_pat.id}")).status_code == 200
     again = await post_form(admin, f"/admin/patients/{patient_pat.id}/assignments", form)
-    assert again.status_code == 422 and "starts_on: this nurse is already assigned" in again.text
+    assert again.status_code == 422 and "From: this nurse is already assigned" in again.text
 
 
 async def test_ending_an_assignment_removes_the_nurses_access_and_keeps_the_row(

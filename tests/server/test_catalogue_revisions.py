@@ -60,13 +60,13 @@ async def test_an_edit_is_a_new_revision_and_the_row_before_it_stays_as_it_was(c
 
 
 @pytest.mark.parametrize(("changes", "field", "words"), [
-    ({"ladder": "0.5, 2, 1, 5"}, "ladder", "strictly increasing"),
-    ({"ladder": ""}, "ladder", "at least 1 item"),
+    ({"ladder": "0.5, 2, 1, 5"}, "steps", "strictly increasing"),
+    ({"ladder": ""}, "steps", "at least 1 item"),
     ({"ladder_source": "label, maker, label"}, "ladder_source", "must match the ladder"),
     ({"ladder_source": "label, maker, maker, maker, vendor, label"}, "ladder_source", "'generated'"),
     ({"step_min": "15.5"}, "step_min", "whole number"),
     ({"first_step_min": "0"}, "first_step_min", "greater than 0"),
-    ({"ladder": "0.5, 1, two, 5"}, "ladder", "not a number"),
+    ({"ladder": "0.5, 1, two, 5"}, "steps", "not a number"),
     ({"at_risk_cap": "9"}, "at_risk_cap", "between start and maximum"),
     ({"source": ""}, "source", "at least 1 character"),
     ({"reason": ""}, "reason", "required"),

@@ -66,25 +66,25 @@ async def test_a_hydration_orders_grams_are_exactly_its_volume_times_the_concent
 
 async def test_a_hydration_order_without_a_volume_is_refused_naming_the_volume(client_factory, pharmacist_pia, patient_pat):
     page = await refused(await client_factory(pharmacist_pia), patient_pat, **{**SALINE, "volume_ml": None})
-    assert "volume_ml: enter the volume to give, in mL" in error_next_to(page, "volume_ml")
+    assert "Volume (mL): enter the volume to give, in mL" in error_next_to(page, "volume_ml")
 
 
 async def test_a_hydration_order_without_a_time_is_refused_naming_the_time(client_factory, pharmacist_pia, patient_pat):
     page = await refused(await client_factory(pharmacist_pia), patient_pat, **{**SALINE, "duration_min": None})
-    assert "duration_min: enter the time to give it over, in minutes" in error_next_to(page, "duration_min")
+    assert "Time (minutes): enter the time to give it over, in minutes" in error_next_to(page, "duration_min")
 
 
 async def test_a_hydration_order_with_a_dose_in_g_per_kg_is_refused_as_ivig_style(client_factory, pharmacist_pia, patient_pat):
     page = await refused(await client_factory(pharmacist_pia), patient_pat, **{**SALINE, "dose_g_per_kg": "0.4"})
-    assert "dose_g_per_kg: leave the dose in g/kg empty: it belongs to IVIG-style orders" in \
+    assert "Dose (g/kg): leave the dose in g/kg empty: it belongs to IVIG-style orders" in \
         error_next_to(page, "dose_g_per_kg")
 
 
 async def test_a_hydration_order_with_titration_steps_is_refused_as_ivig_style(client_factory, pharmacist_pia, patient_pat):
     page = await refused(await client_factory(pharmacist_pia), patient_pat,
                          **{**SALINE, "basis": "order", "steps_ml_h": "100, 200", "step_interval_min": "15"})
-    assert "steps_ml_h: leave the steps empty: it belongs to IVIG-style orders" in page
-    assert "step_interval_min: leave the step interval empty: it belongs to IVIG-style orders" in page
+    assert "Steps (mL/h): leave the steps empty: it belongs to IVIG-style orders" in page
+    assert "Minutes between steps: leave the step interval empty: it belongs to IVIG-style orders" in page
 
 
 async def test_a_hydration_order_faster_than_1000_ml_h_is_refused_naming_the_time(
@@ -92,19 +92,19 @@ async def test_a_hydration_order_faster_than_1000_ml_h_is_refused_naming_the_tim
 ):
     page = await refused(await client_factory(pharmacist_pia), patient_pat,
                          **{**SALINE, "volume_ml": "5000", "duration_min": "60"})
-    assert ("duration_min: 5000 mL over 60 min runs at 5000 mL/h, above 1000 mL/h: give a longer time"
+    assert ("Time (minutes): 5000 mL over 60 min runs at 5000 mL/h, above 1000 mL/h: give a longer time"
             in error_next_to(page, "duration_min"))
 
 
 async def test_an_ivig_order_with_a_volume_is_refused_naming_the_volume(client_factory, pharmacist_pia, patient_pat):
     page = await refused(await client_factory(pharmacist_pia), patient_pat, volume_ml="500")
-    assert "volume_ml: leave the volume empty: only a hydration order is written as a volume over a time" in \
+    assert "Volume (mL): leave the volume empty: only a hydration order is written as a volume over a time" in \
         error_next_to(page, "volume_ml")
 
 
 async def test_an_ivig_order_without_a_dose_is_refused_naming_the_dose(client_factory, pharmacist_pia, patient_pat):
     page = await refused(await client_factory(pharmacist_pia), patient_pat, dose_g_per_kg=None)
-    assert "dose_g_per_kg: enter the dose in g/kg" in error_next_to(page, "dose_g_per_kg")
+    assert "Dose (g/kg): enter the dose in g/kg" in error_next_to(page, "dose_g_per_kg")
 
 
 async def test_editing_a_hydration_order_keeps_the_volume_it_had_in_a_revision(client_factory, pharmacist_pia, patient_pat):
@@ -151,11 +151,11 @@ async def test_a_hydration_order_slower_than_1_ml_h_is_refused_naming_the_time(c
     """1 mL over 1440 min (a litre typed as 1) would round to no pump rate: the engines could not run it."""
     page = await refused(await client_factory(pharmacist_pia), patient_pat,
                          **{**SALINE, "volume_ml": "1", "duration_min": "1440"})
-    assert ("duration_min: 1 mL over 1440 min runs at 0.04 mL/h, below 1 mL/h: check the volume and the time"
+    assert ("Time (minutes): 1 mL over 1440 min runs at 0.04 mL/h, below 1 mL/h: check the volume and the time"
             in error_next_to(page, "duration_min"))
 
 
 async def test_a_hydration_order_with_a_rate_cap_is_refused_as_ivig_style(client_factory, pharmacist_pia, patient_pat):
     """Its rate is its volume over its time: a cap below it would flag every correct run as too fast."""
     page = await refused(await client_factory(pharmacist_pia), patient_pat, **{**SALINE, "rate_cap_ml_h": "100"})
-    assert "rate_cap_ml_h: leave the rate cap empty: it belongs to IVIG-style orders" in error_next_to(page, "rate_cap_ml_h")
+    assert "Rate cap (mL/h): leave the rate cap empty: it belongs to IVIG-style orders" in error_next_to(page, "rate_cap_ml_h")

@@ -105,14 +105,14 @@ def _past() -> dict:
 
 
 @pytest.mark.parametrize("changes, field, words", [
-    (_past(), "date", "in the past"),
-    ({"repeat": "once", "count": "3"}, "count", "single visit"),
-    ({"repeat": "weekly", "count": "53"}, "count", "52"),
-    ({"repeat": "daily", "count": "32"}, "count", "at most 31"),
-    ({"repeat": "weekly", "every_weeks": "13", "count": "2"}, "every_weeks", "12"),
+    (_past(), "Date", "in the past"),
+    ({"repeat": "once", "count": "3"}, "Number of visits", "single visit"),
+    ({"repeat": "weekly", "count": "53"}, "Number of visits", "52"),
+    ({"repeat": "daily", "count": "32"}, "Number of visits", "at most 31"),
+    ({"repeat": "weekly", "every_weeks": "13", "count": "2"}, "Every how many weeks", "12"),
     ({"repeat": "fortnightly"}, "repeat", "once"),
-    ({"time": "25:00"}, "time", "time"),
-    ({"repeat": "weekly", "every_weeks": "12", "count": "52"}, "count", "two years"),
+    ({"time": "25:00"}, "Time", "time"),
+    ({"repeat": "weekly", "every_weeks": "12", "count": "52"}, "Number of visits", "two years"),
 ])
 async def test_scheduling_refuses_bad_input_naming_the_field(pia, patient_pat, order, nurse_ana, changes, field, words):
     refused = await schedule(pia, patient_pat.id, form(order, nurse_ana.id, **changes))
@@ -124,20 +124,20 @@ async def test_scheduling_refuses_bad_input_naming_the_field(pia, patient_pat, o
 async def test_scheduling_refuses_an_inactive_order(pia, patient_pat, order, nurse_ana):
     await Order.filter(id=order.id).update(active=False)
     refused = await schedule(pia, patient_pat.id, form(order, nurse_ana.id))
-    assert refused.status_code == 422 and "order_id:" in refused.text and "inactive" in refused.text
+    assert refused.status_code == 422 and "Order:" in refused.text and "inactive" in refused.text
 
 
 async def test_scheduling_refuses_a_nurse_not_assigned_on_the_visit_date(
     pia, patient_pat, order, nurse_ana, nurse_ben
 ):
     refused = await schedule(pia, patient_pat.id, form(order, nurse_ben.id))
-    assert refused.status_code == 422 and "nurse_id:" in refused.text and "not assigned" in refused.text
+    assert refused.status_code == 422 and "Nurse:" in refused.text and "not assigned" in refused.text
     from server.db.models import Assignment
 
     await Assignment.filter(patient=patient_pat, nurse=nurse_ana).update(ends_on=date.today() + timedelta(days=7))
     series = form(order, nurse_ana.id, repeat="weekly", every_weeks="1", count="3")
     refused = await schedule(pia, patient_pat.id, series)
-    assert refused.status_code == 422 and "nurse_id:" in refused.text
+    assert refused.status_code == 422 and "Nurse:" in refused.text
     assert str(date.today() + timedelta(days=8)) in refused.text  # the first date she is not assigned
     assert await Visit.filter(patient=patient_pat).count() == 0  # all or none
 
@@ -206,7 +206,7 @@ async def test_moving_or_cancelling_asks_for_a_reason(pia, booked, action):
     url = f"/pharmacy/visits/{booked.id}/{action}"
     data = {"date": tomorrow(), "time": "11:00"} if action == "move" else {}
     refused = await post_form(pia, url, data, page=url)
-    assert refused.status_code == 422 and "reason: give a reason" in refused.text
+    assert refused.status_code == 422 and "Reason: give a reason" in refused.text
     assert (await Visit.get(id=booked.id)).scheduled_at == booked.scheduled_at
     assert (await Visit.get(id=booked.id)).status == VisitStatus.SCHEDULED
 

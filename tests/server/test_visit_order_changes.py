@@ -106,6 +106,6 @@ async def test_an_order_scheduling_would_refuse_is_refused_naming_the_field(
     foreign = await Order.get(patient=patient_sam)
     refused = await change(pia, booked, choose(primary, second, foreign))
     assert refused.status_code == 422, refused.text
-    assert "other_order_ids: " in refused.text and words in refused.text
+    assert "Other orders: " in refused.text and words in refused.text
     assert await held(booked) == []
     assert not await AuditEntry.exists(action="visit.orders", object_id=str(booked.id))

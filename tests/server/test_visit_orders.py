@@ -82,7 +82,7 @@ async def test_an_inactive_additional_order_is_refused(pia, patient_pat, orders,
     primary, second, _ = orders
     await Order.filter(id=second.id).update(active=False)
     refused = await schedule(pia, patient_pat.id, form(primary, nurse_ana.id) | {"other_order_ids": [str(second.id)]})
-    assert refused.status_code == 422 and "other_order_ids: order" in refused.text and "inactive" in refused.text
+    assert refused.status_code == 422 and "Other orders: order" in refused.text and "inactive" in refused.text
 
 
 async def test_the_api_takes_additional_orders(pia, patient_pat, orders, nurse_ana):
