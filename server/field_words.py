@@ -19,6 +19,7 @@ FIELD_WORDS: dict[str, str] = {
     # scheduling and visit orders
     "patient_id": "Patient", "date": "Date", "time": "Time", "count": "Number of visits", "every_weeks": "Every how many weeks",
     "nurse_id": "Nurse", "order_id": "Order", "other_order_ids": "Other orders", "reason": "Reason", "repeat": "Repeat",
+    "same_day": "A second visit that day",
     # patients, assignments and accounts
     "mrn": "MRN", "given_name": "Given name", "family_name": "Family name", "birth_date": "Birth date",
     "allergies": "Allergies", "physician_id": "Physician", "starts_on": "From", "ends_on": "Until",

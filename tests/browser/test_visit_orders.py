@@ -19,7 +19,7 @@ from tests.browser.live_server import DEMO_PASSWORD
 from tests.browser.people import log_in
 from tests.browser.tablet import Tablet
 from tests.browser.test_offline_visit import GEO
-from tests.browser.test_schedule_visit import schedule, visit_id_at
+from tests.browser.test_schedule_visit import schedule_a_second_visit_that_day, schedule, visit_id_at
 from tests.browser.test_tablet_guidance import KIT_OK
 
 pytestmark = pytest.mark.browser
@@ -58,8 +58,7 @@ def schedule_ivig_with(page, other: str, screenshot) -> tuple[str, str]:
     page.get_by_role("combobox", name="Order").select_option(index=0)  # the IVIG order, written first
     second.check()
     page.screenshot(path=str(screenshot), full_page=True)
-    page.get_by_role("button", name="Schedule visits").click()
-    expect(page.get_by_role("status")).to_contain_text("Scheduled.")
+    schedule_a_second_visit_that_day(page)  # the demo's visit of her order at 08:00 today
     return visit_id_at(page, f"{at:%Y-%m-%d %H:%M} UTC"), second_id
 
 
