@@ -63,3 +63,33 @@ export function judged(final, earlier, edits, events, rulebook) {
   const alerts = [...byId.values()].sort((a, b) => (at(a) - at(b)) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
   return { ...final, alerts };
 }
+
+// What a person calls each field of an order, for the revisions the visit screen lists.
+const ORDER_WORDS = {
+  product_id: "product", indication: "indication", dose_g_per_kg: "dose (g/kg)", dosing_weight_kg: "dosing weight (kg)",
+  steps_ml_h: "steps (mL/h)", step_min: "minutes between steps", volume_ml: "volume (mL)", duration_min: "time (minutes)",
+  rate_cap_ml_h: "rate cap (mL/h)", premeds: "premedication", prn_orders: "PRN orders", vitals_schedule: "vital-sign schedule",
+  safety_override: "pharmacist override",
+};
+
+function valueText(value) {
+  if (value === null || value === undefined || (Array.isArray(value) && !value.length)) return "none";
+  if (Array.isArray(value)) return value.map((item) => (typeof item === "object" ? item.drug : item)).join(", ");
+  return typeof value === "object" ? "set" : String(value);
+}
+
+/** The revisions the pharmacy made to the visit's orders while it ran, from `context.earlier` (the orders before
+ * each edit) and the orders now: [{until, order_id, changes: ["rate cap (mL/h) none → 100", ...]}]. */
+export function revisionsWhileRunning(contextJson) {
+  const earlier = contextJson?.earlier ?? [];
+  const states = [...earlier, { order: contextJson?.order, other_orders: contextJson?.other_orders ?? [] }];
+  return earlier.flatMap((before, index) => {
+    const after = states[index + 1];
+    return [before.order, ...before.other_orders].map((then) => {
+      const now = [after.order, ...after.other_orders].find((o) => o?.id === then.id);
+      const changes = Object.keys(ORDER_WORDS).filter((key) => now && JSON.stringify(then[key]) !== JSON.stringify(now[key]))
+        .map((key) => `${ORDER_WORDS[key]} ${valueText(then[key])} → ${valueText(now[key])}`);
+      return { until: before.until, order_id: then.id, changes };
+    }).filter((revision) => revision.changes.length);
+  });
+}

@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     repeat.add_argument("--every-weeks", type=int, help="a series every N weeks")
     repeat.add_argument("--daily", action="store_true", help="a daily course")
     plan.add_argument("--count", type=int, default=1, help="number of visits (default 1)")
+    plan.add_argument("--same-day", action="store_true",
+                      help="a second visit of the order on a day that has one is meant (refused otherwise)")
     plan.set_defaults(func=cmd_visit_schedule)
     verify = sub.add_parser("verify-audit", help="verify the audit chain and its checkpoint (exit 1 if broken)")
     verify.add_argument("--without-anchor", action="store_true",
@@ -224,6 +226,7 @@ def cmd_visit_schedule(settings: Settings, args: argparse.Namespace) -> int:
         made = await scheduling.schedule_from_cli(
             by=args.by, patient_id=args.patient, nurse=args.nurse, zone_name=settings.timezone, fields={
                 "order_id": args.order, "date": args.date, "time": args.time, "count": args.count,
+                "same_day": args.same_day,
                 "repeat": "daily" if args.daily else "weekly" if args.every_weeks else "once",
                 **({"every_weeks": args.every_weeks} if args.every_weeks else {})})
         for visit in made:

@@ -35,10 +35,11 @@ function choose(mode, field, values, value) {
   } else if (mode === "one") {
     values[field.name] = values[field.name] === value && !field.required ? undefined : value;
   } else {
-    const set = new Set(values[field.name] || []);
+    // "No complications noted" stands alone (server/clinical/payload_checks.py): a tap chooses it, as a radio
+    // button does (a tap on it, offered already chosen, used to take it away and leave the field empty);
+    // a complication tapped takes its place.
+    const set = new Set(value === "no_complications" ? [] : values[field.name] || []);
     if (set.has(value)) set.delete(value); else set.add(value);
-    // "No complications noted" stands alone (server/clinical/payload_checks.py).
-    if (value === "no_complications" && set.has(value)) { set.clear(); set.add(value); }
     if (value !== "no_complications") set.delete("no_complications");
     values[field.name] = [...set];
   }

@@ -6,7 +6,8 @@ import { hasForm, TITLES } from "../form_titles.js";
 import { clock, countdown, num } from "../format.js";
 import { availability, kitGate, otherOrdersOf, plainState, productNames, productOptions, reactionTier, recommendedRate, visitRow } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
-import { alertsPanel, correctionsPanel, header, infusionPanel, protocolBanner, timeline } from "./visit_panels.js";
+import { revisionsWhileRunning } from "../orders_in_force.js";
+import { alertsPanel, correctionsPanel, header, infusionPanel, protocolBanner, revisionsBanner, timeline } from "./visit_panels.js";
 
 const GROUPS = [
   ["Record", ["vitals", "reaction.observed", "note"]],
@@ -140,7 +141,11 @@ export function visitScreen(app, row) {
     refresh();
   };
 
-  const premedButtons = (off) => (order?.premeds || []).map((p) => button(`Give ${p.drug} ${num(p.dose)} ${p.unit} ${p.route}`,
+  // Each ordered premedication, and when it was given (a walk found a given one offered as if it was not).
+  const premedsGiven = () => Object.fromEntries((state?.medications ?? []).filter((m) => m.purpose === "premed")
+    .map((m) => [m.drug, m.at]));
+  const premedButtons = (off, given) => (order?.premeds || []).map((p) => button(
+    given[p.drug] ? `${p.drug} given ${clock(given[p.drug])} · give again` : `Give ${p.drug} ${num(p.dose)} ${p.unit} ${p.route}`,
     () => showForm("medication.given", { values: { drug: p.drug, dose: String(p.dose), unit: p.unit, route: p.route, purpose: "premed" } }),
     { kind: "small", reason: off["medication.given"], testid: `premed-${p.drug}` }));
 
@@ -157,7 +162,8 @@ export function visitScreen(app, row) {
     const unready = Boolean(app.clinical && state?.time_in) && app.clinical.preview(visit, events(), candidate("infusion.started", { rate_ml_h: 1 }))
       .some((a) => a.rule === "start_not_ready");
     const off = state?.time_in ? availability(state, { kit: kitGated(), unready }) : null;
-    const shown = JSON.stringify([off, order?.premeds]);  // a pull may bring an edited premedication's dose
+    const given = premedsGiven();
+    const shown = JSON.stringify([off, order?.premeds, given]);  // a pull may bring an edited premedication's dose
     if (parts.actions.dataset.shown === shown) return;
     parts.actions.dataset.shown = shown;
     if (!off) {
@@ -168,7 +174,7 @@ export function visitScreen(app, row) {
       h("div.action-grid", kinds.map((kind) => button(TITLES[kind], () => showForm(kind), {
         reason: off[kind], testid: `action-${kind}`, quiet: kind !== "infusion.started",
       }))),
-      title === "Before the infusion" ? h("div.premeds", premedButtons(off),
+      title === "Before the infusion" ? h("div.premeds", premedButtons(off, given),
         off.override ? button("Override: start anyway", () => showForm("infusion.started", { values: { override: true } }), { kind: "small", testid: "start-override" }) : null) : null)));
   };
 
@@ -201,7 +207,8 @@ export function visitScreen(app, row) {
     state = computeState();
     const quarantined = app.journal.needsCorrection(visit.id);
     const sync = { pending: app.outbox.pendingCount(visit.id), syncedAt: app.outbox.syncedAt[visit.id] || null, quarantined: quarantined.length };
-    fill(parts.head, header({ patient, order, others: otherOrdersOf(visit), names: productNames(app.reference), state, sync }), protocolBanner(state));
+    fill(parts.head, header({ patient, order, others: otherOrdersOf(visit), names: productNames(app.reference), state, sync }),
+      revisionsBanner(revisionsWhileRunning(visit.context)), protocolBanner(state));
     // Panels loaded on demand read what they need now: by the time the module arrives the tablet may
     // have been locked or wiped (app.clinical and app.reference gone).
     const rules = app.reference.rules;

@@ -29,6 +29,15 @@ export function header({ patient, order, others = [], names = new Map(), state, 
       sync.quarantined ? h("span.badge.danger", `${sync.quarantined} need correction`) : null));
 }
 
+// The pharmacy revised the visit's orders while it ran: what changed and when, kept in sight for the rest of it.
+export function revisionsBanner(revisions) {
+  if (!revisions.length) return null;
+  return h("div.alert.warning", { role: "status", testid: "order-revised" },
+    h("strong", "Order revised during this visit"),
+    revisions.map((r) => h("p", { testid: "order-revision" }, `${clock(r.until)}, order ${r.order_id}: ${r.changes.join("; ")}.`)),
+    h("p.muted.small", "Entries made before a revision are judged by the order as it stood then."));
+}
+
 // A label protocol no pharmacist of the organization has verified (the reference's row has no verified_on),
 // or a product without verified rates at all (the visit runs on the order's own steps).
 export function protocolBanner(state) {

@@ -161,8 +161,22 @@ async def patient_show(request: Request) -> Response:
         .prefetch_related("revisions__changed_by", "created_by")
     await access.audit_list(pharmacist, "order", len(rows))
     history = {order.id: orders.history(order, list(order.revisions)) for order in rows}
-    context = {"patient": patient, "orders": rows, "history": history, "product_name": catalogue_names.product_name}
+    context = {"patient": patient, "orders": rows, "history": history, "product_name": catalogue_names.product_name,
+               "notice": NOTICES.get(request.query_params.get("done", "")), "edited": _edited(request)}
     return render(request, "pharmacy/patient.html", context)
+
+
+NOTICES = {
+    "edited": "Saved as a new revision.",
+    "edited-running": "Saved as a new revision. A visit is running on this order: the nurse's tablet shows the "
+                      "change at its next sync, and what was recorded before it is judged by the order as it stood then.",
+}
+
+
+def _edited(request: Request) -> int | None:
+    """The order the notice is about (the page shows it in that order's card)."""
+    value = request.query_params.get("order", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _form_page(
@@ -212,10 +226,12 @@ async def order_update(request: Request) -> Response:
     values = values_from_form(form)
     try:
         changes = _validated(orders.OrderUpdate, order_data(values, update=True))
-        await orders.update_order(order=order, pharmacist=pharmacist, changes=changes)
+        running = await orders.update_order(order=order, pharmacist=pharmacist, changes=changes)
     except ValidationFailed as error:
         return _form_page(request, patient=patient, order=order, values=values, error=error)
-    return RedirectResponse(f"/pharmacy/patients/{patient.id}", status_code=303)
+    done = "edited-running" if running else "edited"
+    return RedirectResponse(f"/pharmacy/patients/{patient.id}?done={done}&order={order.id}#order-{order.id}",
+                            status_code=303)
 
 
 routes = [

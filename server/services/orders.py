@@ -249,8 +249,9 @@ async def create_order(*, patient: Patient, pharmacist: User, data: OrderCreate)
     return order
 
 
-async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) -> Order:
-    """Apply `changes`, keeping the previous state; refuses an edit based on an old revision."""
+async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) -> int:
+    """Apply `changes`, keeping the previous state; refuses an edit based on an old revision. How many
+    visits run on the order now (they follow the edit: the page tells the pharmacist so)."""
     if changes.based_on_revision != order.revision:
         raise _stale(order)
     if changes.volume_ml is not None:
@@ -262,7 +263,7 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
     fields = changes.order_fields(override)
     changed = changed_fields(order, fields)
     if not changed:
-        return order
+        return 0
     now = datetime.now(timezone.utc)
     async with in_transaction("default") as connection:
         applied = await Order.filter(id=order.id, revision=order.revision).using_db(connection).update(
@@ -278,8 +279,7 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
             "order.update", actor=access.actor(pharmacist), object_type="order", object_id=order.id,
             detail={"changed": changed, "revision": order.revision + 1},
         )
-    await visits.refold_after_order_edit(order.id, now)
-    return await Order.get(id=order.id)
+    return await visits.refold_after_order_edit(order.id, now)
 
 
 def _stale(order: Order) -> Conflict:

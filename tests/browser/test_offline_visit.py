@@ -3,6 +3,8 @@ then the server back: every entry reaches it exactly once and both sides fold th
 
 from __future__ import annotations
 
+import re
+
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -90,6 +92,8 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
     for drug in ("diphenhydramine", "acetaminophen"):
         tablet.tid(f"premed-{drug}").click()
         tablet.fill_form("medication.given", {})
+        # the button says it was given, and when (a walk found a given one offered as if it was not)
+        expect(tablet.tid(f"premed-{drug}")).to_have_text(re.compile(rf"^{drug} given \d\d:\d\d · give again$"))
 
     # The page reloads mid-visit with no server: the shell comes from the service worker.
     tablet.page.reload()

@@ -39,6 +39,10 @@ def test_a_start_at_the_ordered_rate_is_not_flagged_by_an_edit_made_after_it(
     desk.get_by_label("Time (minutes)").fill("150")
     desk.get_by_role("button", name="Save new revision").click()
     expect(desk.locator(f"#order-{saline_id}")).to_contain_text("revision 2")
+    # she is told the running visit follows it from the nurse's next sync
+    expect(desk.locator(f"#order-{saline_id}").get_by_role("status")).to_contain_text(
+        "A visit is running on this order: the nurse's tablet shows the change at its next sync")
+    desk.screenshot(path=str(artifacts / "order-saved-while-a-visit-runs-1280x900.png"))
 
     desk.get_by_role("link", name="Review queue").click()
     desk.get_by_role("link", name="in progress: 1").click()
@@ -55,6 +59,11 @@ def test_a_start_at_the_ordered_rate_is_not_flagged_by_an_edit_made_after_it(
     expect(card).to_contain_text("Running at 200 mL/h")
     expect(tablet.page.locator("[data-testid=alert][data-rule=rate_above_limit]")).to_have_count(0)
     assert tablet.fold(visit_id)["alerts"] == []
+    # and says, in sight for the rest of the visit, that the order changed and what changed
+    revised = tablet.tid("order-revised")
+    expect(revised).to_contain_text("Order revised during this visit")
+    expect(revised.get_by_test_id("order-revision")).to_contain_text(f"order {saline_id}: time (minutes) 120 → 150.")
+    tablet.screenshot(artifacts / "tablet-order-revised-during-the-visit-1280x800.png")
     tablet.screenshot(artifacts / "tablet-start-judged-by-the-order-of-its-moment-1280x800.png", testid="other-orders")
     assert tablet.errors == []
     desk_browser.close()

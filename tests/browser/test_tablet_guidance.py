@@ -155,3 +155,31 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     tablet.screenshot(artifacts / "end-visit-observation-due-1280x800.png", testid="form-visit.ended")
     tablet.tid("cancel-entry").click()
     assert tablet.errors == []
+
+
+def test_a_tap_on_no_complications_offered_already_chosen_keeps_it_chosen(server_factory, launch, artifacts):
+    """Found by a new user's walk, twice: the line forms offer "No complications noted" chosen; a nurse taps it
+    to choose it, the tap took it away, and Save said "Site findings is required"."""
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    visit_id = gammagard_visit(server)
+    tablet = Tablet(launch(**GEO), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.open_visit(visit_id)
+    tablet.start_visit()
+    tablet.tid("action-line.placed").click()
+    form = tablet.tid("form-line.placed")
+    none_noted = form.get_by_role("button", name="No complications noted")
+    expect(none_noted).to_have_attribute("aria-pressed", "true")  # offered chosen
+    none_noted.click()
+    expect(none_noted).to_have_attribute("aria-pressed", "true")  # still chosen: a tap chooses it
+    form.get_by_role("button", name="Redness").click()  # a complication takes its place
+    expect(none_noted).to_have_attribute("aria-pressed", "false")
+    none_noted.click()  # and back: it stands alone
+    expect(none_noted).to_have_attribute("aria-pressed", "true")
+    expect(form.get_by_role("button", name="Redness")).to_have_attribute("aria-pressed", "false")
+    tablet.screenshot(artifacts / "line-form-no-complications-chosen-1280x800.png", testid="form-line.placed")
+    tablet.fill_form("line.placed", {"status": "new", "type": "peripheral", "gauge": 22, "site": "left forearm",
+                                     "side": "left", "attempts": 1, "blood_return": True})
+    placed = tablet.page.locator("[data-testid=timeline-entry][data-kind='line.placed']")
+    expect(placed).to_contain_text("no complications", ignore_case=True)
+    assert tablet.errors == []

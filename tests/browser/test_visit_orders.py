@@ -9,7 +9,6 @@ catalogue holds no product of another therapy, and none is invented here."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
@@ -19,7 +18,7 @@ from tests.browser.live_server import DEMO_PASSWORD
 from tests.browser.people import log_in
 from tests.browser.tablet import Tablet
 from tests.browser.test_offline_visit import GEO
-from tests.browser.test_schedule_visit import schedule_a_second_visit_that_day, schedule, visit_id_at
+from tests.browser.test_schedule_visit import just_now, schedule, schedule_a_second_visit_that_day, visit_id_at
 from tests.browser.test_tablet_guidance import KIT_OK
 
 pytestmark = pytest.mark.browser
@@ -38,12 +37,6 @@ def pharmacist_schedules_two_orders(page, base_url: str, artifacts) -> tuple[str
     expect(page.get_by_role("alert")).to_have_count(0)
     page.get_by_role("link", name="Schedule visits").click()
     return schedule_ivig_with(page, "Privigen 10%", artifacts / "schedule-two-orders-1280x900.png")
-
-
-def just_now() -> datetime:
-    """Two minutes ago (today), so the visit is due now on the nurse's tablet."""
-    now = datetime.now(timezone.utc)
-    return max(now - timedelta(minutes=2), datetime.combine(now.date(), datetime.min.time(), timezone.utc))
 
 
 def schedule_ivig_with(page, other: str, screenshot) -> tuple[str, str]:

@@ -83,14 +83,15 @@ async def test_bidi_controls_and_zero_width_characters_in_a_note_are_stored_loss
     assert [e["payload"]["text"] for e in pulled if e["kind"] == "note"] == [text]
 
 
-@pytest.mark.parametrize("field", ["given_name", "family_name", "allergies", "mrn"])
+@pytest.mark.parametrize(("field", "words"), [("given_name", "Given name"), ("family_name", "Family name"),
+                                              ("allergies", "Allergies"), ("mrn", "MRN")])
 async def test_a_nul_byte_in_a_patient_form_field_is_refused_naming_the_field(
-    client_factory, admin_ada, physician_phil, post_form, field
+    client_factory, admin_ada, physician_phil, post_form, field, words
 ):
     admin = await client_factory(admin_ada)
     form = {**patient_form("Alma", mrn="H-NUL", physician_id=physician_phil.id), field: "Al\x00ma"}
     response = await post_form(admin, "/admin/patients", form)
-    assert response.status_code == 422 and f"{field}: remove the invisible control character" in response.text
+    assert response.status_code == 422 and f"{words}: remove the invisible control character" in response.text
 
 
 async def test_a_lone_surrogate_in_a_login_is_refused_naming_the_field(anonymous):

@@ -100,3 +100,20 @@ async def test_two_edits_judge_each_rate_by_the_caps_it_ran_under(push_visit, ta
     assert above == ["Rate 350 mL/h is above the order's rate cap (300 mL/h)",
                      "Rate 200 mL/h is above the order's rate cap (150 mL/h)"]
     assert (await Visit.get(id=visit.id)).alert_count == len(state["alerts"])
+
+
+async def test_the_pharmacist_is_told_when_a_visit_runs_on_the_order_she_edits(push_visit, desk, nurse_ana, patient_pat):
+    visit = await push_visit(nurse_ana, patient_pat, running_script())
+    edited = await edit_order(desk, await Order.get(id=visit.order_id), rate_cap_ml_h="150")
+    page = (await desk.get(edited.headers["location"])).text
+    assert "Saved as a new revision. A visit is running on this order: the nurse&#39;s tablet shows the change" in page
+
+
+async def test_an_order_edited_with_no_visit_running_is_saved_without_that_warning(push_visit, desk, nurse_ana,
+                                                                                  patient_pat):
+    script = running_script()
+    scripted.finish(script, stop_at=195)
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    edited = await edit_order(desk, await Order.get(id=visit.order_id), rate_cap_ml_h="150")
+    page = (await desk.get(edited.headers["location"])).text
+    assert "Saved as a new revision." in page and "A visit is running on this order" not in page
