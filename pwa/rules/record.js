@@ -182,14 +182,15 @@ function endOf(at, remaining, plan) {
 }
 
 // When the ordered dose will have run: at the current rate, and on the plan (this rate until the next
-// step is due, then each step for its time); null when not running.
+// step is due, then each step for its time; the rate the advice lowers it to); null when not running.
 function expectedEnd(picture, next) {
   const { infusion, horizon } = picture;
   const ordered = gramsOrdered(picture.context.order);
   if (infusion.state !== 'running' || ordered === null || next === null || !infusion.rate_ml_h) return null;
   const remaining = ordered * 1000 / picture.context.protocol.product.concentration_mg_ml - volumeMl(infusion.segments, horizon);
   const current = [[infusion.rate_ml_h, null]];
-  const plan = next.action !== 'increase' ? current : [[infusion.rate_ml_h, Math.max(0, minutesBetween(horizon, parseInstant(next.due_at)))],
+  const lowered = ['lower', 'reduce_to_limit'].includes(next.action) ? [[next.rate_ml_h, null]] : current;
+  const plan = next.action !== 'increase' ? lowered : [[infusion.rate_ml_h, Math.max(0, minutesBetween(horizon, parseInstant(next.due_at)))],
     ...picture.schedule.slice(next.step_index).map((s) => [s.rate_ml_h, s.hold_min])];
   return { at_current_rate: endOf(horizon, remaining, current), on_plan: endOf(horizon, remaining, plan) };
 }

@@ -121,7 +121,8 @@ def _end_of(start: datetime, remaining_ml: float, plan: list[tuple[float, float 
 
 def expected_end(picture: Picture, next_rate: dict[str, Any] | None) -> dict[str, str] | None:
     """When the ordered dose will have run from now: at the current rate, and on the plan (the current rate
-    until the next step is due, then each step for its time). None when not running or nothing is left."""
+    until the next step is due, then each step for its time; the rate the advice lowers it to, above a limit
+    or after a reaction). None when not running or nothing is left."""
     infusion, order, horizon = picture.infusion, picture.context.order, picture.horizon
     if infusion.state != "running" or order.grams_ordered is None or next_rate is None or not infusion.rate_ml_h:
         return None
@@ -129,7 +130,9 @@ def expected_end(picture: Picture, next_rate: dict[str, Any] | None) -> dict[str
     remaining = order.grams_ordered * 1000.0 / concentration - volume_ml(infusion.segments, horizon)
     assert horizon is not None  # a running infusion has entries
     plan: list[tuple[float, float | None]] = [(infusion.rate_ml_h, None)]
-    if next_rate["action"] == "increase":
+    if next_rate["action"] in ("lower", "reduce_to_limit"):  # the plan runs at the rate it asks for now
+        plan = [(next_rate["rate_ml_h"], None)]
+    elif next_rate["action"] == "increase":
         due = max(0.0, minutes_between(horizon, parse_instant(next_rate["due_at"])))
         steps = picture.schedule[next_rate["step_index"]:]
         plan = [(infusion.rate_ml_h, due)] + [(step.rate_ml_h, step.hold_min) for step in steps]
