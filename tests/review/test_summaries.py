@@ -18,7 +18,10 @@ from server.services import pdf
 from server.services.local_time import LocalTime
 from server.services.summary import build_summary
 from tests.conftest import _order, _patient, _user
+from tests.api.events import script_started
+from tests.clinical import visits as scripted
 from tests.review import scripts
+from tests.review.scripts import finish_observed
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SCRIPT_NOTE = "<script>alert(1)</script>"
@@ -258,3 +261,22 @@ async def test_the_pdf_is_tagged_for_accessibility_with_a_descriptive_title(
     assert bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
     assert reader.metadata.title.startswith("Home infusion visit summary: Testperson, Pat, ")
     assert b"pdfuaid:part" in catalog["/Metadata"].get_data()
+
+
+async def test_a_reaction_recorded_after_the_pause_for_it_is_summarised_at_the_rate_that_ran(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    """Found by a new user's walk: a nurse pauses first, then records the reaction; the physician's summary said
+    "while the pump was held" while its rate table put the reaction on the 140 mL/h row."""
+    s = script_started(400)
+    scripted.prelude(s)
+    scripted.titrate(s, scripted.TITRATION[:3])  # 140 mL/h from minute 110
+    s.pause(124, reason="reaction")
+    s.reaction(125, grade=2, symptoms=("chills",), actions=("paused",), notified=[s.notified(127)])
+    s.resume(150, 70)
+    scripted.checks(s, [165, 180])
+    finish_observed(s, stop_at=230, pump_volume_ml=None)
+    visit = await reviewed_visit(push_visit, desk, post_form, nurse_ana, patient_pat, s)
+    page = (await desk.get(f"/visits/{visit.id}/summary")).text
+    assert "grade 2</strong> recorded with the pump paused, after 140 mL/h:" in page
+    assert "while the pump was held" not in page
