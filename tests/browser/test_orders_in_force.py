@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_pre_hydration import SALINE, pharmacist_orders_a_pre_hydration
+from tests.browser.test_pre_hydration import SALINE, edit_saline_time, pharmacist_orders_a_pre_hydration
 from tests.browser.test_visit_orders import started_visit_of_two_orders
 
 pytestmark = pytest.mark.browser
@@ -33,12 +33,7 @@ def test_a_start_at_the_ordered_rate_is_not_flagged_by_an_edit_made_after_it(
     tablet.tid("sync-now").click()
     expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
 
-    desk.get_by_role("link", name="Patients").click()
-    desk.get_by_role("link", name="Reyes, Alma").click()
-    desk.locator(f"#order-{saline_id}").get_by_role("link", name="Edit order").click()
-    desk.get_by_label("Time (minutes)").fill("150")
-    desk.get_by_role("button", name="Save new revision").click()
-    expect(desk.locator(f"#order-{saline_id}")).to_contain_text("revision 2")
+    edit_saline_time(desk, saline_id, 150)
     # she is told the running visit follows it from the nurse's next sync
     expect(desk.locator(f"#order-{saline_id}").get_by_role("status")).to_contain_text(
         "A visit is running on this order: the nurse's tablet shows the change at its next sync")

@@ -40,6 +40,16 @@ def pharmacist_writes_saline(page, base_url: str) -> None:
     page.get_by_role("link", name="Schedule visits").click()
 
 
+def edit_saline_time(desk, saline_id: str, minutes: int) -> None:
+    """From the desk: Alma Reyes's saline order edited to run over `minutes`, saved as revision 2."""
+    desk.get_by_role("link", name="Patients").click()
+    desk.get_by_role("link", name="Reyes, Alma").click()
+    desk.locator(f"#order-{saline_id}").get_by_role("link", name="Edit order").click()
+    desk.get_by_label("Time (minutes)").fill(str(minutes))
+    desk.get_by_role("button", name="Save new revision").click()
+    expect(desk.locator(f"#order-{saline_id}")).to_contain_text("revision 2")
+
+
 def pharmacist_orders_a_pre_hydration(page, base_url: str, artifacts) -> tuple[str, str]:
     """A saline order for Alma Reyes, then a visit today holding her IVIG order and it: (visit id, its id)."""
     pharmacist_writes_saline(page, base_url)
@@ -218,12 +228,7 @@ def test_an_order_edited_mid_visit_reaches_the_open_visit_screen_at_the_next_syn
     card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
     expect(card).to_contain_text("500 mL over 120 min: run at 250 mL/h")
 
-    desk.get_by_role("link", name="Patients").click()
-    desk.get_by_role("link", name="Reyes, Alma").click()
-    desk.locator(f"#order-{saline_id}").get_by_role("link", name="Edit order").click()
-    desk.get_by_label("Time (minutes)").fill("100")
-    desk.get_by_role("button", name="Save new revision").click()
-    expect(desk.locator(f"#order-{saline_id}")).to_contain_text("revision 2")
+    edit_saline_time(desk, saline_id, 100)
 
     tablet.tid("sync-now").click()
     expect(card).to_contain_text("500 mL over 100 min: run at 300 mL/h", timeout=20_000)

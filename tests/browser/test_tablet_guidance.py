@@ -27,17 +27,23 @@ def gammagard_visit(tablet_server) -> str:
     return next(v for v in reference["visits"] if v["context"]["order"]["product_id"] == "gammagard-liquid-10")["id"]
 
 
-def alert(tablet: Tablet, rule: str):
-    return tablet.page.locator(f"[data-testid=alert][data-rule={rule}]")
-
-
-def test_start_infusion_needs_a_usable_product_and_an_override_needs_a_reason(server_factory, launch, artifacts):
+def started_gammagard_visit(server_factory, launch) -> Tablet:
+    """The nurse's tablet with today's Gammagard visit of the demo open and started."""
     server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
     visit_id = gammagard_visit(server)
     tablet = Tablet(launch(**GEO), server.base_url)
     tablet.first_login("nurse", DEMO_PASSWORD)
     tablet.open_visit(visit_id)
     tablet.start_visit()
+    return tablet
+
+
+def alert(tablet: Tablet, rule: str):
+    return tablet.page.locator(f"[data-testid=alert][data-rule={rule}]")
+
+
+def test_start_infusion_needs_a_usable_product_and_an_override_needs_a_reason(server_factory, launch, artifacts):
+    tablet = started_gammagard_visit(server_factory, launch)
     tablet.entry("assessment", KIT_OK)
 
     start = tablet.tid("action-infusion.started")
@@ -160,12 +166,7 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
 def test_a_tap_on_no_complications_offered_already_chosen_keeps_it_chosen(server_factory, launch, artifacts):
     """Found by a new user's walk, twice: the line forms offer "No complications noted" chosen; a nurse taps it
     to choose it, the tap took it away, and Save said "Site findings is required"."""
-    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
-    visit_id = gammagard_visit(server)
-    tablet = Tablet(launch(**GEO), server.base_url)
-    tablet.first_login("nurse", DEMO_PASSWORD)
-    tablet.open_visit(visit_id)
-    tablet.start_visit()
+    tablet = started_gammagard_visit(server_factory, launch)
     tablet.tid("action-line.placed").click()
     form = tablet.tid("form-line.placed")
     none_noted = form.get_by_role("button", name="No complications noted")
