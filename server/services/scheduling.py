@@ -26,7 +26,7 @@ from server.db.models import (
     Assignment, Order, Patient, Role, ScheduleChangeKind, User, Visit, VisitScheduleChange, VisitStatus,
 )
 from server.errors import Conflict, FieldError, ValidationFailed, from_pydantic
-from server.services import visit_orders
+from server.services import second_dose, visit_orders
 from sync.models import Event
 
 PAST_GRACE = timedelta(minutes=15)  # a visit booked for "now" while the form was being filled
@@ -165,21 +165,6 @@ async def _already_booked(patient: Patient, instants: list[datetime], *, moving:
         raise invalid("time", f"this patient already has a visit at {min(taken):%Y-%m-%d %H:%M} UTC")
 
 
-async def _same_day(patient: Patient, order: Order, days: list[date], zone: ZoneInfo, *,
-                    moving: Visit | None = None) -> None:
-    """A second visit of one order on one local day is a second dose of it (IVIG is not given twice a day):
-    refused, naming the visit already there, unless the pharmacist ticks that a second visit is meant."""
-    start, end = (datetime.combine(day, time(0), tzinfo=zone) for day in (min(days), max(days) + timedelta(days=1)))
-    booked = await Visit.filter(patient_id=patient.id, order_id=order.id, scheduled_at__gte=start, scheduled_at__lt=end) \
-        .exclude(status=VisitStatus.CANCELLED).exclude(id=moving.id if moving else None).order_by("scheduled_at")
-    clash = next((visit for visit in booked if visit.scheduled_at.astimezone(zone).date() in days), None)
-    if clash is not None:
-        at = clash.scheduled_at.astimezone(zone)
-        raise invalid("same_day", f"this patient already has a visit of this order on {at:%Y-%m-%d} at {at:%H:%M} "
-                                  f"({clash.status.value.replace('_', ' ')}): a second visit that day would be a second "
-                                  "dose. Move or cancel that visit, or tick this box if a second visit that day is meant")
-
-
 async def not_started(visit: Visit, connection: Any) -> None:
     """Moving or cancelling ends at the nurse's first entry: her record wins."""
     started = await Event.filter(visit_id=visit.id).using_db(connection).exists()
@@ -204,8 +189,9 @@ async def schedule_visits(
         raise invalid("count", "the series would end more than two years ahead; schedule fewer visits")
     nurse = await nurse_assigned(patient, request.nurse_id, days)
     await _already_booked(patient, instants)
-    if not request.same_day:
-        await _same_day(patient, order, days, zone)
+    clash = None if request.same_day else await second_dose.visit_that_day(patient.id, order.id, days, zone)
+    if clash is not None:
+        raise invalid("same_day", second_dose.refusal(clash, zone))
     series = uuid.uuid4() if len(instants) > 1 else None
     async with in_transaction("default") as connection:
         visits = [await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient_id=patient.id,

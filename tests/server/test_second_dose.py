@@ -1,0 +1,37 @@
+"""A second visit of one order on a day that already has one is refused as a second dose
+(server.services.second_dose), naming the visit there, until the pharmacist ticks that it is meant."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from server.db.models import Visit, VisitStatus
+from tests.server.test_scheduling import form, order, pia, schedule, tomorrow  # noqa: F401 (order and pia: fixtures)
+
+
+async def test_a_second_visit_of_an_order_on_a_day_that_has_one_is_refused_as_a_second_dose(pia, patient_pat, order,
+                                                                                          nurse_ana):
+    """Found by a new user's walk: the demo's visit at 08:00 and one scheduled at 09:00 of the same order
+    were both given, each offered "Start visit" and "First infusion"."""
+    assert (await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="08:00"))).status_code == 303
+    refused = await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="15:30"))
+    assert refused.status_code == 422
+    assert f"A second visit that day: this patient already has a visit of this order on {tomorrow()} at 08:00 " \
+           "(scheduled): a second visit that day would be a second dose" in refused.text
+    assert 'name="same_day"' in refused.text  # offered once refused
+    assert await Visit.filter(patient=patient_pat).count() == 1
+
+    meant = await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="15:30", same_day="on"))
+    assert meant.status_code == 303 and await Visit.filter(patient=patient_pat).count() == 2
+
+
+async def test_a_daily_course_and_a_cancelled_visit_are_no_second_visit_that_day(pia, patient_pat, order, nurse_ana):
+    assert (await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="08:00"))).status_code == 303
+    first = await Visit.get(patient=patient_pat)
+    await Visit.filter(id=first.id).update(status=VisitStatus.CANCELLED)
+    again = await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="09:00", repeat="daily", count="3"))
+    assert again.status_code == 303
+    assert await Visit.filter(patient=patient_pat).exclude(status=VisitStatus.CANCELLED).count() == 3
+    clash = await schedule(pia, patient_pat.id, form(order, nurse_ana.id, date=(date.today() + timedelta(days=3)).isoformat(),
+                                                     time="18:00", repeat="daily", count="2"))
+    assert clash.status_code == 422 and "a second visit that day would be a second dose" in clash.text
