@@ -72,10 +72,13 @@ const ORDER_WORDS = {
   safety_override: "pharmacist override",
 };
 
+// A medication whole (a dose changed is a change), an override by its reason.
+const itemText = (item) => (typeof item === "object" ? [item.drug, item.dose, item.unit, item.route].filter((x) => x != null).join(" ") : String(item));
+
 function valueText(value) {
   if (value === null || value === undefined || (Array.isArray(value) && !value.length)) return "none";
-  if (Array.isArray(value)) return value.map((item) => (typeof item === "object" ? item.drug : item)).join(", ");
-  return typeof value === "object" ? "set" : String(value);
+  if (Array.isArray(value)) return value.map(itemText).join(", ");
+  return typeof value === "object" ? `"${value.reason ?? JSON.stringify(value)}"` : String(value);
 }
 
 /** The revisions the pharmacy made to the visit's orders while it ran, from `context.earlier` (the orders before

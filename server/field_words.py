@@ -37,6 +37,11 @@ FIELD_WORDS: dict[str, str] = {
 }
 
 
+# A visit's status as a person reads it: "signed" is the nurse's signature, not the pharmacist's sign-off.
+STATUS_WORDS = {"scheduled": "scheduled", "in_progress": "in progress", "completed": "ended, not yet signed",
+                "signed": "signed by the nurse", "reviewed": "signed off", "reopened": "reopened", "cancelled": "cancelled"}
+
+
 def worded(message: str, field: str) -> str:
     """`message` with its leading "field: " said in the form's words."""
     prefix = f"{field}: "

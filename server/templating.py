@@ -32,10 +32,7 @@ templates.env.globals["csrf_field"] = csrf.FIELD_NAME
 templates.env.globals["volume_rate_text"] = order_volume.rate_text
 templates.env.globals["volume_given_ml"] = order_volume.given_ml
 templates.env.filters["worded"] = field_words.worded
-# A visit's status as a person reads it: "signed" is the nurse's signature, not the pharmacist's sign-off.
-STATUS_WORDS = {"scheduled": "scheduled", "in_progress": "in progress", "completed": "ended, not yet signed",
-                "signed": "signed by the nurse", "reviewed": "signed off", "reopened": "reopened", "cancelled": "cancelled"}
-templates.env.filters["status_words"] = lambda status: STATUS_WORDS[str(status)]
+templates.env.filters["status_words"] = lambda status: field_words.STATUS_WORDS[str(status)]
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:

@@ -168,6 +168,7 @@ async def patient_show(request: Request) -> Response:
 
 NOTICES = {
     "edited": "Saved as a new revision.",
+    "unchanged": "Nothing was changed: the order stays at its revision.",
     "edited-running": "Saved as a new revision. A visit is running on this order: the nurse's tablet shows the "
                       "change at its next sync, and what was recorded before it is judged by the order as it stood then.",
 }
@@ -176,7 +177,7 @@ NOTICES = {
 def _edited(request: Request) -> int | None:
     """The order the notice is about (the page shows it in that order's card)."""
     value = request.query_params.get("order", "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def _form_page(
@@ -229,7 +230,7 @@ async def order_update(request: Request) -> Response:
         running = await orders.update_order(order=order, pharmacist=pharmacist, changes=changes)
     except ValidationFailed as error:
         return _form_page(request, patient=patient, order=order, values=values, error=error)
-    done = "edited-running" if running else "edited"
+    done = "unchanged" if running is None else "edited-running" if running else "edited"
     return RedirectResponse(f"/pharmacy/patients/{patient.id}?done={done}&order={order.id}#order-{order.id}",
                             status_code=303)
 

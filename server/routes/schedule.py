@@ -124,7 +124,7 @@ async def move_show(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     visit = await access.schedule_visit(pharmacist, request.path_params["visit_id"])
     clock = _clock(request)
-    values = {"date": clock.day(visit.scheduled_at), "time": clock.clock(visit.scheduled_at), "reason": ""}
+    values = {"date": clock.day(visit.scheduled_at), "time": clock.clock(visit.scheduled_at), "reason": "", "same_day": ""}
     return await _visit_page(request, "visit_move", visit, values=values)
 
 
@@ -146,7 +146,7 @@ async def _change_visit(request: Request, page: str, fields: tuple[str, ...], mo
 async def move(request: Request) -> Response:
     zone = _clock(request).zone
     return await _change_visit(
-        request, "visit_move", ("date", "time", "reason"), scheduling.MoveRequest, "moved",
+        request, "visit_move", ("date", "time", "reason", "same_day"), scheduling.MoveRequest, "moved",
         lambda visit, data, by: scheduling.move_visit(visit=visit, request=data, by=by, zone=zone))
 
 

@@ -249,9 +249,9 @@ async def create_order(*, patient: Patient, pharmacist: User, data: OrderCreate)
     return order
 
 
-async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) -> int:
+async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) -> int | None:
     """Apply `changes`, keeping the previous state; refuses an edit based on an old revision. How many
-    visits run on the order now (they follow the edit: the page tells the pharmacist so)."""
+    visits run on the order now (they follow the edit: the page tells the pharmacist so); None: no change."""
     if changes.based_on_revision != order.revision:
         raise _stale(order)
     if changes.volume_ml is not None:
@@ -263,7 +263,7 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
     fields = changes.order_fields(override)
     changed = changed_fields(order, fields)
     if not changed:
-        return 0
+        return None
     now = datetime.now(timezone.utc)
     async with in_transaction("default") as connection:
         applied = await Order.filter(id=order.id, revision=order.revision).using_db(connection).update(

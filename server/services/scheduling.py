@@ -93,6 +93,7 @@ class _Reasoned(_Schema):
 class MoveRequest(_Reasoned):
     date: dt.date
     time: dt.time
+    same_day: bool = False  # ticked: a second visit of the order on that day is meant
 
 
 class CancelRequest(_Reasoned):
@@ -221,6 +222,10 @@ async def move_visit(
     if visit.nurse_id is not None:
         await nurse_assigned(patient, visit.nurse_id, [request.date])
     await _already_booked(patient, [instant], moving=visit)
+    clash = None if request.same_day or visit.order_id is None else await second_dose.visit_that_day(
+        patient.id, visit.order_id, [request.date], zone, moving=visit)
+    if clash is not None:
+        raise invalid("same_day", second_dose.refusal(clash, zone))
     async with in_transaction("default") as connection:
         await not_started(visit, connection)
         moved = await Visit.filter(id=visit.id, status=VisitStatus.SCHEDULED).using_db(connection).update(

@@ -224,13 +224,13 @@ async def project(visit: Visit) -> VisitState:
 async def refold_after_order_edit(order_id: int, edited_at: datetime) -> int:
     """Fold again the rows of the visits an order edit reaches: those begun on it (its own or an additional
     order) and not ended before the edit. An ended visit keeps the order it ran on (order_as_run), so only
-    these change; lists and queues then show the alerts their pages show. How many were folded."""
+    these change; lists and queues then show the alerts their pages show. How many of them run still."""
     held = VisitOrder.filter(order_id=order_id).values_list("visit_id", flat=True)
     reached = await Visit.filter(Q(order_id=order_id) | Q(id__in=Subquery(held)), time_in__isnull=False) \
         .filter(Q(time_out__isnull=True) | Q(time_out__gte=edited_at))
     for visit in reached:
         await project(visit)
-    return len(reached)
+    return sum(visit.time_out is None for visit in reached)
 
 
 async def project_stale() -> int:

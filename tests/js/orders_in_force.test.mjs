@@ -33,4 +33,9 @@ test('the visit screen lists each revision made while the visit ran, field by fi
     { until: '2026-12-06T10:21:00.000Z', order_id: 1, changes: ['dose (g/kg) 0.4 → 0.35'] },
   ]);
   assert.deepEqual(revisionsWhileRunning({ order, other_orders: [] }), []);
+  // a dose changed shows, whole: not "diphenhydramine → diphenhydramine"
+  const before = { id: 1, premeds: [{ drug: 'diphenhydramine', dose: 25, unit: 'mg', route: 'PO' }], safety_override: null };
+  const after = { ...before, premeds: [{ ...before.premeds[0], dose: 50 }], safety_override: { reason: 'prescriber called' } };
+  assert.deepEqual(revisionsWhileRunning({ order: after, other_orders: [], earlier: [{ until: 'x', order: before, other_orders: [] }] })[0].changes,
+    ['premedication diphenhydramine 25 mg PO → diphenhydramine 50 mg PO', 'pharmacist override none → "prescriber called"']);
 });

@@ -280,3 +280,17 @@ async def test_a_reaction_recorded_after_the_pause_for_it_is_summarised_at_the_r
     page = (await desk.get(f"/visits/{visit.id}/summary")).text
     assert "grade 2</strong> recorded with the pump paused, after 140 mL/h:" in page
     assert "while the pump was held" not in page
+
+
+async def test_a_reaction_in_the_observation_after_the_stop_is_summarised_as_after_the_stop(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    """Found in review: the last rate's segment also holds a reaction recorded after the stop."""
+    s = script_started(400)
+    scripted.prelude(s)
+    scripted.titrate(s, scripted.TITRATION[:2])
+    finish_observed(s, stop_at=100, pump_volume_ml=None)
+    s.reaction(115, grade=1, symptoms=("headache",), actions=("medication_given",), notified=[s.notified(116)])
+    visit = await reviewed_visit(push_visit, desk, post_form, nurse_ana, patient_pat, s)
+    page = (await desk.get(f"/visits/{visit.id}/summary")).text
+    assert "grade 1</strong> after the infusion stopped:" in page and "with the pump paused" not in page

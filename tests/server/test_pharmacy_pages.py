@@ -226,3 +226,18 @@ async def test_a_pharmacist_of_another_organization_gets_404_on_our_patients_pag
     edit = await post_form(client, f"/pharmacy/orders/{order.id}", order_form(based_on_revision="1"), page=home)
     assert edit.status_code == 404
     assert await Order.filter(patient=patient_pat).count() == 1 and (await Order.get(id=order.id)).revision == 1
+
+
+async def test_an_edit_that_changes_nothing_says_so_and_keeps_the_revision(client_factory, pharmacist_pia, patient_pat):
+    desk = await client_factory(pharmacist_pia)
+    order = await Order.get(patient=patient_pat)
+    response = await edit_order(desk, order)
+    page = (await desk.get(response.headers["location"])).text
+    assert "Nothing was changed: the order stays at its revision." in page and "Saved as a new revision" not in page
+    assert (await Order.get(id=order.id)).revision == 1
+
+
+async def test_a_notice_for_an_order_named_by_odd_digits_is_no_server_error(client_factory, pharmacist_pia, patient_pat):
+    desk = await client_factory(pharmacist_pia)
+    page = await desk.get(f"/pharmacy/patients/{patient_pat.id}?done=edited&order=%C2%B2")  # "²" is a digit to isdigit
+    assert page.status_code == 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from server.db.models import Visit, VisitStatus
+from tests.server.test_pharmacy_pages import post_form
 from tests.server.test_scheduling import form, order, pia, schedule, tomorrow  # noqa: F401 (order and pia: fixtures)
 
 
@@ -35,3 +36,19 @@ async def test_a_daily_course_and_a_cancelled_visit_are_no_second_visit_that_day
     clash = await schedule(pia, patient_pat.id, form(order, nurse_ana.id, date=(date.today() + timedelta(days=3)).isoformat(),
                                                      time="18:00", repeat="daily", count="2"))
     assert clash.status_code == 422 and "a second visit that day would be a second dose" in clash.text
+
+
+async def test_moving_a_visit_onto_a_day_with_one_of_its_order_is_refused_as_a_second_dose(pia, patient_pat, order,
+                                                                                         nurse_ana):
+    """Found in review: Move checked only the exact minute, so two visits of one order could meet on one day."""
+    later = (date.today() + timedelta(days=2)).isoformat()
+    assert (await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="08:00"))).status_code == 303
+    assert (await schedule(pia, patient_pat.id, form(order, nurse_ana.id, date=later, time="09:00"))).status_code == 303
+    second = await Visit.get(patient=patient_pat, scheduled_at__gte=date.today() + timedelta(days=2))
+    url = f"/pharmacy/visits/{second.id}/move"
+    moved = {"date": tomorrow(), "time": "09:00", "reason": "the patient asked"}
+    refused = await post_form(pia, url, moved, page=url)
+    assert refused.status_code == 422 and "a second visit that day would be a second dose" in refused.text
+    assert 'name="same_day"' in refused.text
+    assert (await post_form(pia, url, {**moved, "same_day": "on"}, page=url)).status_code == 303
+    assert (await Visit.get(id=second.id)).scheduled_at.date().isoformat() == tomorrow()
