@@ -80,7 +80,7 @@ def fold(events: list[dict[str, Any]], *, context: VisitContext, now: datetime |
         state = orders_in_force.judged(state, earlier, [edit for edit, _ in context.earlier], events, context.rulebook)
     if scope is not None:
         scope.states[key] = (context, state)
-        scope.folds += 1
+        scope.folds += 1 + len(context.earlier)  # Server-Timing counts the folds of the earlier orders too
         scope.seconds += time.perf_counter() - started
     return state
 

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from server.db.models import Order, Visit
 from server.services import visits
 from tests.clinical import visits as scripted
+from tests.review.test_each_visit_log_is_folded_once_per_request import folds_of
 from tests.review.test_order_as_run import push_now, running_script
 from tests.server.test_pharmacy_pages import edit_order
 
@@ -117,3 +118,12 @@ async def test_an_order_edited_with_no_visit_running_is_saved_without_that_warni
     edited = await edit_order(desk, await Order.get(id=visit.order_id), rate_cap_ml_h="150")
     page = (await desk.get(edited.headers["location"])).text
     assert "Saved as a new revision." in page and "A visit is running on this order" not in page
+
+
+async def test_the_review_page_reports_the_fold_of_each_earlier_order_in_its_server_timing(push_visit, desk, nurse_ana,
+                                                                                          patient_pat):
+    """Each edit made while the visit ran costs one more fold of its log: counted, not hidden."""
+    visit = await push_visit(nurse_ana, patient_pat, running_script())
+    assert folds_of(await desk.get(f"/review/visits/{visit.id}"))[0] == 1
+    assert (await edit_order(desk, await Order.get(id=visit.order_id), rate_cap_ml_h="150")).status_code == 303
+    assert folds_of(await desk.get(f"/review/visits/{visit.id}"))[0] == 2
