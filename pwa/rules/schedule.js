@@ -3,7 +3,9 @@
 //
 //   baseline     any set before the first start
 //   cadence      from the start, every `titrating_every_min` while below the maximum rate, every
-//                `at_max_every_min` at it (the rate at the previous check decides), until the final stop
+//                `at_max_every_min` at it (the rate at the previous check decides), until the final stop;
+//                sooner when the rate comes down below the maximum, or the pump pauses, before the next
+//                check: `titrating_every_min` from that moment (a reaction slowed at the maximum rate)
 //   increase     a set within `increase_window_min` before (or `grace_min` after) each rate increase
 //   completion   a set within `completion_window_min` of the final stop
 //   observation  a set at least `observation_min` after the stop (60 for high reaction risk)
@@ -30,7 +32,7 @@ function intervalOf(picture, rate_ml_h) {
   if (rate_ml_h !== null && rate_ml_h >= picture.schedule.at(-1).rate_ml_h - tolerance) {
     return [schedule.at_max_every_min, 'at the maximum rate'];
   }
-  return [schedule.titrating_every_min, 'while titrating'];
+  return [schedule.titrating_every_min, rate_ml_h !== null ? 'while titrating' : 'while paused'];
 }
 
 // The start, then every set of vital signs up to the final stop (or the horizon, never null once started).
@@ -41,15 +43,29 @@ function cadenceChecks(picture) {
   return [first, ...later].map(({ entry, rate_ml_h }) => ({ at: entry.occurred_ms, event_id: entry.id, rate_ml_h }));
 }
 
+// When the set after `check` is due [due, interval, phase]: by the rate at the check, or sooner where the
+// rate was set below the maximum or the pump paused before `until` (the next check; null: none yet).
+function dueAfter(picture, check, until) {
+  const { rate_events: events, pauses } = picture.infusion;
+  const moments = [...events.map((e) => [e.entry.occurred_ms, e.rate_ml_h]), ...pauses.map((pause) => [pause.start, null])];
+  const inside = moments.filter(([at]) => at >= check.at && (until === null || at < until));
+  let best = null;
+  for (const [at, rate] of [[check.at, check.rate_ml_h], ...inside]) {
+    const [interval, phase] = intervalOf(picture, rate);
+    const due = addMinutes(at, interval);
+    if (best === null || due < best[0]) best = [due, interval, phase];
+  }
+  return best;
+}
+
 function vitalsOverdue(picture) {
   if (!picture.infusion.rate_events.length) return [];
   const grace = picture.context.vitals_schedule.grace_min;
   const checks = cadenceChecks(picture);
   const end = picture.infusion.stopped_at ?? picture.horizon;
   return checks.flatMap((check, i) => {
-    const [interval, phase] = intervalOf(picture, check.rate_ml_h);
-    const due = addMinutes(check.at, interval);
     const until = i + 1 < checks.length ? checks[i + 1].at : end;
+    const [due, interval, phase] = dueAfter(picture, check, until);
     if (!(until > addMinutes(due, grace))) return [];
     return [finding([check.event_id], { interval_min: interval, phase })];
   });
@@ -122,8 +138,7 @@ function pumpDue(picture) {
   if (!infusion.rate_events.length || ofKind(picture, 'visit.ended').length) return null;
   const stop = infusion.stopped_at;
   if (stop === null) {
-    const last = cadenceChecks(picture).at(-1);
-    return addMinutes(last.at, intervalOf(picture, last.rate_ml_h)[0]);
+    return dueAfter(picture, cadenceChecks(picture).at(-1), null)[0];
   }
   if (!completionDone(picture, stop)) return stop;
   return observationDone(picture, stop) ? null : addMinutes(stop, observationMin(picture.context));

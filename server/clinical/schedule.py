@@ -2,7 +2,9 @@
 
     baseline     any set before the first start
     cadence      from the start, every `titrating_every_min` while below the maximum rate, every
-                 `at_max_every_min` at it (the rate at the previous check decides), until the final stop
+                 `at_max_every_min` at it (the rate at the previous check decides), until the final stop;
+                 sooner when the rate comes down below the maximum, or the pump pauses, before the next
+                 check: `titrating_every_min` from that moment (a reaction slowed at the maximum rate)
     increase     a set within `increase_window_min` before (or `grace_min` after) each rate increase
     completion   a set within `completion_window_min` of the final stop
     observation  a set at least `observation_min` after the stop (60 for high reaction risk)
@@ -43,7 +45,7 @@ def _interval(picture: Picture, rate_ml_h: float | None) -> tuple[float, str]:
     schedule, tolerance = picture.context.vitals_schedule, picture.context.rulebook.rate_tolerance_ml_h
     if rate_ml_h is not None and rate_ml_h >= picture.schedule[-1].rate_ml_h - tolerance:
         return schedule.at_max_every_min, "at the maximum rate"
-    return schedule.titrating_every_min, "while titrating"
+    return schedule.titrating_every_min, "while titrating" if rate_ml_h is not None else "while paused"
 
 
 def _cadence_checks(picture: Picture) -> list[_Check]:
@@ -55,6 +57,20 @@ def _cadence_checks(picture: Picture) -> list[_Check]:
         if point.entry.key > first.entry.key and (end is None or point.entry.occurred_at <= end)]
 
 
+def _due(picture: Picture, check: _Check, until: datetime | None) -> tuple[datetime, float, str]:
+    """When the set after `check` is due, at which interval and in which phase: by the rate at the check,
+    or sooner where the rate was set below the maximum or the pump paused before `until` (the next check):
+    CLINICAL.md s.3 checks every 15 min below the maximum, so a reaction slowed at the maximum rate brings
+    the 15-minute cadence back from the slowing, not an hour after the last check."""
+    infusion = picture.infusion
+    moments = [*((e.entry.occurred_at, e.rate_ml_h) for e in infusion.rate_events),
+               *((pause.start, None) for pause in infusion.pauses)]
+    inside = [(check.at, check.rate_ml_h)] + [(at, rate) for at, rate in moments
+                                              if at >= check.at and (until is None or at < until)]
+    return min(((add_minutes(at, interval), interval, phase) for at, rate in inside
+                for interval, phase in [_interval(picture, rate)]), key=lambda due: due[0])
+
+
 def vitals_overdue(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     if not picture.infusion.rate_events:
         return
@@ -62,9 +78,8 @@ def vitals_overdue(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     checks = _cadence_checks(picture)
     end = picture.infusion.stopped_at or picture.horizon
     for check, following in zip(checks, checks[1:] + [None]):
-        interval, phase = _interval(picture, check.rate_ml_h)
-        due = add_minutes(check.at, interval)
         until = following.at if following is not None else end
+        due, interval, phase = _due(picture, check, until)
         if until is not None and until > add_minutes(due, grace):
             yield Finding((check.event_id,), {"interval_min": interval, "phase": phase})
 
@@ -142,8 +157,7 @@ def _pump_due(picture: Picture) -> datetime | None:
         return None
     stop = infusion.stopped_at
     if stop is None:
-        last = _cadence_checks(picture)[-1]
-        return add_minutes(last.at, _interval(picture, last.rate_ml_h)[0])
+        return _due(picture, _cadence_checks(picture)[-1], None)[0]
     if not _completion_done(picture, stop):
         return stop
     return None if _observation_done(picture, stop) else add_minutes(stop, picture.context.observation_min)

@@ -1,0 +1,75 @@
+"""Vital signs after a reaction at the maximum rate, clicked through as a nurse: slowing the pump brings
+the 15-minute checks back from the slowing (CLINICAL.md s.3: every 15 min below the maximum rate), where
+the tablet used to count an hour from the last check at the maximum (found by a new user's walk: a check
+54 minutes after a grade-1 reaction)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.tablet import Tablet
+from tests.browser.test_offline_visit import BASELINE, GEO, VisitClock
+from tests.browser.test_tablet_guidance import KIT_OK, gammagard_visit
+
+pytestmark = pytest.mark.browser
+
+
+def shown_time(tablet: Tablet, clock: VisitClock, minute: float) -> str:
+    """The visit minute as the tablet writes a time (its own format and time zone)."""
+    at = (clock.start + timedelta(minutes=minute)).isoformat()
+    return tablet.page.evaluate("(at) => import('/app/format.js').then((m) => m.clock(at))", at)
+
+
+def test_slowing_for_a_reaction_at_the_maximum_rate_brings_the_next_check_to_15_minutes(
+    server_factory, launch, artifacts
+):
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    visit_id = gammagard_visit(server)
+    clock = VisitClock(datetime.now(timezone.utc) - timedelta(hours=7))
+    context = launch(**GEO)
+    clock.install(context)
+    tablet = Tablet(context, server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.open_visit(visit_id)
+    tablet.start_visit()
+    clock.to_minute(tablet, 2)
+    tablet.entry("assessment", KIT_OK)
+    tablet.entry("vitals", BASELINE)
+    tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})
+    clock.to_minute(tablet, 40)
+    tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
+    # Up the ladder every 15 min (sooner than the label's 30: confirmed), so the maximum comes before the
+    # ordered 280 mL are given.
+    for minute, rate in ((55, 70), (70, 140), (85, 280), (100, 350)):  # Gammagard PI, 70 kg: to 5 mL/kg/h
+        clock.to_minute(tablet, minute)
+        tablet.entry("vitals", BASELINE)
+        tablet.entry("infusion.rate_changed", {"rate_ml_h": rate}, confirm=True)
+    clock.to_minute(tablet, 101)
+    tablet.entry("vitals", BASELINE)  # at the maximum: the next set an hour later
+    expect(tablet.tid("next-vitals")).to_contain_text(f"Vital signs due {shown_time(tablet, clock, 161)}")
+
+    clock.to_minute(tablet, 105)
+    tablet.tid("action-reaction.observed").click()
+    tablet.fill("grade", "1")
+    tablet.fill_form("reaction.observed", {"symptoms": ["chills"], "actions": ["slowed"], "outcome": "improving"})
+    clock.to_minute(tablet, 106)
+    tablet.tid("action-infusion.rate_changed").click()
+    expect(tablet.tid("field-rate_ml_h")).to_have_value("280")  # the previous step, as advised
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-infusion.rate_changed")).to_be_hidden()
+    expect(tablet.tid("next-vitals")).to_contain_text(f"Vital signs due {shown_time(tablet, clock, 121)}")
+    tablet.screenshot(artifacts / "vitals-due-15-min-after-slowing-for-a-reaction-1280x800.png", testid="infusion-panel")
+
+    clock.to_minute(tablet, 127)  # no set since the slowing: overdue at 121 + 5 min grace
+    tablet.page.reload()
+    tablet.unlock()
+    tablet.open_visit(visit_id)
+    overdue = tablet.page.locator("[data-testid=alert][data-rule=vitals_overdue]")
+    expect(overdue).to_have_count(1)
+    expect(overdue).to_contain_text("Vital signs overdue: due every 15 min while titrating")
+    tablet.screenshot(artifacts / "vitals-overdue-after-slowing-1280x800.png")
+    assert tablet.errors == []
