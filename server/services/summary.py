@@ -166,8 +166,10 @@ async def build_summary(visit: Visit, *, clock: LocalTime, through_seq: int | No
         events=events, context=folded.context, protocol_revision=await org_catalogue.revision_number(
             visit.organization_id, state["protocol"]["id"], visits.began_at(events)),
     )
-    summary.infusion_chart = charts.infusion_chart(state, clock, height=150)
-    summary.vitals_charts = charts.vitals_charts(state, clock, height=95, width=250)
+    # Drawn at the size they print (the rate chart beside its table, the vital signs beside their trend), so
+    # their labels are not scaled down: with the sections below, a crowded visit fits one Letter page.
+    summary.infusion_chart = charts.infusion_chart(state, clock, height=150, width=400)
+    summary.vitals_charts = charts.vitals_charts(state, clock, height=75, width=250)
     return summary
 
 

@@ -77,6 +77,29 @@ def six_hour_visit(*, minutes_ago: float = 480) -> VisitScript:
     return s
 
 
+def crowded_visit(*, minutes_ago: float = 480) -> VisitScript:
+    """All that a physician summary holds at once: the full climb to 350 mL/h, a grade 2 reaction there with the
+    prescriber told and a drug given, a pause, the climb again, and thirteen long nurse notes (the page shows six)."""
+    s = script_started(minutes_ago)
+    s.vital_changes = dict(FEVER)
+    scripted.prelude(s)
+    scripted.titrate(s)
+    s.reaction(185, grade=2, symptoms=("chills", "fever", "headache"), actions=("paused", "medication_given"),
+               notified=[s.notified(187)])
+    s.pause(185, reason="reaction")
+    s.add(186, "medication.given", {"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO",
+                                    "purpose": "reaction"})
+    s.resume(200, 140)
+    scripted.checks(s, [195, 210, 225, 240])
+    s.rate(240, 280)
+    scripted.checks(s, [255, 270])
+    for index in range(13):
+        s.add(60 + index * 15, "note", {"text": f"Check {index + 1}: patient resting comfortably in her chair, "
+                                                "tolerating the infusion, no new complaints; site clean, dry."})
+    finish_observed(s, stop_at=280, pump_volume_ml=None)
+    return s
+
+
 def events_for(script: VisitScript, visit: Any, *, first_seq: int = 1) -> list[dict[str, Any]]:
     """The script re-addressed for a real visit of the server (its patient and order)."""
     return readdress(script, visit_id=visit.id, patient_id=visit.patient_id, order_id=visit.order_id,

@@ -96,6 +96,28 @@ async def test_pdf_holds_patient_product_lot_reaction_and_rate_steps_on_one_page
         assert expected in text, expected
 
 
+async def test_pdf_of_a_crowded_visit_holds_the_pharmacists_note_on_its_one_page(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    """Five steps, a reaction with a pause, a drug and a call, thirteen long notes, an intervention and a
+    sign-off note (a probe of the PDF found the pharmacist's section spilling onto a second page)."""
+    visit = await push_visit(nurse_ana, patient_pat, scripts.crowded_visit())
+    await post_form(desk, f"/review/visits/{visit.id}/interventions",
+                    {"kind": "next_rate", "text": "Start at 70 mL/h and hold there next time", "next_rate_ml_h": "70"})
+    note = "Reaction handled per protocol. Prescriber agrees: next infusion with premedication, capped at 140 mL/h."
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": note})
+
+    response = await desk.get(f"/visits/{visit.id}/summary.pdf")
+
+    save_first_page_picture(response.content, "summary-crowded-page1")
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    text = " ".join(reader.pages[0].extract_text().split())
+    for expected in ("grade 2", "chills, fever, headache", "Rate steps", "350", "Check 13:", "Prescriber agrees",
+                     "Start at 70 mL/h and hold there next time"):
+        assert expected in text, expected
+
+
 async def test_pdf_of_a_six_hour_visit_renders_in_under_a_second(push_visit, nurse_ana, patient_pat):
     script = scripts.six_hour_visit()
     assert len(script.events) >= 100
