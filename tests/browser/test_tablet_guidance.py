@@ -38,6 +38,24 @@ def started_gammagard_visit(server_factory, launch) -> Tablet:
     return tablet
 
 
+def clocked_gammagard_visit(server_factory, launch) -> tuple[Tablet, VisitClock, str]:
+    """The demo's Gammagard visit on a tablet whose clock the test moves, begun 7 hours ago: started,
+    with the pre-assessment (kit passed) and baseline vital signs at minute 2."""
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    visit_id = gammagard_visit(server)
+    clock = VisitClock(datetime.now(timezone.utc) - timedelta(hours=7))
+    context = launch(**GEO)
+    clock.install(context)
+    tablet = Tablet(context, server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.open_visit(visit_id)
+    tablet.start_visit()
+    clock.to_minute(tablet, 2)
+    tablet.entry("assessment", KIT_OK)
+    tablet.entry("vitals", BASELINE)
+    return tablet, clock, visit_id
+
+
 def alert(tablet: Tablet, rule: str):
     return tablet.page.locator(f"[data-testid=alert][data-rule={rule}]")
 
@@ -74,18 +92,7 @@ def test_start_infusion_needs_a_usable_product_and_an_override_needs_a_reason(se
 def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_dose_end_is_shown(
     server_factory, launch, artifacts
 ):
-    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
-    visit_id = gammagard_visit(server)
-    clock = VisitClock(datetime.now(timezone.utc) - timedelta(hours=7))
-    context = launch(**GEO)
-    clock.install(context)
-    tablet = Tablet(context, server.base_url)
-    tablet.first_login("nurse", DEMO_PASSWORD)
-    tablet.open_visit(visit_id)
-    tablet.start_visit()
-    clock.to_minute(tablet, 2)
-    tablet.entry("assessment", KIT_OK)
-    tablet.entry("vitals", BASELINE)
+    tablet, clock, visit_id = clocked_gammagard_visit(server_factory, launch)
     expect(tablet.tid("action-infusion.started")).to_be_disabled()
     expect(tablet.tid("start-override")).to_be_visible()
     tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})

@@ -5,15 +5,14 @@ the tablet used to count an hour from the last check at the maximum (found by a 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.live_server import DEMO_PASSWORD
 from tests.browser.tablet import Tablet
-from tests.browser.test_offline_visit import BASELINE, GEO, VisitClock
-from tests.browser.test_tablet_guidance import KIT_OK, gammagard_visit
+from tests.browser.test_offline_visit import BASELINE, VisitClock
+from tests.browser.test_tablet_guidance import clocked_gammagard_visit
 
 pytestmark = pytest.mark.browser
 
@@ -27,18 +26,7 @@ def shown_time(tablet: Tablet, clock: VisitClock, minute: float) -> str:
 def test_slowing_for_a_reaction_at_the_maximum_rate_brings_the_next_check_to_15_minutes(
     server_factory, launch, artifacts
 ):
-    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
-    visit_id = gammagard_visit(server)
-    clock = VisitClock(datetime.now(timezone.utc) - timedelta(hours=7))
-    context = launch(**GEO)
-    clock.install(context)
-    tablet = Tablet(context, server.base_url)
-    tablet.first_login("nurse", DEMO_PASSWORD)
-    tablet.open_visit(visit_id)
-    tablet.start_visit()
-    clock.to_minute(tablet, 2)
-    tablet.entry("assessment", KIT_OK)
-    tablet.entry("vitals", BASELINE)
+    tablet, clock, visit_id = clocked_gammagard_visit(server_factory, launch)
     tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})
     clock.to_minute(tablet, 40)
     tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
