@@ -4,46 +4,21 @@
 // and the reactions since, which is what the titration rules judge.
 
 import { minutesBetween } from './clock.js';
+import { PAYLOADS_DOC } from './payload_schemas.js';
 import { problem } from './problems.js';
 
-// The pump is idle, running, paused or stopped. The transition table says what each event does to it;
-// an event that does not fit is reported with a problem code and, where the pump's real state is clear,
-// still applied (a start while running means the pump now runs at that rate: a rate change).
+// The pump is idle, running, paused or stopped. The transition table (payloads.json `pump`) says what each
+// event does to it; an event that does not fit is reported with a problem code and, where the pump's real
+// state is clear, still applied (a start while running means the pump now runs at that rate: a rate change).
 
 const move = (state, effect, problem = null) => ({ state, effect, problem });
-
-const TABLE = {
-  'infusion.started|idle': move('running', 'start'),
-  'infusion.started|stopped': move('running', 'start'),
-  'infusion.started|running': move('running', 'change', 'already_running'),
-  'infusion.started|paused': move('running', 'resume', 'already_running'),
-  'infusion.rate_changed|running': move('running', 'change'),
-  'infusion.paused|running': move('paused', 'pause'),
-  'infusion.resumed|paused': move('running', 'resume'),
-  'infusion.resumed|running': move('running', 'change', 'not_paused'),
-  'infusion.stopped|running': move('stopped', 'stop'),
-  'infusion.stopped|paused': move('stopped', 'stop'),
-  'visit.ended|running': move('stopped', 'stop'),
-  'visit.ended|paused': move('stopped', 'stop'),
-};
-
-const MISFIT = {
-  'infusion.rate_changed': 'no_running_infusion',
-  'infusion.paused': 'no_running_infusion',
-  'infusion.stopped': 'no_running_infusion',
-  'infusion.resumed': 'not_paused',
-};
-
-// The nurse-facing text for an infusion event that does not fit the pump's state.
-const PROBLEM_TEXT = {
-  no_running_infusion: 'There is no running infusion at this time to change, pause or stop',
-  not_paused: 'The infusion is not paused at this time, so it cannot be resumed',
-  already_running: 'The infusion is already running at this time',
-};
+const PUMP = PAYLOADS_DOC.pump;  // the state machine as data, the server's too (data/payloads.json)
 
 // What an event of `kind` does to a pump in `state` {state, effect, problem} (others change nothing).
 function transition(state, kind) {
-  return TABLE[`${kind}|${state}`] ?? move(state, 'ignore', MISFIT[kind] ?? null);
+  const own = (table, key) => (Object.hasOwn(table, key) ? table[key] : null);
+  const found = own(PUMP.transitions, kind) && own(PUMP.transitions[kind], state);
+  return found ? move(...found) : move(state, 'ignore', own(PUMP.misfits, kind));
 }
 
 function close(timeline, at) {
@@ -75,7 +50,7 @@ function apply(timeline, entry) {
   if (entry.kind === 'reaction.observed' && timeline.state !== 'idle') timeline.reactions_in_step.push(entry);
   const next = transition(timeline.state, entry.kind);
   if (next.problem !== null) {
-    timeline.issues.push([entry.id, problem('', PROBLEM_TEXT[next.problem], next.problem)]);
+    timeline.issues.push([entry.id, problem('', PUMP.texts[next.problem], next.problem)]);
   }
   if (next.effect === 'start' || next.effect === 'change' || next.effect === 'resume') {
     setRate(timeline, entry, next.effect === 'resume');

@@ -6,7 +6,7 @@
 import { Validator } from '../vendor/json-schema/validator.js';
 import { packagedJson } from './packaged.js';
 
-const WORDS = await packagedJson(new URL('./schema_words.json', import.meta.url));
+export const WORDS = await packagedJson(new URL('./schema_words.json', import.meta.url));
 
 // A JSON object (not null, not a list).
 export const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,7 +1,8 @@
 """Turn pydantic's validation errors into Problems a nurse can read, each naming its field.
 
 Pydantic's own texts ("Input should be a valid boolean") do not say which field, and its error types
-may change between versions, so both are translated here into ivlog's stable codes.
+may change between versions, so both are translated into ivlog's stable codes, by the table the tablet
+reads too (data/schema_words.json `payload_errors`).
 """
 
 from __future__ import annotations
@@ -12,28 +13,9 @@ from pydantic import ValidationError
 
 from server.clinical.problems import Problem
 from server.clinical.ranges import DEFAULT_RANGES
+from server.clinical.shapes import WORDS
 
-# Per pydantic error type: ivlog's code and the message ({label}: the field in words; the rest from the
-# error's context).
-_ERRORS = {
-    "missing": ("missing", "{label} is required"),
-    "extra_forbidden": ("extra_field", "'{field}' is not a field of a '{kind}' entry"),
-    "string_too_long": ("too_long", "{label} is too long (at most {max_length} characters)"),
-    "too_long": ("too_long", "{label} is too long (at most {max_length} items)"),
-    "string_too_short": ("too_short", "{label} is too short (at least {min_length} characters)"),
-    "too_short": ("too_short", "{label} is too short (at least {min_length} items)"),
-    "literal_error": ("not_allowed", "{label} must be one of {expected}"),
-    "out_of_range": ("out_of_range", "{msg}"),
-    "string_pattern_mismatch": ("invalid_value", "{label} is not in the expected format"),
-    "finite_number": ("wrong_type", "{label} must be a finite number"),
-    "timezone_aware": ("wrong_type", "{label} must include a UTC offset"),
-    "bool_type": ("wrong_type", "{label} must be true or false"),
-    "float_type": ("wrong_type", "{label} must be a number"),
-    "int_type": ("wrong_type", "{label} must be a whole number"),
-    "string_type": ("wrong_type", "{label} must be text"),
-    "list_type": ("wrong_type", "{label} must be a list"),
-    "dict_type": ("wrong_type", "{label} must be an object"),
-}
+_ERRORS: dict[str, Any] = WORDS["payload_errors"]  # per pydantic error type: ivlog's code and the text
 
 
 def _label(loc: tuple[Any, ...]) -> str:
@@ -46,11 +28,13 @@ def _label(loc: tuple[Any, ...]) -> str:
 
 
 def _code_and_text(error_type: str) -> tuple[str, str]:
-    if error_type in _ERRORS:
-        return _ERRORS[error_type]
+    if error_type in _ERRORS["types"]:
+        code, text = _ERRORS["types"][error_type]
+        return code, text
     if error_type.startswith(("date_", "datetime_")):
-        return "wrong_type", "{label} must be a date (YYYY-MM-DD) or a time with a UTC offset"
-    return "wrong_type" if error_type.endswith(("_type", "_parsing")) else "invalid_value", "{label}: {msg}"
+        code, text = _ERRORS["dates"]
+        return code, text
+    return "wrong_type" if error_type.endswith(("_type", "_parsing")) else "invalid_value", _ERRORS["other"]
 
 
 def _problem(kind: str, error: dict[str, Any]) -> Problem:

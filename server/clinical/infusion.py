@@ -1,7 +1,7 @@
 """The infusion as the pump ran it: rate segments, pauses and each rate-setting event in context.
 
-Walks the visit's entries once in fold order through the pump's transition table: idle, running, paused,
-stopped. The same table serves `context_problems` (is this event possible now?), so the two can never
+Walks the visit's entries once in fold order through the pump's transition table (data/payloads.json
+`pump`): idle, running, paused, stopped. The same table serves `context_problems` (is this event possible now?), so the two can never
 disagree. An event that does not fit is reported with a problem code and, where the pump's real state is
 clear, still applied: a start or resume while running means the pump now runs at that rate, so it acts as
 a rate change. Each rate-setting event remembers the rate before it (before the pause, for a resume),
@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from server.clinical.clock import format_instant, format_optional, minutes_between
 from server.clinical.ordering import Entry
+from server.clinical.payloads import PAYLOADS_DOC
 from server.clinical.problems import Problem
 from server.clinical.rounding import round_half_up
 
@@ -34,44 +35,19 @@ class Transition:
     problem: str | None = None
 
 
+_PUMP = PAYLOADS_DOC["pump"]  # the state machine as data, the tablet's too (pwa/rules/infusion.js)
 _TABLE: dict[tuple[str, PumpState], Transition] = {
-    ("infusion.started", "idle"): Transition("running", "start"),
-    ("infusion.started", "stopped"): Transition("running", "start"),
-    ("infusion.started", "running"): Transition("running", "change", "already_running"),
-    ("infusion.started", "paused"): Transition("running", "resume", "already_running"),
-    ("infusion.rate_changed", "running"): Transition("running", "change"),
-    ("infusion.paused", "running"): Transition("paused", "pause"),
-    ("infusion.resumed", "paused"): Transition("running", "resume"),
-    ("infusion.resumed", "running"): Transition("running", "change", "not_paused"),
-    ("infusion.stopped", "running"): Transition("stopped", "stop"),
-    ("infusion.stopped", "paused"): Transition("stopped", "stop"),
-    ("visit.ended", "running"): Transition("stopped", "stop"),
-    ("visit.ended", "paused"): Transition("stopped", "stop"),
-}
-
-_MISFIT = {
-    "infusion.rate_changed": "no_running_infusion",
-    "infusion.paused": "no_running_infusion",
-    "infusion.stopped": "no_running_infusion",
-    "infusion.resumed": "not_paused",
-}
+    (kind, state): Transition(*move) for kind, moves in _PUMP["transitions"].items() for state, move in moves.items()}
 
 
 def transition(state: PumpState, kind: str) -> Transition:
     """What an event of `kind` does to a pump in `state` (unrelated kinds change nothing)."""
-    return _TABLE.get((kind, state)) or Transition(state, "ignore", _MISFIT.get(kind))
-
-
-# The nurse-facing text for an infusion event that does not fit the pump's state, by its problem code.
-INFUSION_TEXT = {
-    "no_running_infusion": "There is no running infusion at this time to change, pause or stop",
-    "not_paused": "The infusion is not paused at this time, so it cannot be resumed",
-    "already_running": "The infusion is already running at this time",
-}
+    return _TABLE.get((kind, state)) or Transition(state, "ignore", _PUMP["misfits"].get(kind))
 
 
 def misfit(code: str) -> Problem:
-    return Problem("", INFUSION_TEXT[code], code)
+    """The nurse-facing problem of an infusion event that does not fit the pump's state."""
+    return Problem("", _PUMP["texts"][code], code)
 
 
 @dataclass
