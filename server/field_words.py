@@ -37,6 +37,10 @@ FIELD_WORDS: dict[str, str] = {
 }
 
 
+# How the dose given was found (the fold's grams_basis), in a reader's words.
+BASIS_WORDS = {"pump": "pump reading", "computed": "computed from rates",
+               "opened": "all the product opened; the rates ran past it"}
+
 # A visit's status as a person reads it: "signed" is the nurse's signature, not the pharmacist's sign-off.
 STATUS_WORDS = {"scheduled": "scheduled", "in_progress": "in progress", "completed": "ended, not yet signed",
                 "signed": "signed by the nurse", "reviewed": "signed off", "reopened": "reopened", "cancelled": "cancelled"}

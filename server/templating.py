@@ -30,9 +30,9 @@ def _csrf_token(request: Request) -> str:
 templates.env.globals["csrf_token"] = _csrf_token
 templates.env.globals["csrf_field"] = csrf.FIELD_NAME
 templates.env.globals["volume_rate_text"] = order_volume.rate_text
-templates.env.globals["volume_given_ml"] = order_volume.given_ml
 templates.env.filters["worded"] = field_words.worded
 templates.env.filters["status_words"] = lambda status: field_words.STATUS_WORDS[str(status)]
+templates.env.filters["basis_words"] = lambda basis: field_words.BASIS_WORDS[basis]
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:

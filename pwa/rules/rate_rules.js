@@ -108,13 +108,27 @@ function titrationNotRestarted(picture) {
 // [the entry the alert belongs to, percent over] when `given` passes `ordered` by more than
 // `over_pct_above` percent: the segment during which `orderedMl` was passed (or the stop whose pump volume
 // says so); else null.
+// The segments by whose end more than `ml` had run, first to last.
+function passing(picture, ml) {
+  const { segments } = picture.infusion;
+  return segments.filter((s) => volumeMl(segments.filter((x) => x.start <= s.start), picture.horizon) > ml).map((s) => s.event_id);
+}
+
 function pastTheOrder(picture, rule, given, ordered, orderedMl) {
   const over = roundHalfUp((given - ordered) / ordered * 100, 1);
   if (!(over > rule.thresholds.over_pct_above)) return null;
-  const { segments } = picture.infusion;
-  const anchors = [...segments.filter((s) => volumeMl(segments.filter((x) => x.start <= s.start), picture.horizon) > orderedMl)
-    .map((s) => s.event_id), ...ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null).slice(-1).map((e) => e.id)];
+  const anchors = [...passing(picture, orderedMl),
+    ...ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null).slice(-1).map((e) => e.id)];
   return [anchors[0], over];
+}
+
+// The rates ran past all of the order's product opened, with no pump volume read at the stop: the dose is
+// counted as opened, and the nurse records the pump's volume or the vial not yet recorded.
+function ratesPastOpened(picture) {
+  const [, opened, basis] = volumeGiven(picture);
+  if (basis !== 'opened') return [];
+  const run = roundHalfUp(volumeMl(picture.infusion.segments, picture.horizon), 1);
+  return [finding([passing(picture, opened)[0]], { ml_run: run, ml_opened: roundHalfUp(opened, 1) })];
 }
 
 // More given than the order's dose (grams of product).
@@ -138,6 +152,7 @@ function volumeExceeded(picture, rule) {
 export const RATE_RULES = {
   dose_exceeded: [doseExceeded, ['over_pct_above']],
   volume_exceeded: [volumeExceeded, ['over_pct_above']],
+  rates_past_opened: [ratesPastOpened, []],
   rate_above_limit: [rateAboveLimit, []],
   rate_double_step: [rateDoubleStep, []],
   rate_too_soon: [rateTooSoon, []],

@@ -158,18 +158,22 @@ function nextRateOut(picture, doseGiven) {
   return { ...rest, due_at: instantOrNull(due) };
 }
 
-// [pump volume read at the last stop, the volume given: that reading, else the pump timeline's].
+// [pump volume read at the last stop, the volume given, its basis]: that reading (pump); else the pump
+// timeline's (computed), but never more than the order's product opened (opened): a bag gives what it holds.
 export function volumeGiven(picture) {
   const stops = ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null);
-  const pump = stops.length ? stops.at(-1).payload.pump_volume_ml : null;
-  return [pump, pump !== null ? pump : volumeMl(picture.infusion.segments, picture.horizon)];
+  if (stops.length) return [stops.at(-1).payload.pump_volume_ml, stops.at(-1).payload.pump_volume_ml, 'pump'];
+  const computed = volumeMl(picture.infusion.segments, picture.horizon);
+  const opened = ofKind(picture, 'product.opened').filter((e) => e.payload.product_id === picture.context.order.product_id)
+    .reduce((sum, e) => sum + e.payload.volume_ml, null);
+  return opened !== null && roundHalfUp(computed, 1) > opened ? [null, opened, 'opened'] : [null, computed, 'computed'];
 }
 
-// [pump volume read at the last stop, grams given (0.01), basis].
+// [pump volume read at the last stop, grams given (0.01), basis: pump, computed or opened].
 export function gramsOf(picture) {
-  const [pump, volume] = volumeGiven(picture);
+  const [pump, volume, basis] = volumeGiven(picture);
   const grams = volume * picture.context.protocol.product.concentration_mg_ml / 1000.0;
-  return [pump, roundHalfUp(grams, 2), pump !== null ? 'pump' : 'computed'];
+  return [pump, roundHalfUp(grams, 2), basis];
 }
 
 // When `remaining` mL will have run from `at`, following `plan` [[mL/h, minutes (null: to the end)]].
@@ -201,16 +205,17 @@ export function infusionOut(picture) {
   const running = infusion.segments.reduce((sum, s) => sum + durationMin(s.start, s.end, horizon), 0);
   const ordered = gramsOrdered(picture.context.order);
   const [pump, grams, basis] = gramsOf(picture);
+  const givenMl = roundHalfUp(volumeGiven(picture)[1], 1);
   // A volume order is given when its volume has run (grams at 0.01 are about a millilitre of saline).
   const { volume_ml: orderedMl } = picture.context.order;
-  const doseGiven = orderedMl !== null ? roundHalfUp(volumeGiven(picture)[1], 1) >= orderedMl : ordered !== null && grams >= roundHalfUp(ordered, 2);
+  const doseGiven = orderedMl !== null ? givenMl >= orderedMl : ordered !== null && grams >= roundHalfUp(ordered, 2);
   const next = nextRateOut(picture, doseGiven);
   return {
     status: infusion.state === 'idle' ? 'not_started' : infusion.state,
     current_rate_ml_h: infusion.state === 'running' ? infusion.rate_ml_h : null,
     first_start: instantOrNull(infusion.first_start), stopped_at: instantOrNull(infusion.stopped_at),
     running_min: roundHalfUp(running, 1), volume_infused_ml: roundHalfUp(volume, 1),
-    pump_volume_ml: pump, grams_given: grams, grams_basis: basis,
+    pump_volume_ml: pump, volume_given_ml: givenMl, grams_given: grams, grams_basis: basis,
     grams_ordered: ordered === null ? null : roundHalfUp(ordered, 2),
     dose_given: doseGiven, expected_end: doseGiven ? null : expectedEnd(picture, next),
     last_tolerated_rate_ml_h: lastToleratedRate(picture), next_rate: next,

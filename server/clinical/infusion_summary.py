@@ -93,20 +93,26 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
             "limit_ml_h": advice.limit_ml_h, "due_at": format_optional(due)}
 
 
-def volume_given(picture: Picture) -> tuple[float | None, float]:
-    """(pump volume read at the last stop, the volume given: that reading, else the pump timeline's)."""
+def volume_given(picture: Picture) -> tuple[float | None, float, str]:
+    """(pump volume read at the last stop, the volume given, its basis): that reading ("pump"); else the pump
+    timeline's ("computed"), but never more than the order's product opened ("opened"): a bag gives what it
+    holds, and rates timed to the minute run past its end (a 900 mL lot computed as 907.2 mL was a dose
+    exceeded: a new user's walk)."""
     stops = [e for e in picture.of_kind("infusion.stopped") if e.payload["pump_volume_ml"] is not None]
-    pump = stops[-1].payload["pump_volume_ml"] if stops else None
-    if pump is not None:
-        return pump, pump
-    return None, volume_ml(picture.infusion.segments, picture.horizon) if picture.horizon is not None else 0.0
+    if stops:
+        return stops[-1].payload["pump_volume_ml"], stops[-1].payload["pump_volume_ml"], "pump"
+    computed = volume_ml(picture.infusion.segments, picture.horizon) if picture.horizon is not None else 0.0
+    opened = [e.payload["volume_ml"] for e in picture.of_kind("product.opened")
+              if e.payload["product_id"] == picture.context.order.product_id]
+    # compared at the 0.1 mL the record shows, so "ran 900 mL, more than the 900 mL opened" is never said
+    return (None, sum(opened), "opened") if opened and round_half_up(computed, 1) > sum(opened) else (None, computed, "computed")
 
 
 def grams_given(picture: Picture) -> tuple[float | None, float, str]:
-    """(pump volume read at the last stop, grams given rounded to 0.01, basis "pump" or "computed")."""
-    pump, volume = volume_given(picture)
+    """(pump volume read at the last stop, grams given rounded to 0.01, basis: pump, computed or opened)."""
+    pump, volume, basis = volume_given(picture)
     grams = volume * picture.context.protocol.product.concentration_mg_ml / 1000.0
-    return pump, round_half_up(grams, 2), "pump" if pump is not None else "computed"
+    return pump, round_half_up(grams, 2), basis
 
 
 def _end_of(start: datetime, remaining_ml: float, plan: list[tuple[float, float | None]]) -> str:
@@ -143,14 +149,14 @@ def expected_end(picture: Picture, next_rate: dict[str, Any] | None) -> dict[str
 def infusion_out(picture: Picture) -> dict[str, Any]:
     order = picture.context.order
     pump, grams, basis = grams_given(picture)
+    given_ml = round_half_up(volume_given(picture)[1], 1)
     ordered = None if order.grams_ordered is None else round_half_up(order.grams_ordered, 2)
     # A volume order is given when its volume has run (grams at 0.01 are about a millilitre of saline).
-    dose_given = (round_half_up(volume_given(picture)[1], 1) >= order.volume_ml if order.volume_ml is not None
-                  else ordered is not None and grams >= ordered)
+    dose_given = given_ml >= order.volume_ml if order.volume_ml is not None else ordered is not None and grams >= ordered
     next_rate = next_rate_out(picture, dose_given)
     return {
-        **pump_out(picture.infusion, picture.horizon), "pump_volume_ml": pump, "grams_given": grams,
-        "grams_basis": basis, "grams_ordered": ordered,
+        **pump_out(picture.infusion, picture.horizon), "pump_volume_ml": pump, "volume_given_ml": given_ml,
+        "grams_given": grams, "grams_basis": basis, "grams_ordered": ordered,
         "dose_given": dose_given, "expected_end": None if dose_given else expected_end(picture, next_rate),
         "last_tolerated_rate_ml_h": last_tolerated_rate(picture), "next_rate": next_rate,
     }

@@ -120,6 +120,12 @@ def titration_not_restarted(picture: Picture, rule: RuleSpec) -> Iterator[Findin
             yield Finding(ids, {"lot": opened.payload["lot"], "rate_ml_h": rate, "start_ml_h": start})
 
 
+def _passing(picture: Picture, ml: float) -> list[str]:
+    """The segments by whose end more than `ml` had run, first to last."""
+    segments = picture.infusion.segments
+    return [s.event_id for s in segments if volume_ml([x for x in segments if x.start <= s.start], picture.horizon) > ml]
+
+
 def _past_the_order(picture: Picture, rule: RuleSpec, given: float, ordered: float,
                     ordered_ml: float) -> tuple[str, float] | None:
     """(the entry the alert belongs to, percent over) when `given` passes `ordered` by more than
@@ -128,10 +134,20 @@ def _past_the_order(picture: Picture, rule: RuleSpec, given: float, ordered: flo
     over = round_half_up((given - ordered) / ordered * 100, 1)
     if not over > rule.thresholds["over_pct_above"]:
         return None
-    anchors = [s.event_id for s in picture.infusion.segments
-               if volume_ml([x for x in picture.infusion.segments if x.start <= s.start], picture.horizon) > ordered_ml]
+    anchors = _passing(picture, ordered_ml)
     anchors += [e.id for e in picture.of_kind("infusion.stopped") if e.payload["pump_volume_ml"] is not None][-1:]
     return anchors[0], over
+
+
+def rates_past_opened(picture: Picture, rule: RuleSpec) -> list[Finding]:
+    """The rates ran past all of the order's product opened, with no pump volume read at the stop: the dose is
+    counted as opened (a bag gives what it holds), and the nurse records the pump's volume or the vial not yet
+    recorded, so an unrecorded vial is never a dose silently lost."""
+    opened, basis = volume_given(picture)[1:]
+    if basis != "opened":
+        return []
+    run = round_half_up(volume_ml(picture.infusion.segments, picture.horizon), 1)
+    return [Finding((_passing(picture, opened)[0],), {"ml_run": run, "ml_opened": round_half_up(opened, 1)})]
 
 
 def dose_exceeded(picture: Picture, rule: RuleSpec) -> list[Finding]:
@@ -156,6 +172,6 @@ def volume_exceeded(picture: Picture, rule: RuleSpec) -> list[Finding]:
 
 
 RATE_RULES = by_name(rate_above_limit, rate_double_step, rate_too_soon, increase_after_reaction, resume_not_lower,
-                     start_rate_high, titration_not_restarted, dose_exceeded, volume_exceeded)
+                     start_rate_high, titration_not_restarted, dose_exceeded, volume_exceeded, rates_past_opened)
 # The thresholds a coded rule reads, which its row of rules.json must provide.
 RULE_THRESHOLDS = {"dose_exceeded": ("over_pct_above",), "volume_exceeded": ("over_pct_above",)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from server.field_words import BASIS_WORDS
 from server.services import fhir_codes as codes
 from server.services import catalogue_names
 from server.services.bottom_line import bottom_line
@@ -41,7 +42,7 @@ def generated(*parts: str) -> dict[str, str]:
 def _dose_line(s: VisitSummary) -> str:
     infusion = s.state["infusion"]
     amount, ordered, unit = dose_given(s.order, infusion)
-    given = f"{amount:g} {unit} given ({infusion['grams_basis']})"
+    given = f"{amount:g} {unit} given ({BASIS_WORDS[infusion['grams_basis']]})"
     return f"Dose: {ordered:g} {unit} ordered, {given}" if ordered is not None else f"Dose: {given}"
 
 

@@ -69,14 +69,8 @@ def grams(catalog: Catalog, product_id: str, volume_ml: float) -> float:
     return volume_ml * catalog.product(product_id).concentration_mg_ml / 1000
 
 
-def given_ml(infusion: dict[str, Any]) -> float:
-    """What a volume order gave (a visit state's `infusion`): the pump's reading at the stop, else the rates'."""
-    pump = infusion["pump_volume_ml"]
-    return pump if pump is not None else infusion["volume_infused_ml"]
-
-
 def dose_given(order: Any, infusion: dict[str, Any]) -> tuple[float, float | None, str]:
     """(given, ordered, unit) in the order's own unit: mL of a volume order, else grams of product."""
     if getattr(order, "volume_ml", None) is not None:
-        return given_ml(infusion), order.volume_ml, "mL"
+        return infusion["volume_given_ml"], order.volume_ml, "mL"
     return infusion["grams_given"], infusion.get("grams_ordered"), "g"

@@ -76,7 +76,7 @@ class VisitScript:
                         {"drug": drug, "dose": dose, "unit": unit, "route": "PO", "purpose": "premed"})
 
     def opened(self, minute: float, lot: str = "LE12A", product_id: str = GAMMAGARD, **changes: Any) -> str:
-        payload = {"product_id": product_id, "lot": lot, "expiry": "2026-12-31", "volume_ml": 300,
+        payload = {"product_id": product_id, "lot": lot, "expiry": "2026-12-31", "volume_ml": 700,
                    "inspected_ok": True}
         return self.add(minute, "product.opened", {**payload, **changes})
 

@@ -35,13 +35,16 @@ describe('an older cached reference on newer code', () => {
     assert.deepEqual([clinical.catalog.therapies, clinical.catalog.protocol_kinds], [['ivig'], ['weight_titration', 'fixed_steps']]);
   });
 
+  // Of the rules the older file has: one added since (rates_past_opened) runs once the reference is new.
   test('every rule vector raises the same alerts as with the current files', async () => {
     const [then, now] = [await clinicalFor(older()), await clinicalFor(current())];
-    assert.ok(cases.length > 40);
+    const known = new Set(older().rules.rules.map((rule) => rule.id));
+    const ofKnown = (alerts) => alerts.filter((alert) => known.has(alert.rule));
+    assert.ok(cases.length > 40 && current().rules.rules.some((rule) => !known.has(rule.id)));
     for (const vector of cases) {
       const alerts = alertsOf(then, vector);
-      assert.deepEqual(alerts, vector.expected_alerts, vector.name);
-      assert.deepEqual(alerts, alertsOf(now, vector), vector.name);
+      assert.deepEqual(alerts, ofKnown(vector.expected_alerts), vector.name);
+      assert.deepEqual(alerts, ofKnown(alertsOf(now, vector)), vector.name);
     }
   });
 

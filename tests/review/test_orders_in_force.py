@@ -77,7 +77,9 @@ async def test_a_visit_ended_before_the_edit_is_folded_once(push_visit, desk, nu
 async def test_a_dose_raised_mid_visit_is_the_dose_the_given_grams_are_held_to(push_visit, desk, nurse_ana, patient_pat):
     """A total is judged by the orders as they stand at the end (rules.json judged: at_the_end): the 350 mL/h
     step began before the edit, but the grams it gave count against the dose now ordered."""
-    visit = await push_visit(nurse_ana, patient_pat, running_script())  # 1 g/kg, 70 g: past it by now
+    script = running_script()
+    script.opened(50, lot="LF99B")  # a second 700 mL opened: more than the order can run
+    visit = await push_visit(nurse_ana, patient_pat, script)  # 1 g/kg, 70 g: past it by now
     assert "dose_exceeded" in rules_of((await visits.state_of(visit, now=datetime.now(timezone.utc))).to_dict())
 
     assert (await edit_order(desk, await Order.get(id=visit.order_id), dose_g_per_kg="2.0")).status_code == 303

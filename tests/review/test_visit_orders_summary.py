@@ -185,4 +185,4 @@ async def test_a_saline_alone_visit_says_what_was_given_in_ml_on_every_page(
     assert " g given" not in page and "Dose given" not in page
     bundle = (await physician.get(f"/visits/{visit.id}/fhir")).json()
     Bundle.model_validate(bundle)
-    assert "Dose: 500 mL ordered, 525 mL given (pump)" in json.dumps(bundle)
+    assert "Dose: 500 mL ordered, 525 mL given (pump reading)" in json.dumps(bundle)
