@@ -23,6 +23,7 @@ Under /api the client receives problem JSON (RFC 9457); elsewhere a friendly HTM
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -123,11 +124,31 @@ def problem(error: AppError) -> dict:
     return body
 
 
+# Pydantic's texts for its common error types in plain words ("Input should be less than or equal to 2" read
+# like a program's: a new pharmacist's walk); the {placeholders} come from the error's context.
+PLAIN_WORDS = {
+    "missing": "is required", "greater_than": "must be more than {gt}", "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}", "less_than_equal": "must be at most {le}",
+    "float_parsing": "must be a number", "float_type": "must be a number", "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number", "int_from_float": "must be a whole number",
+    "literal_error": "must be one of {expected}", "enum": "must be one of {expected}",
+    "string_too_long": "is too long (at most {max_length} characters)",
+}
+
+
+def _plain(item: dict[str, Any]) -> str:
+    words = PLAIN_WORDS.get(item["type"])
+    if words is None:
+        return item["msg"].removeprefix("Value error, ")
+    context = {key: f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+               for key, value in (item.get("ctx") or {}).items()}
+    return words.format(**context)
+
+
 def from_pydantic(exc: "object") -> ValidationFailed:
     """A pydantic ValidationError as field errors a person can read."""
     errors = []
     for item in exc.errors():  # type: ignore[attr-defined]
         field = ".".join(str(p) for p in item["loc"]) or "body"
-        message = item["msg"].removeprefix("Value error, ")
-        errors.append(FieldError(field, f"{field}: {message}"))
+        errors.append(FieldError(field, f"{field}: {_plain(item)}"))
     return ValidationFailed("; ".join(e.message for e in errors), errors=errors)

@@ -1,8 +1,9 @@
 """The words a desk form shows for each of its fields, for its error messages.
 
 A form error keeps the field's name (the API returns it as `field`, the form marks that input by it), but
-the message a pharmacist reads names the field as the form labels it: "Dose (g/kg): Input should be
-greater than 0", not "dose_g_per_kg: ...". A name missing here is shown as it is, never hidden.
+the message a pharmacist reads names the field as the form labels it: "Dose (g/kg): must be more than 0",
+not "dose_g_per_kg: ..." (the reason in plain words: server.errors.PLAIN_WORDS). A name missing here is
+shown as it is, never hidden.
 """
 
 from __future__ import annotations

@@ -27,6 +27,13 @@ def pharmacist_overrides_the_order(page: Page, base_url: str, artifacts) -> None
     page.get_by_role("link", name="Edit order").click()
     page.get_by_label("Product and indication").select_option(label="Privigen 10% · ITP")
     page.get_by_label("Dosing weight (kg)").fill("70")
+    dose = page.get_by_label("Dose (g/kg)")
+    ordered = dose.input_value()
+    dose.fill("5")  # a slip: the reason in plain words, not pydantic's "Input should be less than or equal to 2"
+    page.get_by_role("button", name="Save new revision").click()
+    expect(page.get_by_role("alert")).to_contain_text("Dose (g/kg): must be at most 2")
+    page.screenshot(path=str(artifacts / "order-dose-error-in-words.png"), full_page=True)
+    page.get_by_label("Dose (g/kg)").fill(ordered)
     page.get_by_label("Rate cap (mL/h", exact=False).fill("300")
     page.get_by_role("button", name="Save new revision").click()
     expect(page.get_by_role("alert")).to_contain_text(REFUSAL)

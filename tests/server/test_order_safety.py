@@ -125,7 +125,7 @@ async def test_a_default_outside_0_5_to_8_mg_kg_min_is_refused_and_an_empty_one_
 ):
     client = await client_factory(pharmacist_pia)
     refused = await set_default(client, "12")
-    assert refused.status_code == 422 and "less than or equal to 8" in refused.text
+    assert refused.status_code == 422 and "must be at most 8" in refused.text
     assert (await Organization.get(id=pharmacist_pia.organization_id)).at_risk_cap_mg_kg_min is None
     await set_default(client, "3.3")
     assert (await set_default(client, "")).status_code == 303

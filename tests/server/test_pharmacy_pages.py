@@ -143,16 +143,16 @@ async def test_an_edit_based_on_an_old_revision_is_refused_and_changes_nothing(
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"dose_g_per_kg": "0"}, "Dose (g/kg): Input should be greater than 0"),
+        ({"dose_g_per_kg": "0"}, "Dose (g/kg): must be more than 0"),
         ({"product": "no-such-product|PI"}, "Product: choose a product from the catalogue"),
         ({"product": "privigen-10|MMN"}, "Indication: the catalogue has no"),
         ({"basis": "order", "step_interval_min": "15"}, "Steps (mL/h): an order protocol needs its mL/h steps"),
         ({"basis": "order", "steps_ml_h": "60, 30", "step_interval_min": "15"},
          "Steps (mL/h): the steps must go up"),
-        ({"rate_cap_ml_h": "-5"}, "Rate cap (mL/h): Input should be greater than 0"),
-        ({"dosing_weight_kg": "0.5"}, "Dosing weight (kg): Input should be greater than or equal to 1"),
-        ({"premeds-0-dose": ""}, "Premedication 1, dose: Field required"),
-        ({"prn_orders-0-route": "intrathecal"}, "PRN order 1, route: Input should be"),
+        ({"rate_cap_ml_h": "-5"}, "Rate cap (mL/h): must be more than 0"),
+        ({"dosing_weight_kg": "0.5"}, "Dosing weight (kg): must be at least 1"),
+        ({"premeds-0-dose": ""}, "Premedication 1, dose: is required"),
+        ({"prn_orders-0-route": "intrathecal"}, "PRN order 1, route: must be one of"),
     ],
 )
 async def test_an_invalid_order_re_renders_with_the_field_named_and_saves_nothing(

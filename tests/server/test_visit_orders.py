@@ -64,7 +64,7 @@ async def test_a_visit_without_additional_orders_has_none(pia, patient_pat, orde
     (lambda p, s, o: [str(p.id)], "primary order of this visit"),
     (lambda p, s, o: [str(s.id), str(s.id)], "listed twice"),
     (lambda p, s, o: [str(o.id)], "not an order of this patient"),
-    (lambda p, s, o: ["x"], "integer"),
+    (lambda p, s, o: ["x"], "whole number"),
 ])
 async def test_a_bad_additional_order_is_refused_naming_the_field(
     pia, patient_pat, patient_sam, pharmacist_pia, orders, nurse_ana, choose, words
