@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from server.auth import csrf
 from server import field_words
+from server.clinical.rounding import format_number
 from server.services import order_volume
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -33,6 +34,8 @@ templates.env.globals["volume_rate_text"] = order_volume.rate_text
 templates.env.filters["worded"] = field_words.worded
 templates.env.filters["status_words"] = lambda status: field_words.STATUS_WORDS[str(status)]
 templates.env.filters["basis_words"] = lambda basis: field_words.BASIS_WORDS[basis]
+# A stored number as a person writes it: 650.0 mg is "650 mg", 82.0 kg "82 kg" (a revision's snapshot keeps floats).
+templates.env.filters["num"] = lambda value: value if value is None else format_number(value, 2)
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:

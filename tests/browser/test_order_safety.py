@@ -5,6 +5,8 @@ at risk sees the advice stop at it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -46,6 +48,8 @@ def pharmacist_overrides_the_order(page: Page, base_url: str, artifacts) -> None
     expect(override).to_contain_text(REFUSAL)
     override.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "order-override-recorded.png"))
+    # numbers as written, after the revision as before it: "650 mg", "82 kg", never "650.0 mg" (a new user's walk)
+    expect(page.locator("main")).not_to_contain_text(re.compile(r"\d\.0 (mg|kg|g|g/kg|mL/h)\b"))
 
 
 def test_a_pharmacist_override_above_the_label_maximum_is_recorded_and_shown_on_the_tablet(
