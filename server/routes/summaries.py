@@ -18,7 +18,7 @@ from server.db.review_models import DisclosureChannel
 from server.routes import guard
 from server.services import disclosures, fhir, inbox, pdf
 from server.services.local_time import LocalTime
-from server.services.summary import VisitSummary, build_summary, template_context
+from server.services.summary import VisitSummary, build_summary, file_name, template_context
 from server.templating import render
 
 FHIR_JSON = "application/fhir+json"
@@ -37,11 +37,6 @@ async def _summary(request: Request, channel: DisclosureChannel) -> tuple[User, 
     return user, summary
 
 
-def _filename(summary: VisitSummary, extension: str) -> str:
-    day = summary.clock.day(summary.state["time_in"]) or "visit"
-    return f"visit-summary-{day}.{extension}"
-
-
 async def summary_page(request: Request) -> Response:
     _, summary = await _summary(request, DisclosureChannel.SCREEN)
     return render(request, "summary/page.html", template_context(summary))
@@ -50,14 +45,14 @@ async def summary_page(request: Request) -> Response:
 async def summary_pdf(request: Request) -> Response:
     _, summary = await _summary(request, DisclosureChannel.PDF)
     document = await pdf.summary_pdf(summary)
-    disposition = f'attachment; filename="{_filename(summary, "pdf")}"'
+    disposition = f'attachment; filename="{file_name(summary, "pdf")}"'
     return Response(document, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
 async def summary_fhir(request: Request) -> Response:
     _, summary = await _summary(request, DisclosureChannel.FHIR)
     bundle = fhir.document_bundle(summary)
-    disposition = f'inline; filename="{_filename(summary, "fhir.json")}"'
+    disposition = f'inline; filename="{file_name(summary, "fhir.json")}"'
     return JSONResponse(bundle, media_type=FHIR_JSON, headers={"Content-Disposition": disposition})
 
 

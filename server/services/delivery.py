@@ -25,7 +25,7 @@ from server.db.review_models import DeliveryAttempt, DisclosureChannel, OutboxMe
 from server.services import disclosures, pdf, release
 from server.services.local_time import LocalTime
 from server.services.smtp_transport import SmtpConfig, SmtpNotConfigured, send
-from server.services.summary import build_summary, signoff_seq
+from server.services.summary import build_summary, file_name, signoff_seq
 from server.settings import Settings
 
 logger = logging.getLogger("ivlog.delivery")
@@ -65,7 +65,7 @@ async def compose(message: OutboxMessage, settings: Settings, sender: str) -> Em
         "The one-page summary is attached as a PDF and is also in your ivlog inbox.\n\n"
         "This message contains confidential patient information. If you are not the intended\n"
         "recipient, delete it and tell the sender.\n")
-    mail.add_attachment(document, maintype="application", subtype="pdf", filename=f"visit-summary-{day}.pdf")
+    mail.add_attachment(document, maintype="application", subtype="pdf", filename=file_name(summary, "pdf"))
     return mail
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from server.clinical.corrections import CORRECTION_KINDS
+from server.clinical.rounding import format_number
 from server.db.models import Order, Patient, User, Visit, VisitStatus
 from server.services import catalogue_names, charts, entry_times, folds, org_catalogue, visits
 from server.services.charts import Chart
@@ -185,9 +186,21 @@ async def signoff_seq(review_event_id: UUID) -> int | None:
     return await Event.filter(id=review_event_id).first().values_list("server_seq", flat=True)
 
 
+def file_name(summary: VisitSummary, extension: str) -> str:
+    """The name a summary is saved or attached under: its day and the visit's id, so two visits of one day
+    never download under one name (a new user's walk), and no patient detail in it."""
+    day = summary.clock.day(summary.state["time_in"]) or "visit"
+    return f"visit-summary-{day}-{str(summary.visit.id)[:8]}.{extension}"
+
+
+def minutes(value: float | None) -> str:
+    """Minutes as a summary writes them: whole ("infused 181 min", not 180.9)."""
+    return "" if value is None else format_number(value, 0)
+
+
 def template_context(summary: VisitSummary) -> dict[str, Any]:
     """What the summary templates read: the summary, its clock, its bottom line and `n` to write numbers."""
     from server.services.bottom_line import bottom_line  # it reads a VisitSummary: imported where used
 
-    return {"s": summary, "clock": summary.clock, "n": number, "bottom_line": bottom_line(summary),
+    return {"s": summary, "clock": summary.clock, "n": number, "minutes": minutes, "bottom_line": bottom_line(summary),
             "product_name": catalogue_names.product_name}

@@ -82,7 +82,7 @@ def crowded_visit(*, minutes_ago: float = 480) -> VisitScript:
     prescriber told and a drug given, a pause, the climb again, and thirteen long nurse notes (the page shows six)."""
     s = script_started(minutes_ago)
     s.vital_changes = dict(FEVER)
-    scripted.prelude(s)
+    scripted.prelude(s, premed_at=9.9)  # 40.1 min before the start: written "40 min"
     scripted.titrate(s)
     s.reaction(185, grade=2, symptoms=("chills", "fever", "headache"), actions=("paused", "medication_given"),
                notified=[s.notified(187)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import uuid
@@ -86,7 +87,9 @@ async def test_pdf_holds_patient_product_lot_reaction_and_rate_steps_on_one_page
     response = await desk.get(f"/visits/{visit.id}/summary.pdf")
 
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"].startswith("attachment;")
+    assert re.fullmatch(  # its day and visit: two visits of one day never share a name
+        rf'attachment; filename="visit-summary-\d{{4}}-\d\d-\d\d-{str(visit.id)[:8]}\.pdf"',
+        response.headers["content-disposition"])
     save_first_page_picture(response.content, "summary-reaction-page1")
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) == 1
@@ -116,6 +119,7 @@ async def test_pdf_of_a_crowded_visit_holds_the_pharmacists_note_on_its_one_page
     for expected in ("grade 2", "chills, fever, headache", "Rate steps", "350", "Check 13:", "Prescriber agrees",
                      "Start at 70 mL/h and hold there next time"):
         assert expected in text, expected
+    assert "min before start" in text and not re.search(r"\d\.\d+ min", text)  # whole minutes (a walk: "30.1 min")
 
 
 async def test_pdf_of_a_six_hour_visit_renders_in_under_a_second(push_visit, nurse_ana, patient_pat):
