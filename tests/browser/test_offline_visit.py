@@ -4,7 +4,6 @@ then the server back: every entry reaches it exactly once and both sides fold th
 from __future__ import annotations
 
 import re
-
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -179,6 +178,8 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
     tablet.entry("education", {"topics": ["signs of a reaction", "when to call"], "understanding": "verbalized"})
     tablet.entry("signature", {"confirm": True})
     tablet.entry("visit.ended", {"waste_disposed": True})
+    # the header says when she left, as it says when she arrived (a new user's walk: "In 05:35" alone)
+    expect(tablet.tid("visit-times")).to_contain_text(re.compile(r"^In \d\d:\d\d · out \d\d:\d\d"))
     tablet.screenshot(artifacts / "visit-done-800x1280.png", width=800, height=1280)
 
     # Nothing a person could read is stored in the clear.
