@@ -77,6 +77,13 @@ class VisitSummary:
     def other_medications(self) -> list[dict[str, Any]]:
         return [m for m in self.state["medications"] if m["purpose"] != "premed"]
 
+    def resolved_at(self, event_id: str) -> str | None:
+        """When a reaction was recorded as resolved: its first applied correction saying so (None: recorded
+        resolved at once, or never), so the physician reads how long it lasted (a new user's walk)."""
+        entry = next((e for e in self.state["entries"] if e["event_id"] == event_id), {"history": []})
+        return next((v["occurred_at"] for v in entry["history"][1:]
+                     if v.get("applied") and (v["payload"] or {}).get("outcome") == "resolved"), None)
+
     @property
     def notes_shown(self) -> list[dict[str, Any]]:
         """The latest nurse notes: the page stays one page; the count of the rest is shown."""

@@ -84,11 +84,13 @@ def crowded_visit(*, minutes_ago: float = 480) -> VisitScript:
     s.vital_changes = dict(FEVER)
     scripted.prelude(s, premed_at=9.9)  # 40.1 min before the start: written "40 min"
     scripted.titrate(s)
-    s.reaction(185, grade=2, symptoms=("chills", "fever", "headache"), actions=("paused", "medication_given"),
-               notified=[s.notified(187)])
+    reaction = s.reaction(185, grade=2, symptoms=("chills", "fever", "headache"), actions=("paused", "medication_given"),
+                          outcome="improving", notified=[s.notified(187)])
     s.pause(185, reason="reaction")
     s.add(186, "medication.given", {"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO",
                                     "purpose": "reaction"})
+    s.amend(198, reaction, {"symptoms": ["chills", "fever", "headache"], "grade": 2, "actions": ["paused", "medication_given"],
+                             "outcome": "resolved", "notified": [s.notified(187)]}, reason="Reaction resolved")
     s.resume(200, 140)
     scripted.checks(s, [195, 210, 225, 240])
     s.rate(240, 280)
