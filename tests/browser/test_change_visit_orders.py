@@ -34,6 +34,8 @@ def write_order(page: Page, dose_g_per_kg: str) -> None:
     page.get_by_label("Prescriber").fill("Dr. Phil Amari")
     page.get_by_role("button", name="Create order").click()
     expect(page.get_by_role("alert")).to_have_count(0)
+    # saved, but said: nothing on it for a reaction (a new user's walk saved such an order without a word)
+    expect(page.get_by_role("note").filter(has_text="none: for a reaction the nurse has only the standing orders").first).to_be_visible()
 
 
 def test_pharmacist_swaps_the_additional_order_of_a_scheduled_visit(server_factory, playwright, artifacts):
