@@ -154,7 +154,8 @@ function nextRateOut(picture, doseGiven) {
   // An increase is due from the step's start; other advice now.
   const { due_in_min: dueIn, ...rest } = advice;
   const fromStep = advice.action === 'increase' && infusion.step_started_at !== null;
-  const due = dueIn === null ? null : fromStep ? addMinutes(infusion.step_started_at, dueIn) : picture.horizon;
+  // A start waits for the checks, not a clock: never "due now" (nor overdue) before the pre-assessment.
+  const due = dueIn === null || advice.action === 'start' ? null : fromStep ? addMinutes(infusion.step_started_at, dueIn) : picture.horizon;
   return { ...rest, due_at: instantOrNull(due) };
 }
 

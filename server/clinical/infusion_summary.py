@@ -83,7 +83,7 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
         reaction_rate_ml_h=infusion.rate_at[reactions[0].id] if reactions else None,
         tolerance_ml_h=context.rulebook.rate_tolerance_ml_h,
         **context.limits(picture.at_risk))
-    if advice.due_in_min is None:
+    if advice.due_in_min is None or advice.action == "start":  # a start waits for the checks, not a clock
         due = None
     elif advice.action == "increase" and infusion.step_started_at is not None:
         due = add_minutes(infusion.step_started_at, advice.due_in_min)
