@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -22,7 +23,8 @@ from server.db.models import Order, Patient, ProtocolBasis, Role, User
 from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
-from server.services import catalogue_names, orders
+from server.services import catalogue_names, orders, todays_visits
+from server.services.local_time import LocalTime
 from server.templating import render
 
 T = TypeVar("T", bound=BaseModel)
@@ -149,7 +151,12 @@ async def home(request: Request) -> Response:
         by_patient[order.patient_id].append(order)
     await access.audit_list(pharmacist, "patient", len(patients))
     await access.audit_list(pharmacist, "order", len(active))
-    context = {"patients": patients, "orders_by_patient": by_patient, "product_name": catalogue_names.product_name}
+    clock = LocalTime(guard.settings_of(request).timezone)
+    today = clock.local(datetime.now(timezone.utc)).date()
+    visits, total = await todays_visits.of_the_day(
+        by=pharmacist, day_start=datetime.combine(today, datetime.min.time(), tzinfo=clock.zone))
+    context = {"patients": patients, "orders_by_patient": by_patient, "product_name": catalogue_names.product_name,
+               "today_visits": visits, "today_total": total, "clock": clock}
     return render(request, "pharmacy/home.html", context)
 
 

@@ -4,11 +4,13 @@ orders, and the rule that an order is never silently altered (every edit keeps a
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
 
-from server.db.models import AuditEntry, Order, OrderRevision, ProtocolBasis
+from server.db.models import AuditEntry, Order, OrderRevision, ProtocolBasis, Visit, VisitStatus
 from tests.conftest import ORDER_PREMEDS, ORDER_PRN
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -63,6 +65,26 @@ async def test_home_lists_the_organizations_patients_with_their_active_orders(
     assert "MRN-PAT" in page.text and "MRN-SAM" in page.text and "MRN-OLA" not in page.text
     assert "Gammagard Liquid 10% · PI · 1 g/kg (70 g)" in page.text
     assert f'href="/pharmacy/patients/{patient_pat.id}"' in page.text
+
+
+async def test_home_opens_with_todays_visits_of_every_patient_but_not_cancelled_or_other_organizations(
+    client_factory, pharmacist_pia, patient_pat, patient_sam, patient_ola, nurse_ana
+):
+    now = datetime.now(timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0)  # today, in UTC (the default)
+    for patient, status in ((patient_pat, VisitStatus.SCHEDULED), (patient_sam, VisitStatus.IN_PROGRESS),
+                            (patient_sam, VisitStatus.CANCELLED), (patient_ola, VisitStatus.SCHEDULED)):
+        order = await Order.filter(patient=patient).first()
+        await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient=patient, order=order,
+                           nurse=nurse_ana if patient is not patient_ola else None, scheduled_at=now, status=status)
+    await Visit.create(id=uuid.uuid4(), organization_id=patient_pat.organization_id, patient=patient_pat,
+                       order=await Order.filter(patient=patient_pat).first(), scheduled_at=now + timedelta(days=1))
+
+    page = (await (await client_factory(pharmacist_pia)).get("/pharmacy")).text
+
+    today = page.split('aria-label="Today\'s visits"')[1].split("</table>")[0]
+    assert today.count("<tr data-visit-id=") == 2  # Pat's and Sam's running one: not the cancelled, tomorrow's, Ola's
+    assert "scheduled" in today and "in progress" in today and "12:00" in today
+    assert patient_ola.display_name not in today
 
 
 async def test_patient_page_shows_the_header_and_each_order_with_its_revision(
