@@ -167,7 +167,9 @@ export function volumeGiven(picture) {
   const computed = volumeMl(picture.infusion.segments, picture.horizon);
   const opened = ofKind(picture, 'product.opened').filter((e) => e.payload.product_id === picture.context.order.product_id)
     .reduce((sum, e) => sum + e.payload.volume_ml, null);
-  return opened !== null && roundHalfUp(computed, 1) > opened ? [null, opened, 'opened'] : [null, computed, 'computed'];
+  // past it also at the 0.1 mL the record shows, so "ran 900 mL, more than the 900 mL opened" is never said
+  const past = opened !== null && computed > opened && roundHalfUp(computed, 1) > opened;
+  return past ? [null, opened, 'opened'] : [null, computed, 'computed'];
 }
 
 // [pump volume read at the last stop, grams given (0.01), basis: pump, computed or opened].

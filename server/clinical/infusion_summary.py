@@ -104,8 +104,9 @@ def volume_given(picture: Picture) -> tuple[float | None, float, str]:
     computed = volume_ml(picture.infusion.segments, picture.horizon) if picture.horizon is not None else 0.0
     opened = [e.payload["volume_ml"] for e in picture.of_kind("product.opened")
               if e.payload["product_id"] == picture.context.order.product_id]
-    # compared at the 0.1 mL the record shows, so "ran 900 mL, more than the 900 mL opened" is never said
-    return (None, sum(opened), "opened") if opened and round_half_up(computed, 1) > sum(opened) else (None, computed, "computed")
+    # past it also at the 0.1 mL the record shows, so "ran 900 mL, more than the 900 mL opened" is never said
+    past = bool(opened) and computed > sum(opened) and round_half_up(computed, 1) > sum(opened)
+    return (None, sum(opened), "opened") if past else (None, computed, "computed")
 
 
 def grams_given(picture: Picture) -> tuple[float | None, float, str]:
