@@ -20,8 +20,9 @@ from server.errors import BadRequest, Conflict, FieldError, Forbidden
 from server.routes import admin_devices, forms, guard
 from server.routes.admin_pages import done, failed, page
 from server.routes.params import MAX_BIGINT, path_id, whole_number
-from server.services import audit_log, devices, patients, users
+from server.services import audit_log, patients, users
 from server.services.local_time import LocalTime
+from sync.models import Device
 
 
 class UserCreate(BaseModel):
@@ -45,7 +46,7 @@ async def home(request: Request) -> Response:
     counts = {
         "users": await User.filter(organization_id=admin.organization_id, active=True).count(),
         "patients": await (await access.patients(admin)).count(),
-        "devices": await devices.tablets(admin.organization_id).filter(revoked_at=None).count(),
+        "devices": await Device.filter(organization_id=admin.organization_id, revoked_at=None).count(),
     }
     return page(request, "home.html", {"counts": counts, "section": "home"})
 

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from server import access
 from server.db.models import Role, User
-from server.errors import BadRequest, NotFound
+from server.errors import BadRequest
 from server.routes import forms, guard
 from server.routes.admin_pages import done, failed, page
 from server.services import devices, tablet_lock
@@ -50,10 +50,7 @@ async def lock_update(request: Request) -> Response:
 
 async def _managed_device(request: Request, admin: User) -> Device:
     device_id: UUID = request.path_params["device_id"]
-    device = await access.manage_in_organization(admin, Device, device_id, object_type="device")
-    if not await devices.tablets(admin.organization_id).filter(id=device.id).exists():
-        raise NotFound("No such tablet")  # a desk's review device is no tablet to revoke
-    return device
+    return await access.manage_in_organization(admin, Device, device_id, object_type="device")
 
 
 async def _confirm_page(request: Request, admin: User, device: Device, extra: dict[str, Any],

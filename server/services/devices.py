@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
-from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from server import access, audit
 from server.auth import sessions
-from server.db.models import DeskDevice, User
+from server.db.models import User
 from sync.models import Device
 
 
@@ -30,15 +28,8 @@ class DeviceRow:
     user: User | None
 
 
-def tablets(organization_id: int) -> Any:
-    """The organization's tablets: its devices but the desk users' review devices (server.services.desk_events),
-    which no tablet holds and no admin revokes (a walk found the pharmacist's desk listed with "Revoke…")."""
-    desks = Subquery(DeskDevice.filter(user__organization_id=organization_id).values("device_id"))
-    return Device.filter(organization_id=organization_id).exclude(id__in=desks)
-
-
 async def devices_of(*, admin: User) -> list[DeviceRow]:
-    devices = await tablets(admin.organization_id).order_by("-last_seen_at")
+    devices = await Device.filter(organization_id=admin.organization_id).order_by("-last_seen_at")
     users = await User.filter(id__in={d.user_id for d in devices}, organization_id=admin.organization_id)
     by_id = {user.id: user for user in users}
     return [DeviceRow(device, by_id.get(device.user_id)) for device in devices]

@@ -26,6 +26,6 @@ def test_the_pharmacists_home_lists_todays_visits_across_patients(server_factory
     assert today.get_by_role("row").count() > 2  # more than one patient's visit, under the header
     page.screenshot(path=str(artifacts / "pharmacist-home-todays-visits-1280x900.png"), full_page=True)
 
-    reyes.first.get_by_role("link", name="Schedule").click()
+    reyes.first.get_by_role("link", name="Open the schedule of the 08:00 visit").click()
     expect(page.get_by_role("heading", name="Upcoming visits")).to_be_visible()
     browser.close()
