@@ -27,6 +27,8 @@ function statusText(run) {
   return "Not started";
 }
 
+const statusLine = (run) => `${statusText(run)} · ${num(run.volume_infused_ml, 1) || 0} mL infused`;
+
 // A fixed dose (hydration) runs at its volume over its time; a titrated order starts low up to its limit.
 function ratesText(run) {
   if (run.protocol_kind === "fixed_dose") {
@@ -72,7 +74,7 @@ function orderCard(run, { save, check, preview = null, startOff = {} }) {
   const rated = (kind, extra) => () => record(kind, { rate_ml_h: numberOrNull(rate), ...extra(), order_id: run.order_id });
   return h("article.other-order", { testid: "other-order", dataset: { orderId: run.order_id }, "aria-label": `Order ${run.order_id} · ${run.product_name}` },
     h("h3", `Order ${run.order_id} · ${run.product_name}`),
-    h("p", { testid: "other-order-status" }, statusText(run), ` · ${num(run.volume_infused_ml, 1) || 0} mL infused`),
+    h("p", { testid: "other-order-status" }, statusLine(run)),
     h("p", { testid: "other-order-rates" }, ratesText(run)),
     h("div.action-grid",
       h("label", "Rate (mL/h) ", rate),
@@ -91,4 +93,14 @@ export function otherOrdersPanel(state, actions) {
   return h("section.other-orders", { testid: "other-orders" },
     h("h2", "Other orders of this visit"),
     state.other_orders.map((run) => orderCard(run, actions)));
+}
+
+/** Brings the figures that grow with the clock (the volume infused) up to date on the cards in place:
+ * rebuilding the cards at each refresh replaced the box the nurse was typing in, and her rate was lost
+ * (a browser test's Change rate found the box empty). */
+export function refreshOtherOrders(section, state) {
+  for (const run of state.other_orders) {
+    const status = section.querySelector(`[data-order-id="${run.order_id}"] [data-testid=other-order-status]`);
+    if (status) status.textContent = statusLine(run);
+  }
 }

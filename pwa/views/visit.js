@@ -17,6 +17,9 @@ const GROUPS = [
 ];
 
 // The forms and their builder load on the first tap (precached: offline too), outside the cold-start shell.
+// An additional order's card as drawn, without the figures that grow with the clock.
+const cardShape = (run) => ({ ...run, running_min: 0, volume_infused_ml: 0,
+  segments: run.segments.map((s) => ({ ...s, duration_min: 0, volume_ml: 0 })) });
 const loadForms = () => Promise.all([import("../lazy/entries.js"), import("../lazy/entry_form.js")]);
 
 function locate() {
@@ -224,10 +227,13 @@ export function visitScreen(app, row) {
       preview: app.clinical ? (k, p) => app.clinical.preview(visit, events(), candidate(k, p), app.now()) : null };
     // Redrawn only when what it shows changed: a sync pull redrawing it unchanged swapped the Start button
     // out from under the nurse's tap (the tap was lost; found by a flaky browser test).
-    const shown = JSON.stringify([state?.time_in, state?.other_orders ?? [], Boolean(app.clinical), pump.startOff]);
-    if (state?.other_orders?.length && parts.others.dataset.shown !== shown) {
+    // What grows with the clock (minutes, volumes) is brought up to date in place, not redrawn.
+    const shown = JSON.stringify([state?.time_in, (state?.other_orders ?? []).map(cardShape), Boolean(app.clinical), pump.startOff]);
+    if (state?.other_orders?.length) {
+      const redraw = parts.others.dataset.shown !== shown;
       parts.others.dataset.shown = shown;
-      import("../lazy/other_orders_panel.js").then((m) => fill(parts.others, m.otherOrdersPanel(state, pump)));
+      import("../lazy/other_orders_panel.js").then((m) => (redraw ? fill(parts.others, m.otherOrdersPanel(state, pump))
+        : m.refreshOtherOrders(parts.others, state)));
     }
     if (!openForm) renderActions();
     if (!state) fill(parts.chart, null);

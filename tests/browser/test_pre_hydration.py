@@ -217,6 +217,37 @@ def test_the_pre_hydrations_card_offers_its_rate_and_a_correction_of_its_start_s
     desk_browser.close()
 
 
+def test_a_rate_typed_into_a_running_orders_card_keeps_its_box_and_focus_through_a_sync(
+    server_factory, launch, playwright, artifacts
+):
+    """Found by a flaky CI run: the card was rebuilt at every refresh while its pump ran (its volume grows with
+    the clock), so a sync landing while the nurse typed swapped her box out; her Change rate then read an
+    empty box. Now what the clock changes is written into the cards in place."""
+    desk_browser, desk, tablet, visit_id, saline_id = started_visit_of_two_orders(
+        server_factory, launch, playwright, artifacts, schedules=pharmacist_orders_a_pre_hydration)
+    card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
+    start = card.get_by_role("button", name=f"Start order {saline_id}")
+    start.click()
+    expect(card.get_by_role("alert")).to_contain_text("This breaks the protocol: ")  # no bag opened yet
+    start.click()
+    status = card.get_by_test_id("other-order-status")
+    expect(status).to_contain_text("Running at 250 mL/h")
+    box = card.get_by_label(f"Rate (mL/h) for order {saline_id}")
+    box.fill("200")
+    box.evaluate("el => { el.dataset.typedInto = 'yes'; }")  # this very box, not one drawn after it
+    before = status.text_content()
+    tablet.page.wait_for_timeout(2_000)  # 250 mL/h: 0.07 mL a second, so the volume shown moves on
+    tablet.page.evaluate("() => window.ivlogProbe.syncNow()")
+    expect(status).not_to_have_text(before)  # the sync's refresh brought the volume up to date
+    expect(box).to_have_attribute("data-typed-into", "yes")
+    expect(box).to_be_focused()
+    expect(box).to_have_value("200")
+    card.get_by_role("button", name=f"Change rate of order {saline_id}").click()
+    expect(status).to_contain_text("Running at 200 mL/h")
+    assert tablet.errors == []
+    desk_browser.close()
+
+
 def test_an_order_edited_mid_visit_reaches_the_open_visit_screen_at_the_next_sync(
     server_factory, launch, playwright, artifacts
 ):
