@@ -1,14 +1,17 @@
 // Where the visit stands in the patient's series of infusions, and the rate to aim for, in the words the
 // review page uses (server/templates/review/_series.html): "Infusion 3 of series (subsequent protocol)",
-// "First infusion (product switch)", "Last tolerated rate: 168 mL/h (visit of 4 Feb 2025) — target 168 mL/h".
+// "First infusion (product switch)", "Last tolerated rate: 168 mL/h (visit of 4 Feb 2025) — target 168 mL/h",
+// and what the patient's last infusion handed over: its reactions and the pharmacist's words.
 // Loaded when a visit opens (precached: offline too), outside the cold-start shell.
 
-import { num } from "../format.js";
+import { clock, num } from "../format.js";
 import { h } from "../views/dom.js";
 
 const PROTOCOL = { subsequent: "subsequent protocol", first: "first-infusion protocol", every: "same protocol every infusion" };
 const BOUND = { order_cap: "the order's cap", label_max: "the label maximum", at_risk_cap: "the at-risk cap", order_max: "the order's top step", order_rate: "the ordered rate",
-  at_risk_default: "the organization's at-risk cap", at_risk_minimum: "the at-risk start rate" };
+  at_risk_default: "the organization's at-risk cap", at_risk_minimum: "the at-risk start rate", pharmacist: "set by the pharmacist" };
+const NOTE = { next_rate: "next infusion rate", premed_change: "premedication change", product_switch: "product switch",
+  prescriber_contacted: "prescriber contacted", other: "note", sign_off: "sign-off note" };
 
 /** "First infusion (product switch)" or "Infusion 3 of series (subsequent protocol)". */
 export function seriesTitle(series, longGapDays) {
@@ -21,18 +24,37 @@ function dateOf(iso) {
   return new Date(iso).toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
 }
 
-/** The series card under the visit header (`rules` the rule book's document), or null when the server
- * sent no series facts. */
-export function seriesLine(state, rules) {
-  const series = state?.series;
-  if (!series) return null;
-  const longGapDays = rules.infusion_series.long_gap_days;
+// "Last tolerated rate: 168 mL/h (visit of 4 Feb 2025) — target 120 mL/h (set by the pharmacist)".
+function targetLine(series) {
   const last = series.last_tolerated;
   const target = series.target_ml_h;
+  if (!last && target == null) return null;
   const cut = series.target_bound !== "last_tolerated" ? ` (${BOUND[series.target_bound] || series.target_bound})` : "";
-  const title = seriesTitle(series, longGapDays);
+  return h("p", { testid: "last-tolerated" }, last ? `Last tolerated rate: ${num(last.rate_ml_h)} mL/h (visit of ${dateOf(last.ended_at)}) — ` : "",
+    target == null ? "no target under this visit's limits" : h("strong", `${last ? "t" : "T"}arget ${num(target)} mL/h${cut}`));
+}
+
+const reactionText = (r) => `Reaction grade ${r.grade} at ${clock(r.at)}${r.rate_ml_h == null ? "" : `, ${num(r.rate_ml_h)} mL/h`}: `
+  + `${r.symptoms.join(", ")} (${r.outcome})`;
+
+/** What the patient's last infusion handed over (`names`: product id -> name), or null when it holds none. */
+function lastInfusionCard(last, names) {
+  if (!last) return null;
+  return h("div.handover", { testid: "last-infusion" },
+    h("p", h("strong", `Last infusion, ${dateOf(last.ended_at)} · ${names.get(last.product_id) ?? last.product_id}`)),
+    last.reactions.length ? h("ul", last.reactions.map((r) => h("li", { testid: "handover-reaction", class: r.grade >= 2 ? "warn-text" : null }, reactionText(r))))
+      : h("p.muted", "No reaction recorded."),
+    last.notes.map((note) => h("p", { testid: "handover-note" },
+      h("strong", `Pharmacist, ${NOTE[note.kind] || note.kind}${note.next_rate_ml_h == null ? "" : ` ${num(note.next_rate_ml_h)} mL/h`}: `), note.text)));
+}
+
+/** The series card under the visit header (`rules` the rule book's document, `names` product id -> name),
+ * or null when the server sent no series facts. */
+export function seriesLine(state, rules, names) {
+  const series = state?.series;
+  if (!series) return null;
+  const title = seriesTitle(series, rules.infusion_series.long_gap_days);
   return h("section.card", { testid: "series" },
     h("p", { testid: "series-title" }, series.kind === "first" ? h("strong", title) : title),
-    last ? h("p", { testid: "last-tolerated" }, `Last tolerated rate: ${num(last.rate_ml_h)} mL/h (visit of ${dateOf(last.ended_at)}) — `,
-      target == null ? "no target under this visit's limits" : h("strong", `target ${num(target)} mL/h${cut}`)) : null);
+    targetLine(series), lastInfusionCard(series.last_infusion, names));
 }

@@ -24,11 +24,10 @@ export function placeInSeries(series, productId, longGapDays) {
     : { number: 1, kind: 'first', reason: reason ?? 'first_ever', previous: null };
 }
 
-// The tolerated rate cut at the visit's limit and at the label's own, which an order's cap never lifts;
-// an exclusive cap takes the highest step below it. [rate or null, what bounds it]
-function target({ context, limit, schedule, at_risk }, rate) {
+// The rate aimed at (`bound` says whose) cut at the visit's limit and at the label's own, which an order's
+// cap never lifts; an exclusive cap takes the highest step below it. [rate or null, what bounds it]
+function target({ context, limit, schedule, at_risk }, rate, bound) {
   const label = rateLimit(context.protocol, { weight_kg: context.order.dosing_weight_kg, at_risk });
-  let bound = 'last_tolerated';
   for (const cap of [limit, label].sort((a, b) => a.ml_h - b.ml_h)) {
     if (rate === null || !limitExceededBy(cap, rate)) continue;
     const below = schedule.map((s) => s.rate_ml_h).filter((r) => !limitExceededBy(cap, r));
@@ -44,11 +43,23 @@ export function seriesOut(picture) {
   if (!place) return null;
   const { previous } = place;
   const tolerated = previous?.last_tolerated_rate_ml_h ?? null;
-  const [rate, bound] = tolerated === null ? [null, null] : target(picture, tolerated);
+  // The pharmacist's rate for the next infusion, set at the previous one's review, is the aim over the
+  // tolerated rate (CLINICAL 5); either is cut at this visit's limits.
+  const asked = previous?.handover?.next_rate_ml_h ?? null;
+  const [aimed, by] = asked !== null ? [asked, 'pharmacist'] : [tolerated, 'last_tolerated'];
+  const [rate, bound] = aimed === null ? [null, null] : target(picture, aimed, by);
   return {
     number: place.number, kind: place.kind, reason: place.reason, protocol_infusion: context.protocol.infusion,
     last_tolerated: tolerated === null ? null
       : { rate_ml_h: tolerated, visit_id: previous.visit_id, ended_at: formatInstant(previous.at) },
-    target_ml_h: rate, target_bound: bound,
+    target_ml_h: rate, target_bound: bound, last_infusion: lastInfusion(context.series),
   };
+}
+
+// The patient's most recent infusion with what it hands over (its reactions, the pharmacist's notes),
+// whether or not of this series: a reaction before a product switch matters most after it.
+function lastInfusion(series) {
+  const last = series.prior.map((p) => ({ ...p, at: parseInstant(p.ended_at) })).reduce((a, b) => (!a || b.at > a.at ? b : a), null);
+  if (!last?.handover) return null;
+  return { visit_id: last.visit_id, product_id: last.product_id, ended_at: formatInstant(last.at), ...last.handover };
 }

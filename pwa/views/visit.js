@@ -216,7 +216,7 @@ export function visitScreen(app, row) {
     // have been locked or wiped (app.clinical and app.reference gone).
     const rules = app.reference.rules;
     const context = app.clinical ? app.clinical.context(visit) : null;
-    import("../lazy/series_line.js").then((m) => fill(parts.series, m.seriesLine(state, rules)));
+    import("../lazy/series_line.js").then((m) => fill(parts.series, m.seriesLine(state, rules, productNames(app.reference))));
     if (context) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context, state })));
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null), correctionOff, productNames(app.reference)));

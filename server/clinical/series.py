@@ -27,12 +27,15 @@ FirstReason = Literal["first_ever", "product_switch", "long_gap"]
 
 @dataclass(frozen=True)
 class PriorInfusion:
-    """A completed infusion before this visit: its product, when it ended, the rate tolerated there."""
+    """A completed infusion before this visit: its product, when it ended, the rate tolerated there, and
+    its `handover` (server/services/handover.py): its reactions, the pharmacist's interventions and the
+    rate the pharmacist set for the next infusion, or None when it holds none."""
 
     visit_id: str
     product_id: str
     ended_at: datetime
     last_tolerated_rate_ml_h: float | None
+    handover: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,13 @@ class SeriesFacts:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SeriesFacts:
         prior = tuple(PriorInfusion(str(p["visit_id"]), p["product_id"], parse_instant(p["ended_at"]),
-                                    p["last_tolerated_rate_ml_h"]) for p in data["prior"])
+                                    p["last_tolerated_rate_ml_h"], p.get("handover")) for p in data["prior"])
         return cls(parse_instant(data["on"]), prior)
 
     def to_dict(self) -> dict[str, Any]:
         return {"on": format_instant(self.on), "prior": [
             {"visit_id": p.visit_id, "product_id": p.product_id, "ended_at": format_instant(p.ended_at),
-             "last_tolerated_rate_ml_h": p.last_tolerated_rate_ml_h} for p in self.prior]}
+             "last_tolerated_rate_ml_h": p.last_tolerated_rate_ml_h, "handover": p.handover} for p in self.prior]}
 
 
 @dataclass(frozen=True)
@@ -85,12 +88,12 @@ def place_in_series(facts: SeriesFacts, product_id: str, *, long_gap_days: float
     return SeriesPlace(len(run) + 1, "subsequent", None, run[0])
 
 
-def _target(picture: Picture, tolerated: float) -> tuple[float | None, str]:
-    """The tolerated rate, cut at the visit's limit and at the label's own (maximum or at-risk cap), which
-    an order's cap never lifts; an exclusive cap takes the highest step below it."""
+def _target(picture: Picture, aimed: float, bound: str) -> tuple[float | None, str]:
+    """The rate aimed at (`bound` says whose), cut at the visit's limit and at the label's own (maximum or
+    at-risk cap), which an order's cap never lifts; an exclusive cap takes the highest step below it."""
     context = picture.context
     label = rate_limit(context.protocol, weight_kg=context.order.dosing_weight_kg, at_risk=picture.at_risk)
-    target, bound = tolerated, "last_tolerated"
+    target = aimed
     for limit in sorted((picture.limit, label), key=lambda limit: limit.ml_h):
         if target is not None and limit.exceeded_by(target):
             below = [s.rate_ml_h for s in picture.schedule if not limit.exceeded_by(s.rate_ml_h)]
@@ -106,11 +109,25 @@ def series_out(picture: Picture) -> dict[str, Any] | None:
         return None
     previous = place.previous
     tolerated = None if previous is None else previous.last_tolerated_rate_ml_h
-    target, bound = (None, None) if tolerated is None else _target(picture, tolerated)
+    # The pharmacist's rate for the next infusion, set at the review of the previous one, is the aim over
+    # the tolerated rate (CLINICAL 5); either is cut at this visit's limits.
+    asked = None if previous is None or previous.handover is None else previous.handover["next_rate_ml_h"]
+    aimed, by = (asked, "pharmacist") if asked is not None else (tolerated, "last_tolerated")
+    target, bound = (None, None) if aimed is None else _target(picture, aimed, by)
     return {
         "number": place.number, "kind": place.kind, "reason": place.reason,
         "protocol_infusion": context.protocol.infusion,
         "last_tolerated": None if tolerated is None or previous is None else {
             "rate_ml_h": tolerated, "visit_id": previous.visit_id, "ended_at": format_instant(previous.ended_at)},
-        "target_ml_h": target, "target_bound": bound,
+        "target_ml_h": target, "target_bound": bound, "last_infusion": last_infusion(context.series),
     }
+
+
+def last_infusion(facts: SeriesFacts) -> dict[str, Any] | None:
+    """The patient's most recent infusion with what it hands over (its reactions, the pharmacist's notes),
+    whether or not of this series: a reaction before a product switch matters most after it."""
+    last = max(facts.prior, key=lambda p: p.ended_at, default=None)
+    if last is None or last.handover is None:
+        return None
+    return {"visit_id": last.visit_id, "product_id": last.product_id, "ended_at": format_instant(last.ended_at),
+            **last.handover}

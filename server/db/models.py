@@ -229,6 +229,7 @@ class Visit(Model):
     max_reaction_grade = fields.IntField(default=0)
     volume_infused_ml = fields.FloatField(default=0)
     last_tolerated_rate_ml_h = fields.FloatField(null=True)  # the fold's, for the next visit of the series
+    handover = fields.JSONField(null=True)  # for the patient's next infusion (server.services.handover)
     flags = fields.JSONField(default=list)
     projected_seq = fields.BigIntField(default=0)  # the last event folded into this row (stale if lower)
     created_at = fields.DatetimeField(auto_now_add=True)

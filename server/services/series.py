@@ -39,11 +39,12 @@ async def prior_infusions(visit: Visit, therapy: str) -> list[PriorInfusion]:
     on = visit_time(visit)
     rows = [(row, _ms(row["time_out"] or row["scheduled_at"])) for row in await Visit.filter(
         patient_id=visit.patient_id, status__in=DONE, volume_infused_ml__gt=0, order_id__isnull=False,
-    ).exclude(id=visit.id).values("id", "time_out", "scheduled_at", "last_tolerated_rate_ml_h", "order_id")
+    ).exclude(id=visit.id).values("id", "time_out", "scheduled_at", "last_tolerated_rate_ml_h", "handover",
+                                  "order_id")
         if row["time_out"] or row["scheduled_at"]]
     rows = [(row, ended) for row, ended in rows if ended < on]
     ran = await order_as_run.products_at([(row["order_id"], ended) for row, ended in rows])
-    prior = [PriorInfusion(str(row["id"]), product, ended, row["last_tolerated_rate_ml_h"])
+    prior = [PriorInfusion(str(row["id"]), product, ended, row["last_tolerated_rate_ml_h"], row["handover"])
              for (row, ended), (product, of_therapy) in zip(rows, ran) if of_therapy == therapy]
     return sorted(prior, key=lambda p: p.ended_at, reverse=True)
 

@@ -18,6 +18,7 @@ from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContex
 from server.db.models import Order, Patient, Visit, VisitOrder, VisitStatus
 from server.services import (at_risk_policy, entry_times, folds, order_as_run, orders_in_force, org_catalogue,
                              projection_due, series, visit_orders)
+from server.services.handover import handover_of
 from tortoise.connection import get_connection
 from tortoise.expressions import Q, Subquery
 
@@ -214,6 +215,7 @@ async def project(visit: Visit) -> VisitState:
         alert_count=len(state.alerts), max_reaction_grade=state.highest_reaction_grade or 0,
         volume_infused_ml=float(state.infusion.get("volume_infused_ml") or 0),
         last_tolerated_rate_ml_h=state.infusion.get("last_tolerated_rate_ml_h"),
+        handover=handover_of(state),
         flags=_flags(state) + entry_times.visit_flags(entry_times.entry_flags(events, state.time_in))
         + ([projection_due.HELD_FLAG] if held else []), projected_seq=seq,
         updated_at=datetime.now(timezone.utc),

@@ -188,7 +188,7 @@ async def test_migration_0021_renames_an_orders_protocol_type_to_basis_in_the_or
         await schema.close_database()
 
         await schema.open_database(url)
-        assert await schema.migrate(url) == ["0021_order_basis", "0022_order_volume", "0023_order_as_run"]
+        assert await schema.migrate(url) == ["0021_order_basis", "0022_order_volume", "0023_order_as_run", "0024_visit_handover"]
         assert (await Order.get(id=order.id)).basis == ProtocolBasis.ORDER
         assert (await OrderRevision.get(order_id=order.id)).snapshot == kept
     finally:
@@ -230,8 +230,44 @@ async def test_migration_0022_going_back_drops_the_volume_columns_and_keeps_ever
         await schema.close_database()
 
         await schema.open_database(url)
-        assert await schema.migrate(url) == ["0022_order_volume", "0023_order_as_run"]
+        assert await schema.migrate(url) == ["0022_order_volume", "0023_order_as_run", "0024_visit_handover"]
         assert (await Order.get(id=order.id)).volume_ml is None
+    finally:
+        await schema.close_database()
+        await drop()
+
+
+async def test_migration_0024_going_back_drops_the_handover_column_and_keeps_every_visit(tmp_path):
+    """Going back from 0024 drops `visit.handover` in place: rebuilding the `visit` table (Tortoise's way on
+    SQLite) would delete the rows that point at a visit."""
+    from tortoise.migrations.api import migrate as migrate_to
+
+    from server.db.models import Order, Visit, VisitOrder
+    from tests.databases import empty_database
+
+    url, drop = await empty_database(tmp_path)
+    try:
+        await schema.open_database(url)
+        await schema.migrate(url)
+        org, pia, patient = await pharmacist_and_patient()
+        order = await Order.create(organization=org, patient=patient, product_id="gammagard-liquid-10", indication="PI",
+                                   dose_g_per_kg=0.4, dose_g=28.0, dosing_weight_kg=70.0, prescriber="Dr. Test",
+                                   created_by=pia)
+        visit = await Visit.create(id=uuid.uuid4(), organization=org, patient=patient, order=order,
+                                   handover={"next_rate_ml_h": 90.0, "reactions": [], "notes": []})
+        await VisitOrder.create(visit=visit, order=order, position=0)
+        await schema.close_database()
+
+        await migrate_to(config=tortoise_config(url), target="ivlog.0023_order_as_run")
+        connection = get_connection("default")
+        [row] = await connection.execute_query_dict("SELECT * FROM visit")
+        assert "handover" not in row
+        assert len(await connection.execute_query_dict("SELECT id FROM visit_order")) == 1
+        await schema.close_database()
+
+        await schema.open_database(url)
+        assert await schema.migrate(url) == ["0024_visit_handover"]
+        assert (await Visit.get(id=visit.id)).handover is None
     finally:
         await schema.close_database()
         await drop()

@@ -7,17 +7,8 @@ own way on SQLite rebuilds the table, and its `DROP TABLE "order"` with foreign 
 visit and kept revision that points at an order (ON DELETE CASCADE)."""
 
 from tortoise import fields, migrations
-from tortoise.migrations import operations as ops
 
-
-class AddNullableColumn(ops.AddField):
-    """`AddField` whose reverse drops the column in place instead of rebuilding the table."""
-
-    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if not state_editor:
-            return
-        table = old_state.apps.get_model(f"{app_label}.{self.model_name}")._meta.db_table
-        await state_editor._run_sql(f'ALTER TABLE "{table}" DROP COLUMN "{self.name}"')
+from server.db.migration_ops import AddNullableColumn
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,54 @@
+"""What a finished infusion hands over to the patient's next one, kept on its Visit row by the projection.
+
+The next visit's tablet must know, offline, what happened last time (CLINICAL 1.1, 4, 5): the reactions
+(grade, symptoms, the rate they came at, the outcome), the pharmacist's interventions and sign-off note, and
+the rate the pharmacist set for the next infusion, which becomes that visit's target
+(server/clinical/series.py). The row keeps it so a visit's context never folds another visit (a chain of
+folds back through the whole series). Bounded: a few reactions and notes, each text cut, so no stored value
+makes the next visit's document large.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.clinical.timeline import VisitState
+
+REACTIONS_KEPT = 3  # the worst first
+NOTES_KEPT = 5  # the latest
+SYMPTOMS_KEPT = 6
+TEXT_KEPT = 280
+
+
+def _cut(text: str | None) -> str | None:
+    return text if text is None or len(text) <= TEXT_KEPT else text[:TEXT_KEPT - 1].rstrip() + "…"
+
+
+def _reaction(row: dict[str, Any]) -> dict[str, Any]:
+    return {"at": row["at"], "grade": row["grade"], "symptoms": [_cut(s) for s in row["symptoms"][:SYMPTOMS_KEPT]],
+            "rate_ml_h": row["rate_ml_h"], "outcome": row["outcome"]}
+
+
+def _notes(state: VisitState) -> list[dict[str, Any]]:
+    """The pharmacist's interventions and sign-off notes as they stand (amended, voided ones gone)."""
+    notes = []
+    for entry in state.entries:
+        payload = entry["payload"]
+        if entry["kind"] == "review.intervention":
+            notes.append({"at": entry["occurred_at"], "kind": payload["kind"], "text": _cut(payload["text"]),
+                          "next_rate_ml_h": payload.get("next_rate_ml_h")})
+        elif entry["kind"] == "review.signed" and payload.get("note"):
+            notes.append({"at": entry["occurred_at"], "kind": "sign_off", "text": _cut(payload["note"]),
+                          "next_rate_ml_h": None})
+    return sorted(notes, key=lambda note: note["at"])
+
+
+def handover_of(state: VisitState) -> dict[str, Any] | None:
+    """The visit's handover, or None when it holds no reaction and no pharmacist's word."""
+    notes = _notes(state)
+    reactions = sorted(state.reactions, key=lambda row: (-row["grade"], row["at"]))[:REACTIONS_KEPT]
+    if not notes and not reactions:
+        return None
+    rates = [note["next_rate_ml_h"] for note in notes if note["kind"] == "next_rate"]
+    return {"next_rate_ml_h": rates[-1] if rates else None, "reactions": [_reaction(row) for row in reactions],
+            "notes": notes[-NOTES_KEPT:]}

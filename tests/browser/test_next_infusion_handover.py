@@ -1,0 +1,87 @@
+"""The next infusion knows what happened at the last one (CLINICAL 2, 5), clicked through: the pharmacist
+reviews Elena Sousa's visit of yesterday (a grade 2 febrile reaction, the demo's), sets the rate for her next
+infusion and a premedication change from the review page and signs off; at today's visit the nurse's
+tablet, offline, shows the reaction, the pharmacist's words, and the pharmacist's rate as the target; the
+review page of today's visit says the same."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.people import log_in
+from tests.browser.tablet import Tablet
+from tests.browser.test_offline_visit import GEO
+from tests.browser.test_schedule_visit import visit_id_at
+
+pytestmark = pytest.mark.browser
+
+PREMED = "Add cetirizine 10 mg PO 30 min before the start; acetaminophen as before."
+
+
+def pharmacist_reviews_the_reaction(desk, artifacts) -> None:
+    """From the review queue: the reaction visit, a next-infusion rate of 90 mL/h, a premedication change,
+    the sign-off."""
+    desk.get_by_role("link", name="Review queue").click()
+    desk.locator("table.queue tbody tr", has_text="Sousa, Elena").get_by_role("link").first.click()
+    for kind, rate, text in (("next_rate", "90", "Grade 2 reaction: hold at 90 mL/h next time."),
+                             ("premed_change", "", PREMED)):
+        desk.get_by_label("Kind").select_option(kind)
+        desk.get_by_label("Next infusion rate").fill(rate)
+        desk.get_by_label("What and why").fill(text)
+        desk.get_by_role("button", name="Record intervention").click()
+        expect(desk.get_by_text("The intervention was recorded.")).to_be_visible()
+    desk.get_by_label("Note for the physician").fill("Febrile reaction handled at home; plan adjusted.")
+    desk.get_by_role("button", name="Sign review and release summary").click()
+    expect(desk.get_by_text("Reviewed by Pia Lind", exact=False)).to_be_visible()
+    desk.screenshot(path=str(artifacts / "handover-reviewed-reaction-1280x900.png"), full_page=True)
+
+
+def todays_visit_of_elena(desk) -> str:
+    """The id of Elena Sousa's visit today at 08:00 (the demo's, with her nurse Ben Ortiz), from her schedule."""
+    desk.get_by_role("link", name="Patients").click()
+    desk.get_by_role("link", name="Sousa, Elena").click()
+    desk.get_by_role("link", name="Schedule visits").click()
+    return visit_id_at(desk, f"{date.today():%Y-%m-%d} 08:00 UTC")
+
+
+def test_the_next_infusion_shows_the_last_reaction_the_pharmacists_words_and_her_rate_as_the_target(
+        server_factory, launch, playwright, artifacts):
+    server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(desk, server.base_url, "pharmacist")
+    pharmacist_reviews_the_reaction(desk, artifacts)
+    visit_id = todays_visit_of_elena(desk)
+
+    tablet = Tablet(launch(**GEO), server.base_url)
+    tablet.first_login("nurse2", DEMO_PASSWORD)
+    tablet.context.set_offline(True)
+    tablet.open_visit(visit_id)
+    expect(tablet.tid("series-title")).to_have_text("Infusion 2 of series (same protocol every infusion)")
+    expect(tablet.tid("last-tolerated")).to_contain_text("target 90 mL/h (set by the pharmacist)")
+    last = tablet.tid("last-infusion")
+    expect(last).to_contain_text("Last infusion, ")
+    expect(last).to_contain_text("Gamunex-C")
+    expect(last.get_by_test_id("handover-reaction")).to_contain_text("Reaction grade 2 at ")
+    expect(last.get_by_test_id("handover-reaction")).to_contain_text("chills, fever, headache (resolved)")
+    notes = last.get_by_test_id("handover-note")
+    expect(notes).to_have_count(3)
+    expect(notes.nth(0)).to_have_text("Pharmacist, next infusion rate 90 mL/h: Grade 2 reaction: hold at 90 mL/h next time.")
+    expect(notes.nth(1)).to_have_text(f"Pharmacist, premedication change: {PREMED}")
+    expect(notes.nth(2)).to_have_text("Pharmacist, sign-off note: Febrile reaction handled at home; plan adjusted.")
+    tablet.screenshot(artifacts / "handover-tablet-offline-1280x800.png")
+    tablet.screenshot(artifacts / "handover-tablet-offline-768x1024.png", width=768, height=1024)
+    assert tablet.errors == []
+
+    desk.goto(f"{server.base_url}/review/visits/{visit_id}")
+    expect(desk.get_by_test_id("last-tolerated")).to_contain_text("target 90 mL/h (set by the pharmacist)")
+    handed = desk.get_by_test_id("last-infusion")
+    expect(handed.get_by_test_id("handover-reaction")).to_contain_text("chills, fever, headache (resolved)")
+    expect(handed.get_by_test_id("handover-note").nth(1)).to_contain_text(PREMED)
+    desk.screenshot(path=str(artifacts / "handover-review-page-1280x900.png"), full_page=True)
+    browser.close()

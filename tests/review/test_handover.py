@@ -1,0 +1,85 @@
+"""What a finished infusion hands over to the patient's next one (server/services/handover.py), through the
+real stack: the nurse's tablet pushes a visit with a reaction, the pharmacist reviews it from the desk's
+forms, and the next visit's state (GET /api/visits/{id}, the tablet's reference) carries the reaction, the
+pharmacist's words, and the rate the pharmacist set as the target (CLINICAL 2, 5)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from server.db.models import Visit
+from server.services.handover import NOTES_KEPT, REACTIONS_KEPT, TEXT_KEPT
+from tests.api.events import script_started
+from tests.clinical import visits as scripted
+from tests.review import scripts
+
+
+async def next_visit(reviewed: Visit) -> Visit:
+    """The patient's next visit of the same order, scheduled now (after the reviewed one ended)."""
+    return await Visit.create(id=uuid.uuid4(), organization_id=reviewed.organization_id, patient_id=reviewed.patient_id,
+                              order_id=reviewed.order_id, nurse_id=reviewed.nurse_id, scheduled_at=datetime.now(timezone.utc))
+
+
+async def series_of(tablet, visit: Visit) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the visit's state's series, its context's series in the tablet's reference)."""
+    state = (await tablet.client.get(f"/api/visits/{visit.id}")).json()["state"]
+    reference = (await tablet.client.get("/api/reference")).json()
+    return state["series"], next(v["context"]["series"] for v in reference["visits"] if v["id"] == str(visit.id))
+
+
+async def test_a_reviewed_reaction_hands_its_reaction_and_the_pharmacists_rate_and_notes_to_the_next_visit(
+        push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat):
+    reviewed = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    url = f"/review/visits/{reviewed.id}"
+    for fields in ({"kind": "next_rate", "text": "Hold at 60 mL/h next time", "next_rate_ml_h": "60"},
+                   {"kind": "premed_change", "text": "Add cetirizine 10 mg PO 30 min before the start"}):
+        assert (await post_form(desk, f"{url}/interventions", fields)).status_code == 303
+    assert (await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well."})).status_code == 303
+
+    row = await Visit.get(id=reviewed.id)
+    assert row.last_tolerated_rate_ml_h == 70  # the fold's: below the 140 that caused the reaction
+    assert row.handover["next_rate_ml_h"] == 60
+    assert [(r["grade"], r["symptoms"], r["rate_ml_h"]) for r in row.handover["reactions"]] == [(2, ["chills", "fever"], 140)]
+    assert [(n["kind"], n["text"]) for n in row.handover["notes"]] == [
+        ("next_rate", "Hold at 60 mL/h next time"), ("premed_change", "Add cetirizine 10 mg PO 30 min before the start"),
+        ("sign_off", "Febrile reaction handled well.")]
+
+    upcoming = await next_visit(reviewed)
+    series, sent = await series_of(await tablet_for(nurse_ana), upcoming)
+    assert (series["target_ml_h"], series["target_bound"]) == (60, "pharmacist")  # not the 70 tolerated
+    assert series["last_tolerated"]["rate_ml_h"] == 70
+    last = series["last_infusion"]
+    assert (last["visit_id"], last["product_id"]) == (str(reviewed.id), "gammagard-liquid-10")
+    assert last["reactions"] == row.handover["reactions"] and last["notes"] == row.handover["notes"]
+    assert sent["prior"][0]["handover"] == row.handover  # the tablet decides the same offline
+
+
+async def test_a_visit_without_reaction_or_review_hands_over_nothing_and_the_target_stays_the_tolerated_rate(
+        push_visit, tablet_for, nurse_ana, patient_pat):
+    done = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
+    assert (await Visit.get(id=done.id)).handover is None
+    series, _ = await series_of(await tablet_for(nurse_ana), await next_visit(done))
+    assert (series["target_ml_h"], series["target_bound"], series["last_infusion"]) == (350, "last_tolerated", None)
+
+
+async def test_the_handover_keeps_the_worst_reactions_the_latest_notes_and_cuts_long_text(
+        push_visit, desk, post_form, nurse_ana, patient_pat):
+    s = script_started(400)
+    scripted.prelude(s)
+    scripted.titrate(s)
+    for minute, grade in ((200, 1), (205, 3), (210, 1), (215, 2)):
+        s.reaction(minute, grade=grade, symptoms=tuple(f"symptom {n}" for n in range(9)), outcome="improving")
+    scripts.finish_observed(s)
+    visit = await push_visit(nurse_ana, patient_pat, s)
+    for n in range(NOTES_KEPT + 2):
+        fields = {"kind": "other", "text": f"note {n} " + "x" * 400}
+        assert (await post_form(desk, f"/review/visits/{visit.id}/interventions", fields)).status_code == 303
+
+    handover = (await Visit.get(id=visit.id)).handover
+    assert [r["grade"] for r in handover["reactions"]] == [3, 2, 1][:REACTIONS_KEPT]  # the worst, then the earliest
+    assert all(len(r["symptoms"]) == 6 for r in handover["reactions"])
+    assert [n["text"][:7] for n in handover["notes"]] == [f"note {n} " for n in range(2, NOTES_KEPT + 2)]
+    assert {len(n["text"]) for n in handover["notes"]} == {TEXT_KEPT} and handover["notes"][0]["text"].endswith("…")
+    assert handover["next_rate_ml_h"] is None
