@@ -27,9 +27,9 @@ class RevokeReason(BaseModel):
 
 
 async def _devices_page(request: Request, admin: User, extra: dict[str, Any], status: int = 200) -> Response:
-    rows = await devices.devices_of(admin=admin)
+    listed = await devices.devices_of(admin=admin)
     lock_min = await tablet_lock.lock_minutes(admin.organization_id, guard.settings_of(request).tablet_lock_min)
-    context = {"rows": rows, "section": "devices", "lock_min": lock_min, "lock_bounds": (tablet_lock.LOCK_MIN_LOW, tablet_lock.LOCK_MIN_HIGH)}
+    context = {"rows": listed.rows, "total": listed.total, "section": "devices", "lock_min": lock_min, "lock_bounds": (tablet_lock.LOCK_MIN_LOW, tablet_lock.LOCK_MIN_HIGH)}
     return page(request, "devices.html", {**context, **extra}, status=status)
 
 
@@ -55,7 +55,7 @@ async def _managed_device(request: Request, admin: User) -> Device:
 
 async def _confirm_page(request: Request, admin: User, device: Device, extra: dict[str, Any],
                         status: int = 200) -> Response:
-    row = next(r for r in await devices.devices_of(admin=admin) if r.device.id == device.id)
+    [row] = (await devices.devices_of(admin=admin, device_id=device.id)).rows
     return page(request, "device_revoke.html", {"row": row, "section": "devices", **extra}, status=status)
 
 
@@ -75,14 +75,15 @@ async def device_revoke(request: Request) -> Response:
     except BadRequest as error:
         return await _confirm_page(request, admin, device, failed(error, form), status=error.status)
     await devices.revoke_device(device=device, admin=admin, reason=reason)
-    return done("/admin/devices", "device-revoked")
+    return done("/admin/devices", "desk-revoked" if await devices.is_desk(device) else "device-revoked")
 
 
 async def device_allow_reregistration(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
     await forms.read_form(request)
-    await devices.allow_reregistration(device=await _managed_device(request, admin), admin=admin)
-    return done("/admin/devices", "reregistration-allowed")
+    device = await _managed_device(request, admin)
+    await devices.allow_reregistration(device=device, admin=admin)
+    return done("/admin/devices", "desk-allowed" if await devices.is_desk(device) else "reregistration-allowed")
 
 
 routes = [

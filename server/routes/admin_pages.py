@@ -23,6 +23,9 @@ NOTICES = {
     "device-revoked": "The tablet was revoked and its sessions ended. Entries it had not sent will be kept "
                       "aside for the pharmacist when it next connects.",
     "reregistration-allowed": "This browser may now register again as a new tablet, at its nurse's next login.",
+    "desk-revoked": "The review desk was revoked: the pharmacist's interventions and sign-offs are refused until "
+                    "you allow the desk again.",
+    "desk-allowed": "The review desk is allowed again: the pharmacist gets a new one at her next review action.",
     "lock-saved": "The idle lock was saved: each tablet takes it at its next sync.",
 }
 

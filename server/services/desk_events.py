@@ -42,9 +42,11 @@ SCHEMA = 1
 
 
 async def desk_device(user: User) -> DeskDevice:
-    """The user's desk device, made on first use with a random id and bound to the user at once."""
+    """The user's desk device, made on first use with a random id and bound to the user at once. A desk an
+    administrator revoked and then allowed again is replaced by a new one (the revoked id stays revoked,
+    as a tablet's does): before, the pharmacist's desk stayed refused for good."""
     found = await DeskDevice.get_or_none(user_id=user.id)
-    if found is not None:
+    if found is not None and not await Device.exists(id=found.device_id, reregister_allowed_at__isnull=False):
         return found
     now = datetime.now(timezone.utc)
     device_id = uuid.uuid4()
@@ -52,9 +54,15 @@ async def desk_device(user: User) -> DeskDevice:
         async with in_transaction("default") as connection:
             await Device.create(id=device_id, organization_id=user.organization_id, user_id=user.id,
                                 label=DESK_LABEL, created_at=now, last_seen_at=now, using_db=connection)
-            return await DeskDevice.create(user_id=user.id, device_id=device_id, using_db=connection)
+            if found is None:
+                return await DeskDevice.create(user_id=user.id, device_id=device_id, using_db=connection)
+            if not await DeskDevice.filter(user_id=user.id, device_id=found.device_id).using_db(connection).update(
+                    device_id=device_id, last_seq=0):
+                raise IntegrityError("another request replaced the desk first")  # rolls back this one's device
+            await Device.filter(id=found.device_id).using_db(connection).update(label=f"{DESK_LABEL}, replaced")
     except IntegrityError:  # another request or process made it first: use that one
-        return await DeskDevice.get(user_id=user.id)
+        pass
+    return await DeskDevice.get(user_id=user.id)
 
 
 async def desk_device_id(user: User) -> uuid.UUID:

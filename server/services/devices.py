@@ -11,28 +11,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
 from server import access, audit
 from server.auth import sessions
-from server.db.models import User
+from server.db.models import DeskDevice, User
 from sync.models import Device
+
+
+DEVICES_SHOWN = 200  # the most recently seen; a list of every tablet ever registered grows without end
 
 
 @dataclass(frozen=True)
 class DeviceRow:
-    """A tablet as the admin sees it: the device and the user it is bound to."""
+    """A tablet as the admin sees it: the device, the user it is bound to, and whether it is that user's
+    review desk (the pharmacist's entries from the review pages, server.services.desk_events), not a tablet."""
 
     device: Device
     user: User | None
+    desk: bool = False
 
 
-async def devices_of(*, admin: User) -> list[DeviceRow]:
-    devices = await Device.filter(organization_id=admin.organization_id).order_by("-last_seen_at")
+@dataclass(frozen=True)
+class DeviceList:
+    rows: list[DeviceRow]
+    total: int
+
+
+async def devices_of(*, admin: User, device_id: UUID | None = None) -> DeviceList:
+    """The organization's devices, most recently seen first (at most DEVICES_SHOWN), or the one `device_id`."""
+    query = Device.filter(organization_id=admin.organization_id)
+    if device_id is not None:
+        query = query.filter(id=device_id)
+    devices = await query.order_by("-last_seen_at", "id").limit(DEVICES_SHOWN)
     users = await User.filter(id__in={d.user_id for d in devices}, organization_id=admin.organization_id)
+    desks = set(await DeskDevice.filter(device_id__in=[d.id for d in devices]).values_list("device_id", flat=True))
     by_id = {user.id: user for user in users}
-    return [DeviceRow(device, by_id.get(device.user_id)) for device in devices]
+    rows = [DeviceRow(device, by_id.get(device.user_id), device.id in desks) for device in devices]
+    return DeviceList(rows, await query.count() if len(rows) == DEVICES_SHOWN else len(rows))
+
+
+async def is_desk(device: Device) -> bool:
+    """Whether `device` is a user's review desk (server.services.desk_events), not a tablet."""
+    return await DeskDevice.exists(device_id=device.id)
 
 
 async def revoke_device(*, device: Device, admin: User, reason: str) -> Device:

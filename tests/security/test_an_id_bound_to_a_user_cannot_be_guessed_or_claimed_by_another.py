@@ -124,6 +124,31 @@ async def test_a_desk_action_from_a_revoked_desk_device_answers_a_clear_refusal_
     assert not await Event.filter(visit_id=visit.id, kind__startswith="review.").exists()
 
 
+async def test_a_revoked_desk_the_admin_allows_again_is_replaced_and_the_pharmacist_reviews_again(
+    client_factory, pharmacist_pia, admin_ada, visit, settings
+):
+    """Before, the pharmacist's desk stayed refused for good: her desk device was looked up by user, and the
+    revoked one came back. Now an allowed desk is replaced by a new random id; the revoked id stays revoked."""
+    old = await desk_events.desk_device_id(pharmacist_pia)
+    admin = await client_factory(admin_ada)
+    await admin.post(f"/admin/devices/{old}/revoke", data=with_token(admin, settings, {"reason": "desk replaced"}))
+    desk = await client_factory(pharmacist_pia)
+    assert (await intervene(desk, settings, visit)).status_code == 403
+    allowed = await admin.post(f"/admin/devices/{old}/reregistration", data=with_token(admin, settings, {}))
+    assert allowed.status_code == 303 and allowed.headers["location"].endswith("done=desk-allowed")
+
+    recorded = await intervene(desk, settings, visit)
+    assert recorded.status_code == 303, recorded.text
+    new = await desk_events.desk_device_id(pharmacist_pia)
+    assert new != old
+    [event] = await Event.filter(visit_id=visit.id, kind="review.intervention")
+    assert (event.device_id, event.device_seq) == (new, 1)
+    replaced = await Device.get(id=old)
+    assert replaced.revoked_at is not None and replaced.label == f"{desk_events.DESK_LABEL}, replaced"
+    page = (await admin.get("/admin/devices")).text
+    assert page.count("<strong>Review desk</strong>") == 1 and f"{desk_events.DESK_LABEL}, replaced" in page
+
+
 async def test_two_nurses_logging_in_on_the_same_new_tablet_at_once_bind_it_to_one_and_refuse_the_other(
     client_factory, nurse_ana, nurse_ben
 ):
