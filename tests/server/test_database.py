@@ -4,6 +4,8 @@ and SQLite write transactions take the lock up front (DESIGN section 8)."""
 from __future__ import annotations
 
 import json
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 import sqlite3
 import uuid
 
@@ -140,16 +142,27 @@ async def test_migration_0006_keeps_every_quarantined_submission(tmp_path):
         await drop()
 
 
-async def pharmacist_and_patient() -> tuple[Organization, User, Patient]:
-    """An organization with a pharmacist and a patient of 70 kg, in the database open now."""
+@asynccontextmanager
+async def migrated_database(tmp_path) -> AsyncIterator[tuple[str, Organization, User, Patient]]:
+    """A new database migrated to the newest, open, with an organization, a pharmacist and a patient of
+    70 kg: (its url, them); closed and dropped after."""
     from datetime import date
 
-    org = await Organization.create(name="North Home Infusion")
-    pia = await User.create(organization=org, username="pharmacist_pia", display_name="Pia", role=Role.PHARMACIST,
-                            password_hash="x")
-    patient = await Patient.create(organization=org, mrn="MRN-1", given_name="Pat", family_name="Testperson",
-                                   allergies="", birth_date=date(1960, 1, 1), dosing_weight_kg=70.0)
-    return org, pia, patient
+    from tests.databases import empty_database
+
+    url, drop = await empty_database(tmp_path)
+    try:
+        await schema.open_database(url)
+        await schema.migrate(url)
+        org = await Organization.create(name="North Home Infusion")
+        pia = await User.create(organization=org, username="pharmacist_pia", display_name="Pia",
+                                role=Role.PHARMACIST, password_hash="x")
+        patient = await Patient.create(organization=org, mrn="MRN-1", given_name="Pat", family_name="Testperson",
+                                       allergies="", birth_date=date(1960, 1, 1), dosing_weight_kg=70.0)
+        yield url, org, pia, patient
+    finally:
+        await schema.close_database()
+        await drop()
 
 
 async def test_migration_0021_renames_an_orders_protocol_type_to_basis_in_the_order_and_its_kept_revisions(tmp_path):
@@ -161,13 +174,8 @@ async def test_migration_0021_renames_an_orders_protocol_type_to_basis_in_the_or
 
     from server.db.models import Order, OrderRevision, ProtocolBasis
     from server.services.orders import snapshot
-    from tests.databases import empty_database
 
-    url, drop = await empty_database(tmp_path)
-    try:
-        await schema.open_database(url)
-        await schema.migrate(url)
-        org, pia, patient = await pharmacist_and_patient()
+    async with migrated_database(tmp_path) as (url, org, pia, patient):
         order = await Order.create(organization=org, patient=patient, product_id="alyglo-10", indication="PI",
                                    dose_g_per_kg=0.4, dose_g=28.0, dosing_weight_kg=70.0, basis=ProtocolBasis.ORDER,
                                    steps_ml_h=[30, 60, 120], step_interval_min=15, prescriber="Dr. Test", created_by=pia)
@@ -191,9 +199,6 @@ async def test_migration_0021_renames_an_orders_protocol_type_to_basis_in_the_or
         assert await schema.migrate(url) == ["0021_order_basis", "0022_order_volume", "0023_order_as_run", "0024_visit_handover"]
         assert (await Order.get(id=order.id)).basis == ProtocolBasis.ORDER
         assert (await OrderRevision.get(order_id=order.id)).snapshot == kept
-    finally:
-        await schema.close_database()
-        await drop()
 
 
 async def test_migration_0022_going_back_drops_the_volume_columns_and_keeps_every_visit_and_revision(tmp_path):
@@ -205,13 +210,8 @@ async def test_migration_0022_going_back_drops_the_volume_columns_and_keeps_ever
 
     from server.db.models import Order, OrderRevision, Visit
     from server.services.orders import snapshot
-    from tests.databases import empty_database
 
-    url, drop = await empty_database(tmp_path)
-    try:
-        await schema.open_database(url)
-        await schema.migrate(url)
-        org, pia, patient = await pharmacist_and_patient()
+    async with migrated_database(tmp_path) as (url, org, pia, patient):
         order = await Order.create(organization=org, patient=patient, product_id="sodium-chloride-0.9",
                                    therapy="hydration", indication="Hydration", dose_g_per_kg=4.5 / 70, dose_g=4.5,
                                    dosing_weight_kg=70.0, basis="order", volume_ml=500.0, duration_min=120,
@@ -232,9 +232,6 @@ async def test_migration_0022_going_back_drops_the_volume_columns_and_keeps_ever
         await schema.open_database(url)
         assert await schema.migrate(url) == ["0022_order_volume", "0023_order_as_run", "0024_visit_handover"]
         assert (await Order.get(id=order.id)).volume_ml is None
-    finally:
-        await schema.close_database()
-        await drop()
 
 
 async def test_migration_0024_going_back_drops_the_handover_column_and_keeps_every_visit(tmp_path):
@@ -243,13 +240,8 @@ async def test_migration_0024_going_back_drops_the_handover_column_and_keeps_eve
     from tortoise.migrations.api import migrate as migrate_to
 
     from server.db.models import Order, Visit, VisitOrder
-    from tests.databases import empty_database
 
-    url, drop = await empty_database(tmp_path)
-    try:
-        await schema.open_database(url)
-        await schema.migrate(url)
-        org, pia, patient = await pharmacist_and_patient()
+    async with migrated_database(tmp_path) as (url, org, pia, patient):
         order = await Order.create(organization=org, patient=patient, product_id="gammagard-liquid-10", indication="PI",
                                    dose_g_per_kg=0.4, dose_g=28.0, dosing_weight_kg=70.0, prescriber="Dr. Test",
                                    created_by=pia)
@@ -268,6 +260,3 @@ async def test_migration_0024_going_back_drops_the_handover_column_and_keeps_eve
         await schema.open_database(url)
         assert await schema.migrate(url) == ["0024_visit_handover"]
         assert (await Visit.get(id=visit.id)).handover is None
-    finally:
-        await schema.close_database()
-        await drop()
