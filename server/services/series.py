@@ -3,12 +3,14 @@
 A prior infusion is an earlier visit of the same patient that is done (completed, signed, reviewed or
 reopened) and ran some volume, dated by its time out (else its scheduled time). Its product is its
 order's; its last tolerated rate is the one its fold found (the highest rate run without a reaction and
-below every rate that caused one), kept on the Visit row by the projection. Only the infusions that decide
-the visit's place travel to the tablet: the run of the series and the one before it that broke it.
+below every rate that caused one), kept on the Visit row by the projection, as is its handover
+(server.services.handover). Only the infusions that decide the visit's place travel to the tablet: the run of
+the series and the one before it that broke it; only the most recent with its handover.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from server.clinical.rulebook import RuleBook
@@ -57,4 +59,7 @@ async def series_facts(visit: Visit, order: Order, rulebook: RuleBook) -> Series
     prior = await prior_infusions(visit, order.therapy)
     facts = SeriesFacts(visit_time(visit), tuple(prior))
     place = place_in_series(facts, order.product_id, long_gap_days=rulebook.infusion_series.long_gap_days)
-    return SeriesFacts(facts.on, tuple(prior[:place.number]))
+    # Only the most recent infusion's handover is read (the last infusion, the previous one of the series):
+    # the older rows go without theirs, so a long series does not grow every visit's context.
+    kept = prior[:place.number]
+    return SeriesFacts(facts.on, tuple(p if i == 0 else replace(p, handover=None) for i, p in enumerate(kept)))

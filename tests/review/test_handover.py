@@ -83,3 +83,15 @@ async def test_the_handover_keeps_the_worst_reactions_the_latest_notes_and_cuts_
     assert [n["text"][:7] for n in handover["notes"]] == [f"note {n} " for n in range(2, NOTES_KEPT + 2)]
     assert {len(n["text"]) for n in handover["notes"]} == {TEXT_KEPT} and handover["notes"][0]["text"].endswith("…")
     assert handover["next_rate_ml_h"] is None
+
+
+async def test_only_the_most_recent_infusion_sends_its_handover_so_a_long_series_stays_small(
+        push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat):
+    older = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction(minutes_ago=3000))
+    latest = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction(minutes_ago=1500))
+    for visit in (older, latest):
+        fields = {"kind": "other", "text": f"Reviewed {visit.id}"}
+        assert (await post_form(desk, f"/review/visits/{visit.id}/interventions", fields)).status_code == 303
+    _, sent = await series_of(await tablet_for(nurse_ana), await next_visit(latest))
+    assert [(p["visit_id"], p["handover"] is not None) for p in sent["prior"]] == [
+        (str(latest.id), True), (str(older.id), False)]
