@@ -31,7 +31,8 @@ function targetLine(series) {
   if (!last && target == null) return null;
   const cut = series.target_bound !== "last_tolerated" ? ` (${BOUND[series.target_bound] || series.target_bound})` : "";
   return h("p", { testid: "last-tolerated" }, last ? `Last tolerated rate: ${num(last.rate_ml_h)} mL/h (visit of ${dateOf(last.ended_at)}) — ` : "",
-    target == null ? "no target under this visit's limits" : h("strong", `${last ? "t" : "T"}arget ${num(target)} mL/h${cut}`));
+    target == null ? "no target under this visit's limits" : h("strong", `${last ? "t" : "T"}arget ${num(target)} mL/h${cut}`),
+    series.target_holds ? h("span", { testid: "target-holds" }, "; the step advice stops there") : null);
 }
 
 const reactionText = (r) => `Reaction grade ${r.grade} at ${clock(r.at)}${r.rate_ml_h == null ? "" : `, ${num(r.rate_ml_h)} mL/h`}: `

@@ -8,6 +8,7 @@ import { durationMin, volumeMl } from './infusion.js';
 import { ofKind, stepOf } from './picture.js';
 import { derivedRate, recommendNextRate } from './rates.js';
 import { roundHalfUp } from './rounding.js';
+import { seriesAim } from './series.js';
 import { suggestedActions } from './rulebook.js';
 
 // An entry as a row: its id, clinical time, author and (effective) payload fields.
@@ -141,7 +142,7 @@ function reactionState(reactions) {
 function nextRateOut(picture, doseGiven) {
   const { infusion, context } = picture;
   if (infusion.state === 'stopped' || ofKind(picture, 'visit.ended').length) return null;
-  if (doseGiven) return { action: 'complete', rate_ml_h: null, step_index: null, limit_ml_h: picture.limit.ml_h, due_at: null };
+  if (doseGiven) return { action: 'complete', rate_ml_h: null, step_index: null, limit_ml_h: picture.limit.ml_h, due_at: null, held_by: null };
   // Reactions of this step, else the unresolved ones since the start (none of the slowed step's own).
   const reactions = infusion.reactions_in_step.length ? infusion.reactions_in_step : ofKind(picture, 'reaction.observed')
     .filter((r) => infusion.state_at.get(r.id) !== 'idle' && r.payload.outcome !== 'resolved');
@@ -156,7 +157,22 @@ function nextRateOut(picture, doseGiven) {
   const fromStep = advice.action === 'increase' && infusion.step_started_at !== null;
   // A start waits for the checks, not a clock: never "due now" (nor overdue) before the pre-assessment.
   const due = dueIn === null || advice.action === 'start' ? null : fromStep ? addMinutes(infusion.step_started_at, dueIn) : picture.horizon;
-  return { ...rest, due_at: instantOrNull(due) };
+  return heldAtTarget(picture, { ...rest, due_at: instantOrNull(due) });
+}
+
+// Advice to start or step up above a target that holds (series.js seriesAim) goes to the target, or stays
+// where the pump is once there; `held_by` says why (null: the protocol's steps, untouched).
+function heldAtTarget(picture, advice) {
+  const [target, , holds] = seriesAim(picture);
+  const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
+  if (holds === null || target === null || !['start', 'increase'].includes(advice.action) || advice.rate_ml_h <= target + tolerance) {
+    return { ...advice, held_by: null };
+  }
+  const current = picture.infusion.rate_ml_h;
+  if (advice.action === 'increase' && current >= target - tolerance) {
+    return { ...advice, action: 'maintain', rate_ml_h: current, step_index: null, due_at: null, held_by: holds };
+  }
+  return { ...advice, rate_ml_h: target, step_index: null, held_by: holds };
 }
 
 // [pump volume read at the last stop, the volume given, its basis]: that reading (pump); else the pump
@@ -197,8 +213,9 @@ function expectedEnd(picture, next) {
   const remaining = ordered * 1000 / picture.context.protocol.product.concentration_mg_ml - volumeMl(infusion.segments, horizon);
   const current = [[infusion.rate_ml_h, null]];
   const lowered = ['lower', 'reduce_to_limit'].includes(next.action) ? [[next.rate_ml_h, null]] : current;
-  const plan = next.action !== 'increase' ? lowered : [[infusion.rate_ml_h, Math.max(0, minutesBetween(horizon, parseInstant(next.due_at)))],
-    ...picture.schedule.slice(next.step_index).map((s) => [s.rate_ml_h, s.hold_min])];
+  // held at a target: that rate to the end
+  const steps = next.held_by ? [[next.rate_ml_h, null]] : picture.schedule.slice(next.step_index).map((s) => [s.rate_ml_h, s.hold_min]);
+  const plan = next.action !== 'increase' ? lowered : [[infusion.rate_ml_h, Math.max(0, minutesBetween(horizon, parseInstant(next.due_at)))], ...steps];
   return { at_current_rate: endOf(horizon, remaining, current), on_plan: endOf(horizon, remaining, plan) };
 }
 

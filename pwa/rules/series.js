@@ -37,22 +37,33 @@ function target({ context, limit, schedule, at_risk }, rate, bound) {
   return [rate, bound];
 }
 
+// [target, what bounds it, what holds the step advice there]. The pharmacist's rate for this infusion, set at
+// the previous one's review (CLINICAL 5), is the aim over the tolerated rate; either is cut at this visit's
+// limits. The advice stops at the target when the pharmacist set it ("pharmacist") or the previous infusion
+// had a reaction ("last_reaction"); a tolerated rate alone holds nothing (no ratchet down).
+export function seriesAim(picture) {
+  const previous = picture.context.series_place?.previous ?? null;
+  if (!previous) return [null, null, null];
+  const handover = previous.handover ?? {};
+  const asked = handover.next_rate_ml_h ?? null;
+  const [aimed, by] = asked !== null ? [asked, 'pharmacist'] : [previous.last_tolerated_rate_ml_h ?? null, 'last_tolerated'];
+  if (aimed === null) return [null, null, null];
+  const [rate, bound] = target(picture, aimed, by);
+  return [rate, bound, asked !== null ? 'pharmacist' : handover.reactions?.length ? 'last_reaction' : null];
+}
+
 export function seriesOut(picture) {
   const { context } = picture;
   const place = context.series_place;
   if (!place) return null;
   const { previous } = place;
   const tolerated = previous?.last_tolerated_rate_ml_h ?? null;
-  // The pharmacist's rate for the next infusion, set at the previous one's review, is the aim over the
-  // tolerated rate (CLINICAL 5); either is cut at this visit's limits.
-  const asked = previous?.handover?.next_rate_ml_h ?? null;
-  const [aimed, by] = asked !== null ? [asked, 'pharmacist'] : [tolerated, 'last_tolerated'];
-  const [rate, bound] = aimed === null ? [null, null] : target(picture, aimed, by);
+  const [rate, bound, holds] = seriesAim(picture);
   return {
     number: place.number, kind: place.kind, reason: place.reason, protocol_infusion: context.protocol.infusion,
     last_tolerated: tolerated === null ? null
       : { rate_ml_h: tolerated, visit_id: previous.visit_id, ended_at: formatInstant(previous.at) },
-    target_ml_h: rate, target_bound: bound, last_infusion: lastInfusion(context.series),
+    target_ml_h: rate, target_bound: bound, target_holds: holds, last_infusion: lastInfusion(context.series),
   };
 }
 

@@ -72,6 +72,9 @@ export function alertsPanel(state, { offline, rulesMissing, rulesUpdate = null }
       h("strong", a.severity === "critical" ? "CRITICAL " : "Warning "), a.message))));
 }
 
+// Why the step advice stops below the protocol's next step (state.infusion.next_rate.held_by).
+const HELD_TEXT = { pharmacist: "the pharmacist's rate for this infusion", last_reaction: "last infusion's reaction came at a higher rate" };
+
 const ACTION_TEXT = {
   start: "Start at", increase: "Next step", maintain: "Stay at", hold: "Hold: reaction ongoing", resume: "Resume at",
   lower: "Lower the rate to", reduce_to_limit: "Reduce to the limit", complete: "Ordered dose given: stop the infusion",
@@ -101,6 +104,7 @@ export function infusionPanel(state, order, onResolved = null) {
       next.rate_ml_h != null ? h("strong", { testid: "next-rate" }, `${num(next.rate_ml_h)} mL/h`) : null,
       step && state.protocol?.kind !== "fixed_dose" ? h("span.muted", ` (step ${step.index + 1} of ${state.steps.length}, ${num(step.ml_kg_h)} mL/kg/h)`) : null,
       next.due_at ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
+      next.held_by ? h("span.held", { testid: "next-step-held" }, ` · held: ${HELD_TEXT[next.held_by]}`) : null,
       h("span.muted.small", ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
     onResolved ? h("div.reaction-open", h("span", "A reaction is recorded as ongoing. When it has passed, say so on that entry: "),
       button("Reaction resolved", onResolved, { kind: "small", testid: "reaction-resolved" })) : null,

@@ -12,6 +12,7 @@ from server.clinical.infusion import Segment, duration_min, pause_out, pump_out,
 from server.clinical.ordering import Entry
 from server.clinical.rates import DerivedRate
 from server.clinical.rounding import round_half_up
+from server.clinical.series import series_aim
 from server.clinical.titration import ReactionState, recommend_next_rate
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
         return None
     if dose_given:
         return {"action": "complete", "rate_ml_h": None, "step_index": None, "limit_ml_h": picture.limit.ml_h,
-                "due_at": None}
+                "due_at": None, "held_by": None}
     reactions = _open_reactions(picture)
     advice = recommend_next_rate(
         context.protocol, current_rate_ml_h=infusion.rate_ml_h,
@@ -89,8 +90,23 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
         due = add_minutes(infusion.step_started_at, advice.due_in_min)
     else:
         due = picture.horizon
-    return {"action": advice.action, "rate_ml_h": advice.rate_ml_h, "step_index": advice.step_index,
-            "limit_ml_h": advice.limit_ml_h, "due_at": format_optional(due)}
+    return held_at_target(picture, {"action": advice.action, "rate_ml_h": advice.rate_ml_h, "step_index": advice.step_index,
+                                    "limit_ml_h": advice.limit_ml_h, "due_at": format_optional(due)})
+
+
+def held_at_target(picture: Picture, advice: dict[str, Any]) -> dict[str, Any]:
+    """Advice to start or step up above a target that holds (series.series_aim) goes to the target, or stays
+    where the pump is once there; `held_by` says why (None: the protocol's steps, untouched). A walk found
+    "Next step 216 mL/h" beside the pharmacist's "target 150 mL/h", the next step the rate of last time's reaction."""
+    target, _, holds = series_aim(picture)
+    tolerance = picture.context.rulebook.rate_tolerance_ml_h
+    if holds is None or target is None or advice["action"] not in ("start", "increase") \
+            or advice["rate_ml_h"] <= target + tolerance:
+        return {**advice, "held_by": None}
+    current = picture.infusion.rate_ml_h
+    if advice["action"] == "increase" and current >= target - tolerance:
+        return {**advice, "action": "maintain", "rate_ml_h": current, "step_index": None, "due_at": None, "held_by": holds}
+    return {**advice, "rate_ml_h": target, "step_index": None, "held_by": holds}
 
 
 def volume_given(picture: Picture) -> tuple[float | None, float, str]:
@@ -139,10 +155,11 @@ def expected_end(picture: Picture, next_rate: dict[str, Any] | None) -> dict[str
     plan: list[tuple[float, float | None]] = [(infusion.rate_ml_h, None)]
     if next_rate["action"] in ("lower", "reduce_to_limit"):  # the plan runs at the rate it asks for now
         plan = [(next_rate["rate_ml_h"], None)]
-    elif next_rate["action"] == "increase":
+    elif next_rate["action"] == "increase":  # held at a target: that rate to the end
         due = max(0.0, minutes_between(horizon, parse_instant(next_rate["due_at"])))
-        steps = picture.schedule[next_rate["step_index"]:]
-        plan = [(infusion.rate_ml_h, due)] + [(step.rate_ml_h, step.hold_min) for step in steps]
+        steps = [(next_rate["rate_ml_h"], None)] if next_rate["held_by"] else \
+            [(step.rate_ml_h, step.hold_min) for step in picture.schedule[next_rate["step_index"]:]]
+        plan = [(infusion.rate_ml_h, due)] + steps
     return {"at_current_rate": _end_of(horizon, remaining, [(infusion.rate_ml_h, None)]),
             "on_plan": _end_of(horizon, remaining, plan)}
 

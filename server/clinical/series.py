@@ -101,6 +101,25 @@ def _target(picture: Picture, aimed: float, bound: str) -> tuple[float | None, s
     return target, bound
 
 
+def series_aim(picture: Picture) -> tuple[float | None, str | None, str | None]:
+    """(target, what bounds it, what holds the step advice there). The pharmacist's rate for this infusion, set
+    at the review of the previous one (CLINICAL 5), is the aim over the tolerated rate; either is cut at this
+    visit's limits. The advice stops at the target when the pharmacist set it ("pharmacist") or the previous
+    infusion had a reaction ("last_reaction": a rate that caused one is not offered again); a tolerated rate
+    alone holds nothing: the patient may never have run higher, and holding there would ratchet down."""
+    place = picture.context.series_place
+    previous = None if place is None else place.previous
+    if previous is None:
+        return None, None, None
+    handover = previous.handover or {}
+    asked = handover.get("next_rate_ml_h")
+    aimed, by = (asked, "pharmacist") if asked is not None else (previous.last_tolerated_rate_ml_h, "last_tolerated")
+    if aimed is None:
+        return None, None, None
+    target, bound = _target(picture, aimed, by)
+    return target, bound, "pharmacist" if asked is not None else "last_reaction" if handover.get("reactions") else None
+
+
 def series_out(picture: Picture) -> dict[str, Any] | None:
     """The visit's place in its series and the target rate, for the state (None without the facts)."""
     context = picture.context
@@ -109,17 +128,14 @@ def series_out(picture: Picture) -> dict[str, Any] | None:
         return None
     previous = place.previous
     tolerated = None if previous is None else previous.last_tolerated_rate_ml_h
-    # The pharmacist's rate for the next infusion, set at the review of the previous one, is the aim over
-    # the tolerated rate (CLINICAL 5); either is cut at this visit's limits.
-    asked = None if previous is None or previous.handover is None else previous.handover["next_rate_ml_h"]
-    aimed, by = (asked, "pharmacist") if asked is not None else (tolerated, "last_tolerated")
-    target, bound = (None, None) if aimed is None else _target(picture, aimed, by)
+    target, bound, holds = series_aim(picture)
     return {
         "number": place.number, "kind": place.kind, "reason": place.reason,
         "protocol_infusion": context.protocol.infusion,
         "last_tolerated": None if tolerated is None or previous is None else {
             "rate_ml_h": tolerated, "visit_id": previous.visit_id, "ended_at": format_instant(previous.ended_at)},
-        "target_ml_h": target, "target_bound": bound, "last_infusion": last_infusion(context.series),
+        "target_ml_h": target, "target_bound": bound, "target_holds": holds,
+        "last_infusion": last_infusion(context.series),
     }
 
 

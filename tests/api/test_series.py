@@ -61,7 +61,8 @@ async def test_a_second_qivigy_infusion_takes_the_subsequent_protocol_and_the_ra
         "number": 2, "kind": "subsequent", "reason": None, "protocol_infusion": "subsequent",
         "last_tolerated": {"rate_ml_h": 168, "visit_id": str(before.id),
                            "ended_at": format_instant(before.time_out)},
-        "target_ml_h": 168, "target_bound": "last_tolerated", "last_infusion": None}
+        "target_ml_h": 168, "target_bound": "last_tolerated", "target_holds": None,
+        "last_infusion": None}
     assert [p["visit_id"] for p in context["series"]["prior"]] == [str(before.id)]
     assert context["patient"] | {"risk_flags": []} == {
         "first_infusion": False, "product_switch": False, "long_gap": False, "risk_flags": []}
@@ -74,7 +75,8 @@ async def test_qivigy_after_gammagard_is_a_first_infusion_by_product_switch(tabl
     assert [step["rate_ml_h"] for step in state["steps"]] == [42, 84, 168, 336]
     assert state["series"] | {"last_tolerated": "-"} == {
         "number": 1, "kind": "first", "reason": "product_switch", "protocol_infusion": "first",
-        "last_tolerated": "-", "target_ml_h": None, "target_bound": None, "last_infusion": None}
+        "last_tolerated": "-", "target_ml_h": None, "target_bound": None, "target_holds": None,
+        "last_infusion": None}
     assert context["patient"]["product_switch"] is True and context["patient"]["first_infusion"] is False
 
 

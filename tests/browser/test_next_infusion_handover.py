@@ -17,6 +17,7 @@ from tests.browser.people import log_in
 from tests.browser.tablet import Tablet
 from tests.browser.test_offline_visit import GEO
 from tests.browser.test_schedule_visit import visit_id_at
+from tests.browser.test_tablet_guidance import KIT_OK
 
 pytestmark = pytest.mark.browser
 
@@ -76,6 +77,20 @@ def test_the_next_infusion_shows_the_last_reaction_the_pharmacists_words_and_her
     expect(notes.nth(2)).to_have_text("Pharmacist, sign-off note: Febrile reaction handled at home; plan adjusted.")
     tablet.screenshot(artifacts / "handover-tablet-offline-1280x800.png")
     tablet.screenshot(artifacts / "handover-tablet-offline-768x1024.png", width=768, height=1024)
+
+    # The step advice stops at her rate (a walk found "Next step 216 mL/h", the rate below last time's reaction
+    # at 432, beside "target 150 mL/h"): the start is 90 mL/h, below the protocol's 108, and says why.
+    expect(tablet.tid("target-holds")).to_have_text("; the step advice stops there")
+    tablet.start_visit()
+    expect(tablet.tid("next-step")).to_contain_text("Start at")
+    expect(tablet.tid("next-rate")).to_have_text("90 mL/h")
+    expect(tablet.tid("next-step-held")).to_contain_text("held: the pharmacist's rate for this infusion")
+    tablet.entry("assessment", {**KIT_OK, "weight_kg": 90})
+    tablet.entry("product.opened", {"lot": "GC3001A", "expiry": "2029-12-31", "volume_ml": 900, "inspected_ok": True})
+    tablet.tid("action-infusion.started").click()
+    expect(tablet.tid("recommendation")).to_contain_text("Recommended: 90 mL/h")
+    expect(tablet.tid("field-rate_ml_h")).to_have_value("90")
+    tablet.screenshot(artifacts / "handover-tablet-start-held-at-the-pharmacists-rate-1280x800.png")
     assert tablet.errors == []
 
     desk.goto(f"{server.base_url}/review/visits/{visit_id}")

@@ -60,7 +60,8 @@ def test_a_running_infusion_is_integrated_up_to_now(gammagard_context: VisitCont
     assert state["infusion"]["volume_infused_ml"] == 14.0  # 35 × 24/60
     assert state["segments"][0]["end"] is None
     assert state["infusion"]["next_rate"] == {"action": "increase", "rate_ml_h": 70.0, "step_index": 1,
-                                              "limit_ml_h": 350.0, "due_at": "2025-03-04T10:20:00Z"}
+                                              "limit_ml_h": 350.0, "due_at": "2025-03-04T10:20:00Z",
+                                              "held_by": None}
 
 
 def test_vitals_are_linked_to_the_step_they_were_taken_at(gammagard_context: VisitContext) -> None:

@@ -10,7 +10,7 @@ ladders in products.json worked out here (not by the engines under test).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
@@ -86,7 +86,21 @@ def draw_visit(draw: Draw) -> dict[str, Any]:
     context: dict[str, Any] = {"order": order, "patient": patient}
     if chance(draw, 6):  # drawn last, so the visits drawn before this extension stay as they were
         events = draw_other_order(draw, log, context, main, tail)
+    if chance(draw, 4):  # after the other orders, for the same reason
+        context["series"] = draw_series(draw, order, log.at(0))
     return {"context": context, "events": events, "now": None if now is None else instant(now, main.zone_min)}
+
+
+def draw_series(draw: Draw, order: dict[str, Any], on: datetime) -> dict[str, Any]:
+    """An earlier infusion four weeks before (sometimes of another product), with the rate tolerated there and
+    sometimes a handover: a reaction, the pharmacist's rate for this infusion, both or neither."""
+    reaction = {"at": "2025-01-01T10:00:00Z", "grade": 2, "symptoms": ["chills"], "rate_ml_h": 300.0, "outcome": "resolved"}
+    handover = None if chance(draw, 3) else {"next_rate_ml_h": pick(draw, [None, 40, 90.5, 150, 900]),
+                                              "reactions": subset(draw, [reaction], 1), "notes": []}
+    product = order["product_id"] if not chance(draw, 5) else pick(draw, PRODUCTS)["product_id"]
+    return {"on": instant(on), "prior": [{"visit_id": "v-0", "product_id": product, "ended_at": instant(on - timedelta(days=28)),
+                                         "handover": handover,
+                                         "last_tolerated_rate_ml_h": pick(draw, [None, 35, 84, 120, 168, 336, 900])}]}
 
 
 def draw_other_order(draw: Draw, log: VisitLog, context: dict[str, Any], main: Device, tail: int) -> list[dict[str, Any]]:

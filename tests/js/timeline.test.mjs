@@ -52,7 +52,7 @@ describe('the fold', () => {
     assert.equal(state.visit_id, null);
     assert.equal(state.infusion.status, 'not_started');
     assert.deepEqual(state.infusion.next_rate,
-      { action: 'start', rate_ml_h: 35, step_index: 0, limit_ml_h: 350, due_at: null });
+      { action: 'start', rate_ml_h: 35, step_index: 0, limit_ml_h: 350, due_at: null, held_by: null });
   });
 
   test('now may be a Date, UTC milliseconds or an ISO string with an offset', () => {
