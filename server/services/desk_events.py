@@ -141,6 +141,10 @@ def _refused(result: PushResult) -> ValidationFailed | Conflict:
 
 def _app_error(error: SyncError) -> AppError:
     """The engine's own refusal as the host's error, with the engine's words and code."""
+    if error.code == "device_revoked":  # the engine speaks of a tablet; this is the pharmacist's desk
+        return DeviceRefused("Your review desk was revoked by an administrator: interventions and sign-offs are "
+                             "refused until an administrator allows the desk again. What you typed is kept here.",
+                             code=error.code)
     if error.status == 403:
         return DeviceRefused(f"{error.message} Desk actions are recorded from a device bound to your account; "
                              "ask an administrator.", code=error.code)

@@ -65,8 +65,9 @@ def _reaction(p: dict[str, Any]) -> str:
 
 
 def _with_reason(text: str, p: dict[str, Any], *names: str) -> str:
+    """`text` and the named fields, "; " between those present (an empty `text` adds nothing)."""
     extra = [str(p[name]).replace("_", " ") for name in names if p.get(name)]
-    return "; ".join([text, *extra]) if extra else text
+    return "; ".join(part for part in (text, *extra) if part)
 
 
 DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -79,10 +80,10 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
                                  f"{'inspected' if p['inspected_ok'] else 'INSPECTION FAILED'}"),
     "infusion.started": lambda p: f"{number(p['rate_ml_h'])} mL/h",
     "infusion.rate_changed": lambda p: _with_reason(f"{number(p['rate_ml_h'])} mL/h", p, "reason", "note"),
-    "infusion.paused": lambda p: _with_reason("paused", p, "reason", "note"),
+    "infusion.paused": lambda p: _with_reason("", p, "reason", "note"),  # after its label "Infusion paused"
     "infusion.resumed": lambda p: f"{number(p['rate_ml_h'])} mL/h",
     "infusion.stopped": lambda p: _with_reason(
-        f"pump volume {number(p['pump_volume_ml'])} mL" if p.get("pump_volume_ml") is not None else "stopped",
+        f"pump volume {number(p['pump_volume_ml'])} mL" if p.get("pump_volume_ml") is not None else "",
         p, "reason", "note"),
     "line.placed": lambda p: f"{p['status']} {p['type']}, {p['site']}; {_words(p['findings'])}",
     "line.assessed": lambda p: _with_reason(f"{p['phase']}: {_words(p['findings'])}", p, "note"),

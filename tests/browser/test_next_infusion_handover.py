@@ -93,7 +93,10 @@ def test_the_next_infusion_shows_the_last_reaction_the_pharmacists_words_and_her
     tablet.screenshot(artifacts / "handover-tablet-start-held-at-the-pharmacists-rate-1280x800.png")
     assert tablet.errors == []
 
-    desk.goto(f"{server.base_url}/review/visits/{visit_id}")
+    desk.get_by_role("link", name="Patients").click()  # the pharmacist's home: today's visits, her own way in
+    today = desk.get_by_role("table", name="Today's visits").get_by_role("row").filter(has_text="Sousa, Elena")
+    today.get_by_role("link", name="Open the page of the 08:00 visit (before it starts)").click()
+    expect(desk).to_have_url(f"{server.base_url}/review/visits/{visit_id}")
     expect(desk.get_by_test_id("last-tolerated")).to_contain_text("target 90 mL/h (set by the pharmacist)")
     handed = desk.get_by_test_id("last-infusion")
     expect(handed.get_by_test_id("handover-reaction")).to_contain_text("chills, fever, headache (resolved)")

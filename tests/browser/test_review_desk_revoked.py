@@ -46,8 +46,8 @@ def test_an_admin_revokes_the_pharmacists_review_desk_and_allows_it_again(server
     pharmacist = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     desk_login(pharmacist, server.base_url, "pharmacist")
     intervene(pharmacist)
-    expect(pharmacist.get_by_role("alert")).to_contain_text("revoked")
-    expect(pharmacist.get_by_role("alert")).to_contain_text("administrator")
+    expect(pharmacist.get_by_role("alert")).to_contain_text("Your review desk was revoked by an administrator")
+    expect(pharmacist.get_by_label("What and why")).to_have_value("Checked the plan.")  # what she typed is kept
     pharmacist.screenshot(path=str(artifacts / "review-desk-revoked-refusal-1280x800.png"), full_page=True)
 
     admin.get_by_role("row").filter(has_text=REASON).get_by_role("button", name="Allow the desk again").click()
