@@ -38,15 +38,25 @@ function targetLine(series) {
 const reactionText = (r) => `Reaction grade ${r.grade} at ${clock(r.at)}${r.rate_ml_h == null ? "" : `, ${num(r.rate_ml_h)} mL/h`}: `
   + `${r.symptoms.join(", ")} (${r.outcome})`;
 
-/** What the patient's last infusion handed over (`names`: product id -> name), or null when it holds none. */
-function lastInfusionCard(last, names) {
+// Whether the nurse opened the folded handover: kept across the card's redraws (a sync redraws it).
+let unfolded = false;
+
+/** What the patient's last infusion handed over (`names`: product id -> name), or null when it holds none.
+ * Once the infusion has begun it folds to one line, so the pump panel stays on the first screen (a walk
+ * found it pushed below the fold at 1280×800); a tap opens it. */
+function lastInfusionCard(last, names, folded) {
   if (!last) return null;
-  return h("div.handover", { testid: "last-infusion" },
-    h("p", h("strong", `Last infusion, ${dateOf(last.ended_at)} · ${names.get(last.product_id) ?? last.product_id}`)),
+  const title = `Last infusion, ${dateOf(last.ended_at)} · ${names.get(last.product_id) ?? last.product_id}`;
+  const body = [
     last.reactions.length ? h("ul", last.reactions.map((r) => h("li", { testid: "handover-reaction", class: r.grade >= 2 ? "warn-text" : null }, reactionText(r))))
       : h("p.muted", "No reaction recorded."),
     last.notes.map((note) => h("p", { testid: "handover-note" },
-      h("strong", `Pharmacist, ${NOTE[note.kind] || note.kind}${note.next_rate_ml_h == null ? "" : ` ${num(note.next_rate_ml_h)} mL/h`}: `), note.text)));
+      h("strong", `Pharmacist, ${NOTE[note.kind] || note.kind}${note.next_rate_ml_h == null ? "" : ` ${num(note.next_rate_ml_h)} mL/h`}: `), note.text))];
+  if (!folded) return h("div.handover", { testid: "last-infusion" }, h("p", h("strong", title)), body);
+  const worst = Math.max(0, ...last.reactions.map((r) => r.grade));
+  const said = [worst ? `reaction grade ${worst}` : "no reaction", last.notes.length ? `${last.notes.length} pharmacist note${last.notes.length > 1 ? "s" : ""}` : null];
+  return h("details.handover", { testid: "last-infusion", open: unfolded, ontoggle: (e) => { unfolded = e.target.open; } },
+    h("summary", h("strong", title), `: ${said.filter(Boolean).join(" · ")}`), body);
 }
 
 /** The series card under the visit header (`rules` the rule book's document, `names` product id -> name),
@@ -57,5 +67,5 @@ export function seriesLine(state, rules, names) {
   const title = seriesTitle(series, rules.infusion_series.long_gap_days);
   return h("section.card", { testid: "series" },
     h("p", { testid: "series-title" }, series.kind === "first" ? h("strong", title) : title),
-    targetLine(series), lastInfusionCard(series.last_infusion, names));
+    targetLine(series), lastInfusionCard(series.last_infusion, names, state.infusion?.status !== "not_started"));
 }

@@ -91,6 +91,19 @@ def test_the_next_infusion_shows_the_last_reaction_the_pharmacists_words_and_her
     expect(tablet.tid("recommendation")).to_contain_text("Recommended: 90 mL/h")
     expect(tablet.tid("field-rate_ml_h")).to_have_value("90")
     tablet.screenshot(artifacts / "handover-tablet-start-held-at-the-pharmacists-rate-1280x800.png")
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-warning")).to_contain_text("premedication")  # none given: said, then saved as it is
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("current-rate")).to_have_text("90 mL/h")
+
+    # Running, the handover folds to one line, so the pump panel stays on the first screen; a tap opens it.
+    folded = tablet.tid("last-infusion")
+    expect(folded.locator("summary")).to_contain_text("reaction grade 2 · 3 pharmacist notes")
+    expect(folded.get_by_test_id("handover-reaction")).to_be_hidden()
+    assert tablet.tid("current-rate").bounding_box()["y"] < 800
+    tablet.screenshot(artifacts / "handover-tablet-running-folded-1280x800.png")
+    folded.locator("summary").click()
+    expect(folded.get_by_test_id("handover-reaction")).to_be_visible()
     assert tablet.errors == []
 
     desk.get_by_role("link", name="Patients").click()  # the pharmacist's home: today's visits, her own way in
