@@ -9,7 +9,8 @@ import { h } from "../views/dom.js";
 
 const PROTOCOL = { subsequent: "subsequent protocol", first: "first-infusion protocol", every: "same protocol every infusion" };
 const BOUND = { order_cap: "the order's cap", label_max: "the label maximum", at_risk_cap: "the at-risk cap", order_max: "the order's top step", order_rate: "the ordered rate",
-  at_risk_default: "the organization's at-risk cap", at_risk_minimum: "the at-risk start rate", pharmacist: "set by the pharmacist" };
+  at_risk_default: "the organization's at-risk cap", at_risk_minimum: "the at-risk start rate", pharmacist: "set by the pharmacist",
+  last_reaction: "after last infusion's reaction" };
 const NOTE = { next_rate: "next infusion rate", premed_change: "premedication change", product_switch: "product switch",
   prescriber_contacted: "prescriber contacted", other: "note", sign_off: "sign-off note" };
 
@@ -38,13 +39,13 @@ function targetLine(series) {
 const reactionText = (r) => `Reaction grade ${r.grade} at ${clock(r.at)}${r.rate_ml_h == null ? "" : `, ${num(r.rate_ml_h)} mL/h`}: `
   + `${r.symptoms.join(", ")} (${r.outcome})`;
 
-// Whether the nurse opened the folded handover: kept across the card's redraws (a sync redraws it).
-let unfolded = false;
+// The visit whose folded handover the nurse opened: kept across the card's redraws (a sync redraws it).
+let unfoldedFor = null;
 
 /** What the patient's last infusion handed over (`names`: product id -> name), or null when it holds none.
  * Once the infusion has begun it folds to one line, so the pump panel stays on the first screen (a walk
  * found it pushed below the fold at 1280×800); a tap opens it. */
-function lastInfusionCard(last, names, folded) {
+function lastInfusionCard(last, names, folded, visitId) {
   if (!last) return null;
   const title = `Last infusion, ${dateOf(last.ended_at)} · ${names.get(last.product_id) ?? last.product_id}`;
   const body = [
@@ -54,9 +55,10 @@ function lastInfusionCard(last, names, folded) {
       h("strong", `Pharmacist, ${NOTE[note.kind] || note.kind}${note.next_rate_ml_h == null ? "" : ` ${num(note.next_rate_ml_h)} mL/h`}: `), note.text))];
   if (!folded) return h("div.handover", { testid: "last-infusion" }, h("p", h("strong", title)), body);
   const worst = Math.max(0, ...last.reactions.map((r) => r.grade));
-  const said = [worst ? `reaction grade ${worst}` : "no reaction", last.notes.length ? `${last.notes.length} pharmacist note${last.notes.length > 1 ? "s" : ""}` : null];
-  return h("details.handover", { testid: "last-infusion", open: unfolded, ontoggle: (e) => { unfolded = e.target.open; } },
-    h("summary", h("strong", title), `: ${said.filter(Boolean).join(" · ")}`), body);
+  const notes = last.notes.length ? ` · ${last.notes.length} pharmacist note${last.notes.length > 1 ? "s" : ""}` : "";
+  return h("details.handover", { testid: "last-infusion", open: unfoldedFor === visitId,
+    ontoggle: (e) => { unfoldedFor = e.target.open ? visitId : null; } },
+  h("summary", h("strong", title), ": ", h("span", { class: worst >= 2 ? "warn-text" : null }, worst ? `reaction grade ${worst}` : "no reaction"), notes), body);
 }
 
 /** The series card under the visit header (`rules` the rule book's document, `names` product id -> name),
@@ -67,5 +69,5 @@ export function seriesLine(state, rules, names) {
   const title = seriesTitle(series, rules.infusion_series.long_gap_days);
   return h("section.card", { testid: "series" },
     h("p", { testid: "series-title" }, series.kind === "first" ? h("strong", title) : title),
-    targetLine(series), lastInfusionCard(series.last_infusion, names, state.infusion?.status !== "not_started"));
+    targetLine(series), lastInfusionCard(series.last_infusion, names, state.infusion?.status !== "not_started", state.visit_id));
 }

@@ -160,19 +160,20 @@ function nextRateOut(picture, doseGiven) {
   return heldAtTarget(picture, { ...rest, due_at: instantOrNull(due) });
 }
 
-// Advice to start or step up above a target that holds (series.js seriesAim) goes to the target, or stays
-// where the pump is once there; `held_by` says why (null: the protocol's steps, untouched).
+// Advice to start, resume or step up above a target that holds (series.js seriesAim) goes to the target: it
+// stays where the pump is once there, and lowers to it from above; `held_by` says why (null: the protocol's
+// steps, untouched).
 function heldAtTarget(picture, advice) {
   const [target, , holds] = seriesAim(picture);
   const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
-  if (holds === null || target === null || !['start', 'increase'].includes(advice.action) || advice.rate_ml_h <= target + tolerance) {
+  if (holds === null || !['start', 'increase', 'resume'].includes(advice.action) || advice.rate_ml_h <= target + tolerance) {
     return { ...advice, held_by: null };
   }
   const current = picture.infusion.rate_ml_h;
-  if (advice.action === 'increase' && current >= target - tolerance) {
-    return { ...advice, action: 'maintain', rate_ml_h: current, step_index: null, due_at: null, held_by: holds };
-  }
-  return { ...advice, rate_ml_h: target, step_index: null, held_by: holds };
+  const held = { ...advice, rate_ml_h: target, step_index: null, held_by: holds };
+  if (advice.action !== 'increase' || current < target - tolerance) return held;
+  if (current <= target + tolerance) return { ...held, action: 'maintain', rate_ml_h: current, due_at: null };
+  return { ...held, action: 'lower', due_at: instantOrNull(picture.horizon) };
 }
 
 // [pump volume read at the last stop, the volume given, its basis]: that reading (pump); else the pump

@@ -38,7 +38,8 @@ function target({ context, limit, schedule, at_risk }, rate, bound) {
 }
 
 // [target, what bounds it, what holds the step advice there]. The pharmacist's rate for this infusion, set at
-// the previous one's review (CLINICAL 5), is the aim over the tolerated rate; either is cut at this visit's
+// the previous one's review (CLINICAL 5), is the aim over the tolerated rate; after a reaction with no rate
+// tolerated, the highest step below the rate it came at, else the first step. Each is cut at this visit's
 // limits. The advice stops at the target when the pharmacist set it ("pharmacist") or the previous infusion
 // had a reaction ("last_reaction"); a tolerated rate alone holds nothing (no ratchet down).
 export function seriesAim(picture) {
@@ -46,10 +47,20 @@ export function seriesAim(picture) {
   if (!previous) return [null, null, null];
   const handover = previous.handover ?? {};
   const asked = handover.next_rate_ml_h ?? null;
-  const [aimed, by] = asked !== null ? [asked, 'pharmacist'] : [previous.last_tolerated_rate_ml_h ?? null, 'last_tolerated'];
-  if (aimed === null) return [null, null, null];
+  const tolerated = previous.last_tolerated_rate_ml_h ?? null;
+  const reacted = (handover.reactions ?? []).map((r) => r.rate_ml_h).filter((rate) => rate !== null);
+  let aimed;
+  let by;
+  if (asked !== null) [aimed, by] = [asked, 'pharmacist'];
+  else if (tolerated !== null) [aimed, by] = [tolerated, 'last_tolerated'];
+  else if (reacted.length) {
+    const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
+    const below = picture.schedule.map((s) => s.rate_ml_h).filter((rate) => rate < Math.min(...reacted) - tolerance);
+    [aimed, by] = [below.length ? Math.max(...below) : picture.schedule[0].rate_ml_h, 'last_reaction'];
+  } else return [null, null, null];
   const [rate, bound] = target(picture, aimed, by);
-  return [rate, bound, asked !== null ? 'pharmacist' : handover.reactions?.length ? 'last_reaction' : null];
+  const holds = asked !== null ? 'pharmacist' : handover.reactions?.length ? 'last_reaction' : null;
+  return [rate, bound, rate === null ? null : holds];
 }
 
 export function seriesOut(picture) {

@@ -52,7 +52,8 @@ export function visitScreen(app, row) {
 
   const formContext = () => ({
     order, others: otherOrdersOf(visit), patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state),
-    reaction: /lower|hold/.test(state?.infusion?.next_rate?.action), // after a reaction: reason "reaction"
+    // after a reaction: reason "reaction" (not when lowering to a target that holds: that is the order)
+    reaction: /lower|hold/.test(state?.infusion?.next_rate?.action) && !state?.infusion?.next_rate?.held_by,
   });
 
   const candidate = (kind, payload, occurredAt) => {

@@ -95,18 +95,22 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
 
 
 def held_at_target(picture: Picture, advice: dict[str, Any]) -> dict[str, Any]:
-    """Advice to start or step up above a target that holds (series.series_aim) goes to the target, or stays
-    where the pump is once there; `held_by` says why (None: the protocol's steps, untouched). A walk found
-    "Next step 216 mL/h" beside the pharmacist's "target 150 mL/h", the next step the rate of last time's reaction."""
+    """Advice to start, resume or step up above a target that holds (series.series_aim) goes to the target:
+    it stays where the pump is once there, and lowers to it from above; `held_by` says why (None: the
+    protocol's steps, untouched). A walk found "Next step 216 mL/h" beside the pharmacist's "target 150 mL/h",
+    the next step the rate of last time's reaction."""
     target, _, holds = series_aim(picture)
     tolerance = picture.context.rulebook.rate_tolerance_ml_h
-    if holds is None or target is None or advice["action"] not in ("start", "increase") \
+    if holds is None or advice["action"] not in ("start", "increase", "resume") \
             or advice["rate_ml_h"] <= target + tolerance:
         return {**advice, "held_by": None}
     current = picture.infusion.rate_ml_h
-    if advice["action"] == "increase" and current >= target - tolerance:
-        return {**advice, "action": "maintain", "rate_ml_h": current, "step_index": None, "due_at": None, "held_by": holds}
-    return {**advice, "rate_ml_h": target, "step_index": None, "held_by": holds}
+    held = {**advice, "rate_ml_h": target, "step_index": None, "held_by": holds}
+    if advice["action"] != "increase" or current < target - tolerance:
+        return held
+    if current <= target + tolerance:
+        return {**held, "action": "maintain", "rate_ml_h": current, "due_at": None}
+    return {**held, "action": "lower", "due_at": format_optional(picture.horizon)}
 
 
 def volume_given(picture: Picture) -> tuple[float | None, float, str]:

@@ -103,21 +103,31 @@ def _target(picture: Picture, aimed: float, bound: str) -> tuple[float | None, s
 
 def series_aim(picture: Picture) -> tuple[float | None, str | None, str | None]:
     """(target, what bounds it, what holds the step advice there). The pharmacist's rate for this infusion, set
-    at the review of the previous one (CLINICAL 5), is the aim over the tolerated rate; either is cut at this
-    visit's limits. The advice stops at the target when the pharmacist set it ("pharmacist") or the previous
-    infusion had a reaction ("last_reaction": a rate that caused one is not offered again); a tolerated rate
-    alone holds nothing: the patient may never have run higher, and holding there would ratchet down."""
+    at the review of the previous one (CLINICAL 5), is the aim over the tolerated rate; after a reaction with no
+    rate tolerated (one at the first step), the highest step below the rate it came at, else the first step.
+    Each is cut at this visit's limits. The advice stops at the target when the pharmacist set it
+    ("pharmacist") or the previous infusion had a reaction ("last_reaction": a rate that caused one is not
+    offered again); a tolerated rate alone holds nothing (the patient may never have run higher: no ratchet)."""
     place = picture.context.series_place
     previous = None if place is None else place.previous
     if previous is None:
         return None, None, None
     handover = previous.handover or {}
-    asked = handover.get("next_rate_ml_h")
-    aimed, by = (asked, "pharmacist") if asked is not None else (previous.last_tolerated_rate_ml_h, "last_tolerated")
-    if aimed is None:
+    asked, tolerated = handover.get("next_rate_ml_h"), previous.last_tolerated_rate_ml_h
+    reacted = [r["rate_ml_h"] for r in handover.get("reactions", []) if r["rate_ml_h"] is not None]
+    if asked is not None:
+        aimed, by = asked, "pharmacist"
+    elif tolerated is not None:
+        aimed, by = tolerated, "last_tolerated"
+    elif reacted:
+        tolerance = picture.context.rulebook.rate_tolerance_ml_h
+        below = [s.rate_ml_h for s in picture.schedule if s.rate_ml_h < min(reacted) - tolerance]
+        aimed, by = max(below, default=picture.schedule[0].rate_ml_h), "last_reaction"
+    else:
         return None, None, None
     target, bound = _target(picture, aimed, by)
-    return target, bound, "pharmacist" if asked is not None else "last_reaction" if handover.get("reactions") else None
+    holds = "pharmacist" if asked is not None else "last_reaction" if handover.get("reactions") else None
+    return target, bound, None if target is None else holds
 
 
 def series_out(picture: Picture) -> dict[str, Any] | None:

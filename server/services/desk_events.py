@@ -24,6 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from server import access, audit
 from server.clinical.events import validate_event
 from server.clinical.problems import EventInvalid
 from server.db.models import DeskDevice, User, Visit
@@ -60,6 +61,8 @@ async def desk_device(user: User) -> DeskDevice:
                     device_id=device_id, last_seq=0):
                 raise IntegrityError("another request replaced the desk first")  # rolls back this one's device
             await Device.filter(id=found.device_id).using_db(connection).update(label=f"{DESK_LABEL}, replaced")
+            await audit.record("device.desk_replaced", actor=access.actor(user), object_type="device",
+                               object_id=device_id, detail={"replaced": str(found.device_id)})
     except IntegrityError:  # another request or process made it first: use that one
         pass
     return await DeskDevice.get(user_id=user.id)

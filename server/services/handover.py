@@ -10,8 +10,10 @@ makes the next visit's document large.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from server.clinical.clock import parse_instant
 from server.clinical.timeline import VisitState
 
 REACTIONS_KEPT = 3  # the worst first
@@ -52,3 +54,18 @@ def handover_of(state: VisitState) -> dict[str, Any] | None:
     rates = [note["next_rate_ml_h"] for note in notes if note["kind"] == "next_rate"]
     return {"next_rate_ml_h": rates[-1] if rates else None, "reactions": [_reaction(row) for row in reactions],
             "notes": notes[-NOTES_KEPT:]}
+
+
+def as_of(handover: dict[str, Any] | None, moment: datetime | None) -> dict[str, Any] | None:
+    """The handover as the next visit began with it (`moment`: when its start reached the server; None: not
+    begun): a pharmacist's note written after that is left out, so it never changes what that infusion was
+    advised, nor its review and signed summary (the rate set for it is the latest left, if any is)."""
+    if handover is None or moment is None:
+        return handover
+    notes = [note for note in handover["notes"] if parse_instant(note["at"]) <= moment]
+    if len(notes) == len(handover["notes"]):
+        return handover
+    if not notes and not handover["reactions"]:
+        return None
+    rates = [note["next_rate_ml_h"] for note in notes if note["kind"] == "next_rate"]
+    return {**handover, "next_rate_ml_h": rates[-1] if rates else None, "notes": notes}

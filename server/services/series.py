@@ -17,6 +17,7 @@ from server.clinical.rulebook import RuleBook
 from server.clinical.series import PriorInfusion, SeriesFacts, place_in_series
 from server.db.models import Order, Visit, VisitStatus
 from server.services import order_as_run
+from server.services.handover import as_of
 
 DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitStatus.REOPENED)
 # The therapies whose infusions run in a series (CLINICAL.md s.1: first infusion, product switch and a gap
@@ -41,25 +42,27 @@ async def prior_infusions(visit: Visit, therapy: str) -> list[PriorInfusion]:
     on = visit_time(visit)
     rows = [(row, _ms(row["time_out"] or row["scheduled_at"])) for row in await Visit.filter(
         patient_id=visit.patient_id, status__in=DONE, volume_infused_ml__gt=0, order_id__isnull=False,
-    ).exclude(id=visit.id).values("id", "time_out", "scheduled_at", "last_tolerated_rate_ml_h", "handover",
-                                  "order_id")
+    ).exclude(id=visit.id).values("id", "time_out", "scheduled_at", "last_tolerated_rate_ml_h", "order_id")
         if row["time_out"] or row["scheduled_at"]]
     rows = [(row, ended) for row, ended in rows if ended < on]
     ran = await order_as_run.products_at([(row["order_id"], ended) for row, ended in rows])
-    prior = [PriorInfusion(str(row["id"]), product, ended, row["last_tolerated_rate_ml_h"], row["handover"])
+    prior = [PriorInfusion(str(row["id"]), product, ended, row["last_tolerated_rate_ml_h"])
              for (row, ended), (product, of_therapy) in zip(rows, ran) if of_therapy == therapy]
     return sorted(prior, key=lambda p: p.ended_at, reverse=True)
 
 
-async def series_facts(visit: Visit, order: Order, rulebook: RuleBook) -> SeriesFacts | None:
+async def series_facts(visit: Visit, order: Order, rulebook: RuleBook,
+                       started: datetime | None = None) -> SeriesFacts | None:
     """The facts that decide this visit's place in its series (and no older ones); None for a therapy
-    without one (a saline bag is no first infusion)."""
+    without one (a saline bag is no first infusion). Only the most recent infusion carries its handover
+    (both engines read no other's), as it stood when this visit began (`started`, handover.as_of)."""
     if order.therapy not in SERIES_THERAPIES:
         return None
     prior = await prior_infusions(visit, order.therapy)
     facts = SeriesFacts(visit_time(visit), tuple(prior))
     place = place_in_series(facts, order.product_id, long_gap_days=rulebook.infusion_series.long_gap_days)
-    # Only the most recent infusion's handover is read (the last infusion, the previous one of the series):
-    # the older rows go without theirs, so a long series does not grow every visit's context.
     kept = prior[:place.number]
-    return SeriesFacts(facts.on, tuple(p if i == 0 else replace(p, handover=None) for i, p in enumerate(kept)))
+    if not kept:
+        return SeriesFacts(facts.on, ())
+    handover = await Visit.filter(id=kept[0].visit_id).first().values_list("handover", flat=True)
+    return SeriesFacts(facts.on, (replace(kept[0], handover=as_of(handover, started)), *kept[1:]))

@@ -110,7 +110,7 @@ async def _build_context(visit: Visit, as_of: datetime, ended: datetime | None, 
     orders = order_as_run.as_run(current, current if ended is None else order_as_run.as_of_rows(current, revisions, ended))
     order = orders.order
     patient = await Patient.get(id=visit.patient_id)
-    facts = await series.series_facts(visit, order, rulebook())
+    facts = await series.series_facts(visit, order, rulebook(), started)
     place = None if facts is None else place_in_series(facts, order.product_id,
                                                         long_gap_days=rulebook().infusion_series.long_gap_days)
     context = VisitContext(

@@ -95,3 +95,20 @@ async def test_only_the_most_recent_infusion_sends_its_handover_so_a_long_series
     _, sent = await series_of(await tablet_for(nurse_ana), await next_visit(latest))
     assert [(p["visit_id"], p["handover"] is not None) for p in sent["prior"]] == [
         (str(latest.id), True), (str(older.id), False)]
+
+
+async def test_a_note_written_after_the_next_visit_began_never_changes_what_that_visit_was_advised(
+        push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat):
+    reviewed = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction(minutes_ago=600))
+    begun_script = script_started(60)
+    begun_script.started(0)
+    begun = await push_visit(nurse_ana, patient_pat, begun_script)
+    fields = {"kind": "next_rate", "text": "Hold at 60 mL/h next time", "next_rate_ml_h": "60"}
+    assert (await post_form(desk, f"/review/visits/{reviewed.id}/interventions", fields)).status_code == 303
+
+    tablet = await tablet_for(nurse_ana)
+    series, _ = await series_of(tablet, begun)
+    assert (series["target_ml_h"], series["target_bound"]) == (70, "last_tolerated")  # as it began: tolerated 70
+    assert series["last_infusion"]["notes"] == [] and series["last_infusion"]["next_rate_ml_h"] is None
+    later, _ = await series_of(tablet, await next_visit(reviewed))  # a visit not begun takes the note
+    assert (later["target_ml_h"], later["target_bound"]) == (60, "pharmacist")

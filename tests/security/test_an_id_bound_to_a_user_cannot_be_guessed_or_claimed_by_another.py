@@ -145,6 +145,8 @@ async def test_a_revoked_desk_the_admin_allows_again_is_replaced_and_the_pharmac
     assert (event.device_id, event.device_seq) == (new, 1)
     replaced = await Device.get(id=old)
     assert replaced.revoked_at is not None and replaced.label == f"{desk_events.DESK_LABEL}, replaced"
+    [audited] = await AuditEntry.filter(action="device.desk_replaced")
+    assert (audited.user_id, audited.object_id, audited.detail) == (pharmacist_pia.id, str(new), {"replaced": str(old)})
     page = (await admin.get("/admin/devices")).text
     assert page.count("<strong>Review desk</strong>") == 1 and f"{desk_events.DESK_LABEL}, replaced" in page
 
