@@ -27,8 +27,14 @@ from server.templating import render
 
 NOTICES = {
     "intervention": "The intervention was recorded.",
+    # the tablet offers and checks the order's premedication and product, not the words of an intervention
+    "intervention-order": "The intervention was recorded. The tablet offers and checks what the order holds: "
+                          "edit the order (the patient's page, Edit order) so the next visit follows it.",
     "signed": "The review was signed. The summary was released to the physician.",
 }
+
+
+ORDER_CHANGES = ("premed_change", "product_switch")  # interventions the order must follow, or the tablet will not
 
 
 def _clock(request: Request) -> LocalTime:
@@ -99,7 +105,8 @@ async def _act(request: Request, action: str) -> Response:
         values = {key: value for key, value in form.items() if key != "csrf_token"}
         context = {"error": error, "failed": action, "values": values}
         return await _visit_page(request, await Visit.get(id=visit.id), context, status=error.status)
-    return RedirectResponse(f"/review/visits/{visit.id}?done={action}", status_code=303)
+    done = "intervention-order" if action == "intervention" and form.get("kind") in ORDER_CHANGES else action
+    return RedirectResponse(f"/review/visits/{visit.id}?done={done}", status_code=303)
 
 
 async def intervention_create(request: Request) -> Response:

@@ -36,6 +36,8 @@ def pharmacist_reviews_the_reaction(desk, artifacts) -> None:
         desk.get_by_label("What and why").fill(text)
         desk.get_by_role("button", name="Record intervention").click()
         expect(desk.get_by_text("The intervention was recorded.")).to_be_visible()
+        if kind == "premed_change":  # the tablet checks the order's premedication, not her words: she is told
+            expect(desk.get_by_text("edit the order (the patient's page, Edit order)", exact=False)).to_be_visible()
     desk.get_by_label("Note for the physician").fill("Febrile reaction handled at home; plan adjusted.")
     desk.get_by_role("button", name="Sign review and release summary").click()
     expect(desk.get_by_text("Reviewed by Pia Lind", exact=False)).to_be_visible()

@@ -33,9 +33,14 @@ async def test_a_reviewed_reaction_hands_its_reaction_and_the_pharmacists_rate_a
         push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat):
     reviewed = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
     url = f"/review/visits/{reviewed.id}"
+    done = []
     for fields in ({"kind": "next_rate", "text": "Hold at 60 mL/h next time", "next_rate_ml_h": "60"},
                    {"kind": "premed_change", "text": "Add cetirizine 10 mg PO 30 min before the start"}):
-        assert (await post_form(desk, f"{url}/interventions", fields)).status_code == 303
+        answer = await post_form(desk, f"{url}/interventions", fields)
+        done.append(answer.headers["location"].rsplit("=", 1)[1])
+    # the next rate reaches the next visit by itself; a premedication change needs the order edited, and says so
+    assert done == ["intervention", "intervention-order"]
+    assert "edit the order" in (await desk.get(f"{url}?done=intervention-order")).text
     assert (await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well."})).status_code == 303
 
     row = await Visit.get(id=reviewed.id)
