@@ -10,7 +10,7 @@ import { h } from "../views/dom.js";
 const PROTOCOL = { subsequent: "subsequent protocol", first: "first-infusion protocol", every: "same protocol every infusion" };
 const BOUND = { order_cap: "the order's cap", label_max: "the label maximum", at_risk_cap: "the at-risk cap", order_max: "the order's top step", order_rate: "the ordered rate",
   at_risk_default: "the organization's at-risk cap", at_risk_minimum: "the at-risk start rate", pharmacist: "set by the pharmacist",
-  last_reaction: "after last infusion's reaction" };
+  last_reaction: "after the last reaction" };
 const NOTE = { next_rate: "next infusion rate", premed_change: "premedication change", product_switch: "product switch",
   prescriber_contacted: "prescriber contacted", other: "note", sign_off: "sign-off note" };
 
@@ -39,25 +39,27 @@ function targetLine(series) {
 const reactionText = (r) => `Reaction grade ${r.grade} at ${clock(r.at)}${r.rate_ml_h == null ? "" : `, ${num(r.rate_ml_h)} mL/h`}: `
   + `${r.symptoms.join(", ")} (${r.outcome})`;
 
-// The visit whose folded handover the nurse opened: kept across the card's redraws (a sync redraws it).
-let unfoldedFor = null;
+// The folded handovers the nurse opened ("<visit id> <card>"): kept across the cards' redraws (a sync redraws them).
+const unfolded = new Set();
 
-/** What the patient's last infusion handed over (`names`: product id -> name), or null when it holds none.
- * Once the infusion has begun it folds to one line, so the pump panel stays on the first screen (a walk
- * found it pushed below the fold at 1280×800); a tap opens it. */
-function lastInfusionCard(last, names, folded, visitId) {
+/** What the patient's last infusion (or a later visit that gave none: `heading` "Last visit") handed over
+ * (`names`: product id -> name), or null when it holds none. Once the infusion has begun it folds to one line,
+ * so the pump panel stays on the first screen (a walk found it pushed below the fold at 1280×800); a tap
+ * opens it. */
+function handoverCard(last, names, folded, { visitId, heading, testid }) {
   if (!last) return null;
-  const title = `Last infusion, ${dateOf(last.ended_at)} · ${names.get(last.product_id) ?? last.product_id}`;
+  const title = `${heading}, ${dateOf(last.ended_at)} · ${names.get(last.product_id) ?? last.product_id}`;
   const body = [
     last.reactions.length ? h("ul", last.reactions.map((r) => h("li", { testid: "handover-reaction", class: r.grade >= 2 ? "warn-text" : null }, reactionText(r))))
       : h("p.muted", "No reaction recorded."),
     last.notes.map((note) => h("p", { testid: "handover-note" },
       h("strong", `Pharmacist, ${NOTE[note.kind] || note.kind}${note.next_rate_ml_h == null ? "" : ` ${num(note.next_rate_ml_h)} mL/h`}: `), note.text))];
-  if (!folded) return h("div.handover", { testid: "last-infusion" }, h("p", h("strong", title)), body);
+  if (!folded) return h("div.handover", { testid }, h("p", h("strong", title)), body);
   const worst = Math.max(0, ...last.reactions.map((r) => r.grade));
   const notes = last.notes.length ? ` · ${last.notes.length} pharmacist note${last.notes.length > 1 ? "s" : ""}` : "";
-  return h("details.handover", { testid: "last-infusion", open: unfoldedFor === visitId,
-    ontoggle: (e) => { unfoldedFor = e.target.open ? visitId : null; } },
+  const key = `${visitId} ${testid}`;
+  return h("details.handover", { testid, open: unfolded.has(key),
+    ontoggle: (e) => { if (e.target.open) unfolded.add(key); else unfolded.delete(key); } },
   h("summary", h("strong", title), ": ", h("span", { class: worst >= 2 ? "warn-text" : null }, worst ? `reaction grade ${worst}` : "no reaction"), notes), body);
 }
 
@@ -67,7 +69,10 @@ export function seriesLine(state, rules, names) {
   const series = state?.series;
   if (!series) return null;
   const title = seriesTitle(series, rules.infusion_series.long_gap_days);
+  const [folded, visitId] = [state.infusion?.status !== "not_started", state.visit_id];
   return h("section.card", { testid: "series" },
     h("p", { testid: "series-title" }, series.kind === "first" ? h("strong", title) : title),
-    targetLine(series), lastInfusionCard(series.last_infusion, names, state.infusion?.status !== "not_started", state.visit_id));
+    targetLine(series),
+    handoverCard(series.last_visit, names, folded, { visitId, heading: "Last visit (no infusion given)", testid: "last-visit" }),
+    handoverCard(series.last_infusion, names, folded, { visitId, heading: "Last infusion", testid: "last-infusion" }));
 }

@@ -37,18 +37,29 @@ function target({ context, limit, schedule, at_risk }, rate, bound) {
   return [rate, bound];
 }
 
+// The handover of a visit since the last infusion that gave none, where it speaks of this one: the same product,
+// within the series' gap (a pharmacist's rate after a reaction to the premedication is for it).
+function laterWord({ context }) {
+  const last = context.series?.last_visit ?? null;
+  if (!last?.handover || last.product_id !== context.order.product_id) return {};
+  const gap = context.rulebook.infusion_series.long_gap_days * 864e5;
+  return parseInstant(context.series.on) - parseInstant(last.ended_at) <= gap ? last.handover : {};
+}
+
 // [target, what bounds it, what holds the step advice there]. The pharmacist's rate for this infusion, set at
-// the previous one's review (CLINICAL 5), is the aim over the tolerated rate; after a reaction with no rate
-// tolerated, the highest step below the rate it came at, else the first step. Each is cut at this visit's
-// limits. The advice stops at the target when the pharmacist set it ("pharmacist") or the previous infusion
-// had a reaction ("last_reaction"); a tolerated rate alone holds nothing (no ratchet down).
+// the previous one's review (or a later visit's that gave none, laterWord; CLINICAL 5), is the aim over the
+// tolerated rate; after a reaction with no rate tolerated, the highest step below the rate it came at, else the
+// first step. Each is cut at this visit's limits. The advice stops at the target when the pharmacist set it
+// ("pharmacist") or there was a reaction since the series' last infusion began ("last_reaction"); a tolerated
+// rate alone holds nothing (no ratchet down).
 export function seriesAim(picture) {
   const previous = picture.context.series_place?.previous ?? null;
-  if (!previous) return [null, null, null];
-  const handover = previous.handover ?? {};
-  const asked = handover.next_rate_ml_h ?? null;
-  const tolerated = previous.last_tolerated_rate_ml_h ?? null;
-  const reacted = (handover.reactions ?? []).map((r) => r.rate_ml_h).filter((rate) => rate !== null);
+  const handover = previous?.handover ?? {};
+  const later = laterWord(picture);
+  const asked = later.next_rate_ml_h ?? handover.next_rate_ml_h ?? null;
+  const tolerated = previous?.last_tolerated_rate_ml_h ?? null;
+  const reactions = [...(handover.reactions ?? []), ...(later.reactions ?? [])];
+  const reacted = reactions.map((r) => r.rate_ml_h).filter((rate) => rate !== null);
   let aimed;
   let by;
   if (asked !== null) [aimed, by] = [asked, 'pharmacist'];
@@ -59,7 +70,7 @@ export function seriesAim(picture) {
     [aimed, by] = [below.length ? Math.max(...below) : picture.schedule[0].rate_ml_h, 'last_reaction'];
   } else return [null, null, null];
   const [rate, bound] = target(picture, aimed, by);
-  const holds = asked !== null ? 'pharmacist' : handover.reactions?.length ? 'last_reaction' : null;
+  const holds = asked !== null ? 'pharmacist' : reactions.length ? 'last_reaction' : null;
   return [rate, bound, rate === null ? null : holds];
 }
 
@@ -75,13 +86,17 @@ export function seriesOut(picture) {
     last_tolerated: tolerated === null ? null
       : { rate_ml_h: tolerated, visit_id: previous.visit_id, ended_at: formatInstant(previous.at) },
     target_ml_h: rate, target_bound: bound, target_holds: holds, last_infusion: lastInfusion(context.series),
+    last_visit: handed(context.series.last_visit ?? null),
   };
 }
 
 // The patient's most recent infusion with what it hands over (its reactions, the pharmacist's notes),
 // whether or not of this series: a reaction before a product switch matters most after it.
 function lastInfusion(series) {
-  const last = series.prior.map((p) => ({ ...p, at: parseInstant(p.ended_at) })).reduce((a, b) => (!a || b.at > a.at ? b : a), null);
-  if (!last?.handover) return null;
-  return { visit_id: last.visit_id, product_id: last.product_id, ended_at: formatInstant(last.at), ...last.handover };
+  return handed(series.prior.reduce((a, b) => (!a || parseInstant(b.ended_at) > parseInstant(a.ended_at) ? b : a), null));
+}
+
+function handed(visit) {
+  if (!visit?.handover) return null;
+  return { visit_id: visit.visit_id, product_id: visit.product_id, ended_at: formatInstant(parseInstant(visit.ended_at)), ...visit.handover };
 }

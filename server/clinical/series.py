@@ -40,21 +40,28 @@ class PriorInfusion:
 
 @dataclass(frozen=True)
 class SeriesFacts:
-    """What the server knows of the patient's earlier infusions; `on` is this visit's (scheduled) time."""
+    """What the server knows of the patient's earlier infusions; `on` is this visit's (scheduled) time.
+    `last_visit` is the patient's latest done visit since the last infusion that gave none (a reaction to
+    the premedication before the start), when it hands something over: its `last_tolerated_rate_ml_h` is None."""
 
     on: datetime
     prior: tuple[PriorInfusion, ...]
+    last_visit: PriorInfusion | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SeriesFacts:
-        prior = tuple(PriorInfusion(str(p["visit_id"]), p["product_id"], parse_instant(p["ended_at"]),
-                                    p["last_tolerated_rate_ml_h"], p.get("handover")) for p in data["prior"])
-        return cls(parse_instant(data["on"]), prior)
+        def read(p: Mapping[str, Any]) -> PriorInfusion:
+            return PriorInfusion(str(p["visit_id"]), p["product_id"], parse_instant(p["ended_at"]),
+                                 p.get("last_tolerated_rate_ml_h"), p.get("handover"))
+        last = data.get("last_visit")
+        return cls(parse_instant(data["on"]), tuple(read(p) for p in data["prior"]), None if last is None else read(last))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"on": format_instant(self.on), "prior": [
-            {"visit_id": p.visit_id, "product_id": p.product_id, "ended_at": format_instant(p.ended_at),
-             "last_tolerated_rate_ml_h": p.last_tolerated_rate_ml_h, "handover": p.handover} for p in self.prior]}
+        def write(p: PriorInfusion) -> dict[str, Any]:
+            return {"visit_id": p.visit_id, "product_id": p.product_id, "ended_at": format_instant(p.ended_at),
+                    "last_tolerated_rate_ml_h": p.last_tolerated_rate_ml_h, "handover": p.handover}
+        return {"on": format_instant(self.on), "prior": [write(p) for p in self.prior],
+                "last_visit": None if self.last_visit is None else write(self.last_visit)}
 
 
 @dataclass(frozen=True)
@@ -101,20 +108,33 @@ def _target(picture: Picture, aimed: float, bound: str) -> tuple[float | None, s
     return target, bound
 
 
+def _later_word(picture: Picture) -> Mapping[str, Any]:
+    """The handover of a visit since the last infusion that gave none, where it speaks of this one: the same
+    product, within the series' gap (a pharmacist's rate after a reaction to the premedication is for it)."""
+    context = picture.context
+    last = None if context.series is None else context.series.last_visit
+    if last is None or last.product_id != context.order.product_id or not last.handover:
+        return {}
+    gap = timedelta(days=context.rulebook.infusion_series.long_gap_days)
+    return last.handover if context.series.on - last.ended_at <= gap else {}
+
+
 def series_aim(picture: Picture) -> tuple[float | None, str | None, str | None]:
     """(target, what bounds it, what holds the step advice there). The pharmacist's rate for this infusion, set
-    at the review of the previous one (CLINICAL 5), is the aim over the tolerated rate; after a reaction with no
-    rate tolerated (one at the first step), the highest step below the rate it came at, else the first step.
-    Each is cut at this visit's limits. The advice stops at the target when the pharmacist set it
-    ("pharmacist") or the previous infusion had a reaction ("last_reaction": a rate that caused one is not
-    offered again); a tolerated rate alone holds nothing (the patient may never have run higher: no ratchet)."""
+    at the review of the previous one (or of a later visit that gave none, `_later_word`; CLINICAL 5), is the
+    aim over the tolerated rate; after a reaction with no rate tolerated (one at the first step), the highest
+    step below the rate it came at, else the first step. Each is cut at this visit's limits. The advice stops
+    at the target when the pharmacist set it ("pharmacist") or there was a reaction since the series' last
+    infusion began ("last_reaction": a rate that caused one is not offered again); a tolerated rate alone holds
+    nothing (the patient may never have run higher: no ratchet)."""
     place = picture.context.series_place
     previous = None if place is None else place.previous
-    if previous is None:
-        return None, None, None
-    handover = previous.handover or {}
-    asked, tolerated = handover.get("next_rate_ml_h"), previous.last_tolerated_rate_ml_h
-    reacted = [r["rate_ml_h"] for r in handover.get("reactions", []) if r["rate_ml_h"] is not None]
+    handover, later = ({} if previous is None else previous.handover or {}), _later_word(picture)
+    asked = later.get("next_rate_ml_h")
+    asked = handover.get("next_rate_ml_h") if asked is None else asked
+    tolerated = None if previous is None else previous.last_tolerated_rate_ml_h
+    reactions = [*handover.get("reactions", []), *later.get("reactions", [])]
+    reacted = [r["rate_ml_h"] for r in reactions if r["rate_ml_h"] is not None]
     if asked is not None:
         aimed, by = asked, "pharmacist"
     elif tolerated is not None:
@@ -126,7 +146,7 @@ def series_aim(picture: Picture) -> tuple[float | None, str | None, str | None]:
     else:
         return None, None, None
     target, bound = _target(picture, aimed, by)
-    holds = "pharmacist" if asked is not None else "last_reaction" if handover.get("reactions") else None
+    holds = "pharmacist" if asked is not None else "last_reaction" if reactions else None
     return target, bound, None if target is None else holds
 
 
@@ -145,15 +165,18 @@ def series_out(picture: Picture) -> dict[str, Any] | None:
         "last_tolerated": None if tolerated is None or previous is None else {
             "rate_ml_h": tolerated, "visit_id": previous.visit_id, "ended_at": format_instant(previous.ended_at)},
         "target_ml_h": target, "target_bound": bound, "target_holds": holds,
-        "last_infusion": last_infusion(context.series),
+        "last_infusion": last_infusion(context.series), "last_visit": _handed(context.series.last_visit),
     }
 
 
 def last_infusion(facts: SeriesFacts) -> dict[str, Any] | None:
     """The patient's most recent infusion with what it hands over (its reactions, the pharmacist's notes),
     whether or not of this series: a reaction before a product switch matters most after it."""
-    last = max(facts.prior, key=lambda p: p.ended_at, default=None)
-    if last is None or last.handover is None:
+    return _handed(max(facts.prior, key=lambda p: p.ended_at, default=None))
+
+
+def _handed(visit: PriorInfusion | None) -> dict[str, Any] | None:
+    if visit is None or visit.handover is None:
         return None
-    return {"visit_id": last.visit_id, "product_id": last.product_id, "ended_at": format_instant(last.ended_at),
-            **last.handover}
+    return {"visit_id": visit.visit_id, "product_id": visit.product_id, "ended_at": format_instant(visit.ended_at),
+            **visit.handover}

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from server import access
 from server.db.models import Role, User
 from server.db.review_models import DisclosureChannel
+from server.errors import Conflict
 from server.routes import guard
 from server.services import disclosures, fhir, inbox, pdf
 from server.services.local_time import LocalTime
@@ -30,6 +31,9 @@ async def _summary(request: Request, channel: DisclosureChannel) -> tuple[User, 
     visit = await access.read_visit(user, request.path_params["visit_id"])
     clock = LocalTime(guard.settings_of(request).timezone)
     summary = await build_summary(visit, clock=clock)
+    if not summary.events:  # a scheduled visit: an empty document would read as a visit with nothing done
+        raise Conflict("This visit has not begun: there is nothing to summarise yet. The summary exists once "
+                       "the nurse begins the visit.")
     await disclosures.record(visit=visit, channel=channel, by=user, recipient_user=user,
                              review_event_id=summary.review_event_id)
     if user.role == Role.PHYSICIAN:

@@ -1,7 +1,8 @@
 """The patient's earlier infusions as the clinical domain reads them (`server/clinical/series.py`).
 
 A prior infusion is an earlier visit of the same patient that is done (completed, signed, reviewed or
-reopened) and ran some volume, dated by its time out (else its scheduled time). Its product is its
+reopened) and ran some volume, dated by its time out (else its scheduled time); a done visit since then that
+ran none (a reaction to the premedication, before the start) travels as the series' `last_visit`. Its product is its
 order's; its last tolerated rate is the one its fold found (the highest rate run without a reaction and
 below every rate that caused one), kept on the Visit row by the projection, as is its handover
 (server.services.handover). Only the infusions that decide the visit's place travel to the tablet: the run of
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timezone
+from typing import Any
 
 from server.clinical.rulebook import RuleBook
 from server.clinical.series import PriorInfusion, SeriesFacts, place_in_series
@@ -35,34 +37,56 @@ def visit_time(visit: Visit) -> datetime:
     return _ms(visit.scheduled_at or visit.created_at or datetime.now(timezone.utc))
 
 
-async def prior_infusions(visit: Visit, therapy: str) -> list[PriorInfusion]:
-    """The patient's done visits of `therapy` before this one that gave an infusion, most recent first, each
-    with the product its order held when it ended: a hydration visit between two IVIG infusions is no
-    product switch of the IVIG series."""
+async def _done_visits(visit: Visit, therapy: str, *, infused: bool,
+                       after: datetime | None = None) -> list[tuple[dict[str, Any], datetime, str]]:
+    """The patient's done visits of `therapy` before this one (after `after`), that gave an infusion or none
+    (`infused`), each as (row, when it ended, the product its order held then): a hydration visit between two
+    IVIG infusions is no product switch of the IVIG series."""
     on = visit_time(visit)
-    rows = [(row, _ms(row["time_out"] or row["scheduled_at"])) for row in await Visit.filter(
-        patient_id=visit.patient_id, status__in=DONE, volume_infused_ml__gt=0, order_id__isnull=False,
-    ).exclude(id=visit.id).values("id", "time_out", "scheduled_at", "last_tolerated_rate_ml_h", "order_id")
-        if row["time_out"] or row["scheduled_at"]]
-    rows = [(row, ended) for row, ended in rows if ended < on]
+    done = Visit.filter(patient_id=visit.patient_id, status__in=DONE, order_id__isnull=False).exclude(id=visit.id)
+    done = done.filter(volume_infused_ml__gt=0) if infused else done.filter(volume_infused_ml__lte=0,
+                                                                              handover__isnull=False)
+    fields = ("id", "time_out", "scheduled_at", "order_id", "last_tolerated_rate_ml_h" if infused else "handover")
+    rows = [(row, _ms(row["time_out"] or row["scheduled_at"])) for row in await done.values(*fields)
+            if row["time_out"] or row["scheduled_at"]]
+    rows = [(row, ended) for row, ended in rows if ended < on and (after is None or ended > after)]
     ran = await order_as_run.products_at([(row["order_id"], ended) for row, ended in rows])
+    return [(row, ended, product) for (row, ended), (product, of_therapy) in zip(rows, ran) if of_therapy == therapy]
+
+
+async def prior_infusions(visit: Visit, therapy: str) -> list[PriorInfusion]:
+    """The patient's done infusions of `therapy` before this one, most recent first (without handovers)."""
     prior = [PriorInfusion(str(row["id"]), product, ended, row["last_tolerated_rate_ml_h"])
-             for (row, ended), (product, of_therapy) in zip(rows, ran) if of_therapy == therapy]
+             for row, ended, product in await _done_visits(visit, therapy, infused=True)]
     return sorted(prior, key=lambda p: p.ended_at, reverse=True)
+
+
+async def last_visit(visit: Visit, therapy: str, after: datetime | None,
+                     started: datetime | None) -> PriorInfusion | None:
+    """The patient's latest done visit since the last infusion (`after`) that gave none and hands something
+    over (a reaction to the premedication before the start, the pharmacist's word on it), as of `started`."""
+    rows = await _done_visits(visit, therapy, infused=False, after=after)
+    if not rows:
+        return None
+    row, ended, product = max(rows, key=lambda found: found[1])
+    handover = as_of(row["handover"], started)
+    return None if handover is None else PriorInfusion(str(row["id"]), product, ended, None, handover)
 
 
 async def series_facts(visit: Visit, order: Order, rulebook: RuleBook,
                        started: datetime | None = None) -> SeriesFacts | None:
     """The facts that decide this visit's place in its series (and no older ones); None for a therapy
     without one (a saline bag is no first infusion). Only the most recent infusion carries its handover
-    (both engines read no other's), as it stood when this visit began (`started`, handover.as_of)."""
+    (both engines read no other's), and a later visit that gave none its own, each as it stood when this
+    visit began (`started`, handover.as_of)."""
     if order.therapy not in SERIES_THERAPIES:
         return None
     prior = await prior_infusions(visit, order.therapy)
     facts = SeriesFacts(visit_time(visit), tuple(prior))
     place = place_in_series(facts, order.product_id, long_gap_days=rulebook.infusion_series.long_gap_days)
     kept = prior[:place.number]
+    since = await last_visit(visit, order.therapy, kept[0].ended_at if kept else None, started)
     if not kept:
-        return SeriesFacts(facts.on, ())
+        return SeriesFacts(facts.on, (), since)
     handover = await Visit.filter(id=kept[0].visit_id).first().values_list("handover", flat=True)
-    return SeriesFacts(facts.on, (replace(kept[0], handover=as_of(handover, started)), *kept[1:]))
+    return SeriesFacts(facts.on, (replace(kept[0], handover=as_of(handover, started)), *kept[1:]), since)

@@ -62,7 +62,7 @@ async def test_a_second_qivigy_infusion_takes_the_subsequent_protocol_and_the_ra
         "last_tolerated": {"rate_ml_h": 168, "visit_id": str(before.id),
                            "ended_at": format_instant(before.time_out)},
         "target_ml_h": 168, "target_bound": "last_tolerated", "target_holds": None,
-        "last_infusion": None}
+        "last_infusion": None, "last_visit": None}
     assert [p["visit_id"] for p in context["series"]["prior"]] == [str(before.id)]
     assert context["patient"] | {"risk_flags": []} == {
         "first_infusion": False, "product_switch": False, "long_gap": False, "risk_flags": []}
@@ -76,7 +76,7 @@ async def test_qivigy_after_gammagard_is_a_first_infusion_by_product_switch(tabl
     assert state["series"] | {"last_tolerated": "-"} == {
         "number": 1, "kind": "first", "reason": "product_switch", "protocol_infusion": "first",
         "last_tolerated": "-", "target_ml_h": None, "target_bound": None, "target_holds": None,
-        "last_infusion": None}
+        "last_infusion": None, "last_visit": None}
     assert context["patient"]["product_switch"] is True and context["patient"]["first_infusion"] is False
 
 

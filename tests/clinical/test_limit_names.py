@@ -43,7 +43,8 @@ def test_the_review_pages_series_line_names_every_limit_source(source: str) -> N
         '{% from "review/_series.html" import series_facts %}{{ series_facts(series, 56, clock, n, str) }}')
     series = {"kind": "subsequent", "number": 2, "protocol_infusion": "subsequent", "reason": None,
               "last_tolerated": {"rate_ml_h": 100.0, "ended_at": "2025-03-01T12:00:00Z"},
-              "target_ml_h": 90.0, "target_bound": source, "target_holds": None, "last_infusion": None}
+              "target_ml_h": 90.0, "target_bound": source, "target_holds": None, "last_infusion": None,
+              "last_visit": None}
     clock = type("Clock", (), {"day": staticmethod(lambda iso: iso[:10])})
     html = macro.render(series=series, clock=clock, n=lambda x: f"{x:g}")
     assert "target 90 mL/h</strong> (the " in html

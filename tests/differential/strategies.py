@@ -93,14 +93,26 @@ def draw_visit(draw: Draw) -> dict[str, Any]:
 
 def draw_series(draw: Draw, order: dict[str, Any], on: datetime) -> dict[str, Any]:
     """An earlier infusion four weeks before (sometimes of another product), with the rate tolerated there and
-    sometimes a handover: a reaction, the pharmacist's rate for this infusion, both or neither."""
+    sometimes a handover: a reaction, the pharmacist's rate for this infusion, both or neither; now and then a
+    visit since that gave none (a reaction to the premedication), of this product or another, within the
+    series' gap or past it, with the pharmacist's rate or none."""
     reaction = {"at": "2025-01-01T10:00:00Z", "grade": 2, "symptoms": ["chills"], "rate_ml_h": 300.0, "outcome": "resolved"}
     handover = None if chance(draw, 3) else {"next_rate_ml_h": pick(draw, [None, 40, 90.5, 150, 900]),
                                               "reactions": subset(draw, [reaction], 1), "notes": []}
     product = order["product_id"] if not chance(draw, 5) else pick(draw, PRODUCTS)["product_id"]
-    return {"on": instant(on), "prior": [{"visit_id": "v-0", "product_id": product, "ended_at": instant(on - timedelta(days=28)),
-                                         "handover": handover,
-                                         "last_tolerated_rate_ml_h": pick(draw, [None, 35, 84, 120, 168, 336, 900])}]}
+    series = {"on": instant(on), "prior": [{"visit_id": "v-0", "product_id": product, "ended_at": instant(on - timedelta(days=28)),
+                                           "handover": handover,
+                                           "last_tolerated_rate_ml_h": pick(draw, [None, 35, 84, 120, 168, 336, 900])}]}
+    if chance(draw, 3):
+        premed = {**reaction, "rate_ml_h": pick(draw, [None, 60.0])}
+        series["last_visit"] = {"visit_id": "v-1", "product_id": order["product_id"] if not chance(draw, 4) else product,
+                                "ended_at": instant(on - timedelta(days=pick(draw, [7, 56, 57]))),
+                                "last_tolerated_rate_ml_h": None, "handover": {
+                                    "next_rate_ml_h": pick(draw, [None, 42, 100]), "reactions": subset(draw, [premed], 1),
+                                    "notes": []}}
+    if chance(draw, 6):
+        series["prior"] = []
+    return series
 
 
 def draw_other_order(draw: Draw, log: VisitLog, context: dict[str, Any], main: Device, tail: int) -> list[dict[str, Any]]:

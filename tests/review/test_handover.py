@@ -117,3 +117,33 @@ async def test_a_note_written_after_the_next_visit_began_never_changes_what_that
     assert series["last_infusion"]["notes"] == [] and series["last_infusion"]["next_rate_ml_h"] is None
     later, _ = await series_of(tablet, await next_visit(reviewed))  # a visit not begun takes the note
     assert (later["target_ml_h"], later["target_bound"]) == (60, "pharmacist")
+
+
+def premedication_reaction(*, minutes_ago: float) -> Any:
+    """A visit that gave no infusion: a grade 2 reaction to the premedication, before the start; observed, ended."""
+    s = script_started(minutes_ago)
+    scripted.prelude(s)
+    s.reaction(20, grade=2, symptoms=("rash", "flushing"), actions=("medication_given",), outcome="resolved")
+    for minute in (35, 50, 65):
+        s.vitals(minute)
+    s.sign(70)
+    s.ended(72)
+    return s
+
+
+async def test_a_reaction_to_the_premedication_at_a_visit_that_gave_no_infusion_reaches_the_next_one(
+        push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat):
+    infused = await push_visit(nurse_ana, patient_pat, scripts.tolerated(minutes_ago=3000))
+    stopped = await push_visit(nurse_ana, patient_pat, premedication_reaction(minutes_ago=400))
+    fields = {"kind": "next_rate", "text": "Start no higher than 140 mL/h", "next_rate_ml_h": "140"}
+    assert (await post_form(desk, f"/review/visits/{stopped.id}/interventions", fields)).status_code == 303
+    row = await Visit.get(id=stopped.id)
+    assert (row.volume_infused_ml, row.status.value in ("completed", "signed")) == (0, True)
+
+    series, sent = await series_of(await tablet_for(nurse_ana), await next_visit(stopped))
+    assert series["number"] == 2 and series["last_tolerated"]["visit_id"] == str(infused.id)  # it counts no infusion
+    last = series["last_visit"]
+    assert (last["visit_id"], [(r["grade"], r["rate_ml_h"]) for r in last["reactions"]]) == (str(stopped.id), [(2, None)])
+    assert [n["text"] for n in last["notes"]] == ["Start no higher than 140 mL/h"]
+    assert (series["target_ml_h"], series["target_bound"], series["target_holds"]) == (140, "pharmacist", "pharmacist")
+    assert sent["last_visit"]["handover"] == row.handover  # the tablet decides the same offline

@@ -222,15 +222,17 @@ async def test_a_script_in_a_note_is_text_on_the_page_the_summary_the_pdf_and_th
     assert any(escaped in div for div in narratives) and not any(SCRIPT_NOTE in div for div in narratives)
 
 
-async def test_a_pharmacist_can_preview_the_summary_of_a_visit_not_yet_started(desk, org, nurse_ana, patient_pat):
+async def test_a_visit_not_yet_begun_has_no_summary_pdf_or_fhir_document_to_offer(desk, org, nurse_ana, patient_pat):
+    """A document of a visit that has not happened could be filed as one that did: its page says when the
+    summary exists, and the three routes refuse, saying why, with no disclosure recorded."""
     visit = await Visit.create(id=uuid.uuid4(), organization=org, patient=patient_pat, nurse=nurse_ana,
                                order=await Order.get(patient=patient_pat), scheduled_at=datetime.now(timezone.utc))
-    assert "not yet reviewed" in (await desk.get(f"/visits/{visit.id}/summary")).text
-    assert len(PdfReader(io.BytesIO((await desk.get(f"/visits/{visit.id}/summary.pdf")).content)).pages) == 1
-    bundle = (await desk.get(f"/visits/{visit.id}/fhir")).json()
-    Bundle.model_validate(bundle)
-    assert resources(bundle, "Encounter")[0]["status"] == "planned"
-    assert (await desk.get(f"/review/visits/{visit.id}")).status_code == 200
+    for path in ("summary", "summary.pdf", "fhir"):
+        answer = await desk.get(f"/visits/{visit.id}/{path}")
+        assert answer.status_code == 409 and "This visit has not begun" in answer.text
+    assert not await Disclosure.filter(visit_id=visit.id).exists()
+    page = (await desk.get(f"/review/visits/{visit.id}")).text
+    assert 'data-testid="no-summary-yet"' in page and f"/visits/{visit.id}/summary.pdf" not in page
 
 
 async def test_the_summary_opens_with_its_bottom_line_and_names_an_intervention_in_plain_words(
