@@ -73,8 +73,8 @@ function visitFacts(picture, entry) {
     rate_ml_h: rate, step_index: stepOf(picture, rate), last_reaction_grade: grades.at(-1) ?? null,
     since_start_min: first === null || first.rank >= entry.rank ? null
       : roundHalfUp(minutesBetween(first.occurred_ms, entry.occurred_ms), 1),
-    series_number: picture.context.series_place?.number ?? null, protocol_kind: picture.context.protocol.kind,
-    lots_opened: lots.size,
+    series_number: picture.context.series_place?.number ?? null, target_ml_h: picture.aim[0], target_holds: picture.aim[2],
+    protocol_kind: picture.context.protocol.kind, lots_opened: lots.size,
   };
 }
 

@@ -7,6 +7,7 @@ import { buildInfusion } from './infusion.js';
 import { MEASUREMENTS } from './payload_schemas.js';
 import { problem } from './problems.js';
 import { rateLimit, stepIndex, stepSchedule } from './rates.js';
+import { seriesAim } from './series.js';
 
 const PHASES = { idle: 'pre', running: 'infusion', paused: 'paused', stopped: 'post' };
 
@@ -80,7 +81,7 @@ function pictureOf(entries, context, horizon, products, runs = [], issues = []) 
   const limits = limitsOf(context, atRisk);
   const schedule = stepSchedule(context.protocol, limits);
   const tolerance = context.rulebook.rate_tolerance_ml_h;
-  return {
+  const picture = {
     context, entries, infusion, schedule, at_risk: atRisk,
     vitals: vitalsPoints(entries, infusion, schedule, tolerance),
     baseline: baselineOf(entries, infusion),
@@ -88,6 +89,8 @@ function pictureOf(entries, context, horizon, products, runs = [], issues = []) 
     horizon, other_runs: runs, order_issues: issues,
     foreign_products: [...products].filter((id) => id !== context.order.product_id),
   };
+  picture.aim = seriesAim(picture); // [target, what bounds it, what holds the advice there], once
+  return picture;
 }
 
 const isPump = (entry) => entry.kind.startsWith('infusion.');

@@ -8,7 +8,6 @@ import { durationMin, volumeMl } from './infusion.js';
 import { ofKind, stepOf } from './picture.js';
 import { derivedRate, recommendNextRate } from './rates.js';
 import { roundHalfUp } from './rounding.js';
-import { seriesAim } from './series.js';
 import { suggestedActions } from './rulebook.js';
 
 // An entry as a row: its id, clinical time, author and (effective) payload fields.
@@ -160,11 +159,11 @@ function nextRateOut(picture, doseGiven) {
   return heldAtTarget(picture, { ...rest, due_at: instantOrNull(due) });
 }
 
-// Advice to start, resume or step up above a target that holds (series.js seriesAim) goes to the target: it
+// Advice to start, resume or step up above a target that holds (picture.aim: series.js seriesAim) goes to the target: it
 // stays where the pump is once there, and lowers to it from above; `held_by` says why (null: the protocol's
 // steps, untouched).
 function heldAtTarget(picture, advice) {
-  const [target, , holds] = seriesAim(picture);
+  const [target, , holds] = picture.aim;
   const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
   if (holds === null || !['start', 'increase', 'resume'].includes(advice.action) || advice.rate_ml_h <= target + tolerance) {
     return { ...advice, held_by: null };

@@ -80,7 +80,7 @@ export function seriesOut(picture) {
   if (!place) return null;
   const { previous } = place;
   const tolerated = previous?.last_tolerated_rate_ml_h ?? null;
-  const [rate, bound, holds] = seriesAim(picture);
+  const [rate, bound, holds] = picture.aim;
   return {
     number: place.number, kind: place.kind, reason: place.reason, protocol_infusion: context.protocol.infusion,
     last_tolerated: tolerated === null ? null

@@ -108,12 +108,12 @@ def _visit_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
     reactions = [e.payload["grade"] for e in before if e.kind == "reaction.observed"]
     first = picture.infusion.rate_events[0].entry if picture.infusion.rate_events else None
     lots = {(e.payload["product_id"], e.payload["lot"]) for e in [*before, entry] if e.kind == "product.opened"}
-    place = picture.context.series_place
+    place, (target, _, holds) = picture.context.series_place, picture.aim
     return {"rate_ml_h": rate, "step_index": picture.step_of(rate),
             "last_reaction_grade": reactions[-1] if reactions else None,
             "since_start_min": None if first is None or first.key >= entry.key
             else round_half_up(minutes_between(first.occurred_at, entry.occurred_at), 1),
-            "series_number": None if place is None else place.number,
+            "series_number": None if place is None else place.number, "target_ml_h": target, "target_holds": holds,
             "protocol_kind": picture.context.protocol.kind, "lots_opened": len(lots)}
 
 

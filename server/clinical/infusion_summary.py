@@ -12,7 +12,6 @@ from server.clinical.infusion import Segment, duration_min, pause_out, pump_out,
 from server.clinical.ordering import Entry
 from server.clinical.rates import DerivedRate
 from server.clinical.rounding import round_half_up
-from server.clinical.series import series_aim
 from server.clinical.titration import ReactionState, recommend_next_rate
 
 if TYPE_CHECKING:
@@ -95,11 +94,11 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
 
 
 def held_at_target(picture: Picture, advice: dict[str, Any]) -> dict[str, Any]:
-    """Advice to start, resume or step up above a target that holds (series.series_aim) goes to the target:
+    """Advice to start, resume or step up above a target that holds (Picture.aim) goes to the target:
     it stays where the pump is once there, and lowers to it from above; `held_by` says why (None: the
     protocol's steps, untouched). A walk found "Next step 216 mL/h" beside the pharmacist's "target 150 mL/h",
     the next step the rate of last time's reaction."""
-    target, _, holds = series_aim(picture)
+    target, _, holds = picture.aim
     tolerance = picture.context.rulebook.rate_tolerance_ml_h
     if holds is None or advice["action"] not in ("start", "increase", "resume") \
             or advice["rate_ml_h"] <= target + tolerance:

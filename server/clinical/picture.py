@@ -17,6 +17,7 @@ from server.clinical.other_orders import OrderRun, split_orders
 from server.clinical.payload_checks import MEASUREMENTS
 from server.clinical.problems import Problem
 from server.clinical.rates import RateLimit, Step, rate_limit, step_index, step_schedule
+from server.clinical.series import series_aim
 from server.clinical.visit_context import VisitContext
 
 Phase = Literal["pre", "infusion", "paused", "post"]
@@ -70,6 +71,11 @@ class Picture:
         return [_picture(sorted(shared + [e for e in run.entries if e.kind in INFUSION_KINDS], key=lambda e: e.key),
                          replace(self.context, order=run.order, other_orders=()), self.horizon, products)
                 for run in self.other_runs]
+
+    @cached_property
+    def aim(self) -> tuple[float | None, str | None, str | None]:
+        """The series' (target, what bounds it, what holds the advice there): series.series_aim, once."""
+        return series_aim(self)
 
     @cached_property
     def vitals(self) -> list[VitalsPoint]:

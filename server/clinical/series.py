@@ -158,7 +158,7 @@ def series_out(picture: Picture) -> dict[str, Any] | None:
         return None
     previous = place.previous
     tolerated = None if previous is None else previous.last_tolerated_rate_ml_h
-    target, bound, holds = series_aim(picture)
+    target, bound, holds = picture.aim
     return {
         "number": place.number, "kind": place.kind, "reason": place.reason,
         "protocol_infusion": context.protocol.infusion,

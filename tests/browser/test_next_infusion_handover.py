@@ -98,6 +98,17 @@ def test_the_next_infusion_shows_the_last_reaction_the_pharmacists_words_and_her
     tablet.tid("save-entry").click()
     expect(tablet.tid("current-rate")).to_have_text("90 mL/h")
 
+    # Raising to the protocol's start rate, above the pharmacist's: the form says so before saving, and
+    # "Save anyway" would raise it as an alert for her review (rules.json rate_above_held_target).
+    tablet.tid("action-infusion.rate_changed").click()
+    tablet.fill("rate_ml_h", 108)
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-warning")).to_contain_text(
+        "Rate raised to 108 mL/h, above the 90 mL/h this infusion holds at (the rate the pharmacist set for it)")
+    tablet.screenshot(artifacts / "handover-tablet-rate-above-the-held-target-1280x800.png", testid="form-warning")
+    tablet.tid("cancel-entry").click()
+    expect(tablet.tid("current-rate")).to_have_text("90 mL/h")
+
     # Running, the handover folds to one line, so the pump panel stays on the first screen; a tap opens it.
     folded = tablet.tid("last-infusion")
     expect(folded.locator("summary")).to_contain_text("reaction grade 2 · 3 pharmacist notes")

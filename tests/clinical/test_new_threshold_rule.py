@@ -100,7 +100,7 @@ def test_the_server_refuses_a_message_placeholder_that_no_value_fills() -> None:
     (lambda d: d["rules"].remove(next(r for r in d["rules"] if r["id"] == "kit_missing")), r"missing \['kit_missing'\]"),
     (lambda d: d["rules"].append({**d["rules"][-1], "id": "kit_expiring"}), r"unknown \['kit_expiring'\]"),
     (lambda d: next(r for r in d["rules"] if r["id"] == "dose_exceeded").update(thresholds={}), "lacks thresholds"),
-    (lambda d: next(r for r in d["rules"] if r["id"] == "fever").update(each="infusion.started"), "unknown each"),
+    (lambda d: next(r for r in d["rules"] if r["id"] == "fever").update(each="line.placed"), "unknown each"),
     (lambda d: d.update(schema=d["schema"] + 1), "schema"),
 ])
 def test_the_server_refuses_rules_data_its_code_cannot_evaluate_in_full(change: Any, refusal: str) -> None:
