@@ -126,6 +126,14 @@ def facts_of(picture: Picture, entry: Entry) -> dict[str, Any]:
             "visit": _visit_facts(picture, entry), **_own_facts(picture, entry)}
 
 
+def _cel_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
+    """The entry's facts as CEL reads them, computed once per fold (Picture.facts_memo)."""
+    memo = picture.facts_memo
+    if entry.id not in memo:
+        memo[entry.id] = _cel_value(facts_of(picture, entry))
+    return memo[entry.id]
+
+
 def _run(text: str, facts: dict[str, Any]) -> Any:
     """The expression's value; only the facts it names are handed over (each costs a conversion)."""
     compiled, variables, functions = program(text)
@@ -135,8 +143,9 @@ def _run(text: str, facts: dict[str, Any]) -> Any:
 
 def evaluate(picture: Picture, spec: RuleSpec) -> Iterator[Finding]:
     """Findings of an expression rule: one per entry where `when` holds, valued by `values`."""
+    thresholds = _cel_value(spec.thresholds)
     for entry in picture.of_kind(spec.each or ""):
-        facts = _cel_value({**facts_of(picture, entry), **spec.thresholds})
+        facts = {**_cel_facts(picture, entry), **thresholds}
         fires = _run(spec.when or "", facts)
         if not isinstance(fires, bool):
             raise ValueError(f"rule {spec.id!r}: `when` gave {fires!r}, not true or false")
