@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from server.clinical.ordering import Entry
     from server.clinical.picture import Picture
 
-_LIMIT_NAMES = {
+LIMIT_NAMES = {
     "label_max": "label maximum", "at_risk_cap": "at-risk cap",
     "at_risk_default": "organization's at-risk cap", "at_risk_minimum": "at-risk start rate (no at-risk cap ordered)",
     "order_cap": "order's rate cap", "order_max": "order's last step", "order_rate": "ordered rate",
@@ -42,7 +42,7 @@ def rate_above_limit(picture: Picture, rule: RuleSpec) -> list[Finding]:
     limit = picture.limit
     shown = format_number(limit.ml_h, 2)
     text = f"must stay below {shown} mL/h" if limit.exclusive else f"{shown} mL/h"
-    values = {"limit_name": _LIMIT_NAMES[limit.source], "limit_text": text}
+    values = {"limit_name": LIMIT_NAMES[limit.source], "limit_text": text}
     return [Finding((event.entry.id,), {**values, "rate_ml_h": event.rate_ml_h})
             for event in picture.infusion.rate_events if limit.exceeded_by(event.rate_ml_h)]
 

@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any, Mapping
 
 from server.clinical.products import Catalog, Protocol, UnratedProduct, dose_protocol, load_products, order_protocol
+from server.clinical.rates import RateLimit, rate_limit
 from server.clinical.rulebook import RuleBook, VitalsSchedule, check_applies_to, vitals_schedule_from
 from server.clinical.rules import load_rules
 from server.clinical.series import SeriesFacts, SeriesPlace, place_in_series
@@ -150,6 +151,14 @@ class VisitContext:
         if self.order.indication is None or self.unrated is not None:
             return None
         return self.catalog.protocol_for(self.order.product_id, self.order.indication)
+
+    def highest_rate(self) -> RateLimit | None:
+        """The highest rate the order allows at any infusion of it (its first-infusion or later protocol, the
+        patient not at risk): a rate set for the next infusion above it can never run. None: no rate steps."""
+        base = ordered_protocol(self.order, self.catalog)
+        limits = [rate_limit(protocol, **self.limits(False))
+                  for protocol in (base, base.for_infusion("subsequent")) if protocol.ladder]
+        return max(limits, key=lambda limit: (limit.ml_h, not limit.exclusive), default=None)
 
     def limits(self, at_risk: bool) -> dict[str, Any]:
         """The keyword arguments `rate_limit`, `step_schedule` and `recommend_next_rate` take."""

@@ -16,12 +16,13 @@ from tortoise.query_utils import Prefetch
 
 from server.db.models import User, Visit, VisitStatus
 from server.db.review_models import DeliveryAttempt, InboxItem, OutboxMessage
-from server.errors import Conflict
+from server.clinical.rate_rules import LIMIT_NAMES
+from server.errors import Conflict, FieldError, ValidationFailed
 from server.services import (
     charts, desk_events, disclosures, entry_times, inbox, release, visits, write_rules,
 )
 from server.services.charts import Chart
-from server.services.entry_text import describe, label
+from server.services.entry_text import describe, label, number
 from server.services.local_time import LocalTime, parse
 from server.services.summary import VisitSummary, build_summary, resolved_alerts
 from sync import held_view
@@ -174,8 +175,20 @@ async def record_intervention(*, visit: Visit, pharmacist: User, data: Intervent
     _allowed("review.intervention", await current_status(visit))
     payload: dict[str, Any] = {"kind": data.kind, "text": data.text}
     if data.next_rate_ml_h is not None:
+        await _runnable(visit, data.next_rate_ml_h)
         payload["next_rate_ml_h"] = float(data.next_rate_ml_h)
     return await desk_events.append(user=pharmacist, visit=visit, kind="review.intervention", payload=payload)
+
+
+async def _runnable(visit: Visit, rate_ml_h: float) -> None:
+    """A rate for the next infusion that no infusion of the order may run (a slip: 900 for 90) is refused,
+    naming the highest it allows; below it the next visit cuts the target at its own limits (series.py)."""
+    limit = (await visits.context_for(visit)).highest_rate()
+    if limit is not None and limit.exceeded_by(rate_ml_h):
+        bound = f"below {number(limit.ml_h)}" if limit.exclusive else f"at most {number(limit.ml_h)}"
+        raise ValidationFailed(errors=[FieldError("next_rate_ml_h", (
+            f"next_rate_ml_h: {number(rate_ml_h)} mL/h is above what this order allows at any infusion: {bound} mL/h "
+            f"(the {LIMIT_NAMES[limit.source]}). Check the number."))])
 
 
 async def sign_off(*, visit: Visit, pharmacist: User, data: SignOff) -> PushResult:

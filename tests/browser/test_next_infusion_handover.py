@@ -29,6 +29,15 @@ def pharmacist_reviews_the_reaction(desk, artifacts) -> None:
     the sign-off."""
     desk.get_by_role("link", name="Review queue").click()
     desk.locator("table.queue tbody tr", has_text="Sousa, Elena").get_by_role("link").first.click()
+    # A slip (900 for 90) no infusion of her order may run: refused with the highest it allows, kept as typed.
+    desk.get_by_label("Kind").select_option("next_rate")
+    desk.get_by_label("Next infusion rate").fill("900")
+    desk.get_by_label("What and why").fill("Hold at 90 next time.")
+    desk.get_by_role("button", name="Record intervention").click()
+    expect(desk.get_by_role("alert")).to_contain_text(
+        "Next infusion rate (mL/h): 900 mL/h is above what this order allows at any infusion: at most 432 mL/h (the label maximum)")
+    expect(desk.get_by_label("Next infusion rate")).to_have_value("900")
+    desk.screenshot(path=str(artifacts / "handover-next-rate-slip-refused-1280x900.png"))
     for kind, rate, text in (("next_rate", "90", "Grade 2 reaction: hold at 90 mL/h next time."),
                              ("premed_change", "", PREMED)):
         desk.get_by_label("Kind").select_option(kind)

@@ -10,7 +10,7 @@ from typing import get_args
 
 import pytest
 
-from server.clinical.rate_rules import _LIMIT_NAMES
+from server.clinical.rate_rules import LIMIT_NAMES
 from server.clinical.rates import LimitSource
 from server.templating import templates
 
@@ -29,7 +29,7 @@ def js_keys(path: str, name: str) -> set[str]:
 
 
 def test_the_alerts_name_every_limit_source() -> None:
-    assert set(SOURCES) <= set(_LIMIT_NAMES)
+    assert set(SOURCES) <= set(LIMIT_NAMES)
 
 
 @pytest.mark.parametrize(("path", "name"), JS_MAPS.items())

@@ -147,3 +147,20 @@ async def test_a_reaction_to_the_premedication_at_a_visit_that_gave_no_infusion_
     assert [n["text"] for n in last["notes"]] == ["Start no higher than 140 mL/h"]
     assert (series["target_ml_h"], series["target_bound"], series["target_holds"]) == (140, "pharmacist", "pharmacist")
     assert sent["last_visit"]["handover"] == row.handover  # the tablet decides the same offline
+
+
+async def test_a_next_infusion_rate_no_infusion_of_the_order_may_run_is_refused_naming_the_highest_it_allows(
+        push_visit, desk, post_form, nurse_ana, patient_pat):
+    """Gammagard Liquid 10% for PI at 70 kg: 350 mL/h is the label maximum at every infusion. 900 (a slip for
+    90) is refused on the page with the field's words, and nothing reaches the next visit; 350 is kept."""
+    reviewed = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    url = f"/review/visits/{reviewed.id}/interventions"
+    for typed in ("900", "350.5"):
+        answer = await post_form(desk, url, {"kind": "next_rate", "text": "Next time", "next_rate_ml_h": typed})
+        assert answer.status_code == 422, typed
+        assert (f"Next infusion rate (mL/h): {typed} mL/h is above what this order allows at any infusion: at most 350 mL/h "
+                "(the label maximum). Check the number.") in answer.text
+    assert (await Visit.get(id=reviewed.id)).handover["next_rate_ml_h"] is None
+    fields = {"kind": "next_rate", "text": "Up to the label maximum", "next_rate_ml_h": "350"}
+    assert (await post_form(desk, url, fields)).status_code == 303
+    assert (await Visit.get(id=reviewed.id)).handover["next_rate_ml_h"] == 350
