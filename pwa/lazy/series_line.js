@@ -36,8 +36,9 @@ function targetLine(series) {
     series.target_holds ? h("span", { testid: "target-holds" }, "; the step advice stops there") : null);
 }
 
-const reactionText = (r) => `Reaction grade ${r.grade} at ${clock(r.at)}${r.rate_ml_h == null ? "" : `, ${num(r.rate_ml_h)} mL/h`}: `
-  + `${r.symptoms.join(", ")} (${r.outcome})`;
+// "Reaction grade 2 at 15:32, 432 mL/h: …"; its date too when not the card's (visits since the last infusion).
+const reactionText = (r, day) => `Reaction grade ${r.grade} at ${dateOf(r.at) === day ? "" : `${dateOf(r.at)} `}${clock(r.at)}`
+  + `${r.rate_ml_h == null ? "" : `, ${num(r.rate_ml_h)} mL/h`}: ${r.symptoms.join(", ")} (${r.outcome})`;
 
 // The folded handovers the nurse opened ("<visit id> <card>"): kept across the cards' redraws (a sync redraws them).
 const unfolded = new Set();
@@ -50,7 +51,7 @@ function handoverCard(last, names, folded, { visitId, heading, testid }) {
   if (!last) return null;
   const title = `${heading}, ${dateOf(last.ended_at)} · ${names.get(last.product_id) ?? last.product_id}`;
   const body = [
-    last.reactions.length ? h("ul", last.reactions.map((r) => h("li", { testid: "handover-reaction", class: r.grade >= 2 ? "warn-text" : null }, reactionText(r))))
+    last.reactions.length ? h("ul", last.reactions.map((r) => h("li", { testid: "handover-reaction", class: r.grade >= 2 ? "warn-text" : null }, reactionText(r, dateOf(last.ended_at)))))
       : h("p.muted", "No reaction recorded."),
     last.notes.map((note) => h("p", { testid: "handover-note" },
       h("strong", `Pharmacist, ${NOTE[note.kind] || note.kind}${note.next_rate_ml_h == null ? "" : ` ${num(note.next_rate_ml_h)} mL/h`}: `), note.text))];
@@ -73,6 +74,6 @@ export function seriesLine(state, rules, names) {
   return h("section.card", { testid: "series" },
     h("p", { testid: "series-title" }, series.kind === "first" ? h("strong", title) : title),
     targetLine(series),
-    handoverCard(series.last_visit, names, folded, { visitId, heading: "Last visit (no infusion given)", testid: "last-visit" }),
+    handoverCard(series.last_visit, names, folded, { visitId, heading: "Last visit (nothing infused)", testid: "last-visit" }),
     handoverCard(series.last_infusion, names, folded, { visitId, heading: "Last infusion", testid: "last-infusion" }));
 }

@@ -48,8 +48,8 @@ function laterWord({ context }) {
 
 // [target, what bounds it, what holds the step advice there]. The pharmacist's rate for this infusion, set at
 // the previous one's review (or a later visit's that gave none, laterWord; CLINICAL 5), is the aim over the
-// tolerated rate; after a reaction with no rate tolerated, the highest step below the rate it came at, else the
-// first step. Each is cut at this visit's limits. The advice stops at the target when the pharmacist set it
+// tolerated rate, which never reaches a rate that caused a reaction since (a pump stopped at its first step
+// with no volume given): the highest step below it, else the first step, as with no rate tolerated. Each is cut at this visit's limits. The advice stops at the target when the pharmacist set it
 // ("pharmacist") or there was a reaction since the series' last infusion began ("last_reaction"); a tolerated
 // rate alone holds nothing (no ratchet down).
 export function seriesAim(picture) {
@@ -60,15 +60,18 @@ export function seriesAim(picture) {
   const tolerated = previous?.last_tolerated_rate_ml_h ?? null;
   const reactions = [...(handover.reactions ?? []), ...(later.reactions ?? [])];
   const reacted = reactions.map((r) => r.rate_ml_h).filter((rate) => rate !== null);
+  let under = null; // the highest step below every rate that caused a reaction, else the first step
+  if (reacted.length) {
+    const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
+    const below = picture.schedule.map((s) => s.rate_ml_h).filter((rate) => rate < Math.min(...reacted) - tolerance);
+    under = below.length ? Math.max(...below) : picture.schedule[0].rate_ml_h;
+  }
   let aimed;
   let by;
   if (asked !== null) [aimed, by] = [asked, 'pharmacist'];
-  else if (tolerated !== null) [aimed, by] = [tolerated, 'last_tolerated'];
-  else if (reacted.length) {
-    const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
-    const below = picture.schedule.map((s) => s.rate_ml_h).filter((rate) => rate < Math.min(...reacted) - tolerance);
-    [aimed, by] = [below.length ? Math.max(...below) : picture.schedule[0].rate_ml_h, 'last_reaction'];
-  } else return [null, null, null];
+  else if (tolerated !== null && (under === null || tolerated <= under)) [aimed, by] = [tolerated, 'last_tolerated'];
+  else if (under !== null) [aimed, by] = [under, 'last_reaction'];
+  else return [null, null, null];
   const [rate, bound] = target(picture, aimed, by);
   const holds = asked !== null ? 'pharmacist' : reactions.length ? 'last_reaction' : null;
   return [rate, bound, rate === null ? null : holds];

@@ -122,8 +122,9 @@ def _later_word(picture: Picture) -> Mapping[str, Any]:
 def series_aim(picture: Picture) -> tuple[float | None, str | None, str | None]:
     """(target, what bounds it, what holds the step advice there). The pharmacist's rate for this infusion, set
     at the review of the previous one (or of a later visit that gave none, `_later_word`; CLINICAL 5), is the
-    aim over the tolerated rate; after a reaction with no rate tolerated (one at the first step), the highest
-    step below the rate it came at, else the first step. Each is cut at this visit's limits. The advice stops
+    aim over the tolerated rate, which never reaches a rate that caused a reaction since (a pump stopped at
+    its first step with no volume given): the highest step below it, else the first step, as after a reaction
+    with no rate tolerated. Each is cut at this visit's limits. The advice stops
     at the target when the pharmacist set it ("pharmacist") or there was a reaction since the series' last
     infusion began ("last_reaction": a rate that caused one is not offered again); a tolerated rate alone holds
     nothing (the patient may never have run higher: no ratchet)."""
@@ -135,14 +136,17 @@ def series_aim(picture: Picture) -> tuple[float | None, str | None, str | None]:
     tolerated = None if previous is None else previous.last_tolerated_rate_ml_h
     reactions = [*handover.get("reactions", []), *later.get("reactions", [])]
     reacted = [r["rate_ml_h"] for r in reactions if r["rate_ml_h"] is not None]
-    if asked is not None:
-        aimed, by = asked, "pharmacist"
-    elif tolerated is not None:
-        aimed, by = tolerated, "last_tolerated"
-    elif reacted:
+    under = None  # the highest step below every rate that caused a reaction, else the first step
+    if reacted:
         tolerance = picture.context.rulebook.rate_tolerance_ml_h
         below = [s.rate_ml_h for s in picture.schedule if s.rate_ml_h < min(reacted) - tolerance]
-        aimed, by = max(below, default=picture.schedule[0].rate_ml_h), "last_reaction"
+        under = max(below, default=picture.schedule[0].rate_ml_h)
+    if asked is not None:
+        aimed, by = asked, "pharmacist"
+    elif tolerated is not None and (under is None or tolerated <= under):
+        aimed, by = tolerated, "last_tolerated"
+    elif under is not None:
+        aimed, by = under, "last_reaction"
     else:
         return None, None, None
     target, bound = _target(picture, aimed, by)

@@ -31,9 +31,9 @@ async def _summary(request: Request, channel: DisclosureChannel) -> tuple[User, 
     visit = await access.read_visit(user, request.path_params["visit_id"])
     clock = LocalTime(guard.settings_of(request).timezone)
     summary = await build_summary(visit, clock=clock)
-    if not summary.events:  # a scheduled visit: an empty document would read as a visit with nothing done
-        raise Conflict("This visit has not begun: there is nothing to summarise yet. The summary exists once "
-                       "the nurse begins the visit.")
+    if not summary.events:  # not begun, or begun offline and not synced: an empty document would read as a visit with nothing done
+        raise Conflict("Nothing has been recorded for this visit on the server yet: the summary exists once the "
+                       "nurse's first entries arrive.")
     await disclosures.record(visit=visit, channel=channel, by=user, recipient_user=user,
                              review_event_id=summary.review_event_id)
     if user.role == Role.PHYSICIAN:

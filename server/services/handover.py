@@ -69,3 +69,16 @@ def as_of(handover: dict[str, Any] | None, moment: datetime | None) -> dict[str,
         return None
     rates = [note["next_rate_ml_h"] for note in notes if note["kind"] == "next_rate"]
     return {**handover, "next_rate_ml_h": rates[-1] if rates else None, "notes": notes}
+
+
+def merged(handovers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Several visits' handovers, oldest first, as one (the visits since the last infusion that gave none):
+    the worst reactions of all, the latest notes, and the latest rate the pharmacist set for the next one."""
+    kept = [handover for handover in handovers if handover is not None]
+    if not kept:
+        return None
+    rates = [handover["next_rate_ml_h"] for handover in kept if handover["next_rate_ml_h"] is not None]
+    reactions = sorted((r for handover in kept for r in handover["reactions"]), key=lambda r: (-r["grade"], r["at"]))
+    notes = sorted((note for handover in kept for note in handover["notes"]), key=lambda note: note["at"])
+    return {"next_rate_ml_h": rates[-1] if rates else None, "reactions": reactions[:REACTIONS_KEPT],
+            "notes": notes[-NOTES_KEPT:]}

@@ -19,7 +19,7 @@ from server.clinical.rulebook import RuleBook
 from server.clinical.series import PriorInfusion, SeriesFacts, place_in_series
 from server.db.models import Order, Visit, VisitStatus
 from server.services import order_as_run
-from server.services.handover import as_of
+from server.services.handover import as_of, merged
 
 DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitStatus.REOPENED)
 # The therapies whose infusions run in a series (CLINICAL.md s.1: first infusion, product switch and a gap
@@ -63,14 +63,18 @@ async def prior_infusions(visit: Visit, therapy: str) -> list[PriorInfusion]:
 
 async def last_visit(visit: Visit, therapy: str, after: datetime | None,
                      started: datetime | None) -> PriorInfusion | None:
-    """The patient's latest done visit since the last infusion (`after`) that gave none and hands something
-    over (a reaction to the premedication before the start, the pharmacist's word on it), as of `started`."""
-    rows = await _done_visits(visit, therapy, infused=False, after=after)
+    """The patient's done visits since the last infusion (`after`) that gave none and hand something over (a
+    reaction to the premedication before the start, a pump stopped before any volume, the pharmacist's word on
+    it), as of `started`, as one: the latest, with every such visit's of the same product (handover.merged)."""
+    rows = sorted(((row, ended, product, as_of(row["handover"], started))
+                   for row, ended, product in await _done_visits(visit, therapy, infused=False, after=after)),
+                  key=lambda found: found[1])
+    rows = [found for found in rows if found[3] is not None]
     if not rows:
         return None
-    row, ended, product = max(rows, key=lambda found: found[1])
-    handover = as_of(row["handover"], started)
-    return None if handover is None else PriorInfusion(str(row["id"]), product, ended, None, handover)
+    row, ended, product, _ = rows[-1]
+    handover = merged([found[3] for found in rows if found[2] == product])
+    return PriorInfusion(str(row["id"]), product, ended, None, handover)
 
 
 async def series_facts(visit: Visit, order: Order, rulebook: RuleBook,

@@ -113,7 +113,7 @@ def test_the_next_infusion_shows_the_last_reaction_the_pharmacists_words_and_her
     tablet.fill("rate_ml_h", 108)
     tablet.tid("save-entry").click()
     expect(tablet.tid("form-warning")).to_contain_text(
-        "Rate raised to 108 mL/h, above the 90 mL/h this infusion holds at (the rate the pharmacist set for it)")
+        "Rate raised to 108 mL/h, above the 90 mL/h target this infusion holds at (the pharmacist set the rate for this infusion)")
     tablet.screenshot(artifacts / "handover-tablet-rate-above-the-held-target-1280x800.png", testid="form-warning")
     tablet.tid("cancel-entry").click()
     expect(tablet.tid("current-rate")).to_have_text("90 mL/h")

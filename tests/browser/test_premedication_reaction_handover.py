@@ -2,7 +2,7 @@
 her premedication before the start (rash and flushing, grade 2); the nurse records it and ends the visit
 without starting the IVIG; the pharmacist reviews it, sets the rate for the next infusion and schedules the
 next visit; at that visit the nurse's tablet, offline, shows the reaction and the pharmacist's word under
-"Last visit (no infusion given)" and her rate as the target, as does the review page, which offers no summary of a visit not begun. (Before, only a visit
+"Last visit (nothing infused)" and her rate as the target, as does the review page, which offers no summary of a visit not begun. (Before, only a visit
 that ran some volume handed anything over: the next nurse never heard of the reaction.)"""
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def test_a_reaction_to_the_premedication_at_a_visit_that_gave_no_infusion_reache
     expect(tablet.tid("last-tolerated")).to_contain_text("Target 50 mL/h (set by the pharmacist)")
     expect(tablet.tid("target-holds")).to_have_text("; the step advice stops there")
     last = tablet.tid("last-visit")
-    expect(last).to_contain_text("Last visit (no infusion given), ")
+    expect(last).to_contain_text("Last visit (nothing infused), ")
     expect(last).to_contain_text("Gammagard Liquid")
     expect(last.get_by_test_id("handover-reaction")).to_have_text(
         re.compile(r"^Reaction grade 2 at \d\d:\d\d: rash, flushing \(resolved\)$"))
@@ -100,7 +100,7 @@ def test_a_reaction_to_the_premedication_at_a_visit_that_gave_no_infusion_reache
     desk.goto(f"{server.base_url}/review/visits/{next_id}")
     expect(desk.get_by_test_id("last-tolerated")).to_contain_text("target 50 mL/h (set by the pharmacist)")
     handed = desk.get_by_test_id("last-visit")
-    expect(handed).to_contain_text("Last visit (no infusion given)")
+    expect(handed).to_contain_text("Last visit (nothing infused)")
     expect(handed.get_by_test_id("handover-reaction")).to_contain_text("rash, flushing (resolved)")
     expect(handed.get_by_test_id("handover-note")).to_contain_text(NOTE)
     # not begun: no summary of a visit that has not happened (a walk found PDF and FHIR offered here)

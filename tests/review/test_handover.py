@@ -164,3 +164,25 @@ async def test_a_next_infusion_rate_no_infusion_of_the_order_may_run_is_refused_
     fields = {"kind": "next_rate", "text": "Up to the label maximum", "next_rate_ml_h": "350"}
     assert (await post_form(desk, url, fields)).status_code == 303
     assert (await Visit.get(id=reviewed.id)).handover["next_rate_ml_h"] == 350
+
+
+async def test_two_visits_that_gave_no_infusion_hand_over_together_the_later_note_never_hides_the_earlier_reaction(
+        push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat):
+    await push_visit(nurse_ana, patient_pat, scripts.tolerated(minutes_ago=6000))
+    reacted = await push_visit(nurse_ana, patient_pat, premedication_reaction(minutes_ago=3000))
+    fields = {"kind": "next_rate", "text": "Start no higher than 140 mL/h", "next_rate_ml_h": "140"}
+    assert (await post_form(desk, f"/review/visits/{reacted.id}/interventions", fields)).status_code == 303
+    aborted = script_started(400)  # the next visit: no IV access, ended before any premedication
+    aborted.started(0)
+    aborted.add(20, "note", {"text": "Two attempts at IV access failed; visit rescheduled."})
+    aborted.ended(25)
+    later = await push_visit(nurse_ana, patient_pat, aborted)
+    fields = {"kind": "other", "text": "Reschedule with a midline."}
+    assert (await post_form(desk, f"/review/visits/{later.id}/interventions", fields)).status_code == 303
+
+    series, _ = await series_of(await tablet_for(nurse_ana), await next_visit(later))
+    last = series["last_visit"]
+    assert last["visit_id"] == str(later.id)  # the latest, carrying the earlier one's reaction and rate too
+    assert [(r["grade"], r["symptoms"]) for r in last["reactions"]] == [(2, ["rash", "flushing"])]
+    assert [n["text"] for n in last["notes"]] == ["Start no higher than 140 mL/h", "Reschedule with a midline."]
+    assert (series["target_ml_h"], series["target_holds"]) == (140, "pharmacist")

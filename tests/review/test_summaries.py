@@ -229,7 +229,7 @@ async def test_a_visit_not_yet_begun_has_no_summary_pdf_or_fhir_document_to_offe
                                order=await Order.get(patient=patient_pat), scheduled_at=datetime.now(timezone.utc))
     for path in ("summary", "summary.pdf", "fhir"):
         answer = await desk.get(f"/visits/{visit.id}/{path}")
-        assert answer.status_code == 409 and "This visit has not begun" in answer.text
+        assert answer.status_code == 409 and "Nothing has been recorded for this visit on the server yet" in answer.text
     assert not await Disclosure.filter(visit_id=visit.id).exists()
     page = (await desk.get(f"/review/visits/{visit.id}")).text
     assert 'data-testid="no-summary-yet"' in page and f"/visits/{visit.id}/summary.pdf" not in page
