@@ -53,10 +53,11 @@ def pharmacist_reviews_the_reaction(desk, artifacts) -> None:
     desk.screenshot(path=str(artifacts / "handover-reviewed-reaction-1280x900.png"), full_page=True)
 
 
-def todays_visit_of_elena(desk) -> str:
-    """The id of Elena Sousa's visit today at 08:00 (the demo's, with her nurse Ben Ortiz), from her schedule."""
+def todays_demo_visit(desk, patient: str) -> str:
+    """The id of the patient's visit today at 08:00 (the demo's: Elena Sousa with Ben Ortiz, Alma Reyes with
+    Nora Quinn), from her schedule."""
     desk.get_by_role("link", name="Patients").click()
-    desk.get_by_role("link", name="Sousa, Elena").click()
+    desk.get_by_role("link", name=patient).click()
     desk.get_by_role("link", name="Schedule visits").click()
     return visit_id_at(desk, f"{date.today():%Y-%m-%d} 08:00 UTC")
 
@@ -68,7 +69,7 @@ def test_the_next_infusion_shows_the_last_reaction_the_pharmacists_words_and_her
     desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     log_in(desk, server.base_url, "pharmacist")
     pharmacist_reviews_the_reaction(desk, artifacts)
-    visit_id = todays_visit_of_elena(desk)
+    visit_id = todays_demo_visit(desk, "Sousa, Elena")
 
     tablet = Tablet(launch(**GEO), server.base_url)
     tablet.first_login("nurse2", DEMO_PASSWORD)

@@ -17,6 +17,7 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.live_server import DEMO_PASSWORD
 from tests.browser.people import log_in
 from tests.browser.tablet import Tablet
+from tests.browser.test_next_infusion_handover import todays_demo_visit
 from tests.browser.test_offline_visit import GEO
 from tests.browser.test_schedule_visit import schedule, visit_id_at
 from tests.browser.test_tablet_guidance import KIT_OK
@@ -71,9 +72,7 @@ def test_a_reaction_to_the_premedication_at_a_visit_that_gave_no_infusion_reache
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     log_in(desk, server.base_url, "pharmacist")
-    desk.get_by_role("link", name="Reyes, Alma").click()
-    desk.get_by_role("link", name="Schedule visits").click()
-    todays = visit_id_at(desk, f"{date.today():%Y-%m-%d} 08:00 UTC")  # the demo's visit of today
+    todays = todays_demo_visit(desk, "Reyes, Alma")
 
     tablet = Tablet(launch(**GEO), server.base_url)
     tablet.first_login("nurse", DEMO_PASSWORD)
