@@ -25,6 +25,7 @@ DONE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REVIEWED, VisitSt
 # The therapies whose infusions run in a series (CLINICAL.md s.1: first infusion, product switch and a gap
 # over 8 weeks raise an IVIG's reaction risk); another therapy's visits neither count in it nor break it.
 SERIES_THERAPIES = frozenset({"ivig"})
+NO_INFUSION_READ = 20  # the latest done visits that gave none, read for `last_visit` (its handover is bounded)
 
 
 def _ms(value: datetime) -> datetime:
@@ -44,8 +45,8 @@ async def _done_visits(visit: Visit, therapy: str, *, infused: bool,
     IVIG infusions is no product switch of the IVIG series."""
     on = visit_time(visit)
     done = Visit.filter(patient_id=visit.patient_id, status__in=DONE, order_id__isnull=False).exclude(id=visit.id)
-    done = done.filter(volume_infused_ml__gt=0) if infused else done.filter(volume_infused_ml__lte=0,
-                                                                              handover__isnull=False)
+    done = done.filter(volume_infused_ml__gt=0) if infused else done.filter(
+        volume_infused_ml__lte=0, handover__isnull=False).order_by("-scheduled_at").limit(NO_INFUSION_READ)
     fields = ("id", "time_out", "scheduled_at", "order_id", "last_tolerated_rate_ml_h" if infused else "handover")
     rows = [(row, _ms(row["time_out"] or row["scheduled_at"])) for row in await done.values(*fields)
             if row["time_out"] or row["scheduled_at"]]
