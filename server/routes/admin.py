@@ -46,7 +46,9 @@ async def home(request: Request) -> Response:
     counts = {
         "users": await User.filter(organization_id=admin.organization_id, active=True).count(),
         "patients": await (await access.patients(admin)).count(),
-        "devices": await Device.filter(organization_id=admin.organization_id, revoked_at=None).count(),
+        # in use: not revoked, and something received from it (a sign-in alone, an unfinished set-up, is not use)
+        "devices": await Device.filter(organization_id=admin.organization_id, revoked_at=None, acked_through__gt=0).count(),
+        "devices_new": await Device.filter(organization_id=admin.organization_id, revoked_at=None, acked_through=0).count(),
     }
     return page(request, "home.html", {"counts": counts, "section": "home"})
 
