@@ -78,7 +78,8 @@ async def _visit_page(request: Request, visit: Visit, extra: dict[str, Any], sta
     page = await review.build_review(visit, clock=_clock(request))
     context = {**template_context(page.summary), "r": page, "kinds": review.INTERVENTION_KINDS,
                "notice": NOTICES.get(request.query_params.get("done", "")), "values": {}, "error": None,
-               "failed": None, "long_gap_days": visits.rulebook().infusion_series.long_gap_days, **extra}
+               "failed": None, "field_errors": {}, "long_gap_days": visits.rulebook().infusion_series.long_gap_days,
+               **extra}
     return render(request, "review/visit.html", context, status=status)
 
 
@@ -103,7 +104,8 @@ async def _act(request: Request, action: str) -> Response:
         if error.status >= 500:
             raise
         values = {key: value for key, value in form.items() if key != "csrf_token"}
-        context = {"error": error, "failed": action, "values": values}
+        context = {"error": error, "failed": action, "values": values,
+                   "field_errors": {e.field: e.message for e in error.errors or []}}
         return await _visit_page(request, await Visit.get(id=visit.id), context, status=error.status)
     done = "intervention-order" if action == "intervention" and form.get("kind") in ORDER_CHANGES else action
     return RedirectResponse(f"/review/visits/{visit.id}?done={done}", status_code=303)

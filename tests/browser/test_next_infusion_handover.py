@@ -37,6 +37,8 @@ def pharmacist_reviews_the_reaction(desk, artifacts) -> None:
     expect(desk.get_by_role("alert")).to_contain_text(
         "Next infusion rate (mL/h): 900 mL/h is above what this order allows at any infusion: at most 432 mL/h (the label maximum)")
     expect(desk.get_by_label("Next infusion rate")).to_have_value("900")
+    expect(desk.locator("label", has=desk.get_by_label("Next infusion rate")).locator(".field-error")).to_contain_text(
+        "at most 432 mL/h")  # beside the field too, not only in the banner at the top (a walk)
     desk.screenshot(path=str(artifacts / "handover-next-rate-slip-refused-1280x900.png"))
     for kind, rate, text in (("next_rate", "90", "Grade 2 reaction: hold at 90 mL/h next time."),
                              ("premed_change", "", PREMED)):

@@ -96,7 +96,12 @@ def test_a_reaction_to_the_premedication_at_a_visit_that_gave_no_infusion_reache
     tablet.screenshot(artifacts / "premed-reaction-next-visit-offline-768x1024.png", width=768, height=1024)
     assert tablet.errors == []
 
-    desk.goto(f"{server.base_url}/review/visits/{next_id}")
+    # From the patient's schedule, where the pharmacist left it (a walk found no way there but the URL)
+    desk.get_by_role("link", name=f"Open the page of the visit of {date.today() + timedelta(days=1)} 10:00 UTC").click()
+    expect(desk).to_have_url(f"{server.base_url}/review/visits/{next_id}")
+    expect(desk.get_by_test_id("scheduled-at")).to_have_text(f"{date.today() + timedelta(days=1)} 10:00 UTC · not begun")
+    expect(desk.get_by_text("The visit has not begun.")).to_be_visible()  # not "The infusion was not started."
+    expect(desk.get_by_text("Nothing received for this visit yet.")).to_be_visible()
     expect(desk.get_by_test_id("last-tolerated")).to_contain_text("target 50 mL/h (set by the pharmacist)")
     handed = desk.get_by_test_id("last-visit")
     expect(handed).to_contain_text("Last visit (nothing infused)")
