@@ -20,9 +20,8 @@ from server.errors import BadRequest, Conflict, FieldError, Forbidden
 from server.routes import admin_devices, forms, guard
 from server.routes.admin_pages import done, failed, page
 from server.routes.params import MAX_BIGINT, path_id, whole_number
-from server.services import audit_log, patients, users
+from server.services import audit_log, devices, patients, users
 from server.services.local_time import LocalTime
-from sync.models import Device
 
 
 class UserCreate(BaseModel):
@@ -46,9 +45,7 @@ async def home(request: Request) -> Response:
     counts = {
         "users": await User.filter(organization_id=admin.organization_id, active=True).count(),
         "patients": await (await access.patients(admin)).count(),
-        # in use: not revoked, and something received from it (a sign-in alone, an unfinished set-up, is not use)
-        "devices": await Device.filter(organization_id=admin.organization_id, revoked_at=None, acked_through__gt=0).count(),
-        "devices_new": await Device.filter(organization_id=admin.organization_id, revoked_at=None, acked_through=0).count(),
+        **await devices.counts(admin.organization_id),
     }
     return page(request, "home.html", {"counts": counts, "section": "home"})
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from server import access, audit
@@ -51,6 +52,16 @@ async def devices_of(*, admin: User, device_id: UUID | None = None) -> DeviceLis
     by_id = {user.id: user for user in users}
     rows = [DeviceRow(device, by_id.get(device.user_id), device.id in desks) for device in devices]
     return DeviceList(rows, await query.count() if len(rows) == DEVICES_SHOWN else len(rows))
+
+
+async def counts(organization_id: int) -> dict[str, int]:
+    """The admin's home tile: tablets in use (not revoked, something received from them), review desks, and
+    tablets only signed in on (a set-up left unfinished, or no entry yet: not use)."""
+    live = Device.filter(organization_id=organization_id, revoked_at=None)
+    desks = Subquery(DeskDevice.filter(user__organization_id=organization_id).values("device_id"))
+    tablets = live.exclude(id__in=desks)
+    return {"devices": await tablets.filter(acked_through__gt=0).count(), "desks": await live.filter(id__in=desks).count(),
+            "devices_new": await tablets.filter(acked_through=0).count()}
 
 
 async def is_desk(device: Device) -> bool:
