@@ -85,6 +85,8 @@ async def resolve(token: str | None, *, settings: Settings,
     if now - session.last_seen_at >= TOUCH_EVERY:
         session.last_seen_at = now
         await session.save(update_fields=["last_seen_at"])
+        if device is not None:  # the admin's "last seen" of a tablet that only pulls moves too (a walk)
+            await Device.filter(id=device["id"], last_seen_at__lt=now).update(last_seen_at=now)
     return Authenticated(user=session.user, session=session, push_token=push_token)
 
 

@@ -251,3 +251,17 @@ async def scheduled_visit_for_ana(org, nurse_ana, patient_pat):
     order = await Order.get(patient=patient_pat)
     return await Visit.create(id=uuid.uuid4(), organization=org, patient=patient_pat, order=order,
                               nurse=nurse_ana, scheduled_at=datetime.now(timezone.utc))
+
+
+async def test_a_tablet_that_only_pulls_is_still_seen_by_the_admin(client_factory, nurse_ana):
+    """The admin's "last seen" of a tablet moves with any request (at most once a minute), not only with a push:
+    a tablet that syncs with nothing to send is not lost (a walk saw the admin's page minutes behind)."""
+    from sync.models import Device
+
+    device_id = uuid.uuid4()
+    client = await client_factory(nurse_ana, device_id=str(device_id), device_label="tablet")
+    earlier = datetime.now(timezone.utc) - timedelta(minutes=5)
+    await Session.filter(id=token_id(client.cookies[COOKIE_NAME])).update(last_seen_at=earlier)
+    await Device.filter(id=device_id).update(last_seen_at=earlier)
+    assert (await client.get("/api/reference")).status_code == 200
+    assert (await Device.get(id=device_id)).last_seen_at > earlier + timedelta(minutes=4)
