@@ -98,6 +98,7 @@ export function availability(state, { kit = true, unready = false } = {}) {
   }
   off["infusion.started"] = notStarted || (state.time_out ? "The visit has ended."
     : pump === "running" || pump === "paused" ? "The infusion is already running." : gate.ok ? null : gate.reason);
+  off["visit.ended"] = notStarted || (state.time_out ? "The visit has ended." : null);  // a walk ended it twice
   off["infusion.rate_changed"] = notRunning;
   off["infusion.paused"] = notRunning;
   off["infusion.resumed"] = pump === "paused" ? null : "The infusion is not paused.";

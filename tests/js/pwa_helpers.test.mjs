@@ -146,6 +146,13 @@ describe("the visit's gates", () => {
     assert.equal(availability(assessed({}))["infusion.started"], null);
   });
 
+  test("an ended visit is not offered to be ended again; its late entries still are", () => {
+    const ended = { ...assessed({}), time_out: "t2" };
+    assert.equal(availability(ended)["visit.ended"], "The visit has ended.");
+    assert.equal(availability(assessed({}))["visit.ended"], null);
+    assert.equal(availability(ended).note, null);
+  });
+
   test("the kit check gates a start where the rule book says so, and a missing product may be overridden", () => {
     const unassessed = { time_in: "t", infusion: { status: "not_started" }, entries: [] };
     assert.match(availability(unassessed)["infusion.started"], /pre-assessment/);  // by default the gate stands
