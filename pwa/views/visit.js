@@ -3,7 +3,7 @@
 // the timeline. Panels re-render; an open form is never touched by a refresh.
 
 import { hasForm, TITLES } from "../form_titles.js";
-import { clock, countdown, num } from "../format.js";
+import { clock, countdown, dayClock, num, sameDay } from "../format.js";
 import { availability, kitGate, otherOrdersOf, plainState, productNames, productOptions, reactionTier, recommendedRate, visitRow } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
 import { revisionsWhileRunning } from "../orders_in_force.js";
@@ -145,6 +145,21 @@ export function visitScreen(app, row) {
     refresh();
   };
 
+  // "Start visit"; for a visit scheduled on another day, first the day and "Start anyway": a nurse with the week's
+  // visits on her tablet could document today's infusion on tomorrow's visit (a walk started one unwarned).
+  const startOffer = () => {
+    const other = visit.scheduled_at && !sameDay(visit.scheduled_at, new Date(app.now())) ? dayClock(visit.scheduled_at) : null;
+    const lead = h("p.lead", { testid: "start-lead" }, "Time in and location are recorded when you start.");
+    const el = h("button.btn.primary.huge", { type: "button", testid: "start-visit", onclick: () => {
+      if (!other || el.dataset.confirmed) return startVisit(el);
+      el.dataset.confirmed = "yes";
+      el.textContent = "Start anyway";
+      fill(lead, h("strong", `This visit is scheduled for ${other}, not today.`), " Check it is the visit you are at.");
+      lead.classList.add("warning");
+    } }, other ? `Start visit (scheduled ${dayClock(visit.scheduled_at)})` : "Start visit");
+    return [lead, el];
+  };
+
   // Each ordered premedication, and when it was given (a walk found a given one offered as if it was not).
   const premedsGiven = () => Object.fromEntries((state?.medications ?? []).filter((m) => m.purpose === "premed")
     .map((m) => [m.drug, m.at]));
@@ -170,10 +185,7 @@ export function visitScreen(app, row) {
     const shown = JSON.stringify([off, order?.premeds, given]);  // a pull may bring an edited premedication's dose
     if (parts.actions.dataset.shown === shown) return;
     parts.actions.dataset.shown = shown;
-    if (!off) {
-      const el = h("button.btn.primary.huge", { type: "button", testid: "start-visit", onclick: () => startVisit(el) }, "Start visit");
-      return fill(parts.actions, h("p.lead", "Time in and location are recorded when you start."), el);
-    }
+    if (!off) return fill(parts.actions, ...startOffer());
     fill(parts.actions, GROUPS.map(([title, kinds]) => h("div.action-group", h("h2", title),
       h("div.action-grid", kinds.map((kind) => button(TITLES[kind], () => showForm(kind), {
         reason: off[kind], testid: `action-${kind}`, quiet: kind !== "infusion.started",

@@ -93,6 +93,14 @@ def test_a_reaction_to_the_premedication_at_a_visit_that_gave_no_infusion_reache
         re.compile(r"^Reaction grade 2 at \d\d:\d\d: rash, flushing \(resolved\)$"))
     expect(last.get_by_test_id("handover-note")).to_have_text(f"Pharmacist, next infusion rate 50 mL/h: {NOTE}")
     tablet.screenshot(artifacts / "premed-reaction-next-visit-offline-1280x800.png")
+    # Tomorrow's visit, opened today: the start says so and asks once more (a walk started one unwarned).
+    expect(tablet.tid("start-visit")).to_contain_text("Start visit (scheduled ")
+    tablet.tid("start-visit").click()
+    expect(tablet.tid("start-lead")).to_contain_text("This visit is scheduled for ")
+    expect(tablet.tid("start-lead")).to_contain_text(", not today. Check it is the visit you are at.")
+    expect(tablet.tid("start-visit")).to_have_text("Start anyway")
+    expect(tablet.tid("action-assessment")).to_have_count(0)  # not started
+    tablet.screenshot(artifacts / "premed-reaction-next-visit-start-on-another-day-1280x800.png", testid="start-lead")
     tablet.screenshot(artifacts / "premed-reaction-next-visit-offline-768x1024.png", width=768, height=1024)
     assert tablet.errors == []
 
