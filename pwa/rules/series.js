@@ -49,9 +49,10 @@ function laterWord({ context }) {
 // [target, what bounds it, what holds the step advice there]. The pharmacist's rate for this infusion, set at
 // the previous one's review (or a later visit's that gave none, laterWord; CLINICAL 5), is the aim over the
 // tolerated rate, which never reaches a rate that caused a reaction since (a pump stopped at its first step
-// with no volume given): the highest step below it, else the first step, as with no rate tolerated. Each is cut at this visit's limits. The advice stops at the target when the pharmacist set it
-// ("pharmacist") or there was a reaction since the series' last infusion began ("last_reaction"); a tolerated
-// rate alone holds nothing (no ratchet down).
+// with no volume given): the highest step below it, else the first step, as with no rate tolerated. Each is
+// cut at this visit's limits. The advice stops at the target when the pharmacist set it ("pharmacist") or
+// there was a reaction since the series' last infusion began ("last_reaction"); a tolerated rate alone holds
+// nothing (no ratchet down).
 export function seriesAim(picture) {
   const previous = picture.context.series_place?.previous ?? null;
   const handover = previous?.handover ?? {};

@@ -124,10 +124,10 @@ def series_aim(picture: Picture) -> tuple[float | None, str | None, str | None]:
     at the review of the previous one (or of a later visit that gave none, `_later_word`; CLINICAL 5), is the
     aim over the tolerated rate, which never reaches a rate that caused a reaction since (a pump stopped at
     its first step with no volume given): the highest step below it, else the first step, as after a reaction
-    with no rate tolerated. Each is cut at this visit's limits. The advice stops
-    at the target when the pharmacist set it ("pharmacist") or there was a reaction since the series' last
-    infusion began ("last_reaction": a rate that caused one is not offered again); a tolerated rate alone holds
-    nothing (the patient may never have run higher: no ratchet)."""
+    with no rate tolerated. Each is cut at this visit's limits. The advice stops at the target when the
+    pharmacist set it ("pharmacist") or there was a reaction since the series' last infusion began
+    ("last_reaction": a rate that caused one is not offered again); a tolerated rate alone holds nothing (the
+    patient may never have run higher: no ratchet)."""
     place = picture.context.series_place
     previous = None if place is None else place.previous
     handover, later = ({} if previous is None else previous.handover or {}), _later_word(picture)
