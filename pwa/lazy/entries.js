@@ -96,8 +96,10 @@ export const FORMS = {
     multi("symptoms", "Symptoms", { options: asIs(SYMPTOMS) }),
     field("list")("other_symptoms", "Other symptoms (comma separated)", { extra: true }),
     pick("grade", "Grade (CTCAE)", asIs(["1", "2", "3", "4", "5"]), { numeric: true }),
-    multi("actions", "Actions taken", {
-      options: "slowed|paused|stopped|medication_given|oxygen|epinephrine|emergency_services:Called 911|observed" }),
+    // the pump's actions once an infusion has begun (a reaction to the premedication has none); a
+    // correction offers them all, so it never drops one the entry holds
+    multi("actions", "Actions taken", { options: (c) => options(
+      `${c.infused === false && !c.correcting ? "" : "slowed|paused|stopped|"}medication_given|oxygen|epinephrine|emergency_services:Called 911|observed`) }),
     multi("notified_who", "Notified", { extra: true,
       options: "prescriber|pharmacist|emergency_services|supervisor|family|other" }),
     field("time")("notified_at", "Notified at", { extra: true }),

@@ -54,6 +54,7 @@ export function visitScreen(app, row) {
     order, others: otherOrdersOf(visit), patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state),
     // after a reaction: reason "reaction" (not when lowering to a target that holds: that is the order)
     reaction: /lower|hold/.test(state?.infusion?.next_rate?.action) && !state?.infusion?.next_rate?.held_by,
+    infused: state ? state.infusion.first_start !== null : undefined,
   });
 
   const candidate = (kind, payload, occurredAt) => {
@@ -116,7 +117,7 @@ export function visitScreen(app, row) {
     const spec = FORMS[kind];
     const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     const form = entryForm({
-      kind, context: formContext(), values, occurredAt, title, top, amend: Boolean(amendOf), amendReason,
+      kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf), amendReason,
       check: app.clinical ? (k, payload) => app.clinical.check(k, { ...payload, ...keep }) : null,
       preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()) : null,
       onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, kind, values)],

@@ -35,6 +35,10 @@ def nurse_records_the_reaction_and_ends_without_infusing(tablet: Tablet, visit_i
         tablet.tid(f"premed-{drug}").click()
         tablet.fill_form("medication.given", {})
     tablet.tid("action-reaction.observed").click()
+    actions = tablet.page.get_by_role("group", name="Actions taken")
+    expect(actions.get_by_role("button", name="Medication given")).to_be_visible()
+    for pump_action in ("Slowed", "Paused", "Stopped"):  # no pump runs before the start
+        expect(actions.get_by_role("button", name=pump_action, exact=True)).to_have_count(0)
     tablet.fill("grade", "2")
     tablet.fill_form("reaction.observed", {"symptoms": ["rash", "flushing"], "actions": ["medication_given"],
                                            "notified_who": ["prescriber"], "outcome": "resolved"})
