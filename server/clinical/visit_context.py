@@ -153,10 +153,11 @@ class VisitContext:
         return self.catalog.protocol_for(self.order.product_id, self.order.indication)
 
     def highest_rate(self) -> RateLimit | None:
-        """The highest rate the order allows at any infusion of it (its first-infusion or later protocol, the
-        patient not at risk): a rate set for the next infusion above it can never run. None: no rate steps."""
+        """The highest rate the order allows at any infusion of it (its first-infusion or later protocol; the
+        at-risk cap when the patient is flagged at risk, a screen on the day aside): a rate set for the next
+        infusion above it can never run. None: no rate steps."""
         base = ordered_protocol(self.order, self.catalog)
-        limits = [rate_limit(protocol, **self.limits(False))
+        limits = [rate_limit(protocol, **self.limits(self.at_risk([])))
                   for protocol in (base, base.for_infusion("subsequent")) if protocol.ladder]
         return max(limits, key=lambda limit: (limit.ml_h, not limit.exclusive), default=None)
 

@@ -183,12 +183,15 @@ async def record_intervention(*, visit: Visit, pharmacist: User, data: Intervent
 async def _runnable(visit: Visit, rate_ml_h: float) -> None:
     """A rate for the next infusion that no infusion of the order may run (a slip: 900 for 90) is refused,
     naming the highest it allows; below it the next visit cuts the target at its own limits (series.py)."""
-    limit = (await visits.context_for(visit)).highest_rate()
+    context = await visits.context_for(visit)
+    limit = context.highest_rate()
     if limit is not None and limit.exceeded_by(rate_ml_h):
         bound = f"below {number(limit.ml_h)}" if limit.exclusive else f"at most {number(limit.ml_h)}"
+        flags = sorted(context.patient.risk_flags & context.catalog.at_risk_flags)
+        whom = f" for this patient, flagged at risk ({', '.join(flags)})," if limit.source.startswith("at_risk") else ""
         raise ValidationFailed(errors=[FieldError("next_rate_ml_h", (
-            f"next_rate_ml_h: {number(rate_ml_h)} mL/h is above what this order allows at any infusion: {bound} mL/h "
-            f"(the {LIMIT_NAMES[limit.source]}). Check the number."))])
+            f"next_rate_ml_h: {number(rate_ml_h)} mL/h is above what this order allows{whom} at any infusion: "
+            f"{bound} mL/h (the {LIMIT_NAMES[limit.source]}). Check the number."))])
 
 
 async def sign_off(*, visit: Visit, pharmacist: User, data: SignOff) -> PushResult:

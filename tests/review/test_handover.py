@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from server.db.models import Visit
+from server.db.models import Patient, Visit
 from server.services.handover import NOTES_KEPT, REACTIONS_KEPT, TEXT_KEPT
 from tests.api.events import script_started
 from tests.clinical import visits as scripted
@@ -164,6 +164,23 @@ async def test_a_next_infusion_rate_no_infusion_of_the_order_may_run_is_refused_
     fields = {"kind": "next_rate", "text": "Up to the label maximum", "next_rate_ml_h": "350"}
     assert (await post_form(desk, url, fields)).status_code == 303
     assert (await Visit.get(id=reviewed.id)).handover["next_rate_ml_h"] == 350
+
+
+async def test_a_next_infusion_rate_above_the_at_risk_cap_of_a_flagged_patient_is_refused_naming_the_cap(
+        push_visit, desk, post_form, nurse_ana, patient_pat):
+    """Pat flagged at risk of thrombosis: no infusion of hers may run above the at-risk cap; Gammagard's label
+    gives no number and the organization none, so the cap is the start rate, 35 mL/h at 70 kg. 90 mL/h would
+    be cut at the next visit: refused now, naming the cap and why; 35 is kept."""
+    reviewed = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    await Patient.filter(id=patient_pat.id).update(thrombosis_risk=True)
+    url = f"/review/visits/{reviewed.id}/interventions"
+    answer = await post_form(desk, url, {"kind": "next_rate", "text": "Next time", "next_rate_ml_h": "90"})
+    assert answer.status_code == 422
+    assert ("Next infusion rate (mL/h): 90 mL/h is above what this order allows for this patient, flagged at risk "
+            "(thrombosis), at any infusion: at most 35 mL/h (the at-risk start rate (no at-risk cap ordered)). "
+            "Check the number.") in answer.text
+    assert (await post_form(desk, url, {"kind": "next_rate", "text": "At the cap", "next_rate_ml_h": "35"})).status_code == 303
+    assert (await Visit.get(id=reviewed.id)).handover["next_rate_ml_h"] == 35
 
 
 async def test_two_visits_that_gave_no_infusion_hand_over_together_the_later_note_never_hides_the_earlier_reaction(
