@@ -2,7 +2,7 @@
 // the sync triggers. Everything clinical is in rules.js, everything stored in store.js, sending in outbox.js.
 
 import { Keyring } from "./keyring.js";
-import { DEFAULT_LOCK_MIN, REVOKED_TEXT, Workspace, deviceIdOf, logOut, wipe } from "./session.js";
+import { DEFAULT_LOCK_MIN, REVOKED_TEXT, Workspace, deviceIdOf, logOut, tabletCode, wipe } from "./session.js";
 import { openStore } from "./store.js";
 import { clinicalFor, plainState, visitRow } from "./visit_model.js";
 import { fill, h } from "./views/dom.js";
@@ -134,7 +134,7 @@ function renderBar() {
   if (!ws || !app.keyring.unlocked) return;
   const { outbox } = ws;
   fill(bar, topbar({
-    userName: ws.reference?.user?.display_name, status: outbox.status, pending: outbox.pendingCount(),
+    userName: ws.reference?.user?.display_name, tablet: tabletCode(app.deviceId), status: outbox.status, pending: outbox.pendingCount(),
     oldest: outbox.oldestPendingAt(), offline: isOffline(), now: now(), notice: app.notice,
     onSync: () => outbox.syncNow(), onLock: lock, onHome: () => { location.hash = "#/"; },
     onLogin: () => showLogin({ message: "Your session ended. Log in again to sync; nothing was lost." }),

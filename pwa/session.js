@@ -31,6 +31,10 @@ export async function deviceIdOf(store) {
   return id;
 }
 
+/** The four characters that tell this tablet apart, on its top bar and on the admin's Tablets page
+ * (server/services/devices.py, `tablet_code`): one nurse's tablets share a label. */
+export const tabletCode = (deviceId) => String(deviceId).replace(/-/g, "").slice(0, 4).toUpperCase();
+
 function deviceLabel() {
   const brand = navigator.userAgentData?.brands?.find((b) => !/Not/.test(b.brand))?.brand || "browser";
   return `ivlog tablet (${brand})`;

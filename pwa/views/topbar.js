@@ -11,7 +11,7 @@ function syncText(status, pending, oldest, now) {
   return `${pending} ${noun} to sync · oldest ${age(oldest, now)}`;
 }
 
-export function topbar({ userName, status, pending, oldest, offline, now, notice, onSync, onLock, onLogout, onHome, onLogin }) {
+export function topbar({ userName, tablet, status, pending, oldest, offline, now, notice, onSync, onLock, onLogout, onHome, onLogin }) {
   const banners = [];
   if (notice) banners.push(h(`p.banner.${notice.kind || "info"}`, { role: "alert", testid: "notice" }, notice.text));
   if (status.authNeeded) {
@@ -28,7 +28,7 @@ export function topbar({ userName, status, pending, oldest, offline, now, notice
   return h("div.topbar-wrap",
     h("nav.topbar", { "aria-label": "ivlog" },
       h("button.brand", { type: "button", onclick: onHome, testid: "home" }, "ivlog"),
-      h("span.user", userName || ""),
+      h("span.user", userName || "", tablet ? h("span.tablet", { testid: "tablet-code", title: "This tablet, as the administrator's Tablets page names it" }, ` · Tablet ${tablet}`) : null),
       h(offline ? "span.net.offline" : "span.net.online", { testid: "net" }, offline ? "Offline" : "Online"),
       h(pending ? "span.sync.pending" : "span.sync", { testid: "sync-state" }, syncText(status, pending, oldest, now)),
       button("Sync now", onSync, { kind: "small", testid: "sync-now" }),

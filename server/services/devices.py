@@ -34,6 +34,12 @@ class DeviceRow:
     user: User | None
     desk: bool = False
 
+    @property
+    def tablet_code(self) -> str:
+        """The four characters that tell one nurse's tablets apart, shown on each tablet's top bar too
+        (pwa/session.js `tabletCode`): their labels are alike ("ivlog tablet (Chromium)")."""
+        return self.device.id.hex[:4].upper()
+
 
 @dataclass(frozen=True)
 class DeviceList:

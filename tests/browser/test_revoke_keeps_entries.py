@@ -28,20 +28,21 @@ def desk_login(page: Page, base_url: str, username: str) -> None:
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
-def revoke_by_clicking(page: Page, base_url: str, device_id: str, artifacts) -> None:
+def revoke_by_clicking(page: Page, base_url: str, code: str, artifacts) -> None:
+    """The nurse reads out the code on her tablet's top bar; the administrator finds it by that code."""
     desk_login(page, base_url, "admin")
     page.get_by_role("navigation").get_by_role("link", name="Tablets").click()
     expect(page.get_by_role("main")).not_to_contain_text("MRN-")  # no patient's MRN in a demo tablet's label
-    row = page.get_by_role("row").filter(has_text=device_id)
+    row = page.get_by_role("row").filter(has_text=f"Tablet {code}")
     row.get_by_role("link", name="Revoke…").click()
-    expect(page.get_by_role("heading", name=re.compile(r"^Revoke tablet .* of .*\?$"))).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Revoke tablet {code} of Nora Quinn, RN?")).to_be_visible()
     page.get_by_role("button", name="Revoke this tablet").click()  # no reason yet: the browser asks for one
     expect(page.get_by_role("heading", name=re.compile("^Revoke tablet"))).to_be_visible()
     page.get_by_label("Reason").fill(REASON)
     page.screenshot(path=str(artifacts / "revoke-1-confirm.png"), full_page=True)
     page.get_by_role("button", name="Revoke this tablet").click()
     expect(page.get_by_role("status")).to_contain_text("kept aside for the pharmacist")
-    expect(page.get_by_role("row").filter(has_text=device_id)).to_contain_text(REASON)
+    expect(page.get_by_role("row").filter(has_text=f"Tablet {code}")).to_contain_text(REASON)
     page.screenshot(path=str(artifacts / "revoke-2-revoked.png"), full_page=True)
 
 
@@ -51,6 +52,8 @@ def test_a_revoked_tablet_hands_its_unsent_entries_to_the_pharmacist_before_it_e
     server = server_factory(IVLOG_TABLET_LOCK_MIN="600")
     tablet = Tablet(launch(), server.base_url)
     device_id = tablet.start_first_visit("nurse", DEMO_PASSWORD)
+    code = device_id.replace("-", "")[:4].upper()
+    expect(tablet.tid("tablet-code")).to_have_text(f" · Tablet {code}")
 
     tablet.context.set_offline(True)  # the network is gone: the entries live only on the tablet
     tablet.entry("note", {"text": "Patient comfortable, line flushed"})
@@ -61,7 +64,7 @@ def test_a_revoked_tablet_hands_its_unsent_entries_to_the_pharmacist_before_it_e
     desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     try:
         admin = desk.new_context(viewport={"width": 1280, "height": 800}).new_page()
-        revoke_by_clicking(admin, server.base_url, device_id, artifacts)
+        revoke_by_clicking(admin, server.base_url, code, artifacts)
 
         tablet.context.set_offline(False)  # back online: the tablet syncs at once and is told it was revoked
         warning = tablet.tid("login-warning")

@@ -215,6 +215,7 @@ async def test_revoking_a_tablet_ends_that_tablets_session_only(client_factory, 
     admin = await client_factory(admin_ada)
     listing = await admin.get("/admin/devices")
     assert "Tab" in listing.text and str(device_id) in listing.text
+    assert f"Tablet {device_id.hex[:4].upper()}" in listing.text  # the code on the tablet's top bar
     response = await post_form(admin, f"/admin/devices/{device_id}/revoke", {"reason": "Lost on a visit"})
     assert response.status_code == 303
     refused = await tablet.get("/api/session")
