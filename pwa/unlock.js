@@ -62,7 +62,9 @@ export function unlockScreens(app, hooks) {
     const row = app.screen?.visitId && app.clinical && visitRow(ws.reference, app.screen.visitId);
     if (!row) return [];
     const state = app.clinical.fold(row.visit, ws.journal.foldEvents(row.visit.id, ws.reference.user.id), now());
-    return [["Next vitals", state.next_vitals_due_at], ["Rate step", state.infusion?.next_rate?.due_at]].filter(([, at]) => at);
+    const next = state.infusion?.next_rate;
+    return [["Next vitals", state.next_vitals_due_at], [next?.action === "interrupt" ? "Pause the pump" : "Rate step", next?.due_at]]
+      .filter(([, at]) => at);
   }
 
   function paintDue() {

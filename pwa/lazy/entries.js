@@ -106,7 +106,7 @@ export const FORMS = {
     pick("outcome", "Outcome", "resolved|improving|ongoing|transferred"),
   ] },
   "infusion.paused": { fields: [
-    pick("reason", "Reason", "reaction|line_issue|patient_request|product_change|other"),
+    pick("reason", "Reason", "reaction|line_issue|patient_request|product_change|other", { default: (c) => (c.reaction ? "reaction" : undefined) }),
     note,
   ] },
   "infusion.resumed": { rate: true, fields: [rate("Rate")] },

@@ -118,7 +118,7 @@ export function entryForm(options) {
   const extra = h("div.form-extra");
   let confirmedFor = null;
   const when = timeInput("occurred_at", "When", options.occurredAt ? new Date(options.occurredAt) : new Date(), () => changed());
-  const reason = amend ? h("textarea", { name: "amend_reason", rows: 2, maxlength: 2000, testid: "field-amend_reason", value: options.amendReason ?? "" }) : null;
+  const reason = amend ? h("textarea", { name: "amend_reason", id: "f-amend_reason", rows: 2, maxlength: 2000, testid: "field-amend_reason", value: options.amendReason ?? "" }) : null;
 
   const changed = () => {
     confirmedFor = null;
@@ -190,7 +190,7 @@ export function entryForm(options) {
     h("h2", title || form.title), top, scanSlot, extra,
     amend ? null : h("div.field", h("label.field-label", "When"), when.row),
     fieldRows,
-    amend ? h("div.field", h("label.field-label", "Reason for correction"), reason) : null,
+    amend ? h("div.field", h("label.field-label", { for: "f-amend_reason" }, "Reason for correction"), reason) : null,
     general, warning,
     h("div.form-actions", save, button("Cancel", onCancel, { kind: "secondary", testid: "cancel-entry" })));
   changed();

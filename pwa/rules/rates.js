@@ -129,8 +129,9 @@ export function nextStep(schedule, rate_ml_h, tolerance_ml_h) {
 
 // What rate comes next, and when (port of server/clinical/titration.py): one step at a time, not
 // before the step's time is up, never above the maximum or cap, no increase while a reaction is ongoing
-// (slow to the step below the rate it began at, then hold), and after a reaction that subsided, go back
-// to a lower rate, then re-increase one step at a time. Advice only.
+// (slow to the step below the rate it began at, then hold; or pause the pump when its tier says to
+// interrupt), and after a reaction that subsided, go back to a lower rate, then re-increase one step at a
+// time. Advice only.
 
 // The highest step clearly below `rate_ml_h`; the first step when there is none.
 function lowerThan(schedule, rate_ml_h, tolerance_ml_h) {
@@ -140,11 +141,12 @@ function lowerThan(schedule, rate_ml_h, tolerance_ml_h) {
 
 // Advice {action, rate_ml_h, due_in_min, step_index, limit_ml_h}. `current_rate_ml_h` null means the
 // infusion has not started; `reaction` ("none" | "ongoing" | "subsided") describes reactions during
-// the current step; `reaction_rate_ml_h` is the rate they began at. due_in_min 0 is "now", null "nothing due".
+// the current step; `reaction_rate_ml_h` is the rate they began at; `interrupt`: an ongoing one calls for
+// pausing the pump, not slowing it. due_in_min 0 is "now", null "nothing due".
 export function recommendNextRate(protocol, options) {
   const {
     weight_kg, current_rate_ml_h: current = null, minutes_at_rate = 0.0, paused = false, reaction = 'none',
-    reaction_rate_ml_h = null, cap_ml_h = null, at_risk = false, tolerance_ml_h = 0.5, label = null,
+    reaction_rate_ml_h = null, interrupt = false, cap_ml_h = null, at_risk = false, tolerance_ml_h = 0.5, label = null,
     at_risk_default_mg_kg_min = null,
   } = options;
   const limits = { weight_kg, cap_ml_h, at_risk, label, at_risk_default_mg_kg_min };
@@ -157,7 +159,9 @@ export function recommendNextRate(protocol, options) {
   if (current === null) return advise('start', schedule[0].rate_ml_h, 0.0);
   const lower = lowerThan(schedule, reaction_rate_ml_h === null ? current : reaction_rate_ml_h, tolerance_ml_h).rate_ml_h;
   if (reaction === 'ongoing') {
-    if (paused || current <= lower + tolerance_ml_h) return advise('hold', paused ? null : current, null);
+    if (paused) return advise('hold', null, null);
+    if (interrupt) return advise('interrupt', null, 0.0);
+    if (current <= lower + tolerance_ml_h) return advise('hold', current, null);
     return advise('lower', lower, 0.0);
   }
   if (reaction === 'subsided') return advise('lower', lower, 0.0);

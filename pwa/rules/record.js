@@ -137,6 +137,12 @@ function reactionState(reactions) {
   return reactions.every((r) => r.payload.outcome === 'resolved') ? 'subsided' : 'ongoing';
 }
 
+// An unresolved one's grade calls for pausing the pump (its tier's `pump`: grade 2 and above), not slowing it.
+function interrupts(picture, reactions) {
+  return reactions.some((r) => r.payload.outcome !== 'resolved'
+    && suggestedActions(picture.context.rulebook, r.payload.grade)?.pump === 'interrupt');
+}
+
 // The titration advice for the current moment (null once the infusion stopped).
 function nextRateOut(picture, doseGiven) {
   const { infusion, context } = picture;
@@ -148,14 +154,15 @@ function nextRateOut(picture, doseGiven) {
   const advice = recommendNextRate(context.protocol, {
     ...limitsOf(context, picture.at_risk), current_rate_ml_h: infusion.rate_ml_h,
     paused: infusion.state === 'paused', reaction: reactionState(reactions),
-    reaction_rate_ml_h: reactions.length ? infusion.rate_at.get(reactions[0].id) : null,
+    reaction_rate_ml_h: reactions.length ? infusion.rate_at.get(reactions[0].id) : null, interrupt: interrupts(picture, reactions),
     tolerance_ml_h: context.rulebook.rate_tolerance_ml_h,
   });
   // An increase is due from the step's start; other advice now.
   const { due_in_min: dueIn, ...rest } = advice;
   const fromStep = advice.action === 'increase' && infusion.step_started_at !== null;
-  // A start waits for the checks, not a clock: never "due now" (nor overdue) before the pre-assessment.
-  const due = dueIn === null || advice.action === 'start' ? null : fromStep ? addMinutes(infusion.step_started_at, dueIn) : picture.horizon;
+  // A start waits for the checks, a paused pump for the nurse (a pause has no deadline): never "due now"
+  // (nor overdue) by a clock.
+  const due = dueIn === null || advice.action === 'start' || infusion.state === 'paused' ? null : fromStep ? addMinutes(infusion.step_started_at, dueIn) : picture.horizon;
   return heldAtTarget(picture, { ...rest, due_at: instantOrNull(due) });
 }
 
@@ -206,16 +213,27 @@ function endOf(at, remaining, plan) {
 
 // When the ordered dose will have run: at the current rate, and on the plan (this rate until the next
 // step is due, then each step for its time; the rate the advice lowers it to); null when not running.
+// The steps from the advised one on: held at a target, that rate to the end; a target that holds ends the
+// steps there (a walk saw a dose end timed on steps up to the rate of last time's reaction).
+function plannedSteps(picture, next) {
+  if (next.held_by) return [[next.rate_ml_h, null]];
+  const steps = picture.schedule.slice(next.step_index).map((s) => [s.rate_ml_h, s.hold_min]);
+  const [target, , holds] = picture.aim;
+  if (holds === null) return steps;
+  const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
+  const below = steps.filter(([rate]) => rate <= target + tolerance);
+  return below.at(-1)[0] >= target - tolerance ? [...below.slice(0, -1), [below.at(-1)[0], null]] : [...below, [target, null]];
+}
+
 function expectedEnd(picture, next) {
   const { infusion, horizon } = picture;
   const ordered = gramsOrdered(picture.context.order);
-  if (infusion.state !== 'running' || ordered === null || next === null || !infusion.rate_ml_h) return null;
+  if (infusion.state !== 'running' || ordered === null || next === null || !infusion.rate_ml_h || next.action === 'interrupt') return null;
   const remaining = ordered * 1000 / picture.context.protocol.product.concentration_mg_ml - volumeMl(infusion.segments, horizon);
   const current = [[infusion.rate_ml_h, null]];
   const lowered = ['lower', 'reduce_to_limit'].includes(next.action) ? [[next.rate_ml_h, null]] : current;
-  // held at a target: that rate to the end
-  const steps = next.held_by ? [[next.rate_ml_h, null]] : picture.schedule.slice(next.step_index).map((s) => [s.rate_ml_h, s.hold_min]);
-  const plan = next.action !== 'increase' ? lowered : [[infusion.rate_ml_h, Math.max(0, minutesBetween(horizon, parseInstant(next.due_at)))], ...steps];
+  const plan = next.action !== 'increase' ? lowered
+    : [[infusion.rate_ml_h, Math.max(0, minutesBetween(horizon, parseInstant(next.due_at)))], ...plannedSteps(picture, next)];
   return { at_current_rate: endOf(horizon, remaining, current), on_plan: endOf(horizon, remaining, plan) };
 }
 

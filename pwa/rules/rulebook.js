@@ -8,7 +8,8 @@ import { IVIG_ONLY } from './catalog.js';
 // The rules file's shape is rules.schema.json (the server checks the same); this code reads the files
 // up to its RULES_SCHEMA (server/clinical/rulebook.py). A newer file is read for what this code knows:
 // its unknown fields are ignored and a rule it cannot read is skipped, so rules are checked one by one.
-export const RULES_SCHEMA = 4;
+export const RULES_SCHEMA = 5;
+const APPLIES_TO_SCHEMA = 3; // the first shape whose rules name their therapies and protocol kinds
 const SCHEMA = await loadSchema('rules');
 const DEFS = SCHEMA.$defs;
 const FILE = checker({ ...SCHEMA, properties: { ...SCHEMA.properties, rules: { type: 'array' } } });
@@ -43,8 +44,8 @@ function parseRules(list, newer, skipped) {
   return rules;
 }
 
-// A file of a schema before applies_to (2) describes the IVIG-only world: each of its rules runs on
-// every visit of that world (an upcast: a current file's rules must still name their own).
+// A file of a schema before applies_to (2 or older) describes the IVIG-only world: each of its rules runs on
+// every visit of that world (an upcast: a later file's rules name their own, and keep them).
 const upcast = (doc) => (Array.isArray(doc.rules)
   ? { ...doc, rules: doc.rules.map((rule) => ({ ...rule, applies_to: IVIG_ONLY })) } : doc);
 
@@ -61,7 +62,8 @@ export function applies(spec, protocol) {
 export function parseRulebook(rulesDoc) {
   const newer = Number.isInteger(rulesDoc?.schema) && rulesDoc.schema > RULES_SCHEMA;
   const older = Number.isInteger(rulesDoc?.schema) && rulesDoc.schema < RULES_SCHEMA;
-  const file = FILE(newer ? olderView(rulesDoc) : older ? upcast(rulesDoc) : rulesDoc, 'rules');
+  const beforeAppliesTo = older && rulesDoc.schema < APPLIES_TO_SCHEMA;
+  const file = FILE(newer ? olderView(rulesDoc) : beforeAppliesTo ? upcast(rulesDoc) : rulesDoc, 'rules');
   const skipped = [];
   const rules = parseRules(file.rules, newer, skipped);
   return deepFreeze({

@@ -53,7 +53,7 @@ export function visitScreen(app, row) {
   const formContext = () => ({
     order, others: otherOrdersOf(visit), patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state),
     // after a reaction: reason "reaction" (not when lowering to a target that holds: that is the order)
-    reaction: /lower|hold/.test(state?.infusion?.next_rate?.action) && !state?.infusion?.next_rate?.held_by,
+    reaction: /lower|hold|interrupt/.test(state?.infusion?.next_rate?.action) && !state?.infusion?.next_rate?.held_by,
     infused: state ? state.infusion.first_start !== null : undefined,
   });
 
@@ -268,8 +268,10 @@ export function visitScreen(app, row) {
     }
   }
 
+  // the way back without hunting for the wordmark (a new user's walk found none)
+  const back = h("a.back", { href: "#/", testid: "back-to-today" }, "← Today's visits");
   const element = h("section.visit", { testid: "visit", dataset: { visitId: visit.id } },
-    parts.head, parts.series, parts.safety, parts.alerts,
+    back, parts.head, parts.series, parts.safety, parts.alerts,
     h("div.visit-body",
       h("div.col-main", parts.corrections, parts.infusion, parts.others, parts.actions, parts.form),
       h("div.col-side", parts.chart, parts.timeline)));

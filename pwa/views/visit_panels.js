@@ -78,13 +78,23 @@ const HELD_TEXT = { pharmacist: "the pharmacist's rate for this infusion", last_
 const ACTION_TEXT = {
   start: "Start at", increase: "Next step", maintain: "Stay at", hold: "Hold: reaction ongoing", resume: "Resume at",
   lower: "Lower the rate to", reduce_to_limit: "Reduce to the limit", complete: "Ordered dose given: stop the infusion",
+  interrupt: "Pause the infusion now: this reaction's grade calls for stopping it, not slowing it",
 };
 
-// Infused against the order: mL of the ordered volume for a fixed dose (hydration), else grams.
+function actionText(next, order, pump) {
+  if (order?.volume_ml != null && next.action === "complete") return "Ordered volume given: stop the infusion";
+  if (pump === "paused" && next.action === "lower") return "Resume lower, at"; // after a reaction that passed
+  return ACTION_TEXT[next.action] || next.action;
+}
+
+// Given against the order: mL of the ordered volume for a fixed dose (hydration), else grams; the mL the
+// grams are counted from, by their basis (a walk read "282.1 mL infused · 28 of 28 g" beside a pump's 280).
+const BASIS_TEXT = { pump: "by the pump", computed: "infused", opened: "given (all the product opened)" };
 function givenText(infusion, order) {
-  const infused = num(infusion.volume_infused_ml, 1) || 0;
-  if (order?.volume_ml != null) return `${infused} of ${num(order.volume_ml)} mL infused`;
-  return `${infused} mL infused · ${num(infusion.grams_given)} of ${num(infusion.grams_ordered)} g`;
+  const given = num(infusion.volume_given_ml ?? infusion.volume_infused_ml, 1) || 0;
+  const basis = BASIS_TEXT[infusion.grams_basis] || "infused";
+  if (order?.volume_ml != null) return `${given} of ${num(order.volume_ml)} mL ${basis}`;
+  return `${given} mL ${basis} · ${num(infusion.grams_given)} of ${num(infusion.grams_ordered)} g`;
 }
 
 // `onResolved`: records that the ongoing reaction resolved (null: none is ongoing).
@@ -100,7 +110,7 @@ export function infusionPanel(state, order, onResolved = null) {
       h(`span.pump-state.pump-${pump}`, pump.replace("_", " ")),
       h("span.muted", givenText(infusion, order))),
     next ? h(`div.next-step.action-${next.action}`, { testid: "next-step" },
-      h("span", (order?.volume_ml != null && next.action === "complete" ? "Ordered volume given: stop the infusion" : ACTION_TEXT[next.action]) || next.action, " "),
+      h("span", actionText(next, order, pump), " "),
       next.rate_ml_h != null ? h("strong", { testid: "next-rate" }, `${num(next.rate_ml_h)} mL/h`) : null,
       step && state.protocol?.kind !== "fixed_dose" ? h("span.muted", ` (step ${step.index + 1} of ${state.steps.length}, ${num(step.ml_kg_h)} mL/kg/h)`) : null,
       next.due_at ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,

@@ -67,6 +67,14 @@ def _open_reactions(picture: Picture) -> list[Entry]:
         if state_at[r.id] != "idle" and r.payload["outcome"] != "resolved"]
 
 
+def _interrupts(picture: Picture, reactions: list[Entry]) -> bool:
+    """An unresolved one's grade calls for pausing the pump (its tier's `pump`: grade 2 and above, "stop the
+    infusion"), not slowing it: a walk saw "Stop the infusion" beside "Lower the rate to 70 mL/h"."""
+    rulebook = picture.context.rulebook
+    tiers = [rulebook.suggested_actions(r.payload["grade"]) for r in reactions if r.payload["outcome"] != "resolved"]
+    return any(tier is not None and tier.pump == "interrupt" for tier in tiers)
+
+
 def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
     """The titration advice for the current moment (None once the infusion stopped); once the ordered
     dose has run, "complete": no step is advised any more."""
@@ -81,9 +89,10 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
         context.protocol, current_rate_ml_h=infusion.rate_ml_h,
         paused=infusion.state == "paused", reaction=_reaction_state(reactions),
         reaction_rate_ml_h=infusion.rate_at[reactions[0].id] if reactions else None,
-        tolerance_ml_h=context.rulebook.rate_tolerance_ml_h,
+        interrupt=_interrupts(picture, reactions), tolerance_ml_h=context.rulebook.rate_tolerance_ml_h,
         **context.limits(picture.at_risk))
-    if advice.due_in_min is None or advice.action == "start":  # a start waits for the checks, not a clock
+    # a start waits for the checks, a paused pump for the nurse (a pause has no deadline): not a clock
+    if advice.due_in_min is None or advice.action == "start" or infusion.state == "paused":
         due = None
     elif advice.action == "increase" and infusion.step_started_at is not None:
         due = add_minutes(infusion.step_started_at, advice.due_in_min)
@@ -145,12 +154,29 @@ def _end_of(start: datetime, remaining_ml: float, plan: list[tuple[float, float 
     raise AssertionError("the plan ends with an open step")
 
 
+def _planned_steps(picture: Picture, next_rate: dict[str, Any]) -> list[tuple[float, float | None]]:
+    """The steps from the advised one on: held at a target, that rate to the end; a target that holds ends the
+    steps there (a walk saw a dose end timed on steps up to the rate of last time's reaction)."""
+    if next_rate["held_by"]:
+        return [(next_rate["rate_ml_h"], None)]
+    steps = [(step.rate_ml_h, step.hold_min) for step in picture.schedule[next_rate["step_index"]:]]
+    target, _, holds = picture.aim
+    if holds is None:
+        return steps
+    tolerance = picture.context.rulebook.rate_tolerance_ml_h
+    below = [(rate, minutes) for rate, minutes in steps if rate <= target + tolerance]
+    if below[-1][0] >= target - tolerance:
+        return [*below[:-1], (below[-1][0], None)]
+    return [*below, (target, None)]
+
+
 def expected_end(picture: Picture, next_rate: dict[str, Any] | None) -> dict[str, str] | None:
     """When the ordered dose will have run from now: at the current rate, and on the plan (the current rate
     until the next step is due, then each step for its time; the rate the advice lowers it to, above a limit
-    or after a reaction). None when not running or nothing is left."""
+    or after a reaction). None when not running, nothing is left, or the advice is to pause."""
     infusion, order, horizon = picture.infusion, picture.context.order, picture.horizon
-    if infusion.state != "running" or order.grams_ordered is None or next_rate is None or not infusion.rate_ml_h:
+    if infusion.state != "running" or order.grams_ordered is None or next_rate is None or not infusion.rate_ml_h \
+            or next_rate["action"] == "interrupt":
         return None
     concentration = picture.context.protocol.product.concentration_mg_ml
     remaining = order.grams_ordered * 1000.0 / concentration - volume_ml(infusion.segments, horizon)
@@ -158,11 +184,9 @@ def expected_end(picture: Picture, next_rate: dict[str, Any] | None) -> dict[str
     plan: list[tuple[float, float | None]] = [(infusion.rate_ml_h, None)]
     if next_rate["action"] in ("lower", "reduce_to_limit"):  # the plan runs at the rate it asks for now
         plan = [(next_rate["rate_ml_h"], None)]
-    elif next_rate["action"] == "increase":  # held at a target: that rate to the end
+    elif next_rate["action"] == "increase":
         due = max(0.0, minutes_between(horizon, parse_instant(next_rate["due_at"])))
-        steps = [(next_rate["rate_ml_h"], None)] if next_rate["held_by"] else \
-            [(step.rate_ml_h, step.hold_min) for step in picture.schedule[next_rate["step_index"]:]]
-        plan = [(infusion.rate_ml_h, due)] + steps
+        plan = [(infusion.rate_ml_h, due)] + _planned_steps(picture, next_rate)
     return {"at_current_rate": _end_of(horizon, remaining, [(infusion.rate_ml_h, None)]),
             "on_plan": _end_of(horizon, remaining, plan)}
 

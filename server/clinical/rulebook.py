@@ -122,9 +122,10 @@ class ReactionTier(_View):
     when: str
     actions: list[str]
     source: str
+    pump: Literal["slow", "interrupt"] = "slow"  # the step advice while such a reaction is ongoing (titration.py)
 
 
-RULES_SCHEMA = 4
+RULES_SCHEMA = 5
 """The rules file's shape this code reads; a tablet with older code keeps what it can of a newer one."""
 _FILE, _SCHEDULE = checker("rules"), checker("rules", "vitals_schedule")
 

@@ -2,8 +2,10 @@
 
 Rules from CLINICAL.md sections 2 and 4: one step at a time, not before the step's time is up, never above
 the maximum or cap, no increase while a reaction is ongoing: slow to the step below the rate it began at
-(CLINICAL 4, mild reaction: "slow to the previous rate") and hold there; after a reaction that subsided,
-go back to a lower rate, then re-increase one step at a time as tolerated. Advice only: the nurse and the order decide.
+(CLINICAL 4, mild reaction: "slow to the previous rate") and hold there, or pause the pump when the
+reaction's tier says to interrupt (grade 2 and above: "stop the infusion"; rules.json reaction_tiers); after a
+reaction that subsided, go back to a lower rate, then re-increase one step at a time as tolerated. Advice
+only: the nurse and the order decide.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, Literal
 from server.clinical.products import Protocol
 from server.clinical.rates import Step, hold_min, next_step, rate_limit, step_index, step_schedule
 
-Action = Literal["start", "increase", "maintain", "hold", "resume", "lower", "reduce_to_limit"]
+Action = Literal["start", "increase", "maintain", "hold", "resume", "lower", "reduce_to_limit", "interrupt"]
 ReactionState = Literal["none", "ongoing", "subsided"]
 
 
@@ -47,6 +49,7 @@ def recommend_next_rate(
     paused: bool = False,
     reaction: ReactionState = "none",
     reaction_rate_ml_h: float | None = None,
+    interrupt: bool = False,
     cap_ml_h: float | None = None,
     at_risk: bool = False,
     tolerance_ml_h: float = 0.5,
@@ -55,7 +58,7 @@ def recommend_next_rate(
 ) -> Recommendation:
     """Advice for the next rate. `current_rate_ml_h` None means the infusion has not started;
     `reaction` describes reactions during the current step; `reaction_rate_ml_h` is the rate they began at;
-    `label` and `at_risk_default_mg_kg_min` bound the limit as `rate_limit` says.
+    `interrupt`: an ongoing one calls for pausing the pump (its tier's `pump`), not slowing it; `label` and `at_risk_default_mg_kg_min` bound the limit as `rate_limit` says.
     """
     limits = {"weight_kg": weight_kg, "cap_ml_h": cap_ml_h, "at_risk": at_risk, "label": label,
               "at_risk_default_mg_kg_min": at_risk_default_mg_kg_min}
@@ -71,8 +74,12 @@ def recommend_next_rate(
     reacted_at = current_rate_ml_h if reaction_rate_ml_h is None else reaction_rate_ml_h
     lower = _lower_than(schedule, reacted_at, tolerance_ml_h).rate_ml_h
     if reaction == "ongoing":
-        if paused or current_rate_ml_h <= lower + tolerance_ml_h:
-            return advise("hold", None if paused else current_rate_ml_h, None)
+        if paused:
+            return advise("hold", None, None)
+        if interrupt:
+            return advise("interrupt", None, 0.0)
+        if current_rate_ml_h <= lower + tolerance_ml_h:
+            return advise("hold", current_rate_ml_h, None)
         return advise("lower", lower, 0.0)
     if reaction == "subsided":
         return advise("lower", lower, 0.0)

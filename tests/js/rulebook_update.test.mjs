@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import { foldTimeline, loadCatalog, loadExpressionLanguage, loadRulebook, makeContext } from '../../pwa/rules.js';
+import { RULES_SCHEMA } from '../../pwa/rules/rulebook.js';
 
 const cel = await loadExpressionLanguage();
 const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
@@ -48,7 +49,7 @@ describe('a rule set newer than the tablet', () => {
 
   test('a newer schema with unknown fields and an unknown kind of rule keeps every rule it can read', () => {
     const doc = changed((d) => {
-      d.schema = 5;
+      d.schema = RULES_SCHEMA + 1;
       d.escalation = { page_after_min: 5 };
       d.vitals_schedule.at_max_every_min_high_risk = 30;
       d.reaction_tiers[0].escalate_after_min = 15;
@@ -79,7 +80,7 @@ describe('a rule set newer than the tablet', () => {
 
   test('the known rules still fire on a visit folded with the newer rule set', () => {
     const doc = changed((d) => {
-      d.schema = 5;
+      d.schema = RULES_SCHEMA + 1;
       d.rules.push({ ...rule(d, 'hypoxia'), id: 'hypoxia_trend', when: 'slope(entry.spo2) < 0.0' });
     });
     const context = makeContext(hypoxiaCase.context, { catalog, rulebook: loadRulebook(doc, cel, factsDoc) });

@@ -1,0 +1,54 @@
+"""A grade 2 reaction while the pump runs: the step advice says pause (CTCAE v5 grade 2: interruption
+indicated; rules.json reaction_tiers `pump`), as the reaction's suggested actions do. A new user's walk saw
+"Stop the infusion" beside "Lower the rate to 70 mL/h, due now". Paused, the advice holds with nothing due;
+the reaction recorded resolved, it resumes one step below the rate the reaction began at."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_offline_visit import BASELINE
+from tests.browser.test_tablet_guidance import clocked_gammagard_visit
+
+pytestmark = pytest.mark.browser
+
+LOT = {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True}
+
+
+def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step_below(server_factory, launch, artifacts):
+    tablet, clock, _ = clocked_gammagard_visit(server_factory, launch)
+    tablet.entry("product.opened", LOT)
+    clock.to_minute(tablet, 40)
+    tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
+    for minute, rate in ((70, 70), (100, 140)):
+        clock.to_minute(tablet, minute)
+        tablet.entry("vitals", BASELINE)
+        tablet.entry("infusion.rate_changed", {"rate_ml_h": rate})
+
+    clock.to_minute(tablet, 110)
+    tablet.tid("action-reaction.observed").click()
+    tablet.fill("grade", "2")
+    expect(tablet.tid("suggested-actions")).to_contain_text("Stop the infusion")
+    tablet.fill_form("reaction.observed", {"symptoms": ["chills"], "actions": ["medication_given"],
+                                           "notified_who": ["prescriber"], "outcome": "ongoing"})
+    advice = tablet.tid("next-step")
+    expect(advice).to_contain_text("Pause the infusion now: this reaction's grade calls for stopping it, not slowing it")
+    expect(tablet.tid("next-rate")).to_have_count(0)
+    expect(tablet.tid("expected-end")).to_have_count(0)  # no plan to time while the pump is to be paused
+    tablet.screenshot(artifacts / "grade-2-reaction-pause-advised-1280x800.png", testid="infusion-panel")
+
+    tablet.tid("action-infusion.paused").click()
+    expect(tablet.tid("reason-reaction")).to_have_attribute("aria-pressed", "true")  # preset: the reaction
+    tablet.tid("save-entry").click()
+    expect(advice).to_contain_text("Hold: reaction ongoing")
+    expect(tablet.tid("next-step-countdown")).to_have_count(0)  # nothing is due while it is ongoing
+
+    clock.to_minute(tablet, 130)
+    tablet.tid("reaction-resolved").click()
+    tablet.tid("save-entry").click()
+    expect(advice).to_contain_text("Resume lower, at")
+    expect(tablet.tid("next-rate")).to_have_text("70 mL/h")  # one step below the 140 it began at
+    expect(tablet.tid("next-step-countdown")).to_have_count(0)  # paused: when she is ready, no deadline
+    tablet.screenshot(artifacts / "grade-2-reaction-resolved-resume-lower-1280x800.png", testid="infusion-panel")
+    assert tablet.errors == []
