@@ -2,8 +2,9 @@
 
 Composition (LOINC 34129-7) first, then Patient, Encounter (class HH), Practitioners, vital-sign
 Observations with LOINC and UCUM codes (CLINICAL section 3), a MedicationAdministration per rate
-segment (`dosage.rateQuantity`, the lot in a contained Medication's batch), per rate segment of each
-additional order of the visit, and per medication given, and an AdverseEvent per reaction. Resource ids are uuid5 of the visit, so the same visit
+segment (`dosage.rateQuantity`, the lot in a contained Medication's batch; their doses add up to the
+volume the summary states as given), per rate segment of each additional order of the visit, and per
+medication given, and an AdverseEvent per reaction. Resource ids are uuid5 of the visit, so the same visit
 gives the same ids. Free text enters narratives only through `narrative.div`, which escapes it.
 The tests validate the result with fhir.resources (R4B).
 """
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from server.field_words import BASIS_WORDS
 from server.services import fhir_codes as codes
 from server.services import catalogue_names, narrative
+from server.services.fhir_volumes import fitted_tenths, hung, lot_shares
 from server.services.entry_text import describe, vitals_text
 from server.services.summary import VisitSummary
 
@@ -110,23 +113,6 @@ def add_vitals(b: BundleBuilder) -> list[dict[str, str]]:
     return panels
 
 
-def lot_shares(lots: list[dict[str, Any]], start_ml: float, volume_ml: float) -> list[tuple[dict[str, Any] | None, float]]:
-    """The vials a rate step drew from and how many mL from each: vials run in the order they were
-    opened (a vial that failed inspection is never hung), so the step's slice of the cumulative
-    volume falls in one vial or spans two. The last vial takes any volume beyond the vials' total."""
-    hung = [lot for lot in lots if lot.get("inspected_ok", True)] or lots
-    if not hung:
-        return [(None, volume_ml)]
-    shares, begin, end = [], 0.0, start_ml + volume_ml
-    for index, lot in enumerate(hung):
-        lot_end = float("inf") if index == len(hung) - 1 else begin + (lot.get("volume_ml") or 0)
-        overlap = min(end, lot_end) - max(start_ml, begin)
-        if overlap > 0 or (volume_ml == 0 and begin <= start_ml < lot_end):
-            shares.append((lot, round(max(overlap, 0.0), 1)))
-        begin = lot_end
-    return shares
-
-
 def _product(name: str, lot: dict[str, Any] | None) -> dict[str, Any]:
     code: dict[str, Any] = {"text": name}
     medication = {"resourceType": "Medication", "id": "product", "code": code}
@@ -138,7 +124,7 @@ def _product(name: str, lot: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _administration(b: BundleBuilder, segment: dict[str, Any], text: str, lot: dict[str, Any] | None,
-                    volume_ml: float, product_name: str) -> dict[str, Any]:
+                    volume_ml: float, product_name: str, note: str | None) -> dict[str, Any]:
     period = {k: v for k, v in (("start", segment["start"]), ("end", segment["end"])) if v}
     dosage = {"text": text, "route": codes.INTRAVENOUS,
               "rateQuantity": codes.quantity(segment["rate_ml_h"], "mL/h", "mL/h"),
@@ -148,22 +134,35 @@ def _administration(b: BundleBuilder, segment: dict[str, Any], text: str, lot: d
         "status": "completed" if segment["end"] else "in-progress",
         "medicationReference": {"reference": "#product"}, "subject": b.ref("patient"),
         "context": b.ref("encounter"), "effectivePeriod": period, "dosage": dosage, **_performer(b),
+        **({"note": [{"text": note}]} if note else {}),
     }
+
+
+def _fitted_note(pump: Pump, segment: dict[str, Any], fitted: int, volume_tenths: int) -> str | None:
+    """Why a step's mL is not its rate × time (None when it is)."""
+    if volume_tenths == round(segment["volume_ml"] * 10):
+        return None
+    why = "the vials or bags opened held no more" if volume_tenths < fitted else \
+        f"the steps add up to the {pump.given_ml:g} mL given ({BASIS_WORDS[pump.basis]})"
+    return f"{segment['volume_ml']:g} mL at this rate for this time; {volume_tenths / 10:g} mL counted: {why}"
 
 
 @dataclass(frozen=True)
 class Pump:
     """One order's pump as the document gives it: whose vials it draws from (`pool`: a product id, shared by
-    pumps of one product), its name for the Medication, its steps and how each step reads."""
+    pumps of one product), its name for the Medication, its steps, how each step reads, and what it gave."""
 
     pool: str
     product_name: str
     segments: list[dict[str, Any]]
     step_text: Callable[[int, dict[str, Any]], str]
+    given_ml: float  # what its steps add up to: the volume the summary states as given
+    basis: str  # pump (its reading), computed (rate × time) or opened (all the product opened)
 
 
 def _pumps(b: BundleBuilder) -> list[Pump]:
-    """The visit's own pump (a fixed dose has no per-kg rate), then each additional order's."""
+    """The visit's own pump (a fixed dose has no per-kg rate), giving the volume its summary states, then each
+    additional order's, giving its pump reading, else its rates' volume (the summary's table of other orders)."""
     state = b.summary.state
     per_kg = state["protocol"]["kind"] != "fixed_dose"
 
@@ -175,8 +174,12 @@ def _pumps(b: BundleBuilder) -> list[Pump]:
         return lambda number, segment: (f"Order {order_id}, rate step {number}: {segment['rate_ml_h']:g} mL/h "
                                         f"for {segment['duration_min']:g} min")
 
-    return [Pump(state["protocol"]["product_id"], b.summary.product_name, state["segments"], own_step),
-            *(Pump(run["product_id"], run["product_name"], run["segments"], other_step(run["order_id"]))
+    infusion = state["infusion"]
+    return [Pump(state["protocol"]["product_id"], b.summary.product_name, state["segments"], own_step,
+                 infusion["volume_given_ml"], infusion["grams_basis"]),
+            *(Pump(run["product_id"], run["product_name"], run["segments"], other_step(run["order_id"]),
+                   *((run["pump_volume_ml"], "pump") if run["pump_volume_ml"] is not None
+                     else (run["volume_infused_ml"], "computed")))
               for run in state["other_orders"])]
 
 
@@ -200,19 +203,28 @@ def add_infusions(b: BundleBuilder) -> list[dict[str, str]]:
     """A MedicationAdministration per rate step of every pump and vial or bag it drew from: the rate, the mL
     from that vial and its lot (a step spanning two vials is two). Steps are taken in time order and each
     product's vials are used up in the order opened across its pumps (a pre- and a post-hydration of saline
-    draw on one set of bags; two orders of one IVIG on one set of vials)."""
+    draw on one set of bags; two orders of one IVIG on one set of vials). A pump's steps add up to what it gave
+    (`fitted_tenths`); a step not measured by a pump reading never draws more than its vials still hold."""
     pumps = _pumps(b)
-    pools, used = _pools(b.summary.state, pumps), dict.fromkeys((pump.pool for pump in pumps), 0.0)
+    pools = _pools(b.summary.state, pumps)
+    used = dict.fromkeys(pools, 0)
+    held = {pool: sum(round(lot["volume_ml"] * 10) for lot in hung(lots)) if lots else None
+            for pool, lots in pools.items()}
+    shares = [fitted_tenths([segment["volume_ml"] for segment in pump.segments], pump.given_ml) for pump in pumps]
     steps = sorted(((segment["start"], index, number, segment) for index, pump in enumerate(pumps)
                     for number, segment in enumerate(pump.segments, start=1)), key=lambda step: step[:2])
     refs = []
     for _, index, number, segment in steps:
-        pump = pumps[index]
-        for part, (lot, volume_ml) in enumerate(lot_shares(pools[pump.pool], used[pump.pool], segment["volume_ml"])):
-            text = pump.step_text(number, segment) + (f", lot {lot['lot']}" if lot is not None else "") + f": {volume_ml:g} mL"
+        pump, fitted = pumps[index], shares[index][number - 1]
+        volume = fitted if pump.basis == "pump" or held[pump.pool] is None \
+            else min(fitted, max(held[pump.pool] - used[pump.pool], 0))
+        note = _fitted_note(pump, segment, fitted, volume)
+        for part, (lot, tenths) in enumerate(lot_shares(pools[pump.pool], used[pump.pool], volume)):
+            lot_text = f", lot {lot['lot']}" if lot is not None else ""
+            text = f"{pump.step_text(number, segment)}{lot_text}: {tenths / 10:g} mL"
             key = f"segment:{segment['event_id']}" + (f":{part}" if part else "")
-            refs.append(b.add(key, _administration(b, segment, text, lot, volume_ml, pump.product_name)))
-        used[pump.pool] += segment["volume_ml"]
+            refs.append(b.add(key, _administration(b, segment, text, lot, tenths / 10, pump.product_name, note)))
+        used[pump.pool] += volume
     return refs
 
 
