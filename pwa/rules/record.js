@@ -188,8 +188,10 @@ export function volumeGiven(picture) {
   const stops = ofKind(picture, 'infusion.stopped').filter((e) => e.payload.pump_volume_ml !== null);
   if (stops.length) return [stops.at(-1).payload.pump_volume_ml, stops.at(-1).payload.pump_volume_ml, 'pump'];
   const computed = volumeMl(picture.infusion.segments, picture.horizon);
-  const opened = ofKind(picture, 'product.opened').filter((e) => e.payload.product_id === picture.context.order.product_id)
-    .reduce((sum, e) => sum + e.payload.volume_ml, null);
+  const ordered = ofKind(picture, 'product.opened').filter((e) => e.payload.product_id === picture.context.order.product_id);
+  // a vial that failed inspection is never hung (unless none passed: then what was opened is all there is)
+  const hung = ordered.filter((e) => e.payload.inspected_ok);
+  const opened = (hung.length ? hung : ordered).reduce((sum, e) => sum + e.payload.volume_ml, null);
   // past it also at the 0.1 mL the record shows, so "ran 900 mL, more than the 900 mL opened" is never said
   const past = opened !== null && computed > opened && roundHalfUp(computed, 1) > opened;
   return past ? [null, opened, 'opened'] : [null, computed, 'computed'];

@@ -130,8 +130,9 @@ def volume_given(picture: Picture) -> tuple[float | None, float, str]:
     if stops:
         return stops[-1].payload["pump_volume_ml"], stops[-1].payload["pump_volume_ml"], "pump"
     computed = volume_ml(picture.infusion.segments, picture.horizon) if picture.horizon is not None else 0.0
-    opened = [e.payload["volume_ml"] for e in picture.of_kind("product.opened")
-              if e.payload["product_id"] == picture.context.order.product_id]
+    ordered = [e.payload for e in picture.of_kind("product.opened") if e.payload["product_id"] == picture.context.order.product_id]
+    # a vial that failed inspection is never hung (unless none passed: then what was opened is all there is)
+    opened = [payload["volume_ml"] for payload in ([p for p in ordered if p["inspected_ok"]] or ordered)]
     # past it also at the 0.1 mL the record shows, so "ran 900 mL, more than the 900 mL opened" is never said
     past = bool(opened) and computed > sum(opened) and round_half_up(computed, 1) > sum(opened)
     return (None, sum(opened), "opened") if past else (None, computed, "computed")
