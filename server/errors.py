@@ -136,11 +136,19 @@ PLAIN_WORDS = {
 }
 
 
+def _number_text(value: int | float) -> str:
+    """A bound as a person writes it: whole numbers in full ("2147483647", never "2.14748e+09"), others
+    with the digits they have ("0.5"); only a float too large to be written out reads "1e+300"."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        value = int(value)
+    return str(value) if isinstance(value, int) else repr(value)
+
+
 def _plain(item: dict[str, Any]) -> str:
     words = PLAIN_WORDS.get(item["type"])
     if words is None:
         return item["msg"].removeprefix("Value error, ")
-    context = {key: f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    context = {key: _number_text(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
                for key, value in (item.get("ctx") or {}).items()}
     return words.format(**context)
 

@@ -15,11 +15,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server import access, audit
-from server.db.models import Assignment, Patient, Role, User
-from server.errors import BadRequest, Conflict, FieldError, Forbidden
+from server.db.models import Assignment, AuditEntry, Patient, Role, User
+from server.errors import BadRequest, Conflict, Forbidden
 from server.routes import admin_devices, forms, guard
 from server.routes.admin_pages import done, failed, page
-from server.routes.params import MAX_BIGINT, path_id, whole_number
+from server.routes.params import MAX_BIGINT, path_id, query_date, query_text, whole_number
 from server.services import audit_log, devices, patients, users
 from server.services.local_time import LocalTime
 
@@ -193,20 +193,12 @@ def _before(request: Request) -> int | None:
     return whole_number(request, "before", hint="an audit entry id (a whole number).", maximum=MAX_BIGINT)
 
 
-def _day(request: Request, name: str) -> date | None:
-    value = request.query_params.get(name, "")
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        message = f"{name} must be a date (YYYY-MM-DD)"
-        raise BadRequest(message, errors=[FieldError(name, message)]) from None
-
-
 def _audit_filter(request: Request) -> audit_log.AuditFilter:
-    text = {name: request.query_params.get(name, "").strip()[:64] for name in ("action", "object_type", "object_id",
-                                                                                "outcome")}
+    columns = AuditEntry._meta.fields_map
+    text = {name: query_text(request, name, max_length=columns[name].max_length)
+            for name in ("action", "object_type", "object_id", "outcome")}
     return audit_log.AuditFilter(user_id=whole_number(request, "user", hint="a user id (a whole number)."),
-                                 since=_day(request, "since"), until=_day(request, "until"), **text)
+                                 since=query_date(request, "since"), until=query_date(request, "until"), **text)
 
 
 async def audit_log_page(request: Request) -> Response:

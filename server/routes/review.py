@@ -18,7 +18,7 @@ from server import access
 from server.db.models import Role, User, Visit, VisitStatus
 from server.errors import AppError, FieldError, ValidationFailed
 from server.routes import forms, guard
-from server.routes.params import whole_number
+from server.routes.params import query_date, whole_number
 from server.services import patients, review, visits
 from server.services.local_time import LocalTime
 from server.services.summary import template_context
@@ -46,11 +46,7 @@ def _whole(request: Request, name: str) -> int | None:
 
 
 def _day(request: Request, name: str) -> date | None:
-    value = request.query_params.get(name, "")
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        raise ValidationFailed(errors=[FieldError(name, f"{name} must be a date (YYYY-MM-DD)")]) from None
+    return query_date(request, name, error=ValidationFailed)
 
 
 def queue_filter(request: Request) -> QueueFilter:

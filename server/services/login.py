@@ -18,9 +18,11 @@ from server.auth import passwords, sessions, throttle
 from server.db.models import Role, SessionKind, User
 from server.errors import DeviceRefused, Forbidden, NotAuthenticated
 from server.settings import Settings
+from sync.content import unstorable
 from sync.models import Device
 
 WRONG_CREDENTIALS = "Wrong username or password."
+USERNAME_MAX = User._meta.fields_map["username"].max_length
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ async def log_in(
 ) -> tuple[User, str]:
     """Returns the user and the new session token, or raises NotAuthenticated/TooManyRequests."""
     attempt = await throttle.begin(username=username, address=address, settings=settings)
-    user = await User.get_or_none(username=username.strip().lower())
+    user = await _account_named(username)
     ok = await passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         await throttle.failed(attempt, settings)
@@ -57,6 +59,16 @@ async def log_in(
         detail={"kind": kind.value, "device_id": str(device_id) if device_id else None},
     )
     return user, token
+
+
+async def _account_named(username: str) -> User | None:
+    """The account of that name, or None. A name no username column can hold (longer than any, or with
+    a character text cannot store) names nobody: the ORM would refuse even to look it up (a 500 on the
+    login form), and it must read exactly as a wrong login."""
+    name = username.strip().lower()
+    if len(name) > USERNAME_MAX or unstorable(name):
+        return None
+    return await User.get_or_none(username=name)
 
 
 async def _bind_device(user: User, claim: DeviceClaim, settings: Settings) -> UUID:

@@ -36,6 +36,7 @@ REASON_MAX = 500
 FIRST_YEAR, LAST_YEAR = 2000, 2200  # beyond, local dates do not all convert to UTC; a typo anyway
 PAGE = 20  # upcoming visits per page
 RECENT_CANCELLED = 10
+LOCAL_TIME = "Local clock time in the organization's zone (IVLOG_TIMEZONE), HH:MM, without an offset"
 
 
 class Repeat(StrEnum):
@@ -54,6 +55,16 @@ class _Schema(BaseModel):
             raise ValueError(f"give a date between {FIRST_YEAR} and {LAST_YEAR}")
         return day
 
+    @field_validator("time", check_fields=False)
+    @classmethod
+    def _local_clock_time(cls, at: dt.time) -> dt.time:
+        """Times are local clock time in IVLOG_TIMEZONE (the API says so): an offset ("09:00+05:00") would
+        have been dropped, booking 09:00 local, so it is refused rather than guessed at."""
+        if at.tzinfo is not None:
+            raise ValueError("give the local clock time (HH:MM) without an offset; visits are booked in the "
+                             "organization's time zone")
+        return at
+
 
 class ScheduleRequest(_Schema):
     """What the form, the API and the command line send; `date` and `time` are local clock time."""
@@ -62,7 +73,7 @@ class ScheduleRequest(_Schema):
     other_order_ids: visit_orders.OtherOrderIds
     nurse_id: int = Field(ge=1, le=2**31 - 1)
     date: dt.date
-    time: dt.time
+    time: dt.time = Field(description=LOCAL_TIME)
     repeat: Repeat = Repeat.ONCE
     every_weeks: int = Field(default=1, ge=1, le=MAX_EVERY_WEEKS)
     count: int = Field(default=1, ge=1, le=MAX_WEEKLY)
@@ -92,7 +103,7 @@ class _Reasoned(_Schema):
 
 class MoveRequest(_Reasoned):
     date: dt.date
-    time: dt.time
+    time: dt.time = Field(description=LOCAL_TIME)
     same_day: bool = False  # ticked: a second visit of the order on that day is meant
 
 

@@ -19,6 +19,8 @@ INJECTIONS = {
     "nul": "1\x00",
     "very_long": "9" * 5000 + "' OR '1'='1",
     "template": "{{7*7}}",
+    "last_day": "9999-12-31",  # a date with no next day, nor a midnight in UTC east of Greenwich
+    "first_day": "0001-01-01",
 }
 # (role, path, parameter) of every list endpoint and page that reads a query parameter
 PARAMETERS = [
@@ -34,6 +36,12 @@ PARAMETERS = [
     ("pharmacist", "/review", "to"),
     ("pharmacist", "/review", "state"),
     ("admin", "/admin/audit", "before"),
+    ("admin", "/admin/audit", "since"),
+    ("admin", "/admin/audit", "until"),
+    ("admin", "/admin/audit", "action"),
+    ("admin", "/admin/audit", "object_type"),
+    ("admin", "/admin/audit", "object_id"),
+    ("admin", "/admin/audit", "outcome"),
     ("pharmacist", "/quarantine", "show"),
     ("pharmacist", "/login", "next"),
 ]

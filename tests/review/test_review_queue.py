@@ -82,3 +82,15 @@ async def test_a_nurse_cannot_open_the_review_queue_nor_a_review_page(client_fac
     assert (await nurse.get("/review")).status_code == 403
     assert (await nurse.get(f"/review/visits/{risky_visits['reaction'].id}")).status_code == 403
     assert (await (await client_factory(physician_phil)).get("/review")).status_code == 403
+
+
+@pytest.mark.parametrize("name, day", [("to", "9999-12-31"), ("from", "9999-12-31"), ("from", "0001-01-01")])
+async def test_a_far_off_date_on_the_review_queue_filter_is_refused_naming_the_field(desk, name, day):
+    """9999-12-31 has no next day to end the filter at (was a 500): a filter's days lie in 1900..2200."""
+    refused = await desk.get(f"/review?{name}={day}")
+    assert refused.status_code == 422
+    assert f"{name} must be a day in the years 1900 to 2200" in refused.text
+
+
+async def test_the_review_queue_filter_takes_the_last_day_of_its_range(desk):
+    assert (await desk.get("/review?from=1900-01-01&to=2200-12-31")).status_code == 200

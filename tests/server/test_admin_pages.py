@@ -266,3 +266,28 @@ async def test_audit_log_names_people_and_filters_by_person_action_and_day(clien
     assert entry_ids(none_before.text) == []
     bad = await admin.get("/admin/audit?since=yesterday")
     assert bad.status_code == 400 and "since must be a date" in bad.text
+
+
+@pytest.mark.parametrize("name, day", [("until", "9999-12-31"), ("since", "9999-12-31"), ("since", "0001-01-01"),
+                                       ("until", "2201-01-01")])
+async def test_a_far_off_date_on_the_audit_filter_is_refused_naming_the_field(client_factory, admin_ada, name, day):
+    """9999-12-31 has no next day to end the filter at (was a 500): a filter's days lie in 1900..2200."""
+    refused = await (await client_factory(admin_ada)).get(f"/admin/audit?{name}={day}")
+    assert refused.status_code == 400
+    assert f"{name} must be a day in the years 1900 to 2200" in refused.text
+
+
+async def test_the_audit_filter_takes_the_first_and_last_days_of_its_range(client_factory, admin_ada):
+    page = await (await client_factory(admin_ada)).get("/admin/audit?since=1900-01-01&until=2200-12-31")
+    assert page.status_code == 200 and entry_ids(page.text)
+
+
+@pytest.mark.parametrize("name, longest", [("action", 64), ("object_type", 32), ("object_id", 64), ("outcome", 16)])
+async def test_an_audit_filter_longer_than_its_column_is_refused_naming_the_field(client_factory, admin_ada,
+                                                                                  name, longest):
+    """Nothing stored is longer than its column: such a filter was a 500, or cut short to match other rows."""
+    admin = await client_factory(admin_ada)
+    assert (await admin.get(f"/admin/audit?{name}={'a' * longest}")).status_code == 200
+    refused = await admin.get(f"/admin/audit?{name}={'a' * (longest + 1)}")
+    assert refused.status_code == 400
+    assert f"{name} must be at most {longest} characters" in refused.text

@@ -293,3 +293,27 @@ async def test_a_visit_is_not_moved_onto_another_visit_of_the_patient(pia, patie
                                       "reason": "confirming the time"}, page=url)
     assert same.status_code == 303  # its own time is not a clash
 
+
+
+@pytest.mark.parametrize("at", ["09:00+05:00", "09:00Z", "09:00-00:30"])
+async def test_a_time_with_an_offset_is_refused_naming_the_time_as_local_clock_time(pia, patient_pat, order,
+                                                                                       nurse_ana, at):
+    """The API takes local clock time in IVLOG_TIMEZONE (server/openapi.py); an offset was silently dropped,
+    booking 09:00 local for a caller who meant 09:00 at +05:00."""
+    body = {"patient_id": patient_pat.id, "order_id": order.id, "nurse_id": nurse_ana.id, "date": tomorrow(),
+            "time": at}
+    refused = await pia.post("/api/visits", json=body)
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert error["field"] == "time" and "local" in error["message"] and "without an offset" in error["message"]
+    assert await Visit.filter(patient=patient_pat).count() == 0
+    described = (await pia.get("/api/openapi.json")).json()["components"]["schemas"]["ApiScheduleRequest"]
+    assert "without an offset" in described["properties"]["time"]["description"]
+
+
+async def test_moving_a_visit_to_a_time_with_an_offset_is_refused_naming_the_time(pia, booked):
+    url = f"/pharmacy/visits/{booked.id}/move"
+    data = {"date": tomorrow(), "time": "14:15+05:00", "reason": "patient asked"}
+    refused = await post_form(pia, url, data, page=url)
+    assert refused.status_code == 422 and "Time:" in refused.text and "without an offset" in refused.text
+    assert (await Visit.get(id=booked.id)).scheduled_at == booked.scheduled_at

@@ -265,3 +265,26 @@ async def test_a_tablet_that_only_pulls_is_still_seen_by_the_admin(client_factor
     await Device.filter(id=device_id).update(last_seen_at=earlier)
     assert (await client.get("/api/reference")).status_code == 200
     assert (await Device.get(id=device_id)).last_seen_at > earlier + timedelta(minutes=4)
+
+
+async def _login_form(client, username: str, password: str):
+    page = await client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    return await client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.mark.parametrize("username", ["n" * 65, "nurse_ana" + " " * 60 + "x", "İ" * 40, "nurse_ana\x00"])
+async def test_an_overlong_username_on_the_login_form_is_answered_as_a_wrong_login(anonymous, nurse_ana, username):
+    """No account can have a name longer than the column holds: the form answers as for any unknown name
+    (was a 500; the JSON login refuses it by its schema)."""
+    unknown = await _login_form(anonymous, "nobody", "nope")
+    overlong = await _login_form(anonymous, username, "nope")
+    assert overlong.status_code == unknown.status_code == 401
+    assert "Wrong username or password." in overlong.text
+
+
+async def test_overlong_usernames_on_the_login_form_are_throttled_like_any_other(anonymous, settings):
+    for _ in range(settings.login_max_failures):
+        assert (await _login_form(anonymous, "x" * 300, "guess")).status_code == 401
+    throttled = await _login_form(anonymous, "x" * 300, "guess")
+    assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
