@@ -18,17 +18,17 @@ import { seriesOut } from './series.js';
 // Where the visit stands in its life, and entries that came late (port of server/clinical/timeline.py).
 //   late entry         recorded on the device much later than it happened (threshold in rules data)
 //   late after review  reached the server (server_seq) after the pharmacist's latest sign-off; it reopens
-//                      the visit. Not yet synced (server_seq null) counts as after. The pharmacist's own
-//                      review entries never reopen.
+//                      the visit. Not yet synced (server_seq null) counts as after. The pharmacist's
+//                      later intervention reopens it too (it changes the summary released); a sign-off not.
 
 const transportPosition = (entry) => (entry.server_seq === null ? Infinity : entry.server_seq);
 
-// Ids of non-review entries that reached the server after the latest review.signed.
+// Ids of the entries but sign-offs that reached the server after the latest review.signed.
 function lateAfterReview(ordered) {
   const reviews = ordered.filter((e) => e.kind === 'review.signed').map(transportPosition);
   if (!reviews.length) return [];
   const signedAt = Math.max(...reviews);
-  return ordered.filter((e) => !e.kind.startsWith('review.') && transportPosition(e) > signedAt).map((e) => e.id);
+  return ordered.filter((e) => e.kind !== 'review.signed' && transportPosition(e) > signedAt).map((e) => e.id);
 }
 
 // Entries recorded more than `threshold_min` after they happened.

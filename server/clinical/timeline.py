@@ -83,12 +83,14 @@ def _transport_position(entry: Entry) -> float:
 
 
 def late_after_review(ordered: list[Entry]) -> list[str]:
-    """Ids of non-review entries that reached the server after the latest review.signed."""
+    """Ids of the entries but sign-offs that reached the server after the latest review.signed. A pharmacist's
+    intervention is one: it changes a summary already released (a walk saw "Next infusion: 150 mL/h" appear
+    in it silently), so the visit reopens and her next sign-off releases the summary again."""
     reviews = [_transport_position(e) for e in ordered if e.kind == "review.signed"]
     if not reviews:
         return []
     signed_at = max(reviews)
-    return [e.id for e in ordered if not e.kind.startswith("review.") and _transport_position(e) > signed_at]
+    return [e.id for e in ordered if e.kind != "review.signed" and _transport_position(e) > signed_at]
 
 
 def late_entries(ordered: list[Entry], threshold_min: float) -> list[dict[str, Any]]:

@@ -30,8 +30,17 @@ NOTICES = {
     # the tablet offers and checks the order's premedication and product, not the words of an intervention
     "intervention-order": "The intervention was recorded. The tablet offers and checks what the order holds: "
                           "edit the order (the patient's page, Edit order) so the next visit follows it.",
+    # after a sign-off: the summary released no longer says all (timeline.late_after_review)
+    "reopened": "The visit is reopened: the summary released to the physician does not hold this intervention. "
+                "Sign the review again to release the updated summary.",
     "signed": "The review was signed. The summary was released to the physician.",
 }
+
+
+def _notice(done: str) -> str | None:
+    """The notices `done` names, joined by "," ("intervention-order,reopened")."""
+    parts = [NOTICES[part] for part in done.split(",") if part in NOTICES]
+    return " ".join(parts) or None
 
 
 ORDER_CHANGES = ("premed_change", "product_switch")  # interventions the order must follow, or the tablet will not
@@ -73,7 +82,7 @@ async def queue_page(request: Request) -> Response:
 async def _visit_page(request: Request, visit: Visit, extra: dict[str, Any], status: int = 200) -> Response:
     page = await review.build_review(visit, clock=_clock(request))
     context = {**template_context(page.summary), "r": page, "kinds": review.INTERVENTION_KINDS,
-               "notice": NOTICES.get(request.query_params.get("done", "")), "values": {}, "error": None,
+               "notice": _notice(request.query_params.get("done", "")), "values": {}, "error": None,
                "failed": None, "field_errors": {}, "long_gap_days": visits.rulebook().infusion_series.long_gap_days,
                **extra}
     return render(request, "review/visit.html", context, status=status)
@@ -104,6 +113,8 @@ async def _act(request: Request, action: str) -> Response:
                    "field_errors": {e.field: e.message for e in error.errors or []}}
         return await _visit_page(request, await Visit.get(id=visit.id), context, status=error.status)
     done = "intervention-order" if action == "intervention" and form.get("kind") in ORDER_CHANGES else action
+    if action == "intervention" and await review.current_status(visit) == VisitStatus.REOPENED:
+        done += ",reopened"
     return RedirectResponse(f"/review/visits/{visit.id}?done={done}", status_code=303)
 
 

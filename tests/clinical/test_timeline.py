@@ -138,10 +138,14 @@ def test_an_unsynced_entry_after_review_counts_as_after_it(gammagard_context: Vi
     assert fold(s, gammagard_context)["status"] == "reopened"
 
 
-def test_the_pharmacists_own_later_intervention_does_not_reopen(gammagard_context: VisitContext) -> None:
+def test_the_pharmacists_later_intervention_reopens_the_visit_so_a_released_summary_never_changes_silently(
+        gammagard_context: VisitContext) -> None:
     s = reviewed_visit()
-    s.add(210, "review.intervention", {"kind": "prescriber_contacted", "text": "Faxed summary."},
-          author_id="pharmacist-pia", device_id="desk")
+    later = s.add(210, "review.intervention", {"kind": "next_rate", "text": "Slower next time.", "next_rate_ml_h": 150},
+                  author_id="pharmacist-pia", device_id="desk")
+    state = fold(s, gammagard_context)
+    assert (state["status"], state["late_after_review"]) == ("reopened", [later])
+    s.add(215, "review.signed", {}, author_id="pharmacist-pia", device_id="desk")  # her sign-off releases it again
     assert fold(s, gammagard_context)["status"] == "reviewed"
 
 

@@ -83,6 +83,30 @@ async def test_a_late_entry_after_sign_off_sends_the_visit_back_to_the_queue(
     assert "after review" in (await desk.get(f"/review/visits/{visit.id}")).text
 
 
+async def test_an_intervention_after_sign_off_reopens_the_visit_and_the_next_sign_off_releases_the_summary_again(
+    push_visit, desk, post_form, nurse_ana, patient_pat, physician_phil, projected
+):
+    """Found by a new user's walk: "next rate 150" recorded after the sign-off changed the summary the physician
+    had been sent, silently: no time, nothing reopened, no new notice in the physician's inbox."""
+    visit = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    url = f"/review/visits/{visit.id}"
+    await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well."})
+    assert await InboxItem.filter(visit_id=visit.id, physician_id=physician_phil.id).count() == 1
+
+    done = await post_form(desk, f"{url}/interventions",
+                           {"kind": "next_rate", "text": "Slower next time", "next_rate_ml_h": "150"})
+    assert done.headers["location"] == f"{url}?done=intervention,reopened"
+    await projected()
+    assert (await Visit.get(id=visit.id)).status == VisitStatus.REOPENED
+    page = (await desk.get(done.headers["location"])).text
+    assert "The visit is reopened: the summary released to the physician does not hold this intervention." in page
+    assert "Sign review and release summary" in page
+
+    await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well; slower next time."})
+    assert (await Visit.get(id=visit.id)).status == VisitStatus.REVIEWED
+    assert await InboxItem.filter(visit_id=visit.id, physician_id=physician_phil.id).count() == 2  # sent again
+
+
 async def test_a_reopened_visit_offers_the_last_sign_offs_note_again_so_a_second_sign_off_keeps_it(
     push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat, projected
 ):
