@@ -6,7 +6,8 @@ Deny by default (DESIGN section 6):
 - physician: their own patients, and only the visits a pharmacist has reviewed (released): a
   nurse-signed visit awaiting review is not there yet, on every route (pages, API, pull, summaries);
 - admin: patient demographics (to manage patients and assignments), no orders or visits;
-- entries kept aside: a pharmacist of the organization accepts or rejects them (`decide_held`).
+- entries kept aside: a pharmacist of the organization reads them whole (`read_held`), accepts or
+  rejects them (`decide_held`).
 
 Nothing crosses an organization. An object out of scope is indistinguishable from an absent
 one (404). Every read or write of patient data leaves an audit entry, denied attempts too.
@@ -112,6 +113,13 @@ async def decide_held(user: User, quarantine_id: int) -> Quarantine:
     query = (Quarantine.filter(organization_id=user.organization_id) if user.role == Role.PHARMACIST
              else Quarantine.filter(id__in=[]))
     return await _one(user, query, quarantine_id, action="quarantine.decide", object_type="quarantine")
+
+
+async def read_held(user: User, quarantine_id: int) -> Quarantine:
+    """An entry kept aside, whole, for a pharmacist of its organization (admins see no content), or 404."""
+    query = (Quarantine.filter(organization_id=user.organization_id) if user.role == Role.PHARMACIST
+             else Quarantine.filter(id__in=[]))
+    return await _one(user, query, quarantine_id, action="quarantine.read", object_type="quarantine")
 
 
 async def read_patient(user: User, patient_id: int) -> Patient:

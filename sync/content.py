@@ -15,8 +15,9 @@ from uuid import UUID
 
 import orjson
 
+from sync import nesting
 from sync.policy import Candidate, Refusal
-from sync.protocol import MAX_YEAR, MIN_YEAR
+from sync.protocol import MAX_DEPTH, MAX_PUSH_DEPTH, MAX_YEAR, MIN_YEAR
 
 REQUIRED = ("visit_id", "kind", "schema", "occurred_at", "recorded_at", "payload")
 REQUIRED_SET = frozenset(REQUIRED)
@@ -25,9 +26,10 @@ REQUIRED_SET = frozenset(REQUIRED)
 def content_sha256(raw: dict[str, Any]) -> str:
     """The digest of the event's canonical JSON (sorted keys, compact, UTF-8), by orjson.
 
-    Text orjson cannot encode (a lone surrogate) or an integer beyond 64 bits falls back to
-    the standard library's canonical form (`legacy_sha256`): such an event is quarantined,
-    and its retry gets the same digest, so it is still recognised."""
+    Text orjson cannot encode (a lone surrogate), an integer beyond 64 bits or content nested
+    deeper than orjson writes (255 levels) falls back to the standard library's canonical form
+    (`legacy_sha256`): such an event is quarantined, and its retry gets the same digest, so it is
+    still recognised."""
     try:
         return hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
     except (orjson.JSONEncodeError, TypeError):
@@ -36,9 +38,9 @@ def content_sha256(raw: dict[str, Any]) -> str:
 
 def legacy_sha256(raw: dict[str, Any]) -> str:
     """The digest servers before orjson stored (ASCII-escaped `json.dumps`): a retry of an event
-    logged by one of them is compared with this too, so it is a duplicate, not a collision."""
-    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    logged by one of them is compared with this too, so it is a duplicate, not a collision.
+    Written without recursion at any depth (`sync.nesting.dumps`)."""
+    return hashlib.sha256(nesting.dumps(raw, sort_keys=True).encode()).hexdigest()
 
 
 def digest_against(raw: dict[str, Any], digest: str, known: set[str]) -> str:
@@ -52,12 +54,17 @@ def digest_against(raw: dict[str, Any], digest: str, known: set[str]) -> str:
 def parse_json(body: bytes, *, screened: bool) -> Any:
     """A JSON body, UTF-8 only (RFC 8259). `screened`: `may_hold_unstorable(body)` is False, so
     orjson (strict, fast) may parse it; otherwise the standard library keeps lone surrogates as
-    text, so that the event holding one is quarantined whole instead of refusing the batch."""
+    text, so that the event holding one is quarantined whole instead of refusing the batch.
+    orjson reads at most `MAX_PUSH_DEPTH` levels; the standard library is handed only text measured
+    at most `nesting.SAFE_DEPTH` deep. Deeper: `nesting.TooDeep`, naming the limit passed."""
     if screened:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
             pass  # e.g. an integer beyond 64 bits: let the standard parser decide
+    depth = nesting.text_depth(body)
+    if depth > nesting.SAFE_DEPTH:
+        raise nesting.TooDeep(MAX_PUSH_DEPTH if depth > MAX_PUSH_DEPTH else nesting.SAFE_DEPTH)
     return json.loads(body.decode("utf-8"))
 
 
@@ -98,15 +105,36 @@ def may_hold_unstorable(body: bytes) -> bool:
 
 
 def sent_json(raw: dict[str, Any]) -> str:
-    """The event as sent, as ASCII JSON text: lossless even for characters a database refuses."""
-    return json.dumps(raw, ensure_ascii=True, separators=(",", ":"))
+    """The event as sent, as ASCII JSON text: lossless even for characters a database refuses,
+    and whole at any depth (`sync.nesting.dumps`: a too-deep entry is kept, never dropped)."""
+    return nesting.dumps(raw)
+
+
+KNOWN_FIELDS = frozenset((*REQUIRED, "id", "device_seq", "resolves"))
+
+
+def too_deep(raw: dict[str, Any]) -> Refusal | None:
+    """Why an event nested deeper than `MAX_DEPTH` is kept aside, naming the field (only a field
+    the protocol knows: any other name is the sender's text, of any length); None if it is not."""
+    if not nesting.deeper_than(raw, MAX_DEPTH + 1):
+        return None
+    deep = next((key for key, value in raw.items() if nesting.deeper_than(value, MAX_DEPTH)), "")
+    return nested_too_deep(f"entry's {deep}" if deep in KNOWN_FIELDS else "entry (a field the app does not send)")
+
+
+def nested_too_deep(part: str = "entry") -> Refusal:
+    return Refusal("too_deep", f"The {part} nests deeper than {MAX_DEPTH} levels; entries the app records nest "
+                               "4 at most. It was kept aside whole: the pharmacy can see it.")
 
 
 def read_candidate(raw: dict[str, Any], event_id: UUID, *, check_text: bool = True,
                    visit_ids: dict[Any, UUID] | None = None) -> Candidate | Refusal:
     """The event's envelope fields, or why they cannot be read (the event is then quarantined).
     `event_id` is `raw["id"]`, already read by the engine; `check_text=False` when the body was
-    screened by `may_hold_unstorable`; `visit_ids` memoizes visit ids the batch's events share."""
+    screened by `may_hold_unstorable`; `visit_ids` memoizes visit ids the batch's events share.
+    Depth first: the checks after it, the host's too, may then walk the event recursively."""
+    if deep := too_deep(raw):
+        return deep
     if check_text and unstorable(raw):
         return UNSTORABLE
     if not raw.keys() >= REQUIRED_SET:
@@ -131,16 +159,18 @@ def read_candidate(raw: dict[str, Any], event_id: UUID, *, check_text: bool = Tr
 
 
 def visit_uuid(value: Any, memo: dict[Any, UUID] | None = None) -> UUID | None:
-    """The visit id an event names, or None if it names none; `memo` keeps ids already parsed."""
+    """The visit id an event names, or None if it names none (only text can: `str()` of a list
+    nested a thousand deep would recurse); `memo` keeps ids already parsed."""
+    if value.__class__ is not str:
+        return None
     memo = {} if memo is None else memo
-    if value.__class__ is str and value in memo:
+    if value in memo:
         return memo[value]
     try:
-        parsed = UUID(str(value))
+        parsed = UUID(value)
     except ValueError:
         return None
-    if value.__class__ is str:
-        memo[value] = parsed
+    memo[value] = parsed
     return parsed
 
 

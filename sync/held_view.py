@@ -8,11 +8,12 @@ Anyone in the organization can push at a visit, and what the server cannot accep
 So no view shows them whole: every list is a page with the total count, and the database hands
 over only the first `SHOWN_CHARS` of each entry's text with its full length (penetration test,
 issue 16.9). The whole entry stays stored, for the pharmacist and for its author's correction.
+An entry is parsed only when it is shown whole and nests no deeper than an entry may
+(`sync.protocol.MAX_DEPTH`): a kept-aside entry may nest a thousand levels (`sync.nesting`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -21,7 +22,9 @@ from tortoise.expressions import RawSQL
 from tortoise.functions import Length
 from tortoise.queryset import QuerySet
 
+from sync import nesting
 from sync.models import Quarantine
+from sync.protocol import MAX_DEPTH
 
 PAGE_SIZE = 50  # held entries on one page of any view
 SHOWN_CHARS = 4_096  # the text of one held entry shown at most (its stored JSON is ASCII)
@@ -36,7 +39,7 @@ _PREFIX = RawSQL(f"SUBSTRING(sent_json, 1, {SHOWN_CHARS})")
 
 @dataclass(frozen=True)
 class HeldPage:
-    rows: list[dict[str, Any]]  # FIELDS, `size` (characters stored), `sent` (parsed, or None), `shown`
+    rows: list[dict[str, Any]]  # FIELDS, `size` (characters stored), `sent` (parsed, or None), `shown` (text)
     total: int  # entries the query holds in all
     next_before: int | None  # `before=` of the next (older) page, None on the last
 
@@ -59,8 +62,12 @@ async def page(query: QuerySet[Quarantine], *, before: int | None = None, newest
 
 
 def _readable(row: dict[str, Any]) -> dict[str, Any]:
-    """The entry parsed when it is shown whole; else only its first characters, as text."""
-    row["sent"] = json.loads(row["shown"]) if whole(row) else None
+    """The entry parsed when it is shown whole and nests no deeper than an entry may (the event
+    object is one level above its fields); else only its first characters, as text."""
+    try:
+        row["sent"] = nesting.loads(row["shown"], limit=MAX_DEPTH + 1) if whole(row) else None
+    except nesting.TooDeep:
+        row["sent"] = None
     return row
 
 
@@ -70,13 +77,14 @@ def kind_of(row: dict[str, Any]) -> str | None:
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
-    """A held entry as JSON: `content` is the event as sent when it fits the display size;
-    otherwise null, with `content_chars` and `content_start` (its first characters)."""
+    """A held entry as JSON: `content` is the event as sent when it fits the display size (and
+    nests no deeper than an entry may); otherwise null, with `content_chars` and `content_start`
+    (its first characters)."""
     return {
         "event_id": str(row["event_id"]), "visit_id": _text(row["visit_id"]), "device_seq": row["device_seq"],
         "code": row["code"], "reason": row["reason"], "received_at": row["received_at"].isoformat(),
         "resolved_by": _text(row["resolved_by"]), "content": row["sent"], "content_chars": row["size"],
-        **({} if whole(row) else {"content_start": row["shown"]}),
+        **({} if row["sent"] is not None else {"content_start": row["shown"]}),
     }
 
 

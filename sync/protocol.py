@@ -17,6 +17,14 @@ PROTOCOL_VERSION = 1
 MAX_EVENTS = 5_000
 MAX_SEQ = 2**63 - 1  # server_seq and device_seq are 64-bit integer columns
 MAX_BYTES = 5 * 1024 * 1024
+# How deep JSON may nest (sync.nesting). An entry's fields nest at most MAX_DEPTH levels: the deepest the
+# app records is 4 (an amendment's payload holding a reaction's list of notifications), so 32 leaves room
+# to grow and stays far below what anything here walks recursively (orjson writes 255 levels; the standard
+# library's json is handed at most nesting.SAFE_DEPTH, 256). A deeper entry is kept aside (`too_deep`) and
+# the rest of the push stored. A push is read to MAX_PUSH_DEPTH levels (orjson's own limit; 256 when the
+# standard library must read it, for a lone surrogate or a huge integer); deeper, it is refused whole (400).
+MAX_DEPTH = 32
+MAX_PUSH_DEPTH = 1_024
 MAX_SURRENDERED = 20_000  # entries one revoked tablet may hand over in all (a stolen one could send junk)
 MAX_PULL = 5_000
 DEFAULT_PULL = 1_000

@@ -16,12 +16,14 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from sync.content import content_sha256, read_candidate
+from sync import nesting
+from sync.content import content_sha256, nested_too_deep, read_candidate
 from sync.engine import WRITER
 from sync.errors import SyncError
 from sync.group import Group, Resolution
 from sync.models import Quarantine
 from sync.policy import AuditRecord, Candidate, Policy, Principal, Refusal
+from sync.protocol import MAX_DEPTH
 
 ACCEPTED_FLAG = "accepted_by_reviewer"  # on the stored event: it was kept aside, then accepted
 
@@ -48,8 +50,12 @@ def _undecided(held: Quarantine) -> None:
 
 
 def _candidate(held: Quarantine, policy: Policy) -> tuple[dict[str, Any], Candidate]:
-    """The entry as sent, read and checked again as a push would read it."""
-    raw = held.sent
+    """The entry as sent, read and checked again as a push would read it. Text nested deeper than
+    an entry may is not parsed at all (`sync.nesting`): it fails the check a push makes first."""
+    try:
+        raw = nesting.loads(held.sent_json, limit=MAX_DEPTH + 1)
+    except nesting.TooDeep:
+        raise _refused(nested_too_deep()) from None
     if raw.__class__ is not dict:
         raise _refused(Refusal("invalid_envelope", "The entry is not an object."))
     reading = read_candidate(raw, held.event_id)

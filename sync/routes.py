@@ -19,12 +19,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync import engine, held_view
+from sync import engine, held_view, nesting
 from sync.content import may_hold_unstorable, parse_json
 from sync.errors import SyncError, malformed, too_large
 from sync.models import Quarantine
 from sync.policy import Policy, Principal
-from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_PULL, MAX_SEQ, PushRequest
+from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_DEPTH, MAX_PULL, MAX_SEQ, PushRequest
 
 
 def routes(policy: Policy) -> list[Route]:
@@ -103,6 +103,9 @@ def _read_push(body: bytes, *, screened: bool) -> PushRequest:
         raise too_large(f"A push holds at most {MAX_BYTES // (1024 * 1024)} MB; split the batch and send the parts.")
     try:
         return PushRequest.model_validate(parse_json(body, screened=screened))
+    except nesting.TooDeep as exc:
+        raise malformed(f"The push nests deeper than {exc.limit} levels, more than the server reads (an entry's "
+                        f"fields may nest {MAX_DEPTH}); nothing of it was stored.") from None
     except (ValueError, RecursionError, ValidationError) as exc:
         raise malformed(f"The push envelope is malformed: {_first_error(exc)}") from None
 

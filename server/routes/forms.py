@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -11,9 +10,11 @@ from starlette.requests import Request
 
 from server.auth import csrf
 from server.errors import BadRequest, FieldError, ValidationFailed, from_pydantic
+from sync import nesting
 from sync.content import unstorable
 
 T = TypeVar("T", bound=BaseModel)
+MAX_JSON_DEPTH = 32  # levels a JSON body may nest (the API's deepest, a visit request, nests 2; sync.nesting)
 
 
 async def read_form(request: Request) -> FormData:
@@ -43,8 +44,10 @@ def parse_form(form: FormData, model: type[T]) -> T:
 async def read_json(request: Request, model: type[T]) -> T:
     body = await request.body()
     try:
-        data = json.loads(body or b"null")
-    except (ValueError, RecursionError):
+        data = nesting.loads(body or b"null", limit=MAX_JSON_DEPTH)
+    except nesting.TooDeep:
+        raise BadRequest(f"The body nests deeper than {MAX_JSON_DEPTH} levels.") from None
+    except ValueError:
         raise BadRequest("The body is not valid JSON.") from None
     if isinstance(data, dict):
         refuse_unstorable(data)

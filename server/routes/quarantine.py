@@ -5,13 +5,13 @@ only ids, codes and reasons (DESIGN section 6: no clinical detail beyond what ad
 A held entry is resolved by a new event from the tablet (`resolves`), never by editing it, or by a
 pharmacist's decision (`server.services.held`): accepted into the visit's record after the normal
 checks, or rejected with a reason. Entries a revoked tablet handed over wait here for that decision.
-The page is bounded whatever was sent: one page of entries, each shown whole only when small
-(`sync.held_view`).
+The page is bounded in size and time whatever was sent: one page of entries (`sync.held_view`), each
+a preview of a few KB built without parsing it (`server.services.held_preview`), and only for the
+pharmacist; she downloads an entry whole, as sent (`sent_json`).
 """
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from server.errors import AppError, BadRequest, Conflict, FieldError
 from server.routes import forms, guard
 from server.routes.params import path_id, whole_number
 from server.services import held as held_service
+from server.services.held_preview import bounded_text, preview
 from server.templating import render
 from sync import held_view
 from sync.models import Quarantine
@@ -55,8 +56,7 @@ async def quarantine_page(request: Request, *, error: AppError | None = None) ->
     more = {"show": "all"} if show_all else {}
     more.update({"visit": str(visit_id)} if visit_id else {})
     next_url = f"/quarantine?{urlencode({**more, 'before': shown.next_before})}" if shown.next_before else None
-    context = {"rows": rows, "show_all": show_all, "total": shown.total, "next_url": next_url,
-               "shown_chars": held_view.SHOWN_CHARS, "error": error,
+    context = {"rows": rows, "show_all": show_all, "total": shown.total, "next_url": next_url, "error": error,
                "notice": NOTICES.get(request.query_params.get("done", ""))}
     return render(request, "quarantine.html", context, status=error.status if error else 200)
 
@@ -92,25 +92,42 @@ async def reject(request: Request) -> Response:
     return RedirectResponse("/quarantine?done=rejected", status_code=303)
 
 
+async def sent_whole(request: Request) -> Response:
+    """The entry exactly as the tablet sent it, to download: the page shows only a preview."""
+    pharmacist = await guard.require(request, Role.PHARMACIST)
+    held = await access.read_held(pharmacist, path_id(request, "quarantine_id"))
+    disposition = f'attachment; filename="kept-aside-{held.event_id}.json"'
+    return Response(held.sent_json, media_type="application/json", headers={"Content-Disposition": disposition})
+
+
 def _row(row: dict, names: dict[int, str], *, with_content: bool) -> dict:
-    """One held entry for the page: its content pretty-printed when it fits the display size,
-    else its first characters only (the page's size is bounded however large the entry is)."""
-    whole = held_view.whole(row)
-    content = json.dumps(row["sent"], indent=1, ensure_ascii=True) if whole else row["shown"]
-    kind = held_view.kind_of(row) or (None if whole else "too large to show whole")
+    """One held entry for the page, each part bounded: the content only for a pharmacist (decided
+    before any of it is formatted), as a preview of a few KB; the reason cut too (the host's may
+    name every field a payload should not have)."""
     return {
         "id": row["id"], "event_id": row["event_id"], "visit_id": row["visit_id"], "device_id": row["device_id"],
         "device_seq": row["device_seq"], "author": names.get(row["author_id"], f"user {row['author_id']}"),
-        "received_at": row["received_at"], "code": row["code"], "reason": row["reason"],
-        "resolved_by": row["resolved_by"], "kind": kind, "size": row["size"], "truncated": not whole,
+        "received_at": row["received_at"], "code": row["code"], "reason": bounded_text(row["reason"]),
+        "resolved_by": row["resolved_by"], "kind": _kind(row), "size_kb": f"{row['size'] / 1024:.1f}",
         "decision": row["decision"], "decision_note": row["decision_note"],
         "decided_by": names.get(row["decided_by"], f"user {row['decided_by']}") if row["decided_by"] else None,
-        "content": content if with_content else None,
+        "content": preview(row["shown"], row["size"]) if with_content else None,
     }
+
+
+def _kind(row: dict) -> str | None:
+    """The entry's kind when it names a short one (a kind is at most 64 characters), else why not."""
+    kind = held_view.kind_of(row)
+    if kind is not None and len(kind) <= 64:
+        return kind
+    if not held_view.whole(row):
+        return "too large to show whole"
+    return "nested too deep to read" if row["sent"] is None else None
 
 
 routes = [
     Route("/quarantine", quarantine_page, methods=["GET"]),
+    Route("/quarantine/{quarantine_id:int}/sent.json", sent_whole, methods=["GET"]),
     Route("/quarantine/{quarantine_id:int}/accept", accept, methods=["POST"]),
     Route("/quarantine/{quarantine_id:int}/reject", reject, methods=["POST"]),
 ]

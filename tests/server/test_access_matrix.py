@@ -51,6 +51,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/account/password"): Rule(ALL),
     ("GET", "/api/device-key"): rule(N),
     ("GET", "/quarantine"): rule(PH, AD),
+    ("GET", "/quarantine/{quarantine_id:int}/sent.json"): rule(PH),
     ("POST", "/quarantine/{quarantine_id:int}/accept"): rule(PH),
     ("POST", "/quarantine/{quarantine_id:int}/reject"): rule(PH),
     ("GET", "/api/session"): Rule(ALL),
