@@ -21,13 +21,15 @@ from uuid import UUID
 
 from tortoise.connection import get_connection
 from tortoise.expressions import Q
+from tortoise.functions import Count
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from server import audit
 from server.db.models import Assignment, Order, Patient, Role, User, Visit, VisitStatus
 from server.errors import NotFound
-from sync.models import Quarantine
+from sync.models import Event, Quarantine
+from sync.protocol import MAX_VISIT_EVENTS
 
 M = TypeVar("M", bound=Model)
 
@@ -178,12 +180,14 @@ async def audit_list(user: User, object_type: str, count: int) -> None:
 
 
 class WritableVisit(NamedTuple):
-    """What a push's checks read of a visit its author may write to: whose it is (the patient) and
-    when it was due and began (the window its entries' times must fall in, `server.sync_time`)."""
+    """What a push's checks read of a visit its author may write to: whose it is (the patient), when it
+    was due and began (the window its entries' times must fall in, `server.sync_time`), and how many
+    entries it holds, counted up to one past the most a visit holds (`sync.protocol.MAX_VISIT_EVENTS`)."""
 
     patient_id: int
     scheduled_at: datetime
     time_in: datetime | None
+    entries: int = 0
 
 
 async def visit_patients(user: User, visit_ids: list[UUID]) -> dict[UUID, WritableVisit]:
@@ -205,7 +209,8 @@ async def visit_patients_of(asks: list[tuple[User, Collection[UUID]]]) -> dict[i
     for user, ids in asks:
         if ids and user.role != Role.NURSE:
             rows = await (await visits(user)).filter(id__in=list(ids)).values("id", "patient_id", "scheduled_at", "time_in")
-            found[user.id].update({row["id"]: _writable(row) for row in rows})
+            counts = await _entries_of([row["id"] for row in rows])
+            found[user.id].update({row["id"]: _writable({**row, "entries": counts.get(row["id"], 0)}) for row in rows})
     connection = get_connection("default")
     if connection.capabilities.dialect == "postgres" and nurses:
         pairs = [(user, visit_id) for user, ids in nurses for visit_id in ids]
@@ -223,20 +228,30 @@ async def visit_patients_of(asks: list[tuple[User, Collection[UUID]]]) -> dict[i
     return found
 
 
+# A visit's entries, counted no further than one past the most a visit holds: a full visit costs no more
+_ENTRIES = f"(SELECT count(*) FROM (SELECT 1 FROM event e WHERE e.visit_id = v.id LIMIT {MAX_VISIT_EVENTS + 1}) n) AS entries"
 _NURSES_VISITS = (  # PostgreSQL: (nurse, organization, visit) asked in three arrays, $4 today
-    "SELECT w.nurse_id, v.id, v.patient_id, v.scheduled_at, v.time_in "
+    f"SELECT w.nurse_id, v.id, v.patient_id, v.scheduled_at, v.time_in, {_ENTRIES} "
     "FROM unnest($1::int[], $2::int[], $3::uuid[]) AS w(nurse_id, organization_id, visit_id) "
     "JOIN visit v ON v.id = w.visit_id AND v.organization_id = w.organization_id "
     "WHERE EXISTS (SELECT 1 FROM assignment a WHERE a.nurse_id = w.nurse_id AND a.organization_id = w.organization_id "
     "AND a.patient_id = v.patient_id AND a.starts_on <= $4 AND (a.ends_on IS NULL OR a.ends_on >= $4))")
 _NURSE_VISITS_SQLITE = (  # the same rule for one nurse: organization, nurse, organization, today twice, the visits
-    "SELECT v.id, v.patient_id, v.scheduled_at, v.time_in FROM visit v WHERE v.organization_id = ? "
+    f"SELECT v.id, v.patient_id, v.scheduled_at, v.time_in, {_ENTRIES} FROM visit v WHERE v.organization_id = ? "
     "AND v.patient_id IN (SELECT a.patient_id FROM assignment a WHERE a.nurse_id = ? AND a.organization_id = ? "
     "AND a.starts_on <= ? AND (a.ends_on IS NULL OR a.ends_on >= ?)) AND v.id IN ({ids})")
 
 
 def _writable(row: dict[str, Any]) -> WritableVisit:
-    return WritableVisit(int(row["patient_id"]), _moment(row["scheduled_at"]), _moment(row["time_in"]))
+    return WritableVisit(int(row["patient_id"]), _moment(row["scheduled_at"]), _moment(row["time_in"]), int(row["entries"]))
+
+
+async def _entries_of(visit_ids: list[UUID]) -> dict[UUID, int]:
+    """The entries of each visit (a desk's push: a pharmacist's few visits), as `_ENTRIES` counts them."""
+    if not visit_ids:
+        return {}
+    rows = await Event.filter(visit_id__in=visit_ids).group_by("visit_id").annotate(n=Count("id")).values("visit_id", "n")
+    return {UUID(str(row["visit_id"])): min(row["n"], MAX_VISIT_EVENTS + 1) for row in rows}
 
 
 def _moment(value: Any) -> Any:

@@ -115,6 +115,8 @@ class ServerPolicy:
         valid = [c for c in valid if c.id not in refusals]
         refusals.update(sync_time.outside_visits(valid, writable))  # times far outside the visit
         valid = [c for c in valid if c.id not in refusals]
+        refusals.update(write_rules.full_visit_refusals(valid, {v: w.entries for v, w in writable.items()}))
+        valid = [c for c in valid if c.id not in refusals]
         refusals.update(await write_rules.correction_refusals(user, valid))
         refusals.update(await write_rules.status_refusals(user.organization_id, valid))
         return refusals

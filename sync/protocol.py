@@ -25,6 +25,9 @@ MAX_BYTES = 5 * 1024 * 1024
 # standard library must read it, for a lone surrogate or a huge integer); deeper, it is refused whole (400).
 MAX_DEPTH = 32
 MAX_PUSH_DEPTH = 1_024
+# Entries one visit holds at most: a six-hour infusion records about 100; past this a nurse's flood of her own
+# visit made its review page take 8 s and stalled the server (penetration test). Later ones are kept aside.
+MAX_VISIT_EVENTS = 1_000
 MAX_SURRENDERED = 20_000  # entries one revoked tablet may hand over in all (a stolen one could send junk)
 MAX_PULL = 5_000
 DEFAULT_PULL = 1_000

@@ -6,7 +6,8 @@ event that reaches the log:
 - may this user amend or void the entry a correction points at (the same table: its author only,
   signatures and sign-offs never);
 - may this review entry be recorded on the visit in its current status (the desk's rule: a sign-off
-  on a completed, signed or reopened visit; an intervention also on a reviewed one).
+  on a completed, signed or reopened visit; an intervention also on a reviewed one);
+- does the visit have room for it (`MAX_VISIT_EVENTS`).
 A correction whose target is not on the server yet is accepted: arrival order is not clinical order,
 and the fold applies a correction only when its author wrote the target, so it can never rewrite
 someone else's entry once that arrives.
@@ -22,6 +23,7 @@ from server.db.models import Role, User, Visit, VisitStatus
 from server.services import visits
 from sync.models import Event
 from sync.policy import Candidate, Refusal
+from sync.protocol import MAX_VISIT_EVENTS
 
 SIGNABLE = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REOPENED)
 INTERVENABLE = (*SIGNABLE, VisitStatus.REVIEWED)
@@ -59,6 +61,23 @@ def status_refusal(kind: str, status: VisitStatus) -> Refusal | None:
         return Refusal("not_signable", f"This visit is {status}; only a completed, signed or reopened visit "
                                        "can be signed off.")
     return Refusal("not_intervenable", f"Interventions are recorded on finished visits; this one is {status}.")
+
+
+VISIT_FULL = Refusal("visit_full", f"This visit holds {MAX_VISIT_EVENTS:,} entries, the most one visit may hold (a six-hour "
+                                   "infusion records about 100), so this entry was kept aside: the pharmacy can see it.")
+
+
+def full_visit_refusals(candidates: list[Candidate], entries: dict[UUID, int]) -> dict[UUID, Refusal]:
+    """The candidates past the most a visit holds, in push order, given each visit's `entries` already
+    stored: a bound on what any page, fold or export of one visit reads."""
+    room = {visit_id: MAX_VISIT_EVENTS - count for visit_id, count in entries.items()}
+    refusals = {}
+    for candidate in candidates:
+        left = room.get(candidate.visit_id, MAX_VISIT_EVENTS)
+        room[candidate.visit_id] = left - 1
+        if left <= 0:
+            refusals[candidate.id] = VISIT_FULL
+    return refusals
 
 
 async def visit_status(visit: Visit) -> VisitStatus:
