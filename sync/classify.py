@@ -25,7 +25,7 @@ from sync.content import content_sha256, digest_against, read_candidate, sent_js
 from sync.group import Group, Resolution
 from sync.models import Device, Quarantine
 from sync.policy import Candidate, Policy, Principal, Refusal
-from sync.protocol import FUTURE_TOLERANCE_S
+from sync.protocol import FUTURE_TOLERANCE_S, MAX_REASON
 
 BACKDATE_TOLERANCE = timedelta(seconds=FUTURE_TOLERANCE_S)
 """How much earlier than an entry the device numbered before it an entry may claim to be recorded
@@ -90,6 +90,7 @@ class Batch:
 
     def quarantine(self, raw: dict[str, Any], event_id: UUID, digest: str, refusal: Refusal,
                    visit_id: UUID | None) -> Result:
+        refusal = bounded(refusal)
         row = Quarantine(
             event_id=event_id, organization_id=self.principal.organization_id, visit_id=visit_id,
             device_id=self.device.id, device_seq=raw["device_seq"], author_id=self.principal.user_id,
@@ -270,3 +271,12 @@ def _digests(raws: list[dict[str, Any]], digests: list[str], ids: list[UUID], lo
     if not known:
         return digests
     return [digest_against(raw, digest, known.get(event_id, set())) for raw, digest, event_id in zip(raws, digests, ids)]
+
+
+def bounded(refusal: Refusal) -> Refusal:
+    """The refusal with its reason cut at `MAX_REASON` characters: a host's payload check may name every
+    field a payload should not have (140 KB for one entry), and every page showing it would carry that."""
+    if len(refusal.reason) <= MAX_REASON:
+        return refusal
+    cut = len(refusal.reason) - MAX_REASON
+    return Refusal(refusal.code, f"{refusal.reason[:MAX_REASON]}… ({cut:,} more characters not kept)")

@@ -28,6 +28,7 @@ MAX_PUSH_DEPTH = 1_024
 # Entries one visit holds at most: a six-hour infusion records about 100; past this a nurse's flood of her own
 # visit made its review page take 8 s and stalled the server (penetration test). Later ones are kept aside.
 MAX_VISIT_EVENTS = 1_000
+MAX_REASON = 1_000  # characters of a reason stored and answered: a host's may name every field a payload should not have
 MAX_SURRENDERED = 20_000  # entries one revoked tablet may hand over in all (a stolen one could send junk)
 MAX_PULL = 5_000
 DEFAULT_PULL = 1_000

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from sync.models import Event, Quarantine
-from sync.protocol import MAX_DEPTH
+from sync.protocol import MAX_DEPTH, MAX_REASON
 from tests.api.events import one_event, push_body
 
 JSON_HEADERS = {"content-type": "application/json"}
@@ -139,3 +139,14 @@ async def test_accepting_a_too_deep_entry_is_refused_naming_the_limit_and_reject
     assert rejected.status_code == 303
     assert (await Quarantine.get(id=held.id)).decision == "rejected"
     assert not await Event.filter(id=entry["id"]).exists()
+
+
+async def test_a_reason_naming_thousands_of_unknown_fields_is_stored_and_answered_cut_short(tablet_ana, scheduled_visit):
+    """The host's payload check names every field a payload should not have: 140 KB for one entry, carried by
+    every page and answer that shows it. Reasons are kept to MAX_REASON characters, saying how much was cut."""
+    payload = {"text": "hello", **{f"unknown_field_{n:05d}": n for n in range(5_000)}}
+    result = (await tablet_ana.push([one_event(scheduled_visit.id, 1, "note", payload)])).json()["results"][0]
+    assert result["status"] == "quarantined" and len(result["reason"]) < MAX_REASON + 60
+    assert result["reason"].endswith("more characters not kept)")
+    held = await Quarantine.get(event_id=result["event_id"] if "event_id" in result else result["id"])
+    assert held.reason == result["reason"] and len(held.sent_json) > 100_000  # the entry itself is kept whole
