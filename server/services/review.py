@@ -181,9 +181,10 @@ async def record_intervention(*, visit: Visit, pharmacist: User, data: Intervent
 
 
 async def _runnable(visit: Visit, rate_ml_h: float) -> None:
-    """A rate for the next infusion that no infusion of the order may run (a slip: 900 for 90) is refused,
-    naming the highest it allows; below it the next visit cuts the target at its own limits (series.py)."""
-    context = await visits.context_for(visit)
+    """A rate for the next infusion that no infusion of the order as it is now may run (a slip: 900 for 90;
+    a cap set since) is refused, naming the highest it allows; below it the next visit cuts the target at
+    its own limits (series.py)."""
+    context = await visits.context_now(visit)
     limit = context.highest_rate()
     if limit is not None and limit.exceeded_by(rate_ml_h):
         bound = f"below {number(limit.ml_h)}" if limit.exclusive else f"at most {number(limit.ml_h)}"

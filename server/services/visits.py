@@ -86,6 +86,15 @@ async def context_for(visit: Visit, *, events: list[dict[str, Any]] | None = Non
         visit, began_at(events), ended, order_as_run.started_at(events)))
 
 
+async def context_now(visit: Visit) -> VisitContext:
+    """The visit's context with its order and the organization's catalogue as they are now: what the next
+    infusion runs on, so what a rate set for it is checked against (a walk set 300 mL/h under the label's 432
+    the visit ran on, the order since capped at 200)."""
+    context = await context_for(visit)
+    return replace(context, order=order_plan(await _order_of(visit)),
+                   catalog=await org_catalogue.catalog_for(visit.organization_id))
+
+
 def ended_at(events: list[dict[str, Any]]) -> datetime | None:
     """When the visit ended, None while it runs: the moment its orders are read as of."""
     return order_as_run.ran_until(events, rulebook().entry_authority)

@@ -5,15 +5,17 @@ pharmacist's words, and the rate the pharmacist set as the target (CLINICAL 2, 5
 
 from __future__ import annotations
 
+import html
 import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from server.db.models import Patient, Visit
+from server.db.models import Order, Patient, Visit
 from server.services.handover import NOTES_KEPT, REACTIONS_KEPT, TEXT_KEPT
 from tests.api.events import script_started
 from tests.clinical import visits as scripted
 from tests.review import scripts
+from tests.server.test_pharmacy_pages import edit_order
 
 
 async def next_visit(reviewed: Visit) -> Visit:
@@ -181,6 +183,20 @@ async def test_a_next_infusion_rate_above_the_at_risk_cap_of_a_flagged_patient_i
             "Check the number.") in answer.text
     assert (await post_form(desk, url, {"kind": "next_rate", "text": "At the cap", "next_rate_ml_h": "35"})).status_code == 303
     assert (await Visit.get(id=reviewed.id)).handover["next_rate_ml_h"] == 35
+
+
+async def test_a_next_infusion_rate_is_checked_against_the_order_as_it_is_now_not_as_the_visit_ran(
+        push_visit, desk, post_form, nurse_ana, patient_pat):
+    """Found by a new user's walk: the order capped at 200 mL/h after the visit, 300 was accepted against the
+    label's 350 the visit ran on, and the next visit showed "next infusion rate 300" beside "target 200"."""
+    reviewed = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    assert (await edit_order(desk, await Order.get(id=reviewed.order_id), rate_cap_ml_h="200")).status_code == 303
+    url = f"/review/visits/{reviewed.id}/interventions"
+    answer = await post_form(desk, url, {"kind": "next_rate", "text": "Next time", "next_rate_ml_h": "300"})
+    assert answer.status_code == 422
+    assert ("Next infusion rate (mL/h): 300 mL/h is above what this order allows at any infusion: at most 200 mL/h "
+            "(the order's rate cap). Check the number.") in html.unescape(answer.text)
+    assert (await post_form(desk, url, {"kind": "next_rate", "text": "At the cap", "next_rate_ml_h": "200"})).status_code == 303
 
 
 async def test_two_visits_that_gave_no_infusion_hand_over_together_the_later_note_never_hides_the_earlier_reaction(
