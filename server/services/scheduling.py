@@ -201,9 +201,9 @@ async def schedule_visits(
         raise invalid("count", "the series would end more than two years ahead; schedule fewer visits")
     nurse = await nurse_assigned(patient, request.nurse_id, days)
     await _already_booked(patient, instants)
-    clash = None if request.same_day else await second_dose.visit_that_day(patient.id, order.id, days, zone)
+    clash = None if request.same_day else await second_dose.visit_that_day(patient.id, [order, *others], days, zone)
     if clash is not None:
-        raise invalid("same_day", second_dose.refusal(clash, zone))
+        raise invalid("same_day", second_dose.refusal(clash, zone, order))
     series = uuid.uuid4() if len(instants) > 1 else None
     async with in_transaction("default") as connection:
         visits = [await Visit.create(id=uuid.uuid4(), organization_id=patient.organization_id, patient_id=patient.id,
@@ -233,10 +233,11 @@ async def move_visit(
     if visit.nurse_id is not None:
         await nurse_assigned(patient, visit.nurse_id, [request.date])
     await _already_booked(patient, [instant], moving=visit)
-    clash = None if request.same_day or visit.order_id is None else await second_dose.visit_that_day(
-        patient.id, visit.order_id, [request.date], zone, moving=visit)
+    orders = [*([await Order.get(id=visit.order_id)] if visit.order_id else []), *await visit_orders.other_orders_of(visit)]
+    clash = None if request.same_day or not orders else await second_dose.visit_that_day(
+        patient.id, orders, [request.date], zone, moving=visit)
     if clash is not None:
-        raise invalid("same_day", second_dose.refusal(clash, zone))
+        raise invalid("same_day", second_dose.refusal(clash, zone, orders[0]))
     async with in_transaction("default") as connection:
         await not_started(visit, connection)
         moved = await Visit.filter(id=visit.id, status=VisitStatus.SCHEDULED).using_db(connection).update(

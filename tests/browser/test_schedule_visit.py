@@ -49,7 +49,7 @@ def schedule_a_second_visit_that_day(page: Page, screenshot=None) -> None:
     expect(page.get_by_role("alert")).to_contain_text("a second visit that day would be a second dose")
     if screenshot is not None:
         page.screenshot(path=str(screenshot), full_page=True)
-    page.get_by_label("A second visit of this order that day is meant").check()
+    page.get_by_label("A second visit of this therapy that day is meant").check()
     page.get_by_role("button", name="Schedule visits").click()
     expect(page.get_by_role("status")).to_contain_text("Scheduled.")
 

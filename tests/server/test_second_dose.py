@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from server.db.models import Visit, VisitStatus
+from server.db.models import Order, Visit, VisitStatus
 from tests.server.test_pharmacy_pages import post_form
 from tests.server.test_scheduling import form, order, pia, schedule, tomorrow  # noqa: F401 (order and pia: fixtures)
 
@@ -52,3 +52,24 @@ async def test_moving_a_visit_onto_a_day_with_one_of_its_order_is_refused_as_a_s
     assert 'name="same_day"' in refused.text
     assert (await post_form(pia, url, {**moved, "same_day": "on"}, page=url)).status_code == 303
     assert (await Visit.get(id=second.id)).scheduled_at.date().isoformat() == tomorrow()
+
+
+async def test_a_visit_of_another_ivig_order_that_day_is_refused_as_a_second_dose_a_saline_one_is_not(
+        pia, patient_pat, order, nurse_ana, pharmacist_pia):
+    """Found by a new user's walk: Gammagard at 09:00 and a second IVIG order (Privigen) at 13:00 on one day
+    were both booked, unwarned: the check looked at one order at a time. A hydration order is another therapy."""
+    privigen = await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat,
+                                  product_id="privigen-10", indication="PI", dose_g_per_kg=0.4, dose_g=28.0,
+                                  dosing_weight_kg=70.0, prescriber="Dr. Test", created_by=pharmacist_pia)
+    saline = await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat, therapy="hydration",
+                                product_id="sodium-chloride-0.9", indication="Hydration", dose_g_per_kg=4.5 / 70, dose_g=4.5,
+                                dosing_weight_kg=70.0, basis="order", volume_ml=500.0, duration_min=120,
+                                prescriber="Dr. Test", created_by=pharmacist_pia)
+    assert (await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="09:00"))).status_code == 303
+    refused = await schedule(pia, patient_pat.id, form(privigen, nurse_ana.id, time="13:00"))
+    assert refused.status_code == 422
+    assert (f"A second visit that day: this patient already has a visit giving IVIG (order {order.id}) on {tomorrow()} "
+            "at 09:00 (scheduled): a second visit that day would be a second dose") in refused.text
+    assert (await schedule(pia, patient_pat.id, form(saline, nurse_ana.id, time="13:00"))).status_code == 303
+    meant = await schedule(pia, patient_pat.id, form(privigen, nurse_ana.id, time="16:00", same_day="on"))
+    assert meant.status_code == 303 and await Visit.filter(patient=patient_pat).count() == 3
