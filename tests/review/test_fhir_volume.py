@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from server.clinical.rounding import round_half_up
@@ -95,36 +96,22 @@ async def test_steps_past_the_product_opened_are_cut_from_the_end_and_still_list
     assert drawn_by_lot(steps) == {"LE12A": tenths(250)}
 
 
-async def test_a_pump_reading_below_the_rates_is_taken_off_the_last_step(
-    push_visit, client_factory, post_form, nurse_ana, patient_pat, physician_phil
+@pytest.mark.parametrize("reading, last", [(688, 425.5), (712, 449.5)])
+async def test_a_pump_reading_off_the_rates_changes_the_last_step_only(
+    reading, last, push_visit, client_factory, post_form, nurse_ana, patient_pat, physician_phil
 ):
-    """The rates give 700 mL, the pump read 688: the earlier steps keep rate × time, the last gives 425.5."""
+    """The rates give 700 mL. The pump read 688: the earlier steps keep rate × time, the last gives 425.5. It
+    read 712 from the 700 mL bag (overfill): the pump measured it, so the steps add up to 712, the last 449.5."""
     script = scripts.tolerated()
-    next(e for e in script.events if e["kind"] == "infusion.stopped")["payload"]["pump_volume_ml"] = 688
+    next(e for e in script.events if e["kind"] == "infusion.stopped")["payload"]["pump_volume_ml"] = reading
     visit = await push_visit(nurse_ana, patient_pat, script)
     await signed_off(visit, client_factory, post_form)
 
     (grams, ml, basis), steps = await summary_and_steps(await client_factory(physician_phil), visit)
 
-    assert (grams, ml, basis) == (68.8, 688, "pump reading")
-    assert [dose(step) for step in steps] == [17.5, 35, 70, 140, 425.5]
+    assert (grams, ml, basis) == (reading / 10, reading, "pump reading")
+    assert [dose(step) for step in steps] == [17.5, 35, 70, 140, last]
     assert "437.5 mL at this rate" in steps[-1]["note"][0]["text"] and "pump reading" in steps[-1]["note"][0]["text"]
-
-
-async def test_a_pump_reading_above_the_rates_is_added_to_the_last_step(
-    push_visit, client_factory, post_form, nurse_ana, patient_pat, physician_phil
-):
-    """The rates give 700 mL, the pump read 712 from the 700 mL bag (overfill): the pump measured it, so the
-    steps add up to 712 and the last one gives 449.5."""
-    script = scripts.tolerated()
-    next(e for e in script.events if e["kind"] == "infusion.stopped")["payload"]["pump_volume_ml"] = 712
-    visit = await push_visit(nurse_ana, patient_pat, script)
-    await signed_off(visit, client_factory, post_form)
-
-    (grams, ml, basis), steps = await summary_and_steps(await client_factory(physician_phil), visit)
-
-    assert (grams, ml, basis) == (71.2, 712, "pump reading")
-    assert [dose(step) for step in steps] == [17.5, 35, 70, 140, 449.5]
 
 
 async def test_computed_steps_add_up_to_the_computed_volume_to_the_tenth(
