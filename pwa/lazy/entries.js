@@ -4,7 +4,7 @@
 // Loaded with the form builder on the first tap (precached: offline too), outside the cold-start shell.
 
 import { TITLES } from "../form_titles.js";
-import { fromLocalInput, parseNumber } from "../format.js";
+import { clock, fromLocalInput, parseNumber } from "../format.js";
 
 // Choices as [value, label]: "a|b_c" gives [["a", "A"], ["b_c", "B c"]]; "v:Label" names one itself.
 // A field's `options` is such a spec, a list of [value, label], or a function of the visit.
@@ -23,6 +23,13 @@ const findings = { name: "findings", label: "Site findings", type: "multi", requ
   options: "no_complications:No complications noted|redness|swelling|pain|leaking|infiltration|phlebitis|bruising|other" };
 const note = { name: "note", label: "Note", type: "longtext" };
 const rate = (label) => number("rate_ml_h", label, { unit: "mL/h", ...required, default: (c) => c.recommendedRate });
+// A correction leaves "Notified at" empty to keep each time recorded: it says which (a walk read the empty
+// box as the times lost).
+const notifiedHint = (values) => {
+  const kept = Object.entries(values.notified_times || {});
+  return kept.length ? `Recorded: ${kept.map(([who, at]) => `${who.replace(/_/g, " ")} ${clock(at)}`).join(", ")}. `
+    + "Leave it empty to keep these times; a time entered here applies to everyone listed." : null;
+};
 const SYMPTOMS = ["chills", "fever", "headache", "flushing", "rash", "itching", "nausea", "back pain",
   "chest tightness", "shortness of breath", "wheezing", "dizziness"];
 const EDUCATION_TOPICS = ["signs of a reaction", "when to call", "line care", "hydration", "headache care", "next infusion"];
@@ -102,7 +109,7 @@ export const FORMS = {
       `${c.infused === false && !c.correcting ? "" : "slowed|paused|stopped|"}medication_given|oxygen|epinephrine|emergency_services:Called 911|observed`) }),
     multi("notified_who", "Notified", { extra: true,
       options: "prescriber|pharmacist|emergency_services|supervisor|family|other" }),
-    field("time")("notified_at", "Notified at", { extra: true }),
+    field("time")("notified_at", "Notified at", { extra: true, hint: notifiedHint }),
     pick("outcome", "Outcome", "resolved|improving|ongoing|transferred"),
   ] },
   "infusion.paused": { fields: [

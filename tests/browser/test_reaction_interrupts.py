@@ -46,9 +46,16 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
 
     clock.to_minute(tablet, 130)
     tablet.tid("reaction-resolved").click()
+    # the empty box keeps the time the prescriber was called, and says so
+    expect(tablet.tid("hint-notified_at")).to_contain_text("Recorded: prescriber ")
+    expect(tablet.tid("hint-notified_at")).to_contain_text("Leave it empty to keep these times")
     tablet.tid("save-entry").click()
     expect(advice).to_contain_text("Resume lower, at")
     expect(tablet.tid("next-rate")).to_have_text("70 mL/h")  # one step below the 140 it began at
     expect(tablet.tid("next-step-countdown")).to_have_count(0)  # paused: when she is ready, no deadline
     tablet.screenshot(artifacts / "grade-2-reaction-resolved-resume-lower-1280x800.png", testid="infusion-panel")
+    expect(tablet.tid("infusion-panel")).to_contain_text(" mL infused · ")  # the mL the grams are counted from
+
+    tablet.tid("back-to-today").click()  # the way back a walk could not find
+    expect(tablet.page.get_by_role("heading", name="Today's visits")).to_be_visible()
     assert tablet.errors == []
