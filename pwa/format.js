@@ -31,7 +31,8 @@ export function fromLocalInput(value) {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-/** "12:05" (min:s) until `dueIso`, "now" when due, "3 min overdue" after; null when nothing is due. */
+/** "in 12 min 05 s" until `dueIso`, "due now" when due, "3 min overdue" after; null when nothing is due. Not
+ * "in 12:05": beside "due 14:51" a walk read the countdown as another clock time. */
 export function countdown(dueIso, now) {
   if (!dueIso) return null;
   const ms = new Date(dueIso).getTime() - now.getTime();
@@ -42,7 +43,7 @@ export function countdown(dueIso, now) {
   const seconds = Math.ceil(ms / 1000);
   const text = seconds >= 3600
     ? `in ${Math.floor(seconds / 3600)} h ${pad(Math.floor((seconds % 3600) / 60))} min`
-    : `in ${Math.floor(seconds / 60)}:${pad(seconds % 60)}`;
+    : seconds >= 60 ? `in ${Math.floor(seconds / 60)} min ${pad(seconds % 60)} s` : `in ${seconds} s`;
   return { text, due: false, overdue: false };
 }
 

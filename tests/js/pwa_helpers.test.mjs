@@ -28,7 +28,8 @@ describe("numbers and times", () => {
 
   test("countdowns say how long until, 'due now', then how late", () => {
     const now = new Date("2025-03-04T10:00:00Z");
-    assert.equal(countdown("2025-03-04T10:12:30Z", now).text, "in 12:30");
+    assert.equal(countdown("2025-03-04T10:12:30Z", now).text, "in 12 min 30 s");  // not "in 12:30", a clock's look
+    assert.equal(countdown("2025-03-04T10:00:45Z", now).text, "in 45 s");
     assert.equal(countdown("2025-03-04T10:00:00Z", now).text, "due now");
     assert.deepEqual(countdown("2025-03-04T09:57:00Z", now), { text: "3 min overdue", due: true, overdue: true });
     assert.equal(countdown(null, now), null);
