@@ -301,7 +301,7 @@ async def upcoming(*, patient: Patient, by: User, since: datetime, offset: int =
     query = (await access.visits(by)).filter(
         patient_id=patient.id, status=VisitStatus.SCHEDULED, scheduled_at__gte=since)
     total = await query.count()
-    rows = await query.order_by("scheduled_at").offset(offset).limit(PAGE).prefetch_related("nurse")
+    rows = await query.order_by("scheduled_at").offset(offset).limit(PAGE).prefetch_related("nurse", "order")
     await access.audit_list(by, "visit", len(rows))
     return rows, total
 

@@ -157,6 +157,18 @@ async def test_the_upcoming_list_is_paged(pia, patient_pat, order, nurse_ana):
     assert later.count("/move\"") == 5
 
 
+async def test_each_upcoming_visit_names_its_order_and_product_and_says_when_the_order_is_inactive(
+        pia, patient_pat, order, nurse_ana):
+    """Found by a new user's walk: two visits of one day on different products looked the same, and a visit of
+    an order made inactive stayed listed with nothing to say so."""
+    assert (await schedule(pia, patient_pat.id, form(order, nurse_ana.id))).status_code == 303
+    page = (await pia.get(f"/pharmacy/patients/{patient_pat.id}/schedule")).text
+    assert f"Order {order.id} · Gammagard Liquid 10%" in page and "order inactive" not in page
+    await Order.filter(id=order.id).update(active=False)
+    page = (await pia.get(f"/pharmacy/patients/{patient_pat.id}/schedule")).text
+    assert "order inactive: cancel the visit, or make the order active again" in page
+
+
 # --- moving and cancelling ---------------------------------------------------------------------------
 
 @pytest.fixture
