@@ -9,6 +9,7 @@ Scheduling refuses such a visit, naming the one already there, unless the pharma
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from uuid import UUID
@@ -17,8 +18,15 @@ from server.db.models import Order, Visit, VisitOrder, VisitStatus
 from server.field_words import STATUS_WORDS
 
 
+class Clash(NamedTuple):
+    """A visit that day already giving `therapy`, one the visit being booked gives too."""
+
+    visit: Visit
+    therapy: str
+
+
 async def visit_that_day(patient_id: int, orders: list[Order], days: list[date], zone: ZoneInfo, *,
-                         moving: Visit | None = None) -> Visit | None:
+                         moving: Visit | None = None) -> Clash | None:
     """The first visit, not cancelled, on any of the local `days` (`moving`: not that one) that gives a therapy
     `orders` give (by its own order or an additional one): IVIG of one order or of another is one dose a day
     (a walk booked Gammagard at 09:00 and Privigen at 13:00 on one day, unwarned)."""
@@ -28,7 +36,7 @@ async def visit_that_day(patient_id: int, orders: list[Order], days: list[date],
               .exclude(status=VisitStatus.CANCELLED).exclude(id=moving.id if moving else None).order_by("scheduled_at")
               if visit.scheduled_at.astimezone(zone).date() in days]
     given = await _therapies_of(booked)
-    return next((visit for visit in booked if given[visit.id] & therapies), None)
+    return next((Clash(visit, min(given[visit.id] & therapies)) for visit in booked if given[visit.id] & therapies), None)
 
 
 async def _therapies_of(visits: list[Visit]) -> dict[UUID, set[str]]:
@@ -42,11 +50,12 @@ async def _therapies_of(visits: list[Visit]) -> dict[UUID, set[str]]:
     return given
 
 
-def refusal(visit: Visit, zone: ZoneInfo, order: Order) -> str:
+def refusal(clash: Clash, zone: ZoneInfo, order: Order) -> str:
     """Said on the form (beside the box that marks a second visit as meant), the API and the command line."""
+    visit = clash.visit
     at = visit.scheduled_at.astimezone(zone)
-    which = "of this order" if visit.order_id == order.id else f"giving {order.therapy.upper() if order.therapy == 'ivig' else order.therapy} " \
-                                                             f"(order {visit.order_id})"
+    therapy = "IVIG" if clash.therapy == "ivig" else clash.therapy
+    which = "of this order" if visit.order_id == order.id else f"giving {therapy} (order {visit.order_id})"
     return (f"this patient already has a visit {which} on {at:%Y-%m-%d} at {at:%H:%M} "
             f"({STATUS_WORDS[visit.status.value]}): a second visit that day would be a second dose. "
             "Move or cancel that visit, or mark a second visit that day as meant")

@@ -1,5 +1,5 @@
 """A tablet whose code is older than the rule set it receives (issue #18 item 5): the server sends a
-newer rules payload (schema 5, a field and a rule with a function this tablet does not know); the
+newer rules payload (the next schema, a field and a rule with a function this tablet does not know); the
 nurse's tablet keeps checking every rule it can, says an update is waiting and which rule it cannot
 check, and raises a known alert (hypoxia) as before."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from server.clinical.rulebook import RULES_SCHEMA
 from tests.browser.reference_route import nurse_tablet_given
 from tests.browser.test_offline_visit import BASELINE, GEO
 from tests.browser.test_tablet_guidance import alert, gammagard_visit
@@ -25,7 +26,7 @@ NEWER_RULE = {
 def newer_rules(reference: dict) -> None:
     """Its rules as a later server release would send them."""
     rules = reference["rules"]
-    rules.update(schema=5, escalation={"page_pharmacist_after_min": 10})
+    rules.update(schema=RULES_SCHEMA + 1, escalation={"page_pharmacist_after_min": 10})
     rules["rules"].append(NEWER_RULE)
 
 

@@ -7,6 +7,8 @@ catalogue holds no product of another therapy (a hydration or an antibiotic), so
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import httpx
 import pytest
 
@@ -124,7 +126,8 @@ async def test_a_hydration_order_holds_no_additional_orders(pia, patient_pat, ph
     assert await Visit.filter(patient=patient_pat).count() == 0
     alone = await schedule(pia, patient_pat.id, form(saline, nurse_ana.id))
     assert alone.status_code == 303, alone.text  # saline alone is a visit of its own
-    with_saline = await schedule(pia, patient_pat.id, form(second, nurse_ana.id, time="14:00") | {"other_order_ids": [str(saline.id)]})
+    next_day = (date.today() + timedelta(days=2)).isoformat()  # the saline order twice in one day is a second dose
+    with_saline = await schedule(pia, patient_pat.id, form(second, nurse_ana.id, date=next_day) | {"other_order_ids": [str(saline.id)]})
     assert with_saline.status_code == 303, with_saline.text  # and a pre-hydration beside the IVIG
 
 
