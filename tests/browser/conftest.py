@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
 from tests.browser.live_server import LiveServer
 from tests.databases import empty_database
@@ -22,6 +22,27 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def _settle_around_full_page(screenshot: Callable[..., bytes]) -> Callable[..., bytes]:
+    """Chromium applies a scroll that focusing an input asks for at its next frame, and a full-page
+    screenshot holds frames back while it resizes the viewport. A click right after the screenshot then
+    has its mouse-down on the button and, the late scroll having moved the page, its mouse-up elsewhere:
+    the form is never submitted (seen in CI). Let two frames pass before and after the capture."""
+
+    def settled(page: Page, *args, **kwargs) -> bytes:
+        if not kwargs.get("full_page"):
+            return screenshot(page, *args, **kwargs)
+        page.evaluate(TWO_FRAMES)
+        image = screenshot(page, *args, **kwargs)
+        page.evaluate(TWO_FRAMES)
+        return image
+
+    return settled
+
+
+Page.screenshot = _settle_around_full_page(Page.screenshot)
 
 
 def run_async(make_coroutine: Callable[[], object]) -> object:
