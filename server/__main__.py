@@ -22,8 +22,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ivlog: configuration error: {exc}", file=sys.stderr)
         return 2
     from server import audit
+    from server.auth import passwords
 
     audit.configure_from(settings)
+    passwords.configure_from(settings)
     try:
         return args.func(settings, args)
     except schema.DatabaseNotReady as exc:

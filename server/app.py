@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server import audit, logs, runtime
 from server.audit_checkpoint import Checkpointer
+from server.auth import passwords
 from server.db import schema
 from server.errors import AppError
 from server.middleware.body_limit import BodyLimitMiddleware
@@ -55,6 +56,7 @@ def app_from_env() -> Starlette:
 def create_app(settings: Settings) -> Starlette:
     logs.configure(settings.log_format)
     audit.configure_from(settings)
+    passwords.configure_from(settings)
     in_flight = InFlight()
     # folds pushed visits into their rows, off the push path
     projector = Projector(quiet=settings.projector_quiet_ms / 1000, patience=settings.projector_patience_ms / 1000,

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
 from server.app import create_app
+from server.auth import passwords
 from server.db.models import Assignment, Order, Organization, Patient, Role, User
 from server.services.reference_shape import REFERENCE_SHAPE, REFERENCE_SHAPE_HEADER
 from server.settings import Settings
@@ -40,7 +40,7 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> TemplateDatab
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    return PasswordHasher().hash(PASSWORD)
+    return passwords.hasher_for("test").hash(PASSWORD)  # what the app in IVLOG_ENV=test hashes with
 
 
 @pytest.fixture

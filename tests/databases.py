@@ -8,9 +8,11 @@ Migrations run once per test session, through the same code as `python -m server
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -87,19 +89,37 @@ class TemplateDatabase:
             asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{self.prefix}_tpl" WITH (FORCE)'))
 
 
+async def copy_database(url: str, directory: Path) -> tuple[str, "Callable[[], Awaitable[None]]"]:
+    """A copy of the database at `url` (nobody connected to it), and how to drop the copy. SQLite copies
+    through its backup API, which also takes what a -wal file still holds."""
+    if not on_postgres():
+        target = directory / f"copy-{next(_counter)}" / "ivlog.sqlite3"
+        target.parent.mkdir(parents=True)
+        source, copy = sqlite3.connect(url.removeprefix("sqlite://")), sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            source.close()
+            copy.close()
+        return f"sqlite://{target}", _nothing
+    name = f"ivlog_c{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{urlsplit(url).path.lstrip("/")}"')
+    return _with_database(POSTGRES_URL, name), functools.partial(drop_database, name)
+
+
+async def drop_database(name: str) -> None:
+    if on_postgres():
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _nothing() -> None:
+    return None
+
+
 async def empty_database(tmp_path: Path) -> tuple[str, "Callable[[], Awaitable[None]]"]:
     """A database with nothing in it (not even migrations), and how to drop it."""
     if not on_postgres():
-        url = f"sqlite://{tmp_path / 'empty' / 'ivlog.sqlite3'}"
-
-        async def nothing() -> None:
-            return None
-
-        return url, nothing
+        return f"sqlite://{tmp_path / 'empty' / 'ivlog.sqlite3'}", _nothing
     name = f"ivlog_e{os.getpid()}_{uuid.uuid4().hex[:8]}"
     await _admin(f'CREATE DATABASE "{name}"')
-
-    async def drop() -> None:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return _with_database(POSTGRES_URL, name), drop
+    return _with_database(POSTGRES_URL, name), functools.partial(drop_database, name)

@@ -1,16 +1,37 @@
-"""argon2id password hashing, run off the event loop (it costs tens of milliseconds by design)."""
+"""argon2id password hashing, run off the event loop (it costs tens of milliseconds by design).
+
+The parameters are argon2-cffi's recommended ones (RFC 9106, low memory) in every mode but IVLOG_ENV=test,
+where they are the library's CHEAPEST profile, made for test suites: a login there costs microseconds,
+not 90 ms, and a test logs in many times. A hash made under other parameters is replaced with one under
+the current parameters at its user's next login (`needs_rehash`), so a test-mode hash never lasts.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+if TYPE_CHECKING:
+    from server.settings import Settings
 
 MIN_PASSWORD_LENGTH = 12
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def hasher_for(env: str) -> PasswordHasher:
+    return PasswordHasher.from_parameters(profiles.CHEAPEST) if env == "test" else PasswordHasher()
+
+
+def configure_from(settings: Settings) -> None:
+    """Set once per process from Settings (the app factory, the CLI), before any password is checked."""
+    global _hasher
+    _hasher = hasher_for(settings.env)
+    _dummy_hash.cache_clear()  # an unknown user's check costs what a known user's does
 
 
 async def hash_password(password: str) -> str:

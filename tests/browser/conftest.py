@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
+from tests.browser.demo_template import DemoTemplates
 from tests.browser.live_server import LiveServer
-from tests.databases import empty_database
 from tests.processes import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -63,20 +63,25 @@ def run_async(make_coroutine: Callable[[], object]) -> object:
     return result["value"]
 
 
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplates]:
+    templates = DemoTemplates(tmp_path_factory.mktemp("demo-templates"))
+    yield templates
+    run_async(templates.drop_all)
+
+
 @pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """`server_factory(**IVLOG_settings)`: a prepared, started server with demo data on its own database."""
+def server_factory(tmp_path: Path, demo_templates: DemoTemplates) -> Iterator[Callable[..., LiveServer]]:
+    """`server_factory(**IVLOG_settings)`: a started server on its own copy of the demo database (migrated
+    and loaded by `python -m server migrate` and `demo`, once per worker, day and settings)."""
     servers: list[LiveServer] = []
     drops = []
 
     def make(**settings: str) -> LiveServer:
-        url, drop = run_async(lambda: empty_database(tmp_path))
+        url, drop = run_async(lambda: demo_templates.copy_into(tmp_path, settings))
         drops.append(drop)
-        if url.startswith("sqlite://"):
-            Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
         server = LiveServer(workdir=tmp_path, database_url=url, **settings)
         servers.append(server)
-        server.prepare()
         server.start()
         return server
 
