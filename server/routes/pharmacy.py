@@ -7,6 +7,8 @@ steps are one comma list. This module turns that into the `OrderCreate`/`OrderUp
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -151,12 +153,12 @@ async def home(request: Request) -> Response:
         by_patient[order.patient_id].append(order)
     await access.audit_list(pharmacist, "patient", len(patients))
     await access.audit_list(pharmacist, "order", len(active))
-    clock = LocalTime(guard.settings_of(request).timezone)
-    today = clock.local(datetime.now(timezone.utc)).date()
+    clock, now = LocalTime(guard.settings_of(request).timezone), datetime.now(timezone.utc)
     visits, total = await todays_visits.of_the_day(
-        by=pharmacist, day_start=datetime.combine(today, datetime.min.time(), tzinfo=clock.zone))
+        by=pharmacist, day_start=datetime.combine(clock.local(now).date(), datetime.min.time(), tzinfo=clock.zone))
     context = {"patients": patients, "orders_by_patient": by_patient, "product_name": catalogue_names.product_name,
-               "today_visits": visits, "today_total": total, "clock": clock}
+               "today_visits": visits, "today_total": total, "clock": clock,
+               "not_started_for": functools.partial(todays_visits.not_started_for, now=now)}
     return render(request, "pharmacy/home.html", context)
 
 
