@@ -228,6 +228,8 @@ async def move_visit(
 ) -> Visit:
     now = now or datetime.now(timezone.utc)
     instant = to_utc(request.date, request.time, zone)
+    if instant == visit.scheduled_at:  # a move that moves nothing would still write a change and its reason
+        raise invalid("time", "this is the visit's time already; give the date and time to move it to")
     check_when(instant, now=now)
     patient = await Patient.get(id=visit.patient_id)
     if visit.nurse_id is not None:

@@ -22,21 +22,30 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
-TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+SETTLED = """quiet => new Promise(done => {
+    let last = performance.now();
+    const moved = () => { last = performance.now(); };
+    addEventListener("scroll", moved, true);
+    const frame = () => performance.now() - last > quiet
+        ? (removeEventListener("scroll", moved, true), done()) : requestAnimationFrame(frame);
+    requestAnimationFrame(frame);
+})"""
+QUIET_MS = 250
 
 
 def _settle_around_full_page(screenshot: Callable[..., bytes]) -> Callable[..., bytes]:
-    """Chromium applies a scroll that focusing an input asks for at its next frame, and a full-page
-    screenshot holds frames back while it resizes the viewport. A click right after the screenshot then
-    has its mouse-down on the button and, the late scroll having moved the page, its mouse-up elsewhere:
-    the form is never submitted (seen in CI). Let two frames pass before and after the capture."""
+    """A full-page screenshot resizes Chromium's viewport and restores it, and a scroll that focusing an
+    input asked for lands at a later frame; headless Chromium draws a frame only when something asks for
+    one, and the next to ask may be a click. Its mouse-down then hits the button and, the late scroll having
+    moved the page, its mouse-up whatever is under the pointer now: the form is never submitted (seen in
+    CI). Before and after the capture, frames are drawn until the page has not scrolled for a while."""
 
     def settled(page: Page, *args, **kwargs) -> bytes:
         if not kwargs.get("full_page"):
             return screenshot(page, *args, **kwargs)
-        page.evaluate(TWO_FRAMES)
+        page.evaluate(SETTLED, QUIET_MS)
         image = screenshot(page, *args, **kwargs)
-        page.evaluate(TWO_FRAMES)
+        page.evaluate(SETTLED, QUIET_MS)
         return image
 
     return settled

@@ -103,6 +103,11 @@ def test_pharmacist_schedules_moves_and_cancels_and_the_nurses_tablet_follows(
 
     # Move the second visit to the day after tomorrow at 15:30, giving a reason.
     desk.get_by_role("link", name=f"Move the visit of {stamps[1]}").click()
+    # the page starts at the visit's own time: sent unchanged, it moves nothing and says so
+    desk.get_by_label("Reason for the move").fill("patient has a clinic appointment")
+    desk.get_by_role("button", name="Move visit").click()
+    expect(desk.get_by_role("alert")).to_contain_text("this is the visit's time already")
+    desk.screenshot(path=str(artifacts / "schedule-move-to-its-own-time-1280x900.png"), full_page=True)
     moved_to = tomorrow + timedelta(days=1)
     desk.get_by_label("New date").fill(moved_to.isoformat())
     desk.get_by_label("New time").fill("15:30")

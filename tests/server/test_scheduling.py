@@ -3,6 +3,7 @@ stack: the pharmacist books, moves and cancels; the nurse's reference follows; b
 
 from __future__ import annotations
 
+import html
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -303,7 +304,10 @@ async def test_a_visit_is_not_moved_onto_another_visit_of_the_patient(pia, patie
     assert refused.status_code == 422 and "already has a visit" in refused.text
     same = await post_form(pia, url, {"date": str(date.today() + timedelta(days=2)), "time": "10:00",
                                       "reason": "confirming the time"}, page=url)
-    assert same.status_code == 303  # its own time is not a clash
+    # its own time is not a clash with another visit, and not a move either: nothing is written
+    assert same.status_code == 422 and "already has a visit" not in same.text
+    assert "the visit's time already" in html.unescape(same.text)
+    assert await VisitScheduleChange.filter(visit_id=second.id).count() == 1  # its booking alone
 
 
 
