@@ -21,6 +21,7 @@ FIELD_WORDS: dict[str, str] = {
     "patient_id": "Patient", "date": "Date", "time": "Time", "count": "Number of visits", "every_weeks": "Every how many weeks",
     "nurse_id": "Nurse", "order_id": "Order", "other_order_ids": "Other orders", "reason": "Reason", "repeat": "Repeat",
     "same_day": "A second visit that day",
+    "same_therapy": "A second active order of this therapy",
     # patients, assignments and accounts
     "mrn": "MRN", "given_name": "Given name", "family_name": "Family name", "birth_date": "Birth date",
     "allergies": "Allergies", "physician_id": "Physician", "starts_on": "From", "ends_on": "Until",
@@ -53,3 +54,8 @@ def worded(message: str, field: str) -> str:
     if not message.startswith(prefix):
         return message
     return f"{FIELD_WORDS.get(field, field)}: {message[len(prefix):]}"
+
+
+def therapy_words(therapy: str) -> str:
+    """A product's therapy as people write it: "IVIG", "hydration"."""
+    return "IVIG" if therapy == "ivig" else therapy

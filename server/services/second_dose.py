@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from uuid import UUID
 
 from server.db.models import Order, Visit, VisitOrder, VisitStatus
-from server.field_words import STATUS_WORDS
+from server.field_words import STATUS_WORDS, therapy_words
 
 
 class Clash(NamedTuple):
@@ -54,7 +54,7 @@ def refusal(clash: Clash, zone: ZoneInfo, order: Order) -> str:
     """Said on the form (beside the box that marks a second visit as meant), the API and the command line."""
     visit = clash.visit
     at = visit.scheduled_at.astimezone(zone)
-    therapy = "IVIG" if clash.therapy == "ivig" else clash.therapy
+    therapy = therapy_words(clash.therapy)
     which = "of this order" if visit.order_id == order.id else f"giving {therapy} (order {visit.order_id})"
     return (f"this patient already has a visit {which} on {at:%Y-%m-%d} at {at:%H:%M} "
             f"({STATUS_WORDS[visit.status.value]}): a second visit that day would be a second dose. "
