@@ -57,6 +57,10 @@ function ownFacts(picture, entry) {
   if (entry.kind === 'medication.given') {
     return { start: { lead_min: start === null ? null : roundHalfUp(minutesBetween(entry.occurred_ms, start), 1) } };
   }
+  if (entry.kind === 'reaction.observed') {
+    return { reaction_medications_after: picture.entries.filter((e) => e.kind === 'medication.given'
+      && e.payload.purpose === 'reaction' && e.occurred_ms >= entry.occurred_ms).length };
+  }
   if (entry.kind !== 'product.opened') return {};
   const { product_id: id } = payload;
   return { product_name: productName(picture, id), ordered: id === picture.context.order.product_id || picture.foreign_products.includes(id) };

@@ -95,6 +95,10 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
         return {"weight_change_pct": round_half_up(abs(payload["weight_kg"] - dosing) / dosing * 100, 1)}
     if entry.kind == "medication.given":
         return {"start": {"lead_min": None if start is None else round_half_up(minutes_between(entry.occurred_at, start), 1)}}
+    if entry.kind == "reaction.observed":
+        return {"reaction_medications_after": sum(
+            1 for e in picture.entries if e.kind == "medication.given" and e.payload["purpose"] == "reaction"
+            and e.occurred_at >= entry.occurred_at)}
     if entry.kind != "product.opened":
         return {}
     product_id = payload["product_id"]
