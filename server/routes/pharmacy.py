@@ -8,7 +8,6 @@ steps are one comma list. This module turns that into the `OrderCreate`/`OrderUp
 from __future__ import annotations
 
 import functools
-
 import re
 from collections import defaultdict
 from datetime import datetime, timezone
