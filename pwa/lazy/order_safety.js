@@ -30,6 +30,19 @@ function against(limit, name, cap_ml_h, steps, [capCode, stepsCode]) {
   return found;
 }
 
+// The first explicit step compared with the label's start rate: the higher of the first infusion's and the
+// later infusions' (an order's steps serve every infusion of the series).
+function aboveStart(label, weight_kg, steps) {
+  const starts = [label, label.subsequent].filter((p) => p && p.ladder.length).map((p) => [p.ladder[0], p]);
+  if (!steps.length || !starts.length) return [];
+  const [rate, protocol] = starts.reduce((best, start) => (start[0] > best[0] ? start : best));
+  const start_ml_h = pumpRateIn(protocol, rate, protocol.rate_unit, weight_kg);
+  if (!(steps[0] > start_ml_h)) return [];
+  return [{ code: 'first_step_above_label_start', field: 'steps_ml_h', overridable: true,
+    message: `The first step ${mlH(steps[0])} is above the label's start rate (${formatNumber(rate, 2)} ${protocol.rate_unit} at `
+      + `${formatNumber(weight_kg, 1)} kg: ${mlH(start_ml_h)}): ${OVERRIDE_HINT}.` }];
+}
+
 // The cap an at-risk patient runs under: the label's numeric one, else the order's, else the default.
 function atRiskOf(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min) {
   if (label.at_risk_cap == null && cap_ml_h != null) return { ml_h: cap_ml_h, source: 'order_cap', exclusive: false };
@@ -59,7 +72,8 @@ export function checkOrder(label, { weight_kg, cap_ml_h = null, steps_ml_h = nul
   if (label === null) return unratedCheck(cap_ml_h, steps, at_risk);
   const top = { ml_h: pumpRateIn(label, label.ladder.at(-1), label.rate_unit, weight_kg), source: 'label_max', exclusive: false };
   const maxText = `label maximum of ${formatNumber(label.ladder.at(-1), 2)} ${label.rate_unit} at ${formatNumber(weight_kg, 1)} kg`;
-  const problems = against(top, maxText, cap_ml_h, steps, ['cap_above_label_max', 'steps_above_label_max']);
+  const problems = [...against(top, maxText, cap_ml_h, steps, ['cap_above_label_max', 'steps_above_label_max']),
+    ...aboveStart(label, weight_kg, steps)];
   if (!at_risk) return { label_max_ml_h: top.ml_h, at_risk_cap_ml_h: null, at_risk_cap_source: null, problems };
   const risk = atRiskOf(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min);
   if (risk.source === 'at_risk_minimum') {

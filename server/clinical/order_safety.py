@@ -19,9 +19,9 @@ from server.clinical.products import Protocol
 from server.clinical.rates import RateLimit, at_risk_limit, pump_rate
 from server.clinical.rounding import format_number
 
-ProblemCode = Literal["cap_above_label_max", "steps_above_label_max", "cap_above_at_risk_cap",
-                      "steps_above_at_risk_cap", "at_risk_cap_missing", "order_cap_missing",
-                      "steps_above_order_cap"]
+ProblemCode = Literal["cap_above_label_max", "steps_above_label_max", "first_step_above_label_start",
+                      "cap_above_at_risk_cap", "steps_above_at_risk_cap", "at_risk_cap_missing",
+                      "order_cap_missing", "steps_above_order_cap"]
 OVERRIDE_HINT = "lower it, or record a pharmacist override with the reason"
 
 
@@ -77,6 +77,21 @@ def _against(limit: RateLimit, name: str, cap_ml_h: float | None, steps: tuple[f
                            f"({_limit_text(limit)}): {OVERRIDE_HINT}.", True)
 
 
+def _above_start(label: Protocol, weight_kg: float, steps: tuple[float, ...]) -> Iterator[OrderProblem]:
+    """The first explicit step compared with the label's start rate: the higher of the first infusion's and,
+    where the label has one, the later infusions' (an order's steps serve every infusion of the series).
+    Starting fast is where rate-related reactions come from (CLINICAL.md s.2: start slow, titrate)."""
+    starts = [(p.ladder[0], p) for p in (label, label.subsequent) if p is not None and p.ladder]
+    if not steps or not starts:
+        return
+    rate, protocol = max(starts, key=lambda start: start[0])
+    start_ml_h = pump_rate(protocol, rate, protocol.rate_unit, weight_kg)
+    if steps[0] > start_ml_h:
+        yield OrderProblem("first_step_above_label_start", "steps_ml_h", f"The first step {_ml_h(steps[0])} is above "
+                           f"the label's start rate ({format_number(rate, 2)} {protocol.rate_unit} at "
+                           f"{format_number(weight_kg, 1)} kg: {_ml_h(start_ml_h)}): {OVERRIDE_HINT}.", True)
+
+
 def _at_risk(label: Protocol, weight_kg: float, cap_ml_h: float | None, default: float | None) -> RateLimit:
     """The cap an at-risk patient runs under: the label's numeric one, else the order's, else the default."""
     if label.at_risk_cap is None and cap_ml_h is not None:
@@ -114,6 +129,7 @@ def check_order(
     top = RateLimit(pump_rate(label, label.max_rate, label.rate_unit, weight_kg), "label_max")
     max_text = f"label maximum of {format_number(label.max_rate, 2)} {label.rate_unit} at {format_number(weight_kg, 1)} kg"
     problems = list(_against(top, max_text, cap_ml_h, steps, ("cap_above_label_max", "steps_above_label_max")))
+    problems += _above_start(label, weight_kg, steps)
     if not at_risk:
         return OrderSafety(top.ml_h, None, None, tuple(problems))
     risk = _at_risk(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min)

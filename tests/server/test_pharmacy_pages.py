@@ -109,13 +109,13 @@ async def test_pharmacist_creates_an_order_and_the_total_grams_are_computed(
 ):
     client = await client_factory(pharmacist_pia)
     response = await create_order(
-        client, patient_pat.id, basis="order", steps_ml_h="30, 60,90", step_interval_min="15",
+        client, patient_pat.id, basis="order", steps_ml_h="24, 60,90", step_interval_min="15",
         rate_cap_ml_h="90", dose_g_per_kg="0.5",
     )
     assert response.status_code == 303 and response.headers["location"] == f"/pharmacy/patients/{patient_pat.id}"
     order = await Order.filter(patient=patient_pat).order_by("-id").first()
     assert (order.product_id, order.therapy, order.indication, order.dose_g) == ("privigen-10", "ivig", "CIDP", 40.0)
-    assert order.basis == ProtocolBasis.ORDER and order.steps_ml_h == [30, 60, 90]
+    assert order.basis == ProtocolBasis.ORDER and order.steps_ml_h == [24, 60, 90]
     assert order.step_interval_min == 15 and order.rate_cap_ml_h == 90 and order.revision == 1
     assert order.premeds == [{"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO", "minutes_before": 30}]
     assert order.prn_orders[0]["indication"] == "anaphylaxis" and order.created_by_id == pharmacist_pia.id
