@@ -11,7 +11,6 @@ import asyncio
 import functools
 import itertools
 import os
-import shutil
 import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable
@@ -57,7 +56,6 @@ class TemplateDatabase:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.prefix = f"ivlog_t{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        self.clones: list[str] = []
         if on_postgres():
             self.url = _with_database(POSTGRES_URL, f"{self.prefix}_tpl")
         else:
@@ -69,20 +67,11 @@ class TemplateDatabase:
         asyncio.run(_migrate(self.url))
 
     async def clone(self, tmp_path: Path) -> str:
-        if not on_postgres():
-            # A file of its own per clone: copied over an earlier clone's path, a -wal file that clone left
-            # (a loaded machine, a close cut short) would be replayed onto the copy, old rows and all.
-            target = tmp_path / f"ivlog-{next(_counter)}.sqlite3"
-            shutil.copyfile(self.url.removeprefix("sqlite://"), target)
-            return f"sqlite://{target}"
-        name = f"{self.prefix}_{next(_counter)}"
-        await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.prefix}_tpl"')
-        self.clones.append(name)
-        return _with_database(POSTGRES_URL, name)
+        url, _ = await copy_database(self.url, tmp_path)  # dropped by `drop(url)`
+        return url
 
     async def drop(self, url: str) -> None:
-        if on_postgres():
-            await _admin(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" WITH (FORCE)')
+        await drop_database(urlsplit(url).path.lstrip("/"))
 
     def destroy(self) -> None:
         if on_postgres():

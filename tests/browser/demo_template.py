@@ -13,10 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from tests.browser.live_server import LiveServer
-from tests.databases import copy_database, drop_database, empty_database
+from tests.databases import copy_database, empty_database
 
 ANCHOR = "audit-anchor.json"  # the audit checkpoint the demo wrote, outside the database
 
@@ -25,6 +24,7 @@ ANCHOR = "audit-anchor.json"  # the audit checkpoint the demo wrote, outside the
 class _Demo:
     url: str
     data_dir: Path
+    drop: Callable[[], Awaitable[None]]
 
 
 class DemoTemplates:
@@ -44,15 +44,14 @@ class DemoTemplates:
     async def _make(self, key: tuple, settings: dict[str, str]) -> _Demo:
         data_dir = self.workdir / f"demo-{len(self.made) + 1}"
         data_dir.mkdir()
-        url, _ = await empty_database(data_dir)
+        url, drop = await empty_database(data_dir)
         if url.startswith("sqlite://"):
             Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True)
         LiveServer(workdir=data_dir, database_url=url, **settings).prepare()
-        self.made[key] = _Demo(url, data_dir)
+        self.made[key] = _Demo(url, data_dir, drop)
         return self.made[key]
 
     async def drop_all(self) -> None:
         for demo in self.made.values():
-            if not demo.url.startswith("sqlite://"):
-                await drop_database(urlsplit(demo.url).path.lstrip("/"))
+            await demo.drop()
         self.made.clear()
