@@ -1,6 +1,7 @@
 // Order safety (port of server/clinical/order_safety.py; CLINICAL.md s.2): an order's rate cap or
 // explicit mL/h steps above the label maximum, or above the at-risk cap for a patient at risk of
-// thrombosis or renal dysfunction, stand only with a pharmacist's override and its reason. For an
+// thrombosis or renal dysfunction, a first step above the label's start or steps sooner than it lets a rate
+// run, stand only with a pharmacist's override and its reason. For an
 // at-risk patient on a product whose label gives no numeric at-risk cap, the order must carry an
 // explicit cap unless the organization set a default; that problem has no override. A product without
 // verified rates has no label row (label null): its order must carry its own cap and keep its steps within
@@ -11,6 +12,11 @@ import { atRiskLimit, limitExceededBy, pumpRateIn } from '../rules/rates.js';
 import { formatNumber } from '../rules/rounding.js';
 
 export const OVERRIDE_HINT = 'lower it, or record a pharmacist override with the reason';
+export const LENGTHEN_HINT = 'lengthen it, or record a pharmacist override with the reason';
+
+// A problem's message without what to do about it: what an override records and the tablet shows.
+export const findingOf = (message) => [OVERRIDE_HINT, LENGTHEN_HINT]
+  .reduce((text, hint) => (text.endsWith(`: ${hint}.`) ? text.slice(0, -`: ${hint}.`.length) : text), message);
 const mlH = (value) => `${formatNumber(value, 1)} mL/h`;
 const limitText = (limit) => (limit.exclusive ? `must stay below ${mlH(limit.ml_h)}` : mlH(limit.ml_h));
 const rates = (values) => `${values.map((v) => formatNumber(v, 1)).join(', ')} mL/h`;
@@ -43,6 +49,30 @@ function aboveStart(label, weight_kg, steps) {
       + `${formatNumber(weight_kg, 1)} kg: ${mlH(start_ml_h)}): ${OVERRIDE_HINT}.` }];
 }
 
+// How long the label (or maker, or organization) holds a rate before the next step, and which rate that is
+// said of: the longer of the start rate's time and the later rates' (an order's one interval times both);
+// null where ivlog generated both times.
+function held(protocol) {
+  const said = [[protocol.first_step_min, protocol.first_step_source, ' at the start rate'],
+    [protocol.step_min, protocol.step_source, ' at each later rate']]
+    .filter(([, source]) => source != null && source !== 'generated');
+  if (!said.length) return null;
+  const longest = Math.max(...said.map(([minutes]) => minutes));
+  const binding = said.filter(([minutes]) => minutes === longest);
+  return [longest, binding.length === 2 ? '' : binding[0][2]];
+}
+
+// Explicit steps sooner than the label lets a rate run; of the first and later infusions' labels, the shorter holds.
+function intervalBelow(label, steps, interval_min) {
+  const times = [label, label.subsequent].filter(Boolean).map(held);
+  if (!steps.length || interval_min == null || times.includes(null)) return [];
+  const [least, where] = times.reduce((best, time) => (time[0] < best[0] ? time : best));
+  if (!(interval_min < least)) return [];
+  return [{ code: 'step_interval_below_label', field: 'step_interval_min', overridable: true,
+    message: `Steps every ${formatNumber(interval_min, 1)} min come sooner than the label lets a rate run `
+      + `(${formatNumber(least, 1)} min${where}): ${LENGTHEN_HINT}.` }];
+}
+
 // The cap an at-risk patient runs under: the label's numeric one, else the order's, else the default.
 function atRiskOf(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min) {
   if (label.at_risk_cap == null && cap_ml_h != null) return { ml_h: cap_ml_h, source: 'order_cap', exclusive: false };
@@ -67,13 +97,15 @@ function unratedCheck(cap_ml_h, steps, at_risk) {
 // {label_max_ml_h, at_risk_cap_ml_h, at_risk_cap_source, problems: [{code, field, message, overridable}]}
 // for an order on `label` (the product and indication's label row; null for a product without verified
 // rates) at this dosing weight.
-export function checkOrder(label, { weight_kg, cap_ml_h = null, steps_ml_h = null, at_risk = false, at_risk_default_mg_kg_min = null }) {
+export function checkOrder(label, {
+  weight_kg, cap_ml_h = null, steps_ml_h = null, step_interval_min = null, at_risk = false, at_risk_default_mg_kg_min = null,
+}) {
   const steps = steps_ml_h ?? [];
   if (label === null) return unratedCheck(cap_ml_h, steps, at_risk);
   const top = { ml_h: pumpRateIn(label, label.ladder.at(-1), label.rate_unit, weight_kg), source: 'label_max', exclusive: false };
   const maxText = `label maximum of ${formatNumber(label.ladder.at(-1), 2)} ${label.rate_unit} at ${formatNumber(weight_kg, 1)} kg`;
   const problems = [...against(top, maxText, cap_ml_h, steps, ['cap_above_label_max', 'steps_above_label_max']),
-    ...aboveStart(label, weight_kg, steps)];
+    ...aboveStart(label, weight_kg, steps), ...intervalBelow(label, steps, step_interval_min)];
   if (!at_risk) return { label_max_ml_h: top.ml_h, at_risk_cap_ml_h: null, at_risk_cap_source: null, problems };
   const risk = atRiskOf(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min);
   if (risk.source === 'at_risk_minimum') {
@@ -100,7 +132,7 @@ export function orderSafetyOf(context, at_risk) {
   const { label_protocol: label, order } = context;
   if ((!label && !context.unrated) || context.protocol.kind === 'fixed_dose') return null;
   return checkOrder(label, {
-    weight_kg: order.dosing_weight_kg, cap_ml_h: order.rate_cap_ml_h, steps_ml_h: order.steps_ml_h,
+    weight_kg: order.dosing_weight_kg, cap_ml_h: order.rate_cap_ml_h, steps_ml_h: order.steps_ml_h, step_interval_min: order.step_min,
     at_risk, at_risk_default_mg_kg_min: context.organization.at_risk_cap_mg_kg_min,
   });
 }

@@ -5,14 +5,13 @@
 import { isAtRisk } from "../rules/context.js";
 import { clock, num } from "../format.js";
 import { h } from "../views/dom.js";
-import { OVERRIDE_HINT, orderSafetyOf } from "./order_safety.js";
+import { findingOf, orderSafetyOf } from "./order_safety.js";
 
 const LIMIT_NAMES = {
   at_risk_cap: "the label's at-risk cap", at_risk_default: "the organization's default at-risk cap",
   at_risk_minimum: "the start rate: the order has no at-risk cap", order_cap: "the order's rate cap",
   label_max: "the label maximum", order_max: "the order's last step", order_rate: "the ordered rate",
 };
-const finding = (message) => message.replace(`: ${OVERRIDE_HINT}.`, "");
 
 function overrideBlock(override) {
   return h("div.alert.warning", { testid: "tablet-safety-override" },
@@ -34,6 +33,6 @@ export function orderSafetyPanel({ context, state }) {
     atRisk && limit ? h("p", { testid: "at-risk-cap" }, h("strong", "At-risk patient: "),
       `advice stops at ${num(limit.limit_ml_h)} mL/h (${LIMIT_NAMES[limit.limit_source] || limit.limit_source}).`) : null,
     override ? overrideBlock(override) : null,
-    open.length ? h("ul.alert.critical", { role: "alert" }, open.map((p) => h("li", finding(p.message),
+    open.length ? h("ul.alert.critical", { role: "alert" }, open.map((p) => h("li", findingOf(p.message),
       p.overridable ? " No override is recorded: call the pharmacist." : " Call the pharmacist."))) : null);
 }

@@ -1,7 +1,8 @@
 // Products and their protocols as data (port of server/clinical/products.py). A protocol is plain data:
 // {id, kind (its shape, products.json protocol_kinds), basis: "label"|"order", therapy, product: {id, name,
 // brand, concentration_mg_ml, therapy}, rate_unit, ladder (ladder[0] the start rate, the last rung the
-// maximum; empty for a kind without one), first_step_min, step_min, at_risk_cap, at_risk_cap_exclusive,
+// maximum; empty for a kind without one), first_step_min, step_min, first_step_source, step_source (where those
+// times come from: label, maker, organization or generated), at_risk_cap, at_risk_cap_exclusive,
 // indications, source, verified_on, ladder_note, infusion: "every"|"first"|"subsequent", subsequent (the
 // later infusions' protocol of a "first" one, else null), and a kind without a ladder its own fields}.
 
@@ -15,8 +16,9 @@ import { checker, deepFreeze, loadSchema } from './shapes.js';
 const SCHEMA = await loadSchema('products');
 const FILE = checker(SCHEMA);
 const KIND_FIELDS = SCHEMA.$defs.kind_field.enum;
-// Where each value comes from, for the people who check the row: never part of the protocol.
-const PROV = ['ladder_source', 'first_step_source', 'step_source', 'at_risk_cap_source', 'min_age_years', 'ndcs'];
+// Where each value comes from, for the people who check the row: not part of the protocol, but for where
+// the steps' times come from (order safety holds an order's interval to the label's, not to ivlog's).
+const PROV = ['ladder_source', 'at_risk_cap_source', 'min_age_years', 'ndcs'];
 
 // The world of the documents from before therapies and protocol kinds (products.json without them,
 // rules.json schema 2): IVIG only; its label rows titrate by weight, an order's explicit mL/h steps are
@@ -75,7 +77,8 @@ function checkLadder(row) {
 }
 
 // The row's other fields carry over as they are; start_rate and max_rate are the ladder's ends (checked
-// above) and aliases are names for people, so neither is part of the protocol (nor is the provenance).
+// above) and aliases are names for people, so neither is part of the protocol (nor is the provenance but
+// the steps' times').
 // A row with a subsequent block is the first infusion's protocol, its twin the later infusions'.
 function protocolOfRow(row) {
   checkLadder(row);
@@ -87,8 +90,9 @@ function protocolOfRow(row) {
   const protocol = { id, basis: 'label', product: { id: product_id, name, brand, concentration_mg_ml, therapy: row.therapy },
     ...rest, ladder: rest.ladder ?? [], infusion: later ? 'first' : 'every', subsequent: null };
   if (later) {
-    const { ladder, first_step_min, step_min, source, ladder_note } = later;
-    protocol.subsequent = { ...protocol, ladder, first_step_min, step_min, source, ladder_note, infusion: 'subsequent' };
+    const { ladder, first_step_min, step_min, first_step_source, step_source, source, ladder_note } = later;
+    protocol.subsequent = { ...protocol, ladder, first_step_min, step_min, first_step_source, step_source, source, ladder_note,
+      infusion: 'subsequent' };
   }
   return protocol;
 }

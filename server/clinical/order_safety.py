@@ -1,7 +1,8 @@
 """Order safety (CLINICAL.md s.2): the one rule the order entry applies and the tablet shows.
 
 An order's rate cap or explicit mL/h steps above the label maximum, or above the at-risk cap for a patient
-at risk of thrombosis or renal dysfunction, stand only with a pharmacist's override and its reason. For an
+at risk of thrombosis or renal dysfunction, a first step above the label's start rate, or steps sooner than
+the label lets a rate run, stand only with a pharmacist's override and its reason. For an
 at-risk patient on a product whose label gives no numeric at-risk cap ("minimum rate practicable"), the
 order must carry an explicit cap unless the organization set a default; that problem has no override.
 The label maximum still bounds every rate at the bedside, whatever the order says (`rates.rate_limit`).
@@ -20,9 +21,19 @@ from server.clinical.rates import RateLimit, at_risk_limit, pump_rate
 from server.clinical.rounding import format_number
 
 ProblemCode = Literal["cap_above_label_max", "steps_above_label_max", "first_step_above_label_start",
+                      "step_interval_below_label",
                       "cap_above_at_risk_cap", "steps_above_at_risk_cap", "at_risk_cap_missing",
                       "order_cap_missing", "steps_above_order_cap"]
 OVERRIDE_HINT = "lower it, or record a pharmacist override with the reason"
+LENGTHEN_HINT = "lengthen it, or record a pharmacist override with the reason"
+HINTS = (OVERRIDE_HINT, LENGTHEN_HINT)
+
+
+def finding_of(message: str) -> str:
+    """A problem's message without what to do about it: what an override records and the tablet shows."""
+    for hint in HINTS:
+        message = message.removesuffix(f": {hint}.")
+    return message
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,37 @@ def _above_start(label: Protocol, weight_kg: float, steps: tuple[float, ...]) ->
                            f"{format_number(weight_kg, 1)} kg: {_ml_h(start_ml_h)}): {OVERRIDE_HINT}.", True)
 
 
+def _held(protocol: Protocol) -> tuple[float, str] | None:
+    """How long the label (or the maker, or the organization) holds a rate before the next step, and which
+    rate that is said of: the longer of the start rate's time and the later rates', as an order's one
+    interval times both. None where ivlog generated both times (the label is silent on them)."""
+    origin = protocol.provenance
+    if origin is None:
+        return None
+    said = [(minutes, where) for minutes, source, where in (
+        (protocol.first_step_min, origin.first_step_source, " at the start rate"),
+        (protocol.step_min, origin.step_source, " at each later rate")) if source != "generated"]
+    if not said:
+        return None
+    longest = max(minutes for minutes, _ in said)
+    binding = [where for minutes, where in said if minutes == longest]
+    return longest, "" if len(binding) == 2 else binding[0]
+
+
+def _interval_below(label: Protocol, steps: tuple[float, ...], interval_min: float | None) -> Iterator[OrderProblem]:
+    """Explicit steps that come sooner than the label lets a rate run: stepping up before a rate has been
+    watched long enough is how rate reactions are missed (CLINICAL.md s.2). Of the first and the later
+    infusions' labels, the shorter holds (an order serves every infusion of the series)."""
+    held = [_held(p) for p in (label, label.subsequent) if p is not None]
+    if not steps or interval_min is None or any(h is None for h in held):
+        return
+    least, where = min((h for h in held if h is not None), key=lambda h: h[0])
+    if interval_min < least:
+        yield OrderProblem("step_interval_below_label", "step_interval_min", f"Steps every "
+                           f"{format_number(interval_min, 1)} min come sooner than the label lets a rate run "
+                           f"({format_number(least, 1)} min{where}): {LENGTHEN_HINT}.", True)
+
+
 def _at_risk(label: Protocol, weight_kg: float, cap_ml_h: float | None, default: float | None) -> RateLimit:
     """The cap an at-risk patient runs under: the label's numeric one, else the order's, else the default."""
     if label.at_risk_cap is None and cap_ml_h is not None:
@@ -117,12 +159,12 @@ def _unrated(cap_ml_h: float | None, steps: tuple[float, ...], at_risk: bool) ->
 
 def check_order(
     label: Protocol | None, *, weight_kg: float, cap_ml_h: float | None = None,
-    steps_ml_h: tuple[float, ...] | None = None, at_risk: bool = False,
+    steps_ml_h: tuple[float, ...] | None = None, step_interval_min: float | None = None, at_risk: bool = False,
     at_risk_default_mg_kg_min: float | None = None,
 ) -> OrderSafety:
-    """Check an order's cap and explicit steps against `label` (the product and indication's label row;
-    None for a product without verified rates) for this dosing weight; `at_risk` is the patient's flag
-    (thrombosis or renal risk)."""
+    """Check an order's cap and explicit steps (and the minutes between them) against `label` (the product
+    and indication's label row; None for a product without verified rates) for this dosing weight;
+    `at_risk` is the patient's flag (thrombosis or renal risk)."""
     steps = tuple(steps_ml_h or ())
     if label is None:
         return _unrated(cap_ml_h, steps, at_risk)
@@ -130,6 +172,7 @@ def check_order(
     max_text = f"label maximum of {format_number(label.max_rate, 2)} {label.rate_unit} at {format_number(weight_kg, 1)} kg"
     problems = list(_against(top, max_text, cap_ml_h, steps, ("cap_above_label_max", "steps_above_label_max")))
     problems += _above_start(label, weight_kg, steps)
+    problems += _interval_below(label, steps, step_interval_min)
     if not at_risk:
         return OrderSafety(top.ml_h, None, None, tuple(problems))
     risk = _at_risk(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min)

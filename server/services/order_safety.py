@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from server.clinical.order_safety import OVERRIDE_HINT, OrderSafety, check_order
+from server.clinical.order_safety import OrderSafety, check_order, finding_of
 from server.clinical.products import Catalog
 from server.db.models import Patient, User
 from server.errors import FieldError, ValidationFailed
@@ -40,7 +40,7 @@ async def safety_of(*, patient: Patient, data: OrderCreate, catalog: Catalog) ->
     policy = await at_risk_policy.policy_of(patient.organization_id)
     return check_order(
         label, weight_kg=data.dosing_weight_kg, cap_ml_h=data.rate_cap_ml_h,
-        steps_ml_h=tuple(data.steps_ml_h) if data.steps_ml_h else None,
+        steps_ml_h=tuple(data.steps_ml_h) if data.steps_ml_h else None, step_interval_min=data.step_interval_min,
         at_risk=patient_at_risk(patient, catalog.at_risk_flags),
         at_risk_default_mg_kg_min=policy.at_risk_cap_mg_kg_min,
     )
@@ -67,7 +67,7 @@ async def override_for(
     if not safety.problems:
         return None
     # What was overridden, as the tablet, the review page and the summary say it (without "lower it, or...").
-    problems = [{"code": p.code, "field": p.field, "finding": p.message.removesuffix(f": {OVERRIDE_HINT}.")}
+    problems = [{"code": p.code, "field": p.field, "finding": finding_of(p.message)}
                 for p in safety.problems]
     if kept is not None and kept.get("reason") == reason and kept.get("problems") == problems:
         return kept

@@ -44,6 +44,17 @@ def pharmacist_overrides_the_order(page: Page, base_url: str, artifacts) -> None
     expect(page.get_by_role("alert")).to_contain_text(
         "The first step 60 mL/h is above the label's start rate (0.5 mg/kg/min at 70 kg: 21 mL/h)")
     page.screenshot(path=str(artifacts / "order-first-step-above-label-start.png"), full_page=True)
+    # Gammagard Liquid PI holds each rate 30 minutes (LABELS.md s.2.1): steps every 15 are refused beside the interval
+    page.get_by_label("Product and indication").select_option(label="Gammagard Liquid 10% · PI")
+    page.get_by_label("Steps (mL/h", exact=False).fill("35, 70, 140")
+    page.get_by_label("Minutes between steps", exact=False).fill("15")
+    page.get_by_role("button", name="Save new revision").click()
+    interval = page.get_by_label("Minutes between steps", exact=False)
+    expect(interval).to_have_value("15")
+    expect(page.locator("label", has=interval)).to_contain_text(
+        "Steps every 15 min come sooner than the label lets a rate run (30 min): lengthen it")
+    page.screenshot(path=str(artifacts / "order-steps-sooner-than-the-label.png"), full_page=True)
+    page.get_by_label("Product and indication").select_option(label="Privigen 10% · ITP")
     page.get_by_label("The product label's steps, scaled by weight").check()
     page.get_by_label("Steps (mL/h", exact=False).fill("")
     page.get_by_label("Minutes between steps", exact=False).fill("")

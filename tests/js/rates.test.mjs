@@ -102,11 +102,13 @@ describe('loadCatalog', () => {
 
   test('the loaded catalog cannot be changed by accident', () => {
     assert.ok(Object.isFrozen(catalog.protocols[0].ladder));
-    // Provenance is for people: the protocols the folds read carry none of it.
-    const provenance = ['ladder_source', 'first_step_source', 'step_source', 'at_risk_cap_source', 'min_age_years'];
+    // Provenance is for people: the protocols the folds read carry none of it but where the steps' times come
+    // from, which order safety holds an order's interval to (the label's times bind, ivlog's generated ones do not).
+    const provenance = ['ladder_source', 'at_risk_cap_source', 'min_age_years'];
     for (const key of [...provenance, 'ndcs']) {
       assert.ok(!(key in catalog.protocols[0]), key);
     }
+    assert.deepEqual([catalog.protocols[0].first_step_source, catalog.protocols[0].step_source], ['label', 'label']);
   });
 
   test('refuses a ladder that does not run from start to maximum, or does not climb', () => {

@@ -5,6 +5,9 @@ cap (or the organization's default, which a pharmacist sets on the catalogue pag
 
 from __future__ import annotations
 
+import html
+import re
+
 import httpx
 
 from server.db.models import AuditEntry, Order, Organization, OrderRevision, Patient
@@ -85,6 +88,28 @@ async def test_explicit_steps_above_the_label_maximum_are_refused_too(client_fac
     response = await create_order(await client_factory(pharmacist_pia), patient_pat.id, **steps)
     assert response.status_code == 422
     assert "Steps 180, 240 mL/h are above the label maximum of 4 mg/kg/min at 70 kg (168 mL/h)" in response.text
+
+
+async def test_steps_sooner_than_the_label_lets_a_rate_run_are_refused_beside_the_interval_unless_overridden(
+    client_factory, pharmacist_pia, patient_pat
+):
+    """Gammagard Liquid PI: the label holds the start rate 30 minutes and steps every 30 (LABELS.md s.2.1)."""
+    steps = {"product": "gammagard-liquid-10|PI", "dosing_weight_kg": "70", "basis": "order",
+             "steps_ml_h": "35, 70, 140", "step_interval_min": "15"}
+    client = await client_factory(pharmacist_pia)
+    refused = await create_order(client, patient_pat.id, **steps)
+    assert refused.status_code == 422
+    text = "Steps every 15 min come sooner than the label lets a rate run (30 min)"
+    beside = re.search(r'name="step_interval_min"[^>]*>\s*<span class="field-error">([^<]*)<', html.unescape(refused.text))
+    assert beside is not None and beside[1] == f"{text}: lengthen it, or record a pharmacist override with the reason."
+    at_the_label = await create_order(client, patient_pat.id, **{**steps, "step_interval_min": "30"})
+    assert at_the_label.status_code == 303 and (await latest_order(patient_pat)).safety_override is None
+    kept = await create_order(client, patient_pat.id, **steps, override_reason=REASON)
+    assert kept.status_code == 303
+    order = await latest_order(patient_pat)
+    assert order.step_interval_min == 15
+    assert order.safety_override["problems"] == [
+        {"code": "step_interval_below_label", "field": "step_interval_min", "finding": text}]
 
 
 async def test_an_at_risk_patient_on_privigen_without_a_cap_is_refused_and_no_override_lets_it_through(
