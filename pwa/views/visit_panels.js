@@ -64,12 +64,19 @@ export function alertsPanel(state, { offline, rulesMissing, rulesUpdate = null }
       "Clinical rules could not be loaded on this tablet: alerts and rate advice are NOT shown. Reload when online."));
   }
   const alerts = sortedAlerts(state?.alerts);
+  const entries = new Map((state?.entries || []).map((e) => [e.event_id, e]));
   const notice = rulesUpdate ? rulesUpdateNotice(rulesUpdate) : null;
   if (alerts.length === 0) return h("section.alerts.none", { testid: "alerts" }, notice, h("p.muted", "No alerts."));
   return h("section.alerts", { role: "alert", testid: "alerts" }, notice,
     h("h2", `${alerts.length} alert${alerts.length > 1 ? "s" : ""}${offline ? " (checked on this tablet, offline)" : ""}`),
     h("ul", alerts.map((a) => h(`li.alert.${a.severity}`, { dataset: { rule: a.rule, alertId: a.id }, testid: "alert" },
-      h("strong", a.severity === "critical" ? "CRITICAL " : "Warning "), a.message))));
+      h("strong", a.severity === "critical" ? "CRITICAL " : "Warning "), a.message, entryOf(entries.get(a.event_ids[0]))))));
+}
+
+// The entry an alert is about, by its label and time: two alerts of one rule (two missed sets of vital signs)
+// read apart, and the nurse finds the entry in the timeline.
+function entryOf(entry) {
+  return entry ? h("span.alert-entry", { testid: "alert-entry" }, ` — ${describe(entry.kind, entry.payload).label}, ${clock(entry.occurred_at)}`) : null;
 }
 
 // Why the step advice stops below the protocol's next step (state.infusion.next_rate.held_by).

@@ -59,5 +59,7 @@ def test_slowing_for_a_reaction_at_the_maximum_rate_brings_the_next_check_to_15_
     overdue = tablet.page.locator("[data-testid=alert][data-rule=vitals_overdue]")
     expect(overdue).to_have_count(1)
     expect(overdue).to_contain_text("Vital signs overdue: due every 15 min while titrating")
+    # the alert names the set it follows, so two overdue lines read apart
+    expect(overdue.get_by_test_id("alert-entry")).to_have_text(f" — Vital signs, {shown_time(tablet, clock, 101)}")
     tablet.screenshot(artifacts / "vitals-overdue-after-slowing-1280x800.png")
     assert tablet.errors == []
