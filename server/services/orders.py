@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from server import access, audit
 from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, User
 from server.errors import Conflict
-from server.services import duplicate_therapy, order_safety, order_volume, org_catalogue, visit_orders, visits
+from server.services import dosing_weight, duplicate_therapy, order_safety, order_volume, org_catalogue, visit_orders, visits
 from server.services.catalogue_names import catalog
 
 # The fields a pharmacist writes; `dose_g` is computed from the g/kg dose and the weight, or, for a
@@ -87,6 +87,7 @@ class OrderCreate(_Schema):
     # Why the order stands although its cap or steps pass the label maximum or the at-risk cap.
     override_reason: str | None = Field(default=None, min_length=1, max_length=500)
     same_therapy: bool = False  # ticked: a second active order of its therapy is meant (duplicate_therapy)
+    weight_differs: bool = False  # ticked: a dosing weight far from the patient's recorded one is meant (dosing_weight)
 
     @field_validator("product_id")
     @classmethod
@@ -203,7 +204,7 @@ class OrderCreate(_Schema):
 
     def order_fields(self, safety_override: dict[str, Any] | None) -> dict[str, Any]:
         """The order's columns; a hydration order's g/kg dose is its grams over the dosing weight, unrounded."""
-        data = self.model_dump(exclude={"based_on_revision", "override_reason", "same_therapy"})
+        data = self.model_dump(exclude={"based_on_revision", "override_reason", "same_therapy", "weight_differs"})
         therapy = catalog().product(self.product_id).therapy
         dose_g = self.dose_g
         per_kg = self.dose_g_per_kg if self.dose_g_per_kg is not None else dose_g / self.dosing_weight_kg
@@ -236,6 +237,7 @@ def changed_fields(order: Order, fields: dict[str, Any]) -> list[str]:
 
 async def create_order(*, patient: Patient, pharmacist: User, data: OrderCreate) -> Order:
     """Refuses (ValidationFailed) an order the safety check refuses and no recorded override allows."""
+    dosing_weight.check(patient=patient, data=data)  # first: every number of the safety check scales with it
     catalog_now = await org_catalogue.catalog_for(patient.organization_id)
     override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=data, catalog=catalog_now)
     await duplicate_therapy.check(patient_id=patient.id, data=data)
@@ -259,6 +261,7 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
     if changes.volume_ml is not None:
         await visit_orders.check_may_hold_none(order)
     patient = await order.patient
+    dosing_weight.check(patient=patient, data=changes, order=order)
     override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=changes,
                                                catalog=await org_catalogue.catalog_for(patient.organization_id),
                                                kept=order.safety_override)

@@ -25,10 +25,11 @@ async def post_form(client: httpx.AsyncClient, url: str, data: dict, *, page: st
 def order_form(**changes) -> dict:
     """A valid order: Privigen for CIDP, 1 g/kg at 80 kg, label protocol, one premedication. The fixtures'
     patients already have an active IVIG order, so the box that says a second one is meant is ticked
-    (tests/server/test_duplicate_therapy.py leaves it out)."""
+    (tests/server/test_duplicate_therapy.py leaves it out); they weigh 70 kg, so is the one that says
+    80 kg is meant (tests/server/test_dosing_weight.py leaves it out)."""
     form = {
         "product": "privigen-10|CIDP", "dose_g_per_kg": "1", "dosing_weight_kg": "80",
-        "basis": "label", "prescriber": "Dr. Phil Amari", "active": "on", "same_therapy": "on",
+        "basis": "label", "prescriber": "Dr. Phil Amari", "active": "on", "same_therapy": "on", "weight_differs": "on",
         "premeds-0-drug": "acetaminophen", "premeds-0-dose": "650", "premeds-0-unit": "mg",
         "premeds-0-route": "PO", "premeds-0-minutes_before": "30",
         "prn_orders-0-drug": "epinephrine", "prn_orders-0-dose": "0.3", "prn_orders-0-unit": "mg",
