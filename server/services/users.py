@@ -14,6 +14,12 @@ from server.db.models import Organization, Role, User
 from server.errors import Conflict, FieldError, ValidationFailed
 
 
+def acting(by: audit.Actor | None, user: User) -> audit.Actor:
+    """Who the audit names: the administrator, or (None) the operator at the server's command line, who acts
+    within the account's organization, so its administrators see the change in their audit log."""
+    return by if by is not None else audit.Actor(user_id=None, organization_id=user.organization_id)
+
+
 async def add_user(
     *, organization: Organization, username: str, display_name: str, role: Role, password: str,
     email: str | None = None, by: audit.Actor | None,
@@ -31,7 +37,8 @@ async def add_user(
         organization=organization, username=username, display_name=display_name.strip(),
         role=role, password_hash=await passwords.hash_password(password), email=email or None,
     )
-    await audit.record("user.create", actor=by, object_type="user", object_id=user.id, detail={"role": role.value})
+    await audit.record("user.create", actor=acting(by, user), object_type="user", object_id=user.id,
+                       detail={"role": role.value})
     return user
 
 
@@ -40,7 +47,8 @@ async def set_active(*, user: User, active: bool, by: audit.Actor | None) -> Use
     await user.save(update_fields=["active"])
     revoked = 0 if active else await sessions.revoke_for_user(user.id)
     action = "user.enable" if active else "user.disable"
-    await audit.record(action, actor=by, object_type="user", object_id=user.id, detail={"sessions_revoked": revoked})
+    await audit.record(action, actor=acting(by, user), object_type="user", object_id=user.id,
+                       detail={"sessions_revoked": revoked})
     return user
 
 
@@ -52,7 +60,8 @@ async def set_password(*, user: User, password: str, by: audit.Actor | None, act
     user.password_hash = await passwords.hash_password(password)
     await user.save(update_fields=["password_hash"])
     revoked = await sessions.revoke_for_user(user.id)
-    await audit.record(action, actor=by, object_type="user", object_id=user.id, detail={"sessions_revoked": revoked})
+    await audit.record(action, actor=acting(by, user), object_type="user", object_id=user.id,
+                       detail={"sessions_revoked": revoked})
     return revoked
 
 

@@ -141,3 +141,28 @@ def test_visit_schedule_books_a_series_in_local_time_and_names_a_bad_field(tmp_p
     assert refused.returncode == 1 and "count:" in refused.stderr
     not_pharmacist = run_cli(*args[:2], "--by", "nurse", *args[4:], env=env)
     assert not_pharmacist.returncode == 1 and "not an active pharmacist" in not_pharmacist.stderr
+
+
+def test_account_changes_at_the_command_line_show_in_the_organizations_audit_log(tmp_path):
+    """The operator's `user add`, `disable` and `password` act within the account's organization: its
+    administrator sees each in the audit log (before, they were audited with no organization, so no one did)."""
+    env = cli_env(data_dir=tmp_path, IVLOG_DEMO_PASSWORD="demo-password-xyz")
+    run_cli("migrate", env=env)
+    run_cli("demo", env=env)
+    assert run_cli("user", "add", "nurse3", "--role", "nurse", "--name", "Cam Lee, RN", env=env,
+                   stdin="a-long-password-1\n").returncode == 0
+    assert run_cli("user", "disable", "nurse3", env=env).returncode == 0
+    assert run_cli("user", "password", "nurse2", env=env, stdin="a-brand-new-password\n").returncode == 0
+    port = free_port()
+    server = start_server(env=env, port=port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base, server)
+        with httpx.Client(base_url=base, headers={"origin": base}) as client:
+            assert client.post("/api/session", json={"username": "admin", "password": "demo-password-xyz"}).status_code == 200
+            log = client.get("/admin/audit").text
+    finally:
+        stop_server(server)
+    rows = [row for row in log.split("<tr")[1:] if "system" in row]
+    for action in ("user.create", "user.disable", "user.password_set"):
+        assert any(action in row for row in rows), f"{action} by the command line is not in the audit log"
