@@ -105,7 +105,7 @@ class ServerPolicy:
     async def judge(self, principal: Principal, candidates: list[Candidate],
                     ahead: dict[int, dict[UUID, access.WritableVisit]] | None = None) -> dict[UUID, Refusal]:
         """Role, then write scope, then the state and authorship rules of `write_rules` (the same the
-        desk applies). A visit's own `visit.started` is judged first, whatever its place in the push.
+        desk applies), then the visit's room, counting only the entries that pass every other rule. A visit's own `visit.started` is judged first, whatever its place in the push.
         `ahead`: the write scopes `read_ahead` read for the push's group."""
         user = await _user_of(principal)
         refusals = {c.id: r for c in candidates if (r := write_rules.role_refusal(user, c.kind))}
@@ -115,10 +115,10 @@ class ServerPolicy:
         valid = [c for c in valid if c.id not in refusals]
         refusals.update(sync_time.outside_visits(valid, writable))  # times far outside the visit
         valid = [c for c in valid if c.id not in refusals]
-        refusals.update(write_rules.full_visit_refusals(valid, {v: w.entries for v, w in writable.items()}))
-        valid = [c for c in valid if c.id not in refusals]
         refusals.update(await write_rules.correction_refusals(user, valid))
         refusals.update(await write_rules.status_refusals(user.organization_id, valid))
+        valid = [c for c in valid if c.id not in refusals]  # the room left counts only what will be stored
+        refusals.update(write_rules.full_visit_refusals(valid, {v: w.entries for v, w in writable.items()}))
         return refusals
 
     async def readable(self, principal: Principal) -> ReadScope:

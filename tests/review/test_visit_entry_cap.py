@@ -37,6 +37,23 @@ async def test_entries_past_the_most_a_visit_holds_are_kept_aside_and_a_retry_ge
     assert page.status_code == 200 and took < 3, took  # a full visit's page stays quick (20,000 notes took 8 s)
 
 
+async def test_the_last_place_goes_to_an_entry_that_is_stored_not_to_one_refused_for_another_reason(
+        tablet_for, nurse_ana, scheduled_visit_for_desk):
+    """Before, a correction refused as not correctable still took the visit's last place, and the note
+    after it was kept aside as "visit full" in a visit that had room for it."""
+    tablet_ana, scheduled_visit = await tablet_for(nurse_ana), scheduled_visit_for_desk
+    signature = one_event(scheduled_visit.id, MAX_VISIT_EVENTS - 1, "signature",
+                          {"role": "nurse", "name": "Ana", "statement": "Care given as recorded."})
+    filled = await tablet_ana.push(notes(scheduled_visit.id, 1, MAX_VISIT_EVENTS - 2) + [signature])
+    assert {r["status"] for r in filled.json()["results"]} == {"accepted"}  # one place left
+    void = one_event(scheduled_visit.id, MAX_VISIT_EVENTS, "entry.voided",
+                     {"target_id": signature["id"], "reason": "Signed the wrong visit."})
+    results = (await tablet_ana.push([void, *notes(scheduled_visit.id, MAX_VISIT_EVENTS + 1, 2)])).json()["results"]
+    assert [(r["status"], r.get("code")) for r in results] == [
+        ("quarantined", "not_correctable"), ("accepted", ""), ("quarantined", "visit_full")]
+    assert await Event.filter(visit_id=scheduled_visit.id).count() == MAX_VISIT_EVENTS
+
+
 async def test_a_pharmacists_desk_entry_on_a_full_visit_is_refused_too(
         tablet_for, nurse_ana, scheduled_visit_for_desk, desk, post_form):
     tablet_ana, scheduled_visit = await tablet_for(nurse_ana), scheduled_visit_for_desk
