@@ -11,7 +11,8 @@ import { applies, parseRulebook } from './rulebook.js';
 import { SCHEDULE_RULES } from './schedule.js';
 import { VISIT_RULES } from './visit_rules.js';
 
-// Rule id -> [evaluate(picture, spec) -> findings, thresholds its data row must provide].
+// Rule id -> [evaluate(picture, spec) -> findings, thresholds its data row must provide, the values its
+// findings report (what its message may name besides thresholds)].
 const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 // The rules that judge each order's pump, not only the primary's: the rate rules; what each start needs (a
 // usable vial of that order's product, a passed kit check, baseline vital signs); that order's premedications;
@@ -30,9 +31,14 @@ function runnerOf(spec, expressions, factsDoc) {
     return expressions.compileRule(spec, factsDoc);
   }
   if (!Object.hasOwn(RULE_CODE, spec.id)) throw new Error('no code for this rule on this tablet');
-  const absent = RULE_CODE[spec.id][1].filter((name) => !Object.hasOwn(spec.thresholds, name));
+  const [evaluate, needs, reports] = RULE_CODE[spec.id];
+  const absent = needs.filter((name) => !Object.hasOwn(spec.thresholds, name));
   if (absent.length) throw new Error(`lacks thresholds ${absent.join(', ')}`);
-  return RULE_CODE[spec.id][0];
+  // A newer message naming a value this code does not report would fail at every alert: the rule waits for the update.
+  const unreported = [...spec.message.matchAll(/\{(\w+)\}/g)].map((m) => m[1])
+    .filter((name) => !reports.includes(name) && !Object.hasOwn(spec.thresholds, name));
+  if (unreported.length) throw new Error(`its message names ${unreported.join(', ')}, which this tablet's code does not report`);
+  return evaluate;
 }
 
 // The rule book from the rules.json document (in /api/reference) and the expression evaluator with the

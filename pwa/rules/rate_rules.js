@@ -150,14 +150,14 @@ function volumeExceeded(picture, rule) {
 }
 
 export const RATE_RULES = {
-  dose_exceeded: [doseExceeded, ['over_pct_above']],
-  volume_exceeded: [volumeExceeded, ['over_pct_above']],
-  rates_past_opened: [ratesPastOpened, []],
-  rate_above_limit: [rateAboveLimit, []],
-  rate_double_step: [rateDoubleStep, []],
-  rate_too_soon: [rateTooSoon, []],
-  increase_after_reaction: [increaseAfterReaction, []],
-  resume_not_lower: [resumeNotLower, []],
-  start_rate_high: [startRateHigh, []],
-  titration_not_restarted: [titrationNotRestarted, []],
+  dose_exceeded: [doseExceeded, ['over_pct_above'], ['grams_given', 'grams_ordered', 'over_pct']],
+  volume_exceeded: [volumeExceeded, ['over_pct_above'], ['ml_given', 'ml_ordered', 'over_pct']],
+  rates_past_opened: [ratesPastOpened, [], ['ml_opened', 'ml_run']],
+  rate_above_limit: [rateAboveLimit, [], ['limit_name', 'limit_text', 'rate_ml_h']],
+  rate_double_step: [rateDoubleStep, [], ['from_ml_h', 'next_ml_h', 'rate_ml_h']],
+  rate_too_soon: [rateTooSoon, [], ['from_ml_h', 'hold_min', 'minutes_at_rate']],
+  increase_after_reaction: [increaseAfterReaction, [], ['from_ml_h', 'rate_ml_h']],
+  resume_not_lower: [resumeNotLower, [], ['rate_ml_h', 'reaction_rate_ml_h']],
+  start_rate_high: [startRateHigh, [], ['rate_ml_h', 'start_ml_h']],
+  titration_not_restarted: [titrationNotRestarted, [], ['lot', 'rate_ml_h', 'start_ml_h']],
 };

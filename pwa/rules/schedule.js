@@ -145,9 +145,9 @@ function pumpDue(picture) {
 }
 
 export const SCHEDULE_RULES = {
-  vitals_baseline_missing: [vitalsBaselineMissing, []],
-  vitals_overdue: [vitalsOverdue, []],
-  vitals_at_increase_missing: [vitalsAtIncreaseMissing, []],
-  vitals_completion_missing: [vitalsCompletionMissing, []],
-  observation_incomplete: [observationIncomplete, []],
+  vitals_baseline_missing: [vitalsBaselineMissing, [], []],
+  vitals_overdue: [vitalsOverdue, [], ['interval_min', 'phase']],
+  vitals_at_increase_missing: [vitalsAtIncreaseMissing, [], ['rate_ml_h', 'window_min']],
+  vitals_completion_missing: [vitalsCompletionMissing, [], ['window_min']],
+  observation_incomplete: [observationIncomplete, [], ['observation_min']],
 };

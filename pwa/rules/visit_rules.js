@@ -80,9 +80,9 @@ function startNotReady(picture) {
 }
 
 export const VISIT_RULES = {
-  kit_missing: [kitMissing, []],
-  start_not_ready: [startNotReady, []],
-  premed_missing: [premedMissing, []],
-  medication_off_order: [medicationOffOrder, []],
-  mixed_brands: [mixedBrands, []],
+  kit_missing: [kitMissing, [], []],
+  start_not_ready: [startNotReady, [], ['override_reason']],
+  premed_missing: [premedMissing, [], ['drugs']],
+  medication_off_order: [medicationOffOrder, [], ['dose', 'drug', 'problem', 'unit']],
+  mixed_brands: [mixedBrands, [], ['other_product', 'product']],
 };

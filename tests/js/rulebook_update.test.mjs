@@ -47,6 +47,15 @@ describe('a rule set newer than the tablet', () => {
     assert.ok(book.rules.hypoxia && !book.rules.hr_trend);
   });
 
+  test('a coded rule whose newer message names a value this code does not report waits for the update', () => {
+    const doc = changed((d) => { rule(d, 'vitals_overdue').message += '; the set due {due_min} min after the start was missed'; });
+    const book = loadRulebook(doc, cel, factsDoc);
+    assert.deepEqual(skippedIds(book), ['vitals_overdue']);
+    assert.match(book.skipped[0].reason, /its message names due_min, which this tablet's code does not report/);
+    assert.equal(book.update_waiting, true);
+    assert.ok(book.rules.vitals_completion_missing && book.rules.fever);
+  });
+
   test('a newer schema with unknown fields and an unknown kind of rule keeps every rule it can read', () => {
     const doc = changed((d) => {
       d.schema = RULES_SCHEMA + 1;
