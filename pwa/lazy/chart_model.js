@@ -1,5 +1,6 @@
 // The visit chart as numbers (pure): where each rate step and each vital sign sits in an SVG of a
-// given size. Three bands share the time axis: pump rate (mL/h), heart rate and systolic BP, temperature.
+// given size. Three bands share the time axis: pump rate (mL/h), heart rate and systolic BP, temperature;
+// the pump's pauses shade all three.
 
 const MARGIN = { left: 52, right: 12, top: 10, bottom: 26 };
 const BANDS = [["rate", 0.45], ["hr", 0.32], ["temp", 0.23]];
@@ -62,11 +63,16 @@ export function chartModel(state, nowIso, { width = 640, height = 260 } = {}) {
   const temps = vitals.map((v) => v.temp_c).filter((n) => n != null);
   const yTemp = scale(Math.min(35, ...temps), Math.max(40, ...temps), boxes.temp);
   const points = (name, y) => vitals.filter((v) => v[name] != null).map((v) => ({ x: x(ms(v.at)), y: round(y(v[name])), value: v[name] }));
+  // the visit's pump paused: a band over every row, so the vital signs taken meanwhile read against it
+  const pauses = (state.pauses || []).map((pause) => ({
+    x1: x(ms(pause.start)), x2: x(Math.min(pause.end ? ms(pause.end) : nowMs, range.end)), reason: pause.reason,
+    start: pause.start, end: pause.end,
+  }));
   const ticks = [];
   const stepMs = (range.end - range.start) > 3 * 3600_000 ? 3600_000 : 1800_000;
   for (let t = Math.ceil(range.start / stepMs) * stepMs; t <= range.end; t += stepMs) ticks.push({ x: x(t), at: new Date(t).toISOString() });
   return {
-    width, height, margin: MARGIN, boxes, ticks, rateSteps, otherSteps, rateMax: Math.round(rateMax),
+    width, height, margin: MARGIN, boxes, ticks, rateSteps, otherSteps, pauses, rateMax: Math.round(rateMax),
     hr: points("hr", yHr), sbp: points("sbp", yHr), temp: points("temp_c", yTemp),
     feverLine: round(yTemp(38)), nowX: x(Math.min(nowMs, range.end)),
   };

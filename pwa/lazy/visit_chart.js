@@ -14,6 +14,9 @@ function series(points, name, label) {
   ];
 }
 
+const pauseTitle = (pause) =>
+  `paused ${clock(pause.start)}–${pause.end ? clock(pause.end) : "now"}${pause.reason ? ` (${pause.reason.replaceAll("_", " ")})` : ""}`;
+
 export function visitChart(state, nowIso) {
   const model = chartModel(state, nowIso);
   if (!model) return h("p.muted", "The chart appears once the visit has vital signs or a running infusion.");
@@ -26,6 +29,8 @@ export function visitChart(state, nowIso) {
   return h("figure.chart", { testid: "visit-chart" },
     s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Rate and vital signs over time", preserveAspectRatio: "xMidYMid meet" },
       frame("rate"), frame("hr"), frame("temp"),
+      model.pauses.map((pause) => s("rect.chart-pause", { x: pause.x1, y: margin.top, width: Math.max(pause.x2 - pause.x1, 2),
+        height: height - margin.top - margin.bottom }, s("title", pauseTitle(pause)))),
       bandLabel("rate", "mL/h"), bandLabel("hr", "HR · SBP"), bandLabel("temp", "°C"),
       s("text.chart-axis", { x: margin.left - 4, y: boxes.rate.top + 24, "text-anchor": "end" }, String(model.rateMax)),
       s("line.chart-fever", { x1: margin.left, x2: right, y1: model.feverLine, y2: model.feverLine }),
@@ -39,7 +44,8 @@ export function visitChart(state, nowIso) {
       series(model.hr, "hr", "HR"), series(model.sbp, "sbp", "SBP"), series(model.temp, "temp", "°C"),
       s("line.chart-now", { x1: model.nowX, x2: model.nowX, y1: margin.top, y2: height - margin.bottom })),
     h("figcaption.chart-legend",
-      h("span.lg-rate", "rate"), model.otherSteps.length ? h("span.lg-rate-other", { testid: "chart-other-orders" },
+      h("span.lg-rate", "rate"), model.pauses.length ? h("span.lg-pause", { testid: "chart-paused" }, model.pauses.map(pauseTitle).join("; ")) : null,
+      model.otherSteps.length ? h("span.lg-rate-other", { testid: "chart-other-orders" },
         `${model.otherSteps.map((run) => `order ${run.orderId}, ${run.product}`).join("; ")}`) : null, h("span.lg-hr", "heart rate"),
       h("span.lg-sbp", "systolic BP"), h("span.lg-temp", "temperature (line: 38 °C)")));
 }

@@ -5,6 +5,8 @@ the reaction recorded resolved, it resumes one step below the rate the reaction 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -63,6 +65,10 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     expect(tablet.tid("next-step-countdown")).to_have_count(0)  # paused: when she is ready, no deadline
     tablet.screenshot(artifacts / "grade-2-reaction-resolved-resume-lower-1280x800.png", testid="infusion-panel")
     expect(tablet.tid("infusion-panel")).to_contain_text(" mL infused · ")  # the mL the grams are counted from
+    # the chart shades the pause over every row, to now while it lasts, with its reason
+    expect(tablet.tid("chart-paused")).to_contain_text(re.compile(r"paused \d{1,2}:\d{2}.*–now \(reaction\)"))
+    expect(tablet.tid("visit-chart").locator("rect.chart-pause")).to_have_count(1)
+    tablet.screenshot(artifacts / "chart-pause-band-1280x800.png", testid="visit-chart")
 
     tablet.tid("back-to-today").click()  # the way back a walk could not find
     expect(tablet.page.get_by_role("heading", name="Today's visits")).to_be_visible()

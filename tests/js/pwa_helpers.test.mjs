@@ -228,6 +228,22 @@ describe("the chart", () => {
     assert.equal(chartModel({ segments: [], vitals: [] }, "2025-03-04T10:40:00Z"), null);
   });
 
+  test("a pause shades every row from its start to its end, or to now while it lasts", () => {
+    const state = {
+      time_in: "2025-03-04T09:00:00Z", protocol: { limit_ml_h: 350 }, infusion: { status: "paused" },
+      segments: [{ start: "2025-03-04T09:10:00Z", end: "2025-03-04T09:40:00Z", rate_ml_h: 35 },
+        { start: "2025-03-04T09:50:00Z", end: "2025-03-04T10:20:00Z", rate_ml_h: 35 }],
+      pauses: [{ start: "2025-03-04T09:40:00Z", end: "2025-03-04T09:50:00Z", reason: "reaction" },
+        { start: "2025-03-04T10:20:00Z", end: null, reason: "line_issue" }],
+      vitals: [],
+    };
+    const model = chartModel(state, "2025-03-04T10:40:00Z", { width: 600, height: 300 });
+    const [first, second] = model.rateSteps;
+    const [reaction, line] = model.pauses;
+    assert.deepEqual([reaction.x1, reaction.x2], [first.x2, second.x1]);  // the gap between the two runs
+    assert.deepEqual([line.x1, line.x2, line.reason], [second.x2, model.nowX, "line_issue"]);  // open: to now
+  });
+
   test("an additional order's pump is a line of its own, on the same axes, before the visit's own starts", () => {
     const state = {
       time_in: "2025-03-04T09:00:00Z", protocol: { limit_ml_h: 350 }, infusion: { status: "not_started" }, segments: [], vitals: [],
