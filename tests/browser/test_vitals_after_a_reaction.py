@@ -62,4 +62,13 @@ def test_slowing_for_a_reaction_at_the_maximum_rate_brings_the_next_check_to_15_
     # the alert names the set it follows, so two overdue lines read apart
     expect(overdue.get_by_test_id("alert-entry")).to_have_text(f" — Vital signs, {shown_time(tablet, clock, 101)}")
     tablet.screenshot(artifacts / "vitals-overdue-after-slowing-1280x800.png")
+
+    # wheezing graded 1 (mild): breathing is Brown grade 2 or higher, so the grade is questioned (rules.json only)
+    tablet.tid("action-reaction.observed").click()
+    tablet.fill("grade", "1")
+    tablet.fill_form("reaction.observed", {"symptoms": ["wheezing"], "actions": ["observed"], "outcome": "improving"})
+    breathing = tablet.page.locator("[data-testid=alert][data-rule=reaction_grade_below_breathing]")
+    expect(breathing).to_contain_text("CRITICAL Grade 1 reaction with breathing symptoms")
+    expect(breathing).to_contain_text("check the grade and assess for anaphylaxis")
+    tablet.screenshot(artifacts / "reaction-grade-below-breathing-1280x800.png", testid="alerts")
     assert tablet.errors == []
