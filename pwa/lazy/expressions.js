@@ -6,6 +6,7 @@
 
 import * as cel from '../vendor/cel-js/index.js';
 import { minutesBetween, utcDateOf } from '../rules/clock.js';
+import { volumeMl } from '../rules/infusion.js';
 import { finding, ofKind, stepOf } from '../rules/picture.js';
 import { formatNumber, roundHalfUp } from '../rules/rounding.js';
 import { productName } from '../rules/visit_rules.js';
@@ -60,6 +61,10 @@ function ownFacts(picture, entry) {
   if (entry.kind === 'reaction.observed') {
     return { reaction_medications_after: picture.entries.filter((e) => e.kind === 'medication.given'
       && e.payload.purpose === 'reaction' && e.occurred_ms >= entry.occurred_ms).length };
+  }
+  if (entry.kind === 'infusion.stopped') { // the segments the stop ends or follows (a later run starts after it)
+    const run = picture.infusion.segments.filter((s) => s.start < entry.occurred_ms);
+    return { rates_volume_ml: roundHalfUp(volumeMl(run, entry.occurred_ms), 1) };
   }
   if (entry.kind !== 'product.opened') return {};
   const { product_id: id } = payload;

@@ -21,7 +21,7 @@ const PUMP_RULES = new Set([...Object.keys(RATE_RULES), 'start_not_ready', 'kit_
   'vitals_overdue', 'vitals_at_increase_missing', 'vitals_completion_missing']);
 
 // The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
-export const FACTS_VERSION = 4;
+export const FACTS_VERSION = 5;
 
 // How this code evaluates a rule, (picture, spec) -> findings: its expressions or its code; throws
 // when it cannot.

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import cel
 
 from server.clinical.clock import minutes_between
+from server.clinical.infusion import volume_ml
 from server.clinical.rounding import format_number, round_half_up
 from server.clinical.rulebook import Finding, RuleSpec, Value
 from server.clinical.visit_rules import product_name
@@ -99,6 +100,9 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
         return {"reaction_medications_after": sum(
             1 for e in picture.entries if e.kind == "medication.given" and e.payload["purpose"] == "reaction"
             and e.occurred_at >= entry.occurred_at)}
+    if entry.kind == "infusion.stopped":  # the segments the stop ends or follows (a later run starts after it)
+        run = [s for s in picture.infusion.segments if s.start < entry.occurred_at]
+        return {"rates_volume_ml": round_half_up(volume_ml(run, entry.occurred_at), 1)}
     if entry.kind != "product.opened":
         return {}
     product_id = payload["product_id"]

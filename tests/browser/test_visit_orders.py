@@ -113,7 +113,16 @@ def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_sh
     tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
     expect(tablet.tid("current-rate")).not_to_have_text("—")
     expect(card).to_contain_text("Stopped at")
-    tablet.entry("infusion.stopped", {"pump_volume_ml": 5})
+    # a pump total far from what the recorded rates give (a slip, or a free flow) is asked about before saving
+    tablet.tid("action-infusion.stopped").click()
+    tablet.fill("pump_volume_ml", 280)
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-warning")).to_contain_text("Check before saving")
+    expect(tablet.tid("form-warning")).to_contain_text(re.compile(r"Pump reading 280 mL is far from the [\d.]+ mL the recorded rates give"))
+    tablet.screenshot(artifacts / "tablet-pump-reading-far-from-rates-1280x800.png", testid="form-warning")
+    tablet.fill("pump_volume_ml", 5)  # the reading corrected: saved at once
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-infusion.stopped")).to_be_hidden()
     tablet.entry("signature", {"confirm": True})
     tablet.entry("visit.ended", {"waste_disposed": True})
     expect(card.get_by_role("button", name=f"Start order {second_id}")).to_be_disabled()  # no pump after time out

@@ -245,7 +245,7 @@ def test_opening_another_brand_raises_mixed_brands_and_product_not_ordered(gamma
     other = s.opened(200, lot="P123", product_id="privigen-10")
     s.resume(201, 35)
     checks(s, [200, 215])
-    finish(s)
+    finish(s, pump_volume_ml=460)  # the pause and the restart at 35 mL/h leave the rates' 457 mL, not a full 700
     alerts = alerts_of(s, gammagard_context)
     assert sorted((a["rule"], a["event_ids"][0]) for a in alerts) == [
         ("mixed_brands", other), ("product_not_ordered", other)]
