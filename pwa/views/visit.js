@@ -161,11 +161,11 @@ export function visitScreen(app, row) {
     return [lead, el];
   };
 
-  // Each ordered premedication, and when it was given (a walk found a given one offered as if it was not).
-  const premedsGiven = () => Object.fromEntries((state?.medications ?? []).filter((m) => m.purpose === "premed")
-    .map((m) => [m.drug, m.at]));
-  const premedButtons = (off, given) => (order?.premeds || []).map((p) => button(
-    given[p.drug] ? `${p.drug} given ${clock(given[p.drug])} · give again` : `Give ${p.drug} ${num(p.dose)} ${p.unit} ${p.route}`,
+  // Each ordered premedication, and when that drug was last given, for whatever purpose (a walk found a given one
+  // offered as if it was not, and then a premedication's time shown after a later dose of it for a reaction).
+  const premedsGiven = () => Object.fromEntries((state?.medications ?? []).map((m) => [m.drug.toLowerCase(), m.at]));
+  const premedButtons = (off, given) => (order?.premeds || []).map((p) => [p, given[p.drug.toLowerCase()]]).map(([p, at]) => button(
+    at ? `${p.drug} last given ${clock(at)} · give again` : `Give ${p.drug} ${num(p.dose)} ${p.unit} ${p.route}`,
     () => showForm("medication.given", { values: { drug: p.drug, dose: String(p.dose), unit: p.unit, route: p.route, purpose: "premed" } }),
     { kind: "small", reason: off["medication.given"], testid: `premed-${p.drug}` }));
 

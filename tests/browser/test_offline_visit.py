@@ -92,7 +92,7 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
         tablet.tid(f"premed-{drug}").click()
         tablet.fill_form("medication.given", {})
         # the button says it was given, and when (a walk found a given one offered as if it was not)
-        expect(tablet.tid(f"premed-{drug}")).to_have_text(re.compile(rf"^{drug} given \d\d:\d\d · give again$"))
+        expect(tablet.tid(f"premed-{drug}")).to_have_text(re.compile(rf"^{drug} last given \d\d:\d\d · give again$"))
 
     # The page reloads mid-visit with no server: the shell comes from the service worker.
     tablet.page.reload()
