@@ -23,7 +23,7 @@ function vitals(p) {
 const KINDS = {
   "visit.started": ["Visit started", (p) => (p.location ? "location recorded" : "location not verified")],
   "visit.ended": ["Visit ended", (p) => (p.waste_disposed == null ? "" : `waste disposed: ${yesNo(p.waste_disposed)}`)],
-  assessment: ["Pre-assessment", (p) => `weight ${num(p.weight_kg)} kg · kit present ${yesNo(p.kit_present)}, in date ${yesNo(p.kit_in_date)}, undamaged ${yesNo(p.kit_undamaged)}`],
+  assessment: ["Pre-assessment", (p) => `${p.identity ? `identity by ${list(p.identity)}` : "identity NOT CONFIRMED"} · weight ${num(p.weight_kg)} kg · kit present ${yesNo(p.kit_present)}, in date ${yesNo(p.kit_in_date)}, undamaged ${yesNo(p.kit_undamaged)}`],
   vitals: ["Vital signs", vitals],
   "medication.given": ["Medication", (p) => `${p.drug} ${num(p.dose)} ${p.unit} ${p.route} (${words(p.purpose)})`],
   "product.opened": ["Product opened", (p, names) => `${names.get(p.product_id) ?? p.product_id} lot ${p.lot}, exp. ${p.expiry}, ${num(p.volume_ml)} mL, inspected ${yesNo(p.inspected_ok)}`],

@@ -38,6 +38,9 @@ const EDUCATION_TOPICS = ["signs of a reaction", "when to call", "line care", "h
 // the suggested actions); its title comes from form_titles.js, which the first screen reads.
 export const FORMS = {
   assessment: { fields: [
+    // asked of the patient, never prefilled: two identifiers before a blood product (NPSG.01.01.01)
+    multi("identity", "Identity confirmed by (at least two)", {
+      options: "name:Full name|birth_date:Date of birth|mrn:MRN|photo_id:Photo ID|address:Address" }),
     number("weight_kg", "Weight", { unit: "kg", ...required, default: (c) => c.order?.dosing_weight_kg }),
     yes("kit_present", "Anaphylaxis kit present"), yes("kit_in_date", "Kit in date"), yes("kit_undamaged", "Kit undamaged"),
     pick("hydration", "Hydration", "adequate|inadequate"),
@@ -197,7 +200,12 @@ export function payloadFrom(kind, values, extras = {}) {
 }
 
 const FINISH = {
-  assessment: (payload, entered, problems) => ({ payload: { symptoms: [], ...payload }, problems }),
+  assessment: (payload, entered, problems) => {
+    if ((payload.identity || []).length < 2) {
+      problems.push({ field: "identity", message: "Identity: confirm at least two identifiers with the patient (e.g. full name and date of birth)" });
+    }
+    return { payload: { symptoms: [], ...payload }, problems };
+  },
   "reaction.observed": (payload, entered, problems, extras, values) => {
     const symptoms = [...(payload.symptoms || []), ...(entered.other_symptoms || [])];
     if (symptoms.length === 0) problems.push({ field: "symptoms", message: "Symptoms: choose or type at least one" });

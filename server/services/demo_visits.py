@@ -49,7 +49,7 @@ def prelude(r: Recorder, patient: Patient, order: Order, lot: str) -> None:
     r.add(3, "assessment", {"weight_kg": order.dosing_weight_kg, "kit_present": True, "kit_in_date": True,
                             "kit_undamaged": True, "symptoms": [], "hydration": "adequate", "headache": False,
                             "infection_signs": False, "thrombosis_risk": False, "renal_risk": False,
-                            "allergies_reviewed": True})
+                            "allergies_reviewed": True, "identity": ["name", "birth_date"]})
     r.add(6, "line.placed", {"status": "new", "type": "peripheral", "gauge": 22, "site": "right forearm",
                              "side": "right", "attempts": 1, "blood_return": True,
                              "flush_solution": "0.9% sodium chloride", "flush_volume_ml": 10,

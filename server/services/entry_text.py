@@ -55,7 +55,8 @@ def _words(values: list[str]) -> str:
 def _assessment(p: dict[str, Any]) -> str:
     kit = "kit ready" if p["kit_present"] and p["kit_in_date"] and p["kit_undamaged"] else "KIT NOT READY"
     symptoms = f"; symptoms: {_words(p['symptoms'])}" if p.get("symptoms") else ""
-    return f"weight {number(p['weight_kg'])} kg, {kit}, hydration {p['hydration']}{symptoms}"
+    identity = f"identity by {_words(p['identity'])}" if p.get("identity") else "identity NOT CONFIRMED"
+    return f"{identity}, weight {number(p['weight_kg'])} kg, {kit}, hydration {p['hydration']}{symptoms}"
 
 
 def _reaction(p: dict[str, Any]) -> str:

@@ -36,7 +36,8 @@ def infusing(server, launch) -> tuple[Tablet, dict]:
     tablet.start_visit()
     tablet.entry("assessment", {"weight_kg": 70, "kit_present": True, "kit_in_date": True, "kit_undamaged": True,
                                 "hydration": "adequate", "headache": False, "infection_signs": False,
-                                "thrombosis_risk": False, "renal_risk": False, "allergies_reviewed": True})
+                                "thrombosis_risk": False, "renal_risk": False, "allergies_reviewed": True,
+                                "identity": ["name", "birth_date"]})
     tablet.entry("line.placed", {"status": "new", "type": "peripheral", "gauge": 22, "site": "left forearm",
                                  "side": "left", "attempts": 1, "blood_return": True})
     tablet.entry("vitals", BASELINE)

@@ -79,9 +79,18 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
     expect(tablet.tid("visit-pending")).to_have_text("1 not yet synced")
     clock.to_minute(tablet, 2)
     expect(tablet.tid("action-infusion.started-reason")).to_contain_text("pre-assessment")
+    # the identity is asked of the patient, two identifiers, never prefilled (NPSG.01.01.01: before a blood product)
+    tablet.tid("action-assessment").click()
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("error-identity")).to_have_text(
+        "Identity: confirm at least two identifiers with the patient (e.g. full name and date of birth)")
+    tablet.screenshot(artifacts / "assessment-identity-required-1280x800.png", testid="form-assessment")
+    tablet.tid("cancel-entry").click()
     tablet.entry("assessment", {"weight_kg": 70, "kit_present": True, "kit_in_date": True, "kit_undamaged": True,
                                 "hydration": "adequate", "headache": False, "infection_signs": False,
-                                "thrombosis_risk": False, "renal_risk": False, "allergies_reviewed": True})
+                                "thrombosis_risk": False, "renal_risk": False, "allergies_reviewed": True,
+                                "identity": ["name", "birth_date"]})
+    expect(tablet.tid("timeline-entry").filter(has_text="identity by name, birth date")).to_have_count(1)
     clock.to_minute(tablet, 3)
     tablet.entry("line.placed", {"status": "new", "type": "peripheral", "gauge": 22, "site": "left forearm",
                                  "side": "left", "attempts": 1, "blood_return": True})

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 KIT_OK = {"weight_kg": 70, "kit_present": True, "kit_in_date": True, "kit_undamaged": True, "hydration": "adequate",
           "headache": False, "infection_signs": False, "thrombosis_risk": False, "renal_risk": False,
-          "allergies_reviewed": True}
+          "allergies_reviewed": True, "identity": ["name", "birth_date"]}
 NOT_READY = "opened, inspected, in-date product"
 
 

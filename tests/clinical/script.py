@@ -59,7 +59,8 @@ class VisitScript:
     def assessment(self, minute: float, **changes: Any) -> str:
         payload = {"weight_kg": 70, "kit_present": True, "kit_in_date": True, "kit_undamaged": True,
                    "symptoms": [], "hydration": "adequate", "headache": False, "infection_signs": False,
-                   "thrombosis_risk": False, "renal_risk": False, "allergies_reviewed": True}
+                   "thrombosis_risk": False, "renal_risk": False, "allergies_reviewed": True,
+                   "identity": ["name", "birth_date"]}
         return self.add(minute, "assessment", {**payload, **changes})
 
     def line_placed(self, minute: float) -> str:

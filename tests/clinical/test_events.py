@@ -16,7 +16,7 @@ VALID: dict[str, dict[str, Any]] = {
     "assessment": {"weight_kg": 70, "kit_present": True, "kit_in_date": True, "kit_undamaged": True,
                    "symptoms": ["mild headache"], "hydration": "adequate", "headache": True,
                    "infection_signs": False, "thrombosis_risk": False, "renal_risk": False,
-                   "allergies_reviewed": True},
+                   "allergies_reviewed": True, "identity": ["name", "birth_date"]},
     "vitals": {"hr": 72, "rr": 16, "sbp": 122, "dbp": 78, "temp_c": 36.8, "spo2": 98, "pain": 0,
                "position": "sitting"},
     "medication.given": {"drug": "diphenhydramine", "dose": 25, "unit": "mg", "route": "PO", "purpose": "premed"},

@@ -52,7 +52,8 @@ def assessment(draw: Draw, dosing_weight_kg: float) -> dict[str, Any]:
     return {"weight_kg": max(1.0, round(dosing_weight_kg * factor, 1)), "kit_present": kit[0],
             "kit_in_date": kit[1], "kit_undamaged": kit[2], "symptoms": _pick(draw, [[], [], ["headache"]]),
             "hydration": _pick(draw, ["adequate"] * 5 + ["inadequate"]), "headache": False,
-            "infection_signs": False, "thrombosis_risk": risk[0], "renal_risk": risk[1], "allergies_reviewed": True}
+            "infection_signs": False, "thrombosis_risk": risk[0], "renal_risk": risk[1], "allergies_reviewed": True,
+            "identity": _pick(draw, [["name", "birth_date"]] * 8 + [["name", "mrn", "photo_id"], None])}
 
 
 def line_placed(draw: Draw) -> dict[str, Any]:
