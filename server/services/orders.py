@@ -260,6 +260,8 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
         raise _stale(order)
     if changes.volume_ml is not None:
         await visit_orders.check_may_hold_none(order)
+    if order.active and not changes.active:
+        await visit_orders.check_none_scheduled(order)
     patient = await order.patient
     dosing_weight.check(patient=patient, data=changes, order=order)
     override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=changes,

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import Field
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from server.db.models import Order, Patient, Visit, VisitOrder
+from server.db.models import Order, Patient, Visit, VisitOrder, VisitStatus
 from server.errors import FieldError, ValidationFailed
 
 FIELD = "other_order_ids"
@@ -71,3 +72,16 @@ async def other_orders_of(visit: Visit) -> list[Order]:
     """The visit's additional orders, in position order (none for most visits)."""
     rows = await VisitOrder.filter(visit_id=visit.id).order_by("position").prefetch_related("order")
     return [row.order for row in rows]
+
+
+async def check_none_scheduled(order: Order) -> None:
+    """An order made inactive while visits are booked on it (its own or as an additional order) would leave
+    them on the nurse's list and her tablet, to be given (a walk started one): refused, naming the first, until
+    the pharmacist cancels or moves them."""
+    booked = (Visit.filter(status=VisitStatus.SCHEDULED)
+              .filter(Q(order_id=order.id) | Q(id__in=Subquery(VisitOrder.filter(order_id=order.id).values("visit_id")))))
+    count, first = await booked.count(), await booked.order_by("scheduled_at").first()
+    if first is not None:
+        message = (f"active: order {order.id} has {count} scheduled visit(s) not yet started, the first at "
+                   f"{first.scheduled_at:%Y-%m-%d %H:%M} UTC; cancel or move them first, or a nurse would still give it")
+        raise ValidationFailed(message, errors=[FieldError("active", message)])

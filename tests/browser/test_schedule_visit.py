@@ -134,5 +134,15 @@ def test_pharmacist_schedules_moves_and_cancels_and_the_nurses_tablet_follows(
     expect(card(tablet, second)).to_contain_text("15:30")
     expect(card(tablet, todays)).to_be_visible()
     tablet.screenshot(artifacts / "schedule-tablet-today-1280x800.png")
+
+    # Making the order inactive while visits stand booked on it is refused, naming the first (a walk's tablet
+    # still offered such a visit, and it was started)
+    desk.get_by_role("link", name="Reyes, Alma").first.click()
+    desk.get_by_role("link", name="Edit order").first.click()
+    desk.get_by_label("Active (nurses work visits from active orders)").uncheck()
+    desk.get_by_role("button", name="Save new revision").click()
+    expect(desk.get_by_role("alert")).to_contain_text("scheduled visit(s) not yet started, the first at")
+    expect(desk.get_by_role("alert")).to_contain_text("cancel or move them first, or a nurse would still give it")
+    desk.screenshot(path=str(artifacts / "order-inactive-refused-while-visits-are-booked-1280x900.png"), full_page=True)
     assert tablet.errors == []
     browser.close()

@@ -14,7 +14,7 @@ import pytest
 from server.db.models import AuditEntry, Order, Visit, VisitScheduleChange, VisitStatus
 from server.services import scheduling, visits
 from tests.api.events import one_event, push_body
-from tests.server.test_pharmacy_pages import post_form
+from tests.server.test_pharmacy_pages import edit_order, post_form
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -168,6 +168,23 @@ async def test_each_upcoming_visit_names_its_order_and_product_and_says_when_the
     await Order.filter(id=order.id).update(active=False)
     page = (await pia.get(f"/pharmacy/patients/{patient_pat.id}/schedule")).text
     assert "order inactive: cancel the visit, or make the order active again" in page
+
+
+async def test_an_order_with_a_scheduled_visit_is_made_inactive_only_once_the_visit_is_cancelled(
+        pia, patient_pat, order, nurse_ana):
+    """A walk made an order inactive with a visit booked on it today; the nurse's tablet still listed the
+    visit, and she started it."""
+    assert (await schedule(pia, patient_pat.id, form(order, nurse_ana.id))).status_code == 303
+    visit = await Visit.get(patient=patient_pat)
+    refused = await edit_order(pia, order, active=None)
+    assert refused.status_code == 422
+    assert (f"Active: order {order.id} has 1 scheduled visit(s) not yet started, the first at "
+            f"{visit.scheduled_at:%Y-%m-%d %H:%M} UTC; cancel or move them first") in html.unescape(refused.text)
+    assert (await Order.get(id=order.id)).active
+    url = f"/pharmacy/visits/{visit.id}/cancel"
+    assert (await post_form(pia, url, {"reason": "therapy stopped"}, page=url)).status_code == 303
+    assert (await edit_order(pia, order, active=None)).status_code == 303
+    assert not (await Order.get(id=order.id)).active
 
 
 # --- moving and cancelling ---------------------------------------------------------------------------
