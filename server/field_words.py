@@ -22,6 +22,7 @@ FIELD_WORDS: dict[str, str] = {
     "nurse_id": "Nurse", "order_id": "Order", "other_order_ids": "Other orders", "reason": "Reason", "repeat": "Repeat",
     "same_day": "A second visit that day",
     "same_therapy": "A second active order of this therapy",
+    "alerts_reviewed": "Alerts reviewed",
     "weight_differs": "Dosing weight (kg)",
     # patients, assignments and accounts
     "mrn": "MRN", "given_name": "Given name", "family_name": "Family name", "birth_date": "Birth date",

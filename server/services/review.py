@@ -17,6 +17,7 @@ from tortoise.query_utils import Prefetch
 from server.db.models import User, Visit, VisitStatus
 from server.db.review_models import DeliveryAttempt, InboxItem, OutboxMessage
 from server.clinical.rate_rules import LIMIT_NAMES
+from server.clinical.timeline import VisitState
 from server.errors import Conflict, FieldError, ValidationFailed
 from server.services import (
     charts, desk_events, disclosures, entry_times, inbox, release, visits, write_rules,
@@ -45,6 +46,7 @@ class InterventionCreate(BaseModel):
 class SignOff(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     note: str | None = Field(default=None, max_length=2000)
+    alerts_reviewed: bool = False  # ticked: the pharmacist says she reviewed the visit's alerts (alerts_unreviewed)
 
 
 @dataclass(frozen=True)
@@ -195,9 +197,21 @@ async def _runnable(visit: Visit, rate_ml_h: float) -> None:
             f"{bound} mL/h (the {LIMIT_NAMES[limit.source]}). Check the number."))])
 
 
+def alerts_unreviewed(state: VisitState, *, ticked: bool) -> None:
+    """A visit with alerts is signed off, and its summary released, only once the pharmacist says she reviewed
+    them: a walk signed a grade 2 reaction's visit with three open warnings in one click, with no note."""
+    alerts = state.alerts
+    if alerts and not ticked:
+        critical = sum(1 for alert in alerts if alert.severity == "critical")
+        message = (f"alerts_reviewed: this visit has {len(alerts)} alert(s){f', {critical} critical' if critical else ''}: "
+                   "review them above, tick that you did, and say in the note what was done where it matters")
+        raise ValidationFailed(message, errors=[FieldError("alerts_reviewed", message)])
+
+
 async def sign_off(*, visit: Visit, pharmacist: User, data: SignOff) -> PushResult:
     """Sign the review; the summary is released to the physician at once (and by the worker, if not)."""
     _allowed("review.signed", await current_status(visit))
+    alerts_unreviewed(await visits.state_of(visit), ticked=data.alerts_reviewed)
     payload = {"note": data.note} if data.note else {}
     result = await desk_events.append(user=pharmacist, visit=visit, kind="review.signed", payload=payload)
     await release.release_signoffs()

@@ -32,6 +32,7 @@ def test_a_two_thousand_character_word_wraps_on_the_review_page_and_the_summary(
     assert desk.evaluate(OVERFLOW) <= 0  # nothing wider than the window: no column pushed out of sight
     desk.screenshot(path=str(artifacts / "long-word-review-page-1280x900.png"), full_page=True)
 
+    desk.get_by_label("I reviewed the", exact=False).check()  # its alerts, said reviewed before the sign-off
     desk.get_by_role("button", name="Sign review and release summary").click()
     desk.get_by_role("link", name="Physician summary").click()
     expect(desk.get_by_text(LONG[:40], exact=False)).to_be_visible()

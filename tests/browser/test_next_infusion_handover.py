@@ -50,6 +50,7 @@ def pharmacist_reviews_the_reaction(desk, artifacts) -> None:
         if kind == "premed_change":  # the tablet checks the order's premedication, not her words: she is told
             expect(desk.get_by_text("edit the order (the patient's page, Edit order)", exact=False)).to_be_visible()
     desk.get_by_label("Note for the physician").fill("Febrile reaction handled at home; plan adjusted.")
+    desk.get_by_label("I reviewed the", exact=False).check()  # its alerts, said reviewed before the sign-off
     desk.get_by_role("button", name="Sign review and release summary").click()
     expect(desk.get_by_text("Reviewed by Pia Lind", exact=False)).to_be_visible()
     desk.screenshot(path=str(artifacts / "handover-reviewed-reaction-1280x900.png"), full_page=True)

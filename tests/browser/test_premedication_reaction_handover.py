@@ -58,6 +58,7 @@ def pharmacist_reviews_and_schedules_the_next(desk, artifacts) -> str:
     desk.get_by_label("What and why").fill(NOTE)
     desk.get_by_role("button", name="Record intervention").click()
     expect(desk.get_by_text("The intervention was recorded.")).to_be_visible()
+    desk.get_by_label("I reviewed the", exact=False).check()  # its alerts, said reviewed before the sign-off
     desk.get_by_role("button", name="Sign review and release summary").click()
     expect(desk.get_by_text("Reviewed by Pia Lind", exact=False)).to_be_visible()
     desk.screenshot(path=str(artifacts / "premed-reaction-reviewed-1280x900.png"), full_page=True)

@@ -80,4 +80,4 @@ def held_note(text: str) -> dict[str, Any]:
 
 def review_forms(text: str) -> list[tuple[str, dict[str, str]]]:
     """(path under the visit, form) for the pharmacist's intervention and sign-off."""
-    return [("interventions", {"kind": "other", "text": text}), ("sign-off", {"note": text})]
+    return [("interventions", {"kind": "other", "text": text}), ("sign-off", {"note": text, "alerts_reviewed": "on"})]

@@ -22,7 +22,7 @@ PHIL_MAIL = "phil@clinic.test"
 
 async def signed_off(push_visit, desk, post_form, nurse, patient) -> Visit:
     visit = await push_visit(nurse, patient, scripts.febrile_reaction())
-    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Reviewed."})).status_code == 303
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Reviewed.", "alerts_reviewed": "on"})).status_code == 303
     return visit
 
 
@@ -170,7 +170,7 @@ async def test_the_physicians_inbox_flags_a_reaction_and_lists_only_reviewed_vis
     push_visit, desk, post_form, nurse_ana, patient_pat, physician_phil, client_factory
 ):
     reacted = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
-    await post_form(desk, f"/review/visits/{reacted.id}/sign-off", {"note": ""})
+    await post_form(desk, f"/review/visits/{reacted.id}/sign-off", {"note": "", "alerts_reviewed": "on"})
     waiting = await push_visit(nurse_ana, patient_pat, scripts.tolerated())  # ended, not yet reviewed
 
     home = (await (await client_factory(physician_phil)).get("/physician")).text

@@ -52,7 +52,7 @@ def drawn_by_lot(steps: list[dict]) -> dict[str, int]:
 
 async def signed_off(visit: Visit, client_factory, post_form) -> None:
     desk = await client_factory(await User.get(organization_id=visit.organization_id, role="pharmacist"))
-    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue.", "alerts_reviewed": "on"})).status_code == 303
 
 
 async def test_the_demo_febrile_visits_fhir_steps_add_up_to_the_90_g_its_summary_says_were_given(

@@ -43,7 +43,7 @@ async def test_a_reviewed_reaction_hands_its_reaction_and_the_pharmacists_rate_a
     # the next rate reaches the next visit by itself; a premedication change needs the order edited, and says so
     assert done == ["intervention", "intervention-order"]
     assert "edit the order" in (await desk.get(f"{url}?done=intervention-order")).text
-    assert (await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well."})).status_code == 303
+    assert (await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well.", "alerts_reviewed": "on"})).status_code == 303
 
     row = await Visit.get(id=reviewed.id)
     assert row.last_tolerated_rate_ml_h == 70  # the fold's: below the 140 that caused the reaction

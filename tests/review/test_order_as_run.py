@@ -29,7 +29,7 @@ async def test_an_order_edited_after_its_visit_was_signed_leaves_the_visits_reco
     push_visit, desk, post_form, nurse_ana, patient_pat
 ):
     visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
-    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Reviewed."})).status_code == 303
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Reviewed.", "alerts_reviewed": "on"})).status_code == 303
     state_before = (await visits.state_of(visit)).to_dict()
     fhir_before = await fhir_document(desk, visit)
     assert state_before["infusion"]["grams_ordered"] == 70.0 and state_before["protocol"]["limit_source"] != "order_cap"
@@ -112,7 +112,7 @@ async def test_an_end_recorded_again_after_the_sign_off_lets_no_later_edit_into_
     push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat
 ):
     visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
-    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Reviewed."})).status_code == 303
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Reviewed.", "alerts_reviewed": "on"})).status_code == 303
     signed = (await visits.state_of(visit)).to_dict()
     assert (await edit_order(desk, await Order.get(id=visit.order_id), **EDIT)).status_code == 303
 

@@ -52,7 +52,7 @@ async def test_queue_puts_the_riskiest_visit_first(desk, risky_visits):
 async def test_queue_counts_each_state_and_filters_by_nurse_patient_date_and_state(
     desk, post_form, risky_visits, nurse_ben, patient_pat
 ):
-    await post_form(desk, f"/review/visits/{risky_visits['clean'].id}/sign-off", {"note": "fine"})
+    await post_form(desk, f"/review/visits/{risky_visits['clean'].id}/sign-off", {"note": "fine", "alerts_reviewed": "on"})
 
     html = (await desk.get("/review")).text
     assert "signed: 5" in html and "reviewed: 1" in html

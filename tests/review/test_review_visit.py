@@ -40,6 +40,23 @@ async def test_visit_page_shows_header_timeline_with_corrections_charts_and_quar
     assert "style=" not in html and "<script" not in html  # CSP: no inline style or script
 
 
+async def test_a_visit_with_alerts_is_signed_off_only_once_the_pharmacist_says_she_reviewed_them(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    """A walk signed a grade 2 reaction's visit with three open warnings in one click, with an empty note."""
+    visit = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    url = f"/review/visits/{visit.id}"
+    page = (await desk.get(url)).text
+    alerts = len(re.findall(r'<div class="alert-row">', page))
+    assert alerts >= 1 and f"I reviewed the {alerts} alert" in page  # the box, offered with the form
+    refused = await post_form(desk, f"{url}/sign-off", {"note": ""})
+    assert refused.status_code == 422
+    assert f"Alerts reviewed: this visit has {alerts} alert(s)" in refused.text
+    assert not await Event.filter(visit_id=visit.id, kind="review.signed").exists()
+    assert (await post_form(desk, f"{url}/sign-off", {"note": "", "alerts_reviewed": "on"})).status_code == 303
+    assert await Event.filter(visit_id=visit.id, kind="review.signed").exists()
+
+
 async def test_intervention_and_sign_off_are_synced_events_that_tablets_pull(
     push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat, pharmacist_pia, physician_phil
 ):
@@ -49,7 +66,7 @@ async def test_intervention_and_sign_off_are_synced_events_that_tablets_pull(
     done = await post_form(desk, f"{url}/interventions",
                            {"kind": "next_rate", "text": "Hold at 70 mL/h next time", "next_rate_ml_h": "70"})
     assert done.status_code == 303 and done.headers["location"] == f"{url}?done=intervention"
-    signed = await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well."})
+    signed = await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well.", "alerts_reviewed": "on"})
     assert signed.status_code == 303
 
     review_events = await Event.filter(visit_id=visit.id, kind__startswith="review.").order_by("server_seq")
@@ -70,7 +87,7 @@ async def test_a_late_entry_after_sign_off_sends_the_visit_back_to_the_queue(
     push_visit, tablet_for, desk, post_form, nurse_ana, patient_pat, projected
 ):
     visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
-    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": ""})
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "", "alerts_reviewed": "on"})
     assert str(visit.id) not in (await desk.get("/review")).text
 
     tablet = await tablet_for(nurse_ana)
@@ -90,7 +107,7 @@ async def test_an_intervention_after_sign_off_reopens_the_visit_and_the_next_sig
     had been sent, silently: no time, nothing reopened, no new notice in the physician's inbox."""
     visit = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
     url = f"/review/visits/{visit.id}"
-    await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well."})
+    await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well.", "alerts_reviewed": "on"})
     assert await InboxItem.filter(visit_id=visit.id, physician_id=physician_phil.id).count() == 1
 
     done = await post_form(desk, f"{url}/interventions",
@@ -102,7 +119,7 @@ async def test_an_intervention_after_sign_off_reopens_the_visit_and_the_next_sig
     assert "The visit is reopened: the summary released to the physician does not hold this intervention." in page
     assert "Sign review and release summary" in page
 
-    await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well; slower next time."})
+    await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well; slower next time.", "alerts_reviewed": "on"})
     assert (await Visit.get(id=visit.id)).status == VisitStatus.REVIEWED
     assert await InboxItem.filter(visit_id=visit.id, physician_id=physician_phil.id).count() == 2  # sent again
 
@@ -114,7 +131,7 @@ async def test_a_reopened_visit_offers_the_last_sign_offs_note_again_so_a_second
     physician, the note of the first left in the timeline only."""
     visit = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
     note = "Only 18 of 64 g given: to be rescheduled."
-    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": note})
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": note, "alerts_reviewed": "on"})
     tablet = await tablet_for(nurse_ana)
     await tablet.push([one_event(visit.id, tablet.next_seq, "note", {"text": "Patient called: headache tonight."})])
     await projected()
@@ -189,7 +206,7 @@ async def test_an_in_progress_visit_cannot_be_signed_off(desk, post_form, tablet
     started = one_event(visit_id, 1, "visit.started", {"patient_id": str(patient_pat.id), "order_id": str(order.id)})
     await tablet.push([started])
 
-    response = await post_form(desk, f"/review/visits/{visit_id}/sign-off", {"note": "too early"})
+    response = await post_form(desk, f"/review/visits/{visit_id}/sign-off", {"note": "too early", "alerts_reviewed": "on"})
 
     assert response.status_code == 409 and "in_progress" in response.text
     assert re.search(r"can be signed off once the nurse has ended it", response.text)

@@ -30,7 +30,7 @@ SCRIPT_NOTE = "<script>alert(1)</script>"
 
 async def reviewed_visit(push_visit, desk, post_form, nurse, patient, script=None, note="Continue the plan.") -> Visit:
     visit = await push_visit(nurse, patient, script or scripts.febrile_reaction())
-    response = await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": note})
+    response = await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": note, "alerts_reviewed": "on"})
     assert response.status_code == 303
     return await Visit.get(id=visit.id)
 
@@ -108,7 +108,7 @@ async def test_pdf_of_a_crowded_visit_holds_the_pharmacists_note_on_its_one_page
     await post_form(desk, f"/review/visits/{visit.id}/interventions",
                     {"kind": "next_rate", "text": "Start at 70 mL/h and hold there next time", "next_rate_ml_h": "70"})
     note = "Reaction handled per protocol. Prescriber agrees: next infusion with premedication, capped at 140 mL/h."
-    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": note})
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": note, "alerts_reviewed": "on"})
 
     response = await desk.get(f"/visits/{visit.id}/summary.pdf")
 
@@ -174,7 +174,7 @@ async def test_a_physician_sees_a_summary_only_once_the_visit_is_reviewed(
     phil = await client_factory(physician_phil)
     assert (await phil.get(f"/visits/{visit.id}/summary")).status_code == 404
     assert await AuditEntry.filter(action="visit.read", outcome="denied", user_id=physician_phil.id).exists()
-    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "ok"})
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "ok", "alerts_reviewed": "on"})
     assert (await phil.get(f"/visits/{visit.id}/summary")).status_code == 200
 
 
@@ -241,7 +241,7 @@ async def test_the_summary_opens_with_its_bottom_line_and_names_an_intervention_
     visit = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
     await post_form(desk, f"/review/visits/{visit.id}/interventions",
                     {"kind": "next_rate", "text": "Hold at 70 mL/h next time", "next_rate_ml_h": "70"})
-    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue the plan."})
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue the plan.", "alerts_reviewed": "on"})
 
     page = (await desk.get(f"/visits/{visit.id}/summary")).text
     fhir = (await desk.get(f"/visits/{visit.id}/fhir")).text

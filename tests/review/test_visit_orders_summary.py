@@ -46,7 +46,7 @@ async def test_the_review_summary_pdf_and_fhir_list_the_other_orders_infusion(
     assert "Other orders of this visit" in review and f"Order {second.id} · IVIG · Privigen 10%" in review
     assert f"100 mL/h · order {second.id}" in review  # its pump event in the timeline, named
     assert "pump 50" in review
-    signed = await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue the plan."})
+    signed = await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue the plan.", "alerts_reviewed": "on"})
     assert signed.status_code == 303
 
     physician = await client_factory(physician_phil)
@@ -88,7 +88,7 @@ async def test_a_pre_hydrations_bag_is_its_own_lot_in_fhir_not_the_ivigs(
     visit = await push_visit(nurse_ana, patient_pat, script, order=primary, other_orders=(saline,))
     review = (await desk.get(f"/review/visits/{visit.id}")).text
     assert "Sodium chloride 0.9% NS2501 (exp. 2030-12-31, 250 mL)" in review and "; Gammagard Liquid 10% LE12A (exp." in review
-    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue.", "alerts_reviewed": "on"})).status_code == 303
     page = (await (await client_factory(physician_phil)).get(f"/visits/{visit.id}/summary")).text
     assert "Sodium chloride 0.9% lot <strong>NS2501</strong>" in page
     assert "<p>Gammagard Liquid 10% lot <strong>LE12A</strong>" in page  # each lot named where two products were opened
@@ -108,7 +108,7 @@ async def test_a_pre_hydrations_bag_is_its_own_lot_in_fhir_not_the_ivigs(
 
 async def fhir_administrations(visit, desk, post_form, client_factory, physician) -> list[dict]:
     """The visit's MedicationAdministrations of rate steps, after the pharmacist's sign-off."""
-    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue.", "alerts_reviewed": "on"})).status_code == 303
     bundle = (await (await client_factory(physician)).get(f"/visits/{visit.id}/fhir")).json()
     Bundle.model_validate(bundle)
     return [m for m in resources(bundle, "MedicationAdministration") if "rateQuantity" in m["dosage"]]
@@ -178,7 +178,7 @@ async def test_a_saline_alone_visit_says_what_was_given_in_ml_on_every_page(
     review = (await desk.get(f"/review/visits/{visit.id}")).text
     assert "Volume given 525 mL is above the ordered 500 mL (5% over)" in review
     assert "<strong>525 mL</strong>" in review and "500 mL over 120 min (250 mL/h)" in review
-    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue."})).status_code == 303
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue.", "alerts_reviewed": "on"})).status_code == 303
     physician = await client_factory(physician_phil)
     page = (await physician.get(f"/visits/{visit.id}/summary")).text
     assert "525 of 500 mL given (105% of the order)." in page and "<strong>525 mL given</strong> (pump reading)" in page

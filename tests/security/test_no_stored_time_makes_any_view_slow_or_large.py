@@ -34,7 +34,7 @@ async def reviewed_with_extremes(push_visit, desk, post_form, nurse, patient, mo
     visit = await push_visit(nurse, patient, scripts.febrile_reaction())
     await store_extreme_entries(visit, moments)
     await visit_service.project(visit)
-    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "ok"})).status_code == 303
+    assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "ok", "alerts_reviewed": "on"})).status_code == 303
     return visit
 
 

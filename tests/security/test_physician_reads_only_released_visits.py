@@ -26,7 +26,7 @@ async def two_visits(push_visit, desk, post_form, nurse_ana, patient_pat):
     """Two visits of the physician's own patient, both signed by the nurse; the second reviewed."""
     unreleased = await push_visit(nurse_ana, patient_pat, scripts.tolerated(minutes_ago=900))
     released = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
-    assert (await post_form(desk, f"/review/visits/{released.id}/sign-off", {"note": "ok"})).status_code == 303
+    assert (await post_form(desk, f"/review/visits/{released.id}/sign-off", {"note": "ok", "alerts_reviewed": "on"})).status_code == 303
     await released.refresh_from_db()
     assert (unreleased.status, released.status) == (VisitStatus.SIGNED, VisitStatus.REVIEWED)
     return unreleased, released

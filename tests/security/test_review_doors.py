@@ -9,7 +9,7 @@ from server.db.models import Role, User, VisitStatus
 from server.services import scheduling, write_rules
 from tests.clinical.test_events import VALID
 
-DESK = {"review.signed": ("sign-off", {"note": "Reviewed."}),
+DESK = {"review.signed": ("sign-off", {"note": "Reviewed.", "alerts_reviewed": "on"}),
         "review.intervention": ("interventions", {"kind": "other", "text": "Checked the plan."})}
 SYNC = {"review.signed": {"note": "Reviewed."}, "review.intervention": {"kind": "other", "text": "Checked the plan."}}
 ALLOWED = {"review.signed": {"completed", "signed", "reopened"},
