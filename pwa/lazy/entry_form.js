@@ -102,6 +102,14 @@ function initialValues(form, context, given) {
   return values;
 }
 
+// What "Save anyway" means on each kind of form: a product that should not be used is replaced, not
+// authorized (a walk read "only if the prescriber says so" under an expired lot).
+function confirmWords(form) {
+  if (form.confirms) return "Correct what was mistyped, or tap \"Save anyway\" to record it as it is.";
+  if (form.scan) return "Do not use it: open another product. Tap \"Save anyway\" only to record one already opened.";
+  return "Tap \"Save anyway\" only if the order or the prescriber says so.";
+}
+
 /**
  * The form element. Options: kind, context (order, patient, products, userName, recommendedRate),
  * values (to amend or correct), check(kind, payload) -> problems, preview(payload, occurredAt) -> new
@@ -163,10 +171,11 @@ export function entryForm(options) {
     const key = JSON.stringify([built.payload, occurredAt]);
     if ((form.rate || form.scan || form.confirms) && raised.length && confirmedFor !== key) {
       // a stop is a fact to record: checked, never talked out of (its pump reading may be a slip of a digit)
+      // the critical first and marked so: a start at ten times the rate does not read like a premedication's timing
+      const ranked = [...raised].sort((a, b) => (b.severity === "critical") - (a.severity === "critical"));
       fill(warning, h("p.warning-title", form.confirms ? "Check before saving; this would flag:" : "This breaks the protocol:"),
-        raised.map((a) => h("p", a.message)),
-        h("p", form.confirms ? "Correct what was mistyped, or tap \"Save anyway\" to record it as it is."
-          : "Tap \"Save anyway\" only if the order or the prescriber says so."));
+        ranked.map((a) => h("p", a.severity === "critical" ? h("strong", "CRITICAL ") : null, a.message)),
+        h("p", confirmWords(form)));
       confirmedFor = key;
       save.textContent = "Save anyway";
       return;

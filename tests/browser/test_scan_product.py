@@ -70,6 +70,10 @@ def test_a_wedge_scanner_typing_a_gs1_code_into_lot_fills_lot_expiry_and_ndc_and
     tablet.fill("inspected_ok", True)
     tablet.tid("save-entry").click()
     expect(tablet.tid("form-warning")).to_contain_text("Lot OLD1 expired on 2025-01-31")
+    # an expired product is replaced, not authorized: the words under it say so
+    expect(tablet.tid("form-warning")).to_contain_text("Do not use it: open another product.")
+    expect(tablet.tid("form-warning")).not_to_contain_text("prescriber says so")
+    tablet.screenshot(artifacts / "scan-expired-save-anyway-words-800x1280.png", width=800, height=1280, testid="form-warning")
     assert tablet.pending_ids() == []  # nothing saved until the nurse confirms
     assert not zxing_loaded(tablet)  # typing needs no camera library
     assert tablet.errors == []
