@@ -73,6 +73,14 @@ function intervalBelow(label, steps, interval_min) {
       + `(${formatNumber(least, 1)} min${where}): ${LENGTHEN_HINT}.` }];
 }
 
+// Steps sooner than vital signs are checked while titrating (CLINICAL.md s.3): the floor where the label is silent.
+function soonerThanVitals(steps, interval_min, vitals_every_min) {
+  if (!steps.length || interval_min == null || vitals_every_min == null || interval_min >= vitals_every_min) return [];
+  return [{ code: 'step_interval_below_vitals', field: 'step_interval_min', overridable: true,
+    message: `Steps every ${formatNumber(interval_min, 1)} min come sooner than vital signs are checked while titrating `
+      + `(every ${formatNumber(vitals_every_min, 1)} min): ${LENGTHEN_HINT}.` }];
+}
+
 // The cap an at-risk patient runs under: the label's numeric one, else the order's, else the default.
 function atRiskOf(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min) {
   if (label.at_risk_cap == null && cap_ml_h != null) return { ml_h: cap_ml_h, source: 'order_cap', exclusive: false };
@@ -99,13 +107,20 @@ function unratedCheck(cap_ml_h, steps, at_risk) {
 // rates) at this dosing weight.
 export function checkOrder(label, {
   weight_kg, cap_ml_h = null, steps_ml_h = null, step_interval_min = null, at_risk = false, at_risk_default_mg_kg_min = null,
+  vitals_every_min = null,
 }) {
   const steps = steps_ml_h ?? [];
-  if (label === null) return unratedCheck(cap_ml_h, steps, at_risk);
+  const cadence = soonerThanVitals(steps, step_interval_min, vitals_every_min);
+  if (label === null) {
+    const unrated = unratedCheck(cap_ml_h, steps, at_risk);
+    return { ...unrated, problems: [...unrated.problems, ...cadence] };
+  }
   const top = { ml_h: pumpRateIn(label, label.ladder.at(-1), label.rate_unit, weight_kg), source: 'label_max', exclusive: false };
   const maxText = `label maximum of ${formatNumber(label.ladder.at(-1), 2)} ${label.rate_unit} at ${formatNumber(weight_kg, 1)} kg`;
   const problems = [...against(top, maxText, cap_ml_h, steps, ['cap_above_label_max', 'steps_above_label_max']),
-    ...aboveStart(label, weight_kg, steps), ...intervalBelow(label, steps, step_interval_min)];
+    ...aboveStart(label, weight_kg, steps)];
+  const interval = intervalBelow(label, steps, step_interval_min);
+  problems.push(...(interval.length ? interval : cadence));
   if (!at_risk) return { label_max_ml_h: top.ml_h, at_risk_cap_ml_h: null, at_risk_cap_source: null, problems };
   const risk = atRiskOf(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min);
   if (risk.source === 'at_risk_minimum') {
@@ -133,6 +148,7 @@ export function orderSafetyOf(context, at_risk) {
   if ((!label && !context.unrated) || context.protocol.kind === 'fixed_dose') return null;
   return checkOrder(label, {
     weight_kg: order.dosing_weight_kg, cap_ml_h: order.rate_cap_ml_h, steps_ml_h: order.steps_ml_h, step_interval_min: order.step_min,
+    vitals_every_min: context.vitals_schedule.titrating_every_min,
     at_risk, at_risk_default_mg_kg_min: context.organization.at_risk_cap_mg_kg_min,
   });
 }

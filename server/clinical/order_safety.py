@@ -13,7 +13,7 @@ override (the pharmacist writes both, so a mismatch is a slip, not a clinical de
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterator, Literal
 
 from server.clinical.products import Protocol
@@ -21,7 +21,7 @@ from server.clinical.rates import RateLimit, at_risk_limit, pump_rate
 from server.clinical.rounding import format_number
 
 ProblemCode = Literal["cap_above_label_max", "steps_above_label_max", "first_step_above_label_start",
-                      "step_interval_below_label",
+                      "step_interval_below_label", "step_interval_below_vitals",
                       "cap_above_at_risk_cap", "steps_above_at_risk_cap", "at_risk_cap_missing",
                       "order_cap_missing", "steps_above_order_cap"]
 OVERRIDE_HINT = "lower it, or record a pharmacist override with the reason"
@@ -134,6 +134,18 @@ def _interval_below(label: Protocol, steps: tuple[float, ...], interval_min: flo
                            f"({format_number(least, 1)} min{where}): {LENGTHEN_HINT}.", True)
 
 
+def _sooner_than_vitals(steps: tuple[float, ...], interval_min: float | None,
+                        vitals_every_min: float | None) -> list[OrderProblem]:
+    """Steps sooner than vital signs are checked while titrating (CLINICAL.md s.3: every 15 min below the
+    maximum rate): a step would be raised before the last one was watched. Where the label is silent on
+    times (ivlog's generated ones bind nothing), this is the floor; a walk saved steps every 5 minutes."""
+    if not steps or interval_min is None or vitals_every_min is None or interval_min >= vitals_every_min:
+        return []
+    return [OrderProblem("step_interval_below_vitals", "step_interval_min", f"Steps every "
+                         f"{format_number(interval_min, 1)} min come sooner than vital signs are checked while "
+                         f"titrating (every {format_number(vitals_every_min, 1)} min): {LENGTHEN_HINT}.", True)]
+
+
 def _at_risk(label: Protocol, weight_kg: float, cap_ml_h: float | None, default: float | None) -> RateLimit:
     """The cap an at-risk patient runs under: the label's numeric one, else the order's, else the default."""
     if label.at_risk_cap is None and cap_ml_h is not None:
@@ -160,19 +172,22 @@ def _unrated(cap_ml_h: float | None, steps: tuple[float, ...], at_risk: bool) ->
 def check_order(
     label: Protocol | None, *, weight_kg: float, cap_ml_h: float | None = None,
     steps_ml_h: tuple[float, ...] | None = None, step_interval_min: float | None = None, at_risk: bool = False,
-    at_risk_default_mg_kg_min: float | None = None,
+    at_risk_default_mg_kg_min: float | None = None, vitals_every_min: float | None = None,
 ) -> OrderSafety:
     """Check an order's cap and explicit steps (and the minutes between them) against `label` (the product
     and indication's label row; None for a product without verified rates) for this dosing weight;
-    `at_risk` is the patient's flag (thrombosis or renal risk)."""
+    `at_risk` is the patient's flag (thrombosis or renal risk); `vitals_every_min` the cadence of vital
+    signs while titrating."""
     steps = tuple(steps_ml_h or ())
+    cadence = _sooner_than_vitals(steps, step_interval_min, vitals_every_min)
     if label is None:
-        return _unrated(cap_ml_h, steps, at_risk)
+        unrated = _unrated(cap_ml_h, steps, at_risk)
+        return replace(unrated, problems=unrated.problems + tuple(cadence))
     top = RateLimit(pump_rate(label, label.max_rate, label.rate_unit, weight_kg), "label_max")
     max_text = f"label maximum of {format_number(label.max_rate, 2)} {label.rate_unit} at {format_number(weight_kg, 1)} kg"
     problems = list(_against(top, max_text, cap_ml_h, steps, ("cap_above_label_max", "steps_above_label_max")))
     problems += _above_start(label, weight_kg, steps)
-    problems += _interval_below(label, steps, step_interval_min)
+    problems += list(_interval_below(label, steps, step_interval_min)) or cadence
     if not at_risk:
         return OrderSafety(top.ml_h, None, None, tuple(problems))
     risk = _at_risk(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min)

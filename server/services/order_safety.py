@@ -16,7 +16,8 @@ from server.clinical.products import Catalog
 from server.db.models import Patient, User
 from server.errors import FieldError, ValidationFailed
 from server.services import at_risk_policy, order_volume
-from server.services.visits import RISK_FLAGS
+from server.clinical.rulebook import vitals_schedule_from
+from server.services.visits import RISK_FLAGS, rulebook
 
 if TYPE_CHECKING:
     from server.services.orders import OrderCreate
@@ -30,7 +31,8 @@ def patient_at_risk(patient: Patient, at_risk_flags: frozenset[str]) -> bool:
     return any(getattr(patient, column) and flag in at_risk_flags for column, flag in RISK_FLAGS.items())
 
 
-async def safety_of(*, patient: Patient, data: OrderCreate, catalog: Catalog) -> OrderSafety:
+async def safety_of(*, patient: Patient, data: OrderCreate, catalog: Catalog,
+                    vitals_schedule: dict[str, Any] | None = None) -> OrderSafety:
     """A hydration order (order kind fixed_dose) runs at the pharmacist's own rate, volume over time (checked
     at entry, server/services/order_volume.py): no label maximum applies and no cap is needed."""
     if order_volume.is_volume_order(catalog, data.product_id):
@@ -43,6 +45,7 @@ async def safety_of(*, patient: Patient, data: OrderCreate, catalog: Catalog) ->
         steps_ml_h=tuple(data.steps_ml_h) if data.steps_ml_h else None, step_interval_min=data.step_interval_min,
         at_risk=patient_at_risk(patient, catalog.at_risk_flags),
         at_risk_default_mg_kg_min=policy.at_risk_cap_mg_kg_min,
+        vitals_every_min=vitals_schedule_from(rulebook().vitals_schedule, vitals_schedule).titrating_every_min,
     )
 
 
@@ -56,11 +59,11 @@ def refusal(safety: OrderSafety, reason: str | None) -> ValidationFailed:
 
 async def override_for(
     *, patient: Patient, pharmacist: User, data: OrderCreate, catalog: Catalog,
-    kept: dict[str, Any] | None = None,
+    kept: dict[str, Any] | None = None, vitals_schedule: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """The override to store on the order (None: none needed), or ValidationFailed. An edit that leaves
     the reason and the problems as they were keeps the earlier override, with its author and time."""
-    safety = await safety_of(patient=patient, data=data, catalog=catalog)
+    safety = await safety_of(patient=patient, data=data, catalog=catalog, vitals_schedule=vitals_schedule)
     reason = data.override_reason
     if not safety.accepted(overridden=bool(reason)):
         raise refusal(safety, reason)

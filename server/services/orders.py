@@ -266,7 +266,7 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
     dosing_weight.check(patient=patient, data=changes, order=order)
     override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=changes,
                                                catalog=await org_catalogue.catalog_for(patient.organization_id),
-                                               kept=order.safety_override)
+                                               kept=order.safety_override, vitals_schedule=order.vitals_schedule)
     await duplicate_therapy.check(patient_id=patient.id, data=changes, order=order)
     fields = changes.order_fields(override)
     changed = changed_fields(order, fields)

@@ -61,6 +61,13 @@ def pharmacist_overrides_the_order(page: Page, base_url: str, artifacts) -> None
         "Steps every 15 min come sooner than the label lets a rate run (30 min): lengthen it")
     page.screenshot(path=str(artifacts / "order-steps-sooner-than-the-label.png"), full_page=True)
     page.get_by_label("Product and indication").select_option(label="Privigen 10% · ITP")
+    # Privigen's label is silent on times: steps every 5 minutes meet the vital signs' cadence instead (a walk
+    # saved them)
+    page.get_by_label("Steps (mL/h", exact=False).fill("21, 42, 84")
+    page.get_by_label("Minutes between steps", exact=False).fill("5")
+    page.get_by_role("button", name="Save new revision").click()
+    expect(page.locator("label", has=page.get_by_label("Minutes between steps", exact=False))).to_contain_text(
+        "Steps every 5 min come sooner than vital signs are checked while titrating (every 15 min)")
     page.get_by_label("The product label's steps, scaled by weight").check()
     page.get_by_label("Steps (mL/h", exact=False).fill("")
     page.get_by_label("Minutes between steps", exact=False).fill("")

@@ -112,6 +112,21 @@ async def test_steps_sooner_than_the_label_lets_a_rate_run_are_refused_beside_th
         {"code": "step_interval_below_label", "field": "step_interval_min", "finding": text}]
 
 
+async def test_where_the_label_is_silent_steps_sooner_than_the_vital_signs_are_refused(
+    client_factory, pharmacist_pia, patient_pat
+):
+    """Privigen CIDP's times are ivlog's: the floor is the vital signs' cadence while titrating (CLINICAL.md
+    s.3, rules.json vitals_schedule: every 15 min). A walk saved steps every 5 minutes."""
+    steps = {"product": "privigen-10|CIDP", "dosing_weight_kg": "70", "basis": "order",
+             "steps_ml_h": "21, 42, 84", "step_interval_min": "5"}
+    client = await client_factory(pharmacist_pia)
+    refused = await create_order(client, patient_pat.id, **steps)
+    assert refused.status_code == 422
+    assert ("Steps every 5 min come sooner than vital signs are checked while titrating (every 15 min): "
+            "lengthen it") in html.unescape(refused.text)
+    assert (await create_order(client, patient_pat.id, **{**steps, "step_interval_min": "15"})).status_code == 303
+
+
 async def test_an_at_risk_patient_on_privigen_without_a_cap_is_refused_and_no_override_lets_it_through(
     client_factory, pharmacist_pia, patient_pat
 ):
