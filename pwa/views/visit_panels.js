@@ -48,7 +48,8 @@ export function protocolBanner(state) {
       `: ${p.product_name}: ${p.rates_note}. Run the order's mL/h steps; no label maximum bounds them.`);
   }
   return p?.basis === "label" && !p.verified_on ? h("p.alert.warning", { role: "status", testid: "unverified-protocol" },
-    h("strong", "Unverified protocol"), ": no pharmacist has checked these steps against the label yet.") : null;
+    h("strong", "Unverified protocol"), ": no pharmacist has checked these steps against the label yet. Follow the order and "
+      + "the step advice as usual; call the pharmacy if a step looks wrong.") : null;
 }
 
 /** The rules sent are newer than this tablet's code: it checks what it can and lists what it cannot. */

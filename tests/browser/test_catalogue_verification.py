@@ -93,6 +93,7 @@ def test_a_row_the_pharmacist_verifies_reaches_the_tablet_as_verified(server_fac
     tablet.first_login("nurse", DEMO_PASSWORD)
     visit_id = open_alma_reyes_visit(tablet)
     expect(tablet.tid("unverified-protocol")).to_contain_text("Unverified protocol")
+    expect(tablet.tid("unverified-protocol")).to_contain_text("call the pharmacy if a step looks wrong")  # what to do
     expect(tablet.tid("protocol-verified")).to_have_count(0)
     tablet.screenshot(artifacts / "catalogue-verify-1-tablet-unverified.png")
 
