@@ -23,6 +23,16 @@ REASON = "Prescriber confirmed 300 mL/h by phone"
 REFUSAL = "The rate cap 300 mL/h is above the label maximum of 4 mg/kg/min at 70 kg (168 mL/h)"
 
 
+def steps_refused_beside_the_interval(page: Page, product: str, steps: str, minutes: str, reason: str) -> None:
+    page.get_by_label("Product and indication").select_option(label=product)
+    page.get_by_label("Steps (mL/h", exact=False).fill(steps)
+    page.get_by_label("Minutes between steps", exact=False).fill(minutes)
+    page.get_by_role("button", name="Save new revision").click()
+    interval = page.get_by_label("Minutes between steps", exact=False)
+    expect(interval).to_have_value(minutes)
+    expect(page.locator("label", has=interval)).to_contain_text(reason)
+
+
 def pharmacist_overrides_the_order(page: Page, base_url: str, artifacts) -> None:
     log_in(page, base_url, "pharmacist", DEMO_PASSWORD)
     page.get_by_role("link", name="Keller, Bruno").click()
@@ -51,23 +61,13 @@ def pharmacist_overrides_the_order(page: Page, base_url: str, artifacts) -> None
         "The first step 60 mL/h is above the label's start rate (0.5 mg/kg/min at 70 kg: 21 mL/h)")
     page.screenshot(path=str(artifacts / "order-first-step-above-label-start.png"), full_page=True)
     # Gammagard Liquid PI holds each rate 30 minutes (LABELS.md s.2.1): steps every 15 are refused beside the interval
-    page.get_by_label("Product and indication").select_option(label="Gammagard Liquid 10% · PI")
-    page.get_by_label("Steps (mL/h", exact=False).fill("35, 70, 140")
-    page.get_by_label("Minutes between steps", exact=False).fill("15")
-    page.get_by_role("button", name="Save new revision").click()
-    interval = page.get_by_label("Minutes between steps", exact=False)
-    expect(interval).to_have_value("15")
-    expect(page.locator("label", has=interval)).to_contain_text(
-        "Steps every 15 min come sooner than the label lets a rate run (30 min): lengthen it")
+    steps_refused_beside_the_interval(page, "Gammagard Liquid 10% · PI", "35, 70, 140", "15",
+                                      "Steps every 15 min come sooner than the label lets a rate run (30 min): lengthen it")
     page.screenshot(path=str(artifacts / "order-steps-sooner-than-the-label.png"), full_page=True)
-    page.get_by_label("Product and indication").select_option(label="Privigen 10% · ITP")
     # Privigen's label is silent on times: steps every 5 minutes meet the vital signs' cadence instead (a walk
     # saved them)
-    page.get_by_label("Steps (mL/h", exact=False).fill("21, 42, 84")
-    page.get_by_label("Minutes between steps", exact=False).fill("5")
-    page.get_by_role("button", name="Save new revision").click()
-    expect(page.locator("label", has=page.get_by_label("Minutes between steps", exact=False))).to_contain_text(
-        "Steps every 5 min come sooner than vital signs are checked while titrating (every 15 min)")
+    steps_refused_beside_the_interval(page, "Privigen 10% · ITP", "21, 42, 84", "5",
+                                      "Steps every 5 min come sooner than vital signs are checked while titrating (every 15 min)")
     page.get_by_label("The product label's steps, scaled by weight").check()
     page.get_by_label("Steps (mL/h", exact=False).fill("")
     page.get_by_label("Minutes between steps", exact=False).fill("")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from typing import Iterator
 
 import httpx
 
@@ -22,6 +24,20 @@ def wait_until_serving(base: str, process, timeout_s: float = 30) -> None:
     raise AssertionError("server did not start")
 
 
+@contextlib.contextmanager
+def served(env: dict[str, str]) -> Iterator[httpx.Client]:
+    """`serve` on a free port, and a client that sends its Origin; the server stopped afterwards."""
+    port = free_port()
+    server = start_server(env=env, port=port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base, server)
+        with httpx.Client(base_url=base, headers={"origin": base}) as client:
+            yield client
+    finally:
+        stop_server(server)
+
+
 async def test_make_run_steps_migrate_load_demo_and_serve_a_login(tmp_path):
     url, drop = await empty_database(tmp_path)
     env = cli_env(data_dir=tmp_path / "data", database_url=url, IVLOG_DEMO_PASSWORD="demo-password-xyz")
@@ -30,19 +46,12 @@ async def test_make_run_steps_migrate_load_demo_and_serve_a_login(tmp_path):
         demo = run_cli("demo", "--if-empty", env=env)
         assert demo.returncode == 0 and "demo data loaded" in demo.stdout
         assert "already holds data" in run_cli("demo", "--if-empty", env=env).stdout
-        port = free_port()
-        server = start_server(env=env, port=port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_serving(base, server)
-            with httpx.Client(base_url=base, headers={"origin": base}) as client:
-                for username in ("nurse", "nurse2", "pharmacist", "physician", "admin"):
-                    response = client.post("/api/session", json={"username": username, "password": "demo-password-xyz"})
-                    assert response.status_code == 200, (username, response.text)
-                visits = client.get("/api/patients")
-                assert visits.status_code == 200 and len(visits.json()["patients"]) == 6  # admin sees all
-        finally:
-            stop_server(server)
+        with served(env) as client:
+            for username in ("nurse", "nurse2", "pharmacist", "physician", "admin"):
+                response = client.post("/api/session", json={"username": username, "password": "demo-password-xyz"})
+                assert response.status_code == 200, (username, response.text)
+            visits = client.get("/api/patients")
+            assert visits.status_code == 200 and len(visits.json()["patients"]) == 6  # admin sees all
     finally:
         await drop()
 
@@ -111,17 +120,10 @@ async def test_user_password_sets_a_new_password_that_logs_in_and_refuses_a_shor
         assert changed.returncode == 0 and "password of nurse2 set" in changed.stdout
         assert run_cli("user", "password", "nurse2", env=env, stdin="short\n").returncode == 1
         assert run_cli("user", "password", "nobody", env=env, stdin="a-brand-new-password\n").returncode == 1
-        port = free_port()
-        server = start_server(env=env, port=port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_serving(base, server)
-            with httpx.Client(base_url=base, headers={"origin": base}) as client:
-                old = client.post("/api/session", json={"username": "nurse2", "password": "demo-password-xyz"})
-                new = client.post("/api/session", json={"username": "nurse2", "password": "a-brand-new-password"})
-            assert old.status_code == 401 and new.status_code == 200
-        finally:
-            stop_server(server)
+        with served(env) as client:
+            old = client.post("/api/session", json={"username": "nurse2", "password": "demo-password-xyz"})
+            new = client.post("/api/session", json={"username": "nurse2", "password": "a-brand-new-password"})
+        assert old.status_code == 401 and new.status_code == 200
     finally:
         await drop()
 
@@ -153,16 +155,9 @@ def test_account_changes_at_the_command_line_show_in_the_organizations_audit_log
                    stdin="a-long-password-1\n").returncode == 0
     assert run_cli("user", "disable", "nurse3", env=env).returncode == 0
     assert run_cli("user", "password", "nurse2", env=env, stdin="a-brand-new-password\n").returncode == 0
-    port = free_port()
-    server = start_server(env=env, port=port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base, server)
-        with httpx.Client(base_url=base, headers={"origin": base}) as client:
-            assert client.post("/api/session", json={"username": "admin", "password": "demo-password-xyz"}).status_code == 200
-            log = client.get("/admin/audit").text
-    finally:
-        stop_server(server)
+    with served(env) as client:
+        assert client.post("/api/session", json={"username": "admin", "password": "demo-password-xyz"}).status_code == 200
+        log = client.get("/admin/audit").text
     rows = [row for row in log.split("<tr")[1:] if "system" in row]
     for action in ("user.create", "user.disable", "user.password_set"):
         assert any(action in row for row in rows), f"{action} by the command line is not in the audit log"
