@@ -118,7 +118,8 @@ def order_data(values: dict[str, Any], *, update: bool) -> dict[str, Any]:
         data["product_id"], _, data["indication"] = product.partition("|")
     if "steps_ml_h" in data:
         data["steps_ml_h"] = [step for step in re.split(r"[,;\s]+", data["steps_ml_h"]) if step]
-    data["active"], data["same_therapy"], data["weight_differs"] = values["active"], values["same_therapy"], values["weight_differs"]
+    for box in ("active", "same_therapy", "weight_differs"):  # ticked or not, never left out
+        data[box] = values[box]
     for prefix in ROW_KEYS:
         data[prefix] = [{k: v for k, v in row.items() if v != ""} for row in values[prefix] if any(row.values())]
     return data
