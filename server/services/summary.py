@@ -63,6 +63,13 @@ class VisitSummary:
     context: Any = field(default=None, repr=False)  # the visit context of that fold
 
     @property
+    def identity(self) -> list[str] | None:
+        """The identifiers the last pre-assessment confirmed the patient by: proof for the payer that the drug
+        went to the right patient (None: not recorded, or no pre-assessment)."""
+        assessments = [entry["payload"] for entry in self.state["entries"] if entry["kind"] == "assessment"]
+        return assessments[-1].get("identity") if assessments else None
+
+    @property
     def status(self) -> VisitStatus:
         """The visit's status from the log this summary folded: the row's projection may lag a push by
         moments (the pharmacist saw "scheduled" beside a running infusion)."""

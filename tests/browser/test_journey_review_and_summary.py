@@ -55,6 +55,7 @@ def test_pharmacist_signs_off_a_reaction_visit_and_the_physician_reads_it_from_t
     expect(bottom).to_contain_text("Rates ran 907.2 mL, more than the 900 mL opened")
     expect(bottom).not_to_contain_text("above the ordered")
     expect(page.get_by_text("(900 mL, all the product opened; the rates ran past it)")).to_be_visible()
+    expect(page.get_by_text("identity confirmed by name, birth date")).to_be_visible()  # the right patient, for the payer
     page.screenshot(path=str(artifacts / "journey-physician-summary.png"), full_page=True)
     page.go_back()
     with page.expect_download() as download:

@@ -95,8 +95,21 @@ async def test_pdf_holds_patient_product_lot_reaction_and_rate_steps_on_one_page
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     for expected in ("Testperson, Pat", "MRN-PAT", "Gammagard Liquid 10%", "LE12A", "grade 2", "chills, fever",
-                     "Rate steps", "35", "70", "140", "Continue the plan."):
+                     "Rate steps", "35", "70", "140", "Continue the plan.", "identity confirmed by name, birth date"):
         assert expected in text, expected
+
+
+async def test_the_summary_says_when_the_patients_identity_was_not_confirmed(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    """Proof for the payer that the drug went to the right patient, or that it was not confirmed."""
+    script = scripts.febrile_reaction()
+    for event in script.events:
+        if event["kind"] == "assessment":
+            del event["payload"]["identity"]  # as an assessment made before it was asked
+    visit = await reviewed_visit(push_visit, desk, post_form, nurse_ana, patient_pat, script)
+    page = (await desk.get(f"/visits/{visit.id}/summary")).text
+    assert "<strong>identity NOT CONFIRMED</strong>" in page and "identity confirmed by" not in page
 
 
 async def test_pdf_of_a_crowded_visit_holds_the_pharmacists_note_on_its_one_page(
