@@ -36,7 +36,7 @@ def test_pharmacist_signs_off_a_reaction_visit_and_the_physician_reads_it_from_t
     # a visit with alerts is signed only once she says she reviewed them (a walk signed one in one click)
     expect(page.get_by_role("alert")).to_contain_text("Alerts reviewed: this visit has")
     page.get_by_label("I reviewed the", exact=False).check()
-    page.screenshot(path=str(artifacts / "journey-pharmacist-sign-off-alerts-reviewed.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "journey-pharmacist-sign-off-alerts-reviewed.png"))  # the box in view, no resize
     page.get_by_role("button", name="Sign review and release summary").click()
     expect(page.get_by_text(re.compile(r"^Reviewed by Pia Lind"))).to_be_visible()
     log_out(page)
