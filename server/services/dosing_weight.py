@@ -1,8 +1,9 @@
 """An order's dosing weight far from the patient's recorded dosing weight is a slip (a weight typed in
 pounds, a digit dropped or doubled) or a stale record, and the dose and every rate scale with it. The gap
 that matters is the one the bedside alert uses (rules.json `weight_change`, CLINICAL.md s.1.3 and s.3: 10%),
-measured from what is known (there the order's weight, here the patient's record); at order entry it is refused unless the pharmacist ticks that the weight is meant.
-An edit that keeps the order's weight is not asked again."""
+measured from what is known (there the order's weight, here the patient's record); at order entry it is
+refused unless the pharmacist ticks that the weight is meant. An edit that keeps the order's weight is not
+asked again."""
 
 from __future__ import annotations
 

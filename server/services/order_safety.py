@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from server.clinical.order_safety import OrderSafety, check_order, finding_of
 from server.clinical.products import Catalog
+from server.clinical.rulebook import vitals_schedule_from
 from server.db.models import Patient, User
 from server.errors import FieldError, ValidationFailed
 from server.services import at_risk_policy, order_volume
-from server.clinical.rulebook import vitals_schedule_from
 from server.services.visits import RISK_FLAGS, rulebook
 
 if TYPE_CHECKING:

@@ -15,7 +15,9 @@ from tortoise.transactions import in_transaction
 from server import access, audit
 from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, User
 from server.errors import Conflict
-from server.services import dosing_weight, duplicate_therapy, order_safety, order_volume, org_catalogue, visit_orders, visits
+from server.services import (
+    dosing_weight, duplicate_therapy, order_safety, order_volume, org_catalogue, visit_orders, visits,
+)
 from server.services.catalogue_names import catalog
 
 # The fields a pharmacist writes; `dose_g` is computed from the g/kg dose and the weight, or, for a
