@@ -110,6 +110,13 @@ function confirmWords(form) {
   return "Tap \"Save anyway\" only if the order or the prescriber says so.";
 }
 
+// Alerts as a form says them: the critical first and marked so (a start at ten times the rate does not
+// read like a premedication's timing).
+export function warningLines(alerts) {
+  const ranked = [...alerts].sort((a, b) => (b.severity === "critical") - (a.severity === "critical"));
+  return ranked.map((a) => h("p", a.severity === "critical" ? h("strong", "CRITICAL ") : null, a.message));
+}
+
 /**
  * The form element. Options: kind, context (order, patient, products, userName, recommendedRate),
  * values (to amend or correct), check(kind, payload) -> problems, preview(payload, occurredAt) -> new
@@ -171,11 +178,8 @@ export function entryForm(options) {
     const key = JSON.stringify([built.payload, occurredAt]);
     if ((form.rate || form.scan || form.confirms) && raised.length && confirmedFor !== key) {
       // a stop is a fact to record: checked, never talked out of (its pump reading may be a slip of a digit)
-      // the critical first and marked so: a start at ten times the rate does not read like a premedication's timing
-      const ranked = [...raised].sort((a, b) => (b.severity === "critical") - (a.severity === "critical"));
       fill(warning, h("p.warning-title", form.confirms ? "Check before saving; this would flag:" : "This breaks the protocol:"),
-        ranked.map((a) => h("p", a.severity === "critical" ? h("strong", "CRITICAL ") : null, a.message)),
-        h("p", confirmWords(form)));
+        warningLines(raised), h("p", confirmWords(form)));
       confirmedFor = key;
       save.textContent = "Save anyway";
       return;

@@ -84,6 +84,7 @@ function visitFacts(picture, entry) {
       : roundHalfUp(minutesBetween(first.occurred_ms, entry.occurred_ms), 1),
     series_number: picture.context.series_place?.number ?? null, target_ml_h: picture.aim[0], target_holds: picture.aim[2],
     protocol_kind: picture.context.protocol.kind, lots_opened: lots.size,
+    pump: picture.infusion.state_at.get(entry.id), steps_ml_h: picture.schedule.map((step) => step.rate_ml_h),
   };
 }
 

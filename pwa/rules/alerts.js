@@ -16,12 +16,29 @@ import { VISIT_RULES } from './visit_rules.js';
 const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 // The rules that judge each order's pump, not only the primary's: the rate rules; what each start needs (a
 // usable vial of that order's product, a passed kit check, baseline vital signs); that order's premedications;
-// the vital signs its run calls for (the cadence, around each increase, at its stop), where they apply to it.
+// the vital signs its run calls for (the cadence, around each increase, at its stop), where they apply to it;
+// where its start stands against its step table (those two are data).
 const PUMP_RULES = new Set([...Object.keys(RATE_RULES), 'start_not_ready', 'kit_missing', 'premed_missing', 'vitals_baseline_missing',
-  'vitals_overdue', 'vitals_at_increase_missing', 'vitals_completion_missing']);
+  'vitals_overdue', 'vitals_at_increase_missing', 'vitals_completion_missing', 'start_rate_high', 'start_rate_skips_steps']);
 
 // The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
-export const FACTS_VERSION = 5;
+export const FACTS_VERSION = 6;
+
+// Rules that were code in earlier rules files and are data now: their definitions, for an older cached
+// file whose row still asks for code this tablet no longer has. Each is its row of rules.json
+// (tests/js/older_reference.test.mjs holds them to it).
+const NOW_DATA = {
+  start_rate_high: {
+    each: 'infusion.started',
+    when: "visit.pump in ['idle', 'stopped'] && entry.rate_ml_h > visit.steps_ml_h[0] + tolerance_ml_h",
+    values: { rate_ml_h: 'entry.rate_ml_h', start_ml_h: 'visit.steps_ml_h[0]' }, thresholds: { tolerance_ml_h: 0.5 },
+  },
+};
+export const NOW_DATA_IDS = Object.keys(NOW_DATA);
+
+// The rule as this code runs it: an older row of a rule now data, with its definition.
+const asData = (spec) => (spec.when === null && Object.hasOwn(NOW_DATA, spec.id)
+  ? { ...spec, ...NOW_DATA[spec.id], thresholds: { ...NOW_DATA[spec.id].thresholds, ...spec.thresholds } } : spec);
 
 // How this code evaluates a rule, (picture, spec) -> findings: its expressions or its code; throws
 // when it cannot.
@@ -52,8 +69,9 @@ export function loadRulebook(rulesDoc, expressions, factsDoc = expressions?.fact
   }
   const book = parseRulebook(rulesDoc);
   const rules = {}, runners = {}, skipped = [...book.skipped];
-  for (const [id, spec] of Object.entries(book.rules)) {
+  for (const [id, row] of Object.entries(book.rules)) {
     try {
+      const spec = asData(row);
       runners[id] = runnerOf(spec, expressions, factsDoc);
       rules[id] = spec;
     } catch (error) {

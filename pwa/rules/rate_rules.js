@@ -70,13 +70,6 @@ function resumeNotLower(picture) {
   });
 }
 
-function startRateHigh(picture) {
-  const start = picture.schedule[0].rate_ml_h;
-  return picture.infusion.rate_events
-    .filter((event) => event.previous_ml_h === null && event.rate_ml_h > start + toleranceOf(picture))
-    .map((event) => finding([event.entry.id], { rate_ml_h: event.rate_ml_h, start_ml_h: start }));
-}
-
 // Openings of a lot not opened before in this visit, after the infusion started.
 function newLots(picture) {
   if (!picture.infusion.rate_events.length) return [];
@@ -158,6 +151,5 @@ export const RATE_RULES = {
   rate_too_soon: [rateTooSoon, [], ['from_ml_h', 'hold_min', 'minutes_at_rate']],
   increase_after_reaction: [increaseAfterReaction, [], ['from_ml_h', 'rate_ml_h']],
   resume_not_lower: [resumeNotLower, [], ['rate_ml_h', 'reaction_rate_ml_h']],
-  start_rate_high: [startRateHigh, [], ['rate_ml_h', 'start_ml_h']],
   titration_not_restarted: [titrationNotRestarted, [], ['lot', 'rate_ml_h', 'start_ml_h']],
 };

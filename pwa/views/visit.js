@@ -104,23 +104,23 @@ export function visitScreen(app, row) {
 
   // The checks this entry would fail if saved now (vitals due before an increase, the observation before
   // the end), shown while the nurse is on the form, before she acts: folded as the grace period ends.
-  const dueChecks = (payloadFrom, kind, values) => {
+  const dueChecks = (payloadFrom, warningLines, kind, values) => {
     const { payload, problems } = payloadFrom(kind, values, { occurredAt: app.now().toISOString() });
     const later = new Date(+app.now() + (app.reference.rules.vitals_schedule.grace_min + 1) * 6e4);
     const raised = app.clinical && !problems.length ? app.clinical.preview(visit, events(), candidate(kind, payload), later) : [];
-    return raised.length ? h("div.form-warning", { testid: "due-checks" }, raised.map((a) => h("p", a.message))) : null;
+    return raised.length ? h("div.form-warning", { testid: "due-checks" }, warningLines(raised)) : null;
   };
 
   // `keep`: fields of the entry the form does not show, kept by a correction (an additional order's order_id).
   const showForm = async (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {}, amendReason = null } = {}) => {
-    const [{ FORMS, payloadFrom }, { entryForm }] = await loadForms();
+    const [{ FORMS, payloadFrom }, { entryForm, warningLines }] = await loadForms();
     const spec = FORMS[kind];
     const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     const form = entryForm({
       kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf), amendReason,
       check: app.clinical ? (k, payload) => app.clinical.check(k, { ...payload, ...keep }) : null,
       preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()) : null,
-      onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, kind, values)],
+      onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, warningLines, kind, values)],
       onCancel: closeForm,
       onSave: (payload, at, reason) => (amendOf
         ? save({ kind: "entry.amended", payload: { target_id: amendOf, payload: { ...payload, ...keep }, payload_schema: 1, reason }, occurredAt: app.now().toISOString() })

@@ -122,7 +122,8 @@ def _visit_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
             "since_start_min": None if first is None or first.key >= entry.key
             else round_half_up(minutes_between(first.occurred_at, entry.occurred_at), 1),
             "series_number": None if place is None else place.number, "target_ml_h": target, "target_holds": holds,
-            "protocol_kind": picture.context.protocol.kind, "lots_opened": len(lots)}
+            "protocol_kind": picture.context.protocol.kind, "lots_opened": len(lots),
+            "pump": picture.infusion.state_at[entry.id], "steps_ml_h": [step.rate_ml_h for step in picture.schedule]}
 
 
 def facts_of(picture: Picture, entry: Entry) -> dict[str, Any]:

@@ -85,13 +85,6 @@ def resume_not_lower(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
             yield Finding((event.entry.id, reaction.id), values)
 
 
-def start_rate_high(picture: Picture, rule: RuleSpec) -> list[Finding]:
-    start = picture.schedule[0].rate_ml_h
-    return [Finding((event.entry.id,), {"rate_ml_h": event.rate_ml_h, "start_ml_h": start})
-            for event in picture.infusion.rate_events
-            if event.previous_ml_h is None and event.rate_ml_h > start + _tolerance(picture)]
-
-
 def _new_lots(picture: Picture) -> Iterator[Entry]:
     """Openings of a lot not opened before in this visit, after the infusion started (not the lots of
     another order's product: that pump's own)."""
@@ -172,6 +165,6 @@ def volume_exceeded(picture: Picture, rule: RuleSpec) -> list[Finding]:
 
 
 RATE_RULES = by_name(rate_above_limit, rate_double_step, rate_too_soon, increase_after_reaction, resume_not_lower,
-                     start_rate_high, titration_not_restarted, dose_exceeded, volume_exceeded, rates_past_opened)
+                     titration_not_restarted, dose_exceeded, volume_exceeded, rates_past_opened)
 # The thresholds a coded rule reads, which its row of rules.json must provide.
 RULE_THRESHOLDS = {"dose_exceeded": ("over_pct_above",), "volume_exceeded": ("over_pct_above",)}

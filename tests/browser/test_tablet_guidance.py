@@ -191,3 +191,34 @@ def test_a_tap_on_no_complications_offered_already_chosen_keeps_it_chosen(server
     placed = tablet.page.locator("[data-testid=timeline-entry][data-kind='line.placed']")
     expect(placed).to_contain_text("no complications", ignore_case=True)
     assert tablet.errors == []
+
+
+def test_a_start_at_ten_times_the_start_rate_is_critical_before_saving_and_slowing_to_it_clears_it(
+    server_factory, launch, artifacts
+):
+    """Alma Reyes, 70 kg, Gammagard PI: start 0.5 mL/kg/h = 35 mL/h, next step 1 mL/kg/h = 70 mL/h (LABELS.md).
+    The walk typed 350 and read only a warning; a start past the first step up is critical (CLINICAL.md s.2)."""
+    tablet = started_gammagard_visit(server_factory, launch)
+    tablet.entry("assessment", KIT_OK)
+    tablet.entry("vitals", BASELINE)
+    tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})
+    tablet.page.get_by_role("button", name="Start infusion").click()
+    tablet.fill("rate_ml_h", "350")
+    tablet.page.get_by_role("button", name="Save", exact=True).click()
+    expect(tablet.tid("due-checks").locator("p").first).to_contain_text("CRITICAL Infusion started at 350 mL/h")
+    warning = tablet.tid("form-warning")
+    expect(warning.locator("p").nth(1)).to_have_text(
+        "CRITICAL Infusion started at 350 mL/h, past the next step of 70 mL/h: titration begins at the start rate "
+        "of 35 mL/h; slow to it")  # first, above any warning
+    expect(warning).not_to_contain_text("above the start rate")  # the warning it supersedes is not said twice
+    tablet.screenshot(artifacts / "start-ten-times-the-start-rate-critical-1280x800.png", testid="form-infusion.started")
+
+    tablet.fill("rate_ml_h", "35")  # slowed to the start rate: only the premedications not given are said
+    tablet.page.get_by_role("button", name="Save", exact=True).click()
+    expect(warning).to_contain_text("premedication")
+    expect(warning).not_to_contain_text("CRITICAL")
+    tablet.page.get_by_role("button", name="Save anyway").click()
+    expect(tablet.tid("form-infusion.started")).to_be_hidden()
+    expect(alert(tablet, "start_rate_skips_steps")).to_have_count(0)
+    expect(alert(tablet, "start_rate_high")).to_have_count(0)
+    assert tablet.errors == []

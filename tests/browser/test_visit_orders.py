@@ -163,7 +163,9 @@ def test_the_second_orders_pump_above_its_label_maximum_is_flagged_on_the_tablet
     expect(card).to_contain_text("Running at 500 mL/h")
     flagged = tablet.page.locator("[data-testid=alert][data-rule=rate_above_limit]")
     expect(flagged).to_contain_text(f"Privigen 10% (order {second_id}): Rate 500 mL/h is above the label maximum (336 mL/h)")
-    expect(tablet.page.locator("[data-testid=alert][data-rule=start_rate_high]")).to_contain_text("above the start rate")
+    skipped = tablet.page.locator("[data-testid=alert][data-rule=start_rate_skips_steps]")  # 500 from a 21 start
+    expect(skipped).to_contain_text("Infusion started at 500 mL/h, past the next step of 42 mL/h")
+    expect(skipped).to_contain_text("CRITICAL")
     tablet.screenshot(artifacts / "tablet-second-order-above-label-max-offline-1280x800.png", testid="alerts")
     tablet.screenshot(artifacts / "tablet-second-order-card-offline-1280x800.png", testid="other-orders")
 
