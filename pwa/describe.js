@@ -40,7 +40,7 @@ const KINDS = {
   education: ["Education", (p) => `${list(p.topics)} · ${words(p.understanding)}`],
   note: ["Note", (p) => p.text],
   signature: ["Signature", (p) => p.statement],
-  "review.signed": ["Pharmacist review signed", (p) => p.note || ""],
+  "review.signed": ["Pharmacist review signed", (p) => [p.note, p.alerts_reviewed ? `${p.alerts_reviewed} alert(s) reviewed` : ""].filter(Boolean).join(" · ")],
   "review.intervention": ["Pharmacist intervention", (p) => `${words(p.kind)}: ${p.text}`],
   "entry.amended": ["Correction", reason],
   "entry.voided": ["Entry voided", reason],

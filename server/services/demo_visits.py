@@ -198,8 +198,9 @@ async def review(visit: Visit, pharmacist: User) -> None:
     await desk_events.append(user=pharmacist, visit=visit, kind="review.intervention", payload={
         "kind": "next_rate", "next_rate_ml_h": 150.0,
         "text": "Tolerated the full ladder: start the next infusion at the order's steps, up to 150 mL/h."})
-    await desk_events.append(user=pharmacist, visit=visit, kind="review.signed",
-                             payload={"note": "Uneventful infusion; premedication timing right. Continue the plan."})
+    alerts = (await visits.state_of(visit)).alerts
+    await desk_events.append(user=pharmacist, visit=visit, kind="review.signed", payload={
+        "note": "Uneventful infusion; premedication timing right. Continue the plan.", "alerts_reviewed": len(alerts)})
     await release.release_signoffs()
 
 

@@ -97,7 +97,8 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
                                         p, "barriers"),
     "note": lambda p: p["text"],
     "signature": lambda p: f"{p['name']} ({p['role']}): {p['statement']}",
-    "review.signed": lambda p: p.get("note") or "signed off",
+    "review.signed": lambda p: " · ".join(part for part in (
+        p.get("note") or "signed off", f"{p['alerts_reviewed']} alert(s) reviewed" if p.get("alerts_reviewed") else "") if part),
     "review.intervention": lambda p: _with_reason(
         p["kind"].replace("_", " ") + (f" {number(p['next_rate_ml_h'])} mL/h" if p.get("next_rate_ml_h") else ""),
         p, "text"),

@@ -211,8 +211,9 @@ def alerts_unreviewed(state: VisitState, *, ticked: bool) -> None:
 async def sign_off(*, visit: Visit, pharmacist: User, data: SignOff) -> PushResult:
     """Sign the review; the summary is released to the physician at once (and by the worker, if not)."""
     _allowed("review.signed", await current_status(visit))
-    alerts_unreviewed(await visits.state_of(visit), ticked=data.alerts_reviewed)
-    payload = {"note": data.note} if data.note else {}
+    state = await visits.state_of(visit)
+    alerts_unreviewed(state, ticked=data.alerts_reviewed)
+    payload: dict[str, Any] = {"alerts_reviewed": len(state.alerts), **({"note": data.note} if data.note else {})}
     result = await desk_events.append(user=pharmacist, visit=visit, kind="review.signed", payload=payload)
     await release.release_signoffs()
     return result

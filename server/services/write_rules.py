@@ -6,7 +6,8 @@ event that reaches the log:
 - may this user amend or void the entry a correction points at (the same table: its author only,
   signatures and sign-offs never);
 - may this review entry be recorded on the visit in its current status (the desk's rule: a sign-off
-  on a completed, signed or reopened visit; an intervention also on a reviewed one);
+  on a completed, signed or reopened visit; an intervention also on a reviewed one), and does a sign-off
+  say the visit's alerts were reviewed, all of them;
 - does the visit have room for it (`MAX_VISIT_EVENTS`).
 A correction whose target is not on the server yet is accepted: arrival order is not clinical order,
 and the fold applies a correction only when its author wrote the target, so it can never rewrite
@@ -63,6 +64,21 @@ def status_refusal(kind: str, status: VisitStatus) -> Refusal | None:
     return Refusal("not_intervenable", f"Interventions are recorded on finished visits; this one is {status}.")
 
 
+def unreviewed_refusal(candidate: Candidate, alerts: list[Any]) -> Refusal | None:
+    """A sign-off records how many of the visit's alerts the pharmacist reviewed (`alerts_reviewed`); one
+    saying fewer than the visit has is refused, from the desk's tick or an API client's push alike (a walk
+    released a grade 2 reaction's visit with three warnings in one click)."""
+    if candidate.kind != "review.signed" or not alerts:
+        return None
+    reviewed = candidate.payload.get("alerts_reviewed") or 0
+    if reviewed >= len(alerts):
+        return None
+    critical = sum(1 for alert in alerts if alert.severity == "critical")
+    return Refusal("alerts_unreviewed", f"This visit has {len(alerts)} alert(s){f', {critical} critical' if critical else ''} "
+                                        f"and this sign-off says {reviewed} were reviewed (alerts_reviewed). Review them "
+                                        "all, then sign off again.")
+
+
 VISIT_FULL = Refusal("visit_full", f"This visit holds {MAX_VISIT_EVENTS:,} entries, the most one visit may hold (a six-hour "
                                    "infusion records about 100), so this entry was kept aside: the pharmacy can see it.")
 
@@ -91,11 +107,16 @@ async def status_refusals(organization_id: int, candidates: list[Candidate]) -> 
     if not gated:  # a tablet's push, as a rule: no query
         return {}
     statuses: dict[UUID, VisitStatus] = {}
+    alerts: dict[UUID, list[Any]] = {}
+    signed = {c.visit_id for c in gated if c.kind == "review.signed"}
     for visit in await Visit.filter(id__in=list({c.visit_id for c in gated}), organization_id=organization_id):
         statuses[visit.id] = await visit_status(visit)
+        if visit.id in signed:  # the same fold as the status (server/services/folds.py)
+            alerts[visit.id] = (await visits.state_of(visit)).alerts
     refusals = {}
     for candidate in gated:
-        refusal = status_refusal(candidate.kind, statuses.get(candidate.visit_id, VisitStatus.SCHEDULED))
+        refusal = (status_refusal(candidate.kind, statuses.get(candidate.visit_id, VisitStatus.SCHEDULED))
+                   or unreviewed_refusal(candidate, alerts.get(candidate.visit_id, [])))
         if refusal is not None:
             refusals[candidate.id] = refusal
     return refusals

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from server.clinical.rules import load_rules
 from server.db.models import Role, User, VisitStatus
-from server.services import scheduling, write_rules
+from server.services import scheduling, visits, write_rules
+from sync.models import Event
 from tests.clinical.test_events import VALID
+from tests.review.scripts import febrile_reaction
 
 DESK = {"review.signed": ("sign-off", {"note": "Reviewed.", "alerts_reviewed": "on"}),
         "review.intervention": ("interventions", {"kind": "other", "text": "Checked the plan."})}
@@ -75,3 +77,26 @@ async def test_a_sign_off_pushed_through_sync_for_a_visit_in_progress_is_kept_as
     assert pushed["reason"] == "This visit is in_progress; only a completed, signed or reopened visit can be signed off."
     inbox = await (await client_factory(physician_phil)).get("/physician")
     assert visit_id not in inbox.text
+
+
+async def test_a_sign_off_pushed_past_the_desk_is_held_to_the_same_alert_review(
+    push_visit, writer_for, desk, post_form, nurse_ana, pharmacist_pia, patient_pat
+):
+    """The desk's "I reviewed the alerts" box was a form rule: the pharmacist's own client pushing
+    `review.signed` released a visit with alerts unreviewed. The count now travels in the sign-off and
+    every door refuses fewer than the visit has."""
+    visit = await push_visit(nurse_ana, patient_pat, febrile_reaction())
+    alerts = len((await visits.state_of(visit)).alerts)
+    assert alerts >= 1
+    pia = await writer_for(pharmacist_pia)
+    for payload, said in (({"note": "Reviewed."}, 0), ({"alerts_reviewed": alerts - 1}, alerts - 1)):
+        pushed = await pia.push(visit.id, "review.signed", payload)
+        assert (pushed["status"], pushed["code"]) == ("quarantined", "alerts_unreviewed"), payload
+        assert f"has {alerts} alert(s)" in pushed["reason"] and f"says {said} were reviewed" in pushed["reason"]
+    assert not await Event.filter(visit_id=visit.id, kind="review.signed").exists()
+    assert (await pia.push(visit.id, "review.signed", {"alerts_reviewed": alerts}))["status"] == "accepted"
+
+    again = await push_visit(nurse_ana, patient_pat, febrile_reaction())  # the desk's tick records the count
+    assert (await post_form(desk, f"/review/visits/{again.id}/sign-off", {"note": "", "alerts_reviewed": "on"})).status_code == 303
+    signed = await Event.get(visit_id=again.id, kind="review.signed")
+    assert signed.payload["alerts_reviewed"] == alerts
