@@ -12,6 +12,7 @@ export const TITLES = {
   "infusion.rate_changed": "Rate change",
   vitals: "Vital signs",
   "reaction.observed": "Reaction",
+  "reaction.resolved": "Reaction resolved",
   "infusion.paused": "Pause infusion",
   "infusion.resumed": "Resume infusion",
   "infusion.stopped": "Stop infusion",

@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "d72d88c269e5a888";
+const VERSION = "7d2601ca3a700201";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -63,6 +63,7 @@ const SHELL = [
   "/app/rules/rate_rules.js",
   "/app/rules/rates.js",
   "/app/rules/record.js",
+  "/app/rules/resolutions.js",
   "/app/rules/rounding.js",
   "/app/rules/rulebook.js",
   "/app/rules/rules.schema.json",

@@ -140,6 +140,7 @@ export const FORMS = {
     field("longtext")("barriers", "Barriers"),
   ] },
   note: { fields: [field("longtext")("text", "Note", required)] },
+  "reaction.resolved": { fields: [note] },  // which reaction: kept from the button that opened it (reaction_id)
   signature: { fields: [
     text("name", "Signed by", { ...required, default: (c) => c.userName }),
     yes("confirm", "I confirm this record is complete and accurate", { extra: true }),

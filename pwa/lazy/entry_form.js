@@ -133,7 +133,7 @@ export function entryForm(options) {
   const extra = h("div.form-extra");
   let confirmedFor = null;
   const when = timeInput("occurred_at", "When", options.occurredAt ? new Date(options.occurredAt) : new Date(), () => changed());
-  const reason = amend ? h("textarea", { name: "amend_reason", id: "f-amend_reason", rows: 2, maxlength: 2000, testid: "field-amend_reason", value: options.amendReason ?? "" }) : null;
+  const reason = amend ? h("textarea", { name: "amend_reason", id: "f-amend_reason", rows: 2, maxlength: 2000, testid: "field-amend_reason" }) : null;
 
   const changed = () => {
     confirmedFor = null;

@@ -8,6 +8,7 @@
 import { formatInstant } from './clock.js';
 import { validateEvent } from './events.js';
 import { EventInvalid, problem } from './problems.js';
+import { applyResolutions } from './resolutions.js';
 
 const CORRECTION_KINDS = new Set(['entry.amended', 'entry.voided']);
 const ACTION = { 'entry.amended': 'amend', 'entry.voided': 'void' };
@@ -110,5 +111,8 @@ export function applyCorrections(ordered, ranges, authority) {
     const applied = history.filter((v) => v.applied);
     result.effective.push(applied.length ? { ...entry, payload: applied.at(-1).payload } : entry);
   }
+  const resolved = applyResolutions(result.effective);  // not corrections: entries of their own
+  result.effective = resolved.effective;
+  result.issues.push(...resolved.issues);
   return result;
 }

@@ -112,12 +112,12 @@ export function visitScreen(app, row) {
   };
 
   // `keep`: fields of the entry the form does not show, kept by a correction (an additional order's order_id).
-  const showForm = async (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {}, amendReason = null } = {}) => {
+  const showForm = async (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {} } = {}) => {
     const [{ FORMS, payloadFrom }, { entryForm, warningLines }] = await loadForms();
     const spec = FORMS[kind];
     const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     const form = entryForm({
-      kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf), amendReason,
+      kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf),
       check: app.clinical ? (k, payload) => app.clinical.check(k, { ...payload, ...keep }) : null,
       preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()) : null,
       onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, warningLines, kind, values)],
@@ -198,7 +198,8 @@ export function visitScreen(app, row) {
   // A correction uses the entry's own form (only kinds that have one), filled with what was recorded.
   const correctForm = async (kind, payload, options) => {
     const [{ valuesFrom }] = await loadForms();
-    const keep = payload.order_id == null ? {} : { order_id: payload.order_id };  // the same pump
+    // the same pump; the same reaction
+    const keep = Object.fromEntries(["order_id", "reaction_id"].filter((name) => payload[name] != null).map((name) => [name, payload[name]]));
     return showForm(kind, { values: valuesFrom(kind, payload), title: `Correct: ${TITLES[kind]}`, keep, ...options });
   };
   // A correction of a start is a start: it waits for the kit check where that pump's own Start does.
@@ -206,12 +207,11 @@ export function visitScreen(app, row) {
     : kitReason(item.event.payload.order_id ?? null));
   const correct = (item) => correctForm(item.event.kind, item.event.payload, { occurredAt: item.event.occurred_at, resolves: item.event.id });
   const amend = (entry) => correctForm(entry.kind, entry.payload, { amendOf: entry.event_id });
-  // A reaction still ongoing has resolved: its outcome is the entry's, so she corrects that entry (a second
-  // reaction entry said "resolved" would count a reaction that never happened: found by a new user's walk).
-  const ongoing = () => (state?.entries ?? []).filter((e) => e.kind === "reaction.observed" && e.author_id === app.authorId
+  // A reaction still ongoing has resolved: an entry of its own, at the time it subsided, naming the reaction
+  // (a second reaction entry counted a reaction that never happened; a correction read "corrected": two walks).
+  const ongoing = () => (state?.entries ?? []).filter((e) => e.kind === "reaction.observed"
     && ["ongoing", "improving"].includes(e.payload.outcome)).at(-1);
-  const resolve = (entry) => correctForm(entry.kind, { ...entry.payload, outcome: "resolved" },
-    { amendOf: entry.event_id, title: "Reaction resolved", amendReason: "Reaction resolved" });
+  const resolve = (entry) => showForm("reaction.resolved", { keep: { reaction_id: entry.event_id } });
 
   // Why each additional order's Start is off (null: on), for the cards that offer one: the visit has
   // ended, or a passed kit check is missing where the rule book's kit rule covers that order's pump.

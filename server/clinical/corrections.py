@@ -17,6 +17,7 @@ from server.clinical.clock import format_instant
 from server.clinical.context_checks import ALREADY_VOIDED, Target, amended_payload, target_problems
 from server.clinical.ordering import Entry
 from server.clinical.problems import Problem
+from server.clinical.resolutions import apply_resolutions
 
 CORRECTION_KINDS = frozenset({"entry.amended", "entry.voided"})
 
@@ -94,4 +95,6 @@ def apply_corrections(ordered: list[Entry], authority: EntryAuthority) -> Correc
             continue
         applied = [v for v in result.history.get(entry.id, []) if v.get("applied")]
         result.effective.append(replace(entry, payload=applied[-1]["payload"]) if applied else entry)
+    result.effective, resolved = apply_resolutions(result.effective)  # not corrections: entries of their own
+    result.issues.extend(resolved)
     return result

@@ -16,7 +16,7 @@ Codes for one field:
 
 Codes from `context_problems` (the event does not fit the visit's other events):
   no_running_infusion, not_paused, already_running, unknown_target, not_correctable,
-  already_voided, patient_changed
+  already_voided, patient_changed, unknown_reaction (a resolution naming no earlier reaction: resolutions.py)
 """
 
 from __future__ import annotations

@@ -125,8 +125,8 @@ def react_and_recover(r: Recorder, rates: list[float], target_ml: float, physici
                                           "purpose": "reaction"})
     r.vitals(onset + 15, temp_c=37.6, hr=90)
     r.add(onset + 20, "infusion.resumed", {"rate_ml_h": rates[reacting - 1]})
-    r.add(onset + 22, "entry.amended", {"target_id": reaction_id, "payload": {**reaction, "outcome": "resolved"},
-                                        "reason": "Symptoms resolved after the pause and acetaminophen"})
+    r.add(onset + 22, "reaction.resolved", {"reaction_id": reaction_id,
+                                            "note": "Symptoms resolved after the pause and acetaminophen"})
     remaining_min = (target_ml - given) / rates[reacting - 1] * 60
     _checks(r, onset + 20, remaining_min, 15)
     return round(onset + 20 + remaining_min)

@@ -17,7 +17,7 @@ KIND_LABELS = {
     "infusion.rate_changed": "Rate changed", "infusion.paused": "Infusion paused",
     "infusion.resumed": "Infusion resumed", "infusion.stopped": "Infusion stopped", "line.placed": "Line placed",
     "line.assessed": "Line assessed", "line.removed": "Line removed", "line.left_in_place": "Line left in place",
-    "reaction.observed": "Reaction", "education": "Education", "note": "Note", "signature": "Signature",
+    "reaction.observed": "Reaction", "reaction.resolved": "Reaction resolved", "education": "Education", "note": "Note", "signature": "Signature",
     "review.signed": "Pharmacist sign-off", "review.intervention": "Pharmacist intervention",
     "entry.amended": "Amendment", "entry.voided": "Void",
 }
@@ -93,6 +93,7 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"{_words(p['findings'])}", p, "note"),
     "line.left_in_place": lambda p: _with_reason(f"dressing {p['dressing']}; {_words(p['findings'])}", p, "note"),
     "reaction.observed": _reaction,
+    "reaction.resolved": lambda p: p.get("note") or "subsided",
     "education": lambda p: _with_reason(f"{', '.join(p['topics'])} ({p['understanding'].replace('_', ' ')})",
                                         p, "barriers"),
     "note": lambda p: p["text"],

@@ -85,9 +85,15 @@ class VisitSummary:
         return [m for m in self.state["medications"] if m["purpose"] != "premed"]
 
     def resolved_at(self, event_id: str) -> str | None:
-        """When a reaction was recorded as resolved: its first applied correction saying so (None: recorded
-        resolved at once, or never), so the physician reads how long it lasted (a new user's walk)."""
-        entry = next((e for e in self.state["entries"] if e["event_id"] == event_id), {"history": []})
+        """When a reaction was recorded as resolved: its resolution entry (reaction.resolved), or in a record
+        from before that kind its first applied correction saying so (None: recorded resolved at once, or
+        never), so the physician reads how long it lasted (a new user's walk)."""
+        entries = self.state["entries"]
+        resolutions = [e["occurred_at"] for e in entries
+                       if e["kind"] == "reaction.resolved" and e["payload"]["reaction_id"] == event_id]
+        if resolutions:
+            return resolutions[0]
+        entry = next((e for e in entries if e["event_id"] == event_id), {"history": []})
         return next((v["occurred_at"] for v in entry["history"][1:]
                      if v.get("applied") and (v["payload"] or {}).get("outcome") == "resolved"), None)
 

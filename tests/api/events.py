@@ -31,8 +31,9 @@ def readdress(script: VisitScript, *, visit_id: uuid.UUID, patient_id: int, orde
         payload = event["payload"]
         if event["kind"] == "visit.started":
             payload.update(patient_id=str(patient_id), order_id=str(order_id))
-        if "target_id" in payload:
-            payload["target_id"] = ids[payload["target_id"]]
+        for reference in ("target_id", "reaction_id"):  # entries naming another entry of the visit
+            if reference in payload:
+                payload[reference] = ids[payload[reference]]
         events.append(event)
     return events
 

@@ -7,6 +7,7 @@ import uuid
 from datetime import date, datetime, timezone
 
 from server.db.models import Assignment, AuditEntry, Order, Visit, VisitStatus
+from server.services import visits
 from sync.models import Event
 from tests.api.events import one_event, push_body, readdress, script_started
 from tests.clinical import visits as scripted
@@ -152,7 +153,8 @@ async def test_late_entry_after_review_is_accepted_and_reopens_the_visit(
 ):
     await tablet_ana.push(tolerated(scheduled_visit, patient_pat, scheduled_visit.order_id))
     desk = await client_factory(pharmacist_pia)
-    review = one_event(scheduled_visit.id, 1, "review.signed", {"note": "Tolerated; continue plan."})
+    alerts = len((await visits.state_of(scheduled_visit)).alerts)  # a sign-off says it reviewed them all
+    review = one_event(scheduled_visit.id, 1, "review.signed", {"note": "Tolerated; continue plan.", "alerts_reviewed": alerts})
     assert (await desk.post("/api/sync/push", json=push_body(uuid.uuid4(), [review]))).json()["results"][0]["status"] == "accepted"
     await projected()
     assert (await Visit.get(id=scheduled_visit.id)).status == VisitStatus.REVIEWED

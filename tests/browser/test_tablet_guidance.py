@@ -131,22 +131,28 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     expect(tablet.tid("next-step")).to_contain_text("Hold: reaction ongoing")
     expect(tablet.tid("next-rate")).to_have_text("140 mL/h")
 
-    # The flushing passes: she says so on the reaction's own entry (a second reaction entry "resolved" counted
-    # a reaction that never happened: found by a new user's walk).
+    # The flushing passes: she records that as an entry of its own, at the time it subsided (a second reaction
+    # entry counted a reaction that never happened; a correction read "corrected": two new-user walks).
     clock.to_minute(tablet, 160)
     tablet.screenshot(artifacts / "reaction-ongoing-offers-resolved-1280x800.png", testid="infusion-panel")
-    tablet.tid("reaction-resolved").click()
-    form = tablet.tid("form-reaction.observed")
+    tablet.page.get_by_role("button", name="Reaction resolved").click()
+    form = tablet.tid("form-reaction.resolved")
     expect(form.get_by_role("heading", name="Reaction resolved")).to_be_visible()
-    expect(tablet.tid("outcome-resolved")).to_have_attribute("aria-pressed", "true")
-    expect(tablet.tid("field-amend_reason")).to_have_value("Reaction resolved")
-    tablet.tid("save-entry").click()
+    expect(tablet.tid("field-amend_reason")).to_have_count(0)  # not a correction: no reason asked
+    tablet.fill("note", "Flushing gone")
+    tablet.screenshot(artifacts / "reaction-resolved-form-1280x800.png", testid="form-reaction.resolved")
+    form.get_by_role("button", name="Save", exact=True).click()
     expect(form).to_be_hidden()
     expect(tablet.tid("next-step")).not_to_contain_text("Hold")
     expect(tablet.tid("reaction-resolved")).to_have_count(0)
     reactions = tablet.page.locator("[data-testid=timeline-entry][data-kind='reaction.observed']")
     expect(reactions).to_have_count(1)
     expect(reactions).to_contain_text("resolved")
+    expect(reactions).not_to_contain_text("corrected")  # what she first recorded stands
+    resolution = tablet.page.locator("[data-testid=timeline-entry][data-kind='reaction.resolved']")
+    expect(resolution).to_contain_text("Reaction resolved")
+    expect(resolution).to_contain_text("Flushing gone")
+    tablet.screenshot(artifacts / "reaction-resolved-timeline-1280x800.png", testid="timeline")
 
     # The demo order is 28 g = 280 mL: 17.5 + 35 + 70 + 46.7 mL by minute 140, then 140 mL/h: all given by
     # about minute 188.

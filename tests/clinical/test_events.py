@@ -39,6 +39,7 @@ VALID: dict[str, dict[str, Any]] = {
     "reaction.observed": {"symptoms": ["chills"], "grade": 2, "actions": ["paused", "medication_given"],
                           "notified": [{"who": "prescriber", "name": "Dr Phil", "at": "2025-03-04T10:40:00Z"}],
                           "outcome": "resolved"},
+    "reaction.resolved": {"reaction_id": "ev-1", "note": "Chills gone"},
     "education": {"topics": ["reaction signs"], "understanding": "verbalized"},
     "note": {"text": "Patient comfortable."},
     "signature": {"role": "nurse", "name": "Ana Reyes, RN", "statement": "Electronically signed by Ana Reyes, RN"},

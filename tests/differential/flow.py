@@ -138,7 +138,7 @@ class Nurse:
         self.t += self.minutes(1, 20)
         if self.chance(2):
             self.vitals(self.t)
-        self.add(self.t, "reaction.observed", p.reaction(self.draw, self.log.at(self.t + 2), self.main.zone_min))
+        reaction_id = self.add(self.t, "reaction.observed", p.reaction(self.draw, self.log.at(self.t + 2), self.main.zone_min))
         response = self.pick(["slow", "slow", "pause", "stop", "none"])
         self.t += self.minutes(0, 5)
         if self.chance(3):
@@ -153,7 +153,8 @@ class Nurse:
             return True
         if self.chance(3):
             self.t += self.minutes(5, 30)
-            self.add(self.t, "reaction.observed", {**p.reaction(self.draw, None), "outcome": "resolved"})
+            named = reaction_id if not self.chance(15) else "ev-none"  # now and then one naming no reaction
+            self.add(self.t, "reaction.resolved", {"reaction_id": named, "note": self.pick([None, "subsided"])})
         return False
 
     def pause(self, reason: str | None = None) -> bool:

@@ -89,8 +89,7 @@ def crowded_visit(*, minutes_ago: float = 480) -> VisitScript:
     s.pause(185, reason="reaction")
     s.add(186, "medication.given", {"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO",
                                     "purpose": "reaction"})
-    s.amend(198, reaction, {"symptoms": ["chills", "fever", "headache"], "grade": 2, "actions": ["paused", "medication_given"],
-                             "outcome": "resolved", "notified": [s.notified(187)]}, reason="Reaction resolved")
+    s.add(198, "reaction.resolved", {"reaction_id": reaction, "note": None})
     s.resume(200, 140)
     scripted.checks(s, [195, 210, 225, 240])
     s.rate(240, 280)

@@ -62,8 +62,9 @@ async def test_the_review_page_folds_the_log_once_and_once_more_without_its_corr
 @pytest.mark.parametrize("action, fields, reused", [
     # an intervention asks the status once more after it (reopened?): the projection's fold, reused
     ("interventions", {"kind": "next_rate", "text": "Hold at 70 mL/h next time", "next_rate_ml_h": "70"}, 2),
-    # a sign-off reads the visit's alerts (alerts_unreviewed) from the status check's fold: reused, not refolded
-    ("sign-off", {"note": "Handled well.", "alerts_reviewed": "on"}, 2),
+    # a sign-off reads the visit's alerts (alerts_unreviewed) from the status check's fold, and so does the
+    # push's judge (write_rules.unreviewed_refusal): reused, not refolded
+    ("sign-off", {"note": "Handled well.", "alerts_reviewed": "on"}, 3),
 ])
 async def test_a_desk_entry_folds_the_log_before_it_and_after_it_and_the_pushs_judge_reuses_the_first(
         push_visit, desk, post_form, nurse_ana, patient_pat, action, fields, reused):

@@ -6,6 +6,7 @@ import re
 
 from server.db.models import Order, Visit, VisitStatus
 from server.db.review_models import InboxItem
+from server.services import visits
 from server.services.desk_events import desk_device_id
 from sync.models import Device, Event, Quarantine
 from tests.api.events import one_event
@@ -260,3 +261,18 @@ async def test_an_expired_lot_alert_corrected_by_an_amendment_stays_listed_marke
     alerts = html.split("<h2>Alerts")[1].split("</section>")[0]
     assert "resolved by a correction" in alerts and "expired" in alerts.lower()
     assert alerts.index("resolved by a correction") > alerts.index("</h2>")
+
+
+async def test_a_reaction_resolved_is_its_own_entry_on_the_desk_not_a_correction_of_the_reaction(
+    push_visit, desk, nurse_ana, patient_pat
+):
+    """A walk read "corrected" beside a reaction that had only subsided: its resolution is an entry of its own
+    (reaction.resolved), with its time and words, and the reaction reads resolved without being corrected."""
+    script = scripts.crowded_visit()
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    html = (await desk.get(f"/review/visits/{visit.id}")).text
+    assert "Reaction resolved" in html and "Amendment" not in html and "reason: Reaction resolved" not in html
+    state = await visits.state_of(visit)
+    assert [r["outcome"] for r in state.reactions] == ["resolved"] and state.issues == []
+    reaction = next(e for e in state.entries if e["kind"] == "reaction.observed")
+    assert not reaction["amended"] and not reaction.get("history")
