@@ -23,6 +23,7 @@ FIELD_WORDS: dict[str, str] = {
     "same_day": "A second visit that day",
     "same_therapy": "A second active order of this therapy",
     "alerts_reviewed": "Alerts reviewed",
+    "alerts_shown": "Alerts shown",
     "weight_differs": "Dosing weight (kg)",
     # patients, assignments and accounts
     "mrn": "MRN", "given_name": "Given name", "family_name": "Family name", "birth_date": "Birth date",

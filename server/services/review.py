@@ -47,6 +47,7 @@ class SignOff(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     note: str | None = Field(default=None, max_length=2000)
     alerts_reviewed: bool = False  # ticked: the pharmacist says she reviewed the visit's alerts (alerts_unreviewed)
+    alerts_shown: int | None = Field(default=None, ge=0)  # how many the page showed her (the desk form sends it)
 
 
 @dataclass(frozen=True)
@@ -197,10 +198,15 @@ async def _runnable(visit: Visit, rate_ml_h: float) -> None:
             f"{bound} mL/h (the {LIMIT_NAMES[limit.source]}). Check the number."))])
 
 
-def alerts_unreviewed(state: VisitState, *, ticked: bool) -> None:
+def alerts_unreviewed(state: VisitState, *, ticked: bool, shown: int | None = None) -> None:
     """A visit with alerts is signed off, and its summary released, only once the pharmacist says she reviewed
-    them: a walk signed a grade 2 reaction's visit with three open warnings in one click, with no note."""
+    them: a walk signed a grade 2 reaction's visit with three open warnings in one click, with no note. Alerts
+    that arrived after the page was shown (`shown`: its count) are not yet reviewed."""
     alerts = state.alerts
+    if shown is not None and len(alerts) > shown:
+        message = (f"alerts_reviewed: {len(alerts) - shown} new alert(s) since this page was shown: "
+                   "review them above, then sign off again")
+        raise ValidationFailed(message, errors=[FieldError("alerts_reviewed", message)])
     if alerts and not ticked:
         critical = sum(1 for alert in alerts if alert.severity == "critical")
         message = (f"alerts_reviewed: this visit has {len(alerts)} alert(s){f', {critical} critical' if critical else ''}: "
@@ -212,7 +218,7 @@ async def sign_off(*, visit: Visit, pharmacist: User, data: SignOff) -> PushResu
     """Sign the review; the summary is released to the physician at once (and by the worker, if not)."""
     _allowed("review.signed", await current_status(visit))
     state = await visits.state_of(visit)
-    alerts_unreviewed(state, ticked=data.alerts_reviewed)
+    alerts_unreviewed(state, ticked=data.alerts_reviewed, shown=data.alerts_shown)
     payload: dict[str, Any] = {"alerts_reviewed": len(state.alerts), **({"note": data.note} if data.note else {})}
     result = await desk_events.append(user=pharmacist, visit=visit, kind="review.signed", payload=payload)
     await release.release_signoffs()
