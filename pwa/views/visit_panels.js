@@ -124,7 +124,7 @@ export function infusionPanel(state, order, onResolved = null) {
       next.due_at ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
       next.held_by ? h("span.held", { testid: "next-step-held" }, ` · held: ${HELD_TEXT[next.held_by]}`) : null,
       h("span.muted.small", ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
-    onResolved ? h("div.reaction-open", h("span", "A reaction is recorded as ongoing. When it has passed, say so on that entry: "),
+    onResolved ? h("div.reaction-open", h("span", "A reaction is recorded as ongoing. When it has passed, record when: "),
       button("Reaction resolved", onResolved, { kind: "small", testid: "reaction-resolved" })) : null,
     end ? h("div", { testid: "expected-end" }, `${order?.volume_ml != null ? "Volume" : "Dose"} given by ${clock(end.on_plan)} on the plan (${clock(end.at_current_rate)} at this rate)`) : null,
     state?.next_vitals_due_at ? h("div.next-vitals", { testid: "next-vitals" },

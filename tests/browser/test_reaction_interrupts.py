@@ -58,11 +58,10 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     expect(tablet.tid("premed-acetaminophen")).to_have_text(re.compile(r"^acetaminophen last given \d{1,2}:\d\d · give again$"))
 
     clock.to_minute(tablet, 130)
-    tablet.tid("reaction-resolved").click()
-    # the empty box keeps the time the prescriber was called, and says so
-    expect(tablet.tid("hint-notified_at")).to_contain_text("Recorded: prescriber ")
-    expect(tablet.tid("hint-notified_at")).to_contain_text("Leave it empty to keep these times")
-    tablet.tid("save-entry").click()
+    tablet.page.get_by_role("button", name="Reaction resolved").click()  # an entry of its own, at this time
+    resolved = tablet.tid("form-reaction.resolved")
+    resolved.get_by_role("button", name="Save", exact=True).click()
+    expect(resolved).to_be_hidden()
     expect(advice).to_contain_text("Resume lower, at")
     expect(tablet.tid("next-rate")).to_have_text("70 mL/h")  # one step below the 140 it began at
     expect(tablet.tid("next-step-countdown")).to_have_count(0)  # paused: when she is ready, no deadline
@@ -72,6 +71,12 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     expect(tablet.tid("chart-paused")).to_contain_text(re.compile(r"paused \d{1,2}:\d{2}.*–now \(reaction\)"))
     expect(tablet.tid("visit-chart").locator("rect.chart-pause")).to_have_count(1)
     tablet.screenshot(artifacts / "chart-pause-band-1280x800.png", testid="visit-chart")
+    # correcting the reaction itself: the empty box keeps the time the prescriber was called, and says so
+    reaction = tablet.page.locator("[data-testid=timeline-entry][data-kind='reaction.observed']")
+    reaction.get_by_role("button", name="Correct").click()
+    expect(tablet.tid("hint-notified_at")).to_contain_text("Recorded: prescriber ")
+    expect(tablet.tid("hint-notified_at")).to_contain_text("Leave it empty to keep these times")
+    tablet.page.get_by_role("button", name="Cancel").click()
 
     tablet.tid("back-to-today").click()  # the way back a walk could not find
     expect(tablet.page.get_by_role("heading", name="Today's visits")).to_be_visible()
