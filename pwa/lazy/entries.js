@@ -30,6 +30,9 @@ const notifiedHint = (values) => {
   return kept.length ? `Recorded: ${kept.map(([who, at]) => `${who.replace(/_/g, " ")} ${clock(at)}`).join(", ")}. `
     + "Leave it empty to keep these times; a time entered here applies to everyone listed." : null;
 };
+const dosingHint = (c) => (c.order?.dosing_weight_kg ? `Weigh the patient: the order doses for ${c.order.dosing_weight_kg} kg.` : null);
+const riskHint = (c, name) => (c.patient && typeof c.patient[name] === "boolean"
+  ? `The pharmacy's record: ${c.patient[name] ? "at risk" : "not flagged"}. Ask and answer for today.` : null);
 const SYMPTOMS = ["chills", "fever", "headache", "flushing", "rash", "itching", "nausea", "back pain",
   "chest tightness", "shortness of breath", "wheezing", "dizziness"];
 const EDUCATION_TOPICS = ["signs of a reaction", "when to call", "line care", "hydration", "headache care", "next infusion"];
@@ -41,12 +44,14 @@ export const FORMS = {
     // asked of the patient, never prefilled: two identifiers before a blood product (NPSG.01.01.01)
     multi("identity", "Identity confirmed by (at least two)", {
       options: "name:Full name|birth_date:Date of birth|mrn:MRN|photo_id:Photo ID|address:Address" }),
-    number("weight_kg", "Weight", { unit: "kg", ...required, default: (c) => c.order?.dosing_weight_kg }),
+    // weighed today, never prefilled: the weight_change alert compares it with the order's dosing weight
+    number("weight_kg", "Weight", { unit: "kg", ...required, hint: (v, c) => dosingHint(c) }),
     yes("kit_present", "Anaphylaxis kit present"), yes("kit_in_date", "Kit in date"), yes("kit_undamaged", "Kit undamaged"),
     pick("hydration", "Hydration", "adequate|inadequate"),
     yes("headache", "Headache"), yes("infection_signs", "Signs of infection or fever"),
-    yes("thrombosis_risk", "Thrombosis risk", { default: (c) => c.patient?.thrombosis_risk }),
-    yes("renal_risk", "Renal risk", { default: (c) => c.patient?.renal_risk }),
+    // screened at the bedside, never pre-answered: the pharmacy's record is said beside the question
+    yes("thrombosis_risk", "Thrombosis risk", { hint: (v, c) => riskHint(c, "thrombosis_risk") }),
+    yes("renal_risk", "Renal risk", { hint: (v, c) => riskHint(c, "renal_risk") }),
     yes("allergies_reviewed", "Allergies reviewed"),
     field("list")("symptoms", "Symptoms (comma separated)"),
   ] },

@@ -148,7 +148,7 @@ export function entryForm(options) {
     const err = h("p.field-error", { testid: `error-${field.name}` });
     errors.set(field.name, err);
     const label = h("label.field-label", { for: `f-${field.name}` }, field.label, field.unit ? h("span.unit", ` (${field.unit})`) : null);
-    const hint = field.hint ? field.hint(values) : null; // what the box means as the form opens
+    const hint = field.hint ? field.hint(values, context) : null; // what the box means as the form opens
     const row = h("div.field", { dataset: { field: field.name } }, label, widget(field, context, values, changed),
       hint ? h("p.field-hint", { testid: `hint-${field.name}` }, hint) : null, err);
     rows.set(field.name, row);

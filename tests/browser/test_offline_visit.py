@@ -81,6 +81,14 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
     expect(tablet.tid("action-infusion.started-reason")).to_contain_text("pre-assessment")
     # the identity is asked of the patient, two identifiers, never prefilled (NPSG.01.01.01: before a blood product)
     tablet.tid("action-assessment").click()
+    # weighed and screened today, never prefilled from the order or the pharmacy's record (a walk found
+    # the order's 70 kg and "No" risks filled in: the weight check then compares the order with itself)
+    expect(tablet.page.get_by_label("Weight")).to_have_value("")
+    expect(tablet.tid("hint-weight_kg")).to_have_text("Weigh the patient: the order doses for 70 kg.")
+    for risk in ("thrombosis_risk", "renal_risk"):
+        expect(tablet.tid(f"{risk}-no")).to_have_attribute("aria-pressed", "false")
+        expect(tablet.tid(f"{risk}-yes")).to_have_attribute("aria-pressed", "false")
+        expect(tablet.tid(f"hint-{risk}")).to_contain_text("The pharmacy's record: not flagged.")
     tablet.tid("save-entry").click()
     expect(tablet.tid("error-identity")).to_have_text(
         "Identity: confirm at least two identifiers with the patient (e.g. full name and date of birth)")
