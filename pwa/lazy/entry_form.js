@@ -102,6 +102,8 @@ function initialValues(form, context, given) {
   return values;
 }
 
+const CONFIRM_PAUSE_MS = 1000;
+
 // What "Save anyway" means on each kind of form: a product that should not be used is replaced, not
 // authorized (a walk read "only if the prescriber says so" under an expired lot).
 function confirmWords(form) {
@@ -139,6 +141,7 @@ export function entryForm(options) {
     confirmedFor = null;
     fill(warning);
     save.textContent = "Save";
+    save.classList.remove("confirm");
     for (const field of form.fields) rows.get(field.name).hidden = Boolean(field.showIf && !field.showIf(values));
     if (options.onChange) fill(extra, options.onChange(values));
   };
@@ -181,7 +184,13 @@ export function entryForm(options) {
       fill(warning, h("p.warning-title", form.confirms ? "Check before saving; this would flag:" : "This breaks the protocol:"),
         warningLines(raised), h("p", confirmWords(form)));
       confirmedFor = key;
+      // "Save anyway" looks unlike Save, waits a moment (a double tap recorded an expired lot in a walk) and
+      // the warning is brought into view above the button bar
       save.textContent = "Save anyway";
+      save.classList.add("confirm");
+      save.disabled = true;
+      setTimeout(() => { save.disabled = false; }, CONFIRM_PAUSE_MS);
+      warning.scrollIntoView?.({ block: "nearest" });
       return;
     }
     save.disabled = true;

@@ -51,6 +51,13 @@ function vitalsFacts(picture, entry) {
 }
 
 // The facts of this entry's kind (facts.json `each`).
+// Steps of the table strictly between the running rate and a higher new one (null: not a rise).
+function stepsSkipped(picture, running, rate) {
+  const tolerance = picture.context.rulebook.rate_tolerance_ml_h;
+  if (running === null || rate <= running + tolerance) return null;
+  return picture.schedule.filter((step) => running + tolerance < step.rate_ml_h && step.rate_ml_h < rate - tolerance).length;
+}
+
 function ownFacts(picture, entry) {
   const { payload } = entry, start = picture.infusion.first_start, dosing = picture.context.order.dosing_weight_kg;
   if (entry.kind === 'vitals') return vitalsFacts(picture, entry);
@@ -61,6 +68,9 @@ function ownFacts(picture, entry) {
   if (entry.kind === 'reaction.observed') {
     return { reaction_medications_after: picture.entries.filter((e) => e.kind === 'medication.given'
       && e.payload.purpose === 'reaction' && e.occurred_ms >= entry.occurred_ms).length };
+  }
+  if (entry.kind === 'infusion.rate_changed') {
+    return { increase: { steps_skipped: stepsSkipped(picture, picture.infusion.rate_at.get(entry.id) ?? null, payload.rate_ml_h) } };
   }
   if (entry.kind === 'infusion.stopped') { // the segments the stop ends or follows (a later run starts after it)
     const run = picture.infusion.segments.filter((s) => s.start < entry.occurred_ms);

@@ -17,12 +17,13 @@ const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 // The rules that judge each order's pump, not only the primary's: the rate rules; what each start needs (a
 // usable vial of that order's product, a passed kit check, baseline vital signs); that order's premedications;
 // the vital signs its run calls for (the cadence, around each increase, at its stop), where they apply to it;
-// where its start stands against its step table (those two are data).
+// where its start and its rises stand against its step table (those three are data).
 const PUMP_RULES = new Set([...Object.keys(RATE_RULES), 'start_not_ready', 'kit_missing', 'premed_missing', 'vitals_baseline_missing',
-  'vitals_overdue', 'vitals_at_increase_missing', 'vitals_completion_missing', 'start_rate_high', 'start_rate_skips_steps']);
+  'vitals_overdue', 'vitals_at_increase_missing', 'vitals_completion_missing', 'start_rate_high', 'start_rate_skips_steps',
+  'rate_skips_steps']);
 
 // The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
-export const FACTS_VERSION = 6;
+export const FACTS_VERSION = 7;
 
 // Rules that were code in earlier rules files and are data now: their definitions, for an older cached
 // file whose row still asks for code this tablet no longer has. Each is its row of rules.json

@@ -100,6 +100,8 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
         return {"reaction_medications_after": sum(
             1 for e in picture.entries if e.kind == "medication.given" and e.payload["purpose"] == "reaction"
             and e.occurred_at >= entry.occurred_at)}
+    if entry.kind == "infusion.rate_changed":
+        return {"increase": {"steps_skipped": _steps_skipped(picture, picture.infusion.rate_at[entry.id], payload["rate_ml_h"])}}
     if entry.kind == "infusion.stopped":  # the segments the stop ends or follows (a later run starts after it)
         run = [s for s in picture.infusion.segments if s.start < entry.occurred_at]
         return {"rates_volume_ml": round_half_up(volume_ml(run, entry.occurred_at), 1)}
@@ -108,6 +110,14 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
     product_id = payload["product_id"]
     return {"product_name": product_name(picture, product_id),
             "ordered": product_id == picture.context.order.product_id or product_id in picture.foreign_products}
+
+
+def _steps_skipped(picture: Picture, running: float | None, rate: float) -> int | None:
+    """Steps of the table strictly between the running rate and a higher new one (None: not a rise)."""
+    tolerance = picture.context.rulebook.rate_tolerance_ml_h
+    if running is None or rate <= running + tolerance:
+        return None
+    return sum(1 for step in picture.schedule if running + tolerance < step.rate_ml_h < rate - tolerance)
 
 
 def _visit_facts(picture: Picture, entry: Entry) -> dict[str, Any]:

@@ -3,6 +3,7 @@ advice after a grade-1 reaction, and the end of the ordered dose, clicked throug
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -199,7 +200,7 @@ def test_a_tap_on_no_complications_offered_already_chosen_keeps_it_chosen(server
     assert tablet.errors == []
 
 
-def test_a_start_at_ten_times_the_start_rate_is_critical_before_saving_and_slowing_to_it_clears_it(
+def test_a_start_or_a_rise_to_ten_times_the_start_rate_is_critical_before_saving(
     server_factory, launch, artifacts
 ):
     """Alma Reyes, 70 kg, Gammagard PI: start 0.5 mL/kg/h = 35 mL/h, next step 1 mL/kg/h = 70 mL/h (LABELS.md).
@@ -217,6 +218,9 @@ def test_a_start_at_ten_times_the_start_rate_is_critical_before_saving_and_slowi
         "CRITICAL Infusion started at 350 mL/h, past the next step of 70 mL/h: titration begins at the start rate "
         "of 35 mL/h; slow to it")  # first, above any warning
     expect(warning).not_to_contain_text("above the start rate")  # the warning it supersedes is not said twice
+    # "Save anyway" looks unlike Save (a double tap recorded an expired lot in a walk), under the warning in view
+    expect(tablet.page.get_by_role("button", name="Save anyway")).to_have_class(re.compile(r"\bconfirm\b"))
+    expect(warning.get_by_text("Tap \"Save anyway\" only if")).to_be_in_viewport()
     tablet.screenshot(artifacts / "start-ten-times-the-start-rate-critical-1280x800.png", testid="form-infusion.started")
 
     tablet.fill("rate_ml_h", "35")  # slowed to the start rate: only the premedications not given are said
@@ -227,4 +231,14 @@ def test_a_start_at_ten_times_the_start_rate_is_critical_before_saving_and_slowi
     expect(tablet.tid("form-infusion.started")).to_be_hidden()
     expect(alert(tablet, "start_rate_skips_steps")).to_have_count(0)
     expect(alert(tablet, "start_rate_high")).to_have_count(0)
+
+    # the same slip on a rate change, from 35 straight to 350: past 70, 140 and 280 at once is critical too
+    tablet.page.get_by_role("button", name="Rate change").click()
+    tablet.fill("rate_ml_h", "350")
+    tablet.page.get_by_role("button", name="Save", exact=True).click()
+    expect(warning.locator("p").nth(1)).to_have_text(
+        "CRITICAL Rate raised from 35 to 350 mL/h at once, past 3 steps of the titration: go up one step at a time")
+    expect(warning).not_to_contain_text("more than one step")  # rate_double_step's warning is not said twice
+    tablet.screenshot(artifacts / "rate-change-ten-times-critical-1280x800.png", testid="form-infusion.rate_changed")
+    tablet.page.get_by_role("button", name="Cancel").click()
     assert tablet.errors == []
