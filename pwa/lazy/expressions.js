@@ -69,6 +69,9 @@ function ownFacts(picture, entry) {
     return { reaction_medications_after: picture.entries.filter((e) => e.kind === 'medication.given'
       && e.payload.purpose === 'reaction' && e.occurred_ms >= entry.occurred_ms).length };
   }
+  if (entry.kind === 'visit.ended') {
+    return { nurse_signatures: picture.entries.filter((e) => e.kind === 'signature' && e.payload.role === 'nurse' && e.rank < entry.rank).length };
+  }
   if (entry.kind === 'infusion.rate_changed') {
     return { increase: { steps_skipped: stepsSkipped(picture, picture.infusion.rate_at.get(entry.id) ?? null, payload.rate_ml_h) } };
   }

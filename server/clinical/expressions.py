@@ -100,6 +100,9 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
         return {"reaction_medications_after": sum(
             1 for e in picture.entries if e.kind == "medication.given" and e.payload["purpose"] == "reaction"
             and e.occurred_at >= entry.occurred_at)}
+    if entry.kind == "visit.ended":
+        return {"nurse_signatures": sum(1 for e in picture.of_kind("signature")
+                                        if e.payload["role"] == "nurse" and e.key < entry.key)}
     if entry.kind == "infusion.rate_changed":
         return {"increase": {"steps_skipped": _steps_skipped(picture, picture.infusion.rate_at[entry.id], payload["rate_ml_h"])}}
     if entry.kind == "infusion.stopped":  # the segments the stop ends or follows (a later run starts after it)

@@ -169,10 +169,16 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
 
     tablet.entry("vitals", BASELINE)
     tablet.entry("infusion.stopped")
-    # "End visit" says the observation is still due before she ends the visit.
+    # "End visit" says the observation is still due before she ends the visit, and that she has not signed
+    # (a walk ended a visit unsigned with no word; Medicare Q2052: the nurse signs the visit, PAYER.md s.2.2).
     tablet.tid("action-visit.ended").click()
     expect(tablet.tid("due-checks")).to_contain_text("Post-infusion observation")
+    expect(tablet.tid("due-checks")).to_contain_text("Visit ended without the nurse's signature: sign the record")
     tablet.screenshot(artifacts / "end-visit-observation-due-1280x800.png", testid="form-visit.ended")
+    tablet.tid("cancel-entry").click()
+    tablet.entry("signature", {"confirm": True})
+    tablet.tid("action-visit.ended").click()
+    expect(tablet.tid("due-checks")).not_to_contain_text("signature")  # signed: not said any more
     tablet.tid("cancel-entry").click()
     assert tablet.errors == []
 
