@@ -36,6 +36,7 @@ class TrendRow:
     baseline: float | None
     worst: float | None
     last: float | None
+    worst_is: str = "highest"  # which way is worse for it, said beside the value: a walk read "worst 122" as wrong
 
 
 @dataclass
@@ -125,7 +126,7 @@ def vitals_trend(state: dict[str, Any]) -> list[TrendRow]:
         values = [row[name] for row in state["vitals"] if row.get(name) is not None]
         if values:
             baseline = state["baseline"].get(name, {}).get("value")
-            rows.append(TrendRow(label, unit, baseline, worst(values), values[-1]))
+            rows.append(TrendRow(label, unit, baseline, worst(values), values[-1], "highest" if worst is max else "lowest"))
     return rows
 
 

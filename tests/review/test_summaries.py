@@ -97,6 +97,9 @@ async def test_pdf_holds_patient_product_lot_reaction_and_rate_steps_on_one_page
     for expected in ("Testperson, Pat", "MRN-PAT", "Gammagard Liquid 10%", "LE12A", "grade 2", "chills, fever",
                      "Rate steps", "35", "70", "140", "Continue the plan.", "identity confirmed by name, birth date"):
         assert expected in text, expected
+    # the worst of each vital sign says which way: a walk read the lowest systolic as "worst" and thought it wrong
+    assert re.search(r"Temperature \(°C\) [\d.]+ [\d.]+ \(highest\)", text), text
+    assert re.search(r"Systolic BP \(mmHg\) \d+ \d+ \(lowest\)", text), text
 
 
 async def test_the_summary_says_when_the_patients_identity_was_not_confirmed(
