@@ -70,7 +70,7 @@ export const FORMS = {
     findings,
   ] },
   "line.assessed": { fields: [
-    pick("phase", "When", "start|during|end"),
+    pick("phase", "Check at", "start|during|end"),  // not "When": the form has a time of that name
     findings, field("yesno")("blood_return", "Blood return"), note,
   ] },
   "product.opened": { scan: true, fields: [

@@ -203,6 +203,13 @@ def test_a_tap_on_no_complications_offered_already_chosen_keeps_it_chosen(server
                                      "side": "left", "attempts": 1, "blood_return": True})
     placed = tablet.page.locator("[data-testid=timeline-entry][data-kind='line.placed']")
     expect(placed).to_contain_text("no complications", ignore_case=True)
+    # the line check asks when it is checked as "Check at", not a second "When" beside the time (a walk's find)
+    tablet.page.get_by_role("button", name="Line check").click()
+    check = tablet.tid("form-line.assessed")
+    expect(check.get_by_text("When", exact=True)).to_have_count(1)
+    expect(check.get_by_text("Check at", exact=True)).to_be_visible()
+    tablet.fill_form("line.assessed", {"phase": "start", "blood_return": True})
+    expect(tablet.page.locator("[data-testid=timeline-entry][data-kind='line.assessed']")).to_contain_text("start")
     assert tablet.errors == []
 
 
