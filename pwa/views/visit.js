@@ -163,10 +163,13 @@ export function visitScreen(app, row) {
 
   // Each ordered premedication, and when that drug was last given, for whatever purpose (a walk found a given one
   // offered as if it was not, and then a premedication's time shown after a later dose of it for a reaction).
+  // A dose once the infusion has begun is no premedication: for the reaction still open, else PRN (a walk's
+  // "give again" during a reaction was preset to Premedication).
+  const purposeNow = () => (state?.infusion?.first_start == null ? "premed" : ongoing() ? "reaction" : "prn");
   const premedsGiven = () => Object.fromEntries((state?.medications ?? []).map((m) => [m.drug.toLowerCase(), m.at]));
   const premedButtons = (off, given) => (order?.premeds || []).map((p) => [p, given[p.drug.toLowerCase()]]).map(([p, at]) => button(
     at ? `${p.drug} last given ${clock(at)} · give again` : `Give ${p.drug} ${num(p.dose)} ${p.unit} ${p.route}`,
-    () => showForm("medication.given", { values: { drug: p.drug, dose: String(p.dose), unit: p.unit, route: p.route, purpose: "premed" } }),
+    () => showForm("medication.given", { values: { drug: p.drug, dose: String(p.dose), unit: p.unit, route: p.route, purpose: purposeNow() } }),
     { kind: "small", reason: off["medication.given"], testid: `premed-${p.drug}` }));
 
   // Whether a start of this pump (null: the visit's own order's) waits for the kit check: where the rule book's

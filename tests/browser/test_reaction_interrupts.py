@@ -51,8 +51,9 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     expect(advice).to_contain_text("Hold: reaction ongoing")
     expect(tablet.tid("next-step-countdown")).to_have_count(0)  # nothing is due while it is ongoing
     expect(tablet.tid("premed-acetaminophen")).to_have_text(re.compile(r"^Give acetaminophen 650 mg PO$"))
-    tablet.entry("medication.given", {"drug": "acetaminophen", "dose": 650, "unit": "mg", "route": "PO",
-                                      "purpose": "reaction"})
+    tablet.tid("premed-acetaminophen").click()  # during the reaction its dose is for the reaction, not a premedication
+    expect(tablet.tid("purpose-reaction")).to_have_attribute("aria-pressed", "true")
+    tablet.fill_form("medication.given", {})
     expect(missing).to_have_count(0)
     # the premedication's button says a dose of the drug was just given, whatever it was for: no second dose unseen
     expect(tablet.tid("premed-acetaminophen")).to_have_text(re.compile(r"^acetaminophen last given \d{1,2}:\d\d · give again$"))
