@@ -259,3 +259,17 @@ async def test_a_reaction_resolved_is_its_own_entry_on_the_desk_not_a_correction
     assert [r["outcome"] for r in state.reactions] == ["resolved"] and state.issues == []
     reaction = next(e for e in state.entries if e["kind"] == "reaction.observed")
     assert not reaction["amended"] and not reaction.get("history")
+
+
+async def test_the_timeline_says_when_an_entry_was_recorded_only_when_it_was_another_minute(
+    push_visit, desk, nurse_ana, patient_pat
+):
+    """A walk found "recorded HH:MM" under almost every row, seconds after the entry, drowning the late ones."""
+    script = scripts.febrile_reaction()
+    script.add(200, "note", {"text": "Typed as it happened"}, recorded_after_min=0.25)
+    script.add(201, "note", {"text": "Typed after the drive home"}, recorded_after_min=45)
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", (await desk.get(f"/review/visits/{visit.id}")).text, flags=re.S)
+    prompt = next(row for row in rows if "Typed as it happened" in row)
+    late = next(row for row in rows if "Typed after the drive home" in row)
+    assert not re.search(r"recorded \d\d:\d\d", prompt) and re.search(r"recorded \d\d:\d\d", late)
