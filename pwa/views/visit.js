@@ -51,7 +51,7 @@ export function visitScreen(app, row) {
   const computeState = () => (app.clinical ? app.clinical.fold(visit, events(), app.now()) : plainState(events()));
 
   const formContext = () => ({
-    order, others: otherOrdersOf(visit), patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state),
+    order, others: otherOrdersOf(visit), patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state, +app.now()),
     // after a reaction: reason "reaction" (not when lowering to a target that holds: that is the order)
     reaction: /lower|hold|interrupt/.test(state?.infusion?.next_rate?.action) && !state?.infusion?.next_rate?.held_by,
     infused: state ? state.infusion.first_start !== null : undefined,

@@ -100,6 +100,11 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     expect(tablet.tid("start-override")).to_have_count(0)
     clock.to_minute(tablet, 40)
     tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
+    clock.to_minute(tablet, 50)  # the step up is due at minute 70: said, not put in the box (a walk saved it early)
+    tablet.tid("action-infusion.rate_changed").click()
+    expect(tablet.tid("recommendation")).to_contain_text("Recommended: 70 mL/h")
+    expect(tablet.tid("field-rate_ml_h")).to_have_value("")
+    tablet.tid("cancel-entry").click()
     clock.to_minute(tablet, 70)
     # The check is shown while the nurse is on the form, before she saves.
     tablet.tid("action-infusion.rate_changed").click()
