@@ -25,10 +25,12 @@ const note = { name: "note", label: "Note", type: "longtext" };
 const rate = (label) => number("rate_ml_h", label, { unit: "mL/h", ...required, default: (c) => c.recommendedRate });
 // A correction leaves "Notified at" empty to keep each time recorded: it says which (a walk read the empty
 // box as the times lost).
+// Left empty, the time said is the entry's own: the form says so (a walk read a time on the summary it never typed).
 const notifiedHint = (values) => {
   const kept = Object.entries(values.notified_times || {});
   return kept.length ? `Recorded: ${kept.map(([who, at]) => `${who.replace(/_/g, " ")} ${clock(at)}`).join(", ")}. `
-    + "Leave it empty to keep these times; a time entered here applies to everyone listed." : null;
+    + "Leave it empty to keep these times; a time entered here applies to everyone listed."
+    : "Left empty, this entry's time is recorded as when they were told.";
 };
 const dosingHint = (c) => (c.order?.dosing_weight_kg ? `Weigh the patient: the order doses for ${c.order.dosing_weight_kg} kg.` : null);
 const riskHint = (c, name) => (c.patient && typeof c.patient[name] === "boolean"

@@ -32,6 +32,7 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     tablet.tid("action-reaction.observed").click()
     tablet.fill("grade", "2")
     expect(tablet.tid("suggested-actions")).to_contain_text("Stop the infusion")
+    expect(tablet.tid("hint-notified_at")).to_have_text("Left empty, this entry's time is recorded as when they were told.")
     tablet.fill_form("reaction.observed", {"symptoms": ["chills"], "actions": ["medication_given"],
                                            "notified_who": ["prescriber"], "outcome": "ongoing"})
     advice = tablet.tid("next-step")
