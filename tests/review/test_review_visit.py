@@ -266,7 +266,8 @@ async def test_the_timeline_says_when_an_entry_was_recorded_only_when_it_was_ano
 ):
     """A walk found "recorded HH:MM" under almost every row, seconds after the entry, drowning the late ones."""
     script = scripts.febrile_reaction()
-    script.add(200, "note", {"text": "Typed as it happened"}, recorded_after_min=0.25)
+    on_the_minute = 200.1 - script.t0.second / 60 - script.t0.microsecond / 60e6  # hh:mm:06: 15 s later, same minute
+    script.add(on_the_minute, "note", {"text": "Typed as it happened"}, recorded_after_min=0.25)
     script.add(201, "note", {"text": "Typed after the drive home"}, recorded_after_min=45)
     visit = await push_visit(nurse_ana, patient_pat, script)
     rows = re.findall(r"<tr[^>]*>.*?</tr>", (await desk.get(f"/review/visits/{visit.id}")).text, flags=re.S)

@@ -47,7 +47,7 @@ async def stored_targets(visit, patient, ana, pia) -> dict[tuple[str, str], tupl
         targets[(kind, role)] = (await writer.accepted(visit.id, kind, payload), payload)
         return targets[(kind, role)][0]
 
-    for kind in ("visit.started", "visit.ended", "signature"):
+    for kind in ("visit.started", "signature", "visit.ended"):  # signed, then ended: no alert to review
         await write(ana, "nurse", kind, payload_of(kind, patient.id))
     for kind in ("review.intervention", "review.signed", "note"):
         await write(pia, "pharmacist", kind, VALID[kind])

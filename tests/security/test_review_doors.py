@@ -5,7 +5,7 @@ authority table (those only a pharmacist writes), so a new review kind without a
 from __future__ import annotations
 
 from server.clinical.rules import load_rules
-from server.db.models import Role, User, VisitStatus
+from server.db.models import Role, User, Visit, VisitStatus
 from server.services import scheduling, visits, write_rules
 from sync.models import Event
 from tests.clinical.test_events import VALID
@@ -30,6 +30,13 @@ def test_every_review_kind_has_a_state_rule_and_a_desk_door() -> None:
     review_kinds = {k for k, row in load_rules().entry_authority.kinds.items() if row.written_by == ["pharmacist"]}
     assert review_kinds == set(write_rules.STATUS_GATES) == set(DESK) == set(ALLOWED)
     assert set(NURSE_STEPS) == set(VisitStatus)
+
+
+async def sync_payload(kind: str, visit_id: str) -> dict:
+    """What the pharmacist's own client pushes: a sign-off says it reviewed the visit's alerts, as the desk's box does."""
+    if kind != "review.signed":
+        return SYNC[kind]
+    return {**SYNC[kind], "alerts_reviewed": len((await visits.state_of(await Visit.get(id=visit_id))).alerts)}
 
 
 async def visit_at(status, new_visit, ana, pia, patient) -> str:
@@ -57,7 +64,8 @@ async def test_desk_and_sync_give_the_same_verdict_for_every_review_kind_and_vis
         for status in VisitStatus:
             desk_visit = await visit_at(status, new_visit, ana, pia, patient_pat)
             answer = await post_form(desk, f"/review/visits/{desk_visit}/{route}", fields)
-            pushed = await pia.push(await visit_at(status, new_visit, ana, pia, patient_pat), kind, SYNC[kind])
+            pushed_visit = await visit_at(status, new_visit, ana, pia, patient_pat)
+            pushed = await pia.push(pushed_visit, kind, await sync_payload(kind, pushed_visit))
             refusal = write_rules.status_refusal(kind, status)
             assert (answer.status_code == 303) == (pushed["status"] == "accepted"), (kind, status, answer.status_code, pushed)
             if refusal is not None:
