@@ -107,11 +107,12 @@ export function availability(state, { kit = true, unready = false } = {}) {
   return off;
 }
 
-/** The rate the protocol recommends for this entry (start, next step, resume), or null. A step up not yet due
- *  is not offered in the box (a walk saved it 26 minutes early with two taps): the banner says when it is. */
+/** The rate the protocol recommends for this entry (start, next step, resume), or null. A step up due more
+ *  than a minute from now is not offered in the box (a walk saved it 26 minutes early with two taps): the
+ *  banner says when it is. */
 export function recommendedRate(state, now = Date.now()) {
   const next = state?.infusion?.next_rate;
-  if (next?.action === "increase" && next.due_at && Date.parse(next.due_at) > now) return null;
+  if (next?.action === "increase" && next.due_at && Date.parse(next.due_at) > now + 60_000) return null;
   if (next && next.rate_ml_h != null) return next.rate_ml_h;
   return state?.steps?.[0]?.rate_ml_h ?? null;
 }

@@ -152,7 +152,9 @@ export function entryForm(options) {
     errors.set(field.name, err);
     const label = h("label.field-label", { for: `f-${field.name}` }, field.label, field.unit ? h("span.unit", ` (${field.unit})`) : null);
     const hint = field.hint ? field.hint(values, context) : null; // what the box means as the form opens
-    const row = h("div.field", { dataset: { field: field.name } }, label, widget(field, context, values, changed),
+    // a field's error goes once she changes that field (a walk saw the identity error stay after the second pick)
+    const edited = () => { err.textContent = ""; changed(); };
+    const row = h("div.field", { dataset: { field: field.name } }, label, widget(field, context, values, edited),
       hint ? h("p.field-hint", { testid: `hint-${field.name}` }, hint) : null, err);
     rows.set(field.name, row);
     return row;

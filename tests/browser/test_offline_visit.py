@@ -93,6 +93,9 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
     expect(tablet.tid("error-identity")).to_have_text(
         "Identity: confirm at least two identifiers with the patient (e.g. full name and date of birth)")
     tablet.screenshot(artifacts / "assessment-identity-required-1280x800.png", testid="form-assessment")
+    tablet.fill("identity", ["name", "birth_date"])  # the error goes once the field is answered, before Save
+    expect(tablet.tid("error-identity")).to_be_empty()
+    expect(tablet.tid("error-weight_kg")).not_to_be_empty()  # another field's stays
     tablet.tid("cancel-entry").click()
     tablet.entry("assessment", {"weight_kg": 70, "kit_present": True, "kit_in_date": True, "kit_undamaged": True,
                                 "hydration": "adequate", "headache": False, "infection_signs": False,
