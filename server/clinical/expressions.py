@@ -104,7 +104,8 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
         return {"nurse_signatures": sum(1 for e in picture.of_kind("signature")
                                         if e.payload["role"] == "nurse" and e.key < entry.key)}
     if entry.kind == "infusion.rate_changed":
-        return {"increase": {"steps_skipped": _steps_skipped(picture, picture.infusion.rate_at[entry.id], payload["rate_ml_h"])}}
+        running = picture.infusion.rate_at[entry.id]
+        return {"increase": {"steps_skipped": _steps_skipped(picture, running, payload["rate_ml_h"])}}
     if entry.kind == "infusion.stopped":  # the segments the stop ends or follows (a later run starts after it)
         run = [s for s in picture.infusion.segments if s.start < entry.occurred_at]
         return {"rates_volume_ml": round_half_up(volume_ml(run, entry.occurred_at), 1)}

@@ -17,7 +17,8 @@ KIND_LABELS = {
     "infusion.rate_changed": "Rate changed", "infusion.paused": "Infusion paused",
     "infusion.resumed": "Infusion resumed", "infusion.stopped": "Infusion stopped", "line.placed": "Line placed",
     "line.assessed": "Line assessed", "line.removed": "Line removed", "line.left_in_place": "Line left in place",
-    "reaction.observed": "Reaction", "reaction.resolved": "Reaction resolved", "education": "Education", "note": "Note", "signature": "Signature",
+    "reaction.observed": "Reaction", "reaction.resolved": "Reaction resolved", "education": "Education",
+    "note": "Note", "signature": "Signature",
     "review.signed": "Pharmacist sign-off", "review.intervention": "Pharmacist intervention",
     "entry.amended": "Amendment", "entry.voided": "Void",
 }
@@ -99,7 +100,8 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "note": lambda p: p["text"],
     "signature": lambda p: f"{p['name']} ({p['role']}): {p['statement']}",
     "review.signed": lambda p: " · ".join(part for part in (
-        p.get("note") or "signed off", f"{p['alerts_reviewed']} alert(s) reviewed" if p.get("alerts_reviewed") else "") if part),
+        p.get("note") or "signed off",
+        f"{p['alerts_reviewed']} alert(s) reviewed" if p.get("alerts_reviewed") else "") if part),
     "review.intervention": lambda p: _with_reason(
         p["kind"].replace("_", " ") + (f" {number(p['next_rate_ml_h'])} mL/h" if p.get("next_rate_ml_h") else ""),
         p, "text"),

@@ -126,7 +126,8 @@ def vitals_trend(state: dict[str, Any]) -> list[TrendRow]:
         values = [row[name] for row in state["vitals"] if row.get(name) is not None]
         if values:
             baseline = state["baseline"].get(name, {}).get("value")
-            rows.append(TrendRow(label, unit, baseline, worst(values), values[-1], "highest" if worst is max else "lowest"))
+            way = "highest" if worst is max else "lowest"
+            rows.append(TrendRow(label, unit, baseline, worst(values), values[-1], way))
     return rows
 
 

@@ -74,9 +74,9 @@ def unreviewed_refusal(candidate: Candidate, alerts: list[Any]) -> Refusal | Non
     if reviewed >= len(alerts):
         return None
     critical = sum(1 for alert in alerts if alert.severity == "critical")
-    return Refusal("alerts_unreviewed", f"This visit has {len(alerts)} alert(s){f', {critical} critical' if critical else ''} "
-                                        f"and this sign-off says {reviewed} were reviewed (alerts_reviewed). Review them "
-                                        "all, then sign off again.")
+    counted = f"{len(alerts)} alert(s){f', {critical} critical' if critical else ''}"
+    return Refusal("alerts_unreviewed", f"This visit has {counted} and this sign-off says {reviewed} were reviewed "
+                                        "(alerts_reviewed). Review them all, then sign off again.")
 
 
 VISIT_FULL = Refusal("visit_full", f"This visit holds {MAX_VISIT_EVENTS:,} entries, the most one visit may hold (a six-hour "
