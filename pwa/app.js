@@ -10,6 +10,7 @@ import { todayView } from "./views/today.js";
 import { topbar } from "./views/topbar.js";
 import { unlockScreens } from "./unlock.js";
 import { visitScreen } from "./views/visit.js";
+import { keepDraft, restoreDraft } from "./draft.js";
 
 const root = document.getElementById("app");
 const bar = h("div.bar-slot");
@@ -113,6 +114,7 @@ async function enter() {
     }
   }
   route();
+  await restoreDraft(app, { route, notify });
   app.workspace.outbox.flush();
 }
 
@@ -124,9 +126,11 @@ function lock() {
   } catch (error) {
     console.error("ivlog: due times failed", error); // the lock must happen regardless
   }
+  const kept = keepDraft(app, notify);
   closeWorkspace();
   app.keyring.lock();
-  showUnlock("Locked after inactivity or by you.", times);
+  showUnlock(kept ? "Locked after inactivity or by you. The entry you were writing opens again when you unlock."
+    : "Locked after inactivity or by you.", times);
 }
 
 function renderBar() {

@@ -121,6 +121,10 @@ export class Store {
     return this.run([store], "readwrite", (s) => request(s[store].put(value)));
   }
 
+  delete(store, key) {
+    return this.run([store], "readwrite", (s) => request(s[store].delete(key)));
+  }
+
   async metaValue(name, fallback = null) {
     const row = await this.get("meta", name);
     return row === undefined ? fallback : row.value;

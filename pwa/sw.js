@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "b988b3589b6d9146";
+const VERSION = "94027cd14dde84bc";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -17,6 +17,7 @@ const SHELL = [
   "/app/app.js",
   "/app/crypto.js",
   "/app/describe.js",
+  "/app/draft.js",
   "/app/form_titles.js",
   "/app/format.js",
   "/app/icons/icon.svg",

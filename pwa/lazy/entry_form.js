@@ -10,17 +10,27 @@ import { button, fill, h } from "../views/dom.js";
 // A date-time box shows whole minutes; `instant()` keeps the seconds of the moment it was filled with
 // (the form opened, "Now" tapped, the entry corrected) while the nurse leaves it as it is, so entries
 // made within one minute keep the order she made them in. A minute she types is that minute.
-function timeInput(name, label, initial, onchange, id = null) {
+// `follow`: a new entry's box follows the clock until she changes it or saves (a walk's vitals, typed
+// 25 minutes after the form opened, were recorded at the opening); `pin()` stops it.
+function timeInput(name, label, initial, onchange, { id = null, follow = false } = {}) {
   let filledAt = initial instanceof Date ? initial : null;
+  let following = follow && filledAt !== null;
   const input = h("input.time-input", { type: "datetime-local", name, id, value: filledAt ? toLocalInput(filledAt) : initial,
-    "aria-label": label, oninput: onchange });
+    "aria-label": label, oninput: () => { following = false; onchange(); } });
   const now = h("button.btn.now", { type: "button", testid: `${name}-now`, onclick: () => {
+    following = false;
     filledAt = new Date();
     input.value = toLocalInput(filledAt);
     onchange();
   } }, "Now");
+  const tick = () => {
+    if (!following) return;
+    filledAt = new Date();
+    if (input.value !== toLocalInput(filledAt)) input.value = toLocalInput(filledAt);
+  };
+  const pin = () => { tick(); following = false; };
   const instant = () => (filledAt && input.value === toLocalInput(filledAt) ? filledAt.toISOString() : fromLocalInput(input.value));
-  return { input, instant, row: h("div.time-row", input, now) };
+  return { input, instant, tick, pin, get following() { return following; }, row: h("div.time-row", input, now) };
 }
 
 const isOn = {
@@ -69,7 +79,7 @@ function inputWidget(field, values, changed) {
   if (field.type === "date") return h("input", { ...common, type: "date", value: initial });
   if (field.type === "time") {
     const time = timeInput(field.name, field.label, initial,  // "" stays empty: a correction keeps each recorded time
-      () => { values[field.name] = time.input.value; changed(); }, `f-${field.name}`);
+      () => { values[field.name] = time.input.value; changed(); }, { id: `f-${field.name}` });
     return time.row;
   }
   const numeric = field.type === "number" || field.type === "integer";
@@ -121,8 +131,9 @@ export function warningLines(alerts) {
 
 /**
  * The form element. Options: kind, context (order, patient, products, userName, recommendedRate),
- * values (to amend or correct), check(kind, payload) -> problems, preview(payload, occurredAt) -> new
- * alerts, onSave(payload, occurredAt, reason) -> promise, onCancel, amend (ask a reason), top (extra).
+ * values (to amend or correct, or a draft kept over a lock), occurredAt, reason (an amendment's, so far),
+ * check(kind, payload) -> problems, preview(payload, occurredAt) -> new alerts, onSave(payload, occurredAt,
+ * reason) -> promise, onCancel, amend (ask a reason), top (extra). Returns draft() and tick() besides.
  */
 export function entryForm(options) {
   const { kind, context, check, preview, onSave, onCancel, amend = false, top = null, title = null } = options;
@@ -134,10 +145,14 @@ export function entryForm(options) {
   const warning = h("div.form-warning", { role: "alert", testid: "form-warning" });
   const extra = h("div.form-extra");
   let confirmedFor = null;
-  const when = timeInput("occurred_at", "When", options.occurredAt ? new Date(options.occurredAt) : new Date(), () => changed());
-  const reason = amend ? h("textarea", { name: "amend_reason", id: "f-amend_reason", rows: 2, maxlength: 2000, testid: "field-amend_reason" }) : null;
+  const when = timeInput("occurred_at", "When", options.occurredAt ? new Date(options.occurredAt) : new Date(), () => changed(),
+    { follow: !options.occurredAt && !amend });
+  const reason = amend ? h("textarea", { name: "amend_reason", id: "f-amend_reason", rows: 2, maxlength: 2000, testid: "field-amend_reason",
+    value: options.reason ?? "" }) : null;
+  let editedAt = new Date();
 
   const changed = () => {
+    editedAt = new Date();
     confirmedFor = null;
     fill(warning);
     save.textContent = "Save";
@@ -171,6 +186,7 @@ export function entryForm(options) {
   };
 
   const attempt = async () => {
+    when.pin(); // the time she saves at, and the same one if she must confirm
     const occurredAt = amend ? new Date().toISOString() : when.instant();
     const built = payloadFrom(kind, values, { occurredAt });
     let problems = built.problems;
@@ -236,5 +252,7 @@ export function entryForm(options) {
     import("./product_scan.js").then((m) => m.mountScan(scanSlot, rows.get("lot").querySelector("input"), setValues))
       .catch((error) => { scanSlot.textContent = `Scanning is unavailable (${error.message}): type the lot.`; });
   }
-  return { element, values, setValues };
+  // What she has written so far, to keep over a lock: the time she last changed it while "When" still followed the clock.
+  const draft = () => ({ values: { ...values }, occurredAt: when.following ? editedAt.toISOString() : when.instant(), reason: reason?.value ?? null });
+  return { element, values, setValues, draft, tick: when.tick };
 }

@@ -112,12 +112,13 @@ export function visitScreen(app, row) {
   };
 
   // `keep`: fields of the entry the form does not show, kept by a correction (an additional order's order_id).
-  const showForm = async (kind, { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {} } = {}) => {
+  const showForm = async (kind, opened = {}) => {
+    const { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {}, reason = null } = opened;
     const [{ FORMS, payloadFrom }, { entryForm, warningLines }] = await loadForms();
     const spec = FORMS[kind];
     const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     const form = entryForm({
-      kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf),
+      kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf), reason,
       check: app.clinical ? (k, payload) => app.clinical.check(k, { ...payload, ...keep }) : null,
       preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()) : null,
       onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, warningLines, kind, values)],
@@ -127,6 +128,7 @@ export function visitScreen(app, row) {
         : save({ kind, payload: { ...payload, ...keep }, occurredAt: at, resolves })),
     });
     openForm = form;
+    openForm.opened = { kind, amendOf, resolves, title, keep };
     parts.actions.hidden = true;
     fill(parts.form, form.element);
     form.element.scrollIntoView({ block: "start" });
@@ -262,7 +264,12 @@ export function visitScreen(app, row) {
     tick();
   }
 
+  // The open form as written so far (kept sealed over a lock), and the same form opened again from it.
+  const draft = () => (openForm ? { visitId: visit.id, ...openForm.opened, ...openForm.draft() } : null);
+  const restore = ({ kind, ...kept }) => showForm(kind, kept);
+
   function tick() {
+    openForm?.tick();
     const now = app.now();
     for (const el of element.querySelectorAll("[data-due]")) {
       const left = countdown(el.dataset.due, now);
@@ -279,5 +286,5 @@ export function visitScreen(app, row) {
       h("div.col-main", parts.corrections, parts.infusion, parts.others, parts.actions, parts.form),
       h("div.col-side", parts.chart, parts.timeline)));
   refresh();
-  return { element, refresh, tick, get state() { return state; } };
+  return { element, refresh, tick, draft, restore, get state() { return state; } };
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -141,3 +142,52 @@ def test_an_administrator_shortens_the_idle_lock_and_the_tablet_takes_it_at_its_
     context.clock.fast_forward("02:30")
     expect(tablet.tid("pin-unlock")).to_be_visible()
     assert tablet.errors == []
+
+
+def test_the_entry_being_written_when_the_tablet_locks_opens_again_after_the_unlock(server_factory, launch, artifacts):
+    server = server_factory()
+    tablet, _ = infusing(server, launch)
+    visit_id = tablet.tid("visit").get_attribute("data-visit-id")
+    tablet.tid("action-vitals").click()
+    for name, value in (("hr", 88), ("sbp", 118), ("dbp", 74)):
+        tablet.fill(name, value)
+    typed_at = tablet.page.evaluate("() => Date.now()")
+    tablet.context.clock.fast_forward("05:30")  # the phone rang; nobody touched the tablet
+    expect(tablet.tid("pin-unlock")).to_contain_text("The entry you were writing opens again when you unlock")
+    expect(tablet.tid("form-vitals")).to_have_count(0)
+    draft = next(row for row in tablet.dump_indexeddb()["docs"] if row["name"] == "draft")
+    assert "dbp" not in str(draft)  # sealed with the data key, as every stored entry
+    tablet.screenshot(artifacts / "lock-keeps-the-entry-800x1280.png", width=800, height=1280)
+
+    tablet.unlock()
+    expect(tablet.tid("notice")).to_contain_text("The entry you were writing when the tablet locked is open again")
+    for name, value in (("hr", "88"), ("sbp", "118"), ("dbp", "74")):
+        expect(tablet.tid(f"field-{name}")).to_have_value(value)
+    tablet.screenshot(artifacts / "entry-open-again-after-unlock-1280x800.png", testid="form-vitals")
+    tablet.fill_form("vitals", {"temp_c": "37.0", "rr": 16, "spo2": 97})
+    vitals = [e for e in tablet.fold(visit_id)["entries"] if e["kind"] == "vitals"]
+    assert [v["payload"]["hr"] for v in vitals] == [72, 88]  # saved once
+    # recorded at the time she last wrote in it, not at the unlock five and a half minutes later
+    assert abs(datetime.fromisoformat(vitals[-1]["occurred_at"]).timestamp() * 1000 - typed_at) < 60_000
+    assert all(row["name"] != "draft" for row in tablet.dump_indexeddb()["docs"])
+
+    tablet.page.get_by_role("button", name="Lock", exact=True).click()  # a second lock with no form open keeps nothing
+    expect(tablet.tid("pin-unlock")).not_to_contain_text("opens again")
+    tablet.unlock()
+    expect(tablet.tid("form-vitals")).to_have_count(0)
+    assert tablet.errors == []
+
+
+def test_a_new_entrys_time_follows_the_clock_until_the_nurse_changes_it(server_factory, launch):
+    server = server_factory()
+    tablet, _ = infusing(server, launch)
+    visit_id = tablet.tid("visit").get_attribute("data-visit-id")
+    tablet.tid("action-vitals").click()
+    opened_at = tablet.page.evaluate("() => Date.now()")
+    for step in range(5):  # 20 minutes with the form open, in use, before the vital signs are taken
+        tablet.context.clock.fast_forward("04:00")
+        tablet.page.mouse.move(200 + 40 * step, 300)
+    tablet.fill_form("vitals", {"hr": 80, "sbp": 120, "dbp": 76, "temp_c": "36.9", "rr": 16, "spo2": 98})
+    vitals = [e for e in tablet.fold(visit_id)["entries"] if e["kind"] == "vitals"]
+    saved = datetime.fromisoformat(vitals[-1]["occurred_at"]).timestamp() * 1000
+    assert saved - opened_at >= 20 * 60_000
