@@ -15,7 +15,7 @@ from typing import Any
 from server.services.local_time import LocalTime, parse
 from server.services.visit_window import AFTER_START, BEFORE_START
 
-WIDTH, LEFT, RIGHT, TOP, BOTTOM = 720, 56, 14, 14, 24
+WIDTH, LEFT, RIGHT, TOP, BOTTOM = 720, 56, 14, 16, 24  # TOP: the title's height above the plot
 MAX_TIME_TICKS = 12
 """At most this many time labels on any chart, whatever its span (one entry dated centuries away once
 made a tick every 8 hours across 300 years: 34 s and 224 MB for one page)."""
@@ -26,6 +26,7 @@ TICK_STEPS_MIN = (15, 30, 60, 120, 240, 480, 720, 1440)
 class Tick:
     pos: float
     label: str
+    anchor: str = "middle"  # a time label at an end of the axis is drawn inside it, clear of the value labels
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,61 @@ class Band:
 
 @dataclass(frozen=True)
 class Marker:
-    """A moment worth a vertical line (a reaction)."""
+    """A moment worth a vertical line (a reaction). Its label is drawn right of the line, or left of it near
+    the axis's end (it was cut off there), and one line lower than a neighbour's it would cross."""
 
     x: float
     label: str
+    label_x: float
+    label_y: float
+    anchor: str = "start"
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A horizontal reference line (the rate limit); its label's right end and baseline."""
+
+    pos: float
+    label: str
+    label_x: float
+    label_y: float
+
+
+MARKER_LINES = 3  # past three reactions in one label's width, labels share lines again (the panel is short)
+LINE = 15  # a 12-unit label's height, ascent to descent (14), and a unit apart
+FIRST_LINE = TOP + 12  # a marker's first label line, under the chart's title
+LABEL_EM = 7.2  # the width of one character of a 12-unit label, near enough to keep labels apart
+
+
+def _crosses(x: float, label: str, other_x: float, other: str) -> bool:
+    """Whether two labels, each given by its left end, share any width."""
+    return x < other_x + LABEL_EM * len(other) and other_x < x + LABEL_EM * len(label)
+
+
+def _left_end(marker: Marker) -> float:
+    return marker.label_x - (LABEL_EM * len(marker.label) if marker.anchor == "end" else 0)
+
+
+def _markers(points: list[tuple[float, str]], right: float) -> list[Marker]:
+    """Reactions close in time (labels that would overprint) stacked one line apart."""
+    placed: list[Marker] = []
+    for x, label in points:
+        inside = x + 3 + LABEL_EM * len(label) <= right
+        left = x + 3 if inside else x - 3 - LABEL_EM * len(label)
+        lines = {round((m.label_y - FIRST_LINE) / LINE) for m in placed if _crosses(left, label, _left_end(m), m.label)}
+        line = next(n for n in range(len(lines) + 1) if n not in lines) % MARKER_LINES
+        placed.append(Marker(x, label, x + 3 if inside else x - 3, FIRST_LINE + LINE * line, "start" if inside else "end"))
+    return placed
+
+
+def _guide(pos: float, label: str, right: float, markers: list[Marker]) -> Guide:
+    """The label above its line at the right end, else moved left of the marker labels it would cross."""
+    width = LABEL_EM * len(label)
+    end = right - 2
+    for marker in sorted(markers, key=_left_end, reverse=True):
+        if abs(marker.label_y - (pos - 3)) < LINE and _crosses(end - width, label, _left_end(marker), marker.label):
+            end = _left_end(marker) - 10
+    return Guide(pos, label, end, pos - 3)
 
 
 @dataclass
@@ -65,7 +117,7 @@ class Chart:
     y_ticks: list[Tick] = field(default_factory=list)
     bands: list[Band] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
-    guide: Tick | None = None  # a horizontal reference line (the rate limit)
+    guide: Guide | None = None
     width: int = WIDTH
     left: int = LEFT
     right: int = WIDTH - RIGHT
@@ -106,7 +158,9 @@ class TimeAxis:
         first += timedelta(minutes=-(local.hour * 60 + local.minute) % step)  # on the local clock's hours
         ticks, moment = [], first
         while moment <= self.end and len(ticks) <= MAX_TIME_TICKS:
-            ticks.append(Tick(self.x(moment), clock.clock(moment)))
+            x = self.x(moment)
+            anchor = "start" if x - self.left < 20 else "end" if self.right - x < 20 else "middle"
+            ticks.append(Tick(x, clock.clock(moment), anchor))
             moment += timedelta(minutes=step)
         return ticks
 
@@ -197,11 +251,11 @@ def infusion_chart(state: dict[str, Any], clock: LocalTime, *, height: int = 200
     for pause in state.get("pauses", []):
         start, end = axis.x(pause["start"]), axis.x(pause["end"] or axis.end)
         chart.bands.append(Band(start, max(end - start, 1.0), f"paused: {pause['reason']}"))
-    for reaction in (r for r in state.get("reactions", []) if axis.contains(r["at"])):
-        chart.markers.append(Marker(axis.x(reaction["at"]), f"R{reaction['grade']}"))
+    chart.markers = _markers([(axis.x(r["at"]), f"R{r['grade']}") for r in state.get("reactions", [])
+                              if axis.contains(r["at"])], axis.right)
     if limit:  # the visit's own order's limit: named so where another pump's line is drawn beside it
         whose = f" ({state['protocol']['product_name']})" if len(every) > len(segments) else ""
-        chart.guide = Tick(values.y(limit), f"limit {limit:g}{whose}")
+        chart.guide = _guide(values.y(limit), f"limit {limit:g}{whose}", chart.right, chart.markers)
     return chart
 
 
@@ -240,6 +294,6 @@ def vitals_charts(state: dict[str, Any], clock: LocalTime, *, height: int = 110,
         return []
     panels = [_panel(title, lines, bounds, vitals, axis, clock, height) for title, lines, bounds in VITAL_PANELS]
     for panel in (p for p in panels if p is not None):
-        panel.markers = [Marker(axis.x(r["at"]), f"R{r['grade']}") for r in state.get("reactions", [])
-                         if axis.contains(r["at"])]
+        panel.markers = _markers([(axis.x(r["at"]), f"R{r['grade']}") for r in state.get("reactions", [])
+                                  if axis.contains(r["at"])], axis.right)
     return [panel for panel in panels if panel is not None]
