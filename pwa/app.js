@@ -10,7 +10,7 @@ import { todayView } from "./views/today.js";
 import { topbar } from "./views/topbar.js";
 import { unlockScreens } from "./unlock.js";
 import { visitScreen } from "./views/visit.js";
-import { keepDraft, restoreDraft } from "./draft.js";
+import { dropDraft, keepDraft, restoreDraft } from "./draft.js";
 
 const root = document.getElementById("app");
 const bar = h("div.bar-slot");
@@ -240,8 +240,11 @@ function watchActivity() {
     if (app.screen) app.screen.tick();
   }, 1000);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState !== "visible" || !app.keyring?.unlocked) return;
+    if (!app.keyring?.unlocked) return;
+    // hidden, the browser may end the page (a tablet's app switcher): the open form is sealed, and dropped on return
+    if (document.visibilityState !== "visible") return keepDraft(app, notify);
     if (idleTooLong()) return lock();
+    dropDraft(app);
     app.workspace?.outbox.flush();
   });
   window.addEventListener("online", () => { renderBar(); app.workspace?.outbox.syncNow(); });

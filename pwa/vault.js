@@ -19,8 +19,4 @@ export class Vault {
     const box = await seal(this.dataKey, value, where(name));
     await this.store.put("docs", { name, ...box });
   }
-
-  remove(name) {
-    return this.store.delete("docs", name);
-  }
 }

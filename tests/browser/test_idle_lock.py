@@ -160,7 +160,7 @@ def test_the_entry_being_written_when_the_tablet_locks_opens_again_after_the_unl
     tablet.screenshot(artifacts / "lock-keeps-the-entry-800x1280.png", width=800, height=1280)
 
     tablet.unlock()
-    expect(tablet.tid("notice")).to_contain_text("The entry you were writing when the tablet locked is open again")
+    expect(tablet.tid("notice")).to_contain_text("The entry you were writing is open again")
     for name, value in (("hr", "88"), ("sbp", "118"), ("dbp", "74")):
         expect(tablet.tid(f"field-{name}")).to_have_value(value)
     tablet.screenshot(artifacts / "entry-open-again-after-unlock-1280x800.png", testid="form-vitals")
@@ -191,3 +191,43 @@ def test_a_new_entrys_time_follows_the_clock_until_the_nurse_changes_it(server_f
     vitals = [e for e in tablet.fold(visit_id)["entries"] if e["kind"] == "vitals"]
     saved = datetime.fromisoformat(vitals[-1]["occurred_at"]).timestamp() * 1000
     assert saved - opened_at >= 20 * 60_000
+
+
+HIDE = """() => { Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+                 document.dispatchEvent(new Event("visibilitychange")); }"""
+SHOW = """() => { Object.defineProperty(document, "visibilityState", { value: "visible", configurable: true });
+                 document.dispatchEvent(new Event("visibilitychange")); }"""
+
+
+def kept_drafts(tablet: Tablet) -> int:
+    return sum(row["name"] == "draft" for row in tablet.dump_indexeddb()["docs"])
+
+
+def wait_for_drafts(tablet: Tablet, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while kept_drafts(tablet) != count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert kept_drafts(tablet) == count
+
+
+def test_an_entry_being_written_survives_the_browser_ending_the_page_in_the_background(server_factory, launch):
+    server = server_factory()
+    tablet, _ = infusing(server, launch)
+    tablet.tid("action-vitals").click()
+    tablet.fill("hr", 91)
+    tablet.page.evaluate(HIDE)  # she switches to the phone app; the form is sealed
+    wait_for_drafts(tablet, 1)
+    tablet.page.evaluate(SHOW)  # and comes back in time: the page still has it, the copy goes
+    wait_for_drafts(tablet, 0)
+    expect(tablet.tid("field-hr")).to_have_value("91")
+
+    tablet.fill("sbp", 117)
+    tablet.page.evaluate(HIDE)
+    wait_for_drafts(tablet, 1)
+    tablet.page.reload()  # this time the browser ended the page meanwhile
+    tablet.unlock()
+    expect(tablet.tid("form-vitals")).to_be_visible()
+    expect(tablet.tid("field-hr")).to_have_value("91")
+    expect(tablet.tid("field-sbp")).to_have_value("117")
+    expect(tablet.tid("notice")).to_contain_text("The entry you were writing is open again")
+    assert tablet.errors == []
