@@ -41,5 +41,4 @@ export async function restoreDraft(app, { route, notify }) {
   history.replaceState(null, "", `#/visit/${draft.visitId}`);
   route();
   await app.screen.restore(draft);
-  notify("The entry you were writing is open again: check it and its time, then save.", "warning");
 }

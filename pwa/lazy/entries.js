@@ -19,7 +19,8 @@ const required = { required: true };
 // A required choice: `pick("side", "Side", "left|right")`; `extra` adds a default or other flags.
 const pick = (name, label, options, extra = {}) => choice(name, label, { ...required, options, ...extra });
 const yes = (name, label, extra = {}) => ({ name, label, type: "yesno", required: true, ...extra });
-const findings = { name: "findings", label: "Site findings", type: "multi", required: true, default: () => ["no_complications"],
+// not preset: a site assessment is what she saw, never a default (a walk could save "no complications" unseen)
+const findings = { name: "findings", label: "Site findings", type: "multi", required: true,
   options: "no_complications:No complications noted|redness|swelling|pain|leaking|infiltration|phlebitis|bruising|other" };
 const note = { name: "note", label: "Note", type: "longtext" };
 const rate = (label) => number("rate_ml_h", label, { unit: "mL/h", ...required, default: (c) => c.recommendedRate });

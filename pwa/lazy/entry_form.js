@@ -106,10 +106,7 @@ function initialValues(form, context, given) {
     if (value === undefined || value === null) continue;
     values[field.name] = field.type === "number" || field.type === "integer" ? String(value) : value;
   }
-  for (const field of form.fields) {
-    if (field.type === "time" && values[field.name] === undefined) values[field.name] = toLocalInput(new Date());
-  }
-  return values;
+  return values; // a time field starts empty: the entry's own time stands for it (one fixed at opening preceded the entry)
 }
 
 const CONFIRM_PAUSE_MS = 1000;

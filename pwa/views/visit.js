@@ -113,10 +113,12 @@ export function visitScreen(app, row) {
 
   // `keep`: fields of the entry the form does not show, kept by a correction (an additional order's order_id).
   const showForm = async (kind, opened = {}) => {
-    const { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {}, reason = null } = opened;
+    const { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {}, reason = null, kept = false } = opened;
     const [{ FORMS, payloadFrom }, { entryForm, warningLines }] = await loadForms();
     const spec = FORMS[kind];
-    const top = [spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
+    // a form kept over a lock says so on itself, and goes with it (a notice at the top stayed for the day: a walk)
+    const top = [kept ? h("p.banner.warning", { role: "status", testid: "form-kept" }, "The entry you were writing is open again: check it and its time, then save.") : null,
+      spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     const form = entryForm({
       kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf), reason,
       check: app.clinical ? (k, payload) => app.clinical.check(k, { ...payload, ...keep }) : null,
@@ -266,7 +268,7 @@ export function visitScreen(app, row) {
 
   // The open form as written so far (kept sealed over a lock), and the same form opened again from it.
   const draft = () => (openForm ? { visitId: visit.id, ...openForm.opened, ...openForm.draft() } : null);
-  const restore = ({ kind, ...kept }) => showForm(kind, kept);
+  const restore = ({ kind, ...draft }) => showForm(kind, { ...draft, kept: true });
 
   function tick() {
     openForm?.tick();

@@ -40,7 +40,8 @@ def infusing(server, launch) -> tuple[Tablet, dict]:
                                 "thrombosis_risk": False, "renal_risk": False, "allergies_reviewed": True,
                                 "identity": ["name", "birth_date"]})
     tablet.entry("line.placed", {"status": "new", "type": "peripheral", "gauge": 22, "site": "left forearm",
-                                 "side": "left", "attempts": 1, "blood_return": True})
+                                 "side": "left", "attempts": 1, "blood_return": True,
+                                 "findings": ["no_complications"]})
     tablet.entry("vitals", BASELINE)
     for drug in ("diphenhydramine", "acetaminophen"):
         tablet.tid(f"premed-{drug}").click()
@@ -160,7 +161,7 @@ def test_the_entry_being_written_when_the_tablet_locks_opens_again_after_the_unl
     tablet.screenshot(artifacts / "lock-keeps-the-entry-800x1280.png", width=800, height=1280)
 
     tablet.unlock()
-    expect(tablet.tid("notice")).to_contain_text("The entry you were writing is open again")
+    expect(tablet.tid("form-kept")).to_contain_text("The entry you were writing is open again")
     for name, value in (("hr", "88"), ("sbp", "118"), ("dbp", "74")):
         expect(tablet.tid(f"field-{name}")).to_have_value(value)
     tablet.screenshot(artifacts / "entry-open-again-after-unlock-1280x800.png", testid="form-vitals")
@@ -170,6 +171,7 @@ def test_the_entry_being_written_when_the_tablet_locks_opens_again_after_the_unl
     # recorded at the time she last wrote in it, not at the unlock five and a half minutes later
     assert abs(datetime.fromisoformat(vitals[-1]["occurred_at"]).timestamp() * 1000 - typed_at) < 60_000
     assert all(row["name"] != "draft" for row in tablet.dump_indexeddb()["docs"])
+    expect(tablet.page.get_by_text("The entry you were writing is open again")).to_have_count(0)  # gone with the form
 
     tablet.page.get_by_role("button", name="Lock", exact=True).click()  # a second lock with no form open keeps nothing
     expect(tablet.tid("pin-unlock")).not_to_contain_text("opens again")
@@ -229,5 +231,5 @@ def test_an_entry_being_written_survives_the_browser_ending_the_page_in_the_back
     expect(tablet.tid("form-vitals")).to_be_visible()
     expect(tablet.tid("field-hr")).to_have_value("91")
     expect(tablet.tid("field-sbp")).to_have_value("117")
-    expect(tablet.tid("notice")).to_contain_text("The entry you were writing is open again")
+    expect(tablet.tid("form-kept")).to_contain_text("The entry you were writing is open again")
     assert tablet.errors == []

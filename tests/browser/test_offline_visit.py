@@ -104,7 +104,8 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
     expect(tablet.tid("timeline-entry").filter(has_text="identity by name, birth date")).to_have_count(1)
     clock.to_minute(tablet, 3)
     tablet.entry("line.placed", {"status": "new", "type": "peripheral", "gauge": 22, "site": "left forearm",
-                                 "side": "left", "attempts": 1, "blood_return": True})
+                                 "side": "left", "attempts": 1, "blood_return": True,
+                                 "findings": ["no_complications"]})
     clock.to_minute(tablet, 5)
     tablet.entry("vitals", BASELINE)
     clock.to_minute(tablet, 10)
@@ -195,7 +196,7 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
     tablet.entry("vitals", BASELINE)
     tablet.entry("infusion.stopped", {"pump_volume_ml": 310}, confirm=True)  # 31 g of 28: said before saving
     clock.to_minute(tablet, 220)
-    tablet.entry("line.removed", {"tip_intact": True})
+    tablet.entry("line.removed", {"tip_intact": True, "findings": ["no_complications"]})
     clock.to_minute(tablet, 276)
     tablet.entry("vitals", BASELINE)
     tablet.entry("education", {"topics": ["signs of a reaction", "when to call"], "understanding": "verbalized"})

@@ -105,13 +105,13 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     expect(tablet.tid("recommendation")).to_contain_text("Recommended: 70 mL/h")
     expect(tablet.tid("field-rate_ml_h")).to_have_value("")
     tablet.tid("cancel-entry").click()
-    clock.to_minute(tablet, 70)
+    clock.to_minute(tablet, 70.1)  # due at the start's time (saved a moment after minute 40) plus 30 minutes
     # The check is shown while the nurse is on the form, before she saves.
     tablet.tid("action-infusion.rate_changed").click()
     expect(tablet.tid("due-checks")).to_contain_text("No vital signs within 15 min before the rate increase to 70 mL/h")
     tablet.screenshot(artifacts / "rate-change-vitals-due-1280x800.png", testid="form-infusion.rate_changed")
     tablet.tid("cancel-entry").click()
-    for minute, rate in ((70, 70), (100, 140), (130, 280)):
+    for minute, rate in ((71, 70), (101.2, 140), (131.4, 280)):  # each step a little over its 30 minutes
         clock.to_minute(tablet, minute)
         tablet.entry("vitals", BASELINE)
         tablet.entry("infusion.rate_changed", {"rate_ml_h": rate})
@@ -188,14 +188,19 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     assert tablet.errors == []
 
 
-def test_a_tap_on_no_complications_offered_already_chosen_keeps_it_chosen(server_factory, launch, artifacts):
-    """Found by a new user's walk, twice: the line forms offer "No complications noted" chosen; a nurse taps it
-    to choose it, the tap took it away, and Save said "Site findings is required"."""
+def test_site_findings_are_never_preset_and_no_complications_stands_alone(server_factory, launch, artifacts):
+    """Walks found "No complications noted" offered chosen: a nurse could save a site she never looked at (and a
+    tap to choose it took it away). Nothing is preset now; she chooses, and a second tap keeps it chosen."""
     tablet = started_gammagard_visit(server_factory, launch)
     tablet.tid("action-line.placed").click()
     form = tablet.tid("form-line.placed")
     none_noted = form.get_by_role("button", name="No complications noted")
-    expect(none_noted).to_have_attribute("aria-pressed", "true")  # offered chosen
+    expect(none_noted).to_have_attribute("aria-pressed", "false")  # nothing chosen for her
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("error-findings")).not_to_be_empty()
+    none_noted.click()
+    expect(none_noted).to_have_attribute("aria-pressed", "true")
+    expect(tablet.tid("error-findings")).to_be_empty()
     none_noted.click()
     expect(none_noted).to_have_attribute("aria-pressed", "true")  # still chosen: a tap chooses it
     form.get_by_role("button", name="Redness").click()  # a complication takes its place
@@ -213,7 +218,7 @@ def test_a_tap_on_no_complications_offered_already_chosen_keeps_it_chosen(server
     check = tablet.tid("form-line.assessed")
     expect(check.get_by_text("When", exact=True)).to_have_count(1)
     expect(check.get_by_text("Check at", exact=True)).to_be_visible()
-    tablet.fill_form("line.assessed", {"phase": "start", "blood_return": True})
+    tablet.fill_form("line.assessed", {"phase": "start", "blood_return": True, "findings": ["no_complications"]})
     expect(tablet.page.locator("[data-testid=timeline-entry][data-kind='line.assessed']")).to_contain_text("start")
     assert tablet.errors == []
 

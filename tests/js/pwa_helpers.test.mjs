@@ -184,7 +184,7 @@ describe("the visit's gates", () => {
     // a step up not yet due is not put in the box; once due, it is
     const stepUp = { infusion: { next_rate: { action: 'increase', rate_ml_h: 70, due_at: '2025-03-04T10:20:00Z' } }, steps: [] };
     assert.equal(recommendedRate(stepUp, Date.parse('2025-03-04T10:18:59Z')), null);
-    assert.equal(recommendedRate(stepUp, Date.parse('2025-03-04T10:19:00Z')), 70);  // within a minute of due
+    assert.equal(recommendedRate(stepUp, Date.parse('2025-03-04T10:19:18Z')), null);  // 42 s early is still early
     assert.equal(recommendedRate(stepUp, Date.parse('2025-03-04T10:20:00Z')), 70);
   });
 
