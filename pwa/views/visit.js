@@ -16,6 +16,11 @@ const GROUPS = [
   ["After", ["line.removed", "line.left_in_place", "education", "signature", "visit.ended"]],
 ];
 
+// Once the infusion has begun, the pump's buttons come first (a walk found Pause 1,400 px down, under the
+// preparation's buttons, as a reaction's advice said to pause now) and the preparation's last.
+const INFUSING = ["Pump", "Record", "After", "Before the infusion"];
+const ordered = (titles) => titles.map((title) => GROUPS.find(([t]) => t === title));
+
 // The forms and their builder load on the first tap (precached: offline too), outside the cold-start shell.
 // An additional order's card as drawn, without the figures that grow with the clock.
 const cardShape = (run) => ({ ...run, running_min: 0, volume_infused_ml: 0,
@@ -169,6 +174,7 @@ export function visitScreen(app, row) {
   // offered as if it was not, and then a premedication's time shown after a later dose of it for a reaction).
   // A dose once the infusion has begun is no premedication: for the reaction still open, else PRN (a walk's
   // "give again" during a reaction was preset to Premedication).
+  const groupsNow = () => (state?.infusion?.first_start == null ? GROUPS : ordered(INFUSING));
   const purposeNow = () => (state?.infusion?.first_start == null ? "premed" : ongoing() ? "reaction" : "prn");
   const premedsGiven = () => Object.fromEntries((state?.medications ?? []).map((m) => [m.drug.toLowerCase(), m.at]));
   const premedButtons = (off, given) => (order?.premeds || []).map((p) => [p, given[p.drug.toLowerCase()]]).map(([p, at]) => button(
@@ -194,7 +200,7 @@ export function visitScreen(app, row) {
     if (parts.actions.dataset.shown === shown) return;
     parts.actions.dataset.shown = shown;
     if (!off) return fill(parts.actions, ...startOffer());
-    fill(parts.actions, GROUPS.map(([title, kinds]) => h("div.action-group", h("h2", title),
+    fill(parts.actions, groupsNow().map(([title, kinds]) => h("div.action-group", h("h2", title),
       h("div.action-grid", kinds.map((kind) => button(TITLES[kind], () => showForm(kind), {
         reason: off[kind], testid: `action-${kind}`, quiet: kind !== "infusion.started",
       }))),

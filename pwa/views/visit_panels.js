@@ -3,7 +3,7 @@
 // timeline.
 
 import { describe } from "../describe.js";
-import { clock, num } from "../format.js";
+import { clock, dayClock, num, sameDay } from "../format.js";
 import { amendable, orderAmount, orderLine, patientName, pumpState, sortedAlerts } from "../visit_model.js";
 import { button, h } from "./dom.js";
 
@@ -105,6 +105,9 @@ function givenText(infusion, order) {
   return `${given} mL ${basis} · ${num(infusion.grams_given)} of ${num(infusion.grams_ordered)} g`;
 }
 
+// A time today as its clock, another day's with the day (at a slow rate the end is days away: a walk read it as today).
+const when = (iso) => (sameDay(iso, new Date()) ? clock(iso) : dayClock(iso));
+
 // `onResolved`: records that the ongoing reaction resolved (null: none is ongoing).
 export function infusionPanel(state, order, onResolved = null) {
   const infusion = state?.infusion || {};
@@ -121,12 +124,13 @@ export function infusionPanel(state, order, onResolved = null) {
       h("span", actionText(next, order, pump), " "),
       next.rate_ml_h != null ? h("strong", { testid: "next-rate" }, `${num(next.rate_ml_h)} mL/h`) : null,
       step && state.protocol?.kind !== "fixed_dose" ? h("span.muted", ` (step ${step.index + 1} of ${state.steps.length}, ${num(step.ml_kg_h)} mL/kg/h)`) : null,
-      next.due_at ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
+      // a countdown to a step up; a pause or a lowering is for now, said in its own words (a walk read "… due now")
+      next.due_at && next.action === "increase" ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
       next.held_by ? h("span.held", { testid: "next-step-held" }, ` · held: ${HELD_TEXT[next.held_by]}`) : null,
       h("span.muted.small", ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
     onResolved ? h("div.reaction-open", h("span", "A reaction is recorded as ongoing. When it has passed, record when: "),
       button("Reaction resolved", onResolved, { kind: "small", testid: "reaction-resolved" })) : null,
-    end ? h("div", { testid: "expected-end" }, `${order?.volume_ml != null ? "Volume" : "Dose"} given by ${clock(end.on_plan)} on the plan (${clock(end.at_current_rate)} at this rate)`) : null,
+    end ? h("div", { testid: "expected-end" }, `${order?.volume_ml != null ? "Volume" : "Dose"} given by ${when(end.on_plan)} on the plan (${when(end.at_current_rate)} at this rate)`) : null,
     state?.next_vitals_due_at ? h("div.next-vitals", { testid: "next-vitals" },
       h("span", "Vital signs due "), h("strong", clock(state.next_vitals_due_at)), " ",
       h("span.countdown", { dataset: { due: state.next_vitals_due_at } })) : null);

@@ -37,6 +37,12 @@ def test_admin_resets_a_password_the_nurse_replaces_and_the_audit_log_names_both
     expect(page.get_by_role("status")).to_contain_text("Your password was changed")
     log_in(page, server.base_url, "nurse2", "my own long password")
     expect(page).to_have_url(re.compile(r"/nurse$"))
+    # the desk's visit list leads to the tablet app, where visits are recorded (a walk found it a dead end)
+    page.get_by_role("link", name="Open the tablet app").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=15_000)
+    expect(page).to_have_url(re.compile(r"/app/"))
+    page.screenshot(path=str(artifacts / "nurse-desk-to-tablet-app.png"))
+    page.go_back()
     page.get_by_role("button", name="Log out").click()
 
     log_in(page, server.base_url, "admin", DEMO_PASSWORD)

@@ -39,6 +39,10 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     expect(advice).to_contain_text("Pause the infusion now: this reaction's grade calls for stopping it, not slowing it")
     expect(tablet.tid("next-rate")).to_have_count(0)
     expect(tablet.tid("expected-end")).to_have_count(0)  # no plan to time while the pump is to be paused
+    expect(tablet.tid("next-step-countdown")).to_have_count(0)  # "pause now" has no "due now" after it
+    # once infusing, the pump's buttons come first: Pause right under the advice, not under the preparation's
+    expect(tablet.tid("actions").locator("h2").first).to_have_text("Pump")
+    assert tablet.tid("action-infusion.paused").bounding_box()["y"] < tablet.tid("action-assessment").bounding_box()["y"]
     tablet.screenshot(artifacts / "grade-2-reaction-pause-advised-1280x800.png", testid="infusion-panel")
     # "Medication given" is ticked, but which drug, dose and route is an entry of its own: until it is there,
     # an alert says so (rules.json reaction_medication_missing)
