@@ -19,11 +19,21 @@ function vitals(p) {
   return parts.join(" · ");
 }
 
+// The pre-assessment's screen as found: what is not clear, in capitals where it needs acting on (a walk's summary
+// line showed only the kit, hiding fever, headache and poor hydration). Its twin: server/services/entry_text.py.
+function screen(p) {
+  const found = [p.hydration === "inadequate" ? "hydration INADEQUATE" : null, p.headache ? "HEADACHE" : null,
+    p.infection_signs ? "SIGNS OF INFECTION/FEVER" : null, p.thrombosis_risk ? "thrombosis risk" : null,
+    p.renal_risk ? "renal risk" : null, p.allergies_reviewed === false ? "allergies NOT reviewed" : null,
+    p.symptoms?.length ? `symptoms: ${list(p.symptoms)}` : null].filter(Boolean);
+  return found.length ? found.join(", ") : "screen clear";
+}
+
 // Per kind: its label, and its payload as one line of text.
 const KINDS = {
   "visit.started": ["Visit started", (p) => (p.location ? "location recorded" : "location not verified")],
   "visit.ended": ["Visit ended", (p) => (p.waste_disposed == null ? "" : `waste disposed: ${yesNo(p.waste_disposed)}`)],
-  assessment: ["Pre-assessment", (p) => `${p.identity ? `identity by ${list(p.identity)}` : "identity NOT CONFIRMED"} · weight ${num(p.weight_kg)} kg · kit present ${yesNo(p.kit_present)}, in date ${yesNo(p.kit_in_date)}, undamaged ${yesNo(p.kit_undamaged)}`],
+  assessment: ["Pre-assessment", (p) => `${p.identity ? `identity by ${list(p.identity)}` : "identity NOT CONFIRMED"} · weight ${num(p.weight_kg)} kg · kit present ${yesNo(p.kit_present)}, in date ${yesNo(p.kit_in_date)}, undamaged ${yesNo(p.kit_undamaged)} · ${screen(p)}`],
   vitals: ["Vital signs", vitals],
   "medication.given": ["Medication", (p) => `${p.drug} ${num(p.dose)} ${p.unit} ${p.route} (${words(p.purpose)})`],
   "product.opened": ["Product opened", (p, names) => `${names.get(p.product_id) ?? p.product_id} lot ${p.lot}, exp. ${p.expiry}, ${num(p.volume_ml)} mL, inspected ${yesNo(p.inspected_ok)}`],

@@ -53,11 +53,20 @@ def _words(values: list[str]) -> str:
     return ", ".join(str(value).replace("_", " ") for value in values)
 
 
+def _screen(p: dict[str, Any]) -> str:
+    """What the pre-assessment's screen found, in capitals where it needs acting on (pwa/describe.js `screen`)."""
+    found = [text for text, shown in (
+        ("hydration INADEQUATE", p["hydration"] == "inadequate"), ("HEADACHE", p["headache"]),
+        ("SIGNS OF INFECTION/FEVER", p["infection_signs"]), ("thrombosis risk", p["thrombosis_risk"]),
+        ("renal risk", p["renal_risk"]), ("allergies NOT reviewed", p["allergies_reviewed"] is False),
+        (f"symptoms: {_words(p.get('symptoms') or [])}", bool(p.get("symptoms")))) if shown]
+    return ", ".join(found) or "screen clear"
+
+
 def _assessment(p: dict[str, Any]) -> str:
     kit = "kit ready" if p["kit_present"] and p["kit_in_date"] and p["kit_undamaged"] else "KIT NOT READY"
-    symptoms = f"; symptoms: {_words(p['symptoms'])}" if p.get("symptoms") else ""
     identity = f"identity by {_words(p['identity'])}" if p.get("identity") else "identity NOT CONFIRMED"
-    return f"{identity}, weight {number(p['weight_kg'])} kg, {kit}, hydration {p['hydration']}{symptoms}"
+    return f"{identity}, weight {number(p['weight_kg'])} kg, {kit}, {_screen(p)}"
 
 
 def _reaction(p: dict[str, Any]) -> str:

@@ -1,0 +1,43 @@
+"""A pre-assessment that finds fever or infection, a headache or poor hydration is said before the start, on the
+tablet and at the desk. A walk answered all three yes with a 38.5 C baseline and read "No alerts"; the timeline
+line showed only the kit, and the desk left out the infection and headache answers."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.people import log_in
+from tests.browser.test_tablet_guidance import KIT_OK, started_gammagard_visit
+
+pytestmark = pytest.mark.browser
+
+RED_FLAGS = dict(KIT_OK, infection_signs=True, headache=True, hydration="inadequate")
+
+
+def test_red_flags_at_the_pre_assessment_are_alerts_on_the_tablet_and_words_at_the_desk(
+        server_factory, launch, playwright, artifacts):
+    tablet = started_gammagard_visit(server_factory, launch)
+    visit_id = tablet.tid("visit").get_attribute("data-visit-id")
+    tablet.entry("assessment", RED_FLAGS)
+    alerts = tablet.tid("alerts")
+    expect(alerts).to_contain_text("Signs of infection or fever at the pre-assessment: tell the prescriber before starting")
+    expect(alerts).to_contain_text("Headache at the pre-assessment: ask about a stiff neck")
+    expect(alerts).to_contain_text("Hydration inadequate at the pre-assessment")
+    row = tablet.page.locator("[data-testid=timeline-entry][data-kind='assessment']")
+    expect(row).to_contain_text("hydration INADEQUATE, HEADACHE, SIGNS OF INFECTION/FEVER")
+    tablet.screenshot(artifacts / "pre-assessment-red-flags-1280x800.png", testid="alerts")
+    expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
+
+    desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        page = desk.new_page(viewport={"width": 1280, "height": 900})
+        log_in(page, tablet.base_url, "pharmacist")
+        page.goto(f"{tablet.base_url}/review/visits/{visit_id}")
+        expect(page.locator("span.entry-text", has_text="hydration INADEQUATE, HEADACHE, SIGNS OF INFECTION/FEVER")).to_be_visible()
+        expect(page.get_by_text("Signs of infection or fever at the pre-assessment").first).to_be_visible()
+        page.screenshot(path=str(artifacts / "review-pre-assessment-red-flags.png"), full_page=True)
+    finally:
+        desk.close()
+    assert tablet.errors == []
