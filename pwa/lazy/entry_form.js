@@ -130,7 +130,8 @@ export function warningLines(alerts) {
  * The form element. Options: kind, context (order, patient, products, userName, recommendedRate),
  * values (to amend or correct, or a draft kept over a lock), occurredAt, reason (an amendment's, so far),
  * check(kind, payload) -> problems, preview(payload, occurredAt) -> new alerts, onSave(payload, occurredAt,
- * reason) -> promise, onCancel, amend (ask a reason), top (extra). Returns draft() and tick() besides.
+ * reason) -> promise, onCancel, amend (ask a reason), onVoid(reason) -> promise (a correction may void the
+ * entry instead: "Entered in error"), top (extra). Returns draft() and tick() besides.
  */
 export function entryForm(options) {
   const { kind, context, check, preview, onSave, onCancel, amend = false, top = null, title = null } = options;
@@ -225,13 +226,26 @@ export function entryForm(options) {
   };
 
   const save = h("button.btn.primary", { type: "button", testid: "save-entry", onclick: submit }, "Save");
+  // A duplicate or an entry on the wrong visit is voided, not amended: it stays listed as voided, with the reason
+  // (a walk saved a premedication twice and could only change its dose).
+  const voidEntry = async () => {
+    if (!reason.value.trim()) return showProblems([{ field: "", message: "Give the reason it was entered in error" }]);
+    voider.disabled = true;
+    try {
+      await options.onVoid(reason.value.trim());
+    } catch (error) {
+      showProblems([{ field: "", message: error.message || String(error) }]);
+      voider.disabled = false;
+    }
+  };
+  const voider = amend && options.onVoid ? h("button.btn.danger", { type: "button", testid: "void-entry", onclick: voidEntry }, "Entered in error: void it") : null;
   const element = h("section.entry-form", { testid: `form-${kind}`, "aria-label": title || form.title },
     h("h2", title || form.title), top, scanSlot, extra,
     amend ? null : h("div.field", h("label.field-label", "When"), when.row),
     fieldRows,
     amend ? h("div.field", h("label.field-label", { for: "f-amend_reason" }, "Reason for correction"), reason) : null,
     general, warning,
-    h("div.form-actions", save, button("Cancel", onCancel, { kind: "secondary", testid: "cancel-entry" })));
+    h("div.form-actions", save, voider, button("Cancel", onCancel, { kind: "secondary", testid: "cancel-entry" })));
   changed();
   /** Fill fields from outside (a scanned barcode): text inputs and choices show the new values. */
   const setValues = (updates) => {

@@ -130,6 +130,7 @@ export function visitScreen(app, row) {
       preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()) : null,
       onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, warningLines, kind, values)],
       onCancel: closeForm,
+      onVoid: amendOf && authorMay(kind, "void") ? (why) => save({ kind: "entry.voided", payload: { target_id: amendOf, reason: why }, occurredAt: app.now().toISOString() }) : null,
       onSave: (payload, at, reason) => (amendOf
         ? save({ kind: "entry.amended", payload: { target_id: amendOf, payload: { ...payload, ...keep }, payload_schema: 1, reason }, occurredAt: app.now().toISOString() })
         : save({ kind, payload: { ...payload, ...keep }, occurredAt: at, resolves })),
@@ -174,6 +175,8 @@ export function visitScreen(app, row) {
   // offered as if it was not, and then a premedication's time shown after a later dose of it for a reaction).
   // A dose once the infusion has begun is no premedication: for the reaction still open, else PRN (a walk's
   // "give again" during a reaction was preset to Premedication).
+  // the rule book's entry_authority: whether an entry's author may amend or void it (a signature: neither)
+  const authorMay = (kind, action) => app.reference.rules.entry_authority?.kinds?.[kind]?.[action] === "author";
   const groupsNow = () => (state?.infusion?.first_start == null ? GROUPS : ordered(INFUSING));
   const purposeNow = () => (state?.infusion?.first_start == null ? "premed" : ongoing() ? "reaction" : "prn");
   const premedsGiven = () => Object.fromEntries((state?.medications ?? []).map((m) => [m.drug.toLowerCase(), m.at]));
@@ -268,7 +271,8 @@ export function visitScreen(app, row) {
       const now = app.now().toISOString();
       import("../lazy/visit_chart.js").then((m) => fill(parts.chart, m.visitChart(state, now)));
     }
-    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId, names: productNames(app.reference), onAmend: (e) => (hasForm(e.kind) ? amend(e) : null) }) : null);
+    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId, names: productNames(app.reference), onAmend: amend,
+      canAmend: (e) => hasForm(e.kind) && authorMay(e.kind, "amend") }) : null);
     tick();
   }
 

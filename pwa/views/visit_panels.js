@@ -171,7 +171,7 @@ function historyOf(entry, names) {
   }));
 }
 
-function entryRow(entry, { pending, onAmend, alertIds, authorId, names }) {
+function entryRow(entry, { pending, onAmend, canAmend, alertIds, authorId, names }) {
   const { label, text } = describe(entry.kind, entry.payload, names);
   const badges = [
     pending.has(entry.event_id) ? h("span.badge.pending", "not yet synced") : null,
@@ -180,23 +180,23 @@ function entryRow(entry, { pending, onAmend, alertIds, authorId, names }) {
   ];
   return h("li.entry", { dataset: { kind: entry.kind, eventId: entry.event_id }, testid: "timeline-entry" },
     entryMain(entry.occurred_at, label, text, badges,
-      amendable(entry) && onAmend && entry.author_id === authorId ? button("Correct", () => onAmend(entry), { kind: "small secondary amend", testid: "amend" }) : null),
+      amendable(entry) && onAmend && canAmend(entry) && entry.author_id === authorId ? button("Correct", () => onAmend(entry), { kind: "small secondary amend", testid: "amend" }) : null),
     historyOf(entry, names));
 }
 
 function voidedRow(item, names) {
   const { label, text } = describe(item.kind, item.payload, names);
-  return h("li.entry.voided", entryMain(item.occurred_at, `${label} (voided)`, text, reasonOf(item.reason)));
+  return h("li.entry.voided", { testid: "timeline-voided" }, entryMain(item.occurred_at, `${label} (voided)`, text, reasonOf(item.reason)));
 }
 
-// Only the author corrects an entry (rules.json entry_authority): others' entries offer no button.
-// `names`: product id -> name, so an opened bag or vial says what it is (visit_model.productNames).
-export function timeline(state, { pendingIds, onAmend, authorId, names }) {
+// Only the author corrects an entry, and only where rules.json entry_authority lets her (`canAmend`: a signature
+// never): others' entries offer no button. `names`: product id -> name (visit_model.productNames).
+export function timeline(state, { pendingIds, onAmend, canAmend = () => true, authorId, names }) {
   const entries = [...(state.entries || [])].reverse();
   if (entries.length === 0) return h("p.muted", "No entries yet.");
   const alertIds = new Set((state.alerts || []).flatMap((a) => a.event_ids));
   return h("div",
-    h("ol.timeline", { testid: "timeline" }, entries.map((e) => entryRow(e, { pending: pendingIds, onAmend, alertIds, authorId, names }))),
+    h("ol.timeline", { testid: "timeline" }, entries.map((e) => entryRow(e, { pending: pendingIds, onAmend, canAmend, alertIds, authorId, names }))),
     (state.voided || []).length ? h("ol.timeline.voided-list", state.voided.map((item) => voidedRow(item, names))) : null);
 }
 
