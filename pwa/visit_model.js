@@ -114,6 +114,7 @@ export function recommendedRate(state, now = Date.now()) {
   const next = state?.infusion?.next_rate;
   // a step up goes in the box once due, not before (one prefilled 42 s early was then called a breach: a walk)
   if (next?.action === "increase" && next.due_at && Date.parse(next.due_at) > now) return null;
+  if (next?.action === "lower" && next.rate_ml_h == null) return null; // the prescriber's rate, not the app's
   if (next && next.rate_ml_h != null) return next.rate_ml_h;
   return state?.steps?.[0]?.rate_ml_h ?? null;
 }

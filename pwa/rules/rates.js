@@ -157,14 +157,16 @@ export function recommendNextRate(protocol, options) {
     step_index: rate === null ? null : stepIndex(schedule, rate, tolerance_ml_h), limit_ml_h: limit.ml_h,
   });
   if (current === null) return advise('start', schedule[0].rate_ml_h, 0.0);
-  const lower = lowerThan(schedule, reaction_rate_ml_h === null ? current : reaction_rate_ml_h, tolerance_ml_h).rate_ml_h;
+  const reacted = reaction_rate_ml_h === null ? current : reaction_rate_ml_h;
+  const lower = lowerThan(schedule, reacted, tolerance_ml_h).rate_ml_h;
   if (reaction === 'ongoing') {
     if (paused) return advise('hold', null, null);
     if (interrupt) return advise('interrupt', null, 0.0);
     if (current <= lower + tolerance_ml_h) return advise('hold', current, null);
     return advise('lower', lower, 0.0);
   }
-  if (reaction === 'subsided') return advise('lower', lower, 0.0);
+  // with no step below the reaction's rate, no rate: the prescriber's (titration.py's twin)
+  if (reaction === 'subsided') return advise('lower', lower < reacted - tolerance_ml_h ? lower : null, 0.0);
   if (limitExceededBy(limit, current)) return advise('reduce_to_limit', schedule.at(-1).rate_ml_h, 0.0);
   if (paused) return advise('resume', current, 0.0);
   const following = nextStep(schedule, current, tolerance_ml_h);

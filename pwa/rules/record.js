@@ -233,7 +233,7 @@ function expectedEnd(picture, next) {
   if (infusion.state !== 'running' || ordered === null || next === null || !infusion.rate_ml_h || next.action === 'interrupt') return null;
   const remaining = ordered * 1000 / picture.context.protocol.product.concentration_mg_ml - volumeMl(infusion.segments, horizon);
   const current = [[infusion.rate_ml_h, null]];
-  const lowered = ['lower', 'reduce_to_limit'].includes(next.action) ? [[next.rate_ml_h, null]] : current;
+  const lowered = ['lower', 'reduce_to_limit'].includes(next.action) && next.rate_ml_h !== null ? [[next.rate_ml_h, null]] : current;
   const plan = next.action !== 'increase' ? lowered
     : [[infusion.rate_ml_h, Math.max(0, minutesBetween(horizon, parseInstant(next.due_at)))], ...plannedSteps(picture, next)];
   return { at_current_rate: endOf(horizon, remaining, current), on_plan: endOf(horizon, remaining, plan) };

@@ -91,6 +91,11 @@ const ACTION_TEXT = {
 
 function actionText(next, order, pump) {
   if (order?.volume_ml != null && next.action === "complete") return "Ordered volume given: stop the infusion";
+  // after a reaction that passed at the first step, no step lies below it: the rate is the prescriber's (a walk was
+  // advised the start rate, then told it broke the protocol)
+  if (next.action === "lower" && next.rate_ml_h == null) {
+    return `${pump === "paused" ? "Resume" : "Run"} below the first step only at a rate the prescriber gives: call before ${pump === "paused" ? "resuming" : "going on"}`;
+  }
   if (pump === "paused" && next.action === "lower") return "Resume lower, at"; // after a reaction that passed
   return ACTION_TEXT[next.action] || next.action;
 }

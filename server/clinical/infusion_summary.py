@@ -183,7 +183,7 @@ def expected_end(picture: Picture, next_rate: dict[str, Any] | None) -> dict[str
     remaining = order.grams_ordered * 1000.0 / concentration - volume_ml(infusion.segments, horizon)
     assert horizon is not None  # a running infusion has entries
     plan: list[tuple[float, float | None]] = [(infusion.rate_ml_h, None)]
-    if next_rate["action"] in ("lower", "reduce_to_limit"):  # the plan runs at the rate it asks for now
+    if next_rate["action"] in ("lower", "reduce_to_limit") and next_rate["rate_ml_h"] is not None:  # at the rate it asks for now
         plan = [(next_rate["rate_ml_h"], None)]
     elif next_rate["action"] == "increase":
         due = max(0.0, minutes_between(horizon, parse_instant(next_rate["due_at"])))

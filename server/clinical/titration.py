@@ -81,8 +81,9 @@ def recommend_next_rate(
         if current_rate_ml_h <= lower + tolerance_ml_h:
             return advise("hold", current_rate_ml_h, None)
         return advise("lower", lower, 0.0)
-    if reaction == "subsided":
-        return advise("lower", lower, 0.0)
+    if reaction == "subsided":  # with no step below the reaction's rate, no rate: the prescriber's (a walk's resume
+        # at the start rate was advised, then called a breach by resume_not_lower)
+        return advise("lower", lower if lower < reacted_at - tolerance_ml_h else None, 0.0)
     if limit.exceeded_by(current_rate_ml_h):
         return advise("reduce_to_limit", schedule[-1].rate_ml_h, 0.0)
     if paused:

@@ -87,3 +87,31 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     tablet.tid("back-to-today").click()  # the way back a walk could not find
     expect(tablet.page.get_by_role("heading", name="Today's visits")).to_be_visible()
     assert tablet.errors == []
+
+
+def test_a_reaction_at_the_start_rate_leaves_the_resume_rate_to_the_prescriber(server_factory, launch, artifacts):
+    """No step lies below the start rate. The tablet advised resuming at it, then called that a breach of
+    resume_not_lower and offered "Save anyway" (a walk): now it offers no rate and says whose it is."""
+    tablet, clock, _ = clocked_gammagard_visit(server_factory, launch)
+    tablet.entry("product.opened", LOT)
+    clock.to_minute(tablet, 40)
+    tablet.entry("infusion.started", confirm=True)
+    clock.to_minute(tablet, 50)
+    tablet.entry("reaction.observed", {"grade": "2", "symptoms": ["flushing"], "actions": ["paused"], "outcome": "ongoing"})
+    tablet.entry("infusion.paused", {})
+    expect(tablet.tid("next-step")).to_contain_text("Hold: reaction ongoing")
+    clock.to_minute(tablet, 70)
+    tablet.page.get_by_role("button", name="Reaction resolved").click()
+    tablet.tid("form-reaction.resolved").get_by_role("button", name="Save", exact=True).click()
+    advice = tablet.tid("next-step")
+    expect(advice).to_contain_text("Resume below the first step only at a rate the prescriber gives: call before resuming")
+    expect(tablet.tid("next-rate")).to_have_count(0)
+    tablet.screenshot(artifacts / "reaction-at-the-start-rate-resume-1280x800.png", testid="infusion-panel")
+
+    tablet.tid("action-infusion.resumed").click()
+    expect(tablet.tid("field-rate_ml_h")).to_have_value("")  # no rate of the app's in the box
+    tablet.fill("rate_ml_h", 17)  # the prescriber's, by phone
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-infusion.resumed")).to_be_hidden()  # below the reaction's rate: nothing to confirm
+    expect(tablet.tid("current-rate")).to_have_text("17 mL/h")
+    assert tablet.errors == []

@@ -61,8 +61,10 @@ def test_after_a_subsided_reaction_resume_one_step_lower(gammagard: Protocol) ->
     assert advice(gammagard, current_rate_ml_h=70, reaction="subsided", reaction_rate_ml_h=280) == ("lower", 140.0, 0.0)
 
 
-def test_a_reaction_at_the_start_rate_resumes_at_the_start_rate(gammagard: Protocol) -> None:
-    assert advice(gammagard, current_rate_ml_h=35, paused=True, reaction="subsided") == ("lower", 35.0, 0.0)
+def test_a_reaction_at_the_start_rate_resumes_lower_at_no_rate_of_the_apps(gammagard: Protocol) -> None:
+    """No step lies below the start rate: the rate to resume at is the prescriber's. The start rate was advised,
+    and resume_not_lower then called it a breach (a walk)."""
+    assert advice(gammagard, current_rate_ml_h=35, paused=True, reaction="subsided") == ("lower", None, 0.0)
 
 
 def test_a_pause_without_a_reaction_resumes_at_the_same_rate(gammagard: Protocol) -> None:

@@ -186,6 +186,8 @@ describe("the visit's gates", () => {
     assert.equal(recommendedRate(stepUp, Date.parse('2025-03-04T10:18:59Z')), null);
     assert.equal(recommendedRate(stepUp, Date.parse('2025-03-04T10:19:18Z')), null);  // 42 s early is still early
     assert.equal(recommendedRate(stepUp, Date.parse('2025-03-04T10:20:00Z')), 70);
+    // a lowering with no rate (a reaction at the first step) is the prescriber's: nothing in the box, not the first step
+    assert.equal(recommendedRate({ infusion: { next_rate: { action: 'lower', rate_ml_h: null } }, steps: [{ rate_ml_h: 35 }] }), null);
   });
 
   test("new alerts are those the entry added", () => {
