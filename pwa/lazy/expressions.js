@@ -66,8 +66,11 @@ function ownFacts(picture, entry) {
     return { start: { lead_min: start === null ? null : roundHalfUp(minutesBetween(entry.occurred_ms, start), 1) } };
   }
   if (entry.kind === 'reaction.observed') {
+    const gaps = picture.entries.filter((e) => e.kind === 'vitals').map((e) => roundHalfUp(minutesBetween(entry.occurred_ms, e.occurred_ms), 1));
+    const least = (values) => (values.length ? Math.min(...values) : null);
     return { reaction_medications_after: picture.entries.filter((e) => e.kind === 'medication.given'
-      && e.payload.purpose === 'reaction' && e.occurred_ms >= entry.occurred_ms).length };
+      && e.payload.purpose === 'reaction' && e.occurred_ms >= entry.occurred_ms).length,
+    vitals_around: { last_before_min: least(gaps.filter((gap) => gap <= 0).map(Math.abs)), first_after_min: least(gaps.filter((gap) => gap > 0)) } };
   }
   if (entry.kind === 'visit.ended') {
     return { nurse_signatures: picture.entries.filter((e) => e.kind === 'signature' && e.payload.role === 'nurse' && e.rank < entry.rank).length };

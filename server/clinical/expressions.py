@@ -97,9 +97,12 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
     if entry.kind == "medication.given":
         return {"start": {"lead_min": None if start is None else round_half_up(minutes_between(entry.occurred_at, start), 1)}}
     if entry.kind == "reaction.observed":
+        gaps = [round_half_up(minutes_between(entry.occurred_at, e.occurred_at), 1) for e in picture.entries if e.kind == "vitals"]
         return {"reaction_medications_after": sum(
             1 for e in picture.entries if e.kind == "medication.given" and e.payload["purpose"] == "reaction"
-            and e.occurred_at >= entry.occurred_at)}
+            and e.occurred_at >= entry.occurred_at),
+            "vitals_around": {"last_before_min": min((abs(gap) for gap in gaps if gap <= 0), default=None),
+                              "first_after_min": min((gap for gap in gaps if gap > 0), default=None)}}
     if entry.kind == "visit.ended":
         return {"nurse_signatures": sum(1 for e in picture.of_kind("signature")
                                         if e.payload["role"] == "nurse" and e.key < entry.key)}
