@@ -49,6 +49,11 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     missing = tablet.tid("alert").filter(has_text="a medication is marked given, but none is recorded for it")
     expect(missing).to_have_count(1)
     tablet.screenshot(artifacts / "reaction-medication-missing-1280x800.png", testid="alerts")
+    # and its vital signs are asked for at once, not at the routine 15 minutes (a walk); a set recorded clears it
+    no_vitals = tablet.tid("alert").filter(has_text="No vital signs with the grade 2 reaction")
+    expect(no_vitals).to_contain_text("take and record them now")
+    tablet.entry("vitals", dict(BASELINE, hr=104))
+    expect(no_vitals).to_have_count(0)
 
     tablet.tid("action-infusion.paused").click()
     expect(tablet.tid("reason-reaction")).to_have_attribute("aria-pressed", "true")  # preset: the reaction
