@@ -68,6 +68,7 @@ def values_from_form(form: FormData) -> dict[str, Any]:
     values["active"] = form.get("active") is not None
     values["same_therapy"] = form.get("same_therapy") is not None
     values["weight_differs"] = form.get("weight_differs") is not None
+    values["dose_differs"] = form.get("dose_differs") is not None
     for prefix in ROW_KEYS:
         values[prefix] = _rows_from_form(form, prefix)
     return values
@@ -86,7 +87,7 @@ def values_from_order(order: Order) -> dict[str, Any]:
         "volume_ml": _number(order.volume_ml), "duration_min": _number(order.duration_min),
         "prescriber": order.prescriber, "active": order.active, "based_on_revision": str(order.revision),
         "override_reason": (order.safety_override or {}).get("reason", ""), "same_therapy": False,
-        "weight_differs": False,
+        "weight_differs": False, "dose_differs": False,
     }
     for prefix, keys in ROW_KEYS.items():
         rows = [{key: _number(row.get(key)) if key in ("dose", "minutes_before") else str(row.get(key) or "")
@@ -101,7 +102,7 @@ def values_for_new(patient: Patient) -> dict[str, Any]:
     values.update(
         dosing_weight_kg=_number(patient.dosing_weight_kg), basis=ProtocolBasis.LABEL.value,
         prescriber=physician.display_name if physician else "", active=True, same_therapy=False,
-        weight_differs=False,
+        weight_differs=False, dose_differs=False,
     )
     for prefix, keys in ROW_KEYS.items():
         values[prefix] = _padded([], keys)
@@ -118,7 +119,7 @@ def order_data(values: dict[str, Any], *, update: bool) -> dict[str, Any]:
         data["product_id"], _, data["indication"] = product.partition("|")
     if "steps_ml_h" in data:
         data["steps_ml_h"] = [step for step in re.split(r"[,;\s]+", data["steps_ml_h"]) if step]
-    for box in ("active", "same_therapy", "weight_differs"):  # ticked or not, never left out
+    for box in ("active", "same_therapy", "weight_differs", "dose_differs"):  # ticked or not, never left out
         data[box] = values[box]
     for prefix in ROW_KEYS:
         data[prefix] = [{k: v for k, v in row.items() if v != ""} for row in values[prefix] if any(row.values())]

@@ -16,7 +16,7 @@ from server import access, audit
 from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, User
 from server.errors import Conflict
 from server.services import (
-    dosing_weight, duplicate_therapy, order_safety, order_volume, org_catalogue, visit_orders, visits,
+    dose_change, dosing_weight, duplicate_therapy, order_safety, order_volume, org_catalogue, visit_orders, visits,
 )
 from server.services.catalogue_names import catalog
 
@@ -90,6 +90,7 @@ class OrderCreate(_Schema):
     override_reason: str | None = Field(default=None, min_length=1, max_length=500)
     same_therapy: bool = False  # ticked: a second active order of its therapy is meant (duplicate_therapy)
     weight_differs: bool = False  # ticked: a dosing weight far from the patient's recorded one is meant (dosing_weight)
+    dose_differs: bool = False  # ticked: a dose far from the revision edited is meant (dose_change)
 
     @field_validator("product_id")
     @classmethod
@@ -206,7 +207,8 @@ class OrderCreate(_Schema):
 
     def order_fields(self, safety_override: dict[str, Any] | None) -> dict[str, Any]:
         """The order's columns; a hydration order's g/kg dose is its grams over the dosing weight, unrounded."""
-        data = self.model_dump(exclude={"based_on_revision", "override_reason", "same_therapy", "weight_differs"})
+        data = self.model_dump(exclude={"based_on_revision", "override_reason", "same_therapy", "weight_differs",
+                                         "dose_differs"})
         therapy = catalog().product(self.product_id).therapy
         dose_g = self.dose_g
         per_kg = self.dose_g_per_kg if self.dose_g_per_kg is not None else dose_g / self.dosing_weight_kg
@@ -266,6 +268,7 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
         await visit_orders.check_none_scheduled(order)
     patient = await order.patient
     dosing_weight.check(patient=patient, data=changes, order=order)
+    dose_change.check(data=changes, order=order)
     override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=changes,
                                                catalog=await org_catalogue.catalog_for(patient.organization_id),
                                                kept=order.safety_override, vitals_schedule=order.vitals_schedule)

@@ -55,7 +55,7 @@ async def test_an_edit_that_keeps_the_weight_is_not_asked_again_but_a_new_weight
     order = await latest(patient_pat)  # the fixture's Gammagard order, written at 70 kg
     order.dosing_weight_kg = 90.0  # written for 90 kg when the record said 70 (ticked then)
     await order.save(update_fields=["dosing_weight_kg"])
-    kept = await edit_order(client, order, dosing_weight_kg="90", dose_g_per_kg="0.8")
+    kept = await edit_order(client, order, dosing_weight_kg="90", dose_g_per_kg="0.8", dose_differs="on")
     assert kept.status_code == 303
     order = await Order.get(id=order.id)
     moved = await edit_order(client, order, dosing_weight_kg="95")

@@ -69,14 +69,14 @@ async def test_an_edit_keeps_the_override_on_the_revision_and_refuses_a_new_exce
     client = await client_factory(pharmacist_pia)
     await create_order(client, patient_pat.id, **PRIVIGEN_ITP_300, override_reason=REASON)
     order = await latest_order(patient_pat)
-    edit = {"based_on_revision": "1", "override_reason": REASON, "dose_g_per_kg": "0.8"}
+    edit = {"based_on_revision": "1", "override_reason": REASON, "dose_g_per_kg": "0.8", "dose_differs": "on"}
     url, page = f"/pharmacy/orders/{order.id}", f"/pharmacy/orders/{order.id}/edit"
     assert (await post_form(client, url, order_form(**PRIVIGEN_ITP_300, **edit), page=page)).status_code == 303
     saved = await Order.get(id=order.id)
     assert saved.safety_override == order.safety_override  # same reason, same problems: same override
     revision = await OrderRevision.get(order=order, revision=1)
     assert revision.snapshot["safety_override"]["reason"] == REASON
-    cleared = order_form(**{**PRIVIGEN_ITP_300, "rate_cap_ml_h": "400"}, based_on_revision="2")
+    cleared = order_form(**{**PRIVIGEN_ITP_300, "rate_cap_ml_h": "400", "dose_g_per_kg": "0.8"}, based_on_revision="2")
     refused = await post_form(client, url, cleared, page=page)
     assert refused.status_code == 422 and "The rate cap 400 mL/h is above the label maximum" in refused.text
     assert (await Order.get(id=order.id)).revision == 2

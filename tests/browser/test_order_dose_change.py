@@ -1,0 +1,30 @@
+"""The pharmacist raises an order's dose fivefold: the page asks before it saves (a walk saved 0.4 to 2 g/kg,
+28 g to 140 g, with no word, and the visits booked on the order followed it)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.people import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_fivefold_dose_is_asked_about_and_saved_only_once_ticked_as_meant(server_factory, launch, artifacts):
+    server = server_factory()
+    page = launch(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
+    page.get_by_role("link", name="Reyes, Alma").click()
+    page.get_by_role("link", name="Edit order").first.click()
+    page.get_by_label("Dose (g/kg)").fill("2")
+    page.get_by_role("button", name="Save new revision").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Dose (g/kg): the dose changes from 0.4 to 2 g/kg (28 g to 140 g), 5 times the revision you edit")
+    expect(page.get_by_role("textbox", name="Dose (g/kg)")).to_have_value("2")  # what she typed stays, to correct or confirm
+    page.screenshot(path=str(artifacts / "order-dose-change-asked.png"), full_page=True)
+    page.get_by_label("This dose change is meant", exact=False).check()
+    page.get_by_role("button", name="Save new revision").click()
+    expect(page.get_by_text("Saved as a new revision")).to_be_visible()
+    expect(page.get_by_text("140 g").first).to_be_visible()
