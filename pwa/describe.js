@@ -52,7 +52,8 @@ const KINDS = {
   note: ["Note", (p) => p.text],
   signature: ["Signature", (p) => p.statement],
   "review.signed": ["Pharmacist review signed", (p) => [p.note, p.alerts_reviewed ? `${p.alerts_reviewed} alert(s) reviewed` : ""].filter(Boolean).join(" · ")],
-  "review.intervention": ["Pharmacist intervention", (p) => `${words(p.kind)}: ${p.text}`],
+  // the rate of a "next rate" said, as the desk says it (entry_text.py): a walk's tablet showed the words only
+  "review.intervention": ["Pharmacist intervention", (p) => `${words(p.kind)}${p.next_rate_ml_h ? ` ${num(p.next_rate_ml_h)} mL/h` : ""}: ${p.text}`],
   "entry.amended": ["Correction", reason],
   "entry.voided": ["Entry voided", reason],
 };
