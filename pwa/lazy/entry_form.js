@@ -46,8 +46,8 @@ function choose(mode, field, values, value) {
     values[field.name] = values[field.name] === value && !field.required ? undefined : value;
   } else {
     // "No complications noted" stands alone (server/clinical/payload_checks.py): a tap chooses it, as a radio
-    // button does (a tap on it, offered already chosen, used to take it away and leave the field empty);
-    // a complication tapped takes its place.
+    // button does (a second tap used to take it away and leave the field empty); a complication tapped takes
+    // its place.
     const set = new Set(value === "no_complications" ? [] : values[field.name] || []);
     if (set.has(value)) set.delete(value); else set.add(value);
     if (value !== "no_complications") set.delete("no_complications");

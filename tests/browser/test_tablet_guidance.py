@@ -120,6 +120,8 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
 
     clock.to_minute(tablet, 140)
     tablet.tid("action-reaction.observed").click()
+    expect(tablet.tid("grade-1")).to_have_text("1 · mild")  # each grade with its CTCAE word, not a bare number
+    expect(tablet.tid("grade-4")).to_have_text("4 · life-threatening")
     tablet.fill("grade", "1")
     expect(tablet.tid("order-prn")).to_have_text("The order's PRN and reaction orders: diphenhydramine 25 mg PO (mild "
                                                  "reaction); epinephrine 0.3 mg IM (anaphylaxis). Give only what the order lists.")
