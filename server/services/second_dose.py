@@ -56,6 +56,9 @@ def refusal(clash: Clash, zone: ZoneInfo, order: Order) -> str:
     at = visit.scheduled_at.astimezone(zone)
     therapy = therapy_words(clash.therapy)
     which = "of this order" if visit.order_id == order.id else f"giving {therapy} (order {visit.order_id})"
+    # a visit begun or given cannot be moved or cancelled (a walk was told to, of one signed off): choose another day
+    ahead = visit.status == VisitStatus.SCHEDULED
+    way = "Move or cancel that visit, or" if ahead else "That visit has begun or been given: choose another day, or"
     return (f"this patient already has a visit {which} on {at:%Y-%m-%d} at {at:%H:%M} "
             f"({STATUS_WORDS[visit.status.value]}): a second visit that day would be a second dose. "
-            "Move or cancel that visit, or mark a second visit that day as meant")
+            f"{way} mark a second visit that day as meant")

@@ -73,3 +73,15 @@ async def test_a_visit_of_another_ivig_order_that_day_is_refused_as_a_second_dos
     assert (await schedule(pia, patient_pat.id, form(saline, nurse_ana.id, time="13:00"))).status_code == 303
     meant = await schedule(pia, patient_pat.id, form(privigen, nurse_ana.id, time="16:00", same_day="on"))
     assert meant.status_code == 303 and await Visit.filter(patient=patient_pat).count() == 3
+
+
+async def test_a_clash_with_a_visit_already_given_says_to_choose_another_day_not_to_move_it(pia, patient_pat, order,
+                                                                                            nurse_ana):
+    """A walk was told to "move or cancel" a visit already signed off, which nobody can."""
+    assert (await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="08:00"))).status_code == 303
+    await Visit.filter(patient=patient_pat).update(status=VisitStatus.SIGNED)
+    refused = await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="15:30"))
+    assert refused.status_code == 422
+    assert ("a second visit that day would be a second dose. That visit has begun or been given: choose another "
+            "day, or mark a second visit that day as meant") in refused.text
+    assert "Move or cancel that visit" not in refused.text
