@@ -9,7 +9,8 @@ import { button, h } from "./dom.js";
 
 // `others`: the visit's additional orders, each on a line of its own under the visit's order.
 export function header({ patient, order, others = [], names = new Map(), state, sync }) {
-  const allergies = patient?.allergies ? `Allergies: ${patient.allergies}` : "No known allergies recorded";
+  // empty is "not on record", not "no known allergies" (a walk read it both ways)
+  const allergies = patient?.allergies ? `Allergies: ${patient.allergies}` : "Allergies: none on record: ask the patient";
   return h("header.visit-head", { testid: "visit-head" },
     h("div.who",
       h("h1", { testid: "patient-name" }, patientName(patient)),

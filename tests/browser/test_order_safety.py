@@ -100,6 +100,8 @@ def test_a_pharmacist_override_above_the_label_maximum_is_recorded_and_shown_on_
     tablet = Tablet(launch(**GEO), server.base_url)
     tablet.first_login("nurse", DEMO_PASSWORD)
     tablet.tid("visit-card").filter(has_text="Bruno Keller").click()
+    # his record holds no allergy: said as "none on record", never read as "no known allergies" (a walk)
+    expect(tablet.tid("visit-head")).to_contain_text("Allergies: none on record: ask the patient")
     panel = tablet.tid("tablet-safety-override")
     expect(panel).to_contain_text("Pharmacist override")
     expect(panel).to_contain_text(REASON)
