@@ -20,6 +20,10 @@ KIT_OK = {"weight_kg": 70, "kit_present": True, "kit_in_date": True, "kit_undama
           "headache": False, "infection_signs": False, "thrombosis_risk": False, "renal_risk": False,
           "allergies_reviewed": True, "identity": ["name", "birth_date"]}
 NOT_READY = "opened, inspected, in-date product"
+CUT_OFF_IN_THE_TABLET_CHART = """() => [...document.querySelectorAll('[data-testid=visit-chart] svg text')].filter((t) => {
+    const box = t.getBBox(), view = t.ownerSVGElement.viewBox.baseVal;
+    return box.x < 0 || box.x + box.width > view.width;
+}).map((t) => t.textContent)"""
 
 
 def gammagard_visit(tablet_server) -> str:
@@ -116,6 +120,9 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
         tablet.entry("vitals", BASELINE)
         tablet.entry("infusion.rate_changed", {"rate_ml_h": rate})
     expect(tablet.tid("expected-end")).to_contain_text("Dose given by")
+    # the 280 step began moments ago, at the chart's right edge: its rate is drawn inside the frame (a walk's was cut)
+    expect(tablet.tid("visit-chart").locator("text.chart-value", has_text="280")).to_have_count(1)
+    assert tablet.page.evaluate(CUT_OFF_IN_THE_TABLET_CHART) == []
     tablet.screenshot(artifacts / "expected-end-1280x800.png", testid="infusion-panel")
 
     clock.to_minute(tablet, 140)
