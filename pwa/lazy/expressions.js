@@ -9,7 +9,7 @@ import { minutesBetween, utcDateOf } from '../rules/clock.js';
 import { volumeMl } from '../rules/infusion.js';
 import { finding, ofKind, stepOf } from '../rules/picture.js';
 import { formatNumber, roundHalfUp } from '../rules/rounding.js';
-import { productName } from '../rules/visit_rules.js';
+import { casefold, productName } from '../rules/visit_rules.js';
 
 const PER_BASELINE = ['baseline', 'rise', 'fall', 'pct_of_baseline'];
 
@@ -63,7 +63,10 @@ function ownFacts(picture, entry) {
   if (entry.kind === 'vitals') return vitalsFacts(picture, entry);
   if (entry.kind === 'assessment') return { weight_change_pct: roundHalfUp(Math.abs(payload.weight_kg - dosing) / dosing * 100, 1) };
   if (entry.kind === 'medication.given') {
-    return { start: { lead_min: start === null ? null : roundHalfUp(minutesBetween(entry.occurred_ms, start), 1) } };
+    const before = picture.entries.filter((e) => e.kind === 'medication.given' && e.rank < entry.rank
+      && casefold(e.payload.drug) === casefold(payload.drug)).at(-1);
+    return { start: { lead_min: start === null ? null : roundHalfUp(minutesBetween(entry.occurred_ms, start), 1) },
+      same_drug_before: { gap_min: before ? roundHalfUp(minutesBetween(before.occurred_ms, entry.occurred_ms), 1) : null } };
   }
   if (entry.kind === 'reaction.observed') {
     const gaps = picture.entries.filter((e) => e.kind === 'vitals').map((e) => roundHalfUp(minutesBetween(entry.occurred_ms, e.occurred_ms), 1));

@@ -24,7 +24,7 @@ function kitMissing(picture) {
 }
 
 // Python's str.casefold for the names people type (ß -> ss; close enough beyond Latin script).
-const casefold = (text) => text.toUpperCase().toLowerCase();
+export const casefold = (text) => text.toUpperCase().toLowerCase();
 
 // Ordered premedications with no premedication entry of that drug (names compared casefolded).
 function premedMissing(picture) {

@@ -95,7 +95,12 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
     if entry.kind == "assessment":
         return {"weight_change_pct": round_half_up(abs(payload["weight_kg"] - dosing) / dosing * 100, 1)}
     if entry.kind == "medication.given":
-        return {"start": {"lead_min": None if start is None else round_half_up(minutes_between(entry.occurred_at, start), 1)}}
+        drug = payload["drug"].casefold()
+        before = [e for e in picture.entries if e.kind == "medication.given" and e.key < entry.key
+                  and e.payload["drug"].casefold() == drug]
+        return {"start": {"lead_min": None if start is None else round_half_up(minutes_between(entry.occurred_at, start), 1)},
+                "same_drug_before": {"gap_min": round_half_up(minutes_between(before[-1].occurred_at, entry.occurred_at), 1)
+                                     if before else None}}
     if entry.kind == "reaction.observed":
         gaps = [round_half_up(minutes_between(entry.occurred_at, e.occurred_at), 1) for e in picture.entries if e.kind == "vitals"]
         return {"reaction_medications_after": sum(

@@ -31,6 +31,16 @@ def _reaction(row: dict[str, Any]) -> dict[str, Any]:
             "rate_ml_h": row["rate_ml_h"], "outcome": row["outcome"]}
 
 
+def _moment(row: dict[str, Any]) -> datetime:
+    """A row's time as a time: as text, "10:00:05.1Z" sorts before "10:00:05Z" (a sign-off listed before the
+    intervention it followed, now and then)."""
+    return parse_instant(row["at"])
+
+
+def _worst_first(row: dict[str, Any]) -> tuple[int, datetime]:
+    return -row["grade"], _moment(row)
+
+
 def _notes(state: VisitState) -> list[dict[str, Any]]:
     """The pharmacist's interventions and sign-off notes as they stand (amended, voided ones gone)."""
     notes = []
@@ -42,13 +52,13 @@ def _notes(state: VisitState) -> list[dict[str, Any]]:
         elif entry["kind"] == "review.signed" and payload.get("note"):
             notes.append({"at": entry["occurred_at"], "kind": "sign_off", "text": _cut(payload["note"]),
                           "next_rate_ml_h": None})
-    return sorted(notes, key=lambda note: note["at"])
+    return sorted(notes, key=_moment)
 
 
 def handover_of(state: VisitState) -> dict[str, Any] | None:
     """The visit's handover, or None when it holds no reaction and no pharmacist's word."""
     notes = _notes(state)
-    reactions = sorted(state.reactions, key=lambda row: (-row["grade"], row["at"]))[:REACTIONS_KEPT]
+    reactions = sorted(state.reactions, key=_worst_first)[:REACTIONS_KEPT]
     if not notes and not reactions:
         return None
     rates = [note["next_rate_ml_h"] for note in notes if note["kind"] == "next_rate"]
@@ -78,7 +88,7 @@ def merged(handovers: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not kept:
         return None
     rates = [handover["next_rate_ml_h"] for handover in kept if handover["next_rate_ml_h"] is not None]
-    reactions = sorted((r for handover in kept for r in handover["reactions"]), key=lambda r: (-r["grade"], r["at"]))
-    notes = sorted((note for handover in kept for note in handover["notes"]), key=lambda note: note["at"])
+    reactions = sorted((r for handover in kept for r in handover["reactions"]), key=_worst_first)
+    notes = sorted((note for handover in kept for note in handover["notes"]), key=_moment)
     return {"next_rate_ml_h": rates[-1] if rates else None, "reactions": reactions[:REACTIONS_KEPT],
             "notes": notes[-NOTES_KEPT:]}

@@ -20,6 +20,8 @@ def test_a_premedication_saved_twice_is_voided_from_its_correction_form_and_stay
         tablet.fill_form("medication.given", {})
     given = tablet.page.locator("[data-testid=timeline-entry][data-kind='medication.given']")
     expect(given).to_have_count(2)
+    twice = tablet.tid("alert").filter(has_text="acetaminophen given again 0 min after its dose before")
+    expect(twice).to_contain_text("check the second dose was meant, or void the entry made twice")  # a walk read "No alerts"
 
     given.first.get_by_role("button", name="Correct").click()  # the newest is on top
     form = tablet.tid("form-medication.given")
@@ -31,6 +33,7 @@ def test_a_premedication_saved_twice_is_voided_from_its_correction_form_and_stay
     expect(form).to_be_hidden()
 
     expect(given).to_have_count(1)
+    expect(twice).to_have_count(0)
     voided = tablet.tid("timeline-voided")
     expect(voided).to_contain_text("Medication (voided)")
     expect(voided).to_contain_text("Saved twice; one dose was given")

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from server.db.models import Order, Patient, Visit
-from server.services.handover import NOTES_KEPT, REACTIONS_KEPT, TEXT_KEPT
+from server.services.handover import NOTES_KEPT, REACTIONS_KEPT, TEXT_KEPT, merged
 from tests.api.events import script_started
 from tests.clinical import visits as scripted
 from tests.review import scripts
@@ -219,3 +219,15 @@ async def test_two_visits_that_gave_no_infusion_hand_over_together_the_later_not
     assert [(r["grade"], r["symptoms"]) for r in last["reactions"]] == [(2, ["rash", "flushing"])]
     assert [n["text"] for n in last["notes"]] == ["Start no higher than 140 mL/h", "Reschedule with a midline."]
     assert (series["target_ml_h"], series["target_holds"]) == (140, "pharmacist")
+
+
+def test_notes_of_one_second_keep_their_order_whatever_their_milliseconds():
+    """Times are written without zero milliseconds ("10:00:05Z"), and as text "10:00:05.100Z" sorts before it:
+    a sign-off recorded on the whole second was listed before the intervention it followed (a flaky test)."""
+    note = {"kind": "next_rate", "text": "Hold at 60 mL/h", "next_rate_ml_h": 60}
+    first = {"next_rate_ml_h": 60, "reactions": [], "notes": [{**note, "at": "2026-12-07T10:00:04.900Z"}]}
+    then = {"next_rate_ml_h": None, "reactions": [], "notes": [{**note, "kind": "sign_off", "at": "2026-12-07T10:00:05Z"},
+                                                              {**note, "kind": "other", "at": "2026-12-07T10:00:05.100Z"}]}
+    together = merged([first, then])
+    assert together is not None
+    assert [n["kind"] for n in together["notes"]] == ["next_rate", "sign_off", "other"]
