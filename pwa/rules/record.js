@@ -143,6 +143,10 @@ function interrupts(picture, reactions) {
     && suggestedActions(picture.context.rulebook, r.payload.grade)?.pump === 'interrupt');
 }
 
+// Since when the step's rate has run without a reaction: its start, or the end of a reaction it was slowed for.
+const toleratedSince = (picture, stepStart) => Math.max(stepStart,
+  ...ofKind(picture, 'reaction.resolved').map((e) => e.occurred_ms).filter((ms) => ms > stepStart));
+
 // The titration advice for the current moment (null once the infusion stopped).
 function nextRateOut(picture, doseGiven) {
   const { infusion, context } = picture;
@@ -162,7 +166,8 @@ function nextRateOut(picture, doseGiven) {
   const fromStep = advice.action === 'increase' && infusion.step_started_at !== null;
   // A start waits for the checks, a paused pump for the nurse (a pause has no deadline): never "due now"
   // (nor overdue) by a clock.
-  const due = dueIn === null || advice.action === 'start' || infusion.state === 'paused' ? null : fromStep ? addMinutes(infusion.step_started_at, dueIn) : picture.horizon;
+  const due = dueIn === null || advice.action === 'start' || infusion.state === 'paused' ? null
+    : fromStep ? addMinutes(toleratedSince(picture, infusion.step_started_at), dueIn) : picture.horizon;
   return heldAtTarget(picture, { ...rest, due_at: instantOrNull(due) });
 }
 

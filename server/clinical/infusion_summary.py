@@ -75,6 +75,12 @@ def _interrupts(picture: Picture, reactions: list[Entry]) -> bool:
     return any(tier is not None and tier.pump == "interrupt" for tier in tiers)
 
 
+def _tolerated_since(picture: Picture, step_start: datetime) -> datetime:
+    """Since when the step's rate has run without a reaction: its start, or the end of a reaction it was slowed
+    for (a walk's step up back to the reaction's rate came due 5 min after the reaction had subsided)."""
+    return max([step_start, *(e.occurred_at for e in picture.of_kind("reaction.resolved") if e.occurred_at > step_start)])
+
+
 def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
     """The titration advice for the current moment (None once the infusion stopped); once the ordered
     dose has run, "complete": no step is advised any more."""
@@ -95,7 +101,7 @@ def next_rate_out(picture: Picture, dose_given: bool) -> dict[str, Any] | None:
     if advice.due_in_min is None or advice.action == "start" or infusion.state == "paused":
         due = None
     elif advice.action == "increase" and infusion.step_started_at is not None:
-        due = add_minutes(infusion.step_started_at, advice.due_in_min)
+        due = add_minutes(_tolerated_since(picture, infusion.step_started_at), advice.due_in_min)
     else:
         due = picture.horizon
     return held_at_target(picture, {"action": advice.action, "rate_ml_h": advice.rate_ml_h, "step_index": advice.step_index,

@@ -159,6 +159,9 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     form.get_by_role("button", name="Save", exact=True).click()
     expect(form).to_be_hidden()
     expect(tablet.tid("next-step")).not_to_contain_text("Hold")
+    # the step at 140 counts from the reaction's end, not from the slowing 20 minutes before it (a walk's step up
+    # came due 5 minutes after the reaction passed)
+    expect(tablet.tid("next-step-countdown")).to_contain_text(re.compile(r"in (29 min|30 min)"))
     expect(tablet.tid("reaction-resolved")).to_have_count(0)
     reactions = tablet.page.locator("[data-testid=timeline-entry][data-kind='reaction.observed']")
     expect(reactions).to_have_count(1)
