@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "cb3b9673f6bbe522";
+const VERSION = "c44bb8afdd218c45";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",
@@ -106,6 +106,7 @@ const SHELL = [
   "/app/vendor/zxing-library.min.js",
   "/app/views/dom.js",
   "/app/views/login.js",
+  "/app/views/start_visit.js",
   "/app/views/today.js",
   "/app/views/topbar.js",
   "/app/views/visit.js",

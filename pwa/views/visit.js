@@ -3,10 +3,11 @@
 // the timeline. Panels re-render; an open form is never touched by a refresh.
 
 import { hasForm, TITLES } from "../form_titles.js";
-import { clock, countdown, dayClock, num, sameDay } from "../format.js";
+import { clock, countdown, num } from "../format.js";
 import { availability, kitGate, otherOrdersOf, plainState, productNames, productOptions, reactionTier, recommendedRate, visitRow } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
 import { revisionsWhileRunning } from "../orders_in_force.js";
+import { startOffer } from "./start_visit.js";
 import { alertsPanel, correctionsPanel, header, infusionPanel, protocolBanner, revisionsBanner, timeline } from "./visit_panels.js";
 
 const GROUPS = [
@@ -27,14 +28,6 @@ const cardShape = (run) => ({ ...run, running_min: 0, volume_infused_ml: 0,
   segments: run.segments.map((s) => ({ ...s, duration_min: 0, volume_ml: 0 })) });
 const loadForms = () => Promise.all([import("../lazy/entries.js"), import("../lazy/entry_form.js")]);
 
-function locate() {
-  return new Promise((resolve) => {
-    if (!navigator.geolocation) { resolve(null); return; }
-    navigator.geolocation.getCurrentPosition(
-      (pos) => resolve({ lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy_m: Math.min(pos.coords.accuracy, 100000) }),
-      () => resolve(null), { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
-  });
-}
 
 /**
  * `app` gives: reference, clinical (or null), journal, outbox, authorId, userName, offline(), notify(text, kind),
@@ -142,34 +135,6 @@ export function visitScreen(app, row) {
     form.element.scrollIntoView({ block: "start" });
   };
 
-  const startVisit = async (buttonEl) => {
-    buttonEl.disabled = true;
-    buttonEl.textContent = "Getting location…";
-    const location = await locate();
-    try {
-      await app.save({ visitId: visit.id, kind: "visit.started",
-        payload: { patient_id: String(visit.patient_id), order_id: visit.order_id == null ? null : String(visit.order_id), location } });
-    } catch {
-      // app.save has shown the error; the button comes back for another try
-      delete parts.actions.dataset.shown;
-    }
-    refresh();
-  };
-
-  // "Start visit"; for a visit scheduled on another day, first the day and "Start anyway": a nurse with the week's
-  // visits on her tablet could document today's infusion on tomorrow's visit (a walk started one unwarned).
-  const startOffer = () => {
-    const other = visit.scheduled_at && !sameDay(visit.scheduled_at, new Date(app.now())) ? dayClock(visit.scheduled_at) : null;
-    const lead = h("p.lead", { testid: "start-lead" }, "Time in and location are recorded when you start.");
-    const el = h("button.btn.primary.huge", { type: "button", testid: "start-visit", onclick: () => {
-      if (!other || el.dataset.confirmed) return startVisit(el);
-      el.dataset.confirmed = "yes";
-      el.textContent = "Start anyway";
-      fill(lead, h("strong", `This visit is scheduled for ${other}, not today.`), " Check it is the visit you are at.");
-      lead.classList.add("warning");
-    } }, other ? `Start visit (scheduled ${dayClock(visit.scheduled_at)})` : "Start visit");
-    return [lead, el];
-  };
 
   // Each ordered premedication, and when that drug was last given, for whatever purpose (a walk found a given one
   // offered as if it was not, and then a premedication's time shown after a later dose of it for a reaction).
@@ -202,7 +167,9 @@ export function visitScreen(app, row) {
     const shown = JSON.stringify([off, order?.premeds, given]);  // a pull may bring an edited premedication's dose
     if (parts.actions.dataset.shown === shown) return;
     parts.actions.dataset.shown = shown;
-    if (!off) return fill(parts.actions, ...startOffer());
+    if (!off) {
+      return fill(parts.actions, ...startOffer(app, visit, { failed: () => delete parts.actions.dataset.shown, done: refresh }));
+    }
     fill(parts.actions, groupsNow().map(([title, kinds]) => h("div.action-group", h("h2", title),
       h("div.action-grid", kinds.map((kind) => button(TITLES[kind], () => showForm(kind), {
         reason: off[kind], testid: `action-${kind}`, quiet: kind !== "infusion.started",
