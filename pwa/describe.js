@@ -33,7 +33,9 @@ function screen(p) {
 const KINDS = {
   "visit.started": ["Visit started", (p) => (p.location ? "location recorded" : "location not verified")],
   "visit.ended": ["Visit ended", (p) => (p.waste_disposed == null ? "" : `waste disposed: ${yesNo(p.waste_disposed)}`)],
-  assessment: ["Pre-assessment", (p) => `${p.identity ? `identity by ${list(p.identity)}` : "identity NOT CONFIRMED"} · weight ${num(p.weight_kg)} kg · kit present ${yesNo(p.kit_present)}, in date ${yesNo(p.kit_in_date)}, undamaged ${yesNo(p.kit_undamaged)} · ${screen(p)}`],
+  assessment: ["Pre-assessment", (p) => [p.identity ? `identity by ${list(p.identity)}` : "identity NOT CONFIRMED",
+    `weight ${num(p.weight_kg)} kg`,
+    `kit present ${yesNo(p.kit_present)}, in date ${yesNo(p.kit_in_date)}, undamaged ${yesNo(p.kit_undamaged)}`, screen(p)].join(" · ")],
   vitals: ["Vital signs", vitals],
   "medication.given": ["Medication", (p) => `${p.drug} ${num(p.dose)} ${p.unit} ${p.route} (${words(p.purpose)})`],
   "product.opened": ["Product opened", (p, names) => `${names.get(p.product_id) ?? p.product_id} lot ${p.lot}, exp. ${p.expiry}, ${num(p.volume_ml)} mL, inspected ${yesNo(p.inspected_ok)}`],
@@ -53,7 +55,8 @@ const KINDS = {
   signature: ["Signature", (p) => p.statement],
   "review.signed": ["Pharmacist review signed", (p) => [p.note, p.alerts_reviewed ? `${p.alerts_reviewed} alert(s) reviewed` : ""].filter(Boolean).join(" · ")],
   // the rate of a "next rate" said, as the desk says it (entry_text.py): a walk's tablet showed the words only
-  "review.intervention": ["Pharmacist intervention", (p) => `${words(p.kind)}${p.next_rate_ml_h ? ` ${num(p.next_rate_ml_h)} mL/h` : ""}: ${p.text}`],
+  "review.intervention": ["Pharmacist intervention",
+    (p) => `${words(p.kind)}${p.next_rate_ml_h ? ` ${num(p.next_rate_ml_h)} mL/h` : ""}: ${p.text}`],
   "entry.amended": ["Correction", reason],
   "entry.voided": ["Entry voided", reason],
 };

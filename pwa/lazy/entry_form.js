@@ -238,7 +238,8 @@ export function entryForm(options) {
       voider.disabled = false;
     }
   };
-  const voider = amend && options.onVoid ? h("button.btn.danger", { type: "button", testid: "void-entry", onclick: voidEntry }, "Entered in error: void it") : null;
+  const voider = amend && options.onVoid
+    ? h("button.btn.danger", { type: "button", testid: "void-entry", onclick: voidEntry }, "Entered in error: void it") : null;
   const element = h("section.entry-form", { testid: `form-${kind}`, "aria-label": title || form.title },
     h("h2", title || form.title), top, scanSlot, extra,
     amend ? null : h("div.field", h("label.field-label", "When"), when.row),
@@ -264,6 +265,7 @@ export function entryForm(options) {
       .catch((error) => { scanSlot.textContent = `Scanning is unavailable (${error.message}): type the lot.`; });
   }
   // What she has written so far, to keep over a lock: the time she last changed it while "When" still followed the clock.
-  const draft = () => ({ values: { ...values }, occurredAt: when.following ? editedAt.toISOString() : when.instant(), reason: reason?.value ?? null });
+  const draft = () => ({ values: { ...values }, occurredAt: when.following ? editedAt.toISOString() : when.instant(),
+    reason: reason?.value ?? null });
   return { element, values, setValues, draft, tick: when.tick };
 }

@@ -43,7 +43,8 @@ export function visitChart(state, nowIso) {
       stepPath ? s("path.chart-rate", { d: stepPath }) : null,
       model.otherSteps.map((run) => s("path.chart-rate-other", { d: pathOf(run.steps) }, s("title", `Order ${run.orderId} · ${run.product}`))),
       // a step begun near now has its rate drawn left of the edge, not cut off by it (a walk)
-      model.rateSteps.map((step) => s("text.chart-value", { x: Math.min(step.x1 + 3, right - 3 - VALUE_EM * num(step.rate).length), y: step.y - 4 }, num(step.rate))),
+      model.rateSteps.map((step) => s("text.chart-value",
+        { x: Math.min(step.x1 + 3, right - 3 - VALUE_EM * num(step.rate).length), y: step.y - 4 }, num(step.rate))),
       series(model.hr, "hr", "HR"), series(model.sbp, "sbp", "SBP"), series(model.temp, "temp", "°C"),
       s("line.chart-now", { x1: model.nowX, x2: model.nowX, y1: margin.top, y2: height - margin.bottom })),
     h("figcaption.chart-legend",

@@ -115,7 +115,8 @@ export function visitScreen(app, row) {
     const [{ FORMS, payloadFrom }, { entryForm, warningLines }] = await loadForms();
     const spec = FORMS[kind];
     // a form kept over a lock says so on itself, and goes with it (a notice at the top stayed for the day: a walk)
-    const top = [kept ? h("p.banner.warning", { role: "status", testid: "form-kept" }, "The entry you were writing is open again: check it and its time, then save.") : null,
+    const top = [kept ? h("p.banner.warning", { role: "status", testid: "form-kept" },
+      "The entry you were writing is open again: check it and its time, then save.") : null,
       spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     const form = entryForm({
       kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf), reason,
@@ -123,7 +124,8 @@ export function visitScreen(app, row) {
       preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()) : null,
       onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, warningLines, kind, values)],
       onCancel: closeForm,
-      onVoid: amendOf && authorMay(kind, "void") ? (why) => save({ kind: "entry.voided", payload: { target_id: amendOf, reason: why }, occurredAt: app.now().toISOString() }) : null,
+      onVoid: amendOf && authorMay(kind, "void")
+        ? (why) => save({ kind: "entry.voided", payload: { target_id: amendOf, reason: why }, occurredAt: app.now().toISOString() }) : null,
       onSave: (payload, at, reason) => (amendOf
         ? save({ kind: "entry.amended", payload: { target_id: amendOf, payload: { ...payload, ...keep }, payload_schema: 1, reason }, occurredAt: app.now().toISOString() })
         : save({ kind, payload: { ...payload, ...keep }, occurredAt: at, resolves })),
@@ -238,8 +240,8 @@ export function visitScreen(app, row) {
       const now = app.now().toISOString();
       import("../lazy/visit_chart.js").then((m) => fill(parts.chart, m.visitChart(state, now)));
     }
-    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId, names: productNames(app.reference), onAmend: amend,
-      canAmend: (e) => hasForm(e.kind) && authorMay(e.kind, "amend") }) : null);
+    fill(parts.timeline, h("h2", "Timeline"), state ? timeline(state, { pendingIds: app.outbox.pending, authorId: app.authorId,
+      names: productNames(app.reference), onAmend: amend, canAmend: (e) => hasForm(e.kind) && authorMay(e.kind, "amend") }) : null);
     tick();
   }
 

@@ -95,7 +95,8 @@ function actionText(next, order, pump) {
   // after a reaction that passed at the first step, no step lies below it: the rate is the prescriber's (a walk was
   // advised the start rate, then told it broke the protocol)
   if (next.action === "lower" && next.rate_ml_h == null) {
-    return `${pump === "paused" ? "Resume" : "Run"} below the first step only at a rate the prescriber gives: call before ${pump === "paused" ? "resuming" : "going on"}`;
+    const paused = pump === "paused";
+    return `${paused ? "Resume" : "Run"} below the first step only at a rate the prescriber gives: call before ${paused ? "resuming" : "going on"}`;
   }
   if (pump === "paused" && next.action === "lower") return "Resume lower, at"; // after a reaction that passed
   return ACTION_TEXT[next.action] || next.action;
@@ -136,7 +137,8 @@ export function infusionPanel(state, order, onResolved = null) {
       h("span.muted.small", ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
     onResolved ? h("div.reaction-open", h("span", "A reaction is recorded as ongoing. When it has passed, record when: "),
       button("Reaction resolved", onResolved, { kind: "small", testid: "reaction-resolved" })) : null,
-    end ? h("div", { testid: "expected-end" }, `${order?.volume_ml != null ? "Volume" : "Dose"} given by ${when(end.on_plan)} on the plan (${when(end.at_current_rate)} at this rate)`) : null,
+    end ? h("div", { testid: "expected-end" },
+      `${order?.volume_ml != null ? "Volume" : "Dose"} given by ${when(end.on_plan)} on the plan (${when(end.at_current_rate)} at this rate)`) : null,
     state?.next_vitals_due_at ? h("div.next-vitals", { testid: "next-vitals" },
       h("span", "Vital signs due "), h("strong", clock(state.next_vitals_due_at)), " ",
       h("span.countdown", { dataset: { due: state.next_vitals_due_at } })) : null);
@@ -186,7 +188,8 @@ function entryRow(entry, { pending, onAmend, canAmend, alertIds, authorId, names
   ];
   return h("li.entry", { dataset: { kind: entry.kind, eventId: entry.event_id }, testid: "timeline-entry" },
     entryMain(entry.occurred_at, label, text, badges,
-      amendable(entry) && onAmend && canAmend(entry) && entry.author_id === authorId ? button("Correct", () => onAmend(entry), { kind: "small secondary amend", testid: "amend" }) : null),
+      amendable(entry) && onAmend && canAmend(entry) && entry.author_id === authorId
+        ? button("Correct", () => onAmend(entry), { kind: "small secondary amend", testid: "amend" }) : null),
     historyOf(entry, names));
 }
 

@@ -37,7 +37,11 @@ def test_an_order_edited_after_a_visit_leaves_that_visits_review_on_the_order_it
     page.get_by_role("link", name="Patients").click()
     page.get_by_role("link", name="Haddad, Farid").click()
     page.get_by_role("link", name="Edit order").click()
-    page.get_by_label("Dose (g/kg)", exact=False).fill("0.4")
+    page.get_by_role("textbox", name="Dose (g/kg)").fill("0.4")
+    page.get_by_role("button", name="Save new revision").click()
+    # a fifth less than the revision edited: asked first (server/services/dose_change.py), then ticked as meant
+    expect(page.get_by_role("alert")).to_contain_text("the dose changes from 0.5 to 0.4 g/kg (37.5 g to 30 g)")
+    page.get_by_label("This dose change is meant", exact=False).check()
     page.get_by_role("button", name="Save new revision").click()
     expect(page.get_by_role("heading", name="revision 2", exact=False)).to_be_visible()
 

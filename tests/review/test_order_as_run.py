@@ -16,7 +16,8 @@ from tests.review import scripts
 from tests.review.scripts import events_for
 from tests.server.test_pharmacy_pages import edit_order
 
-EDIT = {"dose_g_per_kg": "2.0", "rate_cap_ml_h": "100"}  # 140 g, and a cap the tolerated climb passed
+# 140 g (ticked as meant), and a cap the tolerated climb passed
+EDIT = {"dose_g_per_kg": "2.0", "rate_cap_ml_h": "100", "dose_differs": "on"}
 
 
 async def fhir_document(desk, visit: Visit) -> dict:

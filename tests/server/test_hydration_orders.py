@@ -117,7 +117,7 @@ async def test_editing_a_hydration_order_keeps_the_volume_it_had_in_a_revision(c
     assert "; now 4.5 g: 500 mL over 120 min (250 mL/h)." in edit_page  # the volume, beside the grams
     form = {"product": "sodium-chloride-0.9|Hydration", "dosing_weight_kg": "70", "volume_ml": "1000",
             "duration_min": "240", "basis": "order", "prescriber": "Dr. Phil Amari", "active": "on",
-            "based_on_revision": "1"}
+            "based_on_revision": "1", "dose_differs": "on"}  # twice the volume: ticked as meant (dose_change)
     response = await post_form(client, f"/pharmacy/orders/{order.id}", form, page=f"/pharmacy/orders/{order.id}/edit")
     assert response.status_code == 303, response.text
     saved = await Order.get(id=order.id)

@@ -133,7 +133,7 @@ async def test_editing_an_order_keeps_the_old_values_as_a_revision_and_audits_fi
     premed = {"premeds-0-drug": "cetirizine", "premeds-0-dose": "10", "premeds-0-unit": "mg",
               "premeds-0-route": "PO", "premeds-0-minutes_before": "60", **{f"premeds-1-{key}": None for key in
               ("drug", "dose", "unit", "route", "minutes_before")}}
-    response = await edit_order(client, order, dose_g_per_kg="0.5", **premed)
+    response = await edit_order(client, order, dose_g_per_kg="0.5", dose_differs="on", **premed)
     assert response.status_code == 303
     saved = await Order.get(id=order.id)
     assert (saved.revision, saved.dose_g_per_kg, saved.dose_g) == (2, 0.5, 35.0)
@@ -161,8 +161,8 @@ async def test_an_edit_based_on_an_old_revision_is_refused_and_changes_nothing(
 ):
     order = await Order.get(patient=patient_pat)
     client = await client_factory(pharmacist_pia)
-    assert (await edit_order(client, order, dose_g_per_kg="0.5")).status_code == 303
-    stale = await edit_order(client, order, dose_g_per_kg="0.6")  # still says revision 1
+    assert (await edit_order(client, order, dose_g_per_kg="0.5", dose_differs="on")).status_code == 303
+    stale = await edit_order(client, order, dose_g_per_kg="0.6", dose_differs="on")  # still says revision 1
     assert stale.status_code == 409 and "changed by someone else" in stale.text
     assert (await Order.get(id=order.id)).dose_g_per_kg == 0.5
 
