@@ -9,7 +9,7 @@
 // index.html's modulepreload links, and prints the values to paste when a file of pwa/ was added or
 // changed, so every change reaches the tablets (a new VERSION makes a new cache; the old one is dropped).
 
-const VERSION = "c96edda1fb3e05ed";
+const VERSION = "6fcacc00140f9dab";
 const CACHE = `ivlog-shell-${VERSION}`;
 const SHELL = [
   "/app/api.js",

@@ -155,6 +155,7 @@ export function entryForm(options) {
     fill(warning);
     save.textContent = "Save";
     save.classList.remove("confirm");
+    if (voider) { delete voider.dataset.asked; voider.textContent = "Entered in error: void it"; }
     for (const field of form.fields) rows.get(field.name).hidden = Boolean(field.showIf && !field.showIf(values));
     if (options.onChange) fill(extra, options.onChange(values));
   };
@@ -228,8 +229,21 @@ export function entryForm(options) {
   const save = h("button.btn.primary", { type: "button", testid: "save-entry", onclick: submit }, "Save");
   // A duplicate or an entry on the wrong visit is voided, not amended: it stays listed as voided, with the reason
   // (a walk saved a premedication twice and could only change its dose).
+  // Asked twice: a void takes the entry out of the visit's picture (a walk voided a running pump's start in one
+  // tap, and the visit read "Not Started").
   const voidEntry = async () => {
     if (!reason.value.trim()) return showProblems([{ field: "", message: "Give the reason it was entered in error" }]);
+    if (!voider.dataset.asked) {
+      voider.dataset.asked = "yes";
+      fill(warning, h("p.warning-title", "Void this entry?"), h("p", kind.startsWith("infusion.")
+        ? "The pump's record changes with it: its rate, state and volume are counted without this entry."
+        : "It leaves the visit's record of care and stays listed as voided, with your reason."));
+      voider.textContent = "Void it";
+      voider.disabled = true;
+      setTimeout(() => { voider.disabled = false; }, CONFIRM_PAUSE_MS);
+      warning.scrollIntoView?.({ block: "nearest" });
+      return null;
+    }
     voider.disabled = true;
     try {
       await options.onVoid(reason.value.trim());

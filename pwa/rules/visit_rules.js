@@ -6,7 +6,7 @@
 import { utcDateOf } from './clock.js';
 import { findProduct } from './catalog.js';
 import { finding, ofKind } from './picture.js';
-import { formatNumber } from './rounding.js';
+import { formatNumber, roundHalfUp } from './rounding.js';
 
 // The hard gate (CLINICAL 1.3): the kit is present, in date and undamaged.
 function kitReady(assessment) {
@@ -36,17 +36,24 @@ function premedMissing(picture) {
   return [finding([picture.infusion.rate_events[0].entry.id], { drugs: missing.join(', ') })];
 }
 
+const MASS_MCG = { mcg: 1, mg: 1000, g: 1000000 };
+// A dose on its scale: mcg, mg and g are one (mass, in mcg), mL and units each their own (visit_rules.py `_amount`).
+const amountOf = (dose, unit) => (unit in MASS_MCG ? ['mass', roundHalfUp(dose * MASS_MCG[unit], 3)] : [unit, dose]);
+
 // A medication given that no order of the visit lists for its purpose (premedication: the premeds; PRN or
-// reaction: the PRN orders), or above every ordered dose in the same unit.
+// reaction: the PRN orders), or above every ordered dose on the same scale.
 function medicationOffOrder(picture) {
   const orders = [picture.context.order, ...picture.context.other_orders];
   return ofKind(picture, 'medication.given').flatMap((given) => {
     const p = given.payload;
     const items = orders.flatMap((order) => order[p.purpose === 'premed' ? 'premeds' : 'prn_orders'])
       .filter((m) => casefold(m.drug) === casefold(p.drug));
-    const doses = items.filter((m) => m.unit === p.unit && m.dose !== null).map((m) => m.dose);
+    const [scale, amount] = amountOf(p.dose, p.unit);
+    const doses = items.filter((m) => m.dose !== null && amountOf(m.dose, m.unit)[0] === scale)
+      .map((m) => [amountOf(m.dose, m.unit)[1], m]).sort((a, b) => a[0] - b[0]);
+    const top = doses.at(-1);
     const problem = !items.length ? `not on the order's ${p.purpose === 'premed' ? 'premedication' : 'PRN'} list`
-      : doses.length === items.length && p.dose > Math.max(...doses) ? `above the ordered ${formatNumber(Math.max(...doses), 2)} ${p.unit}` : null;
+      : doses.length === items.length && amount > top[0] ? `above the ordered ${formatNumber(top[1].dose, 2)} ${top[1].unit}` : null;
     return problem ? [finding([given.id], { drug: p.drug, dose: p.dose, unit: p.unit, problem })] : [];
   });
 }

@@ -8,7 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Iterator
 
 from server.clinical.payload_checks import kit_ready
-from server.clinical.rounding import format_number
+from server.clinical.rounding import format_number, round_half_up
 from server.clinical.rulebook import Finding, RuleSpec, by_name
 
 if TYPE_CHECKING:
@@ -34,19 +34,30 @@ def premed_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
     return [Finding((picture.infusion.rate_events[0].entry.id,), {"drugs": ", ".join(missing)})] if missing else []
 
 
+MASS_MCG = {"mcg": 1.0, "mg": 1000.0, "g": 1000000.0}
+
+
+def _amount(dose: float, unit: str) -> tuple[str, float]:
+    """A dose on its scale: mcg, mg and g are one (mass, in mcg; a walk's 0.25 g against 25 mg ordered passed
+    unflagged), mL and units each their own."""
+    return ("mass", round_half_up(dose * MASS_MCG[unit], 3)) if unit in MASS_MCG else (unit, dose)
+
+
 def medication_off_order(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     """A medication given that no order of the visit lists for its purpose (a premedication among the
-    premeds, a PRN or reaction dose among the PRN orders), or above every ordered dose in the same unit."""
+    premeds, a PRN or reaction dose among the PRN orders), or above every ordered dose on the same scale."""
     orders = (picture.context.order, *picture.context.other_orders)
     for given in picture.of_kind("medication.given"):
         p = given.payload
         items = [m for order in orders for m in (order.premeds if p["purpose"] == "premed" else order.prn_orders)
                  if m.drug.casefold() == p["drug"].casefold()]
-        doses = [m.dose for m in items if m.unit == p["unit"] and m.dose is not None]
+        scale, amount = _amount(p["dose"], p["unit"])
+        doses = sorted(((_amount(m.dose, m.unit)[1], m) for m in items
+                        if m.dose is not None and _amount(m.dose, m.unit)[0] == scale), key=lambda pair: pair[0])
         if not items:
             problem = f"not on the order's {'premedication' if p['purpose'] == 'premed' else 'PRN'} list"
-        elif len(doses) == len(items) and p["dose"] > max(doses):
-            problem = f"above the ordered {format_number(max(doses), 2)} {p['unit']}"
+        elif len(doses) == len(items) and amount > doses[-1][0]:
+            problem = f"above the ordered {format_number(doses[-1][1].dose, 2)} {doses[-1][1].unit}"
         else:
             continue
         yield Finding((given.id,), {"drug": p["drug"], "dose": p["dose"], "unit": p["unit"], "problem": problem})

@@ -1,5 +1,6 @@
-"""A nurse voids an entry she made in error from its correction form. A walk saved a premedication twice and
-could only change the second one's dose: the record kept 1,300 mg of acetaminophen."""
+"""A nurse voids an entry she made in error from its correction form, asked twice. A walk saved a premedication
+twice and could only change the second one's dose: the record kept 1,300 mg of acetaminophen. And a dose is
+held to its order across mcg, mg and g."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ def test_a_premedication_saved_twice_is_voided_from_its_correction_form_and_stay
     tablet.fill("amend_reason", "Saved twice; one dose was given")
     tablet.screenshot(artifacts / "void-from-the-correction-form-1280x800.png", testid="form-medication.given")
     form.get_by_role("button", name="Entered in error: void it").click()
+    expect(tablet.tid("form-warning")).to_contain_text("Void this entry?")  # asked twice: it leaves the record
+    form.get_by_role("button", name="Void it", exact=True).click()
     expect(form).to_be_hidden()
 
     expect(given).to_have_count(1)
@@ -53,4 +56,14 @@ def test_a_signature_offers_no_correction_at_all(server_factory, launch):
     expect(signed.get_by_role("button", name="Correct")).to_have_count(0)
     expect(tablet.page.locator("[data-testid=timeline-entry][data-kind='visit.started']")
            .get_by_role("button", name="Correct")).to_have_count(0)  # no form: nothing to correct it with
+    assert tablet.errors == []
+
+
+def test_a_dose_in_grams_is_held_to_an_order_in_milligrams(server_factory, launch, artifacts):
+    """A walk gave diphenhydramine 0.25 g (ten times the 25 mg ordered) and read no alert: units differed."""
+    tablet = started_gammagard_visit(server_factory, launch)
+    tablet.entry("medication.given", {"drug": "diphenhydramine", "dose": "0.25", "unit": "g", "route": "PO", "purpose": "prn"})
+    above = tablet.tid("alert").filter(has_text="diphenhydramine 0.25 g given: above the ordered 25 mg")
+    expect(above).to_have_count(1)
+    tablet.screenshot(artifacts / "dose-in-grams-above-the-order-in-mg-1280x800.png", testid="alerts")
     assert tablet.errors == []
