@@ -16,6 +16,8 @@ def test_a_fivefold_dose_is_asked_about_and_saved_only_once_ticked_as_meant(serv
     server = server_factory()
     page = launch(viewport={"width": 1280, "height": 900}).new_page()
     log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
+    # where a new patient comes from is said where she looks for one (a walk found no "Add patient")
+    expect(page.get_by_text("A new patient is added by an administrator (Admin → Patients)")).to_be_visible()
     page.get_by_role("link", name="Reyes, Alma").click()
     page.get_by_role("link", name="Edit order").first.click()
     page.get_by_label("Dose (g/kg)").fill("2")
