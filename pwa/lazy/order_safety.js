@@ -49,6 +49,18 @@ function aboveStart(label, weight_kg, steps) {
       + `${formatNumber(weight_kg, 1)} kg: ${mlH(start_ml_h)}): ${OVERRIDE_HINT}.` }];
 }
 
+// A cap below the label's (lowest) start rate: the infusion could never reach its first step (order_safety.py).
+function capBelowStart(label, weight_kg, cap_ml_h) {
+  const starts = [label, label.subsequent].filter((p) => p && p.ladder.length)
+    .map((p) => [pumpRateIn(p, p.ladder[0], p.rate_unit, weight_kg), p.ladder[0], p]);
+  if (cap_ml_h === null || !starts.length) return [];
+  const [start_ml_h, rate, protocol] = starts.reduce((low, start) => (start[0] < low[0] ? start : low));
+  if (!(cap_ml_h < start_ml_h)) return [];
+  return [{ code: 'cap_below_label_start', field: 'rate_cap_ml_h', overridable: true,
+    message: `The rate cap ${mlH(cap_ml_h)} is below the label's start rate (${formatNumber(rate, 2)} ${protocol.rate_unit} at `
+      + `${formatNumber(weight_kg, 1)} kg: ${mlH(start_ml_h)}): check it is in mL/h, or record a pharmacist override with the reason.` }];
+}
+
 // How long the label (or maker, or organization) holds a rate before the next step, and which rate that is
 // said of: the longer of the start rate's time and the later rates' (an order's one interval times both);
 // null where ivlog generated both times.
@@ -118,7 +130,7 @@ export function checkOrder(label, {
   const top = { ml_h: pumpRateIn(label, label.ladder.at(-1), label.rate_unit, weight_kg), source: 'label_max', exclusive: false };
   const maxText = `label maximum of ${formatNumber(label.ladder.at(-1), 2)} ${label.rate_unit} at ${formatNumber(weight_kg, 1)} kg`;
   const problems = [...against(top, maxText, cap_ml_h, steps, ['cap_above_label_max', 'steps_above_label_max']),
-    ...aboveStart(label, weight_kg, steps)];
+    ...aboveStart(label, weight_kg, steps), ...capBelowStart(label, weight_kg, cap_ml_h)];
   const interval = intervalBelow(label, steps, step_interval_min);
   problems.push(...(interval.length ? interval : cadence));
   if (!at_risk) return { label_max_ml_h: top.ml_h, at_risk_cap_ml_h: null, at_risk_cap_source: null, problems };

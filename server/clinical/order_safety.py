@@ -23,7 +23,7 @@ from server.clinical.rounding import format_number
 ProblemCode = Literal["cap_above_label_max", "steps_above_label_max", "first_step_above_label_start",
                       "step_interval_below_label", "step_interval_below_vitals",
                       "cap_above_at_risk_cap", "steps_above_at_risk_cap", "at_risk_cap_missing",
-                      "order_cap_missing", "steps_above_order_cap"]
+                      "order_cap_missing", "steps_above_order_cap", "cap_below_label_start"]
 OVERRIDE_HINT = "lower it, or record a pharmacist override with the reason"
 LENGTHEN_HINT = "lengthen it, or record a pharmacist override with the reason"
 HINTS = (OVERRIDE_HINT, LENGTHEN_HINT)
@@ -169,6 +169,20 @@ def _unrated(cap_ml_h: float | None, steps: tuple[float, ...], at_risk: bool) ->
     return OrderSafety(None, risk, None if risk is None else "order_cap", tuple(problems))
 
 
+def _cap_below_start(label: Protocol, weight_kg: float, cap_ml_h: float | None) -> Iterator[OrderProblem]:
+    """A cap below the label's (lowest) start rate: the infusion could never reach its first step. A walk typed
+    4.8, a mL/kg/h figure, into the mL/h box: 820 mL would have run 170 hours."""
+    starts = [(p.ladder[0], p) for p in (label, label.subsequent) if p is not None and p.ladder]
+    if cap_ml_h is None or not starts:
+        return
+    rate, protocol = min(starts, key=lambda start: pump_rate(start[1], start[0], start[1].rate_unit, weight_kg))
+    start_ml_h = pump_rate(protocol, rate, protocol.rate_unit, weight_kg)
+    if cap_ml_h < start_ml_h:
+        yield OrderProblem("cap_below_label_start", "rate_cap_ml_h", f"The rate cap {_ml_h(cap_ml_h)} is below the label's "
+                           f"start rate ({format_number(rate, 2)} {protocol.rate_unit} at {format_number(weight_kg, 1)} kg: "
+                           f"{_ml_h(start_ml_h)}): check it is in mL/h, or record a pharmacist override with the reason.", True)
+
+
 def check_order(
     label: Protocol | None, *, weight_kg: float, cap_ml_h: float | None = None,
     steps_ml_h: tuple[float, ...] | None = None, step_interval_min: float | None = None, at_risk: bool = False,
@@ -187,6 +201,7 @@ def check_order(
     max_text = f"label maximum of {format_number(label.max_rate, 2)} {label.rate_unit} at {format_number(weight_kg, 1)} kg"
     problems = list(_against(top, max_text, cap_ml_h, steps, ("cap_above_label_max", "steps_above_label_max")))
     problems += _above_start(label, weight_kg, steps)
+    problems += _cap_below_start(label, weight_kg, cap_ml_h)
     problems += list(_interval_below(label, steps, step_interval_min)) or cadence
     if not at_risk:
         return OrderSafety(top.ml_h, None, None, tuple(problems))

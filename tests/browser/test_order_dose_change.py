@@ -1,5 +1,5 @@
-"""The pharmacist raises an order's dose fivefold: the page asks before it saves (a walk saved 0.4 to 2 g/kg,
-28 g to 140 g, with no word, and the visits booked on the order followed it)."""
+"""Slips at order entry, asked about before they are saved: a dose raised fivefold (a walk saved 0.4 to 2 g/kg,
+28 g to 140 g, with no word, and the visits booked on the order followed it) and a cap below the start rate."""
 
 from __future__ import annotations
 
@@ -30,3 +30,17 @@ def test_a_fivefold_dose_is_asked_about_and_saved_only_once_ticked_as_meant(serv
     page.get_by_role("button", name="Save new revision").click()
     expect(page.get_by_text("Saved as a new revision")).to_be_visible()
     expect(page.get_by_text("140 g").first).to_be_visible()
+
+
+def test_a_rate_cap_below_the_labels_start_rate_is_refused_naming_the_start(server_factory, launch, artifacts):
+    """A walk typed 4.8 (a mL/kg/h figure) into the mL/h cap of a running visit's order: 820 mL at 4.8 mL/h."""
+    server = server_factory()
+    page = launch(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
+    page.get_by_role("link", name="Keller, Bruno").click()
+    page.get_by_role("link", name="Edit order").first.click()
+    page.get_by_label("Rate cap", exact=False).fill("4.8")
+    page.get_by_role("button", name="Save new revision").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The rate cap 4.8 mL/h is below the label's start rate (0.5 mg/kg/min at 82 kg: 24.6 mL/h): check it is in mL/h")
+    page.screenshot(path=str(artifacts / "order-cap-below-the-start-rate.png"), full_page=True)
