@@ -35,7 +35,7 @@ FIELD_WORDS: dict[str, str] = {
     "repeat_password": "New password again", "device_id": "Device", "device_label": "Device name", "tablet_lock_min": "Lock after (minutes)",
     "at_risk_cap_mg_kg_min": "Default at-risk cap (mg/kg/min)",
     # review
-    "kind": "Kind", "next_rate_ml_h": "Next infusion rate (mL/h)", "text": "What and why", "note": "Note for the physician",
+    "kind": "Kind", "next_rate_ml_h": "Next infusion rate (mL/h)", "rate_meant": "Next infusion rate (mL/h)", "text": "What and why", "note": "Note for the physician",
     # catalogue rows
     "ladder": "Steps", "ladder_source": "Where each step comes from", "ladder_note": "Ladder note",
     "first_step_min": "First step (min)", "step_min": "Each later step (min)", "at_risk_cap": "At-risk cap",

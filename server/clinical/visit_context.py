@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any, Mapping
 
 from server.clinical.products import Catalog, Protocol, UnratedProduct, dose_protocol, load_products, order_protocol
-from server.clinical.rates import RateLimit, rate_limit
+from server.clinical.rates import RateLimit, rate_limit, step_schedule
 from server.clinical.rulebook import RuleBook, VitalsSchedule, check_applies_to, vitals_schedule_from
 from server.clinical.rules import load_rules
 from server.clinical.series import SeriesFacts, SeriesPlace, place_in_series
@@ -160,6 +160,14 @@ class VisitContext:
         limits = [rate_limit(protocol, **self.limits(self.at_risk([])))
                   for protocol in (base, base.for_infusion("subsequent")) if protocol.ladder]
         return max(limits, key=lambda limit: (limit.ml_h, not limit.exclusive), default=None)
+
+    def lowest_start(self) -> float | None:
+        """The lowest first step (mL/h) of the order's protocols for this patient (first infusion, later ones);
+        None: no rate steps."""
+        base = ordered_protocol(self.order, self.catalog)
+        starts = [step_schedule(protocol, **self.limits(self.at_risk([])))[0].rate_ml_h
+                  for protocol in (base, base.for_infusion("subsequent")) if protocol.ladder]
+        return min(starts, default=None)
 
     def limits(self, at_risk: bool) -> dict[str, Any]:
         """The keyword arguments `rate_limit`, `step_schedule` and `recommend_next_rate` take."""

@@ -41,6 +41,7 @@ class InterventionCreate(BaseModel):
     kind: InterventionKind
     text: str = Field(min_length=1, max_length=2000)
     next_rate_ml_h: float | None = Field(default=None, gt=0, le=1000)
+    rate_meant: bool = False  # ticked: a next rate below the patient's first step is meant (_runnable)
 
 
 class SignOff(BaseModel):
@@ -178,16 +179,22 @@ async def record_intervention(*, visit: Visit, pharmacist: User, data: Intervent
     _allowed("review.intervention", await current_status(visit))
     payload: dict[str, Any] = {"kind": data.kind, "text": data.text}
     if data.next_rate_ml_h is not None:
-        await _runnable(visit, data.next_rate_ml_h)
+        await _runnable(visit, data.next_rate_ml_h, below_first_meant=data.rate_meant)
         payload["next_rate_ml_h"] = float(data.next_rate_ml_h)
     return await desk_events.append(user=pharmacist, visit=visit, kind="review.intervention", payload=payload)
 
 
-async def _runnable(visit: Visit, rate_ml_h: float) -> None:
+async def _runnable(visit: Visit, rate_ml_h: float, *, below_first_meant: bool = False) -> None:
     """A rate for the next infusion that no infusion of the order as it is now may run (a slip: 900 for 90;
     a cap set since) is refused, naming the highest it allows; below it the next visit cuts the target at
-    its own limits (series.py)."""
+    its own limits (series.py). One below the patient's first step is asked about until ticked as meant (a
+    walk's 2.4, a mL/kg/h figure, reached the next nurse above the 216 mL/h meant)."""
     context = await visits.context_now(visit)
+    first = context.lowest_start()
+    if first is not None and rate_ml_h < first and not below_first_meant:
+        raise ValidationFailed(errors=[FieldError("rate_meant", (
+            f"rate_meant: {number(rate_ml_h)} mL/h is below this patient's first step ({number(first)} mL/h): "
+            f"check it is in mL/h, not mL/kg/h, or tick that a rate below the first step is meant."))])
     limit = context.highest_rate()
     if limit is not None and limit.exceeded_by(rate_ml_h):
         bound = f"below {number(limit.ml_h)}" if limit.exclusive else f"at most {number(limit.ml_h)}"

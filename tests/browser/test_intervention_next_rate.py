@@ -1,0 +1,32 @@
+"""The pharmacist types a next rate of 2.4 (a mL/kg/h figure) on the review page: the page asks, naming the
+patient's first step, and records it only once she ticks that it is meant (a walk's 2.4 reached the next
+nurse's tablet above the 216 mL/h meant)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.people import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_next_rate_below_the_first_step_is_asked_about_on_the_review_page(server_factory, launch, artifacts):
+    server = server_factory()
+    page = launch(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, server.base_url, "pharmacist")
+    page.get_by_role("link", name="Review queue").click()
+    page.locator("table.queue tbody a[href^='/review/visits/']").first.click()
+    page.get_by_label("Kind").select_option("next_rate")
+    page.get_by_label("Next infusion rate", exact=False).fill("2.4")
+    page.get_by_label("What and why").fill("Next time hold at 2.4")
+    page.get_by_role("button", name="Record intervention").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        re.compile(r"2\.4 mL/h is below this patient's first step \(\d+(\.\d)? mL/h\): check it is in mL/h"))
+    page.screenshot(path=str(artifacts / "review-next-rate-below-the-first-step.png"), full_page=True)
+    page.get_by_label("A rate below the first step is meant", exact=False).check()
+    page.get_by_role("button", name="Record intervention").click()
+    expect(page.get_by_text("The intervention was recorded")).to_be_visible()
