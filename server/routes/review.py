@@ -34,6 +34,7 @@ NOTICES = {
     "reopened": "The visit is reopened: the summary released to the physician does not hold this intervention. "
                 "Sign the review again to release the updated summary.",
     "signed": "The review was signed. The summary was released to the physician.",
+    "withdrawn": "The intervention was withdrawn: it stays listed, struck through, with your reason.",
 }
 
 
@@ -103,6 +104,9 @@ async def _act(request: Request, action: str) -> Response:
         if action == "intervention":
             await review.record_intervention(visit=visit, pharmacist=pharmacist,
                                              data=forms.parse_form(form, review.InterventionCreate))
+        elif action == "withdrawn":
+            await review.withdraw_intervention(visit=visit, pharmacist=pharmacist, data=forms.parse_form(form, review.Withdrawal),
+                                               event_id=str(request.path_params["event_id"]))
         else:
             await review.sign_off(visit=visit, pharmacist=pharmacist, data=forms.parse_form(form, review.SignOff))
     except AppError as error:
@@ -126,9 +130,14 @@ async def sign_off(request: Request) -> Response:
     return await _act(request, "signed")
 
 
+async def intervention_withdraw(request: Request) -> Response:
+    return await _act(request, "withdrawn")
+
+
 routes = [
     Route("/review", queue_page, methods=["GET"]),
     Route("/review/visits/{visit_id:uuid}", visit_page, methods=["GET"]),
     Route("/review/visits/{visit_id:uuid}/interventions", intervention_create, methods=["POST"]),
     Route("/review/visits/{visit_id:uuid}/sign-off", sign_off, methods=["POST"]),
+    Route("/review/visits/{visit_id:uuid}/interventions/{event_id:uuid}/withdraw", intervention_withdraw, methods=["POST"]),
 ]

@@ -44,6 +44,11 @@ class InterventionCreate(BaseModel):
     rate_meant: bool = False  # ticked: a next rate below the patient's first step is meant (_runnable)
 
 
+class Withdrawal(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class SignOff(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     note: str | None = Field(default=None, max_length=2000)
@@ -78,6 +83,7 @@ class TimelineRow:
     late: bool = False
     after_review: bool = False
     time_flags: list[str] = field(default_factory=list)  # labels (server.services.entry_times.LABELS)
+    author_id: int | str | None = None  # whose entry (a user id): her own intervention offers "Withdraw"
 
 
 @dataclass
@@ -118,7 +124,7 @@ def timeline_rows(state: dict[str, Any], name: Any,
     rows = [TimelineRow(e["event_id"], e["kind"], label(e["kind"]), e["occurred_at"], e["recorded_at"],
                         name(e["author_id"]), describe(e["kind"], e["payload"]),
                         _versions(e["history"], e["kind"], name), late=e["event_id"] in late,
-                        after_review=e["event_id"] in after, time_flags=labels(e["event_id"]))
+                        after_review=e["event_id"] in after, time_flags=labels(e["event_id"]), author_id=e["author_id"])
             for e in state["entries"]]
     rows += [TimelineRow(v["event_id"], v["kind"], label(v["kind"]), v["occurred_at"], v["recorded_at"],
                          name(v["author_id"]), describe(v["kind"], v["payload"]),
@@ -182,6 +188,14 @@ async def record_intervention(*, visit: Visit, pharmacist: User, data: Intervent
         await _runnable(visit, data.next_rate_ml_h, below_first_meant=data.rate_meant)
         payload["next_rate_ml_h"] = float(data.next_rate_ml_h)
     return await desk_events.append(user=pharmacist, visit=visit, kind="review.intervention", payload=payload)
+
+
+async def withdraw_intervention(*, visit: Visit, pharmacist: User, event_id: str, data: Withdrawal) -> PushResult:
+    """Her own intervention entered in error is voided, with her reason: it stays listed, struck through, and
+    leaves the handover (a walk's mistyped "next rate 2.4" could not be taken back). The push's rules check
+    that it is hers and an intervention (rules.json entry_authority)."""
+    return await desk_events.append(user=pharmacist, visit=visit, kind="entry.voided",
+                                    payload={"target_id": event_id, "reason": data.reason})
 
 
 async def _runnable(visit: Visit, rate_ml_h: float, *, below_first_meant: bool = False) -> None:

@@ -111,6 +111,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/review/visits/{visit_id:uuid}"): rule(PH),
     ("POST", "/review/visits/{visit_id:uuid}/interventions"): rule(PH),
     ("POST", "/review/visits/{visit_id:uuid}/sign-off"): rule(PH),
+    ("POST", "/review/visits/{visit_id:uuid}/interventions/{event_id:uuid}/withdraw"): rule(PH),
     ("GET", "/visits/{visit_id:uuid}/summary"): rule(PH, DR),
     ("GET", "/visits/{visit_id:uuid}/summary.pdf"): rule(PH, DR),
     ("GET", "/visits/{visit_id:uuid}/fhir"): rule(PH, DR),
@@ -166,6 +167,7 @@ async def objects(org, nurse_ana, patient_pat, admin_ada):
     return {
         "patient_id": patient_pat.id, "order_id": order.id, "visit_id": visit.id,
         "user_id": nurse_ana.id, "assignment_id": assignment.id, "device_id": device.id, "quarantine_id": held.id,
+        "event_id": held.event_id,
     }
 
 
