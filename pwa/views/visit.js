@@ -121,7 +121,8 @@ export function visitScreen(app, row) {
     const form = entryForm({
       kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf), reason,
       check: app.clinical ? (k, payload) => app.clinical.check(k, { ...payload, ...keep }) : null,
-      preview: app.clinical && !amendOf ? (payload, at) => app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()) : null,
+      preview: app.clinical && !amendOf ? (payload, at) => [...app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()),
+        ...(kind === "infusion.started" ? assessmentAlerts() : [])] : null,
       onChange: (values) => [spec.reaction ? reactionAdvice(values) : null, amendOf ? null : dueChecks(payloadFrom, warningLines, kind, values)],
       onCancel: closeForm,
       onVoid: amendOf && authorMay(kind, "void")
@@ -142,6 +143,12 @@ export function visitScreen(app, row) {
   // offered as if it was not, and then a premedication's time shown after a later dose of it for a reaction).
   // A dose once the infusion has begun is no premedication: for the reaction still open, else PRN (a walk's
   // "give again" during a reaction was preset to Premedication).
+  // A start is confirmed over what the pre-assessment flagged (fever, poor hydration, identity, weight), as over its
+  // own warnings: a walk's start asked about premedication timing and said nothing of a febrile, dry patient.
+  const assessmentAlerts = () => {
+    const assessed = new Set((state?.entries ?? []).filter((e) => e.kind === "assessment").map((e) => e.event_id));
+    return (state?.alerts ?? []).filter((a) => a.event_ids.some((id) => assessed.has(id)));
+  };
   // the rule book's entry_authority: whether an entry's author may amend or void it (a signature: neither)
   const authorMay = (kind, action) => app.reference.rules.entry_authority?.kinds?.[kind]?.[action] === "author";
   const groupsNow = () => (state?.infusion?.first_start == null ? GROUPS : ordered(INFUSING));

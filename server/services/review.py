@@ -41,7 +41,7 @@ class InterventionCreate(BaseModel):
     kind: InterventionKind
     text: str = Field(min_length=1, max_length=2000)
     next_rate_ml_h: float | None = Field(default=None, gt=0, le=1000)
-    rate_meant: bool = False  # ticked: a next rate below the patient's first step is meant (_runnable)
+    rate_meant: bool = False  # ticked: a next rate under half the patient's first step is meant (_runnable)
 
 
 class Withdrawal(BaseModel):
@@ -201,14 +201,15 @@ async def withdraw_intervention(*, visit: Visit, pharmacist: User, event_id: str
 async def _runnable(visit: Visit, rate_ml_h: float, *, below_first_meant: bool = False) -> None:
     """A rate for the next infusion that no infusion of the order as it is now may run (a slip: 900 for 90;
     a cap set since) is refused, naming the highest it allows; below it the next visit cuts the target at
-    its own limits (series.py). One below the patient's first step is asked about until ticked as meant (a
-    walk's 2.4, a mL/kg/h figure, reached the next nurse above the 216 mL/h meant)."""
+    its own limits (series.py). One under half the patient's first step is asked about until ticked as meant: a
+    unit slip lands there (a walk's 2.4, a mL/kg/h figure, reached the next nurse above the 216 mL/h meant),
+    a held rate a little under the first step (100 for 108) is the pharmacist's judgment, not asked."""
     context = await visits.context_now(visit)
     first = context.lowest_start()
-    if first is not None and rate_ml_h < first and not below_first_meant:
+    if first is not None and rate_ml_h < first / 2 and not below_first_meant:
         raise ValidationFailed(errors=[FieldError("rate_meant", (
-            f"rate_meant: {number(rate_ml_h)} mL/h is below this patient's first step ({number(first)} mL/h): "
-            f"check it is in mL/h, not mL/kg/h, or tick that a rate below the first step is meant."))])
+            f"rate_meant: {number(rate_ml_h)} mL/h is less than half this patient's first step ({number(first)} mL/h): "
+            f"check it is in mL/h, not mL/kg/h, or tick that a rate this low is meant."))])
     limit = context.highest_rate()
     if limit is not None and limit.exceeded_by(rate_ml_h):
         bound = f"below {number(limit.ml_h)}" if limit.exclusive else f"at most {number(limit.ml_h)}"

@@ -25,9 +25,9 @@ def test_a_next_rate_below_the_first_step_is_asked_about_on_the_review_page(serv
     page.get_by_label("What and why").fill("Next time hold at 2.4")
     page.get_by_role("button", name="Record intervention").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        re.compile(r"2\.4 mL/h is below this patient's first step \(\d+(\.\d)? mL/h\): check it is in mL/h"))
+        re.compile(r"2\.4 mL/h is less than half this patient's first step \(\d+(\.\d)? mL/h\): check it is in mL/h"))
     page.screenshot(path=str(artifacts / "review-next-rate-below-the-first-step.png"), full_page=True)
-    page.get_by_label("A rate below the first step is meant", exact=False).check()
+    page.get_by_label("A rate this low is meant", exact=False).check()
     page.get_by_role("button", name="Record intervention").click()
     expect(page.get_by_text("The intervention was recorded")).to_be_visible()
 

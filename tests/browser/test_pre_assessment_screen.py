@@ -41,3 +41,21 @@ def test_red_flags_at_the_pre_assessment_are_alerts_on_the_tablet_and_words_at_t
     finally:
         desk.close()
     assert tablet.errors == []
+
+
+def test_the_start_is_confirmed_over_what_the_pre_assessment_flagged(server_factory, launch, artifacts):
+    """A walk's Start asked about premedication timing and said nothing of the febrile, dry patient."""
+    tablet = started_gammagard_visit(server_factory, launch)
+    tablet.entry("assessment", RED_FLAGS)
+    tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})
+    tablet.tid("action-infusion.started").click()
+    tablet.tid("save-entry").click()
+    warning = tablet.tid("form-warning")
+    expect(warning).to_contain_text("Signs of infection or fever at the pre-assessment: tell the prescriber before starting")
+    expect(warning).to_contain_text("Hydration inadequate at the pre-assessment")
+    expect(tablet.tid("save-entry")).to_have_text("Save anyway")
+    tablet.screenshot(artifacts / "start-confirmed-over-red-flags-1280x800.png", testid="form-infusion.started")
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-infusion.started")).to_be_hidden()
+    expect(tablet.tid("current-rate")).to_have_text("35 mL/h")
+    assert tablet.errors == []
