@@ -7,19 +7,25 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.people import log_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_next_rate_below_the_first_step_is_asked_about_on_the_review_page(server_factory, launch, artifacts):
+def first_queued_review(server_factory, launch) -> Page:
+    """The pharmacist's review page of the first visit in her queue, reached as she reaches it."""
     server = server_factory()
     page = launch(viewport={"width": 1280, "height": 900}).new_page()
     log_in(page, server.base_url, "pharmacist")
     page.get_by_role("link", name="Review queue").click()
     page.locator("table.queue tbody a[href^='/review/visits/']").first.click()
+    return page
+
+
+def test_a_next_rate_far_below_the_first_step_is_asked_about_on_the_review_page(server_factory, launch, artifacts):
+    page = first_queued_review(server_factory, launch)
     page.get_by_label("Kind").select_option("next_rate")
     page.get_by_label("Next infusion rate", exact=False).fill("2.4")
     page.get_by_label("What and why").fill("Next time hold at 2.4")
@@ -33,11 +39,7 @@ def test_a_next_rate_below_the_first_step_is_asked_about_on_the_review_page(serv
 
 
 def test_the_pharmacist_withdraws_her_intervention_entered_in_error(server_factory, launch, artifacts):
-    server = server_factory()
-    page = launch(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(page, server.base_url, "pharmacist")
-    page.get_by_role("link", name="Review queue").click()
-    page.locator("table.queue tbody a[href^='/review/visits/']").first.click()
+    page = first_queued_review(server_factory, launch)
     page.get_by_label("Kind").select_option("other")
     page.get_by_label("What and why").fill("Called the wrong patient's prescriber")
     page.get_by_role("button", name="Record intervention").click()
