@@ -7,6 +7,7 @@ import { visitRow } from "./visit_model.js";
 
 const DRAFT = "draft";
 let queue = Promise.resolve();
+let sealed = false; // this page sealed one: only then is there a copy to drop on return (no write at every return)
 const inTurn = (work) => {
   const done = queue.then(work);
   queue = done.catch(() => {});
@@ -18,12 +19,15 @@ export function keepDraft(app, notify) {
   const draft = app.screen?.draft?.();
   if (!draft) return false;
   const vault = new Vault(app.store, app.keyring.dataKey);
+  sealed = true;
   inTurn(() => vault.write(DRAFT, draft)).catch((error) => notify(`The entry being written could not be kept: ${error.message}`, "danger"));
   return true;
 }
 
 /** Back in front and unlocked, with the form still open on the page: the sealed copy is not needed. */
 export function dropDraft(app) {
+  if (!sealed) return;
+  sealed = false;
   const { store } = app;
   inTurn(() => store.delete("docs", DRAFT)).catch((error) => console.error("ivlog: draft not dropped", error));
 }
@@ -33,6 +37,7 @@ export async function restoreDraft(app, { route, notify }) {
   await queue; // a seal begun as it locked is in
   const draft = await app.workspace.vault.read(DRAFT);
   if (!draft || !app.workspace.reference) return; // kept until the visit list is here to open it on
+  sealed = false;
   await inTurn(() => app.store.delete("docs", DRAFT));
   if (!visitRow(app.workspace.reference, draft.visitId)) {
     notify("The entry you were writing belongs to a visit no longer on this tablet.", "warning");

@@ -38,27 +38,30 @@ function against(limit, name, cap_ml_h, steps, [capCode, stepsCode]) {
 
 // The first explicit step compared with the label's start rate: the higher of the first infusion's and the
 // later infusions' (an order's steps serve every infusion of the series).
+// The label's start rates, [mL/h at the weight, the label's rate, its protocol]: the first infusion's and the later ones'.
+const labelStarts = (label, weight_kg) => [label, label.subsequent].filter((p) => p && p.ladder.length)
+  .map((p) => [pumpRateIn(p, p.ladder[0], p.rate_unit, weight_kg), p.ladder[0], p]);
+const startText = ([ml_h, rate, protocol], weight_kg) =>
+  `the label's start rate (${formatNumber(rate, 2)} ${protocol.rate_unit} at ${formatNumber(weight_kg, 1)} kg: ${mlH(ml_h)})`;
+
 function aboveStart(label, weight_kg, steps) {
-  const starts = [label, label.subsequent].filter((p) => p && p.ladder.length).map((p) => [p.ladder[0], p]);
+  const starts = labelStarts(label, weight_kg);
   if (!steps.length || !starts.length) return [];
-  const [rate, protocol] = starts.reduce((best, start) => (start[0] > best[0] ? start : best));
-  const start_ml_h = pumpRateIn(protocol, rate, protocol.rate_unit, weight_kg);
-  if (!(steps[0] > start_ml_h)) return [];
+  const start = starts.reduce((best, s) => (s[1] > best[1] ? s : best));
+  if (!(steps[0] > start[0])) return [];
   return [{ code: 'first_step_above_label_start', field: 'steps_ml_h', overridable: true,
-    message: `The first step ${mlH(steps[0])} is above the label's start rate (${formatNumber(rate, 2)} ${protocol.rate_unit} at `
-      + `${formatNumber(weight_kg, 1)} kg: ${mlH(start_ml_h)}): ${OVERRIDE_HINT}.` }];
+    message: `The first step ${mlH(steps[0])} is above ${startText(start, weight_kg)}: ${OVERRIDE_HINT}.` }];
 }
 
 // A cap below the label's (lowest) start rate: the infusion could never reach its first step (order_safety.py).
 function capBelowStart(label, weight_kg, cap_ml_h) {
-  const starts = [label, label.subsequent].filter((p) => p && p.ladder.length)
-    .map((p) => [pumpRateIn(p, p.ladder[0], p.rate_unit, weight_kg), p.ladder[0], p]);
+  const starts = labelStarts(label, weight_kg);
   if (cap_ml_h === null || !starts.length) return [];
-  const [start_ml_h, rate, protocol] = starts.reduce((low, start) => (start[0] < low[0] ? start : low));
-  if (!(cap_ml_h < start_ml_h)) return [];
+  const start = starts.reduce((low, s) => (s[0] < low[0] ? s : low));
+  if (!(cap_ml_h < start[0])) return [];
   return [{ code: 'cap_below_label_start', field: 'rate_cap_ml_h', overridable: true,
-    message: `The rate cap ${mlH(cap_ml_h)} is below the label's start rate (${formatNumber(rate, 2)} ${protocol.rate_unit} at `
-      + `${formatNumber(weight_kg, 1)} kg: ${mlH(start_ml_h)}): check it is in mL/h, or record a pharmacist override with the reason.` }];
+    message: `The rate cap ${mlH(cap_ml_h)} is below ${startText(start, weight_kg)}: check it is in mL/h, or record a pharmacist `
+      + 'override with the reason.' }];
 }
 
 // How long the label (or maker, or organization) holds a rate before the next step, and which rate that is

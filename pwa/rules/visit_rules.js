@@ -49,8 +49,8 @@ function medicationOffOrder(picture) {
     const items = orders.flatMap((order) => order[p.purpose === 'premed' ? 'premeds' : 'prn_orders'])
       .filter((m) => casefold(m.drug) === casefold(p.drug));
     const [scale, amount] = amountOf(p.dose, p.unit);
-    const doses = items.filter((m) => m.dose !== null && amountOf(m.dose, m.unit)[0] === scale)
-      .map((m) => [amountOf(m.dose, m.unit)[1], m]).sort((a, b) => a[0] - b[0]);
+    const doses = items.filter((m) => m.dose !== null).map((m) => [amountOf(m.dose, m.unit), m])
+      .filter(([[onScale]]) => onScale === scale).map(([[, ordered], m]) => [ordered, m]).sort((a, b) => a[0] - b[0]);
     const top = doses.at(-1);
     const problem = !items.length ? `not on the order's ${p.purpose === 'premed' ? 'premedication' : 'PRN'} list`
       : doses.length === items.length && amount > top[0] ? `above the ordered ${formatNumber(top[1].dose, 2)} ${top[1].unit}` : null;

@@ -28,7 +28,6 @@ const cardShape = (run) => ({ ...run, running_min: 0, volume_infused_ml: 0,
   segments: run.segments.map((s) => ({ ...s, duration_min: 0, volume_ml: 0 })) });
 const loadForms = () => Promise.all([import("../lazy/entries.js"), import("../lazy/entry_form.js")]);
 
-
 /**
  * `app` gives: reference, clinical (or null), journal, outbox, authorId, userName, offline(), notify(text, kind),
  * save({visitId, kind, payload, occurredAt, resolves}) -> event, now() -> Date.
@@ -138,11 +137,6 @@ export function visitScreen(app, row) {
     form.element.scrollIntoView({ block: "start" });
   };
 
-
-  // Each ordered premedication, and when that drug was last given, for whatever purpose (a walk found a given one
-  // offered as if it was not, and then a premedication's time shown after a later dose of it for a reaction).
-  // A dose once the infusion has begun is no premedication: for the reaction still open, else PRN (a walk's
-  // "give again" during a reaction was preset to Premedication).
   // A start is confirmed over what the pre-assessment flagged (fever, poor hydration, identity, weight), as over its
   // own warnings: a walk's start asked about premedication timing and said nothing of a febrile, dry patient.
   const assessmentAlerts = () => {
@@ -152,6 +146,11 @@ export function visitScreen(app, row) {
   // the rule book's entry_authority: whether an entry's author may amend or void it (a signature: neither)
   const authorMay = (kind, action) => app.reference.rules.entry_authority?.kinds?.[kind]?.[action] === "author";
   const groupsNow = () => (state?.infusion?.first_start == null ? GROUPS : ordered(INFUSING));
+
+  // Each ordered premedication, and when that drug was last given, for whatever purpose (a walk found a given one
+  // offered as if it was not, and then a premedication's time shown after a later dose of it for a reaction).
+  // A dose once the infusion has begun is no premedication: for the reaction still open, else PRN (a walk's
+  // "give again" during a reaction was preset to Premedication).
   const purposeNow = () => (state?.infusion?.first_start == null ? "premed" : ongoing() ? "reaction" : "prn");
   const premedsGiven = () => Object.fromEntries((state?.medications ?? []).map((m) => [m.drug.toLowerCase(), m.at]));
   const premedButtons = (off, given) => (order?.premeds || []).map((p) => [p, given[p.drug.toLowerCase()]]).map(([p, at]) => button(

@@ -88,19 +88,31 @@ def _against(limit: RateLimit, name: str, cap_ml_h: float | None, steps: tuple[f
                            f"({_limit_text(limit)}): {OVERRIDE_HINT}.", True)
 
 
+Start = tuple[float, float, Protocol]  # (mL/h at the weight, the label's rate, its protocol)
+
+
+def _label_starts(label: Protocol, weight_kg: float) -> list[Start]:
+    """The label's start rates: the first infusion's and, where the label has one, the later infusions'."""
+    return [(pump_rate(p, p.ladder[0], p.rate_unit, weight_kg), p.ladder[0], p)
+            for p in (label, label.subsequent) if p is not None and p.ladder]
+
+
+def _start_text(start: Start, weight_kg: float) -> str:
+    ml_h, rate, protocol = start
+    return f"the label's start rate ({format_number(rate, 2)} {protocol.rate_unit} at {format_number(weight_kg, 1)} kg: {_ml_h(ml_h)})"
+
+
 def _above_start(label: Protocol, weight_kg: float, steps: tuple[float, ...]) -> Iterator[OrderProblem]:
-    """The first explicit step compared with the label's start rate: the higher of the first infusion's and,
-    where the label has one, the later infusions' (an order's steps serve every infusion of the series).
-    Starting fast is where rate-related reactions come from (CLINICAL.md s.2: start slow, titrate)."""
-    starts = [(p.ladder[0], p) for p in (label, label.subsequent) if p is not None and p.ladder]
+    """The first explicit step compared with the label's start rate: the higher of the first infusion's and
+    the later infusions' (an order's steps serve every infusion of the series). Starting fast is where
+    rate-related reactions come from (CLINICAL.md s.2: start slow, titrate)."""
+    starts = _label_starts(label, weight_kg)
     if not steps or not starts:
         return
-    rate, protocol = max(starts, key=lambda start: start[0])
-    start_ml_h = pump_rate(protocol, rate, protocol.rate_unit, weight_kg)
-    if steps[0] > start_ml_h:
+    start = max(starts, key=lambda s: s[1])
+    if steps[0] > start[0]:
         yield OrderProblem("first_step_above_label_start", "steps_ml_h", f"The first step {_ml_h(steps[0])} is above "
-                           f"the label's start rate ({format_number(rate, 2)} {protocol.rate_unit} at "
-                           f"{format_number(weight_kg, 1)} kg: {_ml_h(start_ml_h)}): {OVERRIDE_HINT}.", True)
+                           f"{_start_text(start, weight_kg)}: {OVERRIDE_HINT}.", True)
 
 
 def _held(protocol: Protocol) -> tuple[float, str] | None:
@@ -172,15 +184,14 @@ def _unrated(cap_ml_h: float | None, steps: tuple[float, ...], at_risk: bool) ->
 def _cap_below_start(label: Protocol, weight_kg: float, cap_ml_h: float | None) -> Iterator[OrderProblem]:
     """A cap below the label's (lowest) start rate: the infusion could never reach its first step. A walk typed
     4.8, a mL/kg/h figure, into the mL/h box: 820 mL would have run 170 hours."""
-    starts = [(p.ladder[0], p) for p in (label, label.subsequent) if p is not None and p.ladder]
+    starts = _label_starts(label, weight_kg)
     if cap_ml_h is None or not starts:
         return
-    rate, protocol = min(starts, key=lambda start: pump_rate(start[1], start[0], start[1].rate_unit, weight_kg))
-    start_ml_h = pump_rate(protocol, rate, protocol.rate_unit, weight_kg)
-    if cap_ml_h < start_ml_h:
-        yield OrderProblem("cap_below_label_start", "rate_cap_ml_h", f"The rate cap {_ml_h(cap_ml_h)} is below the label's "
-                           f"start rate ({format_number(rate, 2)} {protocol.rate_unit} at {format_number(weight_kg, 1)} kg: "
-                           f"{_ml_h(start_ml_h)}): check it is in mL/h, or record a pharmacist override with the reason.", True)
+    start = min(starts, key=lambda s: s[0])
+    if cap_ml_h < start[0]:
+        yield OrderProblem("cap_below_label_start", "rate_cap_ml_h", f"The rate cap {_ml_h(cap_ml_h)} is below "
+                           f"{_start_text(start, weight_kg)}: check it is in mL/h, or record a pharmacist override "
+                           "with the reason.", True)
 
 
 def check_order(

@@ -156,18 +156,20 @@ class VisitContext:
         """The highest rate the order allows at any infusion of it (its first-infusion or later protocol; the
         at-risk cap when the patient is flagged at risk, a screen on the day aside): a rate set for the next
         infusion above it can never run. None: no rate steps."""
-        base = ordered_protocol(self.order, self.catalog)
-        limits = [rate_limit(protocol, **self.limits(self.at_risk([])))
-                  for protocol in (base, base.for_infusion("subsequent")) if protocol.ladder]
+        limits = [rate_limit(protocol, **self.limits(self.at_risk([]))) for protocol in self._stepped_protocols()]
         return max(limits, key=lambda limit: (limit.ml_h, not limit.exclusive), default=None)
 
     def lowest_start(self) -> float | None:
         """The lowest first step (mL/h) of the order's protocols for this patient (first infusion, later ones);
         None: no rate steps."""
-        base = ordered_protocol(self.order, self.catalog)
         starts = [step_schedule(protocol, **self.limits(self.at_risk([])))[0].rate_ml_h
-                  for protocol in (base, base.for_infusion("subsequent")) if protocol.ladder]
+                  for protocol in self._stepped_protocols()]
         return min(starts, default=None)
+
+    def _stepped_protocols(self) -> list[Protocol]:
+        """The order's protocols with rate steps: its first infusion's and its later infusions'."""
+        base = ordered_protocol(self.order, self.catalog)
+        return [protocol for protocol in (base, base.for_infusion("subsequent")) if protocol.ladder]
 
     def limits(self, at_risk: bool) -> dict[str, Any]:
         """The keyword arguments `rate_limit`, `step_schedule` and `recommend_next_rate` take."""

@@ -52,8 +52,8 @@ def medication_off_order(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
         items = [m for order in orders for m in (order.premeds if p["purpose"] == "premed" else order.prn_orders)
                  if m.drug.casefold() == p["drug"].casefold()]
         scale, amount = _amount(p["dose"], p["unit"])
-        doses = sorted(((_amount(m.dose, m.unit)[1], m) for m in items
-                        if m.dose is not None and _amount(m.dose, m.unit)[0] == scale), key=lambda pair: pair[0])
+        doses = sorted(((ordered[1], m) for m in items if m.dose is not None
+                        for ordered in [_amount(m.dose, m.unit)] if ordered[0] == scale), key=lambda pair: pair[0])
         if not items:
             problem = f"not on the order's {'premedication' if p['purpose'] == 'premed' else 'PRN'} list"
         elif len(doses) == len(items) and amount > doses[-1][0]:
