@@ -3,6 +3,7 @@
 // the pump's pauses shade all three.
 
 const MARGIN = { left: 52, right: 12, top: 10, bottom: 26 };
+const TICK_EDGE = 20; // half a time label's width, as the review page's chart
 const BANDS = [["rate", 0.45], ["hr", 0.32], ["temp", 0.23]];
 
 const ms = (iso) => new Date(iso).getTime();
@@ -70,7 +71,11 @@ export function chartModel(state, nowIso, { width = 640, height = 260 } = {}) {
   }));
   const ticks = [];
   const stepMs = (range.end - range.start) > 3 * 3600_000 ? 3600_000 : 1800_000;
-  for (let t = Math.ceil(range.start / stepMs) * stepMs; t <= range.end; t += stepMs) ticks.push({ x: x(t), at: new Date(t).toISOString() });
+  // a label near an edge hangs inward, never past the frame (a tick at the chart's end was cut off in CI)
+  const anchor = (at) => (at - MARGIN.left < TICK_EDGE ? "start" : width - MARGIN.right - at < TICK_EDGE ? "end" : "middle");
+  for (let t = Math.ceil(range.start / stepMs) * stepMs; t <= range.end; t += stepMs) {
+    ticks.push({ x: x(t), at: new Date(t).toISOString(), anchor: anchor(x(t)) });
+  }
   return {
     width, height, margin: MARGIN, boxes, ticks, rateSteps, otherSteps, pauses, rateMax: Math.round(rateMax),
     hr: points("hr", yHr), sbp: points("sbp", yHr), temp: points("temp_c", yTemp),

@@ -38,7 +38,7 @@ export function visitChart(state, nowIso) {
       s("line.chart-fever", { x1: margin.left, x2: right, y1: model.feverLine, y2: model.feverLine }),
       model.ticks.map((t) => [
         s("line.chart-tick", { x1: t.x, x2: t.x, y1: margin.top, y2: height - margin.bottom }),
-        s("text.chart-axis", { x: t.x, y: height - 8, "text-anchor": "middle" }, clock(t.at)),
+        s("text.chart-axis", { x: t.x, y: height - 8, "text-anchor": t.anchor }, clock(t.at)),
       ]),
       stepPath ? s("path.chart-rate", { d: stepPath }) : null,
       model.otherSteps.map((run) => s("path.chart-rate-other", { d: pathOf(run.steps) }, s("title", `Order ${run.orderId} · ${run.product}`))),

@@ -235,6 +235,13 @@ describe("the chart", () => {
     assert.equal(chartModel({ segments: [], vitals: [] }, "2025-03-04T10:40:00Z"), null);
   });
 
+  test("a time label at either edge of the chart hangs inward", () => {
+    const state = { time_in: "2025-03-04T09:00:00Z", infusion: { status: "running" },
+      segments: [{ start: "2025-03-04T09:10:00Z", end: null, rate_ml_h: 35 }], vitals: [] };
+    const model = chartModel(state, "2025-03-04T10:30:00Z", { width: 600, height: 300 });
+    assert.deepEqual(model.ticks.map((t) => t.anchor), ["start", "middle", "middle", "end"]);
+  });
+
   test("a pause shades every row from its start to its end, or to now while it lasts", () => {
     const state = {
       time_in: "2025-03-04T09:00:00Z", protocol: { limit_ml_h: 350 }, infusion: { status: "paused" },
