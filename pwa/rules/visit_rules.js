@@ -37,7 +37,7 @@ function premedMissing(picture) {
 }
 
 const MASS_MCG = { mcg: 1, mg: 1000, g: 1000000 };
-// A dose on its scale: mcg, mg and g are one (mass, in mcg), mL and units each their own (visit_rules.py `_amount`).
+// A dose on its scale: mcg, mg and g are one (mass, in mcg), mL and units each their own (visit_rules.py `amount_of`).
 const amountOf = (dose, unit) => (unit in MASS_MCG ? ['mass', roundHalfUp(dose * MASS_MCG[unit], 3)] : [unit, dose]);
 
 // A medication given that no order of the visit lists for its purpose (premedication: the premeds; PRN or

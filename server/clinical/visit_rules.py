@@ -37,7 +37,7 @@ def premed_missing(picture: Picture, rule: RuleSpec) -> list[Finding]:
 MASS_MCG = {"mcg": 1.0, "mg": 1000.0, "g": 1000000.0}
 
 
-def _amount(dose: float, unit: str) -> tuple[str, float]:
+def amount_of(dose: float, unit: str) -> tuple[str, float]:
     """A dose on its scale: mcg, mg and g are one (mass, in mcg; a walk's 0.25 g against 25 mg ordered passed
     unflagged), mL and units each their own."""
     return ("mass", round_half_up(dose * MASS_MCG[unit], 3)) if unit in MASS_MCG else (unit, dose)
@@ -51,9 +51,9 @@ def medication_off_order(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
         p = given.payload
         items = [m for order in orders for m in (order.premeds if p["purpose"] == "premed" else order.prn_orders)
                  if m.drug.casefold() == p["drug"].casefold()]
-        scale, amount = _amount(p["dose"], p["unit"])
+        scale, amount = amount_of(p["dose"], p["unit"])
         doses = sorted(((ordered[1], m) for m in items if m.dose is not None
-                        for ordered in [_amount(m.dose, m.unit)] if ordered[0] == scale), key=lambda pair: pair[0])
+                        for ordered in [amount_of(m.dose, m.unit)] if ordered[0] == scale), key=lambda pair: pair[0])
         if not items:
             problem = f"not on the order's {'premedication' if p['purpose'] == 'premed' else 'PRN'} list"
         elif len(doses) == len(items) and amount > doses[-1][0]:

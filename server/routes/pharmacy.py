@@ -25,6 +25,7 @@ from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
 from server.services import catalogue_names, orders, todays_visits
+from server.services.orders import MEANT_BOXES
 from server.services.local_time import LocalTime
 from server.templating import render
 
@@ -66,9 +67,7 @@ def _rows_from_form(form: FormData, prefix: str) -> list[dict[str, str]]:
 def values_from_form(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {key: str(form.get(key, "")).strip() for key in SCALARS}
     values["active"] = form.get("active") is not None
-    values["same_therapy"] = form.get("same_therapy") is not None
-    values["weight_differs"] = form.get("weight_differs") is not None
-    values["dose_differs"] = form.get("dose_differs") is not None
+    values.update({box: form.get(box) is not None for box in MEANT_BOXES})
     for prefix in ROW_KEYS:
         values[prefix] = _rows_from_form(form, prefix)
     return values
@@ -86,8 +85,7 @@ def values_from_order(order: Order) -> dict[str, Any]:
         "step_interval_min": _number(order.step_interval_min), "rate_cap_ml_h": _number(order.rate_cap_ml_h),
         "volume_ml": _number(order.volume_ml), "duration_min": _number(order.duration_min),
         "prescriber": order.prescriber, "active": order.active, "based_on_revision": str(order.revision),
-        "override_reason": (order.safety_override or {}).get("reason", ""), "same_therapy": False,
-        "weight_differs": False, "dose_differs": False,
+        "override_reason": (order.safety_override or {}).get("reason", ""), **dict.fromkeys(MEANT_BOXES, False),
     }
     for prefix, keys in ROW_KEYS.items():
         rows = [{key: _number(row.get(key)) if key in ("dose", "minutes_before") else str(row.get(key) or "")
@@ -101,8 +99,7 @@ def values_for_new(patient: Patient) -> dict[str, Any]:
     physician = patient.physician
     values.update(
         dosing_weight_kg=_number(patient.dosing_weight_kg), basis=ProtocolBasis.LABEL.value,
-        prescriber=physician.display_name if physician else "", active=True, same_therapy=False,
-        weight_differs=False, dose_differs=False,
+        prescriber=physician.display_name if physician else "", active=True, **dict.fromkeys(MEANT_BOXES, False),
     )
     for prefix, keys in ROW_KEYS.items():
         values[prefix] = _padded([], keys)
@@ -119,7 +116,7 @@ def order_data(values: dict[str, Any], *, update: bool) -> dict[str, Any]:
         data["product_id"], _, data["indication"] = product.partition("|")
     if "steps_ml_h" in data:
         data["steps_ml_h"] = [step for step in re.split(r"[,;\s]+", data["steps_ml_h"]) if step]
-    for box in ("active", "same_therapy", "weight_differs", "dose_differs"):  # ticked or not, never left out
+    for box in ("active", *MEANT_BOXES):  # ticked or not, never left out
         data[box] = values[box]
     for prefix in ROW_KEYS:
         data[prefix] = [{k: v for k, v in row.items() if v != ""} for row in values[prefix] if any(row.values())]
@@ -130,11 +127,12 @@ def _validated(model: type[T], data: dict[str, Any]) -> T:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _as_form_shows(from_pydantic(exc)) from None
+        raise from_pydantic(exc) from None
 
 
 def _as_form_shows(error: ValidationFailed) -> ValidationFailed:
-    """Row errors named as the form numbers them: `premeds.1.dose` -> "Premedication 2, dose: ..."."""
+    """Row errors named as the form numbers them: `premeds.1.dose` -> "Premedication 2, dose: ...", whether
+    the schema or a question of order entry (server/services/order_questions.py) found them."""
     errors = []
     for item in error.errors:
         match = ROW_FIELD.match(item.field)
@@ -198,6 +196,7 @@ def _form_page(
     request: Request, *, patient: Patient, values: dict[str, Any], order: Order | None = None,
     error: ValidationFailed | None = None,
 ) -> Response:
+    error = _as_form_shows(error) if error else None
     context = {
         "patient": patient, "order": order, "values": values, "error": error,
         "field_errors": {e.field: e.message for e in error.errors} if error else {},

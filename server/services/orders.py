@@ -15,9 +15,7 @@ from tortoise.transactions import in_transaction
 from server import access, audit
 from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, User
 from server.errors import Conflict
-from server.services import (
-    dose_change, dosing_weight, duplicate_therapy, order_safety, order_volume, org_catalogue, visit_orders, visits,
-)
+from server.services import order_questions, order_volume, visit_orders, visits
 from server.services.catalogue_names import catalog
 
 # The fields a pharmacist writes; `dose_g` is computed from the g/kg dose and the weight, or, for a
@@ -30,6 +28,8 @@ ORDER_FIELDS = {
     "rate_cap_ml_h": "rate cap", "safety_override": "pharmacist override", "premeds": "premedication",
     "prn_orders": "PRN and reaction orders", "prescriber": "prescriber", "active": "active",
 }
+# The boxes that say a thing order entry asked about is meant (server/services/order_questions.py).
+MEANT_BOXES = ("same_therapy", "weight_differs", "dose_differs", "medication_dose_differs")
 MAX_DOSE_G_PER_KG = 2.0
 DoseUnit = Literal["mg", "g", "mcg", "mL", "units"]
 DrugRoute = Literal["PO", "IV", "IM", "SC", "inhaled", "topical"]
@@ -91,6 +91,7 @@ class OrderCreate(_Schema):
     same_therapy: bool = False  # ticked: a second active order of its therapy is meant (duplicate_therapy)
     weight_differs: bool = False  # ticked: a dosing weight far from the patient's recorded one is meant (dosing_weight)
     dose_differs: bool = False  # ticked: a dose far from the revision edited is meant (dose_change)
+    medication_dose_differs: bool = False  # ticked: medication doses beyond their usual dose are meant (usual_dose)
 
     @field_validator("product_id")
     @classmethod
@@ -207,8 +208,7 @@ class OrderCreate(_Schema):
 
     def order_fields(self, safety_override: dict[str, Any] | None) -> dict[str, Any]:
         """The order's columns; a hydration order's g/kg dose is its grams over the dosing weight, unrounded."""
-        data = self.model_dump(exclude={"based_on_revision", "override_reason", "same_therapy", "weight_differs",
-                                         "dose_differs"})
+        data = self.model_dump(exclude={"based_on_revision", "override_reason", *MEANT_BOXES})
         therapy = catalog().product(self.product_id).therapy
         dose_g = self.dose_g
         per_kg = self.dose_g_per_kg if self.dose_g_per_kg is not None else dose_g / self.dosing_weight_kg
@@ -241,10 +241,7 @@ def changed_fields(order: Order, fields: dict[str, Any]) -> list[str]:
 
 async def create_order(*, patient: Patient, pharmacist: User, data: OrderCreate) -> Order:
     """Refuses (ValidationFailed) an order the safety check refuses and no recorded override allows."""
-    dosing_weight.check(patient=patient, data=data)  # first: every number of the safety check scales with it
-    catalog_now = await org_catalogue.catalog_for(patient.organization_id)
-    override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=data, catalog=catalog_now)
-    await duplicate_therapy.check(patient_id=patient.id, data=data)
+    override = await order_questions.settle(patient=patient, pharmacist=pharmacist, data=data)
     async with in_transaction("default") as connection:
         order = await Order.create(
             organization_id=patient.organization_id, patient_id=patient.id, created_by=pharmacist,
@@ -267,12 +264,7 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
     if order.active and not changes.active:
         await visit_orders.check_none_scheduled(order)
     patient = await order.patient
-    dosing_weight.check(patient=patient, data=changes, order=order)
-    dose_change.check(data=changes, order=order)
-    override = await order_safety.override_for(patient=patient, pharmacist=pharmacist, data=changes,
-                                               catalog=await org_catalogue.catalog_for(patient.organization_id),
-                                               kept=order.safety_override, vitals_schedule=order.vitals_schedule)
-    await duplicate_therapy.check(patient_id=patient.id, data=changes, order=order)
+    override = await order_questions.settle(patient=patient, pharmacist=pharmacist, data=changes, order=order)
     fields = changes.order_fields(override)
     changed = changed_fields(order, fields)
     if not changed:

@@ -44,3 +44,28 @@ def test_a_rate_cap_below_the_labels_start_rate_is_refused_naming_the_start(serv
     expect(page.get_by_role("alert")).to_contain_text(
         "The rate cap 4.8 mL/h is below the label's start rate (0.5 mg/kg/min at 82 kg: 24.6 mL/h): check it is in mL/h")
     page.screenshot(path=str(artifacts / "order-cap-below-the-start-rate.png"), full_page=True)
+
+
+def test_a_premedication_in_grams_is_asked_about_on_its_row_in_the_same_answer_as_a_dose_change(
+        server_factory, launch, artifacts):
+    """A walk saved acetaminophen 650 g; and fixing one question, saving, and meeting the next took four saves."""
+    server = server_factory()
+    page = launch(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
+    page.get_by_role("link", name="Reyes, Alma").click()
+    page.get_by_role("link", name="Edit order").first.click()
+    page.get_by_label("Dose (g/kg)").fill("2")
+    acetaminophen = page.get_by_role("group", name="Premedication 1")
+    expect(acetaminophen.get_by_label("Drug")).to_have_value("acetaminophen")
+    acetaminophen.get_by_label("Unit").select_option("g")
+    page.get_by_role("button", name="Save new revision").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Dose (g/kg): the dose changes from 0.4 to 2 g/kg")
+    expect(alert).to_contain_text("Premedication 1, dose: acetaminophen 650 g PO is outside the usual 325–650 mg PO "
+                                  "(CLINICAL.md s.4, a mild reaction's suggested actions): 1,000 times its highest")
+    expect(acetaminophen.locator(".field-error")).to_contain_text("1,000 times its highest; check the unit")
+    page.screenshot(path=str(artifacts / "order-questions-in-one-answer.png"), full_page=True)
+    page.get_by_label("This dose change is meant", exact=False).check()
+    page.get_by_label("These medication doses are meant", exact=False).check()
+    page.get_by_role("button", name="Save new revision").click()
+    expect(page.get_by_text("Saved as a new revision")).to_be_visible()

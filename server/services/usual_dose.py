@@ -1,0 +1,42 @@
+"""An order's premedication or PRN dose outside its drug's usual dose (server/clinical/usual_doses.py) is a
+slip (650 g typed for 650 mg, a decimal point moved) or a dose the prescriber chose (a child's, a larger
+one); the nurse gives what the order says. It is refused, on the dose in its row, unless the pharmacist ticks
+that the doses are meant. A row the order already held as written is not asked again at each edit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from server.clinical.usual_doses import beyond_usual
+from server.db.models import Order
+from server.errors import FieldError, ValidationFailed
+
+if TYPE_CHECKING:
+    from server.services.orders import OrderCreate
+
+FIELD = "medication_dose_differs"
+LISTS = ("premeds", "prn_orders")
+
+
+def _held(order: Order | None, prefix: str, row: dict[str, object]) -> bool:
+    """The order's revision being edited already lists this medication with this dose, unit and route."""
+    keys = ("drug", "dose", "unit", "route")
+    return order is not None and any(all(kept.get(k) == row[k] for k in keys) for kept in getattr(order, prefix) or [])
+
+
+def check(*, data: OrderCreate, order: Order | None = None) -> None:
+    """Raise ValidationFailed naming each dose beyond its usual one, and FIELD, unless ticked."""
+    if data.medication_dose_differs:
+        return
+    errors = []
+    for prefix in LISTS:
+        for index, medication in enumerate(getattr(data, prefix)):
+            reason = beyond_usual(medication.drug, medication.dose, medication.unit, medication.route)
+            if reason is not None and not _held(order, prefix, medication.model_dump()):
+                errors.append(FieldError(f"{prefix}.{index}.dose", f"{prefix}.{index}.dose: {reason}"))
+    if errors:
+        message = (f"{FIELD}: {'this dose is' if len(errors) == 1 else 'these doses are'} outside the usual dose. "
+                   "Correct the dose or its unit, or tick that the order's medication doses are meant "
+                   "(the prescriber ordered them).")
+        raise ValidationFailed("; ".join(e.message for e in errors + [FieldError(FIELD, message)]),
+                               errors=[*errors, FieldError(FIELD, message)])
