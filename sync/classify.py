@@ -83,10 +83,16 @@ class Batch:
         return [row["device_seq"] for row in self.events] + [row.device_seq for row in self.quarantines]
 
     def summary(self, batch_id: UUID) -> dict[str, Any]:
+        """The push as its audit entry says it: how many of each answer, and the kinds of entry stored, so an
+        auditor reads a sign-off as "review.signed", not as a bare push (a walk)."""
         counts: dict[str, int] = {}
         for answer in self.results:
             counts[answer["status"]] = counts.get(answer["status"], 0) + 1
-        return {"batch_id": str(batch_id), "device_id": str(self.device.id), **counts}
+        kinds: dict[str, int] = {}
+        for row in self.events:
+            kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
+        stored = ", ".join(kind if n == 1 else f"{kind} ×{n}" for kind, n in sorted(kinds.items()))
+        return {"batch_id": str(batch_id), "device_id": str(self.device.id), **counts, **({"kinds": stored} if kinds else {})}
 
     def quarantine(self, raw: dict[str, Any], event_id: UUID, digest: str, refusal: Refusal,
                    visit_id: UUID | None) -> Result:

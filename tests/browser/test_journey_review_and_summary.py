@@ -63,3 +63,15 @@ def test_pharmacist_signs_off_a_reaction_visit_and_the_physician_reads_it_from_t
     pdf = tmp_path / "summary.pdf"
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
+    log_out(page)
+
+    # the administrator's audit log says what the pharmacist's pushes stored (a walk read a sign-off as "visit.write ok")
+    log_in(page, server.base_url, "admin")
+    page.get_by_role("link", name="Audit log", exact=True).click()
+    page.get_by_label("Action starts with").fill("sync.push")
+    page.get_by_role("button", name="Filter").click()
+    signed = page.locator("tbody tr").first
+    expect(signed).to_contain_text("Pia Lind")
+    expect(signed).to_contain_text("kinds=review.signed")
+    expect(page.locator("tbody tr").nth(1)).to_contain_text("kinds=review.intervention")
+    page.screenshot(path=str(artifacts / "journey-admin-audit-sign-off.png"), full_page=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from server.db.models import Order, Visit, VisitStatus
+from server.db.models import AuditEntry, Order, Visit, VisitStatus
 from server.db.review_models import InboxItem
 from server.services import visits
 from server.services.desk_events import desk_device_id
@@ -65,6 +65,11 @@ async def test_intervention_and_sign_off_are_synced_events_that_tablets_pull(
     assert await InboxItem.filter(visit_id=visit.id, physician_id=physician_phil.id).count() == 1
     page = (await desk.get(url)).text
     assert "Hold at 70 mL/h next time" in page and "Inbox of Physician Phil" in page
+    # the audit log says what the pushes stored: a sign-off reads as one, not as a bare push (a walk)
+    pushes = await AuditEntry.filter(action="sync.push", user_id=pharmacist_pia.id).order_by("id")
+    assert [p.detail["kinds"] for p in pushes] == ["review.intervention", "review.signed"]
+    tablet = await AuditEntry.filter(action="sync.push", user_id=nurse_ana.id).order_by("id").first()
+    assert "vitals ×" in tablet.detail["kinds"] and "reaction.observed" in tablet.detail["kinds"]
 
 
 async def test_a_late_entry_after_sign_off_sends_the_visit_back_to_the_queue(
