@@ -1,0 +1,50 @@
+"""A pharmacist's sign-off note outlives the other forms of the visit page: a walk typed her note for the
+physician, then recorded an intervention, and the page came back without it (server/static/keep_typed.js).
+Sent, or once she logs out, it is gone from the tab: the next person at this browser never reads it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.people import log_in, log_out
+
+pytestmark = pytest.mark.browser
+
+NOTE = "Febrile reaction handled at home; premedicate with cetirizine next time."
+
+
+def test_a_sign_off_note_typed_before_an_intervention_is_there_after_it_and_signed_with_the_visit(
+        server_factory, launch, artifacts):
+    server = server_factory()
+    page = launch().new_page()
+    log_in(page, server.base_url, "pharmacist")
+    page.get_by_role("link", name="Review queue").click()
+    page.locator("table.queue tbody tr").first.get_by_role("link").first.click()
+    visit_url = page.url
+    page.get_by_label("Note for the physician").fill(NOTE)
+    page.get_by_label("Kind").select_option("premed_change")
+    page.get_by_label("What and why").fill("Add cetirizine 10 mg PO 30 min before the start.")
+    page.get_by_role("button", name="Record intervention").click()
+    expect(page.get_by_label("What and why")).to_have_value("")  # the intervention was recorded: the page came back
+    expect(page.get_by_label("Note for the physician")).to_have_value(NOTE)
+    expect(page.get_by_text("Your note, as you left it before the page reloaded.")).to_be_visible()
+    page.screenshot(path=str(artifacts / "sign-off-note-kept-after-an-intervention.png"), full_page=True)
+
+    page.get_by_label("I reviewed the", exact=False).check()
+    page.get_by_role("button", name="Sign review and release summary").click()
+    expect(page.get_by_text("Reviewed by Pia Lind", exact=False)).to_be_visible()
+    kept = page.evaluate("() => Object.keys(sessionStorage).filter((k) => k.startsWith('ivlog:keep:'))")
+    assert kept == []  # sent: nothing of it stays in the tab
+
+    # a note typed and left unsent is dropped at log out, before anyone else logs in at this tab
+    page.goto(visit_url)
+    page.get_by_label("Kind").select_option("other")
+    page.get_by_label("What and why").fill("Called the patient: no headache since.")
+    page.get_by_role("button", name="Record intervention").click()  # reopens the visit: the sign-off is offered again
+    page.get_by_label("Note for the physician").fill("Draft I did not send")
+    log_out(page)
+    log_in(page, server.base_url, "pharmacist")
+    page.goto(visit_url)
+    expect(page.get_by_label("Note for the physician")).to_have_value(NOTE)  # the sign-off's own note, offered again
+    expect(page.get_by_text("Your note, as you left it before the page reloaded.")).to_be_hidden()
