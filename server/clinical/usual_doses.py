@@ -39,9 +39,19 @@ def load_usual_doses(data: Mapping[str, Any] | None = None) -> dict[tuple[str, s
 DEFAULT_USUAL_DOSES = load_usual_doses()
 
 
+@dataclass(frozen=True)
+class Beyond:
+    """A dose outside its usual one: why, and whether a pharmacist may keep it as meant. A dose ten times the
+    usual highest or more is a unit or decimal slip, never a prescription (no adult or child takes ten
+    times the adult dose at once), so it has no "meant"; one below the usual range may be a child's."""
+
+    reason: str
+    may_be_meant: bool
+
+
 def beyond_usual(drug: str, dose: float, unit: str, route: str,
-                 table: Mapping[tuple[str, str], UsualDose] = DEFAULT_USUAL_DOSES) -> str | None:
-    """Why this dose is outside its drug's usual dose by this route ("acetaminophen 650 g PO is outside the
+                 table: Mapping[tuple[str, str], UsualDose] = DEFAULT_USUAL_DOSES) -> Beyond | None:
+    """How this dose is outside its drug's usual dose by this route ("acetaminophen 650 g PO is outside the
     usual 325–650 mg PO (source): 1,000 times its highest; check the unit"), or None."""
     usual = table.get((drug.strip().casefold(), route))
     scale, given = amount_of(dose, unit)
@@ -53,5 +63,5 @@ def beyond_usual(drug: str, dose: float, unit: str, route: str,
     times = given / high if given > high else low / given
     slip = f": {times:,.0f} times its {'highest' if given > high else 'lowest'}; check the unit" \
         if times >= UNIT_SLIP else ""
-    return (f"{drug} {format_number(dose, 3)} {unit} {route} is outside the usual {usual.text()} "
-            f"({usual.source}){slip}")
+    reason = f"{drug} {format_number(dose, 3)} {unit} {route} is outside the usual {usual.text()} ({usual.source}){slip}"
+    return Beyond(reason, may_be_meant=not (given > high and times >= UNIT_SLIP))

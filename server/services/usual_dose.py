@@ -1,7 +1,8 @@
 """An order's premedication or PRN dose outside its drug's usual dose (server/clinical/usual_doses.py) is a
 slip (650 g typed for 650 mg, a decimal point moved) or a dose the prescriber chose (a child's, a larger
 one); the nurse gives what the order says. It is refused, on the dose in its row, unless the pharmacist ticks
-that the doses are meant. A row the order already held as written is not asked again at each edit."""
+that the doses are meant; ten times the usual highest or more is refused outright (a unit slip, never a
+prescription). A row the order already held as written is not asked again at each edit."""
 
 from __future__ import annotations
 
@@ -25,18 +26,20 @@ def _held(order: Order | None, prefix: str, row: dict[str, object]) -> bool:
 
 
 def check(*, data: OrderCreate, order: Order | None = None) -> None:
-    """Raise ValidationFailed naming each dose beyond its usual one, and FIELD, unless ticked."""
-    if data.medication_dose_differs:
-        return
-    errors = []
+    """Raise ValidationFailed naming each dose beyond its usual one and, where a tick may keep them, FIELD;
+    a dose ten times the usual highest or more is refused, ticked or not."""
+    errors, askable = [], []
     for prefix in LISTS:
         for index, medication in enumerate(getattr(data, prefix)):
-            reason = beyond_usual(medication.drug, medication.dose, medication.unit, medication.route)
-            if reason is not None and not _held(order, prefix, medication.model_dump()):
-                errors.append(FieldError(f"{prefix}.{index}.dose", f"{prefix}.{index}.dose: {reason}"))
+            beyond = beyond_usual(medication.drug, medication.dose, medication.unit, medication.route)
+            if beyond is None or _held(order, prefix, medication.model_dump()):
+                continue
+            if not beyond.may_be_meant or not data.medication_dose_differs:
+                errors.append(FieldError(f"{prefix}.{index}.dose", f"{prefix}.{index}.dose: {beyond.reason}"))
+                askable.append(beyond.may_be_meant)
+    if any(askable):
+        errors.append(FieldError(FIELD, f"{FIELD}: {'this dose is' if askable.count(True) == 1 else 'these doses are'} "
+                                 "outside the usual dose. Correct the dose or its unit, or tick that the order's "
+                                 "medication doses are meant (the prescriber ordered them)."))
     if errors:
-        message = (f"{FIELD}: {'this dose is' if len(errors) == 1 else 'these doses are'} outside the usual dose. "
-                   "Correct the dose or its unit, or tick that the order's medication doses are meant "
-                   "(the prescriber ordered them).")
-        raise ValidationFailed("; ".join(e.message for e in errors + [FieldError(FIELD, message)]),
-                               errors=[*errors, FieldError(FIELD, message)])
+        raise ValidationFailed("; ".join(e.message for e in errors), errors=errors)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -46,7 +48,7 @@ def test_a_rate_cap_below_the_labels_start_rate_is_refused_naming_the_start(serv
     page.screenshot(path=str(artifacts / "order-cap-below-the-start-rate.png"), full_page=True)
 
 
-def test_a_premedication_in_grams_is_asked_about_on_its_row_in_the_same_answer_as_a_dose_change(
+def test_a_premedication_in_grams_is_refused_on_its_row_in_the_same_answer_as_a_dose_change(
         server_factory, launch, artifacts):
     """A walk saved acetaminophen 650 g; and fixing one question, saving, and meeting the next took four saves."""
     server = server_factory()
@@ -58,14 +60,22 @@ def test_a_premedication_in_grams_is_asked_about_on_its_row_in_the_same_answer_a
     acetaminophen = page.get_by_role("group", name="Premedication 1")
     expect(acetaminophen.get_by_label("Drug")).to_have_value("acetaminophen")
     acetaminophen.get_by_label("Unit").select_option("g")
+    page.get_by_role("group", name="Premedication 2").get_by_label("Dose").fill("50")  # diphenhydramine, within its range
     page.get_by_role("button", name="Save new revision").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Dose (g/kg): the dose changes from 0.4 to 2 g/kg")
     expect(alert).to_contain_text("Premedication 1, dose: acetaminophen 650 g PO is outside the usual 325–650 mg PO "
                                   "(CLINICAL.md s.4, a mild reaction's suggested actions): 1,000 times its highest")
     expect(acetaminophen.locator(".field-error")).to_contain_text("1,000 times its highest; check the unit")
+    expect(page.get_by_label("These medication doses are meant", exact=False)).to_have_count(0)  # a slip: no "meant"
     page.screenshot(path=str(artifacts / "order-questions-in-one-answer.png"), full_page=True)
+    acetaminophen.get_by_role("combobox", name=re.compile("^Unit")).select_option("mg")  # its error names a unit too
     page.get_by_label("This dose change is meant", exact=False).check()
-    page.get_by_label("These medication doses are meant", exact=False).check()
     page.get_by_role("button", name="Save new revision").click()
     expect(page.get_by_text("Saved as a new revision")).to_be_visible()
+    # the revision history shows the premedication the edit replaced (a walk could not see it)
+    page.get_by_text("Revision history (1 earlier)").first.click()
+    expect(page.get_by_test_id("was-premeds").first).to_have_text(
+        "Premedication was: acetaminophen 650 mg PO 30 min before; diphenhydramine 25 mg PO 30 min before")
+    expect(page.get_by_test_id("was-prn")).to_have_count(0)  # the PRN orders did not change
+    page.screenshot(path=str(artifacts / "order-history-old-premedication.png"), full_page=True)

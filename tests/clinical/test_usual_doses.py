@@ -37,4 +37,12 @@ def test_a_dose_within_its_usual_range_or_one_no_source_covers_is_not_judged(dru
      "life-threatening reaction's suggested actions)"),
 ])
 def test_a_dose_beyond_its_usual_range_says_the_range_its_source_and_a_unit_slip(drug, dose, unit, route, said):
-    assert beyond_usual(drug, dose, unit, route) == said
+    assert beyond_usual(drug, dose, unit, route).reason == said
+
+
+@pytest.mark.parametrize("dose, unit, may_be_meant", [
+    (6500, "mg", False), (6.5, "g", False), (6499, "mg", True), (1000, "mg", True), (160, "mg", True), (30, "mg", True),
+])
+def test_ten_times_the_usual_highest_or_more_may_not_be_meant_and_a_small_dose_may(dose, unit, may_be_meant):
+    """No one takes ten times the adult dose at once: a unit slip; a dose below the range may be a child's."""
+    assert beyond_usual("acetaminophen", dose, unit, "PO").may_be_meant is may_be_meant

@@ -17,20 +17,32 @@ BOX = ("Medication doses: this dose is outside the usual dose. Correct the dose 
        "order's medication doses are meant (the prescriber ordered them).")
 
 
-async def test_a_premedication_in_grams_for_milligrams_is_refused_on_its_row_until_ticked(
+async def test_a_premedication_in_grams_for_milligrams_is_refused_on_its_row_ticked_or_not(
         client_factory, pharmacist_pia, patient_pat):
+    """A thousand times the dose is a unit slip, never a prescription: no box says it is meant."""
     client = await client_factory(pharmacist_pia)
     before = await Order.filter(patient=patient_pat).count()
-    refused = await create_order(client, patient_pat.id, **{"premeds-0-unit": "g"})
-    assert refused.status_code == 422
-    page = html.unescape(refused.text)
-    assert GRAMS in page and BOX in page
-    assert 'name="medication_dose_differs"' in page  # the box that says it is meant, offered with the refusal
+    for ticked in (None, "on"):
+        refused = await create_order(client, patient_pat.id, **{"premeds-0-unit": "g", "medication_dose_differs": ticked})
+        assert refused.status_code == 422
+        page = html.unescape(refused.text)
+        assert GRAMS in page
+        assert ('name="medication_dose_differs"' in page) == bool(ticked)  # not offered; once ticked, kept as sent
     assert await Order.filter(patient=patient_pat).count() == before
 
-    meant = await create_order(client, patient_pat.id, **{"premeds-0-unit": "g", "medication_dose_differs": "on"})
+
+async def test_a_childs_dose_below_the_usual_range_is_asked_on_its_row_until_ticked(
+        client_factory, pharmacist_pia, patient_pat):
+    client = await client_factory(pharmacist_pia)
+    refused = await create_order(client, patient_pat.id, **{"premeds-0-dose": "160"})
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    assert ("Premedication 1, dose: acetaminophen 160 mg PO is outside the usual 325–650 mg PO (CLINICAL.md s.4, "
+            "a mild reaction's suggested actions)") in page and BOX in page
+    assert 'name="medication_dose_differs"' in page  # the box that says it is meant, offered with the refusal
+    meant = await create_order(client, patient_pat.id, **{"premeds-0-dose": "160", "medication_dose_differs": "on"})
     assert meant.status_code == 303
-    assert (await latest(patient_pat)).premeds[0] == {"drug": "acetaminophen", "dose": 650, "unit": "g", "route": "PO",
+    assert (await latest(patient_pat)).premeds[0] == {"drug": "acetaminophen", "dose": 160, "unit": "mg", "route": "PO",
                                                       "minutes_before": 30}
 
 
@@ -67,16 +79,16 @@ async def test_a_dose_the_order_already_held_is_not_asked_again_at_each_edit(
 
 
 async def test_every_question_of_order_entry_is_asked_in_one_answer(client_factory, pharmacist_pia, patient_pat):
-    """A dosing weight far from the record, a second active IVIG order, a premedication in grams and a rate
-    cap above the label maximum: one refusal names all four, each with its box or its reason field."""
+    """A dosing weight far from the record, a second active IVIG order, a premedication above its usual dose,
+    and on an edit a doubled dose and a rate cap above the label maximum: one refusal names them all."""
     client = await client_factory(pharmacist_pia)
     refused = await create_order(client, patient_pat.id, weight_differs=None, same_therapy=None,
-                                 **{"premeds-0-unit": "g"})
+                                 **{"premeds-0-dose": "1000"})
     page = html.unescape(refused.text)
     assert refused.status_code == 422
     for box in ("weight_differs", "same_therapy", "medication_dose_differs"):
         assert f'name="{box}"' in page
-    assert GRAMS in page
+    assert "acetaminophen 1000 mg PO is outside the usual 325–650 mg PO" in page
 
     order = await latest(patient_pat)
     edited = await edit_order(client, order, dose_g_per_kg="2", rate_cap_ml_h="900", **{"premeds-1-unit": "g"})
