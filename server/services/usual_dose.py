@@ -2,7 +2,7 @@
 slip (650 g typed for 650 mg, a decimal point moved) or a dose the prescriber chose (a child's, a larger
 one); the nurse gives what the order says. It is refused, on the dose in its row, unless the pharmacist ticks
 that the doses are meant; ten times the usual highest or more is refused outright (a unit slip, never a
-prescription). A row the order already held as written is not asked again at each edit."""
+prescription). A dose the order already held as written is not asked again at each edit, but a slip is."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ def check(*, data: OrderCreate, order: Order | None = None) -> None:
     for prefix in LISTS:
         for index, medication in enumerate(getattr(data, prefix)):
             beyond = beyond_usual(medication.drug, medication.dose, medication.unit, medication.route)
-            if beyond is None or _held(order, prefix, medication.model_dump()):
-                continue
+            if beyond is None or (beyond.may_be_meant and _held(order, prefix, medication.model_dump())):
+                continue  # a slip the order already holds is told at every edit, until corrected
             if not beyond.may_be_meant or not data.medication_dose_differs:
                 errors.append(FieldError(f"{prefix}.{index}.dose", f"{prefix}.{index}.dose: {beyond.reason}"))
                 askable.append(beyond.may_be_meant)

@@ -107,3 +107,15 @@ async def test_the_safety_check_waits_for_a_dosing_weight_that_stands(client_fac
     assert 'name="weight_differs"' in page and "The rate cap 900 mL/h" not in page
     judged = await create_order(client, patient_pat.id, rate_cap_ml_h="900")
     assert "The rate cap 900 mL/h is above the label maximum" in html.unescape(judged.text)
+
+
+async def test_a_slip_an_order_already_holds_is_told_at_the_next_edit(client_factory, pharmacist_pia, patient_pat):
+    """An order saved with 650 g before this check existed is not waved through at its next edit."""
+    order = await latest(patient_pat)
+    slipped = [{**row, "unit": "g"} if row["drug"] == "acetaminophen" else row for row in order.premeds]
+    await Order.filter(id=order.id).update(premeds=slipped)
+    client = await client_factory(pharmacist_pia)
+    kept = {"premeds-1-unit": "g"}  # the edit form shows the order as written: the slip included
+    refused = await edit_order(client, await Order.get(id=order.id), prescriber="Dr. Other", **kept)
+    assert refused.status_code == 422
+    assert "acetaminophen 650 g PO is outside the usual 325–650 mg PO" in html.unescape(refused.text)
