@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, time, timedelta, timezone
 
 from starlette.requests import Request
@@ -12,8 +13,13 @@ from server import access
 from server.db.models import Role, VisitStatus
 from server.routes import guard
 from server.services import inbox
+from server.services.catalogue_names import product_name
 from server.services.local_time import LocalTime
 from server.templating import render
+
+
+PATIENTS_SHOWN = 200  # a physician's page lists at most this many patients, the first by name
+ORDERS_SHOWN = 400  # and their active orders, at most this many in all
 
 
 async def root(request: Request) -> Response:
@@ -42,14 +48,22 @@ async def nurse_home(request: Request) -> Response:
 
 async def physician_home(request: Request) -> Response:
     user = await guard.require(request, Role.PHYSICIAN)
-    patients = await (await access.patients(user)).order_by("family_name", "given_name")
+    patients = await (await access.patients(user)).order_by("family_name", "given_name").limit(PATIENTS_SHOWN)
     reviewed = (await access.visits(user)).filter(status=VisitStatus.REVIEWED)  # released: their summaries open
     visits = await reviewed.order_by("-scheduled_at").limit(50).prefetch_related("patient")
     summaries = await inbox.inbox_of(user)
+    # what his patients are given now, as the pharmacy wrote it (a walk's physician could not see it)
+    active = await (await access.orders(user)).filter(active=True, patient_id__in=[p.id for p in patients]) \
+        .order_by("patient_id", "id").limit(ORDERS_SHOWN)
+    orders = defaultdict(list)
+    for order in active:
+        orders[order.patient_id].append(order)
     await access.audit_list(user, "patient", len(patients))
     await access.audit_list(user, "inbox_item", len(summaries.items))
+    await access.audit_list(user, "order", len(active))
     context = {"patients": patients, "visits": visits, "inbox": summaries, "readable": inbox.readable,
-               "clock": LocalTime(guard.settings_of(request).timezone)}
+               "clock": LocalTime(guard.settings_of(request).timezone), "orders": orders,
+               "product_name": product_name, "more_patients": len(patients) == PATIENTS_SHOWN}
     return render(request, "home/physician.html", context)
 
 

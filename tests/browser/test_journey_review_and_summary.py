@@ -42,6 +42,11 @@ def test_pharmacist_signs_off_a_reaction_visit_and_the_physician_reads_it_from_t
     log_out(page)
 
     log_in(page, server.base_url, "physician")
+    # what his patients are given now, as the pharmacy wrote it (a walk's physician could not see his orders)
+    alma = page.locator("table tbody tr", has_text="MRN-1001").get_by_test_id("active-orders")
+    expect(alma).to_contain_text("Gammagard Liquid 10% · PI, 0.4 g/kg × 70 kg = 28 g; rate: product label.")
+    expect(alma).to_contain_text("Premedication: acetaminophen 650 mg PO 30 min before; diphenhydramine 25 mg PO 30 min before.")
+    expect(alma).to_contain_text("Prescriber Dr. Phil Amari · revision 1, written")
     row = page.locator("table tbody tr", has_text="reaction, grade 2")
     expect(row).to_have_count(1)
     expect(page.get_by_text(re.compile(r"^\d+ unread$"))).to_be_visible()
