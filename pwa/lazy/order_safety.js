@@ -102,16 +102,19 @@ function atRiskOf(label, weight_kg, cap_ml_h, at_risk_default_mg_kg_min) {
   return atRiskLimit(label, { weight_kg, at_risk_default_mg_kg_min });
 }
 
+// Steps above the order's own cap contradict it (the bedside holds the cap): no override, as order_safety.py.
+function aboveOwnCap(cap_ml_h, steps) {
+  const high = cap_ml_h == null ? [] : steps.filter((step) => step > cap_ml_h);
+  return high.length ? [{ code: 'steps_above_order_cap', field: 'steps_ml_h', overridable: false,
+    message: `Steps ${rates(high)} are above the order's rate cap (${mlH(cap_ml_h)}): lower them or raise the cap.` }] : [];
+}
+
 // An order for a product without verified rates: the order's cap is the only bound.
 function unratedCheck(cap_ml_h, steps, at_risk) {
-  const problems = [];
-  const high = cap_ml_h == null ? [] : steps.filter((step) => step > cap_ml_h);
+  const problems = aboveOwnCap(cap_ml_h, steps);
   if (cap_ml_h == null) {
     problems.push({ code: 'order_cap_missing', field: 'rate_cap_ml_h', overridable: false,
       message: 'Rates not verified for this product, so no label maximum bounds the order: enter a rate cap in mL/h.' });
-  } else if (high.length) {
-    problems.push({ code: 'steps_above_order_cap', field: 'steps_ml_h', overridable: false,
-      message: `Steps ${rates(high)} are above the order's rate cap (${mlH(cap_ml_h)}): lower them or raise the cap.` });
   }
   const risk = at_risk ? cap_ml_h : null;
   return { label_max_ml_h: null, at_risk_cap_ml_h: risk, at_risk_cap_source: risk == null ? null : 'order_cap', problems };
@@ -133,7 +136,7 @@ export function checkOrder(label, {
   const top = { ml_h: pumpRateIn(label, label.ladder.at(-1), label.rate_unit, weight_kg), source: 'label_max', exclusive: false };
   const maxText = `label maximum of ${formatNumber(label.ladder.at(-1), 2)} ${label.rate_unit} at ${formatNumber(weight_kg, 1)} kg`;
   const problems = [...against(top, maxText, cap_ml_h, steps, ['cap_above_label_max', 'steps_above_label_max']),
-    ...aboveStart(label, weight_kg, steps), ...capBelowStart(label, weight_kg, cap_ml_h)];
+    ...aboveStart(label, weight_kg, steps), ...capBelowStart(label, weight_kg, cap_ml_h), ...aboveOwnCap(cap_ml_h, steps)];
   const interval = intervalBelow(label, steps, step_interval_min);
   problems.push(...(interval.length ? interval : cadence));
   if (!at_risk) return { label_max_ml_h: top.ml_h, at_risk_cap_ml_h: null, at_risk_cap_source: null, problems };

@@ -165,18 +165,22 @@ def _at_risk(label: Protocol, weight_kg: float, cap_ml_h: float | None, default:
     return at_risk_limit(label, weight_kg=weight_kg, at_risk_default_mg_kg_min=default)
 
 
+def _above_own_cap(cap_ml_h: float | None, steps: tuple[float, ...]) -> list[OrderProblem]:
+    """Steps above the order's own cap contradict it: the bedside holds the cap, so they never run. No override:
+    the pharmacist wrote both (a walk saved steps 9, 18, 36, 72 under a cap of 60 without a word)."""
+    high = [step for step in steps if cap_ml_h is not None and step > cap_ml_h]
+    return [OrderProblem("steps_above_order_cap", "steps_ml_h", f"Steps {_rates(high)} are above the order's rate "
+                         f"cap ({_ml_h(cap_ml_h)}): lower them or raise the cap.", False)] if high else []
+
+
 def _unrated(cap_ml_h: float | None, steps: tuple[float, ...], at_risk: bool) -> OrderSafety:
     """An order for a product without verified rates: the order's cap is the only bound, so it must exist
     and the steps must stay within it."""
-    problems = []
+    problems = _above_own_cap(cap_ml_h, steps)
     if cap_ml_h is None:
         problems.append(OrderProblem(
             "order_cap_missing", "rate_cap_ml_h", "Rates not verified for this product, so no label maximum "
             "bounds the order: enter a rate cap in mL/h.", False))
-    elif high := [step for step in steps if step > cap_ml_h]:
-        problems.append(OrderProblem(
-            "steps_above_order_cap", "steps_ml_h", f"Steps {_rates(high)} are above the order's rate cap "
-            f"({_ml_h(cap_ml_h)}): lower them or raise the cap.", False))
     risk = cap_ml_h if at_risk else None
     return OrderSafety(None, risk, None if risk is None else "order_cap", tuple(problems))
 
@@ -213,6 +217,7 @@ def check_order(
     problems = list(_against(top, max_text, cap_ml_h, steps, ("cap_above_label_max", "steps_above_label_max")))
     problems += _above_start(label, weight_kg, steps)
     problems += _cap_below_start(label, weight_kg, cap_ml_h)
+    problems += _above_own_cap(cap_ml_h, steps)
     problems += list(_interval_below(label, steps, step_interval_min)) or cadence
     if not at_risk:
         return OrderSafety(top.ml_h, None, None, tuple(problems))

@@ -79,3 +79,24 @@ def test_a_premedication_in_grams_is_refused_on_its_row_in_the_same_answer_as_a_
         "Premedication was: acetaminophen 650 mg PO 30 min before; diphenhydramine 25 mg PO 30 min before")
     expect(page.get_by_test_id("was-prn")).to_have_count(0)  # the PRN orders did not change
     page.screenshot(path=str(artifacts / "order-history-old-premedication.png"), full_page=True)
+
+
+def test_steps_above_the_orders_own_cap_are_refused_without_an_override(server_factory, launch, artifacts):
+    """A walk saved steps 9, 18, 36, 72 mL/h under a cap of 60 without a word: the 72 step would never run."""
+    server = server_factory()
+    page = launch(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
+    page.get_by_role("link", name="Reyes, Alma").click()
+    page.get_by_role("link", name="Edit order").first.click()
+    page.get_by_label("Explicit mL/h steps written here").check()
+    page.get_by_label("Steps (mL/h", exact=False).fill("9, 18, 36, 72")
+    page.get_by_label("Minutes between steps", exact=False).fill("30")
+    page.get_by_label("Rate cap", exact=False).fill("60")
+    page.get_by_label("Pharmacist override reason", exact=False).fill("the prescriber asked for it")
+    page.get_by_role("button", name="Save new revision").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Steps 72 mL/h are above the order's rate cap (60 mL/h): lower them or raise the cap.")  # an override is no answer
+    page.screenshot(path=str(artifacts / "order-steps-above-its-own-cap.png"), full_page=True)
+    page.get_by_role("textbox", name=re.compile("^Rate cap")).fill("72")  # the steps' error names the cap too
+    page.get_by_role("button", name="Save new revision").click()
+    expect(page.get_by_text("Saved as a new revision")).to_be_visible()
