@@ -30,7 +30,7 @@ FIELD_WORDS: dict[str, str] = {
     # patients, assignments and accounts
     "mrn": "MRN", "given_name": "Given name", "family_name": "Family name", "birth_date": "Birth date",
     "allergies": "Allergies", "physician_id": "Physician", "starts_on": "From", "ends_on": "Until",
-    "thrombosis_risk": "Thrombosis risk", "renal_risk": "Renal risk", "iga_deficiency": "IgA deficiency",
+    "another_person": "Another person", "thrombosis_risk": "Thrombosis risk", "renal_risk": "Renal risk", "iga_deficiency": "IgA deficiency",
     "username": "Username", "display_name": "Display name", "email": "Email", "role": "Role",
     "password": "Password", "current_password": "Current password", "new_password": "New password",
     "repeat_password": "New password again", "device_id": "Device", "device_label": "Device name", "tablet_lock_min": "Lock after (minutes)",

@@ -16,12 +16,13 @@ from tortoise.transactions import in_transaction
 from server import access, audit
 from server.db.models import Assignment, Patient, Role, User
 from server.errors import FieldError, ValidationFailed
+from server.services import same_person
 
 PATIENT_FIELDS = (
     "mrn", "given_name", "family_name", "birth_date", "allergies", "dosing_weight_kg",
     "thrombosis_risk", "renal_risk", "iga_deficiency", "physician_id",
 )
-MRN_TAKEN = "mrn: another patient of your organization has this MRN"
+MRN_TAKEN = same_person.MRN_TAKEN
 
 
 class PatientCreate(BaseModel):
@@ -36,6 +37,7 @@ class PatientCreate(BaseModel):
     renal_risk: bool = False
     iga_deficiency: bool = False
     physician_id: int | None = None
+    another_person: bool = False  # ticked: a patient of the same name and birth date is someone else (same_person)
 
     @field_validator("birth_date")
     @classmethod
@@ -81,21 +83,13 @@ async def _check_physician(admin: User, physician_id: int | None) -> None:
         raise _invalid("physician_id", "choose one of your organization's physicians")
 
 
-async def _check_mrn_free(admin: User, mrn: str, patient_id: int | None = None) -> None:
-    query = Patient.filter(organization_id=admin.organization_id, mrn=mrn)
-    if patient_id is not None:
-        query = query.exclude(id=patient_id)
-    if await query.exists():
-        raise ValidationFailed(MRN_TAKEN, errors=[FieldError("mrn", MRN_TAKEN)])
-
-
 async def create_patient(*, admin: User, data: PatientCreate) -> Patient:
     await _check_physician(admin, data.physician_id)
-    await _check_mrn_free(admin, data.mrn)
+    await same_person.check(organization_id=admin.organization_id, data=data)
     try:
         async with in_transaction("default") as connection:
             patient = await Patient.create(
-                organization_id=admin.organization_id, **data.model_dump(), using_db=connection
+                organization_id=admin.organization_id, **data.model_dump(exclude={"another_person"}), using_db=connection
             )
             await audit.record("patient.create", actor=access.actor(admin), object_type="patient", object_id=patient.id)
     except IntegrityError:  # the same MRN saved a moment ago by someone else
@@ -106,7 +100,7 @@ async def create_patient(*, admin: User, data: PatientCreate) -> Patient:
 async def update_patient(*, patient: Patient, admin: User, changes: PatientUpdate) -> Patient:
     """Save the record; the audit entry names the changed fields, never their values."""
     await _check_physician(admin, changes.physician_id)
-    await _check_mrn_free(admin, changes.mrn, patient.id)
+    await same_person.check(organization_id=admin.organization_id, data=changes, patient=patient)
     values = changes.model_dump()
     changed = [name for name in PATIENT_FIELDS if getattr(patient, name) != values[name]]
     if not changed:

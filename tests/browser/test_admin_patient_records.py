@@ -1,0 +1,36 @@
+"""One person, one record, walked at the admin's patients page: a walk added "mrn-1002" beside MRN-1002 and a
+second Keller, Bruno of the same birth date, and both were accepted (server/services/same_person.py)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.people import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_second_record_of_a_patient_is_refused_by_mrn_in_any_case_and_asked_about_by_name(
+        server_factory, launch, artifacts):
+    server = server_factory()
+    page = launch(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, server.base_url, "admin", DEMO_PASSWORD)
+    page.get_by_role("link", name="Patients", exact=True).click()
+    page.get_by_label("MRN").fill("mrn-1002")
+    page.get_by_label("Given name").fill("Bruno")
+    page.get_by_label("Family name").fill("Keller")
+    page.get_by_label("Birth date").fill("1971-09-15")
+    page.get_by_label("Dosing weight", exact=False).fill("82")
+    page.get_by_role("button", name="Add patient").click()
+    expect(page.get_by_role("alert")).to_contain_text("MRN: another patient of your organization has this MRN")
+    page.get_by_label("MRN").fill("MRN-2002")
+    page.get_by_role("button", name="Add patient").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Another person: Keller, Bruno (MRN-1002) has this name and birth date. Two records of one person split the "
+        "orders and visits between them: use that record, or tick that this is another person.")
+    page.screenshot(path=str(artifacts / "admin-second-record-of-a-patient.png"), full_page=True)
+    page.get_by_label("This is another person", exact=False).check()  # a namesake born the same day
+    page.get_by_role("button", name="Add patient").click()
+    expect(page.get_by_text("MRN-2002").first).to_be_visible()
