@@ -27,6 +27,7 @@ FIELD_WORDS: dict[str, str] = {
     "weight_differs": "Dosing weight (kg)",
     "dose_differs": "Dose (g/kg)",
     "medication_dose_differs": "Medication doses",
+    "age_meant": "Product and indication", "iga_meant": "IgA deficiency",
     # patients, assignments and accounts
     "mrn": "MRN", "given_name": "Given name", "family_name": "Family name", "birth_date": "Birth date",
     "allergies": "Allergies", "physician_id": "Physician", "starts_on": "From", "ends_on": "Until",

@@ -39,6 +39,11 @@ def load_usual_doses(data: Mapping[str, Any] | None = None) -> dict[tuple[str, s
 DEFAULT_USUAL_DOSES = load_usual_doses()
 
 
+def usual_of(drug: str, route: str, table: Mapping[tuple[str, str], UsualDose] = DEFAULT_USUAL_DOSES) -> UsualDose | None:
+    """The table's row for this drug by this route, if it holds one."""
+    return table.get((drug.strip().casefold(), route))
+
+
 @dataclass(frozen=True)
 class Beyond:
     """A dose outside its usual one: why, and whether a pharmacist may keep it as meant. A dose ten times the
@@ -53,7 +58,7 @@ def beyond_usual(drug: str, dose: float, unit: str, route: str,
                  table: Mapping[tuple[str, str], UsualDose] = DEFAULT_USUAL_DOSES) -> Beyond | None:
     """How this dose is outside its drug's usual dose by this route ("acetaminophen 650 g PO is outside the
     usual 325–650 mg PO (source): 1,000 times its highest; check the unit"), or None."""
-    usual = table.get((drug.strip().casefold(), route))
+    usual = usual_of(drug, route, table)
     scale, given = amount_of(dose, unit)
     if usual is None or scale != "mass":
         return None

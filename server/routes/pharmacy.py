@@ -24,7 +24,7 @@ from server.db.models import Order, Patient, ProtocolBasis, Role, User
 from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
-from server.services import catalogue_names, orders, todays_visits
+from server.services import catalogue_names, order_history, orders, todays_visits
 from server.services.orders import MEANT_BOXES
 from server.services.local_time import LocalTime
 from server.templating import render
@@ -172,7 +172,7 @@ async def patient_show(request: Request) -> Response:
     rows = await (await access.orders(pharmacist)).filter(patient_id=patient.id).order_by("-active", "-id") \
         .prefetch_related("revisions__changed_by", "created_by")
     await access.audit_list(pharmacist, "order", len(rows))
-    history = {order.id: orders.history(order, list(order.revisions)) for order in rows}
+    history = {order.id: order_history.history(order, list(order.revisions)) for order in rows}
     context = {"patient": patient, "orders": rows, "history": history, "product_name": catalogue_names.product_name,
                "notice": NOTICES.get(request.query_params.get("done", "")), "edited": _edited(request)}
     return render(request, "pharmacy/patient.html", context)

@@ -1,5 +1,6 @@
 """What order entry asks before it saves, all at once: a dosing weight far from the patient's, a dose moved
-far from the revision edited, a medication dose beyond its usual one, the order-safety problems that need an
+far from the revision edited, a product that does not fit the patient's age or IgA deficiency, a medication
+dose beyond its usual one (or an adult's dose for a child), the order-safety problems that need an
 override, a second active order of a therapy. Each names its field and the box that says it is meant. A walk
 fixed one, saved, and met the next; each question is settled on its own, so all are asked in one answer."""
 
@@ -10,7 +11,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from server.db.models import Order, Patient, User
 from server.errors import FieldError, ValidationFailed
-from server.services import dose_change, dosing_weight, duplicate_therapy, order_safety, org_catalogue, usual_dose
+from server.services import (
+    dose_change, dosing_weight, duplicate_therapy, order_safety, org_catalogue, patient_fit, usual_dose,
+)
 
 if TYPE_CHECKING:
     from server.services.orders import OrderCreate
@@ -35,7 +38,8 @@ async def settle(*, patient: Patient, pharmacist: User, data: OrderCreate, order
     weight_stands, _ = await _asked(errors, dosing_weight.check, patient=patient, data=data, order=order)
     if order is not None:
         await _asked(errors, dose_change.check, data=data, order=order)
-    await _asked(errors, usual_dose.check, data=data, order=order)
+    await _asked(errors, patient_fit.check, patient=patient, data=data, order=order)
+    await _asked(errors, usual_dose.check, patient=patient, data=data, order=order)
     override = None
     if weight_stands:
         _, override = await _asked(

@@ -5,7 +5,6 @@ changed fields (names only, never values).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal, get_args
 
@@ -29,7 +28,7 @@ ORDER_FIELDS = {
     "prn_orders": "PRN and reaction orders", "prescriber": "prescriber", "active": "active",
 }
 # The boxes that say a thing order entry asked about is meant (server/services/order_questions.py).
-MEANT_BOXES = ("same_therapy", "weight_differs", "dose_differs", "medication_dose_differs")
+MEANT_BOXES = ("same_therapy", "weight_differs", "dose_differs", "medication_dose_differs", "age_meant", "iga_meant")
 MAX_DOSE_G_PER_KG = 2.0
 DoseUnit = Literal["mg", "g", "mcg", "mL", "units"]
 DrugRoute = Literal["PO", "IV", "IM", "SC", "inhaled", "topical"]
@@ -92,6 +91,8 @@ class OrderCreate(_Schema):
     weight_differs: bool = False  # ticked: a dosing weight far from the patient's recorded one is meant (dosing_weight)
     dose_differs: bool = False  # ticked: a dose far from the revision edited is meant (dose_change)
     medication_dose_differs: bool = False  # ticked: medication doses beyond their usual dose are meant (usual_dose)
+    age_meant: bool = False  # ticked: a product below its label's age is meant (patient_fit)
+    iga_meant: bool = False  # ticked: an immune globulin for an IgA-deficient patient is meant (patient_fit)
 
     @field_validator("product_id")
     @classmethod
@@ -198,6 +199,11 @@ class OrderCreate(_Schema):
             raise order_volume.ivig_only("rate_cap_ml_h")
         return cap
 
+    def meant(self) -> list[str]:
+        """The boxes ticked to say what order entry asked about is meant, for the audit entry (a walk found the
+        ticks nowhere afterwards)."""
+        return [box for box in MEANT_BOXES if getattr(self, box)]
+
     @property
     def dose_g(self) -> float:
         """Grams ordered: the g/kg dose × the weight (to 0.1), or a hydration order's exact grams."""
@@ -249,7 +255,7 @@ async def create_order(*, patient: Patient, pharmacist: User, data: OrderCreate)
         )
         await audit.record(
             "order.create", actor=access.actor(pharmacist), object_type="order", object_id=order.id,
-            detail={"patient_id": patient.id, "safety_override": override is not None},
+            detail={"patient_id": patient.id, "safety_override": override is not None, "meant": data.meant()},
         )
     return order
 
@@ -282,7 +288,7 @@ async def update_order(*, order: Order, pharmacist: User, changes: OrderUpdate) 
         )
         await audit.record(
             "order.update", actor=access.actor(pharmacist), object_type="order", object_id=order.id,
-            detail={"changed": changed, "revision": order.revision + 1},
+            detail={"changed": changed, "revision": order.revision + 1, "meant": changes.meant()},
         )
     return await visits.refold_after_order_edit(order.id, now)
 
@@ -292,29 +298,3 @@ def _stale(order: Order) -> Conflict:
         f"Order {order.id} was changed by someone else while you edited it. "
         "Open it again to see the current revision, then make your change."
     )
-
-
-@dataclass(frozen=True)
-class RevisionRow:
-    """A past revision of an order, and what the edit that replaced it changed."""
-
-    revision: int
-    snapshot: dict[str, Any]
-    replaced_at: datetime
-    replaced_by: str
-    changed: list[str]
-
-
-def history(order: Order, revisions: list[OrderRevision]) -> list[RevisionRow]:
-    """Newest first. Needs each revision's `changed_by` fetched."""
-    ordered = sorted(revisions, key=lambda r: r.revision)
-    successors = [r.snapshot for r in ordered[1:]] + [snapshot(order)]
-    rows = [
-        RevisionRow(
-            revision=r.revision, snapshot=r.snapshot, replaced_at=r.changed_at,
-            replaced_by=r.changed_by.display_name,
-            changed=[label for name, label in ORDER_FIELDS.items() if r.snapshot.get(name) != after.get(name)],
-        )
-        for r, after in zip(ordered, successors)
-    ]
-    return rows[::-1]

@@ -143,7 +143,7 @@ async def test_editing_an_order_keeps_the_old_values_as_a_revision_and_audits_fi
     old = revision.snapshot
     assert (old["dose_g_per_kg"], old["dose_g"], old["premeds"], old["revision"]) == (1.0, 70.0, ORDER_PREMEDS, 1)
     entry = await AuditEntry.filter(action="order.update", object_id=str(order.id)).get()
-    assert entry.detail == {"changed": ["dose_g_per_kg", "dose_g", "premeds"], "revision": 2}
+    assert entry.detail == {"changed": ["dose_g_per_kg", "dose_g", "premeds"], "revision": 2, "meant": ["dose_differs"]}
     page = await client.get(f"/pharmacy/patients/{patient_pat.id}")
     assert "revision 2" in page.text and "Revision 1</strong>" in page.text and "70 g" in page.text
 

@@ -13,7 +13,7 @@ from tests.server.test_pharmacy_pages import create_order, edit_order
 
 GRAMS = ("Premedication 1, dose: acetaminophen 650 g PO is outside the usual 325–650 mg PO (CLINICAL.md s.4, "
          "a mild reaction's suggested actions): 1,000 times its highest; check the unit")
-BOX = ("Medication doses: this dose is outside the usual dose. Correct the dose or its unit, or tick that the "
+BOX = ("Medication doses: check this dose against the usual dose. Correct the dose or its unit, or tick that the "
        "order's medication doses are meant (the prescriber ordered them).")
 
 
