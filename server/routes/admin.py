@@ -83,7 +83,10 @@ async def user_set_active(request: Request) -> Response:
             "user.disable", actor=access.actor(admin), outcome="denied", object_type="user", object_id=admin.id
         )
         raise Forbidden("You cannot disable your own account; ask another administrator.")
-    await users.set_active(user=member, active=change.active, by=access.actor(admin))
+    try:
+        await users.set_active(user=member, active=change.active, by=access.actor(admin))
+    except Conflict as error:  # a nurse with visits booked: said on the page, beside the button
+        return await _users_page(request, admin, failed(error, form), status=error.status)
     return done("/admin/users", "user-enabled" if change.active else "user-disabled")
 
 
@@ -182,8 +185,12 @@ async def assignment_end(request: Request) -> Response:
     await forms.read_form(request)
     assignment_id = path_id(request, "assignment_id")
     assignment = await access.manage_in_organization(admin, Assignment, assignment_id, object_type="assignment")
-    await access.manage_patient(admin, assignment.patient_id)
-    await patients.end_assignment(assignment=assignment, admin=admin)
+    patient = await access.manage_patient(admin, assignment.patient_id)
+    try:
+        await patients.end_assignment(assignment=assignment, admin=admin)
+    except Conflict as error:  # her visits of the patient still booked: said on the page
+        extra = {"end_error": error, "field_errors": {}}
+        return await _patient_page(request, admin, patient, extra, status=error.status)
     return done(f"/admin/patients/{assignment.patient_id}", "assignment-ended")
 
 

@@ -32,7 +32,8 @@ NOTICES = {
 
 def page(request: Request, name: str, context: dict[str, Any], *, status: int = 200) -> Response:
     notice = NOTICES.get(request.query_params.get("done", ""))
-    defaults = {"error": None, "field_errors": {}, "values": {}, "assign_values": {}, "assign_error": False}  # not posted
+    defaults = {"error": None, "field_errors": {}, "values": {}, "assign_values": {}, "assign_error": False,
+                "end_error": None}  # not posted
     return render(request, f"admin/{name}", {"notice": notice, **defaults, **context}, status=status)
 
 

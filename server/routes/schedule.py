@@ -115,7 +115,8 @@ def _others(form: FormData) -> dict[str, list[str]]:
 async def _visit_page(request: Request, name: str, visit: Visit, *, values: dict[str, str],
                       failure: dict[str, Any] | None = None, status: int = 200) -> Response:
     await visit.fetch_related("patient", "nurse")
-    context = {"visit": visit, "patient": visit.patient, "values": values, "clock": _clock(request),
+    nurses = await scheduling.nurse_choices(visit.patient, _clock(request).local(datetime.now(timezone.utc)).date())
+    context = {"visit": visit, "patient": visit.patient, "values": values, "clock": _clock(request), "nurses": nurses,
                "error": None, "field_errors": {}, **(failure or {})}
     return render(request, f"pharmacy/{name}.html", context, status=status)
 
@@ -124,7 +125,8 @@ async def move_show(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     visit = await access.schedule_visit(pharmacist, request.path_params["visit_id"])
     clock = _clock(request)
-    values = {"date": clock.day(visit.scheduled_at), "time": clock.clock(visit.scheduled_at), "reason": "", "same_day": ""}
+    values = {"date": clock.day(visit.scheduled_at), "time": clock.clock(visit.scheduled_at), "reason": "", "same_day": "",
+              "nurse_id": str(visit.nurse_id or "")}
     return await _visit_page(request, "visit_move", visit, values=values)
 
 
@@ -146,7 +148,7 @@ async def _change_visit(request: Request, page: str, fields: tuple[str, ...], mo
 async def move(request: Request) -> Response:
     zone = _clock(request).zone
     return await _change_visit(
-        request, "visit_move", ("date", "time", "reason", "same_day"), scheduling.MoveRequest, "moved",
+        request, "visit_move", ("date", "time", "nurse_id", "reason", "same_day"), scheduling.MoveRequest, "moved",
         lambda visit, data, by: scheduling.move_visit(visit=visit, request=data, by=by, zone=zone))
 
 

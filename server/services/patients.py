@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from server import access, audit
 from server.db.models import Assignment, Patient, Role, User
 from server.errors import FieldError, ValidationFailed
-from server.services import same_person
+from server.services import booked_visits, same_person
 
 PATIENT_FIELDS = (
     "mrn", "given_name", "family_name", "birth_date", "allergies", "dosing_weight_kg",
@@ -149,10 +149,14 @@ async def _overlapping(patient: Patient, nurse: User, data: AssignmentCreate) ->
 
 
 async def end_assignment(*, assignment: Assignment, admin: User) -> Assignment:
-    """Stop the nurse's access today (ends_on = yesterday); an earlier end is kept as it is."""
+    """Stop the nurse's access today (ends_on = yesterday; one not yet begun ends the day before its first, so
+    it holds no day); an earlier end is kept as it is. Refused while she has visits of the patient booked from
+    today: they would be stranded under a nurse who can no longer open them (a walk)."""
+    await booked_visits.check_none_left(nurse_id=assignment.nurse_id, patient_id=assignment.patient_id)
     yesterday = date.today() - timedelta(days=1)
-    if assignment.ends_on is None or assignment.ends_on > yesterday:
-        assignment.ends_on = yesterday
+    end = max(yesterday, assignment.starts_on - timedelta(days=1))
+    if assignment.ends_on is None or assignment.ends_on > end:
+        assignment.ends_on = end
         await assignment.save(update_fields=["ends_on"])
     await audit.record(
         "assignment.end", actor=access.actor(admin), object_type="assignment", object_id=assignment.id,

@@ -104,6 +104,7 @@ class _Reasoned(_Schema):
 class MoveRequest(_Reasoned):
     date: dt.date
     time: dt.time = Field(description=LOCAL_TIME)
+    nurse_id: int | None = None  # another nurse assigned that day takes the visit (an assignment ending strands it)
     same_day: bool = False  # ticked: a second visit of the order on that day is meant
 
 
@@ -228,12 +229,15 @@ async def move_visit(
 ) -> Visit:
     now = now or datetime.now(timezone.utc)
     instant = to_utc(request.date, request.time, zone)
-    if instant == visit.scheduled_at:  # a move that moves nothing would still write a change and its reason
-        raise invalid("time", "this is the visit's time already; give the date and time to move it to")
-    check_when(instant, now=now)
+    nurse_id = request.nurse_id or visit.nurse_id
+    if instant == visit.scheduled_at and nurse_id == visit.nurse_id:  # nothing moves: no change, no reason
+        raise invalid("time", "this is the visit's time already, and its nurse: give the date and time to move it "
+                              "to, or another nurse")
+    if instant != visit.scheduled_at:  # given to another nurse at its own time, late or not: not a new time
+        check_when(instant, now=now)
     patient = await Patient.get(id=visit.patient_id)
-    if visit.nurse_id is not None:
-        await nurse_assigned(patient, visit.nurse_id, [request.date])
+    if nurse_id is not None:
+        await nurse_assigned(patient, nurse_id, [request.date])
     await _already_booked(patient, [instant], moving=visit)
     orders = [*([await Order.get(id=visit.order_id)] if visit.order_id else []), *await visit_orders.other_orders_of(visit)]
     clash = None if request.same_day or not orders else await second_dose.visit_that_day(
@@ -243,11 +247,11 @@ async def move_visit(
     async with in_transaction("default") as connection:
         await not_started(visit, connection)
         moved = await Visit.filter(id=visit.id, status=VisitStatus.SCHEDULED).using_db(connection).update(
-            scheduled_at=instant, updated_at=now)
+            scheduled_at=instant, nurse_id=nurse_id, updated_at=now)
         if not moved:
             raise Conflict("This visit changed meanwhile; open it again.")
         await _change(visit, by=by, now=now, kind=ScheduleChangeKind.MOVED, to=instant, reason=request.reason,
-                      connection=connection)
+                      connection=connection, nurse_id=nurse_id)
     return await Visit.get(id=visit.id)
 
 
@@ -265,14 +269,15 @@ async def cancel_visit(*, visit: Visit, request: CancelRequest, by: User, now: d
 
 
 async def _change(visit: Visit, *, by: User, now: datetime, kind: ScheduleChangeKind, to: datetime | None,
-                  reason: str, connection: Any) -> None:
+                  reason: str, connection: Any, nurse_id: int | None = None) -> None:
     await VisitScheduleChange.create(
         organization_id=visit.organization_id, visit_id=visit.id, by_id=by.id, at=now, kind=kind,
         scheduled_from=visit.scheduled_at, scheduled_to=to, reason=reason, using_db=connection)
     await audit.record(  # the reason is free text: it stays on the change row, not in the audit log
         f"visit.{'move' if kind == ScheduleChangeKind.MOVED else 'cancel'}", actor=access.actor(by),
         object_type="visit", object_id=visit.id,
-        detail={"patient_id": visit.patient_id, "from": _iso(visit.scheduled_at), "to": _iso(to)})
+        detail={"patient_id": visit.patient_id, "from": _iso(visit.scheduled_at), "to": _iso(to),
+                **({"nurse_from": visit.nurse_id, "nurse_to": nurse_id} if nurse_id != visit.nurse_id and nurse_id else {})})
 
 
 def _iso(value: datetime | None) -> str | None:
