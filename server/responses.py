@@ -9,6 +9,7 @@ import asyncpg
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import AppError, BadRequest, DatabaseUnavailable, NotAuthenticated, NotFound, problem
@@ -31,9 +32,28 @@ def error_response(request: Request, error: AppError) -> Response:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     from server.templating import render  # templating imports auth, which imports errors
 
-    response = render(request, "error.html", {"error": error}, status=error.status)
+    response = render(request, "error.html", {"error": error, "again": _log_in_again(request, error)},
+                      status=error.status)
     response.headers.update(error.headers())
     return response
+
+
+def _log_in_again(request: Request, error: AppError) -> str | None:
+    """A form sent after the session ended: the login that leads back to the page the form belongs to (the
+    nearest page above the form's path: /review/visits/X/interventions is on /review/visits/X), where a kept
+    note waits (static/keep_typed.js). A walk's session ended and the page offered only home. No Referer is
+    sent (Referrer-Policy), so the path is the guide."""
+    if not isinstance(error, NotAuthenticated):
+        return None
+    path = request.url.path
+    while path not in ("", "/") and not _a_page(request, path):
+        path = path.rsplit("/", 1)[0]
+    return f"/login?next={quote(path or '/')}"
+
+
+def _a_page(request: Request, path: str) -> bool:
+    scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
 
 
 async def app_error_handler(request: Request, exc: Exception) -> Response:

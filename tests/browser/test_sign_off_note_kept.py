@@ -1,12 +1,14 @@
 """A pharmacist's sign-off note outlives the other forms of the visit page: a walk typed her note for the
 physician, then recorded an intervention, and the page came back without it (server/static/keep_typed.js).
-Sent, or once she logs out, it is gone from the tab: the next person at this browser never reads it."""
+Sent and stored, or once she logs out, it is gone from the tab: the next person at this browser never reads it;
+and when her session ends while she types, it waits for her next login."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.live_server import DEMO_PASSWORD
 from tests.browser.people import log_in, log_out
 
 pytestmark = pytest.mark.browser
@@ -48,3 +50,34 @@ def test_a_sign_off_note_typed_before_an_intervention_is_there_after_it_and_sign
     page.goto(visit_url)
     expect(page.get_by_label("Note for the physician")).to_have_value(NOTE)  # the sign-off's own note, offered again
     expect(page.get_by_text("Your note, as you left it before the page reloaded.")).to_be_hidden()
+
+
+def test_what_she_typed_when_her_session_ended_waits_for_her_after_she_logs_in_again(server_factory, launch, artifacts):
+    """A walk's session ended while she typed a note and an intervention; the refusal offered only her home page
+    and both were gone after she logged in again."""
+    server = server_factory()
+    context = launch()
+    page = context.new_page()
+    log_in(page, server.base_url, "pharmacist")
+    page.get_by_role("link", name="Review queue").click()
+    page.locator("table.queue tbody tr").first.get_by_role("link").first.click()
+    page.get_by_label("Note for the physician").fill(NOTE)
+    page.get_by_label("Kind").select_option("prescriber_contacted")
+    page.get_by_label("What and why").fill("Called the prescriber: slower next time.")
+    context.clear_cookies()  # the session ends (idle, or logged out elsewhere) while the page stays open
+    page.get_by_role("button", name="Record intervention").click()
+    expect(page.get_by_role("heading", name="Please log in")).to_be_visible()
+    page.screenshot(path=str(artifacts / "session-ended-log-in-again.png"))
+    page.get_by_role("link", name="Log in again").click()
+    page.get_by_label("Username").fill("pharmacist")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_label("What and why")).to_have_value("Called the prescriber: slower next time.")
+    expect(page.get_by_label("Note for the physician")).to_have_value(NOTE)
+    expect(page.get_by_text("Your words, as you left them before the page reloaded.")).to_be_visible()
+    page.screenshot(path=str(artifacts / "session-ended-typed-words-back.png"), full_page=True)
+    page.get_by_label("Kind").select_option("prescriber_contacted")  # a select is not kept: chosen again
+    page.get_by_role("button", name="Record intervention").click()
+    expect(page.get_by_text("The intervention was recorded.")).to_be_visible()
+    expect(page.get_by_label("What and why")).to_have_value("")  # recorded: the kept words are dropped
+    expect(page.get_by_label("Note for the physician")).to_have_value(NOTE)  # not sent yet: still kept
