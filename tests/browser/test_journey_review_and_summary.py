@@ -26,6 +26,7 @@ def test_pharmacist_signs_off_a_reaction_visit_and_the_physician_reads_it_from_t
     page.screenshot(path=str(artifacts / "journey-pharmacist-queue.png"), full_page=True)
     first.get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="Sign-off")).to_be_visible()
+    expect(page.get_by_test_id("risk-flags")).to_have_text("none")  # said where she reviews, flagged or not
     page.get_by_label("Kind").select_option("next_rate")
     page.get_by_label("Next infusion rate").fill("100")
     page.get_by_label("What and why").fill("Grade 2 reaction at the top step: hold at 100 mL/h next time.")

@@ -279,3 +279,14 @@ async def test_the_timeline_says_when_an_entry_was_recorded_only_when_it_was_ano
     prompt = next(row for row in rows if "Typed as it happened" in row)
     late = next(row for row in rows if "Typed after the drive home" in row)
     assert not re.search(r"recorded \d\d:\d\d", prompt) and re.search(r"recorded \d\d:\d\d", late)
+
+
+async def test_the_visit_page_shows_the_patients_risk_flags_where_the_reviewer_reads_the_visit(
+        push_visit, desk, nurse_ana, patient_pat):
+    """A walk reviewed a thrombosis-risk patient's visit with no word of the risk on the page."""
+    patient_pat.thrombosis_risk = patient_pat.iga_deficiency = True
+    await patient_pat.save()
+    visit = await push_visit(nurse_ana, patient_pat, scripts.febrile_reaction())
+    page = (await desk.get(f"/review/visits/{visit.id}")).text
+    flags = page.split('data-testid="risk-flags">')[1].split("</dd>")[0]
+    assert "Thrombosis risk" in flags and "IgA deficiency" in flags and "Renal risk" not in flags
