@@ -24,7 +24,7 @@ from server.db.models import Order, Patient, ProtocolBasis, Role, User
 from server.errors import FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
-from server.services import catalogue_names, order_history, orders, todays_visits
+from server.services import catalogue_names, order_history, orders, todays_visits, visit_orders
 from server.services.orders import MEANT_BOXES
 from server.services.local_time import LocalTime
 from server.templating import render
@@ -194,11 +194,11 @@ def _edited(request: Request) -> int | None:
 
 def _form_page(
     request: Request, *, patient: Patient, values: dict[str, Any], order: Order | None = None,
-    error: ValidationFailed | None = None,
+    error: ValidationFailed | None = None, booked: tuple[int, Any] = (0, None),
 ) -> Response:
     error = _as_form_shows(error) if error else None
     context = {
-        "patient": patient, "order": order, "values": values, "error": error,
+        "patient": patient, "order": order, "values": values, "error": error, "booked": booked,
         "field_errors": {e.field: e.message for e in error.errors} if error else {},
         "choices": catalogue_names.product_choices(), "units": orders.UNITS, "drug_routes": orders.ROUTES,
     }
@@ -229,7 +229,8 @@ async def order_edit(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     order = await access.write_order(pharmacist, path_id(request, "order_id"))
     patient = await order.patient
-    return _form_page(request, patient=patient, order=order, values=values_from_order(order))
+    booked = await visit_orders.booked_on(order)
+    return _form_page(request, patient=patient, order=order, values=values_from_order(order), booked=booked)
 
 
 async def order_update(request: Request) -> Response:
@@ -242,7 +243,8 @@ async def order_update(request: Request) -> Response:
         changes = _validated(orders.OrderUpdate, order_data(values, update=True))
         running = await orders.update_order(order=order, pharmacist=pharmacist, changes=changes)
     except ValidationFailed as error:
-        return _form_page(request, patient=patient, order=order, values=values, error=error)
+        return _form_page(request, patient=patient, order=order, values=values, error=error,
+                          booked=await visit_orders.booked_on(order))
     done = "unchanged" if running is None else "edited-running" if running else "edited"
     return RedirectResponse(f"/pharmacy/patients/{patient.id}?done={done}&order={order.id}#order-{order.id}",
                             status_code=303)

@@ -74,13 +74,18 @@ async def other_orders_of(visit: Visit) -> list[Order]:
     return [row.order for row in rows]
 
 
+async def booked_on(order: Order) -> tuple[int, Visit | None]:
+    """How many visits not yet started are booked on the order (its own or as an additional order), and the first."""
+    booked = (Visit.filter(status=VisitStatus.SCHEDULED)
+              .filter(Q(order_id=order.id) | Q(id__in=Subquery(VisitOrder.filter(order_id=order.id).values("visit_id")))))
+    return await booked.count(), await booked.order_by("scheduled_at").first()
+
+
 async def check_none_scheduled(order: Order) -> None:
     """An order made inactive while visits are booked on it (its own or as an additional order) would leave
     them on the nurse's list and her tablet, to be given (a walk started one): refused, naming the first, until
     the pharmacist cancels or moves them."""
-    booked = (Visit.filter(status=VisitStatus.SCHEDULED)
-              .filter(Q(order_id=order.id) | Q(id__in=Subquery(VisitOrder.filter(order_id=order.id).values("visit_id")))))
-    count, first = await booked.count(), await booked.order_by("scheduled_at").first()
+    count, first = await booked_on(order)
     if first is not None:
         message = (f"active: order {order.id} has {count} scheduled visit(s) not yet started, the first at "
                    f"{first.scheduled_at:%Y-%m-%d %H:%M} UTC; cancel or move them first, or a nurse would still give it")

@@ -22,6 +22,9 @@ def test_a_fivefold_dose_is_asked_about_and_saved_only_once_ticked_as_meant(serv
     expect(page.get_by_text("A new patient is added by an administrator (Admin → Patients)")).to_be_visible()
     page.get_by_role("link", name="Reyes, Alma").click()
     page.get_by_role("link", name="Edit order").first.click()
+    # the visits booked on the order run on it as edited: said before she saves (a walk halved a booked dose)
+    expect(page.get_by_test_id("booked-on-order")).to_contain_text(
+        re.compile(r"^\d+ visits? booked on this order, not yet started, will run on it as you save it: the first "))
     page.get_by_label("Dose (g/kg)").fill("2")
     page.get_by_role("button", name="Save new revision").click()
     expect(page.get_by_role("alert")).to_contain_text(
