@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from server import access
 from server.db.models import Order, Patient, ProtocolBasis, Role, User
-from server.errors import FieldError, ValidationFailed, from_pydantic
+from server.errors import Conflict, FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
 from server.services import catalogue_names, order_history, orders, todays_visits, visit_orders
@@ -194,9 +194,9 @@ def _edited(request: Request) -> int | None:
 
 def _form_page(
     request: Request, *, patient: Patient, values: dict[str, Any], order: Order | None = None,
-    error: ValidationFailed | None = None, booked: tuple[int, Any] = (0, None),
+    error: ValidationFailed | Conflict | None = None, booked: tuple[int, Any] = (0, None),
 ) -> Response:
-    error = _as_form_shows(error) if error else None
+    error = _as_form_shows(error) if isinstance(error, ValidationFailed) else error
     context = {
         "patient": patient, "order": order, "values": values, "error": error, "booked": booked,
         "field_errors": {e.field: e.message for e in error.errors} if error else {},
@@ -245,6 +245,13 @@ async def order_update(request: Request) -> Response:
     except ValidationFailed as error:
         return _form_page(request, patient=patient, order=order, values=values, error=error,
                           booked=await visit_orders.booked_on(order))
+    except Conflict as error:  # changed meanwhile (another pharmacist, or her other tab): her values kept (a walk)
+        current = await Order.get(id=order.id)
+        values["based_on_revision"] = str(current.revision)
+        said = Conflict(f"{error.message} Your values are kept below; saving them replaces revision {current.revision}, "
+                        "so compare them with it first (the patient's page shows it).")
+        return _form_page(request, patient=patient, order=current, values=values, error=said,
+                          booked=await visit_orders.booked_on(current))
     done = "unchanged" if running is None else "edited-running" if running else "edited"
     return RedirectResponse(f"/pharmacy/patients/{patient.id}?done={done}&order={order.id}#order-{order.id}",
                             status_code=303)

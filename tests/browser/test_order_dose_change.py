@@ -103,3 +103,29 @@ def test_steps_above_the_orders_own_cap_are_refused_without_an_override(server_f
     page.get_by_role("textbox", name=re.compile("^Rate cap")).fill("72")  # the steps' error names the cap too
     page.get_by_role("button", name="Save new revision").click()
     expect(page.get_by_text("Saved as a new revision")).to_be_visible()
+
+
+def test_an_order_edited_in_two_tabs_keeps_the_second_tabs_values_to_compare_and_save(server_factory, launch, artifacts):
+    """A walk saved an order in one tab and then in another: the second change was dropped on a page that led
+    only home."""
+    server = server_factory()
+    context = launch(viewport={"width": 1280, "height": 900})
+    first = context.new_page()
+    log_in(first, server.base_url, "pharmacist", DEMO_PASSWORD)
+    first.get_by_role("link", name="Keller, Bruno").click()
+    first.get_by_role("link", name="Edit order").first.click()
+    second = context.new_page()
+    second.goto(first.url)
+    first.get_by_role("textbox", name=re.compile("^Rate cap")).fill("200")
+    first.get_by_role("button", name="Save new revision").click()
+    expect(first.get_by_text("Saved as a new revision")).to_be_visible()
+    second.get_by_role("textbox", name=re.compile("^Rate cap")).fill("120")
+    second.get_by_role("button", name="Save new revision").click()
+    expect(second.get_by_role("alert")).to_contain_text("was changed by someone else while you edited it")
+    expect(second.get_by_role("alert")).to_contain_text("Your values are kept below; saving them replaces revision 2")
+    expect(second.get_by_role("textbox", name=re.compile("^Rate cap"))).to_have_value("120")
+    second.screenshot(path=str(artifacts / "order-edited-in-two-tabs.png"), full_page=True)
+    second.get_by_role("button", name="Save new revision").click()
+    expect(second.get_by_text("Saved as a new revision")).to_be_visible()
+    second.get_by_text("Revision history (2 earlier)").first.click()
+    expect(second.get_by_text(re.compile(r"cap 200(\.0)? mL/h")).first).to_be_visible()  # revision 2, in the history

@@ -3,6 +3,7 @@ orders, and the rule that an order is never silently altered (every edit keeps a
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -165,6 +166,12 @@ async def test_an_edit_based_on_an_old_revision_is_refused_and_changes_nothing(
     stale = await edit_order(client, order, dose_g_per_kg="0.6", dose_differs="on")  # still says revision 1
     assert stale.status_code == 409 and "changed by someone else" in stale.text
     assert (await Order.get(id=order.id)).dose_g_per_kg == 0.5
+    # the form comes back with her values, now based on the current revision: one more save, after comparing
+    page = html.unescape(stale.text)
+    assert "Your values are kept below; saving them replaces revision 2" in page
+    assert 'name="based_on_revision" value="2"' in page and 'name="dose_g_per_kg" inputmode="decimal" autocomplete="off" value="0.6"' in page
+    again = await edit_order(client, await Order.get(id=order.id), dose_g_per_kg="0.6", dose_differs="on")
+    assert again.status_code == 303 and (await Order.get(id=order.id)).dose_g_per_kg == 0.6
 
 
 @pytest.mark.parametrize(
