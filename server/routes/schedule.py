@@ -31,7 +31,7 @@ NOTICES = {"scheduled": "Scheduled. The nurse's tablet receives the visits at it
            "moved": "Moved. The nurse's tablet shows the new time after its next sync.",
            "cancelled": "Cancelled. The visit leaves the nurse's list after her tablet's next sync.",
            "orders": "Saved. The nurse's tablet receives the visit's orders at its next sync."}
-SCHEDULE_FIELDS = ("order_id", "nurse_id", "date", "time", "repeat", "every_weeks", "count", "same_day")
+SCHEDULE_FIELDS = ("order_id", "nurse_id", "date", "time", "repeat", "every_weeks", "count", "same_day", "course_meant")
 
 
 class ApiScheduleRequest(scheduling.ScheduleRequest):

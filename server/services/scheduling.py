@@ -26,7 +26,7 @@ from server.db.models import (
     Assignment, Order, Patient, Role, ScheduleChangeKind, User, Visit, VisitScheduleChange, VisitStatus,
 )
 from server.errors import Conflict, FieldError, ValidationFailed, from_pydantic
-from server.services import second_dose, visit_orders
+from server.services import course_total, second_dose, visit_orders
 from sync.models import Event
 
 PAST_GRACE = timedelta(minutes=15)  # a visit booked for "now" while the form was being filled
@@ -78,6 +78,7 @@ class ScheduleRequest(_Schema):
     every_weeks: int = Field(default=1, ge=1, le=MAX_EVERY_WEEKS)
     count: int = Field(default=1, ge=1, le=MAX_WEEKLY)
     same_day: bool = False  # ticked: a second visit of the order on a day that has one is meant
+    course_meant: bool = False  # ticked: a daily course's full dose at every visit is meant (course_total)
 
     @field_validator("count")
     @classmethod
@@ -195,6 +196,8 @@ async def schedule_visits(
     now = now or datetime.now(timezone.utc)
     order = await active_order(patient, request.order_id)
     others = await visit_orders.additional_orders(patient, order, request.other_order_ids)
+    course_total.check(order=order, visits=request.count, daily=request.repeat == Repeat.DAILY,
+                       meant=request.course_meant)
     days = series_days(request)
     instants = [to_utc(day, request.time, zone) for day in days]
     check_when(instants[0], now=now)

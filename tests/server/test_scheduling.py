@@ -69,7 +69,7 @@ async def test_a_daily_course_books_one_visit_a_day(patient_pat, order, nurse_an
     start = date.today() + timedelta(days=2)
     made = await scheduling.schedule_visits(
         patient=patient_pat, by=pharmacist_pia, zone=BERLIN,
-        request=request(order, nurse_ana.id, start, time(8, 30), repeat="daily", count=5))
+        request=request(order, nurse_ana.id, start, time(8, 30), repeat="daily", count=5, course_meant=True))
     assert [v.scheduled_at.astimezone(BERLIN).date() for v in made] == [start + timedelta(days=n) for n in range(5)]
     series = {c.series_id for c in await VisitScheduleChange.filter(visit_id__in=[v.id for v in made])}
     assert len(series) == 1 and None not in series
@@ -281,7 +281,7 @@ async def test_the_nurses_entries_win_over_a_cancellation_her_tablet_had_not_see
 
 async def test_the_api_schedules_with_the_same_schema(client_factory, pia, patient_pat, order, nurse_ana):
     body = {"patient_id": patient_pat.id, "order_id": order.id, "nurse_id": nurse_ana.id, "date": tomorrow(),
-            "time": "09:00", "repeat": "daily", "count": 3}
+            "time": "09:00", "repeat": "daily", "count": 3, "course_meant": True}
     made = await pia.post("/api/visits", json=body)
     assert made.status_code == 201, made.text
     assert len(made.json()["visits"]) == 3
@@ -313,7 +313,7 @@ async def test_a_date_out_of_any_plausible_range_is_refused_naming_the_date(pia,
 
 
 async def test_a_visit_is_not_moved_onto_another_visit_of_the_patient(pia, patient_pat, order, nurse_ana):
-    series = form(order, nurse_ana.id, repeat="daily", count="2")
+    series = form(order, nurse_ana.id, repeat="daily", count="2")  # 2 x 1 g/kg: the course bound, not above it
     assert (await schedule(pia, patient_pat.id, series)).status_code == 303
     first, second = await Visit.filter(patient=patient_pat).order_by("scheduled_at")
     url = f"/pharmacy/visits/{second.id}/move"
@@ -350,3 +350,17 @@ async def test_moving_a_visit_to_a_time_with_an_offset_is_refused_naming_the_tim
     refused = await post_form(pia, url, data, page=url)
     assert refused.status_code == 422 and "Time:" in refused.text and "without an offset" in refused.text
     assert (await Visit.get(id=booked.id)).scheduled_at == booked.scheduled_at
+
+
+async def test_a_daily_course_above_one_orders_largest_dose_is_asked_about_naming_its_total(
+        pia, patient_pat, order, nurse_ana):
+    """A walk booked a 2 g/kg order daily for five days (10 g/kg) and nothing was said (course_total)."""
+    course = form(order, nurse_ana.id, repeat="daily", count="3")
+    refused = await schedule(pia, patient_pat.id, course)
+    page = html.unescape(refused.text)
+    assert refused.status_code == 422
+    assert (f"Daily course: each of its 3 visits gives order {order.id}'s whole dose: 3 × 70 g = "
+            "210 g (3 g/kg). Write an order of the day's share, or tick that every visit's full dose is meant.") in page
+    assert 'name="course_meant"' in page and not await Visit.filter(patient=patient_pat).exists()
+    assert (await schedule(pia, patient_pat.id, {**course, "course_meant": "on"})).status_code == 303
+    assert await Visit.filter(patient=patient_pat).count() == 3

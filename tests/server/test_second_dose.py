@@ -30,7 +30,8 @@ async def test_a_daily_course_and_a_cancelled_visit_are_no_second_visit_that_day
     assert (await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="08:00"))).status_code == 303
     first = await Visit.get(patient=patient_pat)
     await Visit.filter(id=first.id).update(status=VisitStatus.CANCELLED)
-    again = await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="09:00", repeat="daily", count="3"))
+    again = await schedule(pia, patient_pat.id, form(order, nurse_ana.id, time="09:00", repeat="daily", count="3",
+                                                     course_meant="on"))  # 3 x 1 g/kg: meant (course_total)
     assert again.status_code == 303
     assert await Visit.filter(patient=patient_pat).exclude(status=VisitStatus.CANCELLED).count() == 3
     clash = await schedule(pia, patient_pat.id, form(order, nurse_ana.id, date=(date.today() + timedelta(days=3)).isoformat(),
