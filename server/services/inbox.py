@@ -16,14 +16,23 @@ INBOX_LIMIT = 50
 class Inbox:
     items: list[InboxItem]
     unread: int
+    revised: frozenset[int]  # items released again after a re-review: the newest of their visit
+    superseded: frozenset[int]  # items a later release of their visit replaces
 
 
 async def inbox_of(physician: User) -> Inbox:
-    """Newest first. A visit reopened since its sign-off stays listed; its summary waits for re-review."""
+    """Newest first. A visit reopened since its sign-off stays listed; its summary waits for re-review. A visit
+    signed off again is released again: the earlier item says the newer one replaces it (a walk read two
+    identical rows)."""
     query = InboxItem.filter(physician_id=physician.id, organization_id=physician.organization_id)
     items = await query.order_by("-released_at").limit(INBOX_LIMIT).prefetch_related("visit__patient")
     unread = await query.filter(read_at=None).count()
-    return Inbox(items=items, unread=unread)
+    newest: dict[object, int] = {}
+    for item in items:  # newest first: the first seen of each visit is its current summary
+        newest.setdefault(item.visit_id, item.id)
+    superseded = frozenset(item.id for item in items if newest[item.visit_id] != item.id)
+    revised = frozenset(newest[item.visit_id] for item in items if item.id in superseded)
+    return Inbox(items=items, unread=unread, revised=revised, superseded=superseded)
 
 
 def readable(item: InboxItem) -> bool:

@@ -51,6 +51,16 @@ def test_a_sign_off_note_typed_before_an_intervention_is_there_after_it_and_sign
     expect(page.get_by_label("Note for the physician")).to_have_value(NOTE)  # the sign-off's own note, offered again
     expect(page.get_by_text("Your note, as you left it before the page reloaded.")).to_be_hidden()
 
+    # signed again, the visit is released again: the physician's inbox says which summary is the current one
+    page.get_by_label("I reviewed the", exact=False).check()
+    page.get_by_role("button", name="Sign review and release summary").click()
+    expect(page.get_by_text("Reviewed by Pia Lind", exact=False)).to_be_visible()
+    log_out(page)
+    log_in(page, server.base_url, "physician")
+    expect(page.get_by_text("revised summary", exact=True)).to_have_count(1)
+    expect(page.get_by_text("replaced by the revised summary above")).to_have_count(1)
+    page.screenshot(path=str(artifacts / "physician-inbox-revised-summary.png"), full_page=True)
+
 
 def test_what_she_typed_when_her_session_ended_waits_for_her_after_she_logs_in_again(server_factory, launch, artifacts):
     """A walk's session ended while she typed a note and an intervention; the refusal offered only her home page

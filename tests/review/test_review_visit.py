@@ -90,7 +90,7 @@ async def test_a_late_entry_after_sign_off_sends_the_visit_back_to_the_queue(
 
 
 async def test_an_intervention_after_sign_off_reopens_the_visit_and_the_next_sign_off_releases_the_summary_again(
-    push_visit, desk, post_form, nurse_ana, patient_pat, physician_phil, projected
+    push_visit, desk, post_form, nurse_ana, patient_pat, physician_phil, projected, client_factory
 ):
     """Found by a new user's walk: "next rate 150" recorded after the sign-off changed the summary the physician
     had been sent, silently: no time, nothing reopened, no new notice in the physician's inbox."""
@@ -111,6 +111,10 @@ async def test_an_intervention_after_sign_off_reopens_the_visit_and_the_next_sig
     await post_form(desk, f"{url}/sign-off", {"note": "Febrile reaction handled well; slower next time.", "alerts_reviewed": "on"})
     assert (await Visit.get(id=visit.id)).status == VisitStatus.REVIEWED
     assert await InboxItem.filter(visit_id=visit.id, physician_id=physician_phil.id).count() == 2  # sent again
+    # his inbox says which of the two is the summary now (a walk read two identical rows)
+    inbox = (await (await client_factory(physician_phil)).get("/physician")).text
+    assert inbox.count("revised summary</strong>") == 1 and inbox.count("replaced by the revised summary above") == 1
+    assert inbox.index("revised summary</strong>") < inbox.index("replaced by the revised summary above")
 
 
 async def test_a_reopened_visit_offers_the_last_sign_offs_note_again_so_a_second_sign_off_keeps_it(
