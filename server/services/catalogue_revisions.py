@@ -90,6 +90,20 @@ def check_row(row: dict[str, Any]) -> None:
     raise ValidationFailed("; ".join(e.message for e in errors), errors=errors) from None
 
 
+def _label_claims(row: dict[str, Any]) -> None:
+    """A step that says the label gives it must be a rate the packaged label row gives: a walk made a step 40
+    (ten times the label's 4) and it kept saying "label", on every order of the row."""
+    packaged = org_catalogue.packaged_row(row["protocol_id"])
+    given = {rate for rate, origin in zip(packaged["ladder"], packaged["ladder_source"] or []) if origin == "label"}
+    claimed = [(i, rate) for i, (rate, origin) in enumerate(zip(row["ladder"], row["ladder_source"] or []))
+               if origin == "label" and rate not in given]
+    if claimed:
+        rates = ", ".join(f"step {i + 1} ({rate:g})" for i, rate in claimed)
+        message = (f"ladder_source: {rates} is not a rate the label gives ({', '.join(f'{r:g}' for r in sorted(given))}): "
+                   "say where it comes from (maker or organization), or correct it")
+        raise ValidationFailed(message, errors=[FieldError("ladder_source", message)])
+
+
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return [key for key in sorted(before.keys() | after.keys()) if before.get(key) != after.get(key)]
 
@@ -133,6 +147,7 @@ async def edit_row(*, pharmacist: User, protocol_id: str, based_on: int, changes
     if ladder:
         row["start_rate"], row["max_rate"] = ladder[0], ladder[-1]
     check_row(row)
+    _label_claims(row)
     if not changed_fields({**was, "verified_on": None}, row):
         raise ValidationFailed("nothing changed", errors=[FieldError("row", "Nothing was changed.")])
     return await _append(pharmacist=pharmacist, protocol_id=protocol_id, based_on=based_on, kind=RevisionKind.EDIT,

@@ -59,6 +59,11 @@ def edit_to_the_makers_ladder(desk: Page, artifacts) -> None:
     desk.get_by_role("button", name="Save as a new revision").click()
     expect(desk.get_by_role("alert")).to_contain_text("ladder source: must match the ladder")
     desk.screenshot(path=str(artifacts / "catalogue-verify-2-field-error.png"), full_page=True)
+    # a step may say the label gives it only if the label does (a walk's 40 for 4 kept saying "label")
+    desk.get_by_label("Where each step comes from").fill("label, maker, maker, label, maker, label")
+    desk.get_by_role("button", name="Save as a new revision").click()
+    expect(desk.get_by_role("alert")).to_contain_text(
+        "step 4 (3) is not a rate the label gives (0.5, 5): say where it comes from (maker or organization)")
     desk.get_by_label("Where each step comes from").fill("label, maker, maker, maker, maker, label")
     desk.get_by_label("Ladder note").fill("The maker's MMN calculator steps 0.5, 1, 2, 3, 4, 5 mL/kg/h, 30 min each "
                                           "(LABELS.md s.2.1): an example output for one weight, not a label rule.")

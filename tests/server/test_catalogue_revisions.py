@@ -189,3 +189,20 @@ async def test_a_revision_stored_before_products_json_gained_a_field_still_loads
     row = next(r for r in document["products"] if r["protocol_id"] == ROW)
     assert row["at_risk_cap_source"] == packaged["at_risk_cap_source"] and row["step_min"] == 20
     assert (await org_catalogue.catalog_for(pharmacist_pia.organization_id)).protocol(ROW).step_min == 20
+
+
+async def test_a_step_that_says_the_label_gives_it_must_be_a_rate_the_label_gives(client_factory, pharmacist_pia, post_form):
+    """A walk typed 40 for 4 (ten times the label's maximum) in Privigen ITP's steps and the step still said
+    "label": every order of the row would have run to it."""
+    desk = await client_factory(pharmacist_pia)
+    row = org_catalogue.packaged_row("privigen-10-itp")
+    form = edit_form(protocol_id="privigen-10-itp", ladder="0.5, 1, 2, 40", ladder_source="label, generated, generated, label",
+                     first_step_min="30", first_step_source="generated", step_min="30", step_source="generated",
+                     at_risk_cap_source=row["at_risk_cap_source"], source=row["source"], reason="typo test")
+    refused = await post_form(desk, "/pharmacy/catalogue/edit", form)
+    assert refused.status_code == 422
+    assert ("step 4 (40) is not a rate the label gives (0.5, 4): say where it comes from (maker or organization), "
+            "or correct it") in refused.text
+    assert not await CatalogueRevision.filter(organization_id=pharmacist_pia.organization_id).exists()
+    said = {**form, "ladder_source": "label, generated, generated, organization", "reason": "our protocol"}
+    assert (await post_form(desk, "/pharmacy/catalogue/edit", said)).status_code == 303  # unverified until checked
