@@ -16,3 +16,13 @@ def log_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSWO
 
 def log_out(page: Page) -> None:
     page.get_by_role("button", name="Log out").click()
+
+
+def fill_new_patient(page: Page, *, mrn: str, given: str, family: str, born: str, kg: str) -> None:
+    """The admin's "Add a patient" form, from the Patients link, with the fields every patient needs."""
+    page.get_by_role("link", name="Patients", exact=True).click()
+    page.get_by_label("MRN").fill(mrn)
+    page.get_by_label("Given name").fill(given)
+    page.get_by_label("Family name").fill(family)
+    page.get_by_label("Birth date").fill(born)
+    page.get_by_label("Dosing weight", exact=False).fill(kg)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.live_server import DEMO_PASSWORD
-from tests.browser.people import log_in
+from tests.browser.people import fill_new_patient, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,12 +17,7 @@ def test_a_second_record_of_a_patient_is_refused_by_mrn_in_any_case_and_asked_ab
     server = server_factory()
     page = launch(viewport={"width": 1280, "height": 900}).new_page()
     log_in(page, server.base_url, "admin", DEMO_PASSWORD)
-    page.get_by_role("link", name="Patients", exact=True).click()
-    page.get_by_label("MRN").fill("mrn-1002")
-    page.get_by_label("Given name").fill("Bruno")
-    page.get_by_label("Family name").fill("Keller")
-    page.get_by_label("Birth date").fill("1971-09-15")
-    page.get_by_label("Dosing weight", exact=False).fill("82")
+    fill_new_patient(page, mrn="mrn-1002", given="Bruno", family="Keller", born="1971-09-15", kg="82")
     page.get_by_role("button", name="Add patient").click()
     expect(page.get_by_role("alert")).to_contain_text("MRN: another patient of your organization has this MRN")
     page.get_by_label("MRN").fill("MRN-2002")

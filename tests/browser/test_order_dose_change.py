@@ -6,12 +6,22 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.live_server import DEMO_PASSWORD
 from tests.browser.people import log_in
 
 pytestmark = pytest.mark.browser
+
+
+def order_edit_of(server_factory, launch, patient: str) -> Page:
+    """The pharmacist on the edit form of the demo patient's order."""
+    server = server_factory()
+    page = launch(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
+    page.get_by_role("link", name=patient).click()
+    page.get_by_role("link", name="Edit order").first.click()
+    return page
 
 
 def test_a_fivefold_dose_is_asked_about_and_saved_only_once_ticked_as_meant(server_factory, launch, artifacts):
@@ -39,11 +49,7 @@ def test_a_fivefold_dose_is_asked_about_and_saved_only_once_ticked_as_meant(serv
 
 def test_a_rate_cap_below_the_labels_start_rate_is_refused_naming_the_start(server_factory, launch, artifacts):
     """A walk typed 4.8 (a mL/kg/h figure) into the mL/h cap of a running visit's order: 820 mL at 4.8 mL/h."""
-    server = server_factory()
-    page = launch(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
-    page.get_by_role("link", name="Keller, Bruno").click()
-    page.get_by_role("link", name="Edit order").first.click()
+    page = order_edit_of(server_factory, launch, "Keller, Bruno")
     page.get_by_label("Rate cap", exact=False).fill("4.8")
     page.get_by_role("button", name="Save new revision").click()
     expect(page.get_by_role("alert")).to_contain_text(
@@ -54,11 +60,7 @@ def test_a_rate_cap_below_the_labels_start_rate_is_refused_naming_the_start(serv
 def test_a_premedication_in_grams_is_refused_on_its_row_in_the_same_answer_as_a_dose_change(
         server_factory, launch, artifacts):
     """A walk saved acetaminophen 650 g; and fixing one question, saving, and meeting the next took four saves."""
-    server = server_factory()
-    page = launch(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
-    page.get_by_role("link", name="Reyes, Alma").click()
-    page.get_by_role("link", name="Edit order").first.click()
+    page = order_edit_of(server_factory, launch, "Reyes, Alma")
     page.get_by_label("Dose (g/kg)").fill("2")
     acetaminophen = page.get_by_role("group", name="Premedication 1")
     expect(acetaminophen.get_by_label("Drug")).to_have_value("acetaminophen")
@@ -86,11 +88,7 @@ def test_a_premedication_in_grams_is_refused_on_its_row_in_the_same_answer_as_a_
 
 def test_steps_above_the_orders_own_cap_are_refused_without_an_override(server_factory, launch, artifacts):
     """A walk saved steps 9, 18, 36, 72 mL/h under a cap of 60 without a word: the 72 step would never run."""
-    server = server_factory()
-    page = launch(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
-    page.get_by_role("link", name="Reyes, Alma").click()
-    page.get_by_role("link", name="Edit order").first.click()
+    page = order_edit_of(server_factory, launch, "Reyes, Alma")
     page.get_by_label("Explicit mL/h steps written here").check()
     page.get_by_label("Steps (mL/h", exact=False).fill("9, 18, 36, 72")
     page.get_by_label("Minutes between steps", exact=False).fill("30")

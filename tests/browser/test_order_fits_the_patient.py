@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.live_server import DEMO_PASSWORD
-from tests.browser.people import log_in, log_out
+from tests.browser.people import fill_new_patient, log_in, log_out
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,7 @@ def test_a_childs_first_order_asks_about_the_labels_age_the_iga_deficiency_and_h
     server = server_factory()
     page = launch(viewport={"width": 1280, "height": 900}).new_page()
     log_in(page, server.base_url, "admin", DEMO_PASSWORD)
-    page.get_by_role("link", name="Patients", exact=True).click()
-    page.get_by_label("MRN").fill("MRN-2019")
-    page.get_by_label("Given name").fill("Lily")
-    page.get_by_label("Family name").fill("Okafor")
-    page.get_by_label("Birth date").fill(f"{date.today().year - 7}-01-15")
-    page.get_by_label("Dosing weight", exact=False).fill("18")
+    fill_new_patient(page, mrn="MRN-2019", given="Lily", family="Okafor", born=f"{date.today().year - 7}-01-15", kg="18")
     page.get_by_label("Physician").select_option(label="Dr. Phil Amari")
     page.get_by_label("IgA deficiency").check()
     page.get_by_role("button", name="Add patient").click()
