@@ -27,7 +27,7 @@ from tortoise.queryset import QuerySet
 
 from server import audit
 from server.db.models import Assignment, Order, Patient, Role, User, Visit, VisitStatus
-from server.errors import NotFound
+from server.errors import AppError, NotFound
 from sync.models import Event, Quarantine
 from sync.protocol import MAX_VISIT_EVENTS
 
@@ -170,6 +170,13 @@ async def write_visit(user: User, visit_id: UUID | str) -> Visit:
     allowed = user.role in (Role.NURSE, Role.PHARMACIST)
     query = await visits(user) if allowed else Visit.filter(id__in=[])
     return await _one(user, query, visit_id, action="visit.write", object_type="visit")
+
+
+async def audit_refusal(user: User, action: str, object_type: str, object_id: Any, error: AppError) -> None:
+    """A change refused (a question not yet answered, a field out of range, a conflict): the log says so, with
+    the fields named and never their values. The access check alone read "ok" for a refused save (a walk)."""
+    await audit.record(action, actor=actor(user), outcome="refused", object_type=object_type, object_id=object_id,
+                       detail={"code": error.code, "fields": sorted({e.field for e in error.errors})})
 
 
 async def audit_list(user: User, object_type: str, count: int) -> None:

@@ -221,6 +221,7 @@ async def order_create(request: Request) -> Response:
         data = _validated(orders.OrderCreate, order_data(values, update=False))
         await orders.create_order(patient=patient, pharmacist=pharmacist, data=data)
     except ValidationFailed as error:
+        await access.audit_refusal(pharmacist, "order.create", "patient", patient.id, error)
         return _form_page(request, patient=patient, values=values, error=error)
     return RedirectResponse(f"/pharmacy/patients/{patient.id}", status_code=303)
 
@@ -243,9 +244,11 @@ async def order_update(request: Request) -> Response:
         changes = _validated(orders.OrderUpdate, order_data(values, update=True))
         running = await orders.update_order(order=order, pharmacist=pharmacist, changes=changes)
     except ValidationFailed as error:
+        await access.audit_refusal(pharmacist, "order.update", "order", order.id, error)
         return _form_page(request, patient=patient, order=order, values=values, error=error,
                           booked=await visit_orders.booked_on(order))
     except Conflict as error:  # changed meanwhile (another pharmacist, or her other tab): her values kept (a walk)
+        await access.audit_refusal(pharmacist, "order.update", "order", order.id, error)
         current = await Order.get(id=order.id)
         values["based_on_revision"] = str(current.revision)
         said = Conflict(f"{error.message} Your values are kept below; saving them replaces revision {current.revision}, "

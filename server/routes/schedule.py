@@ -91,6 +91,7 @@ async def schedule_create(request: Request) -> Response:
         data = forms.parse_form(_only(form, SCHEDULE_FIELDS) | _others(form), scheduling.ScheduleRequest)
         await scheduling.schedule_visits(patient=patient, request=data, by=pharmacist, zone=_clock(request).zone)
     except AppError as error:
+        await access.audit_refusal(pharmacist, "visit.schedule", "patient", patient.id, error)
         return await _schedule_page(request, pharmacist, patient, values=values, failure=_failed(error),
                                     status=error.status)
     return RedirectResponse(f"/pharmacy/patients/{patient.id}/schedule?done=scheduled", status_code=303)
@@ -141,6 +142,8 @@ async def _change_visit(request: Request, page: str, fields: tuple[str, ...], mo
     try:
         await act(visit, forms.parse_form(_only(form, fields), model), pharmacist)
     except AppError as error:
+        await access.audit_refusal(pharmacist, f"visit.{'move' if page == 'visit_move' else 'cancel'}", "visit",
+                                   visit.id, error)
         return await _visit_page(request, page, visit, values=values, failure=_failed(error), status=error.status)
     return RedirectResponse(f"/pharmacy/patients/{visit.patient_id}/schedule?done={done}", status_code=303)
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.live_server import DEMO_PASSWORD
-from tests.browser.people import log_in
+from tests.browser.people import log_in, log_out
 
 pytestmark = pytest.mark.browser
 
@@ -32,3 +32,13 @@ def test_a_daily_course_above_one_orders_largest_dose_names_its_total_until_tick
     page.get_by_label("The full dose at every visit of this course is meant").check()
     page.get_by_role("button", name="Schedule visits").click()
     expect(page.get_by_role("status")).to_contain_text("Scheduled.")
+
+    # the administrator's audit log says the first try was refused, and on which field (a walk read "ok")
+    log_out(page)
+    log_in(page, server.base_url, "admin", DEMO_PASSWORD)
+    page.get_by_role("link", name="Audit log", exact=True).click()
+    page.get_by_label("Action starts with").fill("visit.schedule")
+    page.get_by_label("Outcome").select_option("refused")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr").first).to_contain_text("fields=['course_meant']")

@@ -210,7 +210,9 @@ async def test_an_invalid_edit_leaves_the_order_and_its_revisions_untouched(
         assert f"{words}: " in response.text
     assert (await Order.get(id=order.id)).revision == 1
     assert not await OrderRevision.exists()
-    assert not await AuditEntry.filter(action="order.update").exists()
+    assert not await AuditEntry.filter(action="order.update", outcome="ok").exists()
+    refused = await AuditEntry.get(action="order.update", outcome="refused")  # said refused, fields named, no values
+    assert refused.detail == {"code": "validation_failed", "fields": ["dose_g_per_kg", "step_interval_min", "steps_ml_h"]}
 
 
 async def test_text_a_pharmacist_types_is_shown_escaped(client_factory, pharmacist_pia, patient_pat):

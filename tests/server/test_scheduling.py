@@ -362,5 +362,7 @@ async def test_a_daily_course_above_one_orders_largest_dose_is_asked_about_namin
     assert (f"Daily course: each of its 3 visits gives order {order.id}'s whole dose: 3 × 70 g = "
             "210 g (3 g/kg). Write an order of the day's share, or tick that every visit's full dose is meant.") in page
     assert 'name="course_meant"' in page and not await Visit.filter(patient=patient_pat).exists()
+    refused_entry = await AuditEntry.get(action="visit.schedule", outcome="refused")  # the log says it was refused
+    assert refused_entry.detail == {"code": "validation_failed", "fields": ["course_meant"]}
     assert (await schedule(pia, patient_pat.id, {**course, "course_meant": "on"})).status_code == 303
     assert await Visit.filter(patient=patient_pat).count() == 3

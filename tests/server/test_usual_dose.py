@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from server.db.models import Order
+from server.db.models import AuditEntry, Order
 from tests.server.test_dosing_weight import latest
 from tests.server.test_pharmacy_pages import create_order, edit_order
 
@@ -29,6 +29,8 @@ async def test_a_premedication_in_grams_for_milligrams_is_refused_on_its_row_tic
         assert GRAMS in page
         assert ('name="medication_dose_differs"' in page) == bool(ticked)  # not offered; once ticked, kept as sent
     assert await Order.filter(patient=patient_pat).count() == before
+    refusals = await AuditEntry.filter(action="order.create", outcome="refused").order_by("id")
+    assert [r.detail for r in refusals] == [{"code": "validation_failed", "fields": ["premeds.0.dose"]}] * 2
 
 
 async def test_a_childs_dose_below_the_usual_range_is_asked_on_its_row_until_ticked(
