@@ -42,6 +42,7 @@ FIELD_WORDS: dict[str, str] = {
     "ladder": "Steps", "ladder_source": "Where each step comes from", "ladder_note": "Ladder note",
     "first_step_min": "First step (min)", "step_min": "Each later step (min)", "at_risk_cap": "At-risk cap",
     "at_risk_cap_source": "Where the cap comes from", "source": "Source", "checked_against": "Checked against",
+    "beyond_label": "Past the packaged row",
 }
 
 

@@ -46,7 +46,7 @@ def values_of_row(row: dict[str, Any]) -> dict[str, str]:
     """The form's text for each editable field of `row`."""
     shown = catalogue_history.shown
     values = {name: shown(row.get(name)) if row.get(name) is not None else "" for name in (*NUMBERS, *TEXTS)}
-    values.update(ladder=shown(row["ladder"]), ladder_source=shown(row["ladder_source"]), reason="",
+    values.update(ladder=shown(row["ladder"]), ladder_source=shown(row["ladder_source"]), reason="", beyond_label="",
                   at_risk_cap_exclusive="on" if row.get("at_risk_cap_exclusive") else "")
     return values
 
@@ -66,7 +66,7 @@ def changes_from(values: dict[str, str]) -> dict[str, Any]:
 
 
 def _form_values(form: FormData) -> dict[str, str]:
-    names = (*LISTS, *NUMBERS, *TEXTS, "at_risk_cap_exclusive", "reason")
+    names = (*LISTS, *NUMBERS, *TEXTS, "at_risk_cap_exclusive", "reason", "beyond_label")
     return {name: str(form.get(name, "")).strip() for name in names}
 
 
@@ -139,7 +139,8 @@ async def edit(request: Request) -> Response:
     values = _form_values(form)
     try:
         await catalogue_revisions.edit_row(pharmacist=pharmacist, protocol_id=protocol_id, based_on=_based_on(form),
-                                           changes=changes_from(values), reason=values["reason"])
+                                           changes=changes_from(values), reason=values["reason"],
+                                           beyond_label=values["beyond_label"] == "on")
     except ValidationFailed as error:
         return _edit_page(request, now, protocol_id, values, error)
     return RedirectResponse(f"/pharmacy/catalogue/row?protocol={protocol_id}", status_code=303)

@@ -21,7 +21,7 @@ from server.clinical.shapes import ShapeError
 from server.db.catalogue_models import CatalogueRevision, RevisionKind
 from server.db.models import User
 from server.errors import Conflict, FieldError, NotFound, ValidationFailed
-from server.services import org_catalogue
+from server.services import catalogue_beyond, org_catalogue
 
 # The clinical values a pharmacist may change; product, concentration and indications are the
 # product's identity (orders point at them), and start/max are the ladder's ends.
@@ -109,7 +109,8 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 
 async def _append(*, pharmacist: User, protocol_id: str, based_on: int, kind: RevisionKind,
-                  row: dict[str, Any], reason: str, verified_on: date | None) -> CatalogueRevision:
+                  row: dict[str, Any], reason: str, verified_on: date | None,
+                  meant: tuple[str, ...] = ()) -> CatalogueRevision:
     """Append revision `based_on + 1`; a row changed since the form was opened is a conflict."""
     now = await current(pharmacist.organization_id, protocol_id)
     if now.number != based_on:
@@ -122,7 +123,8 @@ async def _append(*, pharmacist: User, protocol_id: str, based_on: int, kind: Re
                 kind=kind, row=row, reason=reason, author=pharmacist, created_at=datetime.now(timezone.utc),
                 verified_on=verified_on)
             await audit.record(f"catalogue.{kind}", actor=access.actor(pharmacist), object_type="catalogue_row",
-                               object_id=protocol_id, detail={"revision": revision.number, "fields": fields})
+                               object_id=protocol_id, detail={"revision": revision.number, "fields": fields,
+                                                                **({"meant": list(meant)} if meant else {})})
     except IntegrityError:
         raise Conflict(f"{protocol_id} was changed at the same moment; reload and check again.") from None
     return revision
@@ -136,8 +138,9 @@ def _reason(text: str, field: str, label: str) -> str:
 
 
 async def edit_row(*, pharmacist: User, protocol_id: str, based_on: int, changes: dict[str, Any],
-                   reason: str) -> CatalogueRevision:
-    """A new revision with `changes` (EDITABLE fields only); the row is unverified until verified again."""
+                   reason: str, beyond_label: bool = False) -> CatalogueRevision:
+    """A new revision with `changes` (EDITABLE fields only); the row is unverified until verified again. A row
+    past the packaged one is asked about until `beyond_label` says it is meant (catalogue_beyond)."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationFailed(f"not editable: {sorted(unknown)}", errors=[FieldError(k, f"{k}: not editable") for k in sorted(unknown)])
@@ -148,10 +151,13 @@ async def edit_row(*, pharmacist: User, protocol_id: str, based_on: int, changes
         row["start_rate"], row["max_rate"] = ladder[0], ladder[-1]
     check_row(row)
     _label_claims(row)
+    packaged = org_catalogue.packaged_row(protocol_id)
+    catalogue_beyond.check(row, packaged, meant=beyond_label)
+    meant = (catalogue_beyond.FIELD,) if beyond_label and catalogue_beyond.beyond_label(row, packaged) else ()
     if not changed_fields({**was, "verified_on": None}, row):
         raise ValidationFailed("nothing changed", errors=[FieldError("row", "Nothing was changed.")])
     return await _append(pharmacist=pharmacist, protocol_id=protocol_id, based_on=based_on, kind=RevisionKind.EDIT,
-                         row=row, reason=_reason(reason, "reason", "Reason"), verified_on=None)
+                         row=row, reason=_reason(reason, "reason", "Reason"), verified_on=None, meant=meant)
 
 
 async def verify_row(*, pharmacist: User, protocol_id: str, based_on: int, checked_against: str,

@@ -145,3 +145,33 @@ def test_the_review_page_and_the_summary_name_an_unverified_protocol(server_fact
     page.get_by_role("row").filter(has_text="MRN-1006").get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="Sign-off")).to_be_visible()
     expect(page.get_by_text("Unverified protocol")).to_have_count(0)
+
+
+def test_a_row_raised_past_the_packaged_maximum_is_asked_and_a_tenfold_one_refused(server_factory, launch, artifacts):
+    """A walk raised a row's maximum tenfold, marked it "organization", and every order followed it: the slip is
+    refused outright, and a maximum past the packaged one is saved only once the pharmacist says it is meant."""
+    server = server_factory()
+    desk = launch().new_page()
+    log_in(desk, server.base_url, "pharmacist")
+    desk.get_by_role("link", name="Catalogue").click()
+    desk.get_by_role("region", name="Privigen 10% · ITP").get_by_role("link", name="Edit").click()
+    desk.get_by_label("Steps (mg/kg/min)").fill("0.5, 1, 2, 40")
+    desk.get_by_label("Where each step comes from").fill("label, generated, generated, organization")
+    desk.get_by_label("Reason for the change").fill("Our infusion committee's ITP protocol")
+    desk.get_by_role("button", name="Save as a new revision").click()
+    expect(desk.get_by_role("alert")).to_contain_text("is 10 times the packaged maximum 4; check the unit")
+    expect(desk.get_by_label("This row going past the packaged row is meant")).to_have_count(0)  # a slip: no box
+    desk.screenshot(path=str(artifacts / "catalogue-beyond-1-slip.png"), full_page=True)
+
+    desk.get_by_label("Steps (mg/kg/min)").fill("0.5, 1, 2, 6")
+    desk.get_by_role("button", name="Save as a new revision").click()
+    expect(desk.get_by_role("alert")).to_contain_text("ends at 6 mg/kg/min, 1.5 times the label's maximum 4")
+    meant = desk.get_by_label("This row going past the packaged row is meant")
+    expect(meant).not_to_be_checked()
+    desk.screenshot(path=str(artifacts / "catalogue-beyond-2-asked.png"), full_page=True)
+    meant.check()
+    desk.get_by_role("button", name="Save as a new revision").click()
+    revision = desk.get_by_role("article", name="Revision 1")
+    expect(revision).to_be_visible()
+    expect(desk.get_by_role("status")).to_contain_text("Unverified protocol.")
+    desk.screenshot(path=str(artifacts / "catalogue-beyond-3-saved.png"), full_page=True)

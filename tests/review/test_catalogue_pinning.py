@@ -97,7 +97,7 @@ async def test_a_revision_stored_before_rows_had_a_therapy_and_kind_still_folds_
     ongoing_script = script_started(30)
     ongoing_script.started(0)
     ongoing = await push_visit(nurse_ana, patient_pat, ongoing_script)
-    assert (await post_form(desk, "/pharmacy/catalogue/edit", edit_form(based_on=1, step_min="20"))).status_code == 303
+    assert (await post_form(desk, "/pharmacy/catalogue/edit", edit_form(based_on=1, step_min="20", beyond_label="on"))).status_code == 303
     await projected()
     reference = (await (await client_factory(nurse_ana)).get("/api/reference")).json()
     began_under = next(v for v in reference["visits"] if v["id"] == str(ongoing.id))["context"]["protocol_rows"][ROW]

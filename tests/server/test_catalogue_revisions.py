@@ -48,7 +48,8 @@ def edit_form(based_on: int = 0, **changes: str) -> dict[str, str]:
 async def test_an_edit_is_a_new_revision_and_the_row_before_it_stays_as_it_was(client_factory, pharmacist_pia, post_form):
     desk = await client_factory(pharmacist_pia)
     assert (await post_form(desk, "/pharmacy/catalogue/edit", edit_form())).status_code == 303
-    second = edit_form(based_on=1, step_min="20", step_source="organization", reason="Our protocol: 20 min steps")
+    second = edit_form(based_on=1, step_min="20", step_source="organization", reason="Our protocol: 20 min steps",
+                       beyond_label="on")
     assert (await post_form(desk, "/pharmacy/catalogue/edit", second)).status_code == 303
     first, latest = await CatalogueRevision.filter(organization_id=pharmacist_pia.organization_id).order_by("number")
     assert first.row["ladder"] == [0.5, 1, 2, 3, 4, 5] and first.row["step_min"] == 30  # untouched by the second edit
@@ -95,7 +96,7 @@ async def test_verifying_signs_the_row_with_name_and_date_and_a_later_edit_makes
     page = (await desk.get(f"/pharmacy/catalogue/row?protocol={ROW}")).text
     assert f"Verified {date.today()} by {pharmacist_pia.display_name}" in page
     assert "Checked against: Gammagard Liquid PI" in page and "<ins>0.5, 1, 2, 3, 4, 5</ins>" in page
-    await post_form(desk, "/pharmacy/catalogue/edit", edit_form(based_on=2, step_min="20"))
+    await post_form(desk, "/pharmacy/catalogue/edit", edit_form(based_on=2, step_min="20", beyond_label="on"))
     assert (await org_catalogue.catalog_for(pharmacist_pia.organization_id)).protocol(ROW).verified_on is None
     assert await AuditEntry.filter(action="catalogue.verify", object_id=ROW).count() == 1
 
@@ -205,4 +206,6 @@ async def test_a_step_that_says_the_label_gives_it_must_be_a_rate_the_label_give
             "or correct it") in refused.text
     assert not await CatalogueRevision.filter(organization_id=pharmacist_pia.organization_id).exists()
     said = {**form, "ladder_source": "label, generated, generated, organization", "reason": "our protocol"}
-    assert (await post_form(desk, "/pharmacy/catalogue/edit", said)).status_code == 303  # unverified until checked
+    slip = await post_form(desk, "/pharmacy/catalogue/edit", {**said, "beyond_label": "on"})
+    assert slip.status_code == 422 and "is 10 times the packaged maximum 4; check the unit" in slip.text
+    assert not await CatalogueRevision.filter(organization_id=pharmacist_pia.organization_id).exists()
