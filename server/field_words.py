@@ -20,7 +20,7 @@ FIELD_WORDS: dict[str, str] = {
     # scheduling and visit orders
     "patient_id": "Patient", "date": "Date", "time": "Time", "count": "Number of visits", "every_weeks": "Every how many weeks",
     "nurse_id": "Nurse", "order_id": "Order", "other_order_ids": "Other orders", "reason": "Reason", "repeat": "Repeat",
-    "same_day": "A second visit that day", "course_meant": "Daily course",
+    "same_day": "A second visit that day", "course_meant": "Daily course", "scope": "Which visits",
     "same_therapy": "A second active order of this therapy",
     "alerts_reviewed": "Alerts reviewed",
     "alerts_shown": "Alerts shown",

@@ -23,13 +23,13 @@ from server.errors import AppError
 from server.public import visit_public
 from server.routes import forms, guard
 from server.routes.params import path_id, whole_number
-from server.services import catalogue_names, scheduling, visit_order_changes, visit_orders
+from server.services import catalogue_names, scheduling, visit_order_changes, visit_orders, visit_series
 from server.services.local_time import LocalTime
 from server.templating import render
 
 NOTICES = {"scheduled": "Scheduled. The nurse's tablet receives the visits at its next sync.",
            "moved": "Moved. The nurse's tablet shows the new time after its next sync.",
-           "cancelled": "Cancelled. The visit leaves the nurse's list after her tablet's next sync.",
+           "cancelled": "Cancelled. A cancelled visit leaves the nurse's list after her tablet's next sync.",
            "orders": "Saved. The nurse's tablet receives the visit's orders at its next sync."}
 SCHEDULE_FIELDS = ("order_id", "nurse_id", "date", "time", "repeat", "every_weeks", "count", "same_day", "course_meant")
 
@@ -117,8 +117,9 @@ async def _visit_page(request: Request, name: str, visit: Visit, *, values: dict
                       failure: dict[str, Any] | None = None, status: int = 200) -> Response:
     await visit.fetch_related("patient", "nurse")
     nurses = await scheduling.nurse_choices(visit.patient, _clock(request).local(datetime.now(timezone.utc)).date())
+    rest = await visit_series.rest_of_series(visit) if name == "visit_cancel" else [visit]
     context = {"visit": visit, "patient": visit.patient, "values": values, "clock": _clock(request), "nurses": nurses,
-               "error": None, "field_errors": {}, **(failure or {})}
+               "later": rest[1:], "error": None, "field_errors": {}, **(failure or {})}
     return render(request, f"pharmacy/{name}.html", context, status=status)
 
 
@@ -158,12 +159,12 @@ async def move(request: Request) -> Response:
 async def cancel_show(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     visit = await access.schedule_visit(pharmacist, request.path_params["visit_id"])
-    return await _visit_page(request, "visit_cancel", visit, values={"reason": ""})
+    return await _visit_page(request, "visit_cancel", visit, values={"reason": "", "scope": "visit"})
 
 
 async def cancel(request: Request) -> Response:
     return await _change_visit(
-        request, "visit_cancel", ("reason",), scheduling.CancelRequest, "cancelled",
+        request, "visit_cancel", ("reason", "scope"), scheduling.CancelRequest, "cancelled",
         lambda visit, data, by: scheduling.cancel_visit(visit=visit, request=data, by=by))
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -26,7 +26,7 @@ from server.db.models import (
     Assignment, Order, Patient, Role, ScheduleChangeKind, User, Visit, VisitScheduleChange, VisitStatus,
 )
 from server.errors import Conflict, FieldError, ValidationFailed, from_pydantic
-from server.services import course_total, second_dose, visit_orders
+from server.services import course_total, second_dose, visit_orders, visit_series
 from sync.models import Event
 
 PAST_GRACE = timedelta(minutes=15)  # a visit booked for "now" while the form was being filled
@@ -110,7 +110,7 @@ class MoveRequest(_Reasoned):
 
 
 class CancelRequest(_Reasoned):
-    pass
+    scope: Literal["visit", "series"] = "visit"  # "series": the visit and its series' later booked visits
 
 
 def invalid(field: str, reason: str) -> ValidationFailed:
@@ -258,17 +258,21 @@ async def move_visit(
     return await Visit.get(id=visit.id)
 
 
-async def cancel_visit(*, visit: Visit, request: CancelRequest, by: User, now: datetime | None = None) -> Visit:
+async def cancel_visit(*, visit: Visit, request: CancelRequest, by: User, now: datetime | None = None) -> list[Visit]:
+    """Cancel the visit, or with scope "series" it and its series' later booked visits: all or none, each with
+    its own change row and audit entry."""
     now = now or datetime.now(timezone.utc)
+    chosen = await visit_series.rest_of_series(visit) if request.scope == "series" else [visit]
     async with in_transaction("default") as connection:
-        await not_started(visit, connection)
-        cancelled = await Visit.filter(id=visit.id, status=VisitStatus.SCHEDULED).using_db(connection).update(
-            status=VisitStatus.CANCELLED, updated_at=now)
-        if not cancelled:
-            raise Conflict("This visit changed meanwhile; open it again.")
-        await _change(visit, by=by, now=now, kind=ScheduleChangeKind.CANCELLED, to=None, reason=request.reason,
-                      connection=connection)
-    return await Visit.get(id=visit.id)
+        for each in chosen:
+            await not_started(each, connection)
+            cancelled = await Visit.filter(id=each.id, status=VisitStatus.SCHEDULED).using_db(connection).update(
+                status=VisitStatus.CANCELLED, updated_at=now)
+            if not cancelled:
+                raise Conflict("This visit changed meanwhile; open it again.")
+            await _change(each, by=by, now=now, kind=ScheduleChangeKind.CANCELLED, to=None, reason=request.reason,
+                          connection=connection)
+    return chosen
 
 
 async def _change(visit: Visit, *, by: User, now: datetime, kind: ScheduleChangeKind, to: datetime | None,

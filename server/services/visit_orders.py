@@ -88,5 +88,6 @@ async def check_none_scheduled(order: Order) -> None:
     count, first = await booked_on(order)
     if first is not None:
         message = (f"active: order {order.id} has {count} scheduled visit(s) not yet started, the first at "
-                   f"{first.scheduled_at:%Y-%m-%d %H:%M} UTC; cancel or move them first, or a nurse would still give it")
+                   f"{first.scheduled_at:%Y-%m-%d %H:%M} UTC; cancel or move them first, or a nurse would still give it (cancelling a visit of a "
+                   "series offers its later visits too)")
         raise ValidationFailed(message, errors=[FieldError("active", message)])

@@ -122,8 +122,10 @@ def test_pharmacist_schedules_moves_and_cancels_and_the_nurses_tablet_follows(
     desk.get_by_role("link", name=f"Cancel the visit of {stamps[0]}").click()
     expect(desk.get_by_role("heading", name=f"Cancel the visit of {stamps[0]}?")).to_be_visible()
     desk.get_by_label("Reason for cancelling").fill("admitted to hospital")
+    expect(desk.get_by_label("Cancel this visit only")).to_be_checked()
+    expect(desk.get_by_label("Cancel this visit and the 2 later ones")).not_to_be_checked()  # the moved one too
     desk.screenshot(path=str(artifacts / "schedule-cancel-confirm-1280x900.png"))  # the reason focused: no full page
-    desk.get_by_role("button", name="Yes, cancel this visit").click()
+    desk.get_by_role("button", name="Yes, cancel as chosen").click()
     cancelled = desk.get_by_role("table", name="Recently cancelled visits")
     expect(cancelled).to_contain_text("admitted to hospital")
     expect(cancelled).to_contain_text("Pia Lind, PharmD")
@@ -148,3 +150,43 @@ def test_pharmacist_schedules_moves_and_cancels_and_the_nurses_tablet_follows(
     desk.screenshot(path=str(artifacts / "order-inactive-refused-while-visits-are-booked-1280x900.png"), full_page=True)
     assert tablet.errors == []
     browser.close()
+
+
+def test_a_stopped_therapy_cancels_the_rest_of_its_series_at_once_and_its_order_is_made_inactive(
+    server_factory, launch, artifacts
+):
+    """A walk had to cancel each visit of a series on its own page before the order could be made inactive."""
+    server = server_factory()
+    desk = launch().new_page()
+    desk_login(desk, server.base_url, "pharmacist")
+    desk.get_by_role("link", name="Keller, Bruno").click()
+    desk.get_by_role("link", name="Schedule visits").click()
+    start = date.today() + timedelta(days=3)
+    schedule(desk, day=start, at="09:00", repeat="Every few weeks", every_weeks="4", count="6")
+    desk.get_by_role("button", name="Schedule visits").click()
+    expect(desk.get_by_role("status")).to_contain_text("Scheduled.")
+    desk.get_by_role("link", name=f"Cancel the visit of {start} 09:00 UTC").click()
+    last = start + timedelta(weeks=20)
+    expect(desk.get_by_role("group")).to_contain_text(f"5 later visits of it are still booked, the last on {last} 09:00 UTC")
+    desk.get_by_label("Cancel this visit and the 5 later ones").check()
+    desk.get_by_label("Reason for cancelling").fill("IVIG stopped by the neurologist")
+    desk.screenshot(path=str(artifacts / "schedule-cancel-series-1280x900.png"), full_page=True)
+    desk.get_by_role("button", name="Yes, cancel as chosen").click()
+    expect(desk.get_by_role("status")).to_contain_text("Cancelled.")
+    cancelled = desk.get_by_role("table", name="Recently cancelled visits")
+    expect(cancelled.get_by_role("row").filter(has_text="IVIG stopped by the neurologist")).to_have_count(6)
+    for n in range(6):
+        expect(desk.get_by_role("main")).not_to_contain_text(f"Cancel the visit of {start + timedelta(weeks=4 * n)}")
+    desk.screenshot(path=str(artifacts / "schedule-series-cancelled-1280x900.png"), full_page=True)
+    desk.get_by_role("link", name=f"Cancel the visit of {date.today()} 10:00 UTC").click()  # the demo's, booked alone
+    expect(desk.get_by_role("group")).to_have_count(0)
+    desk.get_by_label("Reason for cancelling").fill("IVIG stopped by the neurologist")
+    desk.get_by_role("button", name="Yes, cancel this visit").click()
+    expect(desk.get_by_role("status")).to_contain_text("Cancelled.")
+
+    desk.get_by_role("link", name="Keller, Bruno").first.click()
+    desk.get_by_role("link", name="Edit order").first.click()
+    desk.get_by_label("Active (nurses work visits from active orders)").uncheck()
+    desk.get_by_role("button", name="Save new revision").click()
+    expect(desk.get_by_role("alert")).to_have_count(0)
+    desk.screenshot(path=str(artifacts / "order-inactive-after-series-cancelled-1280x900.png"), full_page=True)
