@@ -16,6 +16,7 @@ from server.db.models import Order, OrderRevision, Patient, ProtocolBasis, User
 from server.errors import Conflict
 from server.services import order_questions, order_volume, visit_orders, visits
 from server.services.catalogue_names import catalog
+from server.services.weights import WeightKg
 
 # The fields a pharmacist writes; `dose_g` is computed from the g/kg dose and the weight, or, for a
 # hydration order, from the volume (server/services/order_volume.py).
@@ -74,7 +75,7 @@ class OrderCreate(_Schema):
     indication: str = Field(min_length=1, max_length=64)
     # Required on every order but a hydration one, which gives a volume and a time instead.
     dose_g_per_kg: float | None = Field(default=None, gt=0, le=MAX_DOSE_G_PER_KG, validate_default=True)
-    dosing_weight_kg: float = Field(ge=1, le=300)
+    dosing_weight_kg: WeightKg
     basis: ProtocolBasis = Field(default=ProtocolBasis.LABEL, validate_default=True)
     steps_ml_h: list[float] | None = Field(default=None, max_length=20, validate_default=True)
     step_interval_min: int | None = Field(default=None, gt=0, le=240, validate_default=True)

@@ -17,6 +17,7 @@ from server import access, audit
 from server.db.models import Assignment, Patient, Role, User
 from server.errors import FieldError, ValidationFailed
 from server.services import booked_visits, same_person
+from server.services.weights import WeightKg
 
 PATIENT_FIELDS = (
     "mrn", "given_name", "family_name", "birth_date", "allergies", "dosing_weight_kg",
@@ -32,7 +33,7 @@ class PatientCreate(BaseModel):
     family_name: str = Field(min_length=1, max_length=100)
     birth_date: date
     allergies: str = Field(default="", max_length=2000)
-    dosing_weight_kg: float = Field(ge=1, le=300)
+    dosing_weight_kg: WeightKg
     thrombosis_risk: bool = False
     renal_risk: bool = False
     iga_deficiency: bool = False

@@ -29,3 +29,16 @@ def test_a_second_record_of_a_patient_is_refused_by_mrn_in_any_case_and_asked_ab
     page.get_by_label("This is another person", exact=False).check()  # a namesake born the same day
     page.get_by_role("button", name="Add patient").click()
     expect(page.get_by_text("MRN-2002").first).to_be_visible()
+
+
+def test_an_admission_weight_typed_in_pounds_is_stored_in_kilograms(server_factory, launch, artifacts):
+    """A walk typed a patient's 154 lb into the kilogram box; the label now says how to type pounds."""
+    server = server_factory()
+    page = launch(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, server.base_url, "admin", DEMO_PASSWORD)
+    fill_new_patient(page, mrn="MRN-3003", given="Nia", family="Okafor", born="1970-05-04", kg="154 lb")
+    expect(page.get_by_label("Dosing weight (kg, 1–300; pounds typed as “154 lb”)")).to_have_value("154 lb")
+    page.get_by_role("button", name="Add patient").click()
+    expect(page.get_by_role("status")).to_have_text("The patient was added.")
+    expect(page.get_by_label("Dosing weight", exact=False)).to_have_value("69.9")  # the record, in kilograms
+    page.screenshot(path=str(artifacts / "admin-weight-in-pounds.png"), full_page=True)
