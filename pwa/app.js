@@ -138,7 +138,7 @@ function renderBar() {
   if (!ws || !app.keyring.unlocked) return;
   const { outbox } = ws;
   fill(bar, topbar({
-    userName: ws.reference?.user?.display_name, tablet: tabletCode(app.deviceId), status: outbox.status, pending: outbox.pendingCount(),
+    userName: ws.reference?.user?.display_name, tablet: tabletCode(app.deviceId), status: outbox.status, pending: outbox.pendingCount(), keptAside: ws.journal.needsCorrection().length,
     oldest: outbox.oldestPendingAt(), offline: isOffline(), now: now(), notice: app.notice,
     onSync: () => outbox.syncNow(), onLock: lock, onHome: () => { location.hash = "#/"; },
     onLogin: () => showLogin({ message: "Your session ended. Log in again to sync; nothing was lost." }),

@@ -29,6 +29,7 @@ const SHELL = [
   "/app/lazy/chart_model.js",
   "/app/lazy/entries.js",
   "/app/lazy/entry_form.js",
+  "/app/lazy/entry_time.js",
   "/app/lazy/expressions.js",
   "/app/lazy/facts.json",
   "/app/lazy/gs1.js",

@@ -77,17 +77,34 @@ export function kitGate(state) {
   return { ok: true };
 }
 
+/** Every start waits for a pre-assessment that confirmed who the patient is, whether or not the kit rule covers
+ *  its order: a walk's pre-hydration could start before anyone had checked the patient's identity. */
+export function identityGate(state) {
+  const assessment = latestEntry(state, "assessment");
+  if (!assessment) return { ok: false, reason: "Record the pre-assessment (the patient's identity) first." };
+  if ((assessment.payload.identity || []).length < 2) {
+    return { ok: false, reason: "Confirm the patient's identity (two identifiers) at the pre-assessment first." };
+  }
+  return { ok: true };
+}
+
+/** Why a start waits now, or `{ok: true}`: the identity always, the kit where its rule covers the order. */
+export function startGate(state, { kit = true } = {}) {
+  return [identityGate(state), kit ? kitGate(state) : { ok: true }].find((gate) => !gate.ok) ?? { ok: true };
+}
+
 /** Where the pump stands: "not_started" | "running" | "paused" | "stopped". */
 export function pumpState(state) {
   return state?.infusion?.status || "not_started";
 }
 
 /** Which entry buttons make sense now, and why the others are off: `{kind: null | reason}`. `kit`: the
- * anaphylaxis-kit check gates the start (Clinical.kitGates: not before saline alone), nothing overrides it;
+ * anaphylaxis-kit check gates the start (Clinical.kitGates: not before saline alone), the identity check every
+ * start (identityGate); nothing overrides either;
  * `unready`: a start now would have no usable product (the fold's start_not_ready), which an override may pass. */
 export function availability(state, { kit = true, unready = false } = {}) {
   const pump = pumpState(state);
-  const gate = kit ? kitGate(state) : { ok: true };
+  const gate = startGate(state, { kit });
   if (gate.ok && unready) Object.assign(gate, { ok: false, override: true, reason: "Record an opened, inspected, in-date product of the order first." });
   const notStarted = state?.time_in ? null : "Start the visit first.";
   const notRunning = pump === "running" ? null : "The infusion is not running.";

@@ -18,7 +18,7 @@ from server.services.visit_window import FUTURE_HORIZON, START_MAX_AGE, window_o
 from sync.policy import Candidate, Refusal
 
 LATER_KINDS = frozenset({"review.signed", "review.intervention", "note", "entry.amended", "entry.voided"})
-CHECK_CLOCK = "Check the tablet's date and time, then enter it again."
+CHECK_CLOCK = "Check the entry's date and time, and the tablet's clock, then enter it again."
 
 IN_FUTURE = Refusal("time_in_future", "This entry is dated more than a day ahead of the server's clock, so it was "
                                       f"kept aside. {CHECK_CLOCK}")

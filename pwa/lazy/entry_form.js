@@ -129,6 +129,7 @@ export function warningLines(alerts) {
 /**
  * The form element. Options: kind, context (order, patient, products, userName, recommendedRate),
  * values (to amend or correct, or a draft kept over a lock), occurredAt, reason (an amendment's, so far),
+ * when(occurredAt) -> why that time cannot be the entry's, or null (lazy/entry_time.js),
  * check(kind, payload) -> problems, preview(payload, occurredAt) -> new alerts, onSave(payload, occurredAt,
  * reason) -> promise, onCancel, amend (ask a reason), onVoid(reason) -> promise (a correction may void the
  * entry instead: "Entered in error"), top (extra). Returns draft() and tick() besides.
@@ -190,6 +191,8 @@ export function entryForm(options) {
     const built = payloadFrom(kind, values, { occurredAt });
     let problems = built.problems;
     if (!occurredAt) problems = [...problems, { field: "", message: "When: enter a date and time" }];
+    const late = occurredAt && !amend && options.when ? options.when(occurredAt) : null;
+    if (late) problems = [...problems, { field: "", message: late }];
     if (amend && !reason.value.trim()) problems = [...problems, { field: "", message: "Give the reason for the correction" }];
     if (problems.length === 0 && check) problems = check(kind, built.payload);
     showProblems(problems);

@@ -4,14 +4,16 @@
 import { age, clock } from "../format.js";
 import { button, h } from "./dom.js";
 
-function syncText(status, pending, oldest, now) {
+// Entries the server kept aside are sent, not synced: "All synced" beside "2 need correction" read as done (a walk).
+function syncText(status, pending, oldest, now, keptAside) {
   if (status.state === "syncing") return "Syncing…";
+  if (pending === 0 && keptAside) return `${keptAside} kept aside: ${keptAside === 1 ? "it needs" : "they need"} correcting`;
   if (pending === 0) return status.lastSyncAt ? `All synced · ${clock(status.lastSyncAt)}` : "Nothing to sync";
   const noun = pending === 1 ? "entry" : "entries";
   return `${pending} ${noun} to sync · oldest ${age(oldest, now)}`;
 }
 
-export function topbar({ userName, tablet, status, pending, oldest, offline, now, notice, onSync, onLock, onLogout, onHome, onLogin }) {
+export function topbar({ userName, tablet, status, pending, keptAside = 0, oldest, offline, now, notice, onSync, onLock, onLogout, onHome, onLogin }) {
   const banners = [];
   if (notice) banners.push(h(`p.banner.${notice.kind || "info"}`, { role: "alert", testid: "notice" }, notice.text));
   if (status.authNeeded) {
@@ -30,7 +32,7 @@ export function topbar({ userName, tablet, status, pending, oldest, offline, now
       h("button.brand", { type: "button", onclick: onHome, testid: "home" }, "ivlog"),
       h("span.user", userName || "", tablet ? h("span.tablet", { testid: "tablet-code", title: "This tablet, as the administrator's Tablets page names it" }, ` · Tablet ${tablet}`) : null),
       h(offline ? "span.net.offline" : "span.net.online", { testid: "net" }, offline ? "Offline" : "Online"),
-      h(pending ? "span.sync.pending" : "span.sync", { testid: "sync-state" }, syncText(status, pending, oldest, now)),
+      h(pending || keptAside ? "span.sync.pending" : "span.sync", { testid: "sync-state" }, syncText(status, pending, oldest, now, keptAside)),
       button("Sync now", onSync, { kind: "small", testid: "sync-now" }),
       button("Lock", onLock, { kind: "small secondary", testid: "lock" }),
       button("Log out", onLogout, { kind: "small secondary", testid: "logout" })),

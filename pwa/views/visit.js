@@ -4,7 +4,7 @@
 
 import { hasForm, TITLES } from "../form_titles.js";
 import { clock, countdown, num } from "../format.js";
-import { availability, kitGate, otherOrdersOf, plainState, productNames, productOptions, reactionTier, recommendedRate, visitRow } from "../visit_model.js";
+import { availability, otherOrdersOf, plainState, productNames, productOptions, reactionTier, recommendedRate, startGate, visitRow } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
 import { revisionsWhileRunning } from "../orders_in_force.js";
 import { startOffer } from "./start_visit.js";
@@ -26,7 +26,7 @@ const ordered = (titles) => titles.map((title) => GROUPS.find(([t]) => t === tit
 // An additional order's card as drawn, without the figures that grow with the clock.
 const cardShape = (run) => ({ ...run, running_min: 0, volume_infused_ml: 0,
   segments: run.segments.map((s) => ({ ...s, duration_min: 0, volume_ml: 0 })) });
-const loadForms = () => Promise.all([import("../lazy/entries.js"), import("../lazy/entry_form.js")]);
+const loadForms = () => Promise.all([import("../lazy/entries.js"), import("../lazy/entry_form.js"), import("../lazy/entry_time.js")]);
 
 /**
  * `app` gives: reference, clinical (or null), journal, outbox, authorId, userName, offline(), notify(text, kind),
@@ -111,7 +111,7 @@ export function visitScreen(app, row) {
   // `keep`: fields of the entry the form does not show, kept by a correction (an additional order's order_id).
   const showForm = async (kind, opened = {}) => {
     const { values = {}, occurredAt = null, amendOf = null, resolves = null, title = null, keep = {}, reason = null, kept = false } = opened;
-    const [{ FORMS, payloadFrom }, { entryForm, warningLines }] = await loadForms();
+    const [{ FORMS, payloadFrom }, { entryForm, warningLines }, { whenProblem }] = await loadForms();
     const spec = FORMS[kind];
     // a form kept over a lock says so on itself, and goes with it (a notice at the top stayed for the day: a walk)
     const top = [kept ? h("p.banner.warning", { role: "status", testid: "form-kept" },
@@ -119,6 +119,7 @@ export function visitScreen(app, row) {
       spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
     const form = entryForm({
       kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf), reason,
+      when: (at) => whenProblem(at, { now: app.now(), startedAt: state?.time_in ?? null }),
       check: app.clinical ? (k, payload) => app.clinical.check(k, { ...payload, ...keep }) : null,
       preview: app.clinical && !amendOf ? (payload, at) => [...app.clinical.preview(visit, events(), candidate(kind, { ...payload, ...keep }, at), app.now()),
         ...(kind === "infusion.started" ? assessmentAlerts() : [])] : null,
@@ -161,7 +162,7 @@ export function visitScreen(app, row) {
   // Whether a start of this pump (null: the visit's own order's) waits for the kit check: where the rule book's
   // kit rule covers it, and always without a clinical engine; and why it waits now (null: it does not).
   const kitGated = (orderId = null) => !app.clinical || app.clinical.kitGates(visit, orderId);
-  const kitReason = (orderId) => (kitGated(orderId) ? kitGate(state).reason ?? null : null);
+  const startReason = (orderId) => startGate(state, { kit: kitGated(orderId) }).reason ?? null;
 
   // Redrawn only when what it offers changed (as the additional orders' panel): a sync pull that redrew
   // it unchanged swapped a button out from under the nurse's tap, and the tap was lost.
@@ -195,7 +196,7 @@ export function visitScreen(app, row) {
   };
   // A correction of a start is a start: it waits for the kit check where that pump's own Start does.
   const correctionOff = (item) => (item.event.kind !== "infusion.started" ? null
-    : kitReason(item.event.payload.order_id ?? null));
+    : startReason(item.event.payload.order_id ?? null));
   const correct = (item) => correctForm(item.event.kind, item.event.payload, { occurredAt: item.event.occurred_at, resolves: item.event.id });
   const amend = (entry) => correctForm(entry.kind, entry.payload, { amendOf: entry.event_id });
   // A reaction still ongoing has resolved: an entry of its own, at the time it subsided, naming the reaction
@@ -208,7 +209,7 @@ export function visitScreen(app, row) {
   // ended, or a passed kit check is missing where the rule book's kit rule covers that order's pump.
   const otherStartsOff = () => Object.fromEntries((state?.other_orders ?? []).filter((run) => !["running", "paused"].includes(run.status))
     .map((run) => [run.order_id, state.time_out ? "The visit has ended."
-      : kitReason(run.order_id)]));
+      : startReason(run.order_id)]));
 
   function refresh() {
     ({ visit, patient, order } = visitRow(app.reference, visit.id) ?? { visit, patient, order });

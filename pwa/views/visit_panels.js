@@ -26,7 +26,7 @@ export function header({ patient, order, others = [], names = new Map(), state, 
         state.location_verified === false ? " · location not verified" : ""}`) : null),
     h("div.visit-sync", { testid: "visit-sync" },
       h(sync.pending ? "span.badge.pending" : "span.badge.ok", { testid: "visit-pending" },
-        sync.pending ? `${sync.pending} not yet synced` : "all synced"),
+        sync.pending ? `${sync.pending} not yet synced` : sync.quarantined ? "all sent" : "all synced"),
       sync.syncedAt ? h("span.muted.small", `last synced ${clock(sync.syncedAt)}`) : null,
       sync.quarantined ? h("span.badge.danger", `${sync.quarantined} need correction`) : null));
 }

@@ -77,7 +77,7 @@ async def test_an_entry_of_any_kind_dated_far_outside_its_visit_is_held_with_a_r
     for answer in results:
         code, kind, name = expected[answer["id"]]
         assert (answer["status"], answer["code"]) == ("quarantined", code), (kind, name, answer)
-        assert "Check the tablet's date and time" in answer["reason"]
+        assert "Check the entry's date and time, and the tablet's clock" in answer["reason"]
     held = await Quarantine.filter(visit_id=visit.id).count()
     assert held == len(sent)
 
