@@ -90,7 +90,7 @@ export function identityGate(state) {
 
 /** Why a start waits now, or `{ok: true}`: the identity always, the kit where its rule covers the order. */
 export function startGate(state, { kit = true } = {}) {
-  return [identityGate(state), kit ? kitGate(state) : { ok: true }].find((gate) => !gate.ok) ?? { ok: true };
+  return [kit ? kitGate(state) : { ok: true }, identityGate(state)].find((gate) => !gate.ok) ?? { ok: true };
 }
 
 /** Where the pump stands: "not_started" | "running" | "paused" | "stopped". */

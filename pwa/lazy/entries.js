@@ -42,8 +42,20 @@ const EDUCATION_TOPICS = ["signs of a reaction", "when to call", "line care", "h
 
 // Per kind: its fields, and flags (rate: the recommended rate on top; scan: the barcode reader; reaction:
 // the suggested actions); its title comes from form_titles.js, which the first screen reads.
+// A weight far from the order's that is the order's in pounds: said with the kilograms it would be (a walk's
+// 128 for a patient of 58 kg saved in one tap).
+const KG_PER_LB = 0.45359237;
+const poundsNote = (values, context) => {
+  const typed = Number(values.weight_kg);
+  const dosing = context.order?.dosing_weight_kg;
+  if (!typed || !dosing || Math.abs(typed * KG_PER_LB - dosing) > dosing * 0.1) return null;
+  return `${typed} lb would be ${Math.round(typed * KG_PER_LB * 10) / 10} kg: type the weight in kilograms.`;
+};
+
+// `confirms`: the form asks "Save anyway" over the alerts it would raise (true: any; a list: those rules'),
+// `confirmNote(values, context)` adding a line to the question.
 export const FORMS = {
-  assessment: { fields: [
+  assessment: { confirms: ["weight_change"], confirmNote: poundsNote, fields: [
     // asked of the patient, never prefilled: two identifiers before a blood product (NPSG.01.01.01)
     multi("identity", "Identity confirmed by (at least two)", {
       options: "name:Full name|birth_date:Date of birth|mrn:MRN|photo_id:Photo ID|address:Address" }),
@@ -86,7 +98,9 @@ export const FORMS = {
     text("ndc", "NDC"),
     field("yesno")("inline_filter", "In-line filter"),
   ] },
-  "medication.given": { fields: [
+  // a dose ten times the order's, another route, a drug the order does not list: asked before saving (a walk's
+  // diphenhydramine 250 mg for the order's 25 saved in one tap)
+  "medication.given": { confirms: true, fields: [
     text("drug", "Drug", required),
     number("dose", "Dose", required),
     pick("unit", "Unit", asIs(["mg", "mcg", "g", "mL", "unit"])),

@@ -199,10 +199,12 @@ export function entryForm(options) {
     if (problems.length) return;
     const raised = preview ? preview(built.payload, occurredAt) : [];
     const key = JSON.stringify([built.payload, occurredAt]);
-    if ((form.rate || form.scan || form.confirms) && raised.length && confirmedFor !== key) {
+    const asked = Array.isArray(form.confirms) ? raised.filter((a) => form.confirms.includes(a.rule)) : raised;
+    if ((form.rate || form.scan || form.confirms) && asked.length && confirmedFor !== key) {
       // a stop is a fact to record: checked, never talked out of (its pump reading may be a slip of a digit)
+      const note = form.confirmNote ? form.confirmNote(values, context) : null;
       fill(warning, h("p.warning-title", form.confirms ? "Check before saving; this would flag:" : "This breaks the protocol:"),
-        warningLines(raised), h("p", confirmWords(form)));
+        warningLines(asked), note ? h("p", { testid: "confirm-note" }, h("strong", note)) : null, h("p", confirmWords(form)));
       confirmedFor = key;
       // "Save anyway" looks unlike Save, waits a moment (a double tap recorded an expired lot in a walk) and
       // the warning is brought into view above the button bar

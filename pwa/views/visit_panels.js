@@ -7,15 +7,23 @@ import { clock, dayClock, num, sameDay } from "../format.js";
 import { amendable, orderAmount, orderLine, patientName, pumpState, sortedAlerts } from "../visit_model.js";
 import { button, h } from "./dom.js";
 
+// The pharmacy's risk flags, in the nurse's sight from the visit's first screen: a walk's IgA-deficient patient
+// showed only "Allergies: none on record" (CLINICAL.md s.4: anaphylaxis in IgA-deficient patients).
+const RISKS = [["iga_deficiency", "IgA deficiency: watch for anaphylaxis (CLINICAL.md s.4)"],
+  ["thrombosis_risk", "thrombosis"], ["renal_risk", "renal"]];
+export const riskFlags = (patient) => RISKS.filter(([name]) => patient?.[name] === true).map(([, words]) => words);
+
 // `others`: the visit's additional orders, each on a line of its own under the visit's order.
 export function header({ patient, order, others = [], names = new Map(), state, sync }) {
   // empty is "not on record", not "no known allergies" (a walk read it both ways)
   const allergies = patient?.allergies ? `Allergies: ${patient.allergies}` : "Allergies: none on record: ask the patient";
+  const risks = riskFlags(patient);
   return h("header.visit-head", { testid: "visit-head" },
     h("div.who",
       h("h1", { testid: "patient-name" }, patientName(patient)),
       h("p.muted", `${patient?.mrn || ""} · born ${patient?.birth_date || "?"} · dosing weight ${num(order?.dosing_weight_kg)} kg`),
-      h(patient?.allergies ? "p.allergy" : "p.muted", allergies)),
+      h(patient?.allergies ? "p.allergy" : "p.muted", allergies),
+      risks.length ? h("p.allergy", { testid: "risk-flags" }, `Risk: ${risks.join(" · ")}`) : null),
     h("div.what",
       h("p", state?.protocol?.product_name || order?.product_id || ""),
       h("p.muted", order ? `${orderAmount(order)} · ${order.indication}` : ""),

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_pre_hydration import SALINE, edit_saline_time, pharmacist_orders_a_pre_hydration
+from tests.browser.test_tablet_guidance import KIT_OK
 from tests.browser.test_visit_orders import started_visit_of_two_orders
 
 pytestmark = pytest.mark.browser
@@ -19,6 +20,7 @@ def test_a_start_at_the_ordered_rate_is_not_flagged_by_an_edit_made_after_it(
 ):
     desk_browser, desk, tablet, visit_id, saline_id = started_visit_of_two_orders(
         server_factory, launch, playwright, artifacts, schedules=pharmacist_orders_a_pre_hydration)
+    tablet.entry("assessment", KIT_OK)  # no start before the patient's identity is confirmed
     card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
     tablet.tid("action-product.opened").click()
     tablet.tid("form-product.opened").get_by_role("button", name=SALINE).click()

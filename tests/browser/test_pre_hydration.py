@@ -17,6 +17,7 @@ from tests.browser.people import log_in
 from tests.browser.tablet import Tablet
 from tests.browser.test_offline_visit import GEO
 from tests.browser.test_schedule_visit import schedule, visit_id_at
+from tests.browser.test_tablet_guidance import KIT_OK
 from tests.browser.test_visit_orders import just_now, schedule_ivig_with, started_visit_of_two_orders
 
 pytestmark = pytest.mark.browser
@@ -61,6 +62,7 @@ def test_saline_run_faster_than_its_order_is_flagged_on_the_tablet_offline_and_o
 ):
     desk_browser, desk, tablet, visit_id, saline_id = started_visit_of_two_orders(
         server_factory, launch, playwright, artifacts, schedules=pharmacist_orders_a_pre_hydration)
+    tablet.entry("assessment", KIT_OK)  # no start, the saline's either, before the patient's identity is confirmed
     tablet.context.set_offline(True)
     card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
     expect(card).to_contain_text("500 mL over 120 min: run at 250 mL/h · limit 250 mL/h")
@@ -126,11 +128,14 @@ def test_a_visit_of_saline_alone_shows_its_volume_over_time_and_asks_no_rate_cap
     tablet.start_visit()
     tablet.context.set_offline(True)
     expect(tablet.tid("visit-head")).to_contain_text("500 mL over 120 min · Hydration")
+    # no kit check for saline alone, but no start before the patient's identity is confirmed (a walk's did)
+    expect(tablet.tid("action-infusion.started-reason")).to_contain_text("pre-assessment (the patient's identity)")
+    tablet.entry("assessment", KIT_OK)
     expect(tablet.tid("action-infusion.started-reason")).to_contain_text("opened, inspected, in-date product")
     tablet.tid("action-product.opened").click()
     tablet.tid("form-product.opened").get_by_role("button", name=SALINE).click()
     tablet.fill_form("product.opened", {"lot": "NS2502", "expiry": "2030-12-31", "volume_ml": 500, "inspected_ok": True})
-    expect(tablet.tid("action-infusion.started")).to_be_enabled()  # no pre-assessment recorded
+    expect(tablet.tid("action-infusion.started")).to_be_enabled()
     tablet.entry("infusion.started")  # at the rate the form offers: the ordered one
     expect(tablet.tid("current-rate")).to_have_text("250 mL/h")
     expect(tablet.tid("infusion-panel")).to_contain_text("of 500 mL infused")
@@ -143,7 +148,7 @@ def test_a_visit_of_saline_alone_shows_its_volume_over_time_and_asks_no_rate_cap
     entries = tablet.page.locator("[data-testid=timeline-entry]")
     # made within one minute, listed newest first in the order she made them (a form keeps its seconds)
     assert entries.evaluate_all("rows => rows.map(row => row.dataset.kind)") == [
-        "infusion.started", "product.opened", "visit.started"]
+        "infusion.started", "product.opened", "assessment", "visit.started"]
     expect(tablet.page.locator("[data-testid=order-safety]")).to_have_count(0)
     expect(tablet.page.locator("[data-testid=alert]")).to_have_count(0)
     tablet.screenshot(artifacts / "tablet-saline-alone-running-offline-1280x800.png")
@@ -169,6 +174,7 @@ def test_the_pre_hydrations_card_offers_its_rate_and_a_correction_of_its_start_s
     pump: before, the correction lost its order and started the IVIG, past the kit check."""
     desk_browser, desk, tablet, visit_id, saline_id = started_visit_of_two_orders(
         server_factory, launch, playwright, artifacts, schedules=pharmacist_orders_a_pre_hydration)
+    tablet.entry("assessment", KIT_OK)  # no start, the saline's either, before the patient's identity is confirmed
     card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
     box = card.get_by_label(f"Rate (mL/h) for order {saline_id}")
     expect(box).to_have_value("250")
@@ -225,6 +231,7 @@ def test_a_rate_typed_into_a_running_orders_card_keeps_its_box_and_focus_through
     empty box. Now what the clock changes is written into the cards in place."""
     desk_browser, desk, tablet, visit_id, saline_id = started_visit_of_two_orders(
         server_factory, launch, playwright, artifacts, schedules=pharmacist_orders_a_pre_hydration)
+    tablet.entry("assessment", KIT_OK)  # no start, the saline's either, before the patient's identity is confirmed
     card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
     start = card.get_by_role("button", name=f"Start order {saline_id}")
     start.click()
@@ -256,6 +263,7 @@ def test_an_order_edited_mid_visit_reaches_the_open_visit_screen_at_the_next_syn
     nurse left it and came back."""
     desk_browser, desk, tablet, visit_id, saline_id = started_visit_of_two_orders(
         server_factory, launch, playwright, artifacts, schedules=pharmacist_orders_a_pre_hydration)
+    tablet.entry("assessment", KIT_OK)  # no start, the saline's either, before the patient's identity is confirmed
     card = tablet.page.get_by_role("article", name=f"Order {saline_id} · {SALINE}")
     expect(card).to_contain_text("500 mL over 120 min: run at 250 mL/h")
 

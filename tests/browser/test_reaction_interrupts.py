@@ -63,7 +63,7 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     expect(tablet.tid("premed-acetaminophen")).to_have_text(re.compile(r"^Give acetaminophen 650 mg PO$"))
     tablet.tid("premed-acetaminophen").click()  # during the reaction its dose is for the reaction, not a premedication
     expect(tablet.tid("purpose-reaction")).to_have_attribute("aria-pressed", "true")
-    tablet.fill_form("medication.given", {})
+    tablet.fill_form("medication.given", {}, confirm=True)  # not on the order's PRN list: asked before saving
     expect(missing).to_have_count(0)
     # the premedication's button says a dose of the drug was just given, whatever it was for: no second dose unseen
     expect(tablet.tid("premed-acetaminophen")).to_have_text(re.compile(r"^acetaminophen last given \d{1,2}:\d\d · give again$"))

@@ -16,9 +16,9 @@ def test_a_premedication_saved_twice_is_voided_from_its_correction_form_and_stay
         server_factory, launch, artifacts):
     tablet = started_gammagard_visit(server_factory, launch)
     visit_id = tablet.tid("visit").get_attribute("data-visit-id")
-    for _ in range(2):
+    for again in (False, True):  # the second is asked before saving ("given again"), and saved anyway
         tablet.tid("premed-acetaminophen").click()
-        tablet.fill_form("medication.given", {})
+        tablet.fill_form("medication.given", {}, confirm=again)
     given = tablet.page.locator("[data-testid=timeline-entry][data-kind='medication.given']")
     expect(given).to_have_count(2)
     twice = tablet.tid("alert").filter(has_text="acetaminophen given again 0 min after its dose before")
@@ -62,7 +62,8 @@ def test_a_signature_offers_no_correction_at_all(server_factory, launch):
 def test_a_dose_in_grams_is_held_to_an_order_in_milligrams(server_factory, launch, artifacts):
     """A walk gave diphenhydramine 0.25 g (ten times the 25 mg ordered) and read no alert: units differed."""
     tablet = started_gammagard_visit(server_factory, launch)
-    tablet.entry("medication.given", {"drug": "diphenhydramine", "dose": "0.25", "unit": "g", "route": "PO", "purpose": "prn"})
+    tablet.entry("medication.given", {"drug": "diphenhydramine", "dose": "0.25", "unit": "g", "route": "PO", "purpose": "prn"},
+                 confirm=True)  # asked before saving, as a walk's 250 mg was not
     above = tablet.tid("alert").filter(has_text="diphenhydramine 0.25 g given: above the ordered 25 mg")
     expect(above).to_have_count(1)
     tablet.screenshot(artifacts / "dose-in-grams-above-the-order-in-mg-1280x800.png", testid="alerts")

@@ -136,7 +136,7 @@ describe("the order a visit screen shows", () => {
 });
 
 const assessed = (kit) => ({ time_in: "t", infusion: { status: "not_started" },
-  entries: [{ kind: "assessment", payload: { kit_present: true, kit_in_date: true, kit_undamaged: true, ...kit } }] });
+  entries: [{ kind: "assessment", payload: { kit_present: true, kit_in_date: true, kit_undamaged: true, identity: ["name", "birth_date"], ...kit } }] });
 
 describe("the visit's gates", () => {
   test("without a passed kit check the infusion cannot start, and says why", () => {
@@ -157,7 +157,9 @@ describe("the visit's gates", () => {
   test("the kit check gates a start where the rule book says so, and a missing product may be overridden", () => {
     const unassessed = { time_in: "t", infusion: { status: "not_started" }, entries: [] };
     assert.match(availability(unassessed)["infusion.started"], /pre-assessment/);  // by default the gate stands
-    assert.equal(availability(unassessed, { kit: false })["infusion.started"], null);  // saline alone
+    // saline alone: no kit check, but the patient's identity (a walk's pre-hydration started before it)
+    assert.match(availability(unassessed, { kit: false })["infusion.started"], /pre-assessment \(the patient's identity\)/);
+    assert.equal(availability(assessed({ kit_present: false }), { kit: false })["infusion.started"], null);
     const unready = availability(assessed({}), { unready: true });
     assert.match(unready["infusion.started"], /in-date product/);
     assert.equal(unready.override, true);

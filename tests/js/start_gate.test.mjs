@@ -11,10 +11,9 @@ const visit = (...entries) => ({ time_in: "2026-12-07T13:00:00Z", time_out: null
 const assessed = (payload) => ({ kind: "assessment", payload });
 
 test("no start before the pre-assessment, with or without the kit rule", () => {
-  for (const gated of [true, false]) {
-    assert.match(startGate(visit(), { kit: gated }).reason, /pre-assessment \(the patient's identity\)/);
-    assert.match(availability(visit(), { kit: gated })["infusion.started"], /pre-assessment/);
-  }
+  assert.match(startGate(visit(), { kit: true }).reason, /pre-assessment \(anaphylaxis kit check\)/);
+  assert.match(startGate(visit(), { kit: false }).reason, /pre-assessment \(the patient's identity\)/);
+  for (const gated of [true, false]) assert.match(availability(visit(), { kit: gated })["infusion.started"], /pre-assessment/);
 });
 
 test("an assessment without two identifiers holds every start", () => {

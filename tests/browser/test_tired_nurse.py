@@ -1,0 +1,89 @@
+"""A tired nurse's slips on the tablet, offline, at Dev Patel's pre-hydration and IVIG visit (a walk's findings):
+the patient's IgA deficiency in sight from the first screen; no saline started before anyone confirmed who the
+patient is; a weight typed in pounds and a premedication ten times the order asked before saving; a vital sign
+dated two hours ahead, or a month back, refused at the form (it had saved, and the visit reckoned its volumes to
+that hour); entries the server kept aside never read "All synced"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.tablet import Tablet
+from tests.browser.test_tablet_guidance import KIT_OK
+
+pytestmark = pytest.mark.browser
+
+
+def open_patel(tablet: Tablet) -> str:
+    card = tablet.tid("visit-card").filter(has_text="Patel")
+    visit_id = card.get_attribute("data-visit-id")
+    tablet.open_visit(visit_id)
+    return visit_id
+
+
+def local_input(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M")
+
+
+def test_a_tired_nurses_slips_are_caught_at_the_form_offline(server_factory, launch, artifacts):
+    server = server_factory()
+    tablet = Tablet(launch(), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    open_patel(tablet)
+    tablet.context.set_offline(True)
+    expect(tablet.tid("risk-flags")).to_have_text("Risk: IgA deficiency: watch for anaphylaxis (CLINICAL.md s.4)")
+    tablet.start_visit()
+
+    saline = tablet.page.get_by_role("article").filter(has_text="Sodium chloride")
+    start = saline.get_by_role("button", name="Start", exact=False)
+    expect(start).to_be_disabled()
+    expect(saline).to_contain_text("Record the pre-assessment (the patient's identity) first.")
+    tablet.screenshot(artifacts / "tired-nurse-1-saline-waits-for-identity.png")
+
+    # 128 typed for a patient of 58 kg: asked, with what 128 lb would be; corrected, it saves at once
+    tablet.tid("action-assessment").click()
+    for name, value in {**KIT_OK, "weight_kg": 128}.items():
+        tablet.fill(name, value)
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-warning")).to_contain_text("Weight 128 kg differs")
+    expect(tablet.tid("confirm-note")).to_have_text("128 lb would be 58.1 kg: type the weight in kilograms.")
+    expect(tablet.tid("save-entry")).to_have_text("Save anyway")
+    tablet.screenshot(artifacts / "tired-nurse-2-weight-in-pounds.png", testid="form-assessment")
+    tablet.fill("weight_kg", 58)
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-assessment")).to_be_hidden()
+    expect(saline.get_by_role("button", name="Start", exact=False)).to_be_enabled()
+
+    # diphenhydramine 250 mg for the order's 25: asked before saving
+    tablet.tid("premed-diphenhydramine").click()
+    tablet.fill("dose", 250)
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-warning")).to_contain_text("Check before saving")
+    expect(tablet.tid("save-entry")).to_have_text("Save anyway")
+    tablet.screenshot(artifacts / "tired-nurse-3-premed-ten-times.png", testid="form-medication.given")
+    tablet.fill("dose", 25)
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-medication.given")).to_be_hidden()
+
+    # vital signs dated two hours ahead, then a month back: refused at the form, naming why
+    now = datetime.now()
+    tablet.tid("action-vitals").click()
+    for name, value in {"hr": 88, "sbp": 118, "dbp": 72, "temp_c": 36.8}.items():
+        tablet.fill(name, value)
+    when = tablet.page.get_by_label("When", exact=True)
+    when.fill(local_input(now + timedelta(hours=2)))
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-errors")).to_contain_text("after now")
+    expect(tablet.tid("form-errors")).to_contain_text("An entry records what has happened")
+    tablet.screenshot(artifacts / "tired-nurse-4-vitals-ahead.png", testid="form-vitals")
+    when.fill(local_input(now - timedelta(days=30)))
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-errors")).to_contain_text("before this visit began")
+    tablet.tid("occurred_at-now").click()
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-vitals")).to_be_hidden()
+    assert tablet.errors == []
