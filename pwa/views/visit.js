@@ -91,7 +91,11 @@ export function visitScreen(app, row) {
     // The tier's advice is general (CLINICAL.md); what she may give is the order's list: said beside it
     // (a walk followed "acetaminophen ... per order" on an order that lists none, and raised an alert).
     const prn = [order, ...otherOrdersOf(visit)].flatMap((o) => o?.prn_orders ?? []);
-    const listed = prn.map((p) => `${p.drug} ${num(p.dose)} ${p.unit} ${p.route}${p.indication ? ` (${p.indication})` : ""}`);
+    // with when each was last given, for whatever purpose (a walk's grade 1 advice read as "give acetaminophen"
+    // minutes after its premedication)
+    const given = premedsGiven();
+    const listed = prn.map((p) => `${p.drug} ${num(p.dose)} ${p.unit} ${p.route}${p.indication ? ` (${p.indication})` : ""}${
+      given[p.drug.toLowerCase()] ? `, last given ${clock(given[p.drug.toLowerCase()])}` : ""}`);
     return h("div.suggested", { testid: "suggested-actions" },
       h("p", h("strong", `Suggested for grade ${values.grade} (${tier.when}):`)),
       h("ol", tier.actions.map((a) => h("li", a))),

@@ -130,6 +130,9 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     expect(tablet.tid("grade-1")).to_have_text("1 · mild")  # each grade with its CTCAE word, not a bare number
     expect(tablet.tid("grade-4")).to_have_text("4 · life-threatening")
     tablet.fill("grade", "1")
+    # the order's list, not CLINICAL.md's example drugs (a walk read "acetaminophen 325–650 mg" as advice to give it)
+    expect(tablet.tid("suggested-actions")).to_contain_text("Give only the PRN medication the order lists (below)")
+    expect(tablet.tid("suggested-actions")).not_to_contain_text("acetaminophen 325")
     expect(tablet.tid("order-prn")).to_have_text("The order's PRN and reaction orders: diphenhydramine 25 mg PO (mild "
                                                  "reaction); epinephrine 0.3 mg IM (anaphylaxis). Give only what the order lists.")
     tablet.screenshot(artifacts / "reaction-advice-with-the-orders-prn-list-1280x800.png", testid="suggested-actions")

@@ -6,6 +6,7 @@ that hour); entries the server kept aside never read "All synced"."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -86,4 +87,11 @@ def test_a_tired_nurses_slips_are_caught_at_the_form_offline(server_factory, lau
     tablet.tid("occurred_at-now").click()
     tablet.tid("save-entry").click()
     expect(tablet.tid("form-vitals")).to_be_hidden()
+
+    # a mild reaction: the advice is the order's PRN list, each with when it was last given
+    tablet.tid("action-reaction.observed").click()
+    tablet.fill("grade", "1")
+    expect(tablet.tid("order-prn")).to_contain_text(re.compile(r"diphenhydramine 25 mg PO \(mild reaction\), last given \d\d:\d\d"))
+    tablet.screenshot(artifacts / "tired-nurse-5-reaction-advice.png", testid="suggested-actions")
+    tablet.tid("cancel-entry").click()
     assert tablet.errors == []
