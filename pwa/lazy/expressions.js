@@ -58,6 +58,8 @@ function stepsSkipped(picture, running, rate) {
   return picture.schedule.filter((step) => running + tolerance < step.rate_ml_h && step.rate_ml_h < rate - tolerance).length;
 }
 
+const INTERRUPTIONS = ['infusion.paused', 'infusion.stopped']; // of the picture's own pump
+
 function ownFacts(picture, entry) {
   const { payload } = entry, start = picture.infusion.first_start, dosing = picture.context.order.dosing_weight_kg;
   if (entry.kind === 'vitals') return vitalsFacts(picture, entry);
@@ -73,7 +75,9 @@ function ownFacts(picture, entry) {
     const least = (values) => (values.length ? Math.min(...values) : null);
     return { reaction_medications_after: picture.entries.filter((e) => e.kind === 'medication.given'
       && e.payload.purpose === 'reaction' && e.occurred_ms >= entry.occurred_ms).length,
-    vitals_around: { last_before_min: least(gaps.filter((gap) => gap <= 0).map(Math.abs)), first_after_min: least(gaps.filter((gap) => gap > 0)) } };
+    vitals_around: { last_before_min: least(gaps.filter((gap) => gap <= 0).map(Math.abs)), first_after_min: least(gaps.filter((gap) => gap > 0)) },
+    pump_interrupted_after: { min: least(picture.entries.filter((e) => INTERRUPTIONS.includes(e.kind) && e.occurred_ms >= entry.occurred_ms)
+      .map((e) => roundHalfUp(minutesBetween(entry.occurred_ms, e.occurred_ms), 1))) } };
   }
   if (entry.kind === 'visit.ended') {
     return { nurse_signatures: picture.entries.filter((e) => e.kind === 'signature' && e.payload.role === 'nurse' && e.rank < entry.rank).length };

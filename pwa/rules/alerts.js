@@ -23,7 +23,7 @@ const PUMP_RULES = new Set([...Object.keys(RATE_RULES), 'start_not_ready', 'kit_
   'rate_skips_steps']);
 
 // The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
-export const FACTS_VERSION = 8;
+export const FACTS_VERSION = 9;
 
 // Rules that were code in earlier rules files and are data now: their definitions, for an older cached
 // file whose row still asks for code this tablet no longer has. Each is its row of rules.json

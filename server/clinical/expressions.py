@@ -87,6 +87,9 @@ def _vitals_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
     return facts
 
 
+INTERRUPTIONS = ("infusion.paused", "infusion.stopped")  # of the picture's own pump
+
+
 def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
     """The facts of this entry's kind (facts.json `each`)."""
     payload, start, dosing = entry.payload, picture.infusion.first_start, picture.context.order.dosing_weight_kg
@@ -107,7 +110,10 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
             1 for e in picture.entries if e.kind == "medication.given" and e.payload["purpose"] == "reaction"
             and e.occurred_at >= entry.occurred_at),
             "vitals_around": {"last_before_min": min((abs(gap) for gap in gaps if gap <= 0), default=None),
-                              "first_after_min": min((gap for gap in gaps if gap > 0), default=None)}}
+                              "first_after_min": min((gap for gap in gaps if gap > 0), default=None)},
+            "pump_interrupted_after": {"min": min((round_half_up(minutes_between(entry.occurred_at, e.occurred_at), 1)
+                                                   for e in picture.entries if e.kind in INTERRUPTIONS
+                                                   and e.occurred_at >= entry.occurred_at), default=None)}}
     if entry.kind == "visit.ended":
         return {"nurse_signatures": sum(1 for e in picture.of_kind("signature")
                                         if e.payload["role"] == "nurse" and e.key < entry.key)}
