@@ -54,10 +54,16 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     expect(no_vitals).to_contain_text("take and record them now")
     tablet.entry("vitals", dict(BASELINE, hr=104))
     expect(no_vitals).to_have_count(0)
+    # the pump still runs: critical in the alert list until the pause is recorded (a walk's grade 2 reaction was
+    # marked paused while the pump ran on, and the list showed only premedication timing)
+    running = tablet.page.locator("[data-testid=alert][data-rule=reaction_pump_still_running]")
+    expect(running).to_contain_text("Grade 2 reaction: the infusion is still running; pause or stop it")
+    tablet.screenshot(artifacts / "reaction-pump-still-running-1280x800.png", testid="alerts")
 
     tablet.tid("action-infusion.paused").click()
     expect(tablet.tid("reason-reaction")).to_have_attribute("aria-pressed", "true")  # preset: the reaction
     tablet.tid("save-entry").click()
+    expect(running).to_have_count(0)
     expect(advice).to_contain_text("Hold: reaction ongoing")
     expect(tablet.tid("next-step-countdown")).to_have_count(0)  # nothing is due while it is ongoing
     expect(tablet.tid("premed-acetaminophen")).to_have_text(re.compile(r"^Give acetaminophen 650 mg PO$"))
