@@ -20,7 +20,7 @@ const RULE_CODE = { ...RATE_RULES, ...VISIT_RULES, ...SCHEDULE_RULES };
 // where its start and its rises stand against its step table (those three are data).
 const PUMP_RULES = new Set([...Object.keys(RATE_RULES), 'start_not_ready', 'kit_missing', 'premed_missing', 'vitals_baseline_missing',
   'vitals_overdue', 'vitals_at_increase_missing', 'vitals_completion_missing', 'start_rate_high', 'start_rate_skips_steps',
-  'rate_skips_steps']);
+  'rate_skips_steps', 'pump_volume_far_from_rates']);
 
 // The version of server/clinical/data/facts.json this code computes (lazy/expressions.js factsOf).
 export const FACTS_VERSION = 9;

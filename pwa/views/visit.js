@@ -231,7 +231,7 @@ export function visitScreen(app, row) {
     fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null), correctionOff, productNames(app.reference)));
     const reaction = ongoing();
-    fill(parts.infusion, state?.time_in ? infusionPanel(state, order, reaction ? () => resolve(reaction) : null) : null);
+    fill(parts.infusion, state?.time_in ? infusionPanel(state, order, reaction ? () => resolve(reaction) : null, reaction?.payload.outcome) : null);
     const pump = { save: async (kind, payload) => { await app.save({ visitId: visit.id, kind, payload, occurredAt: app.now().toISOString() }); refresh(); },
       check: app.clinical ? (k, p) => app.clinical.check(k, p) : null, startOff: otherStartsOff(),
       preview: app.clinical ? (k, p) => app.clinical.preview(visit, events(), candidate(k, p), app.now()) : null };

@@ -124,7 +124,7 @@ function givenText(infusion, order) {
 const when = (iso) => (sameDay(iso, new Date()) ? clock(iso) : dayClock(iso));
 
 // `onResolved`: records that the ongoing reaction resolved (null: none is ongoing).
-export function infusionPanel(state, order, onResolved = null) {
+export function infusionPanel(state, order, onResolved = null, outcome = "ongoing") {
   const infusion = state?.infusion || {};
   const pump = pumpState(state);
   const next = infusion.next_rate;
@@ -143,7 +143,8 @@ export function infusionPanel(state, order, onResolved = null) {
       next.due_at && next.action === "increase" ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
       next.held_by ? h("span.held", { testid: "next-step-held" }, ` · held: ${HELD_TEXT[next.held_by]}`) : null,
       h("span.muted.small", ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
-    onResolved ? h("div.reaction-open", h("span", "A reaction is recorded as ongoing. When it has passed, record when: "),
+    // as the nurse recorded it: "improving" read as "ongoing" contradicted her entry (a walk)
+    onResolved ? h("div.reaction-open", h("span", `A reaction is recorded as ${outcome}. When it has passed, record when: `),
       button("Reaction resolved", onResolved, { kind: "small", testid: "reaction-resolved" })) : null,
     end ? h("div", { testid: "expected-end" },
       `${order?.volume_ml != null ? "Volume" : "Dose"} given by ${when(end.on_plan)} on the plan (${when(end.at_current_rate)} at this rate)`) : null,

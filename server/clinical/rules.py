@@ -29,11 +29,12 @@ if TYPE_CHECKING:
 RULE_CODE: dict[str, Evaluator] = {**RATE_RULES, **VISIT_RULES, **SCHEDULE_RULES}
 # The rules that judge each order's pump, not only the primary's: the rate rules; what each start needs (a
 # usable vial of that order's product, a passed kit check, baseline vital signs); that order's premedications;
-# the vital signs its run calls for (the cadence, around each increase, at its stop), where they apply to it;
+# the vital signs its run calls for (the cadence, around each increase, at its stop), where they apply to it; its pump
+# reading at a stop against its own rates (a walk's saline read "pump 500 mL · 16.2 mL infused" with no alert);
 # where its start and its rises stand against its step table (those three are data).
 PUMP_RULES = frozenset({*RATE_RULES, "start_not_ready", "kit_missing", "premed_missing", "vitals_baseline_missing",
                         "vitals_overdue", "vitals_at_increase_missing", "vitals_completion_missing",
-                        "start_rate_high", "start_rate_skips_steps", "rate_skips_steps"})
+                        "start_rate_high", "start_rate_skips_steps", "rate_skips_steps", "pump_volume_far_from_rates"})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

@@ -212,7 +212,13 @@ def test_the_pre_hydrations_card_offers_its_rate_and_a_correction_of_its_start_s
     expect(card).to_contain_text("Running at 200 mL/h")
     pump.fill("480")
     card.get_by_role("button", name=f"Stop order {saline_id}").click()
+    # minutes into the bag, 480 mL is far from what its rates ran: asked, as the IVIG's pump is (a walk's saline
+    # read "pump 500 mL · 16.2 mL infused" with no alert); a second tap records it as it is
+    expect(card.get_by_role("alert")).to_contain_text("Pump reading 480 mL is far from the")
+    card.get_by_role("button", name=f"Stop order {saline_id}").click()
     expect(card.get_by_test_id("other-order-status")).to_contain_text("pump 480 mL")
+    flagged = tablet.page.locator("[data-testid=alert][data-rule=pump_volume_far_from_rates]")
+    expect(flagged).to_contain_text(f"{SALINE} (order {saline_id}): Pump reading 480 mL is far from the")
     changed = tablet.page.locator("[data-testid=timeline-entry][data-kind='infusion.rate_changed']")
     expect(changed).to_contain_text(f"200 mL/h (patient request) · order {saline_id}")
     stopped = tablet.page.locator("[data-testid=timeline-entry][data-kind='infusion.stopped']")

@@ -137,6 +137,7 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
                                                  "reaction); epinephrine 0.3 mg IM (anaphylaxis). Give only what the order lists.")
     tablet.screenshot(artifacts / "reaction-advice-with-the-orders-prn-list-1280x800.png", testid="suggested-actions")
     tablet.fill_form("reaction.observed", {"symptoms": ["flushing"], "actions": ["slowed"], "outcome": "improving"})
+    expect(tablet.tid("infusion-panel")).to_contain_text("A reaction is recorded as improving.")  # as she recorded it
     expect(tablet.tid("next-step")).to_contain_text("Lower the rate to")
     expect(tablet.tid("next-rate")).to_have_text("140 mL/h")
     tablet.tid("action-infusion.rate_changed").click()
