@@ -41,10 +41,15 @@ function show(element, { withBar = false } = {}) {
 const { showEntry, showLogin, showUnlock, dueTimes, paintDue } = unlockScreens(app, { show, enter, route, restartAfterWipe, now });
 
 /** Forget what was open while unlocked (the keyring's lock forgets the data key). */
+// A form left open on a visit when she goes to another screen waits for her there, in memory until the tablet
+// locks (a walk lost a half-typed set of vital signs to "← Today's visits").
+const heldForms = new Map();
+
 function closeWorkspace() {
   if (app.workspace) app.workspace.close();
   app.workspace = null;
   app.clinical = null;
+  heldForms.clear();
 }
 
 /** The tablet's store, its identity and its keyring (a new, empty store after a wipe, with `keepId`). */
@@ -202,10 +207,15 @@ function route() {
   const reference = app.workspace.reference;
   const match = /^#\/visit\/([0-9a-f-]{36})$/.exec(location.hash);
   const row = match && reference ? visitRow(reference, match[1]) : null;
+  const leaving = app.screen?.draft?.();
+  if (leaving && leaving.visitId !== row?.visit.id) heldForms.set(leaving.visitId, leaving);
   if (row) {
     const screen = visitScreen(screenApi(), row);
     show(screen.element, { withBar: true });
     app.screen = { ...screen, visitId: row.visit.id };
+    const waiting = heldForms.get(row.visit.id);
+    heldForms.delete(row.visit.id);
+    if (waiting) screen.restore(waiting);
     performance.mark("ivlog:visit-ready");
     return;
   }

@@ -116,6 +116,9 @@ def test_a_quarantined_entry_is_listed_with_the_reason_and_corrected_as_a_new_en
     expect(item).to_be_visible(timeout=20_000)
     expect(item.get_by_test_id("quarantine-reason")).to_contain_text("53")
     assert tablet.pending_ids() == []
+    # sent, not synced: kept aside is never "All synced" (a walk read it beside "2 need correction")
+    expect(tablet.tid("sync-state")).to_have_text("1 kept aside: it needs correcting")
+    expect(tablet.tid("visit-pending")).to_have_text("all sent")
 
     item.get_by_test_id("correct").click()
     expect(tablet.tid("field-temp_c")).to_have_value("53")

@@ -2,7 +2,7 @@
 the patient's IgA deficiency in sight from the first screen; no saline started before anyone confirmed who the
 patient is; a weight typed in pounds and a premedication ten times the order asked before saving; a vital sign
 dated two hours ahead, or a month back, refused at the form (it had saved, and the visit reckoned its volumes to
-that hour); entries the server kept aside never read "All synced"."""
+that hour); a half-typed form left for another screen waits on its visit."""
 
 from __future__ import annotations
 
@@ -94,4 +94,14 @@ def test_a_tired_nurses_slips_are_caught_at_the_form_offline(server_factory, lau
     expect(tablet.tid("order-prn")).to_contain_text(re.compile(r"diphenhydramine 25 mg PO \(mild reaction\), last given \d\d:\d\d"))
     tablet.screenshot(artifacts / "tired-nurse-5-reaction-advice.png", testid="suggested-actions")
     tablet.tid("cancel-entry").click()
+
+    # half a set of vital signs typed, then "← Today's visits" and back: the form waits, as she left it
+    tablet.tid("action-vitals").click()
+    tablet.fill("hr", 92)
+    tablet.tid("back-to-today").click()
+    expect(tablet.tid("visit-card").first).to_be_visible()
+    open_patel(tablet)
+    expect(tablet.tid("form-kept")).to_contain_text("The entry you were writing is open again")
+    expect(tablet.tid("field-hr")).to_have_value("92")
+    tablet.screenshot(artifacts / "tired-nurse-6-form-kept-over-navigation.png", testid="form-vitals")
     assert tablet.errors == []
