@@ -27,11 +27,16 @@ from server.routes import forms, guard
 from server.routes.params import path_id, whole_number
 from server.services import held as held_service
 from server.services.held_preview import bounded_text, preview
+from server.sync_time import AFTER_VISIT, BEFORE_VISIT, IN_FUTURE, START_TOO_OLD
 from server.templating import render
 from sync import held_view
 from sync.models import Quarantine
 
 NOTICES = {"accepted": "The entry was accepted into the visit's record.", "rejected": "The entry was rejected."}
+# Kept aside for its time (server.sync_time) or as a second entry under one number: accepting runs the same checks
+# again and would refuse it again, so only the nurse's corrected entry resolves it (a walk was offered "Accept"
+# on an entry dated ten days ahead).
+NOT_ACCEPTABLE = frozenset({"collision", *(r.code for r in (IN_FUTURE, START_TOO_OLD, BEFORE_VISIT, AFTER_VISIT))})
 
 
 class RejectReason(BaseModel):
@@ -52,13 +57,23 @@ async def quarantine_page(request: Request, *, error: AppError | None = None) ->
     people = {q["author_id"] for q in shown.rows} | {q["decided_by"] for q in shown.rows if q["decided_by"]}
     names = {u.id: u.display_name for u in await User.filter(id__in=people)}
     await access.audit_list(user, "quarantine", len(shown.rows))
-    rows = [_row(q, names, with_content=user.role == Role.PHARMACIST) for q in shown.rows]
+    pharmacist = user.role == Role.PHARMACIST
+    patients = await _patients_of(user, {q["visit_id"] for q in shown.rows if q["visit_id"]}) if pharmacist else {}
+    rows = [{**_row(q, names, with_content=pharmacist), "patient": patients.get(q["visit_id"])} for q in shown.rows]
     more = {"show": "all"} if show_all else {}
     more.update({"visit": str(visit_id)} if visit_id else {})
     next_url = f"/quarantine?{urlencode({**more, 'before': shown.next_before})}" if shown.next_before else None
     context = {"rows": rows, "show_all": show_all, "total": shown.total, "next_url": next_url, "error": error,
                "notice": NOTICES.get(request.query_params.get("done", ""))}
     return render(request, "quarantine.html", context, status=error.status if error else 200)
+
+
+async def _patients_of(user: User, visit_ids: set[UUID]) -> dict[UUID, str]:
+    """Whose visit each held entry is on, for the pharmacist (a walk's page named only ids); administrators see
+    ids only (DESIGN section 6)."""
+    visits = await (await access.visits(user)).filter(id__in=visit_ids).prefetch_related("patient")
+    await access.audit_list(user, "patient", len({v.patient_id for v in visits}))
+    return {v.id: f"{v.patient.display_name} · {v.patient.mrn}" for v in visits}
 
 
 def _visit(request: Request) -> UUID | None:
@@ -109,7 +124,7 @@ def _row(row: dict, names: dict[int, str], *, with_content: bool) -> dict:
         "device_seq": row["device_seq"], "author": names.get(row["author_id"], f"user {row['author_id']}"),
         "received_at": row["received_at"], "code": row["code"], "reason": bounded_text(row["reason"]),
         "resolved_by": row["resolved_by"], "kind": _kind(row), "size_kb": f"{row['size'] / 1024:.1f}",
-        "decision": row["decision"], "decision_note": row["decision_note"],
+        "decision": row["decision"], "decision_note": row["decision_note"], "acceptable": row["code"] not in NOT_ACCEPTABLE,
         "decided_by": names.get(row["decided_by"], f"user {row['decided_by']}") if row["decided_by"] else None,
         "content": preview(row["shown"], row["size"]) if with_content else None,
     }

@@ -45,3 +45,6 @@ def test_pharmacist_pages_through_a_stuffed_visits_held_entries(server_factory, 
     page.get_by_text("Content as sent").last.click()  # newest first: the oldest entry is last
     expect(page.get_by_text('"text": "stuffing 1"')).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "quarantine-page-2.png"), full_page=True)
+    # each entry names whose visit it is on and leads there (a walk's page named only ids)
+    page.get_by_role("link", name="Patel, Dev · MRN-1004").first.click()
+    expect(page.get_by_role("heading", name=f"Quarantined submissions ({STUFFED})")).to_be_visible()
