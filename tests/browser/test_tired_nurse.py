@@ -26,6 +26,23 @@ def open_patel(tablet: Tablet) -> str:
     return visit_id
 
 
+def asked_then_corrected(tablet: Tablet, kind: str, field: str, typed: tuple[float, float], says: str, shot,
+                         note: str | None = None) -> None:
+    """`field` saved as the slip `typed[0]`: asked ("Save anyway"), saying `says` (and `note`); corrected to
+    `typed[1]`, saved at once."""
+    slip, right = typed
+    tablet.fill(field, slip)
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("form-warning")).to_contain_text(says)
+    if note is not None:
+        expect(tablet.tid("confirm-note")).to_have_text(note)
+    expect(tablet.tid("save-entry")).to_have_text("Save anyway")
+    tablet.screenshot(shot, testid=f"form-{kind}")
+    tablet.fill(field, right)
+    tablet.tid("save-entry").click()
+    expect(tablet.tid(f"form-{kind}")).to_be_hidden()
+
+
 def local_input(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M")
 
@@ -47,28 +64,17 @@ def test_a_tired_nurses_slips_are_caught_at_the_form_offline(server_factory, lau
 
     # 128 typed for a patient of 58 kg: asked, with what 128 lb would be; corrected, it saves at once
     tablet.tid("action-assessment").click()
-    for name, value in {**KIT_OK, "weight_kg": 128}.items():
+    for name, value in KIT_OK.items():
         tablet.fill(name, value)
-    tablet.tid("save-entry").click()
-    expect(tablet.tid("form-warning")).to_contain_text("Weight 128 kg differs")
-    expect(tablet.tid("confirm-note")).to_have_text("128 lb would be 58.1 kg: type the weight in kilograms.")
-    expect(tablet.tid("save-entry")).to_have_text("Save anyway")
-    tablet.screenshot(artifacts / "tired-nurse-2-weight-in-pounds.png", testid="form-assessment")
-    tablet.fill("weight_kg", 58)
-    tablet.tid("save-entry").click()
-    expect(tablet.tid("form-assessment")).to_be_hidden()
+    asked_then_corrected(tablet, "assessment", "weight_kg", (128, 58), "Weight 128 kg differs",
+                         artifacts / "tired-nurse-2-weight-in-pounds.png",
+                         note="128 lb would be 58.1 kg: type the weight in kilograms.")
     expect(saline.get_by_role("button", name="Start", exact=False)).to_be_enabled()
 
     # diphenhydramine 250 mg for the order's 25: asked before saving
     tablet.tid("premed-diphenhydramine").click()
-    tablet.fill("dose", 250)
-    tablet.tid("save-entry").click()
-    expect(tablet.tid("form-warning")).to_contain_text("Check before saving")
-    expect(tablet.tid("save-entry")).to_have_text("Save anyway")
-    tablet.screenshot(artifacts / "tired-nurse-3-premed-ten-times.png", testid="form-medication.given")
-    tablet.fill("dose", 25)
-    tablet.tid("save-entry").click()
-    expect(tablet.tid("form-medication.given")).to_be_hidden()
+    asked_then_corrected(tablet, "medication.given", "dose", (250, 25), "Check before saving",
+                         artifacts / "tired-nurse-3-premed-ten-times.png")
 
     # vital signs dated two hours ahead, then a month back: refused at the form, naming why
     now = datetime.now()
