@@ -48,7 +48,7 @@ const KINDS = {
   "line.assessed": ["Line check", (p) => `${words(p.phase)}: ${list(p.findings)}`],
   "line.removed": ["Line removed", (p) => `${words(p.reason)} · tip intact ${yesNo(p.tip_intact)} · ${list(p.findings)}`],
   "line.left_in_place": ["Line left in place", (p) => `${p.dressing} · ${list(p.findings)}`],
-  "reaction.observed": ["Reaction", (p) => `grade ${p.grade}: ${list(p.symptoms)} · ${list(p.actions)} · ${words(p.outcome)}${(p.notified || []).length ? ` · notified ${p.notified.map((n) => words(n.who)).join(", ")}` : ""}`],
+  "reaction.observed": ["Reaction", (p) => `grade ${p.grade}: ${list(p.symptoms)} · ${list(p.actions)} · ${words(p.outcome)}${p.outcome_recorded && p.outcome_recorded !== p.outcome ? ` (recorded ${words(p.outcome_recorded)} at the time)` : ""}${(p.notified || []).length ? ` · notified ${p.notified.map((n) => words(n.who)).join(", ")}` : ""}`],
   "reaction.resolved": ["Reaction resolved", (p) => p.note || "subsided"],
   education: ["Education", (p) => `${list(p.topics)} · ${words(p.understanding)}`],
   note: ["Note", (p) => p.text],

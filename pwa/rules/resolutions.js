@@ -7,7 +7,8 @@ import { problem } from './problems.js';
 const NOT_A_REACTION = problem('reaction_id', 'The reaction this resolves is not an earlier reaction of this visit',
   'unknown_reaction');
 
-// {effective, issues}: `effective` (fold order, corrections applied) with each resolved reaction's outcome "resolved".
+// {effective, issues}: `effective` (fold order, corrections applied) with each resolved reaction's outcome "resolved"
+// and `outcome_recorded` the one its entry holds.
 export function applyResolutions(effective) {
   const reactions = new Map(effective.filter((e) => e.kind === 'reaction.observed').map((e) => [e.id, e]));
   const resolved = new Set(), issues = [];
@@ -17,5 +18,7 @@ export function applyResolutions(effective) {
     else resolved.add(reaction.id);
   }
   if (!resolved.size) return { effective, issues };
-  return { effective: effective.map((e) => (resolved.has(e.id) ? { ...e, payload: { ...e.payload, outcome: 'resolved' } } : e)), issues };
+  // the outcome she recorded stays beside it (a walk's review read "resolved" where she had seen "improving")
+  return { effective: effective.map((e) => (resolved.has(e.id)
+    ? { ...e, payload: { ...e.payload, outcome: 'resolved', outcome_recorded: e.payload.outcome } } : e)), issues };
 }

@@ -20,7 +20,8 @@ NOT_A_REACTION = Problem("reaction_id", "The reaction this resolves is not an ea
 
 
 def apply_resolutions(effective: list[Entry]) -> tuple[list[Entry], list[tuple[str, Problem]]]:
-    """`effective` (fold order, corrections applied) with each resolved reaction's outcome "resolved"."""
+    """`effective` (fold order, corrections applied) with each resolved reaction's outcome "resolved", and the
+    outcome its entry holds as `outcome_recorded`."""
     reactions = {entry.id: entry for entry in effective if entry.kind == "reaction.observed"}
     resolved: set[str] = set()
     issues = []
@@ -32,5 +33,6 @@ def apply_resolutions(effective: list[Entry]) -> tuple[list[Entry], list[tuple[s
             resolved.add(reaction.id)
     if not resolved:
         return effective, issues
-    return [replace(e, payload={**e.payload, "outcome": "resolved"}) if e.id in resolved else e
-            for e in effective], issues
+    # the outcome she recorded stays beside it (a walk's review read "resolved" where she had seen "improving")
+    return [replace(e, payload={**e.payload, "outcome": "resolved", "outcome_recorded": e.payload["outcome"]})
+            if e.id in resolved else e for e in effective], issues

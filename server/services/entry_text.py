@@ -72,7 +72,13 @@ def _assessment(p: dict[str, Any]) -> str:
 def _reaction(p: dict[str, Any]) -> str:
     notified = "; notified " + _words([n["who"] for n in p["notified"]]) if p.get("notified") else ""
     return (f"grade {p['grade']}: {', '.join(p['symptoms'])}; actions: {_words(p['actions']) or 'none'}; "
-            f"outcome {p['outcome']}{notified}")
+            f"outcome {p['outcome']}{_as_recorded(p)}{notified}")
+
+
+def _as_recorded(p: dict[str, Any]) -> str:
+    """The outcome the nurse recorded, where a later resolution changed it (a walk read only "resolved")."""
+    recorded = p.get("outcome_recorded")
+    return f" (recorded {recorded} at the time)" if recorded and recorded != p["outcome"] else ""
 
 
 def _with_reason(text: str, p: dict[str, Any], *names: str) -> str:

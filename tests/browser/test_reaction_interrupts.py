@@ -90,6 +90,7 @@ def test_a_grade_2_reaction_while_running_advises_pausing_then_resuming_one_step
     tablet.screenshot(artifacts / "chart-pause-band-1280x800.png", testid="visit-chart")
     # correcting the reaction itself: the empty box keeps the time the prescriber was called, and says so
     reaction = tablet.page.locator("[data-testid=timeline-entry][data-kind='reaction.observed']")
+    expect(reaction).to_contain_text("resolved (recorded ongoing at the time)")  # what she saw then stays
     reaction.get_by_role("button", name="Correct").click()
     expect(tablet.tid("hint-notified_at")).to_contain_text("Recorded: prescriber ")
     expect(tablet.tid("hint-notified_at")).to_contain_text("Leave it empty to keep these times")
