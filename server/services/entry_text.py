@@ -81,6 +81,23 @@ def _as_recorded(p: dict[str, Any]) -> str:
     return f" (recorded {recorded} at the time)" if recorded and recorded != p["outcome"] else ""
 
 
+def _line_placed(p: dict[str, Any]) -> str:
+    """Every detail the nurse entered of the line (a walk's review showed type and site only)."""
+    device = " ".join(str(part) for part in (p["status"], p["type"], f"{p['gauge']} G" if p.get("gauge") else "",
+                                             f"{number(p['length_cm'])} cm" if p.get("length_cm") else "") if part)
+    where = " ".join(part for part in (p.get("side") or "", p["site"]) if part)
+    details = [f"{p['attempts']} attempt(s)" if p.get("attempts") else "", f"by {p['inserted_by']}" if p.get("inserted_by") else "",
+               {True: "blood return", False: "NO blood return"}.get(p.get("blood_return"), ""),
+               f"flushed {number(p['flush_volume_ml'])} mL {p['flush_solution']}" if p.get("flush_volume_ml") else ""]
+    return "; ".join([f"{device}, {where}", *(d for d in details if d), _words(p["findings"])])
+
+
+def _product_extras(p: dict[str, Any]) -> str:
+    extras = [f"NDC {p['ndc']}" if p.get("ndc") else "",
+              {True: "in-line filter", False: "no in-line filter"}.get(p.get("inline_filter"), "")]
+    return "".join(f", {extra}" for extra in extras if extra)
+
+
 def _with_reason(text: str, p: dict[str, Any], *names: str) -> str:
     """`text` and the named fields, "; " between those present (an empty `text` adds nothing)."""
     extra = [str(p[name]).replace("_", " ") for name in names if p.get(name)]
@@ -94,7 +111,7 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "vitals": vitals_text,
     "medication.given": lambda p: f"{p['drug']} {number(p['dose'])} {p['unit']} {p['route']} ({p['purpose']})",
     "product.opened": lambda p: (f"{product_name(p['product_id'])} lot {p['lot']}, expiry {p['expiry']}, {number(p['volume_ml'])} mL, "
-                                 f"{'inspected' if p['inspected_ok'] else 'INSPECTION FAILED'}"),
+                                 f"{'inspected' if p['inspected_ok'] else 'INSPECTION FAILED'}{_product_extras(p)}"),
     "infusion.started": lambda p: f"{number(p['rate_ml_h'])} mL/h",
     "infusion.rate_changed": lambda p: _with_reason(f"{number(p['rate_ml_h'])} mL/h", p, "reason", "note"),
     "infusion.paused": lambda p: _with_reason("", p, "reason", "note"),  # after its label "Infusion paused"
@@ -102,7 +119,7 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "infusion.stopped": lambda p: _with_reason(
         f"pump volume {number(p['pump_volume_ml'])} mL" if p.get("pump_volume_ml") is not None else "",
         p, "reason", "note"),
-    "line.placed": lambda p: f"{p['status']} {p['type']}, {p['site']}; {_words(p['findings'])}",
+    "line.placed": lambda p: _line_placed(p),
     "line.assessed": lambda p: _with_reason(f"{p['phase']}: {_words(p['findings'])}", p, "note"),
     "line.removed": lambda p: _with_reason(
         f"{p['reason'].replace('_', ' ')}, tip {'intact' if p['tip_intact'] else 'NOT intact'}; "
