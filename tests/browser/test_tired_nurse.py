@@ -111,3 +111,17 @@ def test_a_tired_nurses_slips_are_caught_at_the_form_offline(server_factory, lau
     expect(tablet.tid("field-hr")).to_have_value("92")
     tablet.screenshot(artifacts / "tired-nurse-6-form-kept-over-navigation.png", testid="form-vitals")
     assert tablet.errors == []
+
+
+def test_an_out_of_date_kit_is_a_critical_alert_as_soon_as_it_is_recorded(server_factory, launch, artifacts):
+    """A walk's "Kit in date: No" raised no alert: only the note under the disabled Start said so."""
+    server = server_factory()
+    tablet = Tablet(launch(), server.base_url)
+    tablet.first_login("nurse", DEMO_PASSWORD)
+    tablet.open_visit(tablet.tid("visit-card").filter(has_text="Nguyen").get_attribute("data-visit-id"))
+    tablet.start_visit()
+    tablet.entry("assessment", {**KIT_OK, "weight_kg": 64, "kit_in_date": False})
+    flagged = tablet.page.locator("[data-testid=alert][data-rule=kit_not_ready]")
+    expect(flagged).to_contain_text("Anaphylaxis kit out of date at the pre-assessment: the infusion must not start")
+    expect(tablet.tid("action-infusion.started")).to_be_disabled()
+    tablet.screenshot(artifacts / "tired-nurse-7-kit-out-of-date.png", testid="alerts")

@@ -128,11 +128,14 @@ def test_a_new_lot_with_a_restart_at_the_start_rate_raises_nothing(gammagard_con
     assert alerts_of(s, gammagard_context) == []
 
 
-def test_a_missing_or_expired_anaphylaxis_kit_raises_kit_missing(gammagard_context: VisitContext) -> None:
+def test_a_missing_or_expired_anaphylaxis_kit_raises_kit_not_ready_and_a_start_anyway_kit_missing(
+    gammagard_context: VisitContext,
+) -> None:
     s = visit(kit_in_date=False)
     alerts = alerts_of(s, gammagard_context)
-    assert [(a["rule"], a["severity"]) for a in alerts] == [("kit_missing", "critical")]
-    assert len(alerts[0]["event_ids"]) == 2  # the start and the failed assessment
+    assert [(a["rule"], a["severity"]) for a in alerts] == [("kit_not_ready", "critical"), ("kit_missing", "critical")]
+    assert "kit out of date at the pre-assessment" in alerts[0]["message"]
+    assert len(alerts[1]["event_ids"]) == 2  # the start and the failed assessment
 
 
 def test_starting_with_no_assessment_at_all_raises_kit_missing(gammagard_context: VisitContext) -> None:
