@@ -50,6 +50,15 @@ export function productOptions(reference) {
   return [...seen.entries()];
 }
 
+/** The product choices of a visit: its orders' products first, marked so, then the rest of the catalogue (a walk
+ *  hunted the ordered one among 17). */
+export function productChoices(reference, orders) {
+  const ordered = [...new Set(orders.filter(Boolean).map((o) => o.product_id))];
+  const all = productOptions(reference), names = new Map(all);
+  return [...ordered.filter((id) => names.has(id)).map((id) => [id, `${names.get(id)} · ordered`]),
+    ...all.filter(([id]) => !ordered.includes(id))];
+}
+
 /** The visit's additional orders as its context folds with them (a pre-hydration, a second product). */
 export const otherOrdersOf = (visit) => visit?.context?.other_orders ?? [];
 

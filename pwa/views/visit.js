@@ -4,7 +4,7 @@
 
 import { hasForm, TITLES } from "../form_titles.js";
 import { clock, countdown, num } from "../format.js";
-import { availability, otherOrdersOf, plainState, productNames, productOptions, reactionTier, recommendedRate, startGate, visitRow } from "../visit_model.js";
+import { availability, otherOrdersOf, plainState, productNames, productChoices, reactionTier, recommendedRate, startGate, visitRow } from "../visit_model.js";
 import { button, fill, h } from "./dom.js";
 import { revisionsWhileRunning } from "../orders_in_force.js";
 import { startOffer } from "./start_visit.js";
@@ -48,7 +48,7 @@ export function visitScreen(app, row) {
   const computeState = () => (app.clinical ? app.clinical.fold(visit, events(), app.now()) : plainState(events()));
 
   const formContext = () => ({
-    order, others: otherOrdersOf(visit), patient, products: productOptions(app.reference), userName: app.userName, recommendedRate: recommendedRate(state, +app.now()),
+    order, others: otherOrdersOf(visit), patient, products: productChoices(app.reference, [order, ...otherOrdersOf(visit)]), userName: app.userName, recommendedRate: recommendedRate(state, +app.now()),
     // after a reaction: reason "reaction" (not when lowering to a target that holds: that is the order)
     reaction: /lower|hold|interrupt/.test(state?.infusion?.next_rate?.action) && !state?.infusion?.next_rate?.held_by,
     infused: state ? state.infusion.first_start !== null : undefined,

@@ -76,6 +76,14 @@ def test_a_tired_nurses_slips_are_caught_at_the_form_offline(server_factory, lau
     asked_then_corrected(tablet, "medication.given", "dose", (250, 25), "Check before saving",
                          artifacts / "tired-nurse-3-premed-ten-times.png")
 
+    # the visit's own products first, marked, not among the catalogue's 17 (a walk hunted for the ordered one)
+    tablet.tid("action-product.opened").click()
+    choices = tablet.page.get_by_role("radiogroup", name="Product").get_by_role("button")
+    expect(choices.nth(0)).to_have_text("Panzyga 10% · ordered")
+    expect(choices.nth(1)).to_have_text("Sodium chloride 0.9% · ordered")
+    expect(choices.nth(2)).not_to_contain_text("ordered")
+    tablet.tid("cancel-entry").click()
+
     # vital signs dated two hours ahead, then a month back: refused at the form, naming why
     now = datetime.now()
     tablet.tid("action-vitals").click()
