@@ -128,8 +128,9 @@ export const FORMS = {
     multi("symptoms", "Symptoms", { options: asIs(SYMPTOMS) }),
     field("list")("other_symptoms", "Other symptoms (comma separated)", { extra: true }),
     // each grade with CTCAE v5's word for it (CLINICAL.md s.4), as a walk met bare numbers
-    pick("grade", "Grade (CTCAE)", [["1", "1 · mild"], ["2", "2 · moderate"], ["3", "3 · severe"],
-      ["4", "4 · life-threatening"], ["5", "5 · death"]], { numeric: true }),
+    // grade 5 (death) only on a correction: beside 4 it was a tap away at the bedside (a walk)
+    pick("grade", "Grade (CTCAE)", (c) => [["1", "1 · mild"], ["2", "2 · moderate"], ["3", "3 · severe"],
+      ["4", "4 · life-threatening"], ...(c.correcting ? [["5", "5 · death"]] : [])], { numeric: true }),
     // the pump's actions once an infusion has begun (a reaction to the premedication has none); a
     // correction offers them all, so it never drops one the entry holds
     multi("actions", "Actions taken", { options: (c) => options(

@@ -129,6 +129,7 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     tablet.tid("action-reaction.observed").click()
     expect(tablet.tid("grade-1")).to_have_text("1 · mild")  # each grade with its CTCAE word, not a bare number
     expect(tablet.tid("grade-4")).to_have_text("4 · life-threatening")
+    expect(tablet.tid("grade-5")).to_have_count(0)  # death is not a tap beside 4 at the bedside (a walk)
     tablet.fill("grade", "1")
     # the order's list, not CLINICAL.md's example drugs (a walk read "acetaminophen 325–650 mg" as advice to give it)
     expect(tablet.tid("suggested-actions")).to_contain_text("Give only the PRN medication the order lists (below)")
