@@ -102,6 +102,12 @@ export function startGate(state, { kit = true } = {}) {
   return [kit ? kitGate(state) : { ok: true }, identityGate(state)].find((gate) => !gate.ok) ?? { ok: true };
 }
 
+/** True when the latest line entry removed it (no line placed after the removal). */
+function lineRemoved(state) {
+  const lines = (state?.entries || []).filter((e) => e.kind === "line.placed" || e.kind === "line.removed");
+  return lines.at(-1)?.kind === "line.removed";
+}
+
 /** Where the pump stands: "not_started" | "running" | "paused" | "stopped". */
 export function pumpState(state) {
   return state?.infusion?.status || "not_started";
@@ -125,6 +131,10 @@ export function availability(state, { kit = true, unready = false } = {}) {
   off["infusion.started"] = notStarted || (state.time_out ? "The visit has ended."
     : pump === "running" || pump === "paused" ? "The infusion is already running." : gate.ok ? null : gate.reason);
   off["visit.ended"] = notStarted || (state.time_out ? "The visit has ended." : null);  // a walk ended it twice
+  // once the line is out, its checks and its removal are not offered until a line is placed again (a walk was
+  // offered "Line check" after the line was removed and the visit ended)
+  const out = lineRemoved(state) ? "The line was removed." : null;
+  for (const kind of ["line.assessed", "line.removed", "line.left_in_place"]) off[kind] = notStarted || out;
   off["infusion.rate_changed"] = notRunning;
   off["infusion.paused"] = notRunning;
   off["infusion.resumed"] = pump === "paused" ? null : "The infusion is not paused.";

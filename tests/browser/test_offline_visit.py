@@ -197,6 +197,7 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
     tablet.entry("infusion.stopped", {"pump_volume_ml": 310}, confirm=True)  # 31 g of 28: said before saving
     clock.to_minute(tablet, 220)
     tablet.entry("line.removed", {"tip_intact": True, "findings": ["no_complications"]})
+    expect(tablet.tid("action-line.assessed")).to_be_disabled()  # no line check once the line is out (a walk)
     clock.to_minute(tablet, 276)
     tablet.entry("vitals", BASELINE)
     tablet.entry("education", {"topics": ["signs of a reaction", "when to call"], "understanding": "verbalized"})

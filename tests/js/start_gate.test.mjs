@@ -31,3 +31,12 @@ test("identity confirmed and the kit in order: every start is on", () => {
   const state = visit(assessed({ ...kit, identity: ["name", "birth_date"] }));
   assert.equal(availability(state, { kit: true })["infusion.started"], null);
 });
+
+test("once the line is out, its checks and its removal are off until a line is placed again", () => {
+  const line = (kind) => ({ kind, payload: {} });
+  const out = availability(visit(line("line.placed"), line("line.removed")));
+  assert.equal(out["line.assessed"], "The line was removed.");
+  assert.equal(out["line.removed"], "The line was removed.");
+  assert.equal(out["line.placed"], null);
+  assert.equal(availability(visit(line("line.placed"), line("line.removed"), line("line.placed")))["line.assessed"], null);
+});
