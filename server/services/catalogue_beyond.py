@@ -73,9 +73,9 @@ def beyond_label(row: dict[str, Any], packaged: dict[str, Any]) -> list[Beyond]:
     return [*_ladder(row, packaged, unit), *_timing(row, packaged), *_cap(row, packaged, unit)]
 
 
-def check(row: dict[str, Any], packaged: dict[str, Any], *, meant: bool) -> None:
-    """Raise ValidationFailed naming each value past the packaged row, and FIELD while unticked; a maximum
-    SLIP times the packaged one or more is refused, ticked or not."""
+def check(row: dict[str, Any], packaged: dict[str, Any], *, meant: bool) -> list[Beyond]:
+    """The values past the packaged row, once ticked as meant; else raise ValidationFailed naming each, and FIELD.
+    A maximum SLIP times the packaged one or more is refused, ticked or not."""
     if row["ladder"][-1] >= SLIP * packaged["max_rate"]:
         message = (f"ladder: the maximum {_n(row['ladder'][-1])} {packaged['rate_unit']} is "
                    f"{_n(row['ladder'][-1] / packaged['max_rate'])} times the packaged maximum "
@@ -83,7 +83,7 @@ def check(row: dict[str, Any], packaged: dict[str, Any], *, meant: bool) -> None
         raise ValidationFailed(message, errors=[FieldError("ladder", message)])
     found = beyond_label(row, packaged)
     if not found or meant:
-        return
+        return found
     fields: dict[str, list[str]] = {}
     for beyond in found:
         fields.setdefault(beyond.field, []).append(beyond.reason)

@@ -151,9 +151,8 @@ async def edit_row(*, pharmacist: User, protocol_id: str, based_on: int, changes
         row["start_rate"], row["max_rate"] = ladder[0], ladder[-1]
     check_row(row)
     _label_claims(row)
-    packaged = org_catalogue.packaged_row(protocol_id)
-    catalogue_beyond.check(row, packaged, meant=beyond_label)
-    meant = (catalogue_beyond.FIELD,) if beyond_label and catalogue_beyond.beyond_label(row, packaged) else ()
+    past = catalogue_beyond.check(row, org_catalogue.packaged_row(protocol_id), meant=beyond_label)
+    meant = (catalogue_beyond.FIELD,) if past else ()
     if not changed_fields({**was, "verified_on": None}, row):
         raise ValidationFailed("nothing changed", errors=[FieldError("row", "Nothing was changed.")])
     return await _append(pharmacist=pharmacist, protocol_id=protocol_id, based_on=based_on, kind=RevisionKind.EDIT,

@@ -5,7 +5,6 @@ it. "The rest" is the visit and every visit of its series still booked at or aft
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from server.db.models import ScheduleChangeKind, Visit, VisitScheduleChange, VisitStatus
@@ -26,7 +25,3 @@ async def rest_of_series(visit: Visit) -> list[Visit]:
     rest = await Visit.filter(id__in=await booked, status=VisitStatus.SCHEDULED,
                               scheduled_at__gte=visit.scheduled_at).exclude(id=visit.id).order_by("scheduled_at")
     return [visit, *rest]
-
-
-def last_of(visits: list[Visit]) -> datetime:
-    return max(v.scheduled_at for v in visits)
