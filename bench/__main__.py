@@ -23,6 +23,7 @@ from typing import Any
 
 from bench import inprocess, load, peer, profiling, report, storm, wire
 from bench.client import BenchBroken
+from bench.clinical_events import ERAS
 from bench.metrics import python_speed_ms
 from bench.scale import FULL, QUICK, Scale
 
@@ -37,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--storm-deployment", choices=storm.topology.TOPOLOGIES, action="append",
                         help="(f) on this deployment only (bench.then measures the filing's code so)")
     parser.add_argument("--storm-per-push", type=int, action="append", help="(f) at this many events per push only")
+    parser.add_argument("--storm-events", choices=ERAS, default="today",
+                        help="(f) the events' shape: today's, or the filing's (bench.then sends both codes those)")
     parser.add_argument("--output", type=Path, default=report.RESULTS, help="where to write the JSON results")
     return parser
 
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         profiling.enable(args.output.parent)
     print(f"ivlog bench ({scale.name}): measuring, this takes {'~1 min' if args.quick else '~8 min'}...", flush=True)
     try:
-        figures = _measure(scale, args.only, storm.Plan(args.storm_deployment, args.storm_per_push))
+        figures = _measure(scale, args.only, storm.Plan(args.storm_deployment, args.storm_per_push, args.storm_events))
     except BenchBroken as broken:
         print(f"BROKEN: {broken}", file=sys.stderr)
         return 1

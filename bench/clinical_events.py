@@ -22,6 +22,10 @@ FILL_KINDS = ("vitals", "vitals", "note", "line.assessed", "vitals", "education"
 FIRST_FILL_MIN, LAST_FILL_MIN = 51.0, 244.0
 
 Timed = tuple[float, str, dict[str, Any]]  # (minute from time in, kind, payload)
+# Fields a payload gained after issue 19's filing (bench.then): its code refuses them as unknown, so the
+# rounds that compare the two codes send both the filing's events ("filing"), the rest today's ("today").
+SINCE_FILING = {"assessment": ("identity",)}
+ERAS = ("today", "filing")
 
 
 def _prelude(patient_id: int, order_id: int) -> list[Timed]:
@@ -91,12 +95,18 @@ def _instant(start: datetime, minute: float) -> str:
     return (start + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def _of_era(kind: str, payload: dict[str, Any], era: str) -> dict[str, Any]:
+    dropped = SINCE_FILING.get(kind, ()) if era == "filing" else ()
+    return {name: value for name, value in payload.items() if name not in dropped}
+
+
 def visit_events(*, visit_id: uuid.UUID, patient_id: int, order_id: int, started: datetime,
-                 first_seq: int, count: int = 100) -> list[dict[str, Any]]:
+                 first_seq: int, count: int = 100, era: str = "today") -> list[dict[str, Any]]:
     """The first `count` events of a visit as a tablet pushes them (a prefix is a visit in progress)."""
     plan = visit_plan(patient_id, order_id, max(count, 100))[:count]
     events = []
-    for offset, (minute, kind, payload) in enumerate(plan):
+    for offset, (minute, kind, whole) in enumerate(plan):
+        payload = _of_era(kind, whole, era)
         when = _instant(started.astimezone(timezone.utc), minute)
         validate_event(kind, 1, payload)  # raises EventInvalid: a bench on invalid events would be void
         events.append({"id": str(uuid.uuid4()), "visit_id": str(visit_id), "device_seq": first_seq + offset,

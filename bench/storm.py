@@ -51,6 +51,7 @@ class Plan:
 
     deployments: list[str] | None = None
     batches: list[int] | None = None
+    era: str = "today"  # the events' shape (bench.clinical_events.ERAS)
 
     @property
     def whole(self) -> bool:
@@ -79,12 +80,13 @@ def _visit(world: World, scale: StormScale, tablet: int, storm: int, per_patient
 
 
 def prepare(world: World, scale: StormScale, tablets: list[Tablet], endpoint: wire.Endpoint, batch: int,
-            storm: int, per_patient: int) -> Storm:
+            storm: int, per_patient: int, era: str = "today") -> Storm:
     prepared = Storm(requests=[])
     for tablet in tablets:
         visit = _visit(world, scale, tablet.index, storm, per_patient)
         events = visit_events(visit_id=visit.visit_id, patient_id=visit.patient_id, order_id=visit.order_id,
-                              started=visit.scheduled_at, first_seq=tablet.next_seq, count=scale.events_per_tablet)
+                              started=visit.scheduled_at, first_seq=tablet.next_seq, count=scale.events_per_tablet,
+                              era=era)
         tablet.next_seq += len(events)
         prepared.sent.update(event["id"] for event in events)
         bodies = [push_body(tablet.device_id, events[i:i + batch]) for i in range(0, len(events), batch)]
@@ -153,7 +155,7 @@ async def _storms(workdir: Path, database_url: str, scale: StormScale, plan: Pla
             tablets = tablets or await _log_in(world, scale, deployment.base_url)
             for batch in batches:
                 storm = prepare(world, scale, tablets, wire.Endpoint.of(deployment.base_url), batch, len(runs),
-                                per_patient)
+                                per_patient, plan.era)
                 integrity.sent += len(storm.sent)
                 label = f"{name}, {batch}/push"
                 figures = await _measure(deployment, storm, database_url, scale, label, integrity)

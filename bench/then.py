@@ -48,7 +48,8 @@ def export(destination: Path) -> Path | str:
 def _round(tree: Path, output: Path, quick: bool, timeout_s: float) -> dict[str, Any] | str:
     """One restricted storm on the code in `tree`: its run's figures, or why it failed."""
     command = [sys.executable, "-m", "bench", *(["--quick"] if quick else []), "--only", "storm",
-               "--storm-deployment", DEPLOYMENT, "--storm-per-push", str(PER_PUSH), "--output", str(output)]
+               "--storm-deployment", DEPLOYMENT, "--storm-per-push", str(PER_PUSH), "--storm-events", "filing",
+               "--output", str(output)]
     done = subprocess.run(command, cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True,
                           text=True, timeout=timeout_s)
     if done.returncode != 0 or not output.exists():
