@@ -10,7 +10,7 @@ import { todayView } from "./views/today.js";
 import { topbar } from "./views/topbar.js";
 import { unlockScreens } from "./unlock.js";
 import { visitScreen } from "./views/visit.js";
-import { dropDraft, keepDraft, restoreDraft } from "./draft.js";
+import { dropDraft, keepDraft, keepDraftSoon, restoreDraft } from "./draft.js";
 
 const root = document.getElementById("app");
 const bar = h("div.bar-slot");
@@ -189,6 +189,7 @@ function screenApi() {
     get clinical() { return app.clinical; },
     journal: ws.journal, outbox: ws.outbox, deviceId: app.deviceId,
     authorId: ws.reference.user.id, userName: ws.reference.user.display_name, offline: isOffline, now, notify,
+    formEdited: () => keepDraftSoon(app, notify), formClosed: () => dropDraft(app),
     save: async (fields) => {
       try {
         const event = await ws.outbox.save(fields);
@@ -251,10 +252,10 @@ function watchActivity() {
   }, 1000);
   document.addEventListener("visibilitychange", () => {
     if (!app.keyring?.unlocked) return;
-    // hidden, the browser may end the page (a tablet's app switcher): the open form is sealed, and dropped on return
+    // hidden, the browser may end the page (a tablet's app switcher): the open form is sealed now, and kept until
+    // it closes (a reload later must find it too)
     if (document.visibilityState !== "visible") return keepDraft(app, notify);
     if (idleTooLong()) return lock();
-    dropDraft(app);
     app.workspace?.outbox.flush();
   });
   window.addEventListener("online", () => { renderBar(); app.workspace?.outbox.syncNow(); });

@@ -1,6 +1,8 @@
-// The entry form she was writing when the tablet locked, or when it went to the background where the browser
-// may end the page: sealed with the data key, opened again on its visit after the PIN (a walk lost a half-typed
-// form to the idle lock). Writes and removals run one after another, so a removal never lands before a write.
+// The entry form she is writing, sealed with the data key a moment after each edit, and again when the tablet
+// locks or goes to the background where the browser may end the page; opened again on its visit after the PIN
+// (walks lost a half-typed form to the idle lock, and to a reload offline: a page being unloaded does not wait
+// for a seal, so the copy must already be there). Dropped when the form closes, saved or cancelled. Writes and
+// removals run one after another, so a removal never lands before a write.
 
 import { Vault } from "./vault.js";
 import { visitRow } from "./visit_model.js";
@@ -24,8 +26,18 @@ export function keepDraft(app, notify) {
   return true;
 }
 
-/** Back in front and unlocked, with the form still open on the page: the sealed copy is not needed. */
+const SEAL_AFTER_EDIT_MS = 700;
+let soon = null;
+
+/** She typed or tapped in the open form: sealed once the edits pause (a seal per keystroke would be waste). */
+export function keepDraftSoon(app, notify) {
+  clearTimeout(soon);
+  soon = setTimeout(() => { if (app.keyring?.unlocked) keepDraft(app, notify); }, SEAL_AFTER_EDIT_MS);
+}
+
+/** The form closed (saved, cancelled or voided): its sealed copy goes, before a reload could open it again. */
 export function dropDraft(app) {
+  clearTimeout(soon);
   if (!sealed) return;
   sealed = false;
   const { store } = app;
@@ -37,12 +49,13 @@ export async function restoreDraft(app, { route, notify }) {
   await queue; // a seal begun as it locked is in
   const draft = await app.workspace.vault.read(DRAFT);
   if (!draft || !app.workspace.reference) return; // kept until the visit list is here to open it on
-  sealed = false;
-  await inTurn(() => app.store.delete("docs", DRAFT));
   if (!visitRow(app.workspace.reference, draft.visitId)) {
+    sealed = false;
+    await inTurn(() => app.store.delete("docs", DRAFT));
     notify("The entry you were writing belongs to a visit no longer on this tablet.", "warning");
     return;
   }
+  sealed = true; // the copy stays until the form closes: a second reload before any edit opens it again
   history.replaceState(null, "", `#/visit/${draft.visitId}`);
   route();
   await app.screen.restore(draft);

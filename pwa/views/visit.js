@@ -62,6 +62,7 @@ export function visitScreen(app, row) {
 
   const closeForm = () => {
     openForm = null;
+    app.formClosed();
     fill(parts.form);
     parts.actions.hidden = false;
     refresh();
@@ -137,6 +138,7 @@ export function visitScreen(app, row) {
     });
     openForm = form;
     openForm.opened = { kind, amendOf, resolves, title, keep };
+    for (const type of ["input", "click"]) form.element.addEventListener(type, app.formEdited);
     parts.actions.hidden = true;
     fill(parts.form, form.element);
     form.element.scrollIntoView({ block: "start" });

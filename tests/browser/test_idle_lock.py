@@ -219,9 +219,9 @@ def test_an_entry_being_written_survives_the_browser_ending_the_page_in_the_back
     tablet.fill("hr", 91)
     tablet.page.evaluate(HIDE)  # she switches to the phone app; the form is sealed
     wait_for_drafts(tablet, 1)
-    tablet.page.evaluate(SHOW)  # and comes back in time: the page still has it, the copy goes
-    wait_for_drafts(tablet, 0)
+    tablet.page.evaluate(SHOW)  # and comes back in time: the page still has it, and the copy stays with the form
     expect(tablet.tid("field-hr")).to_have_value("91")
+    assert kept_drafts(tablet) == 1
 
     tablet.fill("sbp", 117)
     tablet.page.evaluate(HIDE)
@@ -232,4 +232,37 @@ def test_an_entry_being_written_survives_the_browser_ending_the_page_in_the_back
     expect(tablet.tid("field-hr")).to_have_value("91")
     expect(tablet.tid("field-sbp")).to_have_value("117")
     expect(tablet.tid("form-kept")).to_contain_text("The entry you were writing is open again")
+    assert tablet.errors == []
+
+
+def test_an_entry_being_typed_offline_survives_a_reload_and_goes_once_it_is_saved(server_factory, launch, artifacts):
+    """A reload does not wait for a seal begun as the page unloads: the form is sealed as she types."""
+    server = server_factory()
+    tablet, _ = infusing(server, launch)
+    tablet.context.clock.resume()  # real time from here: the seal follows a pause in her typing
+    visit_id = tablet.tid("visit").get_attribute("data-visit-id")
+    tablet.tid("action-vitals").click()
+    assert kept_drafts(tablet) == 0  # an untouched form is not kept
+    tablet.fill("hr", 104)
+    tablet.fill("sbp", 131)
+    wait_for_drafts(tablet, 1)
+    draft = next(row for row in tablet.dump_indexeddb()["docs"] if row["name"] == "draft")
+    assert "sbp" not in str(draft)  # sealed with the data key
+    server.stop()  # no signal in the patient's home
+    tablet.page.reload()  # the tablet reloaded the app: no visibility change, no lock
+    tablet.unlock()
+    expect(tablet.tid("form-kept")).to_contain_text("The entry you were writing is open again")
+    expect(tablet.tid("field-hr")).to_have_value("104")
+    expect(tablet.tid("field-sbp")).to_have_value("131")
+    tablet.page.reload()  # and again, before she touched it: still there
+    tablet.unlock()
+    expect(tablet.tid("field-sbp")).to_have_value("131")
+    tablet.screenshot(artifacts / "entry-open-again-after-reload-offline-1280x800.png", testid="form-vitals")
+    tablet.fill_form("vitals", {"dbp": 82, "temp_c": "37.1", "rr": 18, "spo2": 97})
+    wait_for_drafts(tablet, 0)  # saved: the copy goes with the form
+    vitals = [e["payload"]["hr"] for e in tablet.fold(visit_id)["entries"] if e["kind"] == "vitals"]
+    assert vitals == [72, 104]  # saved once
+    tablet.page.reload()
+    tablet.unlock()
+    expect(tablet.tid("form-vitals")).to_have_count(0)
     assert tablet.errors == []
