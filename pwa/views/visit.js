@@ -230,7 +230,8 @@ export function visitScreen(app, row) {
     const context = app.clinical ? app.clinical.context(visit) : null;
     import("../lazy/series_line.js").then((m) => fill(parts.series, m.seriesLine(state, rules, productNames(app.reference))));
     if (context) import("../lazy/order_safety_panel.js").then(({ orderSafetyPanel }) => fill(parts.safety, orderSafetyPanel({ context, state })));
-    fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null }));
+    fill(parts.alerts, alertsPanel(state, { offline: app.offline(), rulesMissing: !app.clinical, rulesUpdate: app.clinical?.updateWaiting ? app.clinical.skipped : null,
+      sources: new Map((app.reference.rules?.rules ?? []).map((rule) => [rule.id, rule.source])) }));
     fill(parts.corrections, correctionsPanel(quarantined, (item) => (hasForm(item.event.kind) ? () => correct(item) : null), correctionOff, productNames(app.reference)));
     const reaction = ongoing();
     fill(parts.infusion, state?.time_in ? infusionPanel(state, order, reaction ? () => resolve(reaction) : null, reaction?.payload.outcome) : null);

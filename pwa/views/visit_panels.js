@@ -68,7 +68,14 @@ function rulesUpdateNotice(skipped) {
     skipped.length ? ` Not checked on this tablet until then: ${skipped.map((s) => s.id).join(", ")}.` : null);
 }
 
-export function alertsPanel(state, { offline, rulesMissing, rulesUpdate = null }) {
+// Where the rule's numbers come from (rules.json `source`), one tap away: a nurse weighing an alert at the
+// bedside can see it is CLINICAL.md's or the label's, not the tablet's own idea.
+function sourceOf(source) {
+  return source ? h("details.alert-source", { testid: "alert-source" }, h("summary", "Source"), h("p", source)) : null;
+}
+
+/** `sources`: rule id -> its source (the reference's rules file). */
+export function alertsPanel(state, { offline, rulesMissing, rulesUpdate = null, sources = new Map() }) {
   if (rulesMissing) {
     return h("section.alerts", { role: "alert" }, h("p.alert.critical",
       "Clinical rules could not be loaded on this tablet: alerts and rate advice are NOT shown. Reload when online."));
@@ -80,7 +87,8 @@ export function alertsPanel(state, { offline, rulesMissing, rulesUpdate = null }
   return h("section.alerts", { role: "alert", testid: "alerts" }, notice,
     h("h2", `${alerts.length} alert${alerts.length > 1 ? "s" : ""}${offline ? " (checked on this tablet, offline)" : ""}`),
     h("ul", alerts.map((a) => h(`li.alert.${a.severity}`, { dataset: { rule: a.rule, alertId: a.id }, testid: "alert" },
-      h("strong", a.severity === "critical" ? "CRITICAL " : "Warning "), a.message, entryOf(entries.get(a.event_ids[0]))))));
+      h("strong", a.severity === "critical" ? "CRITICAL " : "Warning "), a.message, entryOf(entries.get(a.event_ids[0])),
+      sourceOf(sources.get(a.rule))))));
 }
 
 // The entry an alert is about, by its label and time: two alerts of one rule (two missed sets of vital signs)

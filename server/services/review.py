@@ -98,6 +98,7 @@ class VisitReview:
     disclosures: list[Any]
     infusion_chart: Chart | None
     vitals_charts: list[Chart]
+    rule_sources: dict[str, str]  # rule id -> where its numbers come from (rules.json `source`)
 
     @property
     def can_sign_off(self) -> bool:
@@ -165,6 +166,7 @@ async def build_review(visit: Visit, *, clock: LocalTime) -> VisitReview:
         disclosures=await disclosures.of_visit(visit),
         infusion_chart=charts.infusion_chart(summary.state, clock),
         vitals_charts=charts.vitals_charts(summary.state, clock),
+        rule_sources={spec.id: spec.source for spec in visits.rulebook().rules},
     )
 
 
