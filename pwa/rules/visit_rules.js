@@ -41,18 +41,21 @@ const MASS_MCG = { mcg: 1, mg: 1000, g: 1000000 };
 const amountOf = (dose, unit) => (unit in MASS_MCG ? ['mass', roundHalfUp(dose * MASS_MCG[unit], 3)] : [unit, dose]);
 
 // A medication given that no order of the visit lists for its purpose (premedication: the premeds; PRN or
-// reaction: the PRN orders), or above every ordered dose on the same scale.
+// reaction: the PRN orders), by a route no such order names, or above every ordered dose by its route on the
+// same scale.
 function medicationOffOrder(picture) {
   const orders = [picture.context.order, ...picture.context.other_orders];
   return ofKind(picture, 'medication.given').flatMap((given) => {
     const p = given.payload;
-    const items = orders.flatMap((order) => order[p.purpose === 'premed' ? 'premeds' : 'prn_orders'])
+    const listed = orders.flatMap((order) => order[p.purpose === 'premed' ? 'premeds' : 'prn_orders'])
       .filter((m) => casefold(m.drug) === casefold(p.drug));
+    const items = listed.filter((m) => m.route === null || m.route === p.route);
     const [scale, amount] = amountOf(p.dose, p.unit);
     const doses = items.filter((m) => m.dose !== null).map((m) => [amountOf(m.dose, m.unit), m])
       .filter(([[onScale]]) => onScale === scale).map(([[, ordered], m]) => [ordered, m]).sort((a, b) => a[0] - b[0]);
     const top = doses.at(-1);
-    const problem = !items.length ? `not on the order's ${p.purpose === 'premed' ? 'premedication' : 'PRN'} list`
+    const problem = !listed.length ? `not on the order's ${p.purpose === 'premed' ? 'premedication' : 'PRN'} list`
+      : !items.length ? `by ${p.route}, where the order gives it ${[...new Set(listed.map((m) => m.route))].sort().join(' or ')}`
       : doses.length === items.length && amount > top[0] ? `above the ordered ${formatNumber(top[1].dose, 2)} ${top[1].unit}` : null;
     return problem ? [finding([given.id], { drug: p.drug, dose: p.dose, unit: p.unit, problem })] : [];
   });

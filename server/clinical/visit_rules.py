@@ -45,17 +45,21 @@ def amount_of(dose: float, unit: str) -> tuple[str, float]:
 
 def medication_off_order(picture: Picture, rule: RuleSpec) -> Iterator[Finding]:
     """A medication given that no order of the visit lists for its purpose (a premedication among the
-    premeds, a PRN or reaction dose among the PRN orders), or above every ordered dose on the same scale."""
+    premeds, a PRN or reaction dose among the PRN orders), by a route no such order names (the right route:
+    diphenhydramine IV where the order says PO), or above every ordered dose by its route on the same scale."""
     orders = (picture.context.order, *picture.context.other_orders)
     for given in picture.of_kind("medication.given"):
         p = given.payload
-        items = [m for order in orders for m in (order.premeds if p["purpose"] == "premed" else order.prn_orders)
-                 if m.drug.casefold() == p["drug"].casefold()]
+        listed = [m for order in orders for m in (order.premeds if p["purpose"] == "premed" else order.prn_orders)
+                  if m.drug.casefold() == p["drug"].casefold()]
+        items = [m for m in listed if m.route is None or m.route == p["route"]]
         scale, amount = amount_of(p["dose"], p["unit"])
         doses = sorted(((ordered[1], m) for m in items if m.dose is not None
                         for ordered in [amount_of(m.dose, m.unit)] if ordered[0] == scale), key=lambda pair: pair[0])
-        if not items:
+        if not listed:
             problem = f"not on the order's {'premedication' if p['purpose'] == 'premed' else 'PRN'} list"
+        elif not items:
+            problem = f"by {p['route']}, where the order gives it {' or '.join(sorted({m.route for m in listed}))}"
         elif len(doses) == len(items) and amount > doses[-1][0]:
             problem = f"above the ordered {format_number(doses[-1][1].dose, 2)} {doses[-1][1].unit}"
         else:

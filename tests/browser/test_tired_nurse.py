@@ -75,6 +75,10 @@ def test_a_tired_nurses_slips_are_caught_at_the_form_offline(server_factory, lau
     tablet.tid("premed-diphenhydramine").click()
     asked_then_corrected(tablet, "medication.given", "dose", (250, 25), "Check before saving",
                          artifacts / "tired-nurse-3-premed-ten-times.png")
+    # acetaminophen tapped as IV where the order says PO (the right route): asked too, naming both
+    tablet.tid("premed-acetaminophen").click()
+    asked_then_corrected(tablet, "medication.given", "route", ("IV", "PO"), "by IV, where the order gives it PO",
+                         artifacts / "tired-nurse-3b-premed-by-another-route.png")
 
     # the visit's own products first, marked, not among the catalogue's 17 (a walk hunted for the ordered one)
     tablet.tid("action-product.opened").click()
