@@ -12,14 +12,13 @@ The tests validate the result with fhir.resources (R4B).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from server.field_words import BASIS_WORDS
 from server.services import fhir_codes as codes
-from server.services import catalogue_names, narrative
-from server.services.fhir_volumes import fitted_tenths, hung, lot_shares
+from server.services import narrative
+from server.services.fhir_volumes import Pump, fitted_tenths, hung, lot_shares, pools_of, pumps_of
 from server.services.entry_text import describe, vitals_text
 from server.services.summary import VisitSummary
 
@@ -147,66 +146,14 @@ def _fitted_note(pump: Pump, segment: dict[str, Any], fitted: int, volume_tenths
     return f"{segment['volume_ml']:g} mL at this rate for this time; {volume_tenths / 10:g} mL counted: {why}"
 
 
-@dataclass(frozen=True)
-class Pump:
-    """One order's pump as the document gives it: whose vials it draws from (`pool`: a product id, shared by
-    pumps of one product), its name for the Medication, its steps, how each step reads, and what it gave."""
-
-    pool: str
-    product_name: str
-    segments: list[dict[str, Any]]
-    step_text: Callable[[int, dict[str, Any]], str]
-    given_ml: float  # what its steps add up to: the volume the summary states as given
-    basis: str  # pump (its reading), computed (rate × time) or opened (all the product opened)
-
-
-def _pumps(b: BundleBuilder) -> list[Pump]:
-    """The visit's own pump (a fixed dose has no per-kg rate), giving the volume its summary states, then each
-    additional order's, giving its pump reading, else its rates' volume (the summary's table of other orders)."""
-    state = b.summary.state
-    per_kg = state["protocol"]["kind"] != "fixed_dose"
-
-    def own_step(number: int, segment: dict[str, Any]) -> str:
-        units = f" ({segment['ml_kg_h']:g} mL/kg/h, {segment['mg_kg_min']:g} mg/kg/min)" if per_kg else ""
-        return f"Rate step {number}: {segment['rate_ml_h']:g} mL/h{units} for {segment['duration_min']:g} min"
-
-    def other_step(order_id: str) -> Callable[[int, dict[str, Any]], str]:
-        return lambda number, segment: (f"Order {order_id}, rate step {number}: {segment['rate_ml_h']:g} mL/h "
-                                        f"for {segment['duration_min']:g} min")
-
-    infusion = state["infusion"]
-    return [Pump(state["protocol"]["product_id"], b.summary.product_name, state["segments"], own_step,
-                 infusion["volume_given_ml"], infusion["grams_basis"]),
-            *(Pump(run["product_id"], run["product_name"], run["segments"], other_step(run["order_id"]),
-                   *((run["pump_volume_ml"], "pump") if run["pump_volume_ml"] is not None
-                     else (run["volume_infused_ml"], "computed")))
-              for run in state["other_orders"])]
-
-
-def _pools(state: dict[str, Any], pumps: list[Pump]) -> dict[str, list[dict[str, Any]]]:
-    """The vials or bags each product's pumps draw from, in the order opened: a lot of a product no order
-    names (another IVIG brand hung by mistake, which the fold's mixed-brands alert counts) is the visit's
-    own pump's, unless it is of another therapy than that pump's (a bag of saline is never an IVIG vial)."""
-    own, named = pumps[0].pool, {pump.pool for pump in pumps}
-    therapy = catalogue_names.therapy_of(own)
-    pools: dict[str, list[dict[str, Any]]] = {pool: [] for pool in named}
-    for lot in state["lots"]:
-        product = lot["product_id"]
-        if product in named:
-            pools[product].append(lot)
-        elif catalogue_names.therapy_of(product) in (therapy, None):
-            pools[own].append(lot)
-    return pools
-
-
 def add_infusions(b: BundleBuilder) -> list[dict[str, str]]:
     """A MedicationAdministration per rate step of every pump and vial or bag it drew from: the rate, the mL
     from that vial and its lot (a step spanning two vials is two). Steps are taken in time order and each
     product's vials are used up in the order opened across its pumps (a pre- and a post-hydration of saline
     draw on one set of bags; two orders of one IVIG on one set of vials). A pump's steps add up to what it gave
     (`fitted_tenths`); a step not measured by a pump reading never draws more than its vials still hold."""
-    pumps = _pumps(b)
-    pools = _pools(b.summary.state, pumps)
+    pumps = pumps_of(b.summary)
+    pools = pools_of(b.summary.state, pumps)
     used = dict.fromkeys(pools, 0)
     held = {pool: sum(round(lot["volume_ml"] * 10) for lot in hung(lots)) if lots else None
             for pool, lots in pools.items()}

@@ -3,7 +3,13 @@ the summary states as given, and no vial gives more than it held (a walk summed 
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from server.services import catalogue_names
+
+if TYPE_CHECKING:
+    from server.services.summary import VisitSummary
 
 
 def fitted_tenths(timeline_ml: list[float], given_ml: float) -> list[int]:
@@ -44,3 +50,55 @@ def lot_shares(lots: list[dict[str, Any]], start_tenths: int,
             shares.append((lot, int(max(overlap, 0))))
         begin = lot_end
     return shares
+
+
+@dataclass(frozen=True)
+class Pump:
+    """One order's pump as the document gives it: whose vials it draws from (`pool`: a product id, shared by
+    pumps of one product), its name for the Medication, its steps, how each step reads, and what it gave."""
+
+    pool: str
+    product_name: str
+    segments: list[dict[str, Any]]
+    step_text: Callable[[int, dict[str, Any]], str]
+    given_ml: float  # what its steps add up to: the volume the summary states as given
+    basis: str  # pump (its reading), computed (rate × time) or opened (all the product opened)
+
+
+def pumps_of(summary: VisitSummary) -> list[Pump]:
+    """The visit's own pump (a fixed dose has no per-kg rate), giving the volume its summary states, then each
+    additional order's, giving its pump reading, else its rates' volume (the summary's table of other orders)."""
+    state = summary.state
+    per_kg = state["protocol"]["kind"] != "fixed_dose"
+
+    def own_step(number: int, segment: dict[str, Any]) -> str:
+        units = f" ({segment['ml_kg_h']:g} mL/kg/h, {segment['mg_kg_min']:g} mg/kg/min)" if per_kg else ""
+        return f"Rate step {number}: {segment['rate_ml_h']:g} mL/h{units} for {segment['duration_min']:g} min"
+
+    def other_step(order_id: str) -> Callable[[int, dict[str, Any]], str]:
+        return lambda number, segment: (f"Order {order_id}, rate step {number}: {segment['rate_ml_h']:g} mL/h "
+                                        f"for {segment['duration_min']:g} min")
+
+    infusion = state["infusion"]
+    return [Pump(state["protocol"]["product_id"], summary.product_name, state["segments"], own_step,
+                 infusion["volume_given_ml"], infusion["grams_basis"]),
+            *(Pump(run["product_id"], run["product_name"], run["segments"], other_step(run["order_id"]),
+                   *((run["pump_volume_ml"], "pump") if run["pump_volume_ml"] is not None
+                     else (run["volume_infused_ml"], "computed")))
+              for run in state["other_orders"])]
+
+
+def pools_of(state: dict[str, Any], pumps: list[Pump]) -> dict[str, list[dict[str, Any]]]:
+    """The vials or bags each product's pumps draw from, in the order opened: a lot of a product no order
+    names (another IVIG brand hung by mistake, which the fold's mixed-brands alert counts) is the visit's
+    own pump's, unless it is of another therapy than that pump's (a bag of saline is never an IVIG vial)."""
+    own, named = pumps[0].pool, {pump.pool for pump in pumps}
+    therapy = catalogue_names.therapy_of(own)
+    pools: dict[str, list[dict[str, Any]]] = {pool: [] for pool in named}
+    for lot in state["lots"]:
+        product = lot["product_id"]
+        if product in named:
+            pools[product].append(lot)
+        elif catalogue_names.therapy_of(product) in (therapy, None):
+            pools[own].append(lot)
+    return pools
