@@ -31,8 +31,8 @@ from server.middleware.same_origin import SameOriginMiddleware, own_origins
 from server.middleware.security_headers import SecurityHeadersMiddleware
 from server.responses import AppErrorMiddleware, app_error_handler, http_error_handler, server_error_handler
 from server.routes import (
-    account, admin, api, catalogue, home, pharmacy, pwa, quarantine, review, schedule, session, summaries, tablet,
-    visits_api,
+    account, admin, api, catalogue, home, payer, pharmacy, pwa, quarantine, review, schedule, session, summaries,
+    tablet, visits_api,
 )
 from server.services import delivery
 from server.services.projector import Projector
@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> Starlette:
         *schedule.routes,
         *admin.routes,
         *review.routes,
+        *payer.routes,
         *summaries.routes,
         *tablet.routes,
         *quarantine.routes,

@@ -93,7 +93,8 @@ def _day_bounds(day: date, clock: LocalTime) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.zone).astimezone(timezone.utc)
 
 
-async def _filtered(pharmacist: User, filters: QueueFilter, clock: LocalTime) -> Any:
+async def filtered(pharmacist: User, filters: QueueFilter, clock: LocalTime) -> Any:
+    """The visits the queue's filters select (every state the queue lists; `filters.state` is applied after)."""
     query = (await access.visits(pharmacist)).filter(status__in=list(FILTER_STATES))
     if filters.nurse_id is not None:
         query = query.filter(nurse_id=filters.nurse_id)
@@ -108,7 +109,7 @@ async def _filtered(pharmacist: User, filters: QueueFilter, clock: LocalTime) ->
 
 async def review_queue(*, pharmacist: User, filters: QueueFilter, clock: LocalTime) -> Queue:
     """The queue (or the reviewed list, when filtered to it), ranked, with counts per state."""
-    query = await _filtered(pharmacist, filters, clock)
+    query = await filtered(pharmacist, filters, clock)
     grouped = await query.annotate(n=Count("id")).group_by("status").values("status", "n")
     counts = {str(state): 0 for state in FILTER_STATES} | {str(row["status"]): row["n"] for row in grouped}
     states = [filters.state] if filters.state else list(QUEUE_STATES)

@@ -239,7 +239,7 @@ async def test_only_a_pharmacist_of_the_organization_decides_on_a_held_entry(
 
 # --- the pharmacist's navigation --------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/pharmacy", "/review", "/quarantine"])
+@pytest.mark.parametrize("path", ["/pharmacy", "/review", "/quarantine", "/pharmacy/payer-proof"])
 async def test_every_pharmacist_page_links_patients_review_queue_kept_aside_with_its_count_and_the_catalogue(
     path, pharmacist, handed_over
 ):
@@ -247,8 +247,8 @@ async def test_every_pharmacist_page_links_patients_review_queue_kept_aside_with
     nav = page[page.index('<nav class="topnav">'):page.index("</nav>")]
     assert re.findall(r'href="([^"]+)"[^>]*>([^<]+)<', nav) == [
         ("/pharmacy", "Patients"), ("/review", "Review queue"), ("/quarantine", "Kept aside (2)"),
-        ("/pharmacy/catalogue", "Catalogue")]
-    assert 'aria-current="page"' in nav
+        ("/pharmacy/catalogue", "Catalogue"), ("/pharmacy/payer-proof", "Payer proof")]
+    assert nav.count('aria-current="page"') == 1
 
 
 # --- a login on the revoked tablet ----------------------------------------------------------------------

@@ -3,6 +3,11 @@ by lot with what it gave and what was discarded, and the drug claim's JW/JZ line
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -27,3 +32,33 @@ def test_the_review_shows_each_vial_given_and_discarded_and_the_claims_modifier(
     expect(vials.first.get_by_role("cell").last).to_have_text("none")
     expect(proof.get_by_test_id("claim-lines")).to_have_text("Gamunex-C 10%: 90 g given, modifier JZ (nothing discarded)")
     proof.screenshot(path=str(artifacts / "payer-proof-on-the-review.png"))
+
+
+def test_the_pharmacist_signs_off_then_finds_the_visit_in_the_payer_proof_and_downloads_its_csv(
+        server_factory, launch, artifacts):
+    server = server_factory()
+    page = launch(accept_downloads=True).new_page()
+    log_in(page, server.base_url, "pharmacist")
+    page.get_by_role("link", name="Review queue").click()
+    page.locator("table.queue tbody tr").first.get_by_role("link").first.click()
+    patient = page.get_by_role("heading", level=1).inner_text().split("\n")[0]
+    page.get_by_label("I reviewed the", exact=False).check()
+    page.get_by_role("button", name="Sign review and release summary").click()
+    expect(page.get_by_text(re.compile(r"^Reviewed by Pia Lind"))).to_be_visible()
+
+    page.get_by_role("link", name="Payer proof").click()  # opens on the last week
+    visits = page.get_by_test_id("payer-proof-visits").locator("tbody tr")
+    expect(visits).to_have_count(1)  # the demo's other signed-off visit is three weeks old
+    expect(visits.first).to_contain_text("GC2291B: 900 / 0 mL")
+    expect(visits.first).to_contain_text("90 g JZ")
+    page.screenshot(path=str(artifacts / "payer-proof-export-page.png"), full_page=True)
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="Download CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(waiting.value.path()).read_text())))
+    assert [(row["lot"], row["modifier"], row["place_of_service"]) for row in rows] == [("GC2291B", "JZ", "12")]
+    assert patient.startswith(rows[0]["patient"].split(" ")[0])
+
+    page.get_by_label("From").fill("2026-01-01")  # more than 31 days: refused, naming the field and why
+    page.get_by_label("To").fill("2026-03-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("at most 31 days per export")).to_be_visible()

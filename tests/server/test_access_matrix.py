@@ -51,6 +51,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/account/password"): Rule(ALL),
     ("GET", "/api/device-key"): rule(N),
     ("GET", "/quarantine"): rule(PH, AD),
+    ("GET", "/pharmacy/payer-proof"): rule(PH),
+    ("GET", "/pharmacy/payer-proof.csv"): rule(PH),
     ("GET", "/quarantine/{quarantine_id:int}/sent.json"): rule(PH),
     ("POST", "/quarantine/{quarantine_id:int}/accept"): rule(PH),
     ("POST", "/quarantine/{quarantine_id:int}/reject"): rule(PH),

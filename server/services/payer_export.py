@@ -1,0 +1,127 @@
+"""The payer proof of every signed-off visit in a span of days, for the billing system (PAYER.md s.2): one CSV row
+per vial or bag opened, each with its visit's proof of place, person and monitoring (time in and out in UTC as
+aggregators take them, the identifiers the patient was confirmed by, whether the location was captured, the
+nurse's signature, the vital signs taken, the worst reaction) and its drug's JW/JZ line. Bounded: at most
+`MAX_DAYS` days and `MAX_VISITS` visits per file, so no range makes the export slow or huge."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from server import access
+from server.db.models import User, VisitStatus
+from server.errors import FieldError, ValidationFailed
+from server.services.local_time import LocalTime
+from server.services.payer_proof import ClaimLine, VialUse, claim_lines, vial_use
+from server.services.review_queue import QueueFilter, filtered
+from server.services.summary import VisitSummary, build_summary
+
+MAX_DAYS = 31
+MAX_VISITS = 200
+PLACE_OF_SERVICE_HOME = "12"  # PAYER.md s.2.2: the drug and Q2052 carry the same place of service, 12 = home
+COLUMNS = (
+    "visit_id", "date_of_service", "place_of_service", "mrn", "patient", "time_in_utc", "time_out_utc",
+    "visit_minutes", "nurse", "nurse_signed", "identity_confirmed_by", "location_captured", "vital_signs_taken",
+    "worst_reaction_grade", "product_id", "product", "ndc", "lot", "expiry", "opened_utc", "held_ml", "given_ml",
+    "discarded_ml", "given_g", "discarded_g", "discard_reason", "claim_given_g", "claim_discarded_g", "modifier",
+    "signed_off_by", "signed_off_utc",
+)
+
+
+@dataclass(frozen=True)
+class VisitProof:
+    summary: VisitSummary
+    vials: list[VialUse]
+    lines: list[ClaimLine]
+
+
+def check_span(day_from: date | None, day_to: date | None) -> tuple[date, date]:
+    """Both days given, in order, at most MAX_DAYS apart; otherwise the field and the reason."""
+    if day_from is None or day_to is None:
+        raise ValidationFailed(errors=[FieldError("from" if day_from is None else "to", "choose a day")])
+    if day_to < day_from:
+        raise ValidationFailed(errors=[FieldError("to", "must be on or after the first day")])
+    if (day_to - day_from).days + 1 > MAX_DAYS:
+        raise ValidationFailed(errors=[FieldError("to", f"at most {MAX_DAYS} days per export")])
+    return day_from, day_to
+
+
+async def signed_off(pharmacist: User, day_from: date, day_to: date, clock: LocalTime) -> tuple[list[VisitProof], bool]:
+    """The span's signed-off visits by time in (at most MAX_VISITS), and whether more were left out."""
+    query = await filtered(pharmacist, QueueFilter(day_from=day_from, day_to=day_to), clock)
+    found = await query.filter(status=VisitStatus.REVIEWED).order_by("time_in").limit(MAX_VISITS + 1) \
+        .prefetch_related("patient", "nurse", "order")
+    proofs = []
+    for visit in found[:MAX_VISITS]:
+        summary = await build_summary(visit, clock=clock)
+        vials = vial_use(summary)
+        proofs.append(VisitProof(summary, vials, claim_lines(summary, vials)))
+    await access.audit_list(pharmacist, "payer_proof", len(proofs))
+    return proofs, len(found) > MAX_VISITS
+
+
+def _utc(value: str | datetime | None) -> str:
+    if value is None:
+        return ""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _visit_columns(proof: VisitProof) -> dict[str, Any]:
+    s, state = proof.summary, proof.summary.state
+    minutes = ""
+    if state["time_in"] and state["time_out"]:
+        span = datetime.fromisoformat(state["time_out"]) - datetime.fromisoformat(state["time_in"])
+        minutes = round(span.total_seconds() / 60)
+    signed = [row for row in state["signatures"] if row["role"] == "nurse"]
+    return {
+        "visit_id": s.visit.id, "date_of_service": s.clock.day(state["time_in"]),
+        "place_of_service": PLACE_OF_SERVICE_HOME, "mrn": s.patient.mrn, "patient": s.patient.display_name,
+        "time_in_utc": _utc(state["time_in"]), "time_out_utc": _utc(state["time_out"]), "visit_minutes": minutes,
+        "nurse": s.nurse.display_name if s.nurse else "", "nurse_signed": signed[-1]["name"] if signed else "",
+        "identity_confirmed_by": " and ".join(s.identity or []).replace("_", " ") or "NOT CONFIRMED",
+        "location_captured": {True: "yes", False: "no", None: ""}[state["location_verified"]],
+        "vital_signs_taken": len(state["vitals"]), "worst_reaction_grade": state["highest_reaction_grade"] or 0,
+        "signed_off_by": s.author(s.signoff["author_id"]) if s.signoff else "",
+        "signed_off_utc": _utc(s.signoff["at"]) if s.signoff else "",
+    }
+
+
+def _blank_none(value: float | None) -> float | str:
+    return "" if value is None else value
+
+
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (=, +, -, @, a tab or a return first: a name typed so by an
+    insider) is written with a leading apostrophe, which spreadsheets show as text (OWASP CSV injection)."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _vial_columns(use: VialUse, lines: list[ClaimLine]) -> dict[str, Any]:
+    claim = {line.modifier: line.grams for line in lines if line.product_id == use.product_id}
+    return {
+        "product_id": use.product_id, "product": use.product_name, "ndc": use.ndc or "", "lot": use.lot,
+        "expiry": use.expiry, "opened_utc": _utc(use.at), "held_ml": use.held_ml, "given_ml": use.given_ml,
+        "discarded_ml": use.discarded_ml, "given_g": _blank_none(use.grams(use.given_ml)),
+        "discarded_g": _blank_none(use.grams(use.discarded_ml)),
+        "discard_reason": use.why_discarded or "",
+        "claim_given_g": claim.get("", claim.get("JZ", "")), "claim_discarded_g": claim.get("JW", ""),
+        "modifier": "JW" if "JW" in claim else "JZ" if "JZ" in claim else "",
+    }
+
+
+def as_csv(proofs: list[VisitProof]) -> str:
+    """One row per vial or bag (a visit that opened none: one row without them)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="", lineterminator="\r\n")
+    writer.writeheader()
+    for proof in proofs:
+        visit = _visit_columns(proof)
+        for use in proof.vials or [None]:
+            row = {**visit, **(_vial_columns(use, proof.lines) if use else {})}
+            writer.writerow({name: _cell(value) for name, value in row.items()})
+    return out.getvalue()
