@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import date, timedelta
 
-from server.db.models import AuditEntry, Patient
+from server.db.models import AuditEntry, Patient, Visit
 from server.services import payer_export
 from tests.api.test_payer_proof import infused, pushed
 from tests.server.test_pharmacy_pages import post_form
@@ -75,3 +76,19 @@ async def test_a_span_missing_a_day_backwards_or_too_long_is_refused_naming_the_
         assert exported.status_code == 422 and reason in exported.text and field in exported.text
     within = {"from": today.isoformat(), "to": (today + timedelta(days=payer_export.MAX_DAYS - 1)).isoformat()}
     assert (await desk.get("/pharmacy/payer-proof.csv", params=within)).status_code == 200
+
+
+async def test_more_visits_than_a_file_holds_are_said_and_left_for_a_shorter_span(
+        client_factory, tablet_ana, pharmacist_pia, scheduled_visit, monkeypatch):
+    monkeypatch.setattr(payer_export, "MAX_VISITS", 1)
+    second = await Visit.create(id=uuid.uuid4(), organization_id=scheduled_visit.organization_id,
+                                patient_id=scheduled_visit.patient_id, order_id=scheduled_visit.order_id,
+                                nurse_id=scheduled_visit.nurse_id, scheduled_at=scheduled_visit.scheduled_at)
+    desk = await client_factory(pharmacist_pia)
+    for visit in (scheduled_visit, second):
+        await signed(desk, tablet_ana, visit, vials=[{"lot": "A1", "volume_ml": 700}], pump_volume_ml=700)
+    page = await desk.get("/pharmacy/payer-proof", params=SPAN)
+    assert "1 signed-off visit (the first 1: choose fewer days for the rest)." in page.text
+    exported = await desk.get("/pharmacy/payer-proof.csv", params=SPAN)
+    assert exported.headers["content-disposition"].endswith('-first-1.csv"')
+    assert len(list(csv.DictReader(io.StringIO(exported.text)))) == 1
