@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from contextlib import contextmanager
+from typing import Iterator
 
+from playwright.sync_api import Page, Playwright
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.live_server import DEMO_PASSWORD
 
 
@@ -26,3 +30,15 @@ def fill_new_patient(page: Page, *, mrn: str, given: str, family: str, born: str
     page.get_by_label("Family name").fill(family)
     page.get_by_label("Birth date").fill(born)
     page.get_by_label("Dosing weight", exact=False).fill(kg)
+
+
+@contextmanager
+def desk_page(playwright: Playwright, base_url: str, username: str) -> Iterator[Page]:
+    """A second browser, at a desk, logged in as `username` (beside a tablet's own), closed afterwards."""
+    desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        page = desk.new_page(viewport={"width": 1280, "height": 900})
+        log_in(page, base_url, username)
+        yield page
+    finally:
+        desk.close()

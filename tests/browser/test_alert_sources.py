@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.people import log_in
+from tests.browser.people import desk_page
 from tests.browser.test_tablet_guidance import KIT_OK, started_gammagard_visit
 
 pytestmark = pytest.mark.browser
@@ -33,16 +32,11 @@ def test_an_alerts_source_opens_under_it_on_the_tablet_and_at_the_desk(server_fa
     tablet.screenshot(artifacts / "alert-source-open-on-the-tablet-1280x800.png", testid="alerts")
     expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
 
-    desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    try:
-        page = desk.new_page(viewport={"width": 1280, "height": 900})
-        log_in(page, tablet.base_url, "pharmacist")
+    with desk_page(playwright, tablet.base_url, "pharmacist") as page:
         page.goto(f"{tablet.base_url}/review/visits/{visit_id}")
         row = page.locator(".alert-row", has_text="Headache at the pre-assessment")
         expect(row.get_by_text(SOURCE)).to_be_hidden()
         row.get_by_text("Source", exact=True).click()
         expect(row.get_by_text(SOURCE)).to_be_visible()
         row.screenshot(path=str(artifacts / "alert-source-open-at-the-desk.png"))
-    finally:
-        desk.close()
     assert tablet.errors == []

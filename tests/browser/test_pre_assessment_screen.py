@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.people import log_in
+from tests.browser.people import desk_page
 from tests.browser.test_tablet_guidance import KIT_OK, started_gammagard_visit
 
 pytestmark = pytest.mark.browser
@@ -30,16 +29,11 @@ def test_red_flags_at_the_pre_assessment_are_alerts_on_the_tablet_and_words_at_t
     tablet.screenshot(artifacts / "pre-assessment-red-flags-1280x800.png", testid="alerts")
     expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
 
-    desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    try:
-        page = desk.new_page(viewport={"width": 1280, "height": 900})
-        log_in(page, tablet.base_url, "pharmacist")
+    with desk_page(playwright, tablet.base_url, "pharmacist") as page:
         page.goto(f"{tablet.base_url}/review/visits/{visit_id}")
         expect(page.locator("span.entry-text", has_text="hydration INADEQUATE, HEADACHE, SIGNS OF INFECTION/FEVER")).to_be_visible()
         expect(page.get_by_text("Signs of infection or fever at the pre-assessment").first).to_be_visible()
         page.screenshot(path=str(artifacts / "review-pre-assessment-red-flags.png"), full_page=True)
-    finally:
-        desk.close()
     assert tablet.errors == []
 
 
