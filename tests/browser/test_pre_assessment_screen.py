@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.people import desk_page
+from tests.browser.test_offline_visit import BASELINE
 from tests.browser.test_tablet_guidance import KIT_OK, started_gammagard_visit
 
 pytestmark = pytest.mark.browser
@@ -52,4 +53,17 @@ def test_the_start_is_confirmed_over_what_the_pre_assessment_flagged(server_fact
     tablet.tid("save-entry").click()
     expect(tablet.tid("form-infusion.started")).to_be_hidden()
     expect(tablet.tid("current-rate")).to_have_text("35 mL/h")
+    assert tablet.errors == []
+
+
+def test_a_febrile_first_set_of_vital_signs_is_an_alert_before_the_start(server_factory, launch, artifacts):
+    """A walk's first vital signs read 38.6 °C and raised nothing: the fever rules need a rise over the baseline,
+    and that reading was the baseline (fever_before_start, CLINICAL.md s.1.3 and s.3)."""
+    tablet = started_gammagard_visit(server_factory, launch)
+    tablet.entry("vitals", {**BASELINE, "temp_c": "38.6"})
+    alert = tablet.page.locator("[data-testid=alert][data-rule=fever_before_start]")
+    expect(alert).to_contain_text("Temperature 38.6 °C before the start: the patient is febrile; tell the prescriber")
+    tablet.screenshot(artifacts / "febrile-before-the-start-1280x800.png", testid="alerts")
+    tablet.entry("vitals", {**BASELINE, "temp_c": "37.2"})  # a normal reading raises nothing more
+    expect(tablet.page.locator("[data-testid=alert][data-rule=fever_before_start]")).to_have_count(1)
     assert tablet.errors == []

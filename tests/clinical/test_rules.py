@@ -352,7 +352,7 @@ def test_severe_fever_supersedes_fever_on_the_same_vitals(gammagard_context: Vis
         ({5: {"temp_c": 37.1}, 95: {"temp_c": 38.0}}, []),  # up only 0.9
         ({95: {"temp_c": 38.8}}, ["fever_severe"]),  # up 2.0 exactly
         ({95: {"temp_c": 38.7}}, ["fever"]),  # up 1.9
-        ({5: {"temp_c": 38.0}, 95: {"temp_c": 39.0}}, ["fever_severe"]),  # 39.0 with a febrile baseline
+        ({5: {"temp_c": 38.0}, 95: {"temp_c": 39.0}}, ["fever_before_start", "fever_severe"]),  # a febrile baseline
         ({95: {"sbp": 89, "dbp": 60}}, ["anaphylaxis_bp"]),
         ({95: {"sbp": 90, "dbp": 60}}, []),
         ({5: {"sbp": 140}, 95: {"sbp": 97, "dbp": 60}}, ["anaphylaxis_bp"]),  # 69.3% of baseline
