@@ -27,7 +27,8 @@ def _clock(request: Request) -> LocalTime:
 
 def _span(request: Request, clock: LocalTime) -> tuple[date, date]:
     """The days asked for (checked), or the last week up to today when none are."""
-    day_from, day_to = query_date(request, "from"), query_date(request, "to")
+    day_from = query_date(request, "from", error=ValidationFailed)
+    day_to = query_date(request, "to", error=ValidationFailed)
     if day_from is None and day_to is None:
         today = datetime.now(clock.zone).date()
         return today - timedelta(days=DEFAULT_DAYS - 1), today
@@ -38,7 +39,7 @@ async def export_page(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     clock = _clock(request)
     context = {"day_from": request.query_params.get("from", ""), "day_to": request.query_params.get("to", ""),
-               "proofs": [], "more": False, "shown": False, "field_errors": {}, "max_days": payer_export.MAX_DAYS,
+               "proofs": [], "more": False, "waiting": 0, "shown": False, "field_errors": {}, "max_days": payer_export.MAX_DAYS,
                "max_visits": payer_export.MAX_VISITS, "clock": clock, "n": number}
     try:
         day_from, day_to = _span(request, clock)
@@ -46,8 +47,10 @@ async def export_page(request: Request) -> Response:
         errors = {error.field: error.message for error in failed.errors or []}
         return render(request, "review/payer_proof.html", {**context, "field_errors": errors}, status=failed.status)
     proofs, more = await payer_export.signed_off(pharmacist, day_from, day_to, clock)
+    waiting = await payer_export.not_signed_off(pharmacist, day_from, day_to, clock)
     return render(request, "review/payer_proof.html", {**context, "day_from": day_from, "day_to": day_to,
-                                                       "proofs": proofs, "more": more, "shown": True})
+                                                       "proofs": proofs, "more": more, "waiting": waiting,
+                                                       "shown": True})
 
 
 async def export_csv(request: Request) -> Response:

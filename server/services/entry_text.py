@@ -85,7 +85,8 @@ def _line_placed(p: dict[str, Any]) -> str:
     """Every detail the nurse entered of the line (a walk's review showed type and site only)."""
     device = " ".join(str(part) for part in (p["status"], p["type"], f"{p['gauge']} G" if p.get("gauge") else "",
                                              f"{number(p['length_cm'])} cm" if p.get("length_cm") else "") if part)
-    where = " ".join(part for part in (p.get("side") or "", p["site"]) if part)
+    side = p.get("side") or ""  # not said twice when the site names it ("right right forearm": a walk)
+    where = p["site"] if side.casefold() in p["site"].casefold().split() else " ".join(filter(None, (side, p["site"])))
     details = [f"{p['attempts']} attempt(s)" if p.get("attempts") else "", f"by {p['inserted_by']}" if p.get("inserted_by") else "",
                {True: "blood return", False: "NO blood return"}.get(p.get("blood_return"), ""),
                f"flushed {number(p['flush_volume_ml'])} mL {p['flush_solution']}" if p.get("flush_volume_ml") else ""]

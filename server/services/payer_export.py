@@ -17,7 +17,7 @@ from server.db.models import User, VisitStatus
 from server.errors import FieldError, ValidationFailed
 from server.services.local_time import LocalTime
 from server.services.payer_proof import ClaimLine, VialUse, claim_lines, vial_use
-from server.services.review_queue import QueueFilter, filtered
+from server.services.review_queue import QUEUE_STATES, QueueFilter, filtered
 from server.services.summary import VisitSummary, build_summary
 
 MAX_DAYS = 31
@@ -26,9 +26,9 @@ PLACE_OF_SERVICE_HOME = "12"  # PAYER.md s.2.2: the drug and Q2052 carry the sam
 COLUMNS = (
     "visit_id", "date_of_service", "place_of_service", "mrn", "patient", "time_in_utc", "time_out_utc",
     "visit_minutes", "nurse", "nurse_signed", "identity_confirmed_by", "location_captured", "vital_signs_taken",
-    "worst_reaction_grade", "product_id", "product", "ndc", "lot", "expiry", "opened_utc", "held_ml", "given_ml",
-    "discarded_ml", "given_g", "discarded_g", "discard_reason", "claim_given_g", "claim_discarded_g", "modifier",
-    "signed_off_by", "signed_off_utc",
+    "worst_reaction_grade", "alerts", "signed_off_by", "signed_off_utc",
+    "row", "product_id", "product", "ndc", "lot", "expiry", "opened_utc", "held_ml", "given_ml", "discarded_ml",
+    "given_g", "discarded_g", "discard_reason", "claim_g", "modifier", "amount_basis",
 )
 
 
@@ -42,12 +42,20 @@ class VisitProof:
 def check_span(day_from: date | None, day_to: date | None) -> tuple[date, date]:
     """Both days given, in order, at most MAX_DAYS apart; otherwise the field and the reason."""
     if day_from is None or day_to is None:
-        raise ValidationFailed(errors=[FieldError("from" if day_from is None else "to", "choose a day")])
+        field = "from" if day_from is None else "to"
+        raise ValidationFailed(errors=[FieldError(field, f"choose the {'first' if field == 'from' else 'last'} day")])
     if day_to < day_from:
-        raise ValidationFailed(errors=[FieldError("to", "must be on or after the first day")])
+        raise ValidationFailed(errors=[FieldError("to", "the last day (to) must be on or after the first (from)")])
     if (day_to - day_from).days + 1 > MAX_DAYS:
-        raise ValidationFailed(errors=[FieldError("to", f"at most {MAX_DAYS} days per export")])
+        raise ValidationFailed(errors=[FieldError("to", f"at most {MAX_DAYS} days per export, from the first day to "
+                                                       "the last: choose a nearer last day (to)")])
     return day_from, day_to
+
+
+async def not_signed_off(pharmacist: User, day_from: date, day_to: date, clock: LocalTime) -> int:
+    """The span's visits that ended but wait for review: not in the export, and said beside it."""
+    query = await filtered(pharmacist, QueueFilter(day_from=day_from, day_to=day_to), clock)
+    return await query.filter(status__in=list(QUEUE_STATES)).count()
 
 
 async def signed_off(pharmacist: User, day_from: date, day_to: date, clock: LocalTime) -> tuple[list[VisitProof], bool]:
@@ -86,7 +94,7 @@ def _visit_columns(proof: VisitProof) -> dict[str, Any]:
         "identity_confirmed_by": " and ".join(s.identity or []).replace("_", " ") or "NOT CONFIRMED",
         "location_captured": {True: "yes", False: "no", None: ""}[state["location_verified"]],
         "vital_signs_taken": len(state["vitals"]), "worst_reaction_grade": state["highest_reaction_grade"] or 0,
-        "signed_off_by": s.author(s.signoff["author_id"]) if s.signoff else "",
+        "alerts": len(state["alerts"]), "signed_off_by": s.author(s.signoff["author_id"]) if s.signoff else "",
         "signed_off_utc": _utc(s.signoff["at"]) if s.signoff else "",
     }
 
@@ -96,32 +104,39 @@ def _blank_none(value: float | None) -> float | str:
 
 
 def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @, a tab or a return first: a name typed so by an
-    insider) is written with a leading apostrophe, which spreadsheets show as text (OWASP CSV injection)."""
+    """A whole number without ".0"; text a spreadsheet would run as a formula (=, +, -, @, a tab or a return
+    first: a name typed so by an insider) with a leading apostrophe, shown as text (OWASP CSV injection)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # 600, not 600.0
     return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _vial_columns(use: VialUse, lines: list[ClaimLine]) -> dict[str, Any]:
-    claim = {line.modifier: line.grams for line in lines if line.product_id == use.product_id}
+def _vial_columns(use: VialUse) -> dict[str, Any]:
     return {
-        "product_id": use.product_id, "product": use.product_name, "ndc": use.ndc or "", "lot": use.lot,
-        "expiry": use.expiry, "opened_utc": _utc(use.at), "held_ml": use.held_ml, "given_ml": use.given_ml,
-        "discarded_ml": use.discarded_ml, "given_g": _blank_none(use.grams(use.given_ml)),
-        "discarded_g": _blank_none(use.grams(use.discarded_ml)),
-        "discard_reason": use.why_discarded or "",
-        "claim_given_g": claim.get("", claim.get("JZ", "")), "claim_discarded_g": claim.get("JW", ""),
-        "modifier": "JW" if "JW" in claim else "JZ" if "JZ" in claim else "",
+        "row": "vial", "product_id": use.product_id, "product": use.product_name, "ndc": use.ndc or "",
+        "lot": use.lot, "expiry": use.expiry, "opened_utc": _utc(use.at), "held_ml": use.held_ml,
+        "given_ml": use.given_ml, "discarded_ml": use.discarded_ml, "given_g": _blank_none(use.grams(use.given_ml)),
+        "discarded_g": _blank_none(use.grams(use.discarded_ml)), "discard_reason": use.why_discarded or "",
     }
 
 
+def _claim_columns(line: ClaimLine, vials: list[VialUse]) -> dict[str, Any]:
+    ndcs = sorted({use.ndc for use in vials if use.product_id == line.product_id and use.ndc})
+    return {"row": "claim", "product_id": line.product_id, "product": line.product_name, "ndc": " ".join(ndcs),
+            "claim_g": line.grams, "modifier": line.modifier, "amount_basis": line.basis}
+
+
 def as_csv(proofs: list[VisitProof]) -> str:
-    """One row per vial or bag (a visit that opened none: one row without them)."""
+    """Per visit, a row per vial or bag opened ("vial") and a row per line of its drug's claim ("claim": the
+    grams given, and the grams discarded with JW, or JZ when none were), each with the visit's proof; a visit
+    that opened nothing has one row without them. A claim's amount is on its own row, so summing a column
+    never counts it once per vial."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="", lineterminator="\r\n")
     writer.writeheader()
     for proof in proofs:
         visit = _visit_columns(proof)
-        for use in proof.vials or [None]:
-            row = {**visit, **(_vial_columns(use, proof.lines) if use else {})}
-            writer.writerow({name: _cell(value) for name, value in row.items()})
+        parts = [_vial_columns(use) for use in proof.vials] + [_claim_columns(line, proof.vials) for line in proof.lines]
+        for part in parts or [{}]:
+            writer.writerow({name: _cell(value) for name, value in {**visit, **part}.items()})
     return out.getvalue()

@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from server.field_words import BASIS_WORDS
 from server.services.fhir_volumes import hung, pools_of, pumps_of
 from server.services.summary import VisitSummary
 
 # Therapies given from single-dose containers, whose claims carry JW or JZ (PAYER.md s.2.1: IVIG vials). A bag
 # of saline for hydration is a supply, not a drug line.
 SINGLE_DOSE_THERAPIES = frozenset({"ivig", "scig"})
+LEFT, FAILED = "left in the vial", "failed inspection"  # why a vial's product was discarded
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,14 @@ class VialUse:
 
 @dataclass(frozen=True)
 class ClaimLine:
-    """One line of the drug's claim: the amount and its modifier (JW: discarded; JZ: nothing discarded)."""
+    """One line of the drug's claim: the amount and its modifier (JW: discarded; JZ: nothing discarded), and
+    how the amount given was found (BASIS_WORDS: the pump's reading, or computed from the rates)."""
 
     product_id: str
     product_name: str
     grams: float
     modifier: str  # "" (given, with a JW line beside it), "JW" or "JZ"
+    basis: str
 
 
 def _product(summary: VisitSummary, product_id: str) -> Any:
@@ -70,7 +74,7 @@ def _pool_use(summary: VisitSummary, lots: list[dict[str, Any]], given_tenths: i
         else:
             given = 0
         discarded = max(held - given, 0)
-        why = None if not discarded else "left in the vial" if lot in vials else "failed inspection"
+        why = None if not discarded else LEFT if lot in vials else FAILED
         product = _product(summary, lot["product_id"])
         uses.append(VialUse(
             lot["event_id"], lot["at"], lot["product_id"], product.name if product else lot["product_id"],
@@ -88,15 +92,19 @@ def vial_use(summary: VisitSummary) -> list[VialUse]:
 
 
 def claim_lines(summary: VisitSummary, uses: list[VialUse]) -> list[ClaimLine]:
-    """The JW/JZ split of each single-dose drug the visit gave (PAYER.md s.2.1), in grams."""
+    """The JW/JZ split of each single-dose drug the visit gave (PAYER.md s.2.1), in grams. What was left in a
+    vial hung is the JW waste; a vial that failed its inspection was never given and is on no line (a defective
+    vial is returned or reported, not billed)."""
+    bases = {pump.pool: pump.basis for pump in reversed(pumps_of(summary))}  # the first pump of each product
     lines = []
     for product_id in dict.fromkeys(use.product_id for use in uses):
         product = _product(summary, product_id)
         if product is None or product.therapy not in SINGLE_DOSE_THERAPIES:
             continue
-        own = [use for use in uses if use.product_id == product_id]
+        own = [use for use in uses if use.product_id == product_id and use.why_discarded != FAILED]
         given = round(sum(use.grams(use.given_ml) for use in own), 2)
         discarded = round(sum(use.grams(use.discarded_ml) for use in own), 2)
-        lines += [ClaimLine(product_id, product.name, given, "" if discarded else "JZ")]
-        lines += [ClaimLine(product_id, product.name, discarded, "JW")] if discarded else []
+        basis = BASIS_WORDS[bases.get(product_id, "computed")]
+        lines += [ClaimLine(product_id, product.name, given, "" if discarded else "JZ", basis)]
+        lines += [ClaimLine(product_id, product.name, discarded, "JW", basis)] if discarded else []
     return lines

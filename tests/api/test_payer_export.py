@@ -34,20 +34,26 @@ async def test_a_signed_off_visit_is_one_csv_row_per_vial_with_its_proof_and_its
 
     page = await desk.get("/pharmacy/payer-proof", params=SPAN)
     assert "1 signed-off visit." in page.text and "C1: 50 / 50 mL (left in the vial)" in page.text
-    assert "65 g; 5 g JW" in page.text and "Download CSV" in page.text
+    assert "65 g; 5 g JW" in page.text and "Download CSV" in page.text and "not signed off yet" not in page.text
     exported = await desk.get("/pharmacy/payer-proof.csv", params=SPAN)
     assert exported.headers["content-type"].startswith("text/csv")
     assert exported.headers["content-disposition"] == f'attachment; filename="ivlog-payer-proof-{SPAN["from"]}-{SPAN["to"]}.csv"'
     rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert [(r["lot"], r["given_ml"], r["discarded_ml"], r["given_g"], r["discarded_g"], r["discard_reason"]) for r in rows] == [
-        ("A1", "600.0", "0.0", "60.0", "0.0", ""), ("C1", "50.0", "50.0", "5.0", "5.0", "left in the vial")]
+    vials = [r for r in rows if r["row"] == "vial"]
+    assert [(r["lot"], r["given_ml"], r["discarded_ml"], r["given_g"], r["discarded_g"], r["discard_reason"]) for r in vials] == [
+        ("A1", "600", "0", "60", "0", ""), ("C1", "50", "50", "5", "5", "left in the vial")]
+    # the claim on rows of its own: summing claim_g counts each line once, not once per vial
+    claims = [(r["row"], r["product_id"], r["claim_g"], r["modifier"], r["amount_basis"], r["ndc"]) for r in rows[2:]]
+    assert claims == [("claim", "gammagard-liquid-10", "65", "", "pump reading", "0944-2700-03"),
+                      ("claim", "gammagard-liquid-10", "5", "JW", "pump reading", "0944-2700-03")]
+    assert all(r["claim_g"] == r["modifier"] == "" for r in vials)
     first = rows[0]
     assert (first["mrn"], first["place_of_service"], first["identity_confirmed_by"]) == (
         patient_pat.mrn, "12", "name and birth date")
-    assert (first["claim_given_g"], first["claim_discarded_g"], first["modifier"]) == ("65.0", "5.0", "JW")
     assert first["time_in_utc"].endswith("Z") and first["visit_minutes"] == "270"
     assert first["location_captured"] == "yes" and first["vital_signs_taken"] == "2"
     assert first["signed_off_by"] == pharmacist_pia.display_name and rows[1]["ndc"] == "0944-2700-03"
+    assert {r["visit_id"] for r in rows} == {str(scheduled_visit.id)}
     listed = await AuditEntry.filter(action="payer_proof.list").order_by("id").values_list("detail", flat=True)
     assert listed[-2:] == [{"count": 1}, {"count": 1}]  # the page and the file, each recorded
 
@@ -59,21 +65,26 @@ async def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(
     await signed(desk, tablet_ana, scheduled_visit, vials=[{"lot": "A1", "volume_ml": 700}], pump_volume_ml=700)
     row = next(csv.DictReader(io.StringIO((await desk.get("/pharmacy/payer-proof.csv", params=SPAN)).text)))
     assert row["patient"].startswith("'") and "=HYPERLINK" in row["patient"]
-    assert row["modifier"] == "JZ" and row["claim_discarded_g"] == ""
+    claim = [r for r in csv.DictReader(io.StringIO((await desk.get("/pharmacy/payer-proof.csv", params=SPAN)).text))
+             if r["row"] == "claim"]
+    assert [(r["claim_g"], r["modifier"]) for r in claim] == [("70", "JZ")]
 
 
 async def test_a_span_missing_a_day_backwards_or_too_long_is_refused_naming_the_field(client_factory, pharmacist_pia):
     desk = await client_factory(pharmacist_pia)
     today = date.today()
-    cases = [({"from": today.isoformat()}, "to", "choose a day"),
-             ({"from": today.isoformat(), "to": (today - timedelta(days=1)).isoformat()}, "to", "on or after"),
-             ({"from": today.isoformat(), "to": (today + timedelta(days=payer_export.MAX_DAYS)).isoformat()}, "to",
-              f"at most {payer_export.MAX_DAYS} days")]
-    for params, field, reason in cases:
-        page = await desk.get("/pharmacy/payer-proof", params=params)
-        assert page.status_code == 422 and reason in page.text, (params, page.text[:300])
+    cases = [({"from": today.isoformat()}, "choose the last day"),
+             ({"from": today.isoformat(), "to": (today - timedelta(days=1)).isoformat()},
+              "the last day (to) must be on or after the first (from)"),
+             ({"from": today.isoformat(), "to": (today + timedelta(days=payer_export.MAX_DAYS)).isoformat()},
+              f"at most {payer_export.MAX_DAYS} days per export"),
+             ({"from": "2026-02-30", "to": today.isoformat()}, "from must be a date (YYYY-MM-DD)"),
+             ({"from": "9999-12-01", "to": today.isoformat()}, "from must be a day in the years")]
+    for params, reason in cases:
+        page = await desk.get("/pharmacy/payer-proof", params=params)  # the form again, the reason beside its field
+        assert page.status_code == 422 and reason in page.text and 'name="from"' in page.text, (params, page.text[:300])
         exported = await desk.get("/pharmacy/payer-proof.csv", params=params)
-        assert exported.status_code == 422 and reason in exported.text and field in exported.text
+        assert exported.status_code == 422 and reason in exported.text
     within = {"from": today.isoformat(), "to": (today + timedelta(days=payer_export.MAX_DAYS - 1)).isoformat()}
     assert (await desk.get("/pharmacy/payer-proof.csv", params=within)).status_code == 200
 
@@ -91,4 +102,4 @@ async def test_more_visits_than_a_file_holds_are_said_and_left_for_a_shorter_spa
     assert "1 signed-off visit (the first 1: choose fewer days for the rest)." in page.text
     exported = await desk.get("/pharmacy/payer-proof.csv", params=SPAN)
     assert exported.headers["content-disposition"].endswith('-first-1.csv"')
-    assert len(list(csv.DictReader(io.StringIO(exported.text)))) == 1
+    assert len({row["visit_id"] for row in csv.DictReader(io.StringIO(exported.text))}) == 1

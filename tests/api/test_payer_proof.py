@@ -37,7 +37,8 @@ async def pushed(tablet, visit, script) -> Visit:
 async def test_a_part_used_vial_is_discarded_and_the_claim_splits_given_and_jw(tablet_ana, scheduled_visit,
                                                                                client_factory, pharmacist_pia):
     """300 + 300 + 100 mL hung, a 100 mL vial that failed inspection; the pump gave 650 mL: the last vial gave
-    50 mL and 50 were left in it; the failed one gave none. 65 g given; 5 + 10 g discarded (JW)."""
+    50 mL and 50 were left in it; the failed one gave none. 65 g given; 5 g discarded (JW); the failed vial's
+    10 g on no line (never given: returned or reported, not billed as waste)."""
     vials = [{"lot": "A1", "volume_ml": 300}, {"lot": "A2", "volume_ml": 300},
              {"lot": "B1", "volume_ml": 100, "inspected_ok": False}, {"lot": "C1", "volume_ml": 100, "ndc": "0944-2700-03"}]
     visit = await pushed(tablet_ana, scheduled_visit, infused(vials=vials, pump_volume_ml=650))
@@ -47,7 +48,8 @@ async def test_a_part_used_vial_is_discarded_and_the_claim_splits_given_and_jw(t
         ("A1", 300, 300, 0, None), ("A2", 300, 300, 0, None), ("B1", 100, 0, 100, "failed inspection"),
         ("C1", 100, 50, 50, "left in the vial")]
     assert [u.ndc for u in uses] == [None, None, None, "0944-2700-03"]
-    assert [(line.grams, line.modifier) for line in payer_proof.claim_lines(summary, uses)] == [(65, ""), (15, "JW")]
+    assert [(line.grams, line.modifier, line.basis) for line in payer_proof.claim_lines(summary, uses)] == [
+        (65, "", "pump reading"), (5, "JW", "pump reading")]
 
     review = await (await client_factory(pharmacist_pia)).get(f"/review/visits/{visit.id}")
     assert review.status_code == 200
@@ -57,7 +59,7 @@ async def test_a_part_used_vial_is_discarded_and_the_claim_splits_given_and_jw(t
     assert rows[3].endswith("C1 2026-12-31 100 mL (10 g) 50 mL (5 g) 50 mL (5 g): left in the vial")
     assert "0944-2700-03" in rows[3] and "not recorded" in rows[0]
     assert "failed inspection" in rows[2]
-    assert "65 g given" in card and "15 g discarded, modifier <strong>JW</strong>" in card
+    assert "65 g given" in card and "5 g discarded, modifier <strong>JW</strong>" in card and "15 g" not in card
 
 
 async def test_a_visit_that_gave_every_vial_whole_claims_jz(tablet_ana, scheduled_visit, client_factory,

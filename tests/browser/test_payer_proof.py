@@ -30,7 +30,10 @@ def test_the_review_shows_each_vial_given_and_discarded_and_the_claims_modifier(
     expect(vials.first).to_contain_text("Gamunex-C 10%")
     expect(vials.first).to_contain_text("GC2291B")
     expect(vials.first.get_by_role("cell").last).to_have_text("none")
-    expect(proof.get_by_test_id("claim-lines")).to_have_text("Gamunex-C 10%: 90 g given, modifier JZ (nothing discarded)")
+    # its rates ran 907.2 mL past the 900 mL opened: the line says how the amount was found, and to check
+    expect(proof.get_by_test_id("claim-lines")).to_have_text(
+        "Gamunex-C 10%: 90 g given, modifier JZ (nothing discarded) (all the product opened; the rates ran past it)")
+    expect(proof.get_by_text("Check the alerts above before claiming")).to_be_visible()
     proof.screenshot(path=str(artifacts / "payer-proof-on-the-review.png"))
 
 
@@ -51,11 +54,15 @@ def test_the_pharmacist_signs_off_then_finds_the_visit_in_the_payer_proof_and_do
     expect(visits).to_have_count(1)  # the demo's other signed-off visit is three weeks old
     expect(visits.first).to_contain_text("GC2291B: 900 / 0 mL")
     expect(visits.first).to_contain_text("90 g JZ")
+    # the demo's other visit of yesterday waits for review: not in the file, and said so
+    expect(page.get_by_test_id("not-signed-off")).to_have_text(
+        "1 more visit in these days is not signed off yet and not here: see the Review queue.")
     page.screenshot(path=str(artifacts / "payer-proof-export-page.png"), full_page=True)
     with page.expect_download() as waiting:
         page.get_by_role("link", name="Download CSV").click()
     rows = list(csv.DictReader(io.StringIO(Path(waiting.value.path()).read_text())))
-    assert [(row["lot"], row["modifier"], row["place_of_service"]) for row in rows] == [("GC2291B", "JZ", "12")]
+    assert [(row["row"], row["lot"], row["claim_g"], row["modifier"], row["place_of_service"]) for row in rows] == [
+        ("vial", "GC2291B", "", "", "12"), ("claim", "", "90", "JZ", "12")]
     assert patient.startswith(rows[0]["patient"].split(" ")[0])
 
     page.get_by_label("From").fill("2026-01-01")  # more than 31 days: refused, naming the field and why

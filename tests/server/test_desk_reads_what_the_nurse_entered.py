@@ -46,3 +46,10 @@ def test_the_desk_reads_a_products_ndc_and_in_line_filter():
     opened = {"product_id": "panzyga-10", "lot": "PZ1", "expiry": "2027-01-31", "volume_ml": 100, "inspected_ok": True,
               "ndc": "68982-0820-02", "inline_filter": True}
     assert describe("product.opened", opened).endswith("100 mL, inspected, NDC 68982-0820-02, in-line filter")
+
+
+def test_the_side_is_not_said_twice_when_the_site_names_it():
+    line = {"status": "new", "type": "peripheral", "site": "right forearm", "side": "right", "findings": []}
+    assert describe("line.placed", line).startswith("new peripheral, right forearm")
+    assert describe("line.placed", {**line, "site": "forearm"}).startswith("new peripheral, right forearm")
+    assert describe("line.placed", {**line, "site": "Right hand"}).startswith("new peripheral, Right hand")
