@@ -24,10 +24,10 @@ MAX_DAYS = 31
 MAX_VISITS = 100  # each is folded whole (build_summary, ~10-50 ms): a file in seconds, not minutes
 PLACE_OF_SERVICE_HOME = "12"  # PAYER.md s.2.2: the drug and Q2052 carry the same place of service, 12 = home
 COLUMNS = (
-    "visit_id", "date_of_service", "place_of_service", "mrn", "patient", "time_in_utc", "time_out_utc",
-    "visit_minutes", "nurse", "nurse_signed", "identity_confirmed_by", "location_captured", "vital_signs_taken",
+    "visit_id", "date_of_service", "time_zone", "place_of_service", "mrn", "patient", "birth_date", "indication",
+    "prescriber", "time_in_utc", "time_out_utc", "visit_minutes", "infusion_start_utc", "infusion_stop_utc", "nurse", "nurse_signed", "identity_confirmed_by", "location_captured", "vital_signs_taken",
     "worst_reaction_grade", "alerts", "signed_off_by", "signed_off_utc",
-    "row", "product_id", "product", "ndc", "lot", "expiry", "opened_utc", "held_ml", "given_ml", "discarded_ml",
+    "row", "product_id", "product", "ndc", "ndc_11", "lot", "expiry", "opened_utc", "held_ml", "given_ml", "discarded_ml",
     "given_g", "discarded_g", "discard_reason", "claim_g", "modifier", "amount_basis",
 )
 
@@ -87,9 +87,13 @@ def _visit_columns(proof: VisitProof) -> dict[str, Any]:
         minutes = round(span.total_seconds() / 60)
     signed = [row for row in state["signatures"] if row["role"] == "nurse"]
     return {
-        "visit_id": s.visit.id, "date_of_service": s.clock.day(state["time_in"]),
+        "visit_id": s.visit.id, "date_of_service": s.clock.day(state["time_in"]), "time_zone": s.clock.zone_name,
         "place_of_service": PLACE_OF_SERVICE_HOME, "mrn": s.patient.mrn, "patient": s.patient.display_name,
-        "time_in_utc": _utc(state["time_in"]), "time_out_utc": _utc(state["time_out"]), "visit_minutes": minutes,
+        "birth_date": s.patient.birth_date.isoformat(), "indication": s.order.indication,
+        "prescriber": s.order.prescriber, "time_in_utc": _utc(state["time_in"]),
+        "time_out_utc": _utc(state["time_out"]), "visit_minutes": minutes,
+        "infusion_start_utc": _utc(state["infusion"]["first_start"]),
+        "infusion_stop_utc": _utc(state["infusion"]["stopped_at"]),
         "nurse": s.nurse.display_name if s.nurse else "", "nurse_signed": signed[-1]["name"] if signed else "",
         "identity_confirmed_by": " and ".join(s.identity or []).replace("_", " ") or "NOT CONFIRMED",
         "location_captured": {True: "yes", False: "no", None: ""}[state["location_verified"]],
@@ -111,9 +115,19 @@ def _cell(value: Any) -> Any:
     return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+def ndc_11(ndc: str | None) -> str:
+    """A hyphenated NDC (4-4-2, 5-3-2 or 5-4-1, as on the package) in the 11-digit 5-4-2 form claims carry: the
+    short segment gets a leading zero. Anything else is left blank, never guessed."""
+    parts = (ndc or "").split("-")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts) or sum(map(len, parts)) != 10:
+        return ""
+    return "".join(part.zfill(width) for part, width in zip(parts, (5, 4, 2)))
+
+
 def _vial_columns(use: VialUse) -> dict[str, Any]:
     return {
         "row": "vial", "product_id": use.product_id, "product": use.product_name, "ndc": use.ndc or "",
+        "ndc_11": ndc_11(use.ndc),
         "lot": use.lot, "expiry": use.expiry, "opened_utc": _utc(use.at), "held_ml": use.held_ml,
         "given_ml": use.given_ml, "discarded_ml": use.discarded_ml, "given_g": _blank_none(use.grams(use.given_ml)),
         "discarded_g": _blank_none(use.grams(use.discarded_ml)), "discard_reason": use.why_discarded or "",
@@ -123,6 +137,7 @@ def _vial_columns(use: VialUse) -> dict[str, Any]:
 def _claim_columns(line: ClaimLine, vials: list[VialUse]) -> dict[str, Any]:
     ndcs = sorted({use.ndc for use in vials if use.product_id == line.product_id and use.ndc})
     return {"row": "claim", "product_id": line.product_id, "product": line.product_name, "ndc": " ".join(ndcs),
+            "ndc_11": " ".join(filter(None, map(ndc_11, ndcs))),
             "claim_g": line.grams, "modifier": line.modifier, "amount_basis": line.basis}
 
 

@@ -54,6 +54,10 @@ async def test_a_signed_off_visit_is_one_csv_row_per_vial_with_its_proof_and_its
     assert first["location_captured"] == "yes" and first["vital_signs_taken"] == "2"
     assert first["signed_off_by"] == pharmacist_pia.display_name and rows[1]["ndc"] == "0944-2700-03"
     assert {r["visit_id"] for r in rows} == {str(scheduled_visit.id)}
+    assert (rows[1]["ndc_11"], rows[2]["ndc_11"], rows[0]["ndc_11"]) == ("00944270003", "00944270003", "")
+    assert (first["indication"], first["birth_date"], first["time_zone"]) == (
+        scheduled_visit.order.indication, patient_pat.birth_date.isoformat(), "UTC")
+    assert first["infusion_start_utc"] < first["infusion_stop_utc"] and first["prescriber"]
     listed = await AuditEntry.filter(action="payer_proof.list").order_by("id").values_list("detail", flat=True)
     assert listed[-2:] == [{"count": 1}, {"count": 1}]  # the page and the file, each recorded
 
@@ -103,3 +107,8 @@ async def test_more_visits_than_a_file_holds_are_said_and_left_for_a_shorter_spa
     exported = await desk.get("/pharmacy/payer-proof.csv", params=SPAN)
     assert exported.headers["content-disposition"].endswith('-first-1.csv"')
     assert len({row["visit_id"] for row in csv.DictReader(io.StringIO(exported.text))}) == 1
+
+
+def test_an_ndc_is_given_in_the_11_digit_form_claims_carry_or_left_blank():
+    assert [payer_export.ndc_11(ndc) for ndc in ("0944-2700-03", "68982-820-02", "12345-6789-1", "1234-5678-9", None)] == [
+        "00944270003", "68982082002", "12345678901", "", ""]
