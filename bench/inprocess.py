@@ -135,7 +135,9 @@ async def run(workdir: Path, scale: Scale) -> dict[str, Any]:
         pushed["single_push_status"] = single
         pulled = await _measure_pull(setup, scale, integrity, sent)
         summary_pdf = await _measure_summary_pdf(setup)
-    return {"push": pushed, "pull": pulled, "summary_pdf": summary_pdf, "integrity": integrity.figures()}
+        payer_proof = await _measure_payer_proof(setup)
+    return {"push": pushed, "pull": pulled, "summary_pdf": summary_pdf, "payer_proof": payer_proof,
+            "integrity": integrity.figures()}
 
 
 async def _measure_summary_pdf(setup: Setup) -> dict[str, Any]:
@@ -152,3 +154,22 @@ async def _measure_summary_pdf(setup: Setup) -> dict[str, Any]:
     pdf.render_pdf(html)
     seconds = min(pdf.timed_render(html)[1] for _ in range(3))
     return {"entries": entries, "seconds": round(seconds, 3)}
+
+
+async def _measure_payer_proof(setup: Setup) -> dict[str, Any]:
+    """(e) one visit's share of the payer-proof export (100 entries): its summary folded, its vials and claim
+    lines, its CSV rows; the best of 3. An export holds at most payer_export.MAX_VISITS such visits."""
+    from server.db.models import Visit
+    from server.services import payer_export, payer_proof
+    from server.services.local_time import LocalTime
+    from server.services.summary import build_summary
+
+    visit = await Visit.get(id=setup.events[0]["visit_id"])
+    timings = []
+    for _ in range(3):
+        with Stopwatch() as watch:
+            summary = await build_summary(visit, clock=LocalTime("UTC"))
+            vials = payer_proof.vial_use(summary)
+            payer_export.as_csv([payer_export.VisitProof(summary, vials, payer_proof.claim_lines(summary, vials))])
+        timings.append(watch.seconds)
+    return {"seconds": round(min(timings), 4), "max_visits": payer_export.MAX_VISITS}

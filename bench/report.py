@@ -93,6 +93,8 @@ def verdicts(figures: dict[str, Any]) -> list[Verdict]:
         rows += _push_verdicts(figures["inprocess"]["push"]) + _pull_verdicts(figures["inprocess"]["pull"])
         rows.append(_once("(a)+(b)", figures["inprocess"]["integrity"]))
         rows.append(_pdf_verdict(figures["inprocess"]["summary_pdf"]))
+        if "payer_proof" in figures["inprocess"]:
+            rows.append(_payer_verdict(figures["inprocess"]["payer_proof"]))
     if "load" in figures:
         rows += _load_verdicts(figures["load"]) + [_once("(c)", figures["load"]["integrity"])]
     if "pwa" in figures:
@@ -107,6 +109,13 @@ def verdicts(figures: dict[str, Any]) -> list[Verdict]:
 def _pdf_verdict(summary: dict[str, Any]) -> Verdict:
     return Verdict(f"(e) summary PDF, {summary['entries']}-entry visit", f"{summary['seconds'] * 1000:.0f} ms",
                    "", "", "<= 1000 ms", summary["seconds"] <= 1.0)
+
+
+def _payer_verdict(proof: dict[str, Any]) -> Verdict:
+    """A full export (max_visits such visits) in at most 10 s: 100 ms a visit."""
+    export_s = proof["seconds"] * proof["max_visits"]
+    return Verdict("(e) payer proof, one 100-entry visit", f"{proof['seconds'] * 1000:.0f} ms",
+                   f"a {proof['max_visits']}-visit export: {export_s:.1f} s", "", "<= 100 ms", proof["seconds"] <= 0.1)
 
 
 def _pwa_verdicts(pwa: dict[str, Any]) -> list[Verdict]:

@@ -36,6 +36,7 @@ def test_quick_bench_stores_every_event_exactly_once_and_writes_json(tmp_path: P
     assert set(figures["machine"]) == {"python_loop_ms_before", "python_loop_ms_after"}
     assert all(ms > 0 for ms in figures["machine"].values())
     assert figures["inprocess"]["push"]["events"] == figures["inprocess"]["pull"]["events"] == 1000
+    assert figures["inprocess"]["payer_proof"]["seconds"] > 0 and "(e) payer proof, one 100-entry visit" in done.stdout
     assert figures["load"]["devices"] == 20 and figures["load"]["events"] == 200
     assert {row["result"] for row in result["targets"]} <= {"PASS", "FAIL", "info"}
     for part in ("inprocess", "load"):
