@@ -221,8 +221,10 @@ def minutes(value: float | None) -> str:
 
 
 def template_context(summary: VisitSummary) -> dict[str, Any]:
-    """What the summary templates read: the summary, its clock, its bottom line and `n` to write numbers."""
-    from server.services.bottom_line import bottom_line  # it reads a VisitSummary: imported where used
+    """What the summary templates read: the summary, its clock, its bottom line, each vial's use (what it gave
+    and what was discarded: the medical record that supports a JW claim, PAYER.md s.2.1) and `n` for numbers."""
+    from server.services.bottom_line import bottom_line  # they read a VisitSummary: imported where used
+    from server.services.payer_proof import vial_use
 
     return {"s": summary, "clock": summary.clock, "n": number, "minutes": minutes, "bottom_line": bottom_line(summary),
-            "product_name": catalogue_names.product_name}
+            "product_name": catalogue_names.product_name, "vials": vial_use(summary)}

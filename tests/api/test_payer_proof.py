@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from server.db.models import Visit
-from server.services import payer_proof
+from server.services import payer_proof, pdf
 from server.services.local_time import LocalTime
 from server.services.summary import build_summary
 from tests.api.events import readdress, script_started
@@ -48,6 +48,11 @@ async def test_a_part_used_vial_is_discarded_and_the_claim_splits_given_and_jw(t
         ("A1", 300, 300, 0, None), ("A2", 300, 300, 0, None), ("B1", 100, 0, 100, "failed inspection"),
         ("C1", 100, 50, 50, "left in the vial")]
     assert [u.ndc for u in uses] == [None, None, None, "0944-2700-03"]
+    # the physician's summary (page and PDF) documents the waste a JW line claims, as the record must
+    document = re.sub(r"<[^>]+>", "", pdf.summary_html(summary))
+    assert "lot A1, exp. 2026-12-31, 300 mL: 300 mL given" in document
+    assert "lot B1, exp. 2026-12-31, 100 mL (inspection failed: not given)" in document
+    assert "lot C1, exp. 2026-12-31, 100 mL: 50 mL given, 50 mL discarded" in document
     assert [(line.grams, line.modifier, line.basis) for line in payer_proof.claim_lines(summary, uses)] == [
         (65, "", "pump reading"), (5, "JW", "pump reading")]
 

@@ -58,6 +58,8 @@ def test_pharmacist_signs_off_a_reaction_visit_and_the_physician_reads_it_from_t
     expect(bottom).to_contain_text("Next infusion: 100 mL/h")
     # The demo's rates ran 907.2 mL from its one 900 mL lot: 90 g given, what the lot held, not a dose exceeded
     expect(bottom).to_contain_text("90 of 90 g given (100% of the order)")
+    # each lot with what it gave (and any waste): the record behind the payer's claim line
+    expect(page.get_by_text(re.compile(r"^lot GC2291B, exp\. [0-9-]+, 900 mL: 900 mL given$"))).to_be_visible()
     expect(bottom).to_contain_text("Rates ran 907.2 mL, more than the 900 mL opened")
     expect(bottom).not_to_contain_text("above the ordered")
     expect(page.get_by_text("(900 mL, all the product opened; the rates ran past it)")).to_be_visible()
