@@ -16,7 +16,7 @@ from server import access
 from server.db.models import User, VisitStatus
 from server.errors import FieldError, ValidationFailed
 from server.services.local_time import LocalTime
-from server.services.payer_proof import ClaimLine, VialUse, claim_lines, vial_use
+from server.services.payer_proof import ClaimLine, VialUse, claim_lines
 from server.services.review_queue import QUEUE_STATES, QueueFilter, filtered
 from server.services.summary import VisitSummary, build_summary
 
@@ -35,7 +35,6 @@ COLUMNS = (
 @dataclass(frozen=True)
 class VisitProof:
     summary: VisitSummary
-    vials: list[VialUse]
     lines: list[ClaimLine]
 
 
@@ -66,8 +65,7 @@ async def signed_off(pharmacist: User, day_from: date, day_to: date, clock: Loca
     proofs = []
     for visit in found[:MAX_VISITS]:
         summary = await build_summary(visit, clock=clock)
-        vials = vial_use(summary)
-        proofs.append(VisitProof(summary, vials, claim_lines(summary, vials)))
+        proofs.append(VisitProof(summary, claim_lines(summary)))
     await access.audit_list(pharmacist, "payer_proof", len(proofs))
     return proofs, len(found) > MAX_VISITS
 
@@ -151,7 +149,8 @@ def as_csv(proofs: list[VisitProof]) -> str:
     writer.writeheader()
     for proof in proofs:
         visit = _visit_columns(proof)
-        parts = [_vial_columns(use) for use in proof.vials] + [_claim_columns(line, proof.vials) for line in proof.lines]
+        vials = proof.summary.vials
+        parts = [_vial_columns(use) for use in vials] + [_claim_columns(line, vials) for line in proof.lines]
         for part in parts or [{}]:
             writer.writerow({name: _cell(value) for name, value in {**visit, **part}.items()})
     return out.getvalue()

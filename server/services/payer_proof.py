@@ -91,10 +91,11 @@ def vial_use(summary: VisitSummary) -> list[VialUse]:
     return sorted(uses, key=lambda use: use.at)
 
 
-def claim_lines(summary: VisitSummary, uses: list[VialUse]) -> list[ClaimLine]:
+def claim_lines(summary: VisitSummary) -> list[ClaimLine]:
     """The JW/JZ split of each single-dose drug the visit gave (PAYER.md s.2.1), in grams. What was left in a
     vial hung is the JW waste; a vial that failed its inspection was never given and is on no line (a defective
     vial is returned or reported, not billed)."""
+    uses = summary.vials
     bases = {pump.pool: pump.basis for pump in reversed(pumps_of(summary))}  # the first pump of each product
     lines = []
     for product_id in dict.fromkeys(use.product_id for use in uses):

@@ -99,7 +99,6 @@ class VisitReview:
     infusion_chart: Chart | None
     vitals_charts: list[Chart]
     rule_sources: dict[str, str]  # rule id -> where its numbers come from (rules.json `source`)
-    vials: list[payer_proof.VialUse]
     claim_lines: list[payer_proof.ClaimLine]
 
     @property
@@ -160,7 +159,6 @@ async def build_review(visit: Visit, *, clock: LocalTime) -> VisitReview:
     summary = await build_summary(visit, clock=clock)
     rows = timeline_rows(summary.state, summary.author, summary.time_flags)
     attempts = Prefetch("delivery_attempts", queryset=DeliveryAttempt.all().order_by("at"))
-    vials = payer_proof.vial_use(summary)
     outbox = await OutboxMessage.filter(visit_id=visit.id).order_by("-created_at").prefetch_related("recipient", attempts)
     return VisitReview(
         summary=summary, timeline=rows, alerts=alerts_with_entries(summary.state["alerts"], rows),
@@ -170,7 +168,7 @@ async def build_review(visit: Visit, *, clock: LocalTime) -> VisitReview:
         infusion_chart=charts.infusion_chart(summary.state, clock),
         vitals_charts=charts.vitals_charts(summary.state, clock),
         rule_sources={spec.id: spec.source for spec in visits.rulebook().rules},
-        vials=vials, claim_lines=payer_proof.claim_lines(summary, vials),
+        claim_lines=payer_proof.claim_lines(summary),
     )
 
 

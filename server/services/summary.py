@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -62,6 +63,14 @@ class VisitSummary:
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     events: list[dict[str, Any]] = field(default_factory=list, repr=False)  # the log the state was folded from
     context: Any = field(default=None, repr=False)  # the visit context of that fold
+
+    @cached_property
+    def vials(self) -> list[Any]:
+        """Each vial or bag opened, with what it gave and what was discarded (payer_proof.VialUse): folded once,
+        read by the summary, the review's payer card and the export."""
+        from server.services.payer_proof import vial_use  # it reads a VisitSummary: imported where used
+
+        return vial_use(self)
 
     @property
     def identity(self) -> list[str] | None:
@@ -223,8 +232,7 @@ def minutes(value: float | None) -> str:
 def template_context(summary: VisitSummary) -> dict[str, Any]:
     """What the summary templates read: the summary, its clock, its bottom line, each vial's use (what it gave
     and what was discarded: the medical record that supports a JW claim, PAYER.md s.2.1) and `n` for numbers."""
-    from server.services.bottom_line import bottom_line  # they read a VisitSummary: imported where used
-    from server.services.payer_proof import vial_use
+    from server.services.bottom_line import bottom_line  # it reads a VisitSummary: imported where used
 
     return {"s": summary, "clock": summary.clock, "n": number, "minutes": minutes, "bottom_line": bottom_line(summary),
-            "product_name": catalogue_names.product_name, "vials": vial_use(summary)}
+            "product_name": catalogue_names.product_name}

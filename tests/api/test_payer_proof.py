@@ -43,7 +43,7 @@ async def test_a_part_used_vial_is_discarded_and_the_claim_splits_given_and_jw(t
              {"lot": "B1", "volume_ml": 100, "inspected_ok": False}, {"lot": "C1", "volume_ml": 100, "ndc": "0944-2700-03"}]
     visit = await pushed(tablet_ana, scheduled_visit, infused(vials=vials, pump_volume_ml=650))
     summary = await build_summary(await Visit.get(id=visit.id), clock=LocalTime("UTC"))
-    uses = payer_proof.vial_use(summary)
+    uses = summary.vials
     assert [(u.lot, u.held_ml, u.given_ml, u.discarded_ml, u.why_discarded) for u in uses] == [
         ("A1", 300, 300, 0, None), ("A2", 300, 300, 0, None), ("B1", 100, 0, 100, "failed inspection"),
         ("C1", 100, 50, 50, "left in the vial")]
@@ -53,7 +53,7 @@ async def test_a_part_used_vial_is_discarded_and_the_claim_splits_given_and_jw(t
     assert "lot A1, exp. 2026-12-31, 300 mL: 300 mL given" in document
     assert "lot B1, exp. 2026-12-31, 100 mL (inspection failed: not given)" in document
     assert "lot C1, exp. 2026-12-31, 100 mL: 50 mL given, 50 mL discarded" in document
-    assert [(line.grams, line.modifier, line.basis) for line in payer_proof.claim_lines(summary, uses)] == [
+    assert [(line.grams, line.modifier, line.basis) for line in payer_proof.claim_lines(summary)] == [
         (65, "", "pump reading"), (5, "JW", "pump reading")]
 
     review = await (await client_factory(pharmacist_pia)).get(f"/review/visits/{visit.id}")
