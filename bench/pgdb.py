@@ -8,7 +8,9 @@ under test, exactly as bench.integrity reads the SQLite file.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,6 +20,9 @@ from bench.integrity import Integrity
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 ROWS_SQL = "SELECT id, device_id, device_seq, server_seq FROM event WHERE id = ANY($1::uuid[])"
+# Visits whose row (status, alerts, the pharmacist's queue) has not yet folded their last event.
+LAGGING_SQL = ("SELECT COUNT(*) FROM visit v WHERE v.projected_seq < "
+               "(SELECT MAX(e.server_seq) FROM event e WHERE e.visit_id = v.id)")
 
 
 class PostgresUnreachable(RuntimeError):
@@ -86,3 +91,18 @@ async def check_database(integrity: Integrity, url: str, sent_ids: set[str], lab
         integrity.problems.append(f"database: {quarantined} submission(s) in quarantine")
     integrity.problems[before:] = [f"{label}: {problem}" for problem in integrity.problems[before:]]
 
+
+
+async def projected(url: str, timeout_s: float) -> float | None:
+    """Seconds until no visit is due a fold (the pharmacist's queue has caught up with the storm),
+    or None if some still are after `timeout_s`. The next storm starts on a quiet server."""
+    connection = await asyncpg.connect(_asyncpg(url))
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < timeout_s:
+            if not await connection.fetchval(LAGGING_SQL):
+                return time.monotonic() - started
+            await asyncio.sleep(0.1)
+    finally:
+        await connection.close()
+    return None

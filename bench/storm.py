@@ -29,6 +29,7 @@ from bench.world import World, seed
 from server.db import schema
 
 LOGIN_CONCURRENCY = 4
+PROJECTION_TIMEOUT_S = 300.0  # the pharmacist's queue must catch up with a storm within this long
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,12 @@ async def _measure(deployment: topology.Deployment, storm: Storm, database_url: 
     check_results(run, results, storm.sent)
     integrity.problems += [f"{label}: {problem}" for problem in run.problems]
     await pgdb.check_database(integrity, database_url, storm.sent, label)
+    caught_up = await pgdb.projected(database_url, PROJECTION_TIMEOUT_S)
+    if caught_up is None:
+        integrity.problems.append(f"{label}: visits still not folded {PROJECTION_TIMEOUT_S:.0f} s after the storm")
     return {"pushes": len(latencies), "events": len(storm.sent), "wall_seconds": round(wall, 3),
             "events_per_s": round(len(storm.sent) / wall, 1), "latency": latency_summary(latencies),
+            "projected_after_s": None if caught_up is None else round(caught_up, 1),
             **cpu.figures, "locks": locks.figures()}
 
 

@@ -24,9 +24,11 @@ def _run_rows(run: dict[str, Any]) -> list[Verdict]:
     latency, locks = run["latency"], run["locks"]
     keys = ", ".join(f"{key.split(' (')[0]} {figures['busy']:.0%}" for key, figures in locks["keys"].items())
     one = run["topology"] == ONE
+    caught_up = run.get("projected_after_s")  # absent from results written before it was measured
+    queue = "" if caught_up is None else f"; review queue folded {caught_up:.1f} s after"
     return [
         Verdict(name, f"{run['events_per_s']:,.0f} ev/s",
-                f"p95 {latency['p95_ms']:.0f} ms, p50 {latency['p50_ms']:.0f} ms", f"{run['wall_seconds']:.2f} s",
+                f"p95 {latency['p95_ms']:.0f} ms, p50 {latency['p50_ms']:.0f} ms{queue}", f"{run['wall_seconds']:.2f} s",
                 f"{run['pushes']:,} pushes", None),
         Verdict(f"{name}: lock busy", f"{locks['any_lock_busy']:.0%}",
                 f"{keys or 'no advisory lock held'}; log lock {locks['log_lock']}; "

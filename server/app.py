@@ -34,7 +34,7 @@ from server.routes import (
     account, admin, api, catalogue, home, payer, pharmacy, pwa, quarantine, review, schedule, session, summaries,
     tablet, visits_api,
 )
-from server.services import delivery
+from server.services import clinical_definition, delivery
 from server.services.projector import Projector
 from server.settings import Settings
 from server.sync_policy import ServerPolicy
@@ -121,10 +121,11 @@ def _proxy_headers(settings: Settings) -> list[Middleware]:
 
 
 def _lifespan(settings: Settings, projector: Projector) -> Callable[[Starlette], AsyncContextManager[None]]:
-    """Open the database, catch up stale projections, run the background workers; undo in reverse."""
+    """Read the clinical definition, open the database, catch up stale projections, run the background workers; undo in reverse."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        clinical_definition.load()  # a file this code cannot read stops the start
         await schema.open_database(settings.database_url)
         try:
             await schema.check_ready(settings.database_url)

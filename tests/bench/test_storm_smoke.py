@@ -60,8 +60,10 @@ def test_quick_storm_on_postgresql_stores_every_event_once_on_every_deployment(t
     for run in storm["runs"]:
         assert run["events"] == 60 and run["pushes"] == 60 // run["events_per_push"]
         assert run["locks"]["samples"] > 0 and 0 <= run["locks"]["log_lock_busy"] <= run["locks"]["any_lock_busy"] <= 1
+        assert 0 <= run["projected_after_s"] < 60  # the review queue caught up with the storm before the next
     if log_lock_key() is not None:  # a log that still takes its lock was seen holding it
         assert max(run["locks"]["log_lock_busy"] for run in storm["runs"]) > 0
+    assert "review queue folded" in done.stdout
     assert "(f): every event stored once" in done.stdout and "(f) 1/push, 2 processes vs 1" in done.stdout
     earlier = storm["then"]  # the filing's code against today's, in alternating rounds of this run (bench.then)
     assert earlier["commit"] == then.THEN and "(f) 1/push, 1 process vs the code at the filing" in done.stdout
