@@ -1,7 +1,8 @@
 """The visit summary as an HL7 FHIR R4 document Bundle (CLINICAL section 5), as plain JSON.
 
 Composition (LOINC 34129-7) first, then Patient, Encounter (class HH), Practitioners, vital-sign
-Observations with LOINC and UCUM codes (CLINICAL section 3), a MedicationAdministration per rate
+Observations with LOINC and UCUM codes (CLINICAL section 3), a MedicationRequest per order of the visit
+(`fhir_orders`), a MedicationAdministration per rate
 segment (`dosage.rateQuantity`, the lot in a contained Medication's batch; their doses add up to the
 volume the summary states as given), per rate segment of each additional order of the visit, and per
 medication given, and an AdverseEvent per reaction. Resource ids are uuid5 of the visit, so the same visit
@@ -17,6 +18,7 @@ from typing import Any
 
 from server.field_words import BASIS_WORDS
 from server.services import fhir_codes as codes
+from server.services import fhir_orders
 from server.services import narrative
 from server.services.fhir_volumes import Pump, fitted_tenths, hung, lot_shares, pools_of, pumps_of
 from server.services.entry_text import describe, vitals_text
@@ -123,16 +125,17 @@ def _product(name: str, lot: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _administration(b: BundleBuilder, segment: dict[str, Any], text: str, lot: dict[str, Any] | None,
-                    volume_ml: float, product_name: str, note: str | None) -> dict[str, Any]:
+                    volume_ml: float, pump: Pump, note: str | None) -> dict[str, Any]:
     period = {k: v for k, v in (("start", segment["start"]), ("end", segment["end"])) if v}
     dosage = {"text": text, "route": codes.INTRAVENOUS,
               "rateQuantity": codes.quantity(segment["rate_ml_h"], "mL/h", "mL/h"),
               "dose": codes.quantity(volume_ml, "mL", "mL")}
     return {
-        "resourceType": "MedicationAdministration", "contained": [_product(product_name, lot)],
+        "resourceType": "MedicationAdministration", "contained": [_product(pump.product_name, lot)],
         "status": "completed" if segment["end"] else "in-progress",
         "medicationReference": {"reference": "#product"}, "subject": b.ref("patient"),
         "context": b.ref("encounter"), "effectivePeriod": period, "dosage": dosage, **_performer(b),
+        "request": b.ref(f"order:{pump.order_id}"),
         **({"note": [{"text": note}]} if note else {}),
     }
 
@@ -170,7 +173,7 @@ def add_infusions(b: BundleBuilder) -> list[dict[str, str]]:
             lot_text = f", lot {lot['lot']}" if lot is not None else ""
             text = f"{pump.step_text(number, segment)}{lot_text}: {tenths / 10:g} mL"
             key = f"segment:{segment['event_id']}" + (f":{part}" if part else "")
-            refs.append(b.add(key, _administration(b, segment, text, lot, tenths / 10, pump.product_name, note)))
+            refs.append(b.add(key, _administration(b, segment, text, lot, tenths / 10, pump, note)))
         used[pump.pool] += volume
     return refs
 
@@ -245,7 +248,8 @@ def document_bundle(summary: VisitSummary) -> dict[str, Any]:
     b = BundleBuilder(summary)
     add_people(b)
     add_encounter(b)
-    sections = {"vitals": add_vitals(b), "infusion": add_infusions(b) + add_medications(b),
+    orders = fhir_orders.add_orders(b)
+    sections = {"vitals": add_vitals(b), "infusion": orders + add_infusions(b) + add_medications(b),
                 "reactions": add_reactions(b)}
     add_composition(b, sections)
     version = summary.signoff["event_id"] if summary.signoff else "unsigned"

@@ -63,6 +63,7 @@ class Pump:
     step_text: Callable[[int, dict[str, Any]], str]
     given_ml: float  # what its steps add up to: the volume the summary states as given
     basis: str  # pump (its reading), computed (rate × time) or opened (all the product opened)
+    order_id: str  # the order it ran on
 
 
 def pumps_of(summary: VisitSummary) -> list[Pump]:
@@ -81,10 +82,10 @@ def pumps_of(summary: VisitSummary) -> list[Pump]:
 
     infusion = state["infusion"]
     return [Pump(state["protocol"]["product_id"], summary.product_name, state["segments"], own_step,
-                 infusion["volume_given_ml"], infusion["grams_basis"]),
+                 infusion["volume_given_ml"], infusion["grams_basis"], str(summary.order.id)),
             *(Pump(run["product_id"], run["product_name"], run["segments"], other_step(run["order_id"]),
                    *((run["pump_volume_ml"], "pump") if run["pump_volume_ml"] is not None
-                     else (run["volume_infused_ml"], "computed")))
+                     else (run["volume_infused_ml"], "computed")), str(run["order_id"]))
               for run in state["other_orders"])]
 
 
