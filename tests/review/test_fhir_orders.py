@@ -9,6 +9,7 @@ from fhir.resources.R4B.bundle import Bundle
 from server.db.models import Order
 from tests.review import scripts
 from tests.review.test_summaries import resources
+from tests.review.test_visit_orders_summary import saline_order
 from tests.server.test_pharmacy_pages import edit_order
 
 
@@ -55,10 +56,7 @@ async def test_a_pre_hydration_is_its_own_request_a_volume_over_a_time_with_its_
     push_visit, desk, post_form, client_factory, nurse_ana, patient_pat, pharmacist_pia, physician_phil
 ):
     primary = await Order.get(patient=patient_pat)
-    saline = await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat,
-                                product_id="sodium-chloride-0.9", therapy="hydration", indication="Hydration",
-                                dose_g_per_kg=2.25 / 70, dose_g=2.25, dosing_weight_kg=70.0, basis="order",
-                                volume_ml=250.0, duration_min=60, prescriber="Dr. Test", created_by=pharmacist_pia)
+    saline = await saline_order(patient_pat, pharmacist_pia)
     script = scripts.tolerated()
     script.add(2, "infusion.started", {"rate_ml_h": 250, "order_id": str(saline.id)})
     script.add(32, "infusion.stopped", {"reason": "completed", "pump_volume_ml": None, "order_id": str(saline.id)})

@@ -33,6 +33,17 @@ async def two_order_visit(push_visit, nurse, patient, pharmacist) -> tuple[Visit
     return await push_visit(nurse, patient, script, order=primary, other_orders=(second,)), second
 
 
+async def saline_order(patient, pharmacist, volume_ml: float = 250.0, duration_min: int = 60) -> Order:
+    """A hydration order of the patient: `volume_ml` of 0.9% saline over `duration_min` (LABELS.md s.6),
+    its grams of sodium chloride beside it."""
+    grams = volume_ml * 9 / 1000
+    return await Order.create(organization_id=patient.organization_id, patient=patient,
+                              product_id="sodium-chloride-0.9", therapy="hydration", indication="Hydration",
+                              dose_g_per_kg=grams / 70, dose_g=grams, dosing_weight_kg=70.0, basis="order",
+                              volume_ml=volume_ml, duration_min=duration_min, prescriber="Dr. Test",
+                              created_by=pharmacist)
+
+
 async def test_the_review_summary_pdf_and_fhir_list_the_other_orders_infusion(
     push_visit, desk, post_form, client_factory, nurse_ana, patient_pat, pharmacist_pia, physician_phil
 ):
@@ -76,10 +87,7 @@ async def test_a_pre_hydrations_bag_is_its_own_lot_in_fhir_not_the_ivigs(
     administration names the lot of its own product. Before, the IVIG's first millilitres were "drawn" from
     the saline bag, the first lot opened (payer proof of the wrong lot)."""
     primary = await Order.get(patient=patient_pat)
-    saline = await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat,
-                                product_id="sodium-chloride-0.9", therapy="hydration", indication="Hydration",
-                                dose_g_per_kg=2.25 / 70, dose_g=2.25, dosing_weight_kg=70.0, basis="order",
-                                volume_ml=250.0, duration_min=60, prescriber="Dr. Test", created_by=pharmacist_pia)
+    saline = await saline_order(patient_pat, pharmacist_pia)
     script = scripts.tolerated()
     script.add(1, "product.opened", {"product_id": "sodium-chloride-0.9", "lot": "NS2501", "expiry": "2030-12-31",
                                      "volume_ml": 250, "inspected_ok": True})
@@ -126,11 +134,7 @@ async def test_a_pre_and_a_post_hydration_draw_on_the_saline_bags_in_turn(
     pre-hydration and NS2 the post-hydration (one set of bags for one product, used up in the order opened
     across its pumps; before, both said NS1)."""
     primary = await Order.get(patient=patient_pat)
-    saline = [await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat,
-                                 product_id="sodium-chloride-0.9", therapy="hydration", indication="Hydration",
-                                 dose_g_per_kg=2.25 / 70, dose_g=2.25, dosing_weight_kg=70.0, basis="order",
-                                 volume_ml=250.0, duration_min=60, prescriber="Dr. Test", created_by=pharmacist_pia)
-              for _ in range(2)]
+    saline = [await saline_order(patient_pat, pharmacist_pia) for _ in range(2)]
     script = scripts.tolerated()
     for order, start, lot in zip(saline, (2, 241), ("NS1", "NS2")):
         saline_bag(script, start - 1, lot)
@@ -163,10 +167,7 @@ async def test_a_saline_alone_visit_says_what_was_given_in_ml_on_every_page(
     """Hydration is ordered as a volume (LABELS.md s.6): 500 mL over 120 min, the pump read 525 mL at the
     stop. The alert, the review, the summary's bottom line and dose, and the FHIR narrative say 525 of 500 mL
     (5% over); before, every one of them said grams of sodium chloride (4.73 of 4.5 g)."""
-    saline = await Order.create(organization_id=patient_pat.organization_id, patient=patient_pat,
-                                product_id="sodium-chloride-0.9", therapy="hydration", indication="Hydration",
-                                dose_g_per_kg=4.5 / 70, dose_g=4.5, dosing_weight_kg=70.0, basis="order",
-                                volume_ml=500.0, duration_min=120, prescriber="Dr. Test", created_by=pharmacist_pia)
+    saline = await saline_order(patient_pat, pharmacist_pia, volume_ml=500.0, duration_min=120)
     script = script_started(300)
     script.started(0)
     script.opened(1, lot="NS2501", product_id="sodium-chloride-0.9", volume_ml=500)
