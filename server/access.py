@@ -6,6 +6,8 @@ Deny by default (DESIGN section 6):
 - physician: their own patients, and only the visits a pharmacist has reviewed (released): a
   nurse-signed visit awaiting review is not there yet, on every route (pages, API, pull, summaries);
 - admin: patient demographics (to manage patients and assignments), no orders or visits;
+- biller: the organization's visits a pharmacist has signed off (the record a claim rests on, for the
+  payer proof), no patient list and no orders; how many visits still wait for review, as a count only;
 - entries kept aside: a pharmacist of the organization reads them whole (`read_held`), accepts or
   rejects them (`decide_held`).
 
@@ -36,6 +38,8 @@ M = TypeVar("M", bound=Model)
 # The physician's whole scope of visits: the pharmacist's review releases a visit; a reopened visit
 # waits for its re-review. Every route and the pull read it through `visits` below.
 PHYSICIAN_VISIBLE = (VisitStatus.REVIEWED,)
+# The biller's: every signed-off visit of the organization, and nothing still open to change.
+BILLER_VISIBLE = (VisitStatus.REVIEWED,)
 
 
 def actor(user: User) -> audit.Actor:
@@ -60,7 +64,9 @@ async def patients(user: User) -> QuerySet[Patient]:
         return query.filter(id__in=await assigned_patient_ids(user))
     if user.role == Role.PHYSICIAN:
         return query.filter(physician_id=user.id)
-    return query  # pharmacist, admin
+    if user.role in (Role.PHARMACIST, Role.ADMIN):
+        return query
+    return query.filter(id__in=[])  # biller: the payer proof names the patient of each visit it lists
 
 
 async def orders(user: User) -> QuerySet[Order]:
@@ -87,7 +93,17 @@ async def visits(user: User) -> QuerySet[Visit]:
         return query.filter(patient__physician_id=user.id, status__in=PHYSICIAN_VISIBLE)
     if user.role == Role.PHARMACIST:
         return query
+    if user.role == Role.BILLER:
+        return query.filter(status__in=BILLER_VISIBLE)
     return query.filter(id__in=[])
+
+
+async def counted_visits(user: User) -> QuerySet[Visit]:
+    """Visits to be counted, never listed or read: the whole organization's for whoever exports what has been
+    signed off (pharmacist, biller: "3 visits of these days still wait for review"); else `visits`."""
+    if user.role in (Role.PHARMACIST, Role.BILLER):
+        return Visit.filter(organization_id=user.organization_id)
+    return await visits(user)
 
 
 async def _one(user: User, query: QuerySet[M], object_id: Any, *, action: str, object_type: str) -> M:

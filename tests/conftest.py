@@ -156,6 +156,11 @@ async def admin_ada(org, password_hash) -> User:
 
 
 @pytest.fixture
+async def biller_bea(org, password_hash) -> User:
+    return await _user(org, "biller_bea", Role.BILLER, password_hash)
+
+
+@pytest.fixture
 async def pharmacist_oz(other_org, password_hash) -> User:
     return await _user(other_org, "pharmacist_oz", Role.PHARMACIST, password_hash)
 

@@ -17,6 +17,7 @@ class Role(StrEnum):
     PHARMACIST = "pharmacist"
     PHYSICIAN = "physician"
     ADMIN = "admin"
+    BILLER = "biller"  # reads the signed-off visits' payer proof (server.routes.payer); writes no entry
 
 
 class SessionKind(StrEnum):

@@ -16,6 +16,7 @@ HOME_BY_ROLE = {
     Role.PHARMACIST: "/pharmacy",
     Role.PHYSICIAN: "/physician",
     Role.ADMIN: "/admin",
+    Role.BILLER: "/pharmacy/payer-proof",
 }
 
 

@@ -1,5 +1,5 @@
-"""The pharmacist's payer-proof export: the signed-off visits of a span of days, on a page and as CSV for the
-billing system (server/services/payer_export.py)."""
+"""The payer-proof export, the pharmacist's and the biller's: the signed-off visits of a span of days, on a page
+and as CSV for the billing system (server/services/payer_export.py). It is the biller's home page."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from server.services.local_time import LocalTime
 from server.templating import render
 
 DEFAULT_DAYS = 7  # the page opens on the last week
+EXPORTERS = (Role.PHARMACIST, Role.BILLER)
 
 
 def _clock(request: Request) -> LocalTime:
@@ -36,7 +37,7 @@ def _span(request: Request, clock: LocalTime) -> tuple[date, date]:
 
 
 async def export_page(request: Request) -> Response:
-    pharmacist = await guard.require(request, Role.PHARMACIST)
+    user = await guard.require(request, *EXPORTERS)
     clock = _clock(request)
     context = {"day_from": request.query_params.get("from", ""), "day_to": request.query_params.get("to", ""),
                "proofs": [], "more": False, "waiting": 0, "shown": False, "field_errors": {}, "max_days": payer_export.MAX_DAYS,
@@ -46,18 +47,18 @@ async def export_page(request: Request) -> Response:
     except ValidationFailed as failed:  # the form again, the field and the reason beside it
         errors = {error.field: error.message for error in failed.errors or []}
         return render(request, "review/payer_proof.html", {**context, "field_errors": errors}, status=failed.status)
-    proofs, more = await payer_export.signed_off(pharmacist, day_from, day_to, clock)
-    waiting = await payer_export.not_signed_off(pharmacist, day_from, day_to, clock)
+    proofs, more = await payer_export.signed_off(user, day_from, day_to, clock)
+    waiting = await payer_export.not_signed_off(user, day_from, day_to, clock)
     return render(request, "review/payer_proof.html", {**context, "day_from": day_from, "day_to": day_to,
                                                        "proofs": proofs, "more": more, "waiting": waiting,
                                                        "shown": True})
 
 
 async def export_csv(request: Request) -> Response:
-    pharmacist = await guard.require(request, Role.PHARMACIST)
+    user = await guard.require(request, *EXPORTERS)
     clock = _clock(request)
     day_from, day_to = _span(request, clock)
-    proofs, more = await payer_export.signed_off(pharmacist, day_from, day_to, clock)
+    proofs, more = await payer_export.signed_off(user, day_from, day_to, clock)
     name = f"ivlog-payer-proof-{day_from}-{day_to}{f'-first-{payer_export.MAX_VISITS}' if more else ''}.csv"
     return Response(payer_export.as_csv(proofs), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"})

@@ -2,8 +2,8 @@
 
 Pharmacists may open any visit's summary (a preview until they sign off); physicians only their
 own patients' reviewed visits (`access.read_visit`: the physician's scope is the released visits,
-so a visit awaiting review, or reopened, answers 404 like an absent one). Nurses and admins have no
-summaries. Every view, download and export is a disclosure, recorded with the audit log.
+so a visit awaiting review, or reopened, answers 404 like an absent one); billers every signed-off
+visit's, the medical record a claim rests on (the same scope). Nurses and admins have no summaries. Every view, download and export is a disclosure, recorded with the audit log.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ FHIR_JSON = "application/fhir+json"
 
 async def _summary(request: Request, channel: DisclosureChannel) -> tuple[User, VisitSummary]:
     """The caller's summary of the visit in the path, recorded as a disclosure through `channel`."""
-    user = await guard.require(request, Role.PHARMACIST, Role.PHYSICIAN)
+    user = await guard.require(request, Role.PHARMACIST, Role.PHYSICIAN, Role.BILLER)
     visit = await access.read_visit(user, request.path_params["visit_id"])
     clock = LocalTime(guard.settings_of(request).timezone)
     summary = await build_summary(visit, clock=clock)

@@ -1,4 +1,4 @@
-"""Demo data for `make run`: one organization, five users, six patients, today's visits.
+"""Demo data for `make run`: one organization, six users, six patients, today's visits.
 
 Loaded only into an empty database. The names are invented; no real person is described.
 """
@@ -22,6 +22,7 @@ USERS = [
     ("pharmacist", "Pia Lind, PharmD", Role.PHARMACIST),
     ("physician", "Dr. Phil Amari", Role.PHYSICIAN),
     ("admin", "Ada Brooks", Role.ADMIN),
+    ("biller", "Bea Marsh", Role.BILLER),
 ]
 
 # mrn, given, family, born, kg, product_id, indication, g/kg, nurse, allergies, iga_deficiency

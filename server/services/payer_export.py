@@ -17,7 +17,7 @@ from server.db.models import User, VisitStatus
 from server.errors import FieldError, ValidationFailed
 from server.services.local_time import LocalTime
 from server.services.payer_proof import ClaimLine, VialUse, claim_lines
-from server.services.review_queue import QUEUE_STATES, QueueFilter, filtered
+from server.services.review_queue import QUEUE_STATES, QueueFilter, filtered, narrowed
 from server.services.summary import VisitSummary, build_summary
 
 MAX_DAYS = 31
@@ -51,22 +51,23 @@ def check_span(day_from: date | None, day_to: date | None) -> tuple[date, date]:
     return day_from, day_to
 
 
-async def not_signed_off(pharmacist: User, day_from: date, day_to: date, clock: LocalTime) -> int:
-    """The span's visits that ended but wait for review: not in the export, and said beside it."""
-    query = await filtered(pharmacist, QueueFilter(day_from=day_from, day_to=day_to), clock)
-    return await query.filter(status__in=list(QUEUE_STATES)).count()
+async def not_signed_off(user: User, day_from: date, day_to: date, clock: LocalTime) -> int:
+    """The span's visits that ended but wait for review: not in the export, and said beside it (a count: the
+    biller reads no visit before its sign-off, `access.counted_visits`)."""
+    waiting = (await access.counted_visits(user)).filter(status__in=list(QUEUE_STATES))
+    return await narrowed(waiting, QueueFilter(day_from=day_from, day_to=day_to), clock).count()
 
 
-async def signed_off(pharmacist: User, day_from: date, day_to: date, clock: LocalTime) -> tuple[list[VisitProof], bool]:
+async def signed_off(user: User, day_from: date, day_to: date, clock: LocalTime) -> tuple[list[VisitProof], bool]:
     """The span's signed-off visits by time in (at most MAX_VISITS), and whether more were left out."""
-    query = await filtered(pharmacist, QueueFilter(day_from=day_from, day_to=day_to), clock)
+    query = await filtered(user, QueueFilter(day_from=day_from, day_to=day_to), clock)
     found = await query.filter(status=VisitStatus.REVIEWED).order_by("time_in").limit(MAX_VISITS + 1) \
         .prefetch_related("patient", "nurse", "order")
     proofs = []
     for visit in found[:MAX_VISITS]:
         summary = await build_summary(visit, clock=clock)
         proofs.append(VisitProof(summary, claim_lines(summary)))
-    await access.audit_list(pharmacist, "payer_proof", len(proofs))
+    await access.audit_list(user, "payer_proof", len(proofs))
     return proofs, len(found) > MAX_VISITS
 
 

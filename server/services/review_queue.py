@@ -95,7 +95,11 @@ def _day_bounds(day: date, clock: LocalTime) -> datetime:
 
 async def filtered(pharmacist: User, filters: QueueFilter, clock: LocalTime) -> Any:
     """The visits the queue's filters select (every state the queue lists; `filters.state` is applied after)."""
-    query = (await access.visits(pharmacist)).filter(status__in=list(FILTER_STATES))
+    return narrowed((await access.visits(pharmacist)).filter(status__in=list(FILTER_STATES)), filters, clock)
+
+
+def narrowed(query: Any, filters: QueueFilter, clock: LocalTime) -> Any:
+    """`query` narrowed to the filters' nurse, patient and days (time in, in the organization's days)."""
     if filters.nurse_id is not None:
         query = query.filter(nurse_id=filters.nurse_id)
     if filters.patient_id is not None:

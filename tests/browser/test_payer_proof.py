@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,29 @@ def test_the_pharmacist_signs_off_then_finds_the_visit_in_the_payer_proof_and_do
     page.get_by_label("To").fill("2026-03-01")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_text("at most 31 days per export")).to_be_visible()
+
+
+def test_the_biller_lands_on_the_payer_proof_finds_last_months_visit_and_opens_its_summary(
+        server_factory, launch, artifacts):
+    """The demo's biller: her only page is the payer proof; the demo's signed-off visit is three weeks old."""
+    server = server_factory()
+    page = launch(accept_downloads=True).new_page()
+    log_in(page, server.base_url, "biller")
+    expect(page.get_by_role("heading", name="Payer proof", level=1)).to_be_visible()
+    expect(page.locator("nav.topnav a")).to_have_text(["Payer proof"])  # no queue, patients or catalogue
+    page.get_by_label("From").fill((date.today() - timedelta(days=30)).isoformat())
+    page.get_by_label("To").fill(date.today().isoformat())
+    page.get_by_role("button", name="Show").click()
+    visits = page.get_by_test_id("payer-proof-visits").locator("tbody tr")
+    expect(visits).to_have_count(1)
+    expect(page.get_by_test_id("not-signed-off")).to_contain_text("the pharmacist's review comes first")
+    page.screenshot(path=str(artifacts / "payer-proof-biller.png"), full_page=True)
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="Download CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(waiting.value.path()).read_text())))
+    assert {row["row"] for row in rows} == {"vial", "claim"} and len({row["visit_id"] for row in rows}) == 1
+    visits.first.get_by_role("link").first.click()  # the patient's name: the signed summary, the claim's record
+    expect(page.get_by_role("link", name="Download PDF")).to_be_visible()
+    page.screenshot(path=str(artifacts / "payer-proof-biller-summary.png"))
+    page.get_by_role("link", name="Payer proof").click()
+    expect(page.get_by_role("heading", name="Payer proof", level=1)).to_be_visible()

@@ -20,10 +20,12 @@ from tests.api.events import one_event
 from tests.server.test_access_matrix import RULES, app_routes, fill, objects  # noqa: F401 (fixture)
 
 PERSONAS = {Role.NURSE: "nurse_ana", Role.PHARMACIST: "pharmacist_pia", Role.PHYSICIAN: "physician_phil",
-            Role.ADMIN: "admin_ada"}
+            Role.ADMIN: "admin_ada", Role.BILLER: "biller_bea"}
 
-# The route is open to the role, the object is not: admins hold no clinical detail (server.access).
-OUT_OF_SCOPE = {(Role.ADMIN, "/api/orders/{order_id:int}"), (Role.ADMIN, "/api/visits/{visit_id:uuid}")}
+# The route is open to the role, the object is not: admins hold no clinical detail, billers no patient list
+# or orders, only signed-off visits (server.access).
+OUT_OF_SCOPE = {(Role.ADMIN, "/api/orders/{order_id:int}"), (Role.ADMIN, "/api/visits/{visit_id:uuid}"),
+                (Role.BILLER, "/api/patients/{patient_id:int}"), (Role.BILLER, "/api/orders/{order_id:int}")}
 
 
 def patient_data_reads(app) -> list[str]:
@@ -48,7 +50,7 @@ def test_every_route_said_to_show_no_patient_data_exists(app):
 
 @pytest.mark.parametrize("role", list(PERSONAS))
 async def test_every_read_of_patient_data_on_any_route_leaves_an_audit_entry_refused_reads_too(
-        request, client_factory, tablet_ana, projected, objects, role):  # noqa: F811
+        request, client_factory, tablet_ana, projected, objects, biller_bea, role):  # noqa: F811
     """Each GET route that shows patient data, as each role: a role allowed to use the route reads
     its own organization's data (200, an entry with outcome ok); a role that may not use the
     route, or not see the object, is refused (403 or 404, an entry with outcome denied)."""

@@ -22,7 +22,7 @@ from sync.models import Device, Quarantine
 from tests.conftest import _user
 
 ALL = frozenset(Role)
-N, PH, DR, AD = Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN, Role.ADMIN
+N, PH, DR, AD, BI = Role.NURSE, Role.PHARMACIST, Role.PHYSICIAN, Role.ADMIN, Role.BILLER
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/account/password"): Rule(ALL),
     ("GET", "/api/device-key"): rule(N),
     ("GET", "/quarantine"): rule(PH, AD),
-    ("GET", "/pharmacy/payer-proof"): rule(PH),
-    ("GET", "/pharmacy/payer-proof.csv"): rule(PH),
+    ("GET", "/pharmacy/payer-proof"): rule(PH, BI),
+    ("GET", "/pharmacy/payer-proof.csv"): rule(PH, BI),
     ("GET", "/quarantine/{quarantine_id:int}/sent.json"): rule(PH),
     ("POST", "/quarantine/{quarantine_id:int}/accept"): rule(PH),
     ("POST", "/quarantine/{quarantine_id:int}/reject"): rule(PH),
@@ -114,9 +114,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/review/visits/{visit_id:uuid}/interventions"): rule(PH),
     ("POST", "/review/visits/{visit_id:uuid}/sign-off"): rule(PH),
     ("POST", "/review/visits/{visit_id:uuid}/interventions/{event_id:uuid}/withdraw"): rule(PH),
-    ("GET", "/visits/{visit_id:uuid}/summary"): rule(PH, DR),
-    ("GET", "/visits/{visit_id:uuid}/summary.pdf"): rule(PH, DR),
-    ("GET", "/visits/{visit_id:uuid}/fhir"): rule(PH, DR),
+    ("GET", "/visits/{visit_id:uuid}/summary"): rule(PH, DR, BI),
+    ("GET", "/visits/{visit_id:uuid}/summary.pdf"): rule(PH, DR, BI),
+    ("GET", "/visits/{visit_id:uuid}/fhir"): rule(PH, DR, BI),
 }
 
 
@@ -211,7 +211,7 @@ async def test_nurse_cannot_reach_a_patient_she_is_not_assigned_to_through_any_r
     await _assert_out_of_scope(await client_factory(nurse_ben), nurse_ben, objects, settings)
 
 
-@pytest.mark.parametrize("role", [N, PH, DR, AD])
+@pytest.mark.parametrize("role", [N, PH, DR, AD, BI])
 async def test_user_of_another_organization_reaches_nothing_here(
     client_factory, other_org, password_hash, objects, settings, role
 ):

@@ -196,7 +196,7 @@ async def test_migration_0021_renames_an_orders_protocol_type_to_basis_in_the_or
         await schema.close_database()
 
         await schema.open_database(url)
-        assert await schema.migrate(url) == ["0021_order_basis", "0022_order_volume", "0023_order_as_run", "0024_visit_handover"]
+        assert await schema.migrate(url) == ["0021_order_basis", "0022_order_volume", "0023_order_as_run", "0024_visit_handover", "0025_biller_role"]
         assert (await Order.get(id=order.id)).basis == ProtocolBasis.ORDER
         assert (await OrderRevision.get(order_id=order.id)).snapshot == kept
 
@@ -230,7 +230,7 @@ async def test_migration_0022_going_back_drops_the_volume_columns_and_keeps_ever
         await schema.close_database()
 
         await schema.open_database(url)
-        assert await schema.migrate(url) == ["0022_order_volume", "0023_order_as_run", "0024_visit_handover"]
+        assert await schema.migrate(url) == ["0022_order_volume", "0023_order_as_run", "0024_visit_handover", "0025_biller_role"]
         assert (await Order.get(id=order.id)).volume_ml is None
 
 
@@ -258,5 +258,5 @@ async def test_migration_0024_going_back_drops_the_handover_column_and_keeps_eve
         await schema.close_database()
 
         await schema.open_database(url)
-        assert await schema.migrate(url) == ["0024_visit_handover"]
+        assert await schema.migrate(url) == ["0024_visit_handover", "0025_biller_role"]
         assert (await Visit.get(id=visit.id)).handover is None

@@ -14,10 +14,11 @@ from tests.conftest import PASSWORD
 
 @pytest.mark.parametrize(
     "persona, home",
-    [("nurse_ana", "/nurse"), ("pharmacist_pia", "/pharmacy"), ("physician_phil", "/physician"), ("admin_ada", "/admin")],
+    [("nurse_ana", "/nurse"), ("pharmacist_pia", "/pharmacy"), ("physician_phil", "/physician"), ("admin_ada", "/admin"),
+     ("biller_bea", "/pharmacy/payer-proof")],
 )
 async def test_each_role_logs_in_and_reaches_its_home(
-    client_factory, persona, home, nurse_ana, pharmacist_pia, physician_phil, admin_ada
+    client_factory, persona, home, nurse_ana, pharmacist_pia, physician_phil, admin_ada, biller_bea
 ):
     user = locals()[persona]
     client = await client_factory(user)
