@@ -26,6 +26,7 @@ from sync import devices, quota, rate, store
 from sync.classify import REVOKED, Batch, classify, hand_over, prepare
 from sync.errors import SyncError, malformed, not_readable, too_large
 from sync.group import Group
+from sync.turns import TURN
 from sync.writer import GroupWriter
 from sync.policy import AuditRecord, Candidate, Policy, Principal
 from sync.models import Quarantine
@@ -74,6 +75,7 @@ async def _push(request: PushRequest, principal: Principal, policy: Policy, chec
         raise too_large(f"A push holds at most {MAX_EVENTS} events; split the batch and send the parts.")
     ids = _event_ids(request.events)
     await devices.check(request.device_id, principal, policy)
+    await TURN.wait()  # checking each event: not while a group of this process holds the order lock
     prepared = prepare(request.events, ids, policy, check_text=check_text)
     now = datetime.now(timezone.utc)
     offset_ms = int((now - request.sent_at).total_seconds() * 1000)

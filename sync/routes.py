@@ -25,6 +25,7 @@ from sync.errors import SyncError, malformed, too_large
 from sync.models import Quarantine
 from sync.policy import Policy, Principal
 from sync.protocol import DEFAULT_PULL, MAX_BYTES, MAX_DEPTH, MAX_PULL, MAX_SEQ, PushRequest
+from sync.turns import TURN
 
 
 def routes(policy: Policy) -> list[Route]:
@@ -37,6 +38,7 @@ def routes(policy: Policy) -> list[Route]:
     async def _pushed(request: Request, principal: Principal, *, surrender: bool) -> Response:
         try:
             raw = await request.body()
+            await TURN.wait()  # not while a group of this process holds the order lock (sync.turns)
             suspect = may_hold_unstorable(raw)
             outcome = await engine.push(_read_push(raw, screened=not suspect), principal, policy, check_text=suspect,
                                         surrender=surrender)

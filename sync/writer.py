@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 from sync import store
 from sync.group import Group
 from sync.policy import Policy, Principal
+from sync.turns import TURN
 
 T = TypeVar("T")
 
@@ -161,11 +162,18 @@ class _Lane:
 
     async def _together(self, jobs: list[_Job[Any]]) -> list[Outcome]:
         """The common case: every push decided, then all their writes, then one commit."""
-        async with _transaction() as connection:
-            group = await _open(connection, jobs)
-            await _read_ahead(group, jobs)
-            results = [await job.work(group) for job in jobs]
-            await group.flush()
+        held = False
+        try:
+            async with _transaction() as connection:
+                group = await _open(connection, jobs)
+                await _read_ahead(group, jobs)
+                results = [await job.work(group) for job in jobs]
+                TURN.hold()  # from the flush, which takes the order lock, to the commit, which frees it
+                held = True
+                await group.flush()
+        finally:
+            if held:
+                TURN.release()
         self.writer.commits += 1
         return [(True, result) for result in results]
 
