@@ -7,6 +7,8 @@ const yesNo = (value) => (value ? "yes" : "no");
 const list = (items) => (items || []).map(words).join(", ");
 const reason = (p) => `reason: ${p.reason}`;
 const rate = (p) => `${num(p.rate_ml_h)} mL/h`;
+// The line's side and site, the side not said twice when the site names it (as entry_text.py's _line_placed)
+const where = (p) => (!p.side || p.site.toLowerCase().split(/\s+/).includes(p.side.toLowerCase()) ? p.site : `${p.side} ${p.site}`);
 
 function vitals(p) {
   const parts = [];
@@ -44,9 +46,9 @@ const KINDS = {
   "infusion.paused": ["Infusion paused", (p) => words(p.reason)],
   "infusion.resumed": ["Infusion resumed", rate],
   "infusion.stopped": ["Infusion stopped", (p) => `${words(p.reason)}${p.pump_volume_ml != null ? ` · pump ${num(p.pump_volume_ml)} mL` : ""}`],
-  "line.placed": ["Line placed", (p) => `${words(p.status)} ${words(p.type)}${p.gauge ? ` ${p.gauge} G` : ""}, ${p.site} · ${list(p.findings)}`],
+  "line.placed": ["Line placed", (p) => `${words(p.status)} ${words(p.type)}${p.gauge ? ` ${p.gauge} G` : ""}, ${where(p)} · ${list(p.findings)}`],
   "line.assessed": ["Line check", (p) => `${words(p.phase)}: ${list(p.findings)}`],
-  "line.removed": ["Line removed", (p) => `${words(p.reason)} · tip intact ${yesNo(p.tip_intact)} · ${list(p.findings)}`],
+  "line.removed": ["Line removed", (p) => [words(p.reason), `tip intact ${yesNo(p.tip_intact)}`, list(p.findings), p.note].filter(Boolean).join(" · ")],
   "line.left_in_place": ["Line left in place", (p) => `${p.dressing} · ${list(p.findings)}`],
   "reaction.observed": ["Reaction", (p) => `grade ${p.grade}: ${list(p.symptoms)} · ${list(p.actions)} · ${words(p.outcome)}${p.outcome_recorded && p.outcome_recorded !== p.outcome ? ` (recorded ${words(p.outcome_recorded)} at the time)` : ""}${(p.notified || []).length ? ` · notified ${p.notified.map((n) => words(n.who)).join(", ")}` : ""}`],
   "reaction.resolved": ["Reaction resolved", (p) => p.note || "subsided"],
@@ -66,5 +68,6 @@ const KINDS = {
 export function describe(kind, payload, names = new Map()) {
   const [label, text] = Object.hasOwn(KINDS, kind) ? KINDS[kind] : [kind, () => ""];
   const p = payload || {};
-  return { label, text: text(p, names) + (p.order_id ? ` · order ${p.order_id}` : "") }; // a pump event of an additional order
+  // a pump event of an additional order names it; the visit's start names its own order, not worth saying
+  return { label, text: text(p, names) + (p.order_id && kind !== "visit.started" ? ` · order ${p.order_id}` : "") };
 }

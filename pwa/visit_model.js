@@ -129,7 +129,8 @@ export function availability(state, { kit = true, unready = false } = {}) {
     off[kind] = notStarted;
   }
   off["infusion.started"] = notStarted || (state.time_out ? "The visit has ended."
-    : pump === "running" || pump === "paused" ? "The infusion is already running." : gate.ok ? null : gate.reason);
+    : pump === "running" ? "The infusion is already running."
+      : pump === "paused" ? "The infusion is paused: resume it (Resume), do not start it again." : gate.ok ? null : gate.reason);
   off["visit.ended"] = notStarted || (state.time_out ? "The visit has ended." : null);  // a walk ended it twice
   // once the line is out, its checks and its removal are not offered until a line is placed again (a walk was
   // offered "Line check" after the line was removed and the visit ended)

@@ -148,6 +148,7 @@ def describe(kind: str, payload: dict[str, Any]) -> str:
         return ", ".join(f"{key}: {value}" for key, value in payload.items())
     try:
         text = describer(payload)
-        return f"{text} · order {payload['order_id']}" if payload.get("order_id") else text  # an additional order's pump
+        named = payload.get("order_id") and kind != "visit.started"  # an additional order's pump, not the visit's own
+        return f"{text} · order {payload['order_id']}" if named else text
     except (KeyError, TypeError, ValueError, AttributeError):
         return ", ".join(f"{key}: {value}" for key, value in payload.items())

@@ -74,3 +74,16 @@ async def test_a_visit_that_gave_every_vial_whole_claims_jz(tablet_ana, schedule
     review = await (await client_factory(pharmacist_pia)).get(f"/review/visits/{visit.id}")
     card = review.text.split('id="payer-proof"', 1)[1].split("</section>", 1)[0]
     assert "70 g given, modifier <strong>JZ</strong> (nothing discarded)" in card and "<strong>JW" not in card
+
+
+async def test_a_visit_still_open_shows_its_vials_but_no_claim_lines_yet(tablet_ana, scheduled_visit, client_factory,
+                                                                         pharmacist_pia):
+    """A walk's review of a visit still running read "not discarded yet" above "19.39 g discarded, modifier JW"."""
+    script = infused(vials=[{"lot": "A1", "volume_ml": 600}], pump_volume_ml=300)
+    script.events = [e for e in script.events if e["kind"] != "visit.ended"]
+    visit = await pushed(tablet_ana, scheduled_visit, script)
+    review = (await (await client_factory(pharmacist_pia)).get(f"/review/visits/{visit.id}")).text
+    card = review.split('id="payer-proof"', 1)[1].split("</section>", 1)[0]
+    assert "not discarded yet" in card and "A1" in card
+    assert "Drug claim lines once the visit has ended" in card
+    assert "modifier" not in card and "discarded, modifier" not in card

@@ -100,6 +100,15 @@ describe("entry payloads from form values", () => {
     assert.equal(describeEntry("vitals", { hr: 72, sbp: 120, dbp: 80, temp_c: 36.8 }).text, "HR 72 · BP 120/80 · T 36.8 °C");
   });
 
+  test("the tablet's line says its side once and a removal its note; the visit's start names no order", () => {
+    const line = { status: "new", type: "peripheral", gauge: 22, site: "forearm", side: "left", findings: ["no_complications"] };
+    assert.equal(describeEntry("line.placed", line).text, "new peripheral 22 G, left forearm · no complications");
+    assert.match(describeEntry("line.placed", { ...line, site: "Left hand" }).text, /, Left hand ·/);
+    const removed = { reason: "patient_request", tip_intact: true, findings: [], note: "Asked to stop" };
+    assert.equal(describeEntry("line.removed", removed).text, "patient request · tip intact yes · Asked to stop");
+    assert.equal(describeEntry("visit.started", { patient_id: 1, order_id: 2, location: null }).text, "location not verified");
+  });
+
   test("an opened bag or vial is named by its product, the id only where the reference does not list it", () => {
     const names = productNames({ products: { products: [{ product_id: "privigen-10", product_name: "Privigen 10%" }],
       products_without_rates: [{ product_id: "sodium-chloride-0.9", product_name: "Sodium chloride 0.9%" }] } });
@@ -145,6 +154,13 @@ describe("the visit's gates", () => {
     assert.match(kitGate(assessed({ kit_in_date: false })).reason, /expired/);
     assert.match(availability(assessed({ kit_undamaged: false }))["infusion.started"], /damaged/);
     assert.equal(availability(assessed({}))["infusion.started"], null);
+  });
+
+  test("a paused infusion is resumed, not started again, and the start says so", () => {
+    const paused = { ...assessed({}), infusion: { status: "paused" } };
+    assert.match(availability(paused)["infusion.started"], /^The infusion is paused: resume it/);
+    assert.equal(availability(paused)["infusion.resumed"], null);
+    assert.equal(availability({ ...assessed({}), infusion: { status: "running" } })["infusion.started"], "The infusion is already running.");
   });
 
   test("an ended visit is not offered to be ended again; its late entries still are", () => {

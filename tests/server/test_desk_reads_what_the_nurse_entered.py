@@ -53,3 +53,9 @@ def test_the_side_is_not_said_twice_when_the_site_names_it():
     assert describe("line.placed", line).startswith("new peripheral, right forearm")
     assert describe("line.placed", {**line, "site": "forearm"}).startswith("new peripheral, right forearm")
     assert describe("line.placed", {**line, "site": "Right hand"}).startswith("new peripheral, Right hand")
+
+
+def test_the_visits_start_does_not_name_its_own_order_an_additional_orders_pump_does():
+    assert describe("visit.started", {"patient_id": 1, "order_id": 2, "location": {"lat": 1, "lon": 2}}) \
+        .endswith("location verified")
+    assert describe("infusion.started", {"rate_ml_h": 100, "order_id": 6}).endswith(" · order 6")
