@@ -29,9 +29,23 @@ def _reaction_line(s: VisitSummary) -> str:
 
 def _dose_line(s: VisitSummary) -> str:
     given, ordered, unit = dose_given(s.order, s.state["infusion"])
+    why = stopped_early(s)
+    stop = f" Stopped early: {why}." if why else ""
     if ordered:
-        return f"{number(given)} of {number(ordered)} {unit} given ({number(round(100 * given / ordered))}% of the order)."
-    return f"{number(given)} {unit} given."
+        return (f"{number(given)} of {number(ordered)} {unit} given ({number(round(100 * given / ordered))}% of the "
+                f"order).{stop}")
+    return f"{number(given)} {unit} given.{stop}"
+
+
+def stopped_early(s: VisitSummary) -> str | None:
+    """Why the visit's own infusion last stopped, when not for its completion: the reason and the nurse's note
+    (a walk's 2% dose, stopped at the patient's request, read as a bare percentage)."""
+    stops = [e["payload"] for e in s.state["entries"]
+             if e["kind"] == "infusion.stopped" and not e["payload"].get("order_id")]
+    if not stops or stops[-1]["reason"] == "completed":
+        return None
+    last = stops[-1]
+    return "; ".join(filter(None, (last["reason"].replace("_", " "), last.get("note"))))
 
 
 def _alerts_line(s: VisitSummary) -> str | None:

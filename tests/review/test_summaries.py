@@ -339,3 +339,21 @@ async def test_a_reaction_in_the_observation_after_the_stop_is_summarised_as_aft
     visit = await reviewed_visit(push_visit, desk, post_form, nurse_ana, patient_pat, s)
     page = (await desk.get(f"/visits/{visit.id}/summary")).text
     assert "grade 1</strong> after the infusion stopped:" in page and "with the pump paused" not in page
+
+
+async def test_an_infusion_stopped_early_says_why_in_the_bottom_line_of_the_page_and_the_fhir_narrative(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    """A walk stopped a dose at 2% at the patient's request: the summary read only "(2% of the order)"."""
+    script = scripts.tolerated()
+    stop = next(e for e in script.events if e["kind"] == "infusion.stopped")
+    stop["payload"].update(reason="patient_request", note="Asked to stop; tired after the reaction. Prescriber told.")
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Seen.", "alerts_reviewed": "on"})
+    page = (await desk.get(f"/visits/{visit.id}/summary")).text
+    bottom = page.split('aria-label="Bottom line"')[1].split("</section>")[0]
+    assert "% of the order). Stopped early: patient request; Asked to stop; tired after the reaction. Prescriber told." in bottom
+    assert "Stopped early: patient request" in (await desk.get(f"/visits/{visit.id}/fhir")).text
+    completed = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
+    preview = (await desk.get(f"/visits/{completed.id}/summary")).text  # the pharmacist's preview before sign-off
+    assert "% of the order)." in preview and "Stopped early" not in preview
