@@ -145,14 +145,15 @@ export const FORMS = {
     note,
   ] },
   "infusion.resumed": { rate: true, fields: [rate("Rate")] },
-  // a pump reading past the order (a slip of a digit: 1800 for 180) is said before saving, as a rate is
+  // a pump reading past the order (a slip of a digit: 1800 for 180) is said before saving, as a rate is.
+  // No reason preset: a walk's 2% dose, stopped at the patient's request, was one tap from "completed"
   "infusion.stopped": { confirms: true, fields: [
-    pick("reason", "Reason", "completed|reaction|line_issue|patient_request|product_issue|other", { default: () => "completed" }),
+    pick("reason", "Reason", "completed|reaction|line_issue|patient_request|product_issue|other"),
     number("pump_volume_ml", "Pump volume", { unit: "mL" }),
     note,
   ] },
   "line.removed": { fields: [
-    pick("reason", "Reason", "therapy_complete|complication|dislodged|occluded|other", { default: () => "therapy_complete" }),
+    pick("reason", "Reason", "therapy_complete|complication|dislodged|occluded|other"),  // none preset, as the stop
     yes("tip_intact", "Catheter tip intact"), findings,
     text("dressing", "Dressing", { ...required, default: () => "gauze" }), note,
   ] },

@@ -194,9 +194,9 @@ def test_a_visit_recorded_with_the_server_stopped_reaches_it_exactly_once_and_fo
 
     clock.to_minute(tablet, 215)
     tablet.entry("vitals", BASELINE)
-    tablet.entry("infusion.stopped", {"pump_volume_ml": 310}, confirm=True)  # 31 g of 28: said before saving
+    tablet.entry("infusion.stopped", {"reason": "completed", "pump_volume_ml": 310}, confirm=True)  # 31 g of 28: said before saving
     clock.to_minute(tablet, 220)
-    tablet.entry("line.removed", {"tip_intact": True, "findings": ["no_complications"]})
+    tablet.entry("line.removed", {"reason": "therapy_complete", "tip_intact": True, "findings": ["no_complications"]})
     expect(tablet.tid("action-line.assessed")).to_be_disabled()  # no line check once the line is out (a walk)
     clock.to_minute(tablet, 276)
     tablet.entry("vitals", BASELINE)

@@ -190,7 +190,7 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     tablet.screenshot(artifacts / "dose-given-1280x800.png")
 
     tablet.entry("vitals", BASELINE)
-    tablet.entry("infusion.stopped")
+    tablet.entry("infusion.stopped", {"reason": "completed"})
     # "End visit" says the observation is still due before she ends the visit, and that she has not signed
     # (a walk ended a visit unsigned with no word; Medicare Q2052: the nurse signs the visit, PAYER.md s.2.2).
     tablet.tid("action-visit.ended").click()
@@ -281,4 +281,33 @@ def test_a_start_or_a_rise_to_ten_times_the_start_rate_is_critical_before_saving
     expect(warning).not_to_contain_text("more than one step")  # rate_double_step's warning is not said twice
     tablet.screenshot(artifacts / "rate-change-ten-times-critical-1280x800.png", testid="form-infusion.rate_changed")
     tablet.page.get_by_role("button", name="Cancel").click()
+    assert tablet.errors == []
+
+
+def test_stopping_the_infusion_asks_why_and_the_early_stop_is_said_on_the_timeline(server_factory, launch, artifacts):
+    """A walk stopped a dose at 2% at the patient's request on a form that had "Completed" chosen for her: one tap
+    would have recorded it completed. Nothing is chosen now (nor on the line's removal); she says why."""
+    tablet, clock, _ = clocked_gammagard_visit(server_factory, launch)
+    tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})
+    clock.to_minute(tablet, 40)
+    tablet.entry("infusion.started", confirm=True)  # the premedications were not given: confirmed
+    clock.to_minute(tablet, 55)
+    tablet.page.get_by_role("button", name="Stop infusion").click()
+    form = tablet.tid("form-infusion.stopped")
+    expect(form.get_by_role("button", name="Completed")).to_have_attribute("aria-pressed", "false")
+    expect(form.get_by_role("button", name="Patient request")).to_have_attribute("aria-pressed", "false")
+    tablet.tid("save-entry").click()
+    expect(tablet.tid("error-reason")).not_to_be_empty()
+    tablet.screenshot(artifacts / "stop-form-asks-why-1280x800.png", testid="form-infusion.stopped")
+    form.get_by_role("button", name="Patient request").click()
+    tablet.fill("pump_volume_ml", 9)
+    tablet.fill("note", "Asked to stop; tired.")
+    tablet.tid("save-entry").click()
+    expect(form).to_be_hidden()
+    stopped = tablet.page.locator("[data-testid=timeline-entry][data-kind='infusion.stopped']")
+    expect(stopped).to_contain_text("patient request")
+    tablet.tid("action-line.removed").click()
+    removal = tablet.tid("form-line.removed")
+    expect(removal.get_by_role("button", name="Therapy complete")).to_have_attribute("aria-pressed", "false")
+    tablet.tid("cancel-entry").click()
     assert tablet.errors == []

@@ -115,6 +115,7 @@ def test_a_visit_of_two_orders_runs_the_second_before_the_ivig_and_the_review_sh
     expect(card).to_contain_text("Stopped at")
     # a pump total far from what the recorded rates give (a slip, or a free flow) is asked about before saving
     tablet.tid("action-infusion.stopped").click()
+    tablet.fill("reason", "completed")
     tablet.fill("pump_volume_ml", 280)
     tablet.tid("save-entry").click()
     expect(tablet.tid("form-warning")).to_contain_text("Check before saving")
