@@ -23,21 +23,23 @@ from server.services.local_time import LocalTime
 from server.services.order_as_run import OrdersAsRun
 from sync.models import Event
 
-TREND = (("temp_c", "Temperature", "°C", max), ("hr", "Heart rate", "/min", max), ("sbp", "Systolic BP", "mmHg", min),
-         ("dbp", "Diastolic BP", "mmHg", min), ("rr", "Resp. rate", "/min", max), ("spo2", "SpO2", "%", min))
+TREND = (("temp_c", "Temperature", "°C"), ("hr", "Heart rate", "/min"), ("sbp", "Systolic BP", "mmHg"),
+         ("dbp", "Diastolic BP", "mmHg"), ("rr", "Resp. rate", "/min"), ("spo2", "SpO2", "%"))
 NOTES_ON_PAGE = 6
 
 
 @dataclass(frozen=True)
 class TrendRow:
-    """A measurement at baseline, at its worst (highest or lowest) and at the last check."""
+    """A measurement at baseline, its range over the visit and at the last check. The range, not a "worst" one
+    way: a walk's summary showed systolic BP "122 (lowest)" and hid the 148 of the reaction; an earlier one read
+    "worst 122" as wrong."""
 
     label: str
     unit: str
     baseline: float | None
-    worst: float | None
-    last: float | None
-    worst_is: str = "highest"  # which way is worse for it, said beside the value: a walk read "worst 122" as wrong
+    lowest: float
+    highest: float
+    last: float
 
 
 @dataclass
@@ -131,12 +133,11 @@ class VisitSummary:
 
 def vitals_trend(state: dict[str, Any]) -> list[TrendRow]:
     rows = []
-    for name, label, unit, worst in TREND:
+    for name, label, unit in TREND:
         values = [row[name] for row in state["vitals"] if row.get(name) is not None]
         if values:
             baseline = state["baseline"].get(name, {}).get("value")
-            way = "highest" if worst is max else "lowest"
-            rows.append(TrendRow(label, unit, baseline, worst(values), values[-1], way))
+            rows.append(TrendRow(label, unit, baseline, min(values), max(values), values[-1]))
     return rows
 
 

@@ -97,9 +97,9 @@ async def test_pdf_holds_patient_product_lot_reaction_and_rate_steps_on_one_page
     for expected in ("Testperson, Pat", "MRN-PAT", "Gammagard Liquid 10%", "LE12A", "grade 2", "chills, fever",
                      "Rate steps", "35", "70", "140", "Continue the plan.", "identity confirmed by name, birth date"):
         assert expected in text, expected
-    # the worst of each vital sign says which way: a walk read the lowest systolic as "worst" and thought it wrong
-    assert re.search(r"Temperature \(°C\) [\d.]+ [\d.]+ \(highest\)", text), text
-    assert re.search(r"Systolic BP \(mmHg\) \d+ \d+ \(lowest\)", text), text
+    # each vital sign's range over the visit, both ways (a walk read a "worst" one way as wrong, another missed a rise)
+    assert re.search(r"Temperature \(°C\) [\d.]+ [\d.]+–[\d.]+ [\d.]+", text), text
+    assert re.search(r"Systolic BP \(mmHg\) \d+ \d+(–\d+)? \d+", text), text
 
 
 async def test_the_summary_says_when_the_patients_identity_was_not_confirmed(
@@ -357,3 +357,17 @@ async def test_an_infusion_stopped_early_says_why_in_the_bottom_line_of_the_page
     completed = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
     preview = (await desk.get(f"/visits/{completed.id}/summary")).text  # the pharmacist's preview before sign-off
     assert "% of the order)." in preview and "Stopped early" not in preview
+
+
+async def test_the_vital_signs_table_gives_each_measures_range_so_a_rise_is_not_hidden_behind_its_lowest(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    """A walk's reaction raised the BP to 148/92; the table showed systolic "122 (lowest)" and never the 148."""
+    script = scripts.tolerated()
+    script.vitals(231, hr=96, sbp=148, dbp=92)
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    page = (await desk.get(f"/visits/{visit.id}/summary")).text
+    trend = page.split('class="summary-table trend"')[1].split("</table>")[0]
+    systolic = trend.split("Systolic BP (mmHg)")[1].split("</tr>")[0]
+    assert "<th>Range</th>" in trend and "–148</td>" in systolic
+    assert "Worst" not in trend and "lowest" not in trend
