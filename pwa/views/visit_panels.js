@@ -121,11 +121,16 @@ function actionText(next, order, pump) {
 // Given against the order: mL of the ordered volume for a fixed dose (hydration), else grams; the mL the
 // grams are counted from, by their basis (a walk read "282.1 mL infused · 28 of 28 g" beside a pump's 280).
 const BASIS_TEXT = { pump: "by the pump", computed: "infused", opened: "given (all the product opened)" };
-function givenText(infusion, order) {
+// Once stopped short of the order, what was not given is said (a walk's 2% stop read only "1.4 of 82 g").
+function givenText(infusion, order, stopped = false) {
   const given = num(infusion.volume_given_ml ?? infusion.volume_infused_ml, 1) || 0;
   const basis = BASIS_TEXT[infusion.grams_basis] || "infused";
-  if (order?.volume_ml != null) return `${given} of ${num(order.volume_ml)} mL ${basis}`;
-  return `${given} mL ${basis} · ${num(infusion.grams_given)} of ${num(infusion.grams_ordered)} g`;
+  if (order?.volume_ml != null) {
+    const left = stopped ? order.volume_ml - (infusion.volume_given_ml ?? infusion.volume_infused_ml ?? 0) : 0;
+    return `${given} of ${num(order.volume_ml)} mL ${basis}${left > 0 ? ` · ${num(left, 1)} mL not given` : ""}`;
+  }
+  const left = stopped && infusion.grams_ordered != null ? infusion.grams_ordered - (infusion.grams_given ?? 0) : 0;
+  return `${given} mL ${basis} · ${num(infusion.grams_given)} of ${num(infusion.grams_ordered)} g${left > 0 ? ` · ${num(left)} g not given` : ""}`;
 }
 
 // A time today as its clock, another day's with the day (at a slow rate the end is days away: a walk read it as today).
@@ -142,7 +147,7 @@ export function infusionPanel(state, order, onResolved = null, outcome = "ongoin
     h("div.pump",
       h("span.big-number", { testid: "current-rate" }, infusion.current_rate_ml_h != null ? `${num(infusion.current_rate_ml_h)} mL/h` : "—"),
       h(`span.pump-state.pump-${pump}`, pump.replace("_", " ")),
-      h("span.muted", givenText(infusion, order))),
+      h("span.muted", { testid: "given" }, givenText(infusion, order, pump === "stopped"))),
     next ? h(`div.next-step.action-${next.action}`, { testid: "next-step" },
       h("span", actionText(next, order, pump), " "),
       next.rate_ml_h != null ? h("strong", { testid: "next-rate" }, `${num(next.rate_ml_h)} mL/h`) : null,

@@ -306,6 +306,9 @@ def test_stopping_the_infusion_asks_why_and_the_early_stop_is_said_on_the_timeli
     expect(form).to_be_hidden()
     stopped = tablet.page.locator("[data-testid=timeline-entry][data-kind='infusion.stopped']")
     expect(stopped).to_contain_text("patient request")
+    # the pump panel says what was not given: 9 mL of Gammagard 10% is 0.9 g of the order's 28 g
+    expect(tablet.tid("given")).to_have_text("9 mL by the pump · 0.9 of 28 g · 27.1 g not given")
+    tablet.screenshot(artifacts / "stopped-short-1280x800.png", testid="infusion-panel")
     tablet.tid("action-line.removed").click()
     removal = tablet.tid("form-line.removed")
     expect(removal.get_by_role("button", name="Therapy complete")).to_have_attribute("aria-pressed", "false")
