@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from server.services.entry_text import number
 from server.services.order_volume import dose_given
+from server.services.stops import early_stop
 from server.services.summary import VisitSummary
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
@@ -38,14 +39,9 @@ def _dose_line(s: VisitSummary) -> str:
 
 
 def stopped_early(s: VisitSummary) -> str | None:
-    """Why the visit's own infusion last stopped, when not for its completion: the reason and the nurse's note
-    (a walk's 2% dose, stopped at the patient's request, read as a bare percentage)."""
-    stops = [e["payload"] for e in s.state["entries"]
-             if e["kind"] == "infusion.stopped" and not e["payload"].get("order_id")]
-    if not stops or stops[-1]["reason"] == "completed":
-        return None
-    last = stops[-1]
-    return "; ".join(filter(None, (last["reason"].replace("_", " "), last.get("note"))))
+    """Why the visit's own infusion stopped before its completion: the reason and the nurse's note."""
+    stop = early_stop(s.state["entries"])
+    return "; ".join(filter(None, (stop["reason"].replace("_", " "), stop.get("note")))) if stop else None
 
 
 def _alerts_line(s: VisitSummary) -> str | None:

@@ -17,7 +17,7 @@ from server.clinical.visit_context import Order as OrderPlan
 from server.clinical.visit_context import PatientFlags, PremedOrder, VisitContext
 from server.db.models import Order, Patient, Visit, VisitOrder, VisitStatus
 from server.services import (at_risk_policy, entry_times, folds, order_as_run, orders_in_force, org_catalogue,
-                             projection_due, series, visit_orders)
+                             projection_due, series, stops, visit_orders)
 from server.services.handover import handover_of
 from tortoise.connection import get_connection
 from tortoise.expressions import Q, Subquery
@@ -267,6 +267,8 @@ def _flags(state: VisitState) -> list[str]:
         flags.append("protocol_issues")
     if any(alert.rule.startswith("vitals_overdue") for alert in state.alerts):
         flags.append("missed_checks")
+    if stops.early_stop(state.entries):
+        flags.append("stopped_early")
     return flags
 
 

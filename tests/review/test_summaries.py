@@ -371,3 +371,14 @@ async def test_the_vital_signs_table_gives_each_measures_range_so_a_rise_is_not_
     systolic = trend.split("Systolic BP (mmHg)")[1].split("</tr>")[0]
     assert "<th>Range</th>" in trend and "–148</td>" in systolic
     assert "Worst" not in trend and "lowest" not in trend
+
+
+async def test_a_visit_stopped_early_says_so_on_the_review_queue(push_visit, desk, nurse_ana, patient_pat):
+    script = scripts.tolerated()
+    next(e for e in script.events if e["kind"] == "infusion.stopped")["payload"]["reason"] = "line_issue"
+    stopped = await push_visit(nurse_ana, patient_pat, script)
+    completed = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
+    queue = (await desk.get("/review")).text
+    rows = {visit.id: next(row for row in queue.split("<tr") if f"/review/visits/{visit.id}" in row)
+            for visit in (stopped, completed)}
+    assert "stopped early" in rows[stopped.id] and "stopped early" not in rows[completed.id]
