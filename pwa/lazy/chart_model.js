@@ -42,6 +42,13 @@ function scale(domainLow, domainHigh, box) {
 const round = (n) => Math.round(n * 10) / 10;
 
 /** Everything the chart draws, or null when the visit has nothing to chart yet. */
+/** The axis's top as a round number (a walk read an unexplained "433": the 393.6 limit plus a tenth): up to a
+ *  half of the value's leading power of ten (433 -> 450, 77 -> 80, 1100 -> 1500). */
+export function niceCeil(value) {
+  const half = 10 ** Math.floor(Math.log10(value)) / 2;
+  return Math.ceil(value / half) * half;
+}
+
 export function chartModel(state, nowIso, { width = 640, height = 260 } = {}) {
   const nowMs = ms(nowIso);
   const range = span(state, nowMs);
@@ -49,7 +56,7 @@ export function chartModel(state, nowIso, { width = 640, height = 260 } = {}) {
   const x = (t) => round(MARGIN.left + ((t - range.start) / (range.end - range.start)) * (width - MARGIN.left - MARGIN.right));
   const boxes = bandBoxes(height);
   const segments = state.segments || [];
-  const rateMax = Math.max(10, state.protocol?.limit_ml_h || 0, ...allSegments(state).map((s) => s.rate_ml_h)) * 1.1;
+  const rateMax = niceCeil(Math.max(10, state.protocol?.limit_ml_h || 0, ...allSegments(state).map((s) => s.rate_ml_h)) * 1.1);
   const yRate = scale(0, rateMax, boxes.rate);
   const steps = (list) => list.map((seg) => ({
     x1: x(ms(seg.start)), x2: x(seg.end ? ms(seg.end) : nowMs), y: round(yRate(seg.rate_ml_h)), rate: seg.rate_ml_h,

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { chartModel } from "../../pwa/lazy/chart_model.js";
+import { chartModel, niceCeil } from "../../pwa/lazy/chart_model.js";
 import { FORMS, payloadFrom, valuesFrom } from "../../pwa/lazy/entries.js";
 import { describe as describeEntry } from "../../pwa/describe.js";
 import { hasForm, TITLES } from "../../pwa/form_titles.js";
@@ -251,6 +251,11 @@ describe("the chart", () => {
     const { temp } = model.boxes;
     for (const p of model.temp) assert.ok(p.y >= temp.top && p.y <= temp.top + temp.height);
     assert.equal(chartModel({ segments: [], vitals: [] }, "2025-03-04T10:40:00Z"), null);
+    assert.equal(model.rateMax, 400);  // the 350 limit and a tenth, up to a round top (not "385")
+  });
+
+  test("the rate axis tops out at a round number above the limit", () => {
+    assert.deepEqual([433, 77, 1100, 11, 385].map(niceCeil), [450, 80, 1500, 15, 400]);
   });
 
   test("a time label at either edge of the chart hangs inward", () => {
