@@ -37,7 +37,7 @@ export function visitScreen(app, row) {
   // order (its context), and the open screen must judge and show the order as it now is.
   let { visit, patient, order } = row;
   const parts = {
-    head: h("div"), series: h("div"), safety: h("div"), alerts: h("div"), corrections: h("div"), infusion: h("div"), others: h("div"),
+    head: h("div"), banner: h("div"), series: h("div"), safety: h("div"), alerts: h("div"), corrections: h("div"), infusion: h("div"), others: h("div"),
     actions: h("section.actions", { testid: "actions" }), form: h("div.form-slot"),
     chart: h("div"), timeline: h("section.timeline-wrap"),
   };
@@ -223,7 +223,9 @@ export function visitScreen(app, row) {
     const quarantined = app.journal.needsCorrection(visit.id);
     const sync = { pending: app.outbox.pendingCount(visit.id), syncedAt: app.outbox.syncedAt[visit.id] || null, quarantined: quarantined.length };
     fill(parts.head, header({ patient, order, others: otherOrdersOf(visit), names: productNames(app.reference), state, sync }),
-      revisionsBanner(revisionsWhileRunning(visit.context)), protocolBanner(state));
+      revisionsBanner(revisionsWhileRunning(visit.context)));
+    fill(parts.banner, protocolBanner(state));
+    placeFraming();
     // Panels loaded on demand read what they need now: by the time the module arrives the tablet may
     // have been locked or wiped (app.clinical and app.reference gone).
     const rules = app.reference.rules;
@@ -273,10 +275,19 @@ export function visitScreen(app, row) {
     }
   }
 
+  // What frames the start (an unverified protocol, the patient's series, the order's safety findings) sits above
+  // the alerts until the pump has run, then under the pump, its buttons and the open form: a walk's pump panel at
+  // 1024x768 was under the fold.
+  const placeFraming = () => {
+    const framing = [parts.banner, parts.series, parts.safety];
+    if (state?.infusion?.first_start) parts.form.after(...framing);
+    else parts.alerts.before(...framing);
+  };
+
   // the way back without hunting for the wordmark (a new user's walk found none)
   const back = h("a.back", { href: "#/", testid: "back-to-today" }, "← Today's visits");
   const element = h("section.visit", { testid: "visit", dataset: { visitId: visit.id } },
-    back, parts.head, parts.series, parts.safety, parts.alerts,
+    back, parts.head, parts.banner, parts.series, parts.safety, parts.alerts,
     h("div.visit-body",
       h("div.col-main", parts.corrections, parts.infusion, parts.others, parts.actions, parts.form),
       h("div.col-side", parts.chart, parts.timeline)));

@@ -314,3 +314,23 @@ def test_stopping_the_infusion_asks_why_and_the_early_stop_is_said_on_the_timeli
     expect(removal.get_by_role("button", name="Therapy complete")).to_have_attribute("aria-pressed", "false")
     tablet.tid("cancel-entry").click()
     assert tablet.errors == []
+
+
+def test_once_the_pump_runs_it_is_on_the_first_screen_of_a_1024x768_tablet(server_factory, launch, artifacts):
+    """A walk's pump panel sat under the fold at 1024x768, below the unverified-protocol banner, the series card and
+    the alerts. Once the pump has run, those framing cards move below it; the alerts stay above."""
+    tablet, clock, _ = clocked_gammagard_visit(server_factory, launch)
+    banner = tablet.tid("unverified-protocol")
+    expect(banner).to_be_visible()
+    assert banner.bounding_box()["y"] < tablet.tid("alerts").bounding_box()["y"]  # before the start: above the alerts
+    tablet.entry("product.opened", {"lot": "LE12A", "expiry": "2030-12-31", "volume_ml": 300, "inspected_ok": True})
+    clock.to_minute(tablet, 40)
+    tablet.entry("infusion.started", confirm=True)  # two premedication warnings now stand in the alerts
+    tablet.page.set_viewport_size({"width": 1024, "height": 768})
+    tablet.page.evaluate("window.scrollTo(0, 0)")
+    panel = tablet.tid("infusion-panel")
+    expect(panel).to_contain_text("running")  # capitalised by CSS
+    assert panel.bounding_box()["y"] + 60 < 768, panel.bounding_box()  # its rate and state on the first screen
+    assert banner.bounding_box()["y"] > tablet.tid("actions").bounding_box()["y"]  # under the pump's buttons too
+    tablet.page.screenshot(path=str(artifacts / "pump-first-1024x768.png"))
+    assert tablet.errors == []
