@@ -110,9 +110,10 @@ def playwright() -> Iterator[Playwright]:
 
 
 @pytest.fixture
-def launch(playwright: Playwright, tmp_path: Path) -> Iterator[Callable[..., BrowserContext]]:
+def launch(playwright: Playwright, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., BrowserContext]]:
     """`launch()` opens Chromium on this test's profile directory; call it again after closing to restart.
-    `extra_args` adds Chromium switches (e.g. a fake camera)."""
+    `extra_args` adds Chromium switches (e.g. a fake camera). A failed test leaves a full-page picture of each
+    page still open (test-artifacts/FAILED-<test>-<n>.png): a flake in CI is then seen, not guessed at."""
     profile = tmp_path / "chromium-profile"
     opened: list[BrowserContext] = []
 
@@ -125,11 +126,35 @@ def launch(playwright: Playwright, tmp_path: Path) -> Iterator[Callable[..., Bro
         return context
 
     yield start
+    if getattr(request.node, "failed_call", False):
+        _pictures_of_failure(opened, request.node.name)
     for context in opened:
         try:
             context.close()
         except Exception:  # already closed by the test
             pass
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Marks a test whose body failed, for `launch` to picture its pages before closing them."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        item.failed_call = True
+
+
+def _pictures_of_failure(contexts: list[BrowserContext], name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pages = [page for context in contexts for page in context.pages]
+    for number, page in enumerate(pages):
+        path = ARTIFACTS / f"FAILED-{name}-{number}.png"
+        try:
+            page.screenshot(path=str(path), full_page=True, timeout=10_000)
+            forms = page.evaluate("() => [...document.querySelectorAll('[data-testid^=\"form-\"]')].map((f) => f.dataset.testid)")
+            print(f"picture of the failed test's page {page.url}: {path}; forms open: {forms}")
+        except Exception as error:  # a page the test closed, or a browser that died: said, never hiding the failure
+            print(f"no picture of {page.url}: {error}")
 
 
 @pytest.fixture(scope="session")
