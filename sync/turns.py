@@ -33,8 +33,9 @@ class OrderTurn:
         return self._free
 
     def hold(self) -> None:
+        free = self._event()  # first: a new loop starts the count afresh, then this hold counts in it
         self._held += 1
-        self._event().clear()
+        free.clear()
 
     def release(self) -> None:
         free = self._event()

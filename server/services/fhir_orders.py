@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from server.db.models import Order
 from server.services import fhir_codes as codes
 from server.services import order_volume
+from server.services.fhir_volumes import pumps_of
 
 if TYPE_CHECKING:
     from server.services.fhir import BundleBuilder
@@ -22,8 +23,7 @@ def add_orders(b: BundleBuilder) -> list[dict[str, str]]:
     """A MedicationRequest per order of the visit (its own first), and one Practitioner per prescriber
     named; the requests' references. An administration names its order as `order:<id>` (`b.ref`)."""
     s = b.summary
-    names = {str(run["order_id"]): run["product_name"] for run in s.state["other_orders"]}
-    names[str(s.order.id)] = s.product_name
+    names = {pump.order_id: pump.product_name for pump in pumps_of(s)}  # each order's product, as its pump names it
     prescribers: dict[str, dict[str, str]] = {}
     refs = []
     for order in [s.order, *s.other_orders]:

@@ -75,7 +75,8 @@ def risk_reasons(visit: Visit, critical_alerts: int) -> list[str]:
         reasons.append(f"{critical_alerts} critical alert{'s' if critical_alerts > 1 else ''}")
     if visit.alert_count:
         reasons.append(f"{visit.alert_count} alert{'s' if visit.alert_count > 1 else ''}")
-    labels = {"stopped_early": "stopped early", "protocol_issues": "protocol issues", "missed_checks": "missed checks", "late_entries": "late entries",
+    labels = {"stopped_early": "stopped early", "protocol_issues": "protocol issues", "missed_checks": "missed checks",
+              "late_entries": "late entries",
               "late_after_review": "entries after review", "backdated_entries": "backdated entries",
               "entries_before_visit": "entries before the visit began", "quarantined": "quarantined entries"}
     reasons += [text for flag, text in labels.items() if flag in flags]

@@ -47,10 +47,12 @@ async def test_a_turn_held_by_an_event_loop_that_has_ended_never_blocks_a_new_on
         turn.hold()  # a server stopped mid-group: its loop is gone
 
     await asyncio.to_thread(asyncio.run, hold_and_leave())
-    await asyncio.wait_for(turn.wait(), 0.5)
-    turn.hold()
+    turn.hold()  # the first call in this loop: it counts afresh, and this hold counts in it
+    turn.hold()  # two groups (two lanes) hold it: the first one's release leaves it held
     waiting = asyncio.create_task(turn.wait())
+    turn.release()
     await asyncio.sleep(0.05)
     assert not waiting.done()
     turn.release()
     await asyncio.wait_for(waiting, 0.5)
+    await asyncio.wait_for(turn.wait(), 0.5)  # and the dead loop's hold holds nothing here
