@@ -200,10 +200,11 @@ def _on_user(settings: Settings, username: str, change: Callable[[Any], Awaitabl
 
 
 def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> int:
+    from server.services.local_time import LocalTime
     from server.services.users import set_active
 
     async def disable(user: Any) -> str:
-        await set_active(user=user, active=False, by=None)
+        await set_active(user=user, active=False, by=None, clock=LocalTime(settings.timezone))
         return f"user {user.username} disabled; their sessions are ended"
 
     return _on_user(settings, args.username, disable)

@@ -12,7 +12,6 @@ rules read the primary order's timeline; each additional order's pump is judged 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from server.clinical.infusion import INFUSION_KINDS, InfusionTimeline, build_infusion, pause_out, pump_out, segment_out

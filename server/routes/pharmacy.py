@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server import access
-from server.db.models import Order, Patient, ProtocolBasis, Role, User
+from server.db.models import Order, Patient, ProtocolBasis, Role
 from server.errors import Conflict, FieldError, ValidationFailed, from_pydantic
 from server.routes import forms, guard
 from server.routes.params import path_id
@@ -158,7 +158,7 @@ async def home(request: Request) -> Response:
     await access.audit_list(pharmacist, "order", len(active))
     clock, now = LocalTime(guard.settings_of(request).timezone), datetime.now(timezone.utc)
     visits, total = await todays_visits.of_the_day(
-        by=pharmacist, day_start=datetime.combine(clock.local(now).date(), datetime.min.time(), tzinfo=clock.zone))
+        by=pharmacist, day_start=clock.day_start(now))
     context = {"patients": patients, "orders_by_patient": by_patient, "product_name": catalogue_names.product_name,
                "today_visits": visits, "today_total": total, "clock": clock,
                "not_started_for": functools.partial(todays_visits.not_started_for, now=now)}

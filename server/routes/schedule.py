@@ -60,7 +60,7 @@ async def _schedule_page(request: Request, pharmacist: Any, patient: Patient, *,
     now = datetime.now(timezone.utc)
     today = clock.local(now).date()
     offset = whole_number(request, "from", hint="a whole number") or 0
-    since = datetime.combine(today, datetime.min.time(), tzinfo=clock.zone)
+    since = clock.day_start(now)
     upcoming, total = await scheduling.upcoming(patient=patient, by=pharmacist, since=since, offset=offset)
     active = await (await access.orders(pharmacist)).filter(patient_id=patient.id, active=True).order_by("id")
     await access.audit_list(pharmacist, "order", len(active))

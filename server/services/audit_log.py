@@ -4,14 +4,14 @@ with people's names (the log itself stores ids only) and times in the organizati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from tortoise.queryset import QuerySet
 
 from server.db.models import AuditEntry, User
-from server.services.local_time import LocalTime
+from server.services.local_time import LocalTime, midnight
 
 PAGE = 50
 
@@ -34,10 +34,6 @@ class AuditFilter:
         return urlencode({k: v for k, v in {**values, **more}.items() if v not in (None, "")})
 
 
-def _local_midnight(day: date, clock: LocalTime) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=clock.zone)
-
-
 def filtered(organization_id: int, wanted: AuditFilter, clock: LocalTime) -> QuerySet[AuditEntry]:
     query = AuditEntry.filter(organization_id=organization_id)
     if wanted.user_id is not None:
@@ -51,9 +47,9 @@ def filtered(organization_id: int, wanted: AuditFilter, clock: LocalTime) -> Que
     if wanted.outcome:
         query = query.filter(outcome=wanted.outcome)
     if wanted.since is not None:
-        query = query.filter(at__gte=_local_midnight(wanted.since, clock))
+        query = query.filter(at__gte=midnight(wanted.since, clock.zone))
     if wanted.until is not None:
-        query = query.filter(at__lt=_local_midnight(wanted.until + timedelta(days=1), clock))
+        query = query.filter(at__lt=midnight(wanted.until + timedelta(days=1), clock.zone))
     return query
 
 

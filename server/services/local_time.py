@@ -7,7 +7,7 @@ Templates receive a `LocalTime` and call it, so no page converts times on its ow
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -15,6 +15,12 @@ def parse(value: str | datetime | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant local `day` begins, in UTC: a query bound. SQLite compares stored times as text, so a bound
+    written "00:00-12:00" sorted before "11:59+00:00", an instant twelve hours later, and let it through."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,11 @@ class LocalTime:
     def local(self, value: str | datetime | None) -> datetime | None:
         moment = parse(value)
         return None if moment is None else moment.astimezone(self.zone)
+
+    def day_start(self, moment: datetime) -> datetime:
+        """The start of the organization's day that holds `moment`: "from today" means this on the schedule and
+        in every check of what is still booked (UTC's day hid a visit the check still counted)."""
+        return midnight(moment.astimezone(self.zone).date(), self.zone)
 
     def clock(self, value: str | datetime | None) -> str:
         """"14:05" for an instant; "" for none."""

@@ -17,6 +17,7 @@ from server import access, audit
 from server.db.models import Assignment, Patient, Role, User
 from server.errors import FieldError, ValidationFailed
 from server.services import booked_visits, same_person
+from server.services.local_time import LocalTime
 from server.services.weights import WeightKg
 
 PATIENT_FIELDS = (
@@ -149,11 +150,11 @@ async def _overlapping(patient: Patient, nurse: User, data: AssignmentCreate) ->
     return await query.exists()
 
 
-async def end_assignment(*, assignment: Assignment, admin: User) -> Assignment:
+async def end_assignment(*, assignment: Assignment, admin: User, clock: LocalTime) -> Assignment:
     """Stop the nurse's access today (ends_on = yesterday; one not yet begun ends the day before its first, so
     it holds no day); an earlier end is kept as it is. Refused while she has visits of the patient booked from
     today: they would be stranded under a nurse who can no longer open them (a walk)."""
-    await booked_visits.check_none_left(nurse_id=assignment.nurse_id, patient_id=assignment.patient_id)
+    await booked_visits.check_none_left(nurse_id=assignment.nurse_id, clock=clock, patient_id=assignment.patient_id)
     yesterday = date.today() - timedelta(days=1)
     end = max(yesterday, assignment.starts_on - timedelta(days=1))
     if assignment.ends_on is None or assignment.ends_on > end:

@@ -14,7 +14,7 @@ alerts' severities, so only visits that have alerts are folded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from tortoise.functions import Count
@@ -22,7 +22,7 @@ from tortoise.functions import Count
 from server import access
 from server.db.models import User, Visit, VisitStatus
 from server.services import visits as visit_service
-from server.services.local_time import LocalTime
+from server.services.local_time import LocalTime, midnight
 
 QUEUE_STATES = (VisitStatus.COMPLETED, VisitStatus.SIGNED, VisitStatus.REOPENED)
 # what the pharmacist may narrow to: the visits running now too (she supervises them; a walk found no desk
@@ -90,10 +90,6 @@ async def critical_alert_count(visit: Visit) -> int:
     return sum(1 for alert in state.alerts if alert.severity == "critical")
 
 
-def _day_bounds(day: date, clock: LocalTime) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=clock.zone).astimezone(timezone.utc)
-
-
 async def filtered(pharmacist: User, filters: QueueFilter, clock: LocalTime) -> Any:
     """The visits the queue's filters select (every state the queue lists; `filters.state` is applied after)."""
     return narrowed((await access.visits(pharmacist)).filter(status__in=list(FILTER_STATES)), filters, clock)
@@ -106,9 +102,9 @@ def narrowed(query: Any, filters: QueueFilter, clock: LocalTime) -> Any:
     if filters.patient_id is not None:
         query = query.filter(patient_id=filters.patient_id)
     if filters.day_from is not None:
-        query = query.filter(time_in__gte=_day_bounds(filters.day_from, clock))
+        query = query.filter(time_in__gte=midnight(filters.day_from, clock.zone))
     if filters.day_to is not None:
-        query = query.filter(time_in__lt=_day_bounds(filters.day_to + timedelta(days=1), clock))
+        query = query.filter(time_in__lt=midnight(filters.day_to + timedelta(days=1), clock.zone))
     return query
 
 

@@ -8,7 +8,7 @@ Scheduling refuses such a visit, naming the one already there, unless the pharma
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from uuid import UUID
 
 from server.db.models import Order, Visit, VisitOrder, VisitStatus
 from server.field_words import STATUS_WORDS, therapy_words
+from server.services.local_time import midnight
 
 
 class Clash(NamedTuple):
@@ -31,7 +32,7 @@ async def visit_that_day(patient_id: int, orders: list[Order], days: list[date],
     `orders` give (by its own order or an additional one): IVIG of one order or of another is one dose a day
     (a walk booked Gammagard at 09:00 and Privigen at 13:00 on one day, unwarned)."""
     therapies = {order.therapy for order in orders}
-    start, end = (datetime.combine(day, time(0), tzinfo=zone) for day in (min(days), max(days) + timedelta(days=1)))
+    start, end = (midnight(day, zone) for day in (min(days), max(days) + timedelta(days=1)))
     booked = [visit for visit in await Visit.filter(patient_id=patient_id, scheduled_at__gte=start, scheduled_at__lt=end)
               .exclude(status=VisitStatus.CANCELLED).exclude(id=moving.id if moving else None).order_by("scheduled_at")
               if visit.scheduled_at.astimezone(zone).date() in days]

@@ -13,6 +13,7 @@ from server.auth import passwords, sessions
 from server.db.models import Organization, Role, User
 from server.errors import Conflict, FieldError, ValidationFailed
 from server.services import booked_visits
+from server.services.local_time import LocalTime
 
 
 def acting(by: audit.Actor | None, user: User) -> audit.Actor:
@@ -43,11 +44,11 @@ async def add_user(
     return user
 
 
-async def set_active(*, user: User, active: bool, by: audit.Actor | None) -> User:
+async def set_active(*, user: User, active: bool, by: audit.Actor | None, clock: LocalTime) -> User:
     """Enable or disable an account; a nurse with visits booked is not disabled until they are given to another
     nurse or cancelled (server/services/booked_visits.py)."""
     if not active and user.role == Role.NURSE:
-        await booked_visits.check_none_left(nurse_id=user.id)
+        await booked_visits.check_none_left(nurse_id=user.id, clock=clock)
     user.active = active
     await user.save(update_fields=["active"])
     revoked = 0 if active else await sessions.revoke_for_user(user.id)

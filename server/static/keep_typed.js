@@ -13,7 +13,9 @@ function forget(kept) {
 function keep(box) {
   const key = PREFIX + box.dataset.keep;
   const kept = sessionStorage.getItem(key);
-  if (kept !== null && kept !== box.value) {
+  if (box.value !== box.defaultValue) {
+    sessionStorage.setItem(key, box.value);  // typed before this deferred script ran: hers, and newer than anything kept
+  } else if (kept !== null && kept !== box.value) {
     box.value = kept;
     box.dataset.restored = "true";  // the page says so beside the box (app.css)
   }

@@ -92,3 +92,22 @@ def test_what_she_typed_when_her_session_ended_waits_for_her_after_she_logs_in_a
     expect(page.get_by_text("The intervention was recorded.")).to_be_visible()
     expect(page.get_by_label("What and why")).to_have_value("")  # recorded: the kept words are dropped
     expect(page.get_by_label("Note for the physician")).to_have_value(NOTE)  # not sent yet: still kept
+
+
+def test_a_note_typed_before_the_pages_script_has_run_is_kept_too(server_factory, launch, artifacts):
+    """The box is on the screen before its deferred script runs; what she typed in between was not kept, and CI
+    once lost a note that way (typed at once, then an intervention recorded)."""
+    server = server_factory()
+    page = launch().new_page()
+    log_in(page, server.base_url, "pharmacist")
+    page.get_by_role("link", name="Review queue").click()
+    page.route("**/static/keep_typed.js", lambda route: route.abort())  # the script late: not run yet
+    page.locator("table.queue tbody tr").first.get_by_role("link").first.click()
+    page.get_by_label("Note for the physician").fill(NOTE)
+    page.unroute("**/static/keep_typed.js")
+    page.add_script_tag(url="/static/keep_typed.js")  # ... and now it runs, after her typing
+    page.get_by_label("Kind").select_option("premed_change")
+    page.get_by_label("What and why").fill("Add cetirizine 10 mg PO 30 min before the start.")
+    page.get_by_role("button", name="Record intervention").click()
+    expect(page.get_by_label("What and why")).to_have_value("")
+    expect(page.get_by_label("Note for the physician")).to_have_value(NOTE)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from server.db.models import Order, Visit, VisitStatus
+from server.services import second_dose
 from tests.server.test_pharmacy_pages import post_form
 from tests.server.test_scheduling import form, order, pia, schedule, tomorrow  # noqa: F401 (order and pia: fixtures)
 
@@ -86,3 +88,15 @@ async def test_a_clash_with_a_visit_already_given_says_to_choose_another_day_not
     assert ("a second visit that day would be a second dose. That visit has begun or been given: choose another "
             "day, or mark a second visit that day as meant") in refused.text
     assert "Move or cancel that visit" not in refused.text
+
+
+async def test_a_visit_late_or_early_in_the_local_day_is_found_on_that_day_in_any_zone(patient_pat, order, nurse_ana):
+    """The day's bounds were local times with an offset; SQLite compares stored times as text, so a visit at
+    23:30 in New York (04:30 UTC the next day) fell outside "that day" and a second dose went unwarned."""
+    day = date.today() + timedelta(days=2)
+    for zone, at in ((ZoneInfo("America/New_York"), time(23, 30)), (ZoneInfo("Asia/Tokyo"), time(0, 30))):
+        visit = await Visit.create(organization_id=patient_pat.organization_id, patient=patient_pat, order=order,
+                                   nurse=nurse_ana, scheduled_at=datetime.combine(day, at, tzinfo=zone))
+        clash = await second_dose.visit_that_day(patient_pat.id, [order], [day], zone)
+        assert clash is not None and clash.visit.id == visit.id, zone
+        await visit.delete()

@@ -94,10 +94,11 @@ async def test_desk_session_expires_after_idle_time(client_factory, pharmacist_p
 
 
 async def test_cookie_of_a_disabled_user_gets_401(client_factory, nurse_ana, admin_ada):
+    from server.services.local_time import LocalTime
     from server.services.users import set_active
 
     client = await client_factory(nurse_ana)
-    await set_active(user=nurse_ana, active=False, by=None)
+    await set_active(user=nurse_ana, active=False, by=None, clock=LocalTime())
     assert (await client.get("/api/session")).status_code == 401
 
 
