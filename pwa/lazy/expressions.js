@@ -67,7 +67,7 @@ function ownFacts(picture, entry) {
   if (entry.kind === 'medication.given') {
     const before = picture.entries.filter((e) => e.kind === 'medication.given' && e.rank < entry.rank
       && casefold(e.payload.drug) === casefold(payload.drug)).at(-1);
-    return { start: { lead_min: start === null ? null : roundHalfUp(minutesBetween(entry.occurred_ms, start), 1) },
+    return { start: { lead_min: start === null ? null : roundHalfUp(minutesBetween(entry.occurred_ms, start), 0) },
       same_drug_before: { gap_min: before ? roundHalfUp(minutesBetween(before.occurred_ms, entry.occurred_ms), 1) : null } };
   }
   if (entry.kind === 'reaction.observed') {

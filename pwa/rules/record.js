@@ -34,7 +34,7 @@ function medicationsOut(picture) {
   const start = picture.infusion.first_start;
   return ofKind(picture, 'medication.given').map((given) => {
     const premed = given.payload.purpose === 'premed' && start !== null;
-    const lead = premed ? roundHalfUp(minutesBetween(given.occurred_ms, start), 1) : null;
+    const lead = premed ? roundHalfUp(minutesBetween(given.occurred_ms, start), 0) : null;
     return { ...entryOut(given), lead_min: lead };
   });
 }

@@ -101,7 +101,7 @@ def _own_facts(picture: Picture, entry: Entry) -> dict[str, Any]:
         drug = payload["drug"].casefold()
         before = [e for e in picture.entries if e.kind == "medication.given" and e.key < entry.key
                   and e.payload["drug"].casefold() == drug]
-        return {"start": {"lead_min": None if start is None else round_half_up(minutes_between(entry.occurred_at, start), 1)},
+        return {"start": {"lead_min": None if start is None else round_half_up(minutes_between(entry.occurred_at, start), 0)},
                 "same_drug_before": {"gap_min": round_half_up(minutes_between(before[-1].occurred_at, entry.occurred_at), 1)
                                      if before else None}}
     if entry.kind == "reaction.observed":

@@ -41,7 +41,7 @@ def reactions_out(picture: Picture) -> list[dict[str, Any]]:
 def medications_out(picture: Picture) -> list[dict[str, Any]]:
     """Every medication given; a premedication also shows its lead time before the first start."""
     start = picture.infusion.first_start
-    return [{**entry_out(given), "lead_min": round_half_up(minutes_between(given.occurred_at, start), 1)
+    return [{**entry_out(given), "lead_min": round_half_up(minutes_between(given.occurred_at, start), 0)
              if given.payload["purpose"] == "premed" and start is not None else None}
             for given in picture.of_kind("medication.given")]
 

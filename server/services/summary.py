@@ -230,10 +230,21 @@ def minutes(value: float | None) -> str:
     return "" if value is None else format_number(value, 0)
 
 
+def lead(value: float | None) -> str:
+    """A premedication's time to the infusion's start, worded as the premed_timing rule words it on the tablet
+    (a walk read "0.4 min before the start" there and "0 min before start" in the PDF, and a dose after the
+    start read "-5 min before start")."""
+    if value is None:
+        return "no infusion start"
+    if value == 0:
+        return "at the start"
+    return f"{format_number(abs(value), 0)} min {'before' if value > 0 else 'after'} the start"
+
+
 def template_context(summary: VisitSummary) -> dict[str, Any]:
     """What the summary templates read: the summary, its clock, its bottom line, each vial's use (what it gave
     and what was discarded: the medical record that supports a JW claim, PAYER.md s.2.1) and `n` for numbers."""
     from server.services.bottom_line import bottom_line  # it reads a VisitSummary: imported where used
 
-    return {"s": summary, "clock": summary.clock, "n": number, "minutes": minutes, "bottom_line": bottom_line(summary),
+    return {"s": summary, "clock": summary.clock, "n": number, "minutes": minutes, "lead": lead, "bottom_line": bottom_line(summary),
             "product_name": catalogue_names.product_name}

@@ -136,7 +136,7 @@ async def test_pdf_of_a_crowded_visit_holds_the_pharmacists_note_on_its_one_page
                      "Start at 70 mL/h and hold there next time"):
         assert expected in text, expected
     assert re.search(r"Outcome: resolved at \d\d:\d\d\.", text)  # when it resolved, not only that it did
-    assert "min before start" in text and not re.search(r"\d\.\d+ min", text)  # whole minutes (a walk: "30.1 min")
+    assert "min before the start" in text and not re.search(r"\d\.\d+ min", text)  # whole minutes (a walk: "30.1 min")
 
 
 async def test_pdf_of_a_six_hour_visit_renders_in_under_a_second(push_visit, nurse_ana, patient_pat):
