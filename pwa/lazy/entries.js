@@ -33,7 +33,8 @@ const notifiedHint = (values) => {
     + "Leave it empty to keep these times; a time entered here applies to everyone listed."
     : "Left empty, this entry's time is recorded as when they were told.";
 };
-const dosingHint = (c) => (c.order?.dosing_weight_kg ? `Weigh the patient: the order doses for ${c.order.dosing_weight_kg} kg.` : null);
+// a volume order (hydration) is not dosed by weight: no such hint (a walk)
+const dosingHint = (c) => (c.order?.dosing_weight_kg && c.order.volume_ml == null ? `Weigh the patient: the order doses for ${c.order.dosing_weight_kg} kg.` : null);
 const riskHint = (c, name) => (c.patient && typeof c.patient[name] === "boolean"
   ? `The pharmacy's record: ${c.patient[name] ? "at risk" : "not flagged"}. Ask and answer for today.` : null);
 const SYMPTOMS = ["chills", "fever", "headache", "flushing", "rash", "itching", "nausea", "back pain",
@@ -111,7 +112,9 @@ export const FORMS = {
     text("override_reason", "Override reason", { ...required, showIf: (v) => v.override })] },
   "infusion.rate_changed": { rate: true, fields: [
     rate("New rate"),
-    choice("reason", "Reason", { default: (c) => (c.reaction ? "reaction" : "titration"), options: "titration|reaction|new_lot|order|patient_request|other" }),
+    // preset after a reaction, and to a step of a titration; a bag at its order's rate: she says why (a walk)
+    choice("reason", "Reason", { ...required, default: (c) => (c.reaction ? "reaction" : c.titrates ? "titration" : undefined),
+      options: "titration|reaction|new_lot|order|patient_request|other" }),
     note,
   ] },
   vitals: { fields: [

@@ -31,7 +31,7 @@ def _reaction_line(s: VisitSummary) -> str:
 def _dose_line(s: VisitSummary) -> str:
     given, ordered, unit = dose_given(s.order, s.state["infusion"])
     why = stopped_early(s)
-    stop = f" Stopped early: {why}." if why else ""
+    stop = f" Stopped early: {why.rstrip('.')}." if why else ""  # her note's own full stop, not two (a walk)
     if ordered:
         return (f"{number(given)} of {number(ordered)} {unit} given ({number(round(100 * given / ordered))}% of the "
                 f"order).{stop}")

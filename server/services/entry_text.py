@@ -85,12 +85,17 @@ def _line_placed(p: dict[str, Any]) -> str:
     """Every detail the nurse entered of the line (a walk's review showed type and site only)."""
     device = " ".join(str(part) for part in (p["status"], p["type"], f"{p['gauge']} G" if p.get("gauge") else "",
                                              f"{number(p['length_cm'])} cm" if p.get("length_cm") else "") if part)
-    side = p.get("side") or ""  # not said twice when the site names it ("right right forearm": a walk)
-    where = p["site"] if side.casefold() in p["site"].casefold().split() else " ".join(filter(None, (side, p["site"])))
     details = [f"{p['attempts']} attempt(s)" if p.get("attempts") else "", f"by {p['inserted_by']}" if p.get("inserted_by") else "",
                {True: "blood return", False: "NO blood return"}.get(p.get("blood_return"), ""),
                f"flushed {number(p['flush_volume_ml'])} mL {p['flush_solution']}" if p.get("flush_volume_ml") else ""]
-    return "; ".join([f"{device}, {where}", *(d for d in details if d), _words(p["findings"])])
+    return "; ".join([f"{device}, {line_site(p)}", *(d for d in details if d), _words(p["findings"])])
+
+
+def line_site(p: dict[str, Any]) -> str:
+    """The line's side and site, the side not said twice when the site names it ("right right forearm": a walk);
+    the summary's line too (it dropped the side)."""
+    side = p.get("side") or ""
+    return p["site"] if side.casefold() in p["site"].casefold().split() else " ".join(filter(None, (side, p["site"])))
 
 
 def _product_extras(p: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from server.clinical.rounding import format_number
 from server.db.models import Order, Patient, User, Visit, VisitStatus
 from server.services import catalogue_names, charts, entry_times, folds, org_catalogue, visits
 from server.services.charts import Chart
-from server.services.entry_text import number
+from server.services.entry_text import line_site, number
 from server.services.local_time import LocalTime
 from server.services.order_as_run import OrdersAsRun
 from sync.models import Event
@@ -246,5 +246,5 @@ def template_context(summary: VisitSummary) -> dict[str, Any]:
     and what was discarded: the medical record that supports a JW claim, PAYER.md s.2.1) and `n` for numbers."""
     from server.services.bottom_line import bottom_line  # it reads a VisitSummary: imported where used
 
-    return {"s": summary, "clock": summary.clock, "n": number, "minutes": minutes, "lead": lead, "bottom_line": bottom_line(summary),
-            "product_name": catalogue_names.product_name}
+    return {"s": summary, "clock": summary.clock, "n": number, "minutes": minutes, "lead": lead, "line_site": line_site,
+            "bottom_line": bottom_line(summary), "product_name": catalogue_names.product_name}

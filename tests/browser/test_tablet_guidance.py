@@ -150,6 +150,11 @@ def test_after_a_grade_1_reaction_rate_change_offers_the_previous_step_and_the_d
     expect(tablet.tid("form-infusion.rate_changed")).to_be_hidden()
     expect(tablet.tid("next-step")).to_contain_text("Hold: reaction ongoing")
     expect(tablet.tid("next-rate")).to_have_text("140 mL/h")
+    # the rate it runs at already is not put in the box: Save was one tap from a change of nothing (a walk)
+    tablet.tid("action-infusion.rate_changed").click()
+    expect(tablet.tid("recommendation")).to_contain_text("Recommended: 140 mL/h")
+    expect(tablet.tid("field-rate_ml_h")).to_have_value("")
+    tablet.tid("cancel-entry").click()
 
     # The flushing passes: she records that as an entry of its own, at the time it subsided (a second reaction
     # entry counted a reaction that never happened; a correction read "corrected": two new-user walks).

@@ -43,6 +43,20 @@ describe("entry payloads from form values", () => {
     assert.ok(hasForm("vitals") && !hasForm("visit.started") && !hasForm("toString"));
   });
 
+  test("a rate change's reason is preset after a reaction and on a titration, and a bag at its order's rate asks why", () => {
+    const reason = FORMS["infusion.rate_changed"].fields.find((field) => field.name === "reason");
+    assert.equal(reason.required, true);
+    assert.equal(reason.default({ reaction: true, titrates: false }), "reaction");
+    assert.equal(reason.default({ reaction: false, titrates: true }), "titration");
+    assert.equal(reason.default({ reaction: false, titrates: false }), undefined);  // a walk's hydration read "titration"
+  });
+
+  test("the weight's hint names the order's dosing weight, unless the order is a volume (hydration)", () => {
+    const weight = FORMS.assessment.fields.find((field) => field.name === "weight_kg");
+    assert.equal(weight.hint({}, { order: { dosing_weight_kg: 64, volume_ml: null } }), "Weigh the patient: the order doses for 64 kg.");
+    assert.equal(weight.hint({}, { order: { dosing_weight_kg: 64, volume_ml: 1000 } }), null);
+  });
+
   test("vitals keep only what was measured, as numbers", () => {
     assert.deepEqual(payloadFrom("vitals", { hr: "72", temp_c: "36,8", sbp: "" }), { payload: { hr: 72, temp_c: 36.8 }, problems: [] });
   });

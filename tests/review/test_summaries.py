@@ -348,11 +348,15 @@ async def test_an_infusion_stopped_early_says_why_in_the_bottom_line_of_the_page
     script = scripts.tolerated()
     stop = next(e for e in script.events if e["kind"] == "infusion.stopped")
     stop["payload"].update(reason="patient_request", note="Asked to stop; tired after the reaction. Prescriber told.")
+    line = next(e for e in script.events if e["kind"] == "line.placed")
+    line["payload"].update(site="forearm", side="left")  # the side in its own field: a walk's summary dropped it
     visit = await push_visit(nurse_ana, patient_pat, script)
     await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Seen.", "alerts_reviewed": "on"})
     page = (await desk.get(f"/visits/{visit.id}/summary")).text
     bottom = page.split('aria-label="Bottom line"')[1].split("</section>")[0]
     assert "% of the order). Stopped early: patient request; Asked to stop; tired after the reaction. Prescriber told." in bottom
+    assert "told.." not in bottom  # her full stop, not a second one (a walk)
+    assert "new peripheral 22G, left forearm" in page
     assert "Stopped early: patient request" in (await desk.get(f"/visits/{visit.id}/fhir")).text
     completed = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
     preview = (await desk.get(f"/visits/{completed.id}/summary")).text  # the pharmacist's preview before sign-off
