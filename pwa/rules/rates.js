@@ -165,12 +165,17 @@ export function recommendNextRate(protocol, options) {
     if (current <= lower + tolerance_ml_h) return advise('hold', current, null);
     return advise('lower', lower, 0.0);
   }
+  const fixed = protocol.kind === 'fixed_dose';  // one ordered rate, no ladder (titration.py's twin)
+  if (reaction === 'subsided' && fixed) {
+    const rate = Math.min(current, reacted);
+    return paused ? advise('resume', rate, 0.0) : advise('maintain', rate, null);
+  }
   // with no step below the reaction's rate, no rate: the prescriber's (titration.py's twin)
   if (reaction === 'subsided') return advise('lower', lower < reacted - tolerance_ml_h ? lower : null, 0.0);
   if (limitExceededBy(limit, current)) return advise('reduce_to_limit', schedule.at(-1).rate_ml_h, 0.0);
   if (paused) return advise('resume', current, 0.0);
   const following = nextStep(schedule, current, tolerance_ml_h);
   if (following === null) return advise('maintain', current, null);
-  const hold = holdMin(protocol, stepIndex(schedule, current, tolerance_ml_h));
+  const hold = fixed ? 0.0 : holdMin(protocol, stepIndex(schedule, current, tolerance_ml_h));
   return advise('increase', following.rate_ml_h, Math.max(0.0, hold - minutes_at_rate));
 }

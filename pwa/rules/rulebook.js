@@ -8,7 +8,7 @@ import { IVIG_ONLY } from './catalog.js';
 // The rules file's shape is rules.schema.json (the server checks the same); this code reads the files
 // up to its RULES_SCHEMA (server/clinical/rulebook.py). A newer file is read for what this code knows:
 // its unknown fields are ignored and a rule it cannot read is skipped, so rules are checked one by one.
-export const RULES_SCHEMA = 5;
+export const RULES_SCHEMA = 6;
 const APPLIES_TO_SCHEMA = 3; // the first shape whose rules name their therapies and protocol kinds
 const SCHEMA = await loadSchema('rules');
 const DEFS = SCHEMA.$defs;

@@ -104,7 +104,7 @@ export function visitScreen(app, row) {
       given[p.drug.toLowerCase()] ? `, last given ${clock(given[p.drug.toLowerCase()])}` : ""}`);
     return h("div.suggested", { testid: "suggested-actions" },
       h("p", h("strong", `Suggested for grade ${values.grade} (${tier.when}):`)),
-      h("ol", tier.actions.map((a) => h("li", a))),
+      h("ol", (tier.actions_by_protocol_kind?.[state?.protocol?.kind] ?? tier.actions).map((a) => h("li", a))),
       h("p", { testid: "order-prn" }, listed.length ? `The order's PRN and reaction orders: ${listed.join("; ")}. Give only what the order lists.`
         : "The order lists no PRN or reaction medication."));
   };

@@ -108,6 +108,7 @@ const ACTION_TEXT = {
 
 function actionText(next, order, pump) {
   if (order?.volume_ml != null && next.action === "complete") return "Ordered volume given: stop the infusion";
+  if (order?.volume_ml != null && next.action === "increase") return "Back to the order's rate";  // a bag: no next step (a walk)
   // after a reaction that passed at the first step, no step lies below it: the rate is the prescriber's (a walk was
   // advised the start rate, then told it broke the protocol)
   if (next.action === "lower" && next.rate_ml_h == null) {
@@ -153,7 +154,7 @@ export function infusionPanel(state, order, onResolved = null, outcome = "ongoin
       next.rate_ml_h != null ? h("strong", { testid: "next-rate" }, `${num(next.rate_ml_h)} mL/h`) : null,
       step && state.protocol?.kind !== "fixed_dose" ? h("span.muted", ` (step ${step.index + 1} of ${state.steps.length}, ${num(step.ml_kg_h)} mL/kg/h)`) : null,
       // a countdown to a step up; a pause or a lowering is for now, said in its own words (a walk read "… due now")
-      next.due_at && next.action === "increase" ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
+      next.due_at && next.action === "increase" && state.protocol?.kind !== "fixed_dose" ? h("span.countdown", { dataset: { due: next.due_at }, testid: "next-step-countdown" }) : null,
       next.held_by ? h("span.held", { testid: "next-step-held" }, ` · held: ${HELD_TEXT[next.held_by]}`) : null,
       h("span.muted.small", ` · limit ${num(next.limit_ml_h)} mL/h`)) : null,
     // as the nurse recorded it: "improving" read as "ongoing" contradicted her entry (a walk)

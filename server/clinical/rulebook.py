@@ -123,9 +123,10 @@ class ReactionTier(_View):
     actions: list[str]
     source: str
     pump: Literal["slow", "interrupt"] = "slow"  # the step advice while such a reaction is ongoing (titration.py)
+    actions_by_protocol_kind: dict[str, list[str]] = {}  # where a kind has no ladder to slow down (schema 6)
 
 
-RULES_SCHEMA = 5
+RULES_SCHEMA = 6
 """The rules file's shape this code reads; a tablet with older code keeps what it can of a newer one."""
 _FILE, _SCHEDULE = checker("rules"), checker("rules", "vitals_schedule")
 

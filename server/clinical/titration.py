@@ -81,6 +81,11 @@ def recommend_next_rate(
         if current_rate_ml_h <= lower + tolerance_ml_h:
             return advise("hold", current_rate_ml_h, None)
         return advise("lower", lower, 0.0)
+    fixed = protocol.kind == "fixed_dose"  # one ordered rate, no ladder: a bag (LABELS.md s.6, rate against the order)
+    if reaction == "subsided" and fixed:  # no step below to go back to: on at the rate it runs at, not above the
+        # reaction's (a walk's hydration was told to run "below the first step", at 200 of the order's 250 mL/h)
+        rate = min(current_rate_ml_h, reacted_at)
+        return advise("resume", rate, 0.0) if paused else advise("maintain", rate, None)
     if reaction == "subsided":  # with no step below the reaction's rate, no rate: the prescriber's (a walk's resume
         # at the start rate was advised, then called a breach by resume_not_lower)
         return advise("lower", lower if lower < reacted_at - tolerance_ml_h else None, 0.0)
@@ -91,5 +96,7 @@ def recommend_next_rate(
     following = next_step(schedule, current_rate_ml_h, tolerance_ml_h)
     if following is None:
         return advise("maintain", current_rate_ml_h, None)
-    hold = hold_min(protocol, step_index(schedule, current_rate_ml_h, tolerance_ml_h))
+    # a bag slowed below its order's rate goes back to it when the nurse judges fit: no step's time to wait (a walk
+    # was told "next step in 3 h 59 min", the whole bag's time)
+    hold = 0.0 if fixed else hold_min(protocol, step_index(schedule, current_rate_ml_h, tolerance_ml_h))
     return advise("increase", following.rate_ml_h, float(max(0.0, hold - minutes_at_rate)))

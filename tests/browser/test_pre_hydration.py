@@ -153,6 +153,32 @@ def test_a_visit_of_saline_alone_shows_its_volume_over_time_and_asks_no_rate_cap
     expect(tablet.page.locator("[data-testid=alert]")).to_have_count(0)
     tablet.screenshot(artifacts / "tablet-saline-alone-running-offline-1280x800.png")
 
+    # A bag has one rate: a walk's rate change came preset "250 mL/h, titration" (a change of nothing, one tap
+    # from saved), then read "next step 250 mL/h in 3 h 59 min" and, after a mild reaction, "slow to the
+    # previous rate" and "run below the first step"
+    tablet.tid("action-infusion.rate_changed").click()
+    expect(tablet.tid("field-rate_ml_h")).to_have_value("")
+    form = tablet.tid("form-infusion.rate_changed")
+    expect(form.locator("[data-testid^='reason-'][aria-pressed=true]")).to_have_count(0)
+    tablet.fill("rate_ml_h", "200")
+    tablet.tid("save-entry").click()
+    expect(form).to_contain_text("Reason is required")  # she says why
+    tablet.screenshot(artifacts / "tablet-saline-rate-change-asks-why-1280x800.png", testid="form-infusion.rate_changed")
+    tablet.fill_form("infusion.rate_changed", {"reason": "patient_request"})
+    expect(tablet.tid("next-step")).to_contain_text("Back to the order's rate 250 mL/h")
+    expect(tablet.tid("next-step-countdown")).to_have_count(0)
+    tablet.tid("action-reaction.observed").click()
+    tablet.fill("grade", "1")
+    expect(tablet.tid("suggested-actions")).to_contain_text("the order gives one rate, there is no previous step")
+    expect(tablet.tid("suggested-actions")).not_to_contain_text("Slow to the previous rate")
+    tablet.screenshot(artifacts / "tablet-saline-mild-reaction-advice-1280x800.png", testid="suggested-actions")
+    tablet.fill_form("reaction.observed", {"symptoms": ["chills"], "actions": ["observed"], "outcome": "improving"})
+    tablet.page.get_by_role("button", name="Reaction resolved").click()
+    tablet.fill_form("reaction.resolved", {"note": "Warm pack; chills gone"})
+    expect(tablet.tid("next-step")).to_contain_text("Stay at 200 mL/h")
+    expect(tablet.tid("next-step")).not_to_contain_text("first step")
+    tablet.screenshot(artifacts / "tablet-saline-after-a-mild-reaction-1280x800.png", testid="infusion-panel")
+
     tablet.context.set_offline(False)
     expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
     desk.goto(f"{server.base_url}/review/visits/{visit_id}")
