@@ -21,6 +21,7 @@ from server.services.summary import VisitSummary
 # of saline for hydration is a supply, not a drug line.
 SINGLE_DOSE_THERAPIES = frozenset({"ivig", "scig"})
 LEFT, FAILED = "left in the vial", "failed inspection"  # why a vial's product was discarded
+LEFT_IN_BAG = "left in the bag"  # a supply's bag (hydration): said in mL only, no grams of its salt (a walk)
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,13 @@ def _pool_use(summary: VisitSummary, lots: list[dict[str, Any]], given_tenths: i
         else:
             given = 0
         discarded = max(held - given, 0)
-        why = None if not discarded else LEFT if lot in vials else FAILED
         product = _product(summary, lot["product_id"])
+        bag = product is not None and product.therapy not in SINGLE_DOSE_THERAPIES
+        why = None if not discarded else (LEFT_IN_BAG if bag else LEFT) if lot in vials else FAILED
         uses.append(VialUse(
             lot["event_id"], lot["at"], lot["product_id"], product.name if product else lot["product_id"],
             lot["lot"], lot["expiry"], lot.get("ndc"), held / 10, given / 10, discarded / 10,
-            product.concentration_mg_ml if product else None, why))
+            product.concentration_mg_ml if product and not bag else None, why))
     return uses
 
 

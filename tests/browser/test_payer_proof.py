@@ -23,7 +23,7 @@ def test_the_review_shows_each_vial_given_and_discarded_and_the_claims_modifier(
     log_in(page, server.base_url, "pharmacist")
     page.get_by_role("link", name="Review queue").click()
     page.locator("table.queue tbody tr").first.get_by_role("link").first.click()
-    proof = page.get_by_role("region", name="Payer proof: vials given and discarded")
+    proof = page.get_by_role("region", name="Payer proof: vials and bags given and discarded")
     expect(proof).to_be_visible()
     vials = proof.get_by_test_id("vial-use").locator("tbody tr")
     expect(vials).not_to_have_count(0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 from fhir.resources.R4B.bundle import Bundle
 from pypdf import PdfReader
@@ -96,6 +97,12 @@ async def test_a_pre_hydrations_bag_is_its_own_lot_in_fhir_not_the_ivigs(
     visit = await push_visit(nurse_ana, patient_pat, script, order=primary, other_orders=(saline,))
     review = (await desk.get(f"/review/visits/{visit.id}")).text
     assert "Sodium chloride 0.9% NS2501 (exp. 2030-12-31, 250 mL)" in review and "; Gammagard Liquid 10% LE12A (exp." in review
+    # the bag on the payer proof: in mL, "left in the bag", no grams of its salt (a walk read "991 mL (8.92 g): left
+    # in the vial" for a saline bag)
+    proof = review.split('id="payer-proof"', 1)[1].split("</section>", 1)[0]
+    bag_row = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", next(
+        row for row in re.findall(r"<tr>(.*?)</tr>", proof, re.S) if "NS2501" in row))).strip()
+    assert bag_row.endswith("NS2501 2030-12-31 250 mL 125 mL 125 mL: left in the bag"), bag_row
     assert (await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Continue.", "alerts_reviewed": "on"})).status_code == 303
     page = (await (await client_factory(physician_phil)).get(f"/visits/{visit.id}/summary")).text
     assert "Sodium chloride 0.9% lot <strong>NS2501</strong>" in page
