@@ -8,7 +8,7 @@ import { availability, otherOrdersOf, plainState, productNames, productChoices, 
 import { button, fill, h } from "./dom.js";
 import { revisionsWhileRunning } from "../orders_in_force.js";
 import { startOffer } from "./start_visit.js";
-import { alertsPanel, correctionsPanel, header, infusionPanel, protocolBanner, revisionsBanner, timeline } from "./visit_panels.js";
+import { alertsPanel, correctionsPanel, givenText, header, infusionPanel, protocolBanner, revisionsBanner, timeline } from "./visit_panels.js";
 
 const GROUPS = [
   ["Record", ["vitals", "reaction.observed", "note"]],
@@ -86,6 +86,10 @@ export function visitScreen(app, row) {
       next.due_at ? h("span.countdown", { dataset: { due: next.due_at } }) : null);
   };
 
+  // What a stop now leaves not given, said on the form before she saves it (a walk read it only after)
+  const stopTop = () => (state && !state.infusion.dose_given && ["running", "paused"].includes(state.infusion.status)
+    ? h("p.recommendation", { testid: "stop-leaves" }, `Stopped now: ${givenText(state.infusion, order, true)}`) : null);
+
   const vitalsTop = () => (state?.next_vitals_due_at
     ? h("p.recommendation", { testid: "vitals-due" }, `Check due ${clock(state.next_vitals_due_at)}`,
       h("span.countdown", { dataset: { due: state.next_vitals_due_at } }))
@@ -126,7 +130,8 @@ export function visitScreen(app, row) {
     // a form kept over a lock says so on itself, and goes with it (a notice at the top stayed for the day: a walk)
     const top = [kept ? h("p.banner.warning", { role: "status", testid: "form-kept" },
       "The entry you were writing is open again: check it and its time, then save.") : null,
-      spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null];
+      spec.rate ? rateTop() : null, kind === "vitals" ? vitalsTop() : null,
+      kind === "infusion.stopped" && !amendOf && !keep.order_id ? stopTop() : null];
     const form = entryForm({
       kind, context: { ...formContext(), correcting: Boolean(amendOf) }, values, occurredAt, title, top, amend: Boolean(amendOf), reason,
       when: (at) => whenProblem(at, { now: app.now(), startedAt: state?.time_in ?? null }),

@@ -123,7 +123,7 @@ function actionText(next, order, pump) {
 // grams are counted from, by their basis (a walk read "282.1 mL infused · 28 of 28 g" beside a pump's 280).
 const BASIS_TEXT = { pump: "by the pump", computed: "infused", opened: "given (all the product opened)" };
 // Once stopped short of the order, what was not given is said (a walk's 2% stop read only "1.4 of 82 g").
-function givenText(infusion, order, stopped = false) {
+export function givenText(infusion, order, stopped = false) {
   const given = num(infusion.volume_given_ml ?? infusion.volume_infused_ml, 1) || 0;
   const basis = BASIS_TEXT[infusion.grams_basis] || "infused";
   if (order?.volume_ml != null) {

@@ -301,6 +301,8 @@ def test_stopping_the_infusion_asks_why_and_the_early_stop_is_said_on_the_timeli
     form = tablet.tid("form-infusion.stopped")
     expect(form.get_by_role("button", name="Completed")).to_have_attribute("aria-pressed", "false")
     expect(form.get_by_role("button", name="Patient request")).to_have_attribute("aria-pressed", "false")
+    # what a stop now leaves not given is on the form, before she saves (a walk read it only after)
+    expect(tablet.tid("stop-leaves")).to_have_text(re.compile(r"^Stopped now: [\d.]+ mL infused · [\d.]+ of 28 g · [\d.]+ g not given$"))
     tablet.tid("save-entry").click()
     expect(tablet.tid("error-reason")).not_to_be_empty()
     tablet.screenshot(artifacts / "stop-form-asks-why-1280x800.png", testid="form-infusion.stopped")
