@@ -13,20 +13,21 @@ def catalog() -> Catalog:
     return load_products()
 
 
-def product_choices() -> list[tuple[str, str]]:
-    """Every (product, indication) pair of the catalogue as (`product_id|indication`, label); a product
-    without verified rates says so in its label."""
+def product_choices() -> list[tuple[str, str, str]]:
+    """Every (product, indication) pair of the catalogue as (`product_id|indication`, label, therapy); a product
+    without verified rates says so in its label. The therapy lets the order form show only its own sections."""
     pairs = {
-        (protocol.product.id, indication): f"{protocol.product.name} · {indication}"
+        (protocol.product.id, indication): (f"{protocol.product.name} · {indication}", protocol.product.therapy)
         for protocol in catalog().protocols
         for indication in protocol.indications
     }
     pairs |= {
-        (entry.product.id, indication): f"{entry.product.name} · {indication} ({entry.rates_note})"
+        (entry.product.id, indication): (f"{entry.product.name} · {indication} ({entry.rates_note})", entry.product.therapy)
         for entry in catalog().unrated
         for indication in entry.indications
     }
-    return sorted(((f"{pid}|{ind}", label) for (pid, ind), label in pairs.items()), key=lambda c: c[1])
+    return sorted(((f"{pid}|{ind}", label, therapy) for (pid, ind), (label, therapy) in pairs.items()),
+                  key=lambda c: c[1])
 
 
 def product_name(product_id: str) -> str:

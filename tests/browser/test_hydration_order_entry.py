@@ -52,3 +52,32 @@ def test_a_pharmacist_writes_a_hydration_order_as_a_volume_over_a_time(server_fa
         page.screenshot(path=str(artifacts / "hydration-order-volume-missing.png"))
     finally:
         desk.close()
+
+
+def test_the_order_form_shows_the_sections_of_the_chosen_products_therapy(server_factory, playwright, artifacts):
+    """A walk's hydration order showed the IVIG's titration, the label's steps by weight selected, and a dose in
+    g/kg; an IVIG order showed the hydration's volume and time. Each section shows for its therapies once a
+    product is chosen (app.css, no script: the desk works without one)."""
+    server = server_factory()
+    desk = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        page = desk.new_page(viewport={"width": 1280, "height": 900})
+        log_in(page, server.base_url, "pharmacist", DEMO_PASSWORD)
+        page.get_by_role("link", name="Reyes, Alma").click()
+        page.get_by_role("link", name="New order").click()
+        titration, volume = (page.get_by_role("heading", name=name) for name in ("Titration", "Volume and time (hydration)"))
+        dose = page.get_by_label("Dose (g/kg)", exact=False)
+        for shown in (titration, volume, dose):  # nothing chosen yet: every section
+            expect(shown).to_be_visible()
+        page.get_by_label("Product and indication").select_option(label=SALINE)
+        expect(volume).to_be_visible()
+        expect(titration).to_be_hidden()
+        expect(dose).to_be_hidden()
+        expect(page.get_by_role("heading", name="Premedication")).to_be_visible()
+        page.screenshot(path=str(artifacts / "order-form-hydration-sections.png"), full_page=True)
+        page.get_by_label("Product and indication").select_option(label="Gammagard Liquid 10% · PI")
+        expect(titration).to_be_visible()
+        expect(dose).to_be_visible()
+        expect(volume).to_be_hidden()
+    finally:
+        desk.close()
