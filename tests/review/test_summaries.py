@@ -342,7 +342,7 @@ async def test_a_reaction_in_the_observation_after_the_stop_is_summarised_as_aft
 
 
 async def test_an_infusion_stopped_early_says_why_in_the_bottom_line_of_the_page_and_the_fhir_narrative(
-    push_visit, desk, post_form, nurse_ana, patient_pat
+    push_visit, desk, post_form, nurse_ana, patient_pat, client_factory, physician_phil
 ):
     """A walk stopped a dose at 2% at the patient's request: the summary read only "(2% of the order)"."""
     script = scripts.tolerated()
@@ -358,6 +358,8 @@ async def test_an_infusion_stopped_early_says_why_in_the_bottom_line_of_the_page
     assert "told.." not in bottom  # her full stop, not a second one (a walk)
     assert "new peripheral 22G, left forearm" in page
     assert "Stopped early: patient request" in (await desk.get(f"/visits/{visit.id}/fhir")).text
+    inbox = (await (await client_factory(physician_phil)).get("/physician")).text  # a walk's inbox said only the grade
+    assert inbox.count('data-testid="stopped-early">stopped early</span>') == 1
     completed = await push_visit(nurse_ana, patient_pat, scripts.tolerated())
     preview = (await desk.get(f"/visits/{completed.id}/summary")).text  # the pharmacist's preview before sign-off
     assert "% of the order)." in preview and "Stopped early" not in preview
