@@ -178,6 +178,10 @@ def test_a_visit_of_saline_alone_shows_its_volume_over_time_and_asks_no_rate_cap
     expect(tablet.tid("next-step")).to_contain_text("Stay at 200 mL/h")
     expect(tablet.tid("next-step")).not_to_contain_text("first step")
     tablet.screenshot(artifacts / "tablet-saline-after-a-mild-reaction-1280x800.png", testid="infusion-panel")
+    tablet.screenshot(artifacts / "tablet-saline-portrait-800x1280.png", width=800, height=1280)
+    name = tablet.page.locator(".topbar .user")  # whole in portrait: her name and the tablet's code (a walk: "Nora …")
+    expect(name).to_contain_text("Nora Quinn, RN · Tablet ")
+    assert name.evaluate("el => el.scrollWidth <= el.clientWidth")
 
     tablet.context.set_offline(False)
     expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
