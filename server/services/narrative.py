@@ -92,7 +92,7 @@ def _section(title: str, code: tuple[str, str], text: str, refs: list[dict[str, 
 
 
 def note_lines(s: VisitSummary) -> list[str]:
-    lines = [f"Nurse note ({s.author(n['author_id'])}): {n['text']}" for n in s.state["notes"]]
+    lines = [f"Nurse note ({s.author(n['author_id'])}): {n['text']}" for n in s.nurse_notes]
     lines += [f"Pharmacist intervention ({s.author(i['author_id'])}): {describe('review.intervention', i)}" for i in s.interventions]
     if s.signoff:
         lines.append(f"Pharmacist sign-off ({s.author(s.signoff['author_id'])}): {s.signoff.get('note') or 'signed off'}")

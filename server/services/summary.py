@@ -26,6 +26,7 @@ from sync.models import Event
 TREND = (("temp_c", "Temperature", "°C"), ("hr", "Heart rate", "/min"), ("sbp", "Systolic BP", "mmHg"),
          ("dbp", "Diastolic BP", "mmHg"), ("rr", "Resp. rate", "/min"), ("spo2", "SpO2", "%"))
 NOTES_ON_PAGE = 6
+NOTED_BESIDE = {"infusion.rate_changed": "Rate change", "infusion.paused": "Pause", "reaction.resolved": "Reaction resolved"}
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,23 @@ class VisitSummary:
         return next((v["occurred_at"] for v in entry["history"][1:]
                      if v.get("applied") and (v["payload"] or {}).get("outcome") == "resolved"), None)
 
+    @cached_property
+    def nurse_notes(self) -> list[dict[str, Any]]:
+        """Her notes, and the note she wrote on a rate change, a pause or a reaction's end, named by it, in time
+        order (a walk's "Warm pack; chills gone" and her rate changes' reasons were in no document)."""
+        beside = [{"at": e["occurred_at"], "author_id": e["author_id"],
+                   "text": f"{NOTED_BESIDE[e['kind']]}: {e['payload']['note']}"}
+                  for e in self.state["entries"] if e["kind"] in NOTED_BESIDE and e["payload"].get("note")]
+        return sorted([*self.state["notes"], *beside], key=lambda note: note["at"])
+
     @property
     def notes_shown(self) -> list[dict[str, Any]]:
         """The latest nurse notes: the page stays one page; the count of the rest is shown."""
-        return self.state["notes"][-NOTES_ON_PAGE:]
+        return self.nurse_notes[-NOTES_ON_PAGE:]
 
     @property
     def notes_not_shown(self) -> int:
-        return max(len(self.state["notes"]) - NOTES_ON_PAGE, 0)
+        return max(len(self.nurse_notes) - NOTES_ON_PAGE, 0)
 
     @property
     def nurse_signature(self) -> dict[str, Any] | None:

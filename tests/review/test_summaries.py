@@ -388,3 +388,18 @@ async def test_a_visit_stopped_early_says_so_on_the_review_queue(push_visit, des
     rows = {visit.id: next(row for row in queue.split("<tr") if f"/review/visits/{visit.id}" in row)
             for visit in (stopped, completed)}
     assert "stopped early" in rows[stopped.id] and "stopped early" not in rows[completed.id]
+
+
+async def test_a_note_written_on_a_rate_change_is_among_the_nurse_notes_of_the_summary(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    """A walk's notes on her rate change and on the reaction's end were in no document: only note entries were."""
+    script = scripts.tolerated()
+    change = next(e for e in script.events if e["kind"] == "infusion.rate_changed")
+    change["payload"]["note"] = "Slower: she felt the cold of the line"
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Seen.", "alerts_reviewed": "on"})
+    page = (await desk.get(f"/visits/{visit.id}/summary")).text
+    notes = page.split("<h2>Nurse notes</h2>", 1)[1].split("</section>", 1)[0]
+    assert "Rate change: Slower: she felt the cold of the line" in notes
+    assert "Rate change: Slower: she felt the cold of the line" in (await desk.get(f"/visits/{visit.id}/fhir")).text
