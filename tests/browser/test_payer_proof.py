@@ -87,6 +87,14 @@ def test_the_biller_lands_on_the_payer_proof_finds_last_months_visit_and_opens_i
     expect(visits).to_have_count(1)
     expect(page.get_by_test_id("not-signed-off")).to_contain_text("the pharmacist's review comes first")
     page.screenshot(path=str(artifacts / "payer-proof-biller.png"), full_page=True)
+    # each one-word header on one line (a walk read "Clai" above "m": the page lets a long word break anywhere),
+    # in a narrow window too
+    page.set_viewport_size({"width": 640, "height": 900})
+    split = page.get_by_test_id("payer-proof-visits").locator("th").evaluate_all(
+        "ths => ths.filter((th) => /^[A-Za-z]+$/.test(th.textContent.trim())).filter((th) => {"
+        " const range = document.createRange(); range.selectNodeContents(th); return range.getClientRects().length > 1; })"
+        ".map((th) => th.textContent)")
+    assert split == []
     with page.expect_download() as waiting:
         page.get_by_role("link", name="Download CSV").click()
     rows = list(csv.DictReader(io.StringIO(Path(waiting.value.path()).read_text())))
