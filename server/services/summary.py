@@ -236,8 +236,11 @@ def file_name(summary: VisitSummary, extension: str) -> str:
 
 
 def minutes(value: float | None) -> str:
-    """Minutes as a summary writes them: whole ("infused 181 min", not 180.9)."""
-    return "" if value is None else format_number(value, 0)
+    """Minutes as a summary writes them: whole ("infused 181 min", not 180.9); a step that ran under half a
+    minute is "<1", not "0" (a walk read a 0-minute step that gave 1.2 mL)."""
+    if value is None:
+        return ""
+    return "<1" if 0 < value < 0.5 else format_number(value, 0)
 
 
 def lead(value: float | None) -> str:

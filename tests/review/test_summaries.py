@@ -403,3 +403,10 @@ async def test_a_note_written_on_a_rate_change_is_among_the_nurse_notes_of_the_s
     notes = page.split("<h2>Nurse notes</h2>", 1)[1].split("</section>", 1)[0]
     assert "Rate change: Slower: she felt the cold of the line" in notes
     assert "Rate change: Slower: she felt the cold of the line" in (await desk.get(f"/visits/{visit.id}/fhir")).text
+
+
+def test_a_step_under_half_a_minute_reads_less_than_one_minute_not_zero():
+    """A walk's summary listed a step of 0 min that gave 1.2 mL."""
+    from server.services.summary import minutes
+
+    assert [minutes(v) for v in (None, 0, 0.3, 0.5, 180.9)] == ["", "0", "<1", "1", "181"]
