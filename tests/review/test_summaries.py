@@ -113,6 +113,10 @@ async def test_the_summary_says_when_the_patients_identity_was_not_confirmed(
     visit = await reviewed_visit(push_visit, desk, post_form, nurse_ana, patient_pat, script)
     page = (await desk.get(f"/visits/{visit.id}/summary")).text
     assert "<strong>identity NOT CONFIRMED</strong>" in page and "identity confirmed by" not in page
+    # the grade 2 reaction began at 140 mL/h: its step names it as the chart does, under "Reaction" (a walk read
+    # a bare "reaction" beside a step slowed at the patient's request as the step's reason)
+    assert "<th>Reaction</th>" in page
+    assert re.search(r"<td><strong>140</strong></td>(?:(?!</tr>).)*<strong>R2</strong>", page, re.S)
 
 
 async def test_pdf_of_a_crowded_visit_holds_the_pharmacists_note_on_its_one_page(
