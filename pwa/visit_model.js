@@ -146,8 +146,14 @@ export function availability(state, { kit = true, unready = false } = {}) {
 
 /** The rate the protocol recommends for this entry (start, next step, resume), or null. A step up due more
  *  than a minute from now is not offered in the box (a walk saved it 26 minutes early with two taps): the
- *  banner says when it is. */
+ *  banner says when it is. Nor is the rate the pump runs at already: Save was one tap from recording a change
+ *  of nothing (a walk's hydration at 250 mL/h "changed" to 250 mL/h). */
 export function recommendedRate(state, now = Date.now()) {
+  const offered = adviceRate(state, now);
+  return offered !== null && offered === state?.infusion?.current_rate_ml_h ? null : offered;
+}
+
+function adviceRate(state, now) {
   const next = state?.infusion?.next_rate;
   // a step up goes in the box once due, not before (one prefilled 42 s early was then called a breach: a walk)
   if (next?.action === "increase" && next.due_at && Date.parse(next.due_at) > now) return null;

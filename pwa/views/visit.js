@@ -47,12 +47,8 @@ export function visitScreen(app, row) {
   const events = () => app.journal.foldEvents(visit.id, app.authorId);
   const computeState = () => (app.clinical ? app.clinical.fold(visit, events(), app.now()) : plainState(events()));
 
-  // The rate the pump runs at already is not put in a rate change's box: Save was one tap from recording a
-  // change of nothing (a walk's hydration at 250 mL/h, "changed" to 250 mL/h).
-  const newRate = (current, recommended) => (recommended === current?.infusion?.current_rate_ml_h ? null : recommended);
-
   const formContext = () => ({
-    order, others: otherOrdersOf(visit), patient, products: productChoices(app.reference, [order, ...otherOrdersOf(visit)]), userName: app.userName, recommendedRate: newRate(state, recommendedRate(state, +app.now())),
+    order, others: otherOrdersOf(visit), patient, products: productChoices(app.reference, [order, ...otherOrdersOf(visit)]), userName: app.userName, recommendedRate: recommendedRate(state, +app.now()),
     // after a reaction: reason "reaction" (not when lowering to a target that holds: that is the order)
     reaction: /lower|hold|interrupt/.test(state?.infusion?.next_rate?.action) && !state?.infusion?.next_rate?.held_by,
     infused: state ? state.infusion.first_start !== null : undefined,

@@ -220,6 +220,8 @@ describe("the visit's gates", () => {
     assert.equal(recommendedRate(stepUp, Date.parse('2025-03-04T10:20:00Z')), 70);
     // a lowering with no rate (a reaction at the first step) is the prescriber's: nothing in the box, not the first step
     assert.equal(recommendedRate({ infusion: { next_rate: { action: 'lower', rate_ml_h: null } }, steps: [{ rate_ml_h: 35 }] }), null);
+    // the rate it runs at already is no rate to change to (a walk's bag: "250 to 250 mL/h" one tap from saved)
+    assert.equal(recommendedRate({ infusion: { current_rate_ml_h: 140, next_rate: { action: 'hold', rate_ml_h: 140 } }, steps: [] }), null);
   });
 
   test("new alerts are those the entry added", () => {
