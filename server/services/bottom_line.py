@@ -33,8 +33,9 @@ def _dose_line(s: VisitSummary) -> str:
     why = stopped_early(s)
     stop = f" Stopped early: {why.rstrip('.')}." if why else ""  # her note's own full stop, not two (a walk)
     if ordered:
-        return (f"{number(given)} of {number(ordered)} {unit} given ({number(round(100 * given / ordered))}% of the "
-                f"order).{stop}")
+        share = 100 * given / ordered  # a sliver given is "<1%", not "0%" (a walk: 0.2 of 500 mL read "0%")
+        percent = "<1" if 0 < share < 0.5 else number(round(share))
+        return f"{number(given)} of {number(ordered)} {unit} given ({percent}% of the order).{stop}"
     return f"{number(given)} {unit} given.{stop}"
 
 

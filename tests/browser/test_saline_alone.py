@@ -4,11 +4,14 @@ asked; a bag's one rate (no step, no "previous rate"), and the review after sync
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.live_server import DEMO_PASSWORD
+from tests.browser.people import log_in, log_out
 from tests.browser.tablet import Tablet
 from tests.browser.test_offline_visit import GEO
 from tests.browser.test_pre_hydration import SALINE, pharmacist_writes_saline
@@ -107,5 +110,31 @@ def test_a_visit_of_saline_alone_shows_its_volume_over_time_and_asks_no_rate_cap
     expect(rates.get_by_role("columnheader")).to_have_text(["Start", "End", "mL/h", "min", "mL", "Reaction"])
     expect(desk.get_by_role("cell", name=f"{SALINE} lot NS2502", exact=False)).to_have_count(1)
     desk.screenshot(path=str(artifacts / "review-saline-alone-1280x900.png"), full_page=True)
+
+    # stopped at the patient's request and ended, then signed off: the physician's inbox says it stopped early
+    # (a walk's said only the grade), the summary names the reaction in its step and carries her note on its end,
+    # and the payer proof says the bag in mL
+    tablet.page.get_by_role("button", name="Stop infusion").click()
+    expect(tablet.tid("stop-leaves")).to_contain_text("mL not given")
+    tablet.fill_form("infusion.stopped", {"reason": "patient_request", "note": "Had to leave"})
+    tablet.entry("signature", {"confirm": True})
+    tablet.entry("visit.ended", {"waste_disposed": True})
+    expect(tablet.tid("visit-pending")).to_have_text("all synced", timeout=20_000)
+    desk.goto(f"{server.base_url}/review/visits/{visit_id}")
+    expect(desk.get_by_test_id("vial-use")).to_contain_text("mL: left in the bag")
+    expect(desk.get_by_test_id("vial-use")).not_to_contain_text(" g)")
+    desk.get_by_label("I reviewed the", exact=False).check()
+    desk.get_by_role("button", name="Sign review and release summary").click()
+    expect(desk.get_by_text(re.compile(r"^Reviewed by Pia Lind"))).to_be_visible()
+    log_out(desk)
+    log_in(desk, server.base_url, "physician", DEMO_PASSWORD)
+    expect(desk.get_by_test_id("stopped-early")).to_have_text(["stopped early"])
+    desk.screenshot(path=str(artifacts / "physician-inbox-stopped-early-1280x900.png"), full_page=True)
+    desk.get_by_role("link", name="Summary").first.click()
+    expect(desk.locator("table.summary-table").first.locator("tr", has_text="200")).to_contain_text("R1")
+    expect(desk.locator("body")).to_contain_text("Reaction resolved: Warm pack; chills gone")
+    expect(desk.locator("body")).to_contain_text(re.compile(r"of 500 mL given \((<1|\d+)% of the order\)\. Stopped early: "
+                                                            r"patient request; Had to leave\."))
+    desk.screenshot(path=str(artifacts / "summary-saline-alone-stopped-early-1280x900.png"), full_page=True)
     assert tablet.errors == []
     desk_browser.close()

@@ -75,3 +75,16 @@ def test_a_step_under_half_a_minute_reads_less_than_one_minute_not_zero():
     from server.services.summary import minutes
 
     assert [minutes(v) for v in (None, 0, 0.3, 0.5, 180.9)] == ["", "0", "<1", "1", "181"]
+
+
+async def test_a_sliver_of_the_order_given_reads_less_than_one_percent_not_zero(
+    push_visit, desk, post_form, nurse_ana, patient_pat
+):
+    """A walk's summary read "0.2 of 500 mL given (0% of the order)"."""
+    script = scripts.tolerated()
+    stop = next(e for e in script.events if e["kind"] == "infusion.stopped")
+    stop["payload"].update(reason="patient_request", pump_volume_ml=1, note=None)
+    visit = await push_visit(nurse_ana, patient_pat, script)
+    await post_form(desk, f"/review/visits/{visit.id}/sign-off", {"note": "Seen.", "alerts_reviewed": "on"})
+    page = (await desk.get(f"/visits/{visit.id}/summary")).text
+    assert "given (&lt;1% of the order)" in page and "(0% of the order)" not in page
