@@ -21,7 +21,6 @@ from server.routes import admin_devices, forms, guard
 from server.routes.admin_pages import done, failed, page
 from server.routes.params import MAX_BIGINT, path_id, query_date, query_text, whole_number
 from server.services import audit_log, devices, patients, users
-from server.services.local_time import LocalTime
 
 
 class UserCreate(BaseModel):
@@ -73,10 +72,6 @@ async def user_create(request: Request) -> Response:
     return done("/admin/users", "user-created")
 
 
-def _clock(request: Request) -> LocalTime:
-    return LocalTime(guard.settings_of(request).timezone)
-
-
 async def user_set_active(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
     form = await forms.read_form(request)
@@ -88,7 +83,7 @@ async def user_set_active(request: Request) -> Response:
         )
         raise Forbidden("You cannot disable your own account; ask another administrator.")
     try:
-        await users.set_active(user=member, active=change.active, by=access.actor(admin), clock=_clock(request))
+        await users.set_active(user=member, active=change.active, by=access.actor(admin), clock=guard.clock_of(request))
     except Conflict as error:  # a nurse with visits booked: said on the page, beside the button
         return await _users_page(request, admin, failed(error, form), status=error.status)
     return done("/admin/users", "user-enabled" if change.active else "user-disabled")
@@ -191,7 +186,7 @@ async def assignment_end(request: Request) -> Response:
     assignment = await access.manage_in_organization(admin, Assignment, assignment_id, object_type="assignment")
     patient = await access.manage_patient(admin, assignment.patient_id)
     try:
-        await patients.end_assignment(assignment=assignment, admin=admin, clock=_clock(request))
+        await patients.end_assignment(assignment=assignment, admin=admin, clock=guard.clock_of(request))
     except Conflict as error:  # her visits of the patient still booked: said on the page
         extra = {"end_error": error, "field_errors": {}}
         return await _patient_page(request, admin, patient, extra, status=error.status)
@@ -214,7 +209,7 @@ def _audit_filter(request: Request) -> audit_log.AuditFilter:
 
 async def audit_log_page(request: Request) -> Response:
     admin = await guard.require(request, Role.ADMIN)
-    before, wanted, clock = _before(request), _audit_filter(request), _clock(request)
+    before, wanted, clock = _before(request), _audit_filter(request), guard.clock_of(request)
     entries, older = await audit_log.page(admin.organization_id, wanted, before=before, clock=clock)
     chain = await audit.verify()
     await audit.record("audit.view", actor=access.actor(admin), object_type="audit", detail={"count": len(entries)})

@@ -17,7 +17,6 @@ from server.db.models import Role, User
 from server.errors import BadRequest, FieldError, ValidationFailed
 from server.routes import forms, guard
 from server.services import at_risk_policy, catalogue, catalogue_history, catalogue_revisions, org_catalogue
-from server.services.local_time import LocalTime
 from server.templating import render
 
 ORIGINS = ("label", "maker", "organization", "generated")
@@ -158,7 +157,7 @@ async def verify(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     form = await forms.read_form(request)
     protocol_id = _protocol_id(form.get("protocol_id"))
-    today = LocalTime(guard.settings_of(request).timezone).local(datetime.now(timezone.utc)).date()  # type: ignore[union-attr]
+    today = guard.clock_of(request).local(datetime.now(timezone.utc)).date()  # type: ignore[union-attr]
     try:
         await catalogue_revisions.verify_row(pharmacist=pharmacist, protocol_id=protocol_id, based_on=_based_on(form),
                                              checked_against=str(form.get("checked_against", "")), today=today)

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from server.auth import sessions
 from server.db.models import Role, User
 from server.errors import Forbidden, NotAuthenticated
+from server.services.local_time import LocalTime
 from server.settings import Settings
 from sync import review
 from sync.rate import PushRateLimit
@@ -22,6 +23,11 @@ HOME_BY_ROLE = {
 
 def settings_of(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def clock_of(request: Request) -> LocalTime:
+    """The organization's clock (IVLOG_TIMEZONE): how pages show times and where their days begin."""
+    return LocalTime(settings_of(request).timezone)
 
 
 async def current(request: Request, *, push_rate: PushRateLimit | None = None) -> sessions.Authenticated | None:

@@ -14,7 +14,6 @@ from server.db.models import Role, VisitStatus
 from server.routes import guard
 from server.services import inbox
 from server.services.catalogue_names import product_name
-from server.services.local_time import LocalTime
 from server.templating import render
 
 
@@ -62,7 +61,7 @@ async def physician_home(request: Request) -> Response:
     await access.audit_list(user, "inbox_item", len(summaries.items))
     await access.audit_list(user, "order", len(active))
     context = {"patients": patients, "visits": visits, "inbox": summaries, "readable": inbox.readable,
-               "clock": LocalTime(guard.settings_of(request).timezone), "orders": orders,
+               "clock": guard.clock_of(request), "orders": orders,
                "product_name": product_name, "more_patients": len(patients) == PATIENTS_SHOWN}
     return render(request, "home/physician.html", context)
 

@@ -22,10 +22,6 @@ DEFAULT_DAYS = 7  # the page opens on the last week
 EXPORTERS = (Role.PHARMACIST, Role.BILLER)
 
 
-def _clock(request: Request) -> LocalTime:
-    return LocalTime(guard.settings_of(request).timezone)
-
-
 def _span(request: Request, clock: LocalTime) -> tuple[date, date]:
     """The days asked for (checked), or the last week up to today when none are."""
     day_from = query_date(request, "from", error=ValidationFailed)
@@ -38,7 +34,7 @@ def _span(request: Request, clock: LocalTime) -> tuple[date, date]:
 
 async def export_page(request: Request) -> Response:
     user = await guard.require(request, *EXPORTERS)
-    clock = _clock(request)
+    clock = guard.clock_of(request)
     context = {"day_from": request.query_params.get("from", ""), "day_to": request.query_params.get("to", ""),
                "proofs": [], "more": False, "waiting": 0, "shown": False, "field_errors": {}, "max_days": payer_export.MAX_DAYS,
                "max_visits": payer_export.MAX_VISITS, "clock": clock, "n": number}
@@ -56,7 +52,7 @@ async def export_page(request: Request) -> Response:
 
 async def export_csv(request: Request) -> Response:
     user = await guard.require(request, *EXPORTERS)
-    clock = _clock(request)
+    clock = guard.clock_of(request)
     day_from, day_to = _span(request, clock)
     proofs, more = await payer_export.signed_off(user, day_from, day_to, clock)
     name = f"ivlog-payer-proof-{day_from}-{day_to}{f'-first-{payer_export.MAX_VISITS}' if more else ''}.csv"

@@ -26,7 +26,6 @@ from server.routes import forms, guard
 from server.routes.params import path_id
 from server.services import catalogue_names, order_history, orders, todays_visits, visit_orders
 from server.services.orders import MEANT_BOXES
-from server.services.local_time import LocalTime
 from server.templating import render
 
 T = TypeVar("T", bound=BaseModel)
@@ -156,7 +155,7 @@ async def home(request: Request) -> Response:
         by_patient[order.patient_id].append(order)
     await access.audit_list(pharmacist, "patient", len(patients))
     await access.audit_list(pharmacist, "order", len(active))
-    clock, now = LocalTime(guard.settings_of(request).timezone), datetime.now(timezone.utc)
+    clock, now = guard.clock_of(request), datetime.now(timezone.utc)
     visits, total = await todays_visits.of_the_day(
         by=pharmacist, day_start=clock.day_start(now))
     context = {"patients": patients, "orders_by_patient": by_patient, "product_name": catalogue_names.product_name,

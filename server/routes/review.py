@@ -20,7 +20,6 @@ from server.errors import AppError, FieldError, ValidationFailed
 from server.routes import forms, guard
 from server.routes.params import query_date, whole_number
 from server.services import patients, review, visits
-from server.services.local_time import LocalTime
 from server.services.summary import template_context
 from server.services.review_queue import FILTER_STATES, QueueFilter, review_queue
 from server.templating import render
@@ -47,10 +46,6 @@ def _notice(done: str) -> str | None:
 ORDER_CHANGES = ("premed_change", "product_switch")  # interventions the order must follow, or the tablet will not
 
 
-def _clock(request: Request) -> LocalTime:
-    return LocalTime(guard.settings_of(request).timezone)
-
-
 def _whole(request: Request, name: str) -> int | None:
     return whole_number(request, name, hint="chosen from the list", error=ValidationFailed)
 
@@ -71,9 +66,9 @@ def queue_filter(request: Request) -> QueueFilter:
 async def queue_page(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     filters = queue_filter(request)
-    queue = await review_queue(pharmacist=pharmacist, filters=filters, clock=_clock(request))
+    queue = await review_queue(pharmacist=pharmacist, filters=filters, clock=guard.clock_of(request))
     context = {
-        "queue": queue, "filters": filters, "states": FILTER_STATES, "clock": _clock(request),
+        "queue": queue, "filters": filters, "states": FILTER_STATES, "clock": guard.clock_of(request),
         "nurses": await patients.org_members(pharmacist.organization_id, Role.NURSE),
         "patients": await (await access.patients(pharmacist)).order_by("family_name", "given_name"),
     }
@@ -81,7 +76,7 @@ async def queue_page(request: Request) -> Response:
 
 
 async def _visit_page(request: Request, visit: Visit, extra: dict[str, Any], status: int = 200) -> Response:
-    page = await review.build_review(visit, clock=_clock(request))
+    page = await review.build_review(visit, clock=guard.clock_of(request))
     context = {**template_context(page.summary), "r": page, "kinds": review.INTERVENTION_KINDS,
                "notice": _notice(request.query_params.get("done", "")), "values": {}, "error": None,
                "failed": None, "field_errors": {}, "long_gap_days": visits.rulebook().infusion_series.long_gap_days,

@@ -24,7 +24,6 @@ from server.public import visit_public
 from server.routes import forms, guard
 from server.routes.params import path_id, whole_number
 from server.services import catalogue_names, scheduling, visit_order_changes, visit_orders, visit_series
-from server.services.local_time import LocalTime
 from server.templating import render
 
 NOTICES = {"scheduled": "Scheduled. The nurse's tablet receives the visits at its next sync.",
@@ -40,10 +39,6 @@ class ApiScheduleRequest(scheduling.ScheduleRequest):
     patient_id: int = Field(ge=1, le=2**31 - 1)
 
 
-def _clock(request: Request) -> LocalTime:
-    return LocalTime(guard.settings_of(request).timezone)
-
-
 def _values(form: FormData | None, keys: tuple[str, ...]) -> dict[str, str]:
     return {key: str(form.get(key, "")).strip() if form else "" for key in keys}
 
@@ -56,7 +51,7 @@ def _failed(error: AppError) -> dict[str, Any]:
 
 async def _schedule_page(request: Request, pharmacist: Any, patient: Patient, *, values: dict[str, str],
                          failure: dict[str, Any] | None = None, status: int = 200) -> Response:
-    clock = _clock(request)
+    clock = guard.clock_of(request)
     now = datetime.now(timezone.utc)
     today = clock.local(now).date()
     offset = whole_number(request, "from", hint="a whole number") or 0
@@ -89,7 +84,7 @@ async def schedule_create(request: Request) -> Response:
     values = _values(form, SCHEDULE_FIELDS) | {"other_order_ids": form.getlist(visit_orders.FIELD)}
     try:
         data = forms.parse_form(_only(form, SCHEDULE_FIELDS) | _others(form), scheduling.ScheduleRequest)
-        await scheduling.schedule_visits(patient=patient, request=data, by=pharmacist, zone=_clock(request).zone)
+        await scheduling.schedule_visits(patient=patient, request=data, by=pharmacist, zone=guard.clock_of(request).zone)
     except AppError as error:
         await access.audit_refusal(pharmacist, "visit.schedule", "patient", patient.id, error)
         return await _schedule_page(request, pharmacist, patient, values=values, failure=_failed(error),
@@ -116,9 +111,9 @@ def _others(form: FormData) -> dict[str, list[str]]:
 async def _visit_page(request: Request, name: str, visit: Visit, *, values: dict[str, str],
                       failure: dict[str, Any] | None = None, status: int = 200) -> Response:
     await visit.fetch_related("patient", "nurse")
-    nurses = await scheduling.nurse_choices(visit.patient, _clock(request).local(datetime.now(timezone.utc)).date())
+    nurses = await scheduling.nurse_choices(visit.patient, guard.clock_of(request).local(datetime.now(timezone.utc)).date())
     rest = await visit_series.rest_of_series(visit) if name == "visit_cancel" else [visit]
-    context = {"visit": visit, "patient": visit.patient, "values": values, "clock": _clock(request), "nurses": nurses,
+    context = {"visit": visit, "patient": visit.patient, "values": values, "clock": guard.clock_of(request), "nurses": nurses,
                "later": rest[1:], "error": None, "field_errors": {}, **(failure or {})}
     return render(request, f"pharmacy/{name}.html", context, status=status)
 
@@ -126,7 +121,7 @@ async def _visit_page(request: Request, name: str, visit: Visit, *, values: dict
 async def move_show(request: Request) -> Response:
     pharmacist = await guard.require(request, Role.PHARMACIST)
     visit = await access.schedule_visit(pharmacist, request.path_params["visit_id"])
-    clock = _clock(request)
+    clock = guard.clock_of(request)
     values = {"date": clock.day(visit.scheduled_at), "time": clock.clock(visit.scheduled_at), "reason": "", "same_day": "",
               "nurse_id": str(visit.nurse_id or "")}
     return await _visit_page(request, "visit_move", visit, values=values)
@@ -150,7 +145,7 @@ async def _change_visit(request: Request, page: str, fields: tuple[str, ...], mo
 
 
 async def move(request: Request) -> Response:
-    zone = _clock(request).zone
+    zone = guard.clock_of(request).zone
     return await _change_visit(
         request, "visit_move", ("date", "time", "nurse_id", "reason", "same_day"), scheduling.MoveRequest, "moved",
         lambda visit, data, by: scheduling.move_visit(visit=visit, request=data, by=by, zone=zone))
@@ -177,7 +172,7 @@ async def _orders_page(request: Request, pharmacist: Any, visit: Visit, *, ticke
     current = await visit_orders.other_orders_of(visit)
     offered = await visit_order_changes.candidates(visit, pharmacist)
     await access.audit_list(pharmacist, "order", len(offered) + 1)
-    context = {"visit": visit, "patient": visit.patient, "clock": _clock(request), "current": current,
+    context = {"visit": visit, "patient": visit.patient, "clock": guard.clock_of(request), "current": current,
                "offered": offered, "ticked": ticked, "refusal": await visit_order_changes.changeable(visit),
                "product_name": catalogue_names.product_name, "notice": NOTICES.get(request.query_params.get("done", "")),
                "error": None, "field_errors": {}, **(failure or {})}
@@ -213,7 +208,7 @@ async def api_schedule(request: Request) -> Response:
     patient = await access.schedule_for(pharmacist, data.patient_id)
     request_only = scheduling.ScheduleRequest.model_validate(data.model_dump(exclude={"patient_id"}))
     made = await scheduling.schedule_visits(patient=patient, request=request_only, by=pharmacist,
-                                            zone=_clock(request).zone)
+                                            zone=guard.clock_of(request).zone)
     return JSONResponse({"visits": [visit_public(v) for v in made]}, status_code=201)
 
 

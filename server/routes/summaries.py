@@ -18,7 +18,6 @@ from server.db.review_models import DisclosureChannel
 from server.errors import Conflict
 from server.routes import guard
 from server.services import disclosures, fhir, inbox, pdf
-from server.services.local_time import LocalTime
 from server.services.summary import VisitSummary, build_summary, file_name, template_context
 from server.templating import render
 
@@ -29,7 +28,7 @@ async def _summary(request: Request, channel: DisclosureChannel) -> tuple[User, 
     """The caller's summary of the visit in the path, recorded as a disclosure through `channel`."""
     user = await guard.require(request, Role.PHARMACIST, Role.PHYSICIAN, Role.BILLER)
     visit = await access.read_visit(user, request.path_params["visit_id"])
-    clock = LocalTime(guard.settings_of(request).timezone)
+    clock = guard.clock_of(request)
     summary = await build_summary(visit, clock=clock)
     if not summary.events:  # not begun, or begun offline and not synced: an empty document would read as a visit with nothing done
         raise Conflict("Nothing has been recorded for this visit on the server yet: the summary exists once the "
